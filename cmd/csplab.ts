@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// csplab: the command-line entry. Thin: each command lives in its own module under cmd/
+// and exports a yargs CommandModule; errors become one line and an exit status (cmd/exit.ts).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CliError, EXIT } from './exit.js';
+import { commands } from './commands.js';
+import { VERSION } from './version.js';
+
+async function main(argv: string[]): Promise<number> {
+  let status: number = EXIT.ok;
+  const parser = yargs(argv)
+    .scriptName('csplab')
+    .usage('$0 <command> [options]\n\nA CSP actor runtime for consensus labs: run clusters, break them, grade their logs.')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new CliError(EXIT.usage, msg);
+    })
+    .epilog('Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error.');
+  for (const c of commands) parser.command(c);
+  try {
+    const result = await parser.parseAsync();
+    const code = (result as { exitStatus?: number }).exitStatus;
+    if (typeof code === 'number') status = code;
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`csplab: ${e.message}\n`);
+      if (e.status === EXIT.usage) process.stderr.write('Try "csplab --help".\n');
+      return e.status;
+    }
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    process.stderr.write(`csplab: internal error: ${what}\n`);
+    if (process.env.CSPLAB_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    return EXIT.internal;
+  }
+  return status;
+}
+
+main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,54 @@
+// exit: the one exit-status table for every csplab command (also in the README).
+// Only cmd/ calls process.exit.
+
+export const EXIT = {
+  /** ok: the command did what was asked (a check passed, a run's ranks all ended cleanly). */
+  ok: 0,
+  /** checkFailed: a rule failed, or a run's rank died / its check failed. */
+  checkFailed: 1,
+  /** usage: bad or missing flag or path, rank ≥ ranks. */
+  usage: 2,
+  /** environment: port in use, permission denied, unwritable directory. */
+  environment: 3,
+  /** corrupt: corrupt or foreign data (a WAL or log from another cluster). */
+  corrupt: 4,
+  /** internal: a bug (a processor crashed). */
+  internal: 70,
+} as const;
+
+export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
+
+/** CliError carries one clear line for the user and the exit status that goes with it. */
+export class CliError extends Error {
+  constructor(readonly status: ExitStatus, message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const usageError = (message: string): CliError => new CliError(EXIT.usage, message);
+export const environmentError = (message: string): CliError => new CliError(EXIT.environment, message);
+export const corruptError = (message: string): CliError => new CliError(EXIT.corrupt, message);
+
+/** environmentStatus maps Node system errors to the table (EACCES → 3, ENOENT → 2, …). */
+export function fromSystemError(e: unknown, what: string): CliError | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return usageError(`${what}: no such file or directory`);
+    case 'EISDIR':
+      return usageError(`${what}: is a directory`);
+    case 'ENOTDIR':
+      return usageError(`${what}: not a directory`);
+    case 'EACCES':
+    case 'EPERM':
+      return environmentError(`${what}: permission denied`);
+    case 'EADDRINUSE':
+      return environmentError(`${what}: address already in use`);
+    case 'EROFS':
+    case 'ENOSPC':
+      return environmentError(`${what}: cannot write (${code})`);
+    default:
+      return undefined;
+  }
+}

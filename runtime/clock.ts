@@ -1,0 +1,166 @@
+// Clock: the only source of time for processors, channels and transports. A real clock for
+// clusters; a virtual one for tests, where time moves only when the test advances it.
+import { activity } from './activity.js';
+
+/** Cancel stops a scheduled callback; calling it after the callback fired is harmless. */
+export type Cancel = () => void;
+
+/** Clock is injected everywhere; nothing else in csplab reads wall time or sets timers. */
+export interface Clock {
+  /** nowMs is Unix epoch milliseconds (may be fractional). */
+  nowMs(): number;
+  /** nowUs is Unix epoch microseconds, an integer (the instance log's `at` field). */
+  nowUs(): number;
+  /** schedule runs fire once, delayMs from now (≥ 0); never synchronously inside schedule. */
+  schedule(delayMs: number, fire: () => void): Cancel;
+}
+
+/** RealClock reads the process's high-resolution monotonic clock anchored at its start. */
+export class RealClock implements Clock {
+  private readonly originMs = performance.timeOrigin;
+
+  nowMs(): number {
+    return this.originMs + performance.now();
+  }
+
+  nowUs(): number {
+    return Math.floor(this.nowMs() * 1000);
+  }
+
+  schedule(delayMs: number, fire: () => void): Cancel {
+    const handle = setTimeout(fire, Math.max(0, delayMs));
+    return () => clearTimeout(handle);
+  }
+
+  /** sleepMs is for cmd/ start-up alignment only (waiting for --start-at); never for sync. */
+  sleepMs(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  }
+}
+
+interface VirtualTimer {
+  dueMs: number;
+  order: number; // ties fire in the order they were scheduled
+  fire: () => void;
+  live: boolean;
+}
+
+/**
+ * VirtualClock fires timers in time order as the test advances it. Between timers it lets
+ * every runnable processor finish (runUntilIdle), so a test observes exactly what a real run
+ * would at that instant, with no real sleeping.
+ */
+export class VirtualClock implements Clock {
+  private now: number;
+  private order = 0;
+  private readonly heap: VirtualTimer[] = [];
+
+  constructor(startMs = 1_700_000_000_000) {
+    this.now = startMs;
+  }
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  nowUs(): number {
+    return Math.floor(this.now * 1000);
+  }
+
+  schedule(delayMs: number, fire: () => void): Cancel {
+    const timer: VirtualTimer = { dueMs: this.now + Math.max(0, delayMs), order: this.order++, fire, live: true };
+    this.push(timer);
+    return () => {
+      timer.live = false;
+    };
+  }
+
+  /** pendingTimers counts live scheduled timers (for tests and leak checks). */
+  pendingTimers(): number {
+    return this.heap.filter((t) => t.live).length;
+  }
+
+  /** advance moves time forward by ms, firing every due timer in order. */
+  async advance(ms: number): Promise<void> {
+    await this.advanceTo(this.now + ms);
+  }
+
+  /** advanceTo moves time to targetMs (never backwards), firing due timers in order. */
+  async advanceTo(targetMs: number): Promise<void> {
+    await runUntilIdle();
+    for (;;) {
+      const next = this.peekLive();
+      if (next === undefined || next.dueMs > targetMs) break;
+      this.pop();
+      this.now = Math.max(this.now, next.dueMs);
+      next.live = false;
+      next.fire();
+      await runUntilIdle();
+    }
+    this.now = Math.max(this.now, targetMs);
+    await runUntilIdle();
+  }
+
+  private peekLive(): VirtualTimer | undefined {
+    while (this.heap.length > 0 && !this.heap[0]!.live) this.pop();
+    return this.heap[0];
+  }
+
+  private less(a: VirtualTimer, b: VirtualTimer): boolean {
+    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order);
+  }
+
+  private push(timer: VirtualTimer): void {
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): VirtualTimer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+const MAX_IDLE_TURNS = 100_000;
+
+/**
+ * runUntilIdle yields event-loop turns until two consecutive turns pass with no channel
+ * activity: every processor that could run has run and is blocked on a read. This is how
+ * virtual-time tests synchronize; it is not a sleep (no wall time is waited on).
+ */
+export async function runUntilIdle(): Promise<void> {
+  let quiet = 0;
+  for (let turn = 0; turn < MAX_IDLE_TURNS; turn++) {
+    const before = activity.count;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (activity.count === before) {
+      if (++quiet >= 2) return;
+    } else {
+      quiet = 0;
+    }
+  }
+  throw new Error(`runUntilIdle: still busy after ${MAX_IDLE_TURNS} turns (a processor loop that never blocks?)`);
+}

@@ -1,0 +1,109 @@
+// Random: seeded, splittable randomness. One seed replays a whole run: each (seed, rank,
+// incarnation, stream) gets an independent generator, so ranks and restarted ranks never
+// draw the same values. Math.random appears nowhere else.
+import { customRandom } from 'nanoid';
+
+/** Random is the injected source of randomness. */
+export interface Random {
+  /** next is uniform in [0, 1). */
+  next(): number;
+  /** int is uniform in [0, n) for a positive integer n. */
+  int(n: number): number;
+  /** between is uniform in [lo, hi). */
+  between(lo: number, hi: number): number;
+  /** bytes fills a new Uint8Array of length n. */
+  bytes(n: number): Uint8Array;
+  /** fork derives an independent stream named by label (e.g. 'net', 'ids'). */
+  fork(label: string): Random;
+  /** id returns a nanoid drawn from this stream (21 url-safe characters by default). */
+  id(size?: number): string;
+}
+
+const ID_ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict';
+
+/** hash128 folds a string into four 32-bit words (cyrb128), to seed sfc32. */
+function hash128(text: string): [number, number, number, number] {
+  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  for (let i = 0; i < text.length; i++) {
+    const k = text.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 ^= h2 ^ h3 ^ h4;
+  h2 ^= h1;
+  h3 ^= h1;
+  h4 ^= h1;
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+}
+
+/** SeededRandom is sfc32: small, fast, and good enough for simulation (not cryptography). */
+export class SeededRandom implements Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private idGen: ((size?: number) => string) | undefined;
+
+  constructor(private readonly label: string) {
+    [this.a, this.b, this.c, this.d] = hash128(label);
+    for (let i = 0; i < 15; i++) this.nextU32(); // mix the seed in
+  }
+
+  private nextU32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Random.int needs a positive integer, got ${n}`);
+    return Math.floor(this.next() * n);
+  }
+
+  between(lo: number, hi: number): number {
+    return lo + this.next() * (hi - lo);
+  }
+
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const w = this.nextU32();
+      out[i] = w & 255;
+      out[i + 1] = (w >>> 8) & 255;
+      out[i + 2] = (w >>> 16) & 255;
+      out[i + 3] = w >>> 24;
+    }
+    for (; i < n; i++) out[i] = this.nextU32() & 255;
+    return out;
+  }
+
+  fork(label: string): Random {
+    return new SeededRandom(`${this.label}/${label}`);
+  }
+
+  id(size = 21): string {
+    // nanoid's custom-random entry, fed by this stream, so ids replay with the seed.
+    this.idGen ??= customRandom(ID_ALPHABET, 21, (n) => this.bytes(n));
+    return this.idGen(size);
+  }
+}
+
+/** rankRandom is the root stream of one rank's incarnation in a seeded run. */
+export function rankRandom(seed: string | number, rank: number, incarnation: number): Random {
+  return new SeededRandom(`csplab/${seed}/rank${rank}/inc${incarnation}`);
+}
