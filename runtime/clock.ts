@@ -11,7 +11,10 @@ export interface Clock {
   nowMs(): number;
   /** nowUs is Unix epoch microseconds, an integer (the instance log's `at` field). */
   nowUs(): number;
-  /** schedule runs fire once, delayMs from now (≥ 0); never synchronously inside schedule. */
+  /**
+   * schedule runs fire once, delayMs from now; never synchronously inside schedule. A
+   * negative delay means now; NaN or an infinite delay is a RangeError.
+   */
   schedule(delayMs: number, fire: () => void): Cancel;
 }
 
@@ -28,7 +31,16 @@ export class RealClock implements Clock {
   }
 
   schedule(delayMs: number, fire: () => void): Cancel {
-    const handle = setTimeout(fire, Math.max(0, delayMs));
+    assertDelay(delayMs);
+    // setTimeout fires after 1 ms for delays beyond 2^31 - 1 ms, so longer ones are chained.
+    let leftMs = Math.max(0, delayMs);
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (): void => {
+      const stepMs = Math.min(leftMs, MAX_TIMER_MS);
+      leftMs -= stepMs;
+      handle = setTimeout(() => (leftMs > 0 ? arm() : fire()), stepMs);
+    };
+    arm();
     return () => clearTimeout(handle);
   }
 
@@ -36,6 +48,14 @@ export class RealClock implements Clock {
   sleepMs(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
   }
+}
+
+/** MAX_TIMER_MS is the longest delay one Node setTimeout honours. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** assertDelay rejects delays no timer can honour (NaN, ±Infinity). */
+function assertDelay(delayMs: number): void {
+  if (!Number.isFinite(delayMs)) throw new RangeError(`timer delay must be a finite number of ms, got ${delayMs}`);
 }
 
 interface VirtualTimer {
@@ -54,8 +74,13 @@ export class VirtualClock implements Clock {
   private now: number;
   private order = 0;
   private readonly heap: VirtualTimer[] = [];
+  /** live counts scheduled timers neither fired nor cancelled (heap may hold dead ones). */
+  private live = 0;
+  /** advancing is true while advance/advanceTo runs; they must not overlap. */
+  private advancing = false;
 
   constructor(startMs = 1_700_000_000_000) {
+    if (!Number.isFinite(startMs)) throw new RangeError(`VirtualClock start must be finite, got ${startMs}`);
     this.now = startMs;
   }
 
@@ -68,37 +93,69 @@ export class VirtualClock implements Clock {
   }
 
   schedule(delayMs: number, fire: () => void): Cancel {
+    assertDelay(delayMs);
     const timer: VirtualTimer = { dueMs: this.now + Math.max(0, delayMs), order: this.order++, fire, live: true };
     this.push(timer);
+    this.live++;
     return () => {
+      if (!timer.live) return;
       timer.live = false;
+      this.live--;
+      this.compact();
     };
   }
 
   /** pendingTimers counts live scheduled timers (for tests and leak checks). */
   pendingTimers(): number {
-    return this.heap.filter((t) => t.live).length;
+    return this.live;
   }
 
-  /** advance moves time forward by ms, firing every due timer in order. */
+  /** nextDueMs is when the earliest live timer is due, or undefined when none is. */
+  nextDueMs(): number | undefined {
+    return this.peekLive()?.dueMs;
+  }
+
+  /** advance moves time forward by ms (finite, ≥ 0), firing every due timer in order. */
   async advance(ms: number): Promise<void> {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`advance needs a finite ms ≥ 0, got ${ms}`);
     await this.advanceTo(this.now + ms);
   }
 
-  /** advanceTo moves time to targetMs (never backwards), firing due timers in order. */
+  /**
+   * advanceTo moves time to targetMs (never backwards: an earlier target only runs what is
+   * due now), firing due timers in time order, ties in scheduling order. After each timer it
+   * runs until idle, so processors see every instant a real run would.
+   */
   async advanceTo(targetMs: number): Promise<void> {
-    await runUntilIdle();
-    for (;;) {
-      const next = this.peekLive();
-      if (next === undefined || next.dueMs > targetMs) break;
-      this.pop();
-      this.now = Math.max(this.now, next.dueMs);
-      next.live = false;
-      next.fire();
+    if (!Number.isFinite(targetMs)) throw new RangeError(`advanceTo needs a finite time, got ${targetMs}`);
+    if (this.advancing) throw new Error('VirtualClock: advance called while another advance is running');
+    this.advancing = true;
+    try {
       await runUntilIdle();
+      for (;;) {
+        const next = this.peekLive();
+        if (next === undefined || next.dueMs > targetMs) break;
+        this.pop();
+        this.now = Math.max(this.now, next.dueMs);
+        next.live = false;
+        this.live--;
+        next.fire();
+        await runUntilIdle();
+      }
+      this.now = Math.max(this.now, targetMs);
+      await runUntilIdle();
+    } finally {
+      this.advancing = false;
     }
-    this.now = Math.max(this.now, targetMs);
-    await runUntilIdle();
+  }
+
+  /** compact drops cancelled timers once they outnumber live ones (reads that got values). */
+  private compact(): void {
+    const dead = this.heap.length - this.live;
+    if (dead <= 1024 || dead <= this.live) return;
+    const keep = this.heap.filter((t) => t.live);
+    this.heap.length = 0;
+    for (const t of keep) this.push(t);
   }
 
   private peekLive(): VirtualTimer | undefined {
