@@ -1,0 +1,201 @@
+// follower: the acceptor/learner side of a rank, active in every round (the leader's own rank
+// included). Deterministic: step(input) mutates only this object and returns what to send and
+// log; the follower processor carries that out. Safety rules (design/paxos.md, ours):
+// - commit only after this round's sync is decided here, and only in estround order;
+// - a rank behind the IMPOSE's base, or missing an accepted value below a COMMIT frontier,
+//   sits the round out (commits nothing) rather than commit above a hole;
+// - a restarted rank has forgotten what it accepted, so it answers no READ until it has
+//   accepted an IMPOSE made without it (its forgotten acceptances are then superseded).
+import { COMMITTED, estroundOf, leaderOf, type Entry, type Held, type PaxosMsg } from './messages.js';
+import { ALL, type LogEvent, type Send } from './events.js';
+import { CommitWindow } from './window.js';
+
+export interface FollowerConfig {
+  rank: number;
+  ranks: number;
+  interval: number; // L: instances per round
+  /** amnesiac: restarted with its acceptances lost (incarnation > 0). */
+  amnesiac?: boolean;
+  windowLimit?: number;
+}
+
+export type FollowerInput = { k: 'round'; round: number } | { k: 'msg'; msg: PaxosMsg };
+
+export interface FollowerOutput {
+  sends: Send[];
+  log: LogEvent[];
+  /** committed lists entries committed by this step, in order (for the leader's window). */
+  committed: Entry[];
+}
+
+interface Accepted {
+  key: string;
+  round: number;
+}
+
+export class Follower {
+  readonly window: CommitWindow;
+  round = -1;
+  /** frontier: highest committed estround (-1: none). Everything decided below it is committed. */
+  frontier = -1;
+  /** syncRound: last round whose IMPOSE this rank accepted (-1: none). */
+  syncRound = -1;
+  amnesiac: boolean;
+  private accepted = new Map<number, Accepted>();
+  // Round-local state, reset by each new round.
+  private imposed: Entry[] | undefined;
+  private decided = false;
+  private stalled = false;
+  private contig = -1; // every seq ≤ contig of this round is accepted here
+  private committedSeq = -1; // every seq ≤ committedSeq of this round is committed here
+  private commitTarget = -1; // highest COMMIT frontier heard this round
+  private out: FollowerOutput = { sends: [], log: [], committed: [] };
+
+  constructor(private readonly cfg: FollowerConfig) {
+    this.amnesiac = cfg.amnesiac ?? false;
+    this.window = new CommitWindow(cfg.windowLimit);
+  }
+
+  /** restore replays this rank's own committed log (restart): entries in estround order. */
+  restore(entries: Iterable<Entry>): void {
+    for (const [e, key] of entries) this.commitEntry(e, key, false);
+  }
+
+  /** acceptedCount is the number of accepted, not yet committed entries (memory check). */
+  get acceptedCount(): number {
+    return this.accepted.size;
+  }
+
+  step(input: FollowerInput): FollowerOutput {
+    if (input.k === 'round') this.enterRound(input.round);
+    else this.onMessage(input.msg);
+    const out = this.out;
+    this.out = { sends: [], log: [], committed: [] };
+    return out;
+  }
+
+  private enterRound(round: number): void {
+    if (round <= this.round) return; // a repeated bump for a round already reached
+    this.round = round;
+    this.imposed = undefined;
+    this.decided = false;
+    this.stalled = false;
+    this.contig = -1;
+    this.committedSeq = -1;
+    this.commitTarget = -1;
+  }
+
+  private onMessage(m: PaxosMsg): void {
+    if (m.round !== this.round) return; // the msg handler routes only this round's traffic
+    switch (m.t) {
+      case 'read':
+        return this.onRead(m.round, m.frontier);
+      case 'impose':
+        return this.onImpose(m.round, m.base, m.entries);
+      case 'decide':
+        return this.onDecide();
+      case 'propose':
+        return this.onPropose(m.round, m.first, m.keys);
+      case 'commit':
+        this.onDecide(); // a COMMIT of round r implies its IMPOSE was decided
+        this.commitTarget = Math.max(this.commitTarget, m.seq);
+        return this.advanceCommits();
+      default:
+        return; // gather/ack go to the leader; nack/next are the msg handler's
+    }
+  }
+
+  private leader(): number {
+    return leaderOf(this.round, this.cfg.ranks);
+  }
+
+  private onRead(round: number, leaderFrontier: number): void {
+    if (this.amnesiac) return; // see the header: a forgetful acceptor must not vote
+    if (!this.window.reaches(leaderFrontier)) return; // cannot show all we committed above it
+    const held: Held[] = [];
+    for (const [e, key] of this.window.since(leaderFrontier)) held.push([e, key, COMMITTED]);
+    for (const [e, a] of this.accepted) if (e > leaderFrontier) held.push([e, a.key, a.round]);
+    this.out.sends.push({
+      to: this.leader(),
+      msg: { t: 'gather', from: this.cfg.rank, round, frontier: this.frontier, syncRound: this.syncRound, held },
+    });
+  }
+
+  private onImpose(round: number, base: number, entries: Entry[]): void {
+    if (this.imposed !== undefined) return; // duplicate
+    if (this.frontier < base) return; // we lack decided entries in (frontier, base]: sit out
+    const below = round * this.cfg.interval;
+    for (const e of [...this.accepted.keys()]) if (e < below) this.accepted.delete(e);
+    const mine: Entry[] = [];
+    for (const [e, key] of entries) {
+      if (e >= below) continue; // malformed: an IMPOSE covers only earlier rounds
+      if (e <= this.frontier) continue; // committed already (identical by safety)
+      this.accepted.set(e, { key, round });
+      this.out.log.push({ kind: 'generate', estround: e, key });
+      mine.push([e, key]);
+    }
+    this.imposed = mine;
+    this.syncRound = round;
+    this.amnesiac = false;
+    this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: -1 } });
+  }
+
+  private onDecide(): void {
+    if (this.imposed === undefined || this.decided) return;
+    this.decided = true;
+    for (const [e, key] of this.imposed) this.commitAccepted(e, key);
+    this.advanceCommits();
+  }
+
+  private onPropose(round: number, first: number, keys: string[]): void {
+    const base = round * this.cfg.interval;
+    for (let i = 0; i < keys.length; i++) {
+      const seq = first + i;
+      if (seq >= this.cfg.interval) break; // outside the round's range
+      const e = estroundOf(round, seq, this.cfg.interval);
+      if (e <= this.frontier || this.accepted.has(e)) continue; // duplicate
+      this.accepted.set(e, { key: keys[i]!, round });
+      this.out.log.push({ kind: 'generate', estround: e, key: keys[i]! });
+    }
+    const before = this.contig;
+    while (this.contig + 1 < this.cfg.interval) {
+      const e = base + this.contig + 1;
+      if (!this.accepted.has(e) && !(this.decided && this.contig + 1 <= this.committedSeq)) break;
+      this.contig++;
+    }
+    if (this.contig > before) {
+      this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: this.contig } });
+    }
+  }
+
+  private advanceCommits(): void {
+    if (!this.decided || this.stalled) return;
+    while (this.committedSeq < this.commitTarget) {
+      const e = estroundOf(this.round, this.committedSeq + 1, this.cfg.interval);
+      const a = this.accepted.get(e);
+      if (a === undefined || a.round !== this.round) {
+        this.stalled = true; // a lost PROPOSE below the frontier: sit out until the next sync
+        return;
+      }
+      this.commitAccepted(e, a.key);
+      this.committedSeq++;
+    }
+  }
+
+  private commitAccepted(e: number, key: string): void {
+    this.accepted.delete(e);
+    this.commitEntry(e, key, true);
+  }
+
+  private commitEntry(e: number, key: string, log: boolean): void {
+    if (e <= this.frontier) return;
+    this.frontier = e;
+    this.window.append(e, key);
+    if (log) {
+      this.out.log.push({ kind: 'commit', estround: e, key });
+      this.out.committed.push([e, key]);
+    }
+  }
+}
+
+export { ALL };

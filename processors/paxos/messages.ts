@@ -1,0 +1,53 @@
+// messages: the simple Paxos lab's wire vocabulary (design/paxos.md "Messages"), with our
+// deliberate changes: GATHER carries accepted entries with their rounds, PROPOSE and ACK
+// carry batches/frontiers so one message covers many instances.
+
+/** Entry is one instance in a history: its estround and KEY (values never travel in syncs). */
+export type Entry = readonly [estround: number, key: string];
+
+/** Held is an entry a rank has accepted (round it was accepted in) or committed (round -1). */
+export type Held = readonly [estround: number, key: string, round: number];
+
+/** COMMITTED marks a Held entry as committed at the sender (it wins a merge outright). */
+export const COMMITTED = -1;
+
+export type PaxosMsg =
+  /** READ(r): the leader of round r starts its sync; frontier = its highest committed estround. */
+  | { t: 'read'; from: number; round: number; frontier: number }
+  /** GATHER(r): a rank's frontier, last synced round and held entries above the leader's frontier. */
+  | { t: 'gather'; from: number; round: number; frontier: number; syncRound: number; held: Held[] }
+  /** IMPOSE(r): the decided log from base (exclusive) to below r·L: exactly these entries. */
+  | { t: 'impose'; from: number; round: number; base: number; entries: Entry[] }
+  /** ACK(r, seq): seq -1 acks the round's IMPOSE; seq ≥ 0: every seq ≤ it of round r is accepted. */
+  | { t: 'ack'; from: number; round: number; seq: number }
+  /** DECIDE(r): the IMPOSE of round r is chosen; commit it. */
+  | { t: 'decide'; from: number; round: number }
+  /** PROPOSE(r): new instances at seqs first, first+1, … with their KEYs and values. */
+  | { t: 'propose'; from: number; round: number; first: number; keys: string[]; values: string[] }
+  /** COMMIT(r, seq): every seq ≤ it of round r is chosen (a frontier: covers lost COMMITs). */
+  | { t: 'commit'; from: number; round: number; seq: number }
+  /** NACK(r): the sender is already in round r; the receiver should catch up. */
+  | { t: 'nack'; from: number; round: number }
+  /** NEXT(r): --eager: the last round's work ended, start round r now. */
+  | { t: 'next'; from: number; round: number };
+
+export type PaxosMsgType = PaxosMsg['t'];
+
+/** leaderOf names the leader of round r among n ranks. */
+export function leaderOf(round: number, ranks: number): number {
+  return round % ranks;
+}
+
+/** estroundOf is the global sequence number logged for seq in round r. */
+export function estroundOf(round: number, seq: number, interval: number): number {
+  return round * interval + seq;
+}
+
+/** quorumOf is a majority of n ranks. */
+export function quorumOf(ranks: number): number {
+  return Math.floor(ranks / 2) + 1;
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,243 @@
+// rank: one Paxos rank on the runtime: four processors (msg, consensus, leader, follower)
+// joined by bounded channels. Every read names the -o timeout; no write blocks. The pure cores
+// (Router, Follower, Leader) make every decision; these loops only move batches between them.
+import { CLOSED, TIMEOUT, select, type Chan } from '../../runtime/chan.js';
+import type { Cancel, Clock } from '../../runtime/clock.js';
+import { ProcessorGroup, type GroupOutcome } from '../../runtime/processor.js';
+import type { Random } from '../../runtime/random.js';
+import type { Transport } from '../../runtime/transport.js';
+import { ALL, type LogEvent, type Send } from './events.js';
+import { Follower, type FollowerInput } from './follower.js';
+import { formatLines, type LogSink } from './instancelog.js';
+import { Leader, type LeaderInput } from './leader.js';
+import { leaderOf, type Entry, type PaxosMsg } from './messages.js';
+import { Router } from './router.js';
+
+export interface PaxosRankOptions {
+  rank: number;
+  ranks: number;
+  /** slotMs: -o in ms: the round length and every read's timeout. */
+  slotMs: number;
+  interval: number; // -l
+  startAtMs: number;
+  endAtMs: number;
+  dataSize: number;
+  eager: boolean;
+  pipelineWindow: number;
+  proposeBatch: number;
+  gatherGraceMs: number;
+  clock: Clock;
+  random: Random;
+  transport: Transport<PaxosMsg>;
+  sink: LogSink;
+  /** restored: this rank's committed log from a previous incarnation (restart). */
+  restored?: readonly Entry[];
+  amnesiac?: boolean;
+  /** onRound reports each round this rank enters and its leader (for `csplab run`'s faults). */
+  onRound?: (round: number, leader: number) => void;
+}
+
+export interface PaxosRankStats {
+  rank: number;
+  commits: number;
+  generates: number;
+  frontier: number;
+  round: number;
+  roundsLed: number;
+  proposed: number;
+  drops: number;
+}
+
+export interface PaxosRank {
+  readonly done: Promise<GroupOutcome>;
+  stop(): void;
+  stats(): PaxosRankStats;
+  readonly follower: Follower;
+  readonly leader: Leader;
+}
+
+const BIG = 1 << 16;
+const failOnOverflow = { kind: 'fail' } as const;
+
+/** startPaxosRank starts the four processors; the rank stops itself at endAtMs. */
+export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
+  const { clock, transport } = o;
+  const group = new ProcessorGroup(`rank ${o.rank}`, clock);
+  group.adopt(transport.inbox);
+  // Protocol inputs must not be lost silently (a lost round change would wedge a handler):
+  // the capacities are far beyond any backlog a live rank builds, so overflow means a bug.
+  const followerIn = group.chan<FollowerInput[]>({ name: 'follower.in', capacity: BIG, overflow: failOnOverflow });
+  const leaderIn = group.chan<LeaderInput[]>({ name: 'leader.in', capacity: BIG, overflow: failOnOverflow });
+  const outbox = group.chan<Send[]>({ name: 'outbox', capacity: BIG, overflow: failOnOverflow });
+  const logCh = group.chan<LogEvent[]>({ name: 'consensus.log', capacity: BIG, overflow: failOnOverflow });
+  const committedFeed = group.chan<Entry[]>({ name: 'leader.committed', capacity: BIG, overflow: failOnOverflow });
+  // Ticks are state-like: only the latest matters.
+  const ticks = group.chan<number>({ name: 'msg.ticks', capacity: 1, overflow: { kind: 'coalesce', merge: (a, b) => Math.max(a, b) } });
+  const wakes = group.chan<number>({ name: 'leader.wakes', capacity: 1, overflow: { kind: 'coalesce', merge: (a, b) => Math.min(a, b) } });
+
+  const router = new Router({ rank: o.rank, startAtMs: o.startAtMs, slotMs: o.slotMs });
+  const follower = new Follower({ rank: o.rank, ranks: o.ranks, interval: o.interval, amnesiac: o.amnesiac ?? false });
+  const leader = new Leader({
+    rank: o.rank, ranks: o.ranks, interval: o.interval, pipelineWindow: o.pipelineWindow, proposeBatch: o.proposeBatch,
+    gatherGraceMs: o.gatherGraceMs, dataSize: o.dataSize, eager: o.eager, random: o.random,
+  });
+  const counts = { commits: 0, generates: 0 };
+  if (o.restored && o.restored.length > 0) {
+    follower.restore(o.restored);
+    leader.step({ k: 'committed', entries: [...o.restored] }, clock.nowMs());
+    counts.commits = o.restored.length;
+  }
+  const timeoutMs = o.slotMs;
+
+  const sendAll = (sends: readonly Send[]): void => {
+    for (const s of sends) {
+      if (s.to === ALL) for (let r = 0; r < o.ranks; r++) transport.send(r, s.msg);
+      else transport.send(s.to, s.msg);
+    }
+  };
+
+  let cancelTick: Cancel = () => {};
+  const armTick = (): void => {
+    cancelTick();
+    const at = router.nextTickMs();
+    cancelTick = clock.schedule(Math.max(0, at - clock.nowMs()), () => ticks.write(at));
+  };
+  const announce = (round: number, fIn: FollowerInput[], lIn: LeaderInput[]): void => {
+    fIn.push({ k: 'round', round });
+    lIn.push({ k: 'round', round });
+    o.onRound?.(round, leaderOf(round, o.ranks));
+    armTick();
+  };
+
+  group.spawn('msg', async () => {
+    armTick();
+    const inputs = [transport.inbox, outbox, ticks] as Chan<unknown>[];
+    for (;;) {
+      const got = await select(inputs, timeoutMs, clock);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const fIn: FollowerInput[] = [];
+      const lIn: LeaderInput[] = [];
+      const now = clock.nowMs();
+      if (got.index === 1) {
+        sendAll(got.value as Send[]);
+        for (const more of outbox.drain()) sendAll(more);
+        continue;
+      }
+      if (got.index === 2) {
+        const round = router.tick(now);
+        if (round !== undefined) announce(round, fIn, lIn);
+        else armTick();
+      } else {
+        const batches = [got.value as { msgs: PaxosMsg[] }, ...transport.inbox.drain()];
+        for (const b of batches) {
+          for (const m of b.msgs) {
+            const r = router.route(m, now);
+            if (r.bump !== undefined) announce(r.bump, fIn, lIn);
+            if (r.reply) transport.send(r.reply.to, r.reply.msg);
+            if (r.toFollower) fIn.push({ k: 'msg', msg: m });
+            if (r.toLeader) lIn.push({ k: 'msg', msg: m });
+          }
+        }
+      }
+      if (fIn.length > 0) followerIn.write(fIn);
+      if (lIn.length > 0) leaderIn.write(lIn);
+    }
+    cancelTick();
+  });
+
+  group.spawn('follower', async () => {
+    for (;;) {
+      const got = await followerIn.read(timeoutMs);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const sends: Send[] = [];
+      const log: LogEvent[] = [];
+      for (const batch of [got, ...followerIn.drain()]) {
+        for (const input of batch) {
+          const out = follower.step(input);
+          for (const s of out.sends) sends.push(s);
+          for (const l of out.log) log.push(l);
+        }
+      }
+      // Log lines first: the consensus processor writes them before any later batch.
+      if (log.length > 0) logCh.write(log);
+      if (sends.length > 0) outbox.write(sends);
+    }
+  });
+
+  let cancelWake: Cancel = () => {};
+  group.spawn('leader', async () => {
+    const inputs = [leaderIn, committedFeed, wakes] as Chan<unknown>[];
+    for (;;) {
+      const got = await select(inputs, timeoutMs, clock);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const now = clock.nowMs();
+      const sends: Send[] = [];
+      let wakeAt: number | undefined;
+      const run = (input: LeaderInput): void => {
+        const out = leader.step(input, now);
+        for (const s of out.sends) sends.push(s);
+        if (out.wakeAtMs !== undefined) wakeAt = out.wakeAtMs;
+      };
+      if (got.index === 0) for (const batch of [got.value as LeaderInput[], ...leaderIn.drain()]) batch.forEach(run);
+      else if (got.index === 1) for (const entries of [got.value as Entry[], ...committedFeed.drain()]) run({ k: 'committed', entries });
+      else run({ k: 'wake' });
+      if (wakeAt !== undefined) {
+        cancelWake();
+        const at = wakeAt;
+        cancelWake = clock.schedule(Math.max(0, at - now), () => wakes.write(at));
+      }
+      if (sends.length > 0) outbox.write(sends);
+    }
+    cancelWake();
+  });
+
+  group.spawn('consensus', async () => {
+    for (;;) {
+      const got = await logCh.read(timeoutMs);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const batch = [got, ...logCh.drain()].flat();
+      o.sink.write(formatLines(batch, clock.nowUs()));
+      const committed: Entry[] = [];
+      for (const ev of batch) {
+        if (ev.kind === 'commit') {
+          counts.commits++;
+          committed.push([ev.estround, ev.key]);
+        } else counts.generates++;
+      }
+      if (committed.length > 0) committedFeed.write(committed);
+    }
+    o.sink.close();
+  });
+
+  // The transport closes with the group, so a restarted incarnation can take the rank's place.
+  const shutdown = (): void => {
+    group.stop();
+    void transport.close();
+  };
+  const cancelEnd = clock.schedule(Math.max(0, o.endAtMs - clock.nowMs()), shutdown);
+  void group.done.then(() => {
+    cancelEnd();
+    void transport.close();
+  });
+
+  return {
+    done: group.done,
+    stop: shutdown,
+    follower,
+    leader,
+    stats: () => ({
+      rank: o.rank,
+      commits: counts.commits,
+      generates: counts.generates,
+      frontier: follower.frontier,
+      round: router.round,
+      roundsLed: leader.stats.roundsLed,
+      proposed: leader.stats.proposed,
+      drops: transport.stats().dropped + group.stats().reduce((n, s) => n + s.dropped, 0),
+    }),
+  };
+}

@@ -1,0 +1,74 @@
+// router: the msg handler's decisions. It owns the rank's view of the round: rounds are fixed
+// `-o` slots from a common start (so all ranks' slots line up); a message of a newer round
+// jumps this rank there at once (catch-up after a pause) and re-arms the slot timer; a
+// leader's message of an older round is answered with NACK(myRound) and dropped.
+import type { PaxosMsg } from './messages.js';
+import type { Send } from './events.js';
+
+export interface RouterConfig {
+  rank: number;
+  startAtMs: number;
+  slotMs: number;
+}
+
+export interface Routed {
+  /** bump: the new round this rank entered, if any (deliver it before the message). */
+  bump?: number;
+  toLeader: boolean;
+  toFollower: boolean;
+  reply?: Send;
+}
+
+const TO_LEADER: ReadonlySet<PaxosMsg['t']> = new Set(['gather', 'ack']);
+const TO_FOLLOWER: ReadonlySet<PaxosMsg['t']> = new Set(['read', 'impose', 'decide', 'propose', 'commit']);
+
+export class Router {
+  round = -1;
+  /** roundStartMs: when the current round began (slot boundary, or the jump). */
+  roundStartMs = 0;
+
+  constructor(private readonly cfg: RouterConfig) {
+    if (!(cfg.slotMs > 0)) throw new RangeError(`slot length must be > 0 ms, got ${cfg.slotMs}`);
+  }
+
+  /** slotAt is the slot index at nowMs (-1 before the start). */
+  slotAt(nowMs: number): number {
+    return nowMs < this.cfg.startAtMs ? -1 : Math.floor((nowMs - this.cfg.startAtMs) / this.cfg.slotMs);
+  }
+
+  /** nextTickMs is when the current round's slot ends (the next bump by timer). */
+  nextTickMs(): number {
+    return this.round < 0 ? this.cfg.startAtMs : this.roundStartMs + this.cfg.slotMs;
+  }
+
+  /** tick is the slot timer: returns the round entered, if the slot moved on. */
+  tick(nowMs: number): number | undefined {
+    if (nowMs < this.nextTickMs()) return undefined;
+    return this.enter(Math.max(this.round + 1, this.slotAt(nowMs)), nowMs);
+  }
+
+  /** route decides what to do with one inbound message. */
+  route(m: PaxosMsg, nowMs: number): Routed {
+    const r: Routed = { toLeader: false, toFollower: false };
+    if (m.round < this.round) {
+      if (TO_FOLLOWER.has(m.t)) r.reply = { to: m.from, msg: { t: 'nack', from: this.cfg.rank, round: this.round } };
+      return r; // an older round's traffic: expected noise at every round boundary
+    }
+    if (m.round > this.round) {
+      const bumped = this.enter(m.round, nowMs);
+      if (bumped !== undefined) r.bump = bumped;
+    }
+    r.toLeader = TO_LEADER.has(m.t);
+    r.toFollower = TO_FOLLOWER.has(m.t);
+    return r;
+  }
+
+  private enter(round: number, nowMs: number): number | undefined {
+    if (round <= this.round) return undefined;
+    this.round = round;
+    const slot = this.slotAt(nowMs);
+    // On the slot grid, the round began at its boundary; ahead of it (eager), it begins now.
+    this.roundStartMs = round <= slot ? this.cfg.startAtMs + round * this.cfg.slotMs : nowMs;
+    return round;
+  }
+}
