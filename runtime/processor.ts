@@ -14,11 +14,32 @@ export interface Crash {
 /** GroupOutcome is how a group ended: cleanly stopped, or taken down by a crash. */
 export type GroupOutcome = { kind: 'stopped' } | { kind: 'crashed'; crash: Crash };
 
-/** crashMessage renders one line naming the processor (never a stack trace). */
+/**
+ * crashMessage renders one line naming the group and processor and what was thrown: never a
+ * stack trace, never a line break (a multi-line message is folded), and it cannot throw.
+ */
 export function crashMessage(group: string, crash: Crash): string {
-  const e = crash.error;
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return `${group}: processor ${crash.processor} crashed: ${what}`;
+  return oneLine(`${group}: processor ${crash.processor} crashed: ${describe(crash.error)}`);
+}
+
+/** describe renders a thrown value as `Name: message`, surviving hostile values. */
+function describe(e: unknown): string {
+  try {
+    if (e instanceof Error) return e.message ? `${e.name}: ${e.message}` : e.name;
+    if (typeof e === 'string') return e;
+    const json = JSON.stringify(e);
+    return json === undefined ? String(e) : json;
+  } catch {
+    try {
+      return String(e); // a circular object or a bigint
+    } catch {
+      return Object.prototype.toString.call(e);
+    }
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 export class ProcessorGroup {

@@ -7,18 +7,24 @@ import { customRandom } from 'nanoid';
 export interface Random {
   /** next is uniform in [0, 1). */
   next(): number;
-  /** int is uniform in [0, n) for a positive integer n. */
+  /** int is uniform (unbiased) in [0, n) for an integer n in 1 … 2^32. */
   int(n: number): number;
-  /** between is uniform in [lo, hi). */
+  /** between is uniform in [lo, hi) for finite lo ≤ hi (lo when they are equal). */
   between(lo: number, hi: number): number;
   /** bytes fills a new Uint8Array of length n. */
   bytes(n: number): Uint8Array;
-  /** fork derives an independent stream named by label (e.g. 'net', 'ids'). */
+  /**
+   * fork derives an independent stream named by label (e.g. 'net', 'ids'). It depends only on
+   * this stream's name and label, not on how much was drawn: the same label replays the same
+   * stream.
+   */
   fork(label: string): Random;
-  /** id returns a nanoid drawn from this stream (21 url-safe characters by default). */
+  /** id returns a nanoid drawn from this stream (size 1 … 1024 url-safe characters, default 21). */
   id(size?: number): string;
 }
 
+const TWO_POW_32 = 4294967296;
+const MAX_ID_SIZE = 1024;
 const ID_ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict';
 
 /** hash128 folds a string into four 32-bit words (cyrb128), to seed sfc32. */
@@ -70,15 +76,27 @@ export class SeededRandom implements Random {
   }
 
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Random.int needs a positive integer, got ${n}`);
-    return Math.floor(this.next() * n);
+    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) {
+      throw new RangeError(`Random.int needs an integer in 1…2^32, got ${n}`);
+    }
+    // Rejection sampling: draws at or above the largest multiple of n would bias low values.
+    const limit = TWO_POW_32 - (TWO_POW_32 % n);
+    for (;;) {
+      const u = this.nextU32();
+      if (u < limit) return u % n;
+    }
   }
 
   between(lo: number, hi: number): number {
-    return lo + this.next() * (hi - lo);
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) {
+      throw new RangeError(`Random.between needs finite lo ≤ hi, got ${lo}, ${hi}`);
+    }
+    const x = lo + this.next() * (hi - lo);
+    return x < hi ? x : lo; // rounding can reach hi when lo and hi are far apart
   }
 
   bytes(n: number): Uint8Array {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Random.bytes needs an integer ≥ 0, got ${n}`);
     const out = new Uint8Array(n);
     let i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -93,17 +111,32 @@ export class SeededRandom implements Random {
   }
 
   fork(label: string): Random {
-    return new SeededRandom(`${this.label}/${label}`);
+    return new SeededRandom(`${this.label}/${segment(label)}`);
   }
 
   id(size = 21): string {
+    if (!Number.isInteger(size) || size < 1 || size > MAX_ID_SIZE) {
+      throw new RangeError(`Random.id size must be an integer in 1…${MAX_ID_SIZE}, got ${size}`);
+    }
     // nanoid's custom-random entry, fed by this stream, so ids replay with the seed.
     this.idGen ??= customRandom(ID_ALPHABET, 21, (n) => this.bytes(n));
     return this.idGen(size);
   }
 }
 
-/** rankRandom is the root stream of one rank's incarnation in a seeded run. */
+/**
+ * rankRandom is the root stream of one rank's incarnation in a seeded run. A numeric seed
+ * and its decimal string name the same run.
+ */
 export function rankRandom(seed: string | number, rank: number, incarnation: number): Random {
-  return new SeededRandom(`csplab/${seed}/rank${rank}/inc${incarnation}`);
+  if (typeof seed === 'number' && !Number.isFinite(seed)) throw new RangeError(`seed must be finite, got ${seed}`);
+  for (const [what, n] of [['rank', rank], ['incarnation', incarnation]] as const) {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be an integer ≥ 0, got ${n}`);
+  }
+  return new SeededRandom(`csplab/${segment(String(seed))}/rank${rank}/inc${incarnation}`);
+}
+
+/** segment length-prefixes a name part, so no seed or label can spell another path. */
+function segment(part: string): string {
+  return `${part.length}:${part}`;
 }
