@@ -1,0 +1,234 @@
+// ledger: the commit tables of a run, built one line at a time. Memory grows with the number of
+// distinct seqs and keys, never with file size: keys are interned once as small integers, seqs
+// get one global slot, and each rank keeps a typed-array column (slot → key, slot → line).
+import { FirstFew } from './first-few.js';
+import type { LineSink } from './lines.js';
+import { isBlank, matchInstance, type Malformed, type InstanceEvent } from './parse.js';
+
+/** Repeat is a commit line for a seq this rank had already committed (rule 1's raw material). */
+export interface Repeat {
+  readonly seq: number;
+  /** firstKey, firstLine: the commit already in the table; key, line: the later one. */
+  readonly firstKey: number;
+  readonly firstLine: number;
+  readonly key: number;
+  readonly line: number;
+}
+
+/** MalformedLine is a line that announced an instance but did not complete the pattern. */
+export interface MalformedLine {
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** RankLedger is one rank's table and line statistics; a column's slot i is ledger slot i. */
+export interface RankLedger {
+  readonly node: number;
+  readonly file: string;
+  /** keyAt[slot] is 1 + the key id committed at that slot's seq, 0 if none; may be shorter than the slot count. */
+  keyAt: Int32Array;
+  /** lineAt[slot] is the line of that first commit. */
+  lineAt: Float64Array;
+  /** commits counts distinct committed seqs; maxSeq is -1 until the first commit. */
+  commits: number;
+  maxSeq: number;
+  generates: number;
+  commitLines: number;
+  lines: number;
+  blank: number;
+  unmatched: number;
+  overlong: number;
+  unterminated: boolean;
+  readonly malformed: FirstFew<MalformedLine>;
+  /** conflictingValues: repeats with another key; repeatedCommits: with the same key. */
+  readonly conflictingValues: FirstFew<Repeat>;
+  readonly repeatedCommits: FirstFew<Repeat>;
+}
+
+/** LedgerView is what the rules read: the tables, frozen by convention once ingestion ends. */
+export interface LedgerView {
+  readonly ranks: readonly RankLedger[];
+  /** slotCount slots are in use; seqOf[slot] is the seq of a slot. */
+  readonly slotCount: number;
+  readonly seqOf: Float64Array;
+  /** keyCount keys are interned; keyText[id] is the key. */
+  readonly keyCount: number;
+  readonly keyText: readonly string[];
+  /** generated[id] is 1 if some rank generated the key. */
+  readonly generated: Uint8Array;
+  /** commitsOfKey[id] counts commit lines naming the key; firstCommitNode/Line locate the first (-1 if none). */
+  readonly commitsOfKey: Float64Array;
+  readonly firstCommitNode: Int32Array;
+  readonly firstCommitLine: Float64Array;
+}
+
+const byLine = (a: { line: number }, b: { line: number }): boolean => a.line < b.line;
+
+/** Ledger accumulates every rank's log; feed one rank at a time through beginRank's sink. */
+export class Ledger implements LedgerView {
+  readonly ranks: RankLedger[] = [];
+  slotCount = 0;
+  seqOf = new Float64Array(1024);
+  keyCount = 0;
+  readonly keyText: string[] = [];
+  generated = new Uint8Array(1024);
+  commitsOfKey = new Float64Array(1024);
+  firstCommitNode = new Int32Array(1024).fill(-1);
+  firstCommitLine = new Float64Array(1024);
+  private readonly slotOfSeq = new Map<number, number>();
+  private readonly idOfKey = new Map<string, number>();
+
+  /** examples bounds how many malformed lines and repeats each rank keeps for diagnostics. */
+  constructor(readonly examples: number) {}
+
+  /** beginRank starts a rank's table; feed its lines to the returned sink, in file order. */
+  beginRank(node: number, file: string): RankIngest {
+    if (this.ranks.some((r) => r.node === node)) throw new RangeError(`node ${node} given twice`);
+    const rank: RankLedger = {
+      node,
+      file,
+      keyAt: new Int32Array(0),
+      lineAt: new Float64Array(0),
+      commits: 0,
+      maxSeq: -1,
+      generates: 0,
+      commitLines: 0,
+      lines: 0,
+      blank: 0,
+      unmatched: 0,
+      overlong: 0,
+      unterminated: false,
+      malformed: new FirstFew<MalformedLine>(this.examples, byLine),
+      conflictingValues: new FirstFew<Repeat>(this.examples, byLine),
+      repeatedCommits: new FirstFew<Repeat>(this.examples, byLine),
+    };
+    this.ranks.push(rank);
+    return new RankIngest(this, rank);
+  }
+
+  /** keyId interns a key. A new key is copied first: the parsed one is a slice that would pin the whole chunk it was read in. */
+  keyId(key: string): number {
+    let id = this.idOfKey.get(key);
+    if (id === undefined) {
+      id = this.keyCount++;
+      const own = detach(key);
+      this.idOfKey.set(own, id);
+      this.keyText.push(own);
+      if (id >= this.generated.length) this.growKeys(id + 1);
+    }
+    return id;
+  }
+
+  /** slot gives the seq its global slot, shared by every rank's column. */
+  slot(seq: number): number {
+    let slot = this.slotOfSeq.get(seq);
+    if (slot === undefined) {
+      slot = this.slotCount++;
+      this.slotOfSeq.set(seq, slot);
+      if (slot >= this.seqOf.length) this.seqOf = grown(this.seqOf, slot + 1);
+      this.seqOf[slot] = seq;
+    }
+    return slot;
+  }
+
+  private growKeys(need: number): void {
+    this.generated = grown(this.generated, need);
+    this.commitsOfKey = grown(this.commitsOfKey, need);
+    const before = this.firstCommitNode.length;
+    this.firstCommitNode = grown(this.firstCommitNode, need);
+    this.firstCommitNode.fill(-1, before);
+    this.firstCommitLine = grown(this.firstCommitLine, need);
+  }
+}
+
+/** RankIngest turns one rank's lines into ledger entries. */
+export class RankIngest implements LineSink {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly rank: RankLedger,
+  ) {}
+
+  line(text: string, lineNo: number): void {
+    this.rank.lines = lineNo;
+    const generate = matchInstance(text, 'generate');
+    const commit = matchInstance(text, 'commit');
+    if (generate === undefined && commit === undefined) {
+      if (isBlank(text)) this.rank.blank++;
+      else this.rank.unmatched++;
+      return;
+    }
+    // As in the reference, one line may record both events; it is malformed only if it records neither.
+    const gOk = generate !== undefined && isEvent(generate);
+    const cOk = commit !== undefined && isEvent(commit);
+    if (gOk) this.generate(generate.key);
+    if (cOk) this.commit(commit.key, commit.seq, lineNo);
+    if (!gOk && !cOk) {
+      const reason = (generate as Malformed | undefined)?.reason ?? (commit as Malformed).reason;
+      this.rank.malformed.offer({ line: lineNo, reason });
+    }
+  }
+
+  overlong(lineNo: number): void {
+    this.rank.lines = lineNo;
+    this.rank.overlong++;
+  }
+
+  /** end records what the reader learnt about the file as a whole. */
+  end(summary: { lines: number; unterminated: boolean }): void {
+    this.rank.lines = summary.lines;
+    this.rank.unterminated = summary.unterminated;
+  }
+
+  private generate(key: string): void {
+    this.rank.generates++;
+    this.ledger.generated[this.ledger.keyId(key)] = 1;
+  }
+
+  private commit(key: string, seq: number, line: number): void {
+    const { ledger, rank } = this;
+    rank.commitLines++;
+    const id = ledger.keyId(key);
+    if (ledger.commitsOfKey[id]++ === 0) {
+      ledger.firstCommitNode[id] = rank.node;
+      ledger.firstCommitLine[id] = line;
+    }
+    const slot = ledger.slot(seq);
+    if (slot >= rank.keyAt.length) {
+      rank.keyAt = grown(rank.keyAt, slot + 1);
+      rank.lineAt = grown(rank.lineAt, slot + 1);
+    }
+    const prev = rank.keyAt[slot]!;
+    if (prev === 0) {
+      rank.keyAt[slot] = id + 1;
+      rank.lineAt[slot] = line;
+      rank.commits++;
+      if (seq > rank.maxSeq) rank.maxSeq = seq;
+      return;
+    }
+    // The table keeps the first commit, as the reference does; the later line is a repeat.
+    const repeat: Repeat = { seq, firstKey: prev - 1, firstLine: rank.lineAt[slot]!, key: id, line };
+    (prev - 1 === id ? rank.repeatedCommits : rank.conflictingValues).offer(repeat);
+  }
+}
+
+function isEvent(m: InstanceEvent | Malformed): m is InstanceEvent {
+  return 'seq' in m;
+}
+
+type TypedArray = Int32Array | Float64Array | Uint8Array;
+
+/** grown returns a copy of a with room for at least need elements (doubling keeps appends linear). */
+function grown<A extends TypedArray>(a: A, need: number): A {
+  const bigger = new (a.constructor as new (n: number) => A)(Math.max(need, a.length * 2, 16));
+  bigger.set(a);
+  return bigger;
+}
+
+/**
+ * detach returns a flat copy of s. V8 represents a slice of a long string as a view that
+ * keeps the long string alive; a JSON round trip is the cheapest portable way to force a
+ * copy, and it is lossless for every JS string (lone surrogates included).
+ */
+function detach(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}

@@ -1,0 +1,103 @@
+// lines: a streaming line reader over one file. Memory is one fixed buffer however big the file
+// or its lines are: a log may be gigabytes, end in a truncated line, use CRLF, or be binary.
+import { open } from 'node:fs/promises';
+
+/** DEFAULT_MAX_LINE_BYTES bounds one line; longer lines are skipped (an instance line is ~100 B). */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+/** LineSink receives a file's lines in order; lineNo counts from 1, as editors do. */
+export interface LineSink {
+  /** line gets one line without its `\n` or `\r\n`. */
+  line(text: string, lineNo: number): void;
+  /** overlong is told of a line longer than the limit, which was discarded unread. */
+  overlong(lineNo: number): void;
+}
+
+/** ReadSummary describes the file as a whole. */
+export interface ReadSummary {
+  /** lines is how many lines the file has (an unterminated last line counts). */
+  readonly lines: number;
+  /** unterminated: the file does not end in a newline, so its last line may be cut short. */
+  readonly unterminated: boolean;
+}
+
+/** FileKindError is thrown for a path that is not a regular file; code mirrors Node's errors. */
+export class FileKindError extends Error {
+  readonly code = 'EISDIR';
+  constructor(readonly path: string) {
+    super(`${path}: is a directory`);
+    this.name = 'FileKindError';
+  }
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * readLines streams the file at path into sink. Bytes are split on `\n` before decoding (it
+ * never occurs inside a UTF-8 sequence), then each run of whole lines is decoded as one
+ * string. A line that cannot fit the buffer (maxLineBytes + its newline) is reported as
+ * overlong and skipped to its end without being kept. Errors opening or reading the file
+ * (ENOENT, EACCES, EISDIR…) are thrown as Node's errors, with `path` set.
+ */
+export async function readLines(path: string, sink: LineSink, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<ReadSummary> {
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+  const file = await open(path, 'r');
+  try {
+    // open(2) succeeds on a directory; say so now rather than fail at the first read.
+    if ((await file.stat()).isDirectory()) throw new FileKindError(path);
+    const buf = Buffer.allocUnsafe(maxLineBytes + 1);
+    let kept = 0; // bytes of an unfinished line at buf[0, kept)
+    let skipping = false; // inside an overlong line: discard up to its newline
+    let lineNo = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buf, kept, buf.length - kept, null);
+      if (bytesRead === 0) break;
+      const end = kept + bytesRead;
+      let from = 0;
+      if (skipping) {
+        const nl = buf.indexOf(NEWLINE, 0);
+        if (nl < 0 || nl >= end) continue; // kept stays 0: the whole read was the overlong line
+        from = nl + 1;
+        skipping = false;
+      }
+      const last = buf.lastIndexOf(NEWLINE, end - 1);
+      if (last >= from) {
+        lineNo = emitLines(buf.toString('utf8', from, last), lineNo, sink);
+        from = last + 1;
+      }
+      const unfinished = end - from;
+      if (unfinished === buf.length) {
+        sink.overlong(++lineNo);
+        skipping = true;
+        kept = 0;
+      } else {
+        buf.copy(buf, 0, from, end);
+        kept = unfinished;
+      }
+    }
+    if (kept > 0) lineNo = emitLines(buf.toString('utf8', 0, kept), lineNo, sink);
+    return { lines: lineNo, unterminated: kept > 0 || skipping };
+  } catch (e) {
+    if (e && typeof e === 'object' && !('path' in e)) (e as { path?: string }).path = path;
+    throw e;
+  } finally {
+    await file.close();
+  }
+}
+
+/** emitLines hands each `\n`-separated line of text to sink (text holds no trailing newline). */
+function emitLines(text: string, lineNo: number, sink: LineSink): number {
+  let from = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl;
+    sink.line(stripCr(text, from, end), ++lineNo);
+    if (nl < 0) return lineNo;
+    from = nl + 1;
+  }
+}
+
+/** stripCr drops the `\r` of a CRLF ending; a lone `\r` elsewhere stays part of the line. */
+function stripCr(text: string, from: number, end: number): string {
+  return text.slice(from, end > from && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+}

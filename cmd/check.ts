@@ -1,0 +1,71 @@
+// check: `csplab check`, the grader. A thin layer over check/: pick the files, run the checker,
+// print the seed's report (or JSON), and turn the verdict into the exit-status table's 0 or 1.
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { CheckInputError, checkDir, checkFiles, DEFAULT_EXAMPLES, formatJson, formatReport, type CheckResult } from '../check/index.js';
+import { EXIT, environmentError, fromSystemError, usageError, type CliError } from './exit.js';
+
+/** DEFAULT_DIR is where a run writes its logs (and where check.py looked, from scripts/). */
+const DEFAULT_DIR = 'log';
+
+interface CheckArgs {
+  files?: string[];
+  dir?: string;
+  ranks?: string;
+  json: boolean;
+  lenient: boolean;
+  examples: string;
+  exitStatus?: number;
+}
+
+export const checkCommand: CommandModule<object, CheckArgs> = {
+  command: 'check [files..]',
+  describe: 'grade a run: check its instance logs against the three rules',
+  builder: (y: Argv) =>
+    y
+      .positional('files', { type: 'string', array: true, describe: 'log files, read as nodes 0, 1, … in order (instead of --dir)' })
+      .option('dir', { alias: 'log-dir', type: 'string', describe: `directory of instancelog<rank>.log files [default: ${DEFAULT_DIR}]` })
+      .option('ranks', { type: 'string', describe: 'require ranks 0..N-1 (default: every instancelog<rank>.log found)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print a machine-readable result (docs/check-json.md)' })
+      .option('lenient', { type: 'boolean', default: false, describe: 'the same value committed twice at a seq is a warning, not a failure' })
+      .option('examples', { type: 'string', default: String(DEFAULT_EXAMPLES), describe: 'findings shown per rank or pair and kind' })
+      .example('$0 check', 'grade log/instancelog*.log')
+      .example('$0 check --dir run1/log --ranks 5 --json', 'require ranks 0..4, print JSON')
+      .example('$0 check a.log b.log', 'grade two files as nodes 0 and 1') as unknown as Argv<CheckArgs>,
+  handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
+    const result = await run(argv);
+    process.stdout.write(argv.json ? formatJson(result) : formatReport(result));
+    argv.exitStatus = result.verdict === 'pass' ? EXIT.ok : EXIT.checkFailed;
+  },
+};
+
+/** run validates the flags once, then checks; input errors become one line and their status. */
+async function run(argv: CheckArgs): Promise<CheckResult> {
+  const files = argv.files ?? [];
+  const ranks = argv.ranks === undefined ? undefined : integerFlag('ranks', argv.ranks, 1, 1_000_000);
+  const examples = integerFlag('examples', argv.examples, 0, 100_000);
+  if (argv.dir === '') throw usageError('--dir needs a directory');
+  if (files.length > 0 && argv.dir !== undefined) throw usageError('give either --dir or log files, not both');
+  if (files.length > 0 && ranks !== undefined && ranks !== files.length) throw usageError(`--ranks ${ranks} but ${files.length} files given`);
+  const opts = { lenient: argv.lenient, examples };
+  try {
+    return files.length > 0 ? await checkFiles(files, opts) : await checkDir(argv.dir ?? DEFAULT_DIR, { ...opts, ranks });
+  } catch (e) {
+    throw inputError(e) ?? e;
+  }
+}
+
+/** integerFlag reads a decimal flag in [min, max], quoting the bad text otherwise. */
+function integerFlag(name: string, text: string, min: number, max: number): number {
+  const n = /^[0-9]{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw usageError(`--${name} must be an integer in ${min}..${max}, got "${text}"`);
+  return n;
+}
+
+/** inputError maps a failure to read the logs onto the exit table; anything else is a bug. */
+function inputError(e: unknown): CliError | undefined {
+  if (e instanceof CheckInputError) return usageError(e.message);
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (typeof err?.code !== 'string') return undefined;
+  const what = err.path ?? 'log';
+  return fromSystemError(e, what) ?? environmentError(`${what}: cannot read (${err.code})`);
+}
