@@ -1,0 +1,84 @@
+// frame.test: frames survive any chunking (byte by byte, many per chunk), the maximum is
+// enforced from the header alone, and both codecs round-trip batches and refuse garbage.
+import t from 'tap';
+import { jsonCodec, msgpackCodec, CodecError } from './codec.js';
+import { encodeFrame, FrameDecoder, FrameError, checkMaxFrameBytes } from './frame.js';
+import { checkHello, encodeHello, type Expected } from './handshake.js';
+
+function drain(d: FrameDecoder): string[] {
+  const out: string[] = [];
+  for (let f = d.next(); f !== undefined; f = d.next()) out.push(f.toString('utf8'));
+  return out;
+}
+
+const payloads = ['hello', '', 'x'.repeat(1000), 'ünïcødé', 'last'];
+const stream = Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p, 'utf8'))));
+
+t.test('frames fed byte by byte reassemble', async (t) => {
+  const d = new FrameDecoder();
+  const got: string[] = [];
+  for (let i = 0; i < stream.length; i++) {
+    d.push(stream.subarray(i, i + 1));
+    got.push(...drain(d));
+  }
+  t.same(got, payloads);
+  t.equal(d.bufferedBytes, 0);
+});
+
+t.test('many frames in one chunk, and chunks split at every offset', async (t) => {
+  const many = Buffer.concat(Array.from({ length: 1000 }, (_, i) => encodeFrame(Buffer.from(`m${i}`))));
+  const d = new FrameDecoder();
+  d.push(many);
+  const got = drain(d);
+  t.equal(got.length, 1000);
+  t.equal(got[999], 'm999');
+  let ok = true;
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const e = new FrameDecoder();
+    e.push(stream.subarray(0, cut));
+    const first = drain(e);
+    e.push(stream.subarray(cut));
+    if ([...first, ...drain(e)].join('|') !== payloads.join('|')) ok = false;
+  }
+  t.ok(ok, 'every two-way split decodes to the same frames');
+});
+
+t.test('the maximum is enforced from the header, before the payload arrives', async (t) => {
+  const d = new FrameDecoder(16);
+  d.push(encodeFrame(Buffer.alloc(16)));
+  t.equal(d.next()?.length, 16, 'exactly the maximum is fine');
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(0xfffffff0, 0);
+  d.push(header);
+  t.throws(() => d.next(), FrameError);
+  t.throws(() => checkMaxFrameBytes(2 ** 31), RangeError);
+});
+
+t.test('codecs round-trip batches and refuse non-batches', async (t) => {
+  const batch = [{ t: 'accept', ballot: 3, key: 'k'.repeat(32) }, { t: 'ack', n: -1.5, ok: true, v: null }];
+  for (const codec of [jsonCodec<unknown>(), msgpackCodec<unknown>()]) {
+    t.same(codec.decode(codec.encode(batch)), batch, `${codec.name} round-trips`);
+    t.throws(() => codec.decode(Buffer.from('\xc1\xff{garbage', 'latin1')), CodecError, `${codec.name} refuses garbage`);
+    t.throws(() => codec.decode(codec.encode({ not: 'an array' } as never)), CodecError, `${codec.name} refuses a non-array`);
+  }
+  const mp = msgpackCodec<{ bits: Uint8Array }>();
+  const [back] = mp.decode(mp.encode([{ bits: new Uint8Array([1, 2, 255]) }])) as [{ bits: Uint8Array }];
+  t.ok(back.bits instanceof Uint8Array, 'msgpack carries binary as binary');
+  t.same([...back.bits], [1, 2, 255]);
+});
+
+t.test('handshake checks cluster, version, rank and codec', async (t) => {
+  const want: Expected = { clusterId: 'run-1', ranks: 3, selfRank: 0, version: 1, codec: 'msgpack' };
+  const hello = (over: Record<string, unknown>) => encodeHello({ clusterId: 'run-1', rank: 1, version: 1, codec: 'msgpack', ...over } as never);
+  t.same(checkHello(hello({}), want), { rank: 1 });
+  const kind = (over: Record<string, unknown>) => (checkHello(hello(over), want) as { kind?: string }).kind;
+  t.equal(kind({ clusterId: 'run-2' }), 'cluster');
+  t.equal(kind({ version: 2 }), 'version');
+  t.equal(kind({ rank: 3 }), 'rank');
+  t.equal(kind({ rank: 0 }), 'rank', 'a peer claiming our own rank is refused');
+  t.equal(kind({ rank: 1.5 }), 'rank');
+  t.equal(kind({ codec: 'json' }), 'codec');
+  t.equal((checkHello(Buffer.from('{"magic":"other"}'), want) as { kind: string }).kind, 'garbage');
+  t.equal((checkHello(Buffer.from('not json'), want) as { kind: string }).kind, 'garbage');
+  t.throws(() => encodeHello({ clusterId: 'x'.repeat(5000), rank: 0, version: 1, codec: 'json' }), RangeError);
+});

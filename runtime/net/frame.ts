@@ -1,0 +1,97 @@
+// frame: length-prefixed framing on a byte stream. A frame is a 4-byte big-endian payload
+// length and the payload. The decoder enforces a maximum before buffering anything, so a
+// peer cannot make us hold more than one maximum-size frame.
+
+export const FRAME_HEADER_BYTES = 4;
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 2 ** 20;
+/** MAX_FRAME_BYTES_LIMIT is what the 4-byte header can express (and sanity allows): 1 GiB. */
+export const MAX_FRAME_BYTES_LIMIT = 2 ** 30;
+
+/** FrameError is a framing violation; the connection that caused it must be closed. */
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+/** checkMaxFrameBytes validates a configured maximum once, at construction. */
+export function checkMaxFrameBytes(maxFrameBytes: number): number {
+  if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 16 || maxFrameBytes > MAX_FRAME_BYTES_LIMIT) {
+    throw new RangeError(`maxFrameBytes must be an integer in 16…${MAX_FRAME_BYTES_LIMIT}, got ${maxFrameBytes}`);
+  }
+  return maxFrameBytes;
+}
+
+/** encodeFrame prefixes payload with its length (one allocation, one socket write). */
+export function encodeFrame(payload: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  frame.writeUInt32BE(payload.length, 0);
+  frame.set(payload, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * FrameDecoder reassembles frames from chunks of any size. push() adds a chunk; next()
+ * returns one whole frame or undefined. It is pull-style so the caller can lower or raise
+ * maxFrameBytes between frames (a connection's first frame, the handshake, is small).
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** payloadBytes is the announced length of the frame being read, or -1 before its header. */
+  private payloadBytes = -1;
+
+  constructor(public maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** bufferedBytes is how much is held waiting for the rest of a frame. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /** next returns the next whole payload; it throws FrameError on an oversized length. */
+  next(): Buffer | undefined {
+    if (this.payloadBytes < 0) {
+      if (this.buffered < FRAME_HEADER_BYTES) return undefined;
+      const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+      if (length > this.maxFrameBytes) throw new FrameError(`frame of ${length} bytes exceeds the maximum of ${this.maxFrameBytes}`);
+      this.payloadBytes = length;
+    }
+    if (this.buffered < this.payloadBytes) return undefined;
+    const payload = this.take(this.payloadBytes);
+    this.payloadBytes = -1;
+    return payload;
+  }
+
+  /** take removes n buffered bytes: a zero-copy view when one chunk holds them all. */
+  private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    this.buffered -= n;
+    const first = this.chunks[0]!;
+    if (first.length > n) {
+      this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) {
+      this.chunks.shift();
+      return first;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const used = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, used);
+      filled += used;
+      if (used === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(used);
+    }
+    return out;
+  }
+}

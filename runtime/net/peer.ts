@@ -1,0 +1,221 @@
+// peer: this rank's outbound link to one other rank. It owns a bounded queue, dials (and
+// redials with capped exponential backoff on the injected clock), sends the handshake, and
+// coalesces everything queued within one event-loop turn into one frame and one socket
+// write. send() never waits: a slow, paused or absent peer costs only counted drops.
+import { connect, type Socket } from 'node:net';
+import type { Cancel, Clock } from '../clock.js';
+import type { Codec } from './codec.js';
+import { encodeFrame } from './frame.js';
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+export interface BackoffMs {
+  minMs: number;
+  maxMs: number;
+}
+
+/** LinkCounters are shared with the transport (its stats are their sum). */
+export interface LinkCounters {
+  dropped: number;
+  framesOut: number;
+  bytesOut: number;
+  connects: number;
+}
+
+export type LinkEvent = { kind: 'connected'; peer: number } | { kind: 'disconnected'; peer: number };
+
+export interface LinkOptions<M> {
+  selfRank: number;
+  peerRank: number;
+  clock: Clock;
+  codec: Codec<M>;
+  /** helloFrame is the framed handshake, written first on every connection. */
+  helloFrame: Buffer;
+  queueLimit: number;
+  maxFrameBytes: number;
+  /** maxBatchMsgs bounds one frame's message count, so a long queue leaves as a stream of frames. */
+  maxBatchMsgs: number;
+  backoffMs: BackoffMs;
+  connectTimeoutMs: number;
+  counters: LinkCounters;
+  log: (key: string, line: string) => void;
+  onEvent: (e: LinkEvent) => void;
+}
+
+/** UNREACHABLE_LOG_AFTER is how many failed dials in a row are normal start-up noise. */
+const UNREACHABLE_LOG_AFTER = 5;
+
+export class PeerLink<M> {
+  private queue: M[] = [];
+  private address: PeerAddress | undefined;
+  private socket: Socket | undefined;
+  private connected = false;
+  private connectedAtMs = 0;
+  /** attempt is the backoff exponent: failed dials since a connection that lasted. */
+  private attempt = 0;
+  private failures = 0;
+  private lastError = '';
+  private retry: Cancel | undefined;
+  private connectTimer: Cancel | undefined;
+  private flushHandle: NodeJS.Immediate | undefined;
+  private started = false;
+  private closing = false;
+  private socketClosed: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: LinkOptions<M>) {}
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** setAddress names (or renames) where the peer listens; a change redials. */
+  setAddress(address: PeerAddress | undefined): void {
+    const same = address?.host === this.address?.host && address?.port === this.address?.port;
+    this.address = address;
+    if (same) return;
+    this.socket?.destroy(); // its close handler redials the new address
+    if (this.socket === undefined) this.dial();
+  }
+
+  start(): void {
+    this.started = true;
+    this.dial();
+  }
+
+  send(msg: M): void {
+    if (this.closing || this.queue.length >= this.opts.queueLimit) {
+      this.opts.counters.dropped++;
+      return;
+    }
+    this.queue.push(msg);
+    this.scheduleFlush();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.retry?.();
+    this.connectTimer?.();
+    if (this.flushHandle !== undefined) clearImmediate(this.flushHandle);
+    this.flushHandle = undefined;
+    this.opts.counters.dropped += this.queue.length;
+    this.queue = [];
+    this.socket?.destroy();
+    await this.socketClosed;
+  }
+
+  private dial(): void {
+    const address = this.address;
+    if (!this.started || this.closing || address === undefined || this.socket !== undefined) return;
+    this.retry?.();
+    this.retry = undefined;
+    const socket = connect({ host: address.host, port: address.port });
+    this.socket = socket;
+    this.socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.setNoDelay(true);
+    this.connectTimer = this.opts.clock.schedule(this.opts.connectTimeoutMs, () => socket.destroy(new Error(`connect timed out after ${this.opts.connectTimeoutMs} ms`)));
+    socket.once('connect', () => this.onConnect(socket));
+    socket.on('drain', () => this.scheduleFlush());
+    socket.on('error', (e: NodeJS.ErrnoException) => (this.lastError = e.code ?? e.message));
+    socket.once('close', () => this.onClose(socket));
+  }
+
+  private onConnect(socket: Socket): void {
+    this.connectTimer?.();
+    this.connected = true;
+    this.connectedAtMs = this.opts.clock.nowMs();
+    this.failures = 0;
+    this.opts.counters.connects++;
+    socket.write(this.opts.helloFrame);
+    this.opts.onEvent({ kind: 'connected', peer: this.opts.peerRank });
+    this.scheduleFlush();
+  }
+
+  private onClose(socket: Socket): void {
+    if (this.socket !== socket) return;
+    this.connectTimer?.();
+    const wasConnected = this.connected;
+    this.socket = undefined;
+    this.connected = false;
+    if (wasConnected) this.opts.onEvent({ kind: 'disconnected', peer: this.opts.peerRank });
+    if (this.closing) return;
+    // A connection that lasted resets the backoff (the peer restarted); one the peer cut at
+    // once (it refused our handshake) keeps backing off instead of redialing in a hot loop.
+    const livedMs = this.opts.clock.nowMs() - this.connectedAtMs;
+    if (wasConnected && livedMs >= this.opts.backoffMs.maxMs) this.attempt = 0;
+    if (!wasConnected) this.noteFailure();
+    const delayMs = Math.min(this.opts.backoffMs.maxMs, this.opts.backoffMs.minMs * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    this.retry = this.opts.clock.schedule(delayMs, () => {
+      this.retry = undefined;
+      this.dial();
+    });
+  }
+
+  private noteFailure(): void {
+    this.failures++;
+    if (this.failures === UNREACHABLE_LOG_AFTER) {
+      const a = this.address;
+      this.opts.log(
+        `unreachable:${this.opts.peerRank}`,
+        `tcp rank ${this.opts.selfRank}: peer ${this.opts.peerRank} at ${a?.host}:${a?.port} unreachable after ${this.failures} attempts (${this.lastError}); retrying every ≤${this.opts.backoffMs.maxMs} ms`,
+      );
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushHandle !== undefined || !this.connected || this.queue.length === 0) return;
+    this.flushHandle = setImmediate(() => {
+      this.flushHandle = undefined;
+      this.flush();
+    });
+  }
+
+  /** flush writes queued messages as frames until the socket asks us to wait for 'drain'. */
+  private flush(): void {
+    const socket = this.socket;
+    if (!this.connected || socket === undefined) return;
+    while (this.queue.length > 0 && !socket.writableNeedDrain) {
+      const batch = this.queue.length <= this.opts.maxBatchMsgs ? this.queue : this.queue.slice(0, this.opts.maxBatchMsgs);
+      this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+      this.writeBatch(socket, batch);
+    }
+  }
+
+  /**
+   * writeBatch encodes a batch as one frame. A batch that encodes over the frame limit, or
+   * fails to encode, is split in halves until the culprit message stands alone; that one is
+   * dropped and logged (a caller bug, but not a reason to lose its neighbours).
+   */
+  private writeBatch(socket: Socket, batch: M[]): void {
+    let payload: Buffer | undefined;
+    let problem = '';
+    try {
+      payload = this.opts.codec.encode(batch);
+      if (payload.length > this.opts.maxFrameBytes) problem = `encodes to ${payload.length} bytes, over maxFrameBytes ${this.opts.maxFrameBytes}`;
+    } catch (e) {
+      problem = `does not encode: ${(e as Error).message}`;
+    }
+    if (payload !== undefined && problem === '') {
+      const frame = encodeFrame(payload);
+      socket.write(frame);
+      this.opts.counters.framesOut++;
+      this.opts.counters.bytesOut += frame.length;
+      return;
+    }
+    if (batch.length > 1) {
+      const half = batch.length >> 1;
+      this.writeBatch(socket, batch.slice(0, half));
+      this.writeBatch(socket, batch.slice(half));
+      return;
+    }
+    this.opts.counters.dropped++;
+    this.opts.log(`unsendable:${this.opts.peerRank}`, `tcp rank ${this.opts.selfRank}: dropped a message to rank ${this.opts.peerRank} that ${problem}`);
+  }
+}

@@ -1,0 +1,247 @@
+// tcp.test: real sockets on loopback (free ports): batches flow between ranks and to self in
+// order, a restarted peer is redialed, every kind of bad input closes only its connection
+// and is counted, and an absent or stalled peer costs the sender only counted drops.
+import t from 'tap';
+import { connect, createServer, type Socket } from 'node:net';
+import { WIRE_VERSION } from '../../cmd/version.js';
+import { CLOSED, TIMEOUT } from '../chan.js';
+import { RealClock } from '../clock.js';
+import { msgpackCodec } from './codec.js';
+import { encodeFrame } from './frame.js';
+import { encodeHello } from './handshake.js';
+import { TcpTransport, type TcpEvent, type TcpOptions } from './tcp.js';
+
+type Msg = { n: number; s?: string };
+const clock = new RealClock();
+const WAIT_MS = 5000;
+
+function validate(x: unknown): Msg {
+  if (typeof x === 'object' && x !== null && typeof (x as { n?: unknown }).n === 'number') return x as Msg;
+  throw new TypeError('not a Msg');
+}
+
+/** Events records a transport's events and lets a test await one (no sleeping). */
+class Events {
+  readonly list: TcpEvent[] = [];
+  private waiters: { pred: (e: TcpEvent) => boolean; resolve: (e: TcpEvent) => void }[] = [];
+
+  push(e: TcpEvent): void {
+    this.list.push(e);
+    this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+  }
+
+  /** next waits for the first event matching pred from now on (bounded by WAIT_MS). */
+  next(pred: (e: TcpEvent) => boolean): Promise<TcpEvent> {
+    return new Promise((resolve, reject) => {
+      const cancel = clock.schedule(WAIT_MS, () => reject(new Error('event not seen in time')));
+      this.waiters.push({ pred, resolve: (e) => (cancel(), resolve(e)) });
+    });
+  }
+}
+
+interface Node {
+  tr: TcpTransport<Msg>;
+  logs: string[];
+  events: Events;
+}
+
+function makeNode(rank: number, ranks: number, port: number, extra: Partial<TcpOptions<Msg>> = {}): Node {
+  const logs: string[] = [];
+  const events = new Events();
+  const tr = new TcpTransport<Msg>({
+    rank,
+    ranks,
+    peers: new Array(ranks).fill(undefined),
+    listen: { port },
+    clusterId: 'test-run',
+    clock,
+    validate,
+    log: (line) => logs.push(line),
+    onEvent: (e) => events.push(e),
+    ...extra,
+  });
+  return { tr, logs, events };
+}
+
+/** cluster starts n ranks on free ports and tells each where the others are. */
+async function cluster(t: { teardown(fn: () => unknown): void }, n: number, extra: Partial<TcpOptions<Msg>> = {}): Promise<Node[]> {
+  const nodes = Array.from({ length: n }, (_, r) => makeNode(r, n, 0, extra));
+  t.teardown(() => Promise.all(nodes.map((x) => x.tr.close())));
+  await Promise.all(nodes.map((x) => x.tr.start()));
+  for (const a of nodes) for (const b of nodes) if (a !== b) a.tr.setPeer(b.tr.rank, { host: '127.0.0.1', port: b.tr.port });
+  return nodes;
+}
+
+/** receive reads batches until count messages arrived (or a read times out). */
+async function receive(node: Node, count: number): Promise<{ from: number; n: number }[]> {
+  const got: { from: number; n: number }[] = [];
+  while (got.length < count) {
+    const b = await node.tr.inbox.read(WAIT_MS);
+    if (b === TIMEOUT || b === CLOSED) break;
+    for (const m of b.msgs) got.push({ from: b.from, n: m.n });
+  }
+  return got;
+}
+
+
+t.test('batches flow between ranks and to self, in send order', { timeout: 20000 }, async (t) => {
+  const [a, b] = await cluster(t, 2);
+  for (let n = 0; n < 5000; n++) a!.tr.send(1, { n });
+  for (let n = 0; n < 3; n++) a!.tr.send(0, { n });
+  b!.tr.send(0, { n: 100 });
+  let batches = 0;
+  const got: number[] = [];
+  while (got.length < 5000) {
+    const batch = await b!.tr.inbox.read(WAIT_MS);
+    if (batch === TIMEOUT || batch === CLOSED) break;
+    batches++;
+    t.equal(batch.from, 0);
+    got.push(...batch.msgs.map((m) => m.n));
+  }
+  t.same(got, Array.from({ length: 5000 }, (_, n) => n), 'all 5000 in order');
+  t.ok(batches < 100, `coalesced into few batches (${batches})`);
+  const atA = await receive(a!, 4);
+  t.same(atA.filter((m) => m.from === 0).map((m) => m.n), [0, 1, 2], 'self-sends loop back');
+  t.same(atA.filter((m) => m.from === 1).map((m) => m.n), [100]);
+  t.equal(a!.tr.stats().sent, 5003);
+  t.equal(b!.tr.stats().delivered, 5000);
+  t.throws(() => a!.tr.send(2, { n: 0 }), RangeError);
+});
+
+t.test('a restarted peer is redialed and messages flow again', { timeout: 20000 }, async (t) => {
+  const [a, b] = await cluster(t, 2);
+  a!.tr.send(1, { n: 1 });
+  t.same(await receive(b!, 1), [{ from: 0, n: 1 }]);
+  const port = b!.tr.port;
+  const lost = a!.events.next((e) => e.kind === 'disconnected' && e.peer === 1);
+  await b!.tr.close();
+  await lost;
+  t.same(a!.tr.stats().connectedPeers, [], 'a saw the link drop');
+
+  const b2 = makeNode(1, 2, port);
+  t.teardown(() => b2.tr.close());
+  b2.tr.setPeer(0, { host: '127.0.0.1', port: a!.tr.port });
+  const back = a!.events.next((e) => e.kind === 'connected' && e.peer === 1);
+  await b2.tr.start();
+  await back;
+  a!.tr.send(1, { n: 2 });
+  t.same(await receive(b2, 1), [{ from: 0, n: 2 }], 'a reaches the new incarnation');
+  b2.tr.send(0, { n: 3 });
+  t.same(await receive(a!, 1), [{ from: 1, n: 3 }], 'and it reaches a');
+  t.ok(a!.tr.stats().connects >= 2);
+});
+
+/** rawConnection sends bytes to a transport and resolves when the transport closes it. */
+function rawConnection(port: number, bytes: Buffer[]): Promise<void> {
+  return new Promise((resolve) => {
+    const s: Socket = connect({ host: '127.0.0.1', port }, () => {
+      for (const chunk of bytes) s.write(chunk);
+    });
+    s.on('error', () => {}); // a reset is one way to be closed
+    s.once('close', () => resolve());
+    s.resume();
+  });
+}
+
+t.test('bad input closes only that connection, is counted and logged once', { timeout: 20000 }, async (t) => {
+  const [a, b] = await cluster(t, 2, { maxFrameBytes: 1 << 20, handshakeTimeoutMs: 500 });
+  const mp = msgpackCodec<unknown>();
+  const hello = (over: Record<string, unknown> = {}) =>
+    encodeFrame(encodeHello({ clusterId: 'test-run', rank: 1, version: WIRE_VERSION, codec: 'msgpack', ...over } as never));
+  const huge = Buffer.alloc(4);
+  huge.writeUInt32BE(0x7ffffff0, 0);
+  const cases: [string, string, Buffer[]][] = [
+    ['garbage handshake', 'garbage', [encodeFrame(Buffer.from('hello'))]],
+    ['an HTTP request', 'oversize', [Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')]],
+    ['oversized length', 'oversize', [huge]],
+    ['wrong cluster id', 'cluster', [hello({ clusterId: 'other-run' })]],
+    ['wrong version', 'version', [hello({ version: WIRE_VERSION + 1 })]],
+    ['unknown rank', 'rank', [hello({ rank: 99 })]],
+    ['garbage batch after a good handshake', 'garbage', [hello(), encodeFrame(Buffer.from([0xc1, 0xc1, 0xc1]))]],
+    ['a batch that decodes but fails validate', 'invalid', [hello(), encodeFrame(mp.encode([{ n: 7 }, { bad: true }]))]],
+    ['oversized frame after a good handshake', 'oversize', [hello(), huge]],
+    ['no handshake at all', 'timeout', []],
+  ];
+  let rejected = 0;
+  const byKind: Record<string, number> = {};
+  for (const [name, kind, bytes] of cases) {
+    await rawConnection(a!.tr.port, bytes);
+    rejected++;
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    t.equal(a!.tr.stats().rejected, rejected, `${name}: connection closed and counted`);
+    t.same(a!.tr.stats().rejectedBy, byKind, `${name}: counted as ${kind}`);
+  }
+  for (const kind of ['garbage', 'oversize', 'cluster', 'version', 'rank', 'invalid', 'timeout']) {
+    t.equal(a!.logs.filter((l) => l.includes(`: ${kind}: `)).length >= 1, true, `${kind} logged`);
+  }
+  // The same problem again is counted but not logged again.
+  const linesBefore = a!.logs.length;
+  await rawConnection(a!.tr.port, [hello({ clusterId: 'other-run' })]);
+  t.equal(a!.tr.stats().rejected, rejected + 1);
+  t.equal(a!.logs.length, linesBefore, 'a repeat is not logged again');
+
+  b!.tr.send(0, { n: 42 });
+  t.same(await receive(a!, 1), [{ from: 1, n: 42 }], 'the good peer still gets through (and nothing from the bad ones did)');
+});
+
+t.test('an absent or stalled peer costs the sender only counted drops', { timeout: 20000 }, async (t) => {
+  const a = makeNode(0, 2, 0, { queueLimit: 10 });
+  const b = makeNode(1, 2, 0);
+  t.teardown(() => Promise.all([a.tr.close(), b.tr.close()]));
+  await Promise.all([a.tr.start(), b.tr.start()]);
+  for (let n = 0; n < 25; n++) a.tr.send(1, { n });
+  t.equal(a.tr.stats().dropped, 15, 'a peer with no address yet holds only queueLimit messages');
+  a.tr.setPeer(1, { host: '127.0.0.1', port: b.tr.port });
+  const got = await receive(b, 10);
+  t.same(got.map((m) => m.n), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'the queued ones are sent once it is known');
+
+  // A peer that accepts but never reads (SIGSTOPped): kernel buffers fill, then the queue.
+  const stalled: Socket[] = [];
+  const server = createServer((s) => {
+    s.pause();
+    stalled.push(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of stalled) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const c = makeNode(0, 2, 0, { queueLimit: 1000 });
+  t.teardown(() => c.tr.close());
+  await c.tr.start();
+  const up = c.events.next((e) => e.kind === 'connected');
+  const address = server.address();
+  c.tr.setPeer(1, { host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
+  await up;
+  const payload = 'p'.repeat(200);
+  let turns = 0;
+  while (c.tr.stats().dropped === 0 && turns < 5000) {
+    const t0 = clock.nowMs();
+    for (let n = 0; n < 1000; n++) c.tr.send(1, { n, s: payload });
+    if (clock.nowMs() - t0 > 1000) t.fail('send blocked');
+    turns++;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  t.ok(c.tr.stats().dropped > 0, `drops began after ${turns} turns`);
+  t.ok(c.tr.stats().bytesOut > 0);
+});
+
+t.test('an unsendable message is dropped and logged; its neighbours are sent', { timeout: 20000 }, async (t) => {
+  const [a, b] = await cluster(t, 2, { maxFrameBytes: 1024 });
+  a!.tr.send(1, { n: 1 });
+  a!.tr.send(1, { n: 2, s: 'x'.repeat(2000) });
+  a!.tr.send(1, { n: 3 });
+  const got = await receive(b!, 2);
+  t.same(got.map((m) => m.n), [1, 3]);
+  t.equal(a!.tr.stats().dropped, 1);
+  t.match(a!.logs.join('\n'), /maxFrameBytes/);
+});
+
+t.test('listen errors reject start() with the Node error code', { timeout: 20000 }, async (t) => {
+  const [a] = await cluster(t, 2);
+  const clash = makeNode(1, 2, a!.tr.port);
+  await t.rejects(clash.tr.start(), { code: 'EADDRINUSE' });
+  await clash.tr.close();
+  t.throws(() => makeNode(0, 2, 0, { peers: [undefined] }), RangeError, 'one peer entry per rank');
+  t.throws(() => makeNode(0, 2, 0, { maxFrameBytes: 3 }), RangeError);
+});
