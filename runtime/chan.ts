@@ -73,6 +73,7 @@ export interface Chan<T> {
   /**
    * read waits at most timeoutMs (finite, ≥ 0) of the injected clock; 0 means do not wait.
    * Buffered values survive close: CLOSED comes only once the channel is closed and empty.
+   * Throws RangeError for a bad timeout; rejects if 512 reads already wait on the channel.
    */
   read(timeoutMs: number): Promise<ReadResult<T>>;
   /** drain takes up to max buffered values now, without waiting (batching after a read). */
@@ -264,6 +265,7 @@ export class CspChan<T> implements Chan<T> {
   afterTake(value: unknown): unknown {
     if (value === null) return null;
     this.buffered--;
+    this.assertBuffered();
     this.counters.read++;
     this.closeRawIfDrained();
     return value;
@@ -280,6 +282,7 @@ export class CspChan<T> implements Chan<T> {
     const v = csp.poll(this.raw);
     if (v === NO_VALUE || v === null) return NO_VALUE;
     this.buffered--;
+    this.assertBuffered();
     this.closeRawIfDrained();
     return v;
   }
@@ -288,6 +291,11 @@ export class CspChan<T> implements Chan<T> {
     const out: T[] = [];
     for (let v = this.takeNow(); v !== NO_VALUE; v = this.takeNow()) out.push(v as T);
     return out;
+  }
+
+  /** assertBuffered checks the handoff accounting: never more values out than in. */
+  private assertBuffered(): void {
+    if (this.buffered < 0) throw new Error(`channel ${this.name}: buffered count went negative (accounting bug)`);
   }
 
   /** closeRawIfDrained closes the js-csp channel once the Chan is closed and empty. */

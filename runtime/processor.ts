@@ -42,6 +42,10 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
+/**
+ * ProcessorGroup owns one rank's processors and channels. Fail fast: the first processor to
+ * throw is recorded and stops the group; done reports it once every processor has exited.
+ */
 export class ProcessorGroup {
   private readonly chans: Chan<unknown>[] = [];
   private readonly running = new Map<string, Promise<void>>();
