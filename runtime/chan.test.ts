@@ -241,6 +241,20 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
     t.match(c.stats(), { coalesced: 3 });
   });
 
+  t.test('coalesce with a broken merge throws and counts the loss', async (t) => {
+    const c = mk<number>(clock, { capacity: 2, overflow: { kind: 'coalesce', merge: () => null as unknown as number } });
+    c.write(1);
+    c.write(2);
+    t.throws(() => c.write(3), /merge returned null/);
+    t.match(c.stats(), { written: 3, dropped: 3, buffered: 0 });
+    t.ok(conserved(c));
+    const d = mk<number>(clock, { capacity: 1, overflow: { kind: 'coalesce', merge: () => { throw new Error('merge bug'); } } });
+    d.write(1);
+    t.throws(() => d.write(2), /merge bug/);
+    t.ok(conserved(d));
+    t.equal(d.write(3), true, 'the channel stays usable');
+  });
+
   t.test('fail throws ChannelOverflowError and keeps the buffer', async (t) => {
     const c = mk<number>(clock, { name: 'acks', capacity: 2, overflow: { kind: 'fail' } });
     c.write(1);

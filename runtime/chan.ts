@@ -110,6 +110,14 @@ interface RawChannel {
   readonly buf: { count(): number };
 }
 
+/** fold merges older values and the newest one, oldest first. */
+function fold<T>(merge: (older: T, newer: T) => T, older: readonly T[], newest: T): T {
+  if (older.length === 0) return newest;
+  let acc = older[0] as T;
+  for (let i = 1; i < older.length; i++) acc = merge(acc, older[i] as T);
+  return merge(acc, newest);
+}
+
 /** assertTimeout rejects what cannot be a read timeout (negative, NaN, infinite). */
 function assertTimeout(timeoutMs: number): void {
   if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
@@ -179,13 +187,14 @@ export class CspChan<T> implements Chan<T> {
         if (this.takeNow() !== NO_VALUE) this.counters.dropped++;
         return this.offer(value);
       case 'coalesce': {
-        const merge = this.overflow.merge;
         const older = this.takeAll();
-        let merged: T = value;
-        if (older.length > 0) {
-          merged = older[0]!;
-          for (let i = 1; i < older.length; i++) merged = merge(merged, older[i]!);
-          merged = merge(merged, value);
+        let merged: T;
+        try {
+          merged = fold(this.overflow.merge, older, value);
+          if (merged === null || merged === undefined) throw new TypeError(`channel ${this.name}: merge returned ${merged}`);
+        } catch (error) {
+          this.counters.dropped += older.length + 1; // a throwing merge loses what it was given
+          throw error;
         }
         this.counters.coalesced += older.length;
         return this.offer(merged);
