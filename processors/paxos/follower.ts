@@ -26,6 +26,8 @@ export interface FollowerOutput {
   log: LogEvent[];
   /** committed lists entries committed by this step, in order (for the leader's window). */
   committed: Entry[];
+  /** rejoined: a restarted rank accepted this round's IMPOSE; its leader may lead after it. */
+  rejoined?: number;
 }
 
 interface Accepted {
@@ -122,7 +124,11 @@ export class Follower {
   }
 
   private onImpose(round: number, base: number, entries: Entry[]): void {
-    if (this.imposed !== undefined) return; // duplicate
+    if (this.imposed !== undefined) {
+      // A resent IMPOSE: our ACK was probably lost; answer again.
+      this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: -1 } });
+      return;
+    }
     if (this.frontier < base) return; // we lack decided entries in (frontier, base]: sit out
     const below = round * this.cfg.interval;
     for (const e of [...this.accepted.keys()]) if (e < below) this.accepted.delete(e);
@@ -136,6 +142,7 @@ export class Follower {
     }
     this.imposed = mine;
     this.syncRound = round;
+    if (this.amnesiac) this.out.rejoined = round;
     this.amnesiac = false;
     this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: -1 } });
   }
@@ -157,13 +164,13 @@ export class Follower {
       this.accepted.set(e, { key: keys[i]!, round });
       this.out.log.push({ kind: 'generate', estround: e, key: keys[i]! });
     }
-    const before = this.contig;
     while (this.contig + 1 < this.cfg.interval) {
       const e = base + this.contig + 1;
       if (!this.accepted.has(e) && !(this.decided && this.contig + 1 <= this.committedSeq)) break;
       this.contig++;
     }
-    if (this.contig > before) {
+    // Ack even when nothing advanced: a resent PROPOSE means our last ACK was lost.
+    if (this.contig >= 0) {
       this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: this.contig } });
     }
   }

@@ -21,16 +21,26 @@ export interface LeaderConfig {
   proposeBatch: number;
   /** gatherGraceMs: after a quorum of GATHERs, how long to wait for the rest (catch-up). */
   gatherGraceMs: number;
+  /** retryMs: how often an unanswered step (READ, IMPOSE, PROPOSE, COMMIT) is sent again. */
+  retryMs: number;
   dataSize: number;
   eager: boolean;
   random: Random;
   windowLimit?: number;
+  /**
+   * amnesiac: restarted. Its old incarnation may have led a round and imposed values in it; if
+   * the new one led that round again it would propose other values under the same ballot. So
+   * it leads only rounds after its first sync led by another rank: a quorum accepted that sync,
+   * and none of them would have entered it had the old incarnation's round still been ahead.
+   */
+  amnesiac?: boolean;
 }
 
 export type LeaderInput =
   | { k: 'round'; round: number }
   | { k: 'msg'; msg: PaxosMsg }
   | { k: 'committed'; entries: Entry[] }
+  | { k: 'rejoined'; round: number }
   | { k: 'wake' };
 
 export interface LeaderOutput {
@@ -52,20 +62,29 @@ export class Leader {
   private lifecycle: LifecycleSnapshot = initialPhase();
   private readonly quorum: number;
   private gathers = new Map<number, Gathered>();
-  private quorumAtMs = 0;
   private syncAcks = new Set<number>();
   private acked: number[];
   private nextSeq = 0;
   private commitSeq = -1;
+  /** outstanding: proposed, not yet committed instances (at most pipelineWindow), for resends. */
+  private outstanding = new Map<number, { key: string; value: string }>();
+  private imposeMsg: PaxosMsg | undefined;
+  private retryAtMs = Infinity;
+  private graceAtMs = Infinity;
   private sends: Send[] = [];
+  /** wakeAtMs: the wake-up last asked for (reported again only when it changes). */
   private wakeAtMs: number | undefined;
+  /** leadsFrom: the first round this incarnation may lead (see LeaderConfig.amnesiac). */
+  private leadsFrom: number;
   readonly stats: LeaderStats = { roundsLed: 0, proposed: 0, committed: 0 };
 
   constructor(private readonly cfg: LeaderConfig) {
     if (cfg.pipelineWindow < 1 || cfg.proposeBatch < 1) throw new RangeError('pipelineWindow and proposeBatch must be ≥ 1');
+    if (!(cfg.retryMs > 0)) throw new RangeError(`retryMs must be > 0, got ${cfg.retryMs}`);
     this.quorum = quorumOf(cfg.ranks);
     this.acked = new Array<number>(cfg.ranks).fill(-1);
     this.decided = new CommitWindow(cfg.windowLimit);
+    this.leadsFrom = cfg.amnesiac ? Infinity : 0;
   }
 
   get phase(): Phase {
@@ -83,14 +102,22 @@ export class Leader {
       case 'msg':
         this.onMessage(input.msg, nowMs);
         break;
+      case 'rejoined':
+        this.leadsFrom = Math.min(this.leadsFrom, input.round + 1);
+        break;
       case 'wake':
-        if (this.phase === 'reading' && this.gathers.size >= this.quorum && nowMs >= this.quorumAtMs + this.cfg.gatherGraceMs) this.impose();
+        if (this.phase === 'reading' && this.gathers.size >= this.quorum && nowMs >= this.graceAtMs) this.impose();
+        if (nowMs >= this.retryAtMs) this.retry();
         break;
     }
+    const active = this.phase === 'reading' || this.phase === 'imposing' || this.phase === 'proposing';
+    if (!active) this.retryAtMs = Infinity;
+    else if (this.retryAtMs === Infinity || nowMs >= this.retryAtMs) this.retryAtMs = nowMs + this.cfg.retryMs;
+    const wake = Math.min(this.retryAtMs, this.phase === 'reading' ? this.graceAtMs : Infinity);
     const out: LeaderOutput = { sends: this.sends };
-    if (this.wakeAtMs !== undefined) out.wakeAtMs = this.wakeAtMs;
+    if (wake !== Infinity && wake !== this.wakeAtMs) out.wakeAtMs = wake;
+    this.wakeAtMs = wake === Infinity ? undefined : wake;
     this.sends = [];
-    this.wakeAtMs = undefined;
     return out;
   }
 
@@ -106,7 +133,11 @@ export class Leader {
     this.acked.fill(-1);
     this.nextSeq = 0;
     this.commitSeq = -1;
-    if (leaderOf(round, this.cfg.ranks) !== this.cfg.rank) {
+    this.outstanding.clear();
+    this.imposeMsg = undefined;
+    this.retryAtMs = Infinity;
+    this.graceAtMs = Infinity;
+    if (leaderOf(round, this.cfg.ranks) !== this.cfg.rank || round < this.leadsFrom) {
       this.lifecycle = advance(this.lifecycle, { type: 'FOLLOW' });
       return;
     }
@@ -131,9 +162,8 @@ export class Leader {
   private onGather(m: Extract<PaxosMsg, { t: 'gather' }>, nowMs: number): void {
     if (this.phase !== 'reading' || this.gathers.has(m.from)) return; // late or duplicate
     this.gathers.set(m.from, { from: m.from, frontier: m.frontier, syncRound: m.syncRound, held: m.held });
-    if (this.gathers.size === this.quorum) this.quorumAtMs = nowMs;
-    if (this.gathers.size === this.cfg.ranks || (this.gathers.size >= this.quorum && this.cfg.gatherGraceMs === 0)) this.impose();
-    else if (this.gathers.size === this.quorum) this.wakeAtMs = nowMs + this.cfg.gatherGraceMs;
+    if (this.gathers.size === this.quorum) this.graceAtMs = nowMs + this.cfg.gatherGraceMs;
+    if (this.gathers.size === this.cfg.ranks || (this.gathers.size >= this.quorum && nowMs >= this.graceAtMs)) this.impose();
   }
 
   /** impose sends the decided log above the lowest gathered frontier (catch-up included). */
@@ -144,7 +174,8 @@ export class Leader {
     for (const g of this.gathers.values()) if (g.frontier < base && this.decided.reaches(g.frontier)) base = g.frontier;
     const entries = [...this.decided.since(base), ...merged];
     this.lifecycle = advance(this.lifecycle, { type: 'GATHERED' });
-    this.broadcast({ t: 'impose', from: this.cfg.rank, round: this.round, base, entries });
+    this.imposeMsg = { t: 'impose', from: this.cfg.rank, round: this.round, base, entries };
+    this.broadcast(this.imposeMsg);
   }
 
   private onSyncAck(from: number): void {
@@ -163,6 +194,7 @@ export class Leader {
     const frontier = sorted[this.quorum - 1]!;
     if (frontier <= this.commitSeq) return;
     this.stats.committed += frontier - this.commitSeq;
+    for (let seq = this.commitSeq + 1; seq <= frontier; seq++) this.outstanding.delete(seq);
     this.commitSeq = frontier;
     this.broadcast({ t: 'commit', from: this.cfg.rank, round: this.round, seq: frontier });
     if (this.commitSeq === this.cfg.interval - 1) {
@@ -182,12 +214,49 @@ export class Leader {
       const values: string[] = [];
       for (let i = 0; i < count; i++) {
         const value = this.cfg.random.bytes(this.cfg.dataSize);
-        keys.push(instanceKey(value));
-        values.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
+        const key = instanceKey(value);
+        const encoded = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+        keys.push(key);
+        values.push(encoded);
+        this.outstanding.set(first + i, { key, value: encoded });
       }
       this.nextSeq += count;
       this.stats.proposed += count;
       this.broadcast({ t: 'propose', from: this.cfg.rank, round: this.round, first, keys, values });
+    }
+  }
+
+  /** retry re-sends the current step to the ranks that have not answered it (loss recovery). */
+  private retry(): void {
+    const { rank } = this.cfg;
+    const round = this.round;
+    switch (this.phase) {
+      case 'reading':
+        for (let r = 0; r < this.cfg.ranks; r++) if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { t: 'read', from: rank, round, frontier: this.decided.last } });
+        return;
+      case 'imposing':
+        for (let r = 0; r < this.cfg.ranks; r++) if (!this.syncAcks.has(r) && this.imposeMsg) this.sends.push({ to: r, msg: this.imposeMsg });
+        return;
+      case 'proposing':
+        for (let r = 0; r < this.cfg.ranks; r++) {
+          const from = Math.max(this.acked[r]!, this.commitSeq) + 1;
+          if (this.commitSeq >= 0) this.sends.push({ to: r, msg: { t: 'commit', from: rank, round, seq: this.commitSeq } });
+          else this.sends.push({ to: r, msg: { t: 'decide', from: rank, round } });
+          for (let first = from; first < this.nextSeq; first += this.cfg.proposeBatch) {
+            const keys: string[] = [];
+            const values: string[] = [];
+            for (let seq = first; seq < Math.min(this.nextSeq, first + this.cfg.proposeBatch); seq++) {
+              const p = this.outstanding.get(seq);
+              if (p === undefined) break;
+              keys.push(p.key);
+              values.push(p.value);
+            }
+            if (keys.length > 0) this.sends.push({ to: r, msg: { t: 'propose', from: rank, round, first, keys, values } });
+          }
+        }
+        return;
+      default:
+        return;
     }
   }
 }

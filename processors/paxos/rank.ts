@@ -26,6 +26,7 @@ export interface PaxosRankOptions {
   pipelineWindow: number;
   proposeBatch: number;
   gatherGraceMs: number;
+  retryMs: number;
   clock: Clock;
   random: Random;
   transport: Transport<PaxosMsg>;
@@ -79,7 +80,8 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
   const follower = new Follower({ rank: o.rank, ranks: o.ranks, interval: o.interval, amnesiac: o.amnesiac ?? false });
   const leader = new Leader({
     rank: o.rank, ranks: o.ranks, interval: o.interval, pipelineWindow: o.pipelineWindow, proposeBatch: o.proposeBatch,
-    gatherGraceMs: o.gatherGraceMs, dataSize: o.dataSize, eager: o.eager, random: o.random,
+    gatherGraceMs: o.gatherGraceMs, retryMs: o.retryMs, dataSize: o.dataSize, eager: o.eager, random: o.random,
+    amnesiac: o.amnesiac ?? false,
   });
   const counts = { commits: 0, generates: 0 };
   if (o.restored && o.restored.length > 0) {
@@ -158,6 +160,7 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
           const out = follower.step(input);
           for (const s of out.sends) sends.push(s);
           for (const l of out.log) log.push(l);
+          if (out.rejoined !== undefined) leaderIn.write([{ k: 'rejoined', round: out.rejoined }]);
         }
       }
       // Log lines first: the consensus processor writes them before any later batch.

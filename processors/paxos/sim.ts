@@ -15,7 +15,7 @@ export interface SimOptions {
   interval?: number;
   rounds?: number;
   faults?: Partial<Faults>;
-  tune?: Partial<Pick<PaxosRankOptions, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'dataSize' | 'eager'>>;
+  tune?: Partial<Pick<PaxosRankOptions, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager'>>;
 }
 
 export interface SimCluster {
@@ -44,7 +44,7 @@ export function startSim(o: SimOptions): SimCluster {
     if (incarnation === 0) sinks[rank] = new MemorySink();
     return startPaxosRank({
       rank, ranks: n, slotMs, interval: o.interval ?? 100, startAtMs, endAtMs,
-      dataSize: 64, eager: false, pipelineWindow: 64, proposeBatch: 16, gatherGraceMs: 5,
+      dataSize: 64, eager: false, pipelineWindow: 64, proposeBatch: 16, gatherGraceMs: 5, retryMs: 50,
       ...o.tune,
       clock, random: rankRandom(o.seed, rank, incarnation), transport: net.endpoint(rank), sink: sinks[rank]!,
       ...(restored ? { restored, amnesiac: true } : {}),

@@ -1,0 +1,244 @@
+// decisions.test: each Paxos decision in isolation, on the pure cores (no sockets, no time):
+// sync merge by highest accepted round, impose, frontier commit, bump on a larger round,
+// sit-out after a missed sync or a lost PROPOSE, and the restarted rank's silence.
+import t from 'tap';
+import { SeededRandom } from '../../runtime/random.js';
+import { mergeGathers, SafetyViolation } from './merge.js';
+import { COMMITTED, type PaxosMsg } from './messages.js';
+import { Follower } from './follower.js';
+import { Leader } from './leader.js';
+import { Router } from './router.js';
+import { ALL } from './events.js';
+import { instanceKey } from './key.js';
+
+const K = (c: string): string => c.repeat(32);
+const L = 100;
+
+t.test('instanceKey: 32 letters from SHA-256, byte b → a + b mod 26', async (t) => {
+  const k = instanceKey('hello');
+  t.match(k, /^[a-z]{32}$/);
+  // sha256('hello') starts 2c f2 4d → 44%26=18 's', 242%26=8 'i', 77%26=25 'z'
+  t.equal(k.slice(0, 3), 'siz');
+});
+
+t.test('merge: the value accepted in the highest round wins', async (t) => {
+  const merged = mergeGathers(
+    [
+      { from: 0, frontier: -1, syncRound: -1, held: [[5, K('a'), 1]] },
+      { from: 1, frontier: -1, syncRound: -1, held: [[5, K('b'), 3]] },
+      { from: 2, frontier: -1, syncRound: -1, held: [] },
+    ],
+    -1,
+    L,
+  );
+  t.same(merged, [[5, K('b')]]);
+});
+
+t.test('merge: a committed entry wins outright, whatever the rounds', async (t) => {
+  const merged = mergeGathers(
+    [
+      { from: 0, frontier: 5, syncRound: 0, held: [[5, K('a'), COMMITTED]] },
+      { from: 1, frontier: -1, syncRound: -1, held: [[5, K('a'), 0]] },
+    ],
+    -1,
+    L,
+  );
+  t.same(merged, [[5, K('a')]]);
+});
+
+t.test('merge: an estround a gatherer skipped below its frontier stays absent', async (t) => {
+  const merged = mergeGathers(
+    [
+      { from: 0, frontier: 150, syncRound: 1, held: [[150, K('c'), COMMITTED]] },
+      { from: 1, frontier: -1, syncRound: -1, held: [[7, K('z'), 0]] }, // stale round-0 acceptance
+    ],
+    -1,
+    L,
+  );
+  t.same(merged, [[150, K('c')]], 'estround 7 is not resurrected below rank 0’s commits');
+});
+
+t.test('merge: a later IMPOSE acceptance votes absent over an older acceptance', async (t) => {
+  const merged = mergeGathers(
+    [
+      { from: 0, frontier: -1, syncRound: 2, held: [] }, // accepted round 2's IMPOSE without estround 7
+      { from: 1, frontier: -1, syncRound: -1, held: [[7, K('z'), 0]] },
+    ],
+    -1,
+    L,
+  );
+  t.same(merged, []);
+  const kept = mergeGathers(
+    [
+      { from: 0, frontier: -1, syncRound: 0, held: [] },
+      { from: 1, frontier: -1, syncRound: -1, held: [[7, K('z'), 0]] },
+    ],
+    -1,
+    L,
+  );
+  t.same(kept, [[7, K('z')]], 'an IMPOSE of the same or an older round does not outvote it');
+});
+
+t.test('merge: two committed keys at one estround is a safety violation', async (t) => {
+  t.throws(
+    () =>
+      mergeGathers(
+        [
+          { from: 0, frontier: 5, syncRound: 0, held: [[5, K('a'), COMMITTED]] },
+          { from: 1, frontier: 5, syncRound: 0, held: [[5, K('b'), COMMITTED]] },
+        ],
+        -1,
+        L,
+      ),
+    SafetyViolation,
+  );
+});
+
+function msgs(sends: { to: number; msg: PaxosMsg }[], type: PaxosMsg['t']): PaxosMsg[] {
+  return sends.filter((s) => s.msg.t === type).map((s) => s.msg);
+}
+
+t.test('follower: sync then instances commit in order; a COMMIT implies DECIDE', async (t) => {
+  const f = new Follower({ rank: 1, ranks: 5, interval: L });
+  f.step({ k: 'round', round: 0 });
+  const g = f.step({ k: 'msg', msg: { t: 'read', from: 0, round: 0, frontier: -1 } });
+  t.same(g.sends, [{ to: 0, msg: { t: 'gather', from: 1, round: 0, frontier: -1, syncRound: -1, held: [] } }]);
+  const a = f.step({ k: 'msg', msg: { t: 'impose', from: 0, round: 0, base: -1, entries: [] } });
+  t.same(msgs(a.sends, 'ack'), [{ t: 'ack', from: 1, round: 0, seq: -1 }]);
+  const p = f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 0, keys: [K('a'), K('b')], values: ['', ''] } });
+  t.same(msgs(p.sends, 'ack'), [{ t: 'ack', from: 1, round: 0, seq: 1 }], 'one cumulative ack per batch');
+  t.same(p.log.map((l) => l.kind), ['generate', 'generate']);
+  const c = f.step({ k: 'msg', msg: { t: 'commit', from: 0, round: 0, seq: 1 } });
+  t.same(c.log, [
+    { kind: 'commit', estround: 0, key: K('a') },
+    { kind: 'commit', estround: 1, key: K('b') },
+  ]);
+  t.equal(f.frontier, 1);
+});
+
+t.test('follower: a rank that missed the sync sits the round out', async (t) => {
+  const f = new Follower({ rank: 2, ranks: 5, interval: L });
+  f.step({ k: 'round', round: 1 });
+  f.step({ k: 'msg', msg: { t: 'propose', from: 1, round: 1, first: 0, keys: [K('a')], values: [''] } });
+  const c = f.step({ k: 'msg', msg: { t: 'commit', from: 1, round: 1, seq: 0 } });
+  t.same(c.log, [], 'no IMPOSE accepted this round: nothing committed');
+});
+
+t.test('follower: behind the IMPOSE base, it neither acks nor commits', async (t) => {
+  const f = new Follower({ rank: 2, ranks: 5, interval: L });
+  f.step({ k: 'round', round: 1 });
+  const a = f.step({ k: 'msg', msg: { t: 'impose', from: 1, round: 1, base: 40, entries: [[50, K('x')]] } });
+  t.same(a.sends, []);
+  const d = f.step({ k: 'msg', msg: { t: 'decide', from: 1, round: 1 } });
+  t.same(d.log, []);
+});
+
+t.test('follower: a lost PROPOSE below the COMMIT frontier stalls commits (no hole)', async (t) => {
+  const f = new Follower({ rank: 3, ranks: 5, interval: L });
+  f.step({ k: 'round', round: 0 });
+  f.step({ k: 'msg', msg: { t: 'impose', from: 0, round: 0, base: -1, entries: [] } });
+  f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 1, keys: [K('b')], values: [''] } }); // seq 0 lost
+  const c = f.step({ k: 'msg', msg: { t: 'commit', from: 0, round: 0, seq: 1 } });
+  t.same(c.log.filter((l) => l.kind === 'commit'), []);
+  t.equal(f.frontier, -1);
+});
+
+t.test('follower: the IMPOSE catch-up commits decided entries above its frontier', async (t) => {
+  const f = new Follower({ rank: 4, ranks: 5, interval: L });
+  f.step({ k: 'round', round: 2 });
+  f.step({ k: 'msg', msg: { t: 'impose', from: 2, round: 2, base: -1, entries: [[3, K('c')], [104, K('d')]] } });
+  const d = f.step({ k: 'msg', msg: { t: 'decide', from: 2, round: 2 } });
+  t.same(d.committed, [[3, K('c')], [104, K('d')]]);
+  t.equal(f.syncRound, 2);
+});
+
+t.test('follower: a restarted (amnesiac) rank answers no READ until a sync includes it', async (t) => {
+  const f = new Follower({ rank: 1, ranks: 5, interval: L, amnesiac: true });
+  f.restore([[0, K('a')]]);
+  f.step({ k: 'round', round: 3 });
+  t.same(f.step({ k: 'msg', msg: { t: 'read', from: 3, round: 3, frontier: -1 } }).sends, []);
+  f.step({ k: 'msg', msg: { t: 'impose', from: 3, round: 3, base: 0, entries: [] } });
+  f.step({ k: 'round', round: 4 });
+  t.equal(f.step({ k: 'msg', msg: { t: 'read', from: 4, round: 4, frontier: -1 } }).sends.length, 1);
+});
+
+function leader(rank = 0): Leader {
+  return new Leader({ rank, ranks: 5, interval: 4, pipelineWindow: 2, proposeBatch: 1, gatherGraceMs: 10, retryMs: 50, dataSize: 8, eager: true, random: new SeededRandom('t') });
+}
+
+t.test('leader: READ at round start, IMPOSE after the grace, DECIDE after an ack quorum', async (t) => {
+  const l = leader(0);
+  const r = l.step({ k: 'round', round: 5 }, 0);
+  t.same(r.sends, [{ to: ALL, msg: { t: 'read', from: 0, round: 5, frontier: -1 } }]);
+  t.equal(l.phase, 'reading');
+  for (const from of [0, 1]) t.same(l.step({ k: 'msg', msg: { t: 'gather', from, round: 5, frontier: -1, syncRound: -1, held: [] } }, 1).sends, []);
+  const q = l.step({ k: 'msg', msg: { t: 'gather', from: 2, round: 5, frontier: -1, syncRound: -1, held: [[3, K('q'), 0]] } }, 2);
+  t.equal(q.wakeAtMs, 12, 'waits gatherGraceMs for the other two');
+  t.same(l.step({ k: 'wake' }, 11).sends, [], 'not before the grace ends');
+  const imp = l.step({ k: 'wake' }, 12);
+  t.same(msgs(imp.sends, 'impose'), [{ t: 'impose', from: 0, round: 5, base: -1, entries: [[3, K('q')]] }]);
+  l.step({ k: 'msg', msg: { t: 'ack', from: 0, round: 5, seq: -1 } }, 13);
+  l.step({ k: 'msg', msg: { t: 'ack', from: 1, round: 5, seq: -1 } }, 13);
+  const d = l.step({ k: 'msg', msg: { t: 'ack', from: 3, round: 5, seq: -1 } }, 13);
+  t.same(d.sends.map((s) => s.msg.t), ['decide', 'propose', 'propose'], 'window of 2, batches of 1');
+  t.equal(l.phase, 'proposing');
+});
+
+t.test('leader: COMMIT frontier is the quorum-th highest cumulative ack; eager NEXT at L', async (t) => {
+  const l = leader(0);
+  l.step({ k: 'round', round: 0 }, 0);
+  for (const from of [0, 1, 2, 3, 4]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'ack', from, round: 0, seq: -1 } }, 0);
+  t.same(l.step({ k: 'msg', msg: { t: 'ack', from: 0, round: 0, seq: 1 } }, 0).sends, []);
+  t.same(l.step({ k: 'msg', msg: { t: 'ack', from: 1, round: 0, seq: 0 } }, 0).sends, []);
+  const c = l.step({ k: 'msg', msg: { t: 'ack', from: 2, round: 0, seq: 1 } }, 0);
+  t.same(msgs(c.sends, 'commit'), [{ t: 'commit', from: 0, round: 0, seq: 0 }], 'acks {1,0,1}: seq 0 has a quorum, seq 1 not yet');
+  // Drive to the end: ranks 0-2 ack everything proposed so far; the frontier must never pass
+  // what all three acked, and finishing L instances sends COMMIT(L-1) then NEXT(round + 1).
+  let proposedUpTo = 1;
+  const sent: PaxosMsg[] = [];
+  for (let step = 0; step < 20 && l.phase !== 'done'; step++) {
+    for (const from of [0, 1, 2]) {
+      const out = l.step({ k: 'msg', msg: { t: 'ack', from, round: 0, seq: proposedUpTo } }, 0);
+      for (const s of out.sends) {
+        sent.push(s.msg);
+        if (s.msg.t === 'propose') proposedUpTo = s.msg.first + s.msg.keys.length - 1;
+        if (s.msg.t === 'commit') t.ok(s.msg.seq <= proposedUpTo, 'commit frontier within what was acked');
+      }
+    }
+  }
+  t.equal(l.phase, 'done');
+  t.same(sent.slice(-2), [{ t: 'commit', from: 0, round: 0, seq: 3 }, { t: 'next', from: 0, round: 1 }]);
+});
+
+t.test('leader: stale replies from an earlier round are ignored', async (t) => {
+  const l = leader(1);
+  l.step({ k: 'round', round: 6 }, 0);
+  t.same(l.step({ k: 'msg', msg: { t: 'gather', from: 2, round: 1, frontier: -1, syncRound: -1, held: [] } }, 0).sends, []);
+  t.equal(l.phase, 'reading');
+});
+
+t.test('router: slots, NACK for an older round, jump on a newer one', async (t) => {
+  const r = new Router({ rank: 1, startAtMs: 1000, slotMs: 100 });
+  t.equal(r.tick(999), undefined, 'nothing before the start');
+  t.equal(r.tick(1000), 0);
+  t.equal(r.nextTickMs(), 1100);
+  const old = r.route({ t: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1050);
+  t.same([old.toFollower, old.reply], [true, undefined]);
+  const jump = r.route({ t: 'read', from: 4, round: 4, frontier: -1 }, 1060);
+  t.equal(jump.bump, 4, 'a newer round bumps at once');
+  t.equal(r.nextTickMs(), 1160, 'a jump ahead of the slot grid re-arms the timer from now');
+  const stale = r.route({ t: 'impose', from: 0, round: 0, base: -1, entries: [] }, 1070);
+  t.same(stale.reply, { to: 0, msg: { t: 'nack', from: 1, round: 4 } });
+  t.notOk(stale.toFollower);
+  t.equal(r.tick(1160), 5);
+  t.equal(r.tick(1700), 7, 'a late tick (a paused rank) jumps to the current slot');
+});
+
+t.test('leader: a restarted rank does not lead until after its first sync', async (t) => {
+  const l = new Leader({ rank: 4, ranks: 5, interval: 4, pipelineWindow: 2, proposeBatch: 1, gatherGraceMs: 0, retryMs: 50, dataSize: 8, eager: false, random: new SeededRandom('t'), amnesiac: true });
+  t.same(l.step({ k: 'round', round: 9 }, 0).sends, [], 'round 9 is its own, but its old incarnation may have led it');
+  t.equal(l.phase, 'idle');
+  l.step({ k: 'rejoined', round: 10 }, 0);
+  t.equal(l.step({ k: 'round', round: 14 }, 0).sends[0]?.msg.t, 'read', 'leads rounds after the sync it rejoined in');
+});
