@@ -64,6 +64,8 @@ export interface TcpStats extends TransportStats {
   connects: number;
   /** connectedPeers lists the ranks our outbound links are connected to now. */
   connectedPeers: number[];
+  /** queued counts messages waiting in outbound queues now (for pacing and monitoring). */
+  queued: number;
 }
 
 const MAX_RANKS = 1000;
@@ -225,6 +227,7 @@ export class TcpTransport<M> implements Transport<M> {
       bytesIn,
       connects,
       connectedPeers: this.links.flatMap((l, r) => (l?.isConnected ? [r] : [])),
+      queued: this.links.reduce((sum, l) => sum + (l?.queued ?? 0), this.selfQueue.length),
     };
   }
 
