@@ -1,0 +1,92 @@
+// candidate: starting a campaign (3.1), collecting ElectReplies (3.4) and the merge (3.5.1–6).
+// Establishment itself (3.5.7) waits for the merge batch to be durable: see leader.ts.
+import type { Random } from '../../runtime/random.js';
+import { assert } from './assert.js';
+import { isQuorum } from './config.js';
+import { compareLeaderId, formatLeaderId, leaderId, leaderIdEq } from './leader_id.js';
+import type { ElectReply } from './messages.js';
+import { assertSameRecord, formatRecordId, noopRecord, sameIdentity } from './record.js';
+import type { Effects, ReplicaState } from './state.js';
+import { pendingBatchId, setCommitter, setVote, storeRecord } from './store.js';
+import { bitmapLen } from './tail_bitmap.js';
+import { resetElectionDeadline } from './timers.js';
+
+/** startCampaign is 3.1: vote for (T+1, self), ask everyone once the vote is durable. */
+export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void {
+  assert(s.leader === null, 'an established leader does not campaign');
+  const cand = leaderId(Math.max(s.maxTermSeen, s.vote.term) + 1, s.self);
+  setVote(s, fx, cand);
+  s.campaign = { cand, deadlineMs: nowMs + s.timing.electionTimeoutMs, replies: new Map(), staleLog: false, merge: null };
+  fx.trace.push({ t: 'campaign', cand });
+  for (const p of s.config.members) {
+    if (p === s.self) continue;
+    fx.afterPersist.push({ to: p, msg: { type: 'ElectReq', candidate: cand, committer: s.committer, accepted: s.accepted, clusterId: s.config.clusterId } });
+  }
+  mergeIfQuorum(s, fx); // a one-member cluster wins at once (6.11)
+}
+
+/** handleElectReply is 3.4.1–4: keep granted replies for our ballot, one per member. */
+export function handleElectReply(s: ReplicaState, fx: Effects, from: number, reply: ElectReply): void {
+  const c = s.campaign;
+  assert(c !== null, 'handleElectReply outside a campaign');
+  if (!leaderIdEq(reply.candidate, c.cand)) {
+    fx.trace.push({ t: 'ignored', why: 'ElectReply for an older campaign' });
+    return;
+  }
+  if (c.merge !== null) return; // already merged; later replies add nothing
+  if (!reply.granted) {
+    if (reply.reason === 'stale-log') c.staleLog = true;
+    return;
+  }
+  if (!leaderIdEq(reply.vote, c.cand)) return; // granted earlier, since moved on: not a promise now
+  c.replies.set(from, reply);
+  mergeIfQuorum(s, fx);
+}
+
+function mergeIfQuorum(s: ReplicaState, fx: Effects): void {
+  const c = s.campaign!;
+  if (c.merge !== null || !isQuorum(s.config, [s.self, ...c.replies.keys()])) return;
+  merge(s, fx);
+}
+
+/**
+ * merge is 3.5.1–6: adopt records only from replies whose committer is the quorum maximum
+ * (which V3 makes our own), fill remaining holes with no-ops, then committer := cand. All in
+ * this step's WAL batch; establishment waits for it (3.5.7).
+ */
+function merge(s: ReplicaState, fx: Effects): void {
+  const c = s.campaign!;
+  const cmax = s.committer;
+  const chosen: ElectReply[] = [];
+  for (const r of c.replies.values()) {
+    assert(compareLeaderId(r.committer, cmax) <= 0, () => `V3 broken: reply committer ${formatLeaderId(r.committer)} > own ${formatLeaderId(cmax)}`);
+    if (leaderIdEq(r.committer, cmax)) chosen.push(r); // smaller committers are ignored even at holes (T6)
+  }
+  let tail = bitmapLen(s.accepted);
+  for (const r of chosen) {
+    tail = Math.max(tail, bitmapLen(r.accepted));
+    for (const rec of r.records) {
+      const own = s.log.get(rec.seq);
+      if (own !== undefined) {
+        assert(sameIdentity(own, rec), () => `merge: ${formatRecordId(rec)} differs from own ${formatRecordId(own)} under ${formatLeaderId(cmax)}`);
+        assertSameRecord(own, rec);
+      } else {
+        storeRecord(s, fx, rec);
+      }
+    }
+  }
+  for (let p = 0; p < tail; p++) if (!s.log.has(p)) storeRecord(s, fx, noopRecord(p, c.cand));
+  setCommitter(s, fx, c.cand);
+  c.merge = { batchId: pendingBatchId(s), baseTail: tail, cmax };
+  fx.trace.push({ t: 'merged', cand: c.cand, baseTail: tail });
+}
+
+/** campaignTimers is 3.4.5: a campaign that has not merged by its deadline fails. */
+export function campaignTimers(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
+  const c = s.campaign;
+  if (c === null || c.merge !== null || nowMs < c.deadlineMs) return;
+  const stretch = c.staleLog ? random.between(2, 3) : 1;
+  fx.trace.push({ t: 'step-down', leader: c.cand, reason: 'campaign deadline' });
+  s.campaign = null;
+  resetElectionDeadline(s, nowMs, random, stretch);
+}

@@ -1,0 +1,50 @@
+// config: members, quorums and timing limits, validated once at construction (style 13).
+// Quorums are majorities counted over the member list (traft.md 2.5's default); explicit
+// quorum masks and joint configs (7.10) are not built yet.
+
+/** Config is the cluster's membership. */
+export type Config = {
+  /** clusterId rejects ElectReqs from other clusters (`other-cluster`). */
+  readonly clusterId: string;
+  readonly members: readonly number[];
+};
+
+/** Timing holds the deadlines and limits of traft.md 5.3, all in ms or counts. */
+export type Timing = {
+  /** electionTimeoutMs is E; election deadlines are uniform in [E, 2E). */
+  readonly electionTimeoutMs: number;
+  /** heartbeatIntervalMs is H < E/2; also the rpc timeout and the backoff cap. */
+  readonly heartbeatIntervalMs: number;
+  readonly maxBatch: number;
+  readonly maxInflight: number;
+  /** leaseProtection turns on V2 (reject `leader-alive`). */
+  readonly leaseProtection: boolean;
+};
+
+/** defaultTiming derives H = E/5 and the limits of 5.3. */
+export function defaultTiming(electionTimeoutMs = 1000): Timing {
+  return { electionTimeoutMs, heartbeatIntervalMs: electionTimeoutMs / 5, maxBatch: 256, maxInflight: 4, leaseProtection: true };
+}
+
+/** validateConfig throws a RangeError naming the first bad field. */
+export function validateConfig(config: Config, timing: Timing, self: number): void {
+  if (config.members.length === 0) throw new RangeError('config: no members');
+  if (new Set(config.members).size !== config.members.length) throw new RangeError('config: duplicate member');
+  if (!config.members.includes(self)) throw new RangeError(`config: self ${self} is not a member`);
+  if (!(timing.electionTimeoutMs > 0)) throw new RangeError('timing: electionTimeoutMs must be > 0');
+  if (!(timing.heartbeatIntervalMs > 0 && timing.heartbeatIntervalMs < timing.electionTimeoutMs / 2)) {
+    throw new RangeError('timing: heartbeatIntervalMs must be in (0, E/2)');
+  }
+  if (!(timing.maxBatch >= 1 && timing.maxInflight >= 1)) throw new RangeError('timing: maxBatch, maxInflight must be ≥ 1');
+}
+
+/** isQuorum: the set (the candidate/leader counts itself) covers a majority of members. */
+export function isQuorum(config: Config, ids: Iterable<number>): boolean {
+  let n = 0;
+  const seen = new Set<number>();
+  for (const id of ids) {
+    if (!seen.has(id) && config.members.includes(id)) n++;
+    seen.add(id);
+  }
+  return n >= Math.floor(config.members.length / 2) + 1;
+}

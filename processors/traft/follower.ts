@@ -1,0 +1,117 @@
+// follower: the follower rules F1–F8 for ForwardReq (4.2). F2 (adopting a larger leader) runs
+// once in step.ts before dispatch; here the request's leader is ≤ vote.
+import type { Random } from '../../runtime/random.js';
+import { assert, assertNever } from './assert.js';
+import { learnCommitted } from './commit.js';
+import { compareLeaderId, formatLeaderId, leaderIdEq } from './leader_id.js';
+import type { ForwardReply, ForwardReq } from './messages.js';
+import { assertSameRecord, formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
+import type { Effects, ReplicaState } from './state.js';
+import { setCommitter, storeRecord, truncateFrom } from './store.js';
+import { firstMissing, hasSeq } from './tail_bitmap.js';
+import { resetElectionDeadline } from './timers.js';
+
+function reply(s: ReplicaState, fx: Effects, to: number, req: ForwardReq, ok: boolean, reason?: ForwardReply['reason']): void {
+  fx.afterPersist.push({
+    to,
+    msg: {
+      type: 'ForwardReply', leader: req.leader, ok, ...(reason === undefined ? {} : { reason }),
+      vote: s.vote, committer: s.committer, accepted: s.accepted, committed: s.committed, reqId: req.reqId,
+    },
+  });
+}
+
+/** syncPlan is F4's decision on the last chunk: records to store, or need-sync. */
+function syncPlan(s: ReplicaState, req: ForwardReq): LogRecord[] | 'need-sync' {
+  const lo = req.lo ?? 0;
+  const baseTail = req.baseTail ?? 0;
+  const digest = new Map<Seq, ForwardReq['leader']>(req.digest ?? []);
+  if (firstMissing(s.accepted) < lo) return 'need-sync'; // a p < lo neither stored nor below the floor
+  const staged = s.staged?.records ?? new Map<Seq, LogRecord>();
+  const plan: LogRecord[] = [];
+  for (let p = lo; p < baseTail; p++) {
+    const author = digest.get(p);
+    assert(author !== undefined, () => `sync digest lacks ${p}`);
+    const own = s.log.get(p);
+    if (own !== undefined && sameIdentity(own, { seq: p, author })) continue;
+    const st = staged.get(p);
+    if (st === undefined || !sameIdentity(st, { seq: p, author })) return 'need-sync';
+    assert(own === undefined || !hasSeq(s.committed, p), () => `sync replaces committed ${formatRecordId(own!)} (I3)`);
+    plan.push(st);
+  }
+  return plan;
+}
+
+/** onSync is F4. A Sync from the current committer is a duplicate or delayed copy: ignored (I2). */
+function onSync(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): void {
+  if (leaderIdEq(s.committer, req.leader)) {
+    learnCommitted(s, fx, req.leader, req.committed);
+    if (req.last === true) reply(s, fx, from, req, true);
+    return;
+  }
+  if (s.staged === null || !leaderIdEq(s.staged.leader, req.leader)) s.staged = { leader: req.leader, records: new Map() };
+  for (const r of req.records) s.staged.records.set(r.seq, r);
+  if (req.last !== true) return;
+  const plan = syncPlan(s, req);
+  if (plan === 'need-sync') {
+    reply(s, fx, from, req, false, 'need-sync');
+    return;
+  }
+  const replaced = plan.map((r) => r.seq);
+  for (const r of plan) storeRecord(s, fx, r);
+  const deleted = truncateFrom(s, fx, req.baseTail ?? 0);
+  setCommitter(s, fx, req.leader);
+  s.staged = null;
+  fx.trace.push({ t: 'synced', leader: req.leader, deleted, replaced });
+  learnCommitted(s, fx, req.leader, req.committed);
+  reply(s, fx, from, req, true);
+}
+
+/** onAppend is F5: only a follower already synced to this leader stores appended records. */
+function onAppend(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): void {
+  if (!leaderIdEq(s.committer, req.leader)) {
+    reply(s, fx, from, req, false, 'need-sync');
+    return;
+  }
+  for (const r of req.records) {
+    const own = s.log.get(r.seq);
+    if (own !== undefined) {
+      assert(sameIdentity(own, r), () => `append ${formatRecordId(r)} over ${formatRecordId(own)} under one committer`);
+      assertSameRecord(own, r);
+      continue;
+    }
+    storeRecord(s, fx, r);
+  }
+  learnCommitted(s, fx, req.leader, req.committed);
+  reply(s, fx, from, req, true);
+}
+
+/** handleForwardReq applies F1, F3–F8 (F2 already ran). */
+export function handleForwardReq(s: ReplicaState, fx: Effects, from: number, req: ForwardReq, nowMs: number, random: Random): void {
+  if (compareLeaderId(req.leader, s.vote) < 0) {
+    reply(s, fx, from, req, false, 'stale-leader'); // F1: a promise never expires (6.3)
+    return;
+  }
+  assert(leaderIdEq(req.leader, s.vote), () => `F2 must have run: ${formatLeaderId(req.leader)} vs ${formatLeaderId(s.vote)}`);
+  if (s.vote.id === s.self) {
+    fx.trace.push({ t: 'ignored', why: 'ForwardReq under our own ballot from another replica' });
+    return;
+  }
+  s.leaderHint = req.leader; // F3, also for an equal leader (6.4)
+  s.lastLeaderContactMs = nowMs;
+  resetElectionDeadline(s, nowMs, random);
+  switch (req.kind) {
+    case 'sync':
+      onSync(s, fx, from, req);
+      return;
+    case 'append':
+      onAppend(s, fx, from, req);
+      return;
+    case 'heartbeat':
+      if (leaderIdEq(s.committer, req.leader)) learnCommitted(s, fx, req.leader, req.committed); // F6, F7
+      reply(s, fx, from, req, true);
+      return;
+    default:
+      assertNever(req.kind, 'forward kind');
+  }
+}

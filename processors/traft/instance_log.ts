@@ -1,0 +1,23 @@
+// instance_log: the lab's instance-log lines (section 0, paxos.md) and the restart scan for
+// loggedUpTo. The driver appends lines; the core only emits InstanceEvents.
+import type { InstanceEvent } from './io.js';
+
+const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
+
+/** formatInstanceLine renders `generate|commit Instance[KEY] in seq N at T` (T: epoch µs). */
+export function formatInstanceLine(e: InstanceEvent, atUs: number): string {
+  return `${e.event} Instance[${e.key}] in seq ${e.seq} at ${Math.floor(atUs)}`;
+}
+
+/**
+ * loggedUpToFrom scans existing lines for the highest commit seq (-1 if none), the restart's
+ * `loggedUpTo`. A torn last line (no trailing newline) is ignored: the driver ends it first.
+ */
+export function loggedUpToFrom(lines: readonly string[]): number {
+  let max = -1;
+  for (const line of lines) {
+    const m = COMMIT_LINE.exec(line);
+    if (m !== null) max = Math.max(max, Number(m[2]));
+  }
+  return max;
+}

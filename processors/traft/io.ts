@@ -1,0 +1,48 @@
+// io: what a driver feeds the core (Input) and what it gets back (Output). A thin loop reads
+// messages, timer wake-ups, Persisted notifications and proposals, calls step, then writes
+// `persist` batches to the WAL (in order), sends `send`, appends `log` lines to the instance
+// log, and sleeps until `wakeAtMs` or the next input.
+import type { Command } from './command.js';
+import type { WalBatch } from './durable.js';
+import type { LeaderId } from './leader_id.js';
+import type { Envelope, Message } from './messages.js';
+import type { Seq } from './record.js';
+
+/** Input is one event for the core. */
+export type Input =
+  | { readonly kind: 'message'; readonly from: number; readonly msg: Message }
+  /** tick: a wake-up; due timers run after every input anyway. */
+  | { readonly kind: 'tick' }
+  /** persisted: every WAL batch up to batchId is durable. */
+  | { readonly kind: 'persisted'; readonly batchId: number }
+  | { readonly kind: 'propose'; readonly cmd: Command; readonly logKey: string };
+
+/** InstanceEvent is one instance-log line, in the order to write them (section 0). */
+export type InstanceEvent = { readonly event: 'generate' | 'commit'; readonly seq: Seq; readonly key: string };
+
+/** ProposeAnswer answers a `propose` input at once (commit is reported by the trace). */
+export type ProposeAnswer =
+  | { readonly t: 'appended'; readonly seq: Seq; readonly logKey: string }
+  | { readonly t: 'rejected'; readonly reason: 'not-leader' | 'electing'; readonly hint: LeaderId | null };
+
+/** TraceEvent is for invariant checks and debugging; the protocol never reads it back. */
+export type TraceEvent =
+  | { readonly t: 'commit'; readonly seq: Seq; readonly author: LeaderId; readonly kind: 'cmd' | 'noop'; readonly logKey: string; readonly under: LeaderId }
+  | { readonly t: 'campaign'; readonly cand: LeaderId }
+  | { readonly t: 'merged'; readonly cand: LeaderId; readonly baseTail: Seq }
+  | { readonly t: 'established'; readonly leader: LeaderId; readonly baseTail: Seq }
+  | { readonly t: 'step-down'; readonly leader: LeaderId; readonly reason: string }
+  | { readonly t: 'synced'; readonly leader: LeaderId; readonly deleted: readonly Seq[]; readonly replaced: readonly Seq[] }
+  | { readonly t: 'ignored'; readonly why: string };
+
+/** Output is everything one step asks the driver to do. */
+export type Output = {
+  readonly send: readonly Envelope[];
+  /** persist: at most one batch; write and fsync in order, then feed `persisted`. */
+  readonly persist: readonly WalBatch[];
+  readonly log: readonly InstanceEvent[];
+  readonly trace: readonly TraceEvent[];
+  readonly answers: readonly ProposeAnswer[];
+  /** wakeAtMs: call step (a `tick`) no later than this. */
+  readonly wakeAtMs: number;
+};

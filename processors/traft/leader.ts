@@ -1,0 +1,193 @@
+// leader: establishment (3.5.7–8), proposing (4.1), per-follower replication (4.3) and
+// CheckQuorum (4.7). Replication is state-based: every request is recomputed from bitmaps, so
+// a lost or timed-out request is simply resent.
+import type { Random } from '../../runtime/random.js';
+import { assert } from './assert.js';
+import type { Command } from './command.js';
+import { leaderCommit } from './commit.js';
+import { isQuorum } from './config.js';
+import { buildKeyIndex, depsFor, indexRecord } from './deps.js';
+import { leaderIdEq, type LeaderId } from './leader_id.js';
+import type { ElectReply, ForwardKind, ForwardReply, ForwardReq } from './messages.js';
+import { noopRecord, type LogRecord, type Seq } from './record.js';
+import { stepDown } from './role_change.js';
+import type { Effects, LeaderRole, Progress, ReplicaState } from './state.js';
+import { storeRecord } from './store.js';
+import { bitmapLen, bitmapOf, EMPTY_BITMAP, firstMissing, members, minus, union } from './tail_bitmap.js';
+import { jitterMs } from './timers.js';
+
+const FIRST_BACKOFF_MS = 10;
+
+function newProgress(reply: ElectReply | undefined, cmax: LeaderId | null, nowMs: number): Progress {
+  const base = {
+    synced: false, syncAttempt: 0, syncFull: false, inflight: new Map(), lastSentAtMs: -Infinity,
+    nextSendAtMs: nowMs, backoffMs: FIRST_BACKOFF_MS, lastAckAtMs: nowMs,
+  };
+  if (reply === undefined) return { ...base, known: false, committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP };
+  const sameBase = leaderIdEq(reply.committer, cmax);
+  return { ...base, known: true, committer: reply.committer, accepted: sameBase ? reply.accepted : reply.committed, committed: reply.committed };
+}
+
+/** establish is 3.5.7–8, run once the merge batch is durable and vote is still the candidate. */
+export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
+  const c = s.campaign;
+  assert(c !== null && c.merge !== null && leaderIdEq(s.vote, c.cand) && leaderIdEq(s.committer, c.cand), 'establish needs a merged campaign');
+  const progress = new Map<number, Progress>();
+  for (const p of s.config.members) if (p !== s.self) progress.set(p, newProgress(c.replies.get(p), c.merge.cmax, nowMs));
+  const len = bitmapLen(s.accepted);
+  s.leader = { id: c.cand, cmax: c.merge.cmax, baseTail: c.merge.baseTail, establishedAtMs: nowMs, progress, keyIndex: buildKeyIndex(s.log, len) };
+  s.campaign = null;
+  s.leaderHint = c.cand;
+  fx.trace.push({ t: 'established', leader: c.cand, baseTail: c.merge.baseTail });
+  storeRecord(s, fx, noopRecord(len, c.cand)); // 7.3: one tail no-op
+  leaderCommit(s, fx);
+  for (const p of progress.keys()) replicateTo(s, fx, p, nowMs, random);
+}
+
+/** propose is 4.1: append at the tail, generate line, replicate; self counts after fsync. */
+export function propose(s: ReplicaState, fx: Effects, cmd: Command, logKey: string, nowMs: number, random: Random): void {
+  const L = s.leader;
+  assert(L !== null, 'propose needs an established leader');
+  const seq = bitmapLen(s.accepted);
+  assert(seq >= L.baseTail, 'the leader appends only at its tail');
+  const { deps, overrides } = depsFor(L.keyIndex, cmd, seq, firstMissing(s.committed));
+  const rec: LogRecord = { seq, author: L.id, kind: 'cmd', cmd, deps, overrides, logKey };
+  storeRecord(s, fx, rec);
+  indexRecord(L.keyIndex, rec);
+  fx.answers.push({ t: 'appended', seq, logKey });
+  for (const p of L.progress.keys()) replicateTo(s, fx, p, nowMs, random);
+}
+
+function forward(s: ReplicaState, fx: Effects, to: number, pr: Progress, kind: ForwardKind, records: LogRecord[], nowMs: number, extra: Partial<ForwardReq> = {}, reqId = s.nextReqId++): number {
+  const L = s.leader!;
+  fx.send.push({ to, msg: { type: 'ForwardReq', leader: L.id, kind, records, committed: s.committed, reqId, ...extra } });
+  pr.lastSentAtMs = nowMs;
+  return reqId;
+}
+
+/** sendSync is 4.3.1: digest of [lo, baseTail) plus the records the follower may lack, chunked. */
+function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
+  const L = s.leader!;
+  const lo = Math.min(firstMissing(pr.committed), L.baseTail); // the follower's own report only (I3)
+  const full = pr.syncFull || !leaderIdEq(pr.committer, L.cmax);
+  const seqs = full ? members(s.accepted, lo, L.baseTail) : minus(s.accepted, pr.accepted, lo, L.baseTail);
+  const digest: Array<[Seq, LeaderId]> = [];
+  for (let p = lo; p < L.baseTail; p++) digest.push([p, s.log.get(p)!.author]);
+  const reqId = s.nextReqId++;
+  const max = s.timing.maxBatch;
+  for (let i = 0; i + max < seqs.length; i += max) {
+    forward(s, fx, to, pr, 'sync', seqs.slice(i, i + max).map((p) => s.log.get(p)!), nowMs, { lo, baseTail: L.baseTail, last: false }, reqId);
+  }
+  const tailFrom = seqs.length === 0 ? 0 : Math.floor((seqs.length - 1) / max) * max;
+  forward(s, fx, to, pr, 'sync', seqs.slice(tailFrom).map((p) => s.log.get(p)!), nowMs, { lo, baseTail: L.baseTail, digest, last: true }, reqId);
+  pr.syncAttempt = reqId;
+  pr.inflight.set(reqId, { kind: 'sync', seqs: [], sentAtMs: nowMs });
+}
+
+/** sendAppends is 4.3.2: positions the follower lacks and nobody carries, ≤ maxInflight requests. */
+function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
+  let carried = pr.accepted;
+  for (const inf of pr.inflight.values()) carried = union(carried, bitmapOf(inf.seqs));
+  const pool = minus(s.accepted, carried, firstMissing(pr.accepted), bitmapLen(s.accepted));
+  for (let i = 0; i < pool.length && pr.inflight.size < s.timing.maxInflight; i += s.timing.maxBatch) {
+    const seqs = pool.slice(i, i + s.timing.maxBatch);
+    const reqId = forward(s, fx, to, pr, 'append', seqs.map((p) => s.log.get(p)!), nowMs);
+    pr.inflight.set(reqId, { kind: 'append', seqs, sentAtMs: nowMs });
+  }
+}
+
+/** expireInflight is 4.3.6: timed-out requests free their positions and back off. */
+function expireInflight(s: ReplicaState, pr: Progress, nowMs: number, random: Random): void {
+  const H = s.timing.heartbeatIntervalMs;
+  let expired = false;
+  for (const [reqId, inf] of pr.inflight) {
+    if (nowMs - inf.sentAtMs >= H) {
+      pr.inflight.delete(reqId);
+      expired = true;
+    }
+  }
+  if (!expired) return;
+  pr.nextSendAtMs = nowMs + jitterMs(pr.backoffMs, random);
+  pr.backoffMs = Math.min(pr.backoffMs * 2, H);
+}
+
+/** replicateTo is 4.3.1–3 for one follower. */
+export function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: number, random: Random): void {
+  const pr = s.leader!.progress.get(to)!;
+  const H = s.timing.heartbeatIntervalMs;
+  expireInflight(s, pr, nowMs, random);
+  if (nowMs >= pr.nextSendAtMs) {
+    if (!pr.known) {
+      forward(s, fx, to, pr, 'heartbeat', [], nowMs); // a probe: its reply fills progress
+      pr.nextSendAtMs = nowMs + jitterMs(pr.backoffMs, random);
+      pr.backoffMs = Math.min(pr.backoffMs * 2, H);
+      return;
+    }
+    if (!pr.synced && !pr.inflight.has(pr.syncAttempt)) sendSync(s, fx, to, pr, nowMs);
+    if (pr.synced) sendAppends(s, fx, to, pr, nowMs);
+  }
+  if (nowMs - pr.lastSentAtMs >= H) forward(s, fx, to, pr, 'heartbeat', [], nowMs);
+}
+
+/** handleForwardReply is 4.3.4–5 and then the commit rule (4.4). */
+export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, reply: ForwardReply, nowMs: number, random: Random): void {
+  const L: LeaderRole = s.leader!;
+  const pr = L.progress.get(from);
+  if (pr === undefined || !leaderIdEq(reply.leader, L.id)) {
+    fx.trace.push({ t: 'ignored', why: 'ForwardReply for another ballot or from a non-member' });
+    return;
+  }
+  pr.known = true;
+  pr.committer = reply.committer;
+  pr.committed = union(pr.committed, reply.committed);
+  const inf = pr.inflight.get(reply.reqId);
+  pr.inflight.delete(reply.reqId);
+  if (leaderIdEq(reply.vote, L.id)) pr.lastAckAtMs = nowMs;
+  if (reply.ok && leaderIdEq(reply.committer, L.id)) {
+    pr.synced = true;
+    pr.syncFull = false;
+    pr.accepted = union(pr.accepted, reply.accepted);
+    pr.backoffMs = FIRST_BACKOFF_MS;
+    pr.nextSendAtMs = nowMs;
+    leaderCommit(s, fx);
+  } else if (!reply.ok && reply.reason === 'need-sync' && reply.reqId >= pr.syncAttempt) {
+    pr.synced = false;
+    pr.syncFull = inf?.kind === 'sync' || pr.syncFull;
+    pr.inflight.clear();
+    pr.nextSendAtMs = nowMs;
+  }
+  replicateTo(s, fx, from, nowMs, random);
+}
+
+/** leaderTimers: per-follower retries and heartbeats, then CheckQuorum (4.7). */
+export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
+  const L = s.leader;
+  if (L === null) return;
+  const E = s.timing.electionTimeoutMs;
+  if (nowMs - L.establishedAtMs >= E) {
+    const fresh = [s.self];
+    for (const [p, pr] of L.progress) if (nowMs - pr.lastAckAtMs < E) fresh.push(p);
+    if (!isQuorum(s.config, fresh)) {
+      stepDown(s, fx, 'check-quorum', nowMs, random);
+      return;
+    }
+  }
+  for (const p of L.progress.keys()) replicateTo(s, fx, p, nowMs, random);
+}
+
+/** leaderWakeAtMs: the earliest future heartbeat, retry, expiry or CheckQuorum over all followers. */
+export function leaderWakeAtMs(s: ReplicaState, nowMs: number): number {
+  const L = s.leader!;
+  const H = s.timing.heartbeatIntervalMs;
+  let at = nowMs + H;
+  const consider = (t: number): void => {
+    if (t > nowMs && t < at) at = t;
+  };
+  consider(L.establishedAtMs + s.timing.electionTimeoutMs);
+  for (const pr of L.progress.values()) {
+    consider(pr.lastSentAtMs + H);
+    consider(pr.nextSendAtMs);
+    for (const inf of pr.inflight.values()) consider(inf.sentAtMs + H);
+  }
+  return at;
+}

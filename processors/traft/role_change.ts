@@ -1,0 +1,23 @@
+// role_change: stepping down (4.7) and adopting a larger leader (F2). Roles are derived
+// (7.1): clearing `leader` and `campaign` makes the replica a follower.
+import type { Random } from '../../runtime/random.js';
+import { compareLeaderId, type LeaderId } from './leader_id.js';
+import type { Effects, ReplicaState } from './state.js';
+import { setVote } from './store.js';
+import { resetElectionDeadline } from './timers.js';
+
+/** stepDown ends a leadership or campaign; the next election deadline is re-armed. */
+export function stepDown(s: ReplicaState, fx: Effects, reason: string, nowMs: number, random: Random): void {
+  if (s.leader === null && s.campaign === null) return;
+  fx.trace.push({ t: 'step-down', leader: s.leader?.id ?? s.campaign!.cand, reason });
+  s.leader = null;
+  s.campaign = null;
+  resetElectionDeadline(s, nowMs, random);
+}
+
+/** adoptVote raises vote to a larger LeaderId seen in a request (F2, V4), ending own roles. */
+export function adoptVote(s: ReplicaState, fx: Effects, vote: LeaderId, nowMs: number, random: Random): void {
+  if (compareLeaderId(vote, s.vote) <= 0) return;
+  stepDown(s, fx, 'larger ballot', nowMs, random);
+  setVote(s, fx, vote);
+}

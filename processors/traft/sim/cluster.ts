@@ -1,0 +1,354 @@
+// cluster: a deterministic simulator that drives N replicas' step functions. Virtual time is a
+// number; one seeded SeededRandom tree decides every delay, drop, duplicate, fsync latency,
+// crash and proposal, so a seed replays a whole run. Disks lose un-fsynced batches on crash
+// (a random prefix of them survives); instance logs survive, maybe with a torn last line.
+// After every step the per-step invariants run (invariants.ts); violations are collected.
+import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
+import { applyCommitted, formatKv, newApplier, type Applier } from '../applier.js';
+import type { Command } from '../command.js';
+import type { Config, Timing } from '../config.js';
+import { replayWal, type WalEntry } from '../durable.js';
+import { formatInstanceLine, loggedUpToFrom } from '../instance_log.js';
+import type { Input, TraceEvent } from '../io.js';
+import { maxLeaderId, type LeaderId } from '../leader_id.js';
+import type { Message } from '../messages.js';
+import type { Seq } from '../record.js';
+import { restartReplica, roleOf, type ReplicaState } from '../state.js';
+import { step } from '../step.js';
+import { bitmapCount, bitmapLen, union, type TailBitmap } from '../tail_bitmap.js';
+import { EventHeap } from './heap.js';
+import {
+  ballotsNeverDecrease, baseHoldsChosen, commitNeverMovesBack, leaderOwnsBallot, oneLeaderPerBallot, oneValuePerSeq,
+  promisesKept, reportsKept, syncDeletesOnlyOnNewCommitter, type Chosen, type ReplicaView,
+} from './invariants.js';
+
+/** NetOptions: the network's fault rates (one options object, style 8). */
+export type NetOptions = {
+  dropRate: number;
+  dupRate: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** longDelayRate: share of messages delayed up to longDelayMs (delayed Sync copies, T22). */
+  longDelayRate: number;
+  longDelayMs: number;
+};
+
+/** DiskOptions: fsync latency and how often an un-fsynced batch survives a crash. */
+export type DiskOptions = { minFsyncMs: number; maxFsyncMs: number; keepUnsyncedRate: number; tornLineRate: number };
+
+/** LoadOptions: the lab's leader window (section 0): propose while fewer than `window` are uncommitted. */
+export type LoadOptions = { intervalMs: number; window: number; keys: number; setRate: number };
+
+/** SimOptions configure one run. */
+export type SimOptions = { seed: string | number; ranks: number; timing: Timing; net: NetOptions; disk: DiskOptions; load: LoadOptions | null };
+
+/** BASE_MS anchors virtual time to an epoch, so instance-log `at` values look like real ones. */
+const BASE_MS = 1_700_000_000_000;
+
+type SimEvent =
+  | { atMs: number; kind: 'deliver'; from: number; to: number; msg: Message }
+  | { atMs: number; kind: 'persisted'; rank: number; inc: number; batchId: number }
+  | { atMs: number; kind: 'wake'; rank: number; inc: number }
+  | { atMs: number; kind: 'load' };
+
+/** RankSim is one simulated process plus its disk and instance log. */
+export type RankSim = {
+  readonly rank: number;
+  incarnation: number;
+  state: ReplicaState | null;
+  random: Random;
+  /** wal: batches on disk (survive crashes). */
+  readonly wal: WalEntry[][];
+  pending: Array<{ batchId: number; entries: readonly WalEntry[]; durableAtMs: number }>;
+  lastDurableAtMs: number;
+  readonly lines: string[];
+  applier: Applier;
+  scheduledWakeMs: number;
+  promisedVote: LeaderId | null;
+  reported: { committer: LeaderId | null; accepted: TailBitmap } | null;
+};
+
+function view(s: ReplicaState): ReplicaView {
+  return { vote: s.vote, committer: s.committer, accepted: s.accepted, committed: s.committed };
+}
+
+/** SimCluster runs one seeded simulation. */
+export class SimCluster {
+  readonly config: Config;
+  readonly ranks: RankSim[] = [];
+  readonly violations: string[] = [];
+  /** chosen: seq → first commit mark seen anywhere (S1, S2). */
+  readonly chosen = new Map<Seq, Chosen>();
+  readonly established = new Map<string, number>();
+  readonly traces: Array<{ atMs: number; rank: number; ev: TraceEvent }> = [];
+  nowMs = 0;
+  proposals = 0;
+  keepTrace = false;
+  private groups: number[][] | null = null;
+  private readonly heap = new EventHeap<SimEvent>();
+  private readonly root: SeededRandom;
+  private readonly netRandom: Random;
+  private readonly diskRandom: Random;
+  private readonly loadRandom: Random;
+  net: NetOptions;
+  load: LoadOptions | null;
+
+  constructor(readonly opts: SimOptions) {
+    this.config = { clusterId: `sim-${opts.seed}`, members: Array.from({ length: opts.ranks }, (_, i) => i) };
+    this.root = new SeededRandom(`traft-sim/${opts.seed}`);
+    this.netRandom = this.root.fork('net');
+    this.diskRandom = this.root.fork('disk');
+    this.loadRandom = this.root.fork('load');
+    this.net = opts.net;
+    this.load = opts.load;
+    for (let r = 0; r < opts.ranks; r++) {
+      const random = rankRandom(opts.seed, r, 0);
+      const rs: RankSim = {
+        rank: r, incarnation: 0, random, wal: [], pending: [], lastDurableAtMs: 0, lines: [], applier: newApplier(),
+        scheduledWakeMs: Infinity, promisedVote: null, reported: null,
+        state: restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random }),
+      };
+      this.ranks.push(rs);
+      this.scheduleWake(rs, rs.state!.electionDeadlineMs);
+    }
+    if (opts.load) this.heap.push({ atMs: opts.load.intervalMs, kind: 'load' });
+  }
+
+  // ---- scenario controls ----
+
+  /** runFor advances virtual time by ms, processing every event due. */
+  runFor(ms: number): void {
+    this.runUntil(this.nowMs + ms);
+  }
+
+  runUntil(tMs: number): void {
+    while (this.heap.peekAtMs() <= tMs) {
+      const ev = this.heap.pop()!;
+      this.nowMs = Math.max(this.nowMs, ev.atMs);
+      this.dispatch(ev);
+    }
+    this.nowMs = Math.max(this.nowMs, tMs);
+  }
+
+  /** partition splits the network into groups; ranks in no group are isolated. */
+  partition(groups: number[][]): void {
+    this.groups = groups;
+  }
+
+  heal(): void {
+    this.groups = null;
+  }
+
+  connected(a: number, b: number): boolean {
+    if (this.groups === null) return true;
+    return this.groups.some((g) => g.includes(a) && g.includes(b));
+  }
+
+  alive(rank: number): boolean {
+    return this.ranks[rank]!.state !== null;
+  }
+
+  /** crash kills a rank: un-fsynced batches are lost except a random prefix; maybe tears the last log line. */
+  crash(rank: number, keepUnsynced: 'random' | 'none' = 'random'): void {
+    const r = this.ranks[rank]!;
+    if (r.state === null) return;
+    for (const b of r.pending) {
+      if (b.durableAtMs > this.nowMs && (keepUnsynced === 'none' || !(this.diskRandom.next() < this.opts.disk.keepUnsyncedRate))) break;
+      r.wal.push([...b.entries]);
+    }
+    r.pending = [];
+    const last = r.lines.length - 1;
+    if (last >= 0 && this.diskRandom.next() < this.opts.disk.tornLineRate) {
+      r.lines[last] = r.lines[last]!.slice(0, this.diskRandom.int(r.lines[last]!.length));
+    }
+    r.state = null;
+    r.incarnation++;
+  }
+
+  /** restart recovers a crashed rank from its WAL and instance log (7.8). */
+  restart(rank: number): void {
+    const r = this.ranks[rank]!;
+    if (r.state !== null) return;
+    r.random = rankRandom(this.opts.seed, rank, r.incarnation);
+    const loggedUpTo = loggedUpToFrom(r.lines);
+    const durable = replayWal(r.wal);
+    const s = restartReplica({ self: rank, config: this.config, timing: this.opts.timing, durable, loggedUpTo, nowMs: this.nowMs, random: r.random });
+    this.violate(rank, promisesKept(r.promisedVote, view(s)));
+    this.violate(rank, reportsKept(r.reported, view(s)));
+    r.state = s;
+    r.applier = newApplier();
+    r.lastDurableAtMs = this.nowMs;
+    r.scheduledWakeMs = Infinity;
+    this.scheduleWake(r, s.electionDeadlineMs);
+  }
+
+  /** propose hands a command to a rank (as the lab's leader load generator does). */
+  propose(rank: number, cmd: Command, logKey: string): void {
+    this.input(this.ranks[rank]!, { kind: 'propose', cmd, logKey });
+  }
+
+  /** leaders lists live established leaders. */
+  leaders(): number[] {
+    return this.ranks.filter((r) => r.state !== null && roleOf(r.state) === 'leader').map((r) => r.rank);
+  }
+
+  /** stateOf returns a live rank's state (throws for a dead one). */
+  stateOf(rank: number): ReplicaState {
+    const s = this.ranks[rank]!.state;
+    if (s === null) throw new Error(`rank ${rank} is down`);
+    return s;
+  }
+
+  kvOf(rank: number): string {
+    return formatKv(this.ranks[rank]!.applier.kv);
+  }
+
+  // ---- event handling ----
+
+  private dispatch(ev: SimEvent): void {
+    switch (ev.kind) {
+      case 'deliver': {
+        const r = this.ranks[ev.to]!;
+        if (r.state === null || !this.connected(ev.from, ev.to)) return;
+        this.input(r, { kind: 'message', from: ev.from, msg: ev.msg });
+        return;
+      }
+      case 'persisted': {
+        const r = this.ranks[ev.rank]!;
+        if (r.state === null || r.incarnation !== ev.inc) return;
+        while (r.pending.length > 0 && r.pending[0]!.batchId <= ev.batchId) r.wal.push([...r.pending.shift()!.entries]);
+        this.input(r, { kind: 'persisted', batchId: ev.batchId });
+        return;
+      }
+      case 'wake': {
+        const r = this.ranks[ev.rank]!;
+        if (r.state === null || r.incarnation !== ev.inc || ev.atMs !== r.scheduledWakeMs) return;
+        r.scheduledWakeMs = Infinity;
+        this.input(r, { kind: 'tick' });
+        return;
+      }
+      case 'load':
+        this.generateLoad();
+        if (this.load) this.heap.push({ atMs: this.nowMs + this.load.intervalMs, kind: 'load' });
+        return;
+      default:
+        throw new Error(`unknown sim event ${JSON.stringify(ev satisfies never)}`);
+    }
+  }
+
+  private generateLoad(): void {
+    const load = this.load;
+    if (load === null) return;
+    for (const rank of this.leaders()) {
+      const s = this.stateOf(rank);
+      if (bitmapLen(s.accepted) - bitmapCount(s.committed) >= load.window) continue;
+      const rnd = this.loadRandom;
+      const key = `k${rnd.int(load.keys)}`;
+      const cmd: Command = rnd.next() < load.setRate ? { op: 'set', key, value: rnd.int(1000) } : { op: 'incr', key };
+      let logKey = '';
+      for (let i = 0; i < 20; i++) logKey += String.fromCharCode(97 + rnd.int(26));
+      this.proposals++;
+      this.propose(rank, cmd, logKey);
+    }
+  }
+
+  private scheduleWake(r: RankSim, atMs: number): void {
+    if (atMs >= r.scheduledWakeMs) return;
+    r.scheduledWakeMs = atMs;
+    this.heap.push({ atMs, kind: 'wake', rank: r.rank, inc: r.incarnation });
+  }
+
+  private violate(rank: number, v: string | null): void {
+    if (v !== null) this.violations.push(`t=${this.nowMs.toFixed(1)}ms rank ${rank}: ${v}`);
+  }
+
+  /** input runs one step on a live rank, then the per-step invariants and the outputs. */
+  private input(r: RankSim, input: Input): void {
+    const s = r.state!;
+    const before = view(s);
+    const committerBefore = s.committer;
+    let res: ReturnType<typeof step>;
+    try {
+      res = step(s, input, this.nowMs, r.random);
+    } catch (e) {
+      this.violations.push(`t=${this.nowMs.toFixed(1)}ms rank ${r.rank}: step threw ${(e as Error).stack ?? String(e)}`);
+      throw e;
+    }
+    const { state, out } = res;
+    r.state = state;
+    this.violate(r.rank, ballotsNeverDecrease(before, view(state)));
+    this.violate(r.rank, commitNeverMovesBack(before, view(state)));
+    for (const ev of out.trace) this.observe(r, state, committerBefore, ev);
+    for (const b of out.persist) {
+      const durableAtMs = Math.max(r.lastDurableAtMs, this.nowMs + this.diskRandom.between(this.opts.disk.minFsyncMs, this.opts.disk.maxFsyncMs));
+      r.lastDurableAtMs = durableAtMs;
+      r.pending.push({ batchId: b.batchId, entries: b.entries, durableAtMs });
+      this.heap.push({ atMs: durableAtMs, kind: 'persisted', rank: r.rank, inc: r.incarnation, batchId: b.batchId });
+    }
+    for (const e of out.log) r.lines.push(formatInstanceLine(e, (BASE_MS + this.nowMs) * 1000));
+    for (const env of out.send) this.send(r, env.to, env.msg);
+    applyCommitted(r.applier, state.log, state.committed);
+    this.scheduleWake(r, out.wakeAtMs);
+  }
+
+  private observe(r: RankSim, s: ReplicaState, committerBefore: LeaderId | null, ev: TraceEvent): void {
+    if (this.keepTrace) this.traces.push({ atMs: this.nowMs, rank: r.rank, ev });
+    switch (ev.t) {
+      case 'commit': {
+        this.violate(r.rank, oneValuePerSeq(this.chosen, ev));
+        const c = this.chosen.get(ev.seq);
+        if (c === undefined || c.under.term > ev.under.term || (c.under.term === ev.under.term && c.under.id > ev.under.id)) {
+          this.chosen.set(ev.seq, { author: ev.author, logKey: ev.logKey, under: ev.under });
+        }
+        return;
+      }
+      case 'established':
+        this.violate(r.rank, leaderOwnsBallot(ev.leader, r.rank));
+        this.violate(r.rank, oneLeaderPerBallot(this.established, ev.leader, r.rank));
+        this.violate(r.rank, baseHoldsChosen(this.chosen, s.log, ev.leader));
+        this.established.set(`(${ev.leader.term},${ev.leader.id})`, r.rank);
+        return;
+      case 'synced':
+        this.violate(r.rank, syncDeletesOnlyOnNewCommitter(committerBefore, ev));
+        return;
+      default:
+        return;
+    }
+  }
+
+  private send(r: RankSim, to: number, msg: Message): void {
+    this.notePromise(r, msg);
+    const net = this.net;
+    const rnd = this.netRandom;
+    if (!this.connected(r.rank, to) || rnd.next() < net.dropRate) return;
+    const copies = rnd.next() < net.dupRate ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      const delay = rnd.next() < net.longDelayRate ? rnd.between(net.minDelayMs, net.longDelayMs) : rnd.between(net.minDelayMs, net.maxDelayMs);
+      this.heap.push({ atMs: this.nowMs + delay, kind: 'deliver', from: r.rank, to, msg });
+    }
+  }
+
+  /** notePromise records what a sent message promises, for T15's restart checks. */
+  private notePromise(r: RankSim, msg: Message): void {
+    switch (msg.type) {
+      case 'ElectReq':
+        r.promisedVote = maxLeaderId(r.promisedVote, msg.candidate);
+        return;
+      case 'ForwardReq':
+        r.promisedVote = maxLeaderId(r.promisedVote, msg.leader);
+        return;
+      case 'ElectReply':
+        r.promisedVote = maxLeaderId(r.promisedVote, msg.vote);
+        return;
+      case 'ForwardReply':
+        r.promisedVote = maxLeaderId(r.promisedVote, msg.vote);
+        if (msg.ok) {
+          const same = r.reported !== null && r.reported.committer?.term === msg.committer?.term && r.reported.committer?.id === msg.committer?.id;
+          r.reported = { committer: msg.committer, accepted: same ? union(r.reported!.accepted, msg.accepted) : msg.accepted };
+        }
+        return;
+      default:
+        throw new Error(`unknown message ${JSON.stringify(msg satisfies never)}`);
+    }
+  }
+}

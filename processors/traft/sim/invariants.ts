@@ -1,0 +1,87 @@
+// invariants: one pure function per invariant of traft.md 8 (and style.md 10). Each returns
+// a violation message or null; the simulator calls them after every step and at the end.
+import type { TraceEvent } from '../io.js';
+import { compareLeaderId, formatLeaderId, leaderIdEq, type LeaderId } from '../leader_id.js';
+import { formatRecordId, sameIdentity, type LogRecord, type Seq } from '../record.js';
+import { bitmapLen, isSubset, minus, type TailBitmap } from '../tail_bitmap.js';
+
+/** Chosen is what some replica marked committed at a seq, and the leader it was chosen under. */
+export type Chosen = { readonly author: LeaderId; readonly logKey: string; readonly under: LeaderId };
+
+/** ReplicaView is the slice of a replica the per-step checks compare before and after. */
+export type ReplicaView = { readonly vote: LeaderId; readonly committer: LeaderId | null; readonly accepted: TailBitmap; readonly committed: TailBitmap };
+
+/** oneValuePerSeq (S1): a commit mark agrees with every earlier mark at that seq, on any replica. */
+export function oneValuePerSeq(chosen: ReadonlyMap<Seq, Chosen>, ev: Extract<TraceEvent, { t: 'commit' }>): string | null {
+  const c = chosen.get(ev.seq);
+  if (c === undefined || sameIdentity({ seq: ev.seq, author: c.author }, ev)) return null;
+  return `S1: seq ${ev.seq} committed as ${formatRecordId(ev)} and earlier as ${formatRecordId({ seq: ev.seq, author: c.author })}`;
+}
+
+/** ballotsNeverDecrease (S3): vote and committer never decrease; committer ≤ vote. */
+export function ballotsNeverDecrease(before: ReplicaView, after: ReplicaView): string | null {
+  if (compareLeaderId(after.vote, before.vote) < 0) return `S3: vote fell ${formatLeaderId(before.vote)} → ${formatLeaderId(after.vote)}`;
+  if (compareLeaderId(after.committer, before.committer) < 0) return `S3: committer fell ${formatLeaderId(before.committer)} → ${formatLeaderId(after.committer)}`;
+  if (compareLeaderId(after.committer, after.vote) > 0) return `S3: committer ${formatLeaderId(after.committer)} > vote ${formatLeaderId(after.vote)}`;
+  return null;
+}
+
+/** commitNeverMovesBack: committed only grows and stays within accepted (I3, 2.4). */
+export function commitNeverMovesBack(before: ReplicaView, after: ReplicaView): string | null {
+  if (!isSubset(before.committed, after.committed)) return `commit moved backwards: lost ${minus(before.committed, after.committed, 0, bitmapLen(before.committed)).slice(0, 5).join(',')}`;
+  if (!isSubset(after.committed, after.accepted)) return `committed ⊄ accepted at ${minus(after.committed, after.accepted, 0, bitmapLen(after.committed)).slice(0, 5).join(',')}`;
+  return null;
+}
+
+/** oneLeaderPerBallot: at most one replica ever establishes a given LeaderId (across restarts). */
+export function oneLeaderPerBallot(established: ReadonlyMap<string, number>, leader: LeaderId, rank: number): string | null {
+  const prev = established.get(formatLeaderId(leader));
+  if (prev === undefined || prev === rank) return prev === rank ? `${formatLeaderId(leader)} established twice on rank ${rank}` : null;
+  return `two ranks (${prev}, ${rank}) established ${formatLeaderId(leader)}`;
+}
+
+/** leaderOwnsBallot: a LeaderId (t, id) is only ever established by rank id. */
+export function leaderOwnsBallot(leader: LeaderId, rank: number): string | null {
+  return leader.id === rank ? null : `rank ${rank} established someone else's ballot ${formatLeaderId(leader)}`;
+}
+
+/** baseHoldsChosen (S2, the 3.6 lemma): a new leader's base holds every record chosen under a smaller leader. */
+export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, leader: LeaderId): string | null {
+  for (const [seq, c] of chosen) {
+    if (compareLeaderId(c.under, leader) >= 0) continue;
+    const r = log.get(seq);
+    if (r === undefined || !sameIdentity(r, { seq, author: c.author })) {
+      return `S2: ${formatLeaderId(leader)} established without ${formatRecordId({ seq, author: c.author })} (chosen under ${formatLeaderId(c.under)}), has ${r ? formatRecordId(r) : 'nothing'}`;
+    }
+  }
+  return null;
+}
+
+/** syncDeletesOnlyOnNewCommitter (S4, I2): a Sync from the current committer changes nothing. */
+export function syncDeletesOnlyOnNewCommitter(committerBefore: LeaderId | null, ev: Extract<TraceEvent, { t: 'synced' }>): string | null {
+  if (leaderIdEq(committerBefore, ev.leader) && (ev.deleted.length > 0 || ev.replaced.length > 0)) {
+    return `S4: a Sync from the current committer ${formatLeaderId(ev.leader)} changed ${[...ev.deleted, ...ev.replaced].join(',')}`;
+  }
+  return null;
+}
+
+/** promisesKept (T15): after a restart, vote ≥ every vote the rank sent before the crash. */
+export function promisesKept(promisedVote: LeaderId | null, recovered: ReplicaView): string | null {
+  if (compareLeaderId(recovered.vote, promisedVote) >= 0) return null;
+  return `T15: restart forgot a promise: vote ${formatLeaderId(recovered.vote)} < sent ${formatLeaderId(promisedVote)}`;
+}
+
+/** reportsKept (T15): positions reported in an ok ForwardReply under a committer survive a restart with that committer. */
+export function reportsKept(reported: { committer: LeaderId | null; accepted: TailBitmap } | null, recovered: ReplicaView): string | null {
+  if (reported === null || !leaderIdEq(reported.committer, recovered.committer)) return null;
+  const lost = minus(reported.accepted, recovered.accepted, 0, bitmapLen(reported.accepted));
+  return lost.length === 0 ? null : `T15: restart lost acknowledged positions ${lost.slice(0, 5).join(',')} under ${formatLeaderId(recovered.committer)}`;
+}
+
+/** statesEqual (S5): after quiescence every live replica's state machine is the same. */
+export function statesEqual(states: ReadonlyArray<{ rank: number; state: string }>): string | null {
+  const first = states[0];
+  if (first === undefined) return null;
+  const odd = states.find((s) => s.state !== first.state);
+  return odd === undefined ? null : `S5: rank ${first.rank} has {${first.state}} but rank ${odd.rank} has {${odd.state}}`;
+}

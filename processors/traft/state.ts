@@ -1,0 +1,175 @@
+// state: the replica state of traft.md 2.4, and the two ways to make one: a fresh replica and
+// a restart from durable state. The core owns the state linearly: step mutates the object it
+// is given and hands it back; callers never keep or share the old reference.
+import type { Random } from '../../runtime/random.js';
+import { validateConfig, type Config, type Timing } from './config.js';
+import type { DurableState, WalEntry } from './durable.js';
+import type { KeyIndex } from './deps.js';
+import type { InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
+import { leaderId, type LeaderId } from './leader_id.js';
+import type { ElectReply, Envelope, ForwardKind } from './messages.js';
+import type { LogRecord, Seq } from './record.js';
+import { bitmapOf, EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
+
+/** Inflight is one outstanding request to a follower; its positions return to the pool on timeout. */
+export type Inflight = { readonly kind: ForwardKind; readonly seqs: readonly Seq[]; readonly sentAtMs: number };
+
+/** Progress is the leader's view of one follower (4.3). */
+export type Progress = {
+  /** known: some reply of this leadership arrived (or the follower's vote reply was kept). */
+  known: boolean;
+  /** synced: the follower acked a Sync of ours (its committer is our LeaderId). */
+  synced: boolean;
+  committer: LeaderId | null;
+  /** accepted: union of reported positions; counts toward C1 only while synced. */
+  accepted: TailBitmap;
+  /** committed: union of the follower's own commit reports (chosen marks, I3). */
+  committed: TailBitmap;
+  /** syncAttempt: reqId of the current Sync attempt; older need-sync replies are ignored. */
+  syncAttempt: number;
+  /** syncFull: ship the whole [lo, baseTail) range (after need-sync). */
+  syncFull: boolean;
+  inflight: Map<number, Inflight>;
+  lastSentAtMs: number;
+  nextSendAtMs: number;
+  backoffMs: number;
+  /** lastAckAtMs: last reply naming our LeaderId as its vote (CheckQuorum). */
+  lastAckAtMs: number;
+};
+
+/** LeaderRole exists only while established (3.5.7 onwards). */
+export type LeaderRole = {
+  readonly id: LeaderId;
+  /** cmax: the maximum committer of the vote quorum (3.5.1). */
+  readonly cmax: LeaderId | null;
+  readonly baseTail: Seq;
+  readonly establishedAtMs: number;
+  readonly progress: Map<number, Progress>;
+  /** keyIndex: latest records per key, for O(1) deps/overrides (4.1.2). */
+  readonly keyIndex: KeyIndex;
+};
+
+/** Campaign is a running candidacy (3.1, 3.4); after the merge it waits for its batch. */
+export type Campaign = {
+  readonly cand: LeaderId;
+  readonly deadlineMs: number;
+  /** replies: granted replies, one per member (duplicates replace). */
+  readonly replies: Map<number, ElectReply>;
+  staleLog: boolean;
+  /** merge: set once a quorum granted and the merge batch was submitted. */
+  merge: { readonly batchId: number; readonly baseTail: Seq; readonly cmax: LeaderId | null } | null;
+};
+
+/** SyncStaging holds chunks of one leader's Sync until the last one (F4). */
+export type SyncStaging = { readonly leader: LeaderId; readonly records: Map<Seq, LogRecord> };
+
+/** ParkedSend is a message held until WAL batch `batchId` is durable (7.8). */
+export type ParkedSend = { readonly batchId: number; readonly env: Envelope };
+
+/** ReplicaState: persisted fields first, then volatile ones. */
+export type ReplicaState = {
+  readonly self: number;
+  readonly config: Config;
+  readonly timing: Timing;
+  // ---- persisted ----
+  /** vote: largest LeaderId promised; never decreases. */
+  vote: LeaderId;
+  /** committer: leader whose full base this replica holds; never decreases, ≤ vote. */
+  committer: LeaderId | null;
+  log: Map<Seq, LogRecord>;
+  // ---- derived / volatile ----
+  /** accepted: positions actually stored (never positions merely overridden, 6.8). */
+  accepted: TailBitmap;
+  /** committed: chosen positions holding the chosen record; ⊆ accepted; grows. */
+  committed: TailBitmap;
+  maxTermSeen: number;
+  leaderHint: LeaderId | null;
+  lastLeaderContactMs: number;
+  electionDeadlineMs: number;
+  /** loggedUpTo: every position ≤ it has had its commit line (or is a no-op). */
+  loggedUpTo: number;
+  campaign: Campaign | null;
+  leader: LeaderRole | null;
+  staged: SyncStaging | null;
+  // ---- storage handshake ----
+  lastBatchId: number;
+  persistedBatchId: number;
+  parked: ParkedSend[];
+  /** unpersisted: positions whose record sits in a batch not yet durable. */
+  unpersisted: Map<Seq, number>;
+  nextReqId: number;
+};
+
+/** Role is derived (7.1), never stored. */
+export type Role = 'leader' | 'candidate' | 'follower';
+
+/** roleOf derives the role: an established leader, a running campaign, or a follower. */
+export function roleOf(s: ReplicaState): Role {
+  if (s.leader !== null) return 'leader';
+  if (s.campaign !== null) return 'candidate';
+  return 'follower';
+}
+
+/** Effects collects one step's outputs; finish (step.ts) turns it into an Output. */
+export type Effects = {
+  readonly send: Envelope[];
+  /** afterPersist: replies and requests that promise state; parked until durable. */
+  readonly afterPersist: Envelope[];
+  readonly entries: WalEntry[];
+  readonly log: InstanceEvent[];
+  readonly trace: TraceEvent[];
+  readonly answers: ProposeAnswer[];
+};
+
+/** newEffects is an empty collector. */
+export function newEffects(): Effects {
+  return { send: [], afterPersist: [], entries: [], log: [], trace: [], answers: [] };
+}
+
+/** RestartOptions: what a (re)starting replica is given. */
+export type RestartOptions = {
+  readonly self: number;
+  readonly config: Config;
+  readonly timing: Timing;
+  /** durable: replayed WAL; omit for a fresh replica. */
+  readonly durable?: DurableState;
+  /** loggedUpTo: highest commit seq already in the instance log (-1 if none). */
+  readonly loggedUpTo?: number;
+  readonly nowMs: number;
+  readonly random: Random;
+};
+
+/**
+ * restartReplica builds a follower from durable state (7.8 recovery): not established,
+ * committed re-learnt from the leader, and `lastLeaderContactMs := now` (V2: it may have
+ * promised a lease before the crash).
+ */
+export function restartReplica(o: RestartOptions): ReplicaState {
+  validateConfig(o.config, o.timing, o.self);
+  const log = new Map(o.durable?.log ?? []);
+  const vote = o.durable?.vote ?? leaderId(0, o.self);
+  const E = o.timing.electionTimeoutMs;
+  return {
+    self: o.self,
+    config: o.config,
+    timing: o.timing,
+    vote,
+    committer: o.durable?.committer ?? null,
+    log,
+    accepted: bitmapOf(log.keys()),
+    committed: EMPTY_BITMAP,
+    maxTermSeen: vote.term,
+    leaderHint: null,
+    lastLeaderContactMs: o.nowMs,
+    electionDeadlineMs: o.nowMs + o.random.between(E, 2 * E),
+    loggedUpTo: o.loggedUpTo ?? -1,
+    campaign: null,
+    leader: null,
+    staged: null,
+    lastBatchId: 0,
+    persistedBatchId: 0,
+    parked: [],
+    unpersisted: new Map(),
+    nextReqId: 1,
+  };
+}

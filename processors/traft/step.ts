@@ -1,0 +1,183 @@
+// step: the core's one entry point, `step(state, input, nowMs, random) → { state, out }`.
+// LeaderId checks run once at the top (raise maxTermSeen; F2 adopts a larger leader; a reply
+// with a larger vote ends our leadership or campaign, 4.7); then one step function per role.
+// No I/O, no clock, no global randomness: time and Random are handed in.
+import type { Random } from '../../runtime/random.js';
+import { assert, assertNever } from './assert.js';
+import { handleElectReply, campaignTimers, startCampaign } from './candidate.js';
+import { emitCommitLines, leaderCommit } from './commit.js';
+import type { Input, Output } from './io.js';
+import { establish, handleForwardReply, leaderTimers, leaderWakeAtMs, propose } from './leader.js';
+import { handleForwardReq } from './follower.js';
+import { compareLeaderId, leaderIdEq } from './leader_id.js';
+import type { Message } from './messages.js';
+import { adoptVote, stepDown } from './role_change.js';
+import { newEffects, roleOf, type Effects, type ReplicaState } from './state.js';
+import { handleElectReq } from './voter.js';
+
+/** Ctx carries the step's time and randomness. */
+type Ctx = { readonly nowMs: number; readonly random: Random };
+
+/** checkBallots is the once-per-message LeaderId check (before role dispatch). */
+function checkBallots(s: ReplicaState, fx: Effects, msg: Message, c: Ctx): void {
+  switch (msg.type) {
+    case 'ElectReq':
+      s.maxTermSeen = Math.max(s.maxTermSeen, msg.candidate.term, msg.committer?.term ?? 0);
+      return; // V1–V4 decide whether vote moves
+    case 'ForwardReq':
+      s.maxTermSeen = Math.max(s.maxTermSeen, msg.leader.term);
+      if (compareLeaderId(msg.leader, s.vote) > 0) adoptVote(s, fx, msg.leader, c.nowMs, c.random); // F2
+      return;
+    case 'ElectReply':
+    case 'ForwardReply':
+      s.maxTermSeen = Math.max(s.maxTermSeen, msg.vote.term, msg.committer?.term ?? 0);
+      if (compareLeaderId(msg.vote, s.vote) > 0) stepDown(s, fx, 'reply with a larger vote', c.nowMs, c.random);
+      return;
+    default:
+      assertNever(msg, 'message');
+  }
+}
+
+function stepLeader(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
+  switch (input.kind) {
+    case 'message': {
+      const m = input.msg;
+      if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
+      else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random); // F1 rejects smaller
+      else if (m.type === 'ForwardReply') handleForwardReply(s, fx, input.from, m, c.nowMs, c.random);
+      else fx.trace.push({ t: 'ignored', why: 'ElectReply after establishment' });
+      return;
+    }
+    case 'propose':
+      propose(s, fx, input.cmd, input.logKey, c.nowMs, c.random);
+      return;
+    case 'persisted':
+      leaderCommit(s, fx); // own records became durable: C1 may now count self
+      return;
+    case 'tick':
+      return;
+    default:
+      assertNever(input, 'input');
+  }
+}
+
+function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
+  switch (input.kind) {
+    case 'message': {
+      const m = input.msg;
+      if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
+      else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random);
+      else if (m.type === 'ElectReply') handleElectReply(s, fx, input.from, m);
+      else fx.trace.push({ t: 'ignored', why: 'ForwardReply while campaigning' });
+      return;
+    }
+    case 'propose':
+      fx.answers.push({ t: 'rejected', reason: 'electing', hint: null }); // 6.5: candidates never append
+      return;
+    case 'persisted': {
+      const m = s.campaign!.merge;
+      if (m !== null && s.persistedBatchId >= m.batchId && leaderIdEq(s.vote, s.campaign!.cand)) establish(s, fx, c.nowMs, c.random);
+      return;
+    }
+    case 'tick':
+      return;
+    default:
+      assertNever(input, 'input');
+  }
+}
+
+function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
+  switch (input.kind) {
+    case 'message': {
+      const m = input.msg;
+      if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
+      else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random);
+      else fx.trace.push({ t: 'ignored', why: `${m.type} to a follower` });
+      return;
+    }
+    case 'propose': {
+      const recent = c.nowMs - s.lastLeaderContactMs < s.timing.electionTimeoutMs;
+      fx.answers.push({ t: 'rejected', reason: 'not-leader', hint: recent && s.vote.id !== s.self ? s.vote : null });
+      return;
+    }
+    case 'persisted':
+    case 'tick':
+      return;
+    default:
+      assertNever(input, 'input');
+  }
+}
+
+/** runTimers handles due deadlines for the current role (after every input, as in 5.2). */
+function runTimers(s: ReplicaState, fx: Effects, c: Ctx): void {
+  switch (roleOf(s)) {
+    case 'leader':
+      leaderTimers(s, fx, c.nowMs, c.random);
+      return;
+    case 'candidate':
+      campaignTimers(s, fx, c.nowMs, c.random);
+      return;
+    case 'follower':
+      if (c.nowMs >= s.electionDeadlineMs) startCampaign(s, fx, c.nowMs);
+      return;
+  }
+}
+
+function wakeAtMs(s: ReplicaState, nowMs: number): number {
+  switch (roleOf(s)) {
+    case 'leader':
+      return leaderWakeAtMs(s, nowMs);
+    case 'candidate':
+      return s.campaign!.merge === null ? s.campaign!.deadlineMs : nowMs + s.timing.heartbeatIntervalMs;
+    case 'follower':
+      return s.electionDeadlineMs;
+  }
+}
+
+/** release sends parked messages whose batch is now durable. */
+function release(s: ReplicaState, fx: Effects): void {
+  while (s.parked.length > 0 && s.parked[0]!.batchId <= s.persistedBatchId) fx.send.push(s.parked.shift()!.env);
+  for (const [seq, b] of s.unpersisted) if (b <= s.persistedBatchId) s.unpersisted.delete(seq);
+}
+
+/** finish turns the collected effects into an Output: one WAL batch, parked sends, wake-up. */
+function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
+  emitCommitLines(s, fx);
+  const persist = fx.entries.length > 0 ? [{ batchId: ++s.lastBatchId, entries: fx.entries }] : [];
+  for (const env of fx.afterPersist) {
+    if (s.lastBatchId > s.persistedBatchId) s.parked.push({ batchId: s.lastBatchId, env });
+    else fx.send.push(env);
+  }
+  return { send: fx.send, persist, log: fx.log, trace: fx.trace, answers: fx.answers, wakeAtMs: Math.max(wakeAtMs(s, nowMs), nowMs + 1) };
+}
+
+/**
+ * step applies one input. Ownership of `state` passes in and back out: it is updated in place
+ * (a log of thousands of records is not copied per message) and the caller must use only the
+ * returned reference. Deterministic: same state, input, nowMs and Random stream → same result.
+ */
+export function step(state: ReplicaState, input: Input, nowMs: number, random: Random): { state: ReplicaState; out: Output } {
+  const fx = newEffects();
+  const c: Ctx = { nowMs, random };
+  if (input.kind === 'message') {
+    assert(input.from !== state.self, 'a replica does not message itself');
+    checkBallots(state, fx, input.msg, c);
+  } else if (input.kind === 'persisted') {
+    assert(input.batchId <= state.lastBatchId, 'persisted a batch never submitted');
+    state.persistedBatchId = Math.max(state.persistedBatchId, input.batchId);
+    release(state, fx);
+  }
+  switch (roleOf(state)) {
+    case 'leader':
+      stepLeader(state, fx, input, c);
+      break;
+    case 'candidate':
+      stepCandidate(state, fx, input, c);
+      break;
+    case 'follower':
+      stepFollower(state, fx, input, c);
+      break;
+  }
+  runTimers(state, fx, c);
+  return { state, out: finish(state, fx, nowMs) };
+}

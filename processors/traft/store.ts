@@ -1,0 +1,62 @@
+// store: the only functions that change persisted fields. Each change is queued as a WAL
+// entry of this step's batch (id lastBatchId + 1), so memory and WAL never disagree.
+import { assert } from './assert.js';
+import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
+import { assertSameRecord, formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
+import type { Effects, ReplicaState } from './state.js';
+import { addSeq, bitmapLen, hasSeq, intersect, createBitmap } from './tail_bitmap.js';
+
+/** pendingBatchId is the id the batch of the current step will get. */
+export function pendingBatchId(s: ReplicaState): number {
+  return s.lastBatchId + 1;
+}
+
+/** setVote raises vote (never lowers it, S3) and queues the WAL entry. */
+export function setVote(s: ReplicaState, fx: Effects, vote: LeaderId): void {
+  assert(compareLeaderId(vote, s.vote) > 0, () => `vote must grow: ${formatLeaderId(s.vote)} → ${formatLeaderId(vote)}`);
+  s.vote = vote;
+  s.maxTermSeen = Math.max(s.maxTermSeen, vote.term);
+  fx.entries.push({ t: 'vote', vote });
+}
+
+/** setCommitter raises committer (≤ vote) and queues the WAL entry. */
+export function setCommitter(s: ReplicaState, fx: Effects, committer: LeaderId): void {
+  assert(compareLeaderId(committer, s.committer) > 0, () => `committer must grow: ${formatLeaderId(s.committer)} → ${formatLeaderId(committer)}`);
+  assert(compareLeaderId(committer, s.vote) <= 0, 'committer ≤ vote');
+  s.committer = committer;
+  fx.entries.push({ t: 'committer', committer });
+}
+
+/**
+ * storeRecord puts `rec` at its seq (new or replacing a different record during Sync), writes
+ * its generate line, and queues the WAL entry. Storing an identical record again is a no-op.
+ */
+export function storeRecord(s: ReplicaState, fx: Effects, rec: LogRecord): void {
+  const own = s.log.get(rec.seq);
+  if (own !== undefined && sameIdentity(own, rec)) {
+    assertSameRecord(own, rec);
+    return;
+  }
+  assert(own === undefined || !hasSeq(s.committed, rec.seq), () => `replacing committed ${formatRecordId(own!)} by ${formatRecordId(rec)}`);
+  s.log.set(rec.seq, rec);
+  s.accepted = addSeq(s.accepted, rec.seq);
+  s.unpersisted.set(rec.seq, pendingBatchId(s));
+  fx.entries.push({ t: 'record', record: rec });
+  if (rec.logKey !== '') fx.log.push({ event: 'generate', seq: rec.seq, key: rec.logKey });
+}
+
+/** truncateFrom deletes every stored record at p ≥ from (F4); none may be committed. */
+export function truncateFrom(s: ReplicaState, fx: Effects, from: Seq): Seq[] {
+  const deleted: Seq[] = [];
+  const len = bitmapLen(s.accepted);
+  for (let p = from; p < len; p++) {
+    if (!s.log.has(p)) continue;
+    assert(!hasSeq(s.committed, p), () => `deleting committed position ${p}`);
+    s.log.delete(p);
+    s.unpersisted.delete(p);
+    fx.entries.push({ t: 'delete', seq: p });
+    deleted.push(p);
+  }
+  s.accepted = intersect(s.accepted, createBitmap(from));
+  return deleted;
+}

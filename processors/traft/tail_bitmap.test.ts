@@ -1,0 +1,85 @@
+// tail_bitmap.test: TailBitmap ops agree with Set<number> and stay in normal form (T1).
+import t from 'tap';
+import { SeededRandom } from '../../runtime/random.js';
+import {
+  addRange, addSeq, bitmapCount, bitmapEq, bitmapLen, bitmapOf, createBitmap, EMPTY_BITMAP, firstMissing,
+  hasSeq, intersect, isNormal, members, minus, union, type TailBitmap,
+} from './tail_bitmap.js';
+
+function toSet(b: TailBitmap, upTo: number): Set<number> {
+  const s = new Set<number>();
+  for (let x = 0; x < upTo; x++) if (hasSeq(b, x)) s.add(x);
+  return s;
+}
+
+function randomBitmap(r: SeededRandom): { b: TailBitmap; s: Set<number> } {
+  const n = r.int(3) === 0 ? 0 : r.int(100);
+  const s = new Set<number>();
+  for (let x = 0; x < n; x++) s.add(x);
+  const extra: number[] = [];
+  const k = r.int(20);
+  for (let i = 0; i < k; i++) {
+    const x = r.int(200);
+    extra.push(x);
+    s.add(x);
+  }
+  return { b: createBitmap(n, ...extra), s };
+}
+
+const LIMIT = 320;
+const sorted = (s: Set<number>): number[] => [...s].sort((a, b) => a - b);
+
+t.test('property: ops equal Set semantics, results normal', async (t) => {
+  const r = new SeededRandom('tail-bitmap-property');
+  let failures = 0;
+  for (let i = 0; i < 500; i++) {
+    const A = randomBitmap(r);
+    const B = randomBitmap(r);
+    const u = union(A.b, B.b);
+    const n = intersect(A.b, B.b);
+    const uSet = new Set([...A.s, ...B.s]);
+    const nSet = new Set([...A.s].filter((x) => B.s.has(x)));
+    const lo = r.int(150);
+    const hi = lo + r.int(200);
+    const diff = sorted(new Set([...A.s].filter((x) => !B.s.has(x) && x >= lo && x < hi)));
+    const ok =
+      isNormal(A.b) && isNormal(u) && isNormal(n) &&
+      JSON.stringify(sorted(toSet(u, LIMIT))) === JSON.stringify(sorted(uSet)) &&
+      JSON.stringify(sorted(toSet(n, LIMIT))) === JSON.stringify(sorted(nSet)) &&
+      JSON.stringify(minus(A.b, B.b, lo, hi)) === JSON.stringify(diff) &&
+      bitmapCount(A.b) === A.s.size &&
+      bitmapLen(A.b) === (A.s.size ? Math.max(...A.s) + 1 : 0) &&
+      JSON.stringify(members(A.b, lo, hi)) === JSON.stringify(sorted(A.s).filter((x) => x >= lo && x < hi)) &&
+      firstMissing(A.b) === [...Array(LIMIT).keys()].find((x) => !A.s.has(x)) &&
+      bitmapEq(union(A.b, B.b), union(B.b, A.b));
+    if (!ok) failures++;
+  }
+  t.equal(failures, 0, 'no case disagreed with Set<number>');
+});
+
+t.test('unaligned create and compaction across words', async (t) => {
+  const b = createBitmap(33);
+  t.same(b, { offset: 32, words: [1] });
+  t.equal(firstMissing(b), 33);
+  let c = createBitmap(0);
+  for (let x = 95; x >= 0; x--) c = addSeq(c, x);
+  t.same(c, { offset: 96, words: [] }, 'three full words fold into offset');
+  t.equal(bitmapLen(c), 96);
+  t.same(addRange(EMPTY_BITMAP, 3, 6), bitmapOf([3, 4, 5]));
+  t.same(addRange(createBitmap(2), 0, 40), createBitmap(40));
+});
+
+t.test('prototype 6.9: {off 64,[1]} minus {off 192,[2]} is empty', async (t) => {
+  const a: TailBitmap = { offset: 64, words: [1] };
+  const b: TailBitmap = { offset: 192, words: [2] };
+  t.same(minus(a, b, 0, 1000), []);
+  const expected: number[] = [];
+  for (let x = 65; x < 192; x++) expected.push(x);
+  expected.push(193);
+  t.same(minus(b, a, 60, 200), expected, 'b = [0,192)+{193} minus a = [0,65)');
+});
+
+t.test('intersect with null is empty', async (t) => {
+  t.same(intersect(null, createBitmap(5)), EMPTY_BITMAP);
+  t.same(intersect(createBitmap(70), createBitmap(40, 50)), createBitmap(40, 50));
+});

@@ -1,0 +1,198 @@
+// TailBitmap: a set of log positions stored as a full prefix [0, offset) plus 32-bit words
+// (traft.md 2.3). Values are immutable; every operation returns a new bitmap in normal form:
+// words[0] is never all ones (full leading words fold into offset) and no trailing word is 0.
+
+/** WORD_BITS is the word size W; offsets are multiples of it. */
+export const WORD_BITS = 32;
+const ALL_ONES = 0xffffffff;
+
+/** TailBitmap is S = [0, offset) ∪ { offset + 32·i + b : bit b of words[i] }. */
+export type TailBitmap = { readonly offset: number; readonly words: readonly number[] };
+
+/** EMPTY_BITMAP is ∅. */
+export const EMPTY_BITMAP: TailBitmap = { offset: 0, words: [] };
+
+function normalize(offset: number, words: number[]): TailBitmap {
+  let start = 0;
+  while (start < words.length && words[start] === ALL_ONES) start++;
+  let end = words.length;
+  while (end > start && words[end - 1] === 0) end--;
+  return { offset: offset + start * WORD_BITS, words: start === 0 && end === words.length ? words : words.slice(start, end) };
+}
+
+/** wordAt is the 32 membership bits of [base, base + 32) for an aligned base. */
+function wordAt(b: TailBitmap, base: number): number {
+  if (base < b.offset) return ALL_ONES;
+  const i = (base - b.offset) / WORD_BITS;
+  return i < b.words.length ? (b.words[i] as number) : 0;
+}
+
+/** endOf is the first aligned position past the stored words. */
+function endOf(b: TailBitmap): number {
+  return b.offset + b.words.length * WORD_BITS;
+}
+
+function alignDown(x: number): number {
+  return x - (x % WORD_BITS);
+}
+
+function checkSeq(x: number): void {
+  if (!Number.isSafeInteger(x) || x < 0) throw new RangeError(`TailBitmap position must be a non-negative safe integer, got ${x}`);
+}
+
+/** createBitmap is [0, n) ∪ xs; n need not be aligned. */
+export function createBitmap(n: number, ...xs: number[]): TailBitmap {
+  checkSeq(n);
+  const offset = alignDown(n);
+  const rest = n - offset;
+  let b = normalize(offset, rest === 0 ? [] : [((1 << rest) - 1) >>> 0]);
+  for (const x of xs) b = addSeq(b, x);
+  return b;
+}
+
+/** bitmapOf is the set of the listed positions. */
+export function bitmapOf(xs: Iterable<number>): TailBitmap {
+  let b = EMPTY_BITMAP;
+  for (const x of xs) b = addSeq(b, x);
+  return b;
+}
+
+/** hasSeq is x ∈ S. */
+export function hasSeq(b: TailBitmap, x: number): boolean {
+  if (x < b.offset) return true;
+  const rel = x - b.offset;
+  const i = Math.floor(rel / WORD_BITS);
+  if (i >= b.words.length) return false;
+  return (((b.words[i] as number) >>> (rel % WORD_BITS)) & 1) === 1;
+}
+
+/** addSeq is S ∪ {x}. */
+export function addSeq(b: TailBitmap, x: number): TailBitmap {
+  checkSeq(x);
+  if (hasSeq(b, x)) return b;
+  const rel = x - b.offset;
+  const i = Math.floor(rel / WORD_BITS);
+  const words = b.words.slice();
+  while (words.length <= i) words.push(0);
+  words[i] = ((words[i] as number) | (1 << (rel % WORD_BITS))) >>> 0;
+  return normalize(b.offset, words);
+}
+
+/** addRange is S ∪ [lo, hi). */
+export function addRange(b: TailBitmap, lo: number, hi: number): TailBitmap {
+  if (hi <= lo) return b;
+  if (lo <= b.offset) return union(b, createBitmap(hi));
+  let out = b;
+  for (let x = lo; x < hi; x++) out = addSeq(out, x);
+  return out;
+}
+
+/** union is a ∪ b. */
+export function union(a: TailBitmap, b: TailBitmap): TailBitmap {
+  if (b.words.length === 0 && b.offset <= a.offset) return a;
+  if (a.words.length === 0 && a.offset <= b.offset) return b;
+  const base = Math.max(a.offset, b.offset);
+  const end = Math.max(endOf(a), endOf(b));
+  const words: number[] = [];
+  for (let w = base; w < end; w += WORD_BITS) words.push((wordAt(a, w) | wordAt(b, w)) >>> 0);
+  return normalize(base, words);
+}
+
+/** intersect is a ∩ b; null stands for ∅. */
+export function intersect(a: TailBitmap | null, b: TailBitmap | null): TailBitmap {
+  if (a === null || b === null) return EMPTY_BITMAP;
+  const base = Math.min(a.offset, b.offset);
+  const end = Math.min(Math.max(endOf(a), base), Math.max(endOf(b), base));
+  const words: number[] = [];
+  for (let w = base; w < end; w += WORD_BITS) words.push((wordAt(a, w) & wordAt(b, w)) >>> 0);
+  return normalize(base, words);
+}
+
+/** forEachIn calls fn on the members of (a \ minusB) in [lo, hi), ascending. */
+function forEachIn(a: TailBitmap, minusB: TailBitmap | null, lo: number, hi: number, fn: (x: number) => void): void {
+  const top = Math.min(hi, bitmapLen(a));
+  for (let w = alignDown(Math.max(lo, 0)); w < top; w += WORD_BITS) {
+    let d = wordAt(a, w);
+    if (minusB !== null) d = (d & ~wordAt(minusB, w)) >>> 0;
+    while (d !== 0) {
+      const low = (d & -d) >>> 0;
+      const x = w + 31 - Math.clz32(low);
+      d = (d ^ low) >>> 0;
+      if (x >= lo && x < top) fn(x);
+    }
+  }
+}
+
+/**
+ * minus is the sorted list {x ∈ a \ b : lo ≤ x < hi}. It is a list on purpose: a difference
+ * has no full prefix, so returning it as a TailBitmap invites the prototype's Diff bug (6.9).
+ */
+export function minus(a: TailBitmap, b: TailBitmap, lo: number, hi: number): number[] {
+  const out: number[] = [];
+  forEachIn(a, b, lo, hi, (x) => out.push(x));
+  return out;
+}
+
+/** members is the sorted list of members in [lo, hi) (traft.md's `iterate`). */
+export function members(b: TailBitmap, lo: number, hi: number): number[] {
+  const out: number[] = [];
+  forEachIn(b, null, lo, hi, (x) => out.push(x));
+  return out;
+}
+
+/** bitmapLen is max(S) + 1, or offset when the tail is empty: the "log length", not a count. */
+export function bitmapLen(b: TailBitmap): number {
+  if (b.words.length === 0) return b.offset;
+  const last = b.words[b.words.length - 1] as number;
+  return b.offset + (b.words.length - 1) * WORD_BITS + (32 - Math.clz32(last));
+}
+
+/** firstMissing is min(ℕ \ S): the contiguous frontier. */
+export function firstMissing(b: TailBitmap): number {
+  if (b.words.length === 0) return b.offset;
+  const inv = ~(b.words[0] as number) >>> 0;
+  const low = (inv & -inv) >>> 0;
+  return b.offset + 31 - Math.clz32(low);
+}
+
+function popcount(w: number): number {
+  let x = w >>> 0;
+  let n = 0;
+  while (x !== 0) {
+    x = (x & (x - 1)) >>> 0;
+    n++;
+  }
+  return n;
+}
+
+/** bitmapCount is |S|. */
+export function bitmapCount(b: TailBitmap): number {
+  let n = b.offset;
+  for (const w of b.words) n += popcount(w);
+  return n;
+}
+
+/** bitmapEq is set equality (structural equality of normal forms). */
+export function bitmapEq(a: TailBitmap, b: TailBitmap): boolean {
+  if (a.offset !== b.offset || a.words.length !== b.words.length) return false;
+  for (let i = 0; i < a.words.length; i++) if (a.words[i] !== b.words[i]) return false;
+  return true;
+}
+
+/** isSubset is a ⊆ b. */
+export function isSubset(a: TailBitmap, b: TailBitmap): boolean {
+  return minus(a, b, 0, bitmapLen(a)).length === 0;
+}
+
+/** isNormal says whether b is in normal form (for tests and wire validation). */
+export function isNormal(b: TailBitmap): boolean {
+  if (b.offset % WORD_BITS !== 0) return false;
+  if (b.words.length > 0 && (b.words[0] === ALL_ONES || b.words[b.words.length - 1] === 0)) return false;
+  return b.words.every((w) => Number.isInteger(w) && w >= 0 && w <= ALL_ONES);
+}
+
+/** formatBitmap renders a short human form, e.g. `[0,64)+{70,72}`. */
+export function formatBitmap(b: TailBitmap): string {
+  const tail = members(b, b.offset, bitmapLen(b));
+  return `[0,${b.offset})` + (tail.length ? `+{${tail.join(',')}}` : '');
+}
