@@ -21,7 +21,7 @@ function received(ep: Transport<Msg>): number[] {
   return ep.inbox.drain().flatMap((b: Inbound<Msg>) => b.msgs.map((m) => m.n));
 }
 
-t.test('without faults a burst arrives as one batch, never synchronously', async (t) => {
+t.test('without faults a burst arrives as one batch, never synchronously', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2);
   for (let n = 0; n < 3; n++) eps[0]!.send(1, { n });
   t.same(eps[1]!.inbox.drain(), [], 'nothing is delivered inside send');
@@ -33,7 +33,7 @@ t.test('without faults a burst arrives as one batch, never synchronously', async
   await net.close();
 });
 
-t.test('self-sends loop back without faults', async (t) => {
+t.test('self-sends loop back without faults', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2, { dropRate: 1 });
   eps[0]!.send(0, { n: 7 });
   eps[0]!.send(1, { n: 8 });
@@ -43,7 +43,7 @@ t.test('self-sends loop back without faults', async (t) => {
   await net.close();
 });
 
-t.test('drop: rate 1 loses everything, rate 0.5 about half', async (t) => {
+t.test('drop: rate 1 loses everything, rate 0.5 about half', { timeout: 20000 }, async (t) => {
   const all = setup(2, { dropRate: 1 });
   for (let n = 0; n < 10; n++) all.eps[0]!.send(1, { n });
   await all.clock.advance(10);
@@ -61,7 +61,7 @@ t.test('drop: rate 1 loses everything, rate 0.5 about half', async (t) => {
   await half.net.close();
 });
 
-t.test('dup: rate 1 delivers every message twice', async (t) => {
+t.test('dup: rate 1 delivers every message twice', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2, { dupRate: 1 });
   for (let n = 0; n < 5; n++) eps[0]!.send(1, { n });
   await clock.advance(0);
@@ -72,7 +72,7 @@ t.test('dup: rate 1 delivers every message twice', async (t) => {
   await net.close();
 });
 
-t.test('delay: nothing before minMs; a range reorders', async (t) => {
+t.test('delay: nothing before minMs; a range reorders', { timeout: 20000 }, async (t) => {
   const fixed = setup(2, { delayMs: [10, 10] });
   fixed.eps[0]!.send(1, { n: 1 });
   await fixed.clock.advance(9);
@@ -92,7 +92,7 @@ t.test('delay: nothing before minMs; a range reorders', async (t) => {
   await spread.net.close();
 });
 
-t.test('partition: sides cannot talk until heal; in-flight copies are cut', async (t) => {
+t.test('partition: sides cannot talk until heal; in-flight copies are cut', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(3, { delayMs: [5, 5] });
   net.partition([[0, 1], [2]]);
   eps[0]!.send(1, { n: 1 });
@@ -113,7 +113,7 @@ t.test('partition: sides cannot talk until heal; in-flight copies are cut', asyn
   await net.close();
 });
 
-t.test('pause holds inbound and outbound until resume', async (t) => {
+t.test('pause holds inbound and outbound until resume', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2);
   net.pause(1);
   eps[0]!.send(1, { n: 1 });
@@ -129,7 +129,7 @@ t.test('pause holds inbound and outbound until resume', async (t) => {
   await net.close();
 });
 
-t.test('inbox overflow drops the newest batch and counts it', async (t) => {
+t.test('inbox overflow drops the newest batch and counts it', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2, {}, 'memnet', { inboxCapacity: 2 });
   for (let n = 0; n < 5; n++) {
     eps[0]!.send(1, { n });
@@ -141,7 +141,7 @@ t.test('inbox overflow drops the newest batch and counts it', async (t) => {
   await net.close();
 });
 
-t.test('a closed endpoint drops as down; endpoint() again is a restart', async (t) => {
+t.test('a closed endpoint drops as down; endpoint() again is a restart', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2);
   await eps[1]!.close();
   eps[0]!.send(1, { n: 1 });
@@ -157,7 +157,7 @@ t.test('a closed endpoint drops as down; endpoint() again is a restart', async (
   t.equal(clock.pendingTimers(), 0);
 });
 
-t.test('faults change at runtime and are validated', async (t) => {
+t.test('faults change at runtime and are validated', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2);
   eps[0]!.send(1, { n: 1 });
   net.setFaults({ dropRate: 1 });
@@ -187,7 +187,7 @@ async function scenario(seed: string) {
   return trace;
 }
 
-t.test('one seed replays one trace; another seed differs', async (t) => {
+t.test('one seed replays one trace; another seed differs', { timeout: 20000 }, async (t) => {
   const a1 = await scenario('seed-a');
   const a2 = await scenario('seed-a');
   const b = await scenario('seed-b');

@@ -90,6 +90,7 @@ export class MemNet<M> {
     this.random = random;
     this.startMs = clock.nowMs();
     this.inboxCapacity = options.inboxCapacity ?? 4096;
+    if (!Number.isInteger(this.inboxCapacity) || this.inboxCapacity < 1) throw new RangeError(`memnet: inboxCapacity must be a positive integer, got ${this.inboxCapacity}`);
     this.holdLimit = options.holdLimit ?? 65536;
     if (!Number.isInteger(this.holdLimit) || this.holdLimit < 0) throw new RangeError(`memnet: holdLimit must be an integer ≥ 0, got ${this.holdLimit}`);
     this.summarize = options.summarize ?? ((m) => m);

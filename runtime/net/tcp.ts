@@ -89,6 +89,7 @@ export class TcpTransport<M> implements Transport<M> {
   private readonly counters = { sent: 0, delivered: 0, rejected: 0, framesIn: 0, bytesIn: 0 };
   private readonly linkCounters: LinkCounters = { dropped: 0, framesOut: 0, bytesOut: 0, connects: 0 };
   private inboxDropped = 0;
+  private closing: Promise<void> | undefined;
   private readonly rejectedBy: Partial<Record<RejectKind, number>> = {};
 
   constructor(options: TcpOptions<M>) {
@@ -198,14 +199,18 @@ export class TcpTransport<M> implements Transport<M> {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.state === 'closed' && !this.server.listening && this.conns.size === 0) {
-      this.inbox.close();
-      return;
-    }
+  /** close stops listening, closes every socket and the inbox; it resolves once all are closed. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.state = 'closed';
     if (this.selfFlush !== undefined) clearImmediate(this.selfFlush);
     this.selfFlush = undefined;
+    this.linkCounters.dropped += this.selfQueue.length;
+    this.selfQueue = [];
     const serverClosed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.conns) c.destroy();
     await Promise.all([serverClosed, ...[...this.conns].map((c) => c.closed), ...this.links.map((l) => l?.close())]);
