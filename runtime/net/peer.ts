@@ -47,6 +47,7 @@ export interface LinkOptions<M> {
 
 /** UNREACHABLE_LOG_AFTER is how many failed dials in a row are normal start-up noise. */
 const UNREACHABLE_LOG_AFTER = 5;
+const KEEPALIVE_MS = 5000;
 
 export class PeerLink<M> {
   private queue: M[] = [];
@@ -119,6 +120,8 @@ export class PeerLink<M> {
     this.socket = socket;
     this.socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
+    // Keepalive finds a peer host that vanished without a reset (else writes just pile up).
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     this.connectTimer = this.opts.clock.schedule(this.opts.connectTimeoutMs, () => socket.destroy(new Error(`connect timed out after ${this.opts.connectTimeoutMs} ms`)));
     socket.once('connect', () => this.onConnect(socket));
     socket.on('drain', () => this.scheduleFlush());

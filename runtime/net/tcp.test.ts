@@ -144,7 +144,7 @@ function rawConnection(port: number, bytes: Buffer[]): Promise<void> {
 }
 
 t.test('bad input closes only that connection, is counted and logged once', { timeout: 20000 }, async (t) => {
-  const [a, b] = await cluster(t, 2, { maxFrameBytes: 1 << 20, handshakeTimeoutMs: 500 });
+  const [a, b] = await cluster(t, 2, { maxFrameBytes: 1 << 20, handshakeTimeoutMs: 1000 });
   const mp = msgpackCodec<unknown>();
   const hello = (over: Record<string, unknown> = {}) =>
     encodeFrame(encodeHello({ clusterId: 'test-run', rank: 1, version: WIRE_VERSION, codec: 'msgpack', ...over } as never));
