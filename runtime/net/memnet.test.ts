@@ -113,6 +113,26 @@ t.test('partition: sides cannot talk until heal; in-flight copies are cut', { ti
   await net.close();
 });
 
+t.test('a blocked link is cut one way only', { timeout: 20000 }, async (t) => {
+  const { clock, net, eps } = setup(2);
+  net.blockLink(0, 1);
+  eps[0]!.send(1, { n: 1 });
+  eps[1]!.send(0, { n: 2 });
+  await clock.advance(0);
+  t.same(received(eps[1]!), [], '0 → 1 is cut');
+  t.same(received(eps[0]!), [2], '1 → 0 still works');
+  net.unblockLink(0, 1);
+  eps[0]!.send(1, { n: 3 });
+  await clock.advance(0);
+  t.same(received(eps[1]!), [3]);
+  net.blockLink(1, 0);
+  net.heal();
+  eps[1]!.send(0, { n: 4 });
+  await clock.advance(0);
+  t.same(received(eps[0]!), [4], 'heal unblocks links too');
+  await net.close();
+});
+
 t.test('pause holds inbound and outbound until resume', { timeout: 20000 }, async (t) => {
   const { clock, net, eps } = setup(2);
   net.pause(1);

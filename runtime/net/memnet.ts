@@ -75,6 +75,8 @@ export class MemNet<M> {
   private faultsNow: Faults;
   /** groupOf maps rank → partition side; undefined when healed (everyone talks). */
   private groupOf: Int32Array | undefined;
+  /** blocked holds one-way cut links as from * ranks + to. */
+  private readonly blocked = new Set<number>();
   private readonly paused = new Set<number>();
   private readonly heldOut = new Map<number, Held<M>[]>();
   private readonly heldIn = new Map<number, Held<M>[]>();
@@ -128,13 +130,26 @@ export class MemNet<M> {
     this.groupOf = partitionGroups(groups, this.ranks);
   }
 
-  /** heal removes any partition. */
-  heal(): void {
-    this.groupOf = undefined;
+  /** blockLink cuts the one-way link from → to (asymmetric faults: a leader that sends but cannot hear). */
+  blockLink(from: number, to: number): void {
+    this.checkRank(from, 'blockLink');
+    this.checkRank(to, 'blockLink');
+    if (from !== to) this.blocked.add(from * this.ranks + to);
   }
 
-  /** canTalk says whether the partition in force lets from reach to. */
+  unblockLink(from: number, to: number): void {
+    this.blocked.delete(from * this.ranks + to);
+  }
+
+  /** heal removes any partition and every blocked link. */
+  heal(): void {
+    this.groupOf = undefined;
+    this.blocked.clear();
+  }
+
+  /** canTalk says whether the partition and blocked links in force let from reach to. */
   canTalk(from: number, to: number): boolean {
+    if (this.blocked.size > 0 && this.blocked.has(from * this.ranks + to)) return false;
     return this.groupOf === undefined || this.groupOf[from] === this.groupOf[to];
   }
 
