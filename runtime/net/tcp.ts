@@ -46,6 +46,10 @@ export interface TcpOptions<M> {
   inboxCapacity?: number;
   /** maxBatchMsgs bounds the messages in one outbound frame (default 4096). */
   maxBatchMsgs?: number;
+  /**
+   * backoffMs: redials start minMs after a failure and double up to maxMs (default 5…200 ms:
+   * loopback and LAN dials are cheap, and a restarted peer should be found quickly).
+   */
   backoffMs?: BackoffMs;
   connectTimeoutMs?: number;
   handshakeTimeoutMs?: number;
@@ -78,6 +82,7 @@ export class TcpTransport<M> implements Transport<M> {
   private readonly codec: Codec<M>;
   private readonly maxFrameBytes: number;
   private readonly queueLimit: number;
+  private readonly handshakeTimeoutMs: number;
   private readonly links: (PeerLink<M> | undefined)[];
   private readonly conns = new Set<InboundConn<M>>();
   private readonly server: Server;
@@ -112,6 +117,10 @@ export class TcpTransport<M> implements Transport<M> {
       overflow: { kind: 'drop-newest' },
     });
     const helloFrame = encodeFrame(encodeHello({ clusterId, rank, version: WIRE_VERSION, codec: this.codecName() }));
+    const maxBatchMsgs = positiveInt('maxBatchMsgs', options.maxBatchMsgs ?? 4096);
+    const backoffMs = checkBackoff(options.backoffMs ?? { minMs: 5, maxMs: 200 });
+    const connectTimeoutMs = positiveInt('connectTimeoutMs', options.connectTimeoutMs ?? 5000);
+    this.handshakeTimeoutMs = positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs ?? 5000);
     this.links = peers.map((address, peerRank) => {
       if (peerRank === rank) return undefined;
       const link = new PeerLink<M>({
@@ -122,9 +131,9 @@ export class TcpTransport<M> implements Transport<M> {
         helloFrame,
         queueLimit: this.queueLimit,
         maxFrameBytes: this.maxFrameBytes,
-        maxBatchMsgs: positiveInt('maxBatchMsgs', options.maxBatchMsgs ?? 4096),
-        backoffMs: options.backoffMs ?? { minMs: 10, maxMs: 1000 },
-        connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs ?? 5000),
+        maxBatchMsgs,
+        backoffMs,
+        connectTimeoutMs,
         counters: this.linkCounters,
         log: (key, line) => this.onceLog.line(key, line),
         onEvent: (e) => options.onEvent?.(e),
@@ -248,7 +257,7 @@ export class TcpTransport<M> implements Transport<M> {
       codec: this.codec,
       validate: this.opts.validate,
       maxFrameBytes: this.maxFrameBytes,
-      handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', this.opts.handshakeTimeoutMs ?? 5000),
+      handshakeTimeoutMs: this.handshakeTimeoutMs,
       clock: this.opts.clock,
       deliver: (from, msgs) => this.deliver(from, msgs),
       accepted: (peer) => this.opts.onEvent?.({ kind: 'accepted', peer }),
@@ -279,6 +288,14 @@ export class TcpTransport<M> implements Transport<M> {
   private checkRank(rank: number, what: string): void {
     if (!Number.isInteger(rank) || rank < 0 || rank >= this.ranks) throw new RangeError(`tcp rank ${this.rank}.${what}: rank ${rank} is not in 0…${this.ranks - 1}`);
   }
+}
+
+/** checkBackoff validates the redial delays: the first retry after minMs, doubling up to maxMs. */
+function checkBackoff(b: BackoffMs): BackoffMs {
+  positiveInt('backoffMs.minMs', b.minMs);
+  positiveInt('backoffMs.maxMs', b.maxMs);
+  if (b.maxMs < b.minMs) throw new RangeError(`tcp: backoffMs.maxMs (${b.maxMs}) must be ≥ minMs (${b.minMs})`);
+  return b;
 }
 
 function positiveInt(name: string, value: number): number {
