@@ -22,6 +22,7 @@ type Ctx = { readonly nowMs: number; readonly random: Random };
 function checkBallots(s: ReplicaState, fx: Effects, msg: Message, c: Ctx): void {
   switch (msg.type) {
     case 'ElectReq':
+      if (msg.clusterId !== s.config.clusterId) return; // answered `other-cluster`; its terms are not ours
       s.maxTermSeen = Math.max(s.maxTermSeen, msg.candidate.term, msg.committer?.term ?? 0);
       return; // V1–V4 decide whether vote moves
     case 'ForwardReq':
