@@ -45,8 +45,8 @@ export interface LinkOptions<M> {
   onEvent: (e: LinkEvent) => void;
 }
 
-/** UNREACHABLE_LOG_AFTER is how many failed dials in a row are normal start-up noise. */
-const UNREACHABLE_LOG_AFTER = 5;
+/** UNREACHABLE_LOG_AFTER_MS is how long failing to dial is normal start-up noise (ranks start unevenly). */
+const UNREACHABLE_LOG_AFTER_MS = 2000;
 const KEEPALIVE_MS = 5000;
 
 export class PeerLink<M> {
@@ -58,6 +58,8 @@ export class PeerLink<M> {
   /** attempt is the backoff exponent: failed dials since a connection that lasted. */
   private attempt = 0;
   private failures = 0;
+  private failingSinceMs = 0;
+  private loggedUnreachable = false;
   private lastError = '';
   private retry: Cancel | undefined;
   private connectTimer: Cancel | undefined;
@@ -134,6 +136,7 @@ export class PeerLink<M> {
     this.connected = true;
     this.connectedAtMs = this.opts.clock.nowMs();
     this.failures = 0;
+    this.loggedUnreachable = false;
     this.opts.counters.connects++;
     socket.write(this.opts.helloFrame);
     this.opts.onEvent({ kind: 'connected', peer: this.opts.peerRank });
@@ -162,12 +165,14 @@ export class PeerLink<M> {
   }
 
   private noteFailure(): void {
-    this.failures++;
-    if (this.failures === UNREACHABLE_LOG_AFTER) {
+    const nowMs = this.opts.clock.nowMs();
+    if (this.failures++ === 0) this.failingSinceMs = nowMs;
+    if (!this.loggedUnreachable && nowMs - this.failingSinceMs >= UNREACHABLE_LOG_AFTER_MS) {
+      this.loggedUnreachable = true;
       const a = this.address;
       this.opts.log(
-        `unreachable:${this.opts.peerRank}`,
-        `tcp rank ${this.opts.selfRank}: peer ${this.opts.peerRank} at ${a?.host}:${a?.port} unreachable after ${this.failures} attempts (${this.lastError}); retrying every ≤${this.opts.backoffMs.maxMs} ms`,
+        `unreachable:${this.opts.peerRank}:${this.opts.counters.connects}`,
+        `tcp rank ${this.opts.selfRank}: peer ${this.opts.peerRank} at ${a?.host}:${a?.port} unreachable for ${Math.round(nowMs - this.failingSinceMs)} ms (${this.failures} attempts, last: ${this.lastError}); retrying every ≤${this.opts.backoffMs.maxMs} ms`,
       );
     }
   }
