@@ -105,7 +105,7 @@ t.test('follower: sync then instances commit in order; a COMMIT implies DECIDE',
   t.same(g.sends, [{ to: 0, msg: { t: 'gather', from: 1, round: 0, frontier: -1, syncRound: -1, held: [] } }]);
   const a = f.step({ k: 'msg', msg: { t: 'impose', from: 0, round: 0, base: -1, entries: [] } });
   t.same(msgs(a.sends, 'ack'), [{ t: 'ack', from: 1, round: 0, seq: -1 }]);
-  const p = f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 0, keys: [K('a'), K('b')], values: ['', ''] } });
+  const p = f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 0, keys: [K('a'), K('b')], values: [new Uint8Array(1), new Uint8Array(1)] } });
   t.same(msgs(p.sends, 'ack'), [{ t: 'ack', from: 1, round: 0, seq: 1 }], 'one cumulative ack per batch');
   t.same(p.log.map((l) => l.kind), ['generate', 'generate']);
   const c = f.step({ k: 'msg', msg: { t: 'commit', from: 0, round: 0, seq: 1 } });
@@ -119,7 +119,7 @@ t.test('follower: sync then instances commit in order; a COMMIT implies DECIDE',
 t.test('follower: a rank that missed the sync sits the round out', async (t) => {
   const f = new Follower({ rank: 2, ranks: 5, interval: L });
   f.step({ k: 'round', round: 1 });
-  f.step({ k: 'msg', msg: { t: 'propose', from: 1, round: 1, first: 0, keys: [K('a')], values: [''] } });
+  f.step({ k: 'msg', msg: { t: 'propose', from: 1, round: 1, first: 0, keys: [K('a')], values: [new Uint8Array(1)] } });
   const c = f.step({ k: 'msg', msg: { t: 'commit', from: 1, round: 1, seq: 0 } });
   t.same(c.log, [], 'no IMPOSE accepted this round: nothing committed');
 });
@@ -137,7 +137,7 @@ t.test('follower: a lost PROPOSE below the COMMIT frontier stalls commits (no ho
   const f = new Follower({ rank: 3, ranks: 5, interval: L });
   f.step({ k: 'round', round: 0 });
   f.step({ k: 'msg', msg: { t: 'impose', from: 0, round: 0, base: -1, entries: [] } });
-  f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 1, keys: [K('b')], values: [''] } }); // seq 0 lost
+  f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 1, keys: [K('b')], values: [new Uint8Array(1)] } }); // seq 0 lost
   const c = f.step({ k: 'msg', msg: { t: 'commit', from: 0, round: 0, seq: 1 } });
   t.same(c.log.filter((l) => l.kind === 'commit'), []);
   t.equal(f.frontier, -1);

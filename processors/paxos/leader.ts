@@ -67,7 +67,7 @@ export class Leader {
   private nextSeq = 0;
   private commitSeq = -1;
   /** outstanding: proposed, not yet committed instances (at most pipelineWindow), for resends. */
-  private outstanding = new Map<number, { key: string; value: string }>();
+  private outstanding = new Map<number, { key: string; value: Uint8Array }>();
   private imposeMsg: PaxosMsg | undefined;
   private retryAtMs = Infinity;
   private graceAtMs = Infinity;
@@ -211,14 +211,13 @@ export class Leader {
       const first = this.nextSeq;
       const count = Math.min(this.cfg.proposeBatch, limit - first);
       const keys: string[] = [];
-      const values: string[] = [];
+      const values: Uint8Array[] = [];
       for (let i = 0; i < count; i++) {
         const value = this.cfg.random.bytes(this.cfg.dataSize);
         const key = instanceKey(value);
-        const encoded = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
         keys.push(key);
-        values.push(encoded);
-        this.outstanding.set(first + i, { key, value: encoded });
+        values.push(value);
+        this.outstanding.set(first + i, { key, value });
       }
       this.nextSeq += count;
       this.stats.proposed += count;
@@ -244,7 +243,7 @@ export class Leader {
           else this.sends.push({ to: r, msg: { t: 'decide', from: rank, round } });
           for (let first = from; first < this.nextSeq; first += this.cfg.proposeBatch) {
             const keys: string[] = [];
-            const values: string[] = [];
+            const values: Uint8Array[] = [];
             for (let seq = first; seq < Math.min(this.nextSeq, first + this.cfg.proposeBatch); seq++) {
               const p = this.outstanding.get(seq);
               if (p === undefined) break;

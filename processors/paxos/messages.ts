@@ -23,7 +23,7 @@ export type PaxosMsg =
   /** DECIDE(r): the IMPOSE of round r is chosen; commit it. */
   | { t: 'decide'; from: number; round: number }
   /** PROPOSE(r): new instances at seqs first, first+1, … with their KEYs and values. */
-  | { t: 'propose'; from: number; round: number; first: number; keys: string[]; values: string[] }
+  | { t: 'propose'; from: number; round: number; first: number; keys: string[]; values: Uint8Array[] }
   /** COMMIT(r, seq): every seq ≤ it of round r is chosen (a frontier: covers lost COMMITs). */
   | { t: 'commit'; from: number; round: number; seq: number }
   /** NACK(r): the sender is already in round r; the receiver should catch up. */

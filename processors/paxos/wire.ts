@@ -68,8 +68,8 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
       const first = int(o, 'first', 0);
       const keys = list(o, 'keys', MAX_ITEMS).map(key);
       const values = list(o, 'values', MAX_ITEMS);
-      if (values.length !== keys.length || values.some((v) => typeof v !== 'string')) throw new BadMessage('values must be strings, one per key');
-      return { t: 'propose', from, round, first, keys, values: values as string[] };
+      if (values.length !== keys.length || values.some((v) => !(v instanceof Uint8Array))) throw new BadMessage('values must be byte strings, one per key');
+      return { t: 'propose', from, round, first, keys, values: values as Uint8Array[] };
     }
     case 'commit':
       return { t: 'commit', from, round, seq: int(o, 'seq', -1) };

@@ -1,0 +1,31 @@
+// flags: validation shared by csplab commands. Every flag is checked once, up front, and a
+// bad one becomes a usage error (exit 2) that quotes it.
+import { usageError } from './exit.js';
+
+/** numberFlag reads a finite number in [min, max]; integer when asked. */
+export function numberFlag(name: string, value: unknown, min: number, max: number, integer = false): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw usageError(`${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** hostPort parses host:port (IPv6 in brackets: [::1]:10000). */
+export function hostPort(flag: string, text: string): HostPort {
+  const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(text.trim());
+  if (!m) throw usageError(`${flag}: expected host:port, got ${JSON.stringify(text)}`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw usageError(`${flag}: port must be 1..65535, got ${port}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** portOf is where rank i listens by default: base + 10·i (as the lab's scripts space them). */
+export function portOf(basePort: number, rank: number): number {
+  return basePort + 10 * rank;
+}

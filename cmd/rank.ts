@@ -1,0 +1,160 @@
+// rank: `csplab rank -i <rank> …`, one rank of a cluster as one process (the seed's flags).
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { RealClock } from '../runtime/clock.js';
+import { ForeignStateError } from '../runtime/errors.js';
+import { startPaxosNode } from '../processors/paxos/node.js';
+import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exit.js';
+import { hostPort, numberFlag, portOf, type HostPort } from './flags.js';
+
+export interface RankArgs {
+  i?: number;
+  o?: number;
+  l?: number;
+  t?: number;
+  ranks: number;
+  basePort: number;
+  host: string;
+  peers?: string;
+  logDir: string;
+  dataSize: number;
+  seed?: string;
+  clusterId: string;
+  startAt?: number;
+  endAt?: number;
+  incarnation: number;
+  clean: boolean;
+  eager: boolean;
+  window: number;
+  batch: number;
+  protocol: string;
+  verbose: boolean;
+  events: boolean;
+  awaitStart: boolean;
+  exitStatus?: number;
+}
+
+/** PROTOCOL_DEFAULTS: -o, -l, -t per protocol (Paxos: the reference's 10, 100, 50). */
+export const PROTOCOL_DEFAULTS: Record<string, { o: number; l: number; t: number }> = {
+  paxos: { o: 10, l: 100, t: 50 },
+};
+
+export function rankOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('o', { type: 'number', describe: 'seconds: round length and every read timeout (paxos default 10)' })
+    .option('l', { type: 'number', describe: 'most instances a leader imposes per round (default 100)' })
+    .option('t', { type: 'number', describe: 'seconds of test after the start (default 50)' })
+    .option('ranks', { alias: 'n', type: 'number', default: 5, describe: 'cluster size' })
+    .option('base-port', { type: 'number', default: 10000, describe: 'rank i listens on base-port + 10·i' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on and reach local peers at' })
+    .option('log-dir', { type: 'string', default: 'log', describe: 'where instancelog<rank>.log is written' })
+    .option('data-size', { type: 'number', default: 1000, describe: 'bytes per proposed value' })
+    .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
+    .option('eager', { type: 'boolean', default: false, describe: 'start the next round as soon as the last one finished its L instances' })
+    .option('window', { type: 'number', default: 1024, describe: 'most instances a leader has proposed but not committed (pipelining)' })
+    .option('batch', { type: 'number', default: 64, describe: 'most instances in one PROPOSE message' })
+    .option('protocol', { type: 'string', default: 'paxos', choices: ['paxos'], describe: 'the protocol to run' }) as Argv<T>;
+}
+
+export const rankCommand: CommandModule<object, RankArgs> = {
+  command: 'rank',
+  describe: 'run one rank of a cluster (the lab’s per-rank program)',
+  builder: (y: Argv) =>
+    rankOptions(y)
+      .option('i', { type: 'number', describe: 'this rank’s id, 0 … ranks-1 (required)' })
+      .option('peers', { type: 'string', describe: 'host:port of every rank, comma-separated, in rank order (ranks on different machines)' })
+      .option('cluster-id', { type: 'string', default: 'local', describe: 'names the run; peers and logs of another run are refused' })
+      .option('start-at', { type: 'number', describe: 'epoch ms when round 0 starts (all ranks of a run share it; default now + 1 s)' })
+      .option('end-at', { type: 'number', describe: 'epoch ms when the rank stops (default start + t)' })
+      .option('incarnation', { type: 'number', default: 0, describe: '0: fresh start (truncates its log); k > 0: restart, recover from its log and append' })
+      .option('clean', { type: 'boolean', default: false, describe: 'overwrite logs left by another run' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
+      .option('events', { type: 'boolean', default: false, hidden: true, describe: 'JSON progress events on stdout (used by csplab run)' })
+      .option('await-start', { type: 'boolean', default: false, hidden: true, describe: 'once listening, read {"startAtMs","endAtMs"} from stdin (used by csplab run)' })
+      .example('$0 rank -i 0 -o 1 -l 100 -t 5', 'rank 0 of 5 on 127.0.0.1:10000, logs in log/')
+      .example('$0 rank -i 2 --peers 10.0.0.1:10000,10.0.0.2:10000,10.0.0.3:10000 -n 3 --host 0.0.0.0', 'rank 2 of 3 across machines') as unknown as Argv<RankArgs>,
+  handler: async (argv: ArgumentsCamelCase<RankArgs>) => {
+    argv.exitStatus = await runRank(argv);
+  },
+};
+
+async function runRank(a: RankArgs): Promise<number> {
+  if (a.i === undefined) throw usageError('missing required flag -i <rank>');
+  const defaults = PROTOCOL_DEFAULTS[a.protocol]!;
+  const ranks = numberFlag('--ranks', a.ranks, 1, 1000, true);
+  const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
+  const o = numberFlag('-o', a.o ?? defaults.o, 0.001, 3600);
+  const l = numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true);
+  const t = numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7);
+  const basePort = numberFlag('--base-port', a.basePort, 1, 65535, true);
+  const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
+  const dataSize = numberFlag('--data-size', a.dataSize, 1, 1 << 20, true);
+  const window = numberFlag('--window', a.window, 1, 1e6, true);
+  const batch = numberFlag('--batch', a.batch, 1, 1e5, true);
+  if (!a.logDir) throw usageError('--log-dir must not be empty');
+  let peers: HostPort[];
+  if (a.peers !== undefined) {
+    peers = a.peers.split(',').map((p) => hostPort('--peers', p));
+    if (peers.length !== ranks) throw usageError(`--peers lists ${peers.length} addresses but --ranks is ${ranks}`);
+  } else {
+    if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
+    peers = Array.from({ length: ranks }, (_, r) => ({ host: a.host, port: portOf(basePort, r) }));
+  }
+  const clock = new RealClock();
+  const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
+  const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
+  const timing = async (): Promise<{ startAtMs: number; endAtMs: number }> => {
+    if (a.awaitStart) return readTiming();
+    const startAtMs = startAt ?? Math.round(clock.nowMs()) + 1000;
+    return { startAtMs, endAtMs: endAt ?? startAtMs + t * 1000 };
+  };
+  const debug = (line: string): void => {
+    if (a.verbose || !line.startsWith('debug')) process.stderr.write(`${line}\n`);
+  };
+  const event = a.events ? (ev: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(ev)}\n`) : () => {};
+  let node;
+  try {
+    node = await startPaxosNode({
+      rank, ranks, slotSeconds: o, interval: l, peers, logDir: a.logDir, dataSize, seed: a.seed ?? String(Math.round(clock.nowMs())),
+      clusterId: a.clusterId, timing, incarnation, clean: a.clean, eager: a.eager, pipelineWindow: window,
+      proposeBatch: batch, event, debug,
+    });
+  } catch (e) {
+    if (e instanceof ForeignStateError) throw corruptError(e.message);
+    const sys = fromSystemError(e, sysWhat(e, a.logDir));
+    if (sys) throw sys;
+    throw e;
+  }
+  const stop = (): void => node.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const outcome = await node.finished;
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
+  const s = outcome.stats;
+  process.stderr.write(`rank ${rank}: ${s.commits} commits, ${s.generates} generates, ${s.roundsLed} rounds led, round ${s.round}, ${s.drops} drops\n`);
+  if (outcome.kind === 'crashed') throw new CliError(EXIT.internal, outcome.message);
+  return EXIT.ok;
+}
+
+/** sysWhat names what a system error was about (a port or the log directory). */
+function sysWhat(e: unknown, logDir: string): string {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err?.code === 'EADDRINUSE' || err?.code === 'EADDRNOTAVAIL' || err?.syscall === 'listen') return `cannot listen on ${err.address ?? ''}:${err.port ?? ''}`;
+  return `log dir ${logDir}${err?.path && err.path !== logDir ? ` (${err.path})` : ''}`;
+}
+
+/** readTiming reads the launcher's one-line schedule from stdin (see csplab run). */
+async function readTiming(): Promise<{ startAtMs: number; endAtMs: number }> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin });
+  try {
+    for await (const line of rl) {
+      const v = JSON.parse(line) as { startAtMs?: unknown; endAtMs?: unknown };
+      if (typeof v.startAtMs === 'number' && typeof v.endAtMs === 'number') return { startAtMs: v.startAtMs, endAtMs: v.endAtMs };
+      throw usageError('--await-start: expected {"startAtMs":…,"endAtMs":…} on stdin');
+    }
+  } finally {
+    rl.close();
+  }
+  throw usageError('--await-start: stdin closed before the start time arrived');
+}

@@ -1,0 +1,185 @@
+// command: `csplab run`, N rank processes on this machine with one shared schedule: writes
+// run.json, shows progress, injects the fault schedule, forwards Ctrl-C so no rank is left
+// holding a port, and ends with a table of commits and exit statuses per rank.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { RealClock } from '../../runtime/clock.js';
+import { every } from '../../runtime/every.js';
+import { SeededRandom } from '../../runtime/random.js';
+import { CliError, EXIT, corruptError, fromSystemError, usageError } from '../exit.js';
+import { numberFlag, portOf } from '../flags.js';
+import { PROTOCOL_DEFAULTS, rankOptions, type RankArgs } from '../rank.js';
+import { VERSION } from '../version.js';
+import { parseFaults, type FaultAction, type Target } from './faults.js';
+import { Launcher } from './launcher.js';
+import { formatTable } from './table.js';
+
+interface RunArgs extends RankArgs {
+  kill?: string[];
+  pause?: string[];
+  start?: string[];
+  restart?: string[];
+  quiet: boolean;
+}
+
+const CSPLAB = fileURLToPath(new URL('../csplab.js', import.meta.url));
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'run a whole cluster: N rank processes on this machine, with faults on a schedule',
+  builder: (y: Argv) =>
+    rankOptions(y)
+      .option('clean', { type: 'boolean', default: false, describe: 'remove logs of an earlier run from --log-dir first' })
+      .option('kill', { type: 'string', array: true, describe: 'SIGKILL a rank: <rank|leader>@<s after start>' })
+      .option('pause', { type: 'string', array: true, describe: 'SIGSTOP then SIGCONT: <rank|leader>@<s>:<duration s>' })
+      .option('start', { type: 'string', array: true, describe: 'start a rank late: <rank>@<s>' })
+      .option('restart', { type: 'string', array: true, describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
+      .example('$0 run -o 1 -l 100 -t 5', 'the lab’s low-pressure run, logs in log/')
+      .example('$0 run -o 1 -l 10000 -t 5 --kill leader@2 --restart killed@3', 'kill the leader, restart it a second later')
+      .example('$0 run -o 1 -l 10000 -t 5 --pause leader@2:2', 'freeze the leader for 2 s') as unknown as Argv<RunArgs>,
+  handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
+    argv.exitStatus = await runCluster(argv);
+  },
+};
+
+/** prepareLogDir refuses another run's logs unless --clean, which removes only our own files. */
+function prepareLogDir(dir: string, clean: boolean): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const ours = readdirSync(dir).filter((f) => /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$/.test(f));
+    if (ours.length > 0 && !clean) throw corruptError(`${dir} holds another run's logs (${ours.slice(0, 3).join(', ')}…); pass --clean to replace them`);
+    for (const f of ours) rmSync(join(dir, f));
+  } catch (e) {
+    throw fromSystemError(e, `log dir ${dir}`) ?? e;
+  }
+}
+
+async function runCluster(a: RunArgs): Promise<number> {
+  const defaults = PROTOCOL_DEFAULTS[a.protocol]!;
+  const ranks = numberFlag('--ranks', a.ranks, 1, 100, true);
+  const o = numberFlag('-o', a.o ?? defaults.o, 0.001, 3600);
+  const l = numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true);
+  const t = numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7);
+  const basePort = numberFlag('--base-port', a.basePort, 1, 65535, true);
+  if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
+  const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
+  for (const f of faults) if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
+  if (!a.logDir) throw usageError('--log-dir must not be empty');
+  prepareLogDir(a.logDir, a.clean);
+
+  const clock = new RealClock();
+  const seed = a.seed ?? String(Math.round(clock.nowMs()));
+  const runId = new SeededRandom(`csplab-run/${seed}`).id(12);
+  const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
+  const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), '--host', a.host,
+    '--log-dir', a.logDir, '--data-size', String(a.dataSize), '--seed', seed, '--window', String(a.window), '--batch', String(a.batch),
+    '--protocol', a.protocol, '--cluster-id', runId, '--events', '--await-start',
+    ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
+
+  const launcher = new Launcher({
+    ranks,
+    command: (rank, incarnation) => [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...passOn],
+    stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
+    onReady: (rank) => {
+      if (schedule) launcher.tell(rank, JSON.stringify(schedule)); // a late start or a restart
+      else if (++ready === firstWave) allReady();
+    },
+  });
+  let schedule: { startAtMs: number; endAtMs: number } | undefined;
+  let ready = 0;
+  let allReady = (): void => {};
+  const say = (line: string): void => {
+    if (!a.quiet) process.stderr.write(`[run] ${line}\n`);
+  };
+  say(`run ${runId}: ${ranks} ranks of ${a.protocol}, -o ${o} -l ${l} -t ${t}, logs in ${a.logDir}, seed ${seed}`);
+  const firstWave = ranks - lateStarts.size;
+  for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.spawnRank(r);
+  // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
+  const bootLimitMs = 30_000;
+  let cancelBootLimit = (): void => {};
+  const booted = await new Promise<boolean>((resolve) => {
+    allReady = () => resolve(true);
+    cancelBootLimit = clock.schedule(bootLimitMs, () => resolve(false));
+    void launcher.settled().then(() => resolve(false)); // every rank exited before being ready
+  });
+  cancelBootLimit();
+  if (!booted) {
+    launcher.terminate('SIGKILL');
+    await launcher.settled();
+    process.stdout.write(formatTable(launcher.procs, t).table);
+    throw new CliError(EXIT.environment, `ranks did not all start listening within ${bootLimitMs / 1000}s (see their messages above)`);
+  }
+  const startAtMs = Math.round(clock.nowMs()) + 300;
+  const endAtMs = startAtMs + t * 1000;
+  schedule = { startAtMs, endAtMs };
+  for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.tell(r, JSON.stringify(schedule));
+  writeFileSync(join(a.logDir, 'run.json'), `${JSON.stringify({ runId, seed, version: VERSION, protocol: a.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults }, null, 2)}\n`);
+
+  const cancels = faults.map((f) => clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyFault(f)));
+  const resolve = (target: Target): number | undefined =>
+    target.kind === 'rank' ? target.rank : target.kind === 'leader' ? launcher.leader() : launcher.killed();
+  function applyFault(f: FaultAction): void {
+    const rank = resolve(f.target);
+    if (rank === undefined) return say(`${f.action} ${f.target.kind}: no such rank known yet; skipped`);
+    say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.kind !== 'rank' ? ` (${f.target.kind})` : ''}`);
+    switch (f.action) {
+      case 'kill':
+        return launcher.kill(rank);
+      case 'pause':
+        launcher.pause(rank);
+        cancels.push(clock.schedule(f.durationMs, () => {
+          say(`resume rank ${rank}`);
+          launcher.resume(rank);
+        }));
+        return;
+      case 'start':
+      case 'restart':
+        if (launcher.procs[rank]!.state === 'running' || launcher.procs[rank]!.state === 'paused') return say(`rank ${rank} is running; ${f.action} skipped`);
+        return launcher.spawnRank(rank);
+    }
+  }
+  const stopProgress = every(clock, 1000, () => {
+    const at = (clock.nowMs() - startAtMs) / 1000;
+    if (at < 0) return;
+    say(`t=${at.toFixed(0)}s round ${launcher.maxRound} leader ${launcher.leader() ?? '-'} | commits ${launcher.procs.map((p) => p.commits).join(' ')}`);
+  });
+  // Ctrl-C / SIGTERM: pass it on, so no rank is left running and holding a port.
+  let interrupted = false;
+  let wakeFaultWait = (): void => {};
+  const onSignal = (): void => {
+    interrupted = true;
+    wakeFaultWait();
+    say('interrupted: stopping ranks');
+    launcher.terminate();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // No hang: a rank still alive well after the end is killed and fails the run.
+  const graceMs = Math.max(5000, 3 * o * 1000);
+  const cancelDeadline = clock.schedule(endAtMs + graceMs - clock.nowMs(), () => {
+    if (launcher.live() > 0) say(`ranks still running ${graceMs / 1000}s after the end: killing them`);
+    launcher.terminate('SIGKILL');
+  });
+  // Late starts and restarts are spawned by timers: wait until none is still due.
+  const lastSpawnMs = startAtMs + Math.max(0, ...faults.filter((f) => f.action === 'start' || f.action === 'restart').map((f) => f.atMs));
+  if (!interrupted && lastSpawnMs > clock.nowMs()) {
+    await new Promise<void>((resolve) => {
+      wakeFaultWait = resolve;
+      cancels.push(clock.schedule(lastSpawnMs - clock.nowMs() + 1, resolve));
+    });
+  }
+  await launcher.settled();
+  stopProgress();
+  cancelDeadline();
+  for (const c of cancels) c();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+
+  const { table, failed } = formatTable(launcher.procs, t);
+  process.stdout.write(table);
+  if (interrupted) return 130;
+  return failed ? EXIT.checkFailed : EXIT.ok;
+}

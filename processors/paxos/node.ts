@@ -1,0 +1,92 @@
+// node: one Paxos rank as an operating-system process: claims its log directory, opens its
+// instance log, listens on TCP, runs the four processors until --end-at, and reports. The
+// CLI (cmd/rank.ts) validates flags and maps failures to exit statuses; this module decides
+// nothing about how the process ends.
+import { RealClock } from '../../runtime/clock.js';
+import { every } from '../../runtime/every.js';
+import { rankRandom } from '../../runtime/random.js';
+import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
+import { crashMessage } from '../../runtime/processor.js';
+import { claimLogDir } from '../logdir.js';
+import { FileSink, recoverCommitted } from './instancelog.js';
+import { validatePaxosMsg, type PaxosMsg } from './index.js';
+import { startPaxosRank, type PaxosRankStats } from './rank.js';
+
+export interface PaxosNodeConfig {
+  rank: number;
+  ranks: number;
+  slotSeconds: number; // -o
+  interval: number; // -l
+  peers: PeerAddress[]; // peers[r]: where rank r listens (peers[rank] is ours)
+  logDir: string;
+  dataSize: number;
+  seed: string;
+  clusterId: string;
+  /** timing resolves to the shared schedule; asked for once this rank is listening (csplab run). */
+  timing: () => Promise<{ startAtMs: number; endAtMs: number }>;
+  incarnation: number;
+  clean: boolean;
+  eager: boolean;
+  pipelineWindow: number;
+  proposeBatch: number;
+  /** event receives machine-readable progress (round changes, per-second counts, summary). */
+  event: (ev: Record<string, unknown>) => void;
+  /** debug receives human-readable diagnostics (stderr; never the instance log). */
+  debug: (line: string) => void;
+}
+
+export type NodeOutcome = { kind: 'finished'; stats: PaxosRankStats } | { kind: 'crashed'; message: string; stats: PaxosRankStats };
+
+export interface PaxosNode {
+  /** finished resolves when the rank has stopped (at --end-at, or stop()). */
+  finished: Promise<NodeOutcome>;
+  stop(): void;
+}
+
+/** startPaxosNode sets everything up; setup failures reject (ForeignStateError, Node errors). */
+export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
+  const files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'paxos' });
+  const restored = c.incarnation > 0 ? recoverCommitted(files.instanceLog) : undefined;
+  const clock = new RealClock();
+  const me = c.peers[c.rank]!;
+  const transport = await startTcp<PaxosMsg>({
+    rank: c.rank,
+    ranks: c.ranks,
+    peers: c.peers,
+    listen: { host: me.host, port: me.port },
+    clusterId: c.clusterId,
+    clock,
+    validate: validatePaxosMsg,
+    log: (line) => c.debug(line),
+  });
+  c.event({ ev: 'ready', rank: c.rank, port: transport.port });
+  let timing: { startAtMs: number; endAtMs: number };
+  try {
+    timing = await c.timing();
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+  const { startAtMs, endAtMs } = timing;
+  const sink = new FileSink(files.instanceLog, c.incarnation === 0);
+  const slotMs = c.slotSeconds * 1000;
+  const rank = startPaxosRank({
+    rank: c.rank, ranks: c.ranks, slotMs, interval: c.interval, startAtMs, endAtMs,
+    dataSize: c.dataSize, eager: c.eager, pipelineWindow: c.pipelineWindow, proposeBatch: c.proposeBatch,
+    gatherGraceMs: Math.min(20, slotMs / 50), retryMs: Math.max(5, Math.min(100, slotMs / 10)),
+    clock, random: rankRandom(c.seed, c.rank, c.incarnation), transport, sink,
+    ...(restored ? { restored, amnesiac: true } : {}),
+    onRound: (round, leader) => c.event({ ev: 'round', rank: c.rank, round, leader }),
+  });
+  if (restored) c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered ${restored.length} commits from ${files.instanceLog}`);
+  const stopProgress = every(clock, 1000, () => c.event({ ev: 'progress', ...rank.stats() }));
+  const finished = rank.done.then(async (outcome): Promise<NodeOutcome> => {
+    stopProgress();
+    await transport.close();
+    const stats = rank.stats();
+    c.event({ ev: 'summary', ...stats });
+    if (outcome.kind === 'crashed') return { kind: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
+    return { kind: 'finished', stats };
+  });
+  return { finished, stop: () => rank.stop() };
+}

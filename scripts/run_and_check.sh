@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# run_and_check.sh — the lab's main job: 5 local ranks at low pressure (-o 1 -l 100 -t 5, logs
+# in log/low) then high pressure (-o 1 -l 10000 -t 5, logs in log/high), each graded by the
+# checker in the seed's report format. Exits non-zero if a check fails or a rank died.
+# Extra arguments go to both `csplab run`s (e.g. --protocol traft, --ranks 3, --eager).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[ -f dist/cmd/csplab.js ] || bash scripts/ensure.sh
+mkdir -p log
+csplab() { node dist/cmd/csplab.js "$@"; }
+status=0
+for pressure in low high; do
+  if [ "$pressure" = low ]; then l=100; else l=10000; fi
+  dir="log/$pressure"
+  rm -rf "$dir"
+  echo "Running $pressure pressure: csplab run -o 1 -l $l -t 5 --log-dir $dir $*" >&2
+  if ! csplab run -o 1 -l "$l" -t 5 --log-dir "$dir" --quiet "$@" >"log/$pressure.table" 2>"log/$pressure.stderr"; then
+    echo "csplab run ($pressure pressure) failed:" >&2
+    cat "log/$pressure.table" >&2
+    tail -n 20 "log/$pressure.stderr" >&2
+    status=1
+  fi
+  echo "Check on $pressure pressure"
+  csplab check --dir "$dir" || status=1
+done
+exit "$status"
