@@ -2,6 +2,7 @@
 // timeouts) costs in one process, next to a minimal promise queue measured in the same run:
 // ping-pong (every read blocks) and batched throughput (a producer writes batches until the
 // channel is full, a consumer reads one and drains the rest). Writes section `chan`.
+import { loadavg } from 'node:os';
 import { CLOSED, CspChan, TIMEOUT } from '../../runtime/chan.js';
 import { RealClock } from '../../runtime/clock.js';
 import { machine, writeSection } from './sections.js';
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
     ['Chan (CspChan, RealClock)', <T>(name: string) => chanQueue<T>(name, CAPACITY)],
     ['promise queue', <T>(_name: string) => new PromiseQueue<T>(CAPACITY)],
   ] as const;
+  const loadBefore = loadavg()[0]!;
   const rows: string[] = [];
   let pingMedians: number[] = [];
   const cases: [string, (make: <T>(name: string) => Queue<T>) => Promise<number>][] = [
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
 ## Channels (\`chan\`)
 
 Command: \`npm run bench chan\` (scripts/bench/chan.bench.ts).
-Machine: ${machine()}.
+Machine: ${machine()}; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work shares these cores).
 
 The runtime's \`Chan\` (CspChan over js-csp; a blocked read arms a RealClock timer for its timeout) against a
 minimal bounded promise queue, in the same run, same loops. Ping-pong: two channels of capacity ${CAPACITY}, one
