@@ -7,13 +7,15 @@ import { EXIT, environmentError, fromSystemError, usageError, type CliError } fr
 /** DEFAULT_DIR is where a run writes its logs (and where check.py looked, from scripts/). */
 const DEFAULT_DIR = 'log';
 
-interface CheckArgs {
+/** CheckArgs are the parsed flags (numbers stay text until validated, to quote bad input). */
+export interface CheckArgs {
   files?: string[];
   dir?: string;
   ranks?: string;
   json: boolean;
   lenient: boolean;
   examples: string;
+  /** exitStatus is how the handler reports its status to cmd/csplab.ts. */
   exitStatus?: number;
 }
 
@@ -32,14 +34,19 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .example('$0 check --dir run1/log --ranks 5 --json', 'require ranks 0..4, print JSON')
       .example('$0 check a.log b.log', 'grade two files as nodes 0 and 1') as unknown as Argv<CheckArgs>,
   handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
-    const result = await run(argv);
-    process.stdout.write(argv.json ? formatJson(result) : formatReport(result));
-    argv.exitStatus = result.verdict === 'pass' ? EXIT.ok : EXIT.checkFailed;
+    argv.exitStatus = await runCheck(argv, (text) => process.stdout.write(text));
   },
 };
 
-/** run validates the flags once, then checks; input errors become one line and their status. */
-async function run(argv: CheckArgs): Promise<CheckResult> {
+/** runCheck grades the logs, writes the report, and returns the exit status (0 pass, 1 fail); it throws CliError for bad input. */
+export async function runCheck(argv: CheckArgs, write: (text: string) => void): Promise<number> {
+  const result = await grade(argv);
+  write(argv.json ? formatJson(result) : formatReport(result));
+  return result.verdict === 'pass' ? EXIT.ok : EXIT.checkFailed;
+}
+
+/** grade validates the flags once, then checks; input errors become one line and their status. */
+async function grade(argv: CheckArgs): Promise<CheckResult> {
   const files = argv.files ?? [];
   const ranks = argv.ranks === undefined ? undefined : integerFlag('ranks', argv.ranks, 1, 1_000_000);
   const examples = integerFlag('examples', argv.examples, 0, 100_000);
@@ -62,7 +69,7 @@ function integerFlag(name: string, text: string, min: number, max: number): numb
 }
 
 /** inputError maps a failure to read the logs onto the exit table; anything else is a bug. */
-function inputError(e: unknown): CliError | undefined {
+export function inputError(e: unknown): CliError | undefined {
   if (e instanceof CheckInputError) return usageError(e.message);
   const err = e as NodeJS.ErrnoException | undefined;
   if (typeof err?.code !== 'string') return undefined;

@@ -1,0 +1,203 @@
+// Proves `csplab check` (the built CLI) prints the seed report or the documented JSON and exits 0 pass, 1 rule failed, 2 usage or missing input, 3 unreadable input, with one clear line.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inputError, runCheck, type CheckArgs } from './check.js';
+import { CliError, EXIT } from './exit.js';
+
+const CLI = fileURLToPath(new URL('../dist/cmd/csplab.js', import.meta.url));
+
+/** csplab runs the built CLI, outside tap's coverage hook (NODE_OPTIONS): its reports for the
+ * child's dist/ files mis-merge with the in-process coverage of the same sources. */
+function csplab(cwd: string, ...args: string[]) {
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, ...args], { cwd, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const gen = (k: string, seq: number): string => `generate Instance[${k}] in seq ${seq} at 1763856939000000`;
+const com = (k: string, seq: number): string => `commit Instance[${k}] in seq ${seq} at 1763856939000001`;
+const keyOf = (seq: number): string => `k${seq}`.padEnd(32, 'a');
+const rank = (seqs: number[]): string => `${seqs.flatMap((s) => [gen(keyOf(s), s), com(keyOf(s), s)]).join('\n')}\n`;
+const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+const CLEAN = [
+  '----------begin to check------------',
+  'node 0 commits 3 times',
+  'node 1 commits 3 times',
+  '---------- check validity ------------',
+  'pass',
+  '---------- check safety --------------',
+  'pass',
+  '---------- end -----------------------',
+  '',
+].join('\n');
+
+t.test('a clean run: the seed report exactly, exit 0, from ./log by default', async (t) => {
+  const cwd = t.testdir({ log: { 'instancelog0.log': rank(upTo(3)), 'instancelog1.log': rank(upTo(3)) } });
+  const r = csplab(cwd, 'check');
+  t.equal(r.status, EXIT.ok);
+  t.equal(r.stdout, CLEAN);
+  t.equal(r.stderr, '');
+  t.equal(csplab(cwd, 'check', '--log-dir', 'log', '--ranks', '2').stdout, CLEAN, '--log-dir is --dir');
+});
+
+t.test('a failing rule: reasons then "not pass", exit 1', async (t) => {
+  const cwd = t.testdir({ run: { 'instancelog0.log': rank(upTo(4)), 'instancelog1.log': rank([0, 1, 3]) } });
+  const r = csplab(cwd, 'check', '--dir', 'run');
+  t.equal(r.status, EXIT.checkFailed);
+  t.match(
+    r.stdout,
+    '---------- check safety --------------\n' +
+      'rule 3: node 0 and node 1: 1 seq committed by one and not the other (gaps) below seq 3, the smaller of their max seqs\n' +
+      `  gap at seq 2: node 0 committed [${keyOf(2)}] (run/instancelog0.log:6), node 1 committed nothing there (run/instancelog1.log)\n` +
+      'not pass\n---------- end -----------------------\n',
+  );
+  t.match(r.stdout, '---------- check validity ------------\npass\n');
+});
+
+t.test('--lenient turns repeated commits into a warning: exit 0', async (t) => {
+  const cwd = t.testdir({ 'a.log': `${rank(upTo(2))}${com(keyOf(1), 1)}\n`, 'b.log': rank(upTo(2)) });
+  t.equal(csplab(cwd, 'check', 'a.log', 'b.log').status, EXIT.checkFailed);
+  const r = csplab(cwd, 'check', '--lenient', 'a.log', 'b.log');
+  t.equal(r.status, EXIT.ok);
+  t.match(r.stdout, /warning \(rule 1\): node 0 committed the same value again .*\n  node 0 committed \[k1a+\] at seq 1 twice: at a.log:4 and again at a.log:5\npass\n/);
+});
+
+t.test('given files are nodes 0, 1, … in order', async (t) => {
+  const cwd = t.testdir({ 'x.log': rank(upTo(2)), 'y.log': rank(upTo(5)) });
+  const r = csplab(cwd, 'check', 'y.log', 'x.log');
+  t.match(r.stdout, /node 0 commits 5 times\nnode 1 commits 2 times\n/);
+  t.equal(r.status, EXIT.ok);
+});
+
+t.test('an empty rank fails with the hint; malformed input is noted, never a crash', async (t) => {
+  const garbage = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 97 + 13) % 256));
+  const cwd = t.testdir({
+    log: {
+      'instancelog0.log': `\r\n${rank(upTo(3)).replace(/\n/g, '\r\n')}commit Instance[${keyOf(9)}] in seq 9`,
+      'instancelog1.log': '',
+      'instancelog2.log': Buffer.concat([garbage, Buffer.from(`\n${rank(upTo(3))}`)]),
+    },
+  });
+  const r = csplab(cwd, 'check');
+  t.equal(r.status, EXIT.checkFailed);
+  t.equal(r.stderr, '');
+  t.match(r.stdout, /node 0 commits 3 times\nnote: log\/instancelog0.log: skipped 1 malformed instance line\nnote: log\/instancelog0.log:8: line ends after the seq number \(truncated\?\)\n/);
+  t.match(r.stdout, /note: log\/instancelog0.log: the last line has no newline/);
+  t.match(r.stdout, /node 1 commits 0 times\n/);
+  t.match(r.stdout, /node 2 commits 3 times\n/);
+  t.match(r.stdout, /rule 2: node 1 committed nothing \(log\/instancelog1.log\): run longer \(raise -t\)/);
+});
+
+t.test('--json: the documented schema, same exit status', async (t) => {
+  const cwd = t.testdir({ log: { 'instancelog0.log': rank(upTo(3)), 'instancelog1.log': rank([0, 2]) } });
+  const r = csplab(cwd, 'check', '--json');
+  t.equal(r.status, EXIT.checkFailed);
+  const j = JSON.parse(r.stdout);
+  t.match(j, {
+    schema: 'csplab.check/1',
+    verdict: 'fail',
+    validity: 'pass',
+    safety: 'fail',
+    options: { lenient: false, examples: 3, maxLineBytes: 1048576 },
+    notes: [],
+    ranks: [
+      { node: 0, file: 'log/instancelog0.log', commits: 3, maxSeq: 2, generates: 3, commitLines: 3, lines: 6, unterminated: false, notes: [], skipped: { blank: 0, unmatched: 0, malformed: 0, overlong: 0 } },
+      { node: 1, file: 'log/instancelog1.log', commits: 2, maxSeq: 2 },
+    ],
+    rules: [
+      { rule: 1, name: String, section: 'validity', verdict: 'pass', groups: [] },
+      { rule: 2, section: 'validity', verdict: 'pass', groups: [] },
+      {
+        rule: 3,
+        section: 'safety',
+        verdict: 'fail',
+        groups: [
+          {
+            kind: 'gap',
+            severity: 'error',
+            nodes: [0, 1],
+            count: 1,
+            belowSeq: 2,
+            summary: String,
+            examples: [{ seq: 1, key: keyOf(1), message: /^gap at seq 1/, at: [{ node: 0, file: 'log/instancelog0.log', line: 4, key: keyOf(1) }] }],
+          },
+        ],
+      },
+    ],
+  });
+  t.equal(JSON.parse(csplab(cwd, 'check', '--json', '--ranks', '1').stdout).verdict, 'pass');
+  // The schema document names every top-level field the JSON has.
+  const doc = readFileSync(fileURLToPath(new URL('../docs/check-json.md', import.meta.url)), 'utf8');
+  for (const field of Object.keys(j)) t.match(doc, `\`${field}\``, `docs/check-json.md documents ${field}`);
+});
+
+t.test('usage errors and missing input: exit 2 with one line on stderr', async (t) => {
+  const cwd = t.testdir({ log: { 'instancelog0.log': rank(upTo(2)) }, empty: {}, 'f.log': rank(upTo(2)) });
+  const cases: [string[], string][] = [
+    [['check', '--dir', 'nope'], 'csplab: nope: no such file or directory'],
+    [['check', 'missing.log'], 'csplab: missing.log: no such file or directory'],
+    [['check', 'log'], 'csplab: log: is a directory'],
+    [['check', '--dir', 'f.log'], 'csplab: f.log: not a directory'],
+    [['check', '--dir', 'empty'], 'csplab: empty: no instancelog<rank>.log files (run the cluster first, or pass --dir)'],
+    [['check', '--ranks', '2'], 'csplab: log/instancelog1.log: no such file or directory'],
+    [['check', '--ranks', 'two'], 'csplab: --ranks must be an integer in 1..1000000, got "two"'],
+    [['check', '--ranks', '0'], 'csplab: --ranks must be an integer in 1..1000000, got "0"'],
+    [['check', '--examples', '-1'], 'csplab: --examples must be an integer in 0..100000, got "-1"'],
+    [['check', '--dir', 'log', 'f.log'], 'csplab: give either --dir or log files, not both'],
+    [['check', '--ranks', '2', 'f.log'], 'csplab: --ranks 2 but 1 files given'],
+    [['check', '--bogus'], 'csplab: Unknown argument: bogus'],
+  ];
+  for (const [args, line] of cases) {
+    const r = csplab(cwd, ...args);
+    t.equal(r.status, EXIT.usage, args.join(' '));
+    t.equal(r.stderr.split('\n')[0], line);
+    t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    t.equal(r.stdout, '', 'no partial report');
+  }
+});
+
+t.test('unreadable input: exit 3', async (t) => {
+  // The mapping, directly (any user):
+  t.equal(inputError(Object.assign(new Error('x'), { code: 'EACCES', path: 'log/instancelog0.log' }))?.status, EXIT.environment);
+  t.equal(inputError(Object.assign(new Error('x'), { code: 'EACCES', path: 'log/instancelog0.log' }))?.message, 'log/instancelog0.log: permission denied');
+  t.equal(inputError(Object.assign(new Error('x'), { code: 'EIO', path: 'a.log' }))?.message, 'a.log: cannot read (EIO)');
+  t.equal(inputError(Object.assign(new Error('x'), { code: 'EIO', path: 'a.log' }))?.status, EXIT.environment);
+  t.equal(inputError(new TypeError('a bug')), undefined, 'a bug stays a bug (exit 70)');
+  const cwd = t.testdir({ 'locked.log': rank(upTo(2)) });
+  chmodSync(join(cwd, 'locked.log'), 0o000); // unlinking it later needs only the directory's permission
+  // Root reads through chmod 000, so as root the CLI runs as nobody (setpriv, util-linux).
+  const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  if (asNobody.length > 0 && spawnSync('setpriv', ['--version']).status !== 0) {
+    t.comment('running as root without setpriv: CLI exit 3 not exercised');
+    return;
+  }
+  // Without tap's NODE_OPTIONS hook, which would write coverage files nobody may not.
+  const [cmd, ...pre] = [...asNobody, 'env', '-u', 'NODE_OPTIONS', process.execPath];
+  const r = spawnSync(cmd!, [...pre, CLI, 'check', 'locked.log'], { cwd, encoding: 'utf8' });
+  t.equal(r.status, EXIT.environment);
+  t.equal(r.stderr, 'csplab: locked.log: permission denied\n');
+  t.equal(r.stdout, '');
+});
+
+t.test('runCheck, in process: the status, the report, and CliError for bad flags', async (t) => {
+  const dir = t.testdir({ 'instancelog0.log': rank(upTo(3)), 'instancelog1.log': rank([0, 2]) });
+  const args = (over: Partial<CheckArgs>): CheckArgs => ({ dir, json: false, lenient: false, examples: '3', ...over });
+  let out = '';
+  const write = (s: string): void => {
+    out += s;
+  };
+  t.equal(await runCheck(args({}), write), EXIT.checkFailed);
+  t.match(out, /rule 3: node 0 and node 1: 1 seq committed by one and not the other \(gaps\)/);
+  out = '';
+  t.equal(await runCheck(args({ ranks: '1', json: true }), write), EXIT.ok);
+  t.equal(JSON.parse(out).verdict, 'pass');
+  out = '';
+  t.equal(await runCheck(args({ dir: undefined, files: [join(dir, 'instancelog1.log')] }), write), EXIT.ok);
+  t.match(out, /node 0 commits 2 times/);
+  await t.rejects(runCheck(args({ examples: 'x' }), write), CliError);
+  await t.rejects(runCheck(args({ dir: '' }), write), { status: EXIT.usage, message: '--dir needs a directory' });
+  await t.rejects(runCheck(args({ dir: join(dir, 'none') }), write), { status: EXIT.usage, message: `${join(dir, 'none')}: no such file or directory` });
+});
