@@ -143,18 +143,17 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   const inf = pr.inflight.get(reply.reqId);
   pr.inflight.delete(reply.reqId);
   if (leaderIdEq(reply.vote, L.id)) pr.lastAckAtMs = nowMs;
+  pr.backoffMs = FIRST_BACKOFF_MS; // it answered: no reason to wait (a probe's answer starts the Sync at once)
+  pr.nextSendAtMs = nowMs;
   if (reply.ok && leaderIdEq(reply.committer, L.id)) {
     pr.synced = true;
     pr.syncFull = false;
     pr.accepted = union(pr.accepted, reply.accepted);
-    pr.backoffMs = FIRST_BACKOFF_MS;
-    pr.nextSendAtMs = nowMs;
     leaderCommit(s, fx);
   } else if (!reply.ok && reply.reason === 'need-sync' && reply.reqId >= pr.syncAttempt) {
     pr.synced = false;
     pr.syncFull = inf?.kind === 'sync' || pr.syncFull;
     pr.inflight.clear();
-    pr.nextSendAtMs = nowMs;
   }
   replicateTo(s, fx, from, nowMs, random);
 }

@@ -99,3 +99,128 @@ export function sentOf<T extends Message['type']>(sends: Output['send'], type: T
 }
 
 export type { ElectReply, ForwardReply };
+
+/** grant builds a granted ElectReply from an empty follower. */
+export function grant(cand: LeaderId, extra: Partial<ElectReply> = {}): ElectReply {
+  return { type: 'ElectReply', candidate: cand, granted: true, vote: cand, committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP, records: [], ...extra };
+}
+
+/** ack builds an ok ForwardReply from a follower synced to `leader`. */
+export function ack(leader: LeaderId, accepted: TailBitmap, reqId = 0, committed: TailBitmap = EMPTY_BITMAP): ForwardReply {
+  return { type: 'ForwardReply', leader, ok: true, vote: leader, committer: leader, accepted, committed, reqId };
+}
+
+/**
+ * electedLeader makes replica 0 of an n-member empty cluster campaign at t=0 and win with
+ * grants from 1..n-1; its merge batch is durable, so it is established (tail no-op at 0).
+ */
+export function electedLeader(n: number): { d: Driver; id: LeaderId } {
+  const d = new Driver(replica(0, n, {}, -10_000));
+  d.state.electionDeadlineMs = 0;
+  d.tick(0);
+  const id = d.state.vote;
+  for (let p = 1; p < n; p++) d.msg(p, grant(id), 1);
+  if (d.state.leader === null) throw new Error('electedLeader: not established');
+  return { d, id };
+}
+
+/** Route is one message in flight in a MiniNet. */
+export type Route = { readonly from: number; readonly to: number; readonly msg: Message };
+
+/**
+ * MiniNet wires Drivers together synchronously for scripted scenarios: `run` delivers queued
+ * messages (each step's WAL batch completes at once) until none is left; `allow` decides which
+ * are delivered (the rest are dropped). Crashed ranks drop everything sent to them.
+ */
+export class MiniNet {
+  readonly drivers = new Map<number, Driver>();
+  readonly queue: Route[] = [];
+  nowMs = 0;
+
+  constructor(replicas: ReplicaState[]) {
+    for (const r of replicas) this.drivers.set(r.self, new Driver(r));
+  }
+
+  d(rank: number): Driver {
+    const d = this.drivers.get(rank);
+    if (d === undefined) throw new Error(`rank ${rank} is down`);
+    return d;
+  }
+
+  private enqueue(from: number, sends: Output['send']): void {
+    for (const e of sends) this.queue.push({ from, to: e.to, msg: e.msg });
+  }
+
+  /** campaign makes `rank` start an election now. */
+  campaign(rank: number): void {
+    const d = this.d(rank);
+    d.state.electionDeadlineMs = this.nowMs;
+    this.enqueue(rank, d.tick(this.nowMs));
+    d.state.electionDeadlineMs = Infinity;
+  }
+
+  propose(rank: number, cmd: Command, logKey: string): void {
+    const d = this.d(rank);
+    const out = d.step({ kind: 'propose', cmd, logKey }, this.nowMs);
+    this.enqueue(rank, [...out.send, ...d.persistAll(this.nowMs)]);
+  }
+
+  /** tick wakes every live rank at the current time (heartbeats, retries). */
+  tickAll(): void {
+    for (const [rank, d] of this.drivers) {
+      const keep = d.state.electionDeadlineMs;
+      this.enqueue(rank, d.tick(this.nowMs));
+      d.state.electionDeadlineMs = keep;
+    }
+  }
+
+  private readonly crashed = new Map<number, ReplicaState>();
+
+  /** crash stops a rank; every batch it submitted was durable (MiniNet persists at once). */
+  crash(rank: number): void {
+    this.crashed.set(rank, this.d(rank).state);
+    this.drivers.delete(rank);
+  }
+
+  /** restart recovers a crashed rank from its durable fields, as after a WAL replay. */
+  restart(rank: number): void {
+    const old = this.crashed.get(rank);
+    if (old === undefined) throw new Error(`rank ${rank} did not crash`);
+    const s = restartReplica({
+      self: rank, config: old.config, timing: old.timing, nowMs: this.nowMs, random: new SeededRandom(`restart/${rank}`),
+      durable: { vote: old.vote, committer: old.committer, log: old.log }, loggedUpTo: old.loggedUpTo,
+    });
+    s.electionDeadlineMs = Infinity;
+    this.drivers.set(rank, new Driver(s));
+  }
+
+  /** settle runs `rounds` of: advance half a heartbeat, wake everyone, deliver everything. */
+  settle(rounds = 4, allow: (r: Route) => boolean = () => true): void {
+    for (let i = 0; i < rounds; i++) {
+      this.nowMs += TIMING.heartbeatIntervalMs / 2;
+      this.tickAll();
+      this.run(allow);
+    }
+  }
+
+  /** run delivers allowed messages until the queue is empty; returns how many were delivered. */
+  run(allow: (r: Route) => boolean = () => true, maxSteps = 10_000): number {
+    let n = 0;
+    while (this.queue.length > 0 && n < maxSteps) {
+      const r = this.queue.shift()!;
+      const d = this.drivers.get(r.to);
+      if (d === undefined || !allow(r)) continue;
+      this.nowMs += 0.01;
+      const keep = d.state.electionDeadlineMs;
+      this.enqueue(r.to, d.msg(r.from, r.msg, this.nowMs));
+      d.state.electionDeadlineMs = keep === Infinity ? Infinity : d.state.electionDeadlineMs;
+      n++;
+    }
+    return n;
+  }
+}
+
+/** among allows only messages between the listed ranks. */
+export function among(...ranks: number[]): (r: Route) => boolean {
+  return (r) => ranks.includes(r.from) && ranks.includes(r.to);
+}
