@@ -52,6 +52,7 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
     .option('eager', { type: 'boolean', default: false, describe: 'start the next round as soon as the last one finished its L instances' })
     .option('window', { type: 'number', default: 1024, describe: 'most instances a leader has proposed but not committed (pipelining)' })
     .option('batch', { type: 'number', default: 64, describe: 'most instances in one PROPOSE message' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
     .option('protocol', { type: 'string', default: 'paxos', choices: ['paxos'], describe: 'the protocol to run' }) as Argv<T>;
 }
 
@@ -67,7 +68,6 @@ export const rankCommand: CommandModule<object, RankArgs> = {
       .option('end-at', { type: 'number', describe: 'epoch ms when the rank stops (default start + t)' })
       .option('incarnation', { type: 'number', default: 0, describe: '0: fresh start (truncates its log); k > 0: restart, recover from its log and append' })
       .option('clean', { type: 'boolean', default: false, describe: 'overwrite logs left by another run' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
       .option('events', { type: 'boolean', default: false, hidden: true, describe: 'JSON progress events on stdout (used by csplab run)' })
       .option('await-start', { type: 'boolean', default: false, hidden: true, describe: 'once listening, read {"startAtMs","endAtMs"} from stdin (used by csplab run)' })
       .example('$0 rank -i 0 -o 1 -l 100 -t 5', 'rank 0 of 5 on 127.0.0.1:10000, logs in log/')

@@ -1,3 +1,2 @@
-// version: csplab's version and wire-protocol version (handshakes refuse a mismatch).
+// version: csplab's release version (`csplab --version`, run.json).
 export const VERSION = '0.1.0';
-export const WIRE_VERSION = 1;

@@ -231,6 +231,7 @@ t.test('router: slots, NACK for an older round, jump on a newer one', async (t) 
   const stale = r.route({ t: 'impose', from: 0, round: 0, base: -1, entries: [] }, 1070);
   t.same(stale.reply, { to: 0, msg: { t: 'nack', from: 1, round: 4 } });
   t.notOk(stale.toFollower);
+  t.equal(r.route({ t: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1071).reply, undefined, 'one NACK per sender per round');
   t.equal(r.tick(1160), 5);
   t.equal(r.tick(1700), 7, 'a late tick (a paused rank) jumps to the current slot');
 });

@@ -24,6 +24,8 @@ const TO_FOLLOWER: ReadonlySet<PaxosMsg['t']> = new Set(['read', 'impose', 'deci
 
 export class Router {
   round = -1;
+  /** nacked: the round each sender was last told about (one NACK per sender per round). */
+  private readonly nacked = new Map<number, number>();
   /** roundStartMs: when the current round began (slot boundary, or the jump). */
   roundStartMs = 0;
 
@@ -51,7 +53,10 @@ export class Router {
   route(m: PaxosMsg, nowMs: number): Routed {
     const r: Routed = { toLeader: false, toFollower: false };
     if (m.round < this.round) {
-      if (TO_FOLLOWER.has(m.t)) r.reply = { to: m.from, msg: { t: 'nack', from: this.cfg.rank, round: this.round } };
+      if (TO_FOLLOWER.has(m.t) && this.nacked.get(m.from) !== this.round) {
+        this.nacked.set(m.from, this.round);
+        r.reply = { to: m.from, msg: { t: 'nack', from: this.cfg.rank, round: this.round } };
+      }
       return r; // an older round's traffic: expected noise at every round boundary
     }
     if (m.round > this.round) {

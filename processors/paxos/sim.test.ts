@@ -75,3 +75,13 @@ t.test('a restarted rank recovers from its log and rejoins', async (t) => {
   const tables = assertRules(t, sim.sinks, 'restart');
   t.ok(tables[3]!.size >= 700, `restarted rank commits again (${tables[3]!.size})`);
 });
+
+t.test('a rank started late joins, leads its rounds and commits the whole log', async (t) => {
+  const sim = startSim({ seed: 7, interval: 100, rounds: 8, late: [3] });
+  await sim.clock.advanceTo(sim.startAtMs + 2500);
+  sim.start(3);
+  await sim.clock.advanceTo(sim.endAtMs + 10);
+  const tables = assertRules(t, sim.sinks, 'late start');
+  t.equal(tables[3]!.size, 800, 'the late rank holds every instance of every round');
+  for (const tab of tables) t.equal(tab.size, 800, 'no round was lost to the late rank');
+});

@@ -15,6 +15,8 @@ export interface SimOptions {
   interval?: number;
   rounds?: number;
   faults?: Partial<Faults>;
+  /** late: ranks not started with the others (start them with cluster.start). */
+  late?: number[];
   tune?: Partial<Pick<PaxosRankOptions, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager'>>;
 }
 
@@ -27,6 +29,8 @@ export interface SimCluster {
   endAtMs: number;
   /** restart replaces rank r with a new incarnation that recovers from its own log. */
   restart(rank: number, incarnation: number): void;
+  /** start launches a rank held back by SimOptions.late (a late join). */
+  start(rank: number): void;
 }
 
 export function startSim(o: SimOptions): SimCluster {
@@ -41,7 +45,6 @@ export function startSim(o: SimOptions): SimCluster {
   const ranks: PaxosRank[] = [];
   const launch = (rank: number, incarnation: number): PaxosRank => {
     const restored = incarnation > 0 ? recoverFromSink(sinks[rank]!) : undefined;
-    if (incarnation === 0) sinks[rank] = new MemorySink();
     return startPaxosRank({
       rank, ranks: n, slotMs, interval: o.interval ?? 100, startAtMs, endAtMs,
       dataSize: 64, eager: false, pipelineWindow: 64, proposeBatch: 16, gatherGraceMs: 5, retryMs: 50,
@@ -50,9 +53,15 @@ export function startSim(o: SimOptions): SimCluster {
       ...(restored ? { restored, amnesiac: true } : {}),
     });
   };
-  for (let r = 0; r < n; r++) ranks.push(launch(r, 0));
+  for (let r = 0; r < n; r++) {
+    sinks[r] = new MemorySink();
+    if (!o.late?.includes(r)) ranks[r] = launch(r, 0);
+  }
   return {
     clock, net, ranks, sinks, startAtMs, endAtMs,
+    start(rank) {
+      ranks[rank] = launch(rank, 0);
+    },
     restart(rank, incarnation) {
       ranks[rank]!.stop();
       ranks[rank] = launch(rank, incarnation);

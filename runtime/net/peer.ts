@@ -7,6 +7,9 @@ import type { Cancel, Clock } from '../clock.js';
 import type { Codec } from './codec.js';
 import { encodeFrame } from './frame.js';
 
+/** DOWN_QUEUE_LIMIT bounds what is held for a peer while the link is down (newest kept). */
+export const DOWN_QUEUE_LIMIT = 256;
+
 export interface PeerAddress {
   host: string;
   port: number;
@@ -93,7 +96,17 @@ export class PeerLink<M> {
   }
 
   send(msg: M): void {
-    if (this.closing || this.queue.length >= this.opts.queueLimit) {
+    if (this.closing) {
+      this.opts.counters.dropped++;
+      return;
+    }
+    if (!this.connected && this.queue.length >= DOWN_QUEUE_LIMIT) {
+      // The peer is down: what piled up for it is stale by now (protocols retransmit what
+      // still matters), and a restarted peer flooded with seconds of old traffic stalls the
+      // whole cluster while it decodes it. Keep only the newest.
+      this.queue.shift();
+      this.opts.counters.dropped++;
+    } else if (this.queue.length >= this.opts.queueLimit) {
       this.opts.counters.dropped++;
       return;
     }

@@ -3,7 +3,7 @@
 // and is counted, and an absent or stalled peer costs the sender only counted drops.
 import t from 'tap';
 import { connect, createServer, type Socket } from 'node:net';
-import { WIRE_VERSION } from '../../cmd/version.js';
+import { WIRE_VERSION } from './wire-version.js';
 import { CLOSED, TIMEOUT } from '../chan.js';
 import { RealClock } from '../clock.js';
 import { msgpackCodec } from './codec.js';

@@ -4,7 +4,7 @@
 // tie-breaking between simultaneous dials, and a restarted rank is found again by the
 // others' redial loops. Send-to-self never touches a socket.
 import { createServer, type Server, type Socket } from 'node:net';
-import { WIRE_VERSION } from '../../cmd/version.js';
+import { WIRE_VERSION } from './wire-version.js';
 import { CspChan } from '../chan.js';
 import type { Clock } from '../clock.js';
 import type { Inbound, Transport, TransportStats } from '../transport.js';
