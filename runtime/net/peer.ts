@@ -100,8 +100,8 @@ export class PeerLink<M> {
       this.opts.counters.dropped++;
       return;
     }
-    if (!this.connected && this.queue.length >= DOWN_QUEUE_LIMIT) {
-      // The peer is down: what piled up for it is stale by now (protocols retransmit what
+    if (!this.connected && this.failures > 0 && this.queue.length >= DOWN_QUEUE_LIMIT) {
+      // The peer failed a dial and is down: what piled up for it is stale by now (protocols retransmit what
       // still matters), and a restarted peer flooded with seconds of old traffic stalls the
       // whole cluster while it decodes it. Keep only the newest.
       this.queue.shift();
