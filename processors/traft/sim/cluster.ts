@@ -92,6 +92,8 @@ export class SimCluster {
   private readonly loadRandom: Random;
   net: NetOptions;
   load: LoadOptions | null;
+  /** dropIf lets a scenario drop chosen messages at send time (after the random faults). */
+  dropIf: ((from: number, to: number, msg: Message) => boolean) | null = null;
 
   constructor(readonly opts: SimOptions) {
     this.config = { clusterId: `sim-${opts.seed}`, members: Array.from({ length: opts.ranks }, (_, i) => i) };
@@ -111,7 +113,17 @@ export class SimCluster {
       this.ranks.push(rs);
       this.scheduleWake(rs, rs.state!.electionDeadlineMs);
     }
-    if (opts.load) this.heap.push({ atMs: opts.load.intervalMs, kind: 'load' });
+    if (opts.load) this.startLoad(opts.load);
+  }
+
+  private loadRunning = false;
+
+  /** startLoad turns the leader load on (or changes it); `load = null` stops it. */
+  startLoad(load: LoadOptions): void {
+    this.load = load;
+    if (this.loadRunning) return;
+    this.loadRunning = true;
+    this.heap.push({ atMs: this.nowMs + load.intervalMs, kind: 'load' });
   }
 
   // ---- scenario controls ----
@@ -182,6 +194,18 @@ export class SimCluster {
     this.scheduleWake(r, s.electionDeadlineMs);
   }
 
+  /** campaignAt moves a live rank's election deadline (scripted races, T3). */
+  campaignAt(rank: number, atMs: number): void {
+    const r = this.ranks[rank]!;
+    this.stateOf(rank).electionDeadlineMs = atMs;
+    this.scheduleWake(r, atMs);
+  }
+
+  /** establishedSince lists leaders established at or after `sinceMs`, if any. */
+  establishedSince(sinceMs: number): Array<{ atMs: number; rank: number; leader: LeaderId }> {
+    return this.traces.flatMap((x) => (x.ev.t === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : []));
+  }
+
   /** propose hands a command to a rank (as the lab's leader load generator does). */
   propose(rank: number, cmd: Command, logKey: string): void {
     this.input(this.ranks[rank]!, { kind: 'propose', cmd, logKey });
@@ -230,6 +254,7 @@ export class SimCluster {
       case 'load':
         this.generateLoad();
         if (this.load) this.heap.push({ atMs: this.nowMs + this.load.intervalMs, kind: 'load' });
+        else this.loadRunning = false;
         return;
       default:
         throw new Error(`unknown sim event ${JSON.stringify(ev satisfies never)}`);
@@ -321,6 +346,7 @@ export class SimCluster {
     const net = this.net;
     const rnd = this.netRandom;
     if (!this.connected(r.rank, to) || rnd.next() < net.dropRate) return;
+    if (this.dropIf !== null && this.dropIf(r.rank, to, msg)) return;
     const copies = rnd.next() < net.dupRate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const delay = rnd.next() < net.longDelayRate ? rnd.between(net.minDelayMs, net.longDelayMs) : rnd.between(net.minDelayMs, net.maxDelayMs);
