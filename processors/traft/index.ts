@@ -1,0 +1,22 @@
+// index: the TRaft core's public API for a driver (the consensus processor's thin loop).
+//
+//   let s = restartReplica({ self, config, timing, durable: replayWal(batches), loggedUpTo, nowMs, random });
+//   loop: input = next of { message from a peer, tick at out.wakeAtMs, persisted{batchId}, propose };
+//         ({ state: s, out } = step(s, input, clock.nowMs(), random));
+//         write out.persist batches to the WAL in order (then feed persisted{batchId} once fsynced),
+//         send out.send, append out.log lines (formatInstanceLine), sleep until out.wakeAtMs.
+//
+// The state is owned linearly: step updates it in place and returns it; never keep the old one.
+export { step } from './step.js';
+export { restartReplica, roleOf, type ReplicaState, type RestartOptions, type Role } from './state.js';
+export type { Input, Output, InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
+export type { Message, Envelope, ElectReq, ElectReply, ForwardReq, ForwardReply } from './messages.js';
+export { replayWal, type WalEntry, type WalBatch, type DurableState } from './durable.js';
+export { defaultTiming, validateConfig, isQuorum, type Config, type Timing } from './config.js';
+export { formatInstanceLine, loggedUpToFrom } from './instance_log.js';
+export { applyCommitted, newApplier, formatKv, type Applier, type KvState } from './applier.js';
+export type { Command } from './command.js';
+export type { LeaderId } from './leader_id.js';
+export type { LogRecord, Seq } from './record.js';
+export { ProtocolBug } from './assert.js';
+export { uncommittedCount, isDrained } from './drain.js';
