@@ -122,7 +122,7 @@ function summary(r: RankLedger, maxLineBytes: number): RankSummary {
     notes.push(`${r.file}: skipped ${bad.count} malformed instance ${bad.count === 1 ? 'line' : 'lines'}`);
     for (const m of bad.items()) notes.push(`${r.file}:${m.line}: ${m.reason}`);
   }
-  if (r.unmatched > 0) notes.push(`${r.file}: skipped ${r.unmatched} ${r.unmatched === 1 ? 'line that is' : 'lines that are'} not instance lines`);
+  if (r.unmatched > 0) notes.push(`${r.file}: skipped ${r.unmatched === 1 ? '1 line that is not an instance line' : `${r.unmatched} lines that are not instance lines`}`);
   if (r.overlong > 0) notes.push(`${r.file}: skipped ${r.overlong} ${r.overlong === 1 ? 'line' : 'lines'} longer than ${maxLineBytes} bytes`);
   if (r.unterminated) notes.push(`${r.file}: the last line has no newline (was the run cut off mid-write?)`);
   return {

@@ -106,8 +106,13 @@ export class Ledger implements LedgerView {
     return new RankIngest(this, rank);
   }
 
-  /** keyId interns a key. A new key is copied first: the parsed one is a slice that would pin the whole chunk it was read in. */
-  keyId(key: string): number {
+  /**
+   * keyId interns a key. guess is the id the caller expects (see RankIngest): checking it
+   * costs one string comparison, a map lookup must hash the key. A new key is copied first:
+   * the parsed one is a slice that would pin the whole chunk it was read in.
+   */
+  keyId(key: string, guess = -1): number {
+    if (guess >= 0 && guess < this.keyCount && this.keyText[guess] === key) return guess;
     let id = this.idOfKey.get(key);
     if (id === undefined) {
       id = this.keyCount++;
@@ -119,8 +124,9 @@ export class Ledger implements LedgerView {
     return id;
   }
 
-  /** slot gives the seq its global slot, shared by every rank's column. */
-  slot(seq: number): number {
+  /** slot gives the seq its global slot, shared by every rank's column; guess as for keyId. */
+  slot(seq: number, guess = -1): number {
+    if (guess >= 0 && guess < this.slotCount && this.seqOf[guess] === seq) return guess;
     let slot = this.slotOfSeq.get(seq);
     if (slot === undefined) {
       slot = this.slotCount++;
@@ -143,6 +149,12 @@ export class Ledger implements LedgerView {
 
 /** RankIngest turns one rank's lines into ledger entries. */
 export class RankIngest implements LineSink {
+  // Ranks log the same instances in much the same order, and a commit line usually follows
+  // its generate line: so the next key is usually the last one or the one interned after it,
+  // and the next seq's slot the one after the last. Guessing them skips most hashing.
+  private lastKey = -1;
+  private lastSlot = -1;
+
   constructor(
     private readonly ledger: Ledger,
     private readonly rank: RankLedger,
@@ -179,20 +191,30 @@ export class RankIngest implements LineSink {
     this.rank.unterminated = summary.unterminated;
   }
 
+  /** keyOf interns key, guessing the last key (a commit after its generate), then the next one. */
+  private keyOf(key: string): number {
+    const ledger = this.ledger;
+    const last = this.lastKey;
+    const id = last >= 0 && ledger.keyText[last] === key ? last : ledger.keyId(key, last + 1);
+    this.lastKey = id;
+    return id;
+  }
+
   private generate(key: string): void {
     this.rank.generates++;
-    this.ledger.generated[this.ledger.keyId(key)] = 1;
+    const id = this.keyOf(key);
+    this.ledger.generated[id] = 1;
   }
 
   private commit(key: string, seq: number, line: number): void {
     const { ledger, rank } = this;
     rank.commitLines++;
-    const id = ledger.keyId(key);
+    const id = this.keyOf(key);
     if (ledger.commitsOfKey[id]++ === 0) {
       ledger.firstCommitNode[id] = rank.node;
       ledger.firstCommitLine[id] = line;
     }
-    const slot = ledger.slot(seq);
+    const slot = (this.lastSlot = ledger.slot(seq, this.lastSlot + 1));
     if (slot >= rank.keyAt.length) {
       rank.keyAt = grown(rank.keyAt, slot + 1);
       rank.lineAt = grown(rank.lineAt, slot + 1);
@@ -226,9 +248,10 @@ function grown<A extends TypedArray>(a: A, need: number): A {
 
 /**
  * detach returns a flat copy of s. V8 represents a slice of a long string as a view that
- * keeps the long string alive; a JSON round trip is the cheapest portable way to force a
- * copy, and it is lossless for every JS string (lone surrogates included).
+ * keeps the long string alive; a UTF-16 round trip through a Buffer forces a copy, is
+ * lossless for every JS string (lone surrogates included), and V8 stores the result in one
+ * byte per character when it can.
  */
 function detach(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
+  return Buffer.from(s, 'utf16le').toString('utf16le');
 }

@@ -55,16 +55,19 @@ export function matchInstance(line: string, kind: EventKind): InstanceEvent | Ma
 /** readTail reads `N at T…` from i: the seq, or why the tail does not match. */
 function readTail(line: string, i: number): number | string {
   let j = i;
-  while (j < line.length && isDigit(line.charCodeAt(j))) j++;
+  let seq = 0; // exact while it has at most 15 digits
+  for (let c = line.charCodeAt(j); isDigit(c); c = line.charCodeAt(++j)) seq = seq * 10 + (c - 48);
   if (j === i) return j === line.length ? 'line ends before the seq number (truncated?)' : 'no seq number after "in seq"';
   if (!line.startsWith(AT_INFIX, j)) {
     return j === line.length ? 'line ends after the seq number (truncated?)' : 'no " at " after the seq number';
   }
   if (!hasText(line, j + AT_INFIX.length)) return 'nothing after "at" (truncated?)';
-  const digits = line.slice(i, j);
-  const seq = Number(digits);
-  // Any integer ≥ 2^53 converts to a Number ≥ 2^53, so this one comparison catches them all.
-  if (seq > Number.MAX_SAFE_INTEGER) return `seq ${abbreviate(digits)} is beyond 2^53-1`;
+  if (j - i > 15) {
+    const digits = line.slice(i, j);
+    seq = Number(digits);
+    // Any integer ≥ 2^53 converts to a Number ≥ 2^53, so this one comparison catches them all.
+    if (seq > Number.MAX_SAFE_INTEGER) return `seq ${abbreviate(digits)} is beyond 2^53-1`;
+  }
   return seq;
 }
 

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inputError, runCheck, type CheckArgs } from './check.js';
 import { CliError, EXIT } from './exit.js';
+import type { CheckResult } from '../check/index.js';
+import { generateLogs, type Breakage } from '../scripts/bench/gen-logs.js';
 
 const CLI = fileURLToPath(new URL('../dist/cmd/csplab.js', import.meta.url));
 
@@ -200,4 +202,33 @@ t.test('runCheck, in process: the status, the report, and CliError for bad flags
   await t.rejects(runCheck(args({ examples: 'x' }), write), CliError);
   await t.rejects(runCheck(args({ dir: '' }), write), { status: EXIT.usage, message: '--dir needs a directory' });
   await t.rejects(runCheck(args({ dir: join(dir, 'none') }), write), { status: EXIT.usage, message: `${join(dir, 'none')}: no such file or directory` });
+});
+
+t.test('logs from the bench generator: clean ones pass, each planted fault fails the rule it breaks', async (t) => {
+  const expected: [Breakage | 'none', number, string[]][] = [
+    ['none', EXIT.ok, []],
+    ['conflict', EXIT.checkFailed, ['3:conflict']],
+    ['gap', EXIT.checkFailed, ['3:gap']],
+    ['two-values', EXIT.checkFailed, ['1:conflicting-values']],
+    ['repeat', EXIT.checkFailed, ['1:repeated-commit']],
+    ['ungenerated', EXIT.checkFailed, ['2:never-generated']],
+    ['empty-rank', EXIT.checkFailed, ['2:no-commits']],
+    ['malformed', EXIT.ok, []],
+  ];
+  for (const [kind, status, failing] of expected) {
+    const dir = t.testdir();
+    const gen = generateLogs({ dir, commits: 300, roundLength: 40, breaks: kind === 'none' ? [] : [kind] });
+    let out = '';
+    const got = await runCheck({ dir, json: true, lenient: false, examples: '3' }, (s) => (out += s));
+    t.equal(got, status, `${kind}: exit status`);
+    const result = JSON.parse(out) as CheckResult;
+    const kinds = new Set(result.rules.flatMap((r) => r.groups.map((g) => `${r.rule}:${g.kind}`)));
+    t.same([...kinds], failing, `${kind}: the failing rule and kind`);
+    t.same(
+      result.ranks.map((r) => r.commits),
+      gen.commitsPerRank,
+      `${kind}: commit counts`,
+    );
+    if (kind === 'malformed') t.equal(result.ranks[0]!.skipped.malformed, 2);
+  }
 });
