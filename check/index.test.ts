@@ -2,7 +2,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkDir, checkFiles, checkLogs, formatReport, type CheckResult, type FindingGroup, type RankLines } from './index.js';
+import { checkDir, checkFiles, checkLogs, formatReport, linesOf, type CheckResult, type FindingGroup, type RankLines } from './index.js';
 
 /** key makes a distinct 32-letter key per label (numbers and words never collide), as the log's keys look. */
 const key = (label: string | number): string =>
@@ -251,6 +251,28 @@ t.test('tables grow past their first allocation without losing entries', async (
       ['gap', [1, 2], [4000]],
     ],
   );
+});
+
+t.test('examples are the lowest seqs even when logs are not in seq order', async (t) => {
+  const down = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+  const r = checkLogs(logs(rankLog(down), rankLog(down.filter((s) => s < 1 || s > 4))));
+  const [gaps] = groups(r, 3);
+  t.equal(gaps!.count, 4);
+  t.same(
+    gaps!.examples.map((f) => f.seq),
+    [1, 2, 3],
+  );
+});
+
+t.test('linesOf splits a whole log (LF, CRLF, final newline or not)', async (t) => {
+  t.same(linesOf('a\r\nb\nc\n'), ['a\r', 'b', 'c']);
+  t.same(linesOf('a\nb'), ['a', 'b']);
+  t.same(linesOf(''), []);
+  const text = `${rankLog(upTo(3)).join('\r\n')}\r\n`;
+  const r = checkLogs([{ name: 'x', lines: linesOf(text) }]);
+  t.equal(r.verdict, 'pass');
+  t.equal(r.ranks[0]!.commits, 3);
+  t.equal(r.ranks[0]!.lines, 6);
 });
 
 t.test('a node given twice is refused', async (t) => {

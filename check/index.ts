@@ -87,6 +87,13 @@ export async function checkRankFiles(files: readonly RankFile[], opts?: CheckOpt
   return verdict(ledger, s, notes);
 }
 
+/** linesOf splits a whole log held in one string into lines for RankLines (LF or CRLF; a final newline ends the last line). */
+export function linesOf(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
 /** feedLines plays in-memory lines into a sink the way readLines plays a file's. */
 function feedLines(lines: Iterable<string>, sink: LineSink, maxLineBytes: number): { lines: number; unterminated: boolean } {
   let n = 0;
