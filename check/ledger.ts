@@ -1,6 +1,7 @@
 // ledger: the commit tables of a run, built one line at a time. Memory grows with the number of
 // distinct seqs and keys, never with file size: keys are interned once as small integers, seqs
 // get one global slot, and each rank keeps a typed-array column (slot → key, slot → line).
+import { BigMap } from './big-map.js';
 import { FirstFew } from './first-few.js';
 import type { LineSink } from './lines.js';
 import { isBlank, matchInstance, type Malformed, type InstanceEvent } from './parse.js';
@@ -75,8 +76,8 @@ export class Ledger implements LedgerView {
   commitsOfKey = new Float64Array(1024);
   firstCommitNode = new Int32Array(1024).fill(-1);
   firstCommitLine = new Float64Array(1024);
-  private readonly slotOfSeq = new Map<number, number>();
-  private readonly idOfKey = new Map<string, number>();
+  private readonly slotOfSeq = new BigMap<number, number>();
+  private readonly idOfKey = new BigMap<string, number>();
 
   /** examples bounds how many malformed lines and repeats each rank keeps for diagnostics. */
   constructor(readonly examples: number) {}
