@@ -4,7 +4,7 @@
 // Writes the `check` section of docs/benchmarks.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateLogs, type GenOptions } from './gen-logs.js';
@@ -24,6 +24,8 @@ interface Case {
 
 interface Measure {
   readonly wallS: number;
+  /** cpuS is user + system CPU time: less sensitive than wall time to other work on the machine. */
+  readonly cpuS: number;
   readonly maxRssMiB: number;
   readonly status: number | null;
   readonly stdout: string;
@@ -36,13 +38,13 @@ const CASES: Case[] = [
   { label: '5 ranks × 1M, broken (conflict, gap, two values, ungenerated)', gen: { ranks: 5, commits: 1_000_000, breaks: ['conflict', 'gap', 'two-values', 'ungenerated'] }, runs: 1, expect: 1 },
 ];
 
-/** measure runs the checker once under /usr/bin/time (wall seconds, max RSS in KiB). */
+/** measure runs the checker once under /usr/bin/time (wall and CPU seconds, max RSS in KiB). */
 function measure(dir: string): Measure {
-  const r = spawnSync(TIME, ['-f', `${MARK} %e %M`, process.execPath, CLI, 'check', '--dir', dir, '--ranks', '5'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(TIME, ['-f', `${MARK} %e %U %S %M`, process.execPath, CLI, 'check', '--dir', dir, '--ranks', '5'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const line = r.stderr.split('\n').find((l) => l.startsWith(MARK));
   if (!line) throw new Error(`no resource usage from ${TIME}: ${r.stderr.slice(0, 500)}`);
-  const [, wall, rssKiB] = line.split(' ');
-  return { wallS: Number(wall), maxRssMiB: Number(rssKiB) / 1024, status: r.status, stdout: r.stdout };
+  const [, wall, user, sys, rssKiB] = line.split(' ');
+  return { wallS: Number(wall), cpuS: Number(user) + Number(sys), maxRssMiB: Number(rssKiB) / 1024, status: r.status, stdout: r.stdout };
 }
 
 function median(xs: number[]): number {
@@ -53,6 +55,7 @@ function median(xs: number[]): number {
 function main(): void {
   if (!existsSync(TIME)) throw new Error(`${TIME} is needed to measure peak RSS (apt-get install time)`);
   const rows: string[] = [];
+  const loadBefore = loadavg()[0]!;
   for (const c of CASES) {
     const dir = mkdtempSync(join(tmpdir(), 'csplab-bench-check-'));
     try {
@@ -66,8 +69,9 @@ function main(): void {
       const rss = Math.max(...runs.map((m) => m.maxRssMiB));
       const lines = logs.commitsPerRank.reduce((a, b) => a + 2 * b, 0);
       const verdict = c.expect === 0 ? 'pass (exit 0)' : 'fail (exit 1)';
-      const times = c.runs > 1 ? `${wall.toFixed(2)} s (median of ${c.runs}: ${runs.map((m) => m.wallS.toFixed(2)).join(', ')})` : `${wall.toFixed(2)} s`;
-      rows.push(`| ${c.label} | ${(logs.bytes / 2 ** 20).toFixed(0)} MiB, ${(lines / 1e6).toFixed(1)} M lines | ${verdict} | ${times} | ${rss.toFixed(0)} MiB |`);
+      const cpu = median(runs.map((m) => m.cpuS));
+      const times = c.runs > 1 ? `${wall.toFixed(2)} s (${runs.map((m) => m.wallS.toFixed(2)).join(', ')})` : `${wall.toFixed(2)} s`;
+      rows.push(`| ${c.label} | ${(logs.bytes / 2 ** 20).toFixed(0)} MiB, ${(lines / 1e6).toFixed(1)} M lines | ${verdict} | ${times} | ${cpu.toFixed(2)} s | ${rss.toFixed(0)} MiB |`);
       process.stderr.write(`bench check: ${c.label}: ${times}, ${rss.toFixed(0)} MiB (generated in ${genS.toFixed(1)} s)\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -75,15 +79,19 @@ function main(): void {
   }
   writeSection(
     'check',
-    `## check: \`csplab check\` on generated logs
+    `## Log checker (\`check\`)
 
-${machine()}. Each row: \`/usr/bin/time -f '%e %M' node dist/cmd/csplab.js check --dir <tmp> --ranks 5\`
-(wall time, peak RSS of the whole process) on logs from \`scripts/bench/gen-logs.ts\` (seed 1;
-seqs in rounds of 10000, each round used 30–100 %; rank i commits 0.1 %·i fewer instances; a
-generate and a commit line per instance). Regenerate with \`npm run bench check\`.
+Command: \`npm run bench check\` (scripts/bench/check.bench.ts).
+Machine: ${machine()}; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work shares these cores).
 
-| logs | input | verdict | wall time | peak RSS |
-|---|---|---|---|---|
+Each run: \`/usr/bin/time -f '%e %U %S %M' node dist/cmd/csplab.js check --dir <tmp> --ranks 5\`, the whole
+CLI process (start-up included) on logs written by \`scripts/bench/gen-logs.ts\` to a temp dir (seed 1;
+seqs in rounds of 10000, each round used 30–100 %; rank i commits 0.1 %·i fewer instances; one generate
+and one commit line per instance). Each run's output is verified (exit status, every "node i commits N
+times"). Wall time is the median of the runs listed; CPU is user + system, median; RSS is the peak.
+
+| logs | input | verdict | wall time (runs) | CPU | peak RSS |
+|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Gate: 5 × 1M in ≤ 60 s; aim ≤ 15 s and ≤ 500 MB. Work is linear in input (one streaming pass,
