@@ -1,7 +1,8 @@
 // Proves the three rules' verdicts and diagnostics through the library API (in memory and on files): clean runs, each rule broken each way, conflict vs gap, empty ranks, malformed input.
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkDir, checkFiles, checkLogs, formatReport, linesOf, type CheckResult, type FindingGroup, type RankLines } from './index.js';
 
 /** key makes a distinct 32-letter key per label (numbers and words never collide), as the log's keys look. */
@@ -328,4 +329,18 @@ t.test('checkDir refuses a directory without logs, a file, and a missing path', 
   await t.rejects(checkDir(join(dir, 'f.txt')), { code: 'ENOTDIR' });
   await t.rejects(checkDir(join(dir, 'nope')), { code: 'ENOENT' });
   await t.rejects(checkDir(dir, { ranks: 0 }), { name: 'CheckInputError' });
+});
+
+t.test('the checker stands alone: no import from processors/, runtime/ or cmd/', async (t) => {
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  t.ok(sources.length >= 8, 'found the sources');
+  for (const f of sources) {
+    const imports = [...readFileSync(join(dir, f), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+    t.same(
+      imports.filter((i) => !i.startsWith('./') && !i.startsWith('node:')),
+      [],
+      `${f} imports only check/ and node:`,
+    );
+  }
 });
