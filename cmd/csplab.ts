@@ -18,8 +18,9 @@ async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new CliError(EXIT.usage, msg);
+      // yargs' own validation errors (YError) are usage errors too; anything else is a bug.
+      if (err && err.name !== 'YError') throw err;
+      throw new CliError(EXIT.usage, msg ?? err?.message ?? 'bad usage');
     })
     .epilog('Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error.');
   for (const c of commands) parser.command(c);

@@ -72,11 +72,11 @@ async function runCluster(a: RunArgs): Promise<number> {
 
   const clock = new RealClock();
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
-  const runId = new SeededRandom(`csplab-run/${seed}`).id(12);
+  const runId = `run-${new SeededRandom(`csplab-run/${seed}`).id(12)}`;
   const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
-  const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), '--host', a.host,
-    '--log-dir', a.logDir, '--data-size', String(a.dataSize), '--seed', seed, '--window', String(a.window), '--batch', String(a.batch),
-    '--protocol', a.protocol, '--cluster-id', runId, '--events', '--await-start',
+  const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), `--host=${a.host}`,
+    `--log-dir=${a.logDir}`, '--data-size', String(a.dataSize), `--seed=${seed}`, '--window', String(a.window), '--batch', String(a.batch),
+    '--protocol', a.protocol, `--cluster-id=${runId}`, '--events', '--await-start',
     ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
 
   const launcher = new Launcher({

@@ -243,3 +243,35 @@ t.test('leader: a restarted rank does not lead until after its first sync', asyn
   l.step({ k: 'rejoined', round: 10 }, 0);
   t.equal(l.step({ k: 'round', round: 14 }, 0).sends[0]?.msg.t, 'read', 'leads rounds after the sync it rejoined in');
 });
+
+t.test('catch-up: a rank that missed the sync asks LATE once and commits the CATCHUP', async (t) => {
+  const f = new Follower({ rank: 2, ranks: 5, interval: L });
+  f.step({ k: 'round', round: 1 });
+  const p = f.step({ k: 'msg', msg: { t: 'propose', from: 1, round: 1, first: 2, keys: [K('c')], values: [new Uint8Array(1)] } });
+  t.same(msgs(p.sends, 'late'), [{ t: 'late', from: 2, round: 1, frontier: -1 }]);
+  const again = f.step({ k: 'msg', msg: { t: 'commit', from: 1, round: 1, seq: 1 } });
+  t.same(msgs(again.sends, 'late'), [], 'not re-asked on the next message');
+  const c = f.step({ k: 'msg', msg: { t: 'catchup', from: 1, round: 1, base: -1, entries: [[7, K('a')], [100, K('b')], [101, K('x')]] } });
+  t.same(c.committed, [[7, K('a')], [100, K('b')], [101, K('x')]], 'the decided log above our frontier');
+  const more = f.step({ k: 'msg', msg: { t: 'commit', from: 1, round: 1, seq: 2 } });
+  t.same(more.committed, [[102, K('c')]], 'then commits on from where the catch-up ended');
+});
+
+t.test('catch-up: a CATCHUP above our frontier’s gap is refused (no hole)', async (t) => {
+  const f = new Follower({ rank: 2, ranks: 5, interval: L });
+  f.step({ k: 'round', round: 1 });
+  t.same(f.step({ k: 'msg', msg: { t: 'catchup', from: 1, round: 1, base: 50, entries: [[60, K('a')]] } }).committed, []);
+});
+
+t.test('catch-up: the leader answers LATE only once its sync is decided', async (t) => {
+  const l = leader(0);
+  l.step({ k: 'committed', entries: [[3, K('a')], [4, K('b')]] }, 0);
+  l.step({ k: 'round', round: 5 }, 0);
+  t.same(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: -1 } }, 0).sends, [], 'still reading');
+  for (const from of [0, 1, 2, 3, 4]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 5, frontier: 4, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'ack', from, round: 5, seq: -1 } }, 0);
+  const c = l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 0);
+  t.same(c.sends, [{ to: 3, msg: { t: 'catchup', from: 0, round: 5, base: 3, entries: [[4, K('b')]] } }]);
+  t.same(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 10).sends, [], 'a re-ask while the answer is in flight is not answered again');
+  t.equal(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 400).sends.length, 1, 'but is once the answer could have been lost');
+});

@@ -51,6 +51,7 @@ export class Follower {
   private contig = -1; // every seq ≤ contig of this round is accepted here
   private committedSeq = -1; // every seq ≤ committedSeq of this round is committed here
   private commitTarget = -1; // highest COMMIT frontier heard this round
+  private lateAsks = 0; // round traffic seen while unable to commit (LATE is re-asked every 32)
   private out: FollowerOutput = { sends: [], log: [], committed: [] };
 
   constructor(private readonly cfg: FollowerConfig) {
@@ -85,6 +86,7 @@ export class Follower {
     this.contig = -1;
     this.committedSeq = -1;
     this.commitTarget = -1;
+    this.lateAsks = 0;
   }
 
   private onMessage(m: PaxosMsg): void {
@@ -95,13 +97,18 @@ export class Follower {
       case 'impose':
         return this.onImpose(m.round, m.base, m.entries);
       case 'decide':
-        return this.onDecide();
+        this.onDecide();
+        return this.askIfLate();
       case 'propose':
-        return this.onPropose(m.round, m.first, m.keys);
+        this.onPropose(m.round, m.first, m.keys);
+        return this.askIfLate();
       case 'commit':
         this.onDecide(); // a COMMIT of round r implies its IMPOSE was decided
         this.commitTarget = Math.max(this.commitTarget, m.seq);
-        return this.advanceCommits();
+        this.advanceCommits();
+        return this.askIfLate();
+      case 'catchup':
+        return this.onCatchup(m.base, m.entries);
       default:
         return; // gather/ack go to the leader; nack/next are the msg handler's
     }
@@ -173,6 +180,38 @@ export class Follower {
     if (this.contig >= 0) {
       this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: this.contig } });
     }
+  }
+
+  /**
+   * askIfLate: this round is under way but we cannot commit in it (we missed its sync, or a
+   * PROPOSE below the COMMIT frontier was lost): ask the leader for the decided log instead of
+   * sitting the whole round out. Re-asked every 32 messages in case the LATE or CATCHUP is lost.
+   */
+  private askIfLate(): void {
+    if (this.decided && !this.stalled) return;
+    if (this.lateAsks++ % 32 !== 0) return;
+    this.out.sends.push({ to: this.leader(), msg: { t: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
+  }
+
+  /**
+   * onCatchup commits the leader rank's committed log above our frontier: every entry in it is
+   * chosen and the list is complete above base, so our log stays a prefix of the decided log.
+   * We then take part in this round's commits from the last seq the catch-up covered.
+   */
+  private onCatchup(base: number, entries: Entry[]): void {
+    if ((this.decided && !this.stalled) || this.frontier < base) return;
+    const below = this.round * this.cfg.interval;
+    for (const [e, key] of entries) {
+      if (e <= this.frontier) continue;
+      this.out.log.push({ kind: 'generate', estround: e, key });
+      this.accepted.delete(e);
+      this.commitEntry(e, key, true);
+    }
+    this.decided = true;
+    this.stalled = false;
+    this.committedSeq = Math.max(this.committedSeq, this.frontier - below);
+    this.contig = Math.max(this.contig, this.committedSeq);
+    this.advanceCommits();
   }
 
   private advanceCommits(): void {

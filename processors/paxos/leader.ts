@@ -69,7 +69,10 @@ export class Leader {
   /** outstanding: proposed, not yet committed instances (at most pipelineWindow), for resends. */
   private outstanding = new Map<number, { key: string; value: Uint8Array }>();
   private imposeMsg: PaxosMsg | undefined;
+  /** lateAnswered: per rank, the frontier last caught up this round and when (no duplicate CATCHUPs). */
+  private lateAnswered = new Map<number, { frontier: number; atMs: number }>();
   private retryAtMs = Infinity;
+  private retryDelayMs = 0; // doubles on each retry within a phase (big IMPOSEs are not resent every few ms)
   private graceAtMs = Infinity;
   private sends: Send[] = [];
   /** wakeAtMs: the wake-up last asked for (reported again only when it changes). */
@@ -112,7 +115,10 @@ export class Leader {
     }
     const active = this.phase === 'reading' || this.phase === 'imposing' || this.phase === 'proposing';
     if (!active) this.retryAtMs = Infinity;
-    else if (this.retryAtMs === Infinity || nowMs >= this.retryAtMs) this.retryAtMs = nowMs + this.cfg.retryMs;
+    else if (this.retryAtMs === Infinity || nowMs >= this.retryAtMs) {
+      this.retryDelayMs = this.retryAtMs === Infinity ? this.cfg.retryMs : Math.min(this.retryDelayMs * 2, 8 * this.cfg.retryMs);
+      this.retryAtMs = nowMs + this.retryDelayMs;
+    }
     const wake = Math.min(this.retryAtMs, this.phase === 'reading' ? this.graceAtMs : Infinity);
     const out: LeaderOutput = { sends: this.sends };
     if (wake !== Infinity && wake !== this.wakeAtMs) out.wakeAtMs = wake;
@@ -135,6 +141,7 @@ export class Leader {
     this.commitSeq = -1;
     this.outstanding.clear();
     this.imposeMsg = undefined;
+    this.lateAnswered.clear();
     this.retryAtMs = Infinity;
     this.graceAtMs = Infinity;
     if (leaderOf(round, this.cfg.ranks) !== this.cfg.rank || round < this.leadsFrom) {
@@ -154,6 +161,8 @@ export class Leader {
       case 'ack':
         if (m.seq < 0) return this.onSyncAck(m.from);
         return this.onInstanceAck(m.from, m.seq);
+      case 'late':
+        return this.onLate(m.from, m.frontier, nowMs);
       default:
         return; // the follower's traffic
     }
@@ -174,8 +183,21 @@ export class Leader {
     for (const g of this.gathers.values()) if (g.frontier < base && this.decided.reaches(g.frontier)) base = g.frontier;
     const entries = [...this.decided.since(base), ...merged];
     this.lifecycle = advance(this.lifecycle, { type: 'GATHERED' });
+    this.retryAtMs = Infinity;
     this.imposeMsg = { t: 'impose', from: this.cfg.rank, round: this.round, base, entries };
     this.broadcast(this.imposeMsg);
+  }
+
+  /** onLate answers a rank that missed this round's sync with our decided log above its frontier. */
+  private onLate(from: number, frontier: number, nowMs: number): void {
+    if (this.phase !== 'proposing' && this.phase !== 'done') return; // the sync is not decided yet
+    if (!this.decided.reaches(frontier)) return; // too far behind for our window: it waits for a sync
+    // A rank re-asks while our answer is in flight; answer the same frontier again only when
+    // the first answer has had time to arrive (it may have been lost).
+    const last = this.lateAnswered.get(from);
+    if (last && last.frontier === frontier && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
+    this.lateAnswered.set(from, { frontier, atMs: nowMs });
+    this.sends.push({ to: from, msg: { t: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decided.since(frontier) } });
   }
 
   private onSyncAck(from: number): void {
@@ -183,6 +205,7 @@ export class Leader {
     this.syncAcks.add(from);
     if (this.syncAcks.size < this.quorum) return;
     this.lifecycle = advance(this.lifecycle, { type: 'IMPOSED' });
+    this.retryAtMs = Infinity; // progress: the retry clock restarts
     this.broadcast({ t: 'decide', from: this.cfg.rank, round: this.round });
     this.proposeMore();
   }
@@ -195,6 +218,7 @@ export class Leader {
     if (frontier <= this.commitSeq) return;
     this.stats.committed += frontier - this.commitSeq;
     for (let seq = this.commitSeq + 1; seq <= frontier; seq++) this.outstanding.delete(seq);
+    this.retryAtMs = Infinity;
     this.commitSeq = frontier;
     this.broadcast({ t: 'commit', from: this.cfg.rank, round: this.round, seq: frontier });
     if (this.commitSeq === this.cfg.interval - 1) {

@@ -26,6 +26,10 @@ export type PaxosMsg =
   | { t: 'propose'; from: number; round: number; first: number; keys: string[]; values: Uint8Array[] }
   /** COMMIT(r, seq): every seq ≤ it of round r is chosen (a frontier: covers lost COMMITs). */
   | { t: 'commit'; from: number; round: number; seq: number }
+  /** LATE(r): a rank that missed round r's sync (or lost a PROPOSE) asks for the decided log above its frontier. */
+  | { t: 'late'; from: number; round: number; frontier: number }
+  /** CATCHUP(r): the decided log above base, as committed at the leader's rank (all chosen). */
+  | { t: 'catchup'; from: number; round: number; base: number; entries: Entry[] }
   /** NACK(r): the sender is already in round r; the receiver should catch up. */
   | { t: 'nack'; from: number; round: number }
   /** NEXT(r): --eager: the last round's work ended, start round r now. */

@@ -58,6 +58,7 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     clock,
     validate: validatePaxosMsg,
     log: (line) => c.debug(line),
+    onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });
   c.event({ ev: 'ready', rank: c.rank, port: transport.port });
   let timing: { startAtMs: number; endAtMs: number };

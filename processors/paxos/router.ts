@@ -19,8 +19,8 @@ export interface Routed {
   reply?: Send;
 }
 
-const TO_LEADER: ReadonlySet<PaxosMsg['t']> = new Set(['gather', 'ack']);
-const TO_FOLLOWER: ReadonlySet<PaxosMsg['t']> = new Set(['read', 'impose', 'decide', 'propose', 'commit']);
+const TO_LEADER: ReadonlySet<PaxosMsg['t']> = new Set(['gather', 'ack', 'late']);
+const TO_FOLLOWER: ReadonlySet<PaxosMsg['t']> = new Set(['read', 'impose', 'decide', 'propose', 'commit', 'catchup']);
 
 export class Router {
   round = -1;

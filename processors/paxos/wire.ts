@@ -73,6 +73,10 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
     }
     case 'commit':
       return { t: 'commit', from, round, seq: int(o, 'seq', -1) };
+    case 'late':
+      return { t: 'late', from, round, frontier: int(o, 'frontier', -1) };
+    case 'catchup':
+      return { t: 'catchup', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
     case 'nack':
       return { t: 'nack', from, round };
     case 'next':
