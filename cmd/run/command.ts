@@ -49,7 +49,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 function prepareLogDir(dir: string, clean: boolean): void {
   try {
     mkdirSync(dir, { recursive: true });
-    const ours = readdirSync(dir).filter((f) => /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$/.test(f));
+    const ours = readdirSync(dir).filter((f) => /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$|^summary\.json$/.test(f));
     if (ours.length > 0 && !clean) throw corruptError(`${dir} holds another run's logs (${ours.slice(0, 3).join(', ')}…); pass --clean to replace them`);
     for (const f of ours) rmSync(join(dir, f));
   } catch (e) {
@@ -119,8 +119,12 @@ async function runCluster(a: RunArgs): Promise<number> {
   writeFileSync(join(a.logDir, 'run.json'), `${JSON.stringify({ runId, seed, version: VERSION, protocol: a.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults }, null, 2)}\n`);
 
   const cancels = faults.map((f) => clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyFault(f)));
+  const slotRound = (): { round: number; leader: number } => {
+    const round = Math.max(0, Math.floor((clock.nowMs() - startAtMs) / (o * 1000)));
+    return { round, leader: round % ranks };
+  };
   const resolve = (target: Target): number | undefined =>
-    target.kind === 'rank' ? target.rank : target.kind === 'leader' ? launcher.leader() : launcher.killed();
+    target.kind === 'rank' ? target.rank : target.kind === 'leader' ? launcher.leader(slotRound()) : launcher.killed();
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
     if (rank === undefined) return say(`${f.action} ${f.target.kind}: no such rank known yet; skipped`);
@@ -180,6 +184,8 @@ async function runCluster(a: RunArgs): Promise<number> {
 
   const { table, failed } = formatTable(launcher.procs, t);
   process.stdout.write(table);
+  const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.planned, commits: p.commits, summary: p.summary ?? null }));
+  writeFileSync(join(a.logDir, 'summary.json'), `${JSON.stringify({ runId, seed, t, failed, interrupted, ranks: perRank }, null, 2)}\n`);
   if (interrupted) return 130;
   return failed ? EXIT.checkFailed : EXIT.ok;
 }

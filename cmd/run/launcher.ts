@@ -17,6 +17,8 @@ export interface RankProc {
   planned: boolean;
   commits: number;
   round: number;
+  /** summary: the rank's last summary event (commits, CPU, peak RSS), if it sent one. */
+  summary?: Record<string, unknown>;
   lastLine?: string;
 }
 
@@ -83,18 +85,27 @@ export class Launcher {
       return; // not an event: ignore (ranks print events only)
     }
     if (ev.ev === 'ready') this.o.onReady?.(p.rank);
+    if (ev.ev === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;
-    if (ev.ev === 'round' && typeof ev.round === 'number') {
+    if (ev.ev === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
       p.round = ev.round;
-      if (ev.round > this.maxRound) {
-        this.maxRound = ev.round;
-        this.maxRoundLeader = typeof ev.leader === 'number' ? ev.leader : undefined;
-      }
+      this.roundStarted(ev.round, ev.leader);
     }
   }
 
-  /** leader is the rank leading the newest round any rank has reported. */
-  leader(): number | undefined {
+  private roundStarted(round: number, leader: number): void {
+    if (round > this.maxRound) {
+      this.maxRound = round;
+      this.maxRoundLeader = leader;
+    }
+  }
+
+  /**
+   * leader is the rank leading the newest round: the newest any rank reported, or the one the
+   * slot clock says has begun (a report may trail the slot boundary by a few ms).
+   */
+  leader(expected?: { round: number; leader: number }): number | undefined {
+    if (expected && expected.round > this.maxRound) return expected.leader;
     return this.maxRoundLeader;
   }
 

@@ -85,7 +85,8 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     stopProgress();
     await transport.close();
     const stats = rank.stats();
-    c.event({ ev: 'summary', ...stats });
+    const usage = process.resourceUsage();
+    c.event({ ev: 'summary', ...stats, cpuUserMs: Math.round(usage.userCPUTime / 1000), cpuSystemMs: Math.round(usage.systemCPUTime / 1000), maxRssKiB: usage.maxRSS });
     if (outcome.kind === 'crashed') return { kind: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
     return { kind: 'finished', stats };
   });
