@@ -1,8 +1,8 @@
 // applier: the apply order of 4.6 as a pure function over the log and committed set. A record
 // applies once committed and once every dep is applied or overridden by it; applying marks
 // its whole `overrides` applied, so subsumed records are skipped forever (R5).
-import type { LogRecord, Seq } from './record.js';
-import { bitmapLen, firstMissing, hasSeq, members, union, type TailBitmap } from './tail_bitmap.js';
+import { overridesSeq, type LogRecord, type Seq } from './record.js';
+import { addSeq, bitmapLen, firstMissing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
 
 /** KvState is the lab state machine: key → integer. */
 export type KvState = Map<string, number>;
@@ -23,13 +23,13 @@ export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, com
     if (hasSeq(a.applied, s)) continue;
     const rec = log.get(s);
     if (rec === undefined) continue; // committed ⊆ accepted; defensive for torn views
-    const ready = members(rec.deps, from, s).every((q) => hasSeq(a.applied, q) || hasSeq(rec.overrides, q));
+    const ready = members(rec.deps, from, s).every((q) => hasSeq(a.applied, q) || overridesSeq(rec, q));
     if (!ready) continue;
     if (rec.kind === 'cmd' && rec.cmd !== undefined) {
       const c = rec.cmd;
       a.kv.set(c.key, c.op === 'set' ? c.value : (a.kv.get(c.key) ?? 0) + 1);
     }
-    a.applied = union(a.applied, rec.overrides);
+    for (const q of rec.overrides) a.applied = addSeq(a.applied, q);
     ran.push(s);
   }
   return ran;

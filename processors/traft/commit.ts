@@ -6,7 +6,7 @@ import { isQuorum } from './config.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
 import { addSeq, bitmapLen, firstMissing, hasSeq, intersect, members, minus, union } from './tail_bitmap.js';
-import type { Seq } from './record.js';
+import { overridesSeq, type Seq } from './record.js';
 
 /** markCommitted adds `seq` to committed and traces it as chosen under `under`. */
 function markCommitted(s: ReplicaState, fx: Effects, seq: Seq, under: LeaderId): void {
@@ -31,7 +31,7 @@ function interferenceResolved(s: ReplicaState, seq: Seq, frontier: Seq): boolean
   const rec = s.log.get(seq);
   assert(rec !== undefined, () => `C2 on unstored ${seq}`);
   for (const q of members(rec.deps, frontier, seq)) {
-    if (!hasSeq(s.committed, q) && !hasSeq(rec.overrides, q)) return false;
+    if (!hasSeq(s.committed, q) && !overridesSeq(rec, q)) return false;
   }
   return true;
 }

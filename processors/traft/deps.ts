@@ -34,24 +34,27 @@ export function buildKeyIndex(log: ReadonlyMap<Seq, LogRecord>, len: Seq): KeyIn
 }
 
 /**
- * depsFor computes R4/R5 for a new `cmd` at `seq`. `deps` also includes the leader's commit
+ * depsFor computes R4/R5 (overrides trimmed to positions ≥ frontier, see LogRecord.overrides) for a new `cmd` at `seq`. `deps` also includes the leader's commit
  * frontier [0, frontier): those positions are committed, so C2 is unchanged, and it keeps
  * deps bitmaps compact (a generalisation of R4's snapshot floor).
  */
-export function depsFor(ix: KeyIndex, cmd: Command, seq: Seq, frontier: Seq): { deps: TailBitmap; overrides: TailBitmap } {
+export function depsFor(ix: KeyIndex, cmd: Command, seq: Seq, frontier: Seq): { deps: TailBitmap; overrides: Seq[] } {
   const k = ix.get(cmd.key);
-  let deps = createBitmap(Math.min(frontier, seq));
-  let overrides = createBitmap(0, seq);
+  const f = Math.min(frontier, seq);
+  let deps = createBitmap(f);
+  const over: Seq[] = [];
   if (k?.lastSet) {
     deps = union(deps, addSeq(k.lastSet.deps, k.lastSet.seq));
-    if (cmd.op === 'set') overrides = union(overrides, k.lastSet.overrides);
+    if (cmd.op === 'set') for (const q of k.lastSet.overrides) if (q >= f) over.push(q);
   }
   if (k && cmd.op === 'set') {
     for (const q of k.incrsSince) {
       deps = addSeq(deps, q);
-      overrides = addSeq(overrides, q);
+      if (q >= f) over.push(q);
     }
   }
+  over.push(seq);
+  over.sort((a, b) => a - b);
   if (bitmapLen(deps) > seq) throw new RangeError(`deps of ${seq} reach ${bitmapLen(deps)}`);
-  return { deps, overrides };
+  return { deps, overrides: over };
 }

@@ -81,18 +81,22 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
   const tailFrom = seqs.length === 0 ? 0 : Math.floor((seqs.length - 1) / max) * max;
   forward(s, fx, to, pr, 'sync', seqs.slice(tailFrom).map((p) => s.log.get(p)!), nowMs, { lo, baseTail: L.baseTail, digest, last: true }, reqId);
   pr.syncAttempt = reqId;
-  pr.inflight.set(reqId, { kind: 'sync', seqs: [], sentAtMs: nowMs });
+  pr.inflight.set(reqId, { kind: 'sync', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
 
 /** sendAppends is 4.3.2: positions the follower lacks and nobody carries, ≤ maxInflight requests. */
 function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
+  if (pr.inflight.size >= s.timing.maxInflight) return;
+  const len = bitmapLen(s.accepted);
+  const from = firstMissing(pr.accepted);
+  if (from >= len) return;
   let carried = pr.accepted;
-  for (const inf of pr.inflight.values()) carried = union(carried, bitmapOf(inf.seqs));
-  const pool = minus(s.accepted, carried, firstMissing(pr.accepted), bitmapLen(s.accepted));
+  for (const inf of pr.inflight.values()) carried = union(carried, inf.seqs);
+  const pool = minus(s.accepted, carried, from, len);
   for (let i = 0; i < pool.length && pr.inflight.size < s.timing.maxInflight; i += s.timing.maxBatch) {
     const seqs = pool.slice(i, i + s.timing.maxBatch);
     const reqId = forward(s, fx, to, pr, 'append', seqs.map((p) => s.log.get(p)!), nowMs);
-    pr.inflight.set(reqId, { kind: 'append', seqs, sentAtMs: nowMs });
+    pr.inflight.set(reqId, { kind: 'append', seqs: bitmapOf(seqs), sentAtMs: nowMs });
   }
 }
 

@@ -136,7 +136,7 @@ t.test('6.1: merged records are re-replicated; R2 (3,2) still has A', async (t) 
 t.test('6.6: no placeholder is shipped; the hole becomes a no-op; no crash', async (t) => {
   const L1 = L(1, 0);
   const r0 = rec(0, L1, set('z', 0));
-  const r2 = rec(2, L1, set('x', 2), { deps: createBitmap(0, 1), overrides: bitmapOf([1, 2]) });
+  const r2 = rec(2, L1, set('x', 2), { deps: createBitmap(0, 1), overrides: [1, 2] });
   const r3 = rec(3, L1, set('y', 1));
   const net = new MiniNet([
     replica(1, 3, { vote: L1, committer: L1, records: [r0, r2] }, -10_000),

@@ -3,7 +3,7 @@
 import { assert } from './assert.js';
 import type { Command } from './command.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
-import { createBitmap, EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
+import { EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
 
 /** Seq is a 0-based log position. */
 export type Seq = number;
@@ -17,15 +17,35 @@ export type LogRecord = {
   readonly cmd?: Command;
   /** deps: earlier positions it interferes with (transitively closed, excludes seq). */
   readonly deps: TailBitmap;
-  /** overrides: {seq} ∪ earlier records whose effect it fully replaces (R5). */
-  readonly overrides: TailBitmap;
+  /**
+   * overrides: {seq} ∪ earlier records whose effect it fully replaces (R5), ascending, only
+   * positions ≥ the proposing leader's commit frontier. A sorted list, not a TailBitmap: a
+   * TailBitmap holding {seq} costs seq/32 words (no full prefix), which grows without bound
+   * in every record, message and WAL entry. Dropping overridden positions below the frontier
+   * is safe: they are committed, also in `deps`, so they are applied before this record
+   * instead of skipped, and this record overwrites them (same state).
+   */
+  readonly overrides: readonly Seq[];
   /** logKey is the instance-log KEY; '' for no-ops, which are never logged. */
   readonly logKey: string;
 };
 
 /** noopRecord fills a merge hole or the tail at establishment (3.5.5, 7.3). */
 export function noopRecord(seq: Seq, author: LeaderId): LogRecord {
-  return { seq, author, kind: 'noop', deps: EMPTY_BITMAP, overrides: createBitmap(0, seq), logKey: '' };
+  return { seq, author, kind: 'noop', deps: EMPTY_BITMAP, overrides: [seq], logKey: '' };
+}
+
+/** overridesSeq: is q in rec.overrides (a short sorted list)? */
+export function overridesSeq(rec: LogRecord, q: Seq): boolean {
+  const o = rec.overrides;
+  let lo = 0;
+  let hi = o.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((o[mid] as number) < q) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < o.length && o[lo] === q;
 }
 
 /** sameIdentity compares (seq, author), the record's identity. */

@@ -12,7 +12,7 @@ import type { LogRecord, Seq } from './record.js';
 import { bitmapOf, EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
 
 /** Inflight is one outstanding request to a follower; its positions return to the pool on timeout. */
-export type Inflight = { readonly kind: ForwardKind; readonly seqs: readonly Seq[]; readonly sentAtMs: number };
+export type Inflight = { readonly kind: ForwardKind; readonly seqs: TailBitmap; readonly sentAtMs: number };
 
 /** Progress is the leader's view of one follower (4.3). */
 export type Progress = {

@@ -57,6 +57,17 @@ t.test('property: ops equal Set semantics, results normal', async (t) => {
   t.equal(failures, 0, 'no case disagreed with Set<number>');
 });
 
+t.test('bitmapOf equals adding one by one (any order, far from 0)', async (t) => {
+  const r = new SeededRandom('bitmap-of');
+  for (let i = 0; i < 200; i++) {
+    const xs = Array.from({ length: r.int(40) }, () => 1000 + r.int(300));
+    let one = EMPTY_BITMAP;
+    for (const x of xs) one = addSeq(one, x);
+    if (!bitmapEq(bitmapOf(xs), one) || !isNormal(bitmapOf(xs))) t.fail(`bitmapOf(${xs.join(',')})`);
+  }
+  t.same(bitmapOf([5, 3, 4, 0, 1, 2]), createBitmap(6), 'a full run folds into the offset');
+});
+
 t.test('unaligned create and compaction across words', async (t) => {
   const b = createBitmap(33);
   t.same(b, { offset: 32, words: [1] });

@@ -50,11 +50,29 @@ export function createBitmap(n: number, ...xs: number[]): TailBitmap {
   return b;
 }
 
-/** bitmapOf is the set of the listed positions. */
+/** bitmapOf is the set of the listed positions (any order), built in one pass. */
 export function bitmapOf(xs: Iterable<number>): TailBitmap {
-  let b = EMPTY_BITMAP;
-  for (const x of xs) b = addSeq(b, x);
-  return b;
+  const list = Array.isArray(xs) ? (xs as number[]) : [...xs];
+  if (list.length === 0) return EMPTY_BITMAP;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of list) {
+    checkSeq(x);
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  if (lo > 0) lo = alignDown(lo);
+  else lo = 0;
+  const words = new Array<number>(Math.floor((hi - lo) / WORD_BITS) + 1).fill(0);
+  for (const x of list) {
+    const rel = x - lo;
+    const i = Math.floor(rel / WORD_BITS);
+    words[i] = ((words[i] as number) | (1 << (rel % WORD_BITS))) >>> 0;
+  }
+  if (lo === 0) return normalize(0, words);
+  // positions below lo are absent: express them as leading zero words from offset 0
+  const lead = new Array<number>(lo / WORD_BITS).fill(0);
+  return normalize(0, lead.concat(words));
 }
 
 /** hasSeq is x ∈ S. */
@@ -181,7 +199,7 @@ export function bitmapEq(a: TailBitmap, b: TailBitmap): boolean {
 
 /** isSubset is a ⊆ b. */
 export function isSubset(a: TailBitmap, b: TailBitmap): boolean {
-  return minus(a, b, 0, bitmapLen(a)).length === 0;
+  return minus(a, b, b.offset, bitmapLen(a)).length === 0; // everything below b.offset is in b
 }
 
 /** isNormal says whether b is in normal form (for tests and wire validation). */

@@ -20,10 +20,10 @@ export function config(n: number): Config {
 }
 
 /** rec builds a record; deps/overrides default to ∅ / {seq}. */
-export function rec(seq: Seq, author: LeaderId, cmd?: Command, extra: { deps?: TailBitmap; overrides?: TailBitmap } = {}): LogRecord {
+export function rec(seq: Seq, author: LeaderId, cmd?: Command, extra: { deps?: TailBitmap; overrides?: Seq[] } = {}): LogRecord {
   return {
     seq, author, kind: cmd ? 'cmd' : 'noop', ...(cmd ? { cmd } : {}),
-    deps: extra.deps ?? EMPTY_BITMAP, overrides: extra.overrides ?? createBitmap(0, seq),
+    deps: extra.deps ?? EMPTY_BITMAP, overrides: extra.overrides ?? [seq],
     logKey: cmd ? `key${seq}_${author.term}_${author.id}` : '',
   };
 }
