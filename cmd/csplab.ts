@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
       if (err && err.name !== 'YError') throw err;
       throw new CliError(EXIT.usage, msg ?? err?.message ?? 'bad usage');
     })
-    .epilog('Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error.');
+    .epilog('Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error, 130 interrupted.');
   for (const c of commands) parser.command(c);
   try {
     const result = await parser.parseAsync();

@@ -14,6 +14,8 @@ export const EXIT = {
   corrupt: 4,
   /** internal: a bug (a processor crashed). */
   internal: 70,
+  /** interrupted: `csplab run` stopped by Ctrl-C / SIGTERM (128 + SIGINT). */
+  interrupted: 130,
 } as const;
 
 export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];

@@ -186,6 +186,6 @@ async function runCluster(a: RunArgs): Promise<number> {
   process.stdout.write(table);
   const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.planned, commits: p.commits, summary: p.summary ?? null }));
   writeFileSync(join(a.logDir, 'summary.json'), `${JSON.stringify({ runId, seed, t, failed, interrupted, ranks: perRank }, null, 2)}\n`);
-  if (interrupted) return 130;
+  if (interrupted) return EXIT.interrupted;
   return failed ? EXIT.checkFailed : EXIT.ok;
 }
