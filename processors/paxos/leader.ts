@@ -5,6 +5,7 @@
 // and returns sends and a wake-up time; values come from the injected Random.
 import type { Random } from '../../runtime/random.js';
 import { instanceKey } from './key.js';
+import { randomValues } from './values.js';
 import { leaderOf, quorumOf, type Entry, type PaxosMsg } from './messages.js';
 import { ALL, type Send } from './events.js';
 import { mergeGathers, type Gathered } from './merge.js';
@@ -234,14 +235,12 @@ export class Leader {
     while (this.nextSeq < limit) {
       const first = this.nextSeq;
       const count = Math.min(this.cfg.proposeBatch, limit - first);
-      const keys: string[] = [];
-      const values: Uint8Array[] = [];
+      const values = randomValues(this.cfg.random, count, this.cfg.dataSize);
+      const keys: string[] = new Array(count);
       for (let i = 0; i < count; i++) {
-        const value = this.cfg.random.bytes(this.cfg.dataSize);
-        const key = instanceKey(value);
-        keys.push(key);
-        values.push(value);
-        this.outstanding.set(first + i, { key, value });
+        const key = instanceKey(values[i]!);
+        keys[i] = key;
+        this.outstanding.set(first + i, { key, value: values[i]! });
       }
       this.nextSeq += count;
       this.stats.proposed += count;
