@@ -1,0 +1,38 @@
+// lab_load: the lab's client load for TRaft (traft.md §0): an established leader proposes a
+// mix of `set k=v` (overrides earlier sets of k) and `incr k` (never overrides, so it really
+// holds commits back by interference) over `keys` keys, while fewer than `window` of its
+// records are uncommitted. Values and logKeys come from the injected Random.
+import type { Random } from '../../runtime/random.js';
+import type { Command } from './command.js';
+
+export interface LabLoadOptions {
+  keys: number;
+  /** setShare: the fraction of commands that are `set` (the rest `incr`). */
+  setShare: number;
+}
+
+export interface Proposal {
+  cmd: Command;
+  logKey: string;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** LabLoad draws proposals; counts what it made for the run summary. */
+export class LabLoad {
+  made = 0;
+
+  constructor(private readonly random: Random, private readonly o: LabLoadOptions) {
+    if (!Number.isInteger(o.keys) || o.keys < 1) throw new RangeError(`keys must be an integer ≥ 1, got ${o.keys}`);
+    if (!(o.setShare >= 0 && o.setShare <= 1)) throw new RangeError(`setShare must be in [0, 1], got ${o.setShare}`);
+  }
+
+  next(): Proposal {
+    const key = `k${this.random.int(this.o.keys)}`;
+    const cmd: Command = this.random.next() < this.o.setShare ? { op: 'set', key, value: this.random.int(1_000_000) } : { op: 'incr', key };
+    let logKey = '';
+    for (let i = 0; i < 32; i++) logKey += LETTERS[this.random.int(26)];
+    this.made++;
+    return { cmd, logKey };
+  }
+}

@@ -1,0 +1,200 @@
+// rank: one TRaft rank on the runtime, mapped as traft.md §5.1's csplab note says:
+// - consensus owns all protocol state (the pure core's step), the WAL (asynchronous writes,
+//   completion back through a coalescing `persisted` channel), the lab load and the instance log;
+// - msg is the network: inbound batches to consensus (may drop), outbound sends;
+// - leader and follower are loops holding no protocol state: they wake consensus at the
+//   deadline it asked for (leader/candidate timers, or the follower's election deadline).
+// Every read names a timeout; no write blocks; inputs are read together under one timeout.
+import { CLOSED, TIMEOUT, select, type Chan } from '../../runtime/chan.js';
+import type { Clock } from '../../runtime/clock.js';
+import { ProcessorGroup, type GroupOutcome } from '../../runtime/processor.js';
+import type { Random } from '../../runtime/random.js';
+import type { Inbound, Transport } from '../../runtime/transport.js';
+import type { LogSink } from '../paxos/instancelog.js';
+import type { DurableState, WalBatch } from './durable.js';
+import { isDrained, uncommittedCount } from './drain.js';
+import { defaultTiming, type Config } from './config.js';
+import { formatInstanceLine } from './instance_log.js';
+import type { Input, Output } from './io.js';
+import { LabLoad } from './lab_load.js';
+import type { Envelope, Message } from './messages.js';
+import { restartReplica, roleOf, type ReplicaState, type Role } from './state.js';
+import { step } from './step.js';
+
+export interface TraftRankOptions {
+  rank: number;
+  ranks: number;
+  clusterId: string;
+  /** electionMs: E = 1000·o; heartbeats every E/5. */
+  electionMs: number;
+  /** window: -l, the most uncommitted records a leader keeps (the lab load). */
+  window: number;
+  keys: number;
+  /** loadUntilMs: stop proposing (start + t); then drain and stop. */
+  loadUntilMs: number;
+  clock: Clock;
+  random: Random;
+  transport: Transport<Message>;
+  sink: LogSink;
+  /** storage writes WAL batches in order and reports durability through persisted(). */
+  storage: { write(batches: readonly WalBatch[]): void };
+  durable?: DurableState;
+  loggedUpTo?: number;
+  onRole?: (role: Role) => void;
+}
+
+export interface TraftRankStats {
+  rank: number;
+  commits: number;
+  outOfOrderCommits: number;
+  generates: number;
+  proposed: number;
+  role: Role;
+  drops: number;
+}
+
+export interface TraftRank {
+  readonly done: Promise<GroupOutcome>;
+  /** persisted reports that every WAL batch up to batchId is durable. */
+  persisted(batchId: number): void;
+  stop(): void;
+  stats(): TraftRankStats;
+  state(): ReplicaState;
+}
+
+const BIG = 1 << 16;
+const PROPOSALS_PER_STEP = 256;
+
+export function startTraftRank(o: TraftRankOptions): TraftRank {
+  const { clock, transport } = o;
+  const timing = defaultTiming(o.electionMs);
+  const H = timing.heartbeatIntervalMs;
+  const config: Config = { clusterId: o.clusterId, members: Array.from({ length: o.ranks }, (_, r) => r) };
+  const group = new ProcessorGroup(`rank ${o.rank}`, clock);
+  group.adopt(transport.inbox);
+  // Network traffic may drop (the protocol retries); completions and wake-ups coalesce.
+  const net = group.chan<Inbound<Message>>({ name: 'consensus.net', capacity: 4096, overflow: { kind: 'drop-newest' } });
+  const persisted = group.chan<number>({ name: 'consensus.persisted', capacity: 1, overflow: { kind: 'coalesce', merge: Math.max } });
+  const wakes = group.chan<number>({ name: 'consensus.wakes', capacity: 1, overflow: { kind: 'coalesce', merge: Math.min } });
+  const outbox = group.chan<Envelope[]>({ name: 'msg.outbox', capacity: BIG, overflow: { kind: 'drop-newest' } });
+  const leaderDeadlines = group.chan<number>({ name: 'leader.deadline', capacity: 1, overflow: { kind: 'coalesce', merge: (_a, b) => b } });
+  const followerDeadlines = group.chan<number>({ name: 'follower.deadline', capacity: 1, overflow: { kind: 'coalesce', merge: (_a, b) => b } });
+
+  const random = o.random.fork('core');
+  const load = new LabLoad(o.random.fork('load'), { keys: o.keys, setShare: 0.5 });
+  let s: ReplicaState = restartReplica({
+    self: o.rank, config, timing, nowMs: clock.nowMs(), random,
+    ...(o.durable ? { durable: o.durable } : {}), loggedUpTo: o.loggedUpTo ?? -1,
+  });
+  const counts = { commits: 0, outOfOrderCommits: 0, generates: 0 };
+  let role: Role = roleOf(s);
+  let drainedSinceMs: number | undefined;
+
+  group.spawn('msg', async () => {
+    const inputs = [transport.inbox, outbox] as Chan<unknown>[];
+    for (;;) {
+      const got = await select(inputs, H, clock);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      if (got.index === 0) {
+        for (const b of [got.value as Inbound<Message>, ...transport.inbox.drain()]) if (b.from !== o.rank) net.write(b);
+      } else {
+        for (const batch of [got.value as Envelope[], ...outbox.drain()]) for (const e of batch) transport.send(e.to, e.msg);
+      }
+    }
+  });
+
+  /** waker: a loop that holds a deadline and wakes consensus when it passes. */
+  const waker = (deadlines: Chan<number>) => async (): Promise<void> => {
+    let deadline = Infinity;
+    for (;;) {
+      const waitMs = Math.min(H, Math.max(0, deadline - clock.nowMs()));
+      const got = await deadlines.read(waitMs);
+      if (got === CLOSED) break;
+      if (got !== TIMEOUT) {
+        deadline = got;
+        continue;
+      }
+      if (clock.nowMs() >= deadline) {
+        wakes.write(deadline);
+        deadline = Infinity;
+      }
+    }
+  };
+  group.spawn('leader', waker(leaderDeadlines));
+  group.spawn('follower', waker(followerDeadlines));
+
+  group.spawn('consensus', async () => {
+    const inputs = [net, persisted, wakes] as Chan<unknown>[];
+    let wakeAtMs = clock.nowMs();
+    for (;;) {
+      const waitMs = Math.min(H, Math.max(1, wakeAtMs - clock.nowMs()));
+      const got = await select(inputs, waitMs, clock);
+      if (got === CLOSED) break;
+      const sends: Envelope[] = [];
+      let text = '';
+      let lastOut: Output | undefined;
+      const run = (input: Input): void => {
+        const now = clock.nowMs();
+        const r = step(s, input, now, random);
+        s = r.state;
+        lastOut = r.out;
+        if (r.out.persist.length > 0) o.storage.write(r.out.persist);
+        for (const e of r.out.send) sends.push(e);
+        if (r.out.log.length > 0) {
+          const atUs = clock.nowUs();
+          for (const ev of r.out.log) {
+            text += `${formatInstanceLine(ev, atUs)}\n`;
+            if (ev.event === 'commit') counts.commits++;
+            else counts.generates++;
+          }
+        }
+        for (const tr of r.out.trace) if (tr.t === 'commit' && tr.kind === 'cmd' && tr.seq > s.loggedUpTo) counts.outOfOrderCommits++;
+      };
+      if (got === TIMEOUT) run({ kind: 'tick' });
+      else if (got.index === 0) {
+        for (const b of [got.value as Inbound<Message>, ...net.drain()]) for (const msg of b.msgs) run({ kind: 'message', from: b.from, msg });
+      } else if (got.index === 1) run({ kind: 'persisted', batchId: got.value as number });
+      else run({ kind: 'tick' });
+      // The lab load: an established leader keeps its window of uncommitted records full.
+      const now = clock.nowMs();
+      if (now < o.loadUntilMs && roleOf(s) === 'leader') {
+        const room = Math.min(PROPOSALS_PER_STEP, o.window - uncommittedCount(s));
+        for (let i = 0; i < room && roleOf(s) === 'leader'; i++) run({ kind: 'propose', ...load.next() });
+      }
+      if (text) o.sink.write(text);
+      if (sends.length > 0) outbox.write(sends);
+      if (lastOut !== undefined) wakeAtMs = (lastOut as Output).wakeAtMs;
+      const nextRole = roleOf(s);
+      if (nextRole !== role) {
+        role = nextRole;
+        o.onRole?.(role);
+      }
+      (role === 'follower' ? followerDeadlines : leaderDeadlines).write(wakeAtMs);
+      // After -t: stop proposing, keep the protocol running until drained for 2H (or 2E).
+      if (now >= o.loadUntilMs) {
+        if (isDrained(s)) drainedSinceMs ??= now;
+        else drainedSinceMs = undefined;
+        if ((drainedSinceMs !== undefined && now - drainedSinceMs >= 2 * H) || now >= o.loadUntilMs + 2 * o.electionMs) group.stop();
+      }
+    }
+    o.sink.close();
+  });
+
+  void group.done.then(() => transport.close());
+  return {
+    done: group.done,
+    persisted: (batchId) => persisted.write(batchId),
+    stop: () => group.stop(),
+    state: () => s,
+    stats: () => ({
+      rank: o.rank,
+      commits: counts.commits,
+      outOfOrderCommits: counts.outOfOrderCommits,
+      generates: counts.generates,
+      proposed: load.made,
+      role,
+      drops: transport.stats().dropped + group.stats().reduce((n, c) => n + c.dropped, 0),
+    }),
+  };
+}

@@ -1,0 +1,135 @@
+// wire: validation of decoded network input for TRaft. A frame that decodes but is not a
+// well-formed Message is rejected here (the transport closes that connection), so the core
+// can trust every field it reads. Bounds keep one message from exhausting memory.
+import type { Command } from './command.js';
+import type { LeaderId } from './leader_id.js';
+import type { ElectReplyReason, ForwardKind, Message } from './messages.js';
+import type { LogRecord } from './record.js';
+import type { TailBitmap } from './tail_bitmap.js';
+
+export class BadTraftMessage extends Error {
+  constructor(why: string) {
+    super(`bad traft message: ${why}`);
+    this.name = 'BadTraftMessage';
+  }
+}
+
+const MAX_ITEMS = 1_000_000;
+type Obj = Record<string, unknown>;
+
+function obj(x: unknown, what: string): Obj {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new BadTraftMessage(`${what} must be an object`);
+  return x as Obj;
+}
+
+function nat(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw new BadTraftMessage(`${what} must be an integer ≥ 0`);
+  return x;
+}
+
+function arr(x: unknown, what: string): unknown[] {
+  if (!Array.isArray(x) || x.length > MAX_ITEMS) throw new BadTraftMessage(`${what} must be an array of at most ${MAX_ITEMS}`);
+  return x;
+}
+
+function str(x: unknown, what: string, max = 256): string {
+  if (typeof x !== 'string' || x.length > max) throw new BadTraftMessage(`${what} must be a string of at most ${max}`);
+  return x;
+}
+
+function bool(x: unknown, what: string): boolean {
+  if (typeof x !== 'boolean') throw new BadTraftMessage(`${what} must be a boolean`);
+  return x;
+}
+
+function leaderId(x: unknown, what: string): LeaderId {
+  const o = obj(x, what);
+  return { term: nat(o.term, `${what}.term`), id: nat(o.id, `${what}.id`) };
+}
+
+function maybeLeaderId(x: unknown, what: string): LeaderId | null {
+  return x === null || x === undefined ? null : leaderId(x, what);
+}
+
+function bitmap(x: unknown, what: string): TailBitmap {
+  const o = obj(x, what);
+  const words = arr(o.words, `${what}.words`).map((w, i) => {
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < -(2 ** 31) || w >= 2 ** 32) throw new BadTraftMessage(`${what}.words[${i}] must be a 32-bit word`);
+    return w;
+  });
+  return { offset: nat(o.offset, `${what}.offset`), words };
+}
+
+function command(x: unknown): Command {
+  const o = obj(x, 'cmd');
+  const key = str(o.key, 'cmd.key');
+  if (o.op === 'incr') return { op: 'incr', key };
+  if (o.op === 'set') {
+    if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw new BadTraftMessage('cmd.value must be a number');
+    return { op: 'set', key, value: o.value };
+  }
+  throw new BadTraftMessage('cmd.op must be set or incr');
+}
+
+function record(x: unknown): LogRecord {
+  const o = obj(x, 'record');
+  const kind = o.kind;
+  if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
+  const rec: LogRecord = {
+    seq: nat(o.seq, 'record.seq'),
+    author: leaderId(o.author, 'record.author'),
+    kind,
+    deps: bitmap(o.deps, 'record.deps'),
+    overrides: arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')),
+    logKey: str(o.logKey, 'record.logKey'),
+    ...(kind === 'cmd' ? { cmd: command(o.cmd) } : {}),
+  };
+  return rec;
+}
+
+const REASONS: ReadonlySet<string> = new Set(['stale-ballot', 'leader-alive', 'stale-log', 'other-cluster']);
+const KINDS: ReadonlySet<string> = new Set(['sync', 'append', 'heartbeat']);
+
+/** validateTraftMsg returns x as a Message or throws BadTraftMessage naming the first problem. */
+export function validateTraftMsg(x: unknown): Message {
+  const o = obj(x, 'message');
+  switch (o.type) {
+    case 'ElectReq':
+      return { type: 'ElectReq', candidate: leaderId(o.candidate, 'candidate'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'), clusterId: str(o.clusterId, 'clusterId') };
+    case 'ElectReply': {
+      if (o.reason !== undefined && !REASONS.has(o.reason as string)) throw new BadTraftMessage('unknown reason');
+      return {
+        type: 'ElectReply', candidate: leaderId(o.candidate, 'candidate'), granted: bool(o.granted, 'granted'),
+        ...(o.reason !== undefined ? { reason: o.reason as ElectReplyReason } : {}),
+        vote: leaderId(o.vote, 'vote'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'),
+        committed: bitmap(o.committed, 'committed'), records: arr(o.records, 'records').map(record),
+      };
+    }
+    case 'ForwardReq': {
+      if (!KINDS.has(o.kind as string)) throw new BadTraftMessage('kind must be sync, append or heartbeat');
+      return {
+        type: 'ForwardReq', leader: leaderId(o.leader, 'leader'), kind: o.kind as ForwardKind,
+        ...(o.lo !== undefined ? { lo: nat(o.lo, 'lo') } : {}),
+        ...(o.baseTail !== undefined ? { baseTail: nat(o.baseTail, 'baseTail') } : {}),
+        ...(o.digest !== undefined ? { digest: arr(o.digest, 'digest').map((d) => {
+          const pair = arr(d, 'digest[]');
+          if (pair.length !== 2) throw new BadTraftMessage('digest entries are [seq, author]');
+          return [nat(pair[0], 'digest seq'), leaderId(pair[1], 'digest author')] as const;
+        }) } : {}),
+        ...(o.last !== undefined ? { last: bool(o.last, 'last') } : {}),
+        records: arr(o.records, 'records').map(record), committed: bitmap(o.committed, 'committed'), reqId: nat(o.reqId, 'reqId'),
+      };
+    }
+    case 'ForwardReply': {
+      if (o.reason !== undefined && o.reason !== 'stale-leader' && o.reason !== 'need-sync') throw new BadTraftMessage('unknown reason');
+      return {
+        type: 'ForwardReply', leader: leaderId(o.leader, 'leader'), ok: bool(o.ok, 'ok'),
+        ...(o.reason !== undefined ? { reason: o.reason as 'stale-leader' | 'need-sync' } : {}),
+        vote: leaderId(o.vote, 'vote'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'),
+        committed: bitmap(o.committed, 'committed'), reqId: nat(o.reqId, 'reqId'),
+      };
+    }
+    default:
+      throw new BadTraftMessage(`unknown type ${JSON.stringify(o.type)}`);
+  }
+}
