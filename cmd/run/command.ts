@@ -76,7 +76,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
   const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), `--host=${a.host}`,
     `--log-dir=${a.logDir}`, '--data-size', String(a.dataSize), `--seed=${seed}`, '--window', String(a.window), '--batch', String(a.batch),
-    '--protocol', a.protocol, `--cluster-id=${runId}`, '--events', '--await-start',
+    '--protocol', a.protocol, '--keys', String(a.keys), `--cluster-id=${runId}`, '--events', '--await-start',
     ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
 
   const launcher = new Launcher({
@@ -124,7 +124,7 @@ async function runCluster(a: RunArgs): Promise<number> {
     return { round, leader: round % ranks };
   };
   const resolve = (target: Target): number | undefined =>
-    target.kind === 'rank' ? target.rank : target.kind === 'leader' ? launcher.leader(slotRound()) : launcher.killed();
+    target.kind === 'rank' ? target.rank : target.kind === 'leader' ? launcher.leader(a.protocol === 'paxos' ? slotRound() : undefined) : launcher.killed();
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
     if (rank === undefined) return say(`${f.action} ${f.target.kind}: no such rank known yet; skipped`);

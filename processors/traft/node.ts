@@ -1,0 +1,107 @@
+// node: one TRaft rank as an operating-system process: claims its log directory, recovers its
+// WAL (<log-dir>/wal<rank>/wal.log; a torn tail is truncated, corruption or another cluster's
+// WAL is refused) and its instance log, listens on TCP, waits for the shared start, runs the
+// lab load for -t seconds, drains and stops. cmd/rank.ts maps failures to exit statuses.
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { RealClock } from '../../runtime/clock.js';
+import { every } from '../../runtime/every.js';
+import { ForeignStateError } from '../../runtime/errors.js';
+import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
+import { crashMessage } from '../../runtime/processor.js';
+import { rankRandom } from '../../runtime/random.js';
+import { claimLogDir } from '../logdir.js';
+import { FileSink } from '../paxos/instancelog.js';
+import { resourceSummary } from '../usage.js';
+import { replayWal } from './durable.js';
+import { loggedUpToFrom } from './instance_log.js';
+import type { Message } from './messages.js';
+import { startTraftRank, type TraftRankStats } from './rank.js';
+import { WalFile } from './wal/file.js';
+import { WalCorruptError } from './wal/format.js';
+import { WalWriter } from './wal_writer.js';
+import { validateTraftMsg } from './wire.js';
+
+export interface TraftNodeConfig {
+  rank: number;
+  ranks: number;
+  electionSeconds: number; // -o
+  window: number; // -l
+  testSeconds: number; // -t
+  keys: number;
+  peers: PeerAddress[];
+  logDir: string;
+  seed: string;
+  clusterId: string;
+  timing: () => Promise<{ startAtMs: number; endAtMs: number }>;
+  incarnation: number;
+  clean: boolean;
+  event: (ev: Record<string, unknown>) => void;
+  debug: (line: string) => void;
+}
+
+export type TraftNodeOutcome = { kind: 'finished'; stats: TraftRankStats } | { kind: 'crashed'; message: string; stats: TraftRankStats };
+
+export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Promise<TraftNodeOutcome>; stop(): void }> {
+  const files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'traft' });
+  const walDir = join(c.logDir, `wal${c.rank}`);
+  if (c.incarnation === 0) rmSync(walDir, { recursive: true, force: true }); // a fresh rank starts empty
+  mkdirSync(walDir, { recursive: true });
+  let opened;
+  try {
+    opened = await WalFile.open(join(walDir, 'wal.log'), c.clusterId);
+  } catch (e) {
+    if (e instanceof WalCorruptError) throw new ForeignStateError(`${walDir}: ${e.message}`);
+    throw e;
+  }
+  if (opened.truncatedBytes > 0) c.debug(`rank ${c.rank}: WAL had a torn tail of ${opened.truncatedBytes} bytes; truncated`);
+  const durable = c.incarnation > 0 ? replayWal(opened.batches.map((b) => b.entries)) : undefined;
+  const loggedUpTo = c.incarnation > 0 && existsSync(files.instanceLog) ? loggedUpToFrom(readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1)) : -1;
+  const clock = new RealClock();
+  const me = c.peers[c.rank]!;
+  const transport = await startTcp<Message>({
+    rank: c.rank, ranks: c.ranks, peers: c.peers, listen: { host: me.host, port: me.port }, clusterId: c.clusterId, clock,
+    validate: validateTraftMsg, log: (line) => c.debug(line),
+    onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
+  });
+  c.event({ ev: 'ready', rank: c.rank, port: transport.port });
+  let timing: { startAtMs: number; endAtMs: number };
+  try {
+    timing = await c.timing();
+    // The protocol has no slots: ranks begin together at the shared start.
+    await clock.sleepMs(timing.startAtMs - clock.nowMs());
+  } catch (e) {
+    await transport.close();
+    await opened.wal.close();
+    throw e;
+  }
+  const sink = new FileSink(files.instanceLog, c.incarnation === 0);
+  let failWal: (e: unknown) => void = () => {};
+  const writer = new WalWriter(opened.wal, (batchId) => rank.persisted(batchId), (e) => failWal(e));
+  const electionMs = c.electionSeconds * 1000;
+  const rank = startTraftRank({
+    rank: c.rank, ranks: c.ranks, clusterId: c.clusterId, electionMs, window: c.window, keys: c.keys,
+    loadUntilMs: timing.endAtMs, clock, random: rankRandom(c.seed, c.rank, c.incarnation), transport, sink,
+    storage: writer, ...(durable ? { durable, loggedUpTo } : {}),
+    onRole: (role) => {
+      if (role === 'leader') c.event({ ev: 'round', rank: c.rank, round: rank.state().vote.term, leader: c.rank });
+    },
+  });
+  let walError: unknown;
+  failWal = (e) => {
+    walError = e;
+    rank.stop();
+  };
+  if (durable) c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered ${durable.log.size} records from its WAL, instance log up to seq ${loggedUpTo}`);
+  const stopProgress = every(clock, 1000, () => c.event({ ev: 'progress', ...rank.stats() }));
+  const finished = rank.done.then(async (outcome): Promise<TraftNodeOutcome> => {
+    stopProgress();
+    await writer.close();
+    const stats = rank.stats();
+    c.event({ ev: 'summary', ...stats, ...resourceSummary() });
+    if (walError !== undefined) return { kind: 'crashed', message: `rank ${c.rank}: WAL write failed: ${(walError as Error).message}`, stats };
+    if (outcome.kind === 'crashed') return { kind: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
+    return { kind: 'finished', stats };
+  });
+  return { finished, stop: () => rank.stop() };
+}
