@@ -27,6 +27,7 @@ export interface RankArgs {
   eager: boolean;
   window: number;
   batch: number;
+  keys: number;
   protocol: string;
   verbose: boolean;
   events: boolean;
