@@ -144,7 +144,6 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   pr.known = true;
   pr.committer = reply.committer;
   pr.committed = union(pr.committed, reply.committed);
-  const inf = pr.inflight.get(reply.reqId);
   pr.inflight.delete(reply.reqId);
   if (leaderIdEq(reply.vote, L.id)) pr.lastAckAtMs = nowMs;
   pr.backoffMs = FIRST_BACKOFF_MS; // it answered: no reason to wait (a probe's answer starts the Sync at once)
@@ -156,7 +155,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
     leaderCommit(s, fx);
   } else if (!reply.ok && reply.reason === 'need-sync' && reply.reqId >= pr.syncAttempt) {
     pr.synced = false;
-    pr.syncFull = inf?.kind === 'sync' || pr.syncFull;
+    pr.syncFull = true; // resend in full: the follower lacks something our view says it has
     pr.inflight.clear();
   }
   replicateTo(s, fx, from, nowMs, random);

@@ -27,23 +27,29 @@ function pick<T>(rnd: SeededRandom, xs: readonly T[]): T | undefined {
 }
 
 /** runChaos runs seed `seed`: chaosMs of faults with load, then heal, restart, drain and check. */
-export function runChaos(seed: number, chaosMs = 5000): ChaosResult {
+/** ChaosOptions vary the cluster and fault rates (defaults: the CI run). */
+export type ChaosOptions = { readonly chaosMs?: number; readonly ranks?: number; readonly net?: Partial<NetOptions>; readonly keepUnsyncedRate?: number };
+
+export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
   try {
-    return chaosRun(seed, chaosMs);
+    return chaosRun(seed, o);
   } catch (e) {
     const violations = [`seed ${seed}: run aborted: ${(e as Error).stack ?? String(e)}`];
     return { seed, violations, check: checkLogs([]), commits: 0, crashes: 0, elections: 0, virtualMs: 0 };
   }
 }
 
-function chaosRun(seed: number, chaosMs: number): ChaosResult {
+function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
+  const chaosMs = o.chaosMs ?? 5000;
+  const n = o.ranks ?? 5;
+  const minAlive = Math.floor(n / 2) + 1;
   const rnd = new SeededRandom(`traft-chaos/${seed}`);
   const sim = new SimCluster({
-    seed, ranks: 5, timing: defaultTiming(E_MS), net: CHAOS_NET,
-    disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: 0.5, tornLineRate: 0.3 },
+    seed, ranks: n, timing: defaultTiming(E_MS), net: { ...CHAOS_NET, ...o.net },
+    disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
-  const all = [0, 1, 2, 3, 4];
+  const all = Array.from({ length: n }, (_, i) => i);
   let crashes = 0;
   while (sim.nowMs < chaosMs) {
     sim.runFor(rnd.between(50, 400));
@@ -52,13 +58,13 @@ function chaosRun(seed: number, chaosMs: number): ChaosResult {
     switch (rnd.int(8)) {
       case 0:
       case 1: {
-        const r = alive.length > 3 ? pick(rnd, alive) : undefined;
+        const r = alive.length > minAlive ? pick(rnd, alive) : undefined;
         if (r !== undefined) (sim.crash(r), crashes++);
         break;
       }
       case 2: {
         const l = pick(rnd, sim.leaders());
-        if (l !== undefined && alive.length > 3) (sim.crash(l), crashes++);
+        if (l !== undefined && alive.length > minAlive) (sim.crash(l), crashes++);
         break;
       }
       case 3:
@@ -69,7 +75,7 @@ function chaosRun(seed: number, chaosMs: number): ChaosResult {
       }
       case 5: {
         const shuffled = [...all].sort(() => rnd.next() - 0.5);
-        const cut = 1 + rnd.int(4);
+        const cut = 1 + rnd.int(n - 1);
         sim.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
         break;
       }
@@ -84,7 +90,7 @@ function chaosRun(seed: number, chaosMs: number): ChaosResult {
     }
   }
   // Kill one rank for good in some runs (T27), once its log holds a commit line.
-  const candidate = rnd.next() < 0.3 ? rnd.int(5) : -1;
+  const candidate = n > 2 && rnd.next() < 0.3 ? rnd.int(n) : -1;
   const doomed = candidate >= 0 && sim.ranks[candidate]!.lines.some((l) => l.startsWith('commit')) ? candidate : -1;
   if (doomed >= 0) (sim.crash(doomed), crashes++);
   sim.heal();

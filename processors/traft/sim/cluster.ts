@@ -34,7 +34,15 @@ export type NetOptions = {
 };
 
 /** DiskOptions: fsync latency and how often an un-fsynced batch survives a crash. */
-export type DiskOptions = { minFsyncMs: number; maxFsyncMs: number; keepUnsyncedRate: number; tornLineRate: number };
+export type DiskOptions = {
+  minFsyncMs: number;
+  maxFsyncMs: number;
+  keepUnsyncedRate: number;
+  tornLineRate: number;
+  /** stallRate: share of batches whose fsync stalls up to stallMs (a slow disk: replies race the leader's own fsync). */
+  stallRate?: number;
+  stallMs?: number;
+};
 
 /** LoadOptions: the lab's leader window (section 0): propose while fewer than `window` are uncommitted. */
 export type LoadOptions = { intervalMs: number; window: number; keys: number; setRate: number };
@@ -170,7 +178,7 @@ export class SimCluster {
     }
     r.pending = [];
     const last = r.lines.length - 1;
-    if (last >= 0 && this.diskRandom.next() < this.opts.disk.tornLineRate) {
+    if (last >= 0 && r.lines[last]!.length > 0 && this.diskRandom.next() < this.opts.disk.tornLineRate) {
       r.lines[last] = r.lines[last]!.slice(0, this.diskRandom.int(r.lines[last]!.length));
     }
     r.state = null;
@@ -305,7 +313,10 @@ export class SimCluster {
     this.violate(r.rank, commitNeverMovesBack(before, view(state)));
     for (const ev of out.trace) this.observe(r, state, committerBefore, ev);
     for (const b of out.persist) {
-      const durableAtMs = Math.max(r.lastDurableAtMs, this.nowMs + this.diskRandom.between(this.opts.disk.minFsyncMs, this.opts.disk.maxFsyncMs));
+      const disk = this.opts.disk;
+      const stalled = disk.stallRate !== undefined && this.diskRandom.next() < disk.stallRate;
+      const latencyMs = this.diskRandom.between(disk.minFsyncMs, stalled ? (disk.stallMs ?? disk.maxFsyncMs) : disk.maxFsyncMs);
+      const durableAtMs = Math.max(r.lastDurableAtMs, this.nowMs + latencyMs);
       r.lastDurableAtMs = durableAtMs;
       r.pending.push({ batchId: b.batchId, entries: b.entries, durableAtMs });
       this.heap.push({ atMs: durableAtMs, kind: 'persisted', rank: r.rank, inc: r.incarnation, batchId: b.batchId });
