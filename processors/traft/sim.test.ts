@@ -7,7 +7,7 @@ import t from 'tap';
 import { formatReport } from '../../check/index.js';
 import { runChaos } from './sim/chaos.js';
 
-const SEEDS = Number(process.env.TRAFT_SEEDS ?? 400);
+const SEEDS = Number(process.env.TRAFT_SEEDS ?? 300);
 const FIRST = Number(process.env.TRAFT_SEED_BASE ?? 1);
 const only = process.env.TRAFT_SEED;
 const seeds = only !== undefined ? [Number(only)] : Array.from({ length: SEEDS }, (_, i) => FIRST + i);

@@ -50,6 +50,14 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
   const all = Array.from({ length: n }, (_, i) => i);
+  const instantViolations: string[] = [];
+  /** gradeNow is S7 at this instant: the logs as they stand (a rank just killed included) pass. */
+  const gradeNow = (): void => {
+    if (seed % 4 !== 0) return; // a sample: grading costs ~4 ms a time
+    const res = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
+    const failed = res.rules.filter((x) => x.verdict === 'fail' && x.groups.some((g) => g.kind !== 'no-commits'));
+    if (failed.length > 0) instantViolations.push(`S7 at t=${sim.nowMs.toFixed(1)}ms: rules ${failed.map((x) => x.rule).join(',')} fail`);
+  };
   let crashes = 0;
   while (sim.nowMs < chaosMs) {
     sim.runFor(rnd.between(50, 400));
@@ -59,12 +67,12 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
       case 0:
       case 1: {
         const r = alive.length > minAlive ? pick(rnd, alive) : undefined;
-        if (r !== undefined) (sim.crash(r), crashes++);
+        if (r !== undefined) (sim.crash(r), crashes++, gradeNow());
         break;
       }
       case 2: {
         const l = pick(rnd, sim.leaders());
-        if (l !== undefined && alive.length > minAlive) (sim.crash(l), crashes++);
+        if (l !== undefined && alive.length > minAlive) (sim.crash(l), crashes++, gradeNow());
         break;
       }
       case 3:
@@ -100,7 +108,7 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
   sim.load = null;
   sim.runFor(20 * E_MS);
 
-  const violations = [...sim.violations];
+  const violations = [...sim.violations, ...instantViolations];
   const live = all.filter((r) => sim.alive(r));
   const eq = statesEqual(live.map((r) => ({ rank: r, state: sim.kvOf(r) })));
   if (eq !== null) violations.push(eq);
