@@ -5,7 +5,7 @@ import { checkLogs, type CheckResult } from '../../../check/index.js';
 import { defaultTiming } from '../config.js';
 import { bitmapLen, firstMissing } from '../tail_bitmap.js';
 import { SimCluster, type NetOptions } from './cluster.js';
-import { statesEqual } from './invariants.js';
+import { committedAgreesWithDecided, statesEqual } from './invariants.js';
 
 /** ChaosResult: invariant violations, the checker's verdict on every rank's log, and counters. */
 export type ChaosResult = {
@@ -110,6 +110,10 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
 
   const violations = [...sim.violations, ...instantViolations];
   const live = all.filter((r) => sim.alive(r));
+  for (const r of live) {
+    const v = committedAgreesWithDecided(sim.chosen, sim.stateOf(r).log, sim.stateOf(r).committed);
+    if (v !== null) violations.push(`rank ${r}: ${v}`);
+  }
   const eq = statesEqual(live.map((r) => ({ rank: r, state: sim.kvOf(r) })));
   if (eq !== null) violations.push(eq);
   const frontiers = live.map((r) => firstMissing(sim.stateOf(r).committed));

@@ -73,6 +73,7 @@ export type RankSim = {
   applier: Applier;
   scheduledWakeMs: number;
   promisedVote: LeaderId | null;
+  promisedCommitter: LeaderId | null;
   reported: { committer: LeaderId | null; accepted: TailBitmap } | null;
 };
 
@@ -115,7 +116,7 @@ export class SimCluster {
       const random = rankRandom(opts.seed, r, 0);
       const rs: RankSim = {
         rank: r, incarnation: 0, random, wal: [], pending: [], lastDurableAtMs: 0, lines: [], applier: newApplier(),
-        scheduledWakeMs: Infinity, promisedVote: null, reported: null,
+        scheduledWakeMs: Infinity, promisedVote: null, promisedCommitter: null, reported: null,
         state: restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random }),
       };
       this.ranks.push(rs);
@@ -193,7 +194,7 @@ export class SimCluster {
     const loggedUpTo = loggedUpToFrom(r.lines);
     const durable = replayWal(r.wal);
     const s = restartReplica({ self: rank, config: this.config, timing: this.opts.timing, durable, loggedUpTo, nowMs: this.nowMs, random: r.random });
-    this.violate(rank, promisesKept(r.promisedVote, view(s)));
+    this.violate(rank, promisesKept({ vote: r.promisedVote, committer: r.promisedCommitter }, view(s)));
     this.violate(rank, reportsKept(r.reported, view(s)));
     r.state = s;
     r.applier = newApplier();
@@ -376,9 +377,11 @@ export class SimCluster {
         return;
       case 'ElectReply':
         r.promisedVote = maxLeaderId(r.promisedVote, msg.vote);
+        r.promisedCommitter = maxLeaderId(r.promisedCommitter, msg.committer);
         return;
       case 'ForwardReply':
         r.promisedVote = maxLeaderId(r.promisedVote, msg.vote);
+        r.promisedCommitter = maxLeaderId(r.promisedCommitter, msg.committer);
         if (msg.ok) {
           const same = r.reported !== null && r.reported.committer?.term === msg.committer?.term && r.reported.committer?.id === msg.committer?.id;
           r.reported = { committer: msg.committer, accepted: same ? union(r.reported!.accepted, msg.accepted) : msg.accepted };

@@ -3,7 +3,7 @@
 import type { TraceEvent } from '../io.js';
 import { compareLeaderId, formatLeaderId, leaderIdEq, type LeaderId } from '../leader_id.js';
 import { formatRecordId, sameIdentity, type LogRecord, type Seq } from '../record.js';
-import { bitmapLen, isSubset, minus, type TailBitmap } from '../tail_bitmap.js';
+import { bitmapLen, isSubset, members, minus, type TailBitmap } from '../tail_bitmap.js';
 
 /** Chosen is what some replica marked committed at a seq, and the leader it was chosen under. */
 export type Chosen = { readonly author: LeaderId; readonly logKey: string; readonly under: LeaderId };
@@ -65,10 +65,27 @@ export function syncDeletesOnlyOnNewCommitter(committerBefore: LeaderId | null, 
   return null;
 }
 
-/** promisesKept (T15): after a restart, vote ≥ every vote the rank sent before the crash. */
-export function promisesKept(promisedVote: LeaderId | null, recovered: ReplicaView): string | null {
-  if (compareLeaderId(recovered.vote, promisedVote) >= 0) return null;
-  return `T15: restart forgot a promise: vote ${formatLeaderId(recovered.vote)} < sent ${formatLeaderId(promisedVote)}`;
+/** promisesKept (T15, S3 across restarts): recovered vote and committer ≥ every one the rank sent before the crash. */
+export function promisesKept(promised: { vote: LeaderId | null; committer: LeaderId | null }, recovered: ReplicaView): string | null {
+  if (compareLeaderId(recovered.vote, promised.vote) < 0) {
+    return `T15: restart forgot a promise: vote ${formatLeaderId(recovered.vote)} < sent ${formatLeaderId(promised.vote)}`;
+  }
+  if (compareLeaderId(recovered.committer, promised.committer) < 0) {
+    return `T15: restart lowered committer ${formatLeaderId(recovered.committer)} < sent ${formatLeaderId(promised.committer)}`;
+  }
+  return null;
+}
+
+/** committedAgreesWithDecided: every position a replica marks committed holds the decided record (its log's committed part is a prefix-with-gaps of the one decided log). */
+export function committedAgreesWithDecided(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap): string | null {
+  for (const seq of members(committed, 0, bitmapLen(committed))) {
+    const c = chosen.get(seq);
+    const r = log.get(seq);
+    if (c === undefined || r === undefined || !sameIdentity(r, { seq, author: c.author })) {
+      return `committed ${seq} holds ${r ? formatRecordId(r) : 'nothing'}, decided ${c ? formatRecordId({ seq, author: c.author }) : 'nothing'}`;
+    }
+  }
+  return null;
 }
 
 /** reportsKept (T15): positions reported in an ok ForwardReply under a committer survive a restart with that committer. */
