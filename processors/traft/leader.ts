@@ -151,10 +151,12 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   if (reply.ok && leaderIdEq(reply.committer, L.id)) {
     pr.synced = true;
     pr.syncFull = false;
+    for (const [reqId, inf] of pr.inflight) if (inf.kind === 'sync') pr.inflight.delete(reqId); // done, whichever reply said so
     pr.accepted = union(pr.accepted, reply.accepted);
     leaderCommit(s, fx);
   } else if (!reply.ok && reply.reason === 'need-sync' && reply.reqId >= pr.syncAttempt) {
     pr.synced = false;
+    if (pr.syncFull) pr.committed = EMPTY_BITMAP; // a full Sync failed too: it lacks a position below lo; start from 0
     pr.syncFull = true; // resend in full: the follower lacks something our view says it has
     pr.inflight.clear();
   }

@@ -1,0 +1,82 @@
+// leader.test: per-follower replication on one leader (4.3): probe then Sync, Sync chunks,
+// need-sync → full resend (→ from 0 if that fails too), retransmission of lost appends after
+// the rpc timeout, at most maxInflight appends outstanding, heartbeats every H.
+import t from 'tap';
+import type { ForwardReq } from './messages.js';
+import { createBitmap, EMPTY_BITMAP } from './tail_bitmap.js';
+import { ack, Driver, electedLeader, grant, L, rec, replica, sentOf, set } from './testkit.js';
+
+function forwards(sends: Driver['outs'][number]['send'], to: number): ForwardReq[] {
+  return sentOf(sends, 'ForwardReq').filter((e) => e.to === to).map((e) => e.msg);
+}
+
+t.test('a follower that did not answer the election is probed, then synced', async (t) => {
+  const { d, id } = electedLeader(3); // quorum at the first grant: 2's grant came after the merge
+  t.ok(d.state.leader!.progress.get(1)!.known, 'the granting follower is known');
+  t.notOk(d.state.leader!.progress.get(2)!.known, 'the other is not');
+  const probe = forwards(d.outs.flatMap((o) => o.send), 2);
+  t.same(probe.map((m) => m.kind), ['heartbeat'], 'an unknown follower gets a heartbeat probe first');
+  const reply = { ...ack(id, EMPTY_BITMAP), committer: null, vote: id, reqId: probe[0]!.reqId };
+  const next = forwards(d.msg(2, reply, 11), 2);
+  t.same(next.map((m) => m.kind), ['sync'], 'its answer starts the Sync at once');
+  t.equal(next[0]!.lo, 0);
+});
+
+/** leaderWithBase: replica 0 holds 5 records of (1,0), campaigns as (2,0), wins with 1's grant: baseTail 5. */
+function leaderWithBase(): { d: Driver; id: ReturnType<typeof L> } {
+  const L1 = L(1, 0);
+  const records = [0, 1, 2, 3, 4].map((i) => rec(i, L1, set(`b${i}`, i)));
+  const d = new Driver(replica(0, 3, { vote: L1, committer: L1, records }, -10_000));
+  d.state.electionDeadlineMs = 0;
+  d.tick(0);
+  const id = d.state.vote;
+  d.msg(1, grant(id, { committer: L1, accepted: createBitmap(5), committed: createBitmap(1) }), 1);
+  if (d.state.leader === null) throw new Error('not established');
+  return { d, id };
+}
+
+t.test('need-sync → full resend; a failing full Sync restarts from 0', async (t) => {
+  const { d, id } = leaderWithBase();
+  t.equal(d.state.leader!.baseTail, 5);
+  const pr = d.state.leader!.progress.get(1)!;
+  const s1 = forwards(d.outs.flatMap((o) => o.send), 1).filter((m) => m.kind === 'sync');
+  t.equal(s1[0]?.lo, 1, 'lo = the follower’s own committed frontier');
+  t.same(s1[0]?.records, [], 'it holds the whole base (same committer): nothing shipped, digest only');
+  t.equal(s1[0]?.digest?.length, 4, 'digest for [lo, baseTail)');
+  const needSync = (reqId: number) => ({ type: 'ForwardReply' as const, leader: id, ok: false, reason: 'need-sync' as const, vote: id, committer: L(1, 0), accepted: createBitmap(1), committed: EMPTY_BITMAP, reqId });
+  const s2 = forwards(d.msg(1, needSync(s1[0]!.reqId), 4), 1).filter((m) => m.kind === 'sync');
+  t.ok(pr.syncFull, 'need-sync → full');
+  t.same(s2[0]?.records.map((r) => r.seq), [1, 2, 3, 4], 'the whole range is shipped');
+  const s3 = forwards(d.msg(1, needSync(s2[0]!.reqId), 5), 1).filter((m) => m.kind === 'sync');
+  t.equal(s3[0]?.lo, 0, 'the full Sync failed too: restart from 0');
+  const old = forwards(d.msg(1, needSync(s1[0]!.reqId), 6), 1).filter((m) => m.kind === 'sync');
+  t.same(old, [], 'a need-sync older than the current attempt is ignored');
+});
+
+t.test('lost appends are resent after the rpc timeout; at most maxInflight outstanding', async (t) => {
+  const { d, id } = electedLeader(3);
+  d.msg(1, ack(id, createBitmap(1)), 2);
+  const appends: ForwardReq[] = [];
+  for (let i = 0; i < 10; i++) {
+    const out = d.step({ kind: 'propose', cmd: set(`k${i}`, i), logKey: `p${i}` }, 3);
+    appends.push(...forwards(out.send, 1).filter((m) => m.kind === 'append'));
+  }
+  t.equal(appends.length, d.state.timing.maxInflight, 'stops at maxInflight requests');
+  t.same(appends.flatMap((m) => m.records.map((r) => r.seq)), [1, 2, 3, 4]);
+  const H = d.state.timing.heartbeatIntervalMs;
+  const later = [...forwards(d.tick(3 + H), 1), ...forwards(d.tick(3 + H + 30), 1)].filter((m) => m.kind === 'append');
+  const resent = later.flatMap((m) => m.records.map((r) => r.seq));
+  t.ok(resent.includes(1) && resent.includes(10), `timed-out positions return to the pool (${resent.join(',')})`);
+});
+
+t.test('an idle follower gets a heartbeat every H, carrying committed', async (t) => {
+  const { d, id } = electedLeader(3);
+  d.msg(1, ack(id, createBitmap(1)), 2);
+  d.msg(2, ack(id, createBitmap(1)), 2);
+  const H = d.state.timing.heartbeatIntervalMs;
+  t.same(forwards(d.tick(2 + H / 2), 1), [], 'nothing before H');
+  const hb = forwards(d.tick(2 + H), 1);
+  t.same(hb.map((m) => m.kind), ['heartbeat']);
+  t.same(hb[0]!.committed, createBitmap(1), 'commit propagation (4.5)');
+  t.ok(d.outs.at(-2)!.wakeAtMs <= 2 + H, 'the core asked to be woken by then');
+});
