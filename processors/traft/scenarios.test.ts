@@ -218,3 +218,16 @@ t.test('T27: one rank killed for good, another restarted after a torn last line 
   const commits = sim.ranks[bounced]!.lines.flatMap((line) => (/^commit .* in seq (\d+) at \d+$/.exec(line)?.slice(1) ?? []));
   t.equal(new Set(commits).size, commits.length, 'no seq committed twice in the restarted rank’s log');
 });
+
+t.test('T18: a one-member cluster elects at once, commits alone, survives restarts', async (t) => {
+  const sim = cluster(1, { seed: 't18', load: LOAD });
+  sim.runFor(2.5 * E);
+  t.same(sim.leaders(), [0], 'elected (no peers to wait for, 6.11)');
+  const before = firstMissing(sim.stateOf(0).committed);
+  t.ok(before > 10, `committed alone (${before})`);
+  sim.crash(0);
+  sim.restart(0);
+  sim.runFor(3 * E);
+  t.ok(firstMissing(sim.stateOf(0).committed) > before, 're-elected after a restart and committing again');
+  finish(t, sim);
+});

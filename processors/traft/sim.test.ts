@@ -3,6 +3,7 @@
 // After each run the per-step invariants (S1–S4, T15) held, the state machines agree (S5),
 // the cluster went quiescent (L1) and every rank's instance log passes the checker (S7).
 // Replay one seed: TRAFT_SEED=123 node_modules/.bin/tap processors/traft/sim.test.ts
+// (other cluster sizes: TRAFT_SEED=123 TRAFT_RANKS=3 …).
 import t from 'tap';
 import { formatReport } from '../../check/index.js';
 import { runChaos } from './sim/chaos.js';
@@ -10,15 +11,16 @@ import { runChaos } from './sim/chaos.js';
 const SEEDS = Number(process.env.TRAFT_SEEDS ?? 300);
 const FIRST = Number(process.env.TRAFT_SEED_BASE ?? 1);
 const only = process.env.TRAFT_SEED;
+const onlyRanks = process.env.TRAFT_RANKS;
 const seeds = only !== undefined ? [Number(only)] : Array.from({ length: SEEDS }, (_, i) => FIRST + i);
 
-t.test(`randomized cluster runs (${seeds.length} seeds)`, { timeout: 55_000 }, async (t) => {
+t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_000 }, async (t) => {
   const started = performance.now();
   let commits = 0;
   let crashes = 0;
   let elections = 0;
   for (const seed of seeds) {
-    const r = runChaos(seed);
+    const r = runChaos(seed, { ranks: Number(onlyRanks ?? 5) });
     commits += r.commits;
     crashes += r.crashes;
     elections += r.elections;
@@ -35,3 +37,19 @@ t.test(`randomized cluster runs (${seeds.length} seeds)`, { timeout: 55_000 }, a
   t.comment(`${seeds.length} seeds in ${seconds.toFixed(1)} s: ${commits} commits, ${crashes} crashes, ${elections} leaders established`);
   t.ok(elections >= seeds.length, 'leadership changed in the runs (some seeds elect several leaders)');
 });
+
+const OTHER_SIZES = only !== undefined ? [] : [3, 7];
+for (const ranks of OTHER_SIZES) {
+  t.test(`randomized ${ranks}-rank cluster runs (20 seeds)`, { timeout: 30_000 }, async (t) => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = runChaos(seed, { ranks });
+      const ok = r.violations.length === 0 && r.check.verdict === 'pass';
+      if (!ok) {
+        t.comment(`seed ${seed} failed; replay: TRAFT_SEED=${seed} TRAFT_RANKS=${ranks} node_modules/.bin/tap processors/traft/sim.test.ts`);
+        for (const v of r.violations.slice(0, 5)) t.comment(v);
+        if (r.check.verdict !== 'pass') t.comment(formatReport(r.check));
+      }
+      t.ok(ok, `${ranks} ranks, seed ${seed}`);
+    }
+  });
+}
