@@ -111,7 +111,8 @@ function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void 
 
 /** runTimers handles due deadlines for the current role (after every input, as in 5.2). */
 function runTimers(s: ReplicaState, fx: Effects, c: Ctx): void {
-  switch (roleOf(s)) {
+  const role = roleOf(s);
+  switch (role) {
     case 'leader':
       leaderTimers(s, fx, c.nowMs, c.random);
       return;
@@ -121,17 +122,22 @@ function runTimers(s: ReplicaState, fx: Effects, c: Ctx): void {
     case 'follower':
       if (c.nowMs >= s.electionDeadlineMs) startCampaign(s, fx, c.nowMs);
       return;
+    default:
+      assertNever(role, 'role');
   }
 }
 
 function wakeAtMs(s: ReplicaState, nowMs: number): number {
-  switch (roleOf(s)) {
+  const role = roleOf(s);
+  switch (role) {
     case 'leader':
       return leaderWakeAtMs(s, nowMs);
     case 'candidate':
       return s.campaign!.merge === null ? s.campaign!.deadlineMs : nowMs + s.timing.heartbeatIntervalMs;
     case 'follower':
       return s.electionDeadlineMs;
+    default:
+      return assertNever(role, 'role');
   }
 }
 
@@ -168,7 +174,8 @@ export function step(state: ReplicaState, input: Input, nowMs: number, random: R
     state.persistedBatchId = Math.max(state.persistedBatchId, input.batchId);
     release(state, fx);
   }
-  switch (roleOf(state)) {
+  const role = roleOf(state);
+  switch (role) {
     case 'leader':
       stepLeader(state, fx, input, c);
       break;
@@ -178,6 +185,8 @@ export function step(state: ReplicaState, input: Input, nowMs: number, random: R
     case 'follower':
       stepFollower(state, fx, input, c);
       break;
+    default:
+      assertNever(role, 'role');
   }
   runTimers(state, fx, c);
   return { state, out: finish(state, fx, nowMs) };

@@ -5,6 +5,7 @@
 // After every step the per-step invariants run (invariants.ts); violations are collected.
 import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
 import { applyCommitted, formatKv, newApplier, type Applier } from '../applier.js';
+import { assertNever } from '../assert.js';
 import type { Command } from '../command.js';
 import type { Config, Timing } from '../config.js';
 import { replayWal, type WalEntry } from '../durable.js';
@@ -266,7 +267,7 @@ export class SimCluster {
         else this.loadRunning = false;
         return;
       default:
-        throw new Error(`unknown sim event ${JSON.stringify(ev satisfies never)}`);
+        assertNever(ev, 'sim event');
     }
   }
 
@@ -388,7 +389,7 @@ export class SimCluster {
         }
         return;
       default:
-        throw new Error(`unknown message ${JSON.stringify(msg satisfies never)}`);
+        assertNever(msg, 'message');
     }
   }
 }
