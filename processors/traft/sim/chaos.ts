@@ -28,7 +28,14 @@ function pick<T>(rnd: SeededRandom, xs: readonly T[]): T | undefined {
 
 /** runChaos runs seed `seed`: chaosMs of faults with load, then heal, restart, drain and check. */
 /** ChaosOptions vary the cluster and fault rates (defaults: the CI run). */
-export type ChaosOptions = { readonly chaosMs?: number; readonly ranks?: number; readonly net?: Partial<NetOptions>; readonly keepUnsyncedRate?: number };
+export type ChaosOptions = {
+  readonly chaosMs?: number;
+  readonly ranks?: number;
+  readonly net?: Partial<NetOptions>;
+  readonly keepUnsyncedRate?: number;
+  /** electionMs: E (default 500); fault pacing and the clean phase scale with it. */
+  readonly electionMs?: number;
+};
 
 export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
   try {
@@ -41,11 +48,12 @@ export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
 
 function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
   const chaosMs = o.chaosMs ?? 5000;
+  const E = o.electionMs ?? E_MS;
   const n = o.ranks ?? 5;
   const minAlive = Math.floor(n / 2) + 1;
   const rnd = new SeededRandom(`traft-chaos/${seed}`);
   const sim = new SimCluster({
-    seed, ranks: n, timing: defaultTiming(E_MS), net: { ...CHAOS_NET, ...o.net },
+    seed, ranks: n, timing: defaultTiming(E), net: { ...CHAOS_NET, ...o.net },
     disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
@@ -104,9 +112,9 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
   sim.heal();
   sim.net = CLEAN_NET;
   for (const r of all) if (r !== doomed) sim.restart(r);
-  sim.runFor(4 * E_MS);
+  sim.runFor(Math.max(4 * E, 2000));
   sim.load = null;
-  sim.runFor(20 * E_MS);
+  sim.runFor(Math.max(20 * E, 5000));
 
   const violations = [...sim.violations, ...instantViolations];
   const live = all.filter((r) => sim.alive(r));
