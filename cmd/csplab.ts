@@ -20,7 +20,8 @@ async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       // yargs' own validation errors (YError) are usage errors too; anything else is a bug.
       if (err && err.name !== 'YError') throw err;
-      throw new CliError(EXIT.usage, msg ?? err?.message ?? 'bad usage');
+      // One line: some yargs messages span several ("Invalid values:\n  Argument: …").
+      throw new CliError(EXIT.usage, (msg ?? err?.message ?? 'bad usage').replace(/\s*\n\s*/g, ' '));
     })
     .epilog('Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error, 130 interrupted.');
   for (const c of commands) parser.command(c);

@@ -42,6 +42,9 @@ export function fromSystemError(e: unknown, what: string): CliError | undefined 
       return usageError(`${what}: is a directory`);
     case 'ENOTDIR':
       return usageError(`${what}: not a directory`);
+    case 'EEXIST':
+      // mkdir -p over a file (a log dir that is a file) is the EEXIST our commands meet.
+      return usageError(`${what}: exists and is not a directory`);
     case 'EACCES':
     case 'EPERM':
       return environmentError(`${what}: permission denied`);

@@ -2,6 +2,16 @@
 // bad one becomes a usage error (exit 2) that quotes it.
 import { usageError } from './exit.js';
 
+/**
+ * numeric declares a numeric yargs option. Not `type: 'number'`: that turns "abc" into NaN and
+ * loses what was typed. Without a type yargs still parses number-like text as a number and
+ * leaves the rest as text, which numberFlag then quotes; a flag given without a value is a
+ * usage error (requiresArg).
+ */
+export function numeric(describe: string, defaultValue?: number): { requiresArg: true; describe: string; default?: number } {
+  return defaultValue === undefined ? { requiresArg: true, describe } : { requiresArg: true, describe, default: defaultValue };
+}
+
 /** numberFlag reads a finite number in [min, max]; integer when asked. */
 export function numberFlag(name: string, value: unknown, min: number, max: number, integer = false): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;

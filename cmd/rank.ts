@@ -5,29 +5,35 @@ import { ForeignStateError } from '../runtime/errors.js';
 import { startPaxosNode } from '../processors/paxos/node.js';
 import { startTraftNode } from '../processors/traft/node.js';
 import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exit.js';
-import { hostPort, numberFlag, portOf, type HostPort } from './flags.js';
+import { hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
+
+/**
+ * NumberText is a numeric flag as parsed (flags.ts numeric): a number, or the text typed when
+ * it was not one, which numberFlag quotes in its usage error.
+ */
+export type NumberText = number | string;
 
 export interface RankArgs {
-  i?: number;
-  o?: number;
-  l?: number;
-  t?: number;
-  ranks: number;
-  basePort: number;
+  i?: NumberText;
+  o?: NumberText;
+  l?: NumberText;
+  t?: NumberText;
+  ranks: NumberText;
+  basePort: NumberText;
   host: string;
   peers?: string;
   logDir: string;
-  dataSize: number;
+  dataSize: NumberText;
   seed?: string;
   clusterId: string;
-  startAt?: number;
-  endAt?: number;
-  incarnation: number;
+  startAt?: NumberText;
+  endAt?: NumberText;
+  incarnation: NumberText;
   clean: boolean;
   eager: boolean;
-  window: number;
-  batch: number;
-  keys: number;
+  window: NumberText;
+  batch: NumberText;
+  keys: NumberText;
   protocol: string;
   verbose: boolean;
   events: boolean;
@@ -45,20 +51,20 @@ export const PROTOCOL_DEFAULTS: Record<string, { o: number; l: number; t: number
 
 export function rankOptions<T>(y: Argv<T>): Argv<T> {
   return y
-    .option('o', { type: 'number', describe: 'seconds: round length and every read timeout (paxos default 10)' })
-    .option('l', { type: 'number', describe: 'most instances a leader imposes per round (default 100)' })
-    .option('t', { type: 'number', describe: 'seconds of test after the start (default 50)' })
-    .option('ranks', { alias: 'n', type: 'number', default: 5, describe: 'cluster size' })
-    .option('base-port', { type: 'number', default: 10000, describe: 'rank i listens on base-port + 10·i' })
+    .option('o', numeric('seconds: round length and every read timeout (paxos default 10)'))
+    .option('l', numeric('most instances a leader imposes per round (default 100)'))
+    .option('t', numeric('seconds of test after the start (default 50)'))
+    .option('ranks', { alias: 'n', ...numeric('cluster size', 5) })
+    .option('base-port', numeric('rank i listens on base-port + 10·i', 10000))
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on and reach local peers at' })
     .option('log-dir', { type: 'string', default: 'log', describe: 'where instancelog<rank>.log is written' })
-    .option('data-size', { type: 'number', default: 1000, describe: 'bytes per proposed value' })
+    .option('data-size', numeric('bytes per proposed value', 1000))
     .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
     .option('eager', { type: 'boolean', default: false, describe: 'start the next round as soon as the last one finished its L instances' })
-    .option('window', { type: 'number', default: 1024, describe: 'most instances a leader has proposed but not committed (pipelining)' })
-    .option('batch', { type: 'number', default: 64, describe: 'most instances in one PROPOSE message' })
+    .option('window', numeric('most instances a leader has proposed but not committed (pipelining)', 1024))
+    .option('batch', numeric('most instances in one PROPOSE message', 64))
     .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
-    .option('keys', { type: 'number', default: 8, describe: 'traft: keys the lab load writes (set k=v / incr k)' })
+    .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
     .option('protocol', { type: 'string', default: 'paxos', choices: ['paxos', 'traft'], describe: 'the protocol to run' }) as Argv<T>;
 }
 
@@ -67,12 +73,12 @@ export const rankCommand: CommandModule<object, RankArgs> = {
   describe: 'run one rank of a cluster (the lab’s per-rank program)',
   builder: (y: Argv) =>
     rankOptions(y)
-      .option('i', { type: 'number', describe: 'this rank’s id, 0 … ranks-1 (required)' })
+      .option('i', numeric('this rank’s id, 0 … ranks-1 (required)'))
       .option('peers', { type: 'string', describe: 'host:port of every rank, comma-separated, in rank order (ranks on different machines)' })
       .option('cluster-id', { type: 'string', default: 'local', describe: 'names the run; peers and logs of another run are refused' })
-      .option('start-at', { type: 'number', describe: 'epoch ms when round 0 starts (all ranks of a run share it; default now + 1 s)' })
-      .option('end-at', { type: 'number', describe: 'epoch ms when the rank stops (default start + t)' })
-      .option('incarnation', { type: 'number', default: 0, describe: '0: fresh start (truncates its log); k > 0: restart, recover from its log and append' })
+      .option('start-at', numeric('epoch ms when round 0 starts (all ranks of a run share it; default now + 1 s)'))
+      .option('end-at', numeric('epoch ms when the rank stops (default start + t)'))
+      .option('incarnation', numeric('0: fresh start (truncates its log); k > 0: restart, recover from its log and append', 0))
       .option('clean', { type: 'boolean', default: false, describe: 'overwrite logs left by another run' })
       .option('events', { type: 'boolean', default: false, hidden: true, describe: 'JSON progress events on stdout (used by csplab run)' })
       .option('await-start', { type: 'boolean', default: false, hidden: true, describe: 'once listening, read {"startAtMs","endAtMs"} from stdin (used by csplab run)' })

@@ -8,12 +8,12 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { SeededRandom } from '../../runtime/random.js';
-import { CliError, EXIT, corruptError, fromSystemError, usageError } from '../exit.js';
+import { CliError, EXIT, corruptError, fromSystemError, usageError, type ExitStatus } from '../exit.js';
 import { numberFlag, portOf } from '../flags.js';
 import { PROTOCOL_DEFAULTS, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
 import { parseFaults, type FaultAction, type Target } from './faults.js';
-import { Launcher } from './launcher.js';
+import { Launcher, type RankProc } from './launcher.js';
 import { formatTable } from './table.js';
 
 interface RunArgs extends RankArgs {
@@ -32,10 +32,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y: Argv) =>
     rankOptions(y)
       .option('clean', { type: 'boolean', default: false, describe: 'remove logs of an earlier run from --log-dir first' })
-      .option('kill', { type: 'string', array: true, describe: 'SIGKILL a rank: <rank|leader>@<s after start>' })
-      .option('pause', { type: 'string', array: true, describe: 'SIGSTOP then SIGCONT: <rank|leader>@<s>:<duration s>' })
-      .option('start', { type: 'string', array: true, describe: 'start a rank late: <rank>@<s>' })
-      .option('restart', { type: 'string', array: true, describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>' })
+      .option('kill', { type: 'string', array: true, requiresArg: true, describe: 'SIGKILL a rank: <rank|leader>@<s after start>' })
+      .option('pause', { type: 'string', array: true, requiresArg: true, describe: 'SIGSTOP then SIGCONT: <rank|leader>@<s>:<duration s>' })
+      .option('start', { type: 'string', array: true, requiresArg: true, describe: 'start a rank late: <rank>@<s>' })
+      .option('restart', { type: 'string', array: true, requiresArg: true, describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
       .example('$0 run -o 1 -l 100 -t 5', 'the lab’s low-pressure run, logs in log/')
       .example('$0 run -o 1 -l 10000 -t 5 --kill leader@2 --restart killed@3', 'kill the leader, restart it a second later')
@@ -50,7 +50,9 @@ function prepareLogDir(dir: string, clean: boolean): void {
   try {
     mkdirSync(dir, { recursive: true });
     const ours = readdirSync(dir).filter((f) => /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$|^summary\.json$/.test(f));
-    if (ours.length > 0 && !clean) throw corruptError(`${dir} holds another run's logs (${ours.slice(0, 3).join(', ')}…); pass --clean to replace them`);
+    if (ours.length > 0 && !clean) {
+      throw corruptError(`${dir} holds another run's logs (${ours.slice(0, 3).join(', ')}${ours.length > 3 ? ', …' : ''}); pass --clean to replace them`);
+    }
     for (const f of ours) rmSync(join(dir, f));
   } catch (e) {
     throw fromSystemError(e, `log dir ${dir}`) ?? e;
@@ -65,6 +67,11 @@ async function runCluster(a: RunArgs): Promise<number> {
   const t = numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7);
   const basePort = numberFlag('--base-port', a.basePort, 1, 65535, true);
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
+  // Checked here too, as `csplab rank` does: a bad one would otherwise fail every rank at boot.
+  const dataSize = numberFlag('--data-size', a.dataSize, 1, 1 << 20, true);
+  const window = numberFlag('--window', a.window, 1, 1e6, true);
+  const batch = numberFlag('--batch', a.batch, 1, 1e5, true);
+  const keys = numberFlag('--keys', a.keys, 1, 1e6, true);
   const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
   for (const f of faults) if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
@@ -75,8 +82,8 @@ async function runCluster(a: RunArgs): Promise<number> {
   const runId = `run-${new SeededRandom(`csplab-run/${seed}`).id(12)}`;
   const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
   const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), `--host=${a.host}`,
-    `--log-dir=${a.logDir}`, '--data-size', String(a.dataSize), `--seed=${seed}`, '--window', String(a.window), '--batch', String(a.batch),
-    '--protocol', a.protocol, '--keys', String(a.keys), `--cluster-id=${runId}`, '--events', '--await-start',
+    `--log-dir=${a.logDir}`, '--data-size', String(dataSize), `--seed=${seed}`, '--window', String(window), '--batch', String(batch),
+    '--protocol', a.protocol, '--keys', String(keys), `--cluster-id=${runId}`, '--events', '--await-start',
     ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
 
   const launcher = new Launcher({
@@ -84,13 +91,19 @@ async function runCluster(a: RunArgs): Promise<number> {
     command: (rank, incarnation) => [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...passOn],
     stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
     onReady: (rank) => {
+      readyAtMs[rank] = clock.nowMs();
       if (schedule) launcher.tell(rank, JSON.stringify(schedule)); // a late start or a restart
       else if (++ready === firstWave) allReady();
     },
+    onExit: (rank) => {
+      if (schedule === undefined && !launcher.procs[rank]!.ready) bootFailed(rank);
+    },
   });
   let schedule: { startAtMs: number; endAtMs: number } | undefined;
+  const readyAtMs: (number | undefined)[] = []; // per rank: when its newest incarnation was listening (epoch ms)
   let ready = 0;
   let allReady = (): void => {};
+  let bootFailed = (_rank: number): void => {};
   const say = (line: string): void => {
     if (!a.quiet) process.stderr.write(`[run] ${line}\n`);
   };
@@ -100,8 +113,13 @@ async function runCluster(a: RunArgs): Promise<number> {
   // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
   const bootLimitMs = 30_000;
   let cancelBootLimit = (): void => {};
+  let failedRank: number | undefined; // the first rank of the first wave that exited before listening
   const booted = await new Promise<boolean>((resolve) => {
     allReady = () => resolve(true);
+    bootFailed = (rank) => {
+      failedRank ??= rank;
+      resolve(false);
+    };
     cancelBootLimit = clock.schedule(bootLimitMs, () => resolve(false));
     void launcher.settled().then(() => resolve(false)); // every rank exited before being ready
   });
@@ -109,6 +127,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   if (!booted) {
     launcher.terminate('SIGKILL');
     await launcher.settled();
+    if (failedRank !== undefined) throw bootError(launcher.procs[failedRank]!);
     process.stdout.write(formatTable(launcher.procs, t).table);
     throw new CliError(EXIT.environment, `ranks did not all start listening within ${bootLimitMs / 1000}s (see their messages above)`);
   }
@@ -118,6 +137,9 @@ async function runCluster(a: RunArgs): Promise<number> {
   for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.tell(r, JSON.stringify(schedule));
   writeFileSync(join(a.logDir, 'run.json'), `${JSON.stringify({ runId, seed, version: VERSION, protocol: a.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults }, null, 2)}\n`);
 
+  /** applied: what each fault did (which rank a leader/killed target was, and when, in ms after the start). */
+  const applied: { action: FaultAction['action']; target: Target['kind']; rank: number | null; atMs: number; appliedAtMs: number; resumedAtMs?: number }[] = [];
+  const sinceStartMs = (): number => Math.round(clock.nowMs() - startAtMs);
   const cancels = faults.map((f) => clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyFault(f)));
   const slotRound = (): { round: number; leader: number } => {
     const round = Math.max(0, Math.floor((clock.nowMs() - startAtMs) / (o * 1000)));
@@ -127,6 +149,8 @@ async function runCluster(a: RunArgs): Promise<number> {
     target.kind === 'rank' ? target.rank : target.kind === 'leader' ? launcher.leader(a.protocol === 'paxos' ? slotRound() : undefined) : launcher.killed();
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
+    const record: (typeof applied)[number] = { action: f.action, target: f.target.kind, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
+    applied.push(record);
     if (rank === undefined) return say(`${f.action} ${f.target.kind}: no such rank known yet; skipped`);
     say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.kind !== 'rank' ? ` (${f.target.kind})` : ''}`);
     switch (f.action) {
@@ -137,6 +161,7 @@ async function runCluster(a: RunArgs): Promise<number> {
         cancels.push(clock.schedule(f.durationMs, () => {
           say(`resume rank ${rank}`);
           launcher.resume(rank);
+          record.resumedAtMs = sinceStartMs();
         }));
         return;
       case 'start':
@@ -184,8 +209,18 @@ async function runCluster(a: RunArgs): Promise<number> {
 
   const { table, failed } = formatTable(launcher.procs, t);
   process.stdout.write(table);
-  const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.planned, commits: p.commits, summary: p.summary ?? null }));
-  writeFileSync(join(a.logDir, 'summary.json'), `${JSON.stringify({ runId, seed, t, failed, interrupted, ranks: perRank }, null, 2)}\n`);
+  const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.planned, commits: p.commits,
+    // readyAtMs: ms after the start when it was listening (< 0 for the first wave; a late one may miss the run).
+    readyAtMs: readyAtMs[p.rank] === undefined ? null : Math.round(readyAtMs[p.rank]! - startAtMs), summary: p.summary ?? null }));
+  writeFileSync(join(a.logDir, 'summary.json'), `${JSON.stringify({ runId, seed, t, failed, interrupted, ranks: perRank, faults: applied }, null, 2)}\n`);
   if (interrupted) return EXIT.interrupted;
   return failed ? EXIT.checkFailed : EXIT.ok;
+}
+
+/** bootError says why a rank of the first wave exited before it was listening, with its status (a port in use: 3). */
+function bootError(p: RankProc): CliError {
+  const why = p.errorLine?.replace(/^csplab: /, '') ?? (p.signal ? `killed by ${p.signal}` : `exit ${p.exitCode}${p.lastLine ? ` — ${p.lastLine}` : ''}`);
+  const known: readonly number[] = [EXIT.usage, EXIT.environment, EXIT.corrupt];
+  const status = p.exitCode !== null && known.includes(p.exitCode) ? (p.exitCode as ExitStatus) : EXIT.environment;
+  return new CliError(status, `rank ${p.rank} could not start: ${why}`);
 }

@@ -20,6 +20,10 @@ export interface RankProc {
   /** summary: the rank's last summary event (commits, CPU, peak RSS), if it sent one. */
   summary?: Record<string, unknown>;
   lastLine?: string;
+  /** errorLine: the first `csplab: …` line this incarnation wrote to stderr (why it failed). */
+  errorLine?: string;
+  /** ready: this incarnation reported it is listening. */
+  ready: boolean;
 }
 
 export interface LauncherOptions {
@@ -28,6 +32,8 @@ export interface LauncherOptions {
   command: (rank: number, incarnation: number) => string[];
   /** onReady is called when a rank reports it is listening. */
   onReady?: (rank: number) => void;
+  /** onExit is called when an incarnation's process has exited (its state already updated). */
+  onExit?: (rank: number) => void;
   /** stderrLine receives each stderr line of a rank (already prefixed by the caller's choice). */
   stderrLine: (rank: number, line: string) => void;
 }
@@ -41,7 +47,7 @@ export class Launcher {
   private exits: Promise<void>[] = [];
 
   constructor(private readonly o: LauncherOptions) {
-    this.procs = Array.from({ length: o.ranks }, (_, rank) => ({ rank, incarnation: -1, state: 'pending', exitCode: null, signal: null, planned: false, commits: 0, round: -1 }));
+    this.procs = Array.from({ length: o.ranks }, (_, rank) => ({ rank, incarnation: -1, state: 'pending', exitCode: null, signal: null, planned: false, commits: 0, round: -1, ready: false }));
   }
 
   /** spawnRank starts the next incarnation of rank (0 the first time). */
@@ -53,12 +59,15 @@ export class Launcher {
     p.planned = false;
     p.exitCode = null;
     p.signal = null;
+    p.ready = false;
+    p.errorLine = undefined;
     const child = spawn(process.execPath, this.o.command(rank, p.incarnation), { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin!.on('error', () => {}); // a rank that died before reading its start time
     p.child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => this.onEvent(p, line));
     createInterface({ input: child.stderr! }).on('line', (line) => {
       p.lastLine = line;
+      if (p.errorLine === undefined && p.child === child && line.startsWith('csplab: ')) p.errorLine = line;
       this.o.stderrLine(rank, line);
     });
     this.exits.push(
@@ -72,6 +81,7 @@ export class Launcher {
           p.signal = signal;
           if (p.state !== 'killed') p.state = 'exited';
           resolve();
+          this.o.onExit?.(rank);
         });
       }),
     );
@@ -84,7 +94,10 @@ export class Launcher {
     } catch {
       return; // not an event: ignore (ranks print events only)
     }
-    if (ev.ev === 'ready') this.o.onReady?.(p.rank);
+    if (ev.ev === 'ready') {
+      p.ready = true;
+      this.o.onReady?.(p.rank);
+    }
     if (ev.ev === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;
     if (ev.ev === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {

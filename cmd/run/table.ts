@@ -13,7 +13,8 @@ export function formatTable(procs: readonly RankProc[], testSeconds: number): { 
       status = 'ok';
     } else {
       failed = true;
-      status = p.signal ? `died: ${p.signal}` : `exit ${p.exitCode}${p.lastLine ? ` — ${p.lastLine}` : ''}`;
+      const why = p.errorLine ?? p.lastLine; // its `csplab: …` line, not the "Try --help" after it
+      status = p.signal ? `died: ${p.signal}` : `exit ${p.exitCode}${why ? ` — ${why}` : ''}`;
     }
     const rate = (p.commits / testSeconds).toFixed(0);
     return `${String(p.rank).padStart(4)}  ${String(p.incarnation < 0 ? '-' : p.incarnation).padStart(11)}  ${String(p.commits).padStart(8)}  ${rate.padStart(9)}  ${status}`;

@@ -1,0 +1,108 @@
+// rank.test: `csplab rank` (and the top-level csplab) turn bad flags, busy ports, unusable or foreign log dirs into one clear line and the exit table's status, never a stack trace.
+import t from 'tap';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliRun, expectError, hasStackTrace } from './testing/cli.js';
+import { freeBasePort, occupy } from './testing/ports.js';
+import { EXIT } from './exit.js';
+import { VERSION } from './version.js';
+
+const BOUND = { timeoutMs: 20_000 };
+
+t.test('bad flags: exit 2, the flag and what was typed', async (t) => {
+  const cwd = t.testdir();
+  const cases: [string[], string][] = [
+    [['rank'], 'csplab: missing required flag -i <rank>'],
+    [['rank', '-i', '5'], 'csplab: -i must be an integer in 0..4, got 5'],
+    [['rank', '-i', '3', '--ranks', '3'], 'csplab: -i must be an integer in 0..2, got 3'],
+    [['rank', '-i', '-1'], 'csplab: -i must be an integer in 0..4, got -1'],
+    [['rank', '-i', '1.5'], 'csplab: -i must be an integer in 0..4, got 1.5'],
+    [['rank', '-i', '0', '-o', 'abc'], 'csplab: -o must be a number in 0.001..3600, got "abc"'],
+    [['rank', '-i', '0', '-o', '0'], 'csplab: -o must be a number in 0.001..3600, got 0'],
+    [['rank', '-i', '0', '-o', '-1'], 'csplab: -o must be a number in 0.001..3600, got -1'],
+    [['rank', '-i', '0', '-o'], 'csplab: Not enough arguments following: o'],
+    [['rank', '-i', '0', '-l', '0'], 'csplab: -l must be an integer in 1..1000000000, got 0'],
+    [['rank', '-i', '0', '-t', 'soon'], 'csplab: -t must be a number in 0.001..10000000, got "soon"'],
+    [['rank', '-i', '0', '--base-port', '65535'], 'csplab: --base-port 65535 leaves no port for rank 4'],
+    [['rank', '-i', '0', '--peers', 'foo'], 'csplab: --peers: expected host:port, got "foo"'],
+    [['rank', '-i', '0', '--peers', 'a:1,b:2'], 'csplab: --peers lists 2 addresses but --ranks is 5'],
+    [['rank', '-i', '0', '-n', '2', '--peers', 'a:1,b:70000'], 'csplab: --peers: port must be 1..65535, got 70000'],
+    [['rank', '-i', '0', '--bogus'], 'csplab: Unknown argument: bogus'],
+    [['rank', '-i', '0', '--protocol', 'raft'], 'csplab: Invalid values: Argument: protocol, Given: "raft", Choices: '],
+    [['rank', '-i', '0', '--log-dir', ''], 'csplab: --log-dir must not be empty'],
+  ];
+  const results = await Promise.all(cases.map(([args]) => cliRun(t, args, { cwd, ...BOUND })));
+  cases.forEach(([args, line], i) => {
+    // A message ending in a blank is a prefix (the rest lists what may change, e.g. the protocols).
+    const wanted = line.endsWith(' ') ? new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\n]+$`) : line;
+    expectError(t, results[i]!, EXIT.usage, wanted, args.join(' '));
+  });
+});
+
+t.test('a port in use: exit 3, naming the address', async (t) => {
+  const { server, port } = await occupy();
+  t.teardown(() => server.close());
+  const dir = t.testdir();
+  const r = await cliRun(t, ['rank', '-i', '0', '--base-port', String(port), '--log-dir', dir, '-o', '1', '-t', '1'], BOUND);
+  expectError(t, r, EXIT.environment, `csplab: cannot listen on 127.0.0.1:${port}: address already in use`, 'port in use');
+});
+
+t.test('a log dir that is a file: a usage error naming it (a path the user gave, like ENOTDIR)', async (t) => {
+  const cwd = t.testdir({ 'a-file': 'not a directory\n' });
+  const base = await freeBasePort(5);
+  for (const dir of ['a-file', join('a-file', 'below')]) {
+    const r = await cliRun(t, ['rank', '-i', '0', '--log-dir', dir, '--base-port', String(base), '-o', '1', '-t', '1'], { cwd, ...BOUND });
+    expectError(t, r, EXIT.usage, /^csplab: log dir a-file(\/below)?: (exists and is )?not a directory$/, `--log-dir ${dir}`);
+  }
+});
+
+t.test('--incarnation 1 with no earlier incarnation: exit 4', async (t) => {
+  const dir = t.testdir();
+  const base = await freeBasePort(5);
+  const r = await cliRun(t, ['rank', '-i', '2', '--incarnation', '1', '--log-dir', dir, '--base-port', String(base), '-o', '1', '-t', '1'], BOUND);
+  expectError(t, r, EXIT.corrupt, `csplab: rank 2 has no earlier incarnation in ${dir} to restart from (use --incarnation 0)`, 'restart from nothing');
+});
+
+t.test("a fresh rank over another run's logs: exit 4, suggests --clean, leaves them alone", async (t) => {
+  const log = 'commit Instance[abcdefghijklmnopqrstuvwxyzabcdef] in seq 0 at 1\n';
+  const dir = t.testdir({
+    unmarked: { 'instancelog0.log': log },
+    marked: { 'instancelog0.log': log, '.csplab-rank0.json': `${JSON.stringify({ clusterId: 'run-other', incarnation: 0, protocol: 'paxos' })}\n` },
+  });
+  const base = await freeBasePort(5);
+  const rank0 = (sub: string, ...more: string[]) =>
+    cliRun(t, ['rank', '-i', '0', '--log-dir', join(dir, sub), '--base-port', String(base), '-o', '1', '-t', '1', ...more], BOUND);
+  expectError(t, await rank0('unmarked'), EXIT.corrupt, `csplab: ${join(dir, 'unmarked', 'instancelog0.log')} was left by another run; pass --clean to overwrite it`, 'unmarked log');
+  expectError(t, await rank0('marked', '--cluster-id', 'run-mine'), EXIT.corrupt,
+    `csplab: ${join(dir, 'marked', 'instancelog0.log')} belongs to run run-other, not run-mine; pass --clean to overwrite it`, "another run's log");
+  t.equal(readFileSync(join(dir, 'unmarked', 'instancelog0.log'), 'utf8'), log, 'the other log is untouched');
+  t.equal(readFileSync(join(dir, 'marked', 'instancelog0.log'), 'utf8'), log, 'the other log is untouched');
+  // A corrupt marker is foreign state too.
+  mkdirSync(join(dir, 'corrupt'));
+  writeFileSync(join(dir, 'corrupt', '.csplab-rank0.json'), '{not json');
+  writeFileSync(join(dir, 'corrupt', 'instancelog0.log'), log);
+  expectError(t, await rank0('corrupt', '--incarnation', '1'), EXIT.corrupt, /^csplab: .*\.csplab-rank0\.json is not a csplab marker \(corrupt\?\); pass --clean to start over$/, 'corrupt marker');
+});
+
+t.test('--help and --version: exit 0, the flags named', async (t) => {
+  const rank = await cliRun(t, ['rank', '--help'], BOUND);
+  t.equal(rank.status, EXIT.ok);
+  for (const flag of ['-i', '-o', '-l', '-t', '--ranks', '--base-port', '--peers', '--log-dir', '--incarnation', '--clean', '--cluster-id', '--start-at']) {
+    t.match(rank.stdout, new RegExp(`^\\s+(-\\w, )?${flag}\\s`, 'm'), `rank --help describes ${flag}`);
+  }
+  t.notMatch(rank.stdout, /--await-start|--events/, 'internal flags stay hidden');
+  t.equal(rank.stderr, '');
+  const top = await cliRun(t, ['--help'], BOUND);
+  t.equal(top.status, EXIT.ok);
+  for (const command of ['run', 'rank', 'check']) t.match(top.stdout, new RegExp(`^\\s+csplab ${command}\\b`, 'm'), `--help lists ${command}`);
+  t.match(top.stdout, /Exit status: 0 ok, 1 .*2 usage, 3 environment, 4 corrupt/, '--help gives the exit table');
+  const version = await cliRun(t, ['--version'], BOUND);
+  t.equal(version.status, EXIT.ok);
+  t.equal(version.stdout, `${VERSION}\n`);
+  t.notOk(hasStackTrace(version.stderr + top.stderr));
+});
+
+t.test('no command or an unknown one: exit 2', async (t) => {
+  expectError(t, await cliRun(t, [], BOUND), EXIT.usage, 'csplab: name a command (see --help)', 'no command');
+  expectError(t, await cliRun(t, ['bogus'], BOUND), EXIT.usage, 'csplab: Unknown argument: bogus', 'unknown command');
+});

@@ -1,0 +1,121 @@
+// cli: runs the built csplab CLI (dist/cmd/csplab.js) from tests as a child process, bounded in
+// time and always reaped: each child leads its own process group (a `csplab run` and its rank
+// processes), which is SIGKILLed on timeout, on test teardown, and when the test process exits.
+import { spawn } from 'node:child_process';
+import type { Test } from 'tap';
+import { fileURLToPath } from 'node:url';
+
+/** CLI is the built entry point; tests run `npm run build` (scripts/test.sh) first. */
+export const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
+
+/** CliResult is how one CLI run ended: its status (null if killed by a signal) and output. */
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** timedOut: the bound passed and the process group was killed. */
+  timedOut: boolean;
+  elapsedMs: number;
+}
+
+/** Teardown is the part of tap's Test that cliRun needs (t.teardown). */
+export interface Teardown {
+  teardown(fn: () => void | Promise<void>): void;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  /** timeoutMs bounds the run; the whole process group is killed when it passes. */
+  timeoutMs: number;
+  /** stdin is written to the child's standard input, which is then closed. */
+  stdin?: string;
+}
+
+const live = new Set<number>(); // process-group ids of children still running
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is gone already
+  }
+}
+
+process.on('exit', () => {
+  for (const pgid of live) killGroup(pgid);
+});
+
+/**
+ * childEnv is this process's environment without tap's NODE_OPTIONS coverage hook: its reports
+ * for the child's dist/ files mis-merge with the in-process coverage of the same sources (see
+ * cmd/check.test.ts), and a rank process has no use for it.
+ */
+export function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+/** cliRun runs `csplab <args>` and resolves when the process (and its stdio) closes. */
+export function cliRun(t: Teardown, args: readonly string[], o: CliOptions): Promise<CliResult> {
+  const startedMs = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd, env: childEnv(), detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const pgid = child.pid;
+  if (pgid !== undefined) live.add(pgid);
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  child.stdin.on('error', () => {}); // a child that exits before reading its input
+  child.stdin.end(o.stdin ?? '');
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (pgid !== undefined) killGroup(pgid);
+  }, o.timeoutMs);
+  t.teardown(() => {
+    clearTimeout(timer);
+    if (pgid !== undefined && live.has(pgid)) killGroup(pgid);
+  });
+  return new Promise<CliResult>((resolve, reject) => {
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      if (pgid !== undefined) live.delete(pgid);
+      reject(e);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      if (pgid !== undefined) {
+        // The leader has exited; anything it left in its group (a rank) goes with it.
+        killGroup(pgid);
+        live.delete(pgid);
+      }
+      resolve({ status, signal, stdout, stderr, timedOut, elapsedMs: performance.now() - startedMs });
+    });
+  });
+}
+
+/** hasStackTrace says whether text holds a JavaScript stack frame ("    at f (file:1:2)"). */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+[:(]/m.test(text);
+}
+
+/** USAGE_HINT is the line csplab adds after a usage error's message. */
+export const USAGE_HINT = 'Try "csplab --help".';
+
+/**
+ * expectError asserts a CLI failure the way a user sees it: the exit status, then exactly one
+ * `csplab: …` line on stderr (plus the --help hint after a usage error), no stack trace and no
+ * stdout. `line` is the whole message line, or a pattern for it.
+ */
+export function expectError(t: Test, r: CliResult, status: number, line: string | RegExp, what: string): void {
+  t.equal(r.timedOut, false, `${what}: ends by itself`);
+  t.equal(r.status, status, `${what}: exit ${status}`);
+  const lines = r.stderr.split('\n');
+  if (typeof line === 'string') t.equal(lines[0], line, `${what}: the message`);
+  else t.match(lines[0], line, `${what}: the message`);
+  t.equal(lines.slice(1).join('\n'), status === 2 ? `${USAGE_HINT}\n` : '', `${what}: nothing else on stderr`);
+  t.notOk(hasStackTrace(r.stderr), `${what}: no stack trace`);
+  t.equal(r.stdout, '', `${what}: nothing on stdout`);
+}
