@@ -3,10 +3,10 @@
 // After each run the per-step invariants (S1–S4, T15) held, the state machines agree (S5),
 // the cluster went quiescent (L1) and every rank's instance log passes the checker (S7).
 // Replay one seed: TRAFT_SEED=123 node_modules/.bin/tap processors/traft/sim.test.ts
-// (other cluster sizes: TRAFT_SEED=123 TRAFT_RANKS=3 …).
+// (variants add TRAFT_RANKS=3|7, TRAFT_ONE_WAY=1 or TRAFT_NO_LEASE=1, as the failure message says).
 import t from 'tap';
 import { formatReport } from '../../check/index.js';
-import { runChaos } from './sim/chaos.js';
+import { runChaos, type ChaosOptions } from './sim/chaos.js';
 
 const SEEDS = Number(process.env.TRAFT_SEEDS ?? 300);
 const FIRST = Number(process.env.TRAFT_SEED_BASE ?? 1);
@@ -20,7 +20,11 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
   let crashes = 0;
   let elections = 0;
   for (const seed of seeds) {
-    const r = runChaos(seed, { ranks: Number(onlyRanks ?? 5) });
+    const r = runChaos(seed, {
+      ranks: Number(onlyRanks ?? 5),
+      oneWayCuts: process.env.TRAFT_ONE_WAY === '1',
+      leaseProtection: process.env.TRAFT_NO_LEASE !== '1',
+    });
     commits += r.commits;
     crashes += r.crashes;
     elections += r.elections;
@@ -38,18 +42,23 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
   t.ok(elections >= seeds.length, 'leadership changed in the runs (some seeds elect several leaders)');
 });
 
-const OTHER_SIZES = only !== undefined ? [] : [3, 7];
-for (const ranks of OTHER_SIZES) {
-  t.test(`randomized ${ranks}-rank cluster runs (20 seeds)`, { timeout: 30_000 }, async (t) => {
+const VARIANTS: Array<{ name: string; opts: ChaosOptions; env: string }> = only !== undefined ? [] : [
+  { name: '3-rank', opts: { ranks: 3 }, env: 'TRAFT_RANKS=3' },
+  { name: '7-rank', opts: { ranks: 7 }, env: 'TRAFT_RANKS=7' },
+  { name: 'one-way link cuts', opts: { oneWayCuts: true }, env: 'TRAFT_ONE_WAY=1' },
+  { name: 'lease protection off', opts: { leaseProtection: false }, env: 'TRAFT_NO_LEASE=1' },
+];
+for (const { name, opts, env } of VARIANTS) {
+  t.test(`randomized runs, ${name} (20 seeds)`, { timeout: 30_000 }, async (t) => {
     for (let seed = 1; seed <= 20; seed++) {
-      const r = runChaos(seed, { ranks });
+      const r = runChaos(seed, opts);
       const ok = r.violations.length === 0 && r.check.verdict === 'pass';
       if (!ok) {
-        t.comment(`seed ${seed} failed; replay: TRAFT_SEED=${seed} TRAFT_RANKS=${ranks} node_modules/.bin/tap processors/traft/sim.test.ts`);
+        t.comment(`seed ${seed} failed; replay: TRAFT_SEED=${seed} ${env} node_modules/.bin/tap processors/traft/sim.test.ts`);
         for (const v of r.violations.slice(0, 5)) t.comment(v);
         if (r.check.verdict !== 'pass') t.comment(formatReport(r.check));
       }
-      t.ok(ok, `${ranks} ranks, seed ${seed}`);
+      t.ok(ok, `${name}, seed ${seed}`);
     }
   });
 }

@@ -35,6 +35,10 @@ export type ChaosOptions = {
   readonly keepUnsyncedRate?: number;
   /** electionMs: E (default 500); fault pacing and the clean phase scale with it. */
   readonly electionMs?: number;
+  /** leaseProtection: V2 on (default) or off. */
+  readonly leaseProtection?: boolean;
+  /** oneWayCuts: also cut single directions of links (asymmetric partitions). */
+  readonly oneWayCuts?: boolean;
 };
 
 export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
@@ -53,7 +57,7 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
   const minAlive = Math.floor(n / 2) + 1;
   const rnd = new SeededRandom(`traft-chaos/${seed}`);
   const sim = new SimCluster({
-    seed, ranks: n, timing: defaultTiming(E), net: { ...CHAOS_NET, ...o.net },
+    seed, ranks: n, timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true }, net: { ...CHAOS_NET, ...o.net },
     disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
@@ -101,7 +105,13 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
         break;
       }
       case 7:
-        sim.heal();
+        if (o.oneWayCuts === true && rnd.next() < 0.6) {
+          const a = rnd.int(n);
+          const b = (a + 1 + rnd.int(n - 1)) % n;
+          sim.cutOneWay(a, b);
+        } else {
+          sim.heal();
+        }
         break;
     }
   }

@@ -159,9 +159,18 @@ export class SimCluster {
 
   heal(): void {
     this.groups = null;
+    this.cut.clear();
+  }
+
+  /** cut: one-way link failures `from→to` (asymmetric partitions); cleared by heal. */
+  private readonly cut = new Set<string>();
+
+  cutOneWay(from: number, to: number): void {
+    this.cut.add(`${from}>${to}`);
   }
 
   connected(a: number, b: number): boolean {
+    if (this.cut.has(`${a}>${b}`)) return false;
     if (this.groups === null) return true;
     return this.groups.some((g) => g.includes(a) && g.includes(b));
   }
