@@ -65,6 +65,8 @@ export class Leader {
   private gathers = new Map<number, Gathered>();
   private syncAcks = new Set<number>();
   private acked: number[];
+  /** ackedAtMs: when each rank's instance ACK last advanced (retry resends only to ranks that stopped). */
+  private ackedAtMs: number[];
   private nextSeq = 0;
   private commitSeq = -1;
   /** outstanding: proposed, not yet committed instances (at most pipelineWindow), for resends. */
@@ -87,6 +89,7 @@ export class Leader {
     if (!(cfg.retryMs > 0)) throw new RangeError(`retryMs must be > 0, got ${cfg.retryMs}`);
     this.quorum = quorumOf(cfg.ranks);
     this.acked = new Array<number>(cfg.ranks).fill(-1);
+    this.ackedAtMs = new Array<number>(cfg.ranks).fill(-Infinity);
     this.decided = new CommitWindow(cfg.windowLimit);
     this.leadsFrom = cfg.amnesiac ? Infinity : 0;
   }
@@ -111,7 +114,7 @@ export class Leader {
         break;
       case 'wake':
         if (this.phase === 'reading' && this.gathers.size >= this.quorum && nowMs >= this.graceAtMs) this.impose();
-        if (nowMs >= this.retryAtMs) this.retry();
+        if (nowMs >= this.retryAtMs) this.retry(nowMs);
         break;
     }
     const active = this.phase === 'reading' || this.phase === 'imposing' || this.phase === 'proposing';
@@ -138,6 +141,7 @@ export class Leader {
     this.gathers.clear();
     this.syncAcks.clear();
     this.acked.fill(-1);
+    this.ackedAtMs.fill(-Infinity);
     this.nextSeq = 0;
     this.commitSeq = -1;
     this.outstanding.clear();
@@ -161,7 +165,7 @@ export class Leader {
         return this.onGather(m, nowMs);
       case 'ack':
         if (m.seq < 0) return this.onSyncAck(m.from);
-        return this.onInstanceAck(m.from, m.seq);
+        return this.onInstanceAck(m.from, m.seq, nowMs);
       case 'late':
         return this.onLate(m.from, m.frontier, nowMs);
       default:
@@ -198,7 +202,28 @@ export class Leader {
     const last = this.lateAnswered.get(from);
     if (last && last.frontier === frontier && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
     this.lateAnswered.set(from, { frontier, atMs: nowMs });
-    this.sends.push({ to: from, msg: { t: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decided.since(frontier) } });
+    this.sends.push({ to: from, msg: { t: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decidedAbove(frontier) } });
+  }
+
+  /**
+   * decidedAbove is the decided log above `after`, complete at least up to this round's start.
+   * `decided` alone is not: it mirrors what this rank's consensus processor has logged, which
+   * lags the round's IMPOSE (decided at IMPOSED, logged only after DECIDE reaches our follower).
+   * A CATCHUP of that lagging prefix let a rank commit this round's seqs above the IMPOSE's
+   * entries it never received: a hole (seen at -l 1000000 on a loaded machine). So the
+   * IMPOSE's entries above what `decided` holds are appended; both are prefixes of one log.
+   */
+  private decidedAbove(after: number): Entry[] {
+    const entries = this.decided.since(after);
+    let last = Math.max(after, this.decided.last);
+    if (this.imposeMsg?.t === 'impose') {
+      for (const [e, key] of this.imposeMsg.entries) {
+        if (e <= last) continue;
+        entries.push([e, key]);
+        last = e;
+      }
+    }
+    return entries;
   }
 
   private onSyncAck(from: number): void {
@@ -211,9 +236,10 @@ export class Leader {
     this.proposeMore();
   }
 
-  private onInstanceAck(from: number, seq: number): void {
+  private onInstanceAck(from: number, seq: number, nowMs: number): void {
     if (this.phase !== 'proposing' || seq <= this.acked[from]!) return;
     this.acked[from] = Math.min(seq, this.nextSeq - 1);
+    this.ackedAtMs[from] = nowMs;
     const sorted = [...this.acked].sort((a, b) => b - a);
     const frontier = sorted[this.quorum - 1]!;
     if (frontier <= this.commitSeq) return;
@@ -249,7 +275,7 @@ export class Leader {
   }
 
   /** retry re-sends the current step to the ranks that have not answered it (loss recovery). */
-  private retry(): void {
+  private retry(nowMs: number): void {
     const { rank } = this.cfg;
     const round = this.round;
     switch (this.phase) {
@@ -264,6 +290,10 @@ export class Leader {
           const from = Math.max(this.acked[r]!, this.commitSeq) + 1;
           if (this.commitSeq >= 0) this.sends.push({ to: r, msg: { t: 'commit', from: rank, round, seq: this.commitSeq } });
           else this.sends.push({ to: r, msg: { t: 'decide', from: rank, round } });
+          // A rank whose ACKs advanced within the last retry period is slow, not missing
+          // PROPOSEs: resending it up to a window of values (a MiB at the defaults) would only
+          // deepen its backlog, and on a loaded machine that backlog is what stalled the quorum.
+          if (nowMs - this.ackedAtMs[r]! < this.retryDelayMs) continue;
           for (let first = from; first < this.nextSeq; first += this.cfg.proposeBatch) {
             const keys: string[] = [];
             const values: Uint8Array[] = [];
