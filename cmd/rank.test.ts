@@ -1,6 +1,6 @@
 // rank.test: `csplab rank` (and the top-level csplab) turn bad flags, busy ports, unusable or foreign log dirs into one clear line and the exit table's status, never a stack trace.
 import t from 'tap';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliRun, expectError, hasStackTrace } from './testing/cli.js';
 import { freeBasePort, occupy } from './testing/ports.js';
@@ -105,4 +105,16 @@ t.test('--help and --version: exit 0, the flags named', async (t) => {
 t.test('no command or an unknown one: exit 2', async (t) => {
   expectError(t, await cliRun(t, [], BOUND), EXIT.usage, 'csplab: name a command (see --help)', 'no command');
   expectError(t, await cliRun(t, ['bogus'], BOUND), EXIT.usage, 'csplab: Unknown argument: bogus', 'unknown command');
+});
+
+t.test('--hold (csplab run boots late ranks ahead): released without a start, it exits 0 having touched nothing', async (t) => {
+  const cwd = t.testdir();
+  const base = await freeBasePort(5);
+  const r = await cliRun(t, ['rank', '-i', '1', '--hold', '--await-start', '--events', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'], { cwd, stdin: '', ...BOUND });
+  t.equal(r.status, EXIT.ok);
+  t.equal(r.stdout, '{"ev":"held","rank":1}\n', 'it said it was held, and nothing more');
+  t.equal(r.stderr, '');
+  t.notOk(existsSync(join(cwd, 'log')), 'no log dir created');
+  const bad = await cliRun(t, ['rank', '-i', '1', '--hold', '--await-start', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'], { cwd, stdin: 'start!\n', ...BOUND });
+  expectError(t, bad, EXIT.usage, 'csplab: --hold: expected {"go":true} on stdin', 'a bad go line');
 });

@@ -1,4 +1,5 @@
 // rank: `csplab rank -i <rank> …`, one rank of a cluster as one process (the seed's flags).
+import { createInterface, type Interface } from 'node:readline';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { RealClock } from '../runtime/clock.js';
 import { ForeignStateError } from '../runtime/errors.js';
@@ -38,6 +39,7 @@ export interface RankArgs {
   verbose: boolean;
   events: boolean;
   awaitStart: boolean;
+  hold: boolean;
   exitStatus?: number;
 }
 
@@ -82,6 +84,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
       .option('clean', { type: 'boolean', default: false, describe: 'overwrite logs left by another run' })
       .option('events', { type: 'boolean', default: false, hidden: true, describe: 'JSON progress events on stdout (used by csplab run)' })
       .option('await-start', { type: 'boolean', default: false, hidden: true, describe: 'once listening, read {"startAtMs","endAtMs"} from stdin (used by csplab run)' })
+      .option('hold', { type: 'boolean', default: false, hidden: true, describe: 'load, then wait for {"go":true} on stdin before touching the log dir or listening (csplab run: late starts and restarts on time)' })
       .example('$0 rank -i 0 -o 1 -l 100 -t 5', 'rank 0 of 5 on 127.0.0.1:10000, logs in log/')
       .example('$0 rank -i 2 --peers 10.0.0.1:10000,10.0.0.2:10000,10.0.0.3:10000 -n 3 --host 0.0.0.0', 'rank 2 of 3 across machines') as unknown as Argv<RankArgs>,
   handler: async (argv: ArgumentsCamelCase<RankArgs>) => {
@@ -115,7 +118,7 @@ async function runRank(a: RankArgs): Promise<number> {
   const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
   const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
   const timing = async (): Promise<{ startAtMs: number; endAtMs: number }> => {
-    if (a.awaitStart) return readTiming();
+    if (a.awaitStart) return readTiming(lines());
     const startAtMs = startAt ?? Math.round(clock.nowMs()) + 1000;
     return { startAtMs, endAtMs: endAt ?? startAtMs + t * 1000 };
   };
@@ -124,6 +127,18 @@ async function runRank(a: RankArgs): Promise<number> {
   };
   const event = a.events ? (ev: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(ev)}\n`) : () => {};
   const keys = numberFlag('--keys', a.keys, 1, 1e6, true);
+  // Read only when needed, and closed on every way out: an open stdin would keep the process alive.
+  let stdin: StdinLines | undefined;
+  const lines = (): StdinLines => (stdin ??= new StdinLines());
+  if (a.hold) {
+    // Booted (modules loaded: the slow part on a busy machine) but not started: the launcher
+    // says go at the fault's time, or closes stdin when the start never comes.
+    event({ ev: 'held', rank });
+    const go = await lines().next();
+    if (go === undefined || parseLine(go)?.go !== true) lines().close();
+    if (go === undefined) return EXIT.ok; // never started: nothing was touched
+    if (parseLine(go)?.go !== true) throw usageError('--hold: expected {"go":true} on stdin');
+  }
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
   let node: { finished: Promise<{ kind: 'finished' | 'crashed'; message?: string; stats: { commits: number; generates: number; drops: number } }>; stop(): void };
   try {
@@ -138,6 +153,7 @@ async function runRank(a: RankArgs): Promise<number> {
             incarnation, clean: a.clean, eager: a.eager, pipelineWindow: window, proposeBatch: batch, event, debug,
           });
   } catch (e) {
+    stdin?.close();
     if (e instanceof ForeignStateError) throw corruptError(e.message);
     const sys = fromSystemError(e, sysWhat(e, a.logDir));
     if (sys) throw sys;
@@ -163,17 +179,56 @@ function sysWhat(e: unknown, logDir: string): string {
 }
 
 /** readTiming reads the launcher's one-line schedule from stdin (see csplab run). */
-async function readTiming(): Promise<{ startAtMs: number; endAtMs: number }> {
-  const { createInterface } = await import('node:readline');
-  const rl = createInterface({ input: process.stdin });
+async function readTiming(stdin: StdinLines): Promise<{ startAtMs: number; endAtMs: number }> {
+  const line = await stdin.next();
+  stdin.close();
+  if (line === undefined) throw usageError('--await-start: stdin closed before the start time arrived');
+  const v = parseLine(line);
+  if (typeof v?.startAtMs === 'number' && typeof v.endAtMs === 'number') return { startAtMs: v.startAtMs, endAtMs: v.endAtMs };
+  throw usageError('--await-start: expected {"startAtMs":…,"endAtMs":…} on stdin');
+}
+
+/** parseLine reads one JSON object line from the launcher (undefined if it is not one). */
+function parseLine(line: string): Record<string, unknown> | undefined {
   try {
-    for await (const line of rl) {
-      const v = JSON.parse(line) as { startAtMs?: unknown; endAtMs?: unknown };
-      if (typeof v.startAtMs === 'number' && typeof v.endAtMs === 'number') return { startAtMs: v.startAtMs, endAtMs: v.endAtMs };
-      throw usageError('--await-start: expected {"startAtMs":…,"endAtMs":…} on stdin');
-    }
-  } finally {
-    rl.close();
+    const v = JSON.parse(line) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
-  throw usageError('--await-start: stdin closed before the start time arrived');
+}
+
+/** StdinLines reads stdin a line at a time through one reader (two would race for buffered input). */
+class StdinLines {
+  private readonly rl: Interface;
+  private readonly queue: string[] = [];
+  private waiting: ((line: string | undefined) => void) | undefined;
+  private closed = false;
+
+  constructor() {
+    this.rl = createInterface({ input: process.stdin });
+    this.rl.on('line', (line) => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      if (w) w(line);
+      else this.queue.push(line);
+    });
+    this.rl.on('close', () => {
+      this.closed = true;
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.(undefined);
+    });
+  }
+
+  /** next resolves to the next line, or undefined once stdin has closed. */
+  next(): Promise<string | undefined> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  close(): void {
+    this.rl.close();
+  }
 }

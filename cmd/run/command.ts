@@ -88,7 +88,8 @@ async function runCluster(a: RunArgs): Promise<number> {
 
   const launcher = new Launcher({
     ranks,
-    command: (rank, incarnation) => [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...passOn],
+    command: (rank, incarnation, held) =>
+      [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...(held ? ['--hold'] : []), ...passOn],
     stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
     onReady: (rank) => {
       readyAtMs[rank] = clock.nowMs();
@@ -110,6 +111,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   say(`run ${runId}: ${ranks} ranks of ${a.protocol}, -o ${o} -l ${l} -t ${t}, logs in ${a.logDir}, seed ${seed}`);
   const firstWave = ranks - lateStarts.size;
   for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.spawnRank(r);
+  for (const r of lateStarts) launcher.prepare(r); // booted now, started at its time
   // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
   const bootLimitMs = 30_000;
   let cancelBootLimit = (): void => {};
@@ -155,7 +157,12 @@ async function runCluster(a: RunArgs): Promise<number> {
     say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.kind !== 'rank' ? ` (${f.target.kind})` : ''}`);
     switch (f.action) {
       case 'kill':
-        return launcher.kill(rank);
+        launcher.kill(rank);
+        // A restart to come may be this rank's: boot it now, so that it starts on time.
+        if (faults.some((g) => g.action === 'restart' && g.atMs > f.atMs && (g.target.kind === 'killed' || (g.target.kind === 'rank' && g.target.rank === rank)))) {
+          launcher.prepare(rank);
+        }
+        return;
       case 'pause':
         launcher.pause(rank);
         cancels.push(clock.schedule(f.durationMs, () => {
@@ -200,6 +207,7 @@ async function runCluster(a: RunArgs): Promise<number> {
       cancels.push(clock.schedule(lastSpawnMs - clock.nowMs() + 1, resolve));
     });
   }
+  launcher.dropStandbys(); // held for a restart that went elsewhere or never came
   await launcher.settled();
   stopProgress();
   cancelDeadline();

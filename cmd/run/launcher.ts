@@ -28,8 +28,8 @@ export interface RankProc {
 
 export interface LauncherOptions {
   ranks: number;
-  /** command builds the argv (after node) for one incarnation of a rank. */
-  command: (rank: number, incarnation: number) => string[];
+  /** command builds the argv (after node) for one incarnation of a rank; held: with --hold (see prepare). */
+  command: (rank: number, incarnation: number, held: boolean) => string[];
   /** onReady is called when a rank reports it is listening. */
   onReady?: (rank: number) => void;
   /** onExit is called when an incarnation's process has exited (its state already updated). */
@@ -45,12 +45,17 @@ export class Launcher {
   maxRoundLeader: number | undefined;
   private lastKilled: number | undefined;
   private exits: Promise<void>[] = [];
+  /** standby: per rank, its next incarnation, booted by prepare() and held until spawnRank. */
+  private standby = new Map<number, { incarnation: number; child: ChildProcess }>();
 
   constructor(private readonly o: LauncherOptions) {
     this.procs = Array.from({ length: o.ranks }, (_, rank) => ({ rank, incarnation: -1, state: 'pending', exitCode: null, signal: null, planned: false, commits: 0, round: -1, ready: false }));
   }
 
-  /** spawnRank starts the next incarnation of rank (0 the first time). */
+  /**
+   * spawnRank starts the next incarnation of rank (0 the first time): the one prepare() has
+   * booted and held, if any (it starts at once), else a new process (which first has to boot).
+   */
   spawnRank(rank: number): void {
     const p = this.procs[rank]!;
     if (p.state === 'running' || p.state === 'paused') throw new Error(`rank ${rank} is already running`);
@@ -61,22 +66,60 @@ export class Launcher {
     p.signal = null;
     p.ready = false;
     p.errorLine = undefined;
-    const child = spawn(process.execPath, this.o.command(rank, p.incarnation), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const standby = this.standby.get(rank);
+    this.standby.delete(rank);
+    if (standby?.incarnation === p.incarnation && standby.child.exitCode === null && standby.child.signalCode === null) {
+      p.child = standby.child;
+      this.tell(rank, JSON.stringify({ go: true }));
+      return;
+    }
+    standby?.child.stdin?.end(); // for another incarnation: let it go
+    p.child = this.spawnChild(p, p.incarnation, false);
+  }
+
+  /**
+   * prepare boots rank's next incarnation now and holds it (`csplab rank --hold`: modules
+   * loaded, log dir untouched, not listening) until spawnRank starts it. Booting takes seconds on
+   * a busy machine, so a late start or a restart spawned only at its time would begin late.
+   */
+  prepare(rank: number): void {
+    const p = this.procs[rank]!;
+    if (this.standby.has(rank)) return;
+    const incarnation = p.incarnation + 1;
+    this.standby.set(rank, { incarnation, child: this.spawnChild(p, incarnation, true) });
+  }
+
+  /** dropStandbys lets every held process that was never started exit (it touched nothing). */
+  dropStandbys(signal?: NodeJS.Signals): void {
+    for (const { child } of this.standby.values()) {
+      if (signal) child.kill(signal);
+      else child.stdin?.end();
+    }
+    this.standby.clear();
+  }
+
+  /** spawnChild starts one process of rank; only the one in p.child speaks for the rank. */
+  private spawnChild(p: RankProc, incarnation: number, held: boolean): ChildProcess {
+    const rank = p.rank;
+    const child = spawn(process.execPath, this.o.command(rank, incarnation, held), { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin!.on('error', () => {}); // a rank that died before reading its start time
-    p.child = child;
-    createInterface({ input: child.stdout! }).on('line', (line) => this.onEvent(p, line));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (p.child === child) this.onEvent(p, line);
+    });
     createInterface({ input: child.stderr! }).on('line', (line) => {
-      p.lastLine = line;
-      if (p.errorLine === undefined && p.child === child && line.startsWith('csplab: ')) p.errorLine = line;
+      if (p.child === child) {
+        p.lastLine = line;
+        if (p.errorLine === undefined && line.startsWith('csplab: ')) p.errorLine = line;
+      }
       this.o.stderrLine(rank, line);
     });
     this.exits.push(
       new Promise<void>((resolve) => {
         child.on('error', (e) => {
-          p.lastLine = `could not start: ${e.message}`;
+          if (p.child === child) p.lastLine = `could not start: ${e.message}`;
         });
         child.on('close', (code, signal) => {
-          if (p.child !== child) return resolve();
+          if (p.child !== child) return resolve(); // an earlier incarnation, or a held one never started
           p.exitCode = code;
           p.signal = signal;
           if (p.state !== 'killed') p.state = 'exited';
@@ -85,6 +128,7 @@ export class Launcher {
         });
       }),
     );
+    return child;
   }
 
   private onEvent(p: RankProc, line: string): void {
@@ -156,8 +200,9 @@ export class Launcher {
     p.child?.kill('SIGCONT');
   }
 
-  /** terminate asks every live rank to stop (resuming paused ones so they can). */
+  /** terminate asks every live rank to stop (resuming paused ones so they can), held ones too. */
   terminate(signal: NodeJS.Signals = 'SIGTERM'): void {
+    this.dropStandbys(signal);
     for (const p of this.procs) {
       if (p.state === 'paused') {
         p.child?.kill('SIGCONT');
