@@ -42,6 +42,13 @@ t.test('F4: a missing staged record → need-sync, nothing changes', async (t) =
   t.equal(d.state.log.size, 4, 'records unchanged');
 });
 
+t.test('F4: a Sync whose digest does not cover [lo, baseTail) → need-sync, no crash', async (t) => {
+  const d = new Driver(replica(2, 3, { vote: L1, committer: L1, records: old }));
+  const r = sentOf(d.msg(1, syncReq(12, [base2[2]!], { digest: digest(base2).slice(0, 2) }), 100), 'ForwardReply')[0]?.msg;
+  t.equal(r?.reason, 'need-sync');
+  t.ok(leaderIdEq(d.state.committer, L1), 'nothing adopted');
+});
+
 t.test('F4 chunks: a lost first chunk → need-sync; both chunks → ok', async (t) => {
   const d = new Driver(replica(2, 3, { vote: L1, committer: L1, records: [] }));
   const first = forward(L2, 'sync', [base2[0]!, base2[1]!], EMPTY_BITMAP, 9, { lo: 0, baseTail: 3, last: false });

@@ -31,7 +31,7 @@ function syncPlan(s: ReplicaState, req: ForwardReq): LogRecord[] | 'need-sync' {
   const plan: LogRecord[] = [];
   for (let p = lo; p < baseTail; p++) {
     const author = digest.get(p);
-    assert(author !== undefined, () => `sync digest lacks ${p}`);
+    if (author === undefined) return 'need-sync'; // a malformed Sync (the sender's bug): ask again, do not crash
     const own = s.log.get(p);
     if (own !== undefined && sameIdentity(own, { seq: p, author })) continue;
     const st = staged.get(p);
