@@ -1,0 +1,103 @@
+// cluster.test: real 5-process clusters on loopback (`csplab run`, faults included) pass all three rules and do what each fault promises.
+import t, { type Test } from 'tap';
+import { applied, assertRulesPass, startedOnTime, describe, keepOnFailure, runCluster, type ClusterRun } from '../testing/cluster.js';
+import { commitsOf, countBetween, median } from '../testing/timeline.js';
+
+const RANKS = 5;
+const FAULT_AT_S = 1.5;
+const SCENARIO = { timeout: 60_000 };
+
+/** leaderAt is the rank leading the slot that holds second s of a run (round r is led by r mod N). */
+const leaderAt = (s: number, o: number): number => Math.floor(s / o) % RANKS;
+
+/** others lists every rank but r. */
+const others = (r: number): number[] => Array.from({ length: RANKS }, (_, i) => i).filter((i) => i !== r);
+
+/** near asserts the brief's "within a few %": within 5% of the other ranks' median. */
+function near(t: Test, c: ClusterRun, rank: number, what: string): void {
+  const ref = median(others(rank).map((r) => c.commits[r]!));
+  t.ok(Math.abs(c.commits[rank]! - ref) <= 0.05 * ref, `${what}: rank ${rank} ends with ${c.commits[rank]} commits, within 5% of the others' median ${ref} (${describe(c)})`);
+}
+
+t.test('fault-free, low pressure: every rank commits L per round, every round', SCENARIO, async (t) => {
+  const o = 1;
+  const l = 100;
+  const seconds = 3;
+  const c = await runCluster(t, { o, l, t: seconds });
+  assertRulesPass(t, c);
+  const rounds = Math.round(seconds / o);
+  for (let r = 0; r < RANKS; r++) t.equal(c.commits[r], rounds * l, `rank ${r} commits ${rounds} rounds × ${l} (${describe(c)})`);
+  t.same(c.summary.ranks.map((r) => r.exitCode), Array(RANKS).fill(0), 'every rank exits 0');
+  t.equal(c.summary.failed, false, 'the run does not fail');
+  keepOnFailure(t, c, 'fault-free');
+});
+
+t.test('SIGKILL a follower mid-run: the others keep committing', SCENARIO, async (t) => {
+  const o = 1;
+  const seconds = 4;
+  // Not the leader at the kill, nor of any later round: a pure follower from then on.
+  const later = Array.from({ length: Math.ceil(seconds / o) }, (_, r) => r).filter((r) => r >= Math.floor(FAULT_AT_S / o));
+  const victim = others(leaderAt(FAULT_AT_S, o)).find((r) => !later.some((round) => round % RANKS === r))!;
+  const c = await runCluster(t, { o, l: 2000, t: seconds, extra: ['--kill', `${victim}@${FAULT_AT_S}`] });
+  assertRulesPass(t, c);
+  const kill = applied(t, c, 'kill');
+  t.equal(kill.rank, victim, `the kill hit rank ${victim}`);
+  t.match(c.summary.ranks[victim], { state: 'killed', planned: true }, `rank ${victim} was killed, as planned`);
+  const killAtMs = c.run.startAtMs + kill.appliedAtMs;
+  for (const r of others(victim)) {
+    t.ok(countBetween(commitsOf(c.dir, r), killAtMs) > 0, `rank ${r} commits after the kill (${describe(c)})`);
+    t.ok(c.commits[r]! > c.commits[victim]!, `rank ${r} (${c.commits[r]}) commits more than the killed rank ${victim} (${c.commits[victim]})`);
+    t.equal(c.summary.ranks[r]!.exitCode, 0, `rank ${r} exits 0`);
+  }
+  keepOnFailure(t, c, 'kill-follower');
+});
+
+t.test('SIGSTOP the leader, SIGCONT it later: the others move on, it catches up', SCENARIO, async (t) => {
+  const o = 1;
+  const pauseS = 1.5;
+  const c = await runCluster(t, { o, l: 1000, t: 4, extra: ['--pause', `leader@${FAULT_AT_S}:${pauseS}`] });
+  assertRulesPass(t, c);
+  const pause = applied(t, c, 'pause');
+  const paused = pause.rank;
+  t.equal(paused, leaderAt(pause.appliedAtMs / 1000, o), `"leader" meant the leader of the slot at ${pause.appliedAtMs} ms`);
+  t.type(pause.resumedAtMs, 'number', 'it was resumed');
+  const stopMs = c.run.startAtMs + pause.appliedAtMs;
+  const contMs = c.run.startAtMs + (pause.resumedAtMs ?? Infinity);
+  // A stopped process writes nothing (the signal takes a moment to land).
+  t.equal(countBetween(commitsOf(c.dir, paused), stopMs + 100, contMs), 0, `rank ${paused} commits nothing while stopped`);
+  for (const r of others(paused)) t.ok(countBetween(commitsOf(c.dir, r), stopMs, contMs) > 0, `rank ${r} commits while rank ${paused} is stopped (${describe(c)})`);
+  t.ok(countBetween(commitsOf(c.dir, paused), contMs) > 0, `rank ${paused} commits again after SIGCONT (${describe(c)})`);
+  near(t, c, paused, 'resumed');
+  keepOnFailure(t, c, 'pause-leader');
+});
+
+t.test('a rank started late joins and catches up', SCENARIO, async (t) => {
+  const late = 3;
+  const o = 1;
+  const c = await runCluster(t, { o, l: 1000, t: 4, extra: ['--start', `${late}@${FAULT_AT_S}`] });
+  assertRulesPass(t, c);
+  const start = applied(t, c, 'start');
+  t.equal(start.rank, late);
+  startedOnTime(t, c, late, start.appliedAtMs, 500);
+  const commits = commitsOf(c.dir, late);
+  t.equal(countBetween(commits, 0, c.run.startAtMs + start.appliedAtMs), 0, `rank ${late} commits nothing before it starts`);
+  t.ok(commits.length > 0, `rank ${late} commits after joining (${describe(c)})`);
+  near(t, c, late, 'late');
+  keepOnFailure(t, c, 'start-late');
+});
+
+t.test('kill the leader, restart it: incarnation 1 recovers and commits again', SCENARIO, async (t) => {
+  const o = 1;
+  const c = await runCluster(t, { o, l: 1000, t: 5, extra: ['--kill', `leader@${FAULT_AT_S}`, '--restart', 'killed@2.5'] });
+  assertRulesPass(t, c);
+  const kill = applied(t, c, 'kill');
+  const restart = applied(t, c, 'restart');
+  t.equal(kill.rank, leaderAt(kill.appliedAtMs / 1000, o), 'the kill hit the leader');
+  t.equal(restart.rank, kill.rank, '"killed" meant the rank just killed');
+  const victim = kill.rank;
+  startedOnTime(t, c, victim, restart.appliedAtMs, 500);
+  t.match(c.summary.ranks[victim], { incarnation: 1, exitCode: 0 }, `rank ${victim} ran again as incarnation 1 and exited 0`);
+  t.ok(countBetween(commitsOf(c.dir, victim), c.run.startAtMs + restart.appliedAtMs) > 0, `rank ${victim} commits after its restart (${describe(c)})`);
+  t.equal(c.summary.failed, false, 'no rank died unplanned');
+  keepOnFailure(t, c, 'restart-leader');
+});
