@@ -4,7 +4,7 @@
 import t from 'tap';
 import { leaderIdEq, type LeaderId } from './leader_id.js';
 import type { LogRecord } from './record.js';
-import { bitmapOf, createBitmap, hasSeq } from './tail_bitmap.js';
+import { createBitmap, hasSeq } from './tail_bitmap.js';
 import { among, grant, L, MiniNet, rec, replica, set, type Route } from './testkit.js';
 
 /** fiveUnderL1: 5 empty replicas (leases lapsed); R0 wins (1,0) and syncs everyone. */

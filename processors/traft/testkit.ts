@@ -9,7 +9,7 @@ import type { ElectReply, ElectReq, ForwardReply, ForwardReq, Message } from './
 import type { LogRecord, Seq } from './record.js';
 import { restartReplica, type ReplicaState } from './state.js';
 import { step } from './step.js';
-import { createBitmap, EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
+import { EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
 
 export const L = leaderId;
 export const TIMING: Timing = defaultTiming(1000);
