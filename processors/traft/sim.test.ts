@@ -24,6 +24,7 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
       ranks: Number(onlyRanks ?? 5),
       oneWayCuts: process.env.TRAFT_ONE_WAY === '1',
       leaseProtection: process.env.TRAFT_NO_LEASE !== '1',
+      trace: only !== undefined, // replaying one seed: show the trace around a failure
     });
     commits += r.commits;
     crashes += r.crashes;
@@ -33,6 +34,7 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
       t.comment(`seed ${seed} failed; replay: TRAFT_SEED=${seed} node_modules/.bin/tap processors/traft/sim.test.ts`);
       for (const v of r.violations.slice(0, 5)) t.comment(v);
       if (r.check.verdict !== 'pass') t.comment(formatReport(r.check));
+      for (const line of r.trace) t.comment(line);
     }
     t.ok(ok, `seed ${seed}: invariants hold and the checker passes`);
     t.ok(r.commits > 0, `seed ${seed}: something committed`);

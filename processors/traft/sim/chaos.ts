@@ -16,6 +16,8 @@ export type ChaosResult = {
   readonly crashes: number;
   readonly elections: number;
   readonly virtualMs: number;
+  /** trace: the last trace events, when ChaosOptions.trace asked for them. */
+  readonly trace: readonly string[];
 };
 
 const E_MS = 500;
@@ -26,7 +28,6 @@ function pick<T>(rnd: SeededRandom, xs: readonly T[]): T | undefined {
   return xs.length === 0 ? undefined : xs[rnd.int(xs.length)];
 }
 
-/** runChaos runs seed `seed`: chaosMs of faults with load, then heal, restart, drain and check. */
 /** ChaosOptions vary the cluster and fault rates (defaults: the CI run). */
 export type ChaosOptions = {
   readonly chaosMs?: number;
@@ -39,18 +40,31 @@ export type ChaosOptions = {
   readonly leaseProtection?: boolean;
   /** oneWayCuts: also cut single directions of links (asymmetric partitions). */
   readonly oneWayCuts?: boolean;
+  /** trace: keep the trace and return its last events (for replaying a failed seed). */
+  readonly trace?: boolean;
 };
 
+/** runChaos runs seed `seed`: chaosMs of faults with load, then heal, restart, drain and check. */
 export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
+  const holder: { sim?: SimCluster } = {};
   try {
-    return chaosRun(seed, o);
+    return { ...chaosRun(seed, o, holder), trace: lastTrace(holder.sim, o) };
   } catch (e) {
     const violations = [`seed ${seed}: run aborted: ${(e as Error).stack ?? String(e)}`];
-    return { seed, violations, check: checkLogs([]), commits: 0, crashes: 0, elections: 0, virtualMs: 0 };
+    return { seed, violations, check: checkLogs([]), commits: 0, crashes: 0, elections: 0, virtualMs: 0, trace: lastTrace(holder.sim, o) };
   }
 }
 
-function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
+/** lastTrace formats the last 60 trace events (commit marks left out) when asked to. */
+function lastTrace(sim: SimCluster | undefined, o: ChaosOptions): string[] {
+  if (sim === undefined || o.trace !== true) return [];
+  return sim.traces
+    .filter((x) => x.ev.t !== 'commit')
+    .slice(-60)
+    .map((x) => `t=${x.atMs.toFixed(1)} rank ${x.rank} ${JSON.stringify(x.ev)}`);
+}
+
+function chaosRun(seed: number, o: ChaosOptions, holder: { sim?: SimCluster }): Omit<ChaosResult, 'trace'> {
   const chaosMs = o.chaosMs ?? 5000;
   const E = o.electionMs ?? E_MS;
   const n = o.ranks ?? 5;
@@ -61,6 +75,8 @@ function chaosRun(seed: number, o: ChaosOptions): ChaosResult {
     disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
+  holder.sim = sim;
+  sim.keepTrace = o.trace === true;
   const all = Array.from({ length: n }, (_, i) => i);
   const instantViolations: string[] = [];
   /** gradeNow is S7 at this instant: the logs as they stand (a rank just killed included) pass. */
