@@ -15,8 +15,11 @@ export function newApplier(): Applier {
   return { applied: { offset: 0, words: [] }, kv: new Map() };
 }
 
-/** applyCommitted runs every applicable committed record, ascending; returns the seqs run. */
-export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap): Seq[] {
+/**
+ * applyCommitted runs every applicable committed record, ascending; returns the seqs run.
+ * `skipped`, if given, collects [s, q] for each stored q that applying s skips (for checks).
+ */
+export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap, skipped?: Array<[Seq, Seq]>): Seq[] {
   const ran: Seq[] = [];
   const from = firstMissing(a.applied);
   for (const s of members(committed, from, bitmapLen(committed))) {
@@ -29,7 +32,10 @@ export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, com
       const c = rec.cmd;
       a.kv.set(c.key, c.op === 'set' ? c.value : (a.kv.get(c.key) ?? 0) + 1);
     }
-    for (const q of rec.overrides) a.applied = addSeq(a.applied, q);
+    for (const q of rec.overrides) {
+      if (skipped !== undefined && q !== s && !hasSeq(a.applied, q) && log.has(q)) skipped.push([s, q]);
+      a.applied = addSeq(a.applied, q);
+    }
     ran.push(s);
   }
   return ran;

@@ -19,7 +19,7 @@ import { step } from '../step.js';
 import { bitmapCount, bitmapLen, union, type TailBitmap } from '../tail_bitmap.js';
 import { EventHeap } from './heap.js';
 import {
-  ballotsNeverDecrease, baseHoldsChosen, commitNeverMovesBack, leaderOwnsBallot, oneLeaderPerBallot, oneValuePerSeq,
+  ballotsNeverDecrease, baseHoldsChosen, commitNeverMovesBack, leaderOwnsBallot, oneLeaderPerBallot, oneValuePerSeq, overrideSubsumes,
   promisesKept, reportsKept, syncDeletesOnlyOnNewCommitter, type Chosen, type ReplicaView,
 } from './invariants.js';
 
@@ -334,7 +334,9 @@ export class SimCluster {
     }
     for (const e of out.log) r.lines.push(formatInstanceLine(e, (BASE_MS + this.nowMs) * 1000));
     for (const env of out.send) this.send(r, env.to, env.msg);
-    applyCommitted(r.applier, state.log, state.committed);
+    const skipped: Array<[Seq, Seq]> = [];
+    applyCommitted(r.applier, state.log, state.committed, skipped);
+    for (const [by, q] of skipped) this.violate(r.rank, overrideSubsumes(state.log, by, q));
     this.scheduleWake(r, out.wakeAtMs);
   }
 

@@ -1,5 +1,6 @@
 // invariants: one pure function per invariant of traft.md 8 (and style.md 10). Each returns
 // a violation message or null; the simulator calls them after every step and at the end.
+import { formatCommand, subsumes } from '../command.js';
 import type { TraceEvent } from '../io.js';
 import { compareLeaderId, formatLeaderId, leaderIdEq, type LeaderId } from '../leader_id.js';
 import { formatRecordId, sameIdentity, type LogRecord, type Seq } from '../record.js';
@@ -93,6 +94,15 @@ export function reportsKept(reported: { committer: LeaderId | null; accepted: Ta
   if (reported === null || !leaderIdEq(reported.committer, recovered.committer)) return null;
   const lost = minus(reported.accepted, recovered.accepted, 0, bitmapLen(reported.accepted));
   return lost.length === 0 ? null : `T15: restart lost acknowledged positions ${lost.slice(0, 5).join(',')} under ${formatLeaderId(recovered.committer)}`;
+}
+
+/** overrideSubsumes (R5, S5): a record skipped as overridden is a no-op or subsumed by the skipping record (else a command is lost silently, on every replica alike). */
+export function overrideSubsumes(log: ReadonlyMap<Seq, LogRecord>, by: Seq, q: Seq): string | null {
+  const r = log.get(by);
+  const x = log.get(q);
+  if (r === undefined || x === undefined || x.kind === 'noop') return null;
+  if (r.cmd !== undefined && x.cmd !== undefined && subsumes(r.cmd, x.cmd)) return null;
+  return `R5: applying ${formatRecordId(r)} (${r.cmd ? formatCommand(r.cmd) : r.kind}) skips ${formatRecordId(x)} (${x.cmd ? formatCommand(x.cmd) : x.kind}), which it does not subsume`;
 }
 
 /** statesEqual (S5): after quiescence every live replica's state machine is the same. */
