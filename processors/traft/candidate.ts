@@ -60,7 +60,10 @@ function merge(s: ReplicaState, fx: Effects): void {
   const chosen: ElectReply[] = [];
   for (const r of c.replies.values()) {
     assert(compareLeaderId(r.committer, cmax) <= 0, () => `V3 broken: reply committer ${formatLeaderId(r.committer)} > own ${formatLeaderId(cmax)}`);
-    if (leaderIdEq(r.committer, cmax)) chosen.push(r); // smaller committers are ignored even at holes (T6)
+    // Smaller committers are ignored even at holes (T6): no chosen record can sit at a hole of
+    // every Cmax reply (3.6), and a record from another log carries deps/overrides computed
+    // against that log, so adopting it could skip a different record at an overridden position.
+    if (leaderIdEq(r.committer, cmax)) chosen.push(r);
   }
   let tail = bitmapLen(s.accepted);
   for (const r of chosen) {
