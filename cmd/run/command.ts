@@ -112,6 +112,9 @@ async function runCluster(a: RunArgs): Promise<number> {
   const firstWave = ranks - lateStarts.size;
   for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.spawnRank(r);
   for (const r of lateStarts) launcher.prepare(r); // booted now, started at its time
+  // Likewise the next incarnation of every rank a restart may bring back (held: it touches
+  // nothing, so it can wait beside the running one); a kill prepares one again.
+  for (const r of restartable(faults, ranks)) if (!lateStarts.has(r)) launcher.prepare(r);
   // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
   const bootLimitMs = 30_000;
   let cancelBootLimit = (): void => {};
@@ -231,4 +234,16 @@ function bootError(p: RankProc): CliError {
   const known: readonly number[] = [EXIT.usage, EXIT.environment, EXIT.corrupt];
   const status = p.exitCode !== null && known.includes(p.exitCode) ? (p.exitCode as ExitStatus) : EXIT.environment;
   return new CliError(status, `rank ${p.rank} could not start: ${why}`);
+}
+
+/** restartable lists the ranks a --restart may start again: its rank, or any rank a kill may hit. */
+function restartable(faults: readonly FaultAction[], ranks: number): Set<number> {
+  const out = new Set<number>();
+  const hit = (t: Target): number[] => (t.kind === 'rank' ? [t.rank] : Array.from({ length: ranks }, (_, r) => r));
+  for (const f of faults) {
+    if (f.action !== 'restart') continue;
+    if (f.target.kind === 'rank') out.add(f.target.rank);
+    else for (const k of faults) if (k.action === 'kill') for (const r of hit(k.target)) out.add(r);
+  }
+  return out;
 }

@@ -81,7 +81,11 @@ export async function runCluster(t: Teardown, o: ClusterOptions): Promise<Cluste
       '--log-dir', dir, '--clean', ...(o.extra ?? [])];
     const cli = await cliRun(t, args, { timeoutMs });
     if (cli.status === 3 && /address already in use/.test(cli.stderr) && attempt < 3) continue; // lost a port race
-    if (cli.status !== 0) throw new Error(`csplab ${args.join(' ')}: ${cli.timedOut ? 'timed out' : `exit ${cli.status ?? cli.signal}`}\n${cli.stdout}${cli.stderr}`);
+    if (cli.status !== 0) {
+      const kept = mkdtempSync(join(tmpdir(), 'csplab-failed-run-'));
+      cpSync(dir, kept, { recursive: true });
+      throw new Error(`csplab ${args.join(' ')}: ${cli.timedOut ? 'timed out' : `exit ${cli.status ?? cli.signal}`} (logs kept in ${kept})\n${cli.stdout}${cli.stderr}`);
+    }
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunJson;
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as ClusterRun['summary'];
     const check = await checkDir(dir, { ranks });
