@@ -2,11 +2,10 @@
 // C2 interference resolved), a follower's import of commit marks (F7), and the instance-log
 // commit lines, which are written only below the frontier and in position order (section 0).
 import { assert } from './assert.js';
-import { isQuorum } from './config.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
-import { addSeq, bitmapLen, firstMissing, hasSeq, intersect, members, minus, union } from './tail_bitmap.js';
-import { overridesSeq, type Seq } from './record.js';
+import { addSeq, bitmapLen, everyIn, firstMissing, hasSeq, intersect, minus, union, wordOf, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
+import { overridesSeq, type LogRecord, type Seq } from './record.js';
 
 /** markCommitted adds `seq` to committed and traces it as chosen under `under`. */
 function markCommitted(s: ReplicaState, fx: Effects, seq: Seq, under: LeaderId): void {
@@ -16,38 +15,86 @@ function markCommitted(s: ReplicaState, fx: Effects, seq: Seq, under: LeaderId):
   fx.trace.push({ t: 'commit', seq, author: rec.author, kind: rec.kind, logKey: rec.logKey, under });
 }
 
-/** quorumAccepted is C1 for `seq`: self once durable, plus synced followers that report it. */
-function quorumAccepted(s: ReplicaState, seq: Seq): boolean {
-  const L = s.leader;
-  assert(L !== null, 'C1 needs an established leader');
-  const ids: number[] = [];
-  if (!s.unpersisted.has(seq)) ids.push(s.self);
-  for (const [p, pr] of L.progress) if (pr.synced && hasSeq(pr.accepted, seq)) ids.push(p);
-  return isQuorum(s.config, ids);
+/**
+ * c1Mask is C1 for the 32 positions at aligned `base`, as a bit mask: bit b is set when self
+ * (once durable) plus synced followers reporting base + b form a quorum. Votes are counted
+ * bit-sliced (one counter bit per plane), so a word costs O(voters), not O(32 · voters).
+ */
+function c1Mask(base: number, selfWord: number, voters: readonly TailBitmap[], need: number, planes: number[]): number {
+  planes.fill(0);
+  const add = (v: number): void => {
+    let carry = v >>> 0;
+    for (let j = 0; j < planes.length && carry !== 0; j++) {
+      const c = planes[j] as number;
+      planes[j] = (c ^ carry) >>> 0;
+      carry = (c & carry) >>> 0;
+    }
+  };
+  add(selfWord);
+  for (const v of voters) add(wordOf(v, base));
+  // counter ≥ need, compared bit-plane by bit-plane from the top
+  let gt = 0;
+  let eq = 0xffffffff;
+  for (let j = planes.length - 1; j >= 0; j--) {
+    const c = planes[j] as number;
+    if ((need >> j) & 1) eq = (eq & c) >>> 0;
+    else {
+      gt = (gt | (eq & c)) >>> 0;
+      eq = (eq & ~c) >>> 0;
+    }
+  }
+  return (gt | eq) >>> 0;
 }
 
 /** interferenceResolved is C2: every dep is committed or overridden by this record. */
-function interferenceResolved(s: ReplicaState, seq: Seq, frontier: Seq): boolean {
-  const rec = s.log.get(seq);
-  assert(rec !== undefined, () => `C2 on unstored ${seq}`);
-  for (const q of members(rec.deps, frontier, seq)) {
-    if (!hasSeq(s.committed, q) && !overridesSeq(rec, q)) return false;
-  }
-  return true;
+function interferenceResolved(s: ReplicaState, rec: LogRecord, frontier: Seq): boolean {
+  return everyIn(rec.deps, s.committed, frontier, rec.seq, (q) => overridesSeq(rec, q));
 }
 
 /**
  * leaderCommit evaluates C1 ∧ C2 ascending from the frontier; one pass reaches the fixpoint
  * because deps are lower seqs. It marks only the committed seq, never what it overrides.
+ * C1 is evaluated a word (32 positions) at a time over the uncommitted stored positions, so a
+ * step costs O(window / 32 · ranks) plus C2 for the quorum-accepted ones; a seq found C1 but
+ * not C2 is traced `held-back` once (the lab's "held back by interference" count).
  */
 export function leaderCommit(s: ReplicaState, fx: Effects): void {
   const L = s.leader;
   if (L === null) return;
   const frontier = firstMissing(s.committed);
   const len = bitmapLen(s.accepted);
-  for (let seq = frontier; seq < len; seq++) {
-    if (hasSeq(s.committed, seq) || !s.log.has(seq)) continue;
-    if (quorumAccepted(s, seq) && interferenceResolved(s, seq, frontier)) markCommitted(s, fx, seq, L.id);
+  if (frontier >= len) return;
+  const voters: TailBitmap[] = [];
+  for (const pr of L.progress.values()) if (pr.synced) voters.push(pr.accepted);
+  const need = Math.floor(s.config.members.length / 2) + 1;
+  if (voters.length + 1 < need) return;
+  const planes = new Array<number>(32 - Math.clz32(voters.length + 1)).fill(0);
+  // self counts a position only once its record is durable
+  const pending = new Map<number, number>();
+  for (const seq of s.unpersisted.keys()) {
+    if (seq < frontier) continue;
+    const base = seq - (seq % WORD_BITS);
+    pending.set(base, ((pending.get(base) ?? 0) | (1 << (seq % WORD_BITS))) >>> 0);
+  }
+  for (let base = frontier - (frontier % WORD_BITS); base < len; base += WORD_BITS) {
+    const open = (wordOf(s.accepted, base) & ~wordOf(s.committed, base)) >>> 0;
+    if (open === 0) continue;
+    let d = (open & c1Mask(base, (open & ~(pending.get(base) ?? 0)) >>> 0, voters, need, planes)) >>> 0;
+    while (d !== 0) {
+      const low = (d & -d) >>> 0;
+      const seq = base + 31 - Math.clz32(low);
+      d = (d ^ low) >>> 0;
+      if (seq < frontier || seq >= len || hasSeq(s.committed, seq)) continue;
+      const rec = s.log.get(seq);
+      assert(rec !== undefined, () => `accepted position ${seq} is not stored`);
+      if (interferenceResolved(s, rec, frontier)) {
+        markCommitted(s, fx, seq, L.id);
+        L.heldBack.delete(seq);
+      } else if (!L.heldBack.has(seq)) {
+        L.heldBack.add(seq);
+        fx.trace.push({ t: 'held-back', seq });
+      }
+    }
   }
 }
 

@@ -28,6 +28,8 @@ export type ProposeAnswer =
 /** TraceEvent is for invariant checks and debugging; the protocol never reads it back. */
 export type TraceEvent =
   | { readonly t: 'commit'; readonly seq: Seq; readonly author: LeaderId; readonly kind: 'cmd' | 'noop'; readonly logKey: string; readonly under: LeaderId }
+  /** held-back: the leader found `seq` quorum-accepted (C1) but its interference unresolved (C2); once per seq and leadership. */
+  | { readonly t: 'held-back'; readonly seq: Seq }
   | { readonly t: 'campaign'; readonly cand: LeaderId }
   | { readonly t: 'merged'; readonly cand: LeaderId; readonly baseTail: Seq }
   | { readonly t: 'established'; readonly leader: LeaderId; readonly baseTail: Seq }

@@ -35,7 +35,7 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
   const progress = new Map<number, Progress>();
   for (const p of s.config.members) if (p !== s.self) progress.set(p, newProgress(c.replies.get(p), c.merge.cmax, nowMs));
   const len = bitmapLen(s.accepted);
-  s.leader = { id: c.cand, cmax: c.merge.cmax, baseTail: c.merge.baseTail, establishedAtMs: nowMs, progress, keyIndex: buildKeyIndex(s.log, len) };
+  s.leader = { id: c.cand, cmax: c.merge.cmax, baseTail: c.merge.baseTail, establishedAtMs: nowMs, progress, keyIndex: buildKeyIndex(s.log, len), heldBack: new Set() };
   s.campaign = null;
   s.leaderHint = c.cand;
   fx.trace.push({ t: 'established', leader: c.cand, baseTail: c.merge.baseTail });

@@ -13,6 +13,7 @@ import { rankRandom } from '../../runtime/random.js';
 import { claimLogDir } from '../logdir.js';
 import { FileSink } from '../paxos/instancelog.js';
 import { resourceSummary } from '../usage.js';
+import { toWire } from './bitmap_codec.js';
 import { replayWal } from './durable.js';
 import { loggedUpToFrom } from './instance_log.js';
 import type { Message } from './messages.js';
@@ -81,7 +82,9 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   const electionMs = c.electionSeconds * 1000;
   const rank = startTraftRank({
     rank: c.rank, ranks: c.ranks, clusterId: c.clusterId, electionMs, window: c.window, keys: c.keys,
-    loadUntilMs: timing.endAtMs, clock, random: rankRandom(c.seed, c.rank, c.incarnation), transport, sink,
+    loadUntilMs: timing.endAtMs, clock, random: rankRandom(c.seed, c.rank, c.incarnation), sink,
+    // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
+    transport: { rank: transport.rank, inbox: transport.inbox, send: (to, msg) => transport.send(to, toWire(msg) as Message), close: () => transport.close(), stats: () => transport.stats() },
     storage: writer, ...(durable ? { durable, loggedUpTo } : {}),
     onRole: (role) => {
       if (role === 'leader') c.event({ ev: 'round', rank: c.rank, round: rank.state().vote.term, leader: c.rank });

@@ -47,6 +47,8 @@ export interface TraftRankStats {
   rank: number;
   commits: number;
   outOfOrderCommits: number;
+  /** heldBackCommits: positions this rank, as leader, found quorum-accepted (C1) but held back by interference (C2). */
+  heldBackCommits: number;
   generates: number;
   proposed: number;
   role: Role;
@@ -86,7 +88,7 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
     self: o.rank, config, timing, nowMs: clock.nowMs(), random,
     ...(o.durable ? { durable: o.durable } : {}), loggedUpTo: o.loggedUpTo ?? -1,
   });
-  const counts = { commits: 0, outOfOrderCommits: 0, generates: 0 };
+  const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0 };
   let role: Role = roleOf(s);
   let drainedSinceMs: number | undefined;
 
@@ -149,7 +151,10 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
             else counts.generates++;
           }
         }
-        for (const tr of r.out.trace) if (tr.t === 'commit' && tr.kind === 'cmd' && tr.seq > s.loggedUpTo) counts.outOfOrderCommits++;
+        for (const tr of r.out.trace) {
+          if (tr.t === 'commit' && tr.kind === 'cmd' && tr.seq > s.loggedUpTo) counts.outOfOrderCommits++;
+          else if (tr.t === 'held-back') counts.heldBackCommits++;
+        }
       };
       if (got === TIMEOUT) run({ kind: 'tick' });
       else if (got.index === 0) {
@@ -191,6 +196,7 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
       rank: o.rank,
       commits: counts.commits,
       outOfOrderCommits: counts.outOfOrderCommits,
+      heldBackCommits: counts.heldBackCommits,
       generates: counts.generates,
       proposed: load.made,
       role,

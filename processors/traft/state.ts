@@ -47,6 +47,8 @@ export type LeaderRole = {
   readonly progress: Map<number, Progress>;
   /** keyIndex: latest records per key, for O(1) deps/overrides (4.1.2). */
   readonly keyIndex: KeyIndex;
+  /** heldBack: seqs reported C1-but-not-C2 (trace `held-back`, once per seq); removed at commit. */
+  readonly heldBack: Set<Seq>;
 };
 
 /** Campaign is a running candidacy (3.1, 3.4); after the merge it waits for its batch. */

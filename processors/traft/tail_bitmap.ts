@@ -214,3 +214,27 @@ export function formatBitmap(b: TailBitmap): string {
   const tail = members(b, b.offset, bitmapLen(b));
   return `[0,${b.offset})` + (tail.length ? `+{${tail.join(',')}}` : '');
 }
+
+/** wordOf is the 32 membership bits of [base, base + 32) for an aligned base (word-level scans). */
+export function wordOf(b: TailBitmap, base: number): number {
+  return wordAt(b, base);
+}
+
+/**
+ * everyIn: does pred hold for every member of (a \ minusB) in [lo, hi)? Ascending, stops at
+ * the first failure, allocates nothing (C2's check, called per commit candidate).
+ */
+export function everyIn(a: TailBitmap, minusB: TailBitmap, lo: number, hi: number, pred: (x: number) => boolean): boolean {
+  const top = Math.min(hi, bitmapLen(a));
+  for (let w = alignDown(Math.max(lo, 0)); w < top; w += WORD_BITS) {
+    let d = (wordAt(a, w) & ~wordAt(minusB, w)) >>> 0;
+    while (d !== 0) {
+      const low = (d & -d) >>> 0;
+      const x = w + 31 - Math.clz32(low);
+      d = (d ^ low) >>> 0;
+      if (x >= top) return true;
+      if (x >= lo && !pred(x)) return false;
+    }
+  }
+  return true;
+}

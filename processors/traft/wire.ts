@@ -1,6 +1,7 @@
 // wire: validation of decoded network input for TRaft. A frame that decodes but is not a
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
+import { decodeWords } from './bitmap_codec.js';
 import type { Command } from './command.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyReason, ForwardKind, Message } from './messages.js';
@@ -53,6 +54,13 @@ function maybeLeaderId(x: unknown, what: string): LeaderId | null {
 
 function bitmap(x: unknown, what: string): TailBitmap {
   const o = obj(x, what);
+  if (o.bin !== undefined) {
+    // the compact form (bitmap_codec.ts): little-endian u32 words in one binary field
+    if (!(o.bin instanceof Uint8Array) || o.bin.length > MAX_ITEMS * 4) throw new BadTraftMessage(`${what}.bin must be binary`);
+    const words = decodeWords(o.bin);
+    if (words === null) throw new BadTraftMessage(`${what}.bin must hold whole 32-bit words`);
+    return { offset: nat(o.offset, `${what}.offset`), words };
+  }
   const words = arr(o.words, `${what}.words`).map((w, i) => {
     if (typeof w !== 'number' || !Number.isInteger(w) || w < -(2 ** 31) || w >= 2 ** 32) throw new BadTraftMessage(`${what}.words[${i}] must be a 32-bit word`);
     return w;

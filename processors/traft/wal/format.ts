@@ -1,13 +1,15 @@
 // format: the WAL file format, as pure encode/decode functions (7.8).
 //
 //   header: "TRAFTWAL" | u32 version | u16 n | clusterId (n bytes utf8) | u32 crc32(all before)
-//   frame:  u32 length | u32 crc32(payload) | payload (utf8 JSON of one WalBatch)
+//   frame:  u32 length | u32 crc32(payload) | payload (utf8 JSON of one WalBatch; a record's deps
+//           of ≥ 4 words is written { offset, b64 }: its words as little-endian u32s in base64)
 //
 // All integers little-endian. Decoding stops at the first frame that is incomplete or fails
 // its checksum: if nothing valid follows, that is a torn tail (never acknowledged: truncate);
 // a bad frame followed by a good one is corruption, reported as WalCorruptError (exit 4),
 // never silently dropped. A header for another cluster is WalCorruptError('foreign').
 import { crc32 } from 'node:zlib';
+import { b64Bitmap, decodeWords } from '../bitmap_codec.js';
 import type { WalBatch, WalEntry } from '../durable.js';
 
 export const WAL_MAGIC = 'TRAFTWAL';
@@ -39,13 +41,33 @@ export function encodeHeader(clusterId: string): Uint8Array {
 
 /** encodeFrame frames one batch. */
 export function encodeFrame(batch: WalBatch): Uint8Array {
-  const payload = Buffer.from(JSON.stringify(batch), 'utf8');
+  const payload = Buffer.from(JSON.stringify(batch.entries.some(isLongRecord) ? { ...batch, entries: batch.entries.map(compactEntry) } : batch), 'utf8');
   if (payload.length > MAX_FRAME_BYTES) throw new RangeError(`WAL batch of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`);
   const buf = Buffer.alloc(FRAME_HEAD + payload.length);
   buf.writeUInt32LE(payload.length, 0);
   buf.writeUInt32LE(crc32(payload), 4);
   payload.copy(buf, FRAME_HEAD);
   return buf;
+}
+
+function isLongRecord(e: WalEntry): boolean {
+  return e.t === 'record' && e.record.deps.words.length >= 4;
+}
+
+/** compactEntry writes a record's deps as base64 words (bitmap_codec.ts): ~300 words each at `-l 10000`. */
+function compactEntry(e: WalEntry): unknown {
+  return isLongRecord(e) && e.t === 'record' ? { ...e, record: { ...e.record, deps: b64Bitmap(e.record.deps) } } : e;
+}
+
+/** expandEntry reads a compact deps back into words; false if it is malformed. */
+function expandEntry(e: { t: string; record?: { deps?: { offset?: unknown; b64?: unknown; words?: unknown } } }): boolean {
+  const d = e.t === 'record' ? e.record?.deps : undefined;
+  if (d === undefined || typeof d !== 'object' || d === null || d.b64 === undefined) return true;
+  if (typeof d.b64 !== 'string') return false;
+  const words = decodeWords(Buffer.from(d.b64, 'base64'));
+  if (words === null) return false;
+  (e.record as { deps: unknown }).deps = { offset: d.offset, words };
+  return true;
 }
 
 /** Decoded: the batches read, the byte length of the valid prefix, and whether a torn tail followed it. */
@@ -62,7 +84,7 @@ function parseBatch(payload: Buffer, offset: number): WalBatch {
   }
   const b = v as WalBatch;
   const ok = typeof b === 'object' && b !== null && Number.isSafeInteger(b.batchId) && Array.isArray(b.entries) &&
-    b.entries.every((e) => typeof e === 'object' && e !== null && ENTRY_KINDS.has(e.t));
+    b.entries.every((e) => typeof e === 'object' && e !== null && ENTRY_KINDS.has(e.t) && expandEntry(e as Parameters<typeof expandEntry>[0]));
   if (!ok) throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: not a WAL batch`);
   return b;
 }

@@ -105,3 +105,13 @@ t.test('frames: checksum covers the payload; length beyond the limit reads as to
   t.same(d.batches, []);
   t.equal(d.tornBytes, huge.length);
 });
+
+t.test('long deps (a -l 10000 window) round-trip through the compact base64 form', async (t) => {
+  const deps = { offset: 64, words: [1, 0x80000000, 0xffffffff >>> 1, 5, 0, 7] };
+  const r = { ...rec(300, L(2, 1), set('k', 3)), deps };
+  const b: WalBatch = { batchId: 9, entries: [{ t: 'record', record: r }] };
+  const frame = encodeFrame(b);
+  t.ok(Buffer.from(frame).toString('utf8').includes('"b64"'), 'written compact');
+  const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
+  t.same(decodeWal(image, 'c1').batches, [b], 'read back as words');
+});

@@ -1,0 +1,74 @@
+// bitmap_codec: the compact encoding of TailBitmaps for the wire and the WAL. At the lab's
+// `-l 10000` a record's deps span the whole uncommitted window (~300 words); as a msgpack
+// array or JSON numbers that dominated encoding, decoding and bytes. Encoded, a bitmap's words
+// are little-endian u32s in one binary field (`bin`, a Uint8Array for msgpack; `b64`, base64
+// text for JSON). Records and bitmaps are immutable, so encodings are cached per object: a
+// record sent to four peers (and resent on timeout) and logged to the WAL is encoded once.
+import type { Message } from './messages.js';
+import type { LogRecord } from './record.js';
+import type { TailBitmap } from './tail_bitmap.js';
+
+/** Below this many words a plain array is as small and cheaper to encode. */
+const MIN_WORDS = 4;
+
+export type BinBitmap = { readonly offset: number; readonly bin: Uint8Array };
+export type B64Bitmap = { readonly offset: number; readonly b64: string };
+
+const binCache = new WeakMap<TailBitmap, Buffer>();
+
+function wordsBuffer(b: TailBitmap): Buffer {
+  let buf = binCache.get(b);
+  if (buf === undefined) {
+    buf = Buffer.allocUnsafe(b.words.length * 4);
+    for (let i = 0; i < b.words.length; i++) buf.writeUInt32LE((b.words[i] as number) >>> 0, i * 4);
+    binCache.set(b, buf);
+  }
+  return buf;
+}
+
+/** decodeWords reads little-endian u32 words (any alignment); null when the length is not a multiple of 4. */
+export function decodeWords(bytes: Uint8Array): number[] | null {
+  if (bytes.length % 4 !== 0) return null;
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length / 4;
+  const words = new Array<number>(n);
+  for (let i = 0; i < n; i++) words[i] = buf.readUInt32LE(i * 4);
+  return words;
+}
+
+/** binBitmap is the wire form of b (unchanged when short). */
+export function binBitmap(b: TailBitmap): TailBitmap | BinBitmap {
+  return b.words.length < MIN_WORDS ? b : { offset: b.offset, bin: wordsBuffer(b) };
+}
+
+/** b64Bitmap is the WAL (JSON) form of b (unchanged when short). */
+export function b64Bitmap(b: TailBitmap): TailBitmap | B64Bitmap {
+  return b.words.length < MIN_WORDS ? b : { offset: b.offset, b64: wordsBuffer(b).toString('base64') };
+}
+
+const wireRecords = new WeakMap<LogRecord, unknown>();
+
+function wireRecord(r: LogRecord): unknown {
+  let w = wireRecords.get(r);
+  if (w === undefined) {
+    w = r.deps.words.length < MIN_WORDS ? r : { ...r, deps: binBitmap(r.deps) };
+    wireRecords.set(r, w);
+  }
+  return w;
+}
+
+/** toWire is the message as sent over TCP (validateTraftMsg reads both forms back). */
+export function toWire(m: Message): unknown {
+  switch (m.type) {
+    case 'ElectReq':
+      return { ...m, accepted: binBitmap(m.accepted) };
+    case 'ElectReply':
+      return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed), records: m.records.map(wireRecord) };
+    case 'ForwardReq':
+      return { ...m, committed: binBitmap(m.committed), records: m.records.length === 0 ? m.records : m.records.map(wireRecord) };
+    case 'ForwardReply':
+      return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed) };
+    default:
+      return m;
+  }
+}
