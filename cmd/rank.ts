@@ -63,7 +63,10 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
     .option('data-size', numeric('bytes per proposed value', 1000))
     .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
     .option('eager', { type: 'boolean', default: false, describe: 'start the next round as soon as the last one finished its L instances' })
-    .option('window', numeric('most instances a leader has proposed but not committed (pipelining)', 1024))
+    // 512 × 64: measured in docs/benchmarks.md (paxos). A window leaves the leader as one burst
+    // and comes back as one burst of ACKs, so a cycle costs a whole window's latency; 512 had
+    // the best median on the loaded 2-core machine, with less RSS and a smaller end-of-run spread.
+    .option('window', numeric('most instances a leader has proposed but not committed (pipelining)', 512))
     .option('batch', numeric('most instances in one PROPOSE message', 64))
     .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
     .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
