@@ -6,7 +6,7 @@
 // record sent to four peers (and resent on timeout) and logged to the WAL is encoded once.
 import type { Message } from './messages.js';
 import type { LogRecord } from './record.js';
-import type { TailBitmap } from './tail_bitmap.js';
+import { members, type TailBitmap } from './tail_bitmap.js';
 
 /** Below this many words a plain array is as small and cheaper to encode. */
 const MIN_WORDS = 4;
@@ -46,13 +46,55 @@ export function b64Bitmap(b: TailBitmap): TailBitmap | B64Bitmap {
   return b.words.length < MIN_WORDS ? b : { offset: b.offset, b64: wordsBuffer(b).toString('base64') };
 }
 
+/**
+ * overridesFrom: a `set`'s overrides are usually exactly its deps in [o[0], seq) plus seq (R5
+ * over one key; ~1,250 positions at `-l 10000` over 8 keys). Then only o[0] is written
+ * (`ovFrom`) and the list is rebuilt from deps on reading; otherwise null (write the list).
+ */
+export function overridesFrom(r: LogRecord): number | null {
+  const o = r.overrides;
+  if (o.length < 8 || o[o.length - 1] !== r.seq) return null;
+  const from = o[0] as number;
+  const m = members(r.deps, from, r.seq);
+  if (m.length !== o.length - 1) return null;
+  for (let i = 0; i < m.length; i++) if (m[i] !== o[i]) return null;
+  return from;
+}
+
+/** expandOverrides rebuilds an `ovFrom` overrides list. */
+export function expandOverrides(deps: TailBitmap, seq: number, from: number): number[] {
+  const o = members(deps, from, seq);
+  o.push(seq);
+  return o;
+}
+
+/** compactRecord: deps in the given compact form, overrides as `ovFrom` where possible. */
+function compactRecord(r: LogRecord, form: (b: TailBitmap) => unknown): unknown {
+  const from = overridesFrom(r);
+  const deps = form(r.deps);
+  if (from === null) return deps === r.deps ? r : { ...r, deps };
+  const { overrides: _dropped, ...rest } = r;
+  return { ...rest, deps, ovFrom: from };
+}
+
 const wireRecords = new WeakMap<LogRecord, unknown>();
+const walRecords = new WeakMap<LogRecord, unknown>();
 
 function wireRecord(r: LogRecord): unknown {
   let w = wireRecords.get(r);
   if (w === undefined) {
-    w = r.deps.words.length < MIN_WORDS ? r : { ...r, deps: binBitmap(r.deps) };
+    w = compactRecord(r, binBitmap);
     wireRecords.set(r, w);
+  }
+  return w;
+}
+
+/** walRecord is the record as written in a WAL frame's JSON (format.ts reads it back). */
+export function walRecord(r: LogRecord): unknown {
+  let w = walRecords.get(r);
+  if (w === undefined) {
+    w = compactRecord(r, b64Bitmap);
+    walRecords.set(r, w);
   }
   return w;
 }

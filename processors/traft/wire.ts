@@ -1,7 +1,7 @@
 // wire: validation of decoded network input for TRaft. A frame that decodes but is not a
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
-import { decodeWords } from './bitmap_codec.js';
+import { decodeWords, expandOverrides } from './bitmap_codec.js';
 import type { Command } from './command.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyReason, ForwardKind, Message } from './messages.js';
@@ -83,12 +83,15 @@ function record(x: unknown): LogRecord {
   const o = obj(x, 'record');
   const kind = o.kind;
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
+  const seq = nat(o.seq, 'record.seq');
+  const deps = bitmap(o.deps, 'record.deps');
   const rec: LogRecord = {
-    seq: nat(o.seq, 'record.seq'),
+    seq,
     author: leaderId(o.author, 'record.author'),
     kind,
-    deps: bitmap(o.deps, 'record.deps'),
-    overrides: arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')),
+    deps,
+    // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts)
+    overrides: o.ovFrom !== undefined ? expandOverrides(deps, seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq)) : arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')),
     logKey: str(o.logKey, 'record.logKey'),
     ...(kind === 'cmd' ? { cmd: command(o.cmd) } : {}),
   };

@@ -2,14 +2,16 @@
 //
 //   header: "TRAFTWAL" | u32 version | u16 n | clusterId (n bytes utf8) | u32 crc32(all before)
 //   frame:  u32 length | u32 crc32(payload) | payload (utf8 JSON of one WalBatch; a record's deps
-//           of ≥ 4 words is written { offset, b64 }: its words as little-endian u32s in base64)
+//           of ≥ 4 words is written { offset, b64 }: its words as little-endian u32s in base64, and
+//           overrides = deps ∩ [f, seq) ∪ {seq} as `ovFrom: f`; see bitmap_codec.ts)
 //
 // All integers little-endian. Decoding stops at the first frame that is incomplete or fails
 // its checksum: if nothing valid follows, that is a torn tail (never acknowledged: truncate);
 // a bad frame followed by a good one is corruption, reported as WalCorruptError (exit 4),
 // never silently dropped. A header for another cluster is WalCorruptError('foreign').
 import { crc32 } from 'node:zlib';
-import { b64Bitmap, decodeWords } from '../bitmap_codec.js';
+import { decodeWords, expandOverrides, walRecord } from '../bitmap_codec.js';
+import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
 
 export const WAL_MAGIC = 'TRAFTWAL';
@@ -51,22 +53,32 @@ export function encodeFrame(batch: WalBatch): Uint8Array {
 }
 
 function isLongRecord(e: WalEntry): boolean {
-  return e.t === 'record' && e.record.deps.words.length >= 4;
+  return e.t === 'record' && (e.record.deps.words.length >= 4 || e.record.overrides.length >= 8);
 }
 
-/** compactEntry writes a record's deps as base64 words (bitmap_codec.ts): ~300 words each at `-l 10000`. */
+/** compactEntry writes a record's deps as base64 words and its overrides as `ovFrom` where possible (bitmap_codec.ts). */
 function compactEntry(e: WalEntry): unknown {
-  return isLongRecord(e) && e.t === 'record' ? { ...e, record: { ...e.record, deps: b64Bitmap(e.record.deps) } } : e;
+  return isLongRecord(e) && e.t === 'record' ? { t: 'record', record: walRecord(e.record) } : e;
 }
 
-/** expandEntry reads a compact deps back into words; false if it is malformed. */
-function expandEntry(e: { t: string; record?: { deps?: { offset?: unknown; b64?: unknown; words?: unknown } } }): boolean {
-  const d = e.t === 'record' ? e.record?.deps : undefined;
-  if (d === undefined || typeof d !== 'object' || d === null || d.b64 === undefined) return true;
-  if (typeof d.b64 !== 'string') return false;
-  const words = decodeWords(Buffer.from(d.b64, 'base64'));
-  if (words === null) return false;
-  (e.record as { deps: unknown }).deps = { offset: d.offset, words };
+type RawRecord = { seq?: unknown; deps?: { offset?: unknown; b64?: unknown; words?: unknown }; ovFrom?: unknown; overrides?: unknown };
+
+/** expandEntry reads compact deps and overrides back; false if they are malformed. */
+function expandEntry(e: { t: string; record?: RawRecord }): boolean {
+  const r = e.t === 'record' ? e.record : undefined;
+  if (r === undefined || typeof r !== 'object' || r === null) return true;
+  const d = r.deps;
+  if (d !== undefined && typeof d === 'object' && d !== null && d.b64 !== undefined) {
+    if (typeof d.b64 !== 'string') return false;
+    const words = decodeWords(Buffer.from(d.b64, 'base64'));
+    if (words === null) return false;
+    r.deps = { offset: d.offset, words };
+  }
+  if (r.ovFrom !== undefined) {
+    if (typeof r.ovFrom !== 'number' || typeof r.seq !== 'number' || typeof r.deps !== 'object' || r.deps === null || !Array.isArray(r.deps.words)) return false;
+    r.overrides = expandOverrides(r.deps as TailBitmap, r.seq, r.ovFrom);
+    delete r.ovFrom;
+  }
   return true;
 }
 

@@ -115,3 +115,14 @@ t.test('long deps (a -l 10000 window) round-trip through the compact base64 form
   const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
   t.same(decodeWal(image, 'c1').batches, [b], 'read back as words');
 });
+
+t.test("a set's long overrides are written as ovFrom and read back as the list", async (t) => {
+  const deps = { offset: 0, words: [0xaaaaaaaa, 0xaaaaaaaa, 0xaaaaaaaa, 0xaaaaaaaa] };
+  const overrides = [...Array.from({ length: 128 }, (_, i) => i).filter((i) => i % 2 === 1 && i >= 33), 130];
+  const r = { ...rec(130, L(2, 1), set('k', 3)), deps, overrides };
+  const b: WalBatch = { batchId: 4, entries: [{ t: 'record', record: r }] };
+  const frame = encodeFrame(b);
+  t.ok(Buffer.from(frame).toString('utf8').includes('"ovFrom":33'), 'written as ovFrom');
+  const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
+  t.same(decodeWal(image, 'c1').batches, [b], 'read back as the list');
+});
