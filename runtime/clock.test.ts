@@ -237,8 +237,12 @@ t.test('RealClock: timers fire, cancel works, sleepMs resolves', async (t) => {
 });
 
 t.test('RealClock chains delays beyond setTimeout\'s 2^31-1 ms limit', async (t) => {
+  // Fake both timers and time: each armed timer "fires" by moving performance.now() forward
+  // by the ms it was armed for, so the chaining is checked against the clock it serves.
   const realSet = globalThis.setTimeout;
   const realClear = globalThis.clearTimeout;
+  const realNow = performance.now.bind(performance);
+  let fakeNow = 0;
   const armed: { fn: () => void; ms: number; cleared: boolean }[] = [];
   globalThis.setTimeout = ((fn: () => void, ms: number) => {
     const h = { fn, ms, cleared: false };
@@ -248,23 +252,57 @@ t.test('RealClock chains delays beyond setTimeout\'s 2^31-1 ms limit', async (t)
   globalThis.clearTimeout = ((h: { cleared: boolean }) => {
     h.cleared = true;
   }) as unknown as typeof clearTimeout;
+  performance.now = () => fakeNow;
+  const fireNext = (): void => {
+    const h = armed[armed.length - 1]!;
+    fakeNow += h.ms;
+    h.fn();
+  };
   try {
     const clock = new RealClock();
     const max = 2_147_483_647;
     let fired = 0;
     clock.schedule(max * 2 + 5, () => fired++);
-    armed[0]!.fn();
-    armed[1]!.fn();
+    fireNext();
+    fireNext();
     t.equal(fired, 0, 'not after the first two chunks');
-    armed[2]!.fn();
+    fireNext();
     t.same(armed.map((h) => h.ms), [max, max, 5]);
     t.equal(fired, 1);
     const cancel = clock.schedule(max + 1, () => fired++);
-    armed[3]!.fn();
+    fireNext();
     cancel();
-    t.equal(armed[4]!.cleared, true, 'cancel clears the current chunk');
+    t.equal(armed[armed.length - 1]!.cleared, true, 'cancel clears the current chunk');
+    t.equal(fired, 1, 'a cancelled timer never fires');
+    clock.schedule(10, () => fired++);
+    fakeNow += 9.4; // setTimeout fired early by 0.6 ms on our clock
+    armed[armed.length - 1]!.fn();
+    t.equal(fired, 1, 'an early fire is not passed on');
+    t.equal(armed[armed.length - 1]!.ms, 1, 're-armed for the remainder (rounded up)');
+    fireNext();
+    t.equal(fired, 2);
   } finally {
     globalThis.setTimeout = realSet;
     globalThis.clearTimeout = realClear;
+    performance.now = realNow;
   }
+});
+
+t.test('RealClock never fires a timer before its delay has passed on its own clock', async (t) => {
+  const clock = new RealClock();
+  const early: number[] = [];
+  await Promise.all(
+    Array.from({ length: 40 }, (_, i) => {
+      const delayMs = 1 + (i % 7) + 0.3;
+      const startMs = clock.nowMs();
+      return new Promise<void>((resolve) =>
+        clock.schedule(delayMs, () => {
+          const lateMs = clock.nowMs() - startMs - delayMs;
+          if (lateMs < 0) early.push(lateMs);
+          resolve();
+        }),
+      );
+    }),
+  );
+  t.same(early, [], 'no timer fired early');
 });

@@ -32,15 +32,18 @@ export class RealClock implements Clock {
 
   schedule(delayMs: number, fire: () => void): Cancel {
     assertDelay(delayMs);
-    // setTimeout fires after 1 ms for delays beyond 2^31 - 1 ms, so longer ones are chained.
-    let leftMs = Math.max(0, delayMs);
+    // Node's setTimeout counts whole milliseconds on its own clock and can fire up to ~1 ms
+    // before `delayMs` has passed on ours; callers compare nowMs() with the deadline they
+    // asked for, so an early fire is re-armed for the remainder (a timer never fires early).
+    // Delays beyond 2^31 - 1 ms are chained (setTimeout would fire those after 1 ms).
+    const dueMs = this.nowMs() + Math.max(0, delayMs);
     let handle: ReturnType<typeof setTimeout>;
     const arm = (): void => {
-      const stepMs = Math.min(leftMs, MAX_TIMER_MS);
-      leftMs -= stepMs;
-      handle = setTimeout(() => (leftMs > 0 ? arm() : fire()), stepMs);
+      const leftMs = dueMs - this.nowMs();
+      if (leftMs <= 0) return fire();
+      handle = setTimeout(arm, Math.min(Math.ceil(leftMs), MAX_TIMER_MS));
     };
-    arm();
+    handle = setTimeout(arm, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
     return () => clearTimeout(handle);
   }
 

@@ -275,3 +275,13 @@ t.test('catch-up: the leader answers LATE only once its sync is decided', async 
   t.same(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 10).sends, [], 'a re-ask while the answer is in flight is not answered again');
   t.equal(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 400).sends.length, 1, 'but is once the answer could have been lost');
 });
+
+t.test('leader: a wake-up that comes early still leaves a timer asked for', async (t) => {
+  const l = leader(0);
+  l.step({ k: 'round', round: 0 }, 0);
+  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
+  const early = l.step({ k: 'wake' }, 9.5); // the grace ends at 10
+  t.equal(early.wakeAtMs, 10, 're-asks for the same deadline');
+  t.equal(l.phase, 'reading');
+  t.equal(l.step({ k: 'wake' }, 10).sends.filter((s) => s.msg.t === 'impose').length, 1, 'imposes once the grace has passed');
+});

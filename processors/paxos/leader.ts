@@ -113,6 +113,9 @@ export class Leader {
         this.leadsFrom = Math.min(this.leadsFrom, input.round + 1);
         break;
       case 'wake':
+        // Whatever this wake-up was for, the timer is spent: ask again below if still needed
+        // (an early or spurious wake must not leave the round without a timer).
+        this.wakeAtMs = undefined;
         if (this.phase === 'reading' && this.gathers.size >= this.quorum && nowMs >= this.graceAtMs) this.impose();
         if (nowMs >= this.retryAtMs) this.retry(nowMs);
         break;
