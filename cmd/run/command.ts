@@ -15,6 +15,7 @@ import { VERSION } from '../version.js';
 import { parseFaults, type FaultAction, type Target } from './faults.js';
 import { Launcher, type RankProc } from './launcher.js';
 import { formatTable } from './table.js';
+import { countCommitLines } from './logcount.js';
 
 interface RunArgs extends RankArgs {
   kill?: string[];
@@ -218,6 +219,8 @@ async function runCluster(a: RunArgs): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
+  // The logs are the truth: a killed rank's last report is stale, a restarted one's partial.
+  for (const p of launcher.procs) if (p.incarnation >= 0) p.commits = countCommitLines(join(a.logDir, `instancelog${p.rank}.log`));
   const { table, failed } = formatTable(launcher.procs, t);
   process.stdout.write(table);
   const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.planned, commits: p.commits,
