@@ -4,7 +4,7 @@
 import { assert } from './assert.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
-import { addSeq, bitmapLen, everyIn, firstMissing, hasSeq, intersect, minus, union, wordOf, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
+import { addSeq, bitmapLen, createBitmap, everyIn, firstMissing, hasSeq, intersect, minus, union, wordOf, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
 import { overridesSeq, type LogRecord, type Seq } from './record.js';
 
 /** markCommitted adds `seq` to committed and traces it as chosen under `under`. */
@@ -108,6 +108,20 @@ export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, lea
   for (const seq of fresh) markCommitted(s, fx, seq, from);
 }
 
+/**
+ * foldBelowFrontier is the in-memory form of a record once the frontier passed it: deps become
+ * [0, seq) and overrides {seq}. Every lower position is committed, so C2 is unchanged; its
+ * apply order only waits for more committed positions, and a `set` then overwrites what it
+ * would have skipped (the same state, see LogRecord.overrides); a new leader's keyIndex built on
+ * it yields larger deps and fewer overrides, both on the safe side. This bounds a record's
+ * memory (at `-l 10000`, ~300 deps words and ~1,250 overrides each) now that the log only grows
+ * (no snapshots yet). The WAL keeps the record as written; R1 compares kind, logKey and cmd.
+ */
+function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
+  if (rec.deps.words.length <= 1 && rec.overrides.length <= 1) return;
+  s.log.set(rec.seq, { ...rec, deps: createBitmap(rec.seq), overrides: [rec.seq] });
+}
+
 /** emitCommitLines writes commit lines for positions newly below the frontier, skipping no-ops. */
 export function emitCommitLines(s: ReplicaState, fx: Effects): void {
   const frontier = firstMissing(s.committed);
@@ -115,6 +129,7 @@ export function emitCommitLines(s: ReplicaState, fx: Effects): void {
     const rec = s.log.get(seq);
     assert(rec !== undefined, () => `committed position ${seq} is not stored`);
     if (rec.kind !== 'noop') fx.log.push({ event: 'commit', seq, key: rec.logKey });
+    foldBelowFrontier(s, rec);
   }
   if (frontier - 1 > s.loggedUpTo) s.loggedUpTo = frontier - 1;
 }
