@@ -285,3 +285,18 @@ t.test('leader: a wake-up that comes early still leaves a timer asked for', asyn
   t.equal(l.phase, 'reading');
   t.equal(l.step({ k: 'wake' }, 10).sends.filter((s) => s.msg.t === 'impose').length, 1, 'imposes once the grace has passed');
 });
+
+t.test('catch-up: the CATCHUP includes the round’s imposed entries the leader rank has not logged yet', async (t) => {
+  // The leader's decided mirror follows its own log, which lags its IMPOSE; a CATCHUP from the
+  // mirror alone would let the late rank commit this round's seqs above a hole.
+  const l = leader(0);
+  l.step({ k: 'committed', entries: [[3, K('a')]] }, 0);
+  l.step({ k: 'round', round: 5 }, 0);
+  l.step({ k: 'msg', msg: { t: 'gather', from: 0, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
+  l.step({ k: 'msg', msg: { t: 'gather', from: 1, round: 5, frontier: 3, syncRound: -1, held: [[8, K('b'), 4], [9, K('c'), 4]] } }, 0);
+  for (const from of [2, 3, 4]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'ack', from, round: 5, seq: -1 } }, 0);
+  t.equal(l.phase, 'proposing', 'the IMPOSE of [8, 9] is decided, but not yet logged at the leader');
+  const c = l.step({ k: 'msg', msg: { t: 'late', from: 4, round: 5, frontier: 2 } }, 0);
+  t.same(c.sends.map((s) => s.msg), [{ t: 'catchup', from: 0, round: 5, base: 2, entries: [[3, K('a')], [8, K('b')], [9, K('c')]] }]);
+});
