@@ -1,0 +1,33 @@
+// traft-cluster.test: TRaft as 5 real processes on loopback (`csplab run --protocol traft`):
+// fault-free it drains to equal logs; with the leader SIGKILLed at 2 s and restarted at 3 s
+// (it recovers from its WAL) all three rules still hold and the restarted rank commits again.
+import t from 'tap';
+import { applied, assertRulesPass, describe, keepOnFailure, runCluster, startedOnTime } from '../testing/cluster.js';
+import { commitsOf, countBetween } from '../testing/timeline.js';
+
+const SCENARIO = { timeout: 60_000 };
+const TRAFT = ['--protocol', 'traft'];
+
+t.test('traft, fault-free: a leader is elected, the load commits, every rank drains to the same log', SCENARIO, async (t) => {
+  const c = await runCluster(t, { o: 1, l: 1000, t: 3, extra: TRAFT });
+  assertRulesPass(t, c);
+  t.ok(Math.min(...c.commits) > 0, `every rank committed (${describe(c)})`);
+  t.equal(new Set(c.commits).size, 1, `every rank ends with the same commits (${c.commits.join(' ')})`);
+  t.same(c.summary.ranks.map((r) => r.exitCode), [0, 0, 0, 0, 0], 'every rank exits 0');
+  keepOnFailure(t, c, 'traft-fault-free');
+});
+
+t.test('traft: kill the leader at 2 s, restart it at 3 s from its WAL: the rules hold, it commits again', SCENARIO, async (t) => {
+  const c = await runCluster(t, { o: 1, l: 1000, t: 5, extra: [...TRAFT, '--kill', 'leader@2', '--restart', 'killed@3'] });
+  assertRulesPass(t, c);
+  const kill = applied(t, c, 'kill');
+  const restart = applied(t, c, 'restart');
+  t.equal(restart.rank, kill.rank, '"killed" meant the rank just killed');
+  startedOnTime(t, c, kill.rank, restart.appliedAtMs, 500);
+  t.match(c.summary.ranks[kill.rank], { incarnation: 1, exitCode: 0 }, `rank ${kill.rank} ran again as incarnation 1 and exited 0`);
+  t.ok(countBetween(commitsOf(c.dir, kill.rank), c.run.startAtMs + restart.appliedAtMs) > 0, `rank ${kill.rank} commits after its restart (${describe(c)})`);
+  const survivors = c.commits.filter((_, r) => r !== kill.rank);
+  t.ok(Math.min(...survivors) > 0, 'the survivors kept committing');
+  t.equal(c.summary.failed, false, 'no rank died unplanned');
+  keepOnFailure(t, c, 'traft-restart-leader');
+});
