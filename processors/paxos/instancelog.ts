@@ -1,15 +1,10 @@
-// instancelog: the graded file, <log-dir>/instancelog<rank>.log, holding only the seed's two
-// line formats. Writes are synchronous per batch: one syscall for many lines, and a line is
-// in the kernel before the next batch is processed, so a SIGKILL loses nothing logged.
-import { closeSync, existsSync, openSync, readFileSync, writeSync, fstatSync, ftruncateSync } from 'node:fs';
+// instancelog: the Paxos lab's lines in the graded file, <log-dir>/instancelog<rank>.log (the
+// seed's two formats only), and reading a rank's own commits back on restart.
+import { existsSync, readFileSync } from 'node:fs';
 import type { Entry } from './messages.js';
 import type { LogEvent } from './events.js';
 
-/** LogSink receives formatted instance-log text. */
-export interface LogSink {
-  write(text: string): void;
-  close(): void;
-}
+export { FileSink, MemorySink, type LogSink } from '../logsink.js';
 
 /** formatLines renders events as `generate|commit Instance[KEY] in seq N at T` lines. */
 export function formatLines(events: readonly LogEvent[], atUs: number): string {
@@ -17,50 +12,6 @@ export function formatLines(events: readonly LogEvent[], atUs: number): string {
   let text = '';
   for (const ev of events) text += ev.kind + ' Instance[' + ev.key + '] in seq ' + ev.estround + tail;
   return text;
-}
-
-/** MemorySink keeps lines in memory (tests, simulations). */
-export class MemorySink implements LogSink {
-  text = '';
-  write(text: string): void {
-    this.text += text;
-  }
-  close(): void {}
-  lines(): string[] {
-    return this.text.split('\n').filter((l) => l.length > 0);
-  }
-}
-
-/** FileSink appends to the instance log (truncating first for a fresh incarnation). */
-export class FileSink implements LogSink {
-  private fd: number;
-
-  constructor(readonly path: string, fresh: boolean) {
-    this.fd = openSync(path, fresh ? 'w' : 'a');
-    if (!fresh) this.endTornLine();
-  }
-
-  write(text: string): void {
-    // Instance-log text is ASCII by construction (keys are [a-z]{32}, the rest digits and fixed
-    // words), so latin1 encodes it byte for byte, ~6× faster than utf8 for these strings.
-    const buf = Buffer.from(text, 'latin1');
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off);
-  }
-
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  /** endTornLine drops a partial last line left by a kill mid-write, so ours start clean. */
-  private endTornLine(): void {
-    const size = fstatSync(this.fd).size;
-    if (size === 0) return;
-    const text = readFileSync(this.path);
-    const lastNewline = text.lastIndexOf(10);
-    if (lastNewline !== text.length - 1) ftruncateSync(this.fd, lastNewline + 1);
-  }
 }
 
 const COMMIT_RE = /commit Instance\[([a-z]{32})\] in seq (\d+) at \d+/;
