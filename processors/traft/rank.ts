@@ -20,6 +20,7 @@ import { LabLoad } from './lab_load.js';
 import type { Envelope, Message } from './messages.js';
 import { restartReplica, roleOf, type ReplicaState, type Role } from './state.js';
 import { step } from './step.js';
+import { bitmapLen, firstMissing } from './tail_bitmap.js';
 
 export interface TraftRankOptions {
   rank: number;
@@ -91,6 +92,22 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
   const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0 };
   let role: Role = roleOf(s);
   let drainedSinceMs: number | undefined;
+  /** heardLen: the largest committed length a leader's ForwardReq told us (positions we may still lack). */
+  let heardLen = 0;
+  /**
+   * drainedEverywhere is the end-of-run test: our frontier reached our log's end (isDrained)
+   * and every position a leader reported committed; a leader also waits until every follower
+   * reported committing its whole log. A follower missing the last appends is locally "drained"
+   * with fewer records, and a leader that stopped 2H after its own drain left such followers
+   * short (unequal counts at the cutoff). A silent rank still ends the run at the 2E cutoff.
+   */
+  const drainedEverywhere = (): boolean => {
+    if (!isDrained(s)) return false;
+    const frontier = firstMissing(s.committed);
+    if (frontier < heardLen) return false;
+    if (s.leader !== null) for (const pr of s.leader.progress.values()) if (firstMissing(pr.committed) < frontier) return false;
+    return true;
+  };
 
   group.spawn('msg', async () => {
     const inputs = [transport.inbox, outbox] as Chan<unknown>[];
@@ -158,7 +175,12 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
       };
       if (got === TIMEOUT) run({ kind: 'tick' });
       else if (got.index === 0) {
-        for (const b of [got.value as Inbound<Message>, ...net.drain()]) for (const msg of b.msgs) run({ kind: 'message', from: b.from, msg });
+        for (const b of [got.value as Inbound<Message>, ...net.drain()]) {
+          for (const msg of b.msgs) {
+            if (msg.type === 'ForwardReq') heardLen = Math.max(heardLen, bitmapLen(msg.committed));
+            run({ kind: 'message', from: b.from, msg });
+          }
+        }
       } else if (got.index === 1) run({ kind: 'persisted', batchId: got.value as number });
       else run({ kind: 'tick' });
       // The lab load: an established leader keeps its window of uncommitted records full.
@@ -178,7 +200,7 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
       (role === 'follower' ? followerDeadlines : leaderDeadlines).write(wakeAtMs);
       // After -t: stop proposing, keep the protocol running until drained for 2H (or 2E).
       if (now >= o.loadUntilMs) {
-        if (isDrained(s)) drainedSinceMs ??= now;
+        if (drainedEverywhere()) drainedSinceMs ??= now;
         else drainedSinceMs = undefined;
         if ((drainedSinceMs !== undefined && now - drainedSinceMs >= 2 * H) || now >= o.loadUntilMs + 2 * o.electionMs) group.stop();
       }
