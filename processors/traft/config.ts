@@ -17,6 +17,12 @@ export type Timing = {
   readonly heartbeatIntervalMs: number;
   readonly maxBatch: number;
   readonly maxInflight: number;
+  /**
+   * rpcTimeoutMs: when an outstanding request's positions return to the pool (4.3.6); H when
+   * absent (5.3). The process driver uses E/2: over real disks a follower's WAL write + fsync
+   * often exceeds H under load, and every expiry resends up to maxBatch records.
+   */
+  readonly rpcTimeoutMs?: number;
   /** leaseProtection turns on V2 (reject `leader-alive`). */
   readonly leaseProtection: boolean;
 };
@@ -36,6 +42,9 @@ export function validateConfig(config: Config, timing: Timing, self: number): vo
     throw new RangeError('timing: heartbeatIntervalMs must be in (0, E/2)');
   }
   if (!(timing.maxBatch >= 1 && timing.maxInflight >= 1)) throw new RangeError('timing: maxBatch, maxInflight must be ≥ 1');
+  if (timing.rpcTimeoutMs !== undefined && !(timing.rpcTimeoutMs > 0 && timing.rpcTimeoutMs < timing.electionTimeoutMs)) {
+    throw new RangeError('timing: rpcTimeoutMs must be in (0, E)');
+  }
 }
 
 /** isQuorum: the set (the candidate/leader counts itself) covers a majority of members. */

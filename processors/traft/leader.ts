@@ -103,9 +103,10 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
 /** expireInflight is 4.3.6: timed-out requests free their positions and back off. */
 function expireInflight(s: ReplicaState, pr: Progress, nowMs: number, random: Random): void {
   const H = s.timing.heartbeatIntervalMs;
+  const timeout = s.timing.rpcTimeoutMs ?? H;
   let expired = false;
   for (const [reqId, inf] of pr.inflight) {
-    if (nowMs - inf.sentAtMs >= H) {
+    if (nowMs - inf.sentAtMs >= timeout) {
       pr.inflight.delete(reqId);
       expired = true;
     }
@@ -191,7 +192,7 @@ export function leaderWakeAtMs(s: ReplicaState, nowMs: number): number {
   for (const pr of L.progress.values()) {
     consider(pr.lastSentAtMs + H);
     consider(pr.nextSendAtMs);
-    for (const inf of pr.inflight.values()) consider(inf.sentAtMs + H);
+    for (const inf of pr.inflight.values()) consider(inf.sentAtMs + (s.timing.rpcTimeoutMs ?? H));
   }
   return at;
 }

@@ -70,7 +70,10 @@ const PROPOSALS_PER_STEP = 256;
 
 export function startTraftRank(o: TraftRankOptions): TraftRank {
   const { clock, transport } = o;
-  const timing = defaultTiming(o.electionMs);
+  // Requests time out after E/2, not H (config.ts rpcTimeoutMs): at -l 10000 a follower's WAL
+  // group write + fsync alone can exceed H on a shared disk, and each expiry resent up to 256
+  // records (150–500 expiries per 5 s run, about doubling the records sent).
+  const timing = { ...defaultTiming(o.electionMs), rpcTimeoutMs: o.electionMs / 2 };
   const H = timing.heartbeatIntervalMs;
   const config: Config = { clusterId: o.clusterId, members: Array.from({ length: o.ranks }, (_, r) => r) };
   const group = new ProcessorGroup(`rank ${o.rank}`, clock);
