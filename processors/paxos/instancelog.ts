@@ -4,8 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Entry } from './messages.js';
 import type { LogEvent } from './events.js';
 
-export { FileSink, MemorySink, type LogSink } from '../logsink.js';
-
 /** formatLines renders events as `generate|commit Instance[KEY] in seq N at T` lines. */
 export function formatLines(events: readonly LogEvent[], atUs: number): string {
   const tail = ` at ${atUs}\n`;

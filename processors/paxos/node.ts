@@ -8,7 +8,8 @@ import { rankRandom } from '../../runtime/random.js';
 import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { claimLogDir } from '../logdir.js';
-import { FileSink, recoverCommitted } from './instancelog.js';
+import { FileSink } from '../logsink.js';
+import { recoverCommitted } from './instancelog.js';
 import { validatePaxosMsg, type PaxosMsg } from './index.js';
 import { startPaxosRank, type PaxosRankStats } from './rank.js';
 

@@ -4,7 +4,7 @@ import { VirtualClock } from '../../runtime/clock.js';
 import { MemNet } from '../../runtime/net/memnet.js';
 import type { Faults } from '../../runtime/net/faults.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
-import { MemorySink } from './instancelog.js';
+import { MemorySink } from '../logsink.js';
 import type { PaxosMsg } from './messages.js';
 import { startPaxosRank, type PaxosRank, type PaxosRankOptions } from './rank.js';
 

@@ -11,7 +11,7 @@ import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { rankRandom } from '../../runtime/random.js';
 import { claimLogDir } from '../logdir.js';
-import { FileSink } from '../paxos/instancelog.js';
+import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { toWire } from './bitmap_codec.js';
 import { replayWal } from './durable.js';

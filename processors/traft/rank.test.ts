@@ -6,7 +6,7 @@ import { VirtualClock } from '../../runtime/clock.js';
 import { MemNet } from '../../runtime/net/memnet.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
 import { checkLogs } from '../../check/index.js';
-import { MemorySink } from '../paxos/instancelog.js';
+import { MemorySink } from '../logsink.js';
 import { replayWal, type WalBatch } from './durable.js';
 import { loggedUpToFrom } from './instance_log.js';
 import type { Message } from './messages.js';

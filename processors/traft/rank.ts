@@ -10,7 +10,7 @@ import type { Clock } from '../../runtime/clock.js';
 import { ProcessorGroup, type GroupOutcome } from '../../runtime/processor.js';
 import type { Random } from '../../runtime/random.js';
 import type { Inbound, Transport } from '../../runtime/transport.js';
-import type { LogSink } from '../paxos/instancelog.js';
+import type { LogSink } from '../logsink.js';
 import type { DurableState, WalBatch } from './durable.js';
 import { isDrained, uncommittedCount } from './drain.js';
 import { defaultTiming, type Config } from './config.js';
