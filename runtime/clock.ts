@@ -1,6 +1,7 @@
 // Clock: the only source of time for processors, channels and transports. A real clock for
 // clusters; a virtual one for tests, where time moves only when the test advances it.
 import { activity } from './activity.js';
+import { TimedHeap } from './heap.js';
 
 /** Cancel stops a scheduled callback; calling it after the callback fired is harmless. */
 export type Cancel = () => void;
@@ -62,8 +63,7 @@ function assertDelay(delayMs: number): void {
 }
 
 interface VirtualTimer {
-  dueMs: number;
-  order: number; // ties fire in the order they were scheduled
+  atMs: number; // due time; ties fire in the order they were scheduled (the heap keeps it)
   fire: () => void;
   live: boolean;
 }
@@ -75,8 +75,7 @@ interface VirtualTimer {
  */
 export class VirtualClock implements Clock {
   private now: number;
-  private order = 0;
-  private readonly heap: VirtualTimer[] = [];
+  private readonly heap = new TimedHeap<VirtualTimer>();
   /** live counts scheduled timers neither fired nor cancelled (heap may hold dead ones). */
   private live = 0;
   /** advancing is true while advance/advanceTo runs; they must not overlap. */
@@ -97,8 +96,8 @@ export class VirtualClock implements Clock {
 
   schedule(delayMs: number, fire: () => void): Cancel {
     assertDelay(delayMs);
-    const timer: VirtualTimer = { dueMs: this.now + Math.max(0, delayMs), order: this.order++, fire, live: true };
-    this.push(timer);
+    const timer: VirtualTimer = { atMs: this.now + Math.max(0, delayMs), fire, live: true };
+    this.heap.push(timer);
     this.live++;
     return () => {
       if (!timer.live) return;
@@ -115,7 +114,7 @@ export class VirtualClock implements Clock {
 
   /** nextDueMs is when the earliest live timer is due, or undefined when none is. */
   nextDueMs(): number | undefined {
-    return this.peekLive()?.dueMs;
+    return this.peekLive()?.atMs;
   }
 
   /** advance moves time forward by ms (finite, ≥ 0), firing every due timer in order. */
@@ -137,9 +136,9 @@ export class VirtualClock implements Clock {
       await runUntilIdle();
       for (;;) {
         const next = this.peekLive();
-        if (next === undefined || next.dueMs > targetMs) break;
-        this.pop();
-        this.now = Math.max(this.now, next.dueMs);
+        if (next === undefined || next.atMs > targetMs) break;
+        this.heap.pop();
+        this.now = Math.max(this.now, next.atMs);
         next.live = false;
         this.live--;
         next.fire();
@@ -154,53 +153,14 @@ export class VirtualClock implements Clock {
 
   /** compact drops cancelled timers once they outnumber live ones (reads that got values). */
   private compact(): void {
-    const dead = this.heap.length - this.live;
+    const dead = this.heap.size - this.live;
     if (dead <= 1024 || dead <= this.live) return;
-    const keep = this.heap.filter((t) => t.live);
-    this.heap.length = 0;
-    for (const t of keep) this.push(t);
+    this.heap.retain((t) => t.live);
   }
 
   private peekLive(): VirtualTimer | undefined {
-    while (this.heap.length > 0 && !this.heap[0]!.live) this.pop();
-    return this.heap[0];
-  }
-
-  private less(a: VirtualTimer, b: VirtualTimer): boolean {
-    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order);
-  }
-
-  private push(timer: VirtualTimer): void {
-    const h = this.heap;
-    h.push(timer);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): VirtualTimer | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last !== undefined) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
+    while (this.heap.size > 0 && !this.heap.peek()!.live) this.heap.pop();
+    return this.heap.peek();
   }
 }
 
