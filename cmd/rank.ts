@@ -35,6 +35,7 @@ export interface RankArgs {
   window: NumberText;
   batch: NumberText;
   keys: NumberText;
+  drop: NumberText;
   protocol: string;
   verbose: boolean;
   events: boolean;
@@ -70,6 +71,7 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
     .option('batch', numeric('most instances in one PROPOSE message', 64))
     .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
     .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
+    .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
     .option('protocol', { type: 'string', default: 'paxos', choices: ['paxos', 'traft'], describe: 'the protocol to run' }) as Argv<T>;
 }
 
@@ -130,6 +132,7 @@ async function runRank(a: RankArgs): Promise<number> {
   };
   const event = a.events ? (ev: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(ev)}\n`) : () => {};
   const keys = numberFlag('--keys', a.keys, 1, 1e6, true);
+  const dropRate = numberFlag('--drop', a.drop, 0, 0.5);
   // Read only when needed, and closed on every way out: an open stdin would keep the process alive.
   let stdin: StdinLines | undefined;
   const lines = (): StdinLines => (stdin ??= new StdinLines());
@@ -149,11 +152,11 @@ async function runRank(a: RankArgs): Promise<number> {
       a.protocol === 'traft'
         ? await startTraftNode({
             rank, ranks, electionSeconds: o, window: l, testSeconds: t, keys, peers, logDir: a.logDir, seed, clusterId: a.clusterId,
-            timing, incarnation, clean: a.clean, event, debug,
+            timing, incarnation, clean: a.clean, dropRate, event, debug,
           })
         : await startPaxosNode({
             rank, ranks, slotSeconds: o, interval: l, peers, logDir: a.logDir, dataSize, seed, clusterId: a.clusterId, timing,
-            incarnation, clean: a.clean, eager: a.eager, pipelineWindow: window, proposeBatch: batch, event, debug,
+            incarnation, clean: a.clean, dropRate, eager: a.eager, pipelineWindow: window, proposeBatch: batch, event, debug,
           });
   } catch (e) {
     stdin?.close();

@@ -73,6 +73,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   const window = numberFlag('--window', a.window, 1, 1e6, true);
   const batch = numberFlag('--batch', a.batch, 1, 1e5, true);
   const keys = numberFlag('--keys', a.keys, 1, 1e6, true);
+  const dropRate = numberFlag('--drop', a.drop, 0, 0.5);
   const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
   for (const f of faults) if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
@@ -84,7 +85,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
   const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), `--host=${a.host}`,
     `--log-dir=${a.logDir}`, '--data-size', String(dataSize), `--seed=${seed}`, '--window', String(window), '--batch', String(batch),
-    '--protocol', a.protocol, '--keys', String(keys), `--cluster-id=${runId}`, '--events', '--await-start',
+    '--protocol', a.protocol, '--keys', String(keys), '--drop', String(dropRate), `--cluster-id=${runId}`, '--events', '--await-start',
     ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
 
   const launcher = new Launcher({

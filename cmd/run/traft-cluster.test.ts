@@ -2,6 +2,8 @@
 // fault-free it drains to equal logs; with the leader SIGKILLed at 2 s and restarted at 3 s
 // (it recovers from its WAL) all three rules still hold and the restarted rank commits again.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { applied, assertRulesPass, describe, keepOnFailure, runCluster, startedOnTime } from '../testing/cluster.js';
 import { commitsOf, countBetween } from '../testing/timeline.js';
 
@@ -30,4 +32,14 @@ t.test('traft: kill the leader at 2 s, restart it at 3 s from its WAL: the rules
   t.ok(Math.min(...survivors) > 0, 'the survivors kept committing');
   t.equal(c.summary.failed, false, 'no rank died unplanned');
   keepOnFailure(t, c, 'traft-restart-leader');
+});
+
+t.test('traft over a lossy network (--drop): commits happen out of order and are held back by interference, the rules hold', SCENARIO, async (t) => {
+  const c = await runCluster(t, { o: 1, l: 1000, t: 3, extra: [...TRAFT, '--drop', '0.02'] });
+  assertRulesPass(t, c);
+  const summaries = JSON.parse(readFileSync(join(c.dir, 'summary.json'), 'utf8')) as { ranks: { summary: { outOfOrderCommits?: number; heldBackCommits?: number } | null }[] };
+  const sum = (f: 'outOfOrderCommits' | 'heldBackCommits'): number => summaries.ranks.reduce((n, r) => n + (r.summary?.[f] ?? 0), 0);
+  t.ok(sum('outOfOrderCommits') > 0, `some commits came out of position order (${sum('outOfOrderCommits')}; ${describe(c)})`);
+  t.ok(sum('heldBackCommits') > 0, `some commits were held back by interference (${sum('heldBackCommits')})`);
+  keepOnFailure(t, c, 'traft-lossy');
 });

@@ -6,6 +6,7 @@ import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { rankRandom } from '../../runtime/random.js';
 import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
+import { withLoss } from '../../runtime/net/lossy.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { claimLogDir } from '../logdir.js';
 import { FileSink } from '../logsink.js';
@@ -27,6 +28,8 @@ export interface PaxosNodeConfig {
   timing: () => Promise<{ startAtMs: number; endAtMs: number }>;
   incarnation: number;
   clean: boolean;
+  /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
+  dropRate: number;
   eager: boolean;
   pipelineWindow: number;
   proposeBatch: number;
@@ -50,7 +53,7 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
   const restored = c.incarnation > 0 ? recoverCommitted(files.instanceLog) : undefined;
   const clock = new RealClock();
   const me = c.peers[c.rank]!;
-  const transport = await startTcp<PaxosMsg>({
+  const tcp = await startTcp<PaxosMsg>({
     rank: c.rank,
     ranks: c.ranks,
     peers: c.peers,
@@ -61,7 +64,8 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     log: (line) => c.debug(line),
     onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });
-  c.event({ ev: 'ready', rank: c.rank, port: transport.port });
+  const transport = withLoss(tcp, rankRandom(c.seed, c.rank, c.incarnation).fork('loss'), c.dropRate);
+  c.event({ ev: 'ready', rank: c.rank, port: tcp.port });
   let timing: { startAtMs: number; endAtMs: number };
   try {
     timing = await c.timing();

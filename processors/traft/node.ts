@@ -8,6 +8,7 @@ import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { ForeignStateError } from '../../runtime/errors.js';
 import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
+import { withLoss } from '../../runtime/net/lossy.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { rankRandom } from '../../runtime/random.js';
 import { claimLogDir } from '../logdir.js';
@@ -37,6 +38,8 @@ export interface TraftNodeConfig {
   timing: () => Promise<{ startAtMs: number; endAtMs: number }>;
   incarnation: number;
   clean: boolean;
+  /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
+  dropRate: number;
   event: (ev: Record<string, unknown>) => void;
   debug: (line: string) => void;
 }
@@ -60,12 +63,13 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   const loggedUpTo = c.incarnation > 0 && existsSync(files.instanceLog) ? loggedUpToFrom(readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1)) : -1;
   const clock = new RealClock();
   const me = c.peers[c.rank]!;
-  const transport = await startTcp<Message>({
+  const tcp = await startTcp<Message>({
     rank: c.rank, ranks: c.ranks, peers: c.peers, listen: { host: me.host, port: me.port }, clusterId: c.clusterId, clock,
     validate: validateTraftMsg, log: (line) => c.debug(line),
     onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });
-  c.event({ ev: 'ready', rank: c.rank, port: transport.port });
+  const transport = withLoss(tcp, rankRandom(c.seed, c.rank, c.incarnation).fork('loss'), c.dropRate);
+  c.event({ ev: 'ready', rank: c.rank, port: tcp.port });
   let timing: { startAtMs: number; endAtMs: number };
   try {
     timing = await c.timing();
