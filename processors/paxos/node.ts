@@ -5,38 +5,21 @@
 import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { rankRandom } from '../../runtime/random.js';
-import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
-import { withLoss } from '../../runtime/net/lossy.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { claimLogDir } from '../logdir.js';
+import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
 import { recoverCommitted } from './instancelog.js';
 import { validatePaxosMsg, type PaxosMsg } from './index.js';
 import { startPaxosRank, type PaxosRankStats } from './rank.js';
 
-export interface PaxosNodeConfig {
-  rank: number;
-  ranks: number;
+export interface PaxosNodeConfig extends NodeBaseConfig {
   slotSeconds: number; // -o
   interval: number; // -l
-  peers: PeerAddress[]; // peers[r]: where rank r listens (peers[rank] is ours)
-  logDir: string;
   dataSize: number;
-  seed: string;
-  clusterId: string;
-  /** timing resolves to the shared schedule; asked for once this rank is listening (csplab run). */
-  timing: () => Promise<{ startAtMs: number; endAtMs: number }>;
-  incarnation: number;
-  clean: boolean;
-  /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
-  dropRate: number;
   eager: boolean;
   pipelineWindow: number;
   proposeBatch: number;
-  /** event receives machine-readable progress (round changes, per-second counts, summary). */
-  event: (ev: Record<string, unknown>) => void;
-  /** debug receives human-readable diagnostics (stderr; never the instance log). */
-  debug: (line: string) => void;
 }
 
 export type NodeOutcome = { kind: 'finished'; stats: PaxosRankStats } | { kind: 'crashed'; message: string; stats: PaxosRankStats };
@@ -52,28 +35,8 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
   const files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'paxos' });
   const restored = c.incarnation > 0 ? recoverCommitted(files.instanceLog) : undefined;
   const clock = new RealClock();
-  const me = c.peers[c.rank]!;
-  const tcp = await startTcp<PaxosMsg>({
-    rank: c.rank,
-    ranks: c.ranks,
-    peers: c.peers,
-    listen: { host: me.host, port: me.port },
-    clusterId: c.clusterId,
-    clock,
-    validate: validatePaxosMsg,
-    log: (line) => c.debug(line),
-    onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
-  });
-  const transport = withLoss(tcp, rankRandom(c.seed, c.rank, c.incarnation).fork('loss'), c.dropRate);
-  c.event({ ev: 'ready', rank: c.rank, port: tcp.port });
-  let timing: { startAtMs: number; endAtMs: number };
-  try {
-    timing = await c.timing();
-  } catch (e) {
-    await transport.close();
-    throw e;
-  }
-  const { startAtMs, endAtMs } = timing;
+  const { transport, schedule } = await joinCluster(c, clock, validatePaxosMsg);
+  const { startAtMs, endAtMs } = schedule;
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
   const slotMs = c.slotSeconds * 1000;
   const rank = startPaxosRank({

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { ForeignStateError } from '../../runtime/errors.js';
-import { startTcp, type PeerAddress } from '../../runtime/net/tcp.js';
-import { withLoss } from '../../runtime/net/lossy.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { rankRandom } from '../../runtime/random.js';
 import { claimLogDir } from '../logdir.js';
+import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { toWire } from './bitmap_codec.js';
@@ -24,24 +23,11 @@ import { WalCorruptError } from './wal/format.js';
 import { WalWriter } from './wal_writer.js';
 import { validateTraftMsg } from './wire.js';
 
-export interface TraftNodeConfig {
-  rank: number;
-  ranks: number;
+export interface TraftNodeConfig extends NodeBaseConfig {
   electionSeconds: number; // -o
   window: number; // -l
   testSeconds: number; // -t
   keys: number;
-  peers: PeerAddress[];
-  logDir: string;
-  seed: string;
-  clusterId: string;
-  timing: () => Promise<{ startAtMs: number; endAtMs: number }>;
-  incarnation: number;
-  clean: boolean;
-  /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
-  dropRate: number;
-  event: (ev: Record<string, unknown>) => void;
-  debug: (line: string) => void;
 }
 
 export type TraftNodeOutcome = { kind: 'finished'; stats: TraftRankStats } | { kind: 'crashed'; message: string; stats: TraftRankStats };
@@ -62,24 +48,17 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   const durable = c.incarnation > 0 ? replayWal(opened.batches.map((b) => b.entries)) : undefined;
   const loggedUpTo = c.incarnation > 0 && existsSync(files.instanceLog) ? loggedUpToFrom(readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1)) : -1;
   const clock = new RealClock();
-  const me = c.peers[c.rank]!;
-  const tcp = await startTcp<Message>({
-    rank: c.rank, ranks: c.ranks, peers: c.peers, listen: { host: me.host, port: me.port }, clusterId: c.clusterId, clock,
-    validate: validateTraftMsg, log: (line) => c.debug(line),
-    onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
-  });
-  const transport = withLoss(tcp, rankRandom(c.seed, c.rank, c.incarnation).fork('loss'), c.dropRate);
-  c.event({ ev: 'ready', rank: c.rank, port: tcp.port });
-  let timing: { startAtMs: number; endAtMs: number };
+  let joined;
   try {
-    timing = await c.timing();
+    joined = await joinCluster(c, clock, validateTraftMsg);
     // The protocol has no slots: ranks begin together at the shared start.
-    await clock.sleepMs(timing.startAtMs - clock.nowMs());
+    await clock.sleepMs(joined.schedule.startAtMs - clock.nowMs());
   } catch (e) {
-    await transport.close();
+    if (joined) await joined.transport.close();
     await opened.wal.close();
     throw e;
   }
+  const { transport, schedule: timing } = joined;
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
   let failWal: (e: unknown) => void = () => {};
   const writer = new WalWriter(opened.wal, (batchId) => rank.persisted(batchId), (e) => failWal(e));

@@ -1,0 +1,51 @@
+// cluster_node: what every protocol's rank process does the same way before its protocol
+// starts: listen on TCP (a seeded lossy network if asked), report `ready`, and wait for the
+// shared schedule. A failure on the way closes what was opened.
+import type { RealClock } from '../runtime/clock.js';
+import { withLoss } from '../runtime/net/lossy.js';
+import { startTcp, type PeerAddress } from '../runtime/net/tcp.js';
+import { rankRandom } from '../runtime/random.js';
+import type { Transport } from '../runtime/transport.js';
+
+/** NodeBaseConfig: the settings every protocol's node takes from `csplab rank`. */
+export interface NodeBaseConfig {
+  rank: number;
+  ranks: number;
+  peers: PeerAddress[]; // peers[r]: where rank r listens (peers[rank] is ours)
+  logDir: string;
+  seed: string;
+  clusterId: string;
+  /** timing resolves to the shared schedule; asked for once this rank is listening (csplab run). */
+  timing: () => Promise<Schedule>;
+  incarnation: number;
+  clean: boolean;
+  /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
+  dropRate: number;
+  /** event receives machine-readable progress (ready, round changes, per-second counts, summary). */
+  event: (ev: Record<string, unknown>) => void;
+  /** debug receives human-readable diagnostics (stderr; never the instance log). */
+  debug: (line: string) => void;
+}
+
+export interface Schedule {
+  startAtMs: number;
+  endAtMs: number;
+}
+
+/** joinCluster listens, says ready, and resolves with the transport and the shared schedule. */
+export async function joinCluster<M>(c: NodeBaseConfig, clock: RealClock, validate: (x: unknown) => M): Promise<{ transport: Transport<M>; schedule: Schedule }> {
+  const me = c.peers[c.rank]!;
+  const tcp = await startTcp<M>({
+    rank: c.rank, ranks: c.ranks, peers: c.peers, listen: { host: me.host, port: me.port }, clusterId: c.clusterId, clock, validate,
+    log: (line) => c.debug(line),
+    onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
+  });
+  const transport = withLoss(tcp, rankRandom(c.seed, c.rank, c.incarnation).fork('loss'), c.dropRate);
+  c.event({ ev: 'ready', rank: c.rank, port: tcp.port });
+  try {
+    return { transport, schedule: await c.timing() };
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+}
