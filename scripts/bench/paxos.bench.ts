@@ -6,14 +6,8 @@
 // run must pass the checker (exit 0); a failing run is marked in the table, its logs are kept,
 // and the benchmark exits 1. Logs go to a temp dir, removed after.
 // Writes the `paxos` section of docs/benchmarks.md.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { median, runCluster } from './cluster-run.js';
 import { machine, writeSection } from './sections.js';
-
-const CLI = fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
 
 interface Case {
   readonly label: string;
@@ -31,12 +25,6 @@ const CASES: Case[] = [
   ...(LONG ? [{ label: 'long `-o 1 -l 1000000 -t 60`', args: ['-o', '1', '-l', '1000000', '-t', '60'], t: 60, runs: 1 }] : []),
 ];
 
-interface RankSummary {
-  rank: number;
-  commits: number;
-  summary?: { cpuUserMs: number; cpuSystemMs: number; maxRssKiB: number };
-}
-
 interface Run {
   /** load: the 1-minute load average just before the run. */
   load: number;
@@ -52,38 +40,14 @@ interface Run {
 // so a socket of the previous run still closing never collides with the next.
 let nextPort = 23_400;
 
-function runOnce(c: Case): Run {
-  const dir = mkdtempSync(join(tmpdir(), 'csplab-bench-paxos-'));
-  let keep = false;
-  try {
-    const load = loadavg()[0]!;
-    const port = nextPort;
-    nextPort += 100;
-    const run = spawnSync(process.execPath, [CLI, 'run', ...c.args, '--log-dir', dir, '--base-port', String(port), '--quiet', '--clean'], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    });
-    if (run.status !== 0) throw new Error(`csplab run ${c.args.join(' ')} exited ${run.status}: ${run.stderr.slice(-2000)}`);
-    const check = spawnSync(process.execPath, [CLI, 'check', '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (check.status !== 0) {
-      // Recorded in the table and fails the benchmark at the end; the logs stay for a post-mortem.
-      keep = true;
-      process.stderr.write(`bench paxos: CHECK FAILED (exit ${check.status}) for ${c.args.join(' ')}; logs kept in ${dir}\n${check.stdout.slice(-3000)}\n`);
-    }
-    const ranks = (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ranks: RankSummary[] }).ranks;
-    ranks.sort((a, b) => a.rank - b.rank);
-    const commits = ranks.map((r) => r.commits);
-    const cpuS = ranks.map((r) => (r.summary ? (r.summary.cpuUserMs + r.summary.cpuSystemMs) / 1000 : NaN));
-    const rssMiB = ranks.map((r) => (r.summary ? r.summary.maxRssKiB / 1024 : NaN));
-    return { load, check: check.status, commits, cpuS, rssMiB, best: Math.max(...commits) / c.t };
-  } finally {
-    if (!keep) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+async function runOnce(c: Case): Promise<Run> {
+  const port = nextPort;
+  nextPort += 100;
+  const r = await runCluster('paxos', c.args, port);
+  const commits = r.ranks.map((x) => x.commits);
+  const cpuS = r.ranks.map((x) => (x.summary.cpuUserMs !== undefined ? (x.summary.cpuUserMs + (x.summary.cpuSystemMs ?? 0)) / 1000 : NaN));
+  const rssMiB = r.ranks.map((x) => (x.summary.maxRssKiB !== undefined ? x.summary.maxRssKiB / 1024 : NaN));
+  return { load: r.load, check: r.check, commits, cpuS, rssMiB, best: Math.max(...commits) / c.t };
 }
 
 const k = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(Math.round(n)));
@@ -115,14 +79,14 @@ Memory: ~75 MiB of each rank's RSS is Node itself at start; the rest is V8's you
 allocation is this fast), frames and values in flight, and the committed-log windows (follower and leader, up to
 1M entries each), which dominate the 60 s run.`;
 
-function main(): void {
+async function main(): Promise<void> {
   const rows: string[] = [];
   const summary: string[] = [];
   let failed = 0;
   for (const c of CASES) {
     const runs: Run[] = [];
     for (let i = 0; i < c.runs; i++) {
-      const r = runOnce(c);
+      const r = await runOnce(c);
       runs.push(r);
       if (r.check !== 0) failed++;
       process.stderr.write(`bench paxos: ${c.label} run ${i + 1}: ${k(r.best)} commits/s, commits ${r.commits.join('/')}, load ${r.load.toFixed(1)}\n`);
@@ -165,4 +129,4 @@ ${EXPLANATION}
   }
 }
 
-main();
+void main();
