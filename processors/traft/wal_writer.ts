@@ -3,16 +3,22 @@
 // highest batchId made durable is reported through `onPersisted` (the rank feeds it to a
 // coalescing channel, so consensus never waits on the disk and never misses a completion).
 import type { WalBatch } from './durable.js';
-import type { WalFile } from './wal/file.js';
+/** WalAppender is what the writer needs of a WAL file (wal/file.ts's WalFile is one). */
+export interface WalAppender {
+  append(batches: readonly WalBatch[]): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
 export class WalWriter {
   private queue: WalBatch[] = [];
-  private running = false;
+  /** draining: the running append/fsync loop, if any (at most one: batches stay in order). */
+  private draining: Promise<void> | undefined;
   private closed = false;
   private failure: unknown;
 
   constructor(
-    private readonly wal: WalFile,
+    private readonly wal: WalAppender,
     private readonly onPersisted: (batchId: number) => void,
     private readonly onError: (e: unknown) => void,
   ) {}
@@ -22,11 +28,18 @@ export class WalWriter {
     if (this.closed) throw new Error('wal writer: write after close');
     if (this.failure !== undefined) return;
     for (const b of batches) this.queue.push(b);
-    if (!this.running) void this.run();
+    this.drain();
+  }
+
+  /** drain starts the loop unless it runs; one that ends with batches still queued starts again. */
+  private drain(): void {
+    this.draining ??= this.run().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length > 0 && this.failure === undefined) this.drain();
+    });
   }
 
   private async run(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length > 0) {
         const group = this.queue;
@@ -38,18 +51,13 @@ export class WalWriter {
     } catch (e) {
       this.failure = e;
       this.onError(e);
-    } finally {
-      this.running = false;
     }
   }
 
   /** close waits for queued batches to be durable, then closes the file. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.running || (this.queue.length > 0 && this.failure === undefined)) {
-      if (!this.running) void this.run();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    while (this.draining) await this.draining;
     await this.wal.close();
   }
 }
