@@ -97,19 +97,32 @@ export const rankCommand: CommandModule<object, RankArgs> = {
   },
 };
 
+/**
+ * protocolFlags validates the options rankOptions declares, once, for `rank` and for `run`
+ * (which checks them up front: a bad one would otherwise fail every rank at boot).
+ * maxRanks: `run` starts every rank on this machine, so it allows fewer.
+ */
+export function protocolFlags(a: RankArgs, maxRanks: number) {
+  const defaults = PROTOCOL_DEFAULTS[a.protocol]!;
+  return {
+    ranks: numberFlag('--ranks', a.ranks, 1, maxRanks, true),
+    o: numberFlag('-o', a.o ?? defaults.o, 0.001, 3600),
+    l: numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true),
+    t: numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7),
+    basePort: numberFlag('--base-port', a.basePort, 1, 65535, true),
+    dataSize: numberFlag('--data-size', a.dataSize, 1, 1 << 20, true),
+    window: numberFlag('--window', a.window, 1, 1e6, true),
+    batch: numberFlag('--batch', a.batch, 1, 1e5, true),
+    keys: numberFlag('--keys', a.keys, 1, 1e6, true),
+    dropRate: numberFlag('--drop', a.drop, 0, 0.5),
+  };
+}
+
 async function runRank(a: RankArgs): Promise<number> {
   if (a.i === undefined) throw usageError('missing required flag -i <rank>');
-  const defaults = PROTOCOL_DEFAULTS[a.protocol]!;
-  const ranks = numberFlag('--ranks', a.ranks, 1, 1000, true);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, dropRate } = protocolFlags(a, 1000);
   const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
-  const o = numberFlag('-o', a.o ?? defaults.o, 0.001, 3600);
-  const l = numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true);
-  const t = numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7);
-  const basePort = numberFlag('--base-port', a.basePort, 1, 65535, true);
   const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
-  const dataSize = numberFlag('--data-size', a.dataSize, 1, 1 << 20, true);
-  const window = numberFlag('--window', a.window, 1, 1e6, true);
-  const batch = numberFlag('--batch', a.batch, 1, 1e5, true);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
   let peers: HostPort[];
   if (a.peers !== undefined) {
@@ -131,8 +144,6 @@ async function runRank(a: RankArgs): Promise<number> {
     if (a.verbose || !line.startsWith('debug')) process.stderr.write(`${line}\n`);
   };
   const event = a.events ? (ev: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(ev)}\n`) : () => {};
-  const keys = numberFlag('--keys', a.keys, 1, 1e6, true);
-  const dropRate = numberFlag('--drop', a.drop, 0, 0.5);
   // Read only when needed, and closed on every way out: an open stdin would keep the process alive.
   let stdin: StdinLines | undefined;
   const lines = (): StdinLines => (stdin ??= new StdinLines());

@@ -9,8 +9,8 @@ import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { CliError, EXIT, corruptError, fromSystemError, usageError, type ExitStatus } from '../exit.js';
-import { numberFlag, portOf } from '../flags.js';
-import { PROTOCOL_DEFAULTS, rankOptions, type RankArgs } from '../rank.js';
+import { portOf } from '../flags.js';
+import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
 import { parseFaults, type FaultAction, type Target } from './faults.js';
 import { Launcher, type RankProc } from './launcher.js';
@@ -61,19 +61,8 @@ function prepareLogDir(dir: string, clean: boolean): void {
 }
 
 async function runCluster(a: RunArgs): Promise<number> {
-  const defaults = PROTOCOL_DEFAULTS[a.protocol]!;
-  const ranks = numberFlag('--ranks', a.ranks, 1, 100, true);
-  const o = numberFlag('-o', a.o ?? defaults.o, 0.001, 3600);
-  const l = numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true);
-  const t = numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7);
-  const basePort = numberFlag('--base-port', a.basePort, 1, 65535, true);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, dropRate } = protocolFlags(a, 100);
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
-  // Checked here too, as `csplab rank` does: a bad one would otherwise fail every rank at boot.
-  const dataSize = numberFlag('--data-size', a.dataSize, 1, 1 << 20, true);
-  const window = numberFlag('--window', a.window, 1, 1e6, true);
-  const batch = numberFlag('--batch', a.batch, 1, 1e5, true);
-  const keys = numberFlag('--keys', a.keys, 1, 1e6, true);
-  const dropRate = numberFlag('--drop', a.drop, 0, 0.5);
   const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
   for (const f of faults) if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
