@@ -9,6 +9,7 @@ import { crashMessage } from '../../runtime/processor.js';
 import { claimLogDir } from '../logdir.js';
 import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
+import { resourceSummary } from '../usage.js';
 import { recoverCommitted } from './instancelog.js';
 import { validatePaxosMsg, type PaxosMsg } from './index.js';
 import { startPaxosRank, type PaxosRankStats } from './rank.js';
@@ -53,8 +54,7 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     stopProgress();
     await transport.close();
     const stats = rank.stats();
-    const usage = process.resourceUsage();
-    c.event({ ev: 'summary', ...stats, cpuUserMs: Math.round(usage.userCPUTime / 1000), cpuSystemMs: Math.round(usage.systemCPUTime / 1000), maxRssKiB: usage.maxRSS });
+    c.event({ ev: 'summary', ...stats, ...resourceSummary() });
     if (outcome.kind === 'crashed') return { kind: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
     return { kind: 'finished', stats };
   });
