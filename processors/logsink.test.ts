@@ -37,3 +37,15 @@ t.test('memory sink: lines without blanks', async (t) => {
   m.write('c\n');
   t.same(m.lines(), ['a', 'b', 'c']);
 });
+
+t.test('restart: a torn line longer than the scan chunk, and a log that is one torn line', async (t) => {
+  const dir = t.testdir();
+  const p = join(dir, 'long.log');
+  writeFileSync(p, `commit Instance[a] in seq 0 at 1\n${'x'.repeat(200_000)}`);
+  new FileSink(p, false).close();
+  t.equal(readFileSync(p, 'utf8'), 'commit Instance[a] in seq 0 at 1\n');
+  const q = join(dir, 'torn.log');
+  writeFileSync(q, 'commit Instance[a] in se');
+  new FileSink(q, false).close();
+  t.equal(readFileSync(q, 'utf8'), '', 'nothing whole survives');
+});

@@ -2,7 +2,7 @@
 // per batch: one syscall for many lines, and a line is in the kernel before the next batch is
 // processed, so a SIGKILL loses nothing logged. A restarted rank appends after cutting a torn
 // last line, so its own lines start clean.
-import { closeSync, openSync, readFileSync, writeSync, fstatSync, ftruncateSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync, fstatSync, ftruncateSync } from 'node:fs';
 
 /** LogSink receives formatted instance-log text. */
 export interface LogSink {
@@ -27,7 +27,7 @@ export class FileSink implements LogSink {
   private fd: number;
 
   constructor(readonly path: string, fresh: boolean) {
-    this.fd = openSync(path, fresh ? 'w' : 'a');
+    this.fd = openSync(path, fresh ? 'w' : 'a+'); // a+: appends, and lets endTornLine read the tail
     if (!fresh) this.endTornLine();
   }
 
@@ -46,10 +46,19 @@ export class FileSink implements LogSink {
 
   /** endTornLine drops a partial last line left by a kill mid-write, so ours start clean. */
   private endTornLine(): void {
+    // Scan backwards from the end in chunks: only the last line matters, not the whole log.
     const size = fstatSync(this.fd).size;
-    if (size === 0) return;
-    const text = readFileSync(this.path);
-    const lastNewline = text.lastIndexOf(10);
-    if (lastNewline !== text.length - 1) ftruncateSync(this.fd, lastNewline + 1);
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(this.fd, chunk, 0, end - start, start);
+      const i = chunk.subarray(0, n).lastIndexOf(10);
+      if (i >= 0) {
+        if (start + i !== size - 1) ftruncateSync(this.fd, start + i + 1);
+        return;
+      }
+      end = start;
+    }
+    if (size > 0) ftruncateSync(this.fd, 0); // one torn line and nothing before it
   }
 }
