@@ -33,10 +33,19 @@ export interface PaxosNode {
 
 /** startPaxosNode sets everything up; setup failures reject (ForeignStateError, Node errors). */
 export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
-  const files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'paxos' });
-  const restored = c.incarnation > 0 ? recoverCommitted(files.instanceLog) : undefined;
+  // Listen first, recover after: a restarted rank is reachable at once while it reads its log
+  // back (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
   const clock = new RealClock();
   const { transport, schedule } = await joinCluster(c, clock, validatePaxosMsg);
+  let files;
+  let restored;
+  try {
+    files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'paxos' });
+    restored = c.incarnation > 0 ? recoverCommitted(files.instanceLog) : undefined;
+  } catch (e) {
+    await transport.close(); // an open listener would keep the process alive
+    throw e;
+  }
   const { startAtMs, endAtMs } = schedule;
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
   const slotMs = c.slotSeconds * 1000;

@@ -33,32 +33,32 @@ export interface TraftNodeConfig extends NodeBaseConfig {
 export type TraftNodeOutcome = { kind: 'finished'; stats: TraftRankStats } | { kind: 'crashed'; message: string; stats: TraftRankStats };
 
 export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Promise<TraftNodeOutcome>; stop(): void }> {
-  const files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'traft' });
-  const walDir = join(c.logDir, `wal${c.rank}`);
-  if (c.incarnation === 0) rmSync(walDir, { recursive: true, force: true }); // a fresh rank starts empty
-  mkdirSync(walDir, { recursive: true });
+  // Listen first, recover after: a restarted rank is reachable at once while it replays its
+  // WAL (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
+  const clock = new RealClock();
+  const { transport, schedule: timing } = await joinCluster(c, clock, validateTraftMsg);
+  let files;
   let opened;
   try {
-    opened = await WalFile.open(join(walDir, 'wal.log'), c.clusterId);
+    files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'traft' });
+    const walDir = join(c.logDir, `wal${c.rank}`);
+    if (c.incarnation === 0) rmSync(walDir, { recursive: true, force: true }); // a fresh rank starts empty
+    mkdirSync(walDir, { recursive: true });
+    try {
+      opened = await WalFile.open(join(walDir, 'wal.log'), c.clusterId);
+    } catch (e) {
+      if (e instanceof WalCorruptError) throw new ForeignStateError(`${walDir}: ${e.message}`);
+      throw e;
+    }
   } catch (e) {
-    if (e instanceof WalCorruptError) throw new ForeignStateError(`${walDir}: ${e.message}`);
+    await transport.close(); // an open listener would keep the process alive
     throw e;
   }
   if (opened.truncatedBytes > 0) c.debug(`rank ${c.rank}: WAL had a torn tail of ${opened.truncatedBytes} bytes; truncated`);
   const durable = c.incarnation > 0 ? replayWal(opened.batches.map((b) => b.entries)) : undefined;
   const loggedUpTo = c.incarnation > 0 && existsSync(files.instanceLog) ? loggedUpToFrom(readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1)) : -1;
-  const clock = new RealClock();
-  let joined;
-  try {
-    joined = await joinCluster(c, clock, validateTraftMsg);
-    // The protocol has no slots: ranks begin together at the shared start.
-    await clock.sleepMs(joined.schedule.startAtMs - clock.nowMs());
-  } catch (e) {
-    if (joined) await joined.transport.close();
-    await opened.wal.close();
-    throw e;
-  }
-  const { transport, schedule: timing } = joined;
+  // The protocol has no slots: ranks begin together at the shared start.
+  await clock.sleepMs(timing.startAtMs - clock.nowMs());
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
   let failWal: (e: unknown) => void = () => {};
   const writer = new WalWriter(opened.wal, (batchId) => rank.persisted(batchId), (e) => failWal(e));
