@@ -4,29 +4,56 @@
 import { assert, assertNever } from './assert.js';
 import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import type { LogRecord, Seq } from './record.js';
+import type { TailBitmap } from './tail_bitmap.js';
+
+/**
+ * Snapshot is the state machine after exactly the positions in `applied` (7.7), which covers
+ * [0, floor) and may reach above it (out-of-order applies): restoring it with applied = [0, floor)
+ * would apply those positions twice (T25). `kv` is the lab's key → integer state.
+ */
+export type Snapshot = { readonly floor: Seq; readonly applied: TailBitmap; readonly kv: ReadonlyArray<readonly [string, number]> };
+
+/**
+ * SnapshotEntry persists a snapshot with the instance-log KEYs of [keysFrom, floor) ('' for a
+ * no-op): a restart whose instance log lost its last lines (a torn line) writes them again
+ * from here, since the records below the floor are gone.
+ */
+export type SnapshotEntry = { readonly t: 'snapshot'; readonly snapshot: Snapshot; readonly keysFrom: Seq; readonly keys: readonly string[] };
 
 /** WalEntry is one durable change; a later `record` entry for a seq replaces the earlier. */
 export type WalEntry =
   | { readonly t: 'vote'; readonly vote: LeaderId }
   | { readonly t: 'committer'; readonly committer: LeaderId }
   | { readonly t: 'record'; readonly record: LogRecord }
-  | { readonly t: 'delete'; readonly seq: Seq };
+  | { readonly t: 'delete'; readonly seq: Seq }
+  | SnapshotEntry;
 
-/** WalBatch is written and fsynced whole, in batchId order; `persisted{b}` covers all ≤ b. */
-export type WalBatch = { readonly batchId: number; readonly entries: readonly WalEntry[] };
+/**
+ * WalBatch is written and fsynced whole, in batchId order; `persisted{b}` covers all ≤ b.
+ * `checkpoint`, when present, is the replica's whole durable state after this batch (its
+ * snapshot entry, vote, committer, and every record at or above the floor): storage starts a
+ * new WAL segment with it and removes the older segments once it is durable, so the WAL stays
+ * bounded. Replaying the checkpoint alone gives the same state as replaying everything before.
+ */
+export type WalBatch = { readonly batchId: number; readonly entries: readonly WalEntry[]; readonly checkpoint?: readonly WalEntry[] };
 
-/** DurableState is what recovery reads back (no snapshot: the floor is always 0). */
+/** DurableState is what recovery reads back: the latest snapshot (if any) and the log above it. */
 export type DurableState = {
   readonly vote: LeaderId | null;
   readonly committer: LeaderId | null;
   readonly log: Map<Seq, LogRecord>;
+  readonly snapshot: SnapshotEntry | null;
 };
 
-/** replayWal applies batches in order; vote and committer must never decrease (S3). */
+/**
+ * replayWal applies batches in order; vote and committer must never decrease (S3). A snapshot
+ * entry drops the records below its floor (a checkpoint starts with one).
+ */
 export function replayWal(batches: Iterable<readonly WalEntry[]>): DurableState {
   let vote: LeaderId | null = null;
   let committer: LeaderId | null = null;
   const log = new Map<Seq, LogRecord>();
+  let snapshot: SnapshotEntry | null = null;
   for (const entries of batches) {
     for (const e of entries) {
       switch (e.t) {
@@ -39,15 +66,33 @@ export function replayWal(batches: Iterable<readonly WalEntry[]>): DurableState 
           committer = e.committer;
           break;
         case 'record':
-          log.set(e.record.seq, e.record);
+          if (snapshot === null || e.record.seq >= snapshot.snapshot.floor) log.set(e.record.seq, e.record);
           break;
         case 'delete':
           log.delete(e.seq);
+          break;
+        case 'snapshot':
+          assert(snapshot === null || e.snapshot.floor >= snapshot.snapshot.floor, () => `WAL snapshot floor decreases to ${e.snapshot.floor}`);
+          snapshot = e;
+          for (const seq of log.keys()) if (seq < e.snapshot.floor) log.delete(seq);
           break;
         default:
           assertNever(e, 'WAL entry');
       }
     }
   }
-  return { vote, committer, log };
+  return { vote, committer, log, snapshot };
+}
+
+/**
+ * entriesToReplay lists what recovery replays from batches as submitted (the simulator's disk,
+ * tests): each batch's entries, except that a batch's checkpoint replaces everything before.
+ */
+export function entriesToReplay(batches: readonly WalBatch[]): Array<readonly WalEntry[]> {
+  const out: Array<readonly WalEntry[]> = [];
+  for (const b of batches) {
+    out.push(b.entries);
+    if (b.checkpoint !== undefined) out.splice(0, out.length, b.checkpoint);
+  }
+  return out;
 }

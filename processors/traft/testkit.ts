@@ -39,7 +39,7 @@ export function replica(self: number, n: number, d: { vote?: LeaderId; committer
   const log = new Map((d.records ?? []).map((r) => [r.seq, r] as const));
   const s = restartReplica({
     self, config: config(n), timing, nowMs, random: new SeededRandom(`testkit/${self}`),
-    durable: { vote: d.vote ?? null, committer: d.committer ?? null, log },
+    durable: { vote: d.vote ?? null, committer: d.committer ?? null, log, snapshot: null },
   });
   s.electionDeadlineMs = Infinity;
   return s;
@@ -188,7 +188,7 @@ export class MiniNet {
     if (old === undefined) throw new Error(`rank ${rank} did not crash`);
     const s = restartReplica({
       self: rank, config: old.config, timing: old.timing, nowMs: this.nowMs, random: new SeededRandom(`restart/${rank}`),
-      durable: { vote: old.vote, committer: old.committer, log: old.log }, loggedUpTo: old.loggedUpTo,
+      durable: { vote: old.vote, committer: old.committer, log: old.log, snapshot: null }, loggedUpTo: old.loggedUpTo,
     });
     s.electionDeadlineMs = Infinity;
     this.drivers.set(rank, new Driver(s));
