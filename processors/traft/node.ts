@@ -1,5 +1,5 @@
 // node: one TRaft rank as an operating-system process: claims its log directory, recovers its
-// WAL (<log-dir>/wal<rank>/wal.log; a torn tail is truncated, corruption or another cluster's
+// WAL (<log-dir>/wal<rank>/seg-*.wal; a torn tail is truncated, corruption or another cluster's
 // WAL is refused) and its instance log, listens on TCP, waits for the shared start, runs the
 // lab load for -t seconds, drains and stops. cmd/rank.ts maps failures to exit statuses.
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
@@ -18,8 +18,8 @@ import { replayWal } from './durable.js';
 import { loggedUpToFrom } from './instance_log.js';
 import type { Message } from './messages.js';
 import { startTraftRank, type TraftRankStats } from './rank.js';
-import { WalFile } from './wal/file.js';
 import { WalCorruptError } from './wal/format.js';
+import { WalDir } from './wal/segments.js';
 import { WalWriter } from './wal_writer.js';
 import { validateTraftMsg } from './wire.js';
 
@@ -45,7 +45,7 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
     if (c.incarnation === 0) rmSync(walDir, { recursive: true, force: true }); // a fresh rank starts empty
     mkdirSync(walDir, { recursive: true });
     try {
-      opened = await WalFile.open(join(walDir, 'wal.log'), c.clusterId);
+      opened = await WalDir.open(walDir, c.clusterId);
     } catch (e) {
       if (e instanceof WalCorruptError) throw new ForeignStateError(`${walDir}: ${e.message}`);
       throw e;

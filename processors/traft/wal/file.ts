@@ -1,13 +1,17 @@
-// file: the WAL on disk. open() reads and checks the whole file, truncates a torn tail
+// file: one WAL file on disk. open() reads and checks the whole file, truncates a torn tail
 // (fsyncing the truncation) and returns the surviving batches; append() writes frames and
-// sync() makes them durable. The Storage processor calls append for each batch and sync once
-// per group, then reports `persisted{lastBatchId}` to the core.
+// sync() makes them durable. create() writes a new file that opens with a checkpoint (a new
+// segment, segments.ts). The Storage processor calls append for each batch and sync once per
+// group, then reports `persisted{lastBatchId}` to the core.
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import type { WalBatch } from '../durable.js';
-import { decodeWal, encodeFrame, encodeHeader } from './format.js';
+import { decodeWal, encodeFrame, encodeHeader, type Checkpoint, type Decoded } from './format.js';
 
-/** Opened: the WAL ready for appends, what survived, and how many torn bytes were cut. */
-export type Opened = { readonly wal: WalFile; readonly batches: WalBatch[]; readonly truncatedBytes: number };
+/**
+ * Opened: the WAL ready for appends, the checkpoint it opens with (if any), the plain batches
+ * after it, and how many torn bytes were cut.
+ */
+export type Opened = { readonly wal: WalFile; readonly checkpoint: Checkpoint | null; readonly batches: WalBatch[]; readonly truncatedBytes: number };
 
 /** WalFile appends framed batches to one file. */
 export class WalFile {
@@ -15,10 +19,21 @@ export class WalFile {
 
   /** open creates the file (with its header) or recovers it; throws WalCorruptError on corruption. */
   static async open(path: string, clusterId: string): Promise<Opened> {
+    return (await WalFile.openIf(path, clusterId, () => true))!;
+  }
+
+  /**
+   * openIf is open, except that a file whose contents `usable` rejects is closed untouched and
+   * null returned: a segment that is about to be deleted must not be truncated or rewritten
+   * first, and deciding from the one decode avoids reading a large checkpoint twice.
+   */
+  static async openIf(path: string, clusterId: string, usable: (d: Decoded) => boolean): Promise<Opened | null> {
     const fh = await openFile(path, 'a+');
+    let kept = false;
     try {
       const image = await fh.readFile();
       const d = decodeWal(image, clusterId);
+      if (!usable(d)) return null;
       let size = d.goodBytes;
       if (d.tornBytes > 0 || size === 0) {
         await fh.truncate(size);
@@ -29,7 +44,24 @@ export class WalFile {
         }
         await fh.sync();
       }
-      return { wal: new WalFile(fh, size), batches: d.batches, truncatedBytes: d.tornBytes };
+      kept = true;
+      return { wal: new WalFile(fh, size), checkpoint: d.checkpoint, batches: d.batches, truncatedBytes: d.tornBytes };
+    } finally {
+      if (!kept) await fh.close();
+    }
+  }
+
+  /**
+   * create writes a new file (it must not exist) holding the header and `frames`, and fsyncs
+   * it. Making its directory entry durable is the caller's job (it owns the directory).
+   */
+  static async create(path: string, clusterId: string, frames: Uint8Array): Promise<WalFile> {
+    const fh = await openFile(path, 'wx');
+    try {
+      const image = Buffer.concat([encodeHeader(clusterId), frames]);
+      await fh.write(image, 0, image.length, null);
+      await fh.sync(); // fsync, not fdatasync: the new file's size must be durable too
+      return new WalFile(fh, image.length);
     } catch (e) {
       await fh.close();
       throw e;

@@ -1,9 +1,14 @@
 // format: the WAL file format, as pure encode/decode functions (7.8).
 //
 //   header: "TRAFTWAL" | u32 version | u16 n | clusterId (n bytes utf8) | u32 crc32(all before)
-//   frame:  u32 length | u32 crc32(payload) | payload (utf8 JSON of one WalBatch; a record's deps
-//           of ≥ 4 words is written { offset, b64 }: its words as little-endian u32s in base64, and
-//           overrides = deps ∩ [f, seq) ∪ {seq} as `ovFrom: f`; see bitmap_codec.ts)
+//   frame:  u32 length | u32 crc32(payload) | payload (utf8 JSON { batchId, entries, cp? }; a
+//           record's deps of ≥ 4 words is written { offset, b64 }: its words as little-endian u32s
+//           in base64, and overrides = deps ∩ [f, seq) ∪ {seq} as `ovFrom: f`; see bitmap_codec.ts)
+//
+// A checkpoint (a batch's `checkpoint`, the whole durable state) is too big for one frame, so
+// it is written as consecutive frames of the checkpoint batch's id marked `cp: 'part'`, the
+// last `cp: 'end'`; they may only open a file (segments.ts starts each later segment with
+// one). Without its 'end' frame a checkpoint is incomplete: its file was never made durable.
 //
 // All integers little-endian. Decoding stops at the first frame that is incomplete or fails
 // its checksum: if nothing valid follows, that is a torn tail (never acknowledged: truncate);
@@ -41,15 +46,60 @@ export function encodeHeader(clusterId: string): Uint8Array {
   return buf;
 }
 
-/** encodeFrame frames one batch. */
-export function encodeFrame(batch: WalBatch): Uint8Array {
-  const payload = Buffer.from(JSON.stringify(batch.entries.some(isLongRecord) ? { ...batch, entries: batch.entries.map(compactEntry) } : batch), 'utf8');
+/** CheckpointMark tags a checkpoint's frames: every one but the last is 'part'. */
+export type CheckpointMark = 'part' | 'end';
+
+/** FrameBody is a frame's JSON: a batch's entries, or one slice of a checkpoint. */
+type FrameBody = { readonly batchId: number; readonly entries: readonly WalEntry[]; readonly cp?: CheckpointMark };
+
+/** CHECKPOINT_FRAME_ENTRIES bounds a checkpoint frame, so neither writer nor reader holds one huge JSON string. */
+export const CHECKPOINT_FRAME_ENTRIES = 4096;
+
+function encodePayload(body: FrameBody): Buffer {
+  return Buffer.from(JSON.stringify(body.entries.some(isLongRecord) ? { ...body, entries: body.entries.map(compactEntry) } : body), 'utf8');
+}
+
+function framePayload(payload: Buffer): Buffer {
   if (payload.length > MAX_FRAME_BYTES) throw new RangeError(`WAL batch of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`);
   const buf = Buffer.alloc(FRAME_HEAD + payload.length);
   buf.writeUInt32LE(payload.length, 0);
   buf.writeUInt32LE(crc32(payload), 4);
   payload.copy(buf, FRAME_HEAD);
   return buf;
+}
+
+/**
+ * encodeFrame frames one batch's entries. Its `checkpoint` is left out: that goes to the start
+ * of the next segment (encodeCheckpoint), and the entries alone already say what changed.
+ */
+export function encodeFrame(batch: WalBatch): Uint8Array {
+  return framePayload(encodePayload({ batchId: batch.batchId, entries: batch.entries }));
+}
+
+/**
+ * encodeCheckpoint frames a checkpoint as slices of at most CHECKPOINT_FRAME_ENTRIES entries;
+ * a slice still over MAX_FRAME_BYTES (huge records) is halved until it fits. The last frame is
+ * marked 'end' (an empty checkpoint is one empty 'end' frame, so it still reads as complete).
+ */
+export function encodeCheckpoint(batchId: number, entries: readonly WalEntry[]): Buffer {
+  const frames: Buffer[] = [];
+  const slice = (lo: number, hi: number, last: boolean): void => {
+    const payload = encodePayload({ batchId, entries: entries.slice(lo, hi), cp: last ? 'end' : 'part' });
+    if (payload.length > MAX_FRAME_BYTES && hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      slice(lo, mid, false);
+      slice(mid, hi, last);
+      return;
+    }
+    frames.push(framePayload(payload));
+  };
+  let lo = 0;
+  do {
+    const hi = Math.min(lo + CHECKPOINT_FRAME_ENTRIES, entries.length);
+    slice(lo, hi, hi === entries.length);
+    lo = hi;
+  } while (lo < entries.length);
+  return Buffer.concat(frames);
 }
 
 function isLongRecord(e: WalEntry): boolean {
@@ -82,23 +132,57 @@ function expandEntry(e: { t: string; record?: RawRecord }): boolean {
   return true;
 }
 
-/** Decoded: the batches read, the byte length of the valid prefix, and whether a torn tail followed it. */
-export type Decoded = { readonly batches: WalBatch[]; readonly goodBytes: number; readonly tornBytes: number };
+/** Checkpoint: the checkpoint that opens a file; `complete` once its 'end' frame was read. */
+export type Checkpoint = { readonly batchId: number; readonly entries: WalEntry[]; readonly complete: boolean };
 
-const ENTRY_KINDS = new Set<WalEntry['t']>(['vote', 'committer', 'record', 'delete']);
+/**
+ * Decoded: the plain batches read (after the checkpoint, if the file opens with one), the byte
+ * length of the valid prefix, and how many torn bytes followed it.
+ */
+export type Decoded = { readonly checkpoint: Checkpoint | null; readonly batches: WalBatch[]; readonly goodBytes: number; readonly tornBytes: number };
 
-function parseBatch(payload: Buffer, offset: number): WalBatch {
+const ENTRY_KINDS = new Set<WalEntry['t']>(['vote', 'committer', 'record', 'delete', 'snapshot']);
+
+const isSeq = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
+
+function isBitmap(b: unknown): boolean {
+  if (typeof b !== 'object' || b === null) return false;
+  const { offset, words } = b as { offset?: unknown; words?: unknown };
+  return isSeq(offset) && Array.isArray(words) && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff);
+}
+
+/**
+ * snapshotShapeOk checks a snapshot entry field by field: it is the only copy of everything
+ * below its floor, so garbage must be refused here rather than crash replay or the applier.
+ */
+function snapshotShapeOk(e: { snapshot?: unknown; keysFrom?: unknown; keys?: unknown }): boolean {
+  const s = e.snapshot as { floor?: unknown; applied?: unknown; kv?: unknown } | null | undefined;
+  return typeof s === 'object' && s !== null && isSeq(s.floor) && isBitmap(s.applied) &&
+    Array.isArray(s.kv) && s.kv.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && Number.isInteger(p[1])) &&
+    isSeq(e.keysFrom) && Array.isArray(e.keys) && e.keys.every((k) => typeof k === 'string');
+}
+
+function entryOk(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const x = e as { t: WalEntry['t'] };
+  if (!ENTRY_KINDS.has(x.t)) return false;
+  if (x.t === 'snapshot') return snapshotShapeOk(e as Parameters<typeof snapshotShapeOk>[0]);
+  return expandEntry(e as Parameters<typeof expandEntry>[0]);
+}
+
+/** parseFrame reads a frame's JSON; a fresh { batchId, entries } so unknown fields never leak into replay. */
+function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: CheckpointMark | undefined } {
   let v: unknown;
   try {
     v = JSON.parse(payload.toString('utf8'));
   } catch {
     throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: checksum ok but not JSON`);
   }
-  const b = v as WalBatch;
+  const b = v as { batchId?: unknown; entries?: unknown; cp?: unknown } | null;
   const ok = typeof b === 'object' && b !== null && Number.isSafeInteger(b.batchId) && Array.isArray(b.entries) &&
-    b.entries.every((e) => typeof e === 'object' && e !== null && ENTRY_KINDS.has(e.t) && expandEntry(e as Parameters<typeof expandEntry>[0]));
+    (b.cp === undefined || b.cp === 'part' || b.cp === 'end') && b.entries.every(entryOk);
   if (!ok) throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: not a WAL batch`);
-  return b;
+  return { batch: { batchId: b.batchId as number, entries: b.entries as WalEntry[] }, cp: b.cp as CheckpointMark | undefined };
 }
 
 /** frameAt reads a complete, checksummed frame at `off`, or says why there is none. */
@@ -135,28 +219,40 @@ function headerLength(buf: Buffer, clusterId: string): number {
 }
 
 /**
- * decodeWal reads a whole WAL image. Batch ids must increase. A partial header decodes as an
- * empty log with tornBytes = its length (rewrite the header).
+ * decodeWal reads a whole WAL image. Batch ids must increase (except a restart's batch 1). A
+ * partial header decodes as an empty log with tornBytes = its length (rewrite the header).
+ * Checkpoint frames must all come first and share one batch id; a plain batch may follow only
+ * a complete checkpoint. Tearing inside the checkpoint leaves it incomplete (the caller decides).
  */
 export function decodeWal(image: Uint8Array, clusterId: string): Decoded {
   const buf = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
   const start = headerLength(buf, clusterId);
-  if (start === 0) return { batches: [], goodBytes: 0, tornBytes: buf.length };
+  if (start === 0) return { checkpoint: null, batches: [], goodBytes: 0, tornBytes: buf.length };
+  let cp: { batchId: number; entries: WalEntry[]; complete: boolean } | null = null;
   const batches: WalBatch[] = [];
   let off = start;
   while (off < buf.length) {
     const f = frameAt(buf, off);
     if (typeof f !== 'object') {
       if (anyGoodFrameAfter(buf, off)) throw new WalCorruptError('corrupt', off, `WAL frame at byte ${off} is damaged (${f}) but valid frames follow`);
-      return { batches, goodBytes: off, tornBytes: buf.length - off };
+      return { checkpoint: cp, batches, goodBytes: off, tornBytes: buf.length - off };
     }
-    const b = parseBatch(f.payload, off);
-    const prev = batches[batches.length - 1];
-    if (prev !== undefined && b.batchId <= prev.batchId && b.batchId !== 1) {
-      throw new WalCorruptError('corrupt', off, `WAL batch ids go backwards at byte ${off}`);
+    const { batch: b, cp: mark } = parseFrame(f.payload, off);
+    if (mark !== undefined) {
+      if (batches.length > 0 || cp?.complete === true) throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} does not open the file`);
+      if (cp !== null && cp.batchId !== b.batchId) throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} changes batch id`);
+      cp ??= { batchId: b.batchId, entries: [], complete: false };
+      for (const e of b.entries) cp.entries.push(e); // a loop: spreading 4096 arguments per frame is needless
+      cp.complete = mark === 'end';
+    } else {
+      if (cp !== null && !cp.complete) throw new WalCorruptError('corrupt', off, `WAL batch at byte ${off} inside an unfinished checkpoint`);
+      const prevId = batches[batches.length - 1]?.batchId ?? cp?.batchId;
+      if (prevId !== undefined && b.batchId <= prevId && b.batchId !== 1) {
+        throw new WalCorruptError('corrupt', off, `WAL batch ids go backwards at byte ${off}`);
+      }
+      batches.push(b);
     }
-    batches.push(b);
     off = f.end;
   }
-  return { batches, goodBytes: off, tornBytes: 0 };
+  return { checkpoint: cp, batches, goodBytes: off, tornBytes: 0 };
 }

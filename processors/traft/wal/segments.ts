@@ -1,0 +1,175 @@
+// segments: the WAL as a directory of segment files, so that checkpoints keep it bounded.
+//
+//   <dir>/seg-00000000.wal   header, plain batches
+//   <dir>/seg-<n>.wal        header, the checkpoint frames ('part'…, 'end'; format.ts), plain batches
+//
+// A batch carrying `checkpoint` is written to the current segment; then the checkpoint opens
+// segment n+1, which is fsynced and its name made durable (directory fsync) before the older
+// segments are deleted. So at every instant of a crash the directory holds either a durable
+// newest segment with a complete checkpoint, or an older segment with everything that was
+// acknowledged plus a newer one whose checkpoint lacks its 'end' frame. Nothing written since a
+// rotation began is acknowledged before the deletes finish (the writer reports `persisted`
+// after append and sync return), so falling back to the older segment loses nothing promised.
+import { open as openFile, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WalBatch, WalEntry } from '../durable.js';
+import type { WalAppender } from '../wal_writer.js';
+import { WalFile } from './file.js';
+import { encodeCheckpoint, WalCorruptError, type Decoded } from './format.js';
+
+/** Only exact `seg-<digits>.wal` names are segments; anything else in the directory is ignored. */
+const SEGMENT_NAME = /^seg-(\d+)\.wal$/;
+
+/** segmentName pads to 8 digits so a plain directory listing sorts segments in order. */
+export function segmentName(n: number): string {
+  return `seg-${String(n).padStart(8, '0')}.wal`;
+}
+
+/** OpenedDir: the WAL ready for appends, the batches to replay, and the torn bytes cut. */
+export type OpenedDir = { readonly wal: WalDir; readonly batches: WalBatch[]; readonly truncatedBytes: number };
+
+type Segment = { readonly n: number; readonly name: string };
+
+/** WalDir appends to the newest segment and starts a new one at each checkpoint. */
+export class WalDir implements WalAppender {
+  private constructor(
+    private readonly dir: string,
+    private readonly clusterId: string,
+    private file: WalFile,
+    private seg: number,
+  ) {}
+
+  /**
+   * open recovers `dir` (which must exist): the newest segment with a complete checkpoint
+   * (segment 0 needs none) is used, its torn tail truncated; newer ones (an interrupted
+   * rotation) and older ones (deletes cut short by a crash) are removed. An empty directory
+   * gets segment 0. Corruption or another cluster's WAL is WalCorruptError.
+   */
+  static async open(dir: string, clusterId: string): Promise<OpenedDir> {
+    const segs = await listSegments(dir);
+    if (segs.length === 0) {
+      const o = await WalFile.open(join(dir, segmentName(0)), clusterId);
+      await syncDir(dir); // the new file's name must survive a crash as well as its header
+      return { wal: new WalDir(dir, clusterId, o.wal, 0), batches: o.batches, truncatedBytes: o.truncatedBytes };
+    }
+    let removed = false;
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const s = segs[i]!;
+      const path = join(dir, s.name);
+      const o = await WalFile.openIf(path, clusterId, (d) => usable(s.n, d, i === 0));
+      if (o === null) {
+        await unlink(path);
+        removed = true;
+        continue;
+      }
+      try {
+        for (const older of segs.slice(0, i)) await unlink(join(dir, older.name));
+        if (removed || i > 0) await syncDir(dir);
+      } catch (e) {
+        await o.wal.close();
+        throw e;
+      }
+      const cp = o.checkpoint;
+      const batches = cp === null ? o.batches : [{ batchId: cp.batchId, entries: cp.entries }, ...o.batches];
+      return { wal: new WalDir(dir, clusterId, o.wal, s.n), batches, truncatedBytes: o.truncatedBytes };
+    }
+    // usable() accepts or throws for the oldest segment, so the loop always returns
+    throw new Error(`${dir}: no usable WAL segment`);
+  }
+
+  /** segment is the current segment's number (for debug output). */
+  get segment(): number {
+    return this.seg;
+  }
+
+  /** sizeBytes is the current segment's length: the whole WAL, since older segments are gone. */
+  get sizeBytes(): number {
+    return this.file.sizeBytes;
+  }
+
+  /** append writes each batch's frame in order; a batch with a checkpoint then rotates. */
+  async append(batches: readonly WalBatch[]): Promise<void> {
+    let run: WalBatch[] = [];
+    for (const b of batches) {
+      run.push(b);
+      if (b.checkpoint === undefined) continue;
+      await this.file.append(run);
+      run = [];
+      await this.rotate(b.batchId, b.checkpoint);
+    }
+    await this.file.append(run);
+  }
+
+  /**
+   * rotate opens segment n+1 with the checkpoint. The old segment is not synced first: once
+   * the new one is durable the old is garbage, and until then nothing in it is acknowledged.
+   */
+  private async rotate(batchId: number, checkpoint: readonly WalEntry[]): Promise<void> {
+    const next = this.seg + 1;
+    const file = await WalFile.create(join(this.dir, segmentName(next)), this.clusterId, encodeCheckpoint(batchId, checkpoint));
+    await syncDir(this.dir); // from here on recovery picks the new segment
+    const old = this.file;
+    this.file = file;
+    this.seg = next;
+    await old.close();
+    let removed = false;
+    for (const s of await listSegments(this.dir)) {
+      if (s.n >= next) continue;
+      await unlink(join(this.dir, s.name));
+      removed = true;
+    }
+    if (removed) await syncDir(this.dir);
+  }
+
+  /** sync fdatasyncs the current segment (frames written before a rotation went with the old one). */
+  async sync(): Promise<void> {
+    await this.file.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+}
+
+/**
+ * usable decides whether segment n can be recovered from: segment 0 holds plain batches only;
+ * a later one needs its checkpoint's 'end' frame. An incomplete one with nothing older to fall
+ * back to cannot come from a crash (the older are deleted only after the newer is durable).
+ */
+function usable(n: number, d: Decoded, oldest: boolean): boolean {
+  if (n === 0) {
+    if (d.checkpoint !== null) throw new WalCorruptError('corrupt', 0, `WAL ${segmentName(0)} opens with a checkpoint`);
+    return true;
+  }
+  if (d.checkpoint?.complete === true) return true;
+  if (oldest) throw new WalCorruptError('corrupt', 0, `WAL ${segmentName(n)} has no complete checkpoint and no older segment`);
+  return false;
+}
+
+/** listSegments lists the segment files, oldest first. */
+async function listSegments(dir: string): Promise<Segment[]> {
+  const segs: Segment[] = [];
+  for (const ent of await readdir(dir, { withFileTypes: true })) {
+    const m = SEGMENT_NAME.exec(ent.name);
+    if (m === null || !ent.isFile()) continue;
+    const n = Number(m[1]);
+    if (!Number.isSafeInteger(n)) continue;
+    segs.push({ n, name: ent.name });
+  }
+  segs.sort((a, b) => a.n - b.n);
+  for (let i = 1; i < segs.length; i++) {
+    // seg-1.wal and seg-00000001.wal: no writer makes both, and which is newer is unknowable
+    if (segs[i]!.n === segs[i - 1]!.n) throw new WalCorruptError('corrupt', 0, `WAL segments ${segs[i - 1]!.name} and ${segs[i]!.name} have the same number`);
+  }
+  return segs;
+}
+
+/** syncDir fsyncs a directory, making the creation or removal of its entries durable. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await openFile(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
