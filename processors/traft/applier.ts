@@ -17,9 +17,9 @@ export function newApplier(): Applier {
 
 /**
  * applyCommitted runs every applicable committed record, ascending; returns the seqs run.
- * `skipped`, if given, collects [s, q] for each stored q that applying s skips (for checks).
+ * `onSkip`, if given, hears of each stored, unapplied q that applying a record skips (for checks).
  */
-export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap, skipped?: Array<[Seq, Seq]>): Seq[] {
+export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap, onSkip?: (by: LogRecord, q: LogRecord) => void): Seq[] {
   const ran: Seq[] = [];
   const from = firstMissing(a.applied);
   for (const s of members(committed, from, bitmapLen(committed))) {
@@ -33,7 +33,10 @@ export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, com
       a.kv.set(c.key, c.op === 'set' ? c.value : (a.kv.get(c.key) ?? 0) + 1);
     }
     for (const q of rec.overrides) {
-      if (skipped !== undefined && q !== s && !hasSeq(a.applied, q) && log.has(q)) skipped.push([s, q]);
+      if (onSkip !== undefined && q !== s && !hasSeq(a.applied, q)) {
+        const skipped = log.get(q);
+        if (skipped !== undefined) onSkip(rec, skipped);
+      }
       a.applied = addSeq(a.applied, q);
     }
     ran.push(s);

@@ -8,7 +8,8 @@ import type { ElectReply } from './messages.js';
 import { assertSameRecord, formatRecordId, noopRecord, sameIdentity } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
 import { pendingBatchId, setCommitter, setVote, storeRecord } from './store.js';
-import { bitmapLen } from './tail_bitmap.js';
+import { canInstall, installSnapshot } from './snapshot.js';
+import { bitmapLen, firstMissing } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
 
 /** startCampaign is 3.1: vote for (T+1, self), ask everyone once the vote is durable. */
@@ -20,7 +21,7 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
   fx.trace.push({ t: 'campaign', cand });
   for (const p of s.config.members) {
     if (p === s.self) continue;
-    fx.afterPersist.push({ to: p, msg: { type: 'ElectReq', candidate: cand, committer: s.committer, accepted: s.accepted, clusterId: s.config.clusterId } });
+    fx.afterPersist.push({ to: p, msg: { type: 'ElectReq', candidate: cand, committer: s.committer, accepted: s.accepted, frontier: firstMissing(s.committed), clusterId: s.config.clusterId } });
   }
   mergeIfQuorum(s, fx); // a one-member cluster wins at once (6.11)
 }
@@ -52,7 +53,9 @@ function mergeIfQuorum(s: ReplicaState, fx: Effects): void {
 /**
  * merge is 3.5.1–6: adopt records only from replies whose committer is the quorum maximum
  * (which V3 makes our own), fill remaining holes with no-ops, then committer := cand. All in
- * this step's WAL batch; establishment waits for it (3.5.7).
+ * this step's WAL batch; establishment waits for it (3.5.7). A voter whose floor is above one
+ * of our holes shipped its snapshot: the largest is installed first, so no position a voter
+ * compacted (committed, chosen) can become a no-op.
  */
 function merge(s: ReplicaState, fx: Effects): void {
   const c = s.campaign!;
@@ -65,10 +68,18 @@ function merge(s: ReplicaState, fx: Effects): void {
     // against that log, so adopting it could skip a different record at an overridden position.
     if (leaderIdEq(r.committer, cmax)) chosen.push(r);
   }
+  let best: NonNullable<ElectReply['snapshot']> | undefined;
+  for (const r of chosen) if (r.snapshot !== undefined && r.snapshot.snapshot.floor > (best?.snapshot.floor ?? s.floor)) best = r.snapshot;
+  if (best !== undefined) {
+    // The KEYs start at the frontier our ElectReq reported; our key index only grew since.
+    assert(canInstall(s, best) === 'newer', 'a voter shipped a snapshot we cannot install');
+    installSnapshot(s, fx, best);
+  }
   let tail = bitmapLen(s.accepted);
   for (const r of chosen) {
     tail = Math.max(tail, bitmapLen(r.accepted));
     for (const rec of r.records) {
+      if (rec.seq < s.floor) continue; // in the installed snapshot
       const own = s.log.get(rec.seq);
       if (own !== undefined) {
         assert(sameIdentity(own, rec), () => `merge: ${formatRecordId(rec)} differs from own ${formatRecordId(own)} under ${formatLeaderId(cmax)}`);
@@ -78,7 +89,7 @@ function merge(s: ReplicaState, fx: Effects): void {
       }
     }
   }
-  for (let p = 0; p < tail; p++) if (!s.log.has(p)) storeRecord(s, fx, noopRecord(p, c.cand));
+  for (let p = s.floor; p < tail; p++) if (!s.log.has(p)) storeRecord(s, fx, noopRecord(p, c.cand));
   setCommitter(s, fx, c.cand);
   c.merge = { batchId: pendingBatchId(s), baseTail: tail, cmax };
   fx.trace.push({ t: 'merged', cand: c.cand, baseTail: tail });

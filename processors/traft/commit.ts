@@ -122,14 +122,26 @@ function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
   s.log.set(rec.seq, { ...rec, deps: createBitmap(rec.seq), overrides: [rec.seq] });
 }
 
-/** emitCommitLines writes commit lines for positions newly below the frontier, skipping no-ops. */
+/**
+ * emitCommitLines writes commit lines for positions newly below the frontier, skipping no-ops,
+ * and records their KEYs. Below the floor (a snapshot just installed, or a restart whose
+ * instance log lost its last lines) the KEY comes from the key index, not a record.
+ */
 export function emitCommitLines(s: ReplicaState, fx: Effects): void {
   const frontier = firstMissing(s.committed);
   for (let seq = s.loggedUpTo + 1; seq < frontier; seq++) {
-    const rec = s.log.get(seq);
-    assert(rec !== undefined, () => `committed position ${seq} is not stored`);
-    if (rec.kind !== 'noop') fx.log.push({ event: 'commit', seq, key: rec.logKey });
-    foldBelowFrontier(s, rec);
+    let key: string;
+    if (seq < s.floor) {
+      assert(seq < s.keys.length, () => `no KEY for compacted position ${seq}`);
+      key = s.keys[seq]!;
+    } else {
+      const rec = s.log.get(seq);
+      assert(rec !== undefined, () => `committed position ${seq} is not stored`);
+      key = rec.kind === 'noop' ? '' : rec.logKey;
+      foldBelowFrontier(s, rec);
+    }
+    if (key !== '') fx.log.push({ event: 'commit', seq, key });
+    if (seq === s.keys.length) s.keys.push(key);
   }
   if (frontier - 1 > s.loggedUpTo) s.loggedUpTo = frontier - 1;
 }

@@ -25,6 +25,8 @@ export type Timing = {
   readonly rpcTimeoutMs?: number;
   /** leaseProtection turns on V2 (reject `leader-alive`). */
   readonly leaseProtection: boolean;
+  /** snapshotEvery: take a snapshot once this many positions can be compacted (7.7); 0 or absent: never. */
+  readonly snapshotEvery?: number;
 };
 
 /** defaultTiming derives H = E/5 and the limits of 5.3. */
@@ -44,6 +46,9 @@ export function validateConfig(config: Config, timing: Timing, self: number): vo
   if (!(timing.maxBatch >= 1 && timing.maxInflight >= 1)) throw new RangeError('timing: maxBatch, maxInflight must be ≥ 1');
   if (timing.rpcTimeoutMs !== undefined && !(timing.rpcTimeoutMs > 0 && timing.rpcTimeoutMs < timing.electionTimeoutMs)) {
     throw new RangeError('timing: rpcTimeoutMs must be in (0, E)');
+  }
+  if (timing.snapshotEvery !== undefined && !(Number.isSafeInteger(timing.snapshotEvery) && timing.snapshotEvery >= 0)) {
+    throw new RangeError('timing: snapshotEvery must be an integer ≥ 0');
   }
 }
 

@@ -23,10 +23,10 @@ export function indexRecord(ix: KeyIndex, rec: LogRecord): void {
   ix.set(rec.cmd.key, k);
 }
 
-/** buildKeyIndex scans a log ascending (at establishment). */
-export function buildKeyIndex(log: ReadonlyMap<Seq, LogRecord>, len: Seq): KeyIndex {
+/** buildKeyIndex scans a log ascending from the floor (at establishment); below it every position is committed, hence in every new record's deps. */
+export function buildKeyIndex(log: ReadonlyMap<Seq, LogRecord>, floor: Seq, len: Seq): KeyIndex {
   const ix: KeyIndex = new Map();
-  for (let s = 0; s < len; s++) {
+  for (let s = floor; s < len; s++) {
     const r = log.get(s);
     if (r !== undefined) indexRecord(ix, r);
   }

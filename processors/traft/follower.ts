@@ -4,14 +4,15 @@ import type { Random } from '../../runtime/random.js';
 import { assert, assertNever } from './assert.js';
 import { learnCommitted } from './commit.js';
 import { compareLeaderId, formatLeaderId, leaderIdEq } from './leader_id.js';
-import type { ForwardReply, ForwardReq } from './messages.js';
+import type { ForwardReply, ForwardReq, InstallSnapshotReq } from './messages.js';
 import { assertSameRecord, formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
+import { canInstall, installSnapshot } from './snapshot.js';
 import { setCommitter, storeRecord, truncateFrom } from './store.js';
 import { firstMissing, hasSeq } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
 
-function reply(s: ReplicaState, fx: Effects, to: number, req: ForwardReq, ok: boolean, reason?: ForwardReply['reason']): void {
+function reply(s: ReplicaState, fx: Effects, to: number, req: ForwardReq | InstallSnapshotReq, ok: boolean, reason?: ForwardReply['reason']): void {
   fx.afterPersist.push({
     to,
     msg: {
@@ -29,7 +30,7 @@ function syncPlan(s: ReplicaState, req: ForwardReq): LogRecord[] | 'need-sync' {
   if (firstMissing(s.accepted) < lo) return 'need-sync'; // a p < lo neither stored nor below the floor
   const staged = s.staged?.records ?? new Map<Seq, LogRecord>();
   const plan: LogRecord[] = [];
-  for (let p = lo; p < baseTail; p++) {
+  for (let p = Math.max(lo, s.floor); p < baseTail; p++) { // below our floor: committed, hence identical
     const author = digest.get(p);
     if (author === undefined) return 'need-sync'; // a malformed Sync (the sender's bug): ask again, do not crash
     const own = s.log.get(p);
@@ -74,6 +75,7 @@ function onAppend(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): 
     return;
   }
   for (const r of req.records) {
+    if (r.seq < s.floor) continue; // in our snapshot: committed, hence this very record
     const own = s.log.get(r.seq);
     if (own !== undefined) {
       assert(sameIdentity(own, r), () => `append ${formatRecordId(r)} over ${formatRecordId(own)} under one committer`);
@@ -86,20 +88,29 @@ function onAppend(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): 
   reply(s, fx, from, req, true);
 }
 
-/** handleForwardReq applies F1, F3–F8 (F2 already ran). */
-export function handleForwardReq(s: ReplicaState, fx: Effects, from: number, req: ForwardReq, nowMs: number, random: Random): void {
+/**
+ * acceptLeader is F1 and F3 for a request from `leader` (F2 already ran): false when it is
+ * refused (stale, answered) or under our own ballot (ignored).
+ */
+function acceptLeader(s: ReplicaState, fx: Effects, from: number, req: ForwardReq | InstallSnapshotReq, nowMs: number, random: Random): boolean {
   if (compareLeaderId(req.leader, s.vote) < 0) {
     reply(s, fx, from, req, false, 'stale-leader'); // F1: a promise never expires (6.3)
-    return;
+    return false;
   }
   assert(leaderIdEq(req.leader, s.vote), () => `F2 must have run: ${formatLeaderId(req.leader)} vs ${formatLeaderId(s.vote)}`);
   if (s.vote.id === s.self) {
-    fx.trace.push({ t: 'ignored', why: 'ForwardReq under our own ballot from another replica' });
-    return;
+    fx.trace.push({ t: 'ignored', why: `${req.type} under our own ballot from another replica` });
+    return false;
   }
   s.leaderHint = req.leader; // F3, also for an equal leader (6.4)
   s.lastLeaderContactMs = nowMs;
   resetElectionDeadline(s, nowMs, random);
+  return true;
+}
+
+/** handleForwardReq applies F1, F3–F8 (F2 already ran). */
+export function handleForwardReq(s: ReplicaState, fx: Effects, from: number, req: ForwardReq, nowMs: number, random: Random): void {
+  if (!acceptLeader(s, fx, from, req, nowMs, random)) return;
   switch (req.kind) {
     case 'sync':
       onSync(s, fx, from, req);
@@ -114,4 +125,20 @@ export function handleForwardReq(s: ReplicaState, fx: Effects, from: number, req
     default:
       assertNever(req.kind, 'forward kind');
   }
+}
+
+/**
+ * handleInstallSnapshot is F9: F1–F3, then a snapshot above our floor replaces the log below
+ * it (committer unchanged); the reply waits for its checkpoint. KEYs starting above what we
+ * have logged (the leader's view predates our restart) get `need-keys` and change nothing.
+ */
+export function handleInstallSnapshot(s: ReplicaState, fx: Effects, from: number, req: InstallSnapshotReq, nowMs: number, random: Random): void {
+  if (!acceptLeader(s, fx, from, req, nowMs, random)) return;
+  const verdict = canInstall(s, req.shipment);
+  if (verdict === 'need-keys') {
+    reply(s, fx, from, req, false, 'need-keys');
+    return;
+  }
+  if (verdict === 'newer') installSnapshot(s, fx, req.shipment);
+  reply(s, fx, from, req, true);
 }

@@ -21,3 +21,19 @@ export function loggedUpToFrom(lines: readonly string[]): number {
   }
   return max;
 }
+
+/**
+ * keysFromLines is the restart's key index: the KEY of each commit line by seq ('' where a
+ * position has none: a no-op, or not logged yet), up to the highest commit seq.
+ */
+export function keysFromLines(lines: readonly string[]): string[] {
+  const keys: string[] = [];
+  for (const line of lines) {
+    const m = COMMIT_LINE.exec(line);
+    if (m === null) continue;
+    const seq = Number(m[2]);
+    while (keys.length <= seq) keys.push('');
+    keys[seq] = m[1]!;
+  }
+  return keys;
+}

@@ -6,7 +6,7 @@ import type { Command } from './command.js';
 import type { WalBatch } from './durable.js';
 import type { LeaderId } from './leader_id.js';
 import type { Envelope, Message } from './messages.js';
-import type { Seq } from './record.js';
+import type { LogRecord, Seq } from './record.js';
 
 /** Input is one event for the core. */
 export type Input =
@@ -35,7 +35,11 @@ export type TraceEvent =
   | { readonly t: 'established'; readonly leader: LeaderId; readonly baseTail: Seq }
   | { readonly t: 'step-down'; readonly leader: LeaderId; readonly reason: string }
   | { readonly t: 'synced'; readonly leader: LeaderId; readonly deleted: readonly Seq[]; readonly replaced: readonly Seq[] }
-  | { readonly t: 'ignored'; readonly why: string };
+  | { readonly t: 'ignored'; readonly why: string }
+  /** skipped: applying `by` skipped the stored, unapplied `q` it overrides (4.6; checked against R5). */
+  | { readonly t: 'skipped'; readonly by: LogRecord; readonly q: LogRecord }
+  /** snapshot: this step compacted the log below `floor`: a snapshot taken here, or installed (F9, merge). */
+  | { readonly t: 'snapshot'; readonly floor: Seq; readonly installed: boolean };
 
 /** Output is everything one step asks the driver to do. */
 export type Output = {

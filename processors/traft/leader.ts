@@ -12,6 +12,7 @@ import type { ElectReply, ForwardKind, ForwardReply, ForwardReq } from './messag
 import { noopRecord, type LogRecord, type Seq } from './record.js';
 import { stepDown } from './role_change.js';
 import type { Effects, LeaderRole, Progress, ReplicaState } from './state.js';
+import { shipmentFor } from './snapshot.js';
 import { storeRecord } from './store.js';
 import { bitmapLen, bitmapOf, EMPTY_BITMAP, firstMissing, members, minus, union } from './tail_bitmap.js';
 import { jitterMs } from './timers.js';
@@ -35,7 +36,7 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
   const progress = new Map<number, Progress>();
   for (const p of s.config.members) if (p !== s.self) progress.set(p, newProgress(c.replies.get(p), c.merge.cmax, nowMs));
   const len = bitmapLen(s.accepted);
-  s.leader = { id: c.cand, cmax: c.merge.cmax, baseTail: c.merge.baseTail, establishedAtMs: nowMs, progress, keyIndex: buildKeyIndex(s.log, len), heldBack: new Set() };
+  s.leader = { id: c.cand, cmax: c.merge.cmax, baseTail: c.merge.baseTail, establishedAtMs: nowMs, progress, keyIndex: buildKeyIndex(s.log, s.floor, len), heldBack: new Set() };
   s.campaign = null;
   s.leaderHint = c.cand;
   fx.trace.push({ t: 'established', leader: c.cand, baseTail: c.merge.baseTail });
@@ -84,6 +85,18 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
   pr.inflight.set(reqId, { kind: 'sync', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
 
+/**
+ * sendSnapshot is 4.3.1's InstallSnapshotReq (F9) for a follower whose own report lacks a
+ * position below our floor, with the KEYs from its reported frontier; one at a time.
+ */
+function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
+  for (const inf of pr.inflight.values()) if (inf.kind === 'snapshot') return;
+  const reqId = s.nextReqId++;
+  fx.send.push({ to, msg: { type: 'InstallSnapshotReq', leader: s.leader!.id, shipment: shipmentFor(s, firstMissing(pr.committed)), reqId } });
+  pr.lastSentAtMs = nowMs;
+  pr.inflight.set(reqId, { kind: 'snapshot', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
+}
+
 /** sendAppends is 4.3.2: positions the follower lacks and nobody carries, ≤ maxInflight requests. */
 function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   if (pr.inflight.size >= s.timing.maxInflight) return;
@@ -128,8 +141,10 @@ export function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: num
       pr.backoffMs = Math.min(pr.backoffMs * 2, H);
       return;
     }
-    if (!pr.synced && !pr.inflight.has(pr.syncAttempt)) sendSync(s, fx, to, pr, nowMs);
-    if (pr.synced) sendAppends(s, fx, to, pr, nowMs);
+    // Below our floor we can only ship the snapshot (the synced case: an append it missed was compacted).
+    if (firstMissing(pr.synced ? pr.accepted : pr.committed) < s.floor) sendSnapshot(s, fx, to, pr, nowMs);
+    else if (!pr.synced && !pr.inflight.has(pr.syncAttempt)) sendSync(s, fx, to, pr, nowMs);
+    else if (pr.synced) sendAppends(s, fx, to, pr, nowMs);
   }
   if (nowMs - pr.lastSentAtMs >= H) forward(s, fx, to, pr, 'heartbeat', [], nowMs);
 }
@@ -155,6 +170,8 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
     for (const [reqId, inf] of pr.inflight) if (inf.kind === 'sync') pr.inflight.delete(reqId); // done, whichever reply said so
     pr.accepted = union(pr.accepted, reply.accepted);
     leaderCommit(s, fx);
+  } else if (!reply.ok && reply.reason === 'need-keys') {
+    pr.committed = reply.committed; // marks we held from before its restart: ship KEYs from its real frontier
   } else if (!reply.ok && reply.reason === 'need-sync' && reply.reqId >= pr.syncAttempt) {
     pr.synced = false;
     if (pr.syncFull) pr.committed = EMPTY_BITMAP; // a full Sync failed too: it lacks a position below lo; start from 0

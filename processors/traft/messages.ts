@@ -1,6 +1,6 @@
 // messages: the wire messages between replicas (traft.md 3.3, 4.2). Replies carry state, not
-// deltas, so duplicates and reordering are harmless. Snapshots (InstallSnapshotReq) are not
-// built yet: the floor is always 0.
+// deltas, so duplicates and reordering are harmless.
+import type { Snapshot } from './durable.js';
 import type { LeaderId } from './leader_id.js';
 import type { LogRecord, Seq } from './record.js';
 import type { TailBitmap } from './tail_bitmap.js';
@@ -11,8 +11,16 @@ export type ElectReq = {
   readonly candidate: LeaderId;
   readonly committer: LeaderId | null;
   readonly accepted: TailBitmap;
+  /** frontier: the candidate's commit frontier; a voter whose floor is above it ships its snapshot with the KEYs from here. */
+  readonly frontier: Seq;
   readonly clusterId: string;
 };
+
+/**
+ * SnapshotShipment carries a snapshot and the instance-log KEYs of [keysFrom, floor) ('' for
+ * no-ops), which the receiver has not logged yet (section 0, F9).
+ */
+export type SnapshotShipment = { readonly snapshot: Snapshot; readonly keysFrom: Seq; readonly keys: readonly string[] };
 
 /** ElectReplyReason names why a vote was refused. */
 export type ElectReplyReason = 'stale-ballot' | 'leader-alive' | 'stale-log' | 'other-cluster';
@@ -29,6 +37,8 @@ export type ElectReply = {
   readonly committed: TailBitmap;
   /** records: E1's shipped records, ascending; empty unless granted with an equal committer. */
   readonly records: readonly LogRecord[];
+  /** snapshot: with E1's records, when the candidate lacks positions below the voter's floor (which it can no longer ship). */
+  readonly snapshot?: SnapshotShipment;
 };
 
 /** ForwardKind: a new leader's Sync, a synced follower's append, or a heartbeat. */
@@ -49,12 +59,24 @@ export type ForwardReq = {
   readonly reqId: number;
 };
 
-/** ForwardReply reports the follower's full state; `leader` echoes the request's leader. */
+/** InstallSnapshotReq is F9: a leader's snapshot for a follower below its floor; answered by a ForwardReply. */
+export type InstallSnapshotReq = {
+  readonly type: 'InstallSnapshotReq';
+  readonly leader: LeaderId;
+  readonly shipment: SnapshotShipment;
+  readonly reqId: number;
+};
+
+/**
+ * ForwardReply reports the follower's full state; `leader` echoes the request's leader.
+ * `need-keys`: an InstallSnapshotReq whose KEYs start above what the follower has logged (its
+ * earlier reports were from before a restart); the leader retries from this reply's frontier.
+ */
 export type ForwardReply = {
   readonly type: 'ForwardReply';
   readonly leader: LeaderId;
   readonly ok: boolean;
-  readonly reason?: 'stale-leader' | 'need-sync';
+  readonly reason?: 'stale-leader' | 'need-sync' | 'need-keys';
   readonly vote: LeaderId;
   readonly committer: LeaderId | null;
   readonly accepted: TailBitmap;
@@ -63,7 +85,7 @@ export type ForwardReply = {
 };
 
 /** Message is every replica-to-replica message. */
-export type Message = ElectReq | ElectReply | ForwardReq | ForwardReply;
+export type Message = ElectReq | ElectReply | ForwardReq | InstallSnapshotReq | ForwardReply;
 
 /** Envelope addresses a message to a member. */
 export type Envelope = { readonly to: number; readonly msg: Message };

@@ -19,6 +19,7 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
   let commits = 0;
   let crashes = 0;
   let elections = 0;
+  const snapshots = { taken: 0, installed: 0 };
   for (const seed of seeds) {
     const r = runChaos(seed, {
       ranks: Number(onlyRanks ?? 5),
@@ -29,6 +30,8 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
     commits += r.commits;
     crashes += r.crashes;
     elections += r.elections;
+    snapshots.taken += r.snapshots.taken;
+    snapshots.installed += r.snapshots.installed;
     const ok = r.violations.length === 0 && r.check.verdict === 'pass';
     if (!ok) {
       t.comment(`seed ${seed} failed; replay: TRAFT_SEED=${seed} node_modules/.bin/tap processors/traft/sim.test.ts`);
@@ -40,8 +43,12 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
     t.ok(r.commits > 0, `seed ${seed}: something committed`);
   }
   const seconds = (performance.now() - started) / 1000;
-  t.comment(`${seeds.length} seeds in ${seconds.toFixed(1)} s: ${commits} commits, ${crashes} crashes, ${elections} leaders established`);
+  t.comment(`${seeds.length} seeds in ${seconds.toFixed(1)} s: ${commits} commits, ${crashes} crashes, ${elections} leaders established, ${snapshots.taken} snapshots taken, ${snapshots.installed} installed`);
   t.ok(elections >= seeds.length, 'leadership changed in the runs (some seeds elect several leaders)');
+  if (seeds.length >= 10) {
+    t.ok(snapshots.taken >= seeds.length, 'snapshots were taken (odd seeds run with a low threshold)');
+    t.ok(snapshots.installed > 0, 'lagging ranks installed snapshots (F9 or a merge)');
+  }
 });
 
 const VARIANTS: Array<{ name: string; opts: ChaosOptions; env: string }> = only !== undefined ? [] : [

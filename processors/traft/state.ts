@@ -3,16 +3,17 @@
 // is given and hands it back; callers never keep or share the old reference.
 import type { Random } from '../../runtime/random.js';
 import { validateConfig, type Config, type Timing } from './config.js';
-import type { DurableState, WalEntry } from './durable.js';
+import { newApplier, type Applier } from './applier.js';
+import type { DurableState, Snapshot, SnapshotEntry, WalEntry } from './durable.js';
 import type { KeyIndex } from './deps.js';
 import type { InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
 import { leaderId, type LeaderId } from './leader_id.js';
 import type { ElectReply, Envelope, ForwardKind } from './messages.js';
 import type { LogRecord, Seq } from './record.js';
-import { bitmapOf, EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
+import { bitmapOf, createBitmap, EMPTY_BITMAP, union, type TailBitmap } from './tail_bitmap.js';
 
 /** Inflight is one outstanding request to a follower; its positions return to the pool on timeout. */
-export type Inflight = { readonly kind: ForwardKind; readonly seqs: TailBitmap; readonly sentAtMs: number };
+export type Inflight = { readonly kind: ForwardKind | 'snapshot'; readonly seqs: TailBitmap; readonly sentAtMs: number };
 
 /** Progress is the leader's view of one follower (4.3). */
 export type Progress = {
@@ -78,8 +79,21 @@ export type ReplicaState = {
   vote: LeaderId;
   /** committer: leader whose full base this replica holds; never decreases, ≤ vote. */
   committer: LeaderId | null;
+  /** log: records at positions ≥ floor only. */
   log: Map<Seq, LogRecord>;
+  /** floor: every position below it is committed, applied and compacted into `snapshot` (7.7). */
+  floor: Seq;
+  /** snapshot: the latest snapshot (floor > 0), sent to followers below the floor (F9). */
+  snapshot: Snapshot | null;
   // ---- derived / volatile ----
+  /** applier: the state machine and its applied positions (4.6), run after every step. */
+  applier: Applier;
+  /**
+   * keys: the instance-log KEY of every position that has its commit line ('' for a no-op),
+   * keys.length ≥ loggedUpTo + 1. The lab's per-position key index (7.7, ~50 B a position): a
+   * snapshot sent to a lagging rank carries the KEYs it still has to log (F9).
+   */
+  keys: string[];
   /** accepted: positions actually stored (never positions merely overridden, 6.8). */
   accepted: TailBitmap;
   /** committed: chosen positions holding the chosen record; ⊆ accepted; grows. */
@@ -121,11 +135,13 @@ export type Effects = {
   readonly log: InstanceEvent[];
   readonly trace: TraceEvent[];
   readonly answers: ProposeAnswer[];
+  /** snapshot: set when this step took or installed a snapshot; its batch then carries a checkpoint. */
+  snapshot: SnapshotEntry | null;
 };
 
 /** newEffects is an empty collector. */
 export function newEffects(): Effects {
-  return { send: [], afterPersist: [], entries: [], log: [], trace: [], answers: [] };
+  return { send: [], afterPersist: [], entries: [], log: [], trace: [], answers: [], snapshot: null };
 }
 
 /** RestartOptions: what a (re)starting replica is given. */
@@ -137,6 +153,8 @@ export type RestartOptions = {
   readonly durable?: DurableState;
   /** loggedUpTo: highest commit seq already in the instance log (-1 if none). */
   readonly loggedUpTo?: number;
+  /** keys: the KEYs of the instance log's commit lines by seq ('' where none), as keysFromLines reads them. */
+  readonly keys?: readonly string[];
   readonly nowMs: number;
   readonly random: Random;
 };
@@ -151,6 +169,9 @@ export function restartReplica(o: RestartOptions): ReplicaState {
   const log = new Map(o.durable?.log ?? []);
   const vote = o.durable?.vote ?? leaderId(0, o.self);
   const E = o.timing.electionTimeoutMs;
+  const snap = o.durable?.snapshot ?? null;
+  const floor = snap?.snapshot.floor ?? 0;
+  const loggedUpTo = o.loggedUpTo ?? -1;
   return {
     self: o.self,
     config: o.config,
@@ -158,13 +179,17 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     vote,
     committer: o.durable?.committer ?? null,
     log,
-    accepted: bitmapOf(log.keys()),
-    committed: EMPTY_BITMAP,
+    floor,
+    snapshot: snap?.snapshot ?? null,
+    applier: snap === null ? newApplier() : { applied: snap.snapshot.applied, kv: new Map(snap.snapshot.kv) },
+    keys: recoveredKeys(o.keys ?? [], loggedUpTo, snap),
+    accepted: union(bitmapOf(log.keys()), createBitmap(floor)),
+    committed: createBitmap(floor),
     maxTermSeen: vote.term,
     leaderHint: null,
     lastLeaderContactMs: o.nowMs,
     electionDeadlineMs: o.nowMs + o.random.between(E, 2 * E),
-    loggedUpTo: o.loggedUpTo ?? -1,
+    loggedUpTo,
     campaign: null,
     leader: null,
     staged: null,
@@ -174,4 +199,18 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     unpersisted: new Map(),
     nextReqId: 1,
   };
+}
+
+/**
+ * recoveredKeys rebuilds the key index: the instance log's KEYs up to loggedUpTo, then those
+ * the snapshot entry holds for positions the log lost (a torn last line below the floor): their
+ * commit lines are written again by the first step (emitCommitLines).
+ */
+function recoveredKeys(logged: readonly string[], loggedUpTo: number, snap: DurableState['snapshot']): string[] {
+  const keys = logged.slice(0, loggedUpTo + 1);
+  while (keys.length < loggedUpTo + 1) keys.push('');
+  // Positions below keysFrom that the scan did not reach had no commit line: no-ops (a torn
+  // line is always the last, at or above the snapshot's keysFrom).
+  for (let p = keys.length; p < (snap?.snapshot.floor ?? 0); p++) keys.push(p >= snap!.keysFrom ? (snap!.keys[p - snap!.keysFrom] ?? '') : '');
+  return keys;
 }

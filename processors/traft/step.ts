@@ -8,7 +8,9 @@ import { handleElectReply, campaignTimers, startCampaign } from './candidate.js'
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';
 import { establish, handleForwardReply, leaderTimers, leaderWakeAtMs, propose } from './leader.js';
-import { handleForwardReq } from './follower.js';
+import { applyCommitted } from './applier.js';
+import { handleForwardReq, handleInstallSnapshot } from './follower.js';
+import { checkpointEntries, maybeSnapshot } from './snapshot.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
 import type { Message } from './messages.js';
 import { adoptVote, stepDown } from './role_change.js';
@@ -26,6 +28,7 @@ function checkBallots(s: ReplicaState, fx: Effects, msg: Message, c: Ctx): void 
       s.maxTermSeen = Math.max(s.maxTermSeen, msg.candidate.term, msg.committer?.term ?? 0);
       return; // V1–V4 decide whether vote moves
     case 'ForwardReq':
+    case 'InstallSnapshotReq':
       s.maxTermSeen = Math.max(s.maxTermSeen, msg.leader.term);
       if (compareLeaderId(msg.leader, s.vote) > 0) adoptVote(s, fx, msg.leader, c.nowMs, c.random); // F2
       return;
@@ -45,6 +48,7 @@ function stepLeader(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
       const m = input.msg;
       if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
       else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random); // F1 rejects smaller
+      else if (m.type === 'InstallSnapshotReq') handleInstallSnapshot(s, fx, input.from, m, c.nowMs, c.random);
       else if (m.type === 'ForwardReply') handleForwardReply(s, fx, input.from, m, c.nowMs, c.random);
       else fx.trace.push({ t: 'ignored', why: 'ElectReply after establishment' });
       return;
@@ -68,6 +72,7 @@ function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void
       const m = input.msg;
       if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
       else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random);
+      else if (m.type === 'InstallSnapshotReq') handleInstallSnapshot(s, fx, input.from, m, c.nowMs, c.random);
       else if (m.type === 'ElectReply') handleElectReply(s, fx, input.from, m);
       else fx.trace.push({ t: 'ignored', why: 'ForwardReply while campaigning' });
       return;
@@ -93,6 +98,7 @@ function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void 
       const m = input.msg;
       if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
       else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random);
+      else if (m.type === 'InstallSnapshotReq') handleInstallSnapshot(s, fx, input.from, m, c.nowMs, c.random);
       else fx.trace.push({ t: 'ignored', why: `${m.type} to a follower` });
       return;
     }
@@ -147,10 +153,18 @@ function release(s: ReplicaState, fx: Effects): void {
   for (const [seq, b] of s.unpersisted) if (b <= s.persistedBatchId) s.unpersisted.delete(seq);
 }
 
-/** finish turns the collected effects into an Output: one WAL batch, parked sends, wake-up. */
+/**
+ * finish turns the collected effects into an Output: commit lines, the Applier (4.6), maybe a
+ * snapshot, then one WAL batch (with a checkpoint after a snapshot), parked sends, wake-up.
+ */
 function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
   emitCommitLines(s, fx);
-  const persist = fx.entries.length > 0 ? [{ batchId: ++s.lastBatchId, entries: fx.entries }] : [];
+  applyCommitted(s.applier, s.log, s.committed, (by, q) => fx.trace.push({ t: 'skipped', by, q }));
+  if (fx.snapshot === null) maybeSnapshot(s, fx);
+  const snap = fx.snapshot;
+  const persist = snap !== null
+    ? [{ batchId: ++s.lastBatchId, entries: fx.entries, checkpoint: checkpointEntries(s, snap) }]
+    : fx.entries.length > 0 ? [{ batchId: ++s.lastBatchId, entries: fx.entries }] : [];
   for (const env of fx.afterPersist) {
     if (s.lastBatchId > s.persistedBatchId) s.parked.push({ batchId: s.lastBatchId, env });
     else fx.send.push(env);

@@ -32,6 +32,7 @@ export function setCommitter(s: ReplicaState, fx: Effects, committer: LeaderId):
  * its generate line, and queues the WAL entry. Storing an identical record again is a no-op.
  */
 export function storeRecord(s: ReplicaState, fx: Effects, rec: LogRecord): void {
+  assert(rec.seq >= s.floor, () => `storing ${formatRecordId(rec)} below the floor ${s.floor}`);
   const own = s.log.get(rec.seq);
   if (own !== undefined && sameIdentity(own, rec)) {
     assertSameRecord(own, rec);
@@ -45,8 +46,12 @@ export function storeRecord(s: ReplicaState, fx: Effects, rec: LogRecord): void 
   if (rec.logKey !== '') fx.log.push({ event: 'generate', seq: rec.seq, key: rec.logKey });
 }
 
-/** truncateFrom deletes every stored record at p ≥ from (F4); none may be committed. */
-export function truncateFrom(s: ReplicaState, fx: Effects, from: Seq): Seq[] {
+/**
+ * truncateFrom deletes every stored record at p ≥ from (F4); none may be committed. Positions
+ * below our floor are committed (a snapshot may reach above a later leader's baseTail): kept.
+ */
+export function truncateFrom(s: ReplicaState, fx: Effects, fromSeq: Seq): Seq[] {
+  const from = Math.max(fromSeq, s.floor);
   const deleted: Seq[] = [];
   const len = bitmapLen(s.accepted);
   for (let p = from; p < len; p++) {

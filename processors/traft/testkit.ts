@@ -84,8 +84,8 @@ export class Driver {
 }
 
 /** electReq builds an ElectReq. */
-export function electReq(candidate: LeaderId, committer: LeaderId | null, accepted: TailBitmap): ElectReq {
-  return { type: 'ElectReq', candidate, committer, accepted, clusterId: 'test' };
+export function electReq(candidate: LeaderId, committer: LeaderId | null, accepted: TailBitmap, frontier = 0): ElectReq {
+  return { type: 'ElectReq', candidate, committer, accepted, frontier, clusterId: 'test' };
 }
 
 /** forward builds a ForwardReq. */

@@ -2,9 +2,10 @@
 // role (a leader still answers ElectReq, 5.1).
 import type { Random } from '../../runtime/random.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
-import type { ElectReplyReason, ElectReq } from './messages.js';
+import type { ElectReply, ElectReplyReason, ElectReq } from './messages.js';
 import type { LogRecord } from './record.js';
 import { adoptVote } from './role_change.js';
+import { shipmentFor } from './snapshot.js';
 import type { Effects, ReplicaState } from './state.js';
 import { bitmapLen, firstMissing, minus } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
@@ -20,11 +21,18 @@ export function refusal(s: ReplicaState, req: ElectReq, nowMs: number): ElectRep
   return null;
 }
 
-/** shippedRecords is E1: every stored record the candidate lacks, ascending; E2: none. */
-function shippedRecords(s: ReplicaState, req: ElectReq): LogRecord[] {
-  if (!leaderIdEq(s.committer, req.committer)) return [];
-  const seqs = minus(s.accepted, req.accepted, firstMissing(req.accepted), bitmapLen(s.accepted));
-  return seqs.map((p) => s.log.get(p)!); // E3: accepted holds stored positions only
+/**
+ * shipped is E1: every stored record the candidate lacks, ascending (E2: none unless the
+ * committers are equal). Positions below our floor are no longer stored: if the candidate lacks
+ * any, our snapshot goes too (the merge installs it), with the KEYs from the candidate's frontier.
+ */
+function shipped(s: ReplicaState, req: ElectReq): Pick<ElectReply, 'records' | 'snapshot'> {
+  if (!leaderIdEq(s.committer, req.committer)) return { records: [] };
+  const from = firstMissing(req.accepted);
+  const seqs = minus(s.accepted, req.accepted, Math.max(from, s.floor), bitmapLen(s.accepted));
+  const records = seqs.map((p) => s.log.get(p)!); // E3: accepted holds stored positions (and the floor's)
+  if (from >= s.floor) return { records };
+  return { records, snapshot: shipmentFor(s, Math.min(req.frontier, s.floor)) };
 }
 
 /** handleElectReq applies V1–V4 and queues the reply (parked until the vote is durable). */
@@ -39,7 +47,7 @@ export function handleElectReq(s: ReplicaState, fx: Effects, from: number, req: 
     msg: {
       type: 'ElectReply', candidate: req.candidate, granted: reason === null, ...(reason === null ? {} : { reason }),
       vote: s.vote, committer: s.committer, accepted: s.accepted, committed: s.committed,
-      records: reason === null ? shippedRecords(s, req) : [],
+      ...(reason === null ? shipped(s, req) : { records: [] }),
     },
   });
 }

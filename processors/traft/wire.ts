@@ -4,9 +4,9 @@
 import { decodeWords, expandOverrides } from './bitmap_codec.js';
 import type { Command } from './command.js';
 import type { LeaderId } from './leader_id.js';
-import type { ElectReplyReason, ForwardKind, Message } from './messages.js';
+import type { ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
 import type { LogRecord } from './record.js';
-import type { TailBitmap } from './tail_bitmap.js';
+import { firstMissing, type TailBitmap } from './tail_bitmap.js';
 
 export class BadTraftMessage extends Error {
   constructor(why: string) {
@@ -98,7 +98,26 @@ function record(x: unknown): LogRecord {
   return rec;
 }
 
+/** shipment reads a snapshot with its KEYs; the applied bitmap must cover the floor (7.7). */
+function shipment(x: unknown): SnapshotShipment {
+  const o = obj(x, 'shipment');
+  const snap = obj(o.snapshot, 'snapshot');
+  const floor = nat(snap.floor, 'snapshot.floor');
+  const applied = bitmap(snap.applied, 'snapshot.applied');
+  if (firstMissing(applied) < floor) throw new BadTraftMessage('snapshot.applied must cover [0, floor)');
+  const kv = arr(snap.kv, 'snapshot.kv').map((e) => {
+    const pair = arr(e, 'snapshot.kv[]');
+    if (pair.length !== 2 || typeof pair[1] !== 'number' || !Number.isFinite(pair[1])) throw new BadTraftMessage('snapshot.kv entries are [key, number]');
+    return [str(pair[0], 'snapshot.kv key'), pair[1]] as const;
+  });
+  const keysFrom = nat(o.keysFrom, 'keysFrom');
+  const keys = arr(o.keys, 'keys').map((k) => str(k, 'keys[]'));
+  if (keysFrom + keys.length !== floor) throw new BadTraftMessage('keys must cover [keysFrom, snapshot.floor)');
+  return { snapshot: { floor, applied, kv }, keysFrom, keys };
+}
+
 const REASONS: ReadonlySet<string> = new Set(['stale-ballot', 'leader-alive', 'stale-log', 'other-cluster']);
+const FORWARD_REASONS: ReadonlySet<string> = new Set(['stale-leader', 'need-sync', 'need-keys']);
 const KINDS: ReadonlySet<string> = new Set(['sync', 'append', 'heartbeat']);
 
 /** validateTraftMsg returns x as a Message or throws BadTraftMessage naming the first problem. */
@@ -106,7 +125,10 @@ export function validateTraftMsg(x: unknown): Message {
   const o = obj(x, 'message');
   switch (o.type) {
     case 'ElectReq':
-      return { type: 'ElectReq', candidate: leaderId(o.candidate, 'candidate'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'), clusterId: str(o.clusterId, 'clusterId') };
+      return {
+        type: 'ElectReq', candidate: leaderId(o.candidate, 'candidate'), committer: maybeLeaderId(o.committer, 'committer'),
+        accepted: bitmap(o.accepted, 'accepted'), frontier: nat(o.frontier, 'frontier'), clusterId: str(o.clusterId, 'clusterId'),
+      };
     case 'ElectReply': {
       if (o.reason !== undefined && !REASONS.has(o.reason as string)) throw new BadTraftMessage('unknown reason');
       return {
@@ -114,8 +136,11 @@ export function validateTraftMsg(x: unknown): Message {
         ...(o.reason !== undefined ? { reason: o.reason as ElectReplyReason } : {}),
         vote: leaderId(o.vote, 'vote'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'),
         committed: bitmap(o.committed, 'committed'), records: arr(o.records, 'records').map(record),
+        ...(o.snapshot !== undefined ? { snapshot: shipment(o.snapshot) } : {}),
       };
     }
+    case 'InstallSnapshotReq':
+      return { type: 'InstallSnapshotReq', leader: leaderId(o.leader, 'leader'), shipment: shipment(o.shipment), reqId: nat(o.reqId, 'reqId') };
     case 'ForwardReq': {
       if (!KINDS.has(o.kind as string)) throw new BadTraftMessage('kind must be sync, append or heartbeat');
       return {
@@ -132,10 +157,10 @@ export function validateTraftMsg(x: unknown): Message {
       };
     }
     case 'ForwardReply': {
-      if (o.reason !== undefined && o.reason !== 'stale-leader' && o.reason !== 'need-sync') throw new BadTraftMessage('unknown reason');
+      if (o.reason !== undefined && !FORWARD_REASONS.has(o.reason as string)) throw new BadTraftMessage('unknown reason');
       return {
         type: 'ForwardReply', leader: leaderId(o.leader, 'leader'), ok: bool(o.ok, 'ok'),
-        ...(o.reason !== undefined ? { reason: o.reason as 'stale-leader' | 'need-sync' } : {}),
+        ...(o.reason !== undefined ? { reason: o.reason as NonNullable<ForwardReply['reason']> } : {}),
         vote: leaderId(o.vote, 'vote'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'),
         committed: bitmap(o.committed, 'committed'), reqId: nat(o.reqId, 'reqId'),
       };

@@ -18,6 +18,8 @@ export type ChaosResult = {
   readonly virtualMs: number;
   /** trace: the last trace events, when ChaosOptions.trace asked for them. */
   readonly trace: readonly string[];
+  /** snapshots: snapshots taken and installed, over all ranks. */
+  readonly snapshots: { readonly taken: number; readonly installed: number };
 };
 
 const E_MS = 500;
@@ -42,6 +44,8 @@ export type ChaosOptions = {
   readonly oneWayCuts?: boolean;
   /** trace: keep the trace and return its last events (for replaying a failed seed). */
   readonly trace?: boolean;
+  /** snapshotEvery: the snapshot threshold (default: none for even seeds, 8–39 positions for odd ones). */
+  readonly snapshotEvery?: number;
 };
 
 /** runChaos runs seed `seed`: chaosMs of faults with load, then heal, restart, drain and check. */
@@ -51,7 +55,7 @@ export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
     return { ...chaosRun(seed, o, holder), trace: lastTrace(holder.sim, o) };
   } catch (e) {
     const violations = [`seed ${seed}: run aborted: ${(e as Error).stack ?? String(e)}`];
-    return { seed, violations, check: checkLogs([]), commits: 0, crashes: 0, elections: 0, virtualMs: 0, trace: lastTrace(holder.sim, o) };
+    return { seed, violations, check: checkLogs([]), commits: 0, crashes: 0, elections: 0, virtualMs: 0, snapshots: { taken: 0, installed: 0 }, trace: lastTrace(holder.sim, o) };
   }
 }
 
@@ -70,8 +74,11 @@ function chaosRun(seed: number, o: ChaosOptions, holder: { sim?: SimCluster }): 
   const n = o.ranks ?? 5;
   const minAlive = Math.floor(n / 2) + 1;
   const rnd = new SeededRandom(`traft-chaos/${seed}`);
+  // Snapshots in half the runs, with thresholds low enough that ranks restarted or cut off fall
+  // below a leader's floor (InstallSnapshot, T16/T26) and snapshots land between out-of-order applies (T25).
+  const snapshotEvery = o.snapshotEvery ?? (seed % 2 === 0 ? 0 : 8 + (seed % 32));
   const sim = new SimCluster({
-    seed, ranks: n, timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true }, net: { ...CHAOS_NET, ...o.net },
+    seed, ranks: n, timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true, snapshotEvery }, net: { ...CHAOS_NET, ...o.net },
     disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
@@ -145,7 +152,7 @@ function chaosRun(seed: number, o: ChaosOptions, holder: { sim?: SimCluster }): 
   const violations = [...sim.violations, ...instantViolations];
   const live = all.filter((r) => sim.alive(r));
   for (const r of live) {
-    const v = committedAgreesWithDecided(sim.chosen, sim.stateOf(r).log, sim.stateOf(r).committed);
+    const v = committedAgreesWithDecided(sim.chosen, sim.stateOf(r).log, sim.stateOf(r).committed, sim.stateOf(r).floor);
     if (v !== null) violations.push(`rank ${r}: ${v}`);
   }
   const eq = statesEqual(live.map((r) => ({ rank: r, state: sim.kvOf(r) })));
@@ -156,6 +163,8 @@ function chaosRun(seed: number, o: ChaosOptions, holder: { sim?: SimCluster }): 
   const check = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
   return {
     seed, violations, check, commits: Math.max(...frontiers, 0), crashes,
-    elections: sim.established.size, virtualMs: sim.nowMs,
+    elections: sim.established.size, virtualMs: sim.nowMs, snapshots: {
+      taken: sim.ranks.reduce((n, r) => n + r.snapshots.taken, 0), installed: sim.ranks.reduce((n, r) => n + r.snapshots.installed, 0),
+    },
   };
 }

@@ -4,12 +4,12 @@
 // (a random prefix of them survives); instance logs survive, maybe with a torn last line.
 // After every step the per-step invariants run (invariants.ts); violations are collected.
 import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
-import { applyCommitted, formatKv, newApplier, type Applier } from '../applier.js';
+import { formatKv } from '../applier.js';
 import { assertNever } from '../assert.js';
 import type { Command } from '../command.js';
 import type { Config, Timing } from '../config.js';
 import { replayWal, type WalEntry } from '../durable.js';
-import { formatInstanceLine, loggedUpToFrom } from '../instance_log.js';
+import { formatInstanceLine, keysFromLines, loggedUpToFrom } from '../instance_log.js';
 import type { Input, TraceEvent } from '../io.js';
 import { maxLeaderId, type LeaderId } from '../leader_id.js';
 import type { Message } from '../messages.js';
@@ -66,12 +66,13 @@ export type RankSim = {
   incarnation: number;
   state: ReplicaState | null;
   random: Random;
-  /** wal: batches on disk (survive crashes). */
-  readonly wal: WalEntry[][];
-  pending: Array<{ batchId: number; entries: readonly WalEntry[]; durableAtMs: number }>;
+  /** wal: what recovery replays from disk (survives crashes); a checkpoint replaces what came before. */
+  wal: Array<readonly WalEntry[]>;
+  pending: Array<{ batchId: number; entries: readonly WalEntry[]; checkpoint?: readonly WalEntry[]; durableAtMs: number }>;
   lastDurableAtMs: number;
   readonly lines: string[];
-  applier: Applier;
+  /** snapshots: snapshots taken here and installed from a leader or voter (for tests). */
+  snapshots: { taken: number; installed: number };
   scheduledWakeMs: number;
   promisedVote: LeaderId | null;
   promisedCommitter: LeaderId | null;
@@ -116,7 +117,7 @@ export class SimCluster {
     for (let r = 0; r < opts.ranks; r++) {
       const random = rankRandom(opts.seed, r, 0);
       const rs: RankSim = {
-        rank: r, incarnation: 0, random, wal: [], pending: [], lastDurableAtMs: 0, lines: [], applier: newApplier(),
+        rank: r, incarnation: 0, random, wal: [], pending: [], lastDurableAtMs: 0, lines: [], snapshots: { taken: 0, installed: 0 },
         scheduledWakeMs: Infinity, promisedVote: null, promisedCommitter: null, reported: null,
         state: restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random }),
       };
@@ -185,7 +186,7 @@ export class SimCluster {
     if (r.state === null) return;
     for (const b of r.pending) {
       if (b.durableAtMs > this.nowMs && (keepUnsynced === 'none' || !(this.diskRandom.next() < this.opts.disk.keepUnsyncedRate))) break;
-      r.wal.push([...b.entries]);
+      writeDisk(r, b);
     }
     r.pending = [];
     const last = r.lines.length - 1;
@@ -203,11 +204,12 @@ export class SimCluster {
     r.random = rankRandom(this.opts.seed, rank, r.incarnation);
     const loggedUpTo = loggedUpToFrom(r.lines);
     const durable = replayWal(r.wal);
-    const s = restartReplica({ self: rank, config: this.config, timing: this.opts.timing, durable, loggedUpTo, nowMs: this.nowMs, random: r.random });
+    const s = restartReplica({
+      self: rank, config: this.config, timing: this.opts.timing, durable, loggedUpTo, keys: keysFromLines(r.lines), nowMs: this.nowMs, random: r.random,
+    });
     this.violate(rank, promisesKept({ vote: r.promisedVote, committer: r.promisedCommitter }, view(s)));
     this.violate(rank, reportsKept(r.reported, view(s)));
     r.state = s;
-    r.applier = newApplier();
     r.lastDurableAtMs = this.nowMs;
     r.scheduledWakeMs = Infinity;
     this.scheduleWake(r, s.electionDeadlineMs);
@@ -243,7 +245,7 @@ export class SimCluster {
   }
 
   kvOf(rank: number): string {
-    return formatKv(this.ranks[rank]!.applier.kv);
+    return formatKv(this.stateOf(rank).applier.kv);
   }
 
   // ---- event handling ----
@@ -259,7 +261,7 @@ export class SimCluster {
       case 'persisted': {
         const r = this.ranks[ev.rank]!;
         if (r.state === null || r.incarnation !== ev.inc) return;
-        while (r.pending.length > 0 && r.pending[0]!.batchId <= ev.batchId) r.wal.push([...r.pending.shift()!.entries]);
+        while (r.pending.length > 0 && r.pending[0]!.batchId <= ev.batchId) writeDisk(r, r.pending.shift()!);
         this.input(r, { kind: 'persisted', batchId: ev.batchId });
         return;
       }
@@ -329,20 +331,24 @@ export class SimCluster {
       const latencyMs = this.diskRandom.between(disk.minFsyncMs, stalled ? (disk.stallMs ?? disk.maxFsyncMs) : disk.maxFsyncMs);
       const durableAtMs = Math.max(r.lastDurableAtMs, this.nowMs + latencyMs);
       r.lastDurableAtMs = durableAtMs;
-      r.pending.push({ batchId: b.batchId, entries: b.entries, durableAtMs });
+      r.pending.push({ ...b, durableAtMs });
       this.heap.push({ atMs: durableAtMs, kind: 'persisted', rank: r.rank, inc: r.incarnation, batchId: b.batchId });
     }
     for (const e of out.log) r.lines.push(formatInstanceLine(e, (BASE_MS + this.nowMs) * 1000));
     for (const env of out.send) this.send(r, env.to, env.msg);
-    const skipped: Array<[Seq, Seq]> = [];
-    applyCommitted(r.applier, state.log, state.committed, skipped);
-    for (const [by, q] of skipped) this.violate(r.rank, overrideSubsumes(state.log, by, q));
     this.scheduleWake(r, out.wakeAtMs);
   }
 
   private observe(r: RankSim, s: ReplicaState, committerBefore: LeaderId | null, ev: TraceEvent): void {
     if (this.keepTrace) this.traces.push({ atMs: this.nowMs, rank: r.rank, ev });
     switch (ev.t) {
+      case 'skipped':
+        this.violate(r.rank, overrideSubsumes(ev.by, ev.q));
+        return;
+      case 'snapshot':
+        if (ev.installed) r.snapshots.installed++;
+        else r.snapshots.taken++;
+        return;
       case 'commit': {
         this.violate(r.rank, oneValuePerSeq(this.chosen, ev));
         const c = this.chosen.get(ev.seq);
@@ -354,7 +360,7 @@ export class SimCluster {
       case 'established':
         this.violate(r.rank, leaderOwnsBallot(ev.leader, r.rank));
         this.violate(r.rank, oneLeaderPerBallot(this.established, ev.leader, r.rank));
-        this.violate(r.rank, baseHoldsChosen(this.chosen, s.log, ev.leader));
+        this.violate(r.rank, baseHoldsChosen(this.chosen, s.log, s.floor, ev.leader));
         this.established.set(`(${ev.leader.term},${ev.leader.id})`, r.rank);
         return;
       case 'synced':
@@ -385,6 +391,7 @@ export class SimCluster {
         r.promisedVote = maxLeaderId(r.promisedVote, msg.candidate);
         return;
       case 'ForwardReq':
+      case 'InstallSnapshotReq':
         r.promisedVote = maxLeaderId(r.promisedVote, msg.leader);
         return;
       case 'ElectReply':
@@ -403,4 +410,10 @@ export class SimCluster {
         assertNever(msg, 'message');
     }
   }
+}
+
+/** writeDisk makes a batch durable on the simulated disk: its entries, or its checkpoint replacing everything before. */
+function writeDisk(r: RankSim, b: { entries: readonly WalEntry[]; checkpoint?: readonly WalEntry[] }): void {
+  r.wal.push([...b.entries]);
+  if (b.checkpoint !== undefined) r.wal = [b.checkpoint];
 }

@@ -26,9 +26,11 @@ t.test('each invariant flags its violation and passes the good case', async (t) 
   t.match(commitNeverMovesBack(view(), view(L2, L1, createBitmap(3), createBitmap(4))), /⊄ accepted/);
   t.equal(oneLeaderPerBallot(new Map([['(1,0)', 0]]), L2, 1), null);
   t.match(oneLeaderPerBallot(new Map([['(2,1)', 0]]), L2, 1), /two ranks/);
-  t.equal(baseHoldsChosen(chosen, new Map([[3, rec(3, L1)]]), L2), null);
-  t.match(baseHoldsChosen(chosen, new Map([[3, rec(3, L2)]]), L2), /^S2/);
-  t.equal(baseHoldsChosen(chosen, new Map(), L1), null, 'only leaders larger than the chosen ballot must hold it');
+  t.equal(baseHoldsChosen(chosen, new Map([[3, rec(3, L1)]]), 0, L2), null);
+  t.match(baseHoldsChosen(chosen, new Map([[3, rec(3, L2)]]), 0, L2), /^S2/);
+  t.match(baseHoldsChosen(chosen, new Map(), 3, L2), /^S2/, 'a floor at the chosen seq does not cover it');
+  t.equal(baseHoldsChosen(chosen, new Map(), 4, L2), null, 'below the floor: in the snapshot');
+  t.equal(baseHoldsChosen(chosen, new Map(), 0, L1), null, 'only leaders larger than the chosen ballot must hold it');
   t.equal(syncDeletesOnlyOnNewCommitter(L1, { t: 'synced', leader: L2, deleted: [4], replaced: [] }), null);
   t.match(syncDeletesOnlyOnNewCommitter(L2, { t: 'synced', leader: L2, deleted: [4], replaced: [] }), /^S4/);
   t.equal(promisesKept({ vote: L2, committer: L1 }, view()), null);
@@ -40,9 +42,10 @@ t.test('each invariant flags its violation and passes the good case', async (t) 
   t.equal(statesEqual([{ rank: 0, state: 'x=1' }, { rank: 1, state: 'x=1' }]), null);
   t.match(statesEqual([{ rank: 0, state: 'x=1' }, { rank: 1, state: 'x=2' }]), /^S5/);
   const log = new Map([[1, rec(1, L1, set('x', 1))], [2, rec(2, L1, incr('y'))], [3, rec(3, L1, set('x', 2), { overrides: [1, 2, 3] })]]);
-  t.equal(overrideSubsumes(log, 3, 1), null, 'set x subsumes set x');
-  t.match(overrideSubsumes(log, 3, 2), /^R5/, 'set x does not subsume incr y');
+  t.equal(overrideSubsumes(log.get(3)!, log.get(1)!), null, 'set x subsumes set x');
+  t.match(overrideSubsumes(log.get(3)!, log.get(2)!), /^R5/, 'set x does not subsume incr y');
   t.equal(committedAgreesWithDecided(chosen, new Map([[3, rec(3, L1)]]), bitmapOf([3])), null);
   t.match(committedAgreesWithDecided(chosen, new Map([[3, rec(3, L2)]]), bitmapOf([3])), /committed 3 holds/);
   t.equal(committedAgreesWithDecided(chosen, new Map(), EMPTY_BITMAP), null);
+  t.equal(committedAgreesWithDecided(chosen, new Map(), bitmapOf([3]), 4), null, 'below the floor: in the snapshot');
 });

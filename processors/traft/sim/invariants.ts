@@ -46,10 +46,13 @@ export function leaderOwnsBallot(leader: LeaderId, rank: number): string | null 
   return leader.id === rank ? null : `rank ${rank} established someone else's ballot ${formatLeaderId(leader)}`;
 }
 
-/** baseHoldsChosen (S2, the 3.6 lemma): a new leader's base holds every record chosen under a smaller leader. */
-export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, leader: LeaderId): string | null {
+/**
+ * baseHoldsChosen (S2, the 3.6 lemma): a new leader's base holds every record chosen under a
+ * smaller leader (below its floor, in its snapshot: a snapshot holds only committed positions).
+ */
+export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, floor: Seq, leader: LeaderId): string | null {
   for (const [seq, c] of chosen) {
-    if (compareLeaderId(c.under, leader) >= 0) continue;
+    if (compareLeaderId(c.under, leader) >= 0 || seq < floor) continue;
     const r = log.get(seq);
     if (r === undefined || !sameIdentity(r, { seq, author: c.author })) {
       return `S2: ${formatLeaderId(leader)} established without ${formatRecordId({ seq, author: c.author })} (chosen under ${formatLeaderId(c.under)}), has ${r ? formatRecordId(r) : 'nothing'}`;
@@ -78,8 +81,8 @@ export function promisesKept(promised: { vote: LeaderId | null; committer: Leade
 }
 
 /** committedAgreesWithDecided: every position a replica marks committed holds the decided record (its log's committed part is a prefix-with-gaps of the one decided log). */
-export function committedAgreesWithDecided(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap): string | null {
-  for (const seq of members(committed, 0, bitmapLen(committed))) {
+export function committedAgreesWithDecided(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap, floor = 0): string | null {
+  for (const seq of members(committed, floor, bitmapLen(committed))) {
     const c = chosen.get(seq);
     const r = log.get(seq);
     if (c === undefined || r === undefined || !sameIdentity(r, { seq, author: c.author })) {
@@ -97,10 +100,8 @@ export function reportsKept(reported: { committer: LeaderId | null; accepted: Ta
 }
 
 /** overrideSubsumes (R5, S5): a record skipped as overridden is a no-op or subsumed by the skipping record (else a command is lost silently, on every replica alike). */
-export function overrideSubsumes(log: ReadonlyMap<Seq, LogRecord>, by: Seq, q: Seq): string | null {
-  const r = log.get(by);
-  const x = log.get(q);
-  if (r === undefined || x === undefined || x.kind === 'noop') return null;
+export function overrideSubsumes(r: LogRecord, x: LogRecord): string | null {
+  if (x.kind === 'noop') return null;
   if (r.cmd !== undefined && x.cmd !== undefined && subsumes(r.cmd, x.cmd)) return null;
   return `R5: applying ${formatRecordId(r)} (${r.cmd ? formatCommand(r.cmd) : r.kind}) skips ${formatRecordId(x)} (${x.cmd ? formatCommand(x.cmd) : x.kind}), which it does not subsume`;
 }

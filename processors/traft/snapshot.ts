@@ -1,0 +1,79 @@
+// snapshot: compaction (7.7), installing a snapshot from a leader or a voter (F9, merge), and the
+// checkpoint that makes either durable (7.8). A snapshot is the state machine after exactly the
+// positions in its `applied` bitmap; its floor never passes a position that is not committed,
+// applied and logged, so a skipped-but-unchosen position stays in the log (it may still commit
+// and needs its commit line), and the KEYs below the floor stay known for lagging ranks.
+import { assert } from './assert.js';
+import type { Snapshot, SnapshotEntry, WalEntry } from './durable.js';
+import type { SnapshotShipment } from './messages.js';
+import type { Seq } from './record.js';
+import type { Effects, ReplicaState } from './state.js';
+import { createBitmap, firstMissing, union } from './tail_bitmap.js';
+
+/** compactBelow drops the records below `floor` from memory (their WAL segment goes with the checkpoint). */
+function compactBelow(s: ReplicaState, floor: Seq): void {
+  for (let p = s.floor; p < floor; p++) {
+    s.log.delete(p);
+    s.unpersisted.delete(p);
+  }
+  s.floor = floor;
+}
+
+/**
+ * maybeSnapshot takes a snapshot once `snapshotEvery` positions below the commit, apply and
+ * log frontiers are not yet compacted. The entry keeps the KEYs since the previous floor, so a
+ * restart whose instance log lost its last line can write it again.
+ */
+export function maybeSnapshot(s: ReplicaState, fx: Effects): void {
+  const every = s.timing.snapshotEvery ?? 0;
+  if (every <= 0) return;
+  const floor = Math.min(firstMissing(s.applier.applied), firstMissing(s.committed), s.loggedUpTo + 1);
+  if (floor - s.floor < every) return;
+  const snapshot: Snapshot = { floor, applied: s.applier.applied, kv: [...s.applier.kv] };
+  const keysFrom = s.floor;
+  compactBelow(s, floor);
+  s.snapshot = snapshot;
+  fx.snapshot = { t: 'snapshot', snapshot, keysFrom, keys: s.keys.slice(keysFrom, floor) };
+  fx.trace.push({ t: 'snapshot', floor, installed: false });
+}
+
+/** shipmentFor is our snapshot with the KEYs from `keysFrom` (a receiver's frontier) to our floor. */
+export function shipmentFor(s: ReplicaState, keysFrom: Seq): SnapshotShipment {
+  const snapshot = s.snapshot;
+  assert(snapshot !== null && snapshot.floor === s.floor && keysFrom <= s.floor, 'shipping a snapshot needs one above keysFrom');
+  return { snapshot, keysFrom, keys: s.keys.slice(keysFrom, snapshot.floor) };
+}
+
+/** canInstall: the shipment is newer than our floor and its KEYs reach down to what we have logged. */
+export function canInstall(s: ReplicaState, ship: SnapshotShipment): 'newer' | 'not-newer' | 'need-keys' {
+  if (ship.snapshot.floor <= s.floor) return 'not-newer';
+  return ship.keysFrom <= s.keys.length ? 'newer' : 'need-keys';
+}
+
+/**
+ * installSnapshot is F9's state change: records below the floor go, the floor's positions are
+ * accepted and committed (they are chosen everywhere), the applier becomes the snapshot's
+ * (applied may reach above the floor: those positions are never applied twice, T25), and the
+ * KEYs we lack are kept for the commit lines emitCommitLines writes next. committer is unchanged.
+ */
+export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShipment): void {
+  assert(canInstall(s, ship) === 'newer', 'installSnapshot needs a newer snapshot with enough KEYs');
+  const { snapshot, keysFrom, keys } = ship;
+  for (let p = s.keys.length; p < snapshot.floor; p++) s.keys.push(keys[p - keysFrom] ?? '');
+  const oldFloor = s.floor;
+  compactBelow(s, snapshot.floor);
+  s.snapshot = snapshot;
+  s.accepted = union(s.accepted, createBitmap(snapshot.floor));
+  s.committed = union(s.committed, createBitmap(snapshot.floor));
+  s.applier = { applied: snapshot.applied, kv: new Map(snapshot.kv) };
+  fx.snapshot = { t: 'snapshot', snapshot, keysFrom: oldFloor, keys: s.keys.slice(oldFloor, snapshot.floor) };
+  fx.trace.push({ t: 'snapshot', floor: snapshot.floor, installed: true });
+}
+
+/** checkpointEntries is the whole durable state (7.8): snapshot, vote, committer, records ≥ floor ascending. */
+export function checkpointEntries(s: ReplicaState, entry: SnapshotEntry): WalEntry[] {
+  const out: WalEntry[] = [entry, { t: 'vote', vote: s.vote }];
+  if (s.committer !== null) out.push({ t: 'committer', committer: s.committer });
+  for (const seq of [...s.log.keys()].sort((a, b) => a - b)) out.push({ t: 'record', record: s.log.get(seq)! });
+  return out;
+}
