@@ -35,6 +35,7 @@ export interface RankArgs {
   window: NumberText;
   batch: NumberText;
   keys: NumberText;
+  snapshotEvery: NumberText;
   drop: NumberText;
   protocol: string;
   verbose: boolean;
@@ -71,6 +72,9 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
     .option('batch', numeric('most instances in one PROPOSE message', 64))
     .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
     .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
+    // 10,000: one snapshot per -l 10000 window; each rewrites the records above the floor into a
+    // new WAL segment, so a lower threshold costs CPU and disk, a higher one memory (docs/benchmarks.md).
+    .option('snapshot-every', numeric('traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)', 10000))
     .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
     .option('protocol', { type: 'string', default: 'paxos', choices: ['paxos', 'traft'], describe: 'the protocol to run' }) as Argv<T>;
 }
@@ -114,13 +118,14 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
     window: numberFlag('--window', a.window, 1, 1e6, true),
     batch: numberFlag('--batch', a.batch, 1, 1e5, true),
     keys: numberFlag('--keys', a.keys, 1, 1e6, true),
+    snapshotEvery: numberFlag('--snapshot-every', a.snapshotEvery, 0, 1e9, true),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
   };
 }
 
 async function runRank(a: RankArgs): Promise<number> {
   if (a.i === undefined) throw usageError('missing required flag -i <rank>');
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, dropRate } = protocolFlags(a, 1000);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = protocolFlags(a, 1000);
   const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
   const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
@@ -162,7 +167,7 @@ async function runRank(a: RankArgs): Promise<number> {
     node =
       a.protocol === 'traft'
         ? await startTraftNode({
-            rank, ranks, electionSeconds: o, window: l, testSeconds: t, keys, peers, logDir: a.logDir, seed, clusterId: a.clusterId,
+            rank, ranks, electionSeconds: o, window: l, testSeconds: t, keys, snapshotEvery, peers, logDir: a.logDir, seed, clusterId: a.clusterId,
             timing, incarnation, clean: a.clean, dropRate, event, debug,
           })
         : await startPaxosNode({

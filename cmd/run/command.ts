@@ -61,7 +61,7 @@ function prepareLogDir(dir: string, clean: boolean): void {
 }
 
 async function runCluster(a: RunArgs): Promise<number> {
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, dropRate } = protocolFlags(a, 100);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = protocolFlags(a, 100);
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
   const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
   for (const f of faults) if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
@@ -74,7 +74,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
   const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), `--host=${a.host}`,
     `--log-dir=${a.logDir}`, '--data-size', String(dataSize), `--seed=${seed}`, '--window', String(window), '--batch', String(batch),
-    '--protocol', a.protocol, '--keys', String(keys), '--drop', String(dropRate), `--cluster-id=${runId}`, '--events', '--await-start',
+    '--protocol', a.protocol, '--keys', String(keys), '--snapshot-every', String(snapshotEvery), '--drop', String(dropRate), `--cluster-id=${runId}`, '--events', '--await-start',
     ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
 
   const launcher = new Launcher({

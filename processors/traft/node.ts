@@ -15,7 +15,7 @@ import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { toWire } from './bitmap_codec.js';
 import { replayWal } from './durable.js';
-import { loggedUpToFrom } from './instance_log.js';
+import { keysFromLines, loggedUpToFrom } from './instance_log.js';
 import type { Message } from './messages.js';
 import { startTraftRank, type TraftRankStats } from './rank.js';
 import { WalCorruptError } from './wal/format.js';
@@ -28,6 +28,8 @@ export interface TraftNodeConfig extends NodeBaseConfig {
   window: number; // -l
   testSeconds: number; // -t
   keys: number;
+  /** snapshotEvery: the snapshot threshold in positions (7.7); 0 never snapshots. */
+  snapshotEvery: number;
 }
 
 export type TraftNodeOutcome = { kind: 'finished'; stats: TraftRankStats } | { kind: 'crashed'; message: string; stats: TraftRankStats };
@@ -56,7 +58,11 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   }
   if (opened.truncatedBytes > 0) c.debug(`rank ${c.rank}: WAL had a torn tail of ${opened.truncatedBytes} bytes; truncated`);
   const durable = c.incarnation > 0 ? replayWal(opened.batches.map((b) => b.entries)) : undefined;
-  const loggedUpTo = c.incarnation > 0 && existsSync(files.instanceLog) ? loggedUpToFrom(readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1)) : -1;
+  // The instance log gives loggedUpTo and the KEYs of logged positions (the key index a leader
+  // ships with snapshots; the records below the floor are gone).
+  const logged = c.incarnation > 0 && existsSync(files.instanceLog) ? readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1) : [];
+  const loggedUpTo = loggedUpToFrom(logged);
+  const loggedKeys = keysFromLines(logged);
   // The protocol has no slots: ranks begin together at the shared start.
   await clock.sleepMs(timing.startAtMs - clock.nowMs());
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
@@ -68,7 +74,7 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
     loadUntilMs: timing.endAtMs, clock, random: rankRandom(c.seed, c.rank, c.incarnation), sink,
     // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
     transport: { rank: transport.rank, inbox: transport.inbox, send: (to, msg) => transport.send(to, toWire(msg) as Message), close: () => transport.close(), stats: () => transport.stats() },
-    storage: writer, ...(durable ? { durable, loggedUpTo } : {}),
+    snapshotEvery: c.snapshotEvery, storage: writer, ...(durable ? { durable, loggedUpTo, loggedKeys } : {}),
     onRole: (role) => {
       if (role === 'leader') c.event({ ev: 'round', rank: c.rank, round: rank.state().vote.term, leader: c.rank });
     },
@@ -78,7 +84,10 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
     walError = e;
     rank.stop();
   };
-  if (durable) c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered ${durable.log.size} records from its WAL, instance log up to seq ${loggedUpTo}`);
+  if (durable) {
+    const floor = durable.snapshot?.snapshot.floor ?? 0;
+    c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered a snapshot up to seq ${floor - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${loggedUpTo}`);
+  }
   const stopProgress = every(clock, 1000, () => c.event({ ev: 'progress', ...rank.stats() }));
   const finished = rank.done.then(async (outcome): Promise<TraftNodeOutcome> => {
     stopProgress();

@@ -7,8 +7,8 @@ import { MemNet } from '../../runtime/net/memnet.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
 import { checkLogs } from '../../check/index.js';
 import { MemorySink } from '../logsink.js';
-import { replayWal, type WalBatch } from './durable.js';
-import { loggedUpToFrom } from './instance_log.js';
+import { entriesToReplay, replayWal, type WalBatch } from './durable.js';
+import { keysFromLines, loggedUpToFrom } from './instance_log.js';
 import type { Message } from './messages.js';
 import { startTraftRank, type TraftRank } from './rank.js';
 
@@ -22,7 +22,7 @@ interface Cluster {
   launch(rank: number, incarnation: number): void;
 }
 
-function cluster(seed: number, loadMs: number, window = 20): Cluster {
+function cluster(seed: number, loadMs: number, window = 20, snapshotEvery = 0): Cluster {
   const clock = new VirtualClock();
   const net = new MemNet<Message>({ ranks: 5, clock, random: new SeededRandom(`traft-rank-test/${seed}`), faults: { delayMs: [0, 3] }, traceLimit: 0 });
   const c: Cluster = {
@@ -33,15 +33,16 @@ function cluster(seed: number, loadMs: number, window = 20): Cluster {
         c.wals[rank] = [];
       }
       const wal = c.wals[rank]!;
-      const durable = incarnation > 0 ? replayWal(wal.map((b) => b.entries)) : undefined;
+      const durable = incarnation > 0 ? replayWal(entriesToReplay(wal)) : undefined;
       const loggedUpTo = incarnation > 0 ? loggedUpToFrom(c.sinks[rank]!.lines()) : -1;
+      const loggedKeys = keysFromLines(c.sinks[rank]!.lines());
       let r: TraftRank | undefined = undefined;
       r = startTraftRank({
-        rank, ranks: 5, clusterId: 'test', electionMs: 1000, window, keys: 8, loadUntilMs: c.loadUntilMs,
+        rank, ranks: 5, clusterId: 'test', electionMs: 1000, window, keys: 8, snapshotEvery, loadUntilMs: c.loadUntilMs,
         clock, random: rankRandom(seed, rank, incarnation), transport: net.endpoint(rank), sink: c.sinks[rank]!,
         // The in-memory WAL is durable 1 ms after a write (an fsync's worth of virtual time).
         storage: { write: (batches) => { for (const b of batches) wal.push(b); const last = batches[batches.length - 1]!.batchId; clock.schedule(1, () => r?.persisted(last)); } },
-        ...(durable ? { durable, loggedUpTo } : {}),
+        ...(durable ? { durable, loggedUpTo, loggedKeys } : {}),
       });
       c.ranks[rank] = r;
     },
@@ -83,4 +84,28 @@ t.test('the leader crashes and restarts from its WAL: the rules hold and it catc
   t.ok(c.ranks[leader]!.stats().commits > 0, `the restarted rank commits again (${commits.join(' ')})`);
   const lines = c.sinks.map((s) => s.lines().filter((l) => l.startsWith('commit')).length);
   t.equal(new Set(lines).size, 1, `every rank's log holds the same commits (${lines.join(' ')})`);
+});
+
+t.test('snapshots: a rank down while the others compact catches up by InstallSnapshot; memory holds only the records above the floor', async (t) => {
+  const c = cluster(3, 4000, 20, 50);
+  await c.clock.advance(1500);
+  const victim = c.ranks.findIndex((r) => r.stats().role !== 'leader');
+  c.ranks[victim]!.stop();
+  await c.clock.advance(1500);
+  c.launch(victim, 1);
+  await c.clock.advance(1000 + 3000);
+  t.equal(grade(c).verdict, 'pass', 'all three rules');
+  const stats = c.ranks.map((r) => r.stats());
+  t.ok(stats.every((s) => s.snapshots + s.snapshotsInstalled > 0), `every rank compacted (${stats.map((s) => `${s.snapshots}+${s.snapshotsInstalled}`).join(' ')})`);
+  t.ok(stats[victim]!.snapshotsInstalled > 0, 'the restarted rank installed a leader\'s snapshot');
+  const others = stats.filter((_, i) => i !== victim);
+  t.ok(others.every((s) => s.snapshotsInstalled === 0), 'ranks that kept up never needed one (the leader keeps what live followers lack)');
+  const states = c.ranks.map((r) => r.state());
+  // above the floor: the window, up to 50 not yet compacted, up to 50 kept for a lagging follower, the tail no-op
+  t.ok(states.every((s) => s.floor > 0 && s.log.size <= 20 + 2 * 50 + 1), `the log holds only records above the floor (${states.map((s) => `${s.floor}/${s.log.size}`).join(' ')})`);
+  t.equal(new Set(states.map((s) => JSON.stringify([...s.applier.kv].sort()))).size, 1, 'state machines equal');
+  const lines = c.sinks.map((s) => s.lines().filter((l) => l.startsWith('commit')).length);
+  t.equal(new Set(lines).size, 1, `every rank's log holds the same commits (${lines.join(' ')})`);
+  const wal = c.wals[victim]!;
+  t.ok(wal.some((b) => b.checkpoint !== undefined), 'snapshots reached the WAL as checkpoints');
 });

@@ -39,8 +39,12 @@ export interface TraftRankOptions {
   sink: LogSink;
   /** storage writes WAL batches in order and reports durability through persisted(). */
   storage: { write(batches: readonly WalBatch[]): void };
+  /** snapshotEvery: the snapshot threshold in positions (7.7); 0 never snapshots. */
+  snapshotEvery: number;
   durable?: DurableState;
   loggedUpTo?: number;
+  /** loggedKeys: the instance log's KEYs by seq (keysFromLines), with durable. */
+  loggedKeys?: readonly string[];
   onRole?: (role: Role) => void;
 }
 
@@ -52,6 +56,11 @@ export interface TraftRankStats {
   heldBackCommits: number;
   generates: number;
   proposed: number;
+  /** snapshots taken here, and installed from a leader or a voter. */
+  snapshots: number;
+  snapshotsInstalled: number;
+  /** floor: positions below it are compacted into the latest snapshot. */
+  floor: number;
   role: Role;
   drops: number;
 }
@@ -73,7 +82,7 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
   // Requests time out after E/2, not H (config.ts rpcTimeoutMs): at -l 10000 a follower's WAL
   // group write + fsync alone can exceed H on a shared disk, and each expiry resent up to 256
   // records (150–500 expiries per 5 s run, about doubling the records sent).
-  const timing = { ...defaultTiming(o.electionMs), rpcTimeoutMs: o.electionMs / 2 };
+  const timing = { ...defaultTiming(o.electionMs), rpcTimeoutMs: o.electionMs / 2, snapshotEvery: o.snapshotEvery };
   const H = timing.heartbeatIntervalMs;
   const config: Config = { clusterId: o.clusterId, members: Array.from({ length: o.ranks }, (_, r) => r) };
   const group = new ProcessorGroup(`rank ${o.rank}`, clock);
@@ -90,9 +99,9 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
   const load = new LabLoad(o.random.fork('load'), { keys: o.keys, setShare: 0.5 });
   let s: ReplicaState = restartReplica({
     self: o.rank, config, timing, nowMs: clock.nowMs(), random,
-    ...(o.durable ? { durable: o.durable } : {}), loggedUpTo: o.loggedUpTo ?? -1,
+    ...(o.durable ? { durable: o.durable } : {}), loggedUpTo: o.loggedUpTo ?? -1, ...(o.loggedKeys ? { keys: o.loggedKeys } : {}),
   });
-  const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0 };
+  const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0, snapshots: 0, snapshotsInstalled: 0 };
   let role: Role = roleOf(s);
   let drainedSinceMs: number | undefined;
   /** heardLen: the largest committed length a leader's ForwardReq told us (positions we may still lack). */
@@ -174,6 +183,7 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
         for (const tr of r.out.trace) {
           if (tr.t === 'commit' && tr.kind === 'cmd' && tr.seq > s.loggedUpTo) counts.outOfOrderCommits++;
           else if (tr.t === 'held-back') counts.heldBackCommits++;
+          else if (tr.t === 'snapshot') counts[tr.installed ? 'snapshotsInstalled' : 'snapshots']++;
         }
       };
       if (got === TIMEOUT) run({ kind: 'tick' });
@@ -224,6 +234,9 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
       heldBackCommits: counts.heldBackCommits,
       generates: counts.generates,
       proposed: load.made,
+      snapshots: counts.snapshots,
+      snapshotsInstalled: counts.snapshotsInstalled,
+      floor: s.floor,
       role,
       drops: transport.stats().dropped + group.stats().reduce((n, c) => n + c.dropped, 0),
     }),

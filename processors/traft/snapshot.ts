@@ -20,14 +20,29 @@ function compactBelow(s: ReplicaState, floor: Seq): void {
 }
 
 /**
+ * snapshotFloor is where a snapshot now could end: below the commit, apply and log frontiers.
+ * A leader also keeps the records a live follower still lacks, by up to `every` positions:
+ * those are a moment from being appended, and compacting them would cost that follower a whole
+ * InstallSnapshot and Sync. A follower silent for E, or further behind, does not hold memory.
+ */
+function snapshotFloor(s: ReplicaState, every: number, nowMs: number): Seq {
+  const ready = Math.min(firstMissing(s.applier.applied), firstMissing(s.committed), s.loggedUpTo + 1);
+  let floor = ready;
+  for (const pr of s.leader?.progress.values() ?? []) {
+    if (pr.synced && nowMs - pr.lastAckAtMs < s.timing.electionTimeoutMs) floor = Math.min(floor, Math.max(firstMissing(pr.accepted), ready - every));
+  }
+  return floor;
+}
+
+/**
  * maybeSnapshot takes a snapshot once `snapshotEvery` positions below the commit, apply and
  * log frontiers are not yet compacted. The entry keeps the KEYs since the previous floor, so a
  * restart whose instance log lost its last line can write it again.
  */
-export function maybeSnapshot(s: ReplicaState, fx: Effects): void {
+export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void {
   const every = s.timing.snapshotEvery ?? 0;
   if (every <= 0) return;
-  const floor = Math.min(firstMissing(s.applier.applied), firstMissing(s.committed), s.loggedUpTo + 1);
+  const floor = snapshotFloor(s, every, nowMs);
   if (floor - s.floor < every) return;
   const snapshot: Snapshot = { floor, applied: s.applier.applied, kv: [...s.applier.kv] };
   const keysFrom = s.floor;

@@ -160,7 +160,7 @@ function release(s: ReplicaState, fx: Effects): void {
 function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
   emitCommitLines(s, fx);
   applyCommitted(s.applier, s.log, s.committed, (by, q) => fx.trace.push({ t: 'skipped', by, q }));
-  if (fx.snapshot === null) maybeSnapshot(s, fx);
+  if (fx.snapshot === null) maybeSnapshot(s, fx, nowMs);
   const snap = fx.snapshot;
   const persist = snap !== null
     ? [{ batchId: ++s.lastBatchId, entries: fx.entries, checkpoint: checkpointEntries(s, snap) }]
