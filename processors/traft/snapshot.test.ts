@@ -1,0 +1,278 @@
+// snapshot.test: snapshots (traft.md 7.7, 7.8, F9) on the deterministic simulator and the pure
+// step function: a follower cut off below the leader's floor installs and syncs (T16); an
+// out-of-order applied incr above the floor survives a restart applied once (T25); a stale
+// follower unknown to a new leader is probed, installs, syncs (T26); KEYs the follower lost to
+// a torn line are asked for again (need-keys); restart from a checkpoint; the wire forms.
+import t from 'tap';
+import { checkLogs, formatReport } from '../../check/index.js';
+import { msgpackCodec } from '../../runtime/net/codec.js';
+import { SeededRandom } from '../../runtime/random.js';
+import { formatKv } from './applier.js';
+import { toWire } from './bitmap_codec.js';
+import { defaultTiming } from './config.js';
+import { entriesToReplay, replayWal } from './durable.js';
+import { formatInstanceLine, keysFromLines, loggedUpToFrom } from './instance_log.js';
+import type { TraceEvent } from './io.js';
+import type { InstallSnapshotReq, Message, SnapshotShipment } from './messages.js';
+import { restartReplica } from './state.js';
+import { statesEqual } from './sim/invariants.js';
+import { SimCluster, type LoadOptions, type NetOptions } from './sim/cluster.js';
+import { addSeq, bitmapLen, createBitmap, EMPTY_BITMAP, firstMissing, hasSeq } from './tail_bitmap.js';
+import { Driver, electReq, forward, incr, L, rec, replica, sentOf, set, TIMING } from './testkit.js';
+import { validateTraftMsg } from './wire.js';
+
+type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
+
+const E = 1000;
+const CLEAN: NetOptions = { dropRate: 0, dupRate: 0, minDelayMs: 1, maxDelayMs: 10, longDelayRate: 0, longDelayMs: 0 };
+const LOAD: LoadOptions = { intervalMs: 10, window: 20, keys: 3, setRate: 0.5 };
+
+function cluster(n: number, seed: string, snapshotEvery: number, o: { load?: boolean; torn?: number } = {}): SimCluster {
+  const sim = new SimCluster({
+    seed, ranks: n, timing: { ...defaultTiming(E), leaseProtection: true, snapshotEvery }, net: CLEAN,
+    disk: { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: o.torn ?? 0 }, load: o.load === true ? LOAD : null,
+  });
+  sim.keepTrace = true;
+  return sim;
+}
+
+/** drain: heal, restart everyone, stop the load, run; then S1–S5 (violations), equal states, S7. */
+function drain(t: TapTest, sim: SimCluster): void {
+  sim.heal();
+  sim.dropIf = null;
+  for (const r of sim.ranks) sim.restart(r.rank);
+  sim.load = null;
+  sim.runFor(8 * E);
+  t.same(sim.violations, [], 'no invariant violated (S1–S4)');
+  t.equal(statesEqual(sim.ranks.map((r) => ({ rank: r.rank, state: sim.kvOf(r.rank) }))), null, 'state machines equal (S5)');
+  const res = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
+  if (res.verdict !== 'pass') t.comment(formatReport(res));
+  t.equal(res.verdict, 'pass', 'the checker passes every instance log (S7)');
+}
+
+/** commitCounts: seq → number of commit lines in a rank's instance log. */
+function commitCounts(lines: readonly string[]): Map<number, number> {
+  const n = new Map<number, number>();
+  for (const line of lines) {
+    const m = /^commit Instance\[[^\]]*\] in seq (\d+) at \d+$/.exec(line);
+    if (m !== null) n.set(Number(m[1]), (n.get(Number(m[1])) ?? 0) + 1);
+  }
+  return n;
+}
+
+/** badLines: positions below `floor` whose commit-line count on `rank` is not 1 (cmd) or 0 (no-op). */
+function badLines(sim: SimCluster, rank: number, floor: number): number[] {
+  const n = commitCounts(sim.ranks[rank]!.lines);
+  const bad: number[] = [];
+  for (let p = 0; p < floor; p++) {
+    const c = sim.chosen.get(p);
+    if (c === undefined || (n.get(p) ?? 0) !== (c.logKey === '' ? 0 : 1)) bad.push(p);
+  }
+  return bad;
+}
+
+const traceOn = (sim: SimCluster, rank: number, sinceMs: number): TraceEvent[] =>
+  sim.traces.filter((x) => x.rank === rank && x.atMs >= sinceMs).map((x) => x.ev);
+
+/** installedThenSynced: index of the first install and of the first Sync after it (-1: none). */
+function installedThenSynced(evs: TraceEvent[]): [number, number] {
+  const inst = evs.findIndex((e) => e.t === 'snapshot' && e.installed);
+  return [inst, inst < 0 ? -1 : evs.findIndex((e, i) => i > inst && e.t === 'synced')];
+}
+
+t.test('T16: a follower partitioned away below the leader’s floor installs the snapshot, syncs, logs every position once', async (t) => {
+  const sim = cluster(3, 't16', 10, { load: true });
+  sim.runFor(3 * E);
+  const l = sim.leaders()[0]!;
+  const f = (l + 1) % 3;
+  const cutAt = firstMissing(sim.stateOf(f).committed);
+  sim.partition([[l, (l + 2) % 3], [f]]);
+  sim.runFor(4 * E);
+  t.ok(sim.stateOf(l).floor > cutAt + 10, `the leader snapshotted past the follower (floor ${sim.stateOf(l).floor} > ${cutAt})`);
+  const healAt = sim.nowMs;
+  sim.heal();
+  sim.runFor(3 * E);
+  const [inst, synced] = installedThenSynced(traceOn(sim, f, healAt));
+  t.ok(inst >= 0, 'the follower installed a snapshot (F9)');
+  t.ok(synced > inst, 'and then completed a Sync');
+  drain(t, sim);
+  const floor = sim.stateOf(f).floor;
+  t.ok(floor > cutAt, `its floor (${floor}) is above where it was cut off`);
+  t.equal(sim.kvOf(f), sim.kvOf(l), 'its state machine equals that of the leader it was cut off from');
+  t.same(badLines(sim, f, floor), [], 'one commit line for every non-no-op position below its floor, none for no-ops');
+});
+
+t.test('T25: an incr applied above the floor is in the snapshot’s applied bitmap and is applied once after a restart', async (t) => {
+  const sim = cluster(3, 't25', 2);
+  sim.runFor(3 * E);
+  const l = sim.leaders()[0]!;
+  const f = (l + 1) % 3;
+  const p = bitmapLen(sim.stateOf(l).accepted);
+  const q = p + 2;
+  const held = new Set([p, q]); // appends carrying these reach no follower: no quorum, holes at p and q
+  sim.dropIf = (from, _to, m) => from === l && m.type === 'ForwardReq' && m.records.some((r) => held.has(r.seq));
+  const cmds = [set('x', 5), incr('y'), set('z', 7), incr('w')];
+  cmds.forEach((c, i) => (sim.propose(l, c, `tpfive${i}`), sim.runFor(10)));
+  sim.runFor(20);
+  const lc = sim.stateOf(l).committed;
+  t.ok(hasSeq(lc, q + 1) && !hasSeq(lc, p) && !hasSeq(lc, q), `incr w@${q + 1} committed out of order above the holes at ${p}, ${q}`);
+  held.delete(p); // p's resend (after its rpc timeout) goes alone and commits; the frontier jumps to q
+  sim.runFor(E);
+  const snap = replayWal(sim.ranks[f]!.wal).snapshot?.snapshot;
+  t.equal(snap?.floor, q, 'the follower’s durable snapshot ends at the hole q');
+  t.ok(snap !== undefined && hasSeq(snap.applied, q + 1), 'its applied bitmap reaches above the floor (q+1)');
+  t.equal(formatKv(new Map(snap?.kv ?? [])), 'w=1 x=5 y=1', 'it holds the state after exactly those positions');
+  sim.crash(f, 'none');
+  sim.restart(f);
+  t.ok(hasSeq(sim.stateOf(f).applier.applied, q + 1), 'the restart restores the applied bitmap, not [0, floor)');
+  held.clear();
+  sim.runFor(3 * E);
+  t.equal(sim.ranks[f]!.snapshots.installed, 0, 'no InstallSnapshot: the state came from its own checkpoint');
+  t.equal(sim.kvOf(f), 'w=1 x=5 y=1 z=7', 'incr w applied once after the restart');
+  drain(t, sim);
+});
+
+t.test('T26: a stale follower unknown to a new leader is probed, installs the snapshot with KEYs, then syncs (S4)', async (t) => {
+  const sim = cluster(5, 't26', 10, { load: true });
+  sim.runFor(3 * E);
+  const a = sim.leaders()[0]!;
+  const e = (a + 1) % 5;
+  const downAt = firstMissing(sim.stateOf(e).committed);
+  sim.crash(e);
+  sim.runFor(2 * E);
+  sim.crash(a);
+  sim.runFor(4 * E);
+  const x = sim.leaders()[0];
+  t.ok(x !== undefined && x !== a, 'a new leader among the other three');
+  const xs = sim.stateOf(x!);
+  t.equal(xs.leader!.progress.get(e)!.known, false, 'it knows nothing of the stale follower');
+  t.ok(xs.floor > downAt, `it snapshotted past the follower’s frontier (${xs.floor} > ${downAt})`);
+  const sent: Message[] = []; // x→e messages and e→x replies, in send order (probes to the dead e included)
+  sim.dropIf = (from, to, m) => (((from === x && to === e) || (from === e && to === x)) && sent.push(m), false);
+  sim.runFor(E / 2);
+  const at = sim.nowMs;
+  sim.restart(e);
+  const eFloor = sim.stateOf(e).floor;
+  sim.runFor(2 * E);
+  const kinds = sent.map((m) => (m.type === 'ForwardReq' ? m.kind : m.type));
+  const reply = kinds.indexOf('ForwardReply');
+  const inst = kinds.indexOf('InstallSnapshotReq');
+  t.ok(reply > 0 && kinds.slice(0, reply).every((k) => k === 'heartbeat'), `only probes until e answers (${kinds.slice(0, reply + 1).join(',')})`);
+  t.ok(reply < inst && inst < kinds.indexOf('sync'), `then InstallSnapshot, then Sync (${kinds.slice(reply, reply + 5).join(',')})`);
+  const ship = (sent[inst] as InstallSnapshotReq | undefined)?.shipment;
+  t.equal(ship?.keysFrom, eFloor, 'KEYs from the frontier the follower reported');
+  t.ok(ship !== undefined && ship.keys.length === ship.snapshot.floor - eFloor && ship.keys.some((k) => k !== ''), 'KEYs up to the floor');
+  const [i, s] = installedThenSynced(traceOn(sim, e, at));
+  t.ok(i >= 0 && s > i, 'installed, then synced');
+  drain(t, sim);
+  t.same(badLines(sim, e, sim.stateOf(e).floor), [], 'the follower logged every position below its floor once');
+});
+
+t.test('need-keys: a follower whose torn last line lost a commit mark the leader holds asks for KEYs from its real frontier', async (t) => {
+  const sim = cluster(3, 'needkeys', 10, { load: true, torn: 1 });
+  sim.runFor(3 * E);
+  sim.load = null;
+  sim.runFor(E);
+  const l = sim.leaders()[0]!;
+  const f = (l + 1) % 3;
+  const front = firstMissing(sim.stateOf(f).committed);
+  t.ok(sim.stateOf(f).floor < front, `precondition: its floor ${sim.stateOf(f).floor} is below its frontier ${front}`);
+  const logged = loggedUpToFrom(sim.ranks[f]!.lines);
+  sim.crash(f);
+  t.ok(loggedUpToFrom(sim.ranks[f]!.lines) < logged, 'the torn line lost its last commit mark');
+  sim.startLoad(LOAD);
+  sim.runFor(3 * E);
+  sim.load = null;
+  t.ok(sim.stateOf(l).floor > front, 'the leader snapshotted past it');
+  const ships: number[] = [];
+  let needKeys = 0;
+  sim.dropIf = (from, to, m) => {
+    if (from === l && to === f && m.type === 'InstallSnapshotReq') ships.push(m.shipment.keysFrom);
+    if (from === f && m.type === 'ForwardReply' && m.reason === 'need-keys') needKeys++;
+    // heartbeats lost until it installs: they would let it re-learn the marks from its own log first
+    return from === l && to === f && m.type === 'ForwardReq' && m.kind === 'heartbeat' && sim.ranks[f]!.snapshots.installed === 0;
+  };
+  sim.restart(f);
+  const keysLen = sim.stateOf(f).keys.length;
+  sim.runFor(2 * E);
+  t.ok(keysLen < front, `precondition: its KEYs end (${keysLen}) below the frontier the leader holds (${front})`);
+  t.ok(needKeys >= 1, 'it answered need-keys');
+  t.ok(ships[0] === front && ships.some((k) => k <= keysLen), `the leader shipped KEYs from ${front}, then from its real frontier (${ships.join(',')})`);
+  t.ok(sim.ranks[f]!.snapshots.installed >= 1, 'and it installed');
+  drain(t, sim);
+  t.same(badLines(sim, f, sim.stateOf(f).floor), [], 'the lost commit line was written again, no line twice');
+});
+
+/** ship: a snapshot at `floor` (applied also holds floor + 1) with KEYs `k<p>` for [keysFrom, floor). */
+function ship(floor: number, keysFrom: number): SnapshotShipment {
+  const keys = Array.from({ length: floor - keysFrom }, (_, i) => `k${keysFrom + i}`);
+  return { snapshot: { floor, applied: addSeq(createBitmap(floor), floor + 1), kv: [['a', 3]] }, keysFrom, keys };
+}
+
+t.test('F9 on the step function: need-keys changes nothing; a newer shipment installs; an older one is acked', async (t) => {
+  const d = new Driver(replica(1, 3, { vote: L(0, 1) }, -10_000));
+  const req = (reqId: number, sh: SnapshotShipment): InstallSnapshotReq => ({ type: 'InstallSnapshotReq', leader: L(2, 0), shipment: sh, reqId });
+  const r1 = sentOf(d.msg(0, req(1, ship(6, 2)), 1), 'ForwardReply')[0]?.msg;
+  t.match(r1, { ok: false, reason: 'need-keys', committed: EMPTY_BITMAP }, 'KEYs from 2, nothing logged: need-keys');
+  t.same([d.state.floor, d.state.keys.length, d.state.applier.kv.size, d.logLines()], [0, 0, 0, []], 'nothing changed');
+  const r2 = sentOf(d.msg(0, req(2, ship(6, 0)), 2), 'ForwardReply')[0]?.msg;
+  t.equal(r2?.ok, true, 'KEYs from 0: installed and acked');
+  t.equal(firstMissing(r2?.committed ?? EMPTY_BITMAP), 6, 'the reply reports [0, 6) committed');
+  t.same([d.state.floor, formatKv(d.state.applier.kv), hasSeq(d.state.applier.applied, 7)], [6, 'a=3', true], 'installed, applied as shipped');
+  t.same(d.logLines(), [0, 1, 2, 3, 4, 5].map((p) => `commit ${p} k${p}`), 'a commit line for each shipped KEY');
+  const r3 = sentOf(d.msg(0, req(3, ship(4, 0)), 3), 'ForwardReply')[0]?.msg;
+  t.same([r3?.ok, d.state.floor, d.logLines().length], [true, 6, 6], 'an older snapshot: acked, ignored');
+});
+
+t.test('restart from a checkpoint: floor, committed, kv, KEYs; a torn line below the floor is written again', async (t) => {
+  const timing = { ...TIMING, snapshotEvery: 4 };
+  const d = new Driver(replica(1, 3, { vote: L(0, 1) }, -10_000, timing));
+  const L1 = L(1, 0);
+  const recs = [rec(0, L1), rec(1, L1, set('a', 1)), rec(2, L1, incr('b')), rec(3, L1, set('c', 3)), rec(4, L1, incr('b')), rec(5, L1, set('d', 4))];
+  d.msg(0, forward(L1, 'sync', recs, EMPTY_BITMAP, 1, { lo: 0, baseTail: 6, digest: recs.map((r) => [r.seq, L1] as const), last: true }), 1);
+  d.msg(0, forward(L1, 'heartbeat', [], createBitmap(5), 2), 2);
+  t.equal(d.state.floor, 5, 'snapshot at 5 (5 to go, every 4)');
+  const batches = d.outs.flatMap((o) => o.persist);
+  t.ok(batches.some((b) => b.checkpoint !== undefined), 'its batch carries a checkpoint');
+  const lines = d.outs.flatMap((o) => o.log.map((e) => formatInstanceLine(e, 1)));
+  t.match(lines.at(-1), /^commit Instance\[key4_1_0\] in seq 4 /, 'the last line is the commit of 4');
+  lines[lines.length - 1] = lines.at(-1)!.slice(0, 12); // torn
+  const s = restartReplica({
+    self: 1, config: d.state.config, timing, nowMs: 10, random: new SeededRandom('restart'),
+    durable: replayWal(entriesToReplay(batches)), loggedUpTo: loggedUpToFrom(lines), keys: keysFromLines(lines),
+  });
+  t.same([s.floor, s.loggedUpTo, firstMissing(s.committed) >= 5, formatKv(s.applier.kv)], [5, 3, true, 'a=1 b=2 c=3'], 'floor, loggedUpTo, committed ⊇ [0, 5), kv');
+  t.same(s.keys, ['', 'key1_1_0', 'key2_1_0', 'key3_1_0', 'key4_1_0'], 'KEYs: the log’s, then the snapshot entry’s for the torn line');
+  t.same([[...s.log.keys()], s.log.get(5)?.logKey], [[5], 'key5_1_0'], 'records at and above the floor only');
+  const r = new Driver(s);
+  r.tick(11);
+  t.same(r.logLines(), ['commit 4 key4_1_0'], 'the first step writes the lost commit line, nothing else');
+});
+
+t.test('wire: InstallSnapshotReq and an ElectReply with a snapshot round-trip; malformed ones are rejected', async (t) => {
+  const codec = msgpackCodec<unknown>();
+  const back = (m: Message): Message => validateTraftMsg(codec.decode(codec.encode([toWire(m)]))[0]);
+  const inst: InstallSnapshotReq = { type: 'InstallSnapshotReq', leader: L(3, 1), shipment: ship(40, 33), reqId: 9 };
+  t.same(back(inst), inst, 'InstallSnapshotReq');
+  const reply: Message = {
+    type: 'ElectReply', candidate: L(4, 2), granted: true, vote: L(4, 2), committer: L(3, 1), accepted: createBitmap(200, 230),
+    committed: createBitmap(41), records: [rec(41, L(3, 1), set('a', 1))], snapshot: ship(41, 0),
+  };
+  t.same(back(reply), reply, 'ElectReply with a snapshot');
+  const wire = (m: Message, patch: (o: Record<string, any>) => void): unknown => {
+    const o = structuredClone(toWire(m)) as Record<string, any>;
+    patch(o);
+    return o;
+  };
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['keys short of the floor', wire(inst, (o) => o.shipment.keys.pop()), /keys must cover/],
+    ['keys past the floor', wire(inst, (o) => o.shipment.keys.push('x')), /keys must cover/],
+    ['applied short of the floor', wire(inst, (o) => (o.shipment.snapshot.applied = createBitmap(39))), /applied must cover/],
+    ['a non-numeric kv value', wire(inst, (o) => (o.shipment.snapshot.kv = [['a', '3']])), /kv entries/],
+    ['ElectReply snapshot with short keys', wire(reply, (o) => o.snapshot.keys.shift()), /keys must cover/],
+    ['ElectReq without frontier', wire(electReq(L(1, 1), null, EMPTY_BITMAP), (o) => delete o.frontier), /frontier/],
+    ['an unknown ForwardReply reason', { type: 'ForwardReply', leader: L(1, 0), ok: false, reason: 'need-coffee', vote: L(1, 0), committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP, reqId: 1 }, /unknown reason/],
+  ];
+  for (const [what, msg, why] of bad) t.throws(() => validateTraftMsg(msg), why, what);
+  t.same(validateTraftMsg({ ...(bad[6]![1] as object), reason: 'need-keys' }), { ...(bad[6]![1] as object), reason: 'need-keys' }, 'need-keys is a known reason');
+});
