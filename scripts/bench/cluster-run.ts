@@ -57,14 +57,17 @@ function rssMiB(pid: number): number | null {
   }
 }
 
-/** runCluster runs `csplab run <args>` then `csplab check`; logs are removed unless the check fails. */
-export async function runCluster(name: string, args: string[], basePort: number, sampleMs = 0): Promise<ClusterRun> {
+/**
+ * runCluster runs `csplab run <args>` then `csplab check`; logs are removed unless the check fails.
+ * env is added to the environment of `csplab run` (and so of its rank processes), not of the check.
+ */
+export async function runCluster(name: string, args: string[], basePort: number, sampleMs = 0, env: Record<string, string> = {}): Promise<ClusterRun> {
   const dir = mkdtempSync(join(tmpdir(), `csplab-bench-${name}-`));
   let keep = false;
   try {
     const load = loadavg()[0]!;
     const started = Date.now();
-    const child = spawn(process.execPath, [CLI, 'run', ...args, '--log-dir', dir, '--base-port', String(basePort), '--quiet', '--clean'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', ...args, '--log-dir', dir, '--base-port', String(basePort), '--quiet', '--clean'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const rssSamples: Array<[number, number[]]> = [];
