@@ -42,14 +42,32 @@ function checkBallots(s: ReplicaState, fx: Effects, msg: Message, c: Ctx): void 
   }
 }
 
+/**
+ * handleRequest answers the requests every role answers the same way (a leader too: V1–V4, and
+ * F1 refuses a smaller leader); false for replies, which each role handles itself.
+ */
+function handleRequest(s: ReplicaState, fx: Effects, from: number, m: Message, c: Ctx): boolean {
+  switch (m.type) {
+    case 'ElectReq':
+      handleElectReq(s, fx, from, m, c.nowMs, c.random);
+      return true;
+    case 'ForwardReq':
+      handleForwardReq(s, fx, from, m, c.nowMs, c.random);
+      return true;
+    case 'InstallSnapshotReq':
+      handleInstallSnapshot(s, fx, from, m, c.nowMs, c.random);
+      return true;
+    default:
+      return false;
+  }
+}
+
 function stepLeader(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
   switch (input.kind) {
     case 'message': {
       const m = input.msg;
-      if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
-      else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random); // F1 rejects smaller
-      else if (m.type === 'InstallSnapshotReq') handleInstallSnapshot(s, fx, input.from, m, c.nowMs, c.random);
-      else if (m.type === 'ForwardReply') handleForwardReply(s, fx, input.from, m, c.nowMs, c.random);
+      if (handleRequest(s, fx, input.from, m, c)) return;
+      if (m.type === 'ForwardReply') handleForwardReply(s, fx, input.from, m, c.nowMs, c.random);
       else fx.trace.push({ t: 'ignored', why: 'ElectReply after establishment' });
       return;
     }
@@ -70,10 +88,8 @@ function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void
   switch (input.kind) {
     case 'message': {
       const m = input.msg;
-      if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
-      else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random);
-      else if (m.type === 'InstallSnapshotReq') handleInstallSnapshot(s, fx, input.from, m, c.nowMs, c.random);
-      else if (m.type === 'ElectReply') handleElectReply(s, fx, input.from, m);
+      if (handleRequest(s, fx, input.from, m, c)) return;
+      if (m.type === 'ElectReply') handleElectReply(s, fx, input.from, m);
       else fx.trace.push({ t: 'ignored', why: 'ForwardReply while campaigning' });
       return;
     }
@@ -96,10 +112,7 @@ function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void 
   switch (input.kind) {
     case 'message': {
       const m = input.msg;
-      if (m.type === 'ElectReq') handleElectReq(s, fx, input.from, m, c.nowMs, c.random);
-      else if (m.type === 'ForwardReq') handleForwardReq(s, fx, input.from, m, c.nowMs, c.random);
-      else if (m.type === 'InstallSnapshotReq') handleInstallSnapshot(s, fx, input.from, m, c.nowMs, c.random);
-      else fx.trace.push({ t: 'ignored', why: `${m.type} to a follower` });
+      if (!handleRequest(s, fx, input.from, m, c)) fx.trace.push({ t: 'ignored', why: `${m.type} to a follower` });
       return;
     }
     case 'propose': {
