@@ -3,6 +3,7 @@
 // positions in its `applied` bitmap; its floor never passes a position that is not committed,
 // applied and logged, so a skipped-but-unchosen position stays in the log (it may still commit
 // and needs its commit line), and the KEYs below the floor stay known for lagging ranks.
+import { applierOf } from './applier.js';
 import { assert } from './assert.js';
 import type { Snapshot, SnapshotEntry, WalEntry } from './durable.js';
 import type { SnapshotShipment } from './messages.js';
@@ -10,13 +11,21 @@ import type { Seq } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
 import { createBitmap, firstMissing, union } from './tail_bitmap.js';
 
-/** compactBelow drops the records below `floor` from memory (their WAL segment goes with the checkpoint). */
-function compactBelow(s: ReplicaState, floor: Seq): void {
-  for (let p = s.floor; p < floor; p++) {
+/**
+ * adopt makes `snapshot` ours: the records below its floor leave memory, and the step's batch
+ * carries a checkpoint whose snapshot entry keeps the KEYs since our previous floor (a restart
+ * whose instance log lost its last line writes it again from there).
+ */
+function adopt(s: ReplicaState, fx: Effects, snapshot: Snapshot, installed: boolean): void {
+  const keysFrom = s.floor;
+  for (let p = keysFrom; p < snapshot.floor; p++) {
     s.log.delete(p);
     s.unpersisted.delete(p);
   }
-  s.floor = floor;
+  s.floor = snapshot.floor;
+  s.snapshot = snapshot;
+  fx.snapshot = { t: 'snapshot', snapshot, keysFrom, keys: s.keys.slice(keysFrom, snapshot.floor) };
+  fx.trace.push({ t: 'snapshot', floor: snapshot.floor, installed });
 }
 
 /**
@@ -34,22 +43,13 @@ function snapshotFloor(s: ReplicaState, every: number, nowMs: number): Seq {
   return floor;
 }
 
-/**
- * maybeSnapshot takes a snapshot once `snapshotEvery` positions below the commit, apply and
- * log frontiers are not yet compacted. The entry keeps the KEYs since the previous floor, so a
- * restart whose instance log lost its last line can write it again.
- */
+/** maybeSnapshot takes a snapshot once `snapshotEvery` positions below the commit, apply and log frontiers are not yet compacted. */
 export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void {
   const every = s.timing.snapshotEvery ?? 0;
   if (every <= 0) return;
   const floor = snapshotFloor(s, every, nowMs);
   if (floor - s.floor < every) return;
-  const snapshot: Snapshot = { floor, applied: s.applier.applied, kv: [...s.applier.kv] };
-  const keysFrom = s.floor;
-  compactBelow(s, floor);
-  s.snapshot = snapshot;
-  fx.snapshot = { t: 'snapshot', snapshot, keysFrom, keys: s.keys.slice(keysFrom, floor) };
-  fx.trace.push({ t: 'snapshot', floor, installed: false });
+  adopt(s, fx, { floor, applied: s.applier.applied, kv: [...s.applier.kv] }, false);
 }
 
 /** shipmentFor is our snapshot with the KEYs from `keysFrom` (a receiver's frontier) to our floor. */
@@ -75,14 +75,10 @@ export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShip
   assert(canInstall(s, ship) === 'newer', 'installSnapshot needs a newer snapshot with enough KEYs');
   const { snapshot, keysFrom, keys } = ship;
   for (let p = s.keys.length; p < snapshot.floor; p++) s.keys.push(keys[p - keysFrom] ?? '');
-  const oldFloor = s.floor;
-  compactBelow(s, snapshot.floor);
-  s.snapshot = snapshot;
   s.accepted = union(s.accepted, createBitmap(snapshot.floor));
   s.committed = union(s.committed, createBitmap(snapshot.floor));
-  s.applier = { applied: snapshot.applied, kv: new Map(snapshot.kv) };
-  fx.snapshot = { t: 'snapshot', snapshot, keysFrom: oldFloor, keys: s.keys.slice(oldFloor, snapshot.floor) };
-  fx.trace.push({ t: 'snapshot', floor: snapshot.floor, installed: true });
+  s.applier = applierOf(snapshot);
+  adopt(s, fx, snapshot, true);
 }
 
 /** checkpointEntries is the whole durable state (7.8): snapshot, vote, committer, records ≥ floor ascending. */

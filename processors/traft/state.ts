@@ -3,7 +3,7 @@
 // is given and hands it back; callers never keep or share the old reference.
 import type { Random } from '../../runtime/random.js';
 import { validateConfig, type Config, type Timing } from './config.js';
-import { newApplier, type Applier } from './applier.js';
+import { applierOf, newApplier, type Applier } from './applier.js';
 import type { DurableState, Snapshot, SnapshotEntry, WalEntry } from './durable.js';
 import type { KeyIndex } from './deps.js';
 import type { InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
@@ -181,7 +181,7 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     log,
     floor,
     snapshot: snap?.snapshot ?? null,
-    applier: snap === null ? newApplier() : { applied: snap.snapshot.applied, kv: new Map(snap.snapshot.kv) },
+    applier: snap === null ? newApplier() : applierOf(snap.snapshot),
     keys: recoveredKeys(o.keys ?? [], loggedUpTo, snap),
     accepted: union(bitmapOf(log.keys()), createBitmap(floor)),
     committed: createBitmap(floor),
