@@ -10,21 +10,17 @@ export function formatInstanceLine(e: InstanceEvent, atUs: number): string {
 }
 
 /**
- * loggedUpToFrom scans existing lines for the highest commit seq (-1 if none), the restart's
+ * loggedUpToFrom is the highest commit seq in existing lines (-1 if none), the restart's
  * `loggedUpTo`. A torn last line (no trailing newline) is ignored: the driver ends it first.
  */
 export function loggedUpToFrom(lines: readonly string[]): number {
-  let max = -1;
-  for (const line of lines) {
-    const m = COMMIT_LINE.exec(line);
-    if (m !== null) max = Math.max(max, Number(m[2]));
-  }
-  return max;
+  return keysFromLines(lines).length - 1;
 }
 
 /**
  * keysFromLines is the restart's key index: the KEY of each commit line by seq ('' where a
- * position has none: a no-op, or not logged yet), up to the highest commit seq.
+ * position has none: a no-op, or not logged yet), up to the highest commit seq, so its length
+ * is loggedUpTo + 1 (a driver that needs both scans once).
  */
 export function keysFromLines(lines: readonly string[]): string[] {
   const keys: string[] = [];

@@ -15,7 +15,7 @@ import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { toWire } from './bitmap_codec.js';
 import { replayWal } from './durable.js';
-import { keysFromLines, loggedUpToFrom } from './instance_log.js';
+import { keysFromLines } from './instance_log.js';
 import type { Message } from './messages.js';
 import { startTraftRank, type TraftRankStats } from './rank.js';
 import { WalCorruptError } from './wal/format.js';
@@ -61,8 +61,8 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   // The instance log gives loggedUpTo and the KEYs of logged positions (the key index a leader
   // ships with snapshots; the records below the floor are gone).
   const logged = c.incarnation > 0 && existsSync(files.instanceLog) ? readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1) : [];
-  const loggedUpTo = loggedUpToFrom(logged);
   const loggedKeys = keysFromLines(logged);
+  const loggedUpTo = loggedKeys.length - 1;
   // The protocol has no slots: ranks begin together at the shared start.
   await clock.sleepMs(timing.startAtMs - clock.nowMs());
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);

@@ -8,7 +8,7 @@ import { rankRandom, SeededRandom } from '../../runtime/random.js';
 import { checkLogs } from '../../check/index.js';
 import { MemorySink } from '../logsink.js';
 import { entriesToReplay, replayWal, type WalBatch } from './durable.js';
-import { keysFromLines, loggedUpToFrom } from './instance_log.js';
+import { keysFromLines } from './instance_log.js';
 import type { Message } from './messages.js';
 import { startTraftRank, type TraftRank } from './rank.js';
 
@@ -34,8 +34,8 @@ function cluster(seed: number, loadMs: number, window = 20, snapshotEvery = 0): 
       }
       const wal = c.wals[rank]!;
       const durable = incarnation > 0 ? replayWal(entriesToReplay(wal)) : undefined;
-      const loggedUpTo = incarnation > 0 ? loggedUpToFrom(c.sinks[rank]!.lines()) : -1;
       const loggedKeys = keysFromLines(c.sinks[rank]!.lines());
+      const loggedUpTo = incarnation > 0 ? loggedKeys.length - 1 : -1;
       let r: TraftRank | undefined = undefined;
       r = startTraftRank({
         rank, ranks: 5, clusterId: 'test', electionMs: 1000, window, keys: 8, snapshotEvery, loadUntilMs: c.loadUntilMs,

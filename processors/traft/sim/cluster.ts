@@ -9,7 +9,7 @@ import { assertNever } from '../assert.js';
 import type { Command } from '../command.js';
 import type { Config, Timing } from '../config.js';
 import { replayWal, type WalEntry } from '../durable.js';
-import { formatInstanceLine, keysFromLines, loggedUpToFrom } from '../instance_log.js';
+import { formatInstanceLine, keysFromLines } from '../instance_log.js';
 import type { Input, TraceEvent } from '../io.js';
 import { maxLeaderId, type LeaderId } from '../leader_id.js';
 import type { Message } from '../messages.js';
@@ -202,10 +202,10 @@ export class SimCluster {
     const r = this.ranks[rank]!;
     if (r.state !== null) return;
     r.random = rankRandom(this.opts.seed, rank, r.incarnation);
-    const loggedUpTo = loggedUpToFrom(r.lines);
+    const keys = keysFromLines(r.lines);
     const durable = replayWal(r.wal);
     const s = restartReplica({
-      self: rank, config: this.config, timing: this.opts.timing, durable, loggedUpTo, keys: keysFromLines(r.lines), nowMs: this.nowMs, random: r.random,
+      self: rank, config: this.config, timing: this.opts.timing, durable, loggedUpTo: keys.length - 1, keys, nowMs: this.nowMs, random: r.random,
     });
     this.violate(rank, promisesKept({ vote: r.promisedVote, committer: r.promisedCommitter }, view(s)));
     this.violate(rank, reportsKept(r.reported, view(s)));
