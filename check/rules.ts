@@ -1,4 +1,4 @@
-// rules: the three rules of /work/shared/design/paxos.md, one pure function each, over the
+// rules: the three rules of docs/protocols/paxos.md §9.2, one pure function each, over the
 // ledger's tables. Each returns its verdict with the first few findings per rank or pair and
 // exact counts. Work is linear: one pass over the slots per pair of ranks, one over the keys.
 import { FirstFew } from './first-few.js';

@@ -65,15 +65,14 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
     .option('data-size', numeric('bytes per proposed value', 1000))
     .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
     .option('eager', { type: 'boolean', default: false, describe: 'start the next round as soon as the last one finished its L instances' })
-    // 512 × 64: measured in docs/benchmarks.md (paxos). A window leaves the leader as one burst
-    // and comes back as one burst of ACKs, so a cycle costs a whole window's latency; 512 had
-    // the best median on the loaded 2-core machine, with less RSS and a smaller end-of-run spread.
+    // 512 × 64: a window leaves the leader as one burst and its ACKs come back as one, so a cycle
+    // costs a whole window's latency (docs/protocols/paxos.md §12; docs/benchmarks.md, paxos).
     .option('window', numeric('most instances a leader has proposed but not committed (pipelining)', 512))
     .option('batch', numeric('most instances in one PROPOSE message', 64))
     .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
     .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
     // 10,000: one snapshot per -l 10000 window; each rewrites the records above the floor into a
-    // new WAL segment, so a lower threshold costs CPU and disk, a higher one memory (docs/benchmarks.md).
+    // new WAL segment, so a lower threshold costs CPU and disk, a higher one memory (docs/protocols/traft.md §15).
     .option('snapshot-every', numeric('traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)', 10000))
     .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
     .option('protocol', { type: 'string', default: 'paxos', choices: ['paxos', 'traft'], describe: 'the protocol to run' }) as Argv<T>;

@@ -1,6 +1,6 @@
 // follower: the acceptor/learner side of a rank, active in every round (the leader's own rank
 // included). Deterministic: step(input) mutates only this object and returns what to send and
-// log; the follower processor carries that out. Safety rules (design/paxos.md, ours):
+// log; the follower processor carries that out. Safety rules (docs/protocols/paxos.md §6, §8):
 // - commit only after this round's sync is decided here, and only in estround order;
 // - a rank behind the IMPOSE's base, or missing an accepted value below a COMMIT frontier,
 //   sits the round out (commits nothing) rather than commit above a hole;

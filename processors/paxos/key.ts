@@ -1,7 +1,7 @@
 // key: the lab's instance KEY: SHA-256 of the value, each byte b as 'a' + b mod 26 (32 letters).
 // The leader computes one per instance, so this is on the hot path: crypto.hash (Node ≥ 20.12)
 // skips the Hash object createHash needs, and a latin1 digest string skips allocating a Buffer
-// per call (together ~3× faster for 1000-byte values; measured in docs/benchmarks.md, paxos).
+// per call (docs/protocols/paxos.md §9.1, §12).
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 

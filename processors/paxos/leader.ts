@@ -211,10 +211,10 @@ export class Leader {
   /**
    * decidedAbove is the decided log above `after`, complete at least up to this round's start.
    * `decided` alone is not: it mirrors what this rank's consensus processor has logged, which
-   * lags the round's IMPOSE (decided at IMPOSED, logged only after DECIDE reaches our follower).
-   * A CATCHUP of that lagging prefix let a rank commit this round's seqs above the IMPOSE's
-   * entries it never received: a hole (seen at -l 1000000 on a loaded machine). So the
-   * IMPOSE's entries above what `decided` holds are appended; both are prefixes of one log.
+   * lags the round's IMPOSE (decided at IMPOSED, logged only after DECIDE reaches our follower),
+   * and a CATCHUP of that prefix could let a rank commit this round's seqs above IMPOSE entries
+   * it never received: a hole (docs/protocols/paxos.md §6.4, §12). So the IMPOSE's entries
+   * above what `decided` holds are appended; both are prefixes of one log.
    */
   private decidedAbove(after: number): Entry[] {
     const entries = this.decided.since(after);
@@ -294,8 +294,8 @@ export class Leader {
           if (this.commitSeq >= 0) this.sends.push({ to: r, msg: { t: 'commit', from: rank, round, seq: this.commitSeq } });
           else this.sends.push({ to: r, msg: { t: 'decide', from: rank, round } });
           // A rank whose ACKs advanced within the last retry period is slow, not missing
-          // PROPOSEs: resending it up to a window of values (a MiB at the defaults) would only
-          // deepen its backlog, and on a loaded machine that backlog is what stalled the quorum.
+          // PROPOSEs: resending it up to a window of values would only deepen its backlog and
+          // stall the quorum (docs/protocols/paxos.md §7, §12).
           if (nowMs - this.ackedAtMs[r]! < this.retryDelayMs) continue;
           for (let first = from; first < this.nextSeq; first += this.cfg.proposeBatch) {
             const keys: string[] = [];

@@ -1,5 +1,5 @@
-// messages: the simple Paxos lab's wire vocabulary (design/paxos.md "Messages"), with our
-// deliberate changes: GATHER carries accepted entries with their rounds, PROPOSE and ACK
+// messages: the simple Paxos lab's wire vocabulary (docs/protocols/paxos.md §3), with our
+// deliberate changes (§10): GATHER carries accepted entries with their rounds, PROPOSE and ACK
 // carry batches/frontiers so one message covers many instances.
 
 /** Entry is one instance in a history: its estround and KEY (values never travel in syncs). */

@@ -1,8 +1,8 @@
-// values: the leader's proposed values, 1000 random bytes each in the lab. Drawing them byte by
-// byte from the seeded sfc32 stream cost ~5 µs per value, as much as everything else the leader
-// does per instance; instead each PROPOSE batch takes a 16-byte AES-128 key from the seeded
-// stream and expands it with AES-CTR (native, a few GB/s). Values stay a pure function of the
-// seed (a replayed run proposes the same values) and are as random as the lab needs.
+// values: the leader's proposed values, 1000 random bytes each in the lab, on the hot path: each
+// PROPOSE batch takes a 16-byte AES-128 key from the seeded stream and expands it with native
+// AES-CTR instead of drawing every byte from the PRNG (docs/protocols/paxos.md §12). Values stay a
+// pure function of the seed (a replayed run proposes the same values) and are as random as the lab
+// needs.
 import { createCipheriv } from 'node:crypto';
 import type { Random } from '../../runtime/random.js';
 

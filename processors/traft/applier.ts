@@ -1,6 +1,6 @@
-// applier: the apply order of 4.6 as a pure function over the log and committed set. A record
-// applies once committed and once every dep is applied or overridden by it; applying marks
-// its whole `overrides` applied, so subsumed records are skipped forever (R5).
+// applier: the apply order (docs/protocols/traft.md §6.6) as a pure function over the log and
+// committed set. A record applies once committed and once every dep is applied or overridden by it;
+// applying marks its whole `overrides` applied, so subsumed records are skipped forever (R5).
 import type { Snapshot } from './durable.js';
 import { overridesSeq, type LogRecord, type Seq } from './record.js';
 import { addSeq, bitmapLen, firstMissing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
@@ -16,7 +16,7 @@ export function newApplier(): Applier {
   return { applied: { offset: 0, words: [] }, kv: new Map() };
 }
 
-/** applierOf restores a snapshot's state: exactly its applied positions (7.7, T25) and its kv. */
+/** applierOf restores a snapshot's state: exactly its applied positions (§7.1, T25) and its kv. */
 export function applierOf(snapshot: Snapshot): Applier {
   return { applied: snapshot.applied, kv: new Map(snapshot.kv) };
 }

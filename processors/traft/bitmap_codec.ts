@@ -1,9 +1,10 @@
-// bitmap_codec: the compact encoding of TailBitmaps for the wire and the WAL. At the lab's
-// `-l 10000` a record's deps span the whole uncommitted window (~300 words); as a msgpack
-// array or JSON numbers that dominated encoding, decoding and bytes. Encoded, a bitmap's words
-// are little-endian u32s in one binary field (`bin`, a Uint8Array for msgpack; `b64`, base64
-// text for JSON). Records and bitmaps are immutable, so encodings are cached per object: a
-// record sent to four peers (and resent on timeout) and logged to the WAL is encoded once.
+// bitmap_codec: the compact encoding of TailBitmaps for the wire and the WAL
+// (docs/protocols/traft.md §4.6, D8). A record's deps span the whole uncommitted window; as a
+// msgpack array or JSON numbers they dominated encoding, decoding and bytes (§15). Encoded, a
+// bitmap's words are little-endian u32s in one binary field (`bin`, a Uint8Array for msgpack;
+// `b64`, base64 text for JSON). Records and bitmaps are immutable, so encodings are cached per
+// object: a record sent to four peers (and resent on timeout) and logged to the WAL is encoded
+// once.
 import type { Message } from './messages.js';
 import type { LogRecord } from './record.js';
 import { members, type TailBitmap } from './tail_bitmap.js';
@@ -48,7 +49,7 @@ export function b64Bitmap(b: TailBitmap): TailBitmap | B64Bitmap {
 
 /**
  * overridesFrom: a `set`'s overrides are usually exactly its deps in [o[0], seq) plus seq (R5
- * over one key; ~1,250 positions at `-l 10000` over 8 keys). Then only o[0] is written
+ * over one key; often long lists). Then only o[0] is written
  * (`ovFrom`) and the list is rebuilt from deps on reading; otherwise null (write the list).
  */
 export function overridesFrom(r: LogRecord): number | null {

@@ -1,5 +1,6 @@
-// candidate: starting a campaign (3.1), collecting ElectReplies (3.4) and the merge (3.5.1–6).
-// Establishment itself (3.5.7) waits for the merge batch to be durable: see leader.ts.
+// candidate: starting a campaign, collecting ElectReplies and the merge (docs/protocols/traft.md
+// §5.1, §5.4, §5.5). Establishment itself (§5.6) waits for the merge batch to be durable: see
+// leader.ts.
 import type { Random } from '../../runtime/random.js';
 import { assert } from './assert.js';
 import { isQuorum } from './config.js';
@@ -12,7 +13,7 @@ import { installSnapshot } from './snapshot.js';
 import { bitmapLen, firstMissing } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
 
-/** startCampaign is 3.1: vote for (T+1, self), ask everyone once the vote is durable. */
+/** startCampaign is §5.1: vote for (T+1, self), ask everyone once the vote is durable. */
 export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void {
   assert(s.leader === null, 'an established leader does not campaign');
   const cand = leaderId(Math.max(s.maxTermSeen, s.vote.term) + 1, s.self);
@@ -23,10 +24,10 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
     if (p === s.self) continue;
     fx.afterPersist.push({ to: p, msg: { type: 'ElectReq', candidate: cand, committer: s.committer, accepted: s.accepted, frontier: firstMissing(s.committed), clusterId: s.config.clusterId } });
   }
-  mergeIfQuorum(s, fx); // a one-member cluster wins at once (6.11)
+  mergeIfQuorum(s, fx); // a one-member cluster wins at once (§12.11)
 }
 
-/** handleElectReply is 3.4.1–4: keep granted replies for our ballot, one per member. */
+/** handleElectReply is §5.4: keep granted replies for our ballot, one per member. */
 export function handleElectReply(s: ReplicaState, fx: Effects, from: number, reply: ElectReply): void {
   const c = s.campaign;
   assert(c !== null, 'handleElectReply outside a campaign');
@@ -51,9 +52,9 @@ function mergeIfQuorum(s: ReplicaState, fx: Effects): void {
 }
 
 /**
- * merge is 3.5.1–6: adopt records only from replies whose committer is the quorum maximum
+ * merge is §5.5: adopt records only from replies whose committer is the quorum maximum
  * (which V3 makes our own), fill remaining holes with no-ops, then committer := cand. All in
- * this step's WAL batch; establishment waits for it (3.5.7). A voter whose floor is above one
+ * this step's WAL batch; establishment waits for it (§5.6). A voter whose floor is above one
  * of our holes shipped its snapshot: the largest is installed first, so no position a voter
  * compacted (committed, chosen) can become a no-op.
  */
@@ -64,7 +65,7 @@ function merge(s: ReplicaState, fx: Effects): void {
   for (const r of c.replies.values()) {
     assert(compareLeaderId(r.committer, cmax) <= 0, () => `V3 broken: reply committer ${formatLeaderId(r.committer)} > own ${formatLeaderId(cmax)}`);
     // Smaller committers are ignored even at holes (T6): no chosen record can sit at a hole of
-    // every Cmax reply (3.6), and a record from another log carries deps/overrides computed
+    // every Cmax reply (§5.7), and a record from another log carries deps/overrides computed
     // against that log, so adopting it could skip a different record at an overridden position.
     if (leaderIdEq(r.committer, cmax)) chosen.push(r);
   }
@@ -93,7 +94,7 @@ function merge(s: ReplicaState, fx: Effects): void {
   fx.trace.push({ t: 'merged', cand: c.cand, baseTail: tail });
 }
 
-/** campaignTimers is 3.4.5: a campaign that has not merged by its deadline fails. */
+/** campaignTimers is §5.4's deadline: a campaign that has not merged by its deadline fails. */
 export function campaignTimers(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
   const c = s.campaign;
   if (c === null || c.merge !== null || nowMs < c.deadlineMs) return;

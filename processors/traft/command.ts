@@ -1,5 +1,6 @@
-// command: the lab's key-value commands and the two predicates the state machine declares
-// (traft.md R3, R5): which commands interfere (must not be reordered) and which subsume others.
+// command: the lab's key-value commands and the two predicates the state machine declares (R3, R5;
+// docs/protocols/traft.md §3.3): which commands interfere (must not be reordered) and which subsume
+// others.
 
 /** Command is a lab command: `set key=value`, or `incr key` (returns nothing in the lab). */
 export type Command =

@@ -1,6 +1,7 @@
-// commit.test: the out-of-order commit rule on one leader (4.4, C1 ∧ C2) and the apply order
-// (4.6): T9 (no interference: 2 before 1), T10 (interference holds 2 back), T11 (an override
-// commits over an unreplicated record, which is skipped, never marked), one-member cluster (T18).
+// commit.test: the out-of-order commit rule on one leader (docs/protocols/traft.md §6.4, C1 ∧ C2)
+// and the apply order (§6.6): T9 (no interference: 2 before 1), T10 (interference holds 2 back),
+// T11 (an override commits over an unreplicated record, which is skipped, never marked), one-member
+// cluster (T18).
 import t from 'tap';
 import { applyCommitted, formatKv, newApplier } from './applier.js';
 import type { Command } from './command.js';

@@ -1,6 +1,7 @@
-// commit: the leader's out-of-order commit rule (4.4: C1 quorum-accepted under our LeaderId,
-// C2 interference resolved), a follower's import of commit marks (F7), and the instance-log
-// commit lines, which are written only below the frontier and in position order (section 0).
+// commit: the leader's out-of-order commit rule (C1 quorum-accepted under our LeaderId, C2
+// interference resolved), a follower's import of commit marks (F7), and the instance-log commit
+// lines, written only below the frontier and in position order (docs/protocols/traft.md §6.4, §6.5,
+// §2.3).
 import { assert } from './assert.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
@@ -100,7 +101,7 @@ export function leaderCommit(s: ReplicaState, fx: Effects): void {
 
 /**
  * learnCommitted is F7: a follower whose committer is the sender imports the leader's marks,
- * but only at positions it stores (marking an unstored one would hide a record, 3.6).
+ * but only at positions it stores (marking an unstored one would hide a record, §5.7).
  */
 export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, leaderCommitted: typeof s.committed): void {
   const next = union(s.committed, intersect(leaderCommitted, s.accepted));
@@ -113,9 +114,9 @@ export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, lea
  * [0, seq) and overrides {seq}. Every lower position is committed, so C2 is unchanged; its
  * apply order only waits for more committed positions, and a `set` then overwrites what it
  * would have skipped (the same state, see LogRecord.overrides); a new leader's keyIndex built on
- * it yields larger deps and fewer overrides, both on the safe side. This bounds a record's
- * memory (at `-l 10000`, ~300 deps words and ~1,250 overrides each) now that the log only grows
- * (no snapshots yet). The WAL keeps the record as written; R1 compares kind, logKey and cmd.
+ * it yields larger deps and fewer overrides, both on the safe side. It keeps a record small while
+ * it waits above the snapshot floor (§6.5, §15). Plain WAL frames keep the record as written, a
+ * checkpoint the folded form; R1 compares kind, logKey and cmd only.
  */
 function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
   if (rec.deps.words.length <= 1 && rec.overrides.length <= 1) return;

@@ -1,6 +1,6 @@
-// config: members, quorums and timing limits, validated once at construction (style 13).
-// Quorums are majorities counted over the member list (traft.md 2.5's default); explicit
-// quorum masks and joint configs (7.10) are not built yet.
+// config: members, quorums and timing limits, validated once at construction. Quorums are
+// majorities counted over the member list (docs/protocols/traft.md §3.7); explicit quorum masks and
+// joint configs are not built (§13).
 
 /** Config is the cluster's membership. */
 export type Config = {
@@ -9,7 +9,7 @@ export type Config = {
   readonly members: readonly number[];
 };
 
-/** Timing holds the deadlines and limits of traft.md 5.3, all in ms or counts. */
+/** Timing holds the deadlines and limits of §9.3, all in ms or counts. */
 export type Timing = {
   /** electionTimeoutMs is E; election deadlines are uniform in [E, 2E). */
   readonly electionTimeoutMs: number;
@@ -18,18 +18,18 @@ export type Timing = {
   readonly maxBatch: number;
   readonly maxInflight: number;
   /**
-   * rpcTimeoutMs: when an outstanding request's positions return to the pool (4.3.6); H when
-   * absent (5.3). The process driver uses E/2: over real disks a follower's WAL write + fsync
-   * often exceeds H under load, and every expiry resends up to maxBatch records.
+   * rpcTimeoutMs: when an outstanding request's positions return to the pool (§6.3); H when
+   * absent. The process driver uses E/2 (§11 D6): a follower's WAL write + fsync can outlast H
+   * under load, and every expiry resends up to maxBatch records.
    */
   readonly rpcTimeoutMs?: number;
   /** leaseProtection turns on V2 (reject `leader-alive`). */
   readonly leaseProtection: boolean;
-  /** snapshotEvery: take a snapshot once this many positions can be compacted (7.7); 0 or absent: never. */
+  /** snapshotEvery: take a snapshot once this many positions can be compacted (§7.2); 0 or absent: never. */
   readonly snapshotEvery?: number;
 };
 
-/** defaultTiming derives H = E/5 and the limits of 5.3. */
+/** defaultTiming derives H = E/5 and the limits of §9.3. */
 export function defaultTiming(electionTimeoutMs = 1000): Timing {
   return { electionTimeoutMs, heartbeatIntervalMs: electionTimeoutMs / 5, maxBatch: 256, maxInflight: 4, leaseProtection: true };
 }

@@ -1,5 +1,5 @@
 // deps: R4/R5 for the lab commands through a per-key index of the latest records, so a new
-// record's `deps` and `overrides` cost O(1) bitmap unions (4.1.2).
+// record's `deps` and `overrides` cost O(1) bitmap unions (docs/protocols/traft.md §3.2).
 import type { Command } from './command.js';
 import type { LogRecord, Seq } from './record.js';
 import { addSeq, bitmapLen, createBitmap, union, type TailBitmap } from './tail_bitmap.js';

@@ -1,4 +1,5 @@
-// drain: the two numbers a driver needs for the lab's leader window and end of run (section 0).
+// drain: the two numbers a driver needs for the lab's leader window and end of run
+// (docs/protocols/traft.md §2.2, §2.4).
 import type { ReplicaState } from './state.js';
 import { bitmapCount, bitmapLen, firstMissing } from './tail_bitmap.js';
 

@@ -1,13 +1,13 @@
-// durable: the WAL's entries and batches (traft.md 7.8) and replayWal, which rebuilds the
-// durable part of a replica (vote, committer, log) from the batches that survived a crash.
-// The file format lives in wal/; this is the pure meaning of its contents.
+// durable: the WAL's entries and batches (docs/protocols/traft.md §8.1) and replayWal, which
+// rebuilds the durable part of a replica (vote, committer, log) from the batches that survived a
+// crash. The file format lives in wal/; this is the pure meaning of its contents.
 import { assert, assertNever } from './assert.js';
 import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import type { LogRecord, Seq } from './record.js';
 import type { TailBitmap } from './tail_bitmap.js';
 
 /**
- * Snapshot is the state machine after exactly the positions in `applied` (7.7), which covers
+ * Snapshot is the state machine after exactly the positions in `applied` (§7.1), which covers
  * [0, floor) and may reach above it (out-of-order applies): restoring it with applied = [0, floor)
  * would apply those positions twice (T25). `kv` is the lab's key → integer state.
  */

@@ -1,7 +1,7 @@
 // follower.test: the follower rules F1–F8 scripted on one replica: Sync replaces, keeps and
 // deletes exactly as the digest says, duplicate Syncs change nothing (I2, T22), appends before
-// a Sync are refused (T8b), stale leaders are refused forever (6.3), commit marks are imported
-// only at stored positions and logged in position order (F7, section 0).
+// a Sync are refused (T8b), stale leaders are refused forever (§12.3), commit marks are imported
+// only at stored positions and logged in position order (F7; docs/protocols/traft.md §6.2, §2.3).
 import t from 'tap';
 import { leaderIdEq, type LeaderId } from './leader_id.js';
 import type { LogRecord } from './record.js';

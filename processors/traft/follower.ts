@@ -1,5 +1,5 @@
-// follower: the follower rules F1–F8 for ForwardReq (4.2). F2 (adopting a larger leader) runs
-// once in step.ts before dispatch; here the request's leader is ≤ vote.
+// follower: the follower rules F1–F8 for ForwardReq (docs/protocols/traft.md §6.2). F2 (adopting a
+// larger leader) runs once in step.ts before dispatch; here the request's leader is ≤ vote.
 import type { Random } from '../../runtime/random.js';
 import { assert, assertNever } from './assert.js';
 import { learnCommitted } from './commit.js';
@@ -94,7 +94,7 @@ function onAppend(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): 
  */
 function acceptLeader(s: ReplicaState, fx: Effects, from: number, req: ForwardReq | InstallSnapshotReq, nowMs: number, random: Random): boolean {
   if (compareLeaderId(req.leader, s.vote) < 0) {
-    reply(s, fx, from, req, false, 'stale-leader'); // F1: a promise never expires (6.3)
+    reply(s, fx, from, req, false, 'stale-leader'); // F1: a promise never expires (§12.3)
     return false;
   }
   assert(leaderIdEq(req.leader, s.vote), () => `F2 must have run: ${formatLeaderId(req.leader)} vs ${formatLeaderId(s.vote)}`);
@@ -102,7 +102,7 @@ function acceptLeader(s: ReplicaState, fx: Effects, from: number, req: ForwardRe
     fx.trace.push({ t: 'ignored', why: `${req.type} under our own ballot from another replica` });
     return false;
   }
-  s.leaderHint = req.leader; // F3, also for an equal leader (6.4)
+  s.leaderHint = req.leader; // F3, also for an equal leader (§12.4)
   s.lastLeaderContactMs = nowMs;
   resetElectionDeadline(s, nowMs, random);
   return true;

@@ -1,5 +1,5 @@
-// instance_log: the lab's instance-log lines (section 0, paxos.md) and the restart scan for
-// loggedUpTo. The driver appends lines; the core only emits InstanceEvents.
+// instance_log: the lab's instance-log lines (docs/protocols/traft.md §2.3) and the restart scan
+// for loggedUpTo. The driver appends lines; the core only emits InstanceEvents.
 import type { InstanceEvent } from './io.js';
 
 const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;

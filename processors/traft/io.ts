@@ -17,7 +17,7 @@ export type Input =
   | { readonly kind: 'persisted'; readonly batchId: number }
   | { readonly kind: 'propose'; readonly cmd: Command; readonly logKey: string };
 
-/** InstanceEvent is one instance-log line, in the order to write them (section 0). */
+/** InstanceEvent is one instance-log line, in the order to write them (§2.3). */
 export type InstanceEvent = { readonly event: 'generate' | 'commit'; readonly seq: Seq; readonly key: string };
 
 /** ProposeAnswer answers a `propose` input at once (commit is reported by the trace). */
@@ -36,7 +36,7 @@ export type TraceEvent =
   | { readonly t: 'step-down'; readonly leader: LeaderId; readonly reason: string }
   | { readonly t: 'synced'; readonly leader: LeaderId; readonly deleted: readonly Seq[]; readonly replaced: readonly Seq[] }
   | { readonly t: 'ignored'; readonly why: string }
-  /** skipped: applying `by` skipped the stored, unapplied `q` it overrides (4.6; checked against R5). */
+  /** skipped: applying `by` skipped the stored, unapplied `q` it overrides (§6.6; checked against R5). */
   | { readonly t: 'skipped'; readonly by: LogRecord; readonly q: LogRecord }
   /** snapshot: this step compacted the log below `floor`: a snapshot taken here, or installed (F9, merge). */
   | { readonly t: 'snapshot'; readonly floor: Seq; readonly installed: boolean };

@@ -1,6 +1,6 @@
-// lab_load: the lab's client load for TRaft (traft.md §0): an established leader proposes a
-// mix of `set k=v` (overrides earlier sets of k) and `incr k` (never overrides, so it really
-// holds commits back by interference) over `keys` keys, while fewer than `window` of its
+// lab_load: the lab's client load for TRaft (docs/protocols/traft.md §2.2): an established leader
+// proposes a mix of `set k=v` (overrides earlier sets of k) and `incr k` (never overrides, so it
+// really holds commits back by interference) over `keys` keys, while fewer than `window` of its
 // records are uncommitted. Values and logKeys come from the injected Random.
 import type { Random } from '../../runtime/random.js';
 import type { Command } from './command.js';

@@ -1,6 +1,6 @@
-// leader.test: per-follower replication on one leader (4.3): probe then Sync, Sync chunks,
-// need-sync → full resend (→ from 0 if that fails too), retransmission of lost appends after
-// the rpc timeout, at most maxInflight appends outstanding, heartbeats every H.
+// leader.test: per-follower replication on one leader (docs/protocols/traft.md §6.3): probe then
+// Sync, Sync chunks, need-sync → full resend (→ from 0 if that fails too), retransmission of lost
+// appends after the rpc timeout, at most maxInflight appends outstanding, heartbeats every H.
 import t from 'tap';
 import type { ForwardReq } from './messages.js';
 import { createBitmap, EMPTY_BITMAP } from './tail_bitmap.js';

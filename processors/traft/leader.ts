@@ -1,6 +1,6 @@
-// leader: establishment (3.5.7–8), proposing (4.1), per-follower replication (4.3) and
-// CheckQuorum (4.7). Replication is state-based: every request is recomputed from bitmaps, so
-// a lost or timed-out request is simply resent.
+// leader: establishment, proposing, per-follower replication and CheckQuorum
+// (docs/protocols/traft.md §5.6, §6.1, §6.3, §6.7). Replication is state-based: every request is
+// recomputed from bitmaps, so a lost or timed-out request is simply resent.
 import type { Random } from '../../runtime/random.js';
 import { assert } from './assert.js';
 import type { Command } from './command.js';
@@ -29,7 +29,7 @@ function newProgress(reply: ElectReply | undefined, cmax: LeaderId | null, nowMs
   return { ...base, known: true, committer: reply.committer, accepted: sameBase ? reply.accepted : reply.committed, committed: reply.committed };
 }
 
-/** establish is 3.5.7–8, run once the merge batch is durable and vote is still the candidate. */
+/** establish is §5.6, run once the merge batch is durable and vote is still the candidate. */
 export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
   const c = s.campaign;
   assert(c !== null && c.merge !== null && leaderIdEq(s.vote, c.cand) && leaderIdEq(s.committer, c.cand), 'establish needs a merged campaign');
@@ -40,12 +40,12 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
   s.campaign = null;
   s.leaderHint = c.cand;
   fx.trace.push({ t: 'established', leader: c.cand, baseTail: c.merge.baseTail });
-  storeRecord(s, fx, noopRecord(len, c.cand)); // 7.3: one tail no-op
+  storeRecord(s, fx, noopRecord(len, c.cand)); // §5.6: one tail no-op
   leaderCommit(s, fx);
   for (const p of progress.keys()) replicateTo(s, fx, p, nowMs, random);
 }
 
-/** propose is 4.1: append at the tail, generate line, replicate; self counts after fsync. */
+/** propose is §6.1: append at the tail, generate line, replicate; self counts after fsync. */
 export function propose(s: ReplicaState, fx: Effects, cmd: Command, logKey: string, nowMs: number, random: Random): void {
   const L = s.leader;
   assert(L !== null, 'propose needs an established leader');
@@ -66,7 +66,7 @@ function forward(s: ReplicaState, fx: Effects, to: number, pr: Progress, kind: F
   return reqId;
 }
 
-/** sendSync is 4.3.1: digest of [lo, baseTail) plus the records the follower may lack, chunked. */
+/** sendSync is §6.3's Sync: digest of [lo, baseTail) plus the records the follower may lack, chunked. */
 function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   const L = s.leader!;
   const lo = Math.min(firstMissing(pr.committed), L.baseTail); // the follower's own report only (I3)
@@ -86,7 +86,7 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
 }
 
 /**
- * sendSnapshot is 4.3.1's InstallSnapshotReq (F9) for a follower whose own report lacks a
+ * sendSnapshot is §6.3's InstallSnapshotReq (F9, §7.4) for a follower whose own report lacks a
  * position below our floor, with the KEYs from its reported frontier; one at a time.
  */
 function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
@@ -97,7 +97,7 @@ function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, no
   pr.inflight.set(reqId, { kind: 'snapshot', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
 
-/** sendAppends is 4.3.2: positions the follower lacks and nobody carries, ≤ maxInflight requests. */
+/** sendAppends is §6.3's append: positions the follower lacks and nobody carries, ≤ maxInflight requests. */
 function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   if (pr.inflight.size >= s.timing.maxInflight) return;
   const len = bitmapLen(s.accepted);
@@ -113,7 +113,7 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   }
 }
 
-/** expireInflight is 4.3.6: timed-out requests free their positions and back off. */
+/** expireInflight is §6.3's expiry: timed-out requests free their positions and back off. */
 function expireInflight(s: ReplicaState, pr: Progress, nowMs: number, random: Random): void {
   const H = s.timing.heartbeatIntervalMs;
   const timeout = s.timing.rpcTimeoutMs ?? H;
@@ -129,7 +129,7 @@ function expireInflight(s: ReplicaState, pr: Progress, nowMs: number, random: Ra
   pr.backoffMs = Math.min(pr.backoffMs * 2, H);
 }
 
-/** replicateTo is 4.3.1–3 for one follower. */
+/** replicateTo is §6.3 for one follower. */
 export function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: number, random: Random): void {
   const pr = s.leader!.progress.get(to)!;
   const H = s.timing.heartbeatIntervalMs;
@@ -149,7 +149,7 @@ export function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: num
   if (nowMs - pr.lastSentAtMs >= H) forward(s, fx, to, pr, 'heartbeat', [], nowMs);
 }
 
-/** handleForwardReply is 4.3.4–5 and then the commit rule (4.4). */
+/** handleForwardReply is §6.3's reply handling, then the commit rule (§6.4). */
 export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, reply: ForwardReply, nowMs: number, random: Random): void {
   const L: LeaderRole = s.leader!;
   const pr = L.progress.get(from);
@@ -181,7 +181,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   replicateTo(s, fx, from, nowMs, random);
 }
 
-/** leaderTimers: per-follower retries and heartbeats, then CheckQuorum (4.7). */
+/** leaderTimers: per-follower retries and heartbeats, then CheckQuorum (§6.7). */
 export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
   const L = s.leader;
   if (L === null) return;

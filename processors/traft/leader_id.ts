@@ -1,5 +1,5 @@
-// LeaderId: a leader's ballot (term, id), totally ordered lexicographically (traft.md 2.1).
-// `null` (no committer yet) counts as (0, 0), the minimum.
+// LeaderId: a leader's ballot (term, id), totally ordered lexicographically
+// (docs/protocols/traft.md §3.1). `null` (no committer yet) counts as (0, 0), the minimum.
 
 /** LeaderId is a ballot; rival candidates of one term differ by id and the larger id wins. */
 export type LeaderId = { readonly term: number; readonly id: number };

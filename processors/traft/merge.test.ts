@@ -1,6 +1,6 @@
-// merge.test: elections that must keep chosen records (3.5, 3.6): T4 (A on a majority, any
-// vote quorum), T5 (A on the old leader only), T6 (a lower-committer voter's record at a hole
-// is ignored), T7 (the README diagram, both ways), and regressions 6.1 and 6.6.
+// merge.test: elections that must keep chosen records (docs/protocols/traft.md §5.5, §5.7): T4 (A
+// on a majority, any vote quorum), T5 (A on the old leader only), T6 (a lower-committer voter's
+// record at a hole is ignored), T7 (the §5.7 example, both ways), and regressions §12.1 and §12.6.
 import t from 'tap';
 import { leaderIdEq, type LeaderId } from './leader_id.js';
 import type { LogRecord } from './record.js';

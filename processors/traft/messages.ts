@@ -1,5 +1,5 @@
-// messages: the wire messages between replicas (traft.md 3.3, 4.2). Replies carry state, not
-// deltas, so duplicates and reordering are harmless.
+// messages: the wire messages between replicas (docs/protocols/traft.md §4). Replies carry state,
+// not deltas, so duplicates and reordering are harmless.
 import type { Snapshot } from './durable.js';
 import type { LeaderId } from './leader_id.js';
 import type { LogRecord, Seq } from './record.js';
@@ -18,7 +18,7 @@ export type ElectReq = {
 
 /**
  * SnapshotShipment carries a snapshot and the instance-log KEYs of [keysFrom, floor) ('' for
- * no-ops), which the receiver has not logged yet (section 0, F9).
+ * no-ops), which the receiver has not logged yet (§7.3, F9).
  */
 export type SnapshotShipment = { readonly snapshot: Snapshot; readonly keysFrom: Seq; readonly keys: readonly string[] };
 
@@ -44,7 +44,7 @@ export type ElectReply = {
 /** ForwardKind: a new leader's Sync, a synced follower's append, or a heartbeat. */
 export type ForwardKind = 'sync' | 'append' | 'heartbeat';
 
-/** ForwardReq replicates records and carries the leader's `committed` (4.5). */
+/** ForwardReq replicates records and carries the leader's `committed` (§6.5). */
 export type ForwardReq = {
   readonly type: 'ForwardReq';
   readonly leader: LeaderId;

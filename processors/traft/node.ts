@@ -28,7 +28,7 @@ export interface TraftNodeConfig extends NodeBaseConfig {
   window: number; // -l
   testSeconds: number; // -t
   keys: number;
-  /** snapshotEvery: the snapshot threshold in positions (7.7); 0 never snapshots. */
+  /** snapshotEvery: the snapshot threshold in positions (§7.2); 0 never snapshots. */
   snapshotEvery: number;
 }
 

@@ -1,4 +1,4 @@
-// rank: one TRaft rank on the runtime, mapped as traft.md §5.1's csplab note says:
+// rank: one TRaft rank on the runtime, mapped as docs/protocols/traft.md §9.2 describes:
 // - consensus owns all protocol state (the pure core's step), the WAL (asynchronous writes,
 //   completion back through a coalescing `persisted` channel), the lab load and the instance log;
 // - msg is the network: inbound batches to consensus (may drop), outbound sends;
@@ -39,7 +39,7 @@ export interface TraftRankOptions {
   sink: LogSink;
   /** storage writes WAL batches in order and reports durability through persisted(). */
   storage: { write(batches: readonly WalBatch[]): void };
-  /** snapshotEvery: the snapshot threshold in positions (7.7); 0 never snapshots. */
+  /** snapshotEvery: the snapshot threshold in positions (§7.2); 0 never snapshots. */
   snapshotEvery: number;
   durable?: DurableState;
   loggedUpTo?: number;
@@ -79,9 +79,8 @@ const PROPOSALS_PER_STEP = 256;
 
 export function startTraftRank(o: TraftRankOptions): TraftRank {
   const { clock, transport } = o;
-  // Requests time out after E/2, not H (config.ts rpcTimeoutMs): at -l 10000 a follower's WAL
-  // group write + fsync alone can exceed H on a shared disk, and each expiry resent up to 256
-  // records (150–500 expiries per 5 s run, about doubling the records sent).
+  // Requests time out after E/2, not H (config.ts rpcTimeoutMs): a follower's WAL write + fsync
+  // can outlast H under load, and each expiry resends up to maxBatch records (§11 D6, §15).
   const timing = { ...defaultTiming(o.electionMs), rpcTimeoutMs: o.electionMs / 2, snapshotEvery: o.snapshotEvery };
   const H = timing.heartbeatIntervalMs;
   const config: Config = { clusterId: o.clusterId, members: Array.from({ length: o.ranks }, (_, r) => r) };

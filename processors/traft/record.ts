@@ -1,5 +1,5 @@
-// record: the log record (traft.md 2.2). A missing position is absent from the log map (R2);
-// a deliberate gap is a `noop` record. Records are immutable once built.
+// record: the log record (docs/protocols/traft.md §3.2). A missing position is absent from the log
+// map (R2); a deliberate gap is a `noop` record. Records are immutable once built.
 import { assert } from './assert.js';
 import type { Command } from './command.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
@@ -30,7 +30,7 @@ export type LogRecord = {
   readonly logKey: string;
 };
 
-/** noopRecord fills a merge hole or the tail at establishment (3.5.5, 7.3). */
+/** noopRecord fills a merge hole or the tail at establishment (§5.5, §5.6). */
 export function noopRecord(seq: Seq, author: LeaderId): LogRecord {
   return { seq, author, kind: 'noop', deps: EMPTY_BITMAP, overrides: [seq], logKey: '' };
 }

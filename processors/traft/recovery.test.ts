@@ -1,6 +1,6 @@
-// recovery.test: restart from the WAL (7.8, T15). A crash before the fsync loses the vote but
-// no reply was sent; after the fsync the grant is remembered even if its reply was lost; a
-// follower's acked records and committer survive; commit lines are not written twice.
+// recovery.test: restart from the WAL (docs/protocols/traft.md §8.5, T15). A crash before the fsync
+// loses the vote but no reply was sent; after the fsync the grant is remembered even if its reply
+// was lost; a follower's acked records and committer survive; commit lines are not written twice.
 import t from 'tap';
 import { SeededRandom } from '../../runtime/random.js';
 import { replayWal, type WalEntry } from './durable.js';

@@ -1,5 +1,5 @@
-// role_change: stepping down (4.7) and adopting a larger leader (F2). Roles are derived
-// (7.1): clearing `leader` and `campaign` makes the replica a follower.
+// role_change: stepping down and adopting a larger leader (F2), docs/protocols/traft.md §6.7. Roles
+// are derived (§3.5): clearing `leader` and `campaign` makes the replica a follower.
 import type { Random } from '../../runtime/random.js';
 import { compareLeaderId, type LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';

@@ -1,9 +1,9 @@
-// scenarios.test: scripted cluster scenarios on the deterministic simulator (traft.md 8):
-// same-term races (T3), leader crash with a record on a minority (T12) or after commit (T13),
-// minority partition and heal (T14), lost/duplicated/reordered messages per type (T17), a
-// steady leader then isolated (T19), an override over an unreplicated record (T23), and a
-// rank killed for good plus one restarted with a torn log line (T27). Every run also checks
-// the per-step invariants and grades all instance logs with the checker.
+// scenarios.test: scripted cluster scenarios on the deterministic simulator
+// (docs/protocols/traft.md §14.2): same-term races (T3), leader crash with a record on a minority
+// (T12) or after commit (T13), minority partition and heal (T14), lost/duplicated/reordered
+// messages per type (T17), a steady leader then isolated (T19), an override over an unreplicated
+// record (T23), and a rank killed for good plus one restarted with a torn log line (T27). Every run
+// also checks the per-step invariants and grades all instance logs with the checker.
 import t from 'tap';
 import { checkLogs, formatReport } from '../../check/index.js';
 import { defaultTiming } from './config.js';

@@ -1,8 +1,8 @@
-// snapshot.test: snapshots (traft.md 7.7, 7.8, F9) on the deterministic simulator and the pure
-// step function: a follower cut off below the leader's floor installs and syncs (T16); an
-// out-of-order applied incr above the floor survives a restart applied once (T25); a stale
-// follower unknown to a new leader is probed, installs, syncs (T26); KEYs the follower lost to
-// a torn line are asked for again (need-keys); restart from a checkpoint; the wire forms.
+// snapshot.test: snapshots (docs/protocols/traft.md §7, §8, F9) on the deterministic simulator and
+// the pure step function: a follower cut off below the leader's floor installs and syncs (T16); an
+// out-of-order applied incr above the floor survives a restart applied once (T25); a stale follower
+// unknown to a new leader is probed, installs, syncs (T26); KEYs the follower lost to a torn line
+// are asked for again (need-keys); restart from a checkpoint; the wire forms.
 import t from 'tap';
 import { checkLogs, formatReport } from '../../check/index.js';
 import { msgpackCodec } from '../../runtime/net/codec.js';

@@ -1,8 +1,9 @@
-// snapshot: compaction (7.7), installing a snapshot from a leader or a voter (F9, merge), and the
-// checkpoint that makes either durable (7.8). A snapshot is the state machine after exactly the
-// positions in its `applied` bitmap; its floor never passes a position that is not committed,
-// applied and logged, so a skipped-but-unchosen position stays in the log (it may still commit
-// and needs its commit line), and the KEYs below the floor stay known for lagging ranks.
+// snapshot: compaction, installing a snapshot from a leader or a voter (F9, merge), and the
+// checkpoint that makes either durable (docs/protocols/traft.md §7, §8.4). A snapshot is the state
+// machine after exactly the positions in its `applied` bitmap; its floor never passes a position
+// that is not committed, applied and logged, so a skipped-but-unchosen position stays in the log
+// (it may still commit and needs its commit line), and the KEYs below the floor stay known for
+// lagging ranks.
 import { applierOf } from './applier.js';
 import { assert } from './assert.js';
 import type { Snapshot, SnapshotEntry, WalEntry } from './durable.js';
@@ -81,7 +82,7 @@ export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShip
   adopt(s, fx, snapshot, true);
 }
 
-/** checkpointEntries is the whole durable state (7.8): snapshot, vote, committer, records ≥ floor ascending. */
+/** checkpointEntries is the whole durable state (§8.4): snapshot, vote, committer, records ≥ floor ascending. */
 export function checkpointEntries(s: ReplicaState, entry: SnapshotEntry): WalEntry[] {
   const out: WalEntry[] = [entry, { t: 'vote', vote: s.vote }];
   if (s.committer !== null) out.push({ t: 'committer', committer: s.committer });

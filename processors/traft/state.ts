@@ -1,6 +1,6 @@
-// state: the replica state of traft.md 2.4, and the two ways to make one: a fresh replica and
-// a restart from durable state. The core owns the state linearly: step mutates the object it
-// is given and hands it back; callers never keep or share the old reference.
+// state: the replica state (docs/protocols/traft.md §3.5), and the two ways to make one: a fresh
+// replica and a restart from durable state. The core owns the state linearly: step mutates the
+// object it is given and hands it back; callers never keep or share the old reference.
 import type { Random } from '../../runtime/random.js';
 import { validateConfig, type Config, type Timing } from './config.js';
 import { applierOf, newApplier, type Applier } from './applier.js';
@@ -15,7 +15,7 @@ import { bitmapOf, createBitmap, EMPTY_BITMAP, union, type TailBitmap } from './
 /** Inflight is one outstanding request to a follower; its positions return to the pool on timeout. */
 export type Inflight = { readonly kind: ForwardKind | 'snapshot'; readonly seqs: TailBitmap; readonly sentAtMs: number };
 
-/** Progress is the leader's view of one follower (4.3). */
+/** Progress is the leader's view of one follower (§3.6, §6.3). */
 export type Progress = {
   /** known: some reply of this leadership arrived (or the follower's vote reply was kept). */
   known: boolean;
@@ -38,21 +38,21 @@ export type Progress = {
   lastAckAtMs: number;
 };
 
-/** LeaderRole exists only while established (3.5.7 onwards). */
+/** LeaderRole exists only while established (§5.6 onwards). */
 export type LeaderRole = {
   readonly id: LeaderId;
-  /** cmax: the maximum committer of the vote quorum (3.5.1). */
+  /** cmax: the maximum committer of the vote quorum (§5.5). */
   readonly cmax: LeaderId | null;
   readonly baseTail: Seq;
   readonly establishedAtMs: number;
   readonly progress: Map<number, Progress>;
-  /** keyIndex: latest records per key, for O(1) deps/overrides (4.1.2). */
+  /** keyIndex: latest records per key, for O(1) deps/overrides (§3.2). */
   readonly keyIndex: KeyIndex;
   /** heldBack: seqs reported C1-but-not-C2 (trace `held-back`, once per seq); removed at commit. */
   readonly heldBack: Set<Seq>;
 };
 
-/** Campaign is a running candidacy (3.1, 3.4); after the merge it waits for its batch. */
+/** Campaign is a running candidacy (§5.1, §5.4); after the merge it waits for its batch. */
 export type Campaign = {
   readonly cand: LeaderId;
   readonly deadlineMs: number;
@@ -66,7 +66,7 @@ export type Campaign = {
 /** SyncStaging holds chunks of one leader's Sync until the last one (F4). */
 export type SyncStaging = { readonly leader: LeaderId; readonly records: Map<Seq, LogRecord> };
 
-/** ParkedSend is a message held until WAL batch `batchId` is durable (7.8). */
+/** ParkedSend is a message held until WAL batch `batchId` is durable (§8.2). */
 export type ParkedSend = { readonly batchId: number; readonly env: Envelope };
 
 /** ReplicaState: persisted fields first, then volatile ones. */
@@ -81,20 +81,20 @@ export type ReplicaState = {
   committer: LeaderId | null;
   /** log: records at positions ≥ floor only. */
   log: Map<Seq, LogRecord>;
-  /** floor: every position below it is committed, applied and compacted into `snapshot` (7.7). */
+  /** floor: every position below it is committed, applied and compacted into `snapshot` (§7). */
   floor: Seq;
   /** snapshot: the latest snapshot (floor > 0), sent to followers below the floor (F9). */
   snapshot: Snapshot | null;
   // ---- derived / volatile ----
-  /** applier: the state machine and its applied positions (4.6), run after every step. */
+  /** applier: the state machine and its applied positions (§6.6), run after every step. */
   applier: Applier;
   /**
    * keys: the instance-log KEY of every position that has its commit line ('' for a no-op),
-   * keys.length ≥ loggedUpTo + 1. The lab's per-position key index (7.7, ~50 B a position): a
+   * keys.length ≥ loggedUpTo + 1. The lab's per-position key index (§7.3, ~50 B a position): a
    * snapshot sent to a lagging rank carries the KEYs it still has to log (F9).
    */
   keys: string[];
-  /** accepted: positions actually stored (never positions merely overridden, 6.8). */
+  /** accepted: positions actually stored (never positions merely overridden, §12.8). */
   accepted: TailBitmap;
   /** committed: chosen positions holding the chosen record; ⊆ accepted; grows. */
   committed: TailBitmap;
@@ -116,7 +116,7 @@ export type ReplicaState = {
   nextReqId: number;
 };
 
-/** Role is derived (7.1), never stored. */
+/** Role is derived (§3.5), never stored. */
 export type Role = 'leader' | 'candidate' | 'follower';
 
 /** roleOf derives the role: an established leader, a running campaign, or a follower. */
@@ -160,7 +160,7 @@ export type RestartOptions = {
 };
 
 /**
- * restartReplica builds a follower from durable state (7.8 recovery): not established,
+ * restartReplica builds a follower from durable state (§8.5 recovery): not established,
  * committed re-learnt from the leader, and `lastLeaderContactMs := now` (V2: it may have
  * promised a lease before the crash).
  */

@@ -1,6 +1,7 @@
 // step: the core's one entry point, `step(state, input, nowMs, random) → { state, out }`.
 // LeaderId checks run once at the top (raise maxTermSeen; F2 adopts a larger leader; a reply
-// with a larger vote ends our leadership or campaign, 4.7); then one step function per role.
+// with a larger vote ends our leadership or campaign); then one step function per role
+// (docs/protocols/traft.md §6.7, §9.1).
 // No I/O, no clock, no global randomness: time and Random are handed in.
 import type { Random } from '../../runtime/random.js';
 import { assert, assertNever } from './assert.js';
@@ -128,7 +129,7 @@ function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void 
   }
 }
 
-/** runTimers handles due deadlines for the current role (after every input, as in 5.2). */
+/** runTimers handles due deadlines for the current role (after every input, §9.1). */
 function runTimers(s: ReplicaState, fx: Effects, c: Ctx): void {
   const role = roleOf(s);
   switch (role) {
@@ -167,7 +168,7 @@ function release(s: ReplicaState, fx: Effects): void {
 }
 
 /**
- * finish turns the collected effects into an Output: commit lines, the Applier (4.6), maybe a
+ * finish turns the collected effects into an Output: commit lines, the Applier (§6.6), maybe a
  * snapshot, then one WAL batch (with a checkpoint after a snapshot), parked sends, wake-up.
  */
 function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {

@@ -1,6 +1,7 @@
 // TailBitmap: a set of log positions stored as a full prefix [0, offset) plus 32-bit words
-// (traft.md 2.3). Values are immutable; every operation returns a new bitmap in normal form:
-// words[0] is never all ones (full leading words fold into offset) and no trailing word is 0.
+// (docs/protocols/traft.md §3.4). Values are immutable; every operation returns a new bitmap in
+// normal form: words[0] is never all ones (full leading words fold into offset) and no trailing
+// word is 0.
 
 /** WORD_BITS is the word size W; offsets are multiples of it. */
 export const WORD_BITS = 32;
@@ -143,7 +144,7 @@ function forEachIn(a: TailBitmap, minusB: TailBitmap | null, lo: number, hi: num
 
 /**
  * minus is the sorted list {x ∈ a \ b : lo ≤ x < hi}. It is a list on purpose: a difference
- * has no full prefix, so returning it as a TailBitmap invites the prototype's Diff bug (6.9).
+ * has no full prefix, so returning it as a TailBitmap invites the prototype's Diff bug (§12.9).
  */
 export function minus(a: TailBitmap, b: TailBitmap, lo: number, hi: number): number[] {
   const out: number[] = [];
@@ -151,7 +152,7 @@ export function minus(a: TailBitmap, b: TailBitmap, lo: number, hi: number): num
   return out;
 }
 
-/** members is the sorted list of members in [lo, hi) (traft.md's `iterate`). */
+/** members is the sorted list of members in [lo, hi) (the design's `iterate`). */
 export function members(b: TailBitmap, lo: number, hi: number): number[] {
   const out: number[] = [];
   forEachIn(b, null, lo, hi, (x) => out.push(x));

@@ -1,5 +1,5 @@
-// timers: the election deadline (uniform in [E, 2E), traft.md 5.3) and backoff jitter. The
-// Random is handed in by the driver, so one seed replays a whole run.
+// timers: the election deadline (uniform in [E, 2E), docs/protocols/traft.md §9.3) and backoff
+// jitter. The Random is handed in by the driver, so one seed replays a whole run.
 import type { Random } from '../../runtime/random.js';
 import type { ReplicaState } from './state.js';
 
@@ -9,7 +9,7 @@ export function resetElectionDeadline(s: ReplicaState, nowMs: number, random: Ra
   s.electionDeadlineMs = nowMs + random.between(E, 2 * E) * stretch;
 }
 
-/** jitterMs is ±20 % around ms (4.3.6). */
+/** jitterMs is ±20 % around ms (§6.3). */
 export function jitterMs(ms: number, random: Random): number {
   return ms * random.between(0.8, 1.2);
 }

@@ -1,5 +1,5 @@
 // voter.test: the voter table V1–V4 and the shipped records E1–E4 (T2), plus parking a grant
-// until the vote is durable (7.8) and T28's restarted voter.
+// until the vote is durable (docs/protocols/traft.md §8.2) and T28's restarted voter.
 import t from 'tap';
 import { defaultTiming } from './config.js';
 import { compareLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';

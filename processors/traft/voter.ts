@@ -1,5 +1,5 @@
 // voter: the voter rule V1–V4 and the records an ElectReply ships back (E1–E4), for every
-// role (a leader still answers ElectReq, 5.1).
+// role: a leader still answers ElectReq (docs/protocols/traft.md §5.2, §5.3).
 import type { Random } from '../../runtime/random.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
 import type { ElectReply, ElectReplyReason, ElectReq } from './messages.js';

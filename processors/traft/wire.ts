@@ -98,7 +98,7 @@ function record(x: unknown): LogRecord {
   return rec;
 }
 
-/** shipment reads a snapshot with its KEYs; the applied bitmap must cover the floor (7.7). */
+/** shipment reads a snapshot with its KEYs; the applied bitmap must cover the floor (§7.1). */
 function shipment(x: unknown): SnapshotShipment {
   const o = obj(x, 'shipment');
   const snap = obj(o.snapshot, 'snapshot');

@@ -23,7 +23,7 @@ import {
   promisesKept, reportsKept, syncDeletesOnlyOnNewCommitter, type Chosen, type ReplicaView,
 } from './invariants.js';
 
-/** NetOptions: the network's fault rates (one options object, style 8). */
+/** NetOptions: the network's fault rates (one options object). */
 export type NetOptions = {
   dropRate: number;
   dupRate: number;
@@ -45,7 +45,7 @@ export type DiskOptions = {
   stallMs?: number;
 };
 
-/** LoadOptions: the lab's leader window (section 0): propose while fewer than `window` are uncommitted. */
+/** LoadOptions: the lab's leader window (§2.2): propose while fewer than `window` are uncommitted. */
 export type LoadOptions = { intervalMs: number; window: number; keys: number; setRate: number };
 
 /** SimOptions configure one run. */
@@ -197,7 +197,7 @@ export class SimCluster {
     r.incarnation++;
   }
 
-  /** restart recovers a crashed rank from its WAL and instance log (7.8). */
+  /** restart recovers a crashed rank from its WAL and instance log (§8.5). */
   restart(rank: number): void {
     const r = this.ranks[rank]!;
     if (r.state !== null) return;

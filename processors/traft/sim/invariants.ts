@@ -1,4 +1,4 @@
-// invariants: one pure function per invariant of traft.md 8 (and style.md 10). Each returns
+// invariants: one pure function per invariant of docs/protocols/traft.md §14.1. Each returns
 // a violation message or null; the simulator calls them after every step and at the end.
 import { formatCommand, subsumes } from '../command.js';
 import type { TraceEvent } from '../io.js';
@@ -27,7 +27,7 @@ export function ballotsNeverDecrease(before: ReplicaView, after: ReplicaView): s
   return null;
 }
 
-/** commitNeverMovesBack: committed only grows and stays within accepted (I3, 2.4). */
+/** commitNeverMovesBack: committed only grows and stays within accepted (I3, §3.5). */
 export function commitNeverMovesBack(before: ReplicaView, after: ReplicaView): string | null {
   if (!isSubset(before.committed, after.committed)) return `commit moved backwards: lost ${minus(before.committed, after.committed, 0, bitmapLen(before.committed)).slice(0, 5).join(',')}`;
   if (!isSubset(after.committed, after.accepted)) return `committed ⊄ accepted at ${minus(after.committed, after.accepted, 0, bitmapLen(after.committed)).slice(0, 5).join(',')}`;
@@ -47,7 +47,7 @@ export function leaderOwnsBallot(leader: LeaderId, rank: number): string | null 
 }
 
 /**
- * baseHoldsChosen (S2, the 3.6 lemma): a new leader's base holds every record chosen under a
+ * baseHoldsChosen (S2, the §5.7 lemma): a new leader's base holds every record chosen under a
  * smaller leader (below its floor, in its snapshot: a snapshot holds only committed positions).
  */
 export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, floor: Seq, leader: LeaderId): string | null {

@@ -1,4 +1,4 @@
-// format: the WAL file format, as pure encode/decode functions (7.8).
+// format: the WAL file format, as pure encode/decode functions (docs/protocols/traft.md §8.3).
 //
 //   header: "TRAFTWAL" | u32 version | u16 n | clusterId (n bytes utf8) | u32 crc32(all before)
 //   frame:  u32 length | u32 crc32(payload) | payload (utf8 JSON { batchId, entries, cp? }; a
@@ -21,7 +21,7 @@ import type { WalBatch, WalEntry } from '../durable.js';
 
 export const WAL_MAGIC = 'TRAFTWAL';
 export const WAL_VERSION = 1;
-/** MAX_FRAME_BYTES bounds one batch (traft.md 5.3's 64 MiB frame limit). */
+/** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const FRAME_HEAD = 8;
 
