@@ -54,7 +54,7 @@ t.test('T11: set x@2 overrides unreplicated set x@1 → 2 commits; 1 skipped, ne
   t.same(d.state.log.get(2)!.overrides, [1, 2]);
   d.msg(1, ack(id, bitmapOf([0, 2])), 5);
   t.same(commits(d), [0, 2], '2 committed over 1 (in its overrides)');
-  t.notOk(hasSeq(d.state.committed, 1), '1 is not marked committed by the override (4.4)');
+  t.notOk(hasSeq(d.state.committed, 1), '1 is not marked committed by the override (docs/protocols/traft.md §6.4)');
   t.same(applyCommitted(applier, d.state.log, d.state.committed), [0, 2]);
   t.ok(hasSeq(applier.applied, 1), '1 skipped as overridden');
   d.msg(2, ack(id, createBitmap(3)), 6);
@@ -81,7 +81,7 @@ t.test('T18: a one-member cluster elects at once and commits alone', async (t) =
   t.same(d.logLines(), ['generate 1 ka', 'commit 1 ka']);
 });
 
-t.test('CheckQuorum steps down; followers and candidates refuse proposals (6.5)', async (t) => {
+t.test('CheckQuorum steps down; followers and candidates refuse proposals (§12.5)', async (t) => {
   const { d } = electedLeader(3);
   d.tick(1500);
   t.equal(d.state.leader, null, 'no acks for E: step down');

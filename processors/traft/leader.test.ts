@@ -77,6 +77,6 @@ t.test('an idle follower gets a heartbeat every H, carrying committed', async (t
   t.same(forwards(d.tick(2 + H / 2), 1), [], 'nothing before H');
   const hb = forwards(d.tick(2 + H), 1);
   t.same(hb.map((m) => m.kind), ['heartbeat']);
-  t.same(hb[0]!.committed, createBitmap(1), 'commit propagation (4.5)');
+  t.same(hb[0]!.committed, createBitmap(1), 'commit propagation (§6.5)');
   t.ok(d.outs.at(-2)!.wakeAtMs <= 2 + H, 'the core asked to be woken by then');
 });

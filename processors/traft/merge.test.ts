@@ -113,7 +113,7 @@ t.test('T7: README diagram — L3 has A whichever quorum elects it', async (t) =
   }
 });
 
-t.test('6.1: merged records are re-replicated; R2 (3,2) still has A', async (t) => {
+t.test('§12.1: merged records are re-replicated; R2 (3,2) still has A', async (t) => {
   const net = fiveUnderL1();
   net.propose(0, set('a', 1), 'A');
   net.run(appendsOnlyTo(1, 2));
@@ -133,7 +133,7 @@ t.test('6.1: merged records are re-replicated; R2 (3,2) still has A', async (t) 
   t.ok(holds(net, 2, 1, L(1, 0), 'A'), 'A at 1 in the new base');
 });
 
-t.test('6.6: no placeholder is shipped; the hole becomes a no-op; no crash', async (t) => {
+t.test('§12.6: no placeholder is shipped; the hole becomes a no-op; no crash', async (t) => {
   const L1 = L(1, 0);
   const r0 = rec(0, L1, set('z', 0));
   const r2 = rec(2, L1, set('x', 2), { deps: createBitmap(0, 1), overrides: [1, 2] });

@@ -222,7 +222,7 @@ t.test('T27: one rank killed for good, another restarted after a torn last line 
 t.test('T18: a one-member cluster elects at once, commits alone, survives restarts', async (t) => {
   const sim = cluster(1, { seed: 't18', load: LOAD });
   sim.runFor(2.5 * E);
-  t.same(sim.leaders(), [0], 'elected (no peers to wait for, 6.11)');
+  t.same(sim.leaders(), [0], 'elected (no peers to wait for, §12.11)');
   const before = firstMissing(sim.stateOf(0).committed);
   t.ok(before > 10, `committed alone (${before})`);
   sim.crash(0);

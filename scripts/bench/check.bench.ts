@@ -97,7 +97,7 @@ ${rows.join('\n')}
 Gate: 5 × 1M in ≤ 60 s; aim ≤ 15 s and ≤ 500 MB. Work is linear in input (one streaming pass,
 then one pass over the distinct seqs per pair of ranks); memory grows with distinct seqs and
 keys, not file size. For comparison, the reference check.py is quadratic: 25 s at 20,000
-commits per rank, 573 s at 100,000 (as measured in the design notes, paxos.md).`,
+commits per rank, 573 s at 100,000 (docs/protocols/paxos.md §12).`,
   );
 }
 

@@ -116,7 +116,7 @@ ${summary.join('\n')}
 |---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Reference (Go, design/paxos.md): 433–687 commits/s (median 573) at \`-l 10000\`, slowest rank ~60% of the best.
+Reference (Go, docs/protocols/paxos.md §12): 433–687 commits/s (median 573) at \`-l 10000\`, slowest rank ~60% of the best.
 Issue gate: ≥ 3,000 commits/s with counts within 10%; aim: ≥ 10,000, within 1%, RSS ≤ 150 MB.
 CPU includes ~0.43 s per rank of start-up (module loading, flags) that a \`-t 0.05\` run spends too.
 

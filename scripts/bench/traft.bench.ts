@@ -80,14 +80,14 @@ What was changed, and why (node --cpu-prof of all 5 ranks, per-input step timing
   command.
 
 What limits throughput now: the ranks mostly wait (consensus loops busy ~20–25% of the time), so the limit is the cycle, not CPU
-per record: at most maxInflight 4 × maxBatch 256 records in flight per follower (traft.md 5.3), each request waiting for the
+per record: at most maxInflight 4 × maxBatch 256 records in flight per follower (docs/protocols/traft.md §3.7), each request waiting for the
 follower's WAL write + fdatasync and then a turn of the leader's event loop. Raising maxInflight to 16 (tried before the E/2 timeout) was not better (more
 expiries, high variance), so the spec's limits are kept. The leader's WAL still writes one frame per proposal (one JSON encode
 and CRC each). Numbers swing ±25% between runs with the other work on these 2 cores and this disk.
 Out-of-order and held-back commits are 0 on loopback TCP: appends go out in position order on one connection and come back
 in order, so C1 is reached in position order and no position has its quorum before a lower one. They do happen with a
 reordering network (rank.test.ts asserts both > 0 over the in-memory network with 0–3 ms jitter).
-Memory is bounded by snapshots now (traft.md 7.7, default \`--snapshot-every 10000\`): once 10,000 positions below the
+Memory is bounded by snapshots now (docs/protocols/traft.md §7, default \`--snapshot-every 10000\`): once 10,000 positions below the
 commit, apply and log frontiers are uncompacted, a rank takes a snapshot and drops the records below its new floor, so the
 log map no longer grows with the run. What a rank still holds: the window of uncommitted records above the floor (up to
 -l = 10,000 of the leader's, mirrored on every follower), each with its full deps (~300 words at this window), a \`set\`'s
