@@ -1,7 +1,7 @@
 // command: `csplab run`, N rank processes on this machine with one shared schedule: writes
 // run.json, shows progress, injects the fault schedule, forwards Ctrl-C so no rank is left
 // holding a port, and ends with a table of commits and exit statuses per rank.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';

@@ -3,7 +3,8 @@
 // with a larger vote ends our leadership or campaign, 4.7); then one step function per role.
 // No I/O, no clock, no global randomness: time and Random are handed in.
 import type { Random } from '../../runtime/random.js';
-import { assert, assertNever } from './assert.js';
+import { assertNever } from '../../runtime/assert.js';
+import { assert } from './assert.js';
 import { handleElectReply, campaignTimers, startCampaign } from './candidate.js';
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';
