@@ -18,7 +18,7 @@ export class CheckInputError extends Error {
 }
 
 /** logName is rank's file name inside a log directory. */
-export function logName(node: number): string {
+function logName(node: number): string {
   return `instancelog${node}.log`;
 }
 

@@ -8,9 +8,7 @@ import { ruleCommitsGenerated, ruleOneValuePerSeq, ruleRanksAgree } from './rule
 import { SCHEMA, type CheckResult, type RankSummary } from './result.js';
 
 export { formatJson, formatReport } from './report.js';
-export { CheckInputError, logName, rankFiles, type RankFile } from './discover.js';
-export { matchInstance, type InstanceEvent, type EventKind } from './parse.js';
-export { DEFAULT_MAX_LINE_BYTES } from './lines.js';
+export { CheckInputError } from './discover.js';
 export * from './result.js';
 
 /** CheckOptions tune diagnostics, never what passes — except lenient, which only relaxes repeated commits. */
@@ -77,7 +75,7 @@ export async function checkDir(dir: string, opts?: CheckOptions & { readonly ran
 }
 
 /** checkRankFiles streams the given rank logs one after another (memory: one read buffer plus the tables). */
-export async function checkRankFiles(files: readonly RankFile[], opts?: CheckOptions, notes: string[] = []): Promise<CheckResult> {
+async function checkRankFiles(files: readonly RankFile[], opts?: CheckOptions, notes: string[] = []): Promise<CheckResult> {
   const s = settings(opts);
   const ledger = new Ledger(s.examples);
   for (const { node, file } of files) {

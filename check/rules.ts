@@ -196,7 +196,7 @@ function rule(n: 1 | 2 | 3, name: string, section: 'validity' | 'safety', groups
 }
 
 /** where names a line as editors and compilers do: file:line. */
-export function where(at: Location): string {
+function where(at: Location): string {
   return `${at.file}:${at.line}`;
 }
 

@@ -46,7 +46,7 @@ export interface RankArgs {
 }
 
 /** PROTOCOL_DEFAULTS: -o, -l, -t per protocol (Paxos: the reference's 10, 100, 50). */
-export const PROTOCOL_DEFAULTS: Record<string, { o: number; l: number; t: number }> = {
+const PROTOCOL_DEFAULTS: Record<string, { o: number; l: number; t: number }> = {
   paxos: { o: 10, l: 100, t: 50 },
   // TRaft: -o sets the election timeout E = 1000·o ms (heartbeats every E/5); -l is the
   // leader's window of uncommitted records.

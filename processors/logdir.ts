@@ -10,7 +10,7 @@ export interface RankFiles {
   marker: string;
 }
 
-export function rankFiles(logDir: string, rank: number): RankFiles {
+function rankFiles(logDir: string, rank: number): RankFiles {
   return { instanceLog: join(logDir, `instancelog${rank}.log`), marker: join(logDir, `.csplab-rank${rank}.json`) };
 }
 

@@ -9,11 +9,3 @@ export class ForeignStateError extends Error {
     this.name = 'ForeignStateError';
   }
 }
-
-/** SetupError: a bad combination of settings found at start-up (exit 2). */
-export class SetupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SetupError';
-  }
-}

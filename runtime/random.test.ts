@@ -97,6 +97,7 @@ t.test('nanoid ids are reproducible, url-safe, sized, and distinct', async (t) =
   const idsA = Array.from({ length: 100 }, () => a.id());
   const idsB = Array.from({ length: 100 }, () => b.id());
   t.same(idsA, idsB, 'same stream, same ids');
+  t.equal(idsA[0], 'KOEaQoQI0LGYiC_Mey7t-', 'a seed names the same ids as before (nanoid urlAlphabet fed by our stream)');
   t.equal(new Set(idsA).size, 100, 'no repeats');
   t.ok(idsA.every((id) => /^[A-Za-z0-9_-]{21}$/.test(id)), 'url-safe, 21 chars');
   t.equal(a.id(8).length, 8);

@@ -1,7 +1,7 @@
 // Random: seeded, splittable randomness. One seed replays a whole run: each (seed, rank,
 // incarnation, stream) gets an independent generator, so ranks and restarted ranks never
 // draw the same values. Math.random appears nowhere else.
-import { customRandom } from 'nanoid';
+import { customRandom, urlAlphabet } from 'nanoid';
 
 /** Random is the injected source of randomness. */
 export interface Random {
@@ -25,7 +25,6 @@ export interface Random {
 
 const TWO_POW_32 = 4294967296;
 const MAX_ID_SIZE = 1024;
-const ID_ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict';
 
 /** hash128 folds a string into four 32-bit words (cyrb128), to seed sfc32. */
 function hash128(text: string): [number, number, number, number] {
@@ -118,8 +117,8 @@ export class SeededRandom implements Random {
     if (!Number.isInteger(size) || size < 1 || size > MAX_ID_SIZE) {
       throw new RangeError(`Random.id size must be an integer in 1…${MAX_ID_SIZE}, got ${size}`);
     }
-    // nanoid's custom-random entry, fed by this stream, so ids replay with the seed.
-    this.idGen ??= customRandom(ID_ALPHABET, 21, (n) => this.bytes(n));
+    // nanoid's own alphabet and custom-random entry, fed by this stream, so ids replay with the seed.
+    this.idGen ??= customRandom(urlAlphabet, 21, (n) => this.bytes(n));
     return this.idGen(size);
   }
 }

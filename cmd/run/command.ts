@@ -1,7 +1,7 @@
 // command: `csplab run`, N rank processes on this machine with one shared schedule: writes
 // run.json, shows progress, injects the fault schedule, forwards Ctrl-C so no rank is left
 // holding a port, and ends with a table of commits and exit statuses per rank.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -82,13 +82,14 @@ async function runCluster(a: RunArgs): Promise<number> {
     command: (rank, incarnation, held) =>
       [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...(held ? ['--hold'] : []), ...passOn],
     stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
+    log: (line) => say(line),
     onReady: (rank) => {
       readyAtMs[rank] = clock.nowMs();
       if (schedule) launcher.tell(rank, JSON.stringify(schedule)); // a late start or a restart
       else if (++ready === firstWave) allReady();
     },
     onExit: (rank) => {
-      if (schedule === undefined && !launcher.procs[rank]!.ready) bootFailed(rank);
+      if (schedule === undefined && readyAtMs[rank] === undefined) bootFailed(rank); // a first-wave rank that never listened
     },
   });
   let schedule: { startAtMs: number; endAtMs: number } | undefined;
@@ -101,7 +102,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   };
   say(`run ${runId}: ${ranks} ranks of ${a.protocol}, -o ${o} -l ${l} -t ${t}, logs in ${a.logDir}, seed ${seed}`);
   const firstWave = ranks - lateStarts.size;
-  for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.spawnRank(r);
+  for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.start(r);
   for (const r of lateStarts) launcher.prepare(r); // booted now, started at its time
   // Likewise the next incarnation of every rank a restart may bring back (held: it touches
   // nothing, so it can wait beside the running one); a kill prepares one again.
@@ -133,8 +134,8 @@ async function runCluster(a: RunArgs): Promise<number> {
   for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.tell(r, JSON.stringify(schedule));
   writeFileSync(join(a.logDir, 'run.json'), `${JSON.stringify({ runId, seed, version: VERSION, protocol: a.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults }, null, 2)}\n`);
 
-  /** applied: what each fault did (which rank a leader/killed target was, and when, in ms after the start). */
-  const applied: { action: FaultAction['action']; target: Target['kind']; rank: number | null; atMs: number; appliedAtMs: number; resumedAtMs?: number }[] = [];
+  /** applied: what each fault did (which rank a leader/killed target was, and when, in ms after the start; ignored if its rank's state refused it). */
+  const applied: { action: FaultAction['action']; target: Target['kind']; rank: number | null; atMs: number; appliedAtMs: number; resumedAtMs?: number; ignored?: true }[] = [];
   const sinceStartMs = (): number => Math.round(clock.nowMs() - startAtMs);
   const cancels = faults.map((f) => clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyFault(f)));
   const slotRound = (): { round: number; leader: number } => {
@@ -151,25 +152,27 @@ async function runCluster(a: RunArgs): Promise<number> {
     say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.kind !== 'rank' ? ` (${f.target.kind})` : ''}`);
     switch (f.action) {
       case 'kill':
-        launcher.kill(rank);
+        if (!launcher.kill(rank)) break;
         // A restart to come may be this rank's: boot it now, so that it starts on time.
         if (faults.some((g) => g.action === 'restart' && g.atMs > f.atMs && (g.target.kind === 'killed' || (g.target.kind === 'rank' && g.target.rank === rank)))) {
           launcher.prepare(rank);
         }
         return;
       case 'pause':
-        launcher.pause(rank);
+        if (!launcher.pause(rank)) break;
         cancels.push(clock.schedule(f.durationMs, () => {
           say(`resume rank ${rank}`);
-          launcher.resume(rank);
-          record.resumedAtMs = sinceStartMs();
+          if (launcher.resume(rank)) record.resumedAtMs = sinceStartMs();
         }));
         return;
       case 'start':
+        if (!launcher.start(rank)) break;
+        return;
       case 'restart':
-        if (launcher.procs[rank]!.state === 'running' || launcher.procs[rank]!.state === 'paused') return say(`rank ${rank} is running; ${f.action} skipped`);
-        return launcher.spawnRank(rank);
+        if (!launcher.restart(rank)) break;
+        return;
     }
+    record.ignored = true; // the rank's state refused it (the launcher said why)
   }
   const stopProgress = every(clock, 1000, () => {
     const at = (clock.nowMs() - startAtMs) / 1000;
@@ -213,7 +216,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   for (const p of launcher.procs) if (p.incarnation >= 0) p.commits = countCommitLines(join(a.logDir, `instancelog${p.rank}.log`));
   const { table, failed } = formatTable(launcher.procs, t);
   process.stdout.write(table);
-  const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.planned, commits: p.commits,
+  const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.state === 'killed', commits: p.commits,
     // readyAtMs: ms after the start when it was listening (< 0 for the first wave; a late one may miss the run).
     readyAtMs: readyAtMs[p.rank] === undefined ? null : Math.round(readyAtMs[p.rank]! - startAtMs), summary: p.summary ?? null }));
   writeFileSync(join(a.logDir, 'summary.json'), `${JSON.stringify({ runId, seed, t, failed, interrupted, ranks: perRank, faults: applied }, null, 2)}\n`);

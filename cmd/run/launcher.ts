@@ -1,29 +1,42 @@
 // launcher: the rank processes of one `csplab run`. It spawns them, reads their JSON events
-// (round changes, progress, summary) from stdout, prefixes and forwards their stderr, sends
-// the fault signals (SIGKILL, SIGSTOP/SIGCONT) and knows which exits were planned.
+// (round changes, progress, summary) from stdout, prefixes and forwards their stderr, and
+// sends the fault signals (SIGKILL, SIGSTOP/SIGCONT). Each rank's life (planned, starting,
+// ready, paused, killed, restarting, exited) is its lifecycle machine (lifecycle.ts): the
+// launcher offers it the faults and the rank's reports, and does the process work it asks for.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { createRankActor, offer, type RankActor, type RankEffects, type RankEvent, type RankState } from './lifecycle.js';
 
-export type RankState = 'pending' | 'running' | 'paused' | 'killed' | 'exited';
-
-export interface RankProc {
-  rank: number;
-  incarnation: number;
-  state: RankState;
+export class RankProc {
+  readonly lifecycle: RankActor;
   child?: ChildProcess;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** planned: the launcher killed it on purpose (a fault), so its death is not a failure. */
-  planned: boolean;
-  commits: number;
-  round: number;
+  exitCode: number | null = null;
+  signal: NodeJS.Signals | null = null;
+  commits = 0;
+  round = -1;
   /** summary: the rank's last summary event (commits, CPU, peak RSS), if it sent one. */
   summary?: Record<string, unknown>;
   lastLine?: string;
   /** errorLine: the first `csplab: …` line this incarnation wrote to stderr (why it failed). */
   errorLine?: string;
-  /** ready: this incarnation reported it is listening. */
-  ready: boolean;
+
+  constructor(readonly rank: number, lifecycle: (p: RankProc) => RankActor) {
+    this.lifecycle = lifecycle(this);
+  }
+
+  get state(): RankState {
+    return this.lifecycle.getSnapshot().value;
+  }
+
+  /** incarnation: the newest one started (-1: never started). */
+  get incarnation(): number {
+    return this.lifecycle.getSnapshot().context.incarnation;
+  }
+
+  /** live: it has a process that was not killed (starting, restarting, ready or paused). */
+  get live(): boolean {
+    return this.lifecycle.getSnapshot().hasTag('live');
+  }
 }
 
 export interface LauncherOptions {
@@ -32,10 +45,12 @@ export interface LauncherOptions {
   command: (rank: number, incarnation: number, held: boolean) => string[];
   /** onReady is called when a rank reports it is listening. */
   onReady?: (rank: number) => void;
-  /** onExit is called when an incarnation's process has exited (its state already updated). */
+  /** onExit is called when an incarnation's process has exited (its status recorded). */
   onExit?: (rank: number) => void;
   /** stderrLine receives each stderr line of a rank (already prefixed by the caller's choice). */
   stderrLine: (rank: number, line: string) => void;
+  /** log receives one line per refused event, e.g. `rank 3: ignored resume while killed`. */
+  log: (line: string) => void;
 }
 
 export class Launcher {
@@ -45,42 +60,61 @@ export class Launcher {
   maxRoundLeader: number | undefined;
   private lastKilled: number | undefined;
   private exits: Promise<void>[] = [];
-  /** standby: per rank, its next incarnation, booted by prepare() and held until spawnRank. */
+  /** standby: per rank, its next incarnation, booted by prepare() and held until started. */
   private standby = new Map<number, { incarnation: number; child: ChildProcess }>();
 
   constructor(private readonly o: LauncherOptions) {
-    this.procs = Array.from({ length: o.ranks }, (_, rank) => ({ rank, incarnation: -1, state: 'pending', exitCode: null, signal: null, planned: false, commits: 0, round: -1, ready: false }));
+    this.procs = Array.from({ length: o.ranks }, (_, rank) => new RankProc(rank, (p) => createRankActor(this.effectsOn(p))));
+  }
+
+  /** effectsOn: what p's lifecycle actions do to its process and tell `csplab run`. */
+  private effectsOn(p: RankProc): RankEffects {
+    return {
+      spawn: (incarnation) => this.spawnIncarnation(p, incarnation),
+      signal: (signal) => p.child?.kill(signal),
+      ready: () => this.o.onReady?.(p.rank),
+      exited: () => this.o.onExit?.(p.rank),
+    };
+  }
+
+  /** offer hands an event to rank's lifecycle; false (and a line in the log) if its state refuses it. */
+  private offer(p: RankProc, event: RankEvent): boolean {
+    return offer(p.lifecycle, p.rank, event, this.o.log);
+  }
+
+  /** start starts rank's first incarnation: at launch, or a late start (--start) at its time. */
+  start(rank: number): boolean {
+    return this.offer(this.procs[rank]!, { type: 'start' });
+  }
+
+  /** restart starts the next incarnation of a killed rank (--restart); it recovers from its log. */
+  restart(rank: number): boolean {
+    return this.offer(this.procs[rank]!, { type: 'restart' });
   }
 
   /**
-   * spawnRank starts the next incarnation of rank (0 the first time): the one prepare() has
+   * spawnIncarnation (the lifecycle's spawn) starts one incarnation of p: the one prepare() has
    * booted and held, if any (it starts at once), else a new process (which first has to boot).
    */
-  spawnRank(rank: number): void {
-    const p = this.procs[rank]!;
-    if (p.state === 'running' || p.state === 'paused') throw new Error(`rank ${rank} is already running`);
-    p.incarnation++;
-    p.state = 'running';
-    p.planned = false;
+  private spawnIncarnation(p: RankProc, incarnation: number): void {
     p.exitCode = null;
     p.signal = null;
-    p.ready = false;
     p.errorLine = undefined;
-    const standby = this.standby.get(rank);
-    this.standby.delete(rank);
-    if (standby?.incarnation === p.incarnation && standby.child.exitCode === null && standby.child.signalCode === null) {
+    const standby = this.standby.get(p.rank);
+    this.standby.delete(p.rank);
+    if (standby?.incarnation === incarnation && standby.child.exitCode === null && standby.child.signalCode === null) {
       p.child = standby.child;
-      this.tell(rank, JSON.stringify({ go: true }));
+      this.tell(p.rank, JSON.stringify({ go: true }));
       return;
     }
     standby?.child.stdin?.end(); // for another incarnation: let it go
-    p.child = this.spawnChild(p, p.incarnation, false);
+    p.child = this.spawnChild(p, incarnation, false);
   }
 
   /**
    * prepare boots rank's next incarnation now and holds it (`csplab rank --hold`: modules
-   * loaded, log dir untouched, not listening) until spawnRank starts it. Booting takes seconds on
-   * a busy machine, so a late start or a restart spawned only at its time would begin late.
+   * loaded, log dir untouched, not listening) until start or restart starts it. Booting takes
+   * seconds on a busy machine, so a late start or a restart spawned only at its time would begin late.
    */
   prepare(rank: number): void {
     const p = this.procs[rank]!;
@@ -122,9 +156,8 @@ export class Launcher {
           if (p.child !== child) return resolve(); // an earlier incarnation, or a held one never started
           p.exitCode = code;
           p.signal = signal;
-          if (p.state !== 'killed') p.state = 'exited';
           resolve();
-          this.o.onExit?.(rank);
+          this.offer(p, { type: 'exit' });
         });
       }),
     );
@@ -138,10 +171,7 @@ export class Launcher {
     } catch {
       return; // not an event: ignore (ranks print events only)
     }
-    if (ev.ev === 'ready') {
-      p.ready = true;
-      this.o.onReady?.(p.rank);
-    }
+    if (ev.ev === 'ready') this.offer(p, { type: 'ready' });
     if (ev.ev === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;
     if (ev.ev === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
@@ -177,38 +207,28 @@ export class Launcher {
     if (c?.stdin?.writable) c.stdin.write(`${line}\n`);
   }
 
-  kill(rank: number): void {
-    const p = this.procs[rank]!;
-    if (p.state !== 'running' && p.state !== 'paused') return;
-    p.planned = true;
-    p.state = 'killed';
+  /** kill SIGKILLs rank (--kill): a planned death. */
+  kill(rank: number): boolean {
+    if (!this.offer(this.procs[rank]!, { type: 'kill' })) return false;
     this.lastKilled = rank;
-    p.child?.kill('SIGKILL');
+    return true;
   }
 
-  pause(rank: number): void {
-    const p = this.procs[rank]!;
-    if (p.state !== 'running') return;
-    p.state = 'paused';
-    p.child?.kill('SIGSTOP');
+  /** pause SIGSTOPs rank (--pause); resume SIGCONTs it. */
+  pause(rank: number): boolean {
+    return this.offer(this.procs[rank]!, { type: 'pause' });
   }
 
-  resume(rank: number): void {
-    const p = this.procs[rank]!;
-    if (p.state !== 'paused') return;
-    p.state = 'running';
-    p.child?.kill('SIGCONT');
+  resume(rank: number): boolean {
+    return this.offer(this.procs[rank]!, { type: 'resume' });
   }
 
   /** terminate asks every live rank to stop (resuming paused ones so they can), held ones too. */
   terminate(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.dropStandbys(signal);
     for (const p of this.procs) {
-      if (p.state === 'paused') {
-        p.child?.kill('SIGCONT');
-        p.state = 'running';
-      }
-      if (p.state === 'running') p.child?.kill(signal);
+      if (p.state === 'paused') this.offer(p, { type: 'resume' });
+      if (p.live) p.child?.kill(signal);
     }
   }
 
@@ -222,8 +242,8 @@ export class Launcher {
     }
   }
 
-  /** live counts ranks still running or paused. */
+  /** live counts ranks still starting, restarting, ready or paused. */
   live(): number {
-    return this.procs.filter((p) => p.state === 'running' || p.state === 'paused').length;
+    return this.procs.filter((p) => p.live).length;
   }
 }

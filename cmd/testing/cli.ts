@@ -6,7 +6,7 @@ import type { Test } from 'tap';
 import { fileURLToPath } from 'node:url';
 
 /** CLI is the built entry point; tests run `npm run build` (scripts/test.sh) first. */
-export const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
 
 /** CliResult is how one CLI run ended: its status (null if killed by a signal) and output. */
 export interface CliResult {
@@ -51,7 +51,7 @@ process.on('exit', () => {
  * for the child's dist/ files mis-merge with the in-process coverage of the same sources (see
  * cmd/check.test.ts), and a rank process has no use for it.
  */
-export function childEnv(): NodeJS.ProcessEnv {
+function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   return env;
@@ -102,7 +102,7 @@ export function hasStackTrace(text: string): boolean {
 }
 
 /** USAGE_HINT is the line csplab adds after a usage error's message. */
-export const USAGE_HINT = 'Try "csplab --help".';
+const USAGE_HINT = 'Try "csplab --help".';
 
 /**
  * expectError asserts a CLI failure the way a user sees it: the exit status, then exactly one

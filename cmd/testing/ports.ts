@@ -6,11 +6,11 @@ import { createServer, type Server } from 'node:net';
 import { portOf } from '../flags.js';
 
 /** BASE_MIN, BASE_MAX: bases are drawn from [BASE_MIN, BASE_MAX). */
-export const BASE_MIN = 20_000;
-export const BASE_MAX = 60_000;
+const BASE_MIN = 20_000;
+const BASE_MAX = 60_000;
 
 /** canListen binds host:port briefly; true when that worked. */
-export function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
+function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

@@ -7,7 +7,7 @@
 // - a restarted rank has forgotten what it accepted, so it answers no READ until it has
 //   accepted an IMPOSE made without it (its forgotten acceptances are then superseded).
 import { COMMITTED, estroundOf, leaderOf, type Entry, type Held, type PaxosMsg } from './messages.js';
-import { ALL, type LogEvent, type Send } from './events.js';
+import type { LogEvent, Send } from './events.js';
 import { CommitWindow } from './window.js';
 
 export interface FollowerConfig {
@@ -244,4 +244,3 @@ export class Follower {
   }
 }
 
-export { ALL };

@@ -10,7 +10,6 @@ import { leaderOf, quorumOf, type Entry, type PaxosMsg } from './messages.js';
 import { ALL, type Send } from './events.js';
 import { mergeGathers, type Gathered } from './merge.js';
 import { CommitWindow } from './window.js';
-import { advance, initialPhase, phaseOf, type LifecycleSnapshot, type Phase } from './lifecycle.js';
 
 export interface LeaderConfig {
   rank: number;
@@ -50,6 +49,13 @@ export interface LeaderOutput {
   wakeAtMs?: number;
 }
 
+/**
+ * Phase: this rank's part in the current round. A round it leads goes reading (READ sent) →
+ * imposing (IMPOSE sent) → proposing (DECIDE sent) → done (L instances committed); in a round
+ * led by another rank it is idle. Each step checks the phase before moving it on.
+ */
+type Phase = 'idle' | 'reading' | 'imposing' | 'proposing' | 'done';
+
 export interface LeaderStats {
   roundsLed: number;
   proposed: number;
@@ -60,7 +66,7 @@ export class Leader {
   /** decided mirrors this rank's committed log (fed by the consensus processor). */
   readonly decided: CommitWindow;
   round = -1;
-  private lifecycle: LifecycleSnapshot = initialPhase();
+  phase: Phase = 'idle';
   private readonly quorum: number;
   private gathers = new Map<number, Gathered>();
   private syncAcks = new Set<number>();
@@ -92,10 +98,6 @@ export class Leader {
     this.ackedAtMs = new Array<number>(cfg.ranks).fill(-Infinity);
     this.decided = new CommitWindow(cfg.windowLimit);
     this.leadsFrom = cfg.amnesiac ? Infinity : 0;
-  }
-
-  get phase(): Phase {
-    return phaseOf(this.lifecycle);
   }
 
   step(input: LeaderInput, nowMs: number): LeaderOutput {
@@ -153,10 +155,10 @@ export class Leader {
     this.retryAtMs = Infinity;
     this.graceAtMs = Infinity;
     if (leaderOf(round, this.cfg.ranks) !== this.cfg.rank || round < this.leadsFrom) {
-      this.lifecycle = advance(this.lifecycle, { type: 'FOLLOW' });
+      this.phase = 'idle';
       return;
     }
-    this.lifecycle = advance(this.lifecycle, { type: 'LEAD' });
+    this.phase = 'reading';
     this.stats.roundsLed++;
     this.broadcast({ t: 'read', from: this.cfg.rank, round, frontier: this.decided.last });
   }
@@ -190,7 +192,7 @@ export class Leader {
     let base = leaderFrontier;
     for (const g of this.gathers.values()) if (g.frontier < base && this.decided.reaches(g.frontier)) base = g.frontier;
     const entries = [...this.decided.since(base), ...merged];
-    this.lifecycle = advance(this.lifecycle, { type: 'GATHERED' });
+    this.phase = 'imposing';
     this.retryAtMs = Infinity;
     this.imposeMsg = { t: 'impose', from: this.cfg.rank, round: this.round, base, entries };
     this.broadcast(this.imposeMsg);
@@ -233,7 +235,7 @@ export class Leader {
     if (this.phase !== 'imposing') return; // late
     this.syncAcks.add(from);
     if (this.syncAcks.size < this.quorum) return;
-    this.lifecycle = advance(this.lifecycle, { type: 'IMPOSED' });
+    this.phase = 'proposing';
     this.retryAtMs = Infinity; // progress: the retry clock restarts
     this.broadcast({ t: 'decide', from: this.cfg.rank, round: this.round });
     this.proposeMore();
@@ -252,7 +254,7 @@ export class Leader {
     this.commitSeq = frontier;
     this.broadcast({ t: 'commit', from: this.cfg.rank, round: this.round, seq: frontier });
     if (this.commitSeq === this.cfg.interval - 1) {
-      this.lifecycle = advance(this.lifecycle, { type: 'FINISHED' });
+      this.phase = 'done';
       if (this.cfg.eager) this.broadcast({ t: 'next', from: this.cfg.rank, round: this.round + 1 });
       return;
     }

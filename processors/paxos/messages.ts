@@ -35,8 +35,6 @@ export type PaxosMsg =
   /** NEXT(r): --eager: the last round's work ended, start round r now. */
   | { t: 'next'; from: number; round: number };
 
-export type PaxosMsgType = PaxosMsg['t'];
-
 /** leaderOf names the leader of round r among n ranks. */
 export function leaderOf(round: number, ranks: number): number {
   return round % ranks;
@@ -50,8 +48,4 @@ export function estroundOf(round: number, seq: number, interval: number): number
 /** quorumOf is a majority of n ranks. */
 export function quorumOf(ranks: number): number {
   return Math.floor(ranks / 2) + 1;
-}
-
-export function assertNever(x: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
 }

@@ -11,7 +11,7 @@ import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { recoverCommitted } from './instancelog.js';
-import { validatePaxosMsg, type PaxosMsg } from './index.js';
+import { validatePaxosMsg } from './wire.js';
 import { startPaxosRank, type PaxosRankStats } from './rank.js';
 
 export interface PaxosNodeConfig extends NodeBaseConfig {

@@ -3,7 +3,7 @@
 // trust every field it reads.
 import type { Entry, Held, PaxosMsg } from './messages.js';
 
-export class BadMessage extends Error {
+class BadMessage extends Error {
   constructor(why: string) {
     super(`bad paxos message: ${why}`);
     this.name = 'BadMessage';

@@ -1,5 +1,6 @@
-// assert: the core's two assertion helpers. A failed assertion is a protocol bug (tier 2 of
-// TigerBeetle's error tiers), never expected noise; the driver maps it to exit 70.
+// assert: the core's assertion helper. A failed assertion is a protocol bug (tier 2 of
+// TigerBeetle's error tiers), never expected noise; the driver maps it to exit 70. Exhaustive
+// switches end with the shared assertNever (runtime/assert.ts).
 
 /** ProtocolBug is thrown when an invariant the protocol relies on is broken. */
 export class ProtocolBug extends Error {
@@ -12,9 +13,4 @@ export class ProtocolBug extends Error {
 /** assert throws ProtocolBug with `message` when `cond` is false. */
 export function assert(cond: boolean, message: string | (() => string)): asserts cond {
   if (!cond) throw new ProtocolBug(typeof message === 'string' ? message : message());
-}
-
-/** assertNever ends every exhaustive switch: it only compiles when `x` is `never`. */
-export function assertNever(x: never, what = 'value'): never {
-  throw new ProtocolBug(`unexpected ${what}: ${JSON.stringify(x)}`);
 }

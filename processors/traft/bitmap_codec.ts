@@ -12,8 +12,8 @@ import { members, type TailBitmap } from './tail_bitmap.js';
 /** Below this many words a plain array is as small and cheaper to encode. */
 const MIN_WORDS = 4;
 
-export type BinBitmap = { readonly offset: number; readonly bin: Uint8Array };
-export type B64Bitmap = { readonly offset: number; readonly b64: string };
+type BinBitmap = { readonly offset: number; readonly bin: Uint8Array };
+type B64Bitmap = { readonly offset: number; readonly b64: string };
 
 const binCache = new WeakMap<TailBitmap, Buffer>();
 
@@ -38,12 +38,12 @@ export function decodeWords(bytes: Uint8Array): number[] | null {
 }
 
 /** binBitmap is the wire form of b (unchanged when short). */
-export function binBitmap(b: TailBitmap): TailBitmap | BinBitmap {
+function binBitmap(b: TailBitmap): TailBitmap | BinBitmap {
   return b.words.length < MIN_WORDS ? b : { offset: b.offset, bin: wordsBuffer(b) };
 }
 
 /** b64Bitmap is the WAL (JSON) form of b (unchanged when short). */
-export function b64Bitmap(b: TailBitmap): TailBitmap | B64Bitmap {
+function b64Bitmap(b: TailBitmap): TailBitmap | B64Bitmap {
   return b.words.length < MIN_WORDS ? b : { offset: b.offset, b64: wordsBuffer(b).toString('base64') };
 }
 
@@ -52,7 +52,7 @@ export function b64Bitmap(b: TailBitmap): TailBitmap | B64Bitmap {
  * over one key; often long lists). Then only o[0] is written
  * (`ovFrom`) and the list is rebuilt from deps on reading; otherwise null (write the list).
  */
-export function overridesFrom(r: LogRecord): number | null {
+function overridesFrom(r: LogRecord): number | null {
   const o = r.overrides;
   if (o.length < 8 || o[o.length - 1] !== r.seq) return null;
   const from = o[0] as number;

@@ -1,19 +1,11 @@
-// command: the lab's key-value commands and the two predicates the state machine declares (R3, R5;
-// docs/protocols/traft.md §3.3): which commands interfere (must not be reordered) and which subsume
-// others.
+// command: the lab's key-value commands and the predicate the state machine declares for R5
+// (docs/protocols/traft.md §3.3): which commands subsume others. Interference (R3: set/incr on one
+// key interfere, incr with incr does not) is built into deps.ts's per-key index.
 
 /** Command is a lab command: `set key=value`, or `incr key` (returns nothing in the lab). */
 export type Command =
   | { readonly op: 'set'; readonly key: string; readonly value: number }
   | { readonly op: 'incr'; readonly key: string };
-
-/**
- * interferes is symmetric: two commands on one key interfere unless both are `incr` (those
- * commute and return nothing, so their order is invisible).
- */
-export function interferes(a: Command, b: Command): boolean {
-  return a.key === b.key && !(a.op === 'incr' && b.op === 'incr');
-}
 
 /**
  * subsumes(r, q): r blindly overwrites every write of q, q returns nothing, and every command

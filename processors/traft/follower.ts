@@ -1,7 +1,8 @@
 // follower: the follower rules F1–F8 for ForwardReq (docs/protocols/traft.md §6.2). F2 (adopting a
 // larger leader) runs once in step.ts before dispatch; here the request's leader is ≤ vote.
 import type { Random } from '../../runtime/random.js';
-import { assert, assertNever } from './assert.js';
+import { assertNever } from '../../runtime/assert.js';
+import { assert } from './assert.js';
 import { learnCommitted } from './commit.js';
 import { compareLeaderId, formatLeaderId, leaderIdEq } from './leader_id.js';
 import type { ForwardReply, ForwardReq, InstallSnapshotReq } from './messages.js';

@@ -130,7 +130,7 @@ function expireInflight(s: ReplicaState, pr: Progress, nowMs: number, random: Ra
 }
 
 /** replicateTo is §6.3 for one follower. */
-export function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: number, random: Random): void {
+function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: number, random: Random): void {
   const pr = s.leader!.progress.get(to)!;
   const H = s.timing.heartbeatIntervalMs;
   expireInflight(s, pr, nowMs, random);

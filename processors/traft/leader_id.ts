@@ -5,7 +5,7 @@
 export type LeaderId = { readonly term: number; readonly id: number };
 
 /** ZERO_LEADER_ID is what `null` compares as. */
-export const ZERO_LEADER_ID: LeaderId = { term: 0, id: 0 };
+const ZERO_LEADER_ID: LeaderId = { term: 0, id: 0 };
 
 /** leaderId builds a LeaderId, checking both parts are non-negative safe integers. */
 export function leaderId(term: number, id: number): LeaderId {
@@ -27,11 +27,6 @@ export function compareLeaderId(a: LeaderId | null, b: LeaderId | null): number 
 /** leaderIdEq is field equality (null equals null and (0, 0)). */
 export function leaderIdEq(a: LeaderId | null, b: LeaderId | null): boolean {
   return compareLeaderId(a, b) === 0;
-}
-
-/** leaderIdLess is a < b. */
-export function leaderIdLess(a: LeaderId | null, b: LeaderId | null): boolean {
-  return compareLeaderId(a, b) < 0;
 }
 
 /** maxLeaderId is the larger of the two (either when equal). */

@@ -64,8 +64,3 @@ export function assertSameRecord(a: LogRecord, b: LogRecord): void {
 export function formatRecordId(r: { seq: Seq; author: LeaderId }): string {
   return `${r.seq}@${formatLeaderId(r.author)}`;
 }
-
-/** recordIdentity is a string key for maps in invariant checks. */
-export function recordIdentity(r: { seq: Seq; author: LeaderId }): string {
-  return `${r.seq}@${r.author.term}.${r.author.id}`;
-}

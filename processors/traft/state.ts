@@ -10,7 +10,7 @@ import type { InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
 import { leaderId, type LeaderId } from './leader_id.js';
 import type { ElectReply, Envelope, ForwardKind } from './messages.js';
 import type { LogRecord, Seq } from './record.js';
-import { bitmapOf, createBitmap, EMPTY_BITMAP, union, type TailBitmap } from './tail_bitmap.js';
+import { bitmapOf, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
 
 /** Inflight is one outstanding request to a follower; its positions return to the pool on timeout. */
 export type Inflight = { readonly kind: ForwardKind | 'snapshot'; readonly seqs: TailBitmap; readonly sentAtMs: number };

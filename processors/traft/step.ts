@@ -4,7 +4,8 @@
 // (docs/protocols/traft.md §6.7, §9.1).
 // No I/O, no clock, no global randomness: time and Random are handed in.
 import type { Random } from '../../runtime/random.js';
-import { assert, assertNever } from './assert.js';
+import { assertNever } from '../../runtime/assert.js';
+import { assert } from './assert.js';
 import { handleElectReply, campaignTimers, startCampaign } from './candidate.js';
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';

@@ -97,15 +97,6 @@ export function addSeq(b: TailBitmap, x: number): TailBitmap {
   return normalize(b.offset, words);
 }
 
-/** addRange is S ∪ [lo, hi). */
-export function addRange(b: TailBitmap, lo: number, hi: number): TailBitmap {
-  if (hi <= lo) return b;
-  if (lo <= b.offset) return union(b, createBitmap(hi));
-  let out = b;
-  for (let x = lo; x < hi; x++) out = addSeq(out, x);
-  return out;
-}
-
 /** union is a ∪ b. */
 export function union(a: TailBitmap, b: TailBitmap): TailBitmap {
   if (b.words.length === 0 && b.offset <= a.offset) return a;
@@ -208,12 +199,6 @@ export function isNormal(b: TailBitmap): boolean {
   if (b.offset % WORD_BITS !== 0) return false;
   if (b.words.length > 0 && (b.words[0] === ALL_ONES || b.words[b.words.length - 1] === 0)) return false;
   return b.words.every((w) => Number.isInteger(w) && w >= 0 && w <= ALL_ONES);
-}
-
-/** formatBitmap renders a short human form, e.g. `[0,64)+{70,72}`. */
-export function formatBitmap(b: TailBitmap): string {
-  const tail = members(b, b.offset, bitmapLen(b));
-  return `[0,${b.offset})` + (tail.length ? `+{${tail.join(',')}}` : '');
 }
 
 /** wordOf is the 32 membership bits of [base, base + 32) for an aligned base (word-level scans). */

@@ -15,7 +15,7 @@ export const L = leaderId;
 export const TIMING: Timing = defaultTiming(1000);
 
 /** config makes the members 0..n-1. */
-export function config(n: number): Config {
+function config(n: number): Config {
   return { clusterId: 'test', members: Array.from({ length: n }, (_, i) => i) };
 }
 

@@ -3,7 +3,6 @@
 import type { Random } from '../../runtime/random.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
 import type { ElectReply, ElectReplyReason, ElectReq } from './messages.js';
-import type { LogRecord } from './record.js';
 import { adoptVote } from './role_change.js';
 import { shipmentFor } from './snapshot.js';
 import type { Effects, ReplicaState } from './state.js';
@@ -11,7 +10,7 @@ import { bitmapLen, firstMissing, minus } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
 
 /** refusal returns why V1–V3 refuse `req`, or null when V4 grants it. */
-export function refusal(s: ReplicaState, req: ElectReq, nowMs: number): ElectReplyReason | null {
+function refusal(s: ReplicaState, req: ElectReq, nowMs: number): ElectReplyReason | null {
   if (req.clusterId !== s.config.clusterId) return 'other-cluster';
   if (compareLeaderId(req.candidate, s.vote) < 0) return 'stale-ballot'; // V1
   const leaseHeld = s.leader !== null || nowMs - s.lastLeaderContactMs < s.timing.electionTimeoutMs;

@@ -8,7 +8,7 @@ import type { ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShip
 import type { LogRecord } from './record.js';
 import { firstMissing, type TailBitmap } from './tail_bitmap.js';
 
-export class BadTraftMessage extends Error {
+class BadTraftMessage extends Error {
   constructor(why: string) {
     super(`bad traft message: ${why}`);
     this.name = 'BadTraftMessage';

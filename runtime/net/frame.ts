@@ -2,10 +2,10 @@
 // length and the payload. The decoder enforces a maximum before buffering anything, so a
 // peer cannot make us hold more than one maximum-size frame.
 
-export const FRAME_HEADER_BYTES = 4;
+const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 2 ** 20;
 /** MAX_FRAME_BYTES_LIMIT is what the 4-byte header can express (and sanity allows): 1 GiB. */
-export const MAX_FRAME_BYTES_LIMIT = 2 ** 30;
+const MAX_FRAME_BYTES_LIMIT = 2 ** 30;
 
 /** FrameError is a framing violation; the connection that caused it must be closed. */
 export class FrameError extends Error {

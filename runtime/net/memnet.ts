@@ -9,7 +9,7 @@ import { mergeFaults, NO_FAULTS, partitionGroups, type Faults } from './faults.j
 import { TraceLog, type DropReason, type TraceEntry } from './trace.js';
 
 export type { Faults } from './faults.js';
-export type { TraceEntry, DropReason, DeliveryEvent } from './trace.js';
+export type { TraceEntry, DropReason } from './trace.js';
 
 export interface MemNetOptions<M> {
   /** ranks is the cluster size, 1 … 1000; endpoints are ranks 0 … ranks-1. */

@@ -8,7 +8,7 @@ import type { Codec } from './codec.js';
 import { encodeFrame } from './frame.js';
 
 /** DOWN_QUEUE_LIMIT bounds what is held for a peer while the link is down (newest kept). */
-export const DOWN_QUEUE_LIMIT = 256;
+const DOWN_QUEUE_LIMIT = 256;
 
 export interface PeerAddress {
   host: string;

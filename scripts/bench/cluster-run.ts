@@ -7,7 +7,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
 
 export interface RankResult {
   rank: number;

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
  * `empty-rank` the last rank's log is empty (rule 2);
  * `malformed` rank 0 gets junk lines and a truncated last line (skipped and noted; still passes).
  */
-export const BREAKAGES = ['conflict', 'gap', 'two-values', 'repeat', 'ungenerated', 'empty-rank', 'malformed'] as const;
+const BREAKAGES = ['conflict', 'gap', 'two-values', 'repeat', 'ungenerated', 'empty-rank', 'malformed'] as const;
 export type Breakage = (typeof BREAKAGES)[number];
 
 export interface GenOptions {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 
-export const BENCH_FILE = 'docs/benchmarks.md';
+const BENCH_FILE = 'docs/benchmarks.md';
 
 /** machine describes where a benchmark ran (written beside every result). */
 export function machine(): string {

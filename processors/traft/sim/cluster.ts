@@ -5,7 +5,7 @@
 // After every step the per-step invariants run (invariants.ts); violations are collected.
 import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
 import { formatKv } from '../applier.js';
-import { assertNever } from '../assert.js';
+import { assertNever } from '../../../runtime/assert.js';
 import type { Command } from '../command.js';
 import type { Config, Timing } from '../config.js';
 import { replayWal, type WalEntry } from '../durable.js';

@@ -19,10 +19,10 @@ import { decodeWords, expandOverrides, walRecord } from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
 
-export const WAL_MAGIC = 'TRAFTWAL';
-export const WAL_VERSION = 1;
+const WAL_MAGIC = 'TRAFTWAL';
+const WAL_VERSION = 1;
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
-export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const FRAME_HEAD = 8;
 
 /** WalCorruptError: corrupt or foreign WAL data; the CLI maps it to exit 4 (`corrupt`). */
@@ -47,13 +47,13 @@ export function encodeHeader(clusterId: string): Uint8Array {
 }
 
 /** CheckpointMark tags a checkpoint's frames: every one but the last is 'part'. */
-export type CheckpointMark = 'part' | 'end';
+type CheckpointMark = 'part' | 'end';
 
 /** FrameBody is a frame's JSON: a batch's entries, or one slice of a checkpoint. */
 type FrameBody = { readonly batchId: number; readonly entries: readonly WalEntry[]; readonly cp?: CheckpointMark };
 
 /** CHECKPOINT_FRAME_ENTRIES bounds a checkpoint frame, so neither writer nor reader holds one huge JSON string. */
-export const CHECKPOINT_FRAME_ENTRIES = 4096;
+const CHECKPOINT_FRAME_ENTRIES = 4096;
 
 function encodePayload(body: FrameBody): Buffer {
   return Buffer.from(JSON.stringify(body.entries.some(isLongRecord) ? { ...body, entries: body.entries.map(compactEntry) } : body), 'utf8');
