@@ -138,13 +138,13 @@ export class Launcher {
     } catch {
       return; // not an event: ignore (ranks print events only)
     }
-    if (ev.ev === 'ready') {
+    if (ev.type === 'ready') {
       p.ready = true;
       this.o.onReady?.(p.rank);
     }
-    if (ev.ev === 'summary') p.summary = ev;
+    if (ev.type === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;
-    if (ev.ev === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
+    if (ev.type === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
       p.round = ev.round;
       this.roundStarted(ev.round, ev.leader);
     }
