@@ -112,7 +112,7 @@ t.test('--hold (csplab run boots late ranks ahead): released without a start, it
   const base = await freeBasePort(5);
   const r = await cliRun(t, ['rank', '-i', '1', '--hold', '--await-start', '--events', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'], { cwd, stdin: '', ...BOUND });
   t.equal(r.status, EXIT.ok);
-  t.equal(r.stdout, '{"ev":"held","rank":1}\n', 'it said it was held, and nothing more');
+  t.equal(r.stdout, '{"type":"held","rank":1}\n', 'it said it was held, and nothing more');
   t.equal(r.stderr, '');
   t.notOk(existsSync(join(cwd, 'log')), 'no log dir created');
   const bad = await cliRun(t, ['rank', '-i', '1', '--hold', '--await-start', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'], { cwd, stdin: 'start!\n', ...BOUND });

@@ -154,14 +154,14 @@ async function runRank(a: RankArgs): Promise<number> {
   if (a.hold) {
     // Booted (modules loaded: the slow part on a busy machine) but not started: the launcher
     // says go at the fault's time, or closes stdin when the start never comes.
-    event({ ev: 'held', rank });
+    event({ type: 'held', rank });
     const go = await lines().next();
     if (go === undefined || parseLine(go)?.go !== true) lines().close();
     if (go === undefined) return EXIT.ok; // never started: nothing was touched
     if (parseLine(go)?.go !== true) throw usageError('--hold: expected {"go":true} on stdin');
   }
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
-  let node: { finished: Promise<{ kind: 'finished' | 'crashed'; message?: string; stats: { commits: number; generates: number; drops: number } }>; stop(): void };
+  let node: { finished: Promise<{ type: 'finished' | 'crashed'; message?: string; stats: { commits: number; generates: number; drops: number } }>; stop(): void };
   try {
     node =
       a.protocol === 'traft'
@@ -188,7 +188,7 @@ async function runRank(a: RankArgs): Promise<number> {
   process.off('SIGINT', stop);
   const s = outcome.stats;
   process.stderr.write(`rank ${rank}: ${s.commits} commits, ${s.generates} generates, ${s.drops} drops\n`);
-  if (outcome.kind === 'crashed') throw new CliError(EXIT.internal, outcome.message ?? 'crashed');
+  if (outcome.type === 'crashed') throw new CliError(EXIT.internal, outcome.message ?? 'crashed');
   return EXIT.ok;
 }
 

@@ -38,10 +38,10 @@ export async function joinCluster<M>(c: NodeBaseConfig, clock: RealClock, valida
   const tcp = await startTcp<M>({
     rank: c.rank, ranks: c.ranks, peers: c.peers, listen: { host: me.host, port: me.port }, clusterId: c.clusterId, clock, validate,
     log: (line) => c.debug(line),
-    onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.kind}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
+    onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.type}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });
   const transport = withLoss(tcp, rankRandom(c.seed, c.rank, c.incarnation).fork('loss'), c.dropRate);
-  c.event({ ev: 'ready', rank: c.rank, port: tcp.port });
+  c.event({ type: 'ready', rank: c.rank, port: tcp.port });
   try {
     return { transport, schedule: await c.timing() };
   } catch (e) {

@@ -6,7 +6,7 @@ import { RealClock, VirtualClock, runUntilIdle } from './clock.js';
 const T0 = 1_700_000_000_000;
 
 function mk<T>(clock: VirtualClock | RealClock, opts: Partial<ChanOptions<T>> = {}): CspChan<T> {
-  return new CspChan<T>(clock, { name: 'c', capacity: 10, overflow: { kind: 'fail' }, ...opts });
+  return new CspChan<T>(clock, { name: 'c', capacity: 10, overflow: { type: 'fail' }, ...opts });
 }
 
 /** Watched records when (in virtual time) a promise settled and with what. */
@@ -139,8 +139,8 @@ t.test('write rejects null and undefined; capacity and options are validated', a
   t.equal(mk(clock, { capacity: 1 }).stats().capacity, 1);
   t.equal(mk(clock, { capacity: 1_000_000 }).stats().capacity, 1_000_000);
   t.throws(() => mk(clock, { name: '' }), RangeError);
-  t.throws(() => mk(clock, { overflow: { kind: 'bogus' } as never }), RangeError);
-  t.throws(() => mk(clock, { overflow: { kind: 'coalesce' } as never }), TypeError);
+  t.throws(() => mk(clock, { overflow: { type: 'bogus' } as never }), RangeError);
+  t.throws(() => mk(clock, { overflow: { type: 'coalesce' } as never }), TypeError);
 });
 
 t.test('values come out in write order; drain respects max', async (t) => {
@@ -209,7 +209,7 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
   const clock = new VirtualClock(T0);
 
   t.test('drop-newest', async (t) => {
-    const c = mk<number>(clock, { capacity: 2, overflow: { kind: 'drop-newest' } });
+    const c = mk<number>(clock, { capacity: 2, overflow: { type: 'drop-newest' } });
     t.same([c.write(1), c.write(2), c.write(3), c.write(4)], [true, true, false, false]);
     t.same(c.drain(), [1, 2]);
     t.match(c.stats(), { written: 4, read: 2, dropped: 2, coalesced: 0, buffered: 0 });
@@ -217,7 +217,7 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
   });
 
   t.test('drop-oldest', async (t) => {
-    const c = mk<number>(clock, { capacity: 2, overflow: { kind: 'drop-oldest' } });
+    const c = mk<number>(clock, { capacity: 2, overflow: { type: 'drop-oldest' } });
     t.same([c.write(1), c.write(2), c.write(3), c.write(4)], [true, true, true, true]);
     t.same(c.drain(), [3, 4]);
     t.match(c.stats(), { written: 4, read: 2, dropped: 2, coalesced: 0, buffered: 0 });
@@ -225,7 +225,7 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
   });
 
   t.test('coalesce: max of commit frontiers', async (t) => {
-    const c = mk<number>(clock, { capacity: 2, overflow: { kind: 'coalesce', merge: Math.max } });
+    const c = mk<number>(clock, { capacity: 2, overflow: { type: 'coalesce', merge: Math.max } });
     t.same([c.write(5), c.write(3), c.write(4)], [true, true, true]);
     t.match(c.stats(), { buffered: 1, coalesced: 2 }, '5, 3 and 4 folded into one');
     t.equal(c.write(2), true);
@@ -235,20 +235,20 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
   });
 
   t.test('coalesce merges older into newer, in write order', async (t) => {
-    const c = mk<string>(clock, { capacity: 3, overflow: { kind: 'coalesce', merge: (older, newer) => `${older}+${newer}` } });
+    const c = mk<string>(clock, { capacity: 3, overflow: { type: 'coalesce', merge: (older, newer) => `${older}+${newer}` } });
     for (const s of ['a', 'b', 'c', 'd']) c.write(s);
     t.same(c.drain(), ['a+b+c+d']);
     t.match(c.stats(), { coalesced: 3 });
   });
 
   t.test('coalesce with a broken merge throws and counts the loss', async (t) => {
-    const c = mk<number>(clock, { capacity: 2, overflow: { kind: 'coalesce', merge: () => null as unknown as number } });
+    const c = mk<number>(clock, { capacity: 2, overflow: { type: 'coalesce', merge: () => null as unknown as number } });
     c.write(1);
     c.write(2);
     t.throws(() => c.write(3), /merge returned null/);
     t.match(c.stats(), { written: 3, dropped: 3, buffered: 0 });
     t.ok(conserved(c));
-    const d = mk<number>(clock, { capacity: 1, overflow: { kind: 'coalesce', merge: () => { throw new Error('merge bug'); } } });
+    const d = mk<number>(clock, { capacity: 1, overflow: { type: 'coalesce', merge: () => { throw new Error('merge bug'); } } });
     d.write(1);
     t.throws(() => d.write(2), /merge bug/);
     t.ok(conserved(d));
@@ -256,7 +256,7 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
   });
 
   t.test('fail throws ChannelOverflowError and keeps the buffer', async (t) => {
-    const c = mk<number>(clock, { name: 'acks', capacity: 2, overflow: { kind: 'fail' } });
+    const c = mk<number>(clock, { name: 'acks', capacity: 2, overflow: { type: 'fail' } });
     c.write(1);
     c.write(2);
     const err = t.throws(() => c.write(3), ChannelOverflowError) as ChannelOverflowError;
@@ -270,17 +270,17 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
 
 t.test('writes never queue js-csp puts: 5000 writes into capacity 10', async (t) => {
   const clock = new VirtualClock(T0);
-  for (const overflow of [{ kind: 'drop-newest' }, { kind: 'drop-oldest' }, { kind: 'coalesce', merge: Math.max }] as const) {
+  for (const overflow of [{ type: 'drop-newest' }, { type: 'drop-oldest' }, { type: 'coalesce', merge: Math.max }] as const) {
     const c = mk<number>(clock, { capacity: 10, overflow });
     for (let i = 0; i < 5000; i++) c.write(i);
     const puts = (c.raw as unknown as { puts: { length: number } }).puts.length;
-    t.equal(puts, 0, `${overflow.kind}: no pending puts`);
-    t.equal(c.stats().buffered, overflow.kind === 'coalesce' ? 10 : 10);
-    t.ok(conserved(c), overflow.kind);
+    t.equal(puts, 0, `${overflow.type}: no pending puts`);
+    t.equal(c.stats().buffered, overflow.type === 'coalesce' ? 10 : 10);
+    t.ok(conserved(c), overflow.type);
     const got = c.drain();
-    if (overflow.kind === 'drop-newest') t.same(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    if (overflow.kind === 'drop-oldest') t.same(got, [4990, 4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999]);
-    if (overflow.kind === 'coalesce') t.equal(got[0], 4990, 'first value is the max of everything folded');
+    if (overflow.type === 'drop-newest') t.same(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    if (overflow.type === 'drop-oldest') t.same(got, [4990, 4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999]);
+    if (overflow.type === 'coalesce') t.equal(got[0], 4990, 'first value is the max of everything folded');
   }
 });
 

@@ -21,10 +21,10 @@ export type ReadResult<T> = T | Timeout | Closed;
  *   rank, stops loudly).
  */
 export type Overflow<T> =
-  | { kind: 'drop-newest' }
-  | { kind: 'drop-oldest' }
-  | { kind: 'coalesce'; merge: (older: T, newer: T) => T }
-  | { kind: 'fail' };
+  | { type: 'drop-newest' }
+  | { type: 'drop-oldest' }
+  | { type: 'coalesce'; merge: (older: T, newer: T) => T }
+  | { type: 'fail' };
 
 export interface ChanOptions<T> {
   name: string;
@@ -149,10 +149,10 @@ export class CspChan<T> implements Chan<T> {
       throw new RangeError(`channel ${name}: capacity must be an integer in 1…${MAX_CAPACITY}, got ${capacity}`);
     }
     const kinds = ['drop-newest', 'drop-oldest', 'coalesce', 'fail'];
-    if (!overflow || !kinds.includes(overflow.kind)) {
+    if (!overflow || !kinds.includes(overflow.type)) {
       throw new RangeError(`channel ${name}: overflow must be one of ${kinds.join(', ')}`);
     }
-    if (overflow.kind === 'coalesce' && typeof overflow.merge !== 'function') {
+    if (overflow.type === 'coalesce' && typeof overflow.merge !== 'function') {
       throw new TypeError(`channel ${name}: coalesce needs a merge function`);
     }
     this.name = name;
@@ -179,7 +179,7 @@ export class CspChan<T> implements Chan<T> {
     touch();
     this.counters.written++;
     if (this.offer(value)) return true;
-    switch (this.overflow.kind) {
+    switch (this.overflow.type) {
       case 'drop-newest':
         this.counters.dropped++;
         return false;

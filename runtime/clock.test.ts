@@ -137,7 +137,7 @@ t.test('nowUs is integer microseconds of nowMs', async (t) => {
 });
 
 function chan<T>(clock: VirtualClock, name: string): Chan<T> {
-  return new CspChan<T>(clock, { name, capacity: 16, overflow: { kind: 'fail' } });
+  return new CspChan<T>(clock, { name, capacity: 16, overflow: { type: 'fail' } });
 }
 
 t.test('runUntilIdle lets a ping-pong of processors run to completion without time', async (t) => {

@@ -31,9 +31,9 @@ t.test('a processor that throws takes the group down, named, and the others stop
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('rank2', clock);
   const w = watchDone(clock, g);
-  const ticks = g.chan<number>({ name: 'ticks', capacity: 8, overflow: { kind: 'drop-oldest' } });
-  const acks = g.chan<string>({ name: 'acks', capacity: 8, overflow: { kind: 'fail' } });
-  const other = g.chan<string>({ name: 'other', capacity: 8, overflow: { kind: 'fail' } });
+  const ticks = g.chan<number>({ name: 'ticks', capacity: 8, overflow: { type: 'drop-oldest' } });
+  const acks = g.chan<string>({ name: 'acks', capacity: 8, overflow: { type: 'fail' } });
+  const other = g.chan<string>({ name: 'other', capacity: 8, overflow: { type: 'fail' } });
   const seenTicks: number[] = [];
   g.spawn('ticker', loop(ticks, seenTicks));
   g.spawn('selector', async () => {
@@ -57,8 +57,8 @@ t.test('a processor that throws takes the group down, named, and the others stop
   await runUntilIdle();
   t.ok(w.outcome, 'done resolved without advancing time');
   t.equal(w.atMs, T0 + 2500, 'at the instant of the crash');
-  t.equal(w.outcome?.kind, 'crashed');
-  if (w.outcome?.kind !== 'crashed') return;
+  t.equal(w.outcome?.type, 'crashed');
+  if (w.outcome?.type !== 'crashed') return;
   t.equal(w.outcome.crash.processor, 'acker');
   t.match(String(w.outcome.crash.error), /bad ack/);
   t.same(g.processors(), []);
@@ -73,20 +73,20 @@ t.test('a processor that throws takes the group down, named, and the others stop
 t.test('crash in a processor body that throws synchronously', async (t) => {
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('g', clock);
-  const inbox = g.chan<number>({ name: 'in', capacity: 1, overflow: { kind: 'fail' } });
+  const inbox = g.chan<number>({ name: 'in', capacity: 1, overflow: { type: 'fail' } });
   g.spawn('reader', loop(inbox, []));
   g.spawn('sync', () => {
     throw new TypeError('not a function');
   });
   const outcome = await g.done;
-  t.same(outcome, { kind: 'crashed', crash: { processor: 'sync', error: new TypeError('not a function') } });
+  t.same(outcome, { type: 'crashed', crash: { processor: 'sync', error: new TypeError('not a function') } });
   t.equal(crashMessage('g', (outcome as { crash: { processor: string; error: unknown } }).crash), 'g: processor sync crashed: TypeError: not a function');
 });
 
 t.test('the first crash is the one reported', async (t) => {
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('g', clock);
-  const inbox = g.chan<number>({ name: 'in', capacity: 4, overflow: { kind: 'fail' } });
+  const inbox = g.chan<number>({ name: 'in', capacity: 4, overflow: { type: 'fail' } });
   g.spawn('first', async () => {
     await inbox.read(READ_TIMEOUT_MS);
     throw new Error('one');
@@ -97,19 +97,19 @@ t.test('the first crash is the one reported', async (t) => {
   });
   inbox.write(1);
   const outcome = await g.done;
-  t.equal(outcome.kind === 'crashed' && outcome.crash.processor, 'first');
+  t.equal(outcome.type === 'crashed' && outcome.crash.processor, 'first');
 });
 
 t.test('a processor overflowing a fail channel crashes the group with ChannelOverflowError', async (t) => {
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('r0', clock);
-  const out = g.chan<number>({ name: 'commits', capacity: 2, overflow: { kind: 'fail' } });
+  const out = g.chan<number>({ name: 'commits', capacity: 2, overflow: { type: 'fail' } });
   g.spawn('producer', async () => {
     for (let i = 0; i < 3; i++) out.write(i);
   });
   const outcome = await g.done;
-  t.equal(outcome.kind, 'crashed');
-  if (outcome.kind !== 'crashed') return;
+  t.equal(outcome.type, 'crashed');
+  if (outcome.type !== 'crashed') return;
   t.equal(crashMessage('r0', outcome.crash), 'r0: processor producer crashed: ChannelOverflowError: channel commits overflowed its capacity of 2 (policy: fail)');
 });
 
@@ -117,8 +117,8 @@ t.test('stop(): every processor exits at once, not after its read timeout', asyn
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('g', clock);
   const w = watchDone(clock, g);
-  const a = g.chan<number>({ name: 'a', capacity: 4, overflow: { kind: 'fail' } });
-  const b = g.chan<number>({ name: 'b', capacity: 4, overflow: { kind: 'fail' } });
+  const a = g.chan<number>({ name: 'a', capacity: 4, overflow: { type: 'fail' } });
+  const b = g.chan<number>({ name: 'b', capacity: 4, overflow: { type: 'fail' } });
   const seen: number[] = [];
   g.spawn('pa', loop(a, seen));
   g.spawn('pb', async () => {
@@ -131,7 +131,7 @@ t.test('stop(): every processor exits at once, not after its read timeout', asyn
   g.stop();
   g.stop(); // idempotent
   await runUntilIdle();
-  t.same(w.outcome, { kind: 'stopped' });
+  t.same(w.outcome, { type: 'stopped' });
   t.equal(w.atMs, T0 + 300, 'all exited within one read timeout (in fact, immediately)');
   t.equal(clock.pendingTimers(), 0, 'no read timers left behind');
   t.throws(() => g.spawn('late', async () => {}), /after stop/);
@@ -140,14 +140,14 @@ t.test('stop(): every processor exits at once, not after its read timeout', asyn
 t.test('stop(): processors drain what is buffered before exiting (no data lost)', async (t) => {
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('g', clock);
-  const inbox = g.chan<number>({ name: 'in', capacity: 8, overflow: { kind: 'fail' } });
+  const inbox = g.chan<number>({ name: 'in', capacity: 8, overflow: { type: 'fail' } });
   const seen: number[] = [];
   g.spawn('consumer', loop(inbox, seen));
   inbox.write(1);
   inbox.write(2);
   inbox.write(3);
   g.stop(); // before the consumer has run at all
-  t.same(await g.done, { kind: 'stopped' });
+  t.same(await g.done, { type: 'stopped' });
   t.same(seen, [1, 2, 3]);
   t.match(g.stats(), [{ name: 'in', written: 3, read: 3, buffered: 0 }]);
 });
@@ -156,9 +156,9 @@ t.test('stop() with no processors resolves stopped; adopted channels are closed'
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('g', clock);
   const other = new ProcessorGroup('h', clock);
-  const inbox = g.adopt(other.chan<number>({ name: 'inbox', capacity: 1, overflow: { kind: 'drop-newest' } }));
+  const inbox = g.adopt(other.chan<number>({ name: 'inbox', capacity: 1, overflow: { type: 'drop-newest' } }));
   g.stop();
-  t.same(await g.done, { kind: 'stopped' });
+  t.same(await g.done, { type: 'stopped' });
   t.equal(inbox.closed, true);
 });
 
@@ -166,7 +166,7 @@ t.test('a processor that returns early does not end the group; stop() does', asy
   const clock = new VirtualClock(T0);
   const g = new ProcessorGroup('g', clock);
   const w = watchDone(clock, g);
-  const inbox = g.chan<number>({ name: 'in', capacity: 1, overflow: { kind: 'fail' } });
+  const inbox = g.chan<number>({ name: 'in', capacity: 1, overflow: { type: 'fail' } });
   g.spawn('oneshot', async () => {});
   g.spawn('loop', loop(inbox, []));
   await runUntilIdle();
@@ -175,7 +175,7 @@ t.test('a processor that returns early does not end the group; stop() does', asy
   t.throws(() => g.spawn('loop', async () => {}), /already exists/);
   g.stop();
   await runUntilIdle();
-  t.same(w.outcome, { kind: 'stopped' });
+  t.same(w.outcome, { type: 'stopped' });
 });
 
 t.test('crashMessage is one line for any thrown value', async (t) => {

@@ -12,7 +12,7 @@ export interface Crash {
 }
 
 /** GroupOutcome is how a group ended: cleanly stopped, or taken down by a crash. */
-export type GroupOutcome = { kind: 'stopped' } | { kind: 'crashed'; crash: Crash };
+export type GroupOutcome = { type: 'stopped' } | { type: 'crashed'; crash: Crash };
 
 /**
  * crashMessage renders one line naming the group and processor and what was thrown: never a
@@ -107,6 +107,6 @@ export class ProcessorGroup {
   }
 
   private finish(): void {
-    this.resolveDone(this.crash ? { kind: 'crashed', crash: this.crash } : { kind: 'stopped' });
+    this.resolveDone(this.crash ? { type: 'crashed', crash: this.crash } : { type: 'stopped' });
   }
 }

@@ -135,7 +135,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   writeFileSync(join(a.logDir, 'run.json'), `${JSON.stringify({ runId, seed, version: VERSION, protocol: a.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults }, null, 2)}\n`);
 
   /** applied: what each fault did (which rank a leader/killed target was, and when, in ms after the start; ignored if its rank's state refused it). */
-  const applied: { action: FaultAction['action']; target: Target['kind']; rank: number | null; atMs: number; appliedAtMs: number; resumedAtMs?: number; ignored?: true }[] = [];
+  const applied: { action: FaultAction['action']; target: Target['type']; rank: number | null; atMs: number; appliedAtMs: number; resumedAtMs?: number; ignored?: true }[] = [];
   const sinceStartMs = (): number => Math.round(clock.nowMs() - startAtMs);
   const cancels = faults.map((f) => clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyFault(f)));
   const slotRound = (): { round: number; leader: number } => {
@@ -143,18 +143,18 @@ async function runCluster(a: RunArgs): Promise<number> {
     return { round, leader: round % ranks };
   };
   const resolve = (target: Target): number | undefined =>
-    target.kind === 'rank' ? target.rank : target.kind === 'leader' ? launcher.leader(a.protocol === 'paxos' ? slotRound() : undefined) : launcher.killed();
+    target.type === 'rank' ? target.rank : target.type === 'leader' ? launcher.leader(a.protocol === 'paxos' ? slotRound() : undefined) : launcher.killed();
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
-    const record: (typeof applied)[number] = { action: f.action, target: f.target.kind, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
+    const record: (typeof applied)[number] = { action: f.action, target: f.target.type, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
     applied.push(record);
-    if (rank === undefined) return say(`${f.action} ${f.target.kind}: no such rank known yet; skipped`);
-    say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.kind !== 'rank' ? ` (${f.target.kind})` : ''}`);
+    if (rank === undefined) return say(`${f.action} ${f.target.type}: no such rank known yet; skipped`);
+    say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.type !== 'rank' ? ` (${f.target.type})` : ''}`);
     switch (f.action) {
       case 'kill':
         if (!launcher.kill(rank)) break;
         // A restart to come may be this rank's: boot it now, so that it starts on time.
-        if (faults.some((g) => g.action === 'restart' && g.atMs > f.atMs && (g.target.kind === 'killed' || (g.target.kind === 'rank' && g.target.rank === rank)))) {
+        if (faults.some((g) => g.action === 'restart' && g.atMs > f.atMs && (g.target.type === 'killed' || (g.target.type === 'rank' && g.target.rank === rank)))) {
           launcher.prepare(rank);
         }
         return;
@@ -235,10 +235,10 @@ function bootError(p: RankProc): CliError {
 /** restartable lists the ranks a --restart may start again: its rank, or any rank a kill may hit. */
 function restartable(faults: readonly FaultAction[], ranks: number): Set<number> {
   const out = new Set<number>();
-  const hit = (t: Target): number[] => (t.kind === 'rank' ? [t.rank] : Array.from({ length: ranks }, (_, r) => r));
+  const hit = (t: Target): number[] => (t.type === 'rank' ? [t.rank] : Array.from({ length: ranks }, (_, r) => r));
   for (const f of faults) {
     if (f.action !== 'restart') continue;
-    if (f.target.kind === 'rank') out.add(f.target.rank);
+    if (f.target.type === 'rank') out.add(f.target.rank);
     else for (const k of faults) if (k.action === 'kill') for (const r of hit(k.target)) out.add(r);
   }
   return out;

@@ -4,11 +4,11 @@ import { parseFault, parseFaults } from './faults.js';
 import { CliError, EXIT } from '../exit.js';
 
 t.test('each fault form parses', async (t) => {
-  t.same(parseFault('kill', 'leader@2', 5), { action: 'kill', target: { kind: 'leader' }, atMs: 2000 });
-  t.same(parseFault('kill', '3@1.5', 5), { action: 'kill', target: { kind: 'rank', rank: 3 }, atMs: 1500 });
-  t.same(parseFault('pause', 'leader@2:2', 5), { action: 'pause', target: { kind: 'leader' }, atMs: 2000, durationMs: 2000 });
-  t.same(parseFault('start', '4@2', 5), { action: 'start', target: { kind: 'rank', rank: 4 }, atMs: 2000 });
-  t.same(parseFault('restart', 'killed@3', 5), { action: 'restart', target: { kind: 'killed' }, atMs: 3000 });
+  t.same(parseFault('kill', 'leader@2', 5), { action: 'kill', target: { type: 'leader' }, atMs: 2000 });
+  t.same(parseFault('kill', '3@1.5', 5), { action: 'kill', target: { type: 'rank', rank: 3 }, atMs: 1500 });
+  t.same(parseFault('pause', 'leader@2:2', 5), { action: 'pause', target: { type: 'leader' }, atMs: 2000, durationMs: 2000 });
+  t.same(parseFault('start', '4@2', 5), { action: 'start', target: { type: 'rank', rank: 4 }, atMs: 2000 });
+  t.same(parseFault('restart', 'killed@3', 5), { action: 'restart', target: { type: 'killed' }, atMs: 3000 });
 });
 
 t.test('the schedule is ordered by time', async (t) => {

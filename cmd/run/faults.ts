@@ -2,7 +2,7 @@
 // `--pause 3@1.5:2`, `--start 4@2`, `--restart killed@3`. Times are seconds after round 0.
 import { usageError } from '../exit.js';
 
-export type Target = { kind: 'rank'; rank: number } | { kind: 'leader' } | { kind: 'killed' };
+export type Target = { type: 'rank'; rank: number } | { type: 'leader' } | { type: 'killed' };
 
 export type FaultAction =
   | { action: 'kill'; target: Target; atMs: number }
@@ -13,11 +13,11 @@ export type FaultAction =
 const SPEC = /^(\w+)@(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/;
 
 function target(flag: string, text: string, ranks: number, allowed: readonly string[]): Target {
-  if (allowed.includes(text)) return { kind: text as 'leader' | 'killed' };
+  if (allowed.includes(text)) return { type: text as 'leader' | 'killed' };
   if (/^\d+$/.test(text)) {
     const rank = Number(text);
     if (rank >= ranks) throw usageError(`${flag} ${text}: rank must be < ${ranks}`);
-    return { kind: 'rank', rank };
+    return { type: 'rank', rank };
   }
   throw usageError(`${flag}: expected a rank${allowed.length ? ` or ${allowed.join('/')}` : ''}, got ${JSON.stringify(text)}`);
 }

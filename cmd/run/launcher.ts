@@ -171,10 +171,10 @@ export class Launcher {
     } catch {
       return; // not an event: ignore (ranks print events only)
     }
-    if (ev.ev === 'ready') this.offer(p, { type: 'ready' });
-    if (ev.ev === 'summary') p.summary = ev;
+    if (ev.type === 'ready') this.offer(p, { type: 'ready' });
+    if (ev.type === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;
-    if (ev.ev === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
+    if (ev.type === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
       p.round = ev.round;
       this.roundStarted(ev.round, ev.leader);
     }

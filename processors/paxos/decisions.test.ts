@@ -94,21 +94,21 @@ t.test('merge: two committed keys at one estround is a safety violation', async 
   );
 });
 
-function msgs(sends: { to: number; msg: PaxosMsg }[], type: PaxosMsg['t']): PaxosMsg[] {
-  return sends.filter((s) => s.msg.t === type).map((s) => s.msg);
+function msgs(sends: { to: number; msg: PaxosMsg }[], type: PaxosMsg['type']): PaxosMsg[] {
+  return sends.filter((s) => s.msg.type === type).map((s) => s.msg);
 }
 
 t.test('follower: sync then instances commit in order; a COMMIT implies DECIDE', async (t) => {
   const f = new Follower({ rank: 1, ranks: 5, interval: L });
-  f.step({ k: 'round', round: 0 });
-  const g = f.step({ k: 'msg', msg: { t: 'read', from: 0, round: 0, frontier: -1 } });
-  t.same(g.sends, [{ to: 0, msg: { t: 'gather', from: 1, round: 0, frontier: -1, syncRound: -1, held: [] } }]);
-  const a = f.step({ k: 'msg', msg: { t: 'impose', from: 0, round: 0, base: -1, entries: [] } });
-  t.same(msgs(a.sends, 'ack'), [{ t: 'ack', from: 1, round: 0, seq: -1 }]);
-  const p = f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 0, keys: [K('a'), K('b')], values: [new Uint8Array(1), new Uint8Array(1)] } });
-  t.same(msgs(p.sends, 'ack'), [{ t: 'ack', from: 1, round: 0, seq: 1 }], 'one cumulative ack per batch');
+  f.step({ type: 'round', round: 0 });
+  const g = f.step({ type: 'msg', msg: { type: 'read', from: 0, round: 0, frontier: -1 } });
+  t.same(g.sends, [{ to: 0, msg: { type: 'gather', from: 1, round: 0, frontier: -1, syncRound: -1, held: [] } }]);
+  const a = f.step({ type: 'msg', msg: { type: 'impose', from: 0, round: 0, base: -1, entries: [] } });
+  t.same(msgs(a.sends, 'ack'), [{ type: 'ack', from: 1, round: 0, seq: -1 }]);
+  const p = f.step({ type: 'msg', msg: { type: 'propose', from: 0, round: 0, first: 0, keys: [K('a'), K('b')], values: [new Uint8Array(1), new Uint8Array(1)] } });
+  t.same(msgs(p.sends, 'ack'), [{ type: 'ack', from: 1, round: 0, seq: 1 }], 'one cumulative ack per batch');
   t.same(p.log.map((l) => l.kind), ['generate', 'generate']);
-  const c = f.step({ k: 'msg', msg: { t: 'commit', from: 0, round: 0, seq: 1 } });
+  const c = f.step({ type: 'msg', msg: { type: 'commit', from: 0, round: 0, seq: 1 } });
   t.same(c.log, [
     { kind: 'commit', estround: 0, key: K('a') },
     { kind: 'commit', estround: 1, key: K('b') },
@@ -118,36 +118,36 @@ t.test('follower: sync then instances commit in order; a COMMIT implies DECIDE',
 
 t.test('follower: a rank that missed the sync sits the round out', async (t) => {
   const f = new Follower({ rank: 2, ranks: 5, interval: L });
-  f.step({ k: 'round', round: 1 });
-  f.step({ k: 'msg', msg: { t: 'propose', from: 1, round: 1, first: 0, keys: [K('a')], values: [new Uint8Array(1)] } });
-  const c = f.step({ k: 'msg', msg: { t: 'commit', from: 1, round: 1, seq: 0 } });
+  f.step({ type: 'round', round: 1 });
+  f.step({ type: 'msg', msg: { type: 'propose', from: 1, round: 1, first: 0, keys: [K('a')], values: [new Uint8Array(1)] } });
+  const c = f.step({ type: 'msg', msg: { type: 'commit', from: 1, round: 1, seq: 0 } });
   t.same(c.log, [], 'no IMPOSE accepted this round: nothing committed');
 });
 
 t.test('follower: behind the IMPOSE base, it neither acks nor commits', async (t) => {
   const f = new Follower({ rank: 2, ranks: 5, interval: L });
-  f.step({ k: 'round', round: 1 });
-  const a = f.step({ k: 'msg', msg: { t: 'impose', from: 1, round: 1, base: 40, entries: [[50, K('x')]] } });
+  f.step({ type: 'round', round: 1 });
+  const a = f.step({ type: 'msg', msg: { type: 'impose', from: 1, round: 1, base: 40, entries: [[50, K('x')]] } });
   t.same(a.sends, []);
-  const d = f.step({ k: 'msg', msg: { t: 'decide', from: 1, round: 1 } });
+  const d = f.step({ type: 'msg', msg: { type: 'decide', from: 1, round: 1 } });
   t.same(d.log, []);
 });
 
 t.test('follower: a lost PROPOSE below the COMMIT frontier stalls commits (no hole)', async (t) => {
   const f = new Follower({ rank: 3, ranks: 5, interval: L });
-  f.step({ k: 'round', round: 0 });
-  f.step({ k: 'msg', msg: { t: 'impose', from: 0, round: 0, base: -1, entries: [] } });
-  f.step({ k: 'msg', msg: { t: 'propose', from: 0, round: 0, first: 1, keys: [K('b')], values: [new Uint8Array(1)] } }); // seq 0 lost
-  const c = f.step({ k: 'msg', msg: { t: 'commit', from: 0, round: 0, seq: 1 } });
+  f.step({ type: 'round', round: 0 });
+  f.step({ type: 'msg', msg: { type: 'impose', from: 0, round: 0, base: -1, entries: [] } });
+  f.step({ type: 'msg', msg: { type: 'propose', from: 0, round: 0, first: 1, keys: [K('b')], values: [new Uint8Array(1)] } }); // seq 0 lost
+  const c = f.step({ type: 'msg', msg: { type: 'commit', from: 0, round: 0, seq: 1 } });
   t.same(c.log.filter((l) => l.kind === 'commit'), []);
   t.equal(f.frontier, -1);
 });
 
 t.test('follower: the IMPOSE catch-up commits decided entries above its frontier', async (t) => {
   const f = new Follower({ rank: 4, ranks: 5, interval: L });
-  f.step({ k: 'round', round: 2 });
-  f.step({ k: 'msg', msg: { t: 'impose', from: 2, round: 2, base: -1, entries: [[3, K('c')], [104, K('d')]] } });
-  const d = f.step({ k: 'msg', msg: { t: 'decide', from: 2, round: 2 } });
+  f.step({ type: 'round', round: 2 });
+  f.step({ type: 'msg', msg: { type: 'impose', from: 2, round: 2, base: -1, entries: [[3, K('c')], [104, K('d')]] } });
+  const d = f.step({ type: 'msg', msg: { type: 'decide', from: 2, round: 2 } });
   t.same(d.committed, [[3, K('c')], [104, K('d')]]);
   t.equal(f.syncRound, 2);
 });
@@ -155,11 +155,11 @@ t.test('follower: the IMPOSE catch-up commits decided entries above its frontier
 t.test('follower: a restarted (amnesiac) rank answers no READ until a sync includes it', async (t) => {
   const f = new Follower({ rank: 1, ranks: 5, interval: L, amnesiac: true });
   f.restore([[0, K('a')]]);
-  f.step({ k: 'round', round: 3 });
-  t.same(f.step({ k: 'msg', msg: { t: 'read', from: 3, round: 3, frontier: -1 } }).sends, []);
-  f.step({ k: 'msg', msg: { t: 'impose', from: 3, round: 3, base: 0, entries: [] } });
-  f.step({ k: 'round', round: 4 });
-  t.equal(f.step({ k: 'msg', msg: { t: 'read', from: 4, round: 4, frontier: -1 } }).sends.length, 1);
+  f.step({ type: 'round', round: 3 });
+  t.same(f.step({ type: 'msg', msg: { type: 'read', from: 3, round: 3, frontier: -1 } }).sends, []);
+  f.step({ type: 'msg', msg: { type: 'impose', from: 3, round: 3, base: 0, entries: [] } });
+  f.step({ type: 'round', round: 4 });
+  t.equal(f.step({ type: 'msg', msg: { type: 'read', from: 4, round: 4, frontier: -1 } }).sends.length, 1);
 });
 
 function leader(rank = 0): Leader {
@@ -168,53 +168,53 @@ function leader(rank = 0): Leader {
 
 t.test('leader: READ at round start, IMPOSE after the grace, DECIDE after an ack quorum', async (t) => {
   const l = leader(0);
-  const r = l.step({ k: 'round', round: 5 }, 0);
-  t.same(r.sends, [{ to: ALL, msg: { t: 'read', from: 0, round: 5, frontier: -1 } }]);
+  const r = l.step({ type: 'round', round: 5 }, 0);
+  t.same(r.sends, [{ to: ALL, msg: { type: 'read', from: 0, round: 5, frontier: -1 } }]);
   t.equal(l.phase, 'reading');
-  for (const from of [0, 1]) t.same(l.step({ k: 'msg', msg: { t: 'gather', from, round: 5, frontier: -1, syncRound: -1, held: [] } }, 1).sends, []);
-  const q = l.step({ k: 'msg', msg: { t: 'gather', from: 2, round: 5, frontier: -1, syncRound: -1, held: [[3, K('q'), 0]] } }, 2);
+  for (const from of [0, 1]) t.same(l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: -1, syncRound: -1, held: [] } }, 1).sends, []);
+  const q = l.step({ type: 'msg', msg: { type: 'gather', from: 2, round: 5, frontier: -1, syncRound: -1, held: [[3, K('q'), 0]] } }, 2);
   t.equal(q.wakeAtMs, 12, 'waits gatherGraceMs for the other two');
-  t.same(l.step({ k: 'wake' }, 11).sends, [], 'not before the grace ends');
-  const imp = l.step({ k: 'wake' }, 12);
-  t.same(msgs(imp.sends, 'impose'), [{ t: 'impose', from: 0, round: 5, base: -1, entries: [[3, K('q')]] }]);
-  l.step({ k: 'msg', msg: { t: 'ack', from: 0, round: 5, seq: -1 } }, 13);
-  l.step({ k: 'msg', msg: { t: 'ack', from: 1, round: 5, seq: -1 } }, 13);
-  const d = l.step({ k: 'msg', msg: { t: 'ack', from: 3, round: 5, seq: -1 } }, 13);
-  t.same(d.sends.map((s) => s.msg.t), ['decide', 'propose', 'propose'], 'window of 2, batches of 1');
+  t.same(l.step({ type: 'wake' }, 11).sends, [], 'not before the grace ends');
+  const imp = l.step({ type: 'wake' }, 12);
+  t.same(msgs(imp.sends, 'impose'), [{ type: 'impose', from: 0, round: 5, base: -1, entries: [[3, K('q')]] }]);
+  l.step({ type: 'msg', msg: { type: 'ack', from: 0, round: 5, seq: -1 } }, 13);
+  l.step({ type: 'msg', msg: { type: 'ack', from: 1, round: 5, seq: -1 } }, 13);
+  const d = l.step({ type: 'msg', msg: { type: 'ack', from: 3, round: 5, seq: -1 } }, 13);
+  t.same(d.sends.map((s) => s.msg.type), ['decide', 'propose', 'propose'], 'window of 2, batches of 1');
   t.equal(l.phase, 'proposing');
 });
 
 t.test('leader: COMMIT frontier is the quorum-th highest cumulative ack; eager NEXT at L', async (t) => {
   const l = leader(0);
-  l.step({ k: 'round', round: 0 }, 0);
-  for (const from of [0, 1, 2, 3, 4]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
-  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'ack', from, round: 0, seq: -1 } }, 0);
-  t.same(l.step({ k: 'msg', msg: { t: 'ack', from: 0, round: 0, seq: 1 } }, 0).sends, []);
-  t.same(l.step({ k: 'msg', msg: { t: 'ack', from: 1, round: 0, seq: 0 } }, 0).sends, []);
-  const c = l.step({ k: 'msg', msg: { t: 'ack', from: 2, round: 0, seq: 1 } }, 0);
-  t.same(msgs(c.sends, 'commit'), [{ t: 'commit', from: 0, round: 0, seq: 0 }], 'acks {1,0,1}: seq 0 has a quorum, seq 1 not yet');
+  l.step({ type: 'round', round: 0 }, 0);
+  for (const from of [0, 1, 2, 3, 4]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 0, seq: -1 } }, 0);
+  t.same(l.step({ type: 'msg', msg: { type: 'ack', from: 0, round: 0, seq: 1 } }, 0).sends, []);
+  t.same(l.step({ type: 'msg', msg: { type: 'ack', from: 1, round: 0, seq: 0 } }, 0).sends, []);
+  const c = l.step({ type: 'msg', msg: { type: 'ack', from: 2, round: 0, seq: 1 } }, 0);
+  t.same(msgs(c.sends, 'commit'), [{ type: 'commit', from: 0, round: 0, seq: 0 }], 'acks {1,0,1}: seq 0 has a quorum, seq 1 not yet');
   // Drive to the end: ranks 0-2 ack everything proposed so far; the frontier must never pass
   // what all three acked, and finishing L instances sends COMMIT(L-1) then NEXT(round + 1).
   let proposedUpTo = 1;
   const sent: PaxosMsg[] = [];
   for (let step = 0; step < 20 && l.phase !== 'done'; step++) {
     for (const from of [0, 1, 2]) {
-      const out = l.step({ k: 'msg', msg: { t: 'ack', from, round: 0, seq: proposedUpTo } }, 0);
+      const out = l.step({ type: 'msg', msg: { type: 'ack', from, round: 0, seq: proposedUpTo } }, 0);
       for (const s of out.sends) {
         sent.push(s.msg);
-        if (s.msg.t === 'propose') proposedUpTo = s.msg.first + s.msg.keys.length - 1;
-        if (s.msg.t === 'commit') t.ok(s.msg.seq <= proposedUpTo, 'commit frontier within what was acked');
+        if (s.msg.type === 'propose') proposedUpTo = s.msg.first + s.msg.keys.length - 1;
+        if (s.msg.type === 'commit') t.ok(s.msg.seq <= proposedUpTo, 'commit frontier within what was acked');
       }
     }
   }
   t.equal(l.phase, 'done');
-  t.same(sent.slice(-2), [{ t: 'commit', from: 0, round: 0, seq: 3 }, { t: 'next', from: 0, round: 1 }]);
+  t.same(sent.slice(-2), [{ type: 'commit', from: 0, round: 0, seq: 3 }, { type: 'next', from: 0, round: 1 }]);
 });
 
 t.test('leader: stale replies from an earlier round are ignored', async (t) => {
   const l = leader(1);
-  l.step({ k: 'round', round: 6 }, 0);
-  t.same(l.step({ k: 'msg', msg: { t: 'gather', from: 2, round: 1, frontier: -1, syncRound: -1, held: [] } }, 0).sends, []);
+  l.step({ type: 'round', round: 6 }, 0);
+  t.same(l.step({ type: 'msg', msg: { type: 'gather', from: 2, round: 1, frontier: -1, syncRound: -1, held: [] } }, 0).sends, []);
   t.equal(l.phase, 'reading');
 });
 
@@ -223,80 +223,80 @@ t.test('router: slots, NACK for an older round, jump on a newer one', async (t) 
   t.equal(r.tick(999), undefined, 'nothing before the start');
   t.equal(r.tick(1000), 0);
   t.equal(r.nextTickMs(), 1100);
-  const old = r.route({ t: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1050);
+  const old = r.route({ type: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1050);
   t.same([old.toFollower, old.reply], [true, undefined]);
-  const jump = r.route({ t: 'read', from: 4, round: 4, frontier: -1 }, 1060);
+  const jump = r.route({ type: 'read', from: 4, round: 4, frontier: -1 }, 1060);
   t.equal(jump.bump, 4, 'a newer round bumps at once');
   t.equal(r.nextTickMs(), 1160, 'a jump ahead of the slot grid re-arms the timer from now');
-  const stale = r.route({ t: 'impose', from: 0, round: 0, base: -1, entries: [] }, 1070);
-  t.same(stale.reply, { to: 0, msg: { t: 'nack', from: 1, round: 4 } });
+  const stale = r.route({ type: 'impose', from: 0, round: 0, base: -1, entries: [] }, 1070);
+  t.same(stale.reply, { to: 0, msg: { type: 'nack', from: 1, round: 4 } });
   t.notOk(stale.toFollower);
-  t.equal(r.route({ t: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1071).reply, undefined, 'one NACK per sender per round');
+  t.equal(r.route({ type: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1071).reply, undefined, 'one NACK per sender per round');
   t.equal(r.tick(1160), 5);
   t.equal(r.tick(1700), 7, 'a late tick (a paused rank) jumps to the current slot');
 });
 
 t.test('leader: a restarted rank does not lead until after its first sync', async (t) => {
   const l = new Leader({ rank: 4, ranks: 5, interval: 4, pipelineWindow: 2, proposeBatch: 1, gatherGraceMs: 0, retryMs: 50, dataSize: 8, eager: false, random: new SeededRandom('t'), amnesiac: true });
-  t.same(l.step({ k: 'round', round: 9 }, 0).sends, [], 'round 9 is its own, but its old incarnation may have led it');
+  t.same(l.step({ type: 'round', round: 9 }, 0).sends, [], 'round 9 is its own, but its old incarnation may have led it');
   t.equal(l.phase, 'idle');
-  l.step({ k: 'rejoined', round: 10 }, 0);
-  t.equal(l.step({ k: 'round', round: 14 }, 0).sends[0]?.msg.t, 'read', 'leads rounds after the sync it rejoined in');
+  l.step({ type: 'rejoined', round: 10 }, 0);
+  t.equal(l.step({ type: 'round', round: 14 }, 0).sends[0]?.msg.type, 'read', 'leads rounds after the sync it rejoined in');
 });
 
 t.test('catch-up: a rank that missed the sync asks LATE once and commits the CATCHUP', async (t) => {
   const f = new Follower({ rank: 2, ranks: 5, interval: L });
-  f.step({ k: 'round', round: 1 });
-  const p = f.step({ k: 'msg', msg: { t: 'propose', from: 1, round: 1, first: 2, keys: [K('c')], values: [new Uint8Array(1)] } });
-  t.same(msgs(p.sends, 'late'), [{ t: 'late', from: 2, round: 1, frontier: -1 }]);
-  const again = f.step({ k: 'msg', msg: { t: 'commit', from: 1, round: 1, seq: 1 } });
+  f.step({ type: 'round', round: 1 });
+  const p = f.step({ type: 'msg', msg: { type: 'propose', from: 1, round: 1, first: 2, keys: [K('c')], values: [new Uint8Array(1)] } });
+  t.same(msgs(p.sends, 'late'), [{ type: 'late', from: 2, round: 1, frontier: -1 }]);
+  const again = f.step({ type: 'msg', msg: { type: 'commit', from: 1, round: 1, seq: 1 } });
   t.same(msgs(again.sends, 'late'), [], 'not re-asked on the next message');
-  const c = f.step({ k: 'msg', msg: { t: 'catchup', from: 1, round: 1, base: -1, entries: [[7, K('a')], [100, K('b')], [101, K('x')]] } });
+  const c = f.step({ type: 'msg', msg: { type: 'catchup', from: 1, round: 1, base: -1, entries: [[7, K('a')], [100, K('b')], [101, K('x')]] } });
   t.same(c.committed, [[7, K('a')], [100, K('b')], [101, K('x')]], 'the decided log above our frontier');
-  const more = f.step({ k: 'msg', msg: { t: 'commit', from: 1, round: 1, seq: 2 } });
+  const more = f.step({ type: 'msg', msg: { type: 'commit', from: 1, round: 1, seq: 2 } });
   t.same(more.committed, [[102, K('c')]], 'then commits on from where the catch-up ended');
 });
 
 t.test('catch-up: a CATCHUP above our frontier’s gap is refused (no hole)', async (t) => {
   const f = new Follower({ rank: 2, ranks: 5, interval: L });
-  f.step({ k: 'round', round: 1 });
-  t.same(f.step({ k: 'msg', msg: { t: 'catchup', from: 1, round: 1, base: 50, entries: [[60, K('a')]] } }).committed, []);
+  f.step({ type: 'round', round: 1 });
+  t.same(f.step({ type: 'msg', msg: { type: 'catchup', from: 1, round: 1, base: 50, entries: [[60, K('a')]] } }).committed, []);
 });
 
 t.test('catch-up: the leader answers LATE only once its sync is decided', async (t) => {
   const l = leader(0);
-  l.step({ k: 'committed', entries: [[3, K('a')], [4, K('b')]] }, 0);
-  l.step({ k: 'round', round: 5 }, 0);
-  t.same(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: -1 } }, 0).sends, [], 'still reading');
-  for (const from of [0, 1, 2, 3, 4]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 5, frontier: 4, syncRound: -1, held: [] } }, 0);
-  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'ack', from, round: 5, seq: -1 } }, 0);
-  const c = l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 0);
-  t.same(c.sends, [{ to: 3, msg: { t: 'catchup', from: 0, round: 5, base: 3, entries: [[4, K('b')]] } }]);
-  t.same(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 10).sends, [], 'a re-ask while the answer is in flight is not answered again');
-  t.equal(l.step({ k: 'msg', msg: { t: 'late', from: 3, round: 5, frontier: 3 } }, 400).sends.length, 1, 'but is once the answer could have been lost');
+  l.step({ type: 'committed', entries: [[3, K('a')], [4, K('b')]] }, 0);
+  l.step({ type: 'round', round: 5 }, 0);
+  t.same(l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: -1 } }, 0).sends, [], 'still reading');
+  for (const from of [0, 1, 2, 3, 4]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: 4, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
+  const c = l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 0);
+  t.same(c.sends, [{ to: 3, msg: { type: 'catchup', from: 0, round: 5, base: 3, entries: [[4, K('b')]] } }]);
+  t.same(l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 10).sends, [], 'a re-ask while the answer is in flight is not answered again');
+  t.equal(l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 400).sends.length, 1, 'but is once the answer could have been lost');
 });
 
 t.test('leader: a wake-up that comes early still leaves a timer asked for', async (t) => {
   const l = leader(0);
-  l.step({ k: 'round', round: 0 }, 0);
-  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
-  const early = l.step({ k: 'wake' }, 9.5); // the grace ends at 10
+  l.step({ type: 'round', round: 0 }, 0);
+  for (const from of [0, 1, 2]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
+  const early = l.step({ type: 'wake' }, 9.5); // the grace ends at 10
   t.equal(early.wakeAtMs, 10, 're-asks for the same deadline');
   t.equal(l.phase, 'reading');
-  t.equal(l.step({ k: 'wake' }, 10).sends.filter((s) => s.msg.t === 'impose').length, 1, 'imposes once the grace has passed');
+  t.equal(l.step({ type: 'wake' }, 10).sends.filter((s) => s.msg.type === 'impose').length, 1, 'imposes once the grace has passed');
 });
 
 t.test('catch-up: the CATCHUP includes the round’s imposed entries the leader rank has not logged yet', async (t) => {
   // The leader's decided mirror follows its own log, which lags its IMPOSE; a CATCHUP from the
   // mirror alone would let the late rank commit this round's seqs above a hole.
   const l = leader(0);
-  l.step({ k: 'committed', entries: [[3, K('a')]] }, 0);
-  l.step({ k: 'round', round: 5 }, 0);
-  l.step({ k: 'msg', msg: { t: 'gather', from: 0, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
-  l.step({ k: 'msg', msg: { t: 'gather', from: 1, round: 5, frontier: 3, syncRound: -1, held: [[8, K('b'), 4], [9, K('c'), 4]] } }, 0);
-  for (const from of [2, 3, 4]) l.step({ k: 'msg', msg: { t: 'gather', from, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
-  for (const from of [0, 1, 2]) l.step({ k: 'msg', msg: { t: 'ack', from, round: 5, seq: -1 } }, 0);
+  l.step({ type: 'committed', entries: [[3, K('a')]] }, 0);
+  l.step({ type: 'round', round: 5 }, 0);
+  l.step({ type: 'msg', msg: { type: 'gather', from: 0, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
+  l.step({ type: 'msg', msg: { type: 'gather', from: 1, round: 5, frontier: 3, syncRound: -1, held: [[8, K('b'), 4], [9, K('c'), 4]] } }, 0);
+  for (const from of [2, 3, 4]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
   t.equal(l.phase, 'proposing', 'the IMPOSE of [8, 9] is decided, but not yet logged at the leader');
-  const c = l.step({ k: 'msg', msg: { t: 'late', from: 4, round: 5, frontier: 2 } }, 0);
-  t.same(c.sends.map((s) => s.msg), [{ t: 'catchup', from: 0, round: 5, base: 2, entries: [[3, K('a')], [8, K('b')], [9, K('c')]] }]);
+  const c = l.step({ type: 'msg', msg: { type: 'late', from: 4, round: 5, frontier: 2 } }, 0);
+  t.same(c.sends.map((s) => s.msg), [{ type: 'catchup', from: 0, round: 5, base: 2, entries: [[3, K('a')], [8, K('b')], [9, K('c')]] }]);
 });

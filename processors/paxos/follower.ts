@@ -19,7 +19,7 @@ export interface FollowerConfig {
   windowLimit?: number;
 }
 
-export type FollowerInput = { k: 'round'; round: number } | { k: 'msg'; msg: PaxosMsg };
+export type FollowerInput = { type: 'round'; round: number } | { type: 'msg'; msg: PaxosMsg };
 
 export interface FollowerOutput {
   sends: Send[];
@@ -70,7 +70,7 @@ export class Follower {
   }
 
   step(input: FollowerInput): FollowerOutput {
-    if (input.k === 'round') this.enterRound(input.round);
+    if (input.type === 'round') this.enterRound(input.round);
     else this.onMessage(input.msg);
     const out = this.out;
     this.out = { sends: [], log: [], committed: [] };
@@ -91,7 +91,7 @@ export class Follower {
 
   private onMessage(m: PaxosMsg): void {
     if (m.round !== this.round) return; // the msg handler routes only this round's traffic
-    switch (m.t) {
+    switch (m.type) {
       case 'read':
         return this.onRead(m.round, m.frontier);
       case 'impose':
@@ -126,14 +126,14 @@ export class Follower {
     for (const [e, a] of this.accepted) if (e > leaderFrontier) held.push([e, a.key, a.round]);
     this.out.sends.push({
       to: this.leader(),
-      msg: { t: 'gather', from: this.cfg.rank, round, frontier: this.frontier, syncRound: this.syncRound, held },
+      msg: { type: 'gather', from: this.cfg.rank, round, frontier: this.frontier, syncRound: this.syncRound, held },
     });
   }
 
   private onImpose(round: number, base: number, entries: Entry[]): void {
     if (this.imposed !== undefined) {
       // A resent IMPOSE: our ACK was probably lost; answer again.
-      this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: -1 } });
+      this.out.sends.push({ to: this.leader(), msg: { type: 'ack', from: this.cfg.rank, round, seq: -1 } });
       return;
     }
     if (this.frontier < base) return; // we lack decided entries in (frontier, base]: sit out
@@ -151,7 +151,7 @@ export class Follower {
     this.syncRound = round;
     if (this.amnesiac) this.out.rejoined = round;
     this.amnesiac = false;
-    this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: -1 } });
+    this.out.sends.push({ to: this.leader(), msg: { type: 'ack', from: this.cfg.rank, round, seq: -1 } });
   }
 
   private onDecide(): void {
@@ -178,7 +178,7 @@ export class Follower {
     }
     // Ack even when nothing advanced: a resent PROPOSE means our last ACK was lost.
     if (this.contig >= 0) {
-      this.out.sends.push({ to: this.leader(), msg: { t: 'ack', from: this.cfg.rank, round, seq: this.contig } });
+      this.out.sends.push({ to: this.leader(), msg: { type: 'ack', from: this.cfg.rank, round, seq: this.contig } });
     }
   }
 
@@ -190,7 +190,7 @@ export class Follower {
   private askIfLate(): void {
     if (this.decided && !this.stalled) return;
     if (this.lateAsks++ % 32 !== 0) return;
-    this.out.sends.push({ to: this.leader(), msg: { t: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
+    this.out.sends.push({ to: this.leader(), msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
   }
 
   /**

@@ -37,11 +37,11 @@ export interface LeaderConfig {
 }
 
 export type LeaderInput =
-  | { k: 'round'; round: number }
-  | { k: 'msg'; msg: PaxosMsg }
-  | { k: 'committed'; entries: Entry[] }
-  | { k: 'rejoined'; round: number }
-  | { k: 'wake' };
+  | { type: 'round'; round: number }
+  | { type: 'msg'; msg: PaxosMsg }
+  | { type: 'committed'; entries: Entry[] }
+  | { type: 'rejoined'; round: number }
+  | { type: 'wake' };
 
 export interface LeaderOutput {
   sends: Send[];
@@ -101,7 +101,7 @@ export class Leader {
   }
 
   step(input: LeaderInput, nowMs: number): LeaderOutput {
-    switch (input.k) {
+    switch (input.type) {
       case 'round':
         this.enterRound(input.round);
         break;
@@ -160,12 +160,12 @@ export class Leader {
     }
     this.phase = 'reading';
     this.stats.roundsLed++;
-    this.broadcast({ t: 'read', from: this.cfg.rank, round, frontier: this.decided.last });
+    this.broadcast({ type: 'read', from: this.cfg.rank, round, frontier: this.decided.last });
   }
 
   private onMessage(m: PaxosMsg, nowMs: number): void {
     if (m.round !== this.round) return; // stale replies of an earlier round are expected noise
-    switch (m.t) {
+    switch (m.type) {
       case 'gather':
         return this.onGather(m, nowMs);
       case 'ack':
@@ -178,7 +178,7 @@ export class Leader {
     }
   }
 
-  private onGather(m: Extract<PaxosMsg, { t: 'gather' }>, nowMs: number): void {
+  private onGather(m: Extract<PaxosMsg, { type: 'gather' }>, nowMs: number): void {
     if (this.phase !== 'reading' || this.gathers.has(m.from)) return; // late or duplicate
     this.gathers.set(m.from, { from: m.from, frontier: m.frontier, syncRound: m.syncRound, held: m.held });
     if (this.gathers.size === this.quorum) this.graceAtMs = nowMs + this.cfg.gatherGraceMs;
@@ -194,7 +194,7 @@ export class Leader {
     const entries = [...this.decided.since(base), ...merged];
     this.phase = 'imposing';
     this.retryAtMs = Infinity;
-    this.imposeMsg = { t: 'impose', from: this.cfg.rank, round: this.round, base, entries };
+    this.imposeMsg = { type: 'impose', from: this.cfg.rank, round: this.round, base, entries };
     this.broadcast(this.imposeMsg);
   }
 
@@ -207,7 +207,7 @@ export class Leader {
     const last = this.lateAnswered.get(from);
     if (last && last.frontier === frontier && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
     this.lateAnswered.set(from, { frontier, atMs: nowMs });
-    this.sends.push({ to: from, msg: { t: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decidedAbove(frontier) } });
+    this.sends.push({ to: from, msg: { type: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decidedAbove(frontier) } });
   }
 
   /**
@@ -221,7 +221,7 @@ export class Leader {
   private decidedAbove(after: number): Entry[] {
     const entries = this.decided.since(after);
     let last = Math.max(after, this.decided.last);
-    if (this.imposeMsg?.t === 'impose') {
+    if (this.imposeMsg?.type === 'impose') {
       for (const [e, key] of this.imposeMsg.entries) {
         if (e <= last) continue;
         entries.push([e, key]);
@@ -237,7 +237,7 @@ export class Leader {
     if (this.syncAcks.size < this.quorum) return;
     this.phase = 'proposing';
     this.retryAtMs = Infinity; // progress: the retry clock restarts
-    this.broadcast({ t: 'decide', from: this.cfg.rank, round: this.round });
+    this.broadcast({ type: 'decide', from: this.cfg.rank, round: this.round });
     this.proposeMore();
   }
 
@@ -252,10 +252,10 @@ export class Leader {
     for (let seq = this.commitSeq + 1; seq <= frontier; seq++) this.outstanding.delete(seq);
     this.retryAtMs = Infinity;
     this.commitSeq = frontier;
-    this.broadcast({ t: 'commit', from: this.cfg.rank, round: this.round, seq: frontier });
+    this.broadcast({ type: 'commit', from: this.cfg.rank, round: this.round, seq: frontier });
     if (this.commitSeq === this.cfg.interval - 1) {
       this.phase = 'done';
-      if (this.cfg.eager) this.broadcast({ t: 'next', from: this.cfg.rank, round: this.round + 1 });
+      if (this.cfg.eager) this.broadcast({ type: 'next', from: this.cfg.rank, round: this.round + 1 });
       return;
     }
     this.proposeMore();
@@ -275,7 +275,7 @@ export class Leader {
       }
       this.nextSeq += count;
       this.stats.proposed += count;
-      this.broadcast({ t: 'propose', from: this.cfg.rank, round: this.round, first, keys, values });
+      this.broadcast({ type: 'propose', from: this.cfg.rank, round: this.round, first, keys, values });
     }
   }
 
@@ -285,7 +285,7 @@ export class Leader {
     const round = this.round;
     switch (this.phase) {
       case 'reading':
-        for (let r = 0; r < this.cfg.ranks; r++) if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { t: 'read', from: rank, round, frontier: this.decided.last } });
+        for (let r = 0; r < this.cfg.ranks; r++) if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { type: 'read', from: rank, round, frontier: this.decided.last } });
         return;
       case 'imposing':
         for (let r = 0; r < this.cfg.ranks; r++) if (!this.syncAcks.has(r) && this.imposeMsg) this.sends.push({ to: r, msg: this.imposeMsg });
@@ -293,8 +293,8 @@ export class Leader {
       case 'proposing':
         for (let r = 0; r < this.cfg.ranks; r++) {
           const from = Math.max(this.acked[r]!, this.commitSeq) + 1;
-          if (this.commitSeq >= 0) this.sends.push({ to: r, msg: { t: 'commit', from: rank, round, seq: this.commitSeq } });
-          else this.sends.push({ to: r, msg: { t: 'decide', from: rank, round } });
+          if (this.commitSeq >= 0) this.sends.push({ to: r, msg: { type: 'commit', from: rank, round, seq: this.commitSeq } });
+          else this.sends.push({ to: r, msg: { type: 'decide', from: rank, round } });
           // A rank whose ACKs advanced within the last retry period is slow, not missing
           // PROPOSEs: resending it up to a window of values would only deepen its backlog and
           // stall the quorum (docs/protocols/paxos.md §7, §12).
@@ -308,7 +308,7 @@ export class Leader {
               keys.push(p.key);
               values.push(p.value);
             }
-            if (keys.length > 0) this.sends.push({ to: r, msg: { t: 'propose', from: rank, round, first, keys, values } });
+            if (keys.length > 0) this.sends.push({ to: r, msg: { type: 'propose', from: rank, round, first, keys, values } });
           }
         }
         return;

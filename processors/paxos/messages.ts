@@ -13,27 +13,27 @@ export const COMMITTED = -1;
 
 export type PaxosMsg =
   /** READ(r): the leader of round r starts its sync; frontier = its highest committed estround. */
-  | { t: 'read'; from: number; round: number; frontier: number }
+  | { type: 'read'; from: number; round: number; frontier: number }
   /** GATHER(r): a rank's frontier, last synced round and held entries above the leader's frontier. */
-  | { t: 'gather'; from: number; round: number; frontier: number; syncRound: number; held: Held[] }
+  | { type: 'gather'; from: number; round: number; frontier: number; syncRound: number; held: Held[] }
   /** IMPOSE(r): the decided log from base (exclusive) to below r·L: exactly these entries. */
-  | { t: 'impose'; from: number; round: number; base: number; entries: Entry[] }
+  | { type: 'impose'; from: number; round: number; base: number; entries: Entry[] }
   /** ACK(r, seq): seq -1 acks the round's IMPOSE; seq ≥ 0: every seq ≤ it of round r is accepted. */
-  | { t: 'ack'; from: number; round: number; seq: number }
+  | { type: 'ack'; from: number; round: number; seq: number }
   /** DECIDE(r): the IMPOSE of round r is chosen; commit it. */
-  | { t: 'decide'; from: number; round: number }
+  | { type: 'decide'; from: number; round: number }
   /** PROPOSE(r): new instances at seqs first, first+1, … with their KEYs and values. */
-  | { t: 'propose'; from: number; round: number; first: number; keys: string[]; values: Uint8Array[] }
+  | { type: 'propose'; from: number; round: number; first: number; keys: string[]; values: Uint8Array[] }
   /** COMMIT(r, seq): every seq ≤ it of round r is chosen (a frontier: covers lost COMMITs). */
-  | { t: 'commit'; from: number; round: number; seq: number }
+  | { type: 'commit'; from: number; round: number; seq: number }
   /** LATE(r): a rank that missed round r's sync (or lost a PROPOSE) asks for the decided log above its frontier. */
-  | { t: 'late'; from: number; round: number; frontier: number }
+  | { type: 'late'; from: number; round: number; frontier: number }
   /** CATCHUP(r): the decided log above base, as committed at the leader's rank (all chosen). */
-  | { t: 'catchup'; from: number; round: number; base: number; entries: Entry[] }
+  | { type: 'catchup'; from: number; round: number; base: number; entries: Entry[] }
   /** NACK(r): the sender is already in round r; the receiver should catch up. */
-  | { t: 'nack'; from: number; round: number }
+  | { type: 'nack'; from: number; round: number }
   /** NEXT(r): --eager: the last round's work ended, start round r now. */
-  | { t: 'next'; from: number; round: number };
+  | { type: 'next'; from: number; round: number };
 
 /** leaderOf names the leader of round r among n ranks. */
 export function leaderOf(round: number, ranks: number): number {

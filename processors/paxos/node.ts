@@ -23,7 +23,7 @@ export interface PaxosNodeConfig extends NodeBaseConfig {
   proposeBatch: number;
 }
 
-export type NodeOutcome = { kind: 'finished'; stats: PaxosRankStats } | { kind: 'crashed'; message: string; stats: PaxosRankStats };
+export type NodeOutcome = { type: 'finished'; stats: PaxosRankStats } | { type: 'crashed'; message: string; stats: PaxosRankStats };
 
 export interface PaxosNode {
   /** finished resolves when the rank has stopped (at --end-at, or stop()). */
@@ -55,17 +55,17 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     gatherGraceMs: Math.min(20, slotMs / 50), retryMs: Math.max(5, Math.min(100, slotMs / 10)),
     clock, random: rankRandom(c.seed, c.rank, c.incarnation), transport, sink,
     ...(restored ? { restored, amnesiac: true } : {}),
-    onRound: (round, leader) => c.event({ ev: 'round', rank: c.rank, round, leader }),
+    onRound: (round, leader) => c.event({ type: 'round', rank: c.rank, round, leader }),
   });
   if (restored) c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered ${restored.length} commits from ${files.instanceLog}`);
-  const stopProgress = every(clock, 1000, () => c.event({ ev: 'progress', ...rank.stats() }));
+  const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats() }));
   const finished = rank.done.then(async (outcome): Promise<NodeOutcome> => {
     stopProgress();
     await transport.close();
     const stats = rank.stats();
-    c.event({ ev: 'summary', ...stats, ...resourceSummary() });
-    if (outcome.kind === 'crashed') return { kind: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
-    return { kind: 'finished', stats };
+    c.event({ type: 'summary', ...stats, ...resourceSummary() });
+    if (outcome.type === 'crashed') return { type: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
+    return { type: 'finished', stats };
   });
   return { finished, stop: () => rank.stop() };
 }

@@ -59,7 +59,7 @@ export interface PaxosRank {
 }
 
 const BIG = 1 << 16;
-const failOnOverflow = { kind: 'fail' } as const;
+const failOnOverflow = { type: 'fail' } as const;
 
 /** startPaxosRank starts the four processors; the rank stops itself at endAtMs. */
 export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
@@ -74,8 +74,8 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
   const logCh = group.chan<LogEvent[]>({ name: 'consensus.log', capacity: BIG, overflow: failOnOverflow });
   const committedFeed = group.chan<Entry[]>({ name: 'leader.committed', capacity: BIG, overflow: failOnOverflow });
   // Ticks are state-like: only the latest matters.
-  const ticks = group.chan<number>({ name: 'msg.ticks', capacity: 1, overflow: { kind: 'coalesce', merge: (a, b) => Math.max(a, b) } });
-  const wakes = group.chan<number>({ name: 'leader.wakes', capacity: 1, overflow: { kind: 'coalesce', merge: (a, b) => Math.min(a, b) } });
+  const ticks = group.chan<number>({ name: 'msg.ticks', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.max(a, b) } });
+  const wakes = group.chan<number>({ name: 'leader.wakes', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.min(a, b) } });
 
   const router = new Router({ rank: o.rank, startAtMs: o.startAtMs, slotMs: o.slotMs });
   const follower = new Follower({ rank: o.rank, ranks: o.ranks, interval: o.interval, amnesiac: o.amnesiac ?? false });
@@ -87,7 +87,7 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
   const counts = { commits: 0, generates: 0 };
   if (o.restored && o.restored.length > 0) {
     follower.restore(o.restored);
-    leader.step({ k: 'committed', entries: [...o.restored] }, clock.nowMs());
+    leader.step({ type: 'committed', entries: [...o.restored] }, clock.nowMs());
     counts.commits = o.restored.length;
   }
   const timeoutMs = o.slotMs;
@@ -106,8 +106,8 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
     cancelTick = clock.schedule(Math.max(0, at - clock.nowMs()), () => ticks.write(at));
   };
   const announce = (round: number, fIn: FollowerInput[], lIn: LeaderInput[]): void => {
-    fIn.push({ k: 'round', round });
-    lIn.push({ k: 'round', round });
+    fIn.push({ type: 'round', round });
+    lIn.push({ type: 'round', round });
     o.onRound?.(round, leaderOf(round, o.ranks));
     armTick();
   };
@@ -138,8 +138,8 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
             const r = router.route(m, now);
             if (r.bump !== undefined) announce(r.bump, fIn, lIn);
             if (r.reply) transport.send(r.reply.to, r.reply.msg);
-            if (r.toFollower) fIn.push({ k: 'msg', msg: m });
-            if (r.toLeader) lIn.push({ k: 'msg', msg: m });
+            if (r.toFollower) fIn.push({ type: 'msg', msg: m });
+            if (r.toLeader) lIn.push({ type: 'msg', msg: m });
           }
         }
       }
@@ -161,7 +161,7 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
           const out = follower.step(input);
           for (const s of out.sends) sends.push(s);
           for (const l of out.log) log.push(l);
-          if (out.rejoined !== undefined) leaderIn.write([{ k: 'rejoined', round: out.rejoined }]);
+          if (out.rejoined !== undefined) leaderIn.write([{ type: 'rejoined', round: out.rejoined }]);
         }
       }
       // Log lines first: the consensus processor writes them before any later batch.
@@ -186,8 +186,8 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
         if (out.wakeAtMs !== undefined) wakeAt = out.wakeAtMs;
       };
       if (got.index === 0) for (const batch of [got.value as LeaderInput[], ...leaderIn.drain()]) batch.forEach(run);
-      else if (got.index === 1) for (const entries of [got.value as Entry[], ...committedFeed.drain()]) run({ k: 'committed', entries });
-      else run({ k: 'wake' });
+      else if (got.index === 1) for (const entries of [got.value as Entry[], ...committedFeed.drain()]) run({ type: 'committed', entries });
+      else run({ type: 'wake' });
       if (wakeAt !== undefined) {
         cancelWake();
         const at = wakeAt;

@@ -19,8 +19,8 @@ export interface Routed {
   reply?: Send;
 }
 
-const TO_LEADER: ReadonlySet<PaxosMsg['t']> = new Set(['gather', 'ack', 'late']);
-const TO_FOLLOWER: ReadonlySet<PaxosMsg['t']> = new Set(['read', 'impose', 'decide', 'propose', 'commit', 'catchup']);
+const TO_LEADER: ReadonlySet<PaxosMsg['type']> = new Set(['gather', 'ack', 'late']);
+const TO_FOLLOWER: ReadonlySet<PaxosMsg['type']> = new Set(['read', 'impose', 'decide', 'propose', 'commit', 'catchup']);
 
 export class Router {
   round = -1;
@@ -53,9 +53,9 @@ export class Router {
   route(m: PaxosMsg, nowMs: number): Routed {
     const r: Routed = { toLeader: false, toFollower: false };
     if (m.round < this.round) {
-      if (TO_FOLLOWER.has(m.t) && this.nacked.get(m.from) !== this.round) {
+      if (TO_FOLLOWER.has(m.type) && this.nacked.get(m.from) !== this.round) {
         this.nacked.set(m.from, this.round);
-        r.reply = { to: m.from, msg: { t: 'nack', from: this.cfg.rank, round: this.round } };
+        r.reply = { to: m.from, msg: { type: 'nack', from: this.cfg.rank, round: this.round } };
       }
       return r; // an older round's traffic: expected noise at every round boundary
     }
@@ -63,8 +63,8 @@ export class Router {
       const bumped = this.enter(m.round, nowMs);
       if (bumped !== undefined) r.bump = bumped;
     }
-    r.toLeader = TO_LEADER.has(m.t);
-    r.toFollower = TO_FOLLOWER.has(m.t);
+    r.toLeader = TO_LEADER.has(m.type);
+    r.toFollower = TO_FOLLOWER.has(m.type);
     return r;
   }
 

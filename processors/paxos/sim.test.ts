@@ -42,7 +42,7 @@ t.test('fault-free: every rank commits every instance of every round', async (t)
   await sim.clock.advanceTo(sim.endAtMs + 10);
   const tables = assertRules(t, sim.sinks, 'fault-free');
   for (const tab of tables) t.equal(tab.size, 500, 'all 5 rounds × 100 committed');
-  for (const r of sim.ranks) t.same(await r.done, { kind: 'stopped' });
+  for (const r of sim.ranks) t.same(await r.done, { type: 'stopped' });
 });
 
 t.test('loss, duplication and delay: the rules hold and work still gets done', async (t) => {

@@ -53,35 +53,35 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
   const o = x as Record<string, unknown>;
   const from = int(o, 'from', 0);
   const round = int(o, 'round', 0);
-  switch (o.t) {
+  switch (o.type) {
     case 'read':
-      return { t: 'read', from, round, frontier: int(o, 'frontier', -1) };
+      return { type: 'read', from, round, frontier: int(o, 'frontier', -1) };
     case 'gather':
-      return { t: 'gather', from, round, frontier: int(o, 'frontier', -1), syncRound: int(o, 'syncRound', -1), held: list(o, 'held', MAX_ITEMS).map(held) };
+      return { type: 'gather', from, round, frontier: int(o, 'frontier', -1), syncRound: int(o, 'syncRound', -1), held: list(o, 'held', MAX_ITEMS).map(held) };
     case 'impose':
-      return { t: 'impose', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
+      return { type: 'impose', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
     case 'ack':
-      return { t: 'ack', from, round, seq: int(o, 'seq', -1) };
+      return { type: 'ack', from, round, seq: int(o, 'seq', -1) };
     case 'decide':
-      return { t: 'decide', from, round };
+      return { type: 'decide', from, round };
     case 'propose': {
       const first = int(o, 'first', 0);
       const keys = list(o, 'keys', MAX_ITEMS).map(key);
       const values = list(o, 'values', MAX_ITEMS);
       if (values.length !== keys.length || values.some((v) => !(v instanceof Uint8Array))) throw new BadMessage('values must be byte strings, one per key');
-      return { t: 'propose', from, round, first, keys, values: values as Uint8Array[] };
+      return { type: 'propose', from, round, first, keys, values: values as Uint8Array[] };
     }
     case 'commit':
-      return { t: 'commit', from, round, seq: int(o, 'seq', -1) };
+      return { type: 'commit', from, round, seq: int(o, 'seq', -1) };
     case 'late':
-      return { t: 'late', from, round, frontier: int(o, 'frontier', -1) };
+      return { type: 'late', from, round, frontier: int(o, 'frontier', -1) };
     case 'catchup':
-      return { t: 'catchup', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
+      return { type: 'catchup', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
     case 'nack':
-      return { t: 'nack', from, round };
+      return { type: 'nack', from, round };
     case 'next':
-      return { t: 'next', from, round };
+      return { type: 'next', from, round };
     default:
-      throw new BadMessage(`unknown type ${JSON.stringify(o.t)}`);
+      throw new BadMessage(`unknown type ${JSON.stringify(o.type)}`);
   }
 }

@@ -19,7 +19,7 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
   const cand = leaderId(Math.max(s.maxTermSeen, s.vote.term) + 1, s.self);
   setVote(s, fx, cand);
   s.campaign = { cand, deadlineMs: nowMs + s.timing.electionTimeoutMs, replies: new Map(), staleLog: false, merge: null };
-  fx.trace.push({ t: 'campaign', cand });
+  fx.trace.push({ type: 'campaign', cand });
   for (const p of s.config.members) {
     if (p === s.self) continue;
     fx.afterPersist.push({ to: p, msg: { type: 'ElectReq', candidate: cand, committer: s.committer, accepted: s.accepted, frontier: firstMissing(s.committed), clusterId: s.config.clusterId } });
@@ -32,7 +32,7 @@ export function handleElectReply(s: ReplicaState, fx: Effects, from: number, rep
   const c = s.campaign;
   assert(c !== null, 'handleElectReply outside a campaign');
   if (!leaderIdEq(reply.candidate, c.cand)) {
-    fx.trace.push({ t: 'ignored', why: 'ElectReply for an older campaign' });
+    fx.trace.push({ type: 'ignored', why: 'ElectReply for an older campaign' });
     return;
   }
   if (c.merge !== null) return; // already merged; later replies add nothing
@@ -91,7 +91,7 @@ function merge(s: ReplicaState, fx: Effects): void {
   for (let p = s.floor; p < tail; p++) if (!s.log.has(p)) storeRecord(s, fx, noopRecord(p, c.cand));
   setCommitter(s, fx, c.cand);
   c.merge = { batchId: pendingBatchId(s), baseTail: tail, cmax };
-  fx.trace.push({ t: 'merged', cand: c.cand, baseTail: tail });
+  fx.trace.push({ type: 'merged', cand: c.cand, baseTail: tail });
 }
 
 /** campaignTimers is §5.4's deadline: a campaign that has not merged by its deadline fails. */
@@ -99,7 +99,7 @@ export function campaignTimers(s: ReplicaState, fx: Effects, nowMs: number, rand
   const c = s.campaign;
   if (c === null || c.merge !== null || nowMs < c.deadlineMs) return;
   const stretch = c.staleLog ? random.between(2, 3) : 1;
-  fx.trace.push({ t: 'step-down', leader: c.cand, reason: 'campaign deadline' });
+  fx.trace.push({ type: 'step-down', leader: c.cand, reason: 'campaign deadline' });
   s.campaign = null;
   resetElectionDeadline(s, nowMs, random, stretch);
 }

@@ -10,7 +10,7 @@ import { bitmapOf, createBitmap, hasSeq } from './tail_bitmap.js';
 import { ack, Driver, electedLeader, incr, set } from './testkit.js';
 
 function commits(d: Driver): number[] {
-  return d.outs.flatMap((o) => o.trace).filter((e): e is Extract<TraceEvent, { t: 'commit' }> => e.t === 'commit').map((e) => e.seq);
+  return d.outs.flatMap((o) => o.trace).filter((e): e is Extract<TraceEvent, { type: 'commit' }> => e.type === 'commit').map((e) => e.seq);
 }
 
 /** setup: a 3-member leader with both followers synced on the tail no-op, then two proposals at 1, 2. */
@@ -19,8 +19,8 @@ function setup(c1: Command, c2: Command) {
   d.msg(1, ack(id, createBitmap(1)), 2);
   d.msg(2, ack(id, createBitmap(1)), 2);
   t.ok(hasSeq(d.state.committed, 0), 'tail no-op committed');
-  d.step({ kind: 'propose', cmd: c1, logKey: 'k1' }, 3);
-  d.step({ kind: 'propose', cmd: c2, logKey: 'k2' }, 3);
+  d.step({ type: 'propose', cmd: c1, logKey: 'k1' }, 3);
+  d.step({ type: 'propose', cmd: c2, logKey: 'k2' }, 3);
   d.persistAll(4); // the leader's own records are durable: it counts itself
   return { d, id, applier: newApplier() };
 }
@@ -66,7 +66,7 @@ t.test('T11: set x@2 overrides unreplicated set x@1 → 2 commits; 1 skipped, ne
 t.test('C1 counts the leader only once its record is durable', async (t) => {
   const { d, id } = electedLeader(3);
   d.msg(1, ack(id, createBitmap(1)), 2);
-  d.step({ kind: 'propose', cmd: set('a', 1), logKey: 'ka' }, 3);
+  d.step({ type: 'propose', cmd: set('a', 1), logKey: 'ka' }, 3);
   d.msg(1, ack(id, createBitmap(2)), 4, false);
   t.notOk(hasSeq(d.state.committed, 1), 'leader + 1 follower, but the leader has not fsynced 1');
   d.persistAll(5);
@@ -75,7 +75,7 @@ t.test('C1 counts the leader only once its record is durable', async (t) => {
 
 t.test('T18: a one-member cluster elects at once and commits alone', async (t) => {
   const { d } = electedLeader(1);
-  d.step({ kind: 'propose', cmd: set('a', 1), logKey: 'ka' }, 2);
+  d.step({ type: 'propose', cmd: set('a', 1), logKey: 'ka' }, 2);
   d.persistAll(3);
   t.same(d.state.committed, createBitmap(2));
   t.same(d.logLines(), ['generate 1 ka', 'commit 1 ka']);
@@ -85,12 +85,12 @@ t.test('CheckQuorum steps down; followers and candidates refuse proposals (§12.
   const { d } = electedLeader(3);
   d.tick(1500);
   t.equal(d.state.leader, null, 'no acks for E: step down');
-  const a = d.step({ kind: 'propose', cmd: set('a', 1), logKey: 'ka' }, 1501).answers[0];
-  t.equal(a?.t === 'rejected' && a.reason, 'not-leader');
+  const a = d.step({ type: 'propose', cmd: set('a', 1), logKey: 'ka' }, 1501).answers[0];
+  t.equal(a?.type === 'rejected' && a.reason, 'not-leader');
   d.state.electionDeadlineMs = 1600;
   d.tick(1600);
   t.not(d.state.campaign, null, 'campaigning');
-  const b = d.step({ kind: 'propose', cmd: set('a', 1), logKey: 'ka' }, 1601).answers[0];
-  t.equal(b?.t === 'rejected' && b.reason, 'electing', 'a candidate appends nothing');
+  const b = d.step({ type: 'propose', cmd: set('a', 1), logKey: 'ka' }, 1601).answers[0];
+  t.equal(b?.type === 'rejected' && b.reason, 'electing', 'a candidate appends nothing');
   t.equal(d.state.log.size, 1, 'only the tail no-op is stored');
 });

@@ -13,7 +13,7 @@ function markCommitted(s: ReplicaState, fx: Effects, seq: Seq, under: LeaderId):
   const rec = s.log.get(seq);
   assert(rec !== undefined, () => `committing unstored position ${seq}`);
   s.committed = addSeq(s.committed, seq);
-  fx.trace.push({ t: 'commit', seq, author: rec.author, kind: rec.kind, logKey: rec.logKey, under });
+  fx.trace.push({ type: 'commit', seq, author: rec.author, kind: rec.kind, logKey: rec.logKey, under });
 }
 
 /**
@@ -93,7 +93,7 @@ export function leaderCommit(s: ReplicaState, fx: Effects): void {
         L.heldBack.delete(seq);
       } else if (!L.heldBack.has(seq)) {
         L.heldBack.add(seq);
-        fx.trace.push({ t: 'held-back', seq });
+        fx.trace.push({ type: 'held-back', seq });
       }
     }
   }

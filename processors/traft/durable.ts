@@ -19,14 +19,14 @@ export type Snapshot = { readonly floor: Seq; readonly applied: TailBitmap; read
  * no-op): a restart whose instance log lost its last lines (a torn line) writes them again
  * from here, since the records below the floor are gone.
  */
-export type SnapshotEntry = { readonly t: 'snapshot'; readonly snapshot: Snapshot; readonly keysFrom: Seq; readonly keys: readonly string[] };
+export type SnapshotEntry = { readonly type: 'snapshot'; readonly snapshot: Snapshot; readonly keysFrom: Seq; readonly keys: readonly string[] };
 
 /** WalEntry is one durable change; a later `record` entry for a seq replaces the earlier. */
 export type WalEntry =
-  | { readonly t: 'vote'; readonly vote: LeaderId }
-  | { readonly t: 'committer'; readonly committer: LeaderId }
-  | { readonly t: 'record'; readonly record: LogRecord }
-  | { readonly t: 'delete'; readonly seq: Seq }
+  | { readonly type: 'vote'; readonly vote: LeaderId }
+  | { readonly type: 'committer'; readonly committer: LeaderId }
+  | { readonly type: 'record'; readonly record: LogRecord }
+  | { readonly type: 'delete'; readonly seq: Seq }
   | SnapshotEntry;
 
 /**
@@ -57,7 +57,7 @@ export function replayWal(batches: Iterable<readonly WalEntry[]>): DurableState 
   let snapshot: SnapshotEntry | null = null;
   for (const entries of batches) {
     for (const e of entries) {
-      switch (e.t) {
+      switch (e.type) {
         case 'vote':
           assert(compareLeaderId(e.vote, vote) >= 0, () => `WAL vote decreases to ${formatLeaderId(e.vote)}`);
           vote = e.vote;

@@ -25,7 +25,7 @@ t.test('F4: Sync keeps matching records, stores staged ones, deletes past baseTa
   const d = new Driver(replica(2, 3, { vote: L1, committer: L1, records: old }));
   const sends = d.msg(1, syncReq(7, [base2[2]!]), 100, false);
   t.same(sentOf(sends, 'ForwardReply'), [], 'the ok reply waits for the batch');
-  const batch = d.outs.at(-1)!.persist[0]!.entries.map((e) => e.t);
+  const batch = d.outs.at(-1)!.persist[0]!.entries.map((e) => e.type);
   t.same(batch, ['vote', 'record', 'delete', 'committer'], 'one batch: vote (F2), replaced record, delete, committer');
   const reply = sentOf(d.persistAll(101), 'ForwardReply')[0]?.msg;
   t.ok(reply?.ok && reply.reqId === 7, 'ok reply after persisted');

@@ -64,7 +64,7 @@ function onSync(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): vo
   const deleted = truncateFrom(s, fx, req.baseTail ?? 0);
   setCommitter(s, fx, req.leader);
   s.staged = null;
-  fx.trace.push({ t: 'synced', leader: req.leader, deleted, replaced });
+  fx.trace.push({ type: 'synced', leader: req.leader, deleted, replaced });
   learnCommitted(s, fx, req.leader, req.committed);
   reply(s, fx, from, req, true);
 }
@@ -100,7 +100,7 @@ function acceptLeader(s: ReplicaState, fx: Effects, from: number, req: ForwardRe
   }
   assert(leaderIdEq(req.leader, s.vote), () => `F2 must have run: ${formatLeaderId(req.leader)} vs ${formatLeaderId(s.vote)}`);
   if (s.vote.id === s.self) {
-    fx.trace.push({ t: 'ignored', why: `${req.type} under our own ballot from another replica` });
+    fx.trace.push({ type: 'ignored', why: `${req.type} under our own ballot from another replica` });
     return false;
   }
   s.leaderHint = req.leader; // F3, also for an equal leader (§12.4)

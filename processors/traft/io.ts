@@ -10,36 +10,36 @@ import type { LogRecord, Seq } from './record.js';
 
 /** Input is one event for the core. */
 export type Input =
-  | { readonly kind: 'message'; readonly from: number; readonly msg: Message }
+  | { readonly type: 'message'; readonly from: number; readonly msg: Message }
   /** tick: a wake-up; due timers run after every input anyway. */
-  | { readonly kind: 'tick' }
+  | { readonly type: 'tick' }
   /** persisted: every WAL batch up to batchId is durable. */
-  | { readonly kind: 'persisted'; readonly batchId: number }
-  | { readonly kind: 'propose'; readonly cmd: Command; readonly logKey: string };
+  | { readonly type: 'persisted'; readonly batchId: number }
+  | { readonly type: 'propose'; readonly cmd: Command; readonly logKey: string };
 
 /** InstanceEvent is one instance-log line, in the order to write them (§2.3). */
 export type InstanceEvent = { readonly event: 'generate' | 'commit'; readonly seq: Seq; readonly key: string };
 
 /** ProposeAnswer answers a `propose` input at once (commit is reported by the trace). */
 export type ProposeAnswer =
-  | { readonly t: 'appended'; readonly seq: Seq; readonly logKey: string }
-  | { readonly t: 'rejected'; readonly reason: 'not-leader' | 'electing'; readonly hint: LeaderId | null };
+  | { readonly type: 'appended'; readonly seq: Seq; readonly logKey: string }
+  | { readonly type: 'rejected'; readonly reason: 'not-leader' | 'electing'; readonly hint: LeaderId | null };
 
 /** TraceEvent is for invariant checks and debugging; the protocol never reads it back. */
 export type TraceEvent =
-  | { readonly t: 'commit'; readonly seq: Seq; readonly author: LeaderId; readonly kind: 'cmd' | 'noop'; readonly logKey: string; readonly under: LeaderId }
+  | { readonly type: 'commit'; readonly seq: Seq; readonly author: LeaderId; readonly kind: 'cmd' | 'noop'; readonly logKey: string; readonly under: LeaderId }
   /** held-back: the leader found `seq` quorum-accepted (C1) but its interference unresolved (C2); once per seq and leadership. */
-  | { readonly t: 'held-back'; readonly seq: Seq }
-  | { readonly t: 'campaign'; readonly cand: LeaderId }
-  | { readonly t: 'merged'; readonly cand: LeaderId; readonly baseTail: Seq }
-  | { readonly t: 'established'; readonly leader: LeaderId; readonly baseTail: Seq }
-  | { readonly t: 'step-down'; readonly leader: LeaderId; readonly reason: string }
-  | { readonly t: 'synced'; readonly leader: LeaderId; readonly deleted: readonly Seq[]; readonly replaced: readonly Seq[] }
-  | { readonly t: 'ignored'; readonly why: string }
+  | { readonly type: 'held-back'; readonly seq: Seq }
+  | { readonly type: 'campaign'; readonly cand: LeaderId }
+  | { readonly type: 'merged'; readonly cand: LeaderId; readonly baseTail: Seq }
+  | { readonly type: 'established'; readonly leader: LeaderId; readonly baseTail: Seq }
+  | { readonly type: 'step-down'; readonly leader: LeaderId; readonly reason: string }
+  | { readonly type: 'synced'; readonly leader: LeaderId; readonly deleted: readonly Seq[]; readonly replaced: readonly Seq[] }
+  | { readonly type: 'ignored'; readonly why: string }
   /** skipped: applying `by` skipped the stored, unapplied `q` it overrides (§6.6; checked against R5). */
-  | { readonly t: 'skipped'; readonly by: LogRecord; readonly q: LogRecord }
+  | { readonly type: 'skipped'; readonly by: LogRecord; readonly q: LogRecord }
   /** snapshot: this step compacted the log below `floor`: a snapshot taken here, or installed (F9, merge). */
-  | { readonly t: 'snapshot'; readonly floor: Seq; readonly installed: boolean };
+  | { readonly type: 'snapshot'; readonly floor: Seq; readonly installed: boolean };
 
 /** Output is everything one step asks the driver to do. */
 export type Output = {

@@ -58,7 +58,7 @@ t.test('lost appends are resent after the rpc timeout; at most maxInflight outst
   d.msg(1, ack(id, createBitmap(1)), 2);
   const appends: ForwardReq[] = [];
   for (let i = 0; i < 10; i++) {
-    const out = d.step({ kind: 'propose', cmd: set(`k${i}`, i), logKey: `p${i}` }, 3);
+    const out = d.step({ type: 'propose', cmd: set(`k${i}`, i), logKey: `p${i}` }, 3);
     appends.push(...forwards(out.send, 1).filter((m) => m.kind === 'append'));
   }
   t.equal(appends.length, d.state.timing.maxInflight, 'stops at maxInflight requests');

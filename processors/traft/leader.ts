@@ -39,7 +39,7 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
   s.leader = { id: c.cand, cmax: c.merge.cmax, baseTail: c.merge.baseTail, establishedAtMs: nowMs, progress, keyIndex: buildKeyIndex(s.log, s.floor, len), heldBack: new Set() };
   s.campaign = null;
   s.leaderHint = c.cand;
-  fx.trace.push({ t: 'established', leader: c.cand, baseTail: c.merge.baseTail });
+  fx.trace.push({ type: 'established', leader: c.cand, baseTail: c.merge.baseTail });
   storeRecord(s, fx, noopRecord(len, c.cand)); // §5.6: one tail no-op
   leaderCommit(s, fx);
   for (const p of progress.keys()) replicateTo(s, fx, p, nowMs, random);
@@ -55,7 +55,7 @@ export function propose(s: ReplicaState, fx: Effects, cmd: Command, logKey: stri
   const rec: LogRecord = { seq, author: L.id, kind: 'cmd', cmd, deps, overrides, logKey };
   storeRecord(s, fx, rec);
   indexRecord(L.keyIndex, rec);
-  fx.answers.push({ t: 'appended', seq, logKey });
+  fx.answers.push({ type: 'appended', seq, logKey });
   for (const p of L.progress.keys()) replicateTo(s, fx, p, nowMs, random);
 }
 
@@ -154,7 +154,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   const L: LeaderRole = s.leader!;
   const pr = L.progress.get(from);
   if (pr === undefined || !leaderIdEq(reply.leader, L.id)) {
-    fx.trace.push({ t: 'ignored', why: 'ForwardReply for another ballot or from a non-member' });
+    fx.trace.push({ type: 'ignored', why: 'ForwardReply for another ballot or from a non-member' });
     return;
   }
   pr.known = true;

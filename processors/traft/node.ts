@@ -32,7 +32,7 @@ export interface TraftNodeConfig extends NodeBaseConfig {
   snapshotEvery: number;
 }
 
-export type TraftNodeOutcome = { kind: 'finished'; stats: TraftRankStats } | { kind: 'crashed'; message: string; stats: TraftRankStats };
+export type TraftNodeOutcome = { type: 'finished'; stats: TraftRankStats } | { type: 'crashed'; message: string; stats: TraftRankStats };
 
 export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Promise<TraftNodeOutcome>; stop(): void }> {
   // Listen first, recover after: a restarted rank is reachable at once while it replays its
@@ -76,7 +76,7 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
     transport: { rank: transport.rank, inbox: transport.inbox, send: (to, msg) => transport.send(to, toWire(msg) as Message), close: () => transport.close(), stats: () => transport.stats() },
     snapshotEvery: c.snapshotEvery, storage: writer, ...(durable ? { durable, loggedUpTo, loggedKeys } : {}),
     onRole: (role) => {
-      if (role === 'leader') c.event({ ev: 'round', rank: c.rank, round: rank.state().vote.term, leader: c.rank });
+      if (role === 'leader') c.event({ type: 'round', rank: c.rank, round: rank.state().vote.term, leader: c.rank });
     },
   });
   let walError: unknown;
@@ -88,15 +88,15 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
     const floor = durable.snapshot?.snapshot.floor ?? 0;
     c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered a snapshot up to seq ${floor - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${loggedUpTo}`);
   }
-  const stopProgress = every(clock, 1000, () => c.event({ ev: 'progress', ...rank.stats() }));
+  const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats() }));
   const finished = rank.done.then(async (outcome): Promise<TraftNodeOutcome> => {
     stopProgress();
     await writer.close();
     const stats = rank.stats();
-    c.event({ ev: 'summary', ...stats, ...resourceSummary() });
-    if (walError !== undefined) return { kind: 'crashed', message: `rank ${c.rank}: WAL write failed: ${(walError as Error).message}`, stats };
-    if (outcome.kind === 'crashed') return { kind: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
-    return { kind: 'finished', stats };
+    c.event({ type: 'summary', ...stats, ...resourceSummary() });
+    if (walError !== undefined) return { type: 'crashed', message: `rank ${c.rank}: WAL write failed: ${(walError as Error).message}`, stats };
+    if (outcome.type === 'crashed') return { type: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
+    return { type: 'finished', stats };
   });
   return { finished, stop: () => rank.stop() };
 }

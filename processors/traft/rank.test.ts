@@ -66,7 +66,7 @@ t.test('fault-free: a leader is elected, the load commits (some out of order, so
   t.ok(c.ranks.some((r) => r.stats().outOfOrderCommits > 0), 'some commits happened out of position order');
   const held = c.ranks.reduce((n, r) => n + r.stats().heldBackCommits, 0);
   t.ok(held > 0, `some quorum-accepted commits were held back by interference (${held})`);
-  for (const r of c.ranks) t.same(await r.done, { kind: 'stopped' }, 'stopped after draining');
+  for (const r of c.ranks) t.same(await r.done, { type: 'stopped' }, 'stopped after draining');
 });
 
 t.test('the leader crashes and restarts from its WAL: the rules hold and it catches up', async (t) => {

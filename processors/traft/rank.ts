@@ -87,12 +87,12 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
   const group = new ProcessorGroup(`rank ${o.rank}`, clock);
   group.adopt(transport.inbox);
   // Network traffic may drop (the protocol retries); completions and wake-ups coalesce.
-  const net = group.chan<Inbound<Message>>({ name: 'consensus.net', capacity: 4096, overflow: { kind: 'drop-newest' } });
-  const persisted = group.chan<number>({ name: 'consensus.persisted', capacity: 1, overflow: { kind: 'coalesce', merge: Math.max } });
-  const wakes = group.chan<number>({ name: 'consensus.wakes', capacity: 1, overflow: { kind: 'coalesce', merge: Math.min } });
-  const outbox = group.chan<Envelope[]>({ name: 'msg.outbox', capacity: BIG, overflow: { kind: 'drop-newest' } });
-  const leaderDeadlines = group.chan<number>({ name: 'leader.deadline', capacity: 1, overflow: { kind: 'coalesce', merge: (_a, b) => b } });
-  const followerDeadlines = group.chan<number>({ name: 'follower.deadline', capacity: 1, overflow: { kind: 'coalesce', merge: (_a, b) => b } });
+  const net = group.chan<Inbound<Message>>({ name: 'consensus.net', capacity: 4096, overflow: { type: 'drop-newest' } });
+  const persisted = group.chan<number>({ name: 'consensus.persisted', capacity: 1, overflow: { type: 'coalesce', merge: Math.max } });
+  const wakes = group.chan<number>({ name: 'consensus.wakes', capacity: 1, overflow: { type: 'coalesce', merge: Math.min } });
+  const outbox = group.chan<Envelope[]>({ name: 'msg.outbox', capacity: BIG, overflow: { type: 'drop-newest' } });
+  const leaderDeadlines = group.chan<number>({ name: 'leader.deadline', capacity: 1, overflow: { type: 'coalesce', merge: (_a, b) => b } });
+  const followerDeadlines = group.chan<number>({ name: 'follower.deadline', capacity: 1, overflow: { type: 'coalesce', merge: (_a, b) => b } });
 
   const random = o.random.fork('core');
   const load = new LabLoad(o.random.fork('load'), { keys: o.keys, setShare: 0.5 });
@@ -180,26 +180,26 @@ export function startTraftRank(o: TraftRankOptions): TraftRank {
           }
         }
         for (const tr of r.out.trace) {
-          if (tr.t === 'commit' && tr.kind === 'cmd' && tr.seq > s.loggedUpTo) counts.outOfOrderCommits++;
-          else if (tr.t === 'held-back') counts.heldBackCommits++;
-          else if (tr.t === 'snapshot') counts[tr.installed ? 'snapshotsInstalled' : 'snapshots']++;
+          if (tr.type === 'commit' && tr.kind === 'cmd' && tr.seq > s.loggedUpTo) counts.outOfOrderCommits++;
+          else if (tr.type === 'held-back') counts.heldBackCommits++;
+          else if (tr.type === 'snapshot') counts[tr.installed ? 'snapshotsInstalled' : 'snapshots']++;
         }
       };
-      if (got === TIMEOUT) run({ kind: 'tick' });
+      if (got === TIMEOUT) run({ type: 'tick' });
       else if (got.index === 0) {
         for (const b of [got.value as Inbound<Message>, ...net.drain()]) {
           for (const msg of b.msgs) {
             if (msg.type === 'ForwardReq') heardLen = Math.max(heardLen, bitmapLen(msg.committed));
-            run({ kind: 'message', from: b.from, msg });
+            run({ type: 'message', from: b.from, msg });
           }
         }
-      } else if (got.index === 1) run({ kind: 'persisted', batchId: got.value as number });
-      else run({ kind: 'tick' });
+      } else if (got.index === 1) run({ type: 'persisted', batchId: got.value as number });
+      else run({ type: 'tick' });
       // The lab load: an established leader keeps its window of uncommitted records full.
       const now = clock.nowMs();
       if (now < o.loadUntilMs && roleOf(s) === 'leader') {
         const room = Math.min(PROPOSALS_PER_STEP, o.window - uncommittedCount(s));
-        for (let i = 0; i < room && roleOf(s) === 'leader'; i++) run({ kind: 'propose', ...load.next() });
+        for (let i = 0; i < room && roleOf(s) === 'leader'; i++) run({ type: 'propose', ...load.next() });
       }
       if (text) o.sink.write(text);
       if (sends.length > 0) outbox.write(sends);

@@ -9,7 +9,7 @@ import { resetElectionDeadline } from './timers.js';
 /** stepDown ends a leadership or campaign; the next election deadline is re-armed. */
 export function stepDown(s: ReplicaState, fx: Effects, reason: string, nowMs: number, random: Random): void {
   if (s.leader === null && s.campaign === null) return;
-  fx.trace.push({ t: 'step-down', leader: s.leader?.id ?? s.campaign!.cand, reason });
+  fx.trace.push({ type: 'step-down', leader: s.leader?.id ?? s.campaign!.cand, reason });
   s.leader = null;
   s.campaign = null;
   resetElectionDeadline(s, nowMs, random);

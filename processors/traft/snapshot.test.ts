@@ -76,8 +76,8 @@ const traceOn = (sim: SimCluster, rank: number, sinceMs: number): TraceEvent[] =
 
 /** installedThenSynced: index of the first install and of the first Sync after it (-1: none). */
 function installedThenSynced(evs: TraceEvent[]): [number, number] {
-  const inst = evs.findIndex((e) => e.t === 'snapshot' && e.installed);
-  return [inst, inst < 0 ? -1 : evs.findIndex((e, i) => i > inst && e.t === 'synced')];
+  const inst = evs.findIndex((e) => e.type === 'snapshot' && e.installed);
+  return [inst, inst < 0 ? -1 : evs.findIndex((e, i) => i > inst && e.type === 'synced')];
 }
 
 t.test('T16: a follower partitioned away below the leader’s floor installs the snapshot, syncs, logs every position once', async (t) => {

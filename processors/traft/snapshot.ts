@@ -25,8 +25,8 @@ function adopt(s: ReplicaState, fx: Effects, snapshot: Snapshot, installed: bool
   }
   s.floor = snapshot.floor;
   s.snapshot = snapshot;
-  fx.snapshot = { t: 'snapshot', snapshot, keysFrom, keys: s.keys.slice(keysFrom, snapshot.floor) };
-  fx.trace.push({ t: 'snapshot', floor: snapshot.floor, installed });
+  fx.snapshot = { type: 'snapshot', snapshot, keysFrom, keys: s.keys.slice(keysFrom, snapshot.floor) };
+  fx.trace.push({ type: 'snapshot', floor: snapshot.floor, installed });
 }
 
 /**
@@ -84,8 +84,8 @@ export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShip
 
 /** checkpointEntries is the whole durable state (§8.4): snapshot, vote, committer, records ≥ floor ascending. */
 export function checkpointEntries(s: ReplicaState, entry: SnapshotEntry): WalEntry[] {
-  const out: WalEntry[] = [entry, { t: 'vote', vote: s.vote }];
-  if (s.committer !== null) out.push({ t: 'committer', committer: s.committer });
-  for (const seq of [...s.log.keys()].sort((a, b) => a - b)) out.push({ t: 'record', record: s.log.get(seq)! });
+  const out: WalEntry[] = [entry, { type: 'vote', vote: s.vote }];
+  if (s.committer !== null) out.push({ type: 'committer', committer: s.committer });
+  for (const seq of [...s.log.keys()].sort((a, b) => a - b)) out.push({ type: 'record', record: s.log.get(seq)! });
   return out;
 }

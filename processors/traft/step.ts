@@ -65,12 +65,12 @@ function handleRequest(s: ReplicaState, fx: Effects, from: number, m: Message, c
 }
 
 function stepLeader(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
-  switch (input.kind) {
+  switch (input.type) {
     case 'message': {
       const m = input.msg;
       if (handleRequest(s, fx, input.from, m, c)) return;
       if (m.type === 'ForwardReply') handleForwardReply(s, fx, input.from, m, c.nowMs, c.random);
-      else fx.trace.push({ t: 'ignored', why: 'ElectReply after establishment' });
+      else fx.trace.push({ type: 'ignored', why: 'ElectReply after establishment' });
       return;
     }
     case 'propose':
@@ -87,16 +87,16 @@ function stepLeader(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
 }
 
 function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
-  switch (input.kind) {
+  switch (input.type) {
     case 'message': {
       const m = input.msg;
       if (handleRequest(s, fx, input.from, m, c)) return;
       if (m.type === 'ElectReply') handleElectReply(s, fx, input.from, m);
-      else fx.trace.push({ t: 'ignored', why: 'ForwardReply while campaigning' });
+      else fx.trace.push({ type: 'ignored', why: 'ForwardReply while campaigning' });
       return;
     }
     case 'propose':
-      fx.answers.push({ t: 'rejected', reason: 'electing', hint: null }); // 6.5: candidates never append
+      fx.answers.push({ type: 'rejected', reason: 'electing', hint: null }); // 6.5: candidates never append
       return;
     case 'persisted': {
       const m = s.campaign!.merge;
@@ -111,15 +111,15 @@ function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void
 }
 
 function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
-  switch (input.kind) {
+  switch (input.type) {
     case 'message': {
       const m = input.msg;
-      if (!handleRequest(s, fx, input.from, m, c)) fx.trace.push({ t: 'ignored', why: `${m.type} to a follower` });
+      if (!handleRequest(s, fx, input.from, m, c)) fx.trace.push({ type: 'ignored', why: `${m.type} to a follower` });
       return;
     }
     case 'propose': {
       const recent = c.nowMs - s.lastLeaderContactMs < s.timing.electionTimeoutMs;
-      fx.answers.push({ t: 'rejected', reason: 'not-leader', hint: recent && s.vote.id !== s.self ? s.vote : null });
+      fx.answers.push({ type: 'rejected', reason: 'not-leader', hint: recent && s.vote.id !== s.self ? s.vote : null });
       return;
     }
     case 'persisted':
@@ -174,7 +174,7 @@ function release(s: ReplicaState, fx: Effects): void {
  */
 function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
   emitCommitLines(s, fx);
-  applyCommitted(s.applier, s.log, s.committed, (by, q) => fx.trace.push({ t: 'skipped', by, q }));
+  applyCommitted(s.applier, s.log, s.committed, (by, q) => fx.trace.push({ type: 'skipped', by, q }));
   if (fx.snapshot === null) maybeSnapshot(s, fx, nowMs);
   const snap = fx.snapshot;
   const persist = snap !== null
@@ -195,10 +195,10 @@ function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
 export function step(state: ReplicaState, input: Input, nowMs: number, random: Random): { state: ReplicaState; out: Output } {
   const fx = newEffects();
   const c: Ctx = { nowMs, random };
-  if (input.kind === 'message') {
+  if (input.type === 'message') {
     assert(input.from !== state.self, 'a replica does not message itself');
     checkBallots(state, fx, input.msg, c);
-  } else if (input.kind === 'persisted') {
+  } else if (input.type === 'persisted') {
     assert(input.batchId <= state.lastBatchId, 'persisted a batch never submitted');
     state.persistedBatchId = Math.max(state.persistedBatchId, input.batchId);
     release(state, fx);

@@ -16,7 +16,7 @@ export function setVote(s: ReplicaState, fx: Effects, vote: LeaderId): void {
   assert(compareLeaderId(vote, s.vote) > 0, () => `vote must grow: ${formatLeaderId(s.vote)} → ${formatLeaderId(vote)}`);
   s.vote = vote;
   s.maxTermSeen = Math.max(s.maxTermSeen, vote.term);
-  fx.entries.push({ t: 'vote', vote });
+  fx.entries.push({ type: 'vote', vote });
 }
 
 /** setCommitter raises committer (≤ vote) and queues the WAL entry. */
@@ -24,7 +24,7 @@ export function setCommitter(s: ReplicaState, fx: Effects, committer: LeaderId):
   assert(compareLeaderId(committer, s.committer) > 0, () => `committer must grow: ${formatLeaderId(s.committer)} → ${formatLeaderId(committer)}`);
   assert(compareLeaderId(committer, s.vote) <= 0, 'committer ≤ vote');
   s.committer = committer;
-  fx.entries.push({ t: 'committer', committer });
+  fx.entries.push({ type: 'committer', committer });
 }
 
 /**
@@ -42,7 +42,7 @@ export function storeRecord(s: ReplicaState, fx: Effects, rec: LogRecord): void 
   s.log.set(rec.seq, rec);
   s.accepted = addSeq(s.accepted, rec.seq);
   s.unpersisted.set(rec.seq, pendingBatchId(s));
-  fx.entries.push({ t: 'record', record: rec });
+  fx.entries.push({ type: 'record', record: rec });
   if (rec.logKey !== '') fx.log.push({ event: 'generate', seq: rec.seq, key: rec.logKey });
 }
 
@@ -59,7 +59,7 @@ export function truncateFrom(s: ReplicaState, fx: Effects, fromSeq: Seq): Seq[] 
     assert(!hasSeq(s.committed, p), () => `deleting committed position ${p}`);
     s.log.delete(p);
     s.unpersisted.delete(p);
-    fx.entries.push({ t: 'delete', seq: p });
+    fx.entries.push({ type: 'delete', seq: p });
     deleted.push(p);
   }
   s.accepted = intersect(s.accepted, createBitmap(from));

@@ -62,18 +62,18 @@ export class Driver {
 
   /** msg delivers a message and, unless told not to, completes every WAL batch (returning sends of both). */
   msg(from: number, m: Message, nowMs: number, persist = true): Output['send'] {
-    const out = this.step({ kind: 'message', from, msg: m }, nowMs);
+    const out = this.step({ type: 'message', from, msg: m }, nowMs);
     return persist ? [...out.send, ...this.persistAll(nowMs)] : out.send;
   }
 
   /** persistAll makes every submitted batch durable and returns what that released. */
   persistAll(nowMs: number): Output['send'] {
     if (this.state.lastBatchId === this.state.persistedBatchId) return [];
-    return this.step({ kind: 'persisted', batchId: this.state.lastBatchId }, nowMs).send;
+    return this.step({ type: 'persisted', batchId: this.state.lastBatchId }, nowMs).send;
   }
 
   tick(nowMs: number): Output['send'] {
-    const out = this.step({ kind: 'tick' }, nowMs);
+    const out = this.step({ type: 'tick' }, nowMs);
     return [...out.send, ...this.persistAll(nowMs)];
   }
 
@@ -161,7 +161,7 @@ export class MiniNet {
 
   propose(rank: number, cmd: Command, logKey: string): void {
     const d = this.d(rank);
-    const out = d.step({ kind: 'propose', cmd, logKey }, this.nowMs);
+    const out = d.step({ type: 'propose', cmd, logKey }, this.nowMs);
     this.enqueue(rank, [...out.send, ...d.persistAll(this.nowMs)]);
   }
 

@@ -54,7 +54,7 @@ t.test('a grant is parked until the vote is durable', async (t) => {
   t.same(sentOf(sends, 'ElectReply'), [], 'nothing sent before persisted');
   const released = d.persistAll(1);
   t.equal(sentOf(released, 'ElectReply')[0]?.msg.granted, true, 'released after persisted');
-  t.same(d.outs[0]!.persist[0]!.entries, [{ t: 'vote', vote: L(1, 2) }], 'the batch holds the vote');
+  t.same(d.outs[0]!.persist[0]!.entries, [{ type: 'vote', vote: L(1, 2) }], 'the batch holds the vote');
 });
 
 t.test('other-cluster and duplicates', async (t) => {

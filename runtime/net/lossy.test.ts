@@ -10,7 +10,7 @@ function recorder(): Transport<number> & { sent: [number, number][] } {
   const sent: [number, number][] = [];
   return {
     rank: 0, sent,
-    inbox: new CspChan<Inbound<number>>(new VirtualClock(), { name: 'in', capacity: 1, overflow: { kind: 'drop-newest' } }),
+    inbox: new CspChan<Inbound<number>>(new VirtualClock(), { name: 'in', capacity: 1, overflow: { type: 'drop-newest' } }),
     send: (to, msg) => void sent.push([to, msg]),
     close: async () => {},
     stats: () => ({ sent: sent.length, delivered: 0, dropped: 0, rejected: 0 }),

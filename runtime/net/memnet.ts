@@ -109,7 +109,7 @@ export class MemNet<M> {
     const ep = new MemEndpoint<M>(this, rank, new CspChan<Inbound<M>>(this.clock, {
       name: `memnet.inbox.${rank}`,
       capacity: this.inboxCapacity,
-      overflow: { kind: 'drop-newest' },
+      overflow: { type: 'drop-newest' },
     }));
     this.endpoints[rank] = ep;
     return ep;

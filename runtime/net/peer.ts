@@ -28,7 +28,7 @@ export interface LinkCounters {
   connects: number;
 }
 
-export type LinkEvent = { kind: 'connected'; peer: number } | { kind: 'disconnected'; peer: number };
+export type LinkEvent = { type: 'connected'; peer: number } | { type: 'disconnected'; peer: number };
 
 export interface LinkOptions<M> {
   selfRank: number;
@@ -152,7 +152,7 @@ export class PeerLink<M> {
     this.loggedUnreachable = false;
     this.opts.counters.connects++;
     socket.write(this.opts.helloFrame);
-    this.opts.onEvent({ kind: 'connected', peer: this.opts.peerRank });
+    this.opts.onEvent({ type: 'connected', peer: this.opts.peerRank });
     this.scheduleFlush();
   }
 
@@ -162,7 +162,7 @@ export class PeerLink<M> {
     const wasConnected = this.connected;
     this.socket = undefined;
     this.connected = false;
-    if (wasConnected) this.opts.onEvent({ kind: 'disconnected', peer: this.opts.peerRank });
+    if (wasConnected) this.opts.onEvent({ type: 'disconnected', peer: this.opts.peerRank });
     if (this.closing) return;
     // A connection that lasted resets the backoff (the peer restarted); one the peer cut at
     // once (it refused our handshake) keeps backing off instead of redialing in a hot loop.

@@ -113,7 +113,7 @@ t.test('a restarted peer is redialed and messages flow again', { timeout: 20000 
   a!.tr.send(1, { n: 1 });
   t.same(await receive(b!, 1), [{ from: 0, n: 1 }]);
   const port = b!.tr.port;
-  const lost = a!.events.next((e) => e.kind === 'disconnected' && e.peer === 1);
+  const lost = a!.events.next((e) => e.type === 'disconnected' && e.peer === 1);
   await b!.tr.close();
   await lost;
   t.same(a!.tr.stats().connectedPeers, [], 'a saw the link drop');
@@ -121,7 +121,7 @@ t.test('a restarted peer is redialed and messages flow again', { timeout: 20000 
   const b2 = makeNode(1, 2, port);
   t.teardown(() => b2.tr.close());
   b2.tr.setPeer(0, { host: '127.0.0.1', port: a!.tr.port });
-  const back = a!.events.next((e) => e.kind === 'connected' && e.peer === 1);
+  const back = a!.events.next((e) => e.type === 'connected' && e.peer === 1);
   await b2.tr.start();
   await back;
   a!.tr.send(1, { n: 2 });
@@ -209,7 +209,7 @@ t.test('an absent or stalled peer costs the sender only counted drops', { timeou
   const c = makeNode(0, 2, 0, { queueLimit: 1000 });
   t.teardown(() => c.tr.close());
   await c.tr.start();
-  const up = c.events.next((e) => e.kind === 'connected');
+  const up = c.events.next((e) => e.type === 'connected');
   const address = server.address();
   c.tr.setPeer(1, { host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
   await up;

@@ -19,10 +19,10 @@ export type { PeerAddress } from './peer.js';
 
 /** TcpEvent reports connection changes (for logs, and for tests to await instead of sleeping). */
 export type TcpEvent =
-  | { kind: 'connected'; peer: number } // our outbound link to peer is up
-  | { kind: 'disconnected'; peer: number } // our outbound link to peer went down
-  | { kind: 'accepted'; peer: number } // peer's handshake on an inbound connection passed
-  | { kind: 'rejected'; reason: RejectKind; detail: string };
+  | { type: 'connected'; peer: number } // our outbound link to peer is up
+  | { type: 'disconnected'; peer: number } // our outbound link to peer went down
+  | { type: 'accepted'; peer: number } // peer's handshake on an inbound connection passed
+  | { type: 'rejected'; reason: RejectKind; detail: string };
 
 export interface TcpOptions<M> {
   rank: number;
@@ -114,7 +114,7 @@ export class TcpTransport<M> implements Transport<M> {
     this.inbox = new CspChan<Inbound<M>>(options.clock, {
       name: `tcp.inbox.${rank}`,
       capacity: options.inboxCapacity ?? 4096,
-      overflow: { kind: 'drop-newest' },
+      overflow: { type: 'drop-newest' },
     });
     const helloFrame = encodeFrame(encodeHello({ clusterId, rank, version: WIRE_VERSION, codec: this.codecName() }));
     const maxBatchMsgs = positiveInt('maxBatchMsgs', options.maxBatchMsgs ?? 4096);
@@ -260,7 +260,7 @@ export class TcpTransport<M> implements Transport<M> {
       handshakeTimeoutMs: this.handshakeTimeoutMs,
       clock: this.opts.clock,
       deliver: (from, msgs) => this.deliver(from, msgs),
-      accepted: (peer) => this.opts.onEvent?.({ kind: 'accepted', peer }),
+      accepted: (peer) => this.opts.onEvent?.({ type: 'accepted', peer }),
       rejected: (r, remote) => this.reject(r, remote),
       countIn: (frames, bytes) => {
         this.counters.framesIn += frames;
@@ -282,7 +282,7 @@ export class TcpTransport<M> implements Transport<M> {
     const host = remote.slice(0, remote.lastIndexOf(':'));
     const who = r.claimedRank === undefined ? remote : `${remote} (claims rank ${r.claimedRank})`;
     this.onceLog.line(`reject:${r.kind}:${host}:${r.claimedRank ?? '-'}`, `tcp rank ${this.rank}: closed connection from ${who}: ${r.kind}: ${r.detail}`);
-    this.opts.onEvent?.({ kind: 'rejected', reason: r.kind, detail: r.detail });
+    this.opts.onEvent?.({ type: 'rejected', reason: r.kind, detail: r.detail });
   }
 
   private checkRank(rank: number, what: string): void {

@@ -1,3 +1,4 @@
 // wire-version: the TCP handshake's protocol version; peers with another one are refused.
-// Bump it whenever the frame or handshake format changes.
-export const WIRE_VERSION = 1;
+// Bump it whenever the frame or handshake format, or a protocol's message shape, changes (2:
+// tagged unions are discriminated by `type`).
+export const WIRE_VERSION = 2;

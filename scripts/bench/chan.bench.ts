@@ -65,7 +65,7 @@ class PromiseQueue<T> implements Queue<T> {
 
 /** chanQueue adapts a CspChan (drop-newest, so a full write returns false) to Queue. */
 function chanQueue<T>(name: string, capacity: number): Queue<T> {
-  const c = new CspChan<T>(clock, { name, capacity, overflow: { kind: 'drop-newest' } });
+  const c = new CspChan<T>(clock, { name, capacity, overflow: { type: 'drop-newest' } });
   return {
     write: (v) => c.write(v),
     read: async () => {

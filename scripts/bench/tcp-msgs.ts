@@ -2,7 +2,7 @@
 // a slot, a 32-character key, a short value).
 
 export interface BenchMsg {
-  t: 'data' | 'ping' | 'fin';
+  type: 'data' | 'ping' | 'fin';
   ballot: number;
   slot: number;
   key: string;
@@ -12,10 +12,10 @@ export interface BenchMsg {
 /** benchValidate is the cheapest honest check: the shape a protocol would verify. */
 export function benchValidate(x: unknown): BenchMsg {
   const m = x as BenchMsg;
-  if (typeof m !== 'object' || m === null || typeof m.t !== 'string' || typeof m.slot !== 'number') throw new TypeError('not a bench message');
+  if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.slot !== 'number') throw new TypeError('not a bench message');
   return m;
 }
 
 export function dataMsg(slot: number): BenchMsg {
-  return { t: 'data', ballot: 7, slot, key: 'k0123456789abcdef0123456789abcde', v: `v${slot}` };
+  return { type: 'data', ballot: 7, slot, key: 'k0123456789abcdef0123456789abcde', v: `v${slot}` };
 }

@@ -31,10 +31,10 @@ async function main(): Promise<void> {
     if (batch === CLOSED) return;
     if (batch === TIMEOUT) continue;
     for (const m of batch.msgs) {
-      if (m.t === 'data') count++;
-      else if (m.t === 'ping') tr.send(0, m);
-      else if (m.t === 'fin') {
-        tr.send(0, { t: 'fin', slot: count, ballot: 0, key: '', v: '' });
+      if (m.type === 'data') count++;
+      else if (m.type === 'ping') tr.send(0, m);
+      else if (m.type === 'fin') {
+        tr.send(0, { type: 'fin', slot: count, ballot: 0, key: '', v: '' });
         count = 0;
       }
     }

@@ -63,7 +63,7 @@ async function startPair(codec: string): Promise<{ tr: TcpTransport<BenchMsg>; c
   let seen = 0;
   const both = new Promise<void>((resolve) => {
     onEvent = (e) => {
-      if (e.kind === 'connected' || e.kind === 'accepted') seen |= e.kind === 'connected' ? 1 : 2;
+      if (e.type === 'connected' || e.type === 'accepted') seen |= e.type === 'connected' ? 1 : 2;
       if (seen === 3) resolve();
     };
   });
@@ -72,11 +72,11 @@ async function startPair(codec: string): Promise<{ tr: TcpTransport<BenchMsg>; c
   return { tr, child };
 }
 
-async function until(tr: TcpTransport<BenchMsg>, t: BenchMsg['t']): Promise<BenchMsg> {
+async function until(tr: TcpTransport<BenchMsg>, t: BenchMsg['type']): Promise<BenchMsg> {
   for (;;) {
     const b = await tr.inbox.read(10_000);
     if (b === TIMEOUT || b === CLOSED) throw new Error(`bench: no ${t} reply within 10 s`);
-    const m = b.msgs.find((x) => x.t === t);
+    const m = b.msgs.find((x) => x.type === t);
     if (m !== undefined) return m;
   }
 }
@@ -92,7 +92,7 @@ async function oneWay(tr: TcpTransport<BenchMsg>, n: number): Promise<number> {
     }
     await turn();
   }
-  tr.send(1, { t: 'fin', ballot: 0, slot: 0, key: '', v: '' });
+  tr.send(1, { type: 'fin', ballot: 0, slot: 0, key: '', v: '' });
   const fin = await until(tr, 'fin');
   const elapsedMs = clock.nowMs() - t0;
   if (fin.slot !== n) throw new Error(`bench: peer counted ${fin.slot} of ${n} messages`);
@@ -103,7 +103,7 @@ async function pingPong(tr: TcpTransport<BenchMsg>, n: number): Promise<number[]
   const rttUs: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = clock.nowMs();
-    tr.send(1, { t: 'ping', ballot: 0, slot: i, key: 'k0123456789abcdef0123456789abcde', v: '' });
+    tr.send(1, { type: 'ping', ballot: 0, slot: i, key: 'k0123456789abcdef0123456789abcde', v: '' });
     await until(tr, 'ping');
     rttUs.push((clock.nowMs() - t0) * 1000);
   }
@@ -194,7 +194,7 @@ const k = (x: number) => `${(x / 1000).toFixed(0)}k`;
 
 async function main(): Promise<void> {
   const small = Array.from({ length: 256 }, (_, i) => dataMsg(i));
-  const bitmaps = Array.from({ length: 16 }, (_, i) => ({ t: 'append', term: 9, index: i, bits: new Uint8Array(4096).fill(i) }));
+  const bitmaps = Array.from({ length: 16 }, (_, i) => ({ type: 'append', term: 9, index: i, bits: new Uint8Array(4096).fill(i) }));
   const alone = [
     ['json', 'small ×256', codecAlone('json', jsonCodec(), small, 2000)],
     ['msgpackr', 'small ×256', codecAlone('msgpack', msgpackCodec(), small, 2000)],

@@ -63,7 +63,7 @@ export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
 function lastTrace(sim: SimCluster | undefined, o: ChaosOptions): string[] {
   if (sim === undefined || o.trace !== true) return [];
   return sim.traces
-    .filter((x) => x.ev.t !== 'commit')
+    .filter((x) => x.ev.type !== 'commit')
     .slice(-60)
     .map((x) => `t=${x.atMs.toFixed(1)} rank ${x.rank} ${JSON.stringify(x.ev)}`);
 }

@@ -55,10 +55,10 @@ export type SimOptions = { seed: string | number; ranks: number; timing: Timing;
 const BASE_MS = 1_700_000_000_000;
 
 type SimEvent =
-  | { atMs: number; kind: 'deliver'; from: number; to: number; msg: Message }
-  | { atMs: number; kind: 'persisted'; rank: number; inc: number; batchId: number }
-  | { atMs: number; kind: 'wake'; rank: number; inc: number }
-  | { atMs: number; kind: 'load' };
+  | { atMs: number; type: 'deliver'; from: number; to: number; msg: Message }
+  | { atMs: number; type: 'persisted'; rank: number; inc: number; batchId: number }
+  | { atMs: number; type: 'wake'; rank: number; inc: number }
+  | { atMs: number; type: 'load' };
 
 /** RankSim is one simulated process plus its disk and instance log. */
 export type RankSim = {
@@ -134,7 +134,7 @@ export class SimCluster {
     this.load = load;
     if (this.loadRunning) return;
     this.loadRunning = true;
-    this.heap.push({ atMs: this.nowMs + load.intervalMs, kind: 'load' });
+    this.heap.push({ atMs: this.nowMs + load.intervalMs, type: 'load' });
   }
 
   // ---- scenario controls ----
@@ -224,12 +224,12 @@ export class SimCluster {
 
   /** establishedSince lists leaders established at or after `sinceMs`, if any. */
   establishedSince(sinceMs: number): Array<{ atMs: number; rank: number; leader: LeaderId }> {
-    return this.traces.flatMap((x) => (x.ev.t === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : []));
+    return this.traces.flatMap((x) => (x.ev.type === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : []));
   }
 
   /** propose hands a command to a rank (as the lab's leader load generator does). */
   propose(rank: number, cmd: Command, logKey: string): void {
-    this.input(this.ranks[rank]!, { kind: 'propose', cmd, logKey });
+    this.input(this.ranks[rank]!, { type: 'propose', cmd, logKey });
   }
 
   /** leaders lists live established leaders. */
@@ -251,30 +251,30 @@ export class SimCluster {
   // ---- event handling ----
 
   private dispatch(ev: SimEvent): void {
-    switch (ev.kind) {
+    switch (ev.type) {
       case 'deliver': {
         const r = this.ranks[ev.to]!;
         if (r.state === null || !this.connected(ev.from, ev.to)) return;
-        this.input(r, { kind: 'message', from: ev.from, msg: ev.msg });
+        this.input(r, { type: 'message', from: ev.from, msg: ev.msg });
         return;
       }
       case 'persisted': {
         const r = this.ranks[ev.rank]!;
         if (r.state === null || r.incarnation !== ev.inc) return;
         while (r.pending.length > 0 && r.pending[0]!.batchId <= ev.batchId) writeDisk(r, r.pending.shift()!);
-        this.input(r, { kind: 'persisted', batchId: ev.batchId });
+        this.input(r, { type: 'persisted', batchId: ev.batchId });
         return;
       }
       case 'wake': {
         const r = this.ranks[ev.rank]!;
         if (r.state === null || r.incarnation !== ev.inc || ev.atMs !== r.scheduledWakeMs) return;
         r.scheduledWakeMs = Infinity;
-        this.input(r, { kind: 'tick' });
+        this.input(r, { type: 'tick' });
         return;
       }
       case 'load':
         this.generateLoad();
-        if (this.load) this.heap.push({ atMs: this.nowMs + this.load.intervalMs, kind: 'load' });
+        if (this.load) this.heap.push({ atMs: this.nowMs + this.load.intervalMs, type: 'load' });
         else this.loadRunning = false;
         return;
       default:
@@ -301,7 +301,7 @@ export class SimCluster {
   private scheduleWake(r: RankSim, atMs: number): void {
     if (atMs >= r.scheduledWakeMs) return;
     r.scheduledWakeMs = atMs;
-    this.heap.push({ atMs, kind: 'wake', rank: r.rank, inc: r.incarnation });
+    this.heap.push({ atMs, type: 'wake', rank: r.rank, inc: r.incarnation });
   }
 
   private violate(rank: number, v: string | null): void {
@@ -332,7 +332,7 @@ export class SimCluster {
       const durableAtMs = Math.max(r.lastDurableAtMs, this.nowMs + latencyMs);
       r.lastDurableAtMs = durableAtMs;
       r.pending.push({ ...b, durableAtMs });
-      this.heap.push({ atMs: durableAtMs, kind: 'persisted', rank: r.rank, inc: r.incarnation, batchId: b.batchId });
+      this.heap.push({ atMs: durableAtMs, type: 'persisted', rank: r.rank, inc: r.incarnation, batchId: b.batchId });
     }
     for (const e of out.log) r.lines.push(formatInstanceLine(e, (BASE_MS + this.nowMs) * 1000));
     for (const env of out.send) this.send(r, env.to, env.msg);
@@ -341,7 +341,7 @@ export class SimCluster {
 
   private observe(r: RankSim, s: ReplicaState, committerBefore: LeaderId | null, ev: TraceEvent): void {
     if (this.keepTrace) this.traces.push({ atMs: this.nowMs, rank: r.rank, ev });
-    switch (ev.t) {
+    switch (ev.type) {
       case 'skipped':
         this.violate(r.rank, overrideSubsumes(ev.by, ev.q));
         return;
@@ -380,7 +380,7 @@ export class SimCluster {
     const copies = rnd.next() < net.dupRate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const delay = rnd.next() < net.longDelayRate ? rnd.between(net.minDelayMs, net.longDelayMs) : rnd.between(net.minDelayMs, net.maxDelayMs);
-      this.heap.push({ atMs: this.nowMs + delay, kind: 'deliver', from: r.rank, to, msg });
+      this.heap.push({ atMs: this.nowMs + delay, type: 'deliver', from: r.rank, to, msg });
     }
   }
 

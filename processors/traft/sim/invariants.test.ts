@@ -12,7 +12,7 @@ const L1 = L(1, 0);
 const L2 = L(2, 1);
 const chosen = new Map<number, Chosen>([[3, { author: L1, logKey: 'a', under: L1 }]]);
 const view = (vote = L2, committer: typeof L1 | null = L1, accepted = createBitmap(5), committed = createBitmap(3)) => ({ vote, committer, accepted, committed });
-const commitEv = (author: typeof L1) => ({ t: 'commit' as const, seq: 3, author, kind: 'cmd' as const, logKey: 'a', under: L2 });
+const commitEv = (author: typeof L1) => ({ type: 'commit' as const, seq: 3, author, kind: 'cmd' as const, logKey: 'a', under: L2 });
 
 t.test('each invariant flags its violation and passes the good case', async (t) => {
   t.equal(oneValuePerSeq(chosen, commitEv(L1)), null);
@@ -31,8 +31,8 @@ t.test('each invariant flags its violation and passes the good case', async (t) 
   t.match(baseHoldsChosen(chosen, new Map(), 3, L2), /^S2/, 'a floor at the chosen seq does not cover it');
   t.equal(baseHoldsChosen(chosen, new Map(), 4, L2), null, 'below the floor: in the snapshot');
   t.equal(baseHoldsChosen(chosen, new Map(), 0, L1), null, 'only leaders larger than the chosen ballot must hold it');
-  t.equal(syncDeletesOnlyOnNewCommitter(L1, { t: 'synced', leader: L2, deleted: [4], replaced: [] }), null);
-  t.match(syncDeletesOnlyOnNewCommitter(L2, { t: 'synced', leader: L2, deleted: [4], replaced: [] }), /^S4/);
+  t.equal(syncDeletesOnlyOnNewCommitter(L1, { type: 'synced', leader: L2, deleted: [4], replaced: [] }), null);
+  t.match(syncDeletesOnlyOnNewCommitter(L2, { type: 'synced', leader: L2, deleted: [4], replaced: [] }), /^S4/);
   t.equal(promisesKept({ vote: L2, committer: L1 }, view()), null);
   t.match(promisesKept({ vote: L(5, 0), committer: null }, view()), /forgot a promise/);
   t.match(promisesKept({ vote: null, committer: L2 }, view()), /lowered committer/);

@@ -13,7 +13,7 @@ export type Chosen = { readonly author: LeaderId; readonly logKey: string; reado
 export type ReplicaView = { readonly vote: LeaderId; readonly committer: LeaderId | null; readonly accepted: TailBitmap; readonly committed: TailBitmap };
 
 /** oneValuePerSeq (S1): a commit mark agrees with every earlier mark at that seq, on any replica. */
-export function oneValuePerSeq(chosen: ReadonlyMap<Seq, Chosen>, ev: Extract<TraceEvent, { t: 'commit' }>): string | null {
+export function oneValuePerSeq(chosen: ReadonlyMap<Seq, Chosen>, ev: Extract<TraceEvent, { type: 'commit' }>): string | null {
   const c = chosen.get(ev.seq);
   if (c === undefined || sameIdentity({ seq: ev.seq, author: c.author }, ev)) return null;
   return `S1: seq ${ev.seq} committed as ${formatRecordId(ev)} and earlier as ${formatRecordId({ seq: ev.seq, author: c.author })}`;
@@ -62,7 +62,7 @@ export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyM
 }
 
 /** syncDeletesOnlyOnNewCommitter (S4, I2): a Sync from the current committer changes nothing. */
-export function syncDeletesOnlyOnNewCommitter(committerBefore: LeaderId | null, ev: Extract<TraceEvent, { t: 'synced' }>): string | null {
+export function syncDeletesOnlyOnNewCommitter(committerBefore: LeaderId | null, ev: Extract<TraceEvent, { type: 'synced' }>): string | null {
   if (leaderIdEq(committerBefore, ev.leader) && (ev.deleted.length > 0 || ev.replaced.length > 0)) {
     return `S4: a Sync from the current committer ${formatLeaderId(ev.leader)} changed ${[...ev.deleted, ...ev.replaced].join(',')}`;
   }

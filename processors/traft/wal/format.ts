@@ -20,7 +20,8 @@ import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
 
 const WAL_MAGIC = 'TRAFTWAL';
-const WAL_VERSION = 1;
+// WAL_VERSION 2: entries are discriminated by `type` (was `t`); a version-1 WAL is refused as corrupt.
+const WAL_VERSION = 2;
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const FRAME_HEAD = 8;
@@ -103,19 +104,19 @@ export function encodeCheckpoint(batchId: number, entries: readonly WalEntry[]):
 }
 
 function isLongRecord(e: WalEntry): boolean {
-  return e.t === 'record' && (e.record.deps.words.length >= 4 || e.record.overrides.length >= 8);
+  return e.type === 'record' && (e.record.deps.words.length >= 4 || e.record.overrides.length >= 8);
 }
 
 /** compactEntry writes a record's deps as base64 words and its overrides as `ovFrom` where possible (bitmap_codec.ts). */
 function compactEntry(e: WalEntry): unknown {
-  return isLongRecord(e) && e.t === 'record' ? { t: 'record', record: walRecord(e.record) } : e;
+  return isLongRecord(e) && e.type === 'record' ? { type: 'record', record: walRecord(e.record) } : e;
 }
 
 type RawRecord = { seq?: unknown; deps?: { offset?: unknown; b64?: unknown; words?: unknown }; ovFrom?: unknown; overrides?: unknown };
 
 /** expandEntry reads compact deps and overrides back; false if they are malformed. */
-function expandEntry(e: { t: string; record?: RawRecord }): boolean {
-  const r = e.t === 'record' ? e.record : undefined;
+function expandEntry(e: { type: string; record?: RawRecord }): boolean {
+  const r = e.type === 'record' ? e.record : undefined;
   if (r === undefined || typeof r !== 'object' || r === null) return true;
   const d = r.deps;
   if (d !== undefined && typeof d === 'object' && d !== null && d.b64 !== undefined) {
@@ -141,7 +142,7 @@ export type Checkpoint = { readonly batchId: number; readonly entries: WalEntry[
  */
 export type Decoded = { readonly checkpoint: Checkpoint | null; readonly batches: WalBatch[]; readonly goodBytes: number; readonly tornBytes: number };
 
-const ENTRY_KINDS = new Set<WalEntry['t']>(['vote', 'committer', 'record', 'delete', 'snapshot']);
+const ENTRY_KINDS = new Set<WalEntry['type']>(['vote', 'committer', 'record', 'delete', 'snapshot']);
 
 const isSeq = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
 
@@ -164,9 +165,9 @@ function snapshotShapeOk(e: { snapshot?: unknown; keysFrom?: unknown; keys?: unk
 
 function entryOk(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
-  const x = e as { t: WalEntry['t'] };
-  if (!ENTRY_KINDS.has(x.t)) return false;
-  if (x.t === 'snapshot') return snapshotShapeOk(e as Parameters<typeof snapshotShapeOk>[0]);
+  const x = e as { type: WalEntry['type'] };
+  if (!ENTRY_KINDS.has(x.type)) return false;
+  if (x.type === 'snapshot') return snapshotShapeOk(e as Parameters<typeof snapshotShapeOk>[0]);
   return expandEntry(e as Parameters<typeof expandEntry>[0]);
 }
 

@@ -28,12 +28,12 @@ const author = { term: 1, id: 0 };
 
 function record(seq: number, value = seq): WalEntry {
   const r: LogRecord = { seq, author, kind: 'cmd', cmd: { op: 'set', key: `k${seq % 7}`, value }, deps: { offset: 0, words: [] }, overrides: [seq], logKey: `key${seq}` };
-  return { t: 'record', record: r };
+  return { type: 'record', record: r };
 }
 
 function snapshotEntry(floor: number): SnapshotEntry {
   return {
-    t: 'snapshot',
+    type: 'snapshot',
     snapshot: { floor, applied: { offset: floor, words: [] }, kv: [['k1', 3]] },
     keysFrom: 0,
     keys: Array.from({ length: floor }, (_, i) => (i % 3 === 2 ? '' : `key${i}`)),
@@ -47,9 +47,9 @@ function snapshotEntry(floor: number): SnapshotEntry {
 function checkpointOf(history: readonly WalBatch[], floor: number): WalEntry[] {
   const s = replayWal(entriesToReplay(history));
   const out: WalEntry[] = [snapshotEntry(floor)];
-  if (s.vote !== null) out.push({ t: 'vote', vote: s.vote });
-  if (s.committer !== null) out.push({ t: 'committer', committer: s.committer });
-  for (const r of [...s.log.values()].sort((a, b) => a.seq - b.seq)) if (r.seq >= floor) out.push({ t: 'record', record: r });
+  if (s.vote !== null) out.push({ type: 'vote', vote: s.vote });
+  if (s.committer !== null) out.push({ type: 'committer', committer: s.committer });
+  for (const r of [...s.log.values()].sort((a, b) => a.seq - b.seq)) if (r.seq >= floor) out.push({ type: 'record', record: r });
   return out;
 }
 
@@ -63,8 +63,8 @@ function plain(batchId: number, seqs: number[]): WalBatch {
 }
 
 const first: WalBatch[] = [
-  { batchId: 1, entries: [{ t: 'vote', vote: author }] },
-  { batchId: 2, entries: [{ t: 'committer', committer: author }, record(0), record(1), record(2)] },
+  { batchId: 1, entries: [{ type: 'vote', vote: author }] },
+  { batchId: 2, entries: [{ type: 'committer', committer: author }, record(0), record(1), record(2)] },
 ];
 
 async function write(dir: string, groups: WalBatch[][]): Promise<void> {
@@ -110,9 +110,9 @@ t.test('an empty directory gets segment 0 with a header', async (t) => {
 t.test('a checkpoint rotates: older segments go, reopening replays to the same state', async (t) => {
   const dir = freshDir();
   const all: WalBatch[] = [...first];
-  const b3 = withCheckpoint(all, { batchId: 3, entries: [record(3), { t: 'delete', seq: 1 }] }, 2);
+  const b3 = withCheckpoint(all, { batchId: 3, entries: [record(3), { type: 'delete', seq: 1 }] }, 2);
   all.push(b3);
-  const after = [plain(4, [4, 5]), { batchId: 5, entries: [record(2, 99), { t: 'vote', vote: { term: 2, id: 1 } }] as WalEntry[] }];
+  const after = [plain(4, [4, 5]), { batchId: 5, entries: [record(2, 99), { type: 'vote', vote: { term: 2, id: 1 } }] as WalEntry[] }];
   all.push(...after);
   await write(dir, [first, [b3, after[0]!], [after[1]!]]);
   t.same(segs(dir), ['seg-00000001.wal'], 'segment 0 deleted');
@@ -321,7 +321,7 @@ t.test('snapshot entries: a good one round-trips, garbage is refused', async (t)
   const good = snapshotEntry(5);
   t.same(decodeWal(Buffer.concat([h, encodeFrame({ batchId: 1, entries: [good] })]), CLUSTER).batches, [{ batchId: 1, entries: [good] }]);
   const bad: unknown[] = [
-    { t: 'snapshot' },
+    { type: 'snapshot' },
     { ...good, snapshot: { ...good.snapshot, floor: 'x' } },
     { ...good, snapshot: { ...good.snapshot, applied: { offset: 0, words: [-1] } } },
     { ...good, snapshot: { ...good.snapshot, kv: [['k', 'v']] } },

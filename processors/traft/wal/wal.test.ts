@@ -14,9 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'traft-wal-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const batches: WalBatch[] = [
-  { batchId: 1, entries: [{ t: 'vote', vote: L(1, 0) }] },
-  { batchId: 2, entries: [{ t: 'committer', committer: L(1, 0) }, { t: 'record', record: rec(0, L(1, 0)) }] },
-  { batchId: 3, entries: [{ t: 'record', record: rec(1, L(1, 0), set('x', 1)) }, { t: 'delete', seq: 0 }] },
+  { batchId: 1, entries: [{ type: 'vote', vote: L(1, 0) }] },
+  { batchId: 2, entries: [{ type: 'committer', committer: L(1, 0) }, { type: 'record', record: rec(0, L(1, 0)) }] },
+  { batchId: 3, entries: [{ type: 'record', record: rec(1, L(1, 0), set('x', 1)) }, { type: 'delete', seq: 0 }] },
 ];
 
 async function written(name: string): Promise<string> {
@@ -47,7 +47,7 @@ t.test('torn last frame: truncated to the last whole batch, and appends continue
   const o = await WalFile.open(path, 'c1');
   t.same(o.batches, batches.slice(0, 2), 'the torn batch is gone (it was never acknowledged)');
   t.ok(o.truncatedBytes > 0);
-  await o.wal.append([{ batchId: 3, entries: [{ t: 'delete', seq: 0 }] }]);
+  await o.wal.append([{ batchId: 3, entries: [{ type: 'delete', seq: 0 }] }]);
   await o.wal.sync();
   await o.wal.close();
   const again = await WalFile.open(path, 'c1');
@@ -109,7 +109,7 @@ t.test('frames: checksum covers the payload; length beyond the limit reads as to
 t.test('long deps (a -l 10000 window) round-trip through the compact base64 form', async (t) => {
   const deps = { offset: 64, words: [1, 0x80000000, 0xffffffff >>> 1, 5, 0, 7] };
   const r = { ...rec(300, L(2, 1), set('k', 3)), deps };
-  const b: WalBatch = { batchId: 9, entries: [{ t: 'record', record: r }] };
+  const b: WalBatch = { batchId: 9, entries: [{ type: 'record', record: r }] };
   const frame = encodeFrame(b);
   t.ok(Buffer.from(frame).toString('utf8').includes('"b64"'), 'written compact');
   const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
@@ -120,7 +120,7 @@ t.test("a set's long overrides are written as ovFrom and read back as the list",
   const deps = { offset: 0, words: [0xaaaaaaaa, 0xaaaaaaaa, 0xaaaaaaaa, 0xaaaaaaaa] };
   const overrides = [...Array.from({ length: 128 }, (_, i) => i).filter((i) => i % 2 === 1 && i >= 33), 130];
   const r = { ...rec(130, L(2, 1), set('k', 3)), deps, overrides };
-  const b: WalBatch = { batchId: 4, entries: [{ t: 'record', record: r }] };
+  const b: WalBatch = { batchId: 4, entries: [{ type: 'record', record: r }] };
   const frame = encodeFrame(b);
   t.ok(Buffer.from(frame).toString('utf8').includes('"ovFrom":33'), 'written as ovFrom');
   const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
