@@ -6,29 +6,34 @@ const SHARD_ENTRIES = 1 << 23;
 
 /** BigMap is an insert-only map spread over shards of at most shardEntries entries. */
 export class BigMap<K, V> {
-  private readonly shards: Map<K, V>[] = [new Map()];
+  /** last is the shard that grows; full are the earlier ones, newest first (searched in that order). */
+  private last = new Map<K, V>();
+  private readonly full: Map<K, V>[] = [];
 
   constructor(private readonly shardEntries = SHARD_ENTRIES) {
     if (!Number.isSafeInteger(shardEntries) || shardEntries < 1) throw new RangeError(`shardEntries must be a positive integer, got ${shardEntries}`);
   }
 
   get(key: K): V | undefined {
-    const shards = this.shards;
-    for (let i = shards.length - 1; i >= 0; i--) {
-      const v = shards[i]!.get(key);
-      if (v !== undefined) return v;
+    const v = this.last.get(key);
+    if (v !== undefined) return v;
+    for (const shard of this.full) {
+      const w = shard.get(key);
+      if (w !== undefined) return w;
     }
     return undefined;
   }
 
   /** set adds a key that get just reported absent (values are never replaced). */
   set(key: K, value: V): void {
-    let last = this.shards[this.shards.length - 1]!;
-    if (last.size >= this.shardEntries) this.shards.push((last = new Map()));
-    last.set(key, value);
+    if (this.last.size >= this.shardEntries) {
+      this.full.unshift(this.last);
+      this.last = new Map();
+    }
+    this.last.set(key, value);
   }
 
   get size(): number {
-    return this.shards.reduce((n, m) => n + m.size, 0);
+    return this.full.reduce((n, m) => n + m.size, this.last.size);
   }
 }

@@ -19,10 +19,12 @@ export class FirstFew<T> {
     this.count++;
     const kept = this.kept;
     if (this.limit === 0) return;
-    // Offered in order (the common case: file order), a full list rejects in one comparison.
-    if (kept.length === this.limit && !this.before(item, kept[kept.length - 1]!)) return;
+    // Scan from the end: offered in order (the common case: file order), an item stops after
+    // one comparison, and a full list that it would leave at the end rejects it.
     let i = kept.length;
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- 0 < i <= kept.length, so kept[i - 1] exists
     while (i > 0 && this.before(item, kept[i - 1]!)) i--;
+    if (i === this.limit) return;
     kept.splice(i, 0, item);
     if (kept.length > this.limit) kept.pop();
   }

@@ -19,7 +19,7 @@ function rankLog(seqs: number[]): string[] {
 const logs = (...ranks: string[][]): RankLines[] => ranks.map((lines, i) => ({ name: `instancelog${i}.log`, lines }));
 
 function groups(r: CheckResult, rule: 1 | 2 | 3): readonly FindingGroup[] {
-  return r.rules[rule - 1].groups;
+  return r.rules[rule - 1]!.groups;
 }
 
 const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -71,7 +71,7 @@ t.test('rule 1: two values at one seq in a rank fail, naming rank, seq, both key
   ]);
   t.equal(g!.examples[0]!.message, `node 0 committed two values at seq 2: [${key(2)}] at instancelog0.log:6 and [${key('x')}] at instancelog0.log:10`);
   t.equal(r.ranks[0]!.commits, 4, 'commits counts distinct seqs');
-  t.match(formatReport(r), /---------- check validity ------------\nrule 1: node 0 committed a second, different value at an already committed seq \(1 line in instancelog0.log\)\n  node 0 committed two values at seq 2: .*\nnot pass\n/);
+  t.match(formatReport(r), /---------- check validity ------------\nrule 1: node 0 committed a second, different value at an already committed seq \(1 line in instancelog0.log\)\n {2}node 0 committed two values at seq 2: .*\nnot pass\n/);
 });
 
 t.test('rule 1: the same value committed twice fails by default, and is a counted warning with --lenient', async (t) => {
@@ -162,7 +162,7 @@ t.test('rule 3: conflicts and gaps are told apart, counted, and shown first few 
   t.equal(gaps!.examples[0]!.message, `gap at seq 3: node 0 committed [${key(3)}] (instancelog0.log:8), node 1 committed nothing there (instancelog1.log)`);
   const text = formatReport(r);
   t.match(text, /rule 3: node 0 and node 1 committed different values at 2 seqs \(conflicts\) below seq 10, the smaller of their max seqs\n/);
-  t.match(text, /rule 3: node 0 and node 1: 4 seqs committed by one and not the other \(gaps\) below seq 10, the smaller of their max seqs\n(  .*\n){3}  … and 1 more\nnot pass\n---------- end/);
+  t.match(text, /rule 3: node 0 and node 1: 4 seqs committed by one and not the other \(gaps\) below seq 10, the smaller of their max seqs\n( {2}.*\n){3} {2}… and 1 more\nnot pass\n---------- end/);
 });
 
 t.test('rule 3 compares only seqs below min(maxSeq): the min itself and above are not compared', async (t) => {
@@ -331,16 +331,18 @@ t.test('checkDir refuses a directory without logs, a file, and a missing path', 
   await t.rejects(checkDir(dir, { ranks: 0 }), { name: 'CheckInputError' });
 });
 
-t.test('the checker stands alone: no import from processors/, runtime/ or cmd/', async (t) => {
+t.test('the checker stands alone: no import from processors/ or cmd/, and from runtime/ only its assertions', async (t) => {
   const dir = fileURLToPath(new URL('.', import.meta.url));
+  const importsOf = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
   const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   t.ok(sources.length >= 8, 'found the sources');
   for (const f of sources) {
-    const imports = [...readFileSync(join(dir, f), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
     t.same(
-      imports.filter((i) => !i.startsWith('./') && !i.startsWith('node:')),
+      importsOf(join(dir, f)).filter((i) => !i.startsWith('./') && !i.startsWith('node:') && i !== '../runtime/assert.js'),
       [],
-      `${f} imports only check/ and node:`,
+      `${f} imports only check/, node: and runtime/assert.ts`,
     );
   }
+  // runtime/assert.ts (defined, assert: invariants that fail loudly) imports nothing itself.
+  t.same(importsOf(fileURLToPath(new URL('../runtime/assert.ts', import.meta.url))), [], 'runtime/assert.ts imports nothing');
 });

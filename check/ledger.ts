@@ -1,6 +1,7 @@
 // ledger: the commit tables of a run, built one line at a time. Memory grows with the number of
 // distinct seqs and keys, never with file size: keys are interned once as small integers, seqs
 // get one global slot, and each rank keeps a typed-array column (slot → key, slot → line).
+import { defined } from '../runtime/assert.js';
 import { BigMap } from './big-map.js';
 import { FirstFew } from './first-few.js';
 import type { LineSink } from './lines.js';
@@ -176,7 +177,7 @@ export class RankIngest implements LineSink {
     if (gOk) this.generate(generate.key);
     if (cOk) this.commit(commit.key, commit.seq, lineNo);
     if (!gOk && !cOk) {
-      const reason = (generate as Malformed | undefined)?.reason ?? (commit as Malformed).reason;
+      const reason = generate?.reason ?? (commit as Malformed).reason;
       this.rank.malformed.offer({ line: lineNo, reason });
     }
   }
@@ -211,7 +212,9 @@ export class RankIngest implements LineSink {
     const { ledger, rank } = this;
     rank.commitLines++;
     const id = this.keyOf(key);
-    if (ledger.commitsOfKey[id]++ === 0) {
+    const earlier = defined(ledger.commitsOfKey[id], 'keyId grows the per-key columns past every id it hands out');
+    ledger.commitsOfKey[id] = earlier + 1;
+    if (earlier === 0) {
       ledger.firstCommitNode[id] = rank.node;
       ledger.firstCommitLine[id] = line;
     }
@@ -220,7 +223,7 @@ export class RankIngest implements LineSink {
       rank.keyAt = grown(rank.keyAt, slot + 1);
       rank.lineAt = grown(rank.lineAt, slot + 1);
     }
-    const prev = rank.keyAt[slot]!;
+    const prev = defined(rank.keyAt[slot], "the rank's columns were just grown past slot");
     if (prev === 0) {
       rank.keyAt[slot] = id + 1;
       rank.lineAt[slot] = line;
@@ -229,7 +232,7 @@ export class RankIngest implements LineSink {
       return;
     }
     // The table keeps the first commit, as the reference does; the later line is a repeat.
-    const repeat: Repeat = { seq, firstKey: prev - 1, firstLine: rank.lineAt[slot]!, key: id, line };
+    const repeat: Repeat = { seq, firstKey: prev - 1, firstLine: defined(rank.lineAt[slot], 'lineAt grows with keyAt'), key: id, line };
     (prev - 1 === id ? rank.repeatedCommits : rank.conflictingValues).offer(repeat);
   }
 }

@@ -62,13 +62,11 @@ t.test('binary garbage and control characters neither crash nor match', async (t
   t.same(matchInstance(`\u0000\uFFFDcommit Instance[k\u0001] in seq 3 at \u0002`, 'commit'), { kind: 'commit', key: 'k\u0001', seq: 3 });
 });
 
-t.test('a long line with many markers and no tail is handled in linear time', async (t) => {
+// The timeout guards against a quadratic scan: of this 1 MB line it takes minutes, a linear one milliseconds.
+t.test('a long line with many markers and no tail is handled in linear time', { timeout: 60_000 }, async (t) => {
   const line = 'commit Instance[] in seq x'.repeat(40_000);
-  const started = process.hrtime.bigint();
   const m = matchInstance(line, 'commit');
   t.ok(m && 'reason' in m, 'malformed');
-  // Generous bound: a quadratic scan of this 1 MB line takes minutes, a linear one milliseconds.
-  t.ok(process.hrtime.bigint() - started < 2_000_000_000n, 'done in well under 2 s');
 });
 
 t.test('isBlank and abbreviate', async (t) => {

@@ -64,7 +64,7 @@ t.test('--lenient turns repeated commits into a warning: exit 0', async (t) => {
   t.equal(csplab(cwd, 'check', 'a.log', 'b.log').status, EXIT.checkFailed);
   const r = csplab(cwd, 'check', '--lenient', 'a.log', 'b.log');
   t.equal(r.status, EXIT.ok);
-  t.match(r.stdout, /warning \(rule 1\): node 0 committed the same value again .*\n  node 0 committed \[k1a+\] at seq 1 twice: at a.log:4 and again at a.log:5\npass\n/);
+  t.match(r.stdout, /warning \(rule 1\): node 0 committed the same value again .*\n {2}node 0 committed \[k1a+\] at seq 1 twice: at a.log:4 and again at a.log:5\npass\n/);
 });
 
 t.test('given files are nodes 0, 1, … in order', async (t) => {
@@ -97,7 +97,7 @@ t.test('--json: the documented schema, same exit status', async (t) => {
   const cwd = t.testdir({ log: { 'instancelog0.log': rank(upTo(3)), 'instancelog1.log': rank([0, 2]) } });
   const r = csplab(cwd, 'check', '--json');
   t.equal(r.status, EXIT.checkFailed);
-  const j = JSON.parse(r.stdout);
+  const j = JSON.parse(r.stdout) as CheckResult;
   t.match(j, {
     schema: 'csplab.check/1',
     verdict: 'fail',
@@ -130,7 +130,7 @@ t.test('--json: the documented schema, same exit status', async (t) => {
       },
     ],
   });
-  t.equal(JSON.parse(csplab(cwd, 'check', '--json', '--ranks', '1').stdout).verdict, 'pass');
+  t.equal((JSON.parse(csplab(cwd, 'check', '--json', '--ranks', '1').stdout) as CheckResult).verdict, 'pass');
   // The schema document names every top-level field the JSON has.
   const doc = readFileSync(fileURLToPath(new URL('../docs/check-json.md', import.meta.url)), 'utf8');
   for (const field of Object.keys(j)) t.match(doc, `\`${field}\``, `docs/check-json.md documents ${field}`);
@@ -178,7 +178,7 @@ t.test('unreadable input: exit 3', async (t) => {
   }
   // Without tap's NODE_OPTIONS hook, which would write coverage files nobody may not.
   const [cmd, ...pre] = [...asNobody, 'env', '-u', 'NODE_OPTIONS', process.execPath];
-  const r = spawnSync(cmd!, [...pre, CLI, 'check', 'locked.log'], { cwd, encoding: 'utf8' });
+  const r = spawnSync(cmd, [...pre, CLI, 'check', 'locked.log'], { cwd, encoding: 'utf8' });
   t.equal(r.status, EXIT.environment);
   t.equal(r.stderr, 'csplab: locked.log: permission denied\n');
   t.equal(r.stdout, '');
@@ -195,7 +195,7 @@ t.test('runCheck, in process: the status, the report, and CliError for bad flags
   t.match(out, /rule 3: node 0 and node 1: 1 seq committed by one and not the other \(gaps\)/);
   out = '';
   t.equal(await runCheck(args({ ranks: '1', json: true }), write), EXIT.ok);
-  t.equal(JSON.parse(out).verdict, 'pass');
+  t.equal((JSON.parse(out) as CheckResult).verdict, 'pass');
   out = '';
   t.equal(await runCheck(args({ dir: undefined, files: [join(dir, 'instancelog1.log')] }), write), EXIT.ok);
   t.match(out, /node 0 commits 2 times/);

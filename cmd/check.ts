@@ -32,7 +32,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('examples', { type: 'string', default: String(DEFAULT_EXAMPLES), describe: 'findings shown per rank or pair and kind' })
       .example('$0 check', 'grade log/instancelog*.log')
       .example('$0 check --dir run1/log --ranks 5 --json', 'require ranks 0..4, print JSON')
-      .example('$0 check a.log b.log', 'grade two files as nodes 0 and 1') as unknown as Argv<CheckArgs>,
+      .example('$0 check a.log b.log', 'grade two files as nodes 0 and 1'),
   handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
     argv.exitStatus = await runCheck(argv, (text) => process.stdout.write(text));
   },

@@ -4,7 +4,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, EXIT } from './exit.js';
-import { commands } from './commands.js';
+import { registerCommands } from './commands.js';
 import { VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -24,25 +24,37 @@ async function main(argv: string[]): Promise<number> {
       throw new CliError(EXIT.usage, (msg ?? err?.message ?? 'bad usage').replace(/\s*\n\s*/g, ' '));
     })
     .epilog('Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error, 130 interrupted.');
-  for (const c of commands) parser.command(c);
+  registerCommands(parser);
   try {
     const result = await parser.parseAsync();
     const code = (result as { exitStatus?: number }).exitStatus;
     if (typeof code === 'number') status = code;
   } catch (e) {
-    if (e instanceof CliError) {
-      process.stderr.write(`csplab: ${e.message}\n`);
-      if (e.status === EXIT.usage) process.stderr.write('Try "csplab --help".\n');
-      return e.status;
-    }
-    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    process.stderr.write(`csplab: internal error: ${what}\n`);
-    if (process.env.CSPLAB_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
-    return EXIT.internal;
+    return failed(e);
   }
   return status;
 }
 
-main(hideBin(process.argv)).then((code) => {
-  process.exitCode = code;
-});
+/** failed reports an error as one line on stderr (its stack only with CSPLAB_DEBUG) and returns its exit status. */
+function failed(e: unknown): number {
+  if (e instanceof CliError) {
+    process.stderr.write(`csplab: ${e.message}\n`);
+    if (e.status === EXIT.usage) process.stderr.write('Try "csplab --help".\n');
+    return e.status;
+  }
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  process.stderr.write(`csplab: internal error: ${what}\n`);
+  if (process.env.CSPLAB_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+  return EXIT.internal;
+}
+
+// main maps a command's errors itself; one thrown outside its try (building the parser) is
+// reported the same way rather than left to Node's unhandled-rejection stack trace.
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.exitCode = failed(e);
+  },
+);

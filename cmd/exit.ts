@@ -35,6 +35,7 @@ export const corruptError = (message: string): CliError => new CliError(EXIT.cor
 /** environmentStatus maps Node system errors to the table (EACCES → 3, ENOENT → 2, …). */
 export function fromSystemError(e: unknown, what: string): CliError | undefined {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return undefined; // not a system error: nothing to map
   switch (code) {
     case 'ENOENT':
       return usageError(`${what}: no such file or directory`);

@@ -1,5 +1,6 @@
 // flags: validation shared by csplab commands. Every flag is checked once, up front, and a
 // bad one becomes a usage error (exit 2) that quotes it.
+import { defined } from '../runtime/assert.js';
 import { usageError } from './exit.js';
 
 /**
@@ -32,7 +33,8 @@ export function hostPort(flag: string, text: string): HostPort {
   if (!m) throw usageError(`${flag}: expected host:port, got ${JSON.stringify(text)}`);
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw usageError(`${flag}: port must be 1..65535, got ${port}`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+  const host = defined(m[1], 'the host group of the pattern is not optional');
+  return { host: host.replace(/^\[|\]$/g, ''), port };
 }
 
 /** portOf is where rank i listens by default: base + 10·i (as the lab's scripts space them). */

@@ -1,6 +1,7 @@
 // rank: `csplab rank -i <rank> …`, one rank of a cluster as one process (the seed's flags).
 import { createInterface, type Interface } from 'node:readline';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { defined } from '../runtime/assert.js';
 import { RealClock } from '../runtime/clock.js';
 import { ForeignStateError } from '../runtime/errors.js';
 import { startPaxosNode } from '../processors/paxos/node.js';
@@ -75,7 +76,7 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
     // new WAL segment, so a lower threshold costs CPU and disk, a higher one memory (docs/protocols/traft.md §15).
     .option('snapshot-every', numeric('traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)', 10000))
     .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
-    .option('protocol', { type: 'string', default: 'paxos', choices: ['paxos', 'traft'], describe: 'the protocol to run' }) as Argv<T>;
+    .option('protocol', { type: 'string', default: 'paxos', choices: Object.keys(PROTOCOL_DEFAULTS), describe: 'the protocol to run' });
 }
 
 export const rankCommand: CommandModule<object, RankArgs> = {
@@ -106,7 +107,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
  * maxRanks: `run` starts every rank on this machine, so it allows fewer.
  */
 export function protocolFlags(a: RankArgs, maxRanks: number) {
-  const defaults = PROTOCOL_DEFAULTS[a.protocol]!;
+  const defaults = defined(PROTOCOL_DEFAULTS[a.protocol], "--protocol's choices are the protocols with defaults (yargs refuses any other)");
   return {
     ranks: numberFlag('--ranks', a.ranks, 1, maxRanks, true),
     o: numberFlag('-o', a.o ?? defaults.o, 0.001, 3600),

@@ -6,6 +6,7 @@ import { withLoss } from '../runtime/net/lossy.js';
 import { startTcp, type PeerAddress } from '../runtime/net/tcp.js';
 import { rankRandom } from '../runtime/random.js';
 import type { Transport } from '../runtime/transport.js';
+import { defined } from '../runtime/assert.js';
 
 /** NodeBaseConfig: the settings every protocol's node takes from `csplab rank`. */
 export interface NodeBaseConfig {
@@ -34,7 +35,7 @@ export interface Schedule {
 
 /** joinCluster listens, says ready, and resolves with the transport and the shared schedule. */
 export async function joinCluster<M>(c: NodeBaseConfig, clock: RealClock, validate: (x: unknown) => M): Promise<{ transport: Transport<M>; schedule: Schedule }> {
-  const me = c.peers[c.rank]!;
+  const me = defined(c.peers[c.rank], 'the config has one peer address per rank');
   const tcp = await startTcp<M>({
     rank: c.rank, ranks: c.ranks, peers: c.peers, listen: { host: me.host, port: me.port }, clusterId: c.clusterId, clock, validate,
     log: (line) => c.debug(line),

@@ -2,8 +2,9 @@
 // overflow policy); reads always name a timeout and resolve to a value, TIMEOUT or CLOSED.
 import csp from 'js-csp';
 import type { CspChannel } from 'js-csp';
-import type { Cancel, Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { touch } from './activity.js';
+import { defined } from './assert.js';
 
 export const TIMEOUT: unique symbol = Symbol('timeout');
 export const CLOSED: unique symbol = Symbol('closed');
@@ -171,7 +172,7 @@ export class CspChan<T> implements Chan<T> {
   }
 
   write(value: T): boolean {
-    if (value === null || value === undefined) throw new TypeError(`channel ${this.name}: cannot write ${value}`);
+    if (value === null || value === undefined) throw new TypeError(`channel ${this.name}: cannot write ${String(value)}`);
     if (this.isClosed) {
       this.counters.refused++;
       return false;
@@ -191,7 +192,7 @@ export class CspChan<T> implements Chan<T> {
         let merged: T;
         try {
           merged = fold(this.overflow.merge, older, value);
-          if (merged === null || merged === undefined) throw new TypeError(`channel ${this.name}: merge returned ${merged}`);
+          if (merged === null || merged === undefined) throw new TypeError(`channel ${this.name}: merge returned ${String(merged)}`);
         } catch (error) {
           this.counters.dropped += older.length + 1; // a throwing merge loses what it was given
           throw error;
@@ -334,29 +335,30 @@ export function select<T>(chans: readonly Chan<T>[], timeoutMs: number, clock: C
 
 async function selectUntil<T>(cs: readonly CspChan<T>[], deadlineMs: number, clock: Clock): Promise<Selected<T> | Timeout | Closed> {
   for (;;) {
-    for (let i = 0; i < cs.length; i++) {
-      const v = cs[i]!.takeForReader();
-      if (v !== NO_VALUE) return { index: i, value: v as T };
+    for (const [index, c] of cs.entries()) {
+      const v = c.takeForReader();
+      if (v !== NO_VALUE) return { index, value: v as T };
     }
-    const open: number[] = [];
-    for (let i = 0; i < cs.length; i++) if (!cs[i]!.exhausted) open.push(i);
+    const open: CspChan<T>[] = [];
+    const openIndex: number[] = [];
+    for (const [index, c] of cs.entries()) {
+      if (c.exhausted) continue;
+      open.push(c);
+      openIndex.push(index);
+    }
     if (open.length === 0) return CLOSED;
     const remainingMs = deadlineMs - clock.nowMs();
     if (remainingMs <= 0) return TIMEOUT;
-    const r = await waitAny(
-      open.map((i) => cs[i]!),
-      remainingMs,
-      clock,
-    );
+    const r = await waitAny(open, remainingMs, clock);
     if (r === TIMEOUT) return TIMEOUT;
     // One channel closed while we waited: keep waiting on the rest until the same deadline.
-    if (r !== CLOSED) return { index: open[r.index]!, value: r.value as T };
+    if (r !== CLOSED) return { index: defined(openIndex[r.index], 'waitAny answers with the index of a channel it was given'), value: r.value as T };
   }
 }
 
 function asCsp<T>(c: Chan<T>): CspChan<T> {
   if (!(c instanceof CspChan)) throw new TypeError(`select: channel ${c.name} is not a CspChan`);
-  return c;
+  return c as CspChan<T>;
 }
 
 /** Waitable is what waitAny needs of a channel, whatever its value type. */
@@ -375,18 +377,22 @@ interface Waitable {
 function waitAny(chans: readonly Waitable[], timeoutMs: number, clock: Clock): Promise<Selected<unknown> | Timeout | Closed> {
   return new Promise((resolve) => {
     let live = true;
-    let cancel: Cancel | undefined;
     const queued: Waitable[] = [];
     const settle = (r: Selected<unknown> | Timeout | Closed): void => {
-      cancel?.();
+      cancel();
       for (const c of queued) c.settleWait();
       touch();
       resolve(r);
     };
     const outcome = (index: number, value: unknown): Selected<unknown> | Closed =>
       value === null ? CLOSED : { index, value };
-    for (let index = 0; index < chans.length; index++) {
-      const c = chans[index]!;
+    // Scheduled first so every exit can cancel it; a clock never fires a timer synchronously.
+    const cancel = clock.schedule(timeoutMs, () => {
+      if (!live) return;
+      live = false;
+      settle(TIMEOUT);
+    });
+    for (const [index, c] of chans.entries()) {
       const handler: TakeHandler = {
         isActive: () => live,
         isBlockable: () => true,
@@ -400,16 +406,12 @@ function waitAny(chans: readonly Waitable[], timeoutMs: number, clock: Clock): P
         now = c.register(handler);
       } catch (error) {
         live = false; // withdraw the takes already queued; the read rejects
+        cancel();
         for (const q of queued) q.settleWait();
         throw error;
       }
       if (now !== NO_VALUE) return settle(outcome(index, now));
       queued.push(c);
     }
-    cancel = clock.schedule(timeoutMs, () => {
-      if (!live) return;
-      live = false;
-      settle(TIMEOUT);
-    });
   });
 }

@@ -159,7 +159,7 @@ export class VirtualClock implements Clock {
   }
 
   private peekLive(): VirtualTimer | undefined {
-    while (this.heap.size > 0 && !this.heap.peek()!.live) this.heap.pop();
+    for (let t = this.heap.peek(); t !== undefined && !t.live; t = this.heap.peek()) this.heap.pop();
     return this.heap.peek();
   }
 }

@@ -16,15 +16,17 @@ export class TimedHeap<T extends Timed> {
   }
 
   push(item: T): void {
-    const slots = this.slots;
-    slots.push({ atMs: item.atMs, order: this.order++, item });
-    let i = slots.length - 1;
+    const moving: Slot<T> = { atMs: item.atMs, order: this.order++, item };
+    let i = this.slots.length;
+    this.slots.push(moving);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(slots[i]!, slots[p]!)) break;
-      [slots[i], slots[p]] = [slots[p]!, slots[i]!];
+      const parent = this.at(p);
+      if (!less(moving, parent)) break;
+      this.slots[i] = parent;
       i = p;
     }
+    this.slots[i] = moving;
   }
 
   /** peek returns the earliest item without removing it. */
@@ -33,28 +35,26 @@ export class TimedHeap<T extends Timed> {
   }
 
   peekAtMs(): number {
-    return this.slots.length > 0 ? this.slots[0]!.atMs : Infinity;
+    return this.slots[0]?.atMs ?? Infinity;
   }
 
   pop(): T | undefined {
-    const slots = this.slots;
-    if (slots.length === 0) return undefined;
-    const top = slots[0]!;
-    const last = slots.pop()!;
-    if (slots.length > 0) {
-      slots[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < slots.length && less(slots[l]!, slots[m]!)) m = l;
-        if (r < slots.length && less(slots[r]!, slots[m]!)) m = r;
-        if (m === i) break;
-        [slots[i], slots[m]] = [slots[m]!, slots[i]!];
-        i = m;
-      }
+    const top = this.slots[0];
+    const last = this.slots.pop();
+    if (top === undefined || last === undefined || this.slots.length === 0) return top?.item;
+    // Sift the last slot down from the root: the hole moves to the smaller child until `last` fits.
+    const n = this.slots.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const c = l + 1 < n && less(this.at(l + 1), this.at(l)) ? l + 1 : l;
+      const child = this.at(c);
+      if (!less(child, last)) break;
+      this.slots[i] = child;
+      i = c;
     }
+    this.slots[i] = last;
     return top.item;
   }
 
@@ -62,6 +62,12 @@ export class TimedHeap<T extends Timed> {
   retain(keep: (item: T) => boolean): void {
     const kept = this.slots.filter((s) => keep(s.item)).sort((a, b) => (less(a, b) ? -1 : 1));
     this.slots = kept; // a sorted array is a valid heap
+  }
+
+  /** at reads a slot; every caller bounds i by the heap's size, so the slot exists. */
+  private at(i: number): Slot<T> {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- callers pass 0 ≤ i < slots.length
+    return this.slots[i]!;
   }
 }
 

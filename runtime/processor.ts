@@ -62,13 +62,13 @@ export class ProcessorGroup {
   /** chan creates a channel owned by this group: stop() closes it. */
   chan<T>(options: ChanOptions<T>): Chan<T> {
     const c = new CspChan<T>(this.clock, options);
-    this.chans.push(c as Chan<unknown>);
+    this.chans.push(c);
     return c;
   }
 
   /** adopt registers a channel made elsewhere (a transport's inbox) so stop() closes it. */
   adopt<T>(c: Chan<T>): Chan<T> {
-    this.chans.push(c as Chan<unknown>);
+    this.chans.push(c);
     return c;
   }
 

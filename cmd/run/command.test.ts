@@ -51,7 +51,7 @@ t.test("another run's logs: exit 4 and untouched without --clean; --clean replac
   t.notOk(hasStackTrace(clean.stderr));
   t.notOk(existsSync(join(dir, 'instancelog7.log')), 'the old rank-7 log is gone');
   t.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine\n', 'a file that is not a log is kept');
-  t.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).ranks, 3, 'run.json is the new run’s');
+  t.equal((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { ranks: number }).ranks, 3, 'run.json is the new run’s');
   t.match(readFileSync(join(dir, 'instancelog0.log'), 'utf8'), /^generate Instance\[[a-z]{32}\] in seq 0 at \d+$/m, 'instancelog0.log is the new run’s');
 });
 

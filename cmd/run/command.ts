@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { RealClock } from '../../runtime/clock.js';
+import { RealClock, type Cancel, type Clock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { CliError, EXIT, corruptError, fromSystemError, usageError, type ExitStatus } from '../exit.js';
@@ -60,15 +60,68 @@ function prepareLogDir(dir: string, clean: boolean): void {
   }
 }
 
+/** RunPlan is a `csplab run` whose flags and fault schedule are checked: what every rank is launched with. */
+interface RunPlan {
+  readonly flags: ReturnType<typeof protocolFlags>;
+  readonly protocol: string;
+  readonly logDir: string;
+  readonly faults: readonly FaultAction[];
+  readonly seed: string;
+  readonly runId: string;
+  /** lateStarts: the ranks a --start launches at its time; the others are the first wave. */
+  readonly lateStarts: ReadonlySet<number>;
+  /** passOn: the flags every rank process gets after its own (-i, --incarnation, …). */
+  readonly passOn: readonly string[];
+  /** say writes one progress line on stderr, unless --quiet. */
+  readonly say: (line: string) => void;
+}
+
+/** Schedule: when round 0 starts and when the run ends (epoch ms), as every rank is told. */
+interface Schedule {
+  readonly startAtMs: number;
+  readonly endAtMs: number;
+}
+
+/** Cluster: the launched ranks, and what their callbacks record for the rest of the run. */
+interface Cluster {
+  readonly launcher: Launcher;
+  /** readyAtMs: per rank, when its newest incarnation was listening (epoch ms). */
+  readonly readyAtMs: (number | undefined)[];
+  /** schedule is fixed once the whole first wave listens; a rank ready after that (a late start or a restart) is told it at once. */
+  schedule?: Schedule;
+}
+
+/** AppliedFault: what a fault did (which rank a leader/killed target was, and when, in ms after the start; ignored if its rank's state refused it). */
+interface AppliedFault {
+  action: FaultAction['action'];
+  target: Target['type'];
+  rank: number | null;
+  atMs: number;
+  appliedAtMs: number;
+  resumedAtMs?: number;
+  ignored?: true;
+}
+
 async function runCluster(a: RunArgs): Promise<number> {
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = protocolFlags(a, 100);
+  const clock = new RealClock();
+  const plan = planRun(a, clock);
+  const cluster = await bootCluster(plan, clock);
+  const schedule = startRun(plan, cluster, clock);
+  const { applied, cancels } = scheduleFaults(plan, cluster.launcher, clock, schedule.startAtMs);
+  const interrupted = await awaitEnd(plan, cluster.launcher, clock, schedule, cancels);
+  return writeSummary(plan, cluster, schedule, applied, interrupted);
+}
+
+/** planRun checks the flags and the fault schedule up front, readies the log dir, and fixes the run's seed and id. */
+function planRun(a: RunArgs, clock: Clock): RunPlan {
+  const flags = protocolFlags(a, 100);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = flags;
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
   const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
   for (const f of faults) if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
   prepareLogDir(a.logDir, a.clean);
 
-  const clock = new RealClock();
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
   const runId = `run-${new SeededRandom(`csplab-run/${seed}`).id(12)}`;
   const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
@@ -76,37 +129,46 @@ async function runCluster(a: RunArgs): Promise<number> {
     `--log-dir=${a.logDir}`, '--data-size', String(dataSize), `--seed=${seed}`, '--window', String(window), '--batch', String(batch),
     '--protocol', a.protocol, '--keys', String(keys), '--snapshot-every', String(snapshotEvery), '--drop', String(dropRate), `--cluster-id=${runId}`, '--events', '--await-start',
     ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
-
-  const launcher = new Launcher({
-    ranks,
-    command: (rank, incarnation, held) =>
-      [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...(held ? ['--hold'] : []), ...passOn],
-    stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
-    log: (line) => say(line),
-    onReady: (rank) => {
-      readyAtMs[rank] = clock.nowMs();
-      if (schedule) launcher.tell(rank, JSON.stringify(schedule)); // a late start or a restart
-      else if (++ready === firstWave) allReady();
-    },
-    onExit: (rank) => {
-      if (schedule === undefined && readyAtMs[rank] === undefined) bootFailed(rank); // a first-wave rank that never listened
-    },
-  });
-  let schedule: { startAtMs: number; endAtMs: number } | undefined;
-  const readyAtMs: (number | undefined)[] = []; // per rank: when its newest incarnation was listening (epoch ms)
-  let ready = 0;
-  let allReady = (): void => {};
-  let bootFailed = (_rank: number): void => {};
   const say = (line: string): void => {
     if (!a.quiet) process.stderr.write(`[run] ${line}\n`);
   };
-  say(`run ${runId}: ${ranks} ranks of ${a.protocol}, -o ${o} -l ${l} -t ${t}, logs in ${a.logDir}, seed ${seed}`);
+  return { flags, protocol: a.protocol, logDir: a.logDir, faults, seed, runId, lateStarts, passOn, say };
+}
+
+/**
+ * bootCluster starts the first wave and boots the ranks a late start or a restart will need
+ * (held until their time), then waits until every rank of the first wave is listening. A rank
+ * of it that exits first, or a wave not listening within the boot limit, ends the run here.
+ */
+async function bootCluster(plan: RunPlan, clock: Clock): Promise<Cluster> {
+  const { ranks, o, l, t } = plan.flags;
+  const { lateStarts, say } = plan;
+  const launcher = new Launcher({
+    ranks,
+    command: (rank, incarnation, held) =>
+      [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...(held ? ['--hold'] : []), ...plan.passOn],
+    stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
+    log: (line) => say(line),
+    onReady: (rank) => {
+      cluster.readyAtMs[rank] = clock.nowMs();
+      if (cluster.schedule) launcher.tell(rank, JSON.stringify(cluster.schedule)); // a late start or a restart
+      else if (++ready === firstWave) allReady();
+    },
+    onExit: (rank) => {
+      if (cluster.schedule === undefined && cluster.readyAtMs[rank] === undefined) bootFailed(rank); // a first-wave rank that never listened
+    },
+  });
+  const cluster: Cluster = { launcher, readyAtMs: [] };
+  let ready = 0;
+  let allReady = (): void => {};
+  let bootFailed = (_rank: number): void => {};
+  say(`run ${plan.runId}: ${ranks} ranks of ${plan.protocol}, -o ${o} -l ${l} -t ${t}, logs in ${plan.logDir}, seed ${plan.seed}`);
   const firstWave = ranks - lateStarts.size;
   for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.start(r);
   for (const r of lateStarts) launcher.prepare(r); // booted now, started at its time
   // Likewise the next incarnation of every rank a restart may bring back (held: it touches
   // nothing, so it can wait beside the running one); a kill prepares one again.
-  for (const r of restartable(faults, ranks)) if (!lateStarts.has(r)) launcher.prepare(r);
+  for (const r of restartable(plan.faults, ranks)) if (!lateStarts.has(r)) launcher.prepare(r);
   // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
   const bootLimitMs = 30_000;
   let cancelBootLimit = (): void => {};
@@ -124,18 +186,34 @@ async function runCluster(a: RunArgs): Promise<number> {
   if (!booted) {
     launcher.terminate('SIGKILL');
     await launcher.settled();
-    if (failedRank !== undefined) throw bootError(launcher.procs[failedRank]!);
+    if (failedRank !== undefined) throw bootError(launcher.proc(failedRank));
     process.stdout.write(formatTable(launcher.procs, t).table);
     throw new CliError(EXIT.environment, `ranks did not all start listening within ${bootLimitMs / 1000}s (see their messages above)`);
   }
+  return cluster;
+}
+
+/** startRun fixes round 0 a little ahead, tells every rank of the first wave, and records the run in run.json. */
+function startRun(plan: RunPlan, cluster: Cluster, clock: Clock): Schedule {
+  const { ranks, o, l, t, basePort } = plan.flags;
   const startAtMs = Math.round(clock.nowMs()) + 300;
   const endAtMs = startAtMs + t * 1000;
-  schedule = { startAtMs, endAtMs };
-  for (let r = 0; r < ranks; r++) if (!lateStarts.has(r)) launcher.tell(r, JSON.stringify(schedule));
-  writeFileSync(join(a.logDir, 'run.json'), `${JSON.stringify({ runId, seed, version: VERSION, protocol: a.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults }, null, 2)}\n`);
+  const schedule = { startAtMs, endAtMs };
+  cluster.schedule = schedule;
+  for (let r = 0; r < ranks; r++) if (!plan.lateStarts.has(r)) cluster.launcher.tell(r, JSON.stringify(schedule));
+  const run = { runId: plan.runId, seed: plan.seed, version: VERSION, protocol: plan.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults: plan.faults };
+  writeFileSync(join(plan.logDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  return schedule;
+}
 
-  /** applied: what each fault did (which rank a leader/killed target was, and when, in ms after the start; ignored if its rank's state refused it). */
-  const applied: { action: FaultAction['action']; target: Target['type']; rank: number | null; atMs: number; appliedAtMs: number; resumedAtMs?: number; ignored?: true }[] = [];
+/**
+ * scheduleFaults arms each fault for its time after the start. It returns what the faults did,
+ * recorded as they fire, and the timers' cancels (a pause adds the cancel of its resume).
+ */
+function scheduleFaults(plan: RunPlan, launcher: Launcher, clock: Clock, startAtMs: number): { applied: AppliedFault[]; cancels: Cancel[] } {
+  const { ranks, o } = plan.flags;
+  const { faults, say } = plan;
+  const applied: AppliedFault[] = [];
   const sinceStartMs = (): number => Math.round(clock.nowMs() - startAtMs);
   const cancels = faults.map((f) => clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyFault(f)));
   const slotRound = (): { round: number; leader: number } => {
@@ -143,10 +221,10 @@ async function runCluster(a: RunArgs): Promise<number> {
     return { round, leader: round % ranks };
   };
   const resolve = (target: Target): number | undefined =>
-    target.type === 'rank' ? target.rank : target.type === 'leader' ? launcher.leader(a.protocol === 'paxos' ? slotRound() : undefined) : launcher.killed();
+    target.type === 'rank' ? target.rank : target.type === 'leader' ? launcher.leader(plan.protocol === 'paxos' ? slotRound() : undefined) : launcher.killed();
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
-    const record: (typeof applied)[number] = { action: f.action, target: f.target.type, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
+    const record: AppliedFault = { action: f.action, target: f.target.type, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
     applied.push(record);
     if (rank === undefined) return say(`${f.action} ${f.target.type}: no such rank known yet; skipped`);
     say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.type !== 'rank' ? ` (${f.target.type})` : ''}`);
@@ -174,6 +252,18 @@ async function runCluster(a: RunArgs): Promise<number> {
     }
     record.ignored = true; // the rank's state refused it (the launcher said why)
   }
+  return { applied, cancels };
+}
+
+/**
+ * awaitEnd reports progress until every rank has exited: it passes Ctrl-C / SIGTERM on to the
+ * ranks, kills those still running well after the end, and waits out the late starts and
+ * restarts still due. Then it stops every timer; it says whether the run was interrupted.
+ */
+async function awaitEnd(plan: RunPlan, launcher: Launcher, clock: Clock, schedule: Schedule, cancels: Cancel[]): Promise<boolean> {
+  const { o } = plan.flags;
+  const { faults, say } = plan;
+  const { startAtMs, endAtMs } = schedule;
   const stopProgress = every(clock, 1000, () => {
     const at = (clock.nowMs() - startAtMs) / 1000;
     if (at < 0) return;
@@ -211,15 +301,25 @@ async function runCluster(a: RunArgs): Promise<number> {
   for (const c of cancels) c();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  return interrupted;
+}
 
+/** writeSummary prints the table of commits and exit statuses per rank, writes summary.json, and returns the run's exit status. */
+function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, applied: readonly AppliedFault[], interrupted: boolean): number {
+  const { launcher, readyAtMs } = cluster;
+  const { t } = plan.flags;
   // The logs are the truth: a killed rank's last report is stale, a restarted one's partial.
-  for (const p of launcher.procs) if (p.incarnation >= 0) p.commits = countCommitLines(join(a.logDir, `instancelog${p.rank}.log`));
+  for (const p of launcher.procs) if (p.incarnation >= 0) p.commits = countCommitLines(join(plan.logDir, `instancelog${p.rank}.log`));
   const { table, failed } = formatTable(launcher.procs, t);
   process.stdout.write(table);
-  const perRank = launcher.procs.map((p) => ({ rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.state === 'killed', commits: p.commits,
-    // readyAtMs: ms after the start when it was listening (< 0 for the first wave; a late one may miss the run).
-    readyAtMs: readyAtMs[p.rank] === undefined ? null : Math.round(readyAtMs[p.rank]! - startAtMs), summary: p.summary ?? null }));
-  writeFileSync(join(a.logDir, 'summary.json'), `${JSON.stringify({ runId, seed, t, failed, interrupted, ranks: perRank, faults: applied }, null, 2)}\n`);
+  const perRank = launcher.procs.map((p) => {
+    const readyAt = readyAtMs[p.rank];
+    return { rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.state === 'killed', commits: p.commits,
+      // readyAtMs: ms after the start when it was listening (< 0 for the first wave; a late one may miss the run).
+      readyAtMs: readyAt === undefined ? null : Math.round(readyAt - schedule.startAtMs), summary: p.summary ?? null };
+  });
+  const summary = { runId: plan.runId, seed: plan.seed, t, failed, interrupted, ranks: perRank, faults: applied };
+  writeFileSync(join(plan.logDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (interrupted) return EXIT.interrupted;
   return failed ? EXIT.checkFailed : EXIT.ok;
 }

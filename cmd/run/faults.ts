@@ -1,5 +1,6 @@
 // faults: the fault schedule of `csplab run`, parsed from flags like `--kill leader@2`,
 // `--pause 3@1.5:2`, `--start 4@2`, `--restart killed@3`. Times are seconds after round 0.
+import { defined } from '../../runtime/assert.js';
 import { usageError } from '../exit.js';
 
 export type Target = { type: 'rank'; rank: number } | { type: 'leader' } | { type: 'killed' };
@@ -28,14 +29,15 @@ export function parseFault(action: FaultAction['action'], text: string, ranks: n
   const m = SPEC.exec(text.trim());
   const shape = action === 'pause' ? '<rank|leader>@<s>:<duration s>' : action === 'restart' ? '<rank|killed>@<s>' : action === 'start' ? '<rank>@<s>' : '<rank|leader>@<s>';
   if (!m) throw usageError(`${flag}: expected ${shape}, got ${JSON.stringify(text)}`);
+  const who = defined(m[1], 'the target group of SPEC is not optional');
   const atMs = Number(m[2]) * 1000;
   if (action === 'pause') {
     if (m[3] === undefined) throw usageError(`${flag}: expected ${shape} (the pause needs a duration), got ${JSON.stringify(text)}`);
-    return { action, target: target(flag, m[1]!, ranks, ['leader']), atMs, durationMs: Number(m[3]) * 1000 };
+    return { action, target: target(flag, who, ranks, ['leader']), atMs, durationMs: Number(m[3]) * 1000 };
   }
   if (m[3] !== undefined) throw usageError(`${flag}: expected ${shape}, got ${JSON.stringify(text)}`);
   const allowed = action === 'kill' ? ['leader'] : action === 'restart' ? ['killed'] : [];
-  return { action, target: target(flag, m[1]!, ranks, allowed), atMs };
+  return { action, target: target(flag, who, ranks, allowed), atMs };
 }
 
 /** parseFaults reads every fault flag (each may repeat) into one schedule ordered by time. */

@@ -5,6 +5,7 @@
 // launcher offers it the faults and the rank's reports, and does the process work it asks for.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { defined } from '../../runtime/assert.js';
 import { createRankActor, offer, type RankActor, type RankEffects, type RankEvent, type RankState } from './lifecycle.js';
 
 export class RankProc {
@@ -77,6 +78,11 @@ export class Launcher {
     };
   }
 
+  /** proc is rank's RankProc. */
+  proc(rank: number): RankProc {
+    return defined(this.procs[rank], 'every rank the run names (its flags, its faults, a reported leader) is in 0..ranks-1');
+  }
+
   /** offer hands an event to rank's lifecycle; false (and a line in the log) if its state refuses it. */
   private offer(p: RankProc, event: RankEvent): boolean {
     return offer(p.lifecycle, p.rank, event, this.o.log);
@@ -84,12 +90,12 @@ export class Launcher {
 
   /** start starts rank's first incarnation: at launch, or a late start (--start) at its time. */
   start(rank: number): boolean {
-    return this.offer(this.procs[rank]!, { type: 'start' });
+    return this.offer(this.proc(rank), { type: 'start' });
   }
 
   /** restart starts the next incarnation of a killed rank (--restart); it recovers from its log. */
   restart(rank: number): boolean {
-    return this.offer(this.procs[rank]!, { type: 'restart' });
+    return this.offer(this.proc(rank), { type: 'restart' });
   }
 
   /**
@@ -117,7 +123,7 @@ export class Launcher {
    * seconds on a busy machine, so a late start or a restart spawned only at its time would begin late.
    */
   prepare(rank: number): void {
-    const p = this.procs[rank]!;
+    const p = this.proc(rank);
     if (this.standby.has(rank)) return;
     const incarnation = p.incarnation + 1;
     this.standby.set(rank, { incarnation, child: this.spawnChild(p, incarnation, true) });
@@ -136,11 +142,11 @@ export class Launcher {
   private spawnChild(p: RankProc, incarnation: number, held: boolean): ChildProcess {
     const rank = p.rank;
     const child = spawn(process.execPath, this.o.command(rank, incarnation, held), { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin!.on('error', () => {}); // a rank that died before reading its start time
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    child.stdin.on('error', () => {}); // a rank that died before reading its start time
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (p.child === child) this.onEvent(p, line);
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       if (p.child === child) {
         p.lastLine = line;
         if (p.errorLine === undefined && line.startsWith('csplab: ')) p.errorLine = line;
@@ -203,24 +209,24 @@ export class Launcher {
 
   /** tell writes one line to a rank's stdin (its start time). */
   tell(rank: number, line: string): void {
-    const c = this.procs[rank]!.child;
+    const c = this.proc(rank).child;
     if (c?.stdin?.writable) c.stdin.write(`${line}\n`);
   }
 
   /** kill SIGKILLs rank (--kill): a planned death. */
   kill(rank: number): boolean {
-    if (!this.offer(this.procs[rank]!, { type: 'kill' })) return false;
+    if (!this.offer(this.proc(rank), { type: 'kill' })) return false;
     this.lastKilled = rank;
     return true;
   }
 
   /** pause SIGSTOPs rank (--pause); resume SIGCONTs it. */
   pause(rank: number): boolean {
-    return this.offer(this.procs[rank]!, { type: 'pause' });
+    return this.offer(this.proc(rank), { type: 'pause' });
   }
 
   resume(rank: number): boolean {
-    return this.offer(this.procs[rank]!, { type: 'resume' });
+    return this.offer(this.proc(rank), { type: 'resume' });
   }
 
   /** terminate asks every live rank to stop (resuming paused ones so they can), held ones too. */

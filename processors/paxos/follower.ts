@@ -9,6 +9,7 @@
 import { COMMITTED, estroundOf, leaderOf, type Entry, type Held, type PaxosMsg } from './messages.js';
 import type { LogEvent, Send } from './events.js';
 import { CommitWindow } from './window.js';
+import { assertNever } from '../../runtime/assert.js';
 
 export interface FollowerConfig {
   rank: number;
@@ -109,8 +110,14 @@ export class Follower {
         return this.askIfLate();
       case 'catchup':
         return this.onCatchup(m.base, m.entries);
+      case 'gather':
+      case 'ack':
+      case 'nack':
+      case 'late':
+      case 'next':
+        return; // the leader's traffic, or the msg processor's (next)
       default:
-        return; // gather/ack go to the leader; nack/next are the msg handler's
+        return assertNever(m);
     }
   }
 
@@ -163,13 +170,13 @@ export class Follower {
 
   private onPropose(round: number, first: number, keys: string[]): void {
     const base = round * this.cfg.interval;
-    for (let i = 0; i < keys.length; i++) {
+    for (const [i, key] of keys.entries()) {
       const seq = first + i;
       if (seq >= this.cfg.interval) break; // outside the round's range
       const e = estroundOf(round, seq, this.cfg.interval);
       if (e <= this.frontier || this.accepted.has(e)) continue; // duplicate
-      this.accepted.set(e, { key: keys[i]!, round });
-      this.out.log.push({ kind: 'generate', estround: e, key: keys[i]! });
+      this.accepted.set(e, { key, round });
+      this.out.log.push({ kind: 'generate', estround: e, key });
     }
     while (this.contig + 1 < this.cfg.interval) {
       const e = base + this.contig + 1;

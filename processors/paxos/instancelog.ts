@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Entry } from './messages.js';
 import type { LogEvent } from './events.js';
+import { defined } from '../../runtime/assert.js';
 
 /** formatLines renders events as `generate|commit Instance[KEY] in seq N at T` lines. */
 export function formatLines(events: readonly LogEvent[], atUs: number): string {
@@ -29,7 +30,7 @@ export function recoverCommitted(path: string): Entry[] {
     if (m === null) continue;
     const e = Number(m[2]);
     if (e > last) {
-      out.push([e, m[1]!]);
+      out.push([e, defined(m[1], 'COMMIT_RE captures the key')]);
       last = e;
     }
   }

@@ -17,6 +17,7 @@ export function instanceKey(value: Uint8Array | string): string {
     return scratch.toString('latin1', 0, 32);
   }
   const digest = createHash('sha256').update(value).digest();
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a sha256 digest has 32 bytes
   for (let i = 0; i < 32; i++) scratch[i] = 97 + (digest[i]! % 26);
   return scratch.toString('latin1', 0, 32);
 }

@@ -10,6 +10,7 @@ import { leaderOf, quorumOf, type Entry, type PaxosMsg } from './messages.js';
 import { ALL, type Send } from './events.js';
 import { mergeGathers, type Gathered } from './merge.js';
 import { CommitWindow } from './window.js';
+import { assertNever, defined } from '../../runtime/assert.js';
 
 export interface LeaderConfig {
   rank: number;
@@ -173,8 +174,17 @@ export class Leader {
         return this.onInstanceAck(m.from, m.seq, nowMs);
       case 'late':
         return this.onLate(m.from, m.frontier, nowMs);
+      case 'read':
+      case 'impose':
+      case 'decide':
+      case 'propose':
+      case 'commit':
+      case 'catchup':
+      case 'nack':
+      case 'next':
+        return; // the follower's traffic, or the msg processor's (nack, next)
       default:
-        return; // the follower's traffic
+        return assertNever(m);
     }
   }
 
@@ -242,11 +252,11 @@ export class Leader {
   }
 
   private onInstanceAck(from: number, seq: number, nowMs: number): void {
-    if (this.phase !== 'proposing' || seq <= this.acked[from]!) return;
+    if (this.phase !== 'proposing' || seq <= defined(this.acked[from], 'acked has one entry per rank')) return;
     this.acked[from] = Math.min(seq, this.nextSeq - 1);
     this.ackedAtMs[from] = nowMs;
     const sorted = [...this.acked].sort((a, b) => b - a);
-    const frontier = sorted[this.quorum - 1]!;
+    const frontier = defined(sorted[this.quorum - 1], 'a quorum is at most the number of ranks');
     if (frontier <= this.commitSeq) return;
     this.stats.committed += frontier - this.commitSeq;
     for (let seq = this.commitSeq + 1; seq <= frontier; seq++) this.outstanding.delete(seq);
@@ -267,12 +277,11 @@ export class Leader {
       const first = this.nextSeq;
       const count = Math.min(this.cfg.proposeBatch, limit - first);
       const values = randomValues(this.cfg.random, count, this.cfg.dataSize);
-      const keys: string[] = new Array(count);
-      for (let i = 0; i < count; i++) {
-        const key = instanceKey(values[i]!);
-        keys[i] = key;
-        this.outstanding.set(first + i, { key, value: values[i]! });
-      }
+      const keys = values.map((value, i) => {
+        const key = instanceKey(value);
+        this.outstanding.set(first + i, { key, value });
+        return key;
+      });
       this.nextSeq += count;
       this.stats.proposed += count;
       this.broadcast({ type: 'propose', from: this.cfg.rank, round: this.round, first, keys, values });
@@ -292,13 +301,14 @@ export class Leader {
         return;
       case 'proposing':
         for (let r = 0; r < this.cfg.ranks; r++) {
-          const from = Math.max(this.acked[r]!, this.commitSeq) + 1;
+          const acked = defined(this.acked[r], 'acked has one entry per rank');
+          const from = Math.max(acked, this.commitSeq) + 1;
           if (this.commitSeq >= 0) this.sends.push({ to: r, msg: { type: 'commit', from: rank, round, seq: this.commitSeq } });
           else this.sends.push({ to: r, msg: { type: 'decide', from: rank, round } });
           // A rank whose ACKs advanced within the last retry period is slow, not missing
           // PROPOSEs: resending it up to a window of values would only deepen its backlog and
           // stall the quorum (docs/protocols/paxos.md §7, §12).
-          if (nowMs - this.ackedAtMs[r]! < this.retryDelayMs) continue;
+          if (nowMs - defined(this.ackedAtMs[r], 'ackedAtMs has one entry per rank') < this.retryDelayMs) continue;
           for (let first = from; first < this.nextSeq; first += this.cfg.proposeBatch) {
             const keys: string[] = [];
             const values: Uint8Array[] = [];
@@ -312,8 +322,11 @@ export class Leader {
           }
         }
         return;
+      case 'idle':
+      case 'done':
+        return; // nothing outstanding to resend
       default:
-        return;
+        return assertNever(this.phase);
     }
   }
 }

@@ -61,161 +61,34 @@ export interface PaxosRank {
 const BIG = 1 << 16;
 const failOnOverflow = { type: 'fail' } as const;
 
+/** RankWiring is what the four processors of one rank share: channels, pure cores, counters. */
+interface RankWiring {
+  readonly o: PaxosRankOptions;
+  readonly group: ProcessorGroup;
+  readonly followerIn: Chan<FollowerInput[]>;
+  readonly leaderIn: Chan<LeaderInput[]>;
+  readonly outbox: Chan<Send[]>;
+  readonly logCh: Chan<LogEvent[]>;
+  readonly committedFeed: Chan<Entry[]>;
+  readonly ticks: Chan<number>;
+  readonly wakes: Chan<number>;
+  readonly router: Router;
+  readonly follower: Follower;
+  readonly leader: Leader;
+  readonly counts: { commits: number; generates: number };
+  /** timeoutMs: every read's timeout (-o). */
+  readonly timeoutMs: number;
+}
+
 /** startPaxosRank starts the four processors; the rank stops itself at endAtMs. */
 export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
   const { clock, transport } = o;
-  const group = new ProcessorGroup(`rank ${o.rank}`, clock);
-  group.adopt(transport.inbox);
-  // Protocol inputs must not be lost silently (a lost round change would wedge a handler):
-  // the capacities are far beyond any backlog a live rank builds, so overflow means a bug.
-  const followerIn = group.chan<FollowerInput[]>({ name: 'follower.in', capacity: BIG, overflow: failOnOverflow });
-  const leaderIn = group.chan<LeaderInput[]>({ name: 'leader.in', capacity: BIG, overflow: failOnOverflow });
-  const outbox = group.chan<Send[]>({ name: 'outbox', capacity: BIG, overflow: failOnOverflow });
-  const logCh = group.chan<LogEvent[]>({ name: 'consensus.log', capacity: BIG, overflow: failOnOverflow });
-  const committedFeed = group.chan<Entry[]>({ name: 'leader.committed', capacity: BIG, overflow: failOnOverflow });
-  // Ticks are state-like: only the latest matters.
-  const ticks = group.chan<number>({ name: 'msg.ticks', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.max(a, b) } });
-  const wakes = group.chan<number>({ name: 'leader.wakes', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.min(a, b) } });
-
-  const router = new Router({ rank: o.rank, startAtMs: o.startAtMs, slotMs: o.slotMs });
-  const follower = new Follower({ rank: o.rank, ranks: o.ranks, interval: o.interval, amnesiac: o.amnesiac ?? false });
-  const leader = new Leader({
-    rank: o.rank, ranks: o.ranks, interval: o.interval, pipelineWindow: o.pipelineWindow, proposeBatch: o.proposeBatch,
-    gatherGraceMs: o.gatherGraceMs, retryMs: o.retryMs, dataSize: o.dataSize, eager: o.eager, random: o.random,
-    amnesiac: o.amnesiac ?? false,
-  });
-  const counts = { commits: 0, generates: 0 };
-  if (o.restored && o.restored.length > 0) {
-    follower.restore(o.restored);
-    leader.step({ type: 'committed', entries: [...o.restored] }, clock.nowMs());
-    counts.commits = o.restored.length;
-  }
-  const timeoutMs = o.slotMs;
-
-  const sendAll = (sends: readonly Send[]): void => {
-    for (const s of sends) {
-      if (s.to === ALL) for (let r = 0; r < o.ranks; r++) transport.send(r, s.msg);
-      else transport.send(s.to, s.msg);
-    }
-  };
-
-  let cancelTick: Cancel = () => {};
-  const armTick = (): void => {
-    cancelTick();
-    const at = router.nextTickMs();
-    cancelTick = clock.schedule(Math.max(0, at - clock.nowMs()), () => ticks.write(at));
-  };
-  const announce = (round: number, fIn: FollowerInput[], lIn: LeaderInput[]): void => {
-    fIn.push({ type: 'round', round });
-    lIn.push({ type: 'round', round });
-    o.onRound?.(round, leaderOf(round, o.ranks));
-    armTick();
-  };
-
-  group.spawn('msg', async () => {
-    armTick();
-    const inputs = [transport.inbox, outbox, ticks] as Chan<unknown>[];
-    for (;;) {
-      const got = await select(inputs, timeoutMs, clock);
-      if (got === CLOSED) break;
-      if (got === TIMEOUT) continue;
-      const fIn: FollowerInput[] = [];
-      const lIn: LeaderInput[] = [];
-      const now = clock.nowMs();
-      if (got.index === 1) {
-        sendAll(got.value as Send[]);
-        for (const more of outbox.drain()) sendAll(more);
-        continue;
-      }
-      if (got.index === 2) {
-        const round = router.tick(now);
-        if (round !== undefined) announce(round, fIn, lIn);
-        else armTick();
-      } else {
-        const batches = [got.value as { msgs: PaxosMsg[] }, ...transport.inbox.drain()];
-        for (const b of batches) {
-          for (const m of b.msgs) {
-            const r = router.route(m, now);
-            if (r.bump !== undefined) announce(r.bump, fIn, lIn);
-            if (r.reply) transport.send(r.reply.to, r.reply.msg);
-            if (r.toFollower) fIn.push({ type: 'msg', msg: m });
-            if (r.toLeader) lIn.push({ type: 'msg', msg: m });
-          }
-        }
-      }
-      if (fIn.length > 0) followerIn.write(fIn);
-      if (lIn.length > 0) leaderIn.write(lIn);
-    }
-    cancelTick();
-  });
-
-  group.spawn('follower', async () => {
-    for (;;) {
-      const got = await followerIn.read(timeoutMs);
-      if (got === CLOSED) break;
-      if (got === TIMEOUT) continue;
-      const sends: Send[] = [];
-      const log: LogEvent[] = [];
-      for (const batch of [got, ...followerIn.drain()]) {
-        for (const input of batch) {
-          const out = follower.step(input);
-          for (const s of out.sends) sends.push(s);
-          for (const l of out.log) log.push(l);
-          if (out.rejoined !== undefined) leaderIn.write([{ type: 'rejoined', round: out.rejoined }]);
-        }
-      }
-      // Log lines first: the consensus processor writes them before any later batch.
-      if (log.length > 0) logCh.write(log);
-      if (sends.length > 0) outbox.write(sends);
-    }
-  });
-
-  let cancelWake: Cancel = () => {};
-  group.spawn('leader', async () => {
-    const inputs = [leaderIn, committedFeed, wakes] as Chan<unknown>[];
-    for (;;) {
-      const got = await select(inputs, timeoutMs, clock);
-      if (got === CLOSED) break;
-      if (got === TIMEOUT) continue;
-      const now = clock.nowMs();
-      const sends: Send[] = [];
-      let wakeAt: number | undefined;
-      const run = (input: LeaderInput): void => {
-        const out = leader.step(input, now);
-        for (const s of out.sends) sends.push(s);
-        if (out.wakeAtMs !== undefined) wakeAt = out.wakeAtMs;
-      };
-      if (got.index === 0) for (const batch of [got.value as LeaderInput[], ...leaderIn.drain()]) batch.forEach(run);
-      else if (got.index === 1) for (const entries of [got.value as Entry[], ...committedFeed.drain()]) run({ type: 'committed', entries });
-      else run({ type: 'wake' });
-      if (wakeAt !== undefined) {
-        cancelWake();
-        const at = wakeAt;
-        cancelWake = clock.schedule(Math.max(0, at - now), () => wakes.write(at));
-      }
-      if (sends.length > 0) outbox.write(sends);
-    }
-    cancelWake();
-  });
-
-  group.spawn('consensus', async () => {
-    for (;;) {
-      const got = await logCh.read(timeoutMs);
-      if (got === CLOSED) break;
-      if (got === TIMEOUT) continue;
-      const batch = [got, ...logCh.drain()].flat();
-      o.sink.write(formatLines(batch, clock.nowUs()));
-      const committed: Entry[] = [];
-      for (const ev of batch) {
-        if (ev.kind === 'commit') {
-          counts.commits++;
-          committed.push([ev.estround, ev.key]);
-        } else counts.generates++;
-      }
-      if (committed.length > 0) committedFeed.write(committed);
-    }
-    o.sink.close();
-  });
+  const w = wireRank(o);
+  const { group, follower, leader, router, counts } = w;
+  spawnMsg(w);
+  spawnFollower(w);
+  spawnLeader(w);
+  spawnConsensus(w);
 
   // The transport closes with the group, so a restarted incarnation can take the rank's place.
   const shutdown = (): void => {
@@ -244,4 +117,183 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
       drops: transport.stats().dropped + group.stats().reduce((n, s) => n + s.dropped, 0),
     }),
   };
+}
+
+/** wireRank builds one rank's channels and cores, and restores a restarted rank's commits. */
+function wireRank(o: PaxosRankOptions): RankWiring {
+  const { clock, transport } = o;
+  const group = new ProcessorGroup(`rank ${o.rank}`, clock);
+  group.adopt(transport.inbox);
+  // Protocol inputs must not be lost silently (a lost round change would wedge a handler):
+  // the capacities are far beyond any backlog a live rank builds, so overflow means a bug.
+  const followerIn = group.chan<FollowerInput[]>({ name: 'follower.in', capacity: BIG, overflow: failOnOverflow });
+  const leaderIn = group.chan<LeaderInput[]>({ name: 'leader.in', capacity: BIG, overflow: failOnOverflow });
+  const outbox = group.chan<Send[]>({ name: 'outbox', capacity: BIG, overflow: failOnOverflow });
+  const logCh = group.chan<LogEvent[]>({ name: 'consensus.log', capacity: BIG, overflow: failOnOverflow });
+  const committedFeed = group.chan<Entry[]>({ name: 'leader.committed', capacity: BIG, overflow: failOnOverflow });
+  // Ticks are state-like: only the latest matters.
+  const ticks = group.chan<number>({ name: 'msg.ticks', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.max(a, b) } });
+  const wakes = group.chan<number>({ name: 'leader.wakes', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.min(a, b) } });
+
+
+  const router = new Router({ rank: o.rank, startAtMs: o.startAtMs, slotMs: o.slotMs });
+  const follower = new Follower({ rank: o.rank, ranks: o.ranks, interval: o.interval, amnesiac: o.amnesiac ?? false });
+  const leader = new Leader({
+    rank: o.rank, ranks: o.ranks, interval: o.interval, pipelineWindow: o.pipelineWindow, proposeBatch: o.proposeBatch,
+    gatherGraceMs: o.gatherGraceMs, retryMs: o.retryMs, dataSize: o.dataSize, eager: o.eager, random: o.random,
+    amnesiac: o.amnesiac ?? false,
+  });
+  const counts = { commits: 0, generates: 0 };
+  if (o.restored && o.restored.length > 0) {
+    follower.restore(o.restored);
+    leader.step({ type: 'committed', entries: [...o.restored] }, clock.nowMs());
+    counts.commits = o.restored.length;
+  }
+  return { o, group, followerIn, leaderIn, outbox, logCh, committedFeed, ticks, wakes, router, follower, leader, counts, timeoutMs: o.slotMs };
+}
+
+/** spawnMsg runs the msg processor: routes inbound messages and round ticks to the cores, sends their output. */
+function spawnMsg(w: RankWiring): void {
+  const { o } = w;
+  const { clock, transport } = o;
+  const sendAll = (sends: readonly Send[]): void => {
+    for (const s of sends) {
+      if (s.to === ALL) for (let r = 0; r < o.ranks; r++) transport.send(r, s.msg);
+      else transport.send(s.to, s.msg);
+    }
+  };
+
+  let cancelTick: Cancel = () => {};
+  const armTick = (): void => {
+    cancelTick();
+    const at = w.router.nextTickMs();
+    cancelTick = clock.schedule(Math.max(0, at - clock.nowMs()), () => w.ticks.write(at));
+  };
+  const announce = (round: number, fIn: FollowerInput[], lIn: LeaderInput[]): void => {
+    fIn.push({ type: 'round', round });
+    lIn.push({ type: 'round', round });
+    o.onRound?.(round, leaderOf(round, o.ranks));
+    armTick();
+  };
+
+  w.group.spawn('msg', async () => {
+    armTick();
+    const inputs = [transport.inbox, w.outbox, w.ticks] as Chan<unknown>[];
+    for (;;) {
+      const got = await select(inputs, w.timeoutMs, clock);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const fIn: FollowerInput[] = [];
+      const lIn: LeaderInput[] = [];
+      const now = clock.nowMs();
+      if (got.index === 1) {
+        sendAll(got.value as Send[]);
+        for (const more of w.outbox.drain()) sendAll(more);
+        continue;
+      }
+      if (got.index === 2) {
+        const round = w.router.tick(now);
+        if (round !== undefined) announce(round, fIn, lIn);
+        else armTick();
+      } else {
+        const batches = [got.value as { msgs: PaxosMsg[] }, ...transport.inbox.drain()];
+        for (const b of batches) {
+          for (const m of b.msgs) {
+            const r = w.router.route(m, now);
+            if (r.bump !== undefined) announce(r.bump, fIn, lIn);
+            if (r.reply) transport.send(r.reply.to, r.reply.msg);
+            if (r.toFollower) fIn.push({ type: 'msg', msg: m });
+            if (r.toLeader) lIn.push({ type: 'msg', msg: m });
+          }
+        }
+      }
+      if (fIn.length > 0) w.followerIn.write(fIn);
+      if (lIn.length > 0) w.leaderIn.write(lIn);
+    }
+    cancelTick();
+  });
+
+}
+
+/** spawnFollower runs the follower processor: the Follower core over batches of its inputs. */
+function spawnFollower(w: RankWiring): void {
+  w.group.spawn('follower', async () => {
+    for (;;) {
+      const got = await w.followerIn.read(w.timeoutMs);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const sends: Send[] = [];
+      const log: LogEvent[] = [];
+      for (const batch of [got, ...w.followerIn.drain()]) {
+        for (const input of batch) {
+          const out = w.follower.step(input);
+          for (const s of out.sends) sends.push(s);
+          for (const l of out.log) log.push(l);
+          if (out.rejoined !== undefined) w.leaderIn.write([{ type: 'rejoined', round: out.rejoined }]);
+        }
+      }
+      // Log lines first: the consensus processor writes them before any later batch.
+      if (log.length > 0) w.logCh.write(log);
+      if (sends.length > 0) w.outbox.write(sends);
+    }
+  });
+
+}
+
+/** spawnLeader runs the leader processor: the Leader core over its inputs, commits and wake-ups. */
+function spawnLeader(w: RankWiring): void {
+  const { clock } = w.o;
+  let cancelWake: Cancel = () => {};
+  w.group.spawn('leader', async () => {
+    const inputs = [w.leaderIn, w.committedFeed, w.wakes] as Chan<unknown>[];
+    for (;;) {
+      const got = await select(inputs, w.timeoutMs, clock);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const now = clock.nowMs();
+      const sends: Send[] = [];
+      let wakeAt: number | undefined;
+      const run = (input: LeaderInput): void => {
+        const out = w.leader.step(input, now);
+        for (const s of out.sends) sends.push(s);
+        if (out.wakeAtMs !== undefined) wakeAt = out.wakeAtMs;
+      };
+      if (got.index === 0) for (const batch of [got.value as LeaderInput[], ...w.leaderIn.drain()]) batch.forEach(run);
+      else if (got.index === 1) for (const entries of [got.value as Entry[], ...w.committedFeed.drain()]) run({ type: 'committed', entries });
+      else run({ type: 'wake' });
+      if (wakeAt !== undefined) {
+        cancelWake();
+        const at = wakeAt;
+        cancelWake = clock.schedule(Math.max(0, at - now), () => w.wakes.write(at));
+      }
+      if (sends.length > 0) w.outbox.write(sends);
+    }
+    cancelWake();
+  });
+
+}
+
+/** spawnConsensus runs the consensus processor: writes the instance log and feeds commits back to the leader. */
+function spawnConsensus(w: RankWiring): void {
+  const { o } = w;
+  const { clock } = o;
+  w.group.spawn('consensus', async () => {
+    for (;;) {
+      const got = await w.logCh.read(w.timeoutMs);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      const batch = [got, ...w.logCh.drain()].flat();
+      o.sink.write(formatLines(batch, clock.nowUs()));
+      const committed: Entry[] = [];
+      for (const ev of batch) {
+        if (ev.kind === 'commit') {
+          w.counts.commits++;
+          committed.push([ev.estround, ev.key]);
+        } else w.counts.generates++;
+      }
+      if (committed.length > 0) w.committedFeed.write(committed);
+    }
+    o.sink.close();
+  });
+
 }

@@ -7,6 +7,7 @@ import { rankRandom, SeededRandom } from '../../runtime/random.js';
 import { MemorySink } from '../logsink.js';
 import type { PaxosMsg } from './messages.js';
 import { startPaxosRank, type PaxosRank, type PaxosRankOptions } from './rank.js';
+import { defined } from '../../runtime/assert.js';
 
 export interface SimOptions {
   seed: string | number;
@@ -44,12 +45,13 @@ export function startSim(o: SimOptions): SimCluster {
   const sinks: MemorySink[] = [];
   const ranks: PaxosRank[] = [];
   const launch = (rank: number, incarnation: number): PaxosRank => {
-    const restored = incarnation > 0 ? recoverFromSink(sinks[rank]!) : undefined;
+    const sink = defined(sinks[rank], 'every rank has a sink from the start');
+    const restored = incarnation > 0 ? recoverFromSink(sink) : undefined;
     return startPaxosRank({
       rank, ranks: n, slotMs, interval: o.interval ?? 100, startAtMs, endAtMs,
       dataSize: 64, eager: false, pipelineWindow: 64, proposeBatch: 16, gatherGraceMs: 5, retryMs: 50,
       ...o.tune,
-      clock, random: rankRandom(o.seed, rank, incarnation), transport: net.endpoint(rank), sink: sinks[rank]!,
+      clock, random: rankRandom(o.seed, rank, incarnation), transport: net.endpoint(rank), sink,
       ...(restored ? { restored, amnesiac: true } : {}),
     });
   };
@@ -63,7 +65,7 @@ export function startSim(o: SimOptions): SimCluster {
       ranks[rank] = launch(rank, 0);
     },
     restart(rank, incarnation) {
-      ranks[rank]!.stop();
+      defined(ranks[rank], 'only a started rank restarts').stop();
       ranks[rank] = launch(rank, incarnation);
     },
   };
@@ -75,7 +77,7 @@ function recoverFromSink(sink: MemorySink): [number, string][] {
   const out: [number, string][] = [];
   for (const line of sink.lines()) {
     const m = COMMIT_RE.exec(line);
-    if (m) out.push([Number(m[2]), m[1]!]);
+    if (m) out.push([Number(m[2]), defined(m[1], 'COMMIT_RE captures the key')]);
   }
   return out;
 }

@@ -15,7 +15,5 @@ export function randomValues(random: Random, count: number, size: number): Uint8
   if (zeros.length < total) zeros = Buffer.alloc(total);
   const cipher = createCipheriv('aes-128-ctr', random.bytes(16), IV);
   const block = Buffer.concat([cipher.update(zeros.subarray(0, total)), cipher.final()]);
-  const out: Uint8Array[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = block.subarray(i * size, (i + 1) * size);
-  return out;
+  return Array.from({ length: count }, (_, i) => block.subarray(i * size, (i + 1) * size));
 }

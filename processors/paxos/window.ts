@@ -3,6 +3,7 @@
 // entry above `floor`; older ones are evicted in halves once `limit` is passed, which bounds
 // memory over long runs.
 import type { Entry } from './messages.js';
+import { defined } from '../../runtime/assert.js';
 
 export class CommitWindow {
   private estrounds: number[] = [];
@@ -24,7 +25,7 @@ export class CommitWindow {
 
   /** last is the highest committed estround held (-1 if none ever). */
   get last(): number {
-    return this.estrounds.length > 0 ? this.estrounds[this.estrounds.length - 1]! : this.floorEstround;
+    return this.estrounds.at(-1) ?? this.floorEstround;
   }
 
   /** append adds a newly committed entry; estrounds must strictly increase. */
@@ -34,7 +35,7 @@ export class CommitWindow {
     this.keys.push(key);
     if (this.estrounds.length > this.limit) {
       const cut = this.estrounds.length >> 1;
-      this.floorEstround = this.estrounds[cut - 1]!;
+      this.floorEstround = defined(this.estrounds[cut - 1], 'cut ≥ 1: the window holds more than its limit ≥ 2');
       this.estrounds = this.estrounds.slice(cut);
       this.keys = this.keys.slice(cut);
     }
@@ -53,9 +54,8 @@ export class CommitWindow {
 
   /** since lists the held entries with estround > after, in order. */
   since(after: number): Entry[] {
-    const out: Entry[] = [];
-    for (let i = this.indexAbove(after); i < this.estrounds.length; i++) out.push([this.estrounds[i]!, this.keys[i]!]);
-    return out;
+    const from = this.indexAbove(after);
+    return this.estrounds.slice(from).map((e, i) => [e, defined(this.keys[from + i], 'keys run parallel to estrounds')]);
   }
 
   /** indexAbove is the first index whose estround > after (binary search). */
@@ -64,6 +64,7 @@ export class CommitWindow {
     let hi = this.estrounds.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- 0 ≤ lo ≤ mid < hi ≤ length
       if (this.estrounds[mid]! > after) hi = mid;
       else lo = mid + 1;
     }

@@ -31,14 +31,14 @@ function list(o: Record<string, unknown>, f: string, max: number): unknown[] {
 
 function entry(v: unknown): Entry {
   if (!Array.isArray(v) || v.length !== 2) throw new BadMessage('entry must be [estround, key]');
-  const e = v[0];
+  const e: unknown = v[0];
   if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) throw new BadMessage('estround must be an integer ≥ 0');
   return [e, key(v[1])];
 }
 
 function held(v: unknown): Held {
   if (!Array.isArray(v) || v.length !== 3) throw new BadMessage('held entry must be [estround, key, round]');
-  const [e, k, r] = v;
+  const [e, k, r] = v as unknown[];
   if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) throw new BadMessage('estround must be an integer ≥ 0');
   if (typeof r !== 'number' || !Number.isSafeInteger(r) || r < -1) throw new BadMessage('round must be an integer ≥ -1');
   return [e, key(k), r];

@@ -2,12 +2,12 @@
 // §5.1, §5.4, §5.5). Establishment itself (§5.6) waits for the merge batch to be durable: see
 // leader.ts.
 import type { Random } from '../../runtime/random.js';
-import { assert } from './assert.js';
+import { assert } from '../../runtime/assert.js';
 import { isQuorum } from './config.js';
 import { compareLeaderId, formatLeaderId, leaderId, leaderIdEq } from './leader_id.js';
 import type { ElectReply } from './messages.js';
 import { assertSameRecord, formatRecordId, noopRecord, sameIdentity } from './record.js';
-import type { Effects, ReplicaState } from './state.js';
+import type { Campaign, Effects, ReplicaState } from './state.js';
 import { pendingBatchId, setCommitter, setVote, storeRecord } from './store.js';
 import { installSnapshot } from './snapshot.js';
 import { bitmapLen, firstMissing } from './tail_bitmap.js';
@@ -18,13 +18,14 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
   assert(s.leader === null, 'an established leader does not campaign');
   const cand = leaderId(Math.max(s.maxTermSeen, s.vote.term) + 1, s.self);
   setVote(s, fx, cand);
-  s.campaign = { cand, deadlineMs: nowMs + s.timing.electionTimeoutMs, replies: new Map(), staleLog: false, merge: null };
+  const c: Campaign = { cand, deadlineMs: nowMs + s.timing.electionTimeoutMs, replies: new Map(), staleLog: false, merge: null };
+  s.campaign = c;
   fx.trace.push({ type: 'campaign', cand });
   for (const p of s.config.members) {
     if (p === s.self) continue;
     fx.afterPersist.push({ to: p, msg: { type: 'ElectReq', candidate: cand, committer: s.committer, accepted: s.accepted, frontier: firstMissing(s.committed), clusterId: s.config.clusterId } });
   }
-  mergeIfQuorum(s, fx); // a one-member cluster wins at once (§12.11)
+  mergeIfQuorum(s, fx, c); // a one-member cluster wins at once (§12.11)
 }
 
 /** handleElectReply is §5.4: keep granted replies for our ballot, one per member. */
@@ -42,13 +43,13 @@ export function handleElectReply(s: ReplicaState, fx: Effects, from: number, rep
   }
   if (!leaderIdEq(reply.vote, c.cand)) return; // granted earlier, since moved on: not a promise now
   c.replies.set(from, reply);
-  mergeIfQuorum(s, fx);
+  mergeIfQuorum(s, fx, c);
 }
 
-function mergeIfQuorum(s: ReplicaState, fx: Effects): void {
-  const c = s.campaign!;
+/** mergeIfQuorum merges once the campaign `c` (the running one, s.campaign) holds a quorum of grants. */
+function mergeIfQuorum(s: ReplicaState, fx: Effects, c: Campaign): void {
   if (c.merge !== null || !isQuorum(s.config, [s.self, ...c.replies.keys()])) return;
-  merge(s, fx);
+  merge(s, fx, c);
 }
 
 /**
@@ -58,8 +59,7 @@ function mergeIfQuorum(s: ReplicaState, fx: Effects): void {
  * of our holes shipped its snapshot: the largest is installed first, so no position a voter
  * compacted (committed, chosen) can become a no-op.
  */
-function merge(s: ReplicaState, fx: Effects): void {
-  const c = s.campaign!;
+function merge(s: ReplicaState, fx: Effects, c: Campaign): void {
   const cmax = s.committer;
   const chosen: ElectReply[] = [];
   for (const r of c.replies.values()) {

@@ -2,7 +2,7 @@
 // interference resolved), a follower's import of commit marks (F7), and the instance-log commit
 // lines, written only below the frontier and in position order (docs/protocols/traft.md §6.4, §6.5,
 // §2.3).
-import { assert } from './assert.js';
+import { assert } from '../../runtime/assert.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
 import { addSeq, bitmapLen, createBitmap, everyIn, firstMissing, hasSeq, intersect, minus, union, wordOf, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
@@ -133,8 +133,9 @@ export function emitCommitLines(s: ReplicaState, fx: Effects): void {
   for (let seq = s.loggedUpTo + 1; seq < frontier; seq++) {
     let key: string;
     if (seq < s.floor) {
-      assert(seq < s.keys.length, () => `no KEY for compacted position ${seq}`);
-      key = s.keys[seq]!;
+      const known = s.keys[seq];
+      assert(known !== undefined, () => `no KEY for compacted position ${seq}`);
+      key = known;
     } else {
       const rec = s.log.get(seq);
       assert(rec !== undefined, () => `committed position ${seq} is not stored`);

@@ -1,8 +1,7 @@
 // durable: the WAL's entries and batches (docs/protocols/traft.md §8.1) and replayWal, which
 // rebuilds the durable part of a replica (vote, committer, log) from the batches that survived a
 // crash. The file format lives in wal/; this is the pure meaning of its contents.
-import { assertNever } from '../../runtime/assert.js';
-import { assert } from './assert.js';
+import { assert, assertNever } from '../../runtime/assert.js';
 import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import type { LogRecord, Seq } from './record.js';
 import type { TailBitmap } from './tail_bitmap.js';

@@ -1,8 +1,7 @@
 // follower: the follower rules F1–F8 for ForwardReq (docs/protocols/traft.md §6.2). F2 (adopting a
 // larger leader) runs once in step.ts before dispatch; here the request's leader is ≤ vote.
 import type { Random } from '../../runtime/random.js';
-import { assertNever } from '../../runtime/assert.js';
-import { assert } from './assert.js';
+import { assert, assertNever } from '../../runtime/assert.js';
 import { learnCommitted } from './commit.js';
 import { compareLeaderId, formatLeaderId, leaderIdEq } from './leader_id.js';
 import type { ForwardReply, ForwardReq, InstallSnapshotReq } from './messages.js';
@@ -38,7 +37,7 @@ function syncPlan(s: ReplicaState, req: ForwardReq): LogRecord[] | 'need-sync' {
     if (own !== undefined && sameIdentity(own, { seq: p, author })) continue;
     const st = staged.get(p);
     if (st === undefined || !sameIdentity(st, { seq: p, author })) return 'need-sync';
-    assert(own === undefined || !hasSeq(s.committed, p), () => `sync replaces committed ${formatRecordId(own!)} (I3)`);
+    if (own !== undefined) assert(!hasSeq(s.committed, p), () => `sync replaces committed ${formatRecordId(own)} (I3)`);
     plan.push(st);
   }
   return plan;

@@ -18,5 +18,5 @@ export { applyCommitted, newApplier, formatKv, type Applier, type KvState } from
 export type { Command } from './command.js';
 export type { LeaderId } from './leader_id.js';
 export type { LogRecord, Seq } from './record.js';
-export { ProtocolBug } from './assert.js';
+export { InvariantError } from '../../runtime/assert.js';
 export { uncommittedCount, isDrained } from './drain.js';

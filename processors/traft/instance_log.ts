@@ -1,5 +1,6 @@
 // instance_log: the lab's instance-log lines (docs/protocols/traft.md §2.3) and the restart scan
 // for loggedUpTo. The driver appends lines; the core only emits InstanceEvents.
+import { defined } from '../../runtime/assert.js';
 import type { InstanceEvent } from './io.js';
 
 const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
@@ -29,7 +30,7 @@ export function keysFromLines(lines: readonly string[]): string[] {
     if (m === null) continue;
     const seq = Number(m[2]);
     while (keys.length <= seq) keys.push('');
-    keys[seq] = m[1]!;
+    keys[seq] = defined(m[1], 'the KEY group of COMMIT_LINE takes part in every match');
   }
   return keys;
 }

@@ -2,7 +2,7 @@
 // (docs/protocols/traft.md §5.6, §6.1, §6.3, §6.7). Replication is state-based: every request is
 // recomputed from bitmaps, so a lost or timed-out request is simply resent.
 import type { Random } from '../../runtime/random.js';
-import { assert } from './assert.js';
+import { assert, defined } from '../../runtime/assert.js';
 import type { Command } from './command.js';
 import { leaderCommit } from './commit.js';
 import { isQuorum } from './config.js';
@@ -18,6 +18,18 @@ import { bitmapLen, bitmapOf, EMPTY_BITMAP, firstMissing, members, minus, union 
 import { jitterMs } from './timers.js';
 
 const FIRST_BACKOFF_MS = 10;
+
+/** leading is the established leader role of `s`; only an established leader replicates or waits on followers. */
+function leading(s: ReplicaState): LeaderRole {
+  const L = s.leader;
+  assert(L !== null, 'only an established leader replicates');
+  return L;
+}
+
+/** stored is the record at `p`, which a leader holds for every accepted position at or above its floor. */
+function stored(s: ReplicaState, p: Seq): LogRecord {
+  return defined(s.log.get(p), 'a leader stores every accepted position at or above its floor');
+}
 
 function newProgress(reply: ElectReply | undefined, cmax: LeaderId | null, nowMs: number): Progress {
   const base = {
@@ -42,7 +54,7 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
   fx.trace.push({ type: 'established', leader: c.cand, baseTail: c.merge.baseTail });
   storeRecord(s, fx, noopRecord(len, c.cand)); // §5.6: one tail no-op
   leaderCommit(s, fx);
-  for (const p of progress.keys()) replicateTo(s, fx, p, nowMs, random);
+  for (const [p, pr] of progress) replicateTo(s, fx, p, pr, nowMs, random);
 }
 
 /** propose is §6.1: append at the tail, generate line, replicate; self counts after fsync. */
@@ -56,11 +68,11 @@ export function propose(s: ReplicaState, fx: Effects, cmd: Command, logKey: stri
   storeRecord(s, fx, rec);
   indexRecord(L.keyIndex, rec);
   fx.answers.push({ type: 'appended', seq, logKey });
-  for (const p of L.progress.keys()) replicateTo(s, fx, p, nowMs, random);
+  for (const [p, pr] of L.progress) replicateTo(s, fx, p, pr, nowMs, random);
 }
 
 function forward(s: ReplicaState, fx: Effects, to: number, pr: Progress, kind: ForwardKind, records: LogRecord[], nowMs: number, extra: Partial<ForwardReq> = {}, reqId = s.nextReqId++): number {
-  const L = s.leader!;
+  const L = leading(s);
   fx.send.push({ to, msg: { type: 'ForwardReq', leader: L.id, kind, records, committed: s.committed, reqId, ...extra } });
   pr.lastSentAtMs = nowMs;
   return reqId;
@@ -68,19 +80,19 @@ function forward(s: ReplicaState, fx: Effects, to: number, pr: Progress, kind: F
 
 /** sendSync is §6.3's Sync: digest of [lo, baseTail) plus the records the follower may lack, chunked. */
 function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
-  const L = s.leader!;
+  const L = leading(s);
   const lo = Math.min(firstMissing(pr.committed), L.baseTail); // the follower's own report only (I3)
   const full = pr.syncFull || !leaderIdEq(pr.committer, L.cmax);
   const seqs = full ? members(s.accepted, lo, L.baseTail) : minus(s.accepted, pr.accepted, lo, L.baseTail);
   const digest: Array<[Seq, LeaderId]> = [];
-  for (let p = lo; p < L.baseTail; p++) digest.push([p, s.log.get(p)!.author]);
+  for (let p = lo; p < L.baseTail; p++) digest.push([p, stored(s, p).author]);
   const reqId = s.nextReqId++;
   const max = s.timing.maxBatch;
   for (let i = 0; i + max < seqs.length; i += max) {
-    forward(s, fx, to, pr, 'sync', seqs.slice(i, i + max).map((p) => s.log.get(p)!), nowMs, { lo, baseTail: L.baseTail, last: false }, reqId);
+    forward(s, fx, to, pr, 'sync', seqs.slice(i, i + max).map((p) => stored(s, p)), nowMs, { lo, baseTail: L.baseTail, last: false }, reqId);
   }
   const tailFrom = seqs.length === 0 ? 0 : Math.floor((seqs.length - 1) / max) * max;
-  forward(s, fx, to, pr, 'sync', seqs.slice(tailFrom).map((p) => s.log.get(p)!), nowMs, { lo, baseTail: L.baseTail, digest, last: true }, reqId);
+  forward(s, fx, to, pr, 'sync', seqs.slice(tailFrom).map((p) => stored(s, p)), nowMs, { lo, baseTail: L.baseTail, digest, last: true }, reqId);
   pr.syncAttempt = reqId;
   pr.inflight.set(reqId, { kind: 'sync', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
@@ -92,7 +104,7 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
 function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   for (const inf of pr.inflight.values()) if (inf.kind === 'snapshot') return;
   const reqId = s.nextReqId++;
-  fx.send.push({ to, msg: { type: 'InstallSnapshotReq', leader: s.leader!.id, shipment: shipmentFor(s, firstMissing(pr.committed)), reqId } });
+  fx.send.push({ to, msg: { type: 'InstallSnapshotReq', leader: leading(s).id, shipment: shipmentFor(s, firstMissing(pr.committed)), reqId } });
   pr.lastSentAtMs = nowMs;
   pr.inflight.set(reqId, { kind: 'snapshot', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
@@ -108,7 +120,7 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   const pool = minus(s.accepted, carried, from, len);
   for (let i = 0; i < pool.length && pr.inflight.size < s.timing.maxInflight; i += s.timing.maxBatch) {
     const seqs = pool.slice(i, i + s.timing.maxBatch);
-    const reqId = forward(s, fx, to, pr, 'append', seqs.map((p) => s.log.get(p)!), nowMs);
+    const reqId = forward(s, fx, to, pr, 'append', seqs.map((p) => stored(s, p)), nowMs);
     pr.inflight.set(reqId, { kind: 'append', seqs: bitmapOf(seqs), sentAtMs: nowMs });
   }
 }
@@ -129,9 +141,8 @@ function expireInflight(s: ReplicaState, pr: Progress, nowMs: number, random: Ra
   pr.backoffMs = Math.min(pr.backoffMs * 2, H);
 }
 
-/** replicateTo is §6.3 for one follower. */
-function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: number, random: Random): void {
-  const pr = s.leader!.progress.get(to)!;
+/** replicateTo is §6.3 for one follower, `to`, whose progress is `pr`. */
+function replicateTo(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number, random: Random): void {
   const H = s.timing.heartbeatIntervalMs;
   expireInflight(s, pr, nowMs, random);
   if (nowMs >= pr.nextSendAtMs) {
@@ -151,7 +162,7 @@ function replicateTo(s: ReplicaState, fx: Effects, to: number, nowMs: number, ra
 
 /** handleForwardReply is §6.3's reply handling, then the commit rule (§6.4). */
 export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, reply: ForwardReply, nowMs: number, random: Random): void {
-  const L: LeaderRole = s.leader!;
+  const L = leading(s);
   const pr = L.progress.get(from);
   if (pr === undefined || !leaderIdEq(reply.leader, L.id)) {
     fx.trace.push({ type: 'ignored', why: 'ForwardReply for another ballot or from a non-member' });
@@ -178,7 +189,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
     pr.syncFull = true; // resend in full: the follower lacks something our view says it has
     pr.inflight.clear();
   }
-  replicateTo(s, fx, from, nowMs, random);
+  replicateTo(s, fx, from, pr, nowMs, random);
 }
 
 /** leaderTimers: per-follower retries and heartbeats, then CheckQuorum (§6.7). */
@@ -194,12 +205,12 @@ export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random
       return;
     }
   }
-  for (const p of L.progress.keys()) replicateTo(s, fx, p, nowMs, random);
+  for (const [p, pr] of L.progress) replicateTo(s, fx, p, pr, nowMs, random);
 }
 
 /** leaderWakeAtMs: the earliest future heartbeat, retry, expiry or CheckQuorum over all followers. */
 export function leaderWakeAtMs(s: ReplicaState, nowMs: number): number {
-  const L = s.leader!;
+  const L = leading(s);
   const H = s.timing.heartbeatIntervalMs;
   let at = nowMs + H;
   const consider = (t: number): void => {

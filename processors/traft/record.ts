@@ -1,6 +1,6 @@
 // record: the log record (docs/protocols/traft.md §3.2). A missing position is absent from the log
 // map (R2); a deliberate gap is a `noop` record. Records are immutable once built.
-import { assert } from './assert.js';
+import { assert } from '../../runtime/assert.js';
 import type { Command } from './command.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
 import { EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';

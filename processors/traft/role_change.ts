@@ -8,8 +8,9 @@ import { resetElectionDeadline } from './timers.js';
 
 /** stepDown ends a leadership or campaign; the next election deadline is re-armed. */
 export function stepDown(s: ReplicaState, fx: Effects, reason: string, nowMs: number, random: Random): void {
-  if (s.leader === null && s.campaign === null) return;
-  fx.trace.push({ type: 'step-down', leader: s.leader?.id ?? s.campaign!.cand, reason });
+  const ending = s.leader?.id ?? s.campaign?.cand;
+  if (ending === undefined) return; // neither leading nor campaigning: nothing to end
+  fx.trace.push({ type: 'step-down', leader: ending, reason });
   s.leader = null;
   s.campaign = null;
   resetElectionDeadline(s, nowMs, random);

@@ -259,17 +259,20 @@ t.test('wire: InstallSnapshotReq and an ElectReply with a snapshot round-trip; m
     committed: createBitmap(41), records: [rec(41, L(3, 1), set('a', 1))], snapshot: ship(41, 0),
   };
   t.same(back(reply), reply, 'ElectReply with a snapshot');
-  const wire = (m: Message, patch: (o: Record<string, any>) => void): unknown => {
-    const o = structuredClone(toWire(m)) as Record<string, any>;
+  /** Wire: the fields of a message's wire form that the cases below break. */
+  type WireShipment = { keys: string[]; snapshot: { applied: unknown; kv: unknown } };
+  type Wire = { frontier?: unknown; shipment?: WireShipment; snapshot?: WireShipment };
+  const wire = (m: Message, patch: (o: Wire) => void): unknown => {
+    const o = structuredClone(toWire(m)) as Wire;
     patch(o);
     return o;
   };
   const bad: Array<[string, unknown, RegExp]> = [
-    ['keys short of the floor', wire(inst, (o) => o.shipment.keys.pop()), /keys must cover/],
-    ['keys past the floor', wire(inst, (o) => o.shipment.keys.push('x')), /keys must cover/],
-    ['applied short of the floor', wire(inst, (o) => (o.shipment.snapshot.applied = createBitmap(39))), /applied must cover/],
-    ['a non-numeric kv value', wire(inst, (o) => (o.shipment.snapshot.kv = [['a', '3']])), /kv entries/],
-    ['ElectReply snapshot with short keys', wire(reply, (o) => o.snapshot.keys.shift()), /keys must cover/],
+    ['keys short of the floor', wire(inst, (o) => o.shipment!.keys.pop()), /keys must cover/],
+    ['keys past the floor', wire(inst, (o) => o.shipment!.keys.push('x')), /keys must cover/],
+    ['applied short of the floor', wire(inst, (o) => (o.shipment!.snapshot.applied = createBitmap(39))), /applied must cover/],
+    ['a non-numeric kv value', wire(inst, (o) => (o.shipment!.snapshot.kv = [['a', '3']])), /kv entries/],
+    ['ElectReply snapshot with short keys', wire(reply, (o) => o.snapshot!.keys.shift()), /keys must cover/],
     ['ElectReq without frontier', wire(electReq(L(1, 1), null, EMPTY_BITMAP), (o) => delete o.frontier), /frontier/],
     ['an unknown ForwardReply reason', { type: 'ForwardReply', leader: L(1, 0), ok: false, reason: 'need-coffee', vote: L(1, 0), committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP, reqId: 1 }, /unknown reason/],
   ];

@@ -5,7 +5,7 @@
 // (it may still commit and needs its commit line), and the KEYs below the floor stay known for
 // lagging ranks.
 import { applierOf } from './applier.js';
-import { assert } from './assert.js';
+import { assert } from '../../runtime/assert.js';
 import type { Snapshot, SnapshotEntry, WalEntry } from './durable.js';
 import type { SnapshotShipment } from './messages.js';
 import type { Seq } from './record.js';
@@ -86,6 +86,6 @@ export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShip
 export function checkpointEntries(s: ReplicaState, entry: SnapshotEntry): WalEntry[] {
   const out: WalEntry[] = [entry, { type: 'vote', vote: s.vote }];
   if (s.committer !== null) out.push({ type: 'committer', committer: s.committer });
-  for (const seq of [...s.log.keys()].sort((a, b) => a - b)) out.push({ type: 'record', record: s.log.get(seq)! });
+  for (const [, record] of [...s.log].sort(([a], [b]) => a - b)) out.push({ type: 'record', record });
   return out;
 }

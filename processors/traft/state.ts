@@ -209,8 +209,9 @@ export function restartReplica(o: RestartOptions): ReplicaState {
 function recoveredKeys(logged: readonly string[], loggedUpTo: number, snap: DurableState['snapshot']): string[] {
   const keys = logged.slice(0, loggedUpTo + 1);
   while (keys.length < loggedUpTo + 1) keys.push('');
+  if (snap === null) return keys;
   // Positions below keysFrom that the scan did not reach had no commit line: no-ops (a torn
   // line is always the last, at or above the snapshot's keysFrom).
-  for (let p = keys.length; p < (snap?.snapshot.floor ?? 0); p++) keys.push(p >= snap!.keysFrom ? (snap!.keys[p - snap!.keysFrom] ?? '') : '');
+  for (let p = keys.length; p < snap.snapshot.floor; p++) keys.push(p >= snap.keysFrom ? (snap.keys[p - snap.keysFrom] ?? '') : '');
   return keys;
 }

@@ -4,8 +4,7 @@
 // (docs/protocols/traft.md §6.7, §9.1).
 // No I/O, no clock, no global randomness: time and Random are handed in.
 import type { Random } from '../../runtime/random.js';
-import { assertNever } from '../../runtime/assert.js';
-import { assert } from './assert.js';
+import { assert, assertNever } from '../../runtime/assert.js';
 import { handleElectReply, campaignTimers, startCampaign } from './candidate.js';
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';
@@ -59,8 +58,11 @@ function handleRequest(s: ReplicaState, fx: Effects, from: number, m: Message, c
     case 'InstallSnapshotReq':
       handleInstallSnapshot(s, fx, from, m, c.nowMs, c.random);
       return true;
+    case 'ElectReply':
+    case 'ForwardReply':
+      return false; // replies: each role handles its own
     default:
-      return false;
+      return assertNever(m, 'message');
   }
 }
 
@@ -99,8 +101,10 @@ function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void
       fx.answers.push({ type: 'rejected', reason: 'electing', hint: null }); // 6.5: candidates never append
       return;
     case 'persisted': {
-      const m = s.campaign!.merge;
-      if (m !== null && s.persistedBatchId >= m.batchId && leaderIdEq(s.vote, s.campaign!.cand)) establish(s, fx, c.nowMs, c.random);
+      const camp = s.campaign;
+      assert(camp !== null, 'a candidate has a running campaign');
+      const m = camp.merge;
+      if (m !== null && s.persistedBatchId >= m.batchId && leaderIdEq(s.vote, camp.cand)) establish(s, fx, c.nowMs, c.random);
       return;
     }
     case 'tick':
@@ -153,8 +157,11 @@ function wakeAtMs(s: ReplicaState, nowMs: number): number {
   switch (role) {
     case 'leader':
       return leaderWakeAtMs(s, nowMs);
-    case 'candidate':
-      return s.campaign!.merge === null ? s.campaign!.deadlineMs : nowMs + s.timing.heartbeatIntervalMs;
+    case 'candidate': {
+      const camp = s.campaign;
+      assert(camp !== null, 'a candidate has a running campaign');
+      return camp.merge === null ? camp.deadlineMs : nowMs + s.timing.heartbeatIntervalMs;
+    }
     case 'follower':
       return s.electionDeadlineMs;
     default:
@@ -164,7 +171,10 @@ function wakeAtMs(s: ReplicaState, nowMs: number): number {
 
 /** release sends parked messages whose batch is now durable. */
 function release(s: ReplicaState, fx: Effects): void {
-  while (s.parked.length > 0 && s.parked[0]!.batchId <= s.persistedBatchId) fx.send.push(s.parked.shift()!.env);
+  for (let head = s.parked[0]; head !== undefined && head.batchId <= s.persistedBatchId; head = s.parked[0]) {
+    s.parked.shift();
+    fx.send.push(head.env);
+  }
   for (const [seq, b] of s.unpersisted) if (b <= s.persistedBatchId) s.unpersisted.delete(seq);
 }
 

@@ -1,6 +1,6 @@
 // store: the only functions that change persisted fields. Each change is queued as a WAL
 // entry of this step's batch (id lastBatchId + 1), so memory and WAL never disagree.
-import { assert } from './assert.js';
+import { assert } from '../../runtime/assert.js';
 import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import { assertSameRecord, formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
@@ -38,7 +38,7 @@ export function storeRecord(s: ReplicaState, fx: Effects, rec: LogRecord): void 
     assertSameRecord(own, rec);
     return;
   }
-  assert(own === undefined || !hasSeq(s.committed, rec.seq), () => `replacing committed ${formatRecordId(own!)} by ${formatRecordId(rec)}`);
+  if (own !== undefined) assert(!hasSeq(s.committed, rec.seq), () => `replacing committed ${formatRecordId(own)} by ${formatRecordId(rec)}`);
   s.log.set(rec.seq, rec);
   s.accepted = addSeq(s.accepted, rec.seq);
   s.unpersisted.set(rec.seq, pendingBatchId(s));

@@ -206,8 +206,9 @@ export class MiniNet {
   /** run delivers allowed messages until the queue is empty; returns how many were delivered. */
   run(allow: (r: Route) => boolean = () => true, maxSteps = 10_000): number {
     let n = 0;
-    while (this.queue.length > 0 && n < maxSteps) {
-      const r = this.queue.shift()!;
+    while (n < maxSteps) {
+      const r = this.queue.shift();
+      if (r === undefined) break; // the queue is empty
       const d = this.drivers.get(r.to);
       if (d === undefined || !allow(r)) continue;
       this.nowMs += 0.01;

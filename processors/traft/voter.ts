@@ -1,6 +1,7 @@
 // voter: the voter rule V1–V4 and the records an ElectReply ships back (E1–E4), for every
 // role: a leader still answers ElectReq (docs/protocols/traft.md §5.2, §5.3).
 import type { Random } from '../../runtime/random.js';
+import { defined } from '../../runtime/assert.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
 import type { ElectReply, ElectReplyReason, ElectReq } from './messages.js';
 import { adoptVote } from './role_change.js';
@@ -29,7 +30,7 @@ function shipped(s: ReplicaState, req: ElectReq): Pick<ElectReply, 'records' | '
   if (!leaderIdEq(s.committer, req.committer)) return { records: [] };
   const from = firstMissing(req.accepted);
   const seqs = minus(s.accepted, req.accepted, Math.max(from, s.floor), bitmapLen(s.accepted));
-  const records = seqs.map((p) => s.log.get(p)!); // E3: accepted holds stored positions (and the floor's)
+  const records = seqs.map((p) => defined(s.log.get(p), 'E3: every accepted position at or above the floor is stored'));
   if (from >= s.floor) return { records };
   return { records, snapshot: shipmentFor(s, Math.min(req.frontier, s.floor)) };
 }

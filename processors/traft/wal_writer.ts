@@ -2,6 +2,7 @@
 // everything appended while one fsync runs is synced by the next one (group commit), and the
 // highest batchId made durable is reported through `onPersisted` (the rank feeds it to a
 // coalescing channel, so consensus never waits on the disk and never misses a completion).
+import { defined } from '../../runtime/assert.js';
 import type { WalBatch } from './durable.js';
 /** WalAppender is what the writer needs of a WAL file (wal/file.ts's WalFile is one). */
 export interface WalAppender {
@@ -46,7 +47,7 @@ export class WalWriter {
         this.queue = [];
         await this.wal.append(group);
         await this.wal.sync();
-        this.onPersisted(group[group.length - 1]!.batchId);
+        this.onPersisted(defined(group[group.length - 1], 'a group is taken only from a non-empty queue').batchId);
       }
     } catch (e) {
       this.failure = e;

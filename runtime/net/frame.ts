@@ -1,6 +1,7 @@
 // frame: length-prefixed framing on a byte stream. A frame is a 4-byte big-endian payload
 // length and the payload. The decoder enforces a maximum before buffering anything, so a
 // peer cannot make us hold more than one maximum-size frame.
+import { defined } from '../assert.js';
 
 const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 2 ** 20;
@@ -73,7 +74,7 @@ export class FrameDecoder {
   private take(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0);
     this.buffered -= n;
-    const first = this.chunks[0]!;
+    const first = defined(this.chunks[0], 'n ≤ buffered bytes, so a chunk holds them');
     if (first.length > n) {
       this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
@@ -85,7 +86,7 @@ export class FrameDecoder {
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
-      const c = this.chunks[0]!;
+      const c = defined(this.chunks[0], 'filled < n ≤ buffered bytes, so a chunk remains');
       const used = Math.min(c.length, n - filled);
       c.copy(out, filled, 0, used);
       filled += used;

@@ -7,6 +7,7 @@ import type { Random } from '../random.js';
 import type { Inbound, Transport, TransportStats } from '../transport.js';
 import { mergeFaults, NO_FAULTS, partitionGroups, type Faults } from './faults.js';
 import { TraceLog, type DropReason, type TraceEntry } from './trace.js';
+import { defined } from '../assert.js';
 
 export type { Faults } from './faults.js';
 export type { TraceEntry, DropReason } from './trace.js';
@@ -188,7 +189,7 @@ export class MemNet<M> {
   async close(): Promise<void> {
     for (const b of this.inFlight.values()) b.cancel();
     this.inFlight.clear();
-    await Promise.all(this.endpoints.map((ep) => ep?.close()));
+    await Promise.all(this.endpoints.flatMap((ep) => (ep === undefined ? [] : [ep.close()])));
   }
 
   /** route is MemEndpoint.send's path onto the simulated wire. */
@@ -246,7 +247,7 @@ export class MemNet<M> {
     this.inFlight.delete(batch.key);
     const { from, to, msgs, senders } = batch;
     if (this.paused.has(to)) {
-      msgs.forEach((msg, i) => this.hold(this.heldIn, to, { from, to, msg, sender: senders[i]! }));
+      msgs.forEach((msg, i) => this.hold(this.heldIn, to, { from, to, msg, sender: defined(senders[i], 'a batch holds one sender per message') }));
       return;
     }
     this.deliver(from, to, msgs, senders);
@@ -257,7 +258,7 @@ export class MemNet<M> {
     // A partition cuts copies already in flight too, as a real cable cut would.
     const reason: DropReason | undefined = ep === undefined ? 'down' : from !== to && !this.canTalk(from, to) ? 'partition' : undefined;
     if (ep === undefined || reason !== undefined) {
-      msgs.forEach((msg, i) => this.drop(senders[i]!, from, to, msg, reason ?? 'down'));
+      msgs.forEach((msg, i) => this.drop(defined(senders[i], 'a batch holds one sender per message'), from, to, msg, reason ?? 'down'));
       return;
     }
     if (!ep.inbox.write({ from, msgs })) {

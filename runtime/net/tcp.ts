@@ -14,6 +14,7 @@ import { encodeHello, type Expected, type RejectKind, type Rejection } from './h
 import { InboundConn } from './inbound.js';
 import { OnceLog } from './oncelog.js';
 import { PeerLink, type BackoffMs, type LinkCounters, type PeerAddress } from './peer.js';
+import { defined } from '../assert.js';
 
 export type { PeerAddress } from './peer.js';
 
@@ -193,7 +194,7 @@ export class TcpTransport<M> implements Transport<M> {
       return;
     }
     this.counters.sent++;
-    if (to !== this.rank) return this.links[to]!.send(msg);
+    if (to !== this.rank) return defined(this.links[to], 'checkRank admitted `to`, and every other rank has a link').send(msg);
     if (this.selfQueue.length >= this.queueLimit) {
       this.linkCounters.dropped++;
       return;

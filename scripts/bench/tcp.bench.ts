@@ -58,7 +58,7 @@ async function startPair(codec: string): Promise<{ tr: TcpTransport<BenchMsg>; c
   });
   await tr.start();
   const child = spawn(process.execPath, [PEER_SCRIPT, codec, String(tr.port), clusterId], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
   const port = (JSON.parse(line) as { port: number }).port;
   let seen = 0;
   const both = new Promise<void>((resolve) => {

@@ -68,88 +68,137 @@ function lastTrace(sim: SimCluster | undefined, o: ChaosOptions): string[] {
     .map((x) => `t=${x.atMs.toFixed(1)} rank ${x.rank} ${JSON.stringify(x.ev)}`);
 }
 
+/** ChaosRun is one run in progress: its cluster, the fault schedule's random stream, and what it counted. */
+type ChaosRun = {
+  readonly seed: number;
+  readonly sim: SimCluster;
+  readonly rnd: SeededRandom;
+  readonly n: number;
+  /** all: the rank numbers 0..n-1. */
+  readonly all: readonly number[];
+  /** instantViolations: S7 failures of the logs graded mid-run (gradeNow). */
+  readonly instantViolations: string[];
+  crashes: number;
+};
+
 function chaosRun(seed: number, o: ChaosOptions, holder: { sim?: SimCluster }): Omit<ChaosResult, 'trace'> {
   const chaosMs = o.chaosMs ?? 5000;
   const E = o.electionMs ?? E_MS;
   const n = o.ranks ?? 5;
-  const minAlive = Math.floor(n / 2) + 1;
   const rnd = new SeededRandom(`traft-chaos/${seed}`);
+  const sim = chaosCluster(seed, o, n, E);
+  holder.sim = sim;
+  sim.keepTrace = o.trace === true;
+  const run: ChaosRun = { seed, sim, rnd, n, all: Array.from({ length: n }, (_, i) => i), instantViolations: [], crashes: 0 };
+  while (sim.nowMs < chaosMs) {
+    sim.runFor(rnd.between(50, 400));
+    injectFault(run, o);
+  }
+  healAndDrain(run, E);
+  return verdict(run);
+}
+
+/** chaosCluster builds the run's cluster: chaotic network and disk, the lab load, maybe snapshots. */
+function chaosCluster(seed: number, o: ChaosOptions, n: number, E: number): SimCluster {
   // Snapshots in half the runs, with thresholds low enough that ranks restarted or cut off fall
   // below a leader's floor (InstallSnapshot, T16/T26) and snapshots land between out-of-order applies (T25).
   const snapshotEvery = o.snapshotEvery ?? (seed % 2 === 0 ? 0 : 8 + (seed % 32));
-  const sim = new SimCluster({
+  return new SimCluster({
     seed, ranks: n, timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true, snapshotEvery }, net: { ...CHAOS_NET, ...o.net },
     disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
-  holder.sim = sim;
-  sim.keepTrace = o.trace === true;
-  const all = Array.from({ length: n }, (_, i) => i);
-  const instantViolations: string[] = [];
-  /** gradeNow is S7 at this instant: the logs as they stand (a rank just killed included) pass. */
-  const gradeNow = (): void => {
-    if (seed % 4 !== 0) return; // a sample: grading costs ~4 ms a time
-    const res = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
-    const failed = res.rules.filter((x) => x.verdict === 'fail' && x.groups.some((g) => g.kind !== 'no-commits'));
-    if (failed.length > 0) instantViolations.push(`S7 at t=${sim.nowMs.toFixed(1)}ms: rules ${failed.map((x) => x.rule).join(',')} fail`);
-  };
-  let crashes = 0;
-  while (sim.nowMs < chaosMs) {
-    sim.runFor(rnd.between(50, 400));
-    const alive = all.filter((r) => sim.alive(r));
-    const dead = all.filter((r) => !sim.alive(r));
-    switch (rnd.int(8)) {
-      case 0:
-      case 1: {
-        const r = alive.length > minAlive ? pick(rnd, alive) : undefined;
-        if (r !== undefined) (sim.crash(r), crashes++, gradeNow());
-        break;
-      }
-      case 2: {
-        const l = pick(rnd, sim.leaders());
-        if (l !== undefined && alive.length > minAlive) (sim.crash(l), crashes++, gradeNow());
-        break;
-      }
-      case 3:
-      case 4: {
-        const r = pick(rnd, dead);
-        if (r !== undefined) sim.restart(r);
-        break;
-      }
-      case 5: {
-        const shuffled = [...all].sort(() => rnd.next() - 0.5);
-        const cut = 1 + rnd.int(n - 1);
-        sim.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
-        break;
-      }
-      case 6: {
-        const l = pick(rnd, sim.leaders());
-        if (l !== undefined) sim.partition([[l], all.filter((x) => x !== l)]);
-        break;
-      }
-      case 7:
-        if (o.oneWayCuts === true && rnd.next() < 0.6) {
-          const a = rnd.int(n);
-          const b = (a + 1 + rnd.int(n - 1)) % n;
-          sim.cutOneWay(a, b);
-        } else {
-          sim.heal();
-        }
-        break;
+}
+
+/** gradeNow is S7 at this instant: the logs as they stand (a rank just killed included) pass. */
+function gradeNow(run: ChaosRun): void {
+  if (run.seed % 4 !== 0) return; // a sample: grading costs ~4 ms a time
+  const { sim } = run;
+  const res = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
+  const failed = res.rules.filter((x) => x.verdict === 'fail' && x.groups.some((g) => g.kind !== 'no-commits'));
+  if (failed.length > 0) run.instantViolations.push(`S7 at t=${sim.nowMs.toFixed(1)}ms: rules ${failed.map((x) => x.rule).join(',')} fail`);
+}
+
+/** crashAndGrade kills rank r (a majority stays alive) and grades the logs at once. */
+function crashAndGrade(run: ChaosRun, r: number): void {
+  run.sim.crash(r);
+  run.crashes++;
+  gradeNow(run);
+}
+
+/** injectFault draws one fault: a crash (maybe of a leader), a restart, a partition, a one-way cut or a heal. */
+function injectFault(run: ChaosRun, o: ChaosOptions): void {
+  const { sim, rnd, n, all } = run;
+  const minAlive = Math.floor(n / 2) + 1;
+  const alive = all.filter((r) => sim.alive(r));
+  const dead = all.filter((r) => !sim.alive(r));
+  switch (rnd.int(8)) {
+    case 0:
+    case 1: {
+      const r = alive.length > minAlive ? pick(rnd, alive) : undefined;
+      if (r !== undefined) crashAndGrade(run, r);
+      break;
     }
+    case 2: {
+      const l = pick(rnd, sim.leaders());
+      if (l !== undefined && alive.length > minAlive) crashAndGrade(run, l);
+      break;
+    }
+    case 3:
+    case 4: {
+      const r = pick(rnd, dead);
+      if (r !== undefined) sim.restart(r);
+      break;
+    }
+    case 5: {
+      const shuffled = [...all].sort(() => rnd.next() - 0.5);
+      const cut = 1 + rnd.int(n - 1);
+      sim.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
+      break;
+    }
+    case 6: {
+      const l = pick(rnd, sim.leaders());
+      if (l !== undefined) sim.partition([[l], all.filter((x) => x !== l)]);
+      break;
+    }
+    case 7:
+      if (o.oneWayCuts === true && rnd.next() < 0.6) {
+        const a = rnd.int(n);
+        const b = (a + 1 + rnd.int(n - 1)) % n;
+        sim.cutOneWay(a, b);
+      } else {
+        sim.heal();
+      }
+      break;
   }
+}
+
+/**
+ * healAndDrain is the clean phase: maybe kill one rank for good (T27), heal the network, restart
+ * every other rank, run with load, then without it until quiescent.
+ */
+function healAndDrain(run: ChaosRun, E: number): void {
+  const { sim, rnd, n, all } = run;
   // Kill one rank for good in some runs (T27), once its log holds a commit line.
   const candidate = n > 2 && rnd.next() < 0.3 ? rnd.int(n) : -1;
-  const doomed = candidate >= 0 && sim.ranks[candidate]!.lines.some((l) => l.startsWith('commit')) ? candidate : -1;
-  if (doomed >= 0) (sim.crash(doomed), crashes++);
+  const candidateLines = sim.ranks[candidate]?.lines ?? []; // none for candidate -1
+  const doomed = candidateLines.some((l) => l.startsWith('commit')) ? candidate : -1;
+  if (doomed >= 0) {
+    sim.crash(doomed);
+    run.crashes++;
+  }
   sim.heal();
   sim.net = CLEAN_NET;
   for (const r of all) if (r !== doomed) sim.restart(r);
   sim.runFor(Math.max(4 * E, 2000));
   sim.load = null;
   sim.runFor(Math.max(20 * E, 5000));
+}
 
-  const violations = [...sim.violations, ...instantViolations];
+/** verdict checks the quiet cluster: live ranks agree with what was decided (S1, S5), quiescence (L1) and the checker (S7). */
+function verdict(run: ChaosRun): Omit<ChaosResult, 'trace'> {
+  const { seed, sim, all } = run;
+  const violations = [...sim.violations, ...run.instantViolations];
   const live = all.filter((r) => sim.alive(r));
   for (const r of live) {
     const v = committedAgreesWithDecided(sim.chosen, sim.stateOf(r).log, sim.stateOf(r).committed, sim.stateOf(r).floor);
@@ -159,10 +208,12 @@ function chaosRun(seed: number, o: ChaosOptions, holder: { sim?: SimCluster }): 
   if (eq !== null) violations.push(eq);
   const frontiers = live.map((r) => firstMissing(sim.stateOf(r).committed));
   const lens = live.map((r) => bitmapLen(sim.stateOf(r).accepted));
-  if (new Set([...frontiers, ...lens]).size !== 1) violations.push(`L1: not quiescent after the clean phase: frontiers ${frontiers} lens ${lens} leaders ${sim.leaders()}`);
+  if (new Set([...frontiers, ...lens]).size !== 1) {
+    violations.push(`L1: not quiescent after the clean phase: frontiers ${frontiers.join(',')} lens ${lens.join(',')} leaders ${sim.leaders().join(',')}`);
+  }
   const check = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
   return {
-    seed, violations, check, commits: Math.max(...frontiers, 0), crashes,
+    seed, violations, check, commits: Math.max(...frontiers, 0), crashes: run.crashes,
     elections: sim.established.size, virtualMs: sim.nowMs, snapshots: {
       taken: sim.ranks.reduce((n, r) => n + r.snapshots.taken, 0), installed: sim.ranks.reduce((n, r) => n + r.snapshots.installed, 0),
     },

@@ -5,7 +5,7 @@
 // After every step the per-step invariants run (invariants.ts); violations are collected.
 import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
 import { formatKv } from '../applier.js';
-import { assertNever } from '../../../runtime/assert.js';
+import { assertNever, defined } from '../../../runtime/assert.js';
 import type { Command } from '../command.js';
 import type { Config, Timing } from '../config.js';
 import { replayWal, type WalEntry } from '../durable.js';
@@ -116,13 +116,13 @@ export class SimCluster {
     this.load = opts.load;
     for (let r = 0; r < opts.ranks; r++) {
       const random = rankRandom(opts.seed, r, 0);
+      const state = restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random });
       const rs: RankSim = {
         rank: r, incarnation: 0, random, wal: [], pending: [], lastDurableAtMs: 0, lines: [], snapshots: { taken: 0, installed: 0 },
-        scheduledWakeMs: Infinity, promisedVote: null, promisedCommitter: null, reported: null,
-        state: restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random }),
+        scheduledWakeMs: Infinity, promisedVote: null, promisedCommitter: null, reported: null, state,
       };
       this.ranks.push(rs);
-      this.scheduleWake(rs, rs.state!.electionDeadlineMs);
+      this.scheduleWake(rs, state.electionDeadlineMs);
     }
     if (opts.load) this.startLoad(opts.load);
   }
@@ -146,7 +146,8 @@ export class SimCluster {
 
   runUntil(tMs: number): void {
     while (this.heap.peekAtMs() <= tMs) {
-      const ev = this.heap.pop()!;
+      const ev = this.heap.pop();
+      if (ev === undefined) break; // an empty heap peeks at Infinity: only runUntil(Infinity) gets here
       this.nowMs = Math.max(this.nowMs, ev.atMs);
       this.dispatch(ev);
     }
@@ -177,12 +178,12 @@ export class SimCluster {
   }
 
   alive(rank: number): boolean {
-    return this.ranks[rank]!.state !== null;
+    return this.rankAt(rank).state !== null;
   }
 
   /** crash kills a rank: un-fsynced batches are lost except a random prefix; maybe tears the last log line. */
   crash(rank: number, keepUnsynced: 'random' | 'none' = 'random'): void {
-    const r = this.ranks[rank]!;
+    const r = this.rankAt(rank);
     if (r.state === null) return;
     for (const b of r.pending) {
       if (b.durableAtMs > this.nowMs && (keepUnsynced === 'none' || !(this.diskRandom.next() < this.opts.disk.keepUnsyncedRate))) break;
@@ -190,8 +191,9 @@ export class SimCluster {
     }
     r.pending = [];
     const last = r.lines.length - 1;
-    if (last >= 0 && r.lines[last]!.length > 0 && this.diskRandom.next() < this.opts.disk.tornLineRate) {
-      r.lines[last] = r.lines[last]!.slice(0, this.diskRandom.int(r.lines[last]!.length));
+    const lastLine = r.lines[last]; // undefined when nothing was logged yet
+    if (lastLine !== undefined && lastLine.length > 0 && this.diskRandom.next() < this.opts.disk.tornLineRate) {
+      r.lines[last] = lastLine.slice(0, this.diskRandom.int(lastLine.length));
     }
     r.state = null;
     r.incarnation++;
@@ -199,7 +201,7 @@ export class SimCluster {
 
   /** restart recovers a crashed rank from its WAL and instance log (§8.5). */
   restart(rank: number): void {
-    const r = this.ranks[rank]!;
+    const r = this.rankAt(rank);
     if (r.state !== null) return;
     r.random = rankRandom(this.opts.seed, rank, r.incarnation);
     const keys = keysFromLines(r.lines);
@@ -217,7 +219,7 @@ export class SimCluster {
 
   /** campaignAt moves a live rank's election deadline (scripted races, T3). */
   campaignAt(rank: number, atMs: number): void {
-    const r = this.ranks[rank]!;
+    const r = this.rankAt(rank);
     this.stateOf(rank).electionDeadlineMs = atMs;
     this.scheduleWake(r, atMs);
   }
@@ -229,7 +231,7 @@ export class SimCluster {
 
   /** propose hands a command to a rank (as the lab's leader load generator does). */
   propose(rank: number, cmd: Command, logKey: string): void {
-    this.input(this.ranks[rank]!, { type: 'propose', cmd, logKey });
+    this.input(this.rankAt(rank), this.stateOf(rank), { type: 'propose', cmd, logKey });
   }
 
   /** leaders lists live established leaders. */
@@ -239,9 +241,14 @@ export class SimCluster {
 
   /** stateOf returns a live rank's state (throws for a dead one). */
   stateOf(rank: number): ReplicaState {
-    const s = this.ranks[rank]!.state;
+    const s = this.rankAt(rank).state;
     if (s === null) throw new Error(`rank ${rank} is down`);
     return s;
+  }
+
+  /** rankAt is the simulated process of rank number `rank`. */
+  private rankAt(rank: number): RankSim {
+    return defined(this.ranks[rank], 'the cluster has a RankSim for each rank 0..n-1');
   }
 
   kvOf(rank: number): string {
@@ -253,23 +260,29 @@ export class SimCluster {
   private dispatch(ev: SimEvent): void {
     switch (ev.type) {
       case 'deliver': {
-        const r = this.ranks[ev.to]!;
-        if (r.state === null || !this.connected(ev.from, ev.to)) return;
-        this.input(r, { type: 'message', from: ev.from, msg: ev.msg });
+        const r = this.rankAt(ev.to);
+        const s = r.state;
+        if (s === null || !this.connected(ev.from, ev.to)) return;
+        this.input(r, s, { type: 'message', from: ev.from, msg: ev.msg });
         return;
       }
       case 'persisted': {
-        const r = this.ranks[ev.rank]!;
-        if (r.state === null || r.incarnation !== ev.inc) return;
-        while (r.pending.length > 0 && r.pending[0]!.batchId <= ev.batchId) writeDisk(r, r.pending.shift()!);
-        this.input(r, { type: 'persisted', batchId: ev.batchId });
+        const r = this.rankAt(ev.rank);
+        const s = r.state;
+        if (s === null || r.incarnation !== ev.inc) return;
+        for (let b = r.pending[0]; b !== undefined && b.batchId <= ev.batchId; b = r.pending[0]) {
+          r.pending.shift();
+          writeDisk(r, b);
+        }
+        this.input(r, s, { type: 'persisted', batchId: ev.batchId });
         return;
       }
       case 'wake': {
-        const r = this.ranks[ev.rank]!;
-        if (r.state === null || r.incarnation !== ev.inc || ev.atMs !== r.scheduledWakeMs) return;
+        const r = this.rankAt(ev.rank);
+        const s = r.state;
+        if (s === null || r.incarnation !== ev.inc || ev.atMs !== r.scheduledWakeMs) return;
         r.scheduledWakeMs = Infinity;
-        this.input(r, { type: 'tick' });
+        this.input(r, s, { type: 'tick' });
         return;
       }
       case 'load':
@@ -308,9 +321,8 @@ export class SimCluster {
     if (v !== null) this.violations.push(`t=${this.nowMs.toFixed(1)}ms rank ${rank}: ${v}`);
   }
 
-  /** input runs one step on a live rank, then the per-step invariants and the outputs. */
-  private input(r: RankSim, input: Input): void {
-    const s = r.state!;
+  /** input runs one step on a live rank (`s` is its state), then the per-step invariants and the outputs. */
+  private input(r: RankSim, s: ReplicaState, input: Input): void {
     const before = view(s);
     const committerBefore = s.committer;
     let res: ReturnType<typeof step>;
@@ -366,8 +378,14 @@ export class SimCluster {
       case 'synced':
         this.violate(r.rank, syncDeletesOnlyOnNewCommitter(committerBefore, ev));
         return;
+      case 'campaign':
+      case 'merged':
+      case 'step-down':
+      case 'held-back':
+      case 'ignored':
+        return; // no per-event invariant: kept in the trace only
       default:
-        return;
+        assertNever(ev, 'trace event');
     }
   }
 
@@ -402,8 +420,9 @@ export class SimCluster {
         r.promisedVote = maxLeaderId(r.promisedVote, msg.vote);
         r.promisedCommitter = maxLeaderId(r.promisedCommitter, msg.committer);
         if (msg.ok) {
-          const same = r.reported !== null && r.reported.committer?.term === msg.committer?.term && r.reported.committer?.id === msg.committer?.id;
-          r.reported = { committer: msg.committer, accepted: same ? union(r.reported!.accepted, msg.accepted) : msg.accepted };
+          const prev = r.reported;
+          const same = prev !== null && prev.committer?.term === msg.committer?.term && prev.committer?.id === msg.committer?.id;
+          r.reported = { committer: msg.committer, accepted: same ? union(prev.accepted, msg.accepted) : msg.accepted };
         }
         return;
       default:

@@ -4,6 +4,7 @@
 // segment, segments.ts). The Storage processor calls append for each batch and sync once per
 // group, then reports `persisted{lastBatchId}` to the core.
 import { open as openFile, type FileHandle } from 'node:fs/promises';
+import { assert } from '../../../runtime/assert.js';
 import type { WalBatch } from '../durable.js';
 import { decodeWal, encodeFrame, encodeHeader, type Checkpoint, type Decoded } from './format.js';
 
@@ -19,7 +20,9 @@ export class WalFile {
 
   /** open creates the file (with its header) or recovers it; throws WalCorruptError on corruption. */
   static async open(path: string, clusterId: string): Promise<Opened> {
-    return (await WalFile.openIf(path, clusterId, () => true))!;
+    const o = await WalFile.openIf(path, clusterId, () => true);
+    assert(o !== null, 'openIf returns null only for contents `usable` rejects, and this one accepts all');
+    return o;
   }
 
   /**

@@ -167,7 +167,7 @@ function entryOk(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const x = e as { type: WalEntry['type'] };
   if (!ENTRY_KINDS.has(x.type)) return false;
-  if (x.type === 'snapshot') return snapshotShapeOk(e as Parameters<typeof snapshotShapeOk>[0]);
+  if (x.type === 'snapshot') return snapshotShapeOk(e);
   return expandEntry(e as Parameters<typeof expandEntry>[0]);
 }
 

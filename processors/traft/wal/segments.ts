@@ -53,8 +53,7 @@ export class WalDir implements WalAppender {
       return { wal: new WalDir(dir, clusterId, o.wal, 0), batches: o.batches, truncatedBytes: o.truncatedBytes };
     }
     let removed = false;
-    for (let i = segs.length - 1; i >= 0; i--) {
-      const s = segs[i]!;
+    for (const [i, s] of [...segs.entries()].reverse()) {
       const path = join(dir, s.name);
       const o = await WalFile.openIf(path, clusterId, (d) => usable(s.n, d, i === 0));
       if (o === null) {
@@ -157,9 +156,11 @@ async function listSegments(dir: string): Promise<Segment[]> {
     segs.push({ n, name: ent.name });
   }
   segs.sort((a, b) => a.n - b.n);
-  for (let i = 1; i < segs.length; i++) {
+  let prev: Segment | undefined;
+  for (const seg of segs) {
     // seg-1.wal and seg-00000001.wal: no writer makes both, and which is newer is unknowable
-    if (segs[i]!.n === segs[i - 1]!.n) throw new WalCorruptError('corrupt', 0, `WAL segments ${segs[i - 1]!.name} and ${segs[i]!.name} have the same number`);
+    if (prev !== undefined && seg.n === prev.n) throw new WalCorruptError('corrupt', 0, `WAL segments ${prev.name} and ${seg.name} have the same number`);
+    prev = seg;
   }
   return segs;
 }

@@ -82,7 +82,7 @@ t.test('another cluster’s WAL, a bad magic, a damaged header', async (t) => {
   writeFileSync(bad, 'hello world, not a wal at all');
   await t.rejects(WalFile.open(bad, 'c1'), { name: 'WalCorruptError', kind: 'corrupt' });
   const img = Buffer.from(encodeHeader('c1'));
-  img[img.length - 1] ^= 0x01;
+  img[img.length - 1]! ^= 0x01;
   t.throws(() => decodeWal(img, 'c1'), WalCorruptError, 'header checksum');
 });
 
