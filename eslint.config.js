@@ -33,7 +33,10 @@ const boundaries = [
         'error',
         {
           patterns: [
-            importBan(`${up}(processors|cmd|check)(/|$)`, 'runtime/ knows protocols only through its interfaces; it imports no protocol, no cmd/ and no check/ (docs/lint.md).'),
+            importBan(
+              `${up}(processors|cmd|check)(/|$)`,
+              'runtime/ knows protocols only through its interfaces; it imports no protocol, no cmd/ and no check/ (docs/lint.md).',
+            ),
           ],
         },
       ],
@@ -46,7 +49,10 @@ const boundaries = [
         'error',
         {
           patterns: [
-            importBan(`${up}(processors|cmd)(/|$)`, 'check/ grades runs from their logs alone; it imports nothing from processors/ or cmd/ (docs/lint.md).'),
+            importBan(
+              `${up}(processors|cmd)(/|$)`,
+              'check/ grades runs from their logs alone; it imports nothing from processors/ or cmd/ (docs/lint.md).',
+            ),
           ],
         },
       ],
@@ -60,7 +66,10 @@ const boundaries = [
         {
           patterns: [
             importBan(`${up}cmd(/|$)`, 'processors/ never imports the CLI (docs/lint.md).'),
-            importBan(`^\\./(${protocols.join('|')})/`, 'the shared processors/ modules serve every protocol and import none (docs/lint.md).'),
+            importBan(
+              `^\\./(${protocols.join('|')})/`,
+              'the shared processors/ modules serve every protocol and import none (docs/lint.md).',
+            ),
           ],
         },
       ],
@@ -71,13 +80,19 @@ const boundaries = [
     const others = protocols.filter((p) => p !== protocol && !allowed.includes(p));
     const patterns = [importBan(`${up}cmd(/|$)`, 'processors/ never imports the CLI (docs/lint.md).')];
     if (others.length > 0) {
-      patterns.push(importBan(`${up}(${others.join('|')})/`, `processors/${protocol} imports no other protocol; a deliberate exception is named in crossProtocolAllowed in eslint.config.js with its reason.`));
+      patterns.push(
+        importBan(
+          `${up}(${others.join('|')})/`,
+          `processors/${protocol} imports no other protocol; a deliberate exception is named in crossProtocolAllowed in eslint.config.js with its reason.`,
+        ),
+      );
     }
     return { files: [`processors/${protocol}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
   }),
 ];
 
-const clockMessage = 'time and randomness are injected: use the Clock/Random of runtime/clock.ts and runtime/random.ts, so one seed replays a run (docs/lint.md).';
+const clockMessage =
+  'time and randomness are injected: use the Clock/Random of runtime/clock.ts and runtime/random.ts, so one seed replays a run (docs/lint.md).';
 
 const determinism = {
   files: ['**/*.ts'],
@@ -103,15 +118,11 @@ const determinism = {
       { object: 'globalThis', property: 'setTimeout', message: clockMessage },
       { object: 'globalThis', property: 'setInterval', message: clockMessage },
     ],
-    'no-restricted-globals': [
-      'error',
-      { name: 'setTimeout', message: clockMessage },
-      { name: 'setInterval', message: clockMessage },
-    ],
+    'no-restricted-globals': ['error', { name: 'setTimeout', message: clockMessage }, { name: 'setInterval', message: clockMessage }],
     'no-restricted-syntax': [
       'error',
       { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: clockMessage },
-      { selector: "ImportDeclaration[source.value=/^(node:)?timers(\\u002Fpromises)?$/]", message: clockMessage },
+      { selector: 'ImportDeclaration[source.value=/^(node:)?timers(\\u002Fpromises)?$/]', message: clockMessage },
     ],
   },
 };
@@ -130,7 +141,10 @@ export default tseslint.config(
         { allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }] },
       ],
       // Every switch over a union handles each member, ending in runtime/assert.ts's assertNever.
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { requireDefaultForNonUnion: false, considerDefaultExhaustiveForUnions: false }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { requireDefaultForNonUnion: false, considerDefaultExhaustiveForUnions: false },
+      ],
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // async without await is how tap callbacks and processor loops are written; not a bug here.

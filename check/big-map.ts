@@ -11,7 +11,8 @@ export class BigMap<K, V> {
   private readonly full: Map<K, V>[] = [];
 
   constructor(private readonly shardEntries = SHARD_ENTRIES) {
-    if (!Number.isSafeInteger(shardEntries) || shardEntries < 1) throw new RangeError(`shardEntries must be a positive integer, got ${shardEntries}`);
+    if (!Number.isSafeInteger(shardEntries) || shardEntries < 1)
+      throw new RangeError(`shardEntries must be a positive integer, got ${shardEntries}`);
   }
 
   get(key: K): V | undefined {

@@ -40,9 +40,15 @@ interface Settings {
 }
 
 function settings(opts: CheckOptions = {}): Settings {
-  const s = { lenient: opts.lenient ?? false, examples: opts.examples ?? DEFAULT_EXAMPLES, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES };
-  if (!Number.isSafeInteger(s.examples) || s.examples < 0 || s.examples > 100_000) throw new RangeError(`examples must be an integer in 0..100000, got ${s.examples}`);
-  if (!Number.isSafeInteger(s.maxLineBytes) || s.maxLineBytes < 1 || s.maxLineBytes > 2 ** 30) throw new RangeError(`maxLineBytes must be an integer in 1..2^30, got ${s.maxLineBytes}`);
+  const s = {
+    lenient: opts.lenient ?? false,
+    examples: opts.examples ?? DEFAULT_EXAMPLES,
+    maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+  };
+  if (!Number.isSafeInteger(s.examples) || s.examples < 0 || s.examples > 100_000)
+    throw new RangeError(`examples must be an integer in 0..100000, got ${s.examples}`);
+  if (!Number.isSafeInteger(s.maxLineBytes) || s.maxLineBytes < 1 || s.maxLineBytes > 2 ** 30)
+    throw new RangeError(`maxLineBytes must be an integer in 1..2^30, got ${s.maxLineBytes}`);
   return s;
 }
 
@@ -105,7 +111,11 @@ function feedLines(lines: Iterable<string>, sink: LineSink, maxLineBytes: number
 }
 
 function verdict(ledger: Ledger, s: Settings, notes: string[]): CheckResult {
-  const rules = [ruleOneValuePerSeq(ledger, s.lenient), ruleCommitsGenerated(ledger, s.examples), ruleRanksAgree(ledger, s.examples)] as const;
+  const rules = [
+    ruleOneValuePerSeq(ledger, s.lenient),
+    ruleCommitsGenerated(ledger, s.examples),
+    ruleRanksAgree(ledger, s.examples),
+  ] as const;
   const validity = rules[0].verdict === 'pass' && rules[1].verdict === 'pass' ? 'pass' : 'fail';
   const safety = rules[2].verdict;
   return {
@@ -127,8 +137,12 @@ function summary(r: RankLedger, maxLineBytes: number): RankSummary {
     notes.push(`${r.file}: skipped ${bad.count} malformed instance ${bad.count === 1 ? 'line' : 'lines'}`);
     for (const m of bad.items()) notes.push(`${r.file}:${m.line}: ${m.reason}`);
   }
-  if (r.unmatched > 0) notes.push(`${r.file}: skipped ${r.unmatched === 1 ? '1 line that is not an instance line' : `${r.unmatched} lines that are not instance lines`}`);
-  if (r.overlong > 0) notes.push(`${r.file}: skipped ${r.overlong} ${r.overlong === 1 ? 'line' : 'lines'} longer than ${maxLineBytes} bytes`);
+  if (r.unmatched > 0)
+    notes.push(
+      `${r.file}: skipped ${r.unmatched === 1 ? '1 line that is not an instance line' : `${r.unmatched} lines that are not instance lines`}`,
+    );
+  if (r.overlong > 0)
+    notes.push(`${r.file}: skipped ${r.overlong} ${r.overlong === 1 ? 'line' : 'lines'} longer than ${maxLineBytes} bytes`);
   if (r.unterminated) notes.push(`${r.file}: the last line has no newline (was the run cut off mid-write?)`);
   return {
     node: r.node,

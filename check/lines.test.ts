@@ -26,7 +26,13 @@ async function read(dir: string, content: string | Buffer, maxLineBytes?: number
 
 t.test('LF and CRLF endings, blank lines, an unterminated last line', async (t) => {
   const { sink, summary } = await read(t.testdir(), 'a\r\n\nb\r\n  \nlast');
-  t.same(sink.lines, [[1, 'a'], [2, ''], [3, 'b'], [4, '  '], [5, 'last']]);
+  t.same(sink.lines, [
+    [1, 'a'],
+    [2, ''],
+    [3, 'b'],
+    [4, '  '],
+    [5, 'last'],
+  ]);
   t.same(summary, { lines: 5, unterminated: true });
 });
 
@@ -58,14 +64,20 @@ t.test('lines split across many buffer refills come out whole and in order', asy
 
 t.test('a line of exactly maxLineBytes is kept; one byte more is overlong and skipped', async (t) => {
   const { sink, summary } = await read(t.testdir(), `${'a'.repeat(16)}\n${'b'.repeat(17)}\nc\n${'d'.repeat(50)}`, 16);
-  t.same(sink.lines, [[1, 'a'.repeat(16)], [3, 'c']]);
+  t.same(sink.lines, [
+    [1, 'a'.repeat(16)],
+    [3, 'c'],
+  ]);
   t.same(sink.skipped, [2, 4]);
   t.same(summary, { lines: 4, unterminated: true }, 'an overlong last line still counts as unterminated');
 });
 
 t.test('a 3 MiB line under the default limit is skipped without a crash, and reading resumes after it', async (t) => {
   const { sink, summary } = await read(t.testdir(), `first\n${'z'.repeat(3 << 20)}\nafter\n`);
-  t.same(sink.lines, [[1, 'first'], [3, 'after']]);
+  t.same(sink.lines, [
+    [1, 'first'],
+    [3, 'after'],
+  ]);
   t.same(sink.skipped, [2]);
   t.equal(summary.lines, 3);
 });

@@ -40,7 +40,8 @@ const NEWLINE = 0x0a;
  * (ENOENT, EACCES, EISDIR…) are thrown as Node's errors, with `path` set.
  */
 export async function readLines(path: string, sink: LineSink, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<ReadSummary> {
-  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
+    throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
   const file = await open(path, 'r');
   try {
     // open(2) succeeds on a directory; say so now rather than fail at the first read.

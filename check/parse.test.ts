@@ -24,13 +24,21 @@ t.test('a line without the marker is not an instance line of that kind', async (
 t.test('the key is the shortest text that lets the rest match, as the reference regex (.*?) does', async (t) => {
   t.same(matchInstance('commit Instance[a] in seq x] in seq 5 at 9', 'commit'), { kind: 'commit', key: 'a] in seq x', seq: 5 });
   t.same(matchInstance('commit Instance[] in seq 5 at 9', 'commit'), { kind: 'commit', key: '', seq: 5 }, 'an empty key matches (.*?) too');
-  t.same(matchInstance('commit Instance[k] in seq 5 at 9 commit Instance[j] in seq 6 at 9', 'commit'), { kind: 'commit', key: 'k', seq: 5 }, 'the first occurrence wins');
+  t.same(
+    matchInstance('commit Instance[k] in seq 5 at 9 commit Instance[j] in seq 6 at 9', 'commit'),
+    { kind: 'commit', key: 'k', seq: 5 },
+    'the first occurrence wins',
+  );
 });
 
 t.test('leading zeros, and seqs past 2^31 but within 2^53-1', async (t) => {
   t.same(matchInstance('commit Instance[k] in seq 007 at 1', 'commit'), { kind: 'commit', key: 'k', seq: 7 });
   t.same(matchInstance('commit Instance[k] in seq 4294967296 at 1', 'commit'), { kind: 'commit', key: 'k', seq: 4294967296 });
-  t.same(matchInstance(`commit Instance[k] in seq ${Number.MAX_SAFE_INTEGER} at 1`, 'commit'), { kind: 'commit', key: 'k', seq: Number.MAX_SAFE_INTEGER });
+  t.same(matchInstance(`commit Instance[k] in seq ${Number.MAX_SAFE_INTEGER} at 1`, 'commit'), {
+    kind: 'commit',
+    key: 'k',
+    seq: Number.MAX_SAFE_INTEGER,
+  });
 });
 
 t.test('a near-miss is malformed, with the reason', async (t) => {

@@ -64,7 +64,10 @@ t.test('--lenient turns repeated commits into a warning: exit 0', async (t) => {
   t.equal(csplab(cwd, 'check', 'a.log', 'b.log').status, EXIT.checkFailed);
   const r = csplab(cwd, 'check', '--lenient', 'a.log', 'b.log');
   t.equal(r.status, EXIT.ok);
-  t.match(r.stdout, /warning \(rule 1\): node 0 committed the same value again .*\n {2}node 0 committed \[k1a+\] at seq 1 twice: at a.log:4 and again at a.log:5\npass\n/);
+  t.match(
+    r.stdout,
+    /warning \(rule 1\): node 0 committed the same value again .*\n {2}node 0 committed \[k1a+\] at seq 1 twice: at a.log:4 and again at a.log:5\npass\n/,
+  );
 });
 
 t.test('given files are nodes 0, 1, … in order', async (t) => {
@@ -86,7 +89,10 @@ t.test('an empty rank fails with the hint; malformed input is noted, never a cra
   const r = csplab(cwd, 'check');
   t.equal(r.status, EXIT.checkFailed);
   t.equal(r.stderr, '');
-  t.match(r.stdout, /node 0 commits 3 times\nnote: log\/instancelog0.log: skipped 1 malformed instance line\nnote: log\/instancelog0.log:8: line ends after the seq number \(truncated\?\)\n/);
+  t.match(
+    r.stdout,
+    /node 0 commits 3 times\nnote: log\/instancelog0.log: skipped 1 malformed instance line\nnote: log\/instancelog0.log:8: line ends after the seq number \(truncated\?\)\n/,
+  );
   t.match(r.stdout, /note: log\/instancelog0.log: the last line has no newline/);
   t.match(r.stdout, /node 1 commits 0 times\n/);
   t.match(r.stdout, /node 2 commits 3 times\n/);
@@ -106,7 +112,18 @@ t.test('--json: the documented schema, same exit status', async (t) => {
     options: { lenient: false, examples: 3, maxLineBytes: 1048576 },
     notes: [],
     ranks: [
-      { node: 0, file: 'log/instancelog0.log', commits: 3, maxSeq: 2, generates: 3, commitLines: 3, lines: 6, unterminated: false, notes: [], skipped: { blank: 0, unmatched: 0, malformed: 0, overlong: 0 } },
+      {
+        node: 0,
+        file: 'log/instancelog0.log',
+        commits: 3,
+        maxSeq: 2,
+        generates: 3,
+        commitLines: 3,
+        lines: 6,
+        unterminated: false,
+        notes: [],
+        skipped: { blank: 0, unmatched: 0, malformed: 0, overlong: 0 },
+      },
       { node: 1, file: 'log/instancelog1.log', commits: 2, maxSeq: 2 },
     ],
     rules: [
@@ -124,7 +141,9 @@ t.test('--json: the documented schema, same exit status', async (t) => {
             count: 1,
             belowSeq: 2,
             summary: String,
-            examples: [{ seq: 1, key: keyOf(1), message: /^gap at seq 1/, at: [{ node: 0, file: 'log/instancelog0.log', line: 4, key: keyOf(1) }] }],
+            examples: [
+              { seq: 1, key: keyOf(1), message: /^gap at seq 1/, at: [{ node: 0, file: 'log/instancelog0.log', line: 4, key: keyOf(1) }] },
+            ],
           },
         ],
       },
@@ -164,7 +183,10 @@ t.test('usage errors and missing input: exit 2 with one line on stderr', async (
 t.test('unreadable input: exit 3', async (t) => {
   // The mapping, directly (any user):
   t.equal(inputError(Object.assign(new Error('x'), { code: 'EACCES', path: 'log/instancelog0.log' }))?.status, EXIT.environment);
-  t.equal(inputError(Object.assign(new Error('x'), { code: 'EACCES', path: 'log/instancelog0.log' }))?.message, 'log/instancelog0.log: permission denied');
+  t.equal(
+    inputError(Object.assign(new Error('x'), { code: 'EACCES', path: 'log/instancelog0.log' }))?.message,
+    'log/instancelog0.log: permission denied',
+  );
   t.equal(inputError(Object.assign(new Error('x'), { code: 'EIO', path: 'a.log' }))?.message, 'a.log: cannot read (EIO)');
   t.equal(inputError(Object.assign(new Error('x'), { code: 'EIO', path: 'a.log' }))?.status, EXIT.environment);
   t.equal(inputError(new TypeError('a bug')), undefined, 'a bug stays a bug (exit 70)');
@@ -201,7 +223,10 @@ t.test('runCheck, in process: the status, the report, and CliError for bad flags
   t.match(out, /node 0 commits 2 times/);
   await t.rejects(runCheck(args({ examples: 'x' }), write), CliError);
   await t.rejects(runCheck(args({ dir: '' }), write), { status: EXIT.usage, message: '--dir needs a directory' });
-  await t.rejects(runCheck(args({ dir: join(dir, 'none') }), write), { status: EXIT.usage, message: `${join(dir, 'none')}: no such file or directory` });
+  await t.rejects(runCheck(args({ dir: join(dir, 'none') }), write), {
+    status: EXIT.usage,
+    message: `${join(dir, 'none')}: no such file or directory`,
+  });
 });
 
 t.test('logs from the bench generator: clean ones pass, each planted fault fails the rule it breaks', async (t) => {

@@ -28,7 +28,11 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('dir', { alias: 'log-dir', type: 'string', describe: `directory of instancelog<rank>.log files [default: ${DEFAULT_DIR}]` })
       .option('ranks', { type: 'string', describe: 'require ranks 0..N-1 (default: every instancelog<rank>.log found)' })
       .option('json', { type: 'boolean', default: false, describe: 'print a machine-readable result (docs/check-json.md)' })
-      .option('lenient', { type: 'boolean', default: false, describe: 'the same value committed twice at a seq is a warning, not a failure' })
+      .option('lenient', {
+        type: 'boolean',
+        default: false,
+        describe: 'the same value committed twice at a seq is a warning, not a failure',
+      })
       .option('examples', { type: 'string', default: String(DEFAULT_EXAMPLES), describe: 'findings shown per rank or pair and kind' })
       .example('$0 check', 'grade log/instancelog*.log')
       .example('$0 check --dir run1/log --ranks 5 --json', 'require ranks 0..4, print JSON')
@@ -52,7 +56,8 @@ async function grade(argv: CheckArgs): Promise<CheckResult> {
   const examples = integerFlag('examples', argv.examples, 0, 100_000);
   if (argv.dir === '') throw usageError('--dir needs a directory');
   if (files.length > 0 && argv.dir !== undefined) throw usageError('give either --dir or log files, not both');
-  if (files.length > 0 && ranks !== undefined && ranks !== files.length) throw usageError(`--ranks ${ranks} but ${files.length} files given`);
+  if (files.length > 0 && ranks !== undefined && ranks !== files.length)
+    throw usageError(`--ranks ${ranks} but ${files.length} files given`);
   const opts = { lenient: argv.lenient, examples };
   try {
     return files.length > 0 ? await checkFiles(files, opts) : await checkDir(argv.dir ?? DEFAULT_DIR, { ...opts, ranks });

@@ -23,7 +23,9 @@ async function main(argv: string[]): Promise<number> {
       // One line: some yargs messages span several ("Invalid values:\n  Argument: …").
       throw new CliError(EXIT.usage, (msg ?? err?.message ?? 'bad usage').replace(/\s*\n\s*/g, ' '));
     })
-    .epilog('Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error, 130 interrupted.');
+    .epilog(
+      'Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data, 70 internal error, 130 interrupted.',
+    );
   registerCommands(parser);
   try {
     const result = await parser.parseAsync();

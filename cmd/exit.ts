@@ -22,7 +22,10 @@ export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
 
 /** CliError carries one clear line for the user and the exit status that goes with it. */
 export class CliError extends Error {
-  constructor(readonly status: ExitStatus, message: string) {
+  constructor(
+    readonly status: ExitStatus,
+    message: string,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -59,42 +59,86 @@ t.test('a log dir that is a file: a usage error naming it (a path the user gave,
 t.test('--incarnation 1 with no earlier incarnation: exit 4', async (t) => {
   const dir = t.testdir();
   const base = await freeBasePort(5);
-  const r = await cliRun(t, ['rank', '-i', '2', '--incarnation', '1', '--log-dir', dir, '--base-port', String(base), '-o', '1', '-t', '1'], BOUND);
-  expectError(t, r, EXIT.corrupt, `csplab: rank 2 has no earlier incarnation in ${dir} to restart from (use --incarnation 0)`, 'restart from nothing');
+  const r = await cliRun(
+    t,
+    ['rank', '-i', '2', '--incarnation', '1', '--log-dir', dir, '--base-port', String(base), '-o', '1', '-t', '1'],
+    BOUND,
+  );
+  expectError(
+    t,
+    r,
+    EXIT.corrupt,
+    `csplab: rank 2 has no earlier incarnation in ${dir} to restart from (use --incarnation 0)`,
+    'restart from nothing',
+  );
 });
 
 t.test("a fresh rank over another run's logs: exit 4, suggests --clean, leaves them alone", async (t) => {
   const log = 'commit Instance[abcdefghijklmnopqrstuvwxyzabcdef] in seq 0 at 1\n';
   const dir = t.testdir({
     unmarked: { 'instancelog0.log': log },
-    marked: { 'instancelog0.log': log, '.csplab-rank0.json': `${JSON.stringify({ clusterId: 'run-other', incarnation: 0, protocol: 'paxos' })}\n` },
+    marked: {
+      'instancelog0.log': log,
+      '.csplab-rank0.json': `${JSON.stringify({ clusterId: 'run-other', incarnation: 0, protocol: 'paxos' })}\n`,
+    },
   });
   const base = await freeBasePort(5);
   const rank0 = (sub: string, ...more: string[]) =>
     cliRun(t, ['rank', '-i', '0', '--log-dir', join(dir, sub), '--base-port', String(base), '-o', '1', '-t', '1', ...more], BOUND);
-  expectError(t, await rank0('unmarked'), EXIT.corrupt, `csplab: ${join(dir, 'unmarked', 'instancelog0.log')} was left by another run; pass --clean to overwrite it`, 'unmarked log');
-  expectError(t, await rank0('marked', '--cluster-id', 'run-mine'), EXIT.corrupt,
-    `csplab: ${join(dir, 'marked', 'instancelog0.log')} belongs to run run-other, not run-mine; pass --clean to overwrite it`, "another run's log");
+  expectError(
+    t,
+    await rank0('unmarked'),
+    EXIT.corrupt,
+    `csplab: ${join(dir, 'unmarked', 'instancelog0.log')} was left by another run; pass --clean to overwrite it`,
+    'unmarked log',
+  );
+  expectError(
+    t,
+    await rank0('marked', '--cluster-id', 'run-mine'),
+    EXIT.corrupt,
+    `csplab: ${join(dir, 'marked', 'instancelog0.log')} belongs to run run-other, not run-mine; pass --clean to overwrite it`,
+    "another run's log",
+  );
   t.equal(readFileSync(join(dir, 'unmarked', 'instancelog0.log'), 'utf8'), log, 'the other log is untouched');
   t.equal(readFileSync(join(dir, 'marked', 'instancelog0.log'), 'utf8'), log, 'the other log is untouched');
   // A corrupt marker is foreign state too.
   mkdirSync(join(dir, 'corrupt'));
   writeFileSync(join(dir, 'corrupt', '.csplab-rank0.json'), '{not json');
   writeFileSync(join(dir, 'corrupt', 'instancelog0.log'), log);
-  expectError(t, await rank0('corrupt', '--incarnation', '1'), EXIT.corrupt, /^csplab: .*\.csplab-rank0\.json is not a csplab marker \(corrupt\?\); pass --clean to start over$/, 'corrupt marker');
+  expectError(
+    t,
+    await rank0('corrupt', '--incarnation', '1'),
+    EXIT.corrupt,
+    /^csplab: .*\.csplab-rank0\.json is not a csplab marker \(corrupt\?\); pass --clean to start over$/,
+    'corrupt marker',
+  );
 });
 
 t.test('--help and --version: exit 0, the flags named', async (t) => {
   const rank = await cliRun(t, ['rank', '--help'], BOUND);
   t.equal(rank.status, EXIT.ok);
-  for (const flag of ['-i', '-o', '-l', '-t', '--ranks', '--base-port', '--peers', '--log-dir', '--incarnation', '--clean', '--cluster-id', '--start-at']) {
+  for (const flag of [
+    '-i',
+    '-o',
+    '-l',
+    '-t',
+    '--ranks',
+    '--base-port',
+    '--peers',
+    '--log-dir',
+    '--incarnation',
+    '--clean',
+    '--cluster-id',
+    '--start-at',
+  ]) {
     t.match(rank.stdout, new RegExp(`^\\s+(-\\w, )?${flag}\\s`, 'm'), `rank --help describes ${flag}`);
   }
   t.notMatch(rank.stdout, /--await-start|--events/, 'internal flags stay hidden');
   t.equal(rank.stderr, '');
   const top = await cliRun(t, ['--help'], BOUND);
   t.equal(top.status, EXIT.ok);
-  for (const command of ['run', 'rank', 'check']) t.match(top.stdout, new RegExp(`^\\s+csplab ${command}\\b`, 'm'), `--help lists ${command}`);
+  for (const command of ['run', 'rank', 'check'])
+    t.match(top.stdout, new RegExp(`^\\s+csplab ${command}\\b`, 'm'), `--help lists ${command}`);
   t.match(top.stdout, /Exit status: 0 ok, 1 .*2 usage, 3 environment, 4 corrupt/, '--help gives the exit table');
   const version = await cliRun(t, ['--version'], BOUND);
   t.equal(version.status, EXIT.ok);
@@ -110,11 +154,19 @@ t.test('no command or an unknown one: exit 2', async (t) => {
 t.test('--hold (csplab run boots late ranks ahead): released without a start, it exits 0 having touched nothing', async (t) => {
   const cwd = t.testdir();
   const base = await freeBasePort(5);
-  const r = await cliRun(t, ['rank', '-i', '1', '--hold', '--await-start', '--events', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'], { cwd, stdin: '', ...BOUND });
+  const r = await cliRun(
+    t,
+    ['rank', '-i', '1', '--hold', '--await-start', '--events', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'],
+    { cwd, stdin: '', ...BOUND },
+  );
   t.equal(r.status, EXIT.ok);
   t.equal(r.stdout, '{"type":"held","rank":1}\n', 'it said it was held, and nothing more');
   t.equal(r.stderr, '');
   t.notOk(existsSync(join(cwd, 'log')), 'no log dir created');
-  const bad = await cliRun(t, ['rank', '-i', '1', '--hold', '--await-start', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'], { cwd, stdin: 'start!\n', ...BOUND });
+  const bad = await cliRun(
+    t,
+    ['rank', '-i', '1', '--hold', '--await-start', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '1'],
+    { cwd, stdin: 'start!\n', ...BOUND },
+  );
   expectError(t, bad, EXIT.usage, 'csplab: --hold: expected {"go":true} on stdin', 'a bad go line');
 });

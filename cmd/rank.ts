@@ -55,28 +55,37 @@ const PROTOCOL_DEFAULTS: Record<string, { o: number; l: number; t: number }> = {
 };
 
 export function rankOptions<T>(y: Argv<T>): Argv<T> {
-  return y
-    .option('o', numeric('seconds: round length and every read timeout (paxos default 10)'))
-    .option('l', numeric('most instances a leader imposes per round (default 100)'))
-    .option('t', numeric('seconds of test after the start (default 50)'))
-    .option('ranks', { alias: 'n', ...numeric('cluster size', 5) })
-    .option('base-port', numeric('rank i listens on base-port + 10·i', 10000))
-    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on and reach local peers at' })
-    .option('log-dir', { type: 'string', default: 'log', describe: 'where instancelog<rank>.log is written' })
-    .option('data-size', numeric('bytes per proposed value', 1000))
-    .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
-    .option('eager', { type: 'boolean', default: false, describe: 'start the next round as soon as the last one finished its L instances' })
-    // 512 × 64: a window leaves the leader as one burst and its ACKs come back as one, so a cycle
-    // costs a whole window's latency (docs/protocols/paxos.md §12; docs/benchmarks.md, paxos).
-    .option('window', numeric('most instances a leader has proposed but not committed (pipelining)', 512))
-    .option('batch', numeric('most instances in one PROPOSE message', 64))
-    .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
-    .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
-    // 10,000: one snapshot per -l 10000 window; each rewrites the records above the floor into a
-    // new WAL segment, so a lower threshold costs CPU and disk, a higher one memory (docs/protocols/traft.md §15).
-    .option('snapshot-every', numeric('traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)', 10000))
-    .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
-    .option('protocol', { type: 'string', default: 'paxos', choices: Object.keys(PROTOCOL_DEFAULTS), describe: 'the protocol to run' });
+  return (
+    y
+      .option('o', numeric('seconds: round length and every read timeout (paxos default 10)'))
+      .option('l', numeric('most instances a leader imposes per round (default 100)'))
+      .option('t', numeric('seconds of test after the start (default 50)'))
+      .option('ranks', { alias: 'n', ...numeric('cluster size', 5) })
+      .option('base-port', numeric('rank i listens on base-port + 10·i', 10000))
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on and reach local peers at' })
+      .option('log-dir', { type: 'string', default: 'log', describe: 'where instancelog<rank>.log is written' })
+      .option('data-size', numeric('bytes per proposed value', 1000))
+      .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
+      .option('eager', {
+        type: 'boolean',
+        default: false,
+        describe: 'start the next round as soon as the last one finished its L instances',
+      })
+      // 512 × 64: a window leaves the leader as one burst and its ACKs come back as one, so a cycle
+      // costs a whole window's latency (docs/protocols/paxos.md §12; docs/benchmarks.md, paxos).
+      .option('window', numeric('most instances a leader has proposed but not committed (pipelining)', 512))
+      .option('batch', numeric('most instances in one PROPOSE message', 64))
+      .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
+      .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
+      // 10,000: one snapshot per -l 10000 window; each rewrites the records above the floor into a
+      // new WAL segment, so a lower threshold costs CPU and disk, a higher one memory (docs/protocols/traft.md §15).
+      .option(
+        'snapshot-every',
+        numeric('traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)', 10000),
+      )
+      .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
+      .option('protocol', { type: 'string', default: 'paxos', choices: Object.keys(PROTOCOL_DEFAULTS), describe: 'the protocol to run' })
+  );
 }
 
 export const rankCommand: CommandModule<object, RankArgs> = {
@@ -85,17 +94,34 @@ export const rankCommand: CommandModule<object, RankArgs> = {
   builder: (y: Argv) =>
     rankOptions(y)
       .option('i', numeric('this rank’s id, 0 … ranks-1 (required)'))
-      .option('peers', { type: 'string', describe: 'host:port of every rank, comma-separated, in rank order (ranks on different machines)' })
+      .option('peers', {
+        type: 'string',
+        describe: 'host:port of every rank, comma-separated, in rank order (ranks on different machines)',
+      })
       .option('cluster-id', { type: 'string', default: 'local', describe: 'names the run; peers and logs of another run are refused' })
       .option('start-at', numeric('epoch ms when round 0 starts (all ranks of a run share it; default now + 1 s)'))
       .option('end-at', numeric('epoch ms when the rank stops (default start + t)'))
       .option('incarnation', numeric('0: fresh start (truncates its log); k > 0: restart, recover from its log and append', 0))
       .option('clean', { type: 'boolean', default: false, describe: 'overwrite logs left by another run' })
       .option('events', { type: 'boolean', default: false, hidden: true, describe: 'JSON progress events on stdout (used by csplab run)' })
-      .option('await-start', { type: 'boolean', default: false, hidden: true, describe: 'once listening, read {"startAtMs","endAtMs"} from stdin (used by csplab run)' })
-      .option('hold', { type: 'boolean', default: false, hidden: true, describe: 'load, then wait for {"go":true} on stdin before touching the log dir or listening (csplab run: late starts and restarts on time)' })
+      .option('await-start', {
+        type: 'boolean',
+        default: false,
+        hidden: true,
+        describe: 'once listening, read {"startAtMs","endAtMs"} from stdin (used by csplab run)',
+      })
+      .option('hold', {
+        type: 'boolean',
+        default: false,
+        hidden: true,
+        describe:
+          'load, then wait for {"go":true} on stdin before touching the log dir or listening (csplab run: late starts and restarts on time)',
+      })
       .example('$0 rank -i 0 -o 1 -l 100 -t 5', 'rank 0 of 5 on 127.0.0.1:10000, logs in log/')
-      .example('$0 rank -i 2 --peers 10.0.0.1:10000,10.0.0.2:10000,10.0.0.3:10000 -n 3 --host 0.0.0.0', 'rank 2 of 3 across machines') as unknown as Argv<RankArgs>,
+      .example(
+        '$0 rank -i 2 --peers 10.0.0.1:10000,10.0.0.2:10000,10.0.0.3:10000 -n 3 --host 0.0.0.0',
+        'rank 2 of 3 across machines',
+      ) as unknown as Argv<RankArgs>,
   handler: async (argv: ArgumentsCamelCase<RankArgs>) => {
     argv.exitStatus = await runRank(argv);
   },
@@ -129,14 +155,7 @@ async function runRank(a: RankArgs): Promise<number> {
   const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
   const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
-  let peers: HostPort[];
-  if (a.peers !== undefined) {
-    peers = a.peers.split(',').map((p) => hostPort('--peers', p));
-    if (peers.length !== ranks) throw usageError(`--peers lists ${peers.length} addresses but --ranks is ${ranks}`);
-  } else {
-    if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
-    peers = Array.from({ length: ranks }, (_, r) => ({ host: a.host, port: portOf(basePort, r) }));
-  }
+  const peers = peersOf(a, ranks, basePort);
   const clock = new RealClock();
   const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
   const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
@@ -162,18 +181,27 @@ async function runRank(a: RankArgs): Promise<number> {
     if (parseLine(go)?.go !== true) throw usageError('--hold: expected {"go":true} on stdin');
   }
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
-  let node: { finished: Promise<{ type: 'finished' | 'crashed'; message?: string; stats: { commits: number; generates: number; drops: number } }>; stop(): void };
+  let node: RankNode;
   try {
-    node =
-      a.protocol === 'traft'
-        ? await startTraftNode({
-            rank, ranks, electionSeconds: o, window: l, testSeconds: t, keys, snapshotEvery, peers, logDir: a.logDir, seed, clusterId: a.clusterId,
-            timing, incarnation, clean: a.clean, dropRate, event, debug,
-          })
-        : await startPaxosNode({
-            rank, ranks, slotSeconds: o, interval: l, peers, logDir: a.logDir, dataSize, seed, clusterId: a.clusterId, timing,
-            incarnation, clean: a.clean, dropRate, eager: a.eager, pipelineWindow: window, proposeBatch: batch, event, debug,
-          });
+    node = await startNode(a, {
+      rank,
+      ranks,
+      o,
+      l,
+      t,
+      keys,
+      snapshotEvery,
+      peers,
+      dataSize,
+      window,
+      batch,
+      dropRate,
+      seed,
+      incarnation,
+      timing,
+      event,
+      debug,
+    });
   } catch (e) {
     stdin?.close();
     if (e instanceof ForeignStateError) throw corruptError(e.message);
@@ -193,10 +221,85 @@ async function runRank(a: RankArgs): Promise<number> {
   return EXIT.ok;
 }
 
+/** peersOf is every rank's address: --peers, or --host with consecutive ports from --base-port. */
+function peersOf(a: RankArgs, ranks: number, basePort: number): HostPort[] {
+  if (a.peers !== undefined) {
+    const peers = a.peers.split(',').map((p) => hostPort('--peers', p));
+    if (peers.length !== ranks) throw usageError(`--peers lists ${peers.length} addresses but --ranks is ${ranks}`);
+    return peers;
+  }
+  if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
+  return Array.from({ length: ranks }, (_, r) => ({ host: a.host, port: portOf(basePort, r) }));
+}
+
+/** RankNode is a started rank of either protocol. */
+interface RankNode {
+  finished: Promise<{ type: 'finished' | 'crashed'; message?: string; stats: { commits: number; generates: number; drops: number } }>;
+  stop(): void;
+}
+
+/** NodeParams are runRank's validated flags and hooks, handed to the protocol's node. */
+interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort'> {
+  rank: number;
+  peers: HostPort[];
+  seed: string;
+  incarnation: number;
+  timing: () => Promise<{ startAtMs: number; endAtMs: number }>;
+  event: (ev: Record<string, unknown>) => void;
+  debug: (line: string) => void;
+}
+
+/** startNode starts this rank's node of the chosen protocol. */
+async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
+  const { rank, ranks, o, l, t, keys, snapshotEvery, peers, dataSize, window, batch, dropRate, seed, incarnation, timing, event, debug } =
+    n;
+  return a.protocol === 'traft'
+    ? await startTraftNode({
+        rank,
+        ranks,
+        electionSeconds: o,
+        window: l,
+        testSeconds: t,
+        keys,
+        snapshotEvery,
+        peers,
+        logDir: a.logDir,
+        seed,
+        clusterId: a.clusterId,
+        timing,
+        incarnation,
+        clean: a.clean,
+        dropRate,
+        event,
+        debug,
+      })
+    : await startPaxosNode({
+        rank,
+        ranks,
+        slotSeconds: o,
+        interval: l,
+        peers,
+        logDir: a.logDir,
+        dataSize,
+        seed,
+        clusterId: a.clusterId,
+        timing,
+        incarnation,
+        clean: a.clean,
+        dropRate,
+        eager: a.eager,
+        pipelineWindow: window,
+        proposeBatch: batch,
+        event,
+        debug,
+      });
+}
+
 /** sysWhat names what a system error was about (a port or the log directory). */
 function sysWhat(e: unknown, logDir: string): string {
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (err?.code === 'EADDRINUSE' || err?.code === 'EADDRNOTAVAIL' || err?.syscall === 'listen') return `cannot listen on ${err.address ?? ''}:${err.port ?? ''}`;
+  if (err?.code === 'EADDRINUSE' || err?.code === 'EADDRNOTAVAIL' || err?.syscall === 'listen')
+    return `cannot listen on ${err.address ?? ''}:${err.port ?? ''}`;
   return `log dir ${logDir}${err?.path && err.path !== logDir ? ` (${err.path})` : ''}`;
 }
 

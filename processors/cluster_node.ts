@@ -34,10 +34,20 @@ export interface Schedule {
 }
 
 /** joinCluster listens, says ready, and resolves with the transport and the shared schedule. */
-export async function joinCluster<M>(c: NodeBaseConfig, clock: RealClock, validate: (x: unknown) => M): Promise<{ transport: Transport<M>; schedule: Schedule }> {
+export async function joinCluster<M>(
+  c: NodeBaseConfig,
+  clock: RealClock,
+  validate: (x: unknown) => M,
+): Promise<{ transport: Transport<M>; schedule: Schedule }> {
   const me = defined(c.peers[c.rank], 'the config has one peer address per rank');
   const tcp = await startTcp<M>({
-    rank: c.rank, ranks: c.ranks, peers: c.peers, listen: { host: me.host, port: me.port }, clusterId: c.clusterId, clock, validate,
+    rank: c.rank,
+    ranks: c.ranks,
+    peers: c.peers,
+    listen: { host: me.host, port: me.port },
+    clusterId: c.clusterId,
+    clock,
+    validate,
     log: (line) => c.debug(line),
     onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.type}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });

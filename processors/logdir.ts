@@ -24,7 +24,8 @@ function readMarker(path: string): Marker | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const m = JSON.parse(readFileSync(path, 'utf8')) as Partial<Marker>;
-    if (typeof m.clusterId === 'string') return { clusterId: m.clusterId, incarnation: Number(m.incarnation ?? 0), protocol: String(m.protocol ?? '') };
+    if (typeof m.clusterId === 'string')
+      return { clusterId: m.clusterId, incarnation: Number(m.incarnation ?? 0), protocol: String(m.protocol ?? '') };
   } catch {
     // fall through: an unreadable marker is foreign state
   }
@@ -36,7 +37,14 @@ function readMarker(path: string): Marker | undefined {
  * records this incarnation. Throws ForeignStateError for another run's files (unless clean),
  * or Node's own error (EACCES, ENOTDIR …) when the directory cannot be used.
  */
-export function claimLogDir(o: { logDir: string; rank: number; clusterId: string; incarnation: number; clean: boolean; protocol: string }): RankFiles {
+export function claimLogDir(o: {
+  logDir: string;
+  rank: number;
+  clusterId: string;
+  incarnation: number;
+  clean: boolean;
+  protocol: string;
+}): RankFiles {
   mkdirSync(o.logDir, { recursive: true });
   const files = rankFiles(o.logDir, o.rank);
   const marker = o.clean && o.incarnation === 0 ? undefined : readMarker(files.marker);
@@ -45,14 +53,20 @@ export function claimLogDir(o: { logDir: string; rank: number; clusterId: string
       throw new ForeignStateError(`${files.instanceLog} was left by another run; pass --clean to overwrite it`);
     }
     if (!o.clean && marker !== undefined && marker.clusterId !== o.clusterId) {
-      throw new ForeignStateError(`${files.instanceLog} belongs to run ${marker.clusterId}, not ${o.clusterId}; pass --clean to overwrite it`);
+      throw new ForeignStateError(
+        `${files.instanceLog} belongs to run ${marker.clusterId}, not ${o.clusterId}; pass --clean to overwrite it`,
+      );
     }
   } else {
-    if (marker === undefined) throw new ForeignStateError(`rank ${o.rank} has no earlier incarnation in ${o.logDir} to restart from (use --incarnation 0)`);
+    if (marker === undefined)
+      throw new ForeignStateError(`rank ${o.rank} has no earlier incarnation in ${o.logDir} to restart from (use --incarnation 0)`);
     if (marker.clusterId !== o.clusterId) {
-      throw new ForeignStateError(`${files.instanceLog} belongs to run ${marker.clusterId}, not ${o.clusterId}: refusing to restart over it`);
+      throw new ForeignStateError(
+        `${files.instanceLog} belongs to run ${marker.clusterId}, not ${o.clusterId}: refusing to restart over it`,
+      );
     }
-    if (marker.protocol !== o.protocol) throw new ForeignStateError(`${files.instanceLog} was written by protocol ${marker.protocol}, not ${o.protocol}`);
+    if (marker.protocol !== o.protocol)
+      throw new ForeignStateError(`${files.instanceLog} was written by protocol ${marker.protocol}, not ${o.protocol}`);
   }
   writeFileSync(files.marker, `${JSON.stringify({ clusterId: o.clusterId, incarnation: o.incarnation, protocol: o.protocol })}\n`);
   return files;

@@ -26,7 +26,10 @@ export class MemorySink implements LogSink {
 export class FileSink implements LogSink {
   private fd: number;
 
-  constructor(readonly path: string, fresh: boolean) {
+  constructor(
+    readonly path: string,
+    fresh: boolean,
+  ) {
     this.fd = openSync(path, fresh ? 'w' : 'a+'); // a+: appends, and lets endTornLine read the tail
     if (!fresh) this.endTornLine();
   }
@@ -49,7 +52,7 @@ export class FileSink implements LogSink {
     // Scan backwards from the end in chunks: only the last line matters, not the whole log.
     const size = fstatSync(this.fd).size;
     const chunk = Buffer.alloc(64 * 1024);
-    for (let end = size; end > 0; ) {
+    for (let end = size; end > 0;) {
       const start = Math.max(0, end - chunk.length);
       const n = readSync(this.fd, chunk, 0, end - start, start);
       const i = chunk.subarray(0, n).lastIndexOf(10);

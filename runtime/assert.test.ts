@@ -19,5 +19,8 @@ t.test('defined returns the value and names the invariant when it is missing', a
 });
 
 t.test('assertNever names the unexpected value', async (t) => {
-  t.throws(() => assertNever({ type: 'mystery' } as never, 'message'), { name: 'InvariantError', message: 'unexpected message: {"type":"mystery"}' });
+  t.throws(() => assertNever({ type: 'mystery' } as never, 'message'), {
+    name: 'InvariantError',
+    message: 'unexpected message: {"type":"mystery"}',
+  });
 });

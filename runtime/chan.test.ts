@@ -248,7 +248,15 @@ t.test('full channel, every policy: write returns at once, keeps/drops the right
     t.throws(() => c.write(3), /merge returned null/);
     t.match(c.stats(), { written: 3, dropped: 3, buffered: 0 });
     t.ok(conserved(c));
-    const d = mk<number>(clock, { capacity: 1, overflow: { type: 'coalesce', merge: () => { throw new Error('merge bug'); } } });
+    const d = mk<number>(clock, {
+      capacity: 1,
+      overflow: {
+        type: 'coalesce',
+        merge: () => {
+          throw new Error('merge bug');
+        },
+      },
+    });
     d.write(1);
     t.throws(() => d.write(2), /merge bug/);
     t.ok(conserved(d));
@@ -309,7 +317,7 @@ t.test('a blocked reader receives a write directly; stats stay consistent', asyn
   t.match(c.stats(), { written: 7, read: 7, buffered: 0 });
 });
 
-t.test('concurrent blocked reads are bounded well below js-csp\'s 1024 takes', async (t) => {
+t.test("concurrent blocked reads are bounded well below js-csp's 1024 takes", async (t) => {
   const clock = new VirtualClock(T0);
   const c = mk<number>(clock);
   const reads = Array.from({ length: 512 }, () => c.read(10));
@@ -326,7 +334,10 @@ t.test('concurrent blocked reads are bounded well below js-csp\'s 1024 takes', a
   // The bound is released: another full round works.
   const again = Array.from({ length: 512 }, () => c.read(10));
   await clock.advance(10);
-  t.equal((await Promise.all(again)).every((r) => r === TIMEOUT), true);
+  t.equal(
+    (await Promise.all(again)).every((r) => r === TIMEOUT),
+    true,
+  );
 });
 
 t.test('select', async (t) => {
@@ -353,7 +364,7 @@ t.test('select', async (t) => {
     await clock.advance(30);
     t.same(w.value, { index: 1, value: 'x' });
     t.equal(w.atMs, T0 + 10);
-    t.same(a.drain(), ['y'], 'the other channel\'s value was not consumed');
+    t.same(a.drain(), ['y'], "the other channel's value was not consumed");
     t.same(b.drain(), []);
     t.equal(clock.pendingTimers(), 0);
   });

@@ -22,10 +22,7 @@ export type ReadResult<T> = T | Timeout | Closed;
  *   rank, stops loudly).
  */
 export type Overflow<T> =
-  | { type: 'drop-newest' }
-  | { type: 'drop-oldest' }
-  | { type: 'coalesce'; merge: (older: T, newer: T) => T }
-  | { type: 'fail' };
+  { type: 'drop-newest' } | { type: 'drop-oldest' } | { type: 'coalesce'; merge: (older: T, newer: T) => T } | { type: 'fail' };
 
 export interface ChanOptions<T> {
   name: string;
@@ -58,7 +55,10 @@ export interface ChanStats {
 
 /** ChannelOverflowError is thrown by a write to a full `fail` channel. */
 export class ChannelOverflowError extends Error {
-  constructor(readonly channel: string, capacity: number) {
+  constructor(
+    readonly channel: string,
+    capacity: number,
+  ) {
     super(`channel ${channel} overflowed its capacity of ${capacity} (policy: fail)`);
     this.name = 'ChannelOverflowError';
   }
@@ -143,7 +143,10 @@ export class CspChan<T> implements Chan<T> {
   private waiting = 0;
   private readonly counters = { written: 0, read: 0, dropped: 0, coalesced: 0, refused: 0 };
 
-  constructor(private readonly clock: Clock, options: ChanOptions<T>) {
+  constructor(
+    private readonly clock: Clock,
+    options: ChanOptions<T>,
+  ) {
     const { name, capacity, overflow } = options;
     if (!name) throw new RangeError('channel name must be non-empty');
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
@@ -352,7 +355,8 @@ async function selectUntil<T>(cs: readonly CspChan<T>[], deadlineMs: number, clo
     const r = await waitAny(open, remainingMs, clock);
     if (r === TIMEOUT) return TIMEOUT;
     // One channel closed while we waited: keep waiting on the rest until the same deadline.
-    if (r !== CLOSED) return { index: defined(openIndex[r.index], 'waitAny answers with the index of a channel it was given'), value: r.value as T };
+    if (r !== CLOSED)
+      return { index: defined(openIndex[r.index], 'waitAny answers with the index of a channel it was given'), value: r.value as T };
   }
 }
 
@@ -384,8 +388,7 @@ function waitAny(chans: readonly Waitable[], timeoutMs: number, clock: Clock): P
       touch();
       resolve(r);
     };
-    const outcome = (index: number, value: unknown): Selected<unknown> | Closed =>
-      value === null ? CLOSED : { index, value };
+    const outcome = (index: number, value: unknown): Selected<unknown> | Closed => (value === null ? CLOSED : { index, value });
     // Scheduled first so every exit can cancel it; a clock never fires a timer synchronously.
     const cancel = clock.schedule(timeoutMs, () => {
       if (!live) return;

@@ -17,7 +17,12 @@ t.test('timers fire in time order, ties in scheduling order, each at its due tim
   t.equal(clock.pendingTimers(), 5);
   t.equal(clock.nextDueMs(), T0 + 10);
   await clock.advance(25);
-  t.same(fired, [['a1', 10], ['a2', 10], ['a3', 10], ['b', 20]]);
+  t.same(fired, [
+    ['a1', 10],
+    ['a2', 10],
+    ['a3', 10],
+    ['b', 20],
+  ]);
   t.equal(clock.nowMs(), T0 + 25, 'time ends at the target');
   await clock.advance(5);
   t.same(fired.at(-1), ['c', 30]);
@@ -96,7 +101,11 @@ t.test('timers scheduled while firing: due within the advance fire in it, later 
     clock.schedule(50, () => fired.push(['beyond', clock.nowMs() - T0]));
   });
   await clock.advance(20);
-  t.same(fired, [['outer', 10], ['same-instant', 10], ['inside', 15]]);
+  t.same(fired, [
+    ['outer', 10],
+    ['same-instant', 10],
+    ['inside', 15],
+  ]);
   await clock.advance(40);
   t.same(fired.at(-1), ['beyond', 60]);
 });
@@ -236,7 +245,7 @@ t.test('RealClock: timers fire, cancel works, sleepMs resolves', async (t) => {
   t.ok(clock.nowMs() - before < 1000);
 });
 
-t.test('RealClock chains delays beyond setTimeout\'s 2^31-1 ms limit', async (t) => {
+t.test("RealClock chains delays beyond setTimeout's 2^31-1 ms limit", async (t) => {
   // Fake both timers and time: each armed timer "fires" by moving performance.now() forward
   // by the ms it was armed for, so the chaining is checked against the clock it serves.
   const realSet = globalThis.setTimeout;
@@ -267,7 +276,10 @@ t.test('RealClock chains delays beyond setTimeout\'s 2^31-1 ms limit', async (t)
     fireNext();
     t.equal(fired, 0, 'not after the first two chunks');
     fireNext();
-    t.same(armed.map((h) => h.ms), [max, max, 5]);
+    t.same(
+      armed.map((h) => h.ms),
+      [max, max, 5],
+    );
     t.equal(fired, 1);
     const cancel = clock.schedule(max + 1, () => fired++);
     fireNext();

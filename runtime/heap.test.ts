@@ -23,6 +23,9 @@ t.test('retain drops items and keeps the order of the rest', async (t) => {
   t.equal(h.size, 66);
   const out: number[] = [];
   for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x.id);
-  const expected = Array.from({ length: 100 }, (_, id) => ({ atMs: id % 7, id })).filter((i) => i.id % 3 !== 0).sort((a, b) => a.atMs - b.atMs || a.id - b.id).map((i) => i.id);
+  const expected = Array.from({ length: 100 }, (_, id) => ({ atMs: id % 7, id }))
+    .filter((i) => i.id % 3 !== 0)
+    .sort((a, b) => a.atMs - b.atMs || a.id - b.id)
+    .map((i) => i.id);
   t.same(out, expected);
 });

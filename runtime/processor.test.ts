@@ -80,7 +80,10 @@ t.test('crash in a processor body that throws synchronously', async (t) => {
   });
   const outcome = await g.done;
   t.same(outcome, { type: 'crashed', crash: { processor: 'sync', error: new TypeError('not a function') } });
-  t.equal(crashMessage('g', (outcome as { crash: { processor: string; error: unknown } }).crash), 'g: processor sync crashed: TypeError: not a function');
+  t.equal(
+    crashMessage('g', (outcome as { crash: { processor: string; error: unknown } }).crash),
+    'g: processor sync crashed: TypeError: not a function',
+  );
 });
 
 t.test('the first crash is the one reported', async (t) => {
@@ -110,7 +113,10 @@ t.test('a processor overflowing a fail channel crashes the group with ChannelOve
   const outcome = await g.done;
   t.equal(outcome.type, 'crashed');
   if (outcome.type !== 'crashed') return;
-  t.equal(crashMessage('r0', outcome.crash), 'r0: processor producer crashed: ChannelOverflowError: channel commits overflowed its capacity of 2 (policy: fail)');
+  t.equal(
+    crashMessage('r0', outcome.crash),
+    'r0: processor producer crashed: ChannelOverflowError: channel commits overflowed its capacity of 2 (policy: fail)',
+  );
 });
 
 t.test('stop(): every processor exits at once, not after its read timeout', async (t) => {
@@ -199,6 +205,13 @@ t.test('crashMessage is one line for any thrown value', async (t) => {
     t.equal(line, `g: processor p crashed: ${want}`);
     t.notMatch(line, /[\r\n]/);
   }
-  const hostile = { toJSON() { throw new Error('no'); }, toString() { throw new Error('no'); } };
+  const hostile = {
+    toJSON() {
+      throw new Error('no');
+    },
+    toString() {
+      throw new Error('no');
+    },
+  };
   t.equal(crashMessage('g', { processor: 'p', error: hostile }), 'g: processor p crashed: [object Object]');
 });

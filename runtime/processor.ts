@@ -55,7 +55,10 @@ export class ProcessorGroup {
   /** done resolves once every processor has exited after stop() or a crash. */
   readonly done: Promise<GroupOutcome>;
 
-  constructor(readonly name: string, readonly clock: Clock) {
+  constructor(
+    readonly name: string,
+    readonly clock: Clock,
+  ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 

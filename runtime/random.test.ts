@@ -51,7 +51,10 @@ t.test('next is in [0, 1) and roughly uniform', async (t) => {
     if (!(x >= 0 && x < 1)) t.fail(`next out of range: ${x}`);
     buckets[Math.floor(x * 10)]!++;
   }
-  t.ok(buckets.every((b) => b > 1700 && b < 2300), `buckets ${buckets.join(',')}`);
+  t.ok(
+    buckets.every((b) => b > 1700 && b < 2300),
+    `buckets ${buckets.join(',')}`,
+  );
 });
 
 t.test('int stays in [0, n), hits every value, and validates n', async (t) => {
@@ -79,7 +82,12 @@ t.test('between stays in [lo, hi) and validates', async (t) => {
   t.equal(r.between(2, 2), 2);
   const far = r.between(-Number.MAX_VALUE / 2, Number.MAX_VALUE / 2);
   t.ok(far < Number.MAX_VALUE / 2);
-  for (const [lo, hi] of [[1, 0], [NaN, 1], [0, Infinity]] as const) t.throws(() => r.between(lo, hi), RangeError);
+  for (const [lo, hi] of [
+    [1, 0],
+    [NaN, 1],
+    [0, Infinity],
+  ] as const)
+    t.throws(() => r.between(lo, hi), RangeError);
 });
 
 t.test('bytes has the asked length and validates', async (t) => {
@@ -99,7 +107,10 @@ t.test('nanoid ids are reproducible, url-safe, sized, and distinct', async (t) =
   t.same(idsA, idsB, 'same stream, same ids');
   t.equal(idsA[0], 'KOEaQoQI0LGYiC_Mey7t-', 'a seed names the same ids as before (nanoid urlAlphabet fed by our stream)');
   t.equal(new Set(idsA).size, 100, 'no repeats');
-  t.ok(idsA.every((id) => /^[A-Za-z0-9_-]{21}$/.test(id)), 'url-safe, 21 chars');
+  t.ok(
+    idsA.every((id) => /^[A-Za-z0-9_-]{21}$/.test(id)),
+    'url-safe, 21 chars',
+  );
   t.equal(a.id(8).length, 8);
   t.equal(a.id(1).length, 1);
   t.notSame(rankRandom('ids', 0, 1).fork('ids').id(), idsA[0], 'another incarnation, another id');

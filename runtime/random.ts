@@ -28,7 +28,10 @@ const MAX_ID_SIZE = 1024;
 
 /** hash128 folds a string into four 32-bit words (cyrb128), to seed sfc32. */
 function hash128(text: string): [number, number, number, number] {
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762;
   for (let i = 0; i < text.length; i++) {
     const k = text.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
@@ -129,7 +132,10 @@ export class SeededRandom implements Random {
  */
 export function rankRandom(seed: string | number, rank: number, incarnation: number): Random {
   if (typeof seed === 'number' && !Number.isFinite(seed)) throw new RangeError(`seed must be finite, got ${seed}`);
-  for (const [what, n] of [['rank', rank], ['incarnation', incarnation]] as const) {
+  for (const [what, n] of [
+    ['rank', rank],
+    ['incarnation', incarnation],
+  ] as const) {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be an integer ≥ 0, got ${n}`);
   }
   return new SeededRandom(`csplab/${segment(String(seed))}/rank${rank}/inc${incarnation}`);

@@ -16,7 +16,10 @@ const others = (r: number): number[] => Array.from({ length: RANKS }, (_, i) => 
 /** near asserts the brief's "within a few %": within 5% of the other ranks' median. */
 function near(t: Test, c: ClusterRun, rank: number, what: string): void {
   const ref = median(others(rank).map((r) => c.commits[r]!));
-  t.ok(Math.abs(c.commits[rank]! - ref) <= 0.05 * ref, `${what}: rank ${rank} ends with ${c.commits[rank]} commits, within 5% of the others' median ${ref} (${describe(c)})`);
+  t.ok(
+    Math.abs(c.commits[rank]! - ref) <= 0.05 * ref,
+    `${what}: rank ${rank} ends with ${c.commits[rank]} commits, within 5% of the others' median ${ref} (${describe(c)})`,
+  );
 }
 
 t.test('fault-free, low pressure: every rank commits L per round, every round', SCENARIO, async (t) => {
@@ -27,7 +30,11 @@ t.test('fault-free, low pressure: every rank commits L per round, every round', 
   assertRulesPass(t, c);
   const rounds = Math.round(seconds / o);
   for (let r = 0; r < RANKS; r++) t.equal(c.commits[r], rounds * l, `rank ${r} commits ${rounds} rounds × ${l} (${describe(c)})`);
-  t.same(c.summary.ranks.map((r) => r.exitCode), Array(RANKS).fill(0), 'every rank exits 0');
+  t.same(
+    c.summary.ranks.map((r) => r.exitCode),
+    Array(RANKS).fill(0),
+    'every rank exits 0',
+  );
   t.equal(c.summary.failed, false, 'the run does not fail');
   keepOnFailure(t, c, 'fault-free');
 });
@@ -46,7 +53,10 @@ t.test('SIGKILL a follower mid-run: the others keep committing', SCENARIO, async
   const killAtMs = c.run.startAtMs + kill.appliedAtMs;
   for (const r of others(victim)) {
     t.ok(countBetween(commitsOf(c.dir, r), killAtMs) > 0, `rank ${r} commits after the kill (${describe(c)})`);
-    t.ok(c.commits[r]! > c.commits[victim]!, `rank ${r} (${c.commits[r]}) commits more than the killed rank ${victim} (${c.commits[victim]})`);
+    t.ok(
+      c.commits[r]! > c.commits[victim]!,
+      `rank ${r} (${c.commits[r]}) commits more than the killed rank ${victim} (${c.commits[victim]})`,
+    );
     t.equal(c.summary.ranks[r]!.exitCode, 0, `rank ${r} exits 0`);
   }
   keepOnFailure(t, c, 'kill-follower');
@@ -65,7 +75,8 @@ t.test('SIGSTOP the leader, SIGCONT it later: the others move on, it catches up'
   const contMs = c.run.startAtMs + (pause.resumedAtMs ?? Infinity);
   // A stopped process writes nothing (the signal takes a moment to land).
   t.equal(countBetween(commitsOf(c.dir, paused), stopMs + 100, contMs), 0, `rank ${paused} commits nothing while stopped`);
-  for (const r of others(paused)) t.ok(countBetween(commitsOf(c.dir, r), stopMs, contMs) > 0, `rank ${r} commits while rank ${paused} is stopped (${describe(c)})`);
+  for (const r of others(paused))
+    t.ok(countBetween(commitsOf(c.dir, r), stopMs, contMs) > 0, `rank ${r} commits while rank ${paused} is stopped (${describe(c)})`);
   t.ok(countBetween(commitsOf(c.dir, paused), contMs) > 0, `rank ${paused} commits again after SIGCONT (${describe(c)})`);
   near(t, c, paused, 'resumed');
   keepOnFailure(t, c, 'pause-leader');
@@ -97,7 +108,10 @@ t.test('kill the leader, restart it: incarnation 1 recovers and commits again', 
   const victim = kill.rank;
   startedOnTime(t, c, victim, restart.appliedAtMs, 500);
   t.match(c.summary.ranks[victim], { incarnation: 1, exitCode: 0 }, `rank ${victim} ran again as incarnation 1 and exited 0`);
-  t.ok(countBetween(commitsOf(c.dir, victim), c.run.startAtMs + restart.appliedAtMs) > 0, `rank ${victim} commits after its restart (${describe(c)})`);
+  t.ok(
+    countBetween(commitsOf(c.dir, victim), c.run.startAtMs + restart.appliedAtMs) > 0,
+    `rank ${victim} commits after its restart (${describe(c)})`,
+  );
   t.equal(c.summary.failed, false, 'no rank died unplanned');
   keepOnFailure(t, c, 'restart-leader');
 });

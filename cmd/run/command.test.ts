@@ -42,17 +42,31 @@ t.test("another run's logs: exit 4 and untouched without --clean; --clean replac
   const cwd = t.testdir({ log: { 'instancelog0.log': old, 'instancelog7.log': old, 'run.json': '{}\n', 'notes.txt': 'mine\n' } });
   const dir = join(cwd, 'log');
   const r = await cliRun(t, ['run', '--log-dir', 'log', '-t', '1'], { cwd, ...BOUND });
-  expectError(t, r, EXIT.corrupt, /^csplab: log holds another run's logs \((instancelog0\.log|instancelog7\.log|run\.json)(, (instancelog0\.log|instancelog7\.log|run\.json)){2}\); pass --clean to replace them$/, 'no --clean');
+  expectError(
+    t,
+    r,
+    EXIT.corrupt,
+    /^csplab: log holds another run's logs \((instancelog0\.log|instancelog7\.log|run\.json)(, (instancelog0\.log|instancelog7\.log|run\.json)){2}\); pass --clean to replace them$/,
+    'no --clean',
+  );
   t.equal(readFileSync(join(dir, 'instancelog7.log'), 'utf8'), old, 'the old logs are untouched');
   // --clean: a real (small, short) run replaces the old logs and keeps what is not a log.
   const base = await freeBasePort(3);
-  const clean = await cliRun(t, ['run', '--log-dir', 'log', '--clean', '--quiet', '-n', '3', '-o', '0.5', '-l', '10', '-t', '1', '--base-port', String(base)], { cwd, timeoutMs: 40_000 });
+  const clean = await cliRun(
+    t,
+    ['run', '--log-dir', 'log', '--clean', '--quiet', '-n', '3', '-o', '0.5', '-l', '10', '-t', '1', '--base-port', String(base)],
+    { cwd, timeoutMs: 40_000 },
+  );
   t.equal(clean.status, EXIT.ok, `--clean: the run ends ok\n${clean.stdout}${clean.stderr}`);
   t.notOk(hasStackTrace(clean.stderr));
   t.notOk(existsSync(join(dir, 'instancelog7.log')), 'the old rank-7 log is gone');
   t.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine\n', 'a file that is not a log is kept');
   t.equal((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { ranks: number }).ranks, 3, 'run.json is the new run’s');
-  t.match(readFileSync(join(dir, 'instancelog0.log'), 'utf8'), /^generate Instance\[[a-z]{32}\] in seq 0 at \d+$/m, 'instancelog0.log is the new run’s');
+  t.match(
+    readFileSync(join(dir, 'instancelog0.log'), 'utf8'),
+    /^generate Instance\[[a-z]{32}\] in seq 0 at \d+$/m,
+    'instancelog0.log is the new run’s',
+  );
 });
 
 t.test('a rank that cannot listen: exit 3 at once, naming the rank and the address', async (t) => {
@@ -64,14 +78,30 @@ t.test('a rank that cannot listen: exit 3 at once, naming the rank and the addre
   const r = await cliRun(t, ['run', '--log-dir', 'log', '--base-port', String(base), '-o', '1', '-t', '2'], { cwd, ...BOUND });
   t.equal(r.timedOut, false, 'does not wait out the boot limit');
   t.equal(r.status, EXIT.environment);
-  t.equal(r.stderr.trimEnd().split('\n').at(-1), `csplab: rank 2 could not start: cannot listen on 127.0.0.1:${busy}: address already in use`);
+  t.equal(
+    r.stderr.trimEnd().split('\n').at(-1),
+    `csplab: rank 2 could not start: cannot listen on 127.0.0.1:${busy}: address already in use`,
+  );
   t.notOk(hasStackTrace(r.stderr));
 });
 
 t.test('--help: exit 0, every fault flag described', async (t) => {
   const r = await cliRun(t, ['run', '--help'], BOUND);
   t.equal(r.status, EXIT.ok);
-  for (const flag of ['-o', '-l', '-t', '--ranks', '--base-port', '--log-dir', '--clean', '--kill', '--pause', '--start', '--restart', '--quiet']) {
+  for (const flag of [
+    '-o',
+    '-l',
+    '-t',
+    '--ranks',
+    '--base-port',
+    '--log-dir',
+    '--clean',
+    '--kill',
+    '--pause',
+    '--start',
+    '--restart',
+    '--quiet',
+  ]) {
     t.match(r.stdout, new RegExp(`^\\s+(-\\w, )?${flag}\\s`, 'm'), `run --help describes ${flag}`);
   }
   t.match(r.stdout, /<rank\|leader>@<s>:<duration s>/, 'the pause spec is spelled out');

@@ -36,7 +36,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('kill', { type: 'string', array: true, requiresArg: true, describe: 'SIGKILL a rank: <rank|leader>@<s after start>' })
       .option('pause', { type: 'string', array: true, requiresArg: true, describe: 'SIGSTOP then SIGCONT: <rank|leader>@<s>:<duration s>' })
       .option('start', { type: 'string', array: true, requiresArg: true, describe: 'start a rank late: <rank>@<s>' })
-      .option('restart', { type: 'string', array: true, requiresArg: true, describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>' })
+      .option('restart', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>',
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
       .example('$0 run -o 1 -l 100 -t 5', 'the lab’s low-pressure run, logs in log/')
       .example('$0 run -o 1 -l 10000 -t 5 --kill leader@2 --restart killed@3', 'kill the leader, restart it a second later')
@@ -52,7 +57,9 @@ function prepareLogDir(dir: string, clean: boolean): void {
     mkdirSync(dir, { recursive: true });
     const ours = readdirSync(dir).filter((f) => /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$|^summary\.json$/.test(f));
     if (ours.length > 0 && !clean) {
-      throw corruptError(`${dir} holds another run's logs (${ours.slice(0, 3).join(', ')}${ours.length > 3 ? ', …' : ''}); pass --clean to replace them`);
+      throw corruptError(
+        `${dir} holds another run's logs (${ours.slice(0, 3).join(', ')}${ours.length > 3 ? ', …' : ''}); pass --clean to replace them`,
+      );
     }
     for (const f of ours) rmSync(join(dir, f));
   } catch (e) {
@@ -125,10 +132,40 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
   const runId = `run-${new SeededRandom(`csplab-run/${seed}`).id(12)}`;
   const lateStarts = new Set(faults.filter((f) => f.action === 'start').map((f) => (f.target as { rank: number }).rank));
-  const passOn = ['-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks), '--base-port', String(basePort), `--host=${a.host}`,
-    `--log-dir=${a.logDir}`, '--data-size', String(dataSize), `--seed=${seed}`, '--window', String(window), '--batch', String(batch),
-    '--protocol', a.protocol, '--keys', String(keys), '--snapshot-every', String(snapshotEvery), '--drop', String(dropRate), `--cluster-id=${runId}`, '--events', '--await-start',
-    ...(a.eager ? ['--eager'] : []), ...(a.verbose ? ['--verbose'] : [])];
+  const passOn = [
+    '-o',
+    String(o),
+    '-l',
+    String(l),
+    '-t',
+    String(t),
+    '--ranks',
+    String(ranks),
+    '--base-port',
+    String(basePort),
+    `--host=${a.host}`,
+    `--log-dir=${a.logDir}`,
+    '--data-size',
+    String(dataSize),
+    `--seed=${seed}`,
+    '--window',
+    String(window),
+    '--batch',
+    String(batch),
+    '--protocol',
+    a.protocol,
+    '--keys',
+    String(keys),
+    '--snapshot-every',
+    String(snapshotEvery),
+    '--drop',
+    String(dropRate),
+    `--cluster-id=${runId}`,
+    '--events',
+    '--await-start',
+    ...(a.eager ? ['--eager'] : []),
+    ...(a.verbose ? ['--verbose'] : []),
+  ];
   const say = (line: string): void => {
     if (!a.quiet) process.stderr.write(`[run] ${line}\n`);
   };
@@ -145,13 +182,23 @@ async function bootCluster(plan: RunPlan, clock: Clock): Promise<Cluster> {
   const { lateStarts, say } = plan;
   const launcher = new Launcher({
     ranks,
-    command: (rank, incarnation, held) =>
-      [CSPLAB, 'rank', '-i', String(rank), '--incarnation', String(incarnation), ...(incarnation === 0 ? ['--clean'] : []), ...(held ? ['--hold'] : []), ...plan.passOn],
+    command: (rank, incarnation, held) => [
+      CSPLAB,
+      'rank',
+      '-i',
+      String(rank),
+      '--incarnation',
+      String(incarnation),
+      ...(incarnation === 0 ? ['--clean'] : []),
+      ...(held ? ['--hold'] : []),
+      ...plan.passOn,
+    ],
     stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
     log: (line) => say(line),
     onReady: (rank) => {
       cluster.readyAtMs[rank] = clock.nowMs();
-      if (cluster.schedule) launcher.tell(rank, JSON.stringify(cluster.schedule)); // a late start or a restart
+      if (cluster.schedule)
+        launcher.tell(rank, JSON.stringify(cluster.schedule)); // a late start or a restart
       else if (++ready === firstWave) allReady();
     },
     onExit: (rank) => {
@@ -201,7 +248,20 @@ function startRun(plan: RunPlan, cluster: Cluster, clock: Clock): Schedule {
   const schedule = { startAtMs, endAtMs };
   cluster.schedule = schedule;
   for (let r = 0; r < ranks; r++) if (!plan.lateStarts.has(r)) cluster.launcher.tell(r, JSON.stringify(schedule));
-  const run = { runId: plan.runId, seed: plan.seed, version: VERSION, protocol: plan.protocol, ranks, o, l, t, basePort, startAtMs, endAtMs, faults: plan.faults };
+  const run = {
+    runId: plan.runId,
+    seed: plan.seed,
+    version: VERSION,
+    protocol: plan.protocol,
+    ranks,
+    o,
+    l,
+    t,
+    basePort,
+    startAtMs,
+    endAtMs,
+    faults: plan.faults,
+  };
   writeFileSync(join(plan.logDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   return schedule;
 }
@@ -210,7 +270,12 @@ function startRun(plan: RunPlan, cluster: Cluster, clock: Clock): Schedule {
  * scheduleFaults arms each fault for its time after the start. It returns what the faults did,
  * recorded as they fire, and the timers' cancels (a pause adds the cancel of its resume).
  */
-function scheduleFaults(plan: RunPlan, launcher: Launcher, clock: Clock, startAtMs: number): { applied: AppliedFault[]; cancels: Cancel[] } {
+function scheduleFaults(
+  plan: RunPlan,
+  launcher: Launcher,
+  clock: Clock,
+  startAtMs: number,
+): { applied: AppliedFault[]; cancels: Cancel[] } {
   const { ranks, o } = plan.flags;
   const { faults, say } = plan;
   const applied: AppliedFault[] = [];
@@ -221,7 +286,11 @@ function scheduleFaults(plan: RunPlan, launcher: Launcher, clock: Clock, startAt
     return { round, leader: round % ranks };
   };
   const resolve = (target: Target): number | undefined =>
-    target.type === 'rank' ? target.rank : target.type === 'leader' ? launcher.leader(plan.protocol === 'paxos' ? slotRound() : undefined) : launcher.killed();
+    target.type === 'rank'
+      ? target.rank
+      : target.type === 'leader'
+        ? launcher.leader(plan.protocol === 'paxos' ? slotRound() : undefined)
+        : launcher.killed();
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
     const record: AppliedFault = { action: f.action, target: f.target.type, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
@@ -232,16 +301,25 @@ function scheduleFaults(plan: RunPlan, launcher: Launcher, clock: Clock, startAt
       case 'kill':
         if (!launcher.kill(rank)) break;
         // A restart to come may be this rank's: boot it now, so that it starts on time.
-        if (faults.some((g) => g.action === 'restart' && g.atMs > f.atMs && (g.target.type === 'killed' || (g.target.type === 'rank' && g.target.rank === rank)))) {
+        if (
+          faults.some(
+            (g) =>
+              g.action === 'restart' &&
+              g.atMs > f.atMs &&
+              (g.target.type === 'killed' || (g.target.type === 'rank' && g.target.rank === rank)),
+          )
+        ) {
           launcher.prepare(rank);
         }
         return;
       case 'pause':
         if (!launcher.pause(rank)) break;
-        cancels.push(clock.schedule(f.durationMs, () => {
-          say(`resume rank ${rank}`);
-          if (launcher.resume(rank)) record.resumedAtMs = sinceStartMs();
-        }));
+        cancels.push(
+          clock.schedule(f.durationMs, () => {
+            say(`resume rank ${rank}`);
+            if (launcher.resume(rank)) record.resumedAtMs = sinceStartMs();
+          }),
+        );
         return;
       case 'start':
         if (!launcher.start(rank)) break;
@@ -267,7 +345,9 @@ async function awaitEnd(plan: RunPlan, launcher: Launcher, clock: Clock, schedul
   const stopProgress = every(clock, 1000, () => {
     const at = (clock.nowMs() - startAtMs) / 1000;
     if (at < 0) return;
-    say(`t=${at.toFixed(0)}s round ${launcher.maxRound} leader ${launcher.leader() ?? '-'} | commits ${launcher.procs.map((p) => p.commits).join(' ')}`);
+    say(
+      `t=${at.toFixed(0)}s round ${launcher.maxRound} leader ${launcher.leader() ?? '-'} | commits ${launcher.procs.map((p) => p.commits).join(' ')}`,
+    );
   });
   // Ctrl-C / SIGTERM: pass it on, so no rank is left running and holding a port.
   let interrupted = false;
@@ -314,9 +394,18 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
   process.stdout.write(table);
   const perRank = launcher.procs.map((p) => {
     const readyAt = readyAtMs[p.rank];
-    return { rank: p.rank, incarnation: p.incarnation, state: p.state, exitCode: p.exitCode, signal: p.signal, planned: p.state === 'killed', commits: p.commits,
+    return {
+      rank: p.rank,
+      incarnation: p.incarnation,
+      state: p.state,
+      exitCode: p.exitCode,
+      signal: p.signal,
+      planned: p.state === 'killed',
+      commits: p.commits,
       // readyAtMs: ms after the start when it was listening (< 0 for the first wave; a late one may miss the run).
-      readyAtMs: readyAt === undefined ? null : Math.round(readyAt - schedule.startAtMs), summary: p.summary ?? null };
+      readyAtMs: readyAt === undefined ? null : Math.round(readyAt - schedule.startAtMs),
+      summary: p.summary ?? null,
+    };
   });
   const summary = { runId: plan.runId, seed: plan.seed, t, failed, interrupted, ranks: perRank, faults: applied };
   writeFileSync(join(plan.logDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -326,7 +415,9 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
 
 /** bootError says why a rank of the first wave exited before it was listening, with its status (a port in use: 3). */
 function bootError(p: RankProc): CliError {
-  const why = p.errorLine?.replace(/^csplab: /, '') ?? (p.signal ? `killed by ${p.signal}` : `exit ${p.exitCode}${p.lastLine ? ` — ${p.lastLine}` : ''}`);
+  const why =
+    p.errorLine?.replace(/^csplab: /, '') ??
+    (p.signal ? `killed by ${p.signal}` : `exit ${p.exitCode}${p.lastLine ? ` — ${p.lastLine}` : ''}`);
   const known: readonly number[] = [EXIT.usage, EXIT.environment, EXIT.corrupt];
   const status = p.exitCode !== null && known.includes(p.exitCode) ? (p.exitCode as ExitStatus) : EXIT.environment;
   return new CliError(status, `rank ${p.rank} could not start: ${why}`);

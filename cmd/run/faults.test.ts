@@ -13,7 +13,10 @@ t.test('each fault form parses', async (t) => {
 
 t.test('the schedule is ordered by time', async (t) => {
   const s = parseFaults({ restart: 'killed@3', kill: ['leader@2'], pause: ['1@0.5:1'] }, 5);
-  t.same(s.map((f) => f.action), ['pause', 'kill', 'restart']);
+  t.same(
+    s.map((f) => f.action),
+    ['pause', 'kill', 'restart'],
+  );
 });
 
 t.test('bad specs are usage errors naming the flag', async (t) => {

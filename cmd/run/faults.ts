@@ -27,7 +27,14 @@ function target(flag: string, text: string, ranks: number, allowed: readonly str
 export function parseFault(action: FaultAction['action'], text: string, ranks: number): FaultAction {
   const flag = `--${action}`;
   const m = SPEC.exec(text.trim());
-  const shape = action === 'pause' ? '<rank|leader>@<s>:<duration s>' : action === 'restart' ? '<rank|killed>@<s>' : action === 'start' ? '<rank>@<s>' : '<rank|leader>@<s>';
+  const shape =
+    action === 'pause'
+      ? '<rank|leader>@<s>:<duration s>'
+      : action === 'restart'
+        ? '<rank|killed>@<s>'
+        : action === 'start'
+          ? '<rank>@<s>'
+          : '<rank|leader>@<s>';
   if (!m) throw usageError(`${flag}: expected ${shape}, got ${JSON.stringify(text)}`);
   const who = defined(m[1], 'the target group of SPEC is not optional');
   const atMs = Number(m[2]) * 1000;

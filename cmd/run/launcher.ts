@@ -21,7 +21,10 @@ export class RankProc {
   /** errorLine: the first `csplab: …` line this incarnation wrote to stderr (why it failed). */
   errorLine?: string;
 
-  constructor(readonly rank: number, lifecycle: (p: RankProc) => RankActor) {
+  constructor(
+    readonly rank: number,
+    lifecycle: (p: RankProc) => RankActor,
+  ) {
     this.lifecycle = lifecycle(this);
   }
 

@@ -119,7 +119,8 @@ const PATHS: Record<RankState, Ev[]> = {
   restarting: ['start', 'kill', 'restart'],
   exited: ['start', 'ready', 'exit'],
 };
-const TAKES: Record<RankState, Ev[]> = { // in EVENTS order
+const TAKES: Record<RankState, Ev[]> = {
+  // in EVENTS order
   planned: ['start'],
   starting: ['kill', 'pause', 'ready', 'exit'],
   ready: ['kill', 'pause', 'exit'],
@@ -137,7 +138,11 @@ t.test('transition table: each state takes exactly its events', async (t) => {
     r.send(...path);
     t.equal(r.state(), state, `${path.join(' → ') || '(nothing)'} reaches ${state}`);
     const s = r.actor.getSnapshot();
-    t.same(EVENTS.filter((type) => s.can({ type })), TAKES[state], `${state} takes ${TAKES[state].join(', ') || 'nothing'}`);
+    t.same(
+      EVENTS.filter((type) => s.can({ type })),
+      TAKES[state],
+      `${state} takes ${TAKES[state].join(', ') || 'nothing'}`,
+    );
     t.equal(s.hasTag('live'), LIVE.includes(state), `${state} is ${LIVE.includes(state) ? '' : 'not '}live`);
   }
 });

@@ -7,7 +7,8 @@ export function formatTable(procs: readonly RankProc[], testSeconds: number): { 
     let status: string;
     if (p.incarnation < 0) {
       status = 'never started';
-    } else if (p.state === 'killed') { // only a fault kills: a planned death
+    } else if (p.state === 'killed') {
+      // only a fault kills: a planned death
       status = 'killed (planned)';
     } else if (p.exitCode === 0) {
       status = 'ok';

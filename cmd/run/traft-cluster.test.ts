@@ -15,7 +15,11 @@ t.test('traft, fault-free: a leader is elected, the load commits, every rank dra
   assertRulesPass(t, c);
   t.ok(Math.min(...c.commits) > 0, `every rank committed (${describe(c)})`);
   t.equal(new Set(c.commits).size, 1, `every rank ends with the same commits (${c.commits.join(' ')})`);
-  t.same(c.summary.ranks.map((r) => r.exitCode), [0, 0, 0, 0, 0], 'every rank exits 0');
+  t.same(
+    c.summary.ranks.map((r) => r.exitCode),
+    [0, 0, 0, 0, 0],
+    'every rank exits 0',
+  );
   keepOnFailure(t, c, 'traft-fault-free');
 });
 
@@ -27,35 +31,60 @@ t.test('traft: kill the leader at 2 s, restart it at 3 s from its WAL: the rules
   t.equal(restart.rank, kill.rank, '"killed" meant the rank just killed');
   startedOnTime(t, c, kill.rank, restart.appliedAtMs, 500);
   t.match(c.summary.ranks[kill.rank], { incarnation: 1, exitCode: 0 }, `rank ${kill.rank} ran again as incarnation 1 and exited 0`);
-  t.ok(countBetween(commitsOf(c.dir, kill.rank), c.run.startAtMs + restart.appliedAtMs) > 0, `rank ${kill.rank} commits after its restart (${describe(c)})`);
+  t.ok(
+    countBetween(commitsOf(c.dir, kill.rank), c.run.startAtMs + restart.appliedAtMs) > 0,
+    `rank ${kill.rank} commits after its restart (${describe(c)})`,
+  );
   const survivors = c.commits.filter((_, r) => r !== kill.rank);
   t.ok(Math.min(...survivors) > 0, 'the survivors kept committing');
   t.equal(c.summary.failed, false, 'no rank died unplanned');
   keepOnFailure(t, c, 'traft-restart-leader');
 });
 
-t.test('traft over a lossy network (--drop): commits happen out of order and are held back by interference, the rules hold', SCENARIO, async (t) => {
-  // Loss is per message, and a message carries up to 256 records: 10% over ≥ 3 s of load (an
-  // election on a busy machine can take 2 s of a run) loses enough appends to open holes.
-  const c = await runCluster(t, { o: 1, l: 1000, t: 5, extra: [...TRAFT, '--drop', '0.1'] });
-  assertRulesPass(t, c);
-  const summaries = JSON.parse(readFileSync(join(c.dir, 'summary.json'), 'utf8')) as { ranks: { summary: { outOfOrderCommits?: number; heldBackCommits?: number } | null }[] };
-  const sum = (f: 'outOfOrderCommits' | 'heldBackCommits'): number => summaries.ranks.reduce((n, r) => n + (r.summary?.[f] ?? 0), 0);
-  t.ok(sum('outOfOrderCommits') > 0, `some commits came out of position order (${sum('outOfOrderCommits')}; ${describe(c)})`);
-  t.ok(sum('heldBackCommits') > 0, `some commits were held back by interference (${sum('heldBackCommits')})`);
-  keepOnFailure(t, c, 'traft-lossy');
-});
+t.test(
+  'traft over a lossy network (--drop): commits happen out of order and are held back by interference, the rules hold',
+  SCENARIO,
+  async (t) => {
+    // Loss is per message, and a message carries up to 256 records: 10% over ≥ 3 s of load (an
+    // election on a busy machine can take 2 s of a run) loses enough appends to open holes.
+    const c = await runCluster(t, { o: 1, l: 1000, t: 5, extra: [...TRAFT, '--drop', '0.1'] });
+    assertRulesPass(t, c);
+    const summaries = JSON.parse(readFileSync(join(c.dir, 'summary.json'), 'utf8')) as {
+      ranks: { summary: { outOfOrderCommits?: number; heldBackCommits?: number } | null }[];
+    };
+    const sum = (f: 'outOfOrderCommits' | 'heldBackCommits'): number => summaries.ranks.reduce((n, r) => n + (r.summary?.[f] ?? 0), 0);
+    t.ok(sum('outOfOrderCommits') > 0, `some commits came out of position order (${sum('outOfOrderCommits')}; ${describe(c)})`);
+    t.ok(sum('heldBackCommits') > 0, `some commits were held back by interference (${sum('heldBackCommits')})`);
+    keepOnFailure(t, c, 'traft-lossy');
+  },
+);
 
-t.test('traft snapshots: a rank killed at 1.5 s and restarted at 3.5 s is below the leader\'s floor; it installs the snapshot, syncs and logs every commit', SCENARIO, async (t) => {
-  const c = await runCluster(t, { o: 1, l: 1000, t: 5, extra: [...TRAFT, '--snapshot-every', '300', '--kill', '4@1.5', '--restart', '4@3.5'] });
-  assertRulesPass(t, c);
-  const summaries = JSON.parse(readFileSync(join(c.dir, 'summary.json'), 'utf8')) as { ranks: { incarnation: number; summary: { snapshots?: number; snapshotsInstalled?: number; floor?: number } | null }[] };
-  const victim = summaries.ranks[4]!;
-  t.equal(victim.incarnation, 1, 'rank 4 ran again');
-  t.ok((victim.summary?.snapshotsInstalled ?? 0) > 0, `the restarted rank installed a snapshot (${JSON.stringify(victim.summary)})`);
-  t.ok(summaries.ranks.every((r) => (r.summary?.floor ?? 0) > 0), `every rank compacted its log (floors ${summaries.ranks.map((r) => r.summary?.floor).join(' ')})`);
-  t.equal(new Set(c.commits).size, 1, `every rank ends with the same commits (${c.commits.join(' ')})`);
-  const lines = readFileSync(join(c.dir, 'instancelog4.log'), 'utf8').split('\n').filter((l) => l.startsWith('commit'));
-  t.equal(new Set(lines.map((l) => l.split(' ')[4])).size, lines.length, 'no seq has two commit lines in the restarted rank\'s log');
-  keepOnFailure(t, c, 'traft-snapshot-install');
-});
+t.test(
+  "traft snapshots: a rank killed at 1.5 s and restarted at 3.5 s is below the leader's floor; it installs the snapshot, syncs and logs every commit",
+  SCENARIO,
+  async (t) => {
+    const c = await runCluster(t, {
+      o: 1,
+      l: 1000,
+      t: 5,
+      extra: [...TRAFT, '--snapshot-every', '300', '--kill', '4@1.5', '--restart', '4@3.5'],
+    });
+    assertRulesPass(t, c);
+    const summaries = JSON.parse(readFileSync(join(c.dir, 'summary.json'), 'utf8')) as {
+      ranks: { incarnation: number; summary: { snapshots?: number; snapshotsInstalled?: number; floor?: number } | null }[];
+    };
+    const victim = summaries.ranks[4]!;
+    t.equal(victim.incarnation, 1, 'rank 4 ran again');
+    t.ok((victim.summary?.snapshotsInstalled ?? 0) > 0, `the restarted rank installed a snapshot (${JSON.stringify(victim.summary)})`);
+    t.ok(
+      summaries.ranks.every((r) => (r.summary?.floor ?? 0) > 0),
+      `every rank compacted its log (floors ${summaries.ranks.map((r) => r.summary?.floor).join(' ')})`,
+    );
+    t.equal(new Set(c.commits).size, 1, `every rank ends with the same commits (${c.commits.join(' ')})`);
+    const lines = readFileSync(join(c.dir, 'instancelog4.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('commit'));
+    t.equal(new Set(lines.map((l) => l.split(' ')[4])).size, lines.length, "no seq has two commit lines in the restarted rank's log");
+    keepOnFailure(t, c, 'traft-snapshot-install');
+  },
+);

@@ -77,14 +77,31 @@ export async function runCluster(t: Teardown, o: ClusterOptions): Promise<Cluste
   const timeoutMs = 30_000 + o.t * 1000 + Math.max(5000, 3 * o.o * 1000);
   for (let attempt = 1; ; attempt++) {
     const basePort = await freeBasePort(ranks);
-    const args = ['run', '-o', String(o.o), '-l', String(o.l), '-t', String(o.t), '--ranks', String(ranks), '--base-port', String(basePort),
-      '--log-dir', dir, '--clean', ...(o.extra ?? [])];
+    const args = [
+      'run',
+      '-o',
+      String(o.o),
+      '-l',
+      String(o.l),
+      '-t',
+      String(o.t),
+      '--ranks',
+      String(ranks),
+      '--base-port',
+      String(basePort),
+      '--log-dir',
+      dir,
+      '--clean',
+      ...(o.extra ?? []),
+    ];
     const cli = await cliRun(t, args, { timeoutMs });
     if (cli.status === 3 && /address already in use/.test(cli.stderr) && attempt < 3) continue; // lost a port race
     if (cli.status !== 0) {
       const kept = mkdtempSync(join(tmpdir(), 'csplab-failed-run-'));
       cpSync(dir, kept, { recursive: true });
-      throw new Error(`csplab ${args.join(' ')}: ${cli.timedOut ? 'timed out' : `exit ${cli.status ?? cli.signal}`} (logs kept in ${kept})\n${cli.stdout}${cli.stderr}`);
+      throw new Error(
+        `csplab ${args.join(' ')}: ${cli.timedOut ? 'timed out' : `exit ${cli.status ?? cli.signal}`} (logs kept in ${kept})\n${cli.stdout}${cli.stderr}`,
+      );
     }
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunJson;
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as ClusterRun['summary'];
@@ -97,7 +114,8 @@ export async function runCluster(t: Teardown, o: ClusterOptions): Promise<Cluste
 export function assertRulesPass(t: Test, c: ClusterRun): void {
   const report = formatReport(c.check);
   t.equal(c.check.ranks.length, c.run.ranks, 'a log for every rank');
-  for (const rule of c.check.rules) t.equal(rule.verdict, 'pass', `rule ${rule.rule} passes${rule.verdict === 'pass' ? '' : `\n${report}`}`);
+  for (const rule of c.check.rules)
+    t.equal(rule.verdict, 'pass', `rule ${rule.rule} passes${rule.verdict === 'pass' ? '' : `\n${report}`}`);
   t.equal(c.check.verdict, 'pass', 'the checker passes the run');
 }
 
@@ -116,8 +134,10 @@ export function applied(t: Test, c: ClusterRun, action: AppliedFault['action']):
  */
 export function startedOnTime(t: Test, c: ClusterRun, rank: number, startedAtMs: number, lagMs: number): void {
   const ready = c.summary.ranks[rank]?.readyAtMs ?? null;
-  t.ok(ready !== null && ready >= startedAtMs && ready <= startedAtMs + lagMs,
-    `rank ${rank}, started at ${startedAtMs} ms, was listening at ${ready ?? 'never'} ms: within ${lagMs} ms (load average ${loadavg()[0]!.toFixed(1)})`);
+  t.ok(
+    ready !== null && ready >= startedAtMs && ready <= startedAtMs + lagMs,
+    `rank ${rank}, started at ${startedAtMs} ms, was listening at ${ready ?? 'never'} ms: within ${lagMs} ms (load average ${loadavg()[0]!.toFixed(1)})`,
+  );
 }
 
 /** describe says what ran, for messages and for replaying a failure. */
@@ -130,5 +150,7 @@ export function keepOnFailure(t: Test, c: ClusterRun, name: string): void {
   if (t.passing()) return;
   const kept = mkdtempSync(join(tmpdir(), `csplab-failed-${name.replace(/[^a-z0-9]+/gi, '-')}-`));
   cpSync(c.dir, kept, { recursive: true });
-  t.comment(`${name}: ${describe(c)}\nlogs kept in ${kept}\nstdout:\n${c.cli.stdout}stderr (tail):\n${c.cli.stderr.split('\n').slice(-30).join('\n')}`);
+  t.comment(
+    `${name}: ${describe(c)}\nlogs kept in ${kept}\nstdout:\n${c.cli.stdout}stderr (tail):\n${c.cli.stderr.split('\n').slice(-30).join('\n')}`,
+  );
 }

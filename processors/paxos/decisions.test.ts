@@ -105,9 +105,15 @@ t.test('follower: sync then instances commit in order; a COMMIT implies DECIDE',
   t.same(g.sends, [{ to: 0, msg: { type: 'gather', from: 1, round: 0, frontier: -1, syncRound: -1, held: [] } }]);
   const a = f.step({ type: 'msg', msg: { type: 'impose', from: 0, round: 0, base: -1, entries: [] } });
   t.same(msgs(a.sends, 'ack'), [{ type: 'ack', from: 1, round: 0, seq: -1 }]);
-  const p = f.step({ type: 'msg', msg: { type: 'propose', from: 0, round: 0, first: 0, keys: [K('a'), K('b')], values: [new Uint8Array(1), new Uint8Array(1)] } });
+  const p = f.step({
+    type: 'msg',
+    msg: { type: 'propose', from: 0, round: 0, first: 0, keys: [K('a'), K('b')], values: [new Uint8Array(1), new Uint8Array(1)] },
+  });
   t.same(msgs(p.sends, 'ack'), [{ type: 'ack', from: 1, round: 0, seq: 1 }], 'one cumulative ack per batch');
-  t.same(p.log.map((l) => l.kind), ['generate', 'generate']);
+  t.same(
+    p.log.map((l) => l.kind),
+    ['generate', 'generate'],
+  );
   const c = f.step({ type: 'msg', msg: { type: 'commit', from: 0, round: 0, seq: 1 } });
   t.same(c.log, [
     { kind: 'commit', estround: 0, key: K('a') },
@@ -139,16 +145,34 @@ t.test('follower: a lost PROPOSE below the COMMIT frontier stalls commits (no ho
   f.step({ type: 'msg', msg: { type: 'impose', from: 0, round: 0, base: -1, entries: [] } });
   f.step({ type: 'msg', msg: { type: 'propose', from: 0, round: 0, first: 1, keys: [K('b')], values: [new Uint8Array(1)] } }); // seq 0 lost
   const c = f.step({ type: 'msg', msg: { type: 'commit', from: 0, round: 0, seq: 1 } });
-  t.same(c.log.filter((l) => l.kind === 'commit'), []);
+  t.same(
+    c.log.filter((l) => l.kind === 'commit'),
+    [],
+  );
   t.equal(f.frontier, -1);
 });
 
 t.test('follower: the IMPOSE catch-up commits decided entries above its frontier', async (t) => {
   const f = new Follower({ rank: 4, ranks: 5, interval: L });
   f.step({ type: 'round', round: 2 });
-  f.step({ type: 'msg', msg: { type: 'impose', from: 2, round: 2, base: -1, entries: [[3, K('c')], [104, K('d')]] } });
+  f.step({
+    type: 'msg',
+    msg: {
+      type: 'impose',
+      from: 2,
+      round: 2,
+      base: -1,
+      entries: [
+        [3, K('c')],
+        [104, K('d')],
+      ],
+    },
+  });
   const d = f.step({ type: 'msg', msg: { type: 'decide', from: 2, round: 2 } });
-  t.same(d.committed, [[3, K('c')], [104, K('d')]]);
+  t.same(d.committed, [
+    [3, K('c')],
+    [104, K('d')],
+  ]);
   t.equal(f.syncRound, 2);
 });
 
@@ -163,7 +187,18 @@ t.test('follower: a restarted (amnesiac) rank answers no READ until a sync inclu
 });
 
 function leader(rank = 0): Leader {
-  return new Leader({ rank, ranks: 5, interval: 4, pipelineWindow: 2, proposeBatch: 1, gatherGraceMs: 10, retryMs: 50, dataSize: 8, eager: true, random: new SeededRandom('t') });
+  return new Leader({
+    rank,
+    ranks: 5,
+    interval: 4,
+    pipelineWindow: 2,
+    proposeBatch: 1,
+    gatherGraceMs: 10,
+    retryMs: 50,
+    dataSize: 8,
+    eager: true,
+    random: new SeededRandom('t'),
+  });
 }
 
 t.test('leader: READ at round start, IMPOSE after the grace, DECIDE after an ack quorum', async (t) => {
@@ -171,7 +206,8 @@ t.test('leader: READ at round start, IMPOSE after the grace, DECIDE after an ack
   const r = l.step({ type: 'round', round: 5 }, 0);
   t.same(r.sends, [{ to: ALL, msg: { type: 'read', from: 0, round: 5, frontier: -1 } }]);
   t.equal(l.phase, 'reading');
-  for (const from of [0, 1]) t.same(l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: -1, syncRound: -1, held: [] } }, 1).sends, []);
+  for (const from of [0, 1])
+    t.same(l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: -1, syncRound: -1, held: [] } }, 1).sends, []);
   const q = l.step({ type: 'msg', msg: { type: 'gather', from: 2, round: 5, frontier: -1, syncRound: -1, held: [[3, K('q'), 0]] } }, 2);
   t.equal(q.wakeAtMs, 12, 'waits gatherGraceMs for the other two');
   t.same(l.step({ type: 'wake' }, 11).sends, [], 'not before the grace ends');
@@ -180,14 +216,19 @@ t.test('leader: READ at round start, IMPOSE after the grace, DECIDE after an ack
   l.step({ type: 'msg', msg: { type: 'ack', from: 0, round: 5, seq: -1 } }, 13);
   l.step({ type: 'msg', msg: { type: 'ack', from: 1, round: 5, seq: -1 } }, 13);
   const d = l.step({ type: 'msg', msg: { type: 'ack', from: 3, round: 5, seq: -1 } }, 13);
-  t.same(d.sends.map((s) => s.msg.type), ['decide', 'propose', 'propose'], 'window of 2, batches of 1');
+  t.same(
+    d.sends.map((s) => s.msg.type),
+    ['decide', 'propose', 'propose'],
+    'window of 2, batches of 1',
+  );
   t.equal(l.phase, 'proposing');
 });
 
 t.test('leader: COMMIT frontier is the quorum-th highest cumulative ack; eager NEXT at L', async (t) => {
   const l = leader(0);
   l.step({ type: 'round', round: 0 }, 0);
-  for (const from of [0, 1, 2, 3, 4]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2, 3, 4])
+    l.step({ type: 'msg', msg: { type: 'gather', from, round: 0, frontier: -1, syncRound: -1, held: [] } }, 0);
   for (const from of [0, 1, 2]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 0, seq: -1 } }, 0);
   t.same(l.step({ type: 'msg', msg: { type: 'ack', from: 0, round: 0, seq: 1 } }, 0).sends, []);
   t.same(l.step({ type: 'msg', msg: { type: 'ack', from: 1, round: 0, seq: 0 } }, 0).sends, []);
@@ -208,7 +249,10 @@ t.test('leader: COMMIT frontier is the quorum-th highest cumulative ack; eager N
     }
   }
   t.equal(l.phase, 'done');
-  t.same(sent.slice(-2), [{ type: 'commit', from: 0, round: 0, seq: 3 }, { type: 'next', from: 0, round: 1 }]);
+  t.same(sent.slice(-2), [
+    { type: 'commit', from: 0, round: 0, seq: 3 },
+    { type: 'next', from: 0, round: 1 },
+  ]);
 });
 
 t.test('leader: stale replies from an earlier round are ignored', async (t) => {
@@ -231,13 +275,29 @@ t.test('router: slots, NACK for an older round, jump on a newer one', async (t) 
   const stale = r.route({ type: 'impose', from: 0, round: 0, base: -1, entries: [] }, 1070);
   t.same(stale.reply, { to: 0, msg: { type: 'nack', from: 1, round: 4 } });
   t.notOk(stale.toFollower);
-  t.equal(r.route({ type: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1071).reply, undefined, 'one NACK per sender per round');
+  t.equal(
+    r.route({ type: 'propose', from: 0, round: 0, first: 0, keys: [], values: [] }, 1071).reply,
+    undefined,
+    'one NACK per sender per round',
+  );
   t.equal(r.tick(1160), 5);
   t.equal(r.tick(1700), 7, 'a late tick (a paused rank) jumps to the current slot');
 });
 
 t.test('leader: a restarted rank does not lead until after its first sync', async (t) => {
-  const l = new Leader({ rank: 4, ranks: 5, interval: 4, pipelineWindow: 2, proposeBatch: 1, gatherGraceMs: 0, retryMs: 50, dataSize: 8, eager: false, random: new SeededRandom('t'), amnesiac: true });
+  const l = new Leader({
+    rank: 4,
+    ranks: 5,
+    interval: 4,
+    pipelineWindow: 2,
+    proposeBatch: 1,
+    gatherGraceMs: 0,
+    retryMs: 50,
+    dataSize: 8,
+    eager: false,
+    random: new SeededRandom('t'),
+    amnesiac: true,
+  });
   t.same(l.step({ type: 'round', round: 9 }, 0).sends, [], 'round 9 is its own, but its old incarnation may have led it');
   t.equal(l.phase, 'idle');
   l.step({ type: 'rejoined', round: 10 }, 0);
@@ -251,8 +311,29 @@ t.test('catch-up: a rank that missed the sync asks LATE once and commits the CAT
   t.same(msgs(p.sends, 'late'), [{ type: 'late', from: 2, round: 1, frontier: -1 }]);
   const again = f.step({ type: 'msg', msg: { type: 'commit', from: 1, round: 1, seq: 1 } });
   t.same(msgs(again.sends, 'late'), [], 'not re-asked on the next message');
-  const c = f.step({ type: 'msg', msg: { type: 'catchup', from: 1, round: 1, base: -1, entries: [[7, K('a')], [100, K('b')], [101, K('x')]] } });
-  t.same(c.committed, [[7, K('a')], [100, K('b')], [101, K('x')]], 'the decided log above our frontier');
+  const c = f.step({
+    type: 'msg',
+    msg: {
+      type: 'catchup',
+      from: 1,
+      round: 1,
+      base: -1,
+      entries: [
+        [7, K('a')],
+        [100, K('b')],
+        [101, K('x')],
+      ],
+    },
+  });
+  t.same(
+    c.committed,
+    [
+      [7, K('a')],
+      [100, K('b')],
+      [101, K('x')],
+    ],
+    'the decided log above our frontier',
+  );
   const more = f.step({ type: 'msg', msg: { type: 'commit', from: 1, round: 1, seq: 2 } });
   t.same(more.committed, [[102, K('c')]], 'then commits on from where the catch-up ended');
 });
@@ -265,15 +346,33 @@ t.test('catch-up: a CATCHUP above our frontier’s gap is refused (no hole)', as
 
 t.test('catch-up: the leader answers LATE only once its sync is decided', async (t) => {
   const l = leader(0);
-  l.step({ type: 'committed', entries: [[3, K('a')], [4, K('b')]] }, 0);
+  l.step(
+    {
+      type: 'committed',
+      entries: [
+        [3, K('a')],
+        [4, K('b')],
+      ],
+    },
+    0,
+  );
   l.step({ type: 'round', round: 5 }, 0);
   t.same(l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: -1 } }, 0).sends, [], 'still reading');
-  for (const from of [0, 1, 2, 3, 4]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: 4, syncRound: -1, held: [] } }, 0);
+  for (const from of [0, 1, 2, 3, 4])
+    l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: 4, syncRound: -1, held: [] } }, 0);
   for (const from of [0, 1, 2]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
   const c = l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 0);
   t.same(c.sends, [{ to: 3, msg: { type: 'catchup', from: 0, round: 5, base: 3, entries: [[4, K('b')]] } }]);
-  t.same(l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 10).sends, [], 'a re-ask while the answer is in flight is not answered again');
-  t.equal(l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 400).sends.length, 1, 'but is once the answer could have been lost');
+  t.same(
+    l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 10).sends,
+    [],
+    'a re-ask while the answer is in flight is not answered again',
+  );
+  t.equal(
+    l.step({ type: 'msg', msg: { type: 'late', from: 3, round: 5, frontier: 3 } }, 400).sends.length,
+    1,
+    'but is once the answer could have been lost',
+  );
 });
 
 t.test('leader: a wake-up that comes early still leaves a timer asked for', async (t) => {
@@ -293,10 +392,41 @@ t.test('catch-up: the CATCHUP includes the round’s imposed entries the leader 
   l.step({ type: 'committed', entries: [[3, K('a')]] }, 0);
   l.step({ type: 'round', round: 5 }, 0);
   l.step({ type: 'msg', msg: { type: 'gather', from: 0, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
-  l.step({ type: 'msg', msg: { type: 'gather', from: 1, round: 5, frontier: 3, syncRound: -1, held: [[8, K('b'), 4], [9, K('c'), 4]] } }, 0);
+  l.step(
+    {
+      type: 'msg',
+      msg: {
+        type: 'gather',
+        from: 1,
+        round: 5,
+        frontier: 3,
+        syncRound: -1,
+        held: [
+          [8, K('b'), 4],
+          [9, K('c'), 4],
+        ],
+      },
+    },
+    0,
+  );
   for (const from of [2, 3, 4]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: 3, syncRound: -1, held: [] } }, 0);
   for (const from of [0, 1, 2]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
   t.equal(l.phase, 'proposing', 'the IMPOSE of [8, 9] is decided, but not yet logged at the leader');
   const c = l.step({ type: 'msg', msg: { type: 'late', from: 4, round: 5, frontier: 2 } }, 0);
-  t.same(c.sends.map((s) => s.msg), [{ type: 'catchup', from: 0, round: 5, base: 2, entries: [[3, K('a')], [8, K('b')], [9, K('c')]] }]);
+  t.same(
+    c.sends.map((s) => s.msg),
+    [
+      {
+        type: 'catchup',
+        from: 0,
+        round: 5,
+        base: 2,
+        entries: [
+          [3, K('a')],
+          [8, K('b')],
+          [9, K('c')],
+        ],
+      },
+    ],
+  );
 });

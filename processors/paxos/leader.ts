@@ -217,7 +217,10 @@ export class Leader {
     const last = this.lateAnswered.get(from);
     if (last && last.frontier === frontier && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
     this.lateAnswered.set(from, { frontier, atMs: nowMs });
-    this.sends.push({ to: from, msg: { type: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decidedAbove(frontier) } });
+    this.sends.push({
+      to: from,
+      msg: { type: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decidedAbove(frontier) },
+    });
   }
 
   /**
@@ -294,10 +297,12 @@ export class Leader {
     const round = this.round;
     switch (this.phase) {
       case 'reading':
-        for (let r = 0; r < this.cfg.ranks; r++) if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { type: 'read', from: rank, round, frontier: this.decided.last } });
+        for (let r = 0; r < this.cfg.ranks; r++)
+          if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { type: 'read', from: rank, round, frontier: this.decided.last } });
         return;
       case 'imposing':
-        for (let r = 0; r < this.cfg.ranks; r++) if (!this.syncAcks.has(r) && this.imposeMsg) this.sends.push({ to: r, msg: this.imposeMsg });
+        for (let r = 0; r < this.cfg.ranks; r++)
+          if (!this.syncAcks.has(r) && this.imposeMsg) this.sends.push({ to: r, msg: this.imposeMsg });
         return;
       case 'proposing':
         for (let r = 0; r < this.cfg.ranks; r++) {

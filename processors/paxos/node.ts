@@ -40,7 +40,14 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
   let files;
   let restored;
   try {
-    files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'paxos' });
+    files = claimLogDir({
+      logDir: c.logDir,
+      rank: c.rank,
+      clusterId: c.clusterId,
+      incarnation: c.incarnation,
+      clean: c.clean,
+      protocol: 'paxos',
+    });
     restored = c.incarnation > 0 ? recoverCommitted(files.instanceLog) : undefined;
   } catch (e) {
     await transport.close(); // an open listener would keep the process alive
@@ -50,10 +57,22 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
   const slotMs = c.slotSeconds * 1000;
   const rank = startPaxosRank({
-    rank: c.rank, ranks: c.ranks, slotMs, interval: c.interval, startAtMs, endAtMs,
-    dataSize: c.dataSize, eager: c.eager, pipelineWindow: c.pipelineWindow, proposeBatch: c.proposeBatch,
-    gatherGraceMs: Math.min(20, slotMs / 50), retryMs: Math.max(5, Math.min(100, slotMs / 10)),
-    clock, random: rankRandom(c.seed, c.rank, c.incarnation), transport, sink,
+    rank: c.rank,
+    ranks: c.ranks,
+    slotMs,
+    interval: c.interval,
+    startAtMs,
+    endAtMs,
+    dataSize: c.dataSize,
+    eager: c.eager,
+    pipelineWindow: c.pipelineWindow,
+    proposeBatch: c.proposeBatch,
+    gatherGraceMs: Math.min(20, slotMs / 50),
+    retryMs: Math.max(5, Math.min(100, slotMs / 10)),
+    clock,
+    random: rankRandom(c.seed, c.rank, c.incarnation),
+    transport,
+    sink,
     ...(restored ? { restored, amnesiac: true } : {}),
     onRound: (round, leader) => c.event({ type: 'round', rank: c.rank, round, leader }),
   });

@@ -135,12 +135,19 @@ function wireRank(o: PaxosRankOptions): RankWiring {
   const ticks = group.chan<number>({ name: 'msg.ticks', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.max(a, b) } });
   const wakes = group.chan<number>({ name: 'leader.wakes', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.min(a, b) } });
 
-
   const router = new Router({ rank: o.rank, startAtMs: o.startAtMs, slotMs: o.slotMs });
   const follower = new Follower({ rank: o.rank, ranks: o.ranks, interval: o.interval, amnesiac: o.amnesiac ?? false });
   const leader = new Leader({
-    rank: o.rank, ranks: o.ranks, interval: o.interval, pipelineWindow: o.pipelineWindow, proposeBatch: o.proposeBatch,
-    gatherGraceMs: o.gatherGraceMs, retryMs: o.retryMs, dataSize: o.dataSize, eager: o.eager, random: o.random,
+    rank: o.rank,
+    ranks: o.ranks,
+    interval: o.interval,
+    pipelineWindow: o.pipelineWindow,
+    proposeBatch: o.proposeBatch,
+    gatherGraceMs: o.gatherGraceMs,
+    retryMs: o.retryMs,
+    dataSize: o.dataSize,
+    eager: o.eager,
+    random: o.random,
     amnesiac: o.amnesiac ?? false,
   });
   const counts = { commits: 0, generates: 0 };
@@ -149,7 +156,22 @@ function wireRank(o: PaxosRankOptions): RankWiring {
     leader.step({ type: 'committed', entries: [...o.restored] }, clock.nowMs());
     counts.commits = o.restored.length;
   }
-  return { o, group, followerIn, leaderIn, outbox, logCh, committedFeed, ticks, wakes, router, follower, leader, counts, timeoutMs: o.slotMs };
+  return {
+    o,
+    group,
+    followerIn,
+    leaderIn,
+    outbox,
+    logCh,
+    committedFeed,
+    ticks,
+    wakes,
+    router,
+    follower,
+    leader,
+    counts,
+    timeoutMs: o.slotMs,
+  };
 }
 
 /** spawnMsg runs the msg processor: routes inbound messages and round ticks to the cores, sends their output. */
@@ -212,7 +234,6 @@ function spawnMsg(w: RankWiring): void {
     }
     cancelTick();
   });
-
 }
 
 /** spawnFollower runs the follower processor: the Follower core over batches of its inputs. */
@@ -237,7 +258,6 @@ function spawnFollower(w: RankWiring): void {
       if (sends.length > 0) w.outbox.write(sends);
     }
   });
-
 }
 
 /** spawnLeader runs the leader processor: the Leader core over its inputs, commits and wake-ups. */
@@ -259,7 +279,8 @@ function spawnLeader(w: RankWiring): void {
         if (out.wakeAtMs !== undefined) wakeAt = out.wakeAtMs;
       };
       if (got.index === 0) for (const batch of [got.value as LeaderInput[], ...w.leaderIn.drain()]) batch.forEach(run);
-      else if (got.index === 1) for (const entries of [got.value as Entry[], ...w.committedFeed.drain()]) run({ type: 'committed', entries });
+      else if (got.index === 1)
+        for (const entries of [got.value as Entry[], ...w.committedFeed.drain()]) run({ type: 'committed', entries });
       else run({ type: 'wake' });
       if (wakeAt !== undefined) {
         cancelWake();
@@ -270,7 +291,6 @@ function spawnLeader(w: RankWiring): void {
     }
     cancelWake();
   });
-
 }
 
 /** spawnConsensus runs the consensus processor: writes the instance log and feeds commits back to the leader. */
@@ -295,5 +315,4 @@ function spawnConsensus(w: RankWiring): void {
     }
     o.sink.close();
   });
-
 }

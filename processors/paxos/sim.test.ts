@@ -28,7 +28,11 @@ function rule3(a: Map<number, string>, b: Map<number, string>): string | undefin
 function assertRules(t: Test, sinks: { lines(): string[] }[], label: string): Map<number, string>[] {
   const tables = sinks.map((s) => commitTable(s.lines()));
   const generated = new Set<string>();
-  for (const s of sinks) for (const l of s.lines()) { const m = /^generate Instance\[([a-z]{32})\]/.exec(l); if (m) generated.add(m[1]!); }
+  for (const s of sinks)
+    for (const l of s.lines()) {
+      const m = /^generate Instance\[([a-z]{32})\]/.exec(l);
+      if (m) generated.add(m[1]!);
+    }
   for (const [i, tab] of tables.entries()) {
     for (const key of tab.values()) if (!generated.has(key)) t.fail(`${label}: rank ${i} committed ungenerated ${key}`);
   }

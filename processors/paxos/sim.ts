@@ -48,10 +48,23 @@ export function startSim(o: SimOptions): SimCluster {
     const sink = defined(sinks[rank], 'every rank has a sink from the start');
     const restored = incarnation > 0 ? recoverFromSink(sink) : undefined;
     return startPaxosRank({
-      rank, ranks: n, slotMs, interval: o.interval ?? 100, startAtMs, endAtMs,
-      dataSize: 64, eager: false, pipelineWindow: 64, proposeBatch: 16, gatherGraceMs: 5, retryMs: 50,
+      rank,
+      ranks: n,
+      slotMs,
+      interval: o.interval ?? 100,
+      startAtMs,
+      endAtMs,
+      dataSize: 64,
+      eager: false,
+      pipelineWindow: 64,
+      proposeBatch: 16,
+      gatherGraceMs: 5,
+      retryMs: 50,
       ...o.tune,
-      clock, random: rankRandom(o.seed, rank, incarnation), transport: net.endpoint(rank), sink,
+      clock,
+      random: rankRandom(o.seed, rank, incarnation),
+      transport: net.endpoint(rank),
+      sink,
       ...(restored ? { restored, amnesiac: true } : {}),
     });
   };
@@ -60,7 +73,12 @@ export function startSim(o: SimOptions): SimCluster {
     if (!o.late?.includes(r)) ranks[r] = launch(r, 0);
   }
   return {
-    clock, net, ranks, sinks, startAtMs, endAtMs,
+    clock,
+    net,
+    ranks,
+    sinks,
+    startAtMs,
+    endAtMs,
     start(rank) {
       ranks[rank] = launch(rank, 0);
     },

@@ -47,7 +47,9 @@ t.test(`seeded fault sweep (${seeds.length} seeds)`, { timeout: 240_000 }, async
     const { report, pass, best } = await runSeed(seed);
     if (!pass) {
       failures++;
-      t.fail(`seed ${seed} broke a rule; replay: PAXOS_SEED=${seed} node_modules/.bin/tap --disable-coverage processors/paxos/sweep.test.ts\n${report}`);
+      t.fail(
+        `seed ${seed} broke a rule; replay: PAXOS_SEED=${seed} node_modules/.bin/tap --disable-coverage processors/paxos/sweep.test.ts\n${report}`,
+      );
     }
     if (best < 100) t.fail(`seed ${seed}: no rank made progress (best ${best} commits)`);
   }

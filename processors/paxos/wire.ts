@@ -57,7 +57,14 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
     case 'read':
       return { type: 'read', from, round, frontier: int(o, 'frontier', -1) };
     case 'gather':
-      return { type: 'gather', from, round, frontier: int(o, 'frontier', -1), syncRound: int(o, 'syncRound', -1), held: list(o, 'held', MAX_ITEMS).map(held) };
+      return {
+        type: 'gather',
+        from,
+        round,
+        frontier: int(o, 'frontier', -1),
+        syncRound: int(o, 'syncRound', -1),
+        held: list(o, 'held', MAX_ITEMS).map(held),
+      };
     case 'impose':
       return { type: 'impose', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
     case 'ack':
@@ -68,7 +75,8 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
       const first = int(o, 'first', 0);
       const keys = list(o, 'keys', MAX_ITEMS).map(key);
       const values = list(o, 'values', MAX_ITEMS);
-      if (values.length !== keys.length || values.some((v) => !(v instanceof Uint8Array))) throw new BadMessage('values must be byte strings, one per key');
+      if (values.length !== keys.length || values.some((v) => !(v instanceof Uint8Array)))
+        throw new BadMessage('values must be byte strings, one per key');
       return { type: 'propose', from, round, first, keys, values: values as Uint8Array[] };
     }
     case 'commit':

@@ -25,7 +25,12 @@ export function applierOf(snapshot: Snapshot): Applier {
  * applyCommitted runs every applicable committed record, ascending; returns the seqs run.
  * `onSkip`, if given, hears of each stored, unapplied q that applying a record skips (for checks).
  */
-export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap, onSkip?: (by: LogRecord, q: LogRecord) => void): Seq[] {
+export function applyCommitted(
+  a: Applier,
+  log: ReadonlyMap<Seq, LogRecord>,
+  committed: TailBitmap,
+  onSkip?: (by: LogRecord, q: LogRecord) => void,
+): Seq[] {
   const ran: Seq[] = [];
   const from = firstMissing(a.applied);
   for (const s of members(committed, from, bitmapLen(committed))) {
@@ -52,5 +57,8 @@ export function applyCommitted(a: Applier, log: ReadonlyMap<Seq, LogRecord>, com
 
 /** formatKv renders the state sorted by key, for equality checks and messages. */
 export function formatKv(kv: KvState): string {
-  return [...kv.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(' ');
+  return [...kv.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }

@@ -23,7 +23,17 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
   fx.trace.push({ type: 'campaign', cand });
   for (const p of s.config.members) {
     if (p === s.self) continue;
-    fx.afterPersist.push({ to: p, msg: { type: 'ElectReq', candidate: cand, committer: s.committer, accepted: s.accepted, frontier: firstMissing(s.committed), clusterId: s.config.clusterId } });
+    fx.afterPersist.push({
+      to: p,
+      msg: {
+        type: 'ElectReq',
+        candidate: cand,
+        committer: s.committer,
+        accepted: s.accepted,
+        frontier: firstMissing(s.committed),
+        clusterId: s.config.clusterId,
+      },
+    });
   }
   mergeIfQuorum(s, fx, c); // a one-member cluster wins at once (§12.11)
 }
@@ -63,7 +73,10 @@ function merge(s: ReplicaState, fx: Effects, c: Campaign): void {
   const cmax = s.committer;
   const chosen: ElectReply[] = [];
   for (const r of c.replies.values()) {
-    assert(compareLeaderId(r.committer, cmax) <= 0, () => `V3 broken: reply committer ${formatLeaderId(r.committer)} > own ${formatLeaderId(cmax)}`);
+    assert(
+      compareLeaderId(r.committer, cmax) <= 0,
+      () => `V3 broken: reply committer ${formatLeaderId(r.committer)} > own ${formatLeaderId(cmax)}`,
+    );
     // Smaller committers are ignored even at holes (T6): no chosen record can sit at a hole of
     // every Cmax reply (§5.7), and a record from another log carries deps/overrides computed
     // against that log, so adopting it could skip a different record at an overridden position.
@@ -81,7 +94,10 @@ function merge(s: ReplicaState, fx: Effects, c: Campaign): void {
       if (rec.seq < s.floor) continue; // in the installed snapshot
       const own = s.log.get(rec.seq);
       if (own !== undefined) {
-        assert(sameIdentity(own, rec), () => `merge: ${formatRecordId(rec)} differs from own ${formatRecordId(own)} under ${formatLeaderId(cmax)}`);
+        assert(
+          sameIdentity(own, rec),
+          () => `merge: ${formatRecordId(rec)} differs from own ${formatRecordId(own)} under ${formatLeaderId(cmax)}`,
+        );
         assertSameRecord(own, rec);
       } else {
         storeRecord(s, fx, rec);

@@ -3,9 +3,7 @@
 // key interfere, incr with incr does not) is built into deps.ts's per-key index.
 
 /** Command is a lab command: `set key=value`, or `incr key` (returns nothing in the lab). */
-export type Command =
-  | { readonly op: 'set'; readonly key: string; readonly value: number }
-  | { readonly op: 'incr'; readonly key: string };
+export type Command = { readonly op: 'set'; readonly key: string; readonly value: number } | { readonly op: 'incr'; readonly key: string };
 
 /**
  * subsumes(r, q): r blindly overwrites every write of q, q returns nothing, and every command

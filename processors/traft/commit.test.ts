@@ -10,7 +10,10 @@ import { bitmapOf, createBitmap, hasSeq } from './tail_bitmap.js';
 import { ack, Driver, electedLeader, incr, set } from './testkit.js';
 
 function commits(d: Driver): number[] {
-  return d.outs.flatMap((o) => o.trace).filter((e): e is Extract<TraceEvent, { type: 'commit' }> => e.type === 'commit').map((e) => e.seq);
+  return d.outs
+    .flatMap((o) => o.trace)
+    .filter((e): e is Extract<TraceEvent, { type: 'commit' }> => e.type === 'commit')
+    .map((e) => e.seq);
 }
 
 /** setup: a 3-member leader with both followers synced on the tail no-op, then two proposals at 1, 2. */
@@ -30,10 +33,18 @@ t.test('T9: non-interfering 2 acked before 1 → 2 committed and applied first',
   d.msg(1, ack(id, bitmapOf([0, 2])), 5);
   t.same(commits(d), [0, 2], '2 committed, 1 pending');
   t.same(applyCommitted(applier, d.state.log, d.state.committed), [0, 2], 'applied out of order');
-  t.same(d.logLines().filter((l) => l.startsWith('commit')), [], 'no commit line: 1 is still below the frontier gap');
+  t.same(
+    d.logLines().filter((l) => l.startsWith('commit')),
+    [],
+    'no commit line: 1 is still below the frontier gap',
+  );
   d.msg(2, ack(id, createBitmap(2)), 6);
   t.same(commits(d), [0, 2, 1]);
-  t.same(d.logLines().filter((l) => l.startsWith('commit')), ['commit 1 k1', 'commit 2 k2'], 'lines in position order');
+  t.same(
+    d.logLines().filter((l) => l.startsWith('commit')),
+    ['commit 1 k1', 'commit 2 k2'],
+    'lines in position order',
+  );
   t.same(applyCommitted(applier, d.state.log, d.state.committed), [1]);
   t.equal(formatKv(applier.kv), 'x=1 y=1');
 });

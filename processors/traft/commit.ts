@@ -5,7 +5,20 @@
 import { assert } from '../../runtime/assert.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
-import { addSeq, bitmapLen, createBitmap, everyIn, firstMissing, hasSeq, intersect, minus, union, wordOf, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
+import {
+  addSeq,
+  bitmapLen,
+  createBitmap,
+  everyIn,
+  firstMissing,
+  hasSeq,
+  intersect,
+  minus,
+  union,
+  wordOf,
+  WORD_BITS,
+  type TailBitmap,
+} from './tail_bitmap.js';
 import { overridesSeq, type LogRecord, type Seq } from './record.js';
 
 /** markCommitted adds `seq` to committed and traces it as chosen under `under`. */

@@ -18,7 +18,12 @@ export type Snapshot = { readonly floor: Seq; readonly applied: TailBitmap; read
  * no-op): a restart whose instance log lost its last lines (a torn line) writes them again
  * from here, since the records below the floor are gone.
  */
-export type SnapshotEntry = { readonly type: 'snapshot'; readonly snapshot: Snapshot; readonly keysFrom: Seq; readonly keys: readonly string[] };
+export type SnapshotEntry = {
+  readonly type: 'snapshot';
+  readonly snapshot: Snapshot;
+  readonly keysFrom: Seq;
+  readonly keys: readonly string[];
+};
 
 /** WalEntry is one durable change; a later `record` entry for a seq replaces the earlier. */
 export type WalEntry =
@@ -72,7 +77,10 @@ export function replayWal(batches: Iterable<readonly WalEntry[]>): DurableState 
           log.delete(e.seq);
           break;
         case 'snapshot':
-          assert(snapshot === null || e.snapshot.floor >= snapshot.snapshot.floor, () => `WAL snapshot floor decreases to ${e.snapshot.floor}`);
+          assert(
+            snapshot === null || e.snapshot.floor >= snapshot.snapshot.floor,
+            () => `WAL snapshot floor decreases to ${e.snapshot.floor}`,
+          );
           snapshot = e;
           for (const seq of log.keys()) if (seq < e.snapshot.floor) log.delete(seq);
           break;

@@ -30,7 +30,14 @@ t.test('F4: Sync keeps matching records, stores staged ones, deletes past baseTa
   const reply = sentOf(d.persistAll(101), 'ForwardReply')[0]?.msg;
   t.ok(reply?.ok && reply.reqId === 7, 'ok reply after persisted');
   t.ok(leaderIdEq(d.state.committer, L2));
-  t.same([...d.state.log.values()].map((r) => [r.seq, r.author]), [[0, L1], [1, L1], [2, L2]]);
+  t.same(
+    [...d.state.log.values()].map((r) => [r.seq, r.author]),
+    [
+      [0, L1],
+      [1, L1],
+      [2, L2],
+    ],
+  );
   t.notOk(hasSeq(d.state.accepted, 3), '3 deleted');
 });
 
@@ -94,5 +101,9 @@ t.test('F7 and section 0: marks only at stored positions; commit lines in order 
   t.same(d.logLines(), [`commit 0 ${old[0]!.logKey}`], 'only 0 is below the frontier');
   d.msg(0, forward(L1, 'append', [old[1]!], bitmapOf([0, 1, 2, 3]), 2), 101);
   t.equal(firstMissing(d.state.committed), 4);
-  t.same(d.logLines().filter((l) => l.startsWith('commit')), old.map((r) => `commit ${r.seq} ${r.logKey}`), 'then 1,2,3 in order');
+  t.same(
+    d.logLines().filter((l) => l.startsWith('commit')),
+    old.map((r) => `commit ${r.seq} ${r.logKey}`),
+    'then 1,2,3 in order',
+  );
 });

@@ -12,12 +12,26 @@ import { setCommitter, storeRecord, truncateFrom } from './store.js';
 import { firstMissing, hasSeq } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
 
-function reply(s: ReplicaState, fx: Effects, to: number, req: ForwardReq | InstallSnapshotReq, ok: boolean, reason?: ForwardReply['reason']): void {
+function reply(
+  s: ReplicaState,
+  fx: Effects,
+  to: number,
+  req: ForwardReq | InstallSnapshotReq,
+  ok: boolean,
+  reason?: ForwardReply['reason'],
+): void {
   fx.afterPersist.push({
     to,
     msg: {
-      type: 'ForwardReply', leader: req.leader, ok, ...(reason === undefined ? {} : { reason }),
-      vote: s.vote, committer: s.committer, accepted: s.accepted, committed: s.committed, reqId: req.reqId,
+      type: 'ForwardReply',
+      leader: req.leader,
+      ok,
+      ...(reason === undefined ? {} : { reason }),
+      vote: s.vote,
+      committer: s.committer,
+      accepted: s.accepted,
+      committed: s.committed,
+      reqId: req.reqId,
     },
   });
 }
@@ -30,7 +44,8 @@ function syncPlan(s: ReplicaState, req: ForwardReq): LogRecord[] | 'need-sync' {
   if (firstMissing(s.accepted) < lo) return 'need-sync'; // a p < lo neither stored nor below the floor
   const staged = s.staged?.records ?? new Map<Seq, LogRecord>();
   const plan: LogRecord[] = [];
-  for (let p = Math.max(lo, s.floor); p < baseTail; p++) { // below our floor: committed, hence identical
+  for (let p = Math.max(lo, s.floor); p < baseTail; p++) {
+    // below our floor: committed, hence identical
     const author = digest.get(p);
     if (author === undefined) return 'need-sync'; // a malformed Sync (the sender's bug): ask again, do not crash
     const own = s.log.get(p);
@@ -92,7 +107,14 @@ function onAppend(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): 
  * acceptLeader is F1 and F3 for a request from `leader` (F2 already ran): false when it is
  * refused (stale, answered) or under our own ballot (ignored).
  */
-function acceptLeader(s: ReplicaState, fx: Effects, from: number, req: ForwardReq | InstallSnapshotReq, nowMs: number, random: Random): boolean {
+function acceptLeader(
+  s: ReplicaState,
+  fx: Effects,
+  from: number,
+  req: ForwardReq | InstallSnapshotReq,
+  nowMs: number,
+  random: Random,
+): boolean {
   if (compareLeaderId(req.leader, s.vote) < 0) {
     reply(s, fx, from, req, false, 'stale-leader'); // F1: a promise never expires (§12.3)
     return false;
@@ -132,7 +154,14 @@ export function handleForwardReq(s: ReplicaState, fx: Effects, from: number, req
  * it (committer unchanged); the reply waits for its checkpoint. KEYs starting above what we
  * have logged (the leader's view predates our restart) get `need-keys` and change nothing.
  */
-export function handleInstallSnapshot(s: ReplicaState, fx: Effects, from: number, req: InstallSnapshotReq, nowMs: number, random: Random): void {
+export function handleInstallSnapshot(
+  s: ReplicaState,
+  fx: Effects,
+  from: number,
+  req: InstallSnapshotReq,
+  nowMs: number,
+  random: Random,
+): void {
   if (!acceptLeader(s, fx, from, req, nowMs, random)) return;
   const verdict = canInstall(s, req.shipment);
   if (verdict === 'need-keys') {

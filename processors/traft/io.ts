@@ -27,7 +27,14 @@ export type ProposeAnswer =
 
 /** TraceEvent is for invariant checks and debugging; the protocol never reads it back. */
 export type TraceEvent =
-  | { readonly type: 'commit'; readonly seq: Seq; readonly author: LeaderId; readonly kind: 'cmd' | 'noop'; readonly logKey: string; readonly under: LeaderId }
+  | {
+      readonly type: 'commit';
+      readonly seq: Seq;
+      readonly author: LeaderId;
+      readonly kind: 'cmd' | 'noop';
+      readonly logKey: string;
+      readonly under: LeaderId;
+    }
   /** held-back: the leader found `seq` quorum-accepted (C1) but its interference unresolved (C2); once per seq and leadership. */
   | { readonly type: 'held-back'; readonly seq: Seq }
   | { readonly type: 'campaign'; readonly cand: LeaderId }

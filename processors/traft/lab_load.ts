@@ -22,7 +22,10 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 export class LabLoad {
   made = 0;
 
-  constructor(private readonly random: Random, private readonly o: LabLoadOptions) {
+  constructor(
+    private readonly random: Random,
+    private readonly o: LabLoadOptions,
+  ) {
     if (!Number.isInteger(o.keys) || o.keys < 1) throw new RangeError(`keys must be an integer ≥ 1, got ${o.keys}`);
     if (!(o.setShare >= 0 && o.setShare <= 1)) throw new RangeError(`setShare must be in [0, 1], got ${o.setShare}`);
   }

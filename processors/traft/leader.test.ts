@@ -7,18 +7,31 @@ import { createBitmap, EMPTY_BITMAP } from './tail_bitmap.js';
 import { ack, Driver, electedLeader, grant, L, rec, replica, sentOf, set } from './testkit.js';
 
 function forwards(sends: Driver['outs'][number]['send'], to: number): ForwardReq[] {
-  return sentOf(sends, 'ForwardReq').filter((e) => e.to === to).map((e) => e.msg);
+  return sentOf(sends, 'ForwardReq')
+    .filter((e) => e.to === to)
+    .map((e) => e.msg);
 }
 
 t.test('a follower that did not answer the election is probed, then synced', async (t) => {
   const { d, id } = electedLeader(3); // quorum at the first grant: 2's grant came after the merge
   t.ok(d.state.leader!.progress.get(1)!.known, 'the granting follower is known');
   t.notOk(d.state.leader!.progress.get(2)!.known, 'the other is not');
-  const probe = forwards(d.outs.flatMap((o) => o.send), 2);
-  t.same(probe.map((m) => m.kind), ['heartbeat'], 'an unknown follower gets a heartbeat probe first');
+  const probe = forwards(
+    d.outs.flatMap((o) => o.send),
+    2,
+  );
+  t.same(
+    probe.map((m) => m.kind),
+    ['heartbeat'],
+    'an unknown follower gets a heartbeat probe first',
+  );
   const reply = { ...ack(id, EMPTY_BITMAP), committer: null, vote: id, reqId: probe[0]!.reqId };
   const next = forwards(d.msg(2, reply, 11), 2);
-  t.same(next.map((m) => m.kind), ['sync'], 'its answer starts the Sync at once');
+  t.same(
+    next.map((m) => m.kind),
+    ['sync'],
+    'its answer starts the Sync at once',
+  );
   t.equal(next[0]!.lo, 0);
 });
 
@@ -39,14 +52,31 @@ t.test('need-sync → full resend; a failing full Sync restarts from 0', async (
   const { d, id } = leaderWithBase();
   t.equal(d.state.leader!.baseTail, 5);
   const pr = d.state.leader!.progress.get(1)!;
-  const s1 = forwards(d.outs.flatMap((o) => o.send), 1).filter((m) => m.kind === 'sync');
+  const s1 = forwards(
+    d.outs.flatMap((o) => o.send),
+    1,
+  ).filter((m) => m.kind === 'sync');
   t.equal(s1[0]?.lo, 1, 'lo = the follower’s own committed frontier');
   t.same(s1[0]?.records, [], 'it holds the whole base (same committer): nothing shipped, digest only');
   t.equal(s1[0]?.digest?.length, 4, 'digest for [lo, baseTail)');
-  const needSync = (reqId: number) => ({ type: 'ForwardReply' as const, leader: id, ok: false, reason: 'need-sync' as const, vote: id, committer: L(1, 0), accepted: createBitmap(1), committed: EMPTY_BITMAP, reqId });
+  const needSync = (reqId: number) => ({
+    type: 'ForwardReply' as const,
+    leader: id,
+    ok: false,
+    reason: 'need-sync' as const,
+    vote: id,
+    committer: L(1, 0),
+    accepted: createBitmap(1),
+    committed: EMPTY_BITMAP,
+    reqId,
+  });
   const s2 = forwards(d.msg(1, needSync(s1[0]!.reqId), 4), 1).filter((m) => m.kind === 'sync');
   t.ok(pr.syncFull, 'need-sync → full');
-  t.same(s2[0]?.records.map((r) => r.seq), [1, 2, 3, 4], 'the whole range is shipped');
+  t.same(
+    s2[0]?.records.map((r) => r.seq),
+    [1, 2, 3, 4],
+    'the whole range is shipped',
+  );
   const s3 = forwards(d.msg(1, needSync(s2[0]!.reqId), 5), 1).filter((m) => m.kind === 'sync');
   t.equal(s3[0]?.lo, 0, 'the full Sync failed too: restart from 0');
   const old = forwards(d.msg(1, needSync(s1[0]!.reqId), 6), 1).filter((m) => m.kind === 'sync');
@@ -62,7 +92,10 @@ t.test('lost appends are resent after the rpc timeout; at most maxInflight outst
     appends.push(...forwards(out.send, 1).filter((m) => m.kind === 'append'));
   }
   t.equal(appends.length, d.state.timing.maxInflight, 'stops at maxInflight requests');
-  t.same(appends.flatMap((m) => m.records.map((r) => r.seq)), [1, 2, 3, 4]);
+  t.same(
+    appends.flatMap((m) => m.records.map((r) => r.seq)),
+    [1, 2, 3, 4],
+  );
   const H = d.state.timing.heartbeatIntervalMs;
   const later = [...forwards(d.tick(3 + H), 1), ...forwards(d.tick(3 + H + 30), 1)].filter((m) => m.kind === 'append');
   const resent = later.flatMap((m) => m.records.map((r) => r.seq));
@@ -76,7 +109,10 @@ t.test('an idle follower gets a heartbeat every H, carrying committed', async (t
   const H = d.state.timing.heartbeatIntervalMs;
   t.same(forwards(d.tick(2 + H / 2), 1), [], 'nothing before H');
   const hb = forwards(d.tick(2 + H), 1);
-  t.same(hb.map((m) => m.kind), ['heartbeat']);
+  t.same(
+    hb.map((m) => m.kind),
+    ['heartbeat'],
+  );
   t.same(hb[0]!.committed, createBitmap(1), 'commit propagation (§6.5)');
   t.ok(d.outs.at(-2)!.wakeAtMs <= 2 + H, 'the core asked to be woken by then');
 });

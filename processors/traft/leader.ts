@@ -33,22 +33,45 @@ function stored(s: ReplicaState, p: Seq): LogRecord {
 
 function newProgress(reply: ElectReply | undefined, cmax: LeaderId | null, nowMs: number): Progress {
   const base = {
-    synced: false, syncAttempt: 0, syncFull: false, inflight: new Map(), lastSentAtMs: -Infinity,
-    nextSendAtMs: nowMs, backoffMs: FIRST_BACKOFF_MS, lastAckAtMs: nowMs,
+    synced: false,
+    syncAttempt: 0,
+    syncFull: false,
+    inflight: new Map(),
+    lastSentAtMs: -Infinity,
+    nextSendAtMs: nowMs,
+    backoffMs: FIRST_BACKOFF_MS,
+    lastAckAtMs: nowMs,
   };
   if (reply === undefined) return { ...base, known: false, committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP };
   const sameBase = leaderIdEq(reply.committer, cmax);
-  return { ...base, known: true, committer: reply.committer, accepted: sameBase ? reply.accepted : reply.committed, committed: reply.committed };
+  return {
+    ...base,
+    known: true,
+    committer: reply.committer,
+    accepted: sameBase ? reply.accepted : reply.committed,
+    committed: reply.committed,
+  };
 }
 
 /** establish is §5.6, run once the merge batch is durable and vote is still the candidate. */
 export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
   const c = s.campaign;
-  assert(c !== null && c.merge !== null && leaderIdEq(s.vote, c.cand) && leaderIdEq(s.committer, c.cand), 'establish needs a merged campaign');
+  assert(
+    c !== null && c.merge !== null && leaderIdEq(s.vote, c.cand) && leaderIdEq(s.committer, c.cand),
+    'establish needs a merged campaign',
+  );
   const progress = new Map<number, Progress>();
   for (const p of s.config.members) if (p !== s.self) progress.set(p, newProgress(c.replies.get(p), c.merge.cmax, nowMs));
   const len = bitmapLen(s.accepted);
-  s.leader = { id: c.cand, cmax: c.merge.cmax, baseTail: c.merge.baseTail, establishedAtMs: nowMs, progress, keyIndex: buildKeyIndex(s.log, s.floor, len), heldBack: new Set() };
+  s.leader = {
+    id: c.cand,
+    cmax: c.merge.cmax,
+    baseTail: c.merge.baseTail,
+    establishedAtMs: nowMs,
+    progress,
+    keyIndex: buildKeyIndex(s.log, s.floor, len),
+    heldBack: new Set(),
+  };
   s.campaign = null;
   s.leaderHint = c.cand;
   fx.trace.push({ type: 'established', leader: c.cand, baseTail: c.merge.baseTail });
@@ -71,7 +94,17 @@ export function propose(s: ReplicaState, fx: Effects, cmd: Command, logKey: stri
   for (const [p, pr] of L.progress) replicateTo(s, fx, p, pr, nowMs, random);
 }
 
-function forward(s: ReplicaState, fx: Effects, to: number, pr: Progress, kind: ForwardKind, records: LogRecord[], nowMs: number, extra: Partial<ForwardReq> = {}, reqId = s.nextReqId++): number {
+function forward(
+  s: ReplicaState,
+  fx: Effects,
+  to: number,
+  pr: Progress,
+  kind: ForwardKind,
+  records: LogRecord[],
+  nowMs: number,
+  extra: Partial<ForwardReq> = {},
+  reqId = s.nextReqId++,
+): number {
   const L = leading(s);
   fx.send.push({ to, msg: { type: 'ForwardReq', leader: L.id, kind, records, committed: s.committed, reqId, ...extra } });
   pr.lastSentAtMs = nowMs;
@@ -89,10 +122,30 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
   const reqId = s.nextReqId++;
   const max = s.timing.maxBatch;
   for (let i = 0; i + max < seqs.length; i += max) {
-    forward(s, fx, to, pr, 'sync', seqs.slice(i, i + max).map((p) => stored(s, p)), nowMs, { lo, baseTail: L.baseTail, last: false }, reqId);
+    forward(
+      s,
+      fx,
+      to,
+      pr,
+      'sync',
+      seqs.slice(i, i + max).map((p) => stored(s, p)),
+      nowMs,
+      { lo, baseTail: L.baseTail, last: false },
+      reqId,
+    );
   }
   const tailFrom = seqs.length === 0 ? 0 : Math.floor((seqs.length - 1) / max) * max;
-  forward(s, fx, to, pr, 'sync', seqs.slice(tailFrom).map((p) => stored(s, p)), nowMs, { lo, baseTail: L.baseTail, digest, last: true }, reqId);
+  forward(
+    s,
+    fx,
+    to,
+    pr,
+    'sync',
+    seqs.slice(tailFrom).map((p) => stored(s, p)),
+    nowMs,
+    { lo, baseTail: L.baseTail, digest, last: true },
+    reqId,
+  );
   pr.syncAttempt = reqId;
   pr.inflight.set(reqId, { kind: 'sync', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
@@ -104,7 +157,10 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
 function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   for (const inf of pr.inflight.values()) if (inf.kind === 'snapshot') return;
   const reqId = s.nextReqId++;
-  fx.send.push({ to, msg: { type: 'InstallSnapshotReq', leader: leading(s).id, shipment: shipmentFor(s, firstMissing(pr.committed)), reqId } });
+  fx.send.push({
+    to,
+    msg: { type: 'InstallSnapshotReq', leader: leading(s).id, shipment: shipmentFor(s, firstMissing(pr.committed)), reqId },
+  });
   pr.lastSentAtMs = nowMs;
   pr.inflight.set(reqId, { kind: 'snapshot', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
@@ -120,7 +176,15 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   const pool = minus(s.accepted, carried, from, len);
   for (let i = 0; i < pool.length && pr.inflight.size < s.timing.maxInflight; i += s.timing.maxBatch) {
     const seqs = pool.slice(i, i + s.timing.maxBatch);
-    const reqId = forward(s, fx, to, pr, 'append', seqs.map((p) => stored(s, p)), nowMs);
+    const reqId = forward(
+      s,
+      fx,
+      to,
+      pr,
+      'append',
+      seqs.map((p) => stored(s, p)),
+      nowMs,
+    );
     pr.inflight.set(reqId, { kind: 'append', seqs: bitmapOf(seqs), sentAtMs: nowMs });
   }
 }

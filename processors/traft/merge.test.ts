@@ -16,7 +16,10 @@ function fiveUnderL1(): MiniNet {
   return net;
 }
 
-const appendsOnlyTo = (...to: number[]) => (r: Route): boolean => !(r.msg.type === 'ForwardReq' && r.msg.kind === 'append' && !to.includes(r.to));
+const appendsOnlyTo =
+  (...to: number[]) =>
+  (r: Route): boolean =>
+    !(r.msg.type === 'ForwardReq' && r.msg.kind === 'append' && !to.includes(r.to));
 
 function holds(net: MiniNet, rank: number, seq: number, author: LeaderId, key: string): boolean {
   const r = net.d(rank).state.log.get(seq);
@@ -61,7 +64,10 @@ t.test('T5: A on the old leader only → replaced by a no-op everywhere, never c
   net.settle();
   t.ok(leaderIdEq(net.d(0).state.committer, L2), 'R0 synced to the new leader');
   t.equal(net.d(0).state.log.get(1)?.kind, 'noop', 'A replaced on R0');
-  t.notOk([0, 1, 2, 3, 4].some((r) => net.d(r).logLines().includes('commit 1 A')), 'A committed nowhere');
+  t.notOk(
+    [0, 1, 2, 3, 4].some((r) => net.d(r).logLines().includes('commit 1 A')),
+    'A committed nowhere',
+  );
 });
 
 t.test('T6: a lower-committer voter holding a record at a merge hole is ignored', async (t) => {

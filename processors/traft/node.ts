@@ -9,6 +9,7 @@ import { every } from '../../runtime/every.js';
 import { ForeignStateError } from '../../runtime/errors.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { rankRandom } from '../../runtime/random.js';
+import type { Transport } from '../../runtime/transport.js';
 import { claimLogDir } from '../logdir.js';
 import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
@@ -39,23 +40,7 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   // WAL (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
   const clock = new RealClock();
   const { transport, schedule: timing } = await joinCluster(c, clock, validateTraftMsg);
-  let files;
-  let opened;
-  try {
-    files = claimLogDir({ logDir: c.logDir, rank: c.rank, clusterId: c.clusterId, incarnation: c.incarnation, clean: c.clean, protocol: 'traft' });
-    const walDir = join(c.logDir, `wal${c.rank}`);
-    if (c.incarnation === 0) rmSync(walDir, { recursive: true, force: true }); // a fresh rank starts empty
-    mkdirSync(walDir, { recursive: true });
-    try {
-      opened = await WalDir.open(walDir, c.clusterId);
-    } catch (e) {
-      if (e instanceof WalCorruptError) throw new ForeignStateError(`${walDir}: ${e.message}`);
-      throw e;
-    }
-  } catch (e) {
-    await transport.close(); // an open listener would keep the process alive
-    throw e;
-  }
+  const { files, opened } = await openStorage(c, transport);
   if (opened.truncatedBytes > 0) c.debug(`rank ${c.rank}: WAL had a torn tail of ${opened.truncatedBytes} bytes; truncated`);
   const durable = c.incarnation > 0 ? replayWal(opened.batches.map((b) => b.entries)) : undefined;
   // The instance log gives loggedUpTo and the KEYs of logged positions (the key index a leader
@@ -67,14 +52,34 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   await clock.sleepMs(timing.startAtMs - clock.nowMs());
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
   let failWal: (e: unknown) => void = () => {};
-  const writer = new WalWriter(opened.wal, (batchId) => rank.persisted(batchId), (e) => failWal(e));
+  const writer = new WalWriter(
+    opened.wal,
+    (batchId) => rank.persisted(batchId),
+    (e) => failWal(e),
+  );
   const electionMs = c.electionSeconds * 1000;
   const rank = startTraftRank({
-    rank: c.rank, ranks: c.ranks, clusterId: c.clusterId, electionMs, window: c.window, keys: c.keys,
-    loadUntilMs: timing.endAtMs, clock, random: rankRandom(c.seed, c.rank, c.incarnation), sink,
+    rank: c.rank,
+    ranks: c.ranks,
+    clusterId: c.clusterId,
+    electionMs,
+    window: c.window,
+    keys: c.keys,
+    loadUntilMs: timing.endAtMs,
+    clock,
+    random: rankRandom(c.seed, c.rank, c.incarnation),
+    sink,
     // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
-    transport: { rank: transport.rank, inbox: transport.inbox, send: (to, msg) => transport.send(to, toWire(msg) as Message), close: () => transport.close(), stats: () => transport.stats() },
-    snapshotEvery: c.snapshotEvery, storage: writer, ...(durable ? { durable, loggedUpTo, loggedKeys } : {}),
+    transport: {
+      rank: transport.rank,
+      inbox: transport.inbox,
+      send: (to, msg) => transport.send(to, toWire(msg) as Message),
+      close: () => transport.close(),
+      stats: () => transport.stats(),
+    },
+    snapshotEvery: c.snapshotEvery,
+    storage: writer,
+    ...(durable ? { durable, loggedUpTo, loggedKeys } : {}),
     onRole: (role) => {
       if (role === 'leader') c.event({ type: 'round', rank: c.rank, round: rank.state().vote.term, leader: c.rank });
     },
@@ -86,7 +91,9 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   };
   if (durable) {
     const floor = durable.snapshot?.snapshot.floor ?? 0;
-    c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered a snapshot up to seq ${floor - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${loggedUpTo}`);
+    c.debug(
+      `rank ${c.rank}: incarnation ${c.incarnation} recovered a snapshot up to seq ${floor - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${loggedUpTo}`,
+    );
   }
   const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats() }));
   const finished = rank.done.then(async (outcome): Promise<TraftNodeOutcome> => {
@@ -94,9 +101,39 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
     await writer.close();
     const stats = rank.stats();
     c.event({ type: 'summary', ...stats, ...resourceSummary() });
-    if (walError !== undefined) return { type: 'crashed', message: `rank ${c.rank}: WAL write failed: ${(walError as Error).message}`, stats };
+    if (walError !== undefined)
+      return { type: 'crashed', message: `rank ${c.rank}: WAL write failed: ${(walError as Error).message}`, stats };
     if (outcome.type === 'crashed') return { type: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };
     return { type: 'finished', stats };
   });
   return { finished, stop: () => rank.stop() };
+}
+
+/** openStorage claims the rank's log directory and opens its WAL; on failure it closes the listener, which would keep the process alive. */
+async function openStorage(
+  c: TraftNodeConfig,
+  transport: Transport<Message>,
+): Promise<{ files: ReturnType<typeof claimLogDir>; opened: Awaited<ReturnType<typeof WalDir.open>> }> {
+  try {
+    const files = claimLogDir({
+      logDir: c.logDir,
+      rank: c.rank,
+      clusterId: c.clusterId,
+      incarnation: c.incarnation,
+      clean: c.clean,
+      protocol: 'traft',
+    });
+    const walDir = join(c.logDir, `wal${c.rank}`);
+    if (c.incarnation === 0) rmSync(walDir, { recursive: true, force: true }); // a fresh rank starts empty
+    mkdirSync(walDir, { recursive: true });
+    try {
+      return { files, opened: await WalDir.open(walDir, c.clusterId) };
+    } catch (e) {
+      if (e instanceof WalCorruptError) throw new ForeignStateError(`${walDir}: ${e.message}`);
+      throw e;
+    }
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
 }

@@ -88,7 +88,14 @@ type RankChans = {
 };
 
 /** Counts are TraftRankStats' counters, from the instance-log lines and trace events of every step. */
-type Counts = { commits: number; outOfOrderCommits: number; heldBackCommits: number; generates: number; snapshots: number; snapshotsInstalled: number };
+type Counts = {
+  commits: number;
+  outOfOrderCommits: number;
+  heldBackCommits: number;
+  generates: number;
+  snapshots: number;
+  snapshotsInstalled: number;
+};
 
 /** Core is what the consensus processor owns: the replica (passed through step) and the bookkeeping around it. */
 type Core = {
@@ -105,7 +112,13 @@ type Core = {
 };
 
 /** Rank is one running rank: its options, processor group, channels, heartbeat interval H and core. */
-type Rank = { readonly o: TraftRankOptions; readonly group: ProcessorGroup; readonly chans: RankChans; readonly H: number; readonly core: Core };
+type Rank = {
+  readonly o: TraftRankOptions;
+  readonly group: ProcessorGroup;
+  readonly chans: RankChans;
+  readonly H: number;
+  readonly core: Core;
+};
 
 export function startTraftRank(o: TraftRankOptions): TraftRank {
   const timing = rankTiming(o);
@@ -148,8 +161,14 @@ function restoreCore(o: TraftRankOptions, config: Config, timing: Timing): Core 
   const random = o.random.fork('core');
   const load = new LabLoad(o.random.fork('load'), { keys: o.keys, setShare: 0.5 });
   const s = restartReplica({
-    self: o.rank, config, timing, nowMs: o.clock.nowMs(), random,
-    ...(o.durable ? { durable: o.durable } : {}), loggedUpTo: o.loggedUpTo ?? -1, ...(o.loggedKeys ? { keys: o.loggedKeys } : {}),
+    self: o.rank,
+    config,
+    timing,
+    nowMs: o.clock.nowMs(),
+    random,
+    ...(o.durable ? { durable: o.durable } : {}),
+    loggedUpTo: o.loggedUpTo ?? -1,
+    ...(o.loggedKeys ? { keys: o.loggedKeys } : {}),
   });
   const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0, snapshots: 0, snapshotsInstalled: 0 };
   return { s, role: roleOf(s), heardLen: 0, drainedSinceMs: undefined, counts, random, load };

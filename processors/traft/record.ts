@@ -56,8 +56,10 @@ export function sameIdentity(a: { seq: Seq; author: LeaderId }, b: { seq: Seq; a
 /** assertSameRecord checks R1: equal identity must mean equal content (else a fatal bug). */
 export function assertSameRecord(a: LogRecord, b: LogRecord): void {
   if (!sameIdentity(a, b)) return;
-  assert(a.kind === b.kind && a.logKey === b.logKey && JSON.stringify(a.cmd) === JSON.stringify(b.cmd),
-    () => `R1 violated: two contents for identity ${formatRecordId(a)}`);
+  assert(
+    a.kind === b.kind && a.logKey === b.logKey && JSON.stringify(a.cmd) === JSON.stringify(b.cmd),
+    () => `R1 violated: two contents for identity ${formatRecordId(a)}`,
+  );
 }
 
 /** formatRecordId renders `seq@(term,id)`. */

@@ -12,13 +12,21 @@ import { Driver, electReq, forward, L, rec, replica, sentOf, set } from './testk
 
 /** durableBatches: the entries of every batch the driver saw persisted. */
 function durableBatches(d: Driver): WalEntry[][] {
-  return d.outs.flatMap((o) => o.persist).filter((b) => b.batchId <= d.state.persistedBatchId).map((b) => [...b.entries]);
+  return d.outs
+    .flatMap((o) => o.persist)
+    .filter((b) => b.batchId <= d.state.persistedBatchId)
+    .map((b) => [...b.entries]);
 }
 
 function restart(d: Driver, lines: string[], nowMs: number): Driver {
   const s: ReplicaState = restartReplica({
-    self: d.state.self, config: d.state.config, timing: d.state.timing, nowMs, random: new SeededRandom('restart'),
-    durable: replayWal(durableBatches(d)), loggedUpTo: loggedUpToFrom(lines),
+    self: d.state.self,
+    config: d.state.config,
+    timing: d.state.timing,
+    nowMs,
+    random: new SeededRandom('restart'),
+    durable: replayWal(durableBatches(d)),
+    loggedUpTo: loggedUpToFrom(lines),
   });
   s.electionDeadlineMs = Infinity;
   return new Driver(s);
@@ -42,7 +50,11 @@ t.test('T15: crash between fsync and reply — the grant is not forgotten', asyn
   t.same(r.state.vote, L(3, 2));
   r.state.lastLeaderContactMs = -10_000;
   t.equal(sentOf(r.msg(0, electReq(L(2, 0), null, EMPTY_BITMAP), 11), 'ElectReply')[0]?.msg.reason, 'stale-ballot');
-  t.equal(sentOf(r.msg(0, electReq(L(3, 2), null, EMPTY_BITMAP), 12), 'ElectReply')[0]?.msg.granted, true, 're-granting the same ballot is fine');
+  t.equal(
+    sentOf(r.msg(0, electReq(L(3, 2), null, EMPTY_BITMAP), 12), 'ElectReply')[0]?.msg.granted,
+    true,
+    're-granting the same ballot is fine',
+  );
 });
 
 t.test('T15: an acked Sync and appends survive; commit lines resume after loggedUpTo', async (t) => {
@@ -53,13 +65,20 @@ t.test('T15: an acked Sync and appends survive; commit lines resume after logged
   const a = [rec(1, L1, set('a', 1)), rec(2, L1, set('b', 2))];
   d.msg(0, forward(L1, 'append', a, createBitmap(2), 2), 2);
   const lines = d.outs.flatMap((o) => o.log.map((e) => formatInstanceLine(e, 1)));
-  t.same(lines.filter((l) => l.startsWith('commit')), ['commit Instance[key1_1_0] in seq 1 at 1'], 'committed up to 1 before the crash');
+  t.same(
+    lines.filter((l) => l.startsWith('commit')),
+    ['commit Instance[key1_1_0] in seq 1 at 1'],
+    'committed up to 1 before the crash',
+  );
   d.msg(0, forward(L1, 'append', [rec(3, L1, set('c', 3))], createBitmap(2), 3), 3, false); // not fsynced
   const r = restart(d, lines, 10);
   t.ok(leaderIdEq(r.state.committer, L1), 'committer recovered');
   t.same([...r.state.log.keys()].sort(), [0, 1, 2], 'acked records recovered, the unsynced one lost');
   t.equal(r.state.loggedUpTo, 1, 'loggedUpTo from the instance log');
   r.msg(0, forward(L1, 'heartbeat', [], createBitmap(3), 4), 11);
-  const again = r.outs.flatMap((o) => o.log).filter((e) => e.event === 'commit').map((e) => e.seq);
+  const again = r.outs
+    .flatMap((o) => o.log)
+    .filter((e) => e.event === 'commit')
+    .map((e) => e.seq);
   t.same(again, [2], 'only seq 2 gets a new commit line (1 was logged before the crash)');
 });

@@ -21,10 +21,16 @@ const E = 1000;
 const CLEAN: NetOptions = { dropRate: 0, dupRate: 0, minDelayMs: 1, maxDelayMs: 10, longDelayRate: 0, longDelayMs: 0 };
 const LOAD: LoadOptions = { intervalMs: 10, window: 20, keys: 3, setRate: 0.5 };
 
-function cluster(n: number, o: { seed?: string; lease?: boolean; load?: LoadOptions | null; net?: Partial<NetOptions>; torn?: number } = {}): SimCluster {
+function cluster(
+  n: number,
+  o: { seed?: string; lease?: boolean; load?: LoadOptions | null; net?: Partial<NetOptions>; torn?: number } = {},
+): SimCluster {
   const sim = new SimCluster({
-    seed: o.seed ?? 'scenario', ranks: n, timing: { ...defaultTiming(E), leaseProtection: o.lease ?? true },
-    net: { ...CLEAN, ...o.net }, disk: { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: o.torn ?? 0 },
+    seed: o.seed ?? 'scenario',
+    ranks: n,
+    timing: { ...defaultTiming(E), leaseProtection: o.lease ?? true },
+    net: { ...CLEAN, ...o.net },
+    disk: { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: o.torn ?? 0 },
     load: o.load === undefined ? null : o.load,
   });
   sim.keepTrace = true;
@@ -50,7 +56,6 @@ function finish(t: TapTest, sim: SimCluster, dead: number[] = []): void {
   t.equal(res.verdict, 'pass', 'the checker passes every rank’s instance log (S7)');
 }
 
-
 const leaderOf = (sim: SimCluster): number | undefined => sim.leaders()[0];
 
 t.test('T3: 2, 3 and 5 simultaneous candidates of one term: term 1 elects, (1, max id) prevails', async (t) => {
@@ -61,7 +66,11 @@ t.test('T3: 2, 3 and 5 simultaneous candidates of one term: term 1 elects, (1, m
     sim.runFor(E);
     const first = sim.establishedSince(0)[0];
     t.equal(first?.leader.term, 1, `${k} candidates: rivals of one term do not all fail`);
-    t.same(sim.leaders().map((r) => sim.stateOf(r).vote), [{ term: 1, id: Math.max(...cands) }], `${k} candidates: the one leader left is (1, ${Math.max(...cands)})`);
+    t.same(
+      sim.leaders().map((r) => sim.stateOf(r).vote),
+      [{ term: 1, id: Math.max(...cands) }],
+      `${k} candidates: the one leader left is (1, ${Math.max(...cands)})`,
+    );
     sim.startLoad(LOAD);
     sim.runFor(2 * E);
     t.ok(sim.proposals > 0, 'proposals flow');
@@ -87,7 +96,10 @@ t.test('T12: leader crashes with a record on itself and one follower → that re
     sim.runFor(5 * E);
     finish(t, sim);
     const final = sim.stateOf(keep).log.get(s);
-    t.ok(final !== undefined && (final.kind === 'noop' || final.logKey === 'minorityrecord'), `${seed}: seq ${s} holds the record or a no-op (${final?.kind})`);
+    t.ok(
+      final !== undefined && (final.kind === 'noop' || final.logKey === 'minorityrecord'),
+      `${seed}: seq ${s} holds the record or a no-op (${final?.kind})`,
+    );
   }
 });
 
@@ -112,7 +124,10 @@ t.test('T13: leader crashes after commit, before followers learnt it → success
   sim.dropIf = null;
   finish(t, sim, [l]);
   const live = [0, 1, 2, 3, 4].filter((r) => r !== l);
-  t.ok(live.every((r) => sim.stateOf(r).log.get(s)?.logKey === 'committedbeforecrash' && hasSeq(sim.stateOf(r).committed, s)), 'committed at the same seq everywhere');
+  t.ok(
+    live.every((r) => sim.stateOf(r).log.get(s)?.logKey === 'committedbeforecrash' && hasSeq(sim.stateOf(r).committed, s)),
+    'committed at the same seq everywhere',
+  );
 });
 
 t.test('T14: leader in a minority partition keeps taking writes; nothing commits there; it steps down; heal deletes them', async (t) => {
@@ -130,18 +145,37 @@ t.test('T14: leader in a minority partition keeps taking writes; nothing commits
   const stale = sim.stateOf(l).log;
   const unsafe = [...stale.values()].filter((r) => leaderIdEq(r.author, lid) && r.seq >= lenBefore && r.kind === 'cmd');
   t.ok(unsafe.length > 0, 'it holds unsafe records');
-  t.ok(unsafe.every((r) => !hasSeq(sim.stateOf(l).committed, r.seq)), 'the isolated leader marked none of them committed');
-  t.ok(unsafe.every((r) => !sim.chosen.has(r.seq) || !leaderIdEq(sim.chosen.get(r.seq)!.author, lid)), 'none of them was committed anywhere');
-  t.ok(sim.leaders().some((r) => r !== l && r !== buddy), 'the majority elected a new leader');
+  t.ok(
+    unsafe.every((r) => !hasSeq(sim.stateOf(l).committed, r.seq)),
+    'the isolated leader marked none of them committed',
+  );
+  t.ok(
+    unsafe.every((r) => !sim.chosen.has(r.seq) || !leaderIdEq(sim.chosen.get(r.seq)!.author, lid)),
+    'none of them was committed anywhere',
+  );
+  t.ok(
+    sim.leaders().some((r) => r !== l && r !== buddy),
+    'the majority elected a new leader',
+  );
   finish(t, sim);
   const after = sim.stateOf(l).log;
-  t.ok(unsafe.every((r) => { const now = after.get(r.seq); return now === undefined || !leaderIdEq(now.author, lid); }), 'Sync replaced every unsafe record');
+  t.ok(
+    unsafe.every((r) => {
+      const now = after.get(r.seq);
+      return now === undefined || !leaderIdEq(now.author, lid);
+    }),
+    'Sync replaced every unsafe record',
+  );
 });
 
 t.test('T17: each message type lost, duplicated and reordered in turn → idempotent, heals', async (t) => {
   const types: Array<Message['type']> = ['ElectReq', 'ElectReply', 'ForwardReq', 'ForwardReply'];
   for (const type of types) {
-    const sim = cluster(5, { seed: `t17-${type}`, load: LOAD, net: { dupRate: 0.3, maxDelayMs: 80, longDelayRate: 0.05, longDelayMs: 2 * E } });
+    const sim = cluster(5, {
+      seed: `t17-${type}`,
+      load: LOAD,
+      net: { dupRate: 0.3, maxDelayMs: 80, longDelayRate: 0.05, longDelayMs: 2 * E },
+    });
     let n = 0;
     sim.dropIf = (_f, _to, m) => m.type === type && n++ % 3 === 0;
     sim.runFor(4 * E);
@@ -179,7 +213,8 @@ t.test('T23: set x=2 commits over an unreplicated set x=1; a new leader fills th
   const l0 = leaderOf(sim)!;
   const [r1, r2, r3, r4] = [1, 2, 3, 4].map((i) => (l0 + i) % 5) as [number, number, number, number];
   const s = bitmapLen(sim.stateOf(l0).accepted);
-  sim.dropIf = (from, to, m) => from === l0 && m.type === 'ForwardReq' && m.kind === 'append' && to !== r2 && m.records.some((x) => x.seq === s);
+  sim.dropIf = (from, to, m) =>
+    from === l0 && m.type === 'ForwardReq' && m.kind === 'append' && to !== r2 && m.records.some((x) => x.seq === s);
   sim.propose(l0, { op: 'set', key: 'x', value: 1 }, 'xone'); // on l0, r2 only
   sim.runFor(20);
   sim.dropIf = (from, to, m) => from === l0 && m.type === 'ForwardReq' && (to === r2 || to === r4 || m.records.some((x) => x.seq === s));
@@ -196,7 +231,10 @@ t.test('T23: set x=2 commits over an unreplicated set x=1; a new leader fills th
   t.equal(sim.stateOf(nl ?? r1).log.get(s)?.kind, 'noop', 'seq s is a no-op in the new base');
   finish(t, sim);
   t.equal(sim.stateOf(r2).log.get(s)?.kind, 'noop', 'r2’s x=1 replaced without a fatal');
-  t.notOk(sim.ranks.some((r) => r.lines.some((line) => line.includes('Instance[xone]') && line.startsWith('commit'))), 'x=1 never logged as committed');
+  t.notOk(
+    sim.ranks.some((r) => r.lines.some((line) => line.includes('Instance[xone]') && line.startsWith('commit'))),
+    'x=1 never logged as committed',
+  );
   t.match(sim.kvOf(r2), /x=2/, 'states agree on x=2');
 });
 
@@ -215,7 +253,7 @@ t.test('T27: one rank killed for good, another restarted after a torn last line 
   sim.restart(bounced);
   sim.runFor(3 * E);
   finish(t, sim, [dead]);
-  const commits = sim.ranks[bounced]!.lines.flatMap((line) => (/^commit .* in seq (\d+) at \d+$/.exec(line)?.slice(1) ?? []));
+  const commits = sim.ranks[bounced]!.lines.flatMap((line) => /^commit .* in seq (\d+) at \d+$/.exec(line)?.slice(1) ?? []);
   t.equal(new Set(commits).size, commits.length, 'no seq committed twice in the restarted rank’s log');
 });
 

@@ -41,7 +41,9 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
     t.ok(ok, `seed ${seed}: invariants hold and the checker passes`);
     t.ok(r.commits > 0, `seed ${seed}: something committed`);
   }
-  t.comment(`${seeds.length} seeds: ${commits} commits, ${crashes} crashes, ${elections} leaders established, ${snapshots.taken} snapshots taken, ${snapshots.installed} installed`);
+  t.comment(
+    `${seeds.length} seeds: ${commits} commits, ${crashes} crashes, ${elections} leaders established, ${snapshots.taken} snapshots taken, ${snapshots.installed} installed`,
+  );
   t.ok(elections >= seeds.length, 'leadership changed in the runs (some seeds elect several leaders)');
   if (seeds.length >= 10) {
     t.ok(snapshots.taken >= seeds.length, 'snapshots were taken (odd seeds run with a low threshold)');
@@ -49,12 +51,15 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
   }
 });
 
-const VARIANTS: Array<{ name: string; opts: ChaosOptions; env: string }> = only !== undefined ? [] : [
-  { name: '3-rank', opts: { ranks: 3 }, env: 'TRAFT_RANKS=3' },
-  { name: '7-rank', opts: { ranks: 7 }, env: 'TRAFT_RANKS=7' },
-  { name: 'one-way link cuts', opts: { oneWayCuts: true }, env: 'TRAFT_ONE_WAY=1' },
-  { name: 'lease protection off', opts: { leaseProtection: false }, env: 'TRAFT_NO_LEASE=1' },
-];
+const VARIANTS: Array<{ name: string; opts: ChaosOptions; env: string }> =
+  only !== undefined
+    ? []
+    : [
+        { name: '3-rank', opts: { ranks: 3 }, env: 'TRAFT_RANKS=3' },
+        { name: '7-rank', opts: { ranks: 7 }, env: 'TRAFT_RANKS=7' },
+        { name: 'one-way link cuts', opts: { oneWayCuts: true }, env: 'TRAFT_ONE_WAY=1' },
+        { name: 'lease protection off', opts: { leaseProtection: false }, env: 'TRAFT_NO_LEASE=1' },
+      ];
 for (const { name, opts, env } of VARIANTS) {
   t.test(`randomized runs, ${name} (20 seeds)`, { timeout: 30_000 }, async (t) => {
     for (let seed = 1; seed <= 20; seed++) {

@@ -29,8 +29,12 @@ const LOAD: LoadOptions = { intervalMs: 10, window: 20, keys: 3, setRate: 0.5 };
 
 function cluster(n: number, seed: string, snapshotEvery: number, o: { load?: boolean; torn?: number } = {}): SimCluster {
   const sim = new SimCluster({
-    seed, ranks: n, timing: { ...defaultTiming(E), leaseProtection: true, snapshotEvery }, net: CLEAN,
-    disk: { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: o.torn ?? 0 }, load: o.load === true ? LOAD : null,
+    seed,
+    ranks: n,
+    timing: { ...defaultTiming(E), leaseProtection: true, snapshotEvery },
+    net: CLEAN,
+    disk: { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: o.torn ?? 0 },
+    load: o.load === true ? LOAD : null,
   });
   sim.keepTrace = true;
   return sim;
@@ -157,7 +161,10 @@ t.test('T26: a stale follower unknown to a new leader is probed, installs the sn
   const kinds = sent.map((m) => (m.type === 'ForwardReq' ? m.kind : m.type));
   const reply = kinds.indexOf('ForwardReply');
   const inst = kinds.indexOf('InstallSnapshotReq');
-  t.ok(reply > 0 && kinds.slice(0, reply).every((k) => k === 'heartbeat'), `only probes until e answers (${kinds.slice(0, reply + 1).join(',')})`);
+  t.ok(
+    reply > 0 && kinds.slice(0, reply).every((k) => k === 'heartbeat'),
+    `only probes until e answers (${kinds.slice(0, reply + 1).join(',')})`,
+  );
   t.ok(reply < inst && inst < kinds.indexOf('sync'), `then InstallSnapshot, then Sync (${kinds.slice(reply, reply + 5).join(',')})`);
   const ship = (sent[inst] as InstallSnapshotReq | undefined)?.shipment;
   t.equal(ship?.keysFrom, eFloor, 'KEYs from the frontier the follower reported');
@@ -197,7 +204,10 @@ t.test('need-keys: a follower whose torn last line lost a commit mark the leader
   sim.runFor(2 * E);
   t.ok(keysLen < front, `precondition: its KEYs end (${keysLen}) below the frontier the leader holds (${front})`);
   t.ok(needKeys >= 1, 'it answered need-keys');
-  t.ok(ships[0] === front && ships.some((k) => k <= keysLen), `the leader shipped KEYs from ${front}, then from its real frontier (${ships.join(',')})`);
+  t.ok(
+    ships[0] === front && ships.some((k) => k <= keysLen),
+    `the leader shipped KEYs from ${front}, then from its real frontier (${ships.join(',')})`,
+  );
   t.ok(sim.ranks[f]!.snapshots.installed >= 1, 'and it installed');
   drain(t, sim);
   t.same(badLines(sim, f, sim.stateOf(f).floor), [], 'the lost commit line was written again, no line twice');
@@ -211,15 +221,28 @@ function ship(floor: number, keysFrom: number): SnapshotShipment {
 
 t.test('F9 on the step function: need-keys changes nothing; a newer shipment installs; an older one is acked', async (t) => {
   const d = new Driver(replica(1, 3, { vote: L(0, 1) }, -10_000));
-  const req = (reqId: number, sh: SnapshotShipment): InstallSnapshotReq => ({ type: 'InstallSnapshotReq', leader: L(2, 0), shipment: sh, reqId });
+  const req = (reqId: number, sh: SnapshotShipment): InstallSnapshotReq => ({
+    type: 'InstallSnapshotReq',
+    leader: L(2, 0),
+    shipment: sh,
+    reqId,
+  });
   const r1 = sentOf(d.msg(0, req(1, ship(6, 2)), 1), 'ForwardReply')[0]?.msg;
   t.match(r1, { ok: false, reason: 'need-keys', committed: EMPTY_BITMAP }, 'KEYs from 2, nothing logged: need-keys');
   t.same([d.state.floor, d.state.keys.length, d.state.applier.kv.size, d.logLines()], [0, 0, 0, []], 'nothing changed');
   const r2 = sentOf(d.msg(0, req(2, ship(6, 0)), 2), 'ForwardReply')[0]?.msg;
   t.equal(r2?.ok, true, 'KEYs from 0: installed and acked');
   t.equal(firstMissing(r2?.committed ?? EMPTY_BITMAP), 6, 'the reply reports [0, 6) committed');
-  t.same([d.state.floor, formatKv(d.state.applier.kv), hasSeq(d.state.applier.applied, 7)], [6, 'a=3', true], 'installed, applied as shipped');
-  t.same(d.logLines(), [0, 1, 2, 3, 4, 5].map((p) => `commit ${p} k${p}`), 'a commit line for each shipped KEY');
+  t.same(
+    [d.state.floor, formatKv(d.state.applier.kv), hasSeq(d.state.applier.applied, 7)],
+    [6, 'a=3', true],
+    'installed, applied as shipped',
+  );
+  t.same(
+    d.logLines(),
+    [0, 1, 2, 3, 4, 5].map((p) => `commit ${p} k${p}`),
+    'a commit line for each shipped KEY',
+  );
   const r3 = sentOf(d.msg(0, req(3, ship(4, 0)), 3), 'ForwardReply')[0]?.msg;
   t.same([r3?.ok, d.state.floor, d.logLines().length], [true, 6, 6], 'an older snapshot: acked, ignored');
 });
@@ -228,20 +251,44 @@ t.test('restart from a checkpoint: floor, committed, kv, KEYs; a torn line below
   const timing = { ...TIMING, snapshotEvery: 4 };
   const d = new Driver(replica(1, 3, { vote: L(0, 1) }, -10_000, timing));
   const L1 = L(1, 0);
-  const recs = [rec(0, L1), rec(1, L1, set('a', 1)), rec(2, L1, incr('b')), rec(3, L1, set('c', 3)), rec(4, L1, incr('b')), rec(5, L1, set('d', 4))];
-  d.msg(0, forward(L1, 'sync', recs, EMPTY_BITMAP, 1, { lo: 0, baseTail: 6, digest: recs.map((r) => [r.seq, L1] as const), last: true }), 1);
+  const recs = [
+    rec(0, L1),
+    rec(1, L1, set('a', 1)),
+    rec(2, L1, incr('b')),
+    rec(3, L1, set('c', 3)),
+    rec(4, L1, incr('b')),
+    rec(5, L1, set('d', 4)),
+  ];
+  d.msg(
+    0,
+    forward(L1, 'sync', recs, EMPTY_BITMAP, 1, { lo: 0, baseTail: 6, digest: recs.map((r) => [r.seq, L1] as const), last: true }),
+    1,
+  );
   d.msg(0, forward(L1, 'heartbeat', [], createBitmap(5), 2), 2);
   t.equal(d.state.floor, 5, 'snapshot at 5 (5 to go, every 4)');
   const batches = d.outs.flatMap((o) => o.persist);
-  t.ok(batches.some((b) => b.checkpoint !== undefined), 'its batch carries a checkpoint');
+  t.ok(
+    batches.some((b) => b.checkpoint !== undefined),
+    'its batch carries a checkpoint',
+  );
   const lines = d.outs.flatMap((o) => o.log.map((e) => formatInstanceLine(e, 1)));
   t.match(lines.at(-1), /^commit Instance\[key4_1_0\] in seq 4 /, 'the last line is the commit of 4');
   lines[lines.length - 1] = lines.at(-1)!.slice(0, 12); // torn
   const s = restartReplica({
-    self: 1, config: d.state.config, timing, nowMs: 10, random: new SeededRandom('restart'),
-    durable: replayWal(entriesToReplay(batches)), loggedUpTo: loggedUpToFrom(lines), keys: keysFromLines(lines),
+    self: 1,
+    config: d.state.config,
+    timing,
+    nowMs: 10,
+    random: new SeededRandom('restart'),
+    durable: replayWal(entriesToReplay(batches)),
+    loggedUpTo: loggedUpToFrom(lines),
+    keys: keysFromLines(lines),
   });
-  t.same([s.floor, s.loggedUpTo, firstMissing(s.committed) >= 5, formatKv(s.applier.kv)], [5, 3, true, 'a=1 b=2 c=3'], 'floor, loggedUpTo, committed ⊇ [0, 5), kv');
+  t.same(
+    [s.floor, s.loggedUpTo, firstMissing(s.committed) >= 5, formatKv(s.applier.kv)],
+    [5, 3, true, 'a=1 b=2 c=3'],
+    'floor, loggedUpTo, committed ⊇ [0, 5), kv',
+  );
   t.same(s.keys, ['', 'key1_1_0', 'key2_1_0', 'key3_1_0', 'key4_1_0'], 'KEYs: the log’s, then the snapshot entry’s for the torn line');
   t.same([[...s.log.keys()], s.log.get(5)?.logKey], [[5], 'key5_1_0'], 'records at and above the floor only');
   const r = new Driver(s);
@@ -255,8 +302,15 @@ t.test('wire: InstallSnapshotReq and an ElectReply with a snapshot round-trip; m
   const inst: InstallSnapshotReq = { type: 'InstallSnapshotReq', leader: L(3, 1), shipment: ship(40, 33), reqId: 9 };
   t.same(back(inst), inst, 'InstallSnapshotReq');
   const reply: Message = {
-    type: 'ElectReply', candidate: L(4, 2), granted: true, vote: L(4, 2), committer: L(3, 1), accepted: createBitmap(200, 230),
-    committed: createBitmap(41), records: [rec(41, L(3, 1), set('a', 1))], snapshot: ship(41, 0),
+    type: 'ElectReply',
+    candidate: L(4, 2),
+    granted: true,
+    vote: L(4, 2),
+    committer: L(3, 1),
+    accepted: createBitmap(200, 230),
+    committed: createBitmap(41),
+    records: [rec(41, L(3, 1), set('a', 1))],
+    snapshot: ship(41, 0),
   };
   t.same(back(reply), reply, 'ElectReply with a snapshot');
   /** Wire: the fields of a message's wire form that the cases below break. */
@@ -274,8 +328,26 @@ t.test('wire: InstallSnapshotReq and an ElectReply with a snapshot round-trip; m
     ['a non-numeric kv value', wire(inst, (o) => (o.shipment!.snapshot.kv = [['a', '3']])), /kv entries/],
     ['ElectReply snapshot with short keys', wire(reply, (o) => o.snapshot!.keys.shift()), /keys must cover/],
     ['ElectReq without frontier', wire(electReq(L(1, 1), null, EMPTY_BITMAP), (o) => delete o.frontier), /frontier/],
-    ['an unknown ForwardReply reason', { type: 'ForwardReply', leader: L(1, 0), ok: false, reason: 'need-coffee', vote: L(1, 0), committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP, reqId: 1 }, /unknown reason/],
+    [
+      'an unknown ForwardReply reason',
+      {
+        type: 'ForwardReply',
+        leader: L(1, 0),
+        ok: false,
+        reason: 'need-coffee',
+        vote: L(1, 0),
+        committer: null,
+        accepted: EMPTY_BITMAP,
+        committed: EMPTY_BITMAP,
+        reqId: 1,
+      },
+      /unknown reason/,
+    ],
   ];
   for (const [what, msg, why] of bad) t.throws(() => validateTraftMsg(msg), why, what);
-  t.same(validateTraftMsg({ ...(bad[6]![1] as object), reason: 'need-keys' }), { ...(bad[6]![1] as object), reason: 'need-keys' }, 'need-keys is a known reason');
+  t.same(
+    validateTraftMsg({ ...(bad[6]![1] as object), reason: 'need-keys' }),
+    { ...(bad[6]![1] as object), reason: 'need-keys' },
+    'need-keys is a known reason',
+  );
 });

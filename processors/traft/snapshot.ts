@@ -39,7 +39,8 @@ function snapshotFloor(s: ReplicaState, every: number, nowMs: number): Seq {
   const ready = Math.min(firstMissing(s.applier.applied), firstMissing(s.committed), s.loggedUpTo + 1);
   let floor = ready;
   for (const pr of s.leader?.progress.values() ?? []) {
-    if (pr.synced && nowMs - pr.lastAckAtMs < s.timing.electionTimeoutMs) floor = Math.min(floor, Math.max(firstMissing(pr.accepted), ready - every));
+    if (pr.synced && nowMs - pr.lastAckAtMs < s.timing.electionTimeoutMs)
+      floor = Math.min(floor, Math.max(firstMissing(pr.accepted), ready - every));
   }
   return floor;
 }

@@ -187,9 +187,12 @@ function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
   applyCommitted(s.applier, s.log, s.committed, (by, q) => fx.trace.push({ type: 'skipped', by, q }));
   if (fx.snapshot === null) maybeSnapshot(s, fx, nowMs);
   const snap = fx.snapshot;
-  const persist = snap !== null
-    ? [{ batchId: ++s.lastBatchId, entries: fx.entries, checkpoint: checkpointEntries(s, snap) }]
-    : fx.entries.length > 0 ? [{ batchId: ++s.lastBatchId, entries: fx.entries }] : [];
+  const persist =
+    snap !== null
+      ? [{ batchId: ++s.lastBatchId, entries: fx.entries, checkpoint: checkpointEntries(s, snap) }]
+      : fx.entries.length > 0
+        ? [{ batchId: ++s.lastBatchId, entries: fx.entries }]
+        : [];
   for (const env of fx.afterPersist) {
     if (s.lastBatchId > s.persistedBatchId) s.parked.push({ batchId: s.lastBatchId, env });
     else fx.send.push(env);

@@ -21,7 +21,10 @@ export function setVote(s: ReplicaState, fx: Effects, vote: LeaderId): void {
 
 /** setCommitter raises committer (≤ vote) and queues the WAL entry. */
 export function setCommitter(s: ReplicaState, fx: Effects, committer: LeaderId): void {
-  assert(compareLeaderId(committer, s.committer) > 0, () => `committer must grow: ${formatLeaderId(s.committer)} → ${formatLeaderId(committer)}`);
+  assert(
+    compareLeaderId(committer, s.committer) > 0,
+    () => `committer must grow: ${formatLeaderId(s.committer)} → ${formatLeaderId(committer)}`,
+  );
   assert(compareLeaderId(committer, s.vote) <= 0, 'committer ≤ vote');
   s.committer = committer;
   fx.entries.push({ type: 'committer', committer });
@@ -38,7 +41,8 @@ export function storeRecord(s: ReplicaState, fx: Effects, rec: LogRecord): void 
     assertSameRecord(own, rec);
     return;
   }
-  if (own !== undefined) assert(!hasSeq(s.committed, rec.seq), () => `replacing committed ${formatRecordId(own)} by ${formatRecordId(rec)}`);
+  if (own !== undefined)
+    assert(!hasSeq(s.committed, rec.seq), () => `replacing committed ${formatRecordId(own)} by ${formatRecordId(rec)}`);
   s.log.set(rec.seq, rec);
   s.accepted = addSeq(s.accepted, rec.seq);
   s.unpersisted.set(rec.seq, pendingBatchId(s));

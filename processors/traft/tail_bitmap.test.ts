@@ -2,8 +2,21 @@
 import t from 'tap';
 import { SeededRandom } from '../../runtime/random.js';
 import {
-  addSeq, bitmapCount, bitmapEq, bitmapLen, bitmapOf, createBitmap, EMPTY_BITMAP, firstMissing,
-  hasSeq, intersect, isNormal, members, minus, union, type TailBitmap,
+  addSeq,
+  bitmapCount,
+  bitmapEq,
+  bitmapLen,
+  bitmapOf,
+  createBitmap,
+  EMPTY_BITMAP,
+  firstMissing,
+  hasSeq,
+  intersect,
+  isNormal,
+  members,
+  minus,
+  union,
+  type TailBitmap,
 } from './tail_bitmap.js';
 
 function toSet(b: TailBitmap, upTo: number): Set<number> {
@@ -43,7 +56,9 @@ t.test('property: ops equal Set semantics, results normal', async (t) => {
     const hi = lo + r.int(200);
     const diff = sorted(new Set([...A.s].filter((x) => !B.s.has(x) && x >= lo && x < hi)));
     const ok =
-      isNormal(A.b) && isNormal(u) && isNormal(n) &&
+      isNormal(A.b) &&
+      isNormal(u) &&
+      isNormal(n) &&
       JSON.stringify(sorted(toSet(u, LIMIT))) === JSON.stringify(sorted(uSet)) &&
       JSON.stringify(sorted(toSet(n, LIMIT))) === JSON.stringify(sorted(nSet)) &&
       JSON.stringify(minus(A.b, B.b, lo, hi)) === JSON.stringify(diff) &&

@@ -22,8 +22,12 @@ function config(n: number): Config {
 /** rec builds a record; deps/overrides default to ∅ / {seq}. */
 export function rec(seq: Seq, author: LeaderId, cmd?: Command, extra: { deps?: TailBitmap; overrides?: Seq[] } = {}): LogRecord {
   return {
-    seq, author, kind: cmd ? 'cmd' : 'noop', ...(cmd ? { cmd } : {}),
-    deps: extra.deps ?? EMPTY_BITMAP, overrides: extra.overrides ?? [seq],
+    seq,
+    author,
+    kind: cmd ? 'cmd' : 'noop',
+    ...(cmd ? { cmd } : {}),
+    deps: extra.deps ?? EMPTY_BITMAP,
+    overrides: extra.overrides ?? [seq],
     logKey: cmd ? `key${seq}_${author.term}_${author.id}` : '',
   };
 }
@@ -35,10 +39,20 @@ export const incr = (key: string): Command => ({ op: 'incr', key });
  * replica builds a follower with the given durable state, restarted at nowMs (lease contact
  * = nowMs). Its election timer is off (deadline ∞) so scripted tests decide when it campaigns.
  */
-export function replica(self: number, n: number, d: { vote?: LeaderId; committer?: LeaderId | null; records?: LogRecord[] } = {}, nowMs = 0, timing = TIMING): ReplicaState {
+export function replica(
+  self: number,
+  n: number,
+  d: { vote?: LeaderId; committer?: LeaderId | null; records?: LogRecord[] } = {},
+  nowMs = 0,
+  timing = TIMING,
+): ReplicaState {
   const log = new Map((d.records ?? []).map((r) => [r.seq, r] as const));
   const s = restartReplica({
-    self, config: config(n), timing, nowMs, random: new SeededRandom(`testkit/${self}`),
+    self,
+    config: config(n),
+    timing,
+    nowMs,
+    random: new SeededRandom(`testkit/${self}`),
     durable: { vote: d.vote ?? null, committer: d.committer ?? null, log, snapshot: null },
   });
   s.electionDeadlineMs = Infinity;
@@ -89,12 +103,22 @@ export function electReq(candidate: LeaderId, committer: LeaderId | null, accept
 }
 
 /** forward builds a ForwardReq. */
-export function forward(leader: LeaderId, kind: ForwardReq['kind'], records: LogRecord[], committed: TailBitmap, reqId: number, extra: Partial<ForwardReq> = {}): ForwardReq {
+export function forward(
+  leader: LeaderId,
+  kind: ForwardReq['kind'],
+  records: LogRecord[],
+  committed: TailBitmap,
+  reqId: number,
+  extra: Partial<ForwardReq> = {},
+): ForwardReq {
   return { type: 'ForwardReq', leader, kind, records, committed, reqId, ...extra };
 }
 
 /** replies filters sent messages of one type. */
-export function sentOf<T extends Message['type']>(sends: Output['send'], type: T): Array<{ to: number; msg: Extract<Message, { type: T }> }> {
+export function sentOf<T extends Message['type']>(
+  sends: Output['send'],
+  type: T,
+): Array<{ to: number; msg: Extract<Message, { type: T }> }> {
   return sends.filter((e) => e.msg.type === type) as Array<{ to: number; msg: Extract<Message, { type: T }> }>;
 }
 
@@ -102,7 +126,17 @@ export type { ElectReply, ForwardReply };
 
 /** grant builds a granted ElectReply from an empty follower. */
 export function grant(cand: LeaderId, extra: Partial<ElectReply> = {}): ElectReply {
-  return { type: 'ElectReply', candidate: cand, granted: true, vote: cand, committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP, records: [], ...extra };
+  return {
+    type: 'ElectReply',
+    candidate: cand,
+    granted: true,
+    vote: cand,
+    committer: null,
+    accepted: EMPTY_BITMAP,
+    committed: EMPTY_BITMAP,
+    records: [],
+    ...extra,
+  };
 }
 
 /** ack builds an ok ForwardReply from a follower synced to `leader`. */
@@ -187,8 +221,13 @@ export class MiniNet {
     const old = this.crashed.get(rank);
     if (old === undefined) throw new Error(`rank ${rank} did not crash`);
     const s = restartReplica({
-      self: rank, config: old.config, timing: old.timing, nowMs: this.nowMs, random: new SeededRandom(`restart/${rank}`),
-      durable: { vote: old.vote, committer: old.committer, log: old.log, snapshot: null }, loggedUpTo: old.loggedUpTo,
+      self: rank,
+      config: old.config,
+      timing: old.timing,
+      nowMs: this.nowMs,
+      random: new SeededRandom(`restart/${rank}`),
+      durable: { vote: old.vote, committer: old.committer, log: old.log, snapshot: null },
+      loggedUpTo: old.loggedUpTo,
     });
     s.electionDeadlineMs = Infinity;
     this.drivers.set(rank, new Driver(s));

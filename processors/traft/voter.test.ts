@@ -10,9 +10,20 @@ const VOTE = L(5, 1);
 const COMMITTER = L(4, 1);
 const records = [rec(0, COMMITTER, set('a', 1)), rec(1, COMMITTER, set('b', 1)), rec(2, COMMITTER, set('c', 1))];
 
-const candidates: Array<[string, LeaderId]> = [['<', L(5, 0)], ['=', VOTE], ['>', L(6, 2)]];
-const committers: Array<[string, LeaderId]> = [['<', L(3, 0)], ['=', COMMITTER], ['>', L(4, 2)]];
-const logs: Array<[string, TailBitmap]> = [['shorter', createBitmap(2)], ['longer', bitmapOf([0, 3])]];
+const candidates: Array<[string, LeaderId]> = [
+  ['<', L(5, 0)],
+  ['=', VOTE],
+  ['>', L(6, 2)],
+];
+const committers: Array<[string, LeaderId]> = [
+  ['<', L(3, 0)],
+  ['=', COMMITTER],
+  ['>', L(4, 2)],
+];
+const logs: Array<[string, TailBitmap]> = [
+  ['shorter', createBitmap(2)],
+  ['longer', bitmapOf([0, 3])],
+];
 
 t.test('T2: V1–V4 × E1–E3 over candidate × committer × log length × lease', async (t) => {
   for (const lease of [true, false]) {

@@ -45,8 +45,14 @@ export function handleElectReq(s: ReplicaState, fx: Effects, from: number, req: 
   fx.afterPersist.push({
     to: from,
     msg: {
-      type: 'ElectReply', candidate: req.candidate, granted: reason === null, ...(reason === null ? {} : { reason }),
-      vote: s.vote, committer: s.committer, accepted: s.accepted, committed: s.committed,
+      type: 'ElectReply',
+      candidate: req.candidate,
+      granted: reason === null,
+      ...(reason === null ? {} : { reason }),
+      vote: s.vote,
+      committer: s.committer,
+      accepted: s.accepted,
+      committed: s.committed,
       ...(reason === null ? shipped(s, req) : { records: [] }),
     },
   });

@@ -29,7 +29,11 @@ const batch = (batchId: number): WalBatch => ({ batchId, entries: [] });
 t.test('in order, grouped while an fsync runs, all reported, close waits for them', async (t) => {
   const wal = fakeWal();
   const persisted: number[] = [];
-  const w = new WalWriter(wal, (id) => persisted.push(id), () => t.fail('no error expected'));
+  const w = new WalWriter(
+    wal,
+    (id) => persisted.push(id),
+    () => t.fail('no error expected'),
+  );
   w.write([batch(1)]);
   w.write([batch(2), batch(3)]); // queued while batch 1 is being written: one group
   await w.close();
@@ -46,11 +50,15 @@ t.test('a batch written just as a drain ends is not stranded', async (t) => {
   const persisted: number[] = [];
   let done!: () => void;
   const both = new Promise<void>((resolve) => (done = resolve));
-  const w = new WalWriter(wal, (id) => {
-    persisted.push(id);
-    if (id === 1) queueMicrotask(() => w.write([batch(2)]));
-    if (id === 2) done();
-  }, () => t.fail('no error expected'));
+  const w = new WalWriter(
+    wal,
+    (id) => {
+      persisted.push(id);
+      if (id === 1) queueMicrotask(() => w.write([batch(2)]));
+      if (id === 2) done();
+    },
+    () => t.fail('no error expected'),
+  );
   w.write([batch(1)]);
   await both;
   await w.close();
@@ -62,7 +70,11 @@ t.test('a failed write is reported once; later writes are ignored', async (t) =>
   const wal = fakeWal(0);
   const errors: unknown[] = [];
   const persisted: number[] = [];
-  const w = new WalWriter(wal, (id) => persisted.push(id), (e) => errors.push(e));
+  const w = new WalWriter(
+    wal,
+    (id) => persisted.push(id),
+    (e) => errors.push(e),
+  );
   w.write([batch(1)]);
   await new Promise<void>((resolve) => setImmediate(resolve));
   w.write([batch(2)]);

@@ -62,7 +62,8 @@ function bitmap(x: unknown, what: string): TailBitmap {
     return { offset: nat(o.offset, `${what}.offset`), words };
   }
   const words = arr(o.words, `${what}.words`).map((w, i) => {
-    if (typeof w !== 'number' || !Number.isInteger(w) || w < -(2 ** 31) || w >= 2 ** 32) throw new BadTraftMessage(`${what}.words[${i}] must be a 32-bit word`);
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < -(2 ** 31) || w >= 2 ** 32)
+      throw new BadTraftMessage(`${what}.words[${i}] must be a 32-bit word`);
     return w;
   });
   return { offset: nat(o.offset, `${what}.offset`), words };
@@ -91,7 +92,10 @@ function record(x: unknown): LogRecord {
     kind,
     deps,
     // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts)
-    overrides: o.ovFrom !== undefined ? expandOverrides(deps, seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq)) : arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')),
+    overrides:
+      o.ovFrom !== undefined
+        ? expandOverrides(deps, seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq))
+        : arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')),
     logKey: str(o.logKey, 'record.logKey'),
     ...(kind === 'cmd' ? { cmd: command(o.cmd) } : {}),
   };
@@ -107,7 +111,8 @@ function shipment(x: unknown): SnapshotShipment {
   if (firstMissing(applied) < floor) throw new BadTraftMessage('snapshot.applied must cover [0, floor)');
   const kv = arr(snap.kv, 'snapshot.kv').map((e) => {
     const pair = arr(e, 'snapshot.kv[]');
-    if (pair.length !== 2 || typeof pair[1] !== 'number' || !Number.isFinite(pair[1])) throw new BadTraftMessage('snapshot.kv entries are [key, number]');
+    if (pair.length !== 2 || typeof pair[1] !== 'number' || !Number.isFinite(pair[1]))
+      throw new BadTraftMessage('snapshot.kv entries are [key, number]');
     return [str(pair[0], 'snapshot.kv key'), pair[1]] as const;
   });
   const keysFrom = nat(o.keysFrom, 'keysFrom');
@@ -126,46 +131,77 @@ export function validateTraftMsg(x: unknown): Message {
   switch (o.type) {
     case 'ElectReq':
       return {
-        type: 'ElectReq', candidate: leaderId(o.candidate, 'candidate'), committer: maybeLeaderId(o.committer, 'committer'),
-        accepted: bitmap(o.accepted, 'accepted'), frontier: nat(o.frontier, 'frontier'), clusterId: str(o.clusterId, 'clusterId'),
+        type: 'ElectReq',
+        candidate: leaderId(o.candidate, 'candidate'),
+        committer: maybeLeaderId(o.committer, 'committer'),
+        accepted: bitmap(o.accepted, 'accepted'),
+        frontier: nat(o.frontier, 'frontier'),
+        clusterId: str(o.clusterId, 'clusterId'),
       };
     case 'ElectReply': {
       if (o.reason !== undefined && !REASONS.has(o.reason as string)) throw new BadTraftMessage('unknown reason');
       return {
-        type: 'ElectReply', candidate: leaderId(o.candidate, 'candidate'), granted: bool(o.granted, 'granted'),
+        type: 'ElectReply',
+        candidate: leaderId(o.candidate, 'candidate'),
+        granted: bool(o.granted, 'granted'),
         ...(o.reason !== undefined ? { reason: o.reason as ElectReplyReason } : {}),
-        vote: leaderId(o.vote, 'vote'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'),
-        committed: bitmap(o.committed, 'committed'), records: arr(o.records, 'records').map(record),
+        vote: leaderId(o.vote, 'vote'),
+        committer: maybeLeaderId(o.committer, 'committer'),
+        accepted: bitmap(o.accepted, 'accepted'),
+        committed: bitmap(o.committed, 'committed'),
+        records: arr(o.records, 'records').map(record),
         ...(o.snapshot !== undefined ? { snapshot: shipment(o.snapshot) } : {}),
       };
     }
     case 'InstallSnapshotReq':
-      return { type: 'InstallSnapshotReq', leader: leaderId(o.leader, 'leader'), shipment: shipment(o.shipment), reqId: nat(o.reqId, 'reqId') };
-    case 'ForwardReq': {
-      if (!KINDS.has(o.kind as string)) throw new BadTraftMessage('kind must be sync, append or heartbeat');
       return {
-        type: 'ForwardReq', leader: leaderId(o.leader, 'leader'), kind: o.kind as ForwardKind,
-        ...(o.lo !== undefined ? { lo: nat(o.lo, 'lo') } : {}),
-        ...(o.baseTail !== undefined ? { baseTail: nat(o.baseTail, 'baseTail') } : {}),
-        ...(o.digest !== undefined ? { digest: arr(o.digest, 'digest').map((d) => {
-          const pair = arr(d, 'digest[]');
-          if (pair.length !== 2) throw new BadTraftMessage('digest entries are [seq, author]');
-          return [nat(pair[0], 'digest seq'), leaderId(pair[1], 'digest author')] as const;
-        }) } : {}),
-        ...(o.last !== undefined ? { last: bool(o.last, 'last') } : {}),
-        records: arr(o.records, 'records').map(record), committed: bitmap(o.committed, 'committed'), reqId: nat(o.reqId, 'reqId'),
+        type: 'InstallSnapshotReq',
+        leader: leaderId(o.leader, 'leader'),
+        shipment: shipment(o.shipment),
+        reqId: nat(o.reqId, 'reqId'),
       };
-    }
+    case 'ForwardReq':
+      return forwardReq(o);
     case 'ForwardReply': {
       if (o.reason !== undefined && !FORWARD_REASONS.has(o.reason as string)) throw new BadTraftMessage('unknown reason');
       return {
-        type: 'ForwardReply', leader: leaderId(o.leader, 'leader'), ok: bool(o.ok, 'ok'),
+        type: 'ForwardReply',
+        leader: leaderId(o.leader, 'leader'),
+        ok: bool(o.ok, 'ok'),
         ...(o.reason !== undefined ? { reason: o.reason as NonNullable<ForwardReply['reason']> } : {}),
-        vote: leaderId(o.vote, 'vote'), committer: maybeLeaderId(o.committer, 'committer'), accepted: bitmap(o.accepted, 'accepted'),
-        committed: bitmap(o.committed, 'committed'), reqId: nat(o.reqId, 'reqId'),
+        vote: leaderId(o.vote, 'vote'),
+        committer: maybeLeaderId(o.committer, 'committer'),
+        accepted: bitmap(o.accepted, 'accepted'),
+        committed: bitmap(o.committed, 'committed'),
+        reqId: nat(o.reqId, 'reqId'),
       };
     }
     default:
       throw new BadTraftMessage(`unknown type ${JSON.stringify(o.type)}`);
   }
+}
+
+/** forwardReq validates the fields of a ForwardReq (its type already checked). */
+function forwardReq(o: Obj): Message {
+  if (!KINDS.has(o.kind as string)) throw new BadTraftMessage('kind must be sync, append or heartbeat');
+  return {
+    type: 'ForwardReq',
+    leader: leaderId(o.leader, 'leader'),
+    kind: o.kind as ForwardKind,
+    ...(o.lo !== undefined ? { lo: nat(o.lo, 'lo') } : {}),
+    ...(o.baseTail !== undefined ? { baseTail: nat(o.baseTail, 'baseTail') } : {}),
+    ...(o.digest !== undefined
+      ? {
+          digest: arr(o.digest, 'digest').map((d) => {
+            const pair = arr(d, 'digest[]');
+            if (pair.length !== 2) throw new BadTraftMessage('digest entries are [seq, author]');
+            return [nat(pair[0], 'digest seq'), leaderId(pair[1], 'digest author')] as const;
+          }),
+        }
+      : {}),
+    ...(o.last !== undefined ? { last: bool(o.last, 'last') } : {}),
+    records: arr(o.records, 'records').map(record),
+    committed: bitmap(o.committed, 'committed'),
+    reqId: nat(o.reqId, 'reqId'),
+  };
 }

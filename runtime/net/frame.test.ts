@@ -55,7 +55,10 @@ t.test('the maximum is enforced from the header, before the payload arrives', { 
 });
 
 t.test('codecs round-trip batches and refuse non-batches', { timeout: 20000 }, async (t) => {
-  const batch = [{ type: 'accept', ballot: 3, key: 'k'.repeat(32) }, { type: 'ack', n: -1.5, ok: true, v: null }];
+  const batch = [
+    { type: 'accept', ballot: 3, key: 'k'.repeat(32) },
+    { type: 'ack', n: -1.5, ok: true, v: null },
+  ];
   for (const codec of [jsonCodec<unknown>(), msgpackCodec<unknown>()]) {
     t.same(codec.decode(codec.encode(batch)), batch, `${codec.name} round-trips`);
     t.throws(() => codec.decode(Buffer.from('\xc1\xff{garbage', 'latin1')), CodecError, `${codec.name} refuses garbage`);

@@ -35,7 +35,8 @@ export interface Rejection {
 
 export function encodeHello(hello: Omit<Hello, 'magic'>): Buffer {
   const body = Buffer.from(JSON.stringify({ magic: MAGIC, ...hello }), 'utf8');
-  if (body.length > HELLO_MAX_BYTES) throw new RangeError(`handshake of ${body.length} bytes exceeds ${HELLO_MAX_BYTES} (cluster id too long?)`);
+  if (body.length > HELLO_MAX_BYTES)
+    throw new RangeError(`handshake of ${body.length} bytes exceeds ${HELLO_MAX_BYTES} (cluster id too long?)`);
   return body;
 }
 
@@ -47,14 +48,23 @@ export function checkHello(payload: Buffer, want: Expected): { rank: number } | 
   } catch {
     return { kind: 'garbage', detail: 'handshake is not JSON' };
   }
-  if (typeof x !== 'object' || x === null || (x as { magic?: unknown }).magic !== MAGIC) return { kind: 'garbage', detail: 'handshake lacks the csplab magic' };
+  if (typeof x !== 'object' || x === null || (x as { magic?: unknown }).magic !== MAGIC)
+    return { kind: 'garbage', detail: 'handshake lacks the csplab magic' };
   const h = x as Partial<Record<keyof Hello, unknown>>;
   const rank = typeof h.rank === 'number' ? h.rank : undefined;
   const claimed = rank === undefined ? {} : { claimedRank: rank };
-  if (h.version !== want.version) return { kind: 'version', detail: `wire version ${String(h.version)}, this rank speaks ${want.version}`, ...claimed };
-  if (h.clusterId !== want.clusterId) return { kind: 'cluster', detail: `cluster id ${JSON.stringify(h.clusterId)}, this cluster is ${JSON.stringify(want.clusterId)}`, ...claimed };
-  if (rank === undefined || !Number.isInteger(rank) || rank < 0 || rank >= want.ranks) return { kind: 'rank', detail: `unknown rank ${String(h.rank)} (cluster has ${want.ranks})`, ...claimed };
-  if (rank === want.selfRank) return { kind: 'rank', detail: `peer claims this rank's own rank ${rank} (two processes with one rank?)`, ...claimed };
+  if (h.version !== want.version)
+    return { kind: 'version', detail: `wire version ${String(h.version)}, this rank speaks ${want.version}`, ...claimed };
+  if (h.clusterId !== want.clusterId)
+    return {
+      kind: 'cluster',
+      detail: `cluster id ${JSON.stringify(h.clusterId)}, this cluster is ${JSON.stringify(want.clusterId)}`,
+      ...claimed,
+    };
+  if (rank === undefined || !Number.isInteger(rank) || rank < 0 || rank >= want.ranks)
+    return { kind: 'rank', detail: `unknown rank ${String(h.rank)} (cluster has ${want.ranks})`, ...claimed };
+  if (rank === want.selfRank)
+    return { kind: 'rank', detail: `peer claims this rank's own rank ${rank} (two processes with one rank?)`, ...claimed };
   if (h.codec !== want.codec) return { kind: 'codec', detail: `codec ${String(h.codec)}, this rank uses ${want.codec}`, ...claimed };
   return { rank };
 }

@@ -40,7 +40,10 @@ export class InboundConn<M> {
   private handshakeTimer: Cancel | undefined;
   private refused = false;
 
-  constructor(private readonly socket: Socket, private readonly opts: InboundOptions<M>) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly opts: InboundOptions<M>,
+  ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     // A reset from a peer that died is expected noise; 'close' follows and cleans up.

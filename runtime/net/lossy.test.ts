@@ -9,7 +9,8 @@ import { withLoss } from './lossy.js';
 function recorder(): Transport<number> & { sent: [number, number][] } {
   const sent: [number, number][] = [];
   return {
-    rank: 0, sent,
+    rank: 0,
+    sent,
     inbox: new CspChan<Inbound<number>>(new VirtualClock(), { name: 'in', capacity: 1, overflow: { type: 'drop-newest' } }),
     send: (to, msg) => void sent.push([to, msg]),
     close: async () => {},

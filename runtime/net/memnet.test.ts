@@ -66,7 +66,10 @@ t.test('dup: rate 1 delivers every message twice', { timeout: 20000 }, async (t)
   for (let n = 0; n < 5; n++) eps[0]!.send(1, { n });
   await clock.advance(0);
   const got = received(eps[1]!);
-  t.same([...got].sort((a, b) => a - b), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+  t.same(
+    [...got].sort((a, b) => a - b),
+    [0, 0, 1, 1, 2, 2, 3, 3, 4, 4],
+  );
   t.equal(net.stats().duplicated, 5);
   t.equal(net.trace().filter((e) => e.event === 'dup').length, 5);
   await net.close();
@@ -87,7 +90,11 @@ t.test('delay: nothing before minMs; a range reorders', { timeout: 20000 }, asyn
   for (const n of sent) spread.eps[0]!.send(1, { n });
   await spread.clock.advance(50);
   const got = received(spread.eps[1]!);
-  t.same([...got].sort((a, b) => a - b), sent, 'all arrive');
+  t.same(
+    [...got].sort((a, b) => a - b),
+    sent,
+    'all arrive',
+  );
   t.not(got.join(','), sent.join(','), 'but out of order');
   await spread.net.close();
 });
@@ -109,7 +116,14 @@ t.test('partition: sides cannot talk until heal; in-flight copies are cut', { ti
   net.partition([[0, 1]]); // rank 2 unlisted: isolated
   await clock.advance(5);
   t.same(received(eps[2]!), [], 'copy in flight when the partition began is lost');
-  t.throws(() => net.partition([[0, 1], [1, 2]]), RangeError);
+  t.throws(
+    () =>
+      net.partition([
+        [0, 1],
+        [1, 2],
+      ]),
+    RangeError,
+  );
   await net.close();
 });
 
@@ -157,7 +171,13 @@ t.test('inbox overflow drops the newest batch and counts it', { timeout: 20000 }
   }
   t.same(received(eps[1]!), [0, 1]);
   t.equal(eps[1]!.stats().dropped, 3);
-  t.same(net.trace().filter((e) => e.reason === 'overflow').map((e) => (e.msg as Msg).n), [2, 3, 4]);
+  t.same(
+    net
+      .trace()
+      .filter((e) => e.reason === 'overflow')
+      .map((e) => (e.msg as Msg).n),
+    [2, 3, 4],
+  );
   await net.close();
 });
 
@@ -195,7 +215,11 @@ async function scenario(seed: string) {
   const { clock, net, eps } = setup(4, { dropRate: 0.2, dupRate: 0.2, delayMs: [1, 20] }, seed);
   for (let round = 0; round < 20; round++) {
     for (let from = 0; from < 4; from++) for (let to = 0; to < 4; to++) eps[from]!.send(to, { n: round * 100 + from * 10 + to });
-    if (round === 5) net.partition([[0, 1], [2, 3]]);
+    if (round === 5)
+      net.partition([
+        [0, 1],
+        [2, 3],
+      ]);
     if (round === 10) net.heal();
     if (round === 12) net.pause(3);
     if (round === 15) net.resume(3);
@@ -214,5 +238,9 @@ t.test('one seed replays one trace; another seed differs', { timeout: 20000 }, a
   t.ok(a1.length > 300, `a substantial trace (${a1.length} entries)`);
   t.same(a2, a1, 'same seed, same trace');
   t.notSame(b, a1, 'different seed, different trace');
-  for (const ev of ['deliver', 'drop', 'dup'] as const) t.ok(a1.some((e) => e.event === ev), `trace has ${ev}`);
+  for (const ev of ['deliver', 'drop', 'dup'] as const)
+    t.ok(
+      a1.some((e) => e.event === ev),
+      `trace has ${ev}`,
+    );
 });

@@ -87,15 +87,18 @@ export class MemNet<M> {
 
   constructor(options: MemNetOptions<M>) {
     const { ranks, clock, random } = options;
-    if (!Number.isInteger(ranks) || ranks < 1 || ranks > MAX_RANKS) throw new RangeError(`memnet: ranks must be an integer in 1…${MAX_RANKS}, got ${ranks}`);
+    if (!Number.isInteger(ranks) || ranks < 1 || ranks > MAX_RANKS)
+      throw new RangeError(`memnet: ranks must be an integer in 1…${MAX_RANKS}, got ${ranks}`);
     this.ranks = ranks;
     this.clock = clock;
     this.random = random;
     this.startMs = clock.nowMs();
     this.inboxCapacity = options.inboxCapacity ?? 4096;
-    if (!Number.isInteger(this.inboxCapacity) || this.inboxCapacity < 1) throw new RangeError(`memnet: inboxCapacity must be a positive integer, got ${this.inboxCapacity}`);
+    if (!Number.isInteger(this.inboxCapacity) || this.inboxCapacity < 1)
+      throw new RangeError(`memnet: inboxCapacity must be a positive integer, got ${this.inboxCapacity}`);
     this.holdLimit = options.holdLimit ?? 65536;
-    if (!Number.isInteger(this.holdLimit) || this.holdLimit < 0) throw new RangeError(`memnet: holdLimit must be an integer ≥ 0, got ${this.holdLimit}`);
+    if (!Number.isInteger(this.holdLimit) || this.holdLimit < 0)
+      throw new RangeError(`memnet: holdLimit must be an integer ≥ 0, got ${this.holdLimit}`);
     this.summarize = options.summarize ?? ((m) => m);
     this.log = new TraceLog(options.traceLimit ?? 100_000);
     this.faultsNow = mergeFaults(NO_FAULTS, options.faults ?? {});
@@ -107,11 +110,15 @@ export class MemNet<M> {
     this.checkRank(rank, 'endpoint');
     const open = this.endpoints[rank];
     if (open !== undefined && !open.closed) return open;
-    const ep = new MemEndpoint<M>(this, rank, new CspChan<Inbound<M>>(this.clock, {
-      name: `memnet.inbox.${rank}`,
-      capacity: this.inboxCapacity,
-      overflow: { type: 'drop-newest' },
-    }));
+    const ep = new MemEndpoint<M>(
+      this,
+      rank,
+      new CspChan<Inbound<M>>(this.clock, {
+        name: `memnet.inbox.${rank}`,
+        capacity: this.inboxCapacity,
+        overflow: { type: 'drop-newest' },
+      }),
+    );
     this.endpoints[rank] = ep;
     return ep;
   }
@@ -247,7 +254,9 @@ export class MemNet<M> {
     this.inFlight.delete(batch.key);
     const { from, to, msgs, senders } = batch;
     if (this.paused.has(to)) {
-      msgs.forEach((msg, i) => this.hold(this.heldIn, to, { from, to, msg, sender: defined(senders[i], 'a batch holds one sender per message') }));
+      msgs.forEach((msg, i) =>
+        this.hold(this.heldIn, to, { from, to, msg, sender: defined(senders[i], 'a batch holds one sender per message') }),
+      );
       return;
     }
     this.deliver(from, to, msgs, senders);
@@ -293,7 +302,8 @@ export class MemNet<M> {
   }
 
   private checkRank(rank: number, what: string): void {
-    if (!Number.isInteger(rank) || rank < 0 || rank >= this.ranks) throw new RangeError(`memnet.${what}: rank ${rank} is not in 0…${this.ranks - 1}`);
+    if (!Number.isInteger(rank) || rank < 0 || rank >= this.ranks)
+      throw new RangeError(`memnet.${what}: rank ${rank} is not in 0…${this.ranks - 1}`);
   }
 }
 
@@ -329,7 +339,8 @@ export class MemEndpoint<M> implements Transport<M> {
   }
 
   send(to: number, msg: M): void {
-    if (!Number.isInteger(to) || to < 0 || to >= this.net.ranks) throw new RangeError(`memnet rank ${this.rank}: send to unknown rank ${to}`);
+    if (!Number.isInteger(to) || to < 0 || to >= this.net.ranks)
+      throw new RangeError(`memnet rank ${this.rank}: send to unknown rank ${to}`);
     if (this.closedFlag) {
       this.counters.dropped++;
       return;

@@ -137,7 +137,9 @@ export class PeerLink<M> {
     socket.setNoDelay(true);
     // Keepalive finds a peer host that vanished without a reset (else writes just pile up).
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    this.connectTimer = this.opts.clock.schedule(this.opts.connectTimeoutMs, () => socket.destroy(new Error(`connect timed out after ${this.opts.connectTimeoutMs} ms`)));
+    this.connectTimer = this.opts.clock.schedule(this.opts.connectTimeoutMs, () =>
+      socket.destroy(new Error(`connect timed out after ${this.opts.connectTimeoutMs} ms`)),
+    );
     socket.once('connect', () => this.onConnect(socket));
     socket.on('drain', () => this.scheduleFlush());
     socket.on('error', (e: NodeJS.ErrnoException) => (this.lastError = e.code ?? e.message));
@@ -219,7 +221,8 @@ export class PeerLink<M> {
     let problem = '';
     try {
       payload = this.opts.codec.encode(batch);
-      if (payload.length > this.opts.maxFrameBytes) problem = `encodes to ${payload.length} bytes, over maxFrameBytes ${this.opts.maxFrameBytes}`;
+      if (payload.length > this.opts.maxFrameBytes)
+        problem = `encodes to ${payload.length} bytes, over maxFrameBytes ${this.opts.maxFrameBytes}`;
     } catch (e) {
       problem = `does not encode: ${(e as Error).message}`;
     }
@@ -237,6 +240,9 @@ export class PeerLink<M> {
       return;
     }
     this.opts.counters.dropped++;
-    this.opts.log(`unsendable:${this.opts.peerRank}`, `tcp rank ${this.opts.selfRank}: dropped a message to rank ${this.opts.peerRank} that ${problem}`);
+    this.opts.log(
+      `unsendable:${this.opts.peerRank}`,
+      `tcp rank ${this.opts.selfRank}: dropped a message to rank ${this.opts.peerRank} that ${problem}`,
+    );
   }
 }

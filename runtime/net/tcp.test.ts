@@ -83,7 +83,6 @@ async function receive(node: Node, count: number): Promise<{ from: number; n: nu
   return got;
 }
 
-
 t.test('batches flow between ranks and to self, in send order', { timeout: 20000 }, async (t) => {
   const [a, b] = await cluster(t, 2);
   for (let n = 0; n < 5000; n++) a!.tr.send(1, { n });
@@ -98,11 +97,22 @@ t.test('batches flow between ranks and to self, in send order', { timeout: 20000
     t.equal(batch.from, 0);
     got.push(...batch.msgs.map((m) => m.n));
   }
-  t.same(got, Array.from({ length: 5000 }, (_, n) => n), 'all 5000 in order');
+  t.same(
+    got,
+    Array.from({ length: 5000 }, (_, n) => n),
+    'all 5000 in order',
+  );
   t.ok(batches < 100, `coalesced into few batches (${batches})`);
   const atA = await receive(a!, 4);
-  t.same(atA.filter((m) => m.from === 0).map((m) => m.n), [0, 1, 2], 'self-sends loop back');
-  t.same(atA.filter((m) => m.from === 1).map((m) => m.n), [100]);
+  t.same(
+    atA.filter((m) => m.from === 0).map((m) => m.n),
+    [0, 1, 2],
+    'self-sends loop back',
+  );
+  t.same(
+    atA.filter((m) => m.from === 1).map((m) => m.n),
+    [100],
+  );
   t.equal(a!.tr.stats().sent, 5003);
   t.equal(b!.tr.stats().delivered, 5000);
   t.throws(() => a!.tr.send(2, { n: 0 }), RangeError);
@@ -193,7 +203,11 @@ t.test('an absent or stalled peer costs the sender only counted drops', { timeou
   t.equal(a.tr.stats().dropped, 15, 'a peer with no address yet holds only queueLimit messages');
   a.tr.setPeer(1, { host: '127.0.0.1', port: b.tr.port });
   const got = await receive(b, 10);
-  t.same(got.map((m) => m.n), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'the queued ones are sent once it is known');
+  t.same(
+    got.map((m) => m.n),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    'the queued ones are sent once it is known',
+  );
 
   // A peer that accepts but never reads (SIGSTOPped): kernel buffers fill, then the queue.
   const stalled: Socket[] = [];
@@ -232,7 +246,10 @@ t.test('an unsendable message is dropped and logged; its neighbours are sent', {
   a!.tr.send(1, { n: 2, s: 'x'.repeat(2000) });
   a!.tr.send(1, { n: 3 });
   const got = await receive(b!, 2);
-  t.same(got.map((m) => m.n), [1, 3]);
+  t.same(
+    got.map((m) => m.n),
+    [1, 3],
+  );
   t.equal(a!.tr.stats().dropped, 1);
   t.match(a!.logs.join('\n'), /maxFrameBytes/);
 });

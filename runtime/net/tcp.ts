@@ -101,7 +101,8 @@ export class TcpTransport<M> implements Transport<M> {
   constructor(options: TcpOptions<M>) {
     this.opts = options;
     const { rank, ranks, peers, clusterId } = options;
-    if (!Number.isInteger(ranks) || ranks < 1 || ranks > MAX_RANKS) throw new RangeError(`tcp: ranks must be an integer in 1…${MAX_RANKS}, got ${ranks}`);
+    if (!Number.isInteger(ranks) || ranks < 1 || ranks > MAX_RANKS)
+      throw new RangeError(`tcp: ranks must be an integer in 1…${MAX_RANKS}, got ${ranks}`);
     if (!Number.isInteger(rank) || rank < 0 || rank >= ranks) throw new RangeError(`tcp: rank ${rank} is not in 0…${ranks - 1}`);
     if (peers.length !== ranks) throw new RangeError(`tcp: peers must have one entry per rank (${ranks}), got ${peers.length}`);
     if (clusterId.length === 0) throw new RangeError('tcp: clusterId must be non-empty');
@@ -252,7 +253,13 @@ export class TcpTransport<M> implements Transport<M> {
 
   private accept(socket: Socket): void {
     if (this.state === 'closed') return void socket.destroy();
-    const want: Expected = { clusterId: this.opts.clusterId, ranks: this.ranks, selfRank: this.rank, version: WIRE_VERSION, codec: this.codecName() };
+    const want: Expected = {
+      clusterId: this.opts.clusterId,
+      ranks: this.ranks,
+      selfRank: this.rank,
+      version: WIRE_VERSION,
+      codec: this.codecName(),
+    };
     const conn = new InboundConn<M>(socket, {
       want,
       codec: this.codec,
@@ -282,12 +289,16 @@ export class TcpTransport<M> implements Transport<M> {
     this.rejectedBy[r.kind] = (this.rejectedBy[r.kind] ?? 0) + 1;
     const host = remote.slice(0, remote.lastIndexOf(':'));
     const who = r.claimedRank === undefined ? remote : `${remote} (claims rank ${r.claimedRank})`;
-    this.onceLog.line(`reject:${r.kind}:${host}:${r.claimedRank ?? '-'}`, `tcp rank ${this.rank}: closed connection from ${who}: ${r.kind}: ${r.detail}`);
+    this.onceLog.line(
+      `reject:${r.kind}:${host}:${r.claimedRank ?? '-'}`,
+      `tcp rank ${this.rank}: closed connection from ${who}: ${r.kind}: ${r.detail}`,
+    );
     this.opts.onEvent?.({ type: 'rejected', reason: r.kind, detail: r.detail });
   }
 
   private checkRank(rank: number, what: string): void {
-    if (!Number.isInteger(rank) || rank < 0 || rank >= this.ranks) throw new RangeError(`tcp rank ${this.rank}.${what}: rank ${rank} is not in 0…${this.ranks - 1}`);
+    if (!Number.isInteger(rank) || rank < 0 || rank >= this.ranks)
+      throw new RangeError(`tcp rank ${this.rank}.${what}: rank ${rank} is not in 0…${this.ranks - 1}`);
   }
 }
 

@@ -35,12 +35,20 @@ const CASES: Case[] = [
   { label: '5 ranks × 100k commits', gen: { ranks: 5, commits: 100_000 }, runs: 3, expect: 0 },
   { label: '5 ranks × 100k, reference (Go) format', gen: { ranks: 5, commits: 100_000, format: 'reference' }, runs: 1, expect: 0 },
   { label: '5 ranks × 1M commits', gen: { ranks: 5, commits: 1_000_000 }, runs: 3, expect: 0 },
-  { label: '5 ranks × 1M, broken (conflict, gap, two values, ungenerated)', gen: { ranks: 5, commits: 1_000_000, breaks: ['conflict', 'gap', 'two-values', 'ungenerated'] }, runs: 1, expect: 1 },
+  {
+    label: '5 ranks × 1M, broken (conflict, gap, two values, ungenerated)',
+    gen: { ranks: 5, commits: 1_000_000, breaks: ['conflict', 'gap', 'two-values', 'ungenerated'] },
+    runs: 1,
+    expect: 1,
+  },
 ];
 
 /** measure runs the checker once under /usr/bin/time (wall and CPU seconds, max RSS in KiB). */
 function measure(dir: string): Measure {
-  const r = spawnSync(TIME, ['-f', `${MARK} %e %U %S %M`, process.execPath, CLI, 'check', '--dir', dir, '--ranks', '5'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(TIME, ['-f', `${MARK} %e %U %S %M`, process.execPath, CLI, 'check', '--dir', dir, '--ranks', '5'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const line = r.stderr.split('\n').find((l) => l.startsWith(MARK));
   if (!line) throw new Error(`no resource usage from ${TIME}: ${r.stderr.slice(0, 500)}`);
   const [, wall, user, sys, rssKiB] = line.split(' ');
@@ -71,7 +79,9 @@ function main(): void {
       const verdict = c.expect === 0 ? 'pass (exit 0)' : 'fail (exit 1)';
       const cpu = median(runs.map((m) => m.cpuS));
       const times = c.runs > 1 ? `${wall.toFixed(2)} s (${runs.map((m) => m.wallS.toFixed(2)).join(', ')})` : `${wall.toFixed(2)} s`;
-      rows.push(`| ${c.label} | ${(logs.bytes / 2 ** 20).toFixed(0)} MiB, ${(lines / 1e6).toFixed(1)} M lines | ${verdict} | ${times} | ${cpu.toFixed(2)} s | ${rss.toFixed(0)} MiB |`);
+      rows.push(
+        `| ${c.label} | ${(logs.bytes / 2 ** 20).toFixed(0)} MiB, ${(lines / 1e6).toFixed(1)} M lines | ${verdict} | ${times} | ${cpu.toFixed(2)} s | ${rss.toFixed(0)} MiB |`,
+      );
       process.stderr.write(`bench check: ${c.label}: ${times}, ${rss.toFixed(0)} MiB (generated in ${genS.toFixed(1)} s)\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -105,7 +115,8 @@ commits per rank, 573 s at 100,000 (docs/protocols/paxos.md §12).`,
 function verify(c: Case, m: Measure, commitsPerRank: readonly number[]): void {
   if (m.status !== c.expect) throw new Error(`${c.label}: exit ${m.status}, expected ${c.expect}\n${m.stdout.slice(0, 2000)}`);
   commitsPerRank.forEach((n, node) => {
-    if (!m.stdout.includes(`node ${node} commits ${n} times\n`)) throw new Error(`${c.label}: expected "node ${node} commits ${n} times"\n${m.stdout.slice(0, 2000)}`);
+    if (!m.stdout.includes(`node ${node} commits ${n} times\n`))
+      throw new Error(`${c.label}: expected "node ${node} commits ${n} times"\n${m.stdout.slice(0, 2000)}`);
   });
 }
 

@@ -61,29 +61,50 @@ function rssMiB(pid: number): number | null {
  * runCluster runs `csplab run <args>` then `csplab check`; logs are removed unless the check fails.
  * env is added to the environment of `csplab run` (and so of its rank processes), not of the check.
  */
-export async function runCluster(name: string, args: string[], basePort: number, sampleMs = 0, env: Record<string, string> = {}): Promise<ClusterRun> {
+export async function runCluster(
+  name: string,
+  args: string[],
+  basePort: number,
+  sampleMs = 0,
+  env: Record<string, string> = {},
+): Promise<ClusterRun> {
   const dir = mkdtempSync(join(tmpdir(), `csplab-bench-${name}-`));
   let keep = false;
   try {
     const load = loadavg()[0]!;
     const started = Date.now();
-    const child = spawn(process.execPath, [CLI, 'run', ...args, '--log-dir', dir, '--base-port', String(basePort), '--quiet', '--clean'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, 'run', ...args, '--log-dir', dir, '--base-port', String(basePort), '--quiet', '--clean'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const rssSamples: Array<[number, number[]]> = [];
-    const timer = sampleMs > 0 ? setInterval(() => {
-      const ranks = children(child.pid!).flatMap((p) => [p, ...children(p)]).map(rssMiB).filter((x): x is number => x !== null && x > 40);
-      rssSamples.push([(Date.now() - started) / 1000, ranks]);
-    }, sampleMs) : undefined;
+    const timer =
+      sampleMs > 0
+        ? setInterval(() => {
+            const ranks = children(child.pid!)
+              .flatMap((p) => [p, ...children(p)])
+              .map(rssMiB)
+              .filter((x): x is number => x !== null && x > 40);
+            rssSamples.push([(Date.now() - started) / 1000, ranks]);
+          }, sampleMs)
+        : undefined;
     const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     if (timer) clearInterval(timer);
     if (status !== 0) throw new Error(`csplab run ${args.join(' ')} exited ${status}: ${stderr}`);
     const check = spawnSync(process.execPath, [CLI, 'check', '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (check.status !== 0) {
       keep = true;
-      process.stderr.write(`bench ${name}: CHECK FAILED (exit ${check.status}) for ${args.join(' ')}; logs kept in ${dir}\n${check.stdout.slice(-3000)}\n`);
+      process.stderr.write(
+        `bench ${name}: CHECK FAILED (exit ${check.status}) for ${args.join(' ')}; logs kept in ${dir}\n${check.stdout.slice(-3000)}\n`,
+      );
     }
-    const ranks = (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ranks: RankResult[] }).ranks.map((r) => ({ rank: r.rank, commits: r.commits, summary: r.summary ?? {} }));
+    const ranks = (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ranks: RankResult[] }).ranks.map((r) => ({
+      rank: r.rank,
+      commits: r.commits,
+      summary: r.summary ?? {},
+    }));
     ranks.sort((a, b) => a.rank - b.rank);
     return { load, loadAfter: loadavg()[0]!, check: check.status, ...(keep ? { keptDir: dir } : {}), ranks, rssSamples };
   } finally {

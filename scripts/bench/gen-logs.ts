@@ -51,9 +51,11 @@ export function generateLogs(opts: GenOptions): GenResult {
   const roundLength = opts.roundLength ?? 10_000;
   const breaks = new Set(opts.breaks ?? []);
   if (!Number.isSafeInteger(ranks) || ranks < 1) throw new RangeError(`ranks must be a positive integer, got ${ranks}`);
-  if (!Number.isSafeInteger(opts.commits) || opts.commits < 1) throw new RangeError(`commits must be a positive integer, got ${opts.commits}`);
+  if (!Number.isSafeInteger(opts.commits) || opts.commits < 1)
+    throw new RangeError(`commits must be a positive integer, got ${opts.commits}`);
   if (!Number.isSafeInteger(roundLength) || roundLength < 2) throw new RangeError(`roundLength must be an integer ≥ 2, got ${roundLength}`);
-  for (const b of breaks) if (!BREAKAGES.includes(b)) throw new RangeError(`unknown breakage ${String(b)} (known: ${BREAKAGES.join(', ')})`);
+  for (const b of breaks)
+    if (!BREAKAGES.includes(b)) throw new RangeError(`unknown breakage ${String(b)} (known: ${BREAKAGES.join(', ')})`);
   if (ranks < 3 && (breaks.has('conflict') || breaks.has('gap'))) throw new RangeError('conflict and gap need at least 3 ranks');
   mkdirSync(opts.dir, { recursive: true });
 
@@ -73,7 +75,10 @@ export function generateLogs(opts: GenOptions): GenResult {
     const out = new ChunkWriter(file);
     // Lagging ranks commit a prefix, 0.1 % shorter per rank, always past the broken instance
     // (rule 3 compares only seqs below the smaller max seq).
-    const count = breaks.has('empty-rank') && rank === ranks - 1 ? 0 : Math.max(Math.min(mid + 2, opts.commits), opts.commits - Math.floor((opts.commits * rank) / 1000));
+    const count =
+      breaks.has('empty-rank') && rank === ranks - 1
+        ? 0
+        : Math.max(Math.min(mid + 2, opts.commits), opts.commits - Math.floor((opts.commits * rank) / 1000));
     let distinct = 0;
     for (let j = 0; j < count; j++) {
       const seq = seqs[j]!;
@@ -89,7 +94,12 @@ export function generateLogs(opts: GenOptions): GenResult {
       }
     }
     if (breaks.has('malformed') && rank === 0) {
-      out.add('debug: not an instance line\n', '\n', `commit Instance[${keys[0]}] in seq\n`, `commit Instance[${keys[0]}] in seq ${seqs[count - 1]! + 1}`);
+      out.add(
+        'debug: not an instance line\n',
+        '\n',
+        `commit Instance[${keys[0]}] in seq\n`,
+        `commit Instance[${keys[0]}] in seq ${seqs[count - 1]! + 1}`,
+      );
     }
     bytes += out.close();
     commitsPerRank.push(distinct);
@@ -176,7 +186,8 @@ function mulberry32(seed: number): () => number {
 }
 
 function main(argv: string[]): number {
-  const usage = 'usage: gen-logs --dir DIR [--ranks 5] [--commits 100000] [--round 10000] [--format ours|reference] [--break kind,…] [--seed 1]';
+  const usage =
+    'usage: gen-logs --dir DIR [--ranks 5] [--commits 100000] [--round 10000] [--format ours|reference] [--break kind,…] [--seed 1]';
   try {
     const { values } = parseArgs({
       args: argv,
@@ -191,7 +202,8 @@ function main(argv: string[]): number {
       },
     });
     if (!values.dir) throw new RangeError('--dir is required');
-    if (values.format !== 'ours' && values.format !== 'reference') throw new RangeError(`--format must be ours or reference, got ${values.format}`);
+    if (values.format !== 'ours' && values.format !== 'reference')
+      throw new RangeError(`--format must be ours or reference, got ${values.format}`);
     const started = process.hrtime.bigint();
     const r = generateLogs({
       dir: values.dir,
@@ -203,7 +215,9 @@ function main(argv: string[]): number {
       seed: Number(values.seed),
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    process.stdout.write(`gen-logs: ${r.files.length} logs in ${values.dir}, ${(r.bytes / 2 ** 20).toFixed(1)} MiB, commits per rank ${r.commitsPerRank.join(' / ')}, broken seq ${r.brokenSeq}, ${ms.toFixed(0)} ms\n`);
+    process.stdout.write(
+      `gen-logs: ${r.files.length} logs in ${values.dir}, ${(r.bytes / 2 ** 20).toFixed(1)} MiB, commits per rank ${r.commitsPerRank.join(' / ')}, broken seq ${r.brokenSeq}, ${ms.toFixed(0)} ms\n`,
+    );
     return 0;
   } catch (e) {
     process.stderr.write(`gen-logs: ${(e as Error).message}\n${usage}\n`);

@@ -89,7 +89,9 @@ async function main(): Promise<void> {
       const r = await runOnce(c);
       runs.push(r);
       if (r.check !== 0) failed++;
-      process.stderr.write(`bench paxos: ${c.label} run ${i + 1}: ${k(r.best)} commits/s, commits ${r.commits.join('/')}, load ${r.load.toFixed(1)}\n`);
+      process.stderr.write(
+        `bench paxos: ${c.label} run ${i + 1}: ${k(r.best)} commits/s, commits ${r.commits.join('/')}, load ${r.load.toFixed(1)}\n`,
+      );
       const spread = Math.min(...r.commits) / Math.max(...r.commits);
       rows.push(
         `| ${c.label} #${i + 1} | ${r.load.toFixed(1)} | ${r.check === 0 ? 'pass' : `**FAIL (${r.check})**`} | **${k(r.best)}** | ${r.commits.join(' / ')} | ${(100 * spread).toFixed(1)}% | ${r.cpuS.map((x) => x.toFixed(1)).join(' / ')} | ${r.rssMiB.map((x) => x.toFixed(0)).join(' / ')} |`,
@@ -97,7 +99,9 @@ async function main(): Promise<void> {
     }
     const bests = runs.map((r) => r.best);
     const maxRss = Math.max(...runs.flatMap((r) => r.rssMiB));
-    summary.push(`- ${c.label}: median **${k(median(bests))} commits/s** over ${c.runs} run(s) (${bests.map(k).join(', ')}); peak RSS of any rank ${maxRss.toFixed(0)} MiB.`);
+    summary.push(
+      `- ${c.label}: median **${k(median(bests))} commits/s** over ${c.runs} run(s) (${bests.map(k).join(', ')}); peak RSS of any rank ${maxRss.toFixed(0)} MiB.`,
+    );
   }
   writeSection(
     'paxos',

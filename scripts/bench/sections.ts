@@ -17,7 +17,9 @@ export function writeSection(id: string, body: string, file = BENCH_FILE): void 
   const start = `<!-- bench:${id}:start -->`;
   const end = `<!-- bench:${id}:end -->`;
   const block = `${start}\n${body.trim()}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nRegenerate with `npm run bench`; only the marked sections are rewritten.\n';
+  let text = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nRegenerate with `npm run bench`; only the marked sections are rewritten.\n';
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length);

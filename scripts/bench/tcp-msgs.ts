@@ -12,7 +12,8 @@ export interface BenchMsg {
 /** benchValidate is the cheapest honest check: the shape a protocol would verify. */
 export function benchValidate(x: unknown): BenchMsg {
   const m = x as BenchMsg;
-  if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.slot !== 'number') throw new TypeError('not a bench message');
+  if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.slot !== 'number')
+    throw new TypeError('not a bench message');
   return m;
 }
 

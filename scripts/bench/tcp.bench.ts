@@ -159,7 +159,12 @@ async function measureAll(codecs: string[]): Promise<CodecResult[]> {
 }
 
 /** codecAlone times encode and decode of one batch shape, in-process (median of 3 rounds). */
-function codecAlone(name: string, codec: Codec<unknown>, batch: unknown[], rounds: number): { encMps: number; decMps: number; bytes: number } {
+function codecAlone(
+  name: string,
+  codec: Codec<unknown>,
+  batch: unknown[],
+  rounds: number,
+): { encMps: number; decMps: number; bytes: number } {
   const enc: number[] = [];
   const dec: number[] = [];
   let buf = codec.encode(batch);
@@ -180,7 +185,8 @@ function base64Json(): Codec<unknown> {
   const plain = jsonCodec<unknown>();
   return {
     name: 'json+base64',
-    encode: (msgs) => Buffer.from(JSON.stringify(msgs, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))),
+    encode: (msgs) =>
+      Buffer.from(JSON.stringify(msgs, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))),
     decode: (buf) => plain.decode(buf),
   };
 }
@@ -205,7 +211,8 @@ async function main(): Promise<void> {
   const results = await measureAll(['json', 'msgpack']);
   const loadAfter = loadavg()[0]!;
   const rows = results.map(
-    (r) => `| ${r.codec === 'msgpack' ? 'msgpackr' : 'json'} | ${k(median(r.msgsPerSec))} (${r.msgsPerSec.map(k).join(', ')}) | ${r.bytesPerMsg.toFixed(1)} | ${r.p50Us.toFixed(0)} | ${r.p99Us.toFixed(0)} | ${r.dropped} |`,
+    (r) =>
+      `| ${r.codec === 'msgpack' ? 'msgpackr' : 'json'} | ${k(median(r.msgsPerSec))} (${r.msgsPerSec.map(k).join(', ')}) | ${r.bytesPerMsg.toFixed(1)} | ${r.p50Us.toFixed(0)} | ${r.p99Us.toFixed(0)} | ${r.dropped} |`,
   );
   const ratio = (median(results[1]!.msgsPerSec) / median(results[0]!.msgsPerSec)).toFixed(1);
   const body = `

@@ -23,13 +23,16 @@ const rss = (r: ClusterRun): number[] => r.ranks.map((x) => (x.summary.maxRssKiB
 const best = (r: ClusterRun, t: number): number => Math.max(...r.ranks.map((x) => x.commits)) / t;
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 /** snaps: per rank, snapshots taken + installed. */
-const snaps = (r: ClusterRun): string[] => r.ranks.map((x) => `${Number(x.summary.snapshots ?? NaN)}+${Number(x.summary.snapshotsInstalled ?? NaN)}`);
+const snaps = (r: ClusterRun): string[] =>
+  r.ranks.map((x) => `${Number(x.summary.snapshots ?? NaN)}+${Number(x.summary.snapshotsInstalled ?? NaN)}`);
 const floors = (r: ClusterRun): number[] => num(r, 'floor');
 const mib = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(' / ');
 
 /** longRun is one 60 s run with RSS sampled every 5 s, described as a paragraph of the section. */
 async function longRun(title: string, env: Record<string, string>): Promise<{ text: string; failed: boolean }> {
-  const how = `\`${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}csplab run ${LONG_FLAGS.join(' ')}\``;
+  const how = `\`${Object.entries(env)
+    .map(([k, v]) => `${k}=${v} `)
+    .join('')}csplab run ${LONG_FLAGS.join(' ')}\``;
   let r: ClusterRun;
   try {
     r = await runCluster(`traft-long${Object.keys(env).length > 0 ? '-capped' : ''}`, LONG_FLAGS, (nextPort += 100), 5000, env);
@@ -43,12 +46,19 @@ async function longRun(title: string, env: Record<string, string>): Promise<{ te
   // growth of the largest rank over the second half of the load (≈30 s → ≈60 s).
   const at = (s: number): number | undefined => sampled.find(([t]) => t >= s - 1)?.[1].reduce((a, b) => Math.max(a, b), 0);
   const [m30, m60] = [at(30), at(60)];
-  const growth = m30 !== undefined && m60 !== undefined ? ` Largest rank ≈30 s → ≈60 s: ${m30.toFixed(0)} → ${m60.toFixed(0)} MiB (${m60 >= m30 ? '+' : ''}${(m60 - m30).toFixed(0)}).` : '';
-  process.stderr.write(`bench traft: ${title}: ${best(r, 60).toFixed(0)} commits/s, peak RSS ${mib(rss(r))} MiB, snapshots ${snaps(r).join(' ')}, load ${r.load.toFixed(1)}→${r.loadAfter.toFixed(1)}\n`);
+  const growth =
+    m30 !== undefined && m60 !== undefined
+      ? ` Largest rank ≈30 s → ≈60 s: ${m30.toFixed(0)} → ${m60.toFixed(0)} MiB (${m60 >= m30 ? '+' : ''}${(m60 - m30).toFixed(0)}).`
+      : '';
+  process.stderr.write(
+    `bench traft: ${title}: ${best(r, 60).toFixed(0)} commits/s, peak RSS ${mib(rss(r))} MiB, snapshots ${snaps(r).join(' ')}, load ${r.load.toFixed(1)}→${r.loadAfter.toFixed(1)}\n`,
+  );
   const text = `${title} (${how}, load ${r.load.toFixed(1)} → ${r.loadAfter.toFixed(1)}, check ${r.check === 0 ? 'pass' : `**FAIL (${r.check})**`}):
 best rank **${best(r, 60).toFixed(0)} commits/s**, commits ${r.ranks.map((x) => x.commits).join(' / ')}, out-of-order ${sum(num(r, 'outOfOrderCommits'))},
 held back ${sum(num(r, 'heldBackCommits'))}; snapshots taken+installed ${snaps(r).join(' / ')}, final floor ${floors(r).join(' / ')};
-CPU s ${cpu(r).map((x) => x.toFixed(1)).join(' / ')}; **peak RSS per rank ${mib(rss(r))} MiB**.
+CPU s ${cpu(r)
+    .map((x) => x.toFixed(1))
+    .join(' / ')}; **peak RSS per rank ${mib(rss(r))} MiB**.
 RSS over time (MiB, smallest–largest rank, sampled from /proc every 5 s): ${samples.join(', ')}.${growth}`;
   return { text, failed: r.check !== 0 };
 }
@@ -122,19 +132,32 @@ async function main(): Promise<void> {
     runs.push(r);
     if (r.check !== 0) failed++;
     const commits = r.ranks.map((x) => x.commits);
-    process.stderr.write(`bench traft: run ${i + 1}: ${best(r, 5).toFixed(0)} commits/s, commits ${commits.join('/')}, load ${r.load.toFixed(1)}→${r.loadAfter.toFixed(1)}\n`);
-    rows.push(`| #${i + 1} | ${r.load.toFixed(1)} → ${r.loadAfter.toFixed(1)} | ${r.check === 0 ? 'pass' : `**FAIL (${r.check})**`} | **${best(r, 5).toFixed(0)}** | ${commits.join(' / ')} | ${sum(num(r, 'outOfOrderCommits'))} | ${sum(num(r, 'heldBackCommits'))} | ${snaps(r).join(' / ')} | ${cpu(r).map((x) => x.toFixed(1)).join(' / ')} | ${mib(rss(r))} |`);
+    process.stderr.write(
+      `bench traft: run ${i + 1}: ${best(r, 5).toFixed(0)} commits/s, commits ${commits.join('/')}, load ${r.load.toFixed(1)}→${r.loadAfter.toFixed(1)}\n`,
+    );
+    rows.push(
+      `| #${i + 1} | ${r.load.toFixed(1)} → ${r.loadAfter.toFixed(1)} | ${r.check === 0 ? 'pass' : `**FAIL (${r.check})**`} | **${best(r, 5).toFixed(0)}** | ${commits.join(' / ')} | ${sum(num(r, 'outOfOrderCommits'))} | ${sum(num(r, 'heldBackCommits'))} | ${snaps(r).join(' / ')} | ${cpu(
+        r,
+      )
+        .map((x) => x.toFixed(1))
+        .join(' / ')} | ${mib(rss(r))} |`,
+    );
   }
   const long: string[] = [];
   if (LONG) {
-    for (const [title, env] of [['60 s run, uncapped', {}], [`60 s run, heap capped at 200 MiB`, { NODE_OPTIONS: CAP }]] as const) {
+    for (const [title, env] of [
+      ['60 s run, uncapped', {}],
+      [`60 s run, heap capped at 200 MiB`, { NODE_OPTIONS: CAP }],
+    ] as const) {
       const o = await longRun(title, env);
       if (o.failed) failed++;
       long.push(o.text);
     }
   }
   const bests = runs.map((r) => best(r, 5));
-  writeSection('traft', `## TRaft lab, 5 ranks over TCP (\`traft\`)
+  writeSection(
+    'traft',
+    `## TRaft lab, 5 ranks over TCP (\`traft\`)
 
 Command: \`npm run bench traft\` (scripts/bench/traft.bench.ts): each run is \`csplab run ${FLAGS.join(' ')} --log-dir <tmp>
 --base-port <24700+> --quiet --clean\`, then \`csplab check --dir <tmp>\`, which must exit 0. TRaft's high-pressure flags: E = 1 s,
@@ -154,7 +177,8 @@ ${rows.join('\n')}
 ${long.join('\n\n')}${long.length > 0 ? '\n\nThe capped run sets NODE_OPTIONS for `csplab run` and so for every rank process (not for `csplab check`). Logs deleted after.' : ''}
 
 ${EXPLANATION}
-`);
+`,
+  );
   if (failed > 0) {
     process.stderr.write(`bench traft: ${failed} run(s) failed the checker or did not complete\n`);
     process.exitCode = 1;

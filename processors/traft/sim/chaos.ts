@@ -55,7 +55,17 @@ export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
     return { ...chaosRun(seed, o, holder), trace: lastTrace(holder.sim, o) };
   } catch (e) {
     const violations = [`seed ${seed}: run aborted: ${(e as Error).stack ?? String(e)}`];
-    return { seed, violations, check: checkLogs([]), commits: 0, crashes: 0, elections: 0, virtualMs: 0, snapshots: { taken: 0, installed: 0 }, trace: lastTrace(holder.sim, o) };
+    return {
+      seed,
+      violations,
+      check: checkLogs([]),
+      commits: 0,
+      crashes: 0,
+      elections: 0,
+      virtualMs: 0,
+      snapshots: { taken: 0, installed: 0 },
+      trace: lastTrace(holder.sim, o),
+    };
   }
 }
 
@@ -104,7 +114,10 @@ function chaosCluster(seed: number, o: ChaosOptions, n: number, E: number): SimC
   // below a leader's floor (InstallSnapshot, T16/T26) and snapshots land between out-of-order applies (T25).
   const snapshotEvery = o.snapshotEvery ?? (seed % 2 === 0 ? 0 : 8 + (seed % 32));
   return new SimCluster({
-    seed, ranks: n, timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true, snapshotEvery }, net: { ...CHAOS_NET, ...o.net },
+    seed,
+    ranks: n,
+    timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true, snapshotEvery },
+    net: { ...CHAOS_NET, ...o.net },
     disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },
   });
@@ -209,13 +222,22 @@ function verdict(run: ChaosRun): Omit<ChaosResult, 'trace'> {
   const frontiers = live.map((r) => firstMissing(sim.stateOf(r).committed));
   const lens = live.map((r) => bitmapLen(sim.stateOf(r).accepted));
   if (new Set([...frontiers, ...lens]).size !== 1) {
-    violations.push(`L1: not quiescent after the clean phase: frontiers ${frontiers.join(',')} lens ${lens.join(',')} leaders ${sim.leaders().join(',')}`);
+    violations.push(
+      `L1: not quiescent after the clean phase: frontiers ${frontiers.join(',')} lens ${lens.join(',')} leaders ${sim.leaders().join(',')}`,
+    );
   }
   const check = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
   return {
-    seed, violations, check, commits: Math.max(...frontiers, 0), crashes: run.crashes,
-    elections: sim.established.size, virtualMs: sim.nowMs, snapshots: {
-      taken: sim.ranks.reduce((n, r) => n + r.snapshots.taken, 0), installed: sim.ranks.reduce((n, r) => n + r.snapshots.installed, 0),
+    seed,
+    violations,
+    check,
+    commits: Math.max(...frontiers, 0),
+    crashes: run.crashes,
+    elections: sim.established.size,
+    virtualMs: sim.nowMs,
+    snapshots: {
+      taken: sim.ranks.reduce((n, r) => n + r.snapshots.taken, 0),
+      installed: sim.ranks.reduce((n, r) => n + r.snapshots.installed, 0),
     },
   };
 }

@@ -19,8 +19,18 @@ import { step } from '../step.js';
 import { bitmapCount, bitmapLen, union, type TailBitmap } from '../tail_bitmap.js';
 import { EventHeap } from './heap.js';
 import {
-  ballotsNeverDecrease, baseHoldsChosen, commitNeverMovesBack, leaderOwnsBallot, oneLeaderPerBallot, oneValuePerSeq, overrideSubsumes,
-  promisesKept, reportsKept, syncDeletesOnlyOnNewCommitter, type Chosen, type ReplicaView,
+  ballotsNeverDecrease,
+  baseHoldsChosen,
+  commitNeverMovesBack,
+  leaderOwnsBallot,
+  oneLeaderPerBallot,
+  oneValuePerSeq,
+  overrideSubsumes,
+  promisesKept,
+  reportsKept,
+  syncDeletesOnlyOnNewCommitter,
+  type Chosen,
+  type ReplicaView,
 } from './invariants.js';
 
 /** NetOptions: the network's fault rates (one options object). */
@@ -49,7 +59,14 @@ export type DiskOptions = {
 export type LoadOptions = { intervalMs: number; window: number; keys: number; setRate: number };
 
 /** SimOptions configure one run. */
-export type SimOptions = { seed: string | number; ranks: number; timing: Timing; net: NetOptions; disk: DiskOptions; load: LoadOptions | null };
+export type SimOptions = {
+  seed: string | number;
+  ranks: number;
+  timing: Timing;
+  net: NetOptions;
+  disk: DiskOptions;
+  load: LoadOptions | null;
+};
 
 /** BASE_MS anchors virtual time to an epoch, so instance-log `at` values look like real ones. */
 const BASE_MS = 1_700_000_000_000;
@@ -118,8 +135,19 @@ export class SimCluster {
       const random = rankRandom(opts.seed, r, 0);
       const state = restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random });
       const rs: RankSim = {
-        rank: r, incarnation: 0, random, wal: [], pending: [], lastDurableAtMs: 0, lines: [], snapshots: { taken: 0, installed: 0 },
-        scheduledWakeMs: Infinity, promisedVote: null, promisedCommitter: null, reported: null, state,
+        rank: r,
+        incarnation: 0,
+        random,
+        wal: [],
+        pending: [],
+        lastDurableAtMs: 0,
+        lines: [],
+        snapshots: { taken: 0, installed: 0 },
+        scheduledWakeMs: Infinity,
+        promisedVote: null,
+        promisedCommitter: null,
+        reported: null,
+        state,
       };
       this.ranks.push(rs);
       this.scheduleWake(rs, state.electionDeadlineMs);
@@ -207,7 +235,14 @@ export class SimCluster {
     const keys = keysFromLines(r.lines);
     const durable = replayWal(r.wal);
     const s = restartReplica({
-      self: rank, config: this.config, timing: this.opts.timing, durable, loggedUpTo: keys.length - 1, keys, nowMs: this.nowMs, random: r.random,
+      self: rank,
+      config: this.config,
+      timing: this.opts.timing,
+      durable,
+      loggedUpTo: keys.length - 1,
+      keys,
+      nowMs: this.nowMs,
+      random: r.random,
     });
     this.violate(rank, promisesKept({ vote: r.promisedVote, committer: r.promisedCommitter }, view(s)));
     this.violate(rank, reportsKept(r.reported, view(s)));
@@ -226,7 +261,9 @@ export class SimCluster {
 
   /** establishedSince lists leaders established at or after `sinceMs`, if any. */
   establishedSince(sinceMs: number): Array<{ atMs: number; rank: number; leader: LeaderId }> {
-    return this.traces.flatMap((x) => (x.ev.type === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : []));
+    return this.traces.flatMap((x) =>
+      x.ev.type === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : [],
+    );
   }
 
   /** propose hands a command to a rank (as the lab's leader load generator does). */
@@ -397,7 +434,8 @@ export class SimCluster {
     if (this.dropIf !== null && this.dropIf(r.rank, to, msg)) return;
     const copies = rnd.next() < net.dupRate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      const delay = rnd.next() < net.longDelayRate ? rnd.between(net.minDelayMs, net.longDelayMs) : rnd.between(net.minDelayMs, net.maxDelayMs);
+      const delay =
+        rnd.next() < net.longDelayRate ? rnd.between(net.minDelayMs, net.longDelayMs) : rnd.between(net.minDelayMs, net.maxDelayMs);
       this.heap.push({ atMs: this.nowMs + delay, type: 'deliver', from: r.rank, to, msg });
     }
   }

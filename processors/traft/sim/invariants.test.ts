@@ -4,14 +4,29 @@ import t from 'tap';
 import { createBitmap, bitmapOf, EMPTY_BITMAP } from '../tail_bitmap.js';
 import { incr, L, rec, set } from '../testkit.js';
 import {
-  ballotsNeverDecrease, baseHoldsChosen, commitNeverMovesBack, committedAgreesWithDecided, oneLeaderPerBallot, oneValuePerSeq,
-  overrideSubsumes, promisesKept, reportsKept, statesEqual, syncDeletesOnlyOnNewCommitter, type Chosen,
+  ballotsNeverDecrease,
+  baseHoldsChosen,
+  commitNeverMovesBack,
+  committedAgreesWithDecided,
+  oneLeaderPerBallot,
+  oneValuePerSeq,
+  overrideSubsumes,
+  promisesKept,
+  reportsKept,
+  statesEqual,
+  syncDeletesOnlyOnNewCommitter,
+  type Chosen,
 } from './invariants.js';
 
 const L1 = L(1, 0);
 const L2 = L(2, 1);
 const chosen = new Map<number, Chosen>([[3, { author: L1, logKey: 'a', under: L1 }]]);
-const view = (vote = L2, committer: typeof L1 | null = L1, accepted = createBitmap(5), committed = createBitmap(3)) => ({ vote, committer, accepted, committed });
+const view = (vote = L2, committer: typeof L1 | null = L1, accepted = createBitmap(5), committed = createBitmap(3)) => ({
+  vote,
+  committer,
+  accepted,
+  committed,
+});
 const commitEv = (author: typeof L1) => ({ type: 'commit' as const, seq: 3, author, kind: 'cmd' as const, logKey: 'a', under: L2 });
 
 t.test('each invariant flags its violation and passes the good case', async (t) => {
@@ -39,9 +54,25 @@ t.test('each invariant flags its violation and passes the good case', async (t) 
   t.equal(reportsKept({ committer: L1, accepted: createBitmap(5) }, view()), null);
   t.match(reportsKept({ committer: L1, accepted: createBitmap(6) }, view()), /lost acknowledged positions 5/);
   t.equal(reportsKept({ committer: L2, accepted: createBitmap(9) }, view()), null, 'another committer: the Sync may have replaced them');
-  t.equal(statesEqual([{ rank: 0, state: 'x=1' }, { rank: 1, state: 'x=1' }]), null);
-  t.match(statesEqual([{ rank: 0, state: 'x=1' }, { rank: 1, state: 'x=2' }]), /^S5/);
-  const log = new Map([[1, rec(1, L1, set('x', 1))], [2, rec(2, L1, incr('y'))], [3, rec(3, L1, set('x', 2), { overrides: [1, 2, 3] })]]);
+  t.equal(
+    statesEqual([
+      { rank: 0, state: 'x=1' },
+      { rank: 1, state: 'x=1' },
+    ]),
+    null,
+  );
+  t.match(
+    statesEqual([
+      { rank: 0, state: 'x=1' },
+      { rank: 1, state: 'x=2' },
+    ]),
+    /^S5/,
+  );
+  const log = new Map([
+    [1, rec(1, L1, set('x', 1))],
+    [2, rec(2, L1, incr('y'))],
+    [3, rec(3, L1, set('x', 2), { overrides: [1, 2, 3] })],
+  ]);
   t.equal(overrideSubsumes(log.get(3)!, log.get(1)!), null, 'set x subsumes set x');
   t.match(overrideSubsumes(log.get(3)!, log.get(2)!), /^R5/, 'set x does not subsume incr y');
   t.equal(committedAgreesWithDecided(chosen, new Map([[3, rec(3, L1)]]), bitmapOf([3])), null);

@@ -10,7 +10,12 @@ import { bitmapLen, isSubset, members, minus, type TailBitmap } from '../tail_bi
 export type Chosen = { readonly author: LeaderId; readonly logKey: string; readonly under: LeaderId };
 
 /** ReplicaView is the slice of a replica the per-step checks compare before and after. */
-export type ReplicaView = { readonly vote: LeaderId; readonly committer: LeaderId | null; readonly accepted: TailBitmap; readonly committed: TailBitmap };
+export type ReplicaView = {
+  readonly vote: LeaderId;
+  readonly committer: LeaderId | null;
+  readonly accepted: TailBitmap;
+  readonly committed: TailBitmap;
+};
 
 /** oneValuePerSeq (S1): a commit mark agrees with every earlier mark at that seq, on any replica. */
 export function oneValuePerSeq(chosen: ReadonlyMap<Seq, Chosen>, ev: Extract<TraceEvent, { type: 'commit' }>): string | null {
@@ -22,15 +27,19 @@ export function oneValuePerSeq(chosen: ReadonlyMap<Seq, Chosen>, ev: Extract<Tra
 /** ballotsNeverDecrease (S3): vote and committer never decrease; committer ≤ vote. */
 export function ballotsNeverDecrease(before: ReplicaView, after: ReplicaView): string | null {
   if (compareLeaderId(after.vote, before.vote) < 0) return `S3: vote fell ${formatLeaderId(before.vote)} → ${formatLeaderId(after.vote)}`;
-  if (compareLeaderId(after.committer, before.committer) < 0) return `S3: committer fell ${formatLeaderId(before.committer)} → ${formatLeaderId(after.committer)}`;
-  if (compareLeaderId(after.committer, after.vote) > 0) return `S3: committer ${formatLeaderId(after.committer)} > vote ${formatLeaderId(after.vote)}`;
+  if (compareLeaderId(after.committer, before.committer) < 0)
+    return `S3: committer fell ${formatLeaderId(before.committer)} → ${formatLeaderId(after.committer)}`;
+  if (compareLeaderId(after.committer, after.vote) > 0)
+    return `S3: committer ${formatLeaderId(after.committer)} > vote ${formatLeaderId(after.vote)}`;
   return null;
 }
 
 /** commitNeverMovesBack: committed only grows and stays within accepted (I3, §3.5). */
 export function commitNeverMovesBack(before: ReplicaView, after: ReplicaView): string | null {
-  if (!isSubset(before.committed, after.committed)) return `commit moved backwards: lost ${minus(before.committed, after.committed, 0, bitmapLen(before.committed)).slice(0, 5).join(',')}`;
-  if (!isSubset(after.committed, after.accepted)) return `committed ⊄ accepted at ${minus(after.committed, after.accepted, 0, bitmapLen(after.committed)).slice(0, 5).join(',')}`;
+  if (!isSubset(before.committed, after.committed))
+    return `commit moved backwards: lost ${minus(before.committed, after.committed, 0, bitmapLen(before.committed)).slice(0, 5).join(',')}`;
+  if (!isSubset(after.committed, after.accepted))
+    return `committed ⊄ accepted at ${minus(after.committed, after.accepted, 0, bitmapLen(after.committed)).slice(0, 5).join(',')}`;
   return null;
 }
 
@@ -50,7 +59,12 @@ export function leaderOwnsBallot(leader: LeaderId, rank: number): string | null 
  * baseHoldsChosen (S2, the §5.7 lemma): a new leader's base holds every record chosen under a
  * smaller leader (below its floor, in its snapshot: a snapshot holds only committed positions).
  */
-export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, floor: Seq, leader: LeaderId): string | null {
+export function baseHoldsChosen(
+  chosen: ReadonlyMap<Seq, Chosen>,
+  log: ReadonlyMap<Seq, LogRecord>,
+  floor: Seq,
+  leader: LeaderId,
+): string | null {
   for (const [seq, c] of chosen) {
     if (compareLeaderId(c.under, leader) >= 0 || seq < floor) continue;
     const r = log.get(seq);
@@ -62,7 +76,10 @@ export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyM
 }
 
 /** syncDeletesOnlyOnNewCommitter (S4, I2): a Sync from the current committer changes nothing. */
-export function syncDeletesOnlyOnNewCommitter(committerBefore: LeaderId | null, ev: Extract<TraceEvent, { type: 'synced' }>): string | null {
+export function syncDeletesOnlyOnNewCommitter(
+  committerBefore: LeaderId | null,
+  ev: Extract<TraceEvent, { type: 'synced' }>,
+): string | null {
   if (leaderIdEq(committerBefore, ev.leader) && (ev.deleted.length > 0 || ev.replaced.length > 0)) {
     return `S4: a Sync from the current committer ${formatLeaderId(ev.leader)} changed ${[...ev.deleted, ...ev.replaced].join(',')}`;
   }
@@ -81,7 +98,12 @@ export function promisesKept(promised: { vote: LeaderId | null; committer: Leade
 }
 
 /** committedAgreesWithDecided: every position a replica marks committed holds the decided record (its log's committed part is a prefix-with-gaps of the one decided log). */
-export function committedAgreesWithDecided(chosen: ReadonlyMap<Seq, Chosen>, log: ReadonlyMap<Seq, LogRecord>, committed: TailBitmap, floor = 0): string | null {
+export function committedAgreesWithDecided(
+  chosen: ReadonlyMap<Seq, Chosen>,
+  log: ReadonlyMap<Seq, LogRecord>,
+  committed: TailBitmap,
+  floor = 0,
+): string | null {
   for (const seq of members(committed, floor, bitmapLen(committed))) {
     const c = chosen.get(seq);
     const r = log.get(seq);
@@ -96,7 +118,9 @@ export function committedAgreesWithDecided(chosen: ReadonlyMap<Seq, Chosen>, log
 export function reportsKept(reported: { committer: LeaderId | null; accepted: TailBitmap } | null, recovered: ReplicaView): string | null {
   if (reported === null || !leaderIdEq(reported.committer, recovered.committer)) return null;
   const lost = minus(reported.accepted, recovered.accepted, 0, bitmapLen(reported.accepted));
-  return lost.length === 0 ? null : `T15: restart lost acknowledged positions ${lost.slice(0, 5).join(',')} under ${formatLeaderId(recovered.committer)}`;
+  return lost.length === 0
+    ? null
+    : `T15: restart lost acknowledged positions ${lost.slice(0, 5).join(',')} under ${formatLeaderId(recovered.committer)}`;
 }
 
 /** overrideSubsumes (R5, S5): a record skipped as overridden is a no-op or subsumed by the skipping record (else a command is lost silently, on every replica alike). */

@@ -12,11 +12,19 @@ import { decodeWal, encodeFrame, encodeHeader, type Checkpoint, type Decoded } f
  * Opened: the WAL ready for appends, the checkpoint it opens with (if any), the plain batches
  * after it, and how many torn bytes were cut.
  */
-export type Opened = { readonly wal: WalFile; readonly checkpoint: Checkpoint | null; readonly batches: WalBatch[]; readonly truncatedBytes: number };
+export type Opened = {
+  readonly wal: WalFile;
+  readonly checkpoint: Checkpoint | null;
+  readonly batches: WalBatch[];
+  readonly truncatedBytes: number;
+};
 
 /** WalFile appends framed batches to one file. */
 export class WalFile {
-  private constructor(private readonly fh: FileHandle, private size: number) {}
+  private constructor(
+    private readonly fh: FileHandle,
+    private size: number,
+  ) {}
 
   /** open creates the file (with its header) or recovers it; throws WalCorruptError on corruption. */
   static async open(path: string, clusterId: string): Promise<Opened> {

@@ -28,7 +28,11 @@ const FRAME_HEAD = 8;
 
 /** WalCorruptError: corrupt or foreign WAL data; the CLI maps it to exit 4 (`corrupt`). */
 export class WalCorruptError extends Error {
-  constructor(readonly kind: 'corrupt' | 'foreign', readonly offset: number, message: string) {
+  constructor(
+    readonly kind: 'corrupt' | 'foreign',
+    readonly offset: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'WalCorruptError';
   }
@@ -126,7 +130,14 @@ function expandEntry(e: { type: string; record?: RawRecord }): boolean {
     r.deps = { offset: d.offset, words };
   }
   if (r.ovFrom !== undefined) {
-    if (typeof r.ovFrom !== 'number' || typeof r.seq !== 'number' || typeof r.deps !== 'object' || r.deps === null || !Array.isArray(r.deps.words)) return false;
+    if (
+      typeof r.ovFrom !== 'number' ||
+      typeof r.seq !== 'number' ||
+      typeof r.deps !== 'object' ||
+      r.deps === null ||
+      !Array.isArray(r.deps.words)
+    )
+      return false;
     r.overrides = expandOverrides(r.deps as TailBitmap, r.seq, r.ovFrom);
     delete r.ovFrom;
   }
@@ -140,7 +151,12 @@ export type Checkpoint = { readonly batchId: number; readonly entries: WalEntry[
  * Decoded: the plain batches read (after the checkpoint, if the file opens with one), the byte
  * length of the valid prefix, and how many torn bytes followed it.
  */
-export type Decoded = { readonly checkpoint: Checkpoint | null; readonly batches: WalBatch[]; readonly goodBytes: number; readonly tornBytes: number };
+export type Decoded = {
+  readonly checkpoint: Checkpoint | null;
+  readonly batches: WalBatch[];
+  readonly goodBytes: number;
+  readonly tornBytes: number;
+};
 
 const ENTRY_KINDS = new Set<WalEntry['type']>(['vote', 'committer', 'record', 'delete', 'snapshot']);
 
@@ -158,9 +174,17 @@ function isBitmap(b: unknown): boolean {
  */
 function snapshotShapeOk(e: { snapshot?: unknown; keysFrom?: unknown; keys?: unknown }): boolean {
   const s = e.snapshot as { floor?: unknown; applied?: unknown; kv?: unknown } | null | undefined;
-  return typeof s === 'object' && s !== null && isSeq(s.floor) && isBitmap(s.applied) &&
-    Array.isArray(s.kv) && s.kv.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && Number.isInteger(p[1])) &&
-    isSeq(e.keysFrom) && Array.isArray(e.keys) && e.keys.every((k) => typeof k === 'string');
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    isSeq(s.floor) &&
+    isBitmap(s.applied) &&
+    Array.isArray(s.kv) &&
+    s.kv.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && Number.isInteger(p[1])) &&
+    isSeq(e.keysFrom) &&
+    Array.isArray(e.keys) &&
+    e.keys.every((k) => typeof k === 'string')
+  );
 }
 
 function entryOk(e: unknown): boolean {
@@ -180,8 +204,13 @@ function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: Che
     throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: checksum ok but not JSON`);
   }
   const b = v as { batchId?: unknown; entries?: unknown; cp?: unknown } | null;
-  const ok = typeof b === 'object' && b !== null && Number.isSafeInteger(b.batchId) && Array.isArray(b.entries) &&
-    (b.cp === undefined || b.cp === 'part' || b.cp === 'end') && b.entries.every(entryOk);
+  const ok =
+    typeof b === 'object' &&
+    b !== null &&
+    Number.isSafeInteger(b.batchId) &&
+    Array.isArray(b.entries) &&
+    (b.cp === undefined || b.cp === 'part' || b.cp === 'end') &&
+    b.entries.every(entryOk);
   if (!ok) throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: not a WAL batch`);
   return { batch: { batchId: b.batchId as number, entries: b.entries as WalEntry[] }, cp: b.cp as CheckpointMark | undefined };
 }
@@ -212,8 +241,10 @@ function headerLength(buf: Buffer, clusterId: string): number {
   if (buf.length < want.length && want.subarray(0, buf.length).equals(buf)) return 0; // crashed while creating
   if (buf.length < 14 || buf.toString('latin1', 0, 8) !== WAL_MAGIC) throw new WalCorruptError('corrupt', 0, 'not a TRaft WAL (bad magic)');
   const n = buf.readUInt16LE(12);
-  if (buf.length < 14 + n + 4 || crc32(buf.subarray(0, 14 + n)) !== buf.readUInt32LE(14 + n)) throw new WalCorruptError('corrupt', 0, 'WAL header checksum mismatch');
-  if (buf.readUInt32LE(8) !== WAL_VERSION) throw new WalCorruptError('corrupt', 8, `WAL version ${buf.readUInt32LE(8)} is not ${WAL_VERSION}`);
+  if (buf.length < 14 + n + 4 || crc32(buf.subarray(0, 14 + n)) !== buf.readUInt32LE(14 + n))
+    throw new WalCorruptError('corrupt', 0, 'WAL header checksum mismatch');
+  if (buf.readUInt32LE(8) !== WAL_VERSION)
+    throw new WalCorruptError('corrupt', 8, `WAL version ${buf.readUInt32LE(8)} is not ${WAL_VERSION}`);
   const theirs = buf.toString('utf8', 14, 14 + n);
   if (theirs !== clusterId) throw new WalCorruptError('foreign', 14, `WAL belongs to cluster "${theirs}", not "${clusterId}"`);
   return 14 + n + 4;
@@ -235,18 +266,22 @@ export function decodeWal(image: Uint8Array, clusterId: string): Decoded {
   while (off < buf.length) {
     const f = frameAt(buf, off);
     if (typeof f !== 'object') {
-      if (anyGoodFrameAfter(buf, off)) throw new WalCorruptError('corrupt', off, `WAL frame at byte ${off} is damaged (${f}) but valid frames follow`);
+      if (anyGoodFrameAfter(buf, off))
+        throw new WalCorruptError('corrupt', off, `WAL frame at byte ${off} is damaged (${f}) but valid frames follow`);
       return { checkpoint: cp, batches, goodBytes: off, tornBytes: buf.length - off };
     }
     const { batch: b, cp: mark } = parseFrame(f.payload, off);
     if (mark !== undefined) {
-      if (batches.length > 0 || cp?.complete === true) throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} does not open the file`);
-      if (cp !== null && cp.batchId !== b.batchId) throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} changes batch id`);
+      if (batches.length > 0 || cp?.complete === true)
+        throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} does not open the file`);
+      if (cp !== null && cp.batchId !== b.batchId)
+        throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} changes batch id`);
       cp ??= { batchId: b.batchId, entries: [], complete: false };
       for (const e of b.entries) cp.entries.push(e); // a loop: spreading 4096 arguments per frame is needless
       cp.complete = mark === 'end';
     } else {
-      if (cp !== null && !cp.complete) throw new WalCorruptError('corrupt', off, `WAL batch at byte ${off} inside an unfinished checkpoint`);
+      if (cp !== null && !cp.complete)
+        throw new WalCorruptError('corrupt', off, `WAL batch at byte ${off} inside an unfinished checkpoint`);
       const prevId = batches[batches.length - 1]?.batchId ?? cp?.batchId;
       if (prevId !== undefined && b.batchId <= prevId && b.batchId !== 1) {
         throw new WalCorruptError('corrupt', off, `WAL batch ids go backwards at byte ${off}`);

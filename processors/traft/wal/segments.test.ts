@@ -27,7 +27,15 @@ const CLUSTER = 'c1';
 const author = { term: 1, id: 0 };
 
 function record(seq: number, value = seq): WalEntry {
-  const r: LogRecord = { seq, author, kind: 'cmd', cmd: { op: 'set', key: `k${seq % 7}`, value }, deps: { offset: 0, words: [] }, overrides: [seq], logKey: `key${seq}` };
+  const r: LogRecord = {
+    seq,
+    author,
+    kind: 'cmd',
+    cmd: { op: 'set', key: `k${seq % 7}`, value },
+    deps: { offset: 0, words: [] },
+    overrides: [seq],
+    logKey: `key${seq}`,
+  };
   return { type: 'record', record: r };
 }
 
@@ -83,7 +91,10 @@ async function reopen(dir: string): Promise<{ batches: WalBatch[]; truncatedByte
   return { batches: o.batches, truncatedBytes: o.truncatedBytes, segment };
 }
 
-const segs = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('seg-')).sort();
+const segs = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('seg-'))
+    .sort();
 const replayOf = (batches: readonly WalBatch[]) => replayWal(batches.map((b) => b.entries));
 
 t.test('plain batches round-trip in segment 0; other files are ignored', async (t) => {
@@ -122,7 +133,11 @@ t.test('a checkpoint rotates: older segments go, reopening replays to the same s
   t.same(o.batches.slice(1), after);
   const want = replayWal(entriesToReplay(all));
   t.same(replayOf(o.batches), want, 'same as replaying everything');
-  t.same([...want.log.keys()].sort((a, b) => a - b), [2, 3, 4, 5], 'records below the floor and the deleted one are gone');
+  t.same(
+    [...want.log.keys()].sort((a, b) => a - b),
+    [2, 3, 4, 5],
+    'records below the floor and the deleted one are gone',
+  );
   t.same(want.log.get(2)?.cmd, { op: 'set', key: 'k2', value: 99 }, 'a later record replaces the checkpointed one');
   t.same(want.vote, { term: 2, id: 1 });
 
@@ -137,7 +152,10 @@ t.test('a checkpoint rotates: older segments go, reopening replays to the same s
   t.same(segs(dir), ['seg-00000003.wal']);
   const again = await reopen(dir);
   t.equal(again.segment, 3);
-  t.same(again.batches.map((b) => b.batchId), [9, 10]);
+  t.same(
+    again.batches.map((b) => b.batchId),
+    [9, 10],
+  );
   t.same(replayOf(again.batches), replayWal(entriesToReplay(all)));
 });
 
@@ -191,7 +209,10 @@ t.test('crash during rotation: an incomplete newest segment is removed, the prev
     ['the header only', full.subarray(0, header)],
     ['the checkpoint torn mid-frame', full.subarray(0, cpEnd - 3)],
     ['part frames but no end frame', Buffer.concat([encodeHeader(CLUSTER), bigCp.subarray(0, firstFrameLen)])],
-    ['trailing zeros instead of the end frame', Buffer.concat([encodeHeader(CLUSTER), bigCp.subarray(0, firstFrameLen), Buffer.alloc(4096)])],
+    [
+      'trailing zeros instead of the end frame',
+      Buffer.concat([encodeHeader(CLUSTER), bigCp.subarray(0, firstFrameLen), Buffer.alloc(4096)]),
+    ],
   ];
   for (const [name, bytes] of cases) {
     const dir = freshDir();
@@ -297,12 +318,27 @@ t.test('frame rules: checkpoint frames open the file, plain batches follow a com
   const b4 = encodeFrame(plain(4, [4]));
   t.throws(() => decodeWal(Buffer.concat([h, b4, cp]), CLUSTER), WalCorruptError, 'checkpoint after a batch');
   t.throws(() => decodeWal(Buffer.concat([h, cp, cp]), CLUSTER), WalCorruptError, 'a second checkpoint');
-  t.throws(() => decodeWal(Buffer.concat([h, cp, encodeFrame(plain(2, [2]))]), CLUSTER), WalCorruptError, 'batch id at or below the checkpoint');
+  t.throws(
+    () => decodeWal(Buffer.concat([h, cp, encodeFrame(plain(2, [2]))]), CLUSTER),
+    WalCorruptError,
+    'batch id at or below the checkpoint',
+  );
   const d = decodeWal(Buffer.concat([h, cp, b4, encodeFrame(plain(1, [9]))]), CLUSTER);
-  t.same(d.batches.map((b) => b.batchId), [4, 1], "a restart's batch 1 may follow");
-  const parts = encodeCheckpoint(3, Array.from({ length: 5000 }, (_, i) => record(i)));
+  t.same(
+    d.batches.map((b) => b.batchId),
+    [4, 1],
+    "a restart's batch 1 may follow",
+  );
+  const parts = encodeCheckpoint(
+    3,
+    Array.from({ length: 5000 }, (_, i) => record(i)),
+  );
   const firstLen = 8 + parts.readUInt32LE(0);
-  t.throws(() => decodeWal(Buffer.concat([h, parts.subarray(0, firstLen), b4]), CLUSTER), WalCorruptError, 'a batch inside an unfinished checkpoint');
+  t.throws(
+    () => decodeWal(Buffer.concat([h, parts.subarray(0, firstLen), b4]), CLUSTER),
+    WalCorruptError,
+    'a batch inside an unfinished checkpoint',
+  );
   t.equal(decodeWal(Buffer.concat([h, parts.subarray(0, firstLen)]), CLUSTER).checkpoint?.complete, false);
 });
 
@@ -329,7 +365,15 @@ t.test('snapshot entries: a good one round-trips, garbage is refused', async (t)
     { ...good, keysFrom: -1 },
   ];
   for (const e of bad) {
-    t.throws(() => decodeWal(Buffer.concat([h, frameOf({ batchId: 1, entries: [e] })]), CLUSTER), { name: 'WalCorruptError', kind: 'corrupt' }, JSON.stringify(e).slice(0, 60));
+    t.throws(
+      () => decodeWal(Buffer.concat([h, frameOf({ batchId: 1, entries: [e] })]), CLUSTER),
+      { name: 'WalCorruptError', kind: 'corrupt' },
+      JSON.stringify(e).slice(0, 60),
+    );
   }
-  t.throws(() => decodeWal(Buffer.concat([h, frameOf({ batchId: 1, entries: [], cp: 'middle' })]), CLUSTER), WalCorruptError, 'unknown cp mark');
+  t.throws(
+    () => decodeWal(Buffer.concat([h, frameOf({ batchId: 1, entries: [], cp: 'middle' })]), CLUSTER),
+    WalCorruptError,
+    'unknown cp mark',
+  );
 });

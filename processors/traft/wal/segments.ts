@@ -159,7 +159,8 @@ async function listSegments(dir: string): Promise<Segment[]> {
   let prev: Segment | undefined;
   for (const seg of segs) {
     // seg-1.wal and seg-00000001.wal: no writer makes both, and which is newer is unknowable
-    if (prev !== undefined && seg.n === prev.n) throw new WalCorruptError('corrupt', 0, `WAL segments ${prev.name} and ${seg.name} have the same number`);
+    if (prev !== undefined && seg.n === prev.n)
+      throw new WalCorruptError('corrupt', 0, `WAL segments ${prev.name} and ${seg.name} have the same number`);
     prev = seg;
   }
   return segs;

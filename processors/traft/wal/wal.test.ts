@@ -15,8 +15,20 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const batches: WalBatch[] = [
   { batchId: 1, entries: [{ type: 'vote', vote: L(1, 0) }] },
-  { batchId: 2, entries: [{ type: 'committer', committer: L(1, 0) }, { type: 'record', record: rec(0, L(1, 0)) }] },
-  { batchId: 3, entries: [{ type: 'record', record: rec(1, L(1, 0), set('x', 1)) }, { type: 'delete', seq: 0 }] },
+  {
+    batchId: 2,
+    entries: [
+      { type: 'committer', committer: L(1, 0) },
+      { type: 'record', record: rec(0, L(1, 0)) },
+    ],
+  },
+  {
+    batchId: 3,
+    entries: [
+      { type: 'record', record: rec(1, L(1, 0), set('x', 1)) },
+      { type: 'delete', seq: 0 },
+    ],
+  },
 ];
 
 async function written(name: string): Promise<string> {
