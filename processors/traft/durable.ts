@@ -80,7 +80,8 @@ export function replayWal(batches: Iterable<readonly WalEntry[]>, positions: rea
           vote = e.vote;
           break;
         case 'committer':
-          if (compareLeaderId(e.committer, committer) < 0) refuse(`committer decreases from ${formatLeaderId(committer)} to ${formatLeaderId(e.committer)}`);
+          if (compareLeaderId(e.committer, committer) < 0)
+            refuse(`committer decreases from ${formatLeaderId(committer)} to ${formatLeaderId(e.committer)}`);
           committer = e.committer;
           break;
         case 'record':
@@ -90,7 +91,8 @@ export function replayWal(batches: Iterable<readonly WalEntry[]>, positions: rea
           log.delete(e.seq);
           break;
         case 'snapshot':
-          if (snapshot !== null && e.snapshot.floor < snapshot.snapshot.floor) refuse(`snapshot floor decreases from ${snapshot.snapshot.floor} to ${e.snapshot.floor}`);
+          if (snapshot !== null && e.snapshot.floor < snapshot.snapshot.floor)
+            refuse(`snapshot floor decreases from ${snapshot.snapshot.floor} to ${e.snapshot.floor}`);
           snapshot = e;
           for (const seq of log.keys()) if (seq < e.snapshot.floor) log.delete(seq);
           break;

@@ -135,7 +135,14 @@ async function openStorage(
       }
       const opened = await WalDir.open(walDir, c.clusterId);
       try {
-        return { files, opened, durable: replayWal(opened.batches.map((b) => b.entries), opened.positions) };
+        return {
+          files,
+          opened,
+          durable: replayWal(
+            opened.batches.map((b) => b.entries),
+            opened.positions,
+          ),
+        };
       } catch (e) {
         await opened.wal.close();
         throw e;

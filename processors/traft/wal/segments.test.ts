@@ -127,17 +127,29 @@ t.test('create makes segment 0 with its header; it replaces what was there', asy
 
 t.test('a restart refuses a missing, empty or headerless WAL instead of starting empty (§8.5)', async (t) => {
   const missing = join(root, 'never-made');
-  await t.rejects(WalDir.open(missing, CLUSTER), { name: 'WalCorruptError', kind: 'corrupt', message: new RegExp(`^${missing}: WAL directory is missing`) });
+  await t.rejects(WalDir.open(missing, CLUSTER), {
+    name: 'WalCorruptError',
+    kind: 'corrupt',
+    message: new RegExp(`^${missing}: WAL directory is missing`),
+  });
   const empty = freshDir();
   await write(empty, [first]);
   rmSync(join(empty, segmentName(0)));
-  await t.rejects(WalDir.open(empty, CLUSTER), { name: 'WalCorruptError', kind: 'corrupt', message: new RegExp(`^${empty}: WAL directory has no segment`) });
+  await t.rejects(WalDir.open(empty, CLUSTER), {
+    name: 'WalCorruptError',
+    kind: 'corrupt',
+    message: new RegExp(`^${empty}: WAL directory has no segment`),
+  });
   for (const keep of [0, 5]) {
     const headerless = freshDir();
     await write(headerless, [first]);
     const path = join(headerless, segmentName(0));
     truncateSync(path, keep);
-    await t.rejects(WalDir.open(headerless, CLUSTER), { name: 'WalCorruptError', message: `${path}: WAL segment 0 has no complete header` }, `${keep} bytes left`);
+    await t.rejects(
+      WalDir.open(headerless, CLUSTER),
+      { name: 'WalCorruptError', message: `${path}: WAL segment 0 has no complete header` },
+      `${keep} bytes left`,
+    );
     t.equal(statSync(path).size, keep, 'left as found');
   }
 });

@@ -193,3 +193,36 @@ t.test("a set's long overrides are written as ovFrom and read back as the list",
   const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
   t.same(decodeWal(image, 'c1').batches, [b], 'read back as the list');
 });
+
+t.test('replay of a checksum-valid but inconsistent WAL is WalCorruptError with the position, not an assertion', async (t) => {
+  const vote = (term: number) => ({ type: 'vote' as const, vote: L(term, 0) });
+  const committer = (term: number) => ({ type: 'committer' as const, committer: L(term, 0) });
+  const snap = (floor: number) => ({
+    type: 'snapshot' as const,
+    snapshot: { floor, applied: { offset: floor, words: [] }, kv: [] },
+    keysFrom: 0,
+    keys: [],
+  });
+  t.throws(() => replayWal([[vote(5)], [vote(1)]]), {
+    name: 'WalCorruptError',
+    message: 'WAL batch 2 in replay order: vote decreases from (5,0) to (1,0); refusing to start from an inconsistent WAL',
+  });
+  t.throws(
+    () =>
+      replayWal(
+        [[committer(3)], [], [committer(2)]],
+        [
+          { file: 'w', offset: 20 },
+          { file: 'w', offset: 40 },
+          { file: 'w', offset: 77 },
+        ],
+      ),
+    {
+      name: 'WalCorruptError',
+      offset: 77,
+      message: 'w: WAL batch at byte 77: committer decreases from (3,0) to (2,0); refusing to start from an inconsistent WAL',
+    },
+  );
+  t.throws(() => replayWal([[snap(10)], [snap(4)]]), { name: 'WalCorruptError', message: /snapshot floor decreases from 10 to 4/ });
+  t.same(replayWal([[vote(1)], [vote(1), vote(2)]]).vote, L(2, 0), 'equal or higher is fine');
+});
