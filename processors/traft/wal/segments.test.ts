@@ -132,6 +132,12 @@ t.test('a restart refuses a missing, empty or headerless WAL instead of starting
     kind: 'corrupt',
     message: new RegExp(`^${missing}: WAL directory is missing`),
   });
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'not a directory');
+  await t.rejects(WalDir.open(file, CLUSTER), {
+    name: 'WalCorruptError',
+    message: `${file}: WAL directory is not a directory; a restarted rank cannot start without its WAL`,
+  });
   const empty = freshDir();
   await write(empty, [first]);
   rmSync(join(empty, segmentName(0)));
@@ -324,6 +330,39 @@ t.test('damage inside the chosen segment is corruption, nothing is removed', asy
   t.equal(statSync(path).size, image.length, 'not truncated');
   t.same(segs(dir), [segmentName(1)]);
 });
+
+t.test(
+  'a damaged tail: refused in the segment used (file and byte named, nothing touched); removed in an incomplete newer one',
+  async (t) => {
+    const used = freshDir();
+    const { seg1, cpEnd } = twoSegments(used);
+    const flipped = Buffer.from(seg1);
+    flipped[flipped.length - 3]! ^= 0x01; // inside b4's frame, after the complete checkpoint
+    const path = join(used, segmentName(1));
+    writeFileSync(path, flipped);
+    await t.rejects(WalDir.open(used, CLUSTER), {
+      name: 'WalCorruptError',
+      offset: cpEnd,
+      message: new RegExp(`^${path}: WAL frame at byte ${cpEnd} is damaged \\(checksum mismatch in a complete frame\\)`),
+    });
+    t.same(segs(used), [segmentName(0), segmentName(1)], 'nothing removed');
+    t.same(readFileSync(path), flipped, 'nothing truncated');
+    // The checkpoint's end frame damaged with nothing after it: that segment never became
+    // durable as a whole (§8.4), so segment 0 still has everything acknowledged.
+    const newer = freshDir();
+    const { seg1: s1 } = twoSegments(newer);
+    const cpOnly = Buffer.from(s1.subarray(0, cpEnd));
+    cpOnly[cpEnd - 2]! ^= 0x01;
+    writeFileSync(join(newer, segmentName(1)), cpOnly);
+    const o = await reopen(newer);
+    t.equal(o.segment, 0, 'segment 0 used');
+    t.same(segs(newer), [segmentName(0)], 'the damaged incomplete segment removed');
+    // Alone, the same segment is refused with the damage named.
+    const lone = freshDir();
+    writeFileSync(join(lone, segmentName(1)), cpOnly);
+    await t.rejects(WalDir.open(lone, CLUSTER), { name: 'WalCorruptError', message: /is damaged \(checksum mismatch/ });
+  },
+);
 
 t.test("another cluster's WAL is foreign", async (t) => {
   const dir = freshDir();

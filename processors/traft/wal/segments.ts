@@ -3,6 +3,8 @@
 //   <dir>/seg-00000000.wal   header, plain batches
 //   <dir>/seg-<n>.wal        header, the checkpoint frames ('part'…, 'end'; format.ts), plain batches
 //
+// A fresh rank's WAL is made by create (segment 0's header durable before the directory gets
+// its name); a restart opens it, and refuses one that is missing, empty or headerless.
 // A batch carrying `checkpoint` is written to the current segment; then the checkpoint opens
 // segment n+1, which is fsynced and its name made durable (directory fsync) before the older
 // segments are deleted. So at every instant of a crash the directory holds either a durable
@@ -205,8 +207,9 @@ async function readWalDir(dir: string): Promise<Dirent[]> {
     return await readdir(dir, { withFileTypes: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new WalCorruptError('corrupt', 0, `${dir}: WAL directory is missing; a restarted rank cannot start without its WAL`);
+    const what = code === 'ENOENT' ? 'is missing' : code === 'ENOTDIR' ? 'is not a directory' : undefined;
+    if (what !== undefined)
+      throw new WalCorruptError('corrupt', 0, `${dir}: WAL directory ${what}; a restarted rank cannot start without its WAL`);
     throw e;
   }
 }
