@@ -231,11 +231,16 @@ function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: Che
 /** FrameFault: why there is no valid frame at an offset; `torn` is what a crash mid-append leaves. */
 type FrameFault = { readonly type: 'torn'; readonly why: string } | { readonly type: 'damaged'; readonly why: string };
 
-/** frameAt reads a complete, checksummed frame at `off`, or says why there is none. */
-function frameAt(buf: Buffer, off: number): { payload: Buffer; end: number } | FrameFault {
+/**
+ * frameAt reads a complete, checksummed frame at `off`, or says why there is none. `scanning`
+ * (looking for any valid frame after a bad one, at every byte) skips telling torn from damaged,
+ * whose checks read to the end of the file and would make the scan quadratic.
+ */
+function frameAt(buf: Buffer, off: number, scanning = false): { payload: Buffer; end: number } | FrameFault {
   const left = buf.length - off;
   if (left < FRAME_HEAD) return { type: 'torn', why: `${left} bytes of a frame head` };
   const len = buf.readUInt32LE(off);
+  if (scanning && (len === 0 || off + FRAME_HEAD + len > buf.length)) return { type: 'torn', why: 'no frame' };
   // A batch is non-empty JSON, so a zero length was never written: the file grew before its
   // data reached the disk. Only zeros to the very end are that; a zero length before other bytes is damage.
   if (len === 0) return allZero(buf, off) ? { type: 'torn', why: 'zero fill' } : { type: 'damaged', why: 'zero length' };
@@ -260,7 +265,7 @@ function allZero(buf: Buffer, from: number): boolean {
 /** anyGoodFrameAfter: is there a valid frame starting anywhere after `from`? (then it is corruption) */
 function anyGoodFrameAfter(buf: Buffer, from: number): boolean {
   for (let off = from + 1; off + FRAME_HEAD <= buf.length; off++) {
-    if ('payload' in frameAt(buf, off)) return true;
+    if ('payload' in frameAt(buf, off, true)) return true;
   }
   return false;
 }

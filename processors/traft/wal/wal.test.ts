@@ -226,3 +226,12 @@ t.test('replay of a checksum-valid but inconsistent WAL is WalCorruptError with 
   t.throws(() => replayWal([[snap(10)], [snap(4)]]), { name: 'WalCorruptError', message: /snapshot floor decreases from 10 to 4/ });
   t.same(replayWal([[vote(1)], [vote(1), vote(2)]]).vote, L(2, 0), 'equal or higher is fine');
 });
+
+t.test('a large zero-filled tail is cut in linear time (the scan for later frames does not re-read it per byte)', async (t) => {
+  const header = Buffer.from(encodeHeader('c1'));
+  const f = Buffer.from(encodeFrame(batches[0]!));
+  const d = decodeWal(Buffer.concat([header, f, Buffer.alloc(4 * 1024 * 1024)]), 'c1');
+  t.same(d.batches, [batches[0]]);
+  t.equal(d.tornBytes, 4 * 1024 * 1024);
+  t.equal(d.damage, null);
+});
