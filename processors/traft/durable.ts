@@ -1,10 +1,11 @@
 // durable: the WAL's entries and batches (docs/protocols/traft.md §8.1) and replayWal, which
 // rebuilds the durable part of a replica (vote, committer, log) from the batches that survived a
 // crash. The file format lives in wal/; this is the pure meaning of its contents.
-import { assert, assertNever } from '../../runtime/assert.js';
+import { assertNever } from '../../runtime/assert.js';
 import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import type { LogRecord, Seq } from './record.js';
 import type { TailBitmap } from './tail_bitmap.js';
+import { WalCorruptError } from './wal/format.js';
 
 /**
  * Snapshot is the state machine after exactly the positions in `applied` (§7.1), which covers
@@ -50,24 +51,37 @@ export type DurableState = {
   readonly snapshot: SnapshotEntry | null;
 };
 
+/** WalPosition: where a batch was read from (wal/segments.ts), for messages about what replaying it found. */
+export type WalPosition = { readonly file: string; readonly offset: number };
+
 /**
- * replayWal applies batches in order; vote and committer must never decrease (S3). A snapshot
- * entry drops the records below its floor (a checkpoint starts with one).
+ * replayWal applies batches in order; vote, committer and the snapshot floor must never
+ * decrease (S3). A snapshot entry drops the records below its floor (a checkpoint starts with
+ * one). A WAL that breaks this passed its checksums, so it was written wrong or tampered with:
+ * WalCorruptError naming the batch (and, given `positions`, its file and byte), which the CLI
+ * maps to exit 4 like any other corruption (§8.5).
  */
-export function replayWal(batches: Iterable<readonly WalEntry[]>): DurableState {
+export function replayWal(batches: Iterable<readonly WalEntry[]>, positions: readonly WalPosition[] = []): DurableState {
   let vote: LeaderId | null = null;
   let committer: LeaderId | null = null;
   const log = new Map<Seq, LogRecord>();
   let snapshot: SnapshotEntry | null = null;
+  let i = 0;
+  const refuse = (what: string): never => {
+    const p = positions[i];
+    const where = p === undefined ? `WAL batch ${i + 1} in replay order` : `${p.file}: WAL batch at byte ${p.offset}`;
+    throw new WalCorruptError('corrupt', p?.offset ?? 0, `${where}: ${what}; refusing to start from an inconsistent WAL`);
+  };
   for (const entries of batches) {
     for (const e of entries) {
       switch (e.type) {
         case 'vote':
-          assert(compareLeaderId(e.vote, vote) >= 0, () => `WAL vote decreases to ${formatLeaderId(e.vote)}`);
+          if (compareLeaderId(e.vote, vote) < 0) refuse(`vote decreases from ${formatLeaderId(vote)} to ${formatLeaderId(e.vote)}`);
           vote = e.vote;
           break;
         case 'committer':
-          assert(compareLeaderId(e.committer, committer) >= 0, () => `WAL committer decreases to ${formatLeaderId(e.committer)}`);
+          if (compareLeaderId(e.committer, committer) < 0)
+            refuse(`committer decreases from ${formatLeaderId(committer)} to ${formatLeaderId(e.committer)}`);
           committer = e.committer;
           break;
         case 'record':
@@ -77,10 +91,8 @@ export function replayWal(batches: Iterable<readonly WalEntry[]>): DurableState 
           log.delete(e.seq);
           break;
         case 'snapshot':
-          assert(
-            snapshot === null || e.snapshot.floor >= snapshot.snapshot.floor,
-            () => `WAL snapshot floor decreases to ${e.snapshot.floor}`,
-          );
+          if (snapshot !== null && e.snapshot.floor < snapshot.snapshot.floor)
+            refuse(`snapshot floor decreases from ${snapshot.snapshot.floor} to ${e.snapshot.floor}`);
           snapshot = e;
           for (const seq of log.keys()) if (seq < e.snapshot.floor) log.delete(seq);
           break;
@@ -88,6 +100,7 @@ export function replayWal(batches: Iterable<readonly WalEntry[]>): DurableState 
           assertNever(e, 'WAL entry');
       }
     }
+    i++;
   }
   return { vote, committer, log, snapshot };
 }

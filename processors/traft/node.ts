@@ -1,8 +1,9 @@
 // node: one TRaft rank as an operating-system process: claims its log directory, recovers its
-// WAL (<log-dir>/wal<rank>/seg-*.wal; a torn tail is truncated, corruption or another cluster's
-// WAL is refused) and its instance log, listens on TCP, waits for the shared start, runs the
+// WAL (<log-dir>/wal<rank>/seg-*.wal; a torn tail is truncated; a missing or empty WAL on a
+// restart, a damaged tail, corruption, an inconsistent replay or another cluster's WAL is
+// refused: docs/protocols/traft.md §8.5) and its instance log, listens on TCP, waits for the shared start, runs the
 // lab load for -t seconds, drains and stops. cmd/rank.ts maps failures to exit statuses.
-import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
@@ -15,12 +16,12 @@ import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { toWire } from './bitmap_codec.js';
-import { replayWal } from './durable.js';
+import { replayWal, type DurableState } from './durable.js';
 import { keysFromLines } from './instance_log.js';
 import type { Message } from './messages.js';
 import { startTraftRank, type TraftRankStats } from './rank.js';
 import { WalCorruptError } from './wal/format.js';
-import { WalDir } from './wal/segments.js';
+import { WalDir, type OpenedDir } from './wal/segments.js';
 import { WalWriter } from './wal_writer.js';
 import { validateTraftMsg } from './wire.js';
 
@@ -40,9 +41,8 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   // WAL (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
   const clock = new RealClock();
   const { transport, schedule: timing } = await joinCluster(c, clock, validateTraftMsg);
-  const { files, opened } = await openStorage(c, transport);
+  const { files, opened, durable } = await openStorage(c, transport);
   if (opened.truncatedBytes > 0) c.debug(`rank ${c.rank}: WAL had a torn tail of ${opened.truncatedBytes} bytes; truncated`);
-  const durable = c.incarnation > 0 ? replayWal(opened.batches.map((b) => b.entries)) : undefined;
   // The instance log gives loggedUpTo and the KEYs of logged positions (the key index a leader
   // ships with snapshots; the records below the floor are gone).
   const logged = c.incarnation > 0 && existsSync(files.instanceLog) ? readFileSync(files.instanceLog, 'utf8').split('\n').slice(0, -1) : [];
@@ -109,11 +109,15 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
   return { finished, stop: () => rank.stop() };
 }
 
-/** openStorage claims the rank's log directory and opens its WAL; on failure it closes the listener, which would keep the process alive. */
+/**
+ * openStorage claims the rank's log directory and opens its WAL: a fresh one for incarnation 0,
+ * else recovered and replayed (§8.5). On failure it closes the listener, which would keep the
+ * process alive; WAL corruption becomes ForeignStateError (exit 4) with the path and byte.
+ */
 async function openStorage(
   c: TraftNodeConfig,
   transport: Transport<Message>,
-): Promise<{ files: ReturnType<typeof claimLogDir>; opened: Awaited<ReturnType<typeof WalDir.open>> }> {
+): Promise<{ files: ReturnType<typeof claimLogDir>; opened: OpenedDir; durable: DurableState | undefined }> {
   try {
     const files = claimLogDir({
       logDir: c.logDir,
@@ -124,12 +128,27 @@ async function openStorage(
       protocol: 'traft',
     });
     const walDir = join(c.logDir, `wal${c.rank}`);
-    if (c.incarnation === 0) rmSync(walDir, { recursive: true, force: true }); // a fresh rank starts empty
-    mkdirSync(walDir, { recursive: true });
     try {
-      return { files, opened: await WalDir.open(walDir, c.clusterId) };
+      if (c.incarnation === 0) {
+        const wal = await WalDir.create(walDir, c.clusterId);
+        return { files, opened: { wal, batches: [], positions: [], truncatedBytes: 0 }, durable: undefined };
+      }
+      const opened = await WalDir.open(walDir, c.clusterId);
+      try {
+        return {
+          files,
+          opened,
+          durable: replayWal(
+            opened.batches.map((b) => b.entries),
+            opened.positions,
+          ),
+        };
+      } catch (e) {
+        await opened.wal.close();
+        throw e;
+      }
     } catch (e) {
-      if (e instanceof WalCorruptError) throw new ForeignStateError(`${walDir}: ${e.message}`);
+      if (e instanceof WalCorruptError) throw new ForeignStateError(e.message);
       throw e;
     }
   } catch (e) {

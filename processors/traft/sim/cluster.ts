@@ -1,7 +1,9 @@
 // cluster: a deterministic simulator that drives N replicas' step functions. Virtual time is a
 // number; one seeded SeededRandom tree decides every delay, drop, duplicate, fsync latency,
 // crash and proposal, so a seed replays a whole run. Disks lose un-fsynced batches on crash
-// (a random prefix of them survives); instance logs survive, maybe with a torn last line.
+// (a random prefix of them survives: the torn tail); with damageRate the last durable batch may
+// read back damaged, and that rank then refuses to restart (§8.5); instance logs survive, maybe
+// with a torn last line.
 // After every step the per-step invariants run (invariants.ts); violations are collected.
 import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
 import { formatKv } from '../applier.js';
@@ -53,6 +55,18 @@ export type DiskOptions = {
   /** stallRate: share of batches whose fsync stalls up to stallMs (a slow disk: replies race the leader's own fsync). */
   stallRate?: number;
   stallMs?: number;
+  /**
+   * damageRate: share of crashes after which the last durable — hence possibly acknowledged —
+   * batch reads back damaged (a bit flip in a complete frame, docs/protocols/traft.md §8.5).
+   * Un-fsynced batches lost at a crash are the torn tail: dropping them is fine.
+   */
+  damageRate?: number;
+  /**
+   * onDamage: what recovery does with a damaged batch. 'refuse' (what wal/ does: exit 4) keeps
+   * the rank down; 'truncate' is the old, wrong recovery that cut it like a torn tail, kept so
+   * a test shows the invariants catch what that loses.
+   */
+  onDamage?: 'refuse' | 'truncate';
 };
 
 /** LoadOptions: the lab's leader window (§2.2): propose while fewer than `window` are uncommitted. */
@@ -94,6 +108,10 @@ export type RankSim = {
   promisedVote: LeaderId | null;
   promisedCommitter: LeaderId | null;
   reported: { committer: LeaderId | null; accepted: TailBitmap } | null;
+  /** damaged: the index in `wal` of a batch that reads back damaged, or null. */
+  damaged: number | null;
+  /** refused: why recovery refused to restart this rank (it stays down, as `csplab rank` exits 4). */
+  refused: string | null;
 };
 
 function view(s: ReplicaState): ReplicaView {
@@ -147,6 +165,8 @@ export class SimCluster {
         promisedVote: null,
         promisedCommitter: null,
         reported: null,
+        damaged: null,
+        refused: null,
         state,
       };
       this.ranks.push(rs);
@@ -223,14 +243,34 @@ export class SimCluster {
     if (lastLine !== undefined && lastLine.length > 0 && this.diskRandom.next() < this.opts.disk.tornLineRate) {
       r.lines[last] = lastLine.slice(0, this.diskRandom.int(lastLine.length));
     }
+    // drawn only when damage is on, so seeds without it replay exactly as before
+    const damageRate = this.opts.disk.damageRate ?? 0;
+    if (damageRate > 0 && r.wal.length > 0 && this.diskRandom.next() < damageRate) r.damaged = r.wal.length - 1;
     r.state = null;
     r.incarnation++;
   }
 
-  /** restart recovers a crashed rank from its WAL and instance log (§8.5). */
+  /** damageLastBatch makes a crashed rank's last durable batch read back damaged (scripted disk faults). */
+  damageLastBatch(rank: number): void {
+    const r = this.rankAt(rank);
+    if (r.state === null && r.wal.length > 0) r.damaged = r.wal.length - 1;
+  }
+
+  /**
+   * restart recovers a crashed rank from its WAL and instance log (§8.5); a rank whose WAL has a
+   * damaged batch stays down with `refused` set (unless onDamage is 'truncate').
+   */
   restart(rank: number): void {
     const r = this.rankAt(rank);
-    if (r.state !== null) return;
+    if (r.state !== null || r.refused !== null) return;
+    if (r.damaged !== null) {
+      if (this.opts.disk.onDamage !== 'truncate') {
+        r.refused = `rank ${rank}: WAL batch ${r.damaged + 1} of ${r.wal.length} is damaged; refusing to restart (exit 4)`;
+        return;
+      }
+      r.wal = r.wal.slice(0, r.damaged);
+      r.damaged = null;
+    }
     r.random = rankRandom(this.opts.seed, rank, r.incarnation);
     const keys = keysFromLines(r.lines);
     const durable = replayWal(r.wal);

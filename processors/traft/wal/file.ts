@@ -1,21 +1,23 @@
 // file: one WAL file on disk. open() reads and checks the whole file, truncates a torn tail
-// (fsyncing the truncation) and returns the surviving batches; append() writes frames and
+// (fsyncing the truncation), refuses a damaged one (docs/protocols/traft.md §8.5) and returns
+// the surviving batches; append() writes frames and
 // sync() makes them durable. create() writes a new file that opens with a checkpoint (a new
 // segment, segments.ts). The Storage processor calls append for each batch and sync once per
 // group, then reports `persisted{lastBatchId}` to the core.
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { assert } from '../../../runtime/assert.js';
 import type { WalBatch } from '../durable.js';
-import { decodeWal, encodeFrame, encodeHeader, type Checkpoint, type Decoded } from './format.js';
+import { decodeWal, encodeFrame, encodeHeader, inFile, WalCorruptError, type Checkpoint, type Decoded } from './format.js';
 
 /**
  * Opened: the WAL ready for appends, the checkpoint it opens with (if any), the plain batches
- * after it, and how many torn bytes were cut.
+ * after it with their byte offsets, and how many torn bytes were cut.
  */
 export type Opened = {
   readonly wal: WalFile;
   readonly checkpoint: Checkpoint | null;
   readonly batches: WalBatch[];
+  readonly offsets: number[];
   readonly truncatedBytes: number;
 };
 
@@ -26,7 +28,7 @@ export class WalFile {
     private size: number,
   ) {}
 
-  /** open creates the file (with its header) or recovers it; throws WalCorruptError on corruption. */
+  /** open creates the file (with its header) or recovers it; throws WalCorruptError, naming `path`, on corruption or damage. */
   static async open(path: string, clusterId: string): Promise<Opened> {
     const o = await WalFile.openIf(path, clusterId, () => true);
     assert(o !== null, 'openIf returns null only for contents `usable` rejects, and this one accepts all');
@@ -36,15 +38,16 @@ export class WalFile {
   /**
    * openIf is open, except that a file whose contents `usable` rejects is closed untouched and
    * null returned: a segment that is about to be deleted must not be truncated or rewritten
-   * first, and deciding from the one decode avoids reading a large checkpoint twice.
+   * first, and deciding from the one decode avoids reading a large checkpoint twice. A damaged
+   * tail in a usable file is refused, never truncated.
    */
   static async openIf(path: string, clusterId: string, usable: (d: Decoded) => boolean): Promise<Opened | null> {
     const fh = await openFile(path, 'a+');
     let kept = false;
     try {
-      const image = await fh.readFile();
-      const d = decodeWal(image, clusterId);
+      const d = decodeIn(await fh.readFile(), clusterId, path);
       if (!usable(d)) return null;
+      if (d.damage !== null) throw inFile(d.damage, path);
       let size = d.goodBytes;
       if (d.tornBytes > 0 || size === 0) {
         await fh.truncate(size);
@@ -56,7 +59,7 @@ export class WalFile {
         await fh.sync();
       }
       kept = true;
-      return { wal: new WalFile(fh, size), checkpoint: d.checkpoint, batches: d.batches, truncatedBytes: d.tornBytes };
+      return { wal: new WalFile(fh, size), checkpoint: d.checkpoint, batches: d.batches, offsets: d.offsets, truncatedBytes: d.tornBytes };
     } finally {
       if (!kept) await fh.close();
     }
@@ -98,5 +101,14 @@ export class WalFile {
 
   async close(): Promise<void> {
     await this.fh.close();
+  }
+}
+
+/** decodeIn is decodeWal with the file's path in any error. */
+function decodeIn(image: Uint8Array, clusterId: string, path: string): Decoded {
+  try {
+    return decodeWal(image, clusterId);
+  } catch (e) {
+    throw e instanceof WalCorruptError ? inFile(e, path) : e;
   }
 }

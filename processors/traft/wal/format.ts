@@ -10,10 +10,14 @@
 // last `cp: 'end'`; they may only open a file (segments.ts starts each later segment with
 // one). Without its 'end' frame a checkpoint is incomplete: its file was never made durable.
 //
-// All integers little-endian. Decoding stops at the first frame that is incomplete or fails
-// its checksum: if nothing valid follows, that is a torn tail (never acknowledged: truncate);
-// a bad frame followed by a good one is corruption, reported as WalCorruptError (exit 4),
-// never silently dropped. A header for another cluster is WalCorruptError('foreign').
+// All integers little-endian. Decoding stops at the first frame that is not whole and valid.
+// Only a torn write may be cut (docs/protocols/traft.md §8.5): a crash in the middle of an
+// append leaves the file ending inside its last frame (fewer than 8 bytes of head, or a declared
+// length running past the end) or, where the file size grew before its data, zeros to the end.
+// Those bytes were never fsynced, hence never acknowledged: truncate. A complete frame whose
+// checksum fails (or whose length field is impossible) is damage to bytes that may have been
+// acknowledged: reported in `damage`, and the caller refuses to start (exit 4); a bad frame
+// followed by a good one is the same. A header for another cluster is WalCorruptError('foreign').
 import { crc32 } from 'node:zlib';
 import { decodeWords, expandOverrides, walRecord } from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
@@ -36,6 +40,11 @@ export class WalCorruptError extends Error {
     super(message);
     this.name = 'WalCorruptError';
   }
+}
+
+/** inFile names the file a WalCorruptError was found in, so the one line the user sees says where to look. */
+export function inFile(e: WalCorruptError, path: string): WalCorruptError {
+  return new WalCorruptError(e.kind, e.offset, `${path}: ${e.message}`);
 }
 
 /** encodeHeader builds the file header for `clusterId`. */
@@ -145,17 +154,21 @@ function expandEntry(e: { type: string; record?: RawRecord }): boolean {
 }
 
 /** Checkpoint: the checkpoint that opens a file; `complete` once its 'end' frame was read. */
-export type Checkpoint = { readonly batchId: number; readonly entries: WalEntry[]; readonly complete: boolean };
+export type Checkpoint = { readonly batchId: number; readonly entries: WalEntry[]; readonly complete: boolean; readonly offset: number };
 
 /**
- * Decoded: the plain batches read (after the checkpoint, if the file opens with one), the byte
- * length of the valid prefix, and how many torn bytes followed it.
+ * Decoded: the plain batches read (after the checkpoint, if the file opens with one) with the
+ * byte offset of each one's frame, the byte length of the valid prefix, how many torn bytes
+ * followed it, and `damage`: a damaged last frame (not a torn write), which the caller must
+ * refuse rather than truncate unless the whole file is garbage anyway (segments.ts).
  */
 export type Decoded = {
   readonly checkpoint: Checkpoint | null;
   readonly batches: WalBatch[];
+  readonly offsets: number[];
   readonly goodBytes: number;
   readonly tornBytes: number;
+  readonly damage: WalCorruptError | null;
 };
 
 const ENTRY_KINDS = new Set<WalEntry['type']>(['vote', 'committer', 'record', 'delete', 'snapshot']);
@@ -215,22 +228,44 @@ function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: Che
   return { batch: { batchId: b.batchId as number, entries: b.entries as WalEntry[] }, cp: b.cp as CheckpointMark | undefined };
 }
 
-/** frameAt reads a complete, checksummed frame at `off`, or says why there is none. */
-function frameAt(buf: Buffer, off: number): { payload: Buffer; end: number } | 'incomplete' | 'bad-checksum' {
-  if (buf.length - off < FRAME_HEAD) return 'incomplete';
+/** FrameFault: why there is no valid frame at an offset; `torn` is what a crash mid-append leaves. */
+type FrameFault = { readonly type: 'torn'; readonly why: string } | { readonly type: 'damaged'; readonly why: string };
+
+/**
+ * frameAt reads a complete, checksummed frame at `off`, or says why there is none. `scanning`
+ * (looking for any valid frame after a bad one, at every byte) skips telling torn from damaged,
+ * whose checks read to the end of the file and would make the scan quadratic.
+ */
+function frameAt(buf: Buffer, off: number, scanning = false): { payload: Buffer; end: number } | FrameFault {
+  const left = buf.length - off;
+  if (left < FRAME_HEAD) return { type: 'torn', why: `${left} bytes of a frame head` };
   const len = buf.readUInt32LE(off);
-  if (len === 0) return 'bad-checksum'; // never written (a batch is non-empty JSON): zero fill
-  if (len > MAX_FRAME_BYTES || off + FRAME_HEAD + len > buf.length) return 'incomplete';
+  if (scanning && (len === 0 || off + FRAME_HEAD + len > buf.length)) return { type: 'torn', why: 'no frame' };
+  // A batch is non-empty JSON, so a zero length was never written: the file grew before its
+  // data reached the disk. Only zeros to the very end are that; a zero length before other bytes is damage.
+  if (len === 0) return allZero(buf, off) ? { type: 'torn', why: 'zero fill' } : { type: 'damaged', why: 'zero length' };
+  if (len > MAX_FRAME_BYTES) return { type: 'damaged', why: `length ${len} exceeds ${MAX_FRAME_BYTES}` };
+  if (off + FRAME_HEAD + len > buf.length) {
+    // The length field is not under the checksum: the bytes to the end checking out means a
+    // complete last frame whose length was damaged, not a torn one.
+    if (crc32(buf.subarray(off + FRAME_HEAD)) === buf.readUInt32LE(off + 4))
+      return { type: 'damaged', why: `length ${len} runs past the end of a complete frame` };
+    return { type: 'torn', why: `length ${len} runs past the end of the file` };
+  }
   const payload = buf.subarray(off + FRAME_HEAD, off + FRAME_HEAD + len);
-  if (crc32(payload) !== buf.readUInt32LE(off + 4)) return 'bad-checksum';
+  if (crc32(payload) !== buf.readUInt32LE(off + 4)) return { type: 'damaged', why: 'checksum mismatch in a complete frame' };
   return { payload, end: off + FRAME_HEAD + len };
+}
+
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }
 
 /** anyGoodFrameAfter: is there a valid frame starting anywhere after `from`? (then it is corruption) */
 function anyGoodFrameAfter(buf: Buffer, from: number): boolean {
   for (let off = from + 1; off + FRAME_HEAD <= buf.length; off++) {
-    const f = frameAt(buf, off);
-    if (typeof f === 'object') return true;
+    if ('payload' in frameAt(buf, off, true)) return true;
   }
   return false;
 }
@@ -259,16 +294,19 @@ function headerLength(buf: Buffer, clusterId: string): number {
 export function decodeWal(image: Uint8Array, clusterId: string): Decoded {
   const buf = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
   const start = headerLength(buf, clusterId);
-  if (start === 0) return { checkpoint: null, batches: [], goodBytes: 0, tornBytes: buf.length };
-  let cp: { batchId: number; entries: WalEntry[]; complete: boolean } | null = null;
+  if (start === 0) return { checkpoint: null, batches: [], offsets: [], goodBytes: 0, tornBytes: buf.length, damage: null };
+  let cp: { batchId: number; entries: WalEntry[]; complete: boolean; offset: number } | null = null;
   const batches: WalBatch[] = [];
+  const offsets: number[] = [];
   let off = start;
   while (off < buf.length) {
     const f = frameAt(buf, off);
-    if (typeof f !== 'object') {
+    if (!('payload' in f)) {
       if (anyGoodFrameAfter(buf, off))
-        throw new WalCorruptError('corrupt', off, `WAL frame at byte ${off} is damaged (${f}) but valid frames follow`);
-      return { checkpoint: cp, batches, goodBytes: off, tornBytes: buf.length - off };
+        throw new WalCorruptError('corrupt', off, `WAL frame at byte ${off} is damaged (${f.why}) but valid frames follow`);
+      if (f.type === 'torn') return { checkpoint: cp, batches, offsets, goodBytes: off, tornBytes: buf.length - off, damage: null };
+      const why = `WAL frame at byte ${off} is damaged (${f.why}), not torn by a crash: refusing to truncate ${buf.length - off} bytes that may hold acknowledged batches`;
+      return { checkpoint: cp, batches, offsets, goodBytes: off, tornBytes: 0, damage: new WalCorruptError('corrupt', off, why) };
     }
     const { batch: b, cp: mark } = parseFrame(f.payload, off);
     if (mark !== undefined) {
@@ -276,7 +314,7 @@ export function decodeWal(image: Uint8Array, clusterId: string): Decoded {
         throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} does not open the file`);
       if (cp !== null && cp.batchId !== b.batchId)
         throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} changes batch id`);
-      cp ??= { batchId: b.batchId, entries: [], complete: false };
+      cp ??= { batchId: b.batchId, entries: [], complete: false, offset: off };
       for (const e of b.entries) cp.entries.push(e); // a loop: spreading 4096 arguments per frame is needless
       cp.complete = mark === 'end';
     } else {
@@ -287,8 +325,9 @@ export function decodeWal(image: Uint8Array, clusterId: string): Decoded {
         throw new WalCorruptError('corrupt', off, `WAL batch ids go backwards at byte ${off}`);
       }
       batches.push(b);
+      offsets.push(off);
     }
     off = f.end;
   }
-  return { checkpoint: cp, batches, goodBytes: off, tornBytes: 0 };
+  return { checkpoint: cp, batches, offsets, goodBytes: off, tornBytes: 0, damage: null };
 }

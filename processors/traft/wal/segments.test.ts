@@ -24,6 +24,12 @@ function freshDir(): string {
 }
 
 const CLUSTER = 'c1';
+
+const segs = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('seg-'))
+    .sort();
+
 const author = { term: 1, id: 0 };
 
 function record(seq: number, value = seq): WalEntry {
@@ -75,8 +81,9 @@ const first: WalBatch[] = [
   { batchId: 2, entries: [{ type: 'committer', committer: author }, record(0), record(1), record(2)] },
 ];
 
+/** write appends to the WAL in `dir`: a fresh rank's (create) when it holds no segment yet, else the recovered one. */
 async function write(dir: string, groups: WalBatch[][]): Promise<void> {
-  const { wal } = await WalDir.open(dir, CLUSTER);
+  const wal = segs(dir).length === 0 ? await WalDir.create(dir, CLUSTER) : (await WalDir.open(dir, CLUSTER)).wal;
   for (const g of groups) {
     await wal.append(g);
     await wal.sync();
@@ -91,17 +98,14 @@ async function reopen(dir: string): Promise<{ batches: WalBatch[]; truncatedByte
   return { batches: o.batches, truncatedBytes: o.truncatedBytes, segment };
 }
 
-const segs = (dir: string): string[] =>
-  readdirSync(dir)
-    .filter((f) => f.startsWith('seg-'))
-    .sort();
 const replayOf = (batches: readonly WalBatch[]) => replayWal(batches.map((b) => b.entries));
 
 t.test('plain batches round-trip in segment 0; other files are ignored', async (t) => {
   const dir = freshDir();
+  await write(dir, [first]);
   writeFileSync(join(dir, 'notes.txt'), 'not a segment');
   writeFileSync(join(dir, 'seg-x.wal'), 'not a segment either');
-  await write(dir, [first, [plain(3, [3, 4])]]);
+  await write(dir, [[plain(3, [3, 4])]]);
   t.same(segs(dir), ['seg-00000000.wal', 'seg-x.wal']);
   const o = await reopen(dir);
   t.same(o.batches, [...first, plain(3, [3, 4])]);
@@ -110,12 +114,50 @@ t.test('plain batches round-trip in segment 0; other files are ignored', async (
   t.ok(existsSync(join(dir, 'notes.txt')) && existsSync(join(dir, 'seg-x.wal')), 'strays left alone');
 });
 
-t.test('an empty directory gets segment 0 with a header', async (t) => {
+t.test('create makes segment 0 with its header; it replaces what was there', async (t) => {
   const dir = freshDir();
-  const o = await reopen(dir);
-  t.same(o.batches, []);
+  writeFileSync(join(dir, segmentName(0)), 'an old run');
+  await (await WalDir.create(dir, CLUSTER)).close();
   t.same(segs(dir), [segmentName(0)]);
   t.same(decodeWal(readFileSync(join(dir, segmentName(0))), CLUSTER).goodBytes, encodeHeader(CLUSTER).length);
+  t.notOk(existsSync(`${dir}.new`), 'built under a temporary name, renamed into place');
+  const o = await reopen(dir);
+  t.same(o.batches, []);
+});
+
+t.test('a restart refuses a missing, empty or headerless WAL instead of starting empty (§8.5)', async (t) => {
+  const missing = join(root, 'never-made');
+  await t.rejects(WalDir.open(missing, CLUSTER), {
+    name: 'WalCorruptError',
+    kind: 'corrupt',
+    message: new RegExp(`^${missing}: WAL directory is missing`),
+  });
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'not a directory');
+  await t.rejects(WalDir.open(file, CLUSTER), {
+    name: 'WalCorruptError',
+    message: `${file}: WAL directory is not a directory; a restarted rank cannot start without its WAL`,
+  });
+  const empty = freshDir();
+  await write(empty, [first]);
+  rmSync(join(empty, segmentName(0)));
+  await t.rejects(WalDir.open(empty, CLUSTER), {
+    name: 'WalCorruptError',
+    kind: 'corrupt',
+    message: new RegExp(`^${empty}: WAL directory has no segment`),
+  });
+  for (const keep of [0, 5]) {
+    const headerless = freshDir();
+    await write(headerless, [first]);
+    const path = join(headerless, segmentName(0));
+    truncateSync(path, keep);
+    await t.rejects(
+      WalDir.open(headerless, CLUSTER),
+      { name: 'WalCorruptError', message: `${path}: WAL segment 0 has no complete header` },
+      `${keep} bytes left`,
+    );
+    t.equal(statSync(path).size, keep, 'left as found');
+  }
 });
 
 t.test('a checkpoint rotates: older segments go, reopening replays to the same state', async (t) => {
@@ -183,7 +225,7 @@ t.test('a checkpoint of 10,000 records spans several frames and round-trips', as
 
 t.test('an empty checkpoint is one end frame and still complete', async (t) => {
   const d = decodeWal(Buffer.concat([encodeHeader(CLUSTER), encodeCheckpoint(4, [])]), CLUSTER);
-  t.same(d.checkpoint, { batchId: 4, entries: [], complete: true });
+  t.same(d.checkpoint, { batchId: 4, entries: [], complete: true, offset: encodeHeader(CLUSTER).length });
 });
 
 /** twoSegments: segment 0 with `first` + b3, and the bytes segment 1 would hold (checkpoint of b3, then b4). */
@@ -288,6 +330,39 @@ t.test('damage inside the chosen segment is corruption, nothing is removed', asy
   t.equal(statSync(path).size, image.length, 'not truncated');
   t.same(segs(dir), [segmentName(1)]);
 });
+
+t.test(
+  'a damaged tail: refused in the segment used (file and byte named, nothing touched); removed in an incomplete newer one',
+  async (t) => {
+    const used = freshDir();
+    const { seg1, cpEnd } = twoSegments(used);
+    const flipped = Buffer.from(seg1);
+    flipped[flipped.length - 3]! ^= 0x01; // inside b4's frame, after the complete checkpoint
+    const path = join(used, segmentName(1));
+    writeFileSync(path, flipped);
+    await t.rejects(WalDir.open(used, CLUSTER), {
+      name: 'WalCorruptError',
+      offset: cpEnd,
+      message: new RegExp(`^${path}: WAL frame at byte ${cpEnd} is damaged \\(checksum mismatch in a complete frame\\)`),
+    });
+    t.same(segs(used), [segmentName(0), segmentName(1)], 'nothing removed');
+    t.same(readFileSync(path), flipped, 'nothing truncated');
+    // The checkpoint's end frame damaged with nothing after it: that segment never became
+    // durable as a whole (§8.4), so segment 0 still has everything acknowledged.
+    const newer = freshDir();
+    const { seg1: s1 } = twoSegments(newer);
+    const cpOnly = Buffer.from(s1.subarray(0, cpEnd));
+    cpOnly[cpEnd - 2]! ^= 0x01;
+    writeFileSync(join(newer, segmentName(1)), cpOnly);
+    const o = await reopen(newer);
+    t.equal(o.segment, 0, 'segment 0 used');
+    t.same(segs(newer), [segmentName(0)], 'the damaged incomplete segment removed');
+    // Alone, the same segment is refused with the damage named.
+    const lone = freshDir();
+    writeFileSync(join(lone, segmentName(1)), cpOnly);
+    await t.rejects(WalDir.open(lone, CLUSTER), { name: 'WalCorruptError', message: /is damaged \(checksum mismatch/ });
+  },
+);
 
 t.test("another cluster's WAL is foreign", async (t) => {
   const dir = freshDir();

@@ -3,6 +3,8 @@
 //   <dir>/seg-00000000.wal   header, plain batches
 //   <dir>/seg-<n>.wal        header, the checkpoint frames ('part'…, 'end'; format.ts), plain batches
 //
+// A fresh rank's WAL is made by create (segment 0's header durable before the directory gets
+// its name); a restart opens it, and refuses one that is missing, empty or headerless.
 // A batch carrying `checkpoint` is written to the current segment; then the checkpoint opens
 // segment n+1, which is fsynced and its name made durable (directory fsync) before the older
 // segments are deleted. So at every instant of a crash the directory holds either a durable
@@ -10,12 +12,13 @@
 // acknowledged plus a newer one whose checkpoint lacks its 'end' frame. Nothing written since a
 // rotation began is acknowledged before the deletes finish (the writer reports `persisted`
 // after append and sync return), so falling back to the older segment loses nothing promised.
-import { open as openFile, readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { WalBatch, WalEntry } from '../durable.js';
+import type { Dirent } from 'node:fs';
+import { mkdir, open as openFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { WalBatch, WalEntry, WalPosition } from '../durable.js';
 import type { WalAppender } from '../wal_writer.js';
 import { WalFile } from './file.js';
-import { encodeCheckpoint, WalCorruptError, type Decoded } from './format.js';
+import { encodeCheckpoint, inFile, WalCorruptError, type Decoded } from './format.js';
 
 /** Only exact `seg-<digits>.wal` names are segments; anything else in the directory is ignored. */
 const SEGMENT_NAME = /^seg-(\d+)\.wal$/;
@@ -25,8 +28,13 @@ export function segmentName(n: number): string {
   return `seg-${String(n).padStart(8, '0')}.wal`;
 }
 
-/** OpenedDir: the WAL ready for appends, the batches to replay, and the torn bytes cut. */
-export type OpenedDir = { readonly wal: WalDir; readonly batches: WalBatch[]; readonly truncatedBytes: number };
+/** OpenedDir: the WAL ready for appends, the batches to replay with their positions, and the torn bytes cut. */
+export type OpenedDir = {
+  readonly wal: WalDir;
+  readonly batches: WalBatch[];
+  readonly positions: WalPosition[];
+  readonly truncatedBytes: number;
+};
 
 type Segment = { readonly n: number; readonly name: string };
 
@@ -40,22 +48,43 @@ export class WalDir implements WalAppender {
   ) {}
 
   /**
-   * open recovers `dir` (which must exist): the newest segment with a complete checkpoint
+   * create starts a fresh rank's WAL: `dir` is replaced by a directory holding segment 0 with
+   * its header, built under a temporary name, fsynced, then renamed into place (and the parent
+   * fsynced). So `dir` existing means its header is durable, and a restart can refuse a WAL
+   * that is missing, empty or headerless instead of starting with nothing (§8.5).
+   */
+  static async create(dir: string, clusterId: string): Promise<WalDir> {
+    const tmp = `${dir}.new`;
+    await rm(dir, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    const file = await WalFile.create(join(tmp, segmentName(0)), clusterId, new Uint8Array(0));
+    try {
+      await syncDir(tmp);
+      await rename(tmp, dir);
+      await syncDir(dirname(dir));
+    } catch (e) {
+      await file.close();
+      throw e;
+    }
+    return new WalDir(dir, clusterId, file, 0);
+  }
+
+  /**
+   * open recovers `dir`, written by create: the newest segment with a complete checkpoint
    * (segment 0 needs none) is used, its torn tail truncated; newer ones (an interrupted
-   * rotation) and older ones (deletes cut short by a crash) are removed. An empty directory
-   * gets segment 0. Corruption or another cluster's WAL is WalCorruptError.
+   * rotation) and older ones (deletes cut short by a crash) are removed. A missing or empty
+   * directory, a headerless segment 0, a damaged tail, corruption or another cluster's WAL is
+   * WalCorruptError naming the path (and byte): the rank must not start without what it acknowledged.
    */
   static async open(dir: string, clusterId: string): Promise<OpenedDir> {
     const segs = await listSegments(dir);
-    if (segs.length === 0) {
-      const o = await WalFile.open(join(dir, segmentName(0)), clusterId);
-      await syncDir(dir); // the new file's name must survive a crash as well as its header
-      return { wal: new WalDir(dir, clusterId, o.wal, 0), batches: o.batches, truncatedBytes: o.truncatedBytes };
-    }
+    if (segs.length === 0)
+      throw new WalCorruptError('corrupt', 0, `${dir}: WAL directory has no segment; a restarted rank cannot start without its WAL`);
     let removed = false;
     for (const [i, s] of [...segs.entries()].reverse()) {
       const path = join(dir, s.name);
-      const o = await WalFile.openIf(path, clusterId, (d) => usable(s.n, d, i === 0));
+      const o = await WalFile.openIf(path, clusterId, (d) => usable(s.n, d, i === 0, path));
       if (o === null) {
         await unlink(path);
         removed = true;
@@ -70,7 +99,9 @@ export class WalDir implements WalAppender {
       }
       const cp = o.checkpoint;
       const batches = cp === null ? o.batches : [{ batchId: cp.batchId, entries: cp.entries }, ...o.batches];
-      return { wal: new WalDir(dir, clusterId, o.wal, s.n), batches, truncatedBytes: o.truncatedBytes };
+      const offsets = cp === null ? o.offsets : [cp.offset, ...o.offsets];
+      const positions = offsets.map((offset) => ({ file: path, offset }));
+      return { wal: new WalDir(dir, clusterId, o.wal, s.n), batches, positions, truncatedBytes: o.truncatedBytes };
     }
     // usable() accepts or throws for the oldest segment, so the loop always returns
     throw new Error(`${dir}: no usable WAL segment`);
@@ -131,24 +162,28 @@ export class WalDir implements WalAppender {
 }
 
 /**
- * usable decides whether segment n can be recovered from: segment 0 holds plain batches only;
- * a later one needs its checkpoint's 'end' frame. An incomplete one with nothing older to fall
- * back to cannot come from a crash (the older are deleted only after the newer is durable).
+ * usable decides whether segment n can be recovered from: segment 0 holds its header (create
+ * made it durable before anything else) and plain batches only; a later one needs its
+ * checkpoint's 'end' frame. An incomplete one with nothing older to fall back to cannot come
+ * from a crash (the older are deleted only after the newer is durable). An incomplete newer
+ * one held nothing acknowledged (§8.4), so damage in it does not matter: it is deleted.
  */
-function usable(n: number, d: Decoded, oldest: boolean): boolean {
+function usable(n: number, d: Decoded, oldest: boolean, path: string): boolean {
   if (n === 0) {
-    if (d.checkpoint !== null) throw new WalCorruptError('corrupt', 0, `WAL ${segmentName(0)} opens with a checkpoint`);
+    if (d.goodBytes === 0) throw new WalCorruptError('corrupt', 0, `${path}: WAL segment 0 has no complete header`);
+    if (d.checkpoint !== null) throw new WalCorruptError('corrupt', 0, `${path}: WAL ${segmentName(0)} opens with a checkpoint`);
     return true;
   }
   if (d.checkpoint?.complete === true) return true;
-  if (oldest) throw new WalCorruptError('corrupt', 0, `WAL ${segmentName(n)} has no complete checkpoint and no older segment`);
+  if (oldest && d.damage !== null) throw inFile(d.damage, path);
+  if (oldest) throw new WalCorruptError('corrupt', 0, `${path}: WAL ${segmentName(n)} has no complete checkpoint and no older segment`);
   return false;
 }
 
 /** listSegments lists the segment files, oldest first. */
 async function listSegments(dir: string): Promise<Segment[]> {
   const segs: Segment[] = [];
-  for (const ent of await readdir(dir, { withFileTypes: true })) {
+  for (const ent of await readWalDir(dir)) {
     const m = SEGMENT_NAME.exec(ent.name);
     if (m === null || !ent.isFile()) continue;
     const n = Number(m[1]);
@@ -160,10 +195,23 @@ async function listSegments(dir: string): Promise<Segment[]> {
   for (const seg of segs) {
     // seg-1.wal and seg-00000001.wal: no writer makes both, and which is newer is unknowable
     if (prev !== undefined && seg.n === prev.n)
-      throw new WalCorruptError('corrupt', 0, `WAL segments ${prev.name} and ${seg.name} have the same number`);
+      throw new WalCorruptError('corrupt', 0, `${dir}: WAL segments ${prev.name} and ${seg.name} have the same number`);
     prev = seg;
   }
   return segs;
+}
+
+/** readWalDir lists `dir`; its absence is corruption (create made it before anything was acknowledged), not an environment error. */
+async function readWalDir(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'is missing' : code === 'ENOTDIR' ? 'is not a directory' : undefined;
+    if (what !== undefined)
+      throw new WalCorruptError('corrupt', 0, `${dir}: WAL directory ${what}; a restarted rank cannot start without its WAL`);
+    throw e;
+  }
 }
 
 /** syncDir fsyncs a directory, making the creation or removal of its entries durable. */

@@ -1,6 +1,7 @@
-// wal.test: the WAL file round-trips batches; a torn last frame (crash mid-write) or trailing
-// garbage is truncated; a damaged frame followed by good ones, a bad header or another
-// cluster's WAL is WalCorruptError (exit 4), never silently dropped. Files live in temp dirs.
+// wal.test: the WAL file round-trips batches; a torn last frame (crash mid-write: its length
+// runs past the end) or trailing zeros are truncated; a damaged complete frame — last or not —
+// a bad header or another cluster's WAL is WalCorruptError (exit 4) naming the file and byte,
+// never silently dropped (docs/protocols/traft.md §8.5). Files live in temp dirs.
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,7 +108,7 @@ t.test('a partial header (crash while creating) starts a fresh log', async (t) =
   t.same(decodeWal(readFileSync(path), 'c1').batches, [batches[0]]);
 });
 
-t.test('frames: checksum covers the payload; length beyond the limit reads as torn', async (t) => {
+t.test('frames: checksum covers the payload; an impossible length is damage, not a torn tail', async (t) => {
   const header = Buffer.from(encodeHeader('c1'));
   const f = Buffer.from(encodeFrame(batches[0]!));
   t.same(decodeWal(Buffer.concat([header, f]), 'c1').batches, [batches[0]]);
@@ -115,7 +116,61 @@ t.test('frames: checksum covers the payload; length beyond the limit reads as to
   huge.writeUInt32LE(0xffffffff, 0);
   const d = decodeWal(Buffer.concat([header, huge]), 'c1');
   t.same(d.batches, []);
-  t.equal(d.tornBytes, huge.length);
+  t.equal(d.tornBytes, 0, 'nothing to cut');
+  t.match(d.damage?.message, `WAL frame at byte ${header.length} is damaged (length 4294967295 exceeds`);
+});
+
+/** bigLast writes batches plus one last batch of 256 records (the issue's case: a large acknowledged group). */
+async function bigLast(name: string): Promise<{ path: string; lastAt: number; size: number }> {
+  const path = await written(name);
+  const lastAt = statSync(path).size;
+  const o = await WalFile.open(path, 'c1');
+  const entries = Array.from({ length: 256 }, (_, i) => ({ type: 'record' as const, record: rec(10 + i, L(1, 0), set('k', i)) }));
+  await o.wal.append([{ batchId: 4, entries }]);
+  await o.wal.sync();
+  await o.wal.close();
+  return { path, lastAt, size: statSync(path).size };
+}
+
+t.test('one bit flipped in a complete last frame is damage: refused with file and byte, nothing truncated', async (t) => {
+  const { path, lastAt, size } = await bigLast('flip.wal');
+  const image = readFileSync(path);
+  image[size - 50]! ^= 0x04;
+  writeFileSync(path, image);
+  await t.rejects(WalFile.open(path, 'c1'), {
+    name: 'WalCorruptError',
+    kind: 'corrupt',
+    offset: lastAt,
+    message: `${path}: WAL frame at byte ${lastAt} is damaged (checksum mismatch in a complete frame), not torn by a crash: refusing to truncate ${size - lastAt} bytes that may hold acknowledged batches`,
+  });
+  t.equal(statSync(path).size, size, 'not truncated');
+});
+
+t.test('a damaged length field on the last frame is damage, not a torn tail', async (t) => {
+  const { path, lastAt, size } = await bigLast('len.wal');
+  const image = readFileSync(path);
+  image.writeUInt32LE(image.readUInt32LE(lastAt) + 0x100, lastAt); // now runs past the end
+  writeFileSync(path, image);
+  await t.rejects(WalFile.open(path, 'c1'), { name: 'WalCorruptError', offset: lastAt, message: /runs past the end of a complete frame/ });
+  t.equal(statSync(path).size, size, 'not truncated');
+});
+
+t.test('the same last frame torn anywhere (a crash mid-append) is cut', async (t) => {
+  const { path, lastAt, size } = await bigLast('torn-big.wal');
+  const image = readFileSync(path);
+  for (const keep of [lastAt + 1, lastAt + 7, lastAt + 8, lastAt + 9, size - 50, size - 1]) {
+    writeFileSync(path, image.subarray(0, keep));
+    const o = await WalFile.open(path, 'c1');
+    await o.wal.close();
+    t.same(o.batches, batches, `cut at ${keep}: the acknowledged batches stay`);
+    t.equal(o.truncatedBytes, keep - lastAt);
+  }
+});
+
+t.test('zeros then other bytes after the last frame are damage, not zero fill', async (t) => {
+  const path = await written('zeros-then.wal');
+  appendFileSync(path, Buffer.concat([Buffer.alloc(20), Buffer.from('x')]));
+  await t.rejects(WalFile.open(path, 'c1'), { name: 'WalCorruptError', message: /damaged \(zero length\)/ });
 });
 
 t.test('long deps (a -l 10000 window) round-trip through the compact base64 form', async (t) => {
@@ -137,4 +192,46 @@ t.test("a set's long overrides are written as ovFrom and read back as the list",
   t.ok(Buffer.from(frame).toString('utf8').includes('"ovFrom":33'), 'written as ovFrom');
   const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
   t.same(decodeWal(image, 'c1').batches, [b], 'read back as the list');
+});
+
+t.test('replay of a checksum-valid but inconsistent WAL is WalCorruptError with the position, not an assertion', async (t) => {
+  const vote = (term: number) => ({ type: 'vote' as const, vote: L(term, 0) });
+  const committer = (term: number) => ({ type: 'committer' as const, committer: L(term, 0) });
+  const snap = (floor: number) => ({
+    type: 'snapshot' as const,
+    snapshot: { floor, applied: { offset: floor, words: [] }, kv: [] },
+    keysFrom: 0,
+    keys: [],
+  });
+  t.throws(() => replayWal([[vote(5)], [vote(1)]]), {
+    name: 'WalCorruptError',
+    message: 'WAL batch 2 in replay order: vote decreases from (5,0) to (1,0); refusing to start from an inconsistent WAL',
+  });
+  t.throws(
+    () =>
+      replayWal(
+        [[committer(3)], [], [committer(2)]],
+        [
+          { file: 'w', offset: 20 },
+          { file: 'w', offset: 40 },
+          { file: 'w', offset: 77 },
+        ],
+      ),
+    {
+      name: 'WalCorruptError',
+      offset: 77,
+      message: 'w: WAL batch at byte 77: committer decreases from (3,0) to (2,0); refusing to start from an inconsistent WAL',
+    },
+  );
+  t.throws(() => replayWal([[snap(10)], [snap(4)]]), { name: 'WalCorruptError', message: /snapshot floor decreases from 10 to 4/ });
+  t.same(replayWal([[vote(1)], [vote(1), vote(2)]]).vote, L(2, 0), 'equal or higher is fine');
+});
+
+t.test('a large zero-filled tail is cut in linear time (the scan for later frames does not re-read it per byte)', async (t) => {
+  const header = Buffer.from(encodeHeader('c1'));
+  const f = Buffer.from(encodeFrame(batches[0]!));
+  const d = decodeWal(Buffer.concat([header, f, Buffer.alloc(4 * 1024 * 1024)]), 'c1');
+  t.same(d.batches, [batches[0]]);
+  t.equal(d.tornBytes, 4 * 1024 * 1024);
+  t.equal(d.damage, null);
 });
