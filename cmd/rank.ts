@@ -338,6 +338,7 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
         incarnation,
         clean: a.clean,
         dropRate,
+        net,
         eager: a.eager,
         pipelineWindow: window,
         proposeBatch: batch,
@@ -380,9 +381,9 @@ function netFaultOf(v: unknown): NetFault | undefined {
   const f = v as Record<string, unknown> | undefined;
   const ranks = (x: unknown): x is number[] => Array.isArray(x) && x.every((r) => Number.isInteger(r));
   if (typeof f !== 'object' || f === null || typeof f.untilMs !== 'number') return undefined;
-  if (f.type === 'partition' && Array.isArray(f.groups) && f.groups.every(ranks))
-    return { type: 'partition', groups: f.groups, untilMs: f.untilMs };
-  if (f.type === 'cut' && ranks(f.from) && ranks(f.to)) return { type: 'cut', from: f.from, to: f.to, untilMs: f.untilMs };
+  const span = { untilMs: f.untilMs, ...(typeof f.fromMs === 'number' ? { fromMs: f.fromMs } : {}) };
+  if (f.type === 'partition' && Array.isArray(f.groups) && f.groups.every(ranks)) return { type: 'partition', groups: f.groups, ...span };
+  if (f.type === 'cut' && ranks(f.from) && ranks(f.to)) return { type: 'cut', from: f.from, to: f.to, ...span };
   return undefined;
 }
 

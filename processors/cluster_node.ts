@@ -3,7 +3,7 @@
 // shared schedule. A failure on the way closes what was opened.
 import { RealClock, SkewedClock } from '../runtime/clock.js';
 import { withLoss } from '../runtime/net/lossy.js';
-import { withNetFaults, NO_LINK_FAULTS, type LinkFaults, type NetFault } from '../runtime/net/netfaults.js';
+import { withNetFaults, type LinkFaults, type NetFault } from '../runtime/net/netfaults.js';
 import { startTcp, type PeerAddress } from '../runtime/net/tcp.js';
 import { rankRandom } from '../runtime/random.js';
 import type { Transport } from '../runtime/transport.js';
@@ -23,8 +23,8 @@ export interface NodeBaseConfig {
   clean: boolean;
   /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
   dropRate: number;
-  /** net: faults of the network on this rank's links, and its clock's skew (docs/faults.md); none if absent. */
-  net?: NetConfig;
+  /** net: faults of the network on this rank's links, and its clock's skew (docs/faults.md). */
+  net: NetConfig;
   /** event receives machine-readable progress (ready, round changes, per-second counts, summary). */
   event: (ev: Record<string, unknown>) => void;
   /** debug receives human-readable diagnostics (stderr; never the instance log). */
@@ -41,7 +41,7 @@ export interface NetConfig {
 
 /** rankClock is the rank's clock: the machine's, off by --skew if this rank is the skewed one. */
 export function rankClock(c: NodeBaseConfig): RealClock {
-  return c.net && c.net.skewMs !== 0 ? new SkewedClock(c.net.skewMs) : new RealClock();
+  return c.net.skewMs !== 0 ? new SkewedClock(c.net.skewMs) : new RealClock();
 }
 
 export interface Schedule {
@@ -70,13 +70,11 @@ export async function joinCluster<M>(
   const random = rankRandom(c.seed, c.rank, c.incarnation);
   // A partition's end is in the launcher's time: the machine's clock, not this rank's skewed one.
   const netClock = clock instanceof SkewedClock ? clock.base : clock;
-  const transport = withNetFaults(
-    withLoss(tcp, random.fork('loss'), c.dropRate),
-    netClock,
-    random.fork('net'),
-    c.net?.link ?? NO_LINK_FAULTS,
-  );
-  c.net?.listen((f) => transport.apply(f));
+  const transport = withNetFaults(withLoss(tcp, random.fork('loss'), c.dropRate), netClock, random.fork('net'), c.net.link);
+  c.net.listen((f) => {
+    c.debug(`debug rank ${c.rank}: network fault ${JSON.stringify(f)} arrived at ${Math.round(netClock.nowMs())}`);
+    transport.apply(f);
+  });
   c.event({ type: 'ready', rank: c.rank, port: tcp.port });
   try {
     return { transport, schedule: await c.timing() };

@@ -345,10 +345,14 @@ function scheduleFaults(plan: RunPlan, cluster: Cluster, clock: Clock, startAtMs
       : target.type === 'leader'
         ? launcher.leader(plan.protocol === 'paxos' ? slotRound() : undefined)
         : launcher.killed();
-  for (const f of plan.netFaults)
-    cancels.push(
-      clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyNetFault(plan, cluster, clock, startAtMs, f, resolve, applied)),
-    );
+  // A partition or cut of fixed ranks is sent now, to hold from its time on each rank's own
+  // timer (a line on stdin can take long to be read on a busy machine); one naming `leader`
+  // is sent when it fires, once the leader is known.
+  for (const f of plan.netFaults) {
+    const fire = (): void => applyNetFault(plan, cluster, clock, startAtMs, f, resolve, applied);
+    if (namesLeader(f)) cancels.push(clock.schedule(startAtMs + f.atMs - clock.nowMs(), fire));
+    else fire();
+  }
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
     const record: AppliedFault = { action: f.action, target: f.target.type, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
@@ -407,15 +411,15 @@ function applyNetFault(
 ): void {
   const { ranks } = plan.flags;
   const untilMs = startAtMs + f.atMs + f.durationMs;
-  const leader =
-    f.action === 'partition' ? f.groups.flat().some((m) => m.type === 'leader') : [...f.from, ...f.to].some((m) => m.type === 'leader');
+  const leader = namesLeader(f);
   const leaderRank = leader ? resolve({ type: 'leader' }) : undefined;
+  const fromMs = leader ? Math.round(clock.nowMs()) : startAtMs + f.atMs;
   const record: AppliedFault = {
     action: f.action,
     target: leader ? 'leader' : 'rank',
     rank: leaderRank ?? null,
     atMs: f.atMs,
-    appliedAtMs: Math.round(clock.nowMs() - startAtMs),
+    appliedAtMs: fromMs - startAtMs,
     untilMs: f.atMs + f.durationMs,
   };
   applied.push(record);
@@ -437,19 +441,24 @@ function applyNetFault(
     const rest = Array.from({ length: ranks }, (_, r) => r).filter((r) => !groups.some((g) => g.includes(r)));
     if (rest.length > 0) groups.push(rest);
     record.groups = groups.filter((g) => g.length > 0);
-    fault = { type: 'partition', groups: record.groups, untilMs };
+    fault = { type: 'partition', groups: record.groups, fromMs, untilMs };
   } else {
     record.from = ranksOf(f.from);
     record.to = ranksOf(f.to);
-    fault = { type: 'cut', from: record.from, to: record.to, untilMs };
+    fault = { type: 'cut', from: record.from, to: record.to, fromMs, untilMs };
   }
   const line = JSON.stringify({ fault });
   cluster.netLines.push({ line, untilMs });
   cluster.launcher.tellLive(line);
   const what = record.groups ? record.groups.map((g) => g.join(',')).join(' | ') : `${record.from?.join(',')} > ${record.to?.join(',')}`;
   plan.say(
-    `${(f.atMs / 1000).toFixed(1)}s: ${f.action} ${what} for ${f.durationMs / 1000}s${leader ? ` (leader = rank ${leaderRank})` : ''}`,
+    `${leader ? '' : 'armed for '}${(f.atMs / 1000).toFixed(1)}s: ${f.action} ${what} for ${f.durationMs / 1000}s${leader ? ` (leader = rank ${leaderRank})` : ''}`,
   );
+}
+
+/** namesLeader: the fault names `leader` among its ranks. */
+function namesLeader(f: NetFaultAction): boolean {
+  return (f.action === 'partition' ? f.groups.flat() : [...f.from, ...f.to]).some((m) => m.type === 'leader');
 }
 
 /**

@@ -13,9 +13,9 @@ import type { Transport, TransportStats } from '../transport.js';
 /** NetFault: a fault of the network, as `csplab run` sends it to every rank when it fires. */
 export type NetFault =
   /** partition: no message crosses between groups (a rank in no group is in a group of its own). */
-  | { type: 'partition'; groups: number[][]; untilMs: number }
+  | { type: 'partition'; groups: number[][]; fromMs?: number; untilMs: number }
   /** cut: ranks in `from` lose what they send to ranks in `to` (one way). */
-  | { type: 'cut'; from: number[]; to: number[]; untilMs: number };
+  | { type: 'cut'; from: number[]; to: number[]; fromMs?: number; untilMs: number };
 
 export interface LinkFaults {
   /** delayMs: added to every message to another rank. */
@@ -29,7 +29,7 @@ export interface LinkFaults {
 export const NO_LINK_FAULTS: LinkFaults = { delayMs: 0, jitterMs: 0, dupRate: 0 };
 
 export interface NetFaultTransport<M> extends Transport<M> {
-  /** apply starts a partition or cut now; it ends at its untilMs on this rank's clock. */
+  /** apply adds a partition or cut: it holds from its fromMs (or now) until its untilMs. */
   apply(fault: NetFault): void;
   /** blocked says whether a send to `to` would be lost to a partition or cut right now. */
   blocked(to: number): boolean;
@@ -71,7 +71,7 @@ export function withNetFaults<M>(inner: Transport<M>, clock: Clock, random: Rand
     if (to === me) return false;
     const now = clock.nowMs();
     active = active.filter((f) => f.untilMs > now);
-    return active.some((f) => isBlocked(f, me, to));
+    return active.some((f) => (f.fromMs ?? -Infinity) <= now && isBlocked(f, me, to));
   };
   const later = (ms: number, fire: () => void): void => {
     const cancel = clock.schedule(ms, () => {
