@@ -449,7 +449,7 @@ function applyNetFault(
   }
   const line = JSON.stringify({ fault });
   cluster.netLines.push({ line, untilMs });
-  cluster.launcher.tellLive(line);
+  cluster.launcher.tellListening(line);
   const what = record.groups ? record.groups.map((g) => g.join(',')).join(' | ') : `${record.from?.join(',')} > ${record.to?.join(',')}`;
   plan.say(
     `${leader ? '' : 'armed for '}${(f.atMs / 1000).toFixed(1)}s: ${f.action} ${what} for ${f.durationMs / 1000}s${leader ? ` (leader = rank ${leaderRank})` : ''}`,
@@ -525,7 +525,9 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
     untilUs: (schedule.startAtMs + (f.untilMs ?? 0)) * 1000,
   }));
   const during = launcher.procs.map((p) => (spans.length > 0 ? countCommitsIn(join(plan.logDir, `instancelog${p.rank}.log`), spans) : []));
-  const lines = applied.map((f) => (windows.includes(f) ? { ...f, during: during.map((d) => d[windows.indexOf(f)] ?? 0) } : f));
+  const lines = applied
+    .map((f) => (windows.includes(f) ? { ...f, during: during.map((d) => d[windows.indexOf(f)] ?? 0) } : f))
+    .sort((a, b) => a.atMs - b.atMs); // a partition of fixed ranks was armed at the start
   const { table, failed } = formatTable(launcher.procs, t, lines);
   process.stdout.write(table);
   // run.json gains the schedule as resolved: which rank each `leader`/`killed` target hit.

@@ -70,7 +70,8 @@ t.test('partitions and cuts parse, with leader members; bad ones are usage error
   );
   for (const [action, text, why] of [
     ['partition', '0,1|2@2', /--partition: expected/],
-    ['partition', '0,1|1,2@2:1', /1 is named twice/],
+    ['partition', '0,1|1,2@2:1', /rank 1 is in two groups/],
+    ['partition', '0,0|1@2:1', /0 is named twice/],
     ['partition', '0,1|5@2:1', /rank must be < 5/],
     ['partition', '0,1,2,3,4@2:1', /cuts nothing/],
     ['partition', '0|1@2:0', /duration must be > 0/],

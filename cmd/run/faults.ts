@@ -96,7 +96,9 @@ export function parseNetFault(action: NetFaultAction['action'], text: string, ra
   if (action === 'partition') {
     const groups = body.split('|').map((g) => members(flag, g, ranks));
     if (groups.length < 2 && groups.flat().length === ranks) throw usageError(`${flag}: one group of every rank cuts nothing`);
-    members(flag, body.replaceAll('|', ','), ranks); // no rank in two groups
+    const named = groups.flat().map((m) => (m.type === 'rank' ? `rank ${m.rank}` : m.type));
+    const twice = named.find((m, i) => named.indexOf(m) !== i);
+    if (twice !== undefined) throw usageError(`${flag}: ${twice} is in two groups of ${JSON.stringify(text)}`);
     return { action, groups, atMs, durationMs };
   }
   const sides = body.split('>');

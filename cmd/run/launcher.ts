@@ -215,9 +215,13 @@ export class Launcher {
     return resolveLeader(views, expected);
   }
 
-  /** tellLive writes one line to every live rank's stdin (a fault of the network as it fires). */
-  tellLive(line: string): void {
-    for (const p of this.procs) if (p.live) this.tell(p.rank, line);
+  /**
+   * tellListening writes one line to the stdin of every live rank that has reported ready in
+   * this incarnation (a fault of the network). One still booting or recovering reads its start
+   * time first, so `csplab run` tells it the faults still to hold once it is ready.
+   */
+  tellListening(line: string): void {
+    for (const p of this.procs) if (p.live && p.lifecycle.getSnapshot().context.listening) this.tell(p.rank, line);
   }
 
   /** killed is the rank most recently killed by a fault (for `--restart killed@…`). */
