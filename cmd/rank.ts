@@ -10,7 +10,7 @@ import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exi
 import { hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
 import { parseLinkFlags } from './run/faults.js';
 import type { NetConfig } from '../processors/cluster_node.js';
-import type { NetFault } from '../runtime/net/netfaults.js';
+import { netFaultOf, type NetFault } from '../runtime/net/netfaults.js';
 
 /**
  * NumberText is a numeric flag as parsed (flags.ts numeric): a number, or the text typed when
@@ -374,17 +374,6 @@ async function readFaults(stdin: StdinLines, apply: (f: NetFault) => void, debug
     if (f) apply(f);
     else debug(`csplab rank: ignored a line on stdin that is not a network fault: ${line.slice(0, 200)}`);
   }
-}
-
-/** netFaultOf checks a fault object's shape (docs/faults.md). */
-function netFaultOf(v: unknown): NetFault | undefined {
-  const f = v as Record<string, unknown> | undefined;
-  const ranks = (x: unknown): x is number[] => Array.isArray(x) && x.every((r) => Number.isInteger(r));
-  if (typeof f !== 'object' || f === null || typeof f.untilMs !== 'number') return undefined;
-  const span = { untilMs: f.untilMs, ...(typeof f.fromMs === 'number' ? { fromMs: f.fromMs } : {}) };
-  if (f.type === 'partition' && Array.isArray(f.groups) && f.groups.every(ranks)) return { type: 'partition', groups: f.groups, ...span };
-  if (f.type === 'cut' && ranks(f.from) && ranks(f.to)) return { type: 'cut', from: f.from, to: f.to, ...span };
-  return undefined;
 }
 
 /** parseLine reads one JSON object line from the launcher (undefined if it is not one). */

@@ -5,7 +5,7 @@ import { CspChan } from '../chan.js';
 import { VirtualClock } from '../clock.js';
 import { SeededRandom } from '../random.js';
 import type { Inbound, Transport } from '../transport.js';
-import { isBlocked, withNetFaults, NO_LINK_FAULTS } from './netfaults.js';
+import { isBlocked, netFaultOf, withNetFaults, NO_LINK_FAULTS } from './netfaults.js';
 
 function recorder(clock: VirtualClock, rank = 0): Transport<number> & { sent: { to: number; msg: number; atMs: number }[] } {
   const sent: { to: number; msg: number; atMs: number }[] = [];
@@ -130,4 +130,24 @@ t.test('dup sends the seeded fraction twice, never to self; bad settings are ref
   t.equal(inner.sent.filter((s) => s.to === 0).length, 100, 'self-sends once each');
   t.throws(() => withNetFaults(inner, clock, new SeededRandom('x'), { delayMs: 10, jitterMs: 20, dupRate: 0 }), RangeError);
   t.throws(() => withNetFaults(inner, clock, new SeededRandom('x'), { delayMs: 0, jitterMs: 0, dupRate: 1 }), RangeError);
+});
+
+t.test('netFaultOf reads the stdin fault lines and refuses anything else', async (t) => {
+  t.same(netFaultOf({ type: 'partition', groups: [[0, 1], [2]], fromMs: 5, untilMs: 9 }), {
+    type: 'partition',
+    groups: [[0, 1], [2]],
+    fromMs: 5,
+    untilMs: 9,
+  });
+  t.same(netFaultOf({ type: 'cut', from: [0], to: [1], untilMs: 9 }), { type: 'cut', from: [0], to: [1], untilMs: 9 });
+  for (const bad of [
+    null,
+    'partition',
+    { type: 'partition', groups: [[0, 'x']], untilMs: 9 },
+    { type: 'partition', groups: [[0]] },
+    { type: 'cut', from: [0], untilMs: 9 },
+    { type: 'cut', from: [0], to: [1], fromMs: 'soon', untilMs: 9 },
+    { type: 'flood', untilMs: 9 },
+  ])
+    t.equal(netFaultOf(bad), undefined, JSON.stringify(bad));
 });

@@ -42,6 +42,18 @@ export function checkLinkFaults(f: LinkFaults): void {
   if (!(f.dupRate >= 0 && f.dupRate < 1)) throw new RangeError(`dup rate must be in [0, 1), got ${f.dupRate}`);
 }
 
+/** netFaultOf reads a fault as `csplab run` sends it on a rank's stdin (docs/faults.md); undefined if it is not one. */
+export function netFaultOf(v: unknown): NetFault | undefined {
+  const ranks = (x: unknown): x is number[] => Array.isArray(x) && x.every((r) => Number.isInteger(r));
+  if (typeof v !== 'object' || v === null) return undefined;
+  const f = v as Record<string, unknown>;
+  if (typeof f.untilMs !== 'number' || !(f.fromMs === undefined || typeof f.fromMs === 'number')) return undefined;
+  const span = { untilMs: f.untilMs, ...(typeof f.fromMs === 'number' ? { fromMs: f.fromMs } : {}) };
+  if (f.type === 'partition' && Array.isArray(f.groups) && f.groups.every(ranks)) return { type: 'partition', groups: f.groups, ...span };
+  if (f.type === 'cut' && ranks(f.from) && ranks(f.to)) return { type: 'cut', from: f.from, to: f.to, ...span };
+  return undefined;
+}
+
 /** isBlocked: whether fault cuts the link from → to (both ranks). */
 export function isBlocked(fault: NetFault, from: number, to: number): boolean {
   switch (fault.type) {
