@@ -8,6 +8,9 @@ import { startPaxosNode } from '../processors/paxos/node.js';
 import { startTraftNode } from '../processors/traft/node.js';
 import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exit.js';
 import { hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
+import { parseLinkFlags } from './run/faults.js';
+import type { NetConfig } from '../processors/cluster_node.js';
+import { netFaultOf, type NetFault } from '../runtime/net/netfaults.js';
 
 /**
  * NumberText is a numeric flag as parsed (flags.ts numeric): a number, or the text typed when
@@ -38,6 +41,9 @@ export interface RankArgs {
   keys: NumberText;
   snapshotEvery: NumberText;
   drop: NumberText;
+  delay?: string;
+  dup: NumberText;
+  skewMs: NumberText;
   protocol: string;
   verbose: boolean;
   events: boolean;
@@ -84,6 +90,12 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
         numeric('traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)', 10000),
       )
       .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
+      .option('delay', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'delay every message to another rank: <ms>[±<jitter ms>] (jitter may reorder; docs/faults.md)',
+      })
+      .option('dup', numeric('probability each message to another rank is sent twice, seeded', 0))
       .option('protocol', { type: 'string', default: 'paxos', choices: Object.keys(PROTOCOL_DEFAULTS), describe: 'the protocol to run' })
   );
 }
@@ -103,6 +115,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
       .option('end-at', numeric('epoch ms when the rank stops (default start + t)'))
       .option('incarnation', numeric('0: fresh start (truncates its log); k > 0: restart, recover from its log and append', 0))
       .option('clean', { type: 'boolean', default: false, describe: 'overwrite logs left by another run' })
+      .option('skew-ms', numeric('this rank’s clock runs this many ms ahead (negative: behind) of the machine’s', 0))
       .option('events', { type: 'boolean', default: false, hidden: true, describe: 'JSON progress events on stdout (used by csplab run)' })
       .option('await-start', {
         type: 'boolean',
@@ -146,34 +159,33 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
     keys: numberFlag('--keys', a.keys, 1, 1e6, true),
     snapshotEvery: numberFlag('--snapshot-every', a.snapshotEvery, 0, 1e9, true),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
+    link: parseLinkFlags({ ...(a.delay !== undefined ? { delay: a.delay } : {}), dup: numberFlag('--dup', a.dup, 0, 0.5) }, 1),
   };
 }
 
 async function runRank(a: RankArgs): Promise<number> {
   if (a.i === undefined) throw usageError('missing required flag -i <rank>');
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = protocolFlags(a, 1000);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate, link } = protocolFlags(a, 1000);
   const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
   const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
   const peers = peersOf(a, ranks, basePort);
   const clock = new RealClock();
-  const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
-  const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
-  const timing = async (): Promise<{ startAtMs: number; endAtMs: number }> => {
-    if (a.awaitStart) return readTiming(lines());
-    const startAtMs = startAt ?? Math.round(clock.nowMs()) + 1000;
-    return { startAtMs, endAtMs: endAt ?? startAtMs + t * 1000 };
-  };
-  const debug = (line: string): void => {
-    if (a.verbose || !line.startsWith('debug')) process.stderr.write(`${line}\n`);
-  };
+  const debug = (line: string): void => void (a.verbose || !line.startsWith('debug') ? process.stderr.write(`${line}\n`) : 0);
+  // csplab run sends each partition or cut on stdin as it fires, after the start time.
+  let applyFault: (f: NetFault) => void = () => {};
+  const net: NetConfig = { link, skewMs: numberFlag('--skew-ms', a.skewMs, -1e7, 1e7), listen: (apply) => (applyFault = apply) };
+  const timing = timingOf(a, t, clock, async () => {
+    const schedule = await readTiming(lines());
+    void readFaults(lines(), (f) => applyFault(f), debug);
+    return schedule;
+  });
   const event = a.events ? (ev: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(ev)}\n`) : () => {};
   // Read only when needed, and closed on every way out: an open stdin would keep the process alive.
   let stdin: StdinLines | undefined;
   const lines = (): StdinLines => (stdin ??= new StdinLines());
   if (a.hold) {
-    // Booted (modules loaded: the slow part on a busy machine) but not started: the launcher
-    // says go at the fault's time, or closes stdin when the start never comes.
+    // Booted (modules loaded: the slow part on a busy machine), not started: the launcher says go, or closes stdin.
     event({ type: 'held', rank });
     const go = await lines().next();
     if (go === undefined || parseLine(go)?.go !== true) lines().close();
@@ -196,6 +208,8 @@ async function runRank(a: RankArgs): Promise<number> {
       window,
       batch,
       dropRate,
+      link,
+      net,
       seed,
       incarnation,
       timing,
@@ -213,12 +227,29 @@ async function runRank(a: RankArgs): Promise<number> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   const outcome = await node.finished;
+  stdin?.close(); // csplab run's fault lines: none matter any more
   process.off('SIGTERM', stop);
   process.off('SIGINT', stop);
   const s = outcome.stats;
   process.stderr.write(`rank ${rank}: ${s.commits} commits, ${s.generates} generates, ${s.drops} drops\n`);
   if (outcome.type === 'crashed') throw new CliError(EXIT.internal, outcome.message ?? 'crashed');
   return EXIT.ok;
+}
+
+/** timingOf: the run's schedule, from csplab run on stdin (fromLauncher) or from --start-at/--end-at. */
+function timingOf(
+  a: RankArgs,
+  t: number,
+  clock: RealClock,
+  fromLauncher: () => Promise<{ startAtMs: number; endAtMs: number }>,
+): () => Promise<{ startAtMs: number; endAtMs: number }> {
+  const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
+  const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
+  return async () => {
+    if (a.awaitStart) return fromLauncher();
+    const startAtMs = startAt ?? Math.round(clock.nowMs()) + 1000;
+    return { startAtMs, endAtMs: endAt ?? startAtMs + t * 1000 };
+  };
 }
 
 /** peersOf is every rank's address: --peers, or --host with consecutive ports from --base-port. */
@@ -241,6 +272,7 @@ interface RankNode {
 /** NodeParams are runRank's validated flags and hooks, handed to the protocol's node. */
 interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort'> {
   rank: number;
+  net: NetConfig;
   peers: HostPort[];
   seed: string;
   incarnation: number;
@@ -251,8 +283,26 @@ interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort'> 
 
 /** startNode starts this rank's node of the chosen protocol. */
 async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
-  const { rank, ranks, o, l, t, keys, snapshotEvery, peers, dataSize, window, batch, dropRate, seed, incarnation, timing, event, debug } =
-    n;
+  const {
+    rank,
+    ranks,
+    o,
+    l,
+    t,
+    keys,
+    snapshotEvery,
+    peers,
+    dataSize,
+    window,
+    batch,
+    dropRate,
+    net,
+    seed,
+    incarnation,
+    timing,
+    event,
+    debug,
+  } = n;
   return a.protocol === 'traft'
     ? await startTraftNode({
         rank,
@@ -270,6 +320,7 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
         incarnation,
         clean: a.clean,
         dropRate,
+        net,
         event,
         debug,
       })
@@ -287,6 +338,7 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
         incarnation,
         clean: a.clean,
         dropRate,
+        net,
         eager: a.eager,
         pipelineWindow: window,
         proposeBatch: batch,
@@ -306,11 +358,22 @@ function sysWhat(e: unknown, logDir: string): string {
 /** readTiming reads the launcher's one-line schedule from stdin (see csplab run). */
 async function readTiming(stdin: StdinLines): Promise<{ startAtMs: number; endAtMs: number }> {
   const line = await stdin.next();
-  stdin.close();
   if (line === undefined) throw usageError('--await-start: stdin closed before the start time arrived');
   const v = parseLine(line);
   if (typeof v?.startAtMs === 'number' && typeof v.endAtMs === 'number') return { startAtMs: v.startAtMs, endAtMs: v.endAtMs };
   throw usageError('--await-start: expected {"startAtMs":…,"endAtMs":…} on stdin');
+}
+
+/**
+ * readFaults applies each `{"fault":{…}}` line csplab run sends until stdin closes. A line it
+ * cannot read is said on stderr and skipped: the launcher wrote it, so it is a bug, not input.
+ */
+async function readFaults(stdin: StdinLines, apply: (f: NetFault) => void, debug: (line: string) => void): Promise<void> {
+  for (let line = await stdin.next(); line !== undefined; line = await stdin.next()) {
+    const f = netFaultOf(parseLine(line)?.fault);
+    if (f) apply(f);
+    else debug(`csplab rank: ignored a line on stdin that is not a network fault: ${line.slice(0, 200)}`);
+  }
 }
 
 /** parseLine reads one JSON object line from the launcher (undefined if it is not one). */

@@ -1,8 +1,9 @@
 // cluster_node: what every protocol's rank process does the same way before its protocol
 // starts: listen on TCP (a seeded lossy network if asked), report `ready`, and wait for the
 // shared schedule. A failure on the way closes what was opened.
-import type { RealClock } from '../runtime/clock.js';
+import { RealClock, SkewedClock } from '../runtime/clock.js';
 import { withLoss } from '../runtime/net/lossy.js';
+import { withNetFaults, type LinkFaults, type NetFault } from '../runtime/net/netfaults.js';
 import { startTcp, type PeerAddress } from '../runtime/net/tcp.js';
 import { rankRandom } from '../runtime/random.js';
 import type { Transport } from '../runtime/transport.js';
@@ -22,10 +23,25 @@ export interface NodeBaseConfig {
   clean: boolean;
   /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
   dropRate: number;
+  /** net: faults of the network on this rank's links, and its clock's skew (docs/faults.md). */
+  net: NetConfig;
   /** event receives machine-readable progress (ready, round changes, per-second counts, summary). */
   event: (ev: Record<string, unknown>) => void;
   /** debug receives human-readable diagnostics (stderr; never the instance log). */
   debug: (line: string) => void;
+}
+
+export interface NetConfig {
+  link: LinkFaults;
+  /** skewMs: the constant offset of this rank's clock (`csplab run --skew`). */
+  skewMs: number;
+  /** listen is called once with the function that applies a partition or cut as it arrives. */
+  listen(apply: (fault: NetFault) => void): void;
+}
+
+/** rankClock is the rank's clock: the machine's, off by --skew if this rank is the skewed one. */
+export function rankClock(c: NodeBaseConfig): RealClock {
+  return c.net.skewMs !== 0 ? new SkewedClock(c.net.skewMs) : new RealClock();
 }
 
 export interface Schedule {
@@ -51,7 +67,14 @@ export async function joinCluster<M>(
     log: (line) => c.debug(line),
     onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.type}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });
-  const transport = withLoss(tcp, rankRandom(c.seed, c.rank, c.incarnation).fork('loss'), c.dropRate);
+  const random = rankRandom(c.seed, c.rank, c.incarnation);
+  // A partition's end is in the launcher's time: the machine's clock, not this rank's skewed one.
+  const netClock = clock instanceof SkewedClock ? clock.base : clock;
+  const transport = withNetFaults(withLoss(tcp, random.fork('loss'), c.dropRate), netClock, random.fork('net'), c.net.link);
+  c.net.listen((f) => {
+    c.debug(`debug rank ${c.rank}: network fault ${JSON.stringify(f)} arrived at ${Math.round(netClock.nowMs())}`);
+    transport.apply(f);
+  });
   c.event({ type: 'ready', rank: c.rank, port: tcp.port });
   try {
     return { transport, schedule: await c.timing() };

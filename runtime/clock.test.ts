@@ -318,3 +318,15 @@ t.test('RealClock never fires a timer before its delay has passed on its own clo
   );
   t.same(early, [], 'no timer fired early');
 });
+
+t.test('SkewedClock: a constant offset from the machine clock, delays unchanged', async (t) => {
+  const { SkewedClock } = await import('./clock.js');
+  const skewed = new SkewedClock(-300);
+  const before = skewed.nowMs();
+  const base = skewed.base.nowMs();
+  const after = skewed.nowMs();
+  t.ok(before + 300 <= base && base <= after + 300, 'base lies between two skewed reads, 300 ms on');
+  await new Promise<void>((resolve) => skewed.schedule(1, resolve));
+  t.ok(skewed.nowMs() >= before + 1, 'a delay passes at the real rate');
+  t.throws(() => new SkewedClock(NaN), RangeError);
+});

@@ -54,6 +54,25 @@ export class RealClock implements Clock {
   }
 }
 
+/**
+ * SkewedClock is a RealClock off by a constant offsetMs (`csplab run --skew`): its nowMs, and
+ * so every deadline computed from it, is offsetMs ahead (or behind, if negative) of the
+ * machine's. Delays still pass at the real rate: skew, not drift. `base` is the true clock,
+ * for what the launcher times in its own clock (the end of a partition, docs/faults.md).
+ */
+export class SkewedClock extends RealClock {
+  readonly base = new RealClock();
+
+  constructor(readonly offsetMs: number) {
+    super();
+    if (!Number.isFinite(offsetMs)) throw new RangeError(`clock skew must be a finite number of ms, got ${offsetMs}`);
+  }
+
+  override nowMs(): number {
+    return super.nowMs() + this.offsetMs;
+  }
+}
+
 /** MAX_TIMER_MS is the longest delay one Node setTimeout honours. */
 const MAX_TIMER_MS = 2_147_483_647;
 

@@ -12,16 +12,19 @@ import { CliError, EXIT, corruptError, fromSystemError, usageError, type ExitSta
 import { portOf } from '../flags.js';
 import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
-import { parseFaults, type FaultAction, type Target } from './faults.js';
+import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type NetFaultAction, type Target } from './faults.js';
 import { Launcher, type RankProc } from './launcher.js';
 import { formatTable } from './table.js';
-import { countCommitLines } from './logcount.js';
+import { countCommitLines, countCommitsIn } from './logcount.js';
 
 interface RunArgs extends RankArgs {
   kill?: string[];
   pause?: string[];
   start?: string[];
   restart?: string[];
+  partition?: string[];
+  cut?: string[];
+  skew?: string;
   quiet: boolean;
 }
 
@@ -41,6 +44,23 @@ export const runCommand: CommandModule<object, RunArgs> = {
         array: true,
         requiresArg: true,
         describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>',
+      })
+      .option('partition', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'split the network: <ranks>|<ranks>[|…]@<s>:<duration s>, e.g. 0,1|2,3,4@2:3 (docs/faults.md)',
+      })
+      .option('cut', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'one-way cut: <ranks>><ranks>@<s>:<duration s>, e.g. 0>1@2:3',
+      })
+      .option('skew', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'one rank’s clock off by a constant: <rank>:<ms> (ms may be negative)',
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
       .example('$0 run -o 1 -l 100 -t 5', 'the lab’s low-pressure run, logs in log/')
@@ -73,6 +93,10 @@ interface RunPlan {
   readonly protocol: string;
   readonly logDir: string;
   readonly faults: readonly FaultAction[];
+  /** netFaults: the partitions and cuts, sent to the ranks as each fires (docs/faults.md). */
+  readonly netFaults: readonly NetFaultAction[];
+  /** skew: the rank whose clock is off, and by how much. */
+  readonly skew?: { rank: number; offsetMs: number };
   readonly seed: string;
   readonly runId: string;
   /** lateStarts: the ranks a --start launches at its time; the others are the first wave. */
@@ -94,19 +118,28 @@ interface Cluster {
   readonly launcher: Launcher;
   /** readyAtMs: per rank, when its newest incarnation was listening (epoch ms). */
   readonly readyAtMs: (number | undefined)[];
+  /** run: what run.json records (rewritten at the end with the resolved schedule). */
+  run?: Record<string, unknown>;
+  /** netLines: each fired partition or cut as sent, until when: a rank ready during it is told at once. */
+  readonly netLines: { line: string; untilMs: number }[];
   /** schedule is fixed once the whole first wave listens; a rank ready after that (a late start or a restart) is told it at once. */
   schedule?: Schedule;
 }
 
 /** AppliedFault: what a fault did (which rank a leader/killed target was, and when, in ms after the start; ignored if its rank's state refused it). */
 interface AppliedFault {
-  action: FaultAction['action'];
+  action: FaultAction['action'] | NetFaultAction['action'];
   target: Target['type'];
   rank: number | null;
   atMs: number;
   appliedAtMs: number;
   resumedAtMs?: number;
   ignored?: true;
+  /** partition / cut: the ranks as resolved when it fired, and its end (ms after the start). */
+  groups?: number[][];
+  from?: number[];
+  to?: number[];
+  untilMs?: number;
 }
 
 async function runCluster(a: RunArgs): Promise<number> {
@@ -114,7 +147,7 @@ async function runCluster(a: RunArgs): Promise<number> {
   const plan = planRun(a, clock);
   const cluster = await bootCluster(plan, clock);
   const schedule = startRun(plan, cluster, clock);
-  const { applied, cancels } = scheduleFaults(plan, cluster.launcher, clock, schedule.startAtMs);
+  const { applied, cancels } = scheduleFaults(plan, cluster, clock, schedule.startAtMs);
   const interrupted = await awaitEnd(plan, cluster.launcher, clock, schedule, cancels);
   return writeSummary(plan, cluster, schedule, applied, interrupted);
 }
@@ -125,7 +158,10 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
   const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = flags;
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
   const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
-  for (const f of faults) if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
+  const netFaults = parseNetFaults({ partition: a.partition, cut: a.cut }, ranks);
+  for (const f of [...faults, ...netFaults])
+    if (f.atMs > t * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${t})`);
+  const { skew } = parseLinkFlags({ ...(a.skew !== undefined ? { skew: a.skew } : {}) }, ranks);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
   prepareLogDir(a.logDir, a.clean);
 
@@ -160,6 +196,9 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
     String(snapshotEvery),
     '--drop',
     String(dropRate),
+    ...(flags.link.delayMs > 0 ? [`--delay=${flags.link.delayMs}±${flags.link.jitterMs}`] : []),
+    '--dup',
+    String(flags.link.dupRate),
     `--cluster-id=${runId}`,
     '--events',
     '--await-start',
@@ -169,7 +208,19 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
   const say = (line: string): void => {
     if (!a.quiet) process.stderr.write(`[run] ${line}\n`);
   };
-  return { flags, protocol: a.protocol, logDir: a.logDir, faults, seed, runId, lateStarts, passOn, say };
+  return {
+    flags,
+    protocol: a.protocol,
+    logDir: a.logDir,
+    faults,
+    netFaults,
+    ...(skew ? { skew } : {}),
+    seed,
+    runId,
+    lateStarts,
+    passOn,
+    say,
+  };
 }
 
 /**
@@ -191,21 +242,24 @@ async function bootCluster(plan: RunPlan, clock: Clock): Promise<Cluster> {
       String(incarnation),
       ...(incarnation === 0 ? ['--clean'] : []),
       ...(held ? ['--hold'] : []),
+      ...(plan.skew?.rank === rank ? [`--skew-ms=${plan.skew.offsetMs}`] : []),
       ...plan.passOn,
     ],
     stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
     log: (line) => say(line),
     onReady: (rank) => {
       cluster.readyAtMs[rank] = clock.nowMs();
-      if (cluster.schedule)
+      if (cluster.schedule) {
         launcher.tell(rank, JSON.stringify(cluster.schedule)); // a late start or a restart
-      else if (++ready === firstWave) allReady();
+        // … that must obey the partitions and cuts still holding
+        for (const n of cluster.netLines) if (n.untilMs > clock.nowMs()) launcher.tell(rank, n.line);
+      } else if (++ready === firstWave) allReady();
     },
     onExit: (rank) => {
       if (cluster.schedule === undefined && cluster.readyAtMs[rank] === undefined) bootFailed(rank); // a first-wave rank that never listened
     },
   });
-  const cluster: Cluster = { launcher, readyAtMs: [] };
+  const cluster: Cluster = { launcher, readyAtMs: [], netLines: [] };
   let ready = 0;
   let allReady = (): void => {};
   let bootFailed = (_rank: number): void => {};
@@ -261,7 +315,10 @@ function startRun(plan: RunPlan, cluster: Cluster, clock: Clock): Schedule {
     startAtMs,
     endAtMs,
     faults: plan.faults,
+    netFaults: plan.netFaults,
+    link: { ...plan.flags.link, dropRate: plan.flags.dropRate, ...(plan.skew ? { skew: plan.skew } : {}) },
   };
+  cluster.run = run;
   writeFileSync(join(plan.logDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   return schedule;
 }
@@ -270,14 +327,10 @@ function startRun(plan: RunPlan, cluster: Cluster, clock: Clock): Schedule {
  * scheduleFaults arms each fault for its time after the start. It returns what the faults did,
  * recorded as they fire, and the timers' cancels (a pause adds the cancel of its resume).
  */
-function scheduleFaults(
-  plan: RunPlan,
-  launcher: Launcher,
-  clock: Clock,
-  startAtMs: number,
-): { applied: AppliedFault[]; cancels: Cancel[] } {
+function scheduleFaults(plan: RunPlan, cluster: Cluster, clock: Clock, startAtMs: number): { applied: AppliedFault[]; cancels: Cancel[] } {
   const { ranks, o } = plan.flags;
   const { faults, say } = plan;
+  const launcher = cluster.launcher;
   const applied: AppliedFault[] = [];
   const sinceStartMs = (): number => Math.round(clock.nowMs() - startAtMs);
   const cancels = faults.map((f) => clock.schedule(startAtMs + f.atMs - clock.nowMs(), () => applyFault(f)));
@@ -285,18 +338,27 @@ function scheduleFaults(
     const round = Math.max(0, Math.floor((clock.nowMs() - startAtMs) / (o * 1000)));
     return { round, leader: round % ranks };
   };
+  // `leader` is resolved as the fault fires, from the ranks' own claims (leader.ts).
   const resolve = (target: Target): number | undefined =>
     target.type === 'rank'
       ? target.rank
       : target.type === 'leader'
         ? launcher.leader(plan.protocol === 'paxos' ? slotRound() : undefined)
         : launcher.killed();
+  // A partition or cut of fixed ranks is sent now, to hold from its time on each rank's own
+  // timer (a line on stdin can take long to be read on a busy machine); one naming `leader`
+  // is sent when it fires, once the leader is known.
+  for (const f of plan.netFaults) {
+    const fire = (): void => applyNetFault(plan, cluster, clock, startAtMs, f, resolve, applied);
+    if (namesLeader(f)) cancels.push(clock.schedule(startAtMs + f.atMs - clock.nowMs(), fire));
+    else fire();
+  }
   function applyFault(f: FaultAction): void {
     const rank = resolve(f.target);
     const record: AppliedFault = { action: f.action, target: f.target.type, rank: rank ?? null, atMs: f.atMs, appliedAtMs: sinceStartMs() };
     applied.push(record);
     if (rank === undefined) return say(`${f.action} ${f.target.type}: no such rank known yet; skipped`);
-    say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.type !== 'rank' ? ` (${f.target.type})` : ''}`);
+    say(`${(f.atMs / 1000).toFixed(1)}s: ${f.action} rank ${rank}${f.target.type !== 'rank' ? ` (${f.target.type}, resolved now)` : ''}`);
     switch (f.action) {
       case 'kill':
         if (!launcher.kill(rank)) break;
@@ -331,6 +393,72 @@ function scheduleFaults(
     record.ignored = true; // the rank's state refused it (the launcher said why)
   }
   return { applied, cancels };
+}
+
+/**
+ * applyNetFault fires one partition or cut: resolves its `leader` members now, completes a
+ * partition's groups (ranks named nowhere are one more group), and tells every live rank,
+ * each of which enforces it on what it sends until its end (docs/faults.md).
+ */
+function applyNetFault(
+  plan: RunPlan,
+  cluster: Cluster,
+  clock: Clock,
+  startAtMs: number,
+  f: NetFaultAction,
+  resolve: (t: Target) => number | undefined,
+  applied: AppliedFault[],
+): void {
+  const { ranks } = plan.flags;
+  const untilMs = startAtMs + f.atMs + f.durationMs;
+  const leader = namesLeader(f);
+  const leaderRank = leader ? resolve({ type: 'leader' }) : undefined;
+  const fromMs = leader ? Math.round(clock.nowMs()) : startAtMs + f.atMs;
+  const record: AppliedFault = {
+    action: f.action,
+    target: leader ? 'leader' : 'rank',
+    rank: leaderRank ?? null,
+    atMs: f.atMs,
+    appliedAtMs: fromMs - startAtMs,
+    untilMs: f.atMs + f.durationMs,
+  };
+  applied.push(record);
+  if (leader && leaderRank === undefined) return plan.say(`${f.action}: no leader known yet; skipped`);
+  // The resolved leader leaves any other group it is named in: it is where `leader` put it.
+  const ranksOf = (ms: readonly Target[]): number[] =>
+    ms.flatMap((m) =>
+      m.type === 'rank'
+        ? m.rank === leaderRank && !ms.some((x) => x.type === 'leader')
+          ? []
+          : [m.rank]
+        : m.type === 'leader'
+          ? [leaderRank ?? -1]
+          : [],
+    );
+  let fault: Record<string, unknown>;
+  if (f.action === 'partition') {
+    const groups = f.groups.map(ranksOf).map((g) => [...new Set(g)].sort((a, b) => a - b));
+    const rest = Array.from({ length: ranks }, (_, r) => r).filter((r) => !groups.some((g) => g.includes(r)));
+    if (rest.length > 0) groups.push(rest);
+    record.groups = groups.filter((g) => g.length > 0);
+    fault = { type: 'partition', groups: record.groups, fromMs, untilMs };
+  } else {
+    record.from = ranksOf(f.from);
+    record.to = ranksOf(f.to);
+    fault = { type: 'cut', from: record.from, to: record.to, fromMs, untilMs };
+  }
+  const line = JSON.stringify({ fault });
+  cluster.netLines.push({ line, untilMs });
+  cluster.launcher.tellListening(line);
+  const what = record.groups ? record.groups.map((g) => g.join(',')).join(' | ') : `${record.from?.join(',')} > ${record.to?.join(',')}`;
+  plan.say(
+    `${leader ? '' : 'armed for '}${(f.atMs / 1000).toFixed(1)}s: ${f.action} ${what} for ${f.durationMs / 1000}s${leader ? ` (leader = rank ${leaderRank})` : ''}`,
+  );
+}
+
+/** namesLeader: the fault names `leader` among its ranks. */
+function namesLeader(f: NetFaultAction): boolean {
+  return (f.action === 'partition' ? f.groups.flat() : [...f.from, ...f.to]).some((m) => m.type === 'leader');
 }
 
 /**
@@ -390,8 +518,20 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
   const { t } = plan.flags;
   // The logs are the truth: a killed rank's last report is stale, a restarted one's partial.
   for (const p of launcher.procs) if (p.incarnation >= 0) p.commits = countCommitLines(join(plan.logDir, `instancelog${p.rank}.log`));
-  const { table, failed } = formatTable(launcher.procs, t);
+  // What each rank committed while each partition or cut held: the majority side's column grows, the minority's does not.
+  const windows = applied.filter((f) => f.untilMs !== undefined && !f.ignored);
+  const spans = windows.map((f) => ({
+    fromUs: (schedule.startAtMs + f.appliedAtMs) * 1000,
+    untilUs: (schedule.startAtMs + (f.untilMs ?? 0)) * 1000,
+  }));
+  const during = launcher.procs.map((p) => (spans.length > 0 ? countCommitsIn(join(plan.logDir, `instancelog${p.rank}.log`), spans) : []));
+  const lines = applied
+    .map((f) => (windows.includes(f) ? { ...f, during: during.map((d) => d[windows.indexOf(f)] ?? 0) } : f))
+    .sort((a, b) => a.atMs - b.atMs); // a partition of fixed ranks was armed at the start
+  const { table, failed } = formatTable(launcher.procs, t, lines);
   process.stdout.write(table);
+  // run.json gains the schedule as resolved: which rank each `leader`/`killed` target hit.
+  if (cluster.run) writeFileSync(join(plan.logDir, 'run.json'), `${JSON.stringify({ ...cluster.run, resolved: lines }, null, 2)}\n`);
   const perRank = launcher.procs.map((p) => {
     const readyAt = readyAtMs[p.rank];
     return {
@@ -407,7 +547,7 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
       summary: p.summary ?? null,
     };
   });
-  const summary = { runId: plan.runId, seed: plan.seed, t, failed, interrupted, ranks: perRank, faults: applied };
+  const summary = { runId: plan.runId, seed: plan.seed, t, failed, interrupted, ranks: perRank, faults: lines };
   writeFileSync(join(plan.logDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (interrupted) return EXIT.interrupted;
   return failed ? EXIT.checkFailed : EXIT.ok;

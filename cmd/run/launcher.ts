@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { defined } from '../../runtime/assert.js';
 import { createRankActor, offer, type RankActor, type RankEffects, type RankEvent, type RankState } from './lifecycle.js';
+import { resolveLeader, type LeaderView } from './leader.js';
 
 export class RankProc {
   readonly lifecycle: RankActor;
@@ -15,6 +16,8 @@ export class RankProc {
   signal: NodeJS.Signals | null = null;
   commits = 0;
   round = -1;
+  /** claim: this incarnation's newest `lead` report (the round or term it leads, and whether it still does). */
+  claim?: { round: number; leading: boolean };
   /** summary: the rank's last summary event (commits, CPU, peak RSS), if it sent one. */
   summary?: Record<string, unknown>;
   lastLine?: string;
@@ -109,6 +112,7 @@ export class Launcher {
     p.exitCode = null;
     p.signal = null;
     p.errorLine = undefined;
+    p.claim = undefined; // an earlier incarnation's leadership is not this one's
     const standby = this.standby.get(p.rank);
     this.standby.delete(p.rank);
     if (standby?.incarnation === incarnation && standby.child.exitCode === null && standby.child.signalCode === null) {
@@ -183,6 +187,7 @@ export class Launcher {
     if (ev.type === 'ready') this.offer(p, { type: 'ready' });
     if (ev.type === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;
+    if (ev.type === 'lead' && typeof ev.round === 'number') p.claim = { round: ev.round, leading: ev.leading !== false };
     if (ev.type === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
       p.round = ev.round;
       this.roundStarted(ev.round, ev.leader);
@@ -197,12 +202,26 @@ export class Launcher {
   }
 
   /**
-   * leader is the rank leading the newest round: the newest any rank reported, or the one the
-   * slot clock says has begun (a report may trail the slot boundary by a few ms).
+   * leader resolves a `leader` target now, from the ranks' own claims (leader.ts); expected is
+   * the slot clock's round and owner (Paxos), which a claim may trail by a few ms.
    */
   leader(expected?: { round: number; leader: number }): number | undefined {
-    if (expected && expected.round > this.maxRound) return expected.leader;
-    return this.maxRoundLeader;
+    const views: LeaderView[] = this.procs.map((p) => ({
+      rank: p.rank,
+      state: p.state,
+      able: p.incarnation === 0 || p.claim !== undefined,
+      ...(p.claim ? { claim: p.claim } : {}),
+    }));
+    return resolveLeader(views, expected);
+  }
+
+  /**
+   * tellListening writes one line to the stdin of every live rank that has reported ready in
+   * this incarnation (a fault of the network). One still booting or recovering reads its start
+   * time first, so `csplab run` tells it the faults still to hold once it is ready.
+   */
+  tellListening(line: string): void {
+    for (const p of this.procs) if (p.live && p.lifecycle.getSnapshot().context.listening) this.tell(p.rank, line);
   }
 
   /** killed is the rank most recently killed by a fault (for `--restart killed@…`). */

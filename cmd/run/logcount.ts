@@ -31,3 +31,39 @@ export function countCommitLines(path: string): number {
     closeSync(fd);
   }
 }
+
+/**
+ * countCommitsIn counts, per window [fromUs, untilUs), the commit lines whose `at` (epoch µs,
+ * the rank's clock) falls in it: what each rank committed while a partition or cut held.
+ */
+export function countCommitsIn(path: string, windows: readonly { fromUs: number; untilUs: number }[]): number[] {
+  const counts = windows.map(() => 0);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return counts;
+  }
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let rest = '';
+    const line = (text: string): void => {
+      if (!text.startsWith('commit ')) return;
+      const at = Number(text.slice(text.lastIndexOf(' at ') + 4));
+      windows.forEach((w, i) => {
+        if (at >= w.fromUs && at < w.untilUs) counts[i] = (counts[i] ?? 0) + 1;
+      });
+    };
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      const lines = (rest + chunk.toString('latin1', 0, n)).split('\n');
+      rest = lines.pop() ?? '';
+      lines.forEach(line);
+    }
+    line(rest);
+    return counts;
+  } finally {
+    closeSync(fd);
+  }
+}

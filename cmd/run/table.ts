@@ -1,25 +1,80 @@
 // table: the end-of-run summary, one row per rank; a rank that died unplanned fails the run.
+// Beside the commits: TRaft's out-of-order and held-back commits (from its summary event), a
+// column per partition or cut with what each rank committed while it held, and a line per
+// fault saying when it hit which rank (docs/faults.md).
 import type { RankProc } from './launcher.js';
 
-export function formatTable(procs: readonly RankProc[], testSeconds: number): { table: string; failed: boolean } {
+/** FaultWindow: one fault as it fired, with per-rank commits while it held (partitions and cuts). */
+export interface FaultLine {
+  action: string;
+  target: string;
+  rank: number | null;
+  atMs: number;
+  untilMs?: number;
+  groups?: number[][];
+  from?: number[];
+  to?: number[];
+  ignored?: true;
+  /** during: per rank, commits logged while it held (partitions and cuts only). */
+  during?: number[];
+}
+
+function statusOf(p: RankProc): { status: string; failed: boolean } {
+  if (p.incarnation < 0) return { status: 'never started', failed: false };
+  if (p.state === 'killed') return { status: 'killed (planned)', failed: false }; // only a fault kills
+  if (p.exitCode === 0) return { status: 'ok', failed: false };
+  const why = p.errorLine ?? p.lastLine; // its `csplab: …` line, not the "Try --help" after it
+  return { status: p.signal ? `died: ${p.signal}` : `exit ${p.exitCode}${why ? ` — ${why}` : ''}`, failed: true };
+}
+
+/** describeFault is one fault in words, with the rank a leader/killed target resolved to. */
+export function describeFault(f: FaultLine): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+  const when = f.untilMs !== undefined ? `${s(f.atMs)}–${s(f.untilMs)}` : s(f.atMs);
+  const who = f.groups
+    ? f.groups.map((g) => g.join(',')).join(' | ')
+    : f.from
+      ? `${f.from.join(',')} > ${(f.to ?? []).join(',')}`
+      : `rank ${f.rank ?? '?'}`;
+  const resolved = f.target !== 'rank' ? ` (${f.target}${f.rank === null ? ': none known, skipped' : ` = rank ${f.rank}`})` : '';
+  return `${when} ${f.action} ${who}${resolved}${f.ignored ? ' (ignored)' : ''}`;
+}
+
+export function formatTable(
+  procs: readonly RankProc[],
+  testSeconds: number,
+  faults: readonly FaultLine[] = [],
+): { table: string; failed: boolean } {
   let failed = false;
+  const traft = procs.some((p) => typeof p.summary?.outOfOrderCommits === 'number');
+  const windows = faults.filter((f) => f.during !== undefined);
+  const num = (v: unknown): string => (typeof v === 'number' ? String(v) : '-');
   const rows = procs.map((p) => {
-    let status: string;
-    if (p.incarnation < 0) {
-      status = 'never started';
-    } else if (p.state === 'killed') {
-      // only a fault kills: a planned death
-      status = 'killed (planned)';
-    } else if (p.exitCode === 0) {
-      status = 'ok';
-    } else {
-      failed = true;
-      const why = p.errorLine ?? p.lastLine; // its `csplab: …` line, not the "Try --help" after it
-      status = p.signal ? `died: ${p.signal}` : `exit ${p.exitCode}${why ? ` — ${why}` : ''}`;
-    }
+    const { status, failed: bad } = statusOf(p);
+    failed ||= bad;
     const rate = (p.commits / testSeconds).toFixed(0);
-    return `${String(p.rank).padStart(4)}  ${String(p.incarnation < 0 ? '-' : p.incarnation).padStart(11)}  ${String(p.commits).padStart(8)}  ${rate.padStart(9)}  ${status}`;
+    const extra = [
+      ...(traft ? [num(p.summary?.outOfOrderCommits).padStart(12), num(p.summary?.heldBackCommits).padStart(9)] : []),
+      ...windows.map((w, i) => num(w.during?.[p.rank]).padStart(`during #${i + 1}`.length)),
+    ];
+    return [
+      String(p.rank).padStart(4),
+      String(p.incarnation < 0 ? '-' : p.incarnation).padStart(11),
+      String(p.commits).padStart(8),
+      rate.padStart(9),
+      ...extra,
+      status,
+    ].join('  ');
   });
-  const head = `rank  incarnation   commits  commits/s  status`;
-  return { table: `${head}\n${rows.join('\n')}\n`, failed };
+  const head = [
+    'rank',
+    'incarnation',
+    ' commits',
+    'commits/s',
+    ...(traft ? ['out-of-order', 'held back'] : []),
+    ...windows.map((_, i) => `during #${i + 1}`),
+    'status',
+  ].join('  ');
+  const legend = faults.map((f) => `fault ${windows.includes(f) ? `#${windows.indexOf(f) + 1}` : '-'}: ${describeFault(f)}`);
+  return { table: `${head}\n${rows.join('\n')}\n${legend.map((l) => `${l}\n`).join('')}`, failed };
 }

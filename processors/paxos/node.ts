@@ -2,12 +2,11 @@
 // instance log, listens on TCP, runs the four processors until --end-at, and reports. The
 // CLI (cmd/rank.ts) validates flags and maps failures to exit statuses; this module decides
 // nothing about how the process ends.
-import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { rankRandom } from '../../runtime/random.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { claimLogDir } from '../logdir.js';
-import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
+import { joinCluster, rankClock, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { recoverCommitted } from './instancelog.js';
@@ -35,7 +34,7 @@ export interface PaxosNode {
 export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
   // Listen first, recover after: a restarted rank is reachable at once while it reads its log
   // back (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
-  const clock = new RealClock();
+  const clock = rankClock(c);
   const { transport, schedule } = await joinCluster(c, clock, validatePaxosMsg);
   let files;
   let restored;
@@ -75,6 +74,8 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     sink,
     ...(restored ? { restored, amnesiac: true } : {}),
     onRound: (round, leader) => c.event({ type: 'round', rank: c.rank, round, leader }),
+    // what `csplab run` resolves a `leader` fault target from: a claim, not the slot's owner
+    onLead: (round) => c.event({ type: 'lead', rank: c.rank, round, leading: true }),
   });
   if (restored) c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered ${restored.length} commits from ${files.instanceLog}`);
   const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats() }));

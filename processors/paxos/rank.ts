@@ -37,6 +37,8 @@ export interface PaxosRankOptions {
   amnesiac?: boolean;
   /** onRound reports each round this rank enters and its leader (for `csplab run`'s faults). */
   onRound?: (round: number, leader: number) => void;
+  /** onLead reports each round this rank starts to lead (not one it may not: amnesiac after a restart). */
+  onLead?: (round: number) => void;
 }
 
 export interface PaxosRankStats {
@@ -274,7 +276,9 @@ function spawnLeader(w: RankWiring): void {
       const sends: Send[] = [];
       let wakeAt: number | undefined;
       const run = (input: LeaderInput): void => {
+        const led = w.leader.stats.roundsLed;
         const out = w.leader.step(input, now);
+        if (input.type === 'round' && w.leader.stats.roundsLed > led) w.o.onLead?.(input.round);
         for (const s of out.sends) sends.push(s);
         if (out.wakeAtMs !== undefined) wakeAt = out.wakeAtMs;
       };

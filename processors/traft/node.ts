@@ -5,14 +5,13 @@
 // lab load for -t seconds, drains and stops. cmd/rank.ts maps failures to exit statuses.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { RealClock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { ForeignStateError } from '../../runtime/errors.js';
 import { crashMessage } from '../../runtime/processor.js';
 import { rankRandom } from '../../runtime/random.js';
 import type { Transport } from '../../runtime/transport.js';
 import { claimLogDir } from '../logdir.js';
-import { joinCluster, type NodeBaseConfig } from '../cluster_node.js';
+import { joinCluster, rankClock, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { toWire } from './bitmap_codec.js';
@@ -39,7 +38,7 @@ export type TraftNodeOutcome = { type: 'finished'; stats: TraftRankStats } | { t
 export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Promise<TraftNodeOutcome>; stop(): void }> {
   // Listen first, recover after: a restarted rank is reachable at once while it replays its
   // WAL (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
-  const clock = new RealClock();
+  const clock = rankClock(c);
   const { transport, schedule: timing } = await joinCluster(c, clock, validateTraftMsg);
   const { files, opened, durable } = await openStorage(c, transport);
   if (opened.truncatedBytes > 0) c.debug(`rank ${c.rank}: WAL had a torn tail of ${opened.truncatedBytes} bytes; truncated`);
@@ -80,9 +79,7 @@ export async function startTraftNode(c: TraftNodeConfig): Promise<{ finished: Pr
     snapshotEvery: c.snapshotEvery,
     storage: writer,
     ...(durable ? { durable, loggedUpTo, loggedKeys } : {}),
-    onRole: (role) => {
-      if (role === 'leader') c.event({ type: 'round', rank: c.rank, round: rank.state().vote.term, leader: c.rank });
-    },
+    onRole: (role) => reportRole(c, role, rank.state().vote.term),
   });
   let walError: unknown;
   failWal = (e) => {
@@ -155,4 +152,10 @@ async function openStorage(
     await transport.close();
     throw e;
   }
+}
+
+/** reportRole tells `csplab run` of a leadership won or lost: what a `leader` fault target resolves from. */
+function reportRole(c: TraftNodeConfig, role: string, term: number): void {
+  if (role === 'leader') c.event({ type: 'round', rank: c.rank, round: term, leader: c.rank });
+  c.event({ type: 'lead', rank: c.rank, round: term, leading: role === 'leader' });
 }

@@ -1,0 +1,42 @@
+// table.test: the summary table shows TRaft's out-of-order and held-back commits from each
+// rank's summary event, a column per partition or cut with the commits made while it held, and
+// a line per fault naming the rank a `leader` target hit (issue 11, hole 8).
+import t from 'tap';
+import { RankProc } from './launcher.js';
+import { createRankActor } from './lifecycle.js';
+import { formatTable } from './table.js';
+
+function proc(rank: number, commits: number, summary?: Record<string, unknown>): RankProc {
+  const p = new RankProc(rank, () => createRankActor({ spawn: () => {}, signal: () => {}, ready: () => {}, exited: () => {} }));
+  p.lifecycle.send({ type: 'start' });
+  p.lifecycle.send({ type: 'ready' });
+  p.exitCode = 0;
+  p.lifecycle.send({ type: 'exit' });
+  p.commits = commits;
+  if (summary) p.summary = summary;
+  return p;
+}
+
+t.test('TRaft: out-of-order and held-back commits per rank', async (t) => {
+  const { table, failed } = formatTable(
+    [proc(0, 10, { outOfOrderCommits: 7, heldBackCommits: 3 }), proc(1, 10, { outOfOrderCommits: 0, heldBackCommits: 12 })],
+    1,
+  );
+  t.equal(failed, false);
+  const [head, r0, r1] = table.split('\n');
+  t.match(head, /out-of-order\s+held back/);
+  t.match(r0, /^\s+0\s+0\s+10\s+10\s+7\s+3\s+ok$/);
+  t.match(r1, /^\s+1\s+0\s+10\s+10\s+0\s+12\s+ok$/);
+});
+
+t.test('Paxos: no TRaft columns; a column per partition, a line per fault', async (t) => {
+  const { table } = formatTable([proc(0, 5), proc(1, 9)], 1, [
+    { action: 'partition', target: 'rank', rank: null, atMs: 2000, untilMs: 5000, groups: [[0], [1]], during: [0, 4] },
+    { action: 'kill', target: 'leader', rank: 1, atMs: 6000 },
+  ]);
+  t.notMatch(table, /out-of-order/);
+  t.match(table, /during #1/);
+  t.match(table.split('\n')[2] ?? '', /^\s+1\s+0\s+9\s+9\s+4\s+ok$/, 'rank 1 committed 4 during the partition');
+  t.match(table, /fault #1: 2\.0s–5\.0s partition 0 \| 1\n/);
+  t.match(table, /fault -: 6\.0s kill rank 1 \(leader = rank 1\)\n/, 'which rank the leader target hit');
+});
