@@ -2,8 +2,8 @@
 // partitions, a paused rank and restarted ranks; the checker's library must pass all three
 // rules on every rank's log. A failing seed prints the command that replays it exactly.
 // Two plans: `grid` (rounds on the slot grid, one restart) and `eager` (--eager, rounds ahead
-// of the clock, several restarts per seed mid-round while duplicated and delayed IMPOSEs are
-// in flight: the class of issue 11 hole 1, docs/protocols/paxos.md §8).
+// of the clock, several restarts per seed mid-round, each handed a delayed duplicate IMPOSE
+// between two partitions: the class of issue 11 hole 1, docs/protocols/paxos.md §8).
 import t from 'tap';
 import { checkLogs, formatReport } from '../../check/index.js';
 import { SeededRandom } from '../../runtime/random.js';
@@ -61,9 +61,12 @@ async function runGrid(seed: number): Promise<Outcome> {
 }
 
 /**
- * runEager: --eager with short rounds, heavy duplication and long delays (so copies of an
- * IMPOSE arrive after the rank that first ACKed it has restarted), a gather grace of 0 (the
- * first quorum decides the sync) and 4–8 restarts at seeded, off-grid times.
+ * runEager: --eager with short rounds, duplication and delays, a gather grace of 0 (the first
+ * quorum decides the sync) and 2–4 restart episodes per seed. Each episode cuts the cluster
+ * into {a, b, z} | {m, n}, so every instance chosen meanwhile was accepted by a, b and z only;
+ * restarts z at an off-grid moment, hands the new incarnation a delayed duplicate of the last
+ * IMPOSE its old one was sent, then flips the cut to {z, m, n} | {a, b}. Had that duplicate
+ * ended z's amnesia, {z, m, n} would sync without what a and b committed (issue 11, hole 1).
  */
 async function runEager(seed: number): Promise<Outcome> {
   const plan = new SeededRandom(`sweep-eager/${seed}`);
@@ -74,27 +77,39 @@ async function runEager(seed: number): Promise<Outcome> {
       if (msg.type === 'impose') lastImpose.set(to, { from, msg });
     },
     seed,
-    interval: 3 + plan.int(20),
+    interval: 5 + plan.int(40),
     rounds: 10,
-    faults: { dropRate: 0.15 + plan.next() * 0.25, dupRate: 0.2 + plan.next() * 0.3, delayMs: [0, 5 + plan.int(80)] },
-    tune: { eager: true, pipelineWindow: 1 + plan.int(16), proposeBatch: 1 + plan.int(4), gatherGraceMs: 0, retryMs: 20 + plan.int(80) },
+    faults: { dropRate: plan.next() * 0.1, dupRate: plan.next() * 0.2, delayMs: [0, 1 + plan.int(40)] },
+    tune: { eager: true, pipelineWindow: 1 + plan.int(16), proposeBatch: 1 + plan.int(4), gatherGraceMs: 0, retryMs: 5 + plan.int(40) },
   });
-  const { clock, startAtMs } = sim;
+  const { clock, net } = sim;
   const incarnation = [0, 0, 0, 0, 0];
-  const restarts = 4 + plan.int(5);
-  let atMs = 0;
-  for (let i = 0; i < restarts; i++) {
-    atMs += 100 + plan.int(900);
-    await clock.advanceTo(startAtMs + atMs);
-    const r = plan.int(5);
-    incarnation[r] = (incarnation[r] ?? 0) + 1;
-    sim.restart(r, incarnation[r] ?? 1);
-    // A delayed duplicate of the IMPOSE its old incarnation was sent reaches the new one.
-    const dup = lastImpose.get(r);
-    if (dup !== undefined) {
-      await clock.advance(plan.int(20));
-      sim.net.endpoint(dup.from).send(r, dup.msg);
+  const episodes = 2 + plan.int(3);
+  for (let i = 0; i < episodes; i++) {
+    const order = [0, 1, 2, 3, 4];
+    for (let k = order.length - 1; k > 0; k--) {
+      const x = plan.int(k + 1);
+      [order[k], order[x]] = [order[x] ?? 0, order[k] ?? 0];
     }
+    const [z = 0, a = 0, b = 0, m = 0, n = 0] = order;
+    await clock.advance(100 + plan.int(600));
+    net.partition([
+      [a, b, z],
+      [m, n],
+    ]);
+    await clock.advance(100 + plan.int(900));
+    incarnation[z] = (incarnation[z] ?? 0) + 1;
+    sim.restart(z, incarnation[z] ?? 1);
+    const dup = lastImpose.get(z);
+    await clock.advance(plan.int(20));
+    if (dup !== undefined) net.endpoint(dup.from).send(z, dup.msg);
+    await clock.advance(plan.int(20));
+    net.partition([
+      [z, m, n],
+      [a, b],
+    ]);
+    await clock.advance(300 + plan.int(1500));
+    net.heal();
   }
   await clock.advanceTo(sim.endAtMs + 10);
   return grade(sim, true);
