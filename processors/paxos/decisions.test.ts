@@ -10,6 +10,7 @@ import { Leader } from './leader.js';
 import { Router } from './router.js';
 import { ALL } from './events.js';
 import { instanceKey } from './key.js';
+import { defined } from '../../runtime/assert.js';
 
 const K = (c: string): string => c.repeat(32);
 const L = 100;
@@ -177,7 +178,7 @@ t.test('follower: the IMPOSE catch-up commits decided entries above its frontier
 });
 
 t.test('follower: a restarted (amnesiac) rank answers no READ until a sync includes it', async (t) => {
-  const f = new Follower({ rank: 1, ranks: 5, interval: L, amnesiac: true });
+  const f = new Follower({ rank: 1, ranks: 5, interval: L, amnesiac: true, votedThrough: 2 });
   f.restore([[0, K('a')]]);
   f.step({ type: 'round', round: 3 });
   t.same(f.step({ type: 'msg', msg: { type: 'read', from: 3, round: 3, frontier: -1 } }).sends, []);
@@ -429,4 +430,58 @@ t.test('catch-up: the CATCHUP includes the round’s imposed entries the leader 
       },
     ],
   );
+});
+
+t.test('restart: a duplicated IMPOSE of a round the old incarnation voted in does not end amnesia (issue 11, hole 1)', async (t) => {
+  // The exact schedule of the issue, on the core classes: L = 10, round 2 led by rank 2.
+  const L10 = 10;
+  const cfg = { ranks: 5, interval: L10 } as const;
+  const f = [0, 1, 2, 3, 4].map((rank) => new Follower({ rank, ...cfg }));
+  const leaderCfg = { ...cfg, pipelineWindow: 4, proposeBatch: 1, gatherGraceMs: 0, retryMs: 50, dataSize: 8, eager: false };
+  const l2 = new Leader({ rank: 2, ...leaderCfg, random: new SeededRandom('l2') });
+  const l3 = new Leader({ rank: 3, ...leaderCfg, random: new SeededRandom('l3') });
+  const only = (sends: { msg: PaxosMsg }[], type: PaxosMsg['type']): PaxosMsg[] => sends.map((s) => s.msg).filter((m) => m.type === type);
+  // deliver hands msgs to the followers named, and their replies to the leader.
+  const deliver = (msgs: PaxosMsg[], to: number[], followers: Follower[], l: Leader): PaxosMsg[] => {
+    const out: PaxosMsg[] = [];
+    for (const m of msgs)
+      for (const r of to)
+        for (const s of defined(followers[r], 'rank').step({ type: 'msg', msg: m }).sends)
+          for (const s2 of l.step({ type: 'msg', msg: s.msg }, 0).sends) out.push(s2.msg);
+    return out;
+  };
+
+  for (const x of f) x.step({ type: 'round', round: 2 });
+  const read2 = only(l2.step({ type: 'round', round: 2 }, 0).sends, 'read');
+  const impose2 = deliver(read2, [0, 1, 2, 3, 4], f, l2).filter((m) => m.type === 'impose');
+  t.equal(impose2.length, 1, 'round 2: every rank gathered, the IMPOSE goes out');
+  // Only {0, 2, 4} get the IMPOSE; their ACKs decide it, and the leader proposes A at seq 0.
+  const afterImpose = deliver(impose2, [0, 2, 4], f, l2);
+  const propose = afterImpose.filter((m) => m.type === 'propose' && m.first === 0);
+  const A = propose[0]?.type === 'propose' ? defined(propose[0].keys[0], 'A') : '';
+  const commits = deliver(propose, [0, 2, 4], f, l2).filter((m) => m.type === 'commit');
+  t.ok(commits.length > 0, 'a quorum {0, 2, 4} accepted A at estround 20');
+  const decide = afterImpose.filter((m) => m.type === 'decide');
+  const c2 = [...decide, ...commits].flatMap((m) => defined(f[2], 'rank 2').step({ type: 'msg', msg: m }).committed);
+  t.same(c2, [[20, A]], 'rank 2 commits A at estround 20');
+
+  // Rank 4 restarts; its durable bound says its old incarnation voted in rounds up to 2.
+  const f4 = new Follower({ rank: 4, ...cfg, amnesiac: true, votedThrough: 2 });
+  f4.step({ type: 'round', round: 2 });
+  const dup = f4.step({ type: 'msg', msg: defined(impose2[0], 'IMPOSE') });
+  t.same(dup.sends, [], 'the restarted rank does not ACK a duplicate IMPOSE of a round its old incarnation voted in');
+  t.equal(dup.rejoined, undefined, 'and is still amnesiac');
+  const p2 = f4.step({ type: 'msg', msg: { type: 'propose', from: 2, round: 2, first: 1, keys: [K('q')], values: [new Uint8Array(1)] } });
+  t.same(only(p2.sends, 'ack'), [], 'nor ACKs a PROPOSE of that round (it asks LATE instead)');
+
+  // Round 3 (led by rank 3) reads {1, 3, 4}: the restarted rank must not count as a gatherer.
+  const g = [defined(f[0], '0'), defined(f[1], '1'), defined(f[2], '2'), defined(f[3], '3'), f4];
+  for (const x of g) x.step({ type: 'round', round: 3 });
+  const read3 = only(l3.step({ type: 'round', round: 3 }, 0).sends, 'read');
+  const imposes3 = deliver(read3, [1, 3, 4], g, l3).filter((m) => m.type === 'impose');
+  t.same(imposes3, [], 'no IMPOSE from {1, 3, 4}: rank 4 gave no GATHER');
+  // Rank 0 answers too: now the quorum includes a rank that accepted A, and A survives.
+  const late3 = [...imposes3, ...deliver(read3, [0], g, l3)].filter((m) => m.type === 'impose');
+  t.equal(late3.length, 1);
+  for (const m of late3) t.same(m.type === 'impose' ? m.entries : [], [[20, A]], 'round 3 imposes A at estround 20');
 });

@@ -4,8 +4,10 @@
 // - commit only after this round's sync is decided here, and only in estround order;
 // - a rank behind the IMPOSE's base, or missing an accepted value below a COMMIT frontier,
 //   sits the round out (commits nothing) rather than commit above a hole;
-// - a restarted rank has forgotten what it accepted, so it answers no READ until it has
-//   accepted an IMPOSE made without it (its forgotten acceptances are then superseded).
+// - a restarted rank has forgotten what it accepted and promised, so it answers no READ until
+//   it has accepted an IMPOSE of a round after every round its old incarnations answered in
+//   (`votedThrough`, kept durable before answering): that sync supersedes what it forgot. It
+//   neither ACKs an IMPOSE nor a PROPOSE of a round up to that bound.
 import { COMMITTED, estroundOf, leaderOf, type Entry, type Held, type PaxosMsg } from './messages.js';
 import type { LogEvent, Send } from './events.js';
 import { CommitWindow } from './window.js';
@@ -17,6 +19,12 @@ export interface FollowerConfig {
   interval: number; // L: instances per round
   /** amnesiac: restarted with its acceptances lost (incarnation > 0). */
   amnesiac?: boolean;
+  /**
+   * votedThrough: the highest round this rank's earlier incarnations may have answered in (a
+   * GATHER is a promise, an ACK an acceptance): the durable bound it kept before answering.
+   * While amnesiac it votes in no round up to it (docs/protocols/paxos.md §8).
+   */
+  votedThrough?: number;
   windowLimit?: number;
 }
 
@@ -44,6 +52,8 @@ export class Follower {
   /** syncRound: last round whose IMPOSE this rank accepted (-1: none). */
   syncRound = -1;
   amnesiac: boolean;
+  /** votedThrough: see FollowerConfig; an amnesiac rank without a bound votes in no round. */
+  private readonly votedThrough: number;
   private accepted = new Map<number, Accepted>();
   // Round-local state, reset by each new round.
   private imposed: Entry[] | undefined;
@@ -57,6 +67,7 @@ export class Follower {
 
   constructor(private readonly cfg: FollowerConfig) {
     this.amnesiac = cfg.amnesiac ?? false;
+    this.votedThrough = cfg.votedThrough ?? (this.amnesiac ? Infinity : -1);
     this.window = new CommitWindow(cfg.windowLimit);
   }
 
@@ -137,7 +148,17 @@ export class Follower {
     });
   }
 
+  /**
+   * mayNotVote: amnesiac, and its old incarnation may have answered in this round or a later
+   * one. An ACK here could complete a quorum that a later sync, counting on the promise or
+   * acceptance it forgot, would not see: a committed instance lost (§8, issue 11 hole 1).
+   */
+  private mayNotVote(round: number): boolean {
+    return this.amnesiac && round <= this.votedThrough;
+  }
+
   private onImpose(round: number, base: number, entries: Entry[]): void {
+    if (this.mayNotVote(round)) return;
     if (this.imposed !== undefined) {
       // A resent IMPOSE: our ACK was probably lost; answer again.
       this.out.sends.push({ to: this.leader(), msg: { type: 'ack', from: this.cfg.rank, round, seq: -1 } });
@@ -169,6 +190,7 @@ export class Follower {
   }
 
   private onPropose(round: number, first: number, keys: string[]): void {
+    if (this.mayNotVote(round)) return; // it learns this round's commits by CATCHUP only
     const base = round * this.cfg.interval;
     for (const [i, key] of keys.entries()) {
       const seq = first + i;

@@ -2,6 +2,7 @@
 // instance log, listens on TCP, runs the four processors until --end-at, and reports. The
 // CLI (cmd/rank.ts) validates flags and maps failures to exit statuses; this module decides
 // nothing about how the process ends.
+import { join } from 'node:path';
 import { every } from '../../runtime/every.js';
 import { rankRandom } from '../../runtime/random.js';
 import { crashMessage } from '../../runtime/processor.js';
@@ -10,6 +11,7 @@ import { joinCluster, rankClock, type NodeBaseConfig } from '../cluster_node.js'
 import { FileSink } from '../logsink.js';
 import { resourceSummary } from '../usage.js';
 import { recoverCommitted } from './instancelog.js';
+import { FileRoundStore } from './roundstore.js';
 import { validatePaxosMsg } from './wire.js';
 import { startPaxosRank, type PaxosRankStats } from './rank.js';
 
@@ -38,6 +40,7 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
   const { transport, schedule } = await joinCluster(c, clock, validatePaxosMsg);
   let files;
   let restored;
+  let rounds;
   try {
     files = claimLogDir({
       logDir: c.logDir,
@@ -48,6 +51,7 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
       protocol: 'paxos',
     });
     restored = c.incarnation > 0 ? recoverCommitted(files.instanceLog) : undefined;
+    rounds = new FileRoundStore(join(c.logDir, `.paxos-round${c.rank}`), c.incarnation === 0);
   } catch (e) {
     await transport.close(); // an open listener would keep the process alive
     throw e;
@@ -72,12 +76,16 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     random: rankRandom(c.seed, c.rank, c.incarnation),
     transport,
     sink,
+    rounds,
     ...(restored ? { restored, amnesiac: true } : {}),
     onRound: (round, leader) => c.event({ type: 'round', rank: c.rank, round, leader }),
     // what `csplab run` resolves a `leader` fault target from: a claim, not the slot's owner
     onLead: (round) => c.event({ type: 'lead', rank: c.rank, round, leading: true }),
   });
-  if (restored) c.debug(`rank ${c.rank}: incarnation ${c.incarnation} recovered ${restored.length} commits from ${files.instanceLog}`);
+  if (restored)
+    c.debug(
+      `rank ${c.rank}: incarnation ${c.incarnation} recovered ${restored.length} commits from ${files.instanceLog}; sits out rounds ≤ ${rounds.votedThrough}`,
+    );
   const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats() }));
   const finished = rank.done.then(async (outcome): Promise<NodeOutcome> => {
     stopProgress();

@@ -5,7 +5,7 @@ import { CLOSED, TIMEOUT, select, type Chan } from '../../runtime/chan.js';
 import type { Cancel, Clock } from '../../runtime/clock.js';
 import { ProcessorGroup, type GroupOutcome } from '../../runtime/processor.js';
 import type { Random } from '../../runtime/random.js';
-import type { Transport } from '../../runtime/transport.js';
+import type { Inbound, Transport } from '../../runtime/transport.js';
 import { ALL, type LogEvent, type Send } from './events.js';
 import { Follower, type FollowerInput } from './follower.js';
 import type { LogSink } from '../logsink.js';
@@ -13,6 +13,7 @@ import { formatLines } from './instancelog.js';
 import { Leader, type LeaderInput } from './leader.js';
 import { leaderOf, type Entry, type PaxosMsg } from './messages.js';
 import { Router } from './router.js';
+import type { RoundStore } from './roundstore.js';
 
 export interface PaxosRankOptions {
   rank: number;
@@ -35,6 +36,11 @@ export interface PaxosRankOptions {
   /** restored: this rank's committed log from a previous incarnation (restart). */
   restored?: readonly Entry[];
   amnesiac?: boolean;
+  /**
+   * rounds: the durable highest round entered. Saved before any core hears of a round, so
+   * before the rank answers in it; a restarted (amnesiac) rank reads its bound from it (§8).
+   */
+  rounds: RoundStore;
   /** onRound reports each round this rank enters and its leader (for `csplab run`'s faults). */
   onRound?: (round: number, leader: number) => void;
   /** onLead reports each round this rank starts to lead (not one it may not: amnesiac after a restart). */
@@ -50,6 +56,8 @@ export interface PaxosRankStats {
   roundsLed: number;
   proposed: number;
   drops: number;
+  /** forged: messages dropped because their `from` differs from the sender the transport proved. */
+  forged: number;
 }
 
 export interface PaxosRank {
@@ -77,7 +85,7 @@ interface RankWiring {
   readonly router: Router;
   readonly follower: Follower;
   readonly leader: Leader;
-  readonly counts: { commits: number; generates: number };
+  readonly counts: { commits: number; generates: number; forged: number };
   /** timeoutMs: every read's timeout (-o). */
   readonly timeoutMs: number;
 }
@@ -100,6 +108,7 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
   const cancelEnd = clock.schedule(Math.max(0, o.endAtMs - clock.nowMs()), shutdown);
   void group.done.then(() => {
     cancelEnd();
+    o.rounds.close();
     void transport.close();
   });
 
@@ -117,6 +126,7 @@ export function startPaxosRank(o: PaxosRankOptions): PaxosRank {
       roundsLed: leader.stats.roundsLed,
       proposed: leader.stats.proposed,
       drops: transport.stats().dropped + group.stats().reduce((n, s) => n + s.dropped, 0),
+      forged: counts.forged,
     }),
   };
 }
@@ -138,7 +148,13 @@ function wireRank(o: PaxosRankOptions): RankWiring {
   const wakes = group.chan<number>({ name: 'leader.wakes', capacity: 1, overflow: { type: 'coalesce', merge: (a, b) => Math.min(a, b) } });
 
   const router = new Router({ rank: o.rank, startAtMs: o.startAtMs, slotMs: o.slotMs });
-  const follower = new Follower({ rank: o.rank, ranks: o.ranks, interval: o.interval, amnesiac: o.amnesiac ?? false });
+  const follower = new Follower({
+    rank: o.rank,
+    ranks: o.ranks,
+    interval: o.interval,
+    amnesiac: o.amnesiac ?? false,
+    votedThrough: o.rounds.votedThrough,
+  });
   const leader = new Leader({
     rank: o.rank,
     ranks: o.ranks,
@@ -152,7 +168,7 @@ function wireRank(o: PaxosRankOptions): RankWiring {
     random: o.random,
     amnesiac: o.amnesiac ?? false,
   });
-  const counts = { commits: 0, generates: 0 };
+  const counts = { commits: 0, generates: 0, forged: 0 };
   if (o.restored && o.restored.length > 0) {
     follower.restore(o.restored);
     leader.step({ type: 'committed', entries: [...o.restored] }, clock.nowMs());
@@ -194,6 +210,8 @@ function spawnMsg(w: RankWiring): void {
     cancelTick = clock.schedule(Math.max(0, at - clock.nowMs()), () => w.ticks.write(at));
   };
   const announce = (round: number, fIn: FollowerInput[], lIn: LeaderInput[]): void => {
+    // Durable before any core can answer in the round: the restart rule depends on it (§8).
+    o.rounds.save(round);
     fIn.push({ type: 'round', round });
     lIn.push({ type: 'round', round });
     o.onRound?.(round, leaderOf(round, o.ranks));
@@ -220,9 +238,16 @@ function spawnMsg(w: RankWiring): void {
         if (round !== undefined) announce(round, fIn, lIn);
         else armTick();
       } else {
-        const batches = [got.value as { msgs: PaxosMsg[] }, ...transport.inbox.drain()];
+        const batches = [got.value as Inbound<PaxosMsg>, ...transport.inbox.drain()];
         for (const b of batches) {
           for (const m of b.msgs) {
+            // The transport proved who sent the batch (TCP: the handshake; MemNet: the
+            // endpoint). A message claiming another sender is dropped and counted: replies go
+            // to m.from, and votes are counted by it (issue 11 hole 7).
+            if (m.from !== b.from) {
+              w.counts.forged++;
+              continue;
+            }
             const r = w.router.route(m, now);
             if (r.bump !== undefined) announce(r.bump, fIn, lIn);
             if (r.reply) transport.send(r.reply.to, r.reply.msg);

@@ -89,3 +89,23 @@ t.test('a rank started late joins, leads its rounds and commits the whole log', 
   t.equal(tables[3]!.size, 800, 'the late rank holds every instance of every round');
   for (const tab of tables) t.equal(tab.size, 800, 'no round was lost to the late rank');
 });
+
+t.test('a message whose from differs from the sender the transport proved is dropped and counted (issue 11 hole 7)', async (t) => {
+  const sim = startSim({ seed: 'forged-from', rounds: 4 });
+  const { clock, startAtMs } = sim;
+  await clock.advanceTo(startAtMs + 1500);
+  const before = sim.ranks[0]!.stats().commits;
+  // Rank 1's own endpoint sends rank 0 a READ claiming rank 7 (≥ ranks: its NACK would crash
+  // the sender) and a GATHER claiming rank 3 (a vote counted for the wrong rank).
+  const ep = sim.net.endpoint(1);
+  const round = sim.ranks[0]!.stats().round + 1;
+  ep.send(0, { type: 'read', from: 7, round: 0, frontier: -1 });
+  ep.send(0, { type: 'gather', from: 3, round, frontier: -1, syncRound: -1, held: [] });
+  ep.send(0, { type: 'nack', from: 9, round: 1_000_000 });
+  await clock.advanceTo(sim.endAtMs + 10);
+  t.equal(sim.ranks[0]!.stats().forged, 3, 'all three forged messages dropped and counted');
+  t.equal(sim.ranks[1]!.stats().forged, 0, 'honest traffic is never counted');
+  t.ok(sim.ranks[0]!.stats().commits > before, 'rank 0 kept committing');
+  t.ok(sim.ranks[0]!.stats().round < 1_000_000, 'the forged NACK moved no round');
+  t.equal((await sim.ranks[0]!.done).type, 'stopped', 'rank 0 stopped at the end, not crashed');
+});

@@ -5,9 +5,11 @@ import { MemNet } from '../../runtime/net/memnet.js';
 import type { Faults } from '../../runtime/net/faults.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
 import { MemorySink } from '../logsink.js';
+import { MemoryRoundStore } from './roundstore.js';
 import type { PaxosMsg } from './messages.js';
 import { startPaxosRank, type PaxosRank, type PaxosRankOptions } from './rank.js';
 import { defined } from '../../runtime/assert.js';
+import type { Transport } from '../../runtime/transport.js';
 
 export interface SimOptions {
   seed: string | number;
@@ -18,6 +20,8 @@ export interface SimOptions {
   faults?: Partial<Faults>;
   /** late: ranks not started with the others (start them with cluster.start). */
   late?: number[];
+  /** tap sees every message a rank sends (the sweep replays IMPOSEs to restarted ranks with it). */
+  tap?: (from: number, to: number, msg: PaxosMsg) => void;
   tune?: Partial<Pick<PaxosRankOptions, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager'>>;
 }
 
@@ -43,6 +47,7 @@ export function startSim(o: SimOptions): SimCluster {
   const startAtMs = clock.nowMs() + 10;
   const endAtMs = startAtMs + (o.rounds ?? 5) * slotMs;
   const sinks: MemorySink[] = [];
+  const rounds: MemoryRoundStore[] = [];
   const ranks: PaxosRank[] = [];
   const launch = (rank: number, incarnation: number): PaxosRank => {
     const sink = defined(sinks[rank], 'every rank has a sink from the start');
@@ -63,13 +68,15 @@ export function startSim(o: SimOptions): SimCluster {
       ...o.tune,
       clock,
       random: rankRandom(o.seed, rank, incarnation),
-      transport: net.endpoint(rank),
+      transport: tapped(net.endpoint(rank), o.tap),
       sink,
+      rounds: defined(rounds[rank], 'every rank has a round store from the start'),
       ...(restored ? { restored, amnesiac: true } : {}),
     });
   };
   for (let r = 0; r < n; r++) {
     sinks[r] = new MemorySink();
+    rounds[r] = new MemoryRoundStore();
     if (!o.late?.includes(r)) ranks[r] = launch(r, 0);
   }
   return {
@@ -86,6 +93,21 @@ export function startSim(o: SimOptions): SimCluster {
       defined(ranks[rank], 'only a started rank restarts').stop();
       ranks[rank] = launch(rank, incarnation);
     },
+  };
+}
+
+/** tapped reports each send of t to tap before it goes out. */
+function tapped(t: Transport<PaxosMsg>, tap: SimOptions['tap']): Transport<PaxosMsg> {
+  if (tap === undefined) return t;
+  return {
+    rank: t.rank,
+    inbox: t.inbox,
+    send: (to, msg) => {
+      tap(t.rank, to, msg);
+      t.send(to, msg);
+    },
+    close: () => t.close(),
+    stats: () => t.stats(),
   };
 }
 
