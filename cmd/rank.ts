@@ -7,7 +7,8 @@ import { ForeignStateError } from '../runtime/errors.js';
 import { startPaxosNode } from '../processors/paxos/node.js';
 import { startTraftNode } from '../processors/traft/node.js';
 import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exit.js';
-import { hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
+import { clusterIdFlag, hostFlag, hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
+import { usableDir } from './dirs.js';
 
 /**
  * NumberText is a numeric flag as parsed (flags.ts numeric): a number, or the text typed when
@@ -146,19 +147,20 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
     keys: numberFlag('--keys', a.keys, 1, 1e6, true),
     snapshotEvery: numberFlag('--snapshot-every', a.snapshotEvery, 0, 1e9, true),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
+    host: hostFlag(a.host),
   };
 }
 
 async function runRank(a: RankArgs): Promise<number> {
   if (a.i === undefined) throw usageError('missing required flag -i <rank>');
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = protocolFlags(a, 1000);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate, host } = protocolFlags(a, 1000);
   const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
   const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
-  const peers = peersOf(a, ranks, basePort);
+  a.clusterId = clusterIdFlag(a.clusterId);
+  const peers = peersOf(a, ranks, basePort, host);
   const clock = new RealClock();
-  const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
-  const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
+  const { startAt, endAt } = timeFlags(a, clock);
   const timing = async (): Promise<{ startAtMs: number; endAtMs: number }> => {
     if (a.awaitStart) return readTiming(lines());
     const startAtMs = startAt ?? Math.round(clock.nowMs()) + 1000;
@@ -183,6 +185,7 @@ async function runRank(a: RankArgs): Promise<number> {
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
   let node: RankNode;
   try {
+    usableDir(a.logDir, `log dir ${a.logDir}`); // after --hold: a held rank touches nothing
     node = await startNode(a, {
       rank,
       ranks,
@@ -205,7 +208,8 @@ async function runRank(a: RankArgs): Promise<number> {
   } catch (e) {
     stdin?.close();
     if (e instanceof ForeignStateError) throw corruptError(e.message);
-    const sys = fromSystemError(e, sysWhat(e, a.logDir));
+    if (e instanceof CliError) throw e;
+    const sys = fromSystemError(e, sysWhat(e, a.logDir, defined(peers[rank], 'peersOf lists every rank')));
     if (sys) throw sys;
     throw e;
   }
@@ -221,15 +225,32 @@ async function runRank(a: RankArgs): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * timeFlags reads --start-at and --end-at (epoch ms); the end must come after the start, given
+ * or by default (now + 1 s). Under --await-start the launcher's times replace both.
+ */
+function timeFlags(a: RankArgs, clock: RealClock): { startAt?: number; endAt?: number } {
+  const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
+  const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
+  if (endAt !== undefined && !a.awaitStart) {
+    const start = startAt ?? Math.round(clock.nowMs()) + 1000;
+    if (endAt <= start)
+      throw usageError(
+        `--end-at ${endAt} is not after the start (${startAt !== undefined ? '--start-at' : 'now + 1 s:'} ${start}): the rank would stop before round 0`,
+      );
+  }
+  return { startAt, endAt };
+}
+
 /** peersOf is every rank's address: --peers, or --host with consecutive ports from --base-port. */
-function peersOf(a: RankArgs, ranks: number, basePort: number): HostPort[] {
+function peersOf(a: RankArgs, ranks: number, basePort: number, host: string): HostPort[] {
   if (a.peers !== undefined) {
     const peers = a.peers.split(',').map((p) => hostPort('--peers', p));
     if (peers.length !== ranks) throw usageError(`--peers lists ${peers.length} addresses but --ranks is ${ranks}`);
     return peers;
   }
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
-  return Array.from({ length: ranks }, (_, r) => ({ host: a.host, port: portOf(basePort, r) }));
+  return Array.from({ length: ranks }, (_, r) => ({ host, port: portOf(basePort, r) }));
 }
 
 /** RankNode is a started rank of either protocol. */
@@ -239,7 +260,7 @@ interface RankNode {
 }
 
 /** NodeParams are runRank's validated flags and hooks, handed to the protocol's node. */
-interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort'> {
+interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort' | 'host'> {
   rank: number;
   peers: HostPort[];
   seed: string;
@@ -295,11 +316,12 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
       });
 }
 
-/** sysWhat names what a system error was about (a port or the log directory). */
-function sysWhat(e: unknown, logDir: string): string {
+/** sysWhat names what a system error was about (this rank's address, or the log directory). */
+function sysWhat(e: unknown, logDir: string, self: HostPort): string {
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (err?.code === 'EADDRINUSE' || err?.code === 'EADDRNOTAVAIL' || err?.syscall === 'listen')
-    return `cannot listen on ${err.address ?? ''}:${err.port ?? ''}`;
+  // getaddrinfo: the host did not resolve (its error carries no port, so name ours).
+  if (err?.code === 'EADDRINUSE' || err?.code === 'EADDRNOTAVAIL' || err?.syscall === 'listen' || err?.syscall === 'getaddrinfo')
+    return `cannot listen on ${err.address ?? self.host}:${err.port ?? self.port}`;
   return `log dir ${logDir}${err?.path && err.path !== logDir ? ` (${err.path})` : ''}`;
 }
 
