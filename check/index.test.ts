@@ -220,7 +220,7 @@ t.test('rule 3: a gap missing on both ranks is fine, and each pair is judged on 
   );
 });
 
-t.test('malformed, blank, unmatched and overlong lines are skipped and counted, never fatal', async (t) => {
+t.test('blank and unmatched lines are skipped and counted; malformed and overlong ones fail rule 2 with file:line', async (t) => {
   const lines = [
     '',
     'debug: round 3 started',
@@ -232,16 +232,76 @@ t.test('malformed, blank, unmatched and overlong lines are skipped and counted, 
     '\u0000\u0001\uFFFD garbage',
   ];
   const r = checkLogs([{ name: 'a.log', lines }], { maxLineBytes: 100 });
-  t.equal(r.verdict, 'pass');
+  t.equal(r.verdict, 'fail');
   t.match(r.ranks[0], { commits: 1, lines: 8, skipped: { blank: 1, unmatched: 2, malformed: 2, overlong: 1 } });
-  t.same(r.ranks[0]!.notes, [
-    'a.log: skipped 2 malformed instance lines',
-    'a.log:5: line ends after the seq number (truncated?)',
-    'a.log:6: seq 9007199254740993 is beyond 2^53-1',
-    'a.log: skipped 2 lines that are not instance lines',
-    'a.log: skipped 1 line longer than 100 bytes',
+  t.same(r.ranks[0]!.notes, ['a.log: skipped 2 lines that are not instance lines']);
+  t.same(
+    groups(r, 2).map((g) => [g.kind, g.nodes, g.count, g.examples.map((f) => [f.message, f.at])]),
+    [
+      [
+        'unreadable-line',
+        [0],
+        3,
+        [
+          ['a.log:5: line ends after the seq number (truncated?)', [{ node: 0, file: 'a.log', line: 5 }]],
+          ['a.log:6: seq 9007199254740993 is beyond 2^53-1', [{ node: 0, file: 'a.log', line: 6 }]],
+          ['a.log:7: longer than 100 bytes: not read', [{ node: 0, file: 'a.log', line: 7 }]],
+        ],
+      ],
+    ],
+  );
+  t.match(
+    formatReport(r),
+    /rule 2: node 0: 3 lines in a.log cannot be read as instance lines, so what they record is unchecked\n {2}a.log:5: line ends after/,
+  );
+  t.equal(checkLogs([{ name: 'a.log', lines: lines.slice(0, 4) }], { maxLineBytes: 100 }).verdict, 'pass', 'without them: pass');
+});
+
+t.test('a conflicting commit padded past the line limit fails; so does a line that starts like one and does not parse', async (t) => {
+  const conflict = `${com(key('x'), 1)}${' '.repeat(1_100_000)}`;
+  const dir = t.testdir({
+    'instancelog0.log': `${rankLog(upTo(3)).join('\n')}\n`,
+    'instancelog1.log': `${[...rankLog(upTo(3)), gen(key('x'), 1), conflict].join('\n')}\n`,
+    'instancelog2.log': `${[...rankLog(upTo(3)), `commit Instance[${key('y')}] in seq 1 at`].join('\n')}\n`,
+  });
+  const r = await checkDir(dir);
+  t.equal(r.verdict, 'fail', 'a 1.1 MB line is not skipped with a note');
+  t.same(
+    groups(r, 2).map((g) => [g.kind, g.nodes, g.count]),
+    [
+      ['unreadable-line', [1], 1],
+      ['unreadable-line', [2], 1],
+    ],
+  );
+  t.match(groups(r, 2)[0]!.examples[0]!.message, /instancelog1\.log:8: longer than 1048576 bytes: not read$/);
+  t.match(groups(r, 2)[1]!.examples[0]!.message, /instancelog2\.log:7: no " at " after the seq number$/);
+  // The same conflicting line unpadded is read, and fails rule 1.
+  writeFileSync(join(dir, 'instancelog1.log'), `${[...rankLog(upTo(3)), gen(key('x'), 1), com(key('x'), 1)].join('\n')}\n`);
+  const plain = await checkDir(dir, { ranks: 2 });
+  t.same(
+    plain.rules.map((x) => x.verdict),
+    ['fail', 'pass', 'pass'],
+  );
+});
+
+t.test('a torn last line (unterminated, cut short mid-write: a killed rank) is only a note', async (t) => {
+  const torn = `${rankLog(upTo(3)).join('\n')}\ncommit Instance[${key(3)}] in seq 3`;
+  const dir = t.testdir({ 'instancelog0.log': `${rankLog(upTo(3)).join('\n')}\n`, 'instancelog1.log': torn });
+  const r = await checkDir(dir);
+  t.equal(r.verdict, 'pass');
+  t.same(r.ranks[1]!.notes, [
+    `${join(dir, 'instancelog1.log')}:7: the last line was cut short mid-write (line ends after the seq number (truncated?)); not counted`,
+    `${join(dir, 'instancelog1.log')}: the last line has no newline (was the run cut off mid-write?)`,
   ]);
-  t.match(formatReport(r), /node 0 commits 1 times\nnote: a.log: skipped 2 malformed instance lines\nnote: a.log:5: /);
+  // Followed by another line, the same text is no torn write: it fails.
+  writeFileSync(join(dir, 'instancelog1.log'), `${torn}\n${gen(key(9), 9)}`);
+  t.equal((await checkDir(dir)).verdict, 'fail');
+  // Terminated by a newline it was written whole: it fails too.
+  writeFileSync(join(dir, 'instancelog1.log'), `${torn}\n`);
+  t.same(
+    groups(await checkDir(dir), 2).map((g) => g.kind),
+    ['unreadable-line'],
+  );
 });
 
 t.test('the reference (Go) format with its prefixes and date is read too', async (t) => {
@@ -328,11 +388,12 @@ t.test('checkFiles and checkDir stream files with the same verdicts as in memory
   });
   const viaDir = await checkDir(dir);
   t.same(
-    viaDir.ranks.map((x) => [x.node, x.file, x.commits]),
+    viaDir.ranks.map((x) => [x.node, x.file, x.commits, x.missing]),
     [
-      [0, join(dir, 'instancelog0.log'), 4],
-      [1, join(dir, 'instancelog1.log'), 4],
-      [3, join(dir, 'instancelog3.log'), 4],
+      [0, join(dir, 'instancelog0.log'), 4, false],
+      [1, join(dir, 'instancelog1.log'), 4, false],
+      [2, join(dir, 'instancelog2.log'), 0, true],
+      [3, join(dir, 'instancelog3.log'), 4, false],
     ],
   );
   t.equal(viaDir.validity, 'fail');
@@ -340,16 +401,26 @@ t.test('checkFiles and checkDir stream files with the same verdicts as in memory
     groups(viaDir, 1)[0]!.examples[0]!.message,
     `node 1 committed two values at seq 2: [${key(2)}] at ${join(dir, 'instancelog1.log')}:6 and [${key('x')}] at ${join(dir, 'instancelog1.log')}:10`,
   );
-  t.same(viaDir.notes, [`no log for node 2 in ${dir}; pass --ranks to require every rank`]);
+  t.same(
+    groups(viaDir, 2).map((g) => [g.kind, g.nodes, g.summary]),
+    [['no-log', [2], `rank 2 wrote no log (${join(dir, 'instancelog2.log')} is missing): did it start, and with this --log-dir?`]],
+    'a rank missing below the highest log fails rule 2',
+  );
+  t.same(viaDir.notes, []);
   t.ok(viaDir.ranks[1]!.unterminated);
   const inMemory = checkLogs([
     { name: join(dir, 'instancelog0.log'), lines: rankLog(upTo(4)) },
     { name: join(dir, 'instancelog1.log'), lines: broken },
     { name: join(dir, 'instancelog3.log'), node: 3, lines: rankLog(upTo(4)) },
   ]);
-  t.same(viaDir.rules, inMemory.rules);
+  t.same([viaDir.rules[0], viaDir.rules[2]], [inMemory.rules[0], inMemory.rules[2]]);
 
-  await t.rejects(checkDir(dir, { ranks: 3 }), { code: 'ENOENT', path: join(dir, 'instancelog2.log') });
+  const three = await checkDir(dir, { ranks: 3 });
+  t.same(
+    groups(three, 2).map((g) => [g.kind, g.nodes]),
+    [['no-log', [2]]],
+    'ranks: 3 with rank 2 missing fails rule 2 (no throw)',
+  );
   const two = await checkDir(dir, { ranks: 2 });
   t.equal(two.ranks.length, 2);
   writeFileSync(join(dir, 'b.log'), rankLog(upTo(2)).join('\n'));
@@ -362,6 +433,37 @@ t.test('checkFiles and checkDir stream files with the same verdicts as in memory
     ],
   );
   t.equal(files.verdict, 'pass');
+  await t.rejects(checkFiles([join(dir, 'none.log')]), { code: 'ENOENT' }, 'a named file that does not exist stays an input error');
+});
+
+t.test("run.json's rank count: a missing highest rank fails; --ranks must agree with it", async (t) => {
+  const dir = t.testdir({
+    'instancelog0.log': `${rankLog(upTo(3)).join('\n')}\n`,
+    'instancelog1.log': `${rankLog(upTo(3)).join('\n')}\n`,
+  });
+  t.equal((await checkDir(dir)).verdict, 'pass', 'no run.json: the highest log found sets the count');
+  writeFileSync(join(dir, 'run.json'), `${JSON.stringify({ runId: 'run-x', ranks: 3, o: 1 }, null, 2)}\n`);
+  const r = await checkDir(dir);
+  t.equal(r.verdict, 'fail');
+  t.same(
+    groups(r, 2).map((g) => [g.kind, g.nodes]),
+    [['no-log', [2]]],
+  );
+  t.match(formatReport(r), /node 2 commits 0 times\n[^]*rule 2: rank 2 wrote no log \(/);
+  t.equal((await checkDir(dir, { ranks: 3 })).verdict, 'fail');
+  await t.rejects(checkDir(dir, { ranks: 2 }), {
+    name: 'CheckInputError',
+    message: `--ranks 2 but ${join(dir, 'run.json')} records 3 ranks`,
+  });
+  for (const [text, why] of [
+    ['{"ranks": 0}', /its "ranks" is 0/],
+    ['{"ranks": "5"}', /its "ranks" is "5"/],
+    ['{}', /its "ranks" is missing/],
+    ['{not json', /not JSON/],
+  ] as const) {
+    writeFileSync(join(dir, 'run.json'), text);
+    await t.rejects(checkDir(dir), { name: 'CheckInputError', message: why }, text);
+  }
 });
 
 t.test('checkDir refuses a directory without logs, a file, and a missing path', async (t) => {

@@ -2,13 +2,14 @@
 // simulations); checkFiles/checkDir stream files. The CLI (cmd/check.ts) is a thin layer on
 // these. Standalone by design: the checker reads only logs, never protocol internals.
 import { Ledger, type RankLedger } from './ledger.js';
+import { join } from 'node:path';
 import { DEFAULT_MAX_LINE_BYTES, readLines, type LineSink } from './lines.js';
-import { missingNodes, rankFiles, type RankFile } from './discover.js';
+import { CheckInputError, rankFiles, runRanks, RUN_RECORD, type RankFile } from './discover.js';
 import { ruleCommitsGenerated, ruleOneValuePerSeq, ruleRanksAgree } from './rules.js';
 import { SCHEMA, type CheckResult, type RankSummary } from './result.js';
 
 export { formatJson, formatReport } from './report.js';
-export { CheckInputError } from './discover.js';
+export { CheckInputError, MAX_RANKS } from './discover.js';
 export * from './result.js';
 
 /** CheckOptions tune diagnostics, never what passes — except lenient, which only relaxes repeated commits. */
@@ -17,7 +18,7 @@ export interface CheckOptions {
   readonly lenient?: boolean;
   /** examples: how many findings to show per rank or pair and kind (default 3). */
   readonly examples?: number;
-  /** maxLineBytes: longer lines are skipped and counted (default 1 MiB). */
+  /** maxLineBytes: a longer line cannot be read, and fails rule 2 (default 1 MiB). */
   readonly maxLineBytes?: number;
 }
 
@@ -55,7 +56,7 @@ function settings(opts: CheckOptions = {}): Settings {
 /** checkLogs grades in-memory logs: a pure function of the lines. */
 export function checkLogs(ranks: readonly RankLines[], opts?: CheckOptions): CheckResult {
   const s = settings(opts);
-  const ledger = new Ledger(s.examples);
+  const ledger = new Ledger(s.examples, s.maxLineBytes);
   ranks.forEach((r, i) => {
     const sink = ledger.beginRank(r.node ?? i, r.name);
     sink.end(feedLines(r.lines, sink, s.maxLineBytes));
@@ -68,27 +69,44 @@ export async function checkFiles(files: readonly string[], opts?: CheckOptions):
   return checkRankFiles(
     files.map((file, node) => ({ node, file })),
     opts,
+    false,
   );
 }
 
-/** checkDir streams a directory's `instancelog<rank>.log` files (ranks 0..ranks-1 if given, else all found). */
+/**
+ * checkDir streams a directory's `instancelog<rank>.log` files for ranks 0..N-1. N is
+ * `ranks` if given, else the `ranks` of the run's `run.json` in dir, else one more than the
+ * highest rank found (a missing highest rank then goes unseen). A rank without a log fails
+ * rule 2. Throws CheckInputError when `ranks` and run.json disagree.
+ */
 export async function checkDir(dir: string, opts?: CheckOptions & { readonly ranks?: number }): Promise<CheckResult> {
   settings(opts);
-  const files = await rankFiles(dir, opts?.ranks);
-  const missing = opts?.ranks === undefined ? missingNodes(files) : [];
-  const notes = missing.length > 0 ? [`no log for node ${missing.join(', ')} in ${dir}; pass --ranks to require every rank`] : [];
-  return checkRankFiles(files, opts, notes);
+  const recorded = await runRanks(dir);
+  const asked = opts?.ranks;
+  if (asked !== undefined && recorded !== undefined && asked !== recorded)
+    throw new CheckInputError(`--ranks ${asked} but ${join(dir, RUN_RECORD)} records ${recorded} ranks`);
+  const files = await rankFiles(dir, asked ?? recorded);
+  return checkRankFiles(files, opts, true);
 }
 
-/** checkRankFiles streams the given rank logs one after another (memory: one read buffer plus the tables). */
-async function checkRankFiles(files: readonly RankFile[], opts?: CheckOptions, notes: string[] = []): Promise<CheckResult> {
+/**
+ * checkRankFiles streams the given rank logs one after another (memory: one read buffer plus
+ * the tables). With missingFails a log that does not exist is a rank that wrote none (rule 2);
+ * without it (files the user named) it is Node's ENOENT.
+ */
+async function checkRankFiles(files: readonly RankFile[], opts: CheckOptions | undefined, missingFails: boolean): Promise<CheckResult> {
   const s = settings(opts);
-  const ledger = new Ledger(s.examples);
+  const ledger = new Ledger(s.examples, s.maxLineBytes);
   for (const { node, file } of files) {
     const sink = ledger.beginRank(node, file);
-    sink.end(await readLines(file, sink, s.maxLineBytes));
+    try {
+      sink.end(await readLines(file, sink, s.maxLineBytes));
+    } catch (e) {
+      if (!missingFails || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      sink.missing();
+    }
   }
-  return verdict(ledger, s, notes);
+  return verdict(ledger, s, []);
 }
 
 /** linesOf splits a whole log held in one string into lines for RankLines (LF or CRLF; a final newline ends the last line). */
@@ -123,30 +141,26 @@ function verdict(ledger: Ledger, s: Settings, notes: string[]): CheckResult {
     verdict: validity === 'pass' && safety === 'pass' ? 'pass' : 'fail',
     validity,
     safety,
-    ranks: ledger.ranks.map((r) => summary(r, s.maxLineBytes)),
+    ranks: ledger.ranks.map(summary),
     rules,
     notes,
     options: s,
   };
 }
 
-function summary(r: RankLedger, maxLineBytes: number): RankSummary {
+function summary(r: RankLedger): RankSummary {
   const notes: string[] = [];
-  const bad = r.malformed;
-  if (bad.count > 0) {
-    notes.push(`${r.file}: skipped ${bad.count} malformed instance ${bad.count === 1 ? 'line' : 'lines'}`);
-    for (const m of bad.items()) notes.push(`${r.file}:${m.line}: ${m.reason}`);
-  }
+  // Malformed and overlong lines fail rule 2 and are listed there; only a torn tail is a note.
+  if (r.tornTail) notes.push(`${r.file}:${r.tornTail.line}: the last line was cut short mid-write (${r.tornTail.reason}); not counted`);
   if (r.unmatched > 0)
     notes.push(
       `${r.file}: skipped ${r.unmatched === 1 ? '1 line that is not an instance line' : `${r.unmatched} lines that are not instance lines`}`,
     );
-  if (r.overlong > 0)
-    notes.push(`${r.file}: skipped ${r.overlong} ${r.overlong === 1 ? 'line' : 'lines'} longer than ${maxLineBytes} bytes`);
   if (r.unterminated) notes.push(`${r.file}: the last line has no newline (was the run cut off mid-write?)`);
   return {
     node: r.node,
     file: r.file,
+    missing: r.missing,
     commits: r.commits,
     maxSeq: r.maxSeq < 0 ? null : r.maxSeq,
     generates: r.generates,

@@ -23,6 +23,11 @@ export interface MalformedLine {
   readonly reason: string;
 }
 
+/** UnreadableLine is a line the checker could not read as an instance line: malformed, or too long to read. */
+export interface UnreadableLine extends MalformedLine {
+  readonly truncated: boolean;
+}
+
 /** RankLedger is one rank's table and line statistics; a column's slot i is ledger slot i. */
 export interface RankLedger {
   readonly node: number;
@@ -41,7 +46,13 @@ export interface RankLedger {
   unmatched: number;
   overlong: number;
   unterminated: boolean;
+  /** missing: the rank's log does not exist (it wrote none). */
+  missing: boolean;
   readonly malformed: FirstFew<MalformedLine>;
+  /** unreadable: malformed and overlong lines, which fail rule 2 — all but a torn tail. */
+  readonly unreadable: FirstFew<MalformedLine>;
+  /** tornTail: an unterminated last line cut short mid-write (a killed rank's), only noted. */
+  tornTail: MalformedLine | undefined;
   /** conflictingValues: repeats with another key; repeatedCommits: with the same key. */
   readonly conflictingValues: FirstFew<Repeat>;
   readonly repeatedCommits: FirstFew<Repeat>;
@@ -80,8 +91,14 @@ export class Ledger implements LedgerView {
   private readonly slotOfSeq = new BigMap<number, number>();
   private readonly idOfKey = new BigMap<string, number>();
 
-  /** examples bounds how many malformed lines and repeats each rank keeps for diagnostics. */
-  constructor(readonly examples: number) {}
+  /**
+   * examples bounds how many malformed lines and repeats each rank keeps for diagnostics;
+   * maxLineBytes is the reader's line limit, named when a longer line is reported.
+   */
+  constructor(
+    readonly examples: number,
+    readonly maxLineBytes = Infinity,
+  ) {}
 
   /** beginRank starts a rank's table; feed its lines to the returned sink, in file order. */
   beginRank(node: number, file: string): RankIngest {
@@ -100,7 +117,10 @@ export class Ledger implements LedgerView {
       unmatched: 0,
       overlong: 0,
       unterminated: false,
+      missing: false,
       malformed: new FirstFew<MalformedLine>(this.examples, byLine),
+      unreadable: new FirstFew<MalformedLine>(this.examples, byLine),
+      tornTail: undefined,
       conflictingValues: new FirstFew<Repeat>(this.examples, byLine),
       repeatedCommits: new FirstFew<Repeat>(this.examples, byLine),
     };
@@ -156,6 +176,9 @@ export class RankIngest implements LineSink {
   // and the next seq's slot the one after the last. Guessing them skips most hashing.
   private lastKey = -1;
   private lastSlot = -1;
+  // A truncated malformed line waits here until the next line shows it was not the last one:
+  // only a file's unterminated last line can be a write cut short (see end).
+  private pending: UnreadableLine | undefined;
 
   constructor(
     private readonly ledger: Ledger,
@@ -163,6 +186,7 @@ export class RankIngest implements LineSink {
   ) {}
 
   line(text: string, lineNo: number): void {
+    this.flushPending();
     this.rank.lines = lineNo;
     const generate = matchInstance(text, 'generate');
     const commit = matchInstance(text, 'commit');
@@ -177,20 +201,43 @@ export class RankIngest implements LineSink {
     if (gOk) this.generate(generate.key);
     if (cOk) this.commit(commit.key, commit.seq, lineNo);
     if (!gOk && !cOk) {
-      const reason = generate?.reason ?? (commit as Malformed).reason;
-      this.rank.malformed.offer({ line: lineNo, reason });
+      const bad = defined(generate ?? commit, 'the line names an instance (returned early otherwise) and records none');
+      this.rank.malformed.offer({ line: lineNo, reason: bad.reason });
+      const unreadable = { line: lineNo, reason: bad.reason, truncated: bad.truncated };
+      if (bad.truncated) this.pending = unreadable;
+      else this.rank.unreadable.offer(unreadable);
     }
   }
 
   overlong(lineNo: number): void {
+    this.flushPending();
     this.rank.lines = lineNo;
     this.rank.overlong++;
+    this.rank.unreadable.offer({ line: lineNo, reason: `longer than ${this.ledger.maxLineBytes} bytes: not read` });
+  }
+
+  /** missing records that the rank's log does not exist. */
+  missing(): void {
+    this.rank.missing = true;
   }
 
   /** end records what the reader learnt about the file as a whole. */
   end(summary: { lines: number; unterminated: boolean }): void {
     this.rank.lines = summary.lines;
     this.rank.unterminated = summary.unterminated;
+    const last = this.pending;
+    if (last !== undefined && summary.unterminated && last.line === summary.lines) {
+      this.pending = undefined;
+      this.rank.tornTail = { line: last.line, reason: last.reason };
+    }
+    this.flushPending();
+  }
+
+  /** flushPending counts a held-back truncated line as unreadable: a line followed it. */
+  private flushPending(): void {
+    if (this.pending === undefined) return;
+    this.rank.unreadable.offer({ line: this.pending.line, reason: this.pending.reason });
+    this.pending = undefined;
   }
 
   /** keyOf interns key, guessing the last key (a commit after its generate), then the next one. */

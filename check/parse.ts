@@ -18,6 +18,8 @@ export interface InstanceEvent {
 export interface Malformed {
   readonly kind: EventKind;
   readonly reason: string;
+  /** truncated: the line is a prefix of a valid one (what a write cut short leaves). */
+  readonly truncated: boolean;
 }
 
 const MARKER: Record<EventKind, string> = {
@@ -26,6 +28,8 @@ const MARKER: Record<EventKind, string> = {
 };
 const SEQ_INFIX = '] in seq ';
 const AT_INFIX = ' at ';
+/** TRUNCATED ends the reason of every near-miss a cut-short write can leave. */
+const TRUNCATED = '(truncated?)';
 
 /**
  * matchInstance finds the `kind` pattern anywhere in the line, as the reference's
@@ -49,7 +53,8 @@ export function matchInstance(line: string, kind: EventKind): InstanceEvent | Ma
     if (typeof tail === 'number') return { kind, key: line.slice(keyStart, close), seq: tail };
     firstReason ??= tail;
   }
-  return { kind, reason: firstReason ?? `no "${SEQ_INFIX.trim()}" after "${marker}" (truncated?)` };
+  const reason = firstReason ?? `no "${SEQ_INFIX.trim()}" after "${marker}" (truncated?)`;
+  return { kind, reason, truncated: reason.endsWith(TRUNCATED) };
 }
 
 /** readTail reads `N at T…` from i: the seq, or why the tail does not match. */

@@ -26,18 +26,21 @@ export interface Finding {
 
 /**
  * FindingKind: rule 1 `conflicting-values` (two keys at one seq in one rank), `repeated-commit`
- * (the same key committed again); rule 2 `no-commits` (a rank committed nothing),
- * `never-generated` (a committed key no rank generated); rule 3 `conflict` (two ranks
+ * (the same key committed again); rule 2 `no-log` (a rank's log does not exist),
+ * `unreadable-line` (a line naming an instance that does not parse, or too long to read),
+ * `no-commits` (a rank committed nothing), `never-generated` (a committed key no rank
+ * generated); rule 3 `conflict` (two ranks
  * committed different keys at a seq), `gap` (one committed a seq, the other did not).
  */
-export type FindingKind = 'conflicting-values' | 'repeated-commit' | 'no-commits' | 'never-generated' | 'conflict' | 'gap';
+export type FindingKind =
+  'conflicting-values' | 'repeated-commit' | 'no-log' | 'unreadable-line' | 'no-commits' | 'never-generated' | 'conflict' | 'gap';
 
 /** FindingGroup gathers the findings of one kind for one rank or pair of ranks. */
 export interface FindingGroup {
   readonly kind: FindingKind;
   /** severity: an `error` fails its rule; a `warning` (e.g. repeated commits with --lenient) does not. */
   readonly severity: 'error' | 'warning';
-  /** nodes: the rank (rules 1 and 2's no-commits), the pair (rule 3), or [] (never-generated). */
+  /** nodes: the rank (rule 1, rule 2's no-log, unreadable-line, no-commits), the pair (rule 3), or [] (never-generated). */
   readonly nodes: readonly number[];
   /** count is every finding of the group; examples holds the first few of them. */
   readonly count: number;
@@ -61,6 +64,8 @@ export interface RuleResult {
 export interface RankSummary {
   readonly node: number;
   readonly file: string;
+  /** missing: the log does not exist (the rank wrote none; rule 2 fails); every count is then 0. */
+  readonly missing: boolean;
   /** commits counts distinct committed seqs (the report's "node X commits N times"). */
   readonly commits: number;
   /** maxSeq is the largest committed seq, null if none (the rules then use 0). */
@@ -88,7 +93,7 @@ export interface CheckResult {
   readonly safety: Verdict;
   readonly ranks: readonly RankSummary[];
   readonly rules: readonly [RuleResult, RuleResult, RuleResult];
-  /** notes about the run as a whole (e.g. rank numbers missing between log files). */
+  /** notes about the run as a whole (none today; kept for remarks that fail no rule). */
   readonly notes: readonly string[];
   readonly options: { readonly lenient: boolean; readonly examples: number; readonly maxLineBytes: number };
 }

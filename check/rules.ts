@@ -53,23 +53,15 @@ function repeatFinding(ledger: LedgerView, rank: RankLedger, r: Repeat, how: 'co
 }
 
 /**
- * ruleCommitsGenerated (rule 2): every rank committed something (else the run was too short
+ * ruleCommitsGenerated (rule 2): every rank's log exists and can be read — each line that
+ * names an instance parses (a torn last line aside) and none is too long to read, since an
+ * unread line may hide a commit — every rank committed something (else the run was too short
  * to judge), and every committed key — any commit line's, repeats included — appears in some
  * rank's generate lines (keys only; seqs are not compared).
  */
 export function ruleCommitsGenerated(ledger: LedgerView, examples: number): RuleResult {
   const groups: FindingGroup[] = [];
-  for (const rank of ledger.ranks) {
-    if (rank.commits > 0) continue;
-    groups.push({
-      kind: 'no-commits',
-      severity: 'error',
-      nodes: [rank.node],
-      count: 1,
-      summary: `node ${rank.node} committed nothing (${rank.file}): run longer (raise -t), or check that the rank started and writes its log there`,
-      examples: [],
-    });
-  }
+  for (const rank of ledger.ranks) groups.push(...rankComplete(rank));
   const firsts = new FirstFew<{ id: number; node: number; line: number }>(
     examples,
     (a, b) => a.node < b.node || (a.node === b.node && a.line < b.line),
@@ -111,6 +103,38 @@ export function ruleCommitsGenerated(ledger: LedgerView, examples: number): Rule
   return rule(2, 'committed keys were generated', 'validity', groups);
 }
 
+/** rankComplete is rule 2 for one rank's log on its own: it exists, reads cleanly, and commits something. */
+function rankComplete(rank: RankLedger): FindingGroup[] {
+  const { node, file } = rank;
+  if (rank.missing) {
+    const summary = `rank ${node} wrote no log (${file} is missing): did it start, and with this --log-dir?`;
+    return [{ kind: 'no-log', severity: 'error', nodes: [node], count: 1, summary, examples: [] }];
+  }
+  const groups: FindingGroup[] = [];
+  const bad = rank.unreadable;
+  if (bad.count > 0) {
+    groups.push({
+      kind: 'unreadable-line',
+      severity: 'error',
+      nodes: [node],
+      count: bad.count,
+      summary: `node ${node}: ${plural(bad.count, 'line')} in ${file} cannot be read as instance lines, so what they record is unchecked`,
+      examples: bad.items().map(({ line, reason }) => ({ message: `${file}:${line}: ${reason}`, at: [{ node, file, line }] })),
+    });
+  }
+  if (rank.commits === 0) {
+    groups.push({
+      kind: 'no-commits',
+      severity: 'error',
+      nodes: [node],
+      count: 1,
+      summary: `node ${node} committed nothing (${file}): run longer (raise -t), or check that the rank started and writes its log there`,
+      examples: [],
+    });
+  }
+  return groups;
+}
+
 interface Difference {
   readonly seq: number;
   readonly slot: number;
@@ -125,9 +149,10 @@ const bySeq = (a: Difference, b: Difference): boolean => a.seq < b.seq;
  */
 export function ruleRanksAgree(ledger: LedgerView, examples: number): RuleResult {
   const groups: FindingGroup[] = [];
-  const ranks = ledger.ranks;
-  for (const [i, a] of ranks.entries()) {
-    for (const b of ranks.slice(i + 1)) groups.push(...comparePair(ledger, a, b, examples));
+  // A rank without a log fails rule 2; it has no commits to compare.
+  const present = ledger.ranks.filter((r) => !r.missing);
+  for (const [i, a] of present.entries()) {
+    for (const b of present.slice(i + 1)) groups.push(...comparePair(ledger, a, b, examples));
   }
   return rule(3, 'ranks agree below the smaller max seq', 'safety', groups);
 }

@@ -77,7 +77,7 @@ t.test('given files are nodes 0, 1, … in order', async (t) => {
   t.equal(r.status, EXIT.ok);
 });
 
-t.test('an empty rank fails with the hint; malformed input is noted, never a crash', async (t) => {
+t.test('an empty rank fails with the hint; a torn last line and binary junk are noted, never a crash', async (t) => {
   const garbage = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 97 + 13) % 256));
   const cwd = t.testdir({
     log: {
@@ -91,7 +91,7 @@ t.test('an empty rank fails with the hint; malformed input is noted, never a cra
   t.equal(r.stderr, '');
   t.match(
     r.stdout,
-    /node 0 commits 3 times\nnote: log\/instancelog0.log: skipped 1 malformed instance line\nnote: log\/instancelog0.log:8: line ends after the seq number \(truncated\?\)\n/,
+    /node 0 commits 3 times\nnote: log\/instancelog0.log:8: the last line was cut short mid-write \(line ends after the seq number \(truncated\?\)\); not counted\n/,
   );
   t.match(r.stdout, /note: log\/instancelog0.log: the last line has no newline/);
   t.match(r.stdout, /node 1 commits 0 times\n/);
@@ -115,6 +115,7 @@ t.test('--json: the documented schema, same exit status', async (t) => {
       {
         node: 0,
         file: 'log/instancelog0.log',
+        missing: false,
         commits: 3,
         maxSeq: 2,
         generates: 3,
@@ -163,7 +164,6 @@ t.test('usage errors and missing input: exit 2 with one line on stderr', async (
     [['check', 'log'], 'csplab: log: is a directory'],
     [['check', '--dir', 'f.log'], 'csplab: f.log: not a directory'],
     [['check', '--dir', 'empty'], 'csplab: empty: no instancelog<rank>.log files (run the cluster first, or pass --dir)'],
-    [['check', '--ranks', '2'], 'csplab: log/instancelog1.log: no such file or directory'],
     [['check', '--ranks', 'two'], 'csplab: --ranks must be an integer in 1..1000000, got "two"'],
     [['check', '--ranks', '0'], 'csplab: --ranks must be an integer in 1..1000000, got "0"'],
     [['check', '--examples', '-1'], 'csplab: --examples must be an integer in 0..100000, got "-1"'],
@@ -180,6 +180,48 @@ t.test('usage errors and missing input: exit 2 with one line on stderr', async (
   }
 });
 
+t.test('a rank that wrote no log fails rule 2 (exit 1): below the highest log, past it with --ranks, or per run.json', async (t) => {
+  const cwd = t.testdir({
+    gap: { 'instancelog0.log': rank(upTo(2)), 'instancelog2.log': rank(upTo(2)) },
+    top: { 'instancelog0.log': rank(upTo(2)), 'instancelog1.log': rank(upTo(2)) },
+    run: {
+      'instancelog0.log': rank(upTo(2)),
+      'instancelog1.log': rank(upTo(2)),
+      'run.json': `${JSON.stringify({ runId: 'run-abc', ranks: 3 })}\n`,
+    },
+  });
+  const noLog = (dir: string, n: number): RegExp =>
+    new RegExp(
+      `---------- check validity ------------\\nrule 2: rank ${n} wrote no log \\(${dir}/instancelog${n}\\.log is missing\\)[^\\n]*\\nnot pass\\n`,
+    );
+  for (const [args, dir, n] of [
+    [['--dir', 'gap'], 'gap', 1],
+    [['--dir', 'top', '--ranks', '3'], 'top', 2],
+    [['--dir', 'run'], 'run', 2],
+    [['--dir', 'run', '--ranks', '3'], 'run', 2],
+  ] as const) {
+    const r = csplab(cwd, 'check', ...args);
+    t.equal(r.status, EXIT.checkFailed, `${args.join(' ')}: exit 1`);
+    t.match(r.stdout, noLog(dir, n), `${args.join(' ')}: rule 2 names rank ${n}`);
+    t.equal(r.stderr, '');
+  }
+  t.equal(csplab(cwd, 'check', '--dir', 'top').status, EXIT.ok, 'without run.json or --ranks a missing highest rank cannot be seen');
+  const disagree = csplab(cwd, 'check', '--dir', 'run', '--ranks', '2');
+  t.equal(disagree.status, EXIT.usage);
+  t.equal(disagree.stderr.split('\n')[0], 'csplab: --ranks 2 but run/run.json records 3 ranks');
+});
+
+t.test('a 1.1 MB padded conflicting commit fails (it passed as a note): exit 1', async (t) => {
+  const padded = `${gen('x'.repeat(32), 1)}\n${com('x'.repeat(32), 1)}${' '.repeat(1_100_000)}\n`;
+  const cwd = t.testdir({ log: { 'instancelog0.log': rank(upTo(3)) + padded, 'instancelog1.log': rank(upTo(3)) } });
+  const r = csplab(cwd, 'check');
+  t.equal(r.status, EXIT.checkFailed);
+  t.match(
+    r.stdout,
+    /rule 2: node 0: 1 line in log\/instancelog0.log cannot be read as instance lines[^\n]*\n {2}log\/instancelog0.log:8: longer than 1048576 bytes: not read\n/,
+  );
+});
+
 t.test('unreadable input: exit 3', async (t) => {
   // The mapping, directly (any user):
   t.equal(inputError(Object.assign(new Error('x'), { code: 'EACCES', path: 'log/instancelog0.log' }))?.status, EXIT.environment);
@@ -192,19 +234,28 @@ t.test('unreadable input: exit 3', async (t) => {
   t.equal(inputError(new TypeError('a bug')), undefined, 'a bug stays a bug (exit 70)');
   const cwd = t.testdir({ 'locked.log': rank(upTo(2)) });
   chmodSync(join(cwd, 'locked.log'), 0o000); // unlinking it later needs only the directory's permission
-  // Root reads through chmod 000, so as root the CLI runs as nobody (setpriv, util-linux).
-  const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-  if (asNobody.length > 0 && spawnSync('setpriv', ['--version']).status !== 0) {
-    t.comment('running as root without setpriv: CLI exit 3 not exercised');
+  const r = spawnSync(...unprivileged([CLI, 'check', 'locked.log']), { cwd, encoding: 'utf8' });
+  if (r.error !== undefined || r.stderr.startsWith('setpriv: ')) {
+    t.comment(`running as root and cannot drop capabilities (${r.error?.message ?? r.stderr.trim()}): CLI exit 3 not exercised`);
     return;
   }
-  // Without tap's NODE_OPTIONS hook, which would write coverage files nobody may not.
-  const [cmd, ...pre] = [...asNobody, 'env', '-u', 'NODE_OPTIONS', process.execPath];
-  const r = spawnSync(cmd, [...pre, CLI, 'check', 'locked.log'], { cwd, encoding: 'utf8' });
   t.equal(r.status, EXIT.environment);
   t.equal(r.stderr, 'csplab: locked.log: permission denied\n');
   t.equal(r.stdout, '');
 });
+
+/**
+ * unprivileged is the command that runs node with args unable to read a chmod-000 file, outside
+ * tap's coverage hook (NODE_OPTIONS). Root reads through chmod 000 by two capabilities, so as
+ * root they are dropped from the bounding set (setpriv, util-linux): still uid 0, still able to
+ * enter the checkout wherever it lives — running as nobody failed whenever the checkout sat
+ * under a directory others cannot enter (a mktemp -d folder, mode 0700).
+ */
+function unprivileged(args: string[]): [string, string[]] {
+  const node = ['env', '-u', 'NODE_OPTIONS', process.execPath, ...args];
+  if (process.getuid?.() !== 0) return [node[0]!, node.slice(1)];
+  return ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', ...node]];
+}
 
 t.test('runCheck, in process: the status, the report, and CliError for bad flags', async (t) => {
   const dir = t.testdir({ 'instancelog0.log': rank(upTo(3)), 'instancelog1.log': rank([0, 2]) });
@@ -238,7 +289,7 @@ t.test('logs from the bench generator: clean ones pass, each planted fault fails
     ['repeat', EXIT.checkFailed, ['1:repeated-commit']],
     ['ungenerated', EXIT.checkFailed, ['2:never-generated']],
     ['empty-rank', EXIT.checkFailed, ['2:no-commits']],
-    ['malformed', EXIT.ok, []],
+    ['malformed', EXIT.checkFailed, ['2:unreadable-line']],
   ];
   for (const [kind, status, failing] of expected) {
     const dir = t.testdir();

@@ -26,7 +26,10 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     y
       .positional('files', { type: 'string', array: true, describe: 'log files, read as nodes 0, 1, … in order (instead of --dir)' })
       .option('dir', { alias: 'log-dir', type: 'string', describe: `directory of instancelog<rank>.log files [default: ${DEFAULT_DIR}]` })
-      .option('ranks', { type: 'string', describe: 'require ranks 0..N-1 (default: every instancelog<rank>.log found)' })
+      .option('ranks', {
+        type: 'string',
+        describe: "require ranks 0..N-1; a rank without a log fails (default: run.json's ranks, else up to the highest log found)",
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print a machine-readable result (docs/check-json.md)' })
       .option('lenient', {
         type: 'boolean',

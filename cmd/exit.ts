@@ -8,7 +8,7 @@ export const EXIT = {
   checkFailed: 1,
   /** usage: bad or missing flag or path, rank ≥ ranks. */
   usage: 2,
-  /** environment: port in use, permission denied, unwritable directory. */
+  /** environment: port in use, an address not on this machine or a host that does not resolve, permission denied, unusable directory. */
   environment: 3,
   /** corrupt: corrupt or foreign data (a WAL or log from another cluster). */
   corrupt: 4,
@@ -54,6 +54,13 @@ export function fromSystemError(e: unknown, what: string): CliError | undefined 
       return environmentError(`${what}: permission denied`);
     case 'EADDRINUSE':
       return environmentError(`${what}: address already in use`);
+    case 'EADDRNOTAVAIL':
+      return environmentError(`${what}: address not available (not an address of this machine)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return environmentError(`${what}: cannot resolve the host name (${code})`);
     case 'EROFS':
     case 'ENOSPC':
       return environmentError(`${what}: cannot write (${code})`);

@@ -41,3 +41,21 @@ export function hostPort(flag: string, text: string): HostPort {
 export function portOf(basePort: number, rank: number): number {
   return basePort + 10 * rank;
 }
+
+/** hostFlag reads --host: a host name or address to listen on; empty would mean every interface. */
+export function hostFlag(text: string): string {
+  if (text.trim() === '') throw usageError('--host must not be empty (give an address, e.g. 127.0.0.1, or 0.0.0.0 for every interface)');
+  if (/\s/.test(text)) throw usageError(`--host: expected a host name or address, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+/** MAX_CLUSTER_ID_BYTES keeps the id well inside the connection handshake (runtime/net/handshake.ts HELLO_MAX_BYTES). */
+export const MAX_CLUSTER_ID_BYTES = 256;
+
+/** clusterIdFlag reads --cluster-id: non-empty and short enough to send in every handshake. */
+export function clusterIdFlag(text: string): string {
+  if (text === '') throw usageError('--cluster-id must not be empty');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CLUSTER_ID_BYTES) throw usageError(`--cluster-id must be at most ${MAX_CLUSTER_ID_BYTES} bytes, got ${bytes}`);
+  return text;
+}

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliRun, expectError, hasStackTrace } from './testing/cli.js';
+import { cliRun, cliRunEach, expectError, hasStackTrace } from './testing/cli.js';
 import { freeBasePort, occupy } from './testing/ports.js';
 import { EXIT } from './exit.js';
 import { VERSION } from './version.js';
@@ -30,8 +30,25 @@ t.test('bad flags: exit 2, the flag and what was typed', async (t) => {
     [['rank', '-i', '0', '--bogus'], 'csplab: Unknown argument: bogus'],
     [['rank', '-i', '0', '--protocol', 'raft'], 'csplab: Invalid values: Argument: protocol, Given: "raft", Choices: '],
     [['rank', '-i', '0', '--log-dir', ''], 'csplab: --log-dir must not be empty'],
+    // Each of these exited 70 with a stack trace, or (--host=, --end-at) was accepted.
+    [['rank', '-i', '0', '--host='], 'csplab: --host must not be empty (give an address, e.g. 127.0.0.1, or 0.0.0.0 for every interface)'],
+    [
+      ['rank', '-i', '0', '--host', ' '],
+      'csplab: --host must not be empty (give an address, e.g. 127.0.0.1, or 0.0.0.0 for every interface)',
+    ],
+    [['rank', '-i', '0', '--cluster-id='], 'csplab: --cluster-id must not be empty'],
+    [['rank', '-i', '0', `--cluster-id=${'c'.repeat(5000)}`], 'csplab: --cluster-id must be at most 256 bytes, got 5000'],
+    [
+      ['rank', '-i', '0', '--start-at', '2000000000000', '--end-at', '1999999999999'],
+      'csplab: --end-at 1999999999999 is not after the start (--start-at 2000000000000): the rank would stop before round 0',
+    ],
+    [['rank', '-i', '0', '--end-at', '1000'], 'csplab: --end-at 1000 is not after the start (now + 1 s: '],
   ];
-  const results = await Promise.all(cases.map(([args]) => cliRun(t, args, { cwd, ...BOUND })));
+  const results = await cliRunEach(
+    t,
+    cases.map(([args]) => args),
+    { cwd, ...BOUND },
+  );
   cases.forEach(([args, line], i) => {
     // A message ending in a blank is a prefix (the rest lists what may change, e.g. the protocols).
     const wanted = line.endsWith(' ') ? new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\n]+$`) : line;
@@ -46,6 +63,60 @@ t.test('a port in use: exit 3, naming the address', async (t) => {
   const r = await cliRun(t, ['rank', '-i', '0', '--base-port', String(port), '--log-dir', dir, '-o', '1', '-t', '1'], BOUND);
   expectError(t, r, EXIT.environment, `csplab: cannot listen on 127.0.0.1:${port}: address already in use`, 'port in use');
 });
+
+t.test('an address not on this machine, or a host that does not resolve: exit 3, naming the address', async (t) => {
+  const base = await freeBasePort(5);
+  const dir = t.testdir();
+  const rank0 = (host: string) =>
+    cliRun(t, ['rank', '-i', '0', '--host', host, '--base-port', String(base), '--log-dir', dir, '-o', '1', '-t', '1'], BOUND);
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737), never a local address: listen fails with EADDRNOTAVAIL.
+  expectError(
+    t,
+    await rank0('192.0.2.1'),
+    EXIT.environment,
+    `csplab: cannot listen on 192.0.2.1:${base}: address not available (not an address of this machine)`,
+    '--host 192.0.2.1',
+  );
+  // .invalid never resolves (RFC 6761); without a resolver at all the error is EAI_AGAIN, the same status.
+  expectError(
+    t,
+    await rank0('nosuch.invalid'),
+    EXIT.environment,
+    new RegExp(`^csplab: cannot listen on nosuch\\.invalid:${base}: cannot resolve the host name \\((ENOTFOUND|EAI_AGAIN)\\)$`),
+    '--host nosuch.invalid',
+  );
+});
+
+t.test(
+  'a log dir that cannot hold files (/proc): exit 3 at once, not a hang',
+  { skip: !existsSync('/proc/self') && 'no procfs' },
+  async (t) => {
+    const base = await freeBasePort(5);
+    const rank0 = (dir: string) =>
+      cliRun(t, ['rank', '-i', '0', '--log-dir', dir, '--base-port', String(base), '-o', '1', '-t', '1'], BOUND);
+    expectError(
+      t,
+      await rank0('/proc/x'),
+      EXIT.environment,
+      'csplab: log dir /proc/x: not a usable directory (mkdir /proc/x: ENOENT)',
+      '/proc/x',
+    );
+    expectError(
+      t,
+      await rank0('/proc/x/y'),
+      EXIT.environment,
+      'csplab: log dir /proc/x/y: not a usable directory (mkdir /proc/x: ENOENT)',
+      '/proc/x/y',
+    );
+    expectError(
+      t,
+      await rank0('/proc'),
+      EXIT.environment,
+      /^csplab: log dir \/proc: not a usable directory \(mkdtemp \/proc\/\.csplab-probe-XXXXXX: ENOENT\)$/,
+      '/proc',
+    );
+  },
+);
 
 t.test('a log dir that is a file: a usage error naming it (a path the user gave, like ENOTDIR)', async (t) => {
   const cwd = t.testdir({ 'a-file': 'not a directory\n' });

@@ -7,7 +7,8 @@ import { ForeignStateError } from '../runtime/errors.js';
 import { startPaxosNode } from '../processors/paxos/node.js';
 import { startTraftNode } from '../processors/traft/node.js';
 import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exit.js';
-import { hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
+import { clusterIdFlag, hostFlag, hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
+import { usableDir } from './dirs.js';
 import { parseLinkFlags } from './run/faults.js';
 import type { NetConfig } from '../processors/cluster_node.js';
 import { netFaultOf, type NetFault } from '../runtime/net/netfaults.js';
@@ -160,16 +161,18 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
     snapshotEvery: numberFlag('--snapshot-every', a.snapshotEvery, 0, 1e9, true),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
     link: parseLinkFlags({ ...(a.delay !== undefined ? { delay: a.delay } : {}), dup: numberFlag('--dup', a.dup, 0, 0.5) }, 1),
+    host: hostFlag(a.host),
   };
 }
 
 async function runRank(a: RankArgs): Promise<number> {
   if (a.i === undefined) throw usageError('missing required flag -i <rank>');
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate, link } = protocolFlags(a, 1000);
+  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate, link, host } = protocolFlags(a, 1000);
   const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
   const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
-  const peers = peersOf(a, ranks, basePort);
+  a.clusterId = clusterIdFlag(a.clusterId);
+  const peers = peersOf(a, ranks, basePort, host);
   const clock = new RealClock();
   const debug = (line: string): void => void (a.verbose || !line.startsWith('debug') ? process.stderr.write(`${line}\n`) : 0);
   // csplab run sends each partition or cut on stdin as it fires, after the start time.
@@ -184,17 +187,11 @@ async function runRank(a: RankArgs): Promise<number> {
   // Read only when needed, and closed on every way out: an open stdin would keep the process alive.
   let stdin: StdinLines | undefined;
   const lines = (): StdinLines => (stdin ??= new StdinLines());
-  if (a.hold) {
-    // Booted (modules loaded: the slow part on a busy machine), not started: the launcher says go, or closes stdin.
-    event({ type: 'held', rank });
-    const go = await lines().next();
-    if (go === undefined || parseLine(go)?.go !== true) lines().close();
-    if (go === undefined) return EXIT.ok; // never started: nothing was touched
-    if (parseLine(go)?.go !== true) throw usageError('--hold: expected {"go":true} on stdin');
-  }
+  if (a.hold && !(await awaitGo(lines(), () => event({ type: 'held', rank })))) return EXIT.ok; // never started: nothing was touched
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
   let node: RankNode;
   try {
+    usableDir(a.logDir, `log dir ${a.logDir}`); // after --hold: a held rank touches nothing
     node = await startNode(a, {
       rank,
       ranks,
@@ -219,7 +216,8 @@ async function runRank(a: RankArgs): Promise<number> {
   } catch (e) {
     stdin?.close();
     if (e instanceof ForeignStateError) throw corruptError(e.message);
-    const sys = fromSystemError(e, sysWhat(e, a.logDir));
+    if (e instanceof CliError) throw e;
+    const sys = fromSystemError(e, sysWhat(e, a.logDir, defined(peers[rank], 'peersOf lists every rank')));
     if (sys) throw sys;
     throw e;
   }
@@ -236,6 +234,19 @@ async function runRank(a: RankArgs): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * awaitGo holds a booted rank (modules loaded: the slow part on a busy machine) until the
+ * launcher says go (true) or closes stdin (false: never started).
+ */
+async function awaitGo(lines: StdinLines, held: () => void): Promise<boolean> {
+  held();
+  const go = await lines.next();
+  if (go === undefined || parseLine(go)?.go !== true) lines.close();
+  if (go === undefined) return false;
+  if (parseLine(go)?.go !== true) throw usageError('--hold: expected {"go":true} on stdin');
+  return true;
+}
+
 /** timingOf: the run's schedule, from csplab run on stdin (fromLauncher) or from --start-at/--end-at. */
 function timingOf(
   a: RankArgs,
@@ -243,8 +254,7 @@ function timingOf(
   clock: RealClock,
   fromLauncher: () => Promise<{ startAtMs: number; endAtMs: number }>,
 ): () => Promise<{ startAtMs: number; endAtMs: number }> {
-  const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
-  const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
+  const { startAt, endAt } = timeFlags(a, clock);
   return async () => {
     if (a.awaitStart) return fromLauncher();
     const startAtMs = startAt ?? Math.round(clock.nowMs()) + 1000;
@@ -252,15 +262,32 @@ function timingOf(
   };
 }
 
+/**
+ * timeFlags reads --start-at and --end-at (epoch ms); the end must come after the start, given
+ * or by default (now + 1 s). Under --await-start the launcher's times replace both.
+ */
+function timeFlags(a: RankArgs, clock: RealClock): { startAt?: number; endAt?: number } {
+  const startAt = a.startAt !== undefined ? numberFlag('--start-at', a.startAt, 0, 1e14) : undefined;
+  const endAt = a.endAt !== undefined ? numberFlag('--end-at', a.endAt, 0, 1e14) : undefined;
+  if (endAt !== undefined && !a.awaitStart) {
+    const start = startAt ?? Math.round(clock.nowMs()) + 1000;
+    if (endAt <= start)
+      throw usageError(
+        `--end-at ${endAt} is not after the start (${startAt !== undefined ? '--start-at' : 'now + 1 s:'} ${start}): the rank would stop before round 0`,
+      );
+  }
+  return { startAt, endAt };
+}
+
 /** peersOf is every rank's address: --peers, or --host with consecutive ports from --base-port. */
-function peersOf(a: RankArgs, ranks: number, basePort: number): HostPort[] {
+function peersOf(a: RankArgs, ranks: number, basePort: number, host: string): HostPort[] {
   if (a.peers !== undefined) {
     const peers = a.peers.split(',').map((p) => hostPort('--peers', p));
     if (peers.length !== ranks) throw usageError(`--peers lists ${peers.length} addresses but --ranks is ${ranks}`);
     return peers;
   }
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
-  return Array.from({ length: ranks }, (_, r) => ({ host: a.host, port: portOf(basePort, r) }));
+  return Array.from({ length: ranks }, (_, r) => ({ host, port: portOf(basePort, r) }));
 }
 
 /** RankNode is a started rank of either protocol. */
@@ -270,7 +297,7 @@ interface RankNode {
 }
 
 /** NodeParams are runRank's validated flags and hooks, handed to the protocol's node. */
-interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort'> {
+interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort' | 'host'> {
   rank: number;
   net: NetConfig;
   peers: HostPort[];
@@ -347,11 +374,12 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
       });
 }
 
-/** sysWhat names what a system error was about (a port or the log directory). */
-function sysWhat(e: unknown, logDir: string): string {
+/** sysWhat names what a system error was about (this rank's address, or the log directory). */
+function sysWhat(e: unknown, logDir: string, self: HostPort): string {
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (err?.code === 'EADDRINUSE' || err?.code === 'EADDRNOTAVAIL' || err?.syscall === 'listen')
-    return `cannot listen on ${err.address ?? ''}:${err.port ?? ''}`;
+  // getaddrinfo: the host did not resolve (its error carries no port, so name ours).
+  if (err?.code === 'EADDRINUSE' || err?.code === 'EADDRNOTAVAIL' || err?.syscall === 'listen' || err?.syscall === 'getaddrinfo')
+    return `cannot listen on ${err.address ?? self.host}:${err.port ?? self.port}`;
   return `log dir ${logDir}${err?.path && err.path !== logDir ? ` (${err.path})` : ''}`;
 }
 

@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 [ -f dist/cmd/csplab.js ] || bash scripts/ensure.sh
 mkdir -p log
 csplab() { node dist/cmd/csplab.js "$@"; }
+# The cluster size the runs are asked for (csplab run's default 5, or --ranks/-n among the
+# arguments): the check requires a log from every rank, so one that wrote none fails it.
+ranks=5
+prev=
+for arg in "$@"; do
+  case "$prev" in --ranks | -n) ranks=$arg ;; esac
+  case "$arg" in --ranks=* | -n=*) ranks=${arg#*=} ;; esac
+  prev=$arg
+done
 status=0
 for pressure in low high; do
   if [ "$pressure" = low ]; then l=100; else l=10000; fi
@@ -21,6 +30,6 @@ for pressure in low high; do
     status=1
   fi
   echo "Check on $pressure pressure"
-  csplab check --dir "$dir" || status=1
+  csplab check --dir "$dir" --ranks "$ranks" || status=1
 done
 exit "$status"

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../exit.js';
 import { portOf } from '../flags.js';
-import { cliRun, expectError, hasStackTrace } from '../testing/cli.js';
+import { cliRun, cliRunEach, expectError, hasStackTrace } from '../testing/cli.js';
 import { freeBasePort, occupy } from '../testing/ports.js';
 
 const BOUND = { timeoutMs: 20_000 };
@@ -25,8 +25,13 @@ t.test('bad fault specs and bad flags: exit 2 before any rank starts', async (t)
     [['--data-size', 'big'], 'csplab: --data-size must be an integer in 1..1048576, got "big"'],
     [['--window', '0'], 'csplab: --window must be an integer in 1..1000000, got 0'],
     [['--bogus'], 'csplab: Unknown argument: bogus'],
+    [['--host='], 'csplab: --host must not be empty (give an address, e.g. 127.0.0.1, or 0.0.0.0 for every interface)'],
   ];
-  const results = await Promise.all(cases.map(([args]) => cliRun(t, ['run', '--log-dir', 'log', ...args], { cwd, ...BOUND })));
+  const results = await cliRunEach(
+    t,
+    cases.map(([args]) => ['run', '--log-dir', 'log', ...args]),
+    { cwd, ...BOUND },
+  );
   cases.forEach(([args, line], i) => expectError(t, results[i]!, EXIT.usage, line, `run ${args.join(' ')}`));
   t.same(readdirSync(cwd), [], 'nothing written: the flags are checked before the log dir is touched');
 });
@@ -35,6 +40,32 @@ t.test('a log dir that is a file: exit 2, naming it', async (t) => {
   const cwd = t.testdir({ 'a-file': 'x\n' });
   const r = await cliRun(t, ['run', '--log-dir', 'a-file', '-t', '1'], { cwd, ...BOUND });
   expectError(t, r, EXIT.usage, 'csplab: log dir a-file: exists and is not a directory', 'log dir is a file');
+});
+
+t.test(
+  'a log dir that cannot hold files (/proc/x): exit 3 at once, not a hang',
+  { skip: !existsSync('/proc/self') && 'no procfs' },
+  async (t) => {
+    const r = await cliRun(t, ['run', '--log-dir', '/proc/x', '-t', '1'], BOUND);
+    expectError(t, r, EXIT.environment, 'csplab: log dir /proc/x: not a usable directory (mkdir /proc/x: ENOENT)', '--log-dir /proc/x');
+  },
+);
+
+t.test('--host not on this machine: exit 3 naming the address (was 70)', async (t) => {
+  const cwd = t.testdir();
+  const base = await freeBasePort(3);
+  const r = await cliRun(t, ['run', '--quiet', '-n', '3', '--host', '192.0.2.1', '--base-port', String(base), '-t', '1'], {
+    cwd,
+    ...BOUND,
+  });
+  t.equal(r.timedOut, false);
+  t.equal(r.status, EXIT.environment);
+  const last = r.stderr.trimEnd().split('\n').at(-1);
+  t.match(
+    last,
+    /^csplab: rank \d could not start: cannot listen on 192\.0\.2\.1:\d+: address not available \(not an address of this machine\)$/,
+  );
+  t.notOk(hasStackTrace(r.stderr));
 });
 
 t.test("another run's logs: exit 4 and untouched without --clean; --clean replaces only them", async (t) => {

@@ -1,7 +1,7 @@
 // command: `csplab run`, N rank processes on this machine with one shared schedule: writes
 // run.json, shows progress, injects the fault schedule, forwards Ctrl-C so no rank is left
 // holding a port, and ends with a table of commits and exit statuses per rank.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -9,6 +9,7 @@ import { RealClock, type Cancel, type Clock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { CliError, EXIT, corruptError, fromSystemError, usageError, type ExitStatus } from '../exit.js';
+import { usableDir } from '../dirs.js';
 import { portOf } from '../flags.js';
 import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
@@ -73,8 +74,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
 /** prepareLogDir refuses another run's logs unless --clean, which removes only our own files. */
 function prepareLogDir(dir: string, clean: boolean): void {
+  usableDir(dir, `log dir ${dir}`);
   try {
-    mkdirSync(dir, { recursive: true });
     const ours = readdirSync(dir).filter((f) => /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$|^summary\.json$/.test(f));
     if (ours.length > 0 && !clean) {
       throw corruptError(
@@ -179,7 +180,7 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
     String(ranks),
     '--base-port',
     String(basePort),
-    `--host=${a.host}`,
+    `--host=${flags.host}`,
     `--log-dir=${a.logDir}`,
     '--data-size',
     String(dataSize),

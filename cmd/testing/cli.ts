@@ -96,6 +96,18 @@ export function cliRun(t: Teardown, args: readonly string[], o: CliOptions): Pro
   });
 }
 
+/**
+ * cliRunEach runs one `csplab` per argument list, at most `parallel` at a time, and returns
+ * their results in order. Bounded: dozens of Node processes started at once on a loaded
+ * 2-core machine each take longer to boot than the time bound allows.
+ */
+export async function cliRunEach(t: Teardown, argLists: readonly (readonly string[])[], o: CliOptions, parallel = 4): Promise<CliResult[]> {
+  const results: CliResult[] = [];
+  for (let i = 0; i < argLists.length; i += parallel)
+    results.push(...(await Promise.all(argLists.slice(i, i + parallel).map((args) => cliRun(t, args, o)))));
+  return results;
+}
+
 /** hasStackTrace says whether text holds a JavaScript stack frame ("    at f (file:1:2)"). */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[:(]/m.test(text);

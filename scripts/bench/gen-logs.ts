@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
  * `repeat` rank 0 logs the same commit line twice (rule 1; a warning under --lenient);
  * `ungenerated` every rank generates another key than the one all commit (rule 2);
  * `empty-rank` the last rank's log is empty (rule 2);
- * `malformed` rank 0 gets junk lines and a truncated last line (skipped and noted; still passes).
+ * `malformed` rank 0 gets junk lines, a truncated line (fails rule 2: unreadable) and a torn last line (noted).
  */
 const BREAKAGES = ['conflict', 'gap', 'two-values', 'repeat', 'ungenerated', 'empty-rank', 'malformed'] as const;
 export type Breakage = (typeof BREAKAGES)[number];
