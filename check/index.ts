@@ -29,6 +29,8 @@ export interface RankLines {
   /** node is the rank's number; default: its index in the list. */
   readonly node?: number;
   readonly lines: Iterable<string>;
+  /** unterminated: the last line had no newline (a write cut short), as a file's last line can. */
+  readonly unterminated?: boolean;
 }
 
 /** DEFAULT_EXAMPLES is how many findings per group a report shows. */
@@ -59,7 +61,7 @@ export function checkLogs(ranks: readonly RankLines[], opts?: CheckOptions): Che
   const ledger = new Ledger(s.examples, s.maxLineBytes);
   ranks.forEach((r, i) => {
     const sink = ledger.beginRank(r.node ?? i, r.name);
-    sink.end(feedLines(r.lines, sink, s.maxLineBytes));
+    sink.end({ ...feedLines(r.lines, sink, s.maxLineBytes), unterminated: r.unterminated ?? false });
   });
   return verdict(ledger, s, []);
 }

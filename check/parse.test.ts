@@ -51,6 +51,8 @@ t.test('a near-miss is malformed, with the reason', async (t) => {
     [`commit Instance[${KEY}] in seq `, /ends before the seq number/],
     [`commit Instance[${KEY}] in seq -3 at 1`, /no seq number/],
     [`commit Instance[${KEY}] in seq 12 on 1`, /no " at " after the seq number/],
+    [`commit Instance[${KEY}] in seq 12 a`, /ends inside " at " \(truncated\?\)/],
+    [`commit Instance[${KEY}] in seq 12 `, /ends inside " at " \(truncated\?\)/],
     [`commit Instance[${KEY}`, /no "\] in seq" after "commit Instance\["/],
   ];
   for (const [line, reason] of cases) {

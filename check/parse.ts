@@ -64,7 +64,9 @@ function readTail(line: string, i: number): number | string {
   for (let c = line.charCodeAt(j); isDigit(c); c = line.charCodeAt(++j)) seq = seq * 10 + (c - 48);
   if (j === i) return j === line.length ? 'line ends before the seq number (truncated?)' : 'no seq number after "in seq"';
   if (!line.startsWith(AT_INFIX, j)) {
-    return j === line.length ? 'line ends after the seq number (truncated?)' : 'no " at " after the seq number';
+    if (j === line.length) return 'line ends after the seq number (truncated?)';
+    // A write cut inside " at " leaves a proper prefix of it: a torn line, not a malformed one.
+    return AT_INFIX.startsWith(line.slice(j)) ? 'line ends inside " at " (truncated?)' : 'no " at " after the seq number';
   }
   if (!hasText(line, j + AT_INFIX.length)) return 'nothing after "at" (truncated?)';
   if (j - i > 15) {

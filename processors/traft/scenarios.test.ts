@@ -51,7 +51,7 @@ function finish(t: TapTest, sim: SimCluster, dead: number[] = []): void {
   t.equal(statesEqual(live.map((r) => ({ rank: r, state: sim.kvOf(r) }))), null, 'state machines equal (S5)');
   const fronts = new Set(live.map((r) => firstMissing(sim.stateOf(r).committed)));
   t.equal(fronts.size, 1, 'all live ranks reached one frontier (L1)');
-  const res = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
+  const res = checkLogs(sim.instanceLogs());
   if (res.verdict !== 'pass') t.comment(formatReport(res));
   t.equal(res.verdict, 'pass', 'the checker passes every rank’s instance log (S7)');
 }

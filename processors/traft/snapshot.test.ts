@@ -49,7 +49,7 @@ function drain(t: TapTest, sim: SimCluster): void {
   sim.runFor(8 * E);
   t.same(sim.violations, [], 'no invariant violated (S1–S4)');
   t.equal(statesEqual(sim.ranks.map((r) => ({ rank: r.rank, state: sim.kvOf(r.rank) }))), null, 'state machines equal (S5)');
-  const res = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
+  const res = checkLogs(sim.instanceLogs());
   if (res.verdict !== 'pass') t.comment(formatReport(res));
   t.equal(res.verdict, 'pass', 'the checker passes every instance log (S7)');
 }

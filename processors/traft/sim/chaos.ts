@@ -127,7 +127,7 @@ function chaosCluster(seed: number, o: ChaosOptions, n: number, E: number): SimC
 function gradeNow(run: ChaosRun): void {
   if (run.seed % 4 !== 0) return; // a sample: grading costs ~4 ms a time
   const { sim } = run;
-  const res = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
+  const res = checkLogs(sim.instanceLogs());
   const failed = res.rules.filter((x) => x.verdict === 'fail' && x.groups.some((g) => g.kind !== 'no-commits'));
   if (failed.length > 0) run.instantViolations.push(`S7 at t=${sim.nowMs.toFixed(1)}ms: rules ${failed.map((x) => x.rule).join(',')} fail`);
 }
@@ -226,7 +226,7 @@ function verdict(run: ChaosRun): Omit<ChaosResult, 'trace'> {
       `L1: not quiescent after the clean phase: frontiers ${frontiers.join(',')} lens ${lens.join(',')} leaders ${sim.leaders().join(',')}`,
     );
   }
-  const check = checkLogs(sim.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines })));
+  const check = checkLogs(sim.instanceLogs());
   return {
     seed,
     violations,

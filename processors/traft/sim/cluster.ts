@@ -19,6 +19,7 @@ import type { Seq } from '../record.js';
 import { restartReplica, roleOf, type ReplicaState } from '../state.js';
 import { step } from '../step.js';
 import { bitmapCount, bitmapLen, union, type TailBitmap } from '../tail_bitmap.js';
+import type { RankLines } from '../../../check/index.js';
 import { EventHeap } from './heap.js';
 import {
   ballotsNeverDecrease,
@@ -102,6 +103,8 @@ export type RankSim = {
   pending: Array<{ batchId: number; entries: readonly WalEntry[]; checkpoint?: readonly WalEntry[]; durableAtMs: number }>;
   lastDurableAtMs: number;
   readonly lines: string[];
+  /** tornLine: the last line was cut short by a crash (unterminated); a restart cuts it, as FileSink does. */
+  tornLine: boolean;
   /** snapshots: snapshots taken here and installed from a leader or voter (for tests). */
   snapshots: { taken: number; installed: number };
   scheduledWakeMs: number;
@@ -160,6 +163,7 @@ export class SimCluster {
         pending: [],
         lastDurableAtMs: 0,
         lines: [],
+        tornLine: false,
         snapshots: { taken: 0, installed: 0 },
         scheduledWakeMs: Infinity,
         promisedVote: null,
@@ -242,6 +246,7 @@ export class SimCluster {
     const lastLine = r.lines[last]; // undefined when nothing was logged yet
     if (lastLine !== undefined && lastLine.length > 0 && this.diskRandom.next() < this.opts.disk.tornLineRate) {
       r.lines[last] = lastLine.slice(0, this.diskRandom.int(lastLine.length));
+      r.tornLine = true;
     }
     // drawn only when damage is on, so seeds without it replay exactly as before
     const damageRate = this.opts.disk.damageRate ?? 0;
@@ -272,6 +277,8 @@ export class SimCluster {
       r.damaged = null;
     }
     r.random = rankRandom(this.opts.seed, rank, r.incarnation);
+    if (r.tornLine) r.lines.pop(); // the restarted sink cuts a torn last line (processors/logsink.ts)
+    r.tornLine = false;
     const keys = keysFromLines(r.lines);
     const durable = replayWal(r.wal);
     const s = restartReplica({
@@ -312,6 +319,11 @@ export class SimCluster {
   }
 
   /** leaders lists live established leaders. */
+  /** instanceLogs is every rank's instance log as the checker reads it (a crashed rank's torn last line unterminated). */
+  instanceLogs(): RankLines[] {
+    return this.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines, unterminated: r.tornLine }));
+  }
+
   leaders(): number[] {
     return this.ranks.filter((r) => r.state !== null && roleOf(r.state) === 'leader').map((r) => r.rank);
   }
