@@ -128,16 +128,21 @@ export function applied(t: Test, c: ClusterRun, action: AppliedFault['action']):
 }
 
 /**
- * startedOnTime asserts that a rank started mid-run (a late start, a restart) was listening at
- * most `lagMs` after its start time: csplab run boots it ahead and holds it, since booting takes
- * seconds on a busy machine (a rank that boots after the end shows nothing at all).
+ * startedInRun asserts that a rank started mid-run (a late start, a restart) was listening after
+ * its start time and before the run's end, so it took part: csplab run boots it ahead and holds
+ * it, since booting takes seconds on a busy machine. How long after the start it listened depends
+ * on the machine's load, so it is reported, not bounded (a wall-clock margin breaks on a busy
+ * machine); the callers' commit checks show whether it caught up.
  */
-export function startedOnTime(t: Test, c: ClusterRun, rank: number, startedAtMs: number, lagMs: number): void {
+export function startedInRun(t: Test, c: ClusterRun, rank: number, startedAtMs: number): void {
   const ready = c.summary.ranks[rank]?.readyAtMs ?? null;
+  const endMs = c.run.endAtMs - c.run.startAtMs;
   t.ok(
-    ready !== null && ready >= startedAtMs && ready <= startedAtMs + lagMs,
-    `rank ${rank}, started at ${startedAtMs} ms, was listening at ${ready ?? 'never'} ms: within ${lagMs} ms (load average ${loadavg()[0]!.toFixed(1)})`,
+    ready !== null && ready >= startedAtMs && ready < endMs,
+    `rank ${rank}, started at ${startedAtMs} ms, was listening at ${ready ?? 'never'} ms, before the run's end at ${endMs} ms`,
   );
+  if (ready !== null)
+    t.comment(`rank ${rank} listened ${ready - startedAtMs} ms after its start (load average ${loadavg()[0]?.toFixed(1) ?? '?'})`);
 }
 
 /** describe says what ran, for messages and for replaying a failure. */
