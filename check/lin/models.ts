@@ -13,6 +13,8 @@ export interface SearchOp {
   /** required: the op took effect (ok, or a cas that failed); otherwise it may have, at most once. */
   readonly required: boolean;
   readonly step: Step;
+  /** readOnly: the op never changes the state (read, get, a cas that failed); it only checks it. */
+  readonly readOnly?: boolean;
 }
 
 export function initialState(model: ModelName): string {
@@ -40,12 +42,12 @@ export function compile(op: Op): SearchOp | undefined {
     case 'read': {
       if (op.outcome !== 'ok') return undefined;
       const want = canon(op.output);
-      return { op, required: true, step: (s) => (s === want ? s : undefined) };
+      return { op, required: true, readOnly: true, step: (s) => (s === want ? s : undefined) };
     }
     case 'get': {
       if (op.outcome !== 'ok') return undefined;
       const want = kvText(op.output);
-      return { op, required: true, step: (s) => (s === want ? s : undefined) };
+      return { op, required: true, readOnly: true, step: (s) => (s === want ? s : undefined) };
     }
     case 'write':
     case 'put': {
@@ -80,7 +82,7 @@ function compileCas(op: Op): SearchOp {
     case 'ok':
       return { op, required: true, step: (s) => (s === from ? to : undefined) };
     case 'fail':
-      return { op, required: true, step: (s) => (s === from ? undefined : s) };
+      return { op, required: true, readOnly: true, step: (s) => (s === from ? undefined : s) };
     case 'info':
     case 'open':
       return { op, required: false, step: (s) => (s === from ? to : s) };
