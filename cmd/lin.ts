@@ -2,7 +2,7 @@
 // gets its own verdict; the exit status is the worst over them: 4 > 1 > 5 > 0.
 import { writeFileSync } from 'node:fs';
 import { RealClock } from '../runtime/clock.js';
-import { checkLinearizable, HistoryError, readHistory, type LinResult, type ModelName } from '../check/lin/index.js';
+import { checkLinearizable, HistoryError, readHistory, type LinResult, type ModelName, type Op } from '../check/lin/index.js';
 import { formatLinReport, linJson } from '../check/lin/report.js';
 import { renderHtml } from '../check/lin/html.js';
 import { EXIT, fromSystemError, environmentError, usageError } from './exit.js';
@@ -18,7 +18,7 @@ export interface LinArgs {
 /** DEFAULT_TIME_LIMIT_S bounds each file's search unless --time-limit says otherwise. */
 export const DEFAULT_TIME_LIMIT_S = 60;
 
-type FileOutcome = { file: string; result: LinResult } | { file: string; error: string };
+type FileOutcome = { file: string; result: LinResult; ops?: readonly Op[] } | { file: string; error: string };
 
 /** RANK orders statuses by how bad they are (docs/history.md §Exit): 4 > 1 > 5 > 0. */
 const RANK: Record<number, number> = { [EXIT.ok]: 0, [EXIT.unknown]: 1, [EXIT.checkFailed]: 2, [EXIT.corrupt]: 3 };
@@ -33,7 +33,7 @@ export async function runLin(argv: LinArgs, write: (text: string) => void, warn:
   const outcomes: FileOutcome[] = [];
   let status: number = EXIT.ok;
   for (const file of argv.files) {
-    const outcome = await checkFile(file, model, clock, limitS);
+    const outcome = await checkFile(file, model, clock, limitS, argv.html !== undefined);
     outcomes.push(outcome);
     const s = 'error' in outcome ? EXIT.corrupt : statusOf(outcome.result);
     if ((RANK[s] ?? 0) > (RANK[status] ?? 0)) status = s;
@@ -49,12 +49,19 @@ function statusOf(r: LinResult): number {
   return r.verdict === 'linearizable' ? EXIT.ok : r.verdict === 'unknown' ? EXIT.unknown : EXIT.checkFailed;
 }
 
-async function checkFile(file: string, model: ModelName | undefined, clock: RealClock, limitS: number): Promise<FileOutcome> {
+async function checkFile(
+  file: string,
+  model: ModelName | undefined,
+  clock: RealClock,
+  limitS: number,
+  keepOps: boolean,
+): Promise<FileOutcome> {
   const deadline = clock.nowMs() + limitS * 1000;
   try {
     const history = await readHistory(file, model);
     const result = checkLinearizable(history, model ?? history.model, { expired: () => clock.nowMs() > deadline });
-    return { file, result };
+    // The page draws every op of a key, not only those the verdict names.
+    return keepOps ? { file, result, ops: history.ops } : { file, result };
   } catch (e) {
     if (e instanceof HistoryError) return { file, error: `${file}: ${e.message}` };
     const err = e as NodeJS.ErrnoException | undefined;
@@ -78,7 +85,8 @@ function jsonOf(outcomes: readonly FileOutcome[], status: number): object {
 function writeHtml(path: string, outcomes: readonly FileOutcome[]): void {
   const done = outcomes.flatMap((o) => ('error' in o ? [] : [o]));
   try {
-    writeFileSync(path, renderHtml(done));
+    const all = (file: string, key: string): readonly Op[] => done.find((o) => o.file === file)?.ops?.filter((op) => op.key === key) ?? [];
+    writeFileSync(path, renderHtml(done, all));
   } catch (e) {
     throw fromSystemError(e, path) ?? e;
   }
