@@ -3,6 +3,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CheckInputError, checkDir, checkFiles, DEFAULT_EXAMPLES, formatJson, formatReport, type CheckResult } from '../check/index.js';
 import { EXIT, environmentError, fromSystemError, usageError, type CliError } from './exit.js';
+import { runLin } from './lin.js';
 
 /** DEFAULT_DIR is where a run writes its logs (and where check.py looked, from scripts/). */
 const DEFAULT_DIR = 'log';
@@ -15,13 +16,18 @@ export interface CheckArgs {
   json: boolean;
   lenient: boolean;
   examples: string;
+  /** lin: the files are client histories to check for linearizability (docs/history.md). */
+  lin?: boolean;
+  model?: string;
+  timeLimit?: string;
+  html?: string;
   /** exitStatus is how the handler reports its status to cmd/csplab.ts. */
   exitStatus?: number;
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check [files..]',
-  describe: 'grade a run: check its instance logs against the three rules',
+  describe: 'grade a run: check its instance logs against the three rules, or client histories for linearizability (--lin)',
   builder: (y: Argv) =>
     y
       .positional('files', { type: 'string', array: true, describe: 'log files, read as nodes 0, 1, … in order (instead of --dir)' })
@@ -37,7 +43,19 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         describe: 'the same value committed twice at a seq is a warning, not a failure',
       })
       .option('examples', { type: 'string', default: String(DEFAULT_EXAMPLES), describe: 'findings shown per rank or pair and kind' })
+      .option('lin', {
+        type: 'boolean',
+        default: false,
+        describe: 'the files are client histories (Jepsen EDN or JSONL): check linearizability',
+      })
+      .option('model', { type: 'string', describe: 'with --lin: register or kv [default: inferred from the ops]' })
+      .option('time-limit', {
+        type: 'string',
+        describe: 'with --lin: seconds of search per file before the verdict is unknown (exit 5) [default: 60]',
+      })
+      .option('html', { type: 'string', describe: 'with --lin: also write a self-contained HTML view of the histories' })
       .example('$0 check', 'grade log/instancelog*.log')
+      .example('$0 check --lin h1.edn h2.jsonl --time-limit 10', 'check two client histories, one verdict each')
       .example('$0 check --dir run1/log --ranks 5 --json', 'require ranks 0..4, print JSON')
       .example('$0 check a.log b.log', 'grade two files as nodes 0 and 1'),
   handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
@@ -47,6 +65,14 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
 
 /** runCheck grades the logs, writes the report, and returns the exit status (0 pass, 1 fail); it throws CliError for bad input. */
 export async function runCheck(argv: CheckArgs, write: (text: string) => void): Promise<number> {
+  if (argv.lin === true) {
+    if (argv.dir !== undefined || argv.ranks !== undefined || argv.lenient)
+      throw usageError('--lin takes history files, not --dir, --ranks or --lenient');
+    const lin = { files: argv.files ?? [], json: argv.json, model: argv.model, timeLimit: argv.timeLimit, html: argv.html };
+    return runLin(lin, write, (text) => process.stderr.write(text));
+  }
+  if (argv.model !== undefined || argv.timeLimit !== undefined || argv.html !== undefined)
+    throw usageError('--model, --time-limit and --html go with --lin');
   const result = await grade(argv);
   write(argv.json ? formatJson(result) : formatReport(result));
   return result.verdict === 'pass' ? EXIT.ok : EXIT.checkFailed;

@@ -12,6 +12,8 @@ export const EXIT = {
   environment: 3,
   /** corrupt: corrupt or foreign data (a WAL or log from another cluster). */
   corrupt: 4,
+  /** unknown: `check --lin` could not decide within --time-limit (docs/history.md). */
+  unknown: 5,
   /** internal: a bug (a processor crashed). */
   internal: 70,
   /** interrupted: `csplab run` stopped by Ctrl-C / SIGTERM (128 + SIGINT). */

@@ -4,8 +4,6 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { defined } from '../runtime/assert.js';
 import { RealClock } from '../runtime/clock.js';
 import { ForeignStateError } from '../runtime/errors.js';
-import { startPaxosNode } from '../processors/paxos/node.js';
-import { startTraftNode } from '../processors/traft/node.js';
 import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exit.js';
 import { clusterIdFlag, hostFlag, hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
 import { usableDir } from './dirs.js';
@@ -330,6 +328,9 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
     event,
     debug,
   } = n;
+  // Imported here, not at the top: `csplab check` shares this CLI and must not load protocol code.
+  const { startPaxosNode } = await import('../processors/paxos/node.js');
+  const { startTraftNode } = await import('../processors/traft/node.js');
   return a.protocol === 'traft'
     ? await startTraftNode({
         rank,

@@ -14,7 +14,7 @@ import { portOf } from '../flags.js';
 import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
 import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type NetFaultAction, type Target } from './faults.js';
-import { Launcher, type RankProc } from './launcher.js';
+import type { Launcher, RankProc } from './launcher.js';
 import { formatTable } from './table.js';
 import { countCommitLines, countCommitsIn } from './logcount.js';
 
@@ -232,6 +232,8 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
 async function bootCluster(plan: RunPlan, clock: Clock): Promise<Cluster> {
   const { ranks, o, l, t } = plan.flags;
   const { lateStarts, say } = plan;
+  // Imported here, not at the top: `csplab check` shares this CLI and must not load xstate.
+  const { Launcher } = await import('./launcher.js');
   const launcher = new Launcher({
     ranks,
     command: (rank, incarnation, held) => [

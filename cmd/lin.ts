@@ -1,0 +1,105 @@
+// lin: `csplab check --lin`, the linearizability checker's CLI (docs/history.md). Every file
+// gets its own verdict; the exit status is the worst over them: 4 > 1 > 5 > 0.
+import { writeFileSync } from 'node:fs';
+import { RealClock } from '../runtime/clock.js';
+import { checkLinearizable, HistoryError, readHistory, type LinResult, type ModelName, type Op } from '../check/lin/index.js';
+import { formatLinReport, linJson } from '../check/lin/report.js';
+import { renderHtml } from '../check/lin/html.js';
+import { EXIT, fromSystemError, environmentError, usageError } from './exit.js';
+
+export interface LinArgs {
+  readonly files: readonly string[];
+  readonly model?: string;
+  readonly timeLimit?: string;
+  readonly json: boolean;
+  readonly html?: string;
+}
+
+/** DEFAULT_TIME_LIMIT_S bounds each file's search unless --time-limit says otherwise. */
+export const DEFAULT_TIME_LIMIT_S = 60;
+
+type FileOutcome = { file: string; result: LinResult; ops?: readonly Op[] } | { file: string; error: string };
+
+/** RANK orders statuses by how bad they are (docs/history.md §Exit): 4 > 1 > 5 > 0. */
+const RANK: Record<number, number> = { [EXIT.ok]: 0, [EXIT.unknown]: 1, [EXIT.checkFailed]: 2, [EXIT.corrupt]: 3 };
+
+/** runLin checks each file and returns the exit status; flag and path problems throw CliError. */
+export async function runLin(argv: LinArgs, write: (text: string) => void, warn: (text: string) => void): Promise<number> {
+  const model = modelFlag(argv.model);
+  const limitS = timeLimitFlag(argv.timeLimit);
+  if (argv.files.length === 0) throw usageError('--lin needs at least one history file');
+  if (argv.html === '') throw usageError('--html needs a file name');
+  const clock = new RealClock();
+  const outcomes: FileOutcome[] = [];
+  let status: number = EXIT.ok;
+  for (const file of argv.files) {
+    const outcome = await checkFile(file, model, clock, limitS, argv.html !== undefined);
+    outcomes.push(outcome);
+    const s = 'error' in outcome ? EXIT.corrupt : statusOf(outcome.result);
+    if ((RANK[s] ?? 0) > (RANK[status] ?? 0)) status = s;
+    if ('error' in outcome) warn(`csplab: ${outcome.error}\n`);
+    else if (!argv.json) write(formatLinReport(file, outcome.result));
+  }
+  if (argv.json) write(`${JSON.stringify(jsonOf(outcomes, status), null, 2)}\n`);
+  if (argv.html !== undefined) writeHtml(argv.html, outcomes);
+  return status;
+}
+
+function statusOf(r: LinResult): number {
+  return r.verdict === 'linearizable' ? EXIT.ok : r.verdict === 'unknown' ? EXIT.unknown : EXIT.checkFailed;
+}
+
+async function checkFile(
+  file: string,
+  model: ModelName | undefined,
+  clock: RealClock,
+  limitS: number,
+  keepOps: boolean,
+): Promise<FileOutcome> {
+  const deadline = clock.nowMs() + limitS * 1000;
+  try {
+    const history = await readHistory(file, model);
+    const result = checkLinearizable(history, model ?? history.model, { expired: () => clock.nowMs() > deadline });
+    // The page draws every op of a key, not only those the verdict names.
+    return keepOps ? { file, result, ops: history.ops } : { file, result };
+  } catch (e) {
+    if (e instanceof HistoryError) return { file, error: `${file}: ${e.message}` };
+    const err = e as NodeJS.ErrnoException | undefined;
+    if (typeof err?.code !== 'string') throw e;
+    throw fromSystemError(e, file) ?? environmentError(`${file}: cannot read (${err.code})`);
+  }
+}
+
+function jsonOf(outcomes: readonly FileOutcome[], status: number): object {
+  const verdict =
+    status === EXIT.ok
+      ? 'linearizable'
+      : status === EXIT.unknown
+        ? 'unknown'
+        : status === EXIT.checkFailed
+          ? 'not linearizable'
+          : 'malformed';
+  return { verdict, files: outcomes.map((o) => ('error' in o ? { file: o.file, error: o.error } : linJson(o.file, o.result))) };
+}
+
+function writeHtml(path: string, outcomes: readonly FileOutcome[]): void {
+  const done = outcomes.flatMap((o) => ('error' in o ? [] : [o]));
+  try {
+    const all = (file: string, key: string): readonly Op[] => done.find((o) => o.file === file)?.ops?.filter((op) => op.key === key) ?? [];
+    writeFileSync(path, renderHtml(done, all));
+  } catch (e) {
+    throw fromSystemError(e, path) ?? e;
+  }
+}
+
+function modelFlag(m: string | undefined): ModelName | undefined {
+  if (m === undefined || m === 'register' || m === 'kv') return m;
+  throw usageError(`--model must be register or kv, got "${m}"`);
+}
+
+function timeLimitFlag(t: string | undefined): number {
+  if (t === undefined) return DEFAULT_TIME_LIMIT_S;
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(t) ? Number(t) : NaN;
+  if (!(n > 0 && n <= 86_400)) throw usageError(`--time-limit must be seconds in (0, 86400], got "${t}"`);
+  return n;
+}
