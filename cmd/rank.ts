@@ -165,7 +165,8 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
 
 async function runRank(a: RankArgs): Promise<number> {
   if (a.i === undefined) throw usageError('missing required flag -i <rank>');
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate, link, host } = protocolFlags(a, 1000);
+  const flags = protocolFlags(a, 1000);
+  const { ranks, t, basePort, link, host } = flags;
   const rank = numberFlag('-i', a.i, 0, ranks - 1, true);
   const incarnation = numberFlag('--incarnation', a.incarnation, 0, 1e9, true);
   if (!a.logDir) throw usageError('--log-dir must not be empty');
@@ -190,27 +191,7 @@ async function runRank(a: RankArgs): Promise<number> {
   let node: RankNode;
   try {
     usableDir(a.logDir, `log dir ${a.logDir}`); // after --hold: a held rank touches nothing
-    node = await startNode(a, {
-      rank,
-      ranks,
-      o,
-      l,
-      t,
-      keys,
-      snapshotEvery,
-      peers,
-      dataSize,
-      window,
-      batch,
-      dropRate,
-      link,
-      net,
-      seed,
-      incarnation,
-      timing,
-      event,
-      debug,
-    });
+    node = await startNode(a, { ...flags, rank, peers, net, seed, incarnation, timing, event, debug });
   } catch (e) {
     stdin?.close();
     if (e instanceof ForeignStateError) throw corruptError(e.message);
