@@ -128,18 +128,17 @@ export function applied(t: Test, c: ClusterRun, action: AppliedFault['action']):
 }
 
 /**
- * startedInRun asserts that a rank started mid-run (a late start, a restart) was listening after
- * its start time and before the run's end, so it took part: csplab run boots it ahead and holds
- * it, since booting takes seconds on a busy machine. How long after the start it listened depends
- * on the machine's load, so it is reported, not bounded (a wall-clock margin breaks on a busy
- * machine); the callers' commit checks show whether it caught up.
+ * startedInRun asserts that a rank started mid-run (a late start, a restart) was listening, and
+ * not before its start time: csplab run boots it ahead and holds it until then. How long after the
+ * start it listened depends on the machine's load, so it is reported, not bounded (a wall-clock
+ * margin breaks on a busy machine; under load a restarted rank was seen listening after -t and
+ * still taking part in the drain); the callers' commit checks show whether it took part.
  */
 export function startedInRun(t: Test, c: ClusterRun, rank: number, startedAtMs: number): void {
   const ready = c.summary.ranks[rank]?.readyAtMs ?? null;
-  const endMs = c.run.endAtMs - c.run.startAtMs;
   t.ok(
-    ready !== null && ready >= startedAtMs && ready < endMs,
-    `rank ${rank}, started at ${startedAtMs} ms, was listening at ${ready ?? 'never'} ms, before the run's end at ${endMs} ms`,
+    ready !== null && ready >= startedAtMs,
+    `rank ${rank}, started at ${startedAtMs} ms, was listening at ${ready ?? 'never'} ms, not before its start`,
   );
   if (ready !== null)
     t.comment(`rank ${rank} listened ${ready - startedAtMs} ms after its start (load average ${loadavg()[0]?.toFixed(1) ?? '?'})`);
