@@ -2,17 +2,13 @@
 // commits (clean, broken, and in the Go reference's format). The checker runs as a child
 // process under /usr/bin/time, as a teacher would run it; logs go to a temp dir, removed after.
 // Writes the `check` section of docs/benchmarks.md.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateLogs, type GenOptions } from './gen-logs.js';
+import { median } from './cluster-run.js';
 import { machine, writeSection } from './sections.js';
-
-const CLI = fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
-const TIME = '/usr/bin/time';
-const MARK = 'csplab-bench-rusage';
+import { TIME, timeCli, type Measure } from './time-cli.js';
 
 interface Case {
   readonly label: string;
@@ -20,15 +16,6 @@ interface Case {
   readonly runs: number;
   /** expect: the exit status a correct checker gives these logs. */
   readonly expect: 0 | 1;
-}
-
-interface Measure {
-  readonly wallS: number;
-  /** cpuS is user + system CPU time: less sensitive than wall time to other work on the machine. */
-  readonly cpuS: number;
-  readonly maxRssMiB: number;
-  readonly status: number | null;
-  readonly stdout: string;
 }
 
 const CASES: Case[] = [
@@ -45,19 +32,7 @@ const CASES: Case[] = [
 
 /** measure runs the checker once under /usr/bin/time (wall and CPU seconds, max RSS in KiB). */
 function measure(dir: string): Measure {
-  const r = spawnSync(TIME, ['-f', `${MARK} %e %U %S %M`, process.execPath, CLI, 'check', '--dir', dir, '--ranks', '5'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
-  const line = r.stderr.split('\n').find((l) => l.startsWith(MARK));
-  if (!line) throw new Error(`no resource usage from ${TIME}: ${r.stderr.slice(0, 500)}`);
-  const [, wall, user, sys, rssKiB] = line.split(' ');
-  return { wallS: Number(wall), cpuS: Number(user) + Number(sys), maxRssMiB: Number(rssKiB) / 1024, status: r.status, stdout: r.stdout };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return timeCli(['check', '--dir', dir, '--ranks', '5']);
 }
 
 function main(): void {

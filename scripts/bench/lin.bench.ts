@@ -3,35 +3,16 @@
 // with appends, a 1,000,000-op kv with unique values, a hard case, and the CLI's start-up
 // alone. The checker runs as a child process under /usr/bin/time, as a student would run it.
 // Writes the `lin` section of docs/benchmarks.md.
-import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateHistory, type GenHistoryOptions } from './gen-history.js';
+import { median } from './cluster-run.js';
 import { machine, writeSection } from './sections.js';
-
-const CLI = fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
-const TIME = '/usr/bin/time';
-const MARK = 'csplab-bench-rusage';
-
-interface Measure {
-  readonly wallS: number;
-  readonly cpuS: number;
-  readonly maxRssMiB: number;
-  readonly status: number | null;
-  readonly stdout: string;
-}
+import { TIME, timeCli, type Measure } from './time-cli.js';
 
 function measure(args: string[]): Measure {
-  const r = spawnSync(TIME, ['-f', `${MARK} %e %U %S %M`, process.execPath, CLI, 'check', '--lin', ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
-  const line = r.stderr.split('\n').find((l) => l.startsWith(MARK));
-  if (!line) throw new Error(`no resource usage from ${TIME}: ${r.stderr.slice(0, 500)}`);
-  const [, wall, user, sys, rssKiB] = line.split(' ');
-  return { wallS: Number(wall), cpuS: Number(user) + Number(sys), maxRssMiB: Number(rssKiB) / 1024, status: r.status, stdout: r.stdout };
+  return timeCli(['check', '--lin', ...args]);
 }
 
 function writeHistory(path: string, o: GenHistoryOptions): number {
@@ -48,8 +29,6 @@ function writeHistory(path: string, o: GenHistoryOptions): number {
   closeSync(fd);
   return stats.lines;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 interface Case {
   readonly label: string;
