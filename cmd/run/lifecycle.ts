@@ -32,6 +32,14 @@ export interface RankEffects {
 
 const noEffect = (): void => {};
 
+/** booting: the transitions of a spawned incarnation that is not listening yet (first start or restart). */
+const booting = {
+  ready: { target: 'ready', actions: ['listening', 'reportReady'] },
+  pause: { target: 'paused', actions: 'sigstop' },
+  kill: { target: 'killed', actions: 'sigkill' },
+  exit: { target: 'exited', actions: 'reportExit' },
+} as const;
+
 const rankLifecycle = setup({
   types: {
     context: {} as {
@@ -71,22 +79,12 @@ const rankLifecycle = setup({
     // Incarnation 0 spawned (or let go from its held boot), not listening yet.
     starting: {
       tags: 'live',
-      on: {
-        ready: { target: 'ready', actions: ['listening', 'reportReady'] },
-        pause: { target: 'paused', actions: 'sigstop' },
-        kill: { target: 'killed', actions: 'sigkill' },
-        exit: { target: 'exited', actions: 'reportExit' },
-      },
+      on: booting,
     },
     // A later incarnation spawned after a kill: recovering from its log, not listening yet.
     restarting: {
       tags: 'live',
-      on: {
-        ready: { target: 'ready', actions: ['listening', 'reportReady'] },
-        pause: { target: 'paused', actions: 'sigstop' },
-        kill: { target: 'killed', actions: 'sigkill' },
-        exit: { target: 'exited', actions: 'reportExit' },
-      },
+      on: booting,
     },
     ready: {
       tags: 'live',
