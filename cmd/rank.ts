@@ -289,70 +289,35 @@ interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort' |
 
 /** startNode starts this rank's node of the chosen protocol. */
 async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
-  const {
-    rank,
-    ranks,
-    o,
-    l,
-    t,
-    keys,
-    snapshotEvery,
-    peers,
-    dataSize,
-    window,
-    batch,
-    dropRate,
-    net,
-    seed,
-    incarnation,
-    timing,
-    event,
-    debug,
-  } = n;
   // Imported here, not at the top: `csplab check` shares this CLI and must not load protocol code.
   const { startPaxosNode } = await import('../processors/paxos/node.js');
   const { startTraftNode } = await import('../processors/traft/node.js');
+  const { rank, ranks, peers, seed, timing, incarnation, dropRate, net, event, debug } = n;
+  const common = {
+    rank,
+    ranks,
+    peers,
+    logDir: a.logDir,
+    seed,
+    clusterId: a.clusterId,
+    timing,
+    incarnation,
+    clean: a.clean,
+    dropRate,
+    net,
+    event,
+    debug,
+  };
   return a.protocol === 'traft'
-    ? await startTraftNode({
-        rank,
-        ranks,
-        electionSeconds: o,
-        window: l,
-        testSeconds: t,
-        keys,
-        snapshotEvery,
-        peers,
-        logDir: a.logDir,
-        seed,
-        clusterId: a.clusterId,
-        timing,
-        incarnation,
-        clean: a.clean,
-        dropRate,
-        net,
-        event,
-        debug,
-      })
+    ? await startTraftNode({ ...common, electionSeconds: n.o, window: n.l, testSeconds: n.t, keys: n.keys, snapshotEvery: n.snapshotEvery })
     : await startPaxosNode({
-        rank,
-        ranks,
-        slotSeconds: o,
-        interval: l,
-        peers,
-        logDir: a.logDir,
-        dataSize,
-        seed,
-        clusterId: a.clusterId,
-        timing,
-        incarnation,
-        clean: a.clean,
-        dropRate,
-        net,
+        ...common,
+        slotSeconds: n.o,
+        interval: n.l,
+        dataSize: n.dataSize,
         eager: a.eager,
-        pipelineWindow: window,
-        proposeBatch: batch,
-        event,
-        debug,
+        pipelineWindow: n.window,
+        proposeBatch: n.batch,
       });
 }
 
