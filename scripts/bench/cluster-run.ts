@@ -60,6 +60,7 @@ function rssMiB(pid: number): number | null {
 /**
  * runCluster runs `csplab run <args>` then `csplab check`; logs are removed unless the check fails.
  * env is added to the environment of `csplab run` (and so of its rank processes), not of the check.
+ * inspect, if given, reads the run's directory (logs, run.json) before it is removed.
  */
 export async function runCluster(
   name: string,
@@ -67,6 +68,7 @@ export async function runCluster(
   basePort: number,
   sampleMs = 0,
   env: Record<string, string> = {},
+  inspect?: (dir: string) => void,
 ): Promise<ClusterRun> {
   const dir = mkdtempSync(join(tmpdir(), `csplab-bench-${name}-`));
   let keep = false;
@@ -106,6 +108,7 @@ export async function runCluster(
       summary: r.summary ?? {},
     }));
     ranks.sort((a, b) => a.rank - b.rank);
+    inspect?.(dir);
     return { load, loadAfter: loadavg()[0]!, check: check.status, ...(keep ? { keptDir: dir } : {}), ranks, rssSamples };
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });
