@@ -170,6 +170,9 @@ t.test('usage errors and missing input: exit 2 with one line on stderr', async (
     [['check', '--dir', 'log', 'f.log'], 'csplab: give either --dir or log files, not both'],
     [['check', '--ranks', '2', 'f.log'], 'csplab: --ranks 2 but 1 files given'],
     [['check', '--bogus'], 'csplab: Unknown argument: bogus'],
+    // A scalar flag given twice became an array and read as an odd path (exit 3); name it instead.
+    [['check', '--dir', 'log', '--dir', 'empty'], 'csplab: --dir was given 2 times; give it once'],
+    [['check', '--examples', '1', '--examples', '2', '--ranks', '1'], 'csplab: --examples was given 2 times; give it once'],
   ];
   for (const [args, line] of cases) {
     const r = csplab(cwd, ...args);

@@ -26,6 +26,8 @@ t.test('bad fault specs and bad flags: exit 2 before any rank starts', async (t)
     [['--window', '0'], 'csplab: --window must be an integer in 1..1000000, got 0'],
     [['--bogus'], 'csplab: Unknown argument: bogus'],
     [['--host='], 'csplab: --host must not be empty (give an address, e.g. 127.0.0.1, or 0.0.0.0 for every interface)'],
+    [['--log-dir', 'other'], 'csplab: --log-dir was given 2 times; give it once'],
+    [['-t', '3', '-t', '4'], 'csplab: -t was given 2 times; give it once'],
   ];
   const results = await cliRunEach(
     t,
