@@ -1,6 +1,8 @@
 // Proves the streaming reader yields exactly the file's lines (CRLF, blank, unterminated, binary, across buffer refills), skips overlong lines in bounded memory, and reports file errors as Node errors.
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileKindError, readLines, type LineSink } from './lines.js';
 
@@ -97,4 +99,25 @@ t.test('file errors surface as Node errors with the path', async (t) => {
   await t.rejects(isDir, { code: 'EISDIR', path: join(dir, 'sub') });
   await t.rejects(readLines(join(dir, 'sub'), new Collector()), FileKindError);
   await t.rejects(readLines(join(dir, 'x'), new Collector(), 0), RangeError);
+});
+
+t.test('a pipe (size 0 when opened) widens the buffer for lines longer than its first 64 KiB, up to the limit', async (t) => {
+  const fifo = join(t.testdir(), 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  const long = 'x'.repeat(200_000);
+  // The writer's open blocks until the reader opens the pipe; both run on the thread pool.
+  const writing = writeFile(fifo, `a\n${long}\n${'y'.repeat(300_001)}\nb\n`);
+  const sink = new Collector();
+  const summary = await readLines(fifo, sink, 300_000);
+  await writing;
+  t.same(
+    sink.lines.map(([n, s]) => [n, s.length]),
+    [
+      [1, 1],
+      [2, long.length],
+      [4, 1],
+    ],
+  );
+  t.same(sink.skipped, [3], 'past the limit it is still overlong');
+  t.same(summary, { lines: 4, unterminated: false });
 });

@@ -32,8 +32,12 @@ export class FileKindError extends Error {
 
 const NEWLINE = 0x0a;
 
+/** FIRST_BUFFER_BYTES: the least buffer; a file that grows while read widens it as a line needs. */
+const FIRST_BUFFER_BYTES = 1 << 16;
+
 /**
- * readLines streams the file at path into sink. Bytes are split on `\n` before decoding (it
+ * readLines streams the file at path into sink, through one buffer of maxLineBytes + 1 (less for
+ * a smaller file; it widens if the file grows under it). Bytes are split on `\n` before decoding (it
  * never occurs inside a UTF-8 sequence), then each run of whole lines is decoded as one
  * string. A line that cannot fit the buffer (maxLineBytes + its newline) is reported as
  * overlong and skipped to its end without being kept. Errors opening or reading the file
@@ -45,8 +49,10 @@ export async function readLines(path: string, sink: LineSink, maxLineBytes = DEF
   const file = await open(path, 'r');
   try {
     // open(2) succeeds on a directory; say so now rather than fail at the first read.
-    if ((await file.stat()).isDirectory()) throw new FileKindError(path);
-    const buf = Buffer.allocUnsafe(maxLineBytes + 1);
+    const stat = await file.stat();
+    if (stat.isDirectory()) throw new FileKindError(path);
+    // A small file gets a small buffer (a hundred histories in one call, each read by its own).
+    let buf = Buffer.allocUnsafe(Math.min(Math.max(FIRST_BUFFER_BYTES, stat.size + 1), maxLineBytes + 1));
     let kept = 0; // bytes of an unfinished line at buf[0, kept)
     let skipping = false; // inside an overlong line: discard up to its newline
     let lineNo = 0;
@@ -67,7 +73,13 @@ export async function readLines(path: string, sink: LineSink, maxLineBytes = DEF
         from = last + 1;
       }
       const unfinished = end - from;
-      if (unfinished === buf.length) {
+      if (unfinished === buf.length && buf.length <= maxLineBytes) {
+        // A line longer than the buffer but within the limit: widen the buffer and read on.
+        const wider = Buffer.allocUnsafe(Math.min(2 * buf.length, maxLineBytes + 1));
+        buf.copy(wider, 0, from, end);
+        buf = wider;
+        kept = unfinished;
+      } else if (unfinished === buf.length) {
         sink.overlong(++lineNo);
         skipping = true;
         kept = 0;

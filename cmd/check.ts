@@ -20,6 +20,7 @@ export interface CheckArgs {
   lin?: boolean;
   model?: string;
   timeLimit?: string;
+  memoryLimit?: string;
   html?: string;
   /** exitStatus is how the handler reports its status to cmd/csplab.ts. */
   exitStatus?: number;
@@ -53,6 +54,10 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         type: 'string',
         describe: 'with --lin: seconds of search per file before the verdict is unknown (exit 5) [default: 60]',
       })
+      .option('memory-limit', {
+        type: 'string',
+        describe: 'with --lin: MiB one search may remember before the verdict is unknown (exit 5) [default: 512]',
+      })
       .option('html', { type: 'string', describe: 'with --lin: also write a self-contained HTML view of the histories' })
       .example('$0 check', 'grade log/instancelog*.log')
       .example('$0 check --lin h1.edn h2.jsonl --time-limit 10', 'check two client histories, one verdict each')
@@ -68,11 +73,12 @@ export async function runCheck(argv: CheckArgs, write: (text: string) => void): 
   if (argv.lin === true) {
     if (argv.dir !== undefined || argv.ranks !== undefined || argv.lenient)
       throw usageError('--lin takes history files, not --dir, --ranks or --lenient');
-    const lin = { files: argv.files ?? [], json: argv.json, model: argv.model, timeLimit: argv.timeLimit, html: argv.html };
+    const { json, model, timeLimit, memoryLimit, html } = argv;
+    const lin = { files: argv.files ?? [], json, model, timeLimit, memoryLimit, html };
     return runLin(lin, write, (text) => process.stderr.write(text));
   }
-  if (argv.model !== undefined || argv.timeLimit !== undefined || argv.html !== undefined)
-    throw usageError('--model, --time-limit and --html go with --lin');
+  if ([argv.model, argv.timeLimit, argv.memoryLimit, argv.html].some((f) => f !== undefined))
+    throw usageError('--model, --time-limit, --memory-limit and --html go with --lin');
   const result = await grade(argv);
   write(argv.json ? formatJson(result) : formatReport(result));
   return result.verdict === 'pass' ? EXIT.ok : EXIT.checkFailed;

@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
       throw new CliError(EXIT.usage, (msg ?? err?.message ?? 'bad usage').replace(/\s*\n\s*/g, ' '));
     })
     .epilog(
-      'Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data or malformed history, 5 unknown within the time limit (check --lin), 70 internal error, 130 interrupted.',
+      'Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data or malformed history, 5 unknown within the time or memory limit (check --lin), 70 internal error, 130 interrupted.',
     );
   registerCommands(parser);
   try {

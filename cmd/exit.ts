@@ -12,7 +12,7 @@ export const EXIT = {
   environment: 3,
   /** corrupt: corrupt or foreign data (a WAL or log from another cluster). */
   corrupt: 4,
-  /** unknown: `check --lin` could not decide within --time-limit (docs/history.md). */
+  /** unknown: `check --lin` could not decide within --time-limit or --memory-limit (docs/history.md). */
   unknown: 5,
   /** internal: a bug (a processor crashed). */
   internal: 70,

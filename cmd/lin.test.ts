@@ -1,5 +1,5 @@
 // Proves `csplab check --lin` (the built CLI): one verdict per file, exit 0 linearizable, 1 not,
-// 5 unknown within --time-limit, 4 malformed (naming file and line), 2 usage or a missing path,
+// 5 unknown within --time-limit or --memory-limit, 4 malformed (naming file and line), 2 usage or a missing path,
 // 3 unreadable; the worst over several files wins (4 > 1 > 5 > 0); --json and --html.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
@@ -51,12 +51,29 @@ t.test('one verdict per file, the worst status wins', async (t) => {
   t.notMatch(corrupt.stderr, /at .*\.js/, 'no stack trace');
 });
 
-t.test('unknown within the time limit is exit 5, beaten by 1', async (t) => {
-  const cwd = t.testdir({ 'hard.edn': hard(), 'bad.edn': BAD });
+t.test('unknown within the time limit is exit 5: beaten by 1, beats 0', async (t) => {
+  const cwd = t.testdir({ 'hard.edn': hard(), 'bad.edn': BAD, 'good.edn': GOOD });
   const r = csplab(cwd, 'check', '--lin', 'hard.edn', '--time-limit', '0.001');
   t.equal(r.status, EXIT.unknown, r.stdout + r.stderr);
   t.match(r.stdout, 'register: unknown (time limit)');
   t.equal(csplab(cwd, 'check', '--lin', 'hard.edn', 'bad.edn', '--time-limit', '0.001').status, EXIT.checkFailed, '1 beats 5');
+  t.equal(csplab(cwd, 'check', '--lin', 'good.edn', 'hard.edn', '--time-limit', '0.001').status, EXIT.unknown, '5 beats 0');
+});
+
+t.test('a search past --memory-limit is unknown, exit 5, whatever the time limit', async (t) => {
+  const cwd = t.testdir({ 'hard.edn': hard() });
+  // 6,000 ops: the memo outgrows 0.05 MiB long before the search could decide.
+  const r = csplab(cwd, 'check', '--lin', 'hard.edn', '--memory-limit', '0.05', '--time-limit', '600', '--json');
+  t.equal(r.status, EXIT.unknown, r.stderr);
+  t.match(JSON.parse(r.stdout), {
+    verdict: 'unknown',
+    files: [{ limit: 'memory limit', keys: [{ verdict: 'unknown', limit: 'memory limit' }] }],
+  });
+  t.match(csplab(cwd, 'check', '--lin', 'hard.edn', '--memory-limit', '0.05').stdout, 'verdict: unknown (memory limit)');
+  t.match(
+    csplab(cwd, 'check', '--lin', 'hard.edn', '--memory-limit', 'lots').stderr,
+    '--memory-limit must be MiB in (0, 1048576], got "lots"',
+  );
 });
 
 t.test('--json and --html', async (t) => {
@@ -100,5 +117,5 @@ t.test('usage, missing and unreadable paths', async (t) => {
     t.equal(locked.status, EXIT.environment);
     t.match(locked.stderr, 'locked.edn: permission denied');
   }
-  t.match(csplab(cwd, '--help').stdout, '5 unknown within the time limit');
+  t.match(csplab(cwd, '--help').stdout, '5 unknown within the time or memory limit (check --lin)');
 });

@@ -4,7 +4,6 @@ import { writeFileSync } from 'node:fs';
 import { RealClock } from '../runtime/clock.js';
 import { checkLinearizable, HistoryError, readHistory, type LinResult, type ModelName, type Op } from '../check/lin/index.js';
 import { formatLinReport, linJson } from '../check/lin/report.js';
-import { renderHtml } from '../check/lin/html.js';
 import { EXIT, fromSystemError, environmentError, usageError } from './exit.js';
 
 export interface LinArgs {
@@ -13,10 +12,14 @@ export interface LinArgs {
   readonly timeLimit?: string;
   readonly json: boolean;
   readonly html?: string;
+  readonly memoryLimit?: string;
 }
 
 /** DEFAULT_TIME_LIMIT_S bounds each file's search unless --time-limit says otherwise. */
 export const DEFAULT_TIME_LIMIT_S = 60;
+
+/** DEFAULT_MEMORY_LIMIT_MIB bounds each search's memo unless --memory-limit says otherwise (docs/history.md §Memory). */
+export const DEFAULT_MEMORY_LIMIT_MIB = 512;
 
 type FileOutcome = { file: string; result: LinResult; ops?: readonly Op[] } | { file: string; error: string };
 
@@ -26,14 +29,15 @@ const RANK: Record<number, number> = { [EXIT.ok]: 0, [EXIT.unknown]: 1, [EXIT.ch
 /** runLin checks each file and returns the exit status; flag and path problems throw CliError. */
 export async function runLin(argv: LinArgs, write: (text: string) => void, warn: (text: string) => void): Promise<number> {
   const model = modelFlag(argv.model);
-  const limitS = timeLimitFlag(argv.timeLimit);
+  const limitS = positiveFlag('time-limit', argv.timeLimit, DEFAULT_TIME_LIMIT_S, 86_400, 'seconds');
+  const memoryMiB = positiveFlag('memory-limit', argv.memoryLimit, DEFAULT_MEMORY_LIMIT_MIB, 1 << 20, 'MiB');
   if (argv.files.length === 0) throw usageError('--lin needs at least one history file');
   if (argv.html === '') throw usageError('--html needs a file name');
   const clock = new RealClock();
   const outcomes: FileOutcome[] = [];
   let status: number = EXIT.ok;
   for (const file of argv.files) {
-    const outcome = await checkFile(file, model, clock, limitS, argv.html !== undefined);
+    const outcome = await checkFile(file, model, { clock, limitS, memoryMiB }, argv.html !== undefined);
     outcomes.push(outcome);
     const s = 'error' in outcome ? EXIT.corrupt : statusOf(outcome.result);
     if ((RANK[s] ?? 0) > (RANK[status] ?? 0)) status = s;
@@ -41,7 +45,7 @@ export async function runLin(argv: LinArgs, write: (text: string) => void, warn:
     else if (!argv.json) write(formatLinReport(file, outcome.result));
   }
   if (argv.json) write(`${JSON.stringify(jsonOf(outcomes, status), null, 2)}\n`);
-  if (argv.html !== undefined) writeHtml(argv.html, outcomes);
+  if (argv.html !== undefined) await writeHtml(argv.html, outcomes);
   return status;
 }
 
@@ -49,17 +53,25 @@ function statusOf(r: LinResult): number {
   return r.verdict === 'linearizable' ? EXIT.ok : r.verdict === 'unknown' ? EXIT.unknown : EXIT.checkFailed;
 }
 
-async function checkFile(
-  file: string,
-  model: ModelName | undefined,
-  clock: RealClock,
-  limitS: number,
-  keepOps: boolean,
-): Promise<FileOutcome> {
+interface Limits {
+  readonly clock: RealClock;
+  readonly limitS: number;
+  readonly memoryMiB: number;
+}
+
+async function checkFile(file: string, model: ModelName | undefined, limits: Limits, keepOps: boolean): Promise<FileOutcome> {
+  const { clock, limitS } = limits;
   const deadline = clock.nowMs() + limitS * 1000;
+  // Naming and shrinking a failing set gets its own budget, as long as the verdict's, once the
+  // verdict is known: a long shrink then costs time but never turns a failure into unknown.
+  const shrinkBudget = (): (() => boolean) => {
+    const end = clock.nowMs() + limitS * 1000;
+    return () => clock.nowMs() > end;
+  };
+  const options = { expired: () => clock.nowMs() > deadline, shrinkBudget, memoBytes: limits.memoryMiB * 2 ** 20 };
   try {
     const history = await readHistory(file, model);
-    const result = checkLinearizable(history, model ?? history.model, { expired: () => clock.nowMs() > deadline });
+    const result = checkLinearizable(history, model ?? history.model, options);
     // The page draws every op of a key, not only those the verdict names.
     return keepOps ? { file, result, ops: history.ops } : { file, result };
   } catch (e) {
@@ -82,8 +94,10 @@ function jsonOf(outcomes: readonly FileOutcome[], status: number): object {
   return { verdict, files: outcomes.map((o) => ('error' in o ? { file: o.file, error: o.error } : linJson(o.file, o.result))) };
 }
 
-function writeHtml(path: string, outcomes: readonly FileOutcome[]): void {
+async function writeHtml(path: string, outcomes: readonly FileOutcome[]): Promise<void> {
   const done = outcomes.flatMap((o) => ('error' in o ? [] : [o]));
+  // Loaded only for --html: a hundred histories checked in one call should not pay for it.
+  const { renderHtml } = await import('../check/lin/html.js');
   try {
     const all = (file: string, key: string): readonly Op[] => done.find((o) => o.file === file)?.ops?.filter((op) => op.key === key) ?? [];
     writeFileSync(path, renderHtml(done, all));
@@ -97,9 +111,10 @@ function modelFlag(m: string | undefined): ModelName | undefined {
   throw usageError(`--model must be register or kv, got "${m}"`);
 }
 
-function timeLimitFlag(t: string | undefined): number {
-  if (t === undefined) return DEFAULT_TIME_LIMIT_S;
+/** positiveFlag reads a decimal flag in (0, max], quoting the bad text otherwise. */
+function positiveFlag(name: string, t: string | undefined, byDefault: number, max: number, unit: string): number {
+  if (t === undefined) return byDefault;
   const n = /^[0-9]+(\.[0-9]+)?$/.test(t) ? Number(t) : NaN;
-  if (!(n > 0 && n <= 86_400)) throw usageError(`--time-limit must be seconds in (0, 86400], got "${t}"`);
+  if (!(n > 0 && n <= max)) throw usageError(`--${name} must be ${unit} in (0, ${max}], got "${t}"`);
   return n;
 }

@@ -2,10 +2,10 @@
 // key (P-compositionality: a history is linearizable iff each key's sub-history is), tries the
 // unique-values fast path, and otherwise searches; a failing key gets a minimal failing set.
 import { fastPath } from './fastpath.js';
-import { assertNever } from '../../runtime/assert.js';
+import { assertNever, defined } from '../../runtime/assert.js';
 import { canon, type History, type ModelName, type Op, type Value } from './history.js';
 import { compile, initialState, kvText, type SearchOp } from './models.js';
-import { search, type SearchVerdict } from './search.js';
+import { search, type SearchLimit, type SearchOptions, type SearchVerdict } from './search.js';
 
 export { HistoryError, type History, type ModelName, type Op } from './history.js';
 export { parseHistoryText, readHistory } from './read.js';
@@ -15,6 +15,15 @@ export interface LinOptions {
   readonly expired?: () => boolean;
   /** fastPath: try the unique-values path first (default true). */
   readonly fastPath?: boolean;
+  /** memoBytes caps each search's memo (default DEFAULT_MEMO_BYTES); past it a key is unknown (memory limit). */
+  readonly memoBytes?: number;
+  /**
+   * shrinkBudget starts the budget of explaining a failure — naming and shrinking the failing
+   * set once the verdict is known — and returns its expired test. It is apart from `expired`
+   * so the verdict never waits on the explanation; when it runs out the set found so far is
+   * reported as not minimal. Absent: the explanation runs to the end.
+   */
+  readonly shrinkBudget?: () => () => boolean;
 }
 
 export interface KeyResult {
@@ -29,8 +38,12 @@ export interface KeyResult {
   readonly order: readonly Op[];
   /** state: the model state after `order`. */
   readonly state: string;
-  /** failing: a minimal set of ops that cannot be linearized (not linearizable only). */
+  /** failing: a set of ops that cannot be linearized (not linearizable only); minimal unless `minimal` is false. */
   readonly failing: readonly Op[];
+  /** minimal: false when the shrink ran out of budget (or the set was too big to shrink). */
+  readonly minimal: boolean;
+  /** limit: what stopped the search of an unknown key. */
+  readonly limit?: SearchLimit;
 }
 
 export interface LinResult {
@@ -73,47 +86,93 @@ export function worst(vs: readonly SearchVerdict[]): SearchVerdict {
 
 function checkKey(key: string, ops: SearchOp[], model: ModelName, options: LinOptions): KeyResult {
   const initial = initialState(model);
-  const expired = options.expired;
-  if (options.fastPath !== false) {
-    const fast = fastPath(ops, model);
-    if (fast === 'linearizable') return { key, verdict: fast, path: 'fast', ops: ops.length, order: [], state: initial, failing: [] };
-    if (fast === 'not linearizable') {
-      // The fast path is exact; the search explains the failure (or runs out of time trying).
-      const r = checkKey(key, ops, model, { ...options, fastPath: false });
-      return { ...r, verdict: fast, path: 'fast' };
-    }
+  const base = { key, ops: ops.length, minimal: true };
+  const fast = options.fastPath === false ? undefined : fastPath(ops, model);
+  if (fast === 'linearizable') return { ...base, verdict: 'linearizable', path: 'fast', order: [], state: initial, failing: [] };
+  const budget = { ...(options.memoBytes === undefined ? {} : { memoBytes: options.memoBytes }) };
+  if (fast === 'not linearizable') {
+    // The fast path is exact: the verdict stands, and the search only names the failing ops,
+    // on the explanation's budget (an unknown there leaves the set empty, not the verdict).
+    const shrink = explainBudget(options);
+    const r = search(ops, initial, { ...budget, ...shrink });
+    if (r.verdict !== 'not linearizable' || r.stuck === undefined)
+      return {
+        ...base,
+        verdict: 'not linearizable',
+        path: 'fast',
+        order: r.order.map((i) => opAt(ops, i)),
+        state: r.state,
+        failing: [],
+        minimal: false,
+      };
+    return {
+      ...base,
+      verdict: 'not linearizable',
+      path: 'fast',
+      ...explained(ops, r.order, r.state, r.stuck, initial, { ...budget, ...shrink }),
+    };
   }
-  const r = search(ops, initial, expired ? { expired } : {});
-  const order = r.order.map((i) => defined(ops[i]).op);
-  if (r.verdict !== 'not linearizable' || r.stuck === undefined)
-    return { key, verdict: r.verdict, path: 'search', ops: ops.length, order, state: r.state, failing: [] };
-  const failing = minimize(ops, defined(ops[r.stuck]).op, initial, expired);
-  return { key, verdict: r.verdict, path: 'search', ops: ops.length, order, state: r.state, failing };
+  const r = search(ops, initial, { ...budget, ...(options.expired ? { expired: options.expired } : {}) });
+  const order = r.order.map((i) => opAt(ops, i));
+  if (r.verdict === 'unknown')
+    return { ...base, verdict: 'unknown', path: 'search', order, state: r.state, failing: [], ...(r.limit ? { limit: r.limit } : {}) };
+  if (r.verdict === 'linearizable' || r.stuck === undefined)
+    return { ...base, verdict: r.verdict, path: 'search', order, state: r.state, failing: [] };
+  return {
+    ...base,
+    verdict: r.verdict,
+    path: 'search',
+    ...explained(ops, r.order, r.state, r.stuck, initial, { ...budget, ...explainBudget(options) }),
+  };
 }
 
-function defined<T>(v: T | undefined): T {
-  if (v === undefined) throw new Error('index out of range');
-  return v;
+function explainBudget(options: LinOptions): { expired?: () => boolean } {
+  return options.shrinkBudget ? { expired: options.shrinkBudget() } : {};
+}
+
+function explained(
+  ops: SearchOp[],
+  order: readonly number[],
+  state: string,
+  stuck: number,
+  initial: string,
+  budget: SearchOptions,
+): { order: Op[]; state: string; failing: Op[]; minimal: boolean } {
+  const m = minimize(ops, opAt(ops, stuck), initial, budget);
+  return { order: order.map((i) => opAt(ops, i)), state, ...m };
+}
+
+function opAt(ops: readonly SearchOp[], i: number): Op {
+  return defined(ops[i], 'op of the key').op;
 }
 
 /**
  * minimize shrinks a non-linearizable key to a minimal failing set: no op of it can be dropped
  * with the rest still failing. It starts from the ops invoked before the stuck op returned. A
  * write whose value a remaining op saw is kept: dropping it would fail the read trivially
- * ("a value nobody wrote") and hide the real conflict.
+ * ("a value nobody wrote") and hide the real conflict. Each trial search runs on the shrink's
+ * budget; a trial that cannot decide keeps its op, and the set is then not known to be minimal.
  */
-function minimize(ops: SearchOp[], stuck: Op, initial: string, expired?: () => boolean): Op[] {
-  const fails = (set: SearchOp[]): boolean => search(set, initial, expired ? { expired } : {}).verdict === 'not linearizable';
+function minimize(ops: SearchOp[], stuck: Op, initial: string, budget: SearchOptions): { failing: Op[]; minimal: boolean } {
+  let minimal = true;
+  const fails = (set: SearchOp[]): boolean => {
+    const v = search(set, initial, budget).verdict;
+    if (v === 'unknown') minimal = false;
+    return v === 'not linearizable';
+  };
   let cur = ops.filter((o) => o.op.invokeOrd <= stuck.completeOrd);
-  if (!fails(cur)) cur = ops;
-  if (cur.length <= MINIMIZE_MAX) {
+  if (cur.length < ops.length && !fails(cur)) cur = ops;
+  if (cur.length > MINIMIZE_MAX) minimal = false;
+  else
     for (const o of [...cur]) {
-      if (expired?.()) break;
+      if (budget.expired?.()) {
+        minimal = false;
+        break;
+      }
       const trial = cur.filter((x) => x !== o);
       if (!trial.some((x) => sees(x.op, o.op)) && fails(trial)) cur = trial;
     }
-  }
-  return cur.map((o) => o.op).sort((a, b) => a.id - b.id);
+  return { failing: cur.map((o) => o.op).sort((a, b) => a.id - b.id), minimal };
 }
 
 /** sees: reader's output (or a successful cas's from) is, or contains for an append, what writer wrote. */

@@ -42,8 +42,12 @@ function word(v: Value | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-const WS = /[\s,]/;
-const SYMBOL_END = /[\s,{}[\]()"]/;
+// Character classes by code, not by regex: the reader tests every character of every line.
+const isSpace = (c: number): boolean =>
+  c === 0x20 || c === 0x2c || (c >= 0x09 && c <= 0x0d) || (c > 0x7f && /\s/.test(String.fromCharCode(c)));
+/** ends a symbol: whitespace, comma, a bracket or a quote. */
+const isSymbolEnd = (c: number): boolean =>
+  isSpace(c) || c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x28 || c === 0x29 || c === 0x22;
 
 /** EdnReader is a recursive-descent reader over one line. */
 class EdnReader {
@@ -58,7 +62,7 @@ class EdnReader {
   }
 
   private skip(): void {
-    while (this.i < this.s.length && WS.test(this.s.charAt(this.i))) this.i++;
+    while (this.i < this.s.length && isSpace(this.s.charCodeAt(this.i))) this.i++;
   }
 
   end(): void {
@@ -107,7 +111,7 @@ class EdnReader {
   private symbol(from: number): string {
     const start = this.i + from;
     let j = start;
-    while (j < this.s.length && !SYMBOL_END.test(this.s.charAt(j))) j++;
+    while (j < this.s.length && !isSymbolEnd(this.s.charCodeAt(j))) j++;
     if (from === 1 && j === start) this.fail('empty keyword');
     this.i = j;
     return this.s.slice(start, j);

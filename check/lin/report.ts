@@ -8,8 +8,11 @@ const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}
 /** KEYS_LISTED: with more keys than this, only keys that are not linearizable are listed. */
 const KEYS_LISTED = 20;
 
-const verdictText = (v: KeyResult['verdict']): string =>
-  v === 'linearizable' ? 'linearizable' : v === 'not linearizable' ? 'NOT linearizable' : 'unknown (time limit)';
+const verdictText = (v: KeyResult['verdict'], limit: KeyResult['limit'] = 'time limit'): string =>
+  v === 'linearizable' ? 'linearizable' : v === 'not linearizable' ? 'NOT linearizable' : `unknown (${limit})`;
+
+/** limitOf: what stopped the first undecided key (a file's unknown verdict names it). */
+const limitOf = (r: LinResult): KeyResult['limit'] => r.keys.find((k) => k.verdict === 'unknown')?.limit;
 
 /** describeOp is one op on one line: process, op, value, outcome, times and line numbers. */
 export function describeOp(op: Op): string {
@@ -25,16 +28,17 @@ export function describeOp(op: Op): string {
 
 function keyLines(r: LinResult, k: KeyResult): string[] {
   const name = k.key === '' ? 'register' : `key ${k.key}`;
-  const out = [`${name}: ${verdictText(k.verdict)} (${k.ops} ops, ${k.path === 'fast' ? 'fast path' : 'search'})`];
+  const out = [`${name}: ${verdictText(k.verdict, k.limit)} (${k.ops} ops, ${k.path === 'fast' ? 'fast path' : 'search'})`];
   if (k.verdict === 'linearizable') return out;
   if (k.failing.length > 0) {
+    const which = k.minimal ? '' : ' (shrinking ran out of its budget: the set may not be minimal)';
     out.push(
       k.failing.length === 1
-        ? '  this op cannot be linearized (it reads or swaps from a value no op wrote):'
-        : `  these ${k.failing.length} ops cannot be linearized together:`,
+        ? `  this op cannot be linearized (it reads or swaps from a value no op wrote)${which}:`
+        : `  these ${k.failing.length} ops cannot be linearized together${which}:`,
     );
     for (const op of k.failing) out.push(`    ${describeOp(op)}`);
-  }
+  } else if (k.verdict === 'not linearizable') out.push('  (naming the failing ops ran out of its budget)');
   const last = k.order[k.order.length - 1];
   out.push(
     `  longest linearizable prefix: ${plural(k.order.length, 'op')}, ending in state ${showState(r.model, k.state)}` +
@@ -49,7 +53,7 @@ export function formatLinReport(file: string, r: LinResult): string {
   const listed = r.keys.length <= KEYS_LISTED ? r.keys : r.keys.filter((k) => k.verdict !== 'linearizable');
   for (const k of listed) out.push(...keyLines(r, k).map((l) => `  ${l}`));
   if (listed.length < r.keys.length) out.push(`  ${r.keys.length - listed.length} other keys: linearizable`);
-  out.push(`verdict: ${verdictText(r.verdict)}`, '');
+  out.push(`verdict: ${verdictText(r.verdict, limitOf(r))}`, '');
   return out.join('\n');
 }
 
@@ -71,15 +75,21 @@ export function linJson(file: string, r: LinResult): object {
     file,
     model: r.model,
     verdict: r.verdict,
+    ...(r.verdict === 'unknown' ? { limit: limitOf(r) } : {}),
     ops: r.ops,
     keys: r.keys.map((k) => ({
       key: k.key,
       verdict: k.verdict,
       path: k.path,
       ops: k.ops,
+      ...(k.limit === undefined ? {} : { limit: k.limit }),
       ...(k.verdict === 'linearizable'
         ? {}
-        : { failing: k.failing.map(opJson), prefix: { ops: k.order.length, state: showState(r.model, k.state) } }),
+        : {
+            failing: k.failing.map(opJson),
+            minimal: k.minimal,
+            prefix: { ops: k.order.length, state: showState(r.model, k.state) },
+          }),
     })),
   };
 }

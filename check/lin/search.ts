@@ -20,11 +20,20 @@ export interface SearchResult {
   readonly stuck?: number;
   /** steps counts model steps tried (the work done). */
   readonly steps: number;
+  /** limit: what stopped a search whose verdict is unknown. */
+  readonly limit?: SearchLimit;
 }
+
+export type SearchLimit = 'time limit' | 'memory limit';
+
+/** DEFAULT_MEMO_BYTES bounds one search's memo unless the caller says otherwise (docs/history.md §Memory). */
+export const DEFAULT_MEMO_BYTES = 512 * 2 ** 20;
 
 export interface SearchOptions {
   /** expired is asked every few thousand steps; true stops the search with verdict unknown. */
   readonly expired?: () => boolean;
+  /** memoBytes caps the memo; past it the search stops with verdict unknown (memory limit). */
+  readonly memoBytes?: number;
 }
 
 /** Timeline is the entry list: entry 2i is op i's call, 2i + 1 its return; HEAD is the sentinel. */
@@ -86,24 +95,87 @@ class Timeline {
   }
 }
 
-/** Memo remembers (linearized set, state) pairs already explored, hashed incrementally. */
+/** MemoFull stops a search whose memo would pass its byte budget (the verdict is then unknown). */
+class MemoFull extends Error {}
+
+/**
+ * Memo remembers (linearized set, state) pairs already explored. It is flat — an open-addressing
+ * table of entry numbers over typed arrays, each entry's bitset a slice of one pool — so a pair
+ * costs its bitset plus 16 bytes and no garbage, and its size in bytes is known: add throws
+ * MemoFull rather than grow past maxBytes (docs/history.md §Memory).
+ */
 class Memo {
-  private readonly seen = new Map<number, { bits: Uint32Array; state: number }[]>();
   private readonly stateIds = new Map<string, number>();
+  private stateBytes = 0;
+  private slots = new Int32Array(1 << 7); // entry + 1, 0 for empty
+  private hashes = new Int32Array(1 << 6);
+  private states = new Int32Array(1 << 6);
+  private pool: Uint32Array;
+  private entries = 0;
+
+  constructor(
+    private readonly words: number,
+    private readonly maxBytes: number,
+  ) {
+    this.pool = new Uint32Array(this.hashes.length * words);
+  }
+
+  /** bytes is what the memo holds now: its tables, bitsets and state texts. */
+  bytes(): number {
+    return this.slots.byteLength + this.hashes.byteLength + this.states.byteLength + this.pool.byteLength + this.stateBytes;
+  }
 
   /** add returns false when the pair was seen before (nothing new below it). */
   add(hash: number, bits: Uint32Array, state: string): boolean {
     let id = this.stateIds.get(state);
-    if (id === undefined) this.stateIds.set(state, (id = this.stateIds.size));
-    const key = (hash ^ Math.imul(id + 1, 0x9e3779b1)) >>> 0;
-    const bucket = this.seen.get(key);
-    if (bucket === undefined) {
-      this.seen.set(key, [{ bits: bits.slice(), state: id }]);
-      return true;
+    if (id === undefined) {
+      this.stateIds.set(state, (id = this.stateIds.size));
+      this.stateBytes += 2 * state.length + 32;
     }
-    for (const b of bucket) if (b.state === id && sameBits(b.bits, bits)) return false;
-    bucket.push({ bits: bits.slice(), state: id });
+    const key = (hash ^ Math.imul(id + 1, 0x9e3779b1)) | 0;
+    const mask = this.slots.length - 1;
+    let s = key & mask;
+    for (let e = this.slots[s] ?? 0; e !== 0; s = (s + 1) & mask, e = this.slots[s] ?? 0)
+      if (this.hashes[e - 1] === key && this.states[e - 1] === id && this.same(e - 1, bits)) return false;
+    if (this.entries === this.hashes.length) this.grow();
+    const e = this.entries++;
+    this.hashes[e] = key;
+    this.states[e] = id;
+    this.pool.set(bits, e * this.words);
+    // Filled to half at most, so probes stay short; the table doubles with the entries.
+    if (2 * this.entries > this.slots.length) this.rehash();
+    else this.slots[s] = e + 1;
     return true;
+  }
+
+  private same(e: number, bits: Uint32Array): boolean {
+    const at = e * this.words;
+    for (let i = 0; i < this.words; i++) if (this.pool[at + i] !== bits[i]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    const n = this.hashes.length * 2;
+    const more = n * (8 + 4 * this.words) + 4 * (2 * n > this.slots.length ? 2 * this.slots.length : 0);
+    if (this.bytes() + more > this.maxBytes) throw new MemoFull();
+    const widen = <T extends Int32Array | Uint32Array>(a: T, make: (n: number) => T, size: number): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.hashes = widen(this.hashes, (k) => new Int32Array(k), n);
+    this.states = widen(this.states, (k) => new Int32Array(k), n);
+    this.pool = widen(this.pool, (k) => new Uint32Array(k), n * this.words);
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let e = 0; e < this.entries; e++) {
+      let s = (this.hashes[e] ?? 0) & mask;
+      while ((this.slots[s] ?? 0) !== 0) s = (s + 1) & mask;
+      this.slots[s] = e + 1;
+    }
   }
 }
 
@@ -132,11 +204,6 @@ function twins(ops: readonly SearchOp[]): Int32Array {
   return out;
 }
 
-function sameBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** opHash spreads op indexes over 32 bits (a fixed mix, so runs are reproducible). */
 function opHash(i: number): number {
   let h = Math.imul(i + 0x6d2b79f5, 0x85ebca6b);
@@ -147,13 +214,19 @@ function opHash(i: number): number {
 
 /** search decides whether ops (all of one key) are linearizable from `initial`. */
 export function search(ops: readonly SearchOp[], initial: string, options: SearchOptions = {}): SearchResult {
-  return new Search(ops, initial).run(options.expired);
+  const s = new Search(ops, initial, options.memoBytes ?? DEFAULT_MEMO_BYTES);
+  try {
+    return s.run(options.expired);
+  } catch (e) {
+    if (!(e instanceof MemoFull)) throw e;
+    return s.stopped('memory limit');
+  }
 }
 
 /** Search is one run of the search; its fields are the current node (linearized set, state). */
 class Search {
   private readonly line: Timeline;
-  private readonly memo = new Memo();
+  private readonly memo: Memo;
   private readonly bits: Uint32Array;
   private readonly twin: Int32Array;
   private readonly required: number;
@@ -164,31 +237,31 @@ class Search {
   private done = 0;
   private hash = 0;
   private best: { order: number[]; state: string; stuck: number } | undefined;
+  private steps = 0;
 
   constructor(
     private readonly ops: readonly SearchOp[],
     private state: string,
+    memoBytes: number,
   ) {
     this.line = new Timeline(ops);
     this.bits = new Uint32Array((ops.length >> 5) + 1);
+    this.memo = new Memo(this.bits.length, memoBytes);
     this.twin = twins(ops);
     this.required = ops.reduce((a, o) => a + (o.required ? 1 : 0), 0);
   }
 
   run(expired?: () => boolean): SearchResult {
-    let steps = 0;
     let e = -1; // -1: a node just reached, whose forced child is looked for first
     for (;;) {
-      if (this.done === this.required) return { verdict: 'linearizable', order: this.stack, state: this.state, steps };
-      if ((++steps & 4095) === 0 && expired?.()) {
-        return { verdict: 'unknown', order: this.best?.order ?? this.stack.slice(), state: this.best?.state ?? this.state, steps };
-      }
+      if (this.done === this.required) return { verdict: 'linearizable', order: this.stack, state: this.state, steps: this.steps };
+      if ((++this.steps & 4095) === 0 && expired?.()) return this.stopped('time limit');
       if (e === -1) {
         const f = this.forcedChild();
         if (f === -1) e = this.line.first();
         else if (this.push(f, this.state, true)) continue;
         else e = this.backtrack(f); // seen before: this node was explored and failed
-        if (e === -2) return this.failed(steps);
+        if (e === -2) return this.failed();
         continue;
       }
       const i = e >> 1;
@@ -204,13 +277,19 @@ class Search {
       }
       // The return of an op not yet linearized: what is linearized so far cannot be extended.
       e = this.backtrack(i);
-      if (e === -2) return this.failed(steps);
+      if (e === -2) return this.failed();
     }
   }
 
-  private failed(steps: number): SearchResult {
+  private failed(): SearchResult {
     const best = defined(this.best, 'a failed search has backtracked');
-    return { verdict: 'not linearizable', order: best.order, state: best.state, stuck: best.stuck, steps };
+    return { verdict: 'not linearizable', order: best.order, state: best.state, stuck: best.stuck, steps: this.steps };
+  }
+
+  /** stopped: the verdict is unknown; the longest prefix found so far still goes in the report. */
+  stopped(limit: SearchLimit): SearchResult {
+    const order = this.best?.order ?? this.stack.slice();
+    return { verdict: 'unknown', order, state: this.best?.state ?? this.state, steps: this.steps, limit };
   }
 
   /**
