@@ -4,7 +4,7 @@
 # a single test file) and skip the lint, which always covers the whole tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure.sh
+bash scripts/ensure.sh --browser
 echo "# typecheck: ok"
 if [ "$#" -eq 0 ]; then
   lint=0

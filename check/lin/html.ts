@@ -10,7 +10,7 @@ import { showState } from './models.js';
 /** MAX_TABS and MAX_OPS keep the page small: failing keys first, then the rest up to the cap. */
 const MAX_TABS = 60;
 const MAX_OPS = 3000;
-const LANE = 26;
+const LANE = 30;
 const LEFT = 110;
 const WIDTH = 1100;
 
@@ -41,12 +41,23 @@ body{font:13px system-ui,sans-serif;margin:16px}input{display:none}section{displ
 ${show1 || 'x'}{display:block}.labels label{display:inline-block;padding:4px 8px;margin:2px;border:1px solid #999;cursor:pointer}
 ${on || 'x'}{background:#ddd}.bad{color:#b00;font-weight:bold}.good{color:#070}
 rect.op{fill:#ccc;stroke:#666}rect.pre{fill:#9d9;stroke:#393}rect.fail{fill:#f99;stroke:#b00;stroke-width:2}
-rect.maybe{stroke-dasharray:4 3;fill-opacity:.5}circle{fill:#060}text{font-size:11px}
+rect.maybe{stroke-dasharray:4 3;fill-opacity:.5}circle{fill:#060;stroke:#fff;stroke-width:1.5}text{font-size:11px}
+rect.stripe{fill:#fff}rect.stripe:nth-of-type(2n){fill:#f4f4f4}text.lane{font-weight:bold}.axis line{stroke:#888}.axis text{fill:#555}
+.legend{color:#333}.legend .sw{display:inline-block;width:22px;height:11px;margin:0 4px 0 12px;background:#ccc;border:1px solid #666;vertical-align:-1px}
+.legend .sw.pre{background:#9d9;border-color:#393}.legend .sw.fail{background:#f99;border:2px solid #b00}.legend .sw.maybe{border-style:dashed;background:#e6e6e6}
+.legend .dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:#060;margin:0 4px 0 12px}
 </style></head><body><h1>csplab check --lin</h1>${inputs}<div class="labels">${labels}</div><div class="bodies">${bodies}</div>
-<p>Bars run from invoke to completion in event order (line order); dashed bars may not have happened (:info or never completed).
-Green: the longest linearizable prefix, its dots the linearization points in order. Red: a minimal set of ops that cannot be linearized.</p>
+<p>Bars run from invoke to completion in event order (line order); hover a bar for its op, lines and times.
+Red: a set of ops that cannot be linearized together (minimal unless the report says otherwise).</p>
 </body></html>
 `;
+}
+
+function failingHead(k: KeyResult): string {
+  if (k.failing.length === 0)
+    return k.verdict === 'unknown' ? `<p>Undecided: the search reached its ${esc(k.limit ?? 'time limit')}.</p>` : '';
+  const minimal = k.minimal ? '' : ' (shrinking ran out of its budget: the set may not be minimal)';
+  return `<p>${k.failing.length === 1 ? 'This op cannot be linearized' : `These ${k.failing.length} ops cannot be linearized together`}${minimal}:</p>`;
 }
 
 function keySection(r: LinResult, k: KeyResult, allOps: readonly Op[]): string {
@@ -55,38 +66,82 @@ function keySection(r: LinResult, k: KeyResult, allOps: readonly Op[]): string {
   const note =
     k.verdict === 'linearizable'
       ? `<p>${k.ops} ops; ${k.path === 'fast' ? 'decided by the unique-values fast path (no linearization drawn)' : 'a linearization is drawn'}.</p>`
-      : `<p>Longest linearizable prefix: ${k.order.length} ops, ending in state ${esc(showState(r.model, k.state))}.</p><ul>${k.failing
+      : `<p>Longest linearizable prefix: ${k.order.length} ops, ending in state ${esc(showState(r.model, k.state))}.</p>${failingHead(k)}<ul>${k.failing
           .map((o) => `<li>${esc(describeOp(o))}</li>`)
           .join('')}</ul>`;
   return head + note + lanes(ops.slice(0, MAX_OPS), k);
 }
 
+/** LEGEND says what the drawing's colours and marks mean, above every key's lanes. */
+const LEGEND =
+  '<p class="legend"><span class="sw pre"></span>longest linearizable prefix <span class="sw fail"></span>failing set ' +
+  '<span class="sw"></span>other ops <span class="sw maybe"></span>may not have happened (:info, open) ' +
+  '<span class="dot"></span>linearization point</p>';
+
+/** CHAR_PX: the width of one character of a bar's label (11px system-ui), to cut labels to their bar. */
+const CHAR_PX = 6.4;
+
+function fit(label: string, px: number): string {
+  const n = Math.floor((px - 6) / CHAR_PX);
+  return n >= label.length ? label : n < 2 ? '' : `${label.slice(0, n - 1)}…`;
+}
+
+/** byProcess orders lanes by process: numerically when both are numbers. */
+function byProcess(a: string, b: string): number {
+  const na = Number(a),
+    nb = Number(b);
+  return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
+}
+
 function lanes(ops: readonly Op[], k: KeyResult): string {
   if (ops.length === 0) return '';
-  const procs = [...new Set(ops.map((o) => String(o.process)))];
+  const procs = [...new Set(ops.map((o) => String(o.process)))].sort(byProcess);
   const lo = Math.min(...ops.map((o) => o.invokeOrd));
   const hi = Math.max(...ops.map((o) => (o.completeOrd === Infinity ? o.invokeOrd : o.completeOrd))) + 1;
   const x = (ord: number): number => LEFT + ((Math.min(ord, hi) - lo) / Math.max(1, hi - lo)) * (WIDTH - LEFT - 10);
   const pre = new Set(k.order.map((o) => o.id));
   const failing = new Set(k.failing.map((o) => o.id));
-  const parts: string[] = procs.map((p, i) => `<text x="4" y="${i * LANE + 17}">process ${esc(p)}</text>`);
-  const yOf = (o: Op): number => procs.indexOf(String(o.process)) * LANE + 4;
+  const parts: string[] = procs.map(
+    (p, i) =>
+      `<rect class="stripe" x="0" y="${i * LANE}" width="${WIDTH}" height="${LANE}"/><text class="lane" x="4" y="${i * LANE + 19}">process ${esc(p)}</text>`,
+  );
+  const yOf = (o: Op): number => procs.indexOf(String(o.process)) * LANE + 5;
   for (const o of ops) {
     const cls = `op${pre.has(o.id) ? ' pre' : ''}${failing.has(o.id) ? ' fail' : ''}${o.completeOrd === Infinity ? ' maybe' : ''}`;
     const x0 = x(o.invokeOrd),
       x1 = Math.max(x0 + 6, x(o.completeOrd === Infinity ? hi : o.completeOrd));
-    const label = o.f === 'read' || o.f === 'get' ? `${o.f} ${show(o.output)}` : `${o.f} ${show(o.arg)}`;
+    const label = fit(o.f === 'read' || o.f === 'get' ? `${o.f} ${show(o.output)}` : `${o.f} ${show(o.arg)}`, x1 - x0);
     parts.push(
-      `<rect class="${cls}" x="${x0.toFixed(1)}" y="${yOf(o)}" width="${(x1 - x0).toFixed(1)}" height="${LANE - 8}"><title>${esc(describeOp(o))}</title></rect>`,
-      `<text x="${(x0 + 3).toFixed(1)}" y="${yOf(o) + 13}">${esc(label)}</text>`,
+      `<rect class="${cls}" x="${x0.toFixed(1)}" y="${yOf(o)}" width="${(x1 - x0).toFixed(1)}" height="${LANE - 10}"><title>${esc(describeOp(o))}</title></rect>`,
+      label === '' ? '' : `<text x="${(x0 + 3).toFixed(1)}" y="${yOf(o) + 14}">${esc(label)}</text>`,
     );
   }
-  // Linearization points: each op of the prefix at the earliest moment after its predecessor's.
+  // Linearization points: each op of the prefix at the earliest moment after its predecessor's,
+  // drawn on the bar's top edge so they do not cover its label.
   let at = -Infinity;
   for (const o of k.order) {
     at = Math.max(at, o.invokeOrd + 0.5);
-    parts.push(`<circle cx="${x(at).toFixed(1)}" cy="${yOf(o) + (LANE - 8) / 2}" r="4"><title>${esc(describeOp(o))}</title></circle>`);
+    parts.push(`<circle cx="${x(at).toFixed(1)}" cy="${yOf(o)}" r="3.5"><title>${esc(describeOp(o))}</title></circle>`);
     at += 0.01;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${procs.length * LANE + 8}">${parts.join('')}</svg>`;
+  const height = procs.length * LANE;
+  return `${LEGEND}<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height + 34}">${parts.join('')}${axis(ops, x, height)}</svg>`;
+}
+
+/** axis: the history's line numbers under the lanes, at up to 10 event positions. */
+function axis(ops: readonly Op[], x: (ord: number) => number, y: number): string {
+  const lineAt = new Map<number, number>();
+  for (const o of ops) {
+    lineAt.set(o.invokeOrd, o.invokeLine);
+    if (o.completeOrd !== Infinity && o.completeLine !== undefined) lineAt.set(o.completeOrd, o.completeLine);
+  }
+  const ords = [...lineAt.keys()].sort((a, b) => a - b);
+  const every = Math.max(1, Math.ceil(ords.length / 10));
+  const ticks = ords
+    .filter((_, i) => i % every === 0)
+    .map(
+      (ord) =>
+        `<line x1="${x(ord).toFixed(1)}" x2="${x(ord).toFixed(1)}" y1="${y}" y2="${y + 5}"/><text x="${x(ord).toFixed(1)}" y="${y + 17}" text-anchor="middle">${lineAt.get(ord) ?? ''}</text>`,
+    );
+  return `<g class="axis"><line x1="${LEFT}" x2="${WIDTH - 10}" y1="${y}" y2="${y}"/>${ticks.join('')}<text x="4" y="${y + 17}">history line →</text></g>`;
 }
