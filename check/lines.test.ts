@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileKindError, readLines, type LineSink } from './lines.js';
+import { FileKindError, readLines, readLinesSync, type LineSink } from './lines.js';
 
 /** Collector records what a reader hands its sink. */
 class Collector implements LineSink {
@@ -120,4 +120,21 @@ t.test('a pipe (size 0 when opened) widens the buffer for lines longer than its 
   );
   t.same(sink.skipped, [3], 'past the limit it is still overlong');
   t.same(summary, { lines: 4, unterminated: false });
+});
+
+t.test('readLinesSync reads exactly what readLines reads, and fails the same way', async (t) => {
+  const dir = t.testdir({ sub: {} });
+  const contents = ['a\r\n\nb\r\n  \nlast', 'x\ny\n', '', `short\n${'z'.repeat(100)}\nafter\n`, Buffer.from([0xff, 0x0a, 0xc3, 0x28])];
+  for (const [i, c] of contents.entries()) {
+    const file = join(dir, `f${i}`);
+    writeFileSync(file, c);
+    const async = new Collector(),
+      sync = new Collector();
+    const a = await readLines(file, async, 50);
+    t.same(readLinesSync(file, sync, 50), a, `summary of content ${i}`);
+    t.same([sync.lines, sync.skipped], [async.lines, async.skipped], `lines of content ${i}`);
+  }
+  t.throws(() => readLinesSync(join(dir, 'missing.log'), new Collector()), { code: 'ENOENT', path: join(dir, 'missing.log') });
+  t.throws(() => readLinesSync(join(dir, 'sub'), new Collector()), FileKindError);
+  t.throws(() => readLinesSync(join(dir, 'x'), new Collector(), 0), RangeError);
 });

@@ -1,5 +1,6 @@
 // lines: a streaming line reader over one file. Memory is one fixed buffer however big the file
 // or its lines are: a log may be gigabytes, end in a truncated line, use CRLF, or be binary.
+import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** DEFAULT_MAX_LINE_BYTES bounds one line; longer lines are skipped (an instance line is ~100 B). */
@@ -44,57 +45,114 @@ const FIRST_BUFFER_BYTES = 1 << 16;
  * (ENOENT, EACCES, EISDIR…) are thrown as Node's errors, with `path` set.
  */
 export async function readLines(path: string, sink: LineSink, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<ReadSummary> {
-  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
-    throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
-  const file = await open(path, 'r');
+  checkLimit(maxLineBytes);
+  const file = await open(path, 'r').catch((e: unknown) => withPath(e, path));
   try {
-    // open(2) succeeds on a directory; say so now rather than fail at the first read.
-    const stat = await file.stat();
-    if (stat.isDirectory()) throw new FileKindError(path);
-    // A small file gets a small buffer (a hundred histories in one call, each read by its own).
-    let buf = Buffer.allocUnsafe(Math.min(Math.max(FIRST_BUFFER_BYTES, stat.size + 1), maxLineBytes + 1));
-    let kept = 0; // bytes of an unfinished line at buf[0, kept)
-    let skipping = false; // inside an overlong line: discard up to its newline
-    let lineNo = 0;
+    const split = new LineSplitter(await file.stat(), path, maxLineBytes, sink);
     for (;;) {
-      const { bytesRead } = await file.read(buf, kept, buf.length - kept, null);
-      if (bytesRead === 0) break;
-      const end = kept + bytesRead;
-      let from = 0;
-      if (skipping) {
-        const nl = buf.indexOf(NEWLINE, 0);
-        if (nl < 0 || nl >= end) continue; // kept stays 0: the whole read was the overlong line
-        from = nl + 1;
-        skipping = false;
-      }
-      const last = buf.lastIndexOf(NEWLINE, end - 1);
-      if (last >= from) {
-        lineNo = emitLines(buf.toString('utf8', from, last), lineNo, sink);
-        from = last + 1;
-      }
-      const unfinished = end - from;
-      if (unfinished === buf.length && buf.length <= maxLineBytes) {
-        // A line longer than the buffer but within the limit: widen the buffer and read on.
-        const wider = Buffer.allocUnsafe(Math.min(2 * buf.length, maxLineBytes + 1));
-        buf.copy(wider, 0, from, end);
-        buf = wider;
-        kept = unfinished;
-      } else if (unfinished === buf.length) {
-        sink.overlong(++lineNo);
-        skipping = true;
-        kept = 0;
-      } else {
-        buf.copy(buf, 0, from, end);
-        kept = unfinished;
-      }
+      const { bytesRead } = await file.read(split.buf, split.kept, split.buf.length - split.kept, null);
+      if (bytesRead === 0) return split.finish();
+      split.took(bytesRead);
     }
-    if (kept > 0) lineNo = emitLines(buf.toString('utf8', 0, kept), lineNo, sink);
-    return { lines: lineNo, unterminated: kept > 0 || skipping };
   } catch (e) {
-    if (e && typeof e === 'object' && !('path' in e)) (e as { path?: string }).path = path;
-    throw e;
+    return withPath(e, path);
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * readLinesSync is readLines without the event loop: for a command that reads many small files
+ * one after another (`check --lin`), each open, stat and read would otherwise wait for the thread
+ * pool — most of the wall time of a hundred small histories on a busy machine.
+ */
+export function readLinesSync(path: string, sink: LineSink, maxLineBytes = DEFAULT_MAX_LINE_BYTES): ReadSummary {
+  checkLimit(maxLineBytes);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    return withPath(e, path);
+  }
+  try {
+    const split = new LineSplitter(fstatSync(fd), path, maxLineBytes, sink);
+    for (;;) {
+      const bytesRead = readSync(fd, split.buf, split.kept, split.buf.length - split.kept, null);
+      if (bytesRead === 0) return split.finish();
+      split.took(bytesRead);
+    }
+  } catch (e) {
+    return withPath(e, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkLimit(maxLineBytes: number): void {
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
+    throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+}
+
+function withPath(e: unknown, path: string): never {
+  if (e && typeof e === 'object' && !('path' in e)) (e as { path?: string }).path = path;
+  throw e;
+}
+
+/** LineSplitter is the reader's buffer: reads land at buf[kept…], whole lines go to the sink. */
+class LineSplitter {
+  buf: Buffer;
+  /** kept: bytes of an unfinished line at buf[0, kept). */
+  kept = 0;
+  /** skipping: inside an overlong line, discarding up to its newline. */
+  private skipping = false;
+  private lineNo = 0;
+
+  constructor(
+    stat: Stats,
+    path: string,
+    private readonly maxLineBytes: number,
+    private readonly sink: LineSink,
+  ) {
+    // open(2) succeeds on a directory; say so now rather than fail at the first read.
+    if (stat.isDirectory()) throw new FileKindError(path);
+    // A small file gets a small buffer (a hundred histories in one call, each read by its own).
+    this.buf = Buffer.allocUnsafe(Math.min(Math.max(FIRST_BUFFER_BYTES, stat.size + 1), maxLineBytes + 1));
+  }
+
+  took(bytesRead: number): void {
+    const buf = this.buf;
+    const end = this.kept + bytesRead;
+    let from = 0;
+    if (this.skipping) {
+      const nl = buf.indexOf(NEWLINE, 0);
+      if (nl < 0 || nl >= end) return; // kept stays 0: the whole read was the overlong line
+      from = nl + 1;
+      this.skipping = false;
+    }
+    const last = buf.lastIndexOf(NEWLINE, end - 1);
+    if (last >= from) {
+      this.lineNo = emitLines(buf.toString('utf8', from, last), this.lineNo, this.sink);
+      from = last + 1;
+    }
+    const unfinished = end - from;
+    if (unfinished === buf.length && buf.length <= this.maxLineBytes) {
+      // A line longer than the buffer but within the limit: widen the buffer and read on.
+      this.buf = Buffer.allocUnsafe(Math.min(2 * buf.length, this.maxLineBytes + 1));
+      buf.copy(this.buf, 0, from, end);
+      this.kept = unfinished;
+    } else if (unfinished === buf.length) {
+      this.sink.overlong(++this.lineNo);
+      this.skipping = true;
+      this.kept = 0;
+    } else {
+      buf.copy(buf, 0, from, end);
+      this.kept = unfinished;
+    }
+  }
+
+  finish(): ReadSummary {
+    if (this.kept > 0) this.lineNo = emitLines(this.buf.toString('utf8', 0, this.kept), this.lineNo, this.sink);
+    return { lines: this.lineNo, unterminated: this.kept > 0 || this.skipping };
   }
 }
 

@@ -1,6 +1,6 @@
 // read: stream a history file into a History. The format is recognised from the first event
 // line's content (`{"` starts JSONL, `{:` EDN); blank lines and `;` comments are skipped.
-import { readLines } from '../lines.js';
+import { readLinesSync } from '../lines.js';
 import { HistoryBuilder, HistoryError, type History, type ModelName, type RawEvent } from './history.js';
 import { parseEdnLine } from './parse-edn.js';
 import { parseJsonLine } from './parse-jsonl.js';
@@ -38,10 +38,15 @@ export function parseHistoryText(text: string, model?: ModelName): History {
   return p.finish();
 }
 
-/** readHistory streams the file at path (one fixed buffer, check/lines.ts); errors name the line. */
+/**
+ * readHistory streams the file at path (one fixed buffer, check/lines.ts); errors name the line.
+ * It reads synchronously — the checker does nothing else meanwhile, and a hundred small files
+ * would otherwise spend most of their time waiting for the thread pool — but keeps a promise
+ * so that callers need not change should it read asynchronously again.
+ */
 export async function readHistory(path: string, model?: ModelName): Promise<History & { format: HistoryFormat | undefined }> {
   const p = new LineParser(model);
-  await readLines(path, {
+  readLinesSync(path, {
     line: (text, lineNo) => p.line(text, lineNo),
     overlong: (lineNo) => {
       throw new HistoryError(lineNo, 'line longer than 1 MiB');
