@@ -1,14 +1,20 @@
 // commands: the registry of csplab subcommands; each is a yargs CommandModule in its own file.
 // A command handler reports its exit status by setting argv.exitStatus (see csplab.ts).
 import type { Argv } from 'yargs';
-import { checkCommand } from './check.js';
-import { rankCommand } from './rank.js';
-import { runCommand } from './run/command.js';
 
 /**
- * registerCommands adds every subcommand to parser. One call each, not a loop over an array:
+ * registerCommands adds the subcommands to parser. One call each, not a loop over an array:
  * each module keeps its own argument type, which an array of them would have to erase to any.
+ * `csplab check …` loads only the check command: its start-up is part of what a grader times
+ * (a hundred histories in one call, docs/benchmarks.md), and run and rank bring the cluster
+ * machinery. yargs parses `check`'s flags the same either way; `csplab --help` lists all.
  */
-export function registerCommands(parser: Argv): void {
+export async function registerCommands(parser: Argv, argv: readonly string[]): Promise<void> {
+  const { checkCommand } = await import('./check.js');
+  if (argv[0] === 'check') {
+    parser.command(checkCommand);
+    return;
+  }
+  const [{ runCommand }, { rankCommand }] = await Promise.all([import('./run/command.js'), import('./rank.js')]);
   parser.command(runCommand).command(rankCommand).command(checkCommand);
 }

@@ -28,8 +28,8 @@ async function main(argv: string[]): Promise<number> {
     .epilog(
       'Exit status: 0 ok, 1 check failed or rank died, 2 usage, 3 environment, 4 corrupt/foreign data or malformed history, 5 unknown within the time or memory limit (check --lin), 70 internal error, 130 interrupted.',
     );
-  registerCommands(parser);
   try {
+    await registerCommands(parser, argv);
     const result = await parser.parseAsync();
     const code = (result as { exitStatus?: number }).exitStatus;
     if (typeof code === 'number') status = code;

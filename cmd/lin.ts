@@ -34,18 +34,22 @@ export async function runLin(argv: LinArgs, write: (text: string) => void, warn:
   if (argv.files.length === 0) throw usageError('--lin needs at least one history file');
   if (argv.html === '') throw usageError('--html needs a file name');
   const clock = new RealClock();
-  const outcomes: FileOutcome[] = [];
+  // Only --html needs a file's ops and result after its report: keeping a hundred files' ops
+  // alive otherwise made every young-generation collection copy them again.
+  const drawn: FileOutcome[] = [];
+  const json: object[] = [];
   let status: number = EXIT.ok;
   for (const file of argv.files) {
     const outcome = await checkFile(file, model, { clock, limitS, memoryMiB }, argv.html !== undefined);
-    outcomes.push(outcome);
+    if (argv.html !== undefined) drawn.push(outcome);
     const s = 'error' in outcome ? EXIT.corrupt : statusOf(outcome.result);
     if ((RANK[s] ?? 0) > (RANK[status] ?? 0)) status = s;
     if ('error' in outcome) warn(`csplab: ${outcome.error}\n`);
-    else if (!argv.json) write(formatLinReport(file, outcome.result));
+    if (argv.json) json.push('error' in outcome ? { file, error: outcome.error } : linJson(file, outcome.result));
+    else if (!('error' in outcome)) write(formatLinReport(file, outcome.result));
   }
-  if (argv.json) write(`${JSON.stringify(jsonOf(outcomes, status), null, 2)}\n`);
-  if (argv.html !== undefined) await writeHtml(argv.html, outcomes);
+  if (argv.json) write(`${JSON.stringify({ verdict: verdictOf(status), files: json }, null, 2)}\n`);
+  if (argv.html !== undefined) await writeHtml(argv.html, drawn);
   return status;
 }
 
@@ -82,16 +86,14 @@ async function checkFile(file: string, model: ModelName | undefined, limits: Lim
   }
 }
 
-function jsonOf(outcomes: readonly FileOutcome[], status: number): object {
-  const verdict =
-    status === EXIT.ok
-      ? 'linearizable'
-      : status === EXIT.unknown
-        ? 'unknown'
-        : status === EXIT.checkFailed
-          ? 'not linearizable'
-          : 'malformed';
-  return { verdict, files: outcomes.map((o) => ('error' in o ? { file: o.file, error: o.error } : linJson(o.file, o.result))) };
+function verdictOf(status: number): string {
+  return status === EXIT.ok
+    ? 'linearizable'
+    : status === EXIT.unknown
+      ? 'unknown'
+      : status === EXIT.checkFailed
+        ? 'not linearizable'
+        : 'malformed';
 }
 
 async function writeHtml(path: string, outcomes: readonly FileOutcome[]): Promise<void> {

@@ -49,6 +49,19 @@ const isSpace = (c: number): boolean =>
 const isSymbolEnd = (c: number): boolean =>
   isSpace(c) || c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x28 || c === 0x29 || c === 0x22;
 
+/** KEYWORDS: every line repeats the same few (:process, :type, :invoke, :ok, :f, :read…); one object each. */
+const KEYWORDS = new Map<string, Keyword>();
+const KEYWORDS_MAX = 1024;
+
+function keyword(name: string): Keyword {
+  let k = KEYWORDS.get(name);
+  if (k === undefined) {
+    k = new Keyword(name);
+    if (KEYWORDS.size < KEYWORDS_MAX) KEYWORDS.set(name, k);
+  }
+  return k;
+}
+
 /** EdnReader is a recursive-descent reader over one line. */
 class EdnReader {
   private i = 0;
@@ -96,7 +109,7 @@ class EdnReader {
     const c = this.s.charAt(this.i);
     if (c === '"') return this.string();
     if (c === '[') return this.vector();
-    if (c === ':') return new Keyword(this.symbol(1));
+    if (c === ':') return keyword(this.symbol(1));
     const tok = this.symbol(0);
     if (tok === 'nil') return null;
     if (/^[-+]?[0-9]+N?$/.test(tok)) {

@@ -107,17 +107,24 @@ class MemoFull extends Error {}
 class Memo {
   private readonly stateIds = new Map<string, number>();
   private stateBytes = 0;
-  private slots = new Int32Array(1 << 7); // entry + 1, 0 for empty
-  private hashes = new Int32Array(1 << 6);
-  private states = new Int32Array(1 << 6);
+  private slots: Int32Array; // entry + 1, 0 for empty
+  private hashes: Int32Array;
+  private states: Int32Array;
   private pool: Uint32Array;
   private entries = 0;
 
+  /** expected: pairs the search will surely store (one per required op); room for them from the start, up to ~1 MiB. */
   constructor(
     private readonly words: number,
     private readonly maxBytes: number,
+    expected: number,
   ) {
-    this.pool = new Uint32Array(this.hashes.length * words);
+    let n = 64;
+    while (n < expected && 2 * n * (12 + 4 * words) <= 1 << 20) n *= 2;
+    this.slots = new Int32Array(2 * n);
+    this.hashes = new Int32Array(n);
+    this.states = new Int32Array(n);
+    this.pool = new Uint32Array(n * words);
   }
 
   /** bytes is what the memo holds now: its tables, bitsets and state texts. */
@@ -246,7 +253,7 @@ class Search {
   ) {
     this.line = new Timeline(ops);
     this.bits = new Uint32Array((ops.length >> 5) + 1);
-    this.memo = new Memo(this.bits.length, memoBytes);
+    this.memo = new Memo(this.bits.length, memoBytes, ops.length + 1);
     this.twin = twins(ops);
     this.required = ops.reduce((a, o) => a + (o.required ? 1 : 0), 0);
   }
