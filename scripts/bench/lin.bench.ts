@@ -30,6 +30,18 @@ function writeHistory(path: string, o: GenHistoryOptions): number {
   return stats.lines;
 }
 
+/** hardHistory: 400 register ops over values 0..1, 20 % :info; the last ok read returns 2, which no op wrote. */
+function hardHistory(dir: string, processes: number): string {
+  const p = join(dir, `hard${processes}.edn`);
+  const lines: string[] = [];
+  const o = { model: 'register', format: 'edn', processes, ops: 400, values: 2, info: 0.2, replace: true } as const;
+  const stats = generateHistory({ ...o, seed: `hard${processes}` }, (l) => lines.push(l));
+  const at = (stats.okReads[stats.okReads.length - 1] ?? 1) - 1;
+  lines[at] = (lines[at] ?? '').replace(/:value [01]/, ':value 2');
+  writeFileSync(p, `${lines.join('\n')}\n`);
+  return p;
+}
+
 interface Case {
   readonly label: string;
   readonly how: string;
@@ -138,21 +150,21 @@ const CASES: Case[] = [
   ...[2, 4, 8, 16].map((processes): Case => ({
     label: `hard: register, ${processes} processes, 400 ops, last read of a value nobody wrote, --time-limit 10`,
     how: 'EDN; values 0..1; no cas; 20 % :info (the process continues under a new id, so open ops pile up); the last ok read returns 2, a value no op wrote',
-    files: (dir) => {
-      const p = join(dir, `hard${processes}.edn`);
-      const lines: string[] = [];
-      const o = { model: 'register', format: 'edn', processes, ops: 400, values: 2, info: 0.2, replace: true } as const;
-      const stats = generateHistory({ ...o, seed: `hard${processes}` }, (l) => lines.push(l));
-      const at = (stats.okReads[stats.okReads.length - 1] ?? 1) - 1;
-      lines[at] = (lines[at] ?? '').replace(/:value [01]/, ':value 2');
-      writeFileSync(p, `${lines.join('\n')}\n`);
-      return [p];
-    },
+    files: (dir) => [hardHistory(dir, processes)],
     args: ['--time-limit', '10'],
     expect: [0, 1, 5],
     runs: 1,
     target: 'where the search stops scaling',
   })),
+  {
+    label: 'hard: register, 16 processes, as above, --time-limit 60 --memory-limit 64',
+    how: 'the 16-process history above',
+    files: (dir) => [hardHistory(dir, 16)],
+    args: ['--time-limit', '60', '--memory-limit', '64'],
+    expect: [5],
+    runs: 1,
+    target: 'memory bounded: unknown (memory limit), exit 5',
+  },
 ];
 
 function main(): void {
@@ -187,8 +199,10 @@ sequential model under random concurrent clients, so every history is linearizab
 Machine: ${machine()}; 1-minute load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? NaN).toFixed(1)} after (other work shares these cores).
 
 Each run: \`/usr/bin/time node dist/cmd/csplab.js check --lin <files>\`, the whole CLI process, start-up included
-(the first row is start-up alone: \`csplab check\` loads check/, yargs and runtime/clock.ts, no protocol code, no
-cluster machinery). Wall time is the median of the runs listed; CPU is user + system; RSS is the peak.
+(the first row is start-up alone: \`csplab check\` loads the check command, check/, yargs and runtime/clock.ts — not
+run, rank, protocol code or cluster machinery; --html's renderer only when asked). Wall time is the median of the
+runs listed; CPU is user + system; RSS is the peak. The 1-minute load average shows how busy the 2 cores were: wall
+times above the CPU column are time spent waiting for a core.
 
 | case | histories | verdict | wall (runs) | CPU | peak RSS | target |
 |---|---|---|---|---|---|---|
@@ -197,7 +211,10 @@ ${rows.join('\n')}
 The hard rows show where the search stops scaling: a history that is not linearizable makes the search explore
 every (linearized set, state) pair before the failing read, and with two values and :info ops
 piling up (each stays open to the end) those pairs grow exponentially with the open ops; past the limit the
-verdict is \`unknown (time limit)\`, exit 5 (docs/history.md §Algorithms and complexity).`,
+verdict is \`unknown (time limit)\`, exit 5 (docs/history.md §Algorithms and complexity). Once a verdict is
+\`NOT linearizable\`, naming and shrinking the failing set runs on its own budget (as long as \`--time-limit\`), so
+a failing row may take up to twice the limit. The memo is bounded by \`--memory-limit\` (default 512 MiB; the last
+row sets 64): past it the verdict is \`unknown (memory limit)\`, exit 5, and RSS stays near the limit plus Node's own.`,
   );
 }
 
