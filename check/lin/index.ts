@@ -162,16 +162,20 @@ function minimize(ops: SearchOp[], stuck: Op, initial: string, budget: SearchOpt
   };
   let cur = ops.filter((o) => o.op.invokeOrd <= stuck.completeOrd);
   if (cur.length < ops.length && !fails(cur)) cur = ops;
-  if (cur.length > MINIMIZE_MAX) minimal = false;
-  else
+  if (cur.length > MINIMIZE_MAX) return { failing: cur.map((o) => o.op).sort((a, b) => a.id - b.id), minimal: false };
+  // Passes repeat until none drops an op: a write kept because a read saw it may become
+  // droppable once that read is dropped later in the same pass.
+  for (let dropped = true; dropped;) {
+    dropped = false;
     for (const o of [...cur]) {
-      if (budget.expired?.()) {
-        minimal = false;
-        break;
-      }
+      if (budget.expired?.()) return { failing: cur.map((x) => x.op).sort((a, b) => a.id - b.id), minimal: false };
       const trial = cur.filter((x) => x !== o);
-      if (!trial.some((x) => sees(x.op, o.op)) && fails(trial)) cur = trial;
+      if (!trial.some((x) => sees(x.op, o.op)) && fails(trial)) {
+        cur = trial;
+        dropped = true;
+      }
     }
+  }
   return { failing: cur.map((o) => o.op).sort((a, b) => a.id - b.id), minimal };
 }
 

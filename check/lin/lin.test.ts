@@ -135,6 +135,27 @@ t.test('the report names a minimal failing set with lines, and the prefix state'
   t.match(text, 'verdict: NOT linearizable\n');
 });
 
+t.test('the failing set is minimal even when a read protecting a write is dropped after it', async (t) => {
+  // One pass over [append a, get a, get z] kept append a (get a saw it), then dropped get a:
+  // the reported set was {append a, get z}, though get z of a value nobody wrote fails alone.
+  const lines = [
+    kv(0, 'invoke', 'append', 'k', 'a;'),
+    kv(1, 'invoke', 'get', 'k'),
+    kv(0, 'ok', 'append', 'k', 'a;'),
+    kv(1, 'ok', 'get', 'k', 'a;'),
+    kv(1, 'invoke', 'get', 'k'),
+    kv(1, 'ok', 'get', 'k', 'z;'),
+  ];
+  const r = checkLinearizable(parseHistoryText(lines.join('\n')));
+  t.equal(r.verdict, 'not linearizable');
+  t.same(
+    r.keys[0]?.failing.map((o) => o.invokeLine),
+    [5],
+    'only the get of a value nobody wrote',
+  );
+  t.equal(r.keys[0]?.minimal, true);
+});
+
 t.test('malformed histories are refused naming the line', async (t) => {
   const bad: [string, string[], RegExp][] = [
     ['bad EDN', ['', '; a comment', '{:process 0, :type :invoke, :f :write, :value 1'], /^line 3: bad EDN/],
