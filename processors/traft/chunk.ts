@@ -16,6 +16,13 @@ import type { TailBitmap } from './tail_bitmap.js';
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = DEFAULT_MAX_FRAME_BYTES / 4;
 
+/**
+ * MAX_LAB_KEYS: the most keys the lab load may write. A snapshot's kv travels whole in every
+ * part (it is the state machine, not a catch-up list): 50,000 pairs of `k49999` bound it at
+ * 1.65 MB, under half the default bound, so the KEYs always get the other half (§4.7).
+ */
+export const MAX_LAB_KEYS = 50_000;
+
 /** NUM: the most a msgpack number takes (float64 or uint64 with its type byte). */
 const NUM = 9;
 /** LEADER_ID: `{ term, id }`. */
@@ -46,6 +53,20 @@ export function snapshotBytes(snap: Snapshot): number {
   let kv = 5;
   for (const [k] of snap.kv) kv += 1 + strBytes(k) + NUM;
   return 1 + 9 + 1 + 6 + NUM + 8 + bitmapBytes(snap.applied) + 3 + kv + 9 + NUM + 5 + 5 + 5;
+}
+
+/**
+ * keysBudget asserts that a snapshot leaves at least half of `budget` for KEYs: a state machine
+ * larger than that cannot be shipped in parts of this bound (a future state machine that large
+ * would stream its kv too; the lab's is capped by MAX_LAB_KEYS).
+ */
+export function keysBudget(snap: Snapshot, budget: number): number {
+  const fixed = snapshotBytes(snap);
+  assert(
+    fixed <= budget / 2,
+    () => `a snapshot of ${snap.kv.length} keys (${fixed} bytes) leaves too little of a ${budget}-byte message for KEYs`,
+  );
+  return budget - fixed;
 }
 
 /** HEAD: every fixed field a message may carry besides its bitmaps and lists (type, ballots, reqId, part, flags). */

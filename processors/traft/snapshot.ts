@@ -6,7 +6,7 @@
 // lagging ranks.
 import { applierOf } from './applier.js';
 import { assert } from '../../runtime/assert.js';
-import { snapshotBytes, strBytes } from './chunk.js';
+import { keysBudget, strBytes } from './chunk.js';
 import type { Snapshot, SnapshotEntry, WalEntry } from './durable.js';
 import type { SnapshotShipment } from './messages.js';
 import type { Seq } from './record.js';
@@ -62,7 +62,7 @@ export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void
 export function shipmentFor(s: ReplicaState, keysFrom: Seq, budget: number): SnapshotShipment {
   const snapshot = s.snapshot;
   assert(snapshot !== null && snapshot.floor === s.floor && keysFrom <= s.floor, 'shipping a snapshot needs one above keysFrom');
-  let room = budget - snapshotBytes(snapshot);
+  let room = keysBudget(snapshot, budget);
   let end = keysFrom;
   while (end < snapshot.floor) {
     room -= strBytes(s.keys[end] ?? '');

@@ -2,7 +2,7 @@
 // role: a leader still answers ElectReq (docs/protocols/traft.md §5.2, §5.3).
 import type { Random } from '../../runtime/random.js';
 import { defined } from '../../runtime/assert.js';
-import { bitmapBytes, budgetAfter, chunkBy, recordBytes, snapshotBytes, strBytes } from './chunk.js';
+import { bitmapBytes, budgetAfter, chunkBy, keysBudget, recordBytes, strBytes } from './chunk.js';
 import { maxMessageBytes } from './config.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
 import type { ElectReply, ElectReplyReason, ElectReq } from './messages.js';
@@ -45,7 +45,7 @@ function shipped(s: ReplicaState, req: ElectReq): Pick<ElectReply, 'records' | '
 function parts(s: ReplicaState, whole: ElectReply, random: Random): ElectReply[] {
   const budget = budgetAfter(maxMessageBytes(s.timing), bitmapBytes(whole.accepted) + bitmapBytes(whole.committed));
   const ship = whole.snapshot;
-  const keyRuns = ship === undefined ? [] : chunkBy(ship.keys, strBytes, budget - snapshotBytes(ship.snapshot));
+  const keyRuns = ship === undefined ? [] : chunkBy(ship.keys, strBytes, keysBudget(ship.snapshot, budget));
   if (ship !== undefined && keyRuns.length === 0) keyRuns.push([]);
   const recordRuns = chunkBy(whole.records, recordBytes, budget);
   if (keyRuns.length + recordRuns.length <= 1) return [whole];
