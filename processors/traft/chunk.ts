@@ -2,7 +2,7 @@
 // (docs/protocols/traft.md §4.7). Catch-up lists grow with a follower's lag (KEYs, records, a
 // Sync's digest); over the TCP frame limit such a message would be dropped and resent forever.
 // The core never encodes, so it bounds the msgpack size of a message's wire form (toWire)
-// from above: every number 9 bytes, every string 5 + 3 bytes per UTF-16 unit, every bitmap
+// from above: every number 9 bytes, every string 5 + its UTF-8 bytes, every bitmap
 // word 5 bytes, every field name and container header counted.
 import { assert } from '../../runtime/assert.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
@@ -19,7 +19,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = DEFAULT_MAX_FRAME_BYTES / 4;
 /**
  * MAX_LAB_KEYS: the most keys the lab load may write. A snapshot's kv travels whole in every
  * part (it is the state machine, not a catch-up list): 50,000 pairs of `k49999` bound it at
- * 1.65 MB, under half the default bound, so the KEYs always get the other half (§4.7).
+ * 1.05 MB, under half the default bound, so the KEYs always get the other half (§4.7).
  */
 export const MAX_LAB_KEYS = 50_000;
 
@@ -28,9 +28,14 @@ const NUM = 9;
 /** LEADER_ID: `{ term, id }`. */
 const LEADER_ID = 1 + 5 + NUM + 3 + NUM;
 
-/** strBytes bounds a msgpack string: a 5-byte header and at most 3 UTF-8 bytes per UTF-16 unit. */
+/** strBytes bounds a msgpack string: at most a 5-byte header, then its UTF-8 bytes. */
 export function strBytes(x: string): number {
-  return 5 + 3 * x.length;
+  let n = 5;
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // a surrogate pair is 4 bytes: 3 + 3 bounds it
+  }
+  return n;
 }
 
 /** bitmapBytes bounds `{ offset, words }` or `{ offset, bin }` (bitmap_codec.ts). */
