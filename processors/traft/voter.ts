@@ -37,18 +37,26 @@ function shipped(s: ReplicaState, req: ElectReq): Pick<ElectReply, 'records' | '
   return { records, snapshot: shipmentFor(s, Math.min(req.frontier, s.floor), Infinity) };
 }
 
+function sum<T>(xs: readonly T[], bytesOf: (x: T) => number): number {
+  let n = 0;
+  for (const x of xs) n += bytesOf(x);
+  return n;
+}
+
 /**
  * parts cuts a granted reply too large for one message into parts of one answer (§4.7): first
  * the snapshot with consecutive runs of its KEYs (all but the last run a `part`), then runs of
- * records. One part alone is the reply unchanged.
+ * records. A reply that fits one message goes unchanged.
  */
 function parts(s: ReplicaState, whole: ElectReply, random: Random): ElectReply[] {
   const budget = budgetAfter(maxMessageBytes(s.timing), bitmapBytes(whole.accepted) + bitmapBytes(whole.committed));
   const ship = whole.snapshot;
-  const keyRuns = ship === undefined ? [] : chunkBy(ship.keys, strBytes, keysBudget(ship.snapshot, budget));
+  const keysRoom = ship === undefined ? budget : keysBudget(ship.snapshot, budget);
+  const keyBytes = ship === undefined ? 0 : budget - keysRoom + sum(ship.keys, strBytes);
+  if (keyBytes + sum(whole.records, recordBytes) <= budget) return [whole];
+  const keyRuns = ship === undefined ? [] : chunkBy(ship.keys, strBytes, keysRoom);
   if (ship !== undefined && keyRuns.length === 0) keyRuns.push([]);
   const recordRuns = chunkBy(whole.records, recordBytes, budget);
-  if (keyRuns.length + recordRuns.length <= 1) return [whole];
   const { snapshot: _whole, records: _all, ...head } = whole;
   const out: ElectReply[] = [];
   let keysFrom = ship?.keysFrom ?? 0;
