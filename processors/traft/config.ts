@@ -57,8 +57,8 @@ export function validateConfig(config: Config, timing: Timing, self: number): vo
   if (timing.snapshotEvery !== undefined && !(Number.isSafeInteger(timing.snapshotEvery) && timing.snapshotEvery >= 0)) {
     throw new RangeError('timing: snapshotEvery must be an integer ≥ 0');
   }
-  if (timing.maxMessageBytes !== undefined && !(Number.isSafeInteger(timing.maxMessageBytes) && timing.maxMessageBytes >= 4096)) {
-    throw new RangeError('timing: maxMessageBytes must be an integer ≥ 4096');
+  if (timing.maxMessageBytes !== undefined && !(Number.isSafeInteger(timing.maxMessageBytes) && timing.maxMessageBytes >= 2048)) {
+    throw new RangeError('timing: maxMessageBytes must be an integer ≥ 2048');
   }
 }
 
