@@ -9,6 +9,7 @@ import { clusterIdFlag, hostFlag, hostPort, numberFlag, numeric, portOf, type Ho
 import { usableDir } from './dirs.js';
 import { parseLinkFlags } from './run/faults.js';
 import type { NetConfig } from '../processors/cluster_node.js';
+import { MAX_LAB_KEYS } from '../processors/traft/chunk.js';
 import { netFaultOf, type NetFault } from '../runtime/net/netfaults.js';
 
 /**
@@ -155,7 +156,7 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
     dataSize: numberFlag('--data-size', a.dataSize, 1, 1 << 20, true),
     window: numberFlag('--window', a.window, 1, 1e6, true),
     batch: numberFlag('--batch', a.batch, 1, 1e5, true),
-    keys: numberFlag('--keys', a.keys, 1, 1e6, true),
+    keys: numberFlag('--keys', a.keys, 1, MAX_LAB_KEYS, true), // a snapshot's kv must fit one TRaft message
     snapshotEvery: numberFlag('--snapshot-every', a.snapshotEvery, 0, 1e9, true),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
     link: parseLinkFlags({ ...(a.delay !== undefined ? { delay: a.delay } : {}), dup: numberFlag('--dup', a.dup, 0, 0.5) }, 1),

@@ -2,7 +2,7 @@
 // §5.1, §5.4, §5.5). Establishment itself (§5.6) waits for the merge batch to be durable: see
 // leader.ts.
 import type { Random } from '../../runtime/random.js';
-import { assert } from '../../runtime/assert.js';
+import { assert, defined } from '../../runtime/assert.js';
 import { isQuorum } from './config.js';
 import { compareLeaderId, formatLeaderId, leaderId, leaderIdEq } from './leader_id.js';
 import type { ElectReply } from './messages.js';
@@ -18,7 +18,14 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
   assert(s.leader === null, 'an established leader does not campaign');
   const cand = leaderId(Math.max(s.maxTermSeen, s.vote.term) + 1, s.self);
   setVote(s, fx, cand);
-  const c: Campaign = { cand, deadlineMs: nowMs + s.timing.electionTimeoutMs, replies: new Map(), staleLog: false, merge: null };
+  const c: Campaign = {
+    cand,
+    deadlineMs: nowMs + s.timing.electionTimeoutMs,
+    replies: new Map(),
+    parts: new Map(),
+    staleLog: false,
+    merge: null,
+  };
   s.campaign = c;
   fx.trace.push({ type: 'campaign', cand });
   for (const p of s.config.members) {
@@ -52,8 +59,45 @@ export function handleElectReply(s: ReplicaState, fx: Effects, from: number, rep
     return;
   }
   if (!leaderIdEq(reply.vote, c.cand)) return; // granted earlier, since moved on: not a promise now
-  c.replies.set(from, reply);
+  const whole = reply.part === undefined ? reply : collectPart(c, from, reply);
+  if (whole === null) return; // a grant counts only once whole (§4.7)
+  c.replies.set(from, whole);
   mergeIfQuorum(s, fx, c);
+}
+
+/**
+ * collectPart keeps one part of a chunked grant; once every part of that answer is here, the
+ * whole reply: records concatenated, the snapshot's KEY runs joined (each must start where the
+ * previous one ended). Parts of another answer from the same voter start the collection over.
+ */
+function collectPart(c: Campaign, from: number, reply: ElectReply): ElectReply | null {
+  const part = defined(reply.part, 'collectPart takes a part');
+  let got = c.parts.get(from);
+  if (got === undefined || got.id !== part.id || got.got.length !== part.of) {
+    got = { id: part.id, got: new Array<ElectReply | undefined>(part.of), count: 0 };
+    c.parts.set(from, got);
+  }
+  if (got.got[part.at] === undefined) got.count++;
+  got.got[part.at] = reply;
+  if (got.count < part.of) return null;
+  c.parts.delete(from);
+  return joinParts(got.got.map((r) => defined(r, 'every part arrived')));
+}
+
+/** joinParts rebuilds one reply from all its parts, in order; null when their KEY runs do not join up (never from a correct voter). */
+function joinParts(all: readonly ElectReply[]): ElectReply | null {
+  const { part: _part, snapshot: _s, records: _r, ...head } = defined(all[0], 'a reply has parts');
+  const records = all.flatMap((r) => r.records);
+  const runs = all.flatMap((r) => (r.snapshot === undefined ? [] : [r.snapshot]));
+  const first = runs[0];
+  if (first === undefined) return { ...head, records };
+  const keys: string[] = [];
+  for (const run of runs) {
+    if (run.keysFrom !== first.keysFrom + keys.length || run.snapshot.floor !== first.snapshot.floor) return null;
+    for (const k of run.keys) keys.push(k);
+  }
+  if (first.keysFrom + keys.length !== first.snapshot.floor) return null;
+  return { ...head, records, snapshot: { snapshot: first.snapshot, keysFrom: first.keysFrom, keys } };
 }
 
 /** mergeIfQuorum merges once the campaign `c` (the running one, s.campaign) holds a quorum of grants. */

@@ -1,6 +1,7 @@
 // config: members, quorums and timing limits, validated once at construction. Quorums are
 // majorities counted over the member list (docs/protocols/traft.md §3.7); explicit quorum masks and
 // joint configs are not built (§13).
+import { DEFAULT_MAX_MESSAGE_BYTES } from './chunk.js';
 
 /** Config is the cluster's membership. */
 export type Config = {
@@ -27,6 +28,12 @@ export type Timing = {
   readonly leaseProtection: boolean;
   /** snapshotEvery: take a snapshot once this many positions can be compacted (§7.2); 0 or absent: never. */
   readonly snapshotEvery?: number;
+  /**
+   * maxMessageBytes bounds the wire size of every message this replica sends (§4.7): catch-up
+   * lists are cut into chunks under it. Absent: DEFAULT_MAX_MESSAGE_BYTES (a quarter of the TCP
+   * frame). Tests lower it to exercise chunking with small logs.
+   */
+  readonly maxMessageBytes?: number;
 };
 
 /** defaultTiming derives H = E/5 and the limits of §9.3. */
@@ -50,6 +57,14 @@ export function validateConfig(config: Config, timing: Timing, self: number): vo
   if (timing.snapshotEvery !== undefined && !(Number.isSafeInteger(timing.snapshotEvery) && timing.snapshotEvery >= 0)) {
     throw new RangeError('timing: snapshotEvery must be an integer ≥ 0');
   }
+  if (timing.maxMessageBytes !== undefined && !(Number.isSafeInteger(timing.maxMessageBytes) && timing.maxMessageBytes >= 2048)) {
+    throw new RangeError('timing: maxMessageBytes must be an integer ≥ 2048');
+  }
+}
+
+/** maxMessageBytes is the bound every sent message stays under (§4.7). */
+export function maxMessageBytes(timing: Timing): number {
+  return timing.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 }
 
 /** isQuorum: the set (the candidate/leader counts itself) covers a majority of members. */

@@ -7,7 +7,7 @@ import { compareLeaderId, formatLeaderId, leaderIdEq } from './leader_id.js';
 import type { ForwardReply, ForwardReq, InstallSnapshotReq } from './messages.js';
 import { assertSameRecord, formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
-import { canInstall, installSnapshot } from './snapshot.js';
+import { canInstall, installSnapshot, keysReach, stageKeys } from './snapshot.js';
 import { setCommitter, storeRecord, truncateFrom } from './store.js';
 import { firstMissing, hasSeq } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
@@ -19,6 +19,7 @@ function reply(
   req: ForwardReq | InstallSnapshotReq,
   ok: boolean,
   reason?: ForwardReply['reason'],
+  keysTo?: Seq,
 ): void {
   fx.afterPersist.push({
     to,
@@ -32,6 +33,7 @@ function reply(
       accepted: s.accepted,
       committed: s.committed,
       reqId: req.reqId,
+      ...(keysTo === undefined ? {} : { keysTo }),
     },
   });
 }
@@ -40,9 +42,9 @@ function reply(
 function syncPlan(s: ReplicaState, req: ForwardReq): LogRecord[] | 'need-sync' {
   const lo = req.lo ?? 0;
   const baseTail = req.baseTail ?? 0;
-  const digest = new Map<Seq, ForwardReq['leader']>(req.digest ?? []);
   if (firstMissing(s.accepted) < lo) return 'need-sync'; // a p < lo neither stored nor below the floor
   const staged = s.staged?.records ?? new Map<Seq, LogRecord>();
+  const digest = s.staged?.digest ?? new Map<Seq, ForwardReq['leader']>();
   const plan: LogRecord[] = [];
   for (let p = Math.max(lo, s.floor); p < baseTail; p++) {
     // below our floor: committed, hence identical
@@ -65,8 +67,11 @@ function onSync(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): vo
     if (req.last === true) reply(s, fx, from, req, true);
     return;
   }
-  if (s.staged === null || !leaderIdEq(s.staged.leader, req.leader)) s.staged = { leader: req.leader, records: new Map() };
+  if (s.staged === null || !leaderIdEq(s.staged.leader, req.leader))
+    s.staged = { leader: req.leader, records: new Map(), digest: new Map() };
   for (const r of req.records) s.staged.records.set(r.seq, r);
+  // One leader's digest entries are facts about its fixed base, whichever attempt sent them.
+  for (const [p, author] of req.digest ?? []) s.staged.digest.set(p, author);
   if (req.last !== true) return;
   const plan = syncPlan(s, req);
   if (plan === 'need-sync') {
@@ -152,7 +157,8 @@ export function handleForwardReq(s: ReplicaState, fx: Effects, from: number, req
 /**
  * handleInstallSnapshot is F9: F1–F3, then a snapshot above our floor replaces the log below
  * it (committer unchanged); the reply waits for its checkpoint. KEYs starting above what we
- * have logged (the leader's view predates our restart) get `need-keys` and change nothing.
+ * have logged or staged (the leader's view predates our restart) get `need-keys` and change
+ * nothing. A `part` only stages its KEYs (§4.7). Every reply says where our KEYs reach.
  */
 export function handleInstallSnapshot(
   s: ReplicaState,
@@ -163,11 +169,15 @@ export function handleInstallSnapshot(
   random: Random,
 ): void {
   if (!acceptLeader(s, fx, from, req, nowMs, random)) return;
-  const verdict = canInstall(s, req.shipment);
-  if (verdict === 'need-keys') {
-    reply(s, fx, from, req, false, 'need-keys');
+  const ship = req.shipment;
+  if (ship.snapshot.floor <= s.floor) {
+    reply(s, fx, from, req, true, undefined, keysReach(s)); // nothing to do
     return;
   }
-  if (verdict === 'newer') installSnapshot(s, fx, req.shipment);
-  reply(s, fx, from, req, true);
+  if (ship.part === true ? !stageKeys(s, ship) : canInstall(s, ship) === 'need-keys') {
+    reply(s, fx, from, req, false, 'need-keys', keysReach(s));
+    return;
+  }
+  if (ship.part !== true) installSnapshot(s, fx, ship);
+  reply(s, fx, from, req, true, undefined, keysReach(s));
 }

@@ -4,8 +4,9 @@
 import type { Random } from '../../runtime/random.js';
 import { assert, defined } from '../../runtime/assert.js';
 import type { Command } from './command.js';
+import { budgetAfter, bitmapBytes, chunkBy, DIGEST_ENTRY, recordBytes } from './chunk.js';
 import { leaderCommit } from './commit.js';
-import { isQuorum } from './config.js';
+import { isQuorum, maxMessageBytes } from './config.js';
 import { buildKeyIndex, depsFor, indexRecord } from './deps.js';
 import { leaderIdEq, type LeaderId } from './leader_id.js';
 import type { ElectReply, ForwardKind, ForwardReply, ForwardReq } from './messages.js';
@@ -41,6 +42,7 @@ function newProgress(reply: ElectReply | undefined, cmax: LeaderId | null, nowMs
     nextSendAtMs: nowMs,
     backoffMs: FIRST_BACKOFF_MS,
     lastAckAtMs: nowMs,
+    keysTo: null,
   };
   if (reply === undefined) return { ...base, known: false, committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP };
   const sameBase = leaderIdEq(reply.committer, cmax);
@@ -111,7 +113,16 @@ function forward(
   return reqId;
 }
 
-/** sendSync is §6.3's Sync: digest of [lo, baseTail) plus the records the follower may lack, chunked. */
+/** listBudget: the bytes a ForwardReq may spend on records and digest entries (§4.7). */
+function listBudget(s: ReplicaState): number {
+  return budgetAfter(maxMessageBytes(s.timing), bitmapBytes(s.committed));
+}
+
+/**
+ * sendSync is §6.3's Sync: digest of [lo, baseTail) plus the records the follower may lack, in
+ * chunks of one reqId. Records and digest entries each fill at most half a chunk's budget, so
+ * both spread over the chunks as far as they need (§4.7); the last chunk is marked.
+ */
 function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   const L = leading(s);
   const lo = Math.min(firstMissing(pr.committed), L.baseTail); // the follower's own report only (I3)
@@ -119,53 +130,41 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
   const seqs = full ? members(s.accepted, lo, L.baseTail) : minus(s.accepted, pr.accepted, lo, L.baseTail);
   const digest: Array<[Seq, LeaderId]> = [];
   for (let p = lo; p < L.baseTail; p++) digest.push([p, stored(s, p).author]);
-  const reqId = s.nextReqId++;
-  const max = s.timing.maxBatch;
-  for (let i = 0; i + max < seqs.length; i += max) {
-    forward(
-      s,
-      fx,
-      to,
-      pr,
-      'sync',
-      seqs.slice(i, i + max).map((p) => stored(s, p)),
-      nowMs,
-      { lo, baseTail: L.baseTail, last: false },
-      reqId,
-    );
-  }
-  const tailFrom = seqs.length === 0 ? 0 : Math.floor((seqs.length - 1) / max) * max;
-  forward(
-    s,
-    fx,
-    to,
-    pr,
-    'sync',
-    seqs.slice(tailFrom).map((p) => stored(s, p)),
-    nowMs,
-    { lo, baseTail: L.baseTail, digest, last: true },
-    reqId,
+  const half = listBudget(s) / 2;
+  const recordRuns = chunkBy(
+    seqs.map((p) => stored(s, p)),
+    recordBytes,
+    half,
+    s.timing.maxBatch,
   );
+  const digestRuns = chunkBy(digest, () => DIGEST_ENTRY, half);
+  const n = Math.max(1, recordRuns.length, digestRuns.length);
+  const reqId = s.nextReqId++;
+  for (let i = 0; i < n; i++) {
+    const extra = { lo, baseTail: L.baseTail, digest: digestRuns[i] ?? [], last: i === n - 1 };
+    forward(s, fx, to, pr, 'sync', recordRuns[i] ?? [], nowMs, extra, reqId);
+  }
   pr.syncAttempt = reqId;
   pr.inflight.set(reqId, { kind: 'sync', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
 
 /**
  * sendSnapshot is §6.3's InstallSnapshotReq (F9, §7.4) for a follower whose own report lacks a
- * position below our floor, with the KEYs from its reported frontier; one at a time.
+ * position below our floor, one at a time: the KEYs from where its last reply said its KEYs
+ * reach (its reported frontier before any reply), as much as fits one message; a `part` when
+ * more remain (§4.7).
  */
 function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   for (const inf of pr.inflight.values()) if (inf.kind === 'snapshot') return;
   const reqId = s.nextReqId++;
-  fx.send.push({
-    to,
-    msg: { type: 'InstallSnapshotReq', leader: leading(s).id, shipment: shipmentFor(s, firstMissing(pr.committed)), reqId },
-  });
+  const keysFrom = Math.min(s.floor, pr.keysTo ?? firstMissing(pr.committed));
+  const shipment = shipmentFor(s, keysFrom, budgetAfter(maxMessageBytes(s.timing), 0));
+  fx.send.push({ to, msg: { type: 'InstallSnapshotReq', leader: leading(s).id, shipment, reqId } });
   pr.lastSentAtMs = nowMs;
   pr.inflight.set(reqId, { kind: 'snapshot', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
 }
 
-/** sendAppends is §6.3's append: positions the follower lacks and nobody carries, ≤ maxInflight requests. */
+/** sendAppends is §6.3's append: positions the follower lacks and nobody carries, ≤ maxInflight requests of ≤ maxBatch records within the byte budget. */
 function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   if (pr.inflight.size >= s.timing.maxInflight) return;
   const len = bitmapLen(s.accepted);
@@ -173,19 +172,17 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   if (from >= len) return;
   let carried = pr.accepted;
   for (const inf of pr.inflight.values()) carried = union(carried, inf.seqs);
-  const pool = minus(s.accepted, carried, from, len);
-  for (let i = 0; i < pool.length && pr.inflight.size < s.timing.maxInflight; i += s.timing.maxBatch) {
-    const seqs = pool.slice(i, i + s.timing.maxBatch);
-    const reqId = forward(
-      s,
-      fx,
-      to,
-      pr,
-      'append',
-      seqs.map((p) => stored(s, p)),
-      nowMs,
-    );
-    pr.inflight.set(reqId, { kind: 'append', seqs: bitmapOf(seqs), sentAtMs: nowMs });
+  const room = s.timing.maxInflight - pr.inflight.size;
+  const pool = minus(s.accepted, carried, from, len).slice(0, room * s.timing.maxBatch);
+  const runs = chunkBy(
+    pool.map((p) => stored(s, p)),
+    recordBytes,
+    listBudget(s),
+    s.timing.maxBatch,
+  );
+  for (const records of runs.slice(0, room)) {
+    const reqId = forward(s, fx, to, pr, 'append', records, nowMs);
+    pr.inflight.set(reqId, { kind: 'append', seqs: bitmapOf(records.map((r) => r.seq)), sentAtMs: nowMs });
   }
 }
 
@@ -236,6 +233,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   pr.committer = reply.committer;
   pr.committed = union(pr.committed, reply.committed);
   pr.inflight.delete(reply.reqId);
+  if (reply.keysTo !== undefined) pr.keysTo = reply.keysTo; // the next snapshot part starts there
   if (leaderIdEq(reply.vote, L.id)) pr.lastAckAtMs = nowMs;
   pr.backoffMs = FIRST_BACKOFF_MS; // it answered: no reason to wait (a probe's answer starts the Sync at once)
   pr.nextSendAtMs = nowMs;

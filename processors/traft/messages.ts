@@ -20,7 +20,16 @@ export type ElectReq = {
  * SnapshotShipment carries a snapshot and the instance-log KEYs of [keysFrom, floor) ('' for
  * no-ops), which the receiver has not logged yet (§7.3, F9).
  */
-export type SnapshotShipment = { readonly snapshot: Snapshot; readonly keysFrom: Seq; readonly keys: readonly string[] };
+export type SnapshotShipment = {
+  readonly snapshot: Snapshot;
+  readonly keysFrom: Seq;
+  readonly keys: readonly string[];
+  /**
+   * part: the KEYs end below the floor and more follow (§4.7). A part is only ever staged:
+   * nothing is installed, voted or counted on it.
+   */
+  readonly part?: true;
+};
 
 /** ElectReplyReason names why a vote was refused. */
 export type ElectReplyReason = 'stale-ballot' | 'leader-alive' | 'stale-log' | 'other-cluster';
@@ -39,7 +48,15 @@ export type ElectReply = {
   readonly records: readonly LogRecord[];
   /** snapshot: with E1's records, when the candidate lacks positions below the voter's floor (which it can no longer ship). */
   readonly snapshot?: SnapshotShipment;
+  /**
+   * part: this reply is part `at` of `of` of one answer `id` (§4.7); the candidate counts the
+   * grant only once every part of one answer arrived, and merges their records and KEYs.
+   */
+  readonly part?: ElectReplyPart;
 };
+
+/** ElectReplyPart places one chunk of a granted ElectReply too large for one message. */
+export type ElectReplyPart = { readonly id: number; readonly at: number; readonly of: number };
 
 /** ForwardKind: a new leader's Sync, a synced follower's append, or a heartbeat. */
 export type ForwardKind = 'sync' | 'append' | 'heartbeat';
@@ -49,7 +66,10 @@ export type ForwardReq = {
   readonly type: 'ForwardReq';
   readonly leader: LeaderId;
   readonly kind: ForwardKind;
-  /** lo, baseTail, digest, last: sync only. digest lists [p, author] for p in [lo, baseTail). */
+  /**
+   * lo, baseTail, digest, last: sync only. The digests of an attempt's chunks together list
+   * [p, author] for every p in [lo, baseTail) (§4.7).
+   */
   readonly lo?: Seq;
   readonly baseTail?: Seq;
   readonly digest?: ReadonlyArray<readonly [Seq, LeaderId]>;
@@ -82,6 +102,8 @@ export type ForwardReply = {
   readonly accepted: TailBitmap;
   readonly committed: TailBitmap;
   readonly reqId: number;
+  /** keysTo: in a reply to an InstallSnapshotReq, where the KEYs we logged or staged end (the next part starts there, §4.7). */
+  readonly keysTo?: Seq;
 };
 
 /** Message is every replica-to-replica message. */

@@ -6,6 +6,7 @@
 // lagging ranks.
 import { applierOf } from './applier.js';
 import { assert } from '../../runtime/assert.js';
+import { keysBudget, strBytes } from './chunk.js';
 import type { Snapshot, SnapshotEntry, WalEntry } from './durable.js';
 import type { SnapshotShipment } from './messages.js';
 import type { Seq } from './record.js';
@@ -54,29 +55,73 @@ export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void
   adopt(s, fx, { floor, applied: s.applier.applied, kv: [...s.applier.kv] }, false);
 }
 
-/** shipmentFor is our snapshot with the KEYs from `keysFrom` (a receiver's frontier) to our floor. */
-export function shipmentFor(s: ReplicaState, keysFrom: Seq): SnapshotShipment {
+/**
+ * shipmentFor is our snapshot with the KEYs from `keysFrom` (a receiver's frontier) to our floor,
+ * cut to what fits `budget` bytes with the snapshot itself: then it is a `part` (§4.7).
+ */
+export function shipmentFor(s: ReplicaState, keysFrom: Seq, budget: number): SnapshotShipment {
   const snapshot = s.snapshot;
   assert(snapshot !== null && snapshot.floor === s.floor && keysFrom <= s.floor, 'shipping a snapshot needs one above keysFrom');
-  return { snapshot, keysFrom, keys: s.keys.slice(keysFrom, snapshot.floor) };
+  let room = keysBudget(snapshot, budget);
+  let end = keysFrom;
+  while (end < snapshot.floor) {
+    room -= strBytes(s.keys[end] ?? '');
+    if (room < 0) break;
+    end++;
+  }
+  const keys = s.keys.slice(keysFrom, end);
+  return end < snapshot.floor ? { snapshot, keysFrom, keys, part: true } : { snapshot, keysFrom, keys };
 }
 
-/** canInstall: the shipment is newer than our floor and its KEYs reach down to what we have logged. */
+/** keysReach: where the KEYs we logged, then those staged from snapshot parts, end. */
+export function keysReach(s: ReplicaState): Seq {
+  const st = s.keyStage;
+  if (st === null || st.from > s.keys.length) return s.keys.length;
+  return Math.max(s.keys.length, st.from + st.keys.length);
+}
+
+/**
+ * stageKeys keeps a part's KEYs (§4.7): positions below a snapshot's floor are chosen, so their
+ * KEYs are facts whichever leader or voter sent them, and staging them changes nothing a vote,
+ * a reply or the commit rule reads. false (nothing kept) when the part starts beyond our reach.
+ */
+export function stageKeys(s: ReplicaState, ship: SnapshotShipment): boolean {
+  const from = ship.keysFrom;
+  if (from > keysReach(s)) return false;
+  const st = s.keyStage;
+  if (st === null || st.from > s.keys.length || from < st.from) {
+    s.keyStage = { from, keys: [...ship.keys] };
+    return true;
+  }
+  st.keys.length = Math.min(st.keys.length, from - st.from);
+  for (const k of ship.keys) st.keys.push(k);
+  return true;
+}
+
+/** canInstall: the shipment is whole, newer than our floor, and its KEYs reach down to what we logged or staged. */
 export function canInstall(s: ReplicaState, ship: SnapshotShipment): 'newer' | 'not-newer' | 'need-keys' {
+  assert(ship.part !== true, 'a snapshot part is staged, never installed');
   if (ship.snapshot.floor <= s.floor) return 'not-newer';
-  return ship.keysFrom <= s.keys.length ? 'newer' : 'need-keys';
+  return ship.keysFrom <= keysReach(s) ? 'newer' : 'need-keys';
 }
 
 /**
  * installSnapshot is F9's state change: records below the floor go, the floor's positions are
  * accepted and committed (they are chosen everywhere), the applier becomes the snapshot's
  * (applied may reach above the floor: those positions are never applied twice, T25), and the
- * KEYs we lack are kept for the commit lines emitCommitLines writes next. committer is unchanged.
+ * KEYs we lack (staged ones first) are kept for the commit lines emitCommitLines writes next.
+ * committer is unchanged.
  */
 export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShipment): void {
   assert(canInstall(s, ship) === 'newer', 'installSnapshot needs a newer snapshot with enough KEYs');
   const { snapshot, keysFrom, keys } = ship;
-  for (let p = s.keys.length; p < snapshot.floor; p++) s.keys.push(keys[p - keysFrom] ?? '');
+  const st = s.keyStage;
+  for (let p = s.keys.length; p < snapshot.floor; p++) {
+    const key = p >= keysFrom ? keys[p - keysFrom] : st?.keys[p - st.from];
+    assert(key !== undefined, () => `no KEY for ${p} below the installed floor ${snapshot.floor}`);
+    s.keys.push(key);
+  }
+  s.keyStage = null;
   s.accepted = union(s.accepted, createBitmap(snapshot.floor));
   s.committed = union(s.committed, createBitmap(snapshot.floor));
   s.applier = applierOf(snapshot);

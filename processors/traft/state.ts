@@ -36,6 +36,8 @@ export type Progress = {
   backoffMs: number;
   /** lastAckAtMs: last reply naming our LeaderId as its vote (CheckQuorum). */
   lastAckAtMs: number;
+  /** keysTo: where its KEYs end per its last InstallSnapshot reply (the next part starts there); null before one. */
+  keysTo: Seq | null;
 };
 
 /** LeaderRole exists only while established (§5.6 onwards). */
@@ -56,15 +58,26 @@ export type LeaderRole = {
 export type Campaign = {
   readonly cand: LeaderId;
   readonly deadlineMs: number;
-  /** replies: granted replies, one per member (duplicates replace). */
+  /** replies: granted replies, one per member (duplicates replace); a chunked one only once whole. */
   readonly replies: Map<number, ElectReply>;
+  /** parts: the parts so far of a chunked grant, per member: one answer (id) at a time (§4.7). */
+  readonly parts: Map<number, ReplyParts>;
   staleLog: boolean;
   /** merge: set once a quorum granted and the merge batch was submitted. */
   merge: { readonly batchId: number; readonly baseTail: Seq; readonly cmax: LeaderId | null } | null;
 };
 
-/** SyncStaging holds chunks of one leader's Sync until the last one (F4). */
-export type SyncStaging = { readonly leader: LeaderId; readonly records: Map<Seq, LogRecord> };
+/** ReplyParts collects the parts of one chunked ElectReply (`id`), indexed by `at`. */
+export type ReplyParts = { readonly id: number; readonly got: Array<ElectReply | undefined>; count: number };
+
+/** SyncStaging holds the records and digest entries of one leader's Sync chunks until the last one (F4, §4.7). */
+export type SyncStaging = { readonly leader: LeaderId; readonly records: Map<Seq, LogRecord>; readonly digest: Map<Seq, LeaderId> };
+
+/**
+ * KeyStage holds snapshot KEYs of [from, from + keys.length) received in parts (§4.7), from ≤
+ * keys.length when staged; installed with the part that reaches the floor, never before.
+ */
+export type KeyStage = { readonly from: Seq; readonly keys: string[] };
 
 /** ParkedSend is a message held until WAL batch `batchId` is durable (§8.2). */
 export type ParkedSend = { readonly batchId: number; readonly env: Envelope };
@@ -107,6 +120,7 @@ export type ReplicaState = {
   campaign: Campaign | null;
   leader: LeaderRole | null;
   staged: SyncStaging | null;
+  keyStage: KeyStage | null;
   // ---- storage handshake ----
   lastBatchId: number;
   persistedBatchId: number;
@@ -193,6 +207,7 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     campaign: null,
     leader: null,
     staged: null,
+    keyStage: null,
     lastBatchId: 0,
     persistedBatchId: 0,
     parked: [],

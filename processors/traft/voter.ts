@@ -2,6 +2,8 @@
 // role: a leader still answers ElectReq (docs/protocols/traft.md §5.2, §5.3).
 import type { Random } from '../../runtime/random.js';
 import { defined } from '../../runtime/assert.js';
+import { bitmapBytes, budgetAfter, chunkBy, keysBudget, recordBytes, strBytes } from './chunk.js';
+import { maxMessageBytes } from './config.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
 import type { ElectReply, ElectReplyReason, ElectReq } from './messages.js';
 import { adoptVote } from './role_change.js';
@@ -32,28 +34,60 @@ function shipped(s: ReplicaState, req: ElectReq): Pick<ElectReply, 'records' | '
   const seqs = minus(s.accepted, req.accepted, Math.max(from, s.floor), bitmapLen(s.accepted));
   const records = seqs.map((p) => defined(s.log.get(p), 'E3: every accepted position at or above the floor is stored'));
   if (from >= s.floor) return { records };
-  return { records, snapshot: shipmentFor(s, Math.min(req.frontier, s.floor)) };
+  return { records, snapshot: shipmentFor(s, Math.min(req.frontier, s.floor), Infinity) };
 }
 
-/** handleElectReq applies V1–V4 and queues the reply (parked until the vote is durable). */
+function sum<T>(xs: readonly T[], bytesOf: (x: T) => number): number {
+  let n = 0;
+  for (const x of xs) n += bytesOf(x);
+  return n;
+}
+
+/**
+ * parts cuts a granted reply too large for one message into parts of one answer (§4.7): first
+ * the snapshot with consecutive runs of its KEYs (all but the last run a `part`), then runs of
+ * records. A reply that fits one message goes unchanged.
+ */
+function parts(s: ReplicaState, whole: ElectReply, random: Random): ElectReply[] {
+  const budget = budgetAfter(maxMessageBytes(s.timing), bitmapBytes(whole.accepted) + bitmapBytes(whole.committed));
+  const ship = whole.snapshot;
+  const keysRoom = ship === undefined ? budget : keysBudget(ship.snapshot, budget);
+  const keyBytes = ship === undefined ? 0 : budget - keysRoom + sum(ship.keys, strBytes);
+  if (keyBytes + sum(whole.records, recordBytes) <= budget) return [whole];
+  const keyRuns = ship === undefined ? [] : chunkBy(ship.keys, strBytes, keysRoom);
+  if (ship !== undefined && keyRuns.length === 0) keyRuns.push([]);
+  const recordRuns = chunkBy(whole.records, recordBytes, budget);
+  const { snapshot: _whole, records: _all, ...head } = whole;
+  const out: ElectReply[] = [];
+  let keysFrom = ship?.keysFrom ?? 0;
+  for (const [i, keys] of keyRuns.entries()) {
+    const last = i === keyRuns.length - 1;
+    const snapshot = defined(ship, 'KEY runs come from a snapshot').snapshot;
+    out.push({ ...head, records: [], snapshot: last ? { snapshot, keysFrom, keys } : { snapshot, keysFrom, keys, part: true } });
+    keysFrom += keys.length;
+  }
+  for (const records of recordRuns) out.push({ ...head, records });
+  const id = random.int(2 ** 31);
+  return out.map((r, at) => ({ ...r, part: { id, at, of: out.length } }));
+}
+
+/** handleElectReq applies V1–V4 and queues the reply (parked until the vote is durable), in parts if it is large. */
 export function handleElectReq(s: ReplicaState, fx: Effects, from: number, req: ElectReq, nowMs: number, random: Random): void {
   const reason = refusal(s, req, nowMs);
   if (reason === null) {
     adoptVote(s, fx, req.candidate, nowMs, random);
     resetElectionDeadline(s, nowMs, random);
   }
-  fx.afterPersist.push({
-    to: from,
-    msg: {
-      type: 'ElectReply',
-      candidate: req.candidate,
-      granted: reason === null,
-      ...(reason === null ? {} : { reason }),
-      vote: s.vote,
-      committer: s.committer,
-      accepted: s.accepted,
-      committed: s.committed,
-      ...(reason === null ? shipped(s, req) : { records: [] }),
-    },
-  });
+  const whole: ElectReply = {
+    type: 'ElectReply',
+    candidate: req.candidate,
+    granted: reason === null,
+    ...(reason === null ? {} : { reason }),
+    vote: s.vote,
+    committer: s.committer,
+    accepted: s.accepted,
+    committed: s.committed,
+    ...(reason === null ? shipped(s, req) : { records: [] }),
+  };
+  for (const msg of parts(s, whole, random)) fx.afterPersist.push({ to: from, msg });
 }

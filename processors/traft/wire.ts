@@ -4,7 +4,7 @@
 import { decodeWords, expandOverrides } from './bitmap_codec.js';
 import type { Command } from './command.js';
 import type { LeaderId } from './leader_id.js';
-import type { ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
+import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
 import type { LogRecord } from './record.js';
 import { firstMissing, type TailBitmap } from './tail_bitmap.js';
 
@@ -102,7 +102,10 @@ function record(x: unknown): LogRecord {
   return rec;
 }
 
-/** shipment reads a snapshot with its KEYs; the applied bitmap must cover the floor (§7.1). */
+/**
+ * shipment reads a snapshot with its KEYs; the applied bitmap must cover the floor (§7.1). The
+ * KEYs reach the floor exactly, or, in a `part`, end below it (§4.7).
+ */
 function shipment(x: unknown): SnapshotShipment {
   const o = obj(x, 'shipment');
   const snap = obj(o.snapshot, 'snapshot');
@@ -117,6 +120,10 @@ function shipment(x: unknown): SnapshotShipment {
   });
   const keysFrom = nat(o.keysFrom, 'keysFrom');
   const keys = arr(o.keys, 'keys').map((k) => str(k, 'keys[]'));
+  if (o.part !== undefined) {
+    if (o.part !== true || keysFrom + keys.length >= floor) throw new BadTraftMessage('a part must be true and end below snapshot.floor');
+    return { snapshot: { floor, applied, kv }, keysFrom, keys, part: true };
+  }
   if (keysFrom + keys.length !== floor) throw new BadTraftMessage('keys must cover [keysFrom, snapshot.floor)');
   return { snapshot: { floor, applied, kv }, keysFrom, keys };
 }
@@ -151,6 +158,7 @@ export function validateTraftMsg(x: unknown): Message {
         committed: bitmap(o.committed, 'committed'),
         records: arr(o.records, 'records').map(record),
         ...(o.snapshot !== undefined ? { snapshot: shipment(o.snapshot) } : {}),
+        ...(o.part !== undefined ? { part: replyPart(o.part) } : {}),
       };
     }
     case 'InstallSnapshotReq':
@@ -174,11 +182,20 @@ export function validateTraftMsg(x: unknown): Message {
         accepted: bitmap(o.accepted, 'accepted'),
         committed: bitmap(o.committed, 'committed'),
         reqId: nat(o.reqId, 'reqId'),
+        ...(o.keysTo !== undefined ? { keysTo: nat(o.keysTo, 'keysTo') } : {}),
       };
     }
     default:
       throw new BadTraftMessage(`unknown type ${JSON.stringify(o.type)}`);
   }
+}
+
+/** replyPart reads an ElectReply's place among the parts of one answer: at < of, at most MAX_ITEMS parts. */
+function replyPart(x: unknown): ElectReplyPart {
+  const o = obj(x, 'part');
+  const part = { id: nat(o.id, 'part.id'), at: nat(o.at, 'part.at'), of: nat(o.of, 'part.of') };
+  if (part.at >= part.of || part.of > MAX_ITEMS) throw new BadTraftMessage('part.at must be below part.of');
+  return part;
 }
 
 /** forwardReq validates the fields of a ForwardReq (its type already checked). */

@@ -113,10 +113,13 @@ function chaosCluster(seed: number, o: ChaosOptions, n: number, E: number): SimC
   // Snapshots in half the runs, with thresholds low enough that ranks restarted or cut off fall
   // below a leader's floor (InstallSnapshot, T16/T26) and snapshots land between out-of-order applies (T25).
   const snapshotEvery = o.snapshotEvery ?? (seed % 2 === 0 ? 0 : 8 + (seed % 32));
+  // A quarter of the runs cut catch-up into the smallest messages allowed (2048 bytes), so InstallSnapshot
+  // and ElectReply parts meet crashes, loss and duplicates; B1 checks every message's size.
+  const bound = seed % 4 === 3 ? { maxMessageBytes: 2048 } : {};
   return new SimCluster({
     seed,
     ranks: n,
-    timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true, snapshotEvery },
+    timing: { ...defaultTiming(E), leaseProtection: o.leaseProtection ?? true, snapshotEvery, ...bound },
     net: { ...CHAOS_NET, ...o.net },
     disk: { minFsyncMs: 0.5, maxFsyncMs: 5, keepUnsyncedRate: o.keepUnsyncedRate ?? 0.5, tornLineRate: 0.3, stallRate: 0.03, stallMs: 300 },
     load: { intervalMs: 15, window: 20, keys: 3, setRate: 0.4 },

@@ -7,6 +7,8 @@
 // After every step the per-step invariants run (invariants.ts); violations are collected.
 import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
 import { formatKv } from '../applier.js';
+import { toWire } from '../bitmap_codec.js';
+import { msgpackCodec } from '../../../runtime/net/codec.js';
 import { assertNever, defined } from '../../../runtime/assert.js';
 import type { Command } from '../command.js';
 import type { Config, Timing } from '../config.js';
@@ -480,6 +482,7 @@ export class SimCluster {
 
   private send(r: RankSim, to: number, msg: Message): void {
     this.notePromise(r, msg);
+    if (!this.withinBound(r.rank, to, msg)) return; // the transport drops a frame over its limit
     const net = this.net;
     const rnd = this.netRandom;
     if (!this.connected(r.rank, to) || rnd.next() < net.dropRate) return;
@@ -490,6 +493,21 @@ export class SimCluster {
         rnd.next() < net.longDelayRate ? rnd.between(net.minDelayMs, net.longDelayMs) : rnd.between(net.minDelayMs, net.maxDelayMs);
       this.heap.push({ atMs: this.nowMs + delay, type: 'deliver', from: r.rank, to, msg });
     }
+  }
+
+  private readonly codec = msgpackCodec<unknown>();
+  /** largestMessage: the most bytes one sent message took, when the timing sets a bound (B1). */
+  largestMessage = 0;
+
+  /** withinBound is B1: with `maxMessageBytes` set, every message's real wire form stays under it (§4.7). */
+  private withinBound(from: number, to: number, msg: Message): boolean {
+    const bound = this.opts.timing.maxMessageBytes;
+    if (bound === undefined) return true;
+    const n = this.codec.encode([toWire(msg)]).length;
+    this.largestMessage = Math.max(this.largestMessage, n);
+    if (n <= bound) return true;
+    this.violations.push(`B1 at t=${this.nowMs.toFixed(1)}ms: ${msg.type} ${from}→${to} encodes to ${n} bytes, over ${bound}`);
+    return false;
   }
 
   /** notePromise records what a sent message promises, for T15's restart checks. */
