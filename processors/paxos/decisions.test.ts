@@ -485,3 +485,240 @@ t.test('restart: a duplicated IMPOSE of a round the old incarnation voted in doe
   t.equal(late3.length, 1);
   for (const m of late3) t.same(m.type === 'impose' ? m.entries : [], [[20, A]], 'round 3 imposes A at estround 20');
 });
+
+/** chunkLeader leads round 5 with catch-up chunks of 2 entries and a decided log of 10 (estrounds 0…9). */
+function chunkLeader(): Leader {
+  const l = new Leader({
+    rank: 0,
+    ranks: 5,
+    interval: 4,
+    pipelineWindow: 2,
+    proposeBatch: 1,
+    gatherGraceMs: 10,
+    retryMs: 50,
+    dataSize: 8,
+    eager: false,
+    random: new SeededRandom('t'),
+    catchupChunk: 2,
+  });
+  l.step({ type: 'committed', entries: Array.from({ length: 10 }, (_, e) => [e, K(String.fromCharCode(97 + e))] as const) }, 0);
+  l.step({ type: 'round', round: 5 }, 0);
+  return l;
+}
+
+t.test(
+  'catch-up (issue 11 hole 3): the IMPOSE catches up only gatherers a chunk reaches; one far behind gets chunks addressed to it alone',
+  async (t) => {
+    const l = chunkLeader();
+    const sends = [
+      [0, 9],
+      [1, 8],
+      [2, -1],
+      [3, 9],
+      [4, 9],
+    ].flatMap(
+      ([from, frontier]) =>
+        l.step({ type: 'msg', msg: { type: 'gather', from: from!, round: 5, frontier: frontier!, syncRound: -1, held: [] } }, 0).sends,
+    );
+    t.equal(l.phase, 'imposing', 'all five gathered');
+    t.same(
+      sends.map((s) => [s.to, s.msg.type === 'impose' ? [s.msg.base, s.msg.entries] : s.msg.type]),
+      [[ALL, [8, [[9, K('j')]]]]],
+      'one IMPOSE from rank 1’s frontier, not the laggard’s: one entry, not ten',
+    );
+    for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
+    t.equal(l.phase, 'proposing');
+    // The laggard walks the log up chunk by chunk, each answer addressed to it alone.
+    const chunks: { to: number; msg: PaxosMsg }[] = [];
+    let frontier = -1;
+    for (let i = 0; i < 10; i++) {
+      const c = l
+        .step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier } }, 1 + i)
+        .sends.filter((s) => s.msg.type === 'catchup');
+      t.equal(c.length, 1, `LATE from ${frontier} is answered`);
+      const s = defined(c[0], 'catchup');
+      chunks.push(s);
+      if (s.msg.type !== 'catchup') break;
+      frontier = defined(s.msg.entries.at(-1), 'a chunk holds entries')[0];
+      if (s.msg.more !== true) break;
+    }
+    t.ok(
+      chunks.every((s) => s.to === 2),
+      'every CATCHUP goes to the laggard only',
+    );
+    t.same(
+      chunks.map((s) => (s.msg.type === 'catchup' ? [s.msg.base, s.msg.entries.length, s.msg.more ?? false] : [])),
+      [
+        [-1, 2, true],
+        [1, 2, true],
+        [3, 2, true],
+        [5, 2, true],
+        [7, 2, false],
+      ],
+      'five chunks of two, the last without more',
+    );
+  },
+);
+
+t.test('catch-up: a CATCHUP chunk is committed and the next one asked for at once; the round’s seqs wait for the last chunk', async (t) => {
+  const f = new Follower({ rank: 2, ranks: 5, interval: L });
+  f.step({ type: 'round', round: 1 });
+  f.step({ type: 'msg', msg: { type: 'propose', from: 1, round: 1, first: 0, keys: [K('p')], values: [new Uint8Array(1)] } });
+  const c = f.step({
+    type: 'msg',
+    msg: {
+      type: 'catchup',
+      from: 1,
+      round: 1,
+      base: -1,
+      entries: [
+        [3, K('a')],
+        [7, K('b')],
+      ],
+      more: true,
+    },
+  });
+  t.same(
+    c.committed,
+    [
+      [3, K('a')],
+      [7, K('b')],
+    ],
+    'the chunk is chosen: committed',
+  );
+  t.same(msgs(c.sends, 'late'), [{ type: 'late', from: 2, round: 1, frontier: 7 }], 'the next chunk is asked for from its end');
+  t.same(
+    f.step({ type: 'msg', msg: { type: 'commit', from: 1, round: 1, seq: 0 } }).committed,
+    [],
+    'not complete up to the round yet: seq 0 waits',
+  );
+  const last = f.step({ type: 'msg', msg: { type: 'catchup', from: 1, round: 1, base: 7, entries: [[9, K('c')]] } });
+  t.same(
+    last.committed,
+    [
+      [9, K('c')],
+      [100, K('p')],
+    ],
+    'the last chunk, then the round’s committed seq',
+  );
+});
+
+t.test('catch-up: a GATHER to a leader far behind carries one chunk of commits and no promise', async (t) => {
+  const f = new Follower({ rank: 1, ranks: 5, interval: L, catchupChunk: 2 });
+  f.restore([
+    [3, K('a')],
+    [7, K('b')],
+    [9, K('c')],
+  ]);
+  f.step({ type: 'round', round: 5 });
+  t.same(
+    f.step({ type: 'msg', msg: { type: 'read', from: 0, round: 5, frontier: 3 } }).sends.map((s) => s.msg),
+    [
+      {
+        type: 'gather',
+        from: 1,
+        round: 5,
+        frontier: 9,
+        syncRound: -1,
+        held: [
+          [7, K('b'), COMMITTED],
+          [9, K('c'), COMMITTED],
+        ],
+      },
+    ],
+    'two entries above the READ: a whole GATHER',
+  );
+  const f2 = new Follower({ rank: 1, ranks: 5, interval: L, catchupChunk: 2 });
+  f2.restore([
+    [3, K('a')],
+    [7, K('b')],
+    [9, K('c')],
+  ]);
+  f2.step({ type: 'round', round: 5 });
+  t.same(
+    f2.step({ type: 'msg', msg: { type: 'read', from: 0, round: 5, frontier: -1 } }).sends.map((s) => s.msg),
+    [
+      {
+        type: 'gather',
+        from: 1,
+        round: 5,
+        frontier: 9,
+        syncRound: -1,
+        held: [
+          [3, K('a'), COMMITTED],
+          [7, K('b'), COMMITTED],
+        ],
+        partial: true,
+      },
+    ],
+    'three above it: the lowest two, partial',
+  );
+});
+
+t.test('catch-up: a leader far behind counts no partial GATHER, catches its own rank up, then reads again from there', async (t) => {
+  const l = new Leader({
+    rank: 0,
+    ranks: 5,
+    interval: 4,
+    pipelineWindow: 2,
+    proposeBatch: 1,
+    gatherGraceMs: 10,
+    retryMs: 50,
+    dataSize: 8,
+    eager: false,
+    random: new SeededRandom('t'),
+    catchupChunk: 2,
+  });
+  l.step({ type: 'round', round: 5 }, 0);
+  const partial = (from: number): PaxosMsg => ({
+    type: 'gather',
+    from,
+    round: 5,
+    frontier: 9,
+    syncRound: -1,
+    held: [
+      [3, K('a'), COMMITTED],
+      [7, K('b'), COMMITTED],
+    ],
+    partial: true,
+  });
+  const s1 = l.step({ type: 'msg', msg: partial(1) }, 0).sends;
+  t.same(
+    s1,
+    [
+      {
+        to: 0,
+        msg: {
+          type: 'catchup',
+          from: 0,
+          round: 5,
+          base: -1,
+          entries: [
+            [3, K('a')],
+            [7, K('b')],
+          ],
+          more: true,
+        },
+      },
+    ],
+    'the chunk goes to its own follower',
+  );
+  for (const from of [2, 3])
+    t.same(l.step({ type: 'msg', msg: partial(from) }, 0).sends, [], 'the same chunk from others is not sent again');
+  t.equal(l.phase, 'reading', 'three partial GATHERs are no quorum');
+  const again = l.step(
+    {
+      type: 'committed',
+      entries: [
+        [3, K('a')],
+        [7, K('b')],
+      ],
+    },
+    1,
+  ).sends;
+  t.same(
+    again.map((s) => [s.to, s.msg]),
+    [0, 1, 2, 3, 4].map((to) => [to, { type: 'read', from: 0, round: 5, frontier: 7 }]),
+    'once committed, READ again from 7',
+  );
+});

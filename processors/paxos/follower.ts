@@ -8,7 +8,7 @@
 //   it has accepted an IMPOSE of a round after every round its old incarnations answered in
 //   (`votedThrough`, kept durable before answering): that sync supersedes what it forgot. It
 //   neither ACKs an IMPOSE nor a PROPOSE of a round up to that bound.
-import { COMMITTED, estroundOf, leaderOf, type Entry, type Held, type PaxosMsg } from './messages.js';
+import { CATCHUP_CHUNK, COMMITTED, estroundOf, leaderOf, type Entry, type Held, type PaxosMsg } from './messages.js';
 import type { LogEvent, Send } from './events.js';
 import { CommitWindow } from './window.js';
 import { assertNever } from '../../runtime/assert.js';
@@ -26,6 +26,8 @@ export interface FollowerConfig {
    */
   votedThrough?: number;
   windowLimit?: number;
+  /** catchupChunk: most committed entries a GATHER to a leader far behind carries (CATCHUP_CHUNK). */
+  catchupChunk?: number;
 }
 
 export type FollowerInput = { type: 'round'; round: number } | { type: 'msg'; msg: PaxosMsg };
@@ -120,7 +122,7 @@ export class Follower {
         this.advanceCommits();
         return this.askIfLate();
       case 'catchup':
-        return this.onCatchup(m.base, m.entries);
+        return this.onCatchup(m.base, m.entries, m.more === true);
       case 'gather':
       case 'ack':
       case 'nack':
@@ -139,6 +141,24 @@ export class Follower {
   private onRead(round: number, leaderFrontier: number): void {
     if (this.amnesiac) return; // see the header: a forgetful acceptor must not vote
     if (!this.window.reaches(leaderFrontier)) return; // cannot show all we committed above it
+    const chunk = this.cfg.catchupChunk ?? CATCHUP_CHUNK;
+    if (this.window.countAbove(leaderFrontier) > chunk) {
+      // The leader is far behind: our whole log above its frontier would not fit one bounded
+      // message. Send the lowest chunk for it to catch up on, and no promise: a GATHER that left
+      // out committed entries could let its sync miss a chosen value.
+      const held: Held[] = this.window.since(leaderFrontier, chunk).map(([e, key]) => [e, key, COMMITTED]);
+      const msg = {
+        type: 'gather',
+        from: this.cfg.rank,
+        round,
+        frontier: this.frontier,
+        syncRound: this.syncRound,
+        held,
+        partial: true,
+      } as const;
+      this.out.sends.push({ to: this.leader(), msg });
+      return;
+    }
     const held: Held[] = [];
     for (const [e, key] of this.window.since(leaderFrontier)) held.push([e, key, COMMITTED]);
     for (const [e, a] of this.accepted) if (e > leaderFrontier) held.push([e, a.key, a.round]);
@@ -225,9 +245,10 @@ export class Follower {
   /**
    * onCatchup commits the leader rank's committed log above our frontier: every entry in it is
    * chosen and the list is complete above base, so our log stays a prefix of the decided log.
-   * We then take part in this round's commits from the last seq the catch-up covered.
+   * We then take part in this round's commits from the last seq the catch-up covered. A chunk
+   * (`more`) is complete only up to its last entry: commit it and ask for the next one at once.
    */
-  private onCatchup(base: number, entries: Entry[]): void {
+  private onCatchup(base: number, entries: Entry[], more: boolean): void {
     if ((this.decided && !this.stalled) || this.frontier < base) return;
     const below = this.round * this.cfg.interval;
     for (const [e, key] of entries) {
@@ -235,6 +256,10 @@ export class Follower {
       this.out.log.push({ kind: 'generate', estround: e, key });
       this.accepted.delete(e);
       this.commitEntry(e, key, true);
+    }
+    if (more) {
+      this.out.sends.push({ to: this.leader(), msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
+      return;
     }
     this.decided = true;
     this.stalled = false;

@@ -6,7 +6,7 @@
 import type { Random } from '../../runtime/random.js';
 import { instanceKey } from './key.js';
 import { randomValues } from './values.js';
-import { leaderOf, quorumOf, type Entry, type PaxosMsg } from './messages.js';
+import { CATCHUP_CHUNK, COMMITTED, leaderOf, quorumOf, type Entry, type PaxosMsg } from './messages.js';
 import { ALL, type Send } from './events.js';
 import { mergeGathers, type Gathered } from './merge.js';
 import { CommitWindow } from './window.js';
@@ -35,6 +35,8 @@ export interface LeaderConfig {
    * and none of them would have entered it had the old incarnation's round still been ahead.
    */
   amnesiac?: boolean;
+  /** catchupChunk: most history entries in one IMPOSE catch-up or CATCHUP (CATCHUP_CHUNK; tests shrink it). */
+  catchupChunk?: number;
 }
 
 export type LeaderInput =
@@ -79,6 +81,14 @@ export class Leader {
   /** outstanding: proposed, not yet committed instances (at most pipelineWindow), for resends. */
   private outstanding = new Map<number, { key: string; value: Uint8Array }>();
   private imposeMsg: PaxosMsg | undefined;
+  /** readFrontier: the frontier the round's last READ named (GATHERs hold entries above it). */
+  private readFrontier = -1;
+  /**
+   * selfCatchupTo: the last entry of the chunk a partial GATHER handed our own follower, while
+   * we wait for it to be committed here before reading again from there (undefined: none).
+   */
+  private selfCatchupTo: number | undefined;
+  private readonly chunk: number;
   /** lateAnswered: per rank, the frontier last caught up this round and when (no duplicate CATCHUPs). */
   private lateAnswered = new Map<number, { frontier: number; atMs: number }>();
   private retryAtMs = Infinity;
@@ -99,6 +109,8 @@ export class Leader {
     this.ackedAtMs = new Array<number>(cfg.ranks).fill(-Infinity);
     this.decided = new CommitWindow(cfg.windowLimit);
     this.leadsFrom = cfg.amnesiac ? Infinity : 0;
+    this.chunk = cfg.catchupChunk ?? CATCHUP_CHUNK;
+    if (!(this.chunk >= 1)) throw new RangeError(`catchupChunk must be ≥ 1, got ${this.chunk}`);
   }
 
   step(input: LeaderInput, nowMs: number): LeaderOutput {
@@ -108,6 +120,7 @@ export class Leader {
         break;
       case 'committed':
         for (const [e, key] of input.entries) if (e > this.decided.last) this.decided.append(e, key);
+        this.readAgainIfCaughtUp();
         break;
       case 'msg':
         this.onMessage(input.msg, nowMs);
@@ -152,6 +165,7 @@ export class Leader {
     this.commitSeq = -1;
     this.outstanding.clear();
     this.imposeMsg = undefined;
+    this.selfCatchupTo = undefined;
     this.lateAnswered.clear();
     this.retryAtMs = Infinity;
     this.graceAtMs = Infinity;
@@ -161,7 +175,8 @@ export class Leader {
     }
     this.phase = 'reading';
     this.stats.roundsLed++;
-    this.broadcast({ type: 'read', from: this.cfg.rank, round, frontier: this.decided.last });
+    this.readFrontier = this.decided.last;
+    this.broadcast({ type: 'read', from: this.cfg.rank, round, frontier: this.readFrontier });
   }
 
   private onMessage(m: PaxosMsg, nowMs: number): void {
@@ -190,17 +205,54 @@ export class Leader {
 
   private onGather(m: Extract<PaxosMsg, { type: 'gather' }>, nowMs: number): void {
     if (this.phase !== 'reading' || this.gathers.has(m.from)) return; // late or duplicate
+    if (m.partial === true) return this.catchUpSelf(m);
     this.gathers.set(m.from, { from: m.from, frontier: m.frontier, syncRound: m.syncRound, held: m.held });
     if (this.gathers.size === this.quorum) this.graceAtMs = nowMs + this.cfg.gatherGraceMs;
     if (this.gathers.size === this.cfg.ranks || (this.gathers.size >= this.quorum && nowMs >= this.graceAtMs)) this.impose();
   }
 
-  /** impose sends the decided log above the lowest gathered frontier (catch-up included). */
+  /**
+   * catchUpSelf: a partial GATHER says we lead far behind its sender, who sent the lowest chunk
+   * of what it committed above our READ instead of a promise. Those entries are chosen: our own
+   * follower commits them as a CATCHUP, and once they reach our mirror we READ again from
+   * there. Gathering a whole gap instead would carry it from every rank, and impose it on all.
+   */
+  private catchUpSelf(m: Extract<PaxosMsg, { type: 'gather' }>): void {
+    if (this.selfCatchupTo !== undefined) return; // the other gatherers sent the same chunk
+    const entries: Entry[] = [];
+    for (const [e, key, round] of m.held) if (round === COMMITTED && e > this.readFrontier) entries.push([e, key]);
+    const last = entries.at(-1);
+    if (last === undefined) return;
+    this.selfCatchupTo = last[0];
+    const { rank } = this.cfg;
+    this.sends.push({ to: rank, msg: { type: 'catchup', from: rank, round: this.round, base: this.readFrontier, entries, more: true } });
+    this.readAgainIfCaughtUp();
+  }
+
+  /** readAgainIfCaughtUp asks for GATHERs from our new frontier once a self catch-up is committed. */
+  private readAgainIfCaughtUp(): void {
+    if (this.phase !== 'reading' || this.selfCatchupTo === undefined || this.decided.last < this.selfCatchupTo) return;
+    this.selfCatchupTo = undefined;
+    this.readFrontier = this.decided.last;
+    // GATHERs already counted stay valid: each is its sender's state when it promised round r,
+    // and it holds everything above the older, lower frontier.
+    for (let r = 0; r < this.cfg.ranks; r++)
+      if (!this.gathers.has(r))
+        this.sends.push({ to: r, msg: { type: 'read', from: this.cfg.rank, round: this.round, frontier: this.readFrontier } });
+  }
+
+  /**
+   * impose sends the decided log above the lowest gathered frontier a chunk reaches (catch-up
+   * included). A gatherer further behind sits this sync out and catches up by CATCHUP chunks
+   * addressed to it alone (§6.4): catching it up here would make this broadcast, sent to every
+   * rank and resent to each that has not ACKed, carry its whole gap (issue 11 hole 3).
+   */
   private impose(): void {
     const leaderFrontier = this.decided.last;
     const merged = mergeGathers([...this.gathers.values()], leaderFrontier, this.cfg.interval);
     let base = leaderFrontier;
-    for (const g of this.gathers.values()) if (g.frontier < base && this.decided.reaches(g.frontier)) base = g.frontier;
+    for (const g of this.gathers.values())
+      if (g.frontier < base && this.decided.reaches(g.frontier) && this.decided.countAbove(g.frontier) <= this.chunk) base = g.frontier;
     const entries = [...this.decided.since(base), ...merged];
     this.phase = 'imposing';
     this.retryAtMs = Infinity;
@@ -217,10 +269,10 @@ export class Leader {
     const last = this.lateAnswered.get(from);
     if (last && last.frontier === frontier && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
     this.lateAnswered.set(from, { frontier, atMs: nowMs });
-    this.sends.push({
-      to: from,
-      msg: { type: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries: this.decidedAbove(frontier) },
-    });
+    const { entries, more } = this.decidedAbove(frontier);
+    const msg: PaxosMsg = { type: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries };
+    if (more) msg.more = true; // the rank asks for the next chunk as soon as it has this one
+    this.sends.push({ to: from, msg });
   }
 
   /**
@@ -229,19 +281,22 @@ export class Leader {
    * lags the round's IMPOSE (decided at IMPOSED, logged only after DECIDE reaches our follower),
    * and a CATCHUP of that prefix could let a rank commit this round's seqs above IMPOSE entries
    * it never received: a hole (docs/protocols/paxos.md §6.4, §12). So the IMPOSE's entries
-   * above what `decided` holds are appended; both are prefixes of one log.
+   * above what `decided` holds are appended; both are prefixes of one log. At most one chunk
+   * of it: `more` says the log goes on above the last entry.
    */
-  private decidedAbove(after: number): Entry[] {
-    const entries = this.decided.since(after);
+  private decidedAbove(after: number): { entries: Entry[]; more: boolean } {
+    const entries = this.decided.since(after, this.chunk + 1);
     let last = Math.max(after, this.decided.last);
     if (this.imposeMsg?.type === 'impose') {
       for (const [e, key] of this.imposeMsg.entries) {
+        if (entries.length > this.chunk) break;
         if (e <= last) continue;
         entries.push([e, key]);
         last = e;
       }
     }
-    return entries;
+    if (entries.length <= this.chunk) return { entries, more: false };
+    return { entries: entries.slice(0, this.chunk), more: true };
   }
 
   private onSyncAck(from: number): void {
@@ -297,8 +352,12 @@ export class Leader {
     const round = this.round;
     switch (this.phase) {
       case 'reading':
+        // From our frontier now: a self catch-up (possibly lost) may have moved it; the next
+        // partial GATHER starts another.
+        this.readFrontier = this.decided.last;
+        this.selfCatchupTo = undefined;
         for (let r = 0; r < this.cfg.ranks; r++)
-          if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { type: 'read', from: rank, round, frontier: this.decided.last } });
+          if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { type: 'read', from: rank, round, frontier: this.readFrontier } });
         return;
       case 'imposing':
         for (let r = 0; r < this.cfg.ranks; r++)

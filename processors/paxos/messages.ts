@@ -14,8 +14,12 @@ export const COMMITTED = -1;
 export type PaxosMsg =
   /** READ(r): the leader of round r starts its sync; frontier = its highest committed estround. */
   | { type: 'read'; from: number; round: number; frontier: number }
-  /** GATHER(r): a rank's frontier, last synced round and held entries above the leader's frontier. */
-  | { type: 'gather'; from: number; round: number; frontier: number; syncRound: number; held: Held[] }
+  /**
+   * GATHER(r): a rank's frontier, last synced round and held entries above the leader's frontier.
+   * `partial`: the leader is far behind; `held` is only the lowest CATCHUP_CHUNK committed
+   * entries above its frontier, for it to catch up on. Not a promise: it counts toward no quorum.
+   */
+  | { type: 'gather'; from: number; round: number; frontier: number; syncRound: number; held: Held[]; partial?: true }
   /** IMPOSE(r): the decided log from base (exclusive) to below r·L: exactly these entries. */
   | { type: 'impose'; from: number; round: number; base: number; entries: Entry[] }
   /** ACK(r, seq): seq -1 acks the round's IMPOSE; seq ≥ 0: every seq ≤ it of round r is accepted. */
@@ -28,12 +32,23 @@ export type PaxosMsg =
   | { type: 'commit'; from: number; round: number; seq: number }
   /** LATE(r): a rank that missed round r's sync (or lost a PROPOSE) asks for the decided log above its frontier. */
   | { type: 'late'; from: number; round: number; frontier: number }
-  /** CATCHUP(r): the decided log above base, as committed at the leader's rank (all chosen). */
-  | { type: 'catchup'; from: number; round: number; base: number; entries: Entry[] }
+  /**
+   * CATCHUP(r): the decided log above base, as committed at the leader's rank (all chosen).
+   * `more`: a chunk: exactly the decided log in (base, last entry], and more is decided above.
+   */
+  | { type: 'catchup'; from: number; round: number; base: number; entries: Entry[]; more?: true }
   /** NACK(r): the sender is already in round r; the receiver should catch up. */
   | { type: 'nack'; from: number; round: number }
   /** NEXT(r): --eager: the last round's work ended, start round r now. */
   | { type: 'next'; from: number; round: number };
+
+/**
+ * CATCHUP_CHUNK bounds the entries of any history a sync message carries (IMPOSE catch-up,
+ * CATCHUP, a partial GATHER), so no message grows with how far a rank fell behind: an Entry
+ * encodes to at most 44 bytes (a Held to 53), so a chunk is < 1 MB, far under the 16 MiB frame,
+ * and small enough that a catch-up does not hold up live rounds' traffic (§6.4).
+ */
+export const CATCHUP_CHUNK = 16_384;
 
 /** leaderOf names the leader of round r among n ranks. */
 export function leaderOf(round: number, ranks: number): number {

@@ -29,6 +29,8 @@ export interface PaxosRankOptions {
   proposeBatch: number;
   gatherGraceMs: number;
   retryMs: number;
+  /** catchupChunk: most history entries per sync message (CATCHUP_CHUNK unless a test shrinks it). */
+  catchupChunk?: number;
   clock: Clock;
   random: Random;
   transport: Transport<PaxosMsg>;
@@ -154,6 +156,7 @@ function wireRank(o: PaxosRankOptions): RankWiring {
     interval: o.interval,
     amnesiac: o.amnesiac ?? false,
     votedThrough: o.rounds.votedThrough,
+    ...(o.catchupChunk !== undefined ? { catchupChunk: o.catchupChunk } : {}),
   });
   const leader = new Leader({
     rank: o.rank,
@@ -167,6 +170,7 @@ function wireRank(o: PaxosRankOptions): RankWiring {
     eager: o.eager,
     random: o.random,
     amnesiac: o.amnesiac ?? false,
+    ...(o.catchupChunk !== undefined ? { catchupChunk: o.catchupChunk } : {}),
   });
   const counts = { commits: 0, generates: 0, forged: 0 };
   if (o.restored && o.restored.length > 0) {

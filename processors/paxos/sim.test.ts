@@ -2,6 +2,7 @@
 // three rules under message loss, duplication, delay, a paused rank and a restarted rank.
 import t, { type Test } from 'tap';
 import { startSim } from './sim.js';
+import type { PaxosMsg } from './messages.js';
 
 /** commitTable parses a rank's commit lines (seq → key), failing on a repeated seq. */
 function commitTable(lines: string[]): Map<number, string> {
@@ -109,3 +110,70 @@ t.test('a message whose from differs from the sender the transport proved is dro
   t.ok(sim.ranks[0]!.stats().round < 1_000_000, 'the forged NACK moved no round');
   t.equal((await sim.ranks[0]!.done).type, 'stopped', 'rank 0 stopped at the end, not crashed');
 });
+
+/** historyTap taps a cluster's sync messages: the largest history each kind carried, and to whom CATCHUPs went. */
+function historyTap(): {
+  tap: (from: number, to: number, msg: PaxosMsg) => void;
+  largest: Map<string, number>;
+  catchupTo: Set<number>;
+  partials: number[];
+} {
+  const largest = new Map<string, number>();
+  const partials: number[] = [];
+  const catchupTo = new Set<number>();
+  const tap = (_from: number, to: number, m: PaxosMsg): void => {
+    const n = m.type === 'gather' ? m.held.length : m.type === 'impose' || m.type === 'catchup' ? m.entries.length : -1;
+    if (n < 0) return;
+    largest.set(m.type, Math.max(largest.get(m.type) ?? 0, n));
+    if (m.type === 'catchup') catchupTo.add(to);
+    if (m.type === 'gather' && m.partial === true) partials.push(to);
+  };
+  return { tap, largest, catchupTo, partials };
+}
+
+// Issue 11, hole 3: a rank paused for 6 rounds (400 instances: its own round is lost; 8 chunks of 50) must catch up by
+// chunks addressed to it alone, while every sync message to the others stays small: at most a
+// chunk of catch-up plus one round's instances, whatever the lag.
+const CHUNK = 50;
+const BOUND = CHUNK + 100;
+
+t.test('a rank far behind catches up in bounded chunks addressed to it alone (issue 11 hole 3)', async (t) => {
+  for (const resumeAt of [7500, 7000, 7020]) {
+    const h = historyTap();
+    const sim = startSim({ seed: `laggard-${resumeAt}`, interval: 100, rounds: 12, tune: { catchupChunk: CHUNK }, tap: h.tap });
+    await sim.clock.advanceTo(sim.startAtMs + 1500);
+    sim.net.pause(2);
+    await sim.clock.advanceTo(sim.startAtMs + resumeAt);
+    const behind = commitTable(sim.sinks[0]!.lines()).size - commitTable(sim.sinks[2]!.lines()).size;
+    t.ok(behind >= 6 * CHUNK, `resume at ${resumeAt}: rank 2 is ${behind} behind, many chunks`);
+    sim.net.resume(2);
+    await sim.clock.advanceTo(sim.endAtMs + 10);
+    const tables = assertRules(t, sim.sinks, `resume at ${resumeAt}`);
+    t.same([...h.catchupTo], [2], 'every CATCHUP went to the laggard');
+    t.ok((h.largest.get('catchup') ?? 0) <= CHUNK, `CATCHUP ≤ a chunk (${h.largest.get('catchup')})`);
+    t.ok((h.largest.get('impose') ?? 0) <= BOUND, `IMPOSE ≤ a chunk and a round (${h.largest.get('impose')})`);
+    t.ok((h.largest.get('gather') ?? 0) <= BOUND, `GATHER ≤ a chunk and a round (${h.largest.get('gather')})`);
+    t.equal(tables[2]!.size, tables[0]!.size, 'the laggard holds the whole log by the end');
+  }
+});
+
+t.test(
+  'a rank far behind that leads right after resuming catches itself up from partial GATHERs and leads its round (issue 11 hole 3)',
+  async (t) => {
+    const h = historyTap();
+    const sim = startSim({ seed: 'laggard-leads', interval: 100, rounds: 12, tune: { catchupChunk: CHUNK }, tap: h.tap });
+    await sim.clock.advanceTo(sim.startAtMs + 1500);
+    sim.net.pause(2);
+    await sim.clock.advanceTo(sim.startAtMs + 7001); // round 7 is rank 2's: its READ from far behind went out on resume
+    sim.net.resume(2);
+    await sim.clock.advanceTo(sim.endAtMs + 10);
+    const tables = assertRules(t, sim.sinks, 'laggard leads');
+    t.ok(h.partials.length > 0 && h.partials.every((to) => to === 2), `partial GATHERs went to the laggard leader (${h.partials.length})`);
+    t.ok((h.largest.get('gather') ?? 0) <= BOUND, `GATHER ≤ a chunk and a round (${h.largest.get('gather')})`);
+    t.ok((h.largest.get('impose') ?? 0) <= BOUND, `IMPOSE ≤ a chunk and a round (${h.largest.get('impose')})`);
+    for (const [r, tab] of tables.entries()) {
+      const round7 = [...tab.keys()].filter((e) => e >= 700 && e < 800).length;
+      t.equal(round7, 100, `rank ${r} committed all of round 7, led by the resumed laggard`);
+    }
+  },
+);

@@ -22,7 +22,9 @@ export interface SimOptions {
   late?: number[];
   /** tap sees every message a rank sends (the sweep replays IMPOSEs to restarted ranks with it). */
   tap?: (from: number, to: number, msg: PaxosMsg) => void;
-  tune?: Partial<Pick<PaxosRankOptions, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager'>>;
+  tune?: Partial<
+    Pick<PaxosRankOptions, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager' | 'catchupChunk'>
+  >;
 }
 
 export interface SimCluster {

@@ -52,10 +52,15 @@ export class CommitWindow {
     return this.estrounds[i] === estround ? this.keys[i] : undefined;
   }
 
-  /** since lists the held entries with estround > after, in order. */
-  since(after: number): Entry[] {
+  /** countAbove is how many held entries have estround > after (what a catch-up from there carries). */
+  countAbove(after: number): number {
+    return this.estrounds.length - this.indexAbove(after);
+  }
+
+  /** since lists the held entries with estround > after, in order: at most `max` of them, the lowest. */
+  since(after: number, max = Infinity): Entry[] {
     const from = this.indexAbove(after);
-    return this.estrounds.slice(from).map((e, i) => [e, defined(this.keys[from + i], 'keys run parallel to estrounds')]);
+    return this.estrounds.slice(from, from + max).map((e, i) => [e, defined(this.keys[from + i], 'keys run parallel to estrounds')]);
   }
 
   /** indexAbove is the first index whose estround > after (binary search). */

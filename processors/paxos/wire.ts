@@ -1,6 +1,7 @@
 // wire: validation of decoded network input. A frame that decodes but is not a well-formed
 // PaxosMsg is rejected here (the transport closes that connection), so protocol code can
 // trust every field it reads.
+import { msgpackCodec, type Codec } from '../../runtime/net/codec.js';
 import type { Entry, Held, PaxosMsg } from './messages.js';
 
 class BadMessage extends Error {
@@ -44,6 +45,14 @@ function held(v: unknown): Held {
   return [e, key(k), r];
 }
 
+/** flag reads an optional field that is either absent or true. */
+function flag<F extends string>(o: Record<string, unknown>, f: F): { [k in F]?: true } {
+  const v = o[f];
+  if (v === undefined) return {};
+  if (v !== true) throw new BadMessage(`${f} must be true or absent`);
+  return { [f]: true } as { [k in F]?: true };
+}
+
 /** MAX_ITEMS bounds every list in a message (histories, batches). */
 const MAX_ITEMS = 1_000_000;
 
@@ -64,6 +73,7 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
         frontier: int(o, 'frontier', -1),
         syncRound: int(o, 'syncRound', -1),
         held: list(o, 'held', MAX_ITEMS).map(held),
+        ...flag(o, 'partial'),
       };
     case 'impose':
       return { type: 'impose', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
@@ -84,7 +94,14 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
     case 'late':
       return { type: 'late', from, round, frontier: int(o, 'frontier', -1) };
     case 'catchup':
-      return { type: 'catchup', from, round, base: int(o, 'base', -1), entries: list(o, 'entries', MAX_ITEMS).map(entry) };
+      return {
+        type: 'catchup',
+        from,
+        round,
+        base: int(o, 'base', -1),
+        entries: list(o, 'entries', MAX_ITEMS).map(entry),
+        ...flag(o, 'more'),
+      };
     case 'nack':
       return { type: 'nack', from, round };
     case 'next':
@@ -92,4 +109,51 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
     default:
       throw new BadMessage(`unknown type ${JSON.stringify(o.type)}`);
   }
+}
+
+export interface ProposeShape {
+  interval: number; // -l
+  pipelineWindow: number;
+  proposeBatch: number;
+  dataSize: number;
+}
+
+/** proposeValues is how many values the leader's PROPOSE holds: a batch, unless the window or -l is smaller. */
+export function proposeValues(o: ProposeShape): number {
+  return Math.min(o.proposeBatch, o.pipelineWindow, o.interval);
+}
+
+/**
+ * proposeBytes is the payload of a frame holding one PROPOSE of `values` values, as the codec
+ * encodes it, with every integer at its widest. A leader never splits a batch, so when its
+ * PROPOSE does not fit a frame no instance is ever proposed (issue 11, hole 2).
+ */
+export function proposeBytes(values: number, dataSize: number, codec: Codec<PaxosMsg> = msgpackCodec<PaxosMsg>()): number {
+  const value = new Uint8Array(dataSize);
+  const max = Number.MAX_SAFE_INTEGER;
+  const msg: PaxosMsg = {
+    type: 'propose',
+    from: max,
+    round: max,
+    first: max,
+    keys: new Array<string>(values).fill('a'.repeat(32)),
+    values: new Array<Uint8Array>(values).fill(value),
+  };
+  return codec.encode([msg]).length;
+}
+
+/**
+ * proposeFit says whether the leader's PROPOSE fits a frame of maxFrameBytes, and the most values
+ * of this size that would (at least 0). The raw bytes alone decide an obvious misfit, without
+ * building a message far over the limit.
+ */
+export function proposeFit(o: ProposeShape, maxFrameBytes: number): { bytes: number; fits: boolean; maxValues: number } {
+  const values = proposeValues(o);
+  const one = proposeBytes(1, o.dataSize);
+  const perValue = proposeBytes(2, o.dataSize) - one;
+  // Array headers widen at 16 and 65,536 items: 4 bytes per list covers them.
+  const maxValues = Math.max(0, Math.floor((maxFrameBytes - (one - perValue) - 8) / perValue));
+  if (values * o.dataSize > maxFrameBytes) return { bytes: values * o.dataSize, fits: false, maxValues };
+  const bytes = proposeBytes(values, o.dataSize);
+  return { bytes, fits: bytes <= maxFrameBytes, maxValues };
 }
