@@ -11,6 +11,8 @@ import { parseLinkFlags } from './run/faults.js';
 import type { NetConfig } from '../processors/cluster_node.js';
 import { MAX_LAB_KEYS } from '../processors/traft/chunk.js';
 import { netFaultOf, type NetFault } from '../runtime/net/netfaults.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../runtime/net/frame.js';
+import { proposeFit } from '../processors/paxos/wire.js';
 
 /**
  * NumberText is a numeric flag as parsed (flags.ts numeric): a number, or the text typed when
@@ -147,7 +149,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
  */
 export function protocolFlags(a: RankArgs, maxRanks: number) {
   const defaults = defined(PROTOCOL_DEFAULTS[a.protocol], "--protocol's choices are the protocols with defaults (yargs refuses any other)");
-  return {
+  const flags = {
     ranks: numberFlag('--ranks', a.ranks, 1, maxRanks, true),
     o: numberFlag('-o', a.o ?? defaults.o, 0.001, 3600),
     l: numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true),
@@ -162,6 +164,24 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
     link: parseLinkFlags({ ...(a.delay !== undefined ? { delay: a.delay } : {}), dup: numberFlag('--dup', a.dup, 0, 0.5) }, 1),
     host: hostFlag(a.host),
   };
+  if (a.protocol === 'paxos') paxosFramesFit(flags);
+  return flags;
+}
+
+/**
+ * paxosFramesFit refuses --data-size, --batch, --window and -l whose PROPOSE cannot fit one
+ * frame: a leader never splits one, so the run would commit nothing while the transport drops
+ * every PROPOSE (issue 11, hole 2). Every other Paxos message is bounded by CATCHUP_CHUNK.
+ */
+function paxosFramesFit(f: { l: number; window: number; batch: number; dataSize: number }): void {
+  const fit = proposeFit({ interval: f.l, pipelineWindow: f.window, proposeBatch: f.batch, dataSize: f.dataSize }, DEFAULT_MAX_FRAME_BYTES);
+  if (fit.fits) return;
+  // Name the flag that sets how many values a PROPOSE holds: the smallest of the three.
+  const [flag, values] = f.batch <= Math.min(f.window, f.l) ? ['--batch', f.batch] : f.window <= f.l ? ['--window', f.window] : ['-l', f.l];
+  throw usageError(
+    `--data-size ${f.dataSize} with ${flag} ${values} makes a PROPOSE of ${values} values, ${fit.bytes} bytes, over the ${DEFAULT_MAX_FRAME_BYTES}-byte frame: ` +
+      (fit.maxValues > 0 ? `use ${flag} ${fit.maxValues} or less, or a smaller --data-size` : 'use a smaller --data-size'),
+  );
 }
 
 async function runRank(a: RankArgs): Promise<number> {

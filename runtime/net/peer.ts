@@ -23,6 +23,12 @@ export interface BackoffMs {
 /** LinkCounters are shared with the transport (its stats are their sum). */
 export interface LinkCounters {
   dropped: number;
+  /**
+   * unsendable counts messages that cannot be sent at all: over the frame limit on their own,
+   * or failing to encode (also counted in dropped). Every protocol bounds its messages, so any
+   * is a bug: the sender would retry the same message forever (issue 11, hole 2).
+   */
+  unsendable: number;
   framesOut: number;
   bytesOut: number;
   connects: number;
@@ -214,7 +220,9 @@ export class PeerLink<M> {
   /**
    * writeBatch encodes a batch as one frame. A batch that encodes over the frame limit, or
    * fails to encode, is split in halves until the culprit message stands alone; that one is
-   * dropped and logged (a caller bug, but not a reason to lose its neighbours).
+   * dropped (a caller bug, but not a reason to lose its neighbours), counted as unsendable and
+   * logged at the 1st, 2nd, 4th, 8th … time: a protocol resending it must not go unnoticed,
+   * nor flood the log.
    */
   private writeBatch(socket: Socket, batch: M[]): void {
     let payload: Buffer | undefined;
@@ -240,9 +248,11 @@ export class PeerLink<M> {
       return;
     }
     this.opts.counters.dropped++;
+    const n = ++this.opts.counters.unsendable;
+    if ((n & (n - 1)) !== 0) return;
     this.opts.log(
-      `unsendable:${this.opts.peerRank}`,
-      `tcp rank ${this.opts.selfRank}: dropped a message to rank ${this.opts.peerRank} that ${problem}`,
+      `unsendable:${this.opts.peerRank}:${n}`,
+      `tcp rank ${this.opts.selfRank}: dropped a message to rank ${this.opts.peerRank} that ${problem} (unsendable message #${n} from this rank; the protocol should never make one)`,
     );
   }
 }

@@ -251,7 +251,20 @@ t.test('an unsendable message is dropped and logged; its neighbours are sent', {
     [1, 3],
   );
   t.equal(a!.tr.stats().dropped, 1);
+  t.equal(a!.tr.stats().unsendable, 1, 'counted as unsendable, not only as a drop');
   t.match(a!.logs.join('\n'), /maxFrameBytes/);
+  // A protocol resending it stays loud (logged at the 2nd, 4th, 8th … time), never flooding.
+  for (let i = 0; i < 4; i++) a!.tr.send(1, { n: 4, s: 'x'.repeat(2000) });
+  a!.tr.send(1, { n: 5 });
+  t.same(
+    (await receive(b!, 1)).map((m) => m.n),
+    [5],
+  );
+  t.equal(a!.tr.stats().unsendable, 5);
+  t.same(
+    a!.logs.filter((l) => /unsendable message #/.test(l)).map((l) => /#(\d+)/.exec(l)?.[1]),
+    ['1', '2', '4'],
+  );
 });
 
 t.test('listen errors reject start() with the Node error code', { timeout: 20000 }, async (t) => {

@@ -61,6 +61,8 @@ export interface TcpOptions<M> {
 
 export interface TcpStats extends TransportStats {
   rejectedBy: Partial<Record<RejectKind, number>>;
+  /** unsendable counts messages dropped because no frame can carry them (a protocol bug; peer.ts). */
+  unsendable: number;
   framesOut: number;
   bytesOut: number;
   framesIn: number;
@@ -93,7 +95,7 @@ export class TcpTransport<M> implements Transport<M> {
   private boundPort: number | undefined;
   private state: 'new' | 'starting' | 'running' | 'closed' = 'new';
   private readonly counters = { sent: 0, delivered: 0, rejected: 0, framesIn: 0, bytesIn: 0 };
-  private readonly linkCounters: LinkCounters = { dropped: 0, framesOut: 0, bytesOut: 0, connects: 0 };
+  private readonly linkCounters: LinkCounters = { dropped: 0, unsendable: 0, framesOut: 0, bytesOut: 0, connects: 0 };
   private inboxDropped = 0;
   private closing: Promise<void> | undefined;
   private readonly rejectedBy: Partial<Record<RejectKind, number>> = {};
@@ -230,13 +232,14 @@ export class TcpTransport<M> implements Transport<M> {
 
   stats(): TcpStats {
     const { sent, delivered, rejected, framesIn, bytesIn } = this.counters;
-    const { dropped, framesOut, bytesOut, connects } = this.linkCounters;
+    const { dropped, unsendable, framesOut, bytesOut, connects } = this.linkCounters;
     return {
       sent,
       delivered,
       dropped: dropped + this.inboxDropped,
       rejected,
       rejectedBy: { ...this.rejectedBy },
+      unsendable,
       framesOut,
       bytesOut,
       framesIn,
