@@ -7,8 +7,13 @@ import type { Cancel, Clock } from '../clock.js';
 import type { Codec } from './codec.js';
 import { encodeFrame } from './frame.js';
 
-/** DOWN_QUEUE_LIMIT bounds what is held for a peer while the link is down (newest kept). */
+/** DOWN_QUEUE_LIMIT bounds what is held for a peer while the link is down or stalled (newest kept). */
 const DOWN_QUEUE_LIMIT = 256;
+/**
+ * STALLED_AFTER_MS: a connected peer whose socket has not drained for this long is not reading
+ * (SIGSTOPped, wedged): it is treated like a down one. A slow peer drains within milliseconds.
+ */
+const STALLED_AFTER_MS = 1000;
 
 export interface PeerAddress {
   host: string;
@@ -69,6 +74,8 @@ export class PeerLink<M> {
   private failures = 0;
   private failingSinceMs = 0;
   private loggedUnreachable = false;
+  /** blockedSinceMs: when the socket last asked us to wait for 'drain' (undefined: it is not). */
+  private blockedSinceMs: number | undefined;
   private lastError = '';
   private retry: Cancel | undefined;
   private connectTimer: Cancel | undefined;
@@ -106,18 +113,26 @@ export class PeerLink<M> {
       this.opts.counters.dropped++;
       return;
     }
-    if (!this.connected && this.failures > 0 && this.queue.length >= DOWN_QUEUE_LIMIT) {
-      // The peer failed a dial and is down: what piled up for it is stale by now (protocols retransmit what
-      // still matters), and a restarted peer flooded with seconds of old traffic stalls the
-      // whole cluster while it decodes it. Keep only the newest.
-      this.queue.shift();
-      this.opts.counters.dropped++;
+    if (this.isDownOrStalled() && this.queue.length >= DOWN_QUEUE_LIMIT) {
+      // The peer failed a dial and is down, or has not read for a second: what piled up for it
+      // is stale by now (protocols retransmit what still matters), and a peer flooded with
+      // seconds of old traffic when it comes back stalls the whole cluster while it decodes it,
+      // and its senders while they encode it (a 20 s SIGSTOP at full Paxos rate once queued
+      // every PROPOSE of the pause, ~250 MB, in each sender: issue 11, hole 3). Keep only the newest.
+      const stale = this.queue.length - DOWN_QUEUE_LIMIT + 1;
+      this.queue.splice(0, stale);
+      this.opts.counters.dropped += stale;
     } else if (this.queue.length >= this.opts.queueLimit) {
       this.opts.counters.dropped++;
       return;
     }
     this.queue.push(msg);
     this.scheduleFlush();
+  }
+
+  private isDownOrStalled(): boolean {
+    if (!this.connected) return this.failures > 0;
+    return this.blockedSinceMs !== undefined && this.opts.clock.nowMs() - this.blockedSinceMs >= STALLED_AFTER_MS;
   }
 
   async close(): Promise<void> {
@@ -147,7 +162,10 @@ export class PeerLink<M> {
       socket.destroy(new Error(`connect timed out after ${this.opts.connectTimeoutMs} ms`)),
     );
     socket.once('connect', () => this.onConnect(socket));
-    socket.on('drain', () => this.scheduleFlush());
+    socket.on('drain', () => {
+      this.blockedSinceMs = undefined;
+      this.scheduleFlush();
+    });
     socket.on('error', (e: NodeJS.ErrnoException) => (this.lastError = e.code ?? e.message));
     socket.once('close', () => this.onClose(socket));
   }
@@ -170,6 +188,7 @@ export class PeerLink<M> {
     const wasConnected = this.connected;
     this.socket = undefined;
     this.connected = false;
+    this.blockedSinceMs = undefined;
     if (wasConnected) this.opts.onEvent({ type: 'disconnected', peer: this.opts.peerRank });
     if (this.closing) return;
     // A connection that lasted resets the backoff (the peer restarted); one the peer cut at
@@ -215,6 +234,7 @@ export class PeerLink<M> {
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       this.writeBatch(socket, batch);
     }
+    if (socket.writableNeedDrain) this.blockedSinceMs ??= this.opts.clock.nowMs();
   }
 
   /**
@@ -242,9 +262,13 @@ export class PeerLink<M> {
       return;
     }
     if (batch.length > 1) {
-      const half = batch.length >> 1;
-      this.writeBatch(socket, batch.slice(0, half));
-      this.writeBatch(socket, batch.slice(half));
+      // Split into pieces that should fit, sized from this encoding, not in halves: halving a
+      // batch of big messages re-encoded it at every level (256 MB of PROPOSEs took ~1 GB of
+      // encoding, seconds with the event loop blocked).
+      const perMsg = payload === undefined ? undefined : payload.length / batch.length;
+      const fit = perMsg === undefined ? 0 : Math.floor((0.9 * this.opts.maxFrameBytes) / perMsg);
+      const piece = Math.max(1, Math.min(batch.length >> 1, fit > 0 ? fit : batch.length >> 1));
+      for (let i = 0; i < batch.length; i += piece) this.writeBatch(socket, batch.slice(i, i + piece));
       return;
     }
     this.opts.counters.dropped++;

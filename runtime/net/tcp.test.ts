@@ -5,7 +5,7 @@ import t from 'tap';
 import { connect, createServer, type Socket } from 'node:net';
 import { WIRE_VERSION } from './wire-version.js';
 import { CLOSED, TIMEOUT } from '../chan.js';
-import { RealClock } from '../clock.js';
+import { RealClock, VirtualClock } from '../clock.js';
 import { msgpackCodec } from './codec.js';
 import { encodeFrame } from './frame.js';
 import { encodeHello } from './handshake.js';
@@ -239,6 +239,47 @@ t.test('an absent or stalled peer costs the sender only counted drops', { timeou
   t.ok(c.tr.stats().dropped > 0, `drops began after ${turns} turns`);
   t.ok(c.tr.stats().bytesOut > 0);
 });
+
+t.test(
+  'a connected peer that has not read for a second is held only its newest messages, like a down one',
+  { timeout: 20000 },
+  async (t) => {
+    // A 20 s SIGSTOP at full Paxos rate queued every PROPOSE of the pause (~250 MB) for the stopped rank in every sender,
+    // which froze them all encoding it when it came back (issue 11, hole 3).
+    const stalled: Socket[] = [];
+    const server = createServer((s) => {
+      s.pause();
+      stalled.push(s);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => {
+      for (const s of stalled) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const vclock = new VirtualClock();
+    const c = makeNode(0, 2, 0, { queueLimit: 100_000, clock: vclock });
+    t.teardown(() => c.tr.close());
+    await c.tr.start();
+    const up = c.events.next((e) => e.type === 'connected');
+    const address = server.address();
+    c.tr.setPeer(1, { host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
+    await up;
+    const payload = 'p'.repeat(2000);
+    let turns = 0;
+    // Fill the kernel's buffers until the link waits for a drain that never comes.
+    while (c.tr.stats().queued < 1000 && turns++ < 5000) {
+      for (let n = 0; n < 100; n++) c.tr.send(1, { n, s: payload });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    t.ok(c.tr.stats().queued >= 1000, 'a peer that stopped reading just now still has everything queued (it may be slow)');
+    t.equal(c.tr.stats().dropped, 0);
+    const queued = c.tr.stats().queued;
+    await vclock.advance(1000);
+    for (let n = 0; n < 500; n++) c.tr.send(1, { n, s: payload });
+    t.equal(c.tr.stats().queued, 256, 'after a second without a drain only the newest 256 are held');
+    t.equal(c.tr.stats().dropped, queued + 500 - 256, 'the older ones are dropped and counted');
+  },
+);
 
 t.test('an unsendable message is dropped and logged; its neighbours are sent', { timeout: 20000 }, async (t) => {
   const [a, b] = await cluster(t, 2, { maxFrameBytes: 1024 });
