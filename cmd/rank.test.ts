@@ -43,6 +43,15 @@ t.test('bad flags: exit 2, the flag and what was typed', async (t) => {
       'csplab: --end-at 1999999999999 is not after the start (--start-at 2000000000000): the rank would stop before round 0',
     ],
     [['rank', '-i', '0', '--end-at', '1000'], 'csplab: --end-at 1000 is not after the start (now + 1 s: '],
+    // A PROPOSE over the 16 MiB frame was dropped on every send: the run committed nothing (issue 11 hole 2).
+    [
+      ['rank', '-i', '0', '--data-size', '300000'],
+      'csplab: --data-size 300000 with --batch 64 makes a PROPOSE of 64 values, 19200000 bytes, over the 16777216-byte frame: use --batch 55 or less, or a smaller --data-size',
+    ],
+    [
+      ['rank', '-i', '0', '--data-size', '1048576', '--batch', '100', '--window', '16'],
+      'csplab: --data-size 1048576 with --window 16 makes a PROPOSE of 16 values, 16777919 bytes, over the 16777216-byte frame: use --window 15 or less, or a smaller --data-size',
+    ],
   ];
   const results = await cliRunEach(
     t,

@@ -8,6 +8,7 @@ import { COMMITTED, type PaxosMsg } from './messages.js';
 import { Follower } from './follower.js';
 import { Leader } from './leader.js';
 import { Router } from './router.js';
+import { proposeBytes, proposeFit } from './wire.js';
 import { ALL } from './events.js';
 import { instanceKey } from './key.js';
 import { defined } from '../../runtime/assert.js';
@@ -721,4 +722,18 @@ t.test('catch-up: a leader far behind counts no partial GATHER, catches its own 
     [0, 1, 2, 3, 4].map((to) => [to, { type: 'read', from: 0, round: 5, frontier: 7 }]),
     'once committed, READ again from 7',
   );
+});
+
+t.test('frames (issue 11 hole 2): the largest PROPOSE that fits is found from the codec’s own encoding', async (t) => {
+  const frame = 16 * 2 ** 20;
+  for (const dataSize of [1000, 300_000, 1 << 20]) {
+    const fit = proposeFit({ interval: 1e6, pipelineWindow: 1e6, proposeBatch: 1e5, dataSize }, frame);
+    t.notOk(fit.fits, `--data-size ${dataSize} with --batch 100000 does not fit`);
+    t.ok(proposeBytes(fit.maxValues, dataSize) <= frame, `${fit.maxValues} values of ${dataSize} bytes fit`);
+    t.ok(proposeBytes(fit.maxValues + 1, dataSize) > frame, 'and one more does not: the bound is exact');
+    t.ok(
+      proposeFit({ interval: 1e6, pipelineWindow: 1e6, proposeBatch: fit.maxValues, dataSize }, frame).fits,
+      'so that batch is accepted',
+    );
+  }
 });
