@@ -1,6 +1,8 @@
 // traft-cluster.test: TRaft as 5 real processes on loopback (`csplab run --protocol traft`):
 // fault-free it drains to equal logs; with the leader SIGKILLed at 2 s and restarted at 3 s
-// (it recovers from its WAL) all three rules still hold and the restarted rank commits again.
+// (it recovers from its WAL) all three rules still hold and the restarted rank commits again;
+// over a lossy network (--drop) the rules hold and the summary counts the out-of-order and
+// held-back commits (that there are some is speed-dependent here: processors/traft/lossy.test.ts).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,19 +44,31 @@ t.test('traft: kill the leader at 2 s, restart it at 3 s from its WAL: the rules
 });
 
 t.test(
-  'traft over a lossy network (--drop): commits happen out of order and are held back by interference, the rules hold',
+  'traft over a lossy network (--drop): the links lose messages, the rules hold, the summary counts out-of-order and held-back commits',
   SCENARIO,
   async (t) => {
-    // Loss is per message, and a message carries up to 256 records: 10% over ≥ 3 s of load (an
-    // election on a busy machine can take 2 s of a run) loses enough appends to open holes.
+    // How many appends a real run loses, and so whether a hole opens before -t, depends on how
+    // fast the machine is: that commits then come out of order and are held back is asserted for
+    // fixed seeds on the virtual clock (processors/traft/lossy.test.ts). Here, what holds at any speed.
     const c = await runCluster(t, { o: 1, l: 1000, t: 5, extra: [...TRAFT, '--drop', '0.1'] });
     assertRulesPass(t, c);
     const summaries = JSON.parse(readFileSync(join(c.dir, 'summary.json'), 'utf8')) as {
-      ranks: { summary: { outOfOrderCommits?: number; heldBackCommits?: number } | null }[];
+      ranks: { summary: { drops?: number; outOfOrderCommits?: number; heldBackCommits?: number } | null }[];
     };
-    const sum = (f: 'outOfOrderCommits' | 'heldBackCommits'): number => summaries.ranks.reduce((n, r) => n + (r.summary?.[f] ?? 0), 0);
-    t.ok(sum('outOfOrderCommits') > 0, `some commits came out of position order (${sum('outOfOrderCommits')}; ${describe(c)})`);
-    t.ok(sum('heldBackCommits') > 0, `some commits were held back by interference (${sum('heldBackCommits')})`);
+    const counts = (f: 'drops' | 'outOfOrderCommits' | 'heldBackCommits'): unknown[] => summaries.ranks.map((r) => r.summary?.[f]);
+    for (const f of ['outOfOrderCommits', 'heldBackCommits'] as const)
+      t.ok(
+        counts(f).every((n) => typeof n === 'number' && n >= 0),
+        `every rank's summary counts ${f} (${counts(f).join(' ')})`,
+      );
+    const drops = counts('drops').reduce<number>((n, d) => n + (typeof d === 'number' ? d : 0), 0);
+    // Every rank sends hundreds of messages (heartbeats alone) in a 5 s run, however slow.
+    t.ok(drops > 0, `the links lost messages (${drops}; ${describe(c)})`);
+    t.match(
+      c.cli.stdout,
+      /^rank {2}incarnation {2} commits {2}commits\/s {2}out-of-order {2}held back {2}status$/m,
+      'the table has the TRaft columns',
+    );
     keepOnFailure(t, c, 'traft-lossy');
   },
 );
