@@ -3,7 +3,8 @@
 // machine is: a round that does not finish within its slot of wall time commits less, and a
 // resumed or late rank's catch-up races the end of the run. Here a seed fixes every delivery,
 // so they hold exactly: fault-free, every round commits all L instances on every rank; a leader
-// paused 1.5 s, and a rank started 1.5 s late, end within 5% of the others' median count.
+// paused 1.5 s, a rank started 1.5 s late, and a leader killed and restarted a second later all
+// commit again and end within 5% of the others' median count.
 // Replay: PAXOS_CATCHUP_SEED=<seed> node_modules/.bin/tap processors/paxos/catchup-sim.test.ts
 import t, { type Test } from 'tap';
 import { checkLogs, formatReport } from '../../check/index.js';
@@ -61,3 +62,19 @@ t.test('a rank started 1.5 s late (-o 1 -l 1000 -t 4): it ends within 5% of the 
   const commits = await finish(t, sim);
   near(t, commits, late, 'late');
 });
+
+t.test(
+  'the leader killed at 1.5 s, restarted at 2.5 s (-o 1 -l 1000 -t 5): incarnation 1 commits again, within 5% of the others',
+  async (t) => {
+    const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5 });
+    const victim = Math.floor(FAULT_AT_MS / SLOT_MS) % RANKS;
+    await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
+    sim.ranks[victim]!.stop();
+    await sim.clock.advanceTo(sim.startAtMs + 2500);
+    const before = sim.ranks[victim]!.stats().commits;
+    sim.restart(victim, 1);
+    const commits = await finish(t, sim);
+    t.ok(commits[victim]! > before, `rank ${victim} commits after its restart (${before} before; ${commits[victim]} at the end)`);
+    near(t, commits, victim, 'restarted');
+  },
+);
