@@ -41,8 +41,8 @@ t.test('fault-free, low pressure (-o 1 -l 100 -t 3): every rank commits L per ro
   t.same(commits, Array(RANKS).fill(300), `every rank commits 3 rounds × 100 (${REPLAY})`);
 });
 
-t.test('the leader paused at 1.5 s for 1.5 s (-o 1 -l 1000 -t 4): it ends within 5% of the others', async (t) => {
-  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 4 });
+t.test('the leader paused at 1.5 s for 1.5 s (-o 1 -l 1000 -t 5): it ends within 5% of the others', async (t) => {
+  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5 });
   const paused = Math.floor(FAULT_AT_MS / SLOT_MS) % RANKS; // round r is led by r mod N
   await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
   sim.net.pause(paused);
@@ -54,9 +54,9 @@ t.test('the leader paused at 1.5 s for 1.5 s (-o 1 -l 1000 -t 4): it ends within
   near(t, commits, paused, 'resumed');
 });
 
-t.test('a rank started 1.5 s late (-o 1 -l 1000 -t 4): it ends within 5% of the others', async (t) => {
+t.test('a rank started 1.5 s late (-o 1 -l 1000 -t 7): it ends within 5% of the others', async (t) => {
   const late = 3;
-  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 4, late: [late] });
+  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 7, late: [late] });
   await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
   sim.start(late);
   const commits = await finish(t, sim);
