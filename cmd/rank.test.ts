@@ -2,12 +2,12 @@
 import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliRun, cliRunEach, expectError, hasStackTrace } from './testing/cli.js';
+import { cliRun, cliRunEach, expectError, hasStackTrace, HANG_BOUND_MS } from './testing/cli.js';
 import { freeBasePort, occupy } from './testing/ports.js';
 import { EXIT } from './exit.js';
 import { VERSION } from './version.js';
 
-const BOUND = { timeoutMs: 20_000 };
+const BOUND = { timeoutMs: HANG_BOUND_MS };
 
 t.test('bad flags: exit 2, the flag and what was typed', async (t) => {
   const cwd = t.testdir();

@@ -8,11 +8,11 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import { decodeWal, encodeFrame, encodeHeader } from '../processors/traft/wal/format.js';
 import { segmentName } from '../processors/traft/wal/segments.js';
-import { cliRun, expectError } from './testing/cli.js';
+import { cliRun, expectError, HANG_BOUND_MS } from './testing/cli.js';
 import { freeBasePort } from './testing/ports.js';
 import { EXIT } from './exit.js';
 
-const BOUND = { timeoutMs: 30_000 };
+const BOUND = { timeoutMs: HANG_BOUND_MS };
 const CLUSTER = 'local'; // csplab rank's default --cluster-id
 
 t.test('a restarted TRaft rank: torn tail cut, damage and a missing WAL refused with exit 4', async (t) => {

@@ -1,0 +1,80 @@
+// catchup-sim.test: the quantitative half of cmd/run/cluster.test.ts's scenarios, on the virtual
+// clock (same -o, -l, -t and fault times). On real processes these numbers depend on how fast the
+// machine is: a round that does not finish within its slot of wall time commits less, and a
+// resumed or late rank's catch-up races the end of the run. Here a seed fixes every delivery,
+// so they hold exactly: fault-free, every round commits all L instances on every rank; a leader
+// paused 1.5 s, a rank started 1.5 s late, and a leader killed and restarted a second later all
+// commit again and end within 5% of the others' median count.
+// Replay: PAXOS_CATCHUP_SEED=<seed> node_modules/.bin/tap processors/paxos/catchup-sim.test.ts
+import t, { type Test } from 'tap';
+import { checkLogs, formatReport } from '../../check/index.js';
+import { startSim, type SimCluster } from './sim.js';
+
+const RANKS = 5;
+const SLOT_MS = 1000; // -o 1
+const FAULT_AT_MS = 1500;
+const SEED = process.env.PAXOS_CATCHUP_SEED ?? 'catchup';
+const REPLAY = `replay: PAXOS_CATCHUP_SEED=${SEED} node_modules/.bin/tap processors/paxos/catchup-sim.test.ts`;
+
+/** finish runs the cluster past its end, asserts the three rules and every rank stopped, and returns each rank's commit count. */
+async function finish(t: Test, sim: SimCluster): Promise<number[]> {
+  await sim.clock.advanceTo(sim.endAtMs + 3 * SLOT_MS);
+  const result = checkLogs(sim.sinks.map((s, i) => ({ name: `instancelog${i}.log`, lines: s.lines() })));
+  t.equal(result.verdict, 'pass', `all three rules hold${result.verdict === 'pass' ? '' : `\n${formatReport(result)}\n${REPLAY}`}`);
+  for (const [r, rank] of sim.ranks.entries()) t.same(await rank.done, { type: 'stopped' }, `rank ${r} stopped at the end`);
+  return result.ranks.map((r) => r.commits);
+}
+
+/** near asserts that rank ends within 5% of the other ranks' median count. */
+function near(t: Test, commits: number[], rank: number, what: string): void {
+  const others = commits.filter((_, r) => r !== rank).sort((a, b) => a - b);
+  const ref = (others[1]! + others[2]!) / 2;
+  t.ok(
+    Math.abs(commits[rank]! - ref) <= 0.05 * ref,
+    `${what}: rank ${rank} ends with ${commits[rank]} commits, within 5% of the others' median ${ref} (commits ${commits.join(' ')}; ${REPLAY})`,
+  );
+}
+
+t.test('fault-free, low pressure (-o 1 -l 100 -t 3): every rank commits L per round, every round', async (t) => {
+  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 100, rounds: 3 });
+  const commits = await finish(t, sim);
+  t.same(commits, Array(RANKS).fill(300), `every rank commits 3 rounds × 100 (${REPLAY})`);
+});
+
+t.test('the leader paused at 1.5 s for 1.5 s (-o 1 -l 1000 -t 5): it ends within 5% of the others', async (t) => {
+  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5 });
+  const paused = Math.floor(FAULT_AT_MS / SLOT_MS) % RANKS; // round r is led by r mod N
+  await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
+  sim.net.pause(paused);
+  await sim.clock.advance(1500);
+  const before = sim.ranks[paused]!.stats().commits;
+  sim.net.resume(paused);
+  const commits = await finish(t, sim);
+  t.ok(commits[paused]! > before, `rank ${paused} commits after it resumes (${before} → ${commits[paused]})`);
+  near(t, commits, paused, 'resumed');
+});
+
+t.test('a rank started 1.5 s late (-o 1 -l 1000 -t 7): it ends within 5% of the others', async (t) => {
+  const late = 3;
+  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 7, late: [late] });
+  await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
+  sim.start(late);
+  const commits = await finish(t, sim);
+  near(t, commits, late, 'late');
+});
+
+t.test(
+  'the leader killed at 1.5 s, restarted at 2.5 s (-o 1 -l 1000 -t 5): incarnation 1 commits again, within 5% of the others',
+  async (t) => {
+    const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5 });
+    const victim = Math.floor(FAULT_AT_MS / SLOT_MS) % RANKS;
+    await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
+    sim.ranks[victim]!.stop();
+    await sim.clock.advanceTo(sim.startAtMs + 2500);
+    const before = sim.ranks[victim]!.stats().commits;
+    sim.restart(victim, 1);
+    const commits = await finish(t, sim);
+    t.ok(commits[victim]! > before, `rank ${victim} commits after its restart (${before} before; ${commits[victim]} at the end)`);
+    near(t, commits, victim, 'restarted');
+  },
+);
