@@ -8,11 +8,10 @@ import { EXIT, CliError, corruptError, fromSystemError, usageError } from './exi
 import { clusterIdFlag, hostFlag, hostPort, numberFlag, numeric, portOf, type HostPort } from './flags.js';
 import { usableDir } from './dirs.js';
 import { parseLinkFlags } from './run/faults.js';
-import type { NetConfig } from '../processors/cluster_node.js';
-import { MAX_LAB_KEYS } from '../processors/traft/chunk.js';
+import type { NetConfig } from '../runtime/driver/cluster.js';
 import { netFaultOf, type NetFault } from '../runtime/net/netfaults.js';
-import { DEFAULT_MAX_FRAME_BYTES } from '../runtime/net/frame.js';
-import { proposeFit } from '../processors/paxos/wire.js';
+import type { RankNode } from '../runtime/protocol.js';
+import { protocolNamed, protocols } from '../processors/registry.js';
 
 /**
  * NumberText is a numeric flag as parsed (flags.ts numeric): a number, or the text typed when
@@ -37,11 +36,6 @@ export interface RankArgs {
   endAt?: NumberText;
   incarnation: NumberText;
   clean: boolean;
-  eager: boolean;
-  window: NumberText;
-  batch: NumberText;
-  keys: NumberText;
-  snapshotEvery: NumberText;
   drop: NumberText;
   delay?: string;
   dup: NumberText;
@@ -54,52 +48,36 @@ export interface RankArgs {
   exitStatus?: number;
 }
 
-/** PROTOCOL_DEFAULTS: -o, -l, -t per protocol (Paxos: the reference's 10, 100, 50). */
-const PROTOCOL_DEFAULTS: Record<string, { o: number; l: number; t: number }> = {
-  paxos: { o: 10, l: 100, t: 50 },
-  // TRaft: -o sets the election timeout E = 1000·o ms (heartbeats every E/5); -l is the
-  // leader's window of uncommitted records.
-  traft: { o: 1, l: 100, t: 50 },
-};
-
+/**
+ * rankOptions declares the flags of `rank` and `run`: the common ones, then each registered
+ * protocol's own (processors/registry.ts), so a protocol adds flags without editing the CLI.
+ */
 export function rankOptions<T>(y: Argv<T>): Argv<T> {
-  return (
-    y
-      .option('o', numeric('seconds: round length and every read timeout (paxos default 10)'))
-      .option('l', numeric('most instances a leader imposes per round (default 100)'))
-      .option('t', numeric('seconds of test after the start (default 50)'))
-      .option('ranks', { alias: 'n', ...numeric('cluster size', 5) })
-      .option('base-port', numeric('rank i listens on base-port + 10·i', 10000))
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on and reach local peers at' })
-      .option('log-dir', { type: 'string', default: 'log', describe: 'where instancelog<rank>.log is written' })
-      .option('data-size', numeric('bytes per proposed value', 1000))
-      .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
-      .option('eager', {
-        type: 'boolean',
-        default: false,
-        describe: 'start the next round as soon as the last one finished its L instances',
-      })
-      // 512 × 64: a window leaves the leader as one burst and its ACKs come back as one, so a cycle
-      // costs a whole window's latency (docs/protocols/paxos.md §12; docs/benchmarks.md, paxos).
-      .option('window', numeric('most instances a leader has proposed but not committed (pipelining)', 512))
-      .option('batch', numeric('most instances in one PROPOSE message', 64))
-      .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
-      .option('keys', numeric('traft: keys the lab load writes (set k=v / incr k)', 8))
-      // 10,000: one snapshot per -l 10000 window; each rewrites the records above the floor into a
-      // new WAL segment, so a lower threshold costs CPU and disk, a higher one memory (docs/protocols/traft.md §15).
-      .option(
-        'snapshot-every',
-        numeric('traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)', 10000),
-      )
-      .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
-      .option('delay', {
-        type: 'string',
-        requiresArg: true,
-        describe: 'delay every message to another rank: <ms>[±<jitter ms>] (jitter may reorder; docs/faults.md)',
-      })
-      .option('dup', numeric('probability each message to another rank is sent twice, seeded', 0))
-      .option('protocol', { type: 'string', default: 'paxos', choices: Object.keys(PROTOCOL_DEFAULTS), describe: 'the protocol to run' })
-  );
+  let all = y
+    .option('o', numeric('seconds: round length and every read timeout (paxos default 10)'))
+    .option('l', numeric('most instances a leader imposes per round (default 100)'))
+    .option('t', numeric('seconds of test after the start (default 50)'))
+    .option('ranks', { alias: 'n', ...numeric('cluster size', 5) })
+    .option('base-port', numeric('rank i listens on base-port + 10·i', 10000))
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on and reach local peers at' })
+    .option('log-dir', { type: 'string', default: 'log', describe: 'where instancelog<rank>.log is written' });
+  for (const p of protocols) for (const [name, option] of Object.entries(p.options)) all = all.option(name, option);
+  return all
+    .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
+    .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
+    .option('delay', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'delay every message to another rank: <ms>[±<jitter ms>] (jitter may reorder; docs/faults.md)',
+    })
+    .option('dup', numeric('probability each message to another rank is sent twice, seeded', 0))
+    .option('protocol', {
+      type: 'string',
+      default: defined(protocols[0], 'the registry lists a protocol').name,
+      choices: protocols.map((p) => p.name),
+      describe: 'the protocol to run',
+    });
 }
 
 export const rankCommand: CommandModule<object, RankArgs> = {
@@ -148,40 +126,35 @@ export const rankCommand: CommandModule<object, RankArgs> = {
  * maxRanks: `run` starts every rank on this machine, so it allows fewer.
  */
 export function protocolFlags(a: RankArgs, maxRanks: number) {
-  const defaults = defined(PROTOCOL_DEFAULTS[a.protocol], "--protocol's choices are the protocols with defaults (yargs refuses any other)");
+  const entry = defined(protocolNamed(a.protocol), "--protocol's choices are the registry's protocols (yargs refuses any other)");
+  const { defaults } = entry;
+  const ranks = numberFlag('--ranks', a.ranks, 1, maxRanks, true);
+  const o = numberFlag('-o', a.o ?? defaults.o, 0.001, 3600);
+  const l = numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true);
+  const t = numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7);
+  const basePort = numberFlag('--base-port', a.basePort, 1, 65535, true);
+  // Every protocol's flags are checked, whichever runs: a bad one is an error either way.
+  const valid = protocols.map((p) => ({ name: p.name, flags: p.flags(a as unknown as Record<string, unknown>, numberFlag, usageError) }));
   const flags = {
-    ranks: numberFlag('--ranks', a.ranks, 1, maxRanks, true),
-    o: numberFlag('-o', a.o ?? defaults.o, 0.001, 3600),
-    l: numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true),
-    t: numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7),
-    basePort: numberFlag('--base-port', a.basePort, 1, 65535, true),
-    dataSize: numberFlag('--data-size', a.dataSize, 1, 1 << 20, true),
-    window: numberFlag('--window', a.window, 1, 1e6, true),
-    batch: numberFlag('--batch', a.batch, 1, 1e5, true),
-    keys: numberFlag('--keys', a.keys, 1, MAX_LAB_KEYS, true), // a snapshot's kv must fit one TRaft message
-    snapshotEvery: numberFlag('--snapshot-every', a.snapshotEvery, 0, 1e9, true),
+    ranks,
+    o,
+    l,
+    t,
+    basePort,
+    entry,
+    chosen: defined(
+      valid.find((v) => v.name === entry.name),
+      'entry is one of the registry’s protocols',
+    ).flags,
+    /** passOn: every protocol's flags as `csplab run` hands them to each rank. */
+    passOn: valid.flatMap((v) => v.flags.passOn),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
     link: parseLinkFlags({ ...(a.delay !== undefined ? { delay: a.delay } : {}), dup: numberFlag('--dup', a.dup, 0, 0.5) }, 1),
     host: hostFlag(a.host),
   };
-  if (a.protocol === 'paxos') paxosFramesFit(flags);
+  // Checks across the common flags and the chosen protocol's own (Paxos: a PROPOSE fits a frame).
+  flags.chosen.check?.({ o, l, t });
   return flags;
-}
-
-/**
- * paxosFramesFit refuses --data-size, --batch, --window and -l whose PROPOSE cannot fit one
- * frame: a leader never splits one, so the run would commit nothing while the transport drops
- * every PROPOSE (issue 11, hole 2). Every other Paxos message is bounded by CATCHUP_CHUNK.
- */
-function paxosFramesFit(f: { l: number; window: number; batch: number; dataSize: number }): void {
-  const fit = proposeFit({ interval: f.l, pipelineWindow: f.window, proposeBatch: f.batch, dataSize: f.dataSize }, DEFAULT_MAX_FRAME_BYTES);
-  if (fit.fits) return;
-  // Name the flag that sets how many values a PROPOSE holds: the smallest of the three.
-  const [flag, values] = f.batch <= Math.min(f.window, f.l) ? ['--batch', f.batch] : f.window <= f.l ? ['--window', f.window] : ['-l', f.l];
-  throw usageError(
-    `--data-size ${f.dataSize} with ${flag} ${values} makes a PROPOSE of ${values} values, ${fit.bytes} bytes, over the ${DEFAULT_MAX_FRAME_BYTES}-byte frame: ` +
-      (fit.maxValues > 0 ? `use ${flag} ${fit.maxValues} or less, or a smaller --data-size` : 'use a smaller --data-size'),
-  );
 }
 
 async function runRank(a: RankArgs): Promise<number> {
@@ -290,12 +263,6 @@ function peersOf(a: RankArgs, ranks: number, basePort: number, host: string): Ho
   return Array.from({ length: ranks }, (_, r) => ({ host, port: portOf(basePort, r) }));
 }
 
-/** RankNode is a started rank of either protocol. */
-interface RankNode {
-  finished: Promise<{ type: 'finished' | 'crashed'; message?: string; stats: { commits: number; generates: number; drops: number } }>;
-  stop(): void;
-}
-
 /** NodeParams are runRank's validated flags and hooks, handed to the protocol's node. */
 interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort' | 'host'> {
   rank: number;
@@ -308,13 +275,10 @@ interface NodeParams extends Omit<ReturnType<typeof protocolFlags>, 'basePort' |
   debug: (line: string) => void;
 }
 
-/** startNode starts this rank's node of the chosen protocol. */
+/** startNode starts this rank's node of the chosen protocol (its code loads only now: `csplab check` shares this CLI). */
 async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
-  // Imported here, not at the top: `csplab check` shares this CLI and must not load protocol code.
-  const { startPaxosNode } = await import('../processors/paxos/node.js');
-  const { startTraftNode } = await import('../processors/traft/node.js');
-  const { rank, ranks, peers, seed, timing, incarnation, dropRate, net, event, debug } = n;
-  const common = {
+  const { rank, ranks, peers, seed, timing, incarnation, dropRate, net, event, debug, o, l, t } = n;
+  const node = {
     rank,
     ranks,
     peers,
@@ -329,17 +293,7 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
     event,
     debug,
   };
-  return a.protocol === 'traft'
-    ? await startTraftNode({ ...common, electionSeconds: n.o, window: n.l, testSeconds: n.t, keys: n.keys, snapshotEvery: n.snapshotEvery })
-    : await startPaxosNode({
-        ...common,
-        slotSeconds: n.o,
-        interval: n.l,
-        dataSize: n.dataSize,
-        eager: a.eager,
-        pipelineWindow: n.window,
-        proposeBatch: n.batch,
-      });
+  return n.chosen.start(node, { o, l, t });
 }
 
 /** sysWhat names what a system error was about (this rank's address, or the log directory). */

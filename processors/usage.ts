@@ -1,5 +1,3 @@
-// usage: the resource figures every rank reports in its summary event (benchmarks read them).
-export function resourceSummary(): { cpuUserMs: number; cpuSystemMs: number; maxRssKiB: number } {
-  const u = process.resourceUsage();
-  return { cpuUserMs: Math.round(u.userCPUTime / 1000), cpuSystemMs: Math.round(u.systemCPUTime / 1000), maxRssKiB: u.maxRSS };
-}
+// usage: moved to runtime/driver/usage.ts (the rank driver's, shared by every protocol). This re-export
+// serves processors/paxos/ until Paxos runs on the driver too (issue 13, part 2).
+export * from '../runtime/driver/usage.js';

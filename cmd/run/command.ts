@@ -156,7 +156,7 @@ async function runCluster(a: RunArgs): Promise<number> {
 /** planRun checks the flags and the fault schedule up front, readies the log dir, and fixes the run's seed and id. */
 function planRun(a: RunArgs, clock: Clock): RunPlan {
   const flags = protocolFlags(a, 100);
-  const { ranks, o, l, t, basePort, dataSize, window, batch, keys, snapshotEvery, dropRate } = flags;
+  const { ranks, o, l, t, basePort, dropRate } = flags;
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
   const faults = parseFaults({ kill: a.kill, pause: a.pause, start: a.start, restart: a.restart }, ranks);
   const netFaults = parseNetFaults({ partition: a.partition, cut: a.cut }, ranks);
@@ -182,19 +182,10 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
     String(basePort),
     `--host=${flags.host}`,
     `--log-dir=${a.logDir}`,
-    '--data-size',
-    String(dataSize),
     `--seed=${seed}`,
-    '--window',
-    String(window),
-    '--batch',
-    String(batch),
     '--protocol',
     a.protocol,
-    '--keys',
-    String(keys),
-    '--snapshot-every',
-    String(snapshotEvery),
+    ...flags.passOn,
     '--drop',
     String(dropRate),
     ...(flags.link.delayMs > 0 ? [`--delay=${flags.link.delayMs}±${flags.link.jitterMs}`] : []),
@@ -203,7 +194,6 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
     `--cluster-id=${runId}`,
     '--events',
     '--await-start',
-    ...(a.eager ? ['--eager'] : []),
     ...(a.verbose ? ['--verbose'] : []),
   ];
   const say = (line: string): void => {
@@ -346,7 +336,7 @@ function scheduleFaults(plan: RunPlan, cluster: Cluster, clock: Clock, startAtMs
     target.type === 'rank'
       ? target.rank
       : target.type === 'leader'
-        ? launcher.leader(plan.protocol === 'paxos' ? slotRound() : undefined)
+        ? launcher.leader(plan.flags.entry.slotLeader === true ? slotRound() : undefined)
         : launcher.killed();
   // A partition or cut of fixed ranks is sent now, to hold from its time on each rank's own
   // timer (a line on stdin can take long to be read on a busy machine); one naming `leader`

@@ -20,3 +20,5 @@ export type { LeaderId } from './leader_id.js';
 export type { LogRecord, Seq } from './record.js';
 export { InvariantError } from '../../runtime/assert.js';
 export { uncommittedCount, isDrained } from './drain.js';
+// The protocol as the rank driver runs it (runtime/protocol.ts, runtime/driver/).
+export { traft, type TraftConfig, type TraftState } from './protocol.js';

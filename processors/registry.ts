@@ -1,0 +1,13 @@
+// registry: the protocols the CLI offers (`csplab rank`, `csplab run`, scripts/run_and_check.sh
+// through them). A protocol is one folder under processors/ plus one line here; the CLI knows
+// protocols only through this list (docs/protocols/interface.md). The first is the default.
+import type { ProtocolEntry } from '../runtime/protocol.js';
+import { paxosEntry } from './paxos_entry.js';
+import { traftEntry } from './traft/entry.js';
+
+export const protocols: readonly ProtocolEntry[] = [paxosEntry, traftEntry];
+
+/** protocolNamed: the registry's entry for name (undefined if none). */
+export function protocolNamed(name: string): ProtocolEntry | undefined {
+  return protocols.find((p) => p.name === name);
+}

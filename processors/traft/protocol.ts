@@ -1,0 +1,242 @@
+// protocol: TRaft as a runtime Protocol (runtime/protocol.ts), run by the rank driver
+// (runtime/driver/). Around the pure core (step.ts) it adds the lab's part of a rank, which
+// docs/protocols/traft.md §9.2 gives the consensus processor: the lab load (an established
+// leader keeps -l records uncommitted until -t), the summary's counters, and the end of the
+// run (drained everywhere, or 2E after -t). The WAL's records and recovery (§8.5) and the
+// instance log's lines are TRaft's own.
+import { join } from 'node:path';
+import { ForeignStateError } from '../../runtime/errors.js';
+import type { OpenedStorage, Protocol, ProtocolInput, ProtocolOutput, RankSetup } from '../../runtime/protocol.js';
+import type { Random } from '../../runtime/random.js';
+import { toWire } from './bitmap_codec.js';
+import { defaultTiming, type Config, type Timing } from './config.js';
+import { isDrained, uncommittedCount } from './drain.js';
+import { replayWal, type DurableState, type WalBatch } from './durable.js';
+import { formatInstanceLine, keysFromLines } from './instance_log.js';
+import type { InstanceEvent, Output, TraceEvent } from './io.js';
+import { LabLoad } from './lab_load.js';
+import type { Envelope, Message } from './messages.js';
+import { restartReplica, roleOf, type ReplicaState } from './state.js';
+import { step } from './step.js';
+import { bitmapLen, firstMissing } from './tail_bitmap.js';
+import { WalCorruptError } from './wal/format.js';
+import { WalDir, type WalDir as OpenWal } from './wal/segments.js';
+import { WalWriter } from './wal_writer.js';
+import { validateTraftMsg } from './wire.js';
+
+/** TraftConfig: TRaft's flags, validated (processors/traft/entry.ts). */
+export interface TraftConfig {
+  /** electionMs: E = 1000·o; heartbeats every E/5. */
+  readonly electionMs: number;
+  /** window: -l, the most uncommitted records a leader keeps (the lab load). */
+  readonly window: number;
+  readonly keys: number;
+  /** snapshotEvery: the snapshot threshold in positions (§7.2); 0 never snapshots. */
+  readonly snapshotEvery: number;
+}
+
+/** Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines) and the highest logged seq. */
+export interface Logged {
+  readonly keys: readonly string[];
+  readonly upTo: number;
+}
+
+/** Counts are the summary's counters, from the instance-log lines and trace events of every step. */
+type Counts = {
+  commits: number;
+  outOfOrderCommits: number;
+  heldBackCommits: number;
+  generates: number;
+  snapshots: number;
+  snapshotsInstalled: number;
+};
+
+/** TraftState is the protocol state of one rank: the replica (passed through the core's step) and the lab around it. */
+export interface TraftState {
+  s: ReplicaState;
+  readonly config: TraftConfig;
+  readonly loadUntilMs: number;
+  /** H: the heartbeat interval, the longest any processor waits. */
+  readonly H: number;
+  /** heardLen: the largest committed length a leader's ForwardReq told us (positions we may still lack). */
+  heardLen: number;
+  /** drainedSinceMs: since when drainedEverywhere has held (after -t). */
+  drainedSinceMs: number | undefined;
+  /** wakeAtMs: the core's last asked wake-up, for a turn that proposes nothing. */
+  wakeAtMs: number;
+  readonly counts: Counts;
+  readonly load: LabLoad;
+}
+
+type Result = { readonly state: TraftState; readonly out: ProtocolOutput<Message, WalBatch, InstanceEvent> };
+
+const PROPOSALS_PER_STEP = 256;
+
+/**
+ * rankTiming is the lab's timing for E = electionMs. Requests time out after E/2, not H
+ * (config.ts rpcTimeoutMs): a follower's WAL write + fsync can outlast H under load, and each
+ * expiry resends up to maxBatch records (§11 D6, §15).
+ */
+function rankTiming(c: TraftConfig): Timing {
+  return { ...defaultTiming(c.electionMs), rpcTimeoutMs: c.electionMs / 2, snapshotEvery: c.snapshotEvery };
+}
+
+/** init restarts the replica from what survived on disk (none on a first start). */
+function init(o: RankSetup<TraftConfig, DurableState, Logged>): TraftState {
+  const timing = rankTiming(o.config);
+  const config: Config = { clusterId: o.clusterId, members: Array.from({ length: o.ranks }, (_, r) => r) };
+  const load = new LabLoad(o.rankRandom.fork('load'), { keys: o.config.keys, setShare: 0.5 });
+  const logged = o.durable !== undefined ? o.logged : undefined;
+  const s = restartReplica({
+    self: o.self,
+    config,
+    timing,
+    nowMs: o.nowMs,
+    random: o.random,
+    ...(o.durable ? { durable: o.durable } : {}),
+    loggedUpTo: logged?.upTo ?? -1,
+    ...(logged ? { keys: logged.keys } : {}),
+  });
+  const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0, snapshots: 0, snapshotsInstalled: 0 };
+  const H = timing.heartbeatIntervalMs;
+  return { s, config: o.config, loadUntilMs: o.loadUntilMs, H, heardLen: 0, drainedSinceMs: undefined, wakeAtMs: o.nowMs, counts, load };
+}
+
+/** traftStep: the core's step on a message, tick or persisted report; the lab load and the end of the run on a turn. */
+function traftStep(r: TraftState, input: ProtocolInput<Message>, nowMs: number, random: Random): Result {
+  if (input.type === 'turn') return { state: r, out: turn(r, nowMs, random) };
+  if (input.type === 'message' && input.msg.type === 'ForwardReq') r.heardLen = Math.max(r.heardLen, bitmapLen(input.msg.committed));
+  return { state: r, out: coreStep(r, input, nowMs, random) };
+}
+
+/** coreStep is one step of the core, counted for the summary. */
+function coreStep(r: TraftState, input: Parameters<typeof step>[1], nowMs: number, random: Random): Output {
+  const { state, out } = step(r.s, input, nowMs, random);
+  r.s = state;
+  r.wakeAtMs = out.wakeAtMs;
+  for (const ev of out.log) {
+    if (ev.event === 'commit') r.counts.commits++;
+    else r.counts.generates++;
+  }
+  for (const tr of out.trace) {
+    if (tr.type === 'commit' && tr.kind === 'cmd' && tr.seq > r.s.loggedUpTo) r.counts.outOfOrderCommits++;
+    else if (tr.type === 'held-back') r.counts.heldBackCommits++;
+    else if (tr.type === 'snapshot') r.counts[tr.installed ? 'snapshotsInstalled' : 'snapshots']++;
+  }
+  return out;
+}
+
+/**
+ * turn is the lab load — until loadUntilMs an established leader keeps its window of
+ * uncommitted records full — and the stop rule after it (drainedLongEnough).
+ */
+function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<Message, WalBatch, InstanceEvent> {
+  const send: Envelope[] = [];
+  const persist: WalBatch[] = [];
+  const log: InstanceEvent[] = [];
+  const trace: TraceEvent[] = [];
+  if (nowMs < r.loadUntilMs && roleOf(r.s) === 'leader') {
+    const room = Math.min(PROPOSALS_PER_STEP, r.config.window - uncommittedCount(r.s));
+    for (let i = 0; i < room && roleOf(r.s) === 'leader'; i++) {
+      const out = coreStep(r, { type: 'propose', ...r.load.next() }, nowMs, random);
+      for (const e of out.send) send.push(e);
+      for (const b of out.persist) persist.push(b);
+      for (const ev of out.log) log.push(ev);
+      for (const tr of out.trace) trace.push(tr);
+    }
+  }
+  const stop = nowMs >= r.loadUntilMs && drainedLongEnough(r, nowMs);
+  return { send, persist, log, trace, wakeAtMs: r.wakeAtMs, stop };
+}
+
+/**
+ * drainedEverywhere is the end-of-run test: our frontier reached our log's end (isDrained)
+ * and every position a leader reported committed; a leader also waits until every follower
+ * reported committing its whole log. A follower missing the last appends is locally "drained"
+ * with fewer records, and a leader that stopped 2H after its own drain left such followers
+ * short (unequal counts at the cutoff). A silent rank still ends the run at the 2E cutoff.
+ */
+function drainedEverywhere(r: TraftState): boolean {
+  const { s } = r;
+  if (!isDrained(s)) return false;
+  const frontier = firstMissing(s.committed);
+  if (frontier < r.heardLen) return false;
+  if (s.leader !== null) for (const pr of s.leader.progress.values()) if (firstMissing(pr.committed) < frontier) return false;
+  return true;
+}
+
+/**
+ * drainedLongEnough is the stop rule after -t: proposals have stopped and the protocol keeps
+ * running until drained everywhere for 2H, or at the latest until 2E after loadUntilMs.
+ */
+function drainedLongEnough(r: TraftState, now: number): boolean {
+  if (drainedEverywhere(r)) r.drainedSinceMs ??= now;
+  else r.drainedSinceMs = undefined;
+  return (r.drainedSinceMs !== undefined && now - r.drainedSinceMs >= 2 * r.H) || now >= r.loadUntilMs + 2 * r.config.electionMs;
+}
+
+/** openWal: a fresh WAL (<log-dir>/wal<rank>/) for incarnation 0, else the recovered one replayed (§8.5). */
+async function openWal(o: {
+  logDir: string;
+  rank: number;
+  clusterId: string;
+  incarnation: number;
+}): Promise<OpenedStorage<WalBatch, DurableState>> {
+  const dir = join(o.logDir, `wal${o.rank}`);
+  const started = (wal: OpenWal, durable: DurableState | undefined, notes: string[]): OpenedStorage<WalBatch, DurableState> => ({
+    durable,
+    notes,
+    start: (onPersisted, onError) => new WalWriter(wal, onPersisted, onError),
+  });
+  try {
+    if (o.incarnation === 0) return started(await WalDir.create(dir, o.clusterId), undefined, []);
+    const opened = await WalDir.open(dir, o.clusterId);
+    const notes = opened.truncatedBytes > 0 ? [`WAL had a torn tail of ${opened.truncatedBytes} bytes; truncated`] : [];
+    try {
+      const durable = replayWal(
+        opened.batches.map((b) => b.entries),
+        opened.positions,
+      );
+      return started(opened.wal, durable, notes);
+    } catch (e) {
+      await opened.wal.close();
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof WalCorruptError) throw new ForeignStateError(e.message);
+    throw e;
+  }
+}
+
+/** traft is TRaft for the rank driver. */
+export const traft: Protocol<TraftConfig, TraftState, Message, WalBatch, InstanceEvent, DurableState, Logged> = {
+  name: 'traft',
+  init,
+  step: traftStep,
+  validate: validateTraftMsg,
+  // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
+  encode: (msg) => toWire(msg) as Message,
+  formatLog: formatInstanceLine,
+  recoverLog: (lines) => {
+    // The KEYs of logged positions: the key index a leader ships with snapshots (the records below the floor are gone).
+    const keys = keysFromLines(lines);
+    return { keys, upTo: keys.length - 1 };
+  },
+  storage: { open: openWal },
+  pollMs: (r) => r.H,
+  role: (r) => roleOf(r.s),
+  round: (r) => r.s.vote.term,
+  summary: (r) => ({
+    commits: r.counts.commits,
+    outOfOrderCommits: r.counts.outOfOrderCommits,
+    heldBackCommits: r.counts.heldBackCommits,
+    generates: r.counts.generates,
+    proposed: r.load.made,
+    snapshots: r.counts.snapshots,
+    snapshotsInstalled: r.counts.snapshotsInstalled,
+    floor: r.s.floor,
+    role: roleOf(r.s),
+  }),
+  recovered: (durable, logged, incarnation) =>
+    `incarnation ${incarnation} recovered a snapshot up to seq ${(durable.snapshot?.snapshot.floor ?? 0) - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${logged?.upTo ?? -1}`,
+};

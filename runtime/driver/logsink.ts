@@ -1,0 +1,67 @@
+// logsink: where a rank's instance-log text goes, for every protocol. Writes are synchronous
+// per batch: one syscall for many lines, and a line is in the kernel before the next batch is
+// processed, so a SIGKILL loses nothing logged. A restarted rank appends after cutting a torn
+// last line, so its own lines start clean.
+import { closeSync, openSync, readSync, writeSync, fstatSync, ftruncateSync } from 'node:fs';
+
+/** LogSink receives formatted instance-log text. */
+export interface LogSink {
+  write(text: string): void;
+  close(): void;
+}
+
+/** MemorySink keeps lines in memory (tests, simulations). */
+export class MemorySink implements LogSink {
+  text = '';
+  write(text: string): void {
+    this.text += text;
+  }
+  close(): void {}
+  lines(): string[] {
+    return this.text.split('\n').filter((l) => l.length > 0);
+  }
+}
+
+/** FileSink appends to the instance log (truncating first for a fresh incarnation). */
+export class FileSink implements LogSink {
+  private fd: number;
+
+  constructor(
+    readonly path: string,
+    fresh: boolean,
+  ) {
+    this.fd = openSync(path, fresh ? 'w' : 'a+'); // a+: appends, and lets endTornLine read the tail
+    if (!fresh) this.endTornLine();
+  }
+
+  write(text: string): void {
+    // Instance-log text is ASCII by construction (keys are [a-z]{32}, the rest digits and fixed
+    // words), so latin1 encodes it byte for byte, far cheaper than utf8 (docs/protocols/paxos.md §12).
+    const buf = Buffer.from(text, 'latin1');
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** endTornLine drops a partial last line left by a kill mid-write, so ours start clean. */
+  private endTornLine(): void {
+    // Scan backwards from the end in chunks: only the last line matters, not the whole log.
+    const size = fstatSync(this.fd).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0;) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(this.fd, chunk, 0, end - start, start);
+      const i = chunk.subarray(0, n).lastIndexOf(10);
+      if (i >= 0) {
+        if (start + i !== size - 1) ftruncateSync(this.fd, start + i + 1);
+        return;
+      }
+      end = start;
+    }
+    if (size > 0) ftruncateSync(this.fd, 0); // one torn line and nothing before it
+  }
+}

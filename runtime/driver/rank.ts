@@ -1,0 +1,238 @@
+// rank: one rank of any protocol (runtime/protocol.ts) as four processors joined by bounded
+// channels, every read with a timeout and no write that blocks:
+// - msg is the network: a peer's batch goes to consensus (may drop: protocols retry), a
+//   consensus turn's sends go to the transport; socket → msg → consensus → msg → socket;
+// - consensus owns the protocol state and is the only caller of step: it steps on every input
+//   that is waiting, ends the turn (`turn`), hands WAL batches to the store, appends the
+//   instance log, and hands the next deadline to the waker of its role;
+// - leader and follower hold no protocol state: each holds a deadline and wakes consensus when
+//   it passes (the leader's timers, or the follower's election deadline).
+// WAL durability comes back through a coalescing channel (consensus never waits on the disk).
+import { CLOSED, TIMEOUT, select, type Chan, type Selected, type Timeout } from '../chan.js';
+import type { Clock } from '../clock.js';
+import { ProcessorGroup, type GroupOutcome } from '../processor.js';
+import type { Envelope, Protocol, ProtocolInput, RankStats } from '../protocol.js';
+import type { Random } from '../random.js';
+import type { Inbound, Transport } from '../transport.js';
+import type { LogSink } from './logsink.js';
+
+export interface RankOptions<C, S, M, P, L, D, R> {
+  readonly protocol: Protocol<C, S, M, P, L, D, R>;
+  readonly rank: number;
+  readonly ranks: number;
+  readonly clusterId: string;
+  readonly config: C;
+  /** loadUntilMs: the end of the load (start + -t); the protocol says when it has drained after it. */
+  readonly loadUntilMs: number;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly transport: Transport<M>;
+  readonly sink: LogSink;
+  /** storage writes persist batches in order and reports durability through persisted(). */
+  readonly storage: { write(batches: readonly P[]): void };
+  readonly durable?: D;
+  readonly logged?: R;
+  /** onRole hears each role change, with the round it came in. */
+  readonly onRole?: (role: string, round: number) => void;
+}
+
+export interface Rank<S> {
+  readonly done: Promise<GroupOutcome>;
+  /** persisted reports that every batch up to batchId is durable. */
+  persisted(batchId: number): void;
+  stop(): void;
+  stats(): RankStats;
+  state(): S;
+}
+
+const BIG = 1 << 16;
+
+/** Chans are the rank's channels: network traffic may drop (protocols retry); completions and wake-ups coalesce. */
+type Chans<M> = {
+  readonly net: Chan<Inbound<M>>;
+  readonly persisted: Chan<number>;
+  readonly wakes: Chan<number>;
+  readonly outbox: Chan<Envelope<M>[]>;
+  readonly leaderDeadlines: Chan<number>;
+  readonly followerDeadlines: Chan<number>;
+};
+
+/** Running is one running rank: its options, processor group, channels, the protocol state and its last reported role. */
+type Running<C, S, M, P, L, D, R> = {
+  readonly o: RankOptions<C, S, M, P, L, D, R>;
+  readonly group: ProcessorGroup;
+  readonly chans: Chans<M>;
+  readonly random: Random;
+  s: S;
+  role: string;
+};
+
+/** startRank starts the four processors of one rank; its state starts from init with what o recovered. */
+export function startRank<C, S, M, P, L, D, R>(o: RankOptions<C, S, M, P, L, D, R>): Rank<S> {
+  const group = new ProcessorGroup(`rank ${o.rank}`, o.clock);
+  const chans = openChans<M>(group, o.transport);
+  const random = o.random.fork('core');
+  const s = o.protocol.init({
+    self: o.rank,
+    ranks: o.ranks,
+    clusterId: o.clusterId,
+    config: o.config,
+    loadUntilMs: o.loadUntilMs,
+    nowMs: o.clock.nowMs(),
+    random,
+    rankRandom: o.random,
+    ...(o.durable !== undefined ? { durable: o.durable } : {}),
+    ...(o.logged !== undefined ? { logged: o.logged } : {}),
+  });
+  const rank: Running<C, S, M, P, L, D, R> = { o, group, chans, random, s, role: o.protocol.role(s) };
+  group.spawn('msg', msgLoop(rank));
+  group.spawn('leader', waker(rank, chans.leaderDeadlines));
+  group.spawn('follower', waker(rank, chans.followerDeadlines));
+  group.spawn('consensus', consensusLoop(rank));
+  void group.done.then(() => o.transport.close());
+  return rankHandle(rank);
+}
+
+/** openChans makes the rank's channels in `group`, which also adopts the transport's inbox (stop() closes them all). */
+function openChans<M>(group: ProcessorGroup, transport: Transport<M>): Chans<M> {
+  group.adopt(transport.inbox);
+  const latest = { type: 'coalesce' as const, merge: (_a: number, b: number) => b };
+  return {
+    net: group.chan<Inbound<M>>({ name: 'consensus.net', capacity: 4096, overflow: { type: 'drop-newest' } }),
+    persisted: group.chan<number>({ name: 'consensus.persisted', capacity: 1, overflow: { type: 'coalesce', merge: Math.max } }),
+    wakes: group.chan<number>({ name: 'consensus.wakes', capacity: 1, overflow: { type: 'coalesce', merge: Math.min } }),
+    outbox: group.chan<Envelope<M>[]>({ name: 'msg.outbox', capacity: BIG, overflow: { type: 'drop-newest' } }),
+    leaderDeadlines: group.chan<number>({ name: 'leader.deadline', capacity: 1, overflow: latest }),
+    followerDeadlines: group.chan<number>({ name: 'follower.deadline', capacity: 1, overflow: latest }),
+  };
+}
+
+/** pollMs: the longest a processor waits before looking again. */
+function pollMs<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>): number {
+  return rank.o.protocol.pollMs(rank.s);
+}
+
+/** msgLoop is the msg processor: inbound batches from other ranks to consensus, outbound batches to the transport. */
+function msgLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>): () => Promise<void> {
+  const { o, chans } = rank;
+  const { clock, transport } = o;
+  return async () => {
+    const inputs = [transport.inbox, chans.outbox] as Chan<unknown>[];
+    for (;;) {
+      const got = await select(inputs, pollMs(rank), clock);
+      if (got === CLOSED) break;
+      if (got === TIMEOUT) continue;
+      if (got.index === 0) {
+        for (const b of [got.value as Inbound<M>, ...transport.inbox.drain()]) if (b.from !== o.rank) chans.net.write(b);
+      } else {
+        for (const batch of [got.value as Envelope<M>[], ...chans.outbox.drain()]) for (const e of batch) transport.send(e.to, e.msg);
+      }
+    }
+  };
+}
+
+/** waker: a loop that holds a deadline and wakes consensus when it passes. */
+function waker<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, deadlines: Chan<number>): () => Promise<void> {
+  const { clock } = rank.o;
+  return async () => {
+    let deadline = Infinity;
+    for (;;) {
+      const waitMs = Math.min(pollMs(rank), Math.max(0, deadline - clock.nowMs()));
+      const got = await deadlines.read(waitMs);
+      if (got === CLOSED) break;
+      if (got !== TIMEOUT) {
+        deadline = got;
+        continue;
+      }
+      if (clock.nowMs() >= deadline) {
+        rank.chans.wakes.write(deadline);
+        deadline = Infinity;
+      }
+    }
+  };
+}
+
+/** Turn collects one consensus wake-up's outputs: its sends and instance-log text go out once, after all its steps. */
+type Turn = { readonly sends: Envelope<unknown>[]; text: string; wakeAtMs: number | undefined; stop: boolean };
+
+/** consensusLoop is the consensus processor: step on every waiting input, end the turn, hand outputs on, stop when told. */
+function consensusLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>): () => Promise<void> {
+  const { o, group, chans } = rank;
+  const { clock } = o;
+  return async () => {
+    const inputs = [chans.net, chans.persisted, chans.wakes] as Chan<unknown>[];
+    let wakeAtMs = clock.nowMs();
+    for (;;) {
+      const waitMs = Math.min(pollMs(rank), Math.max(1, wakeAtMs - clock.nowMs()));
+      const got = await select(inputs, waitMs, clock);
+      if (got === CLOSED) break;
+      const turn: Turn = { sends: [], text: '', wakeAtMs: undefined, stop: false };
+      stepOnInput(rank, turn, got);
+      runStep(rank, turn, { type: 'turn' });
+      wakeAtMs = flushTurn(rank, turn, wakeAtMs);
+      if (turn.stop) group.stop();
+    }
+    o.sink.close();
+  };
+}
+
+const TICK: ProtocolInput<never> = { type: 'tick' };
+
+/** stepOnInput steps on what select returned: a tick on timeout, every buffered network batch, a persisted report, or a wake-up. */
+function stepOnInput<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: Turn, got: Selected<unknown> | Timeout): void {
+  if (got === TIMEOUT) runStep(rank, turn, TICK);
+  else if (got.index === 0) {
+    for (const b of [got.value as Inbound<M>, ...rank.chans.net.drain()])
+      for (const msg of b.msgs) runStep(rank, turn, { type: 'message', from: b.from, msg });
+  } else if (got.index === 1) runStep(rank, turn, { type: 'persisted', batchId: got.value as number });
+  else runStep(rank, turn, TICK);
+}
+
+/** runStep is one step of the protocol: WAL batches to storage, sends and instance-log text into the turn. */
+function runStep<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: Turn, input: ProtocolInput<M>): void {
+  const { o } = rank;
+  const { state, out } = o.protocol.step(rank.s, input, o.clock.nowMs(), rank.random);
+  rank.s = state;
+  turn.wakeAtMs = out.wakeAtMs;
+  if (out.stop === true) turn.stop = true;
+  if (out.persist.length > 0) o.storage.write(out.persist);
+  for (const e of out.send) turn.sends.push(e);
+  if (out.log.length > 0) {
+    const atUs = o.clock.nowUs();
+    for (const ev of out.log) turn.text += `${o.protocol.formatLog(ev, atUs)}\n`;
+  }
+}
+
+/**
+ * flushTurn writes the turn's instance-log text and sends, reports a role change, and hands
+ * the next wake-up to the current role's waker; it returns that wake-up time.
+ */
+function flushTurn<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: Turn, wakeAtMs: number): number {
+  const { o, chans } = rank;
+  if (turn.text !== '') o.sink.write(turn.text);
+  if (turn.sends.length > 0) chans.outbox.write(turn.sends as Envelope<M>[]);
+  const next = turn.wakeAtMs ?? wakeAtMs;
+  const role = o.protocol.role(rank.s);
+  if (role !== rank.role) {
+    rank.role = role;
+    o.onRole?.(role, o.protocol.round(rank.s));
+  }
+  (role === 'follower' ? chans.followerDeadlines : chans.leaderDeadlines).write(next);
+  return next;
+}
+
+/** rankHandle is the Rank its node holds: the group's outcome, persisted reports, stop, and reads of state and stats. */
+function rankHandle<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>): Rank<S> {
+  const { o, group, chans } = rank;
+  return {
+    done: group.done,
+    persisted: (batchId) => chans.persisted.write(batchId),
+    stop: () => group.stop(),
+    state: () => rank.s,
+    stats: () => ({
+      rank: o.rank,
+      ...o.protocol.summary(rank.s),
+      drops: o.transport.stats().dropped + group.stats().reduce((n, c) => n + c.dropped, 0),
+    }),
+  };
+}

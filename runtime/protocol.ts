@@ -1,0 +1,178 @@
+// protocol: what a consensus protocol implements once to run as a rank on the driver
+// (runtime/driver/), after etcd-io/raft's Step/Ready. The driver owns the processors, the
+// network, the disk and the clock; the protocol owns a state that only its pure `step` changes:
+//
+//   s = init(setup)                                   // config + what survived on disk
+//   loop: input = a peer's message (its sender taken from the connection), a wake-up at a
+//         deadline the protocol asked for, a WAL durability report, or the end of a turn;
+//         ({ state: s, out } = step(s, input, clock.nowMs(), random));
+//         hand out.persist to the WAL, out.log to the instance log, out.send to peers (the
+//         protocol parks a send that depends on a write until `persisted` says it is durable),
+//         wake at out.wakeAtMs; stop once out.stop.
+//
+// The registry (processors/registry.ts) lists each protocol's ProtocolEntry: its flags and a
+// lazy start, so the CLI knows protocols only through it. docs/protocols/interface.md.
+import type { Options } from 'yargs';
+import type { NodeBaseConfig } from './driver/cluster.js';
+import type { Random } from './random.js';
+
+/** Envelope addresses one message to rank `to`. */
+export type Envelope<M> = { readonly to: number; readonly msg: M };
+
+/** ProtocolInput is one event for a protocol's step. */
+export type ProtocolInput<M> =
+  /** message: `from` is the rank at the other end of the connection, never a field of msg. */
+  | { readonly type: 'message'; readonly from: number; readonly msg: M }
+  /** tick: a deadline the protocol asked for (wakeAtMs) passed, or no input came for pollMs. */
+  | { readonly type: 'tick' }
+  /** persisted: every batch the protocol asked to persist, up to batchId, is durable. */
+  | { readonly type: 'persisted'; readonly batchId: number }
+  /** turn: every input that was waiting has been stepped; a protocol's own load (a lab client) goes here. */
+  | { readonly type: 'turn' };
+
+/** ProtocolOutput is everything one step asks the driver to do. */
+export interface ProtocolOutput<M, P, L> {
+  readonly send: readonly Envelope<M>[];
+  /** persist: batches for the WAL, in order; each one's durability comes back as `persisted`. */
+  readonly persist: readonly P[];
+  /** log: instance-log events, in order (the driver formats them with formatLog). */
+  readonly log: readonly L[];
+  /** trace: for tests and debugging; the driver does not read it. */
+  readonly trace: readonly unknown[];
+  /** wakeAtMs: step (a `tick`) no later than this. */
+  readonly wakeAtMs: number;
+  /** stop: the rank has done its part (drained after the load); the driver stops it. */
+  readonly stop?: boolean;
+}
+
+/** RankSetup is what init gets: the rank, its protocol's validated flags and what survived on disk. */
+export interface RankSetup<C, D, R> {
+  readonly self: number;
+  readonly ranks: number;
+  readonly clusterId: string;
+  readonly config: C;
+  /** loadUntilMs: the end of the run's load (start + -t); the protocol drains after it. */
+  readonly loadUntilMs: number;
+  readonly nowMs: number;
+  /** random: the stream every step gets; rankRandom: the rank's root, for the protocol's other forks. */
+  readonly random: Random;
+  readonly rankRandom: Random;
+  /** durable: the protocol's WAL replayed (undefined on a first start). */
+  readonly durable?: D;
+  /** logged: the protocol's reading of its instance log (undefined on a first start). */
+  readonly logged?: R;
+}
+
+/** Store takes the protocol's persist batches in order and reports each durable batchId. */
+export interface Store<P> {
+  write(batches: readonly P[]): void;
+  /** close waits for what was written to be durable. */
+  close(): Promise<void>;
+}
+
+/** OpenedStorage is a WAL recovered (or created) and not yet written to. */
+export interface OpenedStorage<P, D> {
+  readonly durable: D | undefined;
+  /** notes: what recovery did, for the debug output. */
+  readonly notes: readonly string[];
+  start(onPersisted: (batchId: number) => void, onError: (e: unknown) => void): Store<P>;
+}
+
+/** Storage is a protocol's WAL: its record format and recovery. */
+export interface Storage<P, D> {
+  /**
+   * open: a fresh WAL for incarnation 0, else the recovered one. Damaged or foreign state is
+   * refused with runtime/errors.ts's ForeignStateError (exit 4).
+   */
+  open(o: { logDir: string; rank: number; clusterId: string; incarnation: number }): Promise<OpenedStorage<P, D>>;
+}
+
+/**
+ * Protocol: C its validated flags, S its state, M its wire message, P a WAL batch (with the
+ * batchId its `persisted` input names), L an instance-log event, D its recovered WAL, R its
+ * reading of the instance log.
+ */
+export interface Protocol<C, S, M, P, L, D, R> {
+  readonly name: string;
+  init(setup: RankSetup<C, D, R>): S;
+  /** step owns s linearly: it may update it in place and returns it; the caller drops the old one. */
+  step(s: S, input: ProtocolInput<M>, nowMs: number, random: Random): { readonly state: S; readonly out: ProtocolOutput<M, P, L> };
+  /** validate reads one decoded wire message or throws (the connection is dropped as bad input). */
+  validate(x: unknown): M;
+  /** encode: the form a message travels in over TCP, if not itself (validate reads it back). */
+  encode?(msg: M): M;
+  /** formatLog renders one instance-log line (no newline); atUs is the epoch µs it is written. */
+  formatLog(ev: L, atUs: number): string;
+  /** recoverLog reads back the lines of an earlier incarnation's instance log (a torn last line already cut). */
+  recoverLog(lines: readonly string[]): R;
+  readonly storage: Storage<P, D>;
+  /** pollMs: the longest any processor waits for input (a heartbeat interval, say). */
+  pollMs(s: S): number;
+  /** role: 'follower' waits on the follower processor's deadline; any other role on the leader's. */
+  role(s: S): string;
+  /** round: the term, ballot or round of the current role, reported when the role changes. */
+  round(s: S): number;
+  /** summary: the counters and gauges of the rank's progress and summary events (commit and generate lines at least). */
+  summary(s: S): Summary;
+  /** recovered: a debug line on what a restarted rank recovered. */
+  recovered?(durable: D, logged: R | undefined, incarnation: number): string;
+}
+
+/** Summary is a protocol's counters and gauges; every protocol counts its instance log's lines. */
+export type Summary = { commits: number; generates: number } & Record<string, number | string>;
+
+/** RankStats is what a rank reports: the protocol's summary between its rank and the network's drops. */
+export type RankStats = { rank: number; drops: number } & Summary;
+
+/** RankOutcome is how a rank process ended. */
+export type RankOutcome =
+  | { readonly type: 'finished'; readonly stats: RankStats }
+  | { readonly type: 'crashed'; readonly message: string; readonly stats: RankStats };
+
+/** RankNode is a started rank process of any protocol. */
+export interface RankNode {
+  readonly finished: Promise<{
+    type: 'finished' | 'crashed';
+    message?: string;
+    stats: { commits: number; generates: number; drops: number };
+  }>;
+  stop(): void;
+}
+
+/** FlagReader reads one numeric flag in [min, max] or throws the CLI's usage error. */
+export type FlagReader = (name: string, value: unknown, min: number, max: number, integer?: boolean) => number;
+
+/** CommonFlags are the flags every protocol reads: -o, -l, -t (meaning is the protocol's). */
+export interface CommonFlags {
+  readonly o: number;
+  readonly l: number;
+  readonly t: number;
+}
+
+/** ValidFlags are one protocol's flags after validation, ready to hand to ranks. */
+export interface ValidFlags {
+  /** passOn: the arguments `csplab run` gives each `csplab rank` for them. */
+  readonly passOn: readonly string[];
+  /** check: a check across the common flags and these (run for the chosen protocol only); throws the usage error. */
+  check?(common: CommonFlags): void;
+  /** start loads the protocol's code (not before: `csplab check` must not) and starts one rank. */
+  start(node: NodeBaseConfig, common: CommonFlags): Promise<RankNode>;
+}
+
+/** ProtocolEntry is one registry line's protocol: its flags, validation and start. */
+export interface ProtocolEntry {
+  readonly name: string;
+  /** defaults of -o, -l and -t. */
+  readonly defaults: CommonFlags;
+  /** options: the yargs options it adds to `csplab rank` and `csplab run`, by flag name. */
+  readonly options: Readonly<Record<string, Options>>;
+  /** flags validates its options in args (yargs' camelCase keys); usage makes the CLI's usage error (exit 2). */
+  flags(args: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ValidFlags;
+  /** slotLeader: a `leader` fault target resolves by the slot clock too (fixed-length rounds, Paxos). */
+  readonly slotLeader?: boolean;
+}
+
+/** numericOption declares a numeric option the way the CLI's are (a flag's text is kept for its error message). */
+export function numericOption(describe: string, defaultValue?: number): Options {
+  return defaultValue === undefined ? { requiresArg: true, describe } : { requiresArg: true, describe, default: defaultValue };
+}
