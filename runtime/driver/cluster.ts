@@ -1,4 +1,4 @@
-// cluster_node: what every protocol's rank process does the same way before its protocol
+// cluster: what every protocol's rank process does the same way before its protocol
 // starts: listen on TCP (a seeded lossy network if asked), report `ready`, and wait for the
 // shared schedule. A failure on the way closes what was opened.
 import { RealClock, SkewedClock } from '../clock.js';

@@ -9,6 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
 
+/**
+ * beforeCli: with BENCH_BEFORE=<another checkout, built>, that build's CLI, which a benchmark
+ * runs back to back with this one (old vs new under the same load); undefined without it.
+ */
+export function beforeCli(): string | undefined {
+  const dir = process.env.BENCH_BEFORE;
+  if (dir === undefined || dir === '') return undefined;
+  const cli = join(dir, 'dist', 'cmd', 'csplab.js');
+  if (!existsSync(cli)) throw new Error(`BENCH_BEFORE=${dir}: no ${cli} (build that checkout first: npx tsc -p tsconfig.json)`);
+  return cli;
+}
+
 export interface RankResult {
   rank: number;
   commits: number;
@@ -61,6 +73,7 @@ function rssMiB(pid: number): number | null {
  * runCluster runs `csplab run <args>` then `csplab check`; logs are removed unless the check fails.
  * env is added to the environment of `csplab run` (and so of its rank processes), not of the check.
  * inspect, if given, reads the run's directory (logs, run.json) before it is removed.
+ * cli is the build to run (default this one; beforeCli for an older one).
  */
 export async function runCluster(
   name: string,
@@ -69,13 +82,14 @@ export async function runCluster(
   sampleMs = 0,
   env: Record<string, string> = {},
   inspect?: (dir: string) => void,
+  cli: string = CLI,
 ): Promise<ClusterRun> {
   const dir = mkdtempSync(join(tmpdir(), `csplab-bench-${name}-`));
   let keep = false;
   try {
     const load = loadavg()[0]!;
     const started = Date.now();
-    const child = spawn(process.execPath, [CLI, 'run', ...args, '--log-dir', dir, '--base-port', String(basePort), '--quiet', '--clean'], {
+    const child = spawn(process.execPath, [cli, 'run', ...args, '--log-dir', dir, '--base-port', String(basePort), '--quiet', '--clean'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...env },
     });
@@ -95,7 +109,7 @@ export async function runCluster(
     const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     if (timer) clearInterval(timer);
     if (status !== 0) throw new Error(`csplab run ${args.join(' ')} exited ${status}: ${stderr}`);
-    const check = spawnSync(process.execPath, [CLI, 'check', '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const check = spawnSync(process.execPath, [cli, 'check', '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (check.status !== 0) {
       keep = true;
       process.stderr.write(

@@ -6,8 +6,10 @@
 // counts, snapshots, CPU and peak RSS per rank; then two 60 s runs at the same flags with every
 // rank's RSS sampled each 5 s (memory over time; their logs are deleted after): one uncapped, one
 // with NODE_OPTIONS=--max-old-space-size=200 for `csplab run` and its ranks (is memory bounded?).
-// BENCH_TRAFT_LONG=0 skips both. Writes the `traft` section of docs/benchmarks.md.
-import { median, runCluster, type ClusterRun } from './cluster-run.js';
+// BENCH_TRAFT_LONG=0 skips both. BENCH_BEFORE=<another checkout, built> also runs that build's
+// CLI before each short run (old, new, old, new …) and states both medians. Writes the `traft`
+// section of docs/benchmarks.md.
+import { beforeCli, median, runCluster, type ClusterRun } from './cluster-run.js';
 import { machine, writeSection } from './sections.js';
 
 const FLAGS = ['--protocol', 'traft', '-o', '1', '-l', '10000', '-t', '5'];
@@ -126,8 +128,18 @@ under a 256 MiB cap passed (81,919 commits per rank, peak RSS 273–372 MiB), bu
 async function main(): Promise<void> {
   const rows: string[] = [];
   const runs: ClusterRun[] = [];
+  const before = beforeCli();
+  const befores: number[] = [];
   let failed = 0;
   for (let i = 0; i < RUNS; i++) {
+    if (before !== undefined) {
+      const b = await runCluster('traft-before', FLAGS, (nextPort += 100), 0, {}, undefined, before);
+      if (b.check !== 0) failed++;
+      befores.push(best(b, 5));
+      process.stderr.write(
+        `bench traft: before, run ${i + 1}: ${best(b, 5).toFixed(0)} commits/s, load ${b.load.toFixed(1)}→${b.loadAfter.toFixed(1)}\n`,
+      );
+    }
     const r = await runCluster('traft', FLAGS, (nextPort += 100));
     runs.push(r);
     if (r.check !== 0) failed++;
@@ -155,6 +167,12 @@ async function main(): Promise<void> {
     }
   }
   const bests = runs.map((r) => best(r, 5));
+  const vs =
+    befores.length > 0
+      ? `\n\nBack to back with the build in BENCH_BEFORE (old run first, then new, each time): before median **${median(befores).toFixed(0)}** (${befores.map((b) => b.toFixed(0)).join(', ')}), after median **${median(bests).toFixed(0)}** commits/s.`
+      : '';
+  if (befores.length > 0)
+    process.stderr.write(`bench traft: before median ${median(befores).toFixed(0)}, after median ${median(bests).toFixed(0)} commits/s\n`);
   writeSection(
     'traft',
     `## TRaft lab, 5 ranks over TCP (\`traft\`)
@@ -168,7 +186,7 @@ interference-free (C1 without C2, once per position). Snapshots = taken + instal
 rank, RSS = peak per rank, from summary.json. Load = 1-minute load average just before → just after the run (2 cores shared
 with other work). Machine: ${machine()}.
 
-Median of ${RUNS}: **${median(bests).toFixed(0)} commits/s** (${bests.map((b) => b.toFixed(0)).join(', ')}).
+Median of ${RUNS}: **${median(bests).toFixed(0)} commits/s** (${bests.map((b) => b.toFixed(0)).join(', ')}).${vs}
 
 | run | load | check | best commits/s | commits per rank (0–4) | out-of-order | held back | snapshots per rank | CPU s per rank | peak RSS MiB per rank |
 |---|---|---|---|---|---|---|---|---|---|
