@@ -6,7 +6,7 @@
 // counts, snapshots, CPU and peak RSS per rank; then two 60 s runs at the same flags with every
 // rank's RSS sampled each 5 s (memory over time; their logs are deleted after): one uncapped, one
 // with NODE_OPTIONS=--max-old-space-size=200 for `csplab run` and its ranks (is memory bounded?).
-// BENCH_TRAFT_LONG=0 skips both. BENCH_BEFORE=<another checkout, built> also runs that build's
+// BENCH_TRAFT_LONG=0 skips both; BENCH_TRAFT_RUNS=n runs n short runs (3). BENCH_BEFORE=<another checkout, built> also runs that build's
 // CLI before each short run (old, new, old, new …) and states both medians. Writes the `traft`
 // section of docs/benchmarks.md.
 import { beforeCli, median, runCluster, type ClusterRun } from './cluster-run.js';
@@ -15,7 +15,7 @@ import { machine, writeSection } from './sections.js';
 const FLAGS = ['--protocol', 'traft', '-o', '1', '-l', '10000', '-t', '5'];
 const LONG_FLAGS = ['--protocol', 'traft', '-o', '1', '-l', '10000', '-t', '60'];
 const CAP = '--max-old-space-size=200';
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_TRAFT_RUNS ?? 3); // more runs when comparing two builds on a busy machine
 const LONG = process.env.BENCH_TRAFT_LONG !== '0';
 let nextPort = 24_600; // away from paxos.bench (23 400+) and the defaults
 
