@@ -10,7 +10,7 @@ import { usableDir } from './dirs.js';
 import { parseLinkFlags } from './run/faults.js';
 import type { NetConfig } from '../runtime/driver/cluster.js';
 import { netFaultOf, type NetFault } from '../runtime/net/netfaults.js';
-import type { RankNode } from '../runtime/protocol.js';
+import type { ProtocolEntry, RankNode } from '../runtime/protocol.js';
 import { protocolNamed, protocols } from '../processors/registry.js';
 
 /**
@@ -133,6 +133,7 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
   const l = numberFlag('-l', a.l ?? defaults.l, 1, 1e9, true);
   const t = numberFlag('-t', a.t ?? defaults.t, 0.001, 1e7);
   const basePort = numberFlag('--base-port', a.basePort, 1, 65535, true);
+  refuseForeignFlags(entry, a as unknown as Record<string, unknown>);
   // Every protocol's flags are checked, whichever runs: a bad one is an error either way.
   const valid = protocols.map((p) => ({ name: p.name, flags: p.flags(a as unknown as Record<string, unknown>, numberFlag, usageError) }));
   const flags = {
@@ -155,6 +156,27 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
   // Checks across the common flags and the chosen protocol's own (Paxos: a PROPOSE fits a frame).
   flags.chosen.check?.({ o, l, t });
   return flags;
+}
+
+/**
+ * refuseForeignFlags: a flag only another protocol reads, set off its default, would be ignored
+ * without a word (`--protocol traft --eager`); name it instead. At its default it is harmless:
+ * `csplab run` hands every protocol's flags to each rank.
+ */
+function refuseForeignFlags(entry: ProtocolEntry, a: Record<string, unknown>): void {
+  for (const p of protocols) {
+    if (p === entry) continue;
+    for (const [name, option] of Object.entries(p.options)) {
+      const value = a[name];
+      if (
+        name in entry.options ||
+        value === undefined ||
+        `${value as string | number | boolean}` === `${option.default as string | number | boolean}`
+      )
+        continue;
+      throw usageError(`--${name} is a ${p.name} flag; --protocol ${entry.name} does not use it`);
+    }
+  }
 }
 
 async function runRank(a: RankArgs): Promise<number> {

@@ -28,6 +28,9 @@ t.test('bad fault specs and bad flags: exit 2 before any rank starts', async (t)
     [['--host='], 'csplab: --host must not be empty (give an address, e.g. 127.0.0.1, or 0.0.0.0 for every interface)'],
     [['--log-dir', 'other'], 'csplab: --log-dir was given 2 times; give it once'],
     [['-t', '3', '-t', '4'], 'csplab: -t was given 2 times; give it once'],
+    // Another protocol's flag would be ignored without a word.
+    [['--protocol', 'traft', '--eager'], 'csplab: --eager is a paxos flag; --protocol traft does not use it'],
+    [['--keys', '5'], 'csplab: --keys is a traft flag; --protocol paxos does not use it'],
   ];
   const results = await cliRunEach(
     t,
