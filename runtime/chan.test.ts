@@ -450,7 +450,8 @@ t.test('RealClock: a short read timeout resolves TIMEOUT after about that long',
   t.equal(await c.read(5), TIMEOUT);
   const tookMs = clock.nowMs() - startMs;
   t.ok(tookMs >= 4, `took ${tookMs} ms`);
-  t.ok(tookMs < 2000, `took ${tookMs} ms`);
+  // Only a hang fails here: a busy machine may run the timer late, by seconds.
+  t.ok(tookMs < 30_000, `took ${tookMs} ms`);
   const p = c.read(1000);
   c.write(3);
   t.equal(await p, 3, 'a write wakes a real-clock read at once');
