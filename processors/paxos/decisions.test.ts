@@ -6,7 +6,9 @@ import { SeededRandom } from '../../runtime/random.js';
 import { mergeGathers, SafetyViolation } from './merge.js';
 import { COMMITTED, type PaxosMsg } from './messages.js';
 import { Follower } from './follower.js';
-import { Leader } from './leader.js';
+import { CATCHUP_AHEAD, Leader } from './leader.js';
+import { CommitArchive } from './archive.js';
+import { formatLines } from './instancelog.js';
 import { Router } from './router.js';
 import { proposeBytes, proposeFit } from './wire.js';
 import { ALL } from './events.js';
@@ -529,34 +531,33 @@ t.test(
     );
     for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
     t.equal(l.phase, 'proposing');
-    // The laggard walks the log up chunk by chunk, each answer addressed to it alone.
-    const chunks: { to: number; msg: PaxosMsg }[] = [];
-    let frontier = -1;
-    for (let i = 0; i < 10; i++) {
-      const c = l
-        .step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier } }, 1 + i)
-        .sends.filter((s) => s.msg.type === 'catchup');
-      t.equal(c.length, 1, `LATE from ${frontier} is answered`);
-      const s = defined(c[0], 'catchup');
-      chunks.push(s);
-      if (s.msg.type !== 'catchup') break;
-      frontier = defined(s.msg.entries.at(-1), 'a chunk holds entries')[0];
-      if (s.msg.more !== true) break;
-    }
-    t.ok(
-      chunks.every((s) => s.to === 2),
-      'every CATCHUP goes to the laggard only',
-    );
+    // The laggard walks the log up chunk by chunk, each answer addressed to it alone, with
+    // CATCHUP_AHEAD chunks in flight: one more for each chunk it reports committed.
+    const late = (frontier: number, nowMs: number): { to: number; msg: PaxosMsg }[] =>
+      l.step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier } }, nowMs).sends.filter((s) => s.msg.type === 'catchup');
+    const shape = (c: { to: number; msg: PaxosMsg }[]): unknown[] =>
+      c.map((s) => (s.msg.type === 'catchup' ? [s.to, s.msg.base, s.msg.entries.length, s.msg.more ?? false] : []));
     t.same(
-      chunks.map((s) => (s.msg.type === 'catchup' ? [s.msg.base, s.msg.entries.length, s.msg.more ?? false] : [])),
+      shape(late(-1, 1)),
       [
-        [-1, 2, true],
-        [1, 2, true],
-        [3, 2, true],
-        [5, 2, true],
-        [7, 2, false],
+        [2, -1, 2, true],
+        [2, 1, 2, true],
+        [2, 3, 2, true],
+        [2, 5, 2, true],
       ],
-      'five chunks of two, the last without more',
+      `the first LATE gets ${CATCHUP_AHEAD} chunks of two, to the laggard alone`,
+    );
+    t.same(shape(late(1, 2)), [[2, 7, 2, false]], 'the first chunk committed: one more, the last, without more');
+    t.same(shape(late(3, 3)), [], 'the last chunk is in flight: nothing more to send');
+    t.same(shape(late(3, 4)), [], 'the same frontier again soon: the answer is still in flight');
+    t.same(
+      shape(late(3, 4 + 8 * 50)),
+      [
+        [2, 3, 2, true],
+        [2, 5, 2, true],
+        [2, 7, 2, false],
+      ],
+      'the same frontier after 8 retry periods: chunks were lost, sent again from it',
     );
   },
 );
@@ -736,4 +737,151 @@ t.test('frames (issue 11 hole 2): the largest PROPOSE that fits is found from th
       'so that batch is accepted',
     );
   }
+});
+
+/** logArchive writes `entries` as a rank's instance log (a generate and a commit line each, in batches of `batch`) and archives it. */
+function logArchive(entries: readonly (readonly [number, string])[], batch: number, readMax = Infinity): CommitArchive {
+  let text = '';
+  const a = new CommitArchive((pos, len) => text.slice(pos, pos + Math.min(len, readMax)), 0);
+  for (let i = 0; i < entries.length; i += batch) {
+    const part = entries.slice(i, i + batch).map(([e, key]) => [e, key] as [number, string]);
+    const lines = formatLines(
+      part.flatMap(([estround, key]) => [
+        { kind: 'generate' as const, estround, key },
+        { kind: 'commit' as const, estround, key },
+      ]),
+      1_700_000_000_000_000 + i,
+    );
+    text += lines;
+    a.wrote(lines, part);
+  }
+  return a;
+}
+
+t.test('archive: the commit lines above an estround, read back from the log through its index, any block size', async (t) => {
+  // Estrounds with gaps (rounds end early), 20,000 commits: several index marks.
+  const entries = Array.from(
+    { length: 20_000 },
+    (_, i) => [i * 3 + (i % 7 === 0 ? 1 : 0), instanceKey(new Uint8Array([i & 255, i >> 8]))] as const,
+  );
+  for (const readMax of [Infinity, 97]) {
+    const a = logArchive(entries, 333, readMax);
+    for (const from of [-1, 0, 5, 12_288 * 3, 59_990, 59_997, 100_000]) {
+      const want = entries.filter(([e]) => e > from).slice(0, 50);
+      t.same(a.above(from, 50), want, `above ${from}, reads of ≤ ${readMax} bytes`);
+    }
+    t.equal(a.above(-1, 30_000).length, 20_000, 'the whole log when asked for more');
+  }
+});
+
+/** farLeader leads round 5 with a decided window of at most 4 entries after committing 0…9, and chunks of 2. */
+function farLeader(archive: CommitArchive | undefined): Leader {
+  const l = new Leader({
+    rank: 0,
+    ranks: 5,
+    interval: 4,
+    pipelineWindow: 2,
+    proposeBatch: 1,
+    gatherGraceMs: 10,
+    retryMs: 50,
+    dataSize: 8,
+    eager: false,
+    random: new SeededRandom('t'),
+    catchupChunk: 2,
+    catchupAhead: 2,
+    windowLimit: 4,
+    ...(archive ? { archive: archive.above } : {}),
+  });
+  const log = Array.from({ length: 10 }, (_, e) => [e, K(String.fromCharCode(97 + e))] as const);
+  for (const entry of log) l.step({ type: 'committed', entries: [entry] }, 0);
+  l.step({ type: 'round', round: 5 }, 0);
+  for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: 9, syncRound: -1, held: [] } }, 0);
+  l.step({ type: 'wake' }, 20);
+  for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 20);
+  return l;
+}
+
+t.test('catch-up: a rank behind the leader’s window is served from the leader’s instance log, in chunks with more', async (t) => {
+  const log = Array.from({ length: 10 }, (_, e) => [e, K(String.fromCharCode(97 + e))] as const);
+  const lateFrom = (l: Leader, frontier: number): unknown[] =>
+    l
+      .step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier } }, 30)
+      .sends.filter((s) => s.msg.type === 'catchup')
+      .map((s) => (s.msg.type === 'catchup' ? [s.to, s.msg.base, s.msg.entries, s.msg.more ?? false] : []));
+  const without = farLeader(undefined);
+  t.equal(without.phase, 'proposing');
+  t.notOk(without.decided.reaches(1), 'the window no longer reaches frontier 1');
+  t.same(lateFrom(without, 1), [], 'without its log, the leader cannot answer');
+  const l = farLeader(logArchive(log, 3));
+  t.equal(l.phase, 'proposing');
+  t.same(
+    lateFrom(l, 1),
+    [
+      [
+        2,
+        1,
+        [
+          [2, K('c')],
+          [3, K('d')],
+        ],
+        true,
+      ],
+      [
+        2,
+        3,
+        [
+          [4, K('e')],
+          [5, K('f')],
+        ],
+        true,
+      ],
+    ],
+    'two chunks (catchupAhead) read back from its log, exact up to their last entries',
+  );
+  t.same(
+    lateFrom(l, 3),
+    [
+      [
+        2,
+        5,
+        [
+          [6, K('g')],
+          [7, K('h')],
+        ],
+        true,
+      ],
+    ],
+    'the next one once the first is committed',
+  );
+});
+
+t.test('catch-up: a GATHER to a leader behind our window carries a chunk read back from our log', async (t) => {
+  const log = Array.from({ length: 10 }, (_, e) => [e, K(String.fromCharCode(97 + e))] as const);
+  const f = new Follower({ rank: 1, ranks: 5, interval: L, catchupChunk: 2, windowLimit: 4, archive: logArchive(log, 4).above });
+  f.restore(log);
+  f.step({ type: 'round', round: 5 });
+  t.notOk(f.window.reaches(0), 'the window no longer reaches frontier 0');
+  const sends = f.step({ type: 'msg', msg: { type: 'read', from: 0, round: 5, frontier: 0 } }).sends;
+  t.same(
+    sends.map((s) => s.msg),
+    [
+      {
+        type: 'gather',
+        from: 1,
+        round: 5,
+        frontier: 9,
+        syncRound: -1,
+        held: [
+          [1, K('b'), COMMITTED],
+          [2, K('c'), COMMITTED],
+        ],
+        partial: true,
+      },
+    ],
+    'a partial GATHER of the lowest chunk, from the log',
+  );
+  const bare = new Follower({ rank: 1, ranks: 5, interval: L, catchupChunk: 2, windowLimit: 4 });
+  bare.restore(log);
+  bare.step({ type: 'round', round: 5 });
+  t.same(bare.step({ type: 'msg', msg: { type: 'read', from: 0, round: 5, frontier: 0 } }).sends, [], 'without its log: silent');
 });

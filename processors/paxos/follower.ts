@@ -11,6 +11,7 @@
 import { CATCHUP_CHUNK, COMMITTED, estroundOf, leaderOf, type Entry, type Held, type PaxosMsg } from './messages.js';
 import type { LogEvent, Send } from './events.js';
 import { CommitWindow } from './window.js';
+import type { CommitSource } from './archive.js';
 import { assertNever } from '../../runtime/assert.js';
 
 export interface FollowerConfig {
@@ -28,6 +29,8 @@ export interface FollowerConfig {
   windowLimit?: number;
   /** catchupChunk: most committed entries a GATHER to a leader far behind carries (CATCHUP_CHUNK). */
   catchupChunk?: number;
+  /** archive: this rank's whole committed log (its instance log), for a leader behind the window. */
+  archive?: CommitSource;
 }
 
 export type FollowerInput = { type: 'round'; round: number } | { type: 'msg'; msg: PaxosMsg };
@@ -140,13 +143,16 @@ export class Follower {
 
   private onRead(round: number, leaderFrontier: number): void {
     if (this.amnesiac) return; // see the header: a forgetful acceptor must not vote
-    if (!this.window.reaches(leaderFrontier)) return; // cannot show all we committed above it
     const chunk = this.cfg.catchupChunk ?? CATCHUP_CHUNK;
-    if (this.window.countAbove(leaderFrontier) > chunk) {
+    const reaches = this.window.reaches(leaderFrontier);
+    if (!reaches && this.cfg.archive === undefined) return; // cannot show all we committed above it
+    if (!reaches || this.window.countAbove(leaderFrontier) > chunk) {
       // The leader is far behind: our whole log above its frontier would not fit one bounded
       // message. Send the lowest chunk for it to catch up on, and no promise: a GATHER that left
-      // out committed entries could let its sync miss a chosen value.
-      const held: Held[] = this.window.since(leaderFrontier, chunk).map(([e, key]) => [e, key, COMMITTED]);
+      // out committed entries could let its sync miss a chosen value. Below our window the
+      // chunk comes from our instance log (§6.4).
+      const lowest = reaches ? this.window.since(leaderFrontier, chunk) : (this.cfg.archive?.(leaderFrontier, chunk) ?? []);
+      const held: Held[] = lowest.map(([e, key]) => [e, key, COMMITTED]);
       const msg = {
         type: 'gather',
         from: this.cfg.rank,

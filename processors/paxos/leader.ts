@@ -10,6 +10,7 @@ import { CATCHUP_CHUNK, COMMITTED, leaderOf, quorumOf, type Entry, type PaxosMsg
 import { ALL, type Send } from './events.js';
 import { mergeGathers, type Gathered } from './merge.js';
 import { CommitWindow } from './window.js';
+import type { CommitSource } from './archive.js';
 import { assertNever, defined } from '../../runtime/assert.js';
 
 export interface LeaderConfig {
@@ -37,7 +38,18 @@ export interface LeaderConfig {
   amnesiac?: boolean;
   /** catchupChunk: most history entries in one IMPOSE catch-up or CATCHUP (CATCHUP_CHUNK; tests shrink it). */
   catchupChunk?: number;
+  /** catchupAhead: most CATCHUP chunks in flight to one rank (CATCHUP_AHEAD; tests change it). */
+  catchupAhead?: number;
+  /** archive: this rank's whole committed log (its instance log), for a rank behind `decided`. */
+  archive?: CommitSource;
 }
+
+/**
+ * CATCHUP_AHEAD: chunks sent to a far-behind rank before it confirms the first. One chunk per
+ * round trip left the rank idle while its LATE queued behind the live traffic at the leader;
+ * a few in flight keep it busy, and stay bounded (4 chunks, < 4 MB) per laggard.
+ */
+export const CATCHUP_AHEAD = 4;
 
 export type LeaderInput =
   | { type: 'round'; round: number }
@@ -89,8 +101,12 @@ export class Leader {
    */
   private selfCatchupTo: number | undefined;
   private readonly chunk: number;
-  /** lateAnswered: per rank, the frontier last caught up this round and when (no duplicate CATCHUPs). */
-  private lateAnswered = new Map<number, { frontier: number; atMs: number }>();
+  /**
+   * lateAnswered: per rank, the frontier last caught up this round, when (no duplicate
+   * CATCHUPs), the last estround of each chunk sent ahead of it (oldest first), and whether the
+   * last of those ends the catch-up (no `more`).
+   */
+  private lateAnswered = new Map<number, { frontier: number; atMs: number; ahead: number[]; final: boolean }>();
   private retryAtMs = Infinity;
   private retryDelayMs = 0; // doubles on each retry within a phase (big IMPOSEs are not resent every few ms)
   private graceAtMs = Infinity;
@@ -260,19 +276,34 @@ export class Leader {
     this.broadcast(this.imposeMsg);
   }
 
-  /** onLate answers a rank that missed this round's sync with our decided log above its frontier. */
+  /**
+   * onLate answers a rank that missed this round's sync with our decided log above its frontier,
+   * in chunks: up to `catchupAhead` of them in flight, one more each time the rank reports a
+   * chunk committed (its LATE with a higher frontier), so it never waits a round trip per chunk.
+   */
   private onLate(from: number, frontier: number, nowMs: number): void {
     if (this.phase !== 'proposing' && this.phase !== 'done') return; // the sync is not decided yet
-    if (!this.decided.reaches(frontier)) return; // too far behind for our window: it waits for a sync
     // A rank re-asks while our answer is in flight; answer the same frontier again only when
-    // the first answer has had time to arrive (it may have been lost).
+    // the first answer has had time to arrive (it may have been lost): then from the start.
     const last = this.lateAnswered.get(from);
     if (last && last.frontier === frontier && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
-    this.lateAnswered.set(from, { frontier, atMs: nowMs });
-    const { entries, more } = this.decidedAbove(frontier);
-    const msg: PaxosMsg = { type: 'catchup', from: this.cfg.rank, round: this.round, base: frontier, entries };
-    if (more) msg.more = true; // the rank asks for the next chunk as soon as it has this one
-    this.sends.push({ to: from, msg });
+    // A lower frontier is a new incarnation of the rank: what we sent ahead did not reach it.
+    const keep = last !== undefined && last.frontier < frontier;
+    const ahead = keep ? last.ahead.filter((end) => end > frontier) : [];
+    let final = keep && last.final && ahead.length > 0; // the last chunk is on its way already
+    while (!final && ahead.length < (this.cfg.catchupAhead ?? CATCHUP_AHEAD)) {
+      const after = ahead.at(-1) ?? frontier;
+      const chunk = this.decidedAbove(after);
+      if (chunk === undefined) break; // behind our window and no archive: it waits for a sync
+      const msg: PaxosMsg = { type: 'catchup', from: this.cfg.rank, round: this.round, base: after, entries: chunk.entries };
+      if (chunk.more) msg.more = true; // the rank asks for the next chunk as soon as it has this one
+      this.sends.push({ to: from, msg });
+      final = !chunk.more;
+      const end = chunk.entries.at(-1)?.[0];
+      if (end === undefined) break; // an empty last chunk: nothing in flight to track
+      ahead.push(end);
+    }
+    this.lateAnswered.set(from, { frontier, atMs: nowMs, ahead, final });
   }
 
   /**
@@ -284,7 +315,13 @@ export class Leader {
    * above what `decided` holds are appended; both are prefixes of one log. At most one chunk
    * of it: `more` says the log goes on above the last entry.
    */
-  private decidedAbove(after: number): { entries: Entry[]; more: boolean } {
+  private decidedAbove(after: number): { entries: Entry[]; more: boolean } | undefined {
+    if (!this.decided.reaches(after)) {
+      // Below our window: the chunk comes from our instance log, exact up to its last entry;
+      // the window holds more above it.
+      const entries = this.cfg.archive?.(after, this.chunk);
+      return entries === undefined || entries.length === 0 ? undefined : { entries, more: true };
+    }
     const entries = this.decided.since(after, this.chunk + 1);
     let last = Math.max(after, this.decided.last);
     if (this.imposeMsg?.type === 'impose') {

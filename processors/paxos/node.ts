@@ -9,6 +9,7 @@ import { crashMessage } from '../../runtime/processor.js';
 import { claimLogDir } from '../logdir.js';
 import { joinCluster, rankClock, type NodeBaseConfig } from '../cluster_node.js';
 import { FileSink } from '../logsink.js';
+import { CommitArchive, fileReader, fileSize } from './archive.js';
 import { resourceSummary } from '../usage.js';
 import { recoverCommitted } from './instancelog.js';
 import { FileRoundStore } from './roundstore.js';
@@ -58,6 +59,8 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
   }
   const { startAtMs, endAtMs } = schedule;
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
+  // After FileSink cut a torn tail: the archive's offsets count from the log's clean end.
+  const archive = new CommitArchive(fileReader(files.instanceLog), fileSize(files.instanceLog));
   const slotMs = c.slotSeconds * 1000;
   const rank = startPaxosRank({
     rank: c.rank,
@@ -76,6 +79,7 @@ export async function startPaxosNode(c: PaxosNodeConfig): Promise<PaxosNode> {
     random: rankRandom(c.seed, c.rank, c.incarnation),
     transport,
     sink,
+    archive,
     rounds,
     ...(restored ? { restored, amnesiac: true } : {}),
     onRound: (round, leader) => c.event({ type: 'round', rank: c.rank, round, leader }),

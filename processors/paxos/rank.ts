@@ -10,6 +10,7 @@ import { ALL, type LogEvent, type Send } from './events.js';
 import { Follower, type FollowerInput } from './follower.js';
 import type { LogSink } from '../logsink.js';
 import { formatLines } from './instancelog.js';
+import type { CommitArchive } from './archive.js';
 import { Leader, type LeaderInput } from './leader.js';
 import { leaderOf, type Entry, type PaxosMsg } from './messages.js';
 import { Router } from './router.js';
@@ -31,10 +32,17 @@ export interface PaxosRankOptions {
   retryMs: number;
   /** catchupChunk: most history entries per sync message (CATCHUP_CHUNK unless a test shrinks it). */
   catchupChunk?: number;
+  /** windowLimit: most committed entries each core keeps in memory (CommitWindow's default unless a test shrinks it). */
+  windowLimit?: number;
   clock: Clock;
   random: Random;
   transport: Transport<PaxosMsg>;
   sink: LogSink;
+  /**
+   * archive: the sink's text read back, for catching up a rank behind the in-memory windows
+   * (§6.4). Without it such a rank waits for a sync.
+   */
+  archive?: CommitArchive;
   /** restored: this rank's committed log from a previous incarnation (restart). */
   restored?: readonly Entry[];
   amnesiac?: boolean;
@@ -156,6 +164,8 @@ function wireRank(o: PaxosRankOptions): RankWiring {
     interval: o.interval,
     amnesiac: o.amnesiac ?? false,
     votedThrough: o.rounds.votedThrough,
+    ...(o.archive ? { archive: o.archive.above } : {}),
+    ...(o.windowLimit !== undefined ? { windowLimit: o.windowLimit } : {}),
     ...(o.catchupChunk !== undefined ? { catchupChunk: o.catchupChunk } : {}),
   });
   const leader = new Leader({
@@ -170,6 +180,8 @@ function wireRank(o: PaxosRankOptions): RankWiring {
     eager: o.eager,
     random: o.random,
     amnesiac: o.amnesiac ?? false,
+    ...(o.archive ? { archive: o.archive.above } : {}),
+    ...(o.windowLimit !== undefined ? { windowLimit: o.windowLimit } : {}),
     ...(o.catchupChunk !== undefined ? { catchupChunk: o.catchupChunk } : {}),
   });
   const counts = { commits: 0, generates: 0, forged: 0 };
@@ -336,7 +348,8 @@ function spawnConsensus(w: RankWiring): void {
       if (got === CLOSED) break;
       if (got === TIMEOUT) continue;
       const batch = [got, ...w.logCh.drain()].flat();
-      o.sink.write(formatLines(batch, clock.nowUs()));
+      const text = formatLines(batch, clock.nowUs());
+      o.sink.write(text);
       const committed: Entry[] = [];
       for (const ev of batch) {
         if (ev.kind === 'commit') {
@@ -344,6 +357,7 @@ function spawnConsensus(w: RankWiring): void {
           committed.push([ev.estround, ev.key]);
         } else w.counts.generates++;
       }
+      o.archive?.wrote(text, committed);
       if (committed.length > 0) w.committedFeed.write(committed);
     }
     o.sink.close();

@@ -177,3 +177,33 @@ t.test(
     }
   },
 );
+
+// A rank paused so long that every other rank's in-memory window (shrunk to 200 entries here,
+// 1,000,000 in a real rank) has dropped its frontier: only the instance logs still hold what it
+// lacks. Without reading them back it never catches up.
+t.test('a rank behind every in-memory window catches up from the leaders’ instance logs (issue 11 hole 3)', async (t) => {
+  const run = async (noArchive: boolean): Promise<Map<number, string>[]> => {
+    const h = historyTap();
+    const sim = startSim({
+      seed: 'beyond-window',
+      interval: 100,
+      rounds: 14,
+      noArchive,
+      tune: { catchupChunk: CHUNK, windowLimit: 200 },
+      tap: h.tap,
+    });
+    await sim.clock.advanceTo(sim.startAtMs + 1500);
+    sim.net.pause(2);
+    await sim.clock.advanceTo(sim.startAtMs + 8500);
+    const behind = commitTable(sim.sinks[0]!.lines()).size - commitTable(sim.sinks[2]!.lines()).size;
+    t.ok(behind > 400, `rank 2 is ${behind} behind, more than any window holds`);
+    sim.net.resume(2);
+    await sim.clock.advanceTo(sim.endAtMs + 10);
+    t.ok((h.largest.get('catchup') ?? 0) <= CHUNK, `CATCHUP ≤ a chunk (${h.largest.get('catchup')})`);
+    return assertRules(t, sim.sinks, `noArchive ${noArchive}`);
+  };
+  const stuck = await run(true);
+  t.ok(stuck[2]!.size < stuck[0]!.size - 400, `without the logs rank 2 stays behind (${stuck[2]!.size} of ${stuck[0]!.size})`);
+  const tables = await run(false);
+  t.equal(tables[2]!.size, tables[0]!.size, 'with them it holds the whole log by the end');
+});

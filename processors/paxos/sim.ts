@@ -6,6 +6,7 @@ import type { Faults } from '../../runtime/net/faults.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
 import { MemorySink } from '../logsink.js';
 import { MemoryRoundStore } from './roundstore.js';
+import { CommitArchive } from './archive.js';
 import type { PaxosMsg } from './messages.js';
 import { startPaxosRank, type PaxosRank, type PaxosRankOptions } from './rank.js';
 import { defined } from '../../runtime/assert.js';
@@ -22,8 +23,13 @@ export interface SimOptions {
   late?: number[];
   /** tap sees every message a rank sends (the sweep replays IMPOSEs to restarted ranks with it). */
   tap?: (from: number, to: number, msg: PaxosMsg) => void;
+  /** noArchive: ranks cannot read their own log back (catch-up only from the in-memory windows). */
+  noArchive?: boolean;
   tune?: Partial<
-    Pick<PaxosRankOptions, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager' | 'catchupChunk'>
+    Pick<
+      PaxosRankOptions,
+      'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager' | 'catchupChunk' | 'windowLimit'
+    >
   >;
 }
 
@@ -72,6 +78,7 @@ export function startSim(o: SimOptions): SimCluster {
       random: rankRandom(o.seed, rank, incarnation),
       transport: tapped(net.endpoint(rank), o.tap),
       sink,
+      ...(o.noArchive ? {} : { archive: new CommitArchive((pos, len) => sink.text.slice(pos, pos + len), sink.text.length) }),
       rounds: defined(rounds[rank], 'every rank has a round store from the start'),
       ...(restored ? { restored, amnesiac: true } : {}),
     });
