@@ -885,3 +885,62 @@ t.test('catch-up: a GATHER to a leader behind our window carries a chunk read ba
   bare.step({ type: 'round', round: 5 });
   t.same(bare.step({ type: 'msg', msg: { type: 'read', from: 0, round: 5, frontier: 0 } }).sends, [], 'without its log: silent');
 });
+
+t.test(
+  'catch-up: a CATCHUP that arrives after its round ended is committed as a chunk; this round’s leader is asked for the rest',
+  async (t) => {
+    const r = new Router({ rank: 2, startAtMs: 0, slotMs: 100 });
+    r.tick(0);
+    r.route({ type: 'read', from: 3, round: 3, frontier: -1 }, 1);
+    const stale = r.route({ type: 'catchup', from: 1, round: 1, base: -1, entries: [[3, K('a')]] }, 2);
+    t.same([stale.toFollower, stale.reply?.msg.type], [true, 'nack'], 'routed to the follower, and its sender still NACKed');
+    t.notOk(r.route({ type: 'impose', from: 1, round: 1, base: -1, entries: [] }, 3).toFollower, 'other old traffic is not');
+
+    const f = new Follower({ rank: 2, ranks: 5, interval: L });
+    f.step({ type: 'round', round: 3 });
+    f.step({ type: 'msg', msg: { type: 'propose', from: 3, round: 3, first: 0, keys: [K('p')], values: [new Uint8Array(1)] } });
+    const gap = f.step({ type: 'msg', msg: { type: 'catchup', from: 1, round: 1, base: 5, entries: [[7, K('b')]] } });
+    t.same(gap.committed, [], 'above a gap (base 5 > frontier -1): refused, as in its own round');
+    const c = f.step({
+      type: 'msg',
+      msg: {
+        type: 'catchup',
+        from: 1,
+        round: 1,
+        base: -1,
+        entries: [
+          [3, K('a')],
+          [150, K('b')],
+        ],
+      },
+    });
+    t.same(
+      c.committed,
+      [
+        [3, K('a')],
+        [150, K('b')],
+      ],
+      'its entries are chosen: committed',
+    );
+    t.same(msgs(c.sends, 'late'), [{ type: 'late', from: 2, round: 3, frontier: 150 }], 'the rest is asked of round 3’s leader');
+    t.same(
+      f.step({ type: 'msg', msg: { type: 'commit', from: 3, round: 3, seq: 0 } }).committed,
+      [],
+      'an old round’s CATCHUP does not decide this round’s sync: seq 0 of round 3 waits',
+    );
+    const again = f.step({
+      type: 'msg',
+      msg: {
+        type: 'catchup',
+        from: 1,
+        round: 1,
+        base: -1,
+        entries: [
+          [3, K('a')],
+          [150, K('b')],
+        ],
+      },
+    });
+    t.same([again.committed, again.sends], [[], []], 'a duplicate commits nothing and asks nothing');
+  },
+);

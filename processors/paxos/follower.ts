@@ -107,7 +107,11 @@ export class Follower {
   }
 
   private onMessage(m: PaxosMsg): void {
-    if (m.round !== this.round) return; // the msg handler routes only this round's traffic
+    if (m.round !== this.round) {
+      // The msg handler routes only this round's traffic, and an older round's CATCHUP.
+      if (m.type === 'catchup' && m.round < this.round) this.onStaleCatchup(m.base, m.entries);
+      return;
+    }
     switch (m.type) {
       case 'read':
         return this.onRead(m.round, m.frontier);
@@ -257,12 +261,7 @@ export class Follower {
   private onCatchup(base: number, entries: Entry[], more: boolean): void {
     if ((this.decided && !this.stalled) || this.frontier < base) return;
     const below = this.round * this.cfg.interval;
-    for (const [e, key] of entries) {
-      if (e <= this.frontier) continue;
-      this.out.log.push({ kind: 'generate', estround: e, key });
-      this.accepted.delete(e);
-      this.commitEntry(e, key, true);
-    }
+    this.commitChunk(entries);
     if (more) {
       this.out.sends.push({ to: this.leader(), msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
       return;
@@ -272,6 +271,30 @@ export class Follower {
     this.committedSeq = Math.max(this.committedSeq, this.frontier - below);
     this.contig = Math.max(this.contig, this.committedSeq);
     this.advanceCommits();
+  }
+
+  /**
+   * onStaleCatchup takes a CATCHUP that arrived after its round ended. Its entries are chosen
+   * and exact up to the last one whatever the round; only "that round's sync is decided" is
+   * tied to its round. So it is committed like a chunk with `more`, and this round's leader
+   * asked for the rest: dropping it cost a far-behind rank a round trip at every round change.
+   */
+  private onStaleCatchup(base: number, entries: Entry[]): void {
+    if ((this.decided && !this.stalled) || this.frontier < base) return;
+    const before = this.frontier;
+    this.commitChunk(entries);
+    if (this.frontier === before || this.round < 0) return;
+    this.out.sends.push({ to: this.leader(), msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
+  }
+
+  /** commitChunk commits a CATCHUP's entries above our frontier (a `generate` and a `commit` each). */
+  private commitChunk(entries: Entry[]): void {
+    for (const [e, key] of entries) {
+      if (e <= this.frontier) continue;
+      this.out.log.push({ kind: 'generate', estround: e, key });
+      this.accepted.delete(e);
+      this.commitEntry(e, key, true);
+    }
   }
 
   private advanceCommits(): void {

@@ -57,6 +57,9 @@ export class Router {
         this.nacked.set(m.from, this.round);
         r.reply = { to: m.from, msg: { type: 'nack', from: this.cfg.rank, round: this.round } };
       }
+      // An older round's CATCHUP still carries chosen entries, exact up to its last one: a
+      // rank far behind keeps them rather than lose a round trip at each round change (§6.4).
+      r.toFollower = m.type === 'catchup';
       return r; // an older round's traffic: expected noise at every round boundary
     }
     if (m.round > this.round) {
