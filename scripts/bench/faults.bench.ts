@@ -224,7 +224,8 @@ async function main(): Promise<void> {
     'faults',
     `## Fault matrix (\`faults\`)
 
-Command: \`npm run bench faults\` (scripts/bench/faults.bench.ts; \`BENCH_FAULTS_ONLY=paxos|traft\` runs one protocol).
+Command: \`npm run bench faults\` (scripts/bench/faults.bench.ts; \`BENCH_FAULTS_ONLY=paxos|traft\` runs one protocol,
+\`BENCH_FAULTS_ROWS=<regex>\` the scenarios it matches).
 Each row is one \`csplab run <base> <fault flags> --seed 1\`, 5 ranks over TCP: Paxos at \`-o 1 -l 10000 -t 10\`, TRaft at
 \`--protocol traft -o 1 -l 10000 -t 10\`; the 20 s pause runs 30 s (Paxos at \`-l 1000000\`). Faults fire at 3 s (the
 long pause at 5 s). Machine: ${machine()}; load is the 1-minute load average before the row.
@@ -240,7 +241,13 @@ long pause at 5 s). Machine: ${machine()}; load is the 1-minute load average bef
 |---|---|---|---|---|---|---|---|
 ${rows.map(formatRow).join('\n')}
 
-${failed === 0 ? 'Every row passes.' : `**${failed} row(s) failed** (their logs were kept; see the benchmark's stderr).`}
+Reading the rows. Paxos rounds rotate among the ranks by the slot clock, so a rank that is down loses its own
+rounds (a kill of 1 of 5 costs every fifth round; of 2, two in five), and a rank that is back commits the rounds led
+after it rejoins. TRaft keeps one leader, so a follower's loss costs nothing and a leader's costs an election (E = 1 s
+at \`-o 1\`). The long pause is the hard row for Paxos: the others commit at full rate meanwhile, so the paused rank
+returns about a million instances behind and must catch up beside live rounds (docs/protocols/paxos.md §6.4).
+
+${failed === 0 ? 'Every row passes.' : `**${failed} row(s) failed** (the verdict column says why; a run the checker fails keeps its logs, named on the benchmark's stderr).`}
 `,
   );
   if (failed > 0) process.exitCode = 1;
