@@ -143,6 +143,29 @@ t.test('a restarted peer is redialed and messages flow again', { timeout: 20000 
 });
 
 /** rawConnection sends bytes to a transport and resolves when the transport closes it. */
+/**
+ * connectToStalledPeer starts node c and connects it, as rank 1's link, to a server that accepts
+ * and never reads (a SIGSTOPped peer): the kernel's buffers fill, then c's queue.
+ */
+async function connectToStalledPeer(t: { teardown(fn: () => unknown): void }, c: Node): Promise<void> {
+  const stalled: Socket[] = [];
+  const server = createServer((s) => {
+    s.pause();
+    stalled.push(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of stalled) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  t.teardown(() => c.tr.close());
+  await c.tr.start();
+  const up = c.events.next((e) => e.type === 'connected');
+  const address = server.address();
+  c.tr.setPeer(1, { host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
+  await up;
+}
+
 function rawConnection(port: number, bytes: Buffer[]): Promise<void> {
   return new Promise((resolve) => {
     const s: Socket = connect({ host: '127.0.0.1', port }, () => {
@@ -211,23 +234,8 @@ t.test('an absent or stalled peer costs the sender only counted drops', { timeou
   );
 
   // A peer that accepts but never reads (SIGSTOPped): kernel buffers fill, then the queue.
-  const stalled: Socket[] = [];
-  const server = createServer((s) => {
-    s.pause();
-    stalled.push(s);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const s of stalled) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
   const c = makeNode(0, 2, 0, { queueLimit: 1000 });
-  t.teardown(() => c.tr.close());
-  await c.tr.start();
-  const up = c.events.next((e) => e.type === 'connected');
-  const address = server.address();
-  c.tr.setPeer(1, { host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
-  await up;
+  await connectToStalledPeer(t, c);
   const payload = 'p'.repeat(200);
   let turns = 0;
   while (c.tr.stats().dropped === 0 && turns < 5000) {
@@ -247,24 +255,9 @@ t.test(
   async (t) => {
     // A 20 s SIGSTOP at full Paxos rate queued every PROPOSE of the pause (~250 MB) for the stopped rank in every sender,
     // which froze them all encoding it when it came back (issue 11, hole 3).
-    const stalled: Socket[] = [];
-    const server = createServer((s) => {
-      s.pause();
-      stalled.push(s);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    t.teardown(() => {
-      for (const s of stalled) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    });
     const vclock = new VirtualClock();
     const c = makeNode(0, 2, 0, { queueLimit: 100_000, clock: vclock });
-    t.teardown(() => c.tr.close());
-    await c.tr.start();
-    const up = c.events.next((e) => e.type === 'connected');
-    const address = server.address();
-    c.tr.setPeer(1, { host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
-    await up;
+    await connectToStalledPeer(t, c);
     const payload = 'p'.repeat(2000);
     let turns = 0;
     // Fill the kernel's buffers until the link waits for a drain that never comes.
