@@ -72,9 +72,8 @@ const boundaries = [
   },
   {
     files: ['processors/*.ts'],
-    // The registry is the one module that names protocols (and Paxos's registry line, until it
-    // moves into processors/paxos/ with its pure core).
-    ignores: ['processors/registry.ts', 'processors/paxos_entry.ts'],
+    // The registry is the one module that names protocols.
+    ignores: ['processors/registry.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -91,7 +90,7 @@ const boundaries = [
     },
   },
   {
-    files: ['processors/registry.ts', 'processors/paxos_entry.ts'],
+    files: ['processors/registry.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [importBan(`${up}cmd(/|$)`, 'processors/ never imports the CLI (docs/lint.md).')] }],
     },

@@ -2,7 +2,7 @@
 // through them). A protocol is one folder under processors/ plus one line here; the CLI knows
 // protocols only through this list (docs/protocols/interface.md). The first is the default.
 import type { ProtocolEntry } from '../runtime/protocol.js';
-import { paxosEntry } from './paxos_entry.js';
+import { paxosEntry } from './paxos/entry.js';
 import { traftEntry } from './traft/entry.js';
 
 export const protocols: readonly ProtocolEntry[] = [paxosEntry, traftEntry];

@@ -51,6 +51,8 @@ export interface RankSetup<C, D, R> {
   readonly ranks: number;
   readonly clusterId: string;
   readonly config: C;
+  /** startAtMs: the run's shared start (a protocol with a slot clock counts its slots from it). */
+  readonly startAtMs: number;
   /** loadUntilMs: the end of the run's load (start + -t); the protocol drains after it. */
   readonly loadUntilMs: number;
   readonly nowMs: number;

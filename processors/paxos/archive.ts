@@ -3,7 +3,7 @@
 // The instance log is append-only and holds a `commit` line for every entry this rank committed,
 // in estround order, so the commit lines above any estround are exactly its committed log above
 // it: chosen entries only, complete up to the last one read. A sparse index of byte offsets,
-// kept as the consensus processor writes, lets a read start near the estround asked for.
+// built as reads pass over the log, lets a later read start near the estround asked for.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Entry } from './messages.js';
 
@@ -24,40 +24,31 @@ export class CommitArchive {
   /** marks[i]: every commit line with estround > afters[i] starts at or after offsets[i]. */
   private readonly afters: number[] = [-1];
   private readonly offsets: number[] = [0];
-  private size: number;
-  private last = -1;
+  /** indexedTo: the marks cover the log up to this offset; lastIndexed: the last commit below it; sinceMark: commits since the last mark. */
+  private indexedTo = 0;
+  private lastIndexed = -1;
   private sinceMark = 0;
 
-  /** size: the log's length when this incarnation took it over (lines before it are read from 0). */
+  /**
+   * read reads the log; size is its current length. The log only grows, and lines once written
+   * never change, so the index built as reads pass over the log stays true (it is built as the
+   * log is read back, not as it is written: the core reads, the driver writes).
+   */
   constructor(
     private readonly read: ByteReader,
-    size: number,
-  ) {
-    this.size = size;
-  }
-
-  /** wrote records that `text` was appended holding `commits` (in order): keeps the index. */
-  wrote(text: string, commits: readonly Entry[]): void {
-    const first = commits[0];
-    if (first !== undefined && this.sinceMark >= MARK_EVERY) {
-      this.afters.push(this.last);
-      this.offsets.push(this.size);
-      this.sinceMark = 0;
-    }
-    this.size += text.length; // latin1: one byte per unit (docs/protocols/paxos.md §12)
-    const tail = commits.at(-1);
-    if (tail !== undefined) this.last = tail[0];
-    this.sinceMark += commits.length;
-  }
+    private readonly size: () => number,
+  ) {}
 
   /** above: the CommitSource over this log. */
   readonly above: CommitSource = (after, max) => {
     const out: Entry[] = [];
     let pos = this.offsets[this.markBefore(after)] ?? 0;
+    const size = this.size();
     let carry = '';
-    while (out.length < max && pos < this.size) {
-      const text = carry + this.read(pos, Math.min(READ_BLOCK, this.size - pos));
+    while (out.length < max && pos < size) {
+      const text = carry + this.read(pos, Math.min(READ_BLOCK, size - pos));
       if (text.length === carry.length) break; // the file ended early: nothing more to read
+      const at = pos - carry.length; // the offset of text[0]
       pos += text.length - carry.length;
       const end = text.lastIndexOf('\n') + 1;
       carry = text.slice(end);
@@ -67,6 +58,7 @@ export class CommitArchive {
           const k = i + COMMIT_PREFIX.length;
           const s = k + KEY_LEN + SEQ_INFIX.length;
           const e = Number(text.slice(s, text.indexOf(' ', s)));
+          this.index(at + i, at + nl + 1, e);
           if (e > after) out.push([e, text.slice(k, k + KEY_LEN)]);
         }
         i = nl + 1;
@@ -74,6 +66,19 @@ export class CommitArchive {
     }
     return out;
   };
+
+  /** index records the commit line of estround e at [start, end) if it is past what the marks cover. */
+  private index(start: number, end: number, e: number): void {
+    if (start < this.indexedTo) return;
+    if (this.sinceMark >= MARK_EVERY) {
+      this.afters.push(this.lastIndexed);
+      this.offsets.push(start);
+      this.sinceMark = 0;
+    }
+    this.lastIndexed = e;
+    this.sinceMark++;
+    this.indexedTo = end;
+  }
 
   /** markBefore is the last mark whose estround ≤ after (binary search; mark 0 is -1). */
   private markBefore(after: number): number {

@@ -1,6 +1,5 @@
 // instancelog: the Paxos lab's lines in the graded file, <log-dir>/instancelog<rank>.log (the
 // seed's two formats only), and reading a rank's own commits back on restart.
-import { existsSync, readFileSync } from 'node:fs';
 import type { Entry } from './messages.js';
 import type { LogEvent } from './events.js';
 import { defined } from '../../runtime/assert.js';
@@ -17,15 +16,12 @@ const COMMIT_RE = /commit Instance\[([a-z]{32})\] in seq (\d+) at \d+/;
 
 /**
  * recoverCommitted reads a rank's own instance log back (restart): its committed entries in
- * order. Only complete lines count; a torn last line is ignored (and truncated by FileSink).
+ * order. The driver hands only complete lines (a torn last line is cut by FileSink).
  */
-export function recoverCommitted(path: string): Entry[] {
-  if (!existsSync(path)) return [];
-  const text = readFileSync(path, 'utf8');
-  const end = text.lastIndexOf('\n');
+export function recoverCommitted(lines: readonly string[]): Entry[] {
   const out: Entry[] = [];
   let last = -1;
-  for (const line of text.slice(0, end + 1).split('\n')) {
+  for (const line of lines) {
     const m = COMMIT_RE.exec(line);
     if (m === null) continue;
     const e = Number(m[2]);

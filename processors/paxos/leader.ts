@@ -11,7 +11,7 @@ import { ALL, type Send } from './events.js';
 import { mergeGathers, type Gathered } from './merge.js';
 import { CommitWindow } from './window.js';
 import type { CommitSource } from './archive.js';
-import { assertNever, defined } from '../../runtime/assert.js';
+import { assert, assertNever, defined } from '../../runtime/assert.js';
 
 export interface LeaderConfig {
   rank: number;
@@ -78,7 +78,7 @@ export interface LeaderStats {
 }
 
 export class Leader {
-  /** decided mirrors this rank's committed log (fed by the consensus processor). */
+  /** decided mirrors this rank's committed log (fed by its follower in the same step, core.ts). */
   readonly decided: CommitWindow;
   round = -1;
   phase: Phase = 'idle';
@@ -127,6 +127,11 @@ export class Leader {
     this.leadsFrom = cfg.amnesiac ? Infinity : 0;
     this.chunk = cfg.catchupChunk ?? CATCHUP_CHUNK;
     if (!(this.chunk >= 1)) throw new RangeError(`catchupChunk must be ≥ 1, got ${this.chunk}`);
+  }
+
+  /** wakeAt: the deadline this role waits for (grace or retry), if any. */
+  get wakeAt(): number | undefined {
+    return this.wakeAtMs;
   }
 
   step(input: LeaderInput, nowMs: number): LeaderOutput {
@@ -293,7 +298,7 @@ export class Leader {
     let final = keep && last.final && ahead.length > 0; // the last chunk is on its way already
     while (!final && ahead.length < (this.cfg.catchupAhead ?? CATCHUP_AHEAD)) {
       const after = ahead.at(-1) ?? frontier;
-      const chunk = this.decidedAbove(after);
+      const chunk = this.catchupAbove(after);
       if (chunk === undefined) break; // behind our window and no archive: it waits for a sync
       const msg: PaxosMsg = { type: 'catchup', from: this.cfg.rank, round: this.round, base: after, entries: chunk.entries };
       if (chunk.more) msg.more = true; // the rank asks for the next chunk as soon as it has this one
@@ -307,15 +312,18 @@ export class Leader {
   }
 
   /**
-   * decidedAbove is the decided log above `after`, complete at least up to this round's start.
-   * `decided` alone is not: it mirrors what this rank's consensus processor has logged, which
-   * lags the round's IMPOSE (decided at IMPOSED, logged only after DECIDE reaches our follower),
-   * and a CATCHUP of that prefix could let a rank commit this round's seqs above IMPOSE entries
-   * it never received: a hole (docs/protocols/paxos.md §6.4, §12). So the IMPOSE's entries
-   * above what `decided` holds are appended; both are prefixes of one log. At most one chunk
-   * of it: `more` says the log goes on above the last entry.
+   * catchupAbove is our decided log above `after`, at most one chunk of it: `more` says the log
+   * goes on above its last entry. The follower of this rank commits into `decided` in the same
+   * step it commits, and it committed this round's IMPOSE when our DECIDE reached it, before
+   * any LATE is answered: so the chunk is a prefix of the decided log with this round's sync in
+   * it, and the rank it goes to commits this round's seqs above no hole (§6.4).
    */
-  private decidedAbove(after: number): { entries: Entry[]; more: boolean } | undefined {
+  private catchupAbove(after: number): { entries: Entry[]; more: boolean } | undefined {
+    const imposed = this.imposeMsg?.type === 'impose' ? (this.imposeMsg.entries.at(-1)?.[0] ?? -1) : -1;
+    assert(
+      this.decided.last >= imposed,
+      () => `rule §6.4: a CATCHUP of round ${this.round} from a log (last ${this.decided.last}) without its IMPOSE (up to ${imposed})`,
+    );
     if (!this.decided.reaches(after)) {
       // Below our window: the chunk comes from our instance log, exact up to its last entry;
       // the window holds more above it.
@@ -323,15 +331,6 @@ export class Leader {
       return entries === undefined || entries.length === 0 ? undefined : { entries, more: true };
     }
     const entries = this.decided.since(after, this.chunk + 1);
-    let last = Math.max(after, this.decided.last);
-    if (this.imposeMsg?.type === 'impose') {
-      for (const [e, key] of this.imposeMsg.entries) {
-        if (entries.length > this.chunk) break;
-        if (e <= last) continue;
-        entries.push([e, key]);
-        last = e;
-      }
-    }
     if (entries.length <= this.chunk) return { entries, more: false };
     return { entries: entries.slice(0, this.chunk), more: true };
   }
@@ -353,6 +352,7 @@ export class Leader {
     const sorted = [...this.acked].sort((a, b) => b - a);
     const frontier = defined(sorted[this.quorum - 1], 'a quorum is at most the number of ranks');
     if (frontier <= this.commitSeq) return;
+    assert(frontier < this.nextSeq, () => `rule 3: a COMMIT of seq ${frontier} in round ${this.round}, only ${this.nextSeq} proposed`);
     this.stats.committed += frontier - this.commitSeq;
     for (let seq = this.commitSeq + 1; seq <= frontier; seq++) this.outstanding.delete(seq);
     this.retryAtMs = Infinity;

@@ -1,16 +1,23 @@
-// sim: a whole Paxos cluster in one process on the in-memory network and a virtual clock,
-// for deterministic tests: one seed replays the run exactly.
+// sim: a whole Paxos cluster in one process on the in-memory network and a virtual clock, each
+// rank the Paxos core on the rank driver (runtime/driver/rank.ts), for deterministic tests: one
+// seed replays the run exactly.
 import { VirtualClock } from '../../runtime/clock.js';
+import { startRank } from '../../runtime/driver/rank.js';
+import { MemorySink } from '../../runtime/driver/logsink.js';
+import type { GroupOutcome } from '../../runtime/processor.js';
 import { MemNet } from '../../runtime/net/memnet.js';
 import type { Faults } from '../../runtime/net/faults.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
-import { MemorySink } from '../logsink.js';
-import { MemoryRoundStore } from './roundstore.js';
-import { CommitArchive } from './archive.js';
-import type { PaxosMsg } from './messages.js';
-import { startPaxosRank, type PaxosRank, type PaxosRankOptions } from './rank.js';
-import { defined } from '../../runtime/assert.js';
 import type { Transport } from '../../runtime/transport.js';
+import { defined } from '../../runtime/assert.js';
+import { CommitArchive } from './archive.js';
+import type { PaxosConfig, SelfSent } from './core.js';
+import type { Follower } from './follower.js';
+import { recoverCommitted } from './instancelog.js';
+import type { Leader } from './leader.js';
+import type { PaxosMsg } from './messages.js';
+import { paxos, roundStorage } from './protocol.js';
+import { MemoryRoundStore } from './roundstore.js';
 
 export interface SimOptions {
   seed: string | number;
@@ -27,16 +34,25 @@ export interface SimOptions {
   noArchive?: boolean;
   tune?: Partial<
     Pick<
-      PaxosRankOptions,
+      PaxosConfig,
       'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager' | 'catchupChunk' | 'windowLimit'
     >
   >;
 }
 
+/** SimRank is one running rank: its outcome, its summary and its roles (read-only, for assertions). */
+export interface SimRank {
+  readonly done: Promise<GroupOutcome>;
+  stop(): void;
+  stats(): { commits: number; forged: number; round: number } & Record<string, number | string>;
+  readonly follower: Follower;
+  readonly leader: Leader;
+}
+
 export interface SimCluster {
   clock: VirtualClock;
   net: MemNet<PaxosMsg>;
-  ranks: PaxosRank[];
+  ranks: SimRank[];
   sinks: MemorySink[];
   startAtMs: number;
   endAtMs: number;
@@ -56,33 +72,12 @@ export function startSim(o: SimOptions): SimCluster {
   const endAtMs = startAtMs + (o.rounds ?? 5) * slotMs;
   const sinks: MemorySink[] = [];
   const rounds: MemoryRoundStore[] = [];
-  const ranks: PaxosRank[] = [];
-  const launch = (rank: number, incarnation: number): PaxosRank => {
-    const sink = defined(sinks[rank], 'every rank has a sink from the start');
-    const restored = incarnation > 0 ? recoverFromSink(sink) : undefined;
-    return startPaxosRank({
-      rank,
-      ranks: n,
-      slotMs,
-      interval: o.interval ?? 100,
-      startAtMs,
-      endAtMs,
-      dataSize: 64,
-      eager: false,
-      pipelineWindow: 64,
-      proposeBatch: 16,
-      gatherGraceMs: 5,
-      retryMs: 50,
-      ...o.tune,
-      clock,
-      random: rankRandom(o.seed, rank, incarnation),
-      transport: tapped(net.endpoint(rank), o.tap),
-      sink,
-      ...(o.noArchive ? {} : { archive: new CommitArchive((pos, len) => sink.text.slice(pos, pos + len), sink.text.length) }),
+  const ranks: SimRank[] = [];
+  const launch = (rank: number, incarnation: number): SimRank =>
+    launchRank(o, { clock, net, startAtMs, endAtMs, slotMs, ranks: n }, rank, incarnation, {
+      sink: defined(sinks[rank], 'every rank has a sink from the start'),
       rounds: defined(rounds[rank], 'every rank has a round store from the start'),
-      ...(restored ? { restored, amnesiac: true } : {}),
     });
-  };
   for (let r = 0; r < n; r++) {
     sinks[r] = new MemorySink();
     rounds[r] = new MemoryRoundStore();
@@ -105,6 +100,89 @@ export function startSim(o: SimOptions): SimCluster {
   };
 }
 
+/** World: what every rank of the simulated cluster shares. */
+type World = { clock: VirtualClock; net: MemNet<PaxosMsg>; startAtMs: number; endAtMs: number; slotMs: number; ranks: number };
+
+/** launchRank starts one incarnation of a rank on the driver, over its sink and round store (which outlive incarnations). */
+function launchRank(
+  o: SimOptions,
+  w: World,
+  rank: number,
+  incarnation: number,
+  kept: { sink: MemorySink; rounds: MemoryRoundStore },
+): SimRank {
+  const { sink } = kept;
+  const archive = new CommitArchive(
+    (pos, len) => sink.text.slice(pos, pos + len),
+    () => sink.text.length,
+  );
+  const config: PaxosConfig = {
+    slotMs: w.slotMs,
+    interval: o.interval ?? 100,
+    dataSize: 64,
+    eager: false,
+    pipelineWindow: 64,
+    proposeBatch: 16,
+    gatherGraceMs: 5,
+    retryMs: 50,
+    ...o.tune,
+    ...(o.noArchive ? {} : { archive: archive.above }),
+  };
+  const opened = roundStorage(kept.rounds, incarnation);
+  const transport = tapped(w.net.endpoint(rank), o.tap);
+  const r = startRank({
+    protocol: o.tap ? selfTapped(rank, o.tap) : paxos,
+    rank,
+    ranks: w.ranks,
+    clusterId: 'sim',
+    config,
+    startAtMs: w.startAtMs,
+    loadUntilMs: w.endAtMs,
+    clock: w.clock,
+    random: rankRandom(o.seed, rank, incarnation),
+    transport,
+    sink,
+    storage: opened.start(
+      (batchId) => r.persisted(batchId),
+      (e) => {
+        throw e;
+      },
+    ),
+    ...(opened.durable !== undefined ? { durable: opened.durable } : {}),
+    ...(incarnation > 0 ? { logged: recoverCommitted(sink.lines()) } : {}),
+  });
+  return {
+    done: r.done,
+    // The endpoint closes now, not once the group has: the next incarnation takes it over.
+    stop: () => {
+      r.stop();
+      void transport.close();
+    },
+    stats: () => {
+      const st = r.stats();
+      return { ...st, forged: Number(st.forged), round: Number(st.round) };
+    },
+    get follower() {
+      return r.state().follower;
+    },
+    get leader() {
+      return r.state().leader;
+    },
+  };
+}
+
+/** selfTapped is the protocol reporting to tap each message the rank sends itself (stepped inside the core). */
+function selfTapped(rank: number, tap: NonNullable<SimOptions['tap']>): typeof paxos {
+  return {
+    ...paxos,
+    step(s, input, nowMs, random) {
+      const r = paxos.step(s, input, nowMs, random);
+      for (const t of r.out.trace as readonly SelfSent[]) tap(rank, rank, t.msg);
+      return r;
+    },
+  };
+}
+
 /** tapped reports each send of t to tap before it goes out. */
 function tapped(t: Transport<PaxosMsg>, tap: SimOptions['tap']): Transport<PaxosMsg> {
   if (tap === undefined) return t;
@@ -118,15 +196,4 @@ function tapped(t: Transport<PaxosMsg>, tap: SimOptions['tap']): Transport<Paxos
     close: () => t.close(),
     stats: () => t.stats(),
   };
-}
-
-const COMMIT_RE = /^commit Instance\[([a-z]{32})\] in seq (\d+) at \d+$/;
-
-function recoverFromSink(sink: MemorySink): [number, string][] {
-  const out: [number, string][] = [];
-  for (const line of sink.lines()) {
-    const m = COMMIT_RE.exec(line);
-    if (m) out.push([Number(m[2]), defined(m[1], 'COMMIT_RE captures the key')]);
-  }
-  return out;
 }

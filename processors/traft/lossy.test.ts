@@ -12,7 +12,7 @@ import { VirtualClock } from '../../runtime/clock.js';
 import { withLoss } from '../../runtime/net/lossy.js';
 import { MemNet } from '../../runtime/net/memnet.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
-import { MemorySink } from '../logsink.js';
+import { MemorySink } from '../../runtime/driver/logsink.js';
 import type { Message } from './messages.js';
 import { startTraftRank, type TraftRank } from './rank.js';
 

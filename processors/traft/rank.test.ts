@@ -6,7 +6,7 @@ import { VirtualClock } from '../../runtime/clock.js';
 import { MemNet } from '../../runtime/net/memnet.js';
 import { rankRandom, SeededRandom } from '../../runtime/random.js';
 import { checkLogs } from '../../check/index.js';
-import { MemorySink } from '../logsink.js';
+import { MemorySink } from '../../runtime/driver/logsink.js';
 import { entriesToReplay, replayWal, type WalBatch } from './durable.js';
 import { keysFromLines } from './instance_log.js';
 import type { Message } from './messages.js';

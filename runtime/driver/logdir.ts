@@ -10,7 +10,8 @@ export interface RankFiles {
   marker: string;
 }
 
-function rankFiles(logDir: string, rank: number): RankFiles {
+/** rankFiles: where rank's files are in logDir. */
+export function rankFiles(logDir: string, rank: number): RankFiles {
   return { instanceLog: join(logDir, `instancelog${rank}.log`), marker: join(logDir, `.csplab-rank${rank}.json`) };
 }
 

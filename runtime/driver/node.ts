@@ -44,6 +44,7 @@ export async function startNode<C, S, M, P, L, D, R>(
     ranks: c.ranks,
     clusterId: c.clusterId,
     config,
+    startAtMs: schedule.startAtMs,
     loadUntilMs: schedule.endAtMs,
     clock,
     random: rankRandom(c.seed, c.rank, c.incarnation),

@@ -22,6 +22,8 @@ export interface RankOptions<C, S, M, P, L, D, R> {
   readonly ranks: number;
   readonly clusterId: string;
   readonly config: C;
+  /** startAtMs: the run's shared start (now, if not given). */
+  readonly startAtMs?: number;
   /** loadUntilMs: the end of the load (start + -t); the protocol says when it has drained after it. */
   readonly loadUntilMs: number;
   readonly clock: Clock;
@@ -77,6 +79,7 @@ export function startRank<C, S, M, P, L, D, R>(o: RankOptions<C, S, M, P, L, D, 
     ranks: o.ranks,
     clusterId: o.clusterId,
     config: o.config,
+    startAtMs: o.startAtMs ?? o.clock.nowMs(),
     loadUntilMs: o.loadUntilMs,
     nowMs: o.clock.nowMs(),
     random,

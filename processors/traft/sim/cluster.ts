@@ -279,7 +279,7 @@ export class SimCluster {
       r.damaged = null;
     }
     r.random = rankRandom(this.opts.seed, rank, r.incarnation);
-    if (r.tornLine) r.lines.pop(); // the restarted sink cuts a torn last line (processors/logsink.ts)
+    if (r.tornLine) r.lines.pop(); // the restarted sink cuts a torn last line (runtime/driver/logsink.ts)
     r.tornLine = false;
     const keys = keysFromLines(r.lines);
     const durable = replayWal(r.wal);

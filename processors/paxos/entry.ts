@@ -1,10 +1,10 @@
-// paxos_entry: Paxos's registry line (processors/registry.ts): its flags and how a rank starts.
-// Paxos still runs on its own rank shell (processors/paxos/node.ts, rank.ts); this file moves
-// into processors/paxos/ when Paxos runs on the rank driver (issue 13, part 2). Kept free of
-// the protocol's code, which `start` loads: `csplab check` must load no protocol.
-import { DEFAULT_MAX_FRAME_BYTES } from '../runtime/net/frame.js';
-import { numericOption, type CommonFlags, type ProtocolEntry } from '../runtime/protocol.js';
-import { proposeFit } from './paxos/wire.js';
+// entry: Paxos's registry line (processors/registry.ts): its flags and how a rank starts. Kept
+// free of the protocol's code, which `start` loads: every command of the CLI reads the flags,
+// and `csplab check` must load no protocol.
+import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
+import type { NodeBaseConfig } from '../../runtime/driver/cluster.js';
+import { numericOption, type CommonFlags, type ProtocolEntry, type RankNode } from '../../runtime/protocol.js';
+import { proposeFit } from './wire.js';
 
 export const paxosEntry: ProtocolEntry = {
   name: 'paxos',
@@ -30,14 +30,31 @@ export const paxosEntry: ProtocolEntry = {
     return {
       check: ({ l }) => paxosFramesFit({ l, window, batch, dataSize }, usage),
       passOn: ['--data-size', String(dataSize), '--window', String(window), '--batch', String(batch), ...(eager ? ['--eager'] : [])],
-      start: async (node, { o, l }) => {
-        const { startPaxosNode } = await import('./paxos/node.js');
-        return startPaxosNode({ ...node, slotSeconds: o, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch });
-      },
+      start: (node, { o, l }) =>
+        startPaxos(node, { slotMs: o * 1000, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch }),
     };
   },
   slotLeader: true,
 };
+
+/**
+ * startPaxos loads the protocol and the driver and starts one rank. The core reads its own
+ * instance log back for a rank behind its window (§6.4) through a read-only archive handle
+ * opened here: the file is the driver's, the core only reads what it committed.
+ */
+async function startPaxos(
+  node: NodeBaseConfig,
+  f: { slotMs: number; interval: number; dataSize: number; eager: boolean; pipelineWindow: number; proposeBatch: number },
+): Promise<RankNode> {
+  const { paxos } = await import('./protocol.js');
+  const { CommitArchive, fileReader, fileSize } = await import('./archive.js');
+  const { rankFiles } = await import('../../runtime/driver/logdir.js');
+  const { startNode } = await import('../../runtime/driver/node.js');
+  const log = rankFiles(node.logDir, node.rank).instanceLog;
+  const archive = new CommitArchive(fileReader(log), () => fileSize(log));
+  const timing = { gatherGraceMs: Math.min(20, f.slotMs / 50), retryMs: Math.max(5, Math.min(100, f.slotMs / 10)) };
+  return startNode(paxos, { ...f, ...timing, archive: archive.above }, node);
+}
 
 /**
  * paxosFramesFit refuses --data-size, --batch, --window and -l whose PROPOSE cannot fit one

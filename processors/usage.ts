@@ -1,3 +1,0 @@
-// usage: moved to runtime/driver/usage.ts (the rank driver's, shared by every protocol). This re-export
-// serves processors/paxos/ until Paxos runs on the driver too (issue 13, part 2).
-export * from '../runtime/driver/usage.js';
