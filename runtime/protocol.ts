@@ -161,6 +161,13 @@ export interface ValidFlags {
   start(node: NodeBaseConfig, common: CommonFlags): Promise<RankNode>;
 }
 
+/** SummaryColumn is a column of `csplab run`'s end table: a number from each rank's summary event. */
+export interface SummaryColumn {
+  readonly header: string;
+  /** key: the summary's field (the protocol's Summary). */
+  readonly key: string;
+}
+
 /** ProtocolEntry is one registry line's protocol: its flags, validation and start. */
 export interface ProtocolEntry {
   readonly name: string;
@@ -170,6 +177,8 @@ export interface ProtocolEntry {
   readonly options: Readonly<Record<string, Options>>;
   /** flags validates its options in args (yargs' camelCase keys); usage makes the CLI's usage error (exit 2). */
   flags(args: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ValidFlags;
+  /** columns: the protocol's own columns in `csplab run`'s end table, after the commits. */
+  readonly columns?: readonly SummaryColumn[];
   /** slotLeader: a `leader` fault target resolves by the slot clock too (fixed-length rounds, Paxos). */
   readonly slotLeader?: boolean;
 }

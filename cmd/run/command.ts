@@ -281,7 +281,7 @@ async function bootCluster(plan: RunPlan, clock: Clock): Promise<Cluster> {
     launcher.terminate('SIGKILL');
     await launcher.settled();
     if (failedRank !== undefined) throw bootError(launcher.proc(failedRank));
-    process.stdout.write(formatTable(launcher.procs, t).table);
+    process.stdout.write(formatTable(launcher.procs, t, [], plan.flags.entry.columns).table);
     throw new CliError(EXIT.environment, `ranks did not all start listening within ${bootLimitMs / 1000}s (see their messages above)`);
   }
   return cluster;
@@ -521,7 +521,7 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
   const lines = applied
     .map((f) => (windows.includes(f) ? { ...f, during: during.map((d) => d[windows.indexOf(f)] ?? 0) } : f))
     .sort((a, b) => a.atMs - b.atMs); // a partition of fixed ranks was armed at the start
-  const { table, failed } = formatTable(launcher.procs, t, lines);
+  const { table, failed } = formatTable(launcher.procs, t, lines, plan.flags.entry.columns);
   process.stdout.write(table);
   // run.json gains the schedule as resolved: which rank each `leader`/`killed` target hit.
   if (cluster.run) writeFileSync(join(plan.logDir, 'run.json'), `${JSON.stringify({ ...cluster.run, resolved: lines }, null, 2)}\n`);

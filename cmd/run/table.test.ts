@@ -1,9 +1,10 @@
-// table.test: the summary table shows TRaft's out-of-order and held-back commits from each
-// rank's summary event, a column per partition or cut with the commits made while it held, and
+// table.test: the summary table shows a protocol's own columns (its registry entry's: TRaft's
+// out-of-order and held-back commits) from each rank's summary event, a column per partition or cut with the commits made while it held, and
 // a line per fault naming the rank a `leader` target hit (issue 11, hole 8).
 import t from 'tap';
 import { RankProc } from './launcher.js';
 import { createRankActor } from './lifecycle.js';
+import { protocolNamed } from '../../processors/registry.js';
 import { formatTable } from './table.js';
 
 function proc(rank: number, commits: number, summary?: Record<string, unknown>): RankProc {
@@ -21,6 +22,8 @@ t.test('TRaft: out-of-order and held-back commits per rank', async (t) => {
   const { table, failed } = formatTable(
     [proc(0, 10, { outOfOrderCommits: 7, heldBackCommits: 3 }), proc(1, 10, { outOfOrderCommits: 0, heldBackCommits: 12 })],
     1,
+    [],
+    protocolNamed('traft')?.columns,
   );
   t.equal(failed, false);
   const [head, r0, r1] = table.split('\n');
@@ -30,10 +33,15 @@ t.test('TRaft: out-of-order and held-back commits per rank', async (t) => {
 });
 
 t.test('Paxos: no TRaft columns; a column per partition, a line per fault', async (t) => {
-  const { table } = formatTable([proc(0, 5), proc(1, 9)], 1, [
-    { action: 'partition', target: 'rank', rank: null, atMs: 2000, untilMs: 5000, groups: [[0], [1]], during: [0, 4] },
-    { action: 'kill', target: 'leader', rank: 1, atMs: 6000 },
-  ]);
+  const { table } = formatTable(
+    [proc(0, 5), proc(1, 9)],
+    1,
+    [
+      { action: 'partition', target: 'rank', rank: null, atMs: 2000, untilMs: 5000, groups: [[0], [1]], during: [0, 4] },
+      { action: 'kill', target: 'leader', rank: 1, atMs: 6000 },
+    ],
+    protocolNamed('paxos')?.columns,
+  );
   t.notMatch(table, /out-of-order/);
   t.match(table, /during #1/);
   t.match(table.split('\n')[2] ?? '', /^\s+1\s+0\s+9\s+9\s+4\s+ok$/, 'rank 1 committed 4 during the partition');

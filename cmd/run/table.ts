@@ -1,7 +1,8 @@
 // table: the end-of-run summary, one row per rank; a rank that died unplanned fails the run.
-// Beside the commits: TRaft's out-of-order and held-back commits (from its summary event), a
-// column per partition or cut with what each rank committed while it held, and a line per
+// Beside the commits: the protocol's own columns (its registry entry's, from each rank's summary
+// event: TRaft's out-of-order and held-back commits), a column per partition or cut with what each rank committed while it held, and a line per
 // fault saying when it hit which rank (docs/faults.md).
+import type { SummaryColumn } from '../../runtime/protocol.js';
 import type { RankProc } from './launcher.js';
 
 /** FaultWindow: one fault as it fired, with per-rank commits while it held (partitions and cuts). */
@@ -44,9 +45,9 @@ export function formatTable(
   procs: readonly RankProc[],
   testSeconds: number,
   faults: readonly FaultLine[] = [],
+  columns: readonly SummaryColumn[] = [],
 ): { table: string; failed: boolean } {
   let failed = false;
-  const traft = procs.some((p) => typeof p.summary?.outOfOrderCommits === 'number');
   const windows = faults.filter((f) => f.during !== undefined);
   const num = (v: unknown): string => (typeof v === 'number' ? String(v) : '-');
   const rows = procs.map((p) => {
@@ -54,7 +55,7 @@ export function formatTable(
     failed ||= bad;
     const rate = (p.commits / testSeconds).toFixed(0);
     const extra = [
-      ...(traft ? [num(p.summary?.outOfOrderCommits).padStart(12), num(p.summary?.heldBackCommits).padStart(9)] : []),
+      ...columns.map((c) => num(p.summary?.[c.key]).padStart(c.header.length)),
       ...windows.map((w, i) => num(w.during?.[p.rank]).padStart(`during #${i + 1}`.length)),
     ];
     return [
@@ -71,7 +72,7 @@ export function formatTable(
     'incarnation',
     ' commits',
     'commits/s',
-    ...(traft ? ['out-of-order', 'held back'] : []),
+    ...columns.map((c) => c.header),
     ...windows.map((_, i) => `during #${i + 1}`),
     'status',
   ].join('  ');

@@ -18,6 +18,11 @@ export const traftEntry: ProtocolEntry = {
       10000,
     ),
   },
+  // what the graded commit count hides: commits logged out of seq order, and held back for a gap
+  columns: [
+    { header: 'out-of-order', key: 'outOfOrderCommits' },
+    { header: 'held back', key: 'heldBackCommits' },
+  ],
   flags(a, read) {
     const keys = read('--keys', a.keys, 1, MAX_LAB_KEYS, true); // a snapshot's kv must fit one TRaft message
     const snapshotEvery = read('--snapshot-every', a.snapshotEvery, 0, 1e9, true);
