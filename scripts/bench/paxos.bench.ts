@@ -4,9 +4,11 @@
 // `-o 1 -l 1000000 -t 5` (L so large that no round stops early: every slot imposes for its whole
 // second). Also the lab's own high run (-l 10000) and a 60 s run for memory over time. Every
 // run must pass the checker (exit 0); a failing run is marked in the table, its logs are kept,
-// and the benchmark exits 1. Logs go to a temp dir, removed after.
+// and the benchmark exits 1. Logs go to a temp dir, removed after. BENCH_BEFORE=<another
+// checkout, built> also runs that build's CLI before each run of the short cases (old, new, old,
+// new …) and states both medians; BENCH_PAXOS_RUNS=n runs the high-pressure case n times (5).
 // Writes the `paxos` section of docs/benchmarks.md.
-import { median, runCluster } from './cluster-run.js';
+import { beforeCli, median, runCluster } from './cluster-run.js';
 import { machine, writeSection } from './sections.js';
 
 interface Case {
@@ -18,9 +20,10 @@ interface Case {
 
 // BENCH_PAXOS_LONG=0 skips the 60 s run (it writes ~0.9 GB of logs before they are removed).
 const LONG = process.env.BENCH_PAXOS_LONG !== '0';
+const RUNS = Number(process.env.BENCH_PAXOS_RUNS ?? 5);
 
 const CASES: Case[] = [
-  { label: 'high pressure `-o 1 -l 1000000 -t 5`', args: ['-o', '1', '-l', '1000000', '-t', '5'], t: 5, runs: 5 },
+  { label: 'high pressure `-o 1 -l 1000000 -t 5`', args: ['-o', '1', '-l', '1000000', '-t', '5'], t: 5, runs: RUNS },
   { label: 'lab high `-o 1 -l 10000 -t 5`', args: ['-o', '1', '-l', '10000', '-t', '5'], t: 5, runs: 1 },
   ...(LONG ? [{ label: 'long `-o 1 -l 1000000 -t 60`', args: ['-o', '1', '-l', '1000000', '-t', '60'], t: 60, runs: 1 }] : []),
 ];
@@ -40,10 +43,10 @@ interface Run {
 // so a socket of the previous run still closing never collides with the next.
 let nextPort = 23_400;
 
-async function runOnce(c: Case): Promise<Run> {
+async function runOnce(c: Case, cli?: string): Promise<Run> {
   const port = nextPort;
   nextPort += 100;
-  const r = await runCluster('paxos', c.args, port);
+  const r = await runCluster(cli === undefined ? 'paxos' : 'paxos-before', c.args, port, 0, {}, undefined, cli);
   const commits = r.ranks.map((x) => x.commits);
   const cpuS = r.ranks.map((x) => (x.summary.cpuUserMs !== undefined ? (x.summary.cpuUserMs + (x.summary.cpuSystemMs ?? 0)) / 1000 : NaN));
   const rssMiB = r.ranks.map((x) => (x.summary.maxRssKiB !== undefined ? x.summary.maxRssKiB / 1024 : NaN));
@@ -83,9 +86,19 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const summary: string[] = [];
   let failed = 0;
+  const before = beforeCli();
   for (const c of CASES) {
     const runs: Run[] = [];
+    const befores: Run[] = [];
     for (let i = 0; i < c.runs; i++) {
+      if (before !== undefined && c.t <= 5) {
+        const b = await runOnce(c, before);
+        befores.push(b);
+        process.stderr.write(`bench paxos: ${c.label} before, run ${i + 1}: ${k(b.best)} commits/s, load ${b.load.toFixed(1)}\n`);
+        rows.push(
+          `| before: ${c.label} #${i + 1} | ${b.load.toFixed(1)} | ${b.check === 0 ? 'pass' : `**FAIL (${b.check})**`} | ${k(b.best)} | ${b.commits.join(' / ')} | | | |`,
+        );
+      }
       const r = await runOnce(c);
       runs.push(r);
       if (r.check !== 0) failed++;
@@ -99,8 +112,12 @@ async function main(): Promise<void> {
     }
     const bests = runs.map((r) => r.best);
     const maxRss = Math.max(...runs.flatMap((r) => r.rssMiB));
+    const vsBefore =
+      befores.length > 0
+        ? ` Back to back with the build in BENCH_BEFORE (its run first, each time): before median ${k(median(befores.map((b) => b.best)))} (${befores.map((b) => k(b.best)).join(', ')}).`
+        : '';
     summary.push(
-      `- ${c.label}: median **${k(median(bests))} commits/s** over ${c.runs} run(s) (${bests.map(k).join(', ')}); peak RSS of any rank ${maxRss.toFixed(0)} MiB.`,
+      `- ${c.label}: median **${k(median(bests))} commits/s** over ${c.runs} run(s) (${bests.map(k).join(', ')}); peak RSS of any rank ${maxRss.toFixed(0)} MiB.${vsBefore}`,
     );
   }
   writeSection(
