@@ -4,11 +4,15 @@ import type { Entry } from './messages.js';
 import type { LogEvent } from './events.js';
 import { defined } from '../../runtime/assert.js';
 
-/** formatLines renders events as `generate|commit Instance[KEY] in seq N at T` lines. */
+/** formatLine renders one event as a `generate|commit Instance[KEY] in seq N at T` line (no newline). */
+export function formatLine(ev: LogEvent, atUs: number): string {
+  return ev.kind + ' Instance[' + ev.key + '] in seq ' + ev.estround + ' at ' + atUs;
+}
+
+/** formatLines renders events as lines, one timestamp for all. */
 export function formatLines(events: readonly LogEvent[], atUs: number): string {
-  const tail = ` at ${atUs}\n`;
   let text = '';
-  for (const ev of events) text += ev.kind + ' Instance[' + ev.key + '] in seq ' + ev.estround + tail;
+  for (const ev of events) text += formatLine(ev, atUs) + '\n';
   return text;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { OpenedStorage, Protocol, RankSetup, Store } from '../../runtime/protocol.js';
 import type { LogEvent } from './events.js';
 import { initPaxos, stepPaxos, type PaxosConfig, type PaxosState, type RoundBatch } from './core.js';
-import { formatLines, recoverCommitted } from './instancelog.js';
+import { formatLine, recoverCommitted } from './instancelog.js';
 import type { Entry, PaxosMsg } from './messages.js';
 import { FileRoundStore, type RoundStore } from './roundstore.js';
 import { validatePaxosMsg } from './wire.js';
@@ -34,7 +34,7 @@ export const paxos: Protocol<PaxosConfig, PaxosState, PaxosMsg, RoundBatch, LogE
     }),
   step: (s, input, nowMs) => stepPaxos(s, input, nowMs),
   validate: validatePaxosMsg,
-  formatLog: (ev, atUs) => formatLines([ev], atUs).slice(0, -1),
+  formatLog: formatLine,
   recoverLog: recoverCommitted,
   storage: { open: openRounds },
   pollMs: (s) => s.slotMs,
