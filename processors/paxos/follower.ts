@@ -12,7 +12,7 @@ import { CATCHUP_CHUNK, COMMITTED, estroundOf, leaderOf, type Entry, type Held, 
 import type { LogEvent, Send } from './events.js';
 import { CommitWindow } from './window.js';
 import type { CommitSource } from './archive.js';
-import { assertNever } from '../../runtime/assert.js';
+import { assert, assertNever } from '../../runtime/assert.js';
 
 export interface FollowerConfig {
   rank: number;
@@ -312,6 +312,8 @@ export class Follower {
   }
 
   private commitAccepted(e: number, key: string): void {
+    // What this rank accepted is chosen only once the round's sync is decided here (§6.1).
+    assert(this.decided, () => `rule 3: instance ${e} committed in round ${this.round} before its sync was decided here`);
     this.accepted.delete(e);
     this.commitEntry(e, key, true);
   }

@@ -269,6 +269,10 @@ export class Leader {
    * rank and resent to each that has not ACKed, carry its whole gap (issue 11 hole 3).
    */
   private impose(): void {
+    assert(
+      this.gathers.size >= this.quorum,
+      () => `rule §6.1: an IMPOSE of round ${this.round} from ${this.gathers.size} GATHERs, under a quorum`,
+    );
     const leaderFrontier = this.decided.last;
     const merged = mergeGathers([...this.gathers.values()], leaderFrontier, this.cfg.interval);
     let base = leaderFrontier;
