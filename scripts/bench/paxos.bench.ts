@@ -80,7 +80,22 @@ call (~3× faster with crypto.hash and a latin1 digest), and the log text was UT
 here). Channels are not the limit after batching (~4% of CPU), so js-csp stays the only \`Chan\` implementation.
 Memory: ~75 MiB of each rank's RSS is Node itself at start; the rest is V8's young generation (32 MiB once
 allocation is this fast), frames and values in flight, and the committed-log windows (follower and leader, up to
-1M entries each), which dominate the 60 s run.`;
+1M entries each), which dominate the 60 s run.
+
+Issue 13 (Paxos on the rank driver, one state per rank, 2026-12-05), back to back with the build before it
+(\`BENCH_BEFORE=<old checkout, built>\`, its run first each time, load ~3 from other work): high pressure median 22.9k
+commits/s after vs 22.5k before, lab high 10.0k vs 10.0k (the \`-l 10000\` ceiling): no change beyond noise. A CPU
+profile of one \`-o 1 -l 1000000 -t 5\` run per build (5 ranks started by hand with \`node --cpu-prof\`): 19.0 s of CPU
+over the ranks for 87.6k commits per rank after, 17.7 s for 32.3k before, so no more CPU per commit; the old shell's
+processors passing batches among themselves (its msg loop alone 0.55 s) are gone, the driver's consensus loop and the
+step take ~0.7 s.`;
+
+/** row is one run's table row (bold: this build's best). */
+function row(label: string, i: number, r: Run, bold: boolean): string {
+  const spread = Math.min(...r.commits) / Math.max(...r.commits);
+  const best = bold ? `**${k(r.best)}**` : k(r.best);
+  return `| ${label} #${i + 1} | ${r.load.toFixed(1)} | ${r.check === 0 ? 'pass' : `**FAIL (${r.check})**`} | ${best} | ${r.commits.join(' / ')} | ${(100 * spread).toFixed(1)}% | ${r.cpuS.map((x) => x.toFixed(1)).join(' / ')} | ${r.rssMiB.map((x) => x.toFixed(0)).join(' / ')} |`;
+}
 
 async function main(): Promise<void> {
   const rows: string[] = [];
@@ -95,9 +110,7 @@ async function main(): Promise<void> {
         const b = await runOnce(c, before);
         befores.push(b);
         process.stderr.write(`bench paxos: ${c.label} before, run ${i + 1}: ${k(b.best)} commits/s, load ${b.load.toFixed(1)}\n`);
-        rows.push(
-          `| before: ${c.label} #${i + 1} | ${b.load.toFixed(1)} | ${b.check === 0 ? 'pass' : `**FAIL (${b.check})**`} | ${k(b.best)} | ${b.commits.join(' / ')} | | | |`,
-        );
+        rows.push(row(`before: ${c.label}`, i, b, false));
       }
       const r = await runOnce(c);
       runs.push(r);
@@ -105,10 +118,7 @@ async function main(): Promise<void> {
       process.stderr.write(
         `bench paxos: ${c.label} run ${i + 1}: ${k(r.best)} commits/s, commits ${r.commits.join('/')}, load ${r.load.toFixed(1)}\n`,
       );
-      const spread = Math.min(...r.commits) / Math.max(...r.commits);
-      rows.push(
-        `| ${c.label} #${i + 1} | ${r.load.toFixed(1)} | ${r.check === 0 ? 'pass' : `**FAIL (${r.check})**`} | **${k(r.best)}** | ${r.commits.join(' / ')} | ${(100 * spread).toFixed(1)}% | ${r.cpuS.map((x) => x.toFixed(1)).join(' / ')} | ${r.rssMiB.map((x) => x.toFixed(0)).join(' / ')} |`,
-      );
+      rows.push(row(c.label, i, r, true));
     }
     const bests = runs.map((r) => r.best);
     const maxRss = Math.max(...runs.flatMap((r) => r.rssMiB));
