@@ -133,6 +133,7 @@ export function initPaxos(o: PaxosInit): PaxosState {
   return s;
 }
 
+/** leaderTiming: the flags and timing only the leader role reads. */
 function leaderTiming(
   c: PaxosConfig,
 ): Pick<PaxosConfig, 'pipelineWindow' | 'proposeBatch' | 'gatherGraceMs' | 'retryMs' | 'dataSize' | 'eager'> {
