@@ -43,12 +43,14 @@ t.test('a clean run: the seed report exactly, exit 0, from ./log by default', as
   t.equal(r.stdout, CLEAN);
   t.equal(r.stderr, '');
   t.equal(csplab(cwd, 'check', '--log-dir', 'log', '--ranks', '2').stdout, CLEAN, '--log-dir is --dir');
+  t.equal(csplab(cwd, 'check', 'log').stdout, CLEAN, 'one directory given as a file is --dir');
 });
 
 t.test('a failing rule: reasons then "not pass", exit 1', async (t) => {
   const cwd = t.testdir({ run: { 'instancelog0.log': rank(upTo(4)), 'instancelog1.log': rank([0, 1, 3]) } });
   const r = csplab(cwd, 'check', '--dir', 'run');
   t.equal(r.status, EXIT.checkFailed);
+  t.equal(csplab(cwd, 'check', 'run').status, EXIT.checkFailed, 'check <dir> fails the same run');
   t.match(
     r.stdout,
     '---------- check safety --------------\n' +
@@ -161,7 +163,7 @@ t.test('usage errors and missing input: exit 2 with one line on stderr', async (
   const cases: [string[], string][] = [
     [['check', '--dir', 'nope'], 'csplab: nope: no such file or directory'],
     [['check', 'missing.log'], 'csplab: missing.log: no such file or directory'],
-    [['check', 'log'], 'csplab: log: is a directory'],
+    [['check', 'log', 'f.log'], 'csplab: log: is a directory'],
     [['check', '--dir', 'f.log'], 'csplab: f.log: not a directory'],
     [['check', '--dir', 'empty'], 'csplab: empty: no instancelog<rank>.log files (run the cluster first, or pass --dir)'],
     [['check', '--ranks', 'two'], 'csplab: --ranks must be an integer in 1..1000000, got "two"'],

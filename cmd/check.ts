@@ -1,5 +1,6 @@
 // check: `csplab check`, the grader. A thin layer over check/: pick the files, run the checker,
 // print the seed's report (or JSON), and turn the verdict into the exit-status table's 0 or 1.
+import { statSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CheckInputError, checkDir, checkFiles, DEFAULT_EXAMPLES, formatJson, formatReport, type CheckResult } from '../check/index.js';
 import { EXIT, environmentError, fromSystemError, usageError, type CliError } from './exit.js';
@@ -62,6 +63,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .example('$0 check', 'grade log/instancelog*.log')
       .example('$0 check --lin h1.edn h2.jsonl --time-limit 10', 'check two client histories, one verdict each')
       .example('$0 check --dir run1/log --ranks 5 --json', 'require ranks 0..4, print JSON')
+      .example('$0 check log', 'grade the run whose logs are in log/ (as --dir log)')
       .example('$0 check a.log b.log', 'grade two files as nodes 0 and 1'),
   handler: async (argv: ArgumentsCamelCase<CheckArgs>) => {
     argv.exitStatus = await runCheck(argv, (text) => process.stdout.write(text));
@@ -86,7 +88,10 @@ export async function runCheck(argv: CheckArgs, write: (text: string) => void): 
 
 /** grade validates the flags once, then checks; input errors become one line and their status. */
 async function grade(argv: CheckArgs): Promise<CheckResult> {
-  const files = argv.files ?? [];
+  // `csplab check <log-dir>` reads as `--dir <log-dir>`, as `csplab report <log-dir>` does.
+  const asDir = argv.files?.length === 1 && argv.dir === undefined && isDirectory(argv.files[0]);
+  const files = asDir ? [] : (argv.files ?? []);
+  const dir = asDir ? argv.files?.[0] : argv.dir;
   const ranks = argv.ranks === undefined ? undefined : integerFlag('ranks', argv.ranks, 1, 1_000_000);
   const examples = integerFlag('examples', argv.examples, 0, 100_000);
   if (argv.dir === '') throw usageError('--dir needs a directory');
@@ -95,9 +100,18 @@ async function grade(argv: CheckArgs): Promise<CheckResult> {
     throw usageError(`--ranks ${ranks} but ${files.length} files given`);
   const opts = { lenient: argv.lenient, examples };
   try {
-    return files.length > 0 ? await checkFiles(files, opts) : await checkDir(argv.dir ?? DEFAULT_DIR, { ...opts, ranks });
+    return files.length > 0 ? await checkFiles(files, opts) : await checkDir(dir ?? DEFAULT_DIR, { ...opts, ranks });
   } catch (e) {
     throw inputError(e) ?? e;
+  }
+}
+
+/** isDirectory: path names a directory (anything else, missing included, is read as a file). */
+function isDirectory(path: string | undefined): boolean {
+  try {
+    return path !== undefined && statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
