@@ -1,0 +1,57 @@
+// window.test: the CommitWindow ring answers every query exactly as the plain list of the
+// entries it must hold, across growth, wrap-around and evictions in halves.
+import t from 'tap';
+import { SeededRandom } from '../../runtime/random.js';
+import type { Entry } from './messages.js';
+import { CommitWindow } from './window.js';
+
+function keyOf(e: number): string {
+  let k = '';
+  for (let i = 0; i < 32; i++) k += String.fromCharCode(97 + ((e * 31 + i * 7) % 26));
+  return k;
+}
+
+t.test('window: since, keyAt, countAbove, reaches, floor and last match the plain list, any limit', async (t) => {
+  for (const limit of [2, 3, 4, 200, 1500, 5000]) {
+    const seed = `window-${limit}`; // fixed: a failure replays with `npx tap processors/paxos/window.test.ts`
+    const random = new SeededRandom(seed);
+    const w = new CommitWindow(limit);
+    let held: Entry[] = [];
+    let floor = -1;
+    let e = -1;
+    for (let n = 0; n < 12_000; n++) {
+      e += 1 + random.int(3); // gaps: rounds that ended early
+      w.append(e, keyOf(e));
+      held.push([e, keyOf(e)]);
+      if (held.length > limit) {
+        const cut = held.length >> 1;
+        floor = held[cut - 1]![0];
+        held = held.slice(cut);
+      }
+      if (n % 97 !== 0 && n < 11_990) continue;
+      const where = `limit ${limit} after ${n + 1} appends (seed ${seed})`;
+      t.equal(w.floor, floor, `floor, ${where}`);
+      t.equal(w.last, e, `last, ${where}`);
+      t.equal(w.size, held.length, `size, ${where}`);
+      for (const after of [floor - 1, floor, held[0]![0], e - 5, e, held[held.length >> 1]![0] - 1]) {
+        const want = held.filter(([x]) => x > after);
+        t.same(w.since(after, 7), want.slice(0, 7), `since(${after}, 7), ${where}`);
+        t.equal(w.countAbove(after), want.length, `countAbove(${after}), ${where}`);
+        t.equal(w.reaches(after), after >= floor, `reaches(${after}), ${where}`);
+      }
+      t.same(w.since(floor), held, `since(floor) is everything held, ${where}`);
+      const probe = held[random.int(held.length)]![0];
+      t.equal(w.keyAt(probe), keyOf(probe), `keyAt(${probe}), ${where}`);
+      t.equal(w.keyAt(e + 1), undefined, `keyAt above last, ${where}`);
+    }
+  }
+});
+
+t.test('window: appends must rise, keys must be 32 letters', async (t) => {
+  const w = new CommitWindow(4);
+  w.append(5, keyOf(5));
+  t.throws(() => w.append(5, keyOf(5)), /not above 5/);
+  t.throws(() => w.append(6, 'short'), /32 letters/);
+  t.throws(() => new CommitWindow(1), RangeError);
+  t.equal(new CommitWindow(4).last, -1, 'empty: last is -1');
+});
