@@ -49,3 +49,16 @@ t.test('restart: a torn line longer than the scan chunk, and a log that is one t
   new FileSink(q, false).close();
   t.equal(readFileSync(q, 'utf8'), '', 'nothing whole survives');
 });
+
+t.test('sinks take latin1 bytes as well as text (the Paxos lines come as bytes)', async (t) => {
+  const p = join(t.testdir(), 'instancelog0.log');
+  const s = new FileSink(p, true);
+  s.write('commit Instance[a] in seq 0 at 1\n');
+  s.write(Buffer.from('xxcommit Instance[b] in seq 1 at 2\nyy', 'latin1').subarray(2, 35));
+  s.close();
+  t.equal(readFileSync(p, 'utf8'), 'commit Instance[a] in seq 0 at 1\ncommit Instance[b] in seq 1 at 2\n');
+  const m = new MemorySink();
+  m.write(Buffer.from('xxa\nb\nyy').subarray(2, 6));
+  m.write('c\n');
+  t.same(m.lines(), ['a', 'b', 'c'], 'a view of a larger buffer: only its own bytes');
+});

@@ -4,17 +4,17 @@
 // last line, so its own lines start clean.
 import { closeSync, openSync, readSync, writeSync, fstatSync, ftruncateSync } from 'node:fs';
 
-/** LogSink receives formatted instance-log text. */
+/** LogSink receives formatted instance-log text: a string, or its latin1 bytes (ASCII by construction). */
 export interface LogSink {
-  write(text: string): void;
+  write(text: string | Uint8Array): void;
   close(): void;
 }
 
 /** MemorySink keeps lines in memory (tests, simulations). */
 export class MemorySink implements LogSink {
   text = '';
-  write(text: string): void {
-    this.text += text;
+  write(text: string | Uint8Array): void {
+    this.text += typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('latin1');
   }
   close(): void {}
   lines(): string[] {
@@ -34,10 +34,10 @@ export class FileSink implements LogSink {
     if (!fresh) this.endTornLine();
   }
 
-  write(text: string): void {
+  write(text: string | Uint8Array): void {
     // Instance-log text is ASCII by construction (keys are [a-z]{32}, the rest digits and fixed
     // words), so latin1 encodes it byte for byte, far cheaper than utf8 (docs/protocols/paxos.md §12).
-    const buf = Buffer.from(text, 'latin1');
+    const buf = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
     let off = 0;
     while (off < buf.length) off += writeSync(this.fd, buf, off);
   }
