@@ -7,8 +7,13 @@ import type { Cancel, Clock } from '../clock.js';
 import type { Codec } from './codec.js';
 import { encodeFrame } from './frame.js';
 
-/** DOWN_QUEUE_LIMIT bounds what is held for a peer while the link is down or stalled (newest kept). */
-const DOWN_QUEUE_LIMIT = 256;
+/**
+ * DOWN_QUEUE_LIMIT bounds what is held for a peer while the link is down or stalled (newest kept).
+ * Few: protocols retransmit what still matters, and a resumed peer must read and decode all of
+ * it before anything live. At 256, a Paxos rank resumed after a 20 s pause at full rate spent its
+ * first ~1.5 s copying and decoding ~16 MB of stale PROPOSEs from each sender (issue 11, hole 3).
+ */
+export const DOWN_QUEUE_LIMIT = 32;
 /**
  * STALLED_AFTER_MS: a connected peer whose socket has not drained for this long is not reading
  * (SIGSTOPped, wedged): it is treated like a down one. A slow peer drains within milliseconds.

@@ -8,6 +8,7 @@ import { CLOSED, TIMEOUT } from '../chan.js';
 import { RealClock, VirtualClock } from '../clock.js';
 import { msgpackCodec } from './codec.js';
 import { encodeFrame } from './frame.js';
+import { DOWN_QUEUE_LIMIT } from './peer.js';
 import { encodeHello } from './handshake.js';
 import { TcpTransport, type TcpEvent, type TcpOptions } from './tcp.js';
 
@@ -270,8 +271,8 @@ t.test(
     const queued = c.tr.stats().queued;
     await vclock.advance(1000);
     for (let n = 0; n < 500; n++) c.tr.send(1, { n, s: payload });
-    t.equal(c.tr.stats().queued, 256, 'after a second without a drain only the newest 256 are held');
-    t.equal(c.tr.stats().dropped, queued + 500 - 256, 'the older ones are dropped and counted');
+    t.equal(c.tr.stats().queued, DOWN_QUEUE_LIMIT, `after a second without a drain only the newest ${DOWN_QUEUE_LIMIT} are held`);
+    t.equal(c.tr.stats().dropped, queued + 500 - DOWN_QUEUE_LIMIT, 'the older ones are dropped and counted');
   },
 );
 
