@@ -52,7 +52,8 @@ function held(v: unknown): Held {
   const [e, k, r] = v as unknown[];
   if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) throw new BadMessage('estround must be an integer ≥ 0');
   if (typeof r !== 'number' || !Number.isSafeInteger(r) || r < -1) throw new BadMessage('round must be an integer ≥ -1');
-  return [e, key(k), r];
+  key(k);
+  return v as unknown as Held; // the decoded array itself, like entry()
 }
 
 /** flag reads an optional field that is either absent or true. */
