@@ -113,7 +113,9 @@ export class CommitWindow {
   private grow(): void {
     const capacity = Math.min(this.estrounds.length * 2, this.limit + 1);
     const estrounds = new Float64Array(capacity);
-    const keys = Buffer.alloc(capacity * KEY_BYTES);
+    // Unfilled: only the `count` slots from head are ever read. A rank catching up grows its
+    // window from near empty to a million entries in seconds; zeroing 32 MB was 6% of its CPU.
+    const keys = Buffer.allocUnsafe(capacity * KEY_BYTES);
     const wrap = this.estrounds.length - this.head; // slots from head to the ring's end
     const first = Math.min(this.count, wrap);
     estrounds.set(this.estrounds.subarray(this.head, this.head + first), 0);
