@@ -12,7 +12,7 @@ function keyOf(e: number): string {
 }
 
 t.test('window: since, keyAt, countAbove, reaches, floor and last match the plain list, any limit', async (t) => {
-  for (const limit of [2, 3, 4, 200, 1500, 5000]) {
+  for (const limit of [2, 3, 4, 200, 1500, 5000, 20_000]) {
     const seed = `window-${limit}`; // fixed: a failure replays with `npx tap processors/paxos/window.test.ts`
     const random = new SeededRandom(seed);
     const w = new CommitWindow(limit);
