@@ -15,6 +15,7 @@ import type { Envelope, Protocol, ProtocolInput, RankStats } from '../protocol.j
 import type { Random } from '../random.js';
 import type { Inbound, Transport } from '../transport.js';
 import type { LogSink } from './logsink.js';
+import { LogText } from './logtext.js';
 
 export interface RankOptions<C, S, M, P, L, D, R> {
   readonly protocol: Protocol<C, S, M, P, L, D, R>;
@@ -156,7 +157,7 @@ function waker<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, deadline
 }
 
 /** Turn collects one consensus wake-up's outputs: its sends and instance-log text go out once, after all its steps. */
-type Turn = { readonly sends: Envelope<unknown>[]; text: string; wakeAtMs: number | undefined; stop: boolean };
+type Turn = { readonly sends: Envelope<unknown>[]; readonly text: LogText; wakeAtMs: number | undefined; stop: boolean };
 
 /** consensusLoop is the consensus processor: step on every waiting input, end the turn, hand outputs on, stop when told. */
 function consensusLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>): () => Promise<void> {
@@ -165,11 +166,12 @@ function consensusLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>):
   return async () => {
     const inputs = [chans.net, chans.persisted, chans.wakes] as Chan<unknown>[];
     let wakeAtMs = clock.nowMs();
+    const text = new LogText();
     for (;;) {
       const waitMs = Math.min(pollMs(rank), Math.max(1, wakeAtMs - clock.nowMs()));
       const got = await select(inputs, waitMs, clock);
       if (got === CLOSED) break;
-      const turn: Turn = { sends: [], text: '', wakeAtMs: undefined, stop: false };
+      const turn: Turn = { sends: [], text, wakeAtMs: undefined, stop: false };
       stepOnInput(rank, turn, got);
       runStep(rank, turn, { type: 'turn' });
       wakeAtMs = flushTurn(rank, turn, wakeAtMs);
@@ -202,7 +204,7 @@ function runStep<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: 
   for (const e of out.send) turn.sends.push(e);
   if (out.log.length > 0) {
     const atUs = o.clock.nowUs();
-    for (const ev of out.log) turn.text += `${o.protocol.formatLog(ev, atUs)}\n`;
+    for (const ev of out.log) turn.text.add(o.protocol.formatLog(ev, atUs));
   }
 }
 
@@ -212,7 +214,7 @@ function runStep<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: 
  */
 function flushTurn<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: Turn, wakeAtMs: number): number {
   const { o, chans } = rank;
-  if (turn.text !== '') o.sink.write(turn.text);
+  if (!turn.text.empty) o.sink.write(turn.text.take());
   if (turn.sends.length > 0) chans.outbox.write(turn.sends as Envelope<M>[]);
   const next = turn.wakeAtMs ?? wakeAtMs;
   const role = o.protocol.role(rank.s);

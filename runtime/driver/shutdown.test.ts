@@ -51,9 +51,10 @@ class StrictSink implements LogSink {
   lines: string[] = [];
   closed = 0;
   late = 0;
-  write(text: string): void {
+  write(text: string | Uint8Array): void {
+    const s = typeof text === 'string' ? text : Buffer.from(text).toString('latin1');
     if (this.closed > 0) this.late++;
-    else this.lines.push(...text.split('\n').filter((l) => l !== ''));
+    else this.lines.push(...s.split('\n').filter((l) => l !== ''));
   }
   close(): void {
     this.closed++;
