@@ -15,6 +15,10 @@ export async function registerCommands(parser: Argv, argv: readonly string[]): P
     parser.command(checkCommand);
     return;
   }
-  const [{ runCommand }, { rankCommand }] = await Promise.all([import('./run/command.js'), import('./rank.js')]);
-  parser.command(runCommand).command(rankCommand).command(checkCommand);
+  const [{ runCommand }, { rankCommand }, { simCommand }] = await Promise.all([
+    import('./run/command.js'),
+    import('./rank.js'),
+    import('./sim/command.js'),
+  ]);
+  parser.command(runCommand).command(rankCommand).command(simCommand).command(checkCommand);
 }

@@ -15,6 +15,7 @@
 import type { Options } from 'yargs';
 import type { NodeBaseConfig } from './driver/cluster.js';
 import type { Random } from './random.js';
+import type { SimOptions, SimOutcome } from './sim/types.js';
 
 /** Envelope addresses one message to rank `to`. */
 export type Envelope<M> = { readonly to: number; readonly msg: M };
@@ -63,6 +64,11 @@ export interface RankSetup<C, D, R> {
   readonly durable?: D;
   /** logged: the protocol's reading of its instance log (undefined on a first start). */
   readonly logged?: R;
+  /**
+   * ratePerSec: the lab load's pace, commands per second per leader (`csplab sim --rate`); undefined:
+   * as fast as the protocol's window allows (`csplab run`).
+   */
+  readonly ratePerSec?: number;
 }
 
 /** Store takes the protocol's persist batches in order and reports each durable batchId. */
@@ -118,6 +124,27 @@ export interface Protocol<C, S, M, P, L, D, R> {
   summary(s: S): Summary;
   /** recovered: a debug line on what a restarted rank recovered. */
   recovered?(durable: D, logged: R | undefined, incarnation: number): string;
+  /**
+   * replay: what recovery reads back from the batches that reached the disk, in order — the
+   * simulator's disk (runtime/sim/) in place of storage's files. Without it a restarted rank
+   * recovers nothing (undefined durable state).
+   */
+  replay?(batches: readonly P[]): D;
+  /** supersedes: once durable, this batch replaces every earlier one on disk (a checkpoint), so the simulated disk may forget them. */
+  supersedes?(batch: P): boolean;
+  /** describe: a message's type, round and seq range for traces (docs/trace.md); by default its `type` field. */
+  describe?(msg: M): MessageInfo;
+}
+
+/** MessageInfo is what a trace records of one message (docs/trace.md). */
+export interface MessageInfo {
+  readonly type: string;
+  /** round: the term, ballot or round the message belongs to. */
+  readonly round?: number;
+  /** seq: the first and last position it carries, if any. */
+  readonly seq?: readonly [number, number];
+  /** size: an estimate of its size in bytes (records carried × a record's size, say). */
+  readonly size?: number;
 }
 
 /** Summary is a protocol's counters and gauges; every protocol counts its instance log's lines. */
@@ -159,6 +186,18 @@ export interface ValidFlags {
   check?(common: CommonFlags): void;
   /** start loads the protocol's code (not before: `csplab check` must not) and starts one rank. */
   start(node: NodeBaseConfig, common: CommonFlags): Promise<RankNode>;
+  /** simulate loads the protocol's code and binds it to its config for the simulator (runtime/sim/); absent: it cannot be simulated. */
+  simulate?(common: CommonFlags): Promise<SimProgram>;
+}
+
+/**
+ * SimProgram is a protocol bound to its validated flags, its types hidden: the simulator
+ * (runtime/sim/bind.ts makes one) runs it without knowing which protocol it is.
+ */
+export interface SimProgram {
+  readonly name: string;
+  /** run runs one simulated cluster to its end. */
+  run(o: SimOptions): SimOutcome;
 }
 
 /** SummaryColumn is a column of `csplab run`'s end table: a number from each rank's summary event. */

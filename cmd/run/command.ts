@@ -16,6 +16,7 @@ import { VERSION } from '../version.js';
 import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type NetFaultAction, type Target } from './faults.js';
 import type { Launcher, RankProc } from './launcher.js';
 import { formatTable } from './table.js';
+import { readSchedule, withSchedule } from '../schedule.js';
 import { countCommitLines, countCommitsIn } from './logcount.js';
 
 interface RunArgs extends RankArgs {
@@ -26,6 +27,7 @@ interface RunArgs extends RankArgs {
   partition?: string[];
   cut?: string[];
   skew?: string;
+  schedule?: string;
   quiet: boolean;
 }
 
@@ -35,34 +37,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
   describe: 'run a whole cluster: N rank processes on this machine, with faults on a schedule',
   builder: (y: Argv) =>
-    rankOptions(y)
+    faultOptions(rankOptions(y))
       .option('clean', { type: 'boolean', default: false, describe: 'remove logs of an earlier run from --log-dir first' })
-      .option('kill', { type: 'string', array: true, requiresArg: true, describe: 'SIGKILL a rank: <rank|leader>@<s after start>' })
-      .option('pause', { type: 'string', array: true, requiresArg: true, describe: 'SIGSTOP then SIGCONT: <rank|leader>@<s>:<duration s>' })
-      .option('start', { type: 'string', array: true, requiresArg: true, describe: 'start a rank late: <rank>@<s>' })
-      .option('restart', {
-        type: 'string',
-        array: true,
-        requiresArg: true,
-        describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>',
-      })
-      .option('partition', {
-        type: 'string',
-        array: true,
-        requiresArg: true,
-        describe: 'split the network: <ranks>|<ranks>[|…]@<s>:<duration s>, e.g. 0,1|2,3,4@2:3 (docs/faults.md)',
-      })
-      .option('cut', {
-        type: 'string',
-        array: true,
-        requiresArg: true,
-        describe: 'one-way cut: <ranks>><ranks>@<s>:<duration s>, e.g. 0>1@2:3',
-      })
-      .option('skew', {
-        type: 'string',
-        requiresArg: true,
-        describe: 'one rank’s clock off by a constant: <rank>:<ms> (ms may be negative)',
-      })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
       .example('$0 run -o 1 -l 100 -t 5', 'the lab’s low-pressure run, logs in log/')
       .example('$0 run -o 1 -l 10000 -t 5 --kill leader@2 --restart killed@3', 'kill the leader, restart it a second later')
@@ -72,11 +48,49 @@ export const runCommand: CommandModule<object, RunArgs> = {
   },
 };
 
-/** prepareLogDir refuses another run's logs unless --clean, which removes only our own files. */
-function prepareLogDir(dir: string, clean: boolean): void {
+/** faultOptions: the fault flags `csplab run` and `csplab sim` share (docs/faults.md). */
+export function faultOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('kill', { type: 'string', array: true, requiresArg: true, describe: 'SIGKILL a rank: <rank|leader>@<s after start>' })
+    .option('pause', { type: 'string', array: true, requiresArg: true, describe: 'SIGSTOP then SIGCONT: <rank|leader>@<s>:<duration s>' })
+    .option('start', { type: 'string', array: true, requiresArg: true, describe: 'start a rank late: <rank>@<s>' })
+    .option('restart', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'restart a killed rank (it recovers from its log): <rank|killed>@<s>',
+    })
+    .option('partition', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'split the network: <ranks>|<ranks>[|…]@<s>:<duration s>, e.g. 0,1|2,3,4@2:3 (docs/faults.md)',
+    })
+    .option('cut', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'one-way cut: <ranks>><ranks>@<s>:<duration s>, e.g. 0>1@2:3',
+    })
+    .option('skew', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'one rank’s clock off by a constant: <rank>:<ms> (ms may be negative)',
+    })
+    .option('schedule', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'a fault-schedule file (JSON, docs/faults.md), beside the fault flags',
+    });
+}
+
+/** prepareLogDir refuses another run's logs unless --clean, which removes only our own files (a simulated run's traces too). */
+export function prepareLogDir(dir: string, clean: boolean): void {
   usableDir(dir, `log dir ${dir}`);
   try {
-    const ours = readdirSync(dir).filter((f) => /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$|^summary\.json$/.test(f));
+    const ours = readdirSync(dir).filter((f) =>
+      /^instancelog\d+\.log$|^\.csplab-rank\d+\.json$|^run\.json$|^summary\.json$|^trace\d+\.ndjson$/.test(f),
+    );
     if (ours.length > 0 && !clean) {
       throw corruptError(
         `${dir} holds another run's logs (${ours.slice(0, 3).join(', ')}${ours.length > 3 ? ', …' : ''}); pass --clean to replace them`,
@@ -143,14 +157,23 @@ interface AppliedFault {
   untilMs?: number;
 }
 
-async function runCluster(a: RunArgs): Promise<number> {
+async function runCluster(given: RunArgs): Promise<number> {
   const clock = new RealClock();
+  const a = given.schedule === undefined ? given : scheduled(given, given.schedule);
   const plan = planRun(a, clock);
   const cluster = await bootCluster(plan, clock);
   const schedule = startRun(plan, cluster, clock);
   const { applied, cancels } = scheduleFaults(plan, cluster, clock, schedule.startAtMs);
   const interrupted = await awaitEnd(plan, cluster.launcher, clock, schedule, cancels);
   return writeSummary(plan, cluster, schedule, applied, interrupted);
+}
+
+/** scheduled: the flags with a --schedule file's faults merged in (cmd/schedule.ts); `damage` is the simulator's alone. */
+function scheduled(a: RunArgs, path: string): RunArgs {
+  const spec = readSchedule(path);
+  if (spec.damage !== undefined && spec.damage > 0 && !a.quiet)
+    process.stderr.write(`[run] ${path}: "damage" is simulated only; ignored\n`);
+  return withSchedule(a, spec);
 }
 
 /** planRun checks the flags and the fault schedule up front, readies the log dir, and fixes the run's seed and id. */

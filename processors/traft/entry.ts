@@ -33,6 +33,11 @@ export const traftEntry: ProtocolEntry = {
         const { startNode } = await import('../../runtime/driver/node.js');
         return startNode(traft, { electionMs: o * 1000, window: l, keys, snapshotEvery }, node);
       },
+      simulate: async ({ o, l }) => {
+        const { traft } = await import('./protocol.js');
+        const { simProgram } = await import('../../runtime/sim/bind.js');
+        return simProgram(traft, { electionMs: o * 1000, window: l, keys, snapshotEvery });
+      },
     };
   },
 };

@@ -11,10 +11,12 @@ import type { Random } from '../../runtime/random.js';
 import { toWire } from './bitmap_codec.js';
 import { defaultTiming, type Config, type Timing } from './config.js';
 import { isDrained, uncommittedCount } from './drain.js';
-import { replayWal, type DurableState, type WalBatch } from './durable.js';
+import { entriesToReplay, replayWal, type DurableState, type WalBatch } from './durable.js';
 import { formatInstanceLine, keysFromLines } from './instance_log.js';
 import type { InstanceEvent, Output, TraceEvent } from './io.js';
 import { LabLoad } from './lab_load.js';
+import { Pace } from './pace.js';
+import { describeTraft } from './describe.js';
 import type { Envelope, Message } from './messages.js';
 import { restartReplica, roleOf, type ReplicaState } from './state.js';
 import { step } from './step.js';
@@ -66,6 +68,8 @@ export interface TraftState {
   wakeAtMs: number;
   readonly counts: Counts;
   readonly load: LabLoad;
+  /** pace: the simulator's rate for the lab load (RankSetup.ratePerSec); undefined: the window alone limits it. */
+  readonly pace: Pace | undefined;
 }
 
 type Result = { readonly state: TraftState; readonly out: ProtocolOutput<Message, WalBatch, InstanceEvent> };
@@ -99,7 +103,19 @@ function init(o: RankSetup<TraftConfig, DurableState, Logged>): TraftState {
   });
   const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0, snapshots: 0, snapshotsInstalled: 0 };
   const H = timing.heartbeatIntervalMs;
-  return { s, config: o.config, loadUntilMs: o.loadUntilMs, H, heardLen: 0, drainedSinceMs: undefined, wakeAtMs: o.nowMs, counts, load };
+  const pace = o.ratePerSec === undefined ? undefined : new Pace(o.ratePerSec / 1000, PROPOSALS_PER_STEP);
+  return {
+    s,
+    config: o.config,
+    loadUntilMs: o.loadUntilMs,
+    H,
+    heardLen: 0,
+    drainedSinceMs: undefined,
+    wakeAtMs: o.nowMs,
+    counts,
+    load,
+    pace,
+  };
 }
 
 /** traftStep: the core's step on a message, tick or persisted report; the lab load and the end of the run on a turn. */
@@ -135,8 +151,12 @@ function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<Mess
   const persist: WalBatch[] = [];
   const log: InstanceEvent[] = [];
   const trace: TraceEvent[] = [];
-  if (nowMs < r.loadUntilMs && roleOf(r.s) === 'leader') {
-    const room = Math.min(PROPOSALS_PER_STEP, r.config.window - uncommittedCount(r.s));
+  let wakeAtMs = r.wakeAtMs;
+  const leading = nowMs < r.loadUntilMs && roleOf(r.s) === 'leader';
+  const window = Math.min(PROPOSALS_PER_STEP, r.config.window - uncommittedCount(r.s));
+  const room = r.pace === undefined ? window : r.pace.allow(window, nowMs, leading);
+  if (leading) {
+    r.pace?.spend(room);
     for (let i = 0; i < room && roleOf(r.s) === 'leader'; i++) {
       const out = coreStep(r, { type: 'propose', ...r.load.next() }, nowMs, random);
       for (const e of out.send) send.push(e);
@@ -145,8 +165,9 @@ function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<Mess
       for (const tr of out.trace) trace.push(tr);
     }
   }
+  if (leading && r.pace !== undefined && window > room) wakeAtMs = Math.min(wakeAtMs, r.pace.nextAtMs(window - room, nowMs));
   const stop = nowMs >= r.loadUntilMs && drainedLongEnough(r, nowMs);
-  return { send, persist, log, trace, wakeAtMs: r.wakeAtMs, stop };
+  return { send, persist, log, trace, wakeAtMs, stop };
 }
 
 /**
@@ -237,6 +258,9 @@ export const traft: Protocol<TraftConfig, TraftState, Message, WalBatch, Instanc
     floor: r.s.floor,
     role: roleOf(r.s),
   }),
+  replay: (batches) => replayWal(entriesToReplay(batches)),
+  supersedes: (batch) => batch.checkpoint !== undefined,
+  describe: describeTraft,
   recovered: (durable, logged, incarnation) =>
     `incarnation ${incarnation} recovered a snapshot up to seq ${(durable.snapshot?.snapshot.floor ?? 0) - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${logged?.upTo ?? -1}`,
 };

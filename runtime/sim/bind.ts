@@ -1,0 +1,13 @@
+// bind: a protocol and its validated flags as a SimProgram, its types hidden behind a closure,
+// so a registry entry (ValidFlags.simulate) hands the CLI something it can run without
+// knowing which protocol it is.
+import type { Protocol, SimProgram } from '../protocol.js';
+import { Simulation } from './sim.js';
+
+/** simProgram binds protocol p to config for the simulator. */
+export function simProgram<C, S, M, P extends { readonly batchId: number }, L, D, R>(
+  p: Protocol<C, S, M, P, L, D, R>,
+  config: C,
+): SimProgram {
+  return { name: p.name, run: (o) => new Simulation(p, config, o).run() };
+}

@@ -1,0 +1,76 @@
+// disk: one simulated rank's disk. WAL batches are written at once and become durable after an
+// fsync latency, in order; a crash keeps a random prefix of the batches not yet durable (the
+// rest were never written or were torn, which recovery cuts like a torn tail). The instance
+// log survives a crash, except that its last line may be cut short mid-write.
+import type { Random } from '../random.js';
+import type { SimDisk } from './types.js';
+
+type Pending<P> = { readonly batch: P; readonly batchId: number; readonly durableAtMs: number };
+
+export class Disk<P> {
+  /** durable: the batches recovery replays; a superseding batch (a checkpoint) replaces those before it. */
+  durable: P[] = [];
+  private pending: Pending<P>[] = [];
+  private lastDurableAtMs = 0;
+  readonly lines: string[] = [];
+  /** torn: the last line was cut short by a crash (a restart cuts it, as the FileSink does). */
+  torn = false;
+
+  constructor(
+    private readonly o: SimDisk,
+    private readonly random: Random,
+    private readonly supersedes: ((batch: P) => boolean) | undefined,
+  ) {}
+
+  /** write queues batches for fsync; it returns when the last of them is durable. */
+  write(batches: readonly { batch: P; batchId: number }[], nowMs: number): number {
+    const latency = this.random.between(this.o.minFsyncMs, this.o.maxFsyncMs);
+    const durableAtMs = Math.max(this.lastDurableAtMs, nowMs + latency);
+    this.lastDurableAtMs = durableAtMs;
+    for (const b of batches) this.pending.push({ ...b, durableAtMs });
+    return durableAtMs;
+  }
+
+  /** synced makes every batch up to batchId durable. */
+  synced(batchId: number): void {
+    let n = 0;
+    for (const p of this.pending) {
+      if (p.batchId > batchId) break;
+      this.keep(p.batch);
+      n++;
+    }
+    this.pending.splice(0, n);
+  }
+
+  /** crash keeps a random prefix of the unsynced batches and maybe tears the last line; it returns how many batches were lost. */
+  crash(): number {
+    let kept = 0;
+    for (const p of this.pending) {
+      if (!(this.random.next() < this.o.keepUnsyncedRate)) break;
+      this.keep(p.batch);
+      kept++;
+    }
+    const lost = this.pending.length - kept;
+    this.pending = [];
+    this.lastDurableAtMs = 0;
+    const last = this.lines.length - 1;
+    const line = this.lines[last];
+    if (line !== undefined && line.length > 0 && this.random.next() < this.o.tornLineRate) {
+      this.lines[last] = line.slice(0, this.random.int(line.length));
+      this.torn = true;
+    }
+    return lost;
+  }
+
+  /** reopen is a restart's view of the instance log: a torn last line is cut. */
+  reopen(): readonly string[] {
+    if (this.torn) this.lines.pop();
+    this.torn = false;
+    return this.lines;
+  }
+
+  private keep(batch: P): void {
+    if (this.supersedes?.(batch) === true) this.durable = [batch];
+    else this.durable.push(batch);
+  }
+}

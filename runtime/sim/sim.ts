@@ -1,0 +1,422 @@
+// sim: a deterministic simulator of a cluster of any protocol (runtime/protocol.ts). Virtual
+// time is a number; one event heap (runtime/heap.ts, FIFO among equal times) orders every
+// delivery, fsync, wake-up and fault, and the simulator's own streams of the seeded Random
+// (fork 'net', 'disk') draw every drop, duplicate, delay and torn write, so a seed and a
+// schedule replay a run exactly: no wall clock, no event loop. A rank is stepped the way the
+// rank driver (runtime/driver/rank.ts) steps it: every input due now, then a `turn`, then a
+// wake-up at the protocol's deadline or after pollMs. docs/trace.md, docs/faults.md.
+import { TimedHeap } from '../heap.js';
+import type { Envelope, Protocol, ProtocolInput, ProtocolOutput } from '../protocol.js';
+import { SeededRandom, rankRandom, type Random } from '../random.js';
+import { Disk } from './disk.js';
+import { Links } from './links.js';
+import { Tracer } from './trace.js';
+import { DEFAULT_DISK, type RankEnd, type ResolvedFault, type SimFault, type SimOptions, type SimOutcome, type Target } from './types.js';
+
+/** BASE_MS anchors virtual time to an epoch, so instance-log `at` values look like a real run's. */
+export const BASE_MS = 1_700_000_000_000;
+
+type Ev<M> =
+  | {
+      readonly atMs: number;
+      readonly kind: 'deliver';
+      readonly from: number;
+      readonly to: number;
+      readonly msg: M;
+      readonly damaged: boolean;
+    }
+  | { readonly atMs: number; readonly kind: 'persisted'; readonly rank: number; readonly inc: number; readonly batchId: number }
+  | { readonly atMs: number; readonly kind: 'wake'; readonly rank: number; readonly gen: number }
+  | { readonly atMs: number; readonly kind: 'turn'; readonly rank: number; readonly inc: number }
+  | { readonly atMs: number; readonly kind: 'fault'; readonly fault: SimFault }
+  | { readonly atMs: number; readonly kind: 'resume'; readonly rank: number; readonly inc: number };
+
+type Status = 'planned' | 'live' | RankEnd;
+
+/** SimRank is one simulated rank process: its state while it runs, and its disk across crashes. */
+interface SimRank<S, P> {
+  readonly rank: number;
+  incarnation: number;
+  status: Status;
+  state: S | undefined;
+  random: Random;
+  readonly skewMs: number;
+  readonly disk: Disk<P>;
+  pausedUntilMs: number;
+  deferred: Ev<unknown>[];
+  wakeAtMs: number;
+  wakeGen: number;
+  turnQueued: boolean;
+  role: string;
+  round: number;
+  readonly tracer: Tracer;
+  summary: ReturnType<Protocol<unknown, S, unknown, P, unknown, unknown, unknown>['summary']> | undefined;
+}
+
+/** Simulation runs one cluster of protocol `p` with config `config` under o's faults. */
+export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R> {
+  private readonly heap = new TimedHeap<Ev<M>>();
+  private readonly ranks: SimRank<S, P>[] = [];
+  private readonly links: Links;
+  private readonly resolved: ResolvedFault[] = [];
+  private readonly problems: string[] = [];
+  private nowMs = 0;
+  private events = 0;
+  private lastKilled: number | undefined;
+  private pendingStarts = 0;
+
+  constructor(
+    private readonly p: Protocol<C, S, M, P, L, D, R>,
+    private readonly config: C,
+    private readonly o: SimOptions,
+  ) {
+    const root = new SeededRandom(`csplab-sim/${o.seed.length}:${o.seed}`);
+    this.links = new Links(o.ranks, o.link, root.fork('net'));
+    const diskRandom = root.fork('disk');
+    const late = new Set(o.faults.flatMap((f) => (f.action === 'start' && f.target.type === 'rank' ? [f.target.rank] : [])));
+    for (let r = 0; r < o.ranks; r++) {
+      const skewMs = o.link.skew?.rank === r ? o.link.skew.offsetMs : 0;
+      const disk = new Disk<P>(o.disk ?? DEFAULT_DISK, diskRandom.fork(`rank${r}`), p.supersedes?.bind(p));
+      const tracer = new Tracer(o.trace);
+      this.ranks.push({
+        ...{ rank: r, incarnation: 0, status: 'planned', state: undefined, random: rankRandom(o.seed, r, 0), skewMs, disk, tracer },
+        ...{ pausedUntilMs: 0, deferred: [], wakeAtMs: Infinity, wakeGen: 0, turnQueued: false, role: '', round: -1, summary: undefined },
+      });
+    }
+    for (const f of o.faults) this.heap.push({ atMs: f.atMs, kind: 'fault', fault: f });
+    this.pendingStarts = o.faults.filter((f) => f.action === 'start' || f.action === 'restart').length;
+    for (const r of this.ranks) if (!late.has(r.rank)) this.boot(r);
+  }
+
+  /** run processes events until every rank has stopped or gone down for good, or the grace after the load ends. */
+  run(): SimOutcome {
+    const endMs = this.o.loadMs + (this.o.graceMs ?? 120_000);
+    while (this.heap.size > 0) {
+      if (this.heap.peekAtMs() > endMs) break;
+      const ev = this.heap.pop() as Ev<M>;
+      this.nowMs = ev.atMs;
+      this.dispatch(ev);
+      if (this.pendingStarts === 0 && !this.ranks.some((r) => r.status === 'live')) break;
+    }
+    return this.outcome();
+  }
+
+  private outcome(): SimOutcome {
+    const ranks = this.ranks.map((r) => {
+      if (r.status === 'live' && r.state !== undefined) r.summary = this.p.summary(r.state);
+      const end: RankEnd = r.status === 'live' ? 'cut-off' : r.status === 'planned' ? 'never-started' : r.status;
+      const { disk } = r;
+      return {
+        rank: r.rank,
+        lines: disk.lines,
+        unterminated: disk.torn,
+        trace: r.tracer.lines,
+        end,
+        incarnations: r.incarnation + 1,
+        summary: r.summary,
+      };
+    });
+    return { ranks, resolved: this.resolved, events: this.events, simMs: this.nowMs, problems: this.problems, drops: this.links.drops };
+  }
+
+  // ---- events ----
+
+  private dispatch(ev: Ev<M>): void {
+    if (ev.kind === 'fault') return this.fire(ev.fault);
+    const r = this.at(ev.kind === 'deliver' ? ev.to : ev.rank);
+    if (ev.kind === 'persisted' && ev.inc === r.incarnation) r.disk.synced(ev.batchId); // durable even while paused
+    if (r.status !== 'live' || r.state === undefined) return;
+    if (ev.kind === 'resume') return this.resume(r, ev.inc);
+    if (r.pausedUntilMs > this.nowMs) {
+      r.deferred.push(ev);
+      return;
+    }
+    switch (ev.kind) {
+      case 'deliver':
+        return this.deliver(r, ev);
+      case 'persisted':
+        if (ev.inc === r.incarnation) this.input(r, { type: 'persisted', batchId: ev.batchId });
+        return;
+      case 'wake':
+        if (ev.gen === r.wakeGen) this.input(r, TICK);
+        return;
+      case 'turn':
+        if (ev.inc === r.incarnation) this.turn(r);
+        return;
+    }
+  }
+
+  private deliver(r: SimRank<S, P>, ev: Extract<Ev<M>, { kind: 'deliver' }>): void {
+    if (ev.damaged) {
+      const refused = this.damagedRefused(ev.msg);
+      r.tracer.drop(this.nowMs, ev.from, ev.to, 'damaged');
+      this.links.drops++;
+      if (!refused)
+        this.problems.push(`t=${this.nowMs.toFixed(3)}ms rank ${r.rank}: validate accepted a damaged frame from rank ${ev.from}`);
+      return;
+    }
+    r.tracer.message(this.nowMs, 'recv', ev.from, ev.to, this.p.describe?.(ev.msg) ?? describeByType(ev.msg));
+    this.input(r, { type: 'message', from: ev.from, msg: ev.msg });
+  }
+
+  /** damagedRefused: a complete frame with its `type` damaged in transit must fail validate, as any bad frame does. */
+  private damagedRefused(msg: M): boolean {
+    const wire: unknown = this.p.encode?.(msg) ?? msg;
+    const damaged = typeof wire === 'object' && wire !== null ? { ...wire, type: '\u0000damaged' } : '\u0000damaged';
+    try {
+      this.p.validate(damaged);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /** input steps a live rank on one input and queues its turn (after every input due at this instant). */
+  private input(r: SimRank<S, P>, input: ProtocolInput<M>): void {
+    if (!this.step(r, input)) return;
+    if (!r.turnQueued) {
+      r.turnQueued = true;
+      this.heap.push({ atMs: this.nowMs, kind: 'turn', rank: r.rank, inc: r.incarnation });
+    }
+  }
+
+  /** turn ends the turn as the driver does: the protocol's own load, then role report and the next wake-up. */
+  private turn(r: SimRank<S, P>): void {
+    r.turnQueued = false;
+    const out = this.step(r, TURN);
+    if (out === undefined || r.state === undefined) return;
+    this.noteRole(r, r.state);
+    if (out.stop === true) {
+      r.summary = this.p.summary(r.state);
+      r.tracer.note(this.nowMs, { ev: 'stop' });
+      this.down(r, 'stopped');
+      return;
+    }
+    const wakeAt = Math.min(out.wakeAtMs - BASE_MS - r.skewMs, this.nowMs + this.p.pollMs(r.state));
+    this.setWake(r, Math.max(wakeAt, this.nowMs));
+  }
+
+  private setWake(r: SimRank<S, P>, atMs: number): void {
+    if (atMs === r.wakeAtMs) return;
+    r.wakeAtMs = atMs;
+    this.heap.push({ atMs, kind: 'wake', rank: r.rank, gen: ++r.wakeGen });
+  }
+
+  /** step runs the protocol's step and hands its outputs on; undefined if the step threw (the rank crashed). */
+  private step(r: SimRank<S, P>, input: ProtocolInput<M>): ProtocolOutput<M, P, L> | undefined {
+    const s = r.state as S;
+    this.events++;
+    const nowMs = BASE_MS + this.nowMs + r.skewMs;
+    let res: { readonly state: S; readonly out: ProtocolOutput<M, P, L> };
+    try {
+      res = this.p.step(s, input, nowMs, r.random);
+    } catch (e) {
+      this.problems.push(`t=${this.nowMs.toFixed(3)}ms rank ${r.rank}: step threw ${(e as Error).stack ?? String(e)}`);
+      r.tracer.note(this.nowMs, { ev: 'crash', why: 'step threw' });
+      this.down(r, 'crashed');
+      return undefined;
+    }
+    r.state = res.state;
+    const { out } = res;
+    if (input.type === 'tick') r.wakeAtMs = Infinity;
+    if (out.persist.length > 0) this.persist(r, out.persist);
+    if (out.log.length > 0) this.log(r, out.log, nowMs);
+    for (const e of out.send) this.send(r, e);
+    return out;
+  }
+
+  private persist(r: SimRank<S, P>, batches: readonly P[]): void {
+    const last = batches[batches.length - 1] as P;
+    const durableAtMs = r.disk.write(
+      batches.map((batch) => ({ batch, batchId: batch.batchId })),
+      this.nowMs,
+    );
+    r.tracer.note(this.nowMs, { ev: 'persist', batches: [batches[0]?.batchId, last.batchId] });
+    this.heap.push({ atMs: durableAtMs, kind: 'persisted', rank: r.rank, inc: r.incarnation, batchId: last.batchId });
+  }
+
+  private log(r: SimRank<S, P>, events: readonly L[], nowMs: number): void {
+    let commits = 0;
+    for (const ev of events) {
+      const line = this.p.formatLog(ev, nowMs * 1000);
+      if (line.startsWith('commit')) commits++;
+      r.disk.lines.push(line);
+    }
+    if (commits > 0) r.tracer.note(this.nowMs, { ev: 'commit', n: commits, lines: r.disk.lines.length });
+  }
+
+  private send(r: SimRank<S, P>, e: Envelope<M>): void {
+    if (r.tracer.on) r.tracer.message(this.nowMs, 'send', r.rank, e.to, this.p.describe?.(e.msg) ?? describeByType(e.msg));
+    const copies = this.links.copies(r.rank, e.to, this.nowMs);
+    if (typeof copies === 'string') {
+      r.tracer.drop(this.nowMs, r.rank, e.to, copies);
+      return;
+    }
+    for (const c of copies) this.heap.push({ atMs: c.atMs, kind: 'deliver', from: r.rank, to: e.to, msg: e.msg, damaged: c.damaged });
+  }
+
+  private noteRole(r: SimRank<S, P>, s: S): void {
+    const role = this.p.role(s);
+    const round = this.p.round(s);
+    if (role === r.role && round === r.round) return;
+    r.role = role;
+    r.round = round;
+    r.tracer.note(this.nowMs, { ev: 'role', role, round });
+  }
+
+  // ---- rank lives ----
+
+  /** boot starts an incarnation: the first from nothing, a restart from what its disk kept. */
+  private boot(r: SimRank<S, P>): boolean {
+    const restart = r.incarnation > 0;
+    let durable: D | undefined;
+    try {
+      durable = restart && this.p.replay !== undefined ? this.p.replay(r.disk.durable) : undefined;
+    } catch (e) {
+      this.problems.push(`t=${this.nowMs.toFixed(3)}ms rank ${r.rank}: recovery refused its WAL: ${(e as Error).message}`);
+      this.down(r, 'refused');
+      return false;
+    }
+    const logged = restart ? this.p.recoverLog(r.disk.reopen()) : undefined;
+    r.random = rankRandom(this.o.seed, r.rank, r.incarnation);
+    const nowMs = BASE_MS + this.nowMs + r.skewMs;
+    r.state = this.p.init({
+      self: r.rank,
+      ranks: this.o.ranks,
+      clusterId: this.o.clusterId,
+      config: this.config,
+      loadUntilMs: BASE_MS + this.o.loadMs,
+      nowMs,
+      random: r.random.fork('core'),
+      rankRandom: r.random,
+      ...(durable !== undefined ? { durable } : {}),
+      ...(logged !== undefined ? { logged } : {}),
+      ...(this.o.ratePerSec !== undefined ? { ratePerSec: this.o.ratePerSec } : {}),
+    });
+    r.random = r.random.fork('core'); // the stream every step gets, as the driver's
+    r.status = 'live';
+    r.role = '';
+    r.round = -1;
+    r.tracer.note(this.nowMs, { ev: 'start', incarnation: r.incarnation });
+    this.noteRole(r, r.state);
+    this.setWake(r, this.nowMs);
+    return true;
+  }
+
+  private down(r: SimRank<S, P>, status: RankEnd): void {
+    r.status = status;
+    r.state = undefined;
+    r.pausedUntilMs = 0;
+    r.deferred = [];
+    r.turnQueued = false;
+    r.wakeAtMs = Infinity;
+    r.wakeGen++;
+  }
+
+  private resume(r: SimRank<S, P>, inc: number): void {
+    if (inc !== r.incarnation || r.pausedUntilMs === 0) return;
+    r.pausedUntilMs = 0;
+    r.tracer.note(this.nowMs, { ev: 'fault', fault: 'resume' });
+    for (const ev of r.deferred) this.heap.push({ ...ev, atMs: this.nowMs } as Ev<M>);
+    r.deferred = [];
+    this.input(r, TICK);
+  }
+
+  // ---- faults ----
+
+  private fire(f: SimFault): void {
+    if (f.action === 'partition' || f.action === 'cut') return this.fireNet(f);
+    if (f.action === 'start' || f.action === 'restart') this.pendingStarts--;
+    const rank = this.resolve(f.target);
+    const entry = { action: f.action, target: f.target.type, atMs: f.atMs, rank: rank ?? null };
+    const r = rank === undefined ? undefined : this.ranks[rank];
+    const applied = r !== undefined && this.apply(f, r);
+    this.resolved.push(applied ? entry : { ...entry, ignored: true });
+  }
+
+  private apply(f: Exclude<SimFault, { action: 'partition' | 'cut' }>, r: SimRank<S, P>): boolean {
+    switch (f.action) {
+      case 'kill': {
+        if (r.status !== 'live') return false;
+        if (r.state !== undefined) r.summary = this.p.summary(r.state);
+        const lost = r.disk.crash();
+        r.tracer.note(this.nowMs, { ev: 'fault', fault: 'kill', lostBatches: lost, tornLine: r.disk.torn });
+        this.down(r, 'killed');
+        r.incarnation++;
+        this.lastKilled = r.rank;
+        return true;
+      }
+      case 'restart':
+        if (r.status !== 'killed') return false;
+        r.tracer.note(this.nowMs, { ev: 'fault', fault: 'restart' });
+        return this.boot(r);
+      case 'start':
+        if (r.status !== 'planned') return false;
+        return this.boot(r);
+      case 'pause':
+        if (r.status !== 'live' || r.pausedUntilMs > this.nowMs) return false;
+        r.pausedUntilMs = this.nowMs + f.durationMs;
+        r.tracer.note(this.nowMs, { ev: 'fault', fault: 'pause', untilMs: r.pausedUntilMs });
+        this.heap.push({ atMs: r.pausedUntilMs, kind: 'resume', rank: r.rank, inc: r.incarnation });
+        return true;
+    }
+  }
+
+  private fireNet(f: Extract<SimFault, { action: 'partition' | 'cut' }>): void {
+    const untilMs = this.nowMs + f.durationMs;
+    const all = f.action === 'partition' ? f.groups.flat() : [...f.from, ...f.to];
+    const named = all.some((t) => t.type === 'leader');
+    const leader = named ? this.resolve({ type: 'leader' }) : undefined;
+    // The resolved leader leaves any other group it is named in (docs/faults.md).
+    const ranks = (ts: readonly Target[]): number[] =>
+      ts.flatMap((t) => (t.type === 'leader' ? (leader ?? []) : t.type === 'rank' && t.rank !== leader ? [t.rank] : []));
+    const base = {
+      target: named ? 'leader' : 'rank',
+      atMs: f.atMs,
+      rank: leader ?? null,
+      untilMs,
+      ...(named && leader === undefined ? { ignored: true as const } : {}),
+    };
+    if (base.ignored === true) {
+      this.resolved.push({ action: f.action, ...base });
+      return; // no leader to cut off: skipped, as `csplab run` skips it
+    }
+    if (f.action === 'partition') {
+      const groups = this.links.partition(f.groups.map(ranks), untilMs);
+      this.resolved.push({ action: 'partition', ...base, groups });
+    } else {
+      const from = ranks(f.from);
+      const to = ranks(f.to);
+      this.links.cut(from, to, untilMs);
+      this.resolved.push({ action: 'cut', ...base, from, to });
+    }
+    for (const r of this.ranks) r.tracer.note(this.nowMs, { ev: 'fault', fault: f.action, untilMs });
+  }
+
+  /** resolve: a fixed rank; `leader`: the live, unpaused rank leading the highest round; `killed`: the rank killed last. */
+  private resolve(t: Target): number | undefined {
+    if (t.type === 'rank') return t.rank;
+    if (t.type === 'killed') return this.lastKilled;
+    let best: SimRank<S, P> | undefined;
+    for (const r of this.ranks) {
+      if (r.status !== 'live' || r.pausedUntilMs > this.nowMs || r.role !== 'leader') continue;
+      if (best === undefined || r.round > best.round) best = r;
+    }
+    return best?.rank;
+  }
+
+  private at(rank: number): SimRank<S, P> {
+    const r = this.ranks[rank];
+    if (r === undefined) throw new RangeError(`rank ${rank} is not in 0…${this.ranks.length - 1}`);
+    return r;
+  }
+}
+
+const TICK: ProtocolInput<never> = { type: 'tick' };
+const TURN: ProtocolInput<never> = { type: 'turn' };
+
+/** describeByType: a message's `type` field, for a protocol without describe. */
+function describeByType(msg: unknown): { type: string } {
+  const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
+  return { type: typeof type === 'string' ? type : 'message' };
+}

@@ -1,0 +1,97 @@
+// types: what the simulator (runtime/sim/sim.ts) is told and what it hands back. The fault
+// shapes are `csplab run`'s (cmd/run/faults.ts parses docs/faults.md's syntax into them), so
+// one schedule drives a simulated cluster and a real one.
+import type { Summary } from '../protocol.js';
+
+/** Target: a fixed rank, or one resolved when the fault fires. */
+export type Target = { type: 'rank'; rank: number } | { type: 'leader' } | { type: 'killed' };
+
+/** SimFault is one scheduled fault; atMs is after round 0. */
+export type SimFault =
+  | { action: 'kill' | 'start' | 'restart'; target: Target; atMs: number }
+  | { action: 'pause'; target: Target; atMs: number; durationMs: number }
+  | { action: 'partition'; groups: Target[][]; atMs: number; durationMs: number }
+  | { action: 'cut'; from: Target[]; to: Target[]; atMs: number; durationMs: number };
+
+/** SimLink: the faults of every link for the whole run, and the one rank whose clock is off. */
+export interface SimLink {
+  readonly dropRate: number;
+  readonly dupRate: number;
+  /** delayMs ± jitterMs: each copy's delay; with jitter a link reorders, without it stays FIFO. */
+  readonly delayMs: number;
+  readonly jitterMs: number;
+  /** damageRate: the share of copies that arrive as a damaged complete frame (validate refuses it: a counted drop). */
+  readonly damageRate: number;
+  readonly skew?: { readonly rank: number; readonly offsetMs: number };
+}
+
+/** SimDisk: fsync latency, and what survives a crash of what was written but not yet durable. */
+export interface SimDisk {
+  readonly minFsyncMs: number;
+  readonly maxFsyncMs: number;
+  /** keepUnsyncedRate: each unsynced batch, in order, survives a crash with this probability (the first lost one ends the surviving prefix: a torn tail). */
+  readonly keepUnsyncedRate: number;
+  /** tornLineRate: a crash cuts the instance log's last line short with this probability. */
+  readonly tornLineRate: number;
+}
+
+export const DEFAULT_DISK: SimDisk = { minFsyncMs: 0.2, maxFsyncMs: 2, keepUnsyncedRate: 0.5, tornLineRate: 0.3 };
+
+/** SimOptions configure one simulated run. */
+export interface SimOptions {
+  readonly seed: string;
+  readonly ranks: number;
+  readonly clusterId: string;
+  /** loadMs: -t in ms; the protocols drain after it and stop by themselves. */
+  readonly loadMs: number;
+  /** ratePerSec: the lab load's pace per leader (commands per simulated second). */
+  readonly ratePerSec?: number;
+  readonly faults: readonly SimFault[];
+  readonly link: SimLink;
+  readonly disk?: SimDisk;
+  /** trace: keep every rank's trace lines (docs/trace.md). */
+  readonly trace: boolean;
+  /** graceMs: how long after loadMs the run may go on before it is cut off (default 120 s). */
+  readonly graceMs?: number;
+}
+
+/** ResolvedFault is what a fault did when it fired (run.json's `resolved`). */
+export interface ResolvedFault {
+  readonly action: SimFault['action'];
+  readonly target: string;
+  readonly atMs: number;
+  readonly rank: number | null;
+  readonly ignored?: true;
+  readonly groups?: number[][];
+  readonly from?: number[];
+  readonly to?: number[];
+  readonly untilMs?: number;
+}
+
+/** RankEnd is how one rank's run ended. */
+export type RankEnd = 'stopped' | 'killed' | 'never-started' | 'cut-off' | 'crashed' | 'refused';
+
+/** SimRankResult is one rank's logs and counters at the end. */
+export interface SimRankResult {
+  readonly rank: number;
+  readonly lines: readonly string[];
+  /** unterminated: the last line was cut short by a crash. */
+  readonly unterminated: boolean;
+  readonly trace: readonly string[];
+  readonly end: RankEnd;
+  readonly incarnations: number;
+  readonly summary: Summary | undefined;
+}
+
+/** SimOutcome is a finished simulated run. */
+export interface SimOutcome {
+  readonly ranks: readonly SimRankResult[];
+  readonly resolved: readonly ResolvedFault[];
+  /** events: inputs fed to a step (messages, ticks, persisted reports, turns). */
+  readonly events: number;
+  /** simMs: simulated ms from round 0 to the end. */
+  readonly simMs: number;
+  /** problems: what the simulator itself saw go wrong (a step threw, a damaged frame validated, a WAL refused). */
+  readonly problems: readonly string[];
+  readonly drops: number;
+}
