@@ -1,0 +1,162 @@
+// sim.test: the simulator's fault model, on the toy log (toy.ts), read back from the traces
+// (docs/trace.md): partitions and one-way cuts drop at send, damaged frames are refused by
+// validate and counted, a paused rank steps on nothing until it resumes, a crash keeps only a
+// prefix of the unsynced WAL batches, and a skewed rank's clock reads off by its skew.
+import t from 'tap';
+import { simProgram } from './bind.js';
+import { Disk } from './disk.js';
+import { SeededRandom } from '../random.js';
+import { toy } from './toy.js';
+import type { SimFault, SimLink, SimOptions } from './types.js';
+
+const LINK: SimLink = { dropRate: 0, dupRate: 0, delayMs: 1, jitterMs: 0, damageRate: 0 };
+const program = simProgram(toy, { sendEarly: false });
+
+function run(faults: SimFault[], link: Partial<SimLink> = {}, seed = 's'): ReturnType<typeof program.run> {
+  const o: SimOptions = { seed, ranks: 3, clusterId: 'toy', loadMs: 1000, faults, link: { ...LINK, ...link }, trace: true };
+  return program.run(o);
+}
+
+type Line = { t: number; ev: string; from?: number; to?: number; reason?: string; fault?: string };
+const parse = (lines: readonly string[]): Line[] => lines.map((l) => JSON.parse(l) as Line);
+
+t.test('a partition drops what crosses it while it holds, and only then', (t) => {
+  const out = run([
+    {
+      action: 'partition',
+      groups: [
+        [{ type: 'rank', rank: 0 }],
+        [
+          { type: 'rank', rank: 1 },
+          { type: 'rank', rank: 2 },
+        ],
+      ],
+      atMs: 200,
+      durationMs: 300,
+    },
+  ]);
+  const leader = parse(defined(out.ranks[0]).trace);
+  const dropped = leader.filter((l) => l.ev === 'drop' && l.reason === 'partition');
+  t.ok(dropped.length > 0, 'the leader’s sends to the other side are dropped');
+  t.ok(
+    dropped.every((l) => l.t >= 200 && l.t < 500),
+    'only while the partition holds',
+  );
+  const recv = parse(defined(out.ranks[1]).trace).filter((l) => l.ev === 'recv');
+  t.notOk(
+    recv.some((l) => l.t > 202 && l.t < 500),
+    'rank 1 receives nothing from the leader meanwhile (what was on the wire arrives by 202)',
+  );
+  t.same(out.resolved[0]?.groups, [[0], [1, 2]], 'the resolved groups are recorded');
+  t.end();
+});
+
+t.test('a one-way cut drops one direction only', (t) => {
+  const out = run([{ action: 'cut', from: [{ type: 'rank', rank: 0 }], to: [{ type: 'rank', rank: 2 }], atMs: 100, durationMs: 400 }]);
+  const leader = parse(defined(out.ranks[0]).trace);
+  t.ok(
+    leader.some((l) => l.ev === 'drop' && l.to === 2),
+    '0→2 is cut',
+  );
+  t.notOk(
+    leader.some((l) => l.ev === 'drop' && l.to === 1),
+    '0→1 is not',
+  );
+  t.end();
+});
+
+t.test('damaged frames fail validate and are counted as drops', (t) => {
+  const out = run([], { damageRate: 0.2 });
+  const damaged = out.ranks.flatMap((r) => parse(r.trace)).filter((l) => l.ev === 'drop' && l.reason === 'damaged');
+  t.ok(damaged.length > 10, `frames arrived damaged (${damaged.length})`);
+  t.ok(out.drops >= damaged.length, 'and were counted');
+  t.same(out.problems, [], 'validate refused every one');
+  t.end();
+});
+
+t.test('a paused rank steps on nothing until it resumes, then gets what waited', (t) => {
+  const out = run([{ action: 'pause', target: { type: 'rank', rank: 1 }, atMs: 300, durationMs: 200 }]);
+  const lines = parse(defined(out.ranks[1]).trace);
+  t.notOk(
+    lines.some((l) => l.ev === 'recv' && l.t > 300 && l.t < 500),
+    'no receive while paused',
+  );
+  t.ok(
+    lines.some((l) => l.ev === 'recv' && l.t === 500),
+    'the messages that waited arrive at the resume',
+  );
+  t.end();
+});
+
+t.test('a crash keeps a prefix of the unsynced batches; a checkpoint replaces what came before', (t) => {
+  const disk = (keep: number): Disk<{ batchId: number; cp?: true }> =>
+    new Disk({ minFsyncMs: 1, maxFsyncMs: 1, keepUnsyncedRate: keep, tornLineRate: 0 }, new SeededRandom('d'), (b) => b.cp === true);
+  const lose = disk(0);
+  lose.write([{ batch: { batchId: 1 }, batchId: 1 }], 0);
+  lose.synced(1);
+  lose.write(
+    [
+      { batch: { batchId: 2 }, batchId: 2 },
+      { batch: { batchId: 3 }, batchId: 3 },
+    ],
+    5,
+  );
+  t.equal(lose.crash(), 2, 'both unsynced batches are lost');
+  t.same(
+    lose.durable.map((b) => b.batchId),
+    [1],
+    'the synced one survives',
+  );
+  const keep = disk(1);
+  keep.write(
+    [
+      { batch: { batchId: 1 }, batchId: 1 },
+      { batch: { batchId: 2, cp: true }, batchId: 2 },
+      { batch: { batchId: 3 }, batchId: 3 },
+    ],
+    0,
+  );
+  t.equal(keep.crash(), 0, 'with keepUnsyncedRate 1 nothing is lost');
+  t.same(
+    keep.durable.map((b) => b.batchId),
+    [2, 3],
+    'the checkpoint replaced batch 1',
+  );
+  t.end();
+});
+
+t.test('a killed leader restarts from its simulated disk and the ranks still agree', (t) => {
+  const out = run([
+    { action: 'kill', target: { type: 'leader' }, atMs: 400 },
+    { action: 'restart', target: { type: 'killed' }, atMs: 600 },
+  ]);
+  t.same(
+    out.resolved.map((f) => [f.action, f.rank]),
+    [
+      ['kill', 0],
+      ['restart', 0],
+    ],
+    'leader and killed resolved to rank 0',
+  );
+  t.equal(defined(out.ranks[0]).incarnations, 2, 'rank 0 ran twice');
+  const commits = (r: number): string[] =>
+    defined(out.ranks[r])
+      .lines.filter((l) => l.startsWith('commit'))
+      .map((l) => l.replace(/ at \d+$/, ''));
+  t.same(commits(1), commits(2), 'the followers logged the same commits');
+  t.ok(commits(1).length > 50, 'and kept committing after the restart');
+  t.end();
+});
+
+t.test('a skewed rank’s clock reads off by its skew', (t) => {
+  const at = (lines: readonly string[]): number => Number(/ at (\d+)$/.exec(defined(lines[0]))?.[1]);
+  const plain = run([]);
+  const skewed = run([], { skew: { rank: 0, offsetMs: 250 } });
+  t.equal(at(defined(skewed.ranks[0]).lines) - at(defined(plain.ranks[0]).lines), 250_000, 'its first line is 250 ms (in µs) later');
+  t.end();
+});
+
+function defined<T>(x: T | undefined): T {
+  if (x === undefined) throw new Error('expected a value');
+  return x;
+}
