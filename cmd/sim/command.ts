@@ -26,6 +26,7 @@ interface SimArgs extends RankArgs, ScheduleFlags {
   seeds?: string;
   shrink: boolean;
   damage?: number;
+  trace: boolean;
   quiet: boolean;
 }
 
@@ -55,6 +56,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
         describe: 'reduce a failing seed’s fault schedule to a 1-minimal schedule file',
       })
       .option('damage', { requiresArg: true, describe: 'probability a message arrives as a damaged frame (a counted drop)' })
+      .option('trace', { type: 'boolean', default: true, describe: 'write trace<rank>.ndjson (docs/trace.md); --no-trace for a long run' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
       .example('$0 sim --protocol traft --seed 7 --nemesis default', 'one seeded run under random faults; logs and traces in log/')
       .example('$0 sim --protocol traft --seeds 1..1000 --nemesis default -t 5', 'a sweep') as unknown as Argv<SimArgs>,
@@ -83,7 +85,7 @@ async function runSim(a: SimArgs): Promise<number> {
     return sweep(plan, seedRange(a.seeds));
   }
   const seed = a.seed ?? '1';
-  const graded = simulate(specFor(plan, seed, true));
+  const graded = simulate(specFor(plan, seed, a.trace));
   writeRun(plan, seed, graded);
   const pass = graded.failures.length === 0;
   say(plan, `seed ${seed}: ${verdictLine(graded)}`);
@@ -198,10 +200,12 @@ export function replayCommand(seed: string, extra: readonly string[] = []): stri
 function sweep(plan: Plan, seeds: readonly number[]): number {
   const failing: string[] = [];
   let events = 0;
+  let simMs = 0;
   for (const [i, n] of seeds.entries()) {
     const seed = String(n);
     const g = simulate(specFor(plan, seed, false));
     events += g.outcome.events;
+    simMs += g.outcome.simMs;
     if (g.failures.length > 0) {
       failing.push(seed);
       process.stdout.write(`seed ${seed} FAILS: ${g.failures.slice(0, 3).join('; ')}\n  replay: ${replayCommand(seed)}\n`);
@@ -210,9 +214,9 @@ function sweep(plan: Plan, seeds: readonly number[]): number {
       process.stderr.write(`\r[sim] ${i + 1}/${seeds.length} seeds, ${failing.length} failing, ${events} events`);
   }
   if (!plan.a.quiet) process.stderr.write('\n');
-  process.stdout.write(
-    `${seeds.length} seeds: ${seeds.length - failing.length} pass, ${failing.length} fail${failing.length ? ` (${failing.slice(0, 20).join(' ')})` : ''}\n`,
-  );
+  const failed = failing.length > 0 ? ` (${failing.slice(0, 20).join(' ')})` : '';
+  const totals = `${events} events, ${(simMs / 1000).toFixed(1)} simulated s`;
+  process.stdout.write(`${seeds.length} seeds: ${seeds.length - failing.length} pass, ${failing.length} fail${failed}; ${totals}\n`);
   const first = failing[0];
   if (first !== undefined && plan.a.shrink) shrinkSeed(plan, first);
   return failing.length === 0 ? EXIT.ok : EXIT.checkFailed;
