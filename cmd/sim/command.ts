@@ -3,7 +3,7 @@
 // writes its logs, traces and run.json to --log-dir and is graded by the checker; `--seeds
 // a..b` sweeps and names the command that replays each failing seed; `--shrink` reduces a
 // failing seed's fault schedule to a 1-minimal schedule file. Exit 0 pass, 1 fail, 2 usage.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatReport } from '../../check/index.js';
@@ -230,6 +230,7 @@ function shrinkSeed(plan: Plan, seed: string): void {
     if (!plan.a.quiet) process.stderr.write(`\r[sim] shrinking seed ${seed}: ${left} faults left after ${n} runs`);
   });
   if (!plan.a.quiet) process.stderr.write('\n');
+  mkdirSync(plan.a.logDir, { recursive: true });
   const file = join(plan.a.logDir, `shrunk-seed${seed}.json`);
   writeFileSync(file, formatSchedule(schedule));
   const replay = `${plan.command} --seed ${seed} --schedule ${file}`;

@@ -5,9 +5,9 @@
 import type { Random } from '../random.js';
 import type { SimDisk } from './types.js';
 
-type Pending<P> = { readonly batch: P; readonly batchId: number; readonly durableAtMs: number };
+type Pending<P> = { readonly batch: P; readonly durableAtMs: number };
 
-export class Disk<P> {
+export class Disk<P extends { readonly batchId: number }> {
   /** durable: the batches recovery replays; a superseding batch (a checkpoint) replaces those before it. */
   durable: P[] = [];
   private pending: Pending<P>[] = [];
@@ -23,11 +23,11 @@ export class Disk<P> {
   ) {}
 
   /** write queues batches for fsync; it returns when the last of them is durable. */
-  write(batches: readonly { batch: P; batchId: number }[], nowMs: number): number {
+  write(batches: readonly P[], nowMs: number): number {
     const latency = this.random.between(this.o.minFsyncMs, this.o.maxFsyncMs);
     const durableAtMs = Math.max(this.lastDurableAtMs, nowMs + latency);
     this.lastDurableAtMs = durableAtMs;
-    for (const b of batches) this.pending.push({ ...b, durableAtMs });
+    for (const batch of batches) this.pending.push({ batch, durableAtMs });
     return durableAtMs;
   }
 
@@ -35,7 +35,7 @@ export class Disk<P> {
   synced(batchId: number): void {
     let n = 0;
     for (const p of this.pending) {
-      if (p.batchId > batchId) break;
+      if (p.batch.batchId > batchId) break;
       this.keep(p.batch);
       n++;
     }

@@ -92,15 +92,9 @@ t.test('a crash keeps a prefix of the unsynced batches; a checkpoint replaces wh
   const disk = (keep: number): Disk<{ batchId: number; cp?: true }> =>
     new Disk({ minFsyncMs: 1, maxFsyncMs: 1, keepUnsyncedRate: keep, tornLineRate: 0 }, new SeededRandom('d'), (b) => b.cp === true);
   const lose = disk(0);
-  lose.write([{ batch: { batchId: 1 }, batchId: 1 }], 0);
+  lose.write([{ batchId: 1 }], 0);
   lose.synced(1);
-  lose.write(
-    [
-      { batch: { batchId: 2 }, batchId: 2 },
-      { batch: { batchId: 3 }, batchId: 3 },
-    ],
-    5,
-  );
+  lose.write([{ batchId: 2 }, { batchId: 3 }], 5);
   t.equal(lose.crash(), 2, 'both unsynced batches are lost');
   t.same(
     lose.durable.map((b) => b.batchId),
@@ -108,14 +102,7 @@ t.test('a crash keeps a prefix of the unsynced batches; a checkpoint replaces wh
     'the synced one survives',
   );
   const keep = disk(1);
-  keep.write(
-    [
-      { batch: { batchId: 1 }, batchId: 1 },
-      { batch: { batchId: 2, cp: true }, batchId: 2 },
-      { batch: { batchId: 3 }, batchId: 3 },
-    ],
-    0,
-  );
+  keep.write([{ batchId: 1 }, { batchId: 2, cp: true }, { batchId: 3 }], 0);
   t.equal(keep.crash(), 0, 'with keepUnsyncedRate 1 nothing is lost');
   t.same(
     keep.durable.map((b) => b.batchId),

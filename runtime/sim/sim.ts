@@ -34,7 +34,7 @@ type Ev<M> =
 type Status = 'planned' | 'live' | RankEnd;
 
 /** SimRank is one simulated rank process: its state while it runs, and its disk across crashes. */
-interface SimRank<S, P> {
+interface SimRank<S, P extends { readonly batchId: number }> {
   readonly rank: number;
   incarnation: number;
   status: Status;
@@ -155,7 +155,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
         this.problems.push(`t=${this.nowMs.toFixed(3)}ms rank ${r.rank}: validate accepted a damaged frame from rank ${ev.from}`);
       return;
     }
-    r.tracer.message(this.nowMs, 'recv', ev.from, ev.to, this.p.describe?.(ev.msg) ?? describeByType(ev.msg));
+    if (r.tracer.on) r.tracer.message(this.nowMs, 'recv', ev.from, ev.to, this.p.describe?.(ev.msg) ?? describeByType(ev.msg));
     this.input(r, { type: 'message', from: ev.from, msg: ev.msg });
   }
 
@@ -227,10 +227,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 
   private persist(r: SimRank<S, P>, batches: readonly P[]): void {
     const last = batches[batches.length - 1] as P;
-    const durableAtMs = r.disk.write(
-      batches.map((batch) => ({ batch, batchId: batch.batchId })),
-      this.nowMs,
-    );
+    const durableAtMs = r.disk.write(batches, this.nowMs);
     r.tracer.note(this.nowMs, { ev: 'persist', batches: [batches[0]?.batchId, last.batchId] });
     this.heap.push({ atMs: durableAtMs, kind: 'persisted', rank: r.rank, inc: r.incarnation, batchId: last.batchId });
   }
