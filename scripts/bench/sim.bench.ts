@@ -10,7 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nemesis } from '../../cmd/sim/nemesis.js';
+import { simulate } from '../../cmd/sim/once.js';
 import { protocols } from '../../processors/registry.js';
+import { simProgram } from '../../runtime/sim/bind.js';
+import { toy } from '../../runtime/sim/toy.js';
 import { machine, writeSection } from './sections.js';
 
 const T = Number(process.env.BENCH_SIM_T ?? 600);
@@ -68,8 +72,29 @@ function sweep(protocol: string): string {
   }
 }
 
+/**
+ * engine: the simulator's own ceiling, in process: the toy log (runtime/sim/toy.ts), whose step
+ * costs next to nothing, 5 ranks for T simulated seconds under the default nemesis.
+ */
+function engine(): string {
+  const started = process.hrtime.bigint();
+  const g = simulate({
+    program: simProgram(toy, { sendEarly: false }),
+    ranks: 5,
+    t: T,
+    seed: '1',
+    ratePerSec: 1000,
+    schedule: nemesis('1', 5, T),
+    trace: false,
+  });
+  const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const { events, simMs } = g.outcome;
+  const verdict = g.failures.length === 0 ? 'pass' : 'fail';
+  return `| the toy log (runtime/sim/toy.ts), 5 ranks, -t ${T}, in process | ${wallS.toFixed(1)} s | ${events} | ${Math.round(events / wallS).toLocaleString('en')} | ${(simMs / 1000 / wallS).toFixed(1)} | ${verdict} |`;
+}
+
 async function main(): Promise<void> {
-  const rows: string[] = [];
+  const rows: string[] = [engine()];
   for (const p of protocols) {
     const flags = p.flags(
       Object.fromEntries(Object.entries(p.options).map(([k, o]) => [k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), o.default])),
