@@ -2,7 +2,8 @@
 // nemesis, graded by the checker through check/'s library API (here, on the CLI side, never
 // inside a protocol's folder). A run is deterministic: 20 seeds run twice give the same trace
 // and log hashes. Then TRaft's seeded sweep: 300 seeds of 5 ranks (snapshots in odd seeds), 40
-// of 3 and 40 of 7. A failing seed prints the `csplab sim` command that replays it.
+// of 3 and 40 of 7; Paxos's: 100 seeds on the slot grid and 100 with --eager. A failing seed
+// prints the `csplab sim` command that replays it.
 // More seeds: SIM_SEEDS=1000 node_modules/.bin/tap cmd/sim/sweep.test.ts
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
@@ -123,4 +124,31 @@ t.test(`traft: ${SEEDS} seeds of 5 ranks, 40 of 3 and 40 of 7 under the default 
   );
   t.comment(`5 ranks: ${five.commits} commits, ${five.kills} kills over ${SEEDS} seeds`);
   t.ok(five.kills >= SEEDS / 4, 'the nemesis killed ranks (and restarted them from their simulated disks)');
+});
+
+t.test('paxos: 100 seeds on the slot grid and 100 with --eager under the default nemesis', async (t) => {
+  const paxos = protocols.find((p) => p.name === 'paxos');
+  if (paxos === undefined) return t.fail('the registry lists paxos');
+  const grid = await programFor(paxos);
+  const eager = await programFor(paxos, { eager: true });
+  if (grid === undefined || eager === undefined) return t.fail('paxos runs on the simulator');
+  const seeds = Array.from({ length: 100 }, (_, i) => i + 1);
+  const g = sweep(
+    t,
+    'paxos',
+    () => grid,
+    seeds,
+    5,
+    () => '',
+  );
+  const e = sweep(
+    t,
+    'paxos',
+    () => eager,
+    seeds,
+    5,
+    () => ' --eager',
+  );
+  t.comment(`grid: ${g.commits} commits, ${g.kills} kills; eager: ${e.commits} commits, ${e.kills} kills`);
+  t.ok(g.kills + e.kills >= 50, 'the nemesis killed ranks (and restarted them from their simulated disks)');
 });

@@ -3,7 +3,7 @@
 // and `csplab check` must load no protocol.
 import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
 import type { NodeBaseConfig } from '../../runtime/driver/cluster.js';
-import { numericOption, type CommonFlags, type ProtocolEntry, type RankNode } from '../../runtime/protocol.js';
+import { numericOption, type CommonFlags, type ProtocolEntry, type RankNode, type SimProgram } from '../../runtime/protocol.js';
 import { proposeFit } from './wire.js';
 
 export const paxosEntry: ProtocolEntry = {
@@ -32,6 +32,8 @@ export const paxosEntry: ProtocolEntry = {
       passOn: ['--data-size', String(dataSize), '--window', String(window), '--batch', String(batch), ...(eager ? ['--eager'] : [])],
       start: (node, { o, l }) =>
         startPaxos(node, { slotMs: o * 1000, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch }),
+      simulate: ({ o, l }) =>
+        simulatePaxos({ slotMs: o * 1000, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch }),
     };
   },
   slotLeader: true,
@@ -52,8 +54,52 @@ async function startPaxos(
   const { startNode } = await import('../../runtime/driver/node.js');
   const log = rankFiles(node.logDir, node.rank).instanceLog;
   const archive = new CommitArchive(fileReader(log), () => fileSize(log));
-  const timing = { gatherGraceMs: Math.min(20, f.slotMs / 50), retryMs: Math.max(5, Math.min(100, f.slotMs / 10)) };
-  return startNode(paxos, { ...f, ...timing, archive: archive.above }, node);
+  return startNode(paxos, { ...f, ...timing(f.slotMs), archive: archive.above }, node);
+}
+
+function timing(slotMs: number): { gatherGraceMs: number; retryMs: number } {
+  return { gatherGraceMs: Math.min(20, slotMs / 50), retryMs: Math.max(5, Math.min(100, slotMs / 10)) };
+}
+
+/**
+ * simulatePaxos binds Paxos for the simulator (runtime/sim/): each incarnation's archive reads
+ * its rank's simulated instance log, as a rank's reads its file.
+ */
+async function simulatePaxos(f: {
+  slotMs: number;
+  interval: number;
+  dataSize: number;
+  eager: boolean;
+  pipelineWindow: number;
+  proposeBatch: number;
+}): Promise<SimProgram> {
+  const { paxos } = await import('./protocol.js');
+  const { CommitArchive } = await import('./archive.js');
+  const { simProgram } = await import('../../runtime/sim/bind.js');
+  const config = { ...f, ...timing(f.slotMs) };
+  return simProgram(paxos, config, (_rank, lines) => {
+    const text = linesText(lines);
+    return { ...config, archive: new CommitArchive(text.read, text.size).above };
+  });
+}
+
+/** linesText: a log's lines as the file they make, read as it grows (one incarnation never sees a line change). */
+function linesText(lines: readonly string[]): { read: (pos: number, len: number) => string; size: () => number } {
+  let text = '';
+  let upTo = 0;
+  const sync = (): void => {
+    for (; upTo < lines.length; upTo++) text += `${lines[upTo]}\n`;
+  };
+  return {
+    read: (pos, len) => {
+      sync();
+      return text.slice(pos, pos + len);
+    },
+    size: () => {
+      sync();
+      return text.length;
+    },
+  };
 }
 
 /**

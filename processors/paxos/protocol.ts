@@ -51,6 +51,9 @@ export const paxos: Protocol<PaxosConfig, PaxosState, PaxosMsg, RoundBatch, LogE
     proposed: s.leader.stats.proposed,
     forged: s.counts.forged,
   }),
+  // The simulator's disk (runtime/sim/): the bound is the highest round saved, and each save replaces the one before.
+  replay: (batches) => ({ votedThrough: batches.reduce((r, b) => Math.max(r, b.round), -1) }),
+  supersedes: () => true,
   recovered: (durable, logged, incarnation) =>
     `incarnation ${incarnation} recovered ${logged?.length ?? 0} commits from its instance log; sits out rounds ≤ ${durable.votedThrough}`,
 };

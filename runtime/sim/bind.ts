@@ -2,12 +2,13 @@
 // so a registry entry (ValidFlags.simulate) hands the CLI something it can run without
 // knowing which protocol it is.
 import type { Protocol, SimProgram } from '../protocol.js';
-import { Simulation } from './sim.js';
+import { Simulation, type ConfigFor } from './sim.js';
 
-/** simProgram binds protocol p to config for the simulator. */
+/** simProgram binds protocol p to config (or, per rank and incarnation, configFor's) for the simulator. */
 export function simProgram<C, S, M, P extends { readonly batchId: number }, L, D, R>(
   p: Protocol<C, S, M, P, L, D, R>,
   config: C,
+  configFor?: ConfigFor<C>,
 ): SimProgram {
-  return { name: p.name, run: (o) => new Simulation(p, config, o).run() };
+  return { name: p.name, run: (o) => new Simulation(p, config, o, configFor).run() };
 }

@@ -53,6 +53,12 @@ interface SimRank<S, P extends { readonly batchId: number }> {
   summary: ReturnType<Protocol<unknown, S, unknown, P, unknown, unknown, unknown>['summary']> | undefined;
 }
 
+/**
+ * ConfigFor: one rank's config, for a protocol whose config reaches the rank's own instance log
+ * (Paxos reads it back for a rank behind its window); `lines` is the simulated log, live.
+ */
+export type ConfigFor<C> = (rank: number, lines: readonly string[]) => C;
+
 /** Simulation runs one cluster of protocol `p` with config `config` under o's faults. */
 export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R> {
   private readonly heap = new TimedHeap<Ev<M>>();
@@ -69,6 +75,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     private readonly p: Protocol<C, S, M, P, L, D, R>,
     private readonly config: C,
     private readonly o: SimOptions,
+    private readonly configFor?: ConfigFor<C>,
   ) {
     const root = new SeededRandom(`csplab-sim/${o.seed.length}:${o.seed}`);
     this.links = new Links(o.ranks, o.link, root.fork('net'));
@@ -281,7 +288,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       self: r.rank,
       ranks: this.o.ranks,
       clusterId: this.o.clusterId,
-      config: this.config,
+      config: this.configFor?.(r.rank, r.disk.lines) ?? this.config,
+      startAtMs: BASE_MS,
       loadUntilMs: BASE_MS + this.o.loadMs,
       nowMs,
       random: r.random.fork('core'),

@@ -28,10 +28,14 @@ function timed(args: string[]): { wallS: number; stdout: string; status: number 
   return { wallS: Number(process.hrtime.bigint() - started) / 1e9, stdout: r.stdout, status: r.status };
 }
 
+/** LONG_L: -l of the long run; Paxos's -l is instances per round (1 s), so 10,000 would be 10,000 commits/s, not a window. */
+const LONG_L: Record<string, string> = { traft: '10000', paxos: '1000' };
+
 function longRun(protocol: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'csplab-simbench-'));
   try {
-    const args = ['sim', '--protocol', protocol, '-o', '1', '-l', '10000', '-t', String(T), '--nemesis', 'default', '--seed', '1'];
+    const l = LONG_L[protocol] ?? '1000';
+    const args = ['sim', '--protocol', protocol, '-o', '1', '-l', l, '-t', String(T), '--nemesis', 'default', '--seed', '1'];
     const r = timed([...args, '--no-trace', '--quiet', '--log-dir', dir]);
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { events: number; simMs: number; verdict: string };
     const eps = run.events / r.wallS;
