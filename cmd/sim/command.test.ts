@@ -1,7 +1,7 @@
 // command.test: `csplab sim` through the built CLI: a passing seed exits 0 and leaves its logs,
 // traces and run.json (which `csplab check` grades too); the same command twice writes the same
-// traces; a protocol that cannot be simulated, a bad schedule file or a fault after the run
-// exits 2 with one line; a sweep names the replay command of a failing seed (none here).
+// traces; a bad schedule file, a fault after the run or a bad sim flag exits 2 with one line;
+// a sweep reports every seed (none fails here).
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +39,6 @@ t.test('a seed passes, writes logs, traces and run.json, and replays byte for by
 t.test('bad input exits 2 with one line', async (t) => {
   const cwd = t.testdir({ 'bad.json': '{"kill": "leader@1"}', 'notjson.json': '{', 'unknown.json': '{"crash": []}' });
   const cases: [string[], string | RegExp][] = [
-    [['sim', '--protocol', 'paxos'], 'csplab: --protocol paxos does not run on the simulator yet'],
     [[...BASE, '--schedule', 'bad.json'], 'csplab: --schedule bad.json: "kill" must be a list of specs'],
     [[...BASE, '--schedule', 'notjson.json'], 'csplab: --schedule notjson.json: not JSON'],
     [[...BASE, '--schedule', 'unknown.json'], /^csplab: --schedule unknown.json: unknown key "crash"/],
