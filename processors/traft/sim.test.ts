@@ -5,7 +5,7 @@
 // Replay one seed: TRAFT_SEED=123 node_modules/.bin/tap processors/traft/sim.test.ts
 // (variants add TRAFT_RANKS=3|7, TRAFT_ONE_WAY=1 or TRAFT_NO_LEASE=1, as the failure message says).
 import t from 'tap';
-import { formatReport } from '../../check/index.js';
+import { checkLogs, formatReport } from '../../check/index.js';
 import { runChaos, type ChaosOptions } from './sim/chaos.js';
 
 const SEEDS = Number(process.env.TRAFT_SEEDS ?? 300);
@@ -21,6 +21,7 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
   const snapshots = { taken: 0, installed: 0 };
   for (const seed of seeds) {
     const r = runChaos(seed, {
+      grade: checkLogs,
       ranks: Number(onlyRanks ?? 5),
       oneWayCuts: process.env.TRAFT_ONE_WAY === '1',
       leaseProtection: process.env.TRAFT_NO_LEASE !== '1',
@@ -51,7 +52,7 @@ t.test(`randomized 5-rank cluster runs (${seeds.length} seeds)`, { timeout: 55_0
   }
 });
 
-const VARIANTS: Array<{ name: string; opts: ChaosOptions; env: string }> =
+const VARIANTS: Array<{ name: string; opts: Omit<ChaosOptions, 'grade'>; env: string }> =
   only !== undefined
     ? []
     : [
@@ -63,7 +64,7 @@ const VARIANTS: Array<{ name: string; opts: ChaosOptions; env: string }> =
 for (const { name, opts, env } of VARIANTS) {
   t.test(`randomized runs, ${name} (20 seeds)`, { timeout: 30_000 }, async (t) => {
     for (let seed = 1; seed <= 20; seed++) {
-      const r = runChaos(seed, opts);
+      const r = runChaos(seed, { ...opts, grade: checkLogs });
       const ok = r.violations.length === 0 && r.check.verdict === 'pass';
       if (!ok) {
         t.comment(`seed ${seed} failed; replay: TRAFT_SEED=${seed} ${env} node_modules/.bin/tap processors/traft/sim.test.ts`);

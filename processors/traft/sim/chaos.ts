@@ -1,7 +1,9 @@
 // chaos: one seeded randomized run of a 5-rank cluster under drops, duplicates, delays,
 // partitions and crash/restarts, then a clean phase; returns what the tests assert on.
 import { SeededRandom } from '../../../runtime/random.js';
-import { checkLogs, type CheckResult } from '../../../check/index.js';
+// Types only: the checker itself is handed in by the test (ChaosOptions.grade), so no code of
+// check/ runs from inside the protocol folder.
+import type { CheckResult, RankLines } from '../../../check/index.js';
 import { defaultTiming } from '../config.js';
 import { bitmapLen, firstMissing } from '../tail_bitmap.js';
 import { SimCluster, type NetOptions } from './cluster.js';
@@ -30,8 +32,12 @@ function pick<T>(rnd: SeededRandom, xs: readonly T[]): T | undefined {
   return xs.length === 0 ? undefined : xs[rnd.int(xs.length)];
 }
 
-/** ChaosOptions vary the cluster and fault rates (defaults: the CI run). */
+/** Grade: the checker over every rank's instance log (check/'s checkLogs, from the test side). */
+export type Grade = (logs: readonly RankLines[]) => CheckResult;
+
+/** ChaosOptions vary the cluster and fault rates (defaults: the CI run); grade is the checker. */
 export type ChaosOptions = {
+  readonly grade: Grade;
   readonly chaosMs?: number;
   readonly ranks?: number;
   readonly net?: Partial<NetOptions>;
@@ -49,7 +55,7 @@ export type ChaosOptions = {
 };
 
 /** runChaos runs seed `seed`: chaosMs of faults with load, then heal, restart, drain and check. */
-export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
+export function runChaos(seed: number, o: ChaosOptions): ChaosResult {
   const holder: { sim?: SimCluster } = {};
   try {
     return { ...chaosRun(seed, o, holder), trace: lastTrace(holder.sim, o) };
@@ -58,7 +64,7 @@ export function runChaos(seed: number, o: ChaosOptions = {}): ChaosResult {
     return {
       seed,
       violations,
-      check: checkLogs([]),
+      check: o.grade([]),
       commits: 0,
       crashes: 0,
       elections: 0,
@@ -88,6 +94,7 @@ type ChaosRun = {
   readonly all: readonly number[];
   /** instantViolations: S7 failures of the logs graded mid-run (gradeNow). */
   readonly instantViolations: string[];
+  readonly grade: Grade;
   crashes: number;
 };
 
@@ -99,7 +106,16 @@ function chaosRun(seed: number, o: ChaosOptions, holder: { sim?: SimCluster }): 
   const sim = chaosCluster(seed, o, n, E);
   holder.sim = sim;
   sim.keepTrace = o.trace === true;
-  const run: ChaosRun = { seed, sim, rnd, n, all: Array.from({ length: n }, (_, i) => i), instantViolations: [], crashes: 0 };
+  const run: ChaosRun = {
+    seed,
+    sim,
+    rnd,
+    n,
+    all: Array.from({ length: n }, (_, i) => i),
+    instantViolations: [],
+    grade: o.grade,
+    crashes: 0,
+  };
   while (sim.nowMs < chaosMs) {
     sim.runFor(rnd.between(50, 400));
     injectFault(run, o);
@@ -130,7 +146,7 @@ function chaosCluster(seed: number, o: ChaosOptions, n: number, E: number): SimC
 function gradeNow(run: ChaosRun): void {
   if (run.seed % 4 !== 0) return; // a sample: grading costs ~4 ms a time
   const { sim } = run;
-  const res = checkLogs(sim.instanceLogs());
+  const res = run.grade(sim.instanceLogs());
   const failed = res.rules.filter((x) => x.verdict === 'fail' && x.groups.some((g) => g.kind !== 'no-commits'));
   if (failed.length > 0) run.instantViolations.push(`S7 at t=${sim.nowMs.toFixed(1)}ms: rules ${failed.map((x) => x.rule).join(',')} fail`);
 }
@@ -229,7 +245,7 @@ function verdict(run: ChaosRun): Omit<ChaosResult, 'trace'> {
       `L1: not quiescent after the clean phase: frontiers ${frontiers.join(',')} lens ${lens.join(',')} leaders ${sim.leaders().join(',')}`,
     );
   }
-  const check = checkLogs(sim.instanceLogs());
+  const check = run.grade(sim.instanceLogs());
   return {
     seed,
     violations,
