@@ -15,10 +15,16 @@ export async function registerCommands(parser: Argv, argv: readonly string[]): P
     parser.command(checkCommand);
     return;
   }
-  const [{ runCommand }, { rankCommand }, { simCommand }] = await Promise.all([
+  if (argv[0] === 'report') {
+    const { reportCommand } = await import('./report/command.js');
+    parser.command(reportCommand);
+    return;
+  }
+  const [{ runCommand }, { rankCommand }, { simCommand }, { reportCommand }] = await Promise.all([
     import('./run/command.js'),
     import('./rank.js'),
     import('./sim/command.js'),
+    import('./report/command.js'),
   ]);
-  parser.command(runCommand).command(rankCommand).command(simCommand).command(checkCommand);
+  parser.command(runCommand).command(rankCommand).command(simCommand).command(checkCommand).command(reportCommand);
 }

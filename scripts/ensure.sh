@@ -21,3 +21,4 @@ if [ "${1:-}" = "--browser" ] && [ -z "${CSPLAB_CHROMIUM:-}" ] && ! command -v c
   fi
 fi
 node_modules/.bin/tsc -p tsconfig.json
+node_modules/.bin/tsc -p cmd/report/web/tsconfig.json # the report page's browser script (DOM lib), inlined by csplab report

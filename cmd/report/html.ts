@@ -1,0 +1,80 @@
+// html: the report as one self-contained HTML file: the page's CSS, the data as JSON and the
+// compiled browser script (web/report.ts → dist/cmd/report/web/report.js) all inline, so it
+// opens offline from a file:// URL or an e-mail attachment.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CliError, EXIT } from '../exit.js';
+import type { ReportData } from './model.js';
+
+const SCRIPT = new URL('./web/report.js', import.meta.url);
+
+const CSS = `
+body { font: 14px system-ui, sans-serif; margin: 16px 24px; color: #222; }
+h1 { font-size: 20px; margin: 0 0 8px; } h2 { font-size: 16px; margin: 22px 0 6px; }
+.verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: #fff; }
+.verdict.pass { background: #2e7d32; } .verdict.fail { background: #c62828; }
+table#rules { border-collapse: collapse; margin-top: 8px; } #rules td { border-top: 1px solid #ddd; padding: 3px 8px; vertical-align: top; }
+.v-pass { color: #2e7d32; font-weight: bold; } .v-fail { color: #c62828; font-weight: bold; }
+#notes { color: #555; } svg { display: block; width: 1100px; background: #fff; user-select: none; }
+.tick { font-size: 10px; fill: #555; } .lane { font-size: 12px; fill: #222; } .span-label { font-size: 10px; fill: #222; pointer-events: none; }
+.grid { stroke: #eee; } .fault { fill: rgba(220, 40, 40, 0.13); stroke: rgba(200, 40, 40, 0.5); stroke-dasharray: 3 2; }
+.lane-line { stroke: #999; } .lane-line.off { stroke: #e4e4e4; }
+.msg { stroke-width: 1.3; } .hit { stroke: transparent; stroke-width: 8; } .hit:hover { stroke: rgba(0, 0, 0, 0.25); } .msg.lost { stroke-dasharray: 2 2; }
+.drop { fill: #c62828; font-size: 14px; font-weight: bold; } .cursor { stroke: #c62828; stroke-width: 1.5; }
+.legend { border-left: 14px solid; padding: 0 10px 0 4px; margin-right: 6px; font-size: 12px; }
+.filters label { margin-right: 10px; font-size: 12px; } .filters { margin: 4px 0; }
+#diagram { cursor: grab; border: 1px solid #ddd; }
+#tip { position: absolute; background: #fffbe6; border: 1px solid #aaa; padding: 4px 8px; white-space: pre; font: 12px monospace; pointer-events: none; }
+button { margin-right: 4px; } #diagram-status { font-size: 12px; color: #555; margin: 4px 0; }
+`;
+
+const BODY = `
+<h1 id="title"></h1>
+<div id="verdict"></div>
+<table id="rules"></table>
+<ul id="notes"></ul>
+<h2>Commits per second, per rank</h2>
+<div id="rate-legend"></div>
+<svg id="rate" width="1100" height="220"></svg>
+<div id="roles-box"><h2>Roles and rounds, per rank</h2><svg id="roles" width="1100"></svg></div>
+<div id="diagram-box">
+<h2>Messages (space-time diagram)</h2>
+<div class="filters">types: <span id="type-filter"></span></div>
+<div class="filters">ranks: <span id="rank-filter"></span></div>
+<div><button id="zoom-in">zoom in</button><button id="zoom-out">zoom out</button><button id="zoom-all">whole run</button>
+<span style="font-size:12px;color:#555">wheel: zoom at the pointer · drag: pan · hover an arrow for its fields</span></div>
+<div id="diagram-status"></div>
+<svg id="diagram" width="1100"></svg>
+</div>
+<div id="tip" hidden></div>
+`;
+
+/** escapeJson keeps the data from closing its <script> element: `<` never appears raw. */
+function escapeJson(data: ReportData): string {
+  return JSON.stringify(data).replace(/</g, '\\u003c');
+}
+
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}
+
+/** renderHtml builds the page; a missing compiled script is a broken build, not bad input. */
+export function renderHtml(data: ReportData): string {
+  let script: string;
+  try {
+    script = readFileSync(SCRIPT, 'utf8');
+  } catch {
+    throw new CliError(EXIT.internal, `${fileURLToPath(SCRIPT)} is missing: build with \`npm run build\``);
+  }
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>csplab report: ${escapeText(data.title)}</title>`,
+    `<style>${CSS}</style></head><body>`,
+    BODY,
+    `<script id="report-data" type="application/json">${escapeJson(data)}</script>`,
+    `<script>${script.replace(/<\/script/gi, '<\\/script')}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}

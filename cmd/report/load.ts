@@ -1,0 +1,144 @@
+// load: reads a log directory (instance logs, traces, run.json, summary.json), runs the checker
+// on it, and builds the ReportData the page draws. Bad input throws CliError (cmd/exit.ts).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { checkDir, type CheckResult } from '../../check/index.js';
+import { inputError } from '../check.js';
+import { corruptError, fromSystemError, usageError } from '../exit.js';
+import {
+  binCommits,
+  binFor,
+  capMessages,
+  commitTimes,
+  faultSpans,
+  MAX_MESSAGES,
+  pairMessages,
+  parseTrace,
+  roleSpans,
+  TraceError,
+  type ReportData,
+  type ResolvedFault,
+  type RuleView,
+  type TraceEvent,
+} from './model.js';
+
+interface RunRecord {
+  readonly ranks?: number;
+  readonly t?: number;
+  readonly protocol?: string;
+  readonly seed?: string;
+  readonly startAtMs?: number;
+  readonly simulated?: boolean;
+  readonly resolved?: readonly ResolvedFault[];
+}
+
+/** RankInput is what one rank left in the directory. */
+interface RankInput {
+  readonly lines: string[];
+  readonly trace: TraceEvent[] | undefined;
+}
+
+/** readDir checks the directory and reads every rank's log and trace; a directory without any is a usage error. */
+function readDir(dir: string): { run: RunRecord; ranks: RankInput[] } {
+  try {
+    if (!statSync(dir).isDirectory()) throw usageError(`${dir}: not a directory`);
+    const names = readdirSync(dir);
+    const run = names.includes('run.json') ? (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord) : {};
+    const found = names.map((n) => /^(?:instancelog|trace)(\d+)\.(?:log|ndjson)$/.exec(n)?.[1]).filter((r) => r !== undefined);
+    if (found.length === 0) throw usageError(`${dir}: no instancelog<rank>.log or trace<rank>.ndjson files: not a run's log directory`);
+    const n = Math.max(run.ranks ?? 0, ...found.map((r) => Number(r) + 1));
+    const ranks = Array.from({ length: n }, (_, r) => {
+      const log = join(dir, `instancelog${r}.log`);
+      const trace = join(dir, `trace${r}.ndjson`);
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      return {
+        lines: text === '' ? [] : text.replace(/\n$/, '').split('\n'),
+        trace: existsSync(trace) ? parseTrace(readFileSync(trace, 'utf8'), trace) : undefined,
+      };
+    });
+    return { run, ranks };
+  } catch (e) {
+    if (e instanceof TraceError) throw corruptError(e.message);
+    if (e instanceof SyntaxError) throw corruptError(`${join(dir, 'run.json')}: not JSON (${e.message})`);
+    throw fromSystemError(e, dir) ?? e;
+  }
+}
+
+/** buildReport reads dir and returns what the page shows. */
+export async function buildReport(dir: string): Promise<ReportData> {
+  const { run, ranks } = readDir(dir);
+  let check: CheckResult;
+  try {
+    check = await checkDir(dir, { ranks: ranks.length });
+  } catch (e) {
+    throw inputError(e) ?? e;
+  }
+  const hasTraces = ranks.some((r) => r.trace !== undefined);
+  const logTimes = ranks.map((r) => commitTimes(r.lines));
+  const firstUs = Math.min(...logTimes.flatMap((ts) => ts.slice(0, 1).map((x) => x.atUs)));
+  // Round 0 is run.json's start (a real run); the simulator starts at its epoch, which its first line is near.
+  const originMs = run.startAtMs ?? (Number.isFinite(firstUs) ? Math.floor(firstUs / 1000) : 0);
+  const commitMs = ranks.map((r, i) =>
+    r.trace
+      ? r.trace.filter((e) => e.ev === 'commit').map((e) => ({ atMs: e.t, n: typeof e.n === 'number' ? e.n : 1 }))
+      : (logTimes[i] ?? []).map((x) => ({ atMs: x.atUs / 1000 - originMs, n: 1 })),
+  );
+  const lastMs = Math.max(
+    (run.t ?? 0) * 1000,
+    ...commitMs.flatMap((c) => c.map((x) => x.atMs)),
+    ...ranks.flatMap((r) => (r.trace ?? []).slice(-1).map((e) => e.t)),
+  );
+  const durationMs = Math.max(1, Math.ceil(lastMs));
+  const binMs = binFor(durationMs);
+  const paired = pairMessages(ranks.map((r) => r.trace ?? []));
+  const messages = capMessages(paired.messages, MAX_MESSAGES);
+  const notes: string[] = [];
+  if (!hasTraces) notes.push('no trace<rank>.ndjson files: no space-time diagram or roles (csplab sim writes traces)');
+  if (paired.unpaired > 0) notes.push(`${paired.unpaired} receives had no matching send (duplicates) and are not drawn`);
+  if (messages.length < paired.messages.length)
+    notes.push(`the page carries ${messages.length} of ${paired.messages.length} messages, evenly sampled (cap ${MAX_MESSAGES})`);
+  return {
+    title: `${run.protocol ?? 'run'}${run.simulated ? ' (simulated)' : ''}, ${ranks.length} ranks${run.seed ? `, seed ${run.seed}` : ''} — ${basename(resolve(dir))}`,
+    ranks: ranks.length,
+    durationMs,
+    binMs,
+    commits: commitMs.map((c) => binCommits(c, durationMs, binMs)),
+    totalCommits: commitMs.map((c) => c.reduce((s, x) => s + x.n, 0)),
+    roles: ranks.flatMap((r, i) => (r.trace ? roleSpans(i, r.trace, durationMs) : [])),
+    faults: faultSpans(run.resolved ?? [], durationMs),
+    messages,
+    drops: paired.drops,
+    messageCount: paired.messages.length,
+    types: [...new Set(paired.messages.map((m) => m.type))].sort(),
+    hasTraces,
+    verdict: check.verdict,
+    rules: ruleViews(check, dir, (node, line) => {
+      const hit = logTimes[node]?.find((x) => x.lineNo === line);
+      return hit === undefined ? null : hit.atUs / 1000 - originMs;
+    }),
+    notes,
+  };
+}
+
+/** ruleViews lists each rule's findings with file:line and the time of the first commit line it names (for the diagram's jump). */
+function ruleViews(check: CheckResult, dir: string, timeOf: (node: number, line: number) => number | null): RuleView[] {
+  // The checker names files by path; inside the page of one directory the file name is enough.
+  const short = (text: string): string => text.split(`${join(dir, '/')}`).join('');
+  return check.rules.map((r) => ({
+    rule: r.rule,
+    name: r.name,
+    verdict: r.verdict,
+    findings: r.groups.flatMap((g) =>
+      g.examples.length === 0
+        ? [{ text: short(g.summary), where: '', jumpMs: null }]
+        : g.examples.map((ex) => {
+            const first = ex.at[0];
+            return {
+              text: short(`${g.severity === 'warning' ? 'warning: ' : ''}${ex.message}`),
+              where: ex.at.map((l) => `${basename(l.file)}:${l.line}`).join(' '),
+              jumpMs: first === undefined ? null : timeOf(first.node, first.line),
+            };
+          }),
+    ),
+  }));
+}

@@ -1,0 +1,191 @@
+// Proves the report's data model: traces parse or are refused with file:line, commits bin
+// without losing any, role spans follow role/kill/start events, sends pair with their receives,
+// fault windows last as long as the fault, and a fixture directory becomes the numbers it was
+// written with (commits per rank, messages, verdict, the jump to an offending commit).
+import t from 'tap';
+import { binCommits, binFor, capMessages, commitTimes, faultSpans, pairMessages, parseTrace, roleSpans, TraceError } from './model.js';
+import { buildReport } from './load.js';
+import { writeFixture } from '../testing/report-fixture.js';
+
+t.test('parseTrace reads events and names the line it cannot read', async (t) => {
+  const ok = parseTrace('{"t":0,"ev":"start","incarnation":0}\n{"t":1.5,"ev":"stop"}\n', 'trace0.ndjson');
+  t.same(
+    ok.map((e) => [e.t, e.ev]),
+    [
+      [0, 'start'],
+      [1.5, 'stop'],
+    ],
+  );
+  t.throws(
+    () => parseTrace('{"t":0,"ev":"start"}\n{"t":1,"ev":"se', 'trace2.ndjson'),
+    new TraceError('trace2.ndjson:2: not a trace event (want a JSON object with numeric "t" and string "ev", docs/trace.md)'),
+  );
+  t.throws(() => parseTrace('{"ev":"start"}\n', 'trace1.ndjson'), /trace1\.ndjson:1:/, 'a line without t');
+  t.throws(() => parseTrace('[1,2]\n', 'trace1.ndjson'), /trace1\.ndjson:1:/, 'a line that is not an object');
+});
+
+t.test('binCommits keeps every commit, clamping stragglers into the end bins', async (t) => {
+  const bins = binCommits(
+    [
+      { atMs: -3, n: 1 },
+      { atMs: 0, n: 2 },
+      { atMs: 99.9, n: 1 },
+      { atMs: 100, n: 4 },
+      { atMs: 250, n: 5 },
+    ],
+    200,
+    100,
+  );
+  t.same(bins, [4, 9]);
+  t.equal(binFor(2000), 10, '200 points over 2 s');
+  t.equal(binFor(60_000), 500, '120 points over a minute');
+  t.same(capMessages([1, 2, 3, 4, 5, 6], 3), [1, 3, 5], 'a cap samples evenly');
+});
+
+t.test('roleSpans follows roles, kills and restarts', async (t) => {
+  const events = parseTrace(
+    [
+      { t: 0, ev: 'start', incarnation: 0 },
+      { t: 0, ev: 'role', role: 'follower', round: 0 },
+      { t: 10, ev: 'role', role: 'leader', round: 1 },
+      { t: 30, ev: 'fault', fault: 'kill' },
+      { t: 50, ev: 'start', incarnation: 1 },
+      { t: 50, ev: 'role', role: 'follower', round: 1 },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n'),
+    'x',
+  );
+  t.same(
+    roleSpans(4, events, 80).map((s) => [s.fromMs, s.toMs, s.role, s.round, s.rank]),
+    [
+      [0, 10, 'follower', 0, 4],
+      [10, 30, 'leader', 1, 4],
+      [30, 50, 'down', null, 4],
+      [50, 80, 'follower', 1, 4],
+    ],
+  );
+});
+
+t.test('pairMessages pairs each send with the next receive of the same key', async (t) => {
+  const tr = (lines: object[]) => parseTrace(lines.map((e) => JSON.stringify(e)).join('\n'), 'x');
+  const r0 = tr([
+    { t: 1, ev: 'send', from: 0, to: 1, type: 'A', round: 1, seq: [3, 4], size: 9 },
+    { t: 2, ev: 'send', from: 0, to: 1, type: 'A', round: 1, seq: [3, 4] },
+    { t: 3, ev: 'send', from: 0, to: 1, type: 'B' },
+    { t: 4, ev: 'drop', from: 0, to: 1, reason: 'partition' },
+  ]);
+  const r1 = tr([
+    { t: 5, ev: 'recv', from: 0, to: 1, type: 'A', round: 1, seq: [3, 4] },
+    { t: 6, ev: 'recv', from: 0, to: 1, type: 'A', round: 1, seq: [3, 4] },
+    { t: 7, ev: 'recv', from: 0, to: 1, type: 'A', round: 1, seq: [3, 4] },
+    { t: 8, ev: 'recv', from: 0, to: 1, type: 'A', round: 2 },
+  ]);
+  const p = pairMessages([r0, r1]);
+  t.same(
+    p.messages.map((m) => [m.type, m.sendMs, m.recvMs]),
+    [
+      ['A', 1, 5],
+      ['A', 2, 6],
+      ['B', 3, null],
+    ],
+    'in send order; B was never received',
+  );
+  t.same(p.messages[0], { from: 0, to: 1, type: 'A', sendMs: 1, recvMs: 5, round: 1, seq: [3, 4], size: 9 }, 'the fields hover shows');
+  t.equal(p.unpaired, 2, 'a duplicate and a receive of another round have no send');
+  t.same(p.drops, [{ from: 0, to: 1, atMs: 4, reason: 'partition' }]);
+});
+
+t.test(
+  'faultSpans (a real run’s appliedAtMs or the simulator’s atMs): a kill lasts until its restart, a pause until its resume, a partition until its end',
+  async (t) => {
+    const spans = faultSpans(
+      [
+        { action: 'kill', rank: 2, atMs: 100, appliedAtMs: 110 },
+        { action: 'restart', rank: 2, atMs: 300, appliedAtMs: 320 },
+        { action: 'pause', rank: 1, atMs: 400, appliedAtMs: 401, resumedAtMs: 900 },
+        { action: 'partition', rank: null, atMs: 500, untilMs: 700, groups: [[0, 1], [2]] },
+        { action: 'kill', rank: 0, atMs: 600, appliedAtMs: 600, ignored: true },
+        { action: 'kill', rank: 1, atMs: 950 },
+        { action: 'kill', rank: 3, atMs: 10 },
+        { action: 'restart', rank: 3, atMs: 20 },
+      ],
+      1000,
+    );
+    t.same(
+      spans.map((s) => [s.kind, s.rank, s.fromMs, s.toMs, s.note]),
+      [
+        ['kill', 2, 110, 320, 'rank 2'],
+        ['pause', 1, 401, 900, 'rank 1'],
+        ['partition', null, 500, 700, '0,1 | 2'],
+        ['kill', 1, 950, 1000, 'rank 1'],
+        ['kill', 3, 10, 20, 'rank 3'],
+      ],
+    );
+  },
+);
+
+t.test('commitTimes reads µs commit times and skips other lines', async (t) => {
+  const lines = [
+    'generate Instance[a] in seq 1 at 5',
+    'commit Instance[a] in seq 1 at 1700000000000123',
+    'noise',
+    'commit Instance[b] in seq 2 at 2024-01-01',
+  ];
+  t.same(commitTimes(lines), [{ lineNo: 2, atUs: 1700000000000123 }]);
+});
+
+t.test('a fixture run becomes the numbers it was written with', async (t) => {
+  const dir = t.testdir();
+  const f = writeFixture(dir);
+  const r = await buildReport(dir);
+  t.equal(r.ranks, 3);
+  t.same(r.totalCommits, f.commits, 'commits per rank, from the traces');
+  t.same(
+    r.commits.map((bins) => bins.reduce((a, b) => a + b, 0)),
+    f.commits,
+    'and the bins hold them all',
+  );
+  t.equal(r.messageCount, f.messages);
+  t.equal(r.messages.filter((m) => m.recvMs === null).length, 1, 'the dropped Accept has no receive');
+  t.equal(r.drops.length, 1);
+  t.same(r.types, f.types);
+  t.equal(r.durationMs, f.durationMs);
+  t.equal(r.verdict, 'pass');
+  t.ok(
+    r.roles.some((s) => s.rank === 1 && s.role === 'leader' && s.round === 2 && s.fromMs === 1200),
+    'rank 1 leads round 2 from the kill',
+  );
+  t.ok(
+    r.roles.some((s) => s.rank === 0 && s.role === 'down' && s.fromMs === 1200 && s.toMs === 1600),
+    'rank 0 is down while killed',
+  );
+  t.same(
+    r.faults.map((x) => [x.kind, x.rank, x.fromMs, x.toMs]),
+    [['kill', 0, 1200, 1600]],
+  );
+});
+
+t.test('a failing fixture names the offending lines and when they were committed', async (t) => {
+  const dir = t.testdir();
+  writeFixture(dir, true);
+  const r = await buildReport(dir);
+  t.equal(r.verdict, 'fail');
+  const rule3 = r.rules.find((x) => x.rule === 3);
+  t.equal(rule3?.verdict, 'fail');
+  const finding = rule3?.findings[0];
+  t.match(finding?.where, /instancelog\d\.log:\d+/, 'file:line');
+  t.equal(finding?.jumpMs, 805, 'seq 7 was committed 805 ms after round 0');
+});
+
+t.test('a log directory without traces still reports commits and the verdict', async (t) => {
+  const dir = t.testdir({
+    'instancelog0.log': 'generate Instance[a] in seq 0 at 1700000000000000\ncommit Instance[a] in seq 0 at 1700000000500000\n',
+    'run.json': JSON.stringify({ ranks: 1, t: 1, startAtMs: 1_700_000_000_000 }),
+  });
+  const r = await buildReport(dir);
+  t.same(r.totalCommits, [1]);
+  t.equal(r.commits[0]?.indexOf(1), 50, 'the commit at 500 ms lands in bin 500/10');
+  t.equal(r.hasTraces, false);
+  t.match(r.notes.join('\n'), /no trace<rank>\.ndjson/);
+});

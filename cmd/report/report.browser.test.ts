@@ -1,0 +1,100 @@
+// Proves the `csplab report` page renders offline in a real browser: the built CLI writes the
+// page for a fixture run whose rule 3 fails, headless Chromium (Debian's, driven by
+// playwright-core) opens it with every other request aborted and recorded, and the page shows
+// one lane per rank, an arrow per traced message, commit totals equal to the logs', the
+// verdict per rule; unticking a message type hides its arrows, and the failing finding's link
+// moves the diagram to the offending commit. It saves a screenshot to docs/img/report.png.
+// Without Chromium: a skip saying so, a failure under CI=true.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { writeFixture } from '../testing/report-fixture.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
+const DOCS_PNG = fileURLToPath(new URL('../../docs/img/report.png', import.meta.url));
+/** CHROMIUM: CSPLAB_CHROMIUM when set (and nothing else then), else Debian's or Ubuntu's. */
+const CHROMIUM = (process.env.CSPLAB_CHROMIUM ? [process.env.CSPLAB_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find(
+  (p) => existsSync(p),
+);
+
+const NO_BROWSER = `${process.env.CSPLAB_CHROMIUM ? `CSPLAB_CHROMIUM=${process.env.CSPLAB_CHROMIUM} does not exist` : 'no chromium'}: apt-get install chromium, or set CSPLAB_CHROMIUM`;
+const skip = CHROMIUM === undefined && process.env.CI !== 'true' ? NO_BROWSER : false;
+
+t.test('the report page renders offline: lanes, arrows, filters, commits, verdict, jump', { skip }, async (t) => {
+  if (CHROMIUM === undefined) {
+    t.fail(`CI=true: ${NO_BROWSER}`);
+    return;
+  }
+  const dir = t.testdir();
+  const f = writeFixture(dir, true);
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', dir, '-o', join(dir, 'report.html')], {
+    encoding: 'utf8',
+  });
+  t.equal(r.status, 0, `report writes the page of a failing run: ${r.stderr}`);
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking'],
+  });
+  t.teardown(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true });
+  const page = await context.newPage();
+  const url = pathToFileURL(join(dir, 'report.html')).href;
+  const attempted: string[] = [];
+  page.on('request', (q) => {
+    if (q.url() !== url) attempted.push(q.url());
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await context.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+
+  t.same(await page.locator('#diagram text.lane').allTextContents(), ['rank 0', 'rank 1', 'rank 2'], 'one diagram lane per rank');
+  t.equal(await page.locator('#roles text.lane').count(), 3, 'and one role lane per rank');
+  t.equal(await page.locator('#diagram line.msg').count(), f.messages, 'an arrow per traced message');
+  t.equal(await page.locator('#diagram line.msg.lost').count(), 1, 'the dropped one drawn as lost');
+  const attrs = async (css: string, name: string): Promise<(string | null)[]> =>
+    Promise.all((await page.locator(css).all()).map((l) => l.getAttribute(name)));
+  const totals = (await attrs('#rate polyline.rate', 'data-total')).map(Number);
+  t.same(totals, f.commits, 'the plot holds each rank’s commit lines');
+  t.ok((await page.locator('#roles rect.role-leader').count()) >= 2, 'leaders drawn in the role lanes');
+  t.ok((await page.locator('#roles rect.fault-kill').count()) === 1, 'the kill shaded on its rank’s lane');
+  t.equal(await page.locator('#verdict').textContent(), 'check: FAIL');
+  t.same(await page.locator('#rules td.v-fail, #rules td.v-pass').allTextContents(), ['pass', 'fail', 'fail'], 'a verdict per rule');
+
+  const strokes = await attrs('#diagram line.msg', 'stroke');
+  const accepts = strokes.filter((c) => c === strokes[0]).length;
+  t.ok(accepts > 0 && accepts < f.messages, 'two types, two colours');
+  await page.locator('label.type', { hasText: 'Accepted' }).locator('input').uncheck();
+  const left = await page.locator('#diagram line.msg').count();
+  t.ok(left > 0 && left < f.messages, `unticking Accepted hides its arrows (${left} of ${f.messages} left)`);
+  await page.locator('label.type', { hasText: 'Accepted' }).locator('input').check();
+  t.equal(await page.locator('#diagram line.msg').count(), f.messages, 'ticking it again shows them');
+
+  await page.locator('#rules a.jump').first().click();
+  const v0 = Number(await page.locator('#diagram').getAttribute('data-v0'));
+  const v1 = Number(await page.locator('#diagram').getAttribute('data-v1'));
+  t.ok(v0 <= 805 && 805 <= v1 && v1 - v0 < f.durationMs, `the link zooms the diagram onto the commit at 805 ms (${v0}–${v1})`);
+  t.equal(await page.locator('#diagram line.cursor').count(), 1, 'and marks it');
+
+  // The last arrow drawn is on top of any it crosses: the pointer on it shows its fields.
+  const last = page.locator('#diagram line.hit').last();
+  const i = Number(await last.getAttribute('data-i'));
+  await last.hover();
+  t.match(
+    await page.locator('#tip').textContent(),
+    /^Accept(ed)?\s+\d → \d\nsent 0\.\d{3} s\nreceived 0\.\d{3} s \(\+\d\.\d{3} ms\)\nround 1/,
+    `hover shows message ${i}’s fields`,
+  );
+  const screenshot = join(dir, 'report.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  mkdirSync(join(DOCS_PNG, '..'), { recursive: true });
+  copyFileSync(screenshot, DOCS_PNG);
+  t.same(errors, [], 'no script errors');
+  t.same(attempted, [], 'nothing but the page itself was requested');
+});

@@ -1,0 +1,81 @@
+// report-fixture: a small run's log directory in the formats `csplab report` reads (instance
+// logs, docs/trace.md traces, run.json) for its tests, with every number known in advance.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Fixture {
+  /** commits[rank]: commit lines written (one per seq). */
+  readonly commits: readonly number[];
+  /** messages: sends traced (every one received except the dropped ones). */
+  readonly messages: number;
+  readonly types: readonly string[];
+  readonly durationMs: number;
+}
+
+const ORIGIN_MS = 1_700_000_000_000;
+const key = (seq: number, rank: number, conflict: boolean): string =>
+  (conflict && rank === 2 && seq === 7 ? `x${seq}` : `k${seq}`).padEnd(32, 'a');
+
+/**
+ * writeFixture writes 3 ranks over 2 s: rank 0 leads round 1, then is killed at 1200 ms and
+ * restarted at 1600 ms while rank 1 leads round 2. Every 100 ms the leader sends an Accept to
+ * each other rank (received 2 ms later) and each answers an Accepted; the Accept to rank 2 at
+ * 500 ms is dropped. With conflict, rank 2 commits another key at seq 7 (rule 3 fails).
+ */
+export function writeFixture(dir: string, conflict = false): Fixture {
+  const traces: string[][] = [[], [], []];
+  const logs: string[][] = [[], [], []];
+  const ev = (r: number, o: Record<string, unknown>): number => traces[r]?.push(JSON.stringify(o)) ?? 0;
+  for (let r = 0; r < 3; r++) {
+    ev(r, { t: 0, ev: 'start', incarnation: 0 });
+    ev(r, { t: 0, ev: 'role', role: r === 0 ? 'leader' : 'follower', round: 1 });
+  }
+  let messages = 0;
+  let seq = 0;
+  const next = [0, 0, 0];
+  for (let t = 100; t < 2000; t += 100) {
+    const leader = t < 1200 ? 0 : 1;
+    if (t === 1200) ev(0, { t, ev: 'fault', fault: 'kill', lostBatches: 0, tornLine: false });
+    if (t === 1200) ev(1, { t, ev: 'role', role: 'leader', round: 2 });
+    if (t === 1600) {
+      ev(0, { t, ev: 'start', incarnation: 1 });
+      ev(0, { t, ev: 'role', role: 'follower', round: 2 });
+    }
+    const alive = t >= 1200 && t < 1600 ? [1, 2] : [0, 1, 2];
+    for (const to of alive.filter((r) => r !== leader)) {
+      const m = { from: leader, to, type: 'Accept', round: leader + 1, seq: [seq, seq], size: 64 };
+      ev(leader, { t, ev: 'send', ...m });
+      messages++;
+      if (t === 500 && to === 2) {
+        ev(leader, { t: t + 1, ev: 'drop', from: leader, to, reason: 'drop' });
+        continue;
+      }
+      ev(to, { t: t + 2, ev: 'recv', ...m });
+      ev(to, { t: t + 2, ev: 'send', from: to, to: leader, type: 'Accepted', round: leader + 1 });
+      ev(leader, { t: t + 4, ev: 'recv', from: to, to: leader, type: 'Accepted', round: leader + 1 });
+      messages++;
+    }
+    logs[leader]?.push(`generate Instance[${key(seq, 0, false)}] in seq ${seq} at ${(ORIGIN_MS + t) * 1000}`);
+    for (const r of alive) {
+      // A restarted rank catches up on the seqs it missed in the same step.
+      const from = next[r] ?? 0;
+      for (let s = from; s <= seq; s++)
+        logs[r]?.push(`commit Instance[${key(s, r, conflict)}] in seq ${s} at ${(ORIGIN_MS + t + 5) * 1000}`);
+      ev(r, { t: t + 5, ev: 'commit', n: seq + 1 - from, lines: logs[r]?.length });
+      next[r] = seq + 1;
+    }
+    seq++;
+  }
+  for (let r = 0; r < 3; r++) {
+    ev(r, { t: 2000, ev: 'stop' });
+    writeFileSync(join(dir, `instancelog${r}.log`), `${(logs[r] ?? []).join('\n')}\n`);
+    writeFileSync(join(dir, `trace${r}.ndjson`), `${(traces[r] ?? []).join('\n')}\n`);
+  }
+  const resolved = [
+    { action: 'kill', target: 'leader', rank: 0, atMs: 1200, appliedAtMs: 1200 },
+    { action: 'restart', target: 'killed', rank: 0, atMs: 1600, appliedAtMs: 1600 },
+  ];
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ protocol: 'paxos', ranks: 3, t: 2, startAtMs: ORIGIN_MS, resolved }));
+  const commits = logs.map((l) => l.filter((x) => x.startsWith('commit')).length);
+  return { commits, messages, types: ['Accept', 'Accepted'], durationMs: 2000 };
+}
