@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 2,
   /** environment: port in use, an address not on this machine or a host that does not resolve, permission denied, unusable directory. */
   environment: 3,
-  /** corrupt: corrupt or foreign data (a WAL or log from another cluster). */
+  /** corrupt: corrupt or foreign data (a WAL or log from another cluster, a malformed trace line for `report`). */
   corrupt: 4,
   /** unknown: `check --lin` could not decide within --time-limit or --memory-limit (docs/history.md). */
   unknown: 5,

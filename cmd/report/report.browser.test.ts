@@ -28,9 +28,10 @@ t.test('the report page renders offline: lanes, arrows, filters, commits, verdic
     t.fail(`CI=true: ${NO_BROWSER}`);
     return;
   }
-  const dir = t.testdir();
-  const f = writeFixture(dir, true);
-  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', dir, '-o', join(dir, 'report.html')], {
+  const dir = t.testdir({ 'paxos-run': {} });
+  const f = writeFixture(join(dir, 'paxos-run'), true);
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'paxos-run', '-o', 'report.html'], {
+    cwd: dir,
     encoding: 'utf8',
   });
   t.equal(r.status, 0, `report writes the page of a failing run: ${r.stderr}`);
