@@ -77,5 +77,8 @@ export function writeFixture(dir: string, conflict = false): Fixture {
   ];
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ protocol: 'paxos', ranks: 3, t: 2, startAtMs: ORIGIN_MS, resolved }));
   const commits = logs.map((l) => l.filter((x) => x.startsWith('commit')).length);
+  // summary.json as csplab run writes it, cut to what the page is compared with.
+  const ranks = commits.map((n, rank) => ({ rank, commits: n }));
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ t: 2, failed: false, ranks }));
   return { commits, messages, types: ['Accept', 'Accepted'], durationMs: 2000 };
 }
