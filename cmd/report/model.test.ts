@@ -125,7 +125,7 @@ t.test(
   },
 );
 
-t.test('commitTimes reads µs commit times and skips other lines', async (t) => {
+t.test('commitTimes reads µs commit times, ours and the Go reference’s, and skips other lines', async (t) => {
   const lines = [
     'generate Instance[a] in seq 1 at 5',
     'commit Instance[a] in seq 1 at 1700000000000123',
@@ -133,6 +133,12 @@ t.test('commitTimes reads µs commit times and skips other lines', async (t) => 
     'commit Instance[b] in seq 2 at 2024-01-01',
   ];
   t.same(commitTimes(lines), [{ lineNo: 2, atUs: 1700000000000123 }]);
+  const go = `[Consensus log] 2026/11/23 00:15:39.612345 logger.go:86: commit Instance[k] in seq 2 at 2026-11-23 00:15:39.612345678 +0100 UTC m=+1.2`;
+  t.same(
+    commitTimes([go]),
+    [{ lineNo: 1, atUs: Date.UTC(2026, 10, 22, 23, 15, 39, 612) * 1000 + 345 }],
+    'the Go reference’s date, zone applied, to the µs',
+  );
 });
 
 t.test('a fixture run becomes the numbers it was written with', async (t) => {

@@ -253,13 +253,27 @@ export function faultSpans(resolved: readonly ResolvedFault[], endMs: number): F
 
 /** COMMIT_AT reads the time of a commit line: `commit Instance[KEY] in seq N at T`, T in integer µs since the epoch. */
 const COMMIT_AT = /commit Instance\[.*\] in seq \d+ at (\d+)\s*$/;
+/** GO_COMMIT_AT reads the Go reference's `at 2026-11-23 00:15:39.612345678 +0000 UTC m=+1.23` (Go's time.Time String). */
+const GO_COMMIT_AT = /commit Instance\[.*\] in seq \d+ at (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))? ([+-]\d\d)(\d\d)/;
 
-/** commitTimes reads the µs timestamps of a log's commit lines (the Go reference's dates are not read: their lines give no point). */
+/** atUsOf reads a commit line's time in µs since the epoch, in our format or the Go reference's; undefined for any other line. */
+function atUsOf(line: string): number | undefined {
+  const m = COMMIT_AT.exec(line);
+  if (m?.[1] !== undefined) return Number(m[1]);
+  const g = GO_COMMIT_AT.exec(line);
+  if (g === null) return undefined;
+  const [, day, time, frac, zh, zm] = g;
+  const ms = Date.parse(`${day}T${time}${zh}:${zm}`);
+  // Date.parse stops at ms; the fraction's first six digits are the µs.
+  return Number.isFinite(ms) ? ms * 1000 + Number((frac ?? '').padEnd(6, '0').slice(0, 6)) : undefined;
+}
+
+/** commitTimes reads the µs timestamps of a log's commit lines; lines without a readable time give no point. */
 export function commitTimes(lines: readonly string[]): { lineNo: number; atUs: number }[] {
   const out: { lineNo: number; atUs: number }[] = [];
   lines.forEach((l, i) => {
-    const m = COMMIT_AT.exec(l);
-    if (m?.[1] !== undefined) out.push({ lineNo: i + 1, atUs: Number(m[1]) });
+    const atUs = atUsOf(l);
+    if (atUs !== undefined) out.push({ lineNo: i + 1, atUs });
   });
   return out;
 }
