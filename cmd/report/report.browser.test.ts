@@ -106,3 +106,39 @@ t.test('the report page renders offline: lanes, arrows, filters, commits, verdic
   t.same(errors, [], 'no script errors');
   t.same(attempted, [], 'nothing but the page itself was requested');
 });
+
+t.test('a big trace: the diagram draws at most 2000 arrows and says so, and all of them zoomed in', { skip }, async (t) => {
+  if (CHROMIUM === undefined) {
+    t.fail(`CI=true: ${NO_BROWSER}`);
+    return;
+  }
+  const dir = t.testdir({ big: {} });
+  const f = writeFixture(join(dir, 'big'), false, 1);
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'big', '-o', 'report.html'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  t.equal(r.status, 0, r.stderr);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking'],
+  });
+  t.teardown(() => browser.close());
+  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
+  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+  await page.waitForSelector('body[data-ready="true"]');
+  t.ok(f.messages > 2000, `${f.messages} messages traced`);
+  t.equal(await page.locator('#diagram line.msg').count(), 2000, 'the whole run draws 2000 arrows');
+  t.match(
+    await page.locator('#diagram-status').textContent(),
+    `2000 of ${f.messages} messages in view drawn (capped at 2000`,
+    'and says so',
+  );
+  for (let i = 0; i < 3; i++) await page.click('#zoom-in');
+  const status = (await page.locator('#diagram-status').textContent()) ?? '';
+  const [, drawn, inView] = /: (\d+) of (\d+) messages in view drawn/.exec(status) ?? [];
+  t.equal(drawn, inView, `zoomed in to an eighth, every message in view is drawn: ${status}`);
+  t.notMatch(status, /capped/);
+  t.equal(await page.locator('#diagram line.msg').count(), Number(drawn));
+});

@@ -18,11 +18,11 @@ const key = (seq: number, rank: number, conflict: boolean): string =>
 
 /**
  * writeFixture writes 3 ranks over 2 s: rank 0 leads round 1, then is killed at 1200 ms and
- * restarted at 1600 ms while rank 1 leads round 2. Every 100 ms the leader sends an Accept to
+ * restarted at 1600 ms while rank 1 leads round 2. Every everyMs (a divisor of 100) the leader sends an Accept to
  * each other rank (received 2 ms later) and each answers an Accepted; the Accept to rank 2 at
  * 500 ms is dropped. With conflict, rank 2 commits another key at seq 7 (rule 3 fails).
  */
-export function writeFixture(dir: string, conflict = false): Fixture {
+export function writeFixture(dir: string, conflict = false, everyMs = 100): Fixture {
   const traces: string[][] = [[], [], []];
   const logs: string[][] = [[], [], []];
   const ev = (r: number, o: Record<string, unknown>): number => traces[r]?.push(JSON.stringify(o)) ?? 0;
@@ -33,7 +33,7 @@ export function writeFixture(dir: string, conflict = false): Fixture {
   let messages = 0;
   let seq = 0;
   const next = [0, 0, 0];
-  for (let t = 100; t < 2000; t += 100) {
+  for (let t = everyMs; t < 2000; t += everyMs) {
     const leader = t < 1200 ? 0 : 1;
     if (t === 1200) ev(0, { t, ev: 'fault', fault: 'kill', lostBatches: 0, tornLine: false });
     if (t === 1200) ev(1, { t, ev: 'role', role: 'leader', round: 2 });
