@@ -267,6 +267,8 @@ function renderDiagram(d: Diagram): void {
     orient: 'auto-start-reverse',
   });
   el(marker, 'path', { d: 'M0,0 L10,5 L0,10 z', fill: '#444' });
+  // Arrows that cross the window's edge are cut at the plot, not drawn over the lane labels.
+  el(el(defs, 'clipPath', { id: 'plot' }), 'rect', { x: LEFT, y: 0, width: RIGHT - LEFT + 6, height: H });
   faultBands(svg, data, view, (r) => [yOf(r) - 12, yOf(r) + 12], 10, H - 25);
   for (let r = 0; r < data.ranks; r++) {
     el(svg, 'line', { x1: LEFT, x2: RIGHT, y1: yOf(r), y2: yOf(r), class: d.ranks.has(r) ? 'lane-line' : 'lane-line off' });
@@ -274,13 +276,14 @@ function renderDiagram(d: Diagram): void {
   }
   const shown = visible(d);
   const drawn = Math.min(shown.length, MAX_DRAWN);
+  const arrows = el(svg, 'g', { 'clip-path': 'url(#plot)' });
   for (let k = 0; k < drawn; k++) {
     const i = shown[Math.floor((k * shown.length) / drawn)] ?? -1;
     const m = data.messages[i];
     if (m === undefined) break;
     const x1 = xOf(view, m.sendMs);
     const x2 = xOf(view, m.recvMs ?? Math.min(view.v1, m.sendMs + (view.v1 - view.v0) / 50));
-    const line = el(svg, 'line', {
+    const line = el(arrows, 'line', {
       x1,
       y1: yOf(m.from),
       x2,
@@ -290,7 +293,7 @@ function renderDiagram(d: Diagram): void {
     });
     line.setAttribute('marker-end', 'url(#head)');
     // A wide transparent twin on top takes the pointer: a 1 px diagonal is too thin to hover.
-    el(svg, 'line', { x1, y1: yOf(m.from), x2, y2: yOf(m.to), class: 'hit', 'data-i': i });
+    el(arrows, 'line', { x1, y1: yOf(m.from), x2, y2: yOf(m.to), class: 'hit', 'data-i': i });
   }
   for (const dr of data.drops)
     if (dr.atMs >= view.v0 && dr.atMs <= view.v1 && d.ranks.has(dr.from))
