@@ -83,11 +83,10 @@ export async function buildReport(dir: string): Promise<ReportData> {
       ? r.trace.filter((e) => e.ev === 'commit').map((e) => ({ atMs: e.t, n: typeof e.n === 'number' ? e.n : 1 }))
       : (logTimes[i] ?? []).map((x) => ({ atMs: x.atUs / 1000 - originMs, n: 1 })),
   );
-  const lastMs = Math.max(
-    (run.t ?? 0) * 1000,
-    ...commitMs.flatMap((c) => c.map((x) => x.atMs)),
-    ...ranks.flatMap((r) => (r.trace ?? []).slice(-1).map((e) => e.t)),
-  );
+  // A loop, not Math.max(...): a long run has more commits than a call has room for arguments.
+  let lastMs = (run.t ?? 0) * 1000;
+  for (const c of commitMs) for (const x of c) lastMs = Math.max(lastMs, x.atMs);
+  for (const r of ranks) lastMs = Math.max(lastMs, r.trace?.at(-1)?.t ?? 0);
   const durationMs = Math.max(1, Math.ceil(lastMs));
   const binMs = binFor(durationMs);
   const paired = pairMessages(ranks.map((r) => r.trace ?? []));
