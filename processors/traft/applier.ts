@@ -1,35 +1,47 @@
 // applier: the apply order (docs/protocols/traft.md §6.6) as a pure function over the log and
 // committed set. A record applies once committed and once every dep is applied or overridden by it;
 // applying marks its whole `overrides` applied, so subsumed records are skipped forever (R5).
+// What applying does is the state machine's (state_machine.ts).
+import { WalCorruptError } from './wal/format.js';
 import type { Snapshot } from './durable.js';
 import { overridesSeq, type LogRecord, type Seq } from './record.js';
+import type { Json, MachineKind, StateMachine } from './state_machine.js';
 import { addSeq, bitmapLen, firstMissing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
 
-/** KvState is the lab state machine: key → integer. */
-export type KvState = Map<string, number>;
-
-/** Applier holds the applied positions and the state they produced. */
-export type Applier = { applied: TailBitmap; kv: KvState };
+/** Applier holds the applied positions and the state machine they produced. */
+export type Applier = { applied: TailBitmap; sm: StateMachine };
 
 /** newApplier is the empty state (no snapshot yet). */
-export function newApplier(): Applier {
-  return { applied: { offset: 0, words: [] }, kv: new Map() };
+export function newApplier(kind: MachineKind): Applier {
+  return { applied: { offset: 0, words: [] }, sm: kind.create() };
 }
 
-/** applierOf restores a snapshot's state: exactly its applied positions (§7.1, T25) and its kv. */
-export function applierOf(snapshot: Snapshot): Applier {
-  return { applied: snapshot.applied, kv: new Map(snapshot.kv) };
+/** applierOf restores a snapshot's state: exactly its applied positions (§7.1, T25) and its machine. */
+export function applierOf(kind: MachineKind, snapshot: Snapshot): Applier {
+  const sm = kind.restore(snapshot.kv);
+  if (sm === null)
+    throw new WalCorruptError(
+      'corrupt',
+      0,
+      `a snapshot whose image is not a ${kind.name} machine's: ${kind.checkImage(snapshot.kv) ?? ''}`,
+    );
+  return { applied: snapshot.applied, sm };
 }
+
+/** Applied is one command record run by the machine, with its result (a client waits for it). */
+export type Applied = { readonly rec: LogRecord; readonly result: Json };
 
 /**
  * applyCommitted runs every applicable committed record, ascending; returns the seqs run.
- * `onSkip`, if given, hears of each stored, unapplied q that applying a record skips (for checks).
+ * `onSkip`, if given, hears of each stored, unapplied q that applying a record skips (for checks);
+ * `onApply` of each command's result.
  */
 export function applyCommitted(
   a: Applier,
   log: ReadonlyMap<Seq, LogRecord>,
   committed: TailBitmap,
   onSkip?: (by: LogRecord, q: LogRecord) => void,
+  onApply?: (applied: Applied) => void,
 ): Seq[] {
   const ran: Seq[] = [];
   const from = firstMissing(a.applied);
@@ -40,8 +52,8 @@ export function applyCommitted(
     const ready = members(rec.deps, from, s).every((q) => hasSeq(a.applied, q) || overridesSeq(rec, q));
     if (!ready) continue;
     if (rec.kind === 'cmd' && rec.cmd !== undefined) {
-      const c = rec.cmd;
-      a.kv.set(c.key, c.op === 'set' ? c.value : (a.kv.get(c.key) ?? 0) + 1);
+      const result = a.sm.apply(rec.cmd);
+      onApply?.({ rec, result });
     }
     for (const q of rec.overrides) {
       if (onSkip !== undefined && q !== s && !hasSeq(a.applied, q)) {
@@ -55,10 +67,4 @@ export function applyCommitted(
   return ran;
 }
 
-/** formatKv renders the state sorted by key, for equality checks and messages. */
-export function formatKv(kv: KvState): string {
-  return [...kv.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
-}
+export { formatKv } from './lab_machine.js';

@@ -8,6 +8,7 @@ import { assert } from '../../runtime/assert.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
 import type { Snapshot } from './durable.js';
 import type { LogRecord } from './record.js';
+import type { Json } from './state_machine.js';
 import type { TailBitmap } from './tail_bitmap.js';
 
 /**
@@ -46,8 +47,19 @@ export function bitmapBytes(b: TailBitmap): number {
 /** recordBytes bounds one record's wire form (deps binary or not, overrides as a list or ovFrom). */
 export function recordBytes(r: LogRecord): number {
   const fields = 1 + 4 + NUM + 7 + LEADER_ID + 5 + 5 + 5 + 10 + 5 + 7;
-  const cmd = r.cmd === undefined ? 0 : 4 + 1 + 3 + 5 + 4 + strBytes(r.cmd.key) + 6 + NUM;
+  const cmd = r.cmd === undefined ? 0 : 4 + jsonBytes(r.cmd);
   return fields + cmd + bitmapBytes(r.deps) + NUM * r.overrides.length + strBytes(r.logKey);
+}
+
+/** jsonBytes bounds the msgpack form of a command or a state machine's image: containers 5 + their parts. */
+export function jsonBytes(x: Json): number {
+  if (x === null || typeof x === 'boolean') return 1;
+  if (typeof x === 'number') return NUM;
+  if (typeof x === 'string') return strBytes(x);
+  let n = 5;
+  if (Array.isArray(x)) for (const e of x as readonly Json[]) n += jsonBytes(e);
+  else for (const [k, v] of Object.entries(x)) n += strBytes(k) + jsonBytes(v);
+  return n;
 }
 
 /** DIGEST_ENTRY bounds one `[seq, author]` of a Sync digest. */
@@ -55,8 +67,7 @@ export const DIGEST_ENTRY = 1 + NUM + LEADER_ID;
 
 /** snapshotBytes bounds `{ floor, applied, kv }` plus a shipment's own fields, without its KEYs. */
 export function snapshotBytes(snap: Snapshot): number {
-  let kv = 5;
-  for (const [k] of snap.kv) kv += 1 + strBytes(k) + NUM;
+  const kv = jsonBytes(snap.kv);
   return 1 + 9 + 1 + 6 + NUM + 8 + bitmapBytes(snap.applied) + 3 + kv + 9 + NUM + 5 + 5 + 5;
 }
 
@@ -69,7 +80,7 @@ export function keysBudget(snap: Snapshot, budget: number): number {
   const fixed = snapshotBytes(snap);
   assert(
     fixed <= budget / 2,
-    () => `a snapshot of ${snap.kv.length} keys (${fixed} bytes) leaves too little of a ${budget}-byte message for KEYs`,
+    () => `a snapshot whose state machine takes ${fixed} bytes leaves too little of a ${budget}-byte message for KEYs`,
   );
   return budget - fixed;
 }

@@ -1,31 +1,42 @@
-// deps: R4/R5 for the lab commands through a per-key index of the latest records, so a new
-// record's `deps` and `overrides` cost O(1) bitmap unions (docs/protocols/traft.md §3.2).
-import type { Command } from './command.js';
+// deps: R4/R5 over the state machine's interference keys (state_machine.ts Access) through a
+// per-key index of the latest records, so a new record's `deps` and `overrides` cost O(1)
+// bitmap unions per key (docs/protocols/traft.md §3.2).
 import type { LogRecord, Seq } from './record.js';
+import type { Access, MachineKind, SmCommand } from './state_machine.js';
 import { addSeq, bitmapLen, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
 
-/** KeyState: the latest `set` on a key and the `incr`s after it. */
-export type KeyState = { lastSet: LogRecord | null; incrsSince: Seq[] };
+/** Lone: a record and whether an `overwrite` of the key may subsume it (it touched that key alone, not as a `write`). */
+type Lone = { readonly rec: LogRecord; readonly subsumable: boolean };
 
-/** KeyIndex maps a key to its KeyState. */
-export type KeyIndex = Map<string, KeyState>;
+/** KeyState: the latest non-commuting record of a key and the commuting ones after it. */
+export type KeyState = { last: Lone | null; commuting: Lone[] };
+
+/** KeyIndex maps an interference key to its KeyState; `kind` says which keys a command touches. */
+export type KeyIndex = { readonly kind: MachineKind; readonly keys: Map<string, KeyState> };
+
+function subsumable(acc: readonly Access[], a: Access): boolean {
+  return acc.length === 1 && a.mode !== 'write';
+}
 
 /** indexRecord folds a stored record (ascending seq) into the index. */
 export function indexRecord(ix: KeyIndex, rec: LogRecord): void {
   if (rec.kind !== 'cmd' || rec.cmd === undefined) return;
-  const k = ix.get(rec.cmd.key) ?? { lastSet: null, incrsSince: [] };
-  if (rec.cmd.op === 'set') {
-    k.lastSet = rec;
-    k.incrsSince = [];
-  } else {
-    k.incrsSince.push(rec.seq);
+  const acc = ix.kind.access(rec.cmd);
+  for (const a of acc) {
+    const k = ix.keys.get(a.key) ?? { last: null, commuting: [] };
+    const lone = { rec, subsumable: subsumable(acc, a) };
+    if (a.mode === 'commute') k.commuting.push(lone);
+    else {
+      k.last = lone;
+      k.commuting = [];
+    }
+    ix.keys.set(a.key, k);
   }
-  ix.set(rec.cmd.key, k);
 }
 
 /** buildKeyIndex scans a log ascending from the floor (at establishment); below it every position is committed, hence in every new record's deps. */
-export function buildKeyIndex(log: ReadonlyMap<Seq, LogRecord>, floor: Seq, len: Seq): KeyIndex {
-  const ix: KeyIndex = new Map();
+export function buildKeyIndex(kind: MachineKind, log: ReadonlyMap<Seq, LogRecord>, floor: Seq, len: Seq): KeyIndex {
+  const ix: KeyIndex = { kind, keys: new Map() };
   for (let s = floor; s < len; s++) {
     const r = log.get(s);
     if (r !== undefined) indexRecord(ix, r);
@@ -38,23 +49,43 @@ export function buildKeyIndex(log: ReadonlyMap<Seq, LogRecord>, floor: Seq, len:
  * frontier [0, frontier): those positions are committed, so C2 is unchanged, and it keeps
  * deps bitmaps compact (a generalisation of R4's snapshot floor).
  */
-export function depsFor(ix: KeyIndex, cmd: Command, seq: Seq, frontier: Seq): { deps: TailBitmap; overrides: Seq[] } {
-  const k = ix.get(cmd.key);
+export function depsFor(ix: KeyIndex, cmd: SmCommand, seq: Seq, frontier: Seq): { deps: TailBitmap; overrides: Seq[] } {
   const f = Math.min(frontier, seq);
   let deps = createBitmap(f);
   const over: Seq[] = [];
-  if (k?.lastSet) {
-    deps = union(deps, addSeq(k.lastSet.deps, k.lastSet.seq));
-    if (cmd.op === 'set') for (const q of k.lastSet.overrides) if (q >= f) over.push(q);
-  }
-  if (k && cmd.op === 'set') {
-    for (const q of k.incrsSince) {
-      deps = addSeq(deps, q);
-      if (q >= f) over.push(q);
+  const acc = ix.kind.access(cmd);
+  for (const a of acc) {
+    const k = ix.keys.get(a.key);
+    if (k === undefined) continue;
+    const overwrite = a.mode === 'overwrite' && acc.length === 1;
+    if (k.last !== null) {
+      deps = union(deps, addSeq(k.last.rec.deps, k.last.rec.seq));
+      if (overwrite && k.last.subsumable) for (const q of k.last.rec.overrides) if (q >= f) over.push(q);
+    }
+    if (a.mode === 'commute') continue; // commuting records of the key do not interfere with it
+    for (const c of k.commuting) {
+      deps = addSeq(deps, c.rec.seq);
+      if (overwrite && c.subsumable && c.rec.seq >= f) over.push(c.rec.seq);
     }
   }
   over.push(seq);
   over.sort((a, b) => a - b);
   if (bitmapLen(deps) > seq) throw new RangeError(`deps of ${seq} reach ${bitmapLen(deps)}`);
   return { deps, overrides: over };
+}
+
+/**
+ * readDeps: the positions a read of `q`'s keys must see applied (§7.11 ReadIndex): every
+ * record that interferes with it and, through their deps, everything they need; [0, frontier)
+ * as for a command.
+ */
+export function readDeps(ix: KeyIndex, q: SmCommand, len: Seq, frontier: Seq): TailBitmap {
+  let deps = createBitmap(Math.min(frontier, len));
+  for (const a of ix.kind.access(q)) {
+    const k = ix.keys.get(a.key);
+    if (k === undefined) continue;
+    if (k.last !== null) deps = union(deps, addSeq(k.last.rec.deps, k.last.rec.seq));
+    for (const c of k.commuting) deps = union(deps, addSeq(c.rec.deps, c.rec.seq));
+  }
+  return deps;
 }

@@ -4,15 +4,17 @@
 import { assertNever } from '../../runtime/assert.js';
 import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import type { LogRecord, Seq } from './record.js';
+import type { Json } from './state_machine.js';
 import type { TailBitmap } from './tail_bitmap.js';
 import { WalCorruptError } from './wal/format.js';
 
 /**
  * Snapshot is the state machine after exactly the positions in `applied` (§7.1), which covers
  * [0, floor) and may reach above it (out-of-order applies): restoring it with applied = [0, floor)
- * would apply those positions twice (T25). `kv` is the lab's key → integer state.
+ * would apply those positions twice (T25). `kv` is the state machine's image (state_machine.ts;
+ * the lab's is its `[key, integer]` pairs).
  */
-export type Snapshot = { readonly floor: Seq; readonly applied: TailBitmap; readonly kv: ReadonlyArray<readonly [string, number]> };
+export type Snapshot = { readonly floor: Seq; readonly applied: TailBitmap; readonly kv: Json };
 
 /**
  * SnapshotEntry persists a snapshot with the instance-log KEYs of [keysFrom, floor) ('' for a

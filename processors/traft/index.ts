@@ -14,7 +14,7 @@ export type { Message, Envelope, ElectReq, ElectReply, ForwardReq, ForwardReply 
 export { replayWal, type WalEntry, type WalBatch, type DurableState } from './durable.js';
 export { defaultTiming, validateConfig, isQuorum, type Config, type Timing } from './config.js';
 export { formatInstanceLine, loggedUpToFrom } from './instance_log.js';
-export { applyCommitted, newApplier, formatKv, type Applier, type KvState } from './applier.js';
+export { applyCommitted, newApplier, formatKv, type Applier, type Applied } from './applier.js';
 export type { Command } from './command.js';
 export type { LeaderId } from './leader_id.js';
 export type { LogRecord, Seq } from './record.js';

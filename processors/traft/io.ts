@@ -2,7 +2,8 @@
 // messages, timer wake-ups, Persisted notifications and proposals, calls step, then writes
 // `persist` batches to the WAL (in order), sends `send`, appends `log` lines to the instance
 // log, and sleeps until `wakeAtMs` or the next input.
-import type { Command } from './command.js';
+import type { SmCommand } from './state_machine.js';
+import type { Applied } from './applier.js';
 import type { WalBatch } from './durable.js';
 import type { LeaderId } from './leader_id.js';
 import type { Envelope, Message } from './messages.js';
@@ -15,7 +16,7 @@ export type Input =
   | { readonly type: 'tick' }
   /** persisted: every WAL batch up to batchId is durable. */
   | { readonly type: 'persisted'; readonly batchId: number }
-  | { readonly type: 'propose'; readonly cmd: Command; readonly logKey: string };
+  | { readonly type: 'propose'; readonly cmd: SmCommand; readonly logKey: string };
 
 /** InstanceEvent is one instance-log line, in the order to write them (§2.3). */
 export type InstanceEvent = { readonly event: 'generate' | 'commit'; readonly seq: Seq; readonly key: string };
@@ -56,6 +57,8 @@ export type Output = {
   readonly log: readonly InstanceEvent[];
   readonly trace: readonly TraceEvent[];
   readonly answers: readonly ProposeAnswer[];
+  /** applied: the command records the state machine ran in this step, with their results (clients wait for them). */
+  readonly applied: readonly Applied[];
   /** wakeAtMs: call step (a `tick`) no later than this. */
   readonly wakeAtMs: number;
 };

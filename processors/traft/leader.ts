@@ -3,7 +3,7 @@
 // recomputed from bitmaps, so a lost or timed-out request is simply resent.
 import type { Random } from '../../runtime/random.js';
 import { assert, defined } from '../../runtime/assert.js';
-import type { Command } from './command.js';
+import type { SmCommand } from './state_machine.js';
 import { budgetAfter, bitmapBytes, chunkBy, DIGEST_ENTRY, recordBytes } from './chunk.js';
 import { leaderCommit } from './commit.js';
 import { isQuorum, maxMessageBytes } from './config.js';
@@ -42,6 +42,7 @@ function newProgress(reply: ElectReply | undefined, cmax: LeaderId | null, nowMs
     nextSendAtMs: nowMs,
     backoffMs: FIRST_BACKOFF_MS,
     lastAckAtMs: nowMs,
+    ackedReqId: 0,
     keysTo: null,
   };
   if (reply === undefined) return { ...base, known: false, committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP };
@@ -71,7 +72,7 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
     baseTail: c.merge.baseTail,
     establishedAtMs: nowMs,
     progress,
-    keyIndex: buildKeyIndex(s.log, s.floor, len),
+    keyIndex: buildKeyIndex(s.machine, s.log, s.floor, len),
     heldBack: new Set(),
   };
   s.campaign = null;
@@ -83,7 +84,7 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
 }
 
 /** propose is §6.1: append at the tail, generate line, replicate; self counts after fsync. */
-export function propose(s: ReplicaState, fx: Effects, cmd: Command, logKey: string, nowMs: number, random: Random): void {
+export function propose(s: ReplicaState, fx: Effects, cmd: SmCommand, logKey: string, nowMs: number, random: Random): void {
   const L = s.leader;
   assert(L !== null, 'propose needs an established leader');
   const seq = bitmapLen(s.accepted);
@@ -234,7 +235,10 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   pr.committed = union(pr.committed, reply.committed);
   pr.inflight.delete(reply.reqId);
   if (reply.keysTo !== undefined) pr.keysTo = reply.keysTo; // the next snapshot part starts there
-  if (leaderIdEq(reply.vote, L.id)) pr.lastAckAtMs = nowMs;
+  if (leaderIdEq(reply.vote, L.id)) {
+    pr.lastAckAtMs = nowMs;
+    pr.ackedReqId = Math.max(pr.ackedReqId, reply.reqId);
+  }
   pr.backoffMs = FIRST_BACKOFF_MS; // it answered: no reason to wait (a probe's answer starts the Sync at once)
   pr.nextSendAtMs = nowMs;
   if (reply.ok && leaderIdEq(reply.committer, L.id)) {

@@ -1,7 +1,7 @@
 // record: the log record (docs/protocols/traft.md §3.2). A missing position is absent from the log
 // map (R2); a deliberate gap is a `noop` record. Records are immutable once built.
 import { assert } from '../../runtime/assert.js';
-import type { Command } from './command.js';
+import type { SmCommand } from './state_machine.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
 import { EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
 
@@ -14,7 +14,7 @@ export type LogRecord = {
   /** author is the leader that first proposed it; kept when re-adopted by later leaders. */
   readonly author: LeaderId;
   readonly kind: 'cmd' | 'noop';
-  readonly cmd?: Command;
+  readonly cmd?: SmCommand;
   /** deps: earlier positions it interferes with (transitively closed, excludes seq). */
   readonly deps: TailBitmap;
   /**

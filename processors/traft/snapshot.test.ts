@@ -125,7 +125,7 @@ t.test('T25: an incr applied above the floor is in the snapshot’s applied bitm
   const snap = replayWal(sim.ranks[f]!.wal).snapshot?.snapshot;
   t.equal(snap?.floor, q, 'the follower’s durable snapshot ends at the hole q');
   t.ok(snap !== undefined && hasSeq(snap.applied, q + 1), 'its applied bitmap reaches above the floor (q+1)');
-  t.equal(formatKv(new Map(snap?.kv ?? [])), 'w=1 x=5 y=1', 'it holds the state after exactly those positions');
+  t.equal(formatKv(new Map((snap?.kv ?? []) as [string, number][])), 'w=1 x=5 y=1', 'it holds the state after exactly those positions');
   sim.crash(f, 'none');
   sim.restart(f);
   t.ok(hasSeq(sim.stateOf(f).applier.applied, q + 1), 'the restart restores the applied bitmap, not [0, floor)');
@@ -229,12 +229,12 @@ t.test('F9 on the step function: need-keys changes nothing; a newer shipment ins
   });
   const r1 = sentOf(d.msg(0, req(1, ship(6, 2)), 1), 'ForwardReply')[0]?.msg;
   t.match(r1, { ok: false, reason: 'need-keys', committed: EMPTY_BITMAP }, 'KEYs from 2, nothing logged: need-keys');
-  t.same([d.state.floor, d.state.keys.length, d.state.applier.kv.size, d.logLines()], [0, 0, 0, []], 'nothing changed');
+  t.same([d.state.floor, d.state.keys.length, d.state.applier.sm.describe(), d.logLines()], [0, 0, '', []], 'nothing changed');
   const r2 = sentOf(d.msg(0, req(2, ship(6, 0)), 2), 'ForwardReply')[0]?.msg;
   t.equal(r2?.ok, true, 'KEYs from 0: installed and acked');
   t.equal(firstMissing(r2?.committed ?? EMPTY_BITMAP), 6, 'the reply reports [0, 6) committed');
   t.same(
-    [d.state.floor, formatKv(d.state.applier.kv), hasSeq(d.state.applier.applied, 7)],
+    [d.state.floor, d.state.applier.sm.describe(), hasSeq(d.state.applier.applied, 7)],
     [6, 'a=3', true],
     'installed, applied as shipped',
   );
@@ -285,7 +285,7 @@ t.test('restart from a checkpoint: floor, committed, kv, KEYs; a torn line below
     keys: keysFromLines(lines),
   });
   t.same(
-    [s.floor, s.loggedUpTo, firstMissing(s.committed) >= 5, formatKv(s.applier.kv)],
+    [s.floor, s.loggedUpTo, firstMissing(s.committed) >= 5, s.applier.sm.describe()],
     [5, 3, true, 'a=1 b=2 c=3'],
     'floor, loggedUpTo, committed ⊇ [0, 5), kv',
   );

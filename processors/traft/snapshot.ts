@@ -52,7 +52,7 @@ export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void
   if (every <= 0) return;
   const floor = snapshotFloor(s, every, nowMs);
   if (floor - s.floor < every) return;
-  adopt(s, fx, { floor, applied: s.applier.applied, kv: [...s.applier.kv] }, false);
+  adopt(s, fx, { floor, applied: s.applier.applied, kv: s.applier.sm.image() }, false);
 }
 
 /**
@@ -124,7 +124,7 @@ export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShip
   s.keyStage = null;
   s.accepted = union(s.accepted, createBitmap(snapshot.floor));
   s.committed = union(s.committed, createBitmap(snapshot.floor));
-  s.applier = applierOf(snapshot);
+  s.applier = applierOf(s.machine, snapshot);
   adopt(s, fx, snapshot, true);
 }
 

@@ -4,6 +4,8 @@
 import type { Random } from '../../runtime/random.js';
 import { validateConfig, type Config, type Timing } from './config.js';
 import { applierOf, newApplier, type Applier } from './applier.js';
+import { labMachine } from './lab_machine.js';
+import type { MachineKind } from './state_machine.js';
 import type { DurableState, Snapshot, SnapshotEntry, WalEntry } from './durable.js';
 import type { KeyIndex } from './deps.js';
 import type { InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
@@ -36,6 +38,8 @@ export type Progress = {
   backoffMs: number;
   /** lastAckAtMs: last reply naming our LeaderId as its vote (CheckQuorum). */
   lastAckAtMs: number;
+  /** ackedReqId: the largest reqId of ours it answered naming our LeaderId as its vote (ReadIndex's quorum round, §7.11). */
+  ackedReqId: number;
   /** keysTo: where its KEYs end per its last InstallSnapshot reply (the next part starts there); null before one. */
   keysTo: Seq | null;
 };
@@ -99,6 +103,8 @@ export type ReplicaState = {
   /** snapshot: the latest snapshot (floor > 0), sent to followers below the floor (F9). */
   snapshot: Snapshot | null;
   // ---- derived / volatile ----
+  /** machine: the state machine's kind: its commands' interference keys, its snapshot images. */
+  readonly machine: MachineKind;
   /** applier: the state machine and its applied positions (§6.6), run after every step. */
   applier: Applier;
   /**
@@ -171,6 +177,8 @@ export type RestartOptions = {
   readonly keys?: readonly string[];
   readonly nowMs: number;
   readonly random: Random;
+  /** machine: the replicated state machine's kind (state_machine.ts); the lab's when absent. */
+  readonly machine?: MachineKind;
 };
 
 /**
@@ -186,6 +194,7 @@ export function restartReplica(o: RestartOptions): ReplicaState {
   const snap = o.durable?.snapshot ?? null;
   const floor = snap?.snapshot.floor ?? 0;
   const loggedUpTo = o.loggedUpTo ?? -1;
+  const machine = o.machine ?? labMachine;
   return {
     self: o.self,
     config: o.config,
@@ -195,7 +204,8 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     log,
     floor,
     snapshot: snap?.snapshot ?? null,
-    applier: snap === null ? newApplier() : applierOf(snap.snapshot),
+    machine,
+    applier: snap === null ? newApplier(machine) : applierOf(machine, snap.snapshot),
     keys: recoveredKeys(o.keys ?? [], loggedUpTo, snap),
     accepted: union(bitmapOf(log.keys()), createBitmap(floor)),
     committed: createBitmap(floor),

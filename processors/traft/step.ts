@@ -9,7 +9,7 @@ import { handleElectReply, campaignTimers, startCampaign } from './candidate.js'
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';
 import { establish, handleForwardReply, leaderTimers, leaderWakeAtMs, propose } from './leader.js';
-import { applyCommitted } from './applier.js';
+import { applyCommitted, type Applied } from './applier.js';
 import { handleForwardReq, handleInstallSnapshot } from './follower.js';
 import { checkpointEntries, maybeSnapshot } from './snapshot.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
@@ -184,7 +184,14 @@ function release(s: ReplicaState, fx: Effects): void {
  */
 function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
   emitCommitLines(s, fx);
-  applyCommitted(s.applier, s.log, s.committed, (by, q) => fx.trace.push({ type: 'skipped', by, q }));
+  const applied: Applied[] = [];
+  applyCommitted(
+    s.applier,
+    s.log,
+    s.committed,
+    (by, q) => fx.trace.push({ type: 'skipped', by, q }),
+    (a) => applied.push(a),
+  );
   if (fx.snapshot === null) maybeSnapshot(s, fx, nowMs);
   const snap = fx.snapshot;
   const persist =
@@ -197,7 +204,15 @@ function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
     if (s.lastBatchId > s.persistedBatchId) s.parked.push({ batchId: s.lastBatchId, env });
     else fx.send.push(env);
   }
-  return { send: fx.send, persist, log: fx.log, trace: fx.trace, answers: fx.answers, wakeAtMs: Math.max(wakeAtMs(s, nowMs), nowMs + 1) };
+  return {
+    send: fx.send,
+    persist,
+    log: fx.log,
+    trace: fx.trace,
+    answers: fx.answers,
+    applied,
+    wakeAtMs: Math.max(wakeAtMs(s, nowMs), nowMs + 1),
+  };
 }
 
 /**

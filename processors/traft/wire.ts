@@ -2,10 +2,11 @@
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
 import { decodeWords, expandOverrides } from './bitmap_codec.js';
-import type { Command } from './command.js';
+import { labMachine } from './lab_machine.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
 import type { LogRecord } from './record.js';
+import { isCommandShape, isJson, type MachineKind, type SmCommand } from './state_machine.js';
 import { firstMissing, type TailBitmap } from './tail_bitmap.js';
 
 class BadTraftMessage extends Error {
@@ -69,18 +70,16 @@ function bitmap(x: unknown, what: string): TailBitmap {
   return { offset: nat(o.offset, `${what}.offset`), words };
 }
 
-function command(x: unknown): Command {
-  const o = obj(x, 'cmd');
-  const key = str(o.key, 'cmd.key');
-  if (o.op === 'incr') return { op: 'incr', key };
-  if (o.op === 'set') {
-    if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw new BadTraftMessage('cmd.value must be a number');
-    return { op: 'set', key, value: o.value };
-  }
-  throw new BadTraftMessage('cmd.op must be set or incr');
+/** command: a JSON object the state machine accepts (state_machine.ts checkCommand). */
+function command(x: unknown, kind: MachineKind): SmCommand {
+  obj(x, 'cmd');
+  const problem = kind.checkCommand(x);
+  if (problem !== null) throw new BadTraftMessage(problem);
+  if (!isCommandShape(x)) throw new BadTraftMessage('cmd must be plain JSON');
+  return x;
 }
 
-function record(x: unknown): LogRecord {
+function record(x: unknown, machine: MachineKind): LogRecord {
   const o = obj(x, 'record');
   const kind = o.kind;
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
@@ -97,7 +96,7 @@ function record(x: unknown): LogRecord {
         ? expandOverrides(deps, seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq))
         : arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')),
     logKey: str(o.logKey, 'record.logKey'),
-    ...(kind === 'cmd' ? { cmd: command(o.cmd) } : {}),
+    ...(kind === 'cmd' ? { cmd: command(o.cmd, machine) } : {}),
   };
   return rec;
 }
@@ -106,18 +105,16 @@ function record(x: unknown): LogRecord {
  * shipment reads a snapshot with its KEYs; the applied bitmap must cover the floor (§7.1). The
  * KEYs reach the floor exactly, or, in a `part`, end below it (§4.7).
  */
-function shipment(x: unknown): SnapshotShipment {
+function shipment(x: unknown, machine: MachineKind): SnapshotShipment {
   const o = obj(x, 'shipment');
   const snap = obj(o.snapshot, 'snapshot');
   const floor = nat(snap.floor, 'snapshot.floor');
   const applied = bitmap(snap.applied, 'snapshot.applied');
   if (firstMissing(applied) < floor) throw new BadTraftMessage('snapshot.applied must cover [0, floor)');
-  const kv = arr(snap.kv, 'snapshot.kv').map((e) => {
-    const pair = arr(e, 'snapshot.kv[]');
-    if (pair.length !== 2 || typeof pair[1] !== 'number' || !Number.isFinite(pair[1]))
-      throw new BadTraftMessage('snapshot.kv entries are [key, number]');
-    return [str(pair[0], 'snapshot.kv key'), pair[1]] as const;
-  });
+  const kv = snap.kv;
+  const problem = machine.checkImage(kv);
+  if (problem !== null) throw new BadTraftMessage(problem);
+  if (!isJson(kv)) throw new BadTraftMessage('snapshot.kv must be plain JSON');
   const keysFrom = nat(o.keysFrom, 'keysFrom');
   const keys = arr(o.keys, 'keys').map((k) => str(k, 'keys[]'));
   if (o.part !== undefined) {
@@ -132,8 +129,11 @@ const REASONS: ReadonlySet<string> = new Set(['stale-ballot', 'leader-alive', 's
 const FORWARD_REASONS: ReadonlySet<string> = new Set(['stale-leader', 'need-sync', 'need-keys']);
 const KINDS: ReadonlySet<string> = new Set(['sync', 'append', 'heartbeat']);
 
-/** validateTraftMsg returns x as a Message or throws BadTraftMessage naming the first problem. */
-export function validateTraftMsg(x: unknown): Message {
+/**
+ * validateTraftMsg returns x as a Message or throws BadTraftMessage naming the first problem;
+ * commands and snapshot images are checked by the rank's state machine (`machine`).
+ */
+export function validateTraftMsg(x: unknown, machine: MachineKind = labMachine): Message {
   const o = obj(x, 'message');
   switch (o.type) {
     case 'ElectReq':
@@ -156,8 +156,8 @@ export function validateTraftMsg(x: unknown): Message {
         committer: maybeLeaderId(o.committer, 'committer'),
         accepted: bitmap(o.accepted, 'accepted'),
         committed: bitmap(o.committed, 'committed'),
-        records: arr(o.records, 'records').map(record),
-        ...(o.snapshot !== undefined ? { snapshot: shipment(o.snapshot) } : {}),
+        records: arr(o.records, 'records').map((r) => record(r, machine)),
+        ...(o.snapshot !== undefined ? { snapshot: shipment(o.snapshot, machine) } : {}),
         ...(o.part !== undefined ? { part: replyPart(o.part) } : {}),
       };
     }
@@ -165,11 +165,11 @@ export function validateTraftMsg(x: unknown): Message {
       return {
         type: 'InstallSnapshotReq',
         leader: leaderId(o.leader, 'leader'),
-        shipment: shipment(o.shipment),
+        shipment: shipment(o.shipment, machine),
         reqId: nat(o.reqId, 'reqId'),
       };
     case 'ForwardReq':
-      return forwardReq(o);
+      return forwardReq(o, machine);
     case 'ForwardReply': {
       if (o.reason !== undefined && !FORWARD_REASONS.has(o.reason as string)) throw new BadTraftMessage('unknown reason');
       return {
@@ -199,7 +199,7 @@ function replyPart(x: unknown): ElectReplyPart {
 }
 
 /** forwardReq validates the fields of a ForwardReq (its type already checked). */
-function forwardReq(o: Obj): Message {
+function forwardReq(o: Obj, machine: MachineKind): Message {
   if (!KINDS.has(o.kind as string)) throw new BadTraftMessage('kind must be sync, append or heartbeat');
   return {
     type: 'ForwardReq',
@@ -217,7 +217,7 @@ function forwardReq(o: Obj): Message {
         }
       : {}),
     ...(o.last !== undefined ? { last: bool(o.last, 'last') } : {}),
-    records: arr(o.records, 'records').map(record),
+    records: arr(o.records, 'records').map((r) => record(r, machine)),
     committed: bitmap(o.committed, 'committed'),
     reqId: nat(o.reqId, 'reqId'),
   };

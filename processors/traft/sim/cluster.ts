@@ -6,7 +6,6 @@
 // with a torn last line.
 // After every step the per-step invariants run (invariants.ts); violations are collected.
 import { SeededRandom, rankRandom, type Random } from '../../../runtime/random.js';
-import { formatKv } from '../applier.js';
 import { toWire } from '../bitmap_codec.js';
 import { msgpackCodec } from '../../../runtime/net/codec.js';
 import { assertNever, defined } from '../../../runtime/assert.js';
@@ -343,7 +342,7 @@ export class SimCluster {
   }
 
   kvOf(rank: number): string {
-    return formatKv(this.stateOf(rank).applier.kv);
+    return this.stateOf(rank).applier.sm.describe();
   }
 
   // ---- event handling ----
