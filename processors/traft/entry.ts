@@ -1,7 +1,7 @@
 // entry: TRaft's registry line (processors/registry.ts): its flags and how a rank starts. Kept
 // free of the protocol's code, which `start` loads: every command of the CLI reads the flags,
 // and `csplab check` must load no protocol.
-import { numericOption, type ProtocolEntry } from '../../runtime/protocol.js';
+import { numericOption, type FlagReader, type ProtocolEntry } from '../../runtime/protocol.js';
 import { MAX_LAB_KEYS } from './chunk.js';
 
 export const traftEntry: ProtocolEntry = {
@@ -17,21 +17,46 @@ export const traftEntry: ProtocolEntry = {
       'traft: snapshot and compact the log once this many positions are committed, applied and logged (0: never)',
       10000,
     ),
+    machine: {
+      requiresArg: true,
+      choices: ['lab', 'kv'],
+      default: 'lab',
+      describe: 'traft: the replicated state machine: the lab load (lab) or a client key-value store (kv)',
+    },
+    'client-port': numericOption(
+      'traft: the TCP port clients dial on loopback (0: any free port, reported to csplab kv run); needs --machine kv',
+    ),
+    'lease-reads': {
+      type: 'boolean',
+      default: false,
+      describe: 'traft: answer gets from a leader lease (needs --machine kv and --clock-drift)',
+    },
+    'clock-drift': numericOption(
+      'traft: the most any two ranks’ clocks drift apart, as a rate (0.01 = 1%); lease reads are sound only under it',
+    ),
   },
   // what the graded commit count hides: commits logged out of seq order, and held back for a gap
   columns: [
     { header: 'out-of-order', key: 'outOfOrderCommits' },
     { header: 'held back', key: 'heldBackCommits' },
   ],
-  flags(a, read) {
+  flags(a, read, usage) {
     const keys = read('--keys', a.keys, 1, MAX_LAB_KEYS, true); // a snapshot's kv must fit one TRaft message
     const snapshotEvery = read('--snapshot-every', a.snapshotEvery, 0, 1e9, true);
+    const c = clientFlags(a, read, usage);
     return {
-      passOn: ['--keys', String(keys), '--snapshot-every', String(snapshotEvery)],
+      passOn: ['--keys', String(keys), '--snapshot-every', String(snapshotEvery), ...c.passOn],
       start: async (node, { o, l }) => {
-        const { traft } = await import('./protocol.js');
+        const { traftWith } = await import('./protocol.js');
         const { startNode } = await import('../../runtime/driver/node.js');
-        return startNode(traft, { electionMs: o * 1000, window: l, keys, snapshotEvery }, node);
+        const { clientHooks } = await import('./gateway_hooks.js');
+        const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads };
+        return startNode(
+          traftWith(c.machine),
+          c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config,
+          node,
+          clientHooks(node, c.clientPort),
+        );
       },
       simulate: async ({ o, l }) => {
         const { traft } = await import('./protocol.js');
@@ -41,3 +66,32 @@ export const traftEntry: ProtocolEntry = {
     };
   },
 };
+
+/** ClientFlags: the state machine, the client port, and how gets may be answered. */
+type ClientFlags = {
+  readonly machine: 'lab' | 'kv';
+  readonly clientPort: number | undefined;
+  readonly reads: { readonly leaseReads: boolean; readonly clockDrift: number };
+  readonly passOn: readonly string[];
+};
+
+/**
+ * clientFlags validates --machine, --client-port, --lease-reads and --clock-drift. A lease is
+ * sound only if V2 holds on every voter (on in every rank: config.ts defaultTiming) and clocks
+ * drift apart by at most the stated rate, so lease reads without --clock-drift are refused (§7.6).
+ */
+function clientFlags(a: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ClientFlags {
+  const machine = a.machine === 'kv' ? 'kv' : 'lab';
+  const clientPort = a.clientPort === undefined ? undefined : read('--client-port', a.clientPort, 0, 65535, true);
+  const leaseReads = a.leaseReads === true;
+  const clockDrift = a.clockDrift === undefined ? undefined : read('--clock-drift', a.clockDrift, 0, 0.1);
+  if (clientPort !== undefined && machine !== 'kv') throw usage('--client-port needs --machine kv: the lab load takes no clients');
+  if (leaseReads && machine !== 'kv') throw usage('--lease-reads needs --machine kv');
+  if (leaseReads && clockDrift === undefined)
+    throw usage('--lease-reads needs --clock-drift <rate>: a lease is sound only under a stated bound on clock drift');
+  const passOn = ['--machine', machine];
+  if (clientPort !== undefined) passOn.push('--client-port', String(clientPort));
+  if (leaseReads) passOn.push('--lease-reads');
+  if (clockDrift !== undefined) passOn.push('--clock-drift', String(clockDrift));
+  return { machine, clientPort, reads: { leaseReads, clockDrift: clockDrift ?? 0 }, passOn };
+}

@@ -258,6 +258,14 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   replicateTo(s, fx, from, pr, nowMs, random);
 }
 
+/**
+ * heartbeatAll sends every follower a heartbeat now (§7.6 ReadIndex): a reply naming our
+ * LeaderId to a request sent after a read arrived shows no other leader had a quorum then.
+ */
+export function heartbeatAll(s: ReplicaState, fx: Effects, nowMs: number): void {
+  for (const [p, pr] of leading(s).progress) forward(s, fx, p, pr, 'heartbeat', [], nowMs);
+}
+
 /** leaderTimers: per-follower retries and heartbeats, then CheckQuorum (§6.7). */
 export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
   const L = s.leader;

@@ -6,18 +6,18 @@
 // instance log's lines are TRaft's own.
 import { join } from 'node:path';
 import { ForeignStateError } from '../../runtime/errors.js';
-import type { OpenedStorage, Protocol, ProtocolInput, ProtocolOutput, RankSetup } from '../../runtime/protocol.js';
+import type { Envelope, OpenedStorage, Protocol, ProtocolInput, ProtocolOutput, RankSetup } from '../../runtime/protocol.js';
 import type { Random } from '../../runtime/random.js';
 import { toWire } from './bitmap_codec.js';
 import { defaultTiming, type Config, type Timing } from './config.js';
 import { isDrained, uncommittedCount } from './drain.js';
 import { entriesToReplay, replayWal, type DurableState, type WalBatch } from './durable.js';
 import { formatInstanceLine, keysFromLines } from './instance_log.js';
-import type { InstanceEvent, Output, TraceEvent } from './io.js';
+import type { Input, InstanceEvent, Output, TraceEvent } from './io.js';
 import { LabLoad } from './lab_load.js';
 import { Pace } from './pace.js';
 import { describeTraft } from './describe.js';
-import type { Envelope, Message } from './messages.js';
+import type { Message } from './messages.js';
 import { restartReplica, roleOf, type ReplicaState } from './state.js';
 import { step } from './step.js';
 import { bitmapLen, firstMissing } from './tail_bitmap.js';
@@ -25,6 +25,12 @@ import { WalCorruptError } from './wal/format.js';
 import { WalDir, type WalDir as OpenWal } from './wal/segments.js';
 import { WalWriter } from './wal_writer.js';
 import { validateTraftMsg } from './wire.js';
+import { isClientAddress } from '../../runtime/client/gateway.js';
+import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
+import { afterStep, clientRequest, newClients, type Clients, type ReadOptions, type TraftWire } from './clients.js';
+import { kvMachine } from './kv_machine.js';
+import { labMachine } from './lab_machine.js';
+import type { MachineKind } from './state_machine.js';
 
 /** TraftConfig: TRaft's flags, validated (processors/traft/entry.ts). */
 export interface TraftConfig {
@@ -35,6 +41,11 @@ export interface TraftConfig {
   readonly keys: number;
   /** snapshotEvery: the snapshot threshold in positions (§7.2); 0 never snapshots. */
   readonly snapshotEvery: number;
+  /** machine: what the log replicates — the lab load's set/incr, or the clients' kv store (state_machine.ts). */
+  readonly machine?: 'lab' | 'kv';
+  /** clientPort: where clients dial this rank (0: ephemeral, reported in a `clients` event); absent: no clients. */
+  readonly clientPort?: number;
+  readonly reads?: ReadOptions;
 }
 
 /** Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines) and the highest logged seq. */
@@ -70,9 +81,16 @@ export interface TraftState {
   readonly load: LabLoad;
   /** pace: the simulator's rate for the lab load (RankSetup.ratePerSec); undefined: the window alone limits it. */
   readonly pace: Pace | undefined;
+  readonly clients: Clients;
 }
 
-type Result = { readonly state: TraftState; readonly out: ProtocolOutput<Message, WalBatch, InstanceEvent> };
+/** WireOut: a core step's output whose sends may include client replies (the gateway takes those). */
+type WireOut = Omit<Output, 'send'> & { readonly send: readonly Envelope<TraftWire>[] };
+
+type Result = { readonly state: TraftState; readonly out: ProtocolOutput<TraftWire, WalBatch, InstanceEvent> };
+
+/** MACHINES: the state machines a rank can replicate (--machine). */
+const MACHINES: Readonly<Record<NonNullable<TraftConfig['machine']>, MachineKind>> = { lab: labMachine, kv: kvMachine };
 
 const PROPOSALS_PER_STEP = 256;
 
@@ -97,6 +115,7 @@ function init(o: RankSetup<TraftConfig, DurableState, Logged>): TraftState {
     timing,
     nowMs: o.nowMs,
     random: o.random,
+    machine: MACHINES[o.config.machine ?? 'lab'],
     ...(o.durable ? { durable: o.durable } : {}),
     loggedUpTo: logged?.upTo ?? -1,
     ...(logged ? { keys: logged.keys } : {}),
@@ -115,20 +134,43 @@ function init(o: RankSetup<TraftConfig, DurableState, Logged>): TraftState {
     counts,
     load,
     pace,
+    clients: newClients(o.config.reads ?? { leaseReads: false, clockDrift: 0 }),
   };
 }
 
 /** traftStep: the core's step on a message, tick or persisted report; the lab load and the end of the run on a turn. */
-function traftStep(r: TraftState, input: ProtocolInput<Message>, nowMs: number, random: Random): Result {
+function traftStep(r: TraftState, input: ProtocolInput<TraftWire>, nowMs: number, random: Random): Result {
   if (input.type === 'turn') return { state: r, out: turn(r, nowMs, random) };
-  if (input.type === 'message' && input.msg.type === 'ForwardReq') r.heardLen = Math.max(r.heardLen, bitmapLen(input.msg.committed));
-  return { state: r, out: coreStep(r, input, nowMs, random) };
+  if (input.type === 'message' && (input.msg.type === 'client-req' || input.msg.type === 'client-reply')) {
+    return { state: r, out: clientStep(r, input.from, input.msg, nowMs, random) };
+  }
+  const core: Input = input.type === 'message' ? { type: 'message', from: input.from, msg: input.msg as Message } : input;
+  if (core.type === 'message' && core.msg.type === 'ForwardReq') r.heardLen = Math.max(r.heardLen, bitmapLen(core.msg.committed));
+  return { state: r, out: coreStep(r, core, nowMs, random) };
 }
 
-/** coreStep is one step of the core, counted for the summary. */
-function coreStep(r: TraftState, input: Parameters<typeof step>[1], nowMs: number, random: Random): Output {
-  const { state, out } = step(r.s, input, nowMs, random);
+/**
+ * clientStep: a request from the client gateway (only it delivers from a client address);
+ * the proposal or read round it needs runs as a core step, the replies go out with its sends.
+ */
+function clientStep(r: TraftState, from: number, msg: ClientRequest | ClientReply, nowMs: number, random: Random): WireOut {
+  const none: WireOut = { send: [], persist: [], log: [], trace: [], answers: [], applied: [], wakeAtMs: r.wakeAtMs };
+  if (msg.type !== 'client-req' || !isClientAddress(from)) return none; // a reply is never sent to a rank
+  const asked = clientRequest(r.clients, r.s, from, msg, nowMs, random);
+  const out = asked.propose
+    ? coreStep(r, { type: 'propose', ...asked.propose }, nowMs, random)
+    : asked.readRound
+      ? coreStep(r, { type: 'read-round' }, nowMs, random)
+      : none;
+  return { ...out, send: [...out.send, ...asked.replies] };
+}
+
+/** coreStep is one step of the core, counted for the summary, with the client replies it settled. */
+function coreStep(r: TraftState, input: Parameters<typeof step>[1], nowMs: number, random: Random): WireOut {
+  const { state, out: core } = step(r.s, input, nowMs, random);
   r.s = state;
+  const replies = afterStep(r.clients, r.s, core.applied, nowMs);
+  const out: WireOut = replies.length === 0 ? core : { ...core, send: [...core.send, ...replies] };
   r.wakeAtMs = out.wakeAtMs;
   for (const ev of out.log) {
     if (ev.event === 'commit') r.counts.commits++;
@@ -146,13 +188,13 @@ function coreStep(r: TraftState, input: Parameters<typeof step>[1], nowMs: numbe
  * turn is the lab load — until loadUntilMs an established leader keeps its window of
  * uncommitted records full — and the stop rule after it (drainedLongEnough).
  */
-function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<Message, WalBatch, InstanceEvent> {
-  const send: Envelope[] = [];
+function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<TraftWire, WalBatch, InstanceEvent> {
+  const send: Envelope<TraftWire>[] = [];
   const persist: WalBatch[] = [];
   const log: InstanceEvent[] = [];
   const trace: TraceEvent[] = [];
   let wakeAtMs = r.wakeAtMs;
-  const leading = nowMs < r.loadUntilMs && roleOf(r.s) === 'leader';
+  const leading = (r.config.machine ?? 'lab') === 'lab' && nowMs < r.loadUntilMs && roleOf(r.s) === 'leader';
   const window = Math.min(PROPOSALS_PER_STEP, r.config.window - uncommittedCount(r.s));
   const room = r.pace === undefined ? window : r.pace.allow(window, nowMs, leading);
   if (leading) {
@@ -230,13 +272,13 @@ async function openWal(o: {
 }
 
 /** traft is TRaft for the rank driver. */
-export const traft: Protocol<TraftConfig, TraftState, Message, WalBatch, InstanceEvent, DurableState, Logged> = {
+export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, InstanceEvent, DurableState, Logged> = {
   name: 'traft',
   init,
   step: traftStep,
-  validate: validateTraftMsg,
+  validate: (x) => validateTraftMsg(x), // the lab's commands; traftWith gives another machine's
   // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
-  encode: (msg) => toWire(msg) as Message,
+  encode: (msg) => (msg.type === 'client-req' || msg.type === 'client-reply' ? msg : (toWire(msg) as Message)),
   formatLog: formatInstanceLine,
   recoverLog: (lines) => {
     // The KEYs of logged positions: the key index a leader ships with snapshots (the records below the floor are gone).
@@ -257,6 +299,10 @@ export const traft: Protocol<TraftConfig, TraftState, Message, WalBatch, Instanc
     snapshotsInstalled: r.counts.snapshotsInstalled,
     floor: r.s.floor,
     role: roleOf(r.s),
+    clientRequests: r.clients.counts.requests,
+    clientReplies: r.clients.counts.answered,
+    indexReads: r.clients.counts.indexReads,
+    leaseReads: r.clients.counts.leaseReads,
   }),
   replay: (batches) => replayWal(entriesToReplay(batches)),
   supersedes: (batch) => batch.checkpoint !== undefined,
@@ -264,3 +310,8 @@ export const traft: Protocol<TraftConfig, TraftState, Message, WalBatch, Instanc
   recovered: (durable, logged, incarnation) =>
     `incarnation ${incarnation} recovered a snapshot up to seq ${(durable.snapshot?.snapshot.floor ?? 0) - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${logged?.upTo ?? -1}`,
 };
+
+/** traftWith: TRaft whose wire validation admits `machine`'s commands and snapshot images. */
+export function traftWith(machine: NonNullable<TraftConfig['machine']>): typeof traft {
+  return { ...traft, validate: (x) => validateTraftMsg(x, MACHINES[machine]) };
+}

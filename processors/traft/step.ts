@@ -8,7 +8,7 @@ import { assert, assertNever } from '../../runtime/assert.js';
 import { handleElectReply, campaignTimers, startCampaign } from './candidate.js';
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';
-import { establish, handleForwardReply, leaderTimers, leaderWakeAtMs, propose } from './leader.js';
+import { establish, handleForwardReply, heartbeatAll, leaderTimers, leaderWakeAtMs, propose } from './leader.js';
 import { applyCommitted, type Applied } from './applier.js';
 import { handleForwardReq, handleInstallSnapshot } from './follower.js';
 import { checkpointEntries, maybeSnapshot } from './snapshot.js';
@@ -78,6 +78,9 @@ function stepLeader(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
     case 'propose':
       propose(s, fx, input.cmd, input.logKey, c.nowMs, c.random);
       return;
+    case 'read-round':
+      heartbeatAll(s, fx, c.nowMs);
+      return;
     case 'persisted':
       leaderCommit(s, fx); // own records became durable: C1 may now count self
       return;
@@ -99,6 +102,8 @@ function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void
     }
     case 'propose':
       fx.answers.push({ type: 'rejected', reason: 'electing', hint: null }); // 6.5: candidates never append
+      return;
+    case 'read-round':
       return;
     case 'persisted': {
       const camp = s.campaign;
@@ -128,6 +133,7 @@ function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void 
     }
     case 'persisted':
     case 'tick':
+    case 'read-round':
       return;
     default:
       assertNever(input, 'input');

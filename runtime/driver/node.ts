@@ -15,11 +15,18 @@ import { FileSink } from './logsink.js';
 import { startRank } from './rank.js';
 import { resourceSummary } from './usage.js';
 
+/** NodeHooks: what a protocol adds around the rank's transport (TRaft's client port, runtime/client/gateway.ts). */
+export interface NodeHooks<M> {
+  /** wrapTransport decorates the transport the rank runs on, once the run starts; it rejects to fail the start. */
+  wrapTransport?(t: Transport<M>): Promise<Transport<M>>;
+}
+
 /** startNode starts one rank of `protocol` with its validated flags; setup failures reject. */
 export async function startNode<C, S, M, P, L, D, R>(
   protocol: Protocol<C, S, M, P, L, D, R>,
   config: C,
   c: NodeBaseConfig,
+  hooks: NodeHooks<M> = {},
 ): Promise<RankNode & { finished: Promise<RankOutcome> }> {
   // Listen first, recover after: a restarted rank is reachable at once while it replays its
   // WAL (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
@@ -29,6 +36,8 @@ export async function startNode<C, S, M, P, L, D, R>(
   for (const note of opened.notes) c.debug(`rank ${c.rank}: ${note}`);
   const logged = c.incarnation > 0 ? protocol.recoverLog(readLines(files.instanceLog)) : undefined;
   await clock.sleepMs(schedule.startAtMs - clock.nowMs());
+  const wire = encoded(protocol, transport);
+  const rankTransport = hooks.wrapTransport ? await hooks.wrapTransport(wire) : wire;
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
   let walError: unknown;
   const store = opened.start(
@@ -48,7 +57,7 @@ export async function startNode<C, S, M, P, L, D, R>(
     loadUntilMs: schedule.endAtMs,
     clock,
     random: rankRandom(c.seed, c.rank, c.incarnation),
-    transport: encoded(protocol, transport),
+    transport: rankTransport,
     sink,
     storage: store,
     ...(opened.durable !== undefined ? { durable: opened.durable } : {}),

@@ -1,0 +1,119 @@
+// wire: what a key-value client and a replica say to each other (docs/net.md "Clients"), the
+// same for every replicated store. One JSON object per frame; both sides validate every frame
+// they read, so a bad one is dropped and counted, never trusted.
+
+/** KvOp is the operations of docs/history.md's kv model. */
+export type KvOp = 'get' | 'put' | 'append' | 'delete';
+
+/** ReadMode: how a replica answers a get — through the log, ReadIndex, or a leader lease (§7.11). */
+export type ReadMode = 'log' | 'index' | 'lease';
+
+/** ClientRequest: reqNo orders one client's requests; a retry repeats it unchanged (exactly once). */
+export type ClientRequest = {
+  readonly type: 'client-req';
+  readonly client: string;
+  readonly reqNo: number;
+  readonly op: KvOp;
+  readonly key: string;
+  readonly value?: string;
+  readonly read?: ReadMode;
+};
+
+/** ReplyStatus: ok (result is the output: a get's value, null otherwise), or where to go instead. */
+export type ClientReply = { readonly type: 'client-reply'; readonly client: string; readonly reqNo: number } & (
+  | { readonly status: 'ok'; readonly result: string | null }
+  | { readonly status: 'not-leader'; readonly hint: number | null }
+  | { readonly status: 'electing' }
+  | { readonly status: 'refused'; readonly why: string }
+);
+
+/** ClientHello opens a client connection: a replica of another cluster closes it. */
+export type ClientHello = { readonly magic: 'csplab-client'; readonly clusterId: string };
+
+/** MAX_CLIENT_FRAME_BYTES: a request or reply is small; anything longer is garbage. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/** BadClientFrame names what is wrong with one frame. */
+export class BadClientFrame extends Error {
+  constructor(why: string) {
+    super(`bad client frame: ${why}`);
+    this.name = 'BadClientFrame';
+  }
+}
+
+const OPS: ReadonlySet<unknown> = new Set(['get', 'put', 'append', 'delete']);
+const READS: ReadonlySet<unknown> = new Set(['log', 'index', 'lease']);
+const MAX_TEXT = 4096;
+
+function text(x: unknown, what: string): string {
+  if (typeof x !== 'string' || x.length > MAX_TEXT) throw new BadClientFrame(`${what} must be a string of at most ${MAX_TEXT} characters`);
+  return x;
+}
+
+function fields(x: unknown): Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new BadClientFrame('not an object');
+  return x as Record<string, unknown>;
+}
+
+function reqNoOf(x: unknown): number {
+  if (!Number.isSafeInteger(x) || (x as number) < 0) throw new BadClientFrame('reqNo must be an integer ≥ 0');
+  return x as number;
+}
+
+/** parseClientRequest validates a decoded request frame. */
+export function parseClientRequest(x: unknown): ClientRequest {
+  const o = fields(x);
+  if (o.type !== 'client-req') throw new BadClientFrame('type must be client-req');
+  if (!OPS.has(o.op)) throw new BadClientFrame('op must be get, put, append or delete');
+  if (o.read !== undefined && !READS.has(o.read)) throw new BadClientFrame('read must be log, index or lease');
+  const value = o.value === undefined ? undefined : text(o.value, 'value');
+  if ((o.op === 'put' || o.op === 'append') !== (value !== undefined))
+    throw new BadClientFrame('put and append carry a value, get and delete none');
+  return {
+    type: 'client-req',
+    client: text(o.client, 'client'),
+    reqNo: reqNoOf(o.reqNo),
+    op: o.op as KvOp,
+    key: text(o.key, 'key'),
+    ...(value !== undefined ? { value } : {}),
+    ...(o.read !== undefined ? { read: o.read as ReadMode } : {}),
+  };
+}
+
+/** parseClientReply validates a decoded reply frame. */
+export function parseClientReply(x: unknown): ClientReply {
+  const o = fields(x);
+  if (o.type !== 'client-reply') throw new BadClientFrame('type must be client-reply');
+  const head = { type: 'client-reply' as const, client: text(o.client, 'client'), reqNo: reqNoOf(o.reqNo) };
+  switch (o.status) {
+    case 'ok':
+      if (o.result !== null && typeof o.result !== 'string') throw new BadClientFrame('result must be a string or null');
+      return { ...head, status: 'ok', result: o.result };
+    case 'not-leader':
+      if (o.hint !== null && !(Number.isSafeInteger(o.hint) && (o.hint as number) >= 0))
+        throw new BadClientFrame('hint must be a rank or null');
+      return { ...head, status: 'not-leader', hint: o.hint as number | null };
+    case 'electing':
+      return { ...head, status: 'electing' };
+    case 'refused':
+      return { ...head, status: 'refused', why: text(o.why, 'why') };
+    default:
+      throw new BadClientFrame('status must be ok, not-leader, electing or refused');
+  }
+}
+
+/** parseHello validates a connection's first frame. */
+export function parseHello(x: unknown): ClientHello {
+  const o = fields(x);
+  if (o.magic !== 'csplab-client') throw new BadClientFrame('not a csplab client hello');
+  return { magic: 'csplab-client', clusterId: text(o.clusterId, 'clusterId') };
+}
+
+/** decodeJson reads one frame's payload as JSON or throws BadClientFrame. */
+export function decodeJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch {
+    throw new BadClientFrame('not JSON');
+  }
+}
