@@ -79,6 +79,13 @@ function redirect(s: ReplicaState, nowMs: number): ClientReplyBody {
 export function clientRequest(c: Clients, s: ReplicaState, addr: number, req: ClientRequest, nowMs: number, random: Random): Asked {
   c.counts.requests++;
   const w: Waiter = { addr, client: req.client, reqNo: req.reqNo };
+  const flushed = syncLeadership(c, s, nowMs);
+  const asked = admit(c, s, w, req, nowMs, random);
+  return flushed.length === 0 ? asked : { ...asked, replies: [...flushed, ...asked.replies] };
+}
+
+/** admit: redirect, refuse, propose a write, or queue a read (waiting for its round or lease). */
+function admit(c: Clients, s: ReplicaState, w: Waiter, req: ClientRequest, nowMs: number, random: Random): Asked {
   if (s.machine.name !== 'kv')
     return { readRound: false, replies: [reply(w, { status: 'refused', why: `this rank runs the ${s.machine.name} machine` })] };
   const L = s.leader;
@@ -132,20 +139,26 @@ function allApplied(s: ReplicaState, deps: TailBitmap): boolean {
   return members(deps, from, bitmapLen(deps)).every((q) => hasSeq(applied, q));
 }
 
+/** syncLeadership: waiters of a leadership that ended are redirected; marks and lease start over. */
+function syncLeadership(c: Clients, s: ReplicaState, nowMs: number): Envelope<TraftWire>[] {
+  const out: Envelope<TraftWire>[] = [];
+  const id = s.leader?.id ?? null;
+  if (id !== null && c.leader !== null && leaderIdEq(id, c.leader)) return out;
+  const body = redirect(s, nowMs);
+  for (const w of c.writes.values()) out.push(reply(w, body));
+  for (const r of c.reads) out.push(reply(r, body));
+  c.writes.clear();
+  c.reads = [];
+  c.marks = [];
+  c.leaseFromMs = -Infinity;
+  c.leader = id;
+  return out;
+}
+
 /** afterStep answers what one core step settled: applied writes, confirmed reads, everything of a lost leadership. */
 export function afterStep(c: Clients, s: ReplicaState, applied: readonly Applied[], nowMs: number): Envelope<TraftWire>[] {
-  const out: Envelope<TraftWire>[] = [];
+  const out = syncLeadership(c, s, nowMs);
   const L = s.leader;
-  if (L === null || c.leader === null || !leaderIdEq(L.id, c.leader)) {
-    const body = redirect(s, nowMs);
-    for (const w of c.writes.values()) out.push(reply(w, body));
-    for (const r of c.reads) out.push(reply(r, body));
-    c.writes.clear();
-    c.reads = [];
-    c.marks = [];
-    c.leaseFromMs = -Infinity;
-    c.leader = L?.id ?? null;
-  }
   for (const a of applied) {
     const { client, reqNo } = a.rec.cmd ?? {};
     if (typeof client !== 'string' || typeof reqNo !== 'number') continue;

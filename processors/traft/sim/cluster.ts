@@ -13,7 +13,8 @@ import type { Command } from '../command.js';
 import type { Config, Timing } from '../config.js';
 import { replayWal, type WalEntry } from '../durable.js';
 import { formatInstanceLine, keysFromLines } from '../instance_log.js';
-import type { Input, TraceEvent } from '../io.js';
+import type { Input, Output, TraceEvent } from '../io.js';
+import type { MachineKind } from '../state_machine.js';
 import { maxLeaderId, type LeaderId } from '../leader_id.js';
 import type { Message } from '../messages.js';
 import type { Seq } from '../record.js';
@@ -82,6 +83,8 @@ export type SimOptions = {
   net: NetOptions;
   disk: DiskOptions;
   load: LoadOptions | null;
+  /** machine: the replicated state machine (the lab's when absent). */
+  machine?: MachineKind;
 };
 
 /** BASE_MS anchors virtual time to an epoch, so instance-log `at` values look like real ones. */
@@ -155,7 +158,7 @@ export class SimCluster {
     this.load = opts.load;
     for (let r = 0; r < opts.ranks; r++) {
       const random = rankRandom(opts.seed, r, 0);
-      const state = restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random });
+      const state = restartReplica({ self: r, config: this.config, timing: opts.timing, nowMs: 0, random, ...this.machine() });
       const rs: RankSim = {
         rank: r,
         incarnation: 0,
@@ -291,6 +294,7 @@ export class SimCluster {
       keys,
       nowMs: this.nowMs,
       random: r.random,
+      ...this.machine(),
     });
     this.violate(rank, promisesKept({ vote: r.promisedVote, committer: r.promisedCommitter }, view(s)));
     this.violate(rank, reportsKept(r.reported, view(s)));
@@ -312,6 +316,19 @@ export class SimCluster {
     return this.traces.flatMap((x) =>
       x.ev.type === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : [],
     );
+  }
+
+  /** machine: the restart option naming SimOptions.machine, if any. */
+  private machine(): { machine?: MachineKind } {
+    return this.opts.machine ? { machine: this.opts.machine } : {};
+  }
+
+  /** onStep hears every step's output on a rank (a client layer around the core, sim/clients.ts). */
+  onStep: ((rank: number, out: Output) => void) | null = null;
+
+  /** inject feeds a live rank one input (a client's proposal or read round). */
+  inject(rank: number, input: Input): void {
+    this.input(this.rankAt(rank), this.stateOf(rank), input);
   }
 
   /** propose hands a command to a rank (as the lab's leader load generator does). */
@@ -439,6 +456,7 @@ export class SimCluster {
     for (const e of out.log) r.lines.push(formatInstanceLine(e, (BASE_MS + this.nowMs) * 1000));
     for (const env of out.send) this.send(r, env.to, env.msg);
     this.scheduleWake(r, out.wakeAtMs);
+    this.onStep?.(r.rank, out);
   }
 
   private observe(r: RankSim, s: ReplicaState, committerBefore: LeaderId | null, ev: TraceEvent): void {

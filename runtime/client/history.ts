@@ -1,0 +1,40 @@
+// history: the client history in docs/history.md's JSONL format, written by every store's load
+// generator and graded by `csplab check --lin` (check/lin/). Real time is line order, so events
+// are appended in the order they happen; `time` is ms since the run's start.
+import type { Op, Outcome } from './session.js';
+
+/** HistoryEvent is one line of the history. */
+export type HistoryEvent = {
+  readonly process: number;
+  readonly type: 'invoke' | 'ok' | 'fail' | 'info';
+  readonly f: string;
+  readonly key: string;
+  readonly value: string | null;
+  readonly time: number;
+};
+
+/** History collects a run's events in order. */
+export class History {
+  readonly events: HistoryEvent[] = [];
+
+  invoke(process: number, op: Op, time: number): void {
+    this.events.push({ process, type: 'invoke', f: op.f, key: op.key, value: op.value ?? null, time });
+  }
+
+  /** complete records the outcome of the process's outstanding op: a get's output, a write's argument again. */
+  complete(process: number, op: Op, outcome: Outcome, time: number): void {
+    const value = outcome.type === 'ok' && op.f === 'get' ? outcome.result : (op.value ?? null);
+    this.events.push({ process, type: outcome.type, f: op.f, key: op.key, value, time });
+  }
+
+  /** counts: completions by outcome. */
+  counts(): { ok: number; fail: number; info: number } {
+    const n = { ok: 0, fail: 0, info: 0 };
+    for (const e of this.events) if (e.type !== 'invoke') n[e.type]++;
+    return n;
+  }
+
+  toJsonl(): string {
+    return this.events.map((e) => JSON.stringify(e)).join('\n') + (this.events.length > 0 ? '\n' : '');
+  }
+}
