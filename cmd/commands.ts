@@ -20,11 +20,12 @@ export async function registerCommands(parser: Argv, argv: readonly string[]): P
     parser.command(reportCommand);
     return;
   }
-  const [{ runCommand }, { rankCommand }, { simCommand }, { reportCommand }] = await Promise.all([
+  const [{ runCommand }, { rankCommand }, { simCommand }, { reportCommand }, { kvCommand }] = await Promise.all([
     import('./run/command.js'),
     import('./rank.js'),
     import('./sim/command.js'),
     import('./report/command.js'),
+    import('./kv/command.js'),
   ]);
-  parser.command(runCommand).command(rankCommand).command(simCommand).command(checkCommand).command(reportCommand);
+  parser.command(runCommand).command(rankCommand).command(simCommand).command(checkCommand).command(reportCommand).command(kvCommand);
 }

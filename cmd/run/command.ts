@@ -19,7 +19,7 @@ import { formatTable } from './table.js';
 import { readSchedule, withSchedule } from '../schedule.js';
 import { countCommitLines, countCommitsIn } from './logcount.js';
 
-interface RunArgs extends RankArgs {
+export interface RunArgs extends RankArgs {
   kill?: string[];
   pause?: string[];
   start?: string[];
@@ -123,7 +123,7 @@ interface RunPlan {
 }
 
 /** Schedule: when round 0 starts and when the run ends (epoch ms), as every rank is told. */
-interface Schedule {
+export interface Schedule {
   readonly startAtMs: number;
   readonly endAtMs: number;
 }
@@ -157,16 +157,40 @@ interface AppliedFault {
   untilMs?: number;
 }
 
-async function runCluster(given: RunArgs): Promise<number> {
+/**
+ * RunHooks: what another command (`csplab kv run`) adds to a run — flags for every rank, the
+ * ranks' events, a load that runs beside the schedule, and a verdict on the run's status.
+ */
+export interface RunHooks {
+  readonly passOn?: readonly string[];
+  readonly onEvent?: (rank: number, ev: Readonly<Record<string, unknown>>) => void;
+  /** load runs beside the schedule until it resolves (it waits for the start itself); the run waits for it. */
+  readonly load?: (run: {
+    readonly schedule: Schedule;
+    readonly clock: Clock;
+    readonly runId: string;
+    readonly seed: string;
+  }) => Promise<void>;
+  /** finish turns the run's exit status into the command's, once every rank has exited. */
+  readonly finish?: (status: number, logDir: string) => Promise<number>;
+}
+
+async function runCluster(given: RunArgs, hooks: RunHooks = {}): Promise<number> {
   const clock = new RealClock();
   const a = given.schedule === undefined ? given : scheduled(given, given.schedule);
-  const plan = planRun(a, clock);
-  const cluster = await bootCluster(plan, clock);
+  const plan = planRun(a, clock, hooks.passOn ?? []);
+  const cluster = await bootCluster(plan, clock, hooks.onEvent);
   const schedule = startRun(plan, cluster, clock);
   const { applied, cancels } = scheduleFaults(plan, cluster, clock, schedule.startAtMs);
+  const load = hooks.load?.({ schedule, clock, runId: plan.runId, seed: plan.seed }) ?? Promise.resolve();
   const interrupted = await awaitEnd(plan, cluster.launcher, clock, schedule, cancels);
-  return writeSummary(plan, cluster, schedule, applied, interrupted);
+  await load;
+  const status = writeSummary(plan, cluster, schedule, applied, interrupted);
+  return hooks.finish && !interrupted ? hooks.finish(status, plan.logDir) : status;
 }
+
+/** runClusterWith is `csplab run` with another command's additions (RunHooks). */
+export const runClusterWith = runCluster;
 
 /** scheduled: the flags with a --schedule file's faults merged in (cmd/schedule.ts); `damage` is the simulator's alone. */
 function scheduled(a: RunArgs, path: string): RunArgs {
@@ -177,7 +201,7 @@ function scheduled(a: RunArgs, path: string): RunArgs {
 }
 
 /** planRun checks the flags and the fault schedule up front, readies the log dir, and fixes the run's seed and id. */
-function planRun(a: RunArgs, clock: Clock): RunPlan {
+function planRun(a: RunArgs, clock: Clock, extra: readonly string[]): RunPlan {
   const flags = protocolFlags(a, 100);
   const { ranks, o, l, t, basePort, dropRate } = flags;
   if (portOf(basePort, ranks - 1) > 65535) throw usageError(`--base-port ${basePort} leaves no port for rank ${ranks - 1}`);
@@ -209,6 +233,7 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
     '--protocol',
     a.protocol,
     ...flags.passOn,
+    ...extra,
     '--drop',
     String(dropRate),
     ...(flags.link.delayMs > 0 ? [`--delay=${flags.link.delayMs}±${flags.link.jitterMs}`] : []),
@@ -242,7 +267,7 @@ function planRun(a: RunArgs, clock: Clock): RunPlan {
  * (held until their time), then waits until every rank of the first wave is listening. A rank
  * of it that exits first, or a wave not listening within the boot limit, ends the run here.
  */
-async function bootCluster(plan: RunPlan, clock: Clock): Promise<Cluster> {
+async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEvent']): Promise<Cluster> {
   const { ranks, o, l, t } = plan.flags;
   const { lateStarts, say } = plan;
   // Imported here, not at the top: `csplab check` shares this CLI and must not load xstate.
@@ -263,6 +288,7 @@ async function bootCluster(plan: RunPlan, clock: Clock): Promise<Cluster> {
     ],
     stderrLine: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
     log: (line) => say(line),
+    ...(onEvent ? { onEvent } : {}),
     onReady: (rank) => {
       cluster.readyAtMs[rank] = clock.nowMs();
       if (cluster.schedule) {

@@ -58,6 +58,8 @@ export interface LauncherOptions {
   stderrLine: (rank: number, line: string) => void;
   /** log receives one line per refused event, e.g. `rank 3: ignored resume while killed`. */
   log: (line: string) => void;
+  /** onEvent hears every JSON event a rank reports (e.g. TRaft's `clients` port, for `csplab kv run`). */
+  onEvent?: (rank: number, ev: Readonly<Record<string, unknown>>) => void;
 }
 
 export class Launcher {
@@ -184,6 +186,7 @@ export class Launcher {
     } catch {
       return; // not an event: ignore (ranks print events only)
     }
+    this.o.onEvent?.(p.rank, ev);
     if (ev.type === 'ready') this.offer(p, { type: 'ready' });
     if (ev.type === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;

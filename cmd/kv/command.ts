@@ -1,0 +1,152 @@
+// command: `csplab kv run --store traft`, a replicated key-value store under client load. It is
+// `csplab run` (the same ranks, schedule and fault flags: cmd/run/command.ts) with the store's
+// ranks told to run their kv machine behind a client port, N clients (runtime/client/runner.ts)
+// doing a put/get mix until the load ends, the client history written to <log-dir>/history.jsonl
+// and graded as `csplab check --lin` grades it (docs/history.md). Exit 0 only if every rank
+// ended cleanly and the history is linearizable; 1 if not; 5 if the checker could not decide.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { KvRunner, percentile, type RunnerReport } from '../../runtime/client/runner.js';
+import type { ReadMode } from '../../runtime/client/wire.js';
+import { SeededRandom } from '../../runtime/random.js';
+import { EXIT, usageError } from '../exit.js';
+import { numberFlag, numeric } from '../flags.js';
+import { runLin } from '../lin.js';
+import { runClusterWith, runCommand, type RunArgs, type RunHooks } from '../run/command.js';
+
+interface KvArgs extends RunArgs {
+  action: string;
+  store: string;
+  clients: number | string;
+  kvKeys: number | string;
+  getShare: number | string;
+  read: string;
+  deadline: number | string;
+  /** the store's own flags, set here (TRaft's --machine and --client-port). */
+  machine?: string;
+  clientPort?: number;
+}
+
+/** STORES: the stores `kv run` drives; each is a protocol of the registry that runs a kv machine behind a client port. */
+const STORES = ['traft'] as const;
+
+export const kvCommand: CommandModule<object, KvArgs> = {
+  command: 'kv <action>',
+  describe: 'run a replicated key-value store under client load and grade the client history (linearizability)',
+  builder: (y: Argv) =>
+    (runCommand.builder as (y: Argv) => Argv<RunArgs>)(y)
+      .positional('action', { choices: ['run'], describe: 'run: start the store, load it, grade the history' })
+      .option('store', { choices: STORES, demandOption: true, describe: 'the replicated store (a protocol with a kv machine)' })
+      .option('clients', numeric('concurrent clients, one op outstanding each', 20))
+      .option('kv-keys', numeric('keys the clients write and read', 8))
+      .option('get-share', numeric('fraction of ops that are gets (the rest are puts of unique values)', 0.5))
+      .option('read', {
+        choices: ['index', 'lease', 'log'],
+        default: 'index',
+        describe: 'how gets are answered: ReadIndex, a leader lease (--lease-reads), or through the log',
+      })
+      .option('deadline', numeric('seconds one op may take before its outcome is unknown (:info)', 2))
+      .example('$0 kv run --store traft --clients 20 -t 10', '20 clients for 10 s, history in log/history.jsonl')
+      .example(
+        '$0 kv run --store traft -t 10 --kill leader@3 --restart killed@5',
+        'the leader killed and restarted under load',
+      ) as unknown as Argv<KvArgs>,
+  handler: async (argv: ArgumentsCamelCase<KvArgs>) => {
+    argv.exitStatus = await kvRun(argv);
+  },
+};
+
+/** KvLoad: the validated load flags. */
+type KvLoad = { clients: number; keys: number; getShare: number; read: ReadMode; deadlineMs: number };
+
+function loadFlags(a: KvArgs): KvLoad {
+  const t = numberFlag('-t', a.t ?? 10, 0.001, 1e7);
+  const deadlineMs = numberFlag('--deadline', a.deadline, 0.05, 60) * 1000;
+  if (deadlineMs * 2 > t * 1000)
+    throw usageError(`-t ${t} leaves no time for a load with --deadline ${deadlineMs / 1000}: give -t at least twice the deadline`);
+  return {
+    clients: numberFlag('--clients', a.clients, 1, 1000, true),
+    keys: numberFlag('--kv-keys', a.kvKeys, 1, 1e6, true),
+    getShare: numberFlag('--get-share', a.getShare, 0, 1),
+    read: a.read as ReadMode,
+    deadlineMs,
+  };
+}
+
+async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
+  if (a.action !== 'run') throw usageError(`unknown kv action ${a.action}`);
+  const load = loadFlags(a);
+  if (load.read === 'lease' && a.leaseReads !== true) throw usageError('--read lease needs --lease-reads (and --clock-drift)');
+  a.protocol = a.store;
+  a.machine = 'kv';
+  a.clientPort = 0;
+  let runner: KvRunner | undefined;
+  const ports = new Map<number, number>();
+  let started = 0;
+  const hooks: RunHooks = {
+    onEvent: (rank, ev) => {
+      if (ev.type !== 'clients' || typeof ev.port !== 'number') return;
+      ports.set(rank, ev.port);
+      runner?.setPort(rank, ev.port);
+    },
+    load: async ({ schedule, clock, runId, seed }) => {
+      const ranks = numberFlag('--ranks', a.ranks, 1, 1000, true);
+      runner = new KvRunner({ ...load, ranks, clusterId: runId, clock, random: new SeededRandom(`csplab-kv/${seed}`) });
+      for (const [rank, port] of ports) runner.setPort(rank, port);
+      await new Promise<void>((resolve) => clock.schedule(Math.max(0, schedule.startAtMs - clock.nowMs()), resolve));
+      started = clock.nowMs();
+      await runner.run(schedule.startAtMs, schedule.endAtMs - load.deadlineMs);
+      runner.close();
+    },
+    finish: async (status, logDir) => {
+      if (runner === undefined) return status;
+      const path = join(logDir, 'history.jsonl');
+      writeFileSync(path, runner.history.toJsonl());
+      const report = runner.report();
+      writeFileSync(join(logDir, 'kv.json'), `${JSON.stringify(kvSummary(report, load, a.t), null, 2)}\n`);
+      process.stdout.write(formatReport(report, started > 0));
+      if (report.ok === 0) {
+        process.stderr.write('csplab: no client op completed\n');
+        return EXIT.checkFailed;
+      }
+      const lin = await runLin(
+        { files: [path], model: 'kv', json: false },
+        (s) => process.stdout.write(s),
+        (s) => process.stderr.write(s),
+      );
+      return status !== EXIT.ok ? status : lin;
+    },
+  };
+  return runClusterWith(a, hooks);
+}
+
+/** kvSummary: kv.json, what the benchmark reads. */
+function kvSummary(r: RunnerReport, load: KvLoad, t: unknown): Record<string, unknown> {
+  const tS = Number(t);
+  const loadS = tS - load.deadlineMs / 1000;
+  const q = (xs: readonly number[]): Record<string, number> => ({
+    count: xs.length,
+    opsPerS: xs.length / loadS,
+    p50Ms: percentile(xs, 50),
+    p99Ms: percentile(xs, 99),
+  });
+  return {
+    ...load,
+    ok: r.ok,
+    fail: r.fail,
+    info: r.info,
+    retries: r.retries,
+    badReplies: r.badReplies,
+    loadSeconds: loadS,
+    put: q(r.latencyMs.put),
+    get: q(r.latencyMs.get),
+  };
+}
+
+function formatReport(r: RunnerReport, ran: boolean): string {
+  if (!ran) return 'kv: the load never started\n';
+  const line = (f: string, xs: readonly number[]): string =>
+    `  ${f}: ${xs.length} ok, p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms\n`;
+  return `kv: ${r.ok} ok, ${r.fail} fail, ${r.info} info (unknown), ${r.retries} retries\n${line('put', r.latencyMs.put)}${line('get', r.latencyMs.get)}`;
+}

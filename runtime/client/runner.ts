@@ -1,0 +1,167 @@
+// runner: the key-value load of `csplab kv run`, the same for every store: N clients, each a
+// ClientSession (session.ts) over one shared TCP connection per rank's client port (gateway.ts),
+// a put/get mix on a few keys with unique put values, every op in the History (history.ts).
+// Latencies of ok ops are kept for the report (ops/s, p50, p99).
+import { connect, type Socket } from 'node:net';
+import type { Cancel, Clock } from '../clock.js';
+import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
+import type { Random } from '../random.js';
+import { History } from './history.js';
+import { ClientSession, type Action, type Op } from './session.js';
+import { BadClientFrame, decodeJson, MAX_CLIENT_FRAME_BYTES, parseClientReply, type ClientReply, type ReadMode } from './wire.js';
+
+export interface RunnerOptions {
+  readonly ranks: number;
+  readonly clients: number;
+  readonly keys: number;
+  /** getShare: the fraction of gets (the rest are puts of unique values). */
+  readonly getShare: number;
+  readonly read: ReadMode;
+  readonly deadlineMs: number;
+  readonly clusterId: string;
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+/** RunnerReport: what the load did, for the summary and the benchmark. */
+export type RunnerReport = {
+  readonly ok: number;
+  readonly fail: number;
+  readonly info: number;
+  readonly retries: number;
+  readonly badReplies: number;
+  /** latencies of ok ops by f, ms. */
+  readonly latencyMs: { readonly get: readonly number[]; readonly put: readonly number[] };
+};
+
+type Client = { readonly session: ClientSession; op: Op | null; startedMs: number; cancel: Cancel; lastWasSend: boolean; n: number };
+
+/** KvRunner drives the clients; setPort tells it where a rank's client port is (again after a restart). */
+export class KvRunner {
+  readonly history = new History();
+  private readonly socks = new Map<number, Socket>();
+  private readonly clients: Client[] = [];
+  private startMs = 0;
+  private stopAtMs = Infinity;
+  private badReplies = 0;
+  private readonly latency = { get: [] as number[], put: [] as number[] };
+  private settle = (): void => {};
+
+  constructor(private readonly o: RunnerOptions) {
+    for (let c = 0; c < o.clients; c++) {
+      const session = new ClientSession({
+        client: `c${c}`,
+        ranks: o.ranks,
+        deadlineMs: o.deadlineMs,
+        attemptMs: Math.min(1000, o.deadlineMs),
+        backoffMs: 50,
+      });
+      session.guess = c % o.ranks;
+      this.clients.push({ session, op: null, startedMs: 0, cancel: () => {}, lastWasSend: false, n: 0 });
+    }
+  }
+
+  /** setPort (re)connects to a rank's client port. */
+  setPort(rank: number, port: number): void {
+    this.socks.get(rank)?.destroy();
+    const sock = connect({ host: '127.0.0.1', port });
+    sock.setNoDelay(true);
+    this.socks.set(rank, sock);
+    const decoder = new FrameDecoder(MAX_CLIENT_FRAME_BYTES);
+    sock.on('error', () => {}); // a killed rank: 'close' follows; sessions time out and move on
+    sock.once('close', () => {
+      if (this.socks.get(rank) === sock) this.socks.delete(rank);
+    });
+    sock.write(frame({ magic: 'csplab-client', clusterId: this.o.clusterId }));
+    sock.on('data', (chunk: Buffer) => {
+      decoder.push(chunk);
+      try {
+        for (let p = decoder.next(); p !== undefined; p = decoder.next()) this.onReply(parseClientReply(decodeJson(p)));
+      } catch (e) {
+        if (!(e instanceof BadClientFrame || e instanceof FrameError)) throw e;
+        this.badReplies++;
+        sock.destroy();
+      }
+    });
+  }
+
+  /** run issues ops until stopAtMs (epoch ms) and resolves once every client's last op ended. */
+  run(startMs: number, stopAtMs: number): Promise<void> {
+    this.startMs = startMs;
+    this.stopAtMs = stopAtMs;
+    const done = new Promise<void>((resolve) => (this.settle = resolve));
+    for (let c = 0; c < this.clients.length; c++) this.next(c);
+    return done;
+  }
+
+  close(): void {
+    for (const s of this.socks.values()) s.destroy();
+    for (const c of this.clients) c.cancel();
+  }
+
+  report(): RunnerReport {
+    const n = this.history.counts();
+    return { ...n, retries: this.clients.reduce((a, c) => a + c.session.retries, 0), badReplies: this.badReplies, latencyMs: this.latency };
+  }
+
+  private now(): number {
+    return this.o.clock.nowMs() - this.startMs;
+  }
+
+  private next(client: number): void {
+    const c = this.clients[client] as Client;
+    if (this.o.clock.nowMs() >= this.stopAtMs) {
+      if (this.clients.every((x) => x.op === null)) this.settle();
+      return;
+    }
+    const key = `k${this.o.random.int(this.o.keys)}`;
+    const op: Op =
+      this.o.random.next() < this.o.getShare ? { f: 'get', key, read: this.o.read } : { f: 'put', key, value: `c${client}.${++c.n}` };
+    c.op = op;
+    c.startedMs = this.now();
+    this.history.invoke(client, op, c.startedMs);
+    this.act(client, c.session.begin(op, this.o.clock.nowMs()));
+  }
+
+  private act(client: number, a: Action): void {
+    const c = this.clients[client] as Client;
+    c.cancel();
+    const clock = this.o.clock;
+    if (a.type === 'done') {
+      const op = c.op as Op;
+      const at = this.now();
+      this.history.complete(client, op, a.outcome, at);
+      if (a.outcome.type === 'ok') this.latency[op.f === 'get' ? 'get' : 'put'].push(at - c.startedMs);
+      c.op = null;
+      this.next(client);
+      return;
+    }
+    if (a.type === 'send') {
+      const sock = this.socks.get(a.rank);
+      if (sock !== undefined && !sock.destroyed) sock.write(frame(a.req));
+    }
+    c.lastWasSend = a.type === 'send';
+    c.cancel = clock.schedule(Math.max(0, a.untilMs - clock.nowMs()), () => {
+      if (c.op !== null) this.act(client, c.session.onTimeout(clock.nowMs(), c.lastWasSend));
+    });
+  }
+
+  private onReply(reply: ClientReply): void {
+    const m = /^c(\d+)$/.exec(reply.client);
+    const c = m ? this.clients[Number(m[1])] : undefined;
+    if (c === undefined) return;
+    const a = c.session.onReply(reply, this.o.clock.nowMs());
+    if (a !== null) this.act(Number((m as RegExpExecArray)[1]), a);
+  }
+}
+
+function frame(x: unknown): Buffer {
+  return encodeFrame(Buffer.from(JSON.stringify(x), 'utf8'));
+}
+
+/** percentile of sorted-or-not samples (nearest rank); NaN when empty. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
+}
