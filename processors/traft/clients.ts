@@ -1,9 +1,9 @@
-// clients: TRaft's side of client sessions and reads (docs/protocols/traft.md §7.6), around the
+// clients: TRaft's side of client sessions and reads (docs/protocols/traft.md §9.4), around the
 // core like the lab load. A write becomes a kv_machine command carrying (client, reqNo) and is
 // answered once applied, from the machine's result (a duplicate answers from its session). A
 // get is answered by ReadIndex — a quorum of followers acked a request we sent after the read
 // arrived, and every record interfering with its key is applied — or, with --lease-reads, from a
-// lease that V2 and the stated clock drift bound. Non-leaders redirect (§7.9).
+// lease that V2 and the stated clock drift bound. Non-leaders redirect (§9.4).
 import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
 import type { Envelope } from '../../runtime/protocol.js';
 import type { Random } from '../../runtime/random.js';
@@ -68,7 +68,7 @@ type ClientReplyBody =
   | { status: 'electing' }
   | { status: 'refused'; why: string };
 
-/** redirect: §7.9 — candidates `electing`, others `not-leader` with the leader they heard from recently. */
+/** redirect (§9.4): candidates `electing`, others `not-leader` with the leader they heard from recently. */
 function redirect(s: ReplicaState, nowMs: number): ClientReplyBody {
   if (roleOf(s) === 'candidate') return { status: 'electing' };
   const recent = nowMs - s.lastLeaderContactMs < s.timing.electionTimeoutMs;

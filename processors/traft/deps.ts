@@ -75,7 +75,7 @@ export function depsFor(ix: KeyIndex, cmd: SmCommand, seq: Seq, frontier: Seq): 
 }
 
 /**
- * readDeps: the positions a read of `q`'s keys must see applied (§7.11 ReadIndex): every
+ * readDeps: the positions a read of `q`'s keys must see applied (§9.4 ReadIndex): every
  * record that interferes with it and, through their deps, everything they need; [0, frontier)
  * as for a command.
  */

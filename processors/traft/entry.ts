@@ -78,7 +78,7 @@ type ClientFlags = {
 /**
  * clientFlags validates --machine, --client-port, --lease-reads and --clock-drift. A lease is
  * sound only if V2 holds on every voter (on in every rank: config.ts defaultTiming) and clocks
- * drift apart by at most the stated rate, so lease reads without --clock-drift are refused (§7.6).
+ * drift apart by at most the stated rate, so lease reads without --clock-drift are refused (§9.4).
  */
 function clientFlags(a: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ClientFlags {
   const machine = a.machine === 'kv' ? 'kv' : 'lab';

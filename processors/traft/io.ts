@@ -17,7 +17,7 @@ export type Input =
   /** persisted: every WAL batch up to batchId is durable. */
   | { readonly type: 'persisted'; readonly batchId: number }
   | { readonly type: 'propose'; readonly cmd: SmCommand; readonly logKey: string }
-  /** read-round: a leader confirms its leadership for reads (§7.6): a heartbeat to every follower now; others ignore it. */
+  /** read-round: a leader confirms its leadership for reads (§9.4): a heartbeat to every follower now; others ignore it. */
   | { readonly type: 'read-round' };
 
 /** InstanceEvent is one instance-log line, in the order to write them (§2.3). */

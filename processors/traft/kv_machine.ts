@@ -1,4 +1,4 @@
-// kv_machine: the clients' key-value store on TRaft (docs/protocols/traft.md §7.9): get, put,
+// kv_machine: the clients' key-value store on TRaft (docs/protocols/traft.md §3.3, §9.4): get, put,
 // append, delete on string values, with client sessions. A command from a client carries
 // (client, reqNo); the machine keeps each client's last reqNo and its result, in the snapshot
 // too, so a retry the log holds twice (the old leader's copy and the new leader's) runs once

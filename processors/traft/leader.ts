@@ -259,7 +259,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
 }
 
 /**
- * heartbeatAll sends every follower a heartbeat now (§7.6 ReadIndex): a reply naming our
+ * heartbeatAll sends every follower a heartbeat now (§9.4 ReadIndex): a reply naming our
  * LeaderId to a request sent after a read arrived shows no other leader had a quorum then.
  */
 export function heartbeatAll(s: ReplicaState, fx: Effects, nowMs: number): void {

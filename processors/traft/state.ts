@@ -38,7 +38,7 @@ export type Progress = {
   backoffMs: number;
   /** lastAckAtMs: last reply naming our LeaderId as its vote (CheckQuorum). */
   lastAckAtMs: number;
-  /** ackedReqId: the largest reqId of ours it answered naming our LeaderId as its vote (ReadIndex's quorum round, §7.11). */
+  /** ackedReqId: the largest reqId of ours it answered naming our LeaderId as its vote (ReadIndex's quorum round, §9.4). */
   ackedReqId: number;
   /** keysTo: where its KEYs end per its last InstallSnapshot reply (the next part starts there); null before one. */
   keysTo: Seq | null;

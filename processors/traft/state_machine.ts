@@ -22,7 +22,7 @@ export type Access = { readonly key: string; readonly mode: 'write' | 'commute' 
 export interface StateMachine {
   /** apply runs a committed command and returns its result; total: a malformed command must still give the same answer everywhere. */
   apply(cmd: SmCommand): Json;
-  /** query answers a read from the current state without changing it (ReadIndex, §7.11). */
+  /** query answers a read from the current state without changing it (ReadIndex, §9.4). */
   query(q: SmCommand): Json;
   /** image is the snapshot of the whole state (restore reads it back). */
   image(): Json;

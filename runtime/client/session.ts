@@ -1,8 +1,8 @@
 // session: one key-value client's retry logic, the same for every replicated store, as a pure
 // state machine the caller drives with replies and timeouts (a TCP client in runtime/client/tcp.ts,
 // a simulated one in tests). One operation is outstanding at a time. A retry repeats the
-// request unchanged — same reqNo — so the store runs it at most once (§7.9 of the TRaft
-// design: exactly once with (clientId, reqNo)); it follows not-leader hints, waits out
+// request unchanged — same reqNo — so the store runs it at most once (exactly once with
+// (clientId, reqNo): docs/protocols/traft.md §9.4); it follows not-leader hints, waits out
 // elections, and gives up at the deadline with an unknown outcome (`info` in the history).
 import type { ClientReply, ClientRequest, KvOp, ReadMode } from './wire.js';
 

@@ -5,7 +5,7 @@
 /** KvOp is the operations of docs/history.md's kv model. */
 export type KvOp = 'get' | 'put' | 'append' | 'delete';
 
-/** ReadMode: how a replica answers a get — through the log, ReadIndex, or a leader lease (§7.11). */
+/** ReadMode: how a replica answers a get — through the log, ReadIndex, or a leader lease (docs/protocols/traft.md §9.4). */
 export type ReadMode = 'log' | 'index' | 'lease';
 
 /** ClientRequest: reqNo orders one client's requests; a retry repeats it unchanged (exactly once). */
