@@ -1,0 +1,106 @@
+// gateway.test: the client port on real loopback sockets. Valid requests reach the rank's inbox
+// from the connection's client address and replies go back on it; a request that fails
+// validation is dropped and counted while its connection stays; garbage, an oversized frame and
+// a foreign cluster's hello close their connection and are counted; nothing throws.
+import t from 'tap';
+import { connect, type Socket } from 'node:net';
+import type { Chan } from '../chan.js';
+import { encodeFrame, FrameDecoder } from '../net/frame.js';
+import type { Inbound, Transport } from '../transport.js';
+import { CLIENT_ADDRESS_BASE, isClientAddress, withClientGateway } from './gateway.js';
+import { parseClientReply, type ClientReply, type ClientRequest } from './wire.js';
+
+type Msg = ClientRequest | ClientReply;
+
+/** stubInner: a transport whose inbox records writes and resolves `when(n)` once it holds n batches. */
+function stubInner(): { inner: Transport<Msg>; got: Inbound<Msg>[]; when: (n: number) => Promise<void> } {
+  const got: Inbound<Msg>[] = [];
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const inbox = {
+    write(b: Inbound<Msg>): boolean {
+      got.push(b);
+      for (const w of waiters) if (got.length >= w.n) w.resolve();
+      return true;
+    },
+  } as unknown as Chan<Inbound<Msg>>;
+  const inner: Transport<Msg> = {
+    rank: 0,
+    inbox,
+    send: () => {},
+    close: async () => {},
+    stats: () => ({ sent: 0, delivered: 0, dropped: 0, rejected: 0 }),
+  };
+  return { inner, got, when: (n) => new Promise((resolve) => (got.length >= n ? resolve() : waiters.push({ n, resolve }))) };
+}
+
+const json = (x: unknown): Buffer => encodeFrame(Buffer.from(JSON.stringify(x), 'utf8'));
+const hello = (clusterId = 'c1'): Buffer => json({ magic: 'csplab-client', clusterId });
+const req = (reqNo: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'client-req',
+  client: 'a',
+  reqNo,
+  op: 'put',
+  key: 'k',
+  value: 'v',
+  ...extra,
+});
+
+async function dial(port: number): Promise<Socket> {
+  const s = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+  return s;
+}
+
+const closed = (s: Socket): Promise<void> => new Promise((resolve) => s.once('close', () => resolve()));
+
+t.test('valid requests in, replies out; bad input dropped and counted, never a crash', async (t) => {
+  const { inner, got, when } = stubInner();
+  const gw = await withClientGateway<Msg>(inner, {
+    port: 0,
+    clusterId: 'c1',
+    toMsg: (r) => r,
+    asReply: (m) => (m.type === 'client-reply' ? m : null),
+    log: () => {},
+  });
+  t.teardown(() => gw.close());
+  const a = await dial(gw.port);
+  a.write(Buffer.concat([hello(), json(req(1)), json(req(2, { op: 'bogus' })), json(req(3, { value: 7 })), json(req(4))]));
+  await when(2);
+  t.same(
+    got.map((b) => (b.msgs[0] as ClientRequest).reqNo),
+    [1, 4],
+    'requests 1 and 4 delivered; 2 (bad op) and 3 (bad value) dropped, the connection stays',
+  );
+  const from = got[0]?.from ?? -1;
+  t.ok(isClientAddress(from) && from >= CLIENT_ADDRESS_BASE, 'from a client address, above every rank');
+  const dec = new FrameDecoder();
+  const replied = new Promise<ClientReply>((resolve) =>
+    a.on('data', (c: Buffer) => {
+      dec.push(c);
+      const p = dec.next();
+      if (p !== undefined) resolve(parseClientReply(JSON.parse(p.toString('utf8'))));
+    }),
+  );
+  gw.send(from, { type: 'client-reply', client: 'a', reqNo: 1, status: 'ok', result: null });
+  t.same(
+    await replied,
+    { type: 'client-reply', client: 'a', reqNo: 1, status: 'ok', result: null },
+    'the reply came back on that connection',
+  );
+  const bad: Array<[string, Buffer]> = [
+    ['not JSON', encodeFrame(Buffer.from('{nope', 'utf8'))],
+    ['a foreign cluster', hello('other')],
+    ['an oversized length', Buffer.from([0xff, 0xff, 0xff, 0xff])],
+    ['a request before the hello', json(req(1))],
+  ];
+  for (const [what, bytes] of bad) {
+    const s = await dial(gw.port);
+    const done = closed(s);
+    s.write(bytes);
+    await done;
+    t.pass(`${what}: the gateway closed the connection`);
+  }
+  t.equal(gw.stats().rejected, 2 + bad.length, 'every bad frame counted');
+  t.equal(got.length, 2, 'nothing bad reached the rank');
+  a.destroy();
+});
