@@ -157,11 +157,12 @@ function clientStep(r: TraftState, from: number, msg: ClientRequest | ClientRepl
   const none: WireOut = { send: [], persist: [], log: [], trace: [], answers: [], applied: [], wakeAtMs: r.wakeAtMs };
   if (msg.type !== 'client-req' || !isClientAddress(from)) return none; // a reply is never sent to a rank
   const asked = clientRequest(r.clients, r.s, from, msg, nowMs, random);
+  // A read a valid lease covers needs no core step: answer it now, not at the next heartbeat.
   const out = asked.propose
     ? coreStep(r, { type: 'propose', ...asked.propose }, nowMs, random)
     : asked.readRound
       ? coreStep(r, { type: 'read-round' }, nowMs, random)
-      : none;
+      : { ...none, send: afterStep(r.clients, r.s, [], nowMs) };
   return { ...out, send: [...out.send, ...asked.replies] };
 }
 

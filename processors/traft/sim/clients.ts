@@ -185,6 +185,7 @@ export class KvSim {
         for (const env of asked.replies) this.toClient(env.to, env.msg as ClientReply);
         if (asked.propose) this.sim.inject(ev.rank, { type: 'propose', ...asked.propose });
         else if (asked.readRound) this.sim.inject(ev.rank, { type: 'read-round' });
+        else for (const env of afterStep(layer, s, [], this.sim.nowMs)) this.toClient(env.to, env.msg as ClientReply); // a lease read
         return;
       }
       case 'to-client': {
