@@ -141,6 +141,7 @@ t.test(
   `seeded runs: clients through a leader crash and restart and a partition; histories linearizable (${seeds.length} seeds)`,
   async (t) => {
     let ops = 0;
+    let snapshots = 0;
     for (const seed of seeds) {
       const read = (['index', 'lease', 'log'] as const)[seed % 3] ?? 'index';
       const k = new KvSim({
@@ -152,6 +153,8 @@ t.test(
         read,
         reads: { leaseReads: true, clockDrift: 0.01 },
         net: { dropRate: 0.02, dupRate: 0.02, maxDelayMs: 20 },
+        // every other seed snapshots often: kv images (sessions included) ship, install and restart
+        timing: seed % 2 === 1 ? { snapshotEvery: 40 } : {},
         deadlineMs: 4 * E,
       });
       k.runFor(3 * E);
@@ -177,7 +180,9 @@ t.test(
         continue;
       }
       ops += k.history.counts().ok;
+      snapshots += k.sim.ranks.reduce((n, r) => n + r.snapshots.taken + r.snapshots.installed, 0);
     }
     t.ok(ops > seeds.length * 50, `every run linearizable, ${ops} ok ops in all`);
+    t.ok(snapshots > 0, `kv snapshots taken and installed (${snapshots})`);
   },
 );
