@@ -1,10 +1,11 @@
 // index: the TRaft core's public API for a driver (the consensus processor's thin loop).
 //
 //   let s = restartReplica({ self, config, timing, durable: replayWal(batches), loggedUpTo, nowMs, random });
-//   loop: input = next of { message from a peer, tick at out.wakeAtMs, persisted{batchId}, propose };
+//   loop: input = next of { message from a peer, tick at out.wakeAtMs, persisted{batchId}, propose, read-round };
 //         ({ state: s, out } = step(s, input, clock.nowMs(), random));
 //         write out.persist batches to the WAL in order (then feed persisted{batchId} once fsynced),
-//         send out.send, append out.log lines (formatInstanceLine), sleep until out.wakeAtMs.
+//         send out.send, append out.log lines (formatInstanceLine), answer out.applied's results,
+//         sleep until out.wakeAtMs.
 //
 // The state is owned linearly: step updates it in place and returns it; never keep the old one.
 export { step } from './step.js';
@@ -16,9 +17,14 @@ export { defaultTiming, validateConfig, isQuorum, type Config, type Timing } fro
 export { formatInstanceLine, loggedUpToFrom } from './instance_log.js';
 export { applyCommitted, newApplier, formatKv, type Applier, type Applied } from './applier.js';
 export type { Command } from './command.js';
+// The replicated state machine (restartReplica's `machine`; the lab's by default).
+export { interferes, type Access, type Json, type MachineKind, type SmCommand, type StateMachine } from './state_machine.js';
+export { labMachine, LabMachine } from './lab_machine.js';
+export { kvMachine, KvMachine } from './kv_machine.js';
 export type { LeaderId } from './leader_id.js';
 export type { LogRecord, Seq } from './record.js';
 export { InvariantError } from '../../runtime/assert.js';
 export { uncommittedCount, isDrained } from './drain.js';
 // The protocol as the rank driver runs it (runtime/protocol.ts, runtime/driver/).
-export { traft, type TraftConfig, type TraftState } from './protocol.js';
+export { traft, traftWith, type TraftConfig, type TraftState } from './protocol.js';
+export { afterStep, clientRequest, newClients, type Clients, type ReadOptions, type TraftWire } from './clients.js';
