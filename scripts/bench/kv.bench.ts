@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   }
   writeSection(
     'kv',
-    `### TRaft as a key-value store: 20 clients (\`kv.bench\`)
+    `## TRaft as a key-value store: 20 clients (\`kv.bench\`)
 
 \`csplab kv run --store traft --clients 20 -t ${T}\` plus the row's flags: 5 rank processes, 20 clients
 each with one op outstanding over loopback TCP, 8 keys. Ops/s are ok ops over the load (-t minus
