@@ -3,8 +3,8 @@
 // timer, jumps, NACKs), the follower (acceptor and learner) and the leader (proposer of the
 // rounds it leads). A step routes its input, hands it to the roles it concerns, and carries
 // their outputs on inside the same step:
-// - what the follower commits reaches the leader's decided log at once (the committed feed is
-//   internal: the leader never answers from a log that lags its own IMPOSE, §6.4);
+// - the leader reads the follower's committed window itself (one copy per rank), so it never
+//   answers from a log that lags its own IMPOSE (§6.4); the committed feed only wakes it;
 // - a message the rank sends itself (a broadcast reaches its own follower, a GATHER or ACK its
 //   own leader) is stepped here, not sent through the network;
 // - each round entered is persisted (the durable round bound of §8) before anything sent in it
@@ -108,14 +108,16 @@ export function initPaxos(o: PaxosInit): PaxosState {
     ...(c.catchupChunk !== undefined ? { catchupChunk: c.catchupChunk } : {}),
   };
   const bound = o.votedThrough ?? -1;
+  const follower = new Follower({ ...shared, ...(o.votedThrough !== undefined ? { votedThrough: o.votedThrough } : {}) });
   const s: PaxosState = {
     self: o.self,
     ranks: o.ranks,
     slotMs: c.slotMs,
     endAtMs: o.endAtMs,
     router: new Router({ rank: o.self, startAtMs: o.startAtMs, slotMs: c.slotMs }),
-    follower: new Follower({ ...shared, ...(o.votedThrough !== undefined ? { votedThrough: o.votedThrough } : {}) }),
-    leader: new Leader({ ...shared, ...leaderTiming(c), random: o.random }),
+    follower,
+    // One committed log per rank: the leader reads its follower's window (§12).
+    leader: new Leader({ ...shared, ...leaderTiming(c), random: o.random, decided: follower.window }),
     asked: { batchId: 0, round: bound },
     durable: { batchId: 0, round: bound },
     pending: [],
@@ -125,8 +127,7 @@ export function initPaxos(o: PaxosInit): PaxosState {
     counts: { commits: 0, generates: 0, forged: 0 },
   };
   if (o.restored && o.restored.length > 0) {
-    s.follower.restore(o.restored);
-    s.leader.step({ type: 'committed', entries: [...o.restored] }, 0);
+    s.follower.restore(o.restored); // the leader's log too: it reads the follower's window
     s.counts.commits = o.restored.length;
     s.lastCommitted = s.follower.frontier;
   }

@@ -6,7 +6,7 @@ import { SeededRandom } from '../../runtime/random.js';
 import { mergeGathers, SafetyViolation } from './merge.js';
 import { COMMITTED, type PaxosMsg } from './messages.js';
 import { Follower } from './follower.js';
-import { CATCHUP_AHEAD, Leader } from './leader.js';
+import { Leader } from './leader.js';
 import { CommitArchive } from './archive.js';
 import { formatLines } from './instancelog.js';
 import { Router } from './router.js';
@@ -512,6 +512,7 @@ function chunkLeader(): Leader {
     eager: false,
     random: new SeededRandom('t'),
     catchupChunk: 2,
+    catchupAhead: 4, // the walk below is written for 4 in flight, whatever CATCHUP_AHEAD is
   });
   l.step({ type: 'committed', entries: Array.from({ length: 10 }, (_, e) => [e, K(String.fromCharCode(97 + e))] as const) }, 0);
   l.step({ type: 'round', round: 5 }, 0);
@@ -541,7 +542,7 @@ t.test(
     for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
     t.equal(l.phase, 'proposing');
     // The laggard walks the log up chunk by chunk, each answer addressed to it alone, with
-    // CATCHUP_AHEAD chunks in flight: one more for each chunk it reports committed.
+    // catchupAhead chunks in flight: one more for each chunk it reports committed.
     const late = (frontier: number, nowMs: number): { to: number; msg: PaxosMsg }[] =>
       l.step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier } }, nowMs).sends.filter((s) => s.msg.type === 'catchup');
     const shape = (c: { to: number; msg: PaxosMsg }[]): unknown[] =>
@@ -554,7 +555,7 @@ t.test(
         [2, 3, 2, true],
         [2, 5, 2, true],
       ],
-      `the first LATE gets ${CATCHUP_AHEAD} chunks of two, to the laggard alone`,
+      'the first LATE gets 4 chunks of two (catchupAhead), to the laggard alone',
     );
     t.same(shape(late(1, 2)), [[2, 7, 2, false]], 'the first chunk committed: one more, the last, without more');
     t.same(shape(late(3, 3)), [], 'the last chunk is in flight: nothing more to send');

@@ -42,14 +42,20 @@ export interface LeaderConfig {
   catchupAhead?: number;
   /** archive: this rank's whole committed log (its instance log), for a rank behind `decided`. */
   archive?: CommitSource;
+  /**
+   * decided: this rank's committed log, when another part of the rank keeps it (core.ts hands
+   * the follower's window): one copy, appended once per commit. Without it the leader keeps
+   * its own, fed by 'committed' inputs (tests drive a lone Leader so).
+   */
+  decided?: CommitWindow;
 }
 
 /**
  * CATCHUP_AHEAD: chunks sent to a far-behind rank before it confirms the first. One chunk per
  * round trip left the rank idle while its LATE queued behind the live traffic at the leader;
- * a few in flight keep it busy, and stay bounded (4 chunks, < 4 MB) per laggard.
+ * a few in flight keep it busy, and stay bounded (8 chunks, < 8 MB) per laggard.
  */
-export const CATCHUP_AHEAD = 4;
+export const CATCHUP_AHEAD = 8;
 
 export type LeaderInput =
   | { type: 'round'; round: number }
@@ -78,7 +84,7 @@ export interface LeaderStats {
 }
 
 export class Leader {
-  /** decided mirrors this rank's committed log (fed by its follower in the same step, core.ts). */
+  /** decided is this rank's committed log: its follower's window (core.ts), or a mirror fed by 'committed'. */
   readonly decided: CommitWindow;
   round = -1;
   phase: Phase = 'idle';
@@ -123,7 +129,7 @@ export class Leader {
     this.quorum = quorumOf(cfg.ranks);
     this.acked = new Array<number>(cfg.ranks).fill(-1);
     this.ackedAtMs = new Array<number>(cfg.ranks).fill(-Infinity);
-    this.decided = new CommitWindow(cfg.windowLimit);
+    this.decided = cfg.decided ?? new CommitWindow(cfg.windowLimit);
     this.leadsFrom = cfg.amnesiac ? Infinity : 0;
     this.chunk = cfg.catchupChunk ?? CATCHUP_CHUNK;
     if (!(this.chunk >= 1)) throw new RangeError(`catchupChunk must be ≥ 1, got ${this.chunk}`);
@@ -140,7 +146,9 @@ export class Leader {
         this.enterRound(input.round);
         break;
       case 'committed':
-        for (const [e, key] of input.entries) if (e > this.decided.last) this.decided.append(e, key);
+        // A shared window holds these already (the follower appended them): nothing to copy.
+        if ((input.entries.at(-1)?.[0] ?? -1) > this.decided.last)
+          for (const [e, key] of input.entries) if (e > this.decided.last) this.decided.append(e, key);
         this.readAgainIfCaughtUp();
         break;
       case 'msg':
