@@ -959,3 +959,63 @@ t.test(
     t.same([again.committed, again.sends], [[], []], 'a duplicate commits nothing and asks nothing');
   },
 );
+
+t.test(
+  'catch-up (§12): a rank with more chunks to come than are in flight gets no PROPOSE; the last chunk brings the outstanding ones',
+  async (t) => {
+    const l = chunkLeader();
+    for (const [from, frontier] of [
+      [0, 9],
+      [1, 9],
+      [2, -1],
+      [3, 9],
+      [4, 9],
+    ] as const)
+      l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier, syncRound: -1, held: [] } }, 0);
+    for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 0);
+    t.equal(l.phase, 'proposing');
+    const step = (from: number, msg: PaxosMsg, nowMs: number): unknown[] =>
+      l
+        .step({ type: 'msg', msg }, nowMs)
+        .sends.map((s) => [
+          s.to,
+          s.msg.type,
+          s.msg.type === 'propose' ? s.msg.first : s.msg.type === 'catchup' ? (s.msg.more ?? false) : s.msg.round,
+        ]);
+    t.same(
+      step(2, { type: 'late', from: 2, round: 5, frontier: -1 }, 1),
+      [
+        [2, 'catchup', true],
+        [2, 'catchup', true],
+        [2, 'catchup', true],
+        [2, 'catchup', true],
+      ],
+      'four chunks in flight, more to come',
+    );
+    const acked = [0, 1, 3].flatMap((from) => step(from, { type: 'ack', from, round: 5, seq: 0 }, 2));
+    t.same(
+      acked.filter((s) => (s as unknown[])[1] === 'propose'),
+      [
+        [0, 'propose', 2],
+        [1, 'propose', 2],
+        [3, 'propose', 2],
+        [4, 'propose', 2],
+      ],
+      'the next value goes to every rank but the one catching up',
+    );
+    t.same(
+      step(2, { type: 'late', from: 2, round: 5, frontier: 1 }, 3),
+      [
+        [2, 'catchup', false],
+        [2, 'propose', 1],
+        [2, 'propose', 2],
+      ],
+      'the last chunk, then every value proposed and not yet committed, in order',
+    );
+    t.same(
+      [0, 1, 3].flatMap((from) => step(from, { type: 'ack', from, round: 5, seq: 1 }, 4)).filter((s) => (s as unknown[])[1] === 'propose'),
+      [0, 1, 2, 3, 4].map((r) => [r, 'propose', 3]),
+      'once its last chunk is out, it gets every new value again',
+    );
+  },
+);

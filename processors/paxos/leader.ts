@@ -320,6 +320,9 @@ export class Leader {
       if (end === undefined) break; // an empty last chunk: nothing in flight to track
       ahead.push(end);
     }
+    // The last chunk is on its way: the values withheld while it caught up follow it.
+    const withheld = last !== undefined && !last.final;
+    if (final && withheld && this.phase === 'proposing') this.proposeOutstanding(from, this.commitSeq + 1);
     this.lateAnswered.set(from, { frontier, atMs: nowMs, ahead, final });
   }
 
@@ -391,7 +394,37 @@ export class Leader {
       });
       this.nextSeq += count;
       this.stats.proposed += count;
-      this.broadcast({ type: 'propose', from: this.cfg.rank, round: this.round, first, keys, values });
+      const msg: PaxosMsg = { type: 'propose', from: this.cfg.rank, round: this.round, first, keys, values };
+      if (this.lateAnswered.size === 0) this.broadcast(msg);
+      else for (let r = 0; r < this.cfg.ranks; r++) if (!this.catchingUp(r)) this.sends.push({ to: r, msg });
+    }
+  }
+
+  /**
+   * catchingUp: rank r asked for the decided log (LATE) and more of it is to come than is in
+   * flight. Values proposed now would sit in its backlog behind the chunks, cost it and us
+   * their encoding, and reach a rank that cannot commit them before its last chunk; so they
+   * wait for that chunk, which is followed by every value still outstanding (§6.4, §12). Its
+   * ACKs only ever helped a quorum it was needed in: that quorum waits for the catch-up.
+   */
+  private catchingUp(r: number): boolean {
+    const late = this.lateAnswered.get(r);
+    return late !== undefined && !late.final && r !== this.cfg.rank;
+  }
+
+  /** proposeOutstanding sends rank r the values proposed and not yet committed this round, from `from` on. */
+  private proposeOutstanding(r: number, from: number): void {
+    const { rank, proposeBatch } = this.cfg;
+    for (let first = from; first < this.nextSeq; first += proposeBatch) {
+      const keys: string[] = [];
+      const values: Uint8Array[] = [];
+      for (let seq = first; seq < Math.min(this.nextSeq, first + proposeBatch); seq++) {
+        const p = this.outstanding.get(seq);
+        if (p === undefined) break;
+        keys.push(p.key);
+        values.push(p.value);
+      }
+      if (keys.length > 0) this.sends.push({ to: r, msg: { type: 'propose', from: rank, round: this.round, first, keys, values } });
     }
   }
 
@@ -422,17 +455,7 @@ export class Leader {
           // PROPOSEs: resending it up to a window of values would only deepen its backlog and
           // stall the quorum (docs/protocols/paxos.md §7, §12).
           if (nowMs - defined(this.ackedAtMs[r], 'ackedAtMs has one entry per rank') < this.retryDelayMs) continue;
-          for (let first = from; first < this.nextSeq; first += this.cfg.proposeBatch) {
-            const keys: string[] = [];
-            const values: Uint8Array[] = [];
-            for (let seq = first; seq < Math.min(this.nextSeq, first + this.cfg.proposeBatch); seq++) {
-              const p = this.outstanding.get(seq);
-              if (p === undefined) break;
-              keys.push(p.key);
-              values.push(p.value);
-            }
-            if (keys.length > 0) this.sends.push({ to: r, msg: { type: 'propose', from: rank, round, first, keys, values } });
-          }
+          if (!this.catchingUp(r)) this.proposeOutstanding(r, from);
         }
         return;
       case 'idle':
