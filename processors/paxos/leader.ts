@@ -6,7 +6,7 @@
 import type { Random } from '../../runtime/random.js';
 import { instanceKey } from './key.js';
 import { randomValues } from './values.js';
-import { CATCHUP_CHUNK, COMMITTED, leaderOf, quorumOf, type Entry, type PaxosMsg } from './messages.js';
+import { CATCHUP_CHUNK, leaderOf, quorumOf, type Entry, type PaxosMsg } from './messages.js';
 import { ALL, type Send } from './events.js';
 import { mergeGathers, type Gathered } from './merge.js';
 import { CommitWindow } from './window.js';
@@ -101,11 +101,6 @@ export class Leader {
   private imposeMsg: PaxosMsg | undefined;
   /** readFrontier: the frontier the round's last READ named (GATHERs hold entries above it). */
   private readFrontier = -1;
-  /**
-   * selfCatchupTo: the last entry of the chunk a partial GATHER handed our own follower, while
-   * we wait for it to be committed here before reading again from there (undefined: none).
-   */
-  private selfCatchupTo: number | undefined;
   private readonly chunk: number;
   /**
    * lateAnswered: per rank, the frontier last caught up this round, when (no duplicate
@@ -149,7 +144,6 @@ export class Leader {
         // A shared window holds these already (the follower appended them): nothing to copy.
         if ((input.entries.at(-1)?.[0] ?? -1) > this.decided.last)
           for (const [e, key] of input.entries) if (e > this.decided.last) this.decided.append(e, key);
-        this.readAgainIfCaughtUp();
         break;
       case 'msg':
         this.onMessage(input.msg, nowMs);
@@ -194,7 +188,6 @@ export class Leader {
     this.commitSeq = -1;
     this.outstanding.clear();
     this.imposeMsg = undefined;
-    this.selfCatchupTo = undefined;
     this.lateAnswered.clear();
     this.retryAtMs = Infinity;
     this.graceAtMs = Infinity;
@@ -234,40 +227,24 @@ export class Leader {
 
   private onGather(m: Extract<PaxosMsg, { type: 'gather' }>, nowMs: number): void {
     if (this.phase !== 'reading' || this.gathers.has(m.from)) return; // late or duplicate
-    if (m.partial === true) return this.catchUpSelf(m);
+    if (m.partial === true) return this.handOn();
     this.gathers.set(m.from, { from: m.from, frontier: m.frontier, syncRound: m.syncRound, held: m.held });
     if (this.gathers.size === this.quorum) this.graceAtMs = nowMs + this.cfg.gatherGraceMs;
     if (this.gathers.size === this.cfg.ranks || (this.gathers.size >= this.quorum && nowMs >= this.graceAtMs)) this.impose();
   }
 
   /**
-   * catchUpSelf: a partial GATHER says we lead far behind its sender, who sent the lowest chunk
-   * of what it committed above our READ instead of a promise. Those entries are chosen: our own
-   * follower commits them as a CATCHUP, and once they reach our mirror we READ again from
-   * there. Gathering a whole gap instead would carry it from every rank, and impose it on all.
+   * handOn: a partial GATHER says we lead more than a chunk behind its sender. We cannot
+   * impose before catching up, and catching up as this round's leader (a chunk per READ round
+   * trip) kept every rank waiting for the rest of the slot. So we give the round up: NEXT(r+1)
+   * moves every rank to the next leader's round now, as --eager does after a finished round,
+   * and our follower catches up there by LATE, chunks in flight. We imposed and proposed
+   * nothing in this round, so nothing can be chosen in it (§6.4, §12).
    */
-  private catchUpSelf(m: Extract<PaxosMsg, { type: 'gather' }>): void {
-    if (this.selfCatchupTo !== undefined) return; // the other gatherers sent the same chunk
-    const entries: Entry[] = [];
-    for (const [e, key, round] of m.held) if (round === COMMITTED && e > this.readFrontier) entries.push([e, key]);
-    const last = entries.at(-1);
-    if (last === undefined) return;
-    this.selfCatchupTo = last[0];
-    const { rank } = this.cfg;
-    this.sends.push({ to: rank, msg: { type: 'catchup', from: rank, round: this.round, base: this.readFrontier, entries, more: true } });
-    this.readAgainIfCaughtUp();
-  }
-
-  /** readAgainIfCaughtUp asks for GATHERs from our new frontier once a self catch-up is committed. */
-  private readAgainIfCaughtUp(): void {
-    if (this.phase !== 'reading' || this.selfCatchupTo === undefined || this.decided.last < this.selfCatchupTo) return;
-    this.selfCatchupTo = undefined;
-    this.readFrontier = this.decided.last;
-    // GATHERs already counted stay valid: each is its sender's state when it promised round r,
-    // and it holds everything above the older, lower frontier.
-    for (let r = 0; r < this.cfg.ranks; r++)
-      if (!this.gathers.has(r))
-        this.sends.push({ to: r, msg: { type: 'read', from: this.cfg.rank, round: this.round, frontier: this.readFrontier } });
+  private handOn(): void {
+    this.phase = 'idle';
+    this.graceAtMs = Infinity;
+    this.broadcast({ type: 'next', from: this.cfg.rank, round: this.round + 1 });
   }
 
   /**
@@ -434,10 +411,8 @@ export class Leader {
     const round = this.round;
     switch (this.phase) {
       case 'reading':
-        // From our frontier now: a self catch-up (possibly lost) may have moved it; the next
-        // partial GATHER starts another.
+        // From our frontier now: a CATCHUP of an older round may have moved it.
         this.readFrontier = this.decided.last;
-        this.selfCatchupTo = undefined;
         for (let r = 0; r < this.cfg.ranks; r++)
           if (!this.gathers.has(r)) this.sends.push({ to: r, msg: { type: 'read', from: rank, round, frontier: this.readFrontier } });
         return;
