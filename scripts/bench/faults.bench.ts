@@ -248,12 +248,11 @@ at \`-o 1\`). The long pause is the hard row for Paxos: the others commit at ful
 returns about a million instances behind and must catch up beside live rounds (docs/protocols/paxos.md §6.4).
 
 The long pause, profiled (\`--cpu-prof\` on the ranks; docs/protocols/paxos.md §12 has the numbers): the resumed
-rank catches up in bursts of four 16,384-entry CATCHUP chunks per CATCHUP → commit → LATE cycle, so its rate is its
-share of the CPU, and its own round (every fifth) commits nothing while it is far behind, which alone costs the others
-a fifth of the 5 s after the resume. What is left to cut lies in the Paxos cores: a \`generate\` line and log event
-per caught-up entry (\`Follower.commitChunk\`); the consensus processor flattening every batch and building a second
-tuple per commit (\`rank.ts\`); a second committed-log window in the leader fed by those tuples; PROPOSE values still
-sent to a rank that cannot vote in the round; and a far-behind rank's round lost.
+rank catches up by 16,384-entry CATCHUP chunks, eight in flight, so its rate is its share of the CPU. Cut since: the
+leader's second committed-log window (it reads its follower's), PROPOSE values to a rank with more chunks to come
+than in flight (they follow its last chunk), and the far-behind rank's own round (it hands it on with NEXT, §6.4),
+which alone cost the others a fifth of the 5 s after the resume. Left: a \`generate\` line and two log events per
+caught-up entry (\`Follower.commitChunk\`), and the collector's share on the resumed rank.
 
 ${failed === 0 ? 'Every row passes.' : `**${failed} row(s) failed** (the verdict column says why; a run the checker fails keeps its logs, named on the benchmark's stderr).`}
 `,
