@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_and_check.sh — the lab's main job: 5 local ranks at low pressure (-o 1 -l 100 -t 5, logs
 # in log/low) then high pressure (-o 1 -l 10000 -t 5, logs in log/high), each graded by the
-# checker in the seed's report format. Exits non-zero if a check fails or a rank died.
+# checker in the seed's report format, and each run's HTML report (log/<pressure>/report.html).
+# Exits non-zero if a check fails or a rank died.
 # Extra arguments go to both `csplab run`s (e.g. --protocol traft, --ranks 3, --eager).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,5 +32,10 @@ for pressure in low high; do
   fi
   echo "Check on $pressure pressure"
   csplab check --dir "$dir" --ranks "$ranks" || status=1
+  # The page of the run (commits, roles, faults, the verdict; docs/report.md). It does not
+  # change the job's status: the check above is the grade.
+  if ! csplab report "$dir" -o "$dir/report.html" 2>"log/$pressure.report.stderr"; then
+    echo "csplab report ($pressure pressure) failed: $(tail -n 1 "log/$pressure.report.stderr")" >&2
+  fi
 done
 exit "$status"
