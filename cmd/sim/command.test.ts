@@ -1,11 +1,12 @@
 // command.test: `csplab sim` through the built CLI: a passing seed exits 0 and leaves its logs,
 // traces and run.json (which `csplab check` grades too); the same command twice writes the same
 // traces; a bad schedule file, a fault after the run or a bad sim flag exits 2 with one line;
-// a sweep reports every seed (none fails here).
+// a sweep reports every seed (none fails here); a failing seed's report page is written beside its logs.
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../exit.js';
+import { reportFailure } from './command.js';
 import { cliRun, cliRunEach, expectError, HANG_BOUND_MS } from '../testing/cli.js';
 
 const BOUND = { timeoutMs: HANG_BOUND_MS };
@@ -34,6 +35,12 @@ t.test('a seed passes, writes logs, traces and run.json, and replays byte for by
   t.ok(kill !== undefined && kill.rank !== null, 'the schedule file’s leader kill was resolved to a rank');
   const check = await cliRun(t, ['check', '--dir', 'a'], { cwd, ...BOUND });
   t.equal(check.status, EXIT.ok, '`csplab check` passes the written logs');
+  t.notOk(existsSync(join(cwd, 'a', 'report.html')), 'a passing seed writes no report');
+  // What a failing seed does after its logs are written (no CLI flag can make a correct protocol fail).
+  await reportFailure(join(cwd, 'a'));
+  t.match(readFileSync(join(cwd, 'a', 'report.html'), 'utf8'), /<html[\s\S]*rank 4/, 'the page of the run, beside its logs');
+  await reportFailure(join(cwd, 'missing'));
+  t.notOk(existsSync(join(cwd, 'missing', 'report.html')), 'no page, and no throw, when the page cannot be made');
 });
 
 t.test('bad input exits 2 with one line', async (t) => {

@@ -91,8 +91,22 @@ async function runSim(a: SimArgs): Promise<number> {
   say(plan, `seed ${seed}: ${verdictLine(graded)}`);
   process.stdout.write(formatReport(graded.check));
   for (const p of graded.outcome.problems) process.stdout.write(`${p}\n`);
+  if (!pass) await reportFailure(plan.a.logDir);
   if (!pass && a.shrink) shrinkSeed(plan, seed);
   return pass ? EXIT.ok : EXIT.checkFailed;
+}
+
+/**
+ * reportFailure writes a failing seed's page (docs/report.md) beside its logs and traces, so the
+ * failure can be looked at, not only read. The page is a help: its own failure changes no status.
+ */
+export async function reportFailure(dir: string): Promise<void> {
+  const { runReport } = await import('../report/command.js');
+  try {
+    await runReport({ logDir: dir, output: join(dir, 'report.html') }, (text) => process.stdout.write(text));
+  } catch (e) {
+    process.stderr.write(`csplab: no report of the failing seed: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
 }
 
 async function planSim(a: SimArgs): Promise<Plan> {
