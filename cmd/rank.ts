@@ -36,6 +36,7 @@ export interface RankArgs {
   endAt?: NumberText;
   incarnation: NumberText;
   clean: boolean;
+  trace: boolean;
   drop: NumberText;
   delay?: string;
   dup: NumberText;
@@ -65,6 +66,7 @@ export function rankOptions<T>(y: Argv<T>): Argv<T> {
   return all
     .option('seed', { type: 'string', describe: 'seed for every random choice (default: random)' })
     .option('verbose', { type: 'boolean', default: false, describe: 'debug output on stderr' })
+    .option('trace', { type: 'boolean', default: false, describe: 'each rank writes trace<rank>.ndjson beside its log (docs/trace.md)' })
     .option('drop', numeric('fraction of outbound messages each rank loses, seeded (a lossy network)', 0))
     .option('delay', {
       type: 'string',
@@ -310,6 +312,7 @@ async function startNode(a: RankArgs, n: NodeParams): Promise<RankNode> {
     timing,
     incarnation,
     clean: a.clean,
+    trace: a.trace,
     dropRate,
     net,
     event,

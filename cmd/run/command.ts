@@ -243,6 +243,7 @@ function planRun(a: RunArgs, clock: Clock, extra: readonly string[]): RunPlan {
     '--events',
     '--await-start',
     ...(a.verbose ? ['--verbose'] : []),
+    ...(a.trace ? ['--trace'] : []),
   ];
   const say = (line: string): void => {
     if (!a.quiet) process.stderr.write(`[run] ${line}\n`);

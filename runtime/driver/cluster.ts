@@ -21,6 +21,8 @@ export interface NodeBaseConfig {
   timing: () => Promise<Schedule>;
   incarnation: number;
   clean: boolean;
+  /** trace: write trace<rank>.ndjson beside the instance log (docs/trace.md). */
+  trace?: boolean;
   /** dropRate: the seeded fraction of outbound messages lost (a lossy network; 0 = none). */
   dropRate: number;
   /** net: faults of the network on this rank's links, and its clock's skew (docs/faults.md). */

@@ -4,6 +4,7 @@
 // each second and a summary at the end. cmd/rank.ts maps failures to exit statuses: a refused
 // WAL or log is ForeignStateError (4), a crash or failed WAL write a crashed outcome (70).
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { every } from '../every.js';
 import { crashMessage } from '../processor.js';
 import type { OpenedStorage, Protocol, RankNode, RankOutcome } from '../protocol.js';
@@ -13,6 +14,7 @@ import { joinCluster, rankClock, type NodeBaseConfig } from './cluster.js';
 import { claimLogDir, type RankFiles } from './logdir.js';
 import { FileSink } from './logsink.js';
 import { startRank } from './rank.js';
+import { TraceFile } from './tracefile.js';
 import { resourceSummary } from './usage.js';
 
 /** NodeHooks: what a protocol adds around the rank's transport (TRaft's client port, runtime/client/gateway.ts). */
@@ -34,11 +36,14 @@ export async function startNode<C, S, M, P, L, D, R>(
   const { transport, schedule } = await joinCluster(c, clock, (x) => protocol.validate(x));
   const { files, opened } = await openStorage(protocol, c, transport);
   for (const note of opened.notes) c.debug(`rank ${c.rank}: ${note}`);
-  const logged = c.incarnation > 0 ? protocol.recoverLog(readLines(files.instanceLog)) : undefined;
+  const before = c.incarnation > 0 ? readLines(files.instanceLog) : undefined;
+  const logged = before !== undefined ? protocol.recoverLog(before) : undefined;
   await clock.sleepMs(schedule.startAtMs - clock.nowMs());
   const wire = encoded(protocol, transport);
   const rankTransport = hooks.wrapTransport ? await hooks.wrapTransport(wire) : wire;
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
+  const trace = c.trace ? openTrace(c, schedule.startAtMs, before?.length ?? 0) : undefined;
+  trace?.note(clock.nowMs(), { ev: 'start', incarnation: c.incarnation });
   let walError: unknown;
   const store = opened.start(
     (batchId) => rank.persisted(batchId),
@@ -63,12 +68,14 @@ export async function startNode<C, S, M, P, L, D, R>(
     ...(opened.durable !== undefined ? { durable: opened.durable } : {}),
     ...(logged !== undefined ? { logged } : {}),
     onRole: (role, round) => reportRole(c, role, round),
+    ...(trace ? { trace } : {}),
   });
   if (opened.durable !== undefined && protocol.recovered)
     c.debug(`rank ${c.rank}: ${protocol.recovered(opened.durable, logged, c.incarnation)}`);
   const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats() }));
   const finished = rank.done.then(async (outcome): Promise<RankOutcome> => {
     stopProgress();
+    trace?.close();
     await store.close();
     const stats = rank.stats();
     c.event({ type: 'summary', ...stats, ...resourceSummary() });
@@ -110,6 +117,12 @@ function encoded<C, S, M, P, L, D, R>(protocol: Protocol<C, S, M, P, L, D, R>, t
     close: () => transport.close(),
     stats: () => transport.stats(),
   };
+}
+
+/** openTrace opens trace<rank>.ndjson beside the instance log: fresh for incarnation 0, appended to by a restart. */
+function openTrace(c: NodeBaseConfig, startAtMs: number, linesBefore: number): TraceFile {
+  const sink = new FileSink(join(c.logDir, `trace${c.rank}.ndjson`), c.incarnation === 0);
+  return new TraceFile(sink, startAtMs, { linesBefore });
 }
 
 /** readLines: the complete lines of an earlier incarnation's instance log (none if it wrote none). */

@@ -11,11 +11,13 @@
 import { CLOSED, TIMEOUT, select, type Chan, type Selected, type Timeout } from '../chan.js';
 import type { Clock } from '../clock.js';
 import { ProcessorGroup, type GroupOutcome } from '../processor.js';
-import type { Envelope, Protocol, ProtocolInput, RankStats } from '../protocol.js';
+import type { Envelope, MessageInfo, Protocol, ProtocolInput, RankStats } from '../protocol.js';
 import type { Random } from '../random.js';
 import type { Inbound, Transport } from '../transport.js';
 import type { LogSink } from './logsink.js';
 import { LogText } from './logtext.js';
+import type { TraceFile } from './tracefile.js';
+import { batchRange, describeByType } from '../trace.js';
 
 export interface RankOptions<C, S, M, P, L, D, R> {
   readonly protocol: Protocol<C, S, M, P, L, D, R>;
@@ -37,6 +39,8 @@ export interface RankOptions<C, S, M, P, L, D, R> {
   readonly logged?: R;
   /** onRole hears each role change, with the round it came in. */
   readonly onRole?: (role: string, round: number) => void;
+  /** trace, if given, hears every send, recv, persist, commit, role or round change and the stop (docs/trace.md). */
+  readonly trace?: TraceFile;
 }
 
 export interface Rank<S> {
@@ -68,6 +72,7 @@ type Running<C, S, M, P, L, D, R> = {
   readonly random: Random;
   s: S;
   role: string;
+  round: number;
 };
 
 /** startRank starts the four processors of one rank; its state starts from init with what o recovered. */
@@ -88,7 +93,8 @@ export function startRank<C, S, M, P, L, D, R>(o: RankOptions<C, S, M, P, L, D, 
     ...(o.durable !== undefined ? { durable: o.durable } : {}),
     ...(o.logged !== undefined ? { logged: o.logged } : {}),
   });
-  const rank: Running<C, S, M, P, L, D, R> = { o, group, chans, random, s, role: o.protocol.role(s) };
+  const rank: Running<C, S, M, P, L, D, R> = { o, group, chans, random, s, role: o.protocol.role(s), round: o.protocol.round(s) };
+  o.trace?.note(o.clock.nowMs(), { ev: 'role', role: rank.role, round: rank.round });
   group.spawn('msg', msgLoop(rank));
   group.spawn('leader', waker(rank, chans.leaderDeadlines));
   group.spawn('follower', waker(rank, chans.followerDeadlines));
@@ -188,7 +194,10 @@ function stepOnInput<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, tu
   if (got === TIMEOUT) runStep(rank, turn, TICK);
   else if (got.index === 0) {
     for (const b of [got.value as Inbound<M>, ...rank.chans.net.drain()])
-      for (const msg of b.msgs) runStep(rank, turn, { type: 'message', from: b.from, msg });
+      for (const msg of b.msgs) {
+        rank.o.trace?.message(rank.o.clock.nowMs(), 'recv', b.from, rank.o.rank, describe(rank, msg));
+        runStep(rank, turn, { type: 'message', from: b.from, msg });
+      }
   } else if (got.index === 1) runStep(rank, turn, { type: 'persisted', batchId: got.value as number });
   else runStep(rank, turn, TICK);
 }
@@ -200,12 +209,33 @@ function runStep<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: 
   rank.s = state;
   turn.wakeAtMs = out.wakeAtMs;
   if (out.stop === true) turn.stop = true;
-  if (out.persist.length > 0) o.storage.write(out.persist);
+  if (out.persist.length > 0) {
+    o.storage.write(out.persist);
+    o.trace?.persist(o.clock.nowMs(), batchRange(out.persist));
+  }
   for (const e of out.send) turn.sends.push(e);
   if (out.log.length > 0) {
     const atUs = o.clock.nowUs();
-    for (const ev of out.log) turn.text.add(o.protocol.formatLog(ev, atUs));
+    let commits = 0;
+    for (const ev of out.log) {
+      const line = o.protocol.formatLog(ev, atUs);
+      if (line.startsWith('commit')) commits++;
+      turn.text.add(line);
+    }
+    if (o.trace) traceCommits(o.trace, o.clock.nowMs(), commits, out.log.length);
   }
+  if (o.trace) for (const e of out.send) o.trace.message(o.clock.nowMs(), 'send', o.rank, e.to, describe(rank, e.msg));
+}
+
+/** traceCommits: a commit line for a step that wrote commits; every step's lines count toward the log's length. */
+function traceCommits(trace: TraceFile, atMs: number, commits: number, lines: number): void {
+  trace.lines += lines;
+  if (commits > 0) trace.note(atMs, { ev: 'commit', n: commits, lines: trace.lines });
+}
+
+/** describe: what a trace records of a message (the protocol's describe, or its type field). */
+function describe<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, msg: M): MessageInfo {
+  return rank.o.protocol.describe?.(msg) ?? describeByType(msg);
 }
 
 /**
@@ -218,10 +248,12 @@ function flushTurn<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn
   if (turn.sends.length > 0) chans.outbox.write(turn.sends as Envelope<M>[]);
   const next = turn.wakeAtMs ?? wakeAtMs;
   const role = o.protocol.role(rank.s);
-  if (role !== rank.role) {
-    rank.role = role;
-    o.onRole?.(role, o.protocol.round(rank.s));
-  }
+  const round = o.protocol.round(rank.s);
+  if (role !== rank.role) o.onRole?.(role, round);
+  if (role !== rank.role || round !== rank.round) o.trace?.note(o.clock.nowMs(), { ev: 'role', role, round });
+  rank.role = role;
+  rank.round = round;
+  if (turn.stop) o.trace?.note(o.clock.nowMs(), { ev: 'stop' });
   (role === 'follower' ? chans.followerDeadlines : chans.leaderDeadlines).write(next);
   return next;
 }

@@ -11,6 +11,7 @@ import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { Disk } from './disk.js';
 import { Links } from './links.js';
 import { Tracer } from './trace.js';
+import { describeByType } from '../trace.js';
 import { DEFAULT_DISK, type RankEnd, type ResolvedFault, type SimFault, type SimOptions, type SimOutcome, type Target } from './types.js';
 
 /** BASE_MS anchors virtual time to an epoch, so instance-log `at` values look like a real run's. */
@@ -419,9 +420,3 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 
 const TICK: ProtocolInput<never> = { type: 'tick' };
 const TURN: ProtocolInput<never> = { type: 'turn' };
-
-/** describeByType: a message's `type` field, for a protocol without describe. */
-function describeByType(msg: unknown): { type: string } {
-  const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
-  return { type: typeof type === 'string' ? type : 'message' };
-}
