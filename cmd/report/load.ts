@@ -92,7 +92,9 @@ export async function buildReport(dir: string): Promise<ReportData> {
   const paired = pairMessages(ranks.map((r) => r.trace ?? []));
   const messages = capMessages(paired.messages, MAX_MESSAGES);
   const notes: string[] = [];
-  if (!hasTraces) notes.push('no trace<rank>.ndjson files: no space-time diagram or roles (csplab sim writes traces)');
+  if (!hasTraces)
+    notes.push('no trace<rank>.ndjson files: no space-time diagram or roles (csplab sim, or csplab run --trace, writes traces)');
+  ranks.forEach((r, i) => notes.push(...truncationNotes(i, r.trace ?? [])));
   if (paired.unpaired > 0) notes.push(`${paired.unpaired} receives had no matching send (duplicates) and are not drawn`);
   if (messages.length < paired.messages.length)
     notes.push(`the page carries ${messages.length} of ${paired.messages.length} messages, evenly sampled (cap ${MAX_MESSAGES})`);
@@ -140,4 +142,15 @@ function ruleViews(check: CheckResult, dir: string, timeOf: (node: number, line:
           }),
     ),
   }));
+}
+
+/** truncationNotes: where a rank's trace hit its byte budget (docs/trace.md), so the page says what it lacks from then on. */
+function truncationNotes(rank: number, trace: readonly TraceEvent[]): string[] {
+  return trace
+    .filter((e) => e.ev === 'truncated')
+    .map((e) =>
+      e.dropping === 'all'
+        ? `rank ${rank}'s trace ends at ${Math.round(e.t)} ms: its hard size limit (docs/trace.md)`
+        : `rank ${rank}'s trace has no messages or persists after ${Math.round(e.t)} ms: its size budget (docs/trace.md)`,
+    );
 }

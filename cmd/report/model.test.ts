@@ -3,6 +3,8 @@
 // fault windows last as long as the fault, and a fixture directory becomes the numbers it was
 // written with (commits per rank, messages, verdict, the jump to an offending commit).
 import t from 'tap';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { binCommits, binFor, capMessages, commitTimes, faultSpans, pairMessages, parseTrace, roleSpans, TraceError } from './model.js';
 import { buildReport } from './load.js';
 import { writeFixture } from '../testing/report-fixture.js';
@@ -194,4 +196,18 @@ t.test('a log directory without traces still reports commits and the verdict', a
   t.equal(r.commits[0]?.indexOf(1), 50, 'the commit at 500 ms lands in bin 500/10');
   t.equal(r.hasTraces, false);
   t.match(r.notes.join('\n'), /no trace<rank>\.ndjson/);
+});
+
+t.test('a trace cut at its size budget is named in the notes (docs/trace.md)', async (t) => {
+  const dir = t.testdir();
+  writeFixture(dir);
+  appendFileSync(join(dir, 'trace1.ndjson'), '{"t":1900.4,"ev":"truncated","dropping":["send","recv","persist"],"bytes":8388608}\n');
+  appendFileSync(join(dir, 'trace2.ndjson'), '{"t":1950,"ev":"truncated","dropping":"all","bytes":10485760}\n');
+  const r = await buildReport(dir);
+  t.ok(r.notes.includes("rank 1's trace has no messages or persists after 1900 ms: its size budget (docs/trace.md)"), r.notes.join('; '));
+  t.ok(r.notes.includes("rank 2's trace ends at 1950 ms: its hard size limit (docs/trace.md)"), r.notes.join('; '));
+  t.notOk(
+    r.notes.some((n) => n.startsWith('rank 0')),
+    'a whole trace gets no note',
+  );
 });
