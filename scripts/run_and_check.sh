@@ -12,8 +12,12 @@ csplab() { node dist/cmd/csplab.js "$@"; }
 # The cluster size the runs are asked for (csplab run's default 5, or --ranks/-n among the
 # arguments): the check requires a log from every rank, so one that wrote none fails it.
 ranks=5
+# Traces give the report its message diagram (a few hundred KB here; docs/trace.md); the
+# arguments may set --trace/--no-trace themselves (a flag given twice is refused).
+trace=--trace
 prev=
 for arg in "$@"; do
+  case "$arg" in --trace | --no-trace | --trace=*) trace= ;; esac
   case "$prev" in --ranks | -n) ranks=$arg ;; esac
   case "$arg" in --ranks=* | -n=*) ranks=${arg#*=} ;; esac
   prev=$arg
@@ -23,8 +27,8 @@ for pressure in low high; do
   if [ "$pressure" = low ]; then l=100; else l=10000; fi
   dir="log/$pressure"
   rm -rf "$dir"
-  echo "Running $pressure pressure: csplab run -o 1 -l $l -t 5 --log-dir $dir $*" >&2
-  if ! csplab run -o 1 -l "$l" -t 5 --log-dir "$dir" --quiet "$@" >"log/$pressure.table" 2>"log/$pressure.stderr"; then
+  echo "Running $pressure pressure: csplab run -o 1 -l $l -t 5 --log-dir $dir $trace $*" >&2
+  if ! csplab run -o 1 -l "$l" -t 5 --log-dir "$dir" --quiet $trace "$@" >"log/$pressure.table" 2>"log/$pressure.stderr"; then
     echo "csplab run ($pressure pressure) failed:" >&2
     cat "log/$pressure.table" >&2
     tail -n 20 "log/$pressure.stderr" >&2
