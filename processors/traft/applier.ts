@@ -54,7 +54,8 @@ export function applyCommitted(
       const low = (d & -d) >>> 0;
       const s = w + 31 - Math.clz32(low);
       d = (d ^ low) >>> 0;
-      // applying an earlier record in this word may have marked s applied (its overrides)
+      // overrides lie at or below their record, so nothing later in d is applied yet; the check
+      // keeps the old loop's guard should a record ever list a later position
       if (s < top && !hasSeq(a.applied, s) && applyOne(a, log, s, from, onSkip, onApply)) ran.push(s);
     }
   }
