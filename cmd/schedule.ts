@@ -22,6 +22,9 @@ export interface ScheduleSpec {
 }
 
 export const LIST_KEYS = ['kill', 'pause', 'start', 'restart', 'partition', 'cut'] as const;
+
+/** ScheduleFlags: the fault flags `run` and `sim` both take as text (the rest are numbers or sim-only). */
+export type ScheduleFlags = Pick<ScheduleSpec, (typeof LIST_KEYS)[number] | 'skew'>;
 const NUMBER_KEYS = ['drop', 'dup', 'damage'] as const;
 const STRING_KEYS = ['delay', 'skew'] as const;
 

@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { CliError, EXIT } from '../exit.js';
 import type { ReportData } from './model.js';
 
-const SCRIPT = new URL('./web/report.js', import.meta.url);
 // Loaded from source (tap runs the .ts files), the compiled script is in dist/, not beside us.
-const SCRIPT_FROM_SOURCE = new URL('../../dist/cmd/report/web/report.js', import.meta.url);
+const SCRIPT = new URL(import.meta.url.endsWith('.ts') ? '../../dist/cmd/report/web/report.js' : './web/report.js', import.meta.url);
 
 const CSS = `
 body { font: 14px system-ui, sans-serif; margin: 16px 24px; color: #222; }
@@ -64,7 +63,7 @@ function escapeText(s: string): string {
 export function renderHtml(data: ReportData): string {
   let script: string;
   try {
-    script = readFileSync(import.meta.url.endsWith('.ts') ? SCRIPT_FROM_SOURCE : SCRIPT, 'utf8');
+    script = readFileSync(SCRIPT, 'utf8');
   } catch {
     throw new CliError(EXIT.internal, `${fileURLToPath(SCRIPT)} is missing: build with \`npm run build\``);
   }

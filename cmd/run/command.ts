@@ -16,17 +16,10 @@ import { VERSION } from '../version.js';
 import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type NetFaultAction, type Target } from './faults.js';
 import type { Launcher, RankProc } from './launcher.js';
 import { formatTable } from './table.js';
-import { readSchedule, withSchedule } from '../schedule.js';
+import { readSchedule, withSchedule, type ScheduleFlags } from '../schedule.js';
 import { countCommitLines, countCommitsIn } from './logcount.js';
 
-export interface RunArgs extends RankArgs {
-  kill?: string[];
-  pause?: string[];
-  start?: string[];
-  restart?: string[];
-  partition?: string[];
-  cut?: string[];
-  skew?: string;
+export interface RunArgs extends RankArgs, ScheduleFlags {
   schedule?: string;
   quiet: boolean;
 }

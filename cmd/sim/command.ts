@@ -12,7 +12,7 @@ import { EXIT, usageError } from '../exit.js';
 import { numberFlag } from '../flags.js';
 import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { faultOptions, prepareLogDir } from '../run/command.js';
-import { formatSchedule, readSchedule, withSchedule, type ScheduleSpec } from '../schedule.js';
+import { formatSchedule, LIST_KEYS, readSchedule, withSchedule, type ScheduleFlags, type ScheduleSpec } from '../schedule.js';
 import { VERSION } from '../version.js';
 import { nemesis } from './nemesis.js';
 import { simFaults } from './faults.js';
@@ -29,8 +29,6 @@ interface SimArgs extends RankArgs, ScheduleFlags {
   trace: boolean;
   quiet: boolean;
 }
-
-type ScheduleFlags = Pick<ScheduleSpec, 'kill' | 'pause' | 'start' | 'restart' | 'partition' | 'cut' | 'skew'>;
 
 export const simCommand: CommandModule<object, SimArgs> = {
   command: 'sim',
@@ -132,7 +130,7 @@ async function planSim(a: SimArgs): Promise<Plan> {
 
 function pickLists(a: ScheduleFlags): ScheduleSpec {
   const out: ScheduleSpec = {};
-  for (const k of ['kill', 'pause', 'start', 'restart', 'partition', 'cut'] as const) if (a[k] !== undefined) out[k] = a[k];
+  for (const k of LIST_KEYS) if (a[k] !== undefined) out[k] = a[k];
   return out;
 }
 
