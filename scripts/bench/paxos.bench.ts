@@ -7,7 +7,10 @@
 // and the benchmark exits 1. Logs go to a temp dir, removed after. BENCH_BEFORE=<another
 // checkout, built> also runs that build's CLI before each run of the short cases (old, new, old,
 // new …) and states both medians; BENCH_PAXOS_RUNS=n runs the high-pressure case n times (5).
-// Writes the `paxos` section of docs/benchmarks.md.
+// Writes the `paxos` section of docs/benchmarks.md. BENCH_PAXOS_AB='<flags>' (e.g. '--trace')
+// instead measures what those flags cost: only the high-pressure case, its runs in pairs
+// without then with the flags (same build, same load), both medians and a table on stdout;
+// docs/benchmarks.md is left alone (its "cost of `--trace`" section is written from that output).
 import { beforeCli, median, runCluster } from './cluster-run.js';
 import { machine, writeSection } from './sections.js';
 
@@ -21,6 +24,7 @@ interface Case {
 // BENCH_PAXOS_LONG=0 skips the 60 s run (it writes ~0.9 GB of logs before they are removed).
 const LONG = process.env.BENCH_PAXOS_LONG !== '0';
 const RUNS = Number(process.env.BENCH_PAXOS_RUNS ?? 5);
+const AB = process.env.BENCH_PAXOS_AB;
 
 const CASES: Case[] = [
   { label: 'high pressure `-o 1 -l 1000000 -t 5`', args: ['-o', '1', '-l', '1000000', '-t', '5'], t: 5, runs: RUNS },
@@ -43,10 +47,10 @@ interface Run {
 // so a socket of the previous run still closing never collides with the next.
 let nextPort = 23_400;
 
-async function runOnce(c: Case, cli?: string): Promise<Run> {
+async function runOnce(c: Case, cli?: string, extra: string[] = []): Promise<Run> {
   const port = nextPort;
   nextPort += 100;
-  const r = await runCluster(cli === undefined ? 'paxos' : 'paxos-before', c.args, port, 0, {}, undefined, cli);
+  const r = await runCluster(cli === undefined ? 'paxos' : 'paxos-before', [...c.args, ...extra], port, 0, {}, undefined, cli);
   const commits = r.ranks.map((x) => x.commits);
   const cpuS = r.ranks.map((x) => (x.summary.cpuUserMs !== undefined ? (x.summary.cpuUserMs + (x.summary.cpuSystemMs ?? 0)) / 1000 : NaN));
   const rssMiB = r.ranks.map((x) => (x.summary.maxRssKiB !== undefined ? x.summary.maxRssKiB / 1024 : NaN));
@@ -160,4 +164,33 @@ ${EXPLANATION}
   }
 }
 
-void main();
+/** ab runs the high-pressure case in pairs, without then with `flags`, and prints the comparison. */
+async function ab(flags: string[]): Promise<void> {
+  const c = CASES[0]!;
+  const rows: string[] = [];
+  const without: Run[] = [];
+  const withFlags: Run[] = [];
+  for (let i = 0; i < c.runs; i++) {
+    for (const [runs, extra, label] of [
+      [without, [], 'without'],
+      [withFlags, flags, `with ${flags.join(' ')}`],
+    ] as const) {
+      const r = await runOnce(c, undefined, [...extra]);
+      runs.push(r);
+      if (r.check !== 0) process.exitCode = 1;
+      process.stderr.write(`bench paxos: ${label}, run ${i + 1}: ${k(r.best)} commits/s, load ${r.load.toFixed(1)}\n`);
+      rows.push(row(`${label}: ${c.label}`, i, r, false));
+    }
+  }
+  const stat = (rs: Run[]): string => {
+    const b = rs.map((r) => r.best);
+    return `median ${k(median(b))} (min ${k(Math.min(...b))}, max ${k(Math.max(...b))}; ${b.map(k).join(', ')})`;
+  };
+  process.stdout.write(
+    `${c.label}, ${c.runs} pairs, without then with \`${flags.join(' ')}\`:\n- without: ${stat(without)}\n- with: ${stat(withFlags)}\n\n` +
+      `| run | load | check | best commits/s | commits per rank (0–4) | min/max | CPU s per rank | peak RSS MiB per rank |\n|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+  );
+}
+
+if (AB !== undefined && AB.trim() !== '') void ab(AB.trim().split(/\s+/));
+else void main();
