@@ -21,7 +21,7 @@ export const DEFAULT_TIME_LIMIT_S = 60;
 /** DEFAULT_MEMORY_LIMIT_MIB bounds each search's memo unless --memory-limit says otherwise (docs/history.md §Memory). */
 export const DEFAULT_MEMORY_LIMIT_MIB = 512;
 
-type FileOutcome = { file: string; result: LinResult; ops?: readonly Op[] } | { file: string; error: string };
+export type FileOutcome = { file: string; result: LinResult; ops?: readonly Op[] } | { file: string; error: string };
 
 /** RANK orders statuses by how bad they are (docs/history.md §Exit): 4 > 1 > 5 > 0. */
 const RANK: Record<number, number> = { [EXIT.ok]: 0, [EXIT.unknown]: 1, [EXIT.checkFailed]: 2, [EXIT.corrupt]: 3 };
@@ -57,13 +57,14 @@ function statusOf(r: LinResult): number {
   return r.verdict === 'linearizable' ? EXIT.ok : r.verdict === 'unknown' ? EXIT.unknown : EXIT.checkFailed;
 }
 
-interface Limits {
+export interface Limits {
   readonly clock: RealClock;
   readonly limitS: number;
   readonly memoryMiB: number;
 }
 
-async function checkFile(file: string, model: ModelName | undefined, limits: Limits, keepOps: boolean): Promise<FileOutcome> {
+/** checkFile reads and checks one history under limits; keepOps keeps its ops for a drawing (--html, csplab report). */
+export async function checkFile(file: string, model: ModelName | undefined, limits: Limits, keepOps: boolean): Promise<FileOutcome> {
   const { clock, limitS } = limits;
   const deadline = clock.nowMs() + limitS * 1000;
   // Naming and shrinking a failing set gets its own budget, as long as the verdict's, once the

@@ -1,4 +1,5 @@
-// html: `--html out.html`, one self-contained page (inline CSS and SVG, no script, no network):
+// html: `--html out.html`, one self-contained page (inline CSS and SVG, no script, no network),
+// and the same view as a fragment that `csplab report` embeds for a KV run (linView):
 // a tab per key (CSS radio tabs), a lane per process, each op a bar from invoke to completion on
 // the event axis, the longest linearizable prefix green with its linearization points, the
 // failing ops red, ops that may not have happened (:info, never completed) dashed to the end.
@@ -16,39 +17,62 @@ const WIDTH = 1100;
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-interface Checked {
+export interface Checked {
   readonly file: string;
   readonly result: LinResult;
 }
 
-/** renderHtml draws every checked file's keys on one page. */
-export function renderHtml(files: readonly Checked[], all: (file: string, key: string) => readonly Op[] = () => []): string {
-  const tabs: { id: string; label: string; body: string; bad: boolean }[] = [];
+/** LinView is the checker's view as a fragment, for `--html`'s own page or another page (csplab report) to embed. */
+export interface LinView {
+  /** css: every rule scoped to `.lin`, so a host page's own styles and controls are left alone. */
+  readonly css: string;
+  readonly html: string;
+  /** tabs: which radio input (by id) shows which file's key, so a host page can switch to a key. */
+  readonly tabs: readonly { readonly file: string; readonly key: string; readonly id: string; readonly bad: boolean }[];
+}
+
+const CSS = `.lin input{display:none}.lin section{display:none}
+.lin .labels label{display:inline-block;padding:4px 8px;margin:2px;border:1px solid #999;cursor:pointer}
+.lin .bad{color:#b00;font-weight:bold}.lin .good{color:#070}
+.lin rect.op{fill:#ccc;stroke:#666}.lin rect.pre{fill:#9d9;stroke:#393}.lin rect.fail{fill:#f99;stroke:#b00;stroke-width:2}
+.lin rect.maybe{stroke-dasharray:4 3;fill-opacity:.5}.lin circle{fill:#060;stroke:#fff;stroke-width:1.5}.lin text{font-size:11px}
+.lin rect.stripe{fill:#fff}.lin rect.stripe:nth-of-type(2n){fill:#f4f4f4}.lin text.lane{font-weight:bold}.lin .axis line{stroke:#888}.lin .axis text{fill:#555}
+.lin .lin-legend{color:#333}.lin .lin-legend .sw{display:inline-block;width:22px;height:11px;margin:0 4px 0 12px;background:#ccc;border:1px solid #666;vertical-align:-1px}
+.lin .lin-legend .sw.pre{background:#9d9;border-color:#393}.lin .lin-legend .sw.fail{background:#f99;border:2px solid #b00}.lin .lin-legend .sw.maybe{border-style:dashed;background:#e6e6e6}
+.lin .lin-legend .dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:#060;margin:0 4px 0 12px}`;
+
+/** linView draws every checked file's keys as tabs (failing keys first); idPrefix keeps its ids apart from a host page's. */
+export function linView(files: readonly Checked[], all: (file: string, key: string) => readonly Op[] = () => [], idPrefix = 't'): LinView {
+  const tabs: { file: string; key: string; id: string; label: string; body: string; bad: boolean }[] = [];
   for (const { file, result } of files) {
     const ranked = [...result.keys].sort((a, b) => Number(a.verdict === 'linearizable') - Number(b.verdict === 'linearizable'));
     for (const k of ranked.slice(0, MAX_TABS)) {
       const label = `${file}${k.key === '' ? '' : ` · ${k.key}`}`;
-      tabs.push({ id: `t${tabs.length}`, label, body: keySection(result, k, all(file, k.key)), bad: k.verdict !== 'linearizable' });
+      const bad = k.verdict !== 'linearizable';
+      tabs.push({ file, key: k.key, id: `${idPrefix}${tabs.length}`, label, body: keySection(result, k, all(file, k.key)), bad });
     }
   }
-  const inputs = tabs.map((t, i) => `<input type="radio" name="tab" id="${t.id}"${i === 0 ? ' checked' : ''}>`).join('');
+  const inputs = tabs.map((t, i) => `<input type="radio" name="${idPrefix}tab" id="${t.id}"${i === 0 ? ' checked' : ''}>`).join('');
   const labels = tabs.map((t) => `<label for="${t.id}" class="${t.bad ? 'bad' : 'good'}">${esc(t.label)}</label>`).join('');
   const bodies = tabs.map((t) => `<section class="${t.id}">${t.body}</section>`).join('\n');
-  const show1 = tabs.map((t) => `#${t.id}:checked~.bodies .${t.id}`).join(',');
-  const on = tabs.map((t) => `#${t.id}:checked~.labels label[for=${t.id}]`).join(',');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>csplab check --lin</title><style>
-body{font:13px system-ui,sans-serif;margin:16px}input{display:none}section{display:none}
-${show1 || 'x'}{display:block}.labels label{display:inline-block;padding:4px 8px;margin:2px;border:1px solid #999;cursor:pointer}
-${on || 'x'}{background:#ddd}.bad{color:#b00;font-weight:bold}.good{color:#070}
-rect.op{fill:#ccc;stroke:#666}rect.pre{fill:#9d9;stroke:#393}rect.fail{fill:#f99;stroke:#b00;stroke-width:2}
-rect.maybe{stroke-dasharray:4 3;fill-opacity:.5}circle{fill:#060;stroke:#fff;stroke-width:1.5}text{font-size:11px}
-rect.stripe{fill:#fff}rect.stripe:nth-of-type(2n){fill:#f4f4f4}text.lane{font-weight:bold}.axis line{stroke:#888}.axis text{fill:#555}
-.legend{color:#333}.legend .sw{display:inline-block;width:22px;height:11px;margin:0 4px 0 12px;background:#ccc;border:1px solid #666;vertical-align:-1px}
-.legend .sw.pre{background:#9d9;border-color:#393}.legend .sw.fail{background:#f99;border:2px solid #b00}.legend .sw.maybe{border-style:dashed;background:#e6e6e6}
-.legend .dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:#060;margin:0 4px 0 12px}
-</style></head><body><h1>csplab check --lin</h1>${inputs}<div class="labels">${labels}</div><div class="bodies">${bodies}</div>
+  const show1 = tabs.map((t) => `.lin #${t.id}:checked~.bodies .${t.id}`).join(',');
+  const on = tabs.map((t) => `.lin #${t.id}:checked~.labels label[for=${t.id}]`).join(',');
+  return {
+    css: `${CSS}\n${show1 || 'x'}{display:block}${on || 'x'}{background:#ddd}`,
+    html: `<div class="lin">${inputs}<div class="labels">${labels}</div><div class="bodies">${bodies}</div>
 <p>Bars run from invoke to completion in event order (line order); hover a bar for its op, lines and times.
-Red: a set of ops that cannot be linearized together (minimal unless the report says otherwise).</p>
+Red: a set of ops that cannot be linearized together (minimal unless the report says otherwise).</p></div>`,
+    tabs: tabs.map(({ file, key, id, bad }) => ({ file, key, id, bad })),
+  };
+}
+
+/** renderHtml is `--html`'s page: the view alone. */
+export function renderHtml(files: readonly Checked[], all: (file: string, key: string) => readonly Op[] = () => []): string {
+  const v = linView(files, all);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>csplab check --lin</title><style>
+body{font:13px system-ui,sans-serif;margin:16px}
+${v.css}
+</style></head><body><h1>csplab check --lin</h1>${v.html}
 </body></html>
 `;
 }
@@ -74,7 +98,7 @@ function keySection(r: LinResult, k: KeyResult, allOps: readonly Op[]): string {
 
 /** LEGEND says what the drawing's colours and marks mean, above every key's lanes. */
 const LEGEND =
-  '<p class="legend"><span class="sw pre"></span>longest linearizable prefix <span class="sw fail"></span>failing set ' +
+  '<p class="lin-legend"><span class="sw pre"></span>longest linearizable prefix <span class="sw fail"></span>failing set ' +
   '<span class="sw"></span>other ops <span class="sw maybe"></span>may not have happened (:info, open) ' +
   '<span class="dot"></span>linearization point</p>';
 

@@ -3,7 +3,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkDir, type CheckResult } from '../../check/index.js';
+import { linView, type LinView } from '../../check/lin/html.js';
+import type { LinResult, Op } from '../../check/lin/index.js';
+import { RealClock } from '../../runtime/clock.js';
 import { inputError } from '../check.js';
+import { checkFile, DEFAULT_MEMORY_LIMIT_MIB } from '../lin.js';
 import { corruptError, fromSystemError, usageError } from '../exit.js';
 import {
   binCommits,
@@ -11,11 +15,13 @@ import {
   capMessages,
   commitTimes,
   faultSpans,
+  kvView,
   MAX_MESSAGES,
   pairMessages,
   parseTrace,
   roleSpans,
   TraceError,
+  type KvView,
   type ReportData,
   type ResolvedFault,
   type RuleView,
@@ -64,8 +70,50 @@ function readDir(dir: string): { run: RunRecord; ranks: RankInput[] } {
   }
 }
 
-/** buildReport reads dir and returns what the page shows. */
-export async function buildReport(dir: string): Promise<ReportData> {
+/** HISTORY: the client history `csplab kv run` writes beside the logs (docs/history.md). */
+const HISTORY = 'history.jsonl';
+
+/** LIN_LIMIT_S bounds the report's own `check --lin` search: a page should not wait as long as a grade may. */
+const LIN_LIMIT_S = 30;
+
+/** KvReport is a KV run's part of the page: the data the script draws and the checker's own view, embedded as it renders it. */
+export interface KvReport {
+  readonly view: KvView;
+  readonly lin: LinView;
+}
+
+/** CheckedHistory is dir's history.jsonl as `csplab check --lin` checks it, with its ops. */
+interface CheckedHistory {
+  readonly ops: readonly Op[];
+  readonly result: LinResult;
+}
+
+/** checkHistory checks dir's history.jsonl as `csplab check --lin` does; undefined when the run left none. */
+async function checkHistory(dir: string): Promise<CheckedHistory | undefined> {
+  const path = join(dir, HISTORY);
+  if (!existsSync(path)) return undefined;
+  const limits = { clock: new RealClock(), limitS: LIN_LIMIT_S, memoryMiB: DEFAULT_MEMORY_LIMIT_MIB };
+  const outcome = await checkFile(path, 'kv', limits, true);
+  if ('error' in outcome) throw corruptError(outcome.error);
+  return { ops: outcome.ops ?? [], result: outcome.result };
+}
+
+/** kvReport: the lanes' data and the checker's own view (the same fragment `check --lin --html` writes). */
+function kvReport(h: CheckedHistory, endMs: number): KvReport {
+  const lin = linView([{ file: HISTORY, result: h.result }], (_, key) => h.ops.filter((o) => o.key === key), 'lin-t');
+  const tabs = new Map(lin.tabs.map((t) => [t.key, t.id]));
+  return { view: kvView(HISTORY, h.ops, h.result, tabs, endMs), lin };
+}
+
+/** lastOpMs: the latest time the history names (a client's last op may end after the ranks' last trace line). */
+function lastOpMs(h: CheckedHistory | undefined): number {
+  let last = 0;
+  for (const o of h?.ops ?? []) last = Math.max(last, o.completeTime ?? o.invokeTime ?? 0);
+  return last;
+}
+
+/** buildReport reads dir and returns what the page shows, and a KV run's checker view. */
+export async function buildReport(dir: string): Promise<ReportData & { linView?: LinView }> {
   const { run, ranks } = readDir(dir);
   let check: CheckResult;
   try {
@@ -87,6 +135,8 @@ export async function buildReport(dir: string): Promise<ReportData> {
   let lastMs = (run.t ?? 0) * 1000;
   for (const c of commitMs) for (const x of c) lastMs = Math.max(lastMs, x.atMs);
   for (const r of ranks) lastMs = Math.max(lastMs, r.trace?.at(-1)?.t ?? 0);
+  const history = await checkHistory(dir);
+  lastMs = Math.max(lastMs, lastOpMs(history));
   const durationMs = Math.max(1, Math.ceil(lastMs));
   const binMs = binFor(durationMs);
   const paired = pairMessages(ranks.map((r) => r.trace ?? []));
@@ -98,6 +148,8 @@ export async function buildReport(dir: string): Promise<ReportData> {
   if (paired.unpaired > 0) notes.push(`${paired.unpaired} receives had no matching send (duplicates) and are not drawn`);
   if (messages.length < paired.messages.length)
     notes.push(`the page carries ${messages.length} of ${paired.messages.length} messages, evenly sampled (cap ${MAX_MESSAGES})`);
+  const kv = history && kvReport(history, durationMs);
+  notes.push(...kvNotes(kv));
   return {
     title: `${run.protocol ?? 'run'}${run.simulated ? ' (simulated)' : ''}, ${ranks.length} ranks${run.seed ? `, seed ${run.seed}` : ''} — ${basename(resolve(dir))}`,
     ranks: ranks.length,
@@ -112,13 +164,27 @@ export async function buildReport(dir: string): Promise<ReportData> {
     messageCount: paired.messages.length,
     types: [...new Set(paired.messages.map((m) => m.type))].sort(),
     hasTraces,
-    verdict: check.verdict,
+    // A KV run passes only if its history is linearizable too (unknown: the rules decide).
+    verdict: kv?.view.verdict === 'not linearizable' ? 'fail' : check.verdict,
     rules: ruleViews(check, dir, (node, line) => {
       const hit = logTimes[node]?.find((x) => x.lineNo === line);
       return hit === undefined ? null : hit.atUs / 1000 - originMs;
     }),
     notes,
+    kv: kv?.view ?? null,
+    ...(kv ? { linView: kv.lin } : {}),
   };
+}
+
+/** kvNotes says what the history lanes leave out. */
+function kvNotes(kv: KvReport | undefined): string[] {
+  if (kv === undefined) return [];
+  const v = kv.view;
+  const placed = v.ops.length;
+  const out: string[] = [];
+  if (placed === 0 && v.opCount > 0) out.push(`${HISTORY} has no \`time\` on its lines: no client history lanes`);
+  else if (placed < v.opCount) out.push(`the page carries ${placed} of ${v.opCount} client ops, evenly sampled (and every failing op)`);
+  return out;
 }
 
 /** ruleViews lists each rule's findings with file:line and the time of the first commit line it names (for the diagram's jump). */

@@ -5,9 +5,22 @@
 import t from 'tap';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binCommits, binFor, capMessages, commitTimes, faultSpans, pairMessages, parseTrace, roleSpans, TraceError } from './model.js';
+import {
+  binCommits,
+  binFor,
+  capMessages,
+  commitTimes,
+  faultSpans,
+  kvView,
+  pairMessages,
+  parseTrace,
+  roleSpans,
+  TraceError,
+} from './model.js';
 import { buildReport } from './load.js';
-import { writeFixture } from '../testing/report-fixture.js';
+import { renderHtml } from './html.js';
+import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
+import { copyKvRun, writeFixture } from '../testing/report-fixture.js';
 
 t.test('parseTrace reads events and names the line it cannot read', async (t) => {
   const ok = parseTrace('{"t":0,"ev":"start","incarnation":0}\n{"t":1.5,"ev":"stop"}\n', 'trace0.ndjson');
@@ -210,4 +223,104 @@ t.test('a trace cut at its size budget is named in the notes (docs/trace.md)', a
     r.notes.some((n) => n.startsWith('rank 0')),
     'a whole trace gets no note',
   );
+});
+
+/** HISTORY: three clients on two keys; client 0's get of k2 returns a value no put wrote, client 2's put of k2 ends :info. */
+const HISTORY = [
+  { process: 0, type: 'invoke', f: 'put', key: 'k1', value: 'a', time: 1 },
+  { process: 1, type: 'invoke', f: 'put', key: 'k2', value: 'b', time: 2 },
+  { process: 0, type: 'ok', f: 'put', key: 'k1', value: 'a', time: 10 },
+  { process: 1, type: 'fail', f: 'put', key: 'k2', value: 'b', time: 11 },
+  { process: 2, type: 'invoke', f: 'put', key: 'k2', value: 'c', time: 12 },
+  { process: 1, type: 'invoke', f: 'get', key: 'k1', value: null, time: 13 },
+  { process: 1, type: 'ok', f: 'get', key: 'k1', value: 'a', time: 15 },
+  { process: 2, type: 'info', f: 'put', key: 'k2', value: 'c', time: 30 },
+  { process: 0, type: 'invoke', f: 'get', key: 'k2', value: null, time: 40 },
+  { process: 0, type: 'ok', f: 'get', key: 'k2', value: 'zzz', time: 45 },
+  { process: 10, type: 'invoke', f: 'get', key: 'k1', value: null, time: 50 },
+]
+  .map((e) => JSON.stringify(e))
+  .join('\n');
+
+t.test('kvView: client lanes on the run’s clock, outcomes, and the failing key’s window', async (t) => {
+  const h = parseHistoryText(HISTORY, 'kv');
+  const r = checkLinearizable(h, 'kv');
+  const v = kvView('history.jsonl', h.ops, r, new Map([['k2', 'lin-t0']]), 100);
+  t.equal(v.verdict, 'not linearizable');
+  t.same(v.processes, ['0', '1', '2', '10'], 'one lane per client, numerically ordered');
+  t.same(v.outcomes, { ok: 2 + 1, fail: 1, info: 1, open: 1 });
+  t.equal(v.opCount, 6);
+  const get = v.ops.find((o) => o.f === 'get' && o.key === 'k2');
+  t.same(get, { process: '0', f: 'get', key: 'k2', value: 'zzz', outcome: 'ok', invokeMs: 40, completeMs: 45, failing: true });
+  t.same(
+    v.ops.filter((o) => o.failing).map((o) => o.invokeMs),
+    [40],
+    'only the checker’s failing set is marked',
+  );
+  t.same(
+    v.ops.find((o) => o.outcome === 'info'),
+    { process: '2', f: 'put', key: 'k2', value: 'c', outcome: 'info', invokeMs: 12, completeMs: 30, failing: false },
+    'an :info op ends when its client gave up',
+  );
+  t.equal(v.ops.find((o) => o.outcome === 'open')?.completeMs, null, 'an op never completed has no end');
+  t.same(v.badKeys, [{ key: 'k2', verdict: 'not linearizable', ops: 2, failing: 1, fromMs: 40, toMs: 45, tab: 'lin-t0' }]);
+  t.equal(v.keyCount, 2, 'k2 counts 2 ops: its failed put took no effect');
+
+  const capped = kvView('history.jsonl', h.ops, r, new Map(), 100, 2);
+  t.equal(capped.ops.length, 3, 'a cap of 2 keeps 2 ops, evenly sampled, and the failing get besides');
+  t.ok(
+    capped.ops.some((o) => o.failing),
+    'the failing op survives the cap',
+  );
+});
+
+t.test('a real KV run: its history lanes and check --lin’s result, embedded as the checker draws it', async (t) => {
+  const dir = t.testdir();
+  const f = copyKvRun(dir);
+  const r = await buildReport(dir);
+  const kv = r.kv;
+  if (kv === null) throw new Error('no kv part');
+  t.equal(kv.verdict, 'linearizable');
+  t.equal(kv.opCount, f.ops, 'every op of history.jsonl');
+  t.equal(kv.ops.length, f.ops, 'all on the page');
+  t.equal(kv.processes.length, f.processes, 'a lane per client process');
+  t.equal(kv.outcomes.info, f.info);
+  t.same(kv.badKeys, []);
+  t.equal(r.verdict, 'pass');
+  t.ok(r.durationMs >= f.lastMs, `the time axis reaches the history’s last op (${r.durationMs} ≥ ${f.lastMs})`);
+  t.ok(r.hasTraces && r.messageCount > 0, 'and the messages share it');
+  const page = renderHtml(r);
+  t.match(page, '<div class="lin">', 'the checker’s view is in the page');
+  t.equal((page.match(/<section class="lin-t\d+">/g) ?? []).length, 8, 'a tab per key');
+  const json = /<script id="report-data" type="application\/json">(.*)<\/script>/.exec(page)?.[1] ?? '';
+  t.notMatch(json, 'linView', 'the view is HTML in the page, not data for the script');
+});
+
+t.test('a real KV run with one read broken: the failing key, its window, its tab', async (t) => {
+  const dir = t.testdir();
+  const f = copyKvRun(dir, true);
+  const r = await buildReport(dir);
+  const broken = f.broken;
+  if (r.kv === null || broken === undefined) throw new Error('no kv part');
+  t.equal(r.kv.verdict, 'not linearizable');
+  t.equal(r.verdict, 'fail', 'the page’s verdict fails with the history');
+  t.same(
+    r.kv.badKeys.map((k) => [k.key, k.failing, k.fromMs, k.toMs]),
+    [[broken.key, 1, broken.invokeMs, broken.completeMs]],
+    'the window is the broken get',
+  );
+  const tab = r.kv.badKeys[0]?.tab ?? '';
+  t.match(
+    r.linView?.tabs.find((x) => x.id === tab),
+    { key: broken.key, bad: true },
+    'its tab in the checker’s view',
+  );
+  t.equal(r.linView?.tabs[0]?.id, tab, 'which comes first');
+});
+
+t.test('a history that is not JSONL is refused naming its line (exit 4)', async (t) => {
+  const dir = t.testdir();
+  copyKvRun(dir);
+  appendFileSync(join(dir, 'history.jsonl'), '{"process":0,"type":"ok"\n');
+  await t.rejects(buildReport(dir), { status: 4, message: /history\.jsonl: line \d+/ });
 });

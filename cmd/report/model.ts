@@ -2,6 +2,8 @@
 // functions of text already read, so the tests feed them lines; load.ts does the reading. The
 // page (web/report.ts) receives a ReportData as JSON and mirrors these types by hand: it is a
 // DOM script compiled on its own and cannot import from here.
+import { show, type Op, type Outcome, type Value } from '../../check/lin/history.js';
+import type { KeyResult, LinResult } from '../../check/lin/index.js';
 
 /** MessageEnd: where a message's arrow ends — its receive, a drop, or nothing seen (the run ended first). */
 export interface Message {
@@ -69,6 +71,8 @@ export interface ReportData {
   readonly verdict: 'pass' | 'fail';
   readonly rules: readonly RuleView[];
   readonly notes: readonly string[];
+  /** kv: a KV run's client history (history.jsonl) and `check --lin`'s result; null for other runs. */
+  readonly kv: KvView | null;
 }
 
 /** MAX_MESSAGES caps the messages a page carries (about 100 bytes of JSON each): a long run's report stays a few MB. */
@@ -276,4 +280,124 @@ export function commitTimes(lines: readonly string[]): { lineNo: number; atUs: n
     if (atUs !== undefined) out.push({ lineNo: i + 1, atUs });
   });
   return out;
+}
+
+/** ClientOp is one client op as the history lanes draw it: invoke to completion, in ms after round 0. */
+export interface ClientOp {
+  readonly process: string;
+  readonly f: string;
+  readonly key: string;
+  /** value: the put's value, or what an ok get returned. */
+  readonly value: string;
+  readonly outcome: Outcome;
+  readonly invokeMs: number;
+  /** completeMs: null for an op that never completed (open); an :info op ends at its :info line. */
+  readonly completeMs: number | null;
+  /** failing: in the checker's failing set of a key that is not linearizable. */
+  readonly failing: boolean;
+}
+
+/** LinKeyView is a key `check --lin` did not find linearizable, with the window its failing ops span (the page jumps there). */
+export interface LinKeyView {
+  readonly key: string;
+  readonly verdict: KeyResult['verdict'];
+  readonly ops: number;
+  readonly failing: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** tab: the id of the radio input that shows this key in the embedded checker view. */
+  readonly tab: string | null;
+}
+
+/** KvView is a KV run's client history and its `check --lin` result. */
+export interface KvView {
+  readonly file: string;
+  readonly verdict: LinResult['verdict'];
+  readonly processes: readonly string[];
+  /** ops: at most MAX_CLIENT_OPS, evenly sampled, plus every failing op; opCount counts them all. */
+  readonly ops: readonly ClientOp[];
+  readonly opCount: number;
+  readonly outcomes: Readonly<Record<Outcome, number>>;
+  readonly keyCount: number;
+  readonly badKeys: readonly LinKeyView[];
+}
+
+/** MAX_CLIENT_OPS caps the client ops a page carries (about 120 bytes of JSON each). */
+export const MAX_CLIENT_OPS = 50_000;
+
+/** byProcess orders client lanes numerically when both are numbers. */
+function byProcess(a: string, b: string): number {
+  const na = Number(a),
+    nb = Number(b);
+  return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** plain shows a value as the history wrote it: a string without quotes (the hover labels it). */
+const plain = (v: Value): string => (typeof v === 'string' ? v : show(v));
+
+/** clientOp places one op on the run's time axis; undefined when the history line had no `time`. */
+function clientOp(o: Op, failing: boolean): ClientOp | undefined {
+  if (o.invokeTime === undefined) return undefined;
+  const read = o.f === 'get' || o.f === 'read';
+  return {
+    process: String(o.process),
+    f: o.f,
+    key: o.key,
+    value: read ? (o.outcome === 'ok' ? plain(o.output) : '') : plain(o.arg),
+    outcome: o.outcome,
+    invokeMs: o.invokeTime,
+    completeMs: o.completeTime ?? null,
+    failing,
+  };
+}
+
+/**
+ * kvView builds the history lanes and the verdict from a checked history: tabs maps a key to
+ * its tab in the embedded checker view. A key's window is its failing ops' span (all its ops'
+ * when the checker could not name them); an op with no completion ends at endMs.
+ */
+export function kvView(
+  file: string,
+  ops: readonly Op[],
+  r: LinResult,
+  tabs: ReadonlyMap<string, string>,
+  endMs: number,
+  max = MAX_CLIENT_OPS,
+): KvView {
+  const failing = new Set(r.keys.flatMap((k) => k.failing.map((o) => o.id)));
+  const placed = ops.flatMap((o) => clientOp(o, failing.has(o.id)) ?? []);
+  const kept = capMessages(placed, max);
+  if (kept.length < placed.length) kept.push(...placed.filter((o) => o.failing && !kept.includes(o)));
+  const outcomes: Record<Outcome, number> = { ok: 0, fail: 0, info: 0, open: 0 };
+  for (const o of ops) outcomes[o.outcome]++;
+  const badKeys = r.keys
+    .filter((k) => k.verdict !== 'linearizable')
+    .map((k) => {
+      const named = k.failing.length > 0 ? k.failing : ops.filter((o) => o.key === k.key);
+      let fromMs = Infinity,
+        toMs = -Infinity;
+      for (const o of named) {
+        fromMs = Math.min(fromMs, o.invokeTime ?? Infinity);
+        toMs = Math.max(toMs, o.completeTime ?? endMs);
+      }
+      return {
+        key: k.key,
+        verdict: k.verdict,
+        ops: k.ops,
+        failing: k.failing.length,
+        fromMs: Number.isFinite(fromMs) ? fromMs : 0,
+        toMs: Number.isFinite(toMs) ? toMs : endMs,
+        tab: tabs.get(k.key) ?? null,
+      };
+    });
+  return {
+    file,
+    verdict: r.verdict,
+    processes: [...new Set(ops.map((o) => String(o.process)))].sort(byProcess),
+    ops: kept,
+    opCount: ops.length,
+    outcomes,
+    keyCount: r.keys.length,
+    badKeys,
+  };
 }

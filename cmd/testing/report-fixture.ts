@@ -1,6 +1,7 @@
 // report-fixture: a small run's log directory in the formats `csplab report` reads (instance
 // logs, docs/trace.md traces, run.json) for its tests, with every number known in advance.
-import { writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 export interface Fixture {
@@ -81,4 +82,54 @@ export function writeFixture(dir: string, conflict = false, everyMs = 100): Fixt
   const ranks = commits.map((n, rank) => ({ rank, commits: n }));
   writeFileSync(join(dir, 'summary.json'), JSON.stringify({ t: 2, failed: false, ranks }));
   return { commits, messages, types: ['Accept', 'Accepted'], durationMs: 2000 };
+}
+
+/** KV_RUN: a real `csplab kv run` directory (cmd/report/testdata/README.md says how it was made). */
+const KV_RUN = fileURLToPath(new URL('../report/testdata/kv-run', import.meta.url));
+
+export interface KvFixture {
+  /** ops, info: the history's ops and those that ended :info (its invoke lines, its info lines). */
+  readonly ops: number;
+  readonly info: number;
+  readonly processes: number;
+  readonly lastMs: number;
+  /** broken: the get made to read a value no put wrote (key, its invoke and completion times). */
+  readonly broken?: { readonly key: string; readonly invokeMs: number; readonly completeMs: number };
+}
+
+interface Line {
+  process: number;
+  type: string;
+  f: string;
+  key: string;
+  value: string | null;
+  time: number;
+}
+
+/**
+ * copyKvRun copies the real KV run into dir; with breakRead, its last ok get is made to return a
+ * value nobody wrote, so that key is not linearizable (the only change: a bug a test can name).
+ */
+export function copyKvRun(dir: string, breakRead = false): KvFixture {
+  cpSync(KV_RUN, dir, { recursive: true });
+  const path = `${dir}/history.jsonl`;
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
+  const count = (type: string): number => lines.filter((l) => l.type === type).length;
+  const fixture = {
+    ops: count('invoke'),
+    info: count('info'),
+    processes: new Set(lines.map((l) => l.process)).size,
+    lastMs: Math.max(...lines.map((l) => l.time)),
+  };
+  if (!breakRead) return fixture;
+  const last = (p: (l: Line, i: number) => boolean): number => lines.reduce((found, l, i) => (p(l, i) ? i : found), -1);
+  const at = last((l) => l.type === 'ok' && l.f === 'get');
+  const done = lines[at] as Line;
+  const invoke = lines[last((l, i) => i < at && l.type === 'invoke' && l.process === done.process)] as Line;
+  lines[at] = { ...done, value: 'nobody wrote this' };
+  writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  return { ...fixture, broken: { key: done.key, invokeMs: invoke.time, completeMs: done.time } };
 }

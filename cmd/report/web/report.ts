@@ -34,6 +34,35 @@ interface Finding {
   where: string;
   jumpMs: number | null;
 }
+interface ClientOp {
+  process: string;
+  f: string;
+  key: string;
+  value: string;
+  outcome: 'ok' | 'fail' | 'info' | 'open';
+  invokeMs: number;
+  completeMs: number | null;
+  failing: boolean;
+}
+interface LinKey {
+  key: string;
+  verdict: string;
+  ops: number;
+  failing: number;
+  fromMs: number;
+  toMs: number;
+  tab: string | null;
+}
+interface Kv {
+  file: string;
+  verdict: 'linearizable' | 'not linearizable' | 'unknown';
+  processes: string[];
+  ops: ClientOp[];
+  opCount: number;
+  outcomes: Record<'ok' | 'fail' | 'info' | 'open', number>;
+  keyCount: number;
+  badKeys: LinKey[];
+}
 interface Data {
   title: string;
   ranks: number;
@@ -51,10 +80,13 @@ interface Data {
   verdict: 'pass' | 'fail';
   rules: { rule: number; name: string; verdict: 'pass' | 'fail'; findings: Finding[] }[];
   notes: string[];
+  kv: Kv | null;
 }
 
 /** MAX_DRAWN: arrows drawn at once; beyond it the window in view is sampled and the page says so. */
 const MAX_DRAWN = 2000;
+/** MAX_BARS: client ops drawn at once, likewise (the checker's failing ops always). */
+const MAX_BARS = 3000;
 const SVGNS = 'http://www.w3.org/2000/svg';
 const WIDTH = 1100;
 const LEFT = 80;
@@ -163,8 +195,35 @@ function drawVerdict(data: Data): void {
       }
     }
   }
+  if (data.kv !== null) linRow(table, data.kv);
   const notes = byId('notes');
   for (const n of data.notes) html(notes, 'li', n);
+}
+
+const ONE_LINE = (k: LinKey): string =>
+  k.failing === 0
+    ? `key ${k.key}: ${k.verdict} (${k.ops} ops)`
+    : `key ${k.key}: ${k.verdict}, ${k.failing === 1 ? 'an op that cannot be linearized' : `${k.failing} ops that cannot be linearized together`}`;
+
+/** jumpLink is a link that moves the time axis onto a key's failing window and opens its tab of the checker's view. */
+function jumpLink(parent: HTMLElement, k: LinKey): void {
+  const a = html(parent, 'a', ` show ${fmtS(k.fromMs)} – ${fmtS(k.toMs)}`, 'lin-jump');
+  a.href = '#history-box';
+  a.dataset.from = String(k.fromMs);
+  a.dataset.to = String(k.toMs);
+  if (k.tab !== null) a.dataset.tab = k.tab;
+}
+
+/** linRow is `check --lin`'s verdict as one more row of the rules table. */
+function linRow(table: HTMLElement, kv: Kv): void {
+  const v = kv.verdict === 'linearizable' ? 'pass' : kv.verdict === 'unknown' ? 'unknown' : 'fail';
+  const row = html(table, 'tr', undefined, v);
+  html(row, 'td', 'history');
+  html(row, 'td', `${kv.file} (check --lin)`);
+  html(row, 'td', kv.verdict, `v-${v}`);
+  const cell = html(row, 'td');
+  if (kv.badKeys.length === 0) html(cell, 'div', `${kv.keyCount} keys, ${kv.opCount} ops: linearizable`);
+  for (const k of kv.badKeys) jumpLink(html(cell, 'div', ONE_LINE(k)), k);
 }
 
 function drawRates(data: Data): void {
@@ -234,6 +293,8 @@ interface Diagram {
   types: Set<string>;
   ranks: Set<number>;
   cursorMs: number | null;
+  /** window: a failing key's window, shaded on the client lanes after a jump. */
+  window: { fromMs: number; toMs: number } | null;
 }
 
 /** visible lists the indexes of the messages the filters keep that cross the window in view. */
@@ -307,6 +368,85 @@ function renderDiagram(d: Diagram): void {
     total;
 }
 
+/** historyInView lists the client ops crossing the window in view, sampled to MAX_BARS, failing ops always kept (drawn last, on top). */
+function historyInView(kv: Kv, view: Scale, endMs: number): { drawn: number[]; inView: number } {
+  const inView: number[] = [];
+  kv.ops.forEach((o, i) => {
+    if (o.invokeMs <= view.v1 && (o.completeMs ?? endMs) >= view.v0) inView.push(i);
+  });
+  const n = Math.min(inView.length, MAX_BARS);
+  const drawn = new Set<number>();
+  for (let k = 0; k < n; k++) drawn.add(inView[Math.floor((k * inView.length) / n)] ?? -1);
+  for (const i of inView) if (kv.ops[i]?.failing === true) drawn.add(i);
+  drawn.delete(-1);
+  const order = [...drawn].sort((a, b) => Number(kv.ops[a]?.failing) - Number(kv.ops[b]?.failing) || a - b);
+  return { drawn: order, inView: inView.length };
+}
+
+/** renderHistory draws the client lanes on the diagram's time axis: the same window, zoomed and panned together. */
+function renderHistory(d: Diagram): void {
+  const kv = d.data.kv;
+  if (kv === null) return;
+  const svg = byId('history') as unknown as SVGSVGElement;
+  const { view } = d;
+  const lane = Math.max(6, Math.min(22, 440 / Math.max(1, kv.processes.length)));
+  const laneOf = new Map(kv.processes.map((p, i) => [p, i]));
+  const yOf = (p: string): number => 10 + (laneOf.get(p) ?? 0) * lane;
+  const H = 10 + kv.processes.length * lane + 25;
+  svg.replaceChildren();
+  svg.setAttribute('height', String(H));
+  svg.dataset.v0 = String(view.v0);
+  svg.dataset.v1 = String(view.v1);
+  el(el(el(svg, 'defs', {}), 'clipPath', { id: 'hplot' }), 'rect', { x: LEFT, y: 0, width: RIGHT - LEFT + 6, height: H });
+  faultBands(svg, d.data, view, () => null, 10, H - 25);
+  kv.processes.forEach((p, i) => {
+    if (lane >= 10)
+      el(svg, 'text', { x: LEFT - 8, y: 10 + i * lane + lane * 0.7, 'text-anchor': 'end', class: 'lane' }).textContent = `client ${p}`;
+  });
+  const bars = el(svg, 'g', { 'clip-path': 'url(#hplot)' });
+  if (d.window !== null) {
+    const x0 = xOf(view, d.window.fromMs);
+    el(bars, 'rect', { x: x0, y: 5, width: Math.max(2, xOf(view, d.window.toMs) - x0), height: H - 30, class: 'window' });
+  }
+  const { drawn, inView } = historyInView(kv, view, d.data.durationMs);
+  for (const i of drawn) {
+    const o = kv.ops[i];
+    if (o === undefined) continue;
+    const x0 = xOf(view, o.invokeMs);
+    const x1 = Math.max(x0 + 1.5, xOf(view, o.completeMs ?? d.data.durationMs));
+    el(bars, 'rect', {
+      x: x0,
+      y: yOf(o.process) + 2,
+      width: x1 - x0,
+      height: Math.max(2, lane - 4),
+      class: `cop ${o.outcome}${o.failing ? ' failing' : ''}`,
+      'data-o': i,
+    });
+  }
+  if (d.cursorMs !== null) el(svg, 'line', { x1: xOf(view, d.cursorMs), x2: xOf(view, d.cursorMs), y1: 5, y2: H - 25, class: 'cursor' });
+  timeAxis(svg, view, H - 25);
+  const held = kv.opCount > kv.ops.length ? ` (the page holds ${kv.ops.length} of ${kv.opCount})` : '';
+  byId('history-status').textContent =
+    `${fmtS(view.v0)} – ${fmtS(view.v1)}: ${drawn.length} of ${inView} client ops in view drawn` +
+    (drawn.length < inView ? ` (capped at ${MAX_BARS}, evenly sampled, failing ops always: zoom in to see all)` : '') +
+    held;
+}
+
+function describeOp(o: ClientOp): string {
+  const done =
+    o.completeMs === null ? 'never completed' : `${o.outcome} at ${fmtS(o.completeMs)} (+${(o.completeMs - o.invokeMs).toFixed(1)} ms)`;
+  const lines = [`${o.f} key ${o.key}${o.value === '' ? '' : o.f === 'get' ? ` → ${o.value}` : ` ${o.value}`}`, `client ${o.process}`];
+  lines.push(`invoked ${fmtS(o.invokeMs)}`, done);
+  if (o.failing) lines.push('in the failing set of check --lin');
+  return lines.join('\n');
+}
+
+/** render redraws everything on the shared time axis. */
+function render(d: Diagram): void {
+  if (d.data.hasTraces) renderDiagram(d);
+  renderHistory(d);
+}
+
 /** zoom scales the window by factor around ms, kept inside the run. */
 function zoom(d: Diagram, factor: number, ms: number): void {
   const full = d.data.durationMs;
@@ -314,14 +454,14 @@ function zoom(d: Diagram, factor: number, ms: number): void {
   let v0 = ms - (ms - d.view.v0) * (w / (d.view.v1 - d.view.v0));
   v0 = Math.max(0, Math.min(full - w, v0));
   d.view = { v0, v1: v0 + w };
-  renderDiagram(d);
+  render(d);
 }
 
 function pan(d: Diagram, dms: number): void {
   const w = d.view.v1 - d.view.v0;
   const v0 = Math.max(0, Math.min(d.data.durationMs - w, d.view.v0 + dms));
   d.view = { v0, v1: v0 + w };
-  renderDiagram(d);
+  render(d);
 }
 
 function checkboxes(box: HTMLElement, labels: string[], cls: string, onChange: (i: number, on: boolean) => void): void {
@@ -345,13 +485,11 @@ function describe(m: Message): string {
   return lines.join('\n');
 }
 
-function wireDiagram(d: Diagram): void {
-  const svg = byId('diagram');
-  const tip = byId('tip');
+function wireFilters(d: Diagram): void {
   checkboxes(byId('type-filter'), d.data.types, 'type', (i, on) => {
     const t = d.data.types[i];
     if (t !== undefined) void (on ? d.types.add(t) : d.types.delete(t));
-    renderDiagram(d);
+    render(d);
   });
   checkboxes(
     byId('rank-filter'),
@@ -359,9 +497,13 @@ function wireDiagram(d: Diagram): void {
     'rank',
     (r, on) => {
       void (on ? d.ranks.add(r) : d.ranks.delete(r));
-      renderDiagram(d);
+      render(d);
     },
   );
+}
+
+/** wirePanZoom: wheel zooms and drag pans either drawing; both follow, as they share the axis. */
+function wirePanZoom(d: Diagram, svg: HTMLElement): void {
   const msAt = (clientX: number): number => {
     const box = svg.getBoundingClientRect();
     const x = ((clientX - box.left) / box.width) * WIDTH;
@@ -380,27 +522,59 @@ function wireDiagram(d: Diagram): void {
       dragX = e.clientX;
     }
   });
-  svg.addEventListener('mouseover', (e) => {
-    const i = (e.target as Element).getAttribute('data-i');
+}
+
+/** wireTip shows the fields of what the pointer is over: a message (data-i) or a client op (data-o). */
+function wireTip(d: Diagram): void {
+  const tip = byId('tip');
+  document.addEventListener('mouseover', (e) => {
+    const target = e.target as Element;
+    const i = target.getAttribute('data-i');
+    const o = target.getAttribute('data-o');
     const m = i === null ? undefined : d.data.messages[Number(i)];
-    tip.hidden = m === undefined;
-    if (m === undefined) return;
-    tip.textContent = describe(m);
+    const op = o === null ? undefined : d.data.kv?.ops[Number(o)];
+    tip.hidden = m === undefined && op === undefined;
+    if (tip.hidden) return;
+    tip.textContent = m !== undefined ? describe(m) : op !== undefined ? describeOp(op) : '';
     tip.style.left = `${Math.min(e.pageX + 12, window.scrollX + window.innerWidth - 280)}px`;
     tip.style.top = `${e.pageY + 12}px`;
   });
+}
+
+/** show moves the window in view onto [fromMs, toMs], padded, and redraws. */
+function show(d: Diagram, fromMs: number, toMs: number, minMs: number): void {
+  const w = Math.min(d.data.durationMs, Math.max(minMs, (toMs - fromMs) * 1.5));
+  const v0 = Math.max(0, Math.min(d.data.durationMs - w, (fromMs + toMs) / 2 - w / 2));
+  d.view = { v0, v1: v0 + w };
+  render(d);
+}
+
+function wireJumps(d: Diagram): void {
+  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('a.jump')))
+    a.addEventListener('click', () => {
+      d.cursorMs = Number(a.dataset.ms);
+      show(d, d.cursorMs, d.cursorMs, 200);
+    });
+  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('a.lin-jump')))
+    a.addEventListener('click', () => {
+      d.window = { fromMs: Number(a.dataset.from), toMs: Number(a.dataset.to) };
+      d.cursorMs = null;
+      const tab = a.dataset.tab === undefined ? null : document.getElementById(a.dataset.tab);
+      if (tab instanceof HTMLInputElement) tab.checked = true;
+      show(d, d.window.fromMs, d.window.toMs, 20);
+    });
+}
+
+function wireDiagram(d: Diagram): void {
+  wireFilters(d);
+  wirePanZoom(d, byId('diagram'));
+  wirePanZoom(d, byId('history'));
+  wireTip(d);
   const mid = (): number => (d.view.v0 + d.view.v1) / 2;
   byId('zoom-in').addEventListener('click', () => zoom(d, 0.5, mid()));
   byId('zoom-out').addEventListener('click', () => zoom(d, 2, mid()));
   byId('zoom-all').addEventListener('click', () => zoom(d, Infinity, 0));
-  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('a.jump')))
-    a.addEventListener('click', () => {
-      const ms = Number(a.dataset.ms);
-      d.cursorMs = ms;
-      const w = Math.min(d.data.durationMs, 200);
-      d.view = { v0: Math.max(0, ms - w / 2), v1: Math.max(0, ms - w / 2) + w };
-      renderDiagram(d);
-    });
+  wireJumps(d);
 }
 
 function main(): void {
@@ -409,10 +583,19 @@ function main(): void {
   drawVerdict(data);
   drawRates(data);
   drawRoles(data);
+  if (data.kv !== null) {
+    byId('history-box').hidden = false;
+    drawKvSummary(data.kv);
+  }
   document.body.dataset.ready = 'true';
   if (!data.hasTraces) {
-    byId('diagram-box').hidden = true;
-    return;
+    // Without traces a KV run still has its client lanes: the diagram's controls stay for them.
+    if (data.kv === null) {
+      byId('diagram-box').hidden = true;
+      return;
+    }
+    for (const id of ['diagram', 'type-filter', 'rank-filter', 'diagram-status']) byId(id).hidden = true;
+    for (const f of Array.from(document.querySelectorAll<HTMLElement>('#diagram-box .filters, #diagram-box h2'))) f.hidden = true;
   }
   const d: Diagram = {
     data,
@@ -420,9 +603,18 @@ function main(): void {
     types: new Set(data.types),
     ranks: new Set(Array.from({ length: data.ranks }, (_, r) => r)),
     cursorMs: null,
+    window: null,
   };
   wireDiagram(d);
-  renderDiagram(d);
+  render(d);
+}
+
+/** drawKvSummary: the history's size and outcomes above its lanes. */
+function drawKvSummary(kv: Kv): void {
+  const o = kv.outcomes;
+  byId('history-summary').textContent =
+    `${kv.file}: ${kv.opCount} ops by ${kv.processes.length} clients on ${kv.keyCount} keys — ${o.ok} ok, ${o.fail} fail, ` +
+    `${o.info} info, ${o.open} never completed; check --lin: ${kv.verdict}. Times are ms after round 0, as the traces' (docs/report.md).`;
 }
 
 main();
