@@ -18,7 +18,8 @@ const limitOf = (r: LinResult): KeyResult['limit'] => r.keys.find((k) => k.verdi
 export function describeOp(op: Op): string {
   const arg = op.f === 'read' || op.f === 'get' ? (op.outcome === 'ok' ? ` → ${show(op.output)}` : '') : ` ${show(op.arg)}`;
   const key = op.key === '' ? '' : ` key ${op.key}`;
-  const t = (x: number | undefined): string => (x === undefined ? '' : ` (time ${x})`);
+  // A csplab history's times are ms as doubles: to the µs is enough to read, and fits a line.
+  const t = (x: number | undefined): string => (x === undefined ? '' : ` (time ${Math.round(x * 1000) / 1000})`);
   const done =
     op.outcome === 'open'
       ? 'never completed'

@@ -15,12 +15,14 @@ import {
   capMessages,
   commitTimes,
   faultSpans,
+  isRankMessage,
   kvView,
   MAX_MESSAGES,
   pairMessages,
   parseTrace,
   roleSpans,
   TraceError,
+  withKills,
   type KvView,
   type ReportData,
   type ResolvedFault,
@@ -139,12 +141,16 @@ export async function buildReport(dir: string): Promise<ReportData & { linView?:
   lastMs = Math.max(lastMs, lastOpMs(history));
   const durationMs = Math.max(1, Math.ceil(lastMs));
   const binMs = binFor(durationMs);
-  const paired = pairMessages(ranks.map((r) => r.trace ?? []));
+  const n = ranks.length;
+  const paired = pairMessages(ranks.map((r) => (r.trace ?? []).filter((e) => isRankMessage(e, n))));
+  const clientMessages = ranks.reduce((c, r) => c + (r.trace ?? []).filter((e) => !isRankMessage(e, n)).length, 0);
   const messages = capMessages(paired.messages, MAX_MESSAGES);
   const notes: string[] = [];
   if (!hasTraces)
     notes.push('no trace<rank>.ndjson files: no space-time diagram or roles (csplab sim, or csplab run --trace, writes traces)');
   ranks.forEach((r, i) => notes.push(...truncationNotes(i, r.trace ?? [])));
+  if (clientMessages > 0)
+    notes.push(`${clientMessages} sends and receives between ranks and clients are not drawn (the client lanes show the ops)`);
   if (paired.unpaired > 0) notes.push(`${paired.unpaired} receives had no matching send (duplicates) and are not drawn`);
   if (messages.length < paired.messages.length)
     notes.push(`the page carries ${messages.length} of ${paired.messages.length} messages, evenly sampled (cap ${MAX_MESSAGES})`);
@@ -157,7 +163,7 @@ export async function buildReport(dir: string): Promise<ReportData & { linView?:
     binMs,
     commits: commitMs.map((c) => binCommits(c, durationMs, binMs)),
     totalCommits: commitMs.map((c) => c.reduce((s, x) => s + x.n, 0)),
-    roles: ranks.flatMap((r, i) => (r.trace ? roleSpans(i, r.trace, durationMs) : [])),
+    roles: ranks.flatMap((r, i) => (r.trace ? roleSpans(i, withKills(i, r.trace, run.resolved ?? []), durationMs) : [])),
     faults: faultSpans(run.resolved ?? [], durationMs),
     messages,
     drops: paired.drops,

@@ -11,11 +11,13 @@ import {
   capMessages,
   commitTimes,
   faultSpans,
+  isRankMessage,
   kvView,
   pairMessages,
   parseTrace,
   roleSpans,
   TraceError,
+  withKills,
 } from './model.js';
 import { buildReport } from './load.js';
 import { renderHtml } from './html.js';
@@ -289,6 +291,16 @@ t.test('a real KV run: its history lanes and check --lin’s result, embedded as
   t.equal(r.verdict, 'pass');
   t.ok(r.durationMs >= f.lastMs, `the time axis reaches the history’s last op (${r.durationMs} ≥ ${f.lastMs})`);
   t.ok(r.hasTraces && r.messageCount > 0, 'and the messages share it');
+  t.ok(
+    r.messages.every((m) => m.from < 5 && m.to < 5),
+    'the diagram holds messages between ranks only',
+  );
+  t.match(r.notes.join('\n'), /\d+ sends and receives between ranks and clients are not drawn/);
+  const kill = r.faults.find((x) => x.kind === 'kill') ?? { rank: -1, fromMs: NaN };
+  t.ok(
+    r.roles.some((x) => x.rank === kill.rank && x.role === 'down' && x.fromMs === kill.fromMs),
+    `the killed rank ${kill.rank} is down from its kill at ${kill.fromMs} ms, though it could not trace it`,
+  );
   const page = renderHtml(r);
   t.match(page, '<div class="lin">', 'the checker’s view is in the page');
   t.equal((page.match(/<section class="lin-t\d+">/g) ?? []).length, 8, 'a tab per key');
@@ -323,4 +335,38 @@ t.test('a history that is not JSONL is refused naming its line (exit 4)', async 
   copyKvRun(dir);
   appendFileSync(join(dir, 'history.jsonl'), '{"process":0,"type":"ok"\n');
   await t.rejects(buildReport(dir), { status: 4, message: /history\.jsonl: line \d+/ });
+});
+
+t.test('withKills: a real rank’s kill comes from the schedule, a traced one is left alone', async (t) => {
+  const traced = parseTrace('{"t":0,"ev":"start"}\n{"t":5,"ev":"role","role":"leader","round":1}\n{"t":40,"ev":"start"}\n', 'x');
+  const resolved = [
+    { action: 'kill', rank: 1, atMs: 20, appliedAtMs: 21 },
+    { action: 'kill', rank: 2, atMs: 30, appliedAtMs: 30 },
+    { action: 'kill', rank: 1, atMs: 50, ignored: true },
+  ];
+  t.same(
+    withKills(1, traced, resolved).map((e) => [e.t, e.ev]),
+    [
+      [0, 'start'],
+      [5, 'role'],
+      [21, 'fault'],
+      [40, 'start'],
+    ],
+    'the applied kill of this rank, in time order; not another rank’s, not an ignored one',
+  );
+  t.same(
+    roleSpans(1, withKills(1, traced, resolved), 50).map((x) => [x.role, x.fromMs, x.toMs]),
+    [
+      ['up', 0, 5],
+      ['leader', 5, 21],
+      ['down', 21, 40],
+      ['up', 40, 50],
+    ],
+  );
+  const sim = parseTrace('{"t":0,"ev":"start"}\n{"t":22,"ev":"fault","fault":"kill"}\n', 'y');
+  t.equal(withKills(1, sim, resolved).length, 2, 'a trace with its own kill gets no second one');
+  t.ok(isRankMessage({ t: 1, ev: 'send', from: 0, to: 4 }, 5));
+  t.notOk(isRankMessage({ t: 1, ev: 'recv', from: 1048576, to: 0 }, 5), 'a client is not a rank');
+  t.notOk(isRankMessage({ t: 1, ev: 'send', from: 0, to: 5 }, 5));
+  t.ok(isRankMessage({ t: 1, ev: 'commit', n: 1 }, 5), 'other events pass');
 });

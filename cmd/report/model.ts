@@ -149,6 +149,27 @@ export function roleSpans(rank: number, events: readonly TraceEvent[], endMs: nu
   return spans;
 }
 
+/**
+ * withKills adds to a rank's trace the kills the schedule applied to it, when the trace has none:
+ * a real rank killed by SIGKILL cannot write its own death (the simulator traces it), and its
+ * role lane would otherwise stay in its last role until the restart.
+ */
+export function withKills(rank: number, events: readonly TraceEvent[], resolved: readonly ResolvedFault[]): TraceEvent[] {
+  if (events.some((e) => e.ev === 'crash' || (e.ev === 'fault' && e.fault === 'kill'))) return [...events];
+  const kills = resolved
+    .filter((f) => f.action === 'kill' && f.rank === rank && f.ignored !== true)
+    .map((f): TraceEvent => ({ t: f.appliedAtMs ?? f.atMs ?? 0, ev: 'fault', fault: 'kill' }));
+  // Stable: a kill at the same ms as a traced event goes after it.
+  return [...events, ...kills].sort((a, b) => a.t - b.t);
+}
+
+/** isRankMessage: both ends are ranks; a KV store's clients (ids far above the ranks) have the history lanes instead. */
+export function isRankMessage(e: TraceEvent, ranks: number): boolean {
+  if (e.ev !== 'send' && e.ev !== 'recv') return true;
+  const inRange = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v < ranks;
+  return inRange(e.from) && inRange(e.to);
+}
+
 /** messageKey pairs a send with its receive: the same sender, receiver, type, round and seq range. */
 function messageKey(e: TraceEvent): string {
   return `${String(e.from)}>${String(e.to)}|${String(e.type)}|${String(e.round)}|${JSON.stringify(e.seq ?? null)}`;

@@ -3,18 +3,21 @@
 // playwright-core) opens it with every other request aborted and recorded, and the page shows
 // one lane per rank, an arrow per traced message, commit totals equal to the logs', the
 // verdict per rule; unticking a message type hides its arrows, and the failing finding's link
-// moves the diagram to the offending commit. It saves a screenshot to docs/img/report.png.
+// moves the diagram to the offending commit. It saves a screenshot to docs/img/report.png. A real
+// KV run with one read broken shows its client lanes on the same time axis, check --lin's
+// verdict and view, and a link that jumps to the failing window (docs/img/report-kv.png).
 // Without Chromium: a skip saying so, a failure under CI=true.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { writeFixture } from '../testing/report-fixture.js';
+import { chromium, type Browser } from 'playwright-core';
+import { copyKvRun, writeFixture } from '../testing/report-fixture.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
 const DOCS_PNG = fileURLToPath(new URL('../../docs/img/report.png', import.meta.url));
+const DOCS_KV_PNG = fileURLToPath(new URL('../../docs/img/report-kv.png', import.meta.url));
 /** CHROMIUM: CSPLAB_CHROMIUM when set (and nothing else then), else Debian's or Ubuntu's. */
 const CHROMIUM = (process.env.CSPLAB_CHROMIUM ? [process.env.CSPLAB_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find(
   (p) => existsSync(p),
@@ -141,4 +144,79 @@ t.test('a big trace: the diagram draws at most 2000 arrows and says so, and all 
   t.equal(drawn, inView, `zoomed in to an eighth, every message in view is drawn: ${status}`);
   t.notMatch(status, /capped/);
   t.equal(await page.locator('#diagram line.msg').count(), Number(drawn));
+});
+
+async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
+}
+
+t.test('a KV run: client lanes on the run’s time axis, check --lin’s view, a jump to the failing window', { skip }, async (t) => {
+  if (CHROMIUM === undefined) {
+    t.fail(`CI=true: ${NO_BROWSER}`);
+    return;
+  }
+  const dir = t.testdir({ 'kv-run': {} });
+  const f = copyKvRun(join(dir, 'kv-run'), true);
+  const broken = f.broken;
+  if (broken === undefined) throw new Error('the fixture has no broken read');
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'kv-run', '-o', 'report.html'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  t.equal(r.status, 0, r.stderr);
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+  await page.waitForSelector('body[data-ready="true"]');
+
+  t.equal(await page.locator('#history text.lane').count(), f.processes, 'a lane per client process');
+  t.equal(await page.locator('#history rect.cop').count(), f.ops, 'a bar per op');
+  t.equal(await page.locator('#history rect.cop.info').count(), f.info, 'the :info ops marked as such');
+  t.equal(await page.locator('#history rect.cop.failing').count(), 1, 'the broken read is the failing set');
+  t.equal(await page.locator('#diagram text.lane').count(), 5, 'the message diagram too');
+  t.equal(await page.locator('#verdict').textContent(), 'check: FAIL');
+  t.match(await page.locator('#rules tr.fail').last().textContent(), `key ${broken.key}: not linearizable`, 'a row for check --lin');
+  t.match(
+    await page.locator('#lin-view section:visible h2').textContent(),
+    `key ${broken.key}: not linearizable`,
+    'its view opens on that key',
+  );
+  t.equal(await page.locator('#lin-view section:visible rect.fail').count(), 1, 'drawn as the checker draws it');
+
+  const axis = async (id: string): Promise<number[]> =>
+    Promise.all(['data-v0', 'data-v1'].map(async (a) => Number(await page.locator(id).getAttribute(a))));
+  await page.click('#zoom-in');
+  t.same(await axis('#history'), await axis('#diagram'), 'zooming moves the lanes and the diagram together');
+  await page.click('#zoom-all');
+  await page.locator('#lin-view label').last().click();
+  t.notMatch(await page.locator('#lin-view section:visible h2').textContent(), broken.key, 'another key’s tab');
+
+  await page.locator('#rules a.lin-jump').click();
+  const [v0 = NaN, v1 = NaN] = await axis('#history');
+  t.ok(
+    v0 <= broken.invokeMs && broken.completeMs <= v1 && v1 - v0 < f.lastMs / 2,
+    `the link zooms onto the broken read (${broken.invokeMs}–${broken.completeMs} ms in ${v0}–${v1})`,
+  );
+  t.same(await axis('#diagram'), [v0, v1], 'the diagram with it');
+  t.equal(await page.locator('#history rect.window').count(), 1, 'the window shaded');
+  t.match(await page.locator('#lin-view section:visible h2').textContent(), `key ${broken.key}`, 'and the checker’s view back on the key');
+  await page.locator('#history rect.cop.failing').hover();
+  t.match(await page.locator('#tip').textContent(), `get key ${broken.key} → nobody wrote this`, 'hover shows the op');
+
+  const png = join(dir, 'report-kv.png');
+  // Boxes are relative to the viewport, which the link scrolled; the clip is in page coordinates.
+  await page.evaluate('window.scrollTo(0, 0)');
+  const top = (await page.locator('#diagram-box').boundingBox())?.y ?? 0;
+  const box = await page.locator('#history-box').boundingBox();
+  await page.screenshot({
+    path: png,
+    fullPage: true,
+    clip: { x: 0, y: top, width: 1180, height: (box?.y ?? 0) + (box?.height ?? 0) - top },
+  });
+  t.ok(statSync(png).size < 200_000, `the screenshot stays small (${statSync(png).size} B)`);
+  copyFileSync(png, DOCS_KV_PNG);
+  t.same(errors, [], 'no script errors');
 });
