@@ -1,14 +1,15 @@
 // Proves `csplab report` (the built CLI) writes one self-contained page and turns bad input into
 // one line and its exit status: 2 for a missing directory, a file, or a directory without logs;
 // 4 for a trace line that is not a trace event (named file:line); 0 for a run that failed its
-// check (the page is the point then).
+// check (the page is the point then); a KV run's line counts its client ops and their verdict,
+// and a history line that is not an event is exit 4 naming it.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../exit.js';
-import { writeFixture } from '../testing/report-fixture.js';
+import { copyKvRun, writeFixture } from '../testing/report-fixture.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
 
@@ -56,4 +57,17 @@ t.test('bad input: one line and the documented status', async (t) => {
   }
   writeFileSync(join(cwd, 'bad', 'trace1.ndjson'), '');
   t.equal(csplab(cwd, 'report', 'bad', '-o', 'nodir/x.html').status, EXIT.usage, 'an output in a missing directory is a usage error');
+});
+
+t.test('a KV run: its line names the client ops and their verdict; a bad history line is exit 4', async (t) => {
+  const cwd = t.testdir({ kv: {}, broken: {} });
+  const f = copyKvRun(join(cwd, 'kv'), true);
+  const r = csplab(cwd, 'report', 'kv', '-o', 'kv.html');
+  t.equal(r.status, EXIT.ok, r.stderr);
+  t.match(r.stdout, new RegExp(`^kv\\.html: 5 ranks, \\d+ commits, \\d+ messages, ${f.ops} client ops not linearizable, check fail\\n$`));
+  copyKvRun(join(cwd, 'broken'));
+  appendFileSync(join(cwd, 'broken', 'history.jsonl'), '{"process":0,"type":"ok"\n');
+  const bad = csplab(cwd, 'report', 'broken', '-o', 'b.html');
+  t.equal(bad.status, EXIT.corrupt);
+  t.match(bad.stderr, /^csplab: broken\/history\.jsonl: line \d+: .*\n$/);
 });

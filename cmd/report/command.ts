@@ -39,6 +39,9 @@ export async function runReport(argv: ReportArgs, write: (text: string) => void)
     throw fromSystemError(e, argv.output) ?? e;
   }
   const traced = data.hasTraces ? `${data.messageCount} messages` : 'no traces';
-  write(`${argv.output}: ${data.ranks} ranks, ${data.totalCommits.reduce((a, b) => a + b, 0)} commits, ${traced}, check ${data.verdict}\n`);
+  const history = data.kv === null ? '' : `, ${data.kv.opCount} client ops ${data.kv.verdict}`;
+  write(
+    `${argv.output}: ${data.ranks} ranks, ${data.totalCommits.reduce((a, b) => a + b, 0)} commits, ${traced}${history}, check ${data.verdict}\n`,
+  );
   return EXIT.ok;
 }
