@@ -12,6 +12,7 @@ const SCRIPT = new URL(import.meta.url.endsWith('.ts') ? '../../dist/cmd/report/
 
 const CSS = `
 body { font: 14px system-ui, sans-serif; margin: 16px 24px; color: #222; }
+[hidden] { display: none !important; }
 h1 { font-size: 20px; margin: 0 0 8px; } h2 { font-size: 16px; margin: 22px 0 6px; }
 .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: #fff; }
 .verdict.pass { background: #2e7d32; } .verdict.fail { background: #c62828; }
@@ -31,9 +32,9 @@ button { margin-right: 4px; } #diagram-status, #history-status { font-size: 12px
 .cop { stroke-width: 1; } .cop.ok { fill: #9ccc9c; stroke: #2e7d32; } .cop.fail { fill: #bdbdbd; stroke: #616161; }
 .cop.info, .cop.open { fill: #ffd180; stroke: #e65100; stroke-dasharray: 3 2; } .cop.failing { stroke: #b00; stroke-width: 2.5; }
 .window { fill: rgba(198, 40, 40, 0.10); stroke: #c62828; stroke-dasharray: 4 3; } #history { cursor: grab; border: 1px solid #ddd; }
-.sw { display: inline-block; width: 20px; height: 10px; margin: 0 4px 0 12px; border: 1px solid; vertical-align: -1px; }
-.sw.ok { background: #9ccc9c; border-color: #2e7d32; } .sw.fail { background: #bdbdbd; border-color: #616161; }
-.sw.info { background: #ffd180; border: 1px dashed #e65100; } .sw.failing { background: #fff; border: 2.5px solid #b00; }
+.hsw { display: inline-block; width: 20px; height: 10px; margin: 0 4px 0 12px; border: 1px solid; vertical-align: -1px; }
+.hsw.ok { background: #9ccc9c; border-color: #2e7d32; } .hsw.fail { background: #bdbdbd; border-color: #616161; }
+.hsw.info { background: #ffd180; border: 1px dashed #e65100; } .hsw.failing { background: #fff; border: 2.5px solid #b00; }
 `;
 
 const BODY = `
@@ -57,7 +58,7 @@ const BODY = `
 <div id="history-box" hidden>
 <h2>Client history (one lane per client process)</h2>
 <div id="history-summary"></div>
-<div style="font-size:12px"><span class="sw ok"></span>ok<span class="sw fail"></span>fail<span class="sw info"></span>info or never completed (may have happened)<span class="sw failing"></span>in a set check --lin cannot linearize</div>
+<div style="font-size:12px"><span class="hsw ok"></span>ok<span class="hsw fail"></span>fail<span class="hsw info"></span>info or never completed (may have happened)<span class="hsw failing"></span>in a set check --lin cannot linearize</div>
 <div id="history-status"></div>
 <svg id="history" width="1100"></svg>
 <h2>check --lin: the history per key</h2>

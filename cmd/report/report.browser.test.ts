@@ -9,7 +9,7 @@
 // Without Chromium: a skip saying so, a failure under CI=true.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -219,4 +219,32 @@ t.test('a KV run: client lanes on the run’s time axis, check --lin’s view, a
   t.ok(statSync(png).size < 200_000, `the screenshot stays small (${statSync(png).size} B)`);
   copyFileSync(png, DOCS_KV_PNG);
   t.same(errors, [], 'no script errors');
+});
+
+t.test('a KV run without traces: the client lanes and their zoom stay, the empty diagram goes', { skip }, async (t) => {
+  if (CHROMIUM === undefined) {
+    t.fail(`CI=true: ${NO_BROWSER}`);
+    return;
+  }
+  const dir = t.testdir({ 'kv-run': {} });
+  const f = copyKvRun(join(dir, 'kv-run'));
+  for (let r = 0; r < 5; r++) rmSync(join(dir, 'kv-run', `trace${r}.ndjson`));
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'kv-run', '-o', 'report.html'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  t.equal(r.status, 0, r.stderr);
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
+  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+  await page.waitForSelector('body[data-ready="true"]');
+  t.equal(await page.locator('#history rect.cop').count(), f.ops, 'a bar per op');
+  t.notOk(await page.locator('#diagram').isVisible(), 'no diagram without traces');
+  t.ok(await page.locator('#zoom-in').isVisible(), 'but the zoom, for the lanes');
+  const width = async (): Promise<number> =>
+    Number(await page.locator('#history').getAttribute('data-v1')) - Number(await page.locator('#history').getAttribute('data-v0'));
+  const before = await width();
+  await page.click('#zoom-in');
+  t.equal(await width(), before / 2, 'zoom in halves the window');
 });

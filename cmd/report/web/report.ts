@@ -594,8 +594,9 @@ function main(): void {
       byId('diagram-box').hidden = true;
       return;
     }
-    for (const id of ['diagram', 'type-filter', 'rank-filter', 'diagram-status']) byId(id).hidden = true;
-    for (const f of Array.from(document.querySelectorAll<HTMLElement>('#diagram-box .filters, #diagram-box h2'))) f.hidden = true;
+    // The attribute, not the property: an <svg> has no `hidden` property (the page's CSS honours [hidden]).
+    for (const e of Array.from(document.querySelectorAll('#diagram, #diagram-status, #diagram-box .filters, #diagram-box h2')))
+      e.setAttribute('hidden', '');
   }
   const d: Diagram = {
     data,
