@@ -8,8 +8,9 @@
 // checkout, built> also runs that build's CLI before each run of the short cases (old, new, old,
 // new …) and states both medians; BENCH_PAXOS_RUNS=n runs the high-pressure case n times (5).
 // Writes the `paxos` section of docs/benchmarks.md. BENCH_PAXOS_AB='<flags>' (e.g. '--trace')
-// instead measures what those flags cost: only the high-pressure case, its runs in pairs
-// without then with the flags (same build, same load), both medians and a table on stdout;
+// instead measures what those flags cost: the two 5 s cases, BENCH_PAXOS_RUNS pairs each,
+// without then with the flags (same build, same load), medians of commits/s and of CPU per
+// commit (the lab case caps the work at 10,000 commits/s, so its CPU shows the flags' own cost);
 // docs/benchmarks.md is left alone (its "cost of `--trace`" section is written from that output).
 import { beforeCli, median, runCluster } from './cluster-run.js';
 import { machine, writeSection } from './sections.js';
@@ -164,13 +165,12 @@ ${EXPLANATION}
   }
 }
 
-/** ab runs the high-pressure case in pairs, without then with `flags`, and prints the comparison. */
-async function ab(flags: string[]): Promise<void> {
-  const c = CASES[0]!;
+/** abCase runs one case in pairs, without then with `flags`, and returns its summary and table rows. */
+async function abCase(c: Case, flags: string[]): Promise<{ summary: string; rows: string[] }> {
   const rows: string[] = [];
   const without: Run[] = [];
   const withFlags: Run[] = [];
-  for (let i = 0; i < c.runs; i++) {
+  for (let i = 0; i < RUNS; i++) {
     for (const [runs, extra, label] of [
       [without, [], 'without'],
       [withFlags, flags, `with ${flags.join(' ')}`],
@@ -178,17 +178,35 @@ async function ab(flags: string[]): Promise<void> {
       const r = await runOnce(c, undefined, [...extra]);
       runs.push(r);
       if (r.check !== 0) process.exitCode = 1;
-      process.stderr.write(`bench paxos: ${label}, run ${i + 1}: ${k(r.best)} commits/s, load ${r.load.toFixed(1)}\n`);
+      process.stderr.write(`bench paxos: ${c.label} ${label}, run ${i + 1}: ${k(r.best)} commits/s, load ${r.load.toFixed(1)}\n`);
       rows.push(row(`${label}: ${c.label}`, i, r, false));
     }
   }
+  // CPU per 1000 commits over all ranks: at -l 10000 the work is capped, so this is what the flags add per commit.
+  const cpuPerK = (r: Run): number => (1000 * r.cpuS.reduce((a, b) => a + b, 0)) / r.commits.reduce((a, b) => a + b, 0);
   const stat = (rs: Run[]): string => {
     const b = rs.map((r) => r.best);
-    return `median ${k(median(b))} (min ${k(Math.min(...b))}, max ${k(Math.max(...b))}; ${b.map(k).join(', ')})`;
+    const cpu = rs.map(cpuPerK);
+    return (
+      `median ${k(median(b))} commits/s (min ${k(Math.min(...b))}, max ${k(Math.max(...b))}; ${b.map(k).join(', ')}); ` +
+      `CPU s per 1000 commits (all ranks) median ${median(cpu).toFixed(3)} (${cpu.map((x) => x.toFixed(3)).join(', ')})`
+    );
   };
+  const summary = `${c.label}, ${RUNS} pairs, without then with \`${flags.join(' ')}\`:\n- without: ${stat(without)}\n- with: ${stat(withFlags)}\n`;
+  return { summary, rows };
+}
+
+/** ab measures what flags cost on the 5 s cases and prints the comparison (docs/benchmarks.md is left alone). */
+async function ab(flags: string[]): Promise<void> {
+  const summaries: string[] = [];
+  const rows: string[] = [];
+  for (const c of CASES.filter((x) => x.t <= 5)) {
+    const r = await abCase(c, flags);
+    summaries.push(r.summary);
+    rows.push(...r.rows);
+  }
   process.stdout.write(
-    `${c.label}, ${c.runs} pairs, without then with \`${flags.join(' ')}\`:\n- without: ${stat(without)}\n- with: ${stat(withFlags)}\n\n` +
-      `| run | load | check | best commits/s | commits per rank (0–4) | min/max | CPU s per rank | peak RSS MiB per rank |\n|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+    `${summaries.join('\n')}\n| run | load | check | best commits/s | commits per rank (0–4) | min/max | CPU s per rank | peak RSS MiB per rank |\n|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
   );
 }
 
