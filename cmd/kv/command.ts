@@ -1,28 +1,25 @@
 // command: `csplab kv run --store traft`, a replicated key-value store under client load. It is
 // `csplab run` (the same ranks, schedule and fault flags: cmd/run/command.ts) with the store's
 // ranks told to run their kv machine behind a client port, N clients (runtime/client/runner.ts)
-// doing a put/get mix until the load ends, the client history written to <log-dir>/history.jsonl
+// doing the get/put/delete mix of runtime/client/load.ts until the load ends, the client history written to <log-dir>/history.jsonl
 // and graded as `csplab check --lin` grades it (docs/history.md). Exit 0 only if every rank
 // ended cleanly and the history is linearizable; 1 if not; 5 if the checker could not decide.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { KvRunner, percentile, type RunnerReport } from '../../runtime/client/runner.js';
-import type { ReadMode } from '../../runtime/client/wire.js';
+import type { LoadOptions } from '../../runtime/client/load.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { EXIT, usageError } from '../exit.js';
 import { numberFlag, numeric } from '../flags.js';
 import { runLin } from '../lin.js';
 import { runClusterWith, runCommand, type RunArgs, type RunHooks } from '../run/command.js';
+import { loadOptions, readLoad, type LoadArgs } from './load_flags.js';
 
-interface KvArgs extends RunArgs {
+interface KvArgs extends RunArgs, LoadArgs {
   action: string;
   store: string;
   clients: number | string;
-  kvKeys: number | string;
-  getShare: number | string;
-  read: string;
-  deadline: number | string;
   /** the store's own flags, set here (TRaft's --machine and --client-port). */
   machine?: string;
   clientPort?: number;
@@ -35,18 +32,13 @@ export const kvCommand: CommandModule<object, KvArgs> = {
   command: 'kv <action>',
   describe: 'run a replicated key-value store under client load and grade the client history (linearizability)',
   builder: (y: Argv) =>
-    (runCommand.builder as (y: Argv) => Argv<RunArgs>)(y)
-      .positional('action', { choices: ['run'], describe: 'run: start the store, load it, grade the history' })
-      .option('store', { choices: STORES, demandOption: true, describe: 'the replicated store (a protocol with a kv machine)' })
-      .option('clients', numeric('concurrent clients, one op outstanding each', 20))
-      .option('kv-keys', numeric('keys the clients write and read', 8))
-      .option('get-share', numeric('fraction of ops that are gets (the rest are puts of unique values)', 0.5))
-      .option('read', {
-        choices: ['index', 'lease', 'log'],
-        default: 'index',
-        describe: 'how gets are answered: ReadIndex, a leader lease (--lease-reads), or through the log',
-      })
-      .option('deadline', numeric('seconds one op may take before its outcome is unknown (:info)', 2))
+    loadOptions(
+      (runCommand.builder as (y: Argv) => Argv<RunArgs>)(y)
+        .positional('action', { choices: ['run'], describe: 'run: start the store, load it, grade the history' })
+        .option('store', { choices: STORES, demandOption: true, describe: 'the replicated store (a protocol with a kv machine)' })
+        .option('clients', numeric('concurrent clients, one op outstanding each', 20)),
+    )
+      .example('$0 kv run --store traft -t 10 --key-dist zipf --delete-share 0.1', 'hot keys, a tenth of the ops deletes')
       .example('$0 kv run --store traft --clients 20 -t 10', '20 clients for 10 s, history in log/history.jsonl')
       .example(
         '$0 kv run --store traft -t 10 --kill leader@3 --restart killed@5',
@@ -58,26 +50,20 @@ export const kvCommand: CommandModule<object, KvArgs> = {
 };
 
 /** KvLoad: the validated load flags. */
-type KvLoad = { clients: number; keys: number; getShare: number; read: ReadMode; deadlineMs: number };
+type KvLoad = { clients: number; load: LoadOptions; deadlineMs: number };
 
 function loadFlags(a: KvArgs): KvLoad {
   const t = numberFlag('-t', a.t ?? 10, 0.001, 1e7);
-  const deadlineMs = numberFlag('--deadline', a.deadline, 0.05, 60) * 1000;
+  const { load, deadlineMs } = readLoad(a);
   if (deadlineMs * 2 > t * 1000)
     throw usageError(`-t ${t} leaves no time for a load with --deadline ${deadlineMs / 1000}: give -t at least twice the deadline`);
-  return {
-    clients: numberFlag('--clients', a.clients, 1, 1000, true),
-    keys: numberFlag('--kv-keys', a.kvKeys, 1, 1e6, true),
-    getShare: numberFlag('--get-share', a.getShare, 0, 1),
-    read: a.read as ReadMode,
-    deadlineMs,
-  };
+  return { clients: numberFlag('--clients', a.clients, 1, 1000, true), load, deadlineMs };
 }
 
 async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
   if (a.action !== 'run') throw usageError(`unknown kv action ${a.action}`);
   const load = loadFlags(a);
-  if (load.read === 'lease' && a.leaseReads !== true) throw usageError('--read lease needs --lease-reads (and --clock-drift)');
+  if (load.load.read === 'lease' && a.leaseReads !== true) throw usageError('--read lease needs --lease-reads (and --clock-drift)');
   a.protocol = a.store;
   a.machine = 'kv';
   a.clientPort = 0;
@@ -132,7 +118,9 @@ function kvSummary(r: RunnerReport, load: KvLoad, t: unknown): Record<string, un
     p99Ms: percentile(xs, 99),
   });
   return {
-    ...load,
+    clients: load.clients,
+    ...load.load,
+    deadlineMs: load.deadlineMs,
     ok: r.ok,
     fail: r.fail,
     info: r.info,
@@ -141,6 +129,7 @@ function kvSummary(r: RunnerReport, load: KvLoad, t: unknown): Record<string, un
     loadSeconds: loadS,
     put: q(r.latencyMs.put),
     get: q(r.latencyMs.get),
+    delete: q(r.latencyMs.delete),
   };
 }
 
@@ -148,5 +137,6 @@ function formatReport(r: RunnerReport, ran: boolean): string {
   if (!ran) return 'kv: the load never started\n';
   const line = (f: string, xs: readonly number[]): string =>
     `  ${f}: ${xs.length} ok, p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms\n`;
-  return `kv: ${r.ok} ok, ${r.fail} fail, ${r.info} info (unknown), ${r.retries} retries\n${line('put', r.latencyMs.put)}${line('get', r.latencyMs.get)}`;
+  const deletes = r.latencyMs.delete.length > 0 ? line('delete', r.latencyMs.delete) : '';
+  return `kv: ${r.ok} ok, ${r.fail} fail, ${r.info} info (unknown), ${r.retries} retries\n${line('put', r.latencyMs.put)}${line('get', r.latencyMs.get)}${deletes}`;
 }

@@ -2,6 +2,7 @@
 // generator and graded by `csplab check --lin` (check/lin/). Real time is line order, so events
 // are appended in the order they happen; `time` is ms since the run's start.
 import type { Op, Outcome } from './session.js';
+import type { WriteResult } from './wire.js';
 
 /** HistoryEvent is one line of the history. */
 export type HistoryEvent = {
@@ -11,6 +12,8 @@ export type HistoryEvent = {
   readonly key: string;
   readonly value: string | null;
   readonly time: number;
+  /** result: what an ok put or delete did, when the store reports it (docs/history.md). */
+  readonly result?: WriteResult;
 };
 
 /** History collects a run's events in order. */
@@ -24,7 +27,8 @@ export class History {
   /** complete records the outcome of the process's outstanding op: a get's output, a write's argument again. */
   complete(process: number, op: Op, outcome: Outcome, time: number): void {
     const value = outcome.type === 'ok' && op.f === 'get' ? outcome.result : (op.value ?? null);
-    this.events.push({ process, type: outcome.type, f: op.f, key: op.key, value, time });
+    const done = { process, type: outcome.type, f: op.f, key: op.key, value, time };
+    this.events.push(outcome.type === 'ok' && outcome.wrote !== undefined ? { ...done, result: outcome.wrote } : done);
   }
 
   /** counts: completions by outcome. */

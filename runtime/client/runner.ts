@@ -1,22 +1,21 @@
 // runner: the key-value load of `csplab kv run`, the same for every store: N clients, each a
 // ClientSession (session.ts) over one shared TCP connection per rank's client port (gateway.ts),
-// a put/get mix on a few keys with unique put values, every op in the History (history.ts).
+// the op mix of load.ts (the simulator's clients draw the same), every op in the History (history.ts).
 // Latencies of ok ops are kept for the report (ops/s, p50, p99).
 import { connect, type Socket } from 'node:net';
 import type { Cancel, Clock } from '../clock.js';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
 import type { Random } from '../random.js';
 import { History } from './history.js';
-import { ClientSession, type Action, type Op } from './session.js';
-import { BadClientFrame, decodeJson, MAX_CLIENT_FRAME_BYTES, parseClientReply, type ClientReply, type ReadMode } from './wire.js';
+import { KvLoad, type LoadOptions } from './load.js';
+import { ClientSession, type Action, type Op, type Routing } from './session.js';
+import { BadClientFrame, decodeJson, MAX_CLIENT_FRAME_BYTES, parseClientReply, type ClientReply } from './wire.js';
 
 export interface RunnerOptions {
   readonly ranks: number;
   readonly clients: number;
-  readonly keys: number;
-  /** getShare: the fraction of gets (the rest are puts of unique values). */
-  readonly getShare: number;
-  readonly read: ReadMode;
+  readonly load: LoadOptions;
+  readonly routing?: Routing;
   readonly deadlineMs: number;
   readonly clusterId: string;
   readonly clock: Clock;
@@ -31,10 +30,10 @@ export type RunnerReport = {
   readonly retries: number;
   readonly badReplies: number;
   /** latencies of ok ops by f, ms. */
-  readonly latencyMs: { readonly get: readonly number[]; readonly put: readonly number[] };
+  readonly latencyMs: { readonly get: readonly number[]; readonly put: readonly number[]; readonly delete: readonly number[] };
 };
 
-type Client = { readonly session: ClientSession; op: Op | null; startedMs: number; cancel: Cancel; lastWasSend: boolean; n: number };
+type Client = { readonly session: ClientSession; op: Op | null; startedMs: number; cancel: Cancel; lastWasSend: boolean };
 
 /** KvRunner drives the clients; setPort tells it where a rank's client port is (again after a restart). */
 export class KvRunner {
@@ -44,10 +43,12 @@ export class KvRunner {
   private startMs = 0;
   private stopAtMs = Infinity;
   private badReplies = 0;
-  private readonly latency = { get: [] as number[], put: [] as number[] };
+  private readonly latency = { get: [] as number[], put: [] as number[], delete: [] as number[] };
+  private readonly load: KvLoad;
   private settle = (): void => {};
 
   constructor(private readonly o: RunnerOptions) {
+    this.load = new KvLoad(o.load, o.random);
     for (let c = 0; c < o.clients; c++) {
       const session = new ClientSession({
         client: `c${c}`,
@@ -55,9 +56,10 @@ export class KvRunner {
         deadlineMs: o.deadlineMs,
         attemptMs: Math.min(1000, o.deadlineMs),
         backoffMs: 50,
+        ...(o.routing !== undefined ? { routing: o.routing } : {}),
       });
       session.guess = c % o.ranks;
-      this.clients.push({ session, op: null, startedMs: 0, cancel: () => {}, lastWasSend: false, n: 0 });
+      this.clients.push({ session, op: null, startedMs: 0, cancel: () => {}, lastWasSend: false });
     }
   }
 
@@ -101,7 +103,9 @@ export class KvRunner {
 
   report(): RunnerReport {
     const n = this.history.counts();
-    return { ...n, retries: this.clients.reduce((a, c) => a + c.session.retries, 0), badReplies: this.badReplies, latencyMs: this.latency };
+    const retries = this.clients.reduce((a, c) => a + c.session.retries, 0);
+    const badResults = this.clients.reduce((a, c) => a + c.session.badReplies, 0);
+    return { ...n, retries, badReplies: this.badReplies + badResults, latencyMs: this.latency };
   }
 
   private now(): number {
@@ -114,9 +118,7 @@ export class KvRunner {
       if (this.clients.every((x) => x.op === null)) this.settle();
       return;
     }
-    const key = `k${this.o.random.int(this.o.keys)}`;
-    const op: Op =
-      this.o.random.next() < this.o.getShare ? { f: 'get', key, read: this.o.read } : { f: 'put', key, value: `c${client}.${++c.n}` };
+    const op = this.load.next(client);
     c.op = op;
     c.startedMs = this.now();
     this.history.invoke(client, op, c.startedMs);
@@ -131,7 +133,7 @@ export class KvRunner {
       const op = c.op as Op;
       const at = this.now();
       this.history.complete(client, op, a.outcome, at);
-      if (a.outcome.type === 'ok') this.latency[op.f === 'get' ? 'get' : 'put'].push(at - c.startedMs);
+      if (a.outcome.type === 'ok') this.latency[op.f === 'get' || op.f === 'delete' ? op.f : 'put'].push(at - c.startedMs);
       c.op = null;
       this.next(client);
       return;

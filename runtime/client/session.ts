@@ -1,17 +1,22 @@
 // session: one key-value client's retry logic, the same for every replicated store, as a pure
-// state machine the caller drives with replies and timeouts (a TCP client in runtime/client/tcp.ts,
-// a simulated one in tests). One operation is outstanding at a time. A retry repeats the
+// state machine the caller drives with replies and timeouts (over TCP in runner.ts, on the
+// simulator's clock in runtime/sim/clients.ts). One operation is outstanding at a time. A retry repeats the
 // request unchanged — same reqNo — so the store runs it at most once (exactly once with
 // (clientId, reqNo): docs/protocols/traft.md §9.4); it follows not-leader hints, waits out
 // elections, and gives up at the deadline with an unknown outcome (`info` in the history).
-import type { ClientReply, ClientRequest, KvOp, ReadMode } from './wire.js';
+import { BadClientFrame, writeResult, type ClientReply, type ClientRequest, type KvOp, type ReadMode, type WriteResult } from './wire.js';
 
 /** Op is one operation a client performs. */
 export type Op = { readonly f: KvOp; readonly key: string; readonly value?: string; readonly read?: ReadMode };
 
-/** Outcome: ok with the output, fail (the store refused before running it), or info (unknown: it may have run). */
+/**
+ * Outcome: ok with the output (and, if the store reports it, what a put or delete did), fail
+ * (the store refused before running it), or info (unknown: it may have run).
+ */
 export type Outcome =
-  { readonly type: 'ok'; readonly result: string | null } | { readonly type: 'fail'; readonly why: string } | { readonly type: 'info' };
+  | { readonly type: 'ok'; readonly result: string | null; readonly wrote?: WriteResult }
+  | { readonly type: 'fail'; readonly why: string }
+  | { readonly type: 'info' };
 
 /** Action tells the driver what to do next: send and wait for a reply until `untilMs`, wait, or record the outcome. */
 export type Action =
@@ -28,18 +33,36 @@ export interface SessionOptions {
   readonly attemptMs: number;
   /** backoffMs: the pause after `electing` or a not-leader without a hint. */
   readonly backoffMs: number;
+  /**
+   * routing: 'leader' (default) keeps one guess of the rank that leads, for a store with one
+   * leader (TRaft); 'per-key' keeps a guess per route — (read or write, key) — for a store whose
+   * keys live on different ranks (a chain: writes at the key's head, reads at its tail).
+   */
+  readonly routing?: Routing;
 }
 
-type Current = { readonly req: ClientRequest; readonly deadlineAtMs: number; target: number; attempts: number };
+/** Routing: one leader guess, or one guess per (read|write, key). */
+export type Routing = 'leader' | 'per-key';
+
+/** routeOf: the route an op takes under per-key routing — gets read, everything else writes. */
+export function routeOf(op: Pick<Op, 'f' | 'key'>): string {
+  return `${op.f === 'get' ? 'read' : 'write'}:${op.key}`;
+}
+
+type Current = { readonly req: ClientRequest; readonly route: string; readonly deadlineAtMs: number; target: number; attempts: number };
 
 /** ClientSession: call begin, then onReply / onTimeout as the driver's events come, until `done`. */
 export class ClientSession {
-  /** guess: the rank we believe leads (hints move it). */
+  /** guess: the rank we believe leads (hints move it); under per-key routing, the first try of a route not yet seen. */
   guess = 0;
+  /** routes: per-key routing's guess per route (routeOf); empty under leader routing. */
+  readonly routes = new Map<string, number>();
   private reqNo = 0;
   private current: Current | null = null;
   /** retries: requests sent again (same reqNo) after the first attempt. */
   retries = 0;
+  /** badReplies: ok replies whose result cannot be the op's (ignored, as a bad frame is). */
+  badReplies = 0;
 
   constructor(readonly o: SessionOptions) {
     if (!(o.ranks >= 1 && o.deadlineMs > 0 && o.attemptMs > 0 && o.backoffMs >= 0)) throw new RangeError('session options out of range');
@@ -60,7 +83,9 @@ export class ClientSession {
       ...(op.value !== undefined ? { value: op.value } : {}),
       ...(op.read !== undefined ? { read: op.read } : {}),
     };
-    this.current = { req, deadlineAtMs: nowMs + this.o.deadlineMs, target: this.guess, attempts: 0 };
+    const route = this.o.routing === 'per-key' ? routeOf(op) : '';
+    const target = this.o.routing === 'per-key' ? (this.routes.get(route) ?? this.guess) : this.guess;
+    this.current = { req, route, deadlineAtMs: nowMs + this.o.deadlineMs, target, attempts: 0 };
     return this.send(nowMs);
   }
 
@@ -70,8 +95,7 @@ export class ClientSession {
     if (c === null || reply.client !== this.o.client || reply.reqNo !== c.req.reqNo) return null;
     switch (reply.status) {
       case 'ok':
-        this.guess = c.target;
-        return this.finish({ type: 'ok', result: reply.result });
+        return this.ok(c, reply.result);
       case 'refused':
         return this.finish({ type: 'fail', why: reply.why });
       case 'not-leader':
@@ -105,8 +129,27 @@ export class ClientSession {
     if (nowMs >= c.deadlineAtMs)
       return this.finish(c.attempts === 0 ? { type: 'fail', why: 'deadline before any attempt' } : { type: 'info' });
     if (c.attempts++ > 0) this.retries++;
-    this.guess = c.target;
+    this.remember(c);
     return { type: 'send', rank: c.target, req: c.req, untilMs: Math.min(nowMs + this.o.attemptMs, c.deadlineAtMs) };
+  }
+
+  private ok(c: Current, result: string | null): Action | null {
+    let wrote: WriteResult | undefined;
+    try {
+      wrote = writeResult(c.req.op, result);
+    } catch (e) {
+      if (!(e instanceof BadClientFrame)) throw e;
+      this.badReplies++;
+      return null; // untrusted: the op waits out its attempt and retries
+    }
+    this.remember(c);
+    return this.finish(wrote === undefined ? { type: 'ok', result } : { type: 'ok', result, wrote });
+  }
+
+  /** remember: the rank this op now goes to is the best guess for its route (or the leader). */
+  private remember(c: Current): void {
+    if (this.o.routing === 'per-key') this.routes.set(c.route, c.target);
+    else this.guess = c.target;
   }
 
   private finish(outcome: Outcome): Action {

@@ -19,13 +19,22 @@ export type ClientRequest = {
   readonly read?: ReadMode;
 };
 
-/** ReplyStatus: ok (result is the output: a get's value, null otherwise), or where to go instead. */
+/**
+ * ReplyStatus: ok (result is the output: a get's value; for a put or delete, null or what it
+ * did — a WriteResult), or where to go instead.
+ */
 export type ClientReply = { readonly type: 'client-reply'; readonly client: string; readonly reqNo: number } & (
   | { readonly status: 'ok'; readonly result: string | null }
   | { readonly status: 'not-leader'; readonly hint: number | null }
   | { readonly status: 'electing' }
   | { readonly status: 'refused'; readonly why: string }
 );
+
+/**
+ * WriteResult: what a put or delete did, for a store that reports it (docs/history.md `result`):
+ * a put created the key or updated it; a delete deleted it or found it absent.
+ */
+export type WriteResult = 'created' | 'updated' | 'deleted' | 'notFound';
 
 /** ClientHello opens a client connection: a replica of another cluster closes it. */
 export type ClientHello = { readonly magic: 'csplab-client'; readonly clusterId: string };
@@ -116,4 +125,18 @@ export function decodeJson(payload: Buffer): unknown {
   } catch {
     throw new BadClientFrame('not JSON');
   }
+}
+
+const WRITE_RESULTS: Readonly<Record<string, readonly WriteResult[]>> = { put: ['created', 'updated'], delete: ['deleted', 'notFound'] };
+
+/**
+ * writeResult reads an ok reply's result for op f: a WriteResult a put or delete may report,
+ * undefined when it reports none (null); anything else is a bad reply.
+ */
+export function writeResult(f: KvOp, result: string | null): WriteResult | undefined {
+  if (result === null || f === 'get') return undefined;
+  const allowed = WRITE_RESULTS[f] ?? [];
+  if (!allowed.includes(result as WriteResult))
+    throw new BadClientFrame(`a ${f} answered ${JSON.stringify(result)} (expected null${allowed.map((r) => ` or ${r}`).join('')})`);
+  return result as WriteResult;
 }
