@@ -13,6 +13,7 @@
 // The registry (processors/registry.ts) lists each protocol's ProtocolEntry: its flags and a
 // lazy start, so the CLI knows protocols only through it. docs/protocols/interface.md.
 import type { Options } from 'yargs';
+import type { ClientReply, ClientRequest } from './client/wire.js';
 import type { NodeBaseConfig } from './driver/cluster.js';
 import type { Random } from './random.js';
 import type { SimOptions, SimOutcome } from './sim/types.js';
@@ -134,6 +135,21 @@ export interface Protocol<C, S, M, P, L, D, R> {
   supersedes?(batch: P): boolean;
   /** describe: a message's type, round and seq range for traces (docs/trace.md); by default its `type` field. */
   describe?(msg: M): MessageInfo;
+  /**
+   * clients: a replicated store's client port. A client request reaches step as a `message`
+   * from a client address (runtime/client/gateway.ts: CLIENT_ADDRESS_BASE + n, above every
+   * rank) and a reply is sent `to` that address — on the rank driver through the gateway, on the
+   * simulator over its simulated links (runtime/sim/clients.ts). Absent: the protocol takes no clients.
+   */
+  readonly clients?: ClientPort<M>;
+}
+
+/** ClientPort maps a store's client traffic to its wire messages and back. */
+export interface ClientPort<M> {
+  /** toMsg: the message a client request arrives as. */
+  toMsg(req: ClientRequest): M;
+  /** asReply: the client reply a message sent to a client address carries, or null if it carries none (dropped). */
+  asReply(msg: M): ClientReply | null;
 }
 
 /** MessageInfo is what a trace records of one message (docs/trace.md). */
@@ -196,6 +212,8 @@ export interface ValidFlags {
  */
 export interface SimProgram {
   readonly name: string;
+  /** clients: the protocol has a client port (Protocol.clients), so SimOptions.clients may load it. */
+  readonly clients: boolean;
   /** run runs one simulated cluster to its end. */
   run(o: SimOptions): SimOutcome;
 }

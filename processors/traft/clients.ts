@@ -5,7 +5,7 @@
 // arrived, and every record interfering with its key is applied — or, with --lease-reads, from a
 // lease that V2 and the stated clock drift bound. Non-leaders redirect (§9.4).
 import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
-import type { Envelope } from '../../runtime/protocol.js';
+import type { ClientPort, Envelope } from '../../runtime/protocol.js';
 import type { Random } from '../../runtime/random.js';
 import type { Applied } from './applier.js';
 import { isQuorum } from './config.js';
@@ -18,6 +18,12 @@ import { bitmapLen, firstMissing, hasSeq, members, type TailBitmap } from './tai
 
 /** TraftWire: what a TRaft rank's driver carries — peer messages, and client requests and replies through the gateway. */
 export type TraftWire = Message | ClientRequest | ClientReply;
+
+/** clientPort: client requests and replies travel as themselves (runtime/protocol.ts ClientPort); the gateway and the simulator share it. */
+export const clientPort: ClientPort<TraftWire> = {
+  toMsg: (req) => req,
+  asReply: (m) => (m.type === 'client-reply' ? m : null),
+};
 
 /** ReadOptions: lease reads and the clock-drift bound that makes them safe (validated in entry.ts). */
 export type ReadOptions = { readonly leaseReads: boolean; readonly clockDrift: number };

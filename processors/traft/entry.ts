@@ -59,9 +59,17 @@ export const traftEntry: ProtocolEntry = {
         );
       },
       simulate: async ({ o, l }) => {
-        const { traft } = await import('./protocol.js');
+        const { traftWith } = await import('./protocol.js');
         const { simProgram } = await import('../../runtime/sim/bind.js');
-        return simProgram(traft, { electionMs: o * 1000, window: l, keys, snapshotEvery });
+        // --machine kv: simulated clients (csplab sim --clients) reach the kv store as real ones do.
+        return simProgram(traftWith(c.machine), {
+          electionMs: o * 1000,
+          window: l,
+          keys,
+          snapshotEvery,
+          machine: c.machine,
+          reads: c.reads,
+        });
       },
     };
   },

@@ -4,7 +4,7 @@
 import { withClientGateway } from '../../runtime/client/gateway.js';
 import type { NodeBaseConfig } from '../../runtime/driver/cluster.js';
 import type { NodeHooks } from '../../runtime/driver/node.js';
-import type { TraftWire } from './clients.js';
+import { clientPort, type TraftWire } from './clients.js';
 
 /** clientHooks: no hooks without a client port. */
 export function clientHooks(node: NodeBaseConfig, port: number | undefined): NodeHooks<TraftWire> {
@@ -14,8 +14,7 @@ export function clientHooks(node: NodeBaseConfig, port: number | undefined): Nod
       const gw = await withClientGateway<TraftWire>(t, {
         port,
         clusterId: node.clusterId,
-        toMsg: (req) => req,
-        asReply: (m) => (m.type === 'client-reply' ? m : null),
+        ...clientPort,
         log: (line) => node.debug(line),
       });
       node.event({ type: 'clients', rank: node.rank, port: gw.port });

@@ -27,7 +27,7 @@ import { WalWriter } from './wal_writer.js';
 import { validateTraftMsg } from './wire.js';
 import { isClientAddress } from '../../runtime/client/gateway.js';
 import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
-import { afterStep, clientRequest, newClients, type Clients, type ReadOptions, type TraftWire } from './clients.js';
+import { afterStep, clientPort, clientRequest, newClients, type Clients, type ReadOptions, type TraftWire } from './clients.js';
 import { kvMachine } from './kv_machine.js';
 import { labMachine } from './lab_machine.js';
 import type { MachineKind } from './state_machine.js';
@@ -308,6 +308,7 @@ export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, Insta
   replay: (batches) => replayWal(entriesToReplay(batches)),
   supersedes: (batch) => batch.checkpoint !== undefined,
   describe: describeTraft,
+  clients: clientPort,
   recovered: (durable, logged, incarnation) =>
     `incarnation ${incarnation} recovered a snapshot up to seq ${(durable.snapshot?.snapshot.floor ?? 0) - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${logged?.upTo ?? -1}`,
 };

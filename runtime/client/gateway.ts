@@ -6,16 +6,9 @@
 // connection stays), bad framing or a foreign hello closes the connection, nothing crashes.
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
+import type { ClientPort } from '../protocol.js';
 import type { Transport, TransportStats } from '../transport.js';
-import {
-  BadClientFrame,
-  decodeJson,
-  MAX_CLIENT_FRAME_BYTES,
-  parseClientRequest,
-  parseHello,
-  type ClientReply,
-  type ClientRequest,
-} from './wire.js';
+import { BadClientFrame, decodeJson, MAX_CLIENT_FRAME_BYTES, parseClientRequest, parseHello } from './wire.js';
 
 /** CLIENT_ADDRESS_BASE: connection n is address BASE + n, above any rank. */
 export const CLIENT_ADDRESS_BASE = 1 << 20;
@@ -25,13 +18,11 @@ export function isClientAddress(a: number): boolean {
   return a >= CLIENT_ADDRESS_BASE;
 }
 
-export interface GatewayOptions<M> {
+/** GatewayOptions: where to listen, and the protocol's client port (toMsg / asReply: runtime/protocol.ts). */
+export interface GatewayOptions<M> extends ClientPort<M> {
   /** port: where clients dial (0: ephemeral; read `port` after the promise resolves). */
   readonly port: number;
   readonly clusterId: string;
-  /** toMsg / asReply: the protocol's message for a client request, and back from its reply. */
-  toMsg(req: ClientRequest): M;
-  asReply(msg: M): ClientReply | null;
   log(line: string): void;
 }
 

@@ -10,5 +10,5 @@ export function simProgram<C, S, M, P extends { readonly batchId: number }, L, D
   config: C,
   configFor?: ConfigFor<C>,
 ): SimProgram {
-  return { name: p.name, run: (o) => new Simulation(p, config, o, configFor).run() };
+  return { name: p.name, clients: p.clients !== undefined, run: (o) => new Simulation(p, config, o, configFor).run() };
 }

@@ -5,14 +5,25 @@
 // schedule replay a run exactly: no wall clock, no event loop. A rank is stepped the way the
 // rank driver (runtime/driver/rank.ts) steps it: every input due now, then a `turn`, then a
 // wake-up at the protocol's deadline or after pollMs. docs/trace.md, docs/faults.md.
+import { isClientAddress } from '../client/gateway.js';
 import { TimedHeap } from '../heap.js';
 import type { Envelope, Protocol, ProtocolInput, ProtocolOutput } from '../protocol.js';
 import { SeededRandom, rankRandom, type Random } from '../random.js';
+import { SimClients, type ClientEv } from './clients.js';
 import { Disk } from './disk.js';
 import { Links } from './links.js';
 import { Tracer } from './trace.js';
 import { describeByType } from '../trace.js';
-import { DEFAULT_DISK, type RankEnd, type ResolvedFault, type SimFault, type SimOptions, type SimOutcome, type Target } from './types.js';
+import {
+  DEFAULT_DISK,
+  type RankEnd,
+  type ResolvedFault,
+  type SimClientLoad,
+  type SimFault,
+  type SimOptions,
+  type SimOutcome,
+  type Target,
+} from './types.js';
 
 /** BASE_MS anchors virtual time to an epoch, so instance-log `at` values look like a real run's. */
 export const BASE_MS = 1_700_000_000_000;
@@ -30,7 +41,8 @@ type Ev<M> =
   | { readonly atMs: number; readonly kind: 'wake'; readonly rank: number; readonly gen: number }
   | { readonly atMs: number; readonly kind: 'turn'; readonly rank: number; readonly inc: number }
   | { readonly atMs: number; readonly kind: 'fault'; readonly fault: SimFault }
-  | { readonly atMs: number; readonly kind: 'resume'; readonly rank: number; readonly inc: number };
+  | { readonly atMs: number; readonly kind: 'resume'; readonly rank: number; readonly inc: number }
+  | { readonly atMs: number; readonly kind: 'client'; readonly ev: ClientEv };
 
 type Status = 'planned' | 'live' | RankEnd;
 
@@ -71,6 +83,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private events = 0;
   private lastKilled: number | undefined;
   private pendingStarts = 0;
+  private readonly clients: SimClients | undefined;
 
   constructor(
     private readonly p: Protocol<C, S, M, P, L, D, R>,
@@ -94,6 +107,18 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     for (const f of o.faults) this.heap.push({ atMs: f.atMs, kind: 'fault', fault: f });
     this.pendingStarts = o.faults.filter((f) => f.action === 'start' || f.action === 'restart').length;
     for (const r of this.ranks) if (!late.has(r.rank)) this.boot(r);
+    this.clients = o.clients === undefined ? undefined : this.startClients(o.clients, root.fork('clients'));
+  }
+
+  /** startClients: the client load, its requests delivered to a rank as `message`s from the client's address. */
+  private startClients(load: SimClientLoad, random: Random): SimClients {
+    const port = this.p.clients;
+    if (port === undefined) throw new RangeError(`${this.p.name} takes no clients (it has no client port)`);
+    return new SimClients(load, this.o.ranks, this.o.loadMs, this.o.link, random, {
+      nowMs: () => this.nowMs,
+      at: (atMs, ev) => this.heap.push({ atMs, kind: 'client', ev }),
+      request: (atMs, from, to, req) => this.heap.push({ atMs, kind: 'deliver', from, to, msg: port.toMsg(req), damaged: false }),
+    });
   }
 
   /** run processes events until every rank has stopped or gone down for good, or the grace after the load ends. */
@@ -124,13 +149,16 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
         summary: r.summary,
       };
     });
-    return { ranks, resolved: this.resolved, events: this.events, simMs: this.nowMs, problems: this.problems, drops: this.links.drops };
+    const { events, nowMs: simMs, problems } = this;
+    const clients = this.clients === undefined ? {} : { history: this.clients.history, clientStats: this.clients.stats() };
+    return { ranks, resolved: this.resolved, events, simMs, problems, drops: this.links.drops, ...clients };
   }
 
   // ---- events ----
 
   private dispatch(ev: Ev<M>): void {
     if (ev.kind === 'fault') return this.fire(ev.fault);
+    if (ev.kind === 'client') return this.clients?.on(ev.ev);
     const r = this.at(ev.kind === 'deliver' ? ev.to : ev.rank);
     if (ev.kind === 'persisted' && ev.inc === r.incarnation) r.disk.synced(ev.batchId); // durable even while paused
     if (r.status !== 'live' || r.state === undefined) return;
@@ -163,7 +191,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
         this.problems.push(`t=${this.nowMs.toFixed(3)}ms rank ${r.rank}: validate accepted a damaged frame from rank ${ev.from}`);
       return;
     }
-    if (r.tracer.on) r.tracer.message(this.nowMs, 'recv', ev.from, ev.to, this.p.describe?.(ev.msg) ?? describeByType(ev.msg));
+    if (r.tracer.on && !isClientAddress(ev.from))
+      r.tracer.message(this.nowMs, 'recv', ev.from, ev.to, this.p.describe?.(ev.msg) ?? describeByType(ev.msg));
     this.input(r, { type: 'message', from: ev.from, msg: ev.msg });
   }
 
@@ -251,6 +280,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   }
 
   private send(r: SimRank<S, P>, e: Envelope<M>): void {
+    if (isClientAddress(e.to)) return this.clients?.fromRank(r.rank, e.to, this.p.clients?.asReply(e.msg) ?? null);
     if (r.tracer.on) r.tracer.message(this.nowMs, 'send', r.rank, e.to, this.p.describe?.(e.msg) ?? describeByType(e.msg));
     const copies = this.links.copies(r.rank, e.to, this.nowMs);
     if (typeof copies === 'string') {

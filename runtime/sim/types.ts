@@ -1,6 +1,9 @@
 // types: what the simulator (runtime/sim/sim.ts) is told and what it hands back. The fault
 // shapes are `csplab run`'s (cmd/run/faults.ts parses docs/faults.md's syntax into them), so
 // one schedule drives a simulated cluster and a real one.
+import type { History } from '../client/history.js';
+import type { LoadOptions } from '../client/load.js';
+import type { Routing } from '../client/session.js';
 import type { Summary } from '../protocol.js';
 
 /** Target: a fixed rank, or one resolved when the fault fires. */
@@ -53,6 +56,40 @@ export interface SimOptions {
   readonly trace: boolean;
   /** graceMs: how long after loadMs the run may go on before it is cut off (default 120 s). */
   readonly graceMs?: number;
+  /** clients: a key-value client load (runtime/sim/clients.ts); the protocol needs a client port (Protocol.clients). */
+  readonly clients?: SimClientLoad;
+}
+
+/** SimClientLoad: simulated key-value clients, each one op outstanding, on the simulated clock. */
+export interface SimClientLoad {
+  readonly clients: number;
+  readonly load: LoadOptions;
+  /** deadlineMs: an op's deadline (its outcome is unknown past it); attemptMs: the wait for one reply (default min(1000, deadline)). */
+  readonly deadlineMs: number;
+  readonly attemptMs?: number;
+  /** backoffMs: the pause after `electing` or a not-leader without a hint (default 50). */
+  readonly backoffMs?: number;
+  /** routing: ClientSession's (default 'leader'). */
+  readonly routing?: Routing;
+  /** stopAtMs: no op begins at or after it (default loadMs − deadlineMs, so every op ends within the load). */
+  readonly stopAtMs?: number;
+}
+
+/** SimClientStats: what the simulated clients did. */
+export interface SimClientStats {
+  readonly ok: number;
+  readonly fail: number;
+  readonly info: number;
+  readonly retries: number;
+  /** badReplies: ok replies whose result cannot be the op's (ignored). */
+  readonly badReplies: number;
+  /** strayReplies: messages a rank sent a client address that carried no reply or named no client. */
+  readonly strayReplies: number;
+  /** drops: client requests and replies the client links lost (or damaged). */
+  readonly drops: number;
+  /** history: the clients' history (SimOptions.clients), in simulated ms; ops still in flight at the end stay open. */
+  readonly history?: History;
+  readonly clientStats?: SimClientStats;
 }
 
 /** ResolvedFault is what a fault did when it fired (run.json's `resolved`). */
@@ -94,4 +131,7 @@ export interface SimOutcome {
   /** problems: what the simulator itself saw go wrong (a step threw, a damaged frame validated, a WAL refused). */
   readonly problems: readonly string[];
   readonly drops: number;
+  /** history: the clients' history (SimOptions.clients), in simulated ms; ops still in flight at the end stay open. */
+  readonly history?: History;
+  readonly clientStats?: SimClientStats;
 }
