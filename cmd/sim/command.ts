@@ -2,14 +2,18 @@
 // (runtime/sim/): the same seed and flags replay the same run, trace for trace. One seed
 // writes its logs, traces and run.json to --log-dir and is graded by the checker; `--seeds
 // a..b` sweeps and names the command that replays each failing seed; `--shrink` reduces a
-// failing seed's fault schedule to a 1-minimal schedule file. Exit 0 pass, 1 fail, 2 usage.
+// failing seed's fault schedule to a 1-minimal schedule file. With --clients, simulated
+// key-value clients load the store (runtime/sim/clients.ts) and their history.jsonl is graded
+// for linearizability too. Exit 0 pass, 1 fail, 2 usage, 5 a history the checker could not decide.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatReport } from '../../check/index.js';
 import type { SimProgram } from '../../runtime/protocol.js';
+import type { SimClientLoad } from '../../runtime/sim/types.js';
 import { EXIT, usageError } from '../exit.js';
-import { numberFlag } from '../flags.js';
+import { numberFlag, numeric } from '../flags.js';
+import { loadOptions, readLoad, type LoadArgs } from '../kv/load_flags.js';
 import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { faultOptions, prepareLogDir } from '../run/command.js';
 import { formatSchedule, LIST_KEYS, readSchedule, withSchedule, type ScheduleFlags, type ScheduleSpec } from '../schedule.js';
@@ -19,7 +23,11 @@ import { simFaults } from './faults.js';
 import { simulate, type Graded, type SimSpec } from './once.js';
 import { shrink } from './shrink.js';
 
-interface SimArgs extends RankArgs, ScheduleFlags {
+interface SimArgs extends RankArgs, ScheduleFlags, LoadArgs {
+  clients: number | string;
+  /** a store's own flag, set to kv with --clients (TRaft's --machine). */
+  machine?: string;
+  leaseReads?: boolean;
   schedule?: string;
   rate?: string | number;
   nemesis?: string;
@@ -34,7 +42,8 @@ export const simCommand: CommandModule<object, SimArgs> = {
   command: 'sim',
   describe: 'simulate a whole cluster in one process, deterministically: seeded runs, exact replay, shrinking',
   builder: (y: Argv) =>
-    faultOptions(rankOptions(y))
+    loadOptions(faultOptions(rankOptions(y)))
+      .option('clients', numeric('simulated key-value clients (0: none); their history.jsonl is graded too (docs/history.md)', 0))
       .option('clean', { type: 'boolean', default: false, describe: 'remove logs of an earlier run from --log-dir first' })
       .option('rate', { requiresArg: true, describe: 'lab load: commands per simulated second per leader', default: 1000 })
       .option('nemesis', {
@@ -57,7 +66,11 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('trace', { type: 'boolean', default: true, describe: 'write trace<rank>.ndjson (docs/trace.md); --no-trace for a long run' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
       .example('$0 sim --protocol traft --seed 7 --nemesis default', 'one seeded run under random faults; logs and traces in log/')
-      .example('$0 sim --protocol traft --seeds 1..1000 --nemesis default -t 5', 'a sweep') as unknown as Argv<SimArgs>,
+      .example('$0 sim --protocol traft --seeds 1..1000 --nemesis default -t 5', 'a sweep')
+      .example(
+        '$0 sim --protocol traft --clients 8 --seeds 1..200 --nemesis default -t 5',
+        'a kv store under clients, histories graded',
+      ) as unknown as Argv<SimArgs>,
   handler: async (argv: ArgumentsCamelCase<SimArgs>) => {
     argv.exitStatus = await runSim(argv);
   },
@@ -74,6 +87,7 @@ interface Plan {
   readonly flagSchedule: ScheduleSpec;
   /** command: `csplab sim` with the protocol's flags and none of the faults (a shrunk schedule's replay adds its file). */
   readonly command: string;
+  readonly clients?: SimClientLoad;
 }
 
 async function runSim(a: SimArgs): Promise<number> {
@@ -88,10 +102,18 @@ async function runSim(a: SimArgs): Promise<number> {
   const pass = graded.failures.length === 0;
   say(plan, `seed ${seed}: ${verdictLine(graded)}`);
   process.stdout.write(formatReport(graded.check));
+  if (graded.lin !== undefined) process.stdout.write(clientLine(graded));
   for (const p of graded.outcome.problems) process.stdout.write(`${p}\n`);
   if (!pass) await reportFailure(plan.a.logDir);
   if (!pass && a.shrink) shrinkSeed(plan, seed);
-  return pass ? EXIT.ok : EXIT.checkFailed;
+  return !pass ? EXIT.checkFailed : graded.unknown ? EXIT.unknown : EXIT.ok;
+}
+
+/** clientLine: what the clients did and the history's verdict. */
+function clientLine(g: Graded): string {
+  const s = g.outcome.clientStats;
+  const n = s === undefined ? '' : `${s.ok} ok, ${s.fail} fail, ${s.info} info, ${s.retries} retries; `;
+  return `clients: ${n}history.jsonl ${g.lin?.verdict ?? 'not graded'}\n`;
 }
 
 /**
@@ -108,8 +130,11 @@ export async function reportFailure(dir: string): Promise<void> {
 }
 
 async function planSim(a: SimArgs): Promise<Plan> {
+  const nClients = numberFlag('--clients', a.clients, 0, 1000, true);
+  if (nClients > 0 && a.machine !== undefined) a.machine = 'kv'; // a store with a --machine flag serves clients from its kv machine
   const flags = protocolFlags(a, 1000);
   if (flags.chosen.simulate === undefined) throw usageError(`--protocol ${a.protocol} does not run on the simulator yet`);
+  const clients = nClients > 0 ? clientLoad(a, nClients, flags.t) : undefined;
   const rate = numberFlag('--rate', a.rate, 0.001, 1e9);
   const given: ScheduleSpec = {
     ...pickLists(a),
@@ -121,11 +146,35 @@ async function planSim(a: SimArgs): Promise<Plan> {
   };
   const flagSchedule = a.schedule === undefined ? given : withSchedule(given, readSchedule(a.schedule));
   const program = await flags.chosen.simulate({ o: flags.o, l: flags.l, t: flags.t });
+  if (clients !== undefined && !program.clients) throw usageError(`--protocol ${a.protocol} takes no clients (it has no client port)`);
   const base = ['csplab', 'sim', '--protocol', a.protocol, '-o', String(flags.o), '-l', String(flags.l), '-t', String(flags.t)];
-  const command = [...base, '--ranks', String(flags.ranks), '--rate', String(rate), ...flags.chosen.passOn].join(' ');
-  const plan = { a, program, ranks: flags.ranks, t: flags.t, rate, flagSchedule, command };
+  const command = [...base, '--ranks', String(flags.ranks), '--rate', String(rate), ...flags.chosen.passOn, ...clientArgs(a, clients)].join(
+    ' ',
+  );
+  const plan = { a, program, ranks: flags.ranks, t: flags.t, rate, flagSchedule, command, ...(clients !== undefined ? { clients } : {}) };
   simFaults(scheduleFor(plan, a.seed ?? '1'), plan.ranks, plan.t); // a bad spec is a usage error before anything runs
   return plan;
+}
+
+/** clientLoad validates --clients' load flags as `csplab kv run` does. */
+function clientLoad(a: SimArgs, clients: number, t: number): SimClientLoad {
+  const { load, deadlineMs } = readLoad(a);
+  if (deadlineMs * 2 > t * 1000)
+    throw usageError(`-t ${t} leaves no time for a client load with --deadline ${deadlineMs / 1000}: give -t at least twice the deadline`);
+  if (load.read === 'lease' && a.leaseReads !== true) throw usageError('--read lease needs --lease-reads (and --clock-drift)');
+  return { clients, load, deadlineMs };
+}
+
+/** clientArgs: the client flags of a replay command. */
+function clientArgs(a: SimArgs, c: SimClientLoad | undefined): string[] {
+  if (c === undefined) return [];
+  const l = c.load;
+  const zipf = l.keyDist === 'zipf' ? ['--zipf-exponent', String(l.zipfExponent)] : [];
+  return [
+    ...['--clients', String(c.clients), '--kv-keys', String(l.keys), '--get-share', String(l.getShare)],
+    ...['--delete-share', String(l.deleteShare), '--value-size', String(l.valueSize), '--key-dist', l.keyDist, ...zipf],
+    ...['--read', l.read, '--deadline', String(a.deadline)],
+  ];
 }
 
 function pickLists(a: ScheduleFlags): ScheduleSpec {
@@ -140,7 +189,8 @@ function scheduleFor(plan: Plan, seed: string): ScheduleSpec {
 }
 
 function specFor(plan: Plan, seed: string, trace: boolean, schedule = scheduleFor(plan, seed)): SimSpec {
-  return { program: plan.program, ranks: plan.ranks, t: plan.t, seed, ratePerSec: plan.rate, schedule, trace };
+  const clients = plan.clients !== undefined ? { clients: plan.clients } : {};
+  return { program: plan.program, ranks: plan.ranks, t: plan.t, seed, ratePerSec: plan.rate, schedule, trace, ...clients };
 }
 
 function verdictLine(g: Graded): string {
@@ -164,6 +214,7 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
     writeFileSync(join(dir, `instancelog${r.rank}.log`), r.lines.length === 0 ? '' : r.unterminated ? text : `${text}\n`);
     writeFileSync(join(dir, `trace${r.rank}.ndjson`), r.trace.length === 0 ? '' : `${r.trace.join('\n')}\n`);
   }
+  if (g.outcome.history !== undefined) writeFileSync(join(dir, 'history.jsonl'), g.outcome.history.toJsonl());
   const { a } = plan;
   const run = {
     simulated: true,
@@ -181,8 +232,9 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
     simMs: g.outcome.simMs,
     drops: g.outcome.drops,
     ends: g.outcome.ranks.map((r) => r.end),
-    verdict: g.failures.length === 0 ? 'pass' : 'fail',
+    verdict: g.failures.length > 0 ? 'fail' : g.unknown ? 'unknown' : 'pass',
     failures: g.failures,
+    ...(g.outcome.clientStats !== undefined ? { clients: g.outcome.clientStats, lin: g.lin?.verdict } : {}),
   };
   writeFileSync(join(dir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
 }
@@ -211,6 +263,7 @@ export function replayCommand(seed: string, extra: readonly string[] = []): stri
 
 function sweep(plan: Plan, seeds: readonly number[]): number {
   const failing: string[] = [];
+  const unknown: string[] = [];
   let events = 0;
   let simMs = 0;
   for (const [i, n] of seeds.entries()) {
@@ -221,17 +274,24 @@ function sweep(plan: Plan, seeds: readonly number[]): number {
     if (g.failures.length > 0) {
       failing.push(seed);
       process.stdout.write(`seed ${seed} FAILS: ${g.failures.slice(0, 3).join('; ')}\n  replay: ${replayCommand(seed)}\n`);
+    } else if (g.unknown) {
+      unknown.push(seed);
+      process.stdout.write(
+        `seed ${seed} UNKNOWN: the client history was not decided within the limits\n  replay: ${replayCommand(seed)}\n`,
+      );
     }
     if (!plan.a.quiet && (i % 10 === 9 || i === seeds.length - 1))
       process.stderr.write(`\r[sim] ${i + 1}/${seeds.length} seeds, ${failing.length} failing, ${events} events`);
   }
   if (!plan.a.quiet) process.stderr.write('\n');
   const failed = failing.length > 0 ? ` (${failing.slice(0, 20).join(' ')})` : '';
+  const undecided = unknown.length > 0 ? `, ${unknown.length} unknown (${unknown.slice(0, 20).join(' ')})` : '';
   const totals = `${events} events, ${(simMs / 1000).toFixed(1)} simulated s`;
-  process.stdout.write(`${seeds.length} seeds: ${seeds.length - failing.length} pass, ${failing.length} fail${failed}; ${totals}\n`);
+  const passed = seeds.length - failing.length - unknown.length;
+  process.stdout.write(`${seeds.length} seeds: ${passed} pass, ${failing.length} fail${failed}${undecided}; ${totals}\n`);
   const first = failing[0];
   if (first !== undefined && plan.a.shrink) shrinkSeed(plan, first);
-  return failing.length === 0 ? EXIT.ok : EXIT.checkFailed;
+  return failing.length > 0 ? EXIT.checkFailed : unknown.length > 0 ? EXIT.unknown : EXIT.ok;
 }
 
 /** shrinkSeed reduces a failing seed's schedule and writes it beside the logs as a schedule file. */

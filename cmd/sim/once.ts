@@ -1,9 +1,13 @@
 // once: one simulated run graded — the protocol's cluster on runtime/sim under a schedule,
 // then every rank's instance log through the checker's library API (check/), as `csplab
-// check` would grade the files. Shared by `csplab sim`, its sweeps and shrinking, and tests.
+// check` would grade the files — and, with clients, their history through check/lin's library
+// API, as `csplab check --lin` grades history.jsonl. Shared by `csplab sim`, its sweeps and
+// shrinking, and tests.
 import { checkLogs, type CheckResult } from '../../check/index.js';
+import { checkLinearizable, parseHistoryText, type LinResult } from '../../check/lin/index.js';
+import { RealClock } from '../../runtime/clock.js';
 import type { SimProgram } from '../../runtime/protocol.js';
-import type { SimOutcome } from '../../runtime/sim/types.js';
+import type { SimClientLoad, SimOutcome } from '../../runtime/sim/types.js';
 import type { ScheduleSpec } from '../schedule.js';
 import { simFaults } from './faults.js';
 
@@ -17,13 +21,22 @@ export interface SimSpec {
   readonly ratePerSec: number;
   readonly schedule: ScheduleSpec;
   readonly trace: boolean;
+  /** clients: simulated key-value clients; their history is graded too. */
+  readonly clients?: SimClientLoad;
 }
+
+/** LIN_TIME_LIMIT_MS: one seed's history gets `csplab check --lin`'s default time limit. */
+const LIN_TIME_LIMIT_MS = 60_000;
 
 /** Graded: a run's outcome, the checker's verdict and why it failed (empty: it passed). */
 export interface Graded {
   readonly outcome: SimOutcome;
   readonly check: CheckResult;
   readonly failures: readonly string[];
+  /** lin: the client history's verdict (with clients). */
+  readonly lin?: LinResult;
+  /** unknown: the history could not be decided within the limits (a status of its own, not a failure). */
+  readonly unknown: boolean;
 }
 
 /** simulate runs and grades one spec. */
@@ -38,11 +51,29 @@ export function simulate(spec: SimSpec): Graded {
     faults,
     link,
     trace: spec.trace,
+    ...(spec.clients !== undefined ? { clients: spec.clients } : {}),
   });
   const check = checkLogs(
     outcome.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines, unterminated: r.unterminated })),
   );
   const failures: string[] = [...outcome.problems];
   for (const rule of check.rules) if (rule.verdict !== 'pass') failures.push(`checker rule ${rule.rule}: ${rule.verdict}`);
-  return { outcome, check, failures };
+  if (outcome.history === undefined) return { outcome, check, failures, unknown: false };
+  const lin = gradeHistory(outcome.history.toJsonl());
+  if (lin.verdict === 'not linearizable') {
+    const keys = lin.keys.filter((k) => k.verdict === 'not linearizable').map((k) => k.key);
+    failures.push(`client history not linearizable (key${keys.length > 1 ? 's' : ''} ${keys.slice(0, 5).join(' ')})`);
+  }
+  if ((outcome.clientStats?.ok ?? 0) === 0) failures.push('no client op completed');
+  return { outcome, check, failures, lin, unknown: lin.verdict === 'unknown' };
+}
+
+/** gradeHistory: the verdict `csplab check --lin --model kv` gives the history (explaining a failure on its own budget). */
+function gradeHistory(jsonl: string): LinResult {
+  const clock = new RealClock();
+  const budget = (): (() => boolean) => {
+    const until = clock.nowMs() + LIN_TIME_LIMIT_MS;
+    return () => clock.nowMs() > until;
+  };
+  return checkLinearizable(parseHistoryText(jsonl, 'kv'), 'kv', { expired: budget(), shrinkBudget: budget });
 }
