@@ -1,8 +1,8 @@
 // fastpath: a register (or kv key of get/put) whose written values are unique. Each read names
 // the write it saw, so the ops fall into clusters (a write and its reads) and the question is
 // whether the clusters can be ordered; Gibbons & Korach's zone test decides it in O(n log n)
-// (docs/history.md §Fast path). A key with a cas, append, delete or a repeated value goes to
-// the search: this path answers exactly, or not at all.
+// (docs/history.md §Fast path). A key with a cas, append, delete, a repeated value or a put
+// reporting created/updated goes to the search: this path answers exactly, or not at all.
 import type { ModelName, Op } from './history.js';
 import { kvText, type SearchOp } from './models.js';
 
@@ -27,6 +27,7 @@ function clusters(ops: readonly SearchOp[], model: ModelName): Map<string, Clust
   const byValue = new Map<string, Cluster>([[absent, { minEnd: -Infinity, maxStart: -Infinity }]]);
   for (const { op } of ops) {
     if (op.f !== 'write' && op.f !== 'put') continue;
+    if (op.result !== undefined) return undefined; // created/updated constrain the state before it: search
     const v = valueOf(model, op.arg);
     if (byValue.has(v)) return undefined; // a repeated value (or a write of the initial one)
     // A write that may not have happened counts only if a read saw it; its end is then unknown.

@@ -25,7 +25,16 @@ export interface RawEvent {
   readonly key?: Value;
   readonly value: Value;
   readonly time?: number;
+  /** result: what an ok put or delete reports it did (docs/history.md `result`). */
+  readonly result?: string;
 }
+
+/** WriteResult: a put created or updated its key; a delete deleted it or found it absent. */
+export type WriteResult = 'created' | 'updated' | 'deleted' | 'notFound';
+const WRITE_RESULTS: Readonly<Partial<Record<OpF, readonly WriteResult[]>>> = {
+  put: ['created', 'updated'],
+  delete: ['deleted', 'notFound'],
+};
 
 export type RegisterF = 'read' | 'write' | 'cas';
 export type KvF = 'get' | 'put' | 'append' | 'delete';
@@ -49,6 +58,8 @@ export interface Op {
   outcome: Outcome;
   /** output is the completion's value for an ok read/get; null otherwise. */
   output: Value;
+  /** result: what an ok put or delete reported it did, if the history says (the kv model checks it). */
+  result?: WriteResult;
   readonly invokeOrd: number;
   /** completeOrd is Infinity for :info and open ops: they may take effect any time after invoke. */
   completeOrd: number;
@@ -170,11 +181,25 @@ export class HistoryBuilder {
     if (ev.time !== undefined) op.completeTime = ev.time;
     if (ev.type === 'info') return; // the op stays open to the end of the history
     op.completeOrd = this.ord;
+    if (ev.type === 'ok' && ev.result !== undefined) op.result = writeResult(f, ev.result, line);
     if (ev.type === 'ok' && (f === 'read' || f === 'get')) {
       if (!isScalar(ev.value)) throw new HistoryError(line, `${f} returned ${show(ev.value)}, not an integer, string or nil`);
       op.output = ev.value;
     }
   }
+}
+
+/** writeResult: a completion's result must be one its op can report (put: created, updated; delete: deleted, notFound). */
+function writeResult(f: OpF, result: string, line: number): WriteResult {
+  const allowed = WRITE_RESULTS[f] ?? [];
+  if (!allowed.includes(result as WriteResult))
+    throw new HistoryError(
+      line,
+      allowed.length === 0
+        ? `${f} reports no result, got ${JSON.stringify(result)}`
+        : `${f}'s result must be ${allowed.join(' or ')}, got ${JSON.stringify(result)}`,
+    );
+  return result as WriteResult;
 }
 
 function isScalar(v: Value): v is null | number | string {

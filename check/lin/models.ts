@@ -53,6 +53,9 @@ export function compile(op: Op): SearchOp | undefined {
     case 'put': {
       if (op.outcome === 'fail') return undefined;
       const next = op.f === 'write' ? canon(op.arg) : kvText(op.arg);
+      // A put that reports what it did happened only where the key was absent (created) or present (updated).
+      if (op.result === 'created') return { op, required: known, step: (s) => (s === '' ? next : undefined) };
+      if (op.result === 'updated') return { op, required: known, step: (s) => (s !== '' ? next : undefined) };
       return { op, required: known, step: () => next };
     }
     case 'append': {
@@ -62,6 +65,8 @@ export function compile(op: Op): SearchOp | undefined {
     }
     case 'delete':
       if (op.outcome === 'fail') return undefined;
+      if (op.result === 'deleted') return { op, required: known, step: (s) => (s !== '' ? '' : undefined) };
+      if (op.result === 'notFound') return { op, required: known, readOnly: true, step: (s) => (s === '' ? s : undefined) };
       return { op, required: known, step: () => '' };
     case 'cas':
       return compileCas(op);

@@ -27,6 +27,10 @@ export function toEvent(map: Map<string, Value>, line: number, name: (k: string)
   const time = map.get('time');
   if (time !== undefined && time !== null && typeof time !== 'number') throw new HistoryError(line, `${name('time')} must be a number`);
   const key = map.get('key');
+  const result = map.get('result') ?? null;
+  const resultName = result === null ? undefined : word(result);
+  if (result !== null && resultName === undefined)
+    throw new HistoryError(line, `${name('result')} must be a name (created, updated, deleted, notFound), got ${JSON.stringify(result)}`);
   return {
     process: process instanceof Keyword ? `:${process.name}` : process,
     type: type as EventType,
@@ -34,6 +38,7 @@ export function toEvent(map: Map<string, Value>, line: number, name: (k: string)
     ...(key === undefined ? {} : { key }),
     value: map.get('value') ?? null,
     ...(typeof time === 'number' ? { time } : {}),
+    ...(resultName !== undefined ? { result: resultName } : {}),
   };
 }
 

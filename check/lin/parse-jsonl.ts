@@ -14,7 +14,7 @@ export function parseJsonLine(text: string, line: number): RawEvent {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new HistoryError(line, 'expected a JSON object');
   const map = new Map<string, Value>();
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-    if (!['process', 'type', 'f', 'key', 'value', 'time'].includes(k)) continue; // other fields are ignored
+    if (!['process', 'type', 'f', 'key', 'value', 'time', 'result'].includes(k)) continue; // other fields are ignored
     map.set(k, jsonValue(v, k, line));
   }
   return toEvent(map, line, (k) => `"${k}"`);
