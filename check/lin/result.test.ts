@@ -3,6 +3,7 @@
 // present, notFound where absent — in JSONL and EDN, on keys the fast path would otherwise take;
 // a result its op cannot report is a malformed line.
 import t from 'tap';
+import { History } from '../../runtime/client/history.js';
 import { checkLinearizable, HistoryError, parseHistoryText } from './index.js';
 
 const line = (process: number, type: string, f: string, value: string | null, result?: string): string =>
@@ -81,4 +82,20 @@ t.test('EDN carries results as keywords; a result the op cannot report is malfor
   t.equal(verdict(edn), 'not linearizable', 'the EDN result is read and checked');
   t.throws(() => parseHistoryText(seq([['put', 'a', 'deleted']]), 'kv'), HistoryError, "put's result must be created or updated");
   t.throws(() => parseHistoryText(seq([['get', null, 'created']]), 'kv'), /get reports no result/);
+});
+
+t.test('round trip: the client library records results, the checker reads them back', async (t) => {
+  const h = new History();
+  const put = { f: 'put', key: 'k', value: 'c0.1' } as const;
+  const del = { f: 'delete', key: 'k' } as const;
+  h.invoke(0, put, 0);
+  h.complete(0, put, { type: 'ok', result: 'created', wrote: 'created' }, 1);
+  h.invoke(0, del, 2);
+  h.complete(0, del, { type: 'ok', result: 'notFound', wrote: 'notFound' }, 3);
+  const ops = parseHistoryText(h.toJsonl(), 'kv').ops;
+  t.same(
+    ops.map((o) => o.result),
+    ['created', 'notFound'],
+  );
+  t.equal(verdict(h.toJsonl()), 'not linearizable', 'notFound right after a create is caught');
 });
