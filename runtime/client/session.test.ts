@@ -44,3 +44,35 @@ t.test('electing backs off; the deadline makes the outcome unknown; refused fail
     'one op at a time',
   );
 });
+
+t.test('per-key routing: a guess per (read|write, key), moved by hints and timeouts', async (t) => {
+  const s = new ClientSession({ ...o, routing: 'per-key' });
+  t.same(sent(s.begin({ f: 'put', key: 'a', value: 'v' }, 0)), { rank: 0, reqNo: 1 }, 'an unseen route starts at the guess');
+  t.same(sent(s.onReply(reply(1, { status: 'not-leader', hint: 2 }), 1)), { rank: 2, reqNo: 1 }, 'the head is rank 2');
+  s.onReply(reply(1, { status: 'ok', result: 'created' }), 2);
+  t.same(sent(s.begin({ f: 'get', key: 'a' }, 3)), { rank: 0, reqNo: 2 }, 'reads of a have a route of their own');
+  t.same(sent(s.onReply(reply(2, { status: 'not-leader', hint: 1 }), 4)), { rank: 1, reqNo: 2 }, 'the tail is rank 1');
+  s.onReply(reply(2, { status: 'ok', result: 'v' }), 5);
+  t.same(sent(s.begin({ f: 'delete', key: 'a' }, 6)), { rank: 2, reqNo: 3 }, 'a delete writes: to the head learned for a');
+  t.same(sent(s.onTimeout(106, true)), { rank: 0, reqNo: 3 }, 'no answer: the next rank');
+  s.onReply(reply(3, { status: 'ok', result: null }), 107);
+  t.same(sent(s.begin({ f: 'put', key: 'a', value: 'w' }, 108)), { rank: 0, reqNo: 4 }, 'the route remembers where the last write went');
+  s.onReply(reply(4, { status: 'ok', result: null }), 109);
+  t.same(sent(s.begin({ f: 'get', key: 'a' }, 110)), { rank: 1, reqNo: 5 }, 'the read route kept rank 1');
+  s.onReply(reply(5, { status: 'ok', result: null }), 111);
+  t.same(sent(s.begin({ f: 'get', key: 'b' }, 112)), { rank: 0, reqNo: 6 }, 'another key: the default guess, untouched by a');
+  t.same(sent(new ClientSession(o).begin({ f: 'get', key: 'a' }, 0)), { rank: 0, reqNo: 1 }, 'leader routing is the default');
+});
+
+t.test('a put or delete may report what it did; a result its op cannot report is ignored and counted', async (t) => {
+  const s = new ClientSession(o);
+  s.begin({ f: 'put', key: 'k', value: 'v' }, 0);
+  t.equal(s.onReply(reply(1, { status: 'ok', result: 'deleted' }), 1), null, 'a put cannot have deleted: ignored');
+  t.equal(s.badReplies, 1);
+  t.same(s.onReply(reply(1, { status: 'ok', result: 'created' }), 2), {
+    type: 'done',
+    outcome: { type: 'ok', result: 'created', wrote: 'created' },
+  });
+  s.begin({ f: 'delete', key: 'k' }, 3);
+  t.same(s.onReply(reply(2, { status: 'ok', result: null }), 4), { type: 'done', outcome: { type: 'ok', result: null } }, 'or nothing');
+});
