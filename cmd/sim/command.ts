@@ -11,6 +11,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatReport } from '../../check/index.js';
 import type { SimProgram } from '../../runtime/protocol.js';
 import type { SimClientLoad } from '../../runtime/sim/types.js';
+import { protocolNamed } from '../../processors/registry.js';
 import { EXIT, usageError } from '../exit.js';
 import { numberFlag, numeric } from '../flags.js';
 import { loadOptions, readLoad, type LoadArgs } from '../kv/load_flags.js';
@@ -131,10 +132,10 @@ export async function reportFailure(dir: string): Promise<void> {
 
 async function planSim(a: SimArgs): Promise<Plan> {
   const nClients = numberFlag('--clients', a.clients, 0, 1000, true);
-  if (nClients > 0 && a.machine !== undefined) a.machine = 'kv'; // a store with a --machine flag serves clients from its kv machine
+  // a store with a --machine flag (TRaft) serves clients from its kv machine, as under `csplab kv run`
+  if (nClients > 0 && protocolNamed(a.protocol)?.options.machine !== undefined) a.machine = 'kv';
   const flags = protocolFlags(a, 1000);
   if (flags.chosen.simulate === undefined) throw usageError(`--protocol ${a.protocol} does not run on the simulator yet`);
-  const clients = nClients > 0 ? clientLoad(a, nClients, flags.t) : undefined;
   const rate = numberFlag('--rate', a.rate, 0.001, 1e9);
   const given: ScheduleSpec = {
     ...pickLists(a),
@@ -146,7 +147,8 @@ async function planSim(a: SimArgs): Promise<Plan> {
   };
   const flagSchedule = a.schedule === undefined ? given : withSchedule(given, readSchedule(a.schedule));
   const program = await flags.chosen.simulate({ o: flags.o, l: flags.l, t: flags.t });
-  if (clients !== undefined && !program.clients) throw usageError(`--protocol ${a.protocol} takes no clients (it has no client port)`);
+  if (nClients > 0 && !program.clients) throw usageError(`--protocol ${a.protocol} takes no clients (it has no client port)`);
+  const clients = nClients > 0 ? clientLoad(a, nClients, flags.t) : undefined;
   const base = ['csplab', 'sim', '--protocol', a.protocol, '-o', String(flags.o), '-l', String(flags.l), '-t', String(flags.t)];
   const command = [...base, '--ranks', String(flags.ranks), '--rate', String(rate), ...flags.chosen.passOn, ...clientArgs(a, clients)].join(
     ' ',

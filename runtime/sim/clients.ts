@@ -57,7 +57,7 @@ export class SimClients {
         client: `c${c}`,
         ranks,
         deadlineMs: o.deadlineMs,
-        attemptMs: o.attemptMs ?? Math.min(1000, o.deadlineMs),
+        attemptMs: o.attemptMs ?? Math.min(1000, o.deadlineMs / 4),
         backoffMs: o.backoffMs ?? 50,
         ...(o.routing !== undefined ? { routing: o.routing } : {}),
       });

@@ -64,7 +64,11 @@ export interface SimOptions {
 export interface SimClientLoad {
   readonly clients: number;
   readonly load: LoadOptions;
-  /** deadlineMs: an op's deadline (its outcome is unknown past it); attemptMs: the wait for one reply (default min(1000, deadline)). */
+  /**
+   * deadlineMs: an op's deadline (its outcome is unknown past it); attemptMs: the wait for one
+   * reply before the next rank (default min(1000, deadline/4): a request to a dead rank must not
+   * use up the whole deadline).
+   */
   readonly deadlineMs: number;
   readonly attemptMs?: number;
   /** backoffMs: the pause after `electing` or a not-leader without a hint (default 50). */
