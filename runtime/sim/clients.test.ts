@@ -57,7 +57,7 @@ t.test('per-key routing learns where each key lives; results reach the history',
   // every client meets every key's not-leader once at most (5 clients × 12 keys × 2 routes), not once per op
   t.ok((p?.retries ?? Infinity) <= 5 * 12 * 2, `per-key: ${p?.retries} retries for ${p?.ok} ops`);
   t.ok((l?.retries ?? 0) > 3 * (p?.retries ?? 0), `one leader guess keeps bouncing: ${l?.retries} retries`);
-  const events = (perKey.history?.events ?? []);
+  const events = perKey.history?.events ?? [];
   const results = new Set(events.map((e) => `${e.f}:${e.result ?? '-'}`));
   for (const r of ['put:created', 'put:updated', 'delete:deleted', 'delete:notFound', 'get:-']) t.ok(results.has(r), `${r} recorded`);
   t.notOk(
@@ -68,7 +68,7 @@ t.test('per-key routing learns where each key lives; results reach the history',
 
 t.test("a killed rank's keys time out; the other ranks' keys go on", async (t) => {
   const out = run('5', { faults: [{ action: 'kill', target: { type: 'rank', rank: 1 }, atMs: 300 }], routing: 'per-key' });
-  const events = (out.history?.events ?? []);
+  const events = out.history?.events ?? [];
   const late = events.filter((e) => e.time > 320);
   const onKilled = (e: HistoryEvent): boolean => ownerOf(e.key, 3) === 1;
   t.ok(
