@@ -656,14 +656,11 @@ t.test('catch-up: a GATHER to a leader far behind carries one chunk of commits a
         round: 5,
         frontier: 9,
         syncRound: -1,
-        held: [
-          [3, K('a'), COMMITTED],
-          [7, K('b'), COMMITTED],
-        ],
+        held: [],
         partial: true,
       },
     ],
-    'three above it: the lowest two, partial',
+    'three above it (more than a chunk): partial, no entries, no promise',
   );
 });
 
@@ -860,14 +857,11 @@ t.test('catch-up: a GATHER to a leader behind our window carries a chunk read ba
         round: 5,
         frontier: 9,
         syncRound: -1,
-        held: [
-          [1, K('b'), COMMITTED],
-          [2, K('c'), COMMITTED],
-        ],
+        held: [],
         partial: true,
       },
     ],
-    'a partial GATHER of the lowest chunk, from the log',
+    'below the window (the log says what it committed): a partial GATHER, no entries',
   );
   const bare = new Follower({ rank: 1, ranks: 5, interval: L, catchupChunk: 2, windowLimit: 4 });
   bare.restore(log);

@@ -152,18 +152,17 @@ export class Follower {
     if (!reaches && this.cfg.archive === undefined) return; // cannot show all we committed above it
     if (!reaches || this.window.countAbove(leaderFrontier) > chunk) {
       // The leader is far behind: our whole log above its frontier would not fit one bounded
-      // message. Send the lowest chunk for it to catch up on, and no promise: a GATHER that left
-      // out committed entries could let its sync miss a chosen value. Below our window the
-      // chunk comes from our instance log (§6.4).
-      const lowest = reaches ? this.window.since(leaderFrontier, chunk) : (this.cfg.archive?.(leaderFrontier, chunk) ?? []);
-      const held: Held[] = lowest.map(([e, key]) => [e, key, COMMITTED]);
+      // message. Say so, with no promise and no entries: a GATHER that left out committed
+      // entries could let its sync miss a chosen value, and the leader hands its round on at
+      // the first partial GATHER and catches up by LATE (§6.4). The lowest chunk it once held
+      // cost every healthy rank a chunk's encoding, and the far-behind rank decoding four (§12).
       const msg = {
         type: 'gather',
         from: this.cfg.rank,
         round,
         frontier: this.frontier,
         syncRound: this.syncRound,
-        held,
+        held: [] as Held[],
         partial: true,
       } as const;
       this.out.sends.push({ to: this.leader(), msg });
