@@ -68,6 +68,7 @@ export class Follower {
   private committedSeq = -1; // every seq ≤ committedSeq of this round is committed here
   private commitTarget = -1; // highest COMMIT frontier heard this round
   private lateAsks = 0; // round traffic seen while unable to commit (LATE is re-asked every 32)
+  private gapAskedAt = -2; // the frontier a LATE(gap) of this round was sent from (-2: none)
   private out: FollowerOutput = { sends: [], log: [], committed: [] };
 
   constructor(private readonly cfg: FollowerConfig) {
@@ -104,6 +105,7 @@ export class Follower {
     this.committedSeq = -1;
     this.commitTarget = -1;
     this.lateAsks = 0;
+    this.gapAskedAt = -2;
   }
 
   private onMessage(m: PaxosMsg): void {
@@ -258,7 +260,8 @@ export class Follower {
    * (`more`) is complete only up to its last entry: commit it and ask for the next one at once.
    */
   private onCatchup(base: number, entries: Entry[], more: boolean): void {
-    if ((this.decided && !this.stalled) || this.frontier < base) return;
+    if (this.decided && !this.stalled) return;
+    if (this.frontier < base) return this.askAcrossGap();
     const below = this.round * this.cfg.interval;
     this.commitChunk(entries);
     if (more) {
@@ -270,6 +273,21 @@ export class Follower {
     this.committedSeq = Math.max(this.committedSeq, this.frontier - below);
     this.contig = Math.max(this.contig, this.committedSeq);
     this.advanceCommits();
+  }
+
+  /**
+   * askAcrossGap: a chunk above our frontier arrived without the one at it, which was lost; the
+   * leader would hold the chunks it has in flight as answered for 8 retry periods, and we would
+   * discard every one of them. LATE(gap) has it send again from our frontier at once; once per
+   * frontier, as every later chunk of the same answer shows the same gap.
+   */
+  private askAcrossGap(): void {
+    if (this.gapAskedAt === this.frontier) return;
+    this.gapAskedAt = this.frontier;
+    this.out.sends.push({
+      to: this.leader(),
+      msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier, gap: true },
+    });
   }
 
   /**
