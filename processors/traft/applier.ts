@@ -7,6 +7,7 @@ import type { Snapshot } from './durable.js';
 import { overridesSeq, type LogRecord, type Seq } from './record.js';
 import type { Json, MachineKind, StateMachine } from './state_machine.js';
 import {
+  bitmapEq,
   bitmapLen,
   draftAdd,
   draftOf,
@@ -26,11 +27,21 @@ import {
  * unapplied the record cannot be ready, so a step re-tests it with one lookup instead of a scan of
  * its deps (under a stuck dep most committed records wait, and every step used to scan them all).
  */
-export type Applier = { applied: TailBitmap; sm: StateMachine; readonly blockedBy: Map<Seq, Seq> };
+export type Applier = {
+  applied: TailBitmap;
+  sm: StateMachine;
+  readonly blockedBy: Map<Seq, Seq>;
+  /**
+   * settledAt: the committed set of the last pass if it ran nothing and found every record
+   * stored: with the same committed set (and applied unchanged, as nothing ran) a pass would run
+   * nothing again, so it is skipped. Most steps commit nothing new.
+   */
+  settledAt: TailBitmap | null;
+};
 
 /** newApplier is the empty state (no snapshot yet). */
 export function newApplier(kind: MachineKind): Applier {
-  return { applied: { offset: 0, words: [] }, sm: kind.create(), blockedBy: new Map() };
+  return { applied: { offset: 0, words: [] }, sm: kind.create(), blockedBy: new Map(), settledAt: null };
 }
 
 /** applierOf restores a snapshot's state: exactly its applied positions (§7.1, T25) and its machine. */
@@ -42,7 +53,7 @@ export function applierOf(kind: MachineKind, snapshot: Snapshot): Applier {
       0,
       `a snapshot whose image is not a ${kind.name} machine's: ${kind.checkImage(snapshot.kv) ?? ''}`,
     );
-  return { applied: snapshot.applied, sm, blockedBy: new Map() };
+  return { applied: snapshot.applied, sm, blockedBy: new Map(), settledAt: null };
 }
 
 /** Applied is one command record run by the machine, with its result (a client waits for it). */
@@ -61,8 +72,10 @@ export function applyCommitted(
   onApply?: (applied: Applied) => void,
 ): Seq[] {
   const ran: Seq[] = [];
+  if (a.settledAt !== null && (a.settledAt === committed || bitmapEq(a.settledAt, committed))) return ran;
   const from = firstMissing(a.applied);
   const top = bitmapLen(committed);
+  let missing = false;
   // Applied positions go into one draft, made at the first record run: a step copies the
   // applied words at most once, not once per position (this was most of the run's garbage).
   let draft: DraftBitmap | null = null;
@@ -78,13 +91,15 @@ export function applyCommitted(
       // keeps the old loop's guard should a record ever list a later position
       if (s >= top || hasSeq(draft ?? a.applied, s)) continue;
       const rec = log.get(s);
-      if (rec === undefined || blocked(a, draft ?? a.applied, rec, from)) continue; // committed ⊆ accepted; defensive for torn views
+      if (rec === undefined) missing = true; // committed ⊆ accepted; defensive for torn views
+      if (rec === undefined || blocked(a, draft ?? a.applied, rec, from)) continue;
       draft ??= draftOf(a.applied);
       applyOne(a, draft, log, rec, onSkip, onApply);
       ran.push(s);
     }
   }
   if (draft !== null) a.applied = settle(draft);
+  a.settledAt = ran.length === 0 && !missing ? committed : null;
   return ran;
 }
 
