@@ -171,10 +171,8 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   const len = bitmapLen(s.accepted);
   const from = firstMissing(pr.accepted);
   if (from >= len) return;
-  const carried = withSeqs(
-    pr.accepted,
-    Array.from(pr.inflight.values(), (inf) => inf.seqs),
-  );
+  const inflight = pr.inflight.size === 0 ? [] : Array.from(pr.inflight.values(), (inf) => inf.seqs);
+  const carried = withSeqs(pr.accepted, inflight);
   const room = s.timing.maxInflight - pr.inflight.size;
   const pool = minus(s.accepted, carried, from, len, room * s.timing.maxBatch);
   const runs = chunkBy(

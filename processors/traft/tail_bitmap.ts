@@ -140,8 +140,16 @@ function forEachIn(a: TailBitmap, minusB: TailBitmap | null, lo: number, hi: num
  */
 export function minus(a: TailBitmap, b: TailBitmap, lo: number, hi: number, limit = Infinity): number[] {
   const out: number[] = [];
-  if (limit <= 0) return out;
-  everyIn(a, b, lo, hi, (x) => out.push(x) < limit);
+  const top = Math.min(hi, bitmapLen(a));
+  for (let w = alignDown(Math.max(lo, 0)); w < top && out.length < limit; w += WORD_BITS) {
+    let d = (wordAt(a, w) & ~wordAt(b, w)) >>> 0;
+    while (d !== 0 && out.length < limit) {
+      const low = (d & -d) >>> 0;
+      const x = w + 31 - Math.clz32(low);
+      d = (d ^ low) >>> 0;
+      if (x >= lo && x < top) out.push(x);
+    }
+  }
   return out;
 }
 
