@@ -1,0 +1,61 @@
+// config: the master's configuration (docs/protocols/chain.md §3 K3): the epoch, the nodes on
+// the ring, and the ranges that partition it, each with its chain (head first, tail last).
+// Nodes are ranks; rank 0 is the master and never a node.
+import { inRange, positionOf, type Pos } from './ring.js';
+
+/** RangeId: the ring position of the range's upper end when the range was created. */
+export type RangeId = string;
+
+export interface ConfigNode {
+  readonly rank: number;
+  readonly pos: Pos;
+}
+
+export interface ConfigRange {
+  readonly rangeId: RangeId;
+  /** lo, hi: the range is (lo, hi] on the ring, wrapping; lo === hi: the whole ring. */
+  readonly lo: Pos;
+  readonly hi: Pos;
+  /** chain: member ranks, head first, tail last (new members join at the tail). */
+  readonly chain: readonly number[];
+}
+
+export interface Config {
+  /** epoch: set only by the master, strictly increasing. */
+  readonly epoch: number;
+  /** k: the replication factor (chain length when enough nodes live). */
+  readonly k: number;
+  readonly nodes: readonly ConfigNode[];
+  readonly ranges: readonly ConfigRange[];
+}
+
+/** rangeOfKey: the range holding key (undefined only if the ranges do not partition the ring). */
+export function rangeOfKey(c: Config, key: string): ConfigRange | undefined {
+  const p = positionOf(key);
+  return c.ranges.find((r) => inRange(p, r.lo, r.hi));
+}
+
+/** rangeById: the range with this id in c, if any. */
+export function rangeById(c: Config, rangeId: RangeId): ConfigRange | undefined {
+  return c.ranges.find((r) => r.rangeId === rangeId);
+}
+
+/** headOf / tailOf: a chain's ends (undefined for an empty chain: the range is lost). */
+export function headOf(r: ConfigRange): number | undefined {
+  return r.chain[0];
+}
+
+export function tailOf(r: ConfigRange): number | undefined {
+  return r.chain[r.chain.length - 1];
+}
+
+/** predOf / succOf: rank's neighbours in a chain (undefined at the ends or if not a member). */
+export function predOf(r: ConfigRange, rank: number): number | undefined {
+  const i = r.chain.indexOf(rank);
+  return i > 0 ? r.chain[i - 1] : undefined;
+}
+
+export function succOf(r: ConfigRange, rank: number): number | undefined {
+  const i = r.chain.indexOf(rank);
+  return i >= 0 ? r.chain[i + 1] : undefined;
+}
