@@ -3,7 +3,7 @@
 // Nodes are ranks; rank 0 is the master and never a node.
 import { inRange, positionOf, type Pos } from './ring.js';
 
-/** RangeId: the ring position of the range's upper end when the range was created. */
+/** RangeId: names one range for the run (a split or merge makes new ids, so each id has one seq space). */
 export type RangeId = string;
 
 export interface ConfigNode {
@@ -12,7 +12,14 @@ export interface ConfigNode {
 }
 
 export interface ConfigRange {
+  /** rangeId: `${hi}/${epoch it was created in}`, unique for the run; opaque to nodes. */
   readonly rangeId: RangeId;
+  /**
+   * parents: the ranges this one was split from or merged from (J1, G2), all quiesced when it was
+   * made; a member builds it from their stores (keys in (lo, hi]) and continues its seq from the
+   * largest parent lastApplied (C7). Absent for a range created empty at the first epoch.
+   */
+  readonly parents?: readonly RangeId[];
   /** lo, hi: the range is (lo, hi] on the ring, wrapping; lo === hi: the whole ring. */
   readonly lo: Pos;
   readonly hi: Pos;
