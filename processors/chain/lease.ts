@@ -1,0 +1,64 @@
+// lease: a node's link to the master (docs/protocols/chain.md §8.2–§8.3): heartbeats every
+// heartbeatMs with each range's progress (M1), the lease each answered heartbeat grants from
+// its send time (L1, decision 8), and GetConfig when the master names a newer epoch (M2, L4).
+import { MASTER_RANK, type ChainOut } from './types.js';
+import type { RangeReport } from './messages.js';
+import { servable, type NodeState } from './node_state.js';
+
+/** reports: one RangeReport per range (M1; a paused range reports `paused`). */
+export function reports(n: NodeState): RangeReport[] {
+  return [...n.ranges.values()].map((r) => ({
+    rangeId: r.rangeId,
+    role: r.paused ? 'paused' : r.role,
+    lastApplied: r.lastApplied,
+    lastAcked: r.lastAcked,
+    sentLength: r.sent.length,
+    servable: servable(r),
+  }));
+}
+
+/** heartbeatDue: M1 when due; a node the master does not know yet also (re)sends Join (decision 1). */
+export function heartbeatDue(n: NodeState, nowMs: number, out: ChainOut): void {
+  if (nowMs < n.nextHbAtMs) return;
+  n.nextHbAtMs = nowMs + n.options.heartbeatMs;
+  if (!n.joined) out.send(MASTER_RANK, { type: 'join', incarnation: n.incarnation });
+  n.hbNo++;
+  n.hbSent.set(n.hbNo, { atMs: nowMs, epoch: n.epoch });
+  for (const [no, h] of n.hbSent) if (h.atMs + n.options.leaseMs <= nowMs) n.hbSent.delete(no); // could grant nothing now
+  out.send(MASTER_RANK, { type: 'heartbeat', incarnation: n.incarnation, hbNo: n.hbNo, epoch: n.epoch, ranges: reports(n) });
+}
+
+/** getConfig: M2/L4, at most once per heartbeatMs. */
+export function getConfig(n: NodeState, nowMs: number, out: ChainOut): void {
+  if (nowMs - n.getConfigAtMs < n.options.heartbeatMs) return;
+  n.getConfigAtMs = nowMs;
+  out.send(MASTER_RANK, { type: 'get-config' });
+}
+
+/**
+ * onHeartbeatReply: L1: the lease runs from the echoed heartbeat's send time + leaseMs, and
+ * only for the epoch both the heartbeat and the reply name, so a node that has not installed
+ * the master's newest configuration holds no lease for it.
+ */
+export function onHeartbeatReply(n: NodeState, hbNo: number, epoch: number, nowMs: number, out: ChainOut): void {
+  n.joined = true;
+  if (epoch > n.epoch) {
+    getConfig(n, nowMs, out);
+    return;
+  }
+  const sent = n.hbSent.get(hbNo);
+  if (sent === undefined || sent.epoch !== n.epoch || epoch !== n.epoch) return;
+  const until = sent.atMs + n.options.leaseMs;
+  n.leaseUntilMs = n.leaseEpoch === n.epoch ? Math.max(n.leaseUntilMs, until) : until;
+  n.leaseEpoch = n.epoch;
+}
+
+/** onRemoved: the master declared this node failed (L1): no lease, no ranges; it joins again as a new node. */
+export function onRemoved(n: NodeState, nowMs: number, out: ChainOut): void {
+  n.leaseUntilMs = -Infinity;
+  n.leaseEpoch = -1;
+  for (const id of n.ranges.keys()) out.log({ type: 'role', rangeId: id, epoch: n.epoch, role: 'dropped (removed)' });
+  n.ranges.clear();
+  n.joined = false;
+  n.nextHbAtMs = nowMs;
+}

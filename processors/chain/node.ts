@@ -1,0 +1,159 @@
+// node: one chain node's pure step (docs/protocols/chain.md §4–§8): client requests, the
+// chain's messages under L4's epoch rules, the master's instructions, and the timers (W7
+// resends, snapshot pulls, heartbeats). Every effect goes into the ChainOut it is handed.
+import { isClientAddress } from '../../runtime/client/gateway.js';
+import { onClientRequest } from './client.js';
+import { installConfig } from './install.js';
+import { getConfig, heartbeatDue, onHeartbeatReply, onRemoved } from './lease.js';
+import type { ChainMsg, MasterToNode, NodeToNode } from './messages.js';
+import { isHead, type NodeState } from './node_state.js';
+import { joinDue, onHandover, onJoinAsTail, onTransfer, onTransferPull } from './transfer.js';
+import { MASTER_RANK, type ChainInput, type ChainOut } from './types.js';
+import { onAck, onForward, onResend, resendDue } from './write.js';
+
+export { initNode, type NodeSetup, type NodeState } from './node_state.js';
+
+/** stepNode: one input; then heartbeats, quiesce reports and the next wake-up. */
+export function stepNode(n: NodeState, input: ChainInput, nowMs: number, out: ChainOut): void {
+  if (n.stopped) return;
+  if (input.type === 'message') onMessage(n, input.from, input.msg, nowMs, out);
+  else if (input.type === 'tick') timers(n, nowMs, out);
+  if (n.stopped) return;
+  heartbeatDue(n, nowMs, out);
+  reportQuiesced(n, out);
+  out.wakeAt(nextWakeMs(n, nowMs));
+}
+
+/** onMessage routes by sender: a client address, the master, or a chain neighbour. */
+function onMessage(n: NodeState, from: number, msg: ChainMsg, nowMs: number, out: ChainOut): void {
+  if (msg.type === 'client-req') {
+    if (isClientAddress(from)) onClientRequest(n, from, msg, nowMs, out);
+    return;
+  }
+  if (from === MASTER_RANK) {
+    if (MASTER_TO_NODE.has(msg.type)) fromMaster(n, msg as MasterToNode, nowMs, out);
+    else n.counts.notFromNeighbour++;
+    return;
+  }
+  if (NODE_TO_NODE.has(msg.type)) fromNode(n, from, msg as NodeToNode, nowMs, out);
+  else n.counts.notFromNeighbour++; // a master's message from a node, or a node's meant for the master
+}
+
+const NODE_TO_NODE: ReadonlySet<ChainMsg['type']> = new Set<NodeToNode['type']>([
+  'forward',
+  'ack',
+  'resend',
+  'transfer-pull',
+  'transfer',
+  'handover',
+]);
+const MASTER_TO_NODE: ReadonlySet<ChainMsg['type']> = new Set<MasterToNode['type']>([
+  'heartbeat-reply',
+  'removed',
+  'config',
+  'join-as-tail',
+  'retire',
+  'pause',
+  'resume',
+  'stop',
+]);
+
+/** fromMaster: the master's instructions (only rank 0 gives them). */
+function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOut): void {
+  const r = 'rangeId' in msg ? n.ranges.get(msg.rangeId) : undefined;
+  switch (msg.type) {
+    case 'heartbeat-reply':
+      return onHeartbeatReply(n, msg.hbNo, msg.epoch, nowMs, out);
+    case 'removed':
+      return onRemoved(n, nowMs, out);
+    case 'config':
+      return installConfig(n, msg.config, nowMs, out);
+    case 'join-as-tail':
+      if (msg.epoch > n.epoch) getConfig(n, nowMs, out);
+      return onJoinAsTail(n, msg, nowMs, out);
+    case 'retire':
+      if (r !== undefined) r.retired = true; // F6: serves and forwards nothing for the range from now on
+      out.send(MASTER_RANK, { type: 'retired', epoch: msg.epoch, rangeId: msg.rangeId });
+      return;
+    case 'pause':
+      if (r !== undefined) {
+        r.paused = true;
+        r.quiescedSent = false; // a repeated Pause is answered again (J3)
+      }
+      return;
+    case 'resume':
+      if (r !== undefined) r.paused = false;
+      return;
+    case 'stop':
+      n.stopped = true;
+      out.stop();
+      return;
+  }
+}
+
+/**
+ * fromNode: L4: a lower epoch is rejected, a higher one dropped with GetConfig (W7 resends
+ * later); Forward and Handover only from the installed pred, Ack and Resend only from succ.
+ */
+function fromNode(n: NodeState, from: number, msg: NodeToNode, nowMs: number, out: ChainOut): void {
+  if (msg.epoch < n.epoch) {
+    n.counts.staleEpochDropped++;
+    return;
+  }
+  if (msg.epoch > n.epoch) {
+    n.counts.higherEpochDropped++;
+    getConfig(n, nowMs, out);
+    return;
+  }
+  const r = n.ranges.get(msg.rangeId);
+  if (r === undefined) return;
+  const fromPred = from === r.pred;
+  const fromSucc = from === r.succ;
+  switch (msg.type) {
+    case 'forward':
+      if (fromPred) return onForward(n, r, msg.updates, nowMs, out);
+      break;
+    case 'handover':
+      if (fromPred) return onHandover(r, msg.s1);
+      break;
+    case 'ack':
+      if (fromSucc) return onAck(n, r, msg.upTo, nowMs, out);
+      break;
+    case 'resend':
+      if (fromSucc) return onResend(n, r, msg.from, nowMs, out);
+      break;
+    case 'transfer-pull':
+      return onTransferPull(n, r, from, msg, out);
+    case 'transfer':
+      return onTransfer(n, r, from, msg, nowMs, out);
+  }
+  n.counts.notFromNeighbour++;
+}
+
+/** timers: W7 resends, snapshot pulls, and C3's dedup eviction. */
+function timers(n: NodeState, nowMs: number, out: ChainOut): void {
+  for (const r of n.ranges.values()) {
+    resendDue(n, r, nowMs, out);
+    joinDue(n, r, nowMs, out);
+    for (const [client, d] of r.dedup) if (nowMs - d.atMs > n.options.clientTtlMs) r.dedup.delete(client);
+  }
+}
+
+/** reportQuiesced: J3: a paused head whose sent has drained reports Quiesced once per Pause. */
+function reportQuiesced(n: NodeState, out: ChainOut): void {
+  for (const r of n.ranges.values()) {
+    if (!r.paused || r.quiescedSent || !isHead(r, n.rank) || r.sent.length > 0) continue;
+    r.quiescedSent = true;
+    out.send(MASTER_RANK, { type: 'quiesced', epoch: n.epoch, rangeId: r.rangeId, lastApplied: r.lastApplied });
+  }
+}
+
+/** nextWakeMs: the next heartbeat, or sooner a resend or pull that may fall due. */
+function nextWakeMs(n: NodeState, nowMs: number): number {
+  let at = n.nextHbAtMs;
+  for (const r of n.ranges.values()) {
+    if (r.sent.length > 0 || r.handover !== undefined) at = Math.min(at, r.lastAckAtMs + n.options.resendAfterMs);
+    if (r.joining !== undefined && !r.joining.done) at = Math.min(at, r.joining.pulledAtMs + n.options.resendAfterMs);
+  }
+  return Math.max(at, nowMs);
+}
