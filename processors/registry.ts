@@ -2,10 +2,11 @@
 // through them). A protocol is one folder under processors/ plus one line here; the CLI knows
 // protocols only through this list (docs/protocols/interface.md). The first is the default.
 import type { ProtocolEntry } from '../runtime/protocol.js';
+import { chainEntry } from './chain/entry.js';
 import { paxosEntry } from './paxos/entry.js';
 import { traftEntry } from './traft/entry.js';
 
-export const protocols: readonly ProtocolEntry[] = [paxosEntry, traftEntry];
+export const protocols: readonly ProtocolEntry[] = [paxosEntry, traftEntry, chainEntry];
 
 /** protocolNamed: the registry's entry for name (undefined if none). */
 export function protocolNamed(name: string): ProtocolEntry | undefined {

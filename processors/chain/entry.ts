@@ -1,0 +1,78 @@
+// entry: chain replication's registry line (processors/registry.ts): its flags and how a rank
+// starts. Kept free of the protocol's code, which `start` loads: every command of the CLI reads
+// the flags, and `csplab check` must load no protocol. Rank 0 is the master; `--ranks N` runs
+// N − 1 nodes.
+import { numericOption, type FlagReader, type ProtocolEntry } from '../../runtime/protocol.js';
+import { checkChainOptions, DEFAULT_CHAIN_OPTIONS, type ChainOptions } from './options.js';
+
+const D = DEFAULT_CHAIN_OPTIONS;
+
+export const chainEntry: ProtocolEntry = {
+  name: 'chain',
+  // -o is unused; -l is the head's window of unacked writes (maxInFlight, W2)
+  defaults: { o: 1, l: D.maxInFlight, t: 10 },
+  options: {
+    replication: numericOption('chain: copies of each range, the chain length k (K1)', D.k),
+    'min-nodes': numericOption('chain: nodes needed to start (K4)', D.minNodes),
+    'heartbeat-ms': numericOption('chain: a node’s heartbeat interval to the master (M1)', D.heartbeatMs),
+    'fail-timeout-ms': numericOption('chain: silence after which the master declares a node failed (M3)', D.failTimeoutMs),
+    'lease-ms': numericOption('chain: how long an answered heartbeat lets a node serve (L1); below fail-timeout − max-drift', D.leaseMs),
+    'max-drift-ms': numericOption('chain: the most two clocks drift apart over one lease (L1)', D.maxDriftMs),
+    'chain-client-port': numericOption('chain: the TCP port clients dial on loopback (0: any free port, reported to csplab kv run)'),
+  },
+  flags(a, read, usage) {
+    const options = chainOptions(a, read, usage);
+    const ranks = typeof a.ranks === 'number' ? a.ranks : undefined;
+    const clientPort = a.chainClientPort === undefined ? undefined : read('--chain-client-port', a.chainClientPort, 0, 65535, true);
+    const passOn = [
+      ['--replication', options.k],
+      ['--min-nodes', options.minNodes],
+      ['--heartbeat-ms', options.heartbeatMs],
+      ['--fail-timeout-ms', options.failTimeoutMs],
+      ['--lease-ms', options.leaseMs],
+      ['--max-drift-ms', options.maxDriftMs],
+    ].flatMap(([f, v]) => [String(f), String(v)]);
+    if (clientPort !== undefined) passOn.push('--chain-client-port', String(clientPort));
+    return {
+      passOn,
+      // only for chain itself: every protocol's flags are read whichever one runs
+      check: ({ l }) => {
+        if (ranks !== undefined && ranks - 1 < options.minNodes)
+          throw usage(
+            `chain needs at least min-nodes ${options.minNodes} nodes besides the master (rank 0): --ranks ${ranks} gives ${ranks - 1} (K4)`,
+          );
+        if (l < 1) throw usage('-l (the head’s window) must be at least 1');
+      },
+      start: async (node, { l }) => {
+        const { chain } = await import('./protocol.js');
+        const { startNode } = await import('../../runtime/driver/node.js');
+        const { clientHooks } = await import('./gateway_hooks.js');
+        return startNode(chain, { options: { ...options, maxInFlight: l } }, node, clientHooks(node, clientPort));
+      },
+      simulate: async ({ l }) => {
+        const { chain } = await import('./protocol.js');
+        const { simProgram } = await import('../../runtime/sim/bind.js');
+        return simProgram(chain, { options: { ...options, maxInFlight: l } });
+      },
+    };
+  },
+};
+
+/** chainOptions validates the timing flags; a lease that could outlive the failure timeout is a usage error naming L1's bound. */
+function chainOptions(a: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ChainOptions {
+  const o: ChainOptions = {
+    ...D,
+    k: read('--replication', a.replication ?? D.k, 1, 16, true),
+    minNodes: read('--min-nodes', a.minNodes ?? D.minNodes, 1, 1000, true),
+    heartbeatMs: read('--heartbeat-ms', a.heartbeatMs ?? D.heartbeatMs, 1, 3_600_000),
+    failTimeoutMs: read('--fail-timeout-ms', a.failTimeoutMs ?? D.failTimeoutMs, 1, 3_600_000),
+    leaseMs: read('--lease-ms', a.leaseMs ?? D.leaseMs, 1, 3_600_000),
+    maxDriftMs: read('--max-drift-ms', a.maxDriftMs ?? D.maxDriftMs, 0, 3_600_000),
+  };
+  try {
+    return checkChainOptions(o);
+  } catch (e) {
+    if (e instanceof RangeError) throw usage(`chain: ${e.message}`);
+    throw e;
+  }
+}

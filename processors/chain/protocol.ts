@@ -1,0 +1,81 @@
+// protocol: chain replication as a runtime Protocol (runtime/protocol.ts), run by the rank
+// driver and the simulator. Rank 0 is the master, every other rank a node (core.ts). Nodes
+// persist nothing (C6: a restart is a new node); the master persists its record (types.ts
+// MasterRecord), each batch the whole record, so the last durable one is all a restart needs.
+import type { OpenedStorage, Protocol, Storage } from '../../runtime/protocol.js';
+import { coreSummary, corePollMs, initCore, stepCore, type ChainBatch, type ChainState } from './core.js';
+import { formatLog } from './log.js';
+import type { ChainMsg } from './messages.js';
+import type { ChainOptions } from './options.js';
+import { MASTER_RANK, type ChainLogEvent, type MasterRecord } from './types.js';
+import { validateChainMsg } from './validate.js';
+
+/** ChainConfig: chain's validated flags (entry.ts). */
+export interface ChainConfig {
+  readonly options: ChainOptions;
+}
+
+/** nothingStored: a rank that keeps no durable state: each batch is durable as soon as it is handed over. */
+function nothingStored(): OpenedStorage<ChainBatch, MasterRecord | undefined> {
+  return {
+    durable: undefined,
+    notes: [],
+    start: (onPersisted) => ({
+      write: (batches) => {
+        const last = batches[batches.length - 1];
+        if (last !== undefined) onPersisted(last.batchId);
+      },
+      close: () => Promise.resolve(),
+    }),
+  };
+}
+
+/**
+ * masterStorage: the master's durable record. Until the master's WAL (storage.ts) is wired in
+ * here, it keeps nothing: a restarted master starts over with no configuration.
+ */
+function masterStorage(): Storage<ChainBatch, MasterRecord | undefined> {
+  return { open: () => Promise.resolve(nothingStored()) };
+}
+
+/** chainStorage: the master's storage at rank 0; nodes keep nothing on disk. */
+const chainStorage: Storage<ChainBatch, MasterRecord | undefined> = {
+  open: (o) => (o.rank === MASTER_RANK ? masterStorage().open(o) : Promise.resolve(nothingStored())),
+};
+
+/** chain is chain replication for the rank driver and the simulator. */
+export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, ChainLogEvent, MasterRecord | undefined, undefined> = {
+  name: 'chain',
+  init: (o) =>
+    initCore({
+      self: o.self,
+      ranks: o.ranks,
+      startAtMs: o.startAtMs,
+      loadUntilMs: o.loadUntilMs,
+      nowMs: o.nowMs,
+      options: o.config.options,
+      ...(o.durable !== undefined ? { record: o.durable } : {}),
+    }),
+  step: (s, input, nowMs) => ({ state: s, out: stepCore(s, input, nowMs) }),
+  validate: validateChainMsg,
+  formatLog,
+  recoverLog: () => undefined,
+  storage: chainStorage,
+  pollMs: corePollMs,
+  // the master is the cluster's one leader (a `leader` fault target names it); its round is the epoch
+  role: (s) => (s.kind === 'master' ? 'leader' : 'node'),
+  round: (s) => (s.kind === 'master' ? Number(coreSummary(s).epoch ?? 0) : s.n.epoch),
+  summary: coreSummary,
+  // each batch is the whole record: the last one that reached the disk is the master's state (none: a fresh master)
+  replay: (batches) => {
+    return batches[batches.length - 1];
+  },
+  supersedes: () => true,
+  describe: (msg) => ({
+    type: msg.type,
+    ...('epoch' in msg ? { round: msg.epoch } : {}),
+    ...(msg.type === 'forward' && msg.updates.length > 0
+      ? { seq: [msg.updates[0]?.seq ?? 0, msg.updates[msg.updates.length - 1]?.seq ?? 0] as const, size: msg.updates.length * 64 }
+      : {}),
+  }),
+};
