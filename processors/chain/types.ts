@@ -20,6 +20,8 @@ export interface MasterRecord {
   readonly failed: readonly number[];
   /** leaving: ranks being removed gracefully (§7.4). */
   readonly leaving: readonly number[];
+  /** incarnations: the live nodes' incarnations, so a restarted master tells a node's restart from its heartbeat (optional: additive). */
+  readonly incarnations?: readonly (readonly [rank: number, incarnation: number])[];
 }
 
 /** ChainOut collects one step's effects; the core drains it into the ProtocolOutput. */
