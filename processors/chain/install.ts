@@ -4,7 +4,7 @@
 // harmless, and this is F3 without SetPred/SetSucc), X4 (the old tail gets its joiner), ranges
 // built from their parents (J1, G2) and ranges dropped.
 import { inRange, positionOf } from './ring.js';
-import { predOf, succOf, type Config, type ConfigRange } from './config.js';
+import { predOf, succOf, tailOf, type Config, type ConfigRange } from './config.js';
 import { isHead, isTail, newRange, roleIn, type NodeState, type RangeState } from './node_state.js';
 import type { ChainOut } from './types.js';
 import { answerWaiting, forward, sendHandover } from './write.js';
@@ -118,11 +118,12 @@ function buildRange(n: NodeState, c: Config, cr: ConfigRange, nowMs: number, out
   return r;
 }
 
-/** dropRanges: drop every range this node no longer serves; a pull in progress stays while its range exists. */
+/** dropRanges: drop every range this node no longer serves; a pull in progress stays while its tail is still the tail (X5). */
 function dropRanges(n: NodeState, c: Config, out: ChainOut): void {
   for (const [id, r] of n.ranges) {
     const cr = c.ranges.find((x) => x.rangeId === id);
-    if (cr !== undefined && (cr.chain.includes(n.rank) || r.role === 'joining')) continue;
+    const pulling = r.joining !== undefined && cr !== undefined && tailOf(cr) === r.joining.from;
+    if (cr !== undefined && (cr.chain.includes(n.rank) || pulling)) continue;
     n.ranges.delete(id);
     out.log({ type: 'role', rangeId: id, epoch: n.epoch, role: 'dropped' });
   }

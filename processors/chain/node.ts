@@ -96,6 +96,11 @@ function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOu
  * later); Forward and Handover only from the installed pred, Ack and Resend only from succ.
  */
 function fromNode(n: NodeState, from: number, msg: NodeToNode, nowMs: number, out: ChainOut): void {
+  const r = n.ranges.get(msg.rangeId);
+  // A snapshot only moves data: it is pulled by a joiner the master named, whose epoch may lag
+  // (it may have no configuration yet); only the master's next configuration makes it a member.
+  if (r !== undefined && msg.type === 'transfer-pull') return onTransferPull(n, r, from, msg, out);
+  if (r !== undefined && msg.type === 'transfer') return onTransfer(n, r, from, msg, nowMs, out);
   if (msg.epoch < n.epoch) {
     n.counts.staleEpochDropped++;
     return;
@@ -105,7 +110,6 @@ function fromNode(n: NodeState, from: number, msg: NodeToNode, nowMs: number, ou
     getConfig(n, nowMs, out);
     return;
   }
-  const r = n.ranges.get(msg.rangeId);
   if (r === undefined) return;
   const fromPred = from === r.pred;
   const fromSucc = from === r.succ;
@@ -123,9 +127,8 @@ function fromNode(n: NodeState, from: number, msg: NodeToNode, nowMs: number, ou
       if (fromSucc) return onResend(n, r, msg.from, nowMs, out);
       break;
     case 'transfer-pull':
-      return onTransferPull(n, r, from, msg, out);
     case 'transfer':
-      return onTransfer(n, r, from, msg, nowMs, out);
+      return;
   }
   n.counts.notFromNeighbour++;
 }

@@ -31,6 +31,8 @@ export class TestNet {
   nowMs = 0;
   /** leases: answer heartbeats (the test master grants leases); off, nobody gets one. */
   leases = true;
+  /** cutFromMaster: nodes whose heartbeats the master never hears (no lease for them). */
+  readonly cutFromMaster = new Set<number>();
   faults: Faults = { drop: 0, dup: 0, reorder: 0 };
   epoch = 0;
   private queue: InFlight[] = [];
@@ -99,6 +101,7 @@ export class TestNet {
 
   private route(from: number, to: number, msg: ChainMsg): void {
     if (to === MASTER_RANK) {
+      if (this.cutFromMaster.has(from)) return;
       this.toMaster.push({ from, msg });
       if (msg.type === 'heartbeat' && this.leases) {
         this.queue.push({
