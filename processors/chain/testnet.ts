@@ -6,6 +6,7 @@ import { CLIENT_ADDRESS_BASE } from '../../runtime/client/gateway.js';
 import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
 import { SeededRandom, type Random } from '../../runtime/random.js';
 import type { Config, ConfigRange } from './config.js';
+import type { ApplyLine } from './log.js';
 import type { ChainMsg } from './messages.js';
 import { initNode, stepNode, type NodeState } from './node.js';
 import { DEFAULT_CHAIN_OPTIONS, type ChainOptions } from './options.js';
@@ -151,6 +152,11 @@ export class TestNet {
   lastReply(to: number): ClientReply | undefined {
     const list = this.replies.get(to);
     return list?.[list.length - 1];
+  }
+
+  /** applyLines: every node's apply lines as log.ts parses them (H8), node by node. */
+  applyLines(): ApplyLine[] {
+    return [...this.nodes.keys()].flatMap((rank) => this.applies(rank).map((a) => ({ ...a, node: rank, atUs: 0 })));
   }
 
   /** applies: rank's apply lines (H8) for a range. */
