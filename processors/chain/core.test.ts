@@ -31,6 +31,11 @@ class Cluster {
   }
 
   step(rank: number, input: Parameters<typeof stepCore>[1]): void {
+    this.run(rank, input);
+    this.run(rank, { type: 'turn' }); // the driver's end of turn
+  }
+
+  private run(rank: number, input: Parameters<typeof stepCore>[1]): void {
     const s = this.ranks[rank];
     if (s === undefined || this.down.has(rank)) return;
     const out = stepCore(s, input, this.nowMs);
@@ -41,7 +46,7 @@ class Cluster {
     for (const ev of out.log) if (ev.type === 'apply') this.lines.push({ ...ev, node: rank, atUs: this.nowMs * 1000 });
     if (out.persist.length > 0) {
       const last = out.persist[out.persist.length - 1];
-      if (last !== undefined) this.step(rank, { type: 'persisted', batchId: last.batchId }); // an instant disk
+      if (last !== undefined) this.run(rank, { type: 'persisted', batchId: last.batchId }); // an instant disk
     }
   }
 

@@ -9,7 +9,7 @@ import type { ChainMsg, MasterToNode, NodeToNode } from './messages.js';
 import { isHead, type NodeState } from './node_state.js';
 import { joinDue, onHandover, onJoinAsTail, onTransfer, onTransferPull } from './transfer.js';
 import { MASTER_RANK, type ChainInput, type ChainOut } from './types.js';
-import { onAck, onForward, onResend, resendDue } from './write.js';
+import { flush, onAck, onForward, onResend, resendDue } from './write.js';
 
 export { initNode, type NodeSetup, type NodeState } from './node_state.js';
 
@@ -19,6 +19,7 @@ export function stepNode(n: NodeState, input: ChainInput, nowMs: number, out: Ch
   if (input.type === 'message') onMessage(n, input.from, input.msg, nowMs, out);
   else if (input.type === 'tick') timers(n, nowMs, out);
   if (n.stopped) return;
+  if (input.type === 'turn' || input.type === 'tick') flush(n, out);
   heartbeatDue(n, nowMs, out);
   reportQuiesced(n, out);
   out.wakeAt(nextWakeMs(n, nowMs));

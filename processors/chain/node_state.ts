@@ -72,6 +72,10 @@ export interface RangeState {
   fromJoin: boolean;
   snapshot: Snapshot | undefined;
   joining: Joining | undefined;
+  /** outbox: updates applied this turn, forwarded together at its end (write.ts flush). */
+  outbox: Update[];
+  /** ackDue: lastAcked is to be acked upstream at the end of the turn. */
+  ackDue: boolean;
   /** handover: the old tail's Handover to its joiner, repeated with every resend until acked to s1 (X4). */
   handover: { readonly to: number; readonly s1: number } | undefined;
 }
@@ -178,6 +182,8 @@ export function newRange(rangeId: RangeId, lo: string, hi: string, nowMs: number
     snapshot: undefined,
     joining: undefined,
     handover: undefined,
+    outbox: [],
+    ackDue: false,
   };
 }
 

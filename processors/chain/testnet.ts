@@ -30,6 +30,8 @@ export class TestNet {
   readonly replies = new Map<number, ClientReply[]>();
   readonly down = new Set<number>();
   nowMs = 0;
+  /** sent: messages any node sent, for counting what a turn batches. */
+  sent = 0;
   /** leases: answer heartbeats (the test master grants leases); off, nobody gets one. */
   leases = true;
   /** cutFromMaster: nodes whose heartbeats the master never hears (no lease for them). */
@@ -67,18 +69,27 @@ export class TestNet {
     return this.nextClient++;
   }
 
-  /** step runs one input at rank and routes what it sent. */
+  /** step runs one input at rank, then the end of its turn, and routes what it sent. */
   step(rank: number, input: ChainInput): void {
+    this.turn(rank, [input]);
+  }
+
+  /** turn runs several inputs at rank as one driver turn (they share its forwards and acks). */
+  turn(rank: number, inputs: readonly ChainInput[]): void {
     if (this.down.has(rank)) return;
     const n = this.node(rank);
     const out: ChainOut = {
-      send: (to, msg) => this.route(rank, to, msg),
+      send: (to, msg) => {
+        this.sent++;
+        this.route(rank, to, msg);
+      },
       log: (ev) => this.logs.get(rank)?.push(ev),
       persist: () => {},
       wakeAt: () => {},
       stop: () => {},
     };
-    stepNode(n, input, this.nowMs, out);
+    for (const input of inputs) stepNode(n, input, this.nowMs, out);
+    stepNode(n, { type: 'turn' }, this.nowMs, out); // the driver's end of turn: forwards and acks go out
   }
 
   /** master sends a master message to rank at once (the master's own link is not faulty). */

@@ -113,3 +113,21 @@ t.test('L1: a lease runs out leaseMs after the heartbeat it answered; the tail t
   t.same(net.lastReply(c), { type: 'client-reply', client: 'a', reqNo: 2, status: 'electing' }, 'the lease lapsed');
   t.end();
 });
+
+t.test('W5: writes of one turn travel in one Forward and come back in one Ack per hop', (t) => {
+  const net = chain3('batch');
+  const c = net.client();
+  const before = net.sent;
+  net.turn(
+    1,
+    Array.from({ length: 10 }, (_, i) => ({
+      type: 'message' as const,
+      from: c,
+      msg: { type: 'client-req' as const, client: `c${i}`, reqNo: 1, op: 'put' as const, key: `k${i}`, value: 'v' },
+    })),
+  );
+  net.deliver();
+  t.equal(net.replies.get(c)?.length, 10, 'all ten answered');
+  t.equal(net.sent - before, 4 + 10, 'two Forwards, two Acks, ten replies');
+  t.end();
+});

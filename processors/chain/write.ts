@@ -90,7 +90,7 @@ export function headWrite(n: NodeState, r: RangeState, from: number, req: Client
   }
   if (r.sent.length === 0) r.lastAckAtMs = nowMs;
   r.sent.push(u);
-  forward(n, r, [u], out);
+  r.outbox.push(u);
 }
 
 /**
@@ -117,10 +117,10 @@ export function onForward(n: NodeState, r: RangeState, updates: readonly Update[
     if (passOn.length > 0 || dup) committed(n, r, r.lastApplied, nowMs, out);
     return;
   }
-  if (dup && r.pred !== undefined) out.send(r.pred, { type: 'ack', epoch: n.epoch, rangeId: r.rangeId, upTo: r.lastAcked });
+  if (dup) r.ackDue = true;
   if (passOn.length > 0 && r.sent.length === 0) r.lastAckAtMs = nowMs;
   for (const u of passOn) r.sent.push(u);
-  forward(n, r, passOn, out);
+  for (const u of passOn) r.outbox.push(u);
 }
 
 /** askResend: W4's Resend(lastApplied + 1), at most once per resendAfterMs for the same gap. */
@@ -137,7 +137,7 @@ function committed(n: NodeState, r: RangeState, upTo: number, nowMs: number, out
   r.lastAcked = Math.max(r.lastAcked, upTo);
   r.sent = r.sent.filter((u) => u.seq > upTo);
   r.lastAckAtMs = nowMs;
-  if (r.pred !== undefined) out.send(r.pred, { type: 'ack', epoch: n.epoch, rangeId: r.rangeId, upTo: r.lastAcked });
+  r.ackDue = true;
   answerWaiting(n, r, out);
 }
 
@@ -165,7 +165,7 @@ export function onAck(n: NodeState, r: RangeState, upTo: number, nowMs: number, 
   if (upTo <= r.lastAcked || upTo > r.lastApplied) return; // an ack beyond what we applied is not ours to believe
   r.lastAcked = upTo;
   r.lastAckAtMs = nowMs;
-  if (r.pred !== undefined) out.send(r.pred, { type: 'ack', epoch: n.epoch, rangeId: r.rangeId, upTo });
+  r.ackDue = true;
   answerWaiting(n, r, out);
 }
 
@@ -197,4 +197,21 @@ export function resendDue(n: NodeState, r: RangeState, nowMs: number, out: Chain
 export function sendHandover(n: NodeState, r: RangeState, out: ChainOut): void {
   if (r.handover === undefined || r.handover.to !== r.succ) return;
   out.send(r.handover.to, { type: 'handover', epoch: n.epoch, rangeId: r.rangeId, s1: r.handover.s1 });
+}
+
+/**
+ * flush: what this turn decided goes out as one Forward and one cumulative Ack per range, so
+ * under load many writes share a message (W5's ack batching, per driver turn).
+ */
+export function flush(n: NodeState, out: ChainOut): void {
+  for (const r of n.ranges.values()) {
+    if (r.outbox.length > 0) {
+      if (!r.retired) forward(n, r, r.outbox, out);
+      r.outbox = [];
+    }
+    if (r.ackDue) {
+      r.ackDue = false;
+      if (r.pred !== undefined && !r.retired) out.send(r.pred, { type: 'ack', epoch: n.epoch, rangeId: r.rangeId, upTo: r.lastAcked });
+    }
+  }
 }
