@@ -121,6 +121,7 @@ t.test('X1–X4: a joiner pulls the snapshot, reports Ready, and serves only aft
   t.equal(at(net, 4)?.handoverS1, 7);
   t.equal(at(net, 3)?.role, 'middle');
   t.equal(at(net, 3)?.sent.length, 0, 'the joiner acked the log (W6 drops committed entries)');
+  t.equal(at(net, 3)?.handover, undefined, 'and the handover is done');
   net.advance(2);
   const g = net.client();
   net.request(4, g, { client: 'r', reqNo: 1, op: 'get', key: 'k1' });
@@ -303,5 +304,20 @@ t.test('C3: dedup entries idle for clientTtlMs are evicted', (t) => {
   t.equal(at(net, 2)?.dedup.size, 1);
   net.advance(60);
   t.equal(at(net, 2)?.dedup.size, 0);
+  t.end();
+});
+
+t.test('X4: a join with no write after s0 ends the handover too (no resends forever)', (t) => {
+  const net = chain3('x4-idle');
+  net.add(4);
+  net.master(4, { type: 'join-as-tail', epoch: 1, rangeId: 'all', from: 3 });
+  net.deliver();
+  net.install([wholeRing([1, 2, 3, 4])]);
+  net.deliver();
+  const before = net.node(3).counts.resends;
+  net.advance(3 * net.options.resendAfterMs);
+  t.equal(at(net, 3)?.handover, undefined);
+  t.equal(net.node(3).counts.resends, before, 'nothing resent');
+  t.equal(at(net, 4)?.handoverS1, 0);
   t.end();
 });

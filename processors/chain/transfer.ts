@@ -98,7 +98,12 @@ export function joinDue(n: NodeState, r: RangeState, nowMs: number, out: ChainOu
   pull(n, r, nowMs, out);
 }
 
-/** onHandover: X4 at the joiner: it serves once it has applied up to s1. */
+/**
+ * onHandover: X4 at the joiner: it serves once it has applied up to s1. It acks what it holds
+ * at once, so an old tail with nothing to send after s0 stops repeating the Handover.
+ */
 export function onHandover(r: RangeState, s1: number): void {
-  if (r.fromJoin) r.handoverS1 = s1;
+  if (!r.fromJoin) return;
+  r.handoverS1 = s1;
+  r.ackDue = true;
 }
