@@ -136,6 +136,10 @@ export function install(
   const config: Config = { epoch, k: m.o.k, nodes: configNodes(sorted), ranges: sorted };
   m.config = config;
   m.counts.configs++;
+  for (const [id, j] of [...m.joinedTail]) {
+    const r = sorted.find((x) => x.rangeId === id);
+    if (r?.chain[r.chain.length - 1] !== j) m.joinedTail.delete(id); // the joiner left the range, or the range is gone
+  }
   const batch = persistRecord(m, out);
   const to = new Set([...m.nodes].filter(([, n]) => n.minEpoch <= epoch).map(([r]) => r));
   for (const r of removed) to.add(r);
