@@ -482,3 +482,21 @@ t.test('restart while a config was durable but not yet sent: the next epoch is a
   t.ok(r.m.nodes.get(MASTER_RANK) === undefined, 'the master is never a node');
   t.end();
 });
+
+t.test('restart: a member that restarted while the master was down (its join lost) is told Removed, then dropped on its join', (t) => {
+  const c = started(3).config();
+  const r = new Bench(4, OPTS, { batchId: 1, config: c, failed: [], leaving: [] });
+  r.now = 5;
+  r.msg(1, { type: 'heartbeat', incarnation: 4, hbNo: 1, epoch: 0, ranges: [] });
+  t.same(r.out.sends.at(-1), { to: 1, msg: { type: 'removed' } }, 'no lease for an empty process the record puts in chains');
+  r.msg(2, { type: 'heartbeat', incarnation: 0, hbNo: 1, epoch: 1, ranges: [] });
+  t.same(
+    r.out.sends.at(-1),
+    { to: 2, msg: { type: 'heartbeat-reply', hbNo: 1, epoch: 1 } },
+    'a member running the recorded epoch keeps its lease',
+  );
+  r.msg(1, { type: 'join', incarnation: 4 });
+  r.durable();
+  t.ok(r.config().epoch > 1 && r.config().ranges.every((x) => !x.chain.includes(1)), 'rank 1 dropped at once, at a higher epoch');
+  t.end();
+});

@@ -43,6 +43,9 @@ export function onJoin(m: MasterState, from: number, msg: Msg<'join'>, nowMs: nu
 export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>, nowMs: number, out: ChainOut): void {
   if (m.stopped.has(from)) return out.send(from, { type: 'stop' });
   const n = m.nodes.get(from);
+  // A node known only from the record: a process with no configuration while the record puts it
+  // in chains restarted while the master was down (its join was lost): it must rejoin as new.
+  if (n !== undefined && n.incarnation < 0 && msg.epoch === 0 && inAnyChain(m, from)) return out.send(from, { type: 'removed' });
   if (n !== undefined && n.incarnation < 0) n.incarnation = msg.incarnation;
   if (n === undefined || n.incarnation !== msg.incarnation) return out.send(from, { type: 'removed' });
   n.lastHeardMs = nowMs;
