@@ -1,5 +1,5 @@
 // master_state: what the single master (the seed's ECS) keeps, and the installation of a new
-// configuration (docs/protocols/chain-master.md §3): every change is a whole Config at a higher
+// configuration (docs/protocols/chain-master.md §1, §5): every change is a whole Config at a higher
 // epoch, persisted first and sent only once durable, so a restarted master never hands out an
 // epoch a node has already seen with different contents.
 import type { Config, ConfigRange, RangeId } from './config.js';
@@ -148,7 +148,7 @@ export function install(
   out.log({ type: 'config', epoch, summary: describeChains(config) });
 }
 
-/** onPersisted: batches up to `batchId` (the master's own count, see chain-master.md §5) are durable: release what waited. */
+/** onPersisted: batches up to `batchId` (the master's own count, docs/protocols/chain-master.md §5) are durable: release what waited. */
 export function onPersisted(m: MasterState, batchId: number, out: ChainOut): void {
   m.durable = Math.max(m.durable, Math.min(batchId, m.persists));
   const ready = m.parked.filter((p) => p.batch <= m.durable);
