@@ -79,6 +79,7 @@ function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOu
     case 'pause':
       if (r !== undefined) {
         r.paused = true;
+        r.pauseEpoch = msg.epoch;
         r.quiescedSent = false; // a repeated Pause is answered again (J3)
       }
       return;
@@ -148,7 +149,7 @@ function reportQuiesced(n: NodeState, out: ChainOut): void {
   for (const r of n.ranges.values()) {
     if (!r.paused || r.quiescedSent || !isHead(r, n.rank) || r.sent.length > 0) continue;
     r.quiescedSent = true;
-    out.send(MASTER_RANK, { type: 'quiesced', epoch: n.epoch, rangeId: r.rangeId, lastApplied: r.lastApplied });
+    out.send(MASTER_RANK, { type: 'quiesced', epoch: r.pauseEpoch, rangeId: r.rangeId, lastApplied: r.lastApplied });
   }
 }
 

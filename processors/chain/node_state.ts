@@ -33,6 +33,8 @@ export interface Snapshot {
 /** Joining: a joiner's pull of a snapshot from the tail (X1–X3). */
 export interface Joining {
   readonly from: number;
+  /** epoch: the JoinAsTail's, which Ready answers with (the master drops answers of an older step). */
+  epoch: number;
   nextChunk: number;
   s0: number;
   done: boolean;
@@ -63,6 +65,8 @@ export interface RangeState {
   /** resendAsked: the last Resend this node asked for, so a burst of gaps asks once per resendAfterMs. */
   resendAsked: { from: number; atMs: number } | undefined;
   paused: boolean;
+  /** pauseEpoch: the Pause's epoch, which Quiesced answers with. */
+  pauseEpoch: number;
   /** quiescedSent: Quiesced was reported for this pause (J3). */
   quiescedSent: boolean;
   retired: boolean;
@@ -175,6 +179,7 @@ export function newRange(rangeId: RangeId, lo: string, hi: string, nowMs: number
     lastAckAtMs: nowMs,
     resendAsked: undefined,
     paused: false,
+    pauseEpoch: 0,
     quiescedSent: false,
     retired: false,
     handoverS1: undefined,

@@ -1,47 +1,21 @@
 // protocol: chain replication as a runtime Protocol (runtime/protocol.ts), run by the rank
 // driver and the simulator. Rank 0 is the master, every other rank a node (core.ts). Nodes
 // persist nothing (C6: a restart is a new node); the master persists its record (types.ts
-// MasterRecord), each batch the whole record, so the last durable one is all a restart needs.
-import type { OpenedStorage, Protocol, Storage } from '../../runtime/protocol.js';
+// MasterRecord) in storage.ts's record file, each batch the whole record, so the last durable
+// one is all a restart needs.
+import type { Protocol } from '../../runtime/protocol.js';
 import { coreSummary, corePollMs, initCore, stepCore, type ChainBatch, type ChainState } from './core.js';
 import { formatLog } from './log.js';
 import type { ChainMsg } from './messages.js';
 import type { ChainOptions } from './options.js';
-import { MASTER_RANK, type ChainLogEvent, type MasterRecord } from './types.js';
+import { chainStorage, replayMasterRecords } from './storage.js';
+import type { ChainLogEvent, MasterRecord } from './types.js';
 import { validateChainMsg } from './validate.js';
 
 /** ChainConfig: chain's validated flags (entry.ts). */
 export interface ChainConfig {
   readonly options: ChainOptions;
 }
-
-/** nothingStored: a rank that keeps no durable state: each batch is durable as soon as it is handed over. */
-function nothingStored(): OpenedStorage<ChainBatch, MasterRecord | undefined> {
-  return {
-    durable: undefined,
-    notes: [],
-    start: (onPersisted) => ({
-      write: (batches) => {
-        const last = batches[batches.length - 1];
-        if (last !== undefined) onPersisted(last.batchId);
-      },
-      close: () => Promise.resolve(),
-    }),
-  };
-}
-
-/**
- * masterStorage: the master's durable record. Until the master's WAL (storage.ts) is wired in
- * here, it keeps nothing: a restarted master starts over with no configuration.
- */
-function masterStorage(): Storage<ChainBatch, MasterRecord | undefined> {
-  return { open: () => Promise.resolve(nothingStored()) };
-}
-
-/** chainStorage: the master's storage at rank 0; nodes keep nothing on disk. */
-const chainStorage: Storage<ChainBatch, MasterRecord | undefined> = {
-  open: (o) => (o.rank === MASTER_RANK ? masterStorage().open(o) : Promise.resolve(nothingStored())),
-};
 
 /** chain is chain replication for the rank driver and the simulator. */
 export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, ChainLogEvent, MasterRecord | undefined, undefined> = {
@@ -67,9 +41,7 @@ export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, Chai
   round: (s) => (s.kind === 'master' ? Number(coreSummary(s).epoch ?? 0) : s.n.epoch),
   summary: coreSummary,
   // each batch is the whole record: the last one that reached the disk is the master's state (none: a fresh master)
-  replay: (batches) => {
-    return batches[batches.length - 1];
-  },
+  replay: replayMasterRecords,
   supersedes: () => true,
   describe: (msg) => ({
     type: msg.type,

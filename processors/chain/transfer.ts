@@ -22,13 +22,14 @@ export function onJoinAsTail(n: NodeState, m: Msg<'join-as-tail'>, nowMs: number
   const had = n.ranges.get(m.rangeId);
   if (had !== undefined && had.role !== 'joining') return; // already a member
   if (had?.joining !== undefined && had.joining.from === m.from) {
-    if (had.joining.done) out.send(MASTER_RANK, { type: 'ready', epoch: n.epoch, rangeId: m.rangeId, s0: had.joining.s0 });
+    had.joining.epoch = Math.max(had.joining.epoch, m.epoch);
+    if (had.joining.done) out.send(MASTER_RANK, { type: 'ready', epoch: had.joining.epoch, rangeId: m.rangeId, s0: had.joining.s0 });
     else pull(n, had, nowMs, out);
     return;
   }
   const cr = n.config === undefined ? undefined : rangeById(n.config, m.rangeId);
   const r = newRange(m.rangeId, cr?.lo ?? '', cr?.hi ?? '', nowMs);
-  r.joining = { from: m.from, nextChunk: 0, s0: -1, done: false, pulledAtMs: nowMs };
+  r.joining = { from: m.from, epoch: m.epoch, nextChunk: 0, s0: -1, done: false, pulledAtMs: nowMs };
   n.ranges.set(m.rangeId, r);
   out.log({ type: 'role', rangeId: m.rangeId, epoch: n.epoch, role: `joining from ${m.from}` });
   pull(n, r, nowMs, out);
@@ -88,7 +89,7 @@ export function onTransfer(n: NodeState, r: RangeState, from: number, m: Msg<'tr
   r.lastAcked = j.s0;
   r.nextSeq = j.s0 + 1;
   r.fromJoin = true;
-  out.send(MASTER_RANK, { type: 'ready', epoch: n.epoch, rangeId: r.rangeId, s0: j.s0 });
+  out.send(MASTER_RANK, { type: 'ready', epoch: j.epoch, rangeId: r.rangeId, s0: j.s0 });
 }
 
 /** joinDue: a pull with no answer for resendAfterMs is asked again. */
