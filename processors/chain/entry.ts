@@ -20,6 +20,11 @@ export const chainEntry: ProtocolEntry = {
     'max-drift-ms': numericOption('chain: the most two clocks drift apart over one lease (L1)', D.maxDriftMs),
     'chain-client-port': numericOption('chain: the TCP port clients dial on loopback (0: any free port, reported to csplab kv run)'),
   },
+  // the commits column counts `commit` lines, which chain does not write: its applies and epochs instead
+  columns: [
+    { header: 'applies', key: 'applies' },
+    { header: 'epoch', key: 'epoch' },
+  ],
   flags(a, read, usage) {
     const options = readChainOptions(a, read, usage);
     const ranks = typeof a.ranks === 'number' ? a.ranks : undefined;

@@ -36,9 +36,10 @@ export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, Chai
   recoverLog: () => undefined,
   storage: chainStorage,
   pollMs: corePollMs,
-  // the master is the cluster's one leader (a `leader` fault target names it); its round is the epoch
-  role: (s) => (s.kind === 'master' ? 'leader' : 'node'),
-  round: (s) => (s.kind === 'master' ? Number(coreSummary(s).epoch ?? 0) : s.n.epoch),
+  // The master is the cluster's one leader once it has installed a configuration (a `leader`
+  // fault target names it; the driver reports role changes only, so it starts as 'master').
+  role: (s) => (s.kind === 'node' ? 'node' : masterEpoch(s) > 0 ? 'leader' : 'master'),
+  round: (s) => (s.kind === 'master' ? masterEpoch(s) : s.n.epoch),
   summary: coreSummary,
   // each batch is the whole record: the last one that reached the disk is the master's state (none: a fresh master)
   replay: replayMasterRecords,
@@ -51,3 +52,8 @@ export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, Chai
       : {}),
   }),
 };
+
+/** masterEpoch: the epoch of the master's configuration (0 before the first). */
+function masterEpoch(s: ChainState): number {
+  return s.kind === 'master' ? (s.m.config?.epoch ?? 0) : 0;
+}
