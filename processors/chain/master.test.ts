@@ -500,3 +500,25 @@ t.test('restart: a member that restarted while the master was down (its join los
   t.ok(r.config().epoch > 1 && r.config().ranges.every((x) => !x.chain.includes(1)), 'rank 1 dropped at once, at a higher epoch');
   t.end();
 });
+
+t.test('a node declared failed that rejoins before the drop is durable never gets a config naming its old self', (t) => {
+  const b = started(3);
+  for (let ms = 250; ms <= OPTS.failTimeoutMs; ms += 250) {
+    b.now = ms;
+    b.hbAll([1, 2]);
+    b.at(ms);
+  }
+  t.equal(b.m.config?.epoch, 2, 'rank 3 declared failed; the drop config waits for the disk');
+  const mark = b.out.sends.length;
+  b.msg(3, { type: 'join', incarnation: 0 }); // it was only cut off: Removed, so it rejoins as new
+  b.msg(3, { type: 'get-config' });
+  t.equal(b.sent('config', mark).length, 0, 'epoch 1 (naming rank 3) is not handed to the rejoined process');
+  b.durable();
+  b.msg(3, { type: 'get-config' });
+  const got = b.sent('config', mark).filter((s) => s.to === 3);
+  t.ok(
+    got.length === 1 && got[0]?.msg.type === 'config' && got[0].msg.config.epoch === 2,
+    'it gets the drop config once that is announced',
+  );
+  t.end();
+});

@@ -18,7 +18,6 @@ export function onJoin(m: MasterState, from: number, msg: Msg<'join'>, nowMs: nu
     known.incarnation = msg.incarnation; // known from the record, not a member: nothing to drop
     return;
   }
-  let minEpoch = 0;
   if (known !== undefined) {
     dropFailed(
       m,
@@ -27,8 +26,10 @@ export function onJoin(m: MasterState, from: number, msg: Msg<'join'>, nowMs: nu
       nowMs,
       out,
     );
-    minEpoch = m.config?.epoch ?? 0; // the drop config: it must never see an older one naming it
   }
+  // No configuration older than the newest decided one reaches it: an older one may still name
+  // its old self (or the process it was before Removed) in a chain, and it holds none of that data.
+  const minEpoch = m.config?.epoch ?? 0;
   m.failed.delete(from);
   m.leaving.delete(from);
   m.stopped.delete(from);
