@@ -2,8 +2,9 @@
 // nodes join, crash, restart and leave, the master itself restarts, 10 % of messages are
 // dropped; then the faults stop. Asserted: the reconciler converges to the target of the live
 // ring (K1 chains, one range per live node, nothing left to merge), every epoch names one
-// configuration and epochs only grow in the order they are sent, and every configuration sent
-// partitions the ring with distinct chain members (I10). A failing seed prints its replay.
+// configuration and epochs only grow in the order they are sent, every configuration sent
+// partitions the ring with distinct chain members (I10), and no live member leaves a range
+// before it answered Retired (F6). A failing seed prints its replay.
 import t from 'tap';
 import type { Config } from './config.js';
 import { FakeNode, MasterNet } from './master_testkit.js';
@@ -116,6 +117,7 @@ for (const seed of SEEDS) {
       `converged once faults stopped; ${replay}\n  schedule: ${did.join('; ')}\n  last lines: ${net.out.lines().slice(-8).join(' | ')}`,
     );
     t.same(configProblems(net), [], `configurations well formed and epochs growing; ${replay}`);
+    t.same(net.unfenced, [], `every live member dropped from a range had answered Retired (F6); ${replay}`);
     t.ok(net.out.configs().length >= 1, 'configurations were installed');
     t.end();
   });

@@ -154,6 +154,9 @@ export class MasterNet {
   private batches = 0;
   readonly random: Random;
   dropRate: number;
+  /** retired: `rank rangeId epoch` of every Retired the master received; unfenced: F6 violations seen. */
+  private readonly retired = new Set<string>();
+  readonly unfenced: string[] = [];
   /** record: the last persisted record (what a restart reads back). */
   record: MasterRecord | undefined;
 
@@ -195,9 +198,35 @@ export class MasterNet {
 
   private stepMaster(input: ChainInput): void {
     const before = this.out.sends.length;
+    const m = this.master;
+    const decided = m.config;
+    const incarnations = new Map([...m.nodes].map(([r, n]) => [r, n.incarnation]));
+    const joinedTails = new Map(m.joinedTail);
+    if (input.type === 'message' && input.msg.type === 'retired') this.retired.add(`${input.from} ${input.msg.rangeId} ${input.msg.epoch}`);
     this.out.wake = Infinity;
-    stepMaster(this.master, input, this.nowMs, this.out);
+    stepMaster(m, input, this.nowMs, this.out);
+    if (decided !== undefined && m.config !== decided && m === this.master) this.auditFencing(decided, incarnations, joinedTails);
     for (const s of this.out.sends.slice(before)) this.post(MASTER_RANK, s.to, s.msg);
+  }
+
+  /**
+   * auditFencing (F6): a configuration that drops a member from a range is decided only once
+   * that member is fenced: it answered Retired for the range in the epoch before, or the master
+   * no longer counts that process live (declared failed, or replaced by a new incarnation), or
+   * it is a joined tail that never became servable (X5: it serves nothing).
+   */
+  private auditFencing(prev: Config, incarnations: Map<number, number>, joinedTails: Map<string, number>): void {
+    const next = this.master.config;
+    if (next === undefined) return;
+    for (const r of next.ranges) {
+      const old = prev.ranges.find((x) => x.rangeId === r.rangeId);
+      for (const x of old?.chain.filter((c) => !r.chain.includes(c)) ?? []) {
+        const retired = this.retired.has(`${x} ${r.rangeId} ${prev.epoch}`);
+        const gone = this.master.nodes.get(x)?.incarnation !== incarnations.get(x);
+        if (!retired && !gone && joinedTails.get(r.rangeId) !== x)
+          this.unfenced.push(`epoch ${next.epoch} drops live rank ${x} from ${r.rangeId} without Retired`);
+      }
+    }
   }
 
   /** run advances the clock to untilMs, delivering, heartbeating and ticking in time order. */
