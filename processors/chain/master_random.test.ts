@@ -16,7 +16,7 @@ const RANKS = 9;
 const SEEDS =
   process.env.CHAIN_MASTER_SEED !== undefined
     ? [process.env.CHAIN_MASTER_SEED]
-    : Array.from({ length: Number(process.env.CHAIN_MASTER_SEEDS ?? 40) }, (_, i) => `m${i}`);
+    : Array.from({ length: Number(process.env.CHAIN_MASTER_SEEDS ?? 60) }, (_, i) => `m${i}`);
 const FAULTS_UNTIL_MS = 30_000;
 const END_MS = 100_000;
 

@@ -4,9 +4,21 @@
 import type { Config, ConfigNode, ConfigRange } from './config.js';
 import { inRange, nodePosition, type Pos } from './ring.js';
 
+const positions = new Map<number, Pos>();
+
+/** posOf: nodePosition, remembered: the master asks on every step and MD5 dominated its profile. */
+export function posOf(rank: number): Pos {
+  let p = positions.get(rank);
+  if (p === undefined) {
+    p = nodePosition(rank);
+    positions.set(rank, p);
+  }
+  return p;
+}
+
 /** ringOrder: ranks sorted by ring position (the clockwise order K1 counts in). */
 export function ringOrder(ranks: Iterable<number>): number[] {
-  return [...ranks].sort((a, b) => (nodePosition(a) < nodePosition(b) ? -1 : 1));
+  return [...ranks].sort((a, b) => (posOf(a) < posOf(b) ? -1 : 1));
 }
 
 /** chainFrom: the owner and the next nodes clockwise, min(k, ring size) of them (K1). */
@@ -22,7 +34,7 @@ export function chainFrom(ring: readonly number[], ownerIndex: number, k: number
  * successor, so both ranges get the same target chain and can merge (G2).
  */
 export function ownerIndex(ring: readonly number[], hi: Pos): number {
-  const i = ring.findIndex((r) => nodePosition(r) >= hi);
+  const i = ring.findIndex((r) => posOf(r) >= hi);
   return i < 0 ? 0 : i;
 }
 
@@ -40,7 +52,7 @@ export function rangeIdOf(hi: Pos, epoch: number): string {
 export function configNodes(ranges: readonly ConfigRange[]): ConfigNode[] {
   const ranks = new Set<number>();
   for (const r of ranges) for (const c of r.chain) ranks.add(c);
-  return ringOrder(ranks).map((rank) => ({ rank, pos: nodePosition(rank) }));
+  return ringOrder(ranks).map((rank) => ({ rank, pos: posOf(rank) }));
 }
 
 /** sortRanges: ranges in ring order of their upper end, so logs and configs read clockwise. */
@@ -55,8 +67,8 @@ export function sortRanges(ranges: readonly ConfigRange[]): ConfigRange[] {
 export function firstConfig(ranks: Iterable<number>, k: number): Config {
   const ring = ringOrder(ranks);
   const ranges = ring.map((n, i) => {
-    const hi = nodePosition(n);
-    const lo = nodePosition(ring[(i - 1 + ring.length) % ring.length] as number);
+    const hi = posOf(n);
+    const lo = posOf(ring[(i - 1 + ring.length) % ring.length] as number);
     return { rangeId: rangeIdOf(hi, 1), lo, hi, chain: chainFrom(ring, i, k) };
   });
   return { epoch: 1, k, nodes: configNodes(ranges), ranges: sortRanges(ranges) };

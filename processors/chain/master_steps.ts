@@ -9,9 +9,8 @@
 import type { ConfigRange, RangeId } from './config.js';
 import { headOf, rangeById, tailOf } from './config.js';
 import type { ChainMsg } from './messages.js';
-import { mergeRanges, rangeAround, ringOrder, splitRange, successorRange, targetChain } from './master_ring.js';
+import { mergeRanges, posOf, rangeAround, ringOrder, splitRange, successorRange, targetChain } from './master_ring.js';
 import { install, liveMembers, nextEpoch, settled, type MasterState, type Step, type StepKind } from './master_state.js';
-import { nodePosition } from './ring.js';
 import type { ChainOut } from './types.js';
 
 type Msg<T extends ChainMsg['type']> = Extract<ChainMsg, { type: T }>;
@@ -60,7 +59,7 @@ function nodeReady(m: MasterState, rank: number): boolean {
 function planSplit(m: MasterState, ring: readonly number[], nowMs: number): Plan | undefined {
   const ranges = m.config?.ranges ?? [];
   for (const j of ring) {
-    const r = rangeAround(ranges, nodePosition(j));
+    const r = rangeAround(ranges, posOf(j));
     if (r === undefined || !rangeReady(m, r, nowMs)) continue;
     return {
       kind: 'split',
@@ -108,7 +107,7 @@ function planChainFix(m: MasterState, ring: readonly number[], nowMs: number): P
 /** planMerge (G2): a range whose upper end is no live node merges into its successor once both have the same members. */
 function planMerge(m: MasterState, ring: readonly number[], nowMs: number): Plan | undefined {
   const ranges = m.config?.ranges ?? [];
-  const ends = new Set(ring.map(nodePosition));
+  const ends = new Set(ring.map(posOf));
   for (const r of ranges) {
     const s = successorRange(ranges, r);
     if (ends.has(r.hi) || s === undefined) continue;
@@ -249,7 +248,7 @@ function finish(m: MasterState, kind: StepKind, out: ChainOut, s: Step): void {
     removed = [s.node];
     m.counts.removals++;
   } else if (kind === 'split') {
-    ranges = [...ranges, ...splitRange(r, nodePosition(s.node), epoch)];
+    ranges = [...ranges, ...splitRange(r, posOf(s.node), epoch)];
     m.counts.splits++;
   } else {
     const succ = rangeById(c, s.other ?? '');

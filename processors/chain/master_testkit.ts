@@ -248,9 +248,18 @@ export class MasterNet {
         this.stepMaster({ type: 'tick' });
         masterWake = this.out.wake;
       }
-      this.nowMs++;
+      this.nowMs = Math.max(t + 1, this.nextEventMs(masterWake));
     }
     this.nowMs = untilMs;
+  }
+
+  /** nextEventMs: the clock jumps to the next delivery, fsync, heartbeat or master wake-up. */
+  private nextEventMs(masterWake: number): number {
+    let at = masterWake;
+    for (const q of this.queue) at = Math.min(at, q.atMs);
+    for (const d of this.durableAt) at = Math.min(at, d.atMs);
+    for (const n of this.nodes.values()) if (n.alive) at = Math.min(at, n.nextHbMs);
+    return at;
   }
 
   private deliver(q: InFlight): void {
