@@ -54,20 +54,28 @@ export const chainEntry: ProtocolEntry = {
         const { clientHooks } = await import('./gateway_hooks.js');
         return startNode(chain, { options: { ...options, maxInFlight: l } }, node, clientHooks(node, clientPort));
       },
+      simulate: ({ l }) => simulateChain(options, l),
     };
   },
 };
 
 /**
- * simulateChain binds chain to the simulator (runtime/sim/). Not yet the entry's `simulate`:
- * `csplab sim` and cmd/sim/sweep.test.ts grade every simulated protocol by the lab's
- * commit-line checker, and chain logs apply lines and is graded from its clients' histories
- * (`check --lin`) once the simulator runs clients; the lead wires it then.
+ * simulateChain binds chain to the simulator (runtime/sim/). Simulated clients route per key
+ * (decision 7: a key's writes go to its head, its reads to its tail), whatever the caller asked.
  */
 export async function simulateChain(options: ChainOptions, l: number): Promise<SimProgram> {
   const { chain } = await import('./protocol.js');
   const { simProgram } = await import('../../runtime/sim/bind.js');
-  return simProgram(chain, { options: { ...options, maxInFlight: l } });
+  const { auditChainLogs } = await import('./audit.js');
+  const p = simProgram(chain, { options: { ...options, maxInFlight: l } });
+  return {
+    ...p,
+    run: (o) => p.run(o.clients === undefined ? o : { ...o, clients: { ...o.clients, routing: 'per-key' } }),
+    audit: (o) => {
+      const killed = new Set(o.resolved.flatMap((f) => (f.action === 'kill' && f.ignored !== true && f.rank !== null ? [f.rank] : [])));
+      return auditChainLogs(o.ranks, killed);
+    },
+  };
 }
 
 /** chainOptions validates the timing flags; a lease that could outlive the failure timeout is a usage error naming L1's bound. */
