@@ -44,6 +44,9 @@ export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, Chai
   // each batch is the whole record: the last one that reached the disk is the master's state (none: a fresh master)
   replay: replayMasterRecords,
   supersedes: () => true,
+  // clients speak the shared client wire as chain messages (decision 7): the gateway on the
+  // rank driver, runtime/sim/clients.ts on the simulator
+  clients: { toMsg: (req) => req, asReply: (m) => (m.type === 'client-reply' ? m : null) },
   describe: (msg) => ({
     type: msg.type,
     ...('epoch' in msg ? { round: msg.epoch } : {}),
