@@ -44,11 +44,9 @@ export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, Chai
   // each batch is the whole record: the last one that reached the disk is the master's state (none: a fresh master)
   replay: replayMasterRecords,
   supersedes: () => true,
-  // decision 7: a client request reaches a node as itself; its `client-reply` goes back as is
-  clients: {
-    toMsg: (req) => req,
-    asReply: (m) => (m.type === 'client-reply' ? m : null),
-  },
+  // clients speak the shared client wire as chain messages (decision 7): the gateway on the
+  // rank driver, runtime/sim/clients.ts on the simulator
+  clients: { toMsg: (req) => req, asReply: (m) => (m.type === 'client-reply' ? m : null) },
   describe: (msg) => ({
     type: msg.type,
     ...('epoch' in msg ? { round: msg.epoch } : {}),
