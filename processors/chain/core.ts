@@ -25,9 +25,14 @@ export interface CoreSetup {
 }
 
 /** ChainState: one rank's part, and when it stops. */
-export type ChainState = { readonly stopAtMs: number; persisted: number; stopped: boolean } & (
-  { readonly kind: 'master'; readonly m: MasterState } | { readonly kind: 'node'; readonly n: NodeState }
-);
+export type ChainState = {
+  readonly stopAtMs: number;
+  persisted: number;
+  stopped: boolean;
+  /** leaveAtMs: when this node asks to leave (options.leaves; Infinity: never); leaveSentMs: when it last asked. */
+  readonly leaveAtMs: number;
+  leaveSentMs: number;
+} & ({ readonly kind: 'master'; readonly m: MasterState } | { readonly kind: 'node'; readonly n: NodeState });
 
 /**
  * drainMs: how long after the load a rank keeps running, so the last writes commit and the
@@ -39,7 +44,9 @@ export function drainMs(o: ChainOptions): number {
 
 /** initCore: the master at rank 0 (from its record, if any), else a new node (C6: nodes restart empty). */
 export function initCore(s: CoreSetup): ChainState {
-  const common = { stopAtMs: s.loadUntilMs + drainMs(s.options), persisted: 0, stopped: false };
+  const leave = s.options.leaves?.find(([rank]) => rank === s.self);
+  const leaveAtMs = leave === undefined ? Infinity : s.startAtMs + leave[1] * 1000;
+  const common = { stopAtMs: s.loadUntilMs + drainMs(s.options), persisted: 0, stopped: false, leaveAtMs, leaveSentMs: -Infinity };
   if (s.self === MASTER_RANK) {
     const setup = { ranks: s.ranks, startAtMs: s.startAtMs, nowMs: s.nowMs, options: s.options };
     return { ...common, kind: 'master', m: initMaster(s.record === undefined ? setup : { ...setup, record: s.record }) };
@@ -87,7 +94,10 @@ export function stepCore(c: ChainState, input: ChainInput, nowMs: number): Proto
   const o = collect(c, nowMs, corePollMs(c));
   if (!c.stopped) {
     if (c.kind === 'master') stepMaster(c.m, input, nowMs, o);
-    else stepNode(c.n, input, nowMs, o);
+    else {
+      stepNode(c.n, input, nowMs, o);
+      askToLeave(c, nowMs, o);
+    }
   }
   if (nowMs >= c.stopAtMs || o.stopped) {
     if (!c.stopped) o.logs.push({ type: 'summary', fields: coreSummary(c) });
@@ -95,6 +105,18 @@ export function stepCore(c: ChainState, input: ChainInput, nowMs: number): Proto
   }
   const wakeAtMs = Math.min(o.wakeAtMs, c.stopAtMs);
   return { send: o.sends, persist: o.batches, log: o.logs, trace: [], wakeAtMs, ...(c.stopped ? { stop: true } : {}) };
+}
+
+/** askToLeave: from leaveAtMs on, a node asks the master to leave once a heartbeat until it is told to stop (a lost Leave is asked again). */
+function askToLeave(c: ChainState, nowMs: number, o: Collected): void {
+  if (c.kind !== 'node' || c.n.stopped) return;
+  if (nowMs < c.leaveAtMs) {
+    if (c.leaveAtMs !== Infinity) o.wakeAt(c.leaveAtMs);
+    return;
+  }
+  if (nowMs - c.leaveSentMs < c.n.options.heartbeatMs) return;
+  c.leaveSentMs = nowMs;
+  o.send(MASTER_RANK, { type: 'leave' });
 }
 
 /** coreSummary: the master's counters, or a node's (its applies are the commits). */

@@ -18,6 +18,12 @@ export const chainEntry: ProtocolEntry = {
     'fail-timeout-ms': numericOption('chain: silence after which the master declares a node failed (M3)', D.failTimeoutMs),
     'lease-ms': numericOption('chain: how long an answered heartbeat lets a node serve (L1); below fail-timeout − max-drift', D.leaseMs),
     'max-drift-ms': numericOption('chain: the most two clocks drift apart over one lease (L1)', D.maxDriftMs),
+    leave: {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'chain: <rank>@<s>: that node asks the master to leave gracefully s seconds into the load (§7.4)',
+    },
     'chain-client-port': numericOption('chain: the TCP port clients dial on loopback (0: any free port, reported to csplab kv run)'),
   },
   // the commits column counts `commit` lines, which chain does not write: its applies and epochs instead
@@ -38,6 +44,7 @@ export const chainEntry: ProtocolEntry = {
       ['--max-drift-ms', options.maxDriftMs],
     ].flatMap(([f, v]) => [String(f), String(v)]);
     if (clientPort !== undefined) passOn.push('--chain-client-port', String(clientPort));
+    for (const [rank, atS] of options.leaves ?? []) passOn.push('--leave', `${rank}@${atS}`);
     return {
       passOn,
       // only for chain itself: every protocol's flags are read whichever one runs
@@ -88,6 +95,7 @@ export function readChainOptions(a: Readonly<Record<string, unknown>>, read: Fla
     failTimeoutMs: read('--fail-timeout-ms', a.failTimeoutMs ?? D.failTimeoutMs, 1, 3_600_000),
     leaseMs: read('--lease-ms', a.leaseMs ?? D.leaseMs, 1, 3_600_000),
     maxDriftMs: read('--max-drift-ms', a.maxDriftMs ?? D.maxDriftMs, 0, 3_600_000),
+    leaves: readLeaves(a.leave, usage),
   };
   try {
     return checkChainOptions(o);
@@ -95,4 +103,15 @@ export function readChainOptions(a: Readonly<Record<string, unknown>>, read: Fla
     if (e instanceof RangeError) throw usage(`chain: ${e.message}`);
     throw e;
   }
+}
+
+/** readLeaves reads --leave <rank>@<s>…: a node rank (the master, rank 0, cannot leave) and a time in seconds. */
+function readLeaves(v: unknown, usage: (message: string) => Error): [number, number][] {
+  const specs = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return specs.map((spec) => {
+    const m = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(String(spec));
+    if (m === null || Number(m[1]) < 1)
+      throw usage(`--leave: expected <rank>@<s> with a node rank ≥ 1 (rank 0 is the master), got ${JSON.stringify(spec)}`);
+    return [Number(m[1]), Number(m[2])];
+  });
 }
