@@ -101,7 +101,8 @@ export interface NodeCounts {
 
 export interface NodeState {
   readonly rank: number;
-  readonly incarnation: number;
+  /** incarnation: this process's, renewed when the master removes it (it rejoins as a new node). */
+  incarnation: number;
   readonly options: ChainOptions;
   config: Config | undefined;
   epoch: number;

@@ -321,3 +321,17 @@ t.test('X4: a join with no write after s0 ends the handover too (no resends fore
   t.equal(at(net, 4)?.handoverS1, 0);
   t.end();
 });
+
+t.test('L1, decision 1: Removed drops every range and rejoins as a new incarnation', (t) => {
+  const net = chain3('removed');
+  const before = net.node(2).incarnation;
+  net.master(2, { type: 'removed' });
+  t.equal(net.node(2).ranges.size, 0, 'no ranges');
+  net.advance(net.options.heartbeatMs);
+  const join = net.toMaster.filter((m) => m.from === 2 && m.msg.type === 'join').at(-1);
+  t.ok(join?.msg.type === 'join' && join.msg.incarnation > before, 'a Join with a new incarnation');
+  const g = net.client();
+  net.request(2, g, { client: 'r', reqNo: 1, op: 'get', key: 'k' });
+  t.same(net.lastReply(g)?.status, 'not-leader', 'it serves nothing');
+  t.end();
+});
