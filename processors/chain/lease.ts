@@ -60,6 +60,10 @@ export function onHeartbeatReply(n: NodeState, hbNo: number, epoch: number, nowM
  * an empty process in a chain.
  */
 export function onRemoved(n: NodeState, nowMs: number, out: ChainOut): void {
+  // not joined and holding nothing: it is asking to join already; a new incarnation would only
+  // make the master fail the one its Join registered (a Removed answering a heartbeat that
+  // overtook the Join, at every start on a reordering network)
+  if (!n.joined && n.ranges.size === 0) return;
   n.leaseUntilMs = -Infinity;
   n.leaseEpoch = -1;
   n.hbSent.clear();

@@ -48,6 +48,9 @@ export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>,
   // in chains restarted while the master was down (its join was lost): it must rejoin as new.
   if (n !== undefined && n.incarnation < 0 && msg.epoch === 0 && inAnyChain(m, from)) return out.send(from, { type: 'removed' });
   if (n !== undefined && n.incarnation < 0) n.incarnation = msg.incarnation;
+  // an older incarnation's heartbeat, delayed or duplicated: answering it Removed would make the
+  // live process rejoin as yet another incarnation, and each of its stale heartbeats again
+  if (n !== undefined && msg.incarnation < n.incarnation) return;
   if (n === undefined || n.incarnation !== msg.incarnation) return out.send(from, { type: 'removed' });
   n.lastHeardMs = nowMs;
   n.epoch = msg.epoch;
