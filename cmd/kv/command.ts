@@ -44,7 +44,10 @@ export const kvCommand: CommandModule<object, KvArgs> = {
         .positional('action', { choices: ['run'], describe: 'run: start the store, load it, grade the history' })
         .option('store', { choices: STORES, demandOption: true, describe: 'the replicated store (a protocol with a kv machine)' })
         .option('clients', numeric('concurrent clients, one op outstanding each', 20))
-        .option('nodes', numeric('chain: nodes N; the run has N + 1 ranks, rank 0 the master and ranks 1…N the nodes (--ranks is ignored)', 5))
+        .option(
+          'nodes',
+          numeric('chain: nodes N; the run has N + 1 ranks, rank 0 the master and ranks 1…N the nodes (--ranks is ignored)', 5),
+        )
         .option('add', {
           type: 'string',
           array: true,
@@ -60,10 +63,7 @@ export const kvCommand: CommandModule<object, KvArgs> = {
     )
       .example('$0 kv run --store traft -t 10 --key-dist zipf --delete-share 0.1', 'hot keys, a tenth of the ops deletes')
       .example('$0 kv run --store traft --clients 20 -t 10', '20 clients for 10 s, history in log/history.jsonl')
-      .example(
-        '$0 kv run --store traft -t 10 --kill leader@3 --restart killed@5',
-        'the leader killed and restarted under load',
-      )
+      .example('$0 kv run --store traft -t 10 --kill leader@3 --restart killed@5', 'the leader killed and restarted under load')
       .example(
         '$0 kv run --store chain --nodes 5 --clients 20 -t 10 --add @3 --kill 2@5',
         'chain replication: node 6 joins at 3 s, node 2 (a rank; 0 is the master) is killed at 5 s',
@@ -202,7 +202,9 @@ function chainFlags(a: KvArgs): void {
 /** chainLine: the epochs the master installed and the chains at the end (its summary in summary.json). */
 function chainLine(logDir: string): string {
   try {
-    const s = JSON.parse(readFileSync(join(logDir, 'summary.json'), 'utf8')) as { ranks: { summary: Record<string, unknown> | null }[] };
+    const s = JSON.parse(readFileSync(join(logDir, 'summary.json'), 'utf8')) as {
+      ranks: { summary: Record<string, string | number> | null }[];
+    };
     const m = s.ranks[0]?.summary ?? {};
     return `chain: ${String(m.epoch ?? '?')} epochs installed (${String(m.configs ?? '?')} configurations sent), chains at the end: ${String(m.chains ?? '?')}\n`;
   } catch {
