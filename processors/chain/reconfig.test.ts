@@ -333,5 +333,8 @@ t.test('L1, decision 1: Removed drops every range and rejoins as a new incarnati
   const g = net.client();
   net.request(2, g, { client: 'r', reqNo: 1, op: 'get', key: 'k' });
   t.same(net.lastReply(g)?.status, 'not-leader', 'it serves nothing');
+  const now = net.node(2).incarnation;
+  net.master(2, { type: 'removed' }); // answering a heartbeat that overtook the new Join
+  t.equal(net.node(2).incarnation, now, 'a node without ranges keeps its incarnation (no churn)');
   t.end();
 });
