@@ -522,3 +522,47 @@ t.test('a node declared failed that rejoins before the drop is durable never get
   );
   t.end();
 });
+
+t.test('a Retire once sent is never abandoned: a failure elsewhere installs first, then Retire repeats at the new epoch', (t) => {
+  const b = started(4);
+  b.msg(4, { type: 'leave' });
+  // Drive until a Retire to rank 4 is out and unanswered.
+  for (let ms = 250; ms < 5000 && b.m.step?.kind !== 'remove'; ms += 250) {
+    b.now = ms;
+    for (const s of b.sent('join-as-tail'))
+      if (s.msg.type === 'join-as-tail') b.msg(s.to, { type: 'ready', epoch: s.msg.epoch, rangeId: s.msg.rangeId, s0: 0 });
+    b.durable();
+    b.hbAll([1, 2, 3, 4]);
+    b.at(ms);
+  }
+  for (const s of b.sent('pause'))
+    if (s.msg.type === 'pause') b.msg(s.to, { type: 'quiesced', epoch: s.msg.epoch, rangeId: s.msg.rangeId, lastApplied: 0 });
+  const step = b.m.step;
+  t.equal(step?.kind, 'remove');
+  t.equal(step?.phase, 'act', 'Retire is out');
+  const rangeId = step?.rangeId ?? '';
+  const victim = [1, 2, 3].find((r) => r !== step?.node) as number;
+  const before = b.m.config?.epoch ?? 0;
+  const start = b.now;
+  for (let ms = start + 250; ms <= start + OPTS.failTimeoutMs + 250; ms += 250) {
+    b.now = ms;
+    b.hbAll([1, 2, 3, 4].filter((r) => r !== victim));
+    b.at(ms);
+  }
+  t.ok((b.m.config?.epoch ?? 0) > before, `rank ${victim}'s failure was installed`);
+  t.equal(b.m.step?.kind, 'remove', 'the removal still runs');
+  b.durable();
+  b.at(b.now + 300);
+  const again = b.sent('retire').filter((s) => s.to === step?.node && s.msg.type === 'retire' && s.msg.epoch === b.m.config?.epoch);
+  t.ok(again.length > 0, 'Retire repeated at the new epoch');
+  b.msg(step?.node ?? -1, { type: 'retired', epoch: b.m.config?.epoch ?? 0, rangeId });
+  b.durable();
+  t.notOk(
+    b
+      .config()
+      .ranges.find((r) => r.rangeId === rangeId)
+      ?.chain.includes(step?.node ?? -1),
+    'then the member is removed',
+  );
+  t.end();
+});

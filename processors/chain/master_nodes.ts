@@ -4,7 +4,7 @@
 // node from every chain (F0–F2, X5, F5), leave requests (§7.4 G1) and stuck chains (M4).
 import type { ConfigRange } from './config.js';
 import type { ChainMsg, RangeReport } from './messages.js';
-import { abortStep } from './master_steps.js';
+import { interruptStep } from './master_steps.js';
 import { install, nextEpoch, noteOnce, persistRecord, settled, type MasterState } from './master_state.js';
 import type { ChainOut } from './types.js';
 
@@ -98,7 +98,7 @@ export function detectFailures(m: MasterState, nowMs: number, out: ChainOut): vo
  * lost (F5, C6), kept empty so the ranges still partition the ring and never recreated.
  */
 export function dropFailed(m: MasterState, ranks: readonly number[], why: string, nowMs: number, out: ChainOut): void {
-  abortStep(m, 'a node failed', nowMs, out);
+  interruptStep(m, ranks, nowMs, out);
   for (const r of ranks) {
     m.nodes.delete(r);
     m.failed.add(r);

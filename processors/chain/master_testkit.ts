@@ -57,6 +57,8 @@ export class FakeNode {
   /** pendingServable: ranges it joined as tail that report `servable` only after one more heartbeat (handover). */
   readonly pendingServable = new Set<string>();
   readonly joining = new Set<string>();
+  /** retired: ranges it answered Retire for; like the real node it never takes that back. */
+  readonly retired = new Set<string>();
 
   constructor(
     readonly rank: number,
@@ -71,7 +73,16 @@ export class FakeNode {
     return ranges.map((r) => {
       const i = r.chain.indexOf(this.rank);
       const role = i === 0 ? 'head' : i === r.chain.length - 1 ? 'tail' : 'middle';
-      return { rangeId: r.rangeId, role, lastApplied: 0, lastAcked: 0, sentLength: 0, servable: !this.pendingServable.has(r.rangeId) };
+      const retired = this.retired.has(r.rangeId);
+      return {
+        rangeId: r.rangeId,
+        role,
+        lastApplied: 0,
+        lastAcked: 0,
+        sentLength: 0,
+        servable: !retired && !this.pendingServable.has(r.rangeId),
+        retired,
+      };
     });
   }
 
@@ -99,11 +110,14 @@ export class FakeNode {
         this.joining.add(msg.rangeId);
         return [{ type: 'ready', epoch: msg.epoch, rangeId: msg.rangeId, s0: 0 }];
       case 'retire':
+        if (this.config?.ranges.some((r) => r.rangeId === msg.rangeId && r.chain.includes(this.rank)) === true)
+          this.retired.add(msg.rangeId);
         return [{ type: 'retired', epoch: msg.epoch, rangeId: msg.rangeId }];
       case 'pause':
         return [{ type: 'quiesced', epoch: msg.epoch, rangeId: msg.rangeId, lastApplied: 0 }];
       case 'removed':
         this.config = undefined;
+        this.retired.clear();
         return [{ type: 'join', incarnation: this.incarnation }];
       case 'stop':
         this.alive = false;
@@ -120,6 +134,7 @@ export class FakeNode {
       if (this.joining.has(r.rangeId) && r.chain[r.chain.length - 1] === this.rank) this.pendingServable.add(r.rangeId);
     }
     this.joining.clear();
+    for (const id of [...this.retired]) if (!c.ranges.some((r) => r.rangeId === id && r.chain.includes(this.rank))) this.retired.delete(id);
     this.config = c;
     return [];
   }
