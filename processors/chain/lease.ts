@@ -14,6 +14,7 @@ export function reports(n: NodeState): RangeReport[] {
     lastAcked: r.lastAcked,
     sentLength: r.sent.length,
     servable: servable(r),
+    ...(r.retired ? { retired: true } : {}),
   }));
 }
 

@@ -165,6 +165,13 @@ t.test('F6: a retired tail answers Retired and then serves and forwards nothing'
   const net = chain3('retire');
   net.master(3, { type: 'retire', epoch: 1, rangeId: 'all' });
   t.ok(net.toMaster.some((m) => m.from === 3 && m.msg.type === 'retired'));
+  net.advance(net.options.heartbeatMs);
+  const hb = net.toMaster.filter((m) => m.from === 3 && m.msg.type === 'heartbeat').at(-1);
+  t.same(
+    hb?.msg.type === 'heartbeat' ? hb.msg.ranges.map((r) => [r.retired, r.servable]) : [],
+    [[true, false]],
+    'its heartbeat reports it retired',
+  );
   const g = net.client();
   net.request(3, g, { client: 'r', reqNo: 1, op: 'get', key: 'k' });
   t.same(net.lastReply(g), { type: 'client-reply', client: 'r', reqNo: 1, status: 'not-leader', hint: null });
