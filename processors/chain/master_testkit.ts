@@ -57,6 +57,8 @@ export class FakeNode {
   /** pendingServable: ranges it joined as tail that report `servable` only after one more heartbeat (handover). */
   readonly pendingServable = new Set<string>();
   readonly joining = new Set<string>();
+  /** joined: a heartbeat was answered; until then every heartbeat goes with a join (node.ts's lease.ts). */
+  joined = false;
   /** retired: ranges it answered Retire for; like the real node it never takes that back. */
   readonly retired = new Set<string>();
 
@@ -105,6 +107,7 @@ export class FakeNode {
       case 'config':
         return this.install(msg.config);
       case 'heartbeat-reply':
+        this.joined = true;
         return msg.epoch > (this.config?.epoch ?? 0) ? [{ type: 'get-config' }] : [];
       case 'join-as-tail':
         this.joining.add(msg.rangeId);
@@ -116,8 +119,11 @@ export class FakeNode {
       case 'pause':
         return [{ type: 'quiesced', epoch: msg.epoch, rangeId: msg.rangeId, lastApplied: 0 }];
       case 'removed':
+        // As node.ts does: no lease, no ranges, and a new incarnation that joins again.
         this.config = undefined;
         this.retired.clear();
+        this.joined = false;
+        this.incarnation++;
         return [{ type: 'join', incarnation: this.incarnation }];
       case 'stop':
         this.alive = false;
@@ -257,6 +263,7 @@ export class MasterNet {
       for (const n of this.nodes.values()) {
         if (!n.alive || n.nextHbMs > t) continue;
         n.nextHbMs = t + this.options.heartbeatMs;
+        if (!n.joined) this.post(n.rank, MASTER_RANK, { type: 'join', incarnation: n.incarnation }); // until answered
         this.post(n.rank, MASTER_RANK, n.heartbeat());
       }
       if (masterWake <= t || due.some((q) => q.to === MASTER_RANK)) {
