@@ -14,6 +14,7 @@ export function reports(n: NodeState): RangeReport[] {
     lastAcked: r.lastAcked,
     sentLength: r.sent.length,
     servable: servable(r),
+    ...(r.retired ? { retired: true } : {}),
   }));
 }
 
@@ -55,19 +56,16 @@ export function onHeartbeatReply(n: NodeState, hbNo: number, epoch: number, nowM
 
 /**
  * onRemoved: the master declared this node failed, or answered a heartbeat that overtook its
- * Join (L1): no lease, no ranges; it joins again as a new incarnation, so the master fails
- * whatever it still holds of the old one at once and adds it back (decision 1), never keeping
- * an empty process in a chain.
+ * Join (L1): no lease, no ranges, and it joins again. A node that held ranges joins as a new
+ * incarnation, so the master fails whatever it still counts of the old one at once and adds it
+ * back (decision 1), never keeping an empty process in a chain; one that held none keeps its
+ * incarnation, so a Removed for each heartbeat that overtakes the new Join changes nothing.
  */
 export function onRemoved(n: NodeState, nowMs: number, out: ChainOut): void {
-  // not joined and holding nothing: it is asking to join already; a new incarnation would only
-  // make the master fail the one its Join registered (a Removed answering a heartbeat that
-  // overtook the Join, at every start on a reordering network)
-  if (!n.joined && n.ranges.size === 0) return;
   n.leaseUntilMs = -Infinity;
   n.leaseEpoch = -1;
   n.hbSent.clear();
-  n.incarnation = Math.max(n.incarnation + 1, Math.floor(nowMs));
+  if (n.ranges.size > 0) n.incarnation = Math.max(n.incarnation + 1, Math.floor(nowMs));
   for (const id of n.ranges.keys()) out.log({ type: 'role', rangeId: id, epoch: n.epoch, role: 'dropped (removed)' });
   n.ranges.clear();
   n.joined = false;

@@ -337,15 +337,18 @@ t.test('a pause that outlives pauseMaxMs is aborted with Resume and retried late
 });
 
 t.test(
-  'heartbeats: the reply echoes hbNo with the announced epoch; a failed or unknown node is answered Removed; GetConfig gets the config',
+  'heartbeats: the reply echoes hbNo with the announced epoch; a failed node is answered Removed, one that has not joined nothing; GetConfig gets the config',
   (t) => {
     const b = started(3);
     b.msg(1, { type: 'heartbeat', incarnation: 0, hbNo: 42, epoch: 0, ranges: [] });
     t.same(b.out.sends.at(-1), { to: 1, msg: { type: 'heartbeat-reply', hbNo: 42, epoch: 1 } });
+    const n = b.out.sends.length;
     b.msg(9, { type: 'heartbeat', incarnation: 0, hbNo: 1, epoch: 0, ranges: [] });
-    t.same(b.out.sends.at(-1), { to: 9, msg: { type: 'removed' } }, 'never joined: no lease');
     b.msg(2, { type: 'heartbeat', incarnation: 5, hbNo: 1, epoch: 1, ranges: [] });
-    t.same(b.out.sends.at(-1), { to: 2, msg: { type: 'removed' } }, 'a process of rank 2 that has not joined: no lease');
+    b.msg(9, { type: 'get-config' });
+    t.equal(b.out.sends.length, n, 'never joined, or a process of rank 2 whose join is on its way: no answer, no lease');
+    b.msg(2, { type: 'join', incarnation: -3 });
+    t.equal(b.m.config?.epoch, 1, 'a late join of an older process changes nothing');
     b.msg(3, { type: 'get-config' });
     t.same(b.out.sends.at(-1), { to: 3, msg: { type: 'config', config: b.config() } });
     b.at(OPTS.failTimeoutMs + 1);
@@ -519,6 +522,50 @@ t.test('a node declared failed that rejoins before the drop is durable never get
   t.ok(
     got.length === 1 && got[0]?.msg.type === 'config' && got[0].msg.config.epoch === 2,
     'it gets the drop config once that is announced',
+  );
+  t.end();
+});
+
+t.test('a Retire once sent is never abandoned: a failure elsewhere installs first, then Retire repeats at the new epoch', (t) => {
+  const b = started(4);
+  b.msg(4, { type: 'leave' });
+  // Drive until a Retire to rank 4 is out and unanswered.
+  for (let ms = 250; ms < 5000 && b.m.step?.kind !== 'remove'; ms += 250) {
+    b.now = ms;
+    for (const s of b.sent('join-as-tail'))
+      if (s.msg.type === 'join-as-tail') b.msg(s.to, { type: 'ready', epoch: s.msg.epoch, rangeId: s.msg.rangeId, s0: 0 });
+    b.durable();
+    b.hbAll([1, 2, 3, 4]);
+    b.at(ms);
+  }
+  for (const s of b.sent('pause'))
+    if (s.msg.type === 'pause') b.msg(s.to, { type: 'quiesced', epoch: s.msg.epoch, rangeId: s.msg.rangeId, lastApplied: 0 });
+  const step = b.m.step;
+  t.equal(step?.kind, 'remove');
+  t.equal(step?.phase, 'act', 'Retire is out');
+  const rangeId = step?.rangeId ?? '';
+  const victim = [1, 2, 3].find((r) => r !== step?.node) as number;
+  const before = b.m.config?.epoch ?? 0;
+  const start = b.now;
+  for (let ms = start + 250; ms <= start + OPTS.failTimeoutMs + 250; ms += 250) {
+    b.now = ms;
+    b.hbAll([1, 2, 3, 4].filter((r) => r !== victim));
+    b.at(ms);
+  }
+  t.ok((b.m.config?.epoch ?? 0) > before, `rank ${victim}'s failure was installed`);
+  t.equal(b.m.step?.kind, 'remove', 'the removal still runs');
+  b.durable();
+  b.at(b.now + 300);
+  const again = b.sent('retire').filter((s) => s.to === step?.node && s.msg.type === 'retire' && s.msg.epoch === b.m.config?.epoch);
+  t.ok(again.length > 0, 'Retire repeated at the new epoch');
+  b.msg(step?.node ?? -1, { type: 'retired', epoch: b.m.config?.epoch ?? 0, rangeId });
+  b.durable();
+  t.notOk(
+    b
+      .config()
+      .ranges.find((r) => r.rangeId === rangeId)
+      ?.chain.includes(step?.node ?? -1),
+    'then the member is removed',
   );
   t.end();
 });

@@ -4,16 +4,20 @@
 // node from every chain (F0–F2, X5, F5), leave requests (§7.4 G1) and stuck chains (M4).
 import type { ConfigRange } from './config.js';
 import type { ChainMsg, RangeReport } from './messages.js';
-import { abortStep } from './master_steps.js';
+import { interruptStep } from './master_steps.js';
 import { install, nextEpoch, noteOnce, persistRecord, settled, type MasterState } from './master_state.js';
 import type { ChainOut } from './types.js';
 
 type Msg<T extends ChainMsg['type']> = Extract<ChainMsg, { type: T }>;
 
-/** onJoin: a (re)started node. A new incarnation of a live rank means the old one is dead: drop it now, then add the new one. */
+/**
+ * onJoin: a (re)started node. A higher incarnation of a live rank means the old process is dead
+ * (incarnations only grow): drop it now, then add the new one. A lower one is a late copy of an
+ * older process's join and changes nothing.
+ */
 export function onJoin(m: MasterState, from: number, msg: Msg<'join'>, nowMs: number, out: ChainOut): void {
   const known = m.nodes.get(from);
-  if (known !== undefined && known.incarnation === msg.incarnation) return; // a repeated join
+  if (known !== undefined && known.incarnation >= 0 && msg.incarnation <= known.incarnation) return; // a repeated or late join
   if (known !== undefined && known.incarnation < 0 && !inAnyChain(m, from)) {
     known.incarnation = msg.incarnation; // known from the record, not a member: nothing to drop
     return;
@@ -48,10 +52,10 @@ export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>,
   // in chains restarted while the master was down (its join was lost): it must rejoin as new.
   if (n !== undefined && n.incarnation < 0 && msg.epoch === 0 && inAnyChain(m, from)) return out.send(from, { type: 'removed' });
   if (n !== undefined && n.incarnation < 0) n.incarnation = msg.incarnation;
-  // an older incarnation's heartbeat, delayed or duplicated: answering it Removed would make the
-  // live process rejoin as yet another incarnation, and each of its stale heartbeats again
-  if (n !== undefined && msg.incarnation < n.incarnation) return;
-  if (n === undefined || n.incarnation !== msg.incarnation) return out.send(from, { type: 'removed' });
+  if (n === undefined) return notLive(m, from, out);
+  // Another process of the rank: an older one's late heartbeat, or a newer one whose join is on
+  // its way (it keeps joining until answered). Neither gets a lease.
+  if (n.incarnation !== msg.incarnation) return;
   n.lastHeardMs = nowMs;
   n.epoch = msg.epoch;
   m.seenEpoch = Math.max(m.seenEpoch, msg.epoch);
@@ -69,8 +73,17 @@ export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>,
 /** onGetConfig (M2, L4): the newest announced configuration, unless the node must not see it yet. */
 export function onGetConfig(m: MasterState, from: number, out: ChainOut): void {
   const n = m.nodes.get(from);
-  if (n === undefined) return out.send(from, m.stopped.has(from) ? { type: 'stop' } : { type: 'removed' });
+  if (n === undefined) return notLive(m, from, out);
   if (m.announced !== undefined && m.announced.epoch >= n.minEpoch) out.send(from, { type: 'config', config: m.announced });
+}
+
+/**
+ * notLive answers a rank the master does not count as live: Removed if it was declared failed
+ * (it must drop its ranges and rejoin as a new node, L1), nothing if it never joined (its join
+ * is still on its way; a Removed would only make it start over).
+ */
+function notLive(m: MasterState, from: number, out: ChainOut): void {
+  if (m.failed.has(from)) out.send(from, { type: 'removed' });
 }
 
 /** onLeave (§7.4 G1): mark the node leaving; the reconciler moves its chains off it, then stops it. */
@@ -101,7 +114,7 @@ export function detectFailures(m: MasterState, nowMs: number, out: ChainOut): vo
  * lost (F5, C6), kept empty so the ranges still partition the ring and never recreated.
  */
 export function dropFailed(m: MasterState, ranks: readonly number[], why: string, nowMs: number, out: ChainOut): void {
-  abortStep(m, 'a node failed', nowMs, out);
+  interruptStep(m, ranks, nowMs, out);
   for (const r of ranks) {
     m.nodes.delete(r);
     m.failed.add(r);

@@ -72,6 +72,7 @@ function convergenceProblems(net: MasterNet): string[] {
     if (r.chain.length !== want.length || !want.every((x) => r.chain.includes(x)))
       p.push(`${r.rangeId}: [${r.chain.join(' ')}] not [${want.join(' ')}]`);
     for (const x of r.chain) if (net.nodes.get(x)?.alive !== true) p.push(`${r.rangeId}: member ${x} is not alive`);
+    for (const x of r.chain) if (net.nodes.get(x)?.retired.has(r.rangeId) === true) p.push(`${r.rangeId}: member ${x} has retired from it`);
     const s = successorRange(c.ranges, r);
     if (!ring.some((x) => nodePosition(x) === r.hi) && s !== undefined && s.chain.length > 0) p.push(`${r.rangeId}: ownerless, not merged`);
   }

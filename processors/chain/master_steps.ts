@@ -43,11 +43,16 @@ export function reconcile(m: MasterState, nowMs: number, out: ChainOut): void {
  * must reach its handover first, or retiring or pausing around it could strand it, X5).
  */
 function rangeReady(m: MasterState, r: ConfigRange, nowMs: number): boolean {
-  const epoch = m.announced?.epoch ?? 0;
   const tail = tailOf(r);
-  if (tail === undefined || (m.retryAtMs.get(r.rangeId) ?? 0) > nowMs) return false;
-  if (!r.chain.every((c) => (m.nodes.get(c)?.epoch ?? -1) >= epoch)) return false;
+  if (tail === undefined || !rangeSettled(m, r, nowMs)) return false;
   return !m.joinedTail.has(r.rangeId) && m.nodes.get(tail)?.reports.get(r.rangeId)?.servable !== false;
+}
+
+/** rangeSettled: r is not lost, waits out no back-off, and every member is live on the announced epoch. */
+function rangeSettled(m: MasterState, r: ConfigRange, nowMs: number): boolean {
+  const epoch = m.announced?.epoch ?? 0;
+  if (r.chain.length === 0 || (m.retryAtMs.get(r.rangeId) ?? 0) > nowMs) return false;
+  return r.chain.every((c) => (m.nodes.get(c)?.epoch ?? -1) >= epoch);
 }
 
 /** nodeReady: a node runs the announced epoch (it knows the ring it is asked to join). */
@@ -75,6 +80,16 @@ function planSplit(m: MasterState, ring: readonly number[], nowMs: number): Plan
 /** planChainFix: per range, extend with a missing target member first (copies never drop below k), then remove a surplus one. */
 function planChainFix(m: MasterState, ring: readonly number[], nowMs: number): Plan | undefined {
   for (const r of m.config?.ranges ?? []) {
+    // A member that retired (its step lost to a master restart) blocks the chain: it goes first, even from a tail.
+    const retired = r.chain.find((c) => m.nodes.get(c)?.reports.get(r.rangeId)?.retired === true);
+    if (retired !== undefined && r.chain.length > 1 && rangeSettled(m, r, nowMs))
+      return {
+        kind: 'remove',
+        rangeId: r.rangeId,
+        node: retired,
+        pauses: [],
+        why: `rank ${retired} reports range ${r.rangeId} retired (a Retire whose step was lost): remove it`,
+      };
     if (!rangeReady(m, r, nowMs)) continue;
     const target = targetChain(ring, r, m.o.k);
     const add = target.find((t) => !r.chain.includes(t));
@@ -162,7 +177,8 @@ export function stepTimers(m: MasterState, nowMs: number, out: ChainOut): void {
   if (s === undefined) return;
   if (s.phase === 'pause' && nowMs - s.phaseMs >= m.o.pauseMaxMs)
     return abortStep(m, `the pause outlived pauseMaxMs ${m.o.pauseMaxMs} ms`, nowMs, out);
-  if (s.phase === 'act' && nowMs - s.phaseMs >= actMaxMs(m)) return abortStep(m, `no answer within ${actMaxMs(m)} ms`, nowMs, out);
+  if (s.phase === 'act' && s.kind === 'extend' && nowMs - s.phaseMs >= actMaxMs(m))
+    return abortStep(m, `no Ready within ${actMaxMs(m)} ms`, nowMs, out);
   if (nowMs - s.sentMs < repeatMs(m)) return;
   s.sentMs = nowMs;
   sendStep(m, out);
@@ -173,6 +189,26 @@ export function stepDeadline(m: MasterState): number {
   const s = m.step;
   if (s === undefined) return Infinity;
   return Math.min(s.sentMs + repeatMs(m), s.phaseMs + (s.phase === 'pause' ? m.o.pauseMaxMs : actMaxMs(m)));
+}
+
+/**
+ * retireSent: the step has sent Retire. A node never takes a Retire back (it serves and forwards
+ * nothing for the range from then on, F6), so such a step is never abandoned: it repeats Retire
+ * (at the newest epoch) until the member answers or is itself declared failed.
+ */
+export function retireSent(m: MasterState): boolean {
+  return m.step?.kind === 'remove' && m.step.phase === 'act';
+}
+
+/** interruptStep: a failure's configuration comes first; the running step is aborted unless Retire went out for a member still live. */
+export function interruptStep(m: MasterState, failed: readonly number[], nowMs: number, out: ChainOut): void {
+  const s = m.step;
+  if (s === undefined) return;
+  if (retireSent(m) && !failed.includes(s.node)) {
+    s.sentMs = -Infinity; // repeat at once, at the failure configuration's epoch
+    return;
+  }
+  abortStep(m, failed.includes(s.node) ? `rank ${s.node} failed` : 'a node failed', nowMs, out);
 }
 
 /** abortStep ends the running step unfinished: paused heads resume (J3), its ranges wait pauseMaxMs before the next try. */
@@ -244,6 +280,14 @@ function finish(m: MasterState, kind: StepKind, out: ChainOut, s: Step): void {
     m.joinedTail.set(r.rangeId, s.node);
     m.counts.extends++;
   } else if (kind === 'remove') {
+    if (r.chain.length < 2) {
+      out.log({
+        type: 'master',
+        epoch: c.epoch,
+        what: `range ${r.rangeId}: retired rank ${s.node} is its only member; kept, and the range serves nothing (C6: not recreated empty)`,
+      });
+      return;
+    }
     ranges.push({ ...r, chain: r.chain.filter((x) => x !== s.node) });
     removed = [s.node];
     m.counts.removals++;

@@ -57,6 +57,10 @@ export class FakeNode {
   /** pendingServable: ranges it joined as tail that report `servable` only after one more heartbeat (handover). */
   readonly pendingServable = new Set<string>();
   readonly joining = new Set<string>();
+  /** joined: a heartbeat was answered; until then every heartbeat goes with a join (node.ts's lease.ts). */
+  joined = false;
+  /** retired: ranges it answered Retire for; like the real node it never takes that back. */
+  readonly retired = new Set<string>();
 
   constructor(
     readonly rank: number,
@@ -71,7 +75,16 @@ export class FakeNode {
     return ranges.map((r) => {
       const i = r.chain.indexOf(this.rank);
       const role = i === 0 ? 'head' : i === r.chain.length - 1 ? 'tail' : 'middle';
-      return { rangeId: r.rangeId, role, lastApplied: 0, lastAcked: 0, sentLength: 0, servable: !this.pendingServable.has(r.rangeId) };
+      const retired = this.retired.has(r.rangeId);
+      return {
+        rangeId: r.rangeId,
+        role,
+        lastApplied: 0,
+        lastAcked: 0,
+        sentLength: 0,
+        servable: !retired && !this.pendingServable.has(r.rangeId),
+        retired,
+      };
     });
   }
 
@@ -94,16 +107,23 @@ export class FakeNode {
       case 'config':
         return this.install(msg.config);
       case 'heartbeat-reply':
+        this.joined = true;
         return msg.epoch > (this.config?.epoch ?? 0) ? [{ type: 'get-config' }] : [];
       case 'join-as-tail':
         this.joining.add(msg.rangeId);
         return [{ type: 'ready', epoch: msg.epoch, rangeId: msg.rangeId, s0: 0 }];
       case 'retire':
+        if (this.config?.ranges.some((r) => r.rangeId === msg.rangeId && r.chain.includes(this.rank)) === true)
+          this.retired.add(msg.rangeId);
         return [{ type: 'retired', epoch: msg.epoch, rangeId: msg.rangeId }];
       case 'pause':
         return [{ type: 'quiesced', epoch: msg.epoch, rangeId: msg.rangeId, lastApplied: 0 }];
       case 'removed':
+        // As node.ts does: no lease, no ranges, and a new incarnation that joins again.
         this.config = undefined;
+        this.retired.clear();
+        this.joined = false;
+        this.incarnation++;
         return [{ type: 'join', incarnation: this.incarnation }];
       case 'stop':
         this.alive = false;
@@ -120,6 +140,7 @@ export class FakeNode {
       if (this.joining.has(r.rangeId) && r.chain[r.chain.length - 1] === this.rank) this.pendingServable.add(r.rangeId);
     }
     this.joining.clear();
+    for (const id of [...this.retired]) if (!c.ranges.some((r) => r.rangeId === id && r.chain.includes(this.rank))) this.retired.delete(id);
     this.config = c;
     return [];
   }
@@ -242,6 +263,7 @@ export class MasterNet {
       for (const n of this.nodes.values()) {
         if (!n.alive || n.nextHbMs > t) continue;
         n.nextHbMs = t + this.options.heartbeatMs;
+        if (!n.joined) this.post(n.rank, MASTER_RANK, { type: 'join', incarnation: n.incarnation }); // until answered
         this.post(n.rank, MASTER_RANK, n.heartbeat());
       }
       if (masterWake <= t || due.some((q) => q.to === MASTER_RANK)) {

@@ -45,6 +45,8 @@ export interface RangeReport {
   readonly sentLength: number;
   /** servable: a joiner has applied up to its handover s1 (X4): a full member. */
   readonly servable: boolean;
+  /** retired: the node answered Retire for the range and serves and forwards nothing for it (F6); optional: additive. */
+  readonly retired?: boolean;
 }
 
 /** NodeRole: a node's role in one range (§4). */

@@ -165,6 +165,13 @@ t.test('F6: a retired tail answers Retired and then serves and forwards nothing'
   const net = chain3('retire');
   net.master(3, { type: 'retire', epoch: 1, rangeId: 'all' });
   t.ok(net.toMaster.some((m) => m.from === 3 && m.msg.type === 'retired'));
+  net.advance(net.options.heartbeatMs);
+  const hb = net.toMaster.filter((m) => m.from === 3 && m.msg.type === 'heartbeat').at(-1);
+  t.same(
+    hb?.msg.type === 'heartbeat' ? hb.msg.ranges.map((r) => [r.retired, r.servable]) : [],
+    [[true, false]],
+    'its heartbeat reports it retired',
+  );
   const g = net.client();
   net.request(3, g, { client: 'r', reqNo: 1, op: 'get', key: 'k' });
   t.same(net.lastReply(g), { type: 'client-reply', client: 'r', reqNo: 1, status: 'not-leader', hint: null });
@@ -333,5 +340,8 @@ t.test('L1, decision 1: Removed drops every range and rejoins as a new incarnati
   const g = net.client();
   net.request(2, g, { client: 'r', reqNo: 1, op: 'get', key: 'k' });
   t.same(net.lastReply(g)?.status, 'not-leader', 'it serves nothing');
+  const now = net.node(2).incarnation;
+  net.master(2, { type: 'removed' }); // answering a heartbeat that overtook the new Join
+  t.equal(net.node(2).incarnation, now, 'a node without ranges keeps its incarnation (no churn)');
   t.end();
 });

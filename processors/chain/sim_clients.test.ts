@@ -1,39 +1,66 @@
 // sim_clients.test: chain on the simulator with simulated key-value clients (runtime/sim/
-// clients.ts, per-key routing by not-leader hints) under lossy links and a node killed
-// mid-load; each seed's client history must be linearizable by check/lin's kv model and ops
-// must complete. Replay one seed: CHAIN_CLIENT_SEED=<seed> npx tap processors/chain/sim_clients.test.ts
+// clients.ts, per-key routing by not-leader hints) under 3 % drops and duplicates, jitter that
+// reorders, 1 % damaged frames, a node killed and restarted, a node partitioned away for 1.5 s,
+// and in every third seed the master killed and restarted. Each seed's client history must be
+// linearizable by check/lin's kv model, no step may throw, and ops must keep completing.
+// Replay one seed: CHAIN_CLIENT_SEED=<seed> npx tap processors/chain/sim_clients.test.ts
 import t from 'tap';
 import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
+import type { SimFault } from '../../runtime/sim/types.js';
 import { DEFAULT_CHAIN_OPTIONS } from './options.js';
 import { simulateChain } from './entry.js';
 
-const SEEDS = process.env.CHAIN_CLIENT_SEED !== undefined ? [process.env.CHAIN_CLIENT_SEED] : ['1', '2', '3', '4', '5', '6'];
+const SEEDS =
+  process.env.CHAIN_CLIENT_SEED !== undefined ? [Number(process.env.CHAIN_CLIENT_SEED)] : Array.from({ length: 12 }, (_, i) => i + 1);
 
-t.test('simulated clients see a linearizable store through a node failure', async (t) => {
+const rank = (r: number) => ({ type: 'rank' as const, rank: r });
+
+/** faults: seed s's schedule (ranks 1–5 are nodes, 0 the master). */
+function faults(s: number): SimFault[] {
+  const victim = 1 + (s % 5);
+  const cut = 1 + ((s + 2) % 5);
+  const others = [0, 1, 2, 3, 4, 5].filter((r) => r !== cut).map(rank);
+  const master: SimFault[] =
+    s % 3 === 0
+      ? [
+          { action: 'kill', target: rank(0), atMs: 3000 },
+          { action: 'restart', target: rank(0), atMs: 3500 },
+        ]
+      : [];
+  return [
+    { action: 'kill', target: rank(victim), atMs: 1500 + ((s * 37) % 1000) },
+    { action: 'restart', target: rank(victim), atMs: 4500 },
+    { action: 'partition', groups: [[rank(cut)], others], atMs: 6000, durationMs: 1500 },
+    ...master,
+  ];
+}
+
+t.test('simulated clients see a linearizable store through kills, restarts and a partition', async (t) => {
   const program = await simulateChain(DEFAULT_CHAIN_OPTIONS, 1024);
   t.ok(program.clients, 'chain has a client port');
-  for (const seed of SEEDS) {
+  for (const s of SEEDS) {
+    const seed = String(s);
     const o = program.run({
       seed,
       ranks: 6,
       clusterId: `chain-${seed}`,
-      loadMs: 8000,
-      faults: [{ action: 'kill', target: { type: 'rank', rank: 1 + (Number(seed) % 5) }, atMs: 2000 }],
-      link: { dropRate: 0.02, dupRate: 0.02, delayMs: 1, jitterMs: 2, damageRate: 0 },
+      loadMs: 10_000,
+      faults: faults(s),
+      link: { dropRate: 0.03, dupRate: 0.03, delayMs: 1, jitterMs: 3, damageRate: 0.01 },
       trace: false,
       clients: {
         clients: 8,
-        load: { keys: 20, getShare: 0.4, deleteShare: 0.1, read: 'log', valueSize: 0, keyDist: 'uniform', zipfExponent: 0.99 },
-        deadlineMs: 2500,
+        load: { keys: 10, getShare: 0.4, deleteShare: 0.1, read: 'log', valueSize: 0, keyDist: 'uniform', zipfExponent: 0.99 },
+        deadlineMs: 3000,
         routing: 'per-key',
       },
     });
     const replay = `replay: CHAIN_CLIENT_SEED=${seed} npx tap processors/chain/sim_clients.test.ts`;
     t.same(o.problems, [], `seed ${seed}: no step threw; ${replay}`);
-    const jsonl = o.history?.toJsonl() ?? '';
-    const lin = checkLinearizable(parseHistoryText(jsonl, 'kv'), 'kv');
+    const lin = checkLinearizable(parseHistoryText(o.history?.toJsonl() ?? '', 'kv'), 'kv');
     t.equal(lin.verdict, 'linearizable', `seed ${seed}: linearizable; ${replay}`);
     const ok = o.clientStats?.ok ?? 0;
-    t.ok(ok > 200, `seed ${seed}: ${ok} ops ok, ${o.clientStats?.info ?? 0} unknown, ${o.clientStats?.retries ?? 0} retries; ${replay}`);
+    // 40 seeds of this schedule completed 72…322 ops; an empty process left in a chain completed 0–10
+    t.ok(ok >= 40, `seed ${seed}: ${ok} ops ok, ${o.clientStats?.info ?? 0} unknown; ${replay}`);
   }
 });

@@ -87,6 +87,7 @@ function report(x: unknown, what: string): RangeReport {
     lastAcked: int(o.lastAcked, `${what}.lastAcked`),
     sentLength: int(o.sentLength, `${what}.sentLength`),
     servable: bool(o.servable, `${what}.servable`),
+    ...(o.retired !== undefined ? { retired: bool(o.retired, `${what}.retired`) } : {}),
   };
 }
 
