@@ -110,6 +110,11 @@ export interface Protocol<C, S, M, P, L, D, R> {
   validate(x: unknown): M;
   /** encode: the form a message travels in over TCP, if not itself (validate reads it back). */
   encode?(msg: M): M;
+  /**
+   * keepWhenStalled: a message (in its wire form) a peer that stopped reading is still held,
+   * where its newest few are (runtime/net/peer.ts): one whose loss costs more than its bytes.
+   */
+  keepWhenStalled?(msg: M): boolean;
   /** formatLog renders one instance-log line (no newline); atUs is the epoch µs it is written. */
   formatLog(ev: L, atUs: number): string;
   /** recoverLog reads back the lines of an earlier incarnation's instance log (a torn last line already cut). */

@@ -543,8 +543,10 @@ t.test(
     t.equal(l.phase, 'proposing');
     // The laggard walks the log up chunk by chunk, each answer addressed to it alone, with
     // catchupAhead chunks in flight: one more for each chunk it reports committed.
-    const late = (frontier: number, nowMs: number): { to: number; msg: PaxosMsg }[] =>
-      l.step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier } }, nowMs).sends.filter((s) => s.msg.type === 'catchup');
+    const late = (frontier: number, nowMs: number, gap?: true): { to: number; msg: PaxosMsg }[] =>
+      l
+        .step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier, ...(gap ? { gap } : {}) } }, nowMs)
+        .sends.filter((s) => s.msg.type === 'catchup');
     const shape = (c: { to: number; msg: PaxosMsg }[]): unknown[] =>
       c.map((s) => (s.msg.type === 'catchup' ? [s.to, s.msg.base, s.msg.entries.length, s.msg.more ?? false] : []));
     t.same(
@@ -569,8 +571,46 @@ t.test(
       ],
       'the same frontier after 8 retry periods: chunks were lost, sent again from it',
     );
+    t.same(shape(late(3, 5 + 8 * 50)), [], 'and that answer is in flight');
+    t.same(
+      shape(late(3, 6 + 8 * 50, true)),
+      [
+        [2, 3, 2, true],
+        [2, 5, 2, true],
+        [2, 7, 2, false],
+      ],
+      'LATE(gap): a chunk of it arrived above a lost one, so it is sent again at once, not after 8 retry periods',
+    );
   },
 );
+
+t.test('catch-up: a chunk above the frontier (one below it was lost) asks again across the gap, once per frontier', async (t) => {
+  const f = new Follower({ rank: 2, ranks: 5, interval: L });
+  f.step({ type: 'round', round: 1 });
+  const chunk = (base: number, e: number): PaxosMsg => ({
+    type: 'catchup',
+    from: 1,
+    round: 1,
+    base,
+    entries: [[e, K(String.fromCharCode(97 + e))]],
+    more: true,
+  });
+  const first = f.step({ type: 'msg', msg: chunk(-1, 3) });
+  t.same(msgs(first.sends, 'late'), [{ type: 'late', from: 2, round: 1, frontier: 3 }], 'the first chunk: committed, the next asked for');
+  // The chunk from 3 was lost: the two after it cannot be applied.
+  const over = f.step({ type: 'msg', msg: chunk(5, 7) });
+  t.same(over.committed, [], 'a chunk above the frontier is not committed (a hole below it)');
+  t.same(msgs(over.sends, 'late'), [{ type: 'late', from: 2, round: 1, frontier: 3, gap: true }], 'LATE(gap) from the frontier');
+  t.same(msgs(f.step({ type: 'msg', msg: chunk(7, 9) }).sends, 'late'), [], 'the rest of that answer shows the same gap: asked once');
+  const resent = f.step({ type: 'msg', msg: chunk(3, 5) });
+  t.same(resent.committed, [[5, K('f')]], 'the resent chunk closes the gap');
+  f.step({ type: 'msg', msg: chunk(5, 7) });
+  t.same(
+    msgs(f.step({ type: 'msg', msg: chunk(9, 11) }).sends, 'late'),
+    [{ type: 'late', from: 2, round: 1, frontier: 7, gap: true }],
+    'a gap at a new frontier is asked across again',
+  );
+});
 
 t.test('catch-up: a CATCHUP chunk is committed and the next one asked for at once; the round’s seqs wait for the last chunk', async (t) => {
   const f = new Follower({ rank: 2, ranks: 5, interval: L });
@@ -656,14 +696,11 @@ t.test('catch-up: a GATHER to a leader far behind carries one chunk of commits a
         round: 5,
         frontier: 9,
         syncRound: -1,
-        held: [
-          [3, K('a'), COMMITTED],
-          [7, K('b'), COMMITTED],
-        ],
+        held: [],
         partial: true,
       },
     ],
-    'three above it: the lowest two, partial',
+    'three above it (more than a chunk): partial, no entries, no promise',
   );
 });
 
@@ -860,14 +897,11 @@ t.test('catch-up: a GATHER to a leader behind our window carries a chunk read ba
         round: 5,
         frontier: 9,
         syncRound: -1,
-        held: [
-          [1, K('b'), COMMITTED],
-          [2, K('c'), COMMITTED],
-        ],
+        held: [],
         partial: true,
       },
     ],
-    'a partial GATHER of the lowest chunk, from the log',
+    'below the window (the log says what it committed): a partial GATHER, no entries',
   );
   const bare = new Follower({ rank: 1, ranks: 5, interval: L, catchupChunk: 2, windowLimit: 4 });
   bare.restore(log);

@@ -68,6 +68,7 @@ export class Follower {
   private committedSeq = -1; // every seq ≤ committedSeq of this round is committed here
   private commitTarget = -1; // highest COMMIT frontier heard this round
   private lateAsks = 0; // round traffic seen while unable to commit (LATE is re-asked every 32)
+  private gapAskedAt = -2; // the frontier a LATE(gap) of this round was sent from (-2: none)
   private out: FollowerOutput = { sends: [], log: [], committed: [] };
 
   constructor(private readonly cfg: FollowerConfig) {
@@ -104,6 +105,7 @@ export class Follower {
     this.committedSeq = -1;
     this.commitTarget = -1;
     this.lateAsks = 0;
+    this.gapAskedAt = -2;
   }
 
   private onMessage(m: PaxosMsg): void {
@@ -152,18 +154,17 @@ export class Follower {
     if (!reaches && this.cfg.archive === undefined) return; // cannot show all we committed above it
     if (!reaches || this.window.countAbove(leaderFrontier) > chunk) {
       // The leader is far behind: our whole log above its frontier would not fit one bounded
-      // message. Send the lowest chunk for it to catch up on, and no promise: a GATHER that left
-      // out committed entries could let its sync miss a chosen value. Below our window the
-      // chunk comes from our instance log (§6.4).
-      const lowest = reaches ? this.window.since(leaderFrontier, chunk) : (this.cfg.archive?.(leaderFrontier, chunk) ?? []);
-      const held: Held[] = lowest.map(([e, key]) => [e, key, COMMITTED]);
+      // message. Say so, with no promise and no entries: a GATHER that left out committed
+      // entries could let its sync miss a chosen value, and the leader hands its round on at
+      // the first partial GATHER and catches up by LATE (§6.4). The lowest chunk it once held
+      // cost every healthy rank a chunk's encoding, and the far-behind rank decoding four (§12).
       const msg = {
         type: 'gather',
         from: this.cfg.rank,
         round,
         frontier: this.frontier,
         syncRound: this.syncRound,
-        held,
+        held: [] as Held[],
         partial: true,
       } as const;
       this.out.sends.push({ to: this.leader(), msg });
@@ -259,7 +260,8 @@ export class Follower {
    * (`more`) is complete only up to its last entry: commit it and ask for the next one at once.
    */
   private onCatchup(base: number, entries: Entry[], more: boolean): void {
-    if ((this.decided && !this.stalled) || this.frontier < base) return;
+    if (this.decided && !this.stalled) return;
+    if (this.frontier < base) return this.askAcrossGap();
     const below = this.round * this.cfg.interval;
     this.commitChunk(entries);
     if (more) {
@@ -271,6 +273,21 @@ export class Follower {
     this.committedSeq = Math.max(this.committedSeq, this.frontier - below);
     this.contig = Math.max(this.contig, this.committedSeq);
     this.advanceCommits();
+  }
+
+  /**
+   * askAcrossGap: a chunk above our frontier arrived without the one at it, which was lost; the
+   * leader would hold the chunks it has in flight as answered for 8 retry periods, and we would
+   * discard every one of them. LATE(gap) has it send again from our frontier at once; once per
+   * frontier, as every later chunk of the same answer shows the same gap.
+   */
+  private askAcrossGap(): void {
+    if (this.gapAskedAt === this.frontier) return;
+    this.gapAskedAt = this.frontier;
+    this.out.sends.push({
+      to: this.leader(),
+      msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier, gap: true },
+    });
   }
 
   /**

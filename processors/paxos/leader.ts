@@ -210,7 +210,7 @@ export class Leader {
         if (m.seq < 0) return this.onSyncAck(m.from);
         return this.onInstanceAck(m.from, m.seq, nowMs);
       case 'late':
-        return this.onLate(m.from, m.frontier, nowMs);
+        return this.onLate(m.from, m.frontier, m.gap === true, nowMs);
       case 'read':
       case 'impose':
       case 'decide':
@@ -275,12 +275,13 @@ export class Leader {
    * in chunks: up to `catchupAhead` of them in flight, one more each time the rank reports a
    * chunk committed (its LATE with a higher frontier), so it never waits a round trip per chunk.
    */
-  private onLate(from: number, frontier: number, nowMs: number): void {
+  private onLate(from: number, frontier: number, gap: boolean, nowMs: number): void {
     if (this.phase !== 'proposing' && this.phase !== 'done') return; // the sync is not decided yet
     // A rank re-asks while our answer is in flight; answer the same frontier again only when
-    // the first answer has had time to arrive (it may have been lost): then from the start.
+    // the first answer has had time to arrive (it may have been lost), or at once when a chunk
+    // of it arrived above a lost one (`gap`): then from the start.
     const last = this.lateAnswered.get(from);
-    if (last && last.frontier === frontier && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
+    if (last && last.frontier === frontier && !gap && nowMs < last.atMs + 8 * this.cfg.retryMs) return;
     // A lower frontier is a new incarnation of the rank: what we sent ahead did not reach it.
     const keep = last !== undefined && last.frontier < frontier;
     const ahead = keep ? last.ahead.filter((end) => end > frontier) : [];

@@ -31,7 +31,7 @@ export type PaxosMsg =
   /** COMMIT(r, seq): every seq ≤ it of round r is chosen (a frontier: covers lost COMMITs). */
   | { type: 'commit'; from: number; round: number; seq: number }
   /** LATE(r): a rank that missed round r's sync (or lost a PROPOSE) asks for the decided log above its frontier. */
-  | { type: 'late'; from: number; round: number; frontier: number }
+  | { type: 'late'; from: number; round: number; frontier: number; gap?: true }
   /**
    * CATCHUP(r): the decided log above base, as committed at the leader's rank (all chosen).
    * `more`: a chunk: exactly the decided log in (base, last entry], and more is decided above.

@@ -34,6 +34,9 @@ export const paxos: Protocol<PaxosConfig, PaxosState, PaxosMsg, RoundBatch, LogE
     }),
   step: (s, input, nowMs) => stepPaxos(s, input, nowMs),
   validate: validatePaxosMsg,
+  // A CATCHUP chunk lost to a rank too busy committing the ones before it to read for a second
+  // made it discard every later chunk until it re-asked (§6.4, §12; issue 11 hole 3).
+  keepWhenStalled: (m) => m.type === 'catchup',
   formatLog: formatLine,
   recoverLog: recoverCommitted,
   storage: { open: openRounds },

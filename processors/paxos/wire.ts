@@ -103,7 +103,7 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
     case 'commit':
       return { type: 'commit', from, round, seq: int(o, 'seq', -1) };
     case 'late':
-      return { type: 'late', from, round, frontier: int(o, 'frontier', -1) };
+      return { type: 'late', from, round, frontier: int(o, 'frontier', -1), ...flag(o, 'gap') };
     case 'catchup':
       return {
         type: 'catchup',

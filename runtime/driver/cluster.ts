@@ -56,6 +56,7 @@ export async function joinCluster<M>(
   c: NodeBaseConfig,
   clock: RealClock,
   validate: (x: unknown) => M,
+  keepWhenStalled?: (msg: M) => boolean,
 ): Promise<{ transport: Transport<M>; schedule: Schedule }> {
   const me = defined(c.peers[c.rank], 'the config has one peer address per rank');
   const tcp = await startTcp<M>({
@@ -66,6 +67,7 @@ export async function joinCluster<M>(
     clusterId: c.clusterId,
     clock,
     validate,
+    ...(keepWhenStalled !== undefined ? { keepWhenStalled } : {}),
     log: (line) => c.debug(line),
     onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.type}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });

@@ -33,7 +33,8 @@ export async function startNode<C, S, M, P, L, D, R>(
   // Listen first, recover after: a restarted rank is reachable at once while it replays its
   // WAL (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
   const clock = rankClock(c);
-  const { transport, schedule } = await joinCluster(c, clock, (x) => protocol.validate(x));
+  const keep = protocol.keepWhenStalled?.bind(protocol);
+  const { transport, schedule } = await joinCluster(c, clock, (x) => protocol.validate(x), keep);
   const { files, opened } = await openStorage(protocol, c, transport);
   for (const note of opened.notes) c.debug(`rank ${c.rank}: ${note}`);
   const before = c.incarnation > 0 ? readLines(files.instanceLog) : undefined;

@@ -15,6 +15,11 @@ import { encodeFrame } from './frame.js';
  */
 export const DOWN_QUEUE_LIMIT = 32;
 /**
+ * KEPT_LIMIT bounds the messages `keepWhenStalled` marks that a down or stalled peer is held beside
+ * its newest DOWN_QUEUE_LIMIT (the oldest kept: a catch-up is applied from its lowest chunk up).
+ */
+export const KEPT_LIMIT = 32;
+/**
  * STALLED_AFTER_MS: a connected peer whose socket has not drained for this long is not reading
  * (SIGSTOPped, wedged): it is treated like a down one. A slow peer drains within milliseconds.
  */
@@ -57,6 +62,12 @@ export interface LinkOptions<M> {
   maxFrameBytes: number;
   /** maxBatchMsgs bounds one frame's message count, so a long queue leaves as a stream of frames. */
   maxBatchMsgs: number;
+  /**
+   * keepWhenStalled marks messages not to drop as stale while the peer is down or stalled: a Paxos
+   * CATCHUP chunk to a rank too busy committing the chunks before it to read for a second. Dropped,
+   * it left a gap that made the rank discard every later chunk until a re-ask (issue 11, hole 3).
+   */
+  keepWhenStalled?: (msg: M) => boolean;
   backoffMs: BackoffMs;
   connectTimeoutMs: number;
   counters: LinkCounters;
@@ -118,21 +129,44 @@ export class PeerLink<M> {
       this.opts.counters.dropped++;
       return;
     }
-    if (this.isDownOrStalled() && this.queue.length >= DOWN_QUEUE_LIMIT) {
+    if (this.isDownOrStalled()) {
       // The peer failed a dial and is down, or has not read for a second: what piled up for it
       // is stale by now (protocols retransmit what still matters), and a peer flooded with
       // seconds of old traffic when it comes back stalls the whole cluster while it decodes it,
       // and its senders while they encode it (a 20 s SIGSTOP at full Paxos rate once queued
-      // every PROPOSE of the pause, ~250 MB, in each sender: issue 11, hole 3). Keep only the newest.
-      const stale = this.queue.length - DOWN_QUEUE_LIMIT + 1;
-      this.queue.splice(0, stale);
-      this.opts.counters.dropped += stale;
+      // every PROPOSE of the pause, ~250 MB, in each sender: issue 11, hole 3). Keep only the
+      // newest, and what the protocol marks to keep.
+      this.queue.push(msg);
+      if (this.queue.length > DOWN_QUEUE_LIMIT) this.dropStale();
     } else if (this.queue.length >= this.opts.queueLimit) {
       this.opts.counters.dropped++;
       return;
-    }
-    this.queue.push(msg);
+    } else this.queue.push(msg);
     this.scheduleFlush();
+  }
+
+  /**
+   * dropStale keeps the newest DOWN_QUEUE_LIMIT messages and the oldest KEPT_LIMIT that
+   * keepWhenStalled marks, in their order (a protocol may rely on FIFO: Paxos sends the values
+   * withheld during a catch-up right after its last chunk).
+   */
+  private dropStale(): void {
+    const keep = this.opts.keepWhenStalled;
+    if (keep === undefined) {
+      const stale = this.queue.length - DOWN_QUEUE_LIMIT;
+      this.queue.splice(0, stale);
+      this.opts.counters.dropped += stale;
+      return;
+    }
+    const marked = this.queue.map((m) => keep(m));
+    let others = marked.reduce((n, k) => (k ? n : n + 1), 0);
+    let kept = 0;
+    const held: M[] = [];
+    for (const [i, m] of this.queue.entries()) {
+      if (marked[i] === true ? kept++ < KEPT_LIMIT : others-- <= DOWN_QUEUE_LIMIT) held.push(m);
+    }
+    this.opts.counters.dropped += this.queue.length - held.length;
+    this.queue = held;
   }
 
   private isDownOrStalled(): boolean {

@@ -7,9 +7,10 @@ import { WIRE_VERSION } from './wire-version.js';
 import { CLOSED, TIMEOUT } from '../chan.js';
 import { RealClock, VirtualClock } from '../clock.js';
 import { msgpackCodec } from './codec.js';
-import { encodeFrame } from './frame.js';
-import { DOWN_QUEUE_LIMIT } from './peer.js';
+import { encodeFrame, FrameDecoder } from './frame.js';
+import { DOWN_QUEUE_LIMIT, KEPT_LIMIT } from './peer.js';
 import { encodeHello } from './handshake.js';
+import { defined } from '../assert.js';
 import { TcpTransport, type TcpEvent, type TcpOptions } from './tcp.js';
 
 type Msg = { n: number; s?: string };
@@ -148,7 +149,7 @@ t.test('a restarted peer is redialed and messages flow again', { timeout: 20000 
  * connectToStalledPeer starts node c and connects it, as rank 1's link, to a server that accepts
  * and never reads (a SIGSTOPped peer): the kernel's buffers fill, then c's queue.
  */
-async function connectToStalledPeer(t: { teardown(fn: () => unknown): void }, c: Node): Promise<void> {
+async function connectToStalledPeer(t: { teardown(fn: () => unknown): void }, c: Node): Promise<Socket[]> {
   const stalled: Socket[] = [];
   const server = createServer((s) => {
     s.pause();
@@ -165,6 +166,29 @@ async function connectToStalledPeer(t: { teardown(fn: () => unknown): void }, c:
   const address = server.address();
   c.tr.setPeer(1, { host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
   await up;
+  return stalled;
+}
+
+/** readMsgs resumes a stalled socket and decodes what it carries (hello first) until pred holds for a message. */
+function readMsgs(socket: Socket, pred: (m: Msg) => boolean): Promise<Msg[]> {
+  const frames = new FrameDecoder();
+  const codec = msgpackCodec<Msg>();
+  const got: Msg[] = [];
+  let hello = true;
+  return new Promise((resolve, reject) => {
+    const cancel = clock.schedule(WAIT_MS, () => reject(new Error(`${got.length} messages read, the awaited one not among them`)));
+    socket.on('data', (chunk: Buffer) => {
+      frames.push(chunk);
+      for (let f = frames.next(); f !== undefined; f = frames.next()) {
+        if (hello) hello = false;
+        else for (const x of codec.decode(f)) got.push(validate(x));
+      }
+      if (!got.some(pred)) return;
+      cancel();
+      resolve(got);
+    });
+    socket.resume();
+  });
 }
 
 function rawConnection(port: number, bytes: Buffer[]): Promise<void> {
@@ -273,6 +297,42 @@ t.test(
     for (let n = 0; n < 500; n++) c.tr.send(1, { n, s: payload });
     t.equal(c.tr.stats().queued, DOWN_QUEUE_LIMIT, `after a second without a drain only the newest ${DOWN_QUEUE_LIMIT} are held`);
     t.equal(c.tr.stats().dropped, queued + 500 - DOWN_QUEUE_LIMIT, 'the older ones are dropped and counted');
+  },
+);
+
+t.test(
+  'a stalled peer is still held the messages keepWhenStalled marks (the oldest KEPT_LIMIT), in order, with its newest',
+  { timeout: 20000 },
+  async (t) => {
+    // A Paxos rank resumed after a long pause reads slowly while it commits the catch-up chunks it has; a CATCHUP
+    // queued behind them was dropped as stale by the COMMITs that followed it, and every later chunk was then
+    // useless to it (a gap below them) until it re-asked: at high load it never caught up (issue 11, hole 3).
+    const vclock = new VirtualClock();
+    const c = makeNode(0, 2, 0, { queueLimit: 100_000, clock: vclock, keepWhenStalled: (m) => m.s === 'chunk' });
+    const [socket] = await connectToStalledPeer(t, c);
+    const payload = 'p'.repeat(2000);
+    let turns = 0;
+    while (c.tr.stats().queued < 1000 && turns++ < 5000) {
+      for (let n = 0; n < 100; n++) c.tr.send(1, { n, s: payload });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const queued = c.tr.stats().queued;
+    await vclock.advance(1000);
+    for (let k = 0; k < KEPT_LIMIT + 5; k++) {
+      c.tr.send(1, { n: -1 - k, s: 'chunk' });
+      for (let n = 0; n < 100; n++) c.tr.send(1, { n: 1_000_000 + 100 * k + n });
+    }
+    t.equal(c.tr.stats().queued, DOWN_QUEUE_LIMIT + KEPT_LIMIT, `the newest ${DOWN_QUEUE_LIMIT} and ${KEPT_LIMIT} marked ones are held`);
+    t.equal(c.tr.stats().dropped, queued + (KEPT_LIMIT + 5) * 101 - DOWN_QUEUE_LIMIT - KEPT_LIMIT, 'the rest are dropped and counted');
+    const got = await readMsgs(defined(socket, 'the peer accepted'), (m) => m.n === 1_000_000 + 100 * (KEPT_LIMIT + 5) - 1);
+    const held = got.filter((m) => m.n < 0 || m.n >= 1_000_000);
+    const newest = Array.from({ length: DOWN_QUEUE_LIMIT }, (_, i) => 1_000_000 + 100 * (KEPT_LIMIT + 5) - DOWN_QUEUE_LIMIT + i);
+    const marked = Array.from({ length: KEPT_LIMIT }, (_, k) => -1 - k);
+    t.same(
+      held.map((m) => m.n),
+      [...marked, ...newest],
+      'the oldest marked ones arrive, then the newest others, in send order',
+    );
   },
 );
 

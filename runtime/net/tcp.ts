@@ -47,6 +47,8 @@ export interface TcpOptions<M> {
   inboxCapacity?: number;
   /** maxBatchMsgs bounds the messages in one outbound frame (default 4096). */
   maxBatchMsgs?: number;
+  /** keepWhenStalled: messages a down or stalled peer is held even when older than its newest few (peer.ts). */
+  keepWhenStalled?: (msg: M) => boolean;
   /**
    * backoffMs: redials start minMs after a failure and double up to maxMs (default 5…200 ms:
    * loopback and LAN dials are cheap, and a restarted peer should be found quickly).
@@ -136,6 +138,7 @@ export class TcpTransport<M> implements Transport<M> {
         queueLimit: this.queueLimit,
         maxFrameBytes: this.maxFrameBytes,
         maxBatchMsgs,
+        ...(options.keepWhenStalled !== undefined ? { keepWhenStalled: options.keepWhenStalled } : {}),
         backoffMs,
         connectTimeoutMs,
         counters: this.linkCounters,
