@@ -52,7 +52,7 @@ export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>,
   // in chains restarted while the master was down (its join was lost): it must rejoin as new.
   if (n !== undefined && n.incarnation < 0 && msg.epoch === 0 && inAnyChain(m, from)) return out.send(from, { type: 'removed' });
   if (n !== undefined && n.incarnation < 0) n.incarnation = msg.incarnation;
-  if (n === undefined) return notLive(m, from, out);
+  if (n === undefined) return notLive(m, from, msg.epoch, out);
   // Another process of the rank: an older one's late heartbeat, or a newer one whose join is on
   // its way (it keeps joining until answered). Neither gets a lease.
   if (n.incarnation !== msg.incarnation) return;
@@ -73,17 +73,18 @@ export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>,
 /** onGetConfig (M2, L4): the newest announced configuration, unless the node must not see it yet. */
 export function onGetConfig(m: MasterState, from: number, out: ChainOut): void {
   const n = m.nodes.get(from);
-  if (n === undefined) return notLive(m, from, out);
+  if (n === undefined) return notLive(m, from, 1, out);
   if (m.announced !== undefined && m.announced.epoch >= n.minEpoch) out.send(from, { type: 'config', config: m.announced });
 }
 
 /**
- * notLive answers a rank the master does not count as live: Removed if it was declared failed
- * (it must drop its ranges and rejoin as a new node, L1), nothing if it never joined (its join
- * is still on its way; a Removed would only make it start over).
+ * notLive answers a rank the master does not count as live: Removed if a process declared failed
+ * still holds a configuration (it must drop its ranges and rejoin as a new node, L1); nothing to
+ * a process that holds none (epoch 0): its join is on its way, and Removed would only make it
+ * start over with another incarnation.
  */
-function notLive(m: MasterState, from: number, out: ChainOut): void {
-  if (m.failed.has(from)) out.send(from, { type: 'removed' });
+function notLive(m: MasterState, from: number, epoch: number, out: ChainOut): void {
+  if (m.failed.has(from) && epoch > 0) out.send(from, { type: 'removed' });
 }
 
 /** onLeave (§7.4 G1): mark the node leaving; the reconciler moves its chains off it, then stops it. */

@@ -153,12 +153,17 @@ function reportQuiesced(n: NodeState, out: ChainOut): void {
   }
 }
 
-/** nextWakeMs: the next heartbeat, or sooner a resend or pull that may fall due. */
+/**
+ * nextWakeMs: the next heartbeat, or sooner a resend or pull that may fall due — only those a
+ * tick would act on (a retired range or one without a successor resends nothing), and never
+ * the current instant again, so nothing that stays due can spin the clock in place.
+ */
 function nextWakeMs(n: NodeState, nowMs: number): number {
   let at = n.nextHbAtMs;
   for (const r of n.ranges.values()) {
-    if (r.sent.length > 0 || r.handover !== undefined) at = Math.min(at, r.lastAckAtMs + n.options.resendAfterMs);
+    const resends = !r.retired && r.succ !== undefined && (r.sent.length > 0 || r.handover !== undefined);
+    if (resends) at = Math.min(at, r.lastAckAtMs + n.options.resendAfterMs);
     if (r.joining !== undefined && !r.joining.done) at = Math.min(at, r.joining.pulledAtMs + n.options.resendAfterMs);
   }
-  return Math.max(at, nowMs);
+  return Math.max(at, nowMs + 1);
 }

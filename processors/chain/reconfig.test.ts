@@ -5,6 +5,7 @@ import t from 'tap';
 import { inRange, positionOf } from './ring.js';
 import { TestNet, wholeRing } from './testnet.js';
 import { DEFAULT_CHAIN_OPTIONS } from './options.js';
+import { stepNode } from './node.js';
 
 function chain3(seed: string, options = DEFAULT_CHAIN_OPTIONS): TestNet {
   const net = new TestNet(seed, options);
@@ -343,5 +344,21 @@ t.test('L1, decision 1: Removed drops every range and rejoins as a new incarnati
   const now = net.node(2).incarnation;
   net.master(2, { type: 'removed' }); // answering a heartbeat that overtook the new Join
   t.equal(net.node(2).incarnation, now, 'a node without ranges keeps its incarnation (no churn)');
+  t.end();
+});
+
+t.test('a retired range with unacked updates never asks to wake at the current instant (no spin)', (t) => {
+  const net = chain3('spin');
+  const c = net.client();
+  net.down.add(3);
+  net.request(1, c, { client: 'a', reqNo: 1, op: 'put', key: 'k', value: 'v' });
+  net.deliver();
+  net.master(2, { type: 'retire', epoch: 1, rangeId: 'all' });
+  t.equal(at(net, 2)?.sent.length, 1, 'the retired middle still holds its unacked update');
+  net.advance(net.options.resendAfterMs + 1);
+  let wake = -1;
+  const out = { send: () => {}, log: () => {}, persist: () => {}, wakeAt: (ms: number) => (wake = ms), stop: () => {} };
+  stepNode(net.node(2), { type: 'tick' }, net.nowMs, out);
+  t.ok(wake > net.nowMs, `wakes at ${wake}, after now ${net.nowMs}`);
   t.end();
 });
