@@ -26,11 +26,39 @@ export function loggedUpToFrom(lines: readonly string[]): number {
 export function keysFromLines(lines: readonly string[]): string[] {
   const keys: string[] = [];
   for (const line of lines) {
-    const m = COMMIT_LINE.exec(line);
+    const m = commitMatch(line);
     if (m === null) continue;
-    const seq = Number(m[2]);
-    while (keys.length <= seq) keys.push('');
-    keys[seq] = defined(m[1], 'the KEY group of COMMIT_LINE takes part in every match');
+    while (keys.length <= m.seq) keys.push('');
+    keys[m.seq] = m.key;
   }
   return keys;
+}
+
+const PREFIX = 'commit Instance[';
+const SEQ = '] in seq ';
+
+/**
+ * commitMatch is COMMIT_LINE's KEY and seq, read by hand for a line that starts as this file
+ * writes them (a restart scans its whole log, so the regex was a restart's main cost); any other
+ * line that holds the prefix goes to the regex itself, so both always agree.
+ */
+function commitMatch(line: string): { key: string; seq: number } | null {
+  if (!line.startsWith(PREFIX)) return line.includes(PREFIX) ? regexMatch(line) : null;
+  const close = line.indexOf(']', PREFIX.length);
+  if (close < 0 || !line.startsWith(SEQ, close)) return regexMatch(line);
+  const seqAt = close + SEQ.length;
+  let end = seqAt;
+  while (end < line.length && isDigit(line.charCodeAt(end))) end++;
+  if (end === seqAt || !line.startsWith(' at ', end) || !isDigit(line.charCodeAt(end + 4))) return regexMatch(line);
+  return { key: line.slice(PREFIX.length, close), seq: Number(line.slice(seqAt, end)) };
+}
+
+function regexMatch(line: string): { key: string; seq: number } | null {
+  const m = COMMIT_LINE.exec(line);
+  if (m === null) return null;
+  return { key: defined(m[1], 'the KEY group of COMMIT_LINE takes part in every match'), seq: Number(m[2]) };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }

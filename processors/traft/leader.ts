@@ -15,7 +15,7 @@ import { stepDown } from './role_change.js';
 import type { Effects, LeaderRole, Progress, ReplicaState } from './state.js';
 import { shipmentFor } from './snapshot.js';
 import { storeRecord } from './store.js';
-import { bitmapLen, bitmapOf, EMPTY_BITMAP, firstMissing, members, minus, union } from './tail_bitmap.js';
+import { bitmapLen, EMPTY_BITMAP, firstMissing, members, minus, union, withSeqs } from './tail_bitmap.js';
 import { jitterMs } from './timers.js';
 
 const FIRST_BACKOFF_MS = 10;
@@ -146,7 +146,7 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
     forward(s, fx, to, pr, 'sync', recordRuns[i] ?? [], nowMs, extra, reqId);
   }
   pr.syncAttempt = reqId;
-  pr.inflight.set(reqId, { kind: 'sync', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
+  pr.inflight.set(reqId, { kind: 'sync', seqs: [], sentAtMs: nowMs });
 }
 
 /**
@@ -162,7 +162,7 @@ function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, no
   const shipment = shipmentFor(s, keysFrom, budgetAfter(maxMessageBytes(s.timing), 0));
   fx.send.push({ to, msg: { type: 'InstallSnapshotReq', leader: leading(s).id, shipment, reqId } });
   pr.lastSentAtMs = nowMs;
-  pr.inflight.set(reqId, { kind: 'snapshot', seqs: EMPTY_BITMAP, sentAtMs: nowMs });
+  pr.inflight.set(reqId, { kind: 'snapshot', seqs: [], sentAtMs: nowMs });
 }
 
 /** sendAppends is §6.3's append: positions the follower lacks and nobody carries, ≤ maxInflight requests of ≤ maxBatch records within the byte budget. */
@@ -171,10 +171,10 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   const len = bitmapLen(s.accepted);
   const from = firstMissing(pr.accepted);
   if (from >= len) return;
-  let carried = pr.accepted;
-  for (const inf of pr.inflight.values()) carried = union(carried, inf.seqs);
+  const inflight = pr.inflight.size === 0 ? [] : Array.from(pr.inflight.values(), (inf) => inf.seqs);
+  const carried = withSeqs(pr.accepted, inflight);
   const room = s.timing.maxInflight - pr.inflight.size;
-  const pool = minus(s.accepted, carried, from, len).slice(0, room * s.timing.maxBatch);
+  const pool = minus(s.accepted, carried, from, len, room * s.timing.maxBatch);
   const runs = chunkBy(
     pool.map((p) => stored(s, p)),
     recordBytes,
@@ -183,7 +183,7 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   );
   for (const records of runs.slice(0, room)) {
     const reqId = forward(s, fx, to, pr, 'append', records, nowMs);
-    pr.inflight.set(reqId, { kind: 'append', seqs: bitmapOf(records.map((r) => r.seq)), sentAtMs: nowMs });
+    pr.inflight.set(reqId, { kind: 'append', seqs: records.map((r) => r.seq), sentAtMs: nowMs });
   }
 }
 

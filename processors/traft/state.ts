@@ -14,8 +14,11 @@ import type { ElectReply, Envelope, ForwardKind } from './messages.js';
 import type { LogRecord, Seq } from './record.js';
 import { bitmapOf, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
 
-/** Inflight is one outstanding request to a follower; its positions return to the pool on timeout. */
-export type Inflight = { readonly kind: ForwardKind | 'snapshot'; readonly seqs: TailBitmap; readonly sentAtMs: number };
+/**
+ * Inflight is one outstanding request to a follower; its positions (ascending; a list, not a
+ * TailBitmap, which far from 0 costs seq/32 words) return to the pool on timeout.
+ */
+export type Inflight = { readonly kind: ForwardKind | 'snapshot'; readonly seqs: readonly Seq[]; readonly sentAtMs: number };
 
 /** Progress is the leader's view of one follower (§3.6, §6.3). */
 export type Progress = {

@@ -8,14 +8,19 @@ import {
   bitmapLen,
   bitmapOf,
   createBitmap,
+  draftAdd,
+  draftOf,
   EMPTY_BITMAP,
+  firstFailing,
   firstMissing,
   hasSeq,
   intersect,
   isNormal,
   members,
   minus,
+  settle,
   union,
+  withSeqs,
   type TailBitmap,
 } from './tail_bitmap.js';
 
@@ -70,6 +75,43 @@ t.test('property: ops equal Set semantics, results normal', async (t) => {
     if (!ok) failures++;
   }
   t.equal(failures, 0, 'no case disagreed with Set<number>');
+});
+
+t.test('property: withSeqs, a limited minus, drafts and firstFailing equal Set semantics', async (t) => {
+  const r = new SeededRandom('tail-bitmap-batch-property');
+  let failures = 0;
+  for (let i = 0; i < 500; i++) {
+    const A = randomBitmap(r);
+    const B = randomBitmap(r);
+    const lists = Array.from({ length: r.int(4) }, () => Array.from({ length: r.int(6) }, () => r.int(300)));
+    const all = new Set([...A.s, ...lists.flat()]);
+    const w = withSeqs(A.b, lists);
+    const draft = draftOf(A.b);
+    for (const xs of lists) for (const x of xs) draftAdd(draft, x);
+    const settled = settle(draft);
+    const lo = r.int(150);
+    const hi = lo + r.int(200);
+    const limit = r.int(5);
+    const diff = sorted(new Set([...A.s].filter((x) => !B.s.has(x) && x >= lo && x < hi)));
+    const odd = diff.find((x) => x % 2 === 1) ?? -1;
+    const ok =
+      isNormal(w) &&
+      isNormal(settled) &&
+      JSON.stringify(sorted(toSet(w, LIMIT))) === JSON.stringify(sorted(all)) &&
+      bitmapEq(w, settled) &&
+      JSON.stringify(minus(A.b, B.b, lo, hi, limit)) === JSON.stringify(diff.slice(0, limit)) &&
+      firstFailing(A.b, B.b, lo, hi, (x) => x % 2 === 0) === odd;
+    if (!ok) failures++;
+  }
+  t.equal(failures, 0, 'no case disagreed with Set<number>');
+});
+
+t.test('withSeqs far from 0 spans only the tail past the full prefix', async (t) => {
+  const base = createBitmap(1_000_000);
+  const b = withSeqs(base, [[1_000_040, 1_000_001], [999_999]]);
+  t.ok(b.words.length <= 2, `words: ${b.words.length}`);
+  t.same(members(b, 999_990, 1_000_050), [...Array.from({ length: 10 }, (_, i) => 999_990 + i), 1_000_001, 1_000_040]);
+  t.equal(withSeqs(base, [[5], []]), base, 'nothing new: the same bitmap');
 });
 
 t.test('bitmapOf equals adding one by one (any order, far from 0)', async (t) => {

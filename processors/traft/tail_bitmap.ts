@@ -134,13 +134,49 @@ function forEachIn(a: TailBitmap, minusB: TailBitmap | null, lo: number, hi: num
 }
 
 /**
- * minus is the sorted list {x ∈ a \ b : lo ≤ x < hi}. It is a list on purpose: a difference
- * has no full prefix, so returning it as a TailBitmap invites the prototype's Diff bug (§12.9).
+ * minus is the sorted list {x ∈ a \ b : lo ≤ x < hi}, at most `limit` of them (the smallest). It
+ * is a list on purpose: a difference has no full prefix, so returning it as a TailBitmap invites
+ * the prototype's Diff bug (§12.9).
  */
-export function minus(a: TailBitmap, b: TailBitmap, lo: number, hi: number): number[] {
+export function minus(a: TailBitmap, b: TailBitmap, lo: number, hi: number, limit = Infinity): number[] {
   const out: number[] = [];
-  forEachIn(a, b, lo, hi, (x) => out.push(x));
+  const top = Math.min(hi, bitmapLen(a));
+  for (let w = alignDown(Math.max(lo, 0)); w < top && out.length < limit; w += WORD_BITS) {
+    let d = (wordAt(a, w) & ~wordAt(b, w)) >>> 0;
+    while (d !== 0 && out.length < limit) {
+      const low = (d & -d) >>> 0;
+      const x = w + 31 - Math.clz32(low);
+      d = (d ^ low) >>> 0;
+      if (x >= lo && x < top) out.push(x);
+    }
+  }
   return out;
+}
+
+/**
+ * withSeqs is S ∪ every listed position, in one pass over S's words: cheaper than a bitmap per
+ * list, which for positions far from 0 has no full prefix and costs x/32 words.
+ */
+export function withSeqs(b: TailBitmap, lists: Iterable<readonly number[]>): TailBitmap {
+  let end = endOf(b);
+  let any = false;
+  for (const xs of lists)
+    for (const x of xs) {
+      checkSeq(x);
+      if (x >= b.offset) any = true;
+      if (x >= end) end = alignDown(x) + WORD_BITS;
+    }
+  if (!any) return b;
+  const words = new Array<number>((end - b.offset) / WORD_BITS).fill(0);
+  for (let i = 0; i < b.words.length; i++) words[i] = b.words[i] as number;
+  for (const xs of lists)
+    for (const x of xs) {
+      if (x < b.offset) continue;
+      const rel = x - b.offset;
+      const i = Math.floor(rel / WORD_BITS);
+      words[i] = ((words[i] as number) | (1 << (rel % WORD_BITS))) >>> 0;
+    }
+  return normalize(b.offset, words);
 }
 
 /** members is the sorted list of members in [lo, hi) (the design's `iterate`). */
@@ -211,6 +247,11 @@ export function wordOf(b: TailBitmap, base: number): number {
  * the first failure, allocates nothing (C2's check, called per commit candidate).
  */
 export function everyIn(a: TailBitmap, minusB: TailBitmap, lo: number, hi: number, pred: (x: number) => boolean): boolean {
+  return firstFailing(a, minusB, lo, hi, pred) === -1;
+}
+
+/** firstFailing is the least member of (a \ minusB) in [lo, hi) for which pred fails, or -1. */
+export function firstFailing(a: TailBitmap, minusB: TailBitmap, lo: number, hi: number, pred: (x: number) => boolean): number {
   const top = Math.min(hi, bitmapLen(a));
   for (let w = alignDown(Math.max(lo, 0)); w < top; w += WORD_BITS) {
     let d = (wordAt(a, w) & ~wordAt(minusB, w)) >>> 0;
@@ -218,9 +259,36 @@ export function everyIn(a: TailBitmap, minusB: TailBitmap, lo: number, hi: numbe
       const low = (d & -d) >>> 0;
       const x = w + 31 - Math.clz32(low);
       d = (d ^ low) >>> 0;
-      if (x >= top) return true;
-      if (x >= lo && !pred(x)) return false;
+      if (x >= top) return -1;
+      if (x >= lo && !pred(x)) return x;
     }
   }
-  return true;
+  return -1;
+}
+
+/**
+ * DraftBitmap is a bitmap being built by many adds: its words are written in place (a TailBitmap
+ * is immutable, so addSeq copies every word per add). It reads like a TailBitmap while built
+ * (hasSeq, wordOf, everyIn accept it: it need not be in normal form); settle ends it.
+ */
+export type DraftBitmap = { readonly offset: number; readonly words: number[] };
+
+/** draftOf starts a draft holding b. */
+export function draftOf(b: TailBitmap): DraftBitmap {
+  return { offset: b.offset, words: b.words.slice() };
+}
+
+/** draftAdd adds x to the draft in place. */
+export function draftAdd(d: DraftBitmap, x: number): void {
+  checkSeq(x);
+  if (x < d.offset) return;
+  const rel = x - d.offset;
+  const i = Math.floor(rel / WORD_BITS);
+  while (d.words.length <= i) d.words.push(0);
+  d.words[i] = ((d.words[i] as number) | (1 << (rel % WORD_BITS))) >>> 0;
+}
+
+/** settle is the draft's set in normal form; the draft must not be used after. */
+export function settle(d: DraftBitmap): TailBitmap {
+  return normalize(d.offset, d.words);
 }

@@ -1,0 +1,51 @@
+// instance_log.test: the restart scan reads commit lines by hand; it must agree with the
+// COMMIT_LINE regex it replaced on any line, well-formed, torn or odd.
+import t from 'tap';
+import { SeededRandom } from '../../runtime/random.js';
+import { formatInstanceLine, keysFromLines } from './instance_log.js';
+
+const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
+
+function referenceKeys(lines: readonly string[]): string[] {
+  const keys: string[] = [];
+  for (const line of lines) {
+    const m = COMMIT_LINE.exec(line);
+    if (m === null) continue;
+    const seq = Number(m[2]);
+    while (keys.length <= seq) keys.push('');
+    keys[seq] = m[1] ?? '';
+  }
+  return keys;
+}
+
+const ODD = [
+  'commit Instance[a]b] in seq 3 at 9',
+  'commit Instance[k] in seq  3 at 9',
+  'commit Instance[k] in seq 3 at x',
+  'commit Instance[k] in seq 3 at ',
+  'commit Instance[k] in seq at 5',
+  'xx commit Instance[k] in seq 4 at 5',
+  'commit Instance[k] in seq x commit Instance[j] in seq 6 at 7',
+  'commit Instance[] in seq 2 at 1',
+  'generate Instance[k] in seq 8 at 1',
+  '',
+];
+
+t.test('property: keysFromLines equals the regex scan', async (t) => {
+  const seed = 'instance-log-scan';
+  const r = new SeededRandom(seed);
+  let mismatches = 0;
+  for (let i = 0; i < 300; i++) {
+    const lines: string[] = [];
+    for (let k = r.int(40); k > 0; k--) {
+      const event = r.int(3) === 0 ? 'generate' : 'commit';
+      const line = formatInstanceLine({ event, key: `n${r.int(5)}-${r.int(100)}`, seq: r.int(60) }, 1.7e15 + r.int(1e6));
+      const pick = r.int(10);
+      lines.push(pick === 0 ? line.slice(0, r.int(line.length + 1)) : pick === 1 ? (ODD[r.int(ODD.length)] ?? '') : line);
+    }
+    if (JSON.stringify(keysFromLines(lines)) !== JSON.stringify(referenceKeys(lines))) mismatches++;
+  }
+  t.equal(mismatches, 0, `replay: npx tap processors/traft/instance_log.test.ts (seed '${seed}')`);
+  t.same(keysFromLines(ODD), referenceKeys(ODD), 'the odd lines alone');
+  t.same(keysFromLines(['commit Instance[x] in seq 2 at 5']), ['', '', 'x']);
+});
