@@ -5,6 +5,8 @@
 import type { ProtocolOutput } from '../../runtime/protocol.js';
 import type { Envelope } from '../../runtime/protocol.js';
 import { initMaster, masterPollMs, masterSummary, stepMaster, type MasterState } from './master.js';
+import type { ClientRequest } from '../../runtime/client/wire.js';
+import { headOf, rangeOfKey, tailOf } from './config.js';
 import type { ChainMsg } from './messages.js';
 import { initNode, stepNode, type NodeState } from './node.js';
 import type { ChainOptions } from './options.js';
@@ -93,8 +95,10 @@ export function corePollMs(c: ChainState): number {
 export function stepCore(c: ChainState, input: ChainInput, nowMs: number): ProtocolOutput<ChainMsg, ChainBatch, ChainLogEvent> {
   const o = collect(c, nowMs, corePollMs(c));
   if (!c.stopped) {
-    if (c.kind === 'master') stepMaster(c.m, input, nowMs, o);
-    else {
+    if (c.kind === 'master') {
+      if (input.type === 'message' && input.msg.type === 'client-req') redirectClient(c.m, input.from, input.msg, o);
+      else stepMaster(c.m, input, nowMs, o);
+    } else {
       stepNode(c.n, input, nowMs, o);
       askToLeave(c, nowMs, o);
     }
@@ -105,6 +109,18 @@ export function stepCore(c: ChainState, input: ChainInput, nowMs: number): Proto
   }
   const wakeAtMs = Math.min(o.wakeAtMs, c.stopAtMs);
   return { send: o.sends, persist: o.batches, log: o.logs, trace: [], wakeAtMs, ...(c.stopped ? { stop: true } : {}) };
+}
+
+/**
+ * redirectClient: the master serves no keys, but it knows every chain: a client that tried it
+ * (a new key's first guess, or the next rank after a timeout) is sent to the key's head (writes)
+ * or tail (reads) of the announced configuration at once instead of waiting out its attempt.
+ */
+function redirectClient(m: MasterState, from: number, req: ClientRequest, o: Collected): void {
+  const c = m.announced;
+  const cr = c === undefined ? undefined : rangeOfKey(c, req.key);
+  const hint = cr === undefined ? undefined : req.op === 'get' ? tailOf(cr) : headOf(cr);
+  o.send(from, { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'not-leader', hint: hint ?? null });
 }
 
 /** askToLeave: from leaveAtMs on, a node asks the master to leave once a heartbeat until it is told to stop (a lost Leave is asked again). */
