@@ -221,6 +221,12 @@ export interface SimProgram {
   readonly clients: boolean;
   /** run runs one simulated cluster to its end. */
   run(o: SimOptions): SimOutcome;
+  /**
+   * audit: the protocol's own log invariants over a finished run, one sentence per violation.
+   * Given, it grades the instance logs instead of the lab's commit-line checker (a store whose
+   * logs hold no commit lines, graded by its clients' history: chain).
+   */
+  audit?(o: SimOutcome): string[];
 }
 
 /** SummaryColumn is a column of `csplab run`'s end table: a number from each rank's summary event. */

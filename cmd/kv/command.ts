@@ -4,7 +4,7 @@
 // doing the get/put/delete mix of runtime/client/load.ts until the load ends, the client history written to <log-dir>/history.jsonl
 // and graded as `csplab check --lin` grades it (docs/history.md). Exit 0 only if every rank
 // ended cleanly and the history is linearizable; 1 if not; 5 if the checker could not decide.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { KvRunner, percentile, type RunnerReport } from '../../runtime/client/runner.js';
@@ -20,13 +20,20 @@ interface KvArgs extends RunArgs, LoadArgs {
   action: string;
   store: string;
   clients: number | string;
-  /** the store's own flags, set here (TRaft's --machine and --client-port). */
+  /** the store's own flags, set here (TRaft's --machine and --client-port, chain's --chain-client-port and --leave). */
   machine?: string;
   clientPort?: number;
+  chainClientPort?: number;
+  leave?: string[];
+  minNodes?: number | string;
+  /** chain: the nodes (ranks 1…N; rank 0 is the master), nodes added late, nodes removed gracefully. */
+  nodes: number | string;
+  add?: string[];
+  remove?: string[];
 }
 
 /** STORES: the stores `kv run` drives; each is a protocol of the registry that runs a kv machine behind a client port. */
-const STORES = ['traft'] as const;
+const STORES = ['traft', 'chain'] as const;
 
 export const kvCommand: CommandModule<object, KvArgs> = {
   command: 'kv <action>',
@@ -36,13 +43,30 @@ export const kvCommand: CommandModule<object, KvArgs> = {
       (runCommand.builder as (y: Argv) => Argv<RunArgs>)(y)
         .positional('action', { choices: ['run'], describe: 'run: start the store, load it, grade the history' })
         .option('store', { choices: STORES, demandOption: true, describe: 'the replicated store (a protocol with a kv machine)' })
-        .option('clients', numeric('concurrent clients, one op outstanding each', 20)),
+        .option('clients', numeric('concurrent clients, one op outstanding each', 20))
+        .option(
+          'nodes',
+          numeric('chain: nodes N; the run has N + 1 ranks, rank 0 the master and ranks 1…N the nodes (--ranks is ignored)', 5),
+        )
+        .option('add', {
+          type: 'string',
+          array: true,
+          requiresArg: true,
+          describe: 'chain: @<s>: a new node (the next rank after the others) starts and joins s seconds into the load',
+        })
+        .option('remove', {
+          type: 'string',
+          array: true,
+          requiresArg: true,
+          describe: 'chain: <node>@<s>: that node asks the master to leave gracefully s seconds into the load (§7.4)',
+        }),
     )
       .example('$0 kv run --store traft -t 10 --key-dist zipf --delete-share 0.1', 'hot keys, a tenth of the ops deletes')
       .example('$0 kv run --store traft --clients 20 -t 10', '20 clients for 10 s, history in log/history.jsonl')
+      .example('$0 kv run --store traft -t 10 --kill leader@3 --restart killed@5', 'the leader killed and restarted under load')
       .example(
-        '$0 kv run --store traft -t 10 --kill leader@3 --restart killed@5',
-        'the leader killed and restarted under load',
+        '$0 kv run --store chain --nodes 5 --clients 20 -t 10 --add @3 --kill 2@5',
+        'chain replication: node 6 joins at 3 s, node 2 (a rank; 0 is the master) is killed at 5 s',
       ) as unknown as Argv<KvArgs>,
   handler: async (argv: ArgumentsCamelCase<KvArgs>) => {
     argv.exitStatus = await kvRun(argv);
@@ -65,8 +89,11 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
   const load = loadFlags(a);
   if (load.load.read === 'lease' && a.leaseReads !== true) throw usageError('--read lease needs --lease-reads (and --clock-drift)');
   a.protocol = a.store;
-  a.machine = 'kv';
-  a.clientPort = 0;
+  if (a.store === 'chain') chainFlags(a);
+  else {
+    a.machine = 'kv';
+    a.clientPort = 0;
+  }
   let runner: KvRunner | undefined;
   const ports = new Map<number, number>();
   let started = 0;
@@ -78,7 +105,10 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
     },
     load: async ({ schedule, clock, runId, seed }) => {
       const ranks = numberFlag('--ranks', a.ranks, 1, 1000, true);
-      runner = new KvRunner({ ...load, ranks, clusterId: runId, clock, random: new SeededRandom(`csplab-kv/${seed}`) });
+      // chain: a key's writes go to its head and its reads to its tail (per-key routes, moved by hints)
+      const routing = a.store === 'chain' ? ({ routing: 'per-key' } as const) : {};
+      const random = new SeededRandom(`csplab-kv/${seed}`);
+      runner = new KvRunner({ ...load, ...routing, ranks, clusterId: runId, clock, random });
       for (const [rank, port] of ports) runner.setPort(rank, port);
       await new Promise<void>((resolve) => clock.schedule(Math.max(0, schedule.startAtMs - clock.nowMs()), resolve));
       started = clock.nowMs();
@@ -91,7 +121,8 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
       writeFileSync(path, runner.history.toJsonl());
       const report = runner.report();
       writeFileSync(join(logDir, 'kv.json'), `${JSON.stringify(kvSummary(report, load, a.t), null, 2)}\n`);
-      process.stdout.write(formatReport(report, started > 0));
+      process.stdout.write(formatReport(report, started > 0, (Number(a.t) * 1000 - load.deadlineMs) / 1000));
+      if (a.store === 'chain') process.stdout.write(chainLine(logDir));
       if (report.ok === 0) {
         process.stderr.write('csplab: no client op completed\n');
         return EXIT.checkFailed;
@@ -133,10 +164,50 @@ function kvSummary(r: RunnerReport, load: KvLoad, t: unknown): Record<string, un
   };
 }
 
-function formatReport(r: RunnerReport, ran: boolean): string {
+function formatReport(r: RunnerReport, ran: boolean, loadS: number): string {
   if (!ran) return 'kv: the load never started\n';
+  const ms = (x: number): string => `${x.toFixed(1)} ms`;
   const line = (f: string, xs: readonly number[]): string =>
-    `  ${f}: ${xs.length} ok, p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms\n`;
+    `  ${f.padEnd(6)} ${String(xs.length).padStart(8)} ok ${(xs.length / loadS).toFixed(0).padStart(8)} ops/s  p50 ${ms(percentile(xs, 50))}  p99 ${ms(percentile(xs, 99))}  max ${ms(xs.reduce((m, x) => Math.max(m, x), 0))}\n`;
   const deletes = r.latencyMs.delete.length > 0 ? line('delete', r.latencyMs.delete) : '';
-  return `kv: ${r.ok} ok, ${r.fail} fail, ${r.info} info (unknown), ${r.retries} retries\n${line('put', r.latencyMs.put)}${line('get', r.latencyMs.get)}${deletes}`;
+  return `kv: ${r.ok} ok, ${r.fail} fail, ${r.info} info (unknown), ${r.retries} retries over ${loadS} s of load\n${line('put', r.latencyMs.put)}${line('get', r.latencyMs.get)}${deletes}`;
+}
+
+/**
+ * chainFlags turns kv run's chain flags into `csplab run`'s: N nodes and the master are N + 1
+ * ranks, each --add a rank started late (--start), each --remove a node's --leave. Below the
+ * chain's minimum of nodes is a usage error naming it (K4).
+ */
+function chainFlags(a: KvArgs): void {
+  const nodes = numberFlag('--nodes', a.nodes, 1, 999, true);
+  const minNodes = numberFlag('--min-nodes', a.minNodes ?? 3, 1, 1000, true);
+  if (nodes < minNodes)
+    throw usageError(`--nodes ${nodes}: chain needs at least ${minNodes} nodes (--min-nodes, K4) to install its first configuration`);
+  const adds = (a.add ?? []).map((spec) => {
+    const m = /^@(\d+(?:\.\d+)?)$/.exec(spec);
+    if (m === null) throw usageError(`--add: expected @<s>, got ${JSON.stringify(spec)}`);
+    return m[1] as string;
+  });
+  a.ranks = nodes + 1 + adds.length;
+  a.start = [...(a.start ?? []), ...adds.map((s, i) => `${nodes + 1 + i}@${s}`)];
+  for (const spec of a.remove ?? []) {
+    const m = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(spec);
+    if (m === null || Number(m[1]) < 1 || Number(m[1]) >= a.ranks)
+      throw usageError(`--remove: expected <node>@<s> with a node rank in 1…${a.ranks - 1}, got ${JSON.stringify(spec)}`);
+  }
+  a.leave = [...(a.leave ?? []), ...(a.remove ?? [])];
+  a.chainClientPort = 0;
+}
+
+/** chainLine: the epochs the master installed and the chains at the end (its summary in summary.json). */
+function chainLine(logDir: string): string {
+  try {
+    const s = JSON.parse(readFileSync(join(logDir, 'summary.json'), 'utf8')) as {
+      ranks: { summary: Record<string, string | number> | null }[];
+    };
+    const m = s.ranks[0]?.summary ?? {};
+    return `chain: ${String(m.epoch ?? '?')} epochs installed (${String(m.configs ?? '?')} configurations sent), chains at the end: ${String(m.chains ?? '?')}\n`;
+  } catch {
+    return 'chain: the master left no summary (summary.json)\n';
+  }
 }

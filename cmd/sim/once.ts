@@ -57,7 +57,8 @@ export function simulate(spec: SimSpec): Graded {
     outcome.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines, unterminated: r.unterminated })),
   );
   const failures: string[] = [...outcome.problems];
-  for (const rule of check.rules) if (rule.verdict !== 'pass') failures.push(`checker rule ${rule.rule}: ${rule.verdict}`);
+  if (spec.program.audit !== undefined) failures.push(...spec.program.audit(outcome));
+  else for (const rule of check.rules) if (rule.verdict !== 'pass') failures.push(`checker rule ${rule.rule}: ${rule.verdict}`);
   if (outcome.history === undefined) return { outcome, check, failures, unknown: false };
   const lin = gradeHistory(outcome.history.toJsonl());
   if (lin.verdict === 'not linearizable') {

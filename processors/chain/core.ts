@@ -5,6 +5,8 @@
 import type { ProtocolOutput } from '../../runtime/protocol.js';
 import type { Envelope } from '../../runtime/protocol.js';
 import { initMaster, masterPollMs, masterSummary, stepMaster, type MasterState } from './master.js';
+import type { ClientRequest } from '../../runtime/client/wire.js';
+import { headOf, rangeOfKey, tailOf } from './config.js';
 import type { ChainMsg } from './messages.js';
 import { initNode, stepNode, type NodeState } from './node.js';
 import type { ChainOptions } from './options.js';
@@ -25,9 +27,14 @@ export interface CoreSetup {
 }
 
 /** ChainState: one rank's part, and when it stops. */
-export type ChainState = { readonly stopAtMs: number; persisted: number; stopped: boolean } & (
-  { readonly kind: 'master'; readonly m: MasterState } | { readonly kind: 'node'; readonly n: NodeState }
-);
+export type ChainState = {
+  readonly stopAtMs: number;
+  persisted: number;
+  stopped: boolean;
+  /** leaveAtMs: when this node asks to leave (options.leaves; Infinity: never); leaveSentMs: when it last asked. */
+  readonly leaveAtMs: number;
+  leaveSentMs: number;
+} & ({ readonly kind: 'master'; readonly m: MasterState } | { readonly kind: 'node'; readonly n: NodeState });
 
 /**
  * drainMs: how long after the load a rank keeps running, so the last writes commit and the
@@ -39,7 +46,9 @@ export function drainMs(o: ChainOptions): number {
 
 /** initCore: the master at rank 0 (from its record, if any), else a new node (C6: nodes restart empty). */
 export function initCore(s: CoreSetup): ChainState {
-  const common = { stopAtMs: s.loadUntilMs + drainMs(s.options), persisted: 0, stopped: false };
+  const leave = s.options.leaves?.find(([rank]) => rank === s.self);
+  const leaveAtMs = leave === undefined ? Infinity : s.startAtMs + leave[1] * 1000;
+  const common = { stopAtMs: s.loadUntilMs + drainMs(s.options), persisted: 0, stopped: false, leaveAtMs, leaveSentMs: -Infinity };
   if (s.self === MASTER_RANK) {
     const setup = { ranks: s.ranks, startAtMs: s.startAtMs, nowMs: s.nowMs, options: s.options };
     return { ...common, kind: 'master', m: initMaster(s.record === undefined ? setup : { ...setup, record: s.record }) };
@@ -86,8 +95,13 @@ export function corePollMs(c: ChainState): number {
 export function stepCore(c: ChainState, input: ChainInput, nowMs: number): ProtocolOutput<ChainMsg, ChainBatch, ChainLogEvent> {
   const o = collect(c, nowMs, corePollMs(c));
   if (!c.stopped) {
-    if (c.kind === 'master') stepMaster(c.m, input, nowMs, o);
-    else stepNode(c.n, input, nowMs, o);
+    if (c.kind === 'master') {
+      if (input.type === 'message' && input.msg.type === 'client-req') redirectClient(c.m, input.from, input.msg, o);
+      else stepMaster(c.m, input, nowMs, o);
+    } else {
+      stepNode(c.n, input, nowMs, o);
+      askToLeave(c, nowMs, o);
+    }
   }
   if (nowMs >= c.stopAtMs || o.stopped) {
     if (!c.stopped) o.logs.push({ type: 'summary', fields: coreSummary(c) });
@@ -95,6 +109,30 @@ export function stepCore(c: ChainState, input: ChainInput, nowMs: number): Proto
   }
   const wakeAtMs = Math.min(o.wakeAtMs, c.stopAtMs);
   return { send: o.sends, persist: o.batches, log: o.logs, trace: [], wakeAtMs, ...(c.stopped ? { stop: true } : {}) };
+}
+
+/**
+ * redirectClient: the master serves no keys, but it knows every chain: a client that tried it
+ * (a new key's first guess, or the next rank after a timeout) is sent to the key's head (writes)
+ * or tail (reads) of the announced configuration at once instead of waiting out its attempt.
+ */
+function redirectClient(m: MasterState, from: number, req: ClientRequest, o: Collected): void {
+  const c = m.announced;
+  const cr = c === undefined ? undefined : rangeOfKey(c, req.key);
+  const hint = cr === undefined ? undefined : req.op === 'get' ? tailOf(cr) : headOf(cr);
+  o.send(from, { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'not-leader', hint: hint ?? null });
+}
+
+/** askToLeave: from leaveAtMs on, a node asks the master to leave once a heartbeat until it is told to stop (a lost Leave is asked again). */
+function askToLeave(c: ChainState, nowMs: number, o: Collected): void {
+  if (c.kind !== 'node' || c.n.stopped) return;
+  if (nowMs < c.leaveAtMs) {
+    if (c.leaveAtMs !== Infinity) o.wakeAt(c.leaveAtMs);
+    return;
+  }
+  if (nowMs - c.leaveSentMs < c.n.options.heartbeatMs) return;
+  c.leaveSentMs = nowMs;
+  o.send(MASTER_RANK, { type: 'leave' });
 }
 
 /** coreSummary: the master's counters, or a node's (its applies are the commits). */

@@ -18,6 +18,12 @@ export const chainEntry: ProtocolEntry = {
     'fail-timeout-ms': numericOption('chain: silence after which the master declares a node failed (M3)', D.failTimeoutMs),
     'lease-ms': numericOption('chain: how long an answered heartbeat lets a node serve (L1); below fail-timeout − max-drift', D.leaseMs),
     'max-drift-ms': numericOption('chain: the most two clocks drift apart over one lease (L1)', D.maxDriftMs),
+    leave: {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'chain: <rank>@<s>: that node asks the master to leave gracefully s seconds into the load (§7.4)',
+    },
     'chain-client-port': numericOption('chain: the TCP port clients dial on loopback (0: any free port, reported to csplab kv run)'),
   },
   // the commits column counts `commit` lines, which chain does not write: its applies and epochs instead
@@ -38,6 +44,7 @@ export const chainEntry: ProtocolEntry = {
       ['--max-drift-ms', options.maxDriftMs],
     ].flatMap(([f, v]) => [String(f), String(v)]);
     if (clientPort !== undefined) passOn.push('--chain-client-port', String(clientPort));
+    for (const [rank, atS] of options.leaves ?? []) passOn.push('--leave', `${rank}@${atS}`);
     return {
       passOn,
       // only for chain itself: every protocol's flags are read whichever one runs
@@ -54,20 +61,28 @@ export const chainEntry: ProtocolEntry = {
         const { clientHooks } = await import('./gateway_hooks.js');
         return startNode(chain, { options: { ...options, maxInFlight: l } }, node, clientHooks(node, clientPort));
       },
+      simulate: ({ l }) => simulateChain(options, l),
     };
   },
 };
 
 /**
- * simulateChain binds chain to the simulator (runtime/sim/). Not yet the entry's `simulate`:
- * `csplab sim` and cmd/sim/sweep.test.ts grade every simulated protocol by the lab's
- * commit-line checker, and chain logs apply lines and is graded from its clients' histories
- * (`check --lin`) once the simulator runs clients; the lead wires it then.
+ * simulateChain binds chain to the simulator (runtime/sim/). Simulated clients route per key
+ * (decision 7: a key's writes go to its head, its reads to its tail), whatever the caller asked.
  */
 export async function simulateChain(options: ChainOptions, l: number): Promise<SimProgram> {
   const { chain } = await import('./protocol.js');
   const { simProgram } = await import('../../runtime/sim/bind.js');
-  return simProgram(chain, { options: { ...options, maxInFlight: l } });
+  const { auditChainLogs } = await import('./audit.js');
+  const p = simProgram(chain, { options: { ...options, maxInFlight: l } });
+  return {
+    ...p,
+    run: (o) => p.run(o.clients === undefined ? o : { ...o, clients: { ...o.clients, routing: 'per-key' } }),
+    audit: (o) => {
+      const killed = new Set(o.resolved.flatMap((f) => (f.action === 'kill' && f.ignored !== true && f.rank !== null ? [f.rank] : [])));
+      return auditChainLogs(o.ranks, killed);
+    },
+  };
 }
 
 /** chainOptions validates the timing flags; a lease that could outlive the failure timeout is a usage error naming L1's bound. */
@@ -80,6 +95,7 @@ export function readChainOptions(a: Readonly<Record<string, unknown>>, read: Fla
     failTimeoutMs: read('--fail-timeout-ms', a.failTimeoutMs ?? D.failTimeoutMs, 1, 3_600_000),
     leaseMs: read('--lease-ms', a.leaseMs ?? D.leaseMs, 1, 3_600_000),
     maxDriftMs: read('--max-drift-ms', a.maxDriftMs ?? D.maxDriftMs, 0, 3_600_000),
+    leaves: readLeaves(a.leave, usage),
   };
   try {
     return checkChainOptions(o);
@@ -87,4 +103,15 @@ export function readChainOptions(a: Readonly<Record<string, unknown>>, read: Fla
     if (e instanceof RangeError) throw usage(`chain: ${e.message}`);
     throw e;
   }
+}
+
+/** readLeaves reads --leave <rank>@<s>…: a node rank (the master, rank 0, cannot leave) and a time in seconds. */
+function readLeaves(v: unknown, usage: (message: string) => Error): [number, number][] {
+  const specs = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return specs.map((spec) => {
+    const m = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(String(spec));
+    if (m === null || Number(m[1]) < 1)
+      throw usage(`--leave: expected <rank>@<s> with a node rank ≥ 1 (rank 0 is the master), got ${JSON.stringify(spec)}`);
+    return [Number(m[1]), Number(m[2])];
+  });
 }

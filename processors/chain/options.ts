@@ -21,6 +21,8 @@ export interface ChainOptions {
   /** transferChunk: snapshot entries per Transfer message (a frame stays small). */
   readonly transferChunk: number;
   readonly clientTtlMs: number;
+  /** leaves: [rank, s]: that node asks the master to leave (§7.4) s seconds into the load (`csplab kv run --remove`). */
+  readonly leaves?: readonly (readonly [number, number])[];
 }
 
 export const DEFAULT_CHAIN_OPTIONS: ChainOptions = {
