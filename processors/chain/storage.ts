@@ -10,38 +10,28 @@
 // to the end), never fsynced, never acted on. A complete record whose checksum fails is damage
 // to something that may have been sent: refused (ForeignStateError, exit 4), as is a file of
 // another cluster or not of this format. Records are small (a few KiB), so the file is not compacted.
+// The framing, the torn-tail cut and the group-commit writer are runtime/store's, shared with TRaft.
 import { crc32 } from 'node:zlib';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OpenedStorage, Storage, Store } from '../../runtime/protocol.js';
+import type { OpenedStorage, Storage } from '../../runtime/protocol.js';
 import { ForeignStateError } from '../../runtime/errors.js';
+import { cutTornTail, encodeFileHeader, encodeFramed, FRAME_HEAD as HEAD } from '../../runtime/store/file_format.js';
+import { GroupCommitStore, type GroupSink } from '../../runtime/store/group_commit.js';
 import { POS_RE } from './ring.js';
 import { MASTER_RANK, type MasterRecord } from './types.js';
 
 const MAGIC = 'CHAINMST';
 const VERSION = 1;
-const HEAD = 8;
 /** MAX_RECORD_BYTES: far above any ring this lab runs; a larger length field is damage. */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 export function encodeHeader(clusterId: string): Buffer {
-  const id = Buffer.from(clusterId, 'utf8');
-  const buf = Buffer.alloc(8 + 4 + 2 + id.length + 4);
-  buf.write(MAGIC, 0, 'latin1');
-  buf.writeUInt32LE(VERSION, 8);
-  buf.writeUInt16LE(id.length, 12);
-  id.copy(buf, 14);
-  buf.writeUInt32LE(crc32(buf.subarray(0, 14 + id.length)), 14 + id.length);
-  return buf;
+  return encodeFileHeader(MAGIC, VERSION, clusterId);
 }
 
 export function encodeRecord(r: MasterRecord): Buffer {
-  const payload = Buffer.from(JSON.stringify(r), 'utf8');
-  const buf = Buffer.alloc(HEAD + payload.length);
-  buf.writeUInt32LE(payload.length, 0);
-  buf.writeUInt32LE(crc32(payload), 4);
-  payload.copy(buf, HEAD);
-  return buf;
+  return encodeFramed(Buffer.from(JSON.stringify(r), 'utf8'));
 }
 
 /** Decoded: the last good record, the length of the valid prefix and the torn bytes after it. */
@@ -206,16 +196,7 @@ export async function openMasterRecord(
   try {
     const d = decodeMasterFile(await fh.readFile(), clusterId, path);
     const notes = d.tornBytes > 0 ? [`master record had a torn tail of ${d.tornBytes} bytes; truncated`] : [];
-    let size = d.goodBytes;
-    if (d.tornBytes > 0 || size === 0) {
-      await fh.truncate(size);
-      if (size === 0) {
-        const header = encodeHeader(clusterId);
-        await fh.write(header, 0, header.length, 0);
-        size = header.length;
-      }
-      await fh.sync();
-    }
+    const size = await cutTornTail(fh, d, () => encodeHeader(clusterId));
     notes.push(`master record: ${d.records} records, resuming from epoch ${d.record?.config.epoch ?? 'none'}`);
     return opened(fh, size, d.record, notes);
   } catch (e) {
@@ -239,56 +220,22 @@ function opened(
   durable: MasterRecord | undefined,
   notes: string[],
 ): OpenedStorage<MasterRecord, MasterRecord | undefined> {
-  return { durable, notes, start: (onPersisted, onError) => new RecordWriter(fh, size, onPersisted, onError) };
+  return { durable, notes, start: (onPersisted, onError) => new GroupCommitStore(recordSink(fh, size), onPersisted, onError) };
 }
 
-/** RecordWriter appends records in order; what queues during one fsync goes out with the next (group commit). */
-export class RecordWriter implements Store<MasterRecord> {
-  private queue: MasterRecord[] = [];
-  private draining: Promise<void> | undefined;
-  private failure: unknown;
-
-  constructor(
-    private readonly fh: FileHandle,
-    private size: number,
-    private readonly onPersisted: (batchId: number) => void,
-    private readonly onError: (e: unknown) => void,
-  ) {}
-
-  write(batches: readonly MasterRecord[]): void {
-    if (this.failure !== undefined) return;
-    this.queue.push(...batches);
-    this.drain();
-  }
-
-  /** drain runs one append loop at a time; a loop that ends with records still queued starts again. */
-  private drain(): void {
-    this.draining ??= this.run().finally(() => {
-      this.draining = undefined;
-      if (this.queue.length > 0 && this.failure === undefined) this.drain();
-    });
-  }
-
-  private async run(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue;
-        this.queue = [];
-        const bytes = Buffer.concat(group.map(encodeRecord));
-        await this.fh.write(bytes, 0, bytes.length, this.size);
-        this.size += bytes.length;
-        await this.fh.sync();
-        const last = group[group.length - 1];
-        if (last !== undefined) this.onPersisted(last.batchId);
-      }
-    } catch (e) {
-      this.failure = e;
-      this.onError(e);
-    }
-  }
-
-  async close(): Promise<void> {
-    while (this.draining) await this.draining;
-    await this.fh.close();
-  }
+/**
+ * recordSink appends records at the end of the file (positional writes: the file is opened r+
+ * or w+, not for appending) and fsyncs them for GroupCommitStore.
+ */
+function recordSink(fh: FileHandle, size: number): GroupSink<MasterRecord> {
+  let end = size;
+  return {
+    append: async (group) => {
+      const bytes = Buffer.concat(group.map(encodeRecord));
+      await fh.write(bytes, 0, bytes.length, end);
+      end += bytes.length;
+    },
+    sync: () => fh.sync(),
+    close: () => fh.close(),
+  };
 }

@@ -6,6 +6,7 @@
 // group, then reports `persisted{lastBatchId}` to the core.
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { assert } from '../../../runtime/assert.js';
+import { cutTornTail } from '../../../runtime/store/file_format.js';
 import type { WalBatch } from '../durable.js';
 import { decodeWal, encodeFrame, encodeHeader, inFile, WalCorruptError, type Checkpoint, type Decoded } from './format.js';
 
@@ -48,16 +49,7 @@ export class WalFile {
       const d = decodeIn(await fh.readFile(), clusterId, path);
       if (!usable(d)) return null;
       if (d.damage !== null) throw inFile(d.damage, path);
-      let size = d.goodBytes;
-      if (d.tornBytes > 0 || size === 0) {
-        await fh.truncate(size);
-        if (size === 0) {
-          const header = encodeHeader(clusterId);
-          await fh.write(header, 0, header.length, 0);
-          size = header.length;
-        }
-        await fh.sync();
-      }
+      const size = await cutTornTail(fh, d, () => encodeHeader(clusterId));
       kept = true;
       return { wal: new WalFile(fh, size), checkpoint: d.checkpoint, batches: d.batches, offsets: d.offsets, truncatedBytes: d.tornBytes };
     } finally {

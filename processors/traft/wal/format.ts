@@ -19,6 +19,7 @@
 // acknowledged: reported in `damage`, and the caller refuses to start (exit 4); a bad frame
 // followed by a good one is the same. A header for another cluster is WalCorruptError('foreign').
 import { crc32 } from 'node:zlib';
+import { encodeFileHeader, encodeFramed, FRAME_HEAD } from '../../../runtime/store/file_format.js';
 import { decodeWords, expandOverrides, walRecord } from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
@@ -28,7 +29,6 @@ const WAL_MAGIC = 'TRAFTWAL';
 const WAL_VERSION = 2;
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
-const FRAME_HEAD = 8;
 
 /** WalCorruptError: corrupt or foreign WAL data; the CLI maps it to exit 4 (`corrupt`). */
 export class WalCorruptError extends Error {
@@ -49,15 +49,7 @@ export function inFile(e: WalCorruptError, path: string): WalCorruptError {
 
 /** encodeHeader builds the file header for `clusterId`. */
 export function encodeHeader(clusterId: string): Uint8Array {
-  const id = Buffer.from(clusterId, 'utf8');
-  if (id.length > 0xffff) throw new RangeError('clusterId longer than 65535 bytes');
-  const buf = Buffer.alloc(8 + 4 + 2 + id.length + 4);
-  buf.write(WAL_MAGIC, 0, 'latin1');
-  buf.writeUInt32LE(WAL_VERSION, 8);
-  buf.writeUInt16LE(id.length, 12);
-  id.copy(buf, 14);
-  buf.writeUInt32LE(crc32(buf.subarray(0, 14 + id.length)), 14 + id.length);
-  return buf;
+  return encodeFileHeader(WAL_MAGIC, WAL_VERSION, clusterId);
 }
 
 /** CheckpointMark tags a checkpoint's frames: every one but the last is 'part'. */
@@ -75,11 +67,7 @@ function encodePayload(body: FrameBody): Buffer {
 
 function framePayload(payload: Buffer): Buffer {
   if (payload.length > MAX_FRAME_BYTES) throw new RangeError(`WAL batch of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`);
-  const buf = Buffer.alloc(FRAME_HEAD + payload.length);
-  buf.writeUInt32LE(payload.length, 0);
-  buf.writeUInt32LE(crc32(payload), 4);
-  payload.copy(buf, FRAME_HEAD);
-  return buf;
+  return encodeFramed(payload);
 }
 
 /**
