@@ -56,10 +56,10 @@ export const chainEntry: ProtocolEntry = {
         if (l < 1) throw usage('-l (the head’s window) must be at least 1');
       },
       start: async (node, { l }) => {
-        const { chain } = await import('./protocol.js');
+        const { chain, chainClientPort } = await import('./protocol.js');
         const { startNode } = await import('../../runtime/driver/node.js');
-        const { clientHooks } = await import('./gateway_hooks.js');
-        return startNode(chain, { options: { ...options, maxInFlight: l } }, node, clientHooks(node, clientPort));
+        const { clientPortHooks } = await import('../../runtime/client/hooks.js');
+        return startNode(chain, { options: { ...options, maxInFlight: l } }, node, clientPortHooks(node, clientPort, chainClientPort));
       },
       simulate: ({ l }) => simulateChain(options, l),
     };

@@ -3,7 +3,7 @@
 // persist nothing (C6: a restart is a new node); the master persists its record (types.ts
 // MasterRecord) in storage.ts's record file, each batch the whole record, so the last durable
 // one is all a restart needs.
-import type { Protocol } from '../../runtime/protocol.js';
+import type { ClientPort, Protocol } from '../../runtime/protocol.js';
 import { coreSummary, corePollMs, initCore, stepCore, type ChainBatch, type ChainState } from './core.js';
 import { formatLog } from './log.js';
 import type { ChainMsg } from './messages.js';
@@ -18,6 +18,13 @@ export interface ChainConfig {
 }
 
 /** chain is chain replication for the rank driver and the simulator. */
+/**
+ * chainClientPort: clients speak the shared client wire as chain messages (decision 7). The
+ * master (rank 0) serves no keys but answers every request not-leader with the key's head or
+ * tail (core.ts), so no client waits on it.
+ */
+export const chainClientPort: ClientPort<ChainMsg> = { toMsg: (req) => req, asReply: (m) => (m.type === 'client-reply' ? m : null) };
+
 export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, ChainLogEvent, MasterRecord | undefined, undefined> = {
   name: 'chain',
   init: (o) =>
@@ -46,7 +53,7 @@ export const chain: Protocol<ChainConfig, ChainState, ChainMsg, ChainBatch, Chai
   supersedes: () => true,
   // clients speak the shared client wire as chain messages (decision 7): the gateway on the
   // rank driver, runtime/sim/clients.ts on the simulator
-  clients: { toMsg: (req) => req, asReply: (m) => (m.type === 'client-reply' ? m : null) },
+  clients: chainClientPort,
   describe: (msg) => ({
     type: msg.type,
     ...('epoch' in msg ? { round: msg.epoch } : {}),

@@ -150,6 +150,28 @@ t.test('X4: a joiner that missed the handover does not serve', (t) => {
   t.end();
 });
 
+t.test('X4: a lost Handover is resent even when the log reaches the joiner (its acks wait for the Handover)', (t) => {
+  const { net } = joinAt4('x4-lost');
+  net.request(1, net.client(), { client: 'c7', reqNo: 1, op: 'put', key: 'k7', value: 'v7' }); // into 3's transfer log
+  net.deliver();
+  net.dropIf = (m) => m.type === 'handover';
+  net.install([wholeRing([1, 2, 3, 4])]);
+  net.deliver();
+  net.dropIf = null;
+  t.equal(at(net, 4)?.lastApplied, 7, 'the log reached the joiner without its Handover');
+  t.equal(at(net, 4)?.handoverS1, undefined);
+  t.not(at(net, 3)?.handover, undefined, 'the old tail still owes the Handover (no ack ended it)');
+  net.advance(net.options.resendAfterMs + 5);
+  net.deliver();
+  t.equal(at(net, 4)?.handoverS1, 7, 'W7 resent the Handover');
+  t.equal(at(net, 3)?.handover, undefined, 'and the joiner acked it');
+  const g = net.client();
+  net.advance(2);
+  net.request(4, g, { client: 'r', reqNo: 1, op: 'get', key: 'k7' });
+  t.same(net.lastReply(g), { type: 'client-reply', client: 'r', reqNo: 1, status: 'ok', result: 'v7' }, 'the joiner serves');
+  t.end();
+});
+
 t.test('X5: the tail dies before the joiner is servable; the master drops both, the middle becomes tail', (t) => {
   const { net, c } = joinAt4('x5');
   net.down.add(3);

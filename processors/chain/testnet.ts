@@ -37,6 +37,8 @@ export class TestNet {
   /** cutFromMaster: nodes whose heartbeats the master never hears (no lease for them). */
   readonly cutFromMaster = new Set<number>();
   faults: Faults = { drop: 0, dup: 0, reorder: 0 };
+  /** dropIf: node → node messages it matches are lost (a scripted loss, beside the seeded ones). */
+  dropIf: ((m: ChainMsg) => boolean) | null = null;
   epoch = 0;
   private queue: InFlight[] = [];
   private readonly random: Random;
@@ -131,7 +133,7 @@ export class TestNet {
       this.replies.set(to, list);
       return;
     }
-    if (this.random.next() < this.faults.drop) return;
+    if (this.dropIf?.(msg) === true || this.random.next() < this.faults.drop) return;
     const copies = this.random.next() < this.faults.dup ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const late = this.random.next() < this.faults.reorder ? 1 + this.random.int(20) : 0;

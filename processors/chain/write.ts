@@ -209,7 +209,11 @@ export function flush(n: NodeState, out: ChainOut): void {
       if (!r.retired) forward(n, r, r.outbox, out);
       r.outbox = [];
     }
-    if (r.ackDue) {
+    // A joiner acks nothing before it holds the Handover: its acks would end the old tail's
+    // handover (onAck) and a lost Handover would then never be resent, leaving the joiner
+    // unservable and its range blocked for every later reconfiguration (X4). Withheld, the old
+    // tail's W7 resends the Handover with the log.
+    if (r.ackDue && !(r.fromJoin && r.handoverS1 === undefined)) {
       r.ackDue = false;
       if (r.pred !== undefined && !r.retired) out.send(r.pred, { type: 'ack', epoch: n.epoch, rangeId: r.rangeId, upTo: r.lastAcked });
     }

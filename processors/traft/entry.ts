@@ -49,13 +49,14 @@ export const traftEntry: ProtocolEntry = {
       start: async (node, { o, l }) => {
         const { traftWith } = await import('./protocol.js');
         const { startNode } = await import('../../runtime/driver/node.js');
-        const { clientHooks } = await import('./gateway_hooks.js');
+        const { clientPortHooks } = await import('../../runtime/client/hooks.js');
+        const { clientPort } = await import('./clients.js');
         const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads };
         return startNode(
           traftWith(c.machine),
           c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config,
           node,
-          clientHooks(node, c.clientPort),
+          clientPortHooks(node, c.clientPort, clientPort),
         );
       },
       simulate: async ({ o, l }) => {
