@@ -113,7 +113,7 @@ export async function withClientGateway<M>(inner: Transport<M>, o: GatewayOption
       const reply = o.asReply(msg);
       const c = conns.get(to);
       if (reply === null || c === undefined || c.socket.destroyed) return; // gone: the client retries elsewhere
-      c.socket.write(encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));
+      writeCorked(c.socket, encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));
     },
     async close(): Promise<void> {
       for (const c of conns.values()) c.socket.destroy();
@@ -126,4 +126,17 @@ export async function withClientGateway<M>(inner: Transport<M>, o: GatewayOption
     },
     gatewayStats: () => ({ ...counts }),
   };
+}
+
+/**
+ * writeCorked writes a frame, gathering every frame written in the same tick into one socket
+ * write: a turn answers many clients on one connection, and a syscall per reply cost the ranks a
+ * fifth of their CPU (docs/benchmarks.md, Chain KV).
+ */
+export function writeCorked(socket: Socket, frame: Buffer): void {
+  if (!socket.writableCorked) {
+    socket.cork();
+    process.nextTick(() => socket.uncork());
+  }
+  socket.write(frame);
 }

@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import type { Cancel, Clock } from '../clock.js';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
 import type { Random } from '../random.js';
+import { writeCorked } from './gateway.js';
 import { History } from './history.js';
 import { KvLoad, type LoadOptions } from './load.js';
 import { ClientSession, type Action, type Op, type Routing } from './session.js';
@@ -49,6 +50,9 @@ export class KvRunner {
 
   constructor(private readonly o: RunnerOptions) {
     this.load = new KvLoad(o.load, o.random);
+    // one table for all clients: with many keys, a table per client would pay a not-leader round
+    // trip on nearly every op (each client rarely sees a key twice)
+    const routes = new Map<string, number>();
     for (let c = 0; c < o.clients; c++) {
       const session = new ClientSession({
         client: `c${c}`,
@@ -56,7 +60,7 @@ export class KvRunner {
         deadlineMs: o.deadlineMs,
         attemptMs: Math.min(1000, o.deadlineMs),
         backoffMs: 50,
-        ...(o.routing !== undefined ? { routing: o.routing } : {}),
+        ...(o.routing !== undefined ? { routing: o.routing, routes } : {}),
       });
       session.guess = c % o.ranks;
       this.clients.push({ session, op: null, startedMs: 0, cancel: () => {}, lastWasSend: false });
@@ -140,7 +144,7 @@ export class KvRunner {
     }
     if (a.type === 'send') {
       const sock = this.socks.get(a.rank);
-      if (sock !== undefined && !sock.destroyed) sock.write(frame(a.req));
+      if (sock !== undefined && !sock.destroyed) writeCorked(sock, frame(a.req));
     }
     c.lastWasSend = a.type === 'send';
     c.cancel = clock.schedule(Math.max(0, a.untilMs - clock.nowMs()), () => {

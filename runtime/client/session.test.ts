@@ -64,6 +64,18 @@ t.test('per-key routing: a guess per (read|write, key), moved by hints and timeo
   t.same(sent(new ClientSession(o).begin({ f: 'get', key: 'a' }, 0)), { rank: 0, reqNo: 1 }, 'leader routing is the default');
 });
 
+t.test("per-key routing with a shared table: one client's hint is every client's first try", async (t) => {
+  const routes = new Map<string, number>();
+  const a = new ClientSession({ ...o, client: 'a', routing: 'per-key', routes });
+  const b = new ClientSession({ ...o, client: 'b', routing: 'per-key', routes });
+  a.begin({ f: 'put', key: 'k', value: 'v' }, 0);
+  a.onReply({ ...reply(1, { status: 'not-leader', hint: 2 }), client: 'a' }, 1);
+  t.same(sent(b.begin({ f: 'put', key: 'k', value: 'w' }, 2)), { rank: 2, reqNo: 1 }, 'b writes k at the head a learned');
+  const own = new ClientSession({ ...o, client: 'c', routing: 'per-key' });
+  t.same(sent(own.begin({ f: 'put', key: 'k', value: 'x' }, 3)), { rank: 0, reqNo: 1 }, 'a session with its own table knows nothing of it');
+  t.equal(routes.get('read:k'), undefined, 'the read route of k is still unknown');
+});
+
 t.test('a put or delete may report what it did; a result its op cannot report is ignored and counted', async (t) => {
   const s = new ClientSession(o);
   s.begin({ f: 'put', key: 'k', value: 'v' }, 0);

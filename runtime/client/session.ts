@@ -39,6 +39,12 @@ export interface SessionOptions {
    * keys live on different ranks (a chain: writes at the key's head, reads at its tail).
    */
   readonly routing?: Routing;
+  /**
+   * routes: a per-key routing table to share with other sessions of the same driver, so one
+   * not-leader hint moves every client's first try of that route (a hint is only a guess: a stale
+   * one costs a retry with the same reqNo, never a second write). Default: this session's own.
+   */
+  readonly routes?: Map<string, number>;
 }
 
 /** Routing: one leader guess, or one guess per (read|write, key). */
@@ -56,7 +62,7 @@ export class ClientSession {
   /** guess: the rank we believe leads (hints move it); under per-key routing, the first try of a route not yet seen. */
   guess = 0;
   /** routes: per-key routing's guess per route (routeOf); empty under leader routing. */
-  readonly routes = new Map<string, number>();
+  readonly routes: Map<string, number>;
   private reqNo = 0;
   private current: Current | null = null;
   /** retries: requests sent again (same reqNo) after the first attempt. */
@@ -66,6 +72,7 @@ export class ClientSession {
 
   constructor(readonly o: SessionOptions) {
     if (!(o.ranks >= 1 && o.deadlineMs > 0 && o.attemptMs > 0 && o.backoffMs >= 0)) throw new RangeError('session options out of range');
+    this.routes = o.routes ?? new Map<string, number>();
   }
 
   get busy(): boolean {
