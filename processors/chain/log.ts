@@ -28,18 +28,8 @@ export function formatLog(ev: ChainLogEvent, atUs: number): string {
   }
 }
 
-/** ApplyLine: one parsed apply line, with the node whose log it came from. */
-export interface ApplyLine {
-  readonly node: number;
-  readonly rangeId: string;
-  readonly seq: number;
-  readonly key: string;
-  readonly op: 'put' | 'delete';
-  readonly clientId: string;
-  readonly reqNo: number;
-  readonly epoch: number;
-  readonly atUs: number;
-}
+/** ApplyLine: one parsed apply line — the logged apply event's fields, the node whose log it came from, and when. */
+export type ApplyLine = Omit<Extract<ChainLogEvent, { type: 'apply' }>, 'type'> & { readonly node: number; readonly atUs: number };
 
 const APPLY_RE = /^apply (\S+) (\d+) (\S+) (put|delete) (\S+) (\d+) (\d+) at (\d+)$/;
 
