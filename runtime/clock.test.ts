@@ -212,7 +212,7 @@ t.test('runUntilIdle waits for a chain of processors handing a value along', asy
   t.same(stages[19]!.drain(), [2 ** 19]);
 });
 
-t.test('runUntilIdle reports a loop that never blocks', { timeout: 60_000 }, async (t) => {
+t.test('runUntilIdle reports a loop that never blocks', async (t) => {
   const clock = new VirtualClock(T0);
   const a = chan<number>(clock, 'a');
   const b = chan<number>(clock, 'b');

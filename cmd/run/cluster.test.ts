@@ -5,7 +5,6 @@ import { commitsOf, countBetween } from '../testing/timeline.js';
 
 const RANKS = 5;
 const FAULT_AT_S = 1.5;
-const SCENARIO = { timeout: 60_000 };
 
 /** leaderAt is the rank leading the slot that holds second s of a run (round r is led by r mod N). */
 const leaderAt = (s: number, o: number): number => Math.floor(s / o) % RANKS;
@@ -35,7 +34,7 @@ function learnt(t: Test, c: ClusterRun, rank: number, missed: Set<number>, after
   t.ok(missed.size > 0 && caught > 0, `${what}: rank ${rank} logged ${caught} of the ${missed.size} instances it missed (${describe(c)})`);
 }
 
-t.test('fault-free, low pressure: every rank commits, never more than was generated, and every rank exits 0', SCENARIO, async (t) => {
+t.test('fault-free, low pressure: every rank commits, never more than was generated, and every rank exits 0', async (t) => {
   const o = 1;
   const l = 100;
   const seconds = 3;
@@ -56,7 +55,7 @@ t.test('fault-free, low pressure: every rank commits, never more than was genera
   keepOnFailure(t, c, 'fault-free');
 });
 
-t.test('SIGKILL a follower mid-run: the others keep committing', SCENARIO, async (t) => {
+t.test('SIGKILL a follower mid-run: the others keep committing', async (t) => {
   const o = 1;
   const seconds = 4;
   // Not the leader at the kill, nor of any later round: a pure follower from then on.
@@ -79,7 +78,7 @@ t.test('SIGKILL a follower mid-run: the others keep committing', SCENARIO, async
   keepOnFailure(t, c, 'kill-follower');
 });
 
-t.test('SIGSTOP the leader, SIGCONT it later: the others move on, it catches up', SCENARIO, async (t) => {
+t.test('SIGSTOP the leader, SIGCONT it later: the others move on, it catches up', async (t) => {
   const o = 1;
   const pauseS = 1.5;
   // Resumed at 3 s, it learns what it missed in the sync of a later round. -t 5 left two, and
@@ -102,7 +101,7 @@ t.test('SIGSTOP the leader, SIGCONT it later: the others move on, it catches up'
   keepOnFailure(t, c, 'pause-leader');
 });
 
-t.test('a rank started late joins and catches up', SCENARIO, async (t) => {
+t.test('a rank started late joins and catches up', async (t) => {
   const late = 3;
   const o = 1;
   // A late rank learns the log in the sync of a round. Under two CPU-bound processes it was seen
@@ -121,7 +120,7 @@ t.test('a rank started late joins and catches up', SCENARIO, async (t) => {
   keepOnFailure(t, c, 'start-late');
 });
 
-t.test('kill the leader, restart it: incarnation 1 recovers from its log and exits 0, the rules hold', SCENARIO, async (t) => {
+t.test('kill the leader, restart it: incarnation 1 recovers from its log and exits 0, the rules hold', async (t) => {
   const o = 1;
   const c = await runCluster(t, { o, l: 1000, t: 5, extra: ['--kill', `leader@${FAULT_AT_S}`, '--restart', 'killed@2.5'] });
   assertRulesPass(t, c);

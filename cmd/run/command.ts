@@ -307,12 +307,16 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   // nothing, so it can wait beside the running one); a kill prepares one again.
   for (const r of restartable(plan.faults, ranks)) if (!lateStarts.has(r)) launcher.prepare(r);
   // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
-  const bootLimitMs = 30_000;
+  // A guard against a rank that hangs while booting, not a performance bound: a busy machine
+  // (a CI box sharing its cores) can take tens of seconds to start five Node processes.
+  const bootLimitMs = 120_000;
   let cancelBootLimit = (): void => {};
   let failedRank: number | undefined; // the first rank of the first wave that exited before listening
+  let decided = false; // once the boot is given up, ranks exit because we killed them: not their failure
   const booted = await new Promise<boolean>((resolve) => {
     allReady = () => resolve(true);
     bootFailed = (rank) => {
+      if (decided) return;
       failedRank ??= rank;
       resolve(false);
     };
@@ -320,6 +324,7 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
     void launcher.settled().then(() => resolve(false)); // every rank exited before being ready
   });
   cancelBootLimit();
+  decided = true;
   if (!booted) {
     launcher.terminate('SIGKILL');
     await launcher.settled();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { assertRulesPass, describe, keepOnFailure, runCluster } from '../testing/cluster.js';
 import { commitsOf } from '../testing/timeline.js';
 
-t.test('paxos, partition {0,1}|{2,3,4} for 3 s: the majority commits through it, the minority does not', { timeout: 90_000 }, async (t) => {
+t.test('paxos, partition {0,1}|{2,3,4} for 3 s: the majority commits through it, the minority does not', async (t) => {
   // Rounds 2, 3 and 4 (-o 1) are led by ranks 2, 3 and 4: the majority side owns the window.
   const c = await runCluster(t, { o: 1, l: 1000, t: 7, extra: ['--partition', '0,1|2,3,4@2:3'] });
   const replay = `replay: node dist/cmd/csplab.js ${c.args.join(' ')}`;

@@ -7,7 +7,7 @@ import { assertRulesPass, describe, keepOnFailure, runCluster } from '../testing
 
 const RANKS = 5;
 
-t.test('--trace: a trace per rank, messages parse, commits match the instance logs', { timeout: 60_000 }, async (t) => {
+t.test('--trace: a trace per rank, messages parse, commits match the instance logs', async (t) => {
   const c = await runCluster(t, { o: 1, l: 100, t: 3, extra: ['--trace'] });
   assertRulesPass(t, c);
   for (let r = 0; r < RANKS; r++) {

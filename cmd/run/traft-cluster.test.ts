@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { applied, assertRulesPass, describe, keepOnFailure, runCluster, startedInRun } from '../testing/cluster.js';
 import { commitsOf, countBetween } from '../testing/timeline.js';
 
-const SCENARIO = { timeout: 60_000 };
 const TRAFT = ['--protocol', 'traft'];
 
-t.test('traft, fault-free: a leader is elected, the load commits on every rank, every rank exits 0', SCENARIO, async (t) => {
+t.test('traft, fault-free: a leader is elected, the load commits on every rank, every rank exits 0', async (t) => {
   // -t 5, not 3: under two CPU-bound processes beside the suite a starved leader lost its term at
   // 3 s and was re-elected at 5 s; its first window committed after a 3 s run's drain had ended.
   const c = await runCluster(t, { o: 1, l: 1000, t: 5, extra: TRAFT });
@@ -30,7 +29,7 @@ t.test('traft, fault-free: a leader is elected, the load commits on every rank, 
   keepOnFailure(t, c, 'traft-fault-free');
 });
 
-t.test('traft: kill the leader at 2 s, restart it at 3 s from its WAL: the rules hold, it commits again', SCENARIO, async (t) => {
+t.test('traft: kill the leader at 2 s, restart it at 3 s from its WAL: the rules hold, it commits again', async (t) => {
   const c = await runCluster(t, { o: 1, l: 1000, t: 5, extra: [...TRAFT, '--kill', 'leader@2', '--restart', 'killed@3'] });
   assertRulesPass(t, c);
   const kill = applied(t, c, 'kill');
@@ -50,7 +49,6 @@ t.test('traft: kill the leader at 2 s, restart it at 3 s from its WAL: the rules
 
 t.test(
   'traft over a lossy network (--drop): the links lose messages, the rules hold, the summary counts out-of-order and held-back commits',
-  SCENARIO,
   async (t) => {
     // How many appends a real run loses, and so whether a hole opens before -t, depends on how
     // fast the machine is: that commits then come out of order and are held back is asserted for
@@ -80,7 +78,6 @@ t.test(
 
 t.test(
   "traft snapshots: a rank killed at 1.5 s and restarted at 3.5 s is below the leader's floor; it installs the snapshot and logs every position below its floor",
-  SCENARIO,
   async (t) => {
     const c = await runCluster(t, {
       o: 1,

@@ -73,8 +73,9 @@ export async function runCluster(t: Teardown, o: ClusterOptions): Promise<Cluste
   const ranks = o.ranks ?? 5;
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'csplab-cluster-'));
   if (o.dir === undefined) t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  // Bound: boot (≤ 30 s in csplab run, far less here) + the test + the run's own grace period.
-  const timeoutMs = 30_000 + o.t * 1000 + Math.max(5000, 3 * o.o * 1000);
+  // A hang guard, not a speed bound: boot (≤ 120 s in csplab run, on a busy machine) + the test
+  // + the run's own grace period, doubled for a machine whose cores other work shares.
+  const timeoutMs = 120_000 + 2 * (o.t * 1000 + Math.max(5000, 3 * o.o * 1000));
   for (let attempt = 1; ; attempt++) {
     const basePort = await freeBasePort(ranks);
     const args = [

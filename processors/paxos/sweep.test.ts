@@ -117,7 +117,7 @@ async function runEager(seed: number): Promise<Outcome> {
 
 for (const p of ['grid', 'eager'] as const satisfies readonly Plan[]) {
   if (onlyPlan !== undefined && onlyPlan !== p) continue;
-  t.test(`seeded fault sweep, ${p} (${seeds.length} seeds)`, { timeout: 600_000 }, async (t) => {
+  t.test(`seeded fault sweep, ${p} (${seeds.length} seeds)`, async (t) => {
     let failures = 0;
     for (const seed of seeds) {
       const { report, pass, best } = await (p === 'grid' ? runGrid(seed) : runEager(seed));

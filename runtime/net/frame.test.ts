@@ -14,7 +14,7 @@ function drain(d: FrameDecoder): string[] {
 const payloads = ['hello', '', 'x'.repeat(1000), 'ünïcødé', 'last'];
 const stream = Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p, 'utf8'))));
 
-t.test('frames fed byte by byte reassemble', { timeout: 20000 }, async (t) => {
+t.test('frames fed byte by byte reassemble', async (t) => {
   const d = new FrameDecoder();
   const got: string[] = [];
   for (let i = 0; i < stream.length; i++) {
@@ -25,7 +25,7 @@ t.test('frames fed byte by byte reassemble', { timeout: 20000 }, async (t) => {
   t.equal(d.bufferedBytes, 0);
 });
 
-t.test('many frames in one chunk, and chunks split at every offset', { timeout: 20000 }, async (t) => {
+t.test('many frames in one chunk, and chunks split at every offset', async (t) => {
   const many = Buffer.concat(Array.from({ length: 1000 }, (_, i) => encodeFrame(Buffer.from(`m${i}`))));
   const d = new FrameDecoder();
   d.push(many);
@@ -43,7 +43,7 @@ t.test('many frames in one chunk, and chunks split at every offset', { timeout: 
   t.ok(ok, 'every two-way split decodes to the same frames');
 });
 
-t.test('the maximum is enforced from the header, before the payload arrives', { timeout: 20000 }, async (t) => {
+t.test('the maximum is enforced from the header, before the payload arrives', async (t) => {
   const d = new FrameDecoder(16);
   d.push(encodeFrame(Buffer.alloc(16)));
   t.equal(d.next()?.length, 16, 'exactly the maximum is fine');
@@ -54,7 +54,7 @@ t.test('the maximum is enforced from the header, before the payload arrives', { 
   t.throws(() => checkMaxFrameBytes(2 ** 31), RangeError);
 });
 
-t.test('codecs round-trip batches and refuse non-batches', { timeout: 20000 }, async (t) => {
+t.test('codecs round-trip batches and refuse non-batches', async (t) => {
   const batch = [
     { type: 'accept', ballot: 3, key: 'k'.repeat(32) },
     { type: 'ack', n: -1.5, ok: true, v: null },
@@ -70,7 +70,7 @@ t.test('codecs round-trip batches and refuse non-batches', { timeout: 20000 }, a
   t.same([...back.bits], [1, 2, 255]);
 });
 
-t.test('handshake checks cluster, version, rank and codec', { timeout: 20000 }, async (t) => {
+t.test('handshake checks cluster, version, rank and codec', async (t) => {
   const want: Expected = { clusterId: 'run-1', ranks: 3, selfRank: 0, version: 1, codec: 'msgpack' };
   const hello = (over: Record<string, unknown>) => encodeHello({ clusterId: 'run-1', rank: 1, version: 1, codec: 'msgpack', ...over });
   t.same(checkHello(hello({}), want), { rank: 1 });

@@ -21,7 +21,7 @@ function received(ep: Transport<Msg>): number[] {
   return ep.inbox.drain().flatMap((b: Inbound<Msg>) => b.msgs.map((m) => m.n));
 }
 
-t.test('without faults a burst arrives as one batch, never synchronously', { timeout: 20000 }, async (t) => {
+t.test('without faults a burst arrives as one batch, never synchronously', async (t) => {
   const { clock, net, eps } = setup(2);
   for (let n = 0; n < 3; n++) eps[0]!.send(1, { n });
   t.same(eps[1]!.inbox.drain(), [], 'nothing is delivered inside send');
@@ -33,7 +33,7 @@ t.test('without faults a burst arrives as one batch, never synchronously', { tim
   await net.close();
 });
 
-t.test('self-sends loop back without faults', { timeout: 20000 }, async (t) => {
+t.test('self-sends loop back without faults', async (t) => {
   const { clock, net, eps } = setup(2, { dropRate: 1 });
   eps[0]!.send(0, { n: 7 });
   eps[0]!.send(1, { n: 8 });
@@ -43,7 +43,7 @@ t.test('self-sends loop back without faults', { timeout: 20000 }, async (t) => {
   await net.close();
 });
 
-t.test('drop: rate 1 loses everything, rate 0.5 about half', { timeout: 20000 }, async (t) => {
+t.test('drop: rate 1 loses everything, rate 0.5 about half', async (t) => {
   const all = setup(2, { dropRate: 1 });
   for (let n = 0; n < 10; n++) all.eps[0]!.send(1, { n });
   await all.clock.advance(10);
@@ -61,7 +61,7 @@ t.test('drop: rate 1 loses everything, rate 0.5 about half', { timeout: 20000 },
   await half.net.close();
 });
 
-t.test('dup: rate 1 delivers every message twice', { timeout: 20000 }, async (t) => {
+t.test('dup: rate 1 delivers every message twice', async (t) => {
   const { clock, net, eps } = setup(2, { dupRate: 1 });
   for (let n = 0; n < 5; n++) eps[0]!.send(1, { n });
   await clock.advance(0);
@@ -75,7 +75,7 @@ t.test('dup: rate 1 delivers every message twice', { timeout: 20000 }, async (t)
   await net.close();
 });
 
-t.test('delay: nothing before minMs; a range reorders', { timeout: 20000 }, async (t) => {
+t.test('delay: nothing before minMs; a range reorders', async (t) => {
   const fixed = setup(2, { delayMs: [10, 10] });
   fixed.eps[0]!.send(1, { n: 1 });
   await fixed.clock.advance(9);
@@ -99,7 +99,7 @@ t.test('delay: nothing before minMs; a range reorders', { timeout: 20000 }, asyn
   await spread.net.close();
 });
 
-t.test('partition: sides cannot talk until heal; in-flight copies are cut', { timeout: 20000 }, async (t) => {
+t.test('partition: sides cannot talk until heal; in-flight copies are cut', async (t) => {
   const { clock, net, eps } = setup(3, { delayMs: [5, 5] });
   net.partition([[0, 1], [2]]);
   eps[0]!.send(1, { n: 1 });
@@ -127,7 +127,7 @@ t.test('partition: sides cannot talk until heal; in-flight copies are cut', { ti
   await net.close();
 });
 
-t.test('a blocked link is cut one way only', { timeout: 20000 }, async (t) => {
+t.test('a blocked link is cut one way only', async (t) => {
   const { clock, net, eps } = setup(2);
   net.blockLink(0, 1);
   eps[0]!.send(1, { n: 1 });
@@ -147,7 +147,7 @@ t.test('a blocked link is cut one way only', { timeout: 20000 }, async (t) => {
   await net.close();
 });
 
-t.test('pause holds inbound and outbound until resume', { timeout: 20000 }, async (t) => {
+t.test('pause holds inbound and outbound until resume', async (t) => {
   const { clock, net, eps } = setup(2);
   net.pause(1);
   eps[0]!.send(1, { n: 1 });
@@ -163,7 +163,7 @@ t.test('pause holds inbound and outbound until resume', { timeout: 20000 }, asyn
   await net.close();
 });
 
-t.test('inbox overflow drops the newest batch and counts it', { timeout: 20000 }, async (t) => {
+t.test('inbox overflow drops the newest batch and counts it', async (t) => {
   const { clock, net, eps } = setup(2, {}, 'memnet', { inboxCapacity: 2 });
   for (let n = 0; n < 5; n++) {
     eps[0]!.send(1, { n });
@@ -181,7 +181,7 @@ t.test('inbox overflow drops the newest batch and counts it', { timeout: 20000 }
   await net.close();
 });
 
-t.test('a closed endpoint drops as down; endpoint() again is a restart', { timeout: 20000 }, async (t) => {
+t.test('a closed endpoint drops as down; endpoint() again is a restart', async (t) => {
   const { clock, net, eps } = setup(2);
   await eps[1]!.close();
   eps[0]!.send(1, { n: 1 });
@@ -197,7 +197,7 @@ t.test('a closed endpoint drops as down; endpoint() again is a restart', { timeo
   t.equal(clock.pendingTimers(), 0);
 });
 
-t.test('faults change at runtime and are validated', { timeout: 20000 }, async (t) => {
+t.test('faults change at runtime and are validated', async (t) => {
   const { clock, net, eps } = setup(2);
   eps[0]!.send(1, { n: 1 });
   net.setFaults({ dropRate: 1 });
@@ -231,7 +231,7 @@ async function scenario(seed: string) {
   return trace;
 }
 
-t.test('one seed replays one trace; another seed differs', { timeout: 20000 }, async (t) => {
+t.test('one seed replays one trace; another seed differs', async (t) => {
   const a1 = await scenario('seed-a');
   const a2 = await scenario('seed-a');
   const b = await scenario('seed-b');

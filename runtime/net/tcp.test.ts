@@ -86,7 +86,7 @@ async function receive(node: Node, count: number): Promise<{ from: number; n: nu
   return got;
 }
 
-t.test('batches flow between ranks and to self, in send order', { timeout: 20000 }, async (t) => {
+t.test('batches flow between ranks and to self, in send order', async (t) => {
   const [a, b] = await cluster(t, 2);
   for (let n = 0; n < 5000; n++) a!.tr.send(1, { n });
   for (let n = 0; n < 3; n++) a!.tr.send(0, { n });
@@ -121,7 +121,7 @@ t.test('batches flow between ranks and to self, in send order', { timeout: 20000
   t.throws(() => a!.tr.send(2, { n: 0 }), RangeError);
 });
 
-t.test('a restarted peer is redialed and messages flow again', { timeout: 20000 }, async (t) => {
+t.test('a restarted peer is redialed and messages flow again', async (t) => {
   const [a, b] = await cluster(t, 2);
   a!.tr.send(1, { n: 1 });
   t.same(await receive(b!, 1), [{ from: 0, n: 1 }]);
@@ -202,7 +202,7 @@ function rawConnection(port: number, bytes: Buffer[]): Promise<void> {
   });
 }
 
-t.test('bad input closes only that connection, is counted and logged once', { timeout: 20000 }, async (t) => {
+t.test('bad input closes only that connection, is counted and logged once', async (t) => {
   const [a, b] = await cluster(t, 2, { maxFrameBytes: 1 << 20, handshakeTimeoutMs: 1000 });
   const mp = msgpackCodec<unknown>();
   const hello = (over: Record<string, unknown> = {}) =>
@@ -243,7 +243,7 @@ t.test('bad input closes only that connection, is counted and logged once', { ti
   t.same(await receive(a!, 1), [{ from: 1, n: 42 }], 'the good peer still gets through (and nothing from the bad ones did)');
 });
 
-t.test('an absent or stalled peer costs the sender only counted drops', { timeout: 20000 }, async (t) => {
+t.test('an absent or stalled peer costs the sender only counted drops', async (t) => {
   const a = makeNode(0, 2, 0, { queueLimit: 10 });
   const b = makeNode(1, 2, 0);
   t.teardown(() => Promise.all([a.tr.close(), b.tr.close()]));
@@ -274,69 +274,61 @@ t.test('an absent or stalled peer costs the sender only counted drops', { timeou
   t.ok(c.tr.stats().bytesOut > 0);
 });
 
-t.test(
-  'a connected peer that has not read for a second is held only its newest messages, like a down one',
-  { timeout: 20000 },
-  async (t) => {
-    // A 20 s SIGSTOP at full Paxos rate queued every PROPOSE of the pause (~250 MB) for the stopped rank in every sender,
-    // which froze them all encoding it when it came back (issue 11, hole 3).
-    const vclock = new VirtualClock();
-    const c = makeNode(0, 2, 0, { queueLimit: 100_000, clock: vclock });
-    await connectToStalledPeer(t, c);
-    const payload = 'p'.repeat(2000);
-    let turns = 0;
-    // Fill the kernel's buffers until the link waits for a drain that never comes.
-    while (c.tr.stats().queued < 1000 && turns++ < 5000) {
-      for (let n = 0; n < 100; n++) c.tr.send(1, { n, s: payload });
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    t.ok(c.tr.stats().queued >= 1000, 'a peer that stopped reading just now still has everything queued (it may be slow)');
-    t.equal(c.tr.stats().dropped, 0);
-    const queued = c.tr.stats().queued;
-    await vclock.advance(1000);
-    for (let n = 0; n < 500; n++) c.tr.send(1, { n, s: payload });
-    t.equal(c.tr.stats().queued, DOWN_QUEUE_LIMIT, `after a second without a drain only the newest ${DOWN_QUEUE_LIMIT} are held`);
-    t.equal(c.tr.stats().dropped, queued + 500 - DOWN_QUEUE_LIMIT, 'the older ones are dropped and counted');
-  },
-);
+t.test('a connected peer that has not read for a second is held only its newest messages, like a down one', async (t) => {
+  // A 20 s SIGSTOP at full Paxos rate queued every PROPOSE of the pause (~250 MB) for the stopped rank in every sender,
+  // which froze them all encoding it when it came back (issue 11, hole 3).
+  const vclock = new VirtualClock();
+  const c = makeNode(0, 2, 0, { queueLimit: 100_000, clock: vclock });
+  await connectToStalledPeer(t, c);
+  const payload = 'p'.repeat(2000);
+  let turns = 0;
+  // Fill the kernel's buffers until the link waits for a drain that never comes.
+  while (c.tr.stats().queued < 1000 && turns++ < 5000) {
+    for (let n = 0; n < 100; n++) c.tr.send(1, { n, s: payload });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  t.ok(c.tr.stats().queued >= 1000, 'a peer that stopped reading just now still has everything queued (it may be slow)');
+  t.equal(c.tr.stats().dropped, 0);
+  const queued = c.tr.stats().queued;
+  await vclock.advance(1000);
+  for (let n = 0; n < 500; n++) c.tr.send(1, { n, s: payload });
+  t.equal(c.tr.stats().queued, DOWN_QUEUE_LIMIT, `after a second without a drain only the newest ${DOWN_QUEUE_LIMIT} are held`);
+  t.equal(c.tr.stats().dropped, queued + 500 - DOWN_QUEUE_LIMIT, 'the older ones are dropped and counted');
+});
 
-t.test(
-  'a stalled peer is still held the messages keepWhenStalled marks (the oldest KEPT_LIMIT), in order, with its newest',
-  { timeout: 20000 },
-  async (t) => {
-    // A Paxos rank resumed after a long pause reads slowly while it commits the catch-up chunks it has; a CATCHUP
-    // queued behind them was dropped as stale by the COMMITs that followed it, and every later chunk was then
-    // useless to it (a gap below them) until it re-asked: at high load it never caught up (issue 11, hole 3).
-    const vclock = new VirtualClock();
-    const c = makeNode(0, 2, 0, { queueLimit: 100_000, clock: vclock, keepWhenStalled: (m) => m.s === 'chunk' });
-    const [socket] = await connectToStalledPeer(t, c);
-    const payload = 'p'.repeat(2000);
-    let turns = 0;
-    while (c.tr.stats().queued < 1000 && turns++ < 5000) {
-      for (let n = 0; n < 100; n++) c.tr.send(1, { n, s: payload });
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    const queued = c.tr.stats().queued;
-    await vclock.advance(1000);
-    for (let k = 0; k < KEPT_LIMIT + 5; k++) {
-      c.tr.send(1, { n: -1 - k, s: 'chunk' });
-      for (let n = 0; n < 100; n++) c.tr.send(1, { n: 1_000_000 + 100 * k + n });
-    }
-    t.equal(c.tr.stats().queued, DOWN_QUEUE_LIMIT + KEPT_LIMIT, `the newest ${DOWN_QUEUE_LIMIT} and ${KEPT_LIMIT} marked ones are held`);
-    t.equal(c.tr.stats().dropped, queued + (KEPT_LIMIT + 5) * 101 - DOWN_QUEUE_LIMIT - KEPT_LIMIT, 'the rest are dropped and counted');
-    const got = await readMsgs(defined(socket, 'the peer accepted'), (m) => m.n === 1_000_000 + 100 * (KEPT_LIMIT + 5) - 1);
-    const held = got.filter((m) => m.n < 0 || m.n >= 1_000_000);
-    const newest = Array.from({ length: DOWN_QUEUE_LIMIT }, (_, i) => 1_000_000 + 100 * (KEPT_LIMIT + 5) - DOWN_QUEUE_LIMIT + i);
-    const marked = Array.from({ length: KEPT_LIMIT }, (_, k) => -1 - k);
-    t.same(
-      held.map((m) => m.n),
-      [...marked, ...newest],
-      'the oldest marked ones arrive, then the newest others, in send order',
-    );
-  },
-);
+t.test('a stalled peer is still held the messages keepWhenStalled marks (the oldest KEPT_LIMIT), in order, with its newest', async (t) => {
+  // A Paxos rank resumed after a long pause reads slowly while it commits the catch-up chunks it has; a CATCHUP
+  // queued behind them was dropped as stale by the COMMITs that followed it, and every later chunk was then
+  // useless to it (a gap below them) until it re-asked: at high load it never caught up (issue 11, hole 3).
+  const vclock = new VirtualClock();
+  const c = makeNode(0, 2, 0, { queueLimit: 100_000, clock: vclock, keepWhenStalled: (m) => m.s === 'chunk' });
+  const [socket] = await connectToStalledPeer(t, c);
+  const payload = 'p'.repeat(2000);
+  let turns = 0;
+  while (c.tr.stats().queued < 1000 && turns++ < 5000) {
+    for (let n = 0; n < 100; n++) c.tr.send(1, { n, s: payload });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const queued = c.tr.stats().queued;
+  await vclock.advance(1000);
+  for (let k = 0; k < KEPT_LIMIT + 5; k++) {
+    c.tr.send(1, { n: -1 - k, s: 'chunk' });
+    for (let n = 0; n < 100; n++) c.tr.send(1, { n: 1_000_000 + 100 * k + n });
+  }
+  t.equal(c.tr.stats().queued, DOWN_QUEUE_LIMIT + KEPT_LIMIT, `the newest ${DOWN_QUEUE_LIMIT} and ${KEPT_LIMIT} marked ones are held`);
+  t.equal(c.tr.stats().dropped, queued + (KEPT_LIMIT + 5) * 101 - DOWN_QUEUE_LIMIT - KEPT_LIMIT, 'the rest are dropped and counted');
+  const got = await readMsgs(defined(socket, 'the peer accepted'), (m) => m.n === 1_000_000 + 100 * (KEPT_LIMIT + 5) - 1);
+  const held = got.filter((m) => m.n < 0 || m.n >= 1_000_000);
+  const newest = Array.from({ length: DOWN_QUEUE_LIMIT }, (_, i) => 1_000_000 + 100 * (KEPT_LIMIT + 5) - DOWN_QUEUE_LIMIT + i);
+  const marked = Array.from({ length: KEPT_LIMIT }, (_, k) => -1 - k);
+  t.same(
+    held.map((m) => m.n),
+    [...marked, ...newest],
+    'the oldest marked ones arrive, then the newest others, in send order',
+  );
+});
 
-t.test('an unsendable message is dropped and logged; its neighbours are sent', { timeout: 20000 }, async (t) => {
+t.test('an unsendable message is dropped and logged; its neighbours are sent', async (t) => {
   const [a, b] = await cluster(t, 2, { maxFrameBytes: 1024 });
   a!.tr.send(1, { n: 1 });
   a!.tr.send(1, { n: 2, s: 'x'.repeat(2000) });
@@ -363,7 +355,7 @@ t.test('an unsendable message is dropped and logged; its neighbours are sent', {
   );
 });
 
-t.test('listen errors reject start() with the Node error code', { timeout: 20000 }, async (t) => {
+t.test('listen errors reject start() with the Node error code', async (t) => {
   const [a] = await cluster(t, 2);
   const clash = makeNode(1, 2, a!.tr.port);
   await t.rejects(clash.tr.start(), { code: 'EADDRINUSE' });
