@@ -13,10 +13,14 @@ const protocols = readdirSync(new URL('./processors/', import.meta.url), { withF
 
 /**
  * crossProtocolAllowed names the protocol-to-protocol imports that are deliberate, each with its
- * reason, e.g. `chain: { traft: 'the chain master runs on TRaft's state-machine interface' }`.
- * Empty today: no protocol uses another.
+ * reason.
  */
-const crossProtocolAllowed = {};
+const crossProtocolAllowed = {
+  chain: {
+    traft:
+      "the replicated chain master (chain.md §8.1) is a TRaft group: its ranks run TRaft's core and leader lease (processors/chain/master_replicated.ts)",
+  },
+};
 
 /**
  * exportedModules: the one module of a protocol every other protocol may import, with its reason.

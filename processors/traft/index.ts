@@ -21,10 +21,10 @@ export type { Command } from './command.js';
 export { interferes, type Access, type Json, type MachineKind, type SmCommand, type StateMachine } from './state_machine.js';
 export { labMachine, LabMachine } from './lab_machine.js';
 export { kvMachine, KvMachine } from './kv_machine.js';
-export type { LeaderId } from './leader_id.js';
+export { leaderIdEq, type LeaderId } from './leader_id.js';
 export type { LogRecord, Seq } from './record.js';
 export { InvariantError } from '../../runtime/assert.js';
 export { uncommittedCount, isDrained } from './drain.js';
 // The protocol as the rank driver runs it (runtime/protocol.ts, runtime/driver/).
 export { traft, traftWith, type TraftConfig, type TraftState } from './protocol.js';
-export { afterStep, clientRequest, newClients, type Clients, type ReadOptions, type TraftWire } from './clients.js';
+export { afterStep, clientRequest, leaseValid, newClients, type Clients, type ReadOptions, type TraftWire } from './clients.js';
