@@ -11,6 +11,7 @@ import { ringOrder, targetChain } from './master_ring.js';
 import { machineOf } from './master_replicated.js';
 import { GroupBench, type GroupBenchOptions } from './master_group_testkit.js';
 import { tailOf } from './config.js';
+import { OPTS } from './master_testkit.js';
 
 const only = process.env.CHAIN_MASTER_SEED;
 const seeds = only !== undefined ? [only] : ['1', '2', '3', '4', '5'];
@@ -94,6 +95,25 @@ t.test('T17: the leader killed in the middle of an add-node; the new leader roll
     t.ok(
       b.logs.some((l) => 'what' in l && l.what.includes('leads the group')),
       `${tag}: the new leader resumed from the record`,
+    );
+  }
+});
+
+t.test('the leader killed before the first configuration: the next one takes answered nodes by their heartbeats', async (t) => {
+  for (const seed of seeds) {
+    const tag = `seed ${seed} (replay: ${replay('master_replicated.test.ts', seed)})`;
+    const b = bench(seed, { options: { ...OPTS, minNodes: 4 } });
+    for (const n of [1, 2, 3]) b.startNode(n);
+    // minNodes 4 holds the first configuration back; nodes 1–3 are answered, so they stop sending joins.
+    const answered = b.run(20_000, () => b.leader() !== undefined && [1, 2, 3].every((n) => b.nodes.get(n)?.joined === true));
+    const old = b.leader();
+    if (!answered || old === undefined) return t.fail(`${tag}: nodes 1–3 never answered`);
+    t.equal(old.master?.config, undefined, `${tag}: no configuration before the kill`);
+    b.kill(old.setup.self);
+    b.startNode(4);
+    t.ok(
+      b.run(b.nowMs + 30_000, () => converged(b, [1, 2, 3, 4])),
+      `${tag}: the new leader installs the first configuration over all four nodes`,
     );
   }
 });

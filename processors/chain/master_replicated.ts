@@ -112,6 +112,14 @@ export function stepGroup(r: MasterRank, input: Input, nowMs: number, out: Maste
   for (const a of res.out.applied) onApplied(r, a.rec.logKey, nowMs, out);
 }
 
+/**
+ * LEASED: what a master rank sends only under the group lease. A heartbeat reply is a node's
+ * lease (§8.1); a step's message (join-as-tail, retire, pause) or a `removed` acts on a decision
+ * a deposed leader may not have committed. All of them are repeated, so one held back is only
+ * late. Configurations are committed decisions, and resume ends a pause: both always go out.
+ */
+const LEASED: ReadonlySet<ChainMsg['type']> = new Set(['heartbeat-reply', 'join-as-tail', 'retire', 'pause', 'removed']);
+
 /** stepChain: a chain message (from a node) or a tick for the master; only a leader's master acts. */
 export function stepChain(r: MasterRank, input: ChainInput, nowMs: number, out: MasterRankOut): void {
   syncLeadership(r, nowMs, out);
@@ -121,15 +129,18 @@ export function stepChain(r: MasterRank, input: ChainInput, nowMs: number, out: 
   const leased = holdsLease(r, nowMs);
   const chainOut: ChainOut = {
     send: (to, msg) => {
-      // §8.1: a lease granted without the group lease could outlive this leadership.
-      if (msg.type === 'heartbeat-reply' && !leased) r.counts.unleasedHeartbeats++;
-      else out.chain.push({ to, msg });
+      if (leased || !LEASED.has(msg.type)) out.chain.push({ to, msg });
+      else if (msg.type === 'heartbeat-reply') r.counts.unleasedHeartbeats++;
     },
     log: (ev) => out.logs.push(ev),
     persist: (rec) => persists.push(rec),
     wakeAt: (at) => (out.wakeAtMs = Math.min(out.wakeAtMs, at)),
     stop: () => undefined,
   };
+  if (input.type === 'message' && input.msg.type === 'heartbeat' && m.config === undefined && !m.nodes.has(input.from))
+    // Before the first configuration nothing is recorded, so a new leader knows no node; a node whose
+    // join the old leader answered sends no join again, and its heartbeat stands for it.
+    stepMaster(m, { type: 'message', from: input.from, msg: { type: 'join', incarnation: input.msg.incarnation } }, nowMs, chainOut);
   stepMaster(m, input, nowMs, chainOut);
   for (const rec of persists) propose(r, rec, nowMs, out);
 }
