@@ -7,7 +7,15 @@
 import { defaultTiming, type Envelope } from '../traft/index.js';
 import type { Config } from './config.js';
 import { FakeNode, OPTS } from './master_testkit.js';
-import { initMasterRank, newMasterRankOut, stepChain, stepGroup, type MasterRank, type MasterRankOut } from './master_replicated.js';
+import {
+  initMasterRank,
+  newMasterRankOut,
+  stepChain,
+  stepGroup,
+  type MasterRank,
+  type MasterRankOut,
+  type MasterRankSetup,
+} from './master_replicated.js';
 import type { ChainMsg } from './messages.js';
 import type { ChainOptions } from './options.js';
 import { SeededRandom, type Random } from '../../runtime/random.js';
@@ -24,6 +32,8 @@ export interface GroupBenchOptions {
   readonly masterRate?: (rank: number) => number;
   readonly nodeRate?: (rank: number) => number;
   readonly maxDelayMs: number;
+  /** dropRate: every message, group or chain, is lost with this probability. */
+  readonly dropRate?: number;
   readonly options?: ChainOptions;
 }
 
@@ -59,6 +69,10 @@ export class GroupBench {
   private readonly cuts = new Set<string>();
   private queue: Flight[] = [];
   private readonly wake = new Map<number, number>();
+  private readonly setups = new Map<number, MasterRankSetup>();
+  /** retired: `rank rangeId` of every Retired a node sent; unfenced: F6 violations seen in configurations sent. */
+  private readonly retired = new Set<string>();
+  readonly unfenced: string[] = [];
 
   constructor(readonly o: GroupBenchOptions) {
     this.options = o.options ?? OPTS;
@@ -77,6 +91,7 @@ export class GroupBench {
         random: new SeededRandom(`${o.seed}/m${self}`),
         clusterId: `chain-master-${o.seed}`,
       };
+      this.setups.set(self, setup);
       this.masters.set(self, initMasterRank(setup));
       this.wake.set(self, 0);
     }
@@ -106,6 +121,20 @@ export class GroupBench {
   kill(master: number): void {
     this.dead.add(master);
   }
+  /** restart: a killed master rank comes back from its durable TRaft state (vote, committer, log), its master gone. */
+  restart(master: number): void {
+    const old = this.masters.get(master);
+    const setup = this.setups.get(master);
+    if (old === undefined || setup === undefined) throw new Error(`no master rank ${master}`);
+    const s = old.replica;
+    const again = initMasterRank(
+      { ...setup, nowMs: this.masterNow(master), random: new SeededRandom(`${this.o.seed}/m${master}/again`) },
+      { vote: s.vote, committer: s.committer, log: s.log, snapshot: null },
+    );
+    this.masters.set(master, again);
+    this.dead.delete(master);
+    this.wake.set(master, 0);
+  }
   /** pause / resume: a master rank's process stalls (a GC pause, a stopped VM): messages to it wait, its clock runs on. */
   pause(master: number): void {
     this.paused.add(master);
@@ -123,19 +152,23 @@ export class GroupBench {
     return 1 + this.random.int(this.o.maxDelayMs);
   }
 
+  private lost(): boolean {
+    return this.random.next() < (this.o.dropRate ?? 0);
+  }
+
   private post(from: Addr, to: Addr, msg: ChainMsg): void {
-    if (this.cuts.has(`${key(from)}|${key(to)}`)) return;
+    if (this.cuts.has(`${key(from)}|${key(to)}`) || this.lost()) return;
     this.queue.push({ atMs: this.nowMs + this.delay(), kind: 'chain', from, to, msg });
   }
 
   /** flush: a master rank's step output goes out (its WAL batches are durable at once). */
   private flush(rank: number, out: MasterRankOut): void {
     for (const env of out.group) {
-      if (this.cuts.has(`m${rank}|m${env.to}`)) continue;
+      if (this.cuts.has(`m${rank}|m${env.to}`) || this.lost()) continue;
       this.queue.push({ atMs: this.nowMs + this.delay(), kind: 'group', from: rank, to: env.to, env });
     }
     for (const s of out.chain) {
-      if (s.msg.type === 'config') this.sent.push({ atMs: this.nowMs, by: rank, config: s.msg.config });
+      if (s.msg.type === 'config') this.onConfigSent(rank, s.msg.config);
       this.post({ kind: 'master', rank }, { kind: 'node', rank: s.to }, s.msg);
     }
     this.logs.push(...out.logs);
@@ -145,6 +178,27 @@ export class GroupBench {
       const more = newMasterRankOut();
       stepGroup(m, { type: 'persisted', batchId: m.replica.lastBatchId }, this.masterNow(rank), more);
       this.flush(rank, more);
+    }
+  }
+
+  /**
+   * onConfigSent records a configuration and audits F6 on its first send: a member it drops from a
+   * range answered Retired for it, or the sender's master no longer counts that process live
+   * (declared failed, or replaced by a new incarnation), or it is a joined tail that never became
+   * servable (X5).
+   */
+  private onConfigSent(rank: number, config: Config): void {
+    const prev = this.sent.filter((x) => x.config.epoch < config.epoch).at(-1)?.config;
+    const first = !this.sent.some((x) => x.config.epoch === config.epoch);
+    this.sent.push({ atMs: this.nowMs, by: rank, config });
+    const m = this.masters.get(rank)?.master;
+    if (!first || prev === undefined || m === undefined) return;
+    for (const r of config.ranges) {
+      const old = prev.ranges.find((x) => x.rangeId === r.rangeId);
+      for (const x of old?.chain.filter((c) => !r.chain.includes(c)) ?? []) {
+        const fenced = this.retired.has(`${x} ${r.rangeId}`) || m.failed.has(x) || !m.nodes.has(x);
+        if (!fenced) this.unfenced.push(`epoch ${config.epoch} drops live rank ${x} from ${r.rangeId} without Retired`);
+      }
     }
   }
 
@@ -180,6 +234,7 @@ export class GroupBench {
   }
 
   private toMasters(from: number, msg: ChainMsg): void {
+    if (msg.type === 'retired') this.retired.add(`${from} ${msg.rangeId}`);
     for (const r of this.masters.keys()) this.post({ kind: 'node', rank: from }, { kind: 'master', rank: r }, msg);
   }
 

@@ -67,22 +67,41 @@ t.test('one master rank decides; every rank holds the record it committed', asyn
   }
 });
 
+/** stepsSeen counts the distinct steps the deciding master has started (a new one: another kind, range or start time). */
+function stepWatcher(b: GroupBench): () => number {
+  let last = '';
+  let n = 0;
+  return () => {
+    const st = b.leader()?.master?.step;
+    const id = st === undefined ? '' : `${st.kind} ${st.rangeId} ${st.startedMs}`;
+    if (id !== '' && id !== last) n++;
+    last = id;
+    return n;
+  };
+}
+
 t.test('T17: the leader killed in the middle of an add-node; the new leader rolls the reconfiguration forward', async (t) => {
   for (const seed of seeds) {
-    const b = bench(seed);
+    // 2 % of every message lost; the kill lands in the 1st to 4th step of the add (split, extends, removals).
+    const b = bench(seed, { dropRate: 0.02 });
     const tag = `seed ${seed} (replay: ${replay('master_replicated.test.ts', seed)})`;
     for (const n of [1, 2, 3, 4]) b.startNode(n);
     if (!b.run(20_000, () => converged(b, [1, 2, 3, 4]))) return t.fail(`${tag}: no first configuration`);
     b.startNode(5);
-    const midStep = b.run(b.nowMs + 20_000, () => b.leader()?.master?.step !== undefined);
+    const nth = (Number(seed) % 4) + 1;
+    const steps = stepWatcher(b);
+    const midStep = b.run(b.nowMs + 30_000, () => steps() >= nth);
     const old = b.leader();
-    if (!midStep || old === undefined) return t.fail(`${tag}: the add never started a step`);
-    const stepKind = old.master?.step?.kind;
+    if (!midStep || old === undefined) return t.fail(`${tag}: the add never reached step ${nth}`);
+    const st = old.master?.step;
     const epochAtKill = old.master?.config?.epoch ?? 0;
     b.kill(old.setup.self);
     const done = b.run(b.nowMs + 60_000, () => converged(b, [1, 2, 3, 4, 5]));
     const now = b.leader();
-    t.ok(done, `${tag}: killed mid-${String(stepKind)}; the ring reaches its target chains with rank 5`);
+    t.ok(
+      done,
+      `${tag}: killed in step ${nth} (${st?.kind ?? '?'} ${st?.rangeId ?? '?'}, ${st?.phase ?? '?'}); the ring reaches its target chains with rank 5`,
+    );
     t.not(now?.setup.self, old.setup.self, `${tag}: another master rank decides`);
     const c = now?.master?.announced;
     t.ok(c !== undefined && c.epoch > epochAtKill, `${tag}: the new leader installed past epoch ${epochAtKill}`);
@@ -92,10 +111,12 @@ t.test('T17: the leader killed in the middle of an add-node; the new leader roll
     );
     t.equal(now?.master?.lost.size, 0, `${tag}: no range is lost`);
     t.same(configProblems(b.sent), [], `${tag}: every configuration sent keeps a chain per range, one per epoch`);
-    t.ok(
-      b.logs.some((l) => 'what' in l && l.what.includes('leads the group')),
-      `${tag}: the new leader resumed from the record`,
-    );
+    t.same(b.unfenced, [], `${tag}: no configuration drops a live member that did not retire (F6)`);
+    b.restart(old.setup.self);
+    b.run(b.nowMs + 3000);
+    const records = [...b.masters.values()].map((m) => machineOf(m).describe());
+    t.same(records, [records[0], records[0], records[0]], `${tag}: the restarted rank caught up: all three hold one record`);
+    t.equal(b.leader()?.setup.self, now?.setup.self, `${tag}: the restarted rank does not take over`);
   }
 });
 
@@ -156,19 +177,15 @@ t.test('T22: an old leader cut off with a tail cannot keep it serving after a ne
     const done = b.run(b.nowMs + 30_000, () => replaced() !== undefined);
     const first = replaced();
     if (!done || first === undefined) return t.fail(`${tag}: no new leader replaced tail ${T}`);
-    t.ok(
-      leaseAtCut < first.atMs,
-      `${tag}: T's lease at the cut ends at ${leaseAtCut.toFixed(1)} ms, before the new config at ${first.atMs} ms`,
-    );
     b.run(b.nowMs + 500);
     b.resume(l);
     b.run(b.nowMs + 5000);
     t.ok(L.counts.unleasedHeartbeats > 0, `${tag}: the old leader woke up to T's heartbeats (${L.counts.unleasedHeartbeats} unanswered)`);
     const leaseEnd = b.leaseEnd.get(T) ?? 0;
-    t.equal(
-      leaseEnd,
-      leaseAtCut,
-      `${tag}: nobody renewed T's lease after the cut (ends ${leaseEnd.toFixed(1)} ms, replaced at ${first.atMs} ms)`,
+    // Replies already in flight at the cut may still renew it; the point is where the last lease ends.
+    t.ok(
+      leaseEnd < first.atMs,
+      `${tag}: T's last lease ends at ${leaseEnd.toFixed(1)} ms (${leaseAtCut.toFixed(1)} at the cut), before the configuration replacing it at ${first.atMs} ms`,
     );
   }
 });
