@@ -8,7 +8,7 @@
 import t from 'tap';
 import type { Config } from './config.js';
 import { ringOrder, targetChain } from './master_ring.js';
-import { machineOf } from './master_replicated.js';
+import { checkReplicatedBounds, machineOf } from './master_replicated.js';
 import { GroupBench, type GroupBenchOptions } from './master_group_testkit.js';
 import { tailOf } from './config.js';
 import { OPTS } from './master_testkit.js';
@@ -188,4 +188,11 @@ t.test('T22: an old leader cut off with a tail cannot keep it serving after a ne
       `${tag}: T's last lease ends at ${leaseEnd.toFixed(1)} ms (${leaseAtCut.toFixed(1)} at the cut), before the configuration replacing it at ${first.atMs} ms`,
     );
   }
+});
+
+t.test('the lease bound of §12.3 is checked at construction', async (t) => {
+  t.doesNotThrow(() => checkReplicatedBounds(OPTS, 0.05), 'defaults: 1500 + 200 < 2000 · 0.95');
+  t.throws(() => checkReplicatedBounds(OPTS, 0.2), /failTimeoutMs 2000 · \(1 − clockDrift 0.2\) = 1600/);
+  t.throws(() => checkReplicatedBounds({ ...OPTS, leaseMs: 1750 }, 0.05), RangeError);
+  t.throws(() => checkReplicatedBounds(OPTS, 1), /clockDrift must be in/);
 });
