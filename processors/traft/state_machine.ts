@@ -2,7 +2,8 @@
 // command as an opaque JSON object: which commands interfere (R3), which subsume which (R5),
 // how a command changes the state and what it returns are the state machine's. The lab load's
 // set/incr (lab_machine.ts) and the clients' key-value store (kv_machine.ts) are two of them;
-// another protocol (the chain KV's master) imports this file alone (eslint.config.js names the edge).
+// any protocol may import this file (eslint.config.js exportedModules); the chain KV's replicated
+// master imports TRaft's core too, an edge eslint.config.js names in crossProtocolAllowed.
 
 /** Json is what a command, a result and a snapshot image are made of (they travel and persist as such). */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
