@@ -20,12 +20,15 @@ export async function registerCommands(parser: Argv, argv: readonly string[]): P
     parser.command(reportCommand);
     return;
   }
-  const [{ runCommand }, { rankCommand }, { simCommand }, { reportCommand }, { kvCommand }] = await Promise.all([
-    import('./run/command.js'),
-    import('./rank.js'),
-    import('./sim/command.js'),
-    import('./report/command.js'),
-    import('./kv/command.js'),
-  ]);
+  const [{ runCommand }, { rankCommand }, { simCommand }, { reportCommand }, { kvCommand }, { labCommand, gradeCommand }] =
+    await Promise.all([
+      import('./run/command.js'),
+      import('./rank.js'),
+      import('./sim/command.js'),
+      import('./report/command.js'),
+      import('./kv/command.js'),
+      import('./lab/command.js'),
+    ]);
   parser.command(runCommand).command(rankCommand).command(simCommand).command(checkCommand).command(reportCommand).command(kvCommand);
+  parser.command(labCommand).command(gradeCommand);
 }

@@ -15,6 +15,7 @@
 import type { Options } from 'yargs';
 import type { ClientReply, ClientRequest } from './client/wire.js';
 import type { NodeBaseConfig } from './driver/cluster.js';
+import type { Lab } from './lab.js';
 import type { Random } from './random.js';
 import type { SimOptions, SimOutcome } from './sim/types.js';
 
@@ -249,6 +250,8 @@ export interface ProtocolEntry {
   readonly columns?: readonly SummaryColumn[];
   /** slotLeader: a `leader` fault target resolves by the slot clock too (fixed-length rounds, Paxos). */
   readonly slotLeader?: boolean;
+  /** lab: the protocol's teaching lab (`csplab lab init`, `csplab grade`), loaded only by those commands. */
+  lab?(): Promise<Lab>;
 }
 
 /** numericOption declares a numeric option the way the CLI's are (a flag's text is kept for its error message). */

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
 import type { NodeBaseConfig } from '../../runtime/driver/cluster.js';
 import { numericOption, type CommonFlags, type ProtocolEntry, type RankNode, type SimProgram } from '../../runtime/protocol.js';
 import { proposeFit } from './wire.js';
+import type { PaxosCore, PaxosProtocol } from './protocol.js';
 
 export const paxosEntry: ProtocolEntry = {
   name: 'paxos',
@@ -21,22 +22,33 @@ export const paxosEntry: ProtocolEntry = {
     // costs a whole window's latency (docs/protocols/paxos.md §12; docs/benchmarks.md, paxos).
     window: numericOption('most instances a leader has proposed but not committed (pipelining)', 512),
     batch: numericOption('most instances in one PROPOSE message', 64),
+    core: {
+      type: 'string',
+      requiresArg: true,
+      describe: 'a compiled Paxos core (its core.js) to run in place of ours: a lab student’s, as csplab grade runs it',
+    },
   },
   flags(a, read, usage) {
     const dataSize = read('--data-size', a.dataSize, 1, 1 << 20, true);
     const window = read('--window', a.window, 1, 1e6, true);
     const batch = read('--batch', a.batch, 1, 1e5, true);
     const eager = a.eager === true;
+    const core = typeof a.core === 'string' && a.core !== '' ? a.core : undefined;
     return {
       check: ({ l }) => paxosFramesFit({ l, window, batch, dataSize }, usage),
-      passOn: ['--data-size', String(dataSize), '--window', String(window), '--batch', String(batch), ...(eager ? ['--eager'] : [])],
+      passOn: [
+        ...['--data-size', String(dataSize), '--window', String(window), '--batch', String(batch)],
+        ...(eager ? ['--eager'] : []),
+        ...(core !== undefined ? ['--core', core] : []),
+      ],
       start: (node, { o, l }) =>
-        startPaxos(node, { slotMs: o * 1000, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch }),
+        startPaxos(node, { slotMs: o * 1000, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch }, core),
       simulate: ({ o, l }) =>
-        simulatePaxos({ slotMs: o * 1000, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch }),
+        simulatePaxos({ slotMs: o * 1000, interval: l, dataSize, eager, pipelineWindow: window, proposeBatch: batch }, core),
     };
   },
   slotLeader: true,
+  lab: async () => (await import('./lab/index.js')).paxosLab,
 };
 
 /**
@@ -47,8 +59,9 @@ export const paxosEntry: ProtocolEntry = {
 async function startPaxos(
   node: NodeBaseConfig,
   f: { slotMs: number; interval: number; dataSize: number; eager: boolean; pipelineWindow: number; proposeBatch: number },
+  core: string | undefined,
 ): Promise<RankNode> {
-  const { paxos } = await import('./protocol.js');
+  const paxos = await loadPaxos(core);
   const { CommitArchive, fileReader, fileSize } = await import('./archive.js');
   const { rankFiles } = await import('../../runtime/driver/logdir.js');
   const { startNode } = await import('../../runtime/driver/node.js');
@@ -65,15 +78,18 @@ function timing(slotMs: number): { gatherGraceMs: number; retryMs: number } {
  * simulatePaxos binds Paxos for the simulator (runtime/sim/): each incarnation's archive reads
  * its rank's simulated instance log, as a rank's reads its file.
  */
-async function simulatePaxos(f: {
-  slotMs: number;
-  interval: number;
-  dataSize: number;
-  eager: boolean;
-  pipelineWindow: number;
-  proposeBatch: number;
-}): Promise<SimProgram> {
-  const { paxos } = await import('./protocol.js');
+async function simulatePaxos(
+  f: {
+    slotMs: number;
+    interval: number;
+    dataSize: number;
+    eager: boolean;
+    pipelineWindow: number;
+    proposeBatch: number;
+  },
+  core: string | undefined,
+): Promise<SimProgram> {
+  const paxos = await loadPaxos(core);
   const { CommitArchive } = await import('./archive.js');
   const { simProgram } = await import('../../runtime/sim/bind.js');
   const config = { ...f, ...timing(f.slotMs) };
@@ -81,6 +97,21 @@ async function simulatePaxos(f: {
     const text = linesText(lines);
     return { ...config, archive: new CommitArchive(text.read, text.size).above };
   });
+}
+
+/**
+ * loadPaxos: our Paxos, or the protocol around the core compiled into dir (a lab student's,
+ * loaded by path: its core.js exports initPaxos and stepPaxos, as ours does).
+ */
+async function loadPaxos(dir: string | undefined): Promise<PaxosProtocol> {
+  const { paxos, paxosOf } = await import('./protocol.js');
+  if (dir === undefined) return paxos;
+  const { pathToFileURL } = await import('node:url');
+  const path = await import('node:path');
+  const m = (await import(pathToFileURL(path.resolve(dir, 'core.js')).href)) as Partial<PaxosCore>;
+  if (typeof m.initPaxos !== 'function' || typeof m.stepPaxos !== 'function')
+    throw new Error(`--core ${dir}: core.js exports no initPaxos and stepPaxos functions`);
+  return paxosOf({ initPaxos: m.initPaxos, stepPaxos: m.stepPaxos });
 }
 
 /** linesText: a log's lines as the file they make, read as it grows (one incarnation never sees a line change). */

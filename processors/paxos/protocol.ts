@@ -19,47 +19,64 @@ export interface Durable {
 /** PaxosSetup is init's setup; startAtMs is the shared start the rounds' slots count from. */
 export type PaxosSetup = RankSetup<PaxosConfig, Durable, Entry[]>;
 
-export const paxos: Protocol<PaxosConfig, PaxosState, PaxosMsg, RoundBatch, LogEvent, Durable, Entry[]> = {
-  name: 'paxos',
-  init: (o) =>
-    initPaxos({
-      self: o.self,
-      ranks: o.ranks,
-      config: o.config,
-      startAtMs: o.startAtMs,
-      endAtMs: o.loadUntilMs,
-      random: o.random,
-      ...(o.durable !== undefined ? { votedThrough: o.durable.votedThrough } : {}),
-      ...(o.logged !== undefined ? { restored: o.logged } : {}),
+export type PaxosProtocol = Protocol<PaxosConfig, PaxosState, PaxosMsg, RoundBatch, LogEvent, Durable, Entry[]>;
+
+/**
+ * PaxosCore: the decisions of a rank, what a lab student writes (csplab lab init paxos): the
+ * state and its step. Everything around them (wire, instance log, round store) stays ours, so a
+ * student's core runs on the same driver and simulator and is graded by the same checker.
+ */
+export interface PaxosCore {
+  readonly initPaxos: typeof initPaxos;
+  readonly stepPaxos: typeof stepPaxos;
+}
+
+export const paxos: PaxosProtocol = paxosOf({ initPaxos, stepPaxos });
+
+/** paxosOf: Paxos as a Protocol around a core (ours, or a student's loaded by path). */
+export function paxosOf(core: PaxosCore): PaxosProtocol {
+  return {
+    name: 'paxos',
+    init: (o) =>
+      core.initPaxos({
+        self: o.self,
+        ranks: o.ranks,
+        config: o.config,
+        startAtMs: o.startAtMs,
+        endAtMs: o.loadUntilMs,
+        random: o.random,
+        ...(o.durable !== undefined ? { votedThrough: o.durable.votedThrough } : {}),
+        ...(o.logged !== undefined ? { restored: o.logged } : {}),
+      }),
+    step: (s, input, nowMs) => core.stepPaxos(s, input, nowMs),
+    validate: validatePaxosMsg,
+    // A CATCHUP chunk lost to a rank too busy committing the ones before it to read for a second
+    // made it discard every later chunk until it re-asked (§6.4, §12; issue 11 hole 3).
+    keepWhenStalled: (m) => m.type === 'catchup',
+    formatLog: formatLine,
+    recoverLog: recoverCommitted,
+    storage: { open: openRounds },
+    pollMs: (s) => s.slotMs,
+    // A rank leads while its leader role is in a round it leads (reading … done): what a `leader`
+    // fault target resolves from.
+    role: (s) => (s.leader.phase === 'idle' ? 'follower' : 'leader'),
+    round: (s) => s.router.round,
+    summary: (s) => ({
+      commits: s.counts.commits,
+      generates: s.counts.generates,
+      frontier: s.follower.frontier,
+      round: s.router.round,
+      roundsLed: s.leader.stats.roundsLed,
+      proposed: s.leader.stats.proposed,
+      forged: s.counts.forged,
     }),
-  step: (s, input, nowMs) => stepPaxos(s, input, nowMs),
-  validate: validatePaxosMsg,
-  // A CATCHUP chunk lost to a rank too busy committing the ones before it to read for a second
-  // made it discard every later chunk until it re-asked (§6.4, §12; issue 11 hole 3).
-  keepWhenStalled: (m) => m.type === 'catchup',
-  formatLog: formatLine,
-  recoverLog: recoverCommitted,
-  storage: { open: openRounds },
-  pollMs: (s) => s.slotMs,
-  // A rank leads while its leader role is in a round it leads (reading … done): what a `leader`
-  // fault target resolves from.
-  role: (s) => (s.leader.phase === 'idle' ? 'follower' : 'leader'),
-  round: (s) => s.router.round,
-  summary: (s) => ({
-    commits: s.counts.commits,
-    generates: s.counts.generates,
-    frontier: s.follower.frontier,
-    round: s.router.round,
-    roundsLed: s.leader.stats.roundsLed,
-    proposed: s.leader.stats.proposed,
-    forged: s.counts.forged,
-  }),
-  // The simulator's disk (runtime/sim/): the bound is the highest round saved, and each save replaces the one before.
-  replay: (batches) => ({ votedThrough: batches.reduce((r, b) => Math.max(r, b.round), -1) }),
-  supersedes: () => true,
-  recovered: (durable, logged, incarnation) =>
-    `incarnation ${incarnation} recovered ${logged?.length ?? 0} commits from its instance log; sits out rounds ≤ ${durable.votedThrough}`,
-};
+    // The simulator's disk (runtime/sim/): the bound is the highest round saved, and each save replaces the one before.
+    replay: (batches) => ({ votedThrough: batches.reduce((r, b) => Math.max(r, b.round), -1) }),
+    supersedes: () => true,
+    recovered: (durable, logged, incarnation) =>
+      `incarnation ${incarnation} recovered ${logged?.length ?? 0} commits from its instance log; sits out rounds ≤ ${durable.votedThrough}`,
+  };
+}
 
 /** openRounds opens <log-dir>/.paxos-round<rank>: fresh for incarnation 0, else the bound an earlier one kept. */
 async function openRounds(o: { logDir: string; rank: number; incarnation: number }): Promise<OpenedStorage<RoundBatch, Durable>> {
