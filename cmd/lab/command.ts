@@ -1,6 +1,7 @@
 // command: `csplab lab init <lab> <dir>` (a student project, project.ts) and `csplab grade
 // [dir]` (grade.ts). A lab is a protocol's (its registry entry's `lab`); docs/labs/README.md.
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { Lab } from '../../runtime/lab.js';
@@ -9,8 +10,15 @@ import { EXIT, usageError } from '../exit.js';
 import { gradeProject } from './grade.js';
 import { writeProject } from './project.js';
 
-/** csplabRoot: the csplab checkout or package this file runs from (dist/cmd/lab/ → the root). */
-export const csplabRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** csplabRoot: the csplab checkout or package this file runs from (dist/cmd/lab/ or, under tests, cmd/lab/). */
+export const csplabRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'processors'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..', '..');
+  }
+}
 
 /** labNamed: the lab of that name, or the usage error listing the labs there are. */
 export async function labNamed(name: string): Promise<Lab> {

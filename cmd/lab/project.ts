@@ -23,19 +23,19 @@ export function writeProject(lab: Lab, root: string, dir: string, o: ProjectOpti
   if (existsSync(dir) && readdirSync(dir).length > 0) throw usageError(`${dir}: exists and is not empty`);
   const bodies = new Map<string, string>();
   if (o.reference !== true) for (const s of lab.stubs) bodies.set(`${s.file}:${s.name}`, stubBody(s.name, s.part, s.contract));
-  const patched = new Set<string>();
+  // found: `file:name` of every body replaced (a stub or a patch that names no function is a bug of the lab or test)
+  const found = new Set<string>();
   for (const f of lab.files) {
     let text = readFileSync(join(root, f.from), 'utf8');
     for (const [from, to] of Object.entries(lab.rewrite)) text = text.replaceAll(`'${from}'`, `'${to}'`);
     const edits = new Map<string, string>();
     for (const [key, body] of bodies) if (key.startsWith(`${f.to}:`)) edits.set(key.slice(f.to.length + 1), body);
-    for (const [name, body] of Object.entries(o.patch ?? {}))
-      if (lab.stubs.some((s) => s.file === f.to && s.name === name)) edits.set(name, body);
-    for (const name of edits.keys()) patched.add(`${f.to}:${name}`);
-    write(join(dir, f.to), replaceBodies(text, f.to, edits));
+    for (const [name, body] of Object.entries(o.patch ?? {})) edits.set(name, body);
+    write(join(dir, f.to), replaceBodies(text, f.to, edits, found));
   }
-  for (const s of lab.stubs)
-    if (!patched.has(`${s.file}:${s.name}`) && o.reference !== true) throw new Error(`lab ${lab.name}: no ${s.name} in ${s.file}`);
+  for (const key of bodies.keys()) if (!found.has(key)) throw new Error(`lab ${lab.name}: no ${key} to stub`);
+  for (const name of Object.keys(o.patch ?? {}))
+    if (![...found].some((k) => k.endsWith(`:${name}`))) throw new Error(`lab ${lab.name}: no ${name} to patch`);
   write(join(dir, 'HANDOUT.md'), readFileSync(join(root, lab.handout), 'utf8'));
   write(join(dir, LAB_FILE), `${JSON.stringify({ lab: lab.name }, null, 2)}\n`);
   write(join(dir, 'package.json'), packageJson(lab, root));
@@ -99,7 +99,7 @@ function wrap(text: string, width: number): string[] {
 }
 
 /** replaceBodies replaces the bodies of the named functions (`Class.method` or `name`) in a source file. */
-function replaceBodies(text: string, file: string, edits: ReadonlyMap<string, string>): string {
+function replaceBodies(text: string, file: string, edits: ReadonlyMap<string, string>, found: Set<string>): string {
   if (edits.size === 0) return text;
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const spans: { start: number; end: number; body: string }[] = [];
@@ -110,7 +110,10 @@ function replaceBodies(text: string, file: string, edits: ReadonlyMap<string, st
     else if (ts.isFunctionDeclaration(node) && node.name !== undefined) name = node.name.text;
     const body = name !== undefined && ts.isFunctionLike(node) ? (node as ts.FunctionLikeDeclaration).body : undefined;
     const edit = name !== undefined ? edits.get(name) : undefined;
-    if (body !== undefined && edit !== undefined) spans.push({ start: body.getStart(source), end: body.getEnd(), body: edit });
+    if (body !== undefined && edit !== undefined) {
+      spans.push({ start: body.getStart(source), end: body.getEnd(), body: edit });
+      found.add(`${file}:${name}`);
+    }
     const inner = ts.isClassDeclaration(node) && node.name !== undefined ? node.name.text : owner;
     ts.forEachChild(node, (c) => visit(c, inner));
   };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { deepStrictEqual } from 'node:assert/strict';
 import { SeededRandom } from '../../../runtime/random.js';
 import { ALL, type LogEvent, type Send } from '../events.js';
-import { mergeGathers, type Gathered } from '../merge.js';
+import { mergeGathers } from '../merge.js';
 import { COMMITTED, type Entry, type Held, type PaxosMsg } from '../messages.js';
 import type * as FollowerModule from '../follower.js';
 import type * as LeaderModule from '../leader.js';

@@ -1,0 +1,115 @@
+// grade.test: the Paxos lab's proof. The skeleton scores 0 with "not implemented"; the reference
+// passes every unit test and part 1 through the CLI; planted-bug variants of the reference fail
+// exactly the unit tests of the parts declared to catch them; bad input gets its exit status.
+// The sweeps and the real run are left to `csplab grade` on the reference (docs/labs/README.md):
+// a full grade takes minutes of two shared cores. Runs the built CLI: `npx tsc -p tsconfig.json` first.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { protocolNamed } from '../../processors/registry.js';
+import { compileProject } from './compile.js';
+import { csplabRoot } from './command.js';
+import { writeProject, type ProjectOptions } from './project.js';
+
+t.setTimeout(600_000);
+const cli = join(csplabRoot, 'dist', 'cmd', 'csplab.js');
+const work = mkdtempSync(join(tmpdir(), 'csplab-lab-test-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const lab = await protocolNamed('paxos')?.lab?.();
+if (lab === undefined) throw new Error('paxos has a lab');
+
+function project(name: string, o: ProjectOptions = {}): string {
+  const dir = join(work, name);
+  writeProject(lab!, csplabRoot, dir, o);
+  return dir;
+}
+
+function grade(...args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, [cli, 'grade', ...args], { encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** failingParts: the parts whose unit tests fail on a project's compiled core. */
+async function failingParts(dir: string): Promise<number[]> {
+  const build = join(dir, 'build');
+  const c = compileProject(dir, build, csplabRoot);
+  if (c.count > 0) throw new Error(c.errors);
+  const parts = new Set<number>();
+  for (const p of lab!.parts)
+    for (const name of p.unit)
+      await lab!.unitTest(name, build).catch(() => {
+        parts.add(p.part);
+      });
+  return [...parts].sort();
+}
+
+t.test('the skeleton scores 0, each test naming what is not implemented', async (t) => {
+  const r = grade(project('skeleton'), '--part', '1', '--json', join(work, 'skeleton.json'));
+  t.equal(r.status, 1, 'below full marks: exit 1');
+  t.match(r.out, /total\s+0\/25/);
+  t.match(r.out, /not implemented: (Follower|Leader)\.\w+ \(part 1\)/);
+  const { readFileSync } = await import('node:fs');
+  const json = JSON.parse(readFileSync(join(work, 'skeleton.json'), 'utf8')) as { score: number; maxScore: number };
+  t.same([json.score, json.maxScore], [0, 25]);
+  t.same(await failingParts(project('skeleton2')), [1, 2, 3], 'every part with unit tests fails');
+});
+
+t.test('the reference passes every unit test, and part 1 through the CLI', async (t) => {
+  const dir = project('reference', { reference: true });
+  const r = grade(dir, '--part', '1');
+  t.equal(r.status, 0, r.out);
+  t.match(r.out, /total\s+25\/25/);
+  t.same(await failingParts(project('reference2', { reference: true })), []);
+});
+
+// Planted bugs: each a reference with one decision replaced, and the parts that must catch it.
+const variants: { name: string; parts: number[]; patch: Record<string, string> }[] = [
+  {
+    name: 'the leader commits without waiting for the sync (DECIDE at the first ACK)',
+    parts: [2],
+    patch: {
+      'Leader.onSyncAck': `{
+    if (this.phase !== 'imposing') return;
+    this.syncAcks.add(from);
+    this.phase = 'proposing';
+    this.retryAtMs = Infinity;
+    this.broadcast({ type: 'decide', from: this.cfg.rank, round: this.round });
+    this.proposeMore();
+  }`,
+    },
+  },
+  { name: 'the leader skips the catch-up of a rank that missed the sync', parts: [3], patch: { 'Leader.onLate': '{}' } },
+  {
+    name: 'a restarted rank votes in rounds it may have voted in before',
+    parts: [3],
+    patch: { 'Follower.mayNotVote': '{ return false; }' },
+  },
+];
+
+for (const v of variants)
+  t.test(`planted bug: ${v.name}`, async (t) => {
+    const dir = project(v.name.replace(/\W+/g, '-'), { reference: true, patch: v.patch });
+    t.same(await failingParts(dir), v.parts, `fails exactly part(s) ${v.parts.join(', ')}`);
+  });
+
+t.test('bad input', async (t) => {
+  const broken = project('broken', { reference: true });
+  appendFileSync(join(broken, 'src', 'leader.ts'), '\nexport const oops: number = "not a number";\n');
+  const r = grade(broken, '--part', '1');
+  t.equal(r.status, 1, 'a core that does not compile: exit 1');
+  t.match(r.out, /leader\.ts.*error TS2322/);
+  t.match(r.out, /total\s+0\/25/);
+  const missing = project('missing', { reference: true });
+  rmSync(join(missing, 'src', 'follower.ts'));
+  t.match(grade(missing), { status: 2, out: /missing src\/follower\.ts/ });
+  const wrong = project('wrong', { reference: true });
+  writeFileSync(join(wrong, '.csplab-lab.json'), '{"lab": "raft"}\n');
+  t.match(grade(wrong), { status: 2, out: /no lab named "raft"/ });
+  t.match(grade(missing, '--part', '9'), { status: 2 });
+  t.match(grade(project('range', { reference: true }), '--part', '9'), { status: 2, out: /--part 9: the paxos lab has parts 1\.\.4/ });
+  t.match(grade(join(work, 'nowhere')), { status: 2, out: /no such directory/ });
+  const init = spawnSync(process.execPath, [cli, 'lab', 'init', 'nolab', join(work, 'x')], { encoding: 'utf8' });
+  t.equal(init.status, 2, 'lab init of an unknown lab: exit 2');
+});
