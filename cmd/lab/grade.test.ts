@@ -4,7 +4,7 @@
 // The sweeps and the real run are left to `csplab grade` on the reference (docs/labs/README.md):
 // a full grade takes minutes of two shared cores. Runs the built CLI: `npx tsc -p tsconfig.json` first.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -46,22 +46,32 @@ async function failingParts(dir: string): Promise<number[]> {
 }
 
 t.test('the skeleton scores 0, each test naming what is not implemented', async (t) => {
-  const r = grade(project('skeleton'), '--part', '1', '--json', join(work, 'skeleton.json'));
+  const json = join(work, 'skeleton.json');
+  const r = grade(project('skeleton'), '--json', json);
   t.equal(r.status, 1, 'below full marks: exit 1');
-  t.match(r.out, /total\s+0\/25/);
-  t.match(r.out, /not implemented: (Follower|Leader)\.\w+ \(part 1\)/);
-  const { readFileSync } = await import('node:fs');
-  const json = JSON.parse(readFileSync(join(work, 'skeleton.json'), 'utf8')) as { score: number; maxScore: number };
-  t.same([json.score, json.maxScore], [0, 25]);
-  t.same(await failingParts(project('skeleton2')), [1, 2, 3], 'every part with unit tests fails');
+  t.match(r.out, /total\s+0\/100/);
+  for (const part of [1, 2, 3]) t.match(r.out, new RegExp(`not implemented: (Follower|Leader)\\.\\w+ \\(part ${part}\\)`));
+  const g = JSON.parse(readFileSync(json, 'utf8')) as { score: number; maxScore: number; parts: { points: number }[] };
+  t.same([g.score, g.maxScore, g.parts.map((p) => p.points)], [0, 100, [0, 0, 0, 0]]);
 });
 
-t.test('the reference passes every unit test, and part 1 through the CLI', async (t) => {
+// The whole grade of the reference, a real 5-process run included (flock /tmp/csplab-heavy.lock
+// when run by hand beside other cluster tests): about a minute and a half on two shared cores.
+t.test('the reference scores full marks, hidden seeds included', async (t) => {
   const dir = project('reference', { reference: true });
-  const r = grade(dir, '--part', '1');
+  const hidden = join(work, 'hidden.json');
+  writeFileSync(hidden, '{"seeds": [77]}\n');
+  const [json, junit] = [join(work, 'reference.json'), join(work, 'reference.xml')];
+  const r = grade(dir, '--hidden', hidden, '--json', json, '--junit', junit);
   t.equal(r.status, 0, r.out);
-  t.match(r.out, /total\s+25\/25/);
-  t.same(await failingParts(project('reference2', { reference: true })), []);
+  t.match(r.out, /total\s+100\/100/);
+  const g = JSON.parse(readFileSync(json, 'utf8')) as { score: number; parts: { tests: { name: string; pass: boolean }[] }[] };
+  t.equal(g.score, 100);
+  const names = g.parts.flatMap((p) => p.tests.map((x) => x.name));
+  t.ok(names.includes('sim nemesis: hidden seed 77'), 'the teacher’s hidden seed ran in the nemesis sweep');
+  t.ok(names.includes('real: run_and_check, 5 processes'), 'the real cluster ran');
+  t.match(readFileSync(junit, 'utf8'), /<testsuite name="part 4: throughput" tests="2" failures="0">/);
+  t.same(await failingParts(project('reference2', { reference: true })), [], 'every unit test passes');
 });
 
 // Planted bugs: each a reference with one decision replaced, and the parts that must catch it.
@@ -93,6 +103,27 @@ for (const v of variants)
     const dir = project(v.name.replace(/\W+/g, '-'), { reference: true, patch: v.patch });
     t.same(await failingParts(dir), v.parts, `fails exactly part(s) ${v.parts.join(', ')}`);
   });
+
+t.test('planted bug: the leader proposes in lock-step (one instance per round trip) loses part 4 only', async (t) => {
+  const dir = project('lock-step', { reference: true, patch: { 'Leader.proposeMore': lockStep() } });
+  t.same(await failingParts(dir), [], 'every unit test passes');
+  const r = grade(dir, '--part', '4', '--seed', '1');
+  t.equal(r.status, 1, r.out);
+  t.match(r.out, /FAIL part 4 sim throughput: seed 1: the best rank committed \d+, under the 6000/);
+  t.match(r.out, new RegExp(`replay: csplab grade ${dir} --part 4 --seed 1`));
+  t.match(r.out, /report: .*grade-log\/part4-seed1\/report\.html/);
+  t.ok(existsSync(join(dir, 'grade-log', 'part4-seed1', 'report.html')), 'the replay wrote the report');
+});
+
+/** lockStep: the reference's proposeMore with a window of one, whatever --window says. */
+function lockStep(): string {
+  const text = readFileSync(join(csplabRoot, 'processors', 'paxos', 'leader.ts'), 'utf8');
+  const m = /private proposeMore\(\): void (\{[\s\S]*?\n {2}\})/.exec(text);
+  if (m?.[1] === undefined) throw new Error('leader.ts has proposeMore');
+  const body = m[1].replace('this.commitSeq + 1 + this.cfg.pipelineWindow', 'this.commitSeq + 2');
+  if (body === m[1]) throw new Error('proposeMore no longer limits by commitSeq + 1 + pipelineWindow: update the variant');
+  return body;
+}
 
 t.test('bad input', async (t) => {
   const broken = project('broken', { reference: true });
