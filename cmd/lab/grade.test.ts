@@ -125,6 +125,15 @@ function lockStep(): string {
   return body;
 }
 
+t.test('a core that hangs fails the part at its time limit; the grader goes on', async (t) => {
+  const dir = project('hangs', { reference: true, patch: { 'Leader.onGather': '{\n    for (;;) this.gathers.clear();\n  }' } });
+  const r = grade(dir, '--part', '1');
+  t.equal(r.status, 1, r.out);
+  t.match(r.out, /1 {2}sync\s+1\/3/, 'the test before the hang passed, the two from it on failed');
+  t.match(r.out, /FAIL part 1 unit: leader imposes after a quorum and the grace: not run: part 1's time limit \(30 s\) passed/);
+  t.match(r.out, /total\s+0\/25/);
+});
+
 t.test('bad input', async (t) => {
   const broken = project('broken', { reference: true });
   appendFileSync(join(broken, 'src', 'leader.ts'), '\nexport const oops: number = "not a number";\n');
