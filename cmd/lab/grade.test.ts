@@ -13,7 +13,6 @@ import { compileProject } from './compile.js';
 import { csplabRoot } from './command.js';
 import { writeProject, type ProjectOptions } from './project.js';
 
-t.setTimeout(600_000);
 const cli = join(csplabRoot, 'dist', 'cmd', 'csplab.js');
 const work = mkdtempSync(join(tmpdir(), 'csplab-lab-test-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
