@@ -49,7 +49,8 @@ t.test('the skeleton scores 0, each test naming what is not implemented', async 
   const r = grade(project('skeleton'), '--json', json);
   t.equal(r.status, 1, 'below full marks: exit 1');
   t.match(r.out, /total\s+0\/100/);
-  for (const part of [1, 2, 3]) t.match(r.out, new RegExp(`not implemented: (Follower|Leader)\\.\\w+ \\(part ${part}\\)`));
+  for (const part of [1, 2, 3])
+    t.match(r.out, new RegExp(`FAIL part ${part} unit: .*not implemented: (Follower|Leader)\\.\\w+ \\(part \\d\\)`));
   const g = JSON.parse(readFileSync(json, 'utf8')) as { score: number; maxScore: number; parts: { points: number }[] };
   t.same([g.score, g.maxScore, g.parts.map((p) => p.points)], [0, 100, [0, 0, 0, 0]]);
 });
