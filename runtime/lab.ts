@@ -32,7 +32,7 @@ export interface LabSweep {
   readonly schedule: LabSchedule;
   /** minCommits: the best rank must commit at least this many (a throughput bar); 1 when unset. */
   readonly minCommits?: number;
-  /** seeds: the published seeds this sweep runs (the hidden ones are added); defaults to the lab's. */
+  /** seeds: this sweep's own seeds (only these run, hidden seeds too are left out); unset: the lab's published seeds plus the hidden ones. */
   readonly seeds?: readonly number[];
 }
 
