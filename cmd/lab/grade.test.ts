@@ -152,4 +152,7 @@ t.test('bad input', async (t) => {
   t.match(grade(join(work, 'nowhere')), { status: 2, out: /no such directory/ });
   const init = spawnSync(process.execPath, [cli, 'lab', 'init', 'nolab', join(work, 'x')], { encoding: 'utf8' });
   t.equal(init.status, 2, 'lab init of an unknown lab: exit 2');
+  const over = spawnSync(process.execPath, [cli, 'lab', 'init', 'paxos', broken], { encoding: 'utf8' });
+  t.match({ status: over.status, out: over.stderr }, { status: 2, out: /exists and is not empty/ }, 'lab init over a project: exit 2');
+  t.match(grade(broken, '--seed', '3'), { status: 2, out: /--seed replays one seed of one part: give --part too/ });
 });
