@@ -2,7 +2,7 @@
 // grader kills it at the part's time limit: a core that hangs fails, never hangs the grader).
 // Writes one TestResult per line to stdout as each test ends. A core that throws fails that test.
 // Usage (the grader's, not a user's): node child.js '<ChildJob JSON>'.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defined } from '../../runtime/assert.js';
@@ -122,11 +122,18 @@ function realRun(job: ChildJob, part: LabPart, name: string, real: LabRealRun): 
   const { o, l, t, ranks } = real.flags;
   const dir = join(job.logDir, `part${part.part}-real`);
   rmSync(dir, { recursive: true, force: true });
-  // a port range of its own per grader process (two graders on one machine must not collide)
-  const basePort = 20000 + (process.pid % 2000) * 20;
   const common = ['--protocol', job.lab, '-o', String(o), '-l', String(l), '-t', String(t), '--ranks', String(ranks)];
-  const runArgs = ['run', ...common, '--base-port', String(basePort), '--log-dir', dir, '--quiet', '--core', job.build];
-  const ran = spawnSync(process.execPath, [job.cli, ...runArgs], { encoding: 'utf8' });
+  let runArgs: string[] = [];
+  let ran: SpawnSyncReturns<string> | undefined;
+  // A port range per grader process and attempt: two graders on one machine must not collide, and
+  // a port some other program holds costs a retry on another range, not the student's points.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const basePort = 20000 + ((process.pid + attempt * 997) % 2000) * 20;
+    runArgs = ['run', ...common, '--base-port', String(basePort), '--log-dir', dir, '--quiet', '--clean', '--core', job.build];
+    ran = spawnSync(process.execPath, [job.cli, ...runArgs], { encoding: 'utf8' });
+    if (!(ran.status === 3 && /address already in use/i.test(ran.stderr))) break;
+  }
+  ran = defined(ran, 'the loop runs at least once');
   const checked = spawnSync(process.execPath, [job.cli, 'check', '--dir', dir, '--ranks', String(ranks)], { encoding: 'utf8' });
   const replay = `csplab ${runArgs.join(' ')} && csplab check --dir ${dir} --ranks ${ranks}`;
   if (ran.status === 0 && checked.status === 0) return { name, pass: true };
