@@ -326,6 +326,9 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   cancelBootLimit();
   decided = true;
   if (!booted) {
+    // The ranks killed here did not fail by themselves: past the boot limit, naming the first of
+    // them as one that "could not start: killed by SIGKILL" hid that the limit had passed.
+    bootFailed = (): void => {};
     launcher.terminate('SIGKILL');
     await launcher.settled();
     if (failedRank !== undefined) throw bootError(launcher.proc(failedRank));
