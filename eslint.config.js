@@ -178,7 +178,8 @@ const determinism = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/*.js', '**/*.d.ts'] },
+  // .tap/: tap's fixtures and coverage, written while the lint runs beside the tests (scripts/test.sh).
+  { ignores: ['dist/**', 'node_modules/**', '.tap/**', '**/*.js', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

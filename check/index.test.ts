@@ -2,8 +2,8 @@
 import t from 'tap';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkDir, checkFiles, checkLogs, formatReport, linesOf, type CheckResult, type FindingGroup, type RankLines } from './index.js';
+import { repoPath } from '../scripts/repo.js';
 
 /** key makes a distinct 32-letter key per label (numbers and words never collide), as the log's keys look. */
 const key = (label: string | number): string =>
@@ -475,7 +475,7 @@ t.test('checkDir refuses a directory without logs, a file, and a missing path', 
 });
 
 t.test('the checker stands alone: no import from processors/ or cmd/, and from runtime/ only its assertions', async (t) => {
-  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const dir = repoPath('check');
   const importsOf = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
   const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   t.ok(sources.length >= 8, 'found the sources');
@@ -487,5 +487,5 @@ t.test('the checker stands alone: no import from processors/ or cmd/, and from r
     );
   }
   // runtime/assert.ts (defined, assert: invariants that fail loudly) imports nothing itself.
-  t.same(importsOf(fileURLToPath(new URL('../runtime/assert.ts', import.meta.url))), [], 'runtime/assert.ts imports nothing');
+  t.same(importsOf(repoPath('runtime', 'assert.ts')), [], 'runtime/assert.ts imports nothing');
 });

@@ -3,13 +3,11 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { inputError, runCheck, type CheckArgs } from './check.js';
 import { CliError, EXIT } from './exit.js';
 import type { CheckResult } from '../check/index.js';
 import { generateLogs, type Breakage } from '../scripts/bench/gen-logs.js';
-
-const CLI = fileURLToPath(new URL('../dist/cmd/csplab.js', import.meta.url));
+import { CLI, repoPath } from '../scripts/repo.js';
 
 /** csplab runs the built CLI, outside tap's coverage hook (NODE_OPTIONS): its reports for the
  * child's dist/ files mis-merge with the in-process coverage of the same sources. */
@@ -154,7 +152,7 @@ t.test('--json: the documented schema, same exit status', async (t) => {
   });
   t.equal((JSON.parse(csplab(cwd, 'check', '--json', '--ranks', '1').stdout) as CheckResult).verdict, 'pass');
   // The schema document names every top-level field the JSON has.
-  const doc = readFileSync(fileURLToPath(new URL('../docs/check-json.md', import.meta.url)), 'utf8');
+  const doc = readFileSync(repoPath('docs', 'check-json.md'), 'utf8');
   for (const field of Object.keys(j)) t.match(doc, `\`${field}\``, `docs/check-json.md documents ${field}`);
 });
 

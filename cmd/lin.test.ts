@@ -5,11 +5,9 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT } from './exit.js';
 import { generateHistory } from '../scripts/bench/gen-history.js';
-
-const CLI = fileURLToPath(new URL('../dist/cmd/csplab.js', import.meta.url));
+import { CLI } from '../scripts/repo.js';
 
 function csplab(cwd: string, ...args: string[]) {
   const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, ...args], { cwd, encoding: 'utf8' });

@@ -8,12 +8,12 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { generateHistory } from '../../scripts/bench/gen-history.js';
+import { CLI, repoPath } from '../../scripts/repo.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
-const DOCS_PNG = fileURLToPath(new URL('../../docs/img/lin-report.png', import.meta.url));
+const DOCS_PNG = repoPath('docs', 'img', 'lin-report.png');
 /** CHROMIUM: CSPLAB_CHROMIUM when set (and nothing else then), else Debian's or Ubuntu's. */
 const CHROMIUM = (process.env.CSPLAB_CHROMIUM ? [process.env.CSPLAB_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find(
   (p) => existsSync(p),

@@ -7,11 +7,9 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT } from '../exit.js';
 import { copyKvRun, writeFixture } from '../testing/report-fixture.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
+import { CLI } from '../../scripts/repo.js';
 
 /** csplab runs the built CLI outside tap's coverage hook (see cmd/check.test.ts). */
 function csplab(cwd: string, ...args: string[]) {

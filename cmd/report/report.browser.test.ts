@@ -11,13 +11,13 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { copyKvRun, writeFixture } from '../testing/report-fixture.js';
+import { CLI, repoPath } from '../../scripts/repo.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
-const DOCS_PNG = fileURLToPath(new URL('../../docs/img/report.png', import.meta.url));
-const DOCS_KV_PNG = fileURLToPath(new URL('../../docs/img/report-kv.png', import.meta.url));
+const DOCS_PNG = repoPath('docs', 'img', 'report.png');
+const DOCS_KV_PNG = repoPath('docs', 'img', 'report-kv.png');
 /** CHROMIUM: CSPLAB_CHROMIUM when set (and nothing else then), else Debian's or Ubuntu's. */
 const CHROMIUM = (process.env.CSPLAB_CHROMIUM ? [process.env.CSPLAB_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find(
   (p) => existsSync(p),

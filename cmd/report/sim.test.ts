@@ -7,10 +7,8 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildReport } from './load.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
+import { CLI } from '../../scripts/repo.js';
 
 t.test('a simulated run’s traces and logs tell the page the same story', async (t) => {
   const cwd = t.testdir();

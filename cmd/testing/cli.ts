@@ -3,10 +3,7 @@
 // processes), which is SIGKILLed on timeout, on test teardown, and when the test process exits.
 import { spawn } from 'node:child_process';
 import type { Test } from 'tap';
-import { fileURLToPath } from 'node:url';
-
-/** CLI is the built entry point; tests run `npm run build` (scripts/test.sh) first. */
-const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
+import { CLI } from '../../scripts/repo.js';
 
 /**
  * HANG_BOUND_MS bounds a CLI run that should end by itself: it tells a hang from an exit, and

@@ -1,8 +1,8 @@
 // report-fixture: a small run's log directory in the formats `csplab report` reads (instance
 // logs, docs/trace.md traces, run.json) for its tests, with every number known in advance.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { repoPath } from '../../scripts/repo.js';
 
 export interface Fixture {
   /** commits[rank]: commit lines written (one per seq). */
@@ -85,7 +85,7 @@ export function writeFixture(dir: string, conflict = false, everyMs = 100): Fixt
 }
 
 /** KV_RUN: a real `csplab kv run` directory (cmd/report/testdata/README.md says how it was made). */
-const KV_RUN = fileURLToPath(new URL('../report/testdata/kv-run', import.meta.url));
+const KV_RUN = repoPath('cmd', 'report', 'testdata', 'kv-run');
 
 export interface KvFixture {
   /** ops, info: the history's ops and those that ended :info (its invoke lines, its info lines). */
