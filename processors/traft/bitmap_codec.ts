@@ -1,10 +1,11 @@
-// bitmap_codec: the compact encoding of TailBitmaps for the wire and the WAL
+// bitmap_codec: the compact encoding of TailBitmaps and records for the wire and the WAL
 // (docs/protocols/traft.md §4.6, D8). A record's deps span the whole uncommitted window; as a
 // msgpack array or JSON numbers they dominated encoding, decoding and bytes (§15). Encoded, a
-// bitmap's words are little-endian u32s in one binary field (`bin`, a Uint8Array for msgpack;
-// `b64`, base64 text for JSON). Records and bitmaps are immutable, so encodings are cached per
-// object: a record sent to four peers (and resent on timeout) and logged to the WAL is encoded
-// once.
+// bitmap's words are little-endian u32s in one binary field (`bin`). A record travels and is
+// logged as its own msgpack bytes (packedRecord): records are immutable, so the bytes are made
+// once per record object and shared by the four peers' requests, resends and the WAL frame; a
+// follower keeps the bytes it received, so its WAL writes them without encoding again.
+import { Packr } from 'msgpackr';
 import { assertNever } from '../../runtime/assert.js';
 import type { Message } from './messages.js';
 import type { LogRecord } from './record.js';
@@ -14,7 +15,6 @@ import { members, type TailBitmap } from './tail_bitmap.js';
 const MIN_WORDS = 4;
 
 type BinBitmap = { readonly offset: number; readonly bin: Uint8Array };
-type B64Bitmap = { readonly offset: number; readonly b64: string };
 
 const binCache = new WeakMap<TailBitmap, Buffer>();
 
@@ -43,11 +43,6 @@ function binBitmap(b: TailBitmap): TailBitmap | BinBitmap {
   return b.words.length < MIN_WORDS ? b : { offset: b.offset, bin: wordsBuffer(b) };
 }
 
-/** b64Bitmap is the WAL (JSON) form of b (unchanged when short). */
-function b64Bitmap(b: TailBitmap): TailBitmap | B64Bitmap {
-  return b.words.length < MIN_WORDS ? b : { offset: b.offset, b64: wordsBuffer(b).toString('base64') };
-}
-
 /**
  * overridesFrom: a `set`'s overrides are usually exactly its deps in [o[0], seq) plus seq (R5
  * over one key; often long lists). Then only o[0] is written
@@ -70,35 +65,46 @@ export function expandOverrides(deps: TailBitmap, seq: number, from: number): nu
   return o;
 }
 
-/** compactRecord: deps in the given compact form, overrides as `ovFrom` where possible. */
-function compactRecord(r: LogRecord, form: (b: TailBitmap) => unknown): unknown {
+/** compactRecord: deps as binary words when long, overrides as `ovFrom` where possible. */
+function compactRecord(r: LogRecord): unknown {
   const from = overridesFrom(r);
-  const deps = form(r.deps);
+  const deps = binBitmap(r.deps);
   if (from === null) return deps === r.deps ? r : { ...r, deps };
   const { overrides: _dropped, ...rest } = r;
   return { ...rest, deps, ovFrom: from };
 }
 
-const wireRecords = new WeakMap<LogRecord, unknown>();
-const walRecords = new WeakMap<LogRecord, unknown>();
+/** packr: plain MessagePack (no shared structures: every record's bytes decode on their own). */
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+const packed = new WeakMap<LogRecord, Uint8Array>();
 
-function wireRecord(r: LogRecord): unknown {
-  let w = wireRecords.get(r);
-  if (w === undefined) {
-    w = compactRecord(r, binBitmap);
-    wireRecords.set(r, w);
+/** packedRecord is the record's msgpack bytes (its compact form), made once per record object. */
+export function packedRecord(r: LogRecord): Uint8Array {
+  let b = packed.get(r);
+  if (b === undefined) {
+    b = packr.pack(compactRecord(r));
+    packed.set(r, b);
   }
-  return w;
+  return b;
 }
 
-/** walRecord is the record as written in a WAL frame's JSON (format.ts reads it back). */
-export function walRecord(r: LogRecord): unknown {
-  let w = walRecords.get(r);
-  if (w === undefined) {
-    w = compactRecord(r, b64Bitmap);
-    walRecords.set(r, w);
-  }
-  return w;
+/** rememberPacked: `bytes` decoded (and validated) as `r`, so writing `r` again reuses them. */
+export function rememberPacked(r: LogRecord, bytes: Uint8Array): void {
+  packed.set(r, bytes);
+}
+
+/** unpackRecord reads packedRecord's bytes back to the compact form (unvalidated); throws on bytes that are not msgpack. */
+export function unpackRecord(bytes: Uint8Array): unknown {
+  return packr.unpack(bytes);
+}
+
+/** packValue and unpackValue are the same plain msgpack for a WAL frame's body. */
+export function packValue(v: unknown): Uint8Array {
+  return packr.pack(v);
+}
+
+export function unpackValue(bytes: Uint8Array): unknown {
+  return packr.unpack(bytes);
 }
 
 /** toWire is the message as sent over TCP (validateTraftMsg reads both forms back). */
@@ -107,9 +113,9 @@ export function toWire(m: Message): unknown {
     case 'ElectReq':
       return { ...m, accepted: binBitmap(m.accepted) };
     case 'ElectReply':
-      return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed), records: m.records.map(wireRecord) };
+      return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed), records: m.records.map(packedRecord) };
     case 'ForwardReq':
-      return { ...m, committed: binBitmap(m.committed), records: m.records.length === 0 ? m.records : m.records.map(wireRecord) };
+      return { ...m, committed: binBitmap(m.committed), records: m.records.length === 0 ? m.records : m.records.map(packedRecord) };
     case 'ForwardReply':
       return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed) };
     case 'InstallSnapshotReq':

@@ -1,7 +1,7 @@
 // wire: validation of decoded network input for TRaft. A frame that decodes but is not a
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
-import { decodeWords, expandOverrides } from './bitmap_codec.js';
+import { decodeWords, expandOverrides, rememberPacked, unpackRecord } from './bitmap_codec.js';
 import { labMachine } from './lab_machine.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
@@ -79,7 +79,25 @@ function command(x: unknown, kind: MachineKind): SmCommand {
   return x;
 }
 
+/**
+ * record reads one record: its own msgpack bytes (bitmap_codec.ts packedRecord) or, from older
+ * senders and tests, the plain object. Kept bytes are copied out of the frame (a record outlives
+ * its frame) and reused when the record is logged to the WAL.
+ */
 function record(x: unknown, machine: MachineKind): LogRecord {
+  if (!(x instanceof Uint8Array)) return recordFields(x, machine);
+  let raw: unknown;
+  try {
+    raw = unpackRecord(x);
+  } catch {
+    throw new BadTraftMessage('record bytes must be msgpack');
+  }
+  const rec = recordFields(raw, machine);
+  rememberPacked(rec, Uint8Array.prototype.slice.call(x));
+  return rec;
+}
+
+function recordFields(x: unknown, machine: MachineKind): LogRecord {
   const o = obj(x, 'record');
   const kind = o.kind;
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');

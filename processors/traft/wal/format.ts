@@ -1,9 +1,10 @@
 // format: the WAL file format, as pure encode/decode functions (docs/protocols/traft.md §8.3).
 //
 //   header: "TRAFTWAL" | u32 version | u16 n | clusterId (n bytes utf8) | u32 crc32(all before)
-//   frame:  u32 length | u32 crc32(payload) | payload (utf8 JSON { batchId, entries, cp? }; a
-//           record's deps of ≥ 4 words is written { offset, b64 }: its words as little-endian u32s
-//           in base64, and overrides = deps ∩ [f, seq) ∪ {seq} as `ovFrom: f`; see bitmap_codec.ts)
+//   frame:  u32 length | u32 crc32(payload) | payload (msgpack { batchId, entries, cp? }; a
+//           record entry is { type: 'record', packed }: the record's own msgpack bytes, the
+//           same bytes it travels as (bitmap_codec.ts packedRecord: deps of ≥ 4 words as
+//           little-endian u32 words in one binary field, a set's overrides as `ovFrom`))
 //
 // A checkpoint (a batch's `checkpoint`, the whole durable state) is too big for one frame, so
 // it is written as consecutive frames of the checkpoint batch's id marked `cp: 'part'`, the
@@ -20,13 +21,14 @@
 // followed by a good one is the same. A header for another cluster is WalCorruptError('foreign').
 import { crc32 } from 'node:zlib';
 import { encodeFileHeader, encodeFramed, FRAME_HEAD } from '../../../runtime/store/file_format.js';
-import { decodeWords, expandOverrides, walRecord } from '../bitmap_codec.js';
+import { decodeWords, expandOverrides, packedRecord, packValue, rememberPacked, unpackRecord, unpackValue } from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
+import type { LogRecord } from '../record.js';
 
 const WAL_MAGIC = 'TRAFTWAL';
-// WAL_VERSION 2: entries are discriminated by `type` (was `t`); a version-1 WAL is refused as corrupt.
-const WAL_VERSION = 2;
+// WAL_VERSION 3: msgpack frames with records as their packed bytes (2: JSON; 1: entries tagged `t`); older WALs are refused as corrupt.
+const WAL_VERSION = 3;
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -55,14 +57,21 @@ export function encodeHeader(clusterId: string): Uint8Array {
 /** CheckpointMark tags a checkpoint's frames: every one but the last is 'part'. */
 type CheckpointMark = 'part' | 'end';
 
-/** FrameBody is a frame's JSON: a batch's entries, or one slice of a checkpoint. */
+/** FrameBody is a frame's content: a batch's entries, or one slice of a checkpoint. */
 type FrameBody = { readonly batchId: number; readonly entries: readonly WalEntry[]; readonly cp?: CheckpointMark };
 
-/** CHECKPOINT_FRAME_ENTRIES bounds a checkpoint frame, so neither writer nor reader holds one huge JSON string. */
+/** CHECKPOINT_FRAME_ENTRIES bounds a checkpoint frame, so neither writer nor reader holds one huge payload. */
 const CHECKPOINT_FRAME_ENTRIES = 4096;
 
+/** packedEntry: a record entry carries the record's packed bytes (made once, shared with the wire). */
+function packedEntry(e: WalEntry): unknown {
+  return e.type === 'record' ? { type: 'record', packed: packedRecord(e.record) } : e;
+}
+
 function encodePayload(body: FrameBody): Buffer {
-  return Buffer.from(JSON.stringify(body.entries.some(isLongRecord) ? { ...body, entries: body.entries.map(compactEntry) } : body), 'utf8');
+  const v = { batchId: body.batchId, entries: body.entries.map(packedEntry), ...(body.cp ? { cp: body.cp } : {}) };
+  const b = packValue(v);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function framePayload(payload: Buffer): Buffer {
@@ -104,41 +113,58 @@ export function encodeCheckpoint(batchId: number, entries: readonly WalEntry[]):
   return Buffer.concat(frames);
 }
 
-function isLongRecord(e: WalEntry): boolean {
-  return e.type === 'record' && (e.record.deps.words.length >= 4 || e.record.overrides.length >= 8);
-}
+type RawRecord = {
+  seq?: unknown;
+  author?: unknown;
+  kind?: unknown;
+  cmd?: unknown;
+  logKey?: unknown;
+  deps?: { offset?: unknown; bin?: unknown; words?: unknown };
+  ovFrom?: unknown;
+  overrides?: unknown;
+};
 
-/** compactEntry writes a record's deps as base64 words and its overrides as `ovFrom` where possible (bitmap_codec.ts). */
-function compactEntry(e: WalEntry): unknown {
-  return isLongRecord(e) && e.type === 'record' ? { type: 'record', record: walRecord(e.record) } : e;
-}
-
-type RawRecord = { seq?: unknown; deps?: { offset?: unknown; b64?: unknown; words?: unknown }; ovFrom?: unknown; overrides?: unknown };
-
-/** expandEntry reads compact deps and overrides back; false if they are malformed. */
-function expandEntry(e: { type: string; record?: RawRecord }): boolean {
-  const r = e.type === 'record' ? e.record : undefined;
-  if (r === undefined || typeof r !== 'object' || r === null) return true;
-  const d = r.deps;
-  if (d !== undefined && typeof d === 'object' && d !== null && d.b64 !== undefined) {
-    if (typeof d.b64 !== 'string') return false;
-    const words = decodeWords(Buffer.from(d.b64, 'base64'));
-    if (words === null) return false;
-    r.deps = { offset: d.offset, words };
+/**
+ * recordOf reads a record entry's packed bytes back: deps from binary words, overrides from
+ * `ovFrom`, as a fresh object of the record's own fields (nothing else leaks into replay); null
+ * if malformed. The bytes are kept with the record, so a checkpoint or a Sync writes them as read.
+ */
+function recordOf(packed: unknown): LogRecord | null {
+  if (!(packed instanceof Uint8Array)) return null;
+  let r: RawRecord;
+  try {
+    r = unpackRecord(packed) as RawRecord;
+  } catch {
+    return null;
   }
+  if (typeof r !== 'object' || r === null || typeof r.seq !== 'number') return null;
+  const deps = depsOf(r.deps);
+  if (deps === null) return null;
+  let overrides = r.overrides;
   if (r.ovFrom !== undefined) {
-    if (
-      typeof r.ovFrom !== 'number' ||
-      typeof r.seq !== 'number' ||
-      typeof r.deps !== 'object' ||
-      r.deps === null ||
-      !Array.isArray(r.deps.words)
-    )
-      return false;
-    r.overrides = expandOverrides(r.deps as TailBitmap, r.seq, r.ovFrom);
-    delete r.ovFrom;
+    if (typeof r.ovFrom !== 'number') return null;
+    overrides = expandOverrides(deps, r.seq, r.ovFrom);
   }
-  return true;
+  if (!Array.isArray(overrides)) return null;
+  const rec = {
+    seq: r.seq,
+    author: r.author,
+    kind: r.kind,
+    deps,
+    overrides,
+    logKey: r.logKey,
+    ...(r.cmd !== undefined ? { cmd: r.cmd } : {}),
+  } as LogRecord;
+  rememberPacked(rec, Uint8Array.prototype.slice.call(packed));
+  return rec;
+}
+
+function depsOf(d: RawRecord['deps']): TailBitmap | null {
+  if (typeof d !== 'object' || d === null) return null;
+  if (d.bin === undefined) return isBitmap(d) ? (d as TailBitmap) : null;
+  if (!(d.bin instanceof Uint8Array) || !isSeq(d.offset)) return null;
+  const words = decodeWords(d.bin);
+  return words === null ? null : { offset: d.offset as number, words };
 }
 
 /** Checkpoint: the checkpoint that opens a file; `complete` once its 'end' frame was read. */
@@ -187,32 +213,40 @@ function snapshotShapeOk(e: { snapshot?: unknown; keysFrom?: unknown; keys?: unk
   );
 }
 
-function entryOk(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const x = e as { type: WalEntry['type'] };
-  if (!ENTRY_KINDS.has(x.type)) return false;
-  if (x.type === 'snapshot') return snapshotShapeOk(e);
-  return expandEntry(e as Parameters<typeof expandEntry>[0]);
+/** entryOf checks one decoded entry and reads a record entry's bytes; null if malformed. */
+function entryOf(e: unknown): WalEntry | null {
+  if (typeof e !== 'object' || e === null) return null;
+  const x = e as { type: WalEntry['type']; packed?: unknown };
+  if (!ENTRY_KINDS.has(x.type)) return null;
+  if (x.type === 'snapshot') return snapshotShapeOk(e) ? (e as WalEntry) : null;
+  if (x.type !== 'record') return e as WalEntry;
+  const record = recordOf(x.packed);
+  return record === null ? null : { type: 'record', record };
 }
 
-/** parseFrame reads a frame's JSON; a fresh { batchId, entries } so unknown fields never leak into replay. */
+/** parseFrame reads a frame's body; a fresh { batchId, entries } so unknown fields never leak into replay. */
 function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: CheckpointMark | undefined } {
   let v: unknown;
   try {
-    v = JSON.parse(payload.toString('utf8'));
+    v = unpackValue(payload);
   } catch {
-    throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: checksum ok but not JSON`);
+    throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: checksum ok but not msgpack`);
   }
   const b = v as { batchId?: unknown; entries?: unknown; cp?: unknown } | null;
+  const entries: WalEntry[] = [];
   const ok =
     typeof b === 'object' &&
     b !== null &&
     Number.isSafeInteger(b.batchId) &&
     Array.isArray(b.entries) &&
     (b.cp === undefined || b.cp === 'part' || b.cp === 'end') &&
-    b.entries.every(entryOk);
+    b.entries.every((e) => {
+      const got = entryOf(e);
+      if (got !== null) entries.push(got);
+      return got !== null;
+    });
   if (!ok) throw new WalCorruptError('corrupt', offset, `WAL frame at byte ${offset}: not a WAL batch`);
-  return { batch: { batchId: b.batchId as number, entries: b.entries as WalEntry[] }, cp: b.cp as CheckpointMark | undefined };
+  return { batch: { batchId: b.batchId as number, entries }, cp: b.cp as CheckpointMark | undefined };
 }
 
 /** FrameFault: why there is no valid frame at an offset; `torn` is what a crash mid-append leaves. */
@@ -228,7 +262,7 @@ function frameAt(buf: Buffer, off: number, scanning = false): { payload: Buffer;
   if (left < FRAME_HEAD) return { type: 'torn', why: `${left} bytes of a frame head` };
   const len = buf.readUInt32LE(off);
   if (scanning && (len === 0 || off + FRAME_HEAD + len > buf.length)) return { type: 'torn', why: 'no frame' };
-  // A batch is non-empty JSON, so a zero length was never written: the file grew before its
+  // A batch is a non-empty msgpack map, so a zero length was never written: the file grew before its
   // data reached the disk. Only zeros to the very end are that; a zero length before other bytes is damage.
   if (len === 0) return allZero(buf, off) ? { type: 'torn', why: 'zero fill' } : { type: 'damaged', why: 'zero length' };
   if (len > MAX_FRAME_BYTES) return { type: 'damaged', why: `length ${len} exceeds ${MAX_FRAME_BYTES}` };
