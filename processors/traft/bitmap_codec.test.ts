@@ -1,8 +1,10 @@
 // bitmap_codec.test: messages with long bitmaps survive the TCP codec (msgpack) in the compact
-// binary form and validate back to the same Message; malformed binary is rejected.
+// binary form and validate back to the same Message; malformed binary is rejected; a record is
+// encoded once, and a follower logs the very bytes it received.
 import t from 'tap';
 import { msgpackCodec } from '../../runtime/net/codec.js';
-import { toWire } from './bitmap_codec.js';
+import { packedRecord, toWire, unpackRecord } from './bitmap_codec.js';
+import { decodeWal, encodeFrame, encodeHeader } from './wal/format.js';
 import type { Message } from './messages.js';
 import { L, rec, set } from './testkit.js';
 import { validateTraftMsg } from './wire.js';
@@ -41,13 +43,33 @@ t.test("a set's long overrides travel as ovFrom and are rebuilt from deps; other
       committed: { offset: 0, words: [] },
       reqId: 1,
     };
-    const wire = toWire(msg) as { records: Array<Record<string, unknown>> };
+    const wire = toWire(msg) as { records: Uint8Array[] };
     t.equal(
-      'ovFrom' in wire.records[0]!,
+      'ovFrom' in (unpackRecord(wire.records[0]!) as object),
       overrides === derived,
       overrides === derived ? 'derived list: ovFrom' : 'other list: written out',
     );
     const [back] = codec.decode(codec.encode([wire]));
     t.same(validateTraftMsg(back), msg);
   }
+});
+
+t.test('a record is packed once; a follower logs the bytes it received; the WAL reads them back', async (t) => {
+  const deps = { offset: 64, words: [7, 0x80000000, 0, 5] };
+  const r = { ...rec(300, L(2, 1), set('k', 3)), deps };
+  const bytes = packedRecord(r);
+  t.equal(packedRecord(r), bytes, 'the second request to another peer reuses the bytes');
+  const msg: Message = { type: 'ForwardReq', leader: L(2, 1), kind: 'append', records: [r], committed: { offset: 0, words: [] }, reqId: 3 };
+  const codec = msgpackCodec<unknown>();
+  const got = validateTraftMsg(codec.decode(codec.encode([toWire(msg)]))[0]);
+  t.same(got, msg, 'validated back to the same message');
+  const received = (got as Extract<Message, { type: 'ForwardReq' }>).records[0]!;
+  const logged = packedRecord(received);
+  t.ok(Buffer.from(logged).equals(Buffer.from(bytes)), 'the follower packs nothing: it keeps what arrived');
+  const frame = encodeFrame({ batchId: 2, entries: [{ type: 'record', record: received }] });
+  t.ok(Buffer.from(frame).includes(Buffer.from(bytes)), 'the WAL frame carries those bytes');
+  const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
+  t.same(decodeWal(image, 'c1').batches, [{ batchId: 2, entries: [{ type: 'record', record: r }] }], 'and reads back the record');
+  // a truncated array: bytes that do not decode
+  t.throws(() => validateTraftMsg({ ...(toWire(msg) as object), records: [Buffer.from([0x92])] }), /record bytes must be msgpack/);
 });

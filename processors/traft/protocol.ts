@@ -95,25 +95,12 @@ const MACHINES: Readonly<Record<NonNullable<TraftConfig['machine']>, MachineKind
 const PROPOSALS_PER_STEP = 256;
 
 /**
- * RANK_MAX_INFLIGHT: requests outstanding per follower in a rank process (§9.3 says 4). Each
- * waits a follower's WAL write + fdatasync and a turn of both event loops (tens of ms here), so
- * 4 × 256 records in flight capped a follower at ~1,024 records per round trip. Safety does not
- * depend on it: replication is state-based (a lost or late request is recomputed from bitmaps).
- */
-const RANK_MAX_INFLIGHT = 16;
-
-/**
  * rankTiming is the lab's timing for E = electionMs. Requests time out after E/2, not H
  * (config.ts rpcTimeoutMs): a follower's WAL write + fsync can outlast H under load, and each
  * expiry resends up to maxBatch records (§11 D6, §15).
  */
 function rankTiming(c: TraftConfig): Timing {
-  return {
-    ...defaultTiming(c.electionMs),
-    maxInflight: RANK_MAX_INFLIGHT,
-    rpcTimeoutMs: c.electionMs / 2,
-    snapshotEvery: c.snapshotEvery,
-  };
+  return { ...defaultTiming(c.electionMs), rpcTimeoutMs: c.electionMs / 2, snapshotEvery: c.snapshotEvery };
 }
 
 /** init restarts the replica from what survived on disk (none on a first start). */
