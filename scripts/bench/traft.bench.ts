@@ -66,7 +66,29 @@ RSS over time (MiB, smallest–largest rank, sampled from /proc every 5 s): ${sa
 }
 
 // EXPLANATION is the written part of the section (kept here so a rerun does not drop it).
-const EXPLANATION = `Before / after (same flags and benchmark, run against each build back to back; 1-minute load in brackets).
+const EXPLANATION = `Issue 20, 2026-12-06 (record bytes made once; measured on a machine at load 7–12 the whole sitting, so the rates below
+are not evidence either way). Profile of all five ranks (\`--cpu-prof\` through a NODE_OPTIONS \`--import\` preload, since
+NODE_OPTIONS refuses \`--cpu-prof\`; \`csplab run --protocol traft -o 1 -l 10000 -t 5\`), share of each process's busy samples:
+old build, leader: packing each ForwardReq once per peer (msgpack, socket write) 14.6%, the WAL's per-proposal JSON frames
+7.7%, the core step 11%, GC 10%; followers: decoding + validating records 8–13%, re-encoding them as WAL JSON 2–5%, GC
+11–18%; every rank: start-up 15–20% of a 5 s run (module compile 6–12%, and 4–9% in yargs formatting the \`rank\` command's
+help text, which yargs caches on every command run). Ranks were busy 20–56% of the run: they mostly wait. Changed: a record
+is encoded once, to its own msgpack bytes (bitmap_codec.ts packedRecord), which every peer's request, every resend and the
+WAL frame carry as they are; a follower keeps the bytes it received and logs them without encoding (WAL v3: msgpack frames,
+record entries \`{ type, packed }\`, same crc framing, docs/protocols/traft.md §8.3). New build, same profile: the leader's
+message packing 1.4% (was 14.6%), WAL frames with the one packing of each record 11.4% (was 7.7% for JSON alone), so
+encoding 12.8% of the leader where it was 22.3%; followers' WAL encoding 1.2–1.4%. Back to back (BENCH_BEFORE =
+the build before, \`BENCH_TRAFT_LONG=0 BENCH_TRAFT_RUNS=5 node dist/scripts/bench/traft.bench.js\`, load 8.8–10.4):
+before 0 (check failed: no commits), 0 (failed), 2099, 409 commits/s; after 205, 409, 205 and a 4th run that exited 1
+(one rank printed no summary; the logs went with the temp dir), so the bench stopped there. An earlier pairing with 16
+requests in flight per follower (load 10.1–11.6): before 205, 614, 205, 1536, 1894 (median 614, all passed); after 309,
+0, 819, 666, 0 (median 309; 3 failed the check: no commits, or one rank without commit marks). In every failed run a
+leader was elected and proposed, followers stored thousands of records, and the leader stepped down on CheckQuorum at
+E = 1 s: starved followers (2 cores, load ~10) answered the first requests later than E, and with 16 in flight they had
+four times as much to decode and log before the first ack, so the spec's 4 stays. A single new-build run in the same
+sitting: 1075 commits/s (load 7.4, check pass, 870 on the slowest rank). The 15,000/s target is not shown: it needs the quiet machine.
+
+Before / after (same flags and benchmark, run against each build back to back; 1-minute load in brackets).
 Before (bb5e2a8): 3328 (4.6), 2765 (5.1), 2969 (5.2) commits/s, median 2969; no run drained to equal counts (e.g.
 16639 / 16639 / 15871 / 15871 / 10495); leader CPU ~5.3 s for ~14k commits. After, just after it: 4966 (4.9), 5018 (5.7),
 3840 (5.2), median 4966, every run equal on all ranks; leader CPU ~4 s for ~25k commits. The table above is a later run.
