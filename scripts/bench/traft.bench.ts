@@ -85,8 +85,9 @@ requests in flight per follower (load 10.1–11.6): before 205, 614, 205, 1536, 
 0, 819, 666, 0 (median 309; 3 failed the check: no commits, or one rank without commit marks). In every failed run a
 leader was elected and proposed, followers stored thousands of records, and the leader stepped down on CheckQuorum at
 E = 1 s: starved followers (2 cores, load ~10) answered the first requests later than E, and with 16 in flight they had
-four times as much to decode and log before the first ack, so the spec's 4 stays. A single new-build run in the same
-sitting: 1075 commits/s (load 7.4, check pass, 870 on the slowest rank). The 15,000/s target is not shown: it needs the quiet machine.
+four times as much to decode and log before the first ack, so the spec's 4 stays. Two single new-build runs in the same
+sitting (\`csplab run --protocol traft -o 1 -l 10000 -t 5\`, then \`csplab check\`): 1075 commits/s (load 7.4, pass, 870 on the
+slowest rank) and 2611 (load 8.0, pass, equal on all ranks). The 15,000/s target is not shown: it needs the quiet machine.
 
 Before / after (same flags and benchmark, run against each build back to back; 1-minute load in brackets).
 Before (bb5e2a8): 3328 (4.6), 2765 (5.1), 2969 (5.2) commits/s, median 2969; no run drained to equal counts (e.g.
