@@ -584,6 +584,78 @@ t.test(
   },
 );
 
+t.test(
+  'catch-up across a round change: a new leader goes on where the old one’s chunks end (`after`), not from the frontier',
+  async (t) => {
+    const l = chunkLeader();
+    for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'gather', from, round: 5, frontier: 9, syncRound: -1, held: [] } }, 0);
+    l.step({ type: 'wake' }, 10);
+    for (const from of [0, 1, 3]) l.step({ type: 'msg', msg: { type: 'ack', from, round: 5, seq: -1 } }, 10);
+    t.equal(l.phase, 'proposing');
+    const late = (frontier: number, nowMs: number, after?: number): PaxosMsg[] =>
+      l
+        .step({ type: 'msg', msg: { type: 'late', from: 2, round: 5, frontier, ...(after !== undefined ? { after } : {}) } }, nowMs)
+        .sends.filter((s) => s.msg.type === 'catchup' && s.to === 2)
+        .map((s) => s.msg);
+    const shape = (c: PaxosMsg[]): unknown[] =>
+      c.map((m) => (m.type === 'catchup' ? [m.base, m.entries.length, m.more ?? false, m.ahead ?? null] : []));
+    t.same(
+      shape(late(-1, 20, 5)),
+      [
+        [5, 2, true, 9],
+        [7, 2, false, null],
+      ],
+      'chunks up to 5 are on their way from the last round’s leader: ours start at 5, and the first names the furthest one sent (9)',
+    );
+    t.same(shape(late(1, 21, 5)), [], 'the old leader’s chunks commit one by one: nothing to add, ours are in flight');
+    t.same(
+      shape(late(1, 21 + 8 * 50, 5)),
+      [
+        [1, 2, true, 9],
+        [3, 2, true, 9],
+        [5, 2, true, 9],
+        [7, 2, false, null],
+      ],
+      'the same frontier after 8 retry periods: some of the old leader’s chunks were lost, so from the frontier',
+    );
+  },
+);
+
+t.test('catch-up across a round change: chunks that overtake the old leader’s wait above the frontier, then commit in order', async (t) => {
+  const f = new Follower({ rank: 2, ranks: 5, interval: L });
+  f.step({ type: 'round', round: 1 });
+  const chunk = (round: number, base: number, es: number[], more: boolean, ahead?: number): PaxosMsg => ({
+    type: 'catchup',
+    from: round,
+    round,
+    base,
+    entries: es.map((e) => [e, K(String.fromCharCode(97 + e))] as [number, string]),
+    ...(more ? { more: true as const } : {}),
+    ...(ahead !== undefined ? { ahead } : {}),
+  });
+  const first = f.step({ type: 'msg', msg: chunk(1, -1, [0, 1], true, 5) });
+  t.same(msgs(first.sends, 'late'), [{ type: 'late', from: 2, round: 1, frontier: 1, after: 5 }], 'the next LATE names what is on its way');
+  f.step({ type: 'round', round: 2 });
+  // Round 2's leader answered from 5; its chunks arrive before round 1's last two.
+  const early = f.step({ type: 'msg', msg: chunk(2, 5, [6, 7], false) });
+  t.same(early.committed, [], 'a chunk above the frontier that the announced chunks lead up to waits');
+  t.same(msgs(early.sends, 'late'), [], 'no LATE(gap) for it: nothing was lost');
+  const rest = f.step({ type: 'msg', msg: chunk(1, 1, [2, 3], true, 5) });
+  t.same(
+    rest.committed.map(([e]) => e),
+    [2, 3],
+    'the old round’s chunk commits',
+  );
+  const last = f.step({ type: 'msg', msg: chunk(1, 3, [4, 5], true, 5) });
+  t.same(
+    last.committed.map(([e]) => e),
+    [4, 5, 6, 7],
+    'the chunk that reaches 5 lets the waiting one commit in the same step, in estround order',
+  );
+  const seq0 = f.step({ type: 'msg', msg: { type: 'propose', from: 2, round: 2, first: 0, keys: [K('z')], values: [new Uint8Array(1)] } });
+  t.same(msgs(seq0.sends, 'late'), [], 'round 2’s last chunk decided its sync here: no LATE on its PROPOSE');
+});
+
 t.test('catch-up: a chunk above the frontier (one below it was lost) asks again across the gap, once per frontier', async (t) => {
   const f = new Follower({ rank: 2, ranks: 5, interval: L });
   f.step({ type: 'round', round: 1 });
@@ -603,11 +675,18 @@ t.test('catch-up: a chunk above the frontier (one below it was lost) asks again 
   t.same(msgs(over.sends, 'late'), [{ type: 'late', from: 2, round: 1, frontier: 3, gap: true }], 'LATE(gap) from the frontier');
   t.same(msgs(f.step({ type: 'msg', msg: chunk(7, 9) }).sends, 'late'), [], 'the rest of that answer shows the same gap: asked once');
   const resent = f.step({ type: 'msg', msg: chunk(3, 5) });
-  t.same(resent.committed, [[5, K('f')]], 'the resent chunk closes the gap');
-  f.step({ type: 'msg', msg: chunk(5, 7) });
+  t.same(resent.committed, [[5, K('f')]], 'the resent chunk closes part of the gap');
   t.same(
-    msgs(f.step({ type: 'msg', msg: chunk(9, 11) }).sends, 'late'),
-    [{ type: 'late', from: 2, round: 1, frontier: 7, gap: true }],
+    f.step({ type: 'msg', msg: chunk(5, 7) }).committed,
+    [
+      [7, K('h')],
+      [9, K('j')],
+    ],
+    'the chunk held above the gap (below what was seen) is applied once the gap closes, not asked for again',
+  );
+  t.same(
+    msgs(f.step({ type: 'msg', msg: chunk(11, 13) }).sends, 'late'),
+    [{ type: 'late', from: 2, round: 1, frontier: 9, gap: true }],
     'a gap at a new frontier is asked across again',
   );
 });

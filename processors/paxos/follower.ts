@@ -14,6 +14,9 @@ import { CommitWindow } from './window.js';
 import type { CommitSource } from './archive.js';
 import { assert, assertNever } from '../../runtime/assert.js';
 
+/** EARLY_LIMIT: most CATCHUP chunks held above the frontier (two leaders' chunks in flight). */
+const EARLY_LIMIT = 16;
+
 export interface FollowerConfig {
   rank: number;
   ranks: number;
@@ -69,6 +72,13 @@ export class Follower {
   private commitTarget = -1; // highest COMMIT frontier heard this round
   private lateAsks = 0; // round traffic seen while unable to commit (LATE is re-asked every 32)
   private gapAskedAt = -2; // the frontier a LATE(gap) of this round was sent from (-2: none)
+  /**
+   * horizon: the furthest estround a leader said it has sent us in CATCHUP chunks (`ahead`), of
+   * any round: our LATEs ask the next leader to go on from there (`after`), not to resend it.
+   */
+  private horizon = -1;
+  /** early: chunks that arrived above our frontier but below the horizon, applied once it reaches their base. */
+  private early: { base: number; entries: Entry[]; more: boolean; round: number }[] = [];
   private out: FollowerOutput = { sends: [], log: [], committed: [] };
 
   constructor(private readonly cfg: FollowerConfig) {
@@ -111,7 +121,7 @@ export class Follower {
   private onMessage(m: PaxosMsg): void {
     if (m.round !== this.round) {
       // The msg handler routes only this round's traffic, and an older round's CATCHUP.
-      if (m.type === 'catchup' && m.round < this.round) this.onStaleCatchup(m.base, m.entries);
+      if (m.type === 'catchup' && m.round < this.round) this.takeChunk(m.base, m.entries, m.more === true, m.round, m.ahead);
       return;
     }
     switch (m.type) {
@@ -131,7 +141,7 @@ export class Follower {
         this.advanceCommits();
         return this.askIfLate();
       case 'catchup':
-        return this.onCatchup(m.base, m.entries, m.more === true);
+        return this.takeChunk(m.base, m.entries, m.more === true, m.round, m.ahead);
       case 'gather':
       case 'ack':
       case 'nack':
@@ -250,7 +260,44 @@ export class Follower {
   private askIfLate(): void {
     if (this.decided && !this.stalled) return;
     if (this.lateAsks++ % 32 !== 0) return;
-    this.out.sends.push({ to: this.leader(), msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
+    this.askLate();
+  }
+
+  /** askLate asks this round's leader for the decided log above our frontier, after what is on its way. */
+  private askLate(): void {
+    const msg: PaxosMsg = { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier };
+    if (this.horizon > this.frontier) msg.after = this.horizon;
+    this.out.sends.push({ to: this.leader(), msg });
+  }
+
+  /**
+   * takeChunk: a CATCHUP of this round or an older one. A chunk above our frontier that another
+   * leader's chunks in flight lead up to (at most the horizon) waits for them in `early`, bounded:
+   * a rank that moved to a new round's leader asks it to go on from the horizon, and its chunks
+   * may overtake the old leader's on another link. One above the horizon shows a lost chunk.
+   */
+  private takeChunk(base: number, entries: Entry[], more: boolean, round: number, ahead: number | undefined): void {
+    // Only chunks announced before this one explain its base: a chunk lost from the same answer does not.
+    const expected = base <= this.horizon;
+    this.horizon = Math.max(this.horizon, ahead ?? -1, entries.at(-1)?.[0] ?? -1);
+    if (this.frontier < base && expected && this.early.length < EARLY_LIMIT && !(this.decided && !this.stalled)) {
+      this.early.push({ base, entries, more, round });
+      return;
+    }
+    this.applyChunk(base, entries, more, round);
+    // Each chunk applied may reach the base of one that came early: apply those in order.
+    for (;;) {
+      this.early = this.early.filter((c) => (c.entries.at(-1)?.[0] ?? -1) > this.frontier && !(this.decided && !this.stalled));
+      const next = this.early.findIndex((c) => c.base <= this.frontier);
+      if (next < 0) return;
+      const c = this.early.splice(next, 1)[0];
+      if (c !== undefined) this.applyChunk(c.base, c.entries, c.more, c.round);
+    }
+  }
+
+  private applyChunk(base: number, entries: Entry[], more: boolean, round: number): void {
+    if (round === this.round) this.onCatchup(base, entries, more);
+    else if (round < this.round) this.onStaleCatchup(base, entries);
   }
 
   /**
@@ -264,10 +311,7 @@ export class Follower {
     if (this.frontier < base) return this.askAcrossGap();
     const below = this.round * this.cfg.interval;
     this.commitChunk(entries);
-    if (more) {
-      this.out.sends.push({ to: this.leader(), msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
-      return;
-    }
+    if (more) return this.askLate();
     this.decided = true;
     this.stalled = false;
     this.committedSeq = Math.max(this.committedSeq, this.frontier - below);
@@ -301,7 +345,7 @@ export class Follower {
     const before = this.frontier;
     this.commitChunk(entries);
     if (this.frontier === before || this.round < 0) return;
-    this.out.sends.push({ to: this.leader(), msg: { type: 'late', from: this.cfg.rank, round: this.round, frontier: this.frontier } });
+    this.askLate();
   }
 
   /** commitChunk commits a CATCHUP's entries above our frontier (a `generate` and a `commit` each). */

@@ -210,7 +210,7 @@ export class Leader {
         if (m.seq < 0) return this.onSyncAck(m.from);
         return this.onInstanceAck(m.from, m.seq, nowMs);
       case 'late':
-        return this.onLate(m.from, m.frontier, m.gap === true, nowMs);
+        return this.onLate(m, nowMs);
       case 'read':
       case 'impose':
       case 'decide':
@@ -275,8 +275,10 @@ export class Leader {
    * in chunks: up to `catchupAhead` of them in flight, one more each time the rank reports a
    * chunk committed (its LATE with a higher frontier), so it never waits a round trip per chunk.
    */
-  private onLate(from: number, frontier: number, gap: boolean, nowMs: number): void {
+  private onLate(m: Extract<PaxosMsg, { type: 'late' }>, nowMs: number): void {
     if (this.phase !== 'proposing' && this.phase !== 'done') return; // the sync is not decided yet
+    const { from, frontier } = m;
+    const gap = m.gap === true;
     // A rank re-asks while our answer is in flight; answer the same frontier again only when
     // the first answer has had time to arrive (it may have been lost), or at once when a chunk
     // of it arrived above a lost one (`gap`): then from the start.
@@ -285,19 +287,35 @@ export class Leader {
     // A lower frontier is a new incarnation of the rank: what we sent ahead did not reach it.
     const keep = last !== undefined && last.frontier < frontier;
     const ahead = keep ? last.ahead.filter((end) => end > frontier) : [];
+    // Our first answer this round starts where the chunks another leader sent it end (`after`):
+    // sending from its frontier again would overlap them, each entry encoded, sent and decoded
+    // twice. A re-ask from the same frontier means some of those were lost: then from the frontier.
+    const start = last === undefined && !gap && m.after !== undefined && m.after > frontier ? m.after : frontier;
     let final = keep && last.final && ahead.length > 0; // the last chunk is on its way already
+    const batch: Extract<PaxosMsg, { type: 'catchup' }>[] = [];
     while (!final && ahead.length < (this.cfg.catchupAhead ?? CATCHUP_AHEAD)) {
-      const after = ahead.at(-1) ?? frontier;
+      const after = ahead.at(-1) ?? start;
       const chunk = this.catchupAbove(after);
       if (chunk === undefined) break; // behind our window and no archive: it waits for a sync
-      const msg: PaxosMsg = { type: 'catchup', from: this.cfg.rank, round: this.round, base: after, entries: chunk.entries };
+      const msg: Extract<PaxosMsg, { type: 'catchup' }> = {
+        type: 'catchup',
+        from: this.cfg.rank,
+        round: this.round,
+        base: after,
+        entries: chunk.entries,
+      };
       if (chunk.more) msg.more = true; // the rank asks for the next chunk as soon as it has this one
       this.sends.push({ to: from, msg });
+      batch.push(msg);
       final = !chunk.more;
       const end = chunk.entries.at(-1)?.[0];
       if (end === undefined) break; // an empty last chunk: nothing in flight to track
       ahead.push(end);
     }
+    // Each chunk names the furthest one in flight, so a rank moved to another round's leader can
+    // ask it to go on from there (`after`) rather than from its frontier.
+    const horizon = ahead.at(-1);
+    if (horizon !== undefined) for (const msg of batch) if ((msg.entries.at(-1)?.[0] ?? -1) < horizon) msg.ahead = horizon;
     // The last chunk is on its way: the values withheld while it caught up follow it.
     const withheld = last !== undefined && !last.final;
     if (final && withheld && this.phase === 'proposing') this.proposeOutstanding(from, this.commitSeq + 1);

@@ -30,13 +30,17 @@ export type PaxosMsg =
   | { type: 'propose'; from: number; round: number; first: number; keys: string[]; values: Uint8Array[] }
   /** COMMIT(r, seq): every seq ≤ it of round r is chosen (a frontier: covers lost COMMITs). */
   | { type: 'commit'; from: number; round: number; seq: number }
-  /** LATE(r): a rank that missed round r's sync (or lost a PROPOSE) asks for the decided log above its frontier. */
-  | { type: 'late'; from: number; round: number; frontier: number; gap?: true }
+  /**
+   * LATE(r): a rank that missed round r's sync (or lost a PROPOSE) asks for the decided log above its frontier.
+   * `after`: chunks up to this estround are already on their way to it (another leader's answer): send from there.
+   */
+  | { type: 'late'; from: number; round: number; frontier: number; gap?: true; after?: number }
   /**
    * CATCHUP(r): the decided log above base, as committed at the leader's rank (all chosen).
    * `more`: a chunk: exactly the decided log in (base, last entry], and more is decided above.
+   * `ahead`: the last estround of the furthest chunk the sender has sent this rank, when above this one's.
    */
-  | { type: 'catchup'; from: number; round: number; base: number; entries: Entry[]; more?: true }
+  | { type: 'catchup'; from: number; round: number; base: number; entries: Entry[]; more?: true; ahead?: number }
   /** NACK(r): the sender is already in round r; the receiver should catch up. */
   | { type: 'nack'; from: number; round: number }
   /** NEXT(r): --eager: the last round's work ended, start round r now. */

@@ -33,3 +33,19 @@ t.test('catchup and gather entries: accepted as decoded, malformed ones refused'
   );
   t.throws(() => validatePaxosMsg({ type: 'gather', from: 1, round: 2, frontier: 3, syncRound: -1, held: [[4, K, -2]] }), /round/);
 });
+
+t.test('LATE `after` and CATCHUP `ahead`: absent or an estround, anything else refused', async (t) => {
+  t.same(validatePaxosMsg({ type: 'late', from: 2, round: 3, frontier: 4, after: 9 }), {
+    type: 'late',
+    from: 2,
+    round: 3,
+    frontier: 4,
+    after: 9,
+  });
+  t.same(validatePaxosMsg({ type: 'late', from: 2, round: 3, frontier: 4 }), { type: 'late', from: 2, round: 3, frontier: 4 });
+  const c = validatePaxosMsg({ type: 'catchup', from: 1, round: 3, base: -1, entries: [[0, K]], more: true, ahead: 9 });
+  t.equal(c.type === 'catchup' ? c.ahead : undefined, 9);
+  for (const bad of [-1, 1.5, '9', null])
+    t.throws(() => validatePaxosMsg({ type: 'late', from: 2, round: 3, frontier: 4, after: bad }), /after/, `after ${String(bad)}`);
+  t.throws(() => validatePaxosMsg({ type: 'catchup', from: 1, round: 3, base: -1, entries: [], ahead: -2 }), /ahead/);
+});

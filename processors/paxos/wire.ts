@@ -64,6 +64,12 @@ function flag<F extends string>(o: Record<string, unknown>, f: F): { [k in F]?: 
   return { [f]: true } as { [k in F]?: true };
 }
 
+/** optInt reads an optional estround field: absent, or an integer ≥ 0. */
+function optInt<F extends string>(o: Record<string, unknown>, f: F): { [k in F]?: number } {
+  if (o[f] === undefined) return {};
+  return { [f]: int(o, f, 0) } as { [k in F]?: number };
+}
+
 /** MAX_ITEMS bounds every list in a message (histories, batches). */
 const MAX_ITEMS = 1_000_000;
 
@@ -103,7 +109,7 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
     case 'commit':
       return { type: 'commit', from, round, seq: int(o, 'seq', -1) };
     case 'late':
-      return { type: 'late', from, round, frontier: int(o, 'frontier', -1), ...flag(o, 'gap') };
+      return { type: 'late', from, round, frontier: int(o, 'frontier', -1), ...flag(o, 'gap'), ...optInt(o, 'after') };
     case 'catchup':
       return {
         type: 'catchup',
@@ -112,6 +118,7 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
         base: int(o, 'base', -1),
         entries: list(o, 'entries', MAX_ITEMS).map(entry),
         ...flag(o, 'more'),
+        ...optInt(o, 'ahead'),
       };
     case 'nack':
       return { type: 'nack', from, round };
