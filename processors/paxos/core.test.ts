@@ -112,3 +112,19 @@ t.test('a restarted rank keeps its durable bound: no persist for rounds at or be
   t.same(later.persist, [{ batchId: 1, round: 8 }], 'round 8 raises the bound');
   t.equal(s.counts.commits, 1, 'the restored commit counts');
 });
+
+t.test('a message stepped at or after the run’s end commits nothing: every commit line is stamped inside the run', async (t) => {
+  const catchup: PaxosMsg = { type: 'catchup', from: 1, round: 3, base: -1, entries: [[0, K('a')]], more: true };
+  const end = 100 * SLOT;
+  const inside = rank0();
+  step(inside, { type: 'tick' }, end - 10);
+  t.same(
+    step(inside, from(catchup), end - 1).log.map((e) => e.kind),
+    ['generate', 'commit'],
+    'just before the end: an older round’s chunk commits',
+  );
+  const after = rank0();
+  step(after, { type: 'tick' }, end - 10);
+  const out = stepPaxos(after, from(catchup), end).out;
+  t.same([out.log, out.send, out.stop], [[], [], true], 'at the end: nothing logged or sent, and the rank stops');
+});

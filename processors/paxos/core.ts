@@ -147,7 +147,9 @@ export function stepPaxos(s: PaxosState, input: ProtocolInput<PaxosMsg>, nowMs: 
   const out: Out = { send: [], persist: [], log: [], trace: [] };
   switch (input.type) {
     case 'message':
-      routeIn(s, out, input.from, input.msg, nowMs);
+      // The run is over at endAtMs: a message stepped after it (a backlog the driver still steps
+      // on its way out) commits nothing, so every commit line is stamped inside the run.
+      if (nowMs < s.endAtMs) routeIn(s, out, input.from, input.msg, nowMs);
       break;
     case 'tick':
       onTick(s, out, nowMs);

@@ -73,6 +73,10 @@ type Running<C, S, M, P, L, D, R> = {
   s: S;
   role: string;
   round: number;
+  /** rest: the messages of a network batch a turn cut short left unstepped (stepped first, next turn). */
+  rest: Inbound<M> | undefined;
+  /** cut: the last turn ended on TURN_MS with work still buffered. */
+  cut: boolean;
 };
 
 /** startRank starts the four processors of one rank; its state starts from init with what o recovered. */
@@ -93,7 +97,17 @@ export function startRank<C, S, M, P, L, D, R>(o: RankOptions<C, S, M, P, L, D, 
     ...(o.durable !== undefined ? { durable: o.durable } : {}),
     ...(o.logged !== undefined ? { logged: o.logged } : {}),
   });
-  const rank: Running<C, S, M, P, L, D, R> = { o, group, chans, random, s, role: o.protocol.role(s), round: o.protocol.round(s) };
+  const rank: Running<C, S, M, P, L, D, R> = {
+    o,
+    group,
+    chans,
+    random,
+    s,
+    role: o.protocol.role(s),
+    round: o.protocol.round(s),
+    rest: undefined,
+    cut: false,
+  };
   o.trace?.note(o.clock.nowMs(), { ev: 'role', role: rank.role, round: rank.round });
   group.spawn('msg', msgLoop(rank));
   group.spawn('leader', waker(rank, chans.leaderDeadlines));
@@ -174,8 +188,14 @@ function consensusLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>):
     let wakeAtMs = clock.nowMs();
     const text = new LogText();
     for (;;) {
+      // A turn cut short gives the event loop a turn: its sends leave (the transport flushes on
+      // setImmediate) and sockets are read, before the backlog goes on.
+      if (rank.cut) await new Promise<void>((resolve) => clock.schedule(0, resolve));
+      rank.cut = false;
+      const rest = rank.rest;
+      rank.rest = undefined;
       const waitMs = Math.min(pollMs(rank), Math.max(1, wakeAtMs - clock.nowMs()));
-      const got = await select(inputs, waitMs, clock);
+      const got = rest !== undefined ? { index: 0, value: rest } : await select(inputs, waitMs, clock);
       if (got === CLOSED) break;
       const turn: Turn = { sends: [], text, wakeAtMs: undefined, stop: false };
       stepOnInput(rank, turn, got);
@@ -189,17 +209,44 @@ function consensusLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>):
 
 const TICK: ProtocolInput<never> = { type: 'tick' };
 
+/**
+ * TURN_MS: how long one turn steps buffered network batches before it ends. A turn's sends and
+ * log lines leave only when it ends; a rank that found seconds of work buffered (a resumed Paxos
+ * rank's catch-up chunks) stepped all of it in one turn: the LATEs asking for the next chunks
+ * waited for the last one, and the leader's pipeline ran dry meanwhile (docs/protocols/paxos.md
+ * §12). A virtual clock does not move inside a turn, so the simulator's turns are unchanged.
+ */
+const TURN_MS = 25;
+
 /** stepOnInput steps on what select returned: a tick on timeout, every buffered network batch, a persisted report, or a wake-up. */
 function stepOnInput<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: Turn, got: Selected<unknown> | Timeout): void {
   if (got === TIMEOUT) runStep(rank, turn, TICK);
-  else if (got.index === 0) {
-    for (const b of [got.value as Inbound<M>, ...rank.chans.net.drain()])
-      for (const msg of b.msgs) {
-        rank.o.trace?.message(rank.o.clock.nowMs(), 'recv', b.from, rank.o.rank, describe(rank, msg));
-        runStep(rank, turn, { type: 'message', from: b.from, msg });
-      }
-  } else if (got.index === 1) runStep(rank, turn, { type: 'persisted', batchId: got.value as number });
+  else if (got.index === 0) stepNet(rank, turn, got.value as Inbound<M>);
+  else if (got.index === 1) runStep(rank, turn, { type: 'persisted', batchId: got.value as number });
   else runStep(rank, turn, TICK);
+}
+
+/**
+ * stepNet steps network batches, `first` and then what is buffered, until TURN_MS of the clock has
+ * passed: what is left (of a batch too) waits for the next turn. select prefers the network, so a
+ * waiting durability report and the timers are stepped before a turn cut short ends.
+ */
+function stepNet<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: Turn, first: Inbound<M>): void {
+  const { clock } = rank.o;
+  const untilMs = clock.nowMs() + TURN_MS;
+  for (let b: Inbound<M> | undefined = first; b !== undefined; b = rank.chans.net.drain(1)[0]) {
+    for (const [i, msg] of b.msgs.entries()) {
+      rank.o.trace?.message(clock.nowMs(), 'recv', b.from, rank.o.rank, describe(rank, msg));
+      runStep(rank, turn, { type: 'message', from: b.from, msg });
+      if (clock.nowMs() < untilMs) continue;
+      if (i + 1 < b.msgs.length) rank.rest = { from: b.from, msgs: b.msgs.slice(i + 1) };
+      rank.cut = true;
+      const durable = rank.chans.persisted.drain()[0];
+      if (durable !== undefined) runStep(rank, turn, { type: 'persisted', batchId: durable });
+      runStep(rank, turn, TICK);
+      return;
+    }
+  }
 }
 
 /** runStep is one step of the protocol: WAL batches to storage, sends and instance-log text into the turn. */
