@@ -29,3 +29,26 @@ t.test('retain drops items and keeps the order of the rest', async (t) => {
     .map((i) => i.id);
   t.same(out, expected);
 });
+
+t.test('interleaved pushes and pops agree with a sorted list', async (t) => {
+  const h = new TimedHeap<{ atMs: number; id: number }>();
+  const r = new SeededRandom('heap-interleaved');
+  const model: { atMs: number; id: number }[] = [];
+  let now = 0;
+  let mismatches = 0;
+  for (let id = 0; id < 5000; id++) {
+    if (model.length > 0 && r.next() < 0.45) {
+      model.sort((a, b) => a.atMs - b.atMs || a.id - b.id);
+      const want = model.shift();
+      const got = h.pop();
+      if (got !== want) mismatches++;
+      now = got?.atMs ?? now;
+    } else {
+      const item = { atMs: now + r.int(5), id };
+      model.push(item);
+      h.push(item);
+    }
+    if (h.size !== model.length) mismatches++;
+  }
+  t.equal(mismatches, 0, 'every pop is the earliest item, ties in push order; sizes agree');
+});

@@ -4,73 +4,107 @@
 /** Timed is anything with a due time. */
 export type Timed = { readonly atMs: number };
 
-type Slot<T> = { readonly atMs: number; readonly order: number; readonly item: T };
-
-/** TimedHeap pops the earliest item, FIFO among equal times. */
+/**
+ * TimedHeap pops the earliest item, FIFO among equal times. Due times, insertion numbers and
+ * items sit in three parallel arrays: a push allocates no wrapper object (the simulator pushes
+ * several events per step, and a slot object each was a steady part of its garbage).
+ */
 export class TimedHeap<T extends Timed> {
-  private slots: Slot<T>[] = [];
+  private atMs: number[] = [];
+  private orders: number[] = [];
+  private items: T[] = [];
   private order = 0;
 
   get size(): number {
-    return this.slots.length;
+    return this.items.length;
   }
 
   push(item: T): void {
-    const moving: Slot<T> = { atMs: item.atMs, order: this.order++, item };
-    let i = this.slots.length;
-    this.slots.push(moving);
+    const at = item.atMs;
+    const order = this.order++;
+    let i = this.items.length;
+    // grow by one; the hole moves up from the end until the new item fits
+    this.atMs.push(at);
+    this.orders.push(order);
+    this.items.push(item);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = this.at(p);
-      if (!less(moving, parent)) break;
-      this.slots[i] = parent;
+      if (!less(at, order, this.atAt(p), this.orderAt(p))) break;
+      this.move(p, i);
       i = p;
     }
-    this.slots[i] = moving;
+    this.put(i, at, order, item);
   }
 
   /** peek returns the earliest item without removing it. */
   peek(): T | undefined {
-    return this.slots[0]?.item;
+    return this.items[0];
   }
 
   peekAtMs(): number {
-    return this.slots[0]?.atMs ?? Infinity;
+    return this.atMs[0] ?? Infinity;
   }
 
   pop(): T | undefined {
-    const top = this.slots[0];
-    const last = this.slots.pop();
-    if (top === undefined || last === undefined || this.slots.length === 0) return top?.item;
-    // Sift the last slot down from the root: the hole moves to the smaller child until `last` fits.
-    const n = this.slots.length;
+    const top = this.items[0];
+    const n = this.items.length - 1;
+    if (top === undefined || n === 0) {
+      this.atMs.length = this.orders.length = this.items.length = 0;
+      return top;
+    }
+    // Take the last slot off and sift it down from the root: the hole moves to the smaller child until it fits.
+    const at = this.atAt(n);
+    const order = this.orderAt(n);
+    const item = this.itemAt(n);
+    this.atMs.length = this.orders.length = this.items.length = n;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const c = l + 1 < n && less(this.at(l + 1), this.at(l)) ? l + 1 : l;
-      const child = this.at(c);
-      if (!less(child, last)) break;
-      this.slots[i] = child;
+      const c = l + 1 < n && less(this.atAt(l + 1), this.orderAt(l + 1), this.atAt(l), this.orderAt(l)) ? l + 1 : l;
+      if (!less(this.atAt(c), this.orderAt(c), at, order)) break;
+      this.move(c, i);
       i = c;
     }
-    this.slots[i] = last;
-    return top.item;
+    this.put(i, at, order, item);
+    return top;
   }
 
   /** retain keeps only the items `keep` accepts (their relative order, ties included, survives). */
   retain(keep: (item: T) => boolean): void {
-    const kept = this.slots.filter((s) => keep(s.item)).sort((a, b) => (less(a, b) ? -1 : 1));
-    this.slots = kept; // a sorted array is a valid heap
+    const kept: number[] = [];
+    for (let i = 0; i < this.items.length; i++) if (keep(this.itemAt(i))) kept.push(i);
+    kept.sort((a, b) => (less(this.atAt(a), this.orderAt(a), this.atAt(b), this.orderAt(b)) ? -1 : 1));
+    // a sorted array is a valid heap
+    this.atMs = kept.map((i) => this.atAt(i));
+    this.orders = kept.map((i) => this.orderAt(i));
+    this.items = kept.map((i) => this.itemAt(i));
   }
 
-  /** at reads a slot; every caller bounds i by the heap's size, so the slot exists. */
-  private at(i: number): Slot<T> {
-    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- callers pass 0 ≤ i < slots.length
-    return this.slots[i]!;
+  private move(from: number, to: number): void {
+    this.put(to, this.atAt(from), this.orderAt(from), this.itemAt(from));
+  }
+
+  private put(i: number, at: number, order: number, item: T): void {
+    this.atMs[i] = at;
+    this.orders[i] = order;
+    this.items[i] = item;
+  }
+
+  // Every caller bounds i by the heap's size, so the slot exists.
+  private atAt(i: number): number {
+    return this.atMs[i] as number;
+  }
+
+  private orderAt(i: number): number {
+    return this.orders[i] as number;
+  }
+
+  private itemAt(i: number): T {
+    return this.items[i] as T;
   }
 }
 
-function less<T>(a: Slot<T>, b: Slot<T>): boolean {
-  return a.atMs < b.atMs || (a.atMs === b.atMs && a.order < b.order);
+function less(aAt: number, aOrder: number, bAt: number, bOrder: number): boolean {
+  return aAt < bAt || (aAt === bAt && aOrder < bOrder);
 }

@@ -58,7 +58,10 @@ export function jsonBytes(x: Json): number {
   if (typeof x === 'string') return strBytes(x);
   let n = 5;
   if (Array.isArray(x)) for (const e of x as readonly Json[]) n += jsonBytes(e);
-  else for (const [k, v] of Object.entries(x)) n += strBytes(k) + jsonBytes(v);
+  else {
+    const o = x as { readonly [k: string]: Json };
+    for (const k of Object.keys(o)) n += strBytes(k) + jsonBytes(o[k] as Json); // no [k, v] pair per key
+  }
   return n;
 }
 

@@ -201,16 +201,22 @@ function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<Traf
   if (leading) {
     r.pace?.spend(room);
     for (let i = 0; i < room && roleOf(r.s) === 'leader'; i++) {
-      const out = coreStep(r, { type: 'propose', ...r.load.next() }, nowMs, random);
-      for (const e of out.send) send.push(e);
-      for (const b of out.persist) persist.push(b);
-      for (const ev of out.log) log.push(ev);
-      for (const tr of out.trace) trace.push(tr);
+      const { cmd, logKey } = r.load.next();
+      const out = coreStep(r, { type: 'propose', cmd, logKey }, nowMs, random);
+      // indexed appends: no iterator per list per proposal (this loop runs on every leader turn)
+      append(send, out.send);
+      append(persist, out.persist);
+      append(log, out.log);
+      append(trace, out.trace);
     }
   }
   if (leading && r.pace !== undefined && window > room) wakeAtMs = Math.min(wakeAtMs, r.pace.nextAtMs(window - room, nowMs));
   const stop = nowMs >= r.loadUntilMs && drainedLongEnough(r, nowMs);
   return { send, persist, log, trace, wakeAtMs, stop };
+}
+
+function append<T>(to: T[], from: readonly T[]): void {
+  for (let i = 0; i < from.length; i++) to.push(from[i] as T);
 }
 
 /**

@@ -83,6 +83,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private events = 0;
   private lastKilled: number | undefined;
   private pendingStarts = 0;
+  /** live: how many ranks are live (the run ends when none is and none is still to start). */
+  private live = 0;
   private readonly clients: SimClients | undefined;
 
   constructor(
@@ -129,7 +131,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       const ev = this.heap.pop() as Ev<M>;
       this.nowMs = ev.atMs;
       this.dispatch(ev);
-      if (this.pendingStarts === 0 && !this.ranks.some((r) => r.status === 'live')) break;
+      if (this.pendingStarts === 0 && this.live === 0) break;
     }
     return this.outcome();
   }
@@ -331,6 +333,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     });
     r.random = r.random.fork('core'); // the stream every step gets, as the driver's
     r.status = 'live';
+    this.live++;
     r.role = '';
     r.round = -1;
     r.tracer.note(this.nowMs, { ev: 'start', incarnation: r.incarnation });
@@ -340,6 +343,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   }
 
   private down(r: SimRank<S, P>, status: RankEnd): void {
+    if (r.status === 'live') this.live--;
     r.status = status;
     r.state = undefined;
     r.pausedUntilMs = 0;
