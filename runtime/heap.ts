@@ -48,15 +48,13 @@ export class TimedHeap<T extends Timed> {
   pop(): T | undefined {
     const top = this.items[0];
     const n = this.items.length - 1;
-    if (top === undefined || n === 0) {
-      this.atMs.length = this.orders.length = this.items.length = 0;
-      return top;
-    }
-    // Take the last slot off and sift it down from the root: the hole moves to the smaller child until it fits.
-    const at = this.atAt(n);
-    const order = this.orderAt(n);
-    const item = this.itemAt(n);
-    this.atMs.length = this.orders.length = this.items.length = n;
+    if (top === undefined) return undefined;
+    // Take the last slot off (pop, not a length store: that is a slow builtin call) and sift it
+    // down from the root: the hole moves to the smaller child until it fits.
+    const at = this.atMs.pop() as number;
+    const order = this.orders.pop() as number;
+    const item = this.items.pop() as T;
+    if (n === 0) return top;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;

@@ -5,7 +5,7 @@
 // failing seed's fault schedule to a 1-minimal schedule file. With --clients, simulated
 // key-value clients load the store (runtime/sim/clients.ts) and their history.jsonl is graded
 // for linearizability too. Exit 0 pass, 1 fail, 2 usage, 5 a history the checker could not decide.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatReport } from '../../check/index.js';
@@ -214,9 +214,8 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
   if (!dir) throw usageError('--log-dir must not be empty');
   prepareLogDir(dir, plan.a.clean);
   for (const r of g.outcome.ranks) {
-    const text = r.lines.join('\n');
-    writeFileSync(join(dir, `instancelog${r.rank}.log`), r.lines.length === 0 ? '' : r.unterminated ? text : `${text}\n`);
-    writeFileSync(join(dir, `trace${r.rank}.ndjson`), r.trace.length === 0 ? '' : `${r.trace.join('\n')}\n`);
+    writeLines(join(dir, `instancelog${r.rank}.log`), r.lines, !r.unterminated);
+    writeLines(join(dir, `trace${r.rank}.ndjson`), r.trace, true);
   }
   if (g.outcome.history !== undefined) writeFileSync(join(dir, 'history.jsonl'), g.outcome.history.toJsonl());
   const { a } = plan;
@@ -241,6 +240,23 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
     ...(g.outcome.clientStats !== undefined ? { clients: g.outcome.clientStats, lin: g.lin?.verdict } : {}),
   };
   writeFileSync(join(dir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+}
+
+/** LINES_PER_WRITE: a long run's log is written in pieces, never joined into one string of hundreds of MB. */
+const LINES_PER_WRITE = 16_384;
+
+/** writeLines writes lines joined by newlines, with a last newline if `terminated` (and any line at all). */
+function writeLines(path: string, lines: readonly string[], terminated: boolean): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (let i = 0; i < lines.length; i += LINES_PER_WRITE) {
+      const end = Math.min(i + LINES_PER_WRITE, lines.length);
+      const piece = lines.slice(i, end).join('\n');
+      writeSync(fd, end < lines.length || terminated ? `${piece}\n` : piece);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** seedRange reads `a..b` (or one seed). */
