@@ -4,105 +4,73 @@
 /** Timed is anything with a due time. */
 export type Timed = { readonly atMs: number };
 
-/**
- * TimedHeap pops the earliest item, FIFO among equal times. Due times, insertion numbers and
- * items sit in three parallel arrays: a push allocates no wrapper object (the simulator pushes
- * several events per step, and a slot object each was a steady part of its garbage).
- */
+type Slot<T> = { readonly atMs: number; readonly order: number; readonly item: T };
+
+/** TimedHeap pops the earliest item, FIFO among equal times. */
 export class TimedHeap<T extends Timed> {
-  private atMs: number[] = [];
-  private orders: number[] = [];
-  private items: T[] = [];
+  private slots: Slot<T>[] = [];
   private order = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.slots.length;
   }
 
   push(item: T): void {
-    const at = item.atMs;
-    const order = this.order++;
-    let i = this.items.length;
-    // grow by one; the hole moves up from the end until the new item fits
-    this.atMs.push(at);
-    this.orders.push(order);
-    this.items.push(item);
+    const moving: Slot<T> = { atMs: item.atMs, order: this.order++, item };
+    let i = this.slots.length;
+    this.slots.push(moving);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(at, order, this.atAt(p), this.orderAt(p))) break;
-      this.move(p, i);
+      const parent = this.at(p);
+      if (!less(moving, parent)) break;
+      this.slots[i] = parent;
       i = p;
     }
-    this.put(i, at, order, item);
+    this.slots[i] = moving;
   }
 
   /** peek returns the earliest item without removing it. */
   peek(): T | undefined {
-    return this.items[0];
+    return this.slots[0]?.item;
   }
 
   peekAtMs(): number {
-    return this.atMs[0] ?? Infinity;
+    return this.slots[0]?.atMs ?? Infinity;
   }
 
   pop(): T | undefined {
-    const top = this.items[0];
-    const n = this.items.length - 1;
-    if (top === undefined) return undefined;
-    // Take the last slot off (pop, not a length store: that is a slow builtin call) and sift it
-    // down from the root: the hole moves to the smaller child until it fits.
-    const at = this.atMs.pop() as number;
-    const order = this.orders.pop() as number;
-    const item = this.items.pop() as T;
-    if (n === 0) return top;
+    const top = this.slots[0];
+    const last = this.slots.pop();
+    if (top === undefined || last === undefined || this.slots.length === 0) return top?.item;
+    // Sift the last slot down from the root: the hole moves to the smaller child until `last` fits.
+    const n = this.slots.length;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const c = l + 1 < n && less(this.atAt(l + 1), this.orderAt(l + 1), this.atAt(l), this.orderAt(l)) ? l + 1 : l;
-      if (!less(this.atAt(c), this.orderAt(c), at, order)) break;
-      this.move(c, i);
+      const c = l + 1 < n && less(this.at(l + 1), this.at(l)) ? l + 1 : l;
+      const child = this.at(c);
+      if (!less(child, last)) break;
+      this.slots[i] = child;
       i = c;
     }
-    this.put(i, at, order, item);
-    return top;
+    this.slots[i] = last;
+    return top.item;
   }
 
   /** retain keeps only the items `keep` accepts (their relative order, ties included, survives). */
   retain(keep: (item: T) => boolean): void {
-    const kept: number[] = [];
-    for (let i = 0; i < this.items.length; i++) if (keep(this.itemAt(i))) kept.push(i);
-    kept.sort((a, b) => (less(this.atAt(a), this.orderAt(a), this.atAt(b), this.orderAt(b)) ? -1 : 1));
-    // a sorted array is a valid heap
-    this.atMs = kept.map((i) => this.atAt(i));
-    this.orders = kept.map((i) => this.orderAt(i));
-    this.items = kept.map((i) => this.itemAt(i));
+    const kept = this.slots.filter((s) => keep(s.item)).sort((a, b) => (less(a, b) ? -1 : 1));
+    this.slots = kept; // a sorted array is a valid heap
   }
 
-  private move(from: number, to: number): void {
-    this.put(to, this.atAt(from), this.orderAt(from), this.itemAt(from));
-  }
-
-  private put(i: number, at: number, order: number, item: T): void {
-    this.atMs[i] = at;
-    this.orders[i] = order;
-    this.items[i] = item;
-  }
-
-  // Every caller bounds i by the heap's size, so the slot exists.
-  private atAt(i: number): number {
-    return this.atMs[i] as number;
-  }
-
-  private orderAt(i: number): number {
-    return this.orders[i] as number;
-  }
-
-  private itemAt(i: number): T {
-    return this.items[i] as T;
+  /** at reads a slot; every caller bounds i by the heap's size, so the slot exists. */
+  private at(i: number): Slot<T> {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- callers pass 0 ≤ i < slots.length
+    return this.slots[i]!;
   }
 }
 
-function less(aAt: number, aOrder: number, bAt: number, bOrder: number): boolean {
-  return aAt < bAt || (aAt === bAt && aOrder < bOrder);
+function less<T>(a: Slot<T>, b: Slot<T>): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.order < b.order);
 }
