@@ -18,6 +18,10 @@ export const chainEntry: ProtocolEntry = {
     'fail-timeout-ms': numericOption('chain: silence after which the master declares a node failed (M3)', D.failTimeoutMs),
     'lease-ms': numericOption('chain: how long an answered heartbeat lets a node serve (L1); below fail-timeout − max-drift', D.leaseMs),
     'max-drift-ms': numericOption('chain: the most two clocks drift apart over one lease (L1)', D.maxDriftMs),
+    'stop-below-min': {
+      type: 'boolean',
+      describe: 'chain: with fewer live nodes than --min-nodes, stop serving (no leases) instead of serving on shorter chains (K4)',
+    },
     leave: {
       type: 'string',
       array: true,
@@ -43,6 +47,7 @@ export const chainEntry: ProtocolEntry = {
       ['--lease-ms', options.leaseMs],
       ['--max-drift-ms', options.maxDriftMs],
     ].flatMap(([f, v]) => [String(f), String(v)]);
+    if (options.stopBelowMin === true) passOn.push('--stop-below-min');
     if (clientPort !== undefined) passOn.push('--chain-client-port', String(clientPort));
     for (const [rank, atS] of options.leaves ?? []) passOn.push('--leave', `${rank}@${atS}`);
     return {
@@ -96,6 +101,7 @@ export function readChainOptions(a: Readonly<Record<string, unknown>>, read: Fla
     leaseMs: read('--lease-ms', a.leaseMs ?? D.leaseMs, 1, 3_600_000),
     maxDriftMs: read('--max-drift-ms', a.maxDriftMs ?? D.maxDriftMs, 0, 3_600_000),
     leaves: readLeaves(a.leave, usage),
+    ...(a.stopBelowMin === true ? { stopBelowMin: true } : {}),
   };
   try {
     return checkChainOptions(o);

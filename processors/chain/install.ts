@@ -9,9 +9,12 @@ import { isHead, isTail, newRange, roleIn, type NodeState, type RangeState } fro
 import type { ChainOut } from './types.js';
 import { answerWaiting, forward, sendHandover } from './write.js';
 
-/** configSummary: one line naming every range's chain (the instance log's config line). */
+/**
+ * configSummary: one line naming every range as `rangeId:lo:[chain]` (the instance log's config
+ * line), whole enough for the log audit to check that the ranges partition the ring (I10).
+ */
 export function configSummary(c: Config): string {
-  return c.ranges.map((r) => `${r.rangeId}:[${r.chain.join(',')}]`).join(' ');
+  return c.ranges.map((r) => `${r.rangeId}:${r.lo}:[${r.chain.join(',')}]`).join(' ');
 }
 
 /** installConfig: adopt c if it is newer (epochs never decrease at a node, I7). */

@@ -5,7 +5,7 @@
 import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
 import { SeededRandom } from '../../runtime/random.js';
 import type { SimProgram } from '../../runtime/protocol.js';
-import type { SimClientLoad, SimFault, SimOptions, SimOutcome } from '../../runtime/sim/types.js';
+import type { SimClientLoad, SimFault, SimLink, SimOptions, SimOutcome, Target } from '../../runtime/sim/types.js';
 import { simulateChain } from './entry.js';
 import { DEFAULT_CHAIN_OPTIONS, type ChainOptions } from './options.js';
 
@@ -37,8 +37,8 @@ export function clientLoad(n: number, keys: number, deadlineMs: number): SimClie
 }
 
 /** chainProgram: the chain program (options over the defaults; -l 1024). */
-export function chainProgram(over: Partial<ChainOptions> = {}): Promise<SimProgram> {
-  return simulateChain({ ...DEFAULT_CHAIN_OPTIONS, ...over }, 1024);
+export function chainProgram(over: Partial<ChainOptions> = {}, l = DEFAULT_CHAIN_OPTIONS.maxInFlight): Promise<SimProgram> {
+  return simulateChain({ ...DEFAULT_CHAIN_OPTIONS, ...over }, l);
 }
 
 /** masterConfigs: the master's `config <epoch> <id>:[a b c]… at <µs>` lines. */
@@ -105,4 +105,111 @@ export function sweepSchedule(seed: number): Pick<SimOptions, 'faults' | 'link'>
     damageRate: 0.001,
   };
   return { faults, link };
+}
+
+/**
+ * Scenario: one seeded run as `csplab sim --protocol chain --clients …` runs it, so its replay
+ * command (replayCommand) reproduces it exactly: the same seed, cluster id, link, faults,
+ * client load and chain flags (kv_replay.test.ts holds the two to the same history).
+ */
+export interface Scenario {
+  readonly seed: string;
+  readonly ranks: number;
+  /** tSec: -t, the seconds of load. */
+  readonly tSec: number;
+  readonly faults?: readonly SimFault[];
+  /** link: drops, duplicates, damage and delay ± jitter (default: the CLI's 1±0.5 ms, nothing lost). */
+  readonly link?: Partial<Pick<SimLink, 'dropRate' | 'dupRate' | 'damageRate' | 'delayMs' | 'jitterMs'>>;
+  readonly clients: number;
+  readonly keys: number;
+  readonly getShare: number;
+  readonly deleteShare: number;
+  readonly deadlineSec: number;
+  /** l: the head's window (maxInFlight, W2; -l). */
+  readonly l?: number;
+  readonly leaves?: readonly (readonly [number, number])[];
+  readonly stopBelowMin?: boolean;
+}
+
+/** scenarioLoad: the scenario's clients as the CLI builds them from its flags (gets through the log, uniform keys). */
+function scenarioLoad(s: Scenario): SimClientLoad {
+  return {
+    clients: s.clients,
+    deadlineMs: s.deadlineSec * 1000,
+    load: {
+      keys: s.keys,
+      getShare: s.getShare,
+      deleteShare: s.deleteShare,
+      read: 'log',
+      valueSize: 0,
+      keyDist: 'uniform',
+      zipfExponent: 0.99,
+    },
+  };
+}
+
+/** scenarioOptions: the SimOptions `csplab sim` builds for the scenario's replay command (cmd/sim/once.ts). */
+export function scenarioOptions(s: Scenario): SimOptions {
+  const link: SimLink = { dropRate: 0, dupRate: 0, delayMs: 1, jitterMs: 0.5, damageRate: 0, ...s.link };
+  return {
+    seed: s.seed,
+    ranks: s.ranks,
+    clusterId: `sim-${s.seed}`,
+    loadMs: s.tSec * 1000,
+    ratePerSec: 1000,
+    faults: [...(s.faults ?? [])].sort((a, b) => a.atMs - b.atMs),
+    link,
+    trace: false,
+    clients: scenarioLoad(s),
+  };
+}
+
+function rankOf(t: Target): string {
+  return t.type === 'rank' ? String(t.rank) : t.type === 'leader' ? 'leader' : 'killed';
+}
+
+/** faultFlag: one fault in docs/faults.md's flag syntax. */
+function faultFlag(f: SimFault): string[] {
+  const at = f.atMs / 1000;
+  switch (f.action) {
+    case 'kill':
+    case 'start':
+    case 'restart':
+      return [`--${f.action}`, `${rankOf(f.target)}@${at}`];
+    case 'pause':
+      return ['--pause', `${rankOf(f.target)}@${at}:${f.durationMs / 1000}`];
+    case 'partition':
+      return ['--partition', `${f.groups.map((g) => g.map(rankOf).join(',')).join('|')}@${at}:${f.durationMs / 1000}`];
+    case 'cut':
+      return ['--cut', `${f.from.map(rankOf).join(',')}>${f.to.map(rankOf).join(',')}@${at}:${f.durationMs / 1000}`];
+  }
+}
+
+/** replayArgs: the `csplab sim` arguments that run the scenario. */
+export function replayArgs(s: Scenario): string[] {
+  const o = scenarioOptions(s);
+  const args = ['sim', '--protocol', 'chain', '--seed', s.seed, '--ranks', String(s.ranks), '-t', String(s.tSec)];
+  if (s.l !== undefined) args.push('-l', String(s.l));
+  for (const [rank, at] of s.leaves ?? []) args.push('--leave', `${rank}@${at}`);
+  if (s.stopBelowMin === true) args.push('--stop-below-min');
+  args.push('--clients', String(s.clients), '--kv-keys', String(s.keys), '--get-share', String(s.getShare));
+  args.push('--delete-share', String(s.deleteShare), '--read', 'log', '--deadline', String(s.deadlineSec));
+  if (o.link.dropRate > 0) args.push('--drop', String(o.link.dropRate));
+  if (o.link.dupRate > 0) args.push('--dup', String(o.link.dupRate));
+  if (o.link.damageRate > 0) args.push('--damage', String(o.link.damageRate));
+  if (o.link.delayMs !== 1 || o.link.jitterMs !== 0.5) args.push('--delay', `${o.link.delayMs}±${o.link.jitterMs}`);
+  for (const f of o.faults) args.push(...faultFlag(f));
+  return args;
+}
+
+/** replayCommand: the one command that replays the scenario (after `npx tsc -p tsconfig.json`). */
+export function replayCommand(s: Scenario): string {
+  return ['node dist/cmd/csplab.js', ...replayArgs(s).map((a) => (/^[\w@.,:/=-]+$/.test(a) ? a : `'${a}'`))].join(' ');
+}
+
+/** runScenario runs and grades the scenario as its replay command would. */
+export async function runScenario(s: Scenario): Promise<KvRun> {
+  const over = { ...(s.leaves !== undefined ? { leaves: s.leaves } : {}), ...(s.stopBelowMin === true ? { stopBelowMin: true } : {}) };
+  const program = await chainProgram(over, s.l);
+  return runKv(program, scenarioOptions(s));
 }

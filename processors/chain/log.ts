@@ -5,8 +5,12 @@
 //
 // key and clientId are percent-encoded (encodeURIComponent), so a line splits on spaces and
 // reads back exactly; the node is the log file's rank. The other lines are for people:
-//   config <epoch> <rangeId:[chain]>… at <µs>  ·  role <rangeId> <epoch> <role> at <µs>
-//   master <epoch> <what> at <µs>              ·  summary <k=v>… at <µs>
+//   config <epoch> <rangeId:lo:[chain]>… at <µs>  ·  role <rangeId> <epoch> <role> at <µs>
+//   master <epoch> <what> at <µs>                 ·  summary <k=v>… at <µs>
+// A node's config lines read back too (parseConfigLine), for the log audit's I7 and I10; the
+// master's own config lines are for people (`hi8:[head … tail]`).
+import type { Config, ConfigRange } from './config.js';
+import { nodePosition, POS_RE } from './ring.js';
 import type { ChainLogEvent } from './types.js';
 
 /** formatLog renders one event as one line (no newline); atUs is when it is written. */
@@ -60,4 +64,32 @@ export function parseApplyLines(lines: readonly string[], node: number): ApplyLi
     if (a !== undefined) out.push(a);
   }
   return out;
+}
+
+/** ConfigLine: a node's parsed config line — the configuration it installed (its nodes are the chains' members) and when. */
+export interface ConfigLine {
+  readonly node: number;
+  readonly atUs: number;
+  readonly config: Config;
+}
+
+const CONFIG_RE = /^config (\d+) (.*) at (\d+)$/;
+const RANGE_RE = /^(([0-9a-f]{16})\/\d+):([0-9a-f]{16}):\[([\d,]*)\]$/;
+
+/** parseConfigLine reads one config line of a node's log, or undefined for any other line (a torn one, or the master's). */
+export function parseConfigLine(line: string, node: number): ConfigLine | undefined {
+  const m = CONFIG_RE.exec(line);
+  if (m === null) return undefined;
+  const ranges: ConfigRange[] = [];
+  for (const part of (m[2] ?? '').split(' ')) {
+    const r = RANGE_RE.exec(part);
+    if (r === null) return undefined;
+    const [, rangeId, hi, lo, chain] = r;
+    if (rangeId === undefined || hi === undefined || lo === undefined || !POS_RE.test(lo)) return undefined;
+    ranges.push({ rangeId, lo, hi, chain: chain === '' || chain === undefined ? [] : chain.split(',').map(Number) });
+  }
+  const ranks = [...new Set(ranges.flatMap((r) => r.chain))].sort((a, b) => a - b);
+  const k = Math.max(0, ...ranges.map((r) => r.chain.length));
+  const config: Config = { epoch: Number(m[1]), k, nodes: ranks.map((rank) => ({ rank, pos: nodePosition(rank) })), ranges };
+  return { node, atUs: Number(m[3]), config };
 }

@@ -429,6 +429,33 @@ t.test(
   },
 );
 
+t.test('stopBelowMin: below minNodes heartbeats go unanswered (no leases, K4), and are answered again once enough nodes live', (t) => {
+  const b = started(4, { ...OPTS, minNodes: 4, stopBelowMin: true });
+  t.ok(b.sent('heartbeat-reply').length >= 4, 'four live nodes: heartbeats answered');
+  for (let ms = 250; ms <= OPTS.failTimeoutMs; ms += 250) {
+    b.now = ms;
+    b.hbAll([1, 2, 3]);
+    b.at(ms);
+  }
+  b.durable();
+  t.match(b.out.lines().join('\n'), /DEGRADED: 3 live nodes, below minNodes 4: stopBelowMin: no more leases/);
+  const mark = b.out.sends.length;
+  b.hbAll([1, 2, 3]);
+  t.same(b.sent('heartbeat-reply', mark), [], 'degraded: no heartbeat answered, so no lease is granted (L1, L2)');
+  b.msg(4, { type: 'join', incarnation: 5000 });
+  b.at(OPTS.failTimeoutMs + 250);
+  b.durable();
+  const back = b.out.sends.length;
+  b.hbAll([1, 2, 3]);
+  t.same(
+    b.sent('heartbeat-reply', back).map((s) => s.to),
+    [1, 2, 3],
+    'a fourth node live again: heartbeats answered, the store serves again',
+  );
+  t.equal(masterSummary(b.m).degraded, 'no');
+  t.end();
+});
+
 t.test('restart from the record: resumes heads, declares nobody failed before failTimeoutMs, bumps the epoch', (t) => {
   const net = new MasterNet(6, { seed: 'restart', dropRate: 0, maxDelayMs: 5, fsyncMs: 3 });
   for (const r of [1, 2, 3, 4, 5]) net.startNode(r, 0);

@@ -175,7 +175,11 @@ function maybeFirstConfig(m: MasterState, nowMs: number, out: ChainOut): void {
   install(m, 1, c.ranges, [], why, out);
 }
 
-/** watchDegraded (K4, C4): fewer live nodes than minNodes: chains are shorter, the cluster still serves. */
+/**
+ * watchDegraded (K4, C4): fewer live nodes than minNodes: chains are shorter, the cluster still
+ * serves — or, with stopBelowMin, stops: heartbeats go unanswered (master_nodes.ts) until enough
+ * nodes are live again.
+ */
 function watchDegraded(m: MasterState, out: ChainOut): void {
   if (m.config === undefined) return;
   const live = liveMembers(m).length;
@@ -183,7 +187,7 @@ function watchDegraded(m: MasterState, out: ChainOut): void {
   if (degraded === m.degraded) return;
   m.degraded = degraded;
   const what = degraded
-    ? `DEGRADED: ${live} live node${live === 1 ? '' : 's'}, below minNodes ${m.o.minNodes}: serving on shorter chains (K4, C4)`
+    ? `DEGRADED: ${live} live node${live === 1 ? '' : 's'}, below minNodes ${m.o.minNodes}: ${m.o.stopBelowMin === true ? 'stopBelowMin: no more leases, the store stops serving once they lapse' : 'serving on shorter chains'} (K4, C4)`
     : `no longer degraded: ${live} live nodes`;
   out.log({ type: 'master', epoch: m.config.epoch, what });
 }

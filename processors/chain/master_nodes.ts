@@ -67,6 +67,8 @@ export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>,
     }
     watchStuck(m, from, r, nowMs, out);
   }
+  // stopBelowMin (K4): no reply, no lease (L1, L2): the store stops serving once the leases lapse
+  if (m.degraded && m.o.stopBelowMin === true) return;
   out.send(from, { type: 'heartbeat-reply', hbNo: msg.hbNo, epoch: m.announced?.epoch ?? 0 });
 }
 

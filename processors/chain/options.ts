@@ -21,6 +21,12 @@ export interface ChainOptions {
   /** transferChunk: snapshot entries per Transfer message (a frame stays small). */
   readonly transferChunk: number;
   readonly clientTtlMs: number;
+  /**
+   * stopBelowMin: the seed's "stop all below 3" (K4): with fewer live nodes than minNodes the
+   * master answers no heartbeat, so leases lapse and the store serves nothing until enough nodes
+   * are live again. Default off: below minNodes it keeps serving on shorter chains (C4).
+   */
+  readonly stopBelowMin?: boolean;
   /** leaves: [rank, s]: that node asks the master to leave (§7.4) s seconds into the load (`csplab kv run --remove`). */
   readonly leaves?: readonly (readonly [number, number])[];
 }
