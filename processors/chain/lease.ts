@@ -29,8 +29,14 @@ export function heartbeatDue(n: NodeState, nowMs: number, out: ChainOut): void {
   out.send(MASTER_RANK, { type: 'heartbeat', incarnation: n.incarnation, hbNo: n.hbNo, epoch: n.epoch, ranges: reports(n) });
 }
 
-/** getConfig: M2/L4, at most once per heartbeatMs. */
+/**
+ * getConfig: M2/L4, at most once per heartbeatMs, and only once the master knows this process:
+ * a restarted process that a peer's Forward (meant for its dead predecessor) made ask would be
+ * sent the configuration naming its old self, take up its roles with no data, and stop sending
+ * Join — so the master, never told of the restart, would fail it only after failTimeoutMs.
+ */
 export function getConfig(n: NodeState, nowMs: number, out: ChainOut): void {
+  if (!n.joined) return;
   if (nowMs - n.getConfigAtMs < n.options.heartbeatMs) return;
   n.getConfigAtMs = nowMs;
   out.send(MASTER_RANK, { type: 'get-config' });

@@ -384,3 +384,28 @@ t.test('a retired range with unacked updates never asks to wake at the current i
   t.ok(wake > net.nowMs, `wakes at ${wake}, after now ${net.nowMs}`);
   t.end();
 });
+
+t.test('a process the master has not yet acknowledged asks no configuration, however new a peer’s epoch (decision 1)', (t) => {
+  // Found by the log audit's I7 (kv_sweep seeds 11, 98, 132, 135, 174): a restarted rank, its Join lost, got a
+  // Forward meant for its dead predecessor, asked GetConfig, installed the configuration naming its old self
+  // (empty ranges at epoch 1), and stopped sending Join; the master failed it only after failTimeoutMs.
+  const net = new TestNet('no-early-get-config');
+  net.leases = false;
+  net.add(1);
+  net.step(1, { type: 'message', from: 2, msg: { type: 'forward', epoch: 3, rangeId: 'r/1', updates: [] } });
+  t.same(
+    net.toMaster.filter((m) => m.msg.type === 'get-config'),
+    [],
+    'no GetConfig before the master answered a heartbeat',
+  );
+  t.ok(
+    net.toMaster.some((m) => m.msg.type === 'join'),
+    'it keeps sending Join',
+  );
+  net.master(1, { type: 'heartbeat-reply', hbNo: 1, epoch: 3 });
+  t.ok(
+    net.toMaster.some((m) => m.msg.type === 'get-config'),
+    'once acknowledged, a newer epoch makes it ask (M2)',
+  );
+  t.end();
+});
