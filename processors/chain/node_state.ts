@@ -97,6 +97,9 @@ export interface NodeCounts {
   notFromNeighbour: number;
   resends: number;
   configsInstalled: number;
+  /** forwards, acksSent: Forward and Ack messages sent; applies per Forward shows how far turns batch (W5). */
+  forwards: number;
+  acksSent: number;
 }
 
 export interface NodeState {
@@ -156,6 +159,8 @@ export function initNode(s: NodeSetup): NodeState {
       notFromNeighbour: 0,
       resends: 0,
       configsInstalled: 0,
+      forwards: 0,
+      acksSent: 0,
     },
   };
 }

@@ -31,6 +31,7 @@ export function applyUpdate(n: NodeState, r: RangeState, u: Update, nowMs: numbe
 export function forward(n: NodeState, r: RangeState, updates: readonly Update[], out: ChainOut): void {
   if (r.succ === undefined || updates.length === 0) return;
   for (let i = 0; i < updates.length; i += MAX_FORWARD) {
+    n.counts.forwards++;
     out.send(r.succ, { type: 'forward', epoch: n.epoch, rangeId: r.rangeId, updates: updates.slice(i, i + MAX_FORWARD) });
   }
 }
@@ -215,7 +216,10 @@ export function flush(n: NodeState, out: ChainOut): void {
     // tail's W7 resends the Handover with the log.
     if (r.ackDue && !(r.fromJoin && r.handoverS1 === undefined)) {
       r.ackDue = false;
-      if (r.pred !== undefined && !r.retired) out.send(r.pred, { type: 'ack', epoch: n.epoch, rangeId: r.rangeId, upTo: r.lastAcked });
+      if (r.pred !== undefined && !r.retired) {
+        n.counts.acksSent++;
+        out.send(r.pred, { type: 'ack', epoch: n.epoch, rangeId: r.rangeId, upTo: r.lastAcked });
+      }
     }
   }
 }
