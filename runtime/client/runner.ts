@@ -145,11 +145,23 @@ export class KvRunner {
     if (a.type === 'send') {
       const sock = this.socks.get(a.rank);
       if (sock !== undefined && !sock.destroyed) writeCorked(sock, frame(a.req));
+      // No connection there (a killed rank, one not started yet): a reply cannot come, so the
+      // next rank is tried at once, same reqNo, instead of after attemptMs. Only with some
+      // connection open, so this ends within `ranks` tries (onTimeout moves to the next rank).
+      else if (this.anyLiveSocket()) {
+        this.act(client, c.session.onTimeout(clock.nowMs(), true));
+        return;
+      }
     }
     c.lastWasSend = a.type === 'send';
     c.cancel = clock.schedule(Math.max(0, a.untilMs - clock.nowMs()), () => {
       if (c.op !== null) this.act(client, c.session.onTimeout(clock.nowMs(), c.lastWasSend));
     });
+  }
+
+  private anyLiveSocket(): boolean {
+    for (const s of this.socks.values()) if (!s.destroyed) return true;
+    return false;
   }
 
   private onReply(reply: ClientReply): void {
