@@ -11,12 +11,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine, writeSection } from './sections.js';
 
-const CLI = fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
+/** CLI: this build's, or BENCH_KV_CLI's (an older build's csplab.js, for old-vs-new pairs). */
+const CLI = process.env.BENCH_KV_CLI ?? fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
+/** ONLY: BENCH_KV_ONLY=chain runs the chain rows alone (traft: the TRaft rows alone). */
+const ONLY = process.env.BENCH_KV_ONLY;
 const T = Number(process.env.BENCH_KV_T ?? 10);
 let nextPort = 25_800; // away from the other cluster benchmarks
 
 type Q = { count: number; opsPerS: number; p50Ms: number; p99Ms: number };
 type KvJson = { ok: number; fail: number; info: number; retries: number; put: Q; get: Q };
+type HistoryLine = { type: string; time: number };
+type Summary = { ranks: { summary?: { cpuUserMs?: number; cpuSystemMs?: number } }[] };
+type Run = { kv: KvJson; status: number | null; load: number; stderr: string; oks: number[]; cpuMs: number };
 
 const ROWS: ReadonlyArray<{ name: string; flags: string[]; show: 'put' | 'get' | 'both' }> = [
   { name: 'put', flags: ['--get-share', '0'], show: 'put' },
@@ -49,18 +55,24 @@ const CHAIN_ROWS: ReadonlyArray<{ name: string; flags: string[]; show: 'put' | '
   { name: '50/50 get/put', flags: ['--get-share', '0.5'], show: 'both' },
 ];
 
-async function kvRun(flags: string[], store = TRAFT): Promise<{ kv: KvJson; status: number | null; load: number; stderr: string }> {
+async function kvRun(flags: string[], store = TRAFT, t = T): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'csplab-bench-kv-'));
   try {
     const load = loadavg()[0] ?? NaN;
-    const args = [CLI, 'kv', 'run', ...store, '-t', String(T), ...flags];
+    const args = [CLI, 'kv', 'run', ...store, '-t', String(t), ...flags];
     args.push('--log-dir', dir, '--base-port', String((nextPort += 100)), '--quiet', '--clean');
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-3000)));
     const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const kv = JSON.parse(readFileSync(join(dir, 'kv.json'), 'utf8')) as KvJson;
-    return { kv, status, load, stderr };
+    const oks = readFileSync(join(dir, 'history.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"ok"'))
+      .map((l) => (JSON.parse(l) as HistoryLine).time);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+    const cpuMs = summary.ranks.reduce((a, r) => a + (r.summary?.cpuUserMs ?? 0) + (r.summary?.cpuSystemMs ?? 0), 0);
+    return { kv, status, load, stderr, oks, cpuMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -71,12 +83,20 @@ const both = (p: Q, g: Q): string =>
   `${p.opsPerS.toFixed(0)} + ${g.opsPerS.toFixed(0)} | ${p.p50Ms.toFixed(1)} / ${g.p50Ms.toFixed(1)} | ${p.p99Ms.toFixed(1)} / ${g.p99Ms.toFixed(1)}`;
 
 async function main(): Promise<void> {
-  const lines: string[] = [];
   let failed = false;
+  if (ONLY !== 'chain' && !(await traftRows())) failed = true;
+  if (ONLY !== 'traft' && !(await chainRows())) failed = true;
+  if (failed) process.exitCode = 1;
+}
+
+/** traftRows: TRaft's rows and the `kv` section; false if a history was not linearizable. */
+async function traftRows(): Promise<boolean> {
+  const lines: string[] = [];
+  let passed = true;
   for (const row of ROWS) {
     const r = await kvRun(row.flags);
     const ok = r.status === 0;
-    failed ||= !ok;
+    passed &&= ok;
     const verdict = ok ? 'linearizable' : `**exit ${r.status}**`;
     const q = row.show === 'get' ? r.kv.get : r.kv.put;
     const cells = row.show === 'both' ? both(r.kv.put, r.kv.get) : fmt(q);
@@ -98,11 +118,47 @@ the 2 s op deadline); latency is invoke to ok at the client; the mixed row gives
 |---|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}`,
   );
-  if (!(await chainRows())) failed = true;
-  if (failed) process.exitCode = 1;
+  return passed;
 }
 
-/** chainRows: the chain store's rows and the `kv-chain` section; false if a history was not linearizable. */
+/** KILL_T, KILL_AT_S: the node-kill row runs longer, so the recovery after the master's failTimeoutMs (2 s) shows. */
+const KILL_T = Number(process.env.BENCH_KV_KILL_T ?? 14);
+const KILL_AT_S = 4;
+const BUCKET_MS = 500;
+
+/**
+ * dipAndRecovery: from the ok completions' times (ms since the load's start), the mean rate
+ * before the kill (from 1 s in, past the start's routing misses), the slowest 500 ms after it,
+ * and how long after the kill a 500 ms bucket first reaches 80% of the mean again (after the dip).
+ */
+function dipAndRecovery(
+  oks: readonly number[],
+  killMs: number,
+  endMs: number,
+): { before: number; dip: number; recoveredMs: number | null } {
+  const buckets = new Array<number>(Math.ceil(endMs / BUCKET_MS)).fill(0);
+  for (const t of oks) if (t >= 0 && t < endMs) buckets[Math.floor(t / BUCKET_MS)] = (buckets[Math.floor(t / BUCKET_MS)] ?? 0) + 1;
+  const rate = (i: number): number => ((buckets[i] ?? 0) * 1000) / BUCKET_MS;
+  const first = Math.ceil(1000 / BUCKET_MS);
+  const killAt = Math.floor(killMs / BUCKET_MS);
+  let sum = 0;
+  for (let i = first; i < killAt; i++) sum += rate(i);
+  const before = sum / Math.max(1, killAt - first);
+  let dipAt = killAt;
+  for (let i = killAt; i < buckets.length; i++) if (rate(i) < rate(dipAt)) dipAt = i;
+  let recoveredMs: number | null = null;
+  for (let i = dipAt; i < buckets.length && recoveredMs === null; i++)
+    if (rate(i) >= 0.8 * before) recoveredMs = (i + 1) * BUCKET_MS - killMs;
+  return { before, dip: rate(dipAt), recoveredMs };
+}
+
+/** chainRow: one chain row's table line; cpu is the node and master processes' CPU (user + system) per ok op, a load-independent cost. */
+function chainLine(name: string, flags: string[], cells: string, r: Run, verdict: string): string {
+  const cpuPerOp = r.kv.ok > 0 ? (r.cpuMs / r.kv.ok).toFixed(2) : '—';
+  return `| ${name} | \`${flags.join(' ')}\` | ${cells} | ${r.kv.info} | ${r.kv.retries} | ${cpuPerOp} | ${verdict} | ${r.load.toFixed(1)} |`;
+}
+
+/** chainRows: the chain store's rows, the node-kill row, and the `kv-chain` section; false if a history was not linearizable. */
 async function chainRows(): Promise<boolean> {
   const lines: string[] = [];
   let passed = true;
@@ -112,22 +168,39 @@ async function chainRows(): Promise<boolean> {
     passed &&= ok;
     const verdict = ok ? 'linearizable' : `**exit ${r.status}**`;
     const cells = row.show === 'both' ? both(r.kv.put, r.kv.get) : fmt(row.show === 'get' ? r.kv.get : r.kv.put);
-    lines.push(
-      `| ${row.name} | \`${row.flags.join(' ')}\` | ${cells} | ${r.kv.info} | ${r.kv.retries} | ${verdict} | ${r.load.toFixed(1)} |`,
-    );
+    lines.push(chainLine(row.name, row.flags, cells, r, verdict));
     process.stderr.write(`bench kv chain: ${row.name}: ${cells} ops/s | p50 | p99 ms, ${verdict}\n`);
     if (!ok) process.stderr.write(r.stderr);
   }
+  const killFlags = ['--get-share', '0', '--kill', `3@${KILL_AT_S}`];
+  const k = await kvRun(killFlags, CHAIN, KILL_T);
+  passed &&= k.status === 0;
+  const d = dipAndRecovery(k.oks, KILL_AT_S * 1000, (KILL_T - 2) * 1000);
+  const recovered = d.recoveredMs === null ? 'not within the run' : `${(d.recoveredMs / 1000).toFixed(1)} s`;
+  const killLine = `puts ${d.before.toFixed(0)}/s before the kill; slowest 500 ms after it ${d.dip.toFixed(0)}/s; back to ≥ 80% ${recovered} after the kill`;
+  lines.push(
+    chainLine(
+      `put, node 3 killed at ${KILL_AT_S} s (-t ${KILL_T})`,
+      killFlags,
+      fmt(k.kv.put),
+      k,
+      k.status === 0 ? 'linearizable' : `**exit ${k.status}**`,
+    ),
+  );
+  process.stderr.write(`bench kv chain: kill: ${killLine}\n`);
+  if (k.status !== 0) process.stderr.write(k.stderr);
   writeSection(
-    'kv-chain',
+    process.env.BENCH_KV_SECTION ?? 'kv-chain',
     `## Chain replication as a key-value store (\`kv.bench\`)
 
 \`csplab kv run ${CHAIN.join(' ')} -t ${T}\` plus the row's flags: the master and 5 node processes,
 chains of 3, ${CHAIN_CLIENTS} clients each with one op outstanding over loopback TCP, routed per key
-(writes to the key's head, gets to its tail). Gate: ≥ 5,000 writes/s (the put row). Machine: ${machine()}.
+(writes to the key's head, gets to its tail). Gate: ≥ 5,000 writes/s (the put row). "cpu ms/op":
+the master's and nodes' CPU (user + system, from summary.json, start-up included) per ok op — what
+a busy shared machine changes least. Node kill: ${killLine}. Machine: ${machine()}.
 
-| ops | flags | ops/s | p50 ms | p99 ms | info | retries | history | load |
-|---|---|---|---|---|---|---|---|---|
+| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu ms/op | history | load |
+|---|---|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}`,
   );
   return passed;
