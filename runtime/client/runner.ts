@@ -34,6 +34,9 @@ export type RunnerReport = {
   readonly latencyMs: { readonly get: readonly number[]; readonly put: readonly number[]; readonly delete: readonly number[] };
 };
 
+/** BACKOFF_MS: the sessions' pause after `electing` or a hintless not-leader, and before trying past a rank with no connection. */
+const BACKOFF_MS = 50;
+
 type Client = { readonly session: ClientSession; op: Op | null; startedMs: number; cancel: Cancel; lastWasSend: boolean };
 
 /** KvRunner drives the clients; setPort tells it where a rank's client port is (again after a restart). */
@@ -59,7 +62,7 @@ export class KvRunner {
         ranks: o.ranks,
         deadlineMs: o.deadlineMs,
         attemptMs: Math.min(1000, o.deadlineMs),
-        backoffMs: 50,
+        backoffMs: BACKOFF_MS,
         ...(o.routing !== undefined ? { routing: o.routing, routes } : {}),
       });
       session.guess = c % o.ranks;
@@ -142,26 +145,20 @@ export class KvRunner {
       this.next(client);
       return;
     }
+    let untilMs = a.untilMs;
     if (a.type === 'send') {
       const sock = this.socks.get(a.rank);
       if (sock !== undefined && !sock.destroyed) writeCorked(sock, frame(a.req));
-      // No connection there (a killed rank, one not started yet): a reply cannot come, so the
-      // next rank is tried at once, same reqNo, instead of after attemptMs. Only with some
-      // connection open, so this ends within `ranks` tries (onTimeout moves to the next rank).
-      else if (this.anyLiveSocket()) {
-        this.act(client, c.session.onTimeout(clock.nowMs(), true));
-        return;
-      }
+      // No connection there (a killed rank, one not started yet): no reply can come, so the next
+      // rank is tried after a backoff, not after attemptMs. Not at once: a chain node's
+      // not-leader hint names the killed head until the master reconfigures, and an immediate
+      // retry bounced between the two in a hot loop (28k retries in one run).
+      else untilMs = Math.min(untilMs, clock.nowMs() + BACKOFF_MS);
     }
     c.lastWasSend = a.type === 'send';
-    c.cancel = clock.schedule(Math.max(0, a.untilMs - clock.nowMs()), () => {
+    c.cancel = clock.schedule(Math.max(0, untilMs - clock.nowMs()), () => {
       if (c.op !== null) this.act(client, c.session.onTimeout(clock.nowMs(), c.lastWasSend));
     });
-  }
-
-  private anyLiveSocket(): boolean {
-    for (const s of this.socks.values()) if (!s.destroyed) return true;
-    return false;
   }
 
   private onReply(reply: ClientReply): void {
