@@ -1,0 +1,71 @@
+// runner.test: the kv runner over a real loopback socket with a virtual clock. A client whose
+// first guess is a rank it has no connection to (a killed node) tries the next rank after the
+// 50 ms backoff, not after the 1 s attempt timeout, and the op completes there with its reqNo.
+import t from 'tap';
+import { createServer, type Server, type Socket } from 'node:net';
+import { RealClock, VirtualClock } from '../clock.js';
+import { encodeFrame, FrameDecoder } from '../net/frame.js';
+import { SeededRandom } from '../random.js';
+import { KvRunner } from './runner.js';
+
+/** fakeStore answers every request ok (a put created) and records the requests it saw. */
+function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; ready: Promise<number> } {
+  const seen: Array<{ reqNo: number }> = [];
+  const server = createServer((socket: Socket) => {
+    const decoder = new FrameDecoder(1 << 16);
+    let hello = true;
+    socket.on('data', (chunk: Buffer) => {
+      decoder.push(chunk);
+      for (let p = decoder.next(); p !== undefined; p = decoder.next()) {
+        const req = JSON.parse(p.toString('utf8')) as { client: string; reqNo: number };
+        if (hello) {
+          hello = false;
+          continue;
+        }
+        seen.push({ reqNo: req.reqNo });
+        const reply = { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'ok', result: 'created' };
+        socket.write(encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));
+      }
+    });
+  });
+  const ready = new Promise<number>((resolve) =>
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a !== null ? a.port : 0);
+    }),
+  );
+  return { server, seen, ready };
+}
+
+t.test('a rank with no connection is passed after the backoff, not the attempt timeout', async (t) => {
+  const store = fakeStore();
+  const port = await store.ready;
+  const clock = new VirtualClock();
+  const load = { keys: 1, getShare: 0, deleteShare: 0, read: 'index', valueSize: 0, keyDist: 'uniform', zipfExponent: 1 } as const;
+  const runner = new KvRunner({
+    ranks: 2,
+    clients: 1,
+    load,
+    deadlineMs: 2000,
+    clusterId: 'c1',
+    clock,
+    random: new SeededRandom('runner-test'),
+  });
+  runner.setPort(1, port); // rank 0 (client 0's first guess) has no connection
+  t.teardown(() => {
+    runner.close();
+    store.server.close();
+  });
+  const start = clock.nowMs();
+  const done = runner.run(start, start + 50);
+  await clock.advance(50); // the backoff; the attempt timeout would be 1000
+  // hang guard only: a real-time bound on the loopback round trip, not a synchronisation
+  let cancelGuard = (): void => {};
+  const guard = new Promise<'hung'>((resolve) => (cancelGuard = new RealClock().schedule(20_000, () => resolve('hung'))));
+  t.equal(await Promise.race([done.then(() => 'done' as const), guard]), 'done', 'the op completed at the next rank');
+  cancelGuard();
+  t.same(store.seen, [{ reqNo: 1 }], 'one request reached the connected rank, with the first reqNo');
+  const ok = runner.history.events.filter((e) => e.type === 'ok');
+  t.equal(ok.length, 1, 'one ok op');
+  t.equal(ok[0]?.time, 50, 'completed 50 virtual ms in: after the backoff');
+});
