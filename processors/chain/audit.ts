@@ -94,11 +94,11 @@ function epochsRise(rank: number, life: readonly string[]): string[] {
 }
 
 /** auditConfigs: I10 over every node's config lines, and one configuration per epoch across nodes. */
-export function auditConfigs(ranks: readonly RankLog[]): string[] {
+export function auditConfigs(ranks: readonly RankLog[], masters: readonly number[] = [MASTER_RANK]): string[] {
   const out: string[] = [];
   const byEpoch = new Map<number, { rank: number; text: string }>();
   for (const r of ranks) {
-    if (r.rank === MASTER_RANK) continue;
+    if (masters.includes(r.rank)) continue;
     for (const line of r.lines) {
       const c = parseConfigLine(line, r.rank);
       if (c === undefined) continue;
@@ -114,13 +114,21 @@ export function auditConfigs(ranks: readonly RankLog[]): string[] {
   return out;
 }
 
-/** auditChainLogs: every violation of I3, I5, I6, I7 and I10 in a run's logs (empty: they hold). */
-export function auditChainLogs(ranks: readonly RankLog[], killed: ReadonlySet<number>): string[] {
-  const view = masterView(ranks.find((r) => r.rank === MASTER_RANK)?.lines ?? []);
+/**
+ * auditChainLogs: every violation of I3, I5, I6, I7 and I10 in a run's logs (empty: they hold).
+ * With a replicated master (`masters`: its ranks) each leader logs the joins and failures it
+ * saw, so the view is read from all of their logs together.
+ */
+export function auditChainLogs(
+  ranks: readonly RankLog[],
+  killed: ReadonlySet<number>,
+  masters: readonly number[] = [MASTER_RANK],
+): string[] {
+  const view = masterView(ranks.filter((r) => masters.includes(r.rank)).flatMap((r) => r.lines));
   const all: ApplyLine[] = [];
   const epochs: string[] = [];
   for (const r of ranks) {
-    if (r.rank === MASTER_RANK) continue;
+    if (masters.includes(r.rank)) continue;
     const next = { n: 0 };
     for (const life of lives(r.lines, view.starts.get(r.rank) ?? [])) {
       all.push(...holdings(r.rank, life, next));
@@ -133,5 +141,5 @@ export function auditChainLogs(ranks: readonly RankLog[], killed: ReadonlySet<nu
     return !killed.has(rank) && !view.failed.has(rank);
   });
   const plain = survivors.map((a) => ({ ...a, node: Math.floor(a.node / 1_000_000) }));
-  return [...checkNoFork(plain), ...checkOneSeq(plain), ...gaps, ...epochs, ...auditConfigs(ranks)];
+  return [...checkNoFork(plain), ...checkOneSeq(plain), ...gaps, ...epochs, ...auditConfigs(ranks, masters)];
 }

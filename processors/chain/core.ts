@@ -9,6 +9,7 @@ import type { ClientRequest } from '../../runtime/client/wire.js';
 import { headOf, rangeOfKey, tailOf } from './config.js';
 import type { ChainMsg } from './messages.js';
 import { initNode, stepNode, type NodeState } from './node.js';
+import { toMasters } from './node_state.js';
 import type { ChainOptions } from './options.js';
 import { MASTER_RANK, type ChainInput, type ChainLogEvent, type ChainOut, type MasterRecord } from './types.js';
 
@@ -24,6 +25,8 @@ export interface CoreSetup {
   readonly nowMs: number;
   readonly options: ChainOptions;
   readonly record?: MasterRecord;
+  /** masters: a node's master ranks (default: the single master at MASTER_RANK). */
+  readonly masters?: readonly number[];
 }
 
 /** ChainState: one rank's part, and when it stops. */
@@ -54,7 +57,17 @@ export function initCore(s: CoreSetup): ChainState {
     return { ...common, kind: 'master', m: initMaster(s.record === undefined ? setup : { ...setup, record: s.record }) };
   }
   // a restarted rank is a new node: its incarnation must differ, and its start time does (decision 1)
-  return { ...common, kind: 'node', n: initNode({ rank: s.self, incarnation: Math.floor(s.nowMs), nowMs: s.nowMs, options: s.options }) };
+  return {
+    ...common,
+    kind: 'node',
+    n: initNode({
+      rank: s.self,
+      incarnation: Math.floor(s.nowMs),
+      nowMs: s.nowMs,
+      options: s.options,
+      ...(s.masters === undefined ? {} : { masters: s.masters }),
+    }),
+  };
 }
 
 /** Collected: a ChainOut that keeps what one step asked for. */
@@ -132,7 +145,7 @@ function askToLeave(c: ChainState, nowMs: number, o: Collected): void {
   }
   if (nowMs - c.leaveSentMs < c.n.options.heartbeatMs) return;
   c.leaveSentMs = nowMs;
-  o.send(MASTER_RANK, { type: 'leave' });
+  toMasters(c.n, o, { type: 'leave' });
 }
 
 /** coreSummary: the master's counters, or a node's (its applies are the commits). */

@@ -1,9 +1,9 @@
 // lease: a node's link to the master (docs/protocols/chain.md §8.2–§8.3): heartbeats every
 // heartbeatMs with each range's progress (M1), the lease each answered heartbeat grants from
 // its send time (L1, decision 8), and GetConfig when the master names a newer epoch (M2, L4).
-import { MASTER_RANK, type ChainOut } from './types.js';
+import type { ChainOut } from './types.js';
 import type { RangeReport } from './messages.js';
-import { servable, type NodeState } from './node_state.js';
+import { servable, toMasters, type NodeState } from './node_state.js';
 
 /** reports: one RangeReport per range (M1; a paused range reports `paused`). */
 export function reports(n: NodeState): RangeReport[] {
@@ -22,11 +22,11 @@ export function reports(n: NodeState): RangeReport[] {
 export function heartbeatDue(n: NodeState, nowMs: number, out: ChainOut): void {
   if (nowMs < n.nextHbAtMs) return;
   n.nextHbAtMs = nowMs + n.options.heartbeatMs;
-  if (!n.joined) out.send(MASTER_RANK, { type: 'join', incarnation: n.incarnation });
+  if (!n.joined) toMasters(n, out, { type: 'join', incarnation: n.incarnation });
   n.hbNo++;
   n.hbSent.set(n.hbNo, { atMs: nowMs, epoch: n.epoch });
   for (const [no, h] of n.hbSent) if (h.atMs + n.options.leaseMs <= nowMs) n.hbSent.delete(no); // could grant nothing now
-  out.send(MASTER_RANK, { type: 'heartbeat', incarnation: n.incarnation, hbNo: n.hbNo, epoch: n.epoch, ranges: reports(n) });
+  toMasters(n, out, { type: 'heartbeat', incarnation: n.incarnation, hbNo: n.hbNo, epoch: n.epoch, ranges: reports(n) });
 }
 
 /**
@@ -39,7 +39,7 @@ export function getConfig(n: NodeState, nowMs: number, out: ChainOut): void {
   if (!n.joined) return;
   if (nowMs - n.getConfigAtMs < n.options.heartbeatMs) return;
   n.getConfigAtMs = nowMs;
-  out.send(MASTER_RANK, { type: 'get-config' });
+  toMasters(n, out, { type: 'get-config' });
 }
 
 /**

@@ -6,9 +6,9 @@ import { onClientRequest } from './client.js';
 import { installConfig } from './install.js';
 import { getConfig, heartbeatDue, onHeartbeatReply, onRemoved } from './lease.js';
 import type { ChainMsg, MasterToNode, NodeToNode } from './messages.js';
-import { isHead, type NodeState } from './node_state.js';
+import { isHead, toMasters, type NodeState } from './node_state.js';
 import { joinDue, onHandover, onJoinAsTail, onTransfer, onTransferPull } from './transfer.js';
-import { MASTER_RANK, type ChainInput, type ChainOut } from './types.js';
+import type { ChainInput, ChainOut } from './types.js';
 import { flush, onAck, onForward, onResend, resendDue } from './write.js';
 
 export { initNode, type NodeSetup, type NodeState } from './node_state.js';
@@ -31,7 +31,7 @@ function onMessage(n: NodeState, from: number, msg: ChainMsg, nowMs: number, out
     if (isClientAddress(from)) onClientRequest(n, from, msg, nowMs, out);
     return;
   }
-  if (from === MASTER_RANK) {
+  if (n.masters.includes(from)) {
     if (MASTER_TO_NODE.has(msg.type)) fromMaster(n, msg as MasterToNode, nowMs, out);
     else n.counts.notFromNeighbour++;
     return;
@@ -59,7 +59,7 @@ const MASTER_TO_NODE: ReadonlySet<ChainMsg['type']> = new Set<MasterToNode['type
   'stop',
 ]);
 
-/** fromMaster: the master's instructions (only rank 0 gives them). */
+/** fromMaster: the master's instructions (from a master rank; configurations are fenced by epoch, L4). */
 function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOut): void {
   const r = 'rangeId' in msg ? n.ranges.get(msg.rangeId) : undefined;
   switch (msg.type) {
@@ -74,7 +74,7 @@ function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOu
       return onJoinAsTail(n, msg, nowMs, out);
     case 'retire':
       if (r !== undefined) r.retired = true; // F6: serves and forwards nothing for the range from now on
-      out.send(MASTER_RANK, { type: 'retired', epoch: msg.epoch, rangeId: msg.rangeId });
+      toMasters(n, out, { type: 'retired', epoch: msg.epoch, rangeId: msg.rangeId });
       return;
     case 'pause':
       if (r !== undefined) {
@@ -149,7 +149,7 @@ function reportQuiesced(n: NodeState, out: ChainOut): void {
   for (const r of n.ranges.values()) {
     if (!r.paused || r.quiescedSent || !isHead(r, n.rank) || r.sent.length > 0) continue;
     r.quiescedSent = true;
-    out.send(MASTER_RANK, { type: 'quiesced', epoch: r.pauseEpoch, rangeId: r.rangeId, lastApplied: r.lastApplied });
+    toMasters(n, out, { type: 'quiesced', epoch: r.pauseEpoch, rangeId: r.rangeId, lastApplied: r.lastApplied });
   }
 }
 

@@ -4,6 +4,8 @@
 import type { Config, ConfigRange, RangeId } from './config.js';
 import type { DedupEntry, NodeRole, StoredEntry, Update, WriteResult } from './messages.js';
 import type { ChainOptions } from './options.js';
+import { MASTER_RANK, type ChainOut } from './types.js';
+import type { NodeToMaster } from './messages.js';
 
 /** Stored: one key's value and the seq that wrote it. */
 export interface Stored {
@@ -104,6 +106,8 @@ export interface NodeCounts {
 
 export interface NodeState {
   readonly rank: number;
+  /** masters: the master ranks (one for `single`, the group for `replicated`); any of them may instruct this node. */
+  readonly masters: readonly number[];
   /** incarnation: this process's, renewed when the master removes it (it rejoins as a new node). */
   incarnation: number;
   readonly options: ChainOptions;
@@ -128,12 +132,15 @@ export interface NodeSetup {
   incarnation: number;
   nowMs: number;
   options: ChainOptions;
+  /** masters: default [MASTER_RANK], the single master. */
+  masters?: readonly number[];
 }
 
 /** initNode: an empty node that joins at its first step (decision 1). */
 export function initNode(s: NodeSetup): NodeState {
   return {
     rank: s.rank,
+    masters: s.masters ?? [MASTER_RANK],
     incarnation: s.incarnation,
     options: s.options,
     config: undefined,
@@ -225,4 +232,13 @@ export function servable(r: RangeState): boolean {
   if (r.retired || r.role === 'joining') return false;
   if (!r.fromJoin) return true;
   return r.handoverS1 !== undefined && r.lastApplied >= r.handoverS1;
+}
+
+/**
+ * toMasters: a node's message for the master goes to every master rank: only the group's leader
+ * acts on it (the others drop it), and a node need not learn who leads, nor wait out a timeout
+ * on a dead one, when the leadership moves (chain-master.md §12.4).
+ */
+export function toMasters(n: NodeState, out: ChainOut, msg: NodeToMaster): void {
+  for (const m of n.masters) out.send(m, msg);
 }

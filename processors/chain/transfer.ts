@@ -2,10 +2,10 @@
 // pulls the tail's frozen snapshot at s0 chunk by chunk while the tail keeps serving and logs
 // every later update; once the master installs [..., T, J], T hands J that log after a
 // Handover{s1}, and J serves only once it has applied up to s1.
-import { MASTER_RANK, type ChainOut } from './types.js';
+import type { ChainOut } from './types.js';
 import { rangeById } from './config.js';
 import type { ChainMsg } from './messages.js';
-import { isTail, newRange, type NodeState, type RangeState } from './node_state.js';
+import { isTail, newRange, toMasters, type NodeState, type RangeState } from './node_state.js';
 
 type Msg<T extends ChainMsg['type']> = Extract<ChainMsg, { type: T }>;
 
@@ -23,7 +23,7 @@ export function onJoinAsTail(n: NodeState, m: Msg<'join-as-tail'>, nowMs: number
   if (had !== undefined && had.role !== 'joining') return; // already a member
   if (had?.joining !== undefined && had.joining.from === m.from) {
     had.joining.epoch = Math.max(had.joining.epoch, m.epoch);
-    if (had.joining.done) out.send(MASTER_RANK, { type: 'ready', epoch: had.joining.epoch, rangeId: m.rangeId, s0: had.joining.s0 });
+    if (had.joining.done) toMasters(n, out, { type: 'ready', epoch: had.joining.epoch, rangeId: m.rangeId, s0: had.joining.s0 });
     else pull(n, had, nowMs, out);
     return;
   }
@@ -89,7 +89,7 @@ export function onTransfer(n: NodeState, r: RangeState, from: number, m: Msg<'tr
   r.lastAcked = j.s0;
   r.nextSeq = j.s0 + 1;
   r.fromJoin = true;
-  out.send(MASTER_RANK, { type: 'ready', epoch: j.epoch, rangeId: r.rangeId, s0: j.s0 });
+  toMasters(n, out, { type: 'ready', epoch: j.epoch, rangeId: r.rangeId, s0: j.s0 });
 }
 
 /** joinDue: a pull with no answer for resendAfterMs is asked again. */
