@@ -28,6 +28,13 @@ export const chainEntry: ProtocolEntry = {
       requiresArg: true,
       describe: 'chain: <rank>@<s>: that node asks the master to leave gracefully s seconds into the load (§7.4)',
     },
+    master: {
+      requiresArg: true,
+      choices: ['single', 'replicated'],
+      default: 'single',
+      describe:
+        'chain: the master: one rank (single, rank 0) or a TRaft group of three (replicated, ranks 0–2; nodes from rank 3), chain-master.md §12',
+    },
     'chain-client-port': numericOption('chain: the TCP port clients dial on loopback (0: any free port, reported to csplab kv run)'),
   },
   // the commits column counts `commit` lines, which chain does not write: its applies and epochs instead
@@ -38,6 +45,8 @@ export const chainEntry: ProtocolEntry = {
   flags(a, read, usage) {
     const options = readChainOptions(a, read, usage);
     const ranks = typeof a.ranks === 'number' ? a.ranks : undefined;
+    const master: ChainMaster = a.master === 'replicated' ? 'replicated' : 'single';
+    const masters = master === 'replicated' ? 3 : 1;
     const clientPort = a.chainClientPort === undefined ? undefined : read('--chain-client-port', a.chainClientPort, 0, 65535, true);
     const passOn = [
       ['--replication', options.k],
@@ -49,24 +58,30 @@ export const chainEntry: ProtocolEntry = {
     ].flatMap(([f, v]) => [String(f), String(v)]);
     if (options.stopBelowMin === true) passOn.push('--stop-below-min');
     if (clientPort !== undefined) passOn.push('--chain-client-port', String(clientPort));
+    if (master !== 'single') passOn.push('--master', master);
     for (const [rank, atS] of options.leaves ?? []) passOn.push('--leave', `${rank}@${atS}`);
     return {
       passOn,
       // only for chain itself: every protocol's flags are read whichever one runs
       check: ({ l }) => {
-        if (ranks !== undefined && ranks - 1 < options.minNodes)
+        if (ranks !== undefined && ranks - masters < options.minNodes)
           throw usage(
-            `chain needs at least min-nodes ${options.minNodes} nodes besides the master (rank 0): --ranks ${ranks} gives ${ranks - 1} (K4)`,
+            `chain needs at least min-nodes ${options.minNodes} nodes besides the master (${masters === 1 ? 'rank 0' : `ranks 0–${masters - 1}`}): --ranks ${ranks} gives ${ranks - masters} (K4)`,
           );
         if (l < 1) throw usage('-l (the head’s window) must be at least 1');
       },
       start: async (node, { l }) => {
-        const { chain, chainClientPort } = await import('./protocol.js');
         const { startNode } = await import('../../runtime/driver/node.js');
         const { clientPortHooks } = await import('../../runtime/client/hooks.js');
+        if (master === 'replicated') {
+          const r = await import('./protocol_replicated.js');
+          const config = { options: { ...options, maxInFlight: l }, electionMs: r.DEFAULT_ELECTION_MS, clockDrift: r.DEFAULT_CLOCK_DRIFT };
+          return startNode(r.chainReplicated, config, node, clientPortHooks(node, clientPort, r.groupClientPort));
+        }
+        const { chain, chainClientPort } = await import('./protocol.js');
         return startNode(chain, { options: { ...options, maxInFlight: l } }, node, clientPortHooks(node, clientPort, chainClientPort));
       },
-      simulate: ({ l }) => simulateChain(options, l),
+      simulate: ({ l }) => simulateChain(options, l, master),
     };
   },
 };
@@ -75,20 +90,29 @@ export const chainEntry: ProtocolEntry = {
  * simulateChain binds chain to the simulator (runtime/sim/). Simulated clients route per key
  * (decision 7: a key's writes go to its head, its reads to its tail), whatever the caller asked.
  */
-export async function simulateChain(options: ChainOptions, l: number): Promise<SimProgram> {
-  const { chain } = await import('./protocol.js');
+export async function simulateChain(options: ChainOptions, l: number, master: ChainMaster = 'single'): Promise<SimProgram> {
   const { simProgram } = await import('../../runtime/sim/bind.js');
   const { auditChainLogs } = await import('./audit.js');
-  const p = simProgram(chain, { options: { ...options, maxInFlight: l } });
+  const chainOptions = { ...options, maxInFlight: l };
+  let p: SimProgram;
+  let masters: readonly number[] = [0];
+  if (master === 'replicated') {
+    const r = await import('./protocol_replicated.js');
+    p = simProgram(r.chainReplicated, { options: chainOptions, electionMs: r.DEFAULT_ELECTION_MS, clockDrift: r.DEFAULT_CLOCK_DRIFT });
+    masters = r.MASTER_GROUP;
+  } else p = simProgram((await import('./protocol.js')).chain, { options: chainOptions });
   return {
     ...p,
     run: (o) => p.run(o.clients === undefined ? o : { ...o, clients: { ...o.clients, routing: 'per-key' } }),
     audit: (o) => {
       const killed = new Set(o.resolved.flatMap((f) => (f.action === 'kill' && f.ignored !== true && f.rank !== null ? [f.rank] : [])));
-      return auditChainLogs(o.ranks, killed);
+      return auditChainLogs(o.ranks, killed, masters);
     },
   };
 }
+
+/** ChainMaster: `single` (rank 0, chain-master.md §1–§9) or `replicated` (ranks 0–2 on TRaft, §12). */
+export type ChainMaster = 'single' | 'replicated';
 
 /** chainOptions validates the timing flags; a lease that could outlive the failure timeout is a usage error naming L1's bound. */
 export function readChainOptions(a: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ChainOptions {
