@@ -26,6 +26,8 @@ interface KvArgs extends RunArgs, LoadArgs {
   chainClientPort?: number;
   leave?: string[];
   minNodes?: number | string;
+  /** chain's --master: single (rank 0) or replicated (ranks 0–2, nodes from rank 3). */
+  master?: string;
   /** chain: the nodes (ranks 1…N; rank 0 is the master), nodes added late, nodes removed gracefully. */
   nodes: number | string;
   add?: string[];
@@ -188,12 +190,13 @@ function chainFlags(a: KvArgs): void {
     if (m === null) throw usageError(`--add: expected @<s>, got ${JSON.stringify(spec)}`);
     return m[1] as string;
   });
-  a.ranks = nodes + 1 + adds.length;
-  a.start = [...(a.start ?? []), ...adds.map((s, i) => `${nodes + 1 + i}@${s}`)];
+  const masters = a.master === 'replicated' ? 3 : 1; // the master's ranks come first
+  a.ranks = nodes + masters + adds.length;
+  a.start = [...(a.start ?? []), ...adds.map((s, i) => `${nodes + masters + i}@${s}`)];
   for (const spec of a.remove ?? []) {
     const m = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(spec);
-    if (m === null || Number(m[1]) < 1 || Number(m[1]) >= a.ranks)
-      throw usageError(`--remove: expected <node>@<s> with a node rank in 1…${a.ranks - 1}, got ${JSON.stringify(spec)}`);
+    if (m === null || Number(m[1]) < masters || Number(m[1]) >= a.ranks)
+      throw usageError(`--remove: expected <node>@<s> with a node rank in ${masters}…${a.ranks - 1}, got ${JSON.stringify(spec)}`);
   }
   a.leave = [...(a.leave ?? []), ...(a.remove ?? [])];
   a.chainClientPort = 0;
@@ -205,7 +208,8 @@ function chainLine(logDir: string): string {
     const s = JSON.parse(readFileSync(join(logDir, 'summary.json'), 'utf8')) as {
       ranks: { summary: Record<string, string | number> | null }[];
     };
-    const m = s.ranks[0]?.summary ?? {};
+    // the single master is rank 0; of a replicated master's ranks, the last leader reports the master's counters
+    const m = s.ranks.find((r) => r.summary?.role === 'master leader')?.summary ?? s.ranks[0]?.summary ?? {};
     return `chain: ${String(m.epoch ?? '?')} epochs installed (${String(m.configs ?? '?')} configurations sent), chains at the end: ${String(m.chains ?? '?')}\n`;
   } catch {
     return 'chain: the master left no summary (summary.json)\n';
