@@ -129,7 +129,7 @@ export function stepCore(c: ChainState, input: ChainInput, nowMs: number): Proto
  * (a new key's first guess, or the next rank after a timeout) is sent to the key's head (writes)
  * or tail (reads) of the announced configuration at once instead of waiting out its attempt.
  */
-export function redirectClient(m: MasterState, from: number, req: ClientRequest, o: Pick<ChainOut, 'send'>): void {
+function redirectClient(m: MasterState, from: number, req: ClientRequest, o: Collected): void {
   const c = m.announced;
   const cr = c === undefined ? undefined : rangeOfKey(c, req.key);
   const hint = cr === undefined ? undefined : req.op === 'get' ? tailOf(cr) : headOf(cr);

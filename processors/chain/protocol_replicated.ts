@@ -8,11 +8,21 @@ import { assert } from '../../runtime/assert.js';
 import type { ClientPort, Protocol, ProtocolInput, ProtocolOutput } from '../../runtime/protocol.js';
 import { defaultTiming, traft, type DurableState, type Message, type WalBatch } from '../traft/index.js';
 import { validateTraftMsg } from '../traft/wire.js';
-import { coreSummary, corePollMs, drainMs, initCore, redirectClient, stepCore, type ChainState } from './core.js';
+import type { ClientRequest } from '../../runtime/client/wire.js';
+import { headOf, rangeOfKey, tailOf } from './config.js';
+import { coreSummary, corePollMs, drainMs, initCore, stepCore, type ChainState } from './core.js';
 import { formatLog } from './log.js';
 import { masterSummary } from './master.js';
 import { masterMachine } from './master_machine.js';
-import { initMasterRank, newMasterRankOut, stepChain, stepGroup, type MasterRank, type MasterRankOut } from './master_replicated.js';
+import {
+  initMasterRank,
+  machineOf,
+  newMasterRankOut,
+  stepChain,
+  stepGroup,
+  type MasterRank,
+  type MasterRankOut,
+} from './master_replicated.js';
 import type { ChainMsg } from './messages.js';
 import { chain } from './protocol.js';
 import type { ChainOptions } from './options.js';
@@ -71,15 +81,8 @@ function stepMasterPart(p: MasterPart, input: ProtocolInput<GroupWire>, nowMs: n
     if (input.type === 'message') {
       const msg = input.msg;
       if (isGroupMsg(msg)) stepGroup(p.r, { type: 'message', from: input.from, msg }, nowMs, out);
-      else if (msg.type === 'client-req') {
-        // clients may try a master rank: the leader points them at the key's head or tail, others at nobody
-        if (p.r.master !== undefined) redirectClient(p.r.master, input.from, msg, { send: (to, m) => client.push({ to, msg: m }) });
-        else
-          client.push({
-            to: input.from,
-            msg: { type: 'client-reply', client: msg.client, reqNo: msg.reqNo, status: 'not-leader', hint: null },
-          });
-      } else stepChain(p.r, { type: 'message', from: input.from, msg }, nowMs, out);
+      else if (msg.type === 'client-req') client.push({ to: input.from, msg: redirect(p, msg) });
+      else stepChain(p.r, { type: 'message', from: input.from, msg }, nowMs, out);
     } else if (input.type === 'persisted') stepGroup(p.r, input, nowMs, out);
     // A node's message steps only the master, whose output says nothing of TRaft's timers: the
     // earliest deadline asked for is kept here, and any input at or after it ticks both.
@@ -91,6 +94,18 @@ function stepMasterPart(p: MasterPart, input: ProtocolInput<GroupWire>, nowMs: n
     p.wakeAtMs = due ? out.wakeAtMs : Math.min(p.wakeAtMs, out.wakeAtMs);
   }
   return finish(p, out, client, nowMs);
+}
+
+/**
+ * redirect: the master serves no keys; a client that tried a master rank is sent to the key's
+ * head (writes) or tail (reads): by the leader's newest configuration sent, or by any rank's
+ * committed one (a stale hint only costs the client one more try: a node checks its epoch).
+ */
+function redirect(p: MasterPart, req: ClientRequest): ChainMsg {
+  const c = p.r.master?.announced ?? machineOf(p.r).record?.config;
+  const cr = c === undefined ? undefined : rangeOfKey(c, req.key);
+  const hint = cr === undefined ? undefined : req.op === 'get' ? tailOf(cr) : headOf(cr);
+  return { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'not-leader', hint: hint ?? null };
 }
 
 function finish(p: MasterPart, out: MasterRankOut, client: { to: number; msg: ChainMsg }[], nowMs: number): Out {
