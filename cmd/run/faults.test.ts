@@ -5,6 +5,8 @@ import { CliError, EXIT } from '../exit.js';
 
 t.test('each fault form parses', async (t) => {
   t.same(parseFault('kill', 'leader@2', 5), { action: 'kill', target: { type: 'leader' }, atMs: 2000 });
+  t.same(parseFault('kill', 'master-leader@2', 5), { action: 'kill', target: { type: 'leader' }, atMs: 2000 }, 'master-leader is leader');
+  t.throws(() => parseFault('restart', 'master-leader@2', 5), /expected a rank or killed/, 'only where leader is allowed');
   t.same(parseFault('kill', '3@1.5', 5), { action: 'kill', target: { type: 'rank', rank: 3 }, atMs: 1500 });
   t.same(parseFault('pause', 'leader@2:2', 5), { action: 'pause', target: { type: 'leader' }, atMs: 2000, durationMs: 2000 });
   t.same(parseFault('start', '4@2', 5), { action: 'start', target: { type: 'rank', rank: 4 }, atMs: 2000 });

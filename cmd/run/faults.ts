@@ -26,9 +26,12 @@ export interface LinkFlags {
   skew?: { rank: number; offsetMs: number };
 }
 
-const SPEC = /^(\w+)@(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/;
+const SPEC = /^([\w-]+)@(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/;
 
 function target(flag: string, text: string, ranks: number, allowed: readonly string[]): Target {
+  // master-leader names the same rank as leader: with a replicated chain master, the rank that
+  // reports itself leader is the master group's leader (chain nodes have no leader of their own).
+  if (text === 'master-leader' && allowed.includes('leader')) return { type: 'leader' };
   if (allowed.includes(text)) return { type: text as 'leader' | 'killed' };
   if (/^\d+$/.test(text)) {
     const rank = Number(text);
