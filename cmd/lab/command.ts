@@ -38,7 +38,7 @@ export const labCommand: CommandModule<object, InitArgs> = {
   describe: 'create a student project for a lab: the handout, the core with its decisions stubbed, package.json, tsconfig.json',
   builder: (y: Argv) =>
     y
-      .positional('lab', { type: 'string', demandOption: true, describe: 'the lab (paxos)' })
+      .positional('lab', { type: 'string', demandOption: true, describe: 'the lab (paxos, traft)' })
       .positional('dir', { type: 'string', demandOption: true, describe: 'the new project’s directory' }),
   handler: async (argv: ArgumentsCamelCase<InitArgs>) => {
     const lab = await labNamed(argv.lab);

@@ -3,6 +3,9 @@
 // and `csplab check` must load no protocol.
 import { numericOption, type FlagReader, type ProtocolEntry } from '../../runtime/protocol.js';
 import { MAX_LAB_KEYS } from './chunk.js';
+import type { traft, TraftCore } from './protocol.js';
+
+type TraftProtocol = typeof traft;
 
 export const traftEntry: ProtocolEntry = {
   name: 'traft',
@@ -34,6 +37,11 @@ export const traftEntry: ProtocolEntry = {
     'clock-drift': numericOption(
       'traft: the most any two ranks’ clocks drift apart, as a rate (0.01 = 1%); lease reads are sound only under it',
     ),
+    core: {
+      type: 'string',
+      requiresArg: true,
+      describe: 'a compiled TRaft core (its step.js and state.js) to run in place of ours: a lab student’s, as csplab grade runs it',
+    },
   },
   // what the graded commit count hides: commits logged out of seq order, and held back for a gap
   columns: [
@@ -44,26 +52,30 @@ export const traftEntry: ProtocolEntry = {
     const keys = read('--keys', a.keys, 1, MAX_LAB_KEYS, true); // a snapshot's kv must fit one TRaft message
     const snapshotEvery = read('--snapshot-every', a.snapshotEvery, 0, 1e9, true);
     const c = clientFlags(a, read, usage);
+    const core = typeof a.core === 'string' && a.core !== '' ? a.core : undefined;
+    if (core !== undefined && c.machine !== 'lab') throw usage('--core runs a lab student’s core on the lab load: not with --machine kv');
+    const traftWith = async (machine: 'lab' | 'kv'): Promise<TraftProtocol> => loadTraft(core, machine);
     return {
-      passOn: ['--keys', String(keys), '--snapshot-every', String(snapshotEvery), ...c.passOn],
+      passOn: [
+        ...['--keys', String(keys), '--snapshot-every', String(snapshotEvery), ...c.passOn],
+        ...(core !== undefined ? ['--core', core] : []),
+      ],
       start: async (node, { o, l }) => {
-        const { traftWith } = await import('./protocol.js');
         const { startNode } = await import('../../runtime/driver/node.js');
         const { clientPortHooks } = await import('../../runtime/client/hooks.js');
         const { clientPort } = await import('./clients.js');
         const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads };
         return startNode(
-          traftWith(c.machine),
+          await traftWith(c.machine),
           c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config,
           node,
           clientPortHooks(node, c.clientPort, clientPort),
         );
       },
       simulate: async ({ o, l }) => {
-        const { traftWith } = await import('./protocol.js');
         const { simProgram } = await import('../../runtime/sim/bind.js');
         // --machine kv: simulated clients (csplab sim --clients) reach the kv store as real ones do.
-        return simProgram(traftWith(c.machine), {
+        return simProgram(await traftWith(c.machine), {
           electionMs: o * 1000,
           window: l,
           keys,
@@ -74,7 +86,25 @@ export const traftEntry: ProtocolEntry = {
       },
     };
   },
+  lab: async () => (await import('./lab/index.js')).traftLab,
 };
+
+/**
+ * loadTraft: our TRaft, or the protocol around the core compiled into dir (a lab student's,
+ * loaded by path: its step.js exports step and its state.js restartReplica, as ours do).
+ */
+async function loadTraft(dir: string | undefined, machine: 'lab' | 'kv'): Promise<TraftProtocol> {
+  const { traftWith, traftOf } = await import('./protocol.js');
+  if (dir === undefined) return traftWith(machine);
+  const { pathToFileURL } = await import('node:url');
+  const path = await import('node:path');
+  const url = (f: string): string => pathToFileURL(path.resolve(dir, f)).href;
+  const stepJs = (await import(url('step.js'))) as Partial<TraftCore>;
+  const stateJs = (await import(url('state.js'))) as Partial<TraftCore>;
+  if (typeof stepJs.step !== 'function' || typeof stateJs.restartReplica !== 'function')
+    throw new Error(`--core ${dir}: step.js exports no step function, or state.js no restartReplica`);
+  return traftOf({ step: stepJs.step, restartReplica: stateJs.restartReplica });
+}
 
 /** ClientFlags: the state machine, the client port, and how gets may be answered. */
 type ClientFlags = {

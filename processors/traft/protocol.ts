@@ -82,7 +82,17 @@ export interface TraftState {
   /** pace: the simulator's rate for the lab load (RankSetup.ratePerSec); undefined: the window alone limits it. */
   readonly pace: Pace | undefined;
   readonly clients: Clients;
+  /** core: whose step runs (ours, or a lab student's loaded by --core: traftOf). */
+  readonly core: TraftCore;
 }
+
+/** TraftCore: the core's two entry points, ours or a lab student's (state.js and step.js of a compiled core). */
+export interface TraftCore {
+  readonly step: typeof step;
+  readonly restartReplica: typeof restartReplica;
+}
+
+const OUR_CORE: TraftCore = { step, restartReplica };
 
 /** WireOut: a core step's output whose sends may include client replies (the gateway takes those). */
 type WireOut = Omit<Output, 'send'> & { readonly send: readonly Envelope<TraftWire>[] };
@@ -104,12 +114,12 @@ function rankTiming(c: TraftConfig): Timing {
 }
 
 /** init restarts the replica from what survived on disk (none on a first start). */
-function init(o: RankSetup<TraftConfig, DurableState, Logged>): TraftState {
+function init(o: RankSetup<TraftConfig, DurableState, Logged>, core: TraftCore = OUR_CORE): TraftState {
   const timing = rankTiming(o.config);
   const config: Config = { clusterId: o.clusterId, members: Array.from({ length: o.ranks }, (_, r) => r) };
   const load = new LabLoad(o.rankRandom.fork('load'), { keys: o.config.keys, setShare: 0.5 });
   const logged = o.durable !== undefined ? o.logged : undefined;
-  const s = restartReplica({
+  const s = core.restartReplica({
     self: o.self,
     config,
     timing,
@@ -135,6 +145,7 @@ function init(o: RankSetup<TraftConfig, DurableState, Logged>): TraftState {
     load,
     pace,
     clients: newClients(o.config.reads ?? { leaseReads: false, clockDrift: 0 }),
+    core,
   };
 }
 
@@ -168,7 +179,7 @@ function clientStep(r: TraftState, from: number, msg: ClientRequest | ClientRepl
 
 /** coreStep is one step of the core, counted for the summary, with the client replies it settled. */
 function coreStep(r: TraftState, input: Parameters<typeof step>[1], nowMs: number, random: Random): WireOut {
-  const { state, out: core } = step(r.s, input, nowMs, random);
+  const { state, out: core } = r.core.step(r.s, input, nowMs, random);
   r.s = state;
   const replies = afterStep(r.clients, r.s, core.applied, nowMs);
   const out: WireOut = replies.length === 0 ? core : { ...core, send: [...core.send, ...replies] };
@@ -281,7 +292,7 @@ async function openWal(o: {
 /** traft is TRaft for the rank driver. */
 export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, InstanceEvent, DurableState, Logged> = {
   name: 'traft',
-  init,
+  init: (o) => init(o),
   step: traftStep,
   validate: (x) => validateTraftMsg(x), // the lab's commands; traftWith gives another machine's
   // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
@@ -322,4 +333,9 @@ export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, Insta
 /** traftWith: TRaft whose wire validation admits `machine`'s commands and snapshot images. */
 export function traftWith(machine: NonNullable<TraftConfig['machine']>): typeof traft {
   return { ...traft, validate: (x) => validateTraftMsg(x, MACHINES[machine]) };
+}
+
+/** traftOf: TRaft (the lab's machine) around another core: a lab student's, as `csplab grade` runs it. */
+export function traftOf(core: TraftCore): typeof traft {
+  return { ...traft, init: (o) => init(o, core) };
 }

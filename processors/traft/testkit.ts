@@ -12,6 +12,14 @@ import { step } from './step.js';
 import { EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
 
 export const L = leaderId;
+
+/** TraftCore: the core's two entry points; a lab student's compiled core is driven through the same builders. */
+export interface TraftCore {
+  readonly step: typeof step;
+  readonly restartReplica: typeof restartReplica;
+}
+
+export const OUR_CORE: TraftCore = { step, restartReplica };
 export const TIMING: Timing = defaultTiming(1000);
 
 /** config makes the members 0..n-1. */
@@ -45,9 +53,10 @@ export function replica(
   d: { vote?: LeaderId; committer?: LeaderId | null; records?: LogRecord[] } = {},
   nowMs = 0,
   timing = TIMING,
+  core: TraftCore = OUR_CORE,
 ): ReplicaState {
   const log = new Map((d.records ?? []).map((r) => [r.seq, r] as const));
-  const s = restartReplica({
+  const s = core.restartReplica({
     self,
     config: config(n),
     timing,
@@ -63,12 +72,15 @@ export function replica(
 export class Driver {
   readonly random: SeededRandom;
   readonly outs: Output[] = [];
-  constructor(public state: ReplicaState) {
+  constructor(
+    public state: ReplicaState,
+    readonly core: TraftCore = OUR_CORE,
+  ) {
     this.random = new SeededRandom(`driver/${state.self}`);
   }
 
   step(input: Input, nowMs: number): Output {
-    const { state, out } = step(this.state, input, nowMs, this.random);
+    const { state, out } = this.core.step(this.state, input, nowMs, this.random);
     this.state = state;
     this.outs.push(out);
     return out;
@@ -171,8 +183,11 @@ export class MiniNet {
   readonly queue: Route[] = [];
   nowMs = 0;
 
-  constructor(replicas: ReplicaState[]) {
-    for (const r of replicas) this.drivers.set(r.self, new Driver(r));
+  constructor(
+    replicas: ReplicaState[],
+    readonly core: TraftCore = OUR_CORE,
+  ) {
+    for (const r of replicas) this.drivers.set(r.self, new Driver(r, core));
   }
 
   d(rank: number): Driver {
@@ -220,7 +235,7 @@ export class MiniNet {
   restart(rank: number): void {
     const old = this.crashed.get(rank);
     if (old === undefined) throw new Error(`rank ${rank} did not crash`);
-    const s = restartReplica({
+    const s = this.core.restartReplica({
       self: rank,
       config: old.config,
       timing: old.timing,
@@ -230,7 +245,7 @@ export class MiniNet {
       loggedUpTo: old.loggedUpTo,
     });
     s.electionDeadlineMs = Infinity;
-    this.drivers.set(rank, new Driver(s));
+    this.drivers.set(rank, new Driver(s, this.core));
   }
 
   /** settle runs `rounds` of: advance half a heartbeat, wake everyone, deliver everything. */
