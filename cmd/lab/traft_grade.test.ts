@@ -1,0 +1,107 @@
+// traft_grade.test: the TRaft lab's proof. The skeleton scores 0 with "not implemented"; the
+// reference scores full marks (one whole grade: its sweeps and its one real 5-process run);
+// planted-bug variants of the reference fail exactly the unit tests of the parts declared to
+// catch them, and the grader names the rule. Runs the built CLI: `npx tsc -p tsconfig.json` first.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { protocolNamed } from '../../processors/registry.js';
+import { compileProject } from './compile.js';
+import { csplabRoot } from './command.js';
+import { writeProject, type ProjectOptions } from './project.js';
+
+const cli = join(csplabRoot, 'dist', 'cmd', 'csplab.js');
+const work = mkdtempSync(join(tmpdir(), 'csplab-traft-lab-test-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const found = await protocolNamed('traft')?.lab?.();
+if (found === undefined) throw new Error('traft has a lab');
+const lab = found;
+
+function project(name: string, o: ProjectOptions = {}): string {
+  const dir = join(work, name);
+  writeProject(lab, csplabRoot, dir, o);
+  return dir;
+}
+
+function grade(...args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, [cli, 'grade', ...args], { encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** failingParts: the parts whose unit tests fail on a project's compiled core. */
+async function failingParts(dir: string): Promise<number[]> {
+  const build = join(dir, 'build');
+  const c = compileProject(dir, build, csplabRoot);
+  if (c.count > 0) throw new Error(c.errors);
+  const parts = new Set<number>();
+  for (const p of lab.parts)
+    for (const name of p.unit)
+      await lab.unitTest(name, build).catch(() => {
+        parts.add(p.part);
+      });
+  return [...parts].sort();
+}
+
+t.test('the skeleton scores 0, each test naming what is not implemented', async (t) => {
+  const json = join(work, 'skeleton.json');
+  const r = grade(project('skeleton'), '--json', json);
+  t.equal(r.status, 1, 'below full marks: exit 1');
+  t.match(r.out, /total\s+0\/100/);
+  for (const part of [1, 2, 3]) t.match(r.out, new RegExp(`FAIL part ${part} unit: .*not implemented: \\w+ \\(part \\d\\)`));
+  const g = JSON.parse(readFileSync(json, 'utf8')) as { score: number; maxScore: number; parts: { points: number }[] };
+  t.same([g.score, g.maxScore, g.parts.map((p) => p.points)], [0, 100, [0, 0, 0, 0]]);
+});
+
+// The whole grade of the reference, its one real 5-process run included (flock
+// /tmp/csplab-heavy.lock when run by hand beside other cluster tests).
+t.test('the reference scores full marks', async (t) => {
+  const json = join(work, 'reference.json');
+  const r = grade(project('reference', { reference: true }), '--json', json);
+  t.equal(r.status, 0, r.out);
+  t.match(r.out, /total\s+100\/100/);
+  const g = JSON.parse(readFileSync(json, 'utf8')) as { score: number; parts: { tests: { name: string }[] }[] };
+  const names = g.parts.flatMap((p) => p.tests.map((x) => x.name));
+  t.ok(names.includes('sim nemesis: seed 2'), 'the nemesis sweep ran its published seeds');
+  t.ok(names.includes('real: run_and_check, 5 processes'), 'the real cluster ran');
+});
+
+// Planted bugs: each a reference with one decision replaced, and the parts that must catch it.
+const variants: { name: string; parts: number[]; patch: Record<string, string>; rule?: RegExp }[] = [
+  {
+    name: 'a voter counts its vote before the WAL write (the grant leaves at once)',
+    parts: [1],
+    patch: { handleElectReq: grantBeforeWal() },
+    rule: /FAIL part 1 unit: voter answers a grant only once its vote is durable: WAL before vote \(§8\.2\)/,
+  },
+  {
+    name: 'a follower ignores InstallSnapshot',
+    parts: [3],
+    patch: { handleInstallSnapshot: '{}' },
+  },
+];
+
+for (const v of variants)
+  t.test(`planted bug: ${v.name}`, async (t) => {
+    const dir = project(v.name.replace(/\W+/g, '-'), { reference: true, patch: v.patch });
+    t.same(await failingParts(dir), v.parts, `fails exactly part(s) ${v.parts.join(', ')}`);
+    if (v.rule === undefined) return;
+    const r = grade(dir, '--part', String(v.parts[0]));
+    t.equal(r.status, 1, r.out);
+    t.match(r.out, v.rule, 'the grader names the rule');
+  });
+
+/** grantBeforeWal: the reference's handleElectReq with its replies sent at once, not after the vote is durable. */
+function grantBeforeWal(): string {
+  const text = readFileSync(join(csplabRoot, 'processors', 'traft', 'voter.ts'), 'utf8');
+  const m = /export function handleElectReq\([^)]*\): void (\{[\s\S]*?\n\})/.exec(text);
+  if (m?.[1] === undefined) throw new Error('voter.ts has handleElectReq');
+  const body = m[1].replace('fx.afterPersist.push(', 'fx.send.push(');
+  if (body === m[1]) throw new Error('handleElectReq no longer parks its replies in fx.afterPersist: update the variant');
+  return body;
+}
+
+t.test('bad input: --part out of range for the traft lab', async (t) => {
+  t.match(grade(project('range', { reference: true }), '--part', '5'), { status: 2, out: /--part 5: the traft lab has parts 1\.\.4/ });
+});
