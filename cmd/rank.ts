@@ -150,7 +150,7 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
       'entry is one of the registry’s protocols',
     ).flags,
     /** passOn: every protocol's flags as `csplab run` hands them to each rank. */
-    passOn: valid.flatMap((v) => v.flags.passOn),
+    passOn: oncePerFlag(valid.map((v) => v.flags.passOn)),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
     link: parseLinkFlags({ ...(a.delay !== undefined ? { delay: a.delay } : {}), dup: numberFlag('--dup', a.dup, 0, 0.5) }, 1),
     host: hostFlag(a.host),
@@ -158,6 +158,32 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
   // Checks across the common flags and the chosen protocol's own (Paxos: a PROPOSE fits a frame).
   flags.chosen.check?.({ o, l, t });
   return flags;
+}
+
+/**
+ * oncePerFlag: every protocol's passOn, a flag two protocols declare (--core) handed once, as the
+ * first protocol gave it: both read the one value the user gave, and yargs refuses a flag given
+ * twice. Within one protocol's list a repeated flag stays (chain's --leave).
+ */
+function oncePerFlag(lists: readonly (readonly string[])[]): string[] {
+  const out: string[] = [];
+  const given = new Set<string>();
+  for (const list of lists) {
+    const mine = new Set<string>();
+    for (let i = 0; i < list.length; i++) {
+      const flag = defined(list[i], 'i is within the list');
+      const name = flag.startsWith('--') ? flag.slice(2).split('=')[0] : undefined;
+      const option = name === undefined ? undefined : protocols.map((p) => p.options[name]).find((o) => o !== undefined);
+      const takesValue = option !== undefined && option.type !== 'boolean' && !flag.includes('=');
+      const tokens = takesValue ? list.slice(i, i + 2) : [flag];
+      if (takesValue) i++;
+      if (name !== undefined && given.has(name)) continue;
+      if (name !== undefined) mine.add(name);
+      out.push(...tokens);
+    }
+    for (const name of mine) given.add(name);
+  }
+  return out;
 }
 
 /**
