@@ -1,7 +1,7 @@
 // compile: a student's core compiled with csplab's own TypeScript and options (project.ts's
 // COMPILER_OPTIONS), whatever the project's tsconfig says, into a build directory the grader's
 // child process loads by path.
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { COMPILER_OPTIONS } from './project.js';
@@ -24,7 +24,7 @@ export function compileProject(dir: string, build: string, root: string): Compil
     noEmitOnError: true,
     incremental: false,
   };
-  const program = ts.createProgram(files, options);
+  const program = ts.createProgram(files, options, hostWithPackagesOf(root, options));
   const emitted = program.emit();
   const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
   const host: ts.FormatDiagnosticsHost = {
@@ -35,6 +35,8 @@ export function compileProject(dir: string, build: string, root: string): Compil
   if (diagnostics.length === 0) {
     mkdirSync(build, { recursive: true });
     writeFileSync(join(build, 'package.json'), '{ "type": "module" }\n');
+    // Node resolves a bare import from the importing file's directory up: the build gets csplab's packages.
+    if (!existsSync(join(build, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'), 'dir');
   }
   return { errors: ts.formatDiagnostics(diagnostics, host), count: diagnostics.length };
 }
@@ -47,4 +49,22 @@ function sources(dir: string): string[] {
     else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
   }
   return out;
+}
+
+/**
+ * hostWithPackagesOf: a compiler host that resolves a package the student's project lacks (it is
+ * not npm-installed when graded) as csplab would: the reference's own packages (TRaft's msgpackr)
+ * come from csplab's node_modules, as at run time (the build's node_modules link).
+ */
+function hostWithPackagesOf(root: string, options: ts.CompilerOptions): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const fromRoot = join(root, 'package.json');
+  host.resolveModuleNameLiterals = (literals, containingFile, redirected, opts, file) =>
+    literals.map((literal) => {
+      const mode = ts.getModeForUsageLocation(file, literal, opts);
+      const own = ts.resolveModuleName(literal.text, containingFile, opts, host, undefined, redirected, mode);
+      if (own.resolvedModule !== undefined || literal.text.startsWith('.')) return own;
+      return ts.resolveModuleName(literal.text, fromRoot, opts, host, undefined, redirected, mode);
+    });
+  return host;
 }
