@@ -80,6 +80,12 @@ const variants: { name: string; parts: number[]; patch: Record<string, string>; 
     parts: [3],
     patch: { handleInstallSnapshot: '{}' },
   },
+  {
+    name: 'a voter grants a candidate below its vote (V1 dropped: two leaders of one ballot)',
+    parts: [1],
+    patch: { refusal: withoutStaleBallot() },
+    rule: /FAIL part 1 unit: voter refuses a stale ballot: V1/,
+  },
 ];
 
 for (const v of variants)
@@ -99,6 +105,16 @@ function grantBeforeWal(): string {
   if (m?.[1] === undefined) throw new Error('voter.ts has handleElectReq');
   const body = m[1].replace('fx.afterPersist.push(', 'fx.send.push(');
   if (body === m[1]) throw new Error('handleElectReq no longer parks its replies in fx.afterPersist: update the variant');
+  return body;
+}
+
+/** withoutStaleBallot: the reference's refusal with V1 (never vote below one's vote) left out. */
+function withoutStaleBallot(): string {
+  const text = readFileSync(join(csplabRoot, 'processors', 'traft', 'voter.ts'), 'utf8');
+  const m = /function refusal\([^)]*\): ElectReplyReason \| null (\{[\s\S]*?\n\})/.exec(text);
+  if (m?.[1] === undefined) throw new Error('voter.ts has refusal');
+  const body = m[1].replace(/\n.*return 'stale-ballot'.*/, '');
+  if (body === m[1]) throw new Error('refusal no longer returns stale-ballot: update the variant');
   return body;
 }
 
