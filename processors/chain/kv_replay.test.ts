@@ -7,10 +7,9 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI } from '../../scripts/repo.js';
 import { replayArgs, replayCommand, runScenario, type Scenario } from './kv_simkit.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cmd/csplab.js', import.meta.url));
 const rank = (r: number) => ({ type: 'rank' as const, rank: r });
 
 const S: Scenario = {
