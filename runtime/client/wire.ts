@@ -5,8 +5,19 @@
 /** KvOp is the operations of docs/history.md's kv model. */
 export type KvOp = 'get' | 'put' | 'append' | 'delete';
 
-/** ReadMode: how a replica answers a get — through the log, ReadIndex, or a leader lease (docs/protocols/traft.md §9.4). */
-export type ReadMode = 'log' | 'index' | 'lease';
+/**
+ * ReadMode: how a replica answers a get — through the log, ReadIndex, or a leader lease
+ * (docs/protocols/traft.md §9.4); Vectory's `local` (any node, sequentially consistent) or
+ * `master` (the shard's master, linearizable per key).
+ */
+export type ReadMode = 'log' | 'index' | 'lease' | 'local' | 'master';
+
+/**
+ * Vts: a virtual timestamp, ordered by version then shard (Vectory's one global write order).
+ * A store that orders its writes this way sends it on replies; the client carries the largest
+ * it has seen as `after` on every request.
+ */
+export type Vts = { readonly version: number; readonly shard: number };
 
 /** ClientRequest: reqNo orders one client's requests; a retry repeats it unchanged (exactly once). */
 export type ClientRequest = {
@@ -17,6 +28,8 @@ export type ClientRequest = {
   readonly key: string;
   readonly value?: string;
   readonly read?: ReadMode;
+  /** after: the largest Vts this client has seen (a store with one global write order). */
+  readonly after?: Vts;
 };
 
 /**
@@ -24,7 +37,13 @@ export type ClientRequest = {
  * did — a WriteResult), or where to go instead.
  */
 export type ClientReply = { readonly type: 'client-reply'; readonly client: string; readonly reqNo: number } & (
-  | { readonly status: 'ok'; readonly result: string | null }
+  | {
+      readonly status: 'ok';
+      readonly result: string | null;
+      /** vts: a write's place in the global order; at: the applied prefix a read saw. */
+      readonly vts?: Vts;
+      readonly at?: Vts;
+    }
   | { readonly status: 'not-leader'; readonly hint: number | null }
   | { readonly status: 'electing' }
   | { readonly status: 'refused'; readonly why: string }
@@ -51,7 +70,7 @@ export class BadClientFrame extends Error {
 }
 
 const OPS: ReadonlySet<unknown> = new Set(['get', 'put', 'append', 'delete']);
-const READS: ReadonlySet<unknown> = new Set(['log', 'index', 'lease']);
+const READS: ReadonlySet<unknown> = new Set(['log', 'index', 'lease', 'local', 'master']);
 const MAX_TEXT = 4096;
 
 function text(x: unknown, what: string): string {
@@ -64,6 +83,15 @@ function fields(x: unknown): Record<string, unknown> {
   return x as Record<string, unknown>;
 }
 
+/** vtsOf reads an optional Vts field: two integers ≥ 0. */
+function vtsOf(x: unknown, what: string): Vts | undefined {
+  if (x === undefined) return undefined;
+  const o = fields(x);
+  const ok = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!ok(o.version) || !ok(o.shard)) throw new BadClientFrame(`${what} must be {version, shard}, integers ≥ 0`);
+  return { version: o.version as number, shard: o.shard as number };
+}
+
 function reqNoOf(x: unknown): number {
   if (!Number.isSafeInteger(x) || (x as number) < 0) throw new BadClientFrame('reqNo must be an integer ≥ 0');
   return x as number;
@@ -74,7 +102,8 @@ export function parseClientRequest(x: unknown): ClientRequest {
   const o = fields(x);
   if (o.type !== 'client-req') throw new BadClientFrame('type must be client-req');
   if (!OPS.has(o.op)) throw new BadClientFrame('op must be get, put, append or delete');
-  if (o.read !== undefined && !READS.has(o.read)) throw new BadClientFrame('read must be log, index or lease');
+  if (o.read !== undefined && !READS.has(o.read)) throw new BadClientFrame('read must be log, index, lease, local or master');
+  const after = vtsOf(o.after, 'after');
   const value = o.value === undefined ? undefined : text(o.value, 'value');
   if ((o.op === 'put' || o.op === 'append') !== (value !== undefined))
     throw new BadClientFrame('put and append carry a value, get and delete none');
@@ -86,6 +115,7 @@ export function parseClientRequest(x: unknown): ClientRequest {
     key: text(o.key, 'key'),
     ...(value !== undefined ? { value } : {}),
     ...(o.read !== undefined ? { read: o.read as ReadMode } : {}),
+    ...(after !== undefined ? { after } : {}),
   };
 }
 
@@ -97,7 +127,11 @@ export function parseClientReply(x: unknown): ClientReply {
   switch (o.status) {
     case 'ok':
       if (o.result !== null && typeof o.result !== 'string') throw new BadClientFrame('result must be a string or null');
-      return { ...head, status: 'ok', result: o.result };
+      {
+        const vts = vtsOf(o.vts, 'vts');
+        const at = vtsOf(o.at, 'at');
+        return { ...head, status: 'ok', result: o.result, ...(vts !== undefined ? { vts } : {}), ...(at !== undefined ? { at } : {}) };
+      }
     case 'not-leader':
       if (o.hint !== null && !(Number.isSafeInteger(o.hint) && (o.hint as number) >= 0))
         throw new BadClientFrame('hint must be a rank or null');
