@@ -148,6 +148,30 @@ export interface Protocol<C, S, M, P, L, D, R> {
    * simulator over its simulated links (runtime/sim/clients.ts). Absent: the protocol takes no clients.
    */
   readonly clients?: ClientPort<M>;
+  /**
+   * invariants: the protocol's own invariants over its states, checked by the simulator after
+   * every step when asked (SimOptions.checkEveryStep; docs/protocols/interface.md). One checker
+   * per run, so it may remember what it saw across ranks and crashes (what was chosen, what a
+   * rank promised before it crashed).
+   */
+  invariants?(run: InvariantRun<S>): StepInvariants<S, M, P, L>;
+}
+
+/** InvariantRun: what a run's invariant checker may read: the cluster size and any live rank's state. */
+export interface InvariantRun<S> {
+  readonly ranks: number;
+  /** live: a live rank's current state (undefined: down, or not started yet). Read it, never change it. */
+  live(rank: number): S | undefined;
+}
+
+/** StepInvariants: a run's checker; each call returns its violations, one sentence each, led by the rule's name. */
+export interface StepInvariants<S, M, P, L> {
+  /** before: rank's state just before it steps (step may update it in place: copy what `after` compares). */
+  before?(rank: number, s: S): void;
+  /** after: rank's state after its step on `input` gave `out`. */
+  after(rank: number, s: S, input: ProtocolInput<M>, out: ProtocolOutput<M, P, L>): readonly string[];
+  /** started: a rank's state as (re)started from what its disk kept (incarnation 0: a fresh start). */
+  started?(rank: number, s: S, incarnation: number): readonly string[];
 }
 
 /** ClientPort maps a store's client traffic to its wire messages and back. */

@@ -37,6 +37,7 @@ interface SimArgs extends RankArgs, ScheduleFlags, LoadArgs {
   damage?: number;
   trace: boolean;
   quiet: boolean;
+  checkEveryStep: boolean;
 }
 
 export const simCommand: CommandModule<object, SimArgs> = {
@@ -66,6 +67,11 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('damage', { requiresArg: true, describe: 'probability a message arrives as a damaged frame (a counted drop)' })
       .option('trace', { type: 'boolean', default: true, describe: 'write trace<rank>.ndjson (docs/trace.md); --no-trace for a long run' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
+      .option('check-every-step', {
+        type: 'boolean',
+        default: false,
+        describe: 'check the protocol’s own invariants after every step; the first violation stops the run (slower)',
+      })
       .example('$0 sim --protocol traft --seed 7 --nemesis default', 'one seeded run under random faults; logs and traces in log/')
       .example('$0 sim --protocol traft --seeds 1..1000 --nemesis default -t 5', 'a sweep')
       .example(
@@ -107,6 +113,7 @@ async function runSim(a: SimArgs): Promise<number> {
   else process.stdout.write(`log audit: ${graded.failures.length === 0 ? 'pass' : 'see below'}\n`);
   if (graded.lin !== undefined) process.stdout.write(clientLine(graded));
   for (const p of plan.program.audit === undefined ? graded.outcome.problems : graded.failures) process.stdout.write(`${p}\n`);
+  if (graded.outcome.violation !== undefined) process.stdout.write(`  replay: ${replayCommand(seed)}\n`);
   if (!pass) await reportFailure(plan.a.logDir);
   if (!pass && a.shrink) shrinkSeed(plan, seed);
   return !pass ? EXIT.checkFailed : graded.unknown ? EXIT.unknown : EXIT.ok;
@@ -194,7 +201,8 @@ function scheduleFor(plan: Plan, seed: string): ScheduleSpec {
 
 function specFor(plan: Plan, seed: string, trace: boolean, schedule = scheduleFor(plan, seed)): SimSpec {
   const clients = plan.clients !== undefined ? { clients: plan.clients } : {};
-  return { program: plan.program, ranks: plan.ranks, t: plan.t, seed, ratePerSec: plan.rate, schedule, trace, ...clients };
+  const check = plan.a.checkEveryStep ? { checkEveryStep: true } : {};
+  return { program: plan.program, ranks: plan.ranks, t: plan.t, seed, ratePerSec: plan.rate, schedule, trace, ...clients, ...check };
 }
 
 function verdictLine(g: Graded): string {

@@ -23,6 +23,8 @@ export interface SimSpec {
   readonly trace: boolean;
   /** clients: simulated key-value clients; their history is graded too. */
   readonly clients?: SimClientLoad;
+  /** checkEveryStep: the protocol's own invariants after every step (SimOptions.checkEveryStep). */
+  readonly checkEveryStep?: boolean;
 }
 
 /** LIN_TIME_LIMIT_MS: one seed's history gets `csplab check --lin`'s default time limit. */
@@ -52,6 +54,7 @@ export function simulate(spec: SimSpec): Graded {
     link,
     trace: spec.trace,
     ...(spec.clients !== undefined ? { clients: spec.clients } : {}),
+    ...(spec.checkEveryStep === true ? { checkEveryStep: true } : {}),
   });
   const check = checkLogs(
     outcome.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines, unterminated: r.unterminated })),

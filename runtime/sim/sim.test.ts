@@ -143,6 +143,43 @@ t.test('a skewed rank’s clock reads off by its skew', (t) => {
   t.end();
 });
 
+t.test('checkEveryStep: the planted bug stops the run at the step that breaks T1, naming rank, step and rule', (t) => {
+  // Every write stays unsynced for 5 ms and a crash keeps none: a leader that sends early and is
+  // killed at 205 ms has shipped seq 20 and lost it, so its restart commits another KEY there.
+  const disk = { minFsyncMs: 5, maxFsyncMs: 5, keepUnsyncedRate: 0, tornLineRate: 0 };
+  const faults: SimFault[] = [
+    { action: 'kill', target: { type: 'rank', rank: 0 }, atMs: 205 },
+    { action: 'restart', target: { type: 'rank', rank: 0 }, atMs: 300 },
+  ];
+  const o: SimOptions = { seed: 'inv', ranks: 3, clusterId: 'toy', loadMs: 1000, faults, link: LINK, disk, trace: true };
+  const buggy = simProgram(toy, { sendEarly: true });
+  const unchecked = buggy.run(o);
+  t.equal(unchecked.violation, undefined, 'off by default: nothing is checked');
+  const checked = buggy.run({ ...o, checkEveryStep: true });
+  const v = checked.violation;
+  t.ok(v !== undefined, 'the violation is reported');
+  if (v === undefined) return t.end();
+  t.equal(v.rank, 0, 'on the restarted leader');
+  t.match(v.rule, /^T1: seq \d+ committed as \w+, earlier as \w+ on rank [12]$/, 'by the rule it broke');
+  t.ok(v.atMs >= 300 && v.atMs < 320, `right after the restart (t=${v.atMs})`);
+  t.equal(checked.events, v.step, 'the run stopped at that step');
+  t.ok(checked.events < unchecked.events, `before the end (${checked.events} of ${unchecked.events} steps)`);
+  t.ok(
+    checked.problems.some((p) => p.startsWith(`step ${v.step} `) && p.includes('rank 0: invariant broken: T1')),
+    'and it is one of the problems',
+  );
+  const correct = simProgram(toy, { sendEarly: false });
+  const plain = correct.run(o);
+  const watched = correct.run({ ...o, checkEveryStep: true });
+  t.equal(watched.violation, undefined, 'without the bug every step keeps T1 and T2');
+  t.same(
+    watched.ranks.map((r) => r.trace),
+    plain.ranks.map((r) => r.trace),
+    'checking changes nothing in the run (traces identical)',
+  );
+  t.end();
+});
+
 function defined<T>(x: T | undefined): T {
   if (x === undefined) throw new Error('expected a value');
   return x;

@@ -7,7 +7,7 @@
 // wake-up at the protocol's deadline or after pollMs. docs/trace.md, docs/faults.md.
 import { isClientAddress } from '../client/gateway.js';
 import { TimedHeap } from '../heap.js';
-import type { Envelope, Protocol, ProtocolInput, ProtocolOutput } from '../protocol.js';
+import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants } from '../protocol.js';
 import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { SimClients, type ClientEv } from './clients.js';
 import { Disk } from './disk.js';
@@ -23,6 +23,7 @@ import {
   type SimOptions,
   type SimOutcome,
   type Target,
+  type Violation,
 } from './types.js';
 
 /** BASE_MS anchors virtual time to an epoch, so instance-log `at` values look like a real run's. */
@@ -86,6 +87,9 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   /** live: how many ranks are live (the run ends when none is and none is still to start). */
   private live = 0;
   private readonly clients: SimClients | undefined;
+  /** checker: the protocol's invariants, when the run checks every step (SimOptions.checkEveryStep). */
+  private readonly checker: StepInvariants<S, M, P, L> | undefined;
+  private violation: Violation | undefined;
 
   constructor(
     private readonly p: Protocol<C, S, M, P, L, D, R>,
@@ -94,6 +98,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     private readonly configFor?: ConfigFor<C>,
   ) {
     const root = new SeededRandom(`csplab-sim/${o.seed.length}:${o.seed}`);
+    this.checker = o.checkEveryStep === true ? p.invariants?.({ ranks: o.ranks, live: (rank) => this.ranks[rank]?.state }) : undefined;
     this.links = new Links(o.ranks, o.link, root.fork('net'));
     const diskRandom = root.fork('disk');
     const late = new Set(o.faults.flatMap((f) => (f.action === 'start' && f.target.type === 'rank' ? [f.target.rank] : [])));
@@ -131,6 +136,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       const ev = this.heap.pop() as Ev<M>;
       this.nowMs = ev.atMs;
       this.dispatch(ev);
+      if (this.violation !== undefined) break;
       if (this.pendingStarts === 0 && this.live === 0) break;
     }
     return this.outcome();
@@ -153,7 +159,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     });
     const { events, nowMs: simMs, problems } = this;
     const clients = this.clients === undefined ? {} : { history: this.clients.history, clientStats: this.clients.stats() };
-    return { ranks, resolved: this.resolved, events, simMs, problems, drops: this.links.drops, ...clients };
+    const violation = this.violation === undefined ? {} : { violation: this.violation };
+    return { ranks, resolved: this.resolved, events, simMs, problems, drops: this.links.drops, ...clients, ...violation };
   }
 
   // ---- events ----
@@ -247,6 +254,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     this.events++;
     const nowMs = BASE_MS + this.nowMs + r.skewMs;
     let res: { readonly state: S; readonly out: ProtocolOutput<M, P, L> };
+    this.checker?.before?.(r.rank, s);
     try {
       res = this.p.step(s, input, nowMs, r.random);
     } catch (e) {
@@ -257,11 +265,21 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     }
     r.state = res.state;
     const { out } = res;
+    if (this.checker !== undefined) this.violated(r, this.checker.after(r.rank, res.state, input, out));
     if (input.type === 'tick') r.wakeAtMs = Infinity;
     if (out.persist.length > 0) this.persist(r, out.persist);
     if (out.log.length > 0) this.log(r, out.log, nowMs);
     for (const e of out.send) this.send(r, e);
     return out;
+  }
+
+  /** violated: the first violation stops the run (run's loop), named by rank, step and rule. */
+  private violated(r: SimRank<S, P>, found: readonly string[]): void {
+    const rule = found[0];
+    if (rule === undefined || this.violation !== undefined) return;
+    this.violation = { rank: r.rank, step: this.events, atMs: this.nowMs, rule };
+    this.problems.push(`step ${this.events} t=${this.nowMs.toFixed(3)}ms rank ${r.rank}: invariant broken: ${rule}`);
+    r.tracer.note(this.nowMs, { ev: 'violation', step: this.events, rule });
   }
 
   private persist(r: SimRank<S, P>, batches: readonly P[]): void {
@@ -337,6 +355,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     r.role = '';
     r.round = -1;
     r.tracer.note(this.nowMs, { ev: 'start', incarnation: r.incarnation });
+    if (this.checker?.started !== undefined) this.violated(r, this.checker.started(r.rank, r.state, r.incarnation));
     this.noteRole(r, r.state);
     this.setWake(r, this.nowMs);
     return true;

@@ -5,7 +5,7 @@
 // (`generate|commit Instance[KEY] in seq N at T`), so check/ grades a toy run like a real one.
 // `sendEarly` plants a bug: the leader sends before its write is durable, so a crash that loses
 // the write lets the restarted leader reuse a seq for another KEY — ranks then disagree.
-import type { Envelope, Protocol, ProtocolInput, ProtocolOutput } from '../protocol.js';
+import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants } from '../protocol.js';
 import type { Random } from '../random.js';
 
 export interface ToyConfig {
@@ -159,4 +159,32 @@ export const toy: Protocol<ToyConfig, ToyState, ToyMsg, ToyBatch, ToyLog, readon
   role: (s) => (s.self === 0 ? 'leader' : 'follower'),
   round: () => 0,
   summary: (s) => ({ commits: s.next, generates: s.self === 0 ? s.next : 0 }),
+  invariants: toyInvariants,
 };
+
+/**
+ * toyInvariants, checked after every step when asked: T1 every commit of a seq, on any rank and
+ * incarnation, names the KEY the first one did (the planted bug breaks it at the step that
+ * commits the second KEY); T2 a rank's next seq never falls within an incarnation.
+ */
+function toyInvariants(): StepInvariants<ToyState, ToyMsg, ToyBatch, ToyLog> {
+  const chosen = new Map<number, { key: string; rank: number }>();
+  let nextBefore = 0;
+  return {
+    before: (_rank, s) => {
+      nextBefore = s.next;
+    },
+    after: (rank, s, _input, out) => {
+      const found: string[] = [];
+      if (s.next < nextBefore) found.push(`T2: next seq fell ${nextBefore} → ${s.next}`);
+      for (const ev of out.log) {
+        if (ev.event !== 'commit') continue;
+        const c = chosen.get(ev.entry.seq);
+        if (c === undefined) chosen.set(ev.entry.seq, { key: ev.entry.key, rank });
+        else if (c.key !== ev.entry.key)
+          found.push(`T1: seq ${ev.entry.seq} committed as ${ev.entry.key}, earlier as ${c.key} on rank ${c.rank}`);
+      }
+      return found;
+    },
+  };
+}

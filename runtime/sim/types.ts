@@ -58,6 +58,21 @@ export interface SimOptions {
   readonly graceMs?: number;
   /** clients: a key-value client load (runtime/sim/clients.ts); the protocol needs a client port (Protocol.clients). */
   readonly clients?: SimClientLoad;
+  /**
+   * checkEveryStep: run the protocol's own invariants (Protocol.invariants) after every step; the
+   * first violation stops the run (SimOutcome.violation). Off by default: it costs time.
+   */
+  readonly checkEveryStep?: boolean;
+}
+
+/** Violation: the first broken invariant of a run checked every step. */
+export interface Violation {
+  readonly rank: number;
+  /** step: the run's event number (SimOutcome.events counts them) whose step broke it. */
+  readonly step: number;
+  readonly atMs: number;
+  /** rule: the checker's sentence, led by the rule's name. */
+  readonly rule: string;
 }
 
 /** SimClientLoad: simulated key-value clients, each one op outstanding, on the simulated clock. */
@@ -138,4 +153,6 @@ export interface SimOutcome {
   /** history: the clients' history (SimOptions.clients), in simulated ms; ops still in flight at the end stay open. */
   readonly history?: History;
   readonly clientStats?: SimClientStats;
+  /** violation: the invariant that stopped the run (SimOptions.checkEveryStep); also one of `problems`. */
+  readonly violation?: Violation;
 }
