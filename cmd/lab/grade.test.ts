@@ -3,46 +3,13 @@
 // exactly the unit tests of the parts declared to catch them; bad input gets its exit status.
 // The sweeps and the real run are left to `csplab grade` on the reference (docs/labs/README.md):
 // a full grade takes minutes of two shared cores. Runs the built CLI: `npx tsc -p tsconfig.json` first.
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { protocolNamed } from '../../processors/registry.js';
-import { compileProject } from './compile.js';
 import { csplabRoot } from './command.js';
-import { writeProject, type ProjectOptions } from './project.js';
+import { csplab, grade, labKit } from './testkit.js';
 
-const cli = join(csplabRoot, 'dist', 'cmd', 'csplab.js');
-const work = mkdtempSync(join(tmpdir(), 'csplab-lab-test-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
-const lab = await protocolNamed('paxos')?.lab?.();
-if (lab === undefined) throw new Error('paxos has a lab');
-
-function project(name: string, o: ProjectOptions = {}): string {
-  const dir = join(work, name);
-  writeProject(lab!, csplabRoot, dir, o);
-  return dir;
-}
-
-function grade(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [cli, 'grade', ...args], { encoding: 'utf8' });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
-/** failingParts: the parts whose unit tests fail on a project's compiled core. */
-async function failingParts(dir: string): Promise<number[]> {
-  const build = join(dir, 'build');
-  const c = compileProject(dir, build, csplabRoot);
-  if (c.count > 0) throw new Error(c.errors);
-  const parts = new Set<number>();
-  for (const p of lab!.parts)
-    for (const name of p.unit)
-      await lab!.unitTest(name, build).catch(() => {
-        parts.add(p.part);
-      });
-  return [...parts].sort();
-}
+const { work, project, failingParts } = await labKit('paxos', (fn) => t.teardown(fn));
 
 t.test('the skeleton scores 0, each test naming what is not implemented', async (t) => {
   const json = join(work, 'skeleton.json');
@@ -150,9 +117,7 @@ t.test('bad input', async (t) => {
   t.match(grade(missing, '--part', '9'), { status: 2 });
   t.match(grade(project('range', { reference: true }), '--part', '9'), { status: 2, out: /--part 9: the paxos lab has parts 1\.\.4/ });
   t.match(grade(join(work, 'nowhere')), { status: 2, out: /no such directory/ });
-  const init = spawnSync(process.execPath, [cli, 'lab', 'init', 'nolab', join(work, 'x')], { encoding: 'utf8' });
-  t.equal(init.status, 2, 'lab init of an unknown lab: exit 2');
-  const over = spawnSync(process.execPath, [cli, 'lab', 'init', 'paxos', broken], { encoding: 'utf8' });
-  t.match({ status: over.status, out: over.stderr }, { status: 2, out: /exists and is not empty/ }, 'lab init over a project: exit 2');
+  t.equal(csplab('lab', 'init', 'nolab', join(work, 'x')).status, 2, 'lab init of an unknown lab: exit 2');
+  t.match(csplab('lab', 'init', 'paxos', broken), { status: 2, out: /exists and is not empty/ }, 'lab init over a project: exit 2');
   t.match(grade(broken, '--seed', '3'), { status: 2, out: /--seed replays one seed of one part: give --part too/ });
 });

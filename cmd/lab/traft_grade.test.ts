@@ -2,47 +2,13 @@
 // reference scores full marks (one whole grade: its sweeps and its one real 5-process run);
 // planted-bug variants of the reference fail exactly the unit tests of the parts declared to
 // catch them, and the grader names the rule. Runs the built CLI: `npx tsc -p tsconfig.json` first.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { protocolNamed } from '../../processors/registry.js';
-import { compileProject } from './compile.js';
 import { csplabRoot } from './command.js';
-import { writeProject, type ProjectOptions } from './project.js';
+import { grade, labKit } from './testkit.js';
 
-const cli = join(csplabRoot, 'dist', 'cmd', 'csplab.js');
-const work = mkdtempSync(join(tmpdir(), 'csplab-traft-lab-test-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
-const found = await protocolNamed('traft')?.lab?.();
-if (found === undefined) throw new Error('traft has a lab');
-const lab = found;
-
-function project(name: string, o: ProjectOptions = {}): string {
-  const dir = join(work, name);
-  writeProject(lab, csplabRoot, dir, o);
-  return dir;
-}
-
-function grade(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [cli, 'grade', ...args], { encoding: 'utf8' });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
-/** failingParts: the parts whose unit tests fail on a project's compiled core. */
-async function failingParts(dir: string): Promise<number[]> {
-  const build = join(dir, 'build');
-  const c = compileProject(dir, build, csplabRoot);
-  if (c.count > 0) throw new Error(c.errors);
-  const parts = new Set<number>();
-  for (const p of lab.parts)
-    for (const name of p.unit)
-      await lab.unitTest(name, build).catch(() => {
-        parts.add(p.part);
-      });
-  return [...parts].sort();
-}
+const { work, project, failingParts } = await labKit('traft', (fn) => t.teardown(fn));
 
 t.test('the skeleton scores 0, each test naming what is not implemented', async (t) => {
   const json = join(work, 'skeleton.json');
