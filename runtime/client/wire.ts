@@ -86,7 +86,7 @@ function fields(x: unknown): Record<string, unknown> {
 /** vtsOf reads an optional Vts field: two integers ≥ 0. */
 function vtsOf(x: unknown, what: string): Vts | undefined {
   if (x === undefined) return undefined;
-  const o = fields(x);
+  const o = (typeof x === 'object' && x !== null && !Array.isArray(x) ? x : {}) as Record<string, unknown>;
   const ok = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
   if (!ok(o.version) || !ok(o.shard)) throw new BadClientFrame(`${what} must be {version, shard}, integers ≥ 0`);
   return { version: o.version as number, shard: o.shard as number };

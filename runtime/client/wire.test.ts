@@ -1,0 +1,39 @@
+// wire: a store with one global write order (Vectory) sends `vts`/`at` on ok replies and gets
+// `after` on requests; frames without them stay valid, and malformed ones are named, not trusted.
+import t from 'tap';
+import { BadClientFrame, parseClientReply, parseClientRequest } from './wire.js';
+
+const req = { type: 'client-req', client: 'c1', reqNo: 3, op: 'get', key: 'k' };
+const ok = { type: 'client-reply', client: 'c1', reqNo: 3, status: 'ok', result: 'v' };
+
+t.test('after, vts and at round-trip; absent stays absent', async (t) => {
+  t.same(parseClientRequest({ ...req, read: 'local', after: { version: 10, shard: 5 } }), {
+    ...req,
+    read: 'local',
+    after: { version: 10, shard: 5 },
+  });
+  t.notOk('after' in parseClientRequest(req), 'a request without after (every other store) is unchanged');
+  t.same(parseClientRequest({ ...req, read: 'master' }).read, 'master');
+  const w = parseClientReply({ ...ok, result: null, vts: { version: 7, shard: 0 } });
+  t.same(w, { ...ok, result: null, vts: { version: 7, shard: 0 } });
+  const r = parseClientReply({ ...ok, at: { version: 9, shard: 2 } });
+  t.same(r, { ...ok, at: { version: 9, shard: 2 } });
+  const plain = parseClientReply(ok);
+  t.notOk('vts' in plain || 'at' in plain, 'an ok reply without them has neither');
+});
+
+t.test('a malformed vts is refused with its field named', async (t) => {
+  const bad: unknown[] = [{ version: -1, shard: 0 }, { version: 1.5, shard: 0 }, { version: 1 }, [1, 2], 'x', null];
+  for (const after of bad)
+    t.throws(
+      () => parseClientRequest({ ...req, after }),
+      new BadClientFrame('after must be {version, shard}, integers ≥ 0'),
+      JSON.stringify(after),
+    );
+  t.throws(
+    () => parseClientReply({ ...ok, vts: { version: 1, shard: 'a' } }),
+    new BadClientFrame('vts must be {version, shard}, integers ≥ 0'),
+  );
+  t.throws(() => parseClientReply({ ...ok, at: { shard: 1 } }), new BadClientFrame('at must be {version, shard}, integers ≥ 0'));
+  t.throws(() => parseClientRequest({ ...req, read: 'nearest' }), BadClientFrame);
+});
