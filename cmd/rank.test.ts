@@ -1,10 +1,13 @@
 // rank.test: `csplab rank` (and the top-level csplab) turn bad flags, busy ports, unusable or foreign log dirs into one clear line and the exit table's status, never a stack trace.
 import t from 'tap';
+import yargs from 'yargs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliRun, cliRunEach, expectError, hasStackTrace, HANG_BOUND_MS } from './testing/cli.js';
 import { freeBasePort, occupy } from './testing/ports.js';
 import { EXIT } from './exit.js';
+import { protocolFlags, rankOptions, type RankArgs } from './rank.js';
+import { protocols } from '../processors/registry.js';
 import { VERSION } from './version.js';
 
 const BOUND = { timeoutMs: HANG_BOUND_MS };
@@ -249,4 +252,34 @@ t.test('--hold (csplab run boots late ranks ahead): released without a start, it
     { cwd, stdin: 'start!\n', ...BOUND },
   );
   expectError(t, bad, EXIT.usage, 'csplab: --hold: expected {"go":true} on stdin', 'a bad go line');
+});
+
+// csplab run hands every rank every protocol's flags: a name two protocols declare (--core: paxos
+// and traft) given twice is refused by the rank (yargs makes it an array), and the run cannot start.
+t.test('csplab run hands each rank every protocol flag once, as the rank reads it back', async (t) => {
+  const parse = (args: string[]): Record<string, unknown> => rankOptions(yargs(args)).parseSync();
+  const repeatable = new Set(
+    protocols.flatMap((p) =>
+      Object.entries(p.options)
+        .filter(([, o]) => o.array === true)
+        .map(([n]) => n),
+    ),
+  );
+  for (const given of [
+    ['--protocol', 'traft', '--core', '/lab/build', '--keys', '3'],
+    ['--protocol', 'paxos', '--core', '/lab/build', '--eager'],
+    ['--protocol', 'chain', '--leave', '3@1', '--leave', '4@2', '--stop-below-min'],
+  ]) {
+    const a = parse(given);
+    const passOn = protocolFlags(a as unknown as RankArgs, 100).passOn;
+    const names = passOn.filter((x) => x.startsWith('--')).map((x) => x.slice(2));
+    t.same(
+      names.filter((n, i) => names.indexOf(n) !== i && !repeatable.has(n)),
+      [],
+      `${given.join(' ')}: no flag twice in ${passOn.join(' ')}`,
+    );
+    const back = parse(['--protocol', String(a.protocol), ...passOn]);
+    for (const name of new Set(protocols.flatMap((p) => Object.keys(p.options))))
+      t.same(back[name], a[name], `${given.join(' ')}: the rank reads --${name} as run was given it`);
+  }
 });

@@ -150,7 +150,7 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
       'entry is one of the registry’s protocols',
     ).flags,
     /** passOn: every protocol's flags as `csplab run` hands them to each rank. */
-    passOn: oncePerFlag(valid.map((v) => v.flags.passOn)),
+    passOn: protocolsFlagArgs(a as unknown as Record<string, unknown>),
     dropRate: numberFlag('--drop', a.drop, 0, 0.5),
     link: parseLinkFlags({ ...(a.delay !== undefined ? { delay: a.delay } : {}), dup: numberFlag('--dup', a.dup, 0, 0.5) }, 1),
     host: hostFlag(a.host),
@@ -161,29 +161,21 @@ export function protocolFlags(a: RankArgs, maxRanks: number) {
 }
 
 /**
- * oncePerFlag: every protocol's passOn, a flag two protocols declare (--core) handed once, as the
- * first protocol gave it: both read the one value the user gave, and yargs refuses a flag given
- * twice. Within one protocol's list a repeated flag stays (chain's --leave).
+ * protocolsFlagArgs: every registered protocol's flags as given (or defaulted), as arguments for
+ * a rank: each flag name once, from the union of the protocols' options. A name two protocols
+ * declare (--core) is one flag with one value, which both read; yargs refuses a flag given twice.
+ * The values are the ones validated above (protocolFlags reads every protocol's), so the rank
+ * reads what `run` checked.
  */
-function oncePerFlag(lists: readonly (readonly string[])[]): string[] {
-  const out: string[] = [];
-  const given = new Set<string>();
-  for (const list of lists) {
-    const mine = new Set<string>();
-    for (let i = 0; i < list.length; i++) {
-      const flag = defined(list[i], 'i is within the list');
-      const name = flag.startsWith('--') ? flag.slice(2).split('=')[0] : undefined;
-      const option = name === undefined ? undefined : protocols.map((p) => p.options[name]).find((o) => o !== undefined);
-      const takesValue = option !== undefined && option.type !== 'boolean' && !flag.includes('=');
-      const tokens = takesValue ? list.slice(i, i + 2) : [flag];
-      if (takesValue) i++;
-      if (name !== undefined && given.has(name)) continue;
-      if (name !== undefined) mine.add(name);
-      out.push(...tokens);
-    }
-    for (const name of mine) given.add(name);
-  }
-  return out;
+export function protocolsFlagArgs(a: Readonly<Record<string, unknown>>): string[] {
+  const options = new Map(protocols.flatMap((p) => Object.entries(p.options)));
+  return [...options].flatMap(([name, option]) => {
+    const value = a[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+    if (value === undefined || value === '') return [];
+    if (typeof value === 'boolean') return value === (option.default ?? false) ? [] : [value ? `--${name}` : `--no-${name}`];
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    return values.flatMap((v) => [`--${name}`, String(v)]);
+  });
 }
 
 /**

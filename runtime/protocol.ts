@@ -226,7 +226,10 @@ export interface CommonFlags {
 
 /** ValidFlags are one protocol's flags after validation, ready to hand to ranks. */
 export interface ValidFlags {
-  /** passOn: the arguments `csplab run` gives each `csplab rank` for them. */
+  /**
+   * passOn: these flags as arguments, as validated (`csplab sim`'s replay command). `csplab run`
+   * hands each rank every protocol's flags as given instead (cmd/rank.ts protocolsFlagArgs).
+   */
   readonly passOn: readonly string[];
   /** check: a check across the common flags and these (run for the chosen protocol only); throws the usage error. */
   check?(common: CommonFlags): void;
