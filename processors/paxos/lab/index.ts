@@ -130,7 +130,7 @@ export const paxosLab: Lab = {
   files: [
     ...['core', 'follower', 'leader', 'router', 'window', 'merge', 'messages', 'events', 'values', 'key', 'archive'].map(src),
     { from: 'runtime/assert.ts', to: 'src/lib/assert.ts' },
-    { from: 'processors/paxos/lab/types.ts', to: 'src/lib/types.ts' },
+    { from: 'runtime/lab_types.ts', to: 'src/lib/types.ts' },
   ],
   rewrite: {
     '../../runtime/assert.js': './lib/assert.js',

@@ -114,7 +114,7 @@ export const traftLab: Lab = {
     { from: 'runtime/assert.ts', to: 'src/lib/assert.ts' },
     { from: 'runtime/net/frame.ts', to: 'src/lib/frame.ts' },
     { from: 'runtime/store/file_format.ts', to: 'src/lib/file_format.ts' },
-    { from: 'processors/traft/lab/types.ts', to: 'src/lib/types.ts' },
+    { from: 'runtime/lab_types.ts', to: 'src/lib/types.ts' },
   ],
   rewrite: {
     '../../runtime/assert.js': './lib/assert.js',

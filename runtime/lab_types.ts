@@ -1,6 +1,7 @@
-// types: the shapes of csplab's protocol interface the Paxos core uses (runtime/protocol.ts and
-// runtime/random.ts in csplab). Given to the lab's students as src/lib/types.ts: their core is
-// loaded by path and run on csplab's driver, which passes these shapes in and reads them back.
+// lab_types: the shapes of csplab's protocol interface a lab's core uses (runtime/protocol.ts and
+// runtime/random.ts), without the rest of the runtime. Every lab's `lab init` gives it to the
+// students as src/lib/types.ts: their core is loaded by path and run on csplab's driver, which
+// passes these shapes in and reads them back. One file for every lab, so they cannot drift apart.
 
 /** Envelope: a message and the rank it goes to. */
 export type Envelope<M> = { readonly to: number; readonly msg: M };
