@@ -5,8 +5,9 @@ import type { ProtocolEntry } from '../runtime/protocol.js';
 import { chainEntry } from './chain/entry.js';
 import { paxosEntry } from './paxos/entry.js';
 import { traftEntry } from './traft/entry.js';
+import { vectoryEntry } from './vectory/entry.js';
 
-export const protocols: readonly ProtocolEntry[] = [paxosEntry, traftEntry, chainEntry];
+export const protocols: readonly ProtocolEntry[] = [paxosEntry, traftEntry, chainEntry, vectoryEntry];
 
 /** protocolNamed: the registry's entry for name (undefined if none). */
 export function protocolNamed(name: string): ProtocolEntry | undefined {

@@ -1,0 +1,124 @@
+// clients: the client port's requests at a node (docs/protocols/vectory.md §6.2 P5, §8 V8, V10).
+// Writes go to the shard's master and are answered once committed, with their vts; local reads
+// are answered by any node from its applied prefix once it covers the client's `after`; master
+// reads wait for the master's noop, a read index and a fresh round of Alive acks (D13).
+import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
+import { sendTo } from './replicate.js';
+import { lastIndex, lastVersion, peersOf, send, wal, type NodeState, type ClientWait, type ReadWait, type ShardState } from './state.js';
+import type { Entry } from './types.js';
+import { appliedIndex, readLocal, stampVersion } from './vector_standin.js';
+
+/** shardOf: H(key) mod S (§2), FNV-1a so every node and client agree. */
+export function shardOf(key: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h % shards;
+}
+
+function reply(
+  n: NodeState,
+  to: number,
+  req: { client: string; reqNo: number },
+  body: DistributiveOmit<ClientReply, 'type' | 'client' | 'reqNo'>,
+): void {
+  send(n, to, { type: 'client-reply', client: req.client, reqNo: req.reqNo, ...body });
+}
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** notMaster: where to go instead — the master we follow, or wait out an election. */
+function notMaster(n: NodeState, to: number, req: ClientRequest, s: ShardState): void {
+  if (s.master !== null && s.master !== n.self) reply(n, to, req, { status: 'not-leader', hint: s.master });
+  else reply(n, to, req, { status: 'electing' });
+}
+
+/** onClientRequest: one request from client address `to`. */
+export function onClientRequest(n: NodeState, to: number, req: ClientRequest, now: number): void {
+  const s = n.shards[shardOf(req.key, n.cfg.shards)];
+  if (s === undefined) return;
+  if (req.op === 'append') return reply(n, to, req, { status: 'refused', why: 'vectory has no append' });
+  if (req.op === 'get') {
+    n.counters.reads++;
+    const local = req.read === 'local';
+    if (!local && s.role !== 'master') return notMaster(n, to, req, s);
+    const w: ReadWait = {
+      to,
+      client: req.client,
+      reqNo: req.reqNo,
+      key: req.key,
+      shard: s.id,
+      until: now + n.cfg.readWaitMs,
+      after: req.after,
+    };
+    if (local) n.reads.push(w);
+    else {
+      // V10: a new master's commit index may lag what the old one acked until its noop commits
+      if (s.commitIndex < s.noopIndex) return reply(n, to, req, { status: 'electing' });
+      n.reads.push({ ...w, master: { readIndex: s.commitIndex, seq: n.aliveSeq + 1, ballot: s.accepted, acks: new Set() } });
+      n.aliveNow = true;
+    }
+    return serveReads(n, now);
+  }
+  if (s.role !== 'master') return notMaster(n, to, req, s);
+  if (s.writesFencedUntil > now) return reply(n, to, req, { status: 'not-leader', hint: s.fenceHint });
+  clientWrite(n, s, to, req);
+}
+
+/** clientWrite: P5 — dedup by (clientId, reqNo) against the log, else stamp (V3) and replicate. */
+function clientWrite(n: NodeState, s: ShardState, to: number, req: ClientRequest): void {
+  const wait = { to, client: req.client, reqNo: req.reqNo };
+  const waits = n.writes.get(s.id) ?? new Map<number, ClientWait>();
+  n.writes.set(s.id, waits);
+  for (let i = s.log.length - 1; i >= Math.max(0, s.log.length - 512); i--) {
+    const e = s.log[i];
+    if (e?.clientId !== req.client || e.reqNo !== req.reqNo) continue;
+    if (e.index <= s.commitIndex) return reply(n, to, req, { status: 'ok', result: null, vts: { version: e.version, shard: s.id } });
+    waits.set(e.index, wait);
+    return;
+  }
+  const cmd = req.op === 'put' ? { op: 'put' as const, key: req.key, value: req.value ?? '' } : { op: 'delete' as const, key: req.key };
+  const e: Entry = {
+    index: lastIndex(s) + 1,
+    ballot: s.accepted,
+    kind: 'write',
+    version: stampVersion(n.vector, s.id, lastVersion(s), req.after),
+    cmd,
+    clientId: req.client,
+    reqNo: req.reqNo,
+  };
+  s.log.push(e);
+  s.hadEntrySinceTick = true;
+  wal(n, { op: 'put', shard: s.id, entries: [e] });
+  waits.set(e.index, wait);
+  n.counters.writes++;
+  for (const p of peersOf(n)) if (s.peers[p]?.syncing === false) sendTo(n, s, p);
+}
+
+/** answerCommitted: writes waiting on indices now committed get their vts (V7). */
+export function answerCommitted(n: NodeState, s: ShardState): void {
+  const waits = n.writes.get(s.id);
+  if (waits === undefined || s.role !== 'master') return;
+  for (const [index, w] of waits) {
+    if (index > s.commitIndex) continue;
+    waits.delete(index);
+    const e = s.log[index - 1];
+    if (e?.clientId === w.client && e.reqNo === w.reqNo)
+      reply(n, w.to, w, { status: 'ok', result: null, vts: { version: e.version, shard: s.id } });
+  }
+}
+
+/** serveReads: answer every read now ready (V8, V10); past its wait, `electing` (the client retries). */
+export function serveReads(n: NodeState, now: number): void {
+  n.reads = n.reads.filter((r) => {
+    const m = r.master;
+    const s = n.shards[r.shard];
+    const ready = m === undefined || (m.acks.size >= n.q - 1 && appliedIndex(n.vector, r.shard) >= m.readIndex && s?.role === 'master');
+    const got = ready ? readLocal(n.vector, r.key, r.after) : 'wait';
+    if (got !== 'wait') {
+      reply(n, r.to, r, { status: 'ok', result: got.value, at: got.at });
+      return false;
+    }
+    if (now < r.until) return true;
+    reply(n, r.to, r, { status: 'electing' });
+    return false;
+  });
+}
