@@ -30,13 +30,20 @@ type Out = ProtocolOutput<VMsg, WalBatch, VLogEvent>;
 
 /** stepNode: one input; the state is updated in place. */
 export function stepNode(n: NodeState, input: ProtocolInput<VMsg>, now: number, random: Random): Out {
+  return stepWith(n, now, random, () => {
+    if (input.type === 'message') onMessage(n, input.from, input.msg, now, random);
+    else if (input.type === 'persisted') n.durableId = Math.max(n.durableId, input.batchId);
+  });
+}
+
+/** stepWith: one step whose input is `rule` (a test calls a rule directly; the bookkeeping is the same). */
+export function stepWith(n: NodeState, now: number, random: Random, rule: () => void): Out {
   n.step = { send: [], wal: [], log: [] };
   if (!n.started) {
     n.started = true;
     emit(n, { type: 'start' });
   }
-  if (input.type === 'message') onMessage(n, input.from, input.msg, now, random);
-  else if (input.type === 'persisted') n.durableId = Math.max(n.durableId, input.batchId);
+  rule();
   timers(n, now, random);
   afterStep(n, now);
   return finish(n, now);

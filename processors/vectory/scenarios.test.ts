@@ -1,0 +1,218 @@
+// scenarios.test: docs/protocols/vectory.md §12's scripted regressions on a hand-driven cluster
+// (testkit.ts): each test writes down the interleaving that broke the seed's or a first draft's
+// rule, and asserts the rule that fixes it holds — plus the log audit (invariants.ts) over
+// every node's lines. Deterministic (no randomness decides anything asserted); run one with
+// npx tap processors/vectory/scenarios.test.ts --grep=T18
+import t, { type Test } from 'tap';
+import { onBalanceReq } from './balance.js';
+import { shardOf } from './clients.js';
+import { pickSource, startElection } from './collect.js';
+import { auditLogs } from './invariants.js';
+import type { Wire } from './testkit.js';
+import { Cluster } from './testkit.js';
+import { rankOf, type Vote } from './state.js';
+import { compareBallot, ZERO_BALLOT } from './types.js';
+
+const not =
+  (...down: number[]) =>
+  (w: Wire): boolean =>
+    !down.includes(w.from) && !down.includes(w.to);
+
+function elect(c: Cluster, i: number, keep: (w: Wire) => boolean = () => true, shard = 0, hold?: (w: Wire) => boolean): void {
+  c.run(i, (n) => {
+    const s = n.shards[shard];
+    if (s !== undefined) startElection(n, s, c.now);
+  });
+  c.deliver(keep, 10_000, hold);
+}
+
+function put(c: Cluster, i: number, reqNo: number, key = 'k', value = `v${reqNo}`): void {
+  c.client(i, 0, { client: 'c1', reqNo, op: 'put', key, value });
+}
+
+function audit(t: Test, c: Cluster): void {
+  t.same(auditLogs(c.lines, c.cfg.tokenTtlMs), [], 'S1–S6, S11 hold over every node’s log');
+}
+
+t.test('T2: ballots order by epoch, then rank (less load wins), then node; equal-epoch candidates do not tie', (t) => {
+  const b = (epoch: number, load: number, nodeId: number) => ({ epoch, rank: rankOf(load), nodeId });
+  t.ok(compareBallot(b(2, 9, 0), b(1, 0, 4)) > 0, 'a higher epoch wins whatever the load');
+  t.ok(compareBallot(b(1, 0, 0), b(1, 1, 4)) > 0, 'within an epoch the less loaded candidate wins');
+  t.ok(compareBallot(b(1, 1, 3), b(1, 1, 2)) > 0, 'equal epoch and load: the node id decides');
+  t.not(compareBallot(b(1, 1, 3), b(1, 1, 2)), 0, 'never a tie');
+  const c = new Cluster(3, { shards: 2 });
+  elect(c, 2, () => true, 1); // node 2 now masters shard 1: load 1
+  c.run(2, (n) => startElection(n, n.shards[0] ?? n.shards[1]!, c.now));
+  c.run(1, (n) => startElection(n, n.shards[0]!, c.now));
+  c.deliver();
+  t.equal(c.shard(1).role, 'master', 'the less loaded candidate of the same epoch wins shard 0');
+  t.not(c.shard(2).role, 'master', 'the loaded one does not');
+  audit(t, c);
+  t.end();
+});
+
+t.test('T3: a master crashes when only it knew an entry committed; the next master keeps it (S3)', (t) => {
+  const c = new Cluster(3);
+  elect(c, 0);
+  put(c, 0, 1);
+  c.deliver(not(2)); // only node 1 acks: node 0 commits, nobody else knows
+  t.equal(c.shard(0).commitIndex, 2, 'the master committed the write');
+  t.ok(c.shard(1).commitIndex < 2 && c.shard(2).commitIndex < 2, 'no follower knows it');
+  const written = c.shard(0).log[1];
+  t.equal(c.replies.at(-1)?.status, 'ok', 'the client was told');
+  elect(c, 2, not(0)); // node 0 is down from here on
+  t.equal(c.shard(2).role, 'master', 'node 2 took over');
+  t.same(c.shard(2).log[1], written, 'with the committed write at its index');
+  put(c, 2, 2);
+  c.deliver(not(0));
+  t.ok(c.shard(2).commitIndex >= 4, 'and goes on committing');
+  audit(t, c);
+  t.end();
+});
+
+t.test('T4 (D6): a stale longer log loses to a newer shorter one in the same Collect quorum', (t) => {
+  const v = (epoch: number, lastIndex: number, commitIndex: number): Vote => ({
+    accepted: { epoch, rank: 0xffff, nodeId: 0 },
+    commitIndex,
+    lastIndex,
+    entries: [],
+    complete: true,
+  });
+  const votes = new Map([
+    [0, v(1, 10, 1)],
+    [2, v(2, 4, 4)],
+  ]);
+  t.equal(pickSource(votes, 2).from, 2, 'the source is the higher accepted ballot, not the longer log');
+  const c = new Cluster(3);
+  elect(c, 0);
+  for (let r = 1; r <= 3; r++) put(c, 0, r);
+  c.queue = []; // node 0's three writes reach nobody: a stale longer log
+  elect(c, 1, not(0));
+  put(c, 1, 4, 'k', 'fresh');
+  c.deliver(not(0));
+  t.equal(c.shard(1).commitIndex, 3, 'node 1 committed its write at index 3 with node 2');
+  t.ok(c.shard(0).log.length > c.shard(2).log.length, 'node 0’s log is longer than node 2’s');
+  elect(c, 2, (w) => w.to !== 1 && w.from !== 1); // a quorum of node 0 (longer, older) and node 2 (newer)
+  t.equal(c.shard(2).role, 'master');
+  t.same(c.shard(2).log[2], c.shard(1).log[2], 'the committed write kept at its index');
+  t.same(c.shard(2).log[2]?.cmd, { op: 'put', key: 'k', value: 'fresh' });
+  c.deliver();
+  audit(t, c);
+  t.end();
+});
+
+t.test('T5 (D7): a reordered older incremental Append does not shorten the log', (t) => {
+  const c = new Cluster(3);
+  elect(c, 0);
+  put(c, 0, 1);
+  const old = c.queue.filter((w) => w.to === 1 && w.msg.type === 'append');
+  c.deliver();
+  put(c, 0, 2);
+  put(c, 0, 3);
+  c.deliver();
+  const before = c.shard(1).log.length;
+  t.equal(before, 4, 'node 1 holds the noop and three writes');
+  t.ok(old.length > 0, 'an old Append was kept back');
+  c.queue = old;
+  c.deliver(() => true, old.length);
+  t.equal(c.shard(1).log.length, before, 'the late Append left the log as long as it was');
+  const reply = c.queue.find((w) => w.msg.type === 'append-reply');
+  t.equal(reply?.msg.type === 'append-reply' ? reply.msg.lastIndex : -1, before, 'and the reply says so');
+  c.deliver();
+  audit(t, c);
+  t.end();
+});
+
+t.test('T18 (D16): a Sync staged in batches of 4 leaves accepted and the log alone until its last batch', (t) => {
+  const c = new Cluster(3, { maxBatch: 4 });
+  elect(c, 0, not(2));
+  for (let r = 1; r <= 9; r++) put(c, 0, r);
+  c.deliver(not(2)); // A (0) and B (1) hold 1–10, committed; C (2) holds nothing
+  t.equal(c.shard(0).commitIndex, 10, 'A committed 1–10');
+  const b1 = c.shard(1).accepted;
+  const syncToB = (w: Wire): boolean => w.to === 1 && w.msg.type === 'append';
+  elect(c, 2, (w) => not(0)(w) && !syncToB(w), 0, syncToB); // C wins b2 with B's log; its Sync to B held
+  t.equal(c.shard(2).role, 'master', 'C mastered with B’s grant');
+  const firstBatch = c.held[0];
+  t.ok(firstBatch?.msg.type === 'append' && firstBatch.msg.sync && !firstBatch.msg.last, 'C Syncs B in several batches');
+  c.queue = firstBatch === undefined ? [] : [firstBatch];
+  c.deliver(() => true, 1);
+  t.same(c.shard(1).accepted, b1, 'B keeps accepted = b1 after a non-last batch');
+  t.equal(c.shard(1).log.length, 10, 'and its whole log');
+  c.queue = [];
+  c.crash(0); // A restarts from its disk; C is gone from here on
+  elect(c, 0, not(2));
+  t.equal(c.shard(0).role, 'master', 'A masters b3');
+  t.equal(c.shard(0).log.length, 11, 'with 1–10 and its noop: nothing committed was lost');
+  c.deliver(not(2));
+  audit(t, c);
+  t.end();
+});
+
+t.test('T18 (D16): the last Sync batch installs the staged log and accepted in one write', (t) => {
+  const c = new Cluster(3, { maxBatch: 4 });
+  elect(c, 0, not(2));
+  for (let r = 1; r <= 9; r++) put(c, 0, r);
+  c.deliver(not(2));
+  elect(c, 2, not(0));
+  t.equal(c.shard(1).log.length, 11, 'B holds C’s log');
+  t.same(c.shard(1).accepted, c.shard(2).accepted, 'and accepted = b2');
+  const install = c.disks[1]?.find((b) => b.ops.some((o) => o.op === 'accept' && compareBallot(o.ballot, c.shard(2).accepted) === 0));
+  t.ok(install?.ops.some((o) => o.op === 'cut') && install.ops.some((o) => o.op === 'put'), 'cut, entries and accepted in one WAL batch');
+  audit(t, c);
+  t.end();
+});
+
+t.test('T9: a token granted to a requester that crashes: the fence expires and the master takes writes again', (t) => {
+  const c = new Cluster(3, { shards: 2 }); // followers ask nothing themselves: the test sends the request
+  elect(c, 0, () => true, 0);
+  elect(c, 0, () => true, 1);
+  const key = ['a', 'b', 'c', 'd', 'e'].find((k) => shardOf(k, 2) === 0) ?? 'a';
+  c.run(0, (n) =>
+    onBalanceReq(n, 1, { type: 'balance-req', shard: 0, master: 0, masterBallot: c.shard(0).accepted, requesterLoad: 0 }, c.now),
+  );
+  t.ok(
+    c.lines[0]?.some((l) => l.startsWith('token 0 1')),
+    'the token went to node 1',
+  );
+  put(c, 0, 1, key);
+  t.match(c.replies.at(-1), { status: 'not-leader', hint: 1 }, 'writes are fenced toward the requester (D11)');
+  for (let k = 0; c.now <= c.cfg.tokenTtlMs; k++) {
+    c.now += c.cfg.aliveMs;
+    for (const i of [0, 2]) c.input(i, { type: 'tick' });
+    c.deliver(not(1)); // the requester crashed: it never campaigns
+  }
+  put(c, 0, 2, key);
+  c.deliver(not(1));
+  t.match(c.replies.at(-1), { status: 'ok', reqNo: 2 }, 'after the token TTL the master commits writes again');
+  t.equal(c.shard(0).role, 'master');
+  audit(t, c);
+  t.end();
+});
+
+t.test('T15: a vote is not sent before it is durable, and survives a restart once it is (S4, D15)', (t) => {
+  const c = new Cluster(3);
+  c.autoPersist = false;
+  c.run(0, (n) => startElection(n, n.shards[0]!, c.now));
+  c.input(0, { type: 'persisted', batchId: c.node(0).batchId }); // the candidate's own promise is durable: its Collects leave
+  c.deliver((w) => w.to === 1);
+  t.notOk(
+    c.queue.some((w) => w.from === 1 && w.msg.type === 'collect-reply'),
+    'no grant leaves node 1 before its promise is durable',
+  );
+  const promised = c.shard(1).promised;
+  t.ok(compareBallot(promised, ZERO_BALLOT) > 0, 'node 1 promised the candidate');
+  c.input(1, { type: 'persisted', batchId: c.node(1).batchId });
+  t.ok(
+    c.queue.some((w) => w.from === 1 && w.msg.type === 'collect-reply'),
+    'the grant leaves once durable',
+  );
+  c.crash(1);
+  t.same(c.shard(1).promised, promised, 'a restart recovers the promise');
+  const lower = { epoch: promised.epoch, rank: promised.rank - 1, nodeId: 2 };
+  c.queue = [{ from: 2, to: 1, msg: { type: 'collect', shard: 0, ballot: lower, fromIndex: 1 } }];
+  c.deliver(() => true, 1);
+  const reply = c.queue.find((w) => w.from === 1 && w.msg.type === 'collect-reply');
+  t.ok(reply?.msg.type === 'collect-reply' && !reply.msg.granted, 'a lower ballot is refused after the restart: no double vote');
+  t.end();
+});
