@@ -7,7 +7,7 @@ import type { AliveShard, VMsg } from './messages.js';
 import { sendTo } from './replicate.js';
 import { broadcast, electionDeadline, follow, lastIndex, load, raisePromise, send, type NodeState } from './state.js';
 import { compareBallot } from './types.js';
-import { observeVersion } from './vector_standin.js';
+import { observeVersion } from './vector.js';
 
 /** sendAlive: A1, with each mastered shard's commit index, so followers commit without an Append. */
 export function sendAlive(n: NodeState): void {

@@ -6,7 +6,7 @@ import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
 import { sendTo } from './replicate.js';
 import { lastIndex, lastVersion, peersOf, send, wal, type NodeState, type ClientWait, type ReadWait, type ShardState } from './state.js';
 import type { Entry } from './types.js';
-import { appliedIndex, readLocal, stampVersion } from './vector_standin.js';
+import { appliedIndex, readLocal, stampVersion } from './vector.js';
 
 /** shardOf: H(key) mod S (§2), FNV-1a so every node and client agree. */
 export function shardOf(key: string, shards: number): number {

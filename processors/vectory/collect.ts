@@ -25,7 +25,7 @@ import {
   type Vote,
 } from './state.js';
 import { compareBallot, type Ballot } from './types.js';
-import { observeVersion, stampVersion } from './vector_standin.js';
+import { observeVersion, stampVersion } from './vector.js';
 
 /** startElection: E1 — a ballot above every epoch seen and promised, so never reused. */
 export function startElection(n: NodeState, s: ShardState, now: number): void {

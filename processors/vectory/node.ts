@@ -24,7 +24,7 @@ import {
   type ShardState,
   type WalBatch,
 } from './state.js';
-import { applyReady, noteCommitted, stampVersion, tickDue } from './vector_standin.js';
+import { applyReady, noteCommitted, stampVersion, tickDue } from './vector.js';
 
 type Out = ProtocolOutput<VMsg, WalBatch, VLogEvent>;
 

@@ -8,7 +8,7 @@ import { validateVMsg, type VMsg } from './messages.js';
 import { stepNode } from './node.js';
 import { mastered, newNodeState, newShard, type NodeState, type WalBatch } from './state.js';
 import { replay, vectoryStorage, type Durable } from './storage.js';
-import { observeVersion } from './vector_standin.js';
+import { observeVersion } from './vector.js';
 
 /** initNode: fresh shards with A3's staggered first deadlines (D5), or what the WAL kept. */
 export function initNode(o: RankSetup<VectoryConfig, Durable, undefined>): NodeState {

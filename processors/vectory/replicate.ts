@@ -8,7 +8,7 @@ import type { Random } from '../../runtime/random.js';
 import type { AppendMsg, AppendReply } from './messages.js';
 import { electionDeadline, emit, follow, lastIndex, raisePromise, send, wal, type NodeState, type ShardState } from './state.js';
 import { compareBallot, type Entry } from './types.js';
-import { observeVersion } from './vector_standin.js';
+import { observeVersion } from './vector.js';
 
 /** startSync: P1 — Sync peer p from base (its commit index, or our guess; a refusal names the right one). */
 export function startSync(n: NodeState, s: ShardState, p: number, base: number): void {

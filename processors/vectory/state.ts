@@ -7,7 +7,7 @@ import type { VectoryConfig } from './config.js';
 import type { VMsg } from './messages.js';
 import type { Ballot, Entry } from './types.js';
 import { compareBallot, ZERO_BALLOT } from './types.js';
-import { newVector, type VectorState } from './vector_standin.js';
+import { newVector, type VectorState } from './vector.js';
 import type { VLogEvent } from './log.js';
 
 export type Role = 'follower' | 'candidate' | 'master';
