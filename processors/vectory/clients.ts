@@ -1,12 +1,12 @@
 // clients: the client port's requests at a node (docs/protocols/vectory.md §6.2 P5, §8 V8, V10).
-// Writes go to the shard's master and are answered once committed, with their vts; local reads
+// Writes go to the shard's master and are answered once applied, with their vts; local reads
 // are answered by any node from its applied prefix once it covers the client's `after`; master
 // reads wait for the master's noop, a read index and a fresh round of Alive acks (D13).
 import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
 import { sendTo } from './replicate.js';
 import { lastIndex, lastVersion, peersOf, send, wal, type NodeState, type ClientWait, type ReadWait, type ShardState } from './state.js';
 import type { Entry } from './types.js';
-import { appliedIndex, readLocal, stampVersion } from './vector.js';
+import { appliedIndex, readLocal, stampVersion, type AppliedEntry } from './vector.js';
 
 /** shardOf: H(key) mod S (§2), FNV-1a so every node and client agree. */
 export function shardOf(key: string, shards: number): number {
@@ -71,7 +71,8 @@ function clientWrite(n: NodeState, s: ShardState, to: number, req: ClientRequest
   for (let i = s.log.length - 1; i >= Math.max(0, s.log.length - 512); i--) {
     const e = s.log[i];
     if (e?.clientId !== req.client || e.reqNo !== req.reqNo) continue;
-    if (e.index <= s.commitIndex) return reply(n, to, req, { status: 'ok', result: null, vts: { version: e.version, shard: s.id } });
+    if (e.index <= appliedIndex(n.vector, s.id))
+      return reply(n, to, req, { status: 'ok', result: null, vts: { version: e.version, shard: s.id } });
     waits.set(e.index, wait);
     return;
   }
@@ -93,16 +94,19 @@ function clientWrite(n: NodeState, s: ShardState, to: number, req: ClientRequest
   for (const p of peersOf(n)) if (s.peers[p]?.syncing === false) sendTo(n, s, p);
 }
 
-/** answerCommitted: writes waiting on indices now committed get their vts (V7). */
-export function answerCommitted(n: NodeState, s: ShardState): void {
-  const waits = n.writes.get(s.id);
-  if (waits === undefined || s.role !== 'master') return;
-  for (const [index, w] of waits) {
-    if (index > s.commitIndex) continue;
-    waits.delete(index);
-    const e = s.log[index - 1];
-    if (e?.clientId === w.client && e.reqNo === w.reqNo)
-      reply(n, w.to, w, { status: 'ok', result: null, vts: { version: e.version, shard: s.id } });
+/**
+ * answerApplied: writes waiting on entries the global applier just applied get their vts and
+ * result. Answering at apply rather than commit (P5 says commit) costs at most a tick period, and
+ * gives the client's next write, to any shard, a higher version even without `after`: every shard's
+ * frontier has passed this version, so every master's vclock has too.
+ */
+export function answerApplied(n: NodeState, applied: readonly AppliedEntry[]): void {
+  for (const a of applied) {
+    const waits = n.writes.get(a.shard);
+    const w = waits?.get(a.index);
+    if (w === undefined || waits === undefined) continue;
+    waits.delete(a.index);
+    if (a.clientId === w.client && a.reqNo === w.reqNo) reply(n, w.to, w, { status: 'ok', result: a.result ?? null, vts: a.vts });
   }
 }
 

@@ -7,7 +7,7 @@ import type { ProtocolInput, ProtocolOutput } from '../../runtime/protocol.js';
 import type { Random } from '../../runtime/random.js';
 import { masterDuties, onAlive, onAliveAck, sendAlive } from './alive.js';
 import { expireBalance, onBalanceAck, onBalanceReq } from './balance.js';
-import { answerCommitted, onClientRequest, serveReads } from './clients.js';
+import { answerApplied, onClientRequest, serveReads } from './clients.js';
 import { onCollect, onCollectReply, startElection } from './collect.js';
 import type { VLogEvent } from './log.js';
 import type { VMsg } from './messages.js';
@@ -101,7 +101,6 @@ function tick(n: NodeState, s: ShardState): void {
 /** afterStep: V4 — committed entries held here go to the vector layer, then V6 applies what is ready. */
 function afterStep(n: NodeState, now: number): void {
   for (const s of n.shards) {
-    if (s.role === 'master') answerCommitted(n, s);
     if (s.commitIndex <= s.noted) continue;
     const fresh = s.log.slice(s.noted, s.commitIndex);
     noteCommitted(n.vector, s.id, fresh);
@@ -112,7 +111,9 @@ function afterStep(n: NodeState, now: number): void {
     }
     n.counters.commits += fresh.length;
   }
-  n.counters.applied += applyReady(n.vector).length;
+  const applied = applyReady(n.vector);
+  n.counters.applied += applied.length;
+  answerApplied(n, applied);
   if (now - n.rateWindowStart >= 1000) {
     n.rate = 0.5 * n.rate + (0.5 * n.rateCount * 1000) / Math.max(1, now - n.rateWindowStart);
     n.rateCount = 0;
