@@ -9,6 +9,7 @@ import { stepNode } from './node.js';
 import { mastered, newNodeState, newShard, type NodeState, type WalBatch } from './state.js';
 import { replay, vectoryStorage, type Durable } from './storage.js';
 import { observeVersion } from './vector.js';
+import { vectoryStepInvariants } from './step_invariants.js';
 
 /** initNode: fresh shards with A3's staggered first deadlines (D5), or what the WAL kept. */
 export function initNode(o: RankSetup<VectoryConfig, Durable, undefined>): NodeState {
@@ -61,6 +62,7 @@ export const vectory: Protocol<VectoryConfig, NodeState, VMsg, WalBatch, VLogEve
     reads: s.counters.reads,
   }),
   replay,
+  invariants: () => vectoryStepInvariants(),
   clients: vectoryClientPort,
   describe: (m) => ({
     type: m.type,

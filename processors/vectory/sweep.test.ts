@@ -1,7 +1,8 @@
 // sweep.test: Vectory under simulated clients (per-key routing) on runtime/sim, one seeded fault
 // schedule per seed (simkit.ts sweepFaults): lossy, duplicating, reordering, now and then damaging
 // links; crashes with restarts, pauses, partitions. Every seed's logs must keep S1–S6 and S11
-// (invariants.ts) and its client history must be linearizable (writes and master reads, S8).
+// (invariants.ts over the logs, step_invariants.ts after every step) and its client history must
+// be linearizable (writes and master reads, S8).
 // Replay one seed: VECTORY_SEED=<n> npx tap processors/vectory/sweep.test.ts
 // More seeds: VECTORY_SEEDS=1000 npx tap processors/vectory/sweep.test.ts
 import t from 'tap';
@@ -28,6 +29,7 @@ t.test(`vectory: ${seeds.length} seeds under drops, duplicates, delays, partitio
         clusterId: `vectory-${seed}`,
         loadMs: LOAD_MS,
         trace: false,
+        checkEveryStep: true,
         ...f,
         clients: {
           clients: 6,
