@@ -26,13 +26,13 @@ async function programFor(entry: ProtocolEntry, over: Record<string, unknown> = 
   return flags.simulate?.(COMMON);
 }
 
-function spec(program: SimProgram, seed: number, ranks: number, trace: boolean): SimSpec {
+function spec(program: SimProgram, seed: number, ranks: number, trace: boolean, checkEveryStep = false): SimSpec {
   const s = String(seed);
-  return { program, ranks, t: COMMON.t, seed: s, ratePerSec: RATE, schedule: nemesis(s, ranks, COMMON.t), trace };
+  return { program, ranks, t: COMMON.t, seed: s, ratePerSec: RATE, schedule: nemesis(s, ranks, COMMON.t), trace, checkEveryStep };
 }
 
 function replay(name: string, seed: number, ranks: number, extra = ''): string {
-  return `csplab sim --protocol ${name} -o ${COMMON.o} -l ${COMMON.l} -t ${COMMON.t} --rate ${RATE} --ranks ${ranks}${extra} --nemesis default --seed ${seed}`;
+  return `csplab sim --protocol ${name} -o ${COMMON.o} -l ${COMMON.l} -t ${COMMON.t} --rate ${RATE} --ranks ${ranks}${extra} --nemesis default --check-every-step --seed ${seed}`;
 }
 
 function hashOf(g: ReturnType<typeof simulate>): string {
@@ -78,7 +78,7 @@ function sweep(
   let commits = 0;
   let kills = 0;
   for (const seed of seeds) {
-    const g = simulate(spec(programs(seed), seed, ranks, false));
+    const g = simulate(spec(programs(seed), seed, ranks, false, true));
     const committed = Math.max(...g.outcome.ranks.map((r) => r.summary?.commits ?? 0));
     commits += committed;
     kills += g.outcome.resolved.filter((f) => f.action === 'kill' && f.ignored !== true).length;

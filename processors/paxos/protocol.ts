@@ -9,6 +9,7 @@ import { initPaxos, stepPaxos, type PaxosConfig, type PaxosState, type RoundBatc
 import { formatLine, recoverCommitted } from './instancelog.js';
 import type { Entry, PaxosMsg } from './messages.js';
 import { FileRoundStore, type RoundStore } from './roundstore.js';
+import { paxosInvariants } from './step_invariants.js';
 import { validatePaxosMsg } from './wire.js';
 
 /** Durable: what a restarted rank finds of its round bound. */
@@ -73,6 +74,7 @@ export function paxosOf(core: PaxosCore): PaxosProtocol {
     // The simulator's disk (runtime/sim/): the bound is the highest round saved, and each save replaces the one before.
     replay: (batches) => ({ votedThrough: batches.reduce((r, b) => Math.max(r, b.round), -1) }),
     supersedes: () => true,
+    invariants: paxosInvariants,
     recovered: (durable, logged, incarnation) =>
       `incarnation ${incarnation} recovered ${logged?.length ?? 0} commits from its instance log; sits out rounds ≤ ${durable.votedThrough}`,
   };

@@ -14,7 +14,7 @@ import { defaultTiming, type Timing } from './config.js';
 import type { ElectReply, InstallSnapshotReq, Message, SnapshotShipment } from './messages.js';
 import type { LogRecord } from './record.js';
 import { SimCluster } from './sim/cluster.js';
-import { statesEqual } from './sim/invariants.js';
+import { statesEqual } from './invariants.js';
 import { restartReplica, type ReplicaState } from './state.js';
 import { bitmapOf, createBitmap, EMPTY_BITMAP, firstMissing } from './tail_bitmap.js';
 import { Driver, L, rec, sentOf, set } from './testkit.js';

@@ -17,6 +17,7 @@ import type { Input, InstanceEvent, Output, TraceEvent } from './io.js';
 import { LabLoad } from './lab_load.js';
 import { Pace } from './pace.js';
 import { describeTraft } from './describe.js';
+import { traftInvariants } from './step_invariants.js';
 import type { Message } from './messages.js';
 import { restartReplica, roleOf, type ReplicaState } from './state.js';
 import { step } from './step.js';
@@ -326,6 +327,7 @@ export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, Insta
   supersedes: (batch) => batch.checkpoint !== undefined,
   describe: describeTraft,
   clients: clientPort,
+  invariants: traftInvariants,
   recovered: (durable, logged, incarnation) =>
     `incarnation ${incarnation} recovered a snapshot up to seq ${(durable.snapshot?.snapshot.floor ?? 0) - 1} and ${durable.log.size} records from its WAL, instance log up to seq ${logged?.upTo ?? -1}`,
 };

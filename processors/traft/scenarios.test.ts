@@ -10,7 +10,7 @@ import { defaultTiming } from './config.js';
 import { leaderIdEq, type LeaderId } from './leader_id.js';
 import type { Message } from './messages.js';
 import { roleOf } from './state.js';
-import { statesEqual } from './sim/invariants.js';
+import { statesEqual } from './invariants.js';
 import { SimCluster, type LoadOptions, type NetOptions } from './sim/cluster.js';
 import { bitmapLen, firstMissing, hasSeq } from './tail_bitmap.js';
 

@@ -15,7 +15,7 @@ import { formatInstanceLine, keysFromLines, loggedUpToFrom } from './instance_lo
 import type { TraceEvent } from './io.js';
 import type { InstallSnapshotReq, Message, SnapshotShipment } from './messages.js';
 import { restartReplica } from './state.js';
-import { statesEqual } from './sim/invariants.js';
+import { statesEqual } from './invariants.js';
 import { SimCluster, type LoadOptions, type NetOptions } from './sim/cluster.js';
 import { addSeq, bitmapLen, createBitmap, EMPTY_BITMAP, firstMissing, hasSeq } from './tail_bitmap.js';
 import { Driver, electReq, forward, incr, L, rec, replica, sentOf, set, TIMING } from './testkit.js';

@@ -7,7 +7,7 @@ import type { CheckResult, RankLines } from '../../../check/index.js';
 import { defaultTiming } from '../config.js';
 import { bitmapLen, firstMissing } from '../tail_bitmap.js';
 import { SimCluster, type NetOptions } from './cluster.js';
-import { committedAgreesWithDecided, statesEqual } from './invariants.js';
+import { committedAgreesWithDecided, statesEqual } from '../invariants.js';
 
 /** ChaosResult: invariant violations, the checker's verdict on every rank's log, and counters. */
 export type ChaosResult = {

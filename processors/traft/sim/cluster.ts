@@ -36,7 +36,7 @@ import {
   syncDeletesOnlyOnNewCommitter,
   type Chosen,
   type ReplicaView,
-} from './invariants.js';
+} from '../invariants.js';
 
 /** NetOptions: the network's fault rates (one options object). */
 export type NetOptions = {

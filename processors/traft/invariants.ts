@@ -1,10 +1,10 @@
 // invariants: one pure function per invariant of docs/protocols/traft.md §14.1. Each returns
-// a violation message or null; the simulator calls them after every step and at the end.
-import { formatCommand, subsumes } from '../command.js';
-import type { TraceEvent } from '../io.js';
-import { compareLeaderId, formatLeaderId, leaderIdEq, type LeaderId } from '../leader_id.js';
-import { formatRecordId, sameIdentity, type LogRecord, type Seq } from '../record.js';
-import { bitmapLen, isSubset, members, minus, type TailBitmap } from '../tail_bitmap.js';
+// a violation message or null; step_invariants.ts runs them after every simulated step (runtime/sim, SimOptions.checkEveryStep).
+import { formatCommand, subsumes } from './command.js';
+import type { TraceEvent } from './io.js';
+import { compareLeaderId, formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
+import { formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
+import { bitmapLen, isSubset, members, minus, type TailBitmap } from './tail_bitmap.js';
 
 /** Chosen is what some replica marked committed at a seq, and the leader it was chosen under. */
 export type Chosen = { readonly author: LeaderId; readonly logKey: string; readonly under: LeaderId };

@@ -1,8 +1,8 @@
 // invariants.test: each invariant function flags a violating input and passes a good one, so
 // a silent checker cannot hide a protocol bug in the randomized runs.
 import t from 'tap';
-import { createBitmap, bitmapOf, EMPTY_BITMAP } from '../tail_bitmap.js';
-import { incr, L, rec, set } from '../testkit.js';
+import { createBitmap, bitmapOf, EMPTY_BITMAP } from './tail_bitmap.js';
+import { incr, L, rec, set } from './testkit.js';
 import {
   ballotsNeverDecrease,
   baseHoldsChosen,
