@@ -2,8 +2,10 @@
 // nemesis, graded by the checker through check/'s library API (here, on the CLI side, never
 // inside a protocol's folder). A run is deterministic: 20 seeds run twice give the same trace
 // and log hashes. Then TRaft's seeded sweep: 300 seeds of 5 ranks (snapshots in odd seeds), 40
-// of 3 and 40 of 7; Paxos's: 100 seeds on the slot grid and 100 with --eager. A failing seed
-// prints the `csplab sim` command that replays it.
+// of 3 and 40 of 7; Paxos's: 100 seeds on the slot grid and 100 with --eager. The sweeps check
+// each protocol's own invariants after every step (Protocol.invariants: TRaft's §14.1, Paxos's
+// P1–P4), and every seed must drain and stop by itself (L1). A failing seed prints the `csplab
+// sim` command that replays it.
 // More seeds: SIM_SEEDS=1000 node_modules/.bin/tap cmd/sim/sweep.test.ts
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
@@ -74,19 +76,32 @@ function sweep(
   seeds: number[],
   ranks: number,
   extra: (seed: number) => string,
-): { commits: number; kills: number } {
+): { commits: number; kills: number; snapshots: number; installed: number } {
   let commits = 0;
   let kills = 0;
+  let snapshots = 0;
+  let installed = 0;
   for (const seed of seeds) {
     const g = simulate(spec(programs(seed), seed, ranks, false, true));
     const committed = Math.max(...g.outcome.ranks.map((r) => r.summary?.commits ?? 0));
     commits += committed;
     kills += g.outcome.resolved.filter((f) => f.action === 'kill' && f.ignored !== true).length;
+    for (const r of g.outcome.ranks) {
+      snapshots += Number(r.summary?.snapshots ?? 0);
+      installed += Number(r.summary?.snapshotsInstalled ?? 0);
+    }
     if (g.failures.length > 0) t.comment(`seed ${seed}: ${g.failures.slice(0, 3).join('; ')}`);
     t.same(g.failures, [], `${ranks} ranks, seed ${seed}: the checker passes; replay: ${replay(name, seed, ranks, extra(seed))}`);
     t.ok(committed > 0, `${ranks} ranks, seed ${seed}: something committed`);
+    // L1: healed in the last 20% of the load, the cluster drains and every rank running stops by itself.
+    const cut = g.outcome.ranks.filter((r) => r.end === 'cut-off').map((r) => r.rank);
+    t.same(
+      cut,
+      [],
+      `${ranks} ranks, seed ${seed}: every running rank drained and stopped; replay: ${replay(name, seed, ranks, extra(seed))}`,
+    );
   }
-  return { commits, kills };
+  return { commits, kills, snapshots, installed };
 }
 
 t.test(`traft: ${SEEDS} seeds of 5 ranks, 40 of 3 and 40 of 7 under the default nemesis`, async (t) => {
@@ -122,8 +137,12 @@ t.test(`traft: ${SEEDS} seeds of 5 ranks, 40 of 3 and 40 of 7 under the default 
     7,
     extra,
   );
-  t.comment(`5 ranks: ${five.commits} commits, ${five.kills} kills over ${SEEDS} seeds`);
+  t.comment(
+    `5 ranks: ${five.commits} commits, ${five.kills} kills, ${five.snapshots} snapshots taken, ${five.installed} installed over ${SEEDS} seeds`,
+  );
   t.ok(five.kills >= SEEDS / 4, 'the nemesis killed ranks (and restarted them from their simulated disks)');
+  t.ok(five.snapshots >= SEEDS / 2, 'snapshots were taken (odd seeds run with a low threshold)');
+  t.ok(five.installed > 0, 'lagging ranks installed snapshots');
 });
 
 t.test('paxos: 100 seeds on the slot grid and 100 with --eager under the default nemesis', async (t) => {
