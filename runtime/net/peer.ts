@@ -23,7 +23,7 @@ export const KEPT_LIMIT = 32;
  * STALLED_AFTER_MS: a connected peer whose socket has not drained for this long is not reading
  * (SIGSTOPped, wedged): it is treated like a down one. A slow peer drains within milliseconds.
  */
-const STALLED_AFTER_MS = 1000;
+export const STALLED_AFTER_MS = 1000;
 
 export interface PeerAddress {
   host: string;

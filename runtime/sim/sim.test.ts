@@ -88,6 +88,61 @@ t.test('a paused rank steps on nothing until it resumes, then gets what waited',
   t.end();
 });
 
+t.test('a long pause holds, per link, what a real peer holds: after 1 s, the newest 32 and the oldest 32 marked', (t) => {
+  // The leader sends rank 1 an entry every 10 ms; links take exactly 1 ms. Paused 300..3300 ms,
+  // rank 1 counts as stalled from 1300 ms (runtime/net/peer.ts STALLED_AFTER_MS).
+  const o: SimOptions = {
+    seed: 'stall',
+    ranks: 3,
+    clusterId: 'toy',
+    loadMs: 4000,
+    faults: [{ action: 'pause', target: { type: 'rank', rank: 1 }, atMs: 300, durationMs: 3000 }],
+    link: LINK,
+    trace: true,
+  };
+  const count = (out: ReturnType<typeof program.run>, test: (l: Line) => boolean): number =>
+    parse(defined(out.ranks[1]).trace).filter(test).length;
+  const arrivals = (out: ReturnType<typeof program.run>, lo: number, hi: number): number =>
+    parse(defined(out.ranks[0]).trace).filter((l) => l.ev === 'send' && l.to === 1 && l.t + 1 >= lo && l.t + 1 < hi).length;
+  const plain = program.run(o);
+  const early = arrivals(plain, 300, 1300);
+  const late = arrivals(plain, 1300, 3300);
+  t.ok(late > 100, `the leader sent on while rank 1 was stalled (${late})`);
+  t.equal(
+    count(plain, (l) => l.ev === 'recv' && l.t === 3300),
+    early + 32,
+    'at the resume: all of the first second, and the newest 32',
+  );
+  t.equal(
+    count(plain, (l) => l.ev === 'drop' && l.reason === 'stale'),
+    late - 32,
+    'the rest was dropped as stale, in the trace',
+  );
+  t.ok(
+    plain.ranks.every((r) => r.end === 'stopped'),
+    'the toy caught up by resends and stopped',
+  );
+  // A protocol that marks every entry with an even seq to keep: the oldest 32 of those are held too.
+  const marking = simProgram({ ...toy, keepWhenStalled: (m) => m.type === 'entry' && m.seq % 2 === 0 }, { sendEarly: false });
+  const marked = marking.run(o);
+  t.equal(
+    count(marked, (l) => l.ev === 'recv' && l.t === 3300),
+    early + 64,
+    'marked: the oldest 32 marked besides the newest 32',
+  );
+  t.equal(
+    count(marked, (l) => l.ev === 'drop' && l.reason === 'stale'),
+    late - 64,
+    'and the rest dropped',
+  );
+  t.same(
+    program.run(o).ranks.map((r) => r.trace),
+    plain.ranks.map((r) => r.trace),
+    'the same run twice gives the same traces',
+  );
+  t.end();
+});
+
 t.test('a crash keeps a prefix of the unsynced batches; a checkpoint replaces what came before', (t) => {
   const disk = (keep: number): Disk<{ batchId: number; cp?: true }> =>
     new Disk({ minFsyncMs: 1, maxFsyncMs: 1, keepUnsyncedRate: keep, tornLineRate: 0 }, new SeededRandom('d'), (b) => b.cp === true);

@@ -7,6 +7,7 @@
 // wake-up at the protocol's deadline or after pollMs. docs/trace.md, docs/faults.md.
 import { isClientAddress } from '../client/gateway.js';
 import { TimedHeap } from '../heap.js';
+import { DOWN_QUEUE_LIMIT, KEPT_LIMIT, STALLED_AFTER_MS } from '../net/peer.js';
 import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants } from '../protocol.js';
 import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { SimClients, type ClientEv } from './clients.js';
@@ -57,7 +58,10 @@ interface SimRank<S, P extends { readonly batchId: number }> {
   readonly skewMs: number;
   readonly disk: Disk<P>;
   pausedUntilMs: number;
+  pausedAtMs: number;
   deferred: Ev<unknown>[];
+  /** stalled: per sending rank, what arrived once the paused rank counted as stalled (hold's bound). */
+  stalled: Map<number, { marked: number; unmarked: Ev<unknown>[] }>;
   wakeAtMs: number;
   wakeGen: number;
   turnQueued: boolean;
@@ -108,7 +112,18 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       const tracer = new Tracer(o.trace);
       this.ranks.push({
         ...{ rank: r, incarnation: 0, status: 'planned', state: undefined, random: rankRandom(o.seed, r, 0), skewMs, disk, tracer },
-        ...{ pausedUntilMs: 0, deferred: [], wakeAtMs: Infinity, wakeGen: 0, turnQueued: false, role: '', round: -1, summary: undefined },
+        ...{
+          pausedUntilMs: 0,
+          pausedAtMs: 0,
+          deferred: [],
+          stalled: new Map(),
+          wakeAtMs: Infinity,
+          wakeGen: 0,
+          turnQueued: false,
+          role: '',
+          round: -1,
+          summary: undefined,
+        },
       });
     }
     for (const f of o.faults) this.heap.push({ atMs: f.atMs, kind: 'fault', fault: f });
@@ -173,7 +188,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     if (r.status !== 'live' || r.state === undefined) return;
     if (ev.kind === 'resume') return this.resume(r, ev.inc);
     if (r.pausedUntilMs > this.nowMs) {
-      r.deferred.push(ev);
+      if (ev.kind === 'deliver' && !isClientAddress(ev.from)) this.hold(r, ev);
+      else r.deferred.push(ev);
       return;
     }
     switch (ev.kind) {
@@ -203,6 +219,38 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     if (r.tracer.on && !isClientAddress(ev.from))
       r.tracer.message(this.nowMs, 'recv', ev.from, ev.to, this.p.describe?.(ev.msg) ?? describeByType(ev.msg));
     this.input(r, { type: 'message', from: ev.from, msg: ev.msg });
+  }
+
+  /**
+   * hold: a delivery to a paused rank waits for the resume as a real peer's queue holds it
+   * (runtime/net/peer.ts): once the rank has read nothing for STALLED_AFTER_MS, each link keeps
+   * only its newest DOWN_QUEUE_LIMIT messages and the oldest KEPT_LIMIT that the protocol's
+   * keepWhenStalled marks; the rest is stale, dropped as the sender would.
+   */
+  private hold(r: SimRank<S, P>, ev: Extract<Ev<M>, { kind: 'deliver' }>): void {
+    if (ev.atMs < r.pausedAtMs + STALLED_AFTER_MS) {
+      r.deferred.push(ev);
+      return;
+    }
+    let link = r.stalled.get(ev.from);
+    if (link === undefined) r.stalled.set(ev.from, (link = { marked: 0, unmarked: [] }));
+    if (!ev.damaged && this.p.keepWhenStalled?.(this.p.encode?.(ev.msg) ?? ev.msg) === true) {
+      if (link.marked >= KEPT_LIMIT) return this.stale(r, ev.from);
+      link.marked++;
+      r.deferred.push(ev);
+      return;
+    }
+    link.unmarked.push(ev);
+    r.deferred.push(ev);
+    if (link.unmarked.length <= DOWN_QUEUE_LIMIT) return;
+    const oldest = link.unmarked.shift();
+    r.deferred.splice(r.deferred.indexOf(oldest as Ev<unknown>), 1);
+    this.stale(r, ev.from);
+  }
+
+  private stale(r: SimRank<S, P>, from: number): void {
+    r.tracer.drop(this.nowMs, from, r.rank, 'stale');
+    this.links.drops++;
   }
 
   /** damagedRefused: a complete frame with its `type` damaged in transit must fail validate, as any bad frame does. */
@@ -367,6 +415,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     r.state = undefined;
     r.pausedUntilMs = 0;
     r.deferred = [];
+    r.stalled.clear();
     r.turnQueued = false;
     r.wakeAtMs = Infinity;
     r.wakeGen++;
@@ -378,6 +427,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     r.tracer.note(this.nowMs, { ev: 'fault', fault: 'resume' });
     for (const ev of r.deferred) this.heap.push({ ...ev, atMs: this.nowMs } as Ev<M>);
     r.deferred = [];
+    r.stalled.clear();
     this.input(r, TICK);
   }
 
@@ -415,6 +465,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       case 'pause':
         if (r.status !== 'live' || r.pausedUntilMs > this.nowMs) return false;
         r.pausedUntilMs = this.nowMs + f.durationMs;
+        r.pausedAtMs = this.nowMs;
         r.tracer.note(this.nowMs, { ev: 'fault', fault: 'pause', untilMs: r.pausedUntilMs });
         this.heap.push({ atMs: r.pausedUntilMs, kind: 'resume', rank: r.rank, inc: r.incarnation });
         return true;
