@@ -190,6 +190,28 @@ t.test('follower: a restarted (amnesiac) rank answers no READ until a sync inclu
   t.equal(f.step({ type: 'msg', msg: { type: 'read', from: 4, round: 4, frontier: -1 } }).sends.length, 1);
 });
 
+t.test(
+  'follower: a delayed duplicate IMPOSE of a round its old incarnation was in does not end its amnesia (issue 11 hole 1)',
+  async (t) => {
+    // What the old eager sweep handed a restarted rank over the network: the last IMPOSE its old
+    // incarnation was sent (round 2 ≤ votedThrough). Had it ended the amnesia, the rank would
+    // promise in round 4 without what it may have accepted before the crash.
+    const f = new Follower({ rank: 1, ranks: 5, interval: L, amnesiac: true, votedThrough: 2 });
+    f.restore([[0, K('a')]]);
+    f.step({ type: 'round', round: 3 });
+    f.step({ type: 'msg', msg: { type: 'impose', from: 2, round: 2, base: 0, entries: [[1, K('b')]] } });
+    f.step({ type: 'round', round: 4 });
+    t.same(f.step({ type: 'msg', msg: { type: 'read', from: 4, round: 4, frontier: -1 } }).sends, [], 'still answers no READ');
+    f.step({ type: 'msg', msg: { type: 'impose', from: 4, round: 4, base: 0, entries: [] } });
+    f.step({ type: 'round', round: 5 });
+    t.equal(
+      f.step({ type: 'msg', msg: { type: 'read', from: 0, round: 5, frontier: -1 } }).sends.length,
+      1,
+      'a sync of a round after the crash includes it',
+    );
+  },
+);
+
 function leader(rank = 0): Leader {
   return new Leader({
     rank,
