@@ -26,6 +26,8 @@ interface KvArgs extends RunArgs, LoadArgs {
   chainClientPort?: number;
   leave?: string[];
   minNodes?: number | string;
+  /** chain's --craq: reads at every member of the key's chain (R3). */
+  craq?: boolean;
   /** chain's --master: single (rank 0) or replicated (ranks 0–2, nodes from rank 3). */
   master?: string;
   /** chain: the nodes (ranks 1…N; rank 0 is the master), nodes added late, nodes removed gracefully. */
@@ -107,8 +109,9 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
     },
     load: async ({ schedule, clock, runId, seed }) => {
       const ranks = numberFlag('--ranks', a.ranks, 1, 1000, true);
-      // chain: a key's writes go to its head and its reads to its tail (per-key routes, moved by hints)
-      const routing = a.store === 'chain' ? ({ routing: 'per-key' } as const) : {};
+      // chain: a key's writes go to its head and its reads to its tail, or with --craq to a member
+      // picked per client (per-key routes, moved by hints; CRAQ's read routes each client's own)
+      const routing = a.store === 'chain' ? ({ routing: a.craq === true ? 'spread-reads' : 'per-key' } as const) : {};
       const random = new SeededRandom(`csplab-kv/${seed}`);
       runner = new KvRunner({ ...load, ...routing, ranks, clusterId: runId, clock, random });
       for (const [rank, port] of ports) runner.setPort(rank, port);

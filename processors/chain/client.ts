@@ -1,10 +1,12 @@
 // client: a client request at a node (decision 7 of docs/protocols/chain.md): gets are tail
-// reads (R1, R2), puts and deletes head writes (W1–W8). A node that is not the right end of the
+// reads (R1, R2), or with --craq reads at any member (R3, craq.ts), puts and deletes head writes
+// (W1–W8). A node that is not the right end of the
 // key's chain answers `not-leader` with the right rank from its configuration; no lease (L2),
 // a joiner before its handover (X4), a pause (J3) or a full window (W2) answer `electing`, so
 // the client backs off and retries with the same reqNo.
 import type { ClientRequest } from '../../runtime/client/wire.js';
-import { headOf, rangeOfKey, tailOf } from './config.js';
+import { headOf, rangeOfKey, readerOf } from './config.js';
+import { craqGet } from './craq.js';
 import { hasLease, servable, type NodeState } from './node_state.js';
 import type { ChainOut } from './types.js';
 import { headWrite } from './write.js';
@@ -22,7 +24,10 @@ export function onClientRequest(n: NodeState, from: number, req: ClientRequest, 
     return;
   }
   const r = n.ranges.get(cr.rangeId);
-  const end = req.op === 'get' ? tailOf(cr) : headOf(cr);
+  const craq = n.options.craq === true;
+  // CRAQ: a member answers its own reads; a non-member sends the client to the member its hash picks
+  const reader = craq && cr.chain.includes(n.rank) ? n.rank : readerOf(cr, req.client, req.key, craq);
+  const end = req.op === 'get' ? reader : headOf(cr);
   if (end !== n.rank || r === undefined || r.retired) {
     n.counts.wrongNode++;
     out.send(from, { ...head, status: 'not-leader', hint: end === n.rank ? null : (end ?? null) });
@@ -35,6 +40,10 @@ export function onClientRequest(n: NodeState, from: number, req: ClientRequest, 
   if (!hasLease(n, nowMs) || !servable(r)) {
     n.counts.staleAnswers++;
     out.send(from, { ...head, status: 'electing' }); // R2: never an old read
+    return;
+  }
+  if (craq) {
+    craqGet(n, r, from, req, nowMs, out);
     return;
   }
   n.counts.reads++;

@@ -56,6 +56,23 @@ export function tailOf(r: ConfigRange): number | undefined {
   return r.chain[r.chain.length - 1];
 }
 
+/**
+ * readerOf: the member a get is sent to. Tail-only reads (R1): the tail. CRAQ (R3): a member
+ * picked by a hash of the client and key, so one client's keys, and one hot key's clients,
+ * spread over the whole chain while each (client, key) keeps one place to go.
+ */
+export function readerOf(r: ConfigRange, client: string, key: string, craq: boolean): number | undefined {
+  if (!craq || r.chain.length === 0) return tailOf(r);
+  return r.chain[fnv1a(`${client}\u0000${key}`) % r.chain.length];
+}
+
+/** fnv1a: a 32-bit FNV-1a hash of s's UTF-16 units (spreads reads; nothing depends on its exact values). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** predOf / succOf: rank's neighbours in a chain (undefined at the ends or if not a member). */
 export function predOf(r: ConfigRange, rank: number): number | undefined {
   const i = r.chain.indexOf(rank);

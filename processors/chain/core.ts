@@ -6,7 +6,7 @@ import type { ProtocolOutput } from '../../runtime/protocol.js';
 import type { Envelope } from '../../runtime/protocol.js';
 import { initMaster, masterPollMs, masterSummary, stepMaster, type MasterState } from './master.js';
 import type { ClientRequest } from '../../runtime/client/wire.js';
-import { headOf, rangeOfKey, tailOf } from './config.js';
+import { headOf, rangeOfKey, readerOf } from './config.js';
 import type { ChainMsg } from './messages.js';
 import { initNode, stepNode, type NodeState } from './node.js';
 import { toMasters } from './node_state.js';
@@ -132,7 +132,7 @@ export function stepCore(c: ChainState, input: ChainInput, nowMs: number): Proto
 function redirectClient(m: MasterState, from: number, req: ClientRequest, o: Collected): void {
   const c = m.announced;
   const cr = c === undefined ? undefined : rangeOfKey(c, req.key);
-  const hint = cr === undefined ? undefined : req.op === 'get' ? tailOf(cr) : headOf(cr);
+  const hint = cr === undefined ? undefined : req.op === 'get' ? readerOf(cr, req.client, req.key, m.o.craq === true) : headOf(cr);
   o.send(from, { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'not-leader', hint: hint ?? null });
 }
 

@@ -18,6 +18,10 @@ export const chainEntry: ProtocolEntry = {
     'fail-timeout-ms': numericOption('chain: silence after which the master declares a node failed (M3)', D.failTimeoutMs),
     'lease-ms': numericOption('chain: how long an answered heartbeat lets a node serve (L1); below fail-timeout − max-drift', D.leaseMs),
     'max-drift-ms': numericOption('chain: the most two clocks drift apart over one lease (L1)', D.maxDriftMs),
+    craq: {
+      type: 'boolean',
+      describe: "chain: CRAQ reads (R3): every member of a key's chain answers gets, asking the tail only for a dirty key",
+    },
     'stop-below-min': {
       type: 'boolean',
       describe: 'chain: with fewer live nodes than --min-nodes, stop serving (no leases) instead of serving on shorter chains (K4)',
@@ -57,6 +61,7 @@ export const chainEntry: ProtocolEntry = {
       ['--max-drift-ms', options.maxDriftMs],
     ].flatMap(([f, v]) => [String(f), String(v)]);
     if (options.stopBelowMin === true) passOn.push('--stop-below-min');
+    if (options.craq === true) passOn.push('--craq');
     if (clientPort !== undefined) passOn.push('--chain-client-port', String(clientPort));
     if (master !== 'single') passOn.push('--master', master);
     for (const [rank, atS] of options.leaves ?? []) passOn.push('--leave', `${rank}@${atS}`);
@@ -88,12 +93,15 @@ export const chainEntry: ProtocolEntry = {
 
 /**
  * simulateChain binds chain to the simulator (runtime/sim/). Simulated clients route per key
- * (decision 7: a key's writes go to its head, its reads to its tail), whatever the caller asked.
+ * (decision 7: a key's writes go to its head, its reads to its tail or, with CRAQ, to a member),
+ * whatever the caller asked.
  */
 export async function simulateChain(options: ChainOptions, l: number, master: ChainMaster = 'single'): Promise<SimProgram> {
   const { simProgram } = await import('../../runtime/sim/bind.js');
   const { auditChainLogs } = await import('./audit.js');
   const chainOptions = { ...options, maxInFlight: l };
+  // CRAQ: each client keeps its own read routes, so the nodes' hints spread one key's readers over its chain
+  const routing = options.craq === true ? 'spread-reads' : 'per-key';
   let p: SimProgram;
   let masters: readonly number[] = [0];
   if (master === 'replicated') {
@@ -103,7 +111,7 @@ export async function simulateChain(options: ChainOptions, l: number, master: Ch
   } else p = simProgram((await import('./protocol.js')).chain, { options: chainOptions });
   return {
     ...p,
-    run: (o) => p.run(o.clients === undefined ? o : { ...o, clients: { ...o.clients, routing: 'per-key' } }),
+    run: (o) => p.run(o.clients === undefined ? o : { ...o, clients: { ...o.clients, routing } }),
     audit: (o) => {
       const killed = new Set(o.resolved.flatMap((f) => (f.action === 'kill' && f.ignored !== true && f.rank !== null ? [f.rank] : [])));
       return auditChainLogs(o.ranks, killed, masters);
@@ -126,6 +134,7 @@ export function readChainOptions(a: Readonly<Record<string, unknown>>, read: Fla
     maxDriftMs: read('--max-drift-ms', a.maxDriftMs ?? D.maxDriftMs, 0, 3_600_000),
     leaves: readLeaves(a.leave, usage),
     ...(a.stopBelowMin === true ? { stopBelowMin: true } : {}),
+    ...(a.craq === true ? { craq: true } : {}),
   };
   try {
     return checkChainOptions(o);

@@ -129,9 +129,13 @@ export interface Scenario {
   readonly l?: number;
   readonly leaves?: readonly (readonly [number, number])[];
   readonly stopBelowMin?: boolean;
+  /** craq: CRAQ reads at every member (R3; --craq). */
+  readonly craq?: boolean;
+  /** zipf: keys drawn Zipf-skewed with this exponent (--key-dist zipf --zipf-exponent; default uniform). */
+  readonly zipf?: number;
 }
 
-/** scenarioLoad: the scenario's clients as the CLI builds them from its flags (gets through the log, uniform keys). */
+/** scenarioLoad: the scenario's clients as the CLI builds them from its flags (gets through the log, uniform keys unless zipf). */
 function scenarioLoad(s: Scenario): SimClientLoad {
   return {
     clients: s.clients,
@@ -142,8 +146,8 @@ function scenarioLoad(s: Scenario): SimClientLoad {
       deleteShare: s.deleteShare,
       read: 'log',
       valueSize: 0,
-      keyDist: 'uniform',
-      zipfExponent: 0.99,
+      keyDist: s.zipf === undefined ? 'uniform' : 'zipf',
+      zipfExponent: s.zipf ?? 0.99,
     },
   };
 }
@@ -192,8 +196,10 @@ export function replayArgs(s: Scenario): string[] {
   if (s.l !== undefined) args.push('-l', String(s.l));
   for (const [rank, at] of s.leaves ?? []) args.push('--leave', `${rank}@${at}`);
   if (s.stopBelowMin === true) args.push('--stop-below-min');
+  if (s.craq === true) args.push('--craq');
   args.push('--clients', String(s.clients), '--kv-keys', String(s.keys), '--get-share', String(s.getShare));
   args.push('--delete-share', String(s.deleteShare), '--read', 'log', '--deadline', String(s.deadlineSec));
+  if (s.zipf !== undefined) args.push('--key-dist', 'zipf', '--zipf-exponent', String(s.zipf));
   if (o.link.dropRate > 0) args.push('--drop', String(o.link.dropRate));
   if (o.link.dupRate > 0) args.push('--dup', String(o.link.dupRate));
   if (o.link.damageRate > 0) args.push('--damage', String(o.link.damageRate));
@@ -209,7 +215,11 @@ export function replayCommand(s: Scenario): string {
 
 /** runScenario runs and grades the scenario as its replay command would. */
 export async function runScenario(s: Scenario): Promise<KvRun> {
-  const over = { ...(s.leaves !== undefined ? { leaves: s.leaves } : {}), ...(s.stopBelowMin === true ? { stopBelowMin: true } : {}) };
+  const over = {
+    ...(s.leaves !== undefined ? { leaves: s.leaves } : {}),
+    ...(s.stopBelowMin === true ? { stopBelowMin: true } : {}),
+    ...(s.craq === true ? { craq: true } : {}),
+  };
   const program = await chainProgram(over, s.l);
   return runKv(program, scenarioOptions(s));
 }

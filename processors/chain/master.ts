@@ -128,6 +128,8 @@ function onMessage(m: MasterState, from: number, msg: ChainMsg, nowMs: number, o
     case 'transfer-pull':
     case 'transfer':
     case 'handover':
+    case 'version-query':
+    case 'version-reply':
     case 'client-req':
     case 'client-reply':
     case 'heartbeat-reply':

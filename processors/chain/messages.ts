@@ -75,6 +75,19 @@ export type ChainMsg =
     }
   /** Handover: the old tail, now middle, has applied up to s1; the joiner serves once it has too (X4). */
   | { readonly type: 'handover'; readonly epoch: number; readonly rangeId: RangeId; readonly s1: number }
+  /** VersionQuery: a member holding a dirty key asks the tail what it has committed (R3); qid matches the reply. */
+  | { readonly type: 'version-query'; readonly epoch: number; readonly rangeId: RangeId; readonly qid: number }
+  /**
+   * VersionReply: every seq ≤ upTo of the range is applied at the tail (R3); null: the addressee
+   * cannot say (not the tail of that epoch, no lease), so the read is retried.
+   */
+  | {
+      readonly type: 'version-reply';
+      readonly epoch: number;
+      readonly rangeId: RangeId;
+      readonly qid: number;
+      readonly upTo: number | null;
+    }
   // --- node → master ---
   /** Join: a node (re)started with an empty store and asks for a place (a restart is a new node, §8.3). */
   | { readonly type: 'join'; readonly incarnation: number }
@@ -127,4 +140,7 @@ export type MasterToNode = Extract<
 >;
 
 /** NodeToNode: the chain's own messages. */
-export type NodeToNode = Extract<ChainMsg, { type: 'forward' | 'ack' | 'resend' | 'transfer-pull' | 'transfer' | 'handover' }>;
+export type NodeToNode = Extract<
+  ChainMsg,
+  { type: 'forward' | 'ack' | 'resend' | 'transfer-pull' | 'transfer' | 'handover' | 'version-query' | 'version-reply' }
+>;

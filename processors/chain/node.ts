@@ -3,6 +3,7 @@
 // resends, snapshot pulls, heartbeats). Every effect goes into the ChainOut it is handed.
 import { isClientAddress } from '../../runtime/client/gateway.js';
 import { onClientRequest } from './client.js';
+import { abandonReads, nextReadExpiry, onVersionQuery, onVersionReply } from './craq.js';
 import { installConfig } from './install.js';
 import { getConfig, heartbeatDue, onHeartbeatReply, onRemoved } from './lease.js';
 import type { ChainMsg, MasterToNode, NodeToNode } from './messages.js';
@@ -47,6 +48,8 @@ const NODE_TO_NODE: ReadonlySet<ChainMsg['type']> = new Set<NodeToNode['type']>(
   'transfer-pull',
   'transfer',
   'handover',
+  'version-query',
+  'version-reply',
 ]);
 const MASTER_TO_NODE: ReadonlySet<ChainMsg['type']> = new Set<MasterToNode['type']>([
   'heartbeat-reply',
@@ -67,8 +70,12 @@ function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOu
       return onHeartbeatReply(n, msg.hbNo, msg.epoch, nowMs, out);
     case 'removed':
       return onRemoved(n, nowMs, out);
-    case 'config':
-      return installConfig(n, msg.config, nowMs, out);
+    case 'config': {
+      const before = n.epoch;
+      installConfig(n, msg.config, nowMs, out);
+      if (n.epoch !== before) abandonReads(n, nowMs, true, out); // T15: a VersionReply of the old epoch could name another tail's seq
+      return;
+    }
     case 'join-as-tail':
       if (msg.epoch > n.epoch) getConfig(n, nowMs, out);
       return onJoinAsTail(n, msg, nowMs, out);
@@ -93,16 +100,35 @@ function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOu
   }
 }
 
-/**
- * fromNode: L4: a lower epoch is rejected, a higher one dropped with GetConfig (W7 resends
- * later); Forward and Handover only from the installed pred, Ack and Resend only from succ.
- */
+/** fromNode: a chain message from another node: snapshots and CRAQ's version queries first, then L4's rules. */
 function fromNode(n: NodeState, from: number, msg: NodeToNode, nowMs: number, out: ChainOut): void {
   const r = n.ranges.get(msg.rangeId);
   // A snapshot only moves data: it is pulled by a joiner the master named, whose epoch may lag
   // (it may have no configuration yet); only the master's next configuration makes it a member.
   if (r !== undefined && msg.type === 'transfer-pull') return onTransferPull(n, r, from, msg, out);
   if (r !== undefined && msg.type === 'transfer') return onTransfer(n, r, from, msg, nowMs, out);
+  // Any member may ask the tail (R3), and both sides judge the epoch themselves: the tail answers
+  // null outside its own, the asker takes only a reply of the query's epoch.
+  if (msg.type === 'version-query') {
+    if (msg.epoch > n.epoch) getConfig(n, nowMs, out);
+    return onVersionQuery(n, from, msg, nowMs, out);
+  }
+  if (msg.type === 'version-reply') return onVersionReply(n, from, msg, out);
+  fromNeighbour(n, from, msg, nowMs, out);
+}
+
+/**
+ * fromNode: L4: a lower epoch is rejected, a higher one dropped with GetConfig (W7 resends
+ * later); Forward and Handover only from the installed pred, Ack and Resend only from succ.
+ */
+function fromNeighbour(
+  n: NodeState,
+  from: number,
+  msg: Exclude<NodeToNode, { type: 'version-query' | 'version-reply' }>,
+  nowMs: number,
+  out: ChainOut,
+): void {
+  const r = n.ranges.get(msg.rangeId);
   if (msg.epoch < n.epoch) {
     n.counts.staleEpochDropped++;
     return;
@@ -137,6 +163,7 @@ function fromNode(n: NodeState, from: number, msg: NodeToNode, nowMs: number, ou
 
 /** timers: W7 resends, snapshot pulls, and C3's dedup eviction. */
 function timers(n: NodeState, nowMs: number, out: ChainOut): void {
+  abandonReads(n, nowMs, false, out);
   for (const r of n.ranges.values()) {
     resendDue(n, r, nowMs, out);
     joinDue(n, r, nowMs, out);
@@ -159,7 +186,7 @@ function reportQuiesced(n: NodeState, out: ChainOut): void {
  * the current instant again, so nothing that stays due can spin the clock in place.
  */
 function nextWakeMs(n: NodeState, nowMs: number): number {
-  let at = n.nextHbAtMs;
+  let at = Math.min(n.nextHbAtMs, nextReadExpiry(n));
   for (const r of n.ranges.values()) {
     const resends = !r.retired && r.succ !== undefined && (r.sent.length > 0 || r.handover !== undefined);
     if (resends) at = Math.min(at, r.lastAckAtMs + n.options.resendAfterMs);

@@ -43,6 +43,29 @@ export interface Joining {
   pulledAtMs: number;
 }
 
+/**
+ * DirtyKey: CRAQ's versions of one key at a member (R3): `base` is its value at the newest
+ * clean version (null: absent), `versions` every newer one still unacked here, seq-ordered.
+ */
+export interface DirtyKey {
+  base: string | null;
+  readonly versions: { readonly seq: number; readonly value: string | null }[];
+}
+
+/** PendingRead: a get at a member that waits for the tail's VersionReply (R3). */
+export interface PendingRead {
+  readonly rangeId: RangeId;
+  readonly key: string;
+  /** epoch: the query's; a reply or a configuration of another epoch ends the read unanswered (`electing`). */
+  readonly epoch: number;
+  /** tail: the rank asked; only its reply counts. */
+  readonly tail: number;
+  readonly to: number;
+  readonly client: string;
+  readonly reqNo: number;
+  readonly atMs: number;
+}
+
 export interface RangeState {
   readonly rangeId: RangeId;
   lo: string;
@@ -82,6 +105,10 @@ export interface RangeState {
   outbox: Update[];
   /** ackDue: lastAcked is to be acked upstream at the end of the turn. */
   ackDue: boolean;
+  /** dirty: CRAQ only: keys with a version newer than lastAcked here (versions ≤ lastAcked are folded into base). */
+  readonly dirty: Map<string, DirtyKey>;
+  /** foldedUpTo: the lastAcked that dirty was last folded at, so a turn without a new Ack folds nothing. */
+  foldedUpTo: number;
   /** handover: the old tail's Handover to its joiner, repeated with every resend until acked to s1 (X4). */
   handover: { readonly to: number; readonly s1: number } | undefined;
 }
@@ -102,6 +129,9 @@ export interface NodeCounts {
   /** forwards, acksSent: Forward and Ack messages sent; applies per Forward shows how far turns batch (W5). */
   forwards: number;
   acksSent: number;
+  /** cleanReads, versionQueries: CRAQ gets answered locally at a non-tail member, and those that asked the tail (R3). */
+  cleanReads: number;
+  versionQueries: number;
 }
 
 export interface NodeState {
@@ -124,6 +154,9 @@ export interface NodeState {
   leaseEpoch: number;
   getConfigAtMs: number;
   stopped: boolean;
+  /** craqReads: gets waiting for a VersionReply, by query id (R3). */
+  readonly craqReads: Map<number, PendingRead>;
+  nextQid: number;
   readonly counts: NodeCounts;
 }
 
@@ -154,6 +187,8 @@ export function initNode(s: NodeSetup): NodeState {
     leaseEpoch: -1,
     getConfigAtMs: -Infinity,
     stopped: false,
+    craqReads: new Map(),
+    nextQid: 1,
     counts: {
       applies: 0,
       writesAccepted: 0,
@@ -168,6 +203,8 @@ export function initNode(s: NodeSetup): NodeState {
       configsInstalled: 0,
       forwards: 0,
       acksSent: 0,
+      cleanReads: 0,
+      versionQueries: 0,
     },
   };
 }
@@ -202,6 +239,8 @@ export function newRange(rangeId: RangeId, lo: string, hi: string, nowMs: number
     handover: undefined,
     outbox: [],
     ackDue: false,
+    dirty: new Map(),
+    foldedUpTo: 0,
   };
 }
 

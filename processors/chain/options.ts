@@ -27,6 +27,12 @@ export interface ChainOptions {
    * are live again. Default off: below minNodes it keeps serving on shorter chains (C4).
    */
   readonly stopBelowMin?: boolean;
+  /**
+   * craq: CRAQ's apportioned reads (R3, docs/protocols/chain.md §3a): every member of a key's
+   * chain answers gets, a clean key locally, a dirty one at the version the tail has committed.
+   * Default off: gets go to the tail only (R1).
+   */
+  readonly craq?: boolean;
   /** leaves: [rank, s]: that node asks the master to leave (§7.4) s seconds into the load (`csplab kv run --remove`). */
   readonly leaves?: readonly (readonly [number, number])[];
 }

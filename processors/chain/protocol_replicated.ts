@@ -9,7 +9,7 @@ import type { ClientPort, Protocol, ProtocolInput, ProtocolOutput } from '../../
 import { defaultTiming, traft, type DurableState, type Message, type WalBatch } from '../traft/index.js';
 import { validateTraftMsg } from '../traft/wire.js';
 import type { ClientRequest } from '../../runtime/client/wire.js';
-import { headOf, rangeOfKey, tailOf } from './config.js';
+import { headOf, rangeOfKey, readerOf } from './config.js';
 import { coreSummary, corePollMs, drainMs, initCore, stepCore, type ChainState } from './core.js';
 import { formatLog } from './log.js';
 import { masterSummary } from './master.js';
@@ -104,7 +104,8 @@ function stepMasterPart(p: MasterPart, input: ProtocolInput<GroupWire>, nowMs: n
 function redirect(p: MasterPart, req: ClientRequest): ChainMsg {
   const c = p.r.master?.announced ?? machineOf(p.r).record?.config;
   const cr = c === undefined ? undefined : rangeOfKey(c, req.key);
-  const hint = cr === undefined ? undefined : req.op === 'get' ? tailOf(cr) : headOf(cr);
+  const craq = p.r.setup.options.craq === true;
+  const hint = cr === undefined ? undefined : req.op === 'get' ? readerOf(cr, req.client, req.key, craq) : headOf(cr);
   return { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'not-leader', hint: hint ?? null };
 }
 

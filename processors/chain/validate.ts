@@ -148,6 +148,8 @@ const CHAIN_PARTS: Readonly<Record<string, (o: Obj, h: Ranged) => ChainMsg>> = {
     last: bool(o.last, 'last'),
   }),
   handover: (o, h) => ({ type: 'handover', ...h, s1: int(o.s1, 's1') }),
+  'version-query': (o, h) => ({ type: 'version-query', ...h, qid: int(o.qid, 'qid') }),
+  'version-reply': (o, h) => ({ type: 'version-reply', ...h, qid: int(o.qid, 'qid'), upTo: o.upTo === null ? null : int(o.upTo, 'upTo') }),
   ready: (o, h) => ({ type: 'ready', ...h, s0: int(o.s0, 's0') }),
   retired: (_o, h) => ({ type: 'retired', ...h }),
   quiesced: (o, h) => ({ type: 'quiesced', ...h, lastApplied: int(o.lastApplied, 'lastApplied') }),

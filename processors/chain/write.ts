@@ -5,12 +5,14 @@ import type { ClientRequest } from '../../runtime/client/wire.js';
 import type { Update, WriteResult } from './messages.js';
 import { hasLease, isHead, isTail, servable, type NodeState, type RangeState, type Waiter } from './node_state.js';
 import type { ChainOut } from './types.js';
+import { foldClean, recordVersion } from './craq.js';
 
 /** MAX_FORWARD: updates per Forward message, so a resend of a long `sent` stays a few small frames. */
 export const MAX_FORWARD = 256;
 
 /** applyUpdate: one update into the store and dedup (every member, W3–W5), logged as H8's apply line. */
 export function applyUpdate(n: NodeState, r: RangeState, u: Update, nowMs: number, out: ChainOut): void {
+  recordVersion(n, r, u);
   if (u.op === 'put') r.store.set(u.key, { value: u.value ?? '', seq: u.seq });
   else r.store.delete(u.key);
   r.dedup.set(u.clientId, { clientId: u.clientId, reqNo: u.reqNo, seq: u.seq, result: u.result, atMs: nowMs });
@@ -206,6 +208,7 @@ export function sendHandover(n: NodeState, r: RangeState, out: ChainOut): void {
  */
 export function flush(n: NodeState, out: ChainOut): void {
   for (const r of n.ranges.values()) {
+    foldClean(r);
     if (r.outbox.length > 0) {
       if (!r.retired) forward(n, r, r.outbox, out);
       r.outbox = [];

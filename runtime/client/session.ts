@@ -36,7 +36,9 @@ export interface SessionOptions {
   /**
    * routing: 'leader' (default) keeps one guess of the rank that leads, for a store with one
    * leader (TRaft); 'per-key' keeps a guess per route — (read or write, key) — for a store whose
-   * keys live on different ranks (a chain: writes at the key's head, reads at its tail).
+   * keys live on different ranks (a chain: writes at the key's head, reads at its tail);
+   * 'spread-reads' is per-key with each session's read routes its own, never shared, so the
+   * store's hints can send different clients' reads of one key to different ranks (CRAQ).
    */
   readonly routing?: Routing;
   /**
@@ -47,15 +49,23 @@ export interface SessionOptions {
   readonly routes?: Map<string, number>;
 }
 
-/** Routing: one leader guess, or one guess per (read|write, key). */
-export type Routing = 'leader' | 'per-key';
+/** Routing: one leader guess, or one guess per (read|write, key), reads' guesses shared or not. */
+export type Routing = 'leader' | 'per-key' | 'spread-reads';
 
 /** routeOf: the route an op takes under per-key routing — gets read, everything else writes. */
 export function routeOf(op: Pick<Op, 'f' | 'key'>): string {
   return `${op.f === 'get' ? 'read' : 'write'}:${op.key}`;
 }
 
-type Current = { readonly req: ClientRequest; readonly route: string; readonly deadlineAtMs: number; target: number; attempts: number };
+type Current = {
+  readonly req: ClientRequest;
+  readonly route: string;
+  /** table: the routes this op's guess lives in (undefined: leader routing). */
+  readonly table: Map<string, number> | undefined;
+  readonly deadlineAtMs: number;
+  target: number;
+  attempts: number;
+};
 
 /** ClientSession: call begin, then onReply / onTimeout as the driver's events come, until `done`. */
 export class ClientSession {
@@ -63,6 +73,8 @@ export class ClientSession {
   guess = 0;
   /** routes: per-key routing's guess per route (routeOf); empty under leader routing. */
   readonly routes: Map<string, number>;
+  /** ownReads: 'spread-reads' routing's read guesses, this session's alone. */
+  private readonly ownReads = new Map<string, number>();
   private reqNo = 0;
   private current: Current | null = null;
   /** retries: requests sent again (same reqNo) after the first attempt. */
@@ -90,9 +102,11 @@ export class ClientSession {
       ...(op.value !== undefined ? { value: op.value } : {}),
       ...(op.read !== undefined ? { read: op.read } : {}),
     };
-    const route = this.o.routing === 'per-key' ? routeOf(op) : '';
-    const target = this.o.routing === 'per-key' ? (this.routes.get(route) ?? this.guess) : this.guess;
-    this.current = { req, route, deadlineAtMs: nowMs + this.o.deadlineMs, target, attempts: 0 };
+    const routing = this.o.routing ?? 'leader';
+    const table = routing === 'leader' ? undefined : routing === 'spread-reads' && op.f === 'get' ? this.ownReads : this.routes;
+    const route = table === undefined ? '' : routeOf(op);
+    const target = table?.get(route) ?? this.guess;
+    this.current = { req, route, table, deadlineAtMs: nowMs + this.o.deadlineMs, target, attempts: 0 };
     return this.send(nowMs);
   }
 
@@ -155,7 +169,7 @@ export class ClientSession {
 
   /** remember: the rank this op now goes to is the best guess for its route (or the leader). */
   private remember(c: Current): void {
-    if (this.o.routing === 'per-key') this.routes.set(c.route, c.target);
+    if (c.table !== undefined) c.table.set(c.route, c.target);
     else this.guess = c.target;
   }
 
