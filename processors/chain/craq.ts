@@ -113,7 +113,10 @@ export function onVersionReply(n: NodeState, from: number, m: Msg<'version-reply
   const r = n.ranges.get(p.rangeId);
   const valid = m.upTo !== null && m.epoch === p.epoch && n.epoch === p.epoch && r !== undefined && !r.retired;
   // A member is never behind its tail in one epoch (propagation); if it were, it could not answer.
-  if (!valid || m.upTo > r.lastApplied) return reply(out, p.to, p.client, p.reqNo, undefined);
+  if (!valid || m.upTo > r.lastApplied) {
+    n.counts.readsAbandoned++;
+    return reply(out, p.to, p.client, p.reqNo, undefined);
+  }
   foldClean(r);
   n.counts.reads++;
   reply(out, p.to, p.client, p.reqNo, valueAt(r, p.key, m.upTo));
@@ -124,6 +127,7 @@ export function abandonReads(n: NodeState, nowMs: number, all: boolean, out: Cha
   for (const [qid, p] of n.craqReads) {
     if (!all && nowMs - p.atMs < n.options.resendAfterMs) continue;
     n.craqReads.delete(qid);
+    n.counts.readsAbandoned++;
     reply(out, p.to, p.client, p.reqNo, undefined);
   }
 }

@@ -132,6 +132,8 @@ export interface NodeCounts {
   /** cleanReads, versionQueries: CRAQ gets answered locally at a non-tail member, and those that asked the tail (R3). */
   cleanReads: number;
   versionQueries: number;
+  /** readsAbandoned: CRAQ gets ended `electing` because their query was lost or overtaken by an epoch (T15). */
+  readsAbandoned: number;
 }
 
 export interface NodeState {
@@ -205,6 +207,7 @@ export function initNode(s: NodeSetup): NodeState {
       acksSent: 0,
       cleanReads: 0,
       versionQueries: 0,
+      readsAbandoned: 0,
     },
   };
 }
