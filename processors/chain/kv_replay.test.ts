@@ -1,14 +1,15 @@
 // kv_replay.test: a chain scenario (kv_simkit.ts Scenario) and the `csplab sim` command it prints
 // as its replay are the same run: the built CLI, given replayArgs, writes the very history and
 // instance logs the in-process run produced — under a kill and restart, a one-way cut, a
-// partition, a graceful leave, a small head window and a lossy, duplicating, reordering link.
+// partition, a graceful leave, a small head window and a lossy, duplicating, reordering link; and
+// a CRAQ run (--craq, Zipf keys) under a kill, so both flags reach the simulator as the test sets them.
 // Needs the build (npx tsc -p tsconfig.json). Replay: the command in the failure message.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI } from '../../scripts/repo.js';
-import { replayArgs, replayCommand, runScenario, type Scenario } from './kv_simkit.js';
+import { replayArgs, replayCommand, runScenario, type KvRun, type Scenario } from './kv_simkit.js';
 
 const rank = (r: number) => ({ type: 'rank' as const, rank: r });
 
@@ -40,11 +41,12 @@ const S: Scenario = {
   ],
 };
 
-t.test('a scenario’s replay command reruns it exactly: the same history and instance logs', async (t) => {
-  const r = await runScenario(S);
+/** sameRun: the CLI, given the scenario's replay arguments, writes the history and instance logs the in-process run did. */
+async function sameRun(t: Test, s: Scenario): Promise<KvRun> {
+  const r = await runScenario(s);
   const cwd = t.testdir();
-  const cmd = `${replayCommand(S)} --log-dir log`;
-  const p = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, ...replayArgs(S), '--log-dir', 'log', '--quiet', '--no-trace'], {
+  const cmd = `${replayCommand(s)} --log-dir log`;
+  const p = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, ...replayArgs(s), '--log-dir', 'log', '--quiet', '--no-trace'], {
     cwd,
     encoding: 'utf8',
   });
@@ -55,8 +57,29 @@ t.test('a scenario’s replay command reruns it exactly: the same history and in
     const file = readFileSync(join(cwd, 'log', `instancelog${x.rank}.log`), 'utf8');
     t.equal(file.replace(/\n$/, ''), x.lines.join('\n'), `rank ${x.rank}: the same instance log`);
   }
+  return r;
+}
+
+t.test('a scenario’s replay command reruns it exactly: the same history and instance logs', async (t) => {
+  const r = await sameRun(t, S);
   t.ok(
     r.masterLines.some((l) => l.includes('rank 4 asked to leave')),
     'the leave took effect',
   );
+});
+
+t.test('a CRAQ scenario’s replay command (--craq, --key-dist zipf) reruns it exactly', async (t) => {
+  const craq: Scenario = {
+    ...S,
+    ranks: 4,
+    tSec: 3,
+    l: 1024,
+    leaves: [],
+    craq: true,
+    zipf: 1.1,
+    faults: [{ action: 'kill', target: rank(3), atMs: 1000 }],
+  };
+  const r = await sameRun(t, craq);
+  const queries = r.o.ranks.reduce((n, x) => n + Number(x.summary?.versionQueries ?? 0), 0);
+  t.ok(queries > 0, `${queries} CRAQ version queries: the flag reached the nodes`);
 });
