@@ -3,7 +3,8 @@
 // leader lease (--lease-reads --clock-drift 0.01); a 50/50 mix by ReadIndex. Ops/s over the load
 // (-t minus the op deadline) and p50/p99 latency of ok ops, from the run's kv.json; every run's
 // history must grade linearizable (the command's exit 0). BENCH_KV_T=s sets -t (10). Writes the
-// `kv` section of docs/benchmarks.md.
+// `kv` section of docs/benchmarks.md; the chain rows write `kv-chain`, and CRAQ against tail-only
+// reads on a Zipf load concentrated on one range writes `kv-craq` (BENCH_KV_ONLY=craq: those alone).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,8 +22,9 @@ let nextPort = 25_800; // away from the other cluster benchmarks
 type Q = { count: number; opsPerS: number; p50Ms: number; p99Ms: number };
 type KvJson = { ok: number; fail: number; info: number; retries: number; put: Q; get: Q };
 type HistoryLine = { type: string; time: number };
-type Summary = { ranks: { summary?: { cpuUserMs?: number; cpuSystemMs?: number } }[] };
-type Run = { kv: KvJson; status: number | null; load: number; stderr: string; oks: number[]; cpuMs: number };
+type Summary = { ranks: { summary?: { cpuUserMs?: number; cpuSystemMs?: number; reads?: number } }[] };
+/** Run: one kv run; reads: gets answered per rank (chain: the master's 0 first). */
+type Run = { kv: KvJson; status: number | null; load: number; stderr: string; oks: number[]; cpuMs: number; reads: number[] };
 
 const ROWS: ReadonlyArray<{ name: string; flags: string[]; show: 'put' | 'get' | 'both' }> = [
   { name: 'put', flags: ['--get-share', '0'], show: 'put' },
@@ -72,7 +74,8 @@ async function kvRun(flags: string[], store = TRAFT, t = T): Promise<Run> {
       .map((l) => (JSON.parse(l) as HistoryLine).time);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
     const cpuMs = summary.ranks.reduce((a, r) => a + (r.summary?.cpuUserMs ?? 0) + (r.summary?.cpuSystemMs ?? 0), 0);
-    return { kv, status, load, stderr, oks, cpuMs };
+    const reads = summary.ranks.map((r) => r.summary?.reads ?? 0);
+    return { kv, status, load, stderr, oks, cpuMs, reads };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -84,8 +87,9 @@ const both = (p: Q, g: Q): string =>
 
 async function main(): Promise<void> {
   let failed = false;
-  if (ONLY !== 'chain' && !(await traftRows())) failed = true;
-  if (ONLY !== 'traft' && !(await chainRows())) failed = true;
+  if ((ONLY === undefined || ONLY === 'traft') && !(await traftRows())) failed = true;
+  if ((ONLY === undefined || ONLY === 'chain') && !(await chainRows())) failed = true;
+  if ((ONLY === undefined || ONLY === 'craq') && !(await craqRows())) failed = true;
   if (failed) process.exitCode = 1;
 }
 
@@ -201,6 +205,58 @@ a busy shared machine changes least. Node kill: ${killLine}. Machine: ${machine(
 
 | ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu ms/op | history | load |
 |---|---|---|---|---|---|---|---|---|---|
+${lines.join('\n')}`,
+  );
+  return passed;
+}
+
+/** ZIPF: keys drawn with s = 2: the hottest key takes ~61% of the ops, so one range (one chain) takes most of the load. */
+const ZIPF = ['--key-dist', 'zipf', '--zipf-exponent', '2'];
+const CRAQ_ROWS: ReadonlyArray<{ name: string; flags: string[]; show: 'get' | 'both' }> = [
+  { name: 'get, tail reads', flags: ['--get-share', '1', ...ZIPF], show: 'get' },
+  { name: 'get, CRAQ', flags: ['--get-share', '1', ...ZIPF, '--craq'], show: 'get' },
+  { name: '90/10 get/put, tail reads', flags: ['--get-share', '0.9', ...ZIPF], show: 'both' },
+  { name: '90/10 get/put, CRAQ', flags: ['--get-share', '0.9', ...ZIPF, '--craq'], show: 'both' },
+];
+
+/**
+ * craqRows: CRAQ (R3) against tail-only reads on the chain store with a Zipf load concentrated on
+ * one range, back to back, and the `kv-craq` section; false if a history was not linearizable.
+ * "busiest node" is the largest share of gets one node answered: with tail-only reads the hot
+ * range's tail answers nearly all, with CRAQ its three members share them — what CRAQ changes
+ * whatever the machine's load.
+ */
+async function craqRows(): Promise<boolean> {
+  const lines: string[] = [];
+  const gets: number[] = [];
+  let passed = true;
+  for (const row of CRAQ_ROWS) {
+    const r = await kvRun(row.flags, CHAIN);
+    const ok = r.status === 0;
+    passed &&= ok;
+    gets.push(r.kv.get.opsPerS);
+    const verdict = ok ? 'linearizable' : `**exit ${r.status}**`;
+    const cells = row.show === 'both' ? both(r.kv.put, r.kv.get) : fmt(r.kv.get);
+    const total = r.reads.reduce((a, b) => a + b, 0);
+    const busiest = total > 0 ? `${((100 * Math.max(...r.reads)) / total).toFixed(0)}%` : '—';
+    lines.push(`${chainLine(row.name, row.flags, cells, r, verdict)} ${busiest} |`);
+    process.stderr.write(`bench kv craq: ${row.name}: ${cells} ops/s | p50 | p99 ms, busiest node ${busiest} of gets, ${verdict}\n`);
+    if (!ok) process.stderr.write(r.stderr);
+  }
+  const ratio = (i: number, j: number): string => ((gets[i] ?? 0) / Math.max(1, gets[j] ?? 0)).toFixed(2);
+  writeSection(
+    'kv-craq',
+    `## CRAQ against tail-only reads on one hot range (\`kv.bench\`, issue 18)
+
+\`csplab kv run ${CHAIN.join(' ')} ${ZIPF.join(' ')} -t ${T}\` plus the row's flags, rows run back to back:
+the chain store as in the rows above, keys Zipf-skewed with s = 2 (the hottest key ~61% of the ops,
+so its range's chain carries most of the load). Tail-only reads put every get of that range on
+its tail; \`--craq\` lets all three members answer (docs/protocols/chain.md §3a). CRAQ / tail-only
+gets/s: **${ratio(1, 0)}×** (all gets), **${ratio(3, 2)}×** (90/10). "busiest node": the largest share of the
+gets one node answered (from each node's summary). Machine: ${machine()}.
+
+| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu ms/op | history | load | busiest node |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}`,
   );
   return passed;
