@@ -27,6 +27,9 @@ const GOOD: ChainMsg[] = [
     last: true,
   },
   { type: 'handover', epoch: 2, rangeId: 'r', s1: 9 },
+  { type: 'version-query', epoch: 2, rangeId: 'r', qid: 5 },
+  { type: 'version-reply', epoch: 2, rangeId: 'r', qid: 5, upTo: 9 },
+  { type: 'version-reply', epoch: 2, rangeId: 'r', qid: 6, upTo: null },
   { type: 'join', incarnation: 7 },
   {
     type: 'heartbeat',

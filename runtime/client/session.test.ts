@@ -76,6 +76,23 @@ t.test("per-key routing with a shared table: one client's hint is every client's
   t.equal(routes.get('read:k'), undefined, 'the read route of k is still unknown');
 });
 
+t.test('spread-reads routing: write routes shared as per-key, read routes each session’s own', async (t) => {
+  const routes = new Map<string, number>();
+  const a = new ClientSession({ ...o, client: 'a', routing: 'spread-reads', routes });
+  const b = new ClientSession({ ...o, client: 'b', routing: 'spread-reads', routes });
+  a.begin({ f: 'get', key: 'k' }, 0);
+  a.onReply({ ...reply(1, { status: 'not-leader', hint: 2 }), client: 'a' }, 1);
+  a.onReply({ ...reply(1, { status: 'ok', result: null }), client: 'a' }, 2);
+  t.same(sent(a.begin({ f: 'get', key: 'k' }, 3)), { rank: 2, reqNo: 2 }, 'a reads k where its hint sent it');
+  a.onReply({ ...reply(2, { status: 'ok', result: null }), client: 'a' }, 4);
+  t.same(sent(b.begin({ f: 'get', key: 'k' }, 5)), { rank: 0, reqNo: 1 }, 'b does not follow a’s read route');
+  t.equal(routes.get('read:k'), undefined, 'the shared table holds no read route');
+  b.onReply({ ...reply(1, { status: 'ok', result: null }), client: 'b' }, 6);
+  a.begin({ f: 'put', key: 'k', value: 'v' }, 7);
+  a.onReply({ ...reply(3, { status: 'not-leader', hint: 1 }), client: 'a' }, 8);
+  t.same(sent(b.begin({ f: 'put', key: 'k', value: 'w' }, 9)), { rank: 1, reqNo: 2 }, 'b writes k at the head a learned');
+});
+
 t.test('a put or delete may report what it did; a result its op cannot report is ignored and counted', async (t) => {
   const s = new ClientSession(o);
   s.begin({ f: 'put', key: 'k', value: 'v' }, 0);
