@@ -1,9 +1,8 @@
 // client: a client request at a node (decision 7 of docs/protocols/chain.md): gets are tail
 // reads (R1, R2), or with --craq reads at any member (R3, craq.ts), puts and deletes head writes
-// (W1–W8). A node that is not the right end of the
-// key's chain answers `not-leader` with the right rank from its configuration; no lease (L2),
-// a joiner before its handover (X4), a pause (J3) or a full window (W2) answer `electing`, so
-// the client backs off and retries with the same reqNo.
+// (W1–W8). A node that is not where the request belongs answers `not-leader` with the right rank
+// from its configuration; no lease (L2), a joiner before its handover (X4), a pause (J3) or a
+// full window (W2) answer `electing`, so the client backs off and retries with the same reqNo.
 import type { ClientRequest } from '../../runtime/client/wire.js';
 import { headOf, rangeOfKey, readerOf } from './config.js';
 import { craqGet } from './craq.js';
