@@ -443,13 +443,19 @@ t.test('T14: CRAQ, reads at every member under write contention on a few hot key
   t.same(staleReads(r).slice(0, 3), [], 'no read older than a write committed before it began');
 });
 
-t.test('T15: CRAQ, a node killed (the tail of one range, middle and head of others) with version queries in flight: those reads end unanswered, I9', async (t) => {
-  const r = await scenario(t, { ranks: 6, tSec: 4, clients: 12, keys: 8, getShare: 0.5, craq: true, zipf: 1.2, faults: [kill(3, 1500)] });
-  t.ok(r.configs.length > 1, `${r.configs.length} configurations: rank 3 was replaced`);
-  t.ok(sum(r, 'readsAbandoned') > 0, `${sum(r, 'readsAbandoned')} reads waiting on a VersionQuery ended electing (lost or another epoch)`);
-  t.ok(sum(r, 'versionQueries') > 100, `${sum(r, 'versionQueries')} version queries`);
-  t.same(staleReads(r).slice(0, 3), [], 'no read older than a write committed before it began');
-});
+t.test(
+  'T15: CRAQ, a node killed (the tail of one range, middle and head of others) with version queries in flight: those reads end unanswered, I9',
+  async (t) => {
+    const r = await scenario(t, { ranks: 6, tSec: 4, clients: 12, keys: 8, getShare: 0.5, craq: true, zipf: 1.2, faults: [kill(3, 1500)] });
+    t.ok(r.configs.length > 1, `${r.configs.length} configurations: rank 3 was replaced`);
+    t.ok(
+      sum(r, 'readsAbandoned') > 0,
+      `${sum(r, 'readsAbandoned')} reads waiting on a VersionQuery ended electing (lost or another epoch)`,
+    );
+    t.ok(sum(r, 'versionQueries') > 100, `${sum(r, 'versionQueries')} version queries`);
+    t.same(staleReads(r).slice(0, 3), [], 'no read older than a write committed before it began');
+  },
+);
 
 t.test(
   'CRAQ safety: write-heavy Zipf load with drops, a crash and a restart: no read at any member is older than the last committed write',
