@@ -31,7 +31,13 @@ export async function registerCommands(parser: Argv, argv: readonly string[]): P
     case 'kv':
       parser.command((await import('./kv/command.js')).kvCommand);
       return;
-    default: // no command, lab/grade, or one to recommend a spelling for: all of them
+    case 'lab':
+    case 'grade': {
+      const { labCommand, gradeCommand } = await import('./lab/command.js');
+      parser.command(labCommand).command(gradeCommand);
+      return;
+    }
+    default: // no command, or one to recommend a spelling for: all of them
   }
   const [
     { runCommand },

@@ -7,8 +7,9 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { Lab } from '../../runtime/lab.js';
 import { protocolNamed, protocols } from '../../processors/registry.js';
 import { EXIT, usageError } from '../exit.js';
-import { gradeProject } from './grade.js';
-import { writeProject } from './project.js';
+
+/** LAB_FILE: the project file naming its lab (what `csplab grade` reads first). */
+export const LAB_FILE = '.csplab-lab.json';
 
 /** csplabRoot: the csplab checkout or package this file runs from (dist/cmd/lab/ or, under tests, cmd/lab/). */
 export const csplabRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
@@ -42,6 +43,7 @@ export const labCommand: CommandModule<object, InitArgs> = {
       .positional('dir', { type: 'string', demandOption: true, describe: 'the new project’s directory' }),
   handler: async (argv: ArgumentsCamelCase<InitArgs>) => {
     const lab = await labNamed(argv.lab);
+    const { writeProject } = await import('./project.js'); // here, not at the top: it loads the TypeScript compiler
     writeProject(lab, csplabRoot, argv.dir);
     process.stdout.write(
       `${argv.dir}: the ${lab.name} lab (${lab.stubs.length} functions to write); read ${argv.dir}/HANDOUT.md, grade with csplab grade ${argv.dir}\n`,
@@ -79,6 +81,7 @@ export const gradeCommand: CommandModule<object, GradeArgs> = {
         describe: 'the teacher’s hidden seeds: a JSON file {"seeds": [..]}',
       }),
   handler: async (argv: ArgumentsCamelCase<GradeArgs>) => {
+    const { gradeProject } = await import('./grade.js'); // loads the TypeScript compiler only to compile
     argv.exitStatus = await gradeProject({
       dir: argv.dir,
       root: csplabRoot,

@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { RealClock } from '../../runtime/clock.js';
 import type { Lab, LabPart } from '../../runtime/lab.js';
 import { EXIT, usageError } from '../exit.js';
-import { compileProject } from './compile.js';
 import { planPart, type Seeds, type TestResult } from './plan.js';
-import { LAB_FILE } from './project.js';
+import { LAB_FILE, labNamed } from './command.js';
 import { formatTable, junitXml, type PartGrade } from './score.js';
 
 export interface GradeOptions {
@@ -30,6 +29,8 @@ export async function gradeProject(o: GradeOptions): Promise<number> {
   const lab = await projectLab(dir);
   const parts = pickParts(lab, o);
   const seeds: Seeds = { hidden: o.hidden !== undefined ? hiddenSeeds(o.hidden) : [], ...(o.seed !== undefined ? { only: o.seed } : {}) };
+  // Loaded once the input is known good: the compiler is most of the grader's start-up.
+  const { compileProject } = await import('./compile.js');
   const build = mkdtempSync(join(tmpdir(), 'csplab-grade-'));
   try {
     const compiled = compileProject(dir, build, o.root);
@@ -60,7 +61,6 @@ async function projectLab(dir: string): Promise<Lab> {
   } catch (e) {
     throw usageError(`${file}: ${(e as Error).message}`);
   }
-  const { labNamed } = await import('./command.js');
   const lab = await labNamed(String(name));
   const missing = lab.files.map((f) => f.to).filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0)

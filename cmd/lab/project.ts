@@ -7,9 +7,7 @@ import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import type { Lab } from '../../runtime/lab.js';
 import { usageError } from '../exit.js';
-
-/** LAB_FILE: the project file naming its lab (what `csplab grade` reads first). */
-export const LAB_FILE = '.csplab-lab.json';
+import { LAB_FILE } from './command.js';
 
 export interface ProjectOptions {
   /** reference: leave the decision functions as they are (the grader's own proof). */
