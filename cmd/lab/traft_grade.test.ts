@@ -1,14 +1,14 @@
 // traft_grade.test: the TRaft lab's proof. The skeleton scores 0 with "not implemented"; the
 // reference scores full marks (one whole grade: its sweeps and its one real 5-process run);
 // planted-bug variants of the reference fail exactly the unit tests of the parts declared to
-// catch them, and the grader names the rule. Runs the built CLI: `npx tsc -p tsconfig.json` first.
+// catch them, the failing unit test naming the rule. Runs the built CLI: `npx tsc -p tsconfig.json` first.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { csplabRoot } from './command.js';
 import { grade, labKit } from './testkit.js';
 
-const { work, project, failingParts } = await labKit('traft', (fn) => t.teardown(fn));
+const { work, project, unitFailures } = await labKit('traft', (fn) => t.teardown(fn));
 
 t.test('the skeleton scores 0, each test naming what is not implemented', async (t) => {
   const json = join(work, 'skeleton.json');
@@ -39,7 +39,7 @@ const variants: { name: string; parts: number[]; patch: Record<string, string>; 
     name: 'a voter counts its vote before the WAL write (the grant leaves at once)',
     parts: [1],
     patch: { handleElectReq: grantBeforeWal() },
-    rule: /FAIL part 1 unit: voter answers a grant only once its vote is durable: WAL before vote \(§8\.2\)/,
+    rule: /^voter answers a grant only once its vote is durable: WAL before vote \(§8\.2\)/,
   },
   {
     name: 'a follower ignores InstallSnapshot',
@@ -50,18 +50,23 @@ const variants: { name: string; parts: number[]; patch: Record<string, string>; 
     name: 'a voter grants a candidate below its vote (V1 dropped: two leaders of one ballot)',
     parts: [1],
     patch: { refusal: withoutStaleBallot() },
-    rule: /FAIL part 1 unit: voter refuses a stale ballot: V1/,
+    rule: /^voter refuses a stale ballot: V1/,
   },
 ];
 
+// The failures are read here, not through `csplab grade`: a unit test's message is what the
+// grader prints after `FAIL part <n> unit: ` (the skeleton's test above proves that path), and a
+// grade would compile each variant a second time.
 for (const v of variants)
   t.test(`planted bug: ${v.name}`, async (t) => {
-    const dir = project(v.name.replace(/\W+/g, '-'), { reference: true, patch: v.patch });
-    t.same(await failingParts(dir), v.parts, `fails exactly part(s) ${v.parts.join(', ')}`);
-    if (v.rule === undefined) return;
-    const r = grade(dir, '--part', String(v.parts[0]));
-    t.equal(r.status, 1, r.out);
-    t.match(r.out, v.rule, 'the grader names the rule');
+    const failures = await unitFailures(project(v.name.replace(/\W+/g, '-'), { reference: true, patch: v.patch }));
+    t.same([...new Set(failures.map((f) => f.part))], v.parts, `fails exactly part(s) ${v.parts.join(', ')}`);
+    const rule = v.rule;
+    if (rule !== undefined)
+      t.ok(
+        failures.some((f) => rule.test(f.failure)),
+        `the failing unit test names the rule (${rule.source}): ${failures.map((f) => f.failure).join(' | ')}`,
+      );
   });
 
 /** grantBeforeWal: the reference's handleElectReq with its replies sent at once, not after the vote is durable. */
