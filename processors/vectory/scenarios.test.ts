@@ -124,7 +124,7 @@ t.test('T5 (D7): a reordered older incremental Append does not shorten the log',
 });
 
 t.test('T18 (D16): a Sync staged in batches of 4 leaves accepted and the log alone until its last batch', (t) => {
-  const c = new Cluster(3, { maxBatch: 4 });
+  const c = new Cluster(3, { maxBatch: 4, maxCollectEntries: 3 }); // Collect grants page their logs 3 entries at a time (E2, E3)
   elect(c, 0, not(2));
   for (let r = 1; r <= 9; r++) put(c, 0, r);
   c.deliver(not(2)); // A (0) and B (1) hold 1–10, committed; C (2) holds nothing
@@ -150,7 +150,7 @@ t.test('T18 (D16): a Sync staged in batches of 4 leaves accepted and the log alo
 });
 
 t.test('T18 (D16): the last Sync batch installs the staged log and accepted in one write', (t) => {
-  const c = new Cluster(3, { maxBatch: 4 });
+  const c = new Cluster(3, { maxBatch: 4, maxCollectEntries: 3 }); // Collect grants page their logs 3 entries at a time (E2, E3)
   elect(c, 0, not(2));
   for (let r = 1; r <= 9; r++) put(c, 0, r);
   c.deliver(not(2));
