@@ -221,3 +221,29 @@ t.test('T15: a vote is not sent before it is durable, and survives a restart onc
   t.ok(reply?.msg.type === 'collect-reply' && !reply.msg.granted, 'a lower ballot is refused after the restart: no double vote');
   t.end();
 });
+
+t.test('T13/T19 (D17): a local read on a lagging node waits for the client’s own write, then sees it', (t) => {
+  const c = new Cluster(3);
+  elect(c, 0);
+  put(c, 0, 1, 'k', 'mine');
+  c.deliver();
+  const w = c.replies.at(-1);
+  t.match(w, { status: 'ok', reqNo: 1 }, 'the write is answered by its master');
+  const vts = w?.status === 'ok' ? w.vts : undefined;
+  t.ok(vts !== undefined && c.node(1).shards[0]!.commitIndex < 2, 'node 1 has not learnt the commit yet');
+  c.client(1, 0, { client: 'c1', reqNo: 2, op: 'get', key: 'k', read: 'local', ...(vts !== undefined ? { after: vts } : {}) });
+  t.equal(c.replies.length, 1, 'the read waits: node 1’s applied prefix is below the client’s after (V8)');
+  for (let k = 0; k < 3 && c.replies.length === 1; k++) {
+    c.now += c.cfg.aliveMs;
+    for (const i of [0, 1, 2]) c.input(i, { type: 'tick' });
+    c.deliver();
+  }
+  t.match(c.replies.at(-1), { status: 'ok', reqNo: 2, result: 'mine' }, 'then answers with the client’s own write');
+  const at = c.replies.at(-1);
+  t.ok(at?.status === 'ok' && at.at !== undefined && vts !== undefined && at.at.version >= vts.version, 'at an applied prefix covering it');
+  c.client(2, 0, { client: 'c1', reqNo: 3, op: 'get', key: 'k', read: 'local', after: { version: 1e6, shard: 0 } });
+  c.now += c.cfg.readWaitMs;
+  c.input(2, { type: 'tick' });
+  t.match(c.replies.at(-1), { status: 'electing', reqNo: 3 }, 'a read whose after never comes is told to retry after readWaitMs');
+  t.end();
+});
