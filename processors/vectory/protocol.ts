@@ -48,8 +48,8 @@ export const vectory: Protocol<VectoryConfig, NodeState, VMsg, WalBatch, VLogEve
   recoverLog: () => undefined,
   storage: vectoryStorage,
   pollMs: (s) => s.cfg.aliveMs,
-  // a node masters some shards and follows others: 'master' while it masters any (the leader processor's deadline)
-  role: (s) => (mastered(s) > 0 ? 'master' : 'follower'),
+  // a node masters some shards and follows others: 'leader' while it masters any, so a `leader` fault target picks a master
+  role: (s) => (mastered(s) > 0 ? 'leader' : 'follower'),
   round: (s) => Math.max(0, ...s.shards.map((x) => x.promised.epoch)),
   summary: (s) => ({
     commits: s.counters.commits,
