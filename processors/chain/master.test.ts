@@ -341,7 +341,7 @@ t.test(
   (t) => {
     const b = started(3);
     b.msg(1, { type: 'heartbeat', incarnation: 0, hbNo: 42, epoch: 0, ranges: [] });
-    t.same(b.out.sends.at(-1), { to: 1, msg: { type: 'heartbeat-reply', hbNo: 42, epoch: 1 } });
+    t.same(b.out.sends.at(-1), { to: 1, msg: { type: 'heartbeat-reply', hbNo: 42, epoch: 1, incarnation: 0 } });
     const n = b.out.sends.length;
     b.msg(9, { type: 'heartbeat', incarnation: 0, hbNo: 1, epoch: 0, ranges: [] });
     b.msg(2, { type: 'heartbeat', incarnation: 5, hbNo: 1, epoch: 1, ranges: [] });
@@ -350,7 +350,7 @@ t.test(
     b.msg(2, { type: 'join', incarnation: -3 });
     t.equal(b.m.config?.epoch, 1, 'a late join of an older process changes nothing');
     b.msg(3, { type: 'get-config' });
-    t.same(b.out.sends.at(-1), { to: 3, msg: { type: 'config', config: b.config() } });
+    t.same(b.out.sends.at(-1), { to: 3, msg: { type: 'config', config: b.config(), incarnation: 0 } }, 'addressed to its incarnation');
     b.at(OPTS.failTimeoutMs + 1);
     b.msg(3, { type: 'heartbeat', incarnation: 0, hbNo: 7, epoch: 1, ranges: [] });
     t.same(b.out.sends.at(-1), { to: 3, msg: { type: 'removed' } }, 'declared failed: Removed, not a lease (L1)');
@@ -522,7 +522,7 @@ t.test('restart: a member that restarted while the master was down (its join los
   r.msg(2, { type: 'heartbeat', incarnation: 0, hbNo: 1, epoch: 1, ranges: [] });
   t.same(
     r.out.sends.at(-1),
-    { to: 2, msg: { type: 'heartbeat-reply', hbNo: 1, epoch: 1 } },
+    { to: 2, msg: { type: 'heartbeat-reply', hbNo: 1, epoch: 1, incarnation: 0 } },
     'a member running the recorded epoch keeps its lease',
   );
   r.msg(1, { type: 'join', incarnation: 4 });

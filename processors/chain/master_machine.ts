@@ -102,7 +102,7 @@ const isRanks = (x: unknown): boolean => Array.isArray(x) && x.every((r) => Numb
 function checkFields(o: Record<string, unknown>): string | null {
   if (o.config !== undefined) {
     try {
-      validateChainMsg({ type: 'config', config: o.config });
+      validateChainMsg({ type: 'config', config: o.config, incarnation: 0 });
     } catch (e) {
       return `cmd.config: ${(e as Error).message}`;
     }

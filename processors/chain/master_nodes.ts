@@ -69,14 +69,15 @@ export function onHeartbeat(m: MasterState, from: number, msg: Msg<'heartbeat'>,
   }
   // stopBelowMin (K4): no reply, no lease (L1, L2): the store stops serving once the leases lapse
   if (m.degraded && m.o.stopBelowMin === true) return;
-  out.send(from, { type: 'heartbeat-reply', hbNo: msg.hbNo, epoch: m.announced?.epoch ?? 0 });
+  out.send(from, { type: 'heartbeat-reply', hbNo: msg.hbNo, epoch: m.announced?.epoch ?? 0, incarnation: msg.incarnation });
 }
 
 /** onGetConfig (M2, L4): the newest announced configuration, unless the node must not see it yet. */
 export function onGetConfig(m: MasterState, from: number, out: ChainOut): void {
   const n = m.nodes.get(from);
   if (n === undefined) return notLive(m, from, 1, out);
-  if (m.announced !== undefined && m.announced.epoch >= n.minEpoch) out.send(from, { type: 'config', config: m.announced });
+  if (m.announced !== undefined && m.announced.epoch >= n.minEpoch && n.incarnation >= 0)
+    out.send(from, { type: 'config', config: m.announced, incarnation: n.incarnation });
 }
 
 /**

@@ -143,7 +143,15 @@ export function install(
   const batch = persistRecord(m, out);
   const to = new Set([...m.nodes].filter(([, n]) => n.minEpoch <= epoch).map(([r]) => r));
   for (const r of removed) to.add(r);
-  m.parked.push({ batch, config, sends: [...to].sort((a, b) => a - b).map((r) => ({ to: r, msg: { type: 'config', config } })) });
+  // Addressed to the incarnation the master knows now: a later process of the rank ignores it (it
+  // names the old one in chains). One of unknown incarnation (a restored record) asks by GetConfig.
+  const sends = [...to]
+    .sort((a, b) => a - b)
+    .flatMap((r) => {
+      const incarnation = m.nodes.get(r)?.incarnation ?? -1;
+      return incarnation < 0 ? [] : [{ to: r, msg: { type: 'config', config, incarnation } as const }];
+    });
+  m.parked.push({ batch, config, sends });
   out.log({ type: 'master', epoch, what: why });
   out.log({ type: 'config', epoch, summary: describeChains(config) });
 }

@@ -105,8 +105,9 @@ export class FakeNode {
     // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- a fake node answers only the master
     switch (msg.type) {
       case 'config':
-        return this.install(msg.config);
+        return msg.incarnation === this.incarnation ? this.install(msg.config) : []; // as node.ts: meant for another process
       case 'heartbeat-reply':
+        if (msg.incarnation !== this.incarnation) return []; // as node.ts: meant for another process
         this.joined = true;
         return msg.epoch > (this.config?.epoch ?? 0) ? [{ type: 'get-config' }] : [];
       case 'join-as-tail':

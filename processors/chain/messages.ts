@@ -110,12 +110,20 @@ export type ChainMsg =
   /** Leave: the node asks to be removed gracefully (§7.4; `csplab kv run --remove`). */
   | { readonly type: 'leave' }
   // --- master → node ---
-  /** HeartbeatReply: the lease runs to the heartbeat's send time + leaseMs (L1). */
-  | { readonly type: 'heartbeat-reply'; readonly hbNo: number; readonly epoch: number }
+  /**
+   * HeartbeatReply: the lease runs to the heartbeat's send time + leaseMs (L1). It echoes the
+   * heartbeat's incarnation too: a reply to a dead process's heartbeat, arriving after the rank
+   * restarted, neither joins nor leases the new process (hbNo restarts at every process).
+   */
+  | { readonly type: 'heartbeat-reply'; readonly hbNo: number; readonly epoch: number; readonly incarnation: number }
   /** Removed: the master declared this node failed (or it left): no lease; rejoin as new. */
   | { readonly type: 'removed' }
-  /** NewConfig: install this configuration (epochs only grow, §7). */
-  | { readonly type: 'config'; readonly config: Config }
+  /**
+   * NewConfig: install this configuration (epochs only grow, §7). It names the addressee's
+   * incarnation as the master knows it: a restarted process of that rank holds none of its old
+   * self's data, and ignores a configuration that still names the old self in chains.
+   */
+  | { readonly type: 'config'; readonly config: Config; readonly incarnation: number }
   /** JoinAsTail: pull the range's state from `from`, the tail (X1). */
   | { readonly type: 'join-as-tail'; readonly epoch: number; readonly rangeId: RangeId; readonly from: number }
   /** Retire: stop serving and forwarding the range, answer Retired (F6). */

@@ -67,10 +67,20 @@ function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOu
   const r = 'rangeId' in msg ? n.ranges.get(msg.rangeId) : undefined;
   switch (msg.type) {
     case 'heartbeat-reply':
+      if (msg.incarnation !== n.incarnation) {
+        n.counts.otherIncarnationReplies++; // answered a heartbeat of another process of this rank
+        return;
+      }
       return onHeartbeatReply(n, msg.hbNo, msg.epoch, nowMs, out);
     case 'removed':
       return onRemoved(n, nowMs, out);
     case 'config': {
+      // decided for another process of this rank (an older one, or the one before Removed): it may
+      // name that process in chains whose data this one never held (I7's class)
+      if (msg.incarnation !== n.incarnation) {
+        n.counts.otherIncarnationConfigs++;
+        return;
+      }
       const before = n.epoch;
       installConfig(n, msg.config, nowMs, out);
       if (n.epoch !== before) abandonReads(n, nowMs, true, out); // T15: a VersionReply of the old epoch could name another tail's seq

@@ -47,14 +47,14 @@ t.test('joins and heartbeats go to every master rank; single mode talks to rank 
 t.test('any master rank instructs; a node rank does not; older epochs change nothing', async (t) => {
   const n = initNode({ rank: 3, incarnation: 1, nowMs: 0, options: DEFAULT_CHAIN_OPTIONS, masters: MASTERS });
   step(n, { type: 'tick' }, 0);
-  step(n, { type: 'message', from: 2, msg: { type: 'config', config: config(4) } }, 1);
+  step(n, { type: 'message', from: 2, msg: { type: 'config', config: config(4), incarnation: 1 } }, 1);
   t.equal(n.epoch, 4, 'a configuration from master rank 2 is installed');
-  step(n, { type: 'message', from: 1, msg: { type: 'config', config: config(3) } }, 2);
+  step(n, { type: 'message', from: 1, msg: { type: 'config', config: config(3), incarnation: 1 } }, 2);
   t.equal(n.epoch, 4, "an older leader's configuration is fenced by epoch");
   const before = n.counts.notFromNeighbour;
-  step(n, { type: 'message', from: 4, msg: { type: 'config', config: config(9) } }, 3);
+  step(n, { type: 'message', from: 4, msg: { type: 'config', config: config(9), incarnation: 1 } }, 3);
   t.equal(n.epoch, 4, 'a node rank cannot install a configuration');
   t.equal(n.counts.notFromNeighbour, before + 1, 'and is counted as a message not from a neighbour');
-  step(n, { type: 'message', from: 1, msg: { type: 'heartbeat-reply', hbNo: 1, epoch: 4 } }, 4);
+  step(n, { type: 'message', from: 1, msg: { type: 'heartbeat-reply', hbNo: 1, epoch: 4, incarnation: 1 } }, 4);
   t.ok(n.joined, 'a heartbeat reply from master rank 1 counts as joined');
 });

@@ -126,6 +126,9 @@ export interface NodeCounts {
   notFromNeighbour: number;
   resends: number;
   configsInstalled: number;
+  /** otherIncarnationConfigs, otherIncarnationReplies: configurations and heartbeat replies addressed to another process of this rank, ignored. */
+  otherIncarnationConfigs: number;
+  otherIncarnationReplies: number;
   /** forwards, acksSent: Forward and Ack messages sent; applies per Forward shows how far turns batch (W5). */
   forwards: number;
   acksSent: number;
@@ -199,6 +202,8 @@ export function initNode(s: NodeSetup): NodeState {
       wrongNode: 0,
       busy: 0,
       staleEpochDropped: 0,
+      otherIncarnationConfigs: 0,
+      otherIncarnationReplies: 0,
       higherEpochDropped: 0,
       notFromNeighbour: 0,
       resends: 0,

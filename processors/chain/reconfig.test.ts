@@ -2,7 +2,7 @@
 // by installing configurations by hand (the test plays the master), join at the tail X1–X5,
 // retire (F6), pause (J3), split and merge from parents (J1, G2), and fencing by leases (L1, R2).
 import t from 'tap';
-import { inRange, positionOf } from './ring.js';
+import { inRange, nodePosition, positionOf } from './ring.js';
 import { TestNet, wholeRing } from './testnet.js';
 import { DEFAULT_CHAIN_OPTIONS } from './options.js';
 import { stepNode } from './node.js';
@@ -402,10 +402,32 @@ t.test('a process the master has not yet acknowledged asks no configuration, how
     net.toMaster.some((m) => m.msg.type === 'join'),
     'it keeps sending Join',
   );
-  net.master(1, { type: 'heartbeat-reply', hbNo: 1, epoch: 3 });
+  net.master(1, { type: 'heartbeat-reply', hbNo: 1, epoch: 3, incarnation: 1 });
   t.ok(
     net.toMaster.some((m) => m.msg.type === 'get-config'),
     'once acknowledged, a newer epoch makes it ask (M2)',
   );
+  t.end();
+});
+
+t.test('a restarted process ignores a configuration or heartbeat reply addressed to its old incarnation (I7’s class)', (t) => {
+  // The master addresses both to the incarnation it knows. Rank 2 restarted (a new, empty
+  // process) before its Join reached the master, and the next configuration, still naming rank 2
+  // in the chain, reached the new process: installed, it would hold a range it has no data of,
+  // and stop joining (a heartbeat reply or a configuration naming it counts as joined). A late
+  // reply to the old process's heartbeat would stop it joining too, and the master, ignoring the
+  // new process's heartbeats until it joins, would never hear of it again (restart_config.test.ts).
+  const net = chain3('restarted-config');
+  const restarted = net.add(2, 2);
+  const config = { epoch: 2, k: 3, nodes: [1, 2, 3].map((rank) => ({ rank, pos: nodePosition(rank) })), ranges: [wholeRing([1, 2, 3])] };
+  net.master(2, { type: 'config', config, incarnation: 1 });
+  t.equal(restarted.epoch, 0, 'the new process installs no configuration meant for its old self');
+  t.equal(restarted.ranges.size, 0, 'and holds no range');
+  t.equal(restarted.counts.otherIncarnationConfigs, 1, 'counted as meant for another incarnation');
+  net.master(2, { type: 'heartbeat-reply', hbNo: 1, epoch: 2, incarnation: 1 });
+  t.equal(restarted.counts.otherIncarnationReplies, 1, 'a reply to the old process’s heartbeat is ignored too');
+  t.notOk(restarted.joined, 'it is not joined: it keeps sending Join at each heartbeat until the master answers');
+  net.master(2, { type: 'config', config, incarnation: 2 });
+  t.equal(restarted.epoch, 2, 'a configuration addressed to this incarnation is installed');
   t.end();
 });

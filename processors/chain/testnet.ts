@@ -51,9 +51,9 @@ export class TestNet {
     this.random = new SeededRandom(seed);
   }
 
-  /** add starts node `rank` (its Join and first heartbeat go out at once). */
-  add(rank: number): NodeState {
-    const n = initNode({ rank, incarnation: 1, nowMs: this.nowMs, options: this.options });
+  /** add starts node `rank` (its Join and first heartbeat go out at once); a later incarnation is a restarted process. */
+  add(rank: number, incarnation = 1): NodeState {
+    const n = initNode({ rank, incarnation, nowMs: this.nowMs, options: this.options });
     this.nodes.set(rank, n);
     this.logs.set(rank, []);
     this.step(rank, { type: 'tick' });
@@ -104,7 +104,7 @@ export class TestNet {
     this.epoch++;
     const ranks = [...this.nodes.keys()].sort((a, b) => a - b);
     const config: Config = { epoch: this.epoch, k: 3, nodes: ranks.map((rank) => ({ rank, pos: nodePosition(rank) })), ranges };
-    for (const r of order ?? ranks) this.master(r, { type: 'config', config });
+    for (const r of order ?? ranks) this.master(r, { type: 'config', config, incarnation: this.nodes.get(r)?.incarnation ?? 0 });
     return config;
   }
 
@@ -121,7 +121,7 @@ export class TestNet {
         this.queue.push({
           from: MASTER_RANK,
           to: from,
-          msg: { type: 'heartbeat-reply', hbNo: msg.hbNo, epoch: this.epoch },
+          msg: { type: 'heartbeat-reply', hbNo: msg.hbNo, epoch: this.epoch, incarnation: msg.incarnation },
           atMs: this.nowMs,
         });
       }

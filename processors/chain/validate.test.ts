@@ -43,11 +43,12 @@ const GOOD: ChainMsg[] = [
   { type: 'retired', epoch: 2, rangeId: 'r' },
   { type: 'quiesced', epoch: 2, rangeId: 'r', lastApplied: 4 },
   { type: 'leave' },
-  { type: 'heartbeat-reply', hbNo: 1, epoch: 2 },
+  { type: 'heartbeat-reply', hbNo: 1, epoch: 2, incarnation: 3 },
   { type: 'removed' },
   {
     type: 'config',
     config: { epoch: 2, k: 3, nodes: [{ rank: 1, pos: P }], ranges: [{ rangeId: 'r', parents: ['q'], lo: P, hi: P, chain: [1] }] },
+    incarnation: 7,
   },
   { type: 'join-as-tail', epoch: 2, rangeId: 'r', from: 3 },
   { type: 'retire', epoch: 2, rangeId: 'r' },
@@ -88,9 +89,10 @@ t.test('malformed messages are refused', (t) => {
       { type: 'transfer', epoch: 1, rangeId: 'r', chunkNo: 0, snapshotSeq: 0, entries: [['k', 'v']], dedup: [], last: true },
       /must be \[key, value, seq\]/,
     ],
-    [{ type: 'config', config: { epoch: 1, k: 3, nodes: [{ rank: 1, pos: 'xyz' }], ranges: [] } }, /ring position/],
+    [{ type: 'config', config: { epoch: 1, k: 3, nodes: [{ rank: 1, pos: 'xyz' }], ranges: [] }, incarnation: 1 }, /ring position/],
+    [{ type: 'config', config: { epoch: 1, k: 3, nodes: [], ranges: [] } }, /incarnation must be an integer/],
     [
-      { type: 'config', config: { epoch: 1, k: 3, nodes: [], ranges: [{ rangeId: 'r', lo: P, hi: P, chain: [1, 1] }] } },
+      { type: 'config', config: { epoch: 1, k: 3, nodes: [], ranges: [{ rangeId: 'r', lo: P, hi: P, chain: [1, 1] }] }, incarnation: 1 },
       /names a node twice/,
     ],
     [

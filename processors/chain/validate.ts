@@ -171,8 +171,13 @@ const OTHER_PARTS: Readonly<Record<string, (o: Obj) => ChainMsg>> = {
   }),
   'get-config': () => ({ type: 'get-config' }),
   leave: () => ({ type: 'leave' }),
-  'heartbeat-reply': (o) => ({ type: 'heartbeat-reply', hbNo: int(o.hbNo, 'hbNo'), epoch: int(o.epoch, 'epoch') }),
+  'heartbeat-reply': (o) => ({
+    type: 'heartbeat-reply',
+    hbNo: int(o.hbNo, 'hbNo'),
+    epoch: int(o.epoch, 'epoch'),
+    incarnation: int(o.incarnation, 'incarnation'),
+  }),
   removed: () => ({ type: 'removed' }),
-  config: (o) => ({ type: 'config', config: config(o.config) }),
+  config: (o) => ({ type: 'config', config: config(o.config), incarnation: int(o.incarnation, 'incarnation') }),
   stop: () => ({ type: 'stop' }),
 };
