@@ -1,6 +1,6 @@
-// chain-cluster.test: `csplab kv run --store chain` as real rank processes (the master and five
-// nodes) and 20 clients on loopback: node 6 joins at 2 s, node 3 — the tail of one range, the
-// middle and head of others — is SIGKILLed at 3.5 s, node 5 leaves gracefully at 5 s (of 18: the kill's
+// chain-cluster.test: `csplab kv run --store chain --master single` as real rank processes (the
+// master and five nodes; kv run's default, the replicated master, is chain-master-cluster.test.ts's)
+// and 20 clients on loopback: node 6 joins at 2 s, node 3 — the tail of one range, the middle and head of others — is SIGKILLed at 3.5 s, node 5 leaves gracefully at 5 s (of 18: the kill's
 // extensions and the removal run one reconfiguration at a time, and a loaded machine slows each). The
 // history is linearizable (graded by the command and again here with check/lin's library), the
 // master declared only rank 3 failed, let rank 5 go only once it was in no chain, and ends with
@@ -18,7 +18,7 @@ type RankSummary = { incarnation: number; exitCode: number | null; summary: Reco
 t.test('kv run --store chain: 5 nodes, one added, a tail killed and one removed under load; the history is linearizable', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'csplab-chain-kv-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const args = ['kv', 'run', '--store', 'chain', '--nodes', '5', '--clients', '20', '-t', '18'];
+  const args = ['kv', 'run', '--store', 'chain', '--master', 'single', '--nodes', '5', '--clients', '20', '-t', '18'];
   args.push('--base-port', String(await freeBasePort(7)), '--log-dir', dir, '--clean', '--quiet');
   args.push('--add', '@2', '--kill', '3@3.5', '--remove', '5@5');
   const r = await cliRun(t, args, { timeoutMs: HANG_BOUND_MS });
@@ -28,7 +28,11 @@ t.test('kv run --store chain: 5 nodes, one added, a tail killed and one removed 
     r.status === 0 ? 'kv run exits 0' : `csplab ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr.slice(-2000)}`,
   );
   t.match(r.stdout, /verdict: linearizable/, 'the command graded the history linearizable');
-  t.match(r.stdout, /chain: \d+ epochs installed/, 'the table names the epochs and the chains at the end');
+  t.match(
+    r.stdout,
+    /chain: master rank 0 \(single\); \d+ epochs installed/,
+    'the table names the master, the epochs and the chains at the end',
+  );
   const history = parseHistoryText(readFileSync(join(dir, 'history.jsonl'), 'utf8'), 'kv');
   t.equal(checkLinearizable(history, 'kv').verdict, 'linearizable', 'check/lin agrees');
   const kv = JSON.parse(readFileSync(join(dir, 'kv.json'), 'utf8')) as { ok: number };

@@ -17,6 +17,31 @@ t.test('kv run: bad flags exit 2 before any rank starts', async (t) => {
     [['--store', 'traft', '-t', '5', '--value-size', '-1'], /--value-size must be an integer in 0\.\.4096/],
     [['--store', 'traft', '-t', '5', '--key-dist', 'zipf', '--zipf-exponent', '11'], /--zipf-exponent must be a number in 0\.001\.\.10/],
     [['--store', 'traft', '-t', '5', '--key-dist', 'hot'], /Argument: key-dist, Given: "hot"/],
+    // chain's master ranks are no nodes: none of them can leave (ranks 0–2 replicated, the default; 0 single)
+    [
+      ['--store', 'chain', '-t', '5', '--leave', '1@2'],
+      /--leave 1@2: rank 1 is a master rank, not a node \(ranks 0–2 are the master group\)/,
+    ],
+    [['--store', 'chain', '-t', '5', '--remove', '2@2'], /--remove 2@2: rank 2 is a master rank \(ranks 0–2, --master replicated\)/],
+    [
+      ['--store', 'chain', '-t', '5', '--master', 'single', '--leave', '0@2'],
+      /rank 0 is a master rank, not a node \(rank 0 is the master\)/,
+    ],
+    // the replicated master's lease bound (chain-master.md §12.3) and its group's timing
+    [
+      ['--store', 'chain', '-t', '5', '--master-clock-drift', '0.2'],
+      /leaseMs 1500 \+ maxDriftMs 200 must be below failTimeoutMs 2000 · \(1 − clockDrift 0.2\) = 1600.*--master-clock-drift/,
+    ],
+    [['--store', 'chain', '-t', '5', '--lease-ms', '1850'], /chain: leaseMs 1850 must be below failTimeoutMs 2000 − maxDriftMs 200/],
+    [
+      ['--store', 'chain', '-t', '5', '--lease-ms', '1650', '--max-drift-ms', '300'],
+      /leaseMs 1650 \+ maxDriftMs 300 must be below failTimeoutMs 2000/,
+    ],
+    [['--store', 'chain', '-t', '5', '--master-election-ms', '5'], /--master-election-ms must be an integer in 10\.\.3600000, got 5/],
+    [
+      ['--store', 'chain', '-t', '5', '--master', 'single', '--master-election-ms', '500'],
+      /--master-election-ms sets the replicated master group's timing: not with --master single/,
+    ],
   ];
   const base = ['kv', 'run', '--log-dir', dir];
   const results = await cliRunEach(

@@ -28,9 +28,9 @@ interface KvArgs extends RunArgs, LoadArgs {
   minNodes?: number | string;
   /** chain's --craq: reads at every member of the key's chain (R3). */
   craq?: boolean;
-  /** chain's --master: single (rank 0) or replicated (ranks 0–2, nodes from rank 3). */
+  /** chain's --master: replicated (ranks 0–2, nodes from rank 3; kv run's default) or single (rank 0). */
   master?: string;
-  /** chain: the nodes (ranks 1…N; rank 0 is the master), nodes added late, nodes removed gracefully. */
+  /** chain: the nodes (after the master's ranks), nodes added late, nodes removed gracefully. */
   nodes: number | string;
   add?: string[];
   remove?: string[];
@@ -50,8 +50,20 @@ export const kvCommand: CommandModule<object, KvArgs> = {
         .option('clients', numeric('concurrent clients, one op outstanding each', 20))
         .option(
           'nodes',
-          numeric('chain: nodes N; the run has N + 1 ranks, rank 0 the master and ranks 1…N the nodes (--ranks is ignored)', 5),
+          numeric(
+            'chain: nodes N after the master’s ranks: ranks 3…N + 2 with --master replicated (ranks 0–2 the master group), 1…N with single (--ranks is ignored)',
+            5,
+          ),
         )
+        // kv run's chain runs on the replicated master unless told otherwise (issue #18); `csplab
+        // run/sim --protocol chain` keep single, where --ranks counts the master's ranks too. No
+        // yargs default: a TRaft store must not see chain's flag set off chain's own default.
+        .option('master', {
+          requiresArg: true,
+          default: undefined, // choices: chain's own (processors/chain/entry.ts)
+          describe:
+            'chain: the master: a TRaft group of three (replicated, ranks 0–2; kv run’s default) or one rank (single, rank 0), chain-master.md §12',
+        })
         .option('add', {
           type: 'string',
           array: true,
@@ -69,8 +81,8 @@ export const kvCommand: CommandModule<object, KvArgs> = {
       .example('$0 kv run --store traft --clients 20 -t 10', '20 clients for 10 s, history in log/history.jsonl')
       .example('$0 kv run --store traft -t 10 --kill leader@3 --restart killed@5', 'the leader killed and restarted under load')
       .example(
-        '$0 kv run --store chain --nodes 5 --clients 20 -t 10 --add @3 --kill 2@5',
-        'chain replication: node 6 joins at 3 s, node 2 (a rank; 0 is the master) is killed at 5 s',
+        '$0 kv run --store chain --nodes 5 --clients 20 -t 10 --add @3 --kill 4@5 --kill master-leader@7',
+        'chain replication: node 8 joins at 3 s, node 4 (a rank; 0–2 are the master group) is killed at 5 s, the master group’s leader at 7 s',
       ) as unknown as Argv<KvArgs>,
   handler: async (argv: ArgumentsCamelCase<KvArgs>) => {
     argv.exitStatus = await kvRun(argv);
@@ -127,7 +139,7 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
       const report = runner.report();
       writeFileSync(join(logDir, 'kv.json'), `${JSON.stringify(kvSummary(report, load, a.t), null, 2)}\n`);
       process.stdout.write(formatReport(report, started > 0, (Number(a.t) * 1000 - load.deadlineMs) / 1000));
-      if (a.store === 'chain') process.stdout.write(chainLine(logDir));
+      if (a.store === 'chain') process.stdout.write(chainLine(logDir, a.master === 'replicated'));
       if (report.ok === 0) {
         process.stderr.write('csplab: no client op completed\n');
         return EXIT.checkFailed;
@@ -193,27 +205,38 @@ function chainFlags(a: KvArgs): void {
     if (m === null) throw usageError(`--add: expected @<s>, got ${JSON.stringify(spec)}`);
     return m[1] as string;
   });
+  a.master ??= 'replicated';
   const masters = a.master === 'replicated' ? 3 : 1; // the master's ranks come first
   a.ranks = nodes + masters + adds.length;
   a.start = [...(a.start ?? []), ...adds.map((s, i) => `${nodes + masters + i}@${s}`)];
   for (const spec of a.remove ?? []) {
     const m = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(spec);
-    if (m === null || Number(m[1]) < masters || Number(m[1]) >= a.ranks)
+    if (m !== null && Number(m[1]) < masters)
+      throw usageError(
+        `--remove ${spec}: rank ${m[1]} is a master rank (${masters === 1 ? 'rank 0' : `ranks 0–${masters - 1}, --master replicated`}), not a node; only a node can leave its chains (§7.4)`,
+      );
+    if (m === null || Number(m[1]) >= a.ranks)
       throw usageError(`--remove: expected <node>@<s> with a node rank in ${masters}…${a.ranks - 1}, got ${JSON.stringify(spec)}`);
   }
   a.leave = [...(a.leave ?? []), ...(a.remove ?? [])];
   a.chainClientPort = 0;
 }
 
-/** chainLine: the epochs the master installed and the chains at the end (its summary in summary.json). */
-function chainLine(logDir: string): string {
+/**
+ * chainLine: who the master was, the epochs it installed and the chains at the end (its summary
+ * in summary.json). Of a replicated master's ranks the last leader reports the master's counters.
+ */
+function chainLine(logDir: string, replicated: boolean): string {
   try {
     const s = JSON.parse(readFileSync(join(logDir, 'summary.json'), 'utf8')) as {
-      ranks: { summary: Record<string, string | number> | null }[];
+      ranks: { rank: number; summary: Record<string, string | number> | null }[];
     };
-    // the single master is rank 0; of a replicated master's ranks, the last leader reports the master's counters
-    const m = s.ranks.find((r) => r.summary?.role === 'master leader')?.summary ?? s.ranks[0]?.summary ?? {};
-    return `chain: ${String(m.epoch ?? '?')} epochs installed (${String(m.configs ?? '?')} configurations sent), chains at the end: ${String(m.chains ?? '?')}\n`;
+    const leader = s.ranks.find((r) => r.summary?.role === 'master leader');
+    const m = (replicated ? leader?.summary : s.ranks[0]?.summary) ?? {};
+    const who = replicated
+      ? `master group ranks 0–2 (TRaft), ${leader === undefined ? 'no leader at the end' : `rank ${leader.rank} leading at the end`}`
+      : 'master rank 0 (single)';
+    return `chain: ${who}; ${String(m.epoch ?? '?')} epochs installed (${String(m.configs ?? '?')} configurations sent), chains at the end: ${String(m.chains ?? '?')}\n`;
   } catch {
     return 'chain: the master left no summary (summary.json)\n';
   }

@@ -3,9 +3,13 @@
 // the flags, and `csplab check` must load no protocol. Rank 0 is the master; `--ranks N` runs
 // N − 1 nodes.
 import { numericOption, type FlagReader, type ProtocolEntry, type SimProgram } from '../../runtime/protocol.js';
-import { checkChainOptions, DEFAULT_CHAIN_OPTIONS, type ChainOptions } from './options.js';
+import { checkChainOptions, checkReplicatedBounds, DEFAULT_CHAIN_OPTIONS, type ChainOptions } from './options.js';
 
 const D = DEFAULT_CHAIN_OPTIONS;
+
+/** The replicated master group's TRaft timing (chain-master.md §12.3), defaults of its flags. */
+const DEFAULT_MASTER_ELECTION_MS = 1000;
+const DEFAULT_MASTER_CLOCK_DRIFT = 0.05;
 
 export const chainEntry: ProtocolEntry = {
   name: 'chain',
@@ -39,6 +43,14 @@ export const chainEntry: ProtocolEntry = {
       describe:
         'chain: the master: one rank (single, rank 0) or a TRaft group of three (replicated, ranks 0–2; nodes from rank 3), chain-master.md §12',
     },
+    'master-election-ms': numericOption(
+      'chain --master replicated: the master group’s TRaft election timeout E (a dead leader is replaced within about 2E)',
+      DEFAULT_MASTER_ELECTION_MS,
+    ),
+    'master-clock-drift': numericOption(
+      'chain --master replicated: the clock drift rate the group’s leader lease assumes; lease-ms + max-drift-ms must stay below fail-timeout-ms · (1 − it)',
+      DEFAULT_MASTER_CLOCK_DRIFT,
+    ),
     'chain-client-port': numericOption('chain: the TCP port clients dial on loopback (0: any free port, reported to csplab kv run)'),
   },
   // the commits column counts `commit` lines, which chain does not write: its applies and epochs instead
@@ -47,10 +59,9 @@ export const chainEntry: ProtocolEntry = {
     { header: 'epoch', key: 'epoch' },
   ],
   flags(a, read, usage) {
-    const options = readChainOptions(a, read, usage);
+    const m = readMaster(a, read, usage);
+    const options = readChainOptions(a, read, usage, m);
     const ranks = typeof a.ranks === 'number' ? a.ranks : undefined;
-    const master: ChainMaster = a.master === 'replicated' ? 'replicated' : 'single';
-    const masters = master === 'replicated' ? 3 : 1;
     const clientPort = a.chainClientPort === undefined ? undefined : read('--chain-client-port', a.chainClientPort, 0, 65535, true);
     const passOn = [
       ['--replication', options.k],
@@ -63,30 +74,31 @@ export const chainEntry: ProtocolEntry = {
     if (options.stopBelowMin === true) passOn.push('--stop-below-min');
     if (options.craq === true) passOn.push('--craq');
     if (clientPort !== undefined) passOn.push('--chain-client-port', String(clientPort));
-    if (master !== 'single') passOn.push('--master', master);
+    if (m.master !== 'single')
+      passOn.push('--master', m.master, '--master-election-ms', String(m.electionMs), '--master-clock-drift', String(m.clockDrift));
     for (const [rank, atS] of options.leaves ?? []) passOn.push('--leave', `${rank}@${atS}`);
     return {
       passOn,
       // only for chain itself: every protocol's flags are read whichever one runs
       check: ({ l }) => {
-        if (ranks !== undefined && ranks - masters < options.minNodes)
+        if (ranks !== undefined && ranks - m.masters < options.minNodes)
           throw usage(
-            `chain needs at least min-nodes ${options.minNodes} nodes besides the master (${masters === 1 ? 'rank 0' : `ranks 0–${masters - 1}`}): --ranks ${ranks} gives ${ranks - masters} (K4)`,
+            `chain needs at least min-nodes ${options.minNodes} nodes besides the master (${m.masters === 1 ? 'rank 0' : `ranks 0–${m.masters - 1}`}): --ranks ${ranks} gives ${ranks - m.masters} (K4)`,
           );
         if (l < 1) throw usage('-l (the head’s window) must be at least 1');
       },
       start: async (node, { l }) => {
         const { startNode } = await import('../../runtime/driver/node.js');
         const { clientPortHooks } = await import('../../runtime/client/hooks.js');
-        if (master === 'replicated') {
+        if (m.master === 'replicated') {
           const r = await import('./protocol_replicated.js');
-          const config = { options: { ...options, maxInFlight: l }, electionMs: r.DEFAULT_ELECTION_MS, clockDrift: r.DEFAULT_CLOCK_DRIFT };
+          const config = { options: { ...options, maxInFlight: l }, electionMs: m.electionMs, clockDrift: m.clockDrift };
           return startNode(r.chainReplicated, config, node, clientPortHooks(node, clientPort, r.groupClientPort));
         }
         const { chain, chainClientPort } = await import('./protocol.js');
         return startNode(chain, { options: { ...options, maxInFlight: l } }, node, clientPortHooks(node, clientPort, chainClientPort));
       },
-      simulate: ({ l }) => simulateChain(options, l, master),
+      simulate: ({ l }) => simulateChain(options, l, m),
     };
   },
 };
@@ -96,7 +108,7 @@ export const chainEntry: ProtocolEntry = {
  * (decision 7: a key's writes go to its head, its reads to its tail or, with CRAQ, to a member),
  * whatever the caller asked.
  */
-export async function simulateChain(options: ChainOptions, l: number, master: ChainMaster = 'single'): Promise<SimProgram> {
+export async function simulateChain(options: ChainOptions, l: number, m: MasterFlags = SINGLE): Promise<SimProgram> {
   const { simProgram } = await import('../../runtime/sim/bind.js');
   const { auditChainLogs } = await import('./audit.js');
   const chainOptions = { ...options, maxInFlight: l };
@@ -104,9 +116,9 @@ export async function simulateChain(options: ChainOptions, l: number, master: Ch
   const routing = options.craq === true ? 'spread-reads' : 'per-key';
   let p: SimProgram;
   let masters: readonly number[] = [0];
-  if (master === 'replicated') {
+  if (m.master === 'replicated') {
     const r = await import('./protocol_replicated.js');
-    p = simProgram(r.chainReplicated, { options: chainOptions, electionMs: r.DEFAULT_ELECTION_MS, clockDrift: r.DEFAULT_CLOCK_DRIFT });
+    p = simProgram(r.chainReplicated, { options: chainOptions, electionMs: m.electionMs, clockDrift: m.clockDrift });
     masters = r.MASTER_GROUP;
   } else p = simProgram((await import('./protocol.js')).chain, { options: chainOptions });
   return {
@@ -122,8 +134,50 @@ export async function simulateChain(options: ChainOptions, l: number, master: Ch
 /** ChainMaster: `single` (rank 0, chain-master.md §1–§9) or `replicated` (ranks 0–2 on TRaft, §12). */
 export type ChainMaster = 'single' | 'replicated';
 
-/** chainOptions validates the timing flags; a lease that could outlive the failure timeout is a usage error naming L1's bound. */
-export function readChainOptions(a: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ChainOptions {
+/** MasterFlags: which master, how many ranks it takes, and the replicated group's timing. */
+export interface MasterFlags {
+  readonly master: ChainMaster;
+  readonly masters: number;
+  readonly electionMs: number;
+  readonly clockDrift: number;
+}
+
+/** SINGLE: the single master (rank 0). */
+export const SINGLE: MasterFlags = {
+  master: 'single',
+  masters: 1,
+  electionMs: DEFAULT_MASTER_ELECTION_MS,
+  clockDrift: DEFAULT_MASTER_CLOCK_DRIFT,
+};
+
+/** REPLICATED: the replicated master at its default timing (ranks 0–2). */
+export const REPLICATED: MasterFlags = { ...SINGLE, master: 'replicated', masters: 3 };
+
+/** readMaster reads --master and the group's timing flags (their bound is checked with the chain's, readChainOptions). */
+function readMaster(a: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): MasterFlags {
+  if (a.master !== 'replicated') {
+    for (const [flag, v, d] of [
+      ['--master-election-ms', a.masterElectionMs, DEFAULT_MASTER_ELECTION_MS],
+      ['--master-clock-drift', a.masterClockDrift, DEFAULT_MASTER_CLOCK_DRIFT],
+    ] as const)
+      if (v !== undefined && Number(v) !== d) throw usage(`${flag} sets the replicated master group's timing: not with --master single`);
+    return SINGLE;
+  }
+  const electionMs = read('--master-election-ms', a.masterElectionMs ?? DEFAULT_MASTER_ELECTION_MS, 10, 3_600_000, true);
+  const clockDrift = read('--master-clock-drift', a.masterClockDrift ?? DEFAULT_MASTER_CLOCK_DRIFT, 0, 0.99);
+  return { master: 'replicated', masters: 3, electionMs, clockDrift };
+}
+
+/**
+ * readChainOptions validates the timing flags: a lease that could outlive the failure timeout is a
+ * usage error naming L1's bound, or with the replicated master §12.3's (which adds its leader's clock drift).
+ */
+export function readChainOptions(
+  a: Readonly<Record<string, unknown>>,
+  read: FlagReader,
+  usage: (message: string) => Error,
+  m: MasterFlags = SINGLE,
+): ChainOptions {
   const o: ChainOptions = {
     ...D,
     k: read('--replication', a.replication ?? D.k, 1, 16, true),
@@ -132,25 +186,40 @@ export function readChainOptions(a: Readonly<Record<string, unknown>>, read: Fla
     failTimeoutMs: read('--fail-timeout-ms', a.failTimeoutMs ?? D.failTimeoutMs, 1, 3_600_000),
     leaseMs: read('--lease-ms', a.leaseMs ?? D.leaseMs, 1, 3_600_000),
     maxDriftMs: read('--max-drift-ms', a.maxDriftMs ?? D.maxDriftMs, 0, 3_600_000),
-    leaves: readLeaves(a.leave, usage),
+    leaves: readLeaves(a.leave, usage, m.masters),
     ...(a.stopBelowMin === true ? { stopBelowMin: true } : {}),
     ...(a.craq === true ? { craq: true } : {}),
   };
   try {
-    return checkChainOptions(o);
+    checkChainOptions(o);
   } catch (e) {
     if (e instanceof RangeError) throw usage(`chain: ${e.message}`);
     throw e;
   }
+  if (m.master === 'replicated')
+    try {
+      checkReplicatedBounds(o, m.clockDrift);
+    } catch (e) {
+      const flags = '--lease-ms + --max-drift-ms < --fail-timeout-ms · (1 − --master-clock-drift)';
+      if (e instanceof RangeError) throw usage(`chain --master replicated: ${e.message}; the flags' bound: ${flags}`);
+      throw e;
+    }
+  return o;
 }
 
-/** readLeaves reads --leave <rank>@<s>…: a node rank (the master, rank 0, cannot leave) and a time in seconds. */
-function readLeaves(v: unknown, usage: (message: string) => Error): [number, number][] {
+/**
+ * readLeaves reads --leave <rank>@<s>…: a node rank and a time in seconds. A master rank cannot
+ * leave: leaving is a node's request to the master to move it out of every chain (§7.4), and the
+ * master's own ranks are in no chain (the replicated group changes no membership).
+ */
+function readLeaves(v: unknown, usage: (message: string) => Error, masters: number): [number, number][] {
   const specs = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  const ranks = masters === 1 ? 'rank 0 is the master' : `ranks 0–${masters - 1} are the master group`;
   return specs.map((spec) => {
     const m = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(String(spec));
-    if (m === null || Number(m[1]) < 1)
-      throw usage(`--leave: expected <rank>@<s> with a node rank ≥ 1 (rank 0 is the master), got ${JSON.stringify(spec)}`);
+    if (m === null) throw usage(`--leave: expected <rank>@<s>, got ${JSON.stringify(spec)}`);
+    if (Number(m[1]) < masters)
+      throw usage(`--leave ${String(spec)}: rank ${m[1]} is a master rank, not a node (${ranks}); only a node can leave its chains (§7.4)`);
     return [Number(m[1]), Number(m[2])];
   });
 }

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { BASE_MS } from '../../runtime/sim/sim.js';
 import type { SimFault, SimOptions } from '../../runtime/sim/types.js';
-import { simulateChain } from './entry.js';
+import { REPLICATED, simulateChain } from './entry.js';
 import { clientLoad, masterConfigs, runKv, type KvRun, type MasterConfig } from './kv_simkit.js';
 import { parseApplyLines } from './log.js';
 import { DEFAULT_CHAIN_OPTIONS } from './options.js';
@@ -70,7 +70,7 @@ function addWindow(lines: readonly Line[]): { from: number; to: number } | undef
 for (const seed of SEEDS) {
   const replay = `CHAIN_MASTER_SEED=${seed} npx tap processors/chain/kv_master_replicated.test.ts`;
   t.test(`seed ${seed}: the master leader killed in the middle of an add-node; the new leader rolls it forward`, async (t) => {
-    const program = await simulateChain(DEFAULT_CHAIN_OPTIONS, 1024, 'replicated');
+    const program = await simulateChain(DEFAULT_CHAIN_OPTIONS, 1024, REPLICATED);
     const probe = runKv(program, options(seed, []));
     t.same(probe.failures, [], `without the kill: linearizable, audit clean; replay: ${replay}`);
     const window = addWindow(masterLines(probe));

@@ -8,7 +8,8 @@
 import t from 'tap';
 import type { Config } from './config.js';
 import { ringOrder, targetChain } from './master_ring.js';
-import { checkReplicatedBounds, machineOf } from './master_replicated.js';
+import { machineOf } from './master_replicated.js';
+import { checkReplicatedBounds } from './options.js';
 import { GroupBench, type GroupBenchOptions } from './master_group_testkit.js';
 import { tailOf } from './config.js';
 import { OPTS } from './master_testkit.js';

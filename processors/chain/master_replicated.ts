@@ -15,7 +15,7 @@ import type { Random } from '../../runtime/random.js';
 import { initMaster, stepMaster, type MasterState } from './master.js';
 import { decisionOf, MasterMachine, masterMachine, type RecordFields } from './master_machine.js';
 import type { ChainMsg } from './messages.js';
-import type { ChainOptions } from './options.js';
+import { checkReplicatedBounds, type ChainOptions } from './options.js';
 import type { ChainInput, ChainLogEvent, ChainOut, MasterRecord } from './types.js';
 
 export interface MasterRankSetup {
@@ -63,19 +63,6 @@ export interface MasterRankOut {
 
 export function newMasterRankOut(): MasterRankOut {
   return { group: [], wal: [], chain: [], logs: [], wakeAtMs: Infinity };
-}
-
-/**
- * checkReplicatedBounds (chain-master.md §12.3): a node's lease, stretched by its drift, ends
- * before a new leader, counting failTimeoutMs on a clock up to clockDrift fast, replaces it.
- */
-export function checkReplicatedBounds(o: ChainOptions, clockDrift: number): void {
-  if (!(clockDrift >= 0 && clockDrift < 1)) throw new RangeError(`clockDrift must be in [0, 1), got ${clockDrift}`);
-  const wait = o.failTimeoutMs * (1 - clockDrift);
-  if (!(o.leaseMs + o.maxDriftMs < wait))
-    throw new RangeError(
-      `leaseMs ${o.leaseMs} + maxDriftMs ${o.maxDriftMs} must be below failTimeoutMs ${o.failTimeoutMs} · (1 − clockDrift ${clockDrift}) = ${wait}: else a tail could serve after a new master leader replaced it (§8.1)`,
-    );
 }
 
 export function initMasterRank(setup: MasterRankSetup, durable?: Parameters<typeof restartReplica>[0]['durable']): MasterRank {

@@ -65,3 +65,16 @@ export function checkChainOptions(o: ChainOptions): ChainOptions {
   if (!(o.heartbeatMs > 0 && o.heartbeatMs < o.leaseMs)) throw new RangeError(`heartbeatMs ${o.heartbeatMs} must be in (0, leaseMs)`);
   return o;
 }
+
+/**
+ * checkReplicatedBounds (chain-master.md §12.3): a node's lease, stretched by its drift, ends
+ * before a new master leader, counting failTimeoutMs on a clock up to clockDrift fast, replaces it.
+ */
+export function checkReplicatedBounds(o: ChainOptions, clockDrift: number): void {
+  if (!(clockDrift >= 0 && clockDrift < 1)) throw new RangeError(`clockDrift must be in [0, 1), got ${clockDrift}`);
+  const wait = o.failTimeoutMs * (1 - clockDrift);
+  if (!(o.leaseMs + o.maxDriftMs < wait))
+    throw new RangeError(
+      `leaseMs ${o.leaseMs} + maxDriftMs ${o.maxDriftMs} must be below failTimeoutMs ${o.failTimeoutMs} · (1 − clockDrift ${clockDrift}) = ${wait}: else a tail could serve after a new master leader replaced it (§8.1)`,
+    );
+}

@@ -41,9 +41,6 @@ export interface ReplicatedConfig {
   readonly clockDrift: number;
 }
 
-export const DEFAULT_ELECTION_MS = 1000;
-export const DEFAULT_CLOCK_DRIFT = 0.05;
-
 /** GroupWire: what travels between ranks: the chain's messages and the master group's. */
 export type GroupWire = ChainMsg | Message;
 
