@@ -6,7 +6,7 @@
 // `kv` section of docs/benchmarks.md; the chain rows write `kv-chain`, and CRAQ against tail-only
 // reads on a Zipf load concentrated on one range writes `kv-craq` (BENCH_KV_ONLY=craq: those alone).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { machine, writeSection } from './sections.js';
 
 /** CLI: this build's, or BENCH_KV_CLI's (an older build's csplab.js, for old-vs-new pairs). */
 const CLI = process.env.BENCH_KV_CLI ?? fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
-/** ONLY: BENCH_KV_ONLY=chain runs the chain rows alone (traft: the TRaft rows alone). */
+/** ONLY: BENCH_KV_ONLY=chain runs the chain rows alone (traft: the TRaft rows alone; master: replicated vs single master). */
 const ONLY = process.env.BENCH_KV_ONLY;
 const T = Number(process.env.BENCH_KV_T ?? 10);
 let nextPort = 25_800; // away from the other cluster benchmarks
@@ -23,8 +23,17 @@ type Q = { count: number; opsPerS: number; p50Ms: number; p99Ms: number };
 type KvJson = { ok: number; fail: number; info: number; retries: number; put: Q; get: Q };
 type HistoryLine = { type: string; time: number };
 type Summary = { ranks: { summary?: { cpuUserMs?: number; cpuSystemMs?: number; reads?: number } }[] };
-/** Run: one kv run; reads: gets answered per rank (chain: the master's 0 first). */
-type Run = { kv: KvJson; status: number | null; load: number; stderr: string; oks: number[]; cpuMs: number; reads: number[] };
+/** Run: one kv run; reads: gets answered per rank (chain: the master's 0 first); configsMs: when the chain master's ranks installed each configuration. */
+type Run = {
+  kv: KvJson;
+  status: number | null;
+  load: number;
+  stderr: string;
+  oks: number[];
+  cpuMs: number;
+  reads: number[];
+  configsMs: number[];
+};
 
 const ROWS: ReadonlyArray<{ name: string; flags: string[]; show: 'put' | 'get' | 'both' }> = [
   { name: 'put', flags: ['--get-share', '0'], show: 'put' },
@@ -57,7 +66,7 @@ const CHAIN_ROWS: ReadonlyArray<{ name: string; flags: string[]; show: 'put' | '
   { name: '50/50 get/put', flags: ['--get-share', '0.5'], show: 'both' },
 ];
 
-async function kvRun(flags: string[], store = TRAFT, t = T): Promise<Run> {
+async function kvRun(flags: string[], store = TRAFT, t = T, masters = 0): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'csplab-bench-kv-'));
   try {
     const load = loadavg()[0] ?? NaN;
@@ -75,10 +84,25 @@ async function kvRun(flags: string[], store = TRAFT, t = T): Promise<Run> {
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
     const cpuMs = summary.ranks.reduce((a, r) => a + (r.summary?.cpuUserMs ?? 0) + (r.summary?.cpuSystemMs ?? 0), 0);
     const reads = summary.ranks.map((r) => r.summary?.reads ?? 0);
-    return { kv, status, load, stderr, oks, cpuMs, reads };
+    const { startAtMs } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { startAtMs: number };
+    return { kv, status, load, stderr, oks, cpuMs, reads, configsMs: configTimes(dir, masters, startAtMs) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** configTimes: when (ms after the load's start) the chain master's ranks logged each configuration they installed. */
+export function configTimes(dir: string, masters: number, startAtMs: number): number[] {
+  const times: number[] = [];
+  for (let rank = 0; rank < masters; rank++) {
+    const file = join(dir, `instancelog${rank}.log`);
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^config \d+ .* at (\d+)$/.exec(line);
+      if (m !== null) times.push(Number(m[1]) / 1000 - startAtMs);
+    }
+  }
+  return times.sort((a, b) => a - b);
 }
 
 const fmt = (q: Q): string => `${q.opsPerS.toFixed(0)} | ${q.p50Ms.toFixed(1)} | ${q.p99Ms.toFixed(1)}`;
@@ -90,6 +114,7 @@ async function main(): Promise<void> {
   if ((ONLY === undefined || ONLY === 'traft') && !(await traftRows())) failed = true;
   if ((ONLY === undefined || ONLY === 'chain') && !(await chainRows())) failed = true;
   if ((ONLY === undefined || ONLY === 'craq') && !(await craqRows())) failed = true;
+  if ((ONLY === undefined || ONLY === 'master') && !(await masterRows())) failed = true;
   if (failed) process.exitCode = 1;
 }
 
@@ -197,7 +222,7 @@ async function chainRows(): Promise<boolean> {
     process.env.BENCH_KV_SECTION ?? 'kv-chain',
     `## Chain replication as a key-value store (\`kv.bench\`)
 
-\`csplab kv run ${CHAIN.join(' ')} -t ${T}\` plus the row's flags: the master and 5 node processes,
+\`csplab kv run ${CHAIN.join(' ')} -t ${T}\` plus the row's flags: the master group (3 ranks, kv run's default) and 5 node processes,
 chains of 3, ${CHAIN_CLIENTS} clients each with one op outstanding over loopback TCP, routed per key
 (writes to the key's head, gets to its tail). Gate: ≥ 5,000 writes/s (the put row). "cpu ms/op":
 the master's and nodes' CPU (user + system, from summary.json, start-up included) per ok op — what
@@ -261,5 +286,101 @@ ${lines.join('\n')}`,
   );
   return passed;
 }
+
+/** MASTERS: the chain master's two forms, their ranks, and the second node's rank (the one killed). */
+const MASTERS = [
+  { master: 'single', ranks: 1, victim: 2 },
+  { master: 'replicated', ranks: 3, victim: 4 },
+] as const;
+/** SIM_CLIENTS: the simulator's rows run 8 clients (64 simulated clients take minutes of CPU; a reconfiguration's time hardly depends on them). */
+const SIM_CLIENTS = 8;
+const SIM_BASE_MS = 1_700_000_000_000; // runtime/sim/sim.ts BASE_MS: virtual time's epoch in the logs
+
+/** reconfigCells: after the event at KILL_AT_S: the first and last configuration installed, and the put rate's recovery. */
+function reconfigCells(oks: readonly number[], configsMs: readonly number[], endMs: number): string {
+  const at = KILL_AT_S * 1000;
+  const after = configsMs.filter((c) => c >= at);
+  const s = (ms: number | undefined): string => (ms === undefined ? '—' : `${((ms - at) / 1000).toFixed(2)} s`);
+  const d = dipAndRecovery(oks, at, endMs);
+  const back = d.recoveredMs === null ? 'not within the run' : `${(d.recoveredMs / 1000).toFixed(1)} s`;
+  return `${s(after[0])} | ${s(after.at(-1))} (${after.length}) | ${d.before.toFixed(0)} → ${d.dip.toFixed(0)}, back ${back}`;
+}
+
+/** simRun: the same row in the simulator (load-independent times): its history's ok times and the master's configurations. */
+async function simRun(flags: string[], masters: number): Promise<{ oks: number[]; configsMs: number[]; status: number | null }> {
+  const dir = mkdtempSync(join(tmpdir(), 'csplab-bench-kv-sim-'));
+  try {
+    const load = ['--replication', '3', '--clients', String(SIM_CLIENTS), '--value-size', '1024', '--kv-keys', '1000'];
+    const ranks = masters + 5 + (flags.includes('--start') ? 1 : 0);
+    const args = [CLI, 'sim', '--protocol', 'chain', '--ranks', String(ranks), ...load];
+    args.push('-t', String(KILL_T), '--seed', '1', ...flags, '--log-dir', dir, '--quiet');
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const oks = readFileSync(join(dir, 'history.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"ok"'))
+      .map((l) => (JSON.parse(l) as HistoryLine).time);
+    return { oks, configsMs: configTimes(dir, masters, SIM_BASE_MS), status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** masterRows: replicated vs single master: steady-state puts, and a node added or killed (section `kv-chain-master`). */
+async function masterRows(): Promise<boolean> {
+  const lines: string[] = [];
+  let passed = true;
+  for (const m of MASTERS) {
+    const base = [...CHAIN, '--master', m.master];
+    const steady = await kvRun(['--get-share', '0'], base, T, m.ranks);
+    passed &&= steady.status === 0;
+    lines.push(
+      `| ${m.master} | steady puts (-t ${T}) | ${fmt(steady.kv.put)} | — | — | — | — | — | — | ${verdictOf(steady.status)} | ${steady.load.toFixed(1)} |`,
+    );
+    const events = [
+      {
+        what: `node ${m.ranks + 5} added at ${KILL_AT_S} s`,
+        real: ['--add', `@${KILL_AT_S}`],
+        sim: ['--start', `${m.ranks + 5}@${KILL_AT_S}`],
+      },
+      {
+        what: `node ${m.victim} killed at ${KILL_AT_S} s`,
+        real: ['--kill', `${m.victim}@${KILL_AT_S}`],
+        sim: ['--kill', `${m.victim}@${KILL_AT_S}`],
+      },
+    ];
+    for (const e of events) {
+      const r = await kvRun(['--get-share', '0', ...e.real], base, KILL_T, m.ranks);
+      const s = await simRun(['--master', m.master, '--get-share', '0', ...e.sim], m.ranks);
+      passed &&= r.status === 0 && s.status === 0;
+      const endMs = (KILL_T - 2) * 1000;
+      const real = reconfigCells(r.oks, r.configsMs, endMs);
+      const sim = reconfigCells(s.oks, s.configsMs, endMs);
+      lines.push(
+        `| ${m.master} | ${e.what} (-t ${KILL_T}) | ${fmt(r.kv.put)} | ${real} | ${sim} | ${verdictOf(r.status)}, sim ${verdictOf(s.status)} | ${r.load.toFixed(1)} |`,
+      );
+      process.stderr.write(`bench kv master: ${m.master} ${e.what}: real ${real}; sim ${sim}\n`);
+    }
+  }
+  writeSection(
+    'kv-chain-master',
+    `## Chain KV: replicated vs single master (\`kv.bench\`, \`BENCH_KV_ONLY=master\`)
+
+\`csplab kv run ${CHAIN.join(' ')} --get-share 0 --master <m>\` plus the row's flags, as the chain rows
+above: 5 node processes, and the master as one rank (single) or a TRaft group of three
+(replicated). Reconfiguration times count from the event at ${KILL_AT_S} s: the first and the last
+configuration the master installed after it (how many), and the put rate (500 ms buckets) before
+→ at its lowest after, and when it is back at ≥ 80 %. The same rows in the simulator (\`csplab sim
+--protocol chain\`, ${SIM_CLIENTS} clients, seed 1, virtual time) give the times without this
+machine's load. Machine: ${machine()}.
+
+| master | row | puts/s | p50 ms | p99 ms | first config | last config (n) | puts/s before → lowest, back ≥ 80 % | sim: first config | sim: last (n) | sim: puts/s | history | load |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${lines.join('\n')}`,
+  );
+  return passed;
+}
+
+const verdictOf = (status: number | null): string => (status === 0 ? 'linearizable' : `**exit ${status}**`);
 
 await main();
