@@ -13,6 +13,8 @@ import type { Argv } from 'yargs';
  */
 export async function registerCommands(parser: Argv, argv: readonly string[]): Promise<void> {
   switch (argv[0] ?? '') {
+    case '--version': // yargs answers it before any command would run: no command module is needed
+      return;
     case 'check':
       parser.command((await import('./check.js')).checkCommand);
       return;
