@@ -57,6 +57,7 @@ export function depsFor(ix: KeyIndex, cmd: SmCommand, seq: Seq, frontier: Seq): 
   for (const a of acc) {
     const k = ix.keys.get(a.key);
     if (k === undefined) continue;
+    dropBelow(k, f);
     const overwrite = a.mode === 'overwrite' && acc.length === 1;
     if (k.last !== null) {
       deps = union(deps, addSeq(k.last.rec.deps, k.last.rec.seq));
@@ -72,6 +73,19 @@ export function depsFor(ix: KeyIndex, cmd: SmCommand, seq: Seq, frontier: Seq): 
   over.sort((a, b) => a - b);
   if (bitmapLen(deps) > seq) throw new RangeError(`deps of ${seq} reach ${bitmapLen(deps)}`);
   return { deps, overrides: over };
+}
+
+/**
+ * dropBelow forgets the commuting records below the frontier f. They add nothing to a new
+ * record: they and their deps lie in [0, f), which every deps already holds, and overrides
+ * start at f. Without it a key only ever incremented (the lab load with few sets, or a counter)
+ * kept every record of the leadership, compacted or not: memory growing with the run (§3.2).
+ * The list is ascending (indexRecord appends in seq order), so the stale ones are a prefix.
+ */
+function dropBelow(k: KeyState, f: Seq): void {
+  let n = 0;
+  while (n < k.commuting.length && (k.commuting[n] as Lone).rec.seq < f) n++;
+  if (n > 0) k.commuting = k.commuting.slice(n);
 }
 
 /**

@@ -1,0 +1,87 @@
+// memory.test: what a replica keeps stays bounded however long it runs (issue #20). Counted in
+// entries on the deterministic simulator, not bytes, so no wall clock or heap size is involved:
+// after every simulated second of a steady load, each replica's log, its records' deps, the
+// leader's key index, held-back set, unacknowledged positions and parked sends stay under bounds
+// set by the window and the snapshot threshold, while the commits go on to many times those bounds.
+// (The per-position KEY list, s.keys, is not bounded: one short string per committed position.)
+import t from 'tap';
+import { defaultTiming } from './config.js';
+import { SimCluster, type NetOptions } from './sim/cluster.js';
+import type { ReplicaState } from './state.js';
+import { firstMissing } from './tail_bitmap.js';
+
+const E = 1000;
+const WINDOW = 50;
+const SNAPSHOT_EVERY = 200;
+const KEYS = 8;
+const SECONDS = 10;
+
+type Counts = { log: number; depsWords: number; keyIndex: number; heldBack: number; inflight: number; unpersisted: number; parked: number };
+
+function counts(s: ReplicaState): Counts {
+  let depsWords = 0;
+  for (const r of s.log.values()) depsWords = Math.max(depsWords, r.deps.words.length);
+  let keyIndex = 0;
+  let inflight = 0;
+  if (s.leader !== null) {
+    for (const k of s.leader.keyIndex.keys.values()) keyIndex += k.commuting.length + (k.last === null ? 0 : 1);
+    for (const p of s.leader.progress.values()) for (const f of p.inflight.values()) inflight += f.seqs.length;
+  }
+  const heldBack = s.leader?.heldBack.size ?? 0;
+  return { log: s.log.size, depsWords, keyIndex, heldBack, inflight, unpersisted: s.unpersisted.size, parked: s.parked.length };
+}
+
+/** BOUNDS: what a leak would cross within the run (thousands of positions); the steady values stay well below. */
+const BOUNDS: Counts = {
+  // positions ≥ floor: a snapshot interval, the uncommitted window, and a follower's lag behind
+  // the leader's commits (a dropped request leaves a gap it cannot commit past until resent)
+  log: 2 * SNAPSHOT_EVERY + 4 * WINDOW,
+  depsWords: (4 * WINDOW) / 32 + 2, // a record's deps span the frontier to itself (folded to ≤ 1 word once committed)
+  keyIndex: 4 * WINDOW + KEYS, // a key's latest record and its commuting ones above the frontier
+  heldBack: 4 * WINDOW,
+  inflight: 4 * (defaultTiming(E).maxInflight * defaultTiming(E).maxBatch),
+  unpersisted: 4 * WINDOW,
+  parked: 4 * WINDOW,
+};
+
+const cases: Array<{ name: string; setRate: number; dropRate: number }> = [
+  // incr only: every record commutes with the last on its key, the case whose key index grew with the run
+  { name: 'incr only, clean network', setRate: 0, dropRate: 0 },
+  { name: 'lab mix, 5% of messages dropped', setRate: 0.5, dropRate: 0.05 },
+];
+
+for (const c of cases) {
+  t.test(`bounded replica state: ${c.name}`, async (t) => {
+    const seed = `memory-${c.setRate}-${c.dropRate}`;
+    const replay = `npx tap processors/traft/memory.test.ts (seed ${seed}, fixed)`;
+    const net: NetOptions = { dropRate: c.dropRate, dupRate: 0, minDelayMs: 1, maxDelayMs: 10, longDelayRate: 0, longDelayMs: 0 };
+    const sim = new SimCluster({
+      seed,
+      ranks: 5,
+      timing: { ...defaultTiming(E), rpcTimeoutMs: E / 2, leaseProtection: true, snapshotEvery: SNAPSHOT_EVERY },
+      net,
+      disk: { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: 0 },
+      load: { intervalMs: 1, window: WINDOW, keys: KEYS, setRate: c.setRate },
+    });
+    const peak: Counts = { log: 0, depsWords: 0, keyIndex: 0, heldBack: 0, inflight: 0, unpersisted: 0, parked: 0 };
+    const over: string[] = [];
+    for (let sec = 1; sec <= SECONDS; sec++) {
+      sim.runFor(1000);
+      for (const r of sim.ranks) {
+        if (r.state === null) continue;
+        const now = counts(r.state);
+        for (const k of Object.keys(now) as Array<keyof Counts>) {
+          peak[k] = Math.max(peak[k], now[k]);
+          if (now[k] > BOUNDS[k] && over.length < 5) over.push(`rank ${r.rank} at ${sec} s: ${k} ${now[k]} > ${BOUNDS[k]}`);
+        }
+      }
+    }
+    const committed = Math.min(...sim.ranks.map((r) => (r.state === null ? 0 : firstMissing(r.state.committed))));
+    t.same(over, [], `every count stays bounded; peaks ${JSON.stringify(peak)} (${replay})`);
+    t.ok(
+      committed >= 5 * BOUNDS.log,
+      `the run committed ${committed} positions on every rank, ≥ 5× the largest bound, so a leak would cross it (${replay})`,
+    );
+    t.same(sim.violations, [], `no invariant violated (${replay})`);
+  });
+}
