@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatReport } from '../../check/index.js';
-import type { SimProgram } from '../../runtime/protocol.js';
+import type { SimProgram, SummaryColumn } from '../../runtime/protocol.js';
 import type { SimClientLoad } from '../../runtime/sim/types.js';
 import { protocolNamed } from '../../processors/registry.js';
 import { EXIT, usageError } from '../exit.js';
@@ -95,6 +95,8 @@ interface Plan {
   /** command: `csplab sim` with the protocol's flags and none of the faults (a shrunk schedule's replay adds its file). */
   readonly command: string;
   readonly clients?: SimClientLoad;
+  /** columns: the protocol's own summary counts (its registry entry's), shown beside the commits. */
+  readonly columns: readonly SummaryColumn[];
 }
 
 async function runSim(a: SimArgs): Promise<number> {
@@ -107,7 +109,7 @@ async function runSim(a: SimArgs): Promise<number> {
   const graded = simulate(specFor(plan, seed, a.trace));
   writeRun(plan, seed, graded);
   const pass = graded.failures.length === 0;
-  say(plan, `seed ${seed}: ${verdictLine(graded)}`);
+  say(plan, `seed ${seed}: ${verdictLine(graded, plan.columns)}`);
   // a protocol with its own audit is graded by it (and its clients), not by commit lines
   if (plan.program.audit === undefined) process.stdout.write(formatReport(graded.check));
   else process.stdout.write(`log audit: ${graded.failures.length === 0 ? 'pass' : 'see below'}\n`);
@@ -162,7 +164,17 @@ async function planSim(a: SimArgs): Promise<Plan> {
   const command = [...base, '--ranks', String(flags.ranks), '--rate', String(rate), ...flags.chosen.passOn, ...clientArgs(a, clients)].join(
     ' ',
   );
-  const plan = { a, program, ranks: flags.ranks, t: flags.t, rate, flagSchedule, command, ...(clients !== undefined ? { clients } : {}) };
+  const plan = {
+    a,
+    program,
+    ranks: flags.ranks,
+    t: flags.t,
+    rate,
+    flagSchedule,
+    command,
+    columns: flags.entry.columns ?? [],
+    ...(clients !== undefined ? { clients } : {}),
+  };
   simFaults(scheduleFor(plan, a.seed ?? '1'), plan.ranks, plan.t); // a bad spec is a usage error before anything runs
   return plan;
 }
@@ -205,10 +217,12 @@ function specFor(plan: Plan, seed: string, trace: boolean, schedule = scheduleFo
   return { program: plan.program, ranks: plan.ranks, t: plan.t, seed, ratePerSec: plan.rate, schedule, trace, ...clients, ...check };
 }
 
-function verdictLine(g: Graded): string {
+function verdictLine(g: Graded, columns: readonly SummaryColumn[]): string {
   const { outcome } = g;
   const commits = outcome.ranks.map((r) => r.summary?.commits ?? 0).join(' ');
-  const sim = `${(outcome.simMs / 1000).toFixed(1)} simulated s, ${outcome.events} events, commits ${commits}`;
+  // e.g. TRaft's out-of-order and held-back counts: what a commit rate per simulated second hides
+  const own = columns.map((c) => `, ${c.header} ${outcome.ranks.map((r) => Number(r.summary?.[c.key] ?? 0)).join(' ')}`).join('');
+  const sim = `${(outcome.simMs / 1000).toFixed(1)} simulated s, ${outcome.events} events, commits ${commits}${own}`;
   return g.failures.length === 0 ? `pass (${sim})` : `FAIL: ${g.failures.slice(0, 3).join('; ')} (${sim})`;
 }
 

@@ -71,6 +71,8 @@ function interferenceResolved(s: ReplicaState, rec: LogRecord, frontier: Seq): b
  * C1 is evaluated a word (32 positions) at a time over the uncommitted stored positions, so a
  * step costs O(window / 32 · ranks) plus C2 for the quorum-accepted ones; a seq found C1 but
  * not C2 is traced `held-back` once (the lab's "held back by interference" count).
+ * With timing.inOrderCommit (the measured baseline) it stops at the first position that cannot
+ * commit: every lower one is then committed, so C2 never holds a record back.
  */
 export function leaderCommit(s: ReplicaState, fx: Effects): void {
   const L = s.leader;
@@ -99,6 +101,7 @@ export function leaderCommit(s: ReplicaState, fx: Effects): void {
       const seq = base + 31 - Math.clz32(low);
       d = (d ^ low) >>> 0;
       if (seq < frontier || seq >= len || hasSeq(s.committed, seq)) continue;
+      if (s.timing.inOrderCommit === true && seq !== firstMissing(s.committed)) return; // a gap below: Raft waits
       const rec = s.log.get(seq);
       assert(rec !== undefined, () => `accepted position ${seq} is not stored`);
       if (interferenceResolved(s, rec, frontier)) {

@@ -34,6 +34,12 @@ export type Timing = {
    * frame). Tests lower it to exercise chunking with small logs.
    */
   readonly maxMessageBytes?: number;
+  /**
+   * inOrderCommit: commit only at the frontier, as Raft does (C1 on the lowest uncommitted
+   * position; C2 then holds trivially). Off in every real run: it is the baseline against which
+   * out-of-order commit is measured (docs/benchmarks.md), and is safe because it only commits less.
+   */
+  readonly inOrderCommit?: boolean;
 };
 
 /** defaultTiming derives H = E/5 and the limits of §9.3. */

@@ -37,6 +37,13 @@ export const traftEntry: ProtocolEntry = {
     'clock-drift': numericOption(
       'traft: the most any two ranks’ clocks drift apart, as a rate (0.01 = 1%); lease reads are sound only under it',
     ),
+    // hidden: a measurement baseline (docs/benchmarks.md), not a way to run the lab
+    'in-order-commit': {
+      type: 'boolean',
+      default: false,
+      hidden: true,
+      describe: 'traft: commit only in position order, as Raft does: the baseline that out-of-order commit is measured against',
+    },
     core: {
       type: 'string',
       requiresArg: true,
@@ -54,17 +61,19 @@ export const traftEntry: ProtocolEntry = {
     const c = clientFlags(a, read, usage);
     const core = typeof a.core === 'string' && a.core !== '' ? a.core : undefined;
     if (core !== undefined && c.machine !== 'lab') throw usage('--core runs a lab student’s core on the lab load: not with --machine kv');
+    const inOrder = a.inOrderCommit === true ? { inOrderCommit: true } : {};
     const traftWith = async (machine: 'lab' | 'kv'): Promise<TraftProtocol> => loadTraft(core, machine);
     return {
       passOn: [
         ...['--keys', String(keys), '--snapshot-every', String(snapshotEvery), ...c.passOn],
         ...(core !== undefined ? ['--core', core] : []),
+        ...(a.inOrderCommit === true ? ['--in-order-commit'] : []),
       ],
       start: async (node, { o, l }) => {
         const { startNode } = await import('../../runtime/driver/node.js');
         const { clientPortHooks } = await import('../../runtime/client/hooks.js');
         const { clientPort } = await import('./clients.js');
-        const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads };
+        const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads, ...inOrder };
         return startNode(
           await traftWith(c.machine),
           c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config,
@@ -82,6 +91,7 @@ export const traftEntry: ProtocolEntry = {
           snapshotEvery,
           machine: c.machine,
           reads: c.reads,
+          ...inOrder,
         });
       },
     };

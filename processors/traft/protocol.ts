@@ -47,6 +47,8 @@ export interface TraftConfig {
   /** clientPort: where clients dial this rank (0: ephemeral, reported in a `clients` event); absent: no clients. */
   readonly clientPort?: number;
   readonly reads?: ReadOptions;
+  /** inOrderCommit: the in-order baseline (config.ts Timing.inOrderCommit); absent or false in every real run. */
+  readonly inOrderCommit?: boolean;
 }
 
 /** Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines) and the highest logged seq. */
@@ -111,7 +113,12 @@ const PROPOSALS_PER_STEP = 256;
  * expiry resends up to maxBatch records (§11 D6, §15).
  */
 function rankTiming(c: TraftConfig): Timing {
-  return { ...defaultTiming(c.electionMs), rpcTimeoutMs: c.electionMs / 2, snapshotEvery: c.snapshotEvery };
+  return {
+    ...defaultTiming(c.electionMs),
+    rpcTimeoutMs: c.electionMs / 2,
+    snapshotEvery: c.snapshotEvery,
+    ...(c.inOrderCommit === true ? { inOrderCommit: true } : {}),
+  };
 }
 
 /** init restarts the replica from what survived on disk (none on a first start). */
