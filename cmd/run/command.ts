@@ -26,14 +26,6 @@ export interface RunArgs extends RankArgs, ScheduleFlags {
 
 const CSPLAB = fileURLToPath(new URL('../csplab.js', import.meta.url));
 
-/**
- * RANK_V8_FLAGS: node flags for every rank process. V8 grows a busy process's young generation
- * to two 16 MiB semi-spaces, which a rank keeps resident while its live heap is 10-25 MiB: capped
- * at 2 MiB, a rank's peak RSS falls by about that much, for more frequent (and cheaper) scavenges
- * (measured both ways in docs/benchmarks.md, "Rank memory").
- */
-const RANK_V8_FLAGS = ['--max-semi-space-size=2'];
-
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
   describe: 'run a whole cluster: N rank processes on this machine, with faults on a schedule',
@@ -277,7 +269,6 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   const launcher = new Launcher({
     ranks,
     command: (rank, incarnation, held) => [
-      ...RANK_V8_FLAGS,
       CSPLAB,
       'rank',
       '-i',
