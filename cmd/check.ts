@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CheckInputError, checkDir, checkFiles, DEFAULT_EXAMPLES, formatJson, formatReport, type CheckResult } from '../check/index.js';
 import { EXIT, environmentError, fromSystemError, usageError, type CliError } from './exit.js';
 import { runLin } from './lin.js';
+import { runSc } from './sc.js';
 
 /** DEFAULT_DIR is where a run writes its logs (and where check.py looked, from scripts/). */
 const DEFAULT_DIR = 'log';
@@ -19,6 +20,8 @@ export interface CheckArgs {
   examples: string;
   /** lin: the files are client histories to check for linearizability (docs/history.md). */
   lin?: boolean;
+  /** sc: the files are client histories with vts/at to check for sequential consistency. */
+  sc?: boolean;
   model?: string;
   timeLimit?: string;
   memoryLimit?: string;
@@ -50,6 +53,11 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         default: false,
         describe: 'the files are client histories (Jepsen EDN or JSONL): check linearizability',
       })
+      .option('sc', {
+        type: 'boolean',
+        default: false,
+        describe: 'the files are client histories with vts and at (JSONL): check sequential consistency',
+      })
       .option('model', { type: 'string', describe: 'with --lin: register or kv [default: inferred from the ops]' })
       .option('time-limit', {
         type: 'string',
@@ -62,6 +70,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('html', { type: 'string', describe: 'with --lin: also write a self-contained HTML view of the histories' })
       .example('$0 check', 'grade log/instancelog*.log')
       .example('$0 check --lin h1.edn h2.jsonl --time-limit 10', 'check two client histories, one verdict each')
+      .example('$0 check --sc log/kv/history.jsonl', "check a Vectory history's sequential consistency")
       .example('$0 check --dir run1/log --ranks 5 --json', 'require ranks 0..4, print JSON')
       .example('$0 check log', 'grade the run whose logs are in log/ (as --dir log)')
       .example('$0 check a.log b.log', 'grade two files as nodes 0 and 1'),
@@ -72,6 +81,14 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
 
 /** runCheck grades the logs, writes the report, and returns the exit status (0 pass, 1 fail); it throws CliError for bad input. */
 export async function runCheck(argv: CheckArgs, write: (text: string) => void): Promise<number> {
+  if (argv.sc === true) {
+    if (argv.lin === true) throw usageError('give --lin or --sc, not both (run the check twice)');
+    if (argv.dir !== undefined || argv.ranks !== undefined || argv.lenient)
+      throw usageError('--sc takes history files, not --dir, --ranks or --lenient');
+    if ([argv.model, argv.timeLimit, argv.memoryLimit, argv.html].some((f) => f !== undefined))
+      throw usageError('--model, --time-limit, --memory-limit and --html go with --lin');
+    return runSc({ files: argv.files ?? [], json: argv.json }, write, (text) => process.stderr.write(text));
+  }
   if (argv.lin === true) {
     if (argv.dir !== undefined || argv.ranks !== undefined || argv.lenient)
       throw usageError('--lin takes history files, not --dir, --ranks or --lenient');

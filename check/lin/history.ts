@@ -16,6 +16,17 @@ export class Keyword {
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
 export const EVENT_TYPES: readonly EventType[] = ['invoke', 'ok', 'fail', 'info'];
 
+/**
+ * Stamp: a place in a store's one global write order, ordered by version then shard — an ok
+ * write's `vts` and an ok read's `at` (docs/history.md; `check --sc` orders the history by them).
+ */
+export type Stamp = { readonly version: number; readonly shard: number };
+
+/** compareStamp orders stamps by version, then shard. */
+export function compareStamp(a: Stamp, b: Stamp): number {
+  return a.version - b.version || a.shard - b.shard;
+}
+
 /** RawEvent is one line of a history, before pairing. */
 export interface RawEvent {
   readonly process: number | string;
@@ -27,6 +38,10 @@ export interface RawEvent {
   readonly time?: number;
   /** result: what an ok put or delete reports it did (docs/history.md `result`). */
   readonly result?: string;
+  /** vts: an ok write's place in the store's global write order (JSONL only). */
+  readonly vts?: Stamp;
+  /** at: the applied prefix an ok read saw (JSONL only). */
+  readonly at?: Stamp;
 }
 
 /** WriteResult: a put created or updated its key; a delete deleted it or found it absent. */
@@ -60,6 +75,9 @@ export interface Op {
   output: Value;
   /** result: what an ok put or delete reported it did, if the history says (the kv model checks it). */
   result?: WriteResult;
+  /** vts (ok writes) and at (ok reads): their stamps, when the store orders writes globally. */
+  vts?: Stamp;
+  at?: Stamp;
   readonly invokeOrd: number;
   /** completeOrd is Infinity for :info and open ops: they may take effect any time after invoke. */
   completeOrd: number;
@@ -182,10 +200,24 @@ export class HistoryBuilder {
     if (ev.type === 'info') return; // the op stays open to the end of the history
     op.completeOrd = this.ord;
     if (ev.type === 'ok' && ev.result !== undefined) op.result = writeResult(f, ev.result, line);
+    if (ev.type === 'ok') stamps(op, ev, line);
     if (ev.type === 'ok' && (f === 'read' || f === 'get')) {
       if (!isScalar(ev.value)) throw new HistoryError(line, `${f} returned ${show(ev.value)}, not an integer, string or nil`);
       op.output = ev.value;
     }
+  }
+}
+
+/** stamps keeps an ok completion's vts (a write's) or at (a read's); the other field is malformed. */
+function stamps(op: Op, ev: RawEvent, line: number): void {
+  const read = op.f === 'read' || op.f === 'get';
+  if (ev.vts !== undefined) {
+    if (read) throw new HistoryError(line, `a ${op.f} carries no vts (its stamp is at)`);
+    op.vts = ev.vts;
+  }
+  if (ev.at !== undefined) {
+    if (!read) throw new HistoryError(line, `a ${op.f} carries no at (its stamp is vts)`);
+    op.at = ev.at;
   }
 }
 

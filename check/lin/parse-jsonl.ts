@@ -1,6 +1,6 @@
 // parse-jsonl: one line of csplab's own history format (docs/history.md §JSONL):
 // {"process": 0, "type": "invoke", "f": "put", "key": "k1", "value": "v3", "time": 1712}.
-import { HistoryError, type RawEvent, type Value } from './history.js';
+import { HistoryError, type RawEvent, type Stamp, type Value } from './history.js';
 import { toEvent } from './parse-edn.js';
 
 /** parseJsonLine reads one op object; it throws HistoryError naming `line` and what was wrong. */
@@ -17,7 +17,21 @@ export function parseJsonLine(text: string, line: number): RawEvent {
     if (!['process', 'type', 'f', 'key', 'value', 'time', 'result'].includes(k)) continue; // other fields are ignored
     map.set(k, jsonValue(v, k, line));
   }
-  return toEvent(map, line, (k) => `"${k}"`);
+  const o = obj as Record<string, unknown>;
+  const vts = stampOf(o.vts, 'vts', line);
+  const at = stampOf(o.at, 'at', line);
+  const ev = toEvent(map, line, (k) => `"${k}"`);
+  return vts === undefined && at === undefined ? ev : { ...ev, ...(vts !== undefined ? { vts } : {}), ...(at !== undefined ? { at } : {}) };
+}
+
+/** stampOf reads an optional {version, shard} field (docs/history.md `vts`, `at`). */
+function stampOf(v: unknown, field: string, line: number): Stamp | undefined {
+  if (v === undefined) return undefined;
+  const o = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
+  const ok = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!ok(o.version) || !ok(o.shard))
+    throw new HistoryError(line, `"${field}" must be {"version": n, "shard": n}, integers ≥ 0, got ${JSON.stringify(v)}`);
+  return { version: o.version, shard: o.shard };
 }
 
 function jsonValue(v: unknown, field: string, line: number): Value {
