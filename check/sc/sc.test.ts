@@ -3,6 +3,7 @@
 // writes at one vts each fail, named; unstamped or foreign histories are malformed.
 import t from 'tap';
 import { checkLinearizable, HistoryError, parseHistoryText } from '../lin/index.js';
+import { History as ClientHistory } from '../../runtime/client/history.js';
 import { checkSequential, formatScReport, MAX_VIOLATIONS, scJson, type ScResult } from './index.js';
 
 type V = { version: number; shard: number };
@@ -154,4 +155,18 @@ t.test('malformed for --sc: unstamped ok ops, stamps on the wrong op, appends, r
   const old = parseHistoryText([inv({ f: 'put', key: 'a', value: 'x' }), ok({ f: 'put', key: 'a', value: 'x' })].join('\n'));
   t.equal(checkLinearizable(old).verdict, 'linearizable', 'a history without stamps is still a --lin history');
   t.equal(checkSequential(parseHistoryText('')).verdict, 'sequentially consistent', 'an empty history');
+});
+
+t.test("the client library's history (runtime/client/history.ts) is what --sc reads", async (t) => {
+  const h = new ClientHistory();
+  const put = { f: 'put', key: 'a', value: 'x' } as const;
+  const get = { f: 'get', key: 'a', read: 'local' } as const;
+  h.invoke(0, put, 0);
+  h.complete(0, put, { type: 'ok', result: null, vts: v(2, 1) }, 1);
+  h.invoke(0, get, 2);
+  h.complete(0, get, { type: 'ok', result: 'x', at: v(2, 1) }, 3);
+  h.invoke(0, get, 4);
+  h.complete(0, get, { type: 'ok', result: null, at: v(1, 0) }, 5);
+  const r = checkSequential(parseHistoryText(h.toJsonl()));
+  t.same(kinds(r), ['program-order'], 'the last read went back past its own write (a store that ignored after)');
 });

@@ -2,7 +2,7 @@
 // generator and graded by `csplab check --lin` (check/lin/). Real time is line order, so events
 // are appended in the order they happen; `time` is ms since the run's start.
 import type { Op, Outcome } from './session.js';
-import type { WriteResult } from './wire.js';
+import type { Vts, WriteResult } from './wire.js';
 
 /** HistoryEvent is one line of the history. */
 export type HistoryEvent = {
@@ -14,6 +14,9 @@ export type HistoryEvent = {
   readonly time: number;
   /** result: what an ok put or delete did, when the store reports it (docs/history.md). */
   readonly result?: WriteResult;
+  /** vts (an ok write's) and at (an ok get's): their place in the store's global order, if it has one. */
+  readonly vts?: Vts;
+  readonly at?: Vts;
 };
 
 /** History collects a run's events in order. */
@@ -27,8 +30,19 @@ export class History {
   /** complete records the outcome of the process's outstanding op: a get's output, a write's argument again. */
   complete(process: number, op: Op, outcome: Outcome, time: number): void {
     const value = outcome.type === 'ok' && op.f === 'get' ? outcome.result : (op.value ?? null);
-    const done = { process, type: outcome.type, f: op.f, key: op.key, value, time };
-    this.events.push(outcome.type === 'ok' && outcome.wrote !== undefined ? { ...done, result: outcome.wrote } : done);
+    const done: HistoryEvent = { process, type: outcome.type, f: op.f, key: op.key, value, time };
+    if (outcome.type !== 'ok') {
+      this.events.push(done);
+      return;
+    }
+    // Only the stamp the op's kind carries: a history with a get's vts is malformed (docs/history.md).
+    const { wrote, vts, at } = outcome;
+    this.events.push({
+      ...done,
+      ...(wrote !== undefined ? { result: wrote } : {}),
+      ...(op.f !== 'get' && vts !== undefined ? { vts } : {}),
+      ...(op.f === 'get' && at !== undefined ? { at } : {}),
+    });
   }
 
   /** counts: completions by outcome. */

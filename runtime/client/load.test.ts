@@ -70,3 +70,14 @@ t.test('deterministic from the Random; bad options refused', async (t) => {
   t.match(loadProblem({ ...BASE, keys: 0 }), /keys/);
   t.throws(() => new KvLoad({ ...BASE, zipfExponent: 0 }, new SeededRandom('x')), RangeError);
 });
+
+t.test("read 'mix': Vectory's gets are local or master, about half each; other modes draw as before", async (t) => {
+  const gets = draw({ read: 'mix' }).filter((op) => op.f === 'get');
+  const local = gets.filter((op) => op.read === 'local').length;
+  t.equal(gets.filter((op) => op.read === 'master').length, gets.length - local, 'every get is one of the two');
+  t.ok(Math.abs(share(gets, local) - 0.5) < 0.03, `local share ${share(gets, local).toFixed(3)}`);
+  t.ok(
+    draw({ read: 'local' }).every((op) => op.f !== 'get' || op.read === 'local'),
+    'a single mode is every get’s',
+  );
+});

@@ -16,7 +16,8 @@ export interface LoadOptions {
   /** getShare, deleteShare: fractions of gets and deletes; the rest are puts. */
   readonly getShare: number;
   readonly deleteShare: number;
-  readonly read: ReadMode;
+  /** read: how gets are answered; 'mix' draws Vectory's local or master per get, half each. */
+  readonly read: ReadMode | 'mix';
   /** valueSize: pad each put's value to this many characters (0: no padding; a longer unique value is kept whole). */
   readonly valueSize: number;
   readonly keyDist: KeyDist;
@@ -74,7 +75,9 @@ export class KvLoad {
   next(client: number): Op {
     const key = `k${this.keyIndex()}`;
     const u = this.random.next();
-    if (u < this.o.getShare) return { f: 'get', key, read: this.o.read };
+    // A 'mix' costs one more draw per get; other loads draw exactly what they always drew.
+    if (u < this.o.getShare)
+      return { f: 'get', key, read: this.o.read === 'mix' ? (this.random.int(2) === 0 ? 'local' : 'master') : this.o.read };
     if (u < this.o.getShare + this.o.deleteShare) return { f: 'delete', key };
     const n = (this.puts[client] ?? 0) + 1;
     this.puts[client] = n;

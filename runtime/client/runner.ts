@@ -17,6 +17,9 @@ export interface RunnerOptions {
   readonly clients: number;
   readonly load: LoadOptions;
   readonly routing?: Routing;
+  /** shardOf (per-shard routing) and carryAfter: ClientSession's. */
+  readonly shardOf?: (key: string) => number;
+  readonly carryAfter?: boolean;
   readonly deadlineMs: number;
   readonly clusterId: string;
   readonly clock: Clock;
@@ -64,6 +67,8 @@ export class KvRunner {
         attemptMs: Math.min(1000, o.deadlineMs),
         backoffMs: BACKOFF_MS,
         ...(o.routing !== undefined ? { routing: o.routing, routes } : {}),
+        ...(o.shardOf !== undefined ? { shardOf: o.shardOf } : {}),
+        ...(o.carryAfter === true ? { carryAfter: true } : {}),
       });
       session.guess = c % o.ranks;
       this.clients.push({ session, op: null, startedMs: 0, cancel: () => {}, lastWasSend: false });

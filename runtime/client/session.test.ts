@@ -1,8 +1,9 @@
 // session.test: the client's retry logic as a pure state machine: a retry repeats the reqNo,
 // hints are followed, `electing` backs off, the deadline gives an unknown outcome, `refused` fails.
 import t from 'tap';
-import { ClientSession, type Action } from './session.js';
-import type { ClientReply } from './wire.js';
+import { History } from './history.js';
+import { ClientSession, laterVts, type Action, type Op } from './session.js';
+import type { ClientReply, ClientRequest } from './wire.js';
 
 const o = { client: 'c0', ranks: 3, deadlineMs: 1000, attemptMs: 100, backoffMs: 10 };
 const reply = (reqNo: number, body: Record<string, unknown>): ClientReply =>
@@ -104,4 +105,79 @@ t.test('a put or delete may report what it did; a result its op cannot report is
   });
   s.begin({ f: 'delete', key: 'k' }, 3);
   t.same(s.onReply(reply(2, { status: 'ok', result: null }), 4), { type: 'done', outcome: { type: 'ok', result: null } }, 'or nothing');
+});
+
+function request(a: Action | null): ClientRequest {
+  if (a?.type !== 'send') throw new Error(`expected a send, got ${JSON.stringify(a)}`);
+  return a.req;
+}
+
+t.test('carryAfter: the largest vts/at answered goes out as after on every request, retries included', async (t) => {
+  const s = new ClientSession({ ...o, carryAfter: true });
+  t.notOk('after' in request(s.begin({ f: 'put', key: 'a', value: '1' }, 0)), 'nothing answered yet: no after');
+  const done = s.onReply(reply(1, { status: 'ok', result: null, vts: { version: 10, shard: 5 } }), 1);
+  t.same(done, { type: 'done', outcome: { type: 'ok', result: null, vts: { version: 10, shard: 5 } } }, 'the outcome keeps the vts');
+  t.same(request(s.begin({ f: 'get', key: 'a', read: 'local' }, 2)).after, { version: 10, shard: 5 });
+  t.same(request(s.onTimeout(102, true)).after, { version: 10, shard: 5 }, 'a retry repeats the request, after included');
+  s.onReply(reply(2, { status: 'ok', result: '1', at: { version: 10, shard: 2 } }), 103);
+  t.same(s.after, { version: 10, shard: 5 }, 'a smaller at (10, 2) does not lower it: compared as a whole vts (D17)');
+  s.begin({ f: 'get', key: 'b', read: 'master' }, 104);
+  s.onReply(reply(3, { status: 'ok', result: null, at: { version: 12, shard: 0 } }), 105);
+  t.same(request(s.begin({ f: 'delete', key: 'b' }, 106)).after, { version: 12, shard: 0 }, 'a read raises it');
+  const plain = new ClientSession(o);
+  plain.begin({ f: 'put', key: 'a', value: '1' }, 0);
+  plain.onReply(reply(1, { status: 'ok', result: null, vts: { version: 3, shard: 0 } }), 1);
+  t.notOk('after' in request(plain.begin({ f: 'get', key: 'a' }, 2)), 'a store that does not use it never sees after');
+  t.equal(laterVts(undefined, undefined), undefined);
+  t.same(laterVts({ version: 4, shard: 0 }, { version: 3, shard: 9 }), { version: 4, shard: 0 });
+});
+
+t.test('per-shard routing: writes and master reads to the shard master, local reads to the home rank', async (t) => {
+  const routes = new Map<string, number>();
+  const shardOf = (key: string): number => Number(key.slice(1)) % 2;
+  const a = new ClientSession({ ...o, ranks: 5, client: 'a', routing: 'per-shard', shardOf, routes });
+  const b = new ClientSession({ ...o, ranks: 5, client: 'b', routing: 'per-shard', shardOf, routes });
+  a.guess = 3;
+  b.guess = 4;
+  t.same(sent(a.begin({ f: 'put', key: 'k1', value: 'v' }, 0)), { rank: 3, reqNo: 1 }, 'an unseen shard: the home rank first');
+  t.same(
+    sent(a.onReply({ ...reply(1, { status: 'not-leader', hint: 1 }), client: 'a' }, 1)),
+    { rank: 1, reqNo: 1 },
+    'shard 1 is mastered by 1',
+  );
+  a.onReply({ ...reply(1, { status: 'ok', result: null }), client: 'a' }, 2);
+  t.same(
+    sent(b.begin({ f: 'get', key: 'k3', read: 'master' }, 3)),
+    { rank: 1, reqNo: 1 },
+    'another key of shard 1, another client: rank 1',
+  );
+  b.onReply({ ...reply(1, { status: 'ok', result: null }), client: 'b' }, 4);
+  t.same(sent(b.begin({ f: 'get', key: 'k3', read: 'local' }, 5)), { rank: 4, reqNo: 2 }, 'a local read stays home');
+  t.same(sent(b.onTimeout(105, true)), { rank: 0, reqNo: 2 }, 'home does not answer: the next rank');
+  b.onReply({ ...reply(2, { status: 'ok', result: null }), client: 'b' }, 106);
+  t.equal(b.guess, 0, 'which is home from now on');
+  t.same(sent(a.begin({ f: 'put', key: 'k2', value: 'v' }, 7)), { rank: 3, reqNo: 2 }, 'shard 0 is still unknown');
+  t.same([...routes.keys()], ['shard:1', 'shard:0'], 'the table is per shard, not per key');
+  t.throws(() => new ClientSession({ ...o, routing: 'per-shard' }), RangeError, 'per-shard routing needs shardOf');
+});
+
+t.test('the history keeps a write’s vts and a get’s at, as docs/history.md says', async (t) => {
+  const h = new History();
+  const s = new ClientSession({ ...o, carryAfter: true });
+  const run = (op: Op, body: Record<string, unknown>, time: number): void => {
+    h.invoke(0, op, time);
+    s.begin(op, time);
+    const done = s.onReply(reply(time / 10 + 1, { status: 'ok', ...body }), time + 1);
+    if (done?.type !== 'done') throw new Error('not done');
+    h.complete(0, op, done.outcome, time + 1);
+  };
+  run({ f: 'put', key: 'a', value: 'x' }, { result: null, vts: { version: 2, shard: 1 } }, 0);
+  run({ f: 'get', key: 'a', read: 'local' }, { result: 'x', at: { version: 2, shard: 1 } }, 10);
+  run({ f: 'get', key: 'a', read: 'local' }, { result: 'x', at: { version: 1, shard: 0 } }, 20);
+  const lines = h.toJsonl().trim().split('\n');
+  t.match(lines[1], '"vts":{"version":2,"shard":1}');
+  t.match(lines[3], '"at":{"version":2,"shard":1}');
+  t.notMatch(lines[5], '"at":{"version":2', 'each get its own at');
+  t.notMatch(lines[1], '"at"', 'a write carries no at');
+  t.notMatch(lines[3], '"vts"', 'a get carries no vts');
 });

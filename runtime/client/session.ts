@@ -4,7 +4,16 @@
 // request unchanged — same reqNo — so the store runs it at most once (exactly once with
 // (clientId, reqNo): docs/protocols/traft.md §9.4); it follows not-leader hints, waits out
 // elections, and gives up at the deadline with an unknown outcome (`info` in the history).
-import { BadClientFrame, writeResult, type ClientReply, type ClientRequest, type KvOp, type ReadMode, type WriteResult } from './wire.js';
+import {
+  BadClientFrame,
+  writeResult,
+  type ClientReply,
+  type ClientRequest,
+  type KvOp,
+  type ReadMode,
+  type Vts,
+  type WriteResult,
+} from './wire.js';
 
 /** Op is one operation a client performs. */
 export type Op = { readonly f: KvOp; readonly key: string; readonly value?: string; readonly read?: ReadMode };
@@ -14,7 +23,14 @@ export type Op = { readonly f: KvOp; readonly key: string; readonly value?: stri
  * (the store refused before running it), or info (unknown: it may have run).
  */
 export type Outcome =
-  | { readonly type: 'ok'; readonly result: string | null; readonly wrote?: WriteResult }
+  | {
+      readonly type: 'ok';
+      readonly result: string | null;
+      readonly wrote?: WriteResult;
+      /** vts (a write's) and at (a read's): its place in the store's global order, when it has one. */
+      readonly vts?: Vts;
+      readonly at?: Vts;
+    }
   | { readonly type: 'fail'; readonly why: string }
   | { readonly type: 'info' };
 
@@ -47,14 +63,35 @@ export interface SessionOptions {
    * one costs a retry with the same reqNo, never a second write). Default: this session's own.
    */
   readonly routes?: Map<string, number>;
+  /**
+   * shardOf: the shard a key lives in, for per-shard routing (Vectory: writes and master reads
+   * go to the shard's master, local reads to the session's home rank, `guess`).
+   */
+  readonly shardOf?: (key: string) => number;
+  /**
+   * carryAfter: keep the largest vts/at the store has answered and send it as `after` on every
+   * request, so each operation sorts after the session's previous ones (Vectory's session rule).
+   */
+  readonly carryAfter?: boolean;
 }
 
-/** Routing: one leader guess, or one guess per (read|write, key), reads' guesses shared or not. */
-export type Routing = 'leader' | 'per-key' | 'spread-reads';
+/**
+ * Routing: one leader guess; one guess per (read|write, key), reads' guesses shared or not
+ * (spread-reads); or one guess per shard for writes and master reads, with local reads at the
+ * session's home rank (per-shard).
+ */
+export type Routing = 'leader' | 'per-key' | 'spread-reads' | 'per-shard';
 
 /** routeOf: the route an op takes under per-key routing — gets read, everything else writes. */
 export function routeOf(op: Pick<Op, 'f' | 'key'>): string {
   return `${op.f === 'get' ? 'read' : 'write'}:${op.key}`;
+}
+
+/** laterVts: the larger of two stamps, by version then shard. */
+export function laterVts(a: Vts | undefined, b: Vts | undefined): Vts | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return (a.version - b.version || a.shard - b.shard) >= 0 ? a : b;
 }
 
 type Current = {
@@ -81,9 +118,12 @@ export class ClientSession {
   retries = 0;
   /** badReplies: ok replies whose result cannot be the op's (ignored, as a bad frame is). */
   badReplies = 0;
+  /** after: the largest vts/at answered so far (carryAfter). */
+  after: Vts | undefined;
 
   constructor(readonly o: SessionOptions) {
     if (!(o.ranks >= 1 && o.deadlineMs > 0 && o.attemptMs > 0 && o.backoffMs >= 0)) throw new RangeError('session options out of range');
+    if (o.routing === 'per-shard' && o.shardOf === undefined) throw new RangeError('per-shard routing needs shardOf');
     this.routes = o.routes ?? new Map<string, number>();
   }
 
@@ -101,10 +141,9 @@ export class ClientSession {
       key: op.key,
       ...(op.value !== undefined ? { value: op.value } : {}),
       ...(op.read !== undefined ? { read: op.read } : {}),
+      ...(this.o.carryAfter === true && this.after !== undefined ? { after: this.after } : {}),
     };
-    const routing = this.o.routing ?? 'leader';
-    const table = routing === 'leader' ? undefined : routing === 'spread-reads' && op.f === 'get' ? this.ownReads : this.routes;
-    const route = table === undefined ? '' : routeOf(op);
+    const { route, table } = this.routeFor(op);
     const target = table?.get(route) ?? this.guess;
     this.current = { req, route, table, deadlineAtMs: nowMs + this.o.deadlineMs, target, attempts: 0 };
     return this.send(nowMs);
@@ -116,7 +155,7 @@ export class ClientSession {
     if (c === null || reply.client !== this.o.client || reply.reqNo !== c.req.reqNo) return null;
     switch (reply.status) {
       case 'ok':
-        return this.ok(c, reply.result);
+        return this.ok(c, reply);
       case 'refused':
         return this.finish({ type: 'fail', why: reply.why });
       case 'not-leader':
@@ -154,7 +193,8 @@ export class ClientSession {
     return { type: 'send', rank: c.target, req: c.req, untilMs: Math.min(nowMs + this.o.attemptMs, c.deadlineAtMs) };
   }
 
-  private ok(c: Current, result: string | null): Action | null {
+  private ok(c: Current, reply: ClientReply & { status: 'ok' }): Action | null {
+    const { result, vts, at } = reply;
     let wrote: WriteResult | undefined;
     try {
       wrote = writeResult(c.req.op, result);
@@ -164,7 +204,28 @@ export class ClientSession {
       return null; // untrusted: the op waits out its attempt and retries
     }
     this.remember(c);
-    return this.finish(wrote === undefined ? { type: 'ok', result } : { type: 'ok', result, wrote });
+    if (this.o.carryAfter === true) this.after = laterVts(laterVts(this.after, vts), at);
+    const stamps = { ...(vts !== undefined ? { vts } : {}), ...(at !== undefined ? { at } : {}) };
+    return this.finish(wrote === undefined ? { type: 'ok', result, ...stamps } : { type: 'ok', result, wrote, ...stamps });
+  }
+
+  /**
+   * routeFor: the table this op's guess lives in and its route there; no table for the
+   * session's own guess (the leader, or a per-shard session's home rank for local reads).
+   */
+  private routeFor(op: Op): { route: string; table: Map<string, number> | undefined } {
+    switch (this.o.routing) {
+      case 'per-key':
+        return { route: routeOf(op), table: this.routes };
+      case 'spread-reads':
+        return { route: routeOf(op), table: op.f === 'get' ? this.ownReads : this.routes };
+      case 'per-shard':
+        if (op.f === 'get' && op.read === 'local') return { route: '', table: undefined };
+        return { route: `shard:${this.o.shardOf?.(op.key) ?? 0}`, table: this.routes };
+      case 'leader':
+      case undefined:
+        return { route: '', table: undefined };
+    }
   }
 
   /** remember: the rank this op now goes to is the best guess for its route (or the leader). */

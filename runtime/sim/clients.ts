@@ -60,6 +60,8 @@ export class SimClients {
         attemptMs: o.attemptMs ?? Math.min(1000, o.deadlineMs / 4),
         backoffMs: o.backoffMs ?? 50,
         ...(o.routing !== undefined ? { routing: o.routing } : {}),
+        ...(o.shardOf !== undefined ? { shardOf: o.shardOf } : {}),
+        ...(o.carryAfter === true ? { carryAfter: true } : {}),
       });
       session.guess = c % ranks;
       this.clients.push({ session, op: null, gen: 0, lastWasSend: false });

@@ -90,6 +90,9 @@ export interface SimClientLoad {
   readonly backoffMs?: number;
   /** routing: ClientSession's (default 'leader'). */
   readonly routing?: Routing;
+  /** shardOf (per-shard routing) and carryAfter: ClientSession's. */
+  readonly shardOf?: (key: string) => number;
+  readonly carryAfter?: boolean;
   /** stopAtMs: no op begins at or after it (default loadMs − deadlineMs, so every op ends within the load). */
   readonly stopAtMs?: number;
 }
