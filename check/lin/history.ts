@@ -42,6 +42,8 @@ export interface RawEvent {
   readonly vts?: Stamp;
   /** at: the applied prefix an ok read saw (JSONL only). */
   readonly at?: Stamp;
+  /** read: how a get was asked to read (JSONL only; `local` promises sequential consistency only). */
+  readonly read?: string;
 }
 
 /** WriteResult: a put created or updated its key; a delete deleted it or found it absent. */
@@ -78,6 +80,8 @@ export interface Op {
   /** vts (ok writes) and at (ok reads): their stamps, when the store orders writes globally. */
   vts?: Stamp;
   at?: Stamp;
+  /** local: a get asked as a local read (Vectory): sequentially consistent only, so --lin leaves it out. */
+  readonly local?: boolean;
   readonly invokeOrd: number;
   /** completeOrd is Infinity for :info and open ops: they may take effect any time after invoke. */
   completeOrd: number;
@@ -182,6 +186,7 @@ export class HistoryBuilder {
       completeOrd: Infinity,
       invokeLine: line,
       ...(ev.time === undefined ? {} : { invokeTime: ev.time }),
+      ...(f === 'get' && ev.read === 'local' ? { local: true } : {}),
     };
     if ((f === 'get' || f === 'put' || f === 'append' || f === 'delete') && ev.key === undefined)
       throw new HistoryError(line, `${f} needs a key`);

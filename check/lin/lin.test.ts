@@ -295,3 +295,18 @@ t.test('an expired time limit gives unknown', async (t) => {
   t.equal(r.verdict, 'unknown');
   t.match(formatLinReport('h', r), 'register: unknown (time limit)');
 });
+
+t.test("a local get (Vectory's read: local) is left out: it promises sequential consistency only", async (t) => {
+  const line = (o: object): string => JSON.stringify(o);
+  const h = (read: string | undefined): string =>
+    [
+      line({ process: 0, type: 'invoke', f: 'put', key: 'a', value: 'x' }),
+      line({ process: 0, type: 'ok', f: 'put', key: 'a', value: 'x' }),
+      line({ process: 1, type: 'invoke', f: 'get', key: 'a', value: null, ...(read !== undefined ? { read } : {}) }),
+      line({ process: 1, type: 'ok', f: 'get', key: 'a', value: null }),
+    ].join('\n');
+  t.equal(checkLinearizable(parseHistoryText(h('local'))).verdict, 'linearizable', 'a stale local read is no violation of --lin');
+  t.equal(checkLinearizable(parseHistoryText(h('master'))).verdict, 'not linearizable', 'a stale master read is');
+  t.equal(checkLinearizable(parseHistoryText(h(undefined))).verdict, 'not linearizable', 'and so is a get with no mode');
+  t.throws(() => parseHistoryText(h(3 as unknown as string)), /"read" must be a string/);
+});

@@ -34,7 +34,8 @@ export function kvText(v: Value): string {
 
 /**
  * compile turns an op into what the search needs, or undefined when the op constrains nothing:
- * a read/get that did not end ok, a write/put/append/delete that ended :fail.
+ * a read/get that did not end ok, a write/put/append/delete that ended :fail, a local get
+ * (it promises sequential consistency only: `check --sc` checks it, docs/history.md).
  */
 export function compile(op: Op): SearchOp | undefined {
   const known = op.outcome === 'ok' || op.outcome === 'fail';
@@ -45,7 +46,7 @@ export function compile(op: Op): SearchOp | undefined {
       return { op, required: true, readOnly: true, step: (s) => (s === want ? s : undefined) };
     }
     case 'get': {
-      if (op.outcome !== 'ok') return undefined;
+      if (op.outcome !== 'ok' || op.local === true) return undefined;
       const want = kvText(op.output);
       return { op, required: true, readOnly: true, step: (s) => (s === want ? s : undefined) };
     }

@@ -20,8 +20,12 @@ export function parseJsonLine(text: string, line: number): RawEvent {
   const o = obj as Record<string, unknown>;
   const vts = stampOf(o.vts, 'vts', line);
   const at = stampOf(o.at, 'at', line);
+  if (o.read !== undefined && typeof o.read !== 'string')
+    throw new HistoryError(line, `"read" must be a string, got ${JSON.stringify(o.read)}`);
+  const read = o.read;
   const ev = toEvent(map, line, (k) => `"${k}"`);
-  return vts === undefined && at === undefined ? ev : { ...ev, ...(vts !== undefined ? { vts } : {}), ...(at !== undefined ? { at } : {}) };
+  if (vts === undefined && at === undefined && read === undefined) return ev;
+  return { ...ev, ...(vts !== undefined ? { vts } : {}), ...(at !== undefined ? { at } : {}), ...(read !== undefined ? { read } : {}) };
 }
 
 /** stampOf reads an optional {version, shard} field (docs/history.md `vts`, `at`). */

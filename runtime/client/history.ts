@@ -14,6 +14,8 @@ export type HistoryEvent = {
   readonly time: number;
   /** result: what an ok put or delete did, when the store reports it (docs/history.md). */
   readonly result?: WriteResult;
+  /** read: on a get's invoke, Vectory's read mode (local or master). */
+  readonly read?: 'local' | 'master';
   /** vts (an ok write's) and at (an ok get's): their place in the store's global order, if it has one. */
   readonly vts?: Vts;
   readonly at?: Vts;
@@ -24,7 +26,10 @@ export class History {
   readonly events: HistoryEvent[] = [];
 
   invoke(process: number, op: Op, time: number): void {
-    this.events.push({ process, type: 'invoke', f: op.f, key: op.key, value: op.value ?? null, time });
+    // Vectory's read modes are recorded: a local get promises sequential consistency only, and
+    // `check --lin` leaves it out (docs/history.md).
+    const read = op.f === 'get' && (op.read === 'local' || op.read === 'master') ? { read: op.read } : {};
+    this.events.push({ process, type: 'invoke', f: op.f, key: op.key, value: op.value ?? null, time, ...read });
   }
 
   /** complete records the outcome of the process's outstanding op: a get's output, a write's argument again. */

@@ -179,5 +179,6 @@ t.test('the history keeps a write’s vts and a get’s at, as docs/history.md s
   t.match(lines[3], '"at":{"version":2,"shard":1}');
   t.notMatch(lines[5], '"at":{"version":2', 'each get its own at');
   t.notMatch(lines[1], '"at"', 'a write carries no at');
+  t.match(lines[2], '"read":"local"', "a get's invoke records Vectory's read mode");
   t.notMatch(lines[3], '"vts"', 'a get carries no vts');
 });
