@@ -1,10 +1,12 @@
 // once: one simulated run graded — the protocol's cluster on runtime/sim under a schedule,
 // then every rank's instance log through the checker's library API (check/), as `csplab
 // check` would grade the files — and, with clients, their history through check/lin's library
-// API, as `csplab check --lin` grades history.jsonl. Shared by `csplab sim`, its sweeps and
+// API, as `csplab check --lin` grades history.jsonl (and, when its ok ops carry a global write
+// order's stamps, as `csplab check --sc` does: Vectory's). Shared by `csplab sim`, its sweeps and
 // shrinking, and tests.
 import { checkLogs, type CheckResult } from '../../check/index.js';
-import { checkLinearizable, parseHistoryText, type LinResult } from '../../check/lin/index.js';
+import { checkLinearizable, HistoryError, parseHistoryText, type History, type LinResult } from '../../check/lin/index.js';
+import { checkSequential, type ScResult } from '../../check/sc/index.js';
 import { RealClock } from '../../runtime/clock.js';
 import type { SimProgram } from '../../runtime/protocol.js';
 import type { SimClientLoad, SimOutcome } from '../../runtime/sim/types.js';
@@ -37,6 +39,8 @@ export interface Graded {
   readonly failures: readonly string[];
   /** lin: the client history's verdict (with clients). */
   readonly lin?: LinResult;
+  /** sc: the client history's sequential consistency, when its ok ops carry vts/at. */
+  readonly sc?: ScResult;
   /** unknown: the history could not be decided within the limits (a status of its own, not a failure). */
   readonly unknown: boolean;
 }
@@ -63,21 +67,42 @@ export function simulate(spec: SimSpec): Graded {
   if (spec.program.audit !== undefined) failures.push(...spec.program.audit(outcome));
   else for (const rule of check.rules) if (rule.verdict !== 'pass') failures.push(`checker rule ${rule.rule}: ${rule.verdict}`);
   if (outcome.history === undefined) return { outcome, check, failures, unknown: false };
-  const lin = gradeHistory(outcome.history.toJsonl());
+  const history = parseHistoryText(outcome.history.toJsonl(), 'kv');
+  const lin = gradeHistory(history);
   if (lin.verdict === 'not linearizable') {
     const keys = lin.keys.filter((k) => k.verdict === 'not linearizable').map((k) => k.key);
     failures.push(`client history not linearizable (key${keys.length > 1 ? 's' : ''} ${keys.slice(0, 5).join(' ')})`);
   }
+  const sc = gradeSequential(history, failures);
   if ((outcome.clientStats?.ok ?? 0) === 0) failures.push('no client op completed');
-  return { outcome, check, failures, lin, unknown: lin.verdict === 'unknown' };
+  return { outcome, check, failures, lin, ...(sc !== undefined ? { sc } : {}), unknown: lin.verdict === 'unknown' };
+}
+
+/**
+ * gradeSequential: a history whose ok ops carry stamps (a store with one global write order) is
+ * checked as `csplab check --sc` would; a stamped history with an unstamped ok op is the store's
+ * bug, so it fails too.
+ */
+function gradeSequential(history: History, failures: string[]): ScResult | undefined {
+  if (!history.ops.some((o) => o.vts !== undefined || o.at !== undefined)) return undefined;
+  try {
+    const sc = checkSequential(history);
+    const first = sc.violations[0];
+    if (first !== undefined) failures.push(`client history not sequentially consistent (${first.kind}: ${first.text})`);
+    return sc;
+  } catch (e) {
+    if (!(e instanceof HistoryError)) throw e;
+    failures.push(`client history: ${e.message}`);
+    return undefined;
+  }
 }
 
 /** gradeHistory: the verdict `csplab check --lin --model kv` gives the history (explaining a failure on its own budget). */
-function gradeHistory(jsonl: string): LinResult {
+function gradeHistory(history: History): LinResult {
   const clock = new RealClock();
   const budget = (): (() => boolean) => {
     const until = clock.nowMs() + LIN_TIME_LIMIT_MS;
     return () => clock.nowMs() > until;
   };
-  return checkLinearizable(parseHistoryText(jsonl, 'kv'), 'kv', { expired: budget(), shrinkBudget: budget });
+  return checkLinearizable(history, 'kv', { expired: budget(), shrinkBudget: budget });
 }
