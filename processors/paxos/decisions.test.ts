@@ -310,6 +310,20 @@ t.test('router: slots, NACK for an older round, jump on a newer one', async (t) 
   t.equal(r.tick(1700), 7, 'a late tick (a paused rank) jumps to the current slot');
 });
 
+t.test('router: a rank that missed whole slots goes to the slot round before it routes the old rounds’ traffic', async (t) => {
+  const r = new Router({ rank: 2, startAtMs: 0, slotMs: 100 });
+  t.equal(r.tick(200), 2);
+  // SIGSTOPped until 2210: its sockets hand it round 3's PROPOSE before its slot timer runs.
+  const first = r.route({ type: 'propose', from: 3, round: 3, first: 0, keys: [], values: [] }, 2210);
+  t.equal(first.bump, 22, 'it enters the slot round (22), not the message’s old round 3');
+  t.same([first.toFollower, first.reply?.msg], [false, { type: 'nack', from: 2, round: 22 }], 'round 3’s PROPOSE is old noise');
+  const later = r.route({ type: 'commit', from: 4, round: 4, seq: 9 }, 2211);
+  t.same([later.bump, later.toFollower], [undefined, false], 'so is the rest of the backlog, without a bump each');
+  t.equal(r.tick(2300), 23, 'the slot timer goes on from there');
+  const edge = r.route({ type: 'commit', from: 3, round: 23, seq: 1 }, 2405);
+  t.same([edge.bump, edge.toFollower], [undefined, true], 'one slot behind (a timer about to run): the message still counts');
+});
+
 t.test('leader: a restarted rank does not lead until after its first sync', async (t) => {
   const l = new Leader({
     rank: 4,

@@ -52,6 +52,19 @@ export class Router {
   /** route decides what to do with one inbound message. */
   route(m: PaxosMsg, nowMs: number): Routed {
     const r: Routed = { toLeader: false, toFollower: false };
+    // A rank that missed whole slots (SIGSTOPped, starved) finds its sockets full of the traffic
+    // of rounds that ended meanwhile, ahead of its own stale round, and its slot timer not yet
+    // run. Stepped as it comes, each message moved it into the next old round: a durable round
+    // bound each, its PROPOSEs accepted and logged, ACKs to leaders long gone, for seconds before
+    // it asked for what it missed (issue 11 hole 3). It goes to the slot's round first, as the
+    // timer would; the old rounds' messages are then noise. Within one slot of the grid (a timer
+    // about to run) nothing changes: a message just past the boundary still counts in its round.
+    const slot = this.slotAt(nowMs);
+    const to = Math.max(m.round, slot > this.round + 1 ? slot : -1);
+    if (to > this.round) {
+      const bumped = this.enter(to, nowMs);
+      if (bumped !== undefined) r.bump = bumped;
+    }
     if (m.round < this.round) {
       if (TO_FOLLOWER.has(m.type) && this.nacked.get(m.from) !== this.round) {
         this.nacked.set(m.from, this.round);
@@ -61,10 +74,6 @@ export class Router {
       // rank far behind keeps them rather than lose a round trip at each round change (§6.4).
       r.toFollower = m.type === 'catchup';
       return r; // an older round's traffic: expected noise at every round boundary
-    }
-    if (m.round > this.round) {
-      const bumped = this.enter(m.round, nowMs);
-      if (bumped !== undefined) r.bump = bumped;
     }
     r.toLeader = TO_LEADER.has(m.type);
     r.toFollower = TO_FOLLOWER.has(m.type);

@@ -1,7 +1,7 @@
 // sim: a whole Paxos cluster in one process on the in-memory network and a virtual clock, each
 // rank the Paxos core on the rank driver (runtime/driver/rank.ts), for deterministic tests: one
 // seed replays the run exactly.
-import { VirtualClock } from '../../runtime/clock.js';
+import { VirtualClock, type Cancel, type Clock } from '../../runtime/clock.js';
 import { startRank } from '../../runtime/driver/rank.js';
 import { MemorySink } from '../../runtime/driver/logsink.js';
 import type { GroupOutcome } from '../../runtime/processor.js';
@@ -60,6 +60,16 @@ export interface SimCluster {
   restart(rank: number, incarnation: number): void;
   /** start launches a rank held back by SimOptions.late (a late join). */
   start(rank: number): void;
+  /**
+   * freeze stops rank r as SIGSTOP does: its timers and its network traffic wait (net.pause
+   * alone holds only the traffic; the rank's slot timer goes on moving it through the rounds).
+   */
+  freeze(rank: number): void;
+  /**
+   * thaw is SIGCONT: what its sockets held is read before its overdue timers run, as a real
+   * process's event loop, stopped in its poll for input, does first; then the timers fire.
+   */
+  thaw(rank: number): void;
 }
 
 export function startSim(o: SimOptions): SimCluster {
@@ -73,8 +83,9 @@ export function startSim(o: SimOptions): SimCluster {
   const sinks: MemorySink[] = [];
   const rounds: MemoryRoundStore[] = [];
   const ranks: SimRank[] = [];
+  const clocks: FreezableClock[] = [];
   const launch = (rank: number, incarnation: number): SimRank =>
-    launchRank(o, { clock, net, startAtMs, endAtMs, slotMs, ranks: n }, rank, incarnation, {
+    launchRank(o, { clock: (clocks[rank] = new FreezableClock(clock)), net, startAtMs, endAtMs, slotMs, ranks: n }, rank, incarnation, {
       sink: defined(sinks[rank], 'every rank has a sink from the start'),
       rounds: defined(rounds[rank], 'every rank has a round store from the start'),
     });
@@ -97,11 +108,61 @@ export function startSim(o: SimOptions): SimCluster {
       defined(ranks[rank], 'only a started rank restarts').stop();
       ranks[rank] = launch(rank, incarnation);
     },
+    freeze(rank) {
+      net.pause(rank);
+      defined(clocks[rank], 'only a started rank freezes').freeze();
+    },
+    thaw(rank) {
+      net.resume(rank);
+      defined(clocks[rank], 'only a started rank thaws').thaw();
+    },
   };
 }
 
+/** FreezableClock is one rank's view of the shared virtual clock: frozen, its timers fire only once thawed. */
+class FreezableClock implements Clock {
+  private frozen = false;
+  private overdue: (() => void)[] = [];
+
+  constructor(private readonly inner: Clock) {}
+
+  nowMs(): number {
+    return this.inner.nowMs();
+  }
+
+  nowUs(): number {
+    return this.inner.nowUs();
+  }
+
+  schedule(delayMs: number, fire: () => void): Cancel {
+    let live = true;
+    const once = (): void => {
+      if (!live) return;
+      live = false;
+      fire();
+    };
+    const cancel = this.inner.schedule(delayMs, () => (this.frozen ? this.overdue.push(once) : once()));
+    return () => {
+      live = false;
+      cancel();
+    };
+  }
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** thaw fires the overdue timers after what is already due now (the held input the network hands back first). */
+  thaw(): void {
+    this.frozen = false;
+    const due = this.overdue;
+    this.overdue = [];
+    if (due.length > 0) this.inner.schedule(0, () => due.forEach((fire) => fire()));
+  }
+}
+
 /** World: what every rank of the simulated cluster shares. */
-type World = { clock: VirtualClock; net: MemNet<PaxosMsg>; startAtMs: number; endAtMs: number; slotMs: number; ranks: number };
+type World = { clock: Clock; net: MemNet<PaxosMsg>; startAtMs: number; endAtMs: number; slotMs: number; ranks: number };
 
 /** launchRank starts one incarnation of a rank on the driver, over its sink and round store (which outlive incarnations). */
 function launchRank(
