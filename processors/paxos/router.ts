@@ -55,8 +55,8 @@ export class Router {
     // A rank that missed whole slots (SIGSTOPped, starved) finds its sockets full of the traffic
     // of rounds that ended meanwhile, ahead of its own stale round, and its slot timer not yet
     // run. Stepped as it comes, each message moved it into the next old round: a durable round
-    // bound each, its PROPOSEs accepted and logged, ACKs to leaders long gone, for seconds before
-    // it asked for what it missed (issue 11 hole 3). It goes to the slot's round first, as the
+    // bound each, its PROPOSEs accepted and logged, ACKs to leaders long gone, all before it
+    // asked for what it missed (issue 11 hole 3). It goes to the slot's round first, as the
     // timer would; the old rounds' messages are then noise. Within one slot of the grid (a timer
     // about to run) nothing changes: a message just past the boundary still counts in its round.
     const slot = this.slotAt(nowMs);
