@@ -2,9 +2,10 @@
 // a violation message or null; step_invariants.ts runs them after every simulated step (runtime/sim, SimOptions.checkEveryStep).
 import { formatCommand, subsumes } from './command.js';
 import type { TraceEvent } from './io.js';
-import { compareLeaderId, formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
+import { compareLeaderId, formatLeaderId, leaderIdEq, maxLeaderId, type LeaderId } from './leader_id.js';
+import type { Message } from './messages.js';
 import { formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
-import { bitmapLen, isSubset, members, minus, type TailBitmap } from './tail_bitmap.js';
+import { bitmapLen, isSubset, members, minus, union, type TailBitmap } from './tail_bitmap.js';
 
 /** Chosen is what some replica marked committed at a seq, and the leader it was chosen under. */
 export type Chosen = { readonly author: LeaderId; readonly logKey: string; readonly under: LeaderId };
@@ -84,6 +85,39 @@ export function syncDeletesOnlyOnNewCommitter(
     return `S4: a Sync from the current committer ${formatLeaderId(ev.leader)} changed ${[...ev.deleted, ...ev.replaced].join(',')}`;
   }
   return null;
+}
+
+/** Promised: what a rank's sent messages promised (its vote, its committer, the records it reported accepted), for T15. */
+export type Promised = {
+  vote: LeaderId | null;
+  committer: LeaderId | null;
+  reported: { committer: LeaderId | null; accepted: TailBitmap } | null;
+};
+
+/** recordPromise raises p by what sending msg promises; promisesKept and reportsKept hold a restarted rank to it. */
+export function recordPromise(p: Promised, msg: Message): void {
+  switch (msg.type) {
+    case 'ElectReq':
+      p.vote = maxLeaderId(p.vote, msg.candidate);
+      return;
+    case 'ForwardReq':
+    case 'InstallSnapshotReq':
+      p.vote = maxLeaderId(p.vote, msg.leader);
+      return;
+    case 'ElectReply':
+      p.vote = maxLeaderId(p.vote, msg.vote);
+      p.committer = maxLeaderId(p.committer, msg.committer);
+      return;
+    case 'ForwardReply': {
+      p.vote = maxLeaderId(p.vote, msg.vote);
+      p.committer = maxLeaderId(p.committer, msg.committer);
+      if (!msg.ok) return;
+      const prev = p.reported;
+      const same = prev !== null && compareLeaderId(prev.committer, msg.committer) === 0;
+      p.reported = { committer: msg.committer, accepted: same ? union(prev.accepted, msg.accepted) : msg.accepted };
+      return;
+    }
+  }
 }
 
 /** promisesKept (T15, S3 across restarts): recovered vote and committer ≥ every one the rank sent before the crash. */

@@ -16,24 +16,19 @@ import {
   oneValuePerSeq,
   overrideSubsumes,
   promisesKept,
+  recordPromise,
   reportsKept,
   syncDeletesOnlyOnNewCommitter,
   type Chosen,
+  type Promised,
   type ReplicaView,
 } from './invariants.js';
-import { compareLeaderId, formatLeaderId, maxLeaderId, type LeaderId } from './leader_id.js';
+import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import type { Seq } from './record.js';
 import type { ReplicaState } from './state.js';
-import { firstMissing, union, type TailBitmap } from './tail_bitmap.js';
+import { firstMissing } from './tail_bitmap.js';
 import type { TraftState } from './protocol.js';
 import type { TraftWire } from './clients.js';
-
-/** Promised: what a rank's sent messages promised (T15): its restart must recover at least that. */
-interface Promised {
-  vote: LeaderId | null;
-  committer: LeaderId | null;
-  reported: { committer: LeaderId | null; accepted: TailBitmap } | null;
-}
 
 type Out = ProtocolOutput<TraftWire, WalBatch, InstanceEvent>;
 
@@ -127,30 +122,8 @@ class TraftChecker implements StepInvariants<TraftState, TraftWire, WalBatch, In
   /** notePromise: what a sent message promises, for T15's checks when the rank restarts. */
   private notePromise(rank: number, msg: TraftWire): void {
     if (msg.type === 'client-req' || msg.type === 'client-reply') return;
-    const m = msg;
     let p = this.promised.get(rank);
     if (p === undefined) this.promised.set(rank, (p = { vote: null, committer: null, reported: null }));
-    switch (m.type) {
-      case 'ElectReq':
-        p.vote = maxLeaderId(p.vote, m.candidate);
-        return;
-      case 'ForwardReq':
-      case 'InstallSnapshotReq':
-        p.vote = maxLeaderId(p.vote, m.leader);
-        return;
-      case 'ElectReply':
-        p.vote = maxLeaderId(p.vote, m.vote);
-        p.committer = maxLeaderId(p.committer, m.committer);
-        return;
-      case 'ForwardReply': {
-        p.vote = maxLeaderId(p.vote, m.vote);
-        p.committer = maxLeaderId(p.committer, m.committer);
-        if (!m.ok) return;
-        const prev = p.reported;
-        const same = prev !== null && compareLeaderId(prev.committer, m.committer) === 0;
-        p.reported = { committer: m.committer, accepted: same ? union(prev.accepted, m.accepted) : m.accepted };
-        return;
-      }
-    }
+    recordPromise(p, msg);
   }
 }

@@ -15,12 +15,12 @@ import { replayWal, type WalEntry } from '../durable.js';
 import { formatInstanceLine, keysFromLines } from '../instance_log.js';
 import type { Input, Output, TraceEvent } from '../io.js';
 import type { MachineKind } from '../state_machine.js';
-import { maxLeaderId, type LeaderId } from '../leader_id.js';
+import type { LeaderId } from '../leader_id.js';
 import type { Message } from '../messages.js';
 import type { Seq } from '../record.js';
 import { restartReplica, roleOf, type ReplicaState } from '../state.js';
 import { step } from '../step.js';
-import { bitmapCount, bitmapLen, union, type TailBitmap } from '../tail_bitmap.js';
+import { bitmapCount, bitmapLen } from '../tail_bitmap.js';
 import type { RankLines } from '../../../check/index.js';
 import { EventHeap } from './heap.js';
 import {
@@ -32,9 +32,11 @@ import {
   oneValuePerSeq,
   overrideSubsumes,
   promisesKept,
+  recordPromise,
   reportsKept,
   syncDeletesOnlyOnNewCommitter,
   type Chosen,
+  type Promised,
   type ReplicaView,
 } from '../invariants.js';
 
@@ -112,9 +114,7 @@ export type RankSim = {
   /** snapshots: snapshots taken here and installed from a leader or voter (for tests). */
   snapshots: { taken: number; installed: number };
   scheduledWakeMs: number;
-  promisedVote: LeaderId | null;
-  promisedCommitter: LeaderId | null;
-  reported: { committer: LeaderId | null; accepted: TailBitmap } | null;
+  promised: Promised;
   /** damaged: the index in `wal` of a batch that reads back damaged, or null. */
   damaged: number | null;
   /** refused: why recovery refused to restart this rank (it stays down, as `csplab rank` exits 4). */
@@ -170,9 +170,7 @@ export class SimCluster {
         tornLine: false,
         snapshots: { taken: 0, installed: 0 },
         scheduledWakeMs: Infinity,
-        promisedVote: null,
-        promisedCommitter: null,
-        reported: null,
+        promised: { vote: null, committer: null, reported: null },
         damaged: null,
         refused: null,
         state,
@@ -296,8 +294,8 @@ export class SimCluster {
       random: r.random,
       ...this.machine(),
     });
-    this.violate(rank, promisesKept({ vote: r.promisedVote, committer: r.promisedCommitter }, view(s)));
-    this.violate(rank, reportsKept(r.reported, view(s)));
+    this.violate(rank, promisesKept(r.promised, view(s)));
+    this.violate(rank, reportsKept(r.promised.reported, view(s)));
     r.state = s;
     r.lastDurableAtMs = this.nowMs;
     r.scheduledWakeMs = Infinity;
@@ -529,30 +527,7 @@ export class SimCluster {
 
   /** notePromise records what a sent message promises, for T15's restart checks. */
   private notePromise(r: RankSim, msg: Message): void {
-    switch (msg.type) {
-      case 'ElectReq':
-        r.promisedVote = maxLeaderId(r.promisedVote, msg.candidate);
-        return;
-      case 'ForwardReq':
-      case 'InstallSnapshotReq':
-        r.promisedVote = maxLeaderId(r.promisedVote, msg.leader);
-        return;
-      case 'ElectReply':
-        r.promisedVote = maxLeaderId(r.promisedVote, msg.vote);
-        r.promisedCommitter = maxLeaderId(r.promisedCommitter, msg.committer);
-        return;
-      case 'ForwardReply':
-        r.promisedVote = maxLeaderId(r.promisedVote, msg.vote);
-        r.promisedCommitter = maxLeaderId(r.promisedCommitter, msg.committer);
-        if (msg.ok) {
-          const prev = r.reported;
-          const same = prev !== null && prev.committer?.term === msg.committer?.term && prev.committer?.id === msg.committer?.id;
-          r.reported = { committer: msg.committer, accepted: same ? union(prev.accepted, msg.accepted) : msg.accepted };
-        }
-        return;
-      default:
-        assertNever(msg, 'message');
-    }
+    recordPromise(r.promised, msg);
   }
 }
 
