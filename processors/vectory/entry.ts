@@ -68,15 +68,21 @@ export const vectoryEntry: ProtocolEntry = {
   },
 };
 
-/** simulateVectory binds Vectory to the simulator; clients route per key (a key's shard has one master) and the logs are audited (invariants.ts). */
+/**
+ * simulateVectory binds Vectory to the simulator; clients route per shard (a key's shard has one
+ * master, §2) and carry `after` (§9: a local read must see the client's own writes), and the
+ * logs are audited (invariants.ts).
+ */
 export async function simulateVectory(config: VectoryConfig): Promise<import('../../runtime/protocol.js').SimProgram> {
   const { simProgram } = await import('../../runtime/sim/bind.js');
   const { vectory } = await import('./protocol.js');
   const { auditLogs } = await import('./invariants.js');
+  const { shardOf } = await import('./clients.js');
   const p = simProgram(vectory, config);
+  const session = { routing: 'per-shard', shardOf: (key: string) => shardOf(key, config.shards), carryAfter: true } as const;
   return {
     ...p,
-    run: (o) => p.run(o.clients === undefined ? o : { ...o, clients: { ...o.clients, routing: 'per-key' } }),
+    run: (o) => p.run(o.clients === undefined ? o : { ...o, clients: { ...o.clients, ...session } }),
     audit: (o) =>
       auditLogs(
         o.ranks.map((r) => r.lines),

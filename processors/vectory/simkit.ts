@@ -1,8 +1,10 @@
 // simkit: what Vectory's simulated tests share (sim.test.ts, sweep.test.ts): a run of the node
 // program on runtime/sim graded as `csplab sim --protocol vectory` grades it — the instance logs
-// by the audit (invariants.ts), the client history by check/lin's kv model — and mastership over
+// by the audit (invariants.ts), the client history by check/lin's kv model (writes and master
+// reads, S8) and by check/sc (the whole history, local reads too, S9) — and mastership over
 // time read back from the logs (the balance you can watch).
-import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
+import { checkLinearizable, HistoryError, parseHistoryText, type History } from '../../check/lin/index.js';
+import { checkSequential } from '../../check/sc/index.js';
 import { SeededRandom } from '../../runtime/random.js';
 import type { SimFault, SimOptions, SimOutcome } from '../../runtime/sim/types.js';
 import { vectoryConfig, type VectoryConfig } from './config.js';
@@ -18,10 +20,22 @@ export async function runGraded(over: Partial<VectoryConfig>, o: SimOptions): Pr
   const out = program.run(o);
   const failures = [...out.problems, ...(program.audit?.(out) ?? [])];
   if (o.clients !== undefined) {
-    const lin = checkLinearizable(parseHistoryText(out.history?.toJsonl() ?? '', 'kv'), 'kv');
+    const history = parseHistoryText(out.history?.toJsonl() ?? '', 'kv');
+    const lin = checkLinearizable(history, 'kv');
     if (lin.verdict !== 'linearizable') failures.push(`client history ${lin.verdict}`);
+    failures.push(...sequentialFailures(history));
   }
   return { o: out, failures, ok: out.clientStats?.ok ?? 0 };
+}
+
+/** sequentialFailures: S9 as `csplab check --sc` grades it; an unstamped ok op is the store's bug too. */
+function sequentialFailures(history: History): string[] {
+  try {
+    return checkSequential(history).violations.map((v) => `client history not sequentially consistent (${v.kind}: ${v.text})`);
+  } catch (e) {
+    if (e instanceof HistoryError) return [`client history not gradable by --sc: ${e.message}`];
+    throw e;
+  }
 }
 
 /** Mastery: each shard's master over time, from the nodes' master and stepdown lines. */

@@ -1,8 +1,8 @@
-// sweep.test: Vectory under simulated clients (per-key routing) on runtime/sim, one seeded fault
+// sweep.test: Vectory under simulated clients (per-shard routing, carrying `after`, local and master reads) on runtime/sim, one seeded fault
 // schedule per seed (simkit.ts sweepFaults): lossy, duplicating, reordering, now and then damaging
 // links; crashes with restarts, pauses, partitions. Every seed's logs must keep S1–S6 and S11
 // (invariants.ts over the logs, step_invariants.ts after every step) and its client history must
-// be linearizable (writes and master reads, S8).
+// be linearizable (writes and master reads, S8) and sequentially consistent (the whole history, S9).
 // Replay one seed: VECTORY_SEED=<n> npx tap processors/vectory/sweep.test.ts
 // More seeds: VECTORY_SEEDS=1000 npx tap processors/vectory/sweep.test.ts
 import t from 'tap';
@@ -34,7 +34,7 @@ t.test(`vectory: ${seeds.length} seeds under drops, duplicates, delays, partitio
         clients: {
           clients: 6,
           deadlineMs: 1000,
-          load: { keys: 12, getShare: 0.4, deleteShare: 0.1, read: 'index', valueSize: 0, keyDist: 'uniform', zipfExponent: 1 },
+          load: { keys: 12, getShare: 0.4, deleteShare: 0.1, read: 'mix', valueSize: 0, keyDist: 'uniform', zipfExponent: 1 },
         },
       },
     );
@@ -44,7 +44,7 @@ t.test(`vectory: ${seeds.length} seeds under drops, duplicates, delays, partitio
       t.fail(`seed ${seed}: ${r.failures.slice(0, 3).join('; ')}; replay: VECTORY_SEED=${seed} npx tap processors/vectory/sweep.test.ts`);
     }
   }
-  t.equal(failing, 0, `every seed keeps its log invariants and a linearizable history (${ok} ops ok)`);
+  t.equal(failing, 0, `every seed keeps its log invariants and a linearizable and sequentially consistent history (${ok} ops ok)`);
   t.ok(ok > seeds.length * 20, `${ok} ok ops over ${seeds.length} seeds`);
   if (only === undefined) t.ok(kills >= seeds.length / 4, `${kills} kills`);
 });
