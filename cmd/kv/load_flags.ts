@@ -15,7 +15,7 @@ export interface LoadArgs {
   valueSize: number | string;
   keyDist: string;
   zipfExponent: number | string;
-  read: string;
+  read?: string;
   deadline: number | string;
 }
 
@@ -33,15 +33,29 @@ export function loadOptions<T>(y: Argv<T>): Argv<T> {
     })
     .option('zipf-exponent', numeric('s of --key-dist zipf: key i drawn with probability ∝ 1/(i+1)^s', DEFAULT_ZIPF_EXPONENT))
     .option('read', {
-      choices: ['index', 'lease', 'log'],
-      default: 'index',
-      describe: 'how gets are answered: ReadIndex, a leader lease (--lease-reads), or through the log',
+      choices: [...RAFT_READS, ...VECTORY_READS],
+      describe:
+        'how gets are answered: ReadIndex (the default), a leader lease (--lease-reads), or through the log; ' +
+        'Vectory: at any node, at the master, or either per get (mix, its default)',
     })
     .option('deadline', numeric('seconds one op may take before its outcome is unknown (:info)', 2));
 }
 
-/** readLoad validates the load flags; deadlineMs is --deadline in ms. */
-export function readLoad(a: LoadArgs): { load: LoadOptions; deadlineMs: number } {
+/** RAFT_READS: the read modes of a single-leader store (TRaft, chain); VECTORY_READS: Vectory's (§9). */
+const RAFT_READS = ['index', 'lease', 'log'] as const;
+const VECTORY_READS = ['local', 'master', 'mix'] as const;
+
+/** readMode: --read checked against the store's modes; Vectory's local and master reads mean nothing to a single-leader store. */
+function readMode(read: string | undefined, vectory: boolean): ReadMode | 'mix' {
+  const modes: readonly string[] = vectory ? VECTORY_READS : RAFT_READS;
+  if (read === undefined) return vectory ? 'mix' : 'index';
+  if (!modes.includes(read))
+    throw usageError(`--read ${read} is not a read mode of ${vectory ? 'vectory' : 'this store'} (${modes.join(', ')})`);
+  return read as ReadMode | 'mix';
+}
+
+/** readLoad validates the load flags (the read modes `vectory`'s, or a single-leader store's); deadlineMs is --deadline in ms. */
+export function readLoad(a: LoadArgs, vectory = false): { load: LoadOptions; deadlineMs: number } {
   const load: LoadOptions = {
     keys: numberFlag('--kv-keys', a.kvKeys, 1, 1e6, true),
     getShare: numberFlag('--get-share', a.getShare, 0, 1),
@@ -49,7 +63,7 @@ export function readLoad(a: LoadArgs): { load: LoadOptions; deadlineMs: number }
     valueSize: numberFlag('--value-size', a.valueSize, 0, MAX_VALUE_SIZE, true),
     keyDist: a.keyDist as KeyDist,
     zipfExponent: numberFlag('--zipf-exponent', a.zipfExponent, 0.001, 10),
-    read: a.read as ReadMode,
+    read: readMode(a.read, vectory),
   };
   if (load.getShare + load.deleteShare > 1)
     throw usageError(`--get-share ${load.getShare} and --delete-share ${load.deleteShare} add up to more than 1`);

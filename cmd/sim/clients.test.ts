@@ -1,6 +1,7 @@
 // clients.test: `csplab sim --clients` through the built CLI: simulated clients load TRaft's kv
 // store, history.jsonl is written beside the logs, graded (and `csplab check --lin` agrees), and
-// replays byte for byte; bad client flags exit 2 with one line; a sweep grades every seed's history.
+// replays byte for byte; bad client flags exit 2 with one line; Vectory's clients mix local and
+// master reads by default; a sweep grades every seed's history.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,6 +59,14 @@ t.test('bad client flags exit 2 with one line', async (t) => {
     [[...BASE, '--clients', '2', '--key-dist', 'normal'], /Invalid values:\s+Argument: key-dist, Given: "normal"/],
     [[...BASE, '--clients', '2', '--deadline', '2'], /-t 3 leaves no time for a client load with --deadline 2/],
     [[...BASE, '--clients', '2', '--deadline', '1', '--read', 'lease'], 'csplab: --read lease needs --lease-reads (and --clock-drift)'],
+    [
+      [...BASE, '--clients', '2', '--deadline', '1', '--read', 'local'],
+      'csplab: --read local is not a read mode of this store (index, lease, log)',
+    ],
+    [
+      ['sim', '--protocol', 'vectory', '-t', '3', '--clients', '2', '--deadline', '1', '--read', 'index'],
+      'csplab: --read index is not a read mode of vectory (local, master, mix)',
+    ],
   ];
   const results = await cliRunEach(
     t,
@@ -65,6 +74,29 @@ t.test('bad client flags exit 2 with one line', async (t) => {
     { cwd, ...BOUND },
   );
   cases.forEach(([args, line], i) => expectError(t, results[i]!, EXIT.usage, line, args.join(' ')));
+});
+
+t.test("vectory's clients read locally and at the master by default, and the history is graded", async (t) => {
+  const cwd = t.testdir();
+  const args = ['sim', '--protocol', 'vectory', '-t', '3', '--clients', '4', '--deadline', '1', '--seed', '2', '--no-trace'];
+  const r = await cliRun(t, [...args, '--log-dir', 'a'], { cwd, ...BOUND });
+  t.equal(r.status, EXIT.ok, `exit 0 (${r.stderr.trim()}); replay: node dist/cmd/csplab.js ${args.join(' ')}`);
+  t.match(r.stdout, /^clients: [1-9]\d* ok, .*history\.jsonl linearizable$/m, 'the clients line');
+  const gets = readFileSync(join(cwd, 'a', 'history.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"invoke"') && l.includes('"f":"get"'));
+  t.ok(
+    gets.some((l) => l.includes('"read":"local"')),
+    'some gets are local (--read mix is the default)',
+  );
+  t.ok(
+    gets.some((l) => l.includes('"read":"master"')),
+    'and some at the master',
+  );
+  t.ok(
+    gets.every((l) => /"read":"(local|master)"/.test(l)),
+    'every get records its mode, so --lin leaves local ones out',
+  );
 });
 
 t.test('a sweep grades every seed’s history', async (t) => {

@@ -181,7 +181,7 @@ async function planSim(a: SimArgs): Promise<Plan> {
 
 /** clientLoad validates --clients' load flags as `csplab kv run` does. */
 function clientLoad(a: SimArgs, clients: number, t: number): SimClientLoad {
-  const { load, deadlineMs } = readLoad(a);
+  const { load, deadlineMs } = readLoad(a, a.protocol === 'vectory');
   if (deadlineMs * 2 > t * 1000)
     throw usageError(`-t ${t} leaves no time for a client load with --deadline ${deadlineMs / 1000}: give -t at least twice the deadline`);
   if (load.read === 'lease' && a.leaseReads !== true) throw usageError('--read lease needs --lease-reads (and --clock-drift)');

@@ -11,7 +11,7 @@ import { runGraded, sweepFaults } from './simkit.js';
 const RANKS = 5;
 const LOAD_MS = 3000;
 const only = process.env.VECTORY_SEED;
-const count = Number(process.env.VECTORY_SEEDS ?? 50);
+const count = Number(process.env.VECTORY_SEEDS ?? 100);
 const seeds = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, i) => i + 1);
 
 t.test(`vectory: ${seeds.length} seeds under drops, duplicates, delays, partitions, pauses, crashes and restarts`, async (t) => {
