@@ -73,6 +73,25 @@ export function checkS3(all: readonly { node: number; l: LogLine }[], cs: readon
   return out;
 }
 
+/** recovered: a restart's `recover` line — no lower than the lines before it (nothing durable lost), accepted ≤ promised — is the new baseline. */
+function recovered(node: number, w: readonly string[], last: Map<string, Ballot>): string[] {
+  const [promised, accepted] = [parseBallot(w[2] ?? ''), parseBallot(w[3] ?? '')];
+  if (promised === undefined || accepted === undefined) return [];
+  const out: string[] = [];
+  for (const [kind, b] of [
+    ['promise', promised],
+    ['accept', accepted],
+  ] as const) {
+    const before = last.get(`${kind}/${w[1]}`);
+    if (before !== undefined && compareBallot(b, before) < 0)
+      out.push(`S4: node ${node} shard ${w[1]} recovered ${kind} ${ballotText(b)} below its logged ${ballotText(before)}`);
+    last.set(`${kind}/${w[1]}`, b);
+  }
+  if (compareBallot(accepted, promised) > 0)
+    out.push(`S4: node ${node} shard ${w[1]} recovered accepted ${ballotText(accepted)} above its promise`);
+  return out;
+}
+
 /** S4: promised and accepted never decrease on a node, across restarts; accepted ≤ promised. */
 export function checkS4(logs: readonly (readonly string[])[]): string[] {
   const out: string[] = [];
@@ -81,6 +100,10 @@ export function checkS4(logs: readonly (readonly string[])[]): string[] {
     for (const t of ls) {
       const l = parseLine(t);
       const w = l?.words ?? [];
+      if (w[0] === 'recover') {
+        out.push(...recovered(node, w, last));
+        continue;
+      }
       if (w[0] !== 'promise' && w[0] !== 'accept') continue;
       const b = parseBallot(w[2] ?? '');
       if (b === undefined) continue;

@@ -28,6 +28,7 @@ export type VLogEvent =
       readonly by: Ballot;
     }
   | { readonly type: 'token'; readonly shard: number; readonly requester: number }
+  | { readonly type: 'recover'; readonly shard: number; readonly promised: Ballot; readonly accepted: Ballot }
   | { readonly type: 'balance'; readonly shard: number; readonly master: number };
 
 export function ballotText(b: Ballot): string {
@@ -53,6 +54,8 @@ export function formatLog(ev: VLogEvent, atUs: number): string {
       return `master ${ev.shard} ${ballotText(ev.ballot)} ${ev.lastIndex}${at}`;
     case 'commit':
       return `commit ${ev.shard} ${ev.index} ${ballotText(ev.ballot)} ${ev.version} ${ev.kind} ${ballotText(ev.by)}${at}`;
+    case 'recover':
+      return `recover ${ev.shard} ${ballotText(ev.promised)} ${ballotText(ev.accepted)}${at}`;
     case 'token':
       return `token ${ev.shard} ${ev.requester}${at}`;
     case 'balance':

@@ -24,6 +24,7 @@ import {
   type ShardState,
   type WalBatch,
 } from './state.js';
+import { compareBallot, ZERO_BALLOT } from './types.js';
 import { applyReady, noteCommitted, stampVersion, tickDue } from './vector.js';
 
 type Out = ProtocolOutput<VMsg, WalBatch, VLogEvent>;
@@ -42,6 +43,10 @@ export function stepWith(n: NodeState, now: number, random: Random, rule: () => 
   if (!n.started) {
     n.started = true;
     emit(n, { type: 'start' });
+    // A promise's line waits for its batch to be durable (finish), so a kill between the two
+    // leaves a durable promise with no line: a restart states what it recovered (S4 over the logs).
+    for (const s of n.shards)
+      if (compareBallot(s.promised, ZERO_BALLOT) > 0) emit(n, { type: 'recover', shard: s.id, promised: s.promised, accepted: s.accepted });
   }
   rule();
   timers(n, now, random);
