@@ -2,6 +2,8 @@
 // change a grader needs, so invariants.ts checks S1–S6 and S11 from the logs alone:
 //
 //   start at <µs>                                  a process lifetime begins (S5 resets here)
+//   recover <shard> <promised> <accepted> at <µs>  what a restart recovered: S4's baseline (a kill can
+//                                                  come between a promise's sync and its line)
 //   promise <shard> <ballot> at <µs>               promised raised (S4)
 //   accept <shard> <ballot> at <µs>                accepted raised: Sync installed or election won (S4)
 //   master <shard> <ballot> <lastIndex> at <µs>    won the shard with this log length (S2, S3)
