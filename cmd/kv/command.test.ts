@@ -1,6 +1,7 @@
 // command.test: `csplab kv run` refuses bad flags with one clear line and exit 2, before any
 // rank starts: an unknown store, a load too short for its deadline, lease reads not enabled or
-// without a stated clock-drift bound, load flags out of range (shares, value size, key distribution).
+// without a stated clock-drift bound, load flags out of range (shares, value size, key distribution),
+// a read mode of another store (vectory's local/master/mix; TRaft's and chain's index/lease/log).
 import t from 'tap';
 import { EXIT } from '../exit.js';
 import { cliRunEach, expectError, HANG_BOUND_MS } from '../testing/cli.js';
@@ -42,6 +43,19 @@ t.test('kv run: bad flags exit 2 before any rank starts', async (t) => {
       ['--store', 'chain', '-t', '5', '--master', 'single', '--master-election-ms', '500'],
       /--master-election-ms sets the replicated master group's timing: not with --master single/,
     ],
+    // read modes belong to their stores: vectory has no ReadIndex/lease/log reads, the others no local/master reads
+    [['--store', 'vectory', '-t', '5', '--read', 'index'], /--read index is not a read mode of vectory \(local, master, mix\)/],
+    [['--store', 'vectory', '-t', '5', '--read', 'lease'], /--read lease is not a read mode of vectory \(local, master, mix\)/],
+    [['--store', 'vectory', '-t', '5', '--read', 'log'], /--read log is not a read mode of vectory \(local, master, mix\)/],
+    [
+      ['--store', 'traft', '-t', '5', '--read', 'local'],
+      /--read local is vectory's \(--store vectory\); traft reads are index, lease or log/,
+    ],
+    [['--store', 'chain', '-t', '5', '--read', 'mix'], /--read mix is vectory's \(--store vectory\); chain reads are index, lease or log/],
+    [['--store', 'traft', '-t', '5', '--read', 'master'], /--read master is not a read mode of this store/],
+    [['--store', 'vectory', '-t', '5', '--read', 'near'], /Argument: read, Given: "near"/],
+    [['--store', 'vectory', '-t', '5', '--nodes', '0'], /--nodes must be an integer in 1\.\.1000/],
+    [['--store', 'vectory', '-t', '5', '--shards', '0'], /--shards must be an integer in 1\.\.4096/],
   ];
   const base = ['kv', 'run', '--log-dir', dir];
   const results = await cliRunEach(

@@ -4,15 +4,19 @@
 // doing the get/put/delete mix of runtime/client/load.ts until the load ends, the client history written to <log-dir>/history.jsonl
 // and graded as `csplab check --lin` grades it (docs/history.md). Exit 0 only if every rank
 // ended cleanly and the history is linearizable; 1 if not; 5 if the checker could not decide.
+// Vectory's history is graded by `csplab check --sc` as well (its local reads are only
+// sequentially consistent, and --lin leaves them out): exit 0 only if both pass.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { KvRunner, percentile, type RunnerReport } from '../../runtime/client/runner.js';
 import type { LoadOptions } from '../../runtime/client/load.js';
 import { SeededRandom } from '../../runtime/random.js';
+import { shardOf } from '../../runtime/client/shard.js';
 import { EXIT, usageError } from '../exit.js';
 import { numberFlag, numeric } from '../flags.js';
 import { runLin } from '../lin.js';
+import { runSc } from '../sc.js';
 import { runClusterWith, runCommand, type RunArgs, type RunHooks } from '../run/command.js';
 import { loadOptions, readLoad, type LoadArgs } from './load_flags.js';
 
@@ -24,6 +28,9 @@ interface KvArgs extends RunArgs, LoadArgs {
   machine?: string;
   clientPort?: number;
   chainClientPort?: number;
+  /** vectory's: its shards and its client port. */
+  shards?: number | string;
+  vectoryClientPort?: number;
   leave?: string[];
   minNodes?: number | string;
   /** chain's --craq: reads at every member of the key's chain (R3). */
@@ -37,7 +44,7 @@ interface KvArgs extends RunArgs, LoadArgs {
 }
 
 /** STORES: the stores `kv run` drives; each is a protocol of the registry that runs a kv machine behind a client port. */
-const STORES = ['traft', 'chain'] as const;
+const STORES = ['traft', 'chain', 'vectory'] as const;
 
 export const kvCommand: CommandModule<object, KvArgs> = {
   command: 'kv <action>',
@@ -51,7 +58,7 @@ export const kvCommand: CommandModule<object, KvArgs> = {
         .option(
           'nodes',
           numeric(
-            'chain: nodes N after the master’s ranks: ranks 3…N + 2 with --master replicated (ranks 0–2 the master group), 1…N with single (--ranks is ignored)',
+            'chain: nodes N after the master’s ranks: ranks 3…N + 2 with --master replicated (ranks 0–2 the master group), 1…N with single; vectory: ranks 0…N − 1 (--ranks is ignored)',
             5,
           ),
         )
@@ -83,6 +90,10 @@ export const kvCommand: CommandModule<object, KvArgs> = {
       .example(
         '$0 kv run --store chain --nodes 5 --clients 20 -t 10 --add @3 --kill 4@5 --kill master-leader@7',
         'chain replication: node 8 joins at 3 s, node 4 (a rank; 0–2 are the master group) is killed at 5 s, the master group’s leader at 7 s',
+      )
+      .example(
+        '$0 kv run --store vectory --nodes 5 --shards 10 --clients 20 -t 10 --kill leader@4',
+        'vectory: local and master reads half each, a node mastering shards killed at 4 s; graded by --lin and --sc',
       ) as unknown as Argv<KvArgs>,
   handler: async (argv: ArgumentsCamelCase<KvArgs>) => {
     argv.exitStatus = await kvRun(argv);
@@ -94,7 +105,7 @@ type KvLoad = { clients: number; load: LoadOptions; deadlineMs: number };
 
 function loadFlags(a: KvArgs): KvLoad {
   const t = numberFlag('-t', a.t ?? 10, 0.001, 1e7);
-  const { load, deadlineMs } = readLoad(a);
+  const { load, deadlineMs } = readLoad(a, a.store === 'vectory');
   if (deadlineMs * 2 > t * 1000)
     throw usageError(`-t ${t} leaves no time for a load with --deadline ${deadlineMs / 1000}: give -t at least twice the deadline`);
   return { clients: numberFlag('--clients', a.clients, 1, 1000, true), load, deadlineMs };
@@ -106,7 +117,10 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
   if (load.load.read === 'lease' && a.leaseReads !== true) throw usageError('--read lease needs --lease-reads (and --clock-drift)');
   a.protocol = a.store;
   if (a.store === 'chain') chainFlags(a);
-  else {
+  else if (a.store === 'vectory') {
+    a.ranks = numberFlag('--nodes', a.nodes, 1, 1000, true);
+    a.vectoryClientPort = 0;
+  } else {
     a.machine = 'kv';
     a.clientPort = 0;
   }
@@ -123,7 +137,7 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
       const ranks = numberFlag('--ranks', a.ranks, 1, 1000, true);
       // chain: a key's writes go to its head and its reads to its tail, or with --craq to a member
       // picked per client (per-key routes, moved by hints; CRAQ's read routes each client's own)
-      const routing = a.store === 'chain' ? ({ routing: a.craq === true ? 'spread-reads' : 'per-key' } as const) : {};
+      const routing = a.store === 'chain' ? ({ routing: a.craq === true ? 'spread-reads' : 'per-key' } as const) : vectoryRouting(a);
       const random = new SeededRandom(`csplab-kv/${seed}`);
       runner = new KvRunner({ ...load, ...routing, ranks, clusterId: runId, clock, random });
       for (const [rank, port] of ports) runner.setPort(rank, port);
@@ -140,16 +154,16 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
       writeFileSync(join(logDir, 'kv.json'), `${JSON.stringify(kvSummary(report, load, a.t), null, 2)}\n`);
       process.stdout.write(formatReport(report, started > 0, (Number(a.t) * 1000 - load.deadlineMs) / 1000));
       if (a.store === 'chain') process.stdout.write(chainLine(logDir, a.master === 'replicated'));
+      if (a.store === 'vectory') process.stdout.write(vectoryLine(logDir));
       if (report.ok === 0) {
         process.stderr.write('csplab: no client op completed\n');
         return EXIT.checkFailed;
       }
-      const lin = await runLin(
-        { files: [path], model: 'kv', json: false },
-        (s) => process.stdout.write(s),
-        (s) => process.stderr.write(s),
-      );
-      return status !== EXIT.ok ? status : lin;
+      const out = (s: string): void => void process.stdout.write(s);
+      const err = (s: string): void => void process.stderr.write(s);
+      const lin = await runLin({ files: [path], model: 'kv', json: false }, out, err);
+      const sc = a.store === 'vectory' ? await runSc({ files: [path], json: false }, out, err) : EXIT.ok;
+      return status !== EXIT.ok ? status : lin !== EXIT.ok ? lin : sc;
     },
   };
   return runClusterWith(a, hooks);
@@ -239,5 +253,29 @@ function chainLine(logDir: string, replicated: boolean): string {
     return `chain: ${who}; ${String(m.epoch ?? '?')} epochs installed (${String(m.configs ?? '?')} configurations sent), chains at the end: ${String(m.chains ?? '?')}\n`;
   } catch {
     return 'chain: the master left no summary (summary.json)\n';
+  }
+}
+
+/**
+ * vectoryRouting: a key's writes and master reads go to its shard's master (one route per shard,
+ * moved by not-leader hints), local reads to the session's home node; every request carries the
+ * latest vts/at the client has seen as `after`, so its local reads never go back in time (§9).
+ */
+function vectoryRouting(a: KvArgs): { routing?: 'per-shard'; shardOf?: (key: string) => number; carryAfter?: boolean } {
+  if (a.store !== 'vectory') return {};
+  const shards = numberFlag('--shards', a.shards ?? 10, 1, 4096, true);
+  return { routing: 'per-shard', shardOf: (key) => shardOf(key, shards), carryAfter: true };
+}
+
+/** vectoryLine: the shards each node masters at the end (its summary in summary.json), to watch balance. */
+function vectoryLine(logDir: string): string {
+  try {
+    const s = JSON.parse(readFileSync(join(logDir, 'summary.json'), 'utf8')) as {
+      ranks: { rank: number; summary: Record<string, string | number> | null }[];
+    };
+    const per = s.ranks.map((r) => `${r.rank}:${r.summary === null ? '-' : String(r.summary.mastered ?? '?')}`);
+    return `vectory: shards mastered per node at the end (node:shards, - if it left no summary): ${per.join(' ')}\n`;
+  } catch {
+    return 'vectory: the nodes left no summary (summary.json)\n';
   }
 }

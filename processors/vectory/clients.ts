@@ -3,17 +3,13 @@
 // are answered by any node from its applied prefix once it covers the client's `after`; master
 // reads wait for the master's noop, a read index and a fresh round of Alive acks (D13).
 import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
+import { shardOf } from '../../runtime/client/shard.js';
 import { sendTo } from './replicate.js';
 import { lastIndex, lastVersion, peersOf, send, wal, type NodeState, type ClientWait, type ReadWait, type ShardState } from './state.js';
 import type { Entry } from './types.js';
 import { appliedIndex, readLocal, stampVersion, type AppliedEntry } from './vector.js';
 
-/** shardOf: H(key) mod S (§2), FNV-1a so every node and client agree. */
-export function shardOf(key: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return h % shards;
-}
+export { shardOf };
 
 function reply(
   n: NodeState,
