@@ -47,11 +47,8 @@ t.test('kv run: bad flags exit 2 before any rank starts', async (t) => {
     [['--store', 'vectory', '-t', '5', '--read', 'index'], /--read index is not a read mode of vectory \(local, master, mix\)/],
     [['--store', 'vectory', '-t', '5', '--read', 'lease'], /--read lease is not a read mode of vectory \(local, master, mix\)/],
     [['--store', 'vectory', '-t', '5', '--read', 'log'], /--read log is not a read mode of vectory \(local, master, mix\)/],
-    [
-      ['--store', 'traft', '-t', '5', '--read', 'local'],
-      /--read local is vectory's \(--store vectory\); traft reads are index, lease or log/,
-    ],
-    [['--store', 'chain', '-t', '5', '--read', 'mix'], /--read mix is vectory's \(--store vectory\); chain reads are index, lease or log/],
+    [['--store', 'traft', '-t', '5', '--read', 'local'], /--read local is not a read mode of this store \(index, lease, log\)/],
+    [['--store', 'chain', '-t', '5', '--read', 'mix'], /--read mix is not a read mode of this store \(index, lease, log\)/],
     [['--store', 'traft', '-t', '5', '--read', 'master'], /--read master is not a read mode of this store/],
     [['--store', 'vectory', '-t', '5', '--read', 'near'], /Argument: read, Given: "near"/],
     [['--store', 'vectory', '-t', '5', '--nodes', '0'], /--nodes must be an integer in 1\.\.1000/],
