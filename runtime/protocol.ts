@@ -264,6 +264,16 @@ export interface SummaryColumn {
   readonly key: string;
 }
 
+/**
+ * RankSeries: a count per rank over a run, read back from the instance logs (Vectory: the shards
+ * each node masters), for summary.json, `csplab run`'s end table and `csplab report`'s chart.
+ */
+export interface RankSeries {
+  readonly title: string;
+  /** points: the state after each change: atMs (the logs' clock, ms), a count per rank, and what no rank holds. */
+  readonly points: readonly { readonly atMs: number; readonly perRank: readonly number[]; readonly none: number }[];
+}
+
 /** ProtocolEntry is one registry line's protocol: its flags, validation and start. */
 export interface ProtocolEntry {
   readonly name: string;
@@ -275,6 +285,11 @@ export interface ProtocolEntry {
   flags(args: Readonly<Record<string, unknown>>, read: FlagReader, usage: (message: string) => Error): ValidFlags;
   /** columns: the protocol's own columns in `csplab run`'s end table, after the commits. */
   readonly columns?: readonly SummaryColumn[];
+  /** overTime: the protocol's count per rank over a run from its logs (one line array per rank) and the kills applied (`downs`). */
+  readonly overTime?: (
+    logs: readonly (readonly string[])[],
+    downs: readonly { readonly rank: number; readonly atMs: number }[],
+  ) => RankSeries;
   /** slotLeader: a `leader` fault target resolves by the slot clock too (fixed-length rounds, Paxos). */
   readonly slotLeader?: boolean;
   /** lab: the protocol's teaching lab (`csplab lab init`, `csplab grade`), loaded only by those commands. */

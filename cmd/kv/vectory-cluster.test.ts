@@ -15,6 +15,7 @@ import { cliRun, HANG_BOUND_MS } from '../testing/cli.js';
 import { freeBasePort } from '../testing/ports.js';
 
 type Fault = { action: string; rank: number | null; appliedAtMs: number };
+type Point = { atMs: number; perRank: number[]; none: number };
 type Event = { type: string; f: string; time: number; read?: string };
 
 t.test('kv run --store vectory: a master killed under load; --lin and --sc both pass', async (t) => {
@@ -30,13 +31,25 @@ t.test('kv run --store vectory: a master killed under load; --lin and --sc both 
   const path = join(dir, 'history.jsonl');
   t.equal(checkSequential(await readHistory(path, 'kv')).verdict, 'sequentially consistent', 'check/sc agrees');
 
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { faults: Fault[] };
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { faults: Fault[]; overTime?: { points: Point[] } };
   const kill = summary.faults.find((f) => f.action === 'kill');
   t.type(kill?.rank, 'number', 'the kill hit a node mastering shards');
   t.match(
     r.stdout,
     new RegExp(`vectory: shards mastered per node at the end .*: (\\d+:[\\d-]+ ){${kill?.rank ?? 0}}${kill?.rank ?? 0}:- `),
   );
+  // balance over time, from the logs: the killed node masters nothing from the kill on, and its shards find other masters
+  const points = summary.overTime?.points ?? [];
+  const after = points.filter((p) => p.atMs >= (kill?.appliedAtMs ?? Infinity));
+  t.ok(
+    after.length > 0 && after.every((p) => p.perRank[kill?.rank ?? 0] === 0),
+    `summary.json: no shard for the killed node after the kill (${JSON.stringify(after)})`,
+  );
+  t.ok(
+    after.some((p) => p.none === 0),
+    'and a moment after it with every shard mastered again (failover, §7)',
+  );
+  t.match(r.stdout, /mastered shards per node over time/, 'the end table shows it');
   const events = readFileSync(path, 'utf8')
     .trim()
     .split('\n')

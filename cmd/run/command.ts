@@ -1,12 +1,13 @@
 // command: `csplab run`, N rank processes on this machine with one shared schedule: writes
 // run.json, shows progress, injects the fault schedule, forwards Ctrl-C so no rank is left
 // holding a port, and ends with a table of commits and exit statuses per rank.
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { RealClock, type Cancel, type Clock } from '../../runtime/clock.js';
 import { every } from '../../runtime/every.js';
+import type { RankSeries } from '../../runtime/protocol.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { CliError, EXIT, corruptError, fromSystemError, usageError, type ExitStatus } from '../exit.js';
 import { usableDir } from '../dirs.js';
@@ -15,7 +16,7 @@ import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
 import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type NetFaultAction, type Target } from './faults.js';
 import type { Launcher, RankProc } from './launcher.js';
-import { formatTable } from './table.js';
+import { formatSeries, formatTable } from './table.js';
 import { readSchedule, withSchedule, type ScheduleFlags } from '../schedule.js';
 import { countCommitLines, countCommitsIn } from './logcount.js';
 
@@ -574,6 +575,8 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
     .sort((a, b) => a.atMs - b.atMs); // a partition of fixed ranks was armed at the start
   const { table, failed } = formatTable(launcher.procs, t, lines, plan.flags.entry.columns);
   process.stdout.write(table);
+  const overTime = seriesOf(plan, schedule.startAtMs, applied);
+  if (overTime !== undefined) process.stdout.write(formatSeries(overTime, launcher.procs.length));
   // run.json gains the schedule as resolved: which rank each `leader`/`killed` target hit.
   if (cluster.run) writeFileSync(join(plan.logDir, 'run.json'), `${JSON.stringify({ ...cluster.run, resolved: lines }, null, 2)}\n`);
   const perRank = launcher.procs.map((p) => {
@@ -591,10 +594,37 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
       summary: p.summary ?? null,
     };
   });
-  const summary = { runId: plan.runId, seed: plan.seed, t, failed, interrupted, ranks: perRank, faults: lines };
+  const summary = {
+    runId: plan.runId,
+    seed: plan.seed,
+    t,
+    failed,
+    interrupted,
+    ranks: perRank,
+    faults: lines,
+    ...(overTime ? { overTime } : {}),
+  };
   writeFileSync(join(plan.logDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (interrupted) return EXIT.interrupted;
   return failed ? EXIT.checkFailed : EXIT.ok;
+}
+
+/**
+ * seriesOf: the protocol's count per rank over the run (ProtocolEntry.overTime) from the instance
+ * logs and the kills applied, its times made ms after the start; undefined if it has none.
+ */
+function seriesOf(plan: RunPlan, startAtMs: number, applied: readonly AppliedFault[]): RankSeries | undefined {
+  const overTime = plan.flags.entry.overTime;
+  if (overTime === undefined) return undefined;
+  const logs = Array.from({ length: plan.flags.ranks }, (_, r) => {
+    const file = join(plan.logDir, `instancelog${r}.log`);
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  });
+  const downs = applied
+    .filter((f) => f.action === 'kill' && f.ignored !== true && f.rank !== null)
+    .map((f) => ({ rank: f.rank ?? -1, atMs: startAtMs + f.appliedAtMs }));
+  const series = overTime(logs, downs);
+  return { title: series.title, points: series.points.map((p) => ({ ...p, atMs: Math.round(p.atMs - startAtMs) })) };
 }
 
 /** bootError says why a rank of the first wave exited before it was listening, with its status (a port in use: 3). */

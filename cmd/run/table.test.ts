@@ -5,7 +5,7 @@ import t from 'tap';
 import { RankProc } from './launcher.js';
 import { createRankActor } from './lifecycle.js';
 import { protocolNamed } from '../../processors/registry.js';
-import { formatTable } from './table.js';
+import { formatSeries, formatTable } from './table.js';
 
 function proc(rank: number, commits: number, summary?: Record<string, unknown>): RankProc {
   const p = new RankProc(rank, () => createRankActor({ spawn: () => {}, signal: () => {}, ready: () => {}, exited: () => {} }));
@@ -47,4 +47,25 @@ t.test('Paxos: no TRaft columns; a column per partition, a line per fault', asyn
   t.match(table.split('\n')[2] ?? '', /^\s+1\s+0\s+9\s+9\s+4\s+ok$/, 'rank 1 committed 4 during the partition');
   t.match(table, /fault #1: 2\.0s–5\.0s partition 0 \| 1\n/);
   t.match(table, /fault -: 6\.0s kill rank 1 \(leader = rank 1\)\n/, 'which rank the leader target hit');
+});
+
+t.test('a protocol’s count per rank over time: one row per 250 ms that changed, its final state, what no rank holds', async (t) => {
+  const points = [
+    { atMs: 90, perRank: [0, 0, 0], none: 3 },
+    { atMs: 460, perRank: [1, 0, 0], none: 2 },
+    { atMs: 480, perRank: [1, 1, 1], none: 0 }, // same slice as 460: only this one shows
+    { atMs: 3020, perRank: [1, 0, 1], none: 1 },
+  ];
+  const text = formatSeries({ title: 'mastered shards per node', points }, 3);
+  t.same(text.split('\n'), [
+    'mastered shards per node over time (s after the start; rank 0 1 2):',
+    '    0.09 s   0  0  0   3 with none',
+    '    0.48 s   1  1  1',
+    '    3.02 s   1  0  1   1 with none',
+    '',
+  ]);
+  const many = Array.from({ length: 50 }, (_, i) => ({ atMs: i * 1000, perRank: [i % 2, 1 - (i % 2)], none: 0 }));
+  const rows = formatSeries({ title: 't', points: many }, 2).trimEnd().split('\n');
+  t.equal(rows.length, 41, 'capped at 40 rows under the heading');
+  t.match(rows.at(-1), /… 11 rows more in summary\.json/);
 });

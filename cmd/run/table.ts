@@ -2,7 +2,7 @@
 // Beside the commits: the protocol's own columns (its registry entry's, from each rank's summary
 // event: TRaft's out-of-order and held-back commits), a column per partition or cut with what each rank committed while it held, and a line per
 // fault saying when it hit which rank (docs/faults.md).
-import type { SummaryColumn } from '../../runtime/protocol.js';
+import type { RankSeries, SummaryColumn } from '../../runtime/protocol.js';
 import type { RankProc } from './launcher.js';
 
 /** FaultWindow: one fault as it fired, with per-rank commits while it held (partitions and cuts). */
@@ -78,4 +78,31 @@ export function formatTable(
   ].join('  ');
   const legend = faults.map((f) => `fault ${windows.includes(f) ? `#${windows.indexOf(f) + 1}` : '-'}: ${describeFault(f)}`);
   return { table: `${head}\n${rows.join('\n')}\n${legend.map((l) => `${l}\n`).join('')}`, failed };
+}
+
+/** SERIES_ROWS caps the series' rows in the end table (summary.json keeps every point). */
+const SERIES_ROWS = 40;
+
+/**
+ * formatSeries: a protocol's count per rank over the run (RankSeries, times already ms after the
+ * start), one row per 250 ms in which it changed, the state at that slice's end: compact enough to
+ * read balance happening (Vectory: mastered shards per node) without a chart.
+ */
+export function formatSeries(series: RankSeries, ranks: number): string {
+  const slices: RankSeries['points'][number][] = [];
+  for (const p of series.points) {
+    const last = slices.at(-1);
+    if (last !== undefined && Math.floor(last.atMs / 250) === Math.floor(p.atMs / 250)) slices.pop();
+    slices.push(p);
+  }
+  const rows = slices.map((p) => {
+    const counts = Array.from({ length: ranks }, (_, r) => String(p.perRank[r] ?? 0).padStart(3)).join('');
+    return `${(p.atMs / 1000).toFixed(2).padStart(8)} s ${counts}${p.none > 0 ? `   ${p.none} with none` : ''}`;
+  });
+  const shown =
+    rows.length > SERIES_ROWS
+      ? [...rows.slice(0, SERIES_ROWS - 1), `  … ${rows.length - SERIES_ROWS + 1} rows more in summary.json`]
+      : rows;
+  const head = `${series.title} over time (s after the start; rank ${Array.from({ length: ranks }, (_, r) => r).join(' ')}):`;
+  return `${head}\n${shown.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 // free of the protocol's code, which `start` and `simulate` load (`csplab check` loads none).
 import { numericOption, type ProtocolEntry } from '../../runtime/protocol.js';
 import { checkConfig, DEFAULT_E, vectoryConfig, type LoadMetric, type VectoryConfig } from './config.js';
+import { masteryOverTime } from './mastery.js';
 
 export const vectoryEntry: ProtocolEntry = {
   name: 'vectory',
@@ -25,6 +26,8 @@ export const vectoryEntry: ProtocolEntry = {
     { header: 'won', key: 'won' },
     { header: 'tokens', key: 'tokens' },
   ],
+  // the balance you can watch: mastered shards per node, from the master/stepdown/start lines (mastery.ts)
+  overTime: masteryOverTime,
   flags(a, read, usage) {
     const e = read('--vectory-e-ms', a.vectoryEMs ?? DEFAULT_E, 10, 3_600_000);
     const metric: LoadMetric = a.metric === 'rate' ? 'rate' : 'mastered';

@@ -5,6 +5,7 @@
 import { isClientAddress } from '../../runtime/client/gateway.js';
 import type { ProtocolInput, ProtocolOutput } from '../../runtime/protocol.js';
 import type { Random } from '../../runtime/random.js';
+import { noteApplied, noteCommitAt } from './lag.js';
 import { masterDuties, onAlive, onAliveAck, sendAlive } from './alive.js';
 import { expireBalance, onBalanceAck, onBalanceReq } from './balance.js';
 import { answerApplied, onClientRequest, serveReads } from './clients.js';
@@ -115,9 +116,11 @@ function afterStep(n: NodeState, now: number): void {
       if (e.kind === 'write' && s.role === 'master') n.rateCount++;
     }
     n.counters.commits += fresh.length;
+    noteCommitAt(n.lag, s.id, s.commitIndex, now);
   }
   const applied = applyReady(n.vector);
   n.counters.applied += applied.length;
+  noteApplied(n.lag, applied, now);
   answerApplied(n, applied);
   if (now - n.rateWindowStart >= 1000) {
     n.rate = 0.5 * n.rate + (0.5 * n.rateCount * 1000) / Math.max(1, now - n.rateWindowStart);

@@ -9,6 +9,7 @@ import { stepNode } from './node.js';
 import { mastered, newNodeState, newShard, type NodeState, type WalBatch } from './state.js';
 import { replay, vectoryStorage, type Durable } from './storage.js';
 import { observeVersion } from './vector.js';
+import { lagSummary } from './lag.js';
 import { vectoryStepInvariants } from './step_invariants.js';
 
 /** initNode: fresh shards with A3's staggered first deadlines (D5), or what the WAL kept. */
@@ -60,6 +61,7 @@ export const vectory: Protocol<VectoryConfig, NodeState, VMsg, WalBatch, VLogEve
     tokens: s.counters.tokens,
     applied: s.counters.applied,
     reads: s.counters.reads,
+    ...lagSummary(s.lag),
   }),
   replay,
   invariants: () => vectoryStepInvariants(),

@@ -7,6 +7,7 @@ import type { VectoryConfig } from './config.js';
 import type { VMsg } from './messages.js';
 import type { Ballot, Entry } from './types.js';
 import { compareBallot, ZERO_BALLOT } from './types.js';
+import { newApplyLag, type ApplyLag } from './lag.js';
 import { newVector, type VectorState } from './vector.js';
 import type { VLogEvent } from './log.js';
 
@@ -91,6 +92,8 @@ export type NodeState = {
   /** stopAtMs: the load's end plus E, so followers learn the last commits before the node stops. */
   stopAtMs: number;
   counters: { commits: number; elections: number; won: number; tokens: number; applied: number; writes: number; reads: number };
+  /** lag: how long committed writes wait for the global apply here (lag.ts; the summary's applyLag*). */
+  readonly lag: ApplyLag;
   step: { send: Envelope<VMsg>[]; wal: WalOp[]; log: VLogEvent[] };
 };
 
@@ -213,6 +216,7 @@ export function newNodeState(self: number, ranks: number, cfg: VectoryConfig): N
     started: false,
     stopAtMs: Infinity,
     counters: { commits: 0, elections: 0, won: 0, tokens: 0, applied: 0, writes: 0, reads: 0 },
+    lag: newApplyLag(cfg.shards),
     step: { send: [], wal: [], log: [] },
   };
 }
