@@ -24,7 +24,7 @@ table#rules { border-collapse: collapse; margin-top: 8px; } #rules td { border-t
 .lane-line { stroke: #999; } .lane-line.off { stroke: #e4e4e4; }
 .msg { stroke-width: 1.3; } .hit { stroke: transparent; stroke-width: 8; } .hit:hover { stroke: rgba(0, 0, 0, 0.25); } .msg.lost { stroke-dasharray: 2 2; }
 .drop { fill: #c62828; font-size: 14px; font-weight: bold; } .cursor { stroke: #c62828; stroke-width: 1.5; }
-#rate-legend .legend { border-left: 14px solid; padding: 0 10px 0 4px; margin-right: 6px; font-size: 12px; }
+#rate-legend .legend, #series-legend .legend { border-left: 14px solid; padding: 0 10px 0 4px; margin-right: 6px; font-size: 12px; }
 .filters label { margin-right: 10px; font-size: 12px; } .filters { margin: 4px 0; }
 #diagram { cursor: grab; border: 1px solid #ddd; }
 #tip { position: absolute; background: #fffbe6; border: 1px solid #aaa; padding: 4px 8px; white-space: pre; font: 12px monospace; pointer-events: none; }
@@ -45,6 +45,7 @@ const BODY = `
 <h2>Commits per second, per rank</h2>
 <div id="rate-legend"></div>
 <svg id="rate" width="1100" height="220"></svg>
+<div id="series-box" hidden><h2 id="series-title"></h2><div id="series-legend"></div><svg id="series" width="1100" height="200"></svg></div>
 <div id="roles-box"><h2>Roles and rounds, per rank</h2><svg id="roles" width="1100"></svg></div>
 <div id="diagram-box">
 <h2>Messages (space-time diagram)</h2>

@@ -5,7 +5,9 @@ import { basename, join, resolve } from 'node:path';
 import { checkDir, type CheckResult } from '../../check/index.js';
 import { linView, type LinView } from '../../check/lin/html.js';
 import type { LinResult, Op } from '../../check/lin/index.js';
+import { protocolNamed } from '../../processors/registry.js';
 import { RealClock } from '../../runtime/clock.js';
+import type { RankSeries } from '../../runtime/protocol.js';
 import { inputError } from '../check.js';
 import { checkFile, DEFAULT_MEMORY_LIMIT_MIB } from '../lin.js';
 import { corruptError, fromSystemError, usageError } from '../exit.js';
@@ -178,8 +180,27 @@ export async function buildReport(dir: string): Promise<ReportData & { linView?:
     }),
     notes,
     kv: kv?.view ?? null,
+    overTime: overTimeOf(run, ranks, originMs),
     ...(kv ? { linView: kv.lin } : {}),
   };
+}
+
+/**
+ * overTimeOf: the protocol's count per rank over the run (its registry entry's overTime: Vectory's
+ * mastered shards per node) from the instance logs and run.json's kills, in ms after round 0.
+ */
+function overTimeOf(run: RunRecord, ranks: readonly RankInput[], originMs: number): RankSeries | null {
+  const overTime = run.protocol === undefined ? undefined : protocolNamed(run.protocol)?.overTime;
+  if (overTime === undefined) return null;
+  const downs = (run.resolved ?? [])
+    .filter((f) => f.action === 'kill' && f.ignored !== true && typeof f.rank === 'number')
+    .map((f) => ({ rank: f.rank ?? -1, atMs: originMs + (f.appliedAtMs ?? f.atMs ?? 0) }));
+  const series = overTime(
+    ranks.map((r) => r.lines),
+    downs,
+  );
+  if (series.points.length === 0) return null;
+  return { title: series.title, points: series.points.map((p) => ({ ...p, atMs: p.atMs - originMs })) };
 }
 
 /** kvNotes says what the history lanes leave out. */

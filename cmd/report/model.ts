@@ -2,6 +2,7 @@
 // functions of text already read, so the tests feed them lines; load.ts does the reading. The
 // page (web/report.ts) receives a ReportData as JSON and mirrors these types by hand: it is a
 // DOM script compiled on its own and cannot import from here.
+import type { RankSeries } from '../../runtime/protocol.js';
 import { show, type Op, type Outcome, type Value } from '../../check/lin/history.js';
 import type { KeyResult, LinResult } from '../../check/lin/index.js';
 
@@ -73,6 +74,8 @@ export interface ReportData {
   readonly notes: readonly string[];
   /** kv: a KV run's client history (history.jsonl) and `check --lin`'s result; null for other runs. */
   readonly kv: KvView | null;
+  /** overTime: the protocol's count per rank over the run (Vectory: mastered shards per node), ms after round 0; null if it has none. */
+  readonly overTime: RankSeries | null;
 }
 
 /** MAX_MESSAGES caps the messages a page carries (about 100 bytes of JSON each): a long run's report stays a few MB. */

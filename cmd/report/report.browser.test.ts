@@ -5,7 +5,8 @@
 // verdict per rule; unticking a message type hides its arrows, and the failing finding's link
 // moves the diagram to the offending commit. It saves a screenshot to docs/img/report.png. A real
 // KV run with one read broken shows its client lanes on the same time axis, check --lin's
-// verdict and view, and a link that jumps to the failing window (docs/img/report-kv.png).
+// verdict and view, and a link that jumps to the failing window (docs/img/report-kv.png). A
+// Vectory run's page draws mastered shards per node over time as steps (docs/img/report-balance.png).
 // Without Chromium: a skip saying so, a failure under CI=true.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
@@ -13,11 +14,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } f
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { copyKvRun, writeFixture } from '../testing/report-fixture.js';
+import { copyKvRun, writeFixture, writeVectoryFixture } from '../testing/report-fixture.js';
 import { CLI, repoPath } from '../../scripts/repo.js';
 
 const DOCS_PNG = repoPath('docs', 'img', 'report.png');
 const DOCS_KV_PNG = repoPath('docs', 'img', 'report-kv.png');
+const DOCS_BALANCE_PNG = repoPath('docs', 'img', 'report-balance.png');
 /** CHROMIUM: CSPLAB_CHROMIUM when set (and nothing else then), else Debian's or Ubuntu's. */
 const CHROMIUM = (process.env.CSPLAB_CHROMIUM ? [process.env.CSPLAB_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find(
   (p) => existsSync(p),
@@ -247,4 +249,40 @@ t.test('a KV run without traces: the client lanes and their zoom stay, the empty
   const before = await width();
   await page.click('#zoom-in');
   t.equal(await width(), before / 2, 'zoom in halves the window');
+});
+
+t.test('a Vectory run: mastered shards per node over time, a step line per node, the kill shaded', { skip }, async (t) => {
+  if (CHROMIUM === undefined) {
+    t.fail(`CI=true: ${NO_BROWSER}`);
+    return;
+  }
+  const dir = t.testdir({ 'vectory-run': {} });
+  const f = writeVectoryFixture(join(dir, 'vectory-run'));
+  // the generic rules do not read Vectory's commit lines (the page says check: FAIL): the chart is what is tested here
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'vectory-run', '-o', 'report.html'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  t.ok(r.status === 0 || r.status === 1, `report writes the page: ${r.stderr}`);
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+  await page.waitForSelector('body[data-ready="true"]');
+  t.ok(await page.locator('#series').isVisible(), 'the chart is shown');
+  t.equal(await page.locator('#series-title').textContent(), 'mastered shards per node over time (from the logs)');
+  const attrs = async (css: string, name: string): Promise<(string | null)[]> =>
+    Promise.all((await page.locator(css).all()).map((l) => l.getAttribute(name)));
+  t.same((await attrs('#series polyline.step:not(.none)', 'data-last')).map(Number), f.last, 'a step line per node, ending at its shards');
+  t.same(await attrs('#series polyline.step.none', 'data-last'), ['0'], 'and one for shards without a master, at 0 by the end');
+  t.equal(await page.locator('#series rect.fault-kill').count(), 1, 'the kill shaded where node 3 was down');
+  const points = ((await page.locator('#series polyline.step').nth(4).getAttribute('points')) ?? '').split(' ');
+  t.ok(points.length >= 2 * 4, `node 3's line steps at each change (${points.length} points)`);
+  const png = join(dir, 'report-balance.png');
+  await page.locator('#series-box').screenshot({ path: png });
+  t.ok(statSync(png).size < 100_000, `the screenshot stays small (${statSync(png).size} B)`);
+  copyFileSync(png, DOCS_BALANCE_PNG);
+  t.same(errors, [], 'no script errors');
 });

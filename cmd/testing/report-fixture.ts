@@ -133,3 +133,44 @@ export function copyKvRun(dir: string, breakRead = false): KvFixture {
   writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   return { ...fixture, broken: { key: done.key, invokeMs: invoke.time, completeMs: done.time } };
 }
+
+/** VectoryFixture: the shards each node masters at the end, and when the restarted node's win brought the spread back to ≤ 1. */
+export interface VectoryFixture {
+  readonly last: readonly number[];
+  readonly balancedAtMs: number;
+}
+
+/**
+ * writeVectoryFixture writes a Vectory run's logs (no traces) of 5 nodes and 10 shards over 4 s:
+ * node 0 masters every shard first (T7), balance hands one shard at a time to the others until
+ * each has 2 (by 1300 ms); node 3 is killed at 2000 ms (run.json), nodes 0 and 1 take its shards
+ * 3 and 7; it restarts at 3000 ms and wins shard 3 back at 3600 ms: 2·3·2·1·2, spread ≤ 1 again.
+ */
+export function writeVectoryFixture(dir: string): VectoryFixture {
+  const logs: string[][] = [[], [], [], [], []];
+  const at = (ms: number): string => ` at ${(ORIGIN_MS + ms) * 1000}`;
+  const put = (node: number, ms: number, text: string): number => logs[node]?.push(`${text}${at(ms)}`) ?? 0;
+  for (let n = 0; n < 5; n++) put(n, 0, 'start');
+  const holder = Array.from({ length: 10 }, () => 0);
+  for (let s = 0; s < 10; s++) put(0, 100, `master ${s} 1.65535.0 0`);
+  const moves: [number, number, number][] = [1, 2, 3, 4, 5, 6, 7, 8].map((s, i) => [s, 1 + (i % 4), 600 + 100 * i]);
+  for (const [shard, node, ms] of [...moves, [3, 0, 2300], [7, 1, 2350], [3, 3, 3600]] as [number, number, number][]) {
+    const old = holder[shard] ?? 0;
+    put(node, ms, `master ${shard} ${ms}.65535.${node} 1`);
+    // the old master lets go a little after the new one won; node 3, killed, logs nothing
+    if (old !== node && old !== 3) put(old, ms + 10, `stepdown ${shard} 1.65535.${old}`);
+    holder[shard] = node;
+  }
+  put(3, 3000, 'start');
+  for (let ms = 200; ms < 4000; ms += 100)
+    for (let n = 0; n < 5; n++)
+      if (n !== 3 || ms < 2000 || ms > 3000) put(n, ms, `commit 0 ${ms / 100} 1.65535.0 ${ms / 100} tick 1.65535.0`);
+  for (const l of logs) l.sort((a, b) => Number(/ at (\d+)$/.exec(a)?.[1]) - Number(/ at (\d+)$/.exec(b)?.[1]));
+  logs.forEach((l, n) => writeFileSync(join(dir, `instancelog${n}.log`), `${l.join('\n')}\n`));
+  const resolved = [
+    { action: 'kill', target: 'rank', rank: 3, atMs: 2000, appliedAtMs: 2000 },
+    { action: 'restart', target: 'rank', rank: 3, atMs: 3000, appliedAtMs: 3000 },
+  ];
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ protocol: 'vectory', ranks: 5, t: 4, startAtMs: ORIGIN_MS, resolved }));
+  return { last: [2, 3, 2, 1, 2], balancedAtMs: 3600 };
+}

@@ -4,7 +4,8 @@
 // when the spread came back to ≤ 1 after a restart.
 import t from 'tap';
 import { lagSummary, newApplyLag, noteApplied, noteCommitAt } from './lag.js';
-import { balancedAt, masteryOverTime } from './mastery.js';
+import { balancedAt } from '../../runtime/series.js';
+import { masteryOverTime } from './mastery.js';
 import type { AppliedEntry } from './vector.js';
 
 const line = (text: string, ms: number): string => `${text} at ${ms * 1000}`;

@@ -62,11 +62,3 @@ export function masteryOverTime(logs: readonly (readonly string[])[], downs: rea
   }
   return { title: 'mastered shards per node', points };
 }
-
-/** balancedAt: the first time at or after fromMs with every shard mastered and a spread of mastered shards ≤ 1, or undefined. */
-export function balancedAt(series: RankSeries, fromMs: number): number | undefined {
-  const balanced = (p: RankSeries['points'][number]): boolean => p.none === 0 && Math.max(...p.perRank) - Math.min(...p.perRank) <= 1;
-  const atStart = series.points.filter((p) => p.atMs <= fromMs).at(-1);
-  if (atStart !== undefined && balanced(atStart)) return fromMs;
-  return series.points.find((p) => p.atMs > fromMs && balanced(p))?.atMs;
-}

@@ -81,6 +81,12 @@ interface Data {
   rules: { rule: number; name: string; verdict: 'pass' | 'fail'; findings: Finding[] }[];
   notes: string[];
   kv: Kv | null;
+  overTime: Series | null;
+}
+/** Series: a count per rank over the run, from the logs (Vectory: mastered shards per node); `none`: what no rank holds. */
+interface Series {
+  title: string;
+  points: { atMs: number; perRank: number[]; none: number }[];
 }
 
 /** MAX_DRAWN: arrows drawn at once; beyond it the window in view is sampled and the page says so. */
@@ -252,6 +258,62 @@ function drawRates(data: Data): void {
     const item = html(legend, 'span', `rank ${rank}: ${n} commits`, 'legend');
     item.style.borderColor = colorOf(rank);
   });
+}
+
+/**
+ * drawSeries: the protocol's count per rank as step lines (a value holds until the next change),
+ * each rank a little apart so equal counts stay visible, and what no rank holds in grey dashes.
+ */
+function drawSeries(data: Data): void {
+  const series = data.overTime;
+  if (series === null || series.points.length === 0) return;
+  byId('series-box').hidden = false;
+  byId('series-title').textContent = `${series.title} over time (from the logs)`;
+  const svg = byId('series') as unknown as SVGSVGElement;
+  const H = 200;
+  const s = { v0: 0, v1: data.durationMs };
+  const max = Math.max(1, ...series.points.flatMap((p) => [...p.perRank, p.none]));
+  const yOf = (v: number, lane: number): number => H - 30 - (v / max) * (H - 50) - lane * 1.5;
+  faultBands(svg, data, s, () => null, 10, H - 30);
+  for (let v = 0; v <= max; v += Math.max(1, Math.ceil(max / 5))) {
+    el(svg, 'line', { x1: LEFT, x2: RIGHT, y1: yOf(v, 0), y2: yOf(v, 0), class: 'grid' });
+    el(svg, 'text', { x: LEFT - 6, y: yOf(v, 0) + 4, 'text-anchor': 'end', class: 'tick' }).textContent = String(v);
+  }
+  const step = (value: (p: Series['points'][number]) => number, lane: number): string => {
+    const pts: string[] = [];
+    series.points.forEach((p, i) => {
+      const x = xOf(s, Math.max(0, p.atMs)).toFixed(1);
+      if (i > 0) pts.push(`${x},${yOf(value(series.points[i - 1] ?? p), lane).toFixed(1)}`);
+      pts.push(`${x},${yOf(value(p), lane).toFixed(1)}`);
+    });
+    const last = series.points[series.points.length - 1];
+    if (last !== undefined) pts.push(`${xOf(s, data.durationMs).toFixed(1)},${yOf(value(last), lane).toFixed(1)}`);
+    return pts.join(' ');
+  };
+  const ranks = series.points[0]?.perRank.length ?? 0;
+  const none = el(svg, 'polyline', {
+    points: step((p) => p.none, 0),
+    fill: 'none',
+    stroke: '#999',
+    'stroke-dasharray': '4 3',
+    class: 'step none',
+  });
+  none.dataset.last = String(series.points[series.points.length - 1]?.none ?? 0);
+  const legend = byId('series-legend');
+  for (let rank = 0; rank < ranks; rank++) {
+    const line = el(svg, 'polyline', {
+      points: step((p) => p.perRank[rank] ?? 0, rank + 1),
+      fill: 'none',
+      stroke: colorOf(rank),
+      'stroke-width': 1.5,
+      class: 'step',
+    });
+    line.dataset.rank = String(rank);
+    line.dataset.last = String(series.points[series.points.length - 1]?.perRank[rank] ?? 0);
+    html(legend, 'span', `rank ${rank}`, 'legend').style.borderColor = colorOf(rank);
+  }
+  html(legend, 'span', 'none (no rank holds it)', 'legend').style.borderColor = '#999';
+  timeAxis(svg, s, H - 30);
 }
 
 function drawRoles(data: Data): void {
@@ -582,6 +644,7 @@ function main(): void {
   byId('title').textContent = data.title;
   drawVerdict(data);
   drawRates(data);
+  drawSeries(data);
   drawRoles(data);
   if (data.kv !== null) {
     byId('history-box').hidden = false;
