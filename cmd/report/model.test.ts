@@ -22,7 +22,7 @@ import {
 import { buildReport } from './load.js';
 import { renderHtml } from './html.js';
 import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
-import { copyKvRun, writeFixture } from '../testing/report-fixture.js';
+import { copyKvRun, writeFixture, writeVectoryFixture } from '../testing/report-fixture.js';
 
 t.test('parseTrace reads events and names the line it cannot read', async (t) => {
   const ok = parseTrace('{"t":0,"ev":"start","incarnation":0}\n{"t":1.5,"ev":"stop"}\n', 'trace0.ndjson');
@@ -369,4 +369,21 @@ t.test('withKills: a real rank’s kill comes from the schedule, a traced one is
   t.notOk(isRankMessage({ t: 1, ev: 'recv', from: 1048576, to: 0 }, 5), 'a client is not a rank');
   t.notOk(isRankMessage({ t: 1, ev: 'send', from: 0, to: 5 }, 5));
   t.ok(isRankMessage({ t: 1, ev: 'commit', n: 1 }, 5), 'other events pass');
+});
+
+t.test('a Vectory run: mastered shards per node over time from its logs and run.json’s kill, in ms after round 0', async (t) => {
+  const dir = t.testdir();
+  const f = writeVectoryFixture(dir);
+  const r = await buildReport(dir);
+  const points = r.overTime?.points ?? [];
+  t.equal(r.overTime?.title, 'mastered shards per node');
+  t.same(
+    points.find((p) => p.atMs === 2000),
+    { atMs: 2000, perRank: [2, 2, 2, 0, 2], none: 2 },
+    'the kill ends node 3’s shards',
+  );
+  t.same(points.at(-1), { atMs: f.balancedAtMs, perRank: f.last, none: 0 }, 'the restarted node’s win is the last change');
+  const traft = t.testdir();
+  writeFixture(traft);
+  t.equal((await buildReport(traft)).overTime, null, 'a protocol without a series has none');
 });
