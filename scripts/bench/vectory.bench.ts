@@ -65,7 +65,7 @@ async function restartRow(): Promise<{ text: string; line: string; ok: boolean }
   const balanced = series === undefined || restartAt === undefined ? undefined : balancedAt(series, restartAt);
   const end = series?.points.at(-1)?.perRank.join('·') ?? '?';
   const tokens = r.summary.ranks.reduce((a, x) => a + (typeof x.summary?.tokens === 'number' ? x.summary.tokens : 0), 0);
-  const text = `node 3 killed at ${KILL_S} s: every shard mastered again ${s(remastered, killAt)} after the kill; restarted at ${RESTART_S} s: spread ≤ 1 again ${s(balanced, restartAt)} after the restart (${tokens} balance tokens granted in the run; shards per node at the end ${end})`;
+  const text = `node 3 killed at ${KILL_S} s: every shard mastered again ${s(remastered, killAt)} after the kill; restarted at ${RESTART_S} s: spread ≤ 1 again ${s(balanced, restartAt)} after the restart (${tokens} balance tokens granted, as the nodes' last lifetimes count them; shards per node at the end ${end})`;
   return { text, line: line('vectory', row, r, applyLag(r)), ok: r.status === 0 };
 }
 
