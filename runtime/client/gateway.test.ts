@@ -7,7 +7,8 @@ import { connect, type Socket } from 'node:net';
 import type { Chan } from '../chan.js';
 import { encodeFrame, FrameDecoder } from '../net/frame.js';
 import type { Inbound, Transport } from '../transport.js';
-import { CLIENT_ADDRESS_BASE, isClientAddress, withClientGateway } from './gateway.js';
+import { Writable } from 'node:stream';
+import { CLIENT_ADDRESS_BASE, isClientAddress, withClientGateway, writeCorked } from './gateway.js';
 import { parseClientReply, type ClientReply, type ClientRequest } from './wire.js';
 
 type Msg = ClientRequest | ClientReply;
@@ -103,4 +104,31 @@ t.test('valid requests in, replies out; bad input dropped and counted, never a c
   t.equal(gw.stats().rejected, 2 + bad.length, 'every bad frame counted');
   t.equal(got.length, 2, 'nothing bad reached the rank');
   a.destroy();
+});
+
+t.test('writeCorked: frames written anywhere in one event-loop iteration leave in one socket write', async (t) => {
+  // The runner reads several ranks' replies in one iteration (CRAQ spreads reads over a chain),
+  // each reply's next request written from a different tick; one flush per tick made a syscall of
+  // nearly every request (docs/benchmarks.md, CRAQ).
+  const writes: number[] = [];
+  const sink = new Writable({
+    writev(chunks, done) {
+      writes.push(chunks.length);
+      done();
+    },
+    write(_chunk, _enc, done) {
+      writes.push(1);
+      done();
+    },
+  });
+  const frame = json(req(1));
+  writeCorked(sink, frame);
+  process.nextTick(() => writeCorked(sink, frame));
+  await Promise.resolve();
+  writeCorked(sink, frame);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  t.same(writes, [3], 'three frames from a tick, the next tick and a microtask: one write of three');
+  writeCorked(sink, frame);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  t.same(writes, [3, 1], 'the next iteration writes again');
 });

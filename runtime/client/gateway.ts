@@ -5,6 +5,7 @@
 // a Transport decorator. Every frame is validated: a bad request is dropped and counted (the
 // connection stays), bad framing or a foreign hello closes the connection, nothing crashes.
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
 import type { ClientPort } from '../protocol.js';
 import type { Transport, TransportStats } from '../transport.js';
@@ -129,14 +130,17 @@ export async function withClientGateway<M>(inner: Transport<M>, o: GatewayOption
 }
 
 /**
- * writeCorked writes a frame, gathering every frame written in the same tick into one socket
- * write: a turn answers many clients on one connection, and a syscall per reply cost the ranks a
- * fifth of their CPU (docs/benchmarks.md, Chain KV).
+ * writeCorked writes a frame, gathering every frame written in the same event-loop iteration into
+ * one socket write: a turn answers many clients on one connection, and a syscall per reply cost
+ * the ranks a fifth of their CPU (docs/benchmarks.md, Chain KV). The write waits for the
+ * iteration's end (setImmediate), not the tick's: the runner reads replies from several ranks in
+ * one iteration, and with CRAQ's spread reads each rank's replies, flushed per tick, sent the next
+ * requests as one small write per rank per reply batch (docs/benchmarks.md, CRAQ).
  */
-export function writeCorked(socket: Socket, frame: Buffer): void {
+export function writeCorked(socket: Writable, frame: Buffer): void {
   if (!socket.writableCorked) {
     socket.cork();
-    process.nextTick(() => socket.uncork());
+    setImmediate(() => socket.uncork());
   }
   socket.write(frame);
 }
