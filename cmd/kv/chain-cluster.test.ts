@@ -35,13 +35,22 @@ t.test('kv run --store chain: 5 nodes, one added, a tail killed and one removed 
   );
   const history = parseHistoryText(readFileSync(join(dir, 'history.jsonl'), 'utf8'), 'kv');
   t.equal(checkLinearizable(history, 'kv').verdict, 'linearizable', 'check/lin agrees');
-  const kv = JSON.parse(readFileSync(join(dir, 'kv.json'), 'utf8')) as { ok: number };
+  const kv = JSON.parse(readFileSync(join(dir, 'kv.json'), 'utf8')) as { ok: number; runnerCpuMs: number };
   t.ok(kv.ok > 0, `${kv.ok} ops ok`);
+  t.ok(kv.runnerCpuMs > 0, `the clients' CPU while they ran: ${kv.runnerCpuMs} ms`);
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ranks: RankSummary[] };
   t.equal(summary.ranks.length, 7, 'the master, five nodes and the added one');
   t.match(summary.ranks[6], { exitCode: 0 }, 'the added node ran and ended cleanly');
   t.match(summary.ranks[5], { exitCode: 0 }, 'the removed node stopped cleanly');
   const master = summary.ranks[0]?.summary ?? {};
+  // what the benchmark's CPU per op subtracts: every rank's start-up, less than all it used
+  const cpu = summary.ranks
+    .flatMap((r) => (r.summary === null ? [] : [r.summary])) // the killed rank reported none
+    .map((x) => [Number(x.cpuAtStartMs), Number(x.cpuUserMs) + Number(x.cpuSystemMs)]);
+  t.ok(
+    cpu.length >= 6 && cpu.every(([atStart = NaN, all = NaN]) => atStart > 0 && atStart <= all),
+    `each rank's CPU at the run's start, and in all: ${cpu.map(([a, b]) => `${a}/${b}`).join(' ')} ms`,
+  );
   t.match(master, { failures: 1, leaves: 1, lostRanges: 0 }, 'one failure (rank 3), one leave (rank 5), no range lost');
   const chains = [...String(master.chains).matchAll(/\[([^\]]*)\]/g)].map((m) => (m[1] ?? '').split(' ').map(Number));
   t.ok(

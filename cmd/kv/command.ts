@@ -12,6 +12,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { KvRunner, percentile, type RunnerReport } from '../../runtime/client/runner.js';
 import type { LoadOptions } from '../../runtime/client/load.js';
 import { SeededRandom } from '../../runtime/random.js';
+import { cpuMs } from '../../runtime/driver/usage.js';
 import { shardOf } from '../../runtime/client/shard.js';
 import { EXIT, usageError } from '../exit.js';
 import { numberFlag, numeric } from '../flags.js';
@@ -127,6 +128,7 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
   let runner: KvRunner | undefined;
   const ports = new Map<number, number>();
   let started = 0;
+  let runnerCpuMs = 0;
   const hooks: RunHooks = {
     onEvent: (rank, ev) => {
       if (ev.type !== 'clients' || typeof ev.port !== 'number') return;
@@ -143,7 +145,9 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
       for (const [rank, port] of ports) runner.setPort(rank, port);
       await new Promise<void>((resolve) => clock.schedule(Math.max(0, schedule.startAtMs - clock.nowMs()), resolve));
       started = clock.nowMs();
+      const cpuAtStartMs = cpuMs();
       await runner.run(schedule.startAtMs, schedule.endAtMs - load.deadlineMs);
+      runnerCpuMs = cpuMs() - cpuAtStartMs;
       runner.close();
     },
     finish: async (status, logDir) => {
@@ -151,7 +155,7 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
       const path = join(logDir, 'history.jsonl');
       writeFileSync(path, runner.history.toJsonl());
       const report = runner.report();
-      writeFileSync(join(logDir, 'kv.json'), `${JSON.stringify(kvSummary(report, load, a.t), null, 2)}\n`);
+      writeFileSync(join(logDir, 'kv.json'), `${JSON.stringify(kvSummary(report, load, a.t, runnerCpuMs), null, 2)}\n`);
       process.stdout.write(formatReport(report, started > 0, (Number(a.t) * 1000 - load.deadlineMs) / 1000));
       if (a.store === 'chain') process.stdout.write(chainLine(logDir, a.master === 'replicated'));
       if (a.store === 'vectory') process.stdout.write(vectoryLine(logDir));
@@ -169,8 +173,8 @@ async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
   return runClusterWith(a, hooks);
 }
 
-/** kvSummary: kv.json, what the benchmark reads. */
-function kvSummary(r: RunnerReport, load: KvLoad, t: unknown): Record<string, unknown> {
+/** kvSummary: kv.json, what the benchmark reads; runnerCpuMs: this process's CPU while the clients ran (theirs, and its own). */
+function kvSummary(r: RunnerReport, load: KvLoad, t: unknown, runnerCpuMs: number): Record<string, unknown> {
   const tS = Number(t);
   const loadS = tS - load.deadlineMs / 1000;
   const q = (xs: readonly number[]): Record<string, number> => ({
@@ -189,6 +193,7 @@ function kvSummary(r: RunnerReport, load: KvLoad, t: unknown): Record<string, un
     retries: r.retries,
     badReplies: r.badReplies,
     loadSeconds: loadS,
+    runnerCpuMs,
     put: q(r.latencyMs.put),
     get: q(r.latencyMs.get),
     delete: q(r.latencyMs.delete),

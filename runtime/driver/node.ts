@@ -15,7 +15,7 @@ import { claimLogDir, type RankFiles } from './logdir.js';
 import { FileSink } from './logsink.js';
 import { startRank } from './rank.js';
 import { TraceFile } from './tracefile.js';
-import { resourceSummary } from './usage.js';
+import { cpuMs, resourceSummary } from './usage.js';
 
 /** NodeHooks: what a protocol adds around the rank's transport (TRaft's client port, runtime/client/gateway.ts). */
 export interface NodeHooks<M> {
@@ -40,6 +40,7 @@ export async function startNode<C, S, M, P, L, D, R>(
   const before = c.incarnation > 0 ? readLines(files.instanceLog) : undefined;
   const logged = before !== undefined ? protocol.recoverLog(before) : undefined;
   await clock.sleepMs(schedule.startAtMs - clock.nowMs());
+  const cpuAtStartMs = cpuMs();
   const wire = encoded(protocol, transport);
   const rankTransport = hooks.wrapTransport ? await hooks.wrapTransport(wire) : wire;
   const sink = new FileSink(files.instanceLog, c.incarnation === 0);
@@ -79,7 +80,7 @@ export async function startNode<C, S, M, P, L, D, R>(
     trace?.close();
     await store.close();
     const stats = rank.stats();
-    c.event({ type: 'summary', ...stats, ...resourceSummary() });
+    c.event({ type: 'summary', ...stats, ...resourceSummary(), cpuAtStartMs });
     if (walError !== undefined)
       return { type: 'crashed', message: `rank ${c.rank}: WAL write failed: ${(walError as Error).message}`, stats };
     if (outcome.type === 'crashed') return { type: 'crashed', message: crashMessage(`rank ${c.rank}`, outcome.crash), stats };

@@ -24,3 +24,13 @@ export function resourceSummary(): ResourceSummary {
     externalKiB: kib(m.external),
   };
 }
+
+/**
+ * cpuMs: this process's CPU so far (user + system), ms. A rank reads it when the run starts
+ * (`cpuAtStartMs` in its summary): start-up costs a rank 0.6–1 s on a busy machine, which, left
+ * in, made CPU per op mostly a measure of how few ops a run did (docs/benchmarks.md, CRAQ).
+ */
+export function cpuMs(): number {
+  const u = process.resourceUsage();
+  return Math.round((u.userCPUTime + u.systemCPUTime) / 1000);
+}

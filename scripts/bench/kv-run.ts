@@ -16,11 +16,14 @@ export const T = Number(process.env.BENCH_KV_T ?? 10);
 let nextPort = 25_800; // away from the other cluster benchmarks
 
 export type Q = { count: number; opsPerS: number; p50Ms: number | null; p99Ms: number | null };
-export type KvJson = { ok: number; fail: number; info: number; retries: number; put: Q; get: Q };
+export type KvJson = { ok: number; fail: number; info: number; retries: number; runnerCpuMs?: number; put: Q; get: Q };
 type HistoryLine = { type: string; time: number };
 /** Summary: what the benchmarks read of summary.json: each rank's last summary event, the faults as applied, the protocol's series. */
 export type Summary = {
-  ranks: { rank: number; summary?: { cpuUserMs?: number; cpuSystemMs?: number; reads?: number; [field: string]: unknown } | null }[];
+  ranks: {
+    rank: number;
+    summary?: { cpuUserMs?: number; cpuSystemMs?: number; cpuAtStartMs?: number; reads?: number; [field: string]: unknown } | null;
+  }[];
   faults?: { action: string; rank: number | null; appliedAtMs: number }[];
   overTime?: RankSeries;
 };
@@ -31,7 +34,9 @@ export type Run = {
   load: number;
   stderr: string;
   oks: number[];
+  /** cpuMs: the ranks' CPU, start-up included; cpuLoadMs: from the run's start (an old build, without cpuAtStartMs: start-up included). */
   cpuMs: number;
+  cpuLoadMs: number;
   reads: number[];
   configsMs: number[];
   summary: Summary;
@@ -85,9 +90,12 @@ export async function kvRun(flags: string[], store = TRAFT, t = T, masters = 0):
       .map((l) => (JSON.parse(l) as HistoryLine).time);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
     const cpuMs = summary.ranks.reduce((a, r) => a + (r.summary?.cpuUserMs ?? 0) + (r.summary?.cpuSystemMs ?? 0), 0);
+    // start-up (0.6–1 s a rank) is the same for every row; left in, it made CPU per op mostly a
+    // measure of how few ops a row did (docs/benchmarks.md, CRAQ)
+    const cpuLoadMs = cpuMs - summary.ranks.reduce((a, r) => a + (r.summary?.cpuAtStartMs ?? 0), 0);
     const reads = summary.ranks.map((r) => r.summary?.reads ?? 0);
     const { startAtMs } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { startAtMs: number };
-    return { kv, status, load, stderr, oks, cpuMs, reads, configsMs: configTimes(dir, masters, startAtMs), summary };
+    return { kv, status, load, stderr, oks, cpuMs, cpuLoadMs, reads, configsMs: configTimes(dir, masters, startAtMs), summary };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
