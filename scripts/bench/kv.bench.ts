@@ -183,7 +183,8 @@ the chain store as in the rows above, keys Zipf-skewed with s = 2 (the hottest k
 so its range's chain carries most of the load). Tail-only reads put every get of that range on
 its tail; \`--craq\` lets all three members answer (docs/protocols/chain.md §3a). CRAQ / tail-only
 gets/s: **${ratio(1, 0)}×** (all gets), **${ratio(3, 2)}×** (90/10). "busiest node": the largest share of the
-gets one node answered (from each node's summary). Machine: ${machine()}.
+gets one node answered (from each node's summary); "cpu µs/op": the ranks' CPU from the run's start
++ the clients', per ok op. Machine: ${machine()}.
 
 | ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu ms/op | history | load | busiest node |
 |---|---|---|---|---|---|---|---|---|---|---|
