@@ -88,7 +88,8 @@ function dipAndRecovery(
 
 /** chainRow: one chain row's table line; cpu is the node and master processes' CPU (user + system) per ok op, a load-independent cost. */
 function chainLine(name: string, flags: string[], cells: string, r: Run, verdict: string): string {
-  const cpuPerOp = r.kv.ok > 0 ? (r.cpuMs / r.kv.ok).toFixed(2) : '—';
+  const perOp = (ms: number | undefined): string => (ms !== undefined && r.kv.ok > 0 ? ((1000 * ms) / r.kv.ok).toFixed(0) : '—');
+  const cpuPerOp = `${perOp(r.cpuLoadMs)} + ${perOp(r.kv.runnerCpuMs)}`;
   return `| ${name} | \`${flags.join(' ')}\` | ${cells} | ${r.kv.info} | ${r.kv.retries} | ${cpuPerOp} | ${verdict} | ${r.load.toFixed(1)} |`;
 }
 
@@ -129,11 +130,11 @@ async function chainRows(): Promise<boolean> {
 
 \`csplab kv run ${CHAIN.join(' ')} -t ${T}\` plus the row's flags: the master group (3 ranks, kv run's default) and 5 node processes,
 chains of 3, ${CHAIN_CLIENTS} clients each with one op outstanding over loopback TCP, routed per key
-(writes to the key's head, gets to its tail). Gate: ≥ 5,000 writes/s (the put row). "cpu ms/op":
-the master's and nodes' CPU (user + system, from summary.json, start-up included) per ok op — what
-a busy shared machine changes least. Node kill: ${killLine}. Machine: ${machine()}.
+(writes to the key's head, gets to its tail). Gate: ≥ 5,000 writes/s (the put row). "cpu µs/op":
+the master's and nodes' CPU (user + system, from summary.json, from the run's start: start-up
+excluded) + the clients' (the \`kv run\` process's while they ran) per ok op. Node kill: ${killLine}. Machine: ${machine()}.
 
-| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu ms/op | history | load |
+| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu µs/op | history | load |
 |---|---|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}`,
   );
@@ -186,7 +187,7 @@ gets/s: **${ratio(1, 0)}×** (all gets), **${ratio(3, 2)}×** (90/10). "busiest 
 gets one node answered (from each node's summary); "cpu µs/op": the ranks' CPU from the run's start
 + the clients', per ok op. Machine: ${machine()}.
 
-| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu ms/op | history | load | busiest node |
+| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu µs/op | history | load | busiest node |
 |---|---|---|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}`,
   );
