@@ -10,7 +10,7 @@
 // Replay: PAXOS_CATCHUP_SEED=<seed> node_modules/.bin/tap processors/paxos/catchup-sim.test.ts
 import t, { type Test } from 'tap';
 import { checkLogs, formatReport } from '../../check/index.js';
-import { startSim, type SimCluster } from './sim.js';
+import { paxosSim, rank, type PaxosSim } from './testkit.js';
 
 const RANKS = 5;
 const SLOT_MS = 1000; // -o 1
@@ -19,11 +19,11 @@ const SEED = process.env.PAXOS_CATCHUP_SEED ?? 'catchup';
 const REPLAY = `replay: PAXOS_CATCHUP_SEED=${SEED} node_modules/.bin/tap processors/paxos/catchup-sim.test.ts`;
 
 /** finish runs the cluster past its end, asserts the three rules and every rank stopped, and returns each rank's commit count. */
-async function finish(t: Test, sim: SimCluster): Promise<number[]> {
-  await sim.clock.advanceTo(sim.endAtMs + 3 * SLOT_MS);
-  const result = checkLogs(sim.sinks.map((s, i) => ({ name: `instancelog${i}.log`, lines: s.lines() })));
+function finish(t: Test, sim: PaxosSim): number[] {
+  const out = sim.run();
+  const result = checkLogs(out.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, lines: r.lines })));
   t.equal(result.verdict, 'pass', `all three rules hold${result.verdict === 'pass' ? '' : `\n${formatReport(result)}\n${REPLAY}`}`);
-  for (const [r, rank] of sim.ranks.entries()) t.same(await rank.done, { type: 'stopped' }, `rank ${r} stopped at the end`);
+  for (const r of out.ranks) t.equal(r.end, 'stopped', `rank ${r.rank} stopped at the end`);
   return result.ranks.map((r) => r.commits);
 }
 
@@ -38,44 +38,42 @@ function near(t: Test, commits: number[], rank: number, what: string): void {
 }
 
 t.test('fault-free, low pressure (-o 1 -l 100 -t 3): every rank commits L per round, every round', async (t) => {
-  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 100, rounds: 3 });
-  const commits = await finish(t, sim);
+  const sim = paxosSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 100, rounds: 3 });
+  const commits = finish(t, sim);
   t.same(commits, Array(RANKS).fill(300), `every rank commits 3 rounds × 100 (${REPLAY})`);
 });
 
 t.test('the leader paused at 1.5 s for 1.5 s (-o 1 -l 1000 -t 5): it ends within 5% of the others', async (t) => {
-  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5 });
   const paused = Math.floor(FAULT_AT_MS / SLOT_MS) % RANKS; // round r is led by r mod N
-  await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
-  sim.net.pause(paused);
-  await sim.clock.advance(1500);
-  const before = sim.ranks[paused]!.stats().commits;
-  sim.net.resume(paused);
-  const commits = await finish(t, sim);
+  const faults = [{ action: 'pause', target: rank(paused), atMs: FAULT_AT_MS, durationMs: 1500 }] as const;
+  const sim = paxosSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5, faults });
+  sim.runUntil(FAULT_AT_MS + 1499);
+  const before = sim.summary(paused)!.commits;
+  const commits = finish(t, sim);
   t.ok(commits[paused]! > before, `rank ${paused} commits after it resumes (${before} → ${commits[paused]})`);
   near(t, commits, paused, 'resumed');
 });
 
 t.test('a rank started 1.5 s late (-o 1 -l 1000 -t 7): it ends within 5% of the others', async (t) => {
   const late = 3;
-  const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 7, late: [late] });
-  await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
-  sim.start(late);
-  const commits = await finish(t, sim);
+  const faults = [{ action: 'start', target: rank(late), atMs: FAULT_AT_MS }] as const;
+  const sim = paxosSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 7, faults });
+  const commits = finish(t, sim);
   near(t, commits, late, 'late');
 });
 
 t.test(
   'the leader killed at 1.5 s, restarted at 2.5 s (-o 1 -l 1000 -t 5): incarnation 1 commits again, within 5% of the others',
   async (t) => {
-    const sim = startSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5 });
     const victim = Math.floor(FAULT_AT_MS / SLOT_MS) % RANKS;
-    await sim.clock.advanceTo(sim.startAtMs + FAULT_AT_MS);
-    sim.ranks[victim]!.stop();
-    await sim.clock.advanceTo(sim.startAtMs + 2500);
-    const before = sim.ranks[victim]!.stats().commits;
-    sim.restart(victim, 1);
-    const commits = await finish(t, sim);
+    const faults = [
+      { action: 'kill', target: rank(victim), atMs: FAULT_AT_MS },
+      { action: 'restart', target: rank(victim), atMs: 2500 },
+    ] as const;
+    const sim = paxosSim({ seed: SEED, ranks: RANKS, slotMs: SLOT_MS, interval: 1000, rounds: 5, faults });
+    sim.runUntil(2499);
+    const before = sim.summary(victim)!.commits;
+    const commits = finish(t, sim);
     t.ok(commits[victim]! > before, `rank ${victim} commits after its restart (${before} before; ${commits[victim]} at the end)`);
     near(t, commits, victim, 'restarted');
   },
@@ -88,7 +86,7 @@ t.test(
     let back = false;
     let backInRound = -1;
     const answeredOld: string[] = [];
-    const sim = startSim({
+    const sim = paxosSim({
       seed: SEED,
       ranks: RANKS,
       slotMs: SLOT_MS,
@@ -96,15 +94,14 @@ t.test(
       rounds: 26,
       tap: (from, to, msg) => {
         if (back && from === stopped && to !== from && msg.round < backInRound) answeredOld.push(`${msg.type}(${msg.round})`);
+        return undefined;
       },
+      faults: [{ action: 'pause', target: rank(stopped), atMs: 2000, durationMs: 20_000 }],
     });
-    await sim.clock.advanceTo(sim.startAtMs + 2000);
-    sim.freeze(stopped);
-    await sim.clock.advance(20_000);
-    backInRound = Math.floor((sim.clock.nowMs() - sim.startAtMs) / SLOT_MS);
-    back = true;
-    sim.thaw(stopped); // its sockets hand it the 20 s of old rounds' traffic before its slot timer runs
-    const commits = await finish(t, sim);
+    sim.runUntil(22_000 - 1);
+    backInRound = Math.floor(22_000 / SLOT_MS);
+    back = true; // on resume it is handed the 20 s of old rounds' traffic (what its links kept) before its first tick
+    const commits = finish(t, sim);
     // Stepped as it came, that backlog moved it through every old round, ACKing each one's values (§12).
     t.same(
       answeredOld.slice(0, 8),

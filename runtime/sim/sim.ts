@@ -8,7 +8,7 @@
 import { isClientAddress } from '../client/gateway.js';
 import { TimedHeap } from '../heap.js';
 import { DOWN_QUEUE_LIMIT, KEPT_LIMIT, STALLED_AFTER_MS } from '../net/peer.js';
-import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants } from '../protocol.js';
+import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants, Summary } from '../protocol.js';
 import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { SimClients, type ClientEv } from './clients.js';
 import { Disk } from './disk.js';
@@ -145,16 +145,63 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 
   /** run processes events until every rank has stopped or gone down for good, or the grace after the load ends. */
   run(): SimOutcome {
-    const endMs = this.o.loadMs + (this.o.graceMs ?? 120_000);
+    this.drain(this.o.loadMs + (this.o.graceMs ?? 120_000));
+    return this.outcome();
+  }
+
+  /** runUntil processes every event due by atMs, and then is at atMs (a scripted test's step in time). */
+  runUntil(atMs: number): void {
+    this.drain(atMs);
+    if (atMs > this.nowMs && atMs !== Infinity) this.nowMs = atMs;
+  }
+
+  /** drain processes every event due by atMs; it stops early at a violation or once no rank is left. */
+  private drain(atMs: number): void {
     while (this.heap.size > 0) {
-      if (this.heap.peekAtMs() > endMs) break;
+      if (this.heap.peekAtMs() > atMs) break;
       const ev = this.heap.pop() as Ev<M>;
       this.nowMs = ev.atMs;
       this.dispatch(ev);
-      if (this.violation !== undefined) break;
-      if (this.pendingStarts === 0 && this.live === 0) break;
+      if (this.violation !== undefined) return;
+      if (this.pendingStarts === 0 && this.live === 0) return;
     }
-    return this.outcome();
+  }
+
+  // ---- scripted control (tests): through the protocol interface only ----
+
+  /** tap sees every message a rank sends a rank, before the links judge it; returning true drops it (a test's filter). */
+  tap: ((from: number, to: number, msg: M) => boolean | undefined) | undefined;
+
+  /** now: simulated ms after round 0. */
+  now(): number {
+    return this.nowMs;
+  }
+
+  /** fault fires a fault now, as a scheduled one would (its target resolved now). */
+  fault(f: DistributiveOmit<SimFault, 'atMs'>): void {
+    if (f.action === 'start' || f.action === 'restart') this.pendingStarts++; // fire counts it down
+    this.fire({ ...f, atMs: this.nowMs });
+  }
+
+  /** inject hands rank `to` a message now, as if the connection from rank `from` carried it (a forged or replayed one). */
+  inject(from: number, to: number, msg: M): void {
+    this.heap.push({ atMs: this.nowMs, kind: 'deliver', from, to, msg, damaged: false });
+  }
+
+  /** state: a rank's state while it runs (undefined: down or not started). Read it, never change it. */
+  state(rank: number): S | undefined {
+    return this.at(rank).state;
+  }
+
+  /** lines: a rank's instance log so far. */
+  lines(rank: number): readonly string[] {
+    return this.at(rank).disk.lines;
+  }
+
+  /** summary: a live rank's summary now, or a down one's as it went down. */
+  summary(rank: number): Summary | undefined {
+    const r = this.at(rank);
+    return r.state !== undefined ? this.p.summary(r.state) : r.summary;
   }
 
   private outcome(): SimOutcome {
@@ -349,6 +396,10 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 
   private send(r: SimRank<S, P>, e: Envelope<M>): void {
     if (isClientAddress(e.to)) return this.clients?.fromRank(r.rank, e.to, this.p.clients?.asReply(e.msg) ?? null);
+    if (this.tap?.(r.rank, e.to, e.msg) === true) {
+      r.tracer.drop(this.nowMs, r.rank, e.to, 'filtered');
+      return;
+    }
     if (r.tracer.on) r.tracer.message(this.nowMs, 'send', r.rank, e.to, this.p.describe?.(e.msg) ?? describeByType(e.msg));
     const copies = this.links.copies(r.rank, e.to, this.nowMs);
     if (typeof copies === 'string') {
@@ -428,7 +479,10 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     for (const ev of r.deferred) this.heap.push({ ...ev, atMs: this.nowMs } as Ev<M>);
     r.deferred = [];
     r.stalled.clear();
-    this.input(r, TICK);
+    // The overdue timers run once what the sockets held is read, as a real event loop, stopped
+    // in its poll for input, reads first (a tick ahead of the backlog hid the rounds it held).
+    r.wakeAtMs = this.nowMs;
+    this.heap.push({ atMs: this.nowMs, kind: 'wake', rank: r.rank, gen: ++r.wakeGen });
   }
 
   // ---- faults ----
@@ -523,4 +577,6 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 }
 
 const TICK: ProtocolInput<never> = { type: 'tick' };
+/** DistributiveOmit: Omit applied to each member of a union (a fault without its time). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 const TURN: ProtocolInput<never> = { type: 'turn' };
