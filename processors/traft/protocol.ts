@@ -40,6 +40,8 @@ export interface TraftConfig {
   /** window: -l, the most uncommitted records a leader keeps (the lab load). */
   readonly window: number;
   readonly keys: number;
+  /** setShare: the lab load's share of `set` commands (the rest `incr`); 0.5 when absent. */
+  readonly setShare?: number;
   /** snapshotEvery: the snapshot threshold in positions (§7.2); 0 never snapshots. */
   readonly snapshotEvery: number;
   /** machine: what the log replicates — the lab load's set/incr, or the clients' kv store (state_machine.ts). */
@@ -125,7 +127,7 @@ function rankTiming(c: TraftConfig): Timing {
 function init(o: RankSetup<TraftConfig, DurableState, Logged>, core: TraftCore = OUR_CORE): TraftState {
   const timing = rankTiming(o.config);
   const config: Config = { clusterId: o.clusterId, members: Array.from({ length: o.ranks }, (_, r) => r) };
-  const load = new LabLoad(o.rankRandom.fork('load'), { keys: o.config.keys, setShare: 0.5 });
+  const load = new LabLoad(o.rankRandom.fork('load'), { keys: o.config.keys, setShare: o.config.setShare ?? 0.5 });
   const logged = o.durable !== undefined ? o.logged : undefined;
   const s = core.restartReplica({
     self: o.self,

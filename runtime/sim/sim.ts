@@ -193,6 +193,11 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     return this.at(rank).state;
   }
 
+  /** problems: what went wrong so far (a broken invariant of a run checked every step is one). */
+  problemsSoFar(): readonly string[] {
+    return this.problems;
+  }
+
   /** lines: a rank's instance log so far. */
   lines(rank: number): readonly string[] {
     return this.at(rank).disk.lines;

@@ -1,0 +1,50 @@
+// simkit: a TRaft cluster on the one simulator (runtime/sim/) for scripted tests: the lab
+// protocol with its config, the network and disk those tests used, every step checked by
+// TRaft's own invariants (step_invariants.ts). Tests step it with runUntil and read a rank's
+// replica through the protocol's state.
+import { Simulation } from '../../runtime/sim/sim.js';
+import type { SimDisk, SimFault, SimLink } from '../../runtime/sim/types.js';
+import type { TraftWire } from './clients.js';
+import type { DurableState, WalBatch } from './durable.js';
+import type { InstanceEvent } from './io.js';
+import { traft, type Logged, type TraftConfig, type TraftState } from './protocol.js';
+import type { ReplicaState } from './state.js';
+
+export type TraftSim = Simulation<TraftConfig, TraftState, TraftWire, WalBatch, InstanceEvent, DurableState, Logged>;
+
+export interface TraftSimOptions {
+  readonly seed: string;
+  readonly ranks: number;
+  readonly config: TraftConfig;
+  /** loadMs: how long the lab load runs (ranks drain and stop after it). */
+  readonly loadMs: number;
+  /** ratePerSec: the lab load's pace per leader. */
+  readonly ratePerSec: number;
+  readonly link?: Partial<SimLink>;
+  readonly disk?: Partial<SimDisk>;
+  readonly faults?: readonly SimFault[];
+}
+
+/** LINK: each copy 1–10 ms late (reordered), none lost. */
+const LINK: SimLink = { dropRate: 0, dupRate: 0, delayMs: 5.5, jitterMs: 4.5, damageRate: 0 };
+const DISK: SimDisk = { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: 0 };
+
+export function traftSim(o: TraftSimOptions): TraftSim {
+  return new Simulation(traft, o.config, {
+    seed: o.seed,
+    ranks: o.ranks,
+    clusterId: `sim-${o.seed}`,
+    loadMs: o.loadMs,
+    ratePerSec: o.ratePerSec,
+    faults: o.faults ?? [],
+    link: { ...LINK, ...o.link },
+    disk: { ...DISK, ...o.disk },
+    trace: false,
+    checkEveryStep: true,
+  });
+}
+
+/** replica: a live rank's replica state (undefined: down). */
+export function replica(sim: TraftSim, rank: number): ReplicaState | undefined {
+  return sim.state(rank)?.s;
+}
