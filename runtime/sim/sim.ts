@@ -385,7 +385,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private persist(r: SimRank<S, P>, batches: readonly P[]): void {
     const last = batches[batches.length - 1] as P;
     const durableAtMs = r.disk.write(batches, this.nowMs);
-    r.tracer.note(this.nowMs, { ev: 'persist', batches: [batches[0]?.batchId, last.batchId] });
+    if (r.tracer.on) r.tracer.note(this.nowMs, { ev: 'persist', batches: [batches[0]?.batchId, last.batchId] });
     this.heap.push({ atMs: durableAtMs, kind: 'persisted', rank: r.rank, inc: r.incarnation, batchId: last.batchId });
   }
 
@@ -396,7 +396,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       if (line.startsWith('commit')) commits++;
       r.disk.lines.push(line);
     }
-    if (commits > 0) r.tracer.note(this.nowMs, { ev: 'commit', n: commits, lines: r.disk.lines.length });
+    if (commits > 0 && r.tracer.on) r.tracer.note(this.nowMs, { ev: 'commit', n: commits, lines: r.disk.lines.length });
   }
 
   private send(r: SimRank<S, P>, e: Envelope<M>): void {
@@ -406,12 +406,16 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       return;
     }
     if (r.tracer.on) r.tracer.message(this.nowMs, 'send', r.rank, e.to, this.p.describe?.(e.msg) ?? describeByType(e.msg));
-    const copies = this.links.copies(r.rank, e.to, this.nowMs);
+    const { links } = this;
+    const copies = links.copies(r.rank, e.to, this.nowMs);
     if (typeof copies === 'string') {
       r.tracer.drop(this.nowMs, r.rank, e.to, copies);
       return;
     }
-    for (const c of copies) this.heap.push({ atMs: c.atMs, kind: 'deliver', from: r.rank, to: e.to, msg: e.msg, damaged: c.damaged });
+    for (let i = 0; i < copies; i++) {
+      const atMs = links.copiesAt[i] as number;
+      this.heap.push({ atMs, kind: 'deliver', from: r.rank, to: e.to, msg: e.msg, damaged: links.copyDamaged[i] === true });
+    }
   }
 
   private noteRole(r: SimRank<S, P>, s: S): void {
