@@ -4,95 +4,73 @@
 /** Timed is anything with a due time. */
 export type Timed = { readonly atMs: number };
 
-/**
- * TimedHeap pops the earliest item, FIFO among equal times. Times, insertion numbers and items
- * sit in three parallel arrays moved together: no wrapper object per push (the simulator pushes
- * one per event, and the wrappers were a good part of its garbage).
- */
+type Slot<T> = { readonly atMs: number; readonly order: number; readonly item: T };
+
+/** TimedHeap pops the earliest item, FIFO among equal times. */
 export class TimedHeap<T extends Timed> {
-  private times: number[] = [];
-  private orders: number[] = [];
-  private items: T[] = [];
+  private slots: Slot<T>[] = [];
   private order = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.slots.length;
   }
 
   push(item: T): void {
-    const atMs = item.atMs;
-    const order = this.order++;
-    const { times, orders, items } = this;
-    let i = items.length;
+    const moving: Slot<T> = { atMs: item.atMs, order: this.order++, item };
+    let i = this.slots.length;
+    this.slots.push(moving);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = times[p] as number;
-      if (!(atMs < pt || (atMs === pt && order < (orders[p] as number)))) break;
-      times[i] = pt;
-      orders[i] = orders[p] as number;
-      items[i] = items[p] as T;
+      const parent = this.at(p);
+      if (!less(moving, parent)) break;
+      this.slots[i] = parent;
       i = p;
     }
-    times[i] = atMs;
-    orders[i] = order;
-    items[i] = item;
+    this.slots[i] = moving;
   }
 
   /** peek returns the earliest item without removing it. */
   peek(): T | undefined {
-    return this.items[0];
+    return this.slots[0]?.item;
   }
 
   peekAtMs(): number {
-    return this.items.length > 0 ? (this.times[0] as number) : Infinity;
+    return this.slots[0]?.atMs ?? Infinity;
   }
 
   pop(): T | undefined {
-    const { times, orders, items } = this;
-    const n = items.length - 1;
-    if (n < 0) return undefined;
-    const top = items[0];
-    const lastT = times[n] as number;
-    const lastO = orders[n] as number;
-    const last = items[n] as T;
-    times.length = n;
-    orders.length = n;
-    items.length = n;
-    if (n === 0) return top;
-    // Sift the last entry down from the root: the hole moves to the smaller child until it fits.
+    const top = this.slots[0];
+    const last = this.slots.pop();
+    if (top === undefined || last === undefined || this.slots.length === 0) return top?.item;
+    // Sift the last slot down from the root: the hole moves to the smaller child until `last` fits.
+    const n = this.slots.length;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      let c = l;
-      const r = l + 1;
-      if (r < n) {
-        const rt = times[r] as number;
-        const lt = times[l] as number;
-        if (rt < lt || (rt === lt && (orders[r] as number) < (orders[l] as number))) c = r;
-      }
-      const ct = times[c] as number;
-      const co = orders[c] as number;
-      if (!(ct < lastT || (ct === lastT && co < lastO))) break;
-      times[i] = ct;
-      orders[i] = co;
-      items[i] = items[c] as T;
+      const c = l + 1 < n && less(this.at(l + 1), this.at(l)) ? l + 1 : l;
+      const child = this.at(c);
+      if (!less(child, last)) break;
+      this.slots[i] = child;
       i = c;
     }
-    times[i] = lastT;
-    orders[i] = lastO;
-    items[i] = last;
-    return top;
+    this.slots[i] = last;
+    return top.item;
   }
 
   /** retain keeps only the items `keep` accepts (their relative order, ties included, survives). */
   retain(keep: (item: T) => boolean): void {
-    const kept: number[] = [];
-    for (let i = 0; i < this.items.length; i++) if (keep(this.items[i] as T)) kept.push(i);
-    kept.sort((a, b) => (this.times[a] as number) - (this.times[b] as number) || (this.orders[a] as number) - (this.orders[b] as number));
-    // a sorted array is a valid heap
-    this.times = kept.map((i) => this.times[i] as number);
-    this.orders = kept.map((i) => this.orders[i] as number);
-    this.items = kept.map((i) => this.items[i] as T);
+    const kept = this.slots.filter((s) => keep(s.item)).sort((a, b) => (less(a, b) ? -1 : 1));
+    this.slots = kept; // a sorted array is a valid heap
   }
+
+  /** at reads a slot; every caller bounds i by the heap's size, so the slot exists. */
+  private at(i: number): Slot<T> {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- callers pass 0 ≤ i < slots.length
+    return this.slots[i]!;
+  }
+}
+
+function less<T>(a: Slot<T>, b: Slot<T>): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.order < b.order);
 }

@@ -93,13 +93,12 @@ export class SimClients {
       this.strayReplies++;
       return;
     }
-    const { links } = this;
-    const copies = links.copies(rank, to, this.host.nowMs());
+    const copies = this.links.copies(rank, to, this.host.nowMs());
     if (typeof copies === 'string') return;
-    for (let i = 0; i < copies; i++) {
-      if (links.copyDamaged[i] === true)
-        links.drops++; // the client's parse refuses a damaged frame
-      else this.host.at(links.copiesAt[i] as number, { kind: 'reply', client, reply });
+    for (const copy of copies) {
+      if (copy.damaged)
+        this.links.drops++; // the client's parse refuses a damaged frame
+      else this.host.at(copy.atMs, { kind: 'reply', client, reply });
     }
   }
 
@@ -128,13 +127,12 @@ export class SimClients {
       case 'send': {
         c.lastWasSend = true;
         const from = CLIENT_ADDRESS_BASE + client;
-        const { links } = this;
-        const copies = links.copies(from, a.rank, now);
+        const copies = this.links.copies(from, a.rank, now);
         if (typeof copies !== 'string')
-          for (let i = 0; i < copies; i++) {
-            if (links.copyDamaged[i] === true)
-              links.drops++; // the gateway's parse refuses a damaged frame
-            else this.host.request(links.copiesAt[i] as number, from, a.rank, a.req);
+          for (const copy of copies) {
+            if (copy.damaged)
+              this.links.drops++; // the gateway's parse refuses a damaged frame
+            else this.host.request(copy.atMs, from, a.rank, a.req);
           }
         this.host.at(a.untilMs, { kind: 'timer', client, gen: c.gen });
         return;

@@ -5,11 +5,12 @@
 import type { Random } from '../random.js';
 import type { SimDisk } from './types.js';
 
+type Pending<P> = { readonly batch: P; readonly durableAtMs: number };
+
 export class Disk<P extends { readonly batchId: number }> {
   /** durable: the batches recovery replays; a superseding batch (a checkpoint) replaces those before it. */
   durable: P[] = [];
-  /** pending: batches written, not yet durable, in order (each becomes durable by its `persisted` event). */
-  private pending: P[] = [];
+  private pending: Pending<P>[] = [];
   private lastDurableAtMs = 0;
   readonly lines: string[] = [];
   /** torn: the last line was cut short by a crash (a restart cuts it, as the FileSink does). */
@@ -26,7 +27,7 @@ export class Disk<P extends { readonly batchId: number }> {
     const latency = this.random.between(this.o.minFsyncMs, this.o.maxFsyncMs);
     const durableAtMs = Math.max(this.lastDurableAtMs, nowMs + latency);
     this.lastDurableAtMs = durableAtMs;
-    for (const batch of batches) this.pending.push(batch);
+    for (const batch of batches) this.pending.push({ batch, durableAtMs });
     return durableAtMs;
   }
 
@@ -34,8 +35,8 @@ export class Disk<P extends { readonly batchId: number }> {
   synced(batchId: number): void {
     let n = 0;
     for (const p of this.pending) {
-      if (p.batchId > batchId) break;
-      this.keep(p);
+      if (p.batch.batchId > batchId) break;
+      this.keep(p.batch);
       n++;
     }
     this.pending.splice(0, n);
@@ -46,7 +47,7 @@ export class Disk<P extends { readonly batchId: number }> {
     let kept = 0;
     for (const p of this.pending) {
       if (!(this.random.next() < this.o.keepUnsyncedRate)) break;
-      this.keep(p);
+      this.keep(p.batch);
       kept++;
     }
     const lost = this.pending.length - kept;

@@ -7,6 +7,9 @@ import type { SimLink } from './types.js';
 
 type Window = { readonly untilMs: number; readonly blocks: (from: number, to: number) => boolean };
 
+/** Copy is one copy of a sent message: when it arrives and whether it arrives damaged. */
+export type Copy = { readonly atMs: number; readonly damaged: boolean };
+
 export class Links {
   drops = 0;
   private windows: Window[] = [];
@@ -40,17 +43,10 @@ export class Links {
     this.windows.push({ untilMs, blocks: (a, b) => f.has(a) && t.has(b) });
   }
 
-  /**
-   * copiesAt, copyDamaged: the arrival times and damage of the copies `copies` last judged (its
-   * result says how many): reused buffers, as a message's copies are one or two and scheduled at once.
-   */
-  readonly copiesAt = [0, 0];
-  readonly copyDamaged = [false, false];
-
-  /** copies: how many copies of a message sent now from → to arrive (see copiesAt), or why it is lost. */
-  copies(from: number, to: number, nowMs: number): number | 'partition' | 'drop' {
+  /** copies: the copies of a message sent now from → to, or why it is lost. */
+  copies(from: number, to: number, nowMs: number): Copy[] | 'partition' | 'drop' {
     if (this.windows.length > 0) {
-      if (this.windows.some((w) => w.untilMs <= nowMs)) this.windows = this.windows.filter((w) => w.untilMs > nowMs);
+      this.windows = this.windows.filter((w) => w.untilMs > nowMs);
       if (this.windows.some((w) => w.blocks(from, to))) {
         this.drops++;
         return 'partition';
@@ -63,10 +59,11 @@ export class Links {
       return 'drop';
     }
     const n = dupRate > 0 && rnd.next() < dupRate ? 2 : 1;
+    const out: Copy[] = [];
     for (let i = 0; i < n; i++) {
-      this.copiesAt[i] = nowMs + (jitterMs > 0 ? rnd.between(delayMs - jitterMs, delayMs + jitterMs) : delayMs);
-      this.copyDamaged[i] = damageRate > 0 && rnd.next() < damageRate;
+      const atMs = nowMs + (jitterMs > 0 ? rnd.between(delayMs - jitterMs, delayMs + jitterMs) : delayMs);
+      out.push({ atMs, damaged: damageRate > 0 && rnd.next() < damageRate });
     }
-    return n;
+    return out;
   }
 }

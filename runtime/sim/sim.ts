@@ -406,16 +406,12 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       return;
     }
     if (r.tracer.on) r.tracer.message(this.nowMs, 'send', r.rank, e.to, this.p.describe?.(e.msg) ?? describeByType(e.msg));
-    const { links } = this;
-    const copies = links.copies(r.rank, e.to, this.nowMs);
+    const copies = this.links.copies(r.rank, e.to, this.nowMs);
     if (typeof copies === 'string') {
       r.tracer.drop(this.nowMs, r.rank, e.to, copies);
       return;
     }
-    for (let i = 0; i < copies; i++) {
-      const atMs = links.copiesAt[i] as number;
-      this.heap.push({ atMs, kind: 'deliver', from: r.rank, to: e.to, msg: e.msg, damaged: links.copyDamaged[i] === true });
-    }
+    for (const c of copies) this.heap.push({ atMs: c.atMs, kind: 'deliver', from: r.rank, to: e.to, msg: e.msg, damaged: c.damaged });
   }
 
   private noteRole(r: SimRank<S, P>, s: S): void {
