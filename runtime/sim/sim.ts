@@ -177,12 +177,6 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     return this.nowMs;
   }
 
-  /** fault fires a fault now, as a scheduled one would (its target resolved now). */
-  fault(f: DistributiveOmit<SimFault, 'atMs'>): void {
-    if (f.action === 'start' || f.action === 'restart') this.pendingStarts++; // fire counts it down
-    this.fire({ ...f, atMs: this.nowMs });
-  }
-
   /** inject hands rank `to` a message now, as if the connection from rank `from` carried it (a forged or replayed one). */
   inject(from: number, to: number, msg: M): void {
     this.heap.push({ atMs: this.nowMs, kind: 'deliver', from, to, msg, damaged: false });
@@ -582,6 +576,4 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 }
 
 const TICK: ProtocolInput<never> = { type: 'tick' };
-/** DistributiveOmit: Omit applied to each member of a union (a fault without its time). */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 const TURN: ProtocolInput<never> = { type: 'turn' };
