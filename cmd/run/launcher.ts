@@ -150,7 +150,9 @@ export class Launcher {
   /** spawnChild starts one process of rank; only the one in p.child speaks for the rank. */
   private spawnChild(p: RankProc, incarnation: number, held: boolean): ChildProcess {
     const rank = p.rank;
-    const child = spawn(process.execPath, this.o.command(rank, incarnation, held), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...rankNodeOptions(), ...this.o.command(rank, incarnation, held)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     child.stdin.on('error', () => {}); // a rank that died before reading its start time
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (p.child === child) this.onEvent(p, line);
@@ -277,4 +279,12 @@ export class Launcher {
   live(): number {
     return this.procs.filter((p) => p.live).length;
   }
+}
+
+/**
+ * rankNodeOptions: CSPLAB_RANK_NODE_OPTIONS (hidden, for profiling) goes before each rank's script,
+ * since node refuses --cpu-prof in NODE_OPTIONS and a rank's own profile is what a cost hunt needs.
+ */
+function rankNodeOptions(): string[] {
+  return (process.env.CSPLAB_RANK_NODE_OPTIONS ?? '').split(' ').filter((a) => a !== '');
 }
