@@ -49,7 +49,10 @@ export function onClientRequest(n: NodeState, to: number, req: ClientRequest, no
     else {
       // V10: a new master's commit index may lag what the old one acked until its noop commits
       if (s.commitIndex < s.noopIndex) return reply(n, to, req, { status: 'electing' });
-      n.reads.push({ ...w, master: { readIndex: s.commitIndex, seq: n.aliveSeq + 1, ballot: s.accepted, acks: new Set() } });
+      n.reads.push({
+        ...w,
+        master: { readIndex: lastNonTick(s, s.commitIndex), seq: n.aliveSeq + 1, ballot: s.accepted, acks: new Set() },
+      });
       n.aliveNow = true;
     }
     return serveReads(n, now);
@@ -57,6 +60,16 @@ export function onClientRequest(n: NodeState, to: number, req: ClientRequest, no
   if (s.role !== 'master') return notMaster(n, to, req, s);
   if (s.writesFencedUntil > now) return reply(n, to, req, { status: 'not-leader', hint: s.fenceHint });
   clientWrite(n, s, to, req);
+}
+
+/**
+ * lastNonTick: the last write or noop at or below `upTo` — what a master read must see applied
+ * (V10). Ticks change no key, and the last ticks of a quiet cluster wait for no one to pass them
+ * (V5 ticks only past writes and noops), so waiting on a tick could wait forever.
+ */
+function lastNonTick(s: ShardState, upTo: number): number {
+  for (let i = Math.min(upTo, s.log.length); i > 0; i--) if (s.log[i - 1]?.kind !== 'tick') return i;
+  return 0;
 }
 
 /** clientWrite: P5 — dedup by (clientId, reqNo) against the log, else stamp (V3) and replicate. */

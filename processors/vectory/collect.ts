@@ -25,7 +25,7 @@ import {
   type Vote,
 } from './state.js';
 import { compareBallot, type Ballot } from './types.js';
-import { observeVersion, stampVersion } from './vector.js';
+import { observeEntry, stampVersion } from './vector.js';
 
 /** startElection: E1 — a ballot above every epoch seen and promised, so never reused. */
 export function startElection(n: NodeState, s: ShardState, now: number): void {
@@ -139,12 +139,17 @@ function win(n: NodeState, s: ShardState, src: { from: number; vote: Vote }, quo
     wal(n, { op: 'cut', shard: s.id, above: s.commitIndex });
     wal(n, { op: 'put', shard: s.id, entries: source.entries });
   }
-  for (const e of source.entries) observeVersion(n.vector, e.version);
+  for (const e of source.entries) observeEntry(n.vector, e);
   s.accepted = ballot;
   wal(n, { op: 'accept', shard: s.id, ballot });
   emit(n, { type: 'accept', shard: s.id, ballot });
   emit(n, { type: 'master', shard: s.id, ballot, lastIndex: lastIndex(s) });
-  const noop = { index: lastIndex(s) + 1, ballot, kind: 'noop' as const, version: stampVersion(n.vector, s.id, lastVersion(s)) };
+  const noop = {
+    index: lastIndex(s) + 1,
+    ballot,
+    kind: 'noop' as const,
+    version: stampVersion(n.vector, s.id, lastVersion(s), undefined, 'noop'),
+  };
   s.log.push(noop);
   wal(n, { op: 'put', shard: s.id, entries: [noop] });
   s.noopIndex = noop.index;

@@ -98,7 +98,12 @@ function tick(n: NodeState, s: ShardState): void {
   const due = tickDue(n.vector, s.id, lastVersion(s), s.hadEntrySinceTick);
   s.hadEntrySinceTick = false;
   if (!due) return;
-  const e = { index: lastIndex(s) + 1, ballot: s.accepted, kind: 'tick' as const, version: stampVersion(n.vector, s.id, lastVersion(s)) };
+  const e = {
+    index: lastIndex(s) + 1,
+    ballot: s.accepted,
+    kind: 'tick' as const,
+    version: stampVersion(n.vector, s.id, lastVersion(s), undefined, 'tick'),
+  };
   s.log.push(e);
   wal(n, { op: 'put', shard: s.id, entries: [e] });
   for (const p of peersOf(n)) if (s.peers[p]?.syncing === false) sendTo(n, s, p);

@@ -8,7 +8,7 @@ import { validateVMsg, type VMsg } from './messages.js';
 import { stepNode } from './node.js';
 import { mastered, newNodeState, newShard, type NodeState, type WalBatch } from './state.js';
 import { replay, vectoryStorage, type Durable } from './storage.js';
-import { observeVersion } from './vector.js';
+import { observeEntry } from './vector.js';
 import { lagSummary } from './lag.js';
 import { vectoryStepInvariants } from './step_invariants.js';
 
@@ -27,7 +27,7 @@ export function initNode(o: RankSetup<VectoryConfig, Durable, undefined>): NodeS
       s.accepted = d.accepted;
       s.log = d.log;
       s.maxEpochSeen = d.promised.epoch;
-      for (const x of d.log) observeVersion(n.vector, x.version);
+      for (const x of d.log) observeEntry(n.vector, x);
     }
     n.shards.push(s);
   }

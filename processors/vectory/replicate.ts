@@ -8,7 +8,7 @@ import type { Random } from '../../runtime/random.js';
 import type { AppendMsg, AppendReply } from './messages.js';
 import { electionDeadline, emit, follow, lastIndex, raisePromise, send, wal, type NodeState, type ShardState } from './state.js';
 import { compareBallot, type Entry } from './types.js';
-import { observeVersion } from './vector.js';
+import { observeEntry, observeVersion } from './vector.js';
 
 /** startSync: P1 — Sync peer p from base (its commit index, or our guess; a refusal names the right one). */
 export function startSync(n: NodeState, s: ShardState, p: number, base: number): void {
@@ -71,7 +71,7 @@ function appendInBallot(n: NodeState, s: ShardState, m: AppendMsg): boolean {
   const fresh = m.entries.filter((e) => e.index > lastIndex(s));
   if (fresh.length === 0) return true;
   s.log.push(...fresh);
-  for (const e of fresh) observeVersion(n.vector, e.version);
+  for (const e of fresh) observeEntry(n.vector, e);
   wal(n, { op: 'put', shard: s.id, entries: fresh });
   return true;
 }
@@ -90,7 +90,7 @@ function stageSync(n: NodeState, s: ShardState, m: AppendMsg): boolean {
   s.stage = stage;
   if (!m.last) return true;
   s.log = [...s.log.slice(0, m.prevIndex), ...stage.entries];
-  for (const e of stage.entries) observeVersion(n.vector, e.version);
+  for (const e of stage.entries) observeEntry(n.vector, e);
   s.accepted = m.ballot;
   s.stage = undefined;
   wal(n, { op: 'cut', shard: s.id, above: m.prevIndex });

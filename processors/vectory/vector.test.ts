@@ -92,6 +92,25 @@ t.test('T12: an idle shard holds global apply back until its master ticks (V5)',
   t.same(readLocal(v, 'k', undefined), { value: '2', at: { version: 9, shard: 0 } });
 });
 
+t.test('a tick makes no other shard due: quiet shards stop ticking (V5)', async (t) => {
+  const v = newVector(3);
+  noteCommitted(v, 0, [entry(1, 5, 'write', { cmd: put('k', '1') })]);
+  t.ok(tickDue(v, 1, 1, false), 'a write at 5 past shard 1: tick');
+  const tick1 = stampVersion(v, 1, 1, undefined, 'tick');
+  noteCommitted(v, 1, [entry(1, tick1, 'tick')]);
+  t.equal(v.vclock, 6, 'the tick raised vclock (V2)');
+  t.notOk(tickDue(v, 0, 5, false), "shard 0's write is the last write: shard 1's tick asks nothing of it");
+  t.ok(tickDue(v, 2, 0, false), 'shard 2 is still behind the write');
+  const tick2 = stampVersion(v, 2, 0, undefined, 'tick');
+  noteCommitted(v, 2, [entry(1, tick2, 'tick')]);
+  t.notOk(tickDue(v, 1, tick1, false), 'nor does a tick past a tick');
+  t.same(
+    applyReady(v).map((a) => vtsKey(a)),
+    ['5.0:applied'],
+    'the write applies; the ticks past it wait, and nothing waits on them',
+  );
+});
+
 t.test('T11: a write after a write on a far-ahead shard is stamped above it (V3, V7)', async (t) => {
   const masterA = newVector(2);
   const masterB = newVector(2);

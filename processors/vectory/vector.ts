@@ -42,6 +42,11 @@ type ShardQueue = {
 export type VectorState = {
   readonly shards: number;
   vclock: number;
+  /**
+   * wanted: the highest version of a write or noop held here — what an idle shard's tick must
+   * pass (V5). Ticks raise vclock but not this, so ticks never chase each other on a quiet cluster.
+   */
+  wanted: number;
   readonly queues: ShardQueue[];
   globalApplied: Vts;
   /** lastReqNo: per client session, the highest reqNo applied, over all shards (V6). */
@@ -54,7 +59,7 @@ export function newVector(shards: number): VectorState {
   assert(Number.isSafeInteger(shards) && shards >= 1, `shards must be an integer ≥ 1, got ${shards}`);
   const queues: ShardQueue[] = [];
   for (let s = 0; s < shards; s++) queues.push({ noted: 0, frontier: 0, applied: 0, pending: [], head: 0 });
-  return { shards, vclock: 0, queues, globalApplied: ZERO_VTS, lastReqNo: new Map(), store: new Map() };
+  return { shards, vclock: 0, wanted: 0, queues, globalApplied: ZERO_VTS, lastReqNo: new Map(), store: new Map() };
 }
 
 function queue(v: VectorState, shard: number): ShardQueue {
@@ -68,16 +73,22 @@ export function observeVersion(v: VectorState, version: number): void {
   if (version > v.vclock) v.vclock = version;
 }
 
+/** observeEntry: an entry held here raises vclock (V2) and, unless a tick, what ticks must pass (V5). */
+export function observeEntry(v: VectorState, e: Pick<Entry, 'kind' | 'version'>): void {
+  observeVersion(v, e.version);
+  if (e.kind !== 'tick' && e.version > v.wanted) v.wanted = e.version;
+}
+
 /**
  * stampVersion: the version a master gives a new entry of `shard` (V3). Above vclock so the
  * entry sorts after everything this node has seen, above the shard's last version so versions
  * rise along the log (S6), and above the client's `after` so the client's next operation sorts
  * after its previous one (V7).
  */
-export function stampVersion(v: VectorState, shard: number, lastVersion: number, after?: Vts): number {
+export function stampVersion(v: VectorState, shard: number, lastVersion: number, after?: Vts, kind: Entry['kind'] = 'write'): number {
   queue(v, shard);
   const version = Math.max(v.vclock, lastVersion, after?.version ?? 0) + 1;
-  v.vclock = version;
+  observeEntry(v, { kind, version });
   return version;
 }
 
@@ -93,7 +104,7 @@ export function noteCommitted(v: VectorState, shard: number, entries: readonly E
     q.noted = e.index;
     q.frontier = e.version;
     q.pending.push(e);
-    observeVersion(v, e.version);
+    observeEntry(v, e);
   }
 }
 
@@ -179,12 +190,15 @@ export function applyReady(v: VectorState): AppliedEntry[] {
 
 /**
  * tickDue: whether the master of `shard` should append a tick now (V5) — the shard had no
- * entry this period and others have moved past it, so an idle shard would hold every node's
- * global apply back.
+ * entry this period and a write or noop held here has moved past it, so an idle shard would
+ * hold its apply back. Only writes and noops count: with `vclock > lastVersion` (the spec's
+ * wording) every tick raised vclock past the other shards, which ticked past it in turn — 20
+ * ticks a second per shard forever, each an Append, a WAL write and an fsync on every node.
+ * A tick itself need not be applied: a master read waits for the last write or noop (V10).
  */
 export function tickDue(v: VectorState, shard: number, lastVersion: number, hadEntrySinceLastTick: boolean): boolean {
   queue(v, shard);
-  return !hadEntrySinceLastTick && v.vclock > lastVersion;
+  return !hadEntrySinceLastTick && v.wanted > lastVersion;
 }
 
 /**
