@@ -290,6 +290,12 @@ export interface ProtocolEntry {
     logs: readonly (readonly string[])[],
     downs: readonly { readonly rank: number; readonly atMs: number }[],
   ) => RankSeries;
+  /**
+   * gradedBy: the instance-log rules (check/rules.ts) do not read this protocol's log lines, so a
+   * run is graded by its client history — `check --lin`, and `check --sc` when `sc` (a store whose
+   * local reads are only sequentially consistent). `csplab report` says which checks ran.
+   */
+  readonly gradedBy?: { readonly sc: boolean };
   /** slotLeader: a `leader` fault target resolves by the slot clock too (fixed-length rounds, Paxos). */
   readonly slotLeader?: boolean;
   /** lab: the protocol's teaching lab (`csplab lab init`, `csplab grade`), loaded only by those commands. */

@@ -4,7 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkDir, type CheckResult } from '../../check/index.js';
 import { linView, type LinView } from '../../check/lin/html.js';
-import type { LinResult, Op } from '../../check/lin/index.js';
+import { HistoryError, readHistory, type LinResult, type Op } from '../../check/lin/index.js';
+import { checkSequential, type ScResult } from '../../check/sc/index.js';
 import { protocolNamed } from '../../processors/registry.js';
 import { RealClock } from '../../runtime/clock.js';
 import type { RankSeries } from '../../runtime/protocol.js';
@@ -158,6 +159,10 @@ export async function buildReport(dir: string): Promise<ReportData & { linView?:
     notes.push(`the page carries ${messages.length} of ${paired.messages.length} messages, evenly sampled (cap ${MAX_MESSAGES})`);
   const kv = history && kvReport(history, durationMs);
   notes.push(...kvNotes(kv));
+  const graded = run.protocol === undefined ? undefined : protocolNamed(run.protocol)?.gradedBy;
+  const sc = graded?.sc === true && history !== undefined ? await scOf(dir) : undefined;
+  const byHistory = graded === undefined ? undefined : historyGrade(run.protocol ?? '', kv, sc);
+  if (byHistory !== undefined) notes.push(byHistory.note);
   return {
     title: `${run.protocol ?? 'run'}${run.simulated ? ' (simulated)' : ''}, ${ranks.length} ranks${run.seed ? `, seed ${run.seed}` : ''} — ${basename(resolve(dir))}`,
     ranks: ranks.length,
@@ -173,11 +178,13 @@ export async function buildReport(dir: string): Promise<ReportData & { linView?:
     types: [...new Set(paired.messages.map((m) => m.type))].sort(),
     hasTraces,
     // A KV run passes only if its history is linearizable too (unknown: the rules decide).
-    verdict: kv?.view.verdict === 'not linearizable' ? 'fail' : check.verdict,
-    rules: ruleViews(check, dir, (node, line) => {
-      const hit = logTimes[node]?.find((x) => x.lineNo === line);
-      return hit === undefined ? null : hit.atUs / 1000 - originMs;
-    }),
+    verdict: byHistory?.verdict ?? (kv?.view.verdict === 'not linearizable' ? 'fail' : check.verdict),
+    rules:
+      byHistory?.rules ??
+      ruleViews(check, dir, (node, line) => {
+        const hit = logTimes[node]?.find((x) => x.lineNo === line);
+        return hit === undefined ? null : hit.atUs / 1000 - originMs;
+      }),
     notes,
     kv: kv?.view ?? null,
     overTime: overTimeOf(run, ranks, originMs),
@@ -201,6 +208,53 @@ function overTimeOf(run: RunRecord, ranks: readonly RankInput[], originMs: numbe
   );
   if (series.points.length === 0) return null;
   return { title: series.title, points: series.points.map((p) => ({ ...p, atMs: p.atMs - originMs })) };
+}
+
+/** scOf checks dir's history as `csplab check --sc` does. */
+async function scOf(dir: string): Promise<ScResult> {
+  try {
+    return checkSequential(await readHistory(join(dir, HISTORY), 'kv'));
+  } catch (e) {
+    throw e instanceof HistoryError ? corruptError(`${HISTORY}: ${e.message}`) : (inputError(e) ?? e);
+  }
+}
+
+/**
+ * historyGrade: the verdict of a protocol graded by its client history (its entry's gradedBy):
+ * the checks that ran, each a row where the instance-log rules would be, and a note saying so.
+ * No history, no check: the run passes on nothing, and the note says that too.
+ */
+function historyGrade(
+  protocol: string,
+  kv: KvReport | undefined,
+  sc: ScResult | undefined,
+): { verdict: 'pass' | 'fail'; rules: RuleView[]; note: string } {
+  const rules: RuleView[] = [];
+  if (kv !== undefined) {
+    const failing = kv.view.badKeys.map((k) => ({ text: `key ${k.key}: ${k.verdict}`, where: HISTORY, jumpMs: k.fromMs }));
+    rules.push({
+      rule: 'check --lin',
+      name: 'writes and master reads, per key',
+      verdict: kv.view.verdict === 'not linearizable' ? 'fail' : 'pass',
+      findings: failing,
+    });
+  }
+  if (sc !== undefined) {
+    const found = sc.violations.map((v) => ({ text: v.text, where: HISTORY, jumpMs: null }));
+    if (sc.more > 0) found.push({ text: `and ${sc.more} more`, where: '', jumpMs: null });
+    rules.push({
+      rule: 'check --sc',
+      name: 'the whole history, in vts order',
+      verdict: sc.verdict === 'sequentially consistent' ? 'pass' : 'fail',
+      findings: found,
+    });
+  }
+  const ran = rules.map((r) => r.rule).join(' and ');
+  const note =
+    rules.length === 0
+      ? `${protocol}: graded by its client history, and this run left none (no ${HISTORY}): no check ran`
+      : `${protocol}: graded by its client history (${ran}); the instance-log rules do not read its log lines`;
+  return { verdict: rules.some((r) => r.verdict === 'fail') ? 'fail' : 'pass', rules, note };
 }
 
 /** kvNotes says what the history lanes leave out. */

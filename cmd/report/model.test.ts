@@ -3,7 +3,7 @@
 // fault windows last as long as the fault, and a fixture directory becomes the numbers it was
 // written with (commits per rank, messages, verdict, the jump to an offending commit).
 import t from 'tap';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   binCommits,
@@ -386,4 +386,51 @@ t.test('a Vectory run: mastered shards per node over time from its logs and run.
   const traft = t.testdir();
   writeFixture(traft);
   t.equal((await buildReport(traft)).overTime, null, 'a protocol without a series has none');
+});
+
+/** vectoryHistory: client 0 puts k1 at vts (3, 0); client 1 reads k1 at (3, 0), seeing `seen`. */
+function vectoryHistory(seen: string | null): string {
+  const line = (o: object): string => JSON.stringify(o);
+  return [
+    line({ process: 0, type: 'invoke', f: 'put', key: 'k1', value: 'a', time: 1 }),
+    line({ process: 0, type: 'ok', f: 'put', key: 'k1', value: 'a', time: 5, vts: { version: 3, shard: 0 } }),
+    line({ process: 1, type: 'invoke', f: 'get', key: 'k1', value: null, time: 6 }),
+    line({ process: 1, type: 'ok', f: 'get', key: 'k1', value: seen, time: 8, at: { version: 3, shard: 0 } }),
+  ].join('\n');
+}
+
+t.test('a Vectory run is graded by its client history (--lin and --sc), not the instance-log rules', async (t) => {
+  const dir = t.testdir();
+  writeVectoryFixture(dir);
+  writeFileSync(join(dir, 'history.jsonl'), `${vectoryHistory('a')}\n`);
+  const r = await buildReport(dir);
+  t.equal(r.verdict, 'pass', 'its commit lines are no generic instance lines: no rule 2 "committed nothing"');
+  t.same(
+    r.rules.map((x) => [x.rule, x.verdict]),
+    [
+      ['check --lin', 'pass'],
+      ['check --sc', 'pass'],
+    ],
+  );
+  t.ok(
+    r.notes.includes(
+      'vectory: graded by its client history (check --lin and check --sc); the instance-log rules do not read its log lines',
+    ),
+    r.notes.join('; '),
+  );
+
+  const stale = t.testdir();
+  writeVectoryFixture(stale);
+  writeFileSync(join(stale, 'history.jsonl'), `${vectoryHistory(null)}\n`);
+  const bad = await buildReport(stale);
+  t.equal(bad.verdict, 'fail', 'a read at (3, 0) that misses the write there');
+  const scRow = bad.rules.find((x) => x.rule === 'check --sc');
+  t.equal(scRow?.verdict, 'fail');
+  t.match(scRow?.findings[0]?.text, /k1/, 'the violation is named');
+
+  const none = t.testdir();
+  writeVectoryFixture(none);
+  const bare = await buildReport(none);
+  t.same(bare.rules, [], 'no history: no check ran');
+  t.match(bare.notes.join('\n'), /left none \(no history\.jsonl\): no check ran/);
 });

@@ -47,7 +47,8 @@ export interface DropMark {
 
 /** RuleView is one checker rule as the page lists it; jumpMs lets the diagram go to an offending commit. */
 export interface RuleView {
-  readonly rule: number;
+  /** rule: the instance-log rule's number, or the history check that graded the run (`check --sc`). */
+  readonly rule: number | string;
   readonly name: string;
   readonly verdict: 'pass' | 'fail';
   readonly findings: readonly { readonly text: string; readonly where: string; readonly jumpMs: number | null }[];

@@ -258,7 +258,7 @@ t.test('a Vectory run: mastered shards per node over time, a step line per node,
   }
   const dir = t.testdir({ 'vectory-run': {} });
   const f = writeVectoryFixture(join(dir, 'vectory-run'));
-  // the generic rules do not read Vectory's commit lines (the page says check: FAIL): the chart is what is tested here
+  // the page grades Vectory by its client history (none here: no check ran, docs/report.md); the chart is what is tested here
   const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'vectory-run', '-o', 'report.html'], {
     cwd: dir,
     encoding: 'utf8',

@@ -28,6 +28,8 @@ export const vectoryEntry: ProtocolEntry = {
   ],
   // the balance you can watch: mastered shards per node, from the master/stepdown/start lines (mastery.ts)
   overTime: masteryOverTime,
+  // its commit lines are per shard, not the generic instance lines; kv run grades it by --lin and --sc
+  gradedBy: { sc: true },
   flags(a, read, usage) {
     const e = read('--vectory-e-ms', a.vectoryEMs ?? DEFAULT_E, 10, 3_600_000);
     const metric: LoadMetric = a.metric === 'rate' ? 'rate' : 'mastered';

@@ -187,7 +187,7 @@ function drawVerdict(data: Data): void {
   const table = byId('rules');
   for (const r of data.rules) {
     const row = html(table, 'tr', undefined, r.verdict);
-    html(row, 'td', `rule ${r.rule}`);
+    html(row, 'td', typeof r.rule === 'number' ? `rule ${r.rule}` : r.rule);
     html(row, 'td', r.name);
     html(row, 'td', r.verdict, `v-${r.verdict}`);
     const cell = html(row, 'td');
