@@ -3,7 +3,7 @@ import t from 'tap';
 import yargs from 'yargs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliRun, cliRunEach, expectError, hasStackTrace, HANG_BOUND_MS } from './testing/cli.js';
+import { cliInProcess, cliRun, cliRunEach, expectError, hasStackTrace, HANG_BOUND_MS } from './testing/cli.js';
 import { freeBasePort, occupy } from './testing/ports.js';
 import { EXIT } from './exit.js';
 import { protocolFlags, rankOptions, type RankArgs } from './rank.js';
@@ -56,16 +56,20 @@ t.test('bad flags: exit 2, the flag and what was typed', async (t) => {
       'csplab: --data-size 1048576 with --window 16 makes a PROPOSE of 16 values, 16777919 bytes, over the 16777216-byte frame: use --window 15 or less, or a smaller --data-size',
     ],
   ];
-  const results = await cliRunEach(
+  // Each case's message, in this process; two again as processes (a refusal by yargs and one by the
+  // command's own check), for what only a process shows: the exit code, stdout, no stack trace from Node.
+  const results = await cliInProcess(cases.map(([args]) => args));
+  const real = [cases[0]!, cases.find(([args]) => args.includes('--data-size'))!];
+  const processes = await cliRunEach(
     t,
-    cases.map(([args]) => args),
+    real.map(([args]) => args),
     { cwd, ...BOUND },
   );
-  cases.forEach(([args, line], i) => {
+  const wanted = (line: string): string | RegExp =>
     // A message ending in a blank is a prefix (the rest lists what may change, e.g. the protocols).
-    const wanted = line.endsWith(' ') ? new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\n]+$`) : line;
-    expectError(t, results[i]!, EXIT.usage, wanted, args.join(' '));
-  });
+    line.endsWith(' ') ? new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\n]+$`) : line;
+  cases.forEach(([args, line], i) => expectError(t, results[i]!, EXIT.usage, wanted(line), args.join(' ')));
+  real.forEach(([args, line], i) => expectError(t, processes[i]!, EXIT.usage, wanted(line), `${args.join(' ')} (a process)`));
 });
 
 t.test('a port in use: exit 3, naming the address', async (t) => {
