@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../exit.js';
 import { reportFailure } from './command.js';
-import { cliRun, cliRunEach, expectError, HANG_BOUND_MS } from '../testing/cli.js';
+import { cliInProcess, cliRun, cliRunEach, expectError, HANG_BOUND_MS } from '../testing/cli.js';
 
 const BOUND = { timeoutMs: HANG_BOUND_MS };
 const BASE = ['sim', '--protocol', 'traft', '-o', '0.5', '-l', '20', '-t', '2', '--rate', '200'];
@@ -53,12 +53,20 @@ t.test('bad input exits 2 with one line', async (t) => {
     [[...BASE, '--seeds', '5..1'], 'csplab: --seeds 5..1: expected first ≤ last, at most 10,000,000 seeds'],
     [[...BASE, '--damage', '0.9'], 'csplab: --damage must be a number in 0..0.5, got 0.9'],
   ];
-  const results = await cliRunEach(
-    t,
+  // Each case's message, in this process; two again as processes, for what only a process shows:
+  // the exit code, stdout, no stack trace from Node.
+  const results = await cliInProcess(
     cases.map(([args]) => [...args, '--log-dir', 'log']),
-    { cwd, ...BOUND },
+    { cwd },
   );
   cases.forEach(([args, line], i) => expectError(t, results[i]!, EXIT.usage, line, `${args.join(' ')}`));
+  const real = [cases[0]!, cases.find(([args]) => args.includes('--kill'))!];
+  const processes = await cliRunEach(
+    t,
+    real.map(([args]) => [...args, '--log-dir', 'log']),
+    { cwd, ...BOUND },
+  );
+  real.forEach(([args, line], i) => expectError(t, processes[i]!, EXIT.usage, line, `${args.join(' ')} (a process)`));
 });
 
 t.test('a sweep reports every seed and exits 0 when all pass', async (t) => {

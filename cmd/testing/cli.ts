@@ -127,12 +127,19 @@ export interface InProcessResult {
  * (about 0.7 s of a core). What only a process shows (its exit code, its stdout, a stack trace
  * Node prints) is cliRun's: a test that uses this keeps at least one case of its command there.
  */
-export async function cliInProcess(argLists: readonly (readonly string[])[]): Promise<InProcessResult[]> {
+export async function cliInProcess(argLists: readonly (readonly string[])[], o: { cwd?: string } = {}): Promise<InProcessResult[]> {
   const results: InProcessResult[] = [];
-  for (const args of argLists) {
-    let stderr = '';
-    const status = await main([...args], (text) => (stderr += text));
-    results.push({ status, stderr });
+  const home = process.cwd();
+  // Relative paths in args (and in the messages about them) are the cwd's, as in a process started there.
+  if (o.cwd !== undefined) process.chdir(o.cwd);
+  try {
+    for (const args of argLists) {
+      let stderr = '';
+      const status = await main([...args], (text) => (stderr += text));
+      results.push({ status, stderr });
+    }
+  } finally {
+    process.chdir(home);
   }
   return results;
 }
