@@ -6,7 +6,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../exit.js';
-import { cliRun, cliRunEach, expectError, HANG_BOUND_MS } from '../testing/cli.js';
+import { cliInProcess, cliRun, cliRunEach, expectError, HANG_BOUND_MS } from '../testing/cli.js';
 
 const BOUND = { timeoutMs: HANG_BOUND_MS };
 const base = (t: number): string[] => [
@@ -68,12 +68,20 @@ t.test('bad client flags exit 2 with one line', async (t) => {
       'csplab: --read index is not a read mode of vectory (local, master, mix)',
     ],
   ];
-  const results = await cliRunEach(
-    t,
+  // Each case's message, in this process; two again as processes, for what only a process shows:
+  // the exit code, stdout, no stack trace from Node.
+  const results = await cliInProcess(
     cases.map(([args]) => [...args, '--log-dir', 'log']),
-    { cwd, ...BOUND },
+    { cwd },
   );
   cases.forEach(([args, line], i) => expectError(t, results[i]!, EXIT.usage, line, args.join(' ')));
+  const real = [cases[0]!, cases.find(([args]) => args.includes('--zipf-exponent'))!];
+  const processes = await cliRunEach(
+    t,
+    real.map(([args]) => [...args, '--log-dir', 'log']),
+    { cwd, ...BOUND },
+  );
+  real.forEach(([args, line], i) => expectError(t, processes[i]!, EXIT.usage, line, `${args.join(' ')} (a process)`));
 });
 
 t.test("vectory's clients read locally and at the master by default, and the history is graded", async (t) => {
