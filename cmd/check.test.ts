@@ -5,6 +5,7 @@ import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputError, runCheck, type CheckArgs } from './check.js';
 import { CliError, EXIT } from './exit.js';
+import { cliInProcess, expectError } from './testing/cli.js';
 import type { CheckResult } from '../check/index.js';
 import { generateLogs, type Breakage } from '../scripts/bench/gen-logs.js';
 import { CLI, repoPath } from '../scripts/repo.js';
@@ -174,7 +175,14 @@ t.test('usage errors and missing input: exit 2 with one line on stderr', async (
     [['check', '--dir', 'log', '--dir', 'empty'], 'csplab: --dir was given 2 times; give it once'],
     [['check', '--examples', '1', '--examples', '2', '--ranks', '1'], 'csplab: --examples was given 2 times; give it once'],
   ];
-  for (const [args, line] of cases) {
+  // Each case's message, in this process; two again as processes (a refusal by yargs and one by the
+  // command's reading of its input), for what only a process shows: the exit code, stdout, no stack trace.
+  const results = await cliInProcess(
+    cases.map(([args]) => args),
+    { cwd },
+  );
+  cases.forEach(([args, line], i) => expectError(t, results[i]!, EXIT.usage, line, args.join(' ')));
+  for (const [args, line] of [cases[0]!, cases.find(([args]) => args.includes('two'))!]) {
     const r = csplab(cwd, ...args);
     t.equal(r.status, EXIT.usage, args.join(' '));
     t.equal(r.stderr.split('\n')[0], line);
