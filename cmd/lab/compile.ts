@@ -2,7 +2,7 @@
 // COMPILER_OPTIONS), whatever the project's tsconfig says, into a build directory the grader's
 // child process loads by path.
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import ts from 'typescript';
 import { COMPILER_OPTIONS } from './project.js';
 
@@ -57,7 +57,7 @@ function sources(dir: string): string[] {
  * come from csplab's node_modules, as at run time (the build's node_modules link).
  */
 function hostWithPackagesOf(root: string, options: ts.CompilerOptions): ts.CompilerHost {
-  const host = ts.createCompilerHost(options);
+  const host = withDeclarationsShared(ts.createCompilerHost(options));
   const fromRoot = join(root, 'package.json');
   host.resolveModuleNameLiterals = (literals, containingFile, redirected, opts, file) =>
     literals.map((literal) => {
@@ -66,5 +66,30 @@ function hostWithPackagesOf(root: string, options: ts.CompilerOptions): ts.Compi
       if (own.resolvedModule !== undefined || literal.text.startsWith('.')) return own;
       return ts.resolveModuleName(literal.text, fromRoot, opts, host, undefined, redirected, mode);
     });
+  return host;
+}
+
+/**
+ * declarations: the declaration files under node_modules (TypeScript's lib.*.d.ts, @types/node,
+ * the packages') parsed by any compile of this process. A process that compiles several
+ * projects (the labs' proof tests: a planted bug per project) parses them once; they are half
+ * the cost of a compile, and nothing a student writes changes them.
+ */
+const declarations = new Map<string, ts.SourceFile>();
+
+function withDeclarationsShared(host: ts.CompilerHost): ts.CompilerHost {
+  const parse = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, version, onError, fresh) => {
+    if (fresh === true || !fileName.endsWith('.d.ts') || !fileName.includes(`${sep}node_modules${sep}`))
+      return parse(fileName, version, onError, fresh);
+    const key =
+      typeof version === 'object' ? `${fileName}|${version.languageVersion}|${version.impliedNodeFormat}` : `${fileName}|${version}`;
+    let file = declarations.get(key);
+    if (file === undefined) {
+      file = parse(fileName, version, onError, fresh);
+      if (file !== undefined) declarations.set(key, file);
+    }
+    return file;
+  };
   return host;
 }
