@@ -56,7 +56,12 @@ export function onAliveAck(n: NodeState, from: number, m: Extract<VMsg, { type: 
     const peer = s.peers[from];
     if (peer !== undefined) peer.heardAt = now;
     for (const r of n.reads)
-      if (r.master !== undefined && r.shard === s.id && m.seq >= r.master.seq && compareBallot(r.master.ballot, s.accepted) === 0)
+      if (
+        r.master?.readIndex !== undefined &&
+        r.shard === s.id &&
+        m.seq >= r.master.seq &&
+        compareBallot(r.master.ballot, s.accepted) === 0
+      )
         r.master.acks.add(from);
   }
 }

@@ -5,12 +5,12 @@
 import type { Random } from '../../runtime/random.js';
 import { startElection } from './collect.js';
 import type { VMsg } from './messages.js';
-import { broadcast, emit, lastIndex, load, send, type NodeState } from './state.js';
+import { broadcast, emit, lastIndex, load, loadKnown, send, type NodeState } from './state.js';
 import { compareBallot } from './types.js';
 
 /** maybeRequestBalance: L1/L2 at follower f on master m's Alive. */
 export function maybeRequestBalance(n: NodeState, m: number, alive: Extract<VMsg, { type: 'alive' }>, now: number, random: Random): void {
-  if (n.cfg.balance === false || n.balance !== undefined || now < n.cooldownUntil) return;
+  if (n.cfg.balance === false || n.balance !== undefined || now < n.cooldownUntil || !loadKnown(n)) return;
   if (alive.load - load(n) < n.cfg.theta) return;
   if (n.shards.some((s) => s.role === 'candidate')) return;
   const ours = alive.shards.filter((a) => {
@@ -35,6 +35,7 @@ export function onBalanceReq(n: NodeState, from: number, m: Extract<VMsg, { type
       s.role === 'master' &&
       compareBallot(s.accepted, m.masterBallot) === 0 &&
       now >= n.tokenUntil &&
+      loadKnown(n) &&
       load(n) - m.requesterLoad >= n.cfg.theta;
     if (token) {
       n.tokenUntil = now + n.cfg.tokenTtlMs;

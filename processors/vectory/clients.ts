@@ -6,10 +6,8 @@ import type { ClientReply, ClientRequest } from '../../runtime/client/wire.js';
 import { shardOf } from '../../runtime/client/shard.js';
 import { sendTo } from './replicate.js';
 import { lastIndex, lastVersion, peersOf, send, wal, type NodeState, type ClientWait, type ReadWait, type ShardState } from './state.js';
-import type { Entry } from './types.js';
+import { compareBallot, type Entry } from './types.js';
 import { appliedIndex, readLocal, stampVersion, type AppliedEntry } from './vector.js';
-
-export { shardOf };
 
 function reply(
   n: NodeState,
@@ -47,13 +45,8 @@ export function onClientRequest(n: NodeState, to: number, req: ClientRequest, no
     };
     if (local) n.reads.push(w);
     else {
-      // V10: a new master's commit index may lag what the old one acked until its noop commits
-      if (s.commitIndex < s.noopIndex) return reply(n, to, req, { status: 'electing' });
-      n.reads.push({
-        ...w,
-        master: { readIndex: lastNonTick(s, s.commitIndex), seq: n.aliveSeq + 1, ballot: s.accepted, acks: new Set() },
-      });
-      n.aliveNow = true;
+      n.reads.push({ ...w, master: { readIndex: undefined, seq: 0, ballot: s.accepted, acks: new Set() } });
+      fixReadIndex(n, s);
     }
     return serveReads(n, now);
   }
@@ -119,12 +112,32 @@ export function answerApplied(n: NodeState, applied: readonly AppliedEntry[]): v
   }
 }
 
+/**
+ * fixReadIndex: V10 — a master read's index is taken only once this master's own noop has
+ * committed (until then its commit index may lag an entry the old master acked), and the Alive
+ * that confirms mastership is one sent after it.
+ */
+function fixReadIndex(n: NodeState, s: ShardState): void {
+  if (s.role !== 'master' || s.commitIndex < s.noopIndex) return;
+  for (const r of n.reads) {
+    const m = r.master;
+    if (m === undefined || r.shard !== s.id || m.readIndex !== undefined || compareBallot(m.ballot, s.accepted) !== 0) continue;
+    m.readIndex = lastNonTick(s, s.commitIndex);
+    m.seq = n.aliveSeq + 1;
+    m.acks.clear();
+    n.aliveNow = true;
+  }
+}
+
 /** serveReads: answer every read now ready (V8, V10); past its wait, `electing` (the client retries). */
 export function serveReads(n: NodeState, now: number): void {
+  if (n.reads.some((r) => r.master !== undefined && r.master.readIndex === undefined)) for (const s of n.shards) fixReadIndex(n, s);
   n.reads = n.reads.filter((r) => {
     const m = r.master;
     const s = n.shards[r.shard];
-    const ready = m === undefined || (m.acks.size >= n.q - 1 && appliedIndex(n.vector, r.shard) >= m.readIndex && s?.role === 'master');
+    const ready =
+      m === undefined ||
+      (m.readIndex !== undefined && m.acks.size >= n.q - 1 && appliedIndex(n.vector, r.shard) >= m.readIndex && s?.role === 'master');
     const got = ready ? readLocal(n.vector, r.key, r.after) : 'wait';
     if (got !== 'wait') {
       reply(n, r.to, r, { status: 'ok', result: got.value, at: got.at });

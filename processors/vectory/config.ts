@@ -1,8 +1,8 @@
 // config: Vectory's knobs with the spec's defaults (docs/protocols/vectory.md), validated once at
 // construction so a bad combination is a usage error, never a stalled cluster.
 
-/** LoadMetric: what a node's load is (B-3); `cpu` needs a probe the pure core cannot read, so it is not offered. */
-export type LoadMetric = 'mastered' | 'rate';
+/** LoadMetric: what a node's load is (B-3); `cpu` is a probe's reading, fed in as an input (probe.ts). */
+export type LoadMetric = 'mastered' | 'rate' | 'cpu';
 
 export interface VectoryConfig {
   readonly shards: number;
@@ -13,8 +13,10 @@ export interface VectoryConfig {
   readonly maxBatch: number;
   readonly maxCollectEntries: number;
   readonly metric: LoadMetric;
-  /** theta: the load gap that starts a balance move (L1, D10). */
+  /** theta: the load gap that starts a balance move (L1, D10); CPU percentage points for `cpu`. */
   readonly theta: number;
+  /** cpuSmoothing: the weight of one CPU probe reading in the node's average (`cpu`; smaller is steadier). */
+  readonly cpuSmoothing: number;
   /** tokenTtlMs: one token grant per master per this long, and the write fence (L3, D11). */
   readonly tokenTtlMs: number;
   /** cooldownMs: a requester's pause between balance attempts (L2). */
@@ -29,6 +31,9 @@ export interface VectoryConfig {
 
 export const DEFAULT_E = 500;
 
+/** CPU_THETA: the default gap, in CPU percentage points, that starts a balance move under `cpu`. */
+export const CPU_THETA = 10;
+
 /** vectoryConfig: the spec's defaults (A1 H = 50, A3 E = 500, L2 10E, L3 4E, V8 2E), with overrides. */
 export function vectoryConfig(over: Partial<VectoryConfig> = {}): VectoryConfig {
   const e = over.electionMs ?? DEFAULT_E;
@@ -39,7 +44,9 @@ export function vectoryConfig(over: Partial<VectoryConfig> = {}): VectoryConfig 
     maxBatch: 64,
     maxCollectEntries: 256,
     metric: 'mastered',
-    theta: 2,
+    // a CPU share is in percent: a gap of 2 points is noise, 10 is a node doing more work
+    theta: over.metric === 'cpu' ? CPU_THETA : 2,
+    cpuSmoothing: 0.02,
     tokenTtlMs: 4 * e,
     cooldownMs: 10 * e,
     readWaitMs: 2 * e,
@@ -56,4 +63,5 @@ export function checkConfig(c: VectoryConfig): void {
   if (!(c.aliveMs > 0 && c.aliveMs <= c.electionMs / 5)) throw new RangeError('alive interval H must be in (0, E/5] (A3)');
   if (!(c.maxBatch >= 1 && c.maxCollectEntries >= 1)) throw new RangeError('maxBatch and maxCollectEntries must be ≥ 1');
   if (!(c.theta >= 1)) throw new RangeError('theta must be ≥ 1');
+  if (!(c.cpuSmoothing > 0 && c.cpuSmoothing <= 1)) throw new RangeError('cpuSmoothing must be in (0, 1]');
 }

@@ -1,5 +1,6 @@
 // entry: Vectory's registry line (processors/registry.ts): its flags and how a node starts. Kept
 // free of the protocol's code, which `start` and `simulate` load (`csplab check` loads none).
+import { shardOf } from '../../runtime/client/shard.js';
 import { numericOption, type ProtocolEntry } from '../../runtime/protocol.js';
 import { checkConfig, DEFAULT_E, vectoryConfig, type LoadMetric, type VectoryConfig } from './config.js';
 import { masteryOverTime } from './mastery.js';
@@ -12,7 +13,7 @@ export const vectoryEntry: ProtocolEntry = {
     shards: numericOption('vectory: shards S, each with its own master (§2)', 10),
     metric: {
       requiresArg: true,
-      choices: ['mastered', 'rate'],
+      choices: ['mastered', 'rate', 'cpu'],
       default: 'mastered',
       describe: 'vectory: the load that balance evens out (B-3)',
     },
@@ -32,7 +33,7 @@ export const vectoryEntry: ProtocolEntry = {
   gradedBy: { sc: true },
   flags(a, read, usage) {
     const e = read('--vectory-e-ms', a.vectoryEMs ?? DEFAULT_E, 10, 3_600_000);
-    const metric: LoadMetric = a.metric === 'rate' ? 'rate' : 'mastered';
+    const metric: LoadMetric = a.metric === 'rate' || a.metric === 'cpu' ? a.metric : 'mastered';
     const over: Partial<VectoryConfig> = {
       shards: read('--shards', a.shards ?? 10, 1, 4096, true),
       electionMs: e,
@@ -66,7 +67,10 @@ export const vectoryEntry: ProtocolEntry = {
         const { startNode } = await import('../../runtime/driver/node.js');
         const { clientPortHooks } = await import('../../runtime/client/hooks.js');
         const { vectory, vectoryClientPort } = await import('./protocol.js');
-        return startNode(vectory, config, node, clientPortHooks(node, clientPort, vectoryClientPort));
+        const hooks = clientPortHooks(node, clientPort, vectoryClientPort);
+        if (metric !== 'cpu') return startNode(vectory, config, node, hooks);
+        const { withCpuProbe } = await import('./cpu_hooks.js');
+        return startNode(vectory, config, node, withCpuProbe(node, hooks));
       },
       simulate: () => simulateVectory(config),
     };
@@ -76,14 +80,15 @@ export const vectoryEntry: ProtocolEntry = {
 /**
  * simulateVectory binds Vectory to the simulator; clients route per shard (a key's shard has one
  * master, §2) and carry `after` (§9: a local read must see the client's own writes), and the
- * logs are audited (invariants.ts).
+ * logs are audited (invariants.ts). Under the `cpu` metric each node is handed a seeded, noisy
+ * CPU reading (probe.ts).
  */
 export async function simulateVectory(config: VectoryConfig): Promise<import('../../runtime/protocol.js').SimProgram> {
   const { simProgram } = await import('../../runtime/sim/bind.js');
   const { vectory } = await import('./protocol.js');
   const { auditLogs } = await import('./invariants.js');
-  const { shardOf } = await import('./clients.js');
-  const p = simProgram(vectory, config);
+  const { withSimulatedCpu } = await import('./probe.js');
+  const p = simProgram(config.metric === 'cpu' ? withSimulatedCpu(vectory) : vectory, config);
   const session = { routing: 'per-shard', shardOf: (key: string) => shardOf(key, config.shards), carryAfter: true } as const;
   return {
     ...p,

@@ -21,6 +21,8 @@ export type VMsg =
       readonly requesterLoad: number;
     }
   | { readonly type: 'balance-ack'; readonly shard: number; readonly token: boolean }
+  /** load-probe: a CPU reading the node's own driver hands it (probe.ts); never valid from the network. */
+  | { readonly type: 'load-probe'; readonly cpu: number }
   | ClientRequest
   | ClientReply;
 

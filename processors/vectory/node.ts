@@ -12,6 +12,7 @@ import { answerApplied, onClientRequest, serveReads } from './clients.js';
 import { onCollect, onCollectReply, startElection } from './collect.js';
 import type { VLogEvent } from './log.js';
 import type { VMsg } from './messages.js';
+import { onLoadProbe } from './probe.js';
 import { onAppend, onAppendReply, sendTo } from './replicate.js';
 import {
   electionDeadline,
@@ -57,6 +58,7 @@ export function stepWith(n: NodeState, now: number, random: Random, rule: () => 
 
 function onMessage(n: NodeState, from: number, m: VMsg, now: number, random: Random): void {
   if (m.type === 'client-req') return isClientAddress(from) ? onClientRequest(n, from, m, now) : undefined;
+  if (m.type === 'load-probe') return from === n.self ? onLoadProbe(n, m.cpu) : undefined;
   if (m.type === 'client-reply' || isClientAddress(from) || from === n.self || from >= n.n) return;
   if (m.type === 'alive') return onAlive(n, from, m, now, random);
   if (m.type === 'alive-ack') return onAliveAck(n, from, m, now, random);

@@ -59,8 +59,11 @@ export type ReadWait = ClientWait & {
   readonly shard: number;
   readonly until: number;
   readonly after: { version: number; shard: number } | undefined;
-  /** master reads only (V10): the read index and the Alive whose acks confirm mastership. */
-  readonly master?: { readIndex: number; seq: number; ballot: Ballot; acks: Set<number> };
+  /**
+   * master reads only (V10): the read index and the Alive whose acks confirm mastership; the read
+   * index is undefined until this master's noop commits (a new master's commit index may lag).
+   */
+  readonly master?: { readIndex: number | undefined; seq: number; ballot: Ballot; acks: Set<number> };
 };
 
 export type NodeState = {
@@ -80,6 +83,10 @@ export type NodeState = {
   rate: number;
   rateWindowStart: number;
   rateCount: number;
+  /** cpu: the smoothed CPU share in percent from the probe (the `cpu` metric, B-3); undefined before its first reading. */
+  cpu: number | undefined;
+  /** cpuReadings: how many probe readings the average holds (it is trusted once they outweigh the first). */
+  cpuReadings: number;
   writes: Map<number, Map<number, ClientWait>>;
   reads: ReadWait[];
   batchId: number;
@@ -115,7 +122,13 @@ export function mastered(n: NodeState): number {
 
 /** load: B-3's metric, an integer so it fits the ballot's rank. */
 export function load(n: NodeState): number {
-  return n.cfg.metric === 'mastered' ? mastered(n) : Math.round(n.rate);
+  if (n.cfg.metric === 'mastered') return mastered(n);
+  return Math.round(n.cfg.metric === 'rate' ? n.rate : (n.cpu ?? 0));
+}
+
+/** loadKnown: a `cpu` node has no load to compare until its average holds about 1/α readings (one is noise). */
+export function loadKnown(n: NodeState): boolean {
+  return n.cfg.metric !== 'cpu' || n.cpuReadings * n.cfg.cpuSmoothing >= 1;
 }
 
 /** rankOf: B-2, a less-loaded candidate wins within one epoch. */
@@ -207,6 +220,8 @@ export function newNodeState(self: number, ranks: number, cfg: VectoryConfig): N
     rate: 0,
     rateWindowStart: 0,
     rateCount: 0,
+    cpu: undefined,
+    cpuReadings: 0,
     writes: new Map(),
     reads: [],
     batchId: 0,

@@ -34,3 +34,22 @@ export function cpuMs(): number {
   const u = process.resourceUsage();
   return Math.round((u.userCPUTime + u.systemCPUTime) / 1000);
 }
+
+/**
+ * cpuShareSampler: a function returning the share of one core this process used since its
+ * previous call (percent; above 100 on several cores), for a protocol whose load is its CPU.
+ * nowMs is the rank's clock (wall time between readings).
+ */
+export function cpuShareSampler(nowMs: () => number): () => number {
+  let lastUs = process.cpuUsage();
+  let lastMs = nowMs();
+  return () => {
+    const us = process.cpuUsage();
+    const ms = nowMs();
+    const usedUs = us.user - lastUs.user + (us.system - lastUs.system);
+    const share = ms > lastMs ? (usedUs / 1000 / (ms - lastMs)) * 100 : 0;
+    lastUs = us;
+    lastMs = ms;
+    return share;
+  };
+}
