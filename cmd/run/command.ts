@@ -519,7 +519,7 @@ async function awaitEnd(plan: RunPlan, launcher: Launcher, clock: Clock, schedul
     const at = (clock.nowMs() - startAtMs) / 1000;
     if (at < 0) return;
     say(
-      `t=${at.toFixed(0)}s round ${launcher.maxRound} leader ${launcher.leader() ?? '-'} | commits ${launcher.procs.map((p) => p.commits).join(' ')}`,
+      `t=${at.toFixed(0)}s round ${launcher.maxRound < 0 ? '-' : launcher.maxRound} leader ${launcher.leader() ?? '-'} | commits ${launcher.procs.map((p) => p.commits).join(' ')}`,
     );
   });
   // Ctrl-C / SIGTERM: pass it on, so no rank is left running and holding a port.

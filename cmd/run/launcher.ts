@@ -64,7 +64,7 @@ export interface LauncherOptions {
 
 export class Launcher {
   readonly procs: RankProc[];
-  /** maxRound and its leader, from the newest round event of any rank. */
+  /** maxRound and its leader, from the newest round event of any rank (-1: none yet). */
   maxRound = -1;
   maxRoundLeader: number | undefined;
   private lastKilled: number | undefined;
@@ -193,6 +193,8 @@ export class Launcher {
     if (ev.type === 'summary') p.summary = ev;
     if (typeof ev.commits === 'number') p.commits = ev.commits;
     if (ev.type === 'lead' && typeof ev.round === 'number') p.claim = { round: ev.round, leading: ev.leading !== false };
+    // a multi-master protocol (Vectory) has no leader's round: its ranks report their highest ballot epoch each second
+    if (ev.type === 'progress' && typeof ev.round === 'number') this.maxRound = Math.max(this.maxRound, ev.round);
     if (ev.type === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
       p.round = ev.round;
       this.roundStarted(ev.round, ev.leader);

@@ -89,7 +89,11 @@ t.test("vectory's clients read locally and at the master by default, and the his
   const args = ['sim', '--protocol', 'vectory', '-t', '3', '--clients', '4', '--deadline', '1', '--seed', '2', '--no-trace'];
   const r = await cliRun(t, [...args, '--log-dir', 'a'], { cwd, ...BOUND });
   t.equal(r.status, EXIT.ok, `exit 0 (${r.stderr.trim()}); replay: node dist/cmd/csplab.js ${args.join(' ')}`);
-  t.match(r.stdout, /^clients: [1-9]\d* ok, .*history\.jsonl linearizable$/m, 'the clients line');
+  t.match(
+    r.stdout,
+    /^clients: [1-9]\d* ok, .*history\.jsonl --lin linearizable, --sc sequentially consistent$/m,
+    'the clients line gives both verdicts',
+  );
   const gets = readFileSync(join(cwd, 'a', 'history.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.includes('"type":"invoke"') && l.includes('"f":"get"'));

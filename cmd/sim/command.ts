@@ -121,11 +121,13 @@ async function runSim(a: SimArgs): Promise<number> {
   return !pass ? EXIT.checkFailed : graded.unknown ? EXIT.unknown : EXIT.ok;
 }
 
-/** clientLine: what the clients did and the history's verdict. */
+/** clientLine: what the clients did and the history's verdict — both, named, for a history --sc grades too (Vectory's). */
 function clientLine(g: Graded): string {
   const s = g.outcome.clientStats;
   const n = s === undefined ? '' : `${s.ok} ok, ${s.fail} fail, ${s.info} info, ${s.retries} retries; `;
-  return `clients: ${n}history.jsonl ${g.lin?.verdict ?? 'not graded'}\n`;
+  const lin = g.lin?.verdict ?? 'not graded';
+  const verdicts = g.sc === undefined ? lin : `--lin ${lin}, --sc ${g.sc.verdict}`;
+  return `clients: ${n}history.jsonl ${verdicts}\n`;
 }
 
 /**

@@ -53,6 +53,8 @@ export const vectory: Protocol<VectoryConfig, NodeState, VMsg, WalBatch, VLogEve
   role: (s) => (mastered(s) > 0 ? 'leader' : 'follower'),
   round: (s) => Math.max(0, ...s.shards.map((x) => x.promised.epoch)),
   summary: (s) => ({
+    // csplab run's progress line shows the highest round any rank reports: here the highest ballot epoch
+    round: Math.max(0, ...s.shards.map((x) => x.promised.epoch)),
     commits: s.counters.commits,
     generates: s.counters.writes,
     mastered: mastered(s),

@@ -11,7 +11,8 @@ import { pickSource, startElection } from './collect.js';
 import { auditLogs } from './invariants.js';
 import type { Wire } from './testkit.js';
 import { Cluster } from './testkit.js';
-import { rankOf, type Vote } from './state.js';
+import { load, loadKnown, rankOf, type Vote } from './state.js';
+import { validateVMsg } from './messages.js';
 import { compareBallot, ZERO_BALLOT } from './types.js';
 
 const not =
@@ -381,5 +382,26 @@ t.test('T21 (D13): a master read right after election waits for the noop, then s
   settle(c, 3, not(0));
   t.match(c.replies.at(-1), { client: 'r', status: 'ok', result: 'acked' }, 'once it has, the read sees the write');
   audit(t, c);
+  t.end();
+});
+
+t.test('cpu probe: readings are averaged (a plain mean until 1/α are in); only the node itself can hand one in', (t) => {
+  const c = new Cluster(3, { metric: 'cpu' });
+  const probe = (from: number, cpu: number): void => c.input(0, { type: 'message', from, msg: { type: 'load-probe', cpu } });
+  probe(0, 40);
+  probe(0, 20);
+  t.equal(c.node(0).cpu, 30, 'two readings: their mean');
+  t.notOk(loadKnown(c.node(0)), 'not yet trusted: one noisy reading would weigh like the rest');
+  for (let k = 0; k < 1 / c.cfg.cpuSmoothing; k++) probe(0, 30);
+  t.ok(loadKnown(c.node(0)), 'trusted once about 1/α readings are in');
+  probe(0, 130);
+  t.equal(c.node(0).cpu, 30 + c.cfg.cpuSmoothing * 100, 'then each reading moves the average by α of its distance');
+  t.equal(load(c.node(0)), Math.round(30 + c.cfg.cpuSmoothing * 100), 'and the load is the rounded average');
+  const before = c.node(0).cpu;
+  probe(1, 1000);
+  t.equal(c.node(0).cpu, before, 'a reading from a peer is ignored');
+  t.throws(() => validateVMsg({ type: 'load-probe', cpu: 1 }), 'and the wire refuses one');
+  probe(0, Number.NaN);
+  t.equal(c.node(0).cpu, before, 'a reading that is not a number is ignored');
   t.end();
 });
