@@ -2,8 +2,7 @@
 // process's CPU share every CPU_PROBE_MS and hands it to the node as its own `load-probe`
 // message, written straight into the rank's inbox: the network never carries one (validate
 // refuses the type), and the pure core only ever sees a reading, not the machine.
-import type { NodeBaseConfig } from '../../runtime/driver/cluster.js';
-import { rankClock } from '../../runtime/driver/cluster.js';
+import type { Clock } from '../../runtime/clock.js';
 import type { NodeHooks } from '../../runtime/driver/node.js';
 import { cpuShareSampler } from '../../runtime/driver/usage.js';
 import { every } from '../../runtime/every.js';
@@ -11,15 +10,14 @@ import type { Transport } from '../../runtime/transport.js';
 import type { VMsg } from './messages.js';
 import { CPU_PROBE_MS } from './probe.js';
 
-/** withCpuProbe: hooks, with the transport they make also carrying this rank's CPU readings. */
-export function withCpuProbe(node: NodeBaseConfig, hooks: NodeHooks<VMsg>): NodeHooks<VMsg> {
+/** withCpuProbe: hooks, with the transport they make also carrying this rank's CPU readings (clock: the rank's). */
+export function withCpuProbe(clock: Clock, hooks: NodeHooks<VMsg>, sampler = cpuShareSampler): NodeHooks<VMsg> {
   return {
     wrapTransport: async (t) => {
       const inner: Transport<VMsg> = hooks.wrapTransport ? await hooks.wrapTransport(t) : t;
-      const clock = rankClock(node);
-      const sample = cpuShareSampler(() => clock.nowMs());
+      const sample = sampler(() => clock.nowMs());
       const stop = every(clock, CPU_PROBE_MS, () => {
-        inner.inbox.write({ from: node.rank, msgs: [{ type: 'load-probe', cpu: sample() }] });
+        inner.inbox.write({ from: inner.rank, msgs: [{ type: 'load-probe', cpu: sample() }] });
       });
       return {
         rank: inner.rank,

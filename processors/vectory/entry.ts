@@ -70,7 +70,8 @@ export const vectoryEntry: ProtocolEntry = {
         const hooks = clientPortHooks(node, clientPort, vectoryClientPort);
         if (metric !== 'cpu') return startNode(vectory, config, node, hooks);
         const { withCpuProbe } = await import('./cpu_hooks.js');
-        return startNode(vectory, config, node, withCpuProbe(node, hooks));
+        const { rankClock } = await import('../../runtime/driver/cluster.js');
+        return startNode(vectory, config, node, withCpuProbe(rankClock(node), hooks));
       },
       simulate: () => simulateVectory(config),
     };

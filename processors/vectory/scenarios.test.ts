@@ -5,6 +5,13 @@
 // npx tap processors/vectory/scenarios.test.ts --grep=T18
 import t, { type Test } from 'tap';
 import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
+import { CspChan } from '../../runtime/chan.js';
+import { VirtualClock } from '../../runtime/clock.js';
+import { cpuShareSampler } from '../../runtime/driver/usage.js';
+import type { Inbound, Transport } from '../../runtime/transport.js';
+import { withCpuProbe } from './cpu_hooks.js';
+import type { VMsg } from './messages.js';
+import { CPU_PROBE_MS } from './probe.js';
 import { onBalanceReq } from './balance.js';
 import { shardOf } from '../../runtime/client/shard.js';
 import { pickSource, startElection } from './collect.js';
@@ -404,4 +411,45 @@ t.test('cpu probe: readings are averaged (a plain mean until 1/α are in); only 
   probe(0, Number.NaN);
   t.equal(c.node(0).cpu, before, 'a reading that is not a number is ignored');
   t.end();
+});
+
+// the cpu metric’s driver side (cpu_hooks.ts) on a virtual clock
+t.test('a rank on the cpu metric is handed its own reading every CPU_PROBE_MS until its transport closes', async (t) => {
+  const clock = new VirtualClock();
+  const inbox = new CspChan<Inbound<VMsg>>(clock, { name: 'inbox', capacity: 64, overflow: { type: 'drop-newest' } });
+  let closed = false;
+  const base: Transport<VMsg> = {
+    rank: 3,
+    inbox,
+    send: () => {},
+    close: () => {
+      closed = true;
+      return Promise.resolve();
+    },
+    stats: () => ({ sent: 0, delivered: 0, dropped: 0, rejected: 0 }),
+  };
+  let reading = 0;
+  const hooks = withCpuProbe(clock, {}, () => () => (reading += 10));
+  const wrapped = await hooks.wrapTransport!(base);
+  await clock.advance(3 * CPU_PROBE_MS);
+  t.same(
+    inbox.drain(),
+    [10, 20, 30].map((cpu) => ({ from: 3, msgs: [{ type: 'load-probe', cpu }] })),
+    'three readings, each from the rank itself',
+  );
+  await wrapped.close();
+  t.ok(closed, 'closing closes the transport beneath');
+  await clock.advance(3 * CPU_PROBE_MS);
+  t.same(inbox.drain(), [], 'and stops the readings');
+});
+
+t.test('the process sampler reports a share of one core ≥ 0', async (t) => {
+  let now = 0;
+  const sample = cpuShareSampler(() => now);
+  let x = 0;
+  for (let i = 0; i < 1e6; i++) x += Math.sqrt(i); // some CPU to measure
+  now += 1000;
+  const share = sample();
+  t.ok(x > 0 && share >= 0 && Number.isFinite(share), `${share.toFixed(2)} % of a core`);
+  t.equal(sample(), 0, 'no wall time since the last reading: 0');
 });
