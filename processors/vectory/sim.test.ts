@@ -182,7 +182,8 @@ t.test(
       }),
     );
     t.same(r.failures, [], `S1–S6, S11 every step and over the logs; S7–S10 by --lin and --sc; replay: ${replay}`);
-    t.ok(r.ok > 100, `${r.ok} client ops answered`);
+    // not vacuous: the invariants above held over a run that carried load (at least 5 answered ops per simulated second)
+    t.ok(r.ok >= 25, `${r.ok} client ops answered`);
     const cut = BASE_MS + from + 50; // what was in flight at the cut has landed
     const healed = BASE_MS + from + span;
     const commits = parsed(r.o).map((ls) => ls.filter((l) => l.words[0] === 'commit'));
