@@ -38,6 +38,7 @@ interface SimArgs extends RankArgs, ScheduleFlags, LoadArgs {
   trace: boolean;
   quiet: boolean;
   checkEveryStep: boolean;
+  stepCostUs: number;
 }
 
 export const simCommand: CommandModule<object, SimArgs> = {
@@ -71,6 +72,12 @@ export const simCommand: CommandModule<object, SimArgs> = {
         type: 'boolean',
         default: false,
         describe: 'check the protocol’s own invariants after every step; the first violation stops the run (slower)',
+      })
+      .option('step-cost-us', {
+        type: 'number',
+        default: 0,
+        requiresArg: true,
+        describe: 'virtual CPU µs each delivered message occupies its rank; arrivals meanwhile queue (0: no cost)',
       })
       .example('$0 sim --protocol traft --seed 7 --nemesis default', 'one seeded run under random faults; logs and traces in log/')
       .example('$0 sim --protocol traft --seeds 1..1000 --nemesis default -t 5', 'a sweep')
@@ -162,7 +169,9 @@ async function planSim(a: SimArgs): Promise<Plan> {
   const program = await flags.chosen.simulate({ o: flags.o, l: flags.l, t: flags.t });
   if (nClients > 0 && !program.clients) throw usageError(`--protocol ${a.protocol} takes no clients (it has no client port)`);
   const clients = nClients > 0 ? clientLoad(a, nClients, flags.t) : undefined;
-  const base = ['csplab', 'sim', '--protocol', a.protocol, '-o', String(flags.o), '-l', String(flags.l), '-t', String(flags.t)];
+  numberFlag('--step-cost-us', a.stepCostUs, 0, 1_000_000);
+  const cost = a.stepCostUs > 0 ? ['--step-cost-us', String(a.stepCostUs)] : [];
+  const base = ['csplab', 'sim', '--protocol', a.protocol, '-o', String(flags.o), '-l', String(flags.l), '-t', String(flags.t), ...cost];
   const command = [...base, '--ranks', String(flags.ranks), '--rate', String(rate), ...flags.chosen.passOn, ...clientArgs(a, clients)].join(
     ' ',
   );
@@ -216,7 +225,19 @@ function scheduleFor(plan: Plan, seed: string): ScheduleSpec {
 function specFor(plan: Plan, seed: string, trace: boolean, schedule = scheduleFor(plan, seed)): SimSpec {
   const clients = plan.clients !== undefined ? { clients: plan.clients } : {};
   const check = plan.a.checkEveryStep ? { checkEveryStep: true } : {};
-  return { program: plan.program, ranks: plan.ranks, t: plan.t, seed, ratePerSec: plan.rate, schedule, trace, ...clients, ...check };
+  const cost = plan.a.stepCostUs > 0 ? { stepCostUs: plan.a.stepCostUs } : {};
+  return {
+    program: plan.program,
+    ranks: plan.ranks,
+    t: plan.t,
+    seed,
+    ratePerSec: plan.rate,
+    schedule,
+    trace,
+    ...clients,
+    ...check,
+    ...cost,
+  };
 }
 
 function verdictLine(g: Graded, columns: readonly SummaryColumn[]): string {

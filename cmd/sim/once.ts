@@ -27,6 +27,8 @@ export interface SimSpec {
   readonly clients?: SimClientLoad;
   /** checkEveryStep: the protocol's own invariants after every step (SimOptions.checkEveryStep). */
   readonly checkEveryStep?: boolean;
+  /** stepCostUs: SimOptions.stepCostUs. */
+  readonly stepCostUs?: number;
 }
 
 /** LIN_TIME_LIMIT_MS: one seed's history gets `csplab check --lin`'s default time limit. */
@@ -59,6 +61,7 @@ export function simulate(spec: SimSpec): Graded {
     trace: spec.trace,
     ...(spec.clients !== undefined ? { clients: spec.clients } : {}),
     ...(spec.checkEveryStep === true ? { checkEveryStep: true } : {}),
+    ...(spec.stepCostUs !== undefined ? { stepCostUs: spec.stepCostUs } : {}),
   });
   const check = checkLogs(
     outcome.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines, unterminated: r.unterminated })),

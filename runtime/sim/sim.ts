@@ -44,6 +44,7 @@ type Ev<M> =
   | { readonly atMs: number; readonly kind: 'turn'; readonly rank: number; readonly inc: number }
   | { readonly atMs: number; readonly kind: 'fault'; readonly fault: SimFault }
   | { readonly atMs: number; readonly kind: 'resume'; readonly rank: number; readonly inc: number }
+  | { readonly atMs: number; readonly kind: 'free'; readonly rank: number; readonly inc: number }
   | { readonly atMs: number; readonly kind: 'client'; readonly ev: ClientEv };
 
 type Status = 'planned' | 'live' | RankEnd;
@@ -69,6 +70,9 @@ interface SimRank<S, P extends { readonly batchId: number }> {
   round: number;
   readonly tracer: Tracer;
   summary: ReturnType<Protocol<unknown, S, unknown, P, unknown, unknown, unknown>['summary']> | undefined;
+  /** busyUntilMs, backlog: the step-cost model's server (SimOptions.stepCostUs); unused at cost 0. */
+  busyUntilMs: number;
+  backlog: Extract<Ev<unknown>, { kind: 'deliver' }>[];
 }
 
 /**
@@ -94,6 +98,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   /** checker: the protocol's invariants, when the run checks every step (SimOptions.checkEveryStep). */
   private readonly checker: StepInvariants<S, M, P, L> | undefined;
   private violation: Violation | undefined;
+  /** stepCostMs: SimOptions.stepCostUs in ms; 0 delivers every message when it arrives. */
+  private readonly stepCostMs: number;
 
   constructor(
     private readonly p: Protocol<C, S, M, P, L, D, R>,
@@ -101,6 +107,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     private readonly o: SimOptions,
     private readonly configFor?: ConfigFor<C>,
   ) {
+    this.stepCostMs = (o.stepCostUs ?? 0) / 1000;
     const root = new SeededRandom(`csplab-sim/${o.seed.length}:${o.seed}`);
     this.checker = o.checkEveryStep === true ? p.invariants?.({ ranks: o.ranks, live: (rank) => this.ranks[rank]?.state }) : undefined;
     this.links = new Links(o.ranks, o.link, root.fork('net'));
@@ -123,6 +130,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
           role: '',
           round: -1,
           summary: undefined,
+          busyUntilMs: 0,
+          backlog: [],
         },
       });
     }
@@ -233,6 +242,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     if (ev.kind === 'persisted' && ev.inc === r.incarnation) r.disk.synced(ev.batchId); // durable even while paused
     if (r.status !== 'live' || r.state === undefined) return;
     if (ev.kind === 'resume') return this.resume(r, ev.inc);
+    if (ev.kind === 'free') return this.free(r, ev.inc);
     if (r.pausedUntilMs > this.nowMs) {
       if (ev.kind === 'deliver' && !isClientAddress(ev.from)) this.hold(r, ev);
       else r.deferred.push(ev);
@@ -240,7 +250,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     }
     switch (ev.kind) {
       case 'deliver':
-        return this.deliver(r, ev);
+        return this.stepCostMs > 0 ? this.enqueue(r, ev) : this.deliver(r, ev);
       case 'persisted':
         if (ev.inc === r.incarnation) this.input(r, { type: 'persisted', batchId: ev.batchId });
         return;
@@ -251,6 +261,31 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
         if (ev.inc === r.incarnation) this.turn(r);
         return;
     }
+  }
+
+  /**
+   * enqueue: with a step cost a rank is one server: a message that arrives while it is busy waits
+   * in its backlog, in arrival order (so links stay FIFO), and each delivered message keeps it busy
+   * for the cost. Only messages cost: ticks, turns and fsync completions are the driver's own
+   * bookkeeping, and the model is meant to show where one rank's message handling is the limit.
+   */
+  private enqueue(r: SimRank<S, P>, ev: Extract<Ev<M>, { kind: 'deliver' }>): void {
+    if (r.busyUntilMs > this.nowMs || r.backlog.length > 0) {
+      if (r.backlog.push(ev) === 1) this.heap.push({ atMs: r.busyUntilMs, kind: 'free', rank: r.rank, inc: r.incarnation });
+      return;
+    }
+    r.busyUntilMs = this.nowMs + this.stepCostMs;
+    this.deliver(r, ev);
+  }
+
+  /** free: the rank finished its last message; it takes the backlog's oldest, if any. */
+  private free(r: SimRank<S, P>, inc: number): void {
+    if (inc !== r.incarnation) return;
+    const next = r.backlog.shift() as Extract<Ev<M>, { kind: 'deliver' }> | undefined;
+    if (next === undefined) return;
+    r.busyUntilMs = this.nowMs + this.stepCostMs;
+    if (r.backlog.length > 0) this.heap.push({ atMs: r.busyUntilMs, kind: 'free', rank: r.rank, inc: r.incarnation });
+    this.deliver(r, next);
   }
 
   private deliver(r: SimRank<S, P>, ev: Extract<Ev<M>, { kind: 'deliver' }>): void {
@@ -466,6 +501,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     r.pausedUntilMs = 0;
     r.deferred = [];
     r.stalled.clear();
+    r.backlog = [];
+    r.busyUntilMs = 0;
     r.turnQueued = false;
     r.wakeAtMs = Infinity;
     r.wakeGen++;

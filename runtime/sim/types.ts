@@ -63,6 +63,11 @@ export interface SimOptions {
    * first violation stops the run (SimOutcome.violation). Off by default: it costs time.
    */
   readonly checkEveryStep?: boolean;
+  /**
+   * stepCostUs: each delivered message occupies its rank for this much virtual CPU time; messages
+   * that arrive meanwhile queue (docs/sim.md's step-cost model). 0 (default): no cost, today's schedule.
+   */
+  readonly stepCostUs?: number;
 }
 
 /** Violation: the first broken invariant of a run checked every step. */
