@@ -13,6 +13,8 @@ export interface ScheduleSpec {
   restart?: string[];
   partition?: string[];
   cut?: string[];
+  /** starve: ranks descheduled again and again, as on a starved machine (the simulator only). */
+  starve?: string[];
   drop?: number;
   dup?: number;
   delay?: string;
@@ -21,7 +23,7 @@ export interface ScheduleSpec {
   damage?: number;
 }
 
-export const LIST_KEYS = ['kill', 'pause', 'start', 'restart', 'partition', 'cut'] as const;
+export const LIST_KEYS = ['kill', 'pause', 'start', 'restart', 'partition', 'cut', 'starve'] as const;
 
 /** ScheduleFlags: the fault flags `run` and `sim` both take as text (the rest are numbers or sim-only). */
 export type ScheduleFlags = Pick<ScheduleSpec, (typeof LIST_KEYS)[number] | 'skew'>;

@@ -186,12 +186,15 @@ async function runCluster(given: RunArgs, hooks: RunHooks = {}): Promise<number>
 /** runClusterWith is `csplab run` with another command's additions (RunHooks). */
 export const runClusterWith = runCluster;
 
-/** scheduled: the flags with a --schedule file's faults merged in (cmd/schedule.ts); `damage` is the simulator's alone. */
+/** scheduled: the flags with a --schedule file's faults merged in (cmd/schedule.ts); `damage` and `starve` are the simulator's alone. */
 function scheduled(a: RunArgs, path: string): RunArgs {
   const spec = readSchedule(path);
   if (spec.damage !== undefined && spec.damage > 0 && !a.quiet)
     process.stderr.write(`[run] ${path}: "damage" is simulated only; ignored\n`);
-  return withSchedule(a, spec);
+  if (spec.starve !== undefined && spec.starve.length > 0 && !a.quiet)
+    process.stderr.write(`[run] ${path}: "starve" is simulated only (a real machine starves by itself); ignored\n`);
+  const { starve: _simOnly, ...real } = spec;
+  return withSchedule(a, real);
 }
 
 /** planRun checks the flags and the fault schedule up front, readies the log dir, and fixes the run's seed and id. */

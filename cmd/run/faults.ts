@@ -110,6 +110,18 @@ export function parseNetFault(action: NetFaultAction['action'], text: string, ra
   return { action, from, to, atMs, durationMs };
 }
 
+/** StarveAction: ranks descheduled again and again for durationMs from atMs (the simulator's alone, docs/faults.md). */
+export type StarveAction = { action: 'starve'; ranks: Target[]; atMs: number; durationMs: number };
+
+/** parseStarve reads one --starve value: <ranks>@<s>:<duration s>. */
+export function parseStarve(text: string, ranks: number): StarveAction {
+  const m = WINDOW.exec(text.trim());
+  if (!m) throw usageError(`--starve: expected <ranks>@<s>:<duration s>, got ${JSON.stringify(text)}`);
+  const durationMs = Number(m[3]) * 1000;
+  if (durationMs <= 0) throw usageError(`--starve: the duration must be > 0, got ${JSON.stringify(text)}`);
+  return { action: 'starve', ranks: members('--starve', defined(m[1], 'WINDOW has a body'), ranks), atMs: Number(m[2]) * 1000, durationMs };
+}
+
 /** parseNetFaults reads every --partition and --cut (each may repeat), ordered by time. */
 export function parseNetFaults(flags: Partial<Record<NetFaultAction['action'], string[] | string>>, ranks: number): NetFaultAction[] {
   const out: NetFaultAction[] = [];

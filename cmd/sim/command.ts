@@ -66,6 +66,12 @@ export const simCommand: CommandModule<object, SimArgs> = {
         describe: 'reduce a failing seed’s fault schedule to a 1-minimal schedule file',
       })
       .option('damage', { requiresArg: true, describe: 'probability a message arrives as a damaged frame (a counted drop)' })
+      .option('starve', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'a starved machine: <ranks>@<s>:<duration s>, each rank descheduled again and again (docs/faults.md)',
+      })
       .option('trace', { type: 'boolean', default: true, describe: 'write trace<rank>.ndjson (docs/trace.md); --no-trace for a long run' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
       .option('check-every-step', {

@@ -2,7 +2,7 @@
 // read by `csplab run`'s own parsers so both commands accept exactly the same specs.
 import type { SimFault, SimLink } from '../../runtime/sim/types.js';
 import { usageError } from '../exit.js';
-import { parseFaults, parseLinkFlags, parseNetFaults } from '../run/faults.js';
+import { parseFaults, parseLinkFlags, parseNetFaults, parseStarve } from '../run/faults.js';
 import type { ScheduleSpec } from '../schedule.js';
 
 /** DEFAULT_DELAY: a simulated LAN's one-way delay when no --delay is given (jitter: links reorder). */
@@ -13,6 +13,7 @@ export function simFaults(spec: ScheduleSpec, ranks: number, tSec: number): { fa
   const faults: SimFault[] = [
     ...parseFaults({ kill: spec.kill, pause: spec.pause, start: spec.start, restart: spec.restart }, ranks),
     ...parseNetFaults({ partition: spec.partition, cut: spec.cut }, ranks),
+    ...(spec.starve ?? []).map((text) => parseStarve(text, ranks)),
   ].sort((a, b) => a.atMs - b.atMs);
   for (const f of faults)
     if (f.atMs > tSec * 1000) throw usageError(`--${f.action} at ${f.atMs / 1000}s is after the run ends (-t ${tSec})`);

@@ -186,6 +186,8 @@ function faultFlag(f: SimFault): string[] {
       return ['--partition', `${f.groups.map((g) => g.map(rankOf).join(',')).join('|')}@${at}:${f.durationMs / 1000}`];
     case 'cut':
       return ['--cut', `${f.from.map(rankOf).join(',')}>${f.to.map(rankOf).join(',')}@${at}:${f.durationMs / 1000}`];
+    case 'starve':
+      return ['--starve', `${f.ranks.map(rankOf).join(',')}@${at}:${f.durationMs / 1000}`];
   }
 }
 

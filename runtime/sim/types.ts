@@ -14,7 +14,15 @@ export type SimFault =
   | { action: 'kill' | 'start' | 'restart'; target: Target; atMs: number }
   | { action: 'pause'; target: Target; atMs: number; durationMs: number }
   | { action: 'partition'; groups: Target[][]; atMs: number; durationMs: number }
-  | { action: 'cut'; from: Target[]; to: Target[]; atMs: number; durationMs: number };
+  | { action: 'cut'; from: Target[]; to: Target[]; atMs: number; durationMs: number }
+  | { action: 'starve'; ranks: Target[]; atMs: number; durationMs: number };
+
+/**
+ * STARVE: a starved machine's scheduling (docs/faults.md, `--starve`): each starved rank runs
+ * for runMs, then is descheduled for stallMs (its timers fire late, its inputs arrive in a
+ * burst), drawn uniformly per span and per rank from the simulator's 'starve' stream.
+ */
+export const STARVE = { stallMs: [50, 1200], runMs: [5, 100] } as const;
 
 /** SimLink: the faults of every link for the whole run, and the one rank whose clock is off. */
 export interface SimLink {
