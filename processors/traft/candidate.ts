@@ -18,6 +18,7 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
   assert(s.leader === null, 'an established leader does not campaign');
   const cand = leaderId(Math.max(s.maxTermSeen, s.vote.term) + 1, s.self);
   setVote(s, fx, cand);
+  s.preVote = null;
   const c: Campaign = {
     cand,
     deadlineMs: nowMs + s.timing.electionTimeoutMs,
@@ -49,6 +50,10 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
 export function handleElectReply(s: ReplicaState, fx: Effects, from: number, reply: ElectReply): void {
   const c = s.campaign;
   assert(c !== null, 'handleElectReply outside a campaign');
+  if (reply.pre === true) {
+    fx.trace.push({ type: 'ignored', why: 'pre-vote answer during a campaign' }); // a would-grant is no vote (§5.1)
+    return;
+  }
   if (!leaderIdEq(reply.candidate, c.cand)) {
     fx.trace.push({ type: 'ignored', why: 'ElectReply for an older campaign' });
     return;

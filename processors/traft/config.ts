@@ -40,6 +40,24 @@ export type Timing = {
    * out-of-order commit is measured (docs/benchmarks.md), and is safe because it only commits less.
    */
   readonly inOrderCommit?: boolean;
+  /**
+   * preVote: a follower whose election deadline passes first asks, without raising its vote,
+   * whether a quorum would grant it (§5.1, D28); only then does it campaign. Off when absent
+   * (the seed's design, which scripted tests drive); every lab rank turns it on.
+   */
+  readonly preVote?: boolean;
+  /**
+   * electionBackoff: each election a rank starts that brings no leader before its next deadline
+   * stretches that deadline, randomized and capped (§9.3, D29); hearing a leader ends the
+   * backoff. Off when absent, on in every lab rank.
+   */
+  readonly electionBackoff?: boolean;
+  /**
+   * silenceOnTick: the timers that act on silence (a follower's election deadline, CheckQuorum)
+   * act only on a tick, which the driver steps after the messages waiting for a late rank (§9.1,
+   * D30). Off when absent (timers after every input, as scripted tests drive them), on in every lab rank.
+   */
+  readonly silenceOnTick?: boolean;
 };
 
 /** defaultTiming derives H = E/5 and the limits of §9.3. */

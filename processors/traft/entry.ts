@@ -44,6 +44,13 @@ export const traftEntry: ProtocolEntry = {
       hidden: true,
       describe: 'traft: commit only in position order, as Raft does: the baseline that out-of-order commit is measured against',
     },
+    // hidden: a measurement baseline (docs/protocols/traft.md §11 D28, D29), not a way to run the lab
+    'seed-elections': {
+      type: 'boolean',
+      default: false,
+      hidden: true,
+      describe: 'traft: elections without pre-vote and backoff, as the seed design has them: the baseline they are measured against',
+    },
     core: {
       type: 'string',
       requiresArg: true,
@@ -61,13 +68,17 @@ export const traftEntry: ProtocolEntry = {
     const c = clientFlags(a, read, usage);
     const core = typeof a.core === 'string' && a.core !== '' ? a.core : undefined;
     if (core !== undefined && c.machine !== 'lab') throw usage('--core runs a lab student’s core on the lab load: not with --machine kv');
-    const inOrder = a.inOrderCommit === true ? { inOrderCommit: true } : {};
+    const inOrder = {
+      ...(a.inOrderCommit === true ? { inOrderCommit: true } : {}),
+      ...(a.seedElections === true ? { seedElections: true } : {}),
+    };
     const traftWith = async (machine: 'lab' | 'kv'): Promise<TraftProtocol> => loadTraft(core, machine);
     return {
       passOn: [
         ...['--keys', String(keys), '--snapshot-every', String(snapshotEvery), ...c.passOn],
         ...(core !== undefined ? ['--core', core] : []),
         ...(a.inOrderCommit === true ? ['--in-order-commit'] : []),
+        ...(a.seedElections === true ? ['--seed-elections'] : []),
       ],
       start: async (node, { o, l }) => {
         const { startNode } = await import('../../runtime/driver/node.js');

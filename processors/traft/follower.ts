@@ -131,6 +131,8 @@ function acceptLeader(
   }
   s.leaderHint = req.leader; // F3, also for an equal leader (§12.4)
   s.lastLeaderContactMs = nowMs;
+  s.preVote = null; // a live leader: no election wanted
+  s.failedElections = 0;
   resetElectionDeadline(s, nowMs, random);
   return true;
 }

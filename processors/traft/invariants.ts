@@ -98,7 +98,7 @@ export type Promised = {
 export function recordPromise(p: Promised, msg: Message): void {
   switch (msg.type) {
     case 'ElectReq':
-      p.vote = maxLeaderId(p.vote, msg.candidate);
+      if (msg.pre !== true) p.vote = maxLeaderId(p.vote, msg.candidate); // a pre-vote promises nothing
       return;
     case 'ForwardReq':
     case 'InstallSnapshotReq':

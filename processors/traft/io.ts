@@ -41,6 +41,7 @@ export type TraceEvent =
   /** held-back: the leader found `seq` quorum-accepted (C1) but its interference unresolved (C2); once per seq and leadership. */
   | { readonly type: 'held-back'; readonly seq: Seq }
   | { readonly type: 'campaign'; readonly cand: LeaderId }
+  | { readonly type: 'pre-vote'; readonly cand: LeaderId }
   | { readonly type: 'merged'; readonly cand: LeaderId; readonly baseTail: Seq }
   | { readonly type: 'established'; readonly leader: LeaderId; readonly baseTail: Seq }
   | { readonly type: 'step-down'; readonly leader: LeaderId; readonly reason: string }

@@ -76,6 +76,7 @@ export function establish(s: ReplicaState, fx: Effects, nowMs: number, random: R
     heldBack: new Set(),
   };
   s.campaign = null;
+  s.failedElections = 0;
   s.leaderHint = c.cand;
   fx.trace.push({ type: 'established', leader: c.cand, baseTail: c.merge.baseTail });
   storeRecord(s, fx, noopRecord(len, c.cand)); // §5.6: one tail no-op
@@ -266,12 +267,12 @@ export function heartbeatAll(s: ReplicaState, fx: Effects, nowMs: number): void 
   for (const [p, pr] of leading(s).progress) forward(s, fx, p, pr, 'heartbeat', [], nowMs);
 }
 
-/** leaderTimers: per-follower retries and heartbeats, then CheckQuorum (§6.7). */
-export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random: Random): void {
+/** leaderTimers: CheckQuorum (§6.7; only on a tick, D30), then per-follower retries and heartbeats. */
+export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random: Random, tick = true): void {
   const L = s.leader;
   if (L === null) return;
   const E = s.timing.electionTimeoutMs;
-  if (nowMs - L.establishedAtMs >= E) {
+  if (tick && nowMs - L.establishedAtMs >= E) {
     const fresh = [s.self];
     for (const [p, pr] of L.progress) if (nowMs - pr.lastAckAtMs < E) fresh.push(p);
     if (!isQuorum(s.config, fresh)) {

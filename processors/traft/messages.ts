@@ -14,6 +14,8 @@ export type ElectReq = {
   /** frontier: the candidate's commit frontier; a voter whose floor is above it ships its snapshot with the KEYs from here. */
   readonly frontier: Seq;
   readonly clusterId: string;
+  /** pre: a pre-vote (§5.1): would you grant `candidate`? Sent without voting; a voter's answer changes nothing. */
+  readonly pre?: true;
 };
 
 /**
@@ -40,6 +42,8 @@ export type ElectReply = {
   readonly candidate: LeaderId;
   readonly granted: boolean;
   readonly reason?: ElectReplyReason;
+  /** pre: the answer to a pre-vote: `granted` says the voter would grant; it voted nothing and ships nothing. */
+  readonly pre?: true;
   readonly vote: LeaderId;
   readonly committer: LeaderId | null;
   readonly accepted: TailBitmap;

@@ -51,6 +51,8 @@ export interface TraftConfig {
   readonly reads?: ReadOptions;
   /** inOrderCommit: the in-order baseline (config.ts Timing.inOrderCommit); absent or false in every real run. */
   readonly inOrderCommit?: boolean;
+  /** seedElections: elections as the seed's design has them, without pre-vote, backoff and tick-only silence timers (§11 D28–D30): a measured baseline. */
+  readonly seedElections?: boolean;
 }
 
 /** Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines) and the highest logged seq. */
@@ -120,6 +122,8 @@ function rankTiming(c: TraftConfig): Timing {
     rpcTimeoutMs: c.electionMs / 2,
     snapshotEvery: c.snapshotEvery,
     ...(c.inOrderCommit === true ? { inOrderCommit: true } : {}),
+    // A starved machine wakes followers late: pre-vote and backoff keep that from deposing a live leader (D28, D29).
+    ...(c.seedElections === true ? {} : { preVote: true, electionBackoff: true, silenceOnTick: true }),
   };
 }
 

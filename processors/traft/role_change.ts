@@ -20,5 +20,6 @@ export function stepDown(s: ReplicaState, fx: Effects, reason: string, nowMs: nu
 export function adoptVote(s: ReplicaState, fx: Effects, vote: LeaderId, nowMs: number, random: Random): void {
   if (compareLeaderId(vote, s.vote) <= 0) return;
   stepDown(s, fx, 'larger ballot', nowMs, random);
+  s.preVote = null; // we voted for another: our pre-vote's ballot may be ours no longer
   setVote(s, fx, vote);
 }

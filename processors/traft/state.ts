@@ -74,6 +74,12 @@ export type Campaign = {
   merge: { readonly batchId: number; readonly baseTail: Seq; readonly cmax: LeaderId | null } | null;
 };
 
+/**
+ * PreVote is a follower's pre-vote (§5.1, D28): the ballot it would campaign with, and the
+ * members that said they would grant it. Nothing of it is durable: it promises nothing.
+ */
+export type PreVote = { readonly cand: LeaderId; readonly grants: Set<number> };
+
 /** ReplyParts collects the parts of one chunked ElectReply (`id`), indexed by `at`. */
 export type ReplyParts = { readonly id: number; readonly got: Array<ElectReply | undefined>; count: number };
 
@@ -127,6 +133,10 @@ export type ReplicaState = {
   /** loggedUpTo: every position ≤ it has had its commit line (or is a no-op). */
   loggedUpTo: number;
   campaign: Campaign | null;
+  /** preVote: a follower's running pre-vote (§5.1); null otherwise. */
+  preVote: PreVote | null;
+  /** failedElections: elections started since this replica last heard a leader (the backoff, §9.3). */
+  failedElections: number;
   leader: LeaderRole | null;
   staged: SyncStaging | null;
   keyStage: KeyStage | null;
@@ -218,6 +228,8 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     electionDeadlineMs: o.nowMs + o.random.between(E, 2 * E),
     loggedUpTo,
     campaign: null,
+    preVote: null,
+    failedElections: 0,
     leader: null,
     staged: null,
     keyStage: null,

@@ -5,7 +5,8 @@
 // No I/O, no clock, no global randomness: time and Random are handed in.
 import type { Random } from '../../runtime/random.js';
 import { assert, assertNever } from '../../runtime/assert.js';
-import { handleElectReply, campaignTimers, startCampaign } from './candidate.js';
+import { handleElectReply, campaignTimers } from './candidate.js';
+import { electionDue, handlePreVoteReply } from './prevote.js';
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';
 import { establish, handleForwardReply, heartbeatAll, leaderTimers, leaderWakeAtMs, propose } from './leader.js';
@@ -26,6 +27,7 @@ function checkBallots(s: ReplicaState, fx: Effects, msg: Message, c: Ctx): void 
   switch (msg.type) {
     case 'ElectReq':
       if (msg.clusterId !== s.config.clusterId) return; // answered `other-cluster`; its terms are not ours
+      if (msg.pre === true) return; // a pre-vote's ballot is no term anyone holds: raising ours would only inflate terms
       s.maxTermSeen = Math.max(s.maxTermSeen, msg.candidate.term, msg.committer?.term ?? 0);
       return; // V1–V4 decide whether vote moves
     case 'ForwardReq':
@@ -123,7 +125,9 @@ function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void 
   switch (input.type) {
     case 'message': {
       const m = input.msg;
-      if (!handleRequest(s, fx, input.from, m, c)) fx.trace.push({ type: 'ignored', why: `${m.type} to a follower` });
+      if (handleRequest(s, fx, input.from, m, c)) return;
+      if (m.type === 'ElectReply' && m.pre === true) handlePreVoteReply(s, fx, input.from, m, c.nowMs);
+      else fx.trace.push({ type: 'ignored', why: `${m.type} to a follower` });
       return;
     }
     case 'propose': {
@@ -140,18 +144,25 @@ function stepFollower(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void 
   }
 }
 
-/** runTimers handles due deadlines for the current role (after every input, §9.1). */
-function runTimers(s: ReplicaState, fx: Effects, c: Ctx): void {
+/**
+ * runTimers handles due deadlines for the current role (after every input, §9.1). The two that
+ * act on silence — a follower's election deadline and the leader's CheckQuorum — act only on a
+ * tick with timing.silenceOnTick (D30): a rank that wakes late steps what was waiting for it first (the driver and the
+ * simulator tick after the buffered messages), so a leader's heartbeats and a follower's acks
+ * that did arrive are counted before their absence is acted on.
+ */
+function runTimers(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void {
   const role = roleOf(s);
+  const tick = input.type === 'tick' || s.timing.silenceOnTick !== true;
   switch (role) {
     case 'leader':
-      leaderTimers(s, fx, c.nowMs, c.random);
+      leaderTimers(s, fx, c.nowMs, c.random, tick);
       return;
     case 'candidate':
       campaignTimers(s, fx, c.nowMs, c.random);
       return;
     case 'follower':
-      if (c.nowMs >= s.electionDeadlineMs) startCampaign(s, fx, c.nowMs);
+      if (tick && c.nowMs >= s.electionDeadlineMs) electionDue(s, fx, c.nowMs, c.random);
       return;
     default:
       assertNever(role, 'role');
@@ -251,6 +262,6 @@ export function step(state: ReplicaState, input: Input, nowMs: number, random: R
     default:
       assertNever(role, 'role');
   }
-  runTimers(state, fx, c);
+  runTimers(state, fx, input, c);
   return { state, out: finish(state, fx, nowMs) };
 }

@@ -98,6 +98,7 @@ class TraftChecker implements StepInvariants<TraftState, TraftWire, WalBatch, In
       case 'synced':
         return note(syncDeletesOnlyOnNewCommitter(committerBefore, ev));
       case 'campaign':
+      case 'pre-vote':
       case 'merged':
       case 'step-down':
       case 'held-back':

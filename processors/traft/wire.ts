@@ -162,6 +162,7 @@ export function validateTraftMsg(x: unknown, machine: MachineKind = labMachine):
         accepted: bitmap(o.accepted, 'accepted'),
         frontier: nat(o.frontier, 'frontier'),
         clusterId: str(o.clusterId, 'clusterId'),
+        ...(pre(o.pre) ? { pre: true as const } : {}),
       };
     case 'ElectReply': {
       if (o.reason !== undefined && !REASONS.has(o.reason as string)) throw new BadTraftMessage('unknown reason');
@@ -170,6 +171,7 @@ export function validateTraftMsg(x: unknown, machine: MachineKind = labMachine):
         candidate: leaderId(o.candidate, 'candidate'),
         granted: bool(o.granted, 'granted'),
         ...(o.reason !== undefined ? { reason: o.reason as ElectReplyReason } : {}),
+        ...(pre(o.pre) ? { pre: true as const } : {}),
         vote: leaderId(o.vote, 'vote'),
         committer: maybeLeaderId(o.committer, 'committer'),
         accepted: bitmap(o.accepted, 'accepted'),
@@ -206,6 +208,13 @@ export function validateTraftMsg(x: unknown, machine: MachineKind = labMachine):
     default:
       throw new BadTraftMessage(`unknown type ${JSON.stringify(o.type)}`);
   }
+}
+
+/** pre reads the pre-vote mark: absent, or true (anything else is not a message we send). */
+function pre(x: unknown): boolean {
+  if (x === undefined) return false;
+  if (x !== true) throw new BadTraftMessage('pre must be true when present');
+  return true;
 }
 
 /** replyPart reads an ElectReply's place among the parts of one answer: at < of, at most MAX_ITEMS parts. */

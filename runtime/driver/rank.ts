@@ -198,6 +198,7 @@ function consensusLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>):
       const got = rest !== undefined ? { index: 0, value: rest } : await select(inputs, waitMs, clock);
       if (got === CLOSED) break;
       const turn: Turn = { sends: [], text, wakeAtMs: undefined, stop: false };
+      if (got === TIMEOUT || got.index === 2) await stepBeforeLateTick(rank, turn, got === TIMEOUT ? wakeAtMs : (got.value as number));
       stepOnInput(rank, turn, got);
       runStep(rank, turn, { type: 'turn' });
       wakeAtMs = flushTurn(rank, turn, wakeAtMs);
@@ -208,6 +209,23 @@ function consensusLoop<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>):
 }
 
 const TICK: ProtocolInput<never> = { type: 'tick' };
+
+/** LATE_TICK_MS: a wake-up this far past its deadline means the process was not running (a starved machine). */
+const LATE_TICK_MS = 10;
+
+/**
+ * stepBeforeLateTick: a late wake-up first lets the sockets be read and steps the network
+ * batches waiting, so the tick after it sees what arrived. Node runs due timers before it polls
+ * sockets, so without this a rank descheduled past its election deadline campaigns before the
+ * leader's heartbeats queued meanwhile are read (docs/protocols/traft.md §9.2, D30).
+ */
+async function stepBeforeLateTick<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: Turn, dueMs: number): Promise<void> {
+  const { clock } = rank.o;
+  if (clock.nowMs() - dueMs < LATE_TICK_MS) return;
+  await new Promise<void>((resolve) => clock.schedule(0, resolve)); // one poll of the sockets (msg relays what it read)
+  const waiting = rank.chans.net.drain(1)[0];
+  if (waiting !== undefined) stepNet(rank, turn, waiting);
+}
 
 /**
  * TURN_MS: how long one turn steps buffered network batches before it ends. A turn's sends and

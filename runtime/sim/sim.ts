@@ -23,6 +23,7 @@ import {
   type SimFault,
   type SimOptions,
   type SimOutcome,
+  STARVE,
   type Target,
   type Violation,
 } from './types.js';
@@ -45,6 +46,7 @@ type Ev<M> =
   | { readonly atMs: number; readonly kind: 'fault'; readonly fault: SimFault }
   | { readonly atMs: number; readonly kind: 'resume'; readonly rank: number; readonly inc: number }
   | { readonly atMs: number; readonly kind: 'free'; readonly rank: number; readonly inc: number }
+  | { readonly atMs: number; readonly kind: 'stall'; readonly rank: number; readonly untilMs: number }
   | { readonly atMs: number; readonly kind: 'client'; readonly ev: ClientEv };
 
 type Status = 'planned' | 'live' | RankEnd;
@@ -100,6 +102,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private violation: Violation | undefined;
   /** stepCostMs: SimOptions.stepCostUs in ms; 0 delivers every message when it arrives. */
   private readonly stepCostMs: number;
+  /** starve: the stream every `--starve` span is drawn from (forked per rank), apart from the net's and the disks'. */
+  private readonly starve: Random;
 
   constructor(
     private readonly p: Protocol<C, S, M, P, L, D, R>,
@@ -111,6 +115,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     const root = new SeededRandom(`csplab-sim/${o.seed.length}:${o.seed}`);
     this.checker = o.checkEveryStep === true ? p.invariants?.({ ranks: o.ranks, live: (rank) => this.ranks[rank]?.state }) : undefined;
     this.links = new Links(o.ranks, o.link, root.fork('net'));
+    this.starve = root.fork('starve');
     const diskRandom = root.fork('disk');
     const late = new Set(o.faults.flatMap((f) => (f.action === 'start' && f.target.type === 'rank' ? [f.target.rank] : [])));
     for (let r = 0; r < o.ranks; r++) {
@@ -238,6 +243,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private dispatch(ev: Ev<M>): void {
     if (ev.kind === 'fault') return this.fire(ev.fault);
     if (ev.kind === 'client') return this.clients?.on(ev.ev);
+    if (ev.kind === 'stall') return this.stall(ev.rank, ev.untilMs);
     const r = this.at(ev.kind === 'deliver' ? ev.to : ev.rank);
     if (ev.kind === 'persisted' && ev.inc === r.incarnation) r.disk.synced(ev.batchId); // durable even while paused
     if (r.status !== 'live' || r.state === undefined) return;
@@ -525,6 +531,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 
   private fire(f: SimFault): void {
     if (f.action === 'partition' || f.action === 'cut') return this.fireNet(f);
+    if (f.action === 'starve') return this.fireStarve(f);
     if (f.action === 'start' || f.action === 'restart') this.pendingStarts--;
     const rank = this.resolve(f.target);
     const entry = { action: f.action, target: f.target.type, atMs: f.atMs, rank: rank ?? null };
@@ -533,7 +540,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     this.resolved.push(applied ? entry : { ...entry, ignored: true });
   }
 
-  private apply(f: Exclude<SimFault, { action: 'partition' | 'cut' }>, r: SimRank<S, P>): boolean {
+  private apply(f: Exclude<SimFault, { action: 'partition' | 'cut' | 'starve' }>, r: SimRank<S, P>): boolean {
     switch (f.action) {
       case 'kill': {
         if (r.status !== 'live') return false;
@@ -554,12 +561,40 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
         return this.boot(r);
       case 'pause':
         if (r.status !== 'live' || r.pausedUntilMs > this.nowMs) return false;
-        r.pausedUntilMs = this.nowMs + f.durationMs;
-        r.pausedAtMs = this.nowMs;
-        r.tracer.note(this.nowMs, { ev: 'fault', fault: 'pause', untilMs: r.pausedUntilMs });
-        this.heap.push({ atMs: r.pausedUntilMs, kind: 'resume', rank: r.rank, inc: r.incarnation });
+        this.pause(r, f.durationMs, 'pause');
         return true;
     }
+  }
+
+  private pause(r: SimRank<S, P>, durationMs: number, fault: 'pause' | 'stall'): void {
+    r.pausedUntilMs = this.nowMs + durationMs;
+    r.pausedAtMs = this.nowMs;
+    r.tracer.note(this.nowMs, { ev: 'fault', fault, untilMs: r.pausedUntilMs });
+    this.heap.push({ atMs: r.pausedUntilMs, kind: 'resume', rank: r.rank, inc: r.incarnation });
+  }
+
+  /**
+   * stall is one span of a starved rank (STARVE): descheduled now for a drawn stall (held as a
+   * pause holds it), then run for a drawn span before the next stall, until the window ends.
+   * A rank down or already paused skips this stall; the window's draws go on regardless.
+   */
+  private stall(rank: number, untilMs: number): void {
+    if (this.nowMs >= untilMs) return;
+    const r = this.at(rank);
+    const random = this.starveOf(rank);
+    const stallMs = random.between(STARVE.stallMs[0], STARVE.stallMs[1]);
+    const runMs = random.between(STARVE.runMs[0], STARVE.runMs[1]);
+    const runnable = r.status === 'live' && r.pausedUntilMs <= this.nowMs;
+    if (runnable) this.pause(r, stallMs, 'stall');
+    this.heap.push({ atMs: Math.max(this.nowMs, r.pausedUntilMs) + runMs, kind: 'stall', rank, untilMs });
+  }
+
+  private readonly starveStreams = new Map<number, Random>();
+
+  private starveOf(rank: number): Random {
+    let random = this.starveStreams.get(rank);
+    if (random === undefined) this.starveStreams.set(rank, (random = this.starve.fork(`rank${rank}`)));
+    return random;
   }
 
   private fireNet(f: Extract<SimFault, { action: 'partition' | 'cut' }>): void {
@@ -591,6 +626,21 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       this.resolved.push({ action: 'cut', ...base, from, to });
     }
     for (const r of this.ranks) r.tracer.note(this.nowMs, { ev: 'fault', fault: f.action, untilMs });
+  }
+
+  /** fireStarve starts each named rank's stalls (`leader` resolved now), each rank on its own draws. */
+  private fireStarve(f: Extract<SimFault, { action: 'starve' }>): void {
+    const untilMs = this.nowMs + f.durationMs;
+    const ranks = [...new Set(f.ranks.flatMap((t) => this.resolve(t) ?? []))].sort((a, b) => a - b);
+    this.resolved.push({
+      action: 'starve',
+      target: f.ranks.some((t) => t.type === 'leader') ? 'leader' : 'rank',
+      atMs: f.atMs,
+      rank: null,
+      from: ranks,
+      untilMs,
+    });
+    for (const rank of ranks) this.heap.push({ atMs: this.nowMs, kind: 'stall', rank, untilMs });
   }
 
   /** resolve: a fixed rank; `leader`: the live, unpaused rank leading the highest round; `killed`: the rank killed last. */

@@ -485,6 +485,7 @@ export class SimCluster {
         this.violate(r.rank, syncDeletesOnlyOnNewCommitter(committerBefore, ev));
         return;
       case 'campaign':
+      case 'pre-vote':
       case 'merged':
       case 'step-down':
       case 'held-back':
