@@ -66,12 +66,12 @@ export function onAliveAck(n: NodeState, from: number, m: Extract<VMsg, { type: 
   }
 }
 
-/** masterDuties: every H — A5 CheckQuorum, resend what peers lack, Alive. */
-export function masterDuties(n: NodeState, now: number, random: Random): void {
+/** masterDuties: every H — A5 CheckQuorum (when `silence` may act: silenceOnTick), resend what peers lack, Alive. */
+export function masterDuties(n: NodeState, now: number, random: Random, silence = true): void {
   for (const s of n.shards) {
     if (s.role !== 'master') continue;
     const heard = s.peers.filter((p, i) => i !== n.self && p.heardAt >= now - n.cfg.electionMs).length;
-    if (heard < n.q - 1 && now - s.masterSince >= n.cfg.electionMs) {
+    if (silence && heard < n.q - 1 && now - s.masterSince >= n.cfg.electionMs) {
       follow(n, s, s.accepted, null);
       s.master = null;
       s.deadline = electionDeadline(n, now, random);

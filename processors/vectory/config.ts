@@ -27,6 +27,12 @@ export interface VectoryConfig {
   readonly startOn?: number;
   /** balance: false turns balance off (tests of the shard agreement alone). */
   readonly balance?: boolean;
+  /**
+   * silenceOnTick: the rules that act on silence — a shard's election deadline (A4, E5) and a
+   * master's CheckQuorum (A5) — act only on a tick, which the driver and the simulator step after
+   * the messages waiting for a late node (docs/protocols/vectory.md, differences from the spec). Off: after every input.
+   */
+  readonly silenceOnTick: boolean;
 }
 
 export const DEFAULT_E = 500;
@@ -50,6 +56,7 @@ export function vectoryConfig(over: Partial<VectoryConfig> = {}): VectoryConfig 
     tokenTtlMs: 4 * e,
     cooldownMs: 10 * e,
     readWaitMs: 2 * e,
+    silenceOnTick: true,
     ...over,
   };
   checkConfig(c);

@@ -33,14 +33,23 @@ type Out = ProtocolOutput<VMsg, WalBatch, VLogEvent>;
 
 /** stepNode: one input; the state is updated in place. */
 export function stepNode(n: NodeState, input: ProtocolInput<VMsg>, now: number, random: Random): Out {
-  return stepWith(n, now, random, () => {
-    if (input.type === 'message') onMessage(n, input.from, input.msg, now, random);
-    else if (input.type === 'persisted') n.durableId = Math.max(n.durableId, input.batchId);
-  });
+  return stepWith(
+    n,
+    now,
+    random,
+    () => {
+      if (input.type === 'message') onMessage(n, input.from, input.msg, now, random);
+      else if (input.type === 'persisted') n.durableId = Math.max(n.durableId, input.batchId);
+    },
+    input.type === 'tick',
+  );
 }
 
-/** stepWith: one step whose input is `rule` (a test calls a rule directly; the bookkeeping is the same). */
-export function stepWith(n: NodeState, now: number, random: Random, rule: () => void): Out {
+/**
+ * stepWith: one step whose input is `rule` (a test calls a rule directly; the bookkeeping is the
+ * same); `tick`: the step is a tick, on which the rules that act on silence run (silenceOnTick).
+ */
+export function stepWith(n: NodeState, now: number, random: Random, rule: () => void, tick = true): Out {
   n.step = { send: [], wal: [], log: [] };
   if (!n.started) {
     n.started = true;
@@ -51,7 +60,7 @@ export function stepWith(n: NodeState, now: number, random: Random, rule: () => 
       if (compareBallot(s.promised, ZERO_BALLOT) > 0) emit(n, { type: 'recover', shard: s.id, promised: s.promised, accepted: s.accepted });
   }
   rule();
-  timers(n, now, random);
+  timers(n, now, random, tick || !n.cfg.silenceOnTick);
   afterStep(n, now);
   return finish(n, now);
 }
@@ -72,10 +81,13 @@ function onMessage(n: NodeState, from: number, m: VMsg, now: number, random: Ran
   return onAppendReply(n, s, from, m, now, random);
 }
 
-/** timers: elections (A4, E5), the master's interval duties (A1, A5, V5) and balance expiry (L4). */
-function timers(n: NodeState, now: number, random: Random): void {
+/**
+ * timers: elections (A4, E5), the master's interval duties (A1, A5, V5) and balance expiry (L4).
+ * `silence`: whether the deadlines that act on silence may act in this step (silenceOnTick).
+ */
+function timers(n: NodeState, now: number, random: Random, silence: boolean): void {
   for (const s of n.shards) {
-    if (s.role === 'master' || now < s.deadline) continue;
+    if (!silence || s.role === 'master' || now < s.deadline) continue;
     if (s.role === 'candidate') {
       follow(n, s, s.promised, null);
       s.master = null;
@@ -85,7 +97,7 @@ function timers(n: NodeState, now: number, random: Random): void {
   if (now >= n.nextAliveAt) {
     n.nextAliveAt = now + n.cfg.aliveMs;
     for (const s of n.shards) if (s.role === 'master') tick(n, s);
-    masterDuties(n, now, random);
+    masterDuties(n, now, random, silence);
     n.aliveNow = false;
   }
   if (n.aliveNow) {
