@@ -2,8 +2,9 @@
 // again and again for 50–1200 ms. With the rules that act on silence run after every input, a
 // node that wakes late starts elections (and a master runs CheckQuorum) before it reads the
 // Alives and acks waiting for it; on a tick after them (silenceOnTick, docs/protocols/vectory.md,
-// differences from the spec) fewer elections are won (seed 1: 66 → 48) and more commits made (645 → 749). Both stay
-// safe (the audit). What remains is stalls longer than E = 500 ms: the master really was silent.
+// differences from the spec) fewer elections are won (seed 1: 66 → 48) and more commits made
+// (645 → 749). Both stay safe (the audit). What remains is stalls longer than E = 500 ms: the
+// master really was silent.
 import t from 'tap';
 import type { SimOptions } from '../../runtime/sim/types.js';
 import { runGraded, type Graded } from './simkit.js';
