@@ -50,10 +50,6 @@ export function startCampaign(s: ReplicaState, fx: Effects, nowMs: number): void
 export function handleElectReply(s: ReplicaState, fx: Effects, from: number, reply: ElectReply): void {
   const c = s.campaign;
   assert(c !== null, 'handleElectReply outside a campaign');
-  if (reply.pre === true) {
-    fx.trace.push({ type: 'ignored', why: 'pre-vote answer during a campaign' }); // a would-grant is no vote (§5.1)
-    return;
-  }
   if (!leaderIdEq(reply.candidate, c.cand)) {
     fx.trace.push({ type: 'ignored', why: 'ElectReply for an older campaign' });
     return;

@@ -17,7 +17,7 @@ import { compareLeaderId, leaderIdEq } from './leader_id.js';
 import type { Message } from './messages.js';
 import { adoptVote, stepDown } from './role_change.js';
 import { newEffects, roleOf, type Effects, type ReplicaState } from './state.js';
-import { handleElectReq } from './voter.js';
+import { answerPreVote, handleElectReq } from './voter.js';
 
 /** Ctx carries the step's time and randomness. */
 type Ctx = { readonly nowMs: number; readonly random: Random };
@@ -52,7 +52,9 @@ function checkBallots(s: ReplicaState, fx: Effects, msg: Message, c: Ctx): void 
 function handleRequest(s: ReplicaState, fx: Effects, from: number, m: Message, c: Ctx): boolean {
   switch (m.type) {
     case 'ElectReq':
-      handleElectReq(s, fx, from, m, c.nowMs, c.random);
+      if (m.pre === true)
+        answerPreVote(s, fx, from, m, c.nowMs); // changes nothing (§5.1)
+      else handleElectReq(s, fx, from, m, c.nowMs, c.random);
       return true;
     case 'ForwardReq':
       handleForwardReq(s, fx, from, m, c.nowMs, c.random);
@@ -98,8 +100,9 @@ function stepCandidate(s: ReplicaState, fx: Effects, input: Input, c: Ctx): void
     case 'message': {
       const m = input.msg;
       if (handleRequest(s, fx, input.from, m, c)) return;
-      if (m.type === 'ElectReply') handleElectReply(s, fx, input.from, m);
-      else fx.trace.push({ type: 'ignored', why: 'ForwardReply while campaigning' });
+      // a would-grant is no vote: counted as one, it would merge without the voter's records (§5.1)
+      if (m.type === 'ElectReply' && m.pre !== true) handleElectReply(s, fx, input.from, m);
+      else fx.trace.push({ type: 'ignored', why: `${m.type === 'ElectReply' ? 'pre-vote answer' : m.type} while campaigning` });
       return;
     }
     case 'propose':

@@ -75,7 +75,8 @@ function parts(s: ReplicaState, whole: ElectReply, random: Random): ElectReply[]
  * answerPreVote says whether V1–V4 would grant a pre-vote's ballot (§5.1, D28), changing
  * nothing: no vote, no deadline reset, no records. Sent at once: it promises nothing durable.
  */
-function answerPreVote(s: ReplicaState, fx: Effects, from: number, req: ElectReq, reason: ElectReplyReason | null): void {
+export function answerPreVote(s: ReplicaState, fx: Effects, from: number, req: ElectReq, nowMs: number): void {
+  const reason = refusal(s, req, nowMs);
   fx.send.push({
     to: from,
     msg: {
@@ -96,10 +97,6 @@ function answerPreVote(s: ReplicaState, fx: Effects, from: number, req: ElectReq
 /** handleElectReq applies V1–V4 and queues the reply (parked until the vote is durable), in parts if it is large. */
 export function handleElectReq(s: ReplicaState, fx: Effects, from: number, req: ElectReq, nowMs: number, random: Random): void {
   const reason = refusal(s, req, nowMs);
-  if (req.pre === true) {
-    answerPreVote(s, fx, from, req, reason);
-    return;
-  }
   if (reason === null) {
     adoptVote(s, fx, req.candidate, nowMs, random);
     resetElectionDeadline(s, nowMs, random);

@@ -19,6 +19,7 @@ const CORE = [
   'leader',
   'leader_id',
   'messages',
+  'prevote',
   'record',
   'role_change',
   'snapshot',
