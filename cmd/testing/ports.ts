@@ -2,12 +2,28 @@
 // run listens on base-port + 10·i (cmd/flags.ts portOf); a base is usable when every one of its
 // ports can be bound right now. (Another process may still take one before the ranks bind it:
 // callers retry a run that fails with "address already in use".)
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { portOf } from '../flags.js';
 
-/** BASE_MIN, BASE_MAX: bases are drawn from [BASE_MIN, BASE_MAX). */
+/**
+ * ephemeralLow: the first port the kernel hands out for outgoing connections (Linux's
+ * ip_local_port_range). Bases stay below it: with test files running side by side, another run's
+ * client sockets take ephemeral ports all the time, and one of them took a rank's port between
+ * the probe and the listen.
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 21_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** BASE_MIN, BASE_MAX: bases are drawn from [BASE_MIN, BASE_MAX), below the ephemeral ports. */
 const BASE_MIN = 20_000;
-const BASE_MAX = 60_000;
+const BASE_MAX = Math.min(60_000, ephemeralLow());
 
 /** canListen binds host:port briefly; true when that worked. */
 function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
