@@ -117,6 +117,21 @@ function lastOpMs(h: CheckedHistory | undefined): number {
   return last;
 }
 
+/**
+ * tracedCommits: a rank's commits from its trace. A kill that tore a commit line (`tornWord`) lost
+ * that line: the restarted rank recovers without it and commits it again, so the step before the
+ * kill counts one fewer, as the instance log does.
+ */
+function tracedCommits(trace: readonly TraceEvent[]): { atMs: number; n: number }[] {
+  const out: { atMs: number; n: number }[] = [];
+  for (const e of trace) {
+    if (e.ev === 'commit') out.push({ atMs: e.t, n: typeof e.n === 'number' ? e.n : 1 });
+    const last = out.at(-1);
+    if (e.ev === 'fault' && e.fault === 'kill' && e.tornWord === 'commit' && last !== undefined) last.n--;
+  }
+  return out.filter((c) => c.n > 0);
+}
+
 /** buildReport reads dir and returns what the page shows, and a KV run's checker view. */
 export async function buildReport(dir: string): Promise<ReportData & { linView?: LinView }> {
   const { run, ranks } = readDir(dir);
@@ -132,9 +147,7 @@ export async function buildReport(dir: string): Promise<ReportData & { linView?:
   // Round 0 is run.json's start (a real run); the simulator starts at its epoch, which its first line is near.
   const originMs = run.startAtMs ?? (Number.isFinite(firstUs) ? Math.floor(firstUs / 1000) : 0);
   const commitMs = ranks.map((r, i) =>
-    r.trace
-      ? r.trace.filter((e) => e.ev === 'commit').map((e) => ({ atMs: e.t, n: typeof e.n === 'number' ? e.n : 1 }))
-      : (logTimes[i] ?? []).map((x) => ({ atMs: x.atUs / 1000 - originMs, n: 1 })),
+    r.trace ? tracedCommits(r.trace) : (logTimes[i] ?? []).map((x) => ({ atMs: x.atUs / 1000 - originMs, n: 1 })),
   );
   // A loop, not Math.max(...): a long run has more commits than a call has room for arguments.
   let lastMs = (run.t ?? 0) * 1000;

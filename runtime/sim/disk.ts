@@ -15,6 +15,8 @@ export class Disk<P extends { readonly batchId: number }> {
   readonly lines: string[] = [];
   /** torn: the last line was cut short by a crash (a restart cuts it, as the FileSink does). */
   torn = false;
+  /** tornWord: the first word of the line a crash cut short (a report needs to know a commit line was lost). */
+  tornWord: string | undefined;
 
   constructor(
     private readonly o: SimDisk,
@@ -58,6 +60,7 @@ export class Disk<P extends { readonly batchId: number }> {
     if (line !== undefined && line.length > 0 && this.random.next() < this.o.tornLineRate) {
       this.lines[last] = line.slice(0, this.random.int(line.length));
       this.torn = true;
+      this.tornWord = line.split(' ', 1)[0];
     }
     return lost;
   }
@@ -66,6 +69,7 @@ export class Disk<P extends { readonly batchId: number }> {
   reopen(): readonly string[] {
     if (this.torn) this.lines.pop();
     this.torn = false;
+    this.tornWord = undefined;
     return this.lines;
   }
 

@@ -546,7 +546,13 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
         if (r.status !== 'live') return false;
         if (r.state !== undefined) r.summary = this.p.summary(r.state);
         const lost = r.disk.crash();
-        r.tracer.note(this.nowMs, { ev: 'fault', fault: 'kill', lostBatches: lost, tornLine: r.disk.torn });
+        r.tracer.note(this.nowMs, {
+          ev: 'fault',
+          fault: 'kill',
+          lostBatches: lost,
+          tornLine: r.disk.torn,
+          ...(r.disk.torn ? { tornWord: r.disk.tornWord } : {}),
+        });
         this.down(r, 'killed');
         r.incarnation++;
         this.lastKilled = r.rank;
