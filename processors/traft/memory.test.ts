@@ -31,10 +31,10 @@ function counts(s: ReplicaState): Counts {
   return { log: s.log.size, depsWords, keyIndex, heldBack, inflight, unpersisted: s.unpersisted.size, parked: s.parked.length };
 }
 
-/** BOUNDS: what a leak would cross within the run (thousands of positions); the steady values stay well below. */
 /** LOG_BOUND: positions held at or above the floor (see BOUNDS.log). */
 const LOG_BOUND = 2 * SNAPSHOT_EVERY + 5 * WINDOW;
 
+/** BOUNDS: what a leak would cross within the run (thousands of positions); the steady values stay well below. */
 const BOUNDS: Counts = {
   // positions ≥ floor: a snapshot interval, the uncommitted window, and a follower's lag behind
   // the leader's commits (a dropped request leaves a gap it cannot commit past until resent), and
