@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import type { Test } from 'tap';
 import { CLI } from '../../scripts/repo.js';
 import { main } from '../main.js';
+import { holdExclusive } from './exclusive.js';
 
 /**
  * HANG_BOUND_MS bounds a CLI run that should end by itself: it tells a hang from an exit, and
@@ -64,8 +65,23 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** cliRun runs `csplab <args>` and resolves when the process (and its stdio) closes. */
-export function cliRun(t: Teardown, args: readonly string[], o: CliOptions): Promise<CliResult> {
+/**
+ * cliRun runs one `csplab` to its end. A run that starts a real cluster (`--base-port`) first
+ * waits its turn for the machine-wide cluster lock (cmd/testing/exclusive.ts); its time bound
+ * starts once it holds it.
+ */
+export async function cliRun(t: Teardown, args: readonly string[], o: CliOptions): Promise<CliResult> {
+  if (!args.includes('--base-port')) return cliRunNow(t, args, o);
+  const release = await holdExclusive();
+  try {
+    return await cliRunNow(t, args, o);
+  } finally {
+    await release();
+  }
+}
+
+/** cliRunNow runs `csplab <args>` and resolves when the process (and its stdio) closes. */
+function cliRunNow(t: Teardown, args: readonly string[], o: CliOptions): Promise<CliResult> {
   const startedMs = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd, env: childEnv(), detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   const pgid = child.pid;
