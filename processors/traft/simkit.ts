@@ -8,7 +8,7 @@ import type { TraftWire } from './clients.js';
 import type { DurableState, WalBatch } from './durable.js';
 import type { InstanceEvent } from './io.js';
 import { traft, type Logged, type TraftConfig, type TraftState } from './protocol.js';
-import type { ReplicaState } from './state.js';
+import { roleOf, type ReplicaState } from './state.js';
 
 export type TraftSim = Simulation<TraftConfig, TraftState, TraftWire, WalBatch, InstanceEvent, DurableState, Logged>;
 
@@ -47,4 +47,14 @@ export function traftSim(o: TraftSimOptions): TraftSim {
 /** replica: a live rank's replica state (undefined: down). */
 export function replica(sim: TraftSim, rank: number): ReplicaState | undefined {
   return sim.state(rank)?.s;
+}
+
+/** leaders: the live ranks that lead now. */
+export function leaders(sim: TraftSim, ranks: number): number[] {
+  const out: number[] = [];
+  for (let rank = 0; rank < ranks; rank++) {
+    const s = replica(sim, rank);
+    if (s !== undefined && roleOf(s) === 'leader') out.push(rank);
+  }
+  return out;
 }

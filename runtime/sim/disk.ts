@@ -17,6 +17,8 @@ export class Disk<P extends { readonly batchId: number }> {
   torn = false;
   /** tornWord: the first word of the line a crash cut short (a report needs to know a commit line was lost). */
   tornWord: string | undefined;
+  /** damaged: the index in `durable` of a batch that reads back damaged (acknowledged, so peers count on it), or null. */
+  private damaged: number | null = null;
 
   constructor(
     private readonly o: SimDisk,
@@ -52,6 +54,9 @@ export class Disk<P extends { readonly batchId: number }> {
       this.keep(p.batch);
       kept++;
     }
+    // drawn only when damage is on, so seeds without it replay exactly as before
+    const damageRate = this.o.damageRate ?? 0;
+    if (damageRate > 0 && this.random.next() < damageRate) this.damageLast();
     const lost = this.pending.length - kept;
     this.pending = [];
     this.lastDurableAtMs = 0;
@@ -63,6 +68,24 @@ export class Disk<P extends { readonly batchId: number }> {
       this.tornWord = line.split(' ', 1)[0];
     }
     return lost;
+  }
+
+  /** damageLast makes the last durable batch read back damaged (a disk fault; nothing durable: nothing to damage). */
+  damageLast(): void {
+    if (this.durable.length > 0) this.damaged = this.durable.length - 1;
+  }
+
+  /**
+   * recover is a restart's reading of the WAL: a damaged batch refuses the restart (the reason
+   * returned, as the real WAL's exit 4), or with onDamage 'truncate' is cut with all after it.
+   */
+  recover(rank: number): string | undefined {
+    if (this.damaged === null) return undefined;
+    if (this.o.onDamage !== 'truncate')
+      return `rank ${rank}: WAL batch ${this.damaged + 1} of ${this.durable.length} is damaged; refusing to restart (exit 4)`;
+    this.durable = this.durable.slice(0, this.damaged);
+    this.damaged = null;
+    return undefined;
   }
 
   /** reopen is a restart's view of the instance log: a torn last line is cut. */

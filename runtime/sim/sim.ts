@@ -49,7 +49,7 @@ type Ev<M> =
   | { readonly atMs: number; readonly kind: 'stall'; readonly rank: number; readonly untilMs: number }
   | { readonly atMs: number; readonly kind: 'client'; readonly ev: ClientEv };
 
-type Status = 'planned' | 'live' | RankEnd;
+export type Status = 'planned' | 'live' | RankEnd;
 
 /** SimRank is one simulated rank process: its state while it runs, and its disk across crashes. */
 interface SimRank<S, P extends { readonly batchId: number }> {
@@ -189,6 +189,23 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   /** now: simulated ms after round 0. */
   now(): number {
     return this.nowMs;
+  }
+
+  /** fault fires a fault now, as a scheduled one would (its target resolved now). */
+  fault(f: DistributiveOmit<SimFault, 'atMs'>): void {
+    if (f.action === 'start' || f.action === 'restart') this.pendingStarts++; // fire counts it down
+    this.fire({ ...f, atMs: this.nowMs });
+  }
+
+  /** damageLastBatch makes a down rank's last durable batch read back damaged (a scripted disk fault). */
+  damageLastBatch(rank: number): void {
+    const r = this.at(rank);
+    if (r.status !== 'live') r.disk.damageLast();
+  }
+
+  /** end: how a rank's run stands ('live', 'planned', or how it went down). */
+  end(rank: number): Status {
+    return this.at(rank).status;
   }
 
   /** inject hands rank `to` a message now, as if the connection from rank `from` carried it (a forged or replayed one). */
@@ -464,6 +481,12 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private boot(r: SimRank<S, P>): boolean {
     const restart = r.incarnation > 0;
     let durable: D | undefined;
+    const damaged = restart ? r.disk.recover(r.rank) : undefined;
+    if (damaged !== undefined) {
+      this.problems.push(`t=${this.nowMs.toFixed(3)}ms ${damaged}`);
+      this.down(r, 'refused');
+      return false;
+    }
     try {
       durable = restart && this.p.replay !== undefined ? this.p.replay(r.disk.durable) : undefined;
     } catch (e) {
@@ -670,3 +693,5 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 
 const TICK: ProtocolInput<never> = { type: 'tick' };
 const TURN: ProtocolInput<never> = { type: 'turn' };
+/** DistributiveOmit: Omit applied to each member of a union (a fault without its time). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -44,6 +44,17 @@ export interface SimDisk {
   readonly keepUnsyncedRate: number;
   /** tornLineRate: a crash cuts the instance log's last line short with this probability. */
   readonly tornLineRate: number;
+  /**
+   * damageRate: a crash leaves the last durable batch damaged (a bit flip in a complete frame)
+   * with this probability; drawn only when set, so runs without it replay as before.
+   */
+  readonly damageRate?: number;
+  /**
+   * onDamage: what recovery does with a damaged batch. 'refuse' (the real WAL: exit 4) keeps the
+   * rank down; 'truncate' is the wrong recovery that cuts it like a torn tail, kept so a test
+   * shows the protocol's invariants catch the acknowledged state that forgets.
+   */
+  readonly onDamage?: 'refuse' | 'truncate';
 }
 
 export const DEFAULT_DISK: SimDisk = { minFsyncMs: 0.2, maxFsyncMs: 2, keepUnsyncedRate: 0.5, tornLineRate: 0.3 };
