@@ -53,6 +53,8 @@ export interface TraftConfig {
   readonly inOrderCommit?: boolean;
   /** seedElections: elections as the seed's design has them, without pre-vote, backoff and tick-only silence timers (§11 D28–D30): a measured baseline. */
   readonly seedElections?: boolean;
+  /** tuning: a scripted test's timing (lease protection off for same-term races, a message bound); absent in every real run. */
+  readonly tuning?: Partial<Pick<Timing, 'leaseProtection' | 'maxMessageBytes'>>;
 }
 
 /** Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines) and the highest logged seq. */
@@ -124,6 +126,7 @@ function rankTiming(c: TraftConfig): Timing {
     ...(c.inOrderCommit === true ? { inOrderCommit: true } : {}),
     // A starved machine wakes followers late: pre-vote and backoff keep that from deposing a live leader (D28, D29).
     ...(c.seedElections === true ? {} : { preVote: true, electionBackoff: true, silenceOnTick: true }),
+    ...c.tuning,
   };
 }
 
@@ -192,7 +195,7 @@ function clientStep(r: TraftState, from: number, msg: ClientRequest | ClientRepl
 }
 
 /** coreStep is one step of the core, counted for the summary, with the client replies it settled. */
-function coreStep(r: TraftState, input: Parameters<typeof step>[1], nowMs: number, random: Random): WireOut {
+export function coreStep(r: TraftState, input: Parameters<typeof step>[1], nowMs: number, random: Random): WireOut {
   const { state, out: core } = r.core.step(r.s, input, nowMs, random);
   r.s = state;
   const replies = afterStep(r.clients, r.s, core.applied, nowMs);

@@ -2,12 +2,13 @@
 // protocol with its config, the network and disk those tests used, every step checked by
 // TRaft's own invariants (step_invariants.ts). Tests step it with runUntil and read a rank's
 // replica through the protocol's state.
-import { Simulation } from '../../runtime/sim/sim.js';
+import { BASE_MS, Simulation } from '../../runtime/sim/sim.js';
 import type { SimDisk, SimFault, SimLink } from '../../runtime/sim/types.js';
 import type { TraftWire } from './clients.js';
 import type { DurableState, WalBatch } from './durable.js';
 import type { InstanceEvent } from './io.js';
-import { traft, type Logged, type TraftConfig, type TraftState } from './protocol.js';
+import type { Command } from './command.js';
+import { coreStep, traft, type Logged, type TraftConfig, type TraftState } from './protocol.js';
 import { roleOf, type ReplicaState } from './state.js';
 
 export type TraftSim = Simulation<TraftConfig, TraftState, TraftWire, WalBatch, InstanceEvent, DurableState, Logged>;
@@ -57,4 +58,21 @@ export function leaders(sim: TraftSim, ranks: number): number[] {
     if (s !== undefined && roleOf(s) === 'leader') out.push(rank);
   }
   return out;
+}
+
+/** propose hands a command to a rank now, as the lab's load does on a leader's turn; false if it cannot step. */
+export function propose(sim: TraftSim, rank: number, cmd: Command, logKey: string): boolean {
+  return sim.feed(rank, (r, nowMs, random) => ({ state: r, out: coreStep(r, { type: 'propose', cmd, logKey }, nowMs, random) }));
+}
+
+/**
+ * campaignAt moves a live rank's election deadline to atMs after round 0 (scripted races, T3):
+ * its next tick after then campaigns. False if the rank cannot step.
+ */
+export function campaignAt(sim: TraftSim, rank: number, atMs: number): boolean {
+  return sim.feed(rank, (r) => {
+    r.s.electionDeadlineMs = BASE_MS + atMs;
+    r.wakeAtMs = Math.min(r.wakeAtMs, BASE_MS + atMs);
+    return { state: r, out: { send: [], persist: [], log: [], trace: [], wakeAtMs: r.wakeAtMs } };
+  });
 }

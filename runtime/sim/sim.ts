@@ -81,6 +81,13 @@ interface SimRank<S, P extends { readonly batchId: number }> {
  * ConfigFor: one rank's config, for a protocol whose config reaches the rank's own instance log
  * (Paxos reads it back for a rank behind its window); `lines` is the simulated log, live.
  */
+/** ScriptedStep: a scripted test's step on one rank (Simulation.feed); nowMs is the rank's clock, as a step's. */
+export type ScriptedStep<S, M, P, L> = (
+  s: S,
+  nowMs: number,
+  random: Random,
+) => { readonly state: S; readonly out: ProtocolOutput<M, P, L> };
+
 export type ConfigFor<C> = (rank: number, lines: readonly string[]) => C;
 
 /** Simulation runs one cluster of protocol `p` with config `config` under o's faults. */
@@ -201,6 +208,18 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   damageLastBatch(rank: number): void {
     const r = this.at(rank);
     if (r.status !== 'live') r.disk.damageLast();
+  }
+
+  /**
+   * feed steps a live, unpaused rank now on a scripted input: `stepWith` stands in for the
+   * protocol's step this once (the simulator never looks inside it; a protocol's testkit builds
+   * it), and its outputs go out, and the invariants run, as on any step; false if the rank cannot step.
+   */
+  feed(rank: number, stepWith: ScriptedStep<S, M, P, L>): boolean {
+    const r = this.at(rank);
+    if (r.status !== 'live' || r.state === undefined || r.pausedUntilMs > this.nowMs) return false;
+    this.input(r, TURN, stepWith);
+    return true;
   }
 
   /** end: how a rank's run stands ('live', 'planned', or how it went down). */
@@ -370,8 +389,8 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   }
 
   /** input steps a live rank on one input and queues its turn (after every input due at this instant). */
-  private input(r: SimRank<S, P>, input: ProtocolInput<M>): void {
-    if (!this.step(r, input)) return;
+  private input(r: SimRank<S, P>, input: ProtocolInput<M>, stepWith?: ScriptedStep<S, M, P, L>): void {
+    if (!this.step(r, input, stepWith)) return;
     if (!r.turnQueued) {
       r.turnQueued = true;
       this.heap.push({ atMs: this.nowMs, kind: 'turn', rank: r.rank, inc: r.incarnation });
@@ -401,14 +420,14 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   }
 
   /** step runs the protocol's step and hands its outputs on; undefined if the step threw (the rank crashed). */
-  private step(r: SimRank<S, P>, input: ProtocolInput<M>): ProtocolOutput<M, P, L> | undefined {
+  private step(r: SimRank<S, P>, input: ProtocolInput<M>, stepWith?: ScriptedStep<S, M, P, L>): ProtocolOutput<M, P, L> | undefined {
     const s = r.state as S;
     this.events++;
     const nowMs = BASE_MS + this.nowMs + r.skewMs;
     let res: { readonly state: S; readonly out: ProtocolOutput<M, P, L> };
     this.checker?.before?.(r.rank, s);
     try {
-      res = this.p.step(s, input, nowMs, r.random);
+      res = stepWith === undefined ? this.p.step(s, input, nowMs, r.random) : stepWith(s, nowMs, r.random);
     } catch (e) {
       this.problems.push(`t=${this.nowMs.toFixed(3)}ms rank ${r.rank}: step threw ${(e as Error).stack ?? String(e)}`);
       r.tracer.note(this.nowMs, { ev: 'crash', why: 'step threw' });
