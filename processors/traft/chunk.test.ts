@@ -13,7 +13,9 @@ import { recordBytes } from './chunk.js';
 import { defaultTiming, type Timing } from './config.js';
 import type { ElectReply, InstallSnapshotReq, Message, SnapshotShipment } from './messages.js';
 import type { LogRecord } from './record.js';
-import { SimCluster } from './sim/cluster.js';
+import { leaders, replica, traftSim } from './simkit.js';
+import type { Target } from '../../runtime/sim/types.js';
+import { defined } from '../../runtime/assert.js';
 import { statesEqual } from './invariants.js';
 import { restartReplica, type ReplicaState } from './state.js';
 import { bitmapOf, createBitmap, EMPTY_BITMAP, firstMissing } from './tail_bitmap.js';
@@ -38,20 +40,25 @@ t.test(
   'a follower thousands of positions behind catches up through InstallSnapshot parts; every message stays under the bound',
   async (t) => {
     const seed = 'chunk-lag';
-    const sim = new SimCluster({
+    // The lab load at 500 a simulated second per leader, window 100, for 11 s; then the ranks drain and stop.
+    const sim = traftSim({
       seed,
       ranks: 3,
-      timing: { ...defaultTiming(E), leaseProtection: true, snapshotEvery: 200, maxMessageBytes: BOUND },
-      net: { dropRate: 0, dupRate: 0, minDelayMs: 1, maxDelayMs: 5, longDelayRate: 0, longDelayMs: 0 },
-      disk: { minFsyncMs: 0.5, maxFsyncMs: 2, keepUnsyncedRate: 0.5, tornLineRate: 0 },
-      load: { intervalMs: 2, window: 100, keys: 4, setRate: 0.5 },
+      config: {
+        ...{ electionMs: E, window: 100, keys: 4, snapshotEvery: 200, setShare: 0.5 },
+        tuning: { leaseProtection: true, maxMessageBytes: BOUND },
+      },
+      loadMs: 11 * E,
+      ratePerSec: 500,
+      link: { delayMs: 3, jitterMs: 2 },
+      disk: { maxFsyncMs: 2 },
     });
-    sim.keepTrace = true;
     // The bound plays the frame limit: a message over it is dropped, as the transport does.
     let largest = 0;
     const over: string[] = [];
     const parts = { install: 0, whole: 0 };
-    sim.dropIf = (from, to, m) => {
+    sim.tap = (from, to, wire) => {
+      const m = wire as Message; // rank to rank: never a client's message
       const n = wireBytes(m);
       largest = Math.max(largest, n);
       if (m.type === 'InstallSnapshotReq') parts[m.shipment.part === true ? 'install' : 'whole']++;
@@ -59,26 +66,35 @@ t.test(
       over.push(`${m.type} ${from}→${to}: ${n} bytes`);
       return true;
     };
-    sim.runFor(2 * E);
-    const l = sim.leaders()[0]!;
+    sim.runUntil(2 * E);
+    const l = leaders(sim, 3)[0]!;
     const f = (l + 1) % 3;
-    const cutAt = firstMissing(sim.stateOf(f).committed);
-    sim.partition([[l, (l + 2) % 3], [f]]);
-    sim.runFor(6 * E);
-    const gap = sim.stateOf(l).floor - cutAt;
+    const cutAt = firstMissing(replica(sim, f)!.committed);
+    const rank = (r: number): Target => ({ type: 'rank', rank: r });
+    sim.fault({ action: 'partition', groups: [[rank(l), rank((l + 2) % 3)], [rank(f)]], durationMs: 6 * E });
+    sim.runUntil(8 * E);
+    const gap = replica(sim, l)!.floor - cutAt;
     t.ok(gap > 2000, `the leader compacted ${gap} positions the follower lacks`);
-    sim.heal();
-    sim.runFor(3 * E);
-    sim.load = null;
-    sim.runFor(3 * E);
+    // Healed at 8 s; the load ends at 11 s. Each rank's last state before it stops is its drained one.
+    const last: Array<ReplicaState | undefined> = [];
+    for (let at = 8 * E; at <= 16 * E; at += 10) {
+      sim.runUntil(at);
+      for (let r = 0; r < 3; r++) last[r] = replica(sim, r) ?? last[r];
+    }
+    t.same(
+      [0, 1, 2].map((r) => sim.end(r)),
+      ['stopped', 'stopped', 'stopped'],
+      'every rank drained and stopped',
+    );
     t.same(over, [], `no message over ${BOUND} bytes (largest ${largest}); replay: seed ${seed}`);
     t.ok(parts.install >= 5, `the snapshot's KEYs went in ${parts.install} parts before the final one`);
-    t.ok(sim.ranks[f]!.snapshots.installed >= 1, 'the follower installed the snapshot');
-    const lead = sim.stateOf(sim.leaders()[0] ?? l);
-    t.equal(firstMissing(sim.stateOf(f).committed), firstMissing(lead.committed), 'the follower caught up with the leader');
-    t.same(sim.violations, [], 'no invariant violated (S1–S4)');
-    t.equal(statesEqual(sim.ranks.map((r) => ({ rank: r.rank, state: sim.kvOf(r.rank) }))), null, 'state machines equal (S5)');
-    const res = checkLogs(sim.instanceLogs());
+    const installed = sim.summary(f)?.snapshotsInstalled;
+    t.ok(typeof installed === 'number' && installed >= 1, `the follower installed the snapshot (${installed})`);
+    const ends = last.map((s) => defined(s, 'every rank ran'));
+    t.equal(firstMissing(ends[f]!.committed), firstMissing(ends[l]!.committed), 'the follower caught up with the leader');
+    t.same(sim.problemsSoFar(), [], 'no invariant violated (S1–S4)');
+    t.equal(statesEqual(ends.map((s, r) => ({ rank: r, state: s.applier.sm.describe() }))), null, 'state machines equal (S5)');
+    const res = checkLogs([0, 1, 2].map((r) => ({ name: `instancelog${r}.log`, node: r, lines: sim.lines(r) })));
     if (res.verdict !== 'pass') t.comment(formatReport(res));
     t.equal(res.verdict, 'pass', 'the checker passes every instance log, the follower’s too (S7)');
   },
