@@ -2,14 +2,16 @@
 // election at a set time is the one that wins (every other rank's deadline is later), and a
 // proposal handed to the leader is committed on every rank under its own KEY.
 import t from 'tap';
-import { campaignAt, leaders, propose, replica, traftSim } from './simkit.js';
+import { campaignAt, established, leaders, propose, replica, traftSim, type CoreTrace } from './simkit.js';
 
 const E = 1000;
 const config = { electionMs: E, window: 20, keys: 3, snapshotEvery: 0, setShare: 0.5 };
 
 t.test('campaignAt: the forced candidates race in term 1 and the highest id leads', async (t) => {
   // Lease protection off: with it a voter refuses every candidate for E after it starts.
+  const traces: CoreTrace[] = [];
   const sim = traftSim({
+    traces,
     seed: 'simkit-campaign',
     ranks: 5,
     config: { ...config, tuning: { leaseProtection: false } },
@@ -24,6 +26,9 @@ t.test('campaignAt: the forced candidates race in term 1 and the highest id lead
     [{ term: 1, id: 4 }],
     'one leader, (1, 4), elected before any rank’s own deadline (≥ E)',
   );
+  const first = established(traces)[0];
+  t.same([first?.rank, first?.leader], [4, { term: 1, id: 4 }], 'the first leader established is rank 4 in term 1');
+  t.ok(first !== undefined && first.atMs >= 500 && first.atMs < E, `established between the scripted deadline and E (${first?.atMs} ms)`);
   t.same(sim.problemsSoFar(), [], 'no invariant violated');
 });
 

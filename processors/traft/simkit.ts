@@ -6,7 +6,8 @@ import { BASE_MS, Simulation } from '../../runtime/sim/sim.js';
 import type { SimDisk, SimFault, SimLink } from '../../runtime/sim/types.js';
 import type { TraftWire } from './clients.js';
 import type { DurableState, WalBatch } from './durable.js';
-import type { InstanceEvent } from './io.js';
+import type { LeaderId } from './leader_id.js';
+import type { InstanceEvent, TraceEvent } from './io.js';
 import type { Command } from './command.js';
 import { coreStep, traft, type Logged, type TraftConfig, type TraftState } from './protocol.js';
 import { roleOf, type ReplicaState } from './state.js';
@@ -24,6 +25,15 @@ export interface TraftSimOptions {
   readonly link?: Partial<SimLink>;
   readonly disk?: Partial<SimDisk>;
   readonly faults?: readonly SimFault[];
+  /** traces: where every step's core trace events go (elections, commits), for a test to read; absent: kept nowhere. */
+  readonly traces?: CoreTrace[];
+}
+
+/** CoreTrace is one core trace event (io.ts) a rank's step emitted, at simulated ms after round 0. */
+export interface CoreTrace {
+  readonly atMs: number;
+  readonly rank: number;
+  readonly ev: TraceEvent;
 }
 
 /** LINK: each copy 1–10 ms late (reordered), none lost. */
@@ -31,7 +41,19 @@ const LINK: SimLink = { dropRate: 0, dupRate: 0, delayMs: 5.5, jitterMs: 4.5, da
 const DISK: SimDisk = { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: 0 };
 
 export function traftSim(o: TraftSimOptions): TraftSim {
-  return new Simulation(traft, o.config, {
+  const { traces } = o;
+  const protocol: typeof traft =
+    traces === undefined
+      ? traft
+      : {
+          ...traft,
+          step: (r, input, nowMs, random) => {
+            const res = traft.step(r, input, nowMs, random);
+            for (const ev of res.out.trace as readonly TraceEvent[]) traces.push({ atMs: nowMs - BASE_MS, rank: r.s.self, ev });
+            return res;
+          },
+        };
+  return new Simulation(protocol, o.config, {
     seed: o.seed,
     ranks: o.ranks,
     clusterId: `sim-${o.seed}`,
@@ -75,4 +97,11 @@ export function campaignAt(sim: TraftSim, rank: number, atMs: number): boolean {
     r.wakeAtMs = Math.min(r.wakeAtMs, BASE_MS + atMs);
     return { state: r, out: { send: [], persist: [], log: [], trace: [], wakeAtMs: r.wakeAtMs } };
   });
+}
+
+/** established: the leaders established at or after sinceMs, in order (the traces a traftSim kept). */
+export function established(traces: readonly CoreTrace[], sinceMs = 0): Array<{ atMs: number; rank: number; leader: LeaderId }> {
+  return traces.flatMap((x) =>
+    x.ev.type === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : [],
+  );
 }
