@@ -2,6 +2,7 @@
 // election at a set time is the one that wins (every other rank's deadline is later), and a
 // proposal handed to the leader is committed on every rank under its own KEY.
 import t from 'tap';
+import { EMPTY_BITMAP, firstMissing } from './tail_bitmap.js';
 import { campaignAt, established, leaders, propose, replica, traftSim, type CoreTrace } from './simkit.js';
 
 const E = 1000;
@@ -44,5 +45,23 @@ t.test('propose: a command handed to the leader commits on every rank under its 
       sim.lines(r).some((line) => line.startsWith('commit') && line.includes('scriptedkeyscriptedk')),
       `rank ${r} committed it`,
     );
+  t.same(sim.problemsSoFar(), [], 'no invariant violated');
+});
+
+t.test('setLink: with every message lost no follower commits more; with the links clean again they catch up', async (t) => {
+  const sim = traftSim({ seed: 'simkit-link', ranks: 3, config, loadMs: 6 * E, ratePerSec: 100 });
+  sim.runUntil(3 * E);
+  const l = leaders(sim, 3)[0];
+  if (l === undefined) return t.fail('a leader by 3 s');
+  const f = (l + 1) % 3;
+  const frontier = (r: number): number => firstMissing(replica(sim, r)?.committed ?? EMPTY_BITMAP);
+  sim.setLink({ dropRate: 1 });
+  sim.runUntil(3 * E + 50); // what was on the wire lands
+  const cut = frontier(f);
+  sim.runUntil(3 * E + E / 2);
+  t.equal(frontier(f), cut, 'the follower commits nothing while every message is lost');
+  sim.setLink({ dropRate: 0 });
+  sim.runUntil(5 * E);
+  t.ok(frontier(f) > cut, `it commits again once the links are clean (${cut} -> ${frontier(f)})`);
   t.same(sim.problemsSoFar(), [], 'no invariant violated');
 });

@@ -10,15 +10,23 @@ type Window = { readonly untilMs: number; readonly blocks: (from: number, to: nu
 /** Copy is one copy of a sent message: when it arrives and whether it arrives damaged. */
 export type Copy = { readonly atMs: number; readonly damaged: boolean };
 
+/** LinkChange: the link faults a scripted test may change mid-run (not the skew, fixed at a rank's start). */
+export type LinkChange = Partial<Pick<SimLink, 'dropRate' | 'dupRate' | 'delayMs' | 'jitterMs' | 'damageRate'>>;
+
 export class Links {
   drops = 0;
   private windows: Window[] = [];
 
   constructor(
     private readonly ranks: number,
-    private readonly link: SimLink,
+    private link: SimLink,
     private readonly random: Random,
   ) {}
+
+  /** retune changes every link's faults from now on (a scripted test's lossy phase, then a clean one). */
+  retune(change: LinkChange): void {
+    this.link = { ...this.link, ...change };
+  }
 
   /** partition holds until untilMs; ranks in no group form one more group together. It returns the groups as they hold. */
   partition(groups: readonly (readonly number[])[], untilMs: number): number[][] {

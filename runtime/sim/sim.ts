@@ -12,7 +12,7 @@ import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants,
 import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { SimClients, type ClientEv } from './clients.js';
 import { Disk } from './disk.js';
-import { Links } from './links.js';
+import { Links, type LinkChange } from './links.js';
 import { Tracer } from './trace.js';
 import { describeByType } from '../trace.js';
 import {
@@ -220,6 +220,11 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     if (r.status !== 'live' || r.state === undefined || r.pausedUntilMs > this.nowMs) return false;
     this.input(r, TURN, stepWith);
     return true;
+  }
+
+  /** setLink changes the rank-to-rank links' faults from now on (the clients' links keep theirs). */
+  setLink(change: LinkChange): void {
+    this.links.retune(change);
   }
 
   /** end: how a rank's run stands ('live', 'planned', or how it went down). */
