@@ -31,6 +31,8 @@ const ROWS_VECTORY: readonly Row[] = [
 const KILL_S = 3;
 const RESTART_S = 5;
 const RESTART_T = Number(process.env.BENCH_VECTORY_RESTART_T ?? 18);
+/** START_T: T7 with real processes, every shard first mastered by node 0: long enough for L2's (S + 1)·10E = 55 s at E = 500 ms. */
+const START_T = Number(process.env.BENCH_VECTORY_START_T ?? 60);
 
 const verdictOf = (r: Run): string => (r.status === 0 ? 'graded ok' : `**exit ${r.status}**`);
 const cpuPerOp = (r: Run): number => (r.kv.ok > 0 ? r.cpuMs / r.kv.ok : NaN);
@@ -69,6 +71,28 @@ async function restartRow(): Promise<{ text: string; line: string; ok: boolean }
   return { text, line: line('vectory', row, r, applyLag(r)), ok: r.status === 0 };
 }
 
+/**
+ * startRow: T7 as real processes under puts — every shard starts on node 0; how many node 0
+ * held once all were mastered, and when the spread was ≤ 1 (L2 bounds it by (S + 1)·10E). It is
+ * a benchmark row, not a suite test: at the default E a node moves one shard per 10E, and a
+ * shorter E makes a loaded machine's late timers start elections that undo the premise.
+ */
+async function startRow(): Promise<{ text: string; line: string; ok: boolean }> {
+  const row: Row = {
+    name: `put, every shard started on node 0 (T7, -t ${START_T})`,
+    flags: [...BUSY, '--get-share', '0', '--start-on', '0'],
+    show: 'put',
+  };
+  const r = await kvRun(row.flags, VECTORY, START_T);
+  const series = r.summary.overTime;
+  const first = series?.points.find((p) => p.none === 0);
+  const balanced = series === undefined ? undefined : balancedAt(series, first?.atMs ?? 0);
+  const end = series?.points.at(-1)?.perRank.join('·') ?? '?';
+  const when = balanced === undefined ? 'not within the run' : `${(balanced / 1000).toFixed(2)} s after the start`;
+  const text = `all shards started on node 0: node 0 held ${first?.perRank[0] ?? '?'} of 10 once every shard was mastered; spread ≤ 1 ${when} (L2's bound (S + 1)·10E = 55 s); shards per node at the end ${end}`;
+  return { text, line: line('vectory', row, r, applyLag(r)), ok: r.status === 0 && balanced !== undefined };
+}
+
 async function main(): Promise<void> {
   const lines: string[] = [];
   const runs = new Map<string, Run>();
@@ -88,6 +112,10 @@ async function main(): Promise<void> {
   passed &&= restart.ok;
   lines.push(restart.line);
   process.stderr.write(`bench vectory: ${restart.text}\n`);
+  const start = await startRow();
+  passed &&= start.ok;
+  lines.push(start.line);
+  process.stderr.write(`bench vectory: ${start.text}\n`);
   const others: readonly [string, string[], Row][] = [
     ['traft', ['--store', 'traft', '--clients', '20'], ROWS[0]!],
     ['traft', ['--store', 'traft', '--clients', '20'], ROWS[1]!],
@@ -101,7 +129,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench vectory: ${store} ${row.name}: ${cellsOf(r, row.show)} ops/s | p50 | p99 ms, ${verdictOf(r)}\n`);
   }
   const cheaper = readsCompared(runs.get('get, local'), runs.get('get, master'));
-  writeSection('vectory', section(lines, cheaper, restart.text, load0));
+  writeSection('vectory', section(lines, cheaper, `${restart.text}. T7: ${start.text}`, load0));
   if (!passed) process.exitCode = 1;
 }
 
