@@ -7,17 +7,9 @@ import { simProgram } from '../../runtime/sim/bind.js';
 import type { SimOptions } from '../../runtime/sim/types.js';
 import { initPaxos, stepPaxos, type PaxosConfig } from './core.js';
 import { paxosOf } from './protocol.js';
+import { testConfig } from './testkit.js';
 
-const CONFIG: PaxosConfig = {
-  slotMs: 500,
-  interval: 20,
-  dataSize: 64,
-  eager: false,
-  pipelineWindow: 64,
-  proposeBatch: 16,
-  gatherGraceMs: 5,
-  retryMs: 50,
-};
+const CONFIG: PaxosConfig = testConfig(500, 20);
 const OPTIONS: SimOptions = {
   seed: 'paxos-invariants',
   ranks: 5,

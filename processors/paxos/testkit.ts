@@ -35,20 +35,15 @@ export interface PaxosSimOptions {
 /** LINK: a clean network whose copies arrive a millisecond later, in order. */
 const LINK: SimLink = { dropRate: 0, dupRate: 0, delayMs: 1, jitterMs: 0, damageRate: 0 };
 
+/** testConfig: the Paxos configuration scripted simulator tests run with (small values, no eager rounds). */
+export function testConfig(slotMs: number, interval: number): PaxosConfig {
+  return { slotMs, interval, dataSize: 64, eager: false, pipelineWindow: 64, proposeBatch: 16, gatherGraceMs: 5, retryMs: 50 };
+}
+
 /** paxosSim builds a cluster whose round 0 starts at simulated time 0; run it with runUntil and run. */
 export function paxosSim(o: PaxosSimOptions): PaxosSim {
   const slotMs = o.slotMs ?? 1000;
-  const config: PaxosConfig = {
-    slotMs,
-    interval: o.interval ?? 100,
-    dataSize: 64,
-    eager: false,
-    pipelineWindow: 64,
-    proposeBatch: 16,
-    gatherGraceMs: 5,
-    retryMs: 50,
-    ...o.tune,
-  };
+  const config: PaxosConfig = { ...testConfig(slotMs, o.interval ?? 100), ...o.tune };
   const protocol = o.tap === undefined ? paxos : selfTapped(o.tap);
   const sim = new Simulation(
     protocol,
