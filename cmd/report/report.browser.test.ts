@@ -8,12 +8,12 @@
 // verdict and view, and a link that jumps to the failing window (docs/img/report-kv.png). A
 // Vectory run's page draws mastered shards per node over time as steps (docs/img/report-balance.png).
 // Without Chromium: a skip saying so, a failure under CI=true.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { copyKvRun, writeFixture, writeVectoryFixture } from '../testing/report-fixture.js';
 import { CLI, repoPath } from '../../scripts/repo.js';
 
@@ -27,6 +27,23 @@ const CHROMIUM = (process.env.CSPLAB_CHROMIUM ? [process.env.CSPLAB_CHROMIUM] : 
 
 const NO_BROWSER = `${process.env.CSPLAB_CHROMIUM ? `CSPLAB_CHROMIUM=${process.env.CSPLAB_CHROMIUM} does not exist` : 'no chromium'}: apt-get install chromium, or set CSPLAB_CHROMIUM`;
 const skip = CHROMIUM === undefined && process.env.CI !== 'true' ? NO_BROWSER : false;
+
+/** openReport runs `csplab report <run> -o report.html` in dir, opens the page in Chromium and waits until it is drawn; script errors collect in `errors`. */
+async function openReport(t: Test, dir: string, run: string): Promise<{ page: Page; errors: string[] }> {
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', run, '-o', 'report.html'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  t.equal(r.status, 0, `report writes the page: ${r.stderr}`);
+  const browser = await launch();
+  t.teardown(() => browser.close());
+  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+  await page.waitForSelector('body[data-ready="true"]');
+  return { page, errors };
+}
 
 t.test('the report page renders offline: lanes, arrows, filters, commits, verdict, jump', { skip }, async (t) => {
   if (CHROMIUM === undefined) {
@@ -161,18 +178,7 @@ t.test('a KV run: client lanes on the run’s time axis, check --lin’s view, a
   const f = copyKvRun(join(dir, 'kv-run'), true);
   const broken = f.broken;
   if (broken === undefined) throw new Error('the fixture has no broken read');
-  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'kv-run', '-o', 'report.html'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
-  t.equal(r.status, 0, r.stderr);
-  const browser = await launch();
-  t.teardown(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
-  await page.waitForSelector('body[data-ready="true"]');
+  const { page, errors } = await openReport(t, dir, 'kv-run');
 
   t.equal(await page.locator('#history text.lane').count(), f.processes, 'a lane per client process');
   t.equal(await page.locator('#history rect.cop').count(), f.ops, 'a bar per op');
@@ -231,16 +237,7 @@ t.test('a KV run without traces: the client lanes and their zoom stay, the empty
   const dir = t.testdir({ 'kv-run': {} });
   const f = copyKvRun(join(dir, 'kv-run'));
   for (let r = 0; r < 5; r++) rmSync(join(dir, 'kv-run', `trace${r}.ndjson`));
-  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'kv-run', '-o', 'report.html'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
-  t.equal(r.status, 0, r.stderr);
-  const browser = await launch();
-  t.teardown(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
-  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
-  await page.waitForSelector('body[data-ready="true"]');
+  const { page } = await openReport(t, dir, 'kv-run');
   t.equal(await page.locator('#history rect.cop').count(), f.ops, 'a bar per op');
   t.notOk(await page.locator('#diagram').isVisible(), 'no diagram without traces');
   t.ok(await page.locator('#zoom-in').isVisible(), 'but the zoom, for the lanes');
@@ -259,18 +256,7 @@ t.test('a Vectory run: mastered shards per node over time, a step line per node,
   const dir = t.testdir({ 'vectory-run': {} });
   const f = writeVectoryFixture(join(dir, 'vectory-run'));
   // the page grades Vectory by its client history (none here: no check ran, docs/report.md); the chart is what is tested here
-  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, 'report', 'vectory-run', '-o', 'report.html'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
-  t.equal(r.status, 0, `report writes the page: ${r.stderr}`);
-  const browser = await launch();
-  t.teardown(() => browser.close());
-  const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(pathToFileURL(join(dir, 'report.html')).href);
-  await page.waitForSelector('body[data-ready="true"]');
+  const { page, errors } = await openReport(t, dir, 'vectory-run');
   t.ok(await page.locator('#series').isVisible(), 'the chart is shown');
   t.equal(await page.locator('#series-title').textContent(), 'mastered shards per node over time (from the logs)');
   const attrs = async (css: string, name: string): Promise<(string | null)[]> =>
