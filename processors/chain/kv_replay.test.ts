@@ -10,8 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI } from '../../scripts/repo.js';
 import { replayArgs, replayCommand, runScenario, type KvRun, type Scenario } from './kv_simkit.js';
-
-const rank = (r: number) => ({ type: 'rank' as const, rank: r });
+import { rankTarget } from '../../runtime/sim/types.js';
 
 const S: Scenario = {
   seed: process.env.CHAIN_REPLAY_SEED ?? '11',
@@ -26,14 +25,14 @@ const S: Scenario = {
   leaves: [[4, 3.2]],
   link: { dropRate: 0.02, dupRate: 0.02, delayMs: 2, jitterMs: 1 },
   faults: [
-    { action: 'kill', target: rank(2), atMs: 1300 },
-    { action: 'restart', target: rank(2), atMs: 2100 },
-    { action: 'cut', from: [rank(1)], to: [rank(3), rank(5)], atMs: 900, durationMs: 400 },
+    { action: 'kill', target: rankTarget(2), atMs: 1300 },
+    { action: 'restart', target: rankTarget(2), atMs: 2100 },
+    { action: 'cut', from: [rankTarget(1)], to: [rankTarget(3), rankTarget(5)], atMs: 900, durationMs: 400 },
     {
       action: 'partition',
       groups: [
-        [rank(0), rank(1), rank(3)],
-        [rank(2), rank(4), rank(5)],
+        [rankTarget(0), rankTarget(1), rankTarget(3)],
+        [rankTarget(2), rankTarget(4), rankTarget(5)],
       ],
       atMs: 2600,
       durationMs: 300,
@@ -77,7 +76,7 @@ t.test('a CRAQ scenario’s replay command (--craq, --key-dist zipf) reruns it e
     leaves: [],
     craq: true,
     zipf: 1.1,
-    faults: [{ action: 'kill', target: rank(3), atMs: 1000 }],
+    faults: [{ action: 'kill', target: rankTarget(3), atMs: 1000 }],
   };
   const r = await sameRun(t, craq);
   const queries = r.o.ranks.reduce((n, x) => n + Number(x.summary?.versionQueries ?? 0), 0);

@@ -5,7 +5,15 @@
 import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
 import { SeededRandom } from '../../runtime/random.js';
 import type { SimProgram } from '../../runtime/protocol.js';
-import type { SimClientLoad, SimFault, SimLink, SimOptions, SimOutcome, Target } from '../../runtime/sim/types.js';
+import {
+  rankTarget,
+  type SimClientLoad,
+  type SimFault,
+  type SimLink,
+  type SimOptions,
+  type SimOutcome,
+  type Target,
+} from '../../runtime/sim/types.js';
 import { simulateChain } from './entry.js';
 import { DEFAULT_CHAIN_OPTIONS, type ChainOptions } from './options.js';
 
@@ -92,7 +100,7 @@ export function sweepSchedule(seed: number): Pick<SimOptions, 'faults' | 'link'>
       const side = Array.from({ length: SWEEP_RANKS }, (_, r) => r).filter(() => rnd.next() < 0.4);
       const rest = Array.from({ length: SWEEP_RANKS }, (_, r) => r).filter((r) => !side.includes(r));
       if (side.length > 0 && rest.length > 0) {
-        const groups = [side, rest].map((g) => g.map((r) => ({ type: 'rank' as const, rank: r })));
+        const groups = [side, rest].map((g) => g.map(rankTarget));
         faults.push({ action: 'partition', groups, atMs: at, durationMs });
       }
     }

@@ -9,8 +9,7 @@ import t from 'tap';
 import { BASE_MS } from '../../runtime/sim/sim.js';
 import { parseConfigLine } from './log.js';
 import { replayCommand, runScenario, type Scenario } from './kv_simkit.js';
-
-const rank = (r: number) => ({ type: 'rank' as const, rank: r });
+import { rankTarget } from '../../runtime/sim/types.js';
 
 const S: Scenario = {
   seed: process.env.CHAIN_RESTART_SEED ?? '2',
@@ -23,9 +22,9 @@ const S: Scenario = {
   deadlineSec: 1,
   link: { dropRate: 0.3, delayMs: 40, jitterMs: 20 },
   faults: [
-    { action: 'start', target: rank(6), atMs: 500 },
-    { action: 'kill', target: rank(2), atMs: 1200 },
-    { action: 'restart', target: rank(2), atMs: 1250 },
+    { action: 'start', target: rankTarget(6), atMs: 500 },
+    { action: 'kill', target: rankTarget(2), atMs: 1200 },
+    { action: 'restart', target: rankTarget(2), atMs: 1250 },
   ],
 };
 

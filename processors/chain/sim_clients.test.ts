@@ -6,31 +6,29 @@
 // Replay one seed: CHAIN_CLIENT_SEED=<seed> npx tap processors/chain/sim_clients.test.ts
 import t from 'tap';
 import { checkLinearizable, parseHistoryText } from '../../check/lin/index.js';
-import type { SimFault } from '../../runtime/sim/types.js';
+import { rankTarget, type SimFault } from '../../runtime/sim/types.js';
 import { DEFAULT_CHAIN_OPTIONS } from './options.js';
 import { simulateChain } from './entry.js';
 
 const SEEDS =
   process.env.CHAIN_CLIENT_SEED !== undefined ? [Number(process.env.CHAIN_CLIENT_SEED)] : Array.from({ length: 12 }, (_, i) => i + 1);
 
-const rank = (r: number) => ({ type: 'rank' as const, rank: r });
-
 /** faults: seed s's schedule (ranks 1–5 are nodes, 0 the master). */
 function faults(s: number): SimFault[] {
   const victim = 1 + (s % 5);
   const cut = 1 + ((s + 2) % 5);
-  const others = [0, 1, 2, 3, 4, 5].filter((r) => r !== cut).map(rank);
+  const others = [0, 1, 2, 3, 4, 5].filter((r) => r !== cut).map(rankTarget);
   const master: SimFault[] =
     s % 3 === 0
       ? [
-          { action: 'kill', target: rank(0), atMs: 3000 },
-          { action: 'restart', target: rank(0), atMs: 3500 },
+          { action: 'kill', target: rankTarget(0), atMs: 3000 },
+          { action: 'restart', target: rankTarget(0), atMs: 3500 },
         ]
       : [];
   return [
-    { action: 'kill', target: rank(victim), atMs: 1500 + ((s * 37) % 1000) },
-    { action: 'restart', target: rank(victim), atMs: 4500 },
-    { action: 'partition', groups: [[rank(cut)], others], atMs: 6000, durationMs: 1500 },
+    { action: 'kill', target: rankTarget(victim), atMs: 1500 + ((s * 37) % 1000) },
+    { action: 'restart', target: rankTarget(victim), atMs: 4500 },
+    { action: 'partition', groups: [[rankTarget(cut)], others], atMs: 6000, durationMs: 1500 },
     ...master,
   ];
 }

@@ -8,7 +8,7 @@
 // Each prints the csplab sim command that replays it (after `npx tsc -p tsconfig.json`).
 import t from 'tap';
 import { BASE_MS } from '../../runtime/sim/sim.js';
-import type { SimOptions } from '../../runtime/sim/types.js';
+import { rankTarget, type SimOptions } from '../../runtime/sim/types.js';
 import { parseLine, type LogLine } from './log.js';
 import { masterChanges, masteredOverTime, runGraded } from './simkit.js';
 
@@ -60,7 +60,7 @@ t.test('T6: a master cut off alone is ignored by the others, who elect past it; 
       faults: [
         {
           action: 'partition',
-          groups: [[{ type: 'rank', rank: 0 }], [1, 2, 3, 4].map((rank) => ({ type: 'rank' as const, rank }))],
+          groups: [[rankTarget(0)], [1, 2, 3, 4].map(rankTarget)],
           atMs: from,
           durationMs: span,
         },
@@ -174,7 +174,7 @@ t.test(
         faults: [
           {
             action: 'partition',
-            groups: [[0, 1].map((rank) => ({ type: 'rank' as const, rank })), [2, 3, 4].map((rank) => ({ type: 'rank' as const, rank }))],
+            groups: [[0, 1].map(rankTarget), [2, 3, 4].map(rankTarget)],
             atMs: from,
             durationMs: span,
           },

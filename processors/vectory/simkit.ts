@@ -6,7 +6,7 @@
 import { checkLinearizable, HistoryError, parseHistoryText, type History } from '../../check/lin/index.js';
 import { checkSequential } from '../../check/sc/index.js';
 import { SeededRandom } from '../../runtime/random.js';
-import type { SimFault, SimOptions, SimOutcome } from '../../runtime/sim/types.js';
+import { rankTarget, type SimFault, type SimOptions, type SimOutcome } from '../../runtime/sim/types.js';
 import { vectoryConfig, type VectoryConfig } from './config.js';
 import { simulateVectory } from './entry.js';
 import { parseLine } from './log.js';
@@ -86,7 +86,7 @@ export function sweepFaults(seed: number, ranks: number, loadMs: number): Pick<S
       if (side.length > 0 && rest.length > 0)
         faults.push({
           action: 'partition',
-          groups: [side, rest].map((g) => g.map((r) => ({ type: 'rank' as const, rank: r }))),
+          groups: [side, rest].map((g) => g.map(rankTarget)),
           atMs: at,
           durationMs,
         });

@@ -7,12 +7,12 @@
 // onto main's newer Vectory, 645 → 749). What remains is stalls longer than E = 500 ms: the
 // master really was silent.
 import t from 'tap';
-import type { SimOptions } from '../../runtime/sim/types.js';
+import { rankTarget, type SimOptions } from '../../runtime/sim/types.js';
 import { runGraded, type Graded } from './simkit.js';
 
 const LINK = { dropRate: 0, dupRate: 0, delayMs: 1, jitterMs: 0.5, damageRate: 0 };
 const SEED = '1';
-const ranks = [0, 1, 2, 3, 4].map((rank) => ({ type: 'rank' as const, rank }));
+const ranks = [0, 1, 2, 3, 4].map(rankTarget);
 const OPTIONS: SimOptions = {
   seed: SEED,
   ranks: 5,

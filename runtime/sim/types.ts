@@ -9,6 +9,9 @@ import type { Summary } from '../protocol.js';
 /** Target: a fixed rank, or one resolved when the fault fires. */
 export type Target = { type: 'rank'; rank: number } | { type: 'leader' } | { type: 'killed' };
 
+/** rankTarget: the fault target naming one rank. */
+export const rankTarget = (rank: number): Extract<Target, { type: 'rank' }> => ({ type: 'rank', rank });
+
 /** SimFault is one scheduled fault; atMs is after round 0. */
 export type SimFault =
   | { action: 'kill' | 'start' | 'restart'; target: Target; atMs: number }
