@@ -52,6 +52,7 @@ t.test('bad input exits 2 with one line', async (t) => {
     [[...BASE, '--kill', '1@9'], 'csplab: --kill at 9s is after the run ends (-t 2)'],
     [[...BASE, '--seeds', '5..1'], 'csplab: --seeds 5..1: expected first ≤ last, at most 10,000,000 seeds'],
     [[...BASE, '--damage', '0.9'], 'csplab: --damage must be a number in 0..0.5, got 0.9'],
+    [[...BASE, '--step-cost-us', 'abc'], 'csplab: --step-cost-us must be a number in 0..1000000, got "abc"'],
   ];
   // Each case's message, in this process; two again as processes, for what only a process shows:
   // the exit code, stdout, no stack trace from Node.

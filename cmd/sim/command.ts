@@ -38,7 +38,7 @@ interface SimArgs extends RankArgs, ScheduleFlags, LoadArgs {
   trace: boolean;
   quiet: boolean;
   checkEveryStep: boolean;
-  stepCostUs: number;
+  stepCostUs?: string | number;
 }
 
 export const simCommand: CommandModule<object, SimArgs> = {
@@ -79,8 +79,8 @@ export const simCommand: CommandModule<object, SimArgs> = {
         default: false,
         describe: 'check the protocol’s own invariants after every step; the first violation stops the run (slower)',
       })
+      // untyped, as --rate: yargs would turn `abc` into NaN, and the message must show what was typed
       .option('step-cost-us', {
-        type: 'number',
         default: 0,
         requiresArg: true,
         describe: 'virtual CPU µs each delivered message occupies its rank; arrivals meanwhile queue (0: no cost)',
@@ -103,6 +103,8 @@ interface Plan {
   readonly ranks: number;
   readonly t: number;
   readonly rate: number;
+  /** stepCostUs: --step-cost-us, checked. */
+  readonly stepCostUs: number;
   /** flagSchedule: the fault flags and --schedule file, merged. */
   readonly flagSchedule: ScheduleSpec;
   /** command: `csplab sim` with the protocol's flags and none of the faults (a shrunk schedule's replay adds its file). */
@@ -175,8 +177,8 @@ async function planSim(a: SimArgs): Promise<Plan> {
   const program = await flags.chosen.simulate({ o: flags.o, l: flags.l, t: flags.t });
   if (nClients > 0 && !program.clients) throw usageError(`--protocol ${a.protocol} takes no clients (it has no client port)`);
   const clients = nClients > 0 ? clientLoad(a, nClients, flags.t) : undefined;
-  numberFlag('--step-cost-us', a.stepCostUs, 0, 1_000_000);
-  const cost = a.stepCostUs > 0 ? ['--step-cost-us', String(a.stepCostUs)] : [];
+  const stepCostUs = numberFlag('--step-cost-us', a.stepCostUs ?? 0, 0, 1_000_000);
+  const cost = stepCostUs > 0 ? ['--step-cost-us', String(stepCostUs)] : [];
   const base = ['csplab', 'sim', '--protocol', a.protocol, '-o', String(flags.o), '-l', String(flags.l), '-t', String(flags.t), ...cost];
   const command = [...base, '--ranks', String(flags.ranks), '--rate', String(rate), ...flags.chosen.passOn, ...clientArgs(a, clients)].join(
     ' ',
@@ -187,6 +189,7 @@ async function planSim(a: SimArgs): Promise<Plan> {
     ranks: flags.ranks,
     t: flags.t,
     rate,
+    stepCostUs,
     flagSchedule,
     command,
     columns: flags.entry.columns ?? [],
@@ -231,7 +234,7 @@ function scheduleFor(plan: Plan, seed: string): ScheduleSpec {
 function specFor(plan: Plan, seed: string, trace: boolean, schedule = scheduleFor(plan, seed)): SimSpec {
   const clients = plan.clients !== undefined ? { clients: plan.clients } : {};
   const check = plan.a.checkEveryStep ? { checkEveryStep: true } : {};
-  const cost = plan.a.stepCostUs > 0 ? { stepCostUs: plan.a.stepCostUs } : {};
+  const cost = plan.stepCostUs > 0 ? { stepCostUs: plan.stepCostUs } : {};
   return {
     program: plan.program,
     ranks: plan.ranks,
