@@ -22,6 +22,11 @@ import type { SimOptions, SimOutcome } from './sim/types.js';
 /** Envelope addresses one message to rank `to`. */
 export type Envelope<M> = { readonly to: number; readonly msg: M };
 
+/** LogBytes: where writeLog puts its bytes (runtime/driver/logtext.ts). */
+export interface LogBytes {
+  fill(max: number, write: (buf: Buffer, at: number) => number): void;
+}
+
 /** ProtocolInput is one event for a protocol's step. */
 export type ProtocolInput<M> =
   /** message: `from` is the rank at the other end of the connection, never a field of msg. */
@@ -118,6 +123,12 @@ export interface Protocol<C, S, M, P, L, D, R> {
   keepWhenStalled?(msg: M): boolean;
   /** formatLog renders one instance-log line (no newline); atUs is the epoch µs it is written. */
   formatLog(ev: L, atUs: number): string;
+  /**
+   * writeLog, if given, writes a step's events as the bytes formatLog's lines make (each with its
+   * newline) straight into the turn's text: a catch-up step logs tens of thousands of lines, and
+   * a string per line was most of its cost after the collector (docs/protocols/paxos.md §12).
+   */
+  writeLog?(events: readonly L[], atUs: number, text: LogBytes): void;
   /** recoverLog reads back the lines of an earlier incarnation's instance log (a torn last line already cut). */
   recoverLog(lines: readonly string[]): R;
   readonly storage: Storage<P, D>;

@@ -3,7 +3,9 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatLines, recoverCommitted } from './instancelog.js';
+import { formatLines, linesRoom, recoverCommitted, writeLines } from './instancelog.js';
+import { LogText } from '../../runtime/driver/logtext.js';
+import type { LogEvent } from './events.js';
 
 const A = 'a'.repeat(32);
 const Z = 'abcdefghijklmnopqrstuvwxyzabcdef';
@@ -24,6 +26,23 @@ t.test('formatLines: one line per event, estrounds and times of any width', asyn
       `commit Instance[${Z}] in seq 9007199254740991 at 1733437000123456\n`,
   );
   t.equal(formatLines([], 5).length, 0, 'no events: no bytes');
+});
+
+t.test('writeLines writes formatLines’s bytes, within linesRoom, at any offset', async (t) => {
+  const events: LogEvent[] = [];
+  for (const estround of [0, 7, 9, 10, 99, 100, 123_456_789, 2 ** 31, Number.MAX_SAFE_INTEGER])
+    for (const kind of ['generate', 'commit'] as const) events.push({ kind, estround, key: estround % 2 ? A : Z });
+  // Not what a rank logs, but what formatLine would write for it: the byte writer agrees.
+  events.push({ kind: 'commit', estround: 2 ** 60, key: Z }, { kind: 'generate', estround: -1, key: 'short' });
+  for (const atUs of [0, 5, 1_733_437_000_123_456]) {
+    const text = new LogText();
+    text.add('before');
+    text.fill(linesRoom(events), (buf, at) => writeLines(events, atUs, buf, at));
+    text.fill(linesRoom([]), (buf, at) => writeLines([], atUs, buf, at));
+    t.equal(Buffer.from(text.take()).toString('latin1'), 'before\n' + formatLines(events, atUs), `at ${atUs}`);
+  }
+  const text = new LogText();
+  t.throws(() => text.fill(4, (_buf, at) => at + 5), /LogText.fill: wrote to 5, room was \[0, 4\]/, 'a writer past its room is refused');
 });
 
 t.test('recoverCommitted reads formatLines output back as the commits, in order', async (t) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { OpenedStorage, Protocol, RankSetup, Store } from '../../runtime/protocol.js';
 import type { LogEvent } from './events.js';
 import { initPaxos, stepPaxos, type PaxosConfig, type PaxosState, type RoundBatch } from './core.js';
-import { formatLine, recoverCommitted } from './instancelog.js';
+import { formatLine, linesRoom, recoverCommitted, writeLines } from './instancelog.js';
 import type { Entry, PaxosMsg } from './messages.js';
 import { FileRoundStore, type RoundStore } from './roundstore.js';
 import { paxosInvariants } from './step_invariants.js';
@@ -55,6 +55,7 @@ export function paxosOf(core: PaxosCore): PaxosProtocol {
     // made it discard every later chunk until it re-asked (§6.4, §12; issue 11 hole 3).
     keepWhenStalled: (m) => m.type === 'catchup',
     formatLog: formatLine,
+    writeLog: (events, atUs, text) => text.fill(linesRoom(events), (buf, at) => writeLines(events, atUs, buf, at)),
     recoverLog: recoverCommitted,
     storage: { open: openRounds },
     pollMs: (s) => s.slotMs,

@@ -16,6 +16,19 @@ export class LogText {
     this.buf[this.at++] = 10;
   }
 
+  /**
+   * fill lets a protocol write its lines as bytes itself (no string per line): `write` gets the
+   * buffer and the offset to write at, with at least `max` bytes free there, and returns the
+   * offset after its last byte.
+   */
+  fill(max: number, write: (buf: Buffer, at: number) => number): void {
+    if (this.at + max > this.buf.length) this.grow(max);
+    const end = write(this.buf, this.at);
+    if (!(end >= this.at && end <= this.at + max))
+      throw new RangeError(`LogText.fill: wrote to ${end}, room was [${this.at}, ${this.at + max}]`);
+    this.at = end;
+  }
+
   get empty(): boolean {
     return this.at === 0;
   }

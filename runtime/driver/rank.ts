@@ -281,15 +281,28 @@ function runStep<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: 
   for (const e of out.send) turn.sends.push(e);
   if (out.log.length > 0) {
     const atUs = o.clock.nowUs();
-    let commits = 0;
-    for (const ev of out.log) {
-      const line = o.protocol.formatLog(ev, atUs);
-      if (line.startsWith('commit')) commits++;
-      turn.text.add(line);
-    }
-    if (o.trace) traceCommits(o.trace, o.clock.nowMs(), commits, out.log.length);
+    // A trace counts the commit lines, so it takes the line-by-line path.
+    if (o.protocol.writeLog !== undefined && o.trace === undefined) o.protocol.writeLog(out.log, atUs, turn.text);
+    else formatLines(o.protocol, out.log, atUs, turn.text, o.trace && { trace: o.trace, atMs: o.clock.nowMs() });
   }
   if (o.trace) for (const e of out.send) o.trace.message(o.clock.nowMs(), 'send', o.rank, e.to, describe(rank, e.msg));
+}
+
+/** formatLines: a step's events as lines through formatLog, counted for the trace if there is one. */
+function formatLines<L>(
+  protocol: { formatLog(ev: L, atUs: number): string },
+  log: readonly L[],
+  atUs: number,
+  text: LogText,
+  traced: { trace: TraceFile; atMs: number } | undefined,
+): void {
+  let commits = 0;
+  for (const ev of log) {
+    const line = protocol.formatLog(ev, atUs);
+    if (line.startsWith('commit')) commits++;
+    text.add(line);
+  }
+  if (traced) traceCommits(traced.trace, traced.atMs, commits, log.length);
 }
 
 /** traceCommits: a commit line for a step that wrote commits; every step's lines count toward the log's length. */
