@@ -350,11 +350,13 @@ export class Follower {
 
   /** commitChunk commits a CATCHUP's entries above our frontier (a `generate` and a `commit` each). */
   private commitChunk(entries: Entry[]): void {
-    for (const [e, key] of entries) {
+    const fresh = this.accepted.size > 0; // a rank catching up has accepted nothing to drop
+    for (const entry of entries) {
+      const [e, key] = entry;
       if (e <= this.frontier) continue;
       this.out.log.push({ kind: 'generate', estround: e, key });
-      this.accepted.delete(e);
-      this.commitEntry(e, key, true);
+      if (fresh) this.accepted.delete(e);
+      this.commitEntry(e, key, true, entry);
     }
   }
 
@@ -379,13 +381,14 @@ export class Follower {
     this.commitEntry(e, key, true);
   }
 
-  private commitEntry(e: number, key: string, log: boolean): void {
+  /** commitEntry: `entry`, if given, is [e, key] already (a chunk's own tuple, passed on instead of a copy per entry). */
+  private commitEntry(e: number, key: string, log: boolean, entry?: Entry): void {
     if (e <= this.frontier) return;
     this.frontier = e;
     this.window.append(e, key);
     if (log) {
       this.out.log.push({ kind: 'commit', estround: e, key });
-      this.out.committed.push([e, key]);
+      this.out.committed.push(entry ?? [e, key]);
     }
   }
 }
