@@ -101,7 +101,7 @@ function receiver(): PaxosState {
 
 type WriteLog = (events: readonly LogEvent[], atUs: number, text: LogBytes) => void;
 /** writeLog: the protocol's byte writer when it has one (the driver's path), read loosely so an older build's bench compiles. */
-const writeLog = (paxos as Partial<Record<'writeLog', WriteLog>>).writeLog;
+const writeLog = process.env.BENCH_CATCHUP_LINES === 'format' ? undefined : (paxos as Partial<Record<'writeLog', WriteLog>>).writeLog;
 
 /** logLines: a step's lines into the turn's text, as the driver writes them. */
 function logLines(events: readonly LogEvent[], atUs: number, text: LogText): void {
