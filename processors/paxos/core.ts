@@ -223,8 +223,11 @@ function followerIn(s: PaxosState, out: Out, input: FollowerInput, nowMs: number
       s.lastCommitted = ev.estround;
       s.counts.commits++;
     } else s.counts.generates++;
-    out.log.push(ev);
   }
+  // A caught-up chunk is tens of thousands of events: the follower's own list is passed on, not
+  // copied (a copy that size is allocated with the old generation and collected with it).
+  if (out.log.length === 0) out.log = f.log;
+  else for (const ev of f.log) out.log.push(ev);
   for (const send of f.sends) emit(s, out, send);
   if (f.committed.length > 0) leaderIn(s, out, { type: 'committed', entries: f.committed }, nowMs);
   if (f.rejoined !== undefined) leaderIn(s, out, { type: 'rejoined', round: f.rejoined }, nowMs);
