@@ -2,7 +2,7 @@
 // enforced from the header alone, and both codecs round-trip batches and refuse garbage.
 import t from 'tap';
 import { jsonCodec, msgpackCodec, CodecError } from './codec.js';
-import { encodeFrame, FrameDecoder, FrameError, checkMaxFrameBytes } from './frame.js';
+import { encodeFrame, FrameDecoder, FrameError, checkMaxFrameBytes, frameParts } from './frame.js';
 import { checkHello, encodeHello, type Expected } from './handshake.js';
 
 function drain(d: FrameDecoder): string[] {
@@ -23,6 +23,17 @@ t.test('frames fed byte by byte reassemble', async (t) => {
   }
   t.same(got, payloads);
   t.equal(d.bufferedBytes, 0);
+});
+
+t.test('frameParts is the frame encodeFrame makes, in two pieces, the payload not copied', async (t) => {
+  const payload = Buffer.from('x'.repeat(70_000));
+  const [head, body] = frameParts(payload);
+  t.equal(body, payload, 'the payload itself, not a copy');
+  t.same(Buffer.concat([head, body]), encodeFrame(payload));
+  const d = new FrameDecoder();
+  d.push(head);
+  d.push(Buffer.from(body));
+  t.same(d.next(), payload);
 });
 
 t.test('many frames in one chunk, and chunks split at every offset', async (t) => {

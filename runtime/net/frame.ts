@@ -3,7 +3,7 @@
 // peer cannot make us hold more than one maximum-size frame.
 import { defined } from '../assert.js';
 
-const FRAME_HEADER_BYTES = 4;
+export const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 2 ** 20;
 /** MAX_FRAME_BYTES_LIMIT is what the 4-byte header can express (and sanity allows): 1 GiB. */
 const MAX_FRAME_BYTES_LIMIT = 2 ** 30;
@@ -30,6 +30,20 @@ export function encodeFrame(payload: Uint8Array): Buffer {
   frame.writeUInt32BE(payload.length, 0);
   frame.set(payload, FRAME_HEADER_BYTES);
   return frame;
+}
+
+/**
+ * COPY_FRAME_BELOW: a payload this small is copied behind its header (one buffer, one write); a
+ * larger one goes out beside a separate header (frameParts). Copying a TRaft append of 256
+ * records (~100 KB) was 6.5% of a leader's CPU, more than the socket write it saved.
+ */
+export const COPY_FRAME_BELOW = 16 * 1024;
+
+/** frameParts is a frame as [header, payload], the payload not copied (written corked, both go in one writev). */
+export function frameParts(payload: Uint8Array): [Buffer, Uint8Array] {
+  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  head.writeUInt32BE(payload.length, 0);
+  return [head, payload];
 }
 
 /**

@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Cancel, Clock } from '../clock.js';
 import type { Codec } from './codec.js';
-import { encodeFrame } from './frame.js';
+import { COPY_FRAME_BELOW, encodeFrame, FRAME_HEADER_BYTES, frameParts } from './frame.js';
 
 /**
  * DOWN_QUEUE_LIMIT bounds what is held for a peer while the link is down or stalled (newest kept).
@@ -294,10 +294,15 @@ export class PeerLink<M> {
       problem = `does not encode: ${(e as Error).message}`;
     }
     if (payload !== undefined && problem === '') {
-      const frame = encodeFrame(payload);
-      socket.write(frame);
+      if (payload.length < COPY_FRAME_BELOW) socket.write(encodeFrame(payload));
+      else {
+        // corked, the header and the payload leave in one writev
+        socket.cork();
+        for (const part of frameParts(payload)) socket.write(part);
+        socket.uncork();
+      }
       this.opts.counters.framesOut++;
-      this.opts.counters.bytesOut += frame.length;
+      this.opts.counters.bytesOut += FRAME_HEADER_BYTES + payload.length;
       return;
     }
     if (batch.length > 1) {

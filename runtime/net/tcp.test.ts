@@ -7,7 +7,7 @@ import { WIRE_VERSION } from './wire-version.js';
 import { CLOSED, TIMEOUT } from '../chan.js';
 import { RealClock, VirtualClock } from '../clock.js';
 import { msgpackCodec } from './codec.js';
-import { encodeFrame, FrameDecoder } from './frame.js';
+import { COPY_FRAME_BELOW, encodeFrame, FrameDecoder } from './frame.js';
 import { DOWN_QUEUE_LIMIT, KEPT_LIMIT } from './peer.js';
 import { encodeHello } from './handshake.js';
 import { defined } from '../assert.js';
@@ -119,6 +119,23 @@ t.test('batches flow between ranks and to self, in send order', async (t) => {
   t.equal(a!.tr.stats().sent, 5003);
   t.equal(b!.tr.stats().delivered, 5000);
   t.throws(() => a!.tr.send(2, { n: 0 }), RangeError);
+});
+
+t.test('frames above COPY_FRAME_BELOW (header and payload written apart) arrive whole and in order among small ones', async (t) => {
+  const [a, b] = await cluster(t, 2);
+  // one message per flush: each big one is a frame of its own, sent as header + payload
+  const sizes = [10, COPY_FRAME_BELOW + 1, 3, 5 * COPY_FRAME_BELOW, 0, COPY_FRAME_BELOW - 100];
+  const got: Msg[] = [];
+  for (const [n, size] of sizes.entries()) {
+    a!.tr.send(1, { n, s: String.fromCharCode(97 + n).repeat(size) });
+    const batch = await b!.tr.inbox.read(WAIT_MS);
+    if (batch === TIMEOUT || batch === CLOSED) break;
+    got.push(...batch.msgs);
+  }
+  t.same(
+    got.map((m) => [m.n, m.s?.length, m.s === String.fromCharCode(97 + m.n).repeat(m.s?.length ?? -1)]),
+    sizes.map((size, n) => [n, size, true]),
+  );
 });
 
 t.test('a restarted peer is redialed and messages flow again', async (t) => {
