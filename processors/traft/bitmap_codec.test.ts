@@ -59,6 +59,14 @@ t.test('a record is packed once; a follower logs the bytes it received; the WAL 
   const r = { ...rec(300, L(2, 1), set('k', 3)), deps };
   const bytes = packedRecord(r);
   t.equal(packedRecord(r), bytes, 'the second request to another peer reuses the bytes');
+  // the bytes ride on the record unseen: a copy (a record rebuilt with other fields) is packed afresh
+  t.same(Object.keys(r).sort(), ['author', 'cmd', 'deps', 'kind', 'logKey', 'overrides', 'seq'], 'no visible field added');
+  t.equal(JSON.stringify({ ...r }), JSON.stringify(r));
+  const folded = { ...r, deps: { offset: 300, words: [] } };
+  t.not(packedRecord(folded), bytes, 'a spread copy does not inherit the cached bytes');
+  t.equal((unpackRecord(packedRecord(folded)) as { deps: { offset: number } }).deps.offset, 300);
+  const frozen = Object.freeze({ ...r });
+  t.ok(Buffer.from(packedRecord(frozen)).equals(Buffer.from(bytes)), 'a frozen record still packs (uncached)');
   const msg: Message = { type: 'ForwardReq', leader: L(2, 1), kind: 'append', records: [r], committed: { offset: 0, words: [] }, reqId: 3 };
   const codec = msgpackCodec<unknown>();
   const got = validateTraftMsg(codec.decode(codec.encode([toWire(msg)]))[0]);
