@@ -66,7 +66,75 @@ RSS over time (MiB, smallest–largest rank, sampled from /proc every 5 s): ${sa
 }
 
 // EXPLANATION is the written part of the section (kept here so a rerun does not drop it).
-const EXPLANATION = `Issue 20, 2026-12-06 (record bytes made once; measured on a machine at load 7–12 the whole sitting, so the rates below
+const EXPLANATION = `Issue 20, session of 2026-12-06 afternoon (real-process path only; the machine was shared with five other jobs, load 3–13,
+so rates and per-commit CPU swing several-fold between runs of one build). Profile of all five ranks of the old build
+(\`CSPLAB_RANK_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=<dir>' csplab run --protocol traft -o 1 -l 10000 -t 5\`, load ~11, check
+pass), share of each process's busy samples from its first core step on (start-up left out; the sampler counts wall time, so
+under load a share includes time the process was descheduled there):
+
+| where | leader | followers (4 ranks) |
+|---|---|---|
+| GC | 16.0% | 15.4–21.7% |
+| TRaft core (step, deps, bitmaps, store, apply) | 30.2% (depsFor 6.8, addSeq 3.9, storeRecord 2.8, propose 2.2) | 13.8–30.1% |
+| msgpack pack: each peer's append copies its records' bytes; WAL frames; each record's one packing | 17.2% | 2.2–4.6% |
+| msgpack unpack of records | 0% | 7.8–17.6% |
+| wire validation (recordFields, bitmaps, commands) | 0.2% | 9.2–28.7% |
+| bitmap codec (packedRecord / rememberPacked WeakMaps, decodeWords, expandOverrides) | 4.6% | 3.6–15.8% |
+| runtime/net (encodeFrame copying each append behind its header: 6.5%) | 6.8% | 0.2–0.5% |
+| native: socket writes, fs, program | 11.2% | 2.1–10.8% |
+| node internals (copying record bytes out of frames, streams, timers) | 4.8% | 6.4–9.8% |
+| WAL frames + crc | 5.3% | 0–0.3% |
+| runtime/driver | 2.7% | 1.4–6.3% |
+
+Start-up is a cost per run, not per commit, but at the target it is not small: every rank had spent ~0.95 s CPU
+(summary.json cpuAtStartMs) before its first input, 40–50% of a follower's CPU in a 5 s run (module compile, and yargs
+formatting the \`rank\` command's help text: string-width / wrap-ansi ~4.5% of all samples). At 15,000 commits/s a 5 s run
+is 75,000 commits, so start-up alone is ~13 µs of the ~25 µs per commit a rank can spend. Not changed here (cmd/, shared
+with every protocol).
+
+Changed (runtime/net, processors/traft wire + bitmap_codec; WAL format and durability untouched):
+- a frame of ≥ 16 KiB goes out as its 4-byte header and the payload, corked (one writev), instead of copied behind the header;
+- a follower keeps a received record's bytes as a view into the frame instead of copying them out (a frame is mostly its
+  records, which live about as long as each other);
+- a record's packed bytes and a bitmap's encoded words are cached on the object under non-enumerable symbols, not in
+  WeakMaps (spread, JSON and msgpack do not see them, so a copied record is packed afresh as before).
+
+The encode/decode path alone, by hand (not in the repo): 6,913 records from a leader's WAL, rounds of [pack once, a WAL frame
+per record, four peers' 256-record appends encoded and framed] and [decode, validate and WAL-frame 256-record appends], best
+of 15 rounds, old and new builds alternated, load ~8–13: leader side 11.3–13.1 → 10.5–12.2 µs CPU per record (within the
+noise), follower side 9.4–10.7 → 8.2–9.5 µs. Encoding one append for one peer is ~0.56 µs per record (1.2 ns per byte), so
+the leader's 17% in msgpack pack above is not the bytes: under load its samples land on fresh 100 KB buffers being
+faulted in and collected.
+
+Cluster, old (main at b5af9f7) and new build alternated, each \`csplab run --protocol traft -o 1 -l 10000 -t 5\` then
+\`csplab check\`, under the heavy-job lock; CPU µs per commit = (cpuUserMs + cpuSystemMs) / commits (in brackets: less
+cpuAtStartMs), leader and median follower:
+
+| build | run | load | check | best commits/s | commits per rank | leader µs/commit | median follower µs/commit | peak RSS MiB per rank |
+|---|---|---|---|---|---|---|---|---|
+| old | 1 | 6.02 → 7.04 | pass | 409 | 2047 / 2047 / 1279 / 2047 / 2047 | — (no rank ended as leader) | 639 (331) | 114 / 131 / 86 / 94 / 118 |
+| new | 1 | 9.07 → 10.47 | pass | 1536 | 7679 / 7679 / 7679 / 7679 / 7423 | 308 (220) | 201 (114) | 119 / 123 / 162 / 122 / 124 |
+| old | 2 | 4.76 → 4.95 | pass | 3482 | 17408 / 17408 / 17408 / 17408 / 17408 | 224 (188) | 131 (95) | 183 / 197 / 183 / 197 / 282 |
+| new | 2 | 2.85 → 3.92 | pass | 1075 | 4095 / 5119 / 4607 / 5375 / 4863 | 474 (358) | 347 (213) | 123 / 115 / 115 / 167 / 126 |
+| old | 3 | 7.33 → 8.07 | pass | 409 | 2047 / 2047 / 2047 / 2047 / 2047 | — (no rank ended as leader) | 795 (388) | 108 / 122 / 145 / 106 / 117 |
+| new | 3 | 5.06 → 4.28 | pass | 3686 | 18432 / 18432 / 18432 / 18432 / 18432 | 198 (164) | 124 (86) | 175 / 262 / 190 / 188 / 198 |
+| old | 4 | 4.43 → 4.98 | pass | 3430 | 17152 / 17152 / 17152 / 17152 / 17152 | 229 (187) | 138 (96) | 173 / 211 / 203 / 183 / 283 |
+| new | 4 | 2.57 → 3.89 | pass | 2355 | 10752 / 11776 / 11776 / 10752 / 11263 | 242 (184) | 168 (108) | 151 / 151 / 191 / 156 / 128 |
+
+The runs of like size (old #2 and #4, 17,408 and 17,152 commits at load ~4.5–5; new #3, 18,432 at load ~4.7) are the fair
+comparison: leader 224–229 → 198 µs per commit (187–188 → 164 without start-up), median follower 131–138 → 124 (95–96 →
+86), about 10% less CPU per commit on every rank (new #4, at 11,776 commits, spent 184 and 108 without start-up), peak RSS alike (173–283 → 175–262 MiB); 3,430–3,482 → 3,686 commits/s.
+
+What this shows and does not: every run passed the check, but at this load a run's rate is set by what else runs (the
+same old build gave 409 and 3,482 commits/s), and CPU per commit falls as commits rise (fixed costs: start-up, heartbeats,
+timers), so only runs of like commit counts compare. The 15,000/s target needs ≤ ~25 µs per commit per rank; these runs
+spend 95–800, and the in-process path measured above is 8–12 µs of it per record per rank. The bigger remaining costs are
+GC (15–23% everywhere), the leader's core (depsFor and bitmap unions per proposal) and the follower's decode + validation
+(msgpack maps, deps words to number arrays, a \`set\`'s overrides rebuilt by \`members\`), then start-up. The in-flight cap
+(4 × 256) was not raised: the last attempt's failures (below) were CheckQuorum step-downs of starved followers at load ~10,
+which nothing here changes.
+
+Issue 20, 2026-12-06 (record bytes made once; measured on a machine at load 7–12 the whole sitting, so the rates below
 are not evidence either way). Profile of all five ranks (\`--cpu-prof\` through a NODE_OPTIONS \`--import\` preload, since
 NODE_OPTIONS refuses \`--cpu-prof\`; \`csplab run --protocol traft -o 1 -l 10000 -t 5\`), share of each process's busy samples:
 old build, leader: packing each ForwardReq once per peer (msgpack, socket write) 14.6%, the WAL's per-proposal JSON frames
