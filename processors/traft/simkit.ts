@@ -2,14 +2,18 @@
 // protocol with its config, the network and disk those tests used, every step checked by
 // TRaft's own invariants (step_invariants.ts). Tests step it with runUntil and read a rank's
 // replica through the protocol's state.
+import type { RankLines } from '../../check/index.js';
 import { BASE_MS, Simulation } from '../../runtime/sim/sim.js';
-import type { SimDisk, SimFault, SimLink } from '../../runtime/sim/types.js';
+import type { SimClientLoad, SimDisk, SimFault, SimLink } from '../../runtime/sim/types.js';
 import type { TraftWire } from './clients.js';
 import type { DurableState, WalBatch } from './durable.js';
 import type { LeaderId } from './leader_id.js';
 import type { InstanceEvent, TraceEvent } from './io.js';
 import type { Command } from './command.js';
-import { coreStep, traft, type Logged, type TraftConfig, type TraftState } from './protocol.js';
+import { coreStep, traft, traftWith, type Logged, type TraftConfig, type TraftState } from './protocol.js';
+import { compareLeaderId } from './leader_id.js';
+import type { Chosen } from './invariants.js';
+import type { Seq } from './record.js';
 import { roleOf, type ReplicaState } from './state.js';
 
 export type TraftSim = Simulation<TraftConfig, TraftState, TraftWire, WalBatch, InstanceEvent, DurableState, Logged>;
@@ -27,6 +31,19 @@ export interface TraftSimOptions {
   readonly faults?: readonly SimFault[];
   /** traces: where every step's core trace events go (elections, commits), for a test to read; absent: kept nowhere. */
   readonly traces?: CoreTrace[];
+  /**
+   * lab: the lab load's switch, for a test that turns it off and on mid-run. While off, a turn
+   * proposes nothing and never stops the rank (the run goes on until the test stops stepping it);
+   * absent: the load runs until loadMs, then the ranks drain and stop.
+   */
+  readonly lab?: LabSwitch;
+  /** clients: key-value clients (runtime/sim/clients.ts); set config.machine to 'kv'. */
+  readonly clients?: SimClientLoad;
+}
+
+/** LabSwitch: whether the lab load runs now (TraftSimOptions.lab). */
+export interface LabSwitch {
+  on: boolean;
 }
 
 /** CoreTrace is one core trace event (io.ts) a rank's step emitted, at simulated ms after round 0. */
@@ -41,19 +58,7 @@ const LINK: SimLink = { dropRate: 0, dupRate: 0, delayMs: 5.5, jitterMs: 4.5, da
 const DISK: SimDisk = { minFsyncMs: 0.5, maxFsyncMs: 3, keepUnsyncedRate: 0.5, tornLineRate: 0 };
 
 export function traftSim(o: TraftSimOptions): TraftSim {
-  const { traces } = o;
-  const protocol: typeof traft =
-    traces === undefined
-      ? traft
-      : {
-          ...traft,
-          step: (r, input, nowMs, random) => {
-            const res = traft.step(r, input, nowMs, random);
-            for (const ev of res.out.trace as readonly TraceEvent[]) traces.push({ atMs: nowMs - BASE_MS, rank: r.s.self, ev });
-            return res;
-          },
-        };
-  return new Simulation(protocol, o.config, {
+  return new Simulation(watched(o), o.config, {
     seed: o.seed,
     ranks: o.ranks,
     clusterId: `sim-${o.seed}`,
@@ -64,12 +69,45 @@ export function traftSim(o: TraftSimOptions): TraftSim {
     disk: { ...DISK, ...o.disk },
     trace: false,
     checkEveryStep: true,
+    ...(o.clients !== undefined ? { clients: o.clients } : {}),
   });
+}
+
+/** watched: TRaft (its kv wire for the kv machine) whose steps feed o.traces and whose turns heed o.lab. */
+function watched(o: TraftSimOptions): typeof traft {
+  const base = o.config.machine === 'kv' ? traftWith('kv') : traft;
+  const { traces, lab } = o;
+  if (traces === undefined && lab === undefined) return base;
+  return {
+    ...base,
+    step: (r, input, nowMs, random) => {
+      // A turn with the load off is an idle one: no proposal, no stop (the stop rule follows the load's end).
+      const res =
+        input.type === 'turn' && lab?.on === false
+          ? { state: r, out: { send: [], persist: [], log: [], trace: [], wakeAtMs: r.wakeAtMs } }
+          : base.step(r, input, nowMs, random);
+      if (traces !== undefined)
+        for (const ev of res.out.trace as readonly TraceEvent[]) traces.push({ atMs: nowMs - BASE_MS, rank: r.s.self, ev });
+      return res;
+    },
+  };
 }
 
 /** replica: a live rank's replica state (undefined: down). */
 export function replica(sim: TraftSim, rank: number): ReplicaState | undefined {
   return sim.state(rank)?.s;
+}
+
+/** stateOf: a live rank's replica state; a test that needs it live fails here, naming the rank, if it is down. */
+export function stateOf(sim: TraftSim, rank: number): ReplicaState {
+  const s = replica(sim, rank);
+  if (s === undefined) throw new Error(`rank ${rank} is down at ${sim.now()} ms`);
+  return s;
+}
+
+/** kvOf: a live rank's state machine as text. */
+export function kvOf(sim: TraftSim, rank: number): string {
+  return stateOf(sim, rank).applier.sm.describe();
 }
 
 /** leaders: the live ranks that lead now. */
@@ -104,4 +142,64 @@ export function established(traces: readonly CoreTrace[], sinceMs = 0): Array<{ 
   return traces.flatMap((x) =>
     x.ev.type === 'established' && x.atMs >= sinceMs ? [{ atMs: x.atMs, rank: x.rank, leader: x.ev.leader }] : [],
   );
+}
+
+/** chosen: seq → its commit mark under the lowest leader any rank committed it under (S1, S2), from the kept traces. */
+export function chosen(traces: readonly CoreTrace[]): Map<Seq, Chosen> {
+  const out = new Map<Seq, Chosen>();
+  for (const { ev } of traces) {
+    if (ev.type !== 'commit') continue;
+    const c = out.get(ev.seq);
+    if (c === undefined || compareLeaderId(c.under, ev.under) > 0)
+      out.set(ev.seq, { author: ev.author, logKey: ev.logKey, under: ev.under });
+  }
+  return out;
+}
+
+/** tracesOn: the core trace events of one rank at or after sinceMs, in order. */
+export function tracesOn(traces: readonly CoreTrace[], rank: number, sinceMs = 0): TraceEvent[] {
+  return traces.filter((x) => x.rank === rank && x.atMs >= sinceMs).map((x) => x.ev);
+}
+
+/** installs: how many snapshots a rank installed from a leader or voter, over all its incarnations. */
+export function installs(traces: readonly CoreTrace[], rank: number): number {
+  return tracesOn(traces, rank).filter((ev) => ev.type === 'snapshot' && ev.installed).length;
+}
+
+/** Scripted is a cluster a scripted test steps by hand: the simulation, the core traces it keeps, and the lab load's switch. */
+export interface Scripted {
+  readonly sim: TraftSim;
+  readonly traces: CoreTrace[];
+  readonly lab: LabSwitch;
+  readonly ranks: number;
+}
+
+/** SCRIPTED_MS: a scripted run's load end, never reached: its lab switch turns the load off, so no rank stops by itself. */
+const SCRIPTED_MS = 3_600_000;
+
+/** scripted: a cluster for a scripted scenario (the old SimCluster's shape): the load runs while `load` is on, traces kept. */
+export function scripted(
+  o: Omit<TraftSimOptions, 'loadMs' | 'traces' | 'lab' | 'ratePerSec'> & { readonly load: boolean; readonly ratePerSec?: number },
+): Scripted {
+  const traces: CoreTrace[] = [];
+  const lab: LabSwitch = { on: o.load };
+  const sim = traftSim({ ...o, loadMs: SCRIPTED_MS, ratePerSec: o.ratePerSec ?? 1000, traces, lab });
+  return { sim, traces, lab, ranks: o.ranks };
+}
+
+/** proposed: how many commands the lab load proposed, over the ranks' current incarnations. */
+export function proposed(run: Scripted): number {
+  let n = 0;
+  for (let r = 0; r < run.ranks; r++) n += Number(run.sim.summary(r)?.proposed ?? 0);
+  return n;
+}
+
+/** instanceLogs: every rank's instance log as the checker reads it (a crashed rank's torn last line unterminated). */
+export function instanceLogs(sim: TraftSim, ranks: number): RankLines[] {
+  return Array.from({ length: ranks }, (_, r) => ({
+    name: `instancelog${r}.log`,
+    node: r,
+    lines: sim.lines(r),
+    unterminated: sim.unterminated(r),
+  }));
 }

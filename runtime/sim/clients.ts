@@ -32,6 +32,12 @@ export interface ClientHost {
 
 type SimClient = { readonly session: ClientSession; op: Op | null; gen: number; lastWasSend: boolean };
 
+/**
+ * ClientTap: a scripted test's filter on client traffic — a request from `client` to `rank`
+ * (toRank) or a reply from `rank` to `client` — judged before the client links; true loses it.
+ */
+export type ClientTap = (client: number, rank: number, toRank: boolean) => boolean;
+
 /** SimClients runs o.clients clients until stopAtMs, then lets each finish its op in flight. */
 export class SimClients {
   readonly history = new History();
@@ -40,6 +46,8 @@ export class SimClients {
   private readonly load: KvLoad;
   private readonly stopAtMs: number;
   private strayReplies = 0;
+  /** tap: a scripted test's filter on client traffic (ClientTap); undefined: none. */
+  tap: ClientTap | undefined;
 
   constructor(
     private readonly o: SimClientLoad,
@@ -65,7 +73,7 @@ export class SimClients {
       });
       session.guess = c % ranks;
       this.clients.push({ session, op: null, gen: 0, lastWasSend: false });
-      host.at(host.nowMs(), { kind: 'next', client: c });
+      host.at(Math.max(host.nowMs(), o.startAtMs ?? 0), { kind: 'next', client: c });
     }
   }
 
@@ -86,6 +94,28 @@ export class SimClients {
     }
   }
 
+  /** session: client c's session (a scripted test sets its leader guess, reads its retries). */
+  session(client: number): ClientSession {
+    const c = this.clients[client];
+    if (c === undefined) throw new RangeError(`client ${client} is not in 0…${this.clients.length - 1}`);
+    return c.session;
+  }
+
+  /** issue begins a chosen op on an idle client now (a scripted test's op, outside the load's window). */
+  issue(client: number, op: Op): void {
+    const c = this.clients[client];
+    if (c === undefined || c.op !== null) throw new RangeError(`client ${client} is not an idle client`);
+    const now = this.host.nowMs();
+    c.op = op;
+    this.history.invoke(client, op, now);
+    this.act(client, c.session.begin(op, now));
+  }
+
+  /** idle: no client has an op in flight. */
+  idle(): boolean {
+    return this.clients.every((c) => c.op === null);
+  }
+
   /** fromRank: a rank sent `reply` (null: a message carrying none) to client address `to`. */
   fromRank(rank: number, to: number, reply: ClientReply | null): void {
     const client = to - CLIENT_ADDRESS_BASE;
@@ -93,6 +123,7 @@ export class SimClients {
       this.strayReplies++;
       return;
     }
+    if (this.tap?.(client, rank, false) === true) return;
     const copies = this.links.copies(rank, to, this.host.nowMs());
     if (typeof copies === 'string') return;
     for (const copy of copies) {
@@ -127,7 +158,7 @@ export class SimClients {
       case 'send': {
         c.lastWasSend = true;
         const from = CLIENT_ADDRESS_BASE + client;
-        const copies = this.links.copies(from, a.rank, now);
+        const copies = this.tap?.(client, a.rank, true) === true ? 'filtered' : this.links.copies(from, a.rank, now);
         if (typeof copies !== 'string')
           for (const copy of copies) {
             if (copy.damaged)

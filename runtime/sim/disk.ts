@@ -5,6 +5,9 @@
 import type { Random } from '../random.js';
 import type { SimDisk } from './types.js';
 
+/** DiskChange: the disk faults a scripted test may change mid-run. */
+export type DiskChange = Partial<Pick<SimDisk, 'keepUnsyncedRate' | 'tornLineRate'>>;
+
 type Pending<P> = { readonly batch: P; readonly durableAtMs: number };
 
 export class Disk<P extends { readonly batchId: number }> {
@@ -21,10 +24,15 @@ export class Disk<P extends { readonly batchId: number }> {
   private damaged: number | null = null;
 
   constructor(
-    private readonly o: SimDisk,
+    private o: SimDisk,
     private readonly random: Random,
     private readonly supersedes: ((batch: P) => boolean) | undefined,
   ) {}
+
+  /** retune changes this disk's faults from now on (a scripted test's kill that keeps no unsynced write). */
+  retune(change: DiskChange): void {
+    this.o = { ...this.o, ...change };
+  }
 
   /** write queues batches for fsync; it returns when the last of them is durable. */
   write(batches: readonly P[], nowMs: number): number {

@@ -44,6 +44,11 @@ export class Links {
     return out;
   }
 
+  /** heal ends every partition and cut now (a scripted test's heal; scheduled ones end by their duration). */
+  heal(): void {
+    this.windows = [];
+  }
+
   /** cut drops what the `from` ranks send the `to` ranks until untilMs (one way). */
   cut(from: readonly number[], to: readonly number[], untilMs: number): void {
     const f = new Set(from);

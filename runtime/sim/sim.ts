@@ -11,7 +11,7 @@ import { DOWN_QUEUE_LIMIT, KEPT_LIMIT, STALLED_AFTER_MS } from '../net/peer.js';
 import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants, Summary } from '../protocol.js';
 import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { SimClients, type ClientEv } from './clients.js';
-import { Disk } from './disk.js';
+import { Disk, type DiskChange } from './disk.js';
 import { Links, type LinkChange } from './links.js';
 import { Tracer } from './trace.js';
 import { describeByType } from '../trace.js';
@@ -225,6 +225,32 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   /** setLink changes the rank-to-rank links' faults from now on (the clients' links keep theirs). */
   setLink(change: LinkChange): void {
     this.links.retune(change);
+  }
+
+  /** kvClients: the client load (SimOptions.clients), for a scripted test to issue ops, filter their traffic, read the history. */
+  kvClients(): SimClients {
+    if (this.clients === undefined) throw new RangeError('this run has no clients (SimOptions.clients)');
+    return this.clients;
+  }
+
+  /** heal ends every partition and cut now, scheduled or fired (a scripted test's heal). */
+  heal(): void {
+    this.links.heal();
+  }
+
+  /** setDisk changes every rank's disk faults from now on (a kill that keeps no unsynced write: keepUnsyncedRate 0). */
+  setDisk(change: DiskChange): void {
+    for (const r of this.ranks) r.disk.retune(change);
+  }
+
+  /** durable: what a rank's disk holds durably now, what a restart would replay (read it, never change it). */
+  durable(rank: number): readonly P[] {
+    return this.at(rank).disk.durable;
+  }
+
+  /** unterminated: a crash cut the rank's last instance-log line short (a restart cuts it). */
+  unterminated(rank: number): boolean {
+    return this.at(rank).disk.torn;
   }
 
   /** end: how a rank's run stands ('live', 'planned', or how it went down). */

@@ -120,6 +120,8 @@ export interface SimClientLoad {
   /** shardOf (per-shard routing) and carryAfter: ClientSession's. */
   readonly shardOf?: (key: string) => number;
   readonly carryAfter?: boolean;
+  /** startAtMs: no op of the load begins before it (default 0); a scripted test issues its own before then. */
+  readonly startAtMs?: number;
   /** stopAtMs: no op begins at or after it (default loadMs − deadlineMs, so every op ends within the load). */
   readonly stopAtMs?: number;
 }
