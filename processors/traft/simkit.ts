@@ -5,7 +5,8 @@
 import type { RankLines } from '../../check/index.js';
 import { BASE_MS, Simulation } from '../../runtime/sim/sim.js';
 import type { SimClientLoad, SimDisk, SimFault, SimLink } from '../../runtime/sim/types.js';
-import type { TraftWire } from './clients.js';
+import type { ReadMode } from '../../runtime/client/wire.js';
+import type { ReadOptions, TraftWire } from './clients.js';
 import type { DurableState, WalBatch } from './durable.js';
 import type { LeaderId } from './leader_id.js';
 import type { InstanceEvent, TraceEvent } from './io.js';
@@ -202,4 +203,64 @@ export function instanceLogs(sim: TraftSim, ranks: number): RankLines[] {
     lines: sim.lines(r),
     unterminated: sim.unterminated(r),
   }));
+}
+
+/** KvClusterOptions: a kv-machine cluster and its simulated clients (runtime/sim/clients.ts). */
+export interface KvClusterOptions {
+  readonly seed: string;
+  readonly ranks: number;
+  readonly clients: number;
+  readonly keys: number;
+  /** getShare: the fraction of the load's ops that are gets (the rest puts, each of a unique value). */
+  readonly getShare: number;
+  readonly read: ReadMode;
+  readonly reads?: ReadOptions;
+  readonly link?: Partial<SimLink>;
+  readonly snapshotEvery?: number;
+  /** deadlineMs: a client op's deadline (its outcome is unknown past it). */
+  readonly deadlineMs: number;
+  /** startAtMs, stopAtMs: the client load's window; without them the clients only run the ops a test issues. */
+  readonly startAtMs?: number;
+  readonly stopAtMs?: number;
+}
+
+/** KV_MS: a kv run's load end, past any test's last step (the kv machine has no lab load; its ranks stop only after it). */
+const KV_MS = 3_600_000;
+
+/** kvCluster: TRaft replicating the kv machine, with clients whose ops a test issues or a load draws. */
+export function kvCluster(o: KvClusterOptions): TraftSim {
+  const load = {
+    keys: o.keys,
+    getShare: o.getShare,
+    deleteShare: 0,
+    read: o.read,
+    valueSize: 0,
+    keyDist: 'uniform',
+    zipfExponent: 1,
+  } as const;
+  return traftSim({
+    seed: o.seed,
+    ranks: o.ranks,
+    config: {
+      electionMs: 1000,
+      window: 20,
+      keys: o.keys,
+      snapshotEvery: o.snapshotEvery ?? 0,
+      machine: 'kv',
+      ...(o.reads ? { reads: o.reads } : {}),
+    },
+    loadMs: KV_MS,
+    ratePerSec: 1000,
+    ...(o.link !== undefined ? { link: o.link } : {}),
+    disk: { maxFsyncMs: 5 },
+    clients: {
+      clients: o.clients,
+      load,
+      deadlineMs: o.deadlineMs,
+      attemptMs: 500,
+      backoffMs: 50,
+      startAtMs: o.startAtMs ?? 0,
+      stopAtMs: o.stopAtMs ?? 0,
+    },
+  });
 }
