@@ -4,6 +4,7 @@
 // results a store reports land in the history; a killed rank's keys time out while the others go on.
 import t from 'tap';
 import { simProgram } from './bind.js';
+import { Simulation } from './sim.js';
 import { toyKv, ownerOf } from './toy_kv.js';
 import type { HistoryEvent } from '../client/history.js';
 import type { SimClientLoad, SimFault, SimLink, SimOptions, SimOutcome } from './types.js';
@@ -84,4 +85,41 @@ t.test("a killed rank's keys time out; the other ranks' keys go on", async (t) =
     "the killed rank's ops end unknown at their deadline",
   );
   t.equal(out.ranks[1]?.end, 'killed');
+});
+
+t.test('scripted clients: no load op before startAtMs; an issued op completes; a filtered client reaches nobody', async (t) => {
+  const opts = (clients: SimOptions['clients']): SimOptions => ({
+    seed: '9',
+    ranks: 3,
+    clusterId: 'toy-kv',
+    loadMs: 1000,
+    faults: [],
+    link: { dropRate: 0, dupRate: 0, delayMs: 1, jitterMs: 0, damageRate: 0 },
+    trace: false,
+    ...(clients !== undefined ? { clients } : {}),
+  });
+  const late = new Simulation(toyKv, null, opts({ clients: 2, load: LOAD, deadlineMs: 200, startAtMs: 400, routing: 'per-key' }));
+  late.runUntil(600);
+  const first = late.kvClients().history.events[0];
+  t.ok(first !== undefined && first.time >= 400, `the load's first op begins at ${first?.time} ms, not before 400`);
+  const sim = new Simulation(
+    toyKv,
+    null,
+    opts({ clients: 2, load: LOAD, deadlineMs: 200, attemptMs: 40, stopAtMs: 0, routing: 'per-key' }),
+  );
+  const k = sim.kvClients();
+  k.tap = (client) => client === 1;
+  k.issue(0, { f: 'put', key: 'k1', value: 'a' });
+  k.issue(1, { f: 'put', key: 'k2', value: 'b' });
+  t.throws(() => k.issue(0, { f: 'get', key: 'k1', read: 'index' }), /not an idle client/, 'one op at a time per client');
+  sim.runUntil(500);
+  t.same(
+    k.history.events.filter((e) => e.type !== 'invoke').map((e) => [e.process, e.type]),
+    [
+      [0, 'ok'],
+      [1, 'info'],
+    ],
+    'client 0 done; client 1, filtered, ends unknown at its deadline',
+  );
+  t.ok(k.idle(), 'and no more ops: the load never started (stopAtMs 0)');
 });

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { simProgram } from './bind.js';
 import { Disk } from './disk.js';
+import { Links } from './links.js';
 import { SeededRandom } from '../random.js';
 import { toy } from './toy.js';
 import type { SimFault, SimLink, SimOptions } from './types.js';
@@ -239,3 +240,21 @@ function defined<T>(x: T | undefined): T {
   if (x === undefined) throw new Error('expected a value');
   return x;
 }
+
+t.test('scripted disk and network changes: a kill after setDisk keeps no unsynced batch; heal ends a partition at once', (t) => {
+  const disk = new Disk<{ batchId: number }>(
+    { minFsyncMs: 5, maxFsyncMs: 5, keepUnsyncedRate: 1, tornLineRate: 0 },
+    new SeededRandom('d'),
+    undefined,
+  );
+  disk.write([{ batchId: 1 }, { batchId: 2 }], 0);
+  disk.retune({ keepUnsyncedRate: 0 });
+  t.equal(disk.crash(), 2, 'both unsynced batches lost, though the disk was made to keep them all');
+  t.same(disk.durable, [], 'nothing durable');
+  const links = new Links(3, LINK, new SeededRandom('l'));
+  links.partition([[0], [1, 2]], Infinity);
+  t.equal(links.copies(0, 1, 10), 'partition', 'cut off while the partition holds');
+  links.heal();
+  t.same(links.copies(0, 1, 11), [{ atMs: 12, damaged: false }], 'healed: the next message crosses');
+  t.end();
+});
