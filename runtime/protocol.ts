@@ -102,6 +102,9 @@ export interface Storage<P, D> {
   open(o: { logDir: string; rank: number; clusterId: string; incarnation: number }): Promise<OpenedStorage<P, D>>;
 }
 
+/** LogReading: a protocol's recoverLog of a log's first `lines` lines (Protocol.recoverLog's `after`). */
+export type LogReading<R> = { readonly logged: R; readonly lines: number };
+
 /**
  * Protocol: C its validated flags, S its state, M its wire message, P a WAL batch (with the
  * batchId its `persisted` input names), L an instance-log event, D its recovered WAL, R its
@@ -129,8 +132,14 @@ export interface Protocol<C, S, M, P, L, D, R> {
    * a string per line was most of its cost after the collector (docs/protocols/paxos.md §12).
    */
   writeLog?(events: readonly L[], atUs: number, text: LogBytes): void;
-  /** recoverLog reads back the lines of an earlier incarnation's instance log (a torn last line already cut). */
-  recoverLog(lines: readonly string[]): R;
+  /**
+   * recoverLog reads back the lines of an earlier incarnation's instance log (a torn last line
+   * already cut). `after`, when given, is this function's own reading of the first `after.lines`
+   * lines, unchanged since: a caller that keeps the log in memory (the simulator, whose ranks
+   * restart often on logs of a million lines) passes it so that only the lines since need reading.
+   * The result must be the same with it as without it; a protocol may ignore it.
+   */
+  recoverLog(lines: readonly string[], after?: LogReading<R>): R;
   readonly storage: Storage<P, D>;
   /** pollMs: the longest any processor waits for input (a heartbeat interval, say). */
   pollMs(s: S): number;

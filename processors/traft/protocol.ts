@@ -315,9 +315,9 @@ export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, Insta
   // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
   encode: (msg) => (msg.type === 'client-req' || msg.type === 'client-reply' ? msg : (toWire(msg) as Message)),
   formatLog: formatInstanceLine,
-  recoverLog: (lines) => {
+  recoverLog: (lines, after) => {
     // The KEYs of logged positions: the key index a leader ships with snapshots (the records below the floor are gone).
-    const keys = keysFromLines(lines);
+    const keys = keysFromLines(lines, after === undefined ? undefined : { keys: after.logged.keys, lines: after.lines });
     return { keys, upTo: keys.length - 1 };
   },
   storage: { open: openWal },

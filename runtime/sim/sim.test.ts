@@ -8,7 +8,8 @@ import { Disk } from './disk.js';
 import { Links } from './links.js';
 import { SeededRandom } from '../random.js';
 import { toy } from './toy.js';
-import type { SimFault, SimLink, SimOptions } from './types.js';
+import { DEFAULT_DISK, type SimFault, type SimLink, type SimOptions } from './types.js';
+import type { LogReading } from '../protocol.js';
 
 const LINK: SimLink = { dropRate: 0, dupRate: 0, delayMs: 1, jitterMs: 0, damageRate: 0 };
 const program = simProgram(toy, { sendEarly: false });
@@ -232,6 +233,52 @@ t.test('checkEveryStep: the planted bug stops the run at the step that breaks T1
     watched.ranks.map((r) => r.trace),
     plain.ranks.map((r) => r.trace),
     'checking changes nothing in the run (traces identical)',
+  );
+  t.end();
+});
+
+t.test('a restart reads its instance log on from the last restart’s reading, unless a crash cut a line it read', (t) => {
+  const calls: { lines: number; after: LogReading<number> | undefined; logged: number; whole: number }[] = [];
+  const watched = {
+    ...toy,
+    recoverLog: (lines: readonly string[], after?: LogReading<number>): number => {
+      const logged = toy.recoverLog(lines, after);
+      calls.push({ lines: lines.length, after, logged, whole: toy.recoverLog(lines) });
+      return logged;
+    },
+  };
+  const rank1 = { type: 'rank', rank: 1 } as const;
+  const faults: SimFault[] = [
+    { action: 'kill', target: rank1, atMs: 200 },
+    { action: 'restart', target: rank1, atMs: 250 },
+    { action: 'kill', target: rank1, atMs: 400 },
+    { action: 'restart', target: rank1, atMs: 450 },
+    // killed again at once: nothing written since, so the line a crash tears is one the last restart read
+    { action: 'kill', target: rank1, atMs: 450 },
+    { action: 'restart', target: rank1, atMs: 500 },
+  ];
+  const o: SimOptions = {
+    seed: 'readings',
+    ranks: 3,
+    clusterId: 'toy',
+    loadMs: 1000,
+    faults,
+    link: LINK,
+    trace: false,
+    disk: { ...DEFAULT_DISK, tornLineRate: 1 },
+  };
+  simProgram(watched, { sendEarly: false }).run(o);
+  const [first, second, third] = calls;
+  t.equal(calls.length, 3, 'three restarts');
+  t.equal(first?.after, undefined, 'the first restart reads the whole log');
+  t.same(second?.after, { logged: first?.logged, lines: first?.lines }, 'the second is handed the first’s reading');
+  t.ok((second?.lines ?? 0) > (first?.lines ?? 0), 'of a log that grew since');
+  t.equal(third?.lines, (second?.lines ?? 0) - 1, 'the third finds the last line it read cut');
+  t.equal(third?.after, undefined, 'so it reads the whole log again');
+  t.same(
+    calls.map((c) => c.logged),
+    calls.map((c) => c.whole),
+    'every reading is the whole log’s',
   );
   t.end();
 });

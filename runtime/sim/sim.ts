@@ -8,7 +8,7 @@
 import { isClientAddress } from '../client/gateway.js';
 import { TimedHeap } from '../heap.js';
 import { DOWN_QUEUE_LIMIT, KEPT_LIMIT, STALLED_AFTER_MS } from '../net/peer.js';
-import type { Envelope, Protocol, ProtocolInput, ProtocolOutput, StepInvariants, Summary } from '../protocol.js';
+import type { Envelope, LogReading, Protocol, ProtocolInput, ProtocolOutput, StepInvariants, Summary } from '../protocol.js';
 import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { SimClients, type ClientEv } from './clients.js';
 import { Disk, type DiskChange } from './disk.js';
@@ -111,6 +111,14 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private readonly stepCostMs: number;
   /** starve: the stream every `--starve` span is drawn from (forked per rank), apart from the net's and the disks'. */
   private readonly starve: Random;
+  /**
+   * readings: per rank, the protocol's reading of its instance log at its last restart, handed
+   * to the next restart's recoverLog so it reads only the lines written since (a long run's
+   * ranks restart a hundred times on logs of a million lines). Lines are only ever appended,
+   * except that a crash may cut the last; a reading that covered a line cut is longer than the
+   * log that is left and is not used.
+   */
+  private readonly readings: (LogReading<R> | undefined)[] = [];
 
   constructor(
     private readonly p: Protocol<C, S, M, P, L, D, R>,
@@ -492,13 +500,13 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   }
 
   private log(r: SimRank<S, P>, events: readonly L[], nowMs: number): void {
+    const { lines } = r.disk;
+    const atUs = nowMs * 1000;
+    for (const ev of events) lines.push(this.p.formatLog(ev, atUs));
+    if (!r.tracer.on) return; // the commit count is for the trace alone
     let commits = 0;
-    for (const ev of events) {
-      const line = this.p.formatLog(ev, nowMs * 1000);
-      if (line.startsWith('commit')) commits++;
-      r.disk.lines.push(line);
-    }
-    if (commits > 0 && r.tracer.on) r.tracer.note(this.nowMs, { ev: 'commit', n: commits, lines: r.disk.lines.length });
+    for (let i = lines.length - events.length; i < lines.length; i++) if ((lines[i] as string).startsWith('commit')) commits++;
+    if (commits > 0) r.tracer.note(this.nowMs, { ev: 'commit', n: commits, lines: lines.length });
   }
 
   private send(r: SimRank<S, P>, e: Envelope<M>): void {
@@ -544,7 +552,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       this.down(r, 'refused');
       return false;
     }
-    const logged = restart ? this.p.recoverLog(r.disk.reopen()) : undefined;
+    const logged = restart ? this.recoverLog(r) : undefined;
     r.random = rankRandom(this.o.seed, r.rank, r.incarnation);
     const nowMs = BASE_MS + this.nowMs + r.skewMs;
     r.state = this.p.init({
@@ -571,6 +579,15 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     this.noteRole(r, r.state);
     this.setWake(r, this.nowMs);
     return true;
+  }
+
+  /** recoverLog: the protocol's reading of a restarted rank's instance log, from its last reading while that holds. */
+  private recoverLog(r: SimRank<S, P>): R {
+    const lines = r.disk.reopen();
+    const earlier = this.readings[r.rank];
+    const logged = this.p.recoverLog(lines, earlier !== undefined && earlier.lines <= lines.length ? earlier : undefined);
+    this.readings[r.rank] = { logged, lines: lines.length };
+    return logged;
   }
 
   private down(r: SimRank<S, P>, status: RankEnd): void {
