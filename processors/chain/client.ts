@@ -29,7 +29,10 @@ export function onClientRequest(n: NodeState, from: number, req: ClientRequest, 
   const end = req.op === 'get' ? reader : headOf(cr);
   if (end !== n.rank || r === undefined || r.retired) {
     n.counts.wrongNode++;
-    out.send(from, { ...head, status: 'not-leader', hint: end === n.rank ? null : (end ?? null) });
+    const hint = end === n.rank ? null : (end ?? null);
+    // a CRAQ read that asks is told the whole chain, so its client can spread the key's reads
+    const members = craq && req.op === 'get' && req.members === true && cr.chain.length > 0 ? { members: cr.chain } : {};
+    out.send(from, { ...head, status: 'not-leader', hint, ...members });
     return;
   }
   if (req.op !== 'get') {

@@ -177,3 +177,35 @@ t.test('R3: a node outside the key’s chain names a member: a different one for
   );
   t.end();
 });
+
+t.test('R3: a get that asks (members) is told the chain: by a non-member, and with a clean or a dirty answer', (t) => {
+  const net = new TestNet('craq-members', CRAQ);
+  for (const r of [1, 2, 3, 4]) net.add(r);
+  net.install([wholeRing([1, 2, 3])]);
+  net.advance(5);
+  put(net, 'v1');
+  const ask = (rank: number): ClientReply | undefined => {
+    const c = net.client();
+    net.request(rank, c, { client: 'm', reqNo: ++reqNo, op: 'get', key: 'k', members: true });
+    net.deliver();
+    return net.lastReply(c);
+  };
+  const outside = ask(4);
+  t.equal(outside?.status, 'not-leader');
+  t.same(outside?.status === 'not-leader' ? outside.members : undefined, [1, 2, 3], 'rank 4 names the whole chain');
+  t.same(ask(1), { type: 'client-reply', client: 'm', reqNo, status: 'ok', result: 'v1', members: [1, 2, 3] }, 'a clean read at the head');
+  dropNth(net, isAck, 1, true);
+  put(net, 'v2');
+  t.same(
+    ask(2),
+    { type: 'client-reply', client: 'm', reqNo, status: 'ok', result: 'v2', members: [1, 2, 3] },
+    'a dirty read, after the tail',
+  );
+  const plain = get(net, 2);
+  t.equal(plain, 'v2', 'a get that does not ask is answered as before');
+  const c = net.client();
+  net.request(2, c, { client: 'p', reqNo: ++reqNo, op: 'get', key: 'k' });
+  net.deliver();
+  t.notOk('members' in (net.lastReply(c) ?? {}), 'without members in its reply');
+  t.end();
+});

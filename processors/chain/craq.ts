@@ -55,9 +55,18 @@ function valueAt(r: RangeState, key: string, upTo: number): string | null {
   return value;
 }
 
-function reply(out: ChainOut, to: number, client: string, reqNo: number, result: string | null | undefined): void {
+/** reply: ok with the result (and the chain, if the client asked who may answer), or `electing` (undefined). */
+function reply(
+  out: ChainOut,
+  to: number,
+  client: string,
+  reqNo: number,
+  result: string | null | undefined,
+  members: readonly number[] | undefined,
+): void {
   const head = { type: 'client-reply', client, reqNo } as const;
-  out.send(to, result === undefined ? { ...head, status: 'electing' } : { ...head, status: 'ok', result });
+  if (result === undefined) return out.send(to, { ...head, status: 'electing' });
+  out.send(to, members === undefined ? { ...head, status: 'ok', result } : { ...head, status: 'ok', result, members });
 }
 
 /**
@@ -68,13 +77,14 @@ function reply(out: ChainOut, to: number, client: string, reqNo: number, result:
 export function craqGet(n: NodeState, r: RangeState, from: number, req: ClientRequest, nowMs: number, out: ChainOut): void {
   foldClean(r);
   const tail = r.chain[r.chain.length - 1];
+  const members = req.members === true ? r.chain : undefined;
   if (isTail(r, n.rank) || !r.dirty.has(req.key)) {
     n.counts.reads++;
     if (!isTail(r, n.rank)) n.counts.cleanReads++;
-    reply(out, from, req.client, req.reqNo, r.store.get(req.key)?.value ?? null);
+    reply(out, from, req.client, req.reqNo, r.store.get(req.key)?.value ?? null, members);
     return;
   }
-  if (tail === undefined) return reply(out, from, req.client, req.reqNo, undefined);
+  if (tail === undefined) return reply(out, from, req.client, req.reqNo, undefined, undefined);
   const qid = n.nextQid++;
   n.craqReads.set(qid, {
     rangeId: r.rangeId,
@@ -85,6 +95,7 @@ export function craqGet(n: NodeState, r: RangeState, from: number, req: ClientRe
     client: req.client,
     reqNo: req.reqNo,
     atMs: nowMs,
+    ...(members !== undefined ? { members } : {}),
   });
   n.counts.versionQueries++;
   out.send(tail, { type: 'version-query', epoch: n.epoch, rangeId: r.rangeId, qid });
@@ -115,11 +126,11 @@ export function onVersionReply(n: NodeState, from: number, m: Msg<'version-reply
   // A member is never behind its tail in one epoch (propagation); if it were, it could not answer.
   if (!valid || m.upTo > r.lastApplied) {
     n.counts.readsAbandoned++;
-    return reply(out, p.to, p.client, p.reqNo, undefined);
+    return reply(out, p.to, p.client, p.reqNo, undefined, undefined);
   }
   foldClean(r);
   n.counts.reads++;
-  reply(out, p.to, p.client, p.reqNo, valueAt(r, p.key, m.upTo));
+  reply(out, p.to, p.client, p.reqNo, valueAt(r, p.key, m.upTo), p.members);
 }
 
 /** abandonReads: reads whose query is older than resendAfterMs (lost), or all of them (a new epoch), end `electing`. */
@@ -128,7 +139,7 @@ export function abandonReads(n: NodeState, nowMs: number, all: boolean, out: Cha
     if (!all && nowMs - p.atMs < n.options.resendAfterMs) continue;
     n.craqReads.delete(qid);
     n.counts.readsAbandoned++;
-    reply(out, p.to, p.client, p.reqNo, undefined);
+    reply(out, p.to, p.client, p.reqNo, undefined, undefined);
   }
 }
 

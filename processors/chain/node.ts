@@ -21,6 +21,10 @@ export function stepNode(n: NodeState, input: ChainInput, nowMs: number, out: Ch
   else if (input.type === 'tick') timers(n, nowMs, out);
   if (n.stopped) return;
   if (input.type === 'turn' || input.type === 'tick') flush(n, out);
+  if (input.type === 'turn' && n.counts.reads !== n.readsAtTurn) {
+    n.counts.readTurns++;
+    n.readsAtTurn = n.counts.reads;
+  }
   heartbeatDue(n, nowMs, out);
   reportQuiesced(n, out);
   out.wakeAt(nextWakeMs(n, nowMs));

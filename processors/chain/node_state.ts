@@ -64,6 +64,8 @@ export interface PendingRead {
   readonly client: string;
   readonly reqNo: number;
   readonly atMs: number;
+  /** members: the chain, when the client asked who may answer its reads. */
+  readonly members?: readonly number[];
 }
 
 export interface RangeState {
@@ -137,6 +139,8 @@ export interface NodeCounts {
   versionQueries: number;
   /** readsAbandoned: CRAQ gets ended `electing` because their query was lost or overtaken by an epoch (T15). */
   readsAbandoned: number;
+  /** readTurns: turns that answered a get; reads per read turn is how many gets one wake-up's cost is spread over. */
+  readTurns: number;
 }
 
 export interface NodeState {
@@ -162,6 +166,8 @@ export interface NodeState {
   /** craqReads: gets waiting for a VersionReply, by query id (R3). */
   readonly craqReads: Map<number, PendingRead>;
   nextQid: number;
+  /** readsAtTurn: counts.reads when the last turn ended (readTurns). */
+  readsAtTurn: number;
   readonly counts: NodeCounts;
 }
 
@@ -213,7 +219,9 @@ export function initNode(s: NodeSetup): NodeState {
       cleanReads: 0,
       versionQueries: 0,
       readsAbandoned: 0,
+      readTurns: 0,
     },
+    readsAtTurn: 0,
   };
 }
 

@@ -59,6 +59,7 @@ export class KvRunner {
     // one table for all clients: with many keys, a table per client would pay a not-leader round
     // trip on nearly every op (each client rarely sees a key twice)
     const routes = new Map<string, number>();
+    const members = new Map<string, readonly number[]>();
     for (let c = 0; c < o.clients; c++) {
       const session = new ClientSession({
         client: `c${c}`,
@@ -66,7 +67,7 @@ export class KvRunner {
         deadlineMs: o.deadlineMs,
         attemptMs: Math.min(1000, o.deadlineMs),
         backoffMs: BACKOFF_MS,
-        ...(o.routing !== undefined ? { routing: o.routing, routes } : {}),
+        ...(o.routing !== undefined ? { routing: o.routing, routes, members } : {}),
         ...(o.shardOf !== undefined ? { shardOf: o.shardOf } : {}),
         ...(o.carryAfter === true ? { carryAfter: true } : {}),
       });

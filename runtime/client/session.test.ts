@@ -2,7 +2,7 @@
 // hints are followed, `electing` backs off, the deadline gives an unknown outcome, `refused` fails.
 import t from 'tap';
 import { History } from './history.js';
-import { ClientSession, laterVts, type Action, type Op } from './session.js';
+import { ClientSession, laterVts, readTarget, type Action, type Op } from './session.js';
 import type { ClientReply, ClientRequest } from './wire.js';
 
 const o = { client: 'c0', ranks: 3, deadlineMs: 1000, attemptMs: 100, backoffMs: 10 };
@@ -77,21 +77,48 @@ t.test("per-key routing with a shared table: one client's hint is every client's
   t.equal(routes.get('read:k'), undefined, 'the read route of k is still unknown');
 });
 
-t.test('spread-reads routing: write routes shared as per-key, read routes each session’s own', async (t) => {
+t.test('spread-reads routing: a read asks who may answer, the table is shared, reads rotate by turn', async (t) => {
   const routes = new Map<string, number>();
-  const a = new ClientSession({ ...o, client: 'a', routing: 'spread-reads', routes });
-  const b = new ClientSession({ ...o, client: 'b', routing: 'spread-reads', routes });
-  a.begin({ f: 'get', key: 'k' }, 0);
-  a.onReply({ ...reply(1, { status: 'not-leader', hint: 2 }), client: 'a' }, 1);
+  const members = new Map<string, readonly number[]>();
+  const shared = { ...o, ranks: 8, routing: 'spread-reads', routes, members, turnMs: 10 } as const;
+  const a = new ClientSession({ ...shared, client: 'a' });
+  const b = new ClientSession({ ...shared, client: 'b' });
+  const first = request(a.begin({ f: 'get', key: 'k' }, 0));
+  t.equal(first.members, true, 'an unknown key: the read asks for its members');
+  t.same(sent(a.onReply({ ...reply(1, { status: 'not-leader', hint: 5, members: [3, 5, 7] }), client: 'a' }, 1)), { rank: 5, reqNo: 1 });
+  t.same(members.get('k'), [3, 5, 7], 'a non-member named the chain');
   a.onReply({ ...reply(1, { status: 'ok', result: null }), client: 'a' }, 2);
-  t.same(sent(a.begin({ f: 'get', key: 'k' }, 3)), { rank: 2, reqNo: 2 }, 'a reads k where its hint sent it');
-  a.onReply({ ...reply(2, { status: 'ok', result: null }), client: 'a' }, 4);
-  t.same(sent(b.begin({ f: 'get', key: 'k' }, 5)), { rank: 0, reqNo: 1 }, 'b does not follow a’s read route');
-  t.equal(routes.get('read:k'), undefined, 'the shared table holds no read route');
-  b.onReply({ ...reply(1, { status: 'ok', result: null }), client: 'b' }, 6);
-  a.begin({ f: 'put', key: 'k', value: 'v' }, 7);
-  a.onReply({ ...reply(3, { status: 'not-leader', hint: 1 }), client: 'a' }, 8);
-  t.same(sent(b.begin({ f: 'put', key: 'k', value: 'w' }, 9)), { rank: 1, reqNo: 2 }, 'b writes k at the head a learned');
+  // (turn + 15) % 3: turns 0, 1, 2 of 10 ms pick members 0, 1, 2 of the list
+  const b1 = b.begin({ f: 'get', key: 'k' }, 3);
+  t.same(sent(b1), { rank: 3, reqNo: 1 }, 'b uses the table a filled: turn 0, member 3');
+  t.notOk('members' in request(b1), 'and does not ask again');
+  b.onReply({ ...reply(1, { status: 'ok', result: null }), client: 'b' }, 4);
+  t.same(sent(a.begin({ f: 'get', key: 'k' }, 5)), { rank: 3, reqNo: 2 }, 'a in the same turn: the same member');
+  a.onReply({ ...reply(2, { status: 'ok', result: null }), client: 'a' }, 6);
+  t.same(sent(b.begin({ f: 'get', key: 'k' }, 12)), { rank: 5, reqNo: 2 }, 'the next turn: the next member');
+  b.onReply({ ...reply(2, { status: 'ok', result: null }), client: 'b' }, 13);
+  t.same(sent(b.begin({ f: 'get', key: 'k' }, 25)), { rank: 7, reqNo: 3 }, 'and the next');
+  t.same(sent(b.onReply({ ...reply(3, { status: 'not-leader', hint: 4 }), client: 'b' }, 26)), { rank: 4, reqNo: 3 });
+  t.equal(members.get('k'), undefined, 'a not-leader without members: the list was stale, forgotten');
+  b.onReply({ ...reply(3, { status: 'ok', result: 'v', members: [4, 6] }), client: 'b' }, 27);
+  t.same(members.get('k'), [4, 6], 'an ok reply names them too');
+  a.begin({ f: 'put', key: 'k', value: 'v' }, 28);
+  a.onReply({ ...reply(3, { status: 'not-leader', hint: 1 }), client: 'a' }, 29);
+  t.same(members.get('k'), [4, 6], 'a write learns nothing of the read members');
+  t.same(sent(b.begin({ f: 'put', key: 'k', value: 'w' }, 30)), { rank: 1, reqNo: 4 }, 'b writes k at the head a learned');
+  const own = new ClientSession({ ...o, client: 'c', routing: 'spread-reads' });
+  t.equal(request(own.begin({ f: 'get', key: 'k' }, 31)).members, true, 'a session with its own table knows nothing of it');
+});
+
+t.test('readTarget: one member per list and turn; lists with other members start elsewhere', async (t) => {
+  t.same(
+    [0, 1, 2, 3].map((turn) => readTarget([1, 2, 3], turn * 5, 5)),
+    [1, 2, 3, 1],
+    'turns 0..3 of [1, 2, 3] (sum 6: no shift)',
+  );
+  t.equal(readTarget([1, 2, 3], 4.9, 5), 1, 'within a turn, the same member');
+  t.equal(readTarget([2, 3, 4], 0, 5), 2, 'another list is shifted by its sum (9 % 3 = 0)');
+  t.equal(readTarget([3, 4, 6], 0, 5), 4, '[3, 4, 6]: sum 13, member 1');
 });
 
 t.test('a put or delete may report what it did; a result its op cannot report is ignored and counted', async (t) => {

@@ -53,8 +53,8 @@ export interface SessionOptions {
    * routing: 'leader' (default) keeps one guess of the rank that leads, for a store with one
    * leader (TRaft); 'per-key' keeps a guess per route — (read or write, key) — for a store whose
    * keys live on different ranks (a chain: writes at the key's head, reads at its tail);
-   * 'spread-reads' is per-key with each session's read routes its own, never shared, so the
-   * store's hints can send different clients' reads of one key to different ranks (CRAQ).
+   * 'spread-reads' is per-key for writes; a read asks the store for every rank that may answer
+   * it (`members`) and then rotates among them in turns of `turnMs` (CRAQ, see readTarget).
    */
   readonly routing?: Routing;
   /**
@@ -63,6 +63,13 @@ export interface SessionOptions {
    * one costs a retry with the same reqNo, never a second write). Default: this session's own.
    */
   readonly routes?: Map<string, number>;
+  /**
+   * members: spread-reads' table of the ranks that may answer each key's reads, shared like
+   * `routes` (one answer teaches every session). Default: this session's own.
+   */
+  readonly members?: Map<string, readonly number[]>;
+  /** turnMs: spread-reads' rotation: every read of one chain sent within one turn goes to the same member (default 1). */
+  readonly turnMs?: number;
   /**
    * shardOf: the shard a key lives in, for per-shard routing (Vectory: writes and master reads
    * go to the shard's master, local reads to the session's home rank, `guess`).
@@ -110,8 +117,8 @@ export class ClientSession {
   guess = 0;
   /** routes: per-key routing's guess per route (routeOf); empty under leader routing. */
   readonly routes: Map<string, number>;
-  /** ownReads: 'spread-reads' routing's read guesses, this session's alone. */
-  private readonly ownReads = new Map<string, number>();
+  /** members: spread-reads' ranks that may answer each key's reads. */
+  readonly members: Map<string, readonly number[]>;
   private reqNo = 0;
   private current: Current | null = null;
   /** retries: requests sent again (same reqNo) after the first attempt. */
@@ -125,6 +132,7 @@ export class ClientSession {
     if (!(o.ranks >= 1 && o.deadlineMs > 0 && o.attemptMs > 0 && o.backoffMs >= 0)) throw new RangeError('session options out of range');
     if (o.routing === 'per-shard' && o.shardOf === undefined) throw new RangeError('per-shard routing needs shardOf');
     this.routes = o.routes ?? new Map<string, number>();
+    this.members = o.members ?? new Map<string, readonly number[]>();
   }
 
   get busy(): boolean {
@@ -133,6 +141,8 @@ export class ClientSession {
 
   begin(op: Op, nowMs: number): Action {
     if (this.current !== null) throw new Error(`client ${this.o.client} has an operation outstanding`);
+    const spread = this.o.routing === 'spread-reads' && op.f === 'get';
+    const members = spread ? this.members.get(op.key) : undefined;
     const req: ClientRequest = {
       type: 'client-req',
       client: this.o.client,
@@ -142,9 +152,10 @@ export class ClientSession {
       ...(op.value !== undefined ? { value: op.value } : {}),
       ...(op.read !== undefined ? { read: op.read } : {}),
       ...(this.o.carryAfter === true && this.after !== undefined ? { after: this.after } : {}),
+      ...(spread && members === undefined ? { members: true as const } : {}),
     };
     const { route, table } = this.routeFor(op);
-    const target = table?.get(route) ?? this.guess;
+    const target = members !== undefined ? readTarget(members, nowMs, this.o.turnMs ?? 1) : (table?.get(route) ?? this.guess);
     this.current = { req, route, table, deadlineAtMs: nowMs + this.o.deadlineMs, target, attempts: 0 };
     return this.send(nowMs);
   }
@@ -159,6 +170,7 @@ export class ClientSession {
       case 'refused':
         return this.finish({ type: 'fail', why: reply.why });
       case 'not-leader':
+        this.learnMembers(c, reply.members);
         if (reply.hint !== null && reply.hint !== c.target && reply.hint < this.o.ranks) {
           c.target = reply.hint;
           return this.send(nowMs);
@@ -204,6 +216,7 @@ export class ClientSession {
       return null; // untrusted: the op waits out its attempt and retries
     }
     this.remember(c);
+    if (reply.members !== undefined) this.learnMembers(c, reply.members);
     if (this.o.carryAfter === true) this.after = laterVts(laterVts(this.after, vts), at);
     const stamps = { ...(vts !== undefined ? { vts } : {}), ...(at !== undefined ? { at } : {}) };
     return this.finish(wrote === undefined ? { type: 'ok', result, ...stamps } : { type: 'ok', result, wrote, ...stamps });
@@ -218,7 +231,6 @@ export class ClientSession {
       case 'per-key':
         return { route: routeOf(op), table: this.routes };
       case 'spread-reads':
-        return { route: routeOf(op), table: op.f === 'get' ? this.ownReads : this.routes };
       case 'per-shard':
         if (op.f === 'get' && op.read === 'local') return { route: '', table: undefined };
         return { route: `shard:${this.o.shardOf?.(op.key) ?? 0}`, table: this.routes };
@@ -226,6 +238,16 @@ export class ClientSession {
       case undefined:
         return { route: '', table: undefined };
     }
+  }
+
+  /**
+   * learnMembers: a spread read's members as the store named them; a not-leader without them
+   * means the table's list is stale (a reconfiguration), so the key's next read asks again.
+   */
+  private learnMembers(c: Current, members: readonly number[] | undefined): void {
+    if (this.o.routing !== 'spread-reads' || c.req.op !== 'get') return;
+    if (members !== undefined) this.members.set(c.req.key, members);
+    else this.members.delete(c.req.key);
   }
 
   /** remember: the rank this op now goes to is the best guess for its route (or the leader). */
@@ -238,4 +260,17 @@ export class ClientSession {
     this.current = null;
     return { type: 'done', outcome };
   }
+}
+
+/**
+ * readTarget: the member a spread read goes to: the same for every read of one chain (one list
+ * of members) within one turn of turnMs, the next one the next turn. A member then answers a
+ * burst of reads per wake-up, as a lone tail does, instead of a third of every burst: on a busy
+ * machine each wake-up costs about as much as the reads it answers (docs/benchmarks.md, CRAQ).
+ * The list's sum shifts the rotation so that chains sharing members do not all pick the same rank.
+ */
+export function readTarget(members: readonly number[], nowMs: number, turnMs: number): number {
+  let sum = 0;
+  for (const m of members) sum += m;
+  return members[(Math.floor(nowMs / turnMs) + sum) % members.length] as number;
 }

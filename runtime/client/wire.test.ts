@@ -37,3 +37,15 @@ t.test('a malformed vts is refused with its field named', async (t) => {
   t.throws(() => parseClientReply({ ...ok, at: { shard: 1 } }), new BadClientFrame('at must be {version, shard}, integers ≥ 0'));
   t.throws(() => parseClientRequest({ ...req, read: 'nearest' }), BadClientFrame);
 });
+
+t.test('members: a read may ask who can answer it; ok and not-leader replies may name them', async (t) => {
+  t.same(parseClientRequest({ ...req, members: true }), { ...req, members: true });
+  t.notOk('members' in parseClientRequest(req), 'a request without it is unchanged');
+  t.throws(() => parseClientRequest({ ...req, members: false }), new BadClientFrame('members must be true or absent'));
+  t.same(parseClientReply({ ...ok, members: [3, 5, 7] }), { ...ok, members: [3, 5, 7] });
+  const nl = { type: 'client-reply', client: 'c1', reqNo: 3, status: 'not-leader', hint: 5 };
+  t.same(parseClientReply({ ...nl, members: [5] }), { ...nl, members: [5] });
+  t.notOk('members' in parseClientReply(nl), 'a not-leader without it has none');
+  for (const members of [[], [1, -1], [1.5], 'x', Array.from({ length: 65 }, (_, i) => i)])
+    t.throws(() => parseClientReply({ ...ok, members }), new BadClientFrame('members must be 1–64 ranks'), JSON.stringify(members));
+});

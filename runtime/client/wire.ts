@@ -30,6 +30,11 @@ export type ClientRequest = {
   readonly read?: ReadMode;
   /** after: the largest Vts this client has seen (a store with one global write order). */
   readonly after?: Vts;
+  /**
+   * members: "name every rank that may answer this read" — a store whose reads any of several
+   * ranks answers (chain CRAQ) puts them in its reply, so the client can spread its reads.
+   */
+  readonly members?: true;
 };
 
 /**
@@ -43,8 +48,10 @@ export type ClientReply = { readonly type: 'client-reply'; readonly client: stri
       /** vts: a write's place in the global order; at: the applied prefix a read saw. */
       readonly vts?: Vts;
       readonly at?: Vts;
+      /** members: the ranks that may answer this key's reads (asked for by `members` on the request). */
+      readonly members?: readonly number[];
     }
-  | { readonly status: 'not-leader'; readonly hint: number | null }
+  | { readonly status: 'not-leader'; readonly hint: number | null; readonly members?: readonly number[] }
   | { readonly status: 'electing' }
   | { readonly status: 'refused'; readonly why: string }
 );
@@ -92,6 +99,17 @@ function vtsOf(x: unknown, what: string): Vts | undefined {
   return { version: o.version as number, shard: o.shard as number };
 }
 
+/** MAX_MEMBERS: a read is answered by a chain's members, a handful of ranks. */
+const MAX_MEMBERS = 64;
+
+/** membersOf reads an optional members field: a short list of ranks. */
+function membersOf(x: unknown): readonly number[] | undefined {
+  if (x === undefined) return undefined;
+  const ok = Array.isArray(x) && x.length >= 1 && x.length <= MAX_MEMBERS && x.every((r) => Number.isSafeInteger(r) && (r as number) >= 0);
+  if (!ok) throw new BadClientFrame(`members must be 1–${MAX_MEMBERS} ranks`);
+  return x as number[];
+}
+
 function reqNoOf(x: unknown): number {
   if (!Number.isSafeInteger(x) || (x as number) < 0) throw new BadClientFrame('reqNo must be an integer ≥ 0');
   return x as number;
@@ -104,6 +122,7 @@ export function parseClientRequest(x: unknown): ClientRequest {
   if (!OPS.has(o.op)) throw new BadClientFrame('op must be get, put, append or delete');
   if (o.read !== undefined && !READS.has(o.read)) throw new BadClientFrame('read must be log, index, lease, local or master');
   const after = vtsOf(o.after, 'after');
+  if (o.members !== undefined && o.members !== true) throw new BadClientFrame('members must be true or absent');
   const value = o.value === undefined ? undefined : text(o.value, 'value');
   if ((o.op === 'put' || o.op === 'append') !== (value !== undefined))
     throw new BadClientFrame('put and append carry a value, get and delete none');
@@ -116,6 +135,7 @@ export function parseClientRequest(x: unknown): ClientRequest {
     ...(value !== undefined ? { value } : {}),
     ...(o.read !== undefined ? { read: o.read as ReadMode } : {}),
     ...(after !== undefined ? { after } : {}),
+    ...(o.members === true ? { members: true as const } : {}),
   };
 }
 
@@ -130,12 +150,22 @@ export function parseClientReply(x: unknown): ClientReply {
       {
         const vts = vtsOf(o.vts, 'vts');
         const at = vtsOf(o.at, 'at');
-        return { ...head, status: 'ok', result: o.result, ...(vts !== undefined ? { vts } : {}), ...(at !== undefined ? { at } : {}) };
+        const members = membersOf(o.members);
+        return {
+          ...head,
+          status: 'ok',
+          result: o.result,
+          ...(vts !== undefined ? { vts } : {}),
+          ...(at !== undefined ? { at } : {}),
+          ...(members !== undefined ? { members } : {}),
+        };
       }
-    case 'not-leader':
+    case 'not-leader': {
       if (o.hint !== null && !(Number.isSafeInteger(o.hint) && (o.hint as number) >= 0))
         throw new BadClientFrame('hint must be a rank or null');
-      return { ...head, status: 'not-leader', hint: o.hint as number | null };
+      const members = membersOf(o.members);
+      return { ...head, status: 'not-leader', hint: o.hint as number | null, ...(members !== undefined ? { members } : {}) };
+    }
     case 'electing':
       return { ...head, status: 'electing' };
     case 'refused':
