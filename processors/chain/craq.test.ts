@@ -209,3 +209,39 @@ t.test('R3: a get that asks (members) is told the chain: by a non-member, and wi
   t.notOk('members' in (net.lastReply(c) ?? {}), 'without members in its reply');
   t.end();
 });
+
+t.test('R3: the dirty gets of one range that arrive in one turn share one VersionQuery, and all are answered', (t) => {
+  const net = chain3();
+  put(net, 'a1', 'a');
+  put(net, 'b1', 'b');
+  dropNth(net, isAck, 1, true);
+  put(net, 'a2', 'a'); // a and b dirty at 1 and 2 from here on
+  put(net, 'b2', 'b');
+  const asks = [
+    { c: net.client(), key: 'a' },
+    { c: net.client(), key: 'b' },
+    { c: net.client(), key: 'a' },
+  ];
+  let qs = 0;
+  net.dropIf = (m) => {
+    if (m.type === 'version-query') qs++;
+    return false;
+  };
+  const msgs = asks.map(({ c, key }, i) => ({
+    type: 'message' as const,
+    from: c,
+    msg: { type: 'client-req' as const, client: `t${i}`, reqNo: 1, op: 'get' as const, key },
+  }));
+  net.turn(2, msgs);
+  net.deliver();
+  t.equal(qs, 1, 'one query for three dirty gets');
+  t.same(
+    asks.map(({ c }) => net.lastReply(c)),
+    asks.map(({ key }, i) => ({ type: 'client-reply', client: `t${i}`, reqNo: 1, status: 'ok', result: `${key}2` })),
+    'each answered at the committed seq',
+  );
+  t.equal(net.node(2).counts.versionQueries, 3, 'three gets asked');
+  t.equal(net.node(2).counts.queriesSent, 1, 'in one message');
+  t.equal(net.node(2).craqReads.size, 0, 'nothing waits');
+  t.end();
+});

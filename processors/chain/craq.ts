@@ -7,7 +7,7 @@
 // committed write (§3a says why).
 import type { ClientRequest } from '../../runtime/client/wire.js';
 import type { ChainMsg, Update } from './messages.js';
-import { hasLease, isTail, servable, type NodeState, type RangeState } from './node_state.js';
+import { hasLease, isTail, servable, type NodeState, type PendingQuery, type RangeState } from './node_state.js';
 import type { ChainOut } from './types.js';
 
 type Msg<T extends ChainMsg['type']> = Extract<ChainMsg, { type: T }>;
@@ -85,20 +85,37 @@ export function craqGet(n: NodeState, r: RangeState, from: number, req: ClientRe
     return;
   }
   if (tail === undefined) return reply(out, from, req.client, req.reqNo, undefined, undefined);
-  const qid = n.nextQid++;
-  n.craqReads.set(qid, {
-    rangeId: r.rangeId,
-    key: req.key,
-    epoch: n.epoch,
-    tail,
-    to: from,
-    client: req.client,
-    reqNo: req.reqNo,
-    atMs: nowMs,
-    ...(members !== undefined ? { members } : {}),
-  });
   n.counts.versionQueries++;
-  out.send(tail, { type: 'version-query', epoch: n.epoch, rangeId: r.rangeId, qid });
+  const read = { key: req.key, to: from, client: req.client, reqNo: req.reqNo, ...(members !== undefined ? { members } : {}) };
+  const open = n.openQueries.get(r.rangeId);
+  const q = open === undefined ? undefined : n.craqReads.get(open);
+  if (q !== undefined && q.epoch === n.epoch && q.tail === tail) {
+    q.reads.push(read);
+    return;
+  }
+  if (open !== undefined && q !== undefined) sendQuery(n, open, q, out); // gathered for another tail or epoch: it goes now
+  const qid = n.nextQid++;
+  n.craqReads.set(qid, { rangeId: r.rangeId, epoch: n.epoch, tail, atMs: nowMs, reads: [read] });
+  n.openQueries.set(r.rangeId, qid);
+}
+
+/**
+ * sendQueries: at the end of a turn, one VersionQuery per range whose dirty gets arrived in it.
+ * Each query leaves after every get it carries arrived, so the tail's answer is a committed seq
+ * at least as new as any write those gets must see (R3).
+ */
+export function sendQueries(n: NodeState, out: ChainOut): void {
+  if (n.openQueries.size === 0) return;
+  for (const qid of n.openQueries.values()) {
+    const q = n.craqReads.get(qid);
+    if (q !== undefined) sendQuery(n, qid, q, out); // else abandoned within the turn
+  }
+  n.openQueries.clear();
+}
+
+function sendQuery(n: NodeState, qid: number, q: PendingQuery, out: ChainOut): void {
+  n.counts.queriesSent++;
+  out.send(q.tail, { type: 'version-query', epoch: q.epoch, rangeId: q.rangeId, qid });
 }
 
 /**
@@ -118,34 +135,41 @@ export function onVersionQuery(n: NodeState, from: number, m: Msg<'version-query
  * the tail asked, ends the read `electing`: the client retries it under the new configuration.
  */
 export function onVersionReply(n: NodeState, from: number, m: Msg<'version-reply'>, out: ChainOut): void {
-  const p = n.craqReads.get(m.qid);
-  if (p === undefined || from !== p.tail || m.rangeId !== p.rangeId) return;
+  const q = n.craqReads.get(m.qid);
+  if (q === undefined || from !== q.tail || m.rangeId !== q.rangeId) return;
   n.craqReads.delete(m.qid);
-  const r = n.ranges.get(p.rangeId);
-  const valid = m.upTo !== null && m.epoch === p.epoch && n.epoch === p.epoch && r !== undefined && !r.retired;
+  const r = n.ranges.get(q.rangeId);
+  const valid = m.upTo !== null && m.epoch === q.epoch && n.epoch === q.epoch && r !== undefined && !r.retired;
   // A member is never behind its tail in one epoch (propagation); if it were, it could not answer.
-  if (!valid || m.upTo > r.lastApplied) {
-    n.counts.readsAbandoned++;
-    return reply(out, p.to, p.client, p.reqNo, undefined, undefined);
-  }
+  if (!valid || m.upTo > r.lastApplied) return abandon(n, q, out);
   foldClean(r);
-  n.counts.reads++;
-  reply(out, p.to, p.client, p.reqNo, valueAt(r, p.key, m.upTo), p.members);
+  for (const p of q.reads) {
+    n.counts.reads++;
+    reply(out, p.to, p.client, p.reqNo, valueAt(r, p.key, m.upTo), p.members);
+  }
 }
 
-/** abandonReads: reads whose query is older than resendAfterMs (lost), or all of them (a new epoch), end `electing`. */
-export function abandonReads(n: NodeState, nowMs: number, all: boolean, out: ChainOut): void {
-  for (const [qid, p] of n.craqReads) {
-    if (!all && nowMs - p.atMs < n.options.resendAfterMs) continue;
-    n.craqReads.delete(qid);
+/** abandon: a query's reads end `electing`: the clients retry them. */
+function abandon(n: NodeState, q: PendingQuery, out: ChainOut): void {
+  for (const p of q.reads) {
     n.counts.readsAbandoned++;
     reply(out, p.to, p.client, p.reqNo, undefined, undefined);
   }
 }
 
+/** abandonReads: reads whose query is older than resendAfterMs (lost), or all of them (a new epoch), end `electing`. */
+export function abandonReads(n: NodeState, nowMs: number, all: boolean, out: ChainOut): void {
+  for (const [qid, q] of n.craqReads) {
+    if (!all && nowMs - q.atMs < n.options.resendAfterMs) continue;
+    n.craqReads.delete(qid);
+    abandon(n, q, out);
+  }
+  if (all) n.openQueries.clear();
+}
+
 /** nextReadExpiry: when the oldest waiting read is abandoned (Infinity: none waits). */
 export function nextReadExpiry(n: NodeState): number {
   let at = Infinity;
-  for (const p of n.craqReads.values()) at = Math.min(at, p.atMs + n.options.resendAfterMs);
+  for (const q of n.craqReads.values()) at = Math.min(at, q.atMs + n.options.resendAfterMs);
   return at;
 }

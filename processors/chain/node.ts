@@ -3,7 +3,7 @@
 // resends, snapshot pulls, heartbeats). Every effect goes into the ChainOut it is handed.
 import { isClientAddress } from '../../runtime/client/gateway.js';
 import { onClientRequest } from './client.js';
-import { abandonReads, nextReadExpiry, onVersionQuery, onVersionReply } from './craq.js';
+import { abandonReads, nextReadExpiry, onVersionQuery, onVersionReply, sendQueries } from './craq.js';
 import { installConfig } from './install.js';
 import { getConfig, heartbeatDue, onHeartbeatReply, onRemoved } from './lease.js';
 import type { ChainMsg, MasterToNode, NodeToNode } from './messages.js';
@@ -20,7 +20,10 @@ export function stepNode(n: NodeState, input: ChainInput, nowMs: number, out: Ch
   if (input.type === 'message') onMessage(n, input.from, input.msg, nowMs, out);
   else if (input.type === 'tick') timers(n, nowMs, out);
   if (n.stopped) return;
-  if (input.type === 'turn' || input.type === 'tick') flush(n, out);
+  if (input.type === 'turn' || input.type === 'tick') {
+    flush(n, out);
+    sendQueries(n, out);
+  }
   if (input.type === 'turn' && n.counts.reads !== n.readsAtTurn) {
     n.counts.readTurns++;
     n.readsAtTurn = n.counts.reads;

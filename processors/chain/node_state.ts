@@ -52,20 +52,28 @@ export interface DirtyKey {
   readonly versions: { readonly seq: number; readonly value: string | null }[];
 }
 
-/** PendingRead: a get at a member that waits for the tail's VersionReply (R3). */
-export interface PendingRead {
-  readonly rangeId: RangeId;
+/** WaitingRead: a get at a member that waits for the tail's VersionReply (R3). */
+export interface WaitingRead {
   readonly key: string;
-  /** epoch: the query's; a reply or a configuration of another epoch ends the read unanswered (`electing`). */
-  readonly epoch: number;
-  /** tail: the rank asked; only its reply counts. */
-  readonly tail: number;
   readonly to: number;
   readonly client: string;
   readonly reqNo: number;
-  readonly atMs: number;
   /** members: the chain, when the client asked who may answer its reads. */
   readonly members?: readonly number[];
+}
+
+/**
+ * PendingQuery: one VersionQuery for every dirty get of a range that arrived in one turn; it goes
+ * to the tail when the turn ends (sendQueries), so a burst of dirty reads costs the tail one query.
+ */
+export interface PendingQuery {
+  readonly rangeId: RangeId;
+  /** epoch: the query's; a reply or a configuration of another epoch ends its reads unanswered (`electing`). */
+  readonly epoch: number;
+  /** tail: the rank asked; only its reply counts. */
+  readonly tail: number;
+  readonly atMs: number;
+  readonly reads: WaitingRead[];
 }
 
 export interface RangeState {
@@ -137,6 +145,8 @@ export interface NodeCounts {
   /** cleanReads, versionQueries: CRAQ gets answered locally at a non-tail member, and those that asked the tail (R3). */
   cleanReads: number;
   versionQueries: number;
+  /** queriesSent: VersionQuery messages sent (one per range per turn with dirty gets). */
+  queriesSent: number;
   /** readsAbandoned: CRAQ gets ended `electing` because their query was lost or overtaken by an epoch (T15). */
   readsAbandoned: number;
   /** readTurns: turns that answered a get; reads per read turn is how many gets one wake-up's cost is spread over. */
@@ -164,7 +174,9 @@ export interface NodeState {
   getConfigAtMs: number;
   stopped: boolean;
   /** craqReads: gets waiting for a VersionReply, by query id (R3). */
-  readonly craqReads: Map<number, PendingRead>;
+  readonly craqReads: Map<number, PendingQuery>;
+  /** openQueries: by range, the query this turn's dirty gets join; sent, and forgotten here, when the turn ends. */
+  readonly openQueries: Map<RangeId, number>;
   nextQid: number;
   /** readsAtTurn: counts.reads when the last turn ended (readTurns). */
   readsAtTurn: number;
@@ -199,6 +211,7 @@ export function initNode(s: NodeSetup): NodeState {
     getConfigAtMs: -Infinity,
     stopped: false,
     craqReads: new Map(),
+    openQueries: new Map(),
     nextQid: 1,
     counts: {
       applies: 0,
@@ -218,6 +231,7 @@ export function initNode(s: NodeSetup): NodeState {
       acksSent: 0,
       cleanReads: 0,
       versionQueries: 0,
+      queriesSent: 0,
       readsAbandoned: 0,
       readTurns: 0,
     },
