@@ -26,7 +26,22 @@ export function heartbeatDue(n: NodeState, nowMs: number, out: ChainOut): void {
   n.hbNo++;
   n.hbSent.set(n.hbNo, { atMs: nowMs, epoch: n.epoch });
   for (const [no, h] of n.hbSent) if (h.atMs + n.options.leaseMs <= nowMs) n.hbSent.delete(no); // could grant nothing now
-  toMasters(n, out, { type: 'heartbeat', incarnation: n.incarnation, hbNo: n.hbNo, epoch: n.epoch, ranges: reports(n) });
+  const hb = { type: 'heartbeat', incarnation: n.incarnation, hbNo: n.hbNo, epoch: n.epoch, ranges: reports(n) } as const;
+  const leader = heartbeatLeader(n, nowMs);
+  if (leader !== undefined) out.send(leader, hb);
+  else toMasters(n, out, hb);
+}
+
+/**
+ * heartbeatLeader: the master rank to heartbeat alone: the one that answered within the last two
+ * heartbeats (only the group leader, under its lease, answers: §8.1). Otherwise — no answer yet, a
+ * lost one, a leader dead or deposed — every master rank is asked again, so a new leader hears
+ * this node within two heartbeats, long before its failTimeoutMs. Idle, the other master ranks
+ * only dropped these copies; they cost each node and each master rank a wake-up apiece.
+ */
+function heartbeatLeader(n: NodeState, nowMs: number): number | undefined {
+  if (n.masters.length < 2 || n.masterLeader === undefined) return undefined;
+  return nowMs - n.masterReplyAtMs < 2 * n.options.heartbeatMs ? n.masterLeader : undefined;
 }
 
 /**
@@ -47,8 +62,10 @@ export function getConfig(n: NodeState, nowMs: number, out: ChainOut): void {
  * only for the epoch both the heartbeat and the reply name, so a node that has not installed
  * the master's newest configuration holds no lease for it.
  */
-export function onHeartbeatReply(n: NodeState, hbNo: number, epoch: number, nowMs: number, out: ChainOut): void {
+export function onHeartbeatReply(n: NodeState, from: number, hbNo: number, epoch: number, nowMs: number, out: ChainOut): void {
   n.joined = true;
+  n.masterLeader = from;
+  n.masterReplyAtMs = nowMs;
   if (epoch > n.epoch) {
     getConfig(n, nowMs, out);
     return;
@@ -71,6 +88,7 @@ export function onRemoved(n: NodeState, nowMs: number, out: ChainOut): void {
   n.leaseUntilMs = -Infinity;
   n.leaseEpoch = -1;
   n.hbSent.clear();
+  n.masterLeader = undefined;
   if (n.ranges.size > 0) n.incarnation = Math.max(n.incarnation + 1, Math.floor(nowMs));
   for (const id of n.ranges.keys()) out.log({ type: 'role', rangeId: id, epoch: n.epoch, role: 'dropped (removed)' });
   n.ranges.clear();

@@ -40,7 +40,7 @@ function onMessage(n: NodeState, from: number, msg: ChainMsg, nowMs: number, out
     return;
   }
   if (n.masters.includes(from)) {
-    if (MASTER_TO_NODE.has(msg.type)) fromMaster(n, msg as MasterToNode, nowMs, out);
+    if (MASTER_TO_NODE.has(msg.type)) fromMaster(n, from, msg as MasterToNode, nowMs, out);
     else n.counts.notFromNeighbour++;
     return;
   }
@@ -70,7 +70,7 @@ const MASTER_TO_NODE: ReadonlySet<ChainMsg['type']> = new Set<MasterToNode['type
 ]);
 
 /** fromMaster: the master's instructions (from a master rank; configurations are fenced by epoch, L4). */
-function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOut): void {
+function fromMaster(n: NodeState, from: number, msg: MasterToNode, nowMs: number, out: ChainOut): void {
   const r = 'rangeId' in msg ? n.ranges.get(msg.rangeId) : undefined;
   switch (msg.type) {
     case 'heartbeat-reply':
@@ -78,7 +78,7 @@ function fromMaster(n: NodeState, msg: MasterToNode, nowMs: number, out: ChainOu
         n.counts.otherIncarnationReplies++; // answered a heartbeat of another process of this rank
         return;
       }
-      return onHeartbeatReply(n, msg.hbNo, msg.epoch, nowMs, out);
+      return onHeartbeatReply(n, from, msg.hbNo, msg.epoch, nowMs, out);
     case 'removed':
       return onRemoved(n, nowMs, out);
     case 'config': {

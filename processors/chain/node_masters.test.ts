@@ -1,5 +1,6 @@
 // Tests of a node that knows several master ranks (chain-master.md §12.4): everything it says to
-// the master goes to every master rank, any master rank may instruct it (configurations stay
+// the master goes to every master rank — heartbeats to the one rank answering them while it does —
+// any master rank may instruct it (configurations stay
 // fenced by epoch, L4), and a chain node's rank is never taken for a master's.
 import t from 'tap';
 import type { Config } from './config.js';
@@ -57,4 +58,21 @@ t.test('any master rank instructs; a node rank does not; older epochs change not
   t.equal(n.counts.notFromNeighbour, before + 1, 'and is counted as a message not from a neighbour');
   step(n, { type: 'message', from: 1, msg: { type: 'heartbeat-reply', hbNo: 1, epoch: 4, incarnation: 1 } }, 4);
   t.ok(n.joined, 'a heartbeat reply from master rank 1 counts as joined');
+});
+
+t.test('heartbeats go to the master rank that answers them while it does, to every rank again once it stops', async (t) => {
+  const hb = DEFAULT_CHAIN_OPTIONS.heartbeatMs;
+  const n = initNode({ rank: 3, incarnation: 1, nowMs: 0, options: DEFAULT_CHAIN_OPTIONS, masters: MASTERS });
+  const beatsTo = (out: ReturnType<typeof recorder>): number[] => out.sends.filter((s) => s.msg.type === 'heartbeat').map((s) => s.to);
+  t.same(beatsTo(step(n, { type: 'tick' }, 0)), MASTERS, 'no answer yet: every master rank');
+  step(n, { type: 'message', from: 2, msg: { type: 'heartbeat-reply', hbNo: 1, epoch: 0, incarnation: 1 } }, 5);
+  t.same(beatsTo(step(n, { type: 'tick' }, hb)), [2], 'rank 2 answered: to rank 2 alone');
+  step(n, { type: 'message', from: 2, msg: { type: 'heartbeat-reply', hbNo: 2, epoch: 0, incarnation: 1 } }, hb + 5);
+  t.same(beatsTo(step(n, { type: 'tick' }, 2 * hb)), [2], 'and again while it answers');
+  t.same(beatsTo(step(n, { type: 'tick' }, 3 * hb)), [2], 'one answer missing: still rank 2');
+  t.same(beatsTo(step(n, { type: 'tick' }, 4 * hb)), MASTERS, 'two missing (a dead or deposed leader): every rank again');
+  step(n, { type: 'message', from: 0, msg: { type: 'heartbeat-reply', hbNo: 5, epoch: 0, incarnation: 1 } }, 4 * hb + 5);
+  t.same(beatsTo(step(n, { type: 'tick' }, 5 * hb)), [0], 'the new leader answered: to it alone');
+  const removed = step(n, { type: 'message', from: 0, msg: { type: 'removed' } }, 5 * hb + 5);
+  t.same(beatsTo(removed), MASTERS, 'removed: it joins again at once, heartbeats to every rank');
 });

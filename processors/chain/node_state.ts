@@ -174,6 +174,12 @@ export interface NodeState {
   getConfigAtMs: number;
   stopped: boolean;
   /** craqReads: gets waiting for a VersionReply, by query id (R3). */
+  /**
+   * masterLeader, masterReplyAtMs: the master rank that last answered a heartbeat, and when. While
+   * it keeps answering, heartbeats go to it alone (heartbeatTargets).
+   */
+  masterLeader: number | undefined;
+  masterReplyAtMs: number;
   readonly craqReads: Map<number, PendingQuery>;
   /** openQueries: by range, the query this turn's dirty gets join; sent, and forgotten here, when the turn ends. */
   readonly openQueries: Map<RangeId, number>;
@@ -210,6 +216,8 @@ export function initNode(s: NodeSetup): NodeState {
     leaseEpoch: -1,
     getConfigAtMs: -Infinity,
     stopped: false,
+    masterLeader: undefined,
+    masterReplyAtMs: -Infinity,
     craqReads: new Map(),
     openQueries: new Map(),
     nextQid: 1,

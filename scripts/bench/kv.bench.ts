@@ -170,8 +170,11 @@ async function craqRows(): Promise<boolean> {
     const cells = row.show === 'both' ? both(r.kv.put, r.kv.get) : fmt(r.kv.get);
     const total = r.reads.reduce((a, b) => a + b, 0);
     const busiest = total > 0 ? `${((100 * Math.max(...r.reads)) / total).toFixed(0)}%` : '—';
-    lines.push(`${chainLine(row.name, row.flags, cells, r, verdict)} ${busiest} |`);
-    process.stderr.write(`bench kv craq: ${row.name}: ${cells} ops/s | p50 | p99 ms, busiest node ${busiest} of gets, ${verdict}\n`);
+    const perTurn = getsPerTurn(r);
+    lines.push(`${chainLine(row.name, row.flags, cells, r, verdict)} ${busiest} | ${perTurn} |`);
+    process.stderr.write(
+      `bench kv craq: ${row.name}: ${cells} ops/s | p50 | p99 ms, busiest node ${busiest} of gets, ${perTurn} gets per read turn, ${verdict}\n`,
+    );
     if (!ok) process.stderr.write(r.stderr);
   }
   const ratio = (i: number, j: number): string => ((gets[i] ?? 0) / Math.max(1, gets[j] ?? 0)).toFixed(2);
@@ -185,13 +188,27 @@ so its range's chain carries most of the load). Tail-only reads put every get of
 its tail; \`--craq\` lets all three members answer (docs/protocols/chain.md §3a). CRAQ / tail-only
 gets/s: **${ratio(1, 0)}×** (all gets), **${ratio(3, 2)}×** (90/10). "busiest node": the largest share of the
 gets one node answered (from each node's summary); "cpu µs/op": the ranks' CPU from the run's start
-+ the clients', per ok op. Machine: ${machine()}.
++ the clients', per ok op; "gets/turn": gets answered per turn that answered any (nodes' \`reads\` /
+\`readTurns\`): how many gets share one wake-up's cost. Machine: ${machine()}.
 
-| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu µs/op | history | load | busiest node |
-|---|---|---|---|---|---|---|---|---|---|---|
+| ops | flags | ops/s | p50 ms | p99 ms | info | retries | cpu µs/op | history | load | busiest node | gets/turn |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}`,
   );
   return passed;
+}
+
+/** getsPerTurn: the nodes' gets per turn that answered one (— from a build without readTurns). */
+function getsPerTurn(r: Run): string {
+  let reads = 0;
+  let turns = 0;
+  for (const rank of r.summary.ranks) {
+    const s = rank.summary;
+    if (typeof s?.readTurns !== 'number') continue;
+    reads += s.reads ?? 0;
+    turns += s.readTurns;
+  }
+  return turns > 0 ? (reads / turns).toFixed(1) : '—';
 }
 
 /** MASTERS: the chain master's two forms, their ranks, and the second node's rank (the one killed). */
