@@ -97,6 +97,13 @@ export class Follower {
     return this.accepted.size;
   }
 
+  /** earlyEntries counts the entries of CATCHUP chunks held above the frontier (memory check). */
+  get earlyEntries(): number {
+    let n = 0;
+    for (const c of this.early) n += c.entries.length;
+    return n;
+  }
+
   step(input: FollowerInput): FollowerOutput {
     if (input.type === 'round') this.enterRound(input.round);
     else this.onMessage(input.msg);

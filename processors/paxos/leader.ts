@@ -130,6 +130,13 @@ export class Leader {
     if (!(this.chunk >= 1)) throw new RangeError(`catchupChunk must be ≥ 1, got ${this.chunk}`);
   }
 
+  /** held counts what the leader keeps per rank or per instance (memory check: processors/paxos/memory.test.ts). */
+  get held(): { outstanding: number; gathers: number; lateAnswered: number; aheadChunks: number } {
+    let aheadChunks = 0;
+    for (const l of this.lateAnswered.values()) aheadChunks += l.ahead.length;
+    return { outstanding: this.outstanding.size, gathers: this.gathers.size, lateAnswered: this.lateAnswered.size, aheadChunks };
+  }
+
   /** wakeAt: the deadline this role waits for (grace or retry), if any. */
   get wakeAt(): number | undefined {
     return this.wakeAtMs;

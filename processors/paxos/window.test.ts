@@ -47,6 +47,23 @@ t.test('window: since, keyAt, countAbove, reaches, floor and last match the plai
   }
 });
 
+t.test('window: any KEY of 32 lowercase letters reads back as it went in (5 bits a letter)', async (t) => {
+  const random = new SeededRandom('window-pack'); // fixed: replays with `npx tap processors/paxos/window.test.ts`
+  const keys = ['a'.repeat(32), 'z'.repeat(32), 'az'.repeat(16), 'abcdefghijklmnopqrstuvwxyzabcdef'];
+  for (let n = 0; n < 500; n++) keys.push(Array.from({ length: 32 }, () => String.fromCharCode(97 + random.int(26))).join(''));
+  const w = new CommitWindow(10_000);
+  keys.forEach((k, e) => w.append(e, k));
+  t.same(
+    w.since(-1).map(([, k]) => k),
+    keys,
+    'since returns every key as appended',
+  );
+  t.equal(w.keyAt(1), 'z'.repeat(32), 'keyAt unpacks one key');
+  for (const bad of ['A'.repeat(32), '{'.repeat(32), `${'a'.repeat(31)}\u00e9`, `${'a'.repeat(31)}\``])
+    t.throws(() => w.append(w.last + 1, bad), /lowercase letters/, `refused: ${JSON.stringify(bad)}`);
+  t.equal(w.size, keys.length, 'a refused key is not held');
+});
+
 t.test('window: appends must rise, keys must be 32 letters', async (t) => {
   const w = new CommitWindow(4);
   w.append(5, keyOf(5));

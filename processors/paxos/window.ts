@@ -3,17 +3,22 @@
 // entry above `floor`; older ones are evicted in halves once `limit` is passed, which bounds
 // memory over long runs.
 //
-// Both the leader and the follower core keep one, so every commit is appended twice per rank, up
-// to a million entries each. Held as JS arrays of estrounds and key strings, the appends and the
-// collector's marking of a million live strings were the largest cost of a healthy rank at full
-// rate (docs/protocols/paxos.md §12). So entries live in a ring of typed arrays (estrounds as
-// doubles, keys as 32 latin1 bytes each): nothing per entry for the collector to trace, eviction
-// moves the ring's head instead of copying half the window, and a key becomes a string again only
-// when a sync reads it.
+// The follower appends every commit, up to a million entries per rank, and the leader reads the
+// same window. Held as JS arrays of estrounds and key strings, the appends and the collector's
+// marking of a million live strings were the largest cost of a healthy rank at full rate
+// (docs/protocols/paxos.md §12). So entries live in a ring of typed arrays: nothing per entry for
+// the collector to trace, eviction moves the ring's head instead of copying half the window, and
+// a key becomes a string again only when a sync reads it. A key's 32 letters take 5 bits each
+// (20 bytes, not 32): full, the window is the largest thing a rank keeps (28 MiB, was 40; issue 20).
 import type { Entry } from './messages.js';
 
-/** KEY_BYTES: an instance KEY is 32 lowercase letters (docs/protocols/paxos.md §9.1). */
-const KEY_BYTES = 32;
+/** KEY_LETTERS: an instance KEY is 32 lowercase letters (docs/protocols/paxos.md §9.1). */
+const KEY_LETTERS = 32;
+/** PACKED: bytes per held KEY: 5 bits a letter, each 8 letters in 5 bytes. */
+const PACKED = 20;
+/** DECODE_BLOCK: keys turned back into text per native toString call (a 32 KiB scratch, reused). */
+const DECODE_BLOCK = 1024;
+const scratch = Buffer.allocUnsafe(DECODE_BLOCK * KEY_LETTERS);
 const INITIAL_CAPACITY = 4096;
 /** GROWTH: a rank catching up fills a million entries in seconds; at ×2 the copies were 6 % of its CPU. */
 const GROWTH = 4;
@@ -32,7 +37,7 @@ export class CommitWindow {
     if (!(limit >= 2)) throw new RangeError(`CommitWindow limit must be ≥ 2, got ${limit}`);
     const capacity = Math.min(INITIAL_CAPACITY, limit + 1);
     this.estrounds = new Float64Array(capacity);
-    this.keys = Buffer.alloc(capacity * KEY_BYTES);
+    this.keys = Buffer.alloc(capacity * PACKED);
   }
 
   get floor(): number {
@@ -51,13 +56,11 @@ export class CommitWindow {
   /** append adds a newly committed entry; estrounds must strictly increase. */
   append(estround: number, key: string): void {
     if (estround <= this.lastEstround) throw new Error(`CommitWindow: estround ${estround} not above ${this.lastEstround}`);
-    if (key.length !== KEY_BYTES) throw new Error(`CommitWindow: key must be ${KEY_BYTES} letters, got ${key.length}`);
+    if (key.length !== KEY_LETTERS) throw new Error(`CommitWindow: key must be ${KEY_LETTERS} letters, got ${key.length}`);
     if (this.count === this.estrounds.length) this.grow();
     const slot = (this.head + this.count) % this.estrounds.length;
+    pack(key, this.keys, slot * PACKED);
     this.estrounds[slot] = estround;
-    // A charCodeAt loop, not Buffer#write: no native call per entry on the commit path.
-    const at = slot * KEY_BYTES;
-    for (let i = 0; i < KEY_BYTES; i++) this.keys[at + i] = key.charCodeAt(i);
     this.count++;
     this.lastEstround = estround;
     if (this.count > this.limit) {
@@ -89,13 +92,14 @@ export class CommitWindow {
     const from = this.indexAbove(after);
     const n = Math.min(this.count - from, max);
     const out = new Array<Entry>(n);
-    // One latin1 string per contiguous run of the ring, cut into keys in JS: a native
-    // Buffer#toString per key made a 16,384-entry CATCHUP chunk cost twice as much to build.
+    // One latin1 string per block of keys unpacked into the scratch, cut into keys in JS: a
+    // native Buffer#toString per key made a 16,384-entry CATCHUP chunk cost twice as much to build.
     for (let i = 0; i < n;) {
-      const slot = (this.head + from + i) % this.estrounds.length;
-      const run = Math.min(n - i, this.estrounds.length - slot);
-      const text = this.keys.toString('latin1', slot * KEY_BYTES, (slot + run) * KEY_BYTES);
-      for (let j = 0; j < run; j++, i++) out[i] = [this.estrounds[slot + j] ?? NaN, text.slice(j * KEY_BYTES, (j + 1) * KEY_BYTES)];
+      const block = Math.min(n - i, DECODE_BLOCK);
+      for (let j = 0; j < block; j++) unpack(this.keys, this.slotOf(from + i + j) * PACKED, scratch, j * KEY_LETTERS);
+      const text = scratch.toString('latin1', 0, block * KEY_LETTERS);
+      for (let j = 0; j < block; j++, i++)
+        out[i] = [this.estrounds[this.slotOf(from + i)] ?? NaN, text.slice(j * KEY_LETTERS, (j + 1) * KEY_LETTERS)];
     }
     return out;
   }
@@ -103,12 +107,17 @@ export class CommitWindow {
   /** estroundAt is the i-th held estround (0: the lowest). */
   private estroundAt(i: number): number {
     // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the slot is inside the ring
-    return this.estrounds[(this.head + i) % this.estrounds.length]!;
+    return this.estrounds[this.slotOf(i)]!;
   }
 
   private keyOf(i: number): string {
-    const at = ((this.head + i) % this.estrounds.length) * KEY_BYTES;
-    return this.keys.toString('latin1', at, at + KEY_BYTES);
+    unpack(this.keys, this.slotOf(i) * PACKED, scratch, 0);
+    return scratch.toString('latin1', 0, KEY_LETTERS);
+  }
+
+  /** slotOf is the ring slot of the i-th held entry. */
+  private slotOf(i: number): number {
+    return (this.head + i) % this.estrounds.length;
   }
 
   /** grow widens the ring GROWTH-fold (up to limit + 1 slots: the most held between an append and its eviction), lowest entry first. */
@@ -116,14 +125,14 @@ export class CommitWindow {
     const capacity = Math.min(this.estrounds.length * GROWTH, this.limit + 1);
     const estrounds = new Float64Array(capacity);
     // Unfilled: only the `count` slots from head are ever read. A rank catching up grows its
-    // window from near empty to a million entries in seconds; zeroing 32 MB was 6% of its CPU.
-    const keys = Buffer.allocUnsafe(capacity * KEY_BYTES);
+    // window from near empty to a million entries in seconds; zeroing 32 MB (the keys, unpacked) was 6% of its CPU.
+    const keys = Buffer.allocUnsafe(capacity * PACKED);
     const wrap = this.estrounds.length - this.head; // slots from head to the ring's end
     const first = Math.min(this.count, wrap);
     estrounds.set(this.estrounds.subarray(this.head, this.head + first), 0);
     estrounds.set(this.estrounds.subarray(0, this.count - first), first);
-    keys.set(this.keys.subarray(this.head * KEY_BYTES, (this.head + first) * KEY_BYTES), 0);
-    keys.set(this.keys.subarray(0, (this.count - first) * KEY_BYTES), first * KEY_BYTES);
+    keys.set(this.keys.subarray(this.head * PACKED, (this.head + first) * PACKED), 0);
+    keys.set(this.keys.subarray(0, (this.count - first) * PACKED), first * PACKED);
     this.estrounds = estrounds;
     this.keys = keys;
     this.head = 0;
@@ -139,5 +148,45 @@ export class CommitWindow {
       else lo = mid + 1;
     }
     return lo;
+  }
+}
+
+/**
+ * pack writes a KEY's 32 letters into 20 bytes at `at`, 5 bits a letter: each 8 letters are two
+ * 20-bit halves in 5 bytes (32-bit integer arithmetic only; a charCodeAt loop, no native call).
+ */
+function pack(key: string, into: Buffer, at: number): void {
+  for (let g = 0; g < KEY_LETTERS; g += 8, at += 5) {
+    const a = letters4(key, g);
+    const b = letters4(key, g + 4);
+    into[at] = a & 0xff;
+    into[at + 1] = (a >>> 8) & 0xff;
+    into[at + 2] = (a >>> 16) | ((b & 0x0f) << 4);
+    into[at + 3] = (b >>> 4) & 0xff;
+    into[at + 4] = b >>> 12;
+  }
+}
+
+/** letters4 is 4 letters of key from i, 5 bits each; anything but a–z is refused (it would not unpack). */
+function letters4(key: string, i: number): number {
+  let v = 0;
+  for (let k = i; k < i + 4; k++) {
+    const c = key.charCodeAt(k) - 97;
+    if (!(c >= 0 && c < 26)) throw new Error(`CommitWindow: key must be lowercase letters, got ${JSON.stringify(key)}`);
+    v = (v << 5) | c;
+  }
+  return v;
+}
+
+/** unpack writes the 32 latin1 letters of the KEY packed at `at` into `to` at `pos`. */
+function unpack(from: Buffer, at: number, to: Buffer, pos: number): void {
+  for (let g = 0; g < 4; g++, at += 5, pos += 8) {
+    const mid = from[at + 2] ?? 0;
+    const a = (from[at] ?? 0) | ((from[at + 1] ?? 0) << 8) | ((mid & 0x0f) << 16);
+    const b = (mid >>> 4) | ((from[at + 3] ?? 0) << 4) | ((from[at + 4] ?? 0) << 12);
+    for (let k = 0; k < 4; k++) {
+      to[pos + k] = 97 + ((a >>> (15 - 5 * k)) & 31);
+      to[pos + 4 + k] = 97 + ((b >>> (15 - 5 * k)) & 31);
+    }
   }
 }
