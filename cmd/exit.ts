@@ -70,3 +70,20 @@ export function fromSystemError(e: unknown, what: string): CliError | undefined 
       return undefined;
   }
 }
+
+/** failed reports an error as one line on stderr (its stack only with CSPLAB_DEBUG) and returns its exit status. */
+export function failed(e: unknown, stderr: (text: string) => void = writeStderr): number {
+  if (e instanceof CliError) {
+    stderr(`csplab: ${e.message}\n`);
+    if (e.status === EXIT.usage) stderr('Try "csplab --help".\n');
+    return e.status;
+  }
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  stderr(`csplab: internal error: ${what}\n`);
+  if (process.env.CSPLAB_DEBUG) stderr(`${(e as Error)?.stack ?? ''}\n`);
+  return EXIT.internal;
+}
+
+export function writeStderr(text: string): void {
+  process.stderr.write(text);
+}

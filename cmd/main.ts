@@ -4,7 +4,7 @@
 // spares a Node boot and module load per case. Thin: each command lives in its own module under
 // cmd/ and exports a yargs CommandModule; errors become one line and an exit status (cmd/exit.ts).
 import yargs, { type Argv } from 'yargs';
-import { CliError, EXIT } from './exit.js';
+import { CliError, EXIT, failed, writeStderr } from './exit.js';
 import { registerCommands } from './commands.js';
 import { VERSION } from './version.js';
 
@@ -56,19 +56,5 @@ function refuseRepeats(argv: Record<string, unknown>, parser: Argv): void {
   throw new CliError(EXIT.usage, `${name.length === 1 ? '-' : '--'}${name} was given ${value.length} times; give it once`);
 }
 
-/** failed reports an error as one line on stderr (its stack only with CSPLAB_DEBUG) and returns its exit status. */
-export function failed(e: unknown, stderr: (text: string) => void = writeStderr): number {
-  if (e instanceof CliError) {
-    stderr(`csplab: ${e.message}\n`);
-    if (e.status === EXIT.usage) stderr('Try "csplab --help".\n');
-    return e.status;
-  }
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  stderr(`csplab: internal error: ${what}\n`);
-  if (process.env.CSPLAB_DEBUG) stderr(`${(e as Error)?.stack ?? ''}\n`);
-  return EXIT.internal;
-}
-
-function writeStderr(text: string): void {
-  process.stderr.write(text);
-}
+/** failed: cmd/exit.ts's (the rank entry, cmd/rank-main.ts, reports errors without this module's yargs). */
+export { failed };

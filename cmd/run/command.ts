@@ -25,7 +25,8 @@ export interface RunArgs extends RankArgs, ScheduleFlags {
   quiet: boolean;
 }
 
-const CSPLAB = fileURLToPath(new URL('../csplab.js', import.meta.url));
+/** RANK_MAIN: each rank process runs `csplab rank` through its lean entry (no yargs: cmd/rank-main.ts). */
+const RANK_MAIN = fileURLToPath(new URL('../rank-main.js', import.meta.url));
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
@@ -273,8 +274,7 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   const launcher = new Launcher({
     ranks,
     command: (rank, incarnation, held) => [
-      CSPLAB,
-      'rank',
+      RANK_MAIN,
       '-i',
       String(rank),
       '--incarnation',
