@@ -52,6 +52,13 @@ t.test('fault-free, low pressure: every rank commits, never more than was genera
     'every rank exits 0',
   );
   t.equal(c.summary.failed, false, 'the run does not fail');
+  // RSS over time (issue 20): each rank reports its resident set with each second's progress
+  // (a timer re-armed as it fires: a starved rank reports less often, so only one is required).
+  for (const r of c.summary.ranks)
+    t.ok(
+      r.rssKiB.length >= 1 && r.rssKiB.every((k) => k > 10_000 && k < 4_000_000),
+      `rank ${r.rank} reported its RSS each second (KiB: ${r.rssKiB.join(' ')})`,
+    );
   keepOnFailure(t, c, 'fault-free');
 });
 

@@ -595,6 +595,8 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
       // readyAtMs: ms after the start when it was listening (< 0 for the first wave; a late one may miss the run).
       readyAtMs: readyAt === undefined ? null : Math.round(readyAt - schedule.startAtMs),
       summary: p.summary ?? null,
+      // rssKiB: its resident set each second it ran (the newest incarnation; summary.maxRssKiB is the peak).
+      rssKiB: p.rssKiB,
     };
   });
   const summary = {

@@ -18,6 +18,8 @@ export class RankProc {
   round = -1;
   /** claim: this incarnation's newest `lead` report (the round or term it leads, and whether it still does). */
   claim?: { round: number; leading: boolean };
+  /** rssKiB: the newest incarnation's resident set, one a second from its progress events (RSS over time). */
+  rssKiB: number[] = [];
   /** summary: the rank's last summary event (commits, CPU, peak RSS), if it sent one. */
   summary?: Record<string, unknown>;
   lastLine?: string;
@@ -115,6 +117,7 @@ export class Launcher {
     p.signal = null;
     p.errorLine = undefined;
     p.claim = undefined; // an earlier incarnation's leadership is not this one's
+    p.rssKiB = [];
     const standby = this.standby.get(p.rank);
     this.standby.delete(p.rank);
     if (standby?.incarnation === incarnation && standby.child.exitCode === null && standby.child.signalCode === null) {
@@ -195,6 +198,7 @@ export class Launcher {
     if (ev.type === 'lead' && typeof ev.round === 'number') p.claim = { round: ev.round, leading: ev.leading !== false };
     // a multi-master protocol (Vectory) has no leader's round: its ranks report their highest ballot epoch each second
     if (ev.type === 'progress' && typeof ev.round === 'number') this.maxRound = Math.max(this.maxRound, ev.round);
+    if (ev.type === 'progress' && typeof ev.rssKiB === 'number') p.rssKiB.push(ev.rssKiB);
     if (ev.type === 'round' && typeof ev.round === 'number' && typeof ev.leader === 'number') {
       p.round = ev.round;
       this.roundStarted(ev.round, ev.leader);

@@ -33,6 +33,8 @@ export interface RankSummaryJson {
   commits: number;
   /** readyAtMs: ms after the start when its newest incarnation was listening (< 0: before the start). */
   readyAtMs: number | null;
+  /** rssKiB: its newest incarnation's resident set, once a second. */
+  rssKiB: number[];
 }
 
 /** AppliedFault is one entry of summary.json's faults: whom a fault hit, and when (ms after the start). */

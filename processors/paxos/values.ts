@@ -14,6 +14,9 @@ export function randomValues(random: Random, count: number, size: number): Uint8
   const total = count * size;
   if (zeros.length < total) zeros = Buffer.alloc(total);
   const cipher = createCipheriv('aes-128-ctr', random.bytes(16), IV);
-  const block = Buffer.concat([cipher.update(zeros.subarray(0, total)), cipher.final()]);
+  // CTR is a stream: update returns every byte and final none, so no second copy of the batch
+  // (a 64 KiB Buffer per PROPOSE batch is external memory the collector frees late; issue 20).
+  const block = cipher.update(zeros.subarray(0, total));
+  cipher.final();
   return Array.from({ length: count }, (_, i) => block.subarray(i * size, (i + 1) * size));
 }

@@ -15,7 +15,7 @@ import { claimLogDir, type RankFiles } from './logdir.js';
 import { FileSink } from './logsink.js';
 import { startRank } from './rank.js';
 import { TraceFile } from './tracefile.js';
-import { cpuMs, resourceSummary } from './usage.js';
+import { cpuMs, resourceSummary, rssKiB } from './usage.js';
 
 /** NodeHooks: what a protocol adds around the rank's transport (TRaft's client port, runtime/client/gateway.ts). */
 export interface NodeHooks<M> {
@@ -74,7 +74,7 @@ export async function startNode<C, S, M, P, L, D, R>(
   });
   if (opened.durable !== undefined && protocol.recovered)
     c.debug(`rank ${c.rank}: ${protocol.recovered(opened.durable, logged, c.incarnation)}`);
-  const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats() }));
+  const stopProgress = every(clock, 1000, () => c.event({ type: 'progress', ...rank.stats(), rssKiB: rssKiB() }));
   const finished = rank.done.then(async (outcome): Promise<RankOutcome> => {
     stopProgress();
     trace?.close();

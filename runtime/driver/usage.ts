@@ -25,6 +25,11 @@ export function resourceSummary(): ResourceSummary {
   };
 }
 
+/** rssKiB: this process's resident set now (a rank reports it with each second's progress: RSS over time, issue 20). */
+export function rssKiB(): number {
+  return Math.round(process.memoryUsage.rss() / 1024);
+}
+
 /**
  * cpuMs: this process's CPU so far (user + system), ms. A rank reads it when the run starts
  * (`cpuAtStartMs` in its summary): start-up costs a rank 0.6–1 s on a busy machine, which, left
