@@ -318,11 +318,6 @@ export interface ProtocolEntry {
   readonly gradedBy?: { readonly sc: boolean };
   /** slotLeader: a `leader` fault target resolves by the slot clock too (fixed-length rounds, Paxos). */
   readonly slotLeader?: boolean;
-  /**
-   * rankNodeFlags: node/V8 flags `csplab run` starts this protocol's rank processes with (e.g. a
-   * young-generation cap), each measured for memory and CPU per commit (docs/benchmarks.md).
-   */
-  readonly rankNodeFlags?: readonly string[];
   /** lab: the protocol's teaching lab (`csplab lab init`, `csplab grade`), loaded only by those commands. */
   lab?(): Promise<Lab>;
 }

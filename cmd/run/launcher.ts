@@ -50,8 +50,6 @@ export class RankProc {
 
 export interface LauncherOptions {
   ranks: number;
-  /** nodeFlags: node flags for every rank process (the protocol's; CSPLAB_RANK_NODE_OPTIONS after them, so it wins). */
-  nodeFlags?: readonly string[];
   /** command builds the argv (after node) for one incarnation of a rank; held: with --hold (see prepare). */
   command: (rank: number, incarnation: number, held: boolean) => string[];
   /** onReady is called when a rank reports it is listening. */
@@ -155,7 +153,7 @@ export class Launcher {
   /** spawnChild starts one process of rank; only the one in p.child speaks for the rank. */
   private spawnChild(p: RankProc, incarnation: number, held: boolean): ChildProcess {
     const rank = p.rank;
-    const child = spawn(process.execPath, [...(this.o.nodeFlags ?? []), ...rankNodeOptions(), ...this.o.command(rank, incarnation, held)], {
+    const child = spawn(process.execPath, [...rankNodeOptions(), ...this.o.command(rank, incarnation, held)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.stdin.on('error', () => {}); // a rank that died before reading its start time

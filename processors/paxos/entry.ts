@@ -48,10 +48,6 @@ export const paxosEntry: ProtocolEntry = {
     };
   },
   slotLeader: true,
-  // A busy rank's young generation grows to two 16 MiB semi-spaces while the objects it keeps are
-  // ~10 MiB: capped at 8, a rank reserves 28–34 MiB of heap instead of 43–52, at no CPU per commit
-  // that a loaded machine shows (docs/benchmarks.md, rank memory; issue 20).
-  rankNodeFlags: ['--max-semi-space-size=8'],
   lab: async () => (await import('./lab/index.js')).paxosLab,
 };
 
