@@ -1,8 +1,9 @@
 // fastpath: a register (or kv key of get/put) whose written values are unique. Each read names
 // the write it saw, so the ops fall into clusters (a write and its reads) and the question is
 // whether the clusters can be ordered; Gibbons & Korach's zone test decides it in O(n log n)
-// (docs/history.md §Fast path). A key with a cas, append, delete, a repeated value or a put
-// reporting created/updated goes to the search: this path answers exactly, or not at all.
+// (docs/history.md §Fast path). A put reporting created/updated only says whether it was the
+// first write, which one more pass decides. A key with a cas, append, delete or a repeated
+// value goes to the search: this path answers exactly, or not at all.
 import type { ModelName, Op } from './history.js';
 import { kvText, type SearchOp } from './models.js';
 
@@ -27,7 +28,6 @@ function clusters(ops: readonly SearchOp[], model: ModelName): Map<string, Clust
   const byValue = new Map<string, Cluster>([[absent, { minEnd: -Infinity, maxStart: -Infinity }]]);
   for (const { op } of ops) {
     if (op.f !== 'write' && op.f !== 'put') continue;
-    if (op.result !== undefined) return undefined; // created/updated constrain the state before it: search
     const v = valueOf(model, op.arg);
     if (byValue.has(v)) return undefined; // a repeated value (or a write of the initial one)
     // A write that may not have happened counts only if a read saw it; its end is then unknown.
@@ -54,8 +54,40 @@ export function fastPath(ops: readonly SearchOp[], model: ModelName): FastVerdic
     c.maxStart = Math.max(c.maxStart, op.invokeOrd);
     seen.add(c);
   }
-  const zones = [...byValue.values()].filter((c) => c.write === undefined || c.write.completeOrd !== Infinity || seen.has(c));
-  return zonesOrderable(zones) ? 'linearizable' : 'not linearizable';
+  const all = [...byValue.values()];
+  const counted = (c: Cluster): boolean => c.write === undefined || c.write.completeOrd !== Infinity || seen.has(c);
+  const zones = all.filter(counted);
+  const unread = all.filter((c) => !counted(c));
+  return zonesOrderable(zones) && firstWriteFits(zones, unread) ? 'linearizable' : 'not linearizable';
+}
+
+/**
+ * firstWriteFits: with no delete and unique values, the key is absent only before the first
+ * write, so a put that reports created must be linearized as the first write and one that
+ * reports updated must not be. Cluster C must precede D iff an op of C ends before an op of D
+ * begins (C.minEnd < D.maxStart); the zone test has shown that relation acyclic, so any write
+ * cluster no other one must precede can go first (right after the initial one) and the rest
+ * follow in a topological order. An unread write that may not have happened (`unread`) can be
+ * left out, or go first when nothing must precede it.
+ */
+function firstWriteFits(zones: readonly Cluster[], unread: readonly Cluster[]): boolean {
+  const writes = zones.filter((c) => c.write !== undefined);
+  const created = writes.filter((c) => c.write?.result === 'created');
+  if (created.length === 0 && !writes.some((c) => c.write?.result === 'updated')) return true;
+  if (created.length > 1) return false;
+  // the two earliest ends among the writes' clusters: the earliest end of "every other" in O(1)
+  let first: Cluster | undefined;
+  let end1 = Infinity,
+    end2 = Infinity;
+  for (const c of writes) {
+    if (c.minEnd < end1) [end2, end1, first] = [end1, c.minEnd, c];
+    else if (c.minEnd < end2) end2 = c.minEnd;
+  }
+  // ordinals are equal for events at one :time (concurrent), so only a strictly earlier end must precede
+  const canGoFirst = (c: Cluster): boolean => c.maxStart <= (c === first ? end2 : end1);
+  const only = created[0];
+  if (only !== undefined) return canGoFirst(only);
+  return [...writes, ...unread].some((c) => c.write?.result === undefined && canGoFirst(c));
 }
 
 /**

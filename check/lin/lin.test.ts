@@ -282,6 +282,47 @@ t.test('the fast path and the search agree on unique-value histories, intact and
   t.ok(failing > 20 && failing < decided - 20, `both verdicts exercised (${failing} of ${decided} not linearizable)`);
 });
 
+t.test('the fast path and the search agree on puts that report created or updated', async (t) => {
+  let failing = 0;
+  const seeds = 300;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const replay = `seed ${seed}: node_modules/.bin/tap check/lin/lin.test.ts`;
+    const rnd = new SeededRandom(`fast-result/${seed}`);
+    const g = gen({
+      model: 'kv',
+      format: 'edn',
+      processes: 2 + (seed % 5),
+      ops: 8 + (seed % 20),
+      info: 0.15,
+      fail: 0.1,
+      replace: true,
+      seed: `r${seed}`,
+    });
+    // Completions in line order: the first ok put says created, the rest updated; then some
+    // results are dropped and one may be flipped, so both verdicts come up.
+    const puts = g.lines.flatMap((l, i) => (l.includes(':type :ok, :f :put') ? [i] : []));
+    const flip = rnd.int(3) === 0 ? rnd.int(Math.max(1, puts.length)) : -1;
+    const lines = [...g.lines];
+    puts.forEach((at, n) => {
+      if (rnd.int(4) === 0) return;
+      const created = (n === 0) !== (n === flip);
+      lines[at] = (lines[at] as string).replace(/}$/, `, :result :${created ? 'created' : 'updated'}}`);
+    });
+    const ops = keyOps(lines, 'kv');
+    const fast = fastPath(ops, 'kv');
+    const slow = search(ops, initialState('kv')).verdict;
+    t.not(fast, 'search', `reported results go the fast path ${replay}`);
+    t.equal(fast, slow, `fast path ${fast}, search ${slow} ${replay}`);
+    if (slow === 'not linearizable') failing++;
+  }
+  t.ok(failing > 20 && failing < seeds - 20, `both verdicts exercised (${failing} of ${seeds} not linearizable)`);
+  // Two puts that both say created cannot both be first; one that says updated with nothing before it cannot be.
+  t.equal(
+    fastPath(keyOps([kv(0, 'invoke', 'put', 'a', 'x'), kv(0, 'ok', 'put', 'a', 'x').replace(/}$/, ', :result :updated}')], 'kv'), 'kv'),
+    'not linearizable',
+  );
+});
+
 t.test('the fast path hands cas, append, delete and repeated values to the search', async (t) => {
   t.equal(fastPath(keyOps([...op(0, 'write', 1), ...op(1, 'write', 1)], 'register'), 'register'), 'search');
   t.equal(fastPath(keyOps([...op(0, 'write', 1), ...op(1, 'cas', '[1 2]')], 'register'), 'register'), 'search');
