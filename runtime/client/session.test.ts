@@ -106,6 +106,8 @@ t.test('spread-reads routing: a read asks who may answer, the table is shared, r
   a.onReply({ ...reply(3, { status: 'not-leader', hint: 1 }), client: 'a' }, 29);
   t.same(members.get('k'), [4, 6], 'a write learns nothing of the read members');
   t.same(sent(b.begin({ f: 'put', key: 'k', value: 'w' }, 30)), { rank: 1, reqNo: 4 }, 'b writes k at the head a learned');
+  b.onReply({ ...reply(4, { status: 'ok', result: null }), client: 'b' }, 31);
+  t.same(sent(b.begin({ f: 'put', key: 'j', value: 'w' }, 32)), { rank: 0, reqNo: 5 }, 'another key: its own route, not k’s head');
   const own = new ClientSession({ ...o, client: 'c', routing: 'spread-reads' });
   t.equal(request(own.begin({ f: 'get', key: 'k' }, 31)).members, true, 'a session with its own table knows nothing of it');
 });

@@ -229,8 +229,8 @@ export class ClientSession {
   private routeFor(op: Op): { route: string; table: Map<string, number> | undefined } {
     switch (this.o.routing) {
       case 'per-key':
+      case 'spread-reads': // a read with known members goes by readTarget instead (begin)
         return { route: routeOf(op), table: this.routes };
-      case 'spread-reads':
       case 'per-shard':
         if (op.f === 'get' && op.read === 'local') return { route: '', table: undefined };
         return { route: `shard:${this.o.shardOf?.(op.key) ?? 0}`, table: this.routes };
