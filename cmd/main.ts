@@ -55,6 +55,3 @@ function refuseRepeats(argv: Record<string, unknown>, parser: Argv): void {
   const [name, value] = repeated as [string, unknown[]];
   throw new CliError(EXIT.usage, `${name.length === 1 ? '-' : '--'}${name} was given ${value.length} times; give it once`);
 }
-
-/** failed: cmd/exit.ts's (the rank entry, cmd/rank-main.ts, reports errors without this module's yargs). */
-export { failed };
