@@ -173,13 +173,13 @@ export interface NodeState {
   leaseEpoch: number;
   getConfigAtMs: number;
   stopped: boolean;
-  /** craqReads: gets waiting for a VersionReply, by query id (R3). */
   /**
    * masterLeader, masterReplyAtMs: the master rank that last answered a heartbeat, and when. While
    * it keeps answering, heartbeats go to it alone (heartbeatTargets).
    */
   masterLeader: number | undefined;
   masterReplyAtMs: number;
+  /** craqReads: version queries waiting for a VersionReply, each with the gets it carries, by query id (R3). */
   readonly craqReads: Map<number, PendingQuery>;
   /** openQueries: by range, the query this turn's dirty gets join; sent, and forgotten here, when the turn ends. */
   readonly openQueries: Map<RangeId, number>;

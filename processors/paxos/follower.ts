@@ -357,12 +357,12 @@ export class Follower {
 
   /** commitChunk commits a CATCHUP's entries above our frontier (a `generate` and a `commit` each). */
   private commitChunk(entries: Entry[]): void {
-    const fresh = this.accepted.size > 0; // a rank catching up has accepted nothing to drop
+    const holdsAccepted = this.accepted.size > 0; // a rank far behind, catching up, has accepted nothing to drop
     for (const entry of entries) {
       const [e, key] = entry;
       if (e <= this.frontier) continue;
       this.out.log.push({ kind: 'generate', estround: e, key });
-      if (fresh) this.accepted.delete(e);
+      if (holdsAccepted) this.accepted.delete(e);
       this.commitEntry(e, key, true, entry);
     }
   }
