@@ -234,6 +234,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   pr.known = true;
   pr.committer = reply.committer;
   pr.committed = union(pr.committed, reply.committed);
+  const answered = pr.inflight.get(reply.reqId)?.kind;
   pr.inflight.delete(reply.reqId);
   if (reply.keysTo !== undefined) pr.keysTo = reply.keysTo; // the next snapshot part starts there
   if (leaderIdEq(reply.vote, L.id)) {
@@ -245,6 +246,9 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
   if (reply.ok && leaderIdEq(reply.committer, L.id)) {
     pr.synced = true;
     pr.syncFull = false;
+    // its Sync done, its reports say where its KEYs reach: a later install starts there, not where
+    // an earlier install's last part ended (that resent every KEY it committed in between)
+    if (answered === 'sync') pr.keysTo = null;
     for (const [reqId, inf] of pr.inflight) if (inf.kind === 'sync') pr.inflight.delete(reqId); // done, whichever reply said so
     pr.accepted = union(pr.accepted, reply.accepted);
     leaderCommit(s, fx);

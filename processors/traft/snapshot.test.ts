@@ -2,8 +2,8 @@
 // through simkit.ts) and the pure step function: a follower cut off below the leader's floor
 // installs and syncs (T16); an out-of-order applied incr above the floor survives a restart
 // applied once (T25); a stale follower unknown to a new leader is probed, installs, syncs (T26);
-// KEYs the follower lost to a torn line are asked for again (need-keys); restart from a
-// checkpoint; the wire forms. Every seed is fixed: `npx tap processors/traft/snapshot.test.ts` replays.
+// a second install starts at the follower's commit frontier; KEYs the follower lost to a torn line
+// are asked for again (need-keys); restart from a checkpoint; the wire forms. Every seed is fixed: `npx tap processors/traft/snapshot.test.ts` replays.
 import t from 'tap';
 import { checkLogs, formatReport } from '../../check/index.js';
 import { msgpackCodec } from '../../runtime/net/codec.js';
@@ -111,6 +111,34 @@ t.test('T16: a follower partitioned away below the leader’s floor installs the
   t.equal(kvOf(sim, f), kvOf(sim, l), 'its state machine equals that of the leader it was cut off from');
   t.same(badLines(run, f, floor), [], 'one commit line for every non-no-op position below its floor, none for no-ops');
 });
+
+t.test(
+  'a second install ships KEYs from where the leader knows the follower’s commits reach, not from where the first ended',
+  async (t) => {
+    const run = cluster(3, 'twice', 10, { load: true, rate: 200 });
+    const { sim } = run;
+    sim.runUntil(3 * E);
+    const l = leaders(sim, 3)[0]!;
+    const f = (l + 1) % 3;
+    let ships: number[] = [];
+    sim.tap = (from, to, m) => (from === l && to === f && m.type === 'InstallSnapshotReq' && ships.push(m.shipment.keysFrom), false);
+    /** pauseAndResume: the leader's view of the follower's commit frontier when it stops (paused, it does not campaign). */
+    const pauseAndResume = (): number => {
+      const known = firstMissing(stateOf(sim, l).leader!.progress.get(f)!.committed);
+      sim.fault({ action: 'pause', target: rankTarget(f), durationMs: 4 * E });
+      runFor(run, 7 * E);
+      return known;
+    };
+    const first = pauseAndResume();
+    t.ok(ships.length >= 1, `precondition: an install (${ships.join(',')})`);
+    ships = [];
+    const known = pauseAndResume();
+    t.ok(ships.length >= 1 && leaders(sim, 3)[0] === l && known > first, `precondition: a second install (${ships.join(',')})`);
+    t.ok(ships[0]! >= known, `its KEYs start at or above ${known}, where the follower had committed (from ${ships[0]})`);
+    drain(t, run);
+    t.same(badLines(run, f, stateOf(sim, f).floor), [], 'one commit line for every non-no-op position below its floor');
+  },
+);
 
 t.test('T25: an incr applied above the floor is in the snapshot’s applied bitmap and is applied once after a restart', async (t) => {
   const run = cluster(3, 't25', 2);
