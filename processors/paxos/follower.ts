@@ -72,6 +72,7 @@ export class Follower {
   private commitTarget = -1; // highest COMMIT frontier heard this round
   private lateAsks = 0; // round traffic seen while unable to commit (LATE is re-asked every 32)
   private gapAskedAt = -2; // the frontier a LATE(gap) of this round was sent from (-2: none)
+  private reaskedAt = -2; // the frontier the last of this round's re-asks was sent from (-2: none)
   /**
    * horizon: the furthest estround a leader said it has sent us in CATCHUP chunks (`ahead`), of
    * any round: our LATEs ask the next leader to go on from there (`after`), not to resend it.
@@ -123,6 +124,7 @@ export class Follower {
     this.commitTarget = -1;
     this.lateAsks = 0;
     this.gapAskedAt = -2;
+    this.reaskedAt = -2;
   }
 
   private onMessage(m: PaxosMsg): void {
@@ -267,6 +269,15 @@ export class Follower {
   private askIfLate(): void {
     if (this.decided && !this.stalled) return;
     if (this.lateAsks++ % 32 !== 0) return;
+    // Not moved since the last re-ask, with chunks announced up to the horizon: one of those was
+    // lost, and a LATE `after` the horizon would never ask for it again (a new round's leader too
+    // goes on from there); early chunks would pile up to EARLY_LIMIT first. Ask across the gap.
+    if (this.frontier === this.reaskedAt && this.horizon > this.frontier) {
+      this.gapAskedAt = -2;
+      this.askAcrossGap();
+      return;
+    }
+    this.reaskedAt = this.frontier;
     this.askLate();
   }
 
