@@ -2,8 +2,8 @@
 // a rank further behind than the in-memory CommitWindow reaches (docs/protocols/paxos.md §6.4).
 // The instance log is append-only and holds a `commit` line for every entry this rank committed,
 // in estround order, so the commit lines above any estround are exactly its committed log above
-// it: chosen entries only, complete up to the last one read. A sparse index of byte offsets,
-// built as reads pass over the log, lets a later read start near the estround asked for.
+// it: chosen entries only, complete up to the last one read. Because those lines are sorted, a
+// read finds where to start by bisecting the file, not by scanning it from the top.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Entry } from './messages.js';
 
@@ -13,26 +13,26 @@ export type CommitSource = (after: number, max: number) => Entry[];
 /** ByteReader reads up to `len` bytes of the log at `pos` as latin1 text ('' at the end). */
 export type ByteReader = (pos: number, len: number) => string;
 
-/** MARK_EVERY: commits between two index marks (a read scans at most this many extra). */
-const MARK_EVERY = 4096;
 const READ_BLOCK = 1 << 20;
+/** PROBE_BLOCK: bytes a bisection probe reads at a time (a line is under 100). */
+const PROBE_BLOCK = 1 << 14;
+/** SEEK_SPAN: the bisection stops once the start is known within this many bytes; the read scans them. */
+const SEEK_SPAN = 1 << 16;
 const COMMIT_PREFIX = 'commit Instance[';
 const KEY_LEN = 32;
 const SEQ_INFIX = '] in seq ';
 
 export class CommitArchive {
-  /** marks[i]: every commit line with estround > afters[i] starts at or after offsets[i]. */
-  private readonly afters: number[] = [-1];
-  private readonly offsets: number[] = [0];
-  /** indexedTo: the marks cover the log up to this offset; lastIndexed: the last commit below it; sinceMark: commits since the last mark. */
-  private indexedTo = 0;
-  private lastIndexed = -1;
-  private sinceMark = 0;
+  /**
+   * next: where the last read stopped (the line after the last entry it returned, and that
+   * entry's estround). A rank caught up chunk by chunk asks above exactly that entry next.
+   */
+  private nextAfter = -Infinity;
+  private nextOffset = 0;
 
   /**
    * read reads the log; size is its current length. The log only grows, and lines once written
-   * never change, so the index built as reads pass over the log stays true (it is built as the
-   * log is read back, not as it is written: the core reads, the driver writes).
+   * never change, so an offset found once stays true.
    */
   constructor(
     private readonly read: ByteReader,
@@ -42,8 +42,8 @@ export class CommitArchive {
   /** above: the CommitSource over this log. */
   readonly above: CommitSource = (after, max) => {
     const out: Entry[] = [];
-    let pos = this.offsets[this.markBefore(after)] ?? 0;
     const size = this.size();
+    let pos = after === this.nextAfter ? this.nextOffset : this.seek(after, size);
     let carry = '';
     while (out.length < max && pos < size) {
       const text = carry + this.read(pos, Math.min(READ_BLOCK, size - pos));
@@ -54,12 +54,12 @@ export class CommitArchive {
       carry = text.slice(end);
       for (let i = 0; i < end && out.length < max;) {
         const nl = text.indexOf('\n', i);
-        if (text.startsWith(COMMIT_PREFIX, i)) {
+        const e = commitEstround(text, i);
+        if (e > after) {
           const k = i + COMMIT_PREFIX.length;
-          const s = k + KEY_LEN + SEQ_INFIX.length;
-          const e = Number(text.slice(s, text.indexOf(' ', s)));
-          this.index(at + i, at + nl + 1, e);
-          if (e > after) out.push([e, text.slice(k, k + KEY_LEN)]);
+          out.push([e, text.slice(k, k + KEY_LEN)]);
+          this.nextAfter = e;
+          this.nextOffset = at + nl + 1;
         }
         i = nl + 1;
       }
@@ -67,31 +67,59 @@ export class CommitArchive {
     return out;
   };
 
-  /** index records the commit line of estround e at [start, end) if it is past what the marks cover. */
-  private index(start: number, end: number, e: number): void {
-    if (start < this.indexedTo) return;
-    if (this.sinceMark >= MARK_EVERY) {
-      this.afters.push(this.lastIndexed);
-      this.offsets.push(start);
-      this.sinceMark = 0;
-    }
-    this.lastIndexed = e;
-    this.sinceMark++;
-    this.indexedTo = end;
-  }
-
-  /** markBefore is the last mark whose estround ≤ after (binary search; mark 0 is -1). */
-  private markBefore(after: number): number {
-    let lo = 0;
-    let hi = this.afters.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- 0 < mid ≤ hi < length
-      if (this.afters[mid]! <= after) lo = mid;
-      else hi = mid - 1;
+  /**
+   * seek: an offset of a line start at or below the first commit line above `after`, within
+   * about SEEK_SPAN of it. Scanning from the top each time a new leader first served a
+   * far-behind rank read its whole log, over 100 MB at `-l 1000000`, inside the step: the
+   * round it led stalled for most of a second (issue 11 hole 3).
+   */
+  private seek(after: number, size: number): number {
+    let lo = 0; // invariant: every commit line above `after` starts at or after lo
+    let hi = size;
+    while (hi - lo > SEEK_SPAN) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const c = this.firstCommit(mid, hi, size);
+      if (c === undefined || c.e > after) hi = mid;
+      else lo = c.end;
     }
     return lo;
   }
+
+  /** firstCommit: the first commit line starting in [from, to): its estround and the offset after it. */
+  private firstCommit(from: number, to: number, size: number): { e: number; end: number } | undefined {
+    let at = from === 0 ? 0 : from - 1; // the offset of text[0]; a line starts after a newline
+    let text = '';
+    let i = from === 0 ? 0 : -1; // the line being looked at (-1: its start not found yet)
+    while (at + text.length < size) {
+      const got = this.read(at + text.length, Math.min(PROBE_BLOCK, size - at - text.length));
+      if (got === '') return undefined;
+      text += got;
+      if (i < 0) {
+        const nl = text.indexOf('\n');
+        if (nl < 0) continue;
+        i = nl + 1;
+      }
+      for (;;) {
+        if (at + i >= to) return undefined;
+        const nl = text.indexOf('\n', i);
+        if (nl < 0) break; // the line goes on in the next block
+        const e = commitEstround(text, i);
+        if (e >= 0) return { e, end: at + nl + 1 };
+        i = nl + 1;
+      }
+      text = text.slice(i); // keep only the unfinished line
+      at += i;
+      i = 0;
+    }
+    return undefined;
+  }
+}
+
+/** commitEstround: the estround of the commit line starting at text[i], or -1 for any other line. */
+function commitEstround(text: string, i: number): number {
+  if (!text.startsWith(COMMIT_PREFIX, i)) return -1;
+  const s = i + COMMIT_PREFIX.length + KEY_LEN + SEQ_INFIX.length;
+  return Number(text.slice(s, text.indexOf(' ', s)));
 }
 
 /** fileReader reads a log file by position; the file is opened per read (rare: a far-behind rank). */

@@ -875,37 +875,54 @@ t.test('frames (issue 11 hole 2): the largest PROPOSE that fits is found from th
   }
 });
 
-/** logArchive writes `entries` as a rank's instance log (a generate and a commit line each, in batches of `batch`) and reads it back through an archive. */
-function logArchive(entries: readonly (readonly [number, string])[], batch: number, readMax = Infinity): CommitArchive {
+/**
+ * logArchive writes `entries` as a rank's instance log (a generate and a commit line each, in
+ * batches of `batch`; `runs`: a batch's generates first, as a follower accepts a window of
+ * values before their commits) and reads it back through an archive; `bytes` counts what it read.
+ */
+function logArchive(
+  entries: readonly (readonly [number, string])[],
+  batch: number,
+  readMax = Infinity,
+  runs = false,
+): CommitArchive & { bytes: { read: number; size: number } } {
   let text = '';
+  const bytes = { read: 0, size: 0 };
   const a = new CommitArchive(
-    (pos, len) => text.slice(pos, pos + Math.min(len, readMax)),
+    (pos, len) => {
+      const got = text.slice(pos, pos + Math.min(len, readMax));
+      bytes.read += got.length;
+      return got;
+    },
     () => text.length,
   );
   for (let i = 0; i < entries.length; i += batch) {
     const part = entries.slice(i, i + batch).map(([e, key]) => [e, key] as [number, string]);
-    const lines = formatLines(
-      part.flatMap(([estround, key]) => [
-        { kind: 'generate' as const, estround, key },
-        { kind: 'commit' as const, estround, key },
-      ]),
-      1_700_000_000_000_000 + i,
-    );
-    text += lines;
+    const events = runs
+      ? [
+          ...part.map(([estround, key]) => ({ kind: 'generate' as const, estround, key })),
+          ...part.map(([estround, key]) => ({ kind: 'commit' as const, estround, key })),
+        ]
+      : part.flatMap(([estround, key]) => [
+          { kind: 'generate' as const, estround, key },
+          { kind: 'commit' as const, estround, key },
+        ]);
+    text += formatLines(events, 1_700_000_000_000_000 + i);
   }
-  return a;
+  bytes.size = text.length;
+  return Object.assign(a, { bytes });
 }
 
-t.test('archive: the commit lines above an estround, read back from the log through its index, any block size', async (t) => {
-  // Estrounds with gaps (rounds end early), 20,000 commits: several index marks.
+t.test('archive: the commit lines above an estround, read back from the log by bisection, any block size', async (t) => {
+  // Estrounds with gaps (rounds end early), 20,000 commits.
   const entries = Array.from(
     { length: 20_000 },
     (_, i) => [i * 3 + (i % 7 === 0 ? 1 : 0), instanceKey(new Uint8Array([i & 255, i >> 8]))] as const,
   );
   for (const readMax of [Infinity, 97]) {
-    const a = logArchive(entries, 333, readMax);
-    // Twice: first as the index is built by the reads, then through the marks they left.
-    for (const pass of ['building', 'indexed']) {
+    const a = logArchive(entries, 333, readMax, readMax !== Infinity);
+    // Twice: the second pass repeats each read (and follows on from the one before).
+    for (const pass of ['first', 'again']) {
       for (const from of [-1, 0, 5, 12_288 * 3, 59_990, 59_997, 100_000]) {
         const want = entries.filter(([e]) => e > from).slice(0, 50);
         t.same(a.above(from, 50), want, `${pass}: above ${from}, reads of ≤ ${readMax} bytes`);
@@ -913,6 +930,27 @@ t.test('archive: the commit lines above an estround, read back from the log thro
       t.equal(a.above(-1, 30_000).length, 20_000, `${pass}: the whole log when asked for more`);
     }
   }
+  // Chunk after chunk, each read starting above the last entry of the one before: exact, in order.
+  const a = logArchive(entries, 333);
+  const walked: (readonly [number, string])[] = [];
+  for (let after = -1; ;) {
+    const chunk = a.above(after, 777);
+    if (chunk.length === 0) break;
+    walked.push(...chunk);
+    after = chunk.at(-1)?.[0] ?? after;
+  }
+  t.same(walked, entries, 'chunk by chunk, the whole log');
+});
+
+t.test('archive: a read far into the log does not read the log up to it', async (t) => {
+  // 200,000 commits, generates in runs of 512 (a pipeline window's worth) ahead of their commits.
+  const entries = Array.from({ length: 200_000 }, (_, i) => [i, instanceKey(new Uint8Array([i & 255, i >> 8, i >> 16]))] as const);
+  const a = logArchive(entries, 512, Infinity, true);
+  const chunk = a.above(180_000, 1000);
+  t.same(chunk, entries.slice(180_001, 181_001), 'the 1,000 entries above 180,000');
+  // Scanning from the top read ~25 MB (every line up to the estround) before the first entry;
+  // the bisection reads a few probes and the span it ends in, then the chunk itself.
+  t.ok(a.bytes.read < 2 * 1024 * 1024, `read ${a.bytes.read} of the log's ${a.bytes.size} bytes`);
 });
 
 /** farLeader leads round 5 with a decided window of at most 4 entries after committing 0…9, and chunks of 2. */
