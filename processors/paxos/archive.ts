@@ -10,7 +10,7 @@ import type { Entry } from './messages.js';
 /** CommitSource lists this rank's committed entries above `after`, lowest first, at most `max`. */
 export type CommitSource = (after: number, max: number) => Entry[];
 
-/** ByteReader reads up to `len` bytes of the log at `pos` as latin1 text ('' at the end). */
+/** ByteReader reads up to `len` bytes of the log at `pos` as latin1 text (fewer only at the end; '' past it). */
 export type ByteReader = (pos: number, len: number) => string;
 
 const READ_BLOCK = 1 << 20;
@@ -44,14 +44,12 @@ export class CommitArchive {
     const out: Entry[] = [];
     const size = this.size();
     let pos = after === this.nextAfter ? this.nextOffset : this.seek(after, size);
-    let carry = '';
     while (out.length < max && pos < size) {
-      const text = carry + this.read(pos, Math.min(READ_BLOCK, size - pos));
-      if (text.length === carry.length) break; // the file ended early: nothing more to read
-      const at = pos - carry.length; // the offset of text[0]
-      pos += text.length - carry.length;
+      // Each block starts at a line: a line cut at the block's end is read again with the
+      // next one (joining the two strings cost a copy of the block and slowed every search in it).
+      const text = this.read(pos, Math.min(READ_BLOCK, size - pos));
       const end = text.lastIndexOf('\n') + 1;
-      carry = text.slice(end);
+      if (end === 0) break; // no whole line left: the log ends in a line being written
       for (let i = 0; i < end && out.length < max;) {
         const nl = text.indexOf('\n', i);
         const e = commitEstround(text, i);
@@ -59,10 +57,11 @@ export class CommitArchive {
           const k = i + COMMIT_PREFIX.length;
           out.push([e, text.slice(k, k + KEY_LEN)]);
           this.nextAfter = e;
-          this.nextOffset = at + nl + 1;
+          this.nextOffset = pos + nl + 1;
         }
         i = nl + 1;
       }
+      pos += end;
     }
     return out;
   };
