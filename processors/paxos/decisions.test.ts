@@ -892,7 +892,7 @@ function logArchive(
     (pos, len) => {
       const got = text.slice(pos, pos + Math.min(len, readMax));
       bytes.read += got.length;
-      return got;
+      return Buffer.from(got, 'latin1');
     },
     () => text.length,
   );

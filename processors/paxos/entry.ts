@@ -115,7 +115,7 @@ async function loadPaxos(dir: string | undefined): Promise<PaxosProtocol> {
 }
 
 /** linesText: a log's lines as the file they make, read as it grows (one incarnation never sees a line change). */
-function linesText(lines: readonly string[]): { read: (pos: number, len: number) => string; size: () => number } {
+function linesText(lines: readonly string[]): { read: (pos: number, len: number) => Buffer; size: () => number } {
   let text = '';
   let upTo = 0;
   const sync = (): void => {
@@ -124,7 +124,7 @@ function linesText(lines: readonly string[]): { read: (pos: number, len: number)
   return {
     read: (pos, len) => {
       sync();
-      return text.slice(pos, pos + len);
+      return Buffer.from(text.slice(pos, pos + len), 'latin1');
     },
     size: () => {
       sync();

@@ -72,7 +72,7 @@ function archiveOf(lines: readonly string[]): CommitArchive {
     return text;
   };
   return new CommitArchive(
-    (pos, len) => sync().slice(pos, pos + len),
+    (pos, len) => Buffer.from(sync().slice(pos, pos + len), 'latin1'),
     () => sync().length,
   );
 }
