@@ -7,7 +7,10 @@ import { mergeGathers, SafetyViolation } from './merge.js';
 import { COMMITTED, type PaxosMsg } from './messages.js';
 import { Follower } from './follower.js';
 import { Leader } from './leader.js';
-import { CommitArchive } from './archive.js';
+import { CommitArchive, fileReader, fileSize } from './archive.js';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatLines } from './instancelog.js';
 import { Router } from './router.js';
 import { proposeBytes, proposeFit } from './wire.js';
@@ -951,6 +954,31 @@ t.test('archive: a read far into the log does not read the log up to it', async 
   // Scanning from the top read ~25 MB (every line up to the estround) before the first entry;
   // the bisection reads a few probes and the span it ends in, then the chunk itself.
   t.ok(a.bytes.read < 2 * 1024 * 1024, `read ${a.bytes.read} of the log's ${a.bytes.size} bytes`);
+});
+
+t.test('archive: read from a file as it grows, one buffer for every read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'csplab-archive-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'instancelog0.log');
+  const a = new CommitArchive(fileReader(path), () => fileSize(path));
+  t.same(a.above(-1, 10), [], 'no file yet: nothing committed');
+  const entries = Array.from({ length: 3000 }, (_, i) => [i * 2, instanceKey(new Uint8Array([i & 255, i >> 8]))] as const);
+  const write = (part: readonly (readonly [number, string])[]): void =>
+    appendFileSync(
+      path,
+      formatLines(
+        part.map(([estround, key]) => ({ kind: 'commit' as const, estround, key })),
+        1_700_000_000_000_000,
+      ),
+      'latin1',
+    );
+  write(entries.slice(0, 2000));
+  appendFileSync(path, 'commit Instance[', 'latin1'); // a line being written
+  t.same(a.above(3000, 5000), entries.slice(1501, 2000), 'up to the last whole line');
+  appendFileSync(path, `${entries[2000]?.[1]}] in seq 4000 at 1700000000000000\n`, 'latin1');
+  write(entries.slice(2001));
+  t.same(a.above(3998, 5000), entries.slice(2000), 'and on from there once the line is whole');
+  t.same(a.above(-1, 2), entries.slice(0, 2), 'from the top again');
 });
 
 /** farLeader leads round 5 with a decided window of at most 4 entries after committing 0…9, and chunks of 2. */
