@@ -3,9 +3,9 @@
 // encoded once, and a follower logs the very bytes it received.
 import t from 'tap';
 import { msgpackCodec } from '../../runtime/net/codec.js';
-import { packedRecord, toWire, unpackRecord } from './bitmap_codec.js';
+import { decodeWords, packedRecord, toWire, unpackRecord } from './bitmap_codec.js';
 import { decodeWal, encodeFrame, encodeHeader } from './wal/format.js';
-import type { Message } from './messages.js';
+import type { ForwardReq, Message } from './messages.js';
 import { L, rec, set } from './testkit.js';
 import { validateTraftMsg } from './wire.js';
 
@@ -80,4 +80,41 @@ t.test('a record is packed once; a follower logs the bytes it received; the WAL 
   t.same(decodeWal(image, 'c1').batches, [{ batchId: 2, entries: [{ type: 'record', record: r }] }], 'and reads back the record');
   // a truncated array: bytes that do not decode
   t.throws(() => validateTraftMsg({ ...(toWire(msg) as object), records: [Buffer.from([0x92])] }), /record bytes must be msgpack/);
+});
+
+t.test('words decode the same at any byte offset of a frame', async (t) => {
+  const words = [0, 1, 0x80000000, 0xffffffff, 0x12345678];
+  const bytes = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => bytes.writeUInt32LE(w, i * 4));
+  for (let at = 0; at < 4; at++) {
+    const frame = Buffer.alloc(bytes.length + 8);
+    bytes.copy(frame, at);
+    t.same(decodeWords(frame.subarray(at, at + bytes.length)), words, `at offset ${at}`);
+  }
+  t.equal(decodeWords(bytes.subarray(0, 6)), null, 'not whole words');
+});
+
+t.test("a received set's overrides are its ovFrom list when read, and in a spread copy", async (t) => {
+  const deps = { offset: 0, words: [0xffffffff >>> 1, 0x55555555, 0x0f0f0f0f] };
+  const seq = 100;
+  const overrides = [
+    ...Array.from({ length: 96 }, (_, i) => i).filter((i) => i >= 40 && (deps.words[Math.floor(i / 32)]! >>> (i % 32)) & 1),
+    seq,
+  ];
+  const sent = { ...rec(seq, L(1, 0), set('a', 1)), deps, overrides };
+  const msg: Message = {
+    type: 'ForwardReq',
+    leader: L(1, 0),
+    kind: 'append',
+    records: [sent],
+    committed: { offset: 0, words: [] },
+    reqId: 1,
+  };
+  const codec = msgpackCodec<unknown>();
+  const got = validateTraftMsg(codec.decode(codec.encode([toWire(msg)]))[0]);
+  t.equal(got.type, 'ForwardReq');
+  const r = (got as ForwardReq).records[0]!;
+  t.same(r.overrides, overrides, 'read: the full list');
+  t.same({ ...r }.overrides, overrides, 'a spread copy carries it');
+  t.same(Object.keys(r).sort(), Object.keys(sent).sort(), 'the same fields as the sent record');
 });

@@ -136,7 +136,10 @@ export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, lea
  */
 function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
   if (rec.deps.words.length <= 1 && rec.overrides.length <= 1) return;
-  s.log.set(rec.seq, { ...rec, deps: createBitmap(rec.seq), overrides: [rec.seq] });
+  // field by field, not a spread: a spread would read (and so rebuild) a received record's lazy overrides (wire.ts)
+  const { seq, author, kind, logKey } = rec;
+  const folded: LogRecord = { seq, author, kind, deps: createBitmap(seq), overrides: [seq], logKey };
+  s.log.set(seq, rec.cmd === undefined ? folded : { ...folded, cmd: rec.cmd });
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   createBitmap,
   draftAdd,
   draftOf,
+  draftUnion,
   EMPTY_BITMAP,
   firstFailing,
   firstMissing,
@@ -17,6 +18,7 @@ import {
   intersect,
   isNormal,
   members,
+  membersAre,
   minus,
   settle,
   union,
@@ -148,4 +150,29 @@ t.test('prototype 6.9: {off 64,[1]} minus {off 192,[2]} is empty', async (t) => 
 t.test('intersect with null is empty', async (t) => {
   t.same(intersect(null, createBitmap(5)), EMPTY_BITMAP);
   t.same(intersect(createBitmap(70), createBitmap(40, 50)), createBitmap(40, 50));
+});
+
+t.test('draftUnion adds a bitmap into a draft as union does; membersAre agrees with members', async (t) => {
+  const random = new SeededRandom('draft-union');
+  const some = (): TailBitmap => {
+    const xs: number[] = [];
+    for (let i = random.int(20); i > 0; i--) xs.push(random.int(300));
+    return union(createBitmap(random.int(4) * 40), bitmapOf(xs));
+  };
+  let bad = 0;
+  for (let round = 0; round < 300; round++) {
+    const a = some();
+    const b = some();
+    const d = draftOf(a);
+    draftUnion(d, b);
+    const got = settle(d);
+    if (!bitmapEq(got, union(a, b)) || !isNormal(got)) bad++;
+    const lo = random.int(200);
+    const hi = lo + random.int(200);
+    const m = members(a, lo, hi);
+    if (!membersAre(a, lo, hi, m, m.length)) bad++;
+    if (m.length > 0 && membersAre(a, lo, hi, m, m.length - 1)) bad++; // one short
+    if (membersAre(a, lo, hi, [...m, hi + 1], m.length + 1)) bad++; // one too many
+  }
+  t.equal(bad, 0, 'seeded draft-union: 300 random pairs agree');
 });

@@ -292,3 +292,39 @@ export function draftAdd(d: DraftBitmap, x: number): void {
 export function settle(d: DraftBitmap): TailBitmap {
   return normalize(d.offset, d.words);
 }
+
+/**
+ * draftUnion adds every member of b to the draft in place (one pass over b's words, no copy of
+ * the draft): a leader's deps union several keys' bitmaps of ~window/32 words per proposal.
+ */
+export function draftUnion(d: DraftBitmap, b: TailBitmap): void {
+  const end = endOf(b);
+  for (let w = d.offset, i = 0; w < end; w += WORD_BITS, i++) {
+    const bits = wordAt(b, w);
+    if (bits === 0) continue;
+    while (d.words.length <= i) d.words.push(0);
+    d.words[i] = ((d.words[i] as number) | bits) >>> 0;
+  }
+}
+
+/**
+ * membersAre: are the members of b in [lo, hi) exactly list[0 … n)? One pass that stops at the
+ * first difference, allocating nothing (members would build the list only to compare it).
+ */
+export function membersAre(b: TailBitmap, lo: number, hi: number, list: readonly number[], n: number): boolean {
+  let k = 0;
+  const top = Math.min(hi, bitmapLen(b));
+  for (let w = alignDown(Math.max(lo, 0)); w < top; w += WORD_BITS) {
+    let d = wordAt(b, w);
+    while (d !== 0) {
+      const low = (d & -d) >>> 0;
+      const x = w + 31 - Math.clz32(low);
+      d = (d ^ low) >>> 0;
+      if (x < lo) continue;
+      if (x >= top) return k === n;
+      if (k >= n || list[k] !== x) return false;
+      k++;
+    }
+  }
+  return k === n;
+}

@@ -1,7 +1,7 @@
 // wire: validation of decoded network input for TRaft. A frame that decodes but is not a
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
-import { decodeWords, expandOverrides, rememberPacked, unpackRecord } from './bitmap_codec.js';
+import { decodeWords, rememberPacked, unpackRecord, withLazyOverrides } from './bitmap_codec.js';
 import { labMachine } from './lab_machine.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
@@ -104,20 +104,17 @@ function recordFields(x: unknown, machine: MachineKind): LogRecord {
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
   const seq = nat(o.seq, 'record.seq');
   const deps = bitmap(o.deps, 'record.deps');
-  const rec: LogRecord = {
+  const fields: Omit<LogRecord, 'overrides'> = {
     seq,
     author: leaderId(o.author, 'record.author'),
     kind,
     deps,
-    // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts)
-    overrides:
-      o.ovFrom !== undefined
-        ? expandOverrides(deps, seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq))
-        : arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')),
     logKey: str(o.logKey, 'record.logKey'),
     ...(kind === 'cmd' ? { cmd: command(o.cmd, machine) } : {}),
   };
-  return rec;
+  // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read
+  if (o.ovFrom !== undefined) return withLazyOverrides(fields, deps, seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
+  return { ...fields, overrides: arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')) };
 }
 
 /**
