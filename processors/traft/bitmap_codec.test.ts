@@ -3,7 +3,7 @@
 // encoded once, and a follower logs the very bytes it received.
 import t from 'tap';
 import { msgpackCodec } from '../../runtime/net/codec.js';
-import { decodeWords, packedRecord, toWire, unpackRecord } from './bitmap_codec.js';
+import { decodeWords, packedRecord, toWire, unpackRecord, wordCount } from './bitmap_codec.js';
 import { decodeWal, encodeFrame, encodeHeader } from './wal/format.js';
 import type { ForwardReq, Message } from './messages.js';
 import { L, rec, set } from './testkit.js';
@@ -94,7 +94,7 @@ t.test('words decode the same at any byte offset of a frame', async (t) => {
   t.equal(decodeWords(bytes.subarray(0, 6)), null, 'not whole words');
 });
 
-t.test("a received set's overrides are its ovFrom list when read, and in a spread copy", async (t) => {
+t.test("a received set's deps and overrides are its words and ovFrom list when read, and in a spread copy", async (t) => {
   const deps = { offset: 0, words: [0xffffffff >>> 1, 0x55555555, 0x0f0f0f0f] };
   const seq = 100;
   const overrides = [
@@ -114,6 +114,8 @@ t.test("a received set's overrides are its ovFrom list when read, and in a sprea
   const got = validateTraftMsg(codec.decode(codec.encode([toWire(msg)]))[0]);
   t.equal(got.type, 'ForwardReq');
   const r = (got as ForwardReq).records[0]!;
+  t.equal(wordCount(r.deps), deps.words.length, 'the word count is known before the words are decoded');
+  t.same(r.deps, deps, 'deps decode on first read');
   t.same(r.overrides, overrides, 'read: the full list');
   t.same({ ...r }.overrides, overrides, 'a spread copy carries it');
   t.same(Object.keys(r).sort(), Object.keys(sent).sort(), 'the same fields as the sent record');

@@ -68,6 +68,28 @@ export function decodeWords(bytes: Uint8Array): number[] | null {
   return words;
 }
 
+const WORD_COUNT = Symbol('wordCount');
+
+/**
+ * lazyBitmap is a received bitmap whose words are decoded from `bin` (whole words, checked by
+ * the caller) on first read. A follower receives every record's deps (~300 words at -l 10000)
+ * and, committing in position order, folds the record before anything reads them: decoding them
+ * into an array per record was decode time and old-generation heap for nothing. Like the lazy
+ * overrides, `words` is an own enumerable property, so copies and comparisons see the words.
+ */
+export function lazyBitmap(offset: number, bin: Uint8Array): TailBitmap {
+  let words: number[] | undefined;
+  const b = { offset } as TailBitmap;
+  Object.defineProperty(b, 'words', { enumerable: true, get: () => (words ??= decodeWords(bin) ?? []) });
+  Object.defineProperty(b, WORD_COUNT, { value: bin.length / 4 });
+  return b;
+}
+
+/** wordCount is b.words.length without decoding a lazyBitmap's words. */
+export function wordCount(b: TailBitmap): number {
+  return (b as { [WORD_COUNT]?: number })[WORD_COUNT] ?? b.words.length;
+}
+
 /**
  * binBitmap is the wire form of b (unchanged when short). A record's deps are not kept as
  * bytes: the record's own packing holds them, and ~1.2 KB more per uncommitted record

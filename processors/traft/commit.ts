@@ -3,6 +3,7 @@
 // lines, written only below the frontier and in position order (docs/protocols/traft.md §6.4, §6.5,
 // §2.3).
 import { assert } from '../../runtime/assert.js';
+import { wordCount } from './bitmap_codec.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
 import {
@@ -135,7 +136,7 @@ export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, lea
  * checkpoint the folded form; R1 compares kind, logKey and cmd only.
  */
 function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
-  if (rec.deps.words.length <= 1 && rec.overrides.length <= 1) return;
+  if (wordCount(rec.deps) <= 1 && rec.overrides.length <= 1) return;
   // field by field, not a spread: a spread would read (and so rebuild) a received record's lazy overrides (wire.ts)
   const { seq, author, kind, logKey } = rec;
   const folded: LogRecord = { seq, author, kind, deps: createBitmap(seq), overrides: [seq], logKey };

@@ -1,7 +1,7 @@
 // wire: validation of decoded network input for TRaft. A frame that decodes but is not a
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
-import { decodeWords, rememberPacked, unpackRecord, withLazyOverrides } from './bitmap_codec.js';
+import { decodeWords, lazyBitmap, rememberPacked, unpackRecord, withLazyOverrides } from './bitmap_codec.js';
 import { labMachine } from './lab_machine.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
@@ -53,14 +53,15 @@ function maybeLeaderId(x: unknown, what: string): LeaderId | null {
   return x === null || x === undefined ? null : leaderId(x, what);
 }
 
-function bitmap(x: unknown, what: string): TailBitmap {
+/** bitmap reads a TailBitmap; `lazy`: a binary one decodes its words on first read (bitmap_codec.ts lazyBitmap, for record deps). */
+function bitmap(x: unknown, what: string, lazy = false): TailBitmap {
   const o = obj(x, what);
   if (o.bin !== undefined) {
     // the compact form (bitmap_codec.ts): little-endian u32 words in one binary field
     if (!(o.bin instanceof Uint8Array) || o.bin.length > MAX_ITEMS * 4) throw new BadTraftMessage(`${what}.bin must be binary`);
-    const words = decodeWords(o.bin);
-    if (words === null) throw new BadTraftMessage(`${what}.bin must hold whole 32-bit words`);
-    return { offset: nat(o.offset, `${what}.offset`), words };
+    if (o.bin.length % 4 !== 0) throw new BadTraftMessage(`${what}.bin must hold whole 32-bit words`);
+    const offset = nat(o.offset, `${what}.offset`);
+    return lazy ? lazyBitmap(offset, o.bin) : { offset, words: decodeWords(o.bin) ?? [] };
   }
   const words = arr(o.words, `${what}.words`).map((w, i) => {
     if (typeof w !== 'number' || !Number.isInteger(w) || w < -(2 ** 31) || w >= 2 ** 32)
@@ -103,7 +104,7 @@ function recordFields(x: unknown, machine: MachineKind): LogRecord {
   const kind = o.kind;
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
   const seq = nat(o.seq, 'record.seq');
-  const deps = bitmap(o.deps, 'record.deps');
+  const deps = bitmap(o.deps, 'record.deps', true);
   const fields: Omit<LogRecord, 'overrides'> = {
     seq,
     author: leaderId(o.author, 'record.author'),
