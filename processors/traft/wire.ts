@@ -114,7 +114,7 @@ function recordFields(x: unknown, machine: MachineKind): LogRecord {
     ...(kind === 'cmd' ? { cmd: command(o.cmd, machine) } : {}),
   };
   // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read
-  if (o.ovFrom !== undefined) return withLazyOverrides(fields, deps, seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
+  if (o.ovFrom !== undefined) return withLazyOverrides(fields, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
   return { ...fields, overrides: arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')) };
 }
 
