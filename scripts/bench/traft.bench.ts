@@ -66,7 +66,59 @@ RSS over time (MiB, smallest–largest rank, sampled from /proc every 5 s): ${sa
 }
 
 // EXPLANATION is the written part of the section (kept here so a rerun does not drop it).
-const EXPLANATION = `Issue 20, session of 2026-12-06 afternoon (real-process path only; the machine was shared with five other jobs, load 3–13,
+const EXPLANATION = `Issue 20, session 11 (CPU per commit; real processes under \`nice -n 19\` on 2 cores shared with four other helpers' jobs,
+load 3.7–7.6). Where the old build's time went (in-process, by hand, not in the repo: a lab load of 20,000 proposals at a
+full 10,000 window through depsFor, packedRecord, a WAL frame per record and four peers' 256-record appends encoded with the
+TCP codec; then decode, validateTraftMsg and a WAL frame per append on the follower side; process.cpuUsage per 256 records,
+median of 3 rounds, old and new builds alternated): leader 33–49 µs, follower 10–19 µs per record. Profiled, the leader's
+share went to depsFor copying the ~300-word deps per union and per added seq and sorting a \`set\`'s ~1,250-number override
+list (10%), building a members list only to compare it with the overrides (overridesFrom, 5%), a per-word
+\`writeUInt32LE\` and an ArrayBuffer per record for the deps bytes; the follower's to rebuilding every received \`set\`'s
+override list (expandOverrides + members, 9%) and every record's deps words (decodeWords, 3%), both kept ~3 s in the old
+generation though a follower that commits in position order folds the record below the frontier before reading either.
+Changed (processors/traft: deps, tail_bitmap, bitmap_codec, wire, commit; wire and WAL bytes unchanged):
+- depsFor builds deps in one draft (draftUnion, draftAdd) and sorts the overrides only when they are not already ascending;
+- overridesFrom compares deps with the list in one allocation-free pass (membersAre);
+- a record's deps bytes are not cached beside its packing, and come from Node's buffer pool, written through a word view;
+- a follower decodes a received record's deps words and rebuilds its \`ovFrom\` overrides on first read (own enumerable
+  getters, so spreads and comparisons see them); foldBelowFrontier copies field by field, not by spread, so it reads neither.
+In-process after: leader 26–27 µs, follower 5–7 µs per record (load ~7).
+
+Cluster, old (main at 2864441) and new build alternated, each \`csplab run --protocol traft -o 1 -l 10000 -t 5\` then
+\`csplab check\` under the heavy-job lock and \`nice -n 19\`; µs per commit = (cpuUserMs + cpuSystemMs − cpuAtStartMs) · 1000 /
+commits (in brackets: with start-up), leader and median follower:
+
+| build | run | load | check | best commits/s | commits per rank | leader µs/commit | median follower µs/commit | peak RSS MiB per rank |
+|---|---|---|---|---|---|---|---|---|
+| old | 1 | 7.25 → 7.13 | pass | 2458 | 12288 / 11519 / 12288 / 11519 / 12288 | 175 (205) | 98 (128) | 158 / 147 / 161 / 141 / 212 |
+| new | 1 | 7.61 → 7.61 | pass | 563 | 2816 / 2816 / 2047 / 2816 / 1792 | 390 (526) | 227 (410) | 116 / 88 / 96 / 97 / 92 |
+| old | 2 | 7.16 → 7.08 | pass | 3379 | 15872 / 16896 / 15872 / 16896 / 16896 | 165 (189) | 99 (123) | 192 / 263 / 187 / 182 / 183 |
+| new | 2 | 7.13 → 7.35 | pass | 4304 | 21519 / 21519 / 21519 / 21519 / 21519 | 169 (189) | 76 (95) | 136 / 161 / 157 / 361 / 156 |
+| old | 3 | 3.77 → 3.96 | pass | 4250 | 21248 / 21248 / 21248 / 21248 / 21248 | 156 (172) | 81 (97) | 216 / 199 / 297 / 204 / 208 |
+| new | 3 | 3.71 → 3.74 | pass | 4864 | 24320 / 24320 / 24320 / 24320 / 24320 | 135 (151) | 60 (77) | 157 / 165 / 136 / 303 / 153 |
+| old | 4 | 6.15 → 6.68 | pass | 2253 | 11264 / 11264 / 10496 / 11007 / 10496 | 177 (212) | 100 (136) | 154 / 196 / 149 / 127 / 119 |
+| new | 4 | 4.59 → 4.21 | pass | 4301 | 21504 / 21504 / 21504 / 21504 / 21504 | 151 (172) | 69 (90) | 288 / 159 / 160 / 152 / 152 |
+| old | 5 | 5.43 → 5.89 | pass | 2458 | 12288 / 12288 / 12288 / 12288 / 11776 | 155 (185) | 93 (122) | 151 / 155 / 158 / 204 / 140 |
+| new | 5 | 5.10 → 5.81 | pass | 973 | 4863 / 4863 / 4863 / 4863 / 4351 | 302 (389) | 141 (225) | 163 / 109 / 110 / 101 / 99 |
+
+Medians over the runs with ≥ 10,000 commits: old (5 runs, 11–21k commits) leader 165, median follower 98 µs per commit;
+new (3 runs, 21.5–24k) leader 151, follower 69. The two small new runs (#1, #5: 563 and 973 commits/s) are the machine, not
+the build (fixed costs dominate them). Like-sized runs (old #3 against new #2–#4, 21–24k commits): leader 156 against
+135–169, a change the noise cannot show; median follower 81 against 60–76. So the followers' record path, cut from 10–19 to
+5–7 µs in-process, shows in the cluster (−6 to −26%), and the leader's cut (33–49 → 26–28 µs) does not. Profile of the new
+leader (\`CSPLAB_RANK_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=<dir>'\`, 19,456 commits, load 3.6 → 4.6; inclusive shares of
+its busy samples): msgpack packing 23.7% (13.2% the four peers' appends copying each record's bytes, the rest WAL frames),
+the WAL's group-commit loop 25.2% (frames, Buffer.concat copies, writes), GC 15.8%, the core step 24% (propose 9.2%, reply
+handling 5.4%, sendAppends 3.9%, the commit rule 1.6%), socket writev 3%. Followers: decode and validation 14–16%, WAL
+10–15%, GC 12–15%, commit lines and folding 4–6%, apply 2–5%. At the target a rank may spend ≤ ~25 µs per commit; the
+followers are at 60–76 and the leader at 135–169. Next, by size: the leader's copies of every record (~1.3 KB, ~300 of it
+deps words) into four append frames, a WAL frame and the WAL's Buffer.concat (zero-copy appends need the transport to take
+a list of buffers; deps sent as a delta of the key's previous record would shrink every copy but changes the wire and WAL
+formats); the leader's per-record heap (~300 deps words and, for a \`set\`, a ~1,250-number override list that ovFrom could
+replace in memory too, as the followers now do) that GC walks; one core step and one WAL batch per proposal. Not tried: a
+larger young generation for the ranks (the launcher, shared with Paxos), raising the in-flight cap.
+
+Issue 20, session of 2026-12-06 afternoon (real-process path only; the machine was shared with five other jobs, load 3–13,
 so rates and per-commit CPU swing several-fold between runs of one build). Profile of all five ranks of the old build
 (\`CSPLAB_RANK_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=<dir>' csplab run --protocol traft -o 1 -l 10000 -t 5\`, load ~11, check
 pass), share of each process's busy samples from its first core step on (start-up left out; the sampler counts wall time, so
