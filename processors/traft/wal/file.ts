@@ -77,9 +77,11 @@ export class WalFile {
   /** append writes the batches' frames (in order) without syncing. */
   async append(batches: readonly WalBatch[]): Promise<void> {
     if (batches.length === 0) return;
-    const frames = Buffer.concat(batches.map((b) => encodeFrame(b)));
-    await this.fh.write(frames, 0, frames.length, null);
-    this.size += frames.length;
+    // one writev of the frames, not a Buffer.concat copy of them first (a follower's frame is
+    // its append's records, ~1.3 KB each at -l 10000: the copy was ~3% of a follower's CPU)
+    const frames = batches.map((b) => encodeFrame(b));
+    await this.fh.writev(frames); // at the current position, as write(…, null) was
+    for (const f of frames) this.size += f.length;
   }
 
   /** sync makes every appended frame durable. */
