@@ -81,11 +81,13 @@ Changed (processors/traft: deps, tail_bitmap, bitmap_codec, wire, commit; wire a
 - overridesFrom compares deps with the list in one allocation-free pass (membersAre);
 - a record's deps bytes are not cached beside its packing, and come from Node's buffer pool, written through a word view;
 - a follower decodes a received record's deps words and rebuilds its \`ovFrom\` overrides on first read (own enumerable
-  getters, so spreads and comparisons see them); foldBelowFrontier copies field by field, not by spread, so it reads neither.
+  getters, so spreads and comparisons see them); foldBelowFrontier copies field by field, not by spread, so it reads neither;
+- the WAL writes a group's frames with one writev instead of a Buffer.concat copy of them first (same bytes, same fsync).
 In-process after: leader 26–27 µs, follower 5–7 µs per record (load ~7).
 
 Cluster, old (main at 2864441) and new build alternated, each \`csplab run --protocol traft -o 1 -l 10000 -t 5\` then
-\`csplab check\` under the heavy-job lock and \`nice -n 19\`; µs per commit = (cpuUserMs + cpuSystemMs − cpuAtStartMs) · 1000 /
+\`csplab check\` under the heavy-job lock and \`nice -n 19\` (new = 557dfcd, the changes above but the last two; new′ = 029d37e,
+literal accessors; new″ = 13474ca, with the WAL writev); µs per commit = (cpuUserMs + cpuSystemMs − cpuAtStartMs) · 1000 /
 commits (in brackets: with start-up), leader and median follower:
 
 | build | run | load | check | best commits/s | commits per rank | leader µs/commit | median follower µs/commit | peak RSS MiB per rank |
@@ -100,19 +102,32 @@ commits (in brackets: with start-up), leader and median follower:
 | new | 4 | 4.59 → 4.21 | pass | 4301 | 21504 / 21504 / 21504 / 21504 / 21504 | 151 (172) | 69 (90) | 288 / 159 / 160 / 152 / 152 |
 | old | 5 | 5.43 → 5.89 | pass | 2458 | 12288 / 12288 / 12288 / 12288 / 11776 | 155 (185) | 93 (122) | 151 / 155 / 158 / 204 / 140 |
 | new | 5 | 5.10 → 5.81 | pass | 973 | 4863 / 4863 / 4863 / 4863 / 4351 | 302 (389) | 141 (225) | 163 / 109 / 110 / 101 / 99 |
+| old | 6 | 5.83 → 6.77 | pass | 1639 | 7679 / 7423 / 7423 / 8193 / 7935 | 204 (250) | 127 (181) | 130 / 124 / 114 / 159 / 129 |
+| new | 6 | 6.72 → 6.91 | pass | 2201 | 11007 / 11007 / 11007 / 11007 / 11007 | 192 (229) | 99 (138) | 125 / 118 / 131 / 202 / 128 |
+| old | 7 | 4.81 → 4.98 | pass | 3635 | 18176 / 18176 / 18176 / 18176 / 18176 | 194 (215) | 99 (121) | 177 / 175 / 271 / 164 / 178 |
+| new′ | 7 | 8.49 → 8.82 | pass | 1997 | 9984 / 9984 / 9984 / 9984 / 9984 | 214 (257) | 103 (147) | 122 / 119 / 198 / 121 / 118 |
+| old | 8 | 8.75 → 7.60 | **fail** | 0 | 0 / 0 / 0 / 0 / 0 | — | — | 61 / 61 / 67 / 69 / 74 |
+| new′ | 8 | 7.89 → 8.53 | pass | 2509 | 12544 / 12544 / 12544 / 12544 / 12544 | 180 (216) | 88 (122) | 128 / 134 / 126 / 214 / 133 |
+| new″ | 9 | 3.92 → 4.87 | pass | 1741 | 7680 / 7168 / 8704 / 7936 / 7936 | 186 (236) | 116 (171) | 115 / 107 / 154 / 117 / 114 |
+| old | 10 | 4.53 → 5.51 | pass | 1536 | 7423 / 6655 / 6656 / 7168 / 7679 | 240 (290) | 145 (207) | 130 / 125 / 123 / 120 / 172 |
+| new″ | 10 | 5.66 → 7.00 | **fail** | 0 | 0 / 0 / 0 / 0 / 0 | — | — | 84 / 88 / 77 / 74 / 74 |
 
-Medians over the runs with ≥ 10,000 commits: old (5 runs, 11–21k commits) leader 165, median follower 98 µs per commit;
-new (3 runs, 21.5–24k) leader 151, follower 69. The two small new runs (#1, #5: 563 and 973 commits/s) are the machine, not
-the build (fixed costs dominate them). Like-sized runs (old #3 against new #2–#4, 21–24k commits): leader 156 against
-135–169, a change the noise cannot show; median follower 81 against 60–76. So the followers' record path, cut from 10–19 to
-5–7 µs in-process, shows in the cluster (−6 to −26%), and the leader's cut (33–49 → 26–28 µs) does not. Profile of the new
-leader (\`CSPLAB_RANK_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=<dir>'\`, 19,456 commits, load 3.6 → 4.6; inclusive shares of
+Medians over the passing runs with ≥ 10,000 commits: old (6 runs, 11–21k commits) leader 170, median follower 98 µs per
+commit; new (5 runs, 11–24k) leader 169, follower 76. The small runs (new #1, #5, old #10: 563–1,536 commits/s) are the
+machine, not the build: fixed costs dominate them. So the followers' record path, cut from 10–19 to 5–7 µs in-process, shows
+in the cluster (−22% at the median, 81 → 60–76 in the like-sized runs of ~21–24k commits), and the leader's cut (33–49 →
+26–28 µs in-process) does not show above the noise. Two runs failed the check with no commits, one per build (old #8,
+new″ #10): a leader was elected and proposed (1,280 and 2,304 records), but its followers got their first appends 3.6–7.1 s
+after it wrote them (instance-log times), so it stepped down on CheckQuorum (E = 1 s) and no one committed: the starved
+followers described below, at nice 19 beside other helpers' nice-0 measurement runs; old #8 also coincided with the disk
+filling up.
+Profile of the new leader (\`CSPLAB_RANK_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=<dir>'\`, 19,456 commits, load 3.6 → 4.6; inclusive shares of
 its busy samples): msgpack packing 23.7% (13.2% the four peers' appends copying each record's bytes, the rest WAL frames),
 the WAL's group-commit loop 25.2% (frames, Buffer.concat copies, writes), GC 15.8%, the core step 24% (propose 9.2%, reply
 handling 5.4%, sendAppends 3.9%, the commit rule 1.6%), socket writev 3%. Followers: decode and validation 14–16%, WAL
 10–15%, GC 12–15%, commit lines and folding 4–6%, apply 2–5%. At the target a rank may spend ≤ ~25 µs per commit; the
-followers are at 60–76 and the leader at 135–169. Next, by size: the leader's copies of every record (~1.3 KB, ~300 of it
-deps words) into four append frames, a WAL frame and the WAL's Buffer.concat (zero-copy appends need the transport to take
+followers are at 60–76 and the leader at 135–169. Next, by size: the leader's copies of every record (~1.3 KB, ~1.2 KB of
+it deps words) into four append frames and a WAL frame (the WAL's Buffer.concat copy is gone, new″) (zero-copy appends need the transport to take
 a list of buffers; deps sent as a delta of the key's previous record would shrink every copy but changes the wire and WAL
 formats); the leader's per-record heap (~300 deps words and, for a \`set\`, a ~1,250-number override list that ovFrom could
 replace in memory too, as the followers now do) that GC walks; one core step and one WAL batch per proposal. Not tried: a
