@@ -8,6 +8,7 @@ import type { Chan } from '../chan.js';
 import { encodeFrame, FrameDecoder } from '../net/frame.js';
 import type { Inbound, Transport } from '../transport.js';
 import { Writable } from 'node:stream';
+import { batchFrames } from './batch.js';
 import { CLIENT_ADDRESS_BASE, isClientAddress, withClientGateway, writeCorked } from './gateway.js';
 import { parseClientReply, type ClientReply, type ClientRequest } from './wire.js';
 
@@ -131,4 +132,57 @@ t.test('writeCorked: frames written anywhere in one event-loop iteration leave i
   writeCorked(sink, frame);
   await new Promise<void>((resolve) => setImmediate(resolve));
   t.same(writes, [3, 1], 'the next iteration writes again');
+});
+
+t.test('batch: a hello asking for it, arrays of requests in as one inbox batch, replies of one iteration out as one array', async (t) => {
+  const { inner, got, when } = stubInner();
+  const gw = await withClientGateway<Msg>(inner, {
+    port: 0,
+    clusterId: 'c1',
+    toMsg: (r) => r,
+    asReply: (m) => (m.type === 'client-reply' ? m : null),
+    log: () => {},
+  });
+  t.teardown(() => gw.close());
+  const a = await dial(gw.port);
+  a.write(Buffer.concat([json({ magic: 'csplab-client', clusterId: 'c1', batch: true }), json([req(1), req(2, { op: 'bogus' }), req(3)])]));
+  await when(1);
+  t.same(
+    got.map((b) => b.msgs.map((m) => (m as ClientRequest).reqNo)),
+    [[1, 3]],
+    'one inbox batch of the frame’s valid requests; the bad one dropped',
+  );
+  t.equal(gw.stats().rejected, 1, 'the bad request counted');
+  const frames: unknown[] = [];
+  const dec = new FrameDecoder();
+  const replied = new Promise<void>((resolve) =>
+    a.on('data', (c: Buffer) => {
+      dec.push(c);
+      for (let p = dec.next(); p !== undefined; p = dec.next()) frames.push(JSON.parse(p.toString('utf8')));
+      resolve();
+    }),
+  );
+  const from = got[0]?.from ?? -1;
+  const ok = (reqNo: number): ClientReply => ({ type: 'client-reply', client: 'a', reqNo, status: 'ok', result: null });
+  gw.send(from, ok(1));
+  gw.send(from, ok(3));
+  await replied;
+  t.same(frames, [[ok(1), ok(3)]], 'both replies in one frame, an array');
+  a.destroy();
+});
+
+t.test('batchFrames: arrays within the frame limit, every message once, in order', async (t) => {
+  const parts = Array.from({ length: 50 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(100) }));
+  const frames = batchFrames(parts, 1000);
+  t.ok(frames.length > 1, `split into ${frames.length} frames`);
+  const dec = new FrameDecoder(1000);
+  dec.push(Buffer.concat(frames));
+  const back: unknown[] = [];
+  for (let p = dec.next(); p !== undefined; p = dec.next()) back.push(...(JSON.parse(p.toString('utf8')) as unknown[]));
+  t.same(
+    back,
+    parts.map((p) => JSON.parse(p) as unknown),
+    'all 50, in order, each frame within 1000 bytes (the decoder enforces it)',
+  );
+  t.same(batchFrames([], 1000), [], 'nothing to send: no frame');
 });

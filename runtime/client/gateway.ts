@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
 import type { ClientPort } from '../protocol.js';
 import type { Transport, TransportStats } from '../transport.js';
+import { BatchWriter } from './batch.js';
 import { BadClientFrame, decodeJson, MAX_CLIENT_FRAME_BYTES, parseClientRequest, parseHello } from './wire.js';
 
 /** CLIENT_ADDRESS_BASE: connection n is address BASE + n, above any rank. */
@@ -33,8 +34,8 @@ export type ClientGateway<M> = Transport<M> & {
   gatewayStats(): { connections: number; requests: number; bad: number };
 };
 
-/** Conn is one client connection after its hello. */
-type Conn = { readonly socket: Socket; readonly decoder: FrameDecoder; hello: boolean };
+/** Conn is one client connection after its hello; batch: its replies' writer, if the hello asked for batched frames. */
+type Conn = { readonly socket: Socket; readonly decoder: FrameDecoder; hello: boolean; batch?: BatchWriter };
 
 /** serve reads one connection's frames; bad framing or a bad hello closes it. */
 function serve(c: Conn, onFrame: (payload: Buffer) => void, refuse: (why: string) => void, closed: () => void): void {
@@ -82,16 +83,21 @@ export async function withClientGateway<M>(inner: Transport<M>, o: GatewayOption
       if (hello.clusterId !== o.clusterId) throw new BadClientFrame(`a client of cluster ${hello.clusterId}`);
       c.hello = true;
       c.decoder.maxFrameBytes = MAX_CLIENT_FRAME_BYTES;
+      if (hello.batch === true) c.batch = new BatchWriter(c.socket);
       return;
     }
-    try {
-      const req = parseClientRequest(x);
-      counts.requests++;
-      inner.inbox.write({ from: addr, msgs: [o.toMsg(req)] });
-    } catch (e) {
-      if (!(e instanceof BadClientFrame)) throw e;
-      refuse(e.message); // one bad request: dropped, the connection stays
+    // a batch frame's requests reach the protocol as one inbox batch: one hand-off, one turn
+    const msgs: M[] = [];
+    for (const r of c.batch !== undefined && Array.isArray(x) ? (x as unknown[]) : [x]) {
+      try {
+        msgs.push(o.toMsg(parseClientRequest(r)));
+        counts.requests++;
+      } catch (e) {
+        if (!(e instanceof BadClientFrame)) throw e;
+        refuse(e.message); // one bad request: dropped, the connection stays
+      }
     }
+    if (msgs.length > 0) inner.inbox.write({ from: addr, msgs });
   };
   const server: Server = createServer((socket) => {
     const addr = CLIENT_ADDRESS_BASE + counts.connections++;
@@ -114,7 +120,8 @@ export async function withClientGateway<M>(inner: Transport<M>, o: GatewayOption
       const reply = o.asReply(msg);
       const c = conns.get(to);
       if (reply === null || c === undefined || c.socket.destroyed) return; // gone: the client retries elsewhere
-      writeCorked(c.socket, encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));
+      if (c.batch !== undefined) c.batch.write(reply);
+      else writeCorked(c.socket, encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));
     },
     async close(): Promise<void> {
       for (const c of conns.values()) c.socket.destroy();

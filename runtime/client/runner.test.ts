@@ -17,14 +17,18 @@ function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; ready: P
     socket.on('data', (chunk: Buffer) => {
       decoder.push(chunk);
       for (let p = decoder.next(); p !== undefined; p = decoder.next()) {
-        const req = JSON.parse(p.toString('utf8')) as { client: string; reqNo: number };
+        const x = JSON.parse(p.toString('utf8')) as unknown;
         if (hello) {
           hello = false;
           continue;
         }
-        seen.push({ reqNo: req.reqNo });
-        const reply = { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'ok', result: 'created' };
-        socket.write(encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));
+        // the runner's hello asks for batched frames: its requests come as arrays; these replies
+        // come one per frame, which a batch connection's reader takes as well
+        for (const req of x as Array<{ client: string; reqNo: number }>) {
+          seen.push({ reqNo: req.reqNo });
+          const reply = { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'ok', result: 'created' };
+          socket.write(encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));
+        }
       }
     });
   });

@@ -6,11 +6,11 @@ import { connect, type Socket } from 'node:net';
 import type { Cancel, Clock } from '../clock.js';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
 import type { Random } from '../random.js';
-import { writeCorked } from './gateway.js';
+import { BatchWriter } from './batch.js';
 import { History } from './history.js';
 import { KvLoad, type LoadOptions } from './load.js';
 import { ClientSession, type Action, type Op, type Routing } from './session.js';
-import { BadClientFrame, decodeJson, MAX_CLIENT_FRAME_BYTES, parseClientReply, type ClientReply } from './wire.js';
+import { BadClientFrame, decodeJson, MAX_CLIENT_FRAME_BYTES, parseClientReply, type ClientHello, type ClientReply } from './wire.js';
 
 export interface RunnerOptions {
   readonly ranks: number;
@@ -45,7 +45,9 @@ type Client = { readonly session: ClientSession; op: Op | null; startedMs: numbe
 /** KvRunner drives the clients; setPort tells it where a rank's client port is (again after a restart). */
 export class KvRunner {
   readonly history = new History();
-  private readonly socks = new Map<number, Socket>();
+  private readonly socks = new Map<number, { readonly sock: Socket; readonly out: BatchWriter }>();
+  /** byName: a client's index by its name, for routing replies. */
+  private readonly byName = new Map<string, number>();
   private readonly clients: Client[] = [];
   private startMs = 0;
   private stopAtMs = Infinity;
@@ -72,26 +74,34 @@ export class KvRunner {
         ...(o.carryAfter === true ? { carryAfter: true } : {}),
       });
       session.guess = c % o.ranks;
+      this.byName.set(session.o.client, c);
       this.clients.push({ session, op: null, startedMs: 0, cancel: () => {}, lastWasSend: false });
     }
   }
 
   /** setPort (re)connects to a rank's client port. */
   setPort(rank: number, port: number): void {
-    this.socks.get(rank)?.destroy();
+    this.socks.get(rank)?.sock.destroy();
     const sock = connect({ host: '127.0.0.1', port });
     sock.setNoDelay(true);
-    this.socks.set(rank, sock);
+    const conn = { sock, out: new BatchWriter(sock) };
+    this.socks.set(rank, conn);
     const decoder = new FrameDecoder(MAX_CLIENT_FRAME_BYTES);
     sock.on('error', () => {}); // a killed rank: 'close' follows; sessions time out and move on
     sock.once('close', () => {
-      if (this.socks.get(rank) === sock) this.socks.delete(rank);
+      if (this.socks.get(rank) === conn) this.socks.delete(rank);
     });
-    sock.write(frame({ magic: 'csplab-client', clusterId: this.o.clusterId }));
+    // batched frames: the requests of all clients to this rank in one event-loop iteration go out
+    // as one write, and its replies come back the same way (runtime/client/batch.ts)
+    const hello: ClientHello = { magic: 'csplab-client', clusterId: this.o.clusterId, batch: true };
+    sock.write(encodeFrame(Buffer.from(JSON.stringify(hello), 'utf8')));
     sock.on('data', (chunk: Buffer) => {
       decoder.push(chunk);
       try {
-        for (let p = decoder.next(); p !== undefined; p = decoder.next()) this.onReply(parseClientReply(decodeJson(p)));
+        for (let p = decoder.next(); p !== undefined; p = decoder.next()) {
+          const x = decodeJson(p);
+          for (const r of Array.isArray(x) ? (x as unknown[]) : [x]) this.onReply(parseClientReply(r));
+        }
       } catch (e) {
         if (!(e instanceof BadClientFrame || e instanceof FrameError)) throw e;
         this.badReplies++;
@@ -110,7 +120,7 @@ export class KvRunner {
   }
 
   close(): void {
-    for (const s of this.socks.values()) s.destroy();
+    for (const s of this.socks.values()) s.sock.destroy();
     for (const c of this.clients) c.cancel();
   }
 
@@ -153,8 +163,8 @@ export class KvRunner {
     }
     let untilMs = a.untilMs;
     if (a.type === 'send') {
-      const sock = this.socks.get(a.rank);
-      if (sock !== undefined && !sock.destroyed) writeCorked(sock, frame(a.req));
+      const conn = this.socks.get(a.rank);
+      if (conn !== undefined && !conn.sock.destroyed) conn.out.write(a.req);
       // No connection there (a killed rank, one not started yet): no reply can come, so the next
       // rank is tried after a backoff, not after attemptMs. Not at once: a chain node's
       // not-leader hint names the killed head until the master reconfigures, and an immediate
@@ -168,16 +178,12 @@ export class KvRunner {
   }
 
   private onReply(reply: ClientReply): void {
-    const m = /^c(\d+)$/.exec(reply.client);
-    const c = m ? this.clients[Number(m[1])] : undefined;
-    if (c === undefined) return;
+    const i = this.byName.get(reply.client);
+    const c = i === undefined ? undefined : this.clients[i];
+    if (c === undefined || i === undefined) return;
     const a = c.session.onReply(reply, this.o.clock.nowMs());
-    if (a !== null) this.act(Number((m as RegExpExecArray)[1]), a);
+    if (a !== null) this.act(i, a);
   }
-}
-
-function frame(x: unknown): Buffer {
-  return encodeFrame(Buffer.from(JSON.stringify(x), 'utf8'));
 }
 
 /** percentile of sorted-or-not samples (nearest rank); NaN when empty. */

@@ -1,7 +1,7 @@
 // wire: a store with one global write order (Vectory) sends `vts`/`at` on ok replies and gets
 // `after` on requests; frames without them stay valid, and malformed ones are named, not trusted.
 import t from 'tap';
-import { BadClientFrame, parseClientReply, parseClientRequest } from './wire.js';
+import { BadClientFrame, parseClientReply, parseClientRequest, parseHello } from './wire.js';
 
 const req = { type: 'client-req', client: 'c1', reqNo: 3, op: 'get', key: 'k' };
 const ok = { type: 'client-reply', client: 'c1', reqNo: 3, status: 'ok', result: 'v' };
@@ -48,4 +48,11 @@ t.test('members: a read may ask who can answer it; ok and not-leader replies may
   t.notOk('members' in parseClientReply(nl), 'a not-leader without it has none');
   for (const members of [[], [1, -1], [1.5], 'x', Array.from({ length: 65 }, (_, i) => i)])
     t.throws(() => parseClientReply({ ...ok, members }), new BadClientFrame('members must be 1–64 ranks'), JSON.stringify(members));
+});
+
+t.test('a hello may ask for batched frames; anything but true is refused', async (t) => {
+  const h = { magic: 'csplab-client', clusterId: 'x' };
+  t.same(parseHello({ ...h, batch: true }), { ...h, batch: true });
+  t.notOk('batch' in parseHello(h), 'an old client’s hello: one object per frame');
+  t.throws(() => parseHello({ ...h, batch: 'yes' }), new BadClientFrame('batch must be true or absent'));
 });

@@ -1,6 +1,7 @@
 // wire: what a key-value client and a replica say to each other (docs/net.md "Clients"), the
-// same for every replicated store. One JSON object per frame; both sides validate every frame
-// they read, so a bad one is dropped and counted, never trusted.
+// same for every replicated store. One JSON object per frame, or after a batch hello one JSON
+// array of them; both sides validate every message they read, so a bad one is dropped and
+// counted, never trusted.
 
 /** KvOp is the operations of docs/history.md's kv model. */
 export type KvOp = 'get' | 'put' | 'append' | 'delete';
@@ -62,8 +63,11 @@ export type ClientReply = { readonly type: 'client-reply'; readonly client: stri
  */
 export type WriteResult = 'created' | 'updated' | 'deleted' | 'notFound';
 
-/** ClientHello opens a client connection: a replica of another cluster closes it. */
-export type ClientHello = { readonly magic: 'csplab-client'; readonly clusterId: string };
+/**
+ * ClientHello opens a client connection: a replica of another cluster closes it. `batch`: every
+ * later frame in either direction is a JSON array of requests or replies (runtime/client/batch.ts).
+ */
+export type ClientHello = { readonly magic: 'csplab-client'; readonly clusterId: string; readonly batch?: true };
 
 /** MAX_CLIENT_FRAME_BYTES: a request or reply is small; anything longer is garbage. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
@@ -179,7 +183,8 @@ export function parseClientReply(x: unknown): ClientReply {
 export function parseHello(x: unknown): ClientHello {
   const o = fields(x);
   if (o.magic !== 'csplab-client') throw new BadClientFrame('not a csplab client hello');
-  return { magic: 'csplab-client', clusterId: text(o.clusterId, 'clusterId') };
+  if (o.batch !== undefined && o.batch !== true) throw new BadClientFrame('batch must be true or absent');
+  return { magic: 'csplab-client', clusterId: text(o.clusterId, 'clusterId'), ...(o.batch === true ? { batch: true as const } : {}) };
 }
 
 /** decodeJson reads one frame's payload as JSON or throws BadClientFrame. */
