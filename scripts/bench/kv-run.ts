@@ -10,7 +10,7 @@ import type { RankSeries } from '../../runtime/protocol.js';
 
 /** CLI: this build's, or BENCH_KV_CLI's (an older build's csplab.js, for old-vs-new pairs). */
 export const CLI = process.env.BENCH_KV_CLI ?? fileURLToPath(new URL('../../cmd/csplab.js', import.meta.url));
-/** ONLY: BENCH_KV_ONLY=chain runs the chain rows alone (traft: the TRaft rows alone; master: replicated vs single master). */
+/** ONLY: BENCH_KV_ONLY=chain runs the chain rows alone (traft: the TRaft rows alone; master: replicated vs single master; clients: the chain under 64–512 clients). */
 export const ONLY = process.env.BENCH_KV_ONLY;
 export const T = Number(process.env.BENCH_KV_T ?? 10);
 let nextPort = 25_800; // away from the other cluster benchmarks

@@ -4,11 +4,13 @@
 // (-t minus the op deadline) and p50/p99 latency of ok ops, from the run's kv.json; every run's
 // history must grade linearizable (the command's exit 0). BENCH_KV_T=s sets -t (10). Writes the
 // `kv` section of docs/benchmarks.md; the chain rows write `kv-chain`, and CRAQ against tail-only
-// reads on a Zipf load concentrated on one range writes `kv-craq` (BENCH_KV_ONLY=craq: those alone).
+// reads on a Zipf load concentrated on one range writes `kv-craq` (BENCH_KV_ONLY=craq: those alone);
+// the chain store under 64–512 clients writes `kv-chain-clients` (BENCH_KV_ONLY=clients, kv-clients.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clientsRows } from './kv-clients.js';
 import { both, CHAIN, CHAIN_CLIENTS, CHAIN_ROWS, CLI, configTimes, fmt, kvRun, ONLY, ROWS, T, type Run } from './kv-run.js';
 import { machine, writeSection } from './sections.js';
 
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
   if ((ONLY === undefined || ONLY === 'chain') && !(await chainRows())) failed = true;
   if ((ONLY === undefined || ONLY === 'craq') && !(await craqRows())) failed = true;
   if ((ONLY === undefined || ONLY === 'master') && !(await masterRows())) failed = true;
+  if ((ONLY === undefined || ONLY === 'clients') && !(await clientsRows())) failed = true;
   if (failed) process.exitCode = 1;
 }
 
