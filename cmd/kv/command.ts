@@ -25,6 +25,7 @@ interface KvArgs extends RunArgs, LoadArgs {
   action: string;
   store: string;
   clients: number | string;
+  batchMs: number | string;
   /** the store's own flags, set here (TRaft's --machine and --client-port, chain's --chain-client-port and --leave). */
   machine?: string;
   clientPort?: number;
@@ -56,6 +57,10 @@ export const kvCommand: CommandModule<object, KvArgs> = {
         .positional('action', { choices: ['run'], describe: 'run: start the store, load it, grade the history' })
         .option('store', { choices: STORES, demandOption: true, describe: 'the replicated store (a protocol with a kv machine)' })
         .option('clients', numeric('concurrent clients, one op outstanding each', 20))
+        .option(
+          'batch-ms',
+          numeric('how long the clients’ requests to one rank wait to share one socket write (0: until the event loop’s turn ends)', 0),
+        )
         .option(
           'nodes',
           numeric(
@@ -102,14 +107,15 @@ export const kvCommand: CommandModule<object, KvArgs> = {
 };
 
 /** KvLoad: the validated load flags. */
-type KvLoad = { clients: number; load: LoadOptions; deadlineMs: number };
+type KvLoad = { clients: number; load: LoadOptions; deadlineMs: number; batchMs: number };
 
 function loadFlags(a: KvArgs): KvLoad {
   const t = numberFlag('-t', a.t ?? 10, 0.001, 1e7);
   const { load, deadlineMs } = readLoad(a, a.store === 'vectory');
   if (deadlineMs * 2 > t * 1000)
     throw usageError(`-t ${t} leaves no time for a load with --deadline ${deadlineMs / 1000}: give -t at least twice the deadline`);
-  return { clients: numberFlag('--clients', a.clients, 1, 1000, true), load, deadlineMs };
+  const batchMs = numberFlag('--batch-ms', a.batchMs, 0, 1000);
+  return { clients: numberFlag('--clients', a.clients, 1, 1000, true), load, deadlineMs, batchMs };
 }
 
 async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
@@ -192,6 +198,8 @@ function kvSummary(r: RunnerReport, load: KvLoad, t: unknown, runnerCpuMs: numbe
     info: r.info,
     retries: r.retries,
     badReplies: r.badReplies,
+    batchMs: load.batchMs,
+    requests: r.requests,
     loadSeconds: loadS,
     runnerCpuMs,
     put: q(r.latencyMs.put),

@@ -8,19 +8,28 @@ import type { Writable } from 'node:stream';
 import { encodeFrame } from '../net/frame.js';
 import { MAX_CLIENT_FRAME_BYTES } from './wire.js';
 
-/** BatchWriter gathers the messages written to one socket within an event-loop iteration into array frames. */
+/** BatchCounts: what batch writers sent: socket writes, frames, messages (shared by a driver's writers). */
+export type BatchCounts = { writes: number; frames: number; messages: number };
+
+/** atIterationEnd: the default flush: when the event loop's current iteration ends (after its socket reads). */
+const atIterationEnd = (flush: () => void): void => void setImmediate(flush);
+
+/**
+ * BatchWriter gathers the messages written to one socket into array frames, written once the
+ * event-loop iteration ends, or at a later moment `later` picks (the runner's --batch-ms).
+ */
 export class BatchWriter {
   private parts: string[] = [];
-  /** frames: how many frames flushed (for tests and counters). */
-  frames = 0;
 
   constructor(
     private readonly socket: Writable,
+    readonly counts: BatchCounts = { writes: 0, frames: 0, messages: 0 },
+    private readonly later: (flush: () => void) => void = atIterationEnd,
     private readonly maxFrameBytes = MAX_CLIENT_FRAME_BYTES,
   ) {}
 
   write(x: unknown): void {
-    if (this.parts.length === 0) setImmediate(() => this.flush());
+    if (this.parts.length === 0) this.later(() => this.flush());
     this.parts.push(JSON.stringify(x));
   }
 
@@ -31,7 +40,9 @@ export class BatchWriter {
     this.parts = [];
     if ((this.socket as Writable & { destroyed?: boolean }).destroyed === true) return;
     const frames = batchFrames(parts, this.maxFrameBytes);
-    this.frames += frames.length;
+    this.counts.writes++;
+    this.counts.frames += frames.length;
+    this.counts.messages += parts.length;
     this.socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
   }
 }

@@ -1,6 +1,7 @@
 // runner.test: the kv runner over a real loopback socket with a virtual clock. A client whose
 // first guess is a rank it has no connection to (a killed node) tries the next rank after the
 // 50 ms backoff, not after the 1 s attempt timeout, and the op completes there with its reqNo.
+// With --batch-ms, the clients' requests to one rank wait that long and leave in one frame.
 import t from 'tap';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RealClock, VirtualClock } from '../clock.js';
@@ -9,8 +10,9 @@ import { SeededRandom } from '../random.js';
 import { KvRunner } from './runner.js';
 
 /** fakeStore answers every request ok (a put created) and records the requests it saw. */
-function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; ready: Promise<number> } {
+function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; frames: number[]; ready: Promise<number> } {
   const seen: Array<{ reqNo: number }> = [];
+  const frames: number[] = []; // requests per frame
   const server = createServer((socket: Socket) => {
     const decoder = new FrameDecoder(1 << 16);
     let hello = true;
@@ -24,6 +26,7 @@ function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; ready: P
         }
         // the runner's hello asks for batched frames: its requests come as arrays; these replies
         // come one per frame, which a batch connection's reader takes as well
+        frames.push((x as unknown[]).length);
         for (const req of x as Array<{ client: string; reqNo: number }>) {
           seen.push({ reqNo: req.reqNo });
           const reply = { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'ok', result: 'created' };
@@ -38,7 +41,7 @@ function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; ready: P
       resolve(typeof a === 'object' && a !== null ? a.port : 0);
     }),
   );
-  return { server, seen, ready };
+  return { server, seen, frames, ready };
 }
 
 t.test('a rank with no connection is passed after the backoff, not the attempt timeout', async (t) => {
@@ -72,4 +75,43 @@ t.test('a rank with no connection is passed after the backoff, not the attempt t
   const ok = runner.history.events.filter((e) => e.type === 'ok');
   t.equal(ok.length, 1, 'one ok op');
   t.equal(ok[0]?.time, 50, 'completed 50 virtual ms in: after the backoff');
+});
+
+t.test('batchMs: requests to one rank wait batchMs on the clock and leave as one frame in one write', async (t) => {
+  const store = fakeStore();
+  const port = await store.ready;
+  const clock = new VirtualClock();
+  const load = { keys: 4, getShare: 0, deleteShare: 0, read: 'index', valueSize: 0, keyDist: 'uniform', zipfExponent: 1 } as const;
+  const runner = new KvRunner({
+    ranks: 1,
+    clients: 3,
+    load,
+    deadlineMs: 2000,
+    batchMs: 5,
+    clusterId: 'c1',
+    clock,
+    random: new SeededRandom('batch'),
+  });
+  runner.setPort(0, port);
+  t.teardown(() => {
+    runner.close();
+    store.server.close();
+  });
+  const start = clock.nowMs();
+  const done = runner.run(start, start + 5); // one op per client: the load ends when they complete
+  await clock.advance(4);
+  t.same(runner.report().requests, { writes: 0, frames: 0, messages: 0 }, 'nothing written before batchMs');
+  await clock.advance(1);
+  // hang guard only: a real-time bound on the loopback round trip, not a synchronisation
+  let cancelGuard = (): void => {};
+  const guard = new Promise<'hung'>((resolve) => (cancelGuard = new RealClock().schedule(20_000, () => resolve('hung'))));
+  t.equal(await Promise.race([done.then(() => 'done' as const), guard]), 'done', 'all three ops completed');
+  cancelGuard();
+  t.same(store.frames, [3], 'the three requests arrived in one frame');
+  t.same(runner.report().requests, { writes: 1, frames: 1, messages: 3 }, 'one socket write');
+  t.same(
+    runner.history.events.filter((e) => e.type === 'ok').map((e) => e.time),
+    [5, 5, 5],
+    'each completed after the 5 virtual ms its request waited',
+  );
 });

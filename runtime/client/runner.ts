@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import type { Cancel, Clock } from '../clock.js';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
 import type { Random } from '../random.js';
-import { BatchWriter } from './batch.js';
+import { BatchWriter, type BatchCounts } from './batch.js';
 import { History } from './history.js';
 import { KvLoad, type LoadOptions } from './load.js';
 import { ClientSession, type Action, type Op, type Routing } from './session.js';
@@ -21,6 +21,12 @@ export interface RunnerOptions {
   readonly shardOf?: (key: string) => number;
   readonly carryAfter?: boolean;
   readonly deadlineMs: number;
+  /**
+   * batchMs: how long requests to one rank wait to share a socket write (0: until the event
+   * loop's iteration ends). Each write wakes the rank for one turn; a longer wait puts more
+   * requests in a turn (more updates per Forward) for up to batchMs more latency.
+   */
+  readonly batchMs?: number;
   readonly clusterId: string;
   readonly clock: Clock;
   readonly random: Random;
@@ -33,6 +39,8 @@ export type RunnerReport = {
   readonly info: number;
   readonly retries: number;
   readonly badReplies: number;
+  /** requests: the batched connections' socket writes, frames and requests (retries included). */
+  readonly requests: BatchCounts;
   /** latencies of ok ops by f, ms. */
   readonly latencyMs: { readonly get: readonly number[]; readonly put: readonly number[]; readonly delete: readonly number[] };
 };
@@ -48,6 +56,7 @@ export class KvRunner {
   private readonly socks = new Map<number, { readonly sock: Socket; readonly out: BatchWriter }>();
   /** byName: a client's index by its name, for routing replies. */
   private readonly byName = new Map<string, number>();
+  private readonly sent: BatchCounts = { writes: 0, frames: 0, messages: 0 };
   private readonly clients: Client[] = [];
   private startMs = 0;
   private stopAtMs = Infinity;
@@ -84,7 +93,9 @@ export class KvRunner {
     this.socks.get(rank)?.sock.destroy();
     const sock = connect({ host: '127.0.0.1', port });
     sock.setNoDelay(true);
-    const conn = { sock, out: new BatchWriter(sock) };
+    const batchMs = this.o.batchMs ?? 0;
+    const later = batchMs > 0 ? (flush: () => void): void => void this.o.clock.schedule(batchMs, flush) : undefined;
+    const conn = { sock, out: new BatchWriter(sock, this.sent, later) };
     this.socks.set(rank, conn);
     const decoder = new FrameDecoder(MAX_CLIENT_FRAME_BYTES);
     sock.on('error', () => {}); // a killed rank: 'close' follows; sessions time out and move on
@@ -128,7 +139,7 @@ export class KvRunner {
     const n = this.history.counts();
     const retries = this.clients.reduce((a, c) => a + c.session.retries, 0);
     const badResults = this.clients.reduce((a, c) => a + c.session.badReplies, 0);
-    return { ...n, retries, badReplies: this.badReplies + badResults, latencyMs: this.latency };
+    return { ...n, retries, badReplies: this.badReplies + badResults, requests: { ...this.sent }, latencyMs: this.latency };
   }
 
   private now(): number {
