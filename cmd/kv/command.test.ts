@@ -14,6 +14,7 @@ t.test('kv run: bad flags exit 2 before any rank starts', async (t) => {
     [['--store', 'traft', '-t', '5', '--read', 'lease'], /--read lease needs --lease-reads/],
     [['--store', 'traft', '-t', '5', '--read', 'lease', '--lease-reads'], /--lease-reads needs --clock-drift/],
     [['--store', 'traft', '-t', '5', '--clients', '0'], /--clients must be an integer in 1\.\.1000/],
+    [['--store', 'traft', '-t', '5', '--batch-ms', '-1'], /--batch-ms must be a number in 0\.\.1000, got -1/],
     [['--store', 'traft', '-t', '5', '--delete-share', '0.6'], /--get-share 0\.5 and --delete-share 0\.6 add up to more than 1/],
     [['--store', 'traft', '-t', '5', '--value-size', '-1'], /--value-size must be an integer in 0\.\.4096/],
     [['--store', 'traft', '-t', '5', '--key-dist', 'zipf', '--zipf-exponent', '11'], /--zipf-exponent must be a number in 0\.001\.\.10/],
