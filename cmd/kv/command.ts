@@ -25,7 +25,7 @@ interface KvArgs extends RunArgs, LoadArgs {
   action: string;
   store: string;
   clients: number | string;
-  batchMs: number | string;
+  batchMs?: number | string;
   /** the store's own flags, set here (TRaft's --machine and --client-port, chain's --chain-client-port and --leave). */
   machine?: string;
   clientPort?: number;
@@ -59,7 +59,9 @@ export const kvCommand: CommandModule<object, KvArgs> = {
         .option('clients', numeric('concurrent clients, one op outstanding each', 20))
         .option(
           'batch-ms',
-          numeric('how long the clients’ requests to one rank wait to share one socket write (0: until the event loop’s turn ends)', 0),
+          numeric(
+            'send batched client frames, the requests to one rank waiting this long to share one socket write (0: until the event loop’s turn ends); unset: one frame per request',
+          ),
         )
         .option(
           'nodes',
@@ -107,15 +109,15 @@ export const kvCommand: CommandModule<object, KvArgs> = {
 };
 
 /** KvLoad: the validated load flags. */
-type KvLoad = { clients: number; load: LoadOptions; deadlineMs: number; batchMs: number };
+type KvLoad = { clients: number; load: LoadOptions; deadlineMs: number; batchMs?: number };
 
 function loadFlags(a: KvArgs): KvLoad {
   const t = numberFlag('-t', a.t ?? 10, 0.001, 1e7);
   const { load, deadlineMs } = readLoad(a, a.store === 'vectory');
   if (deadlineMs * 2 > t * 1000)
     throw usageError(`-t ${t} leaves no time for a load with --deadline ${deadlineMs / 1000}: give -t at least twice the deadline`);
-  const batchMs = numberFlag('--batch-ms', a.batchMs, 0, 1000);
-  return { clients: numberFlag('--clients', a.clients, 1, 1000, true), load, deadlineMs, batchMs };
+  const batchMs = a.batchMs === undefined ? {} : { batchMs: numberFlag('--batch-ms', a.batchMs, 0, 1000) };
+  return { clients: numberFlag('--clients', a.clients, 1, 1000, true), load, deadlineMs, ...batchMs };
 }
 
 async function kvRun(a: ArgumentsCamelCase<KvArgs>): Promise<number> {
@@ -198,7 +200,7 @@ function kvSummary(r: RunnerReport, load: KvLoad, t: unknown, runnerCpuMs: numbe
     info: r.info,
     retries: r.retries,
     badReplies: r.badReplies,
-    batchMs: load.batchMs,
+    batchMs: load.batchMs ?? null,
     requests: r.requests,
     loadSeconds: loadS,
     runnerCpuMs,

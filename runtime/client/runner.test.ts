@@ -24,10 +24,11 @@ function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; frames: 
           hello = false;
           continue;
         }
-        // the runner's hello asks for batched frames: its requests come as arrays; these replies
-        // come one per frame, which a batch connection's reader takes as well
-        frames.push((x as unknown[]).length);
-        for (const req of x as Array<{ client: string; reqNo: number }>) {
+        // with batchMs the runner's hello asks for batched frames and its requests come as arrays;
+        // these replies come one per frame, which a batch connection's reader takes as well
+        const reqs = (Array.isArray(x) ? x : [x]) as Array<{ client: string; reqNo: number }>;
+        frames.push(reqs.length);
+        for (const req of reqs) {
           seen.push({ reqNo: req.reqNo });
           const reply = { type: 'client-reply', client: req.client, reqNo: req.reqNo, status: 'ok', result: 'created' };
           socket.write(encodeFrame(Buffer.from(JSON.stringify(reply), 'utf8')));

@@ -7,6 +7,7 @@ import type { Cancel, Clock } from '../clock.js';
 import { encodeFrame, FrameDecoder, FrameError } from '../net/frame.js';
 import type { Random } from '../random.js';
 import { BatchWriter, type BatchCounts } from './batch.js';
+import { writeCorked } from './gateway.js';
 import { History } from './history.js';
 import { KvLoad, type LoadOptions } from './load.js';
 import { ClientSession, type Action, type Op, type Routing } from './session.js';
@@ -22,9 +23,11 @@ export interface RunnerOptions {
   readonly carryAfter?: boolean;
   readonly deadlineMs: number;
   /**
-   * batchMs: how long requests to one rank wait to share a socket write (0: until the event
-   * loop's iteration ends). Each write wakes the rank for one turn; a longer wait puts more
-   * requests in a turn (more updates per Forward) for up to batchMs more latency.
+   * batchMs: send batched frames (runtime/client/batch.ts), the requests to one rank waiting this
+   * long to share a socket write (0: until the event loop's iteration ends); undefined: one frame
+   * per request, corked until the iteration ends. Each write wakes the rank for one turn; a longer
+   * wait puts more requests in a turn for up to batchMs more latency. Not the default: in this
+   * session's pairs it did not lower CPU per op (docs/benchmarks.md, chain KV under more clients).
    */
   readonly batchMs?: number;
   readonly clusterId: string;
@@ -53,7 +56,7 @@ type Client = { readonly session: ClientSession; op: Op | null; startedMs: numbe
 /** KvRunner drives the clients; setPort tells it where a rank's client port is (again after a restart). */
 export class KvRunner {
   readonly history = new History();
-  private readonly socks = new Map<number, { readonly sock: Socket; readonly out: BatchWriter }>();
+  private readonly socks = new Map<number, { readonly sock: Socket; readonly out: BatchWriter | undefined }>();
   /** byName: a client's index by its name, for routing replies. */
   private readonly byName = new Map<string, number>();
   private readonly sent: BatchCounts = { writes: 0, frames: 0, messages: 0 };
@@ -93,9 +96,10 @@ export class KvRunner {
     this.socks.get(rank)?.sock.destroy();
     const sock = connect({ host: '127.0.0.1', port });
     sock.setNoDelay(true);
-    const batchMs = this.o.batchMs ?? 0;
-    const later = batchMs > 0 ? (flush: () => void): void => void this.o.clock.schedule(batchMs, flush) : undefined;
-    const conn = { sock, out: new BatchWriter(sock, this.sent, later) };
+    const batchMs = this.o.batchMs;
+    const later =
+      batchMs !== undefined && batchMs > 0 ? (flush: () => void): void => void this.o.clock.schedule(batchMs, flush) : undefined;
+    const conn = { sock, out: batchMs === undefined ? undefined : new BatchWriter(sock, this.sent, later) };
     this.socks.set(rank, conn);
     const decoder = new FrameDecoder(MAX_CLIENT_FRAME_BYTES);
     sock.on('error', () => {}); // a killed rank: 'close' follows; sessions time out and move on
@@ -104,8 +108,8 @@ export class KvRunner {
     });
     // batched frames: the requests of all clients to this rank in one event-loop iteration go out
     // as one write, and its replies come back the same way (runtime/client/batch.ts)
-    const hello: ClientHello = { magic: 'csplab-client', clusterId: this.o.clusterId, batch: true };
-    sock.write(encodeFrame(Buffer.from(JSON.stringify(hello), 'utf8')));
+    const hello: ClientHello = { magic: 'csplab-client', clusterId: this.o.clusterId, ...(conn.out !== undefined ? { batch: true } : {}) };
+    sock.write(frame(hello));
     sock.on('data', (chunk: Buffer) => {
       decoder.push(chunk);
       try {
@@ -175,7 +179,10 @@ export class KvRunner {
     let untilMs = a.untilMs;
     if (a.type === 'send') {
       const conn = this.socks.get(a.rank);
-      if (conn !== undefined && !conn.sock.destroyed) conn.out.write(a.req);
+      if (conn !== undefined && !conn.sock.destroyed) {
+        if (conn.out !== undefined) conn.out.write(a.req);
+        else writeCorked(conn.sock, frame(a.req));
+      }
       // No connection there (a killed rank, one not started yet): no reply can come, so the next
       // rank is tried after a backoff, not after attemptMs. Not at once: a chain node's
       // not-leader hint names the killed head until the master reconfigures, and an immediate
@@ -195,6 +202,10 @@ export class KvRunner {
     const a = c.session.onReply(reply, this.o.clock.nowMs());
     if (a !== null) this.act(i, a);
   }
+}
+
+function frame(x: unknown): Buffer {
+  return encodeFrame(Buffer.from(JSON.stringify(x), 'utf8'));
 }
 
 /** percentile of sorted-or-not samples (nearest rank); NaN when empty. */

@@ -1,5 +1,5 @@
 // kv-clients: the chain store under more clients in flight (issue 18): put-only at 64, 256 and
-// 512 clients, and tail-only against CRAQ reads on the one-hot-range Zipf load at 256 clients,
+// 512 clients (and 512 with batched client frames), and tail-only against CRAQ reads on the one-hot-range Zipf load at 256 clients,
 // where the hot tail has enough reads queued to be the busiest process. `BENCH_KV_ONLY=clients
 // node dist/scripts/bench/kv.bench.js` runs these rows alone and writes the `kv-chain-clients`
 // section. CPU per op (ranks from the run's start + the runner) is the figure a loaded machine
@@ -16,6 +16,7 @@ const ROWS: readonly Row[] = [
   { name: 'put', clients: 64, flags: ['--get-share', '0'], show: 'put' },
   { name: 'put', clients: 256, flags: ['--get-share', '0'], show: 'put' },
   { name: 'put', clients: 512, flags: ['--get-share', '0'], show: 'put' },
+  { name: 'put, batched frames', clients: 512, flags: ['--get-share', '0', '--batch-ms', '0'], show: 'put' },
   { name: 'get, tail reads', clients: 256, flags: ['--get-share', '1', ...ZIPF], show: 'get' },
   { name: 'get, CRAQ', clients: 256, flags: ['--get-share', '1', ...ZIPF, '--craq'], show: 'get' },
 ];
@@ -57,7 +58,7 @@ export async function clientsRows(): Promise<boolean> {
 
 \`csplab kv run ${chainWith(0).join(' ').replace('--clients 0', '--clients <n>')} -t 10\` plus the row's flags: the chain rows' store (the
 master group, 5 nodes, chains of 3, 1 KiB values) with n clients, each one op outstanding (§9's single-entry
-dedup), all in one runner process over one batched connection per rank. The read rows are the \`kv-craq\` rows'
+dedup), all in one runner process over one connection per rank (batched frames, \`--batch-ms 0\`, in the row that says so). The read rows are the \`kv-craq\` rows'
 one-hot-range Zipf load (s = 2). CRAQ / tail-only gets/s at 256 clients: **${ratio}×**. "cpu µs/op": the ranks'
 CPU from the run's start + the runner's, per ok op; "busiest node": the largest share of the gets one node
 answered. Ops/s count the whole load window (-t minus the 2 s deadline), whose first ~2 s the master group is
