@@ -4,6 +4,7 @@ import t from 'tap';
 import { jsonCodec, msgpackCodec, CodecError } from './codec.js';
 import { encodeFrame, FrameDecoder, FrameError, checkMaxFrameBytes, frameParts } from './frame.js';
 import { checkHello, encodeHello, type Expected } from './handshake.js';
+import { defined } from '../assert.js';
 
 function drain(d: FrameDecoder): string[] {
   const out: string[] = [];
@@ -79,6 +80,29 @@ t.test('codecs round-trip batches and refuse non-batches', async (t) => {
   const [back] = mp.decode(mp.encode([{ bits: new Uint8Array([1, 2, 255]) }])) as [{ bits: Uint8Array }];
   t.ok(back.bits instanceof Uint8Array, 'msgpack carries binary as binary');
   t.same([...back.bits], [1, 2, 255]);
+});
+
+t.test('msgpack transient frames: whole frames in reused memory, kept ones not overwritten', async (t) => {
+  const mp = msgpackCodec<{ n: number; s: string }>();
+  const tf = defined(mp.transient, 'msgpack writes transient frames');
+  const decode = (frame: Buffer) => {
+    const d = new FrameDecoder();
+    d.push(Buffer.from(frame)); // a copy: what a socket would have sent then
+    return mp.decode(defined(d.next(), 'one whole frame'));
+  };
+  const batch = (n: number) => [{ n, s: String.fromCharCode(97 + n).repeat(3000) }];
+  const first = tf.frame(batch(0));
+  t.same(decode(first), batch(0), 'header and payload make one frame');
+  const second = tf.frame(batch(1));
+  t.equal(second.buffer, first.buffer, 'the next frame reuses the memory…');
+  t.equal(second.byteOffset, first.byteOffset, '…at the same place: nothing allocated per frame');
+  t.same(decode(first), batch(1), 'so an unkept frame is overwritten');
+  tf.keep(second);
+  const third = tf.frame(batch(2));
+  t.ok(third.byteOffset >= second.byteOffset + second.length || third.buffer !== second.buffer, 'a kept frame is written after');
+  t.same(decode(second), batch(1), 'and stays intact');
+  t.same(mp.decode(mp.encode(batch(3))), batch(3), 'plain encodes still work between them');
+  t.throws(() => tf.keep(third), 'only the last frame, before another encode, can be kept');
 });
 
 t.test('handshake checks cluster, version, rank and codec', async (t) => {

@@ -276,6 +276,20 @@ export class PeerLink<M> {
     if (socket.writableNeedDrain) this.blockedSinceMs ??= this.opts.clock.nowMs();
   }
 
+  /** encode makes a batch's frame (or payload, for a codec without frames); bytes is the payload's size, 0 if it did not encode. */
+  private encode(batch: M[]): { frame?: Buffer; payload?: Uint8Array; bytes: number; problem: string } {
+    const { codec, maxFrameBytes } = this.opts;
+    try {
+      const frame = codec.transient?.frame(batch);
+      const payload = frame === undefined ? codec.encode(batch) : undefined;
+      const bytes = frame === undefined ? (payload?.length ?? 0) : frame.length - FRAME_HEADER_BYTES;
+      const problem = bytes > maxFrameBytes ? `encodes to ${bytes} bytes, over maxFrameBytes ${maxFrameBytes}` : '';
+      return { ...(frame !== undefined ? { frame } : { payload }), bytes, problem };
+    } catch (e) {
+      return { bytes: 0, problem: `does not encode: ${(e as Error).message}` };
+    }
+  }
+
   /**
    * writeBatch encodes a batch as one frame. A batch that encodes over the frame limit, or
    * fails to encode, is split in halves until the culprit message stands alone; that one is
@@ -284,32 +298,28 @@ export class PeerLink<M> {
    * nor flood the log.
    */
   private writeBatch(socket: Socket, batch: M[]): void {
-    let payload: Buffer | undefined;
-    let problem = '';
-    try {
-      payload = this.opts.codec.encode(batch);
-      if (payload.length > this.opts.maxFrameBytes)
-        problem = `encodes to ${payload.length} bytes, over maxFrameBytes ${this.opts.maxFrameBytes}`;
-    } catch (e) {
-      problem = `does not encode: ${(e as Error).message}`;
-    }
-    if (payload !== undefined && problem === '') {
-      if (payload.length < COPY_FRAME_BELOW) socket.write(encodeFrame(payload));
-      else {
+    const { frame, payload, bytes, problem } = this.encode(batch);
+    if (problem === '') {
+      if (frame !== undefined) {
+        socket.write(frame);
+        // Written through, the kernel has its copy; still queued, the socket holds the codec's memory.
+        if (socket.writableLength > 0) this.opts.codec.transient?.keep(frame);
+      } else if (payload !== undefined && payload.length < COPY_FRAME_BELOW) socket.write(encodeFrame(payload));
+      else if (payload !== undefined) {
         // corked, the header and the payload leave in one writev
         socket.cork();
         for (const part of frameParts(payload)) socket.write(part);
         socket.uncork();
       }
       this.opts.counters.framesOut++;
-      this.opts.counters.bytesOut += FRAME_HEADER_BYTES + payload.length;
+      this.opts.counters.bytesOut += FRAME_HEADER_BYTES + bytes;
       return;
     }
     if (batch.length > 1) {
       // Split into pieces that should fit, sized from this encoding, not in halves: halving a
       // batch of big messages re-encoded it at every level (256 MB of PROPOSEs took ~1 GB of
       // encoding, seconds with the event loop blocked).
-      const perMsg = payload === undefined ? undefined : payload.length / batch.length;
+      const perMsg = bytes === 0 ? undefined : bytes / batch.length;
       const fit = perMsg === undefined ? 0 : Math.floor((0.9 * this.opts.maxFrameBytes) / perMsg);
       const piece = Math.max(1, Math.min(batch.length >> 1, fit > 0 ? fit : batch.length >> 1));
       for (let i = 0; i < batch.length; i += piece) this.writeBatch(socket, batch.slice(i, i + piece));

@@ -313,6 +313,28 @@ t.test('a connected peer that has not read for a second is held only its newest 
   t.equal(c.tr.stats().dropped, queued + 500 - DOWN_QUEUE_LIMIT, 'the older ones are dropped and counted');
 });
 
+t.test('frames a slow peer leaves queued in the socket arrive intact (the codec does not reuse memory a socket holds)', async (t) => {
+  const c = makeNode(0, 2, 0, { queueLimit: 100_000 });
+  const [socket] = await connectToStalledPeer(t, c);
+  const s = (n: number) => String.fromCharCode(97 + (n % 26)).repeat(3000 + (n % 7));
+  let n = 0;
+  // One message per turn, so one frame per write, until the kernel's buffers are full and
+  // frames wait in the socket (where their memory must not be reused by the next encode).
+  while (c.tr.stats().queued === 0 && n < 100_000) {
+    c.tr.send(1, { n, s: s(n) });
+    n++;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  for (let k = 0; k < 50; k++, n++) c.tr.send(1, { n, s: s(n) });
+  const last = n - 1;
+  const got = await readMsgs(defined(socket, 'the peer accepted'), (m) => m.n === last);
+  t.equal(got.length, n, `all ${n} arrive`);
+  t.ok(
+    got.every((m, i) => m.n === i && m.s === s(i)),
+    'each one whole and in order',
+  );
+});
+
 t.test('a stalled peer is still held the messages keepWhenStalled marks (the oldest KEPT_LIMIT), in order, with its newest', async (t) => {
   // A Paxos rank resumed after a long pause reads slowly while it commits the catch-up chunks it has; a CATCHUP
   // queued behind them was dropped as stale by the COMMITs that followed it, and every later chunk was then
