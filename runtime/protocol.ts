@@ -124,6 +124,8 @@ export interface Protocol<C, S, M, P, L, D, R> {
    * where its newest few are (runtime/net/peer.ts): one whose loss costs more than its bytes.
    */
   keepWhenStalled?(msg: M): boolean;
+  /** transientPayloads: validate keeps no view of the decoded bytes, so TCP may reuse them (runtime/net/tcp.ts). */
+  readonly transientPayloads?: boolean;
   /** formatLog renders one instance-log line (no newline); atUs is the epoch µs it is written. */
   formatLog(ev: L, atUs: number): string;
   /**

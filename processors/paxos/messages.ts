@@ -26,7 +26,7 @@ export type PaxosMsg =
   | { type: 'ack'; from: number; round: number; seq: number }
   /** DECIDE(r): the IMPOSE of round r is chosen; commit it. */
   | { type: 'decide'; from: number; round: number }
-  /** PROPOSE(r): new instances at seqs first, first+1, … with their KEYs and values. */
+  /** PROPOSE(r): new instances at seqs first, first+1, … with their KEYs and values (a received one has no values: wire.ts). */
   | { type: 'propose'; from: number; round: number; first: number; keys: string[]; values: Uint8Array[] }
   /** COMMIT(r, seq): every seq ≤ it of round r is chosen (a frontier: covers lost COMMITs). */
   | { type: 'commit'; from: number; round: number; seq: number }

@@ -54,6 +54,8 @@ export function paxosOf(core: PaxosCore): PaxosProtocol {
     // A CATCHUP chunk lost to a rank too busy committing the ones before it to read for a second
     // made it discard every later chunk until it re-asked (§6.4, §12; issue 11 hole 3).
     keepWhenStalled: (m) => m.type === 'catchup',
+    // The only bytes a message decodes to are a PROPOSE's values, and validate drops them (wire.ts).
+    transientPayloads: true,
     formatLog: formatLine,
     writeLog: (events, atUs, text) => text.fill(linesRoom(events), (buf, at) => writeLines(events, atUs, buf, at)),
     recoverLog: recoverCommitted,

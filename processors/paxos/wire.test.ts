@@ -34,6 +34,14 @@ t.test('catchup and gather entries: accepted as decoded, malformed ones refused'
   t.throws(() => validatePaxosMsg({ type: 'gather', from: 1, round: 2, frontier: 3, syncRound: -1, held: [[4, K, -2]] }), /round/);
 });
 
+t.test('PROPOSE: values checked (one byte string per key), then dropped; a receiver keeps KEYs only', async (t) => {
+  const v = new Uint8Array([1, 2, 3]);
+  const m = validatePaxosMsg({ type: 'propose', from: 1, round: 2, first: 5, keys: [K, K], values: [v, v] });
+  t.same(m, { type: 'propose', from: 1, round: 2, first: 5, keys: [K, K], values: [] });
+  t.throws(() => validatePaxosMsg({ type: 'propose', from: 1, round: 2, first: 5, keys: [K, K], values: [v] }), /values/);
+  t.throws(() => validatePaxosMsg({ type: 'propose', from: 1, round: 2, first: 5, keys: [K], values: ['abc'] }), /values/);
+});
+
 t.test('LATE `after` and CATCHUP `ahead`: absent or an estround, anything else refused', async (t) => {
   t.same(validatePaxosMsg({ type: 'late', from: 2, round: 3, frontier: 4, after: 9 }), {
     type: 'late',

@@ -115,7 +115,9 @@ export function validatePaxosMsg(x: unknown): PaxosMsg {
       const values = list(o, 'values', MAX_ITEMS);
       if (values.length !== keys.length || values.some((v) => !(v instanceof Uint8Array)))
         throw new BadMessage('values must be byte strings, one per key');
-      return { type: 'propose', from, round, first, keys, values: values as Uint8Array[] };
+      // Checked, then dropped: a receiving rank keeps and logs only the KEYs, and the decoded
+      // values are views of a payload the transport reuses for the next frame (transientPayloads).
+      return { type: 'propose', from, round, first, keys, values: [] };
     }
     case 'commit':
       return { type: 'commit', from, round, seq: int(o, 'seq', -1) };

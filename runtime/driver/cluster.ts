@@ -57,6 +57,7 @@ export async function joinCluster<M>(
   clock: RealClock,
   validate: (x: unknown) => M,
   keepWhenStalled?: (msg: M) => boolean,
+  transientPayloads = false,
 ): Promise<{ transport: Transport<M>; schedule: Schedule }> {
   const me = defined(c.peers[c.rank], 'the config has one peer address per rank');
   const tcp = await startTcp<M>({
@@ -68,6 +69,7 @@ export async function joinCluster<M>(
     clock,
     validate,
     ...(keepWhenStalled !== undefined ? { keepWhenStalled } : {}),
+    transientPayloads,
     log: (line) => c.debug(line),
     onEvent: (e) => c.debug(`debug rank ${c.rank}: tcp ${e.type}${'peer' in e ? ` peer ${e.peer}` : ` ${e.reason}: ${e.detail}`}`),
   });

@@ -34,7 +34,7 @@ export async function startNode<C, S, M, P, L, D, R>(
   // WAL (its peers stop redialing; what they send waits in the inbox, and is retried anyway).
   const clock = rankClock(c);
   const keep = protocol.keepWhenStalled?.bind(protocol);
-  const { transport, schedule } = await joinCluster(c, clock, (x) => protocol.validate(x), keep);
+  const { transport, schedule } = await joinCluster(c, clock, (x) => protocol.validate(x), keep, protocol.transientPayloads === true);
   const { files, opened } = await openStorage(protocol, c, transport);
   for (const note of opened.notes) c.debug(`rank ${c.rank}: ${note}`);
   const before = c.incarnation > 0 ? readLines(files.instanceLog) : undefined;

@@ -2,7 +2,15 @@
 // enforced from the header alone, and both codecs round-trip batches and refuse garbage.
 import t from 'tap';
 import { jsonCodec, msgpackCodec, CodecError } from './codec.js';
-import { encodeFrame, FrameDecoder, FrameError, checkMaxFrameBytes, frameParts } from './frame.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  FrameDecoder,
+  FrameError,
+  checkMaxFrameBytes,
+  frameParts,
+  REUSED_PAYLOAD_MAX,
+} from './frame.js';
 import { checkHello, encodeHello, type Expected } from './handshake.js';
 import { defined } from '../assert.js';
 
@@ -80,6 +88,29 @@ t.test('codecs round-trip batches and refuse non-batches', async (t) => {
   const [back] = mp.decode(mp.encode([{ bits: new Uint8Array([1, 2, 255]) }])) as [{ bits: Uint8Array }];
   t.ok(back.bits instanceof Uint8Array, 'msgpack carries binary as binary');
   t.same([...back.bits], [1, 2, 255]);
+});
+
+t.test('a reusing decoder assembles payloads that span chunks in one buffer; a plain one in fresh ones', async (t) => {
+  const big = (c: string, n: number) => Buffer.from(c.repeat(n));
+  const sizes = [150_000, 100_000, 3_000_000, 90_000];
+  const stream = Buffer.concat(sizes.map((n, i) => encodeFrame(big(String.fromCharCode(97 + i), n))));
+  for (const reuse of [true, false]) {
+    const d = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES, reuse);
+    const got: Buffer[] = [];
+    const ok: boolean[] = [];
+    for (let at = 0; at < stream.length; at += 65_536) {
+      d.push(stream.subarray(at, at + 65_536));
+      for (let f = d.next(); f !== undefined; f = d.next()) {
+        const i = got.length;
+        ok.push(f.equals(big(String.fromCharCode(97 + i), defined(sizes[i], 'one size per frame'))));
+        got.push(f);
+      }
+    }
+    t.same(ok, [true, true, true, true], `reuse ${reuse}: each payload whole when read`);
+    const [a, b, c, e] = got as [Buffer, Buffer, Buffer, Buffer];
+    t.equal(a.buffer === b.buffer && b.buffer === e.buffer, reuse, `reuse ${reuse}: ${reuse ? 'one buffer' : 'a buffer each'}`);
+    t.ok(c.buffer !== b.buffer && c.length > REUSED_PAYLOAD_MAX, 'a payload over REUSED_PAYLOAD_MAX gets its own either way');
+  }
 });
 
 t.test('msgpack transient frames: whole frames in reused memory, kept ones not overwritten', async (t) => {

@@ -13,6 +13,8 @@ export interface InboundOptions<M> {
   codec: Codec<M>;
   validate: (x: unknown) => M;
   maxFrameBytes: number;
+  /** transientPayloads: payloads are assembled in memory the next frame reuses (TcpOptions.transientPayloads). */
+  transientPayloads: boolean;
   handshakeTimeoutMs: number;
   clock: Clock;
   /** deliver receives one chunk's messages from the peer rank (never empty). */
@@ -35,7 +37,7 @@ export class InboundConn<M> {
   rank: number | undefined;
   /** closed resolves when the socket has fully closed. */
   readonly closed: Promise<void>;
-  private readonly decoder = new FrameDecoder(HELLO_MAX_BYTES);
+  private readonly decoder: FrameDecoder;
   private readonly remote: string;
   private handshakeTimer: Cancel | undefined;
   private refused = false;
@@ -44,6 +46,7 @@ export class InboundConn<M> {
     private readonly socket: Socket,
     private readonly opts: InboundOptions<M>,
   ) {
+    this.decoder = new FrameDecoder(HELLO_MAX_BYTES, opts.transientPayloads);
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     // A reset from a peer that died is expected noise; 'close' follows and cleans up.

@@ -138,6 +138,22 @@ t.test('frames above COPY_FRAME_BELOW (header and payload written apart) arrive 
   );
 });
 
+t.test('transientPayloads: frames that span reads, assembled in one reused buffer, arrive whole', async (t) => {
+  const [a, b] = await cluster(t, 2, { transientPayloads: true });
+  const s = (n: number) => String.fromCharCode(97 + n).repeat(200_000 - 1000 * n);
+  for (let n = 0; n < 6; n++) a!.tr.send(1, { n, s: s(n) });
+  const got: Msg[] = [];
+  while (got.length < 6) {
+    const batch = await b!.tr.inbox.read(WAIT_MS);
+    if (batch === TIMEOUT || batch === CLOSED) break;
+    got.push(...batch.msgs);
+  }
+  t.same(
+    got.map((m) => [m.n, m.s === s(m.n)]),
+    Array.from({ length: 6 }, (_, n) => [n, true]),
+  );
+});
+
 t.test('a restarted peer is redialed and messages flow again', async (t) => {
   const [a, b] = await cluster(t, 2);
   a!.tr.send(1, { n: 1 });

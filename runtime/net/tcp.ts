@@ -41,6 +41,11 @@ export interface TcpOptions<M> {
   codec?: Codec<M>;
   /** maxFrameBytes bounds one frame in either direction (default 16 MiB). */
   maxFrameBytes?: number;
+  /**
+   * transientPayloads: a payload is decoded from memory the next frame reuses, so validate must
+   * keep no view of it (msgpack decodes binary fields as views of the payload). Default false.
+   */
+  transientPayloads?: boolean;
   /** queueLimit bounds each peer's outbound queue in messages (default 65536); overflow drops. */
   queueLimit?: number;
   /** inboxCapacity bounds the inbox in batches (default 4096); overflow drops the newest batch. */
@@ -271,6 +276,7 @@ export class TcpTransport<M> implements Transport<M> {
       codec: this.codec,
       validate: this.opts.validate,
       maxFrameBytes: this.maxFrameBytes,
+      transientPayloads: this.opts.transientPayloads === true,
       handshakeTimeoutMs: this.handshakeTimeoutMs,
       clock: this.opts.clock,
       deliver: (from, msgs) => this.deliver(from, msgs),
