@@ -287,19 +287,22 @@ export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random
   for (const [p, pr] of L.progress) replicateTo(s, fx, p, pr, nowMs, random);
 }
 
+/** earlier: t if it is in the future and before at, else at. */
+function earlier(at: number, t: number, nowMs: number): number {
+  return t > nowMs && t < at ? t : at;
+}
+
 /** leaderWakeAtMs: the earliest future heartbeat, retry, expiry or CheckQuorum over all followers. */
 export function leaderWakeAtMs(s: ReplicaState, nowMs: number): number {
   const L = leading(s);
   const H = s.timing.heartbeatIntervalMs;
-  let at = nowMs + H;
-  const consider = (t: number): void => {
-    if (t > nowMs && t < at) at = t;
-  };
-  consider(L.establishedAtMs + s.timing.electionTimeoutMs);
+  // runs after every core step (each proposal of a leader turn): no closure, no allocation
+  const timeout = s.timing.rpcTimeoutMs ?? H;
+  let at = earlier(nowMs + H, L.establishedAtMs + s.timing.electionTimeoutMs, nowMs);
   for (const pr of L.progress.values()) {
-    consider(pr.lastSentAtMs + H);
-    consider(pr.nextSendAtMs);
-    for (const inf of pr.inflight.values()) consider(inf.sentAtMs + (s.timing.rpcTimeoutMs ?? H));
+    at = earlier(at, pr.lastSentAtMs + H, nowMs);
+    at = earlier(at, pr.nextSendAtMs, nowMs);
+    for (const inf of pr.inflight.values()) at = earlier(at, inf.sentAtMs + timeout, nowMs);
   }
   return at;
 }

@@ -214,7 +214,8 @@ function popcount(w: number): number {
 /** bitmapCount is |S|. */
 export function bitmapCount(b: TailBitmap): number {
   let n = b.offset;
-  for (const w of b.words) n += popcount(w);
+  // indexed: words above 2^30 are doubles, and an iterator boxes each one (this runs on every leader turn)
+  for (let i = 0; i < b.words.length; i++) n += popcount(b.words[i] as number);
   return n;
 }
 
