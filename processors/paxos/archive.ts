@@ -5,6 +5,7 @@
 // it: chosen entries only, complete up to the last one read. Because those lines are sorted, a
 // read finds where to start by bisecting the file, not by scanning it from the top.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { assert } from '../../runtime/assert.js';
 import type { Entry } from './messages.js';
 
 /** CommitSource lists this rank's committed entries above `after`, lowest first, at most `max`. */
@@ -59,6 +60,8 @@ export class CommitArchive {
         const nl = buf.indexOf(NEWLINE, i);
         const e = commitEstround(buf, i);
         if (e > after) {
+          // seek's bisection is only right over commit lines in estround order (follower.commitEntry's)
+          assert(out.length === 0 || e > (out.at(-1)?.[0] ?? -1), `instance log: commit ${e} after a higher one`);
           const k = i + COMMIT_HEAD.length;
           out.push([e, buf.toString('latin1', k, k + KEY_LEN)]);
           this.nextAfter = e;

@@ -78,7 +78,8 @@ const WORD_COUNT = Symbol('wordCount');
  */
 export function lazyBitmap(offset: number, bin: Uint8Array): TailBitmap {
   let decoded: number[] | undefined;
-  // a literal accessor, not defineProperty: that is a runtime call per record (~2% of a follower each)
+  // `words` is a literal accessor, not defineProperty (a runtime call per record, ~2% of a
+  // follower); only the hidden count below needs defineProperty, to stay out of spreads
   const b = {
     offset,
     get words(): readonly number[] {
