@@ -308,8 +308,12 @@ function writeLines(path: string, lines: readonly string[], terminated: boolean)
   const fd = openSync(path, 'w');
   const buf = Buffer.allocUnsafe(WRITE_BYTES);
   let used = 0;
+  /** writeAll writes b's first n bytes, however many calls it takes (writeSync may write fewer). */
+  const writeAll = (b: Buffer, n = b.length): void => {
+    for (let off = 0; off < n;) off += writeSync(fd, b, off, n - off);
+  };
   const flush = (): void => {
-    for (let off = 0; off < used;) off += writeSync(fd, buf, off, used - off);
+    writeAll(buf, used);
     used = 0;
   };
   try {
@@ -317,7 +321,7 @@ function writeLines(path: string, lines: readonly string[], terminated: boolean)
       const line = lines[i] as string;
       // UTF-8 takes at most 3 bytes per UTF-16 unit; a line too long for the buffer goes on its own
       if (used + 3 * line.length + 1 > WRITE_BYTES) flush();
-      if (3 * line.length + 1 > WRITE_BYTES) writeSync(fd, line);
+      if (3 * line.length + 1 > WRITE_BYTES) writeAll(Buffer.from(line));
       else used += buf.write(line, used);
       if (i < lines.length - 1 || terminated) buf[used++] = 0x0a;
     }
