@@ -2,14 +2,14 @@
 // from the connection's client address and replies go back on it; a request that fails
 // validation is dropped and counted while its connection stays; garbage, an oversized frame and
 // a foreign cluster's hello close their connection and are counted; nothing throws.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { connect, type Socket } from 'node:net';
 import type { Chan } from '../chan.js';
 import { encodeFrame, FrameDecoder } from '../net/frame.js';
 import type { Inbound, Transport } from '../transport.js';
 import { Writable } from 'node:stream';
 import { batchFrames } from './batch.js';
-import { CLIENT_ADDRESS_BASE, isClientAddress, withClientGateway, writeCorked } from './gateway.js';
+import { CLIENT_ADDRESS_BASE, isClientAddress, withClientGateway, writeCorked, type ClientGateway } from './gateway.js';
 import { parseClientReply, type ClientReply, type ClientRequest } from './wire.js';
 
 type Msg = ClientRequest | ClientReply;
@@ -36,7 +36,7 @@ function stubInner(): { inner: Transport<Msg>; got: Inbound<Msg>[]; when: (n: nu
 }
 
 const json = (x: unknown): Buffer => encodeFrame(Buffer.from(JSON.stringify(x), 'utf8'));
-const hello = (clusterId = 'c1'): Buffer => json({ magic: 'csplab-client', clusterId });
+const hello = (clusterId = 'c1', extra: Record<string, unknown> = {}): Buffer => json({ magic: 'csplab-client', clusterId, ...extra });
 const req = (reqNo: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   type: 'client-req',
   client: 'a',
@@ -55,9 +55,10 @@ async function dial(port: number): Promise<Socket> {
 
 const closed = (s: Socket): Promise<void> => new Promise((resolve) => s.once('close', () => resolve()));
 
-t.test('valid requests in, replies out; bad input dropped and counted, never a crash', async (t) => {
-  const { inner, got, when } = stubInner();
-  const gw = await withClientGateway<Msg>(inner, {
+/** openGateway: a gateway of cluster c1 over the stub transport, closed at teardown, and one connection dialled to it. */
+async function openGateway(t: Test): Promise<ReturnType<typeof stubInner> & { gw: ClientGateway<Msg>; a: Socket }> {
+  const stub = stubInner();
+  const gw = await withClientGateway<Msg>(stub.inner, {
     port: 0,
     clusterId: 'c1',
     toMsg: (r) => r,
@@ -65,7 +66,25 @@ t.test('valid requests in, replies out; bad input dropped and counted, never a c
     log: () => {},
   });
   t.teardown(() => gw.close());
-  const a = await dial(gw.port);
+  return { ...stub, gw, a: await dial(gw.port) };
+}
+
+/** replyFrames: every JSON frame the connection receives, and a promise of the first whole frame's arrival. */
+function replyFrames(a: Socket): { frames: unknown[]; arrived: Promise<void> } {
+  const frames: unknown[] = [];
+  const dec = new FrameDecoder();
+  const arrived = new Promise<void>((resolve) =>
+    a.on('data', (c: Buffer) => {
+      dec.push(c);
+      for (let p = dec.next(); p !== undefined; p = dec.next()) frames.push(JSON.parse(p.toString('utf8')));
+      if (frames.length > 0) resolve();
+    }),
+  );
+  return { frames, arrived };
+}
+
+t.test('valid requests in, replies out; bad input dropped and counted, never a crash', async (t) => {
+  const { gw, got, when, a } = await openGateway(t);
   a.write(Buffer.concat([hello(), json(req(1)), json(req(2, { op: 'bogus' })), json(req(3, { value: 7 })), json(req(4))]));
   await when(2);
   t.same(
@@ -75,17 +94,11 @@ t.test('valid requests in, replies out; bad input dropped and counted, never a c
   );
   const from = got[0]?.from ?? -1;
   t.ok(isClientAddress(from) && from >= CLIENT_ADDRESS_BASE, 'from a client address, above every rank');
-  const dec = new FrameDecoder();
-  const replied = new Promise<ClientReply>((resolve) =>
-    a.on('data', (c: Buffer) => {
-      dec.push(c);
-      const p = dec.next();
-      if (p !== undefined) resolve(parseClientReply(JSON.parse(p.toString('utf8'))));
-    }),
-  );
+  const replies = replyFrames(a);
   gw.send(from, { type: 'client-reply', client: 'a', reqNo: 1, status: 'ok', result: null });
+  await replies.arrived;
   t.same(
-    await replied,
+    parseClientReply(replies.frames[0]),
     { type: 'client-reply', client: 'a', reqNo: 1, status: 'ok', result: null },
     'the reply came back on that connection',
   );
@@ -135,17 +148,8 @@ t.test('writeCorked: frames written anywhere in one event-loop iteration leave i
 });
 
 t.test('batch: a hello asking for it, arrays of requests in as one inbox batch, replies of one iteration out as one array', async (t) => {
-  const { inner, got, when } = stubInner();
-  const gw = await withClientGateway<Msg>(inner, {
-    port: 0,
-    clusterId: 'c1',
-    toMsg: (r) => r,
-    asReply: (m) => (m.type === 'client-reply' ? m : null),
-    log: () => {},
-  });
-  t.teardown(() => gw.close());
-  const a = await dial(gw.port);
-  a.write(Buffer.concat([json({ magic: 'csplab-client', clusterId: 'c1', batch: true }), json([req(1), req(2, { op: 'bogus' }), req(3)])]));
+  const { gw, got, when, a } = await openGateway(t);
+  a.write(Buffer.concat([hello('c1', { batch: true }), json([req(1), req(2, { op: 'bogus' }), req(3)])]));
   await when(1);
   t.same(
     got.map((b) => b.msgs.map((m) => (m as ClientRequest).reqNo)),
@@ -153,20 +157,12 @@ t.test('batch: a hello asking for it, arrays of requests in as one inbox batch, 
     'one inbox batch of the frame’s valid requests; the bad one dropped',
   );
   t.equal(gw.stats().rejected, 1, 'the bad request counted');
-  const frames: unknown[] = [];
-  const dec = new FrameDecoder();
-  const replied = new Promise<void>((resolve) =>
-    a.on('data', (c: Buffer) => {
-      dec.push(c);
-      for (let p = dec.next(); p !== undefined; p = dec.next()) frames.push(JSON.parse(p.toString('utf8')));
-      resolve();
-    }),
-  );
+  const { frames, arrived } = replyFrames(a);
   const from = got[0]?.from ?? -1;
   const ok = (reqNo: number): ClientReply => ({ type: 'client-reply', client: 'a', reqNo, status: 'ok', result: null });
   gw.send(from, ok(1));
   gw.send(from, ok(3));
-  await replied;
+  await arrived;
   t.same(frames, [[ok(1), ok(3)]], 'both replies in one frame, an array');
   a.destroy();
 });

@@ -2,7 +2,7 @@
 // first guess is a rank it has no connection to (a killed node) tries the next rank after the
 // 50 ms backoff, not after the 1 s attempt timeout, and the op completes there with its reqNo.
 // With --batch-ms, the clients' requests to one rank wait that long and leave in one frame.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RealClock, VirtualClock } from '../clock.js';
 import { encodeFrame, FrameDecoder } from '../net/frame.js';
@@ -45,33 +45,44 @@ function fakeStore(): { server: Server; seen: Array<{ reqNo: number }>; frames: 
   return { server, seen, frames, ready };
 }
 
-t.test('a rank with no connection is passed after the backoff, not the attempt timeout', async (t) => {
+type RunnerOptions = ConstructorParameters<typeof KvRunner>[0];
+
+/** runnerOn: a runner on the virtual clock whose `rank` talks to the fake store; both closed at teardown. */
+async function runnerOn(
+  t: Test,
+  rank: number,
+  o: Omit<RunnerOptions, 'load' | 'deadlineMs' | 'clusterId' | 'clock'> & { keys: number },
+): Promise<{ runner: KvRunner; store: ReturnType<typeof fakeStore>; clock: VirtualClock }> {
   const store = fakeStore();
   const port = await store.ready;
   const clock = new VirtualClock();
-  const load = { keys: 1, getShare: 0, deleteShare: 0, read: 'index', valueSize: 0, keyDist: 'uniform', zipfExponent: 1 } as const;
-  const runner = new KvRunner({
-    ranks: 2,
-    clients: 1,
-    load,
-    deadlineMs: 2000,
-    clusterId: 'c1',
-    clock,
-    random: new SeededRandom('runner-test'),
-  });
-  runner.setPort(1, port); // rank 0 (client 0's first guess) has no connection
+  const { keys, ...rest } = o;
+  const load = { keys, getShare: 0, deleteShare: 0, read: 'index', valueSize: 0, keyDist: 'uniform', zipfExponent: 1 } as const;
+  const runner = new KvRunner({ ...rest, load, deadlineMs: 2000, clusterId: 'c1', clock });
+  runner.setPort(rank, port);
   t.teardown(() => {
     runner.close();
     store.server.close();
   });
+  return { runner, store, clock };
+}
+
+/** settled: whether `done` settles; a real-time bound on the loopback round trip as a hang guard only, not a synchronisation. */
+async function settled(done: Promise<void>): Promise<'done' | 'hung'> {
+  let cancelGuard = (): void => {};
+  const guard = new Promise<'hung'>((resolve) => (cancelGuard = new RealClock().schedule(20_000, () => resolve('hung'))));
+  const out = await Promise.race([done.then(() => 'done' as const), guard]);
+  cancelGuard();
+  return out;
+}
+
+t.test('a rank with no connection is passed after the backoff, not the attempt timeout', async (t) => {
+  // rank 0 (client 0's first guess) has no connection
+  const { runner, store, clock } = await runnerOn(t, 1, { ranks: 2, clients: 1, keys: 1, random: new SeededRandom('runner-test') });
   const start = clock.nowMs();
   const done = runner.run(start, start + 50);
   await clock.advance(50); // the backoff; the attempt timeout would be 1000
-  // hang guard only: a real-time bound on the loopback round trip, not a synchronisation
-  let cancelGuard = (): void => {};
-  const guard = new Promise<'hung'>((resolve) => (cancelGuard = new RealClock().schedule(20_000, () => resolve('hung'))));
-  t.equal(await Promise.race([done.then(() => 'done' as const), guard]), 'done', 'the op completed at the next rank');
-  cancelGuard();
+  t.equal(await settled(done), 'done', 'the op completed at the next rank');
   t.same(store.seen, [{ reqNo: 1 }], 'one request reached the connected rank, with the first reqNo');
   const ok = runner.history.events.filter((e) => e.type === 'ok');
   t.equal(ok.length, 1, 'one ok op');
@@ -79,35 +90,13 @@ t.test('a rank with no connection is passed after the backoff, not the attempt t
 });
 
 t.test('batchMs: requests to one rank wait batchMs on the clock and leave as one frame in one write', async (t) => {
-  const store = fakeStore();
-  const port = await store.ready;
-  const clock = new VirtualClock();
-  const load = { keys: 4, getShare: 0, deleteShare: 0, read: 'index', valueSize: 0, keyDist: 'uniform', zipfExponent: 1 } as const;
-  const runner = new KvRunner({
-    ranks: 1,
-    clients: 3,
-    load,
-    deadlineMs: 2000,
-    batchMs: 5,
-    clusterId: 'c1',
-    clock,
-    random: new SeededRandom('batch'),
-  });
-  runner.setPort(0, port);
-  t.teardown(() => {
-    runner.close();
-    store.server.close();
-  });
+  const { runner, store, clock } = await runnerOn(t, 0, { ranks: 1, clients: 3, keys: 4, batchMs: 5, random: new SeededRandom('batch') });
   const start = clock.nowMs();
   const done = runner.run(start, start + 5); // one op per client: the load ends when they complete
   await clock.advance(4);
   t.same(runner.report().requests, { writes: 0, frames: 0, messages: 0 }, 'nothing written before batchMs');
   await clock.advance(1);
-  // hang guard only: a real-time bound on the loopback round trip, not a synchronisation
-  let cancelGuard = (): void => {};
-  const guard = new Promise<'hung'>((resolve) => (cancelGuard = new RealClock().schedule(20_000, () => resolve('hung'))));
-  t.equal(await Promise.race([done.then(() => 'done' as const), guard]), 'done', 'all three ops completed');
-  cancelGuard();
+  t.equal(await settled(done), 'done', 'all three ops completed');
   t.same(store.frames, [3], 'the three requests arrived in one frame');
   t.same(runner.report().requests, { writes: 1, frames: 1, messages: 3 }, 'one socket write');
   t.same(
