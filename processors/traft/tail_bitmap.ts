@@ -309,23 +309,10 @@ export function draftUnion(d: DraftBitmap, b: TailBitmap): void {
 }
 
 /**
- * membersAre: are the members of b in [lo, hi) exactly list[0 … n)? One pass that stops at the
- * first difference, allocating nothing (members would build the list only to compare it).
+ * membersAre: are the members of b in [lo, hi) exactly list[0 … n)? One pass (firstFailing's)
+ * that stops at the first difference (members would build the list only to compare it).
  */
 export function membersAre(b: TailBitmap, lo: number, hi: number, list: readonly number[], n: number): boolean {
   let k = 0;
-  const top = Math.min(hi, bitmapLen(b));
-  for (let w = alignDown(Math.max(lo, 0)); w < top; w += WORD_BITS) {
-    let d = wordAt(b, w);
-    while (d !== 0) {
-      const low = (d & -d) >>> 0;
-      const x = w + 31 - Math.clz32(low);
-      d = (d ^ low) >>> 0;
-      if (x < lo) continue;
-      if (x >= top) return k === n;
-      if (k >= n || list[k] !== x) return false;
-      k++;
-    }
-  }
-  return k === n;
+  return firstFailing(b, EMPTY_BITMAP, lo, hi, (x) => k < n && list[k++] === x) === -1 && k === n;
 }
