@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
+import { inOurAutogroup } from '../../runtime/driver/autogroup.js';
 import { generateHistory } from '../../scripts/bench/gen-history.js';
 import { CLI, repoPath } from '../../scripts/repo.js';
 
@@ -73,7 +74,9 @@ t.test('the --html page renders offline in Chromium: lanes, bars, failing ops, t
   const r = spawnSync(process.execPath, [CLI, 'check', '--lin', 'kv.jsonl', '--html', 'report.html'], { cwd: dir, encoding: 'utf8' });
   t.equal(r.status, 1, `exit 1, not linearizable: ${r.stdout}${r.stderr}`);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  // Playwright starts Chromium in a session of its own, which Linux's autogroups schedule apart
+  // from the suite's: the script in dir gives it the suite's nice (runtime/driver/autogroup.ts).
+  const browser = await chromium.launch({ executablePath: inOurAutogroup(CHROMIUM, dir), headless: true });
   t.teardown(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1180, height: 700 }, offline: true });
   const page = await context.newPage();

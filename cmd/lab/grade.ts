@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RealClock } from '../../runtime/clock.js';
+import { shareAutogroup } from '../../runtime/driver/autogroup.js';
 import type { Lab, LabPart } from '../../runtime/lab.js';
 import { EXIT, usageError } from '../exit.js';
 import { planPart, type Seeds, type TestResult } from './plan.js';
@@ -126,6 +127,8 @@ interface ChildOut {
 /** runChild runs the child in a process group of its own, killed whole (a real run's ranks too) at the limit. */
 function runChild(script: string, arg: string, limitSec: number): Promise<ChildOut> {
   const p = spawn(process.execPath, [script, arg], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // its own session: scheduled with the grader's CPU share, not a fresh autogroup's (runtime/driver/autogroup.ts)
+  if (p.pid !== undefined) void shareAutogroup(p.pid);
   const out: ChildOut = { results: [], timedOut: false, status: null, stderr: '' };
   let pending = '';
   p.stdout.setEncoding('utf8').on('data', (chunk: string) => {

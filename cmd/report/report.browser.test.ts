@@ -14,6 +14,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } f
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { defined } from '../../runtime/assert.js';
+import { inOurAutogroup } from '../../runtime/driver/autogroup.js';
 import { copyKvRun, writeFixture, writeVectoryFixture } from '../testing/report-fixture.js';
 import { CLI, repoPath } from '../../scripts/repo.js';
 
@@ -35,7 +37,7 @@ async function openReport(t: Test, dir: string, run: string): Promise<{ page: Pa
     encoding: 'utf8',
   });
   t.equal(r.status, 0, `report writes the page: ${r.stderr}`);
-  const browser = await launch();
+  const browser = await launch(dir);
   t.teardown(() => browser.close());
   const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
   const errors: string[] = [];
@@ -58,11 +60,7 @@ t.test('the report page renders offline: lanes, arrows, filters, commits, verdic
   });
   t.equal(r.status, 0, `report writes the page of a failing run: ${r.stderr}`);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking'],
-  });
+  const browser = await launch(dir);
   t.teardown(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true });
   const page = await context.newPage();
@@ -141,11 +139,7 @@ t.test('a big trace: the diagram draws at most 2000 arrows and says so, and all 
     encoding: 'utf8',
   });
   t.equal(r.status, 0, r.stderr);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking'],
-  });
+  const browser = await launch(dir);
   t.teardown(() => browser.close());
   const page = await (await browser.newContext({ viewport: { width: 1180, height: 900 }, offline: true })).newPage();
   await page.goto(pathToFileURL(join(dir, 'report.html')).href);
@@ -165,8 +159,14 @@ t.test('a big trace: the diagram draws at most 2000 arrows and says so, and all 
   t.equal(await page.locator('#diagram line.msg').count(), Number(drawn));
 });
 
-async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
+/**
+ * launch starts Chromium headless. Playwright starts it in a session of its own, which Linux's
+ * autogroups would schedule apart from the suite's: it runs through a script in dir that gives
+ * that session the suite's nice (runtime/driver/autogroup.ts).
+ */
+async function launch(dir: string): Promise<Browser> {
+  const executablePath = inOurAutogroup(defined(CHROMIUM, 'a test without Chromium fails before launching it'), dir);
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
 }
 
 t.test('a KV run: client lanes on the run’s time axis, check --lin’s view, a jump to the failing window', { skip }, async (t) => {

@@ -2,6 +2,7 @@
 // run.json, shows progress, injects the fault schedule, forwards Ctrl-C so no rank is left
 // holding a port, and ends with a table of commits and exit statuses per rank.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -16,6 +17,8 @@ import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
 import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type NetFaultAction, type Target } from './faults.js';
 import type { Launcher, RankProc } from './launcher.js';
+import { armBootLimit, BOOT_LIMIT_MS } from './bootlimit.js';
+import { describeStat, procStat } from './procstat.js';
 import { formatSeries, formatTable } from './table.js';
 import { readSchedule, withSchedule, type ScheduleFlags } from '../schedule.js';
 import { countCommitLines, countCommitsIn } from './logcount.js';
@@ -311,35 +314,53 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   // nothing, so it can wait beside the running one); a kill prepares one again.
   for (const r of restartable(plan.faults, ranks)) if (!lateStarts.has(r)) launcher.prepare(r);
   // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
-  // A guard against a rank that hangs while booting, not a performance bound: a busy machine
-  // (a CI box sharing its cores) can take tens of seconds to start five Node processes.
-  const bootLimitMs = 120_000;
+  // The boot limit guards against a rank that hangs while booting; it counts each rank's own
+  // time, not the time a busy machine keeps it waiting for a CPU (bootlimit.ts).
   let cancelBootLimit = (): void => {};
+  let bootWallMs = 0; // the wall time the boot was given, once given up
   let failedRank: number | undefined; // the first rank of the first wave that exited before listening
-  let decided = false; // once the boot is given up, ranks exit because we killed them: not their failure
   const booted = await new Promise<boolean>((resolve) => {
     allReady = () => resolve(true);
     bootFailed = (rank) => {
-      if (decided) return;
       failedRank ??= rank;
       resolve(false);
     };
-    cancelBootLimit = clock.schedule(bootLimitMs, () => resolve(false));
+    cancelBootLimit = armBootLimit({
+      clock,
+      booting: () =>
+        unready(launcher, cluster.readyAtMs).map((p) => (p.child?.pid === undefined ? undefined : procStat(p.child.pid)?.waitMs)),
+      expired: (elapsedMs) => {
+        bootWallMs = elapsedMs;
+        resolve(false);
+      },
+    });
     void launcher.settled().then(() => resolve(false)); // every rank exited before being ready
   });
   cancelBootLimit();
-  decided = true;
-  if (!booted) {
-    // The ranks killed here did not fail by themselves: past the boot limit, naming the first of
-    // them as one that "could not start: killed by SIGKILL" hid that the limit had passed.
-    bootFailed = (): void => {};
-    launcher.terminate('SIGKILL');
-    await launcher.settled();
-    if (failedRank !== undefined) throw bootError(launcher.proc(failedRank));
-    process.stdout.write(formatTable(launcher.procs, t, [], plan.flags.entry.columns).table);
-    throw new CliError(EXIT.environment, `ranks did not all start listening within ${bootLimitMs / 1000}s (see their messages above)`);
-  }
+  bootFailed = (): void => {}; // decided: a rank that exits from here on was killed by us, or had started
+  if (!booted) return abandonBoot(plan, cluster, failedRank, bootWallMs);
   return cluster;
+}
+
+/**
+ * abandonBoot ends a boot given up: the first rank that exited before listening names why, or,
+ * past the boot limit, each rank still booting is named with what it was doing (read before the
+ * kill: starved, busy or asleep).
+ */
+async function abandonBoot(plan: RunPlan, cluster: Cluster, failedRank: number | undefined, bootWallMs: number): Promise<never> {
+  const { launcher } = cluster;
+  const slow = failedRank === undefined ? describeBooting(launcher, cluster.readyAtMs) : '';
+  // The ranks killed here did not fail by themselves: past the boot limit, naming the first of
+  // them as one that "could not start: killed by SIGKILL" hid that the limit had passed.
+  launcher.terminate('SIGKILL');
+  await launcher.settled();
+  if (failedRank !== undefined) throw bootError(launcher.proc(failedRank));
+  process.stdout.write(formatTable(launcher.procs, plan.flags.t, [], plan.flags.entry.columns).table);
+  const limit = `${BOOT_LIMIT_MS / 1000} s of a rank's own time, its waits for a CPU not counted`;
+  throw new CliError(
+    EXIT.environment,
+    `ranks did not all start listening (boot limit: ${limit}; ${(bootWallMs / 1000).toFixed(0)} s of wall time): ${slow}`,
+  );
 }
 
 /** startRun fixes round 0 a little ahead, tells every rank of the first wave, and records the run in run.json. */
@@ -640,6 +661,25 @@ function bootError(p: RankProc): CliError {
   const known: readonly number[] = [EXIT.usage, EXIT.environment, EXIT.corrupt];
   const status = p.exitCode !== null && known.includes(p.exitCode) ? (p.exitCode as ExitStatus) : EXIT.environment;
   return new CliError(status, `rank ${p.rank} could not start: ${why}`);
+}
+
+/**
+ * describeBooting names each started rank not listening yet with what /proc says of its process
+ * (cmd/run/procstat.ts), and the machine's load: the boot-limit message says what was slow.
+ */
+function describeBooting(launcher: Launcher, readyAtMs: readonly (number | undefined)[]): string {
+  const what = unready(launcher, readyAtMs).map((p) => {
+    const stat = p.child?.pid === undefined ? undefined : procStat(p.child.pid);
+    const last = p.lastLine === undefined ? '' : `; its last line: ${p.lastLine}`;
+    return `rank ${p.rank} (${stat === undefined ? 'no /proc view' : describeStat(stat)}${last})`;
+  });
+  const load = loadavg().map((x) => x.toFixed(1));
+  return `${what.join(', ')}; load average ${load.join(' ')} on ${availableParallelism()} CPUs`;
+}
+
+/** unready: the ranks started (not held) and not listening yet. */
+function unready(launcher: Launcher, readyAtMs: readonly (number | undefined)[]): RankProc[] {
+  return launcher.procs.filter((p) => p.live && readyAtMs[p.rank] === undefined);
 }
 
 /** restartable lists the ranks a --restart may start again: its rank, or any rank a kill may hit. */

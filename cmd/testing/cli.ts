@@ -1,8 +1,11 @@
 // cli: runs the built csplab CLI (dist/cmd/csplab.js) from tests as a child process, bounded in
 // time and always reaped: each child leads its own process group (a `csplab run` and its rank
 // processes), which is SIGKILLed on timeout, on test teardown, and when the test process exits.
+// Leading a group takes a session of its own, which Linux's autogroups would schedule apart from
+// the suite's: its autogroup is given the suite's nice (runtime/driver/autogroup.ts).
 import { spawn } from 'node:child_process';
 import type { Test } from 'tap';
+import { shareAutogroup } from '../../runtime/driver/autogroup.js';
 import { CLI } from '../../scripts/repo.js';
 import { main } from '../main.js';
 import { holdExclusive } from './exclusive.js';
@@ -86,6 +89,9 @@ function cliRunNow(t: Teardown, args: readonly string[], o: CliOptions): Promise
   const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd, env: childEnv(), detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   const pgid = child.pid;
   if (pgid !== undefined) live.add(pgid);
+  // detached made it a session of its own: give that session's autogroup the suite's CPU share
+  // (runtime/driver/autogroup.ts), or a reniced suite session starves its ranks' boot.
+  if (pgid !== undefined) void shareAutogroup(pgid);
   let stdout = '';
   let stderr = '';
   let timedOut = false;
