@@ -3,7 +3,8 @@
 // it offline with every request aborted and recorded, and the page shows a lane per process, a
 // bar per op, the failing ops in red, and tabs that switch keys. It saves a screenshot (the
 // test's directory, and docs/img/lin-report.png for the README). scripts/ensure.sh installs
-// chromium (npm test, as root); without one this test fails saying so.
+// chromium (npm test, as root); without one this test fails saying so. Chromium runs at the suite's
+// autogroup nice (runtime/driver/autogroup.ts), so a suite in a reniced session does not starve it.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';

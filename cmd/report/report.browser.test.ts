@@ -7,7 +7,8 @@
 // KV run with one read broken shows its client lanes on the same time axis, check --lin's
 // verdict and view, and a link that jumps to the failing window (docs/img/report-kv.png). A
 // Vectory run's page draws mastered shards per node over time as steps (docs/img/report-balance.png).
-// Without Chromium: a skip saying so, a failure under CI=true.
+// Without Chromium: a skip saying so, a failure under CI=true. Chromium runs at the suite's
+// autogroup nice (runtime/driver/autogroup.ts), so a suite in a reniced session does not starve it.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
