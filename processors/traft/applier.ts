@@ -4,14 +4,13 @@
 // What applying does is the state machine's (state_machine.ts).
 import { WalCorruptError } from './wal/format.js';
 import type { Snapshot } from './durable.js';
-import { overridesSeq, type LogRecord, type Seq } from './record.js';
+import { firstUnresolved, forEachOverride, type LogRecord, type Seq } from './record.js';
 import type { Json, MachineKind, StateMachine } from './state_machine.js';
 import {
   bitmapEq,
   bitmapLen,
   draftAdd,
   draftOf,
-  firstFailing,
   firstMissing,
   hasSeq,
   settle,
@@ -156,7 +155,7 @@ function release(a: Applier, q: Seq, w: Seq): number {
 
 /** firstBlocker scans rec's deps; its own function, so the lookup path above allocates no closure context. */
 function firstBlocker(applied: TailBitmap, rec: LogRecord, from: Seq): Seq {
-  return firstFailing(rec.deps, applied, from, rec.seq, (x) => overridesSeq(rec, x));
+  return firstUnresolved(rec, applied, from);
 }
 
 /**
@@ -177,14 +176,14 @@ function applyOne(
     onApply?.({ rec, result });
   }
   let here = 0;
-  for (const q of rec.overrides) {
+  forEachOverride(rec, (q) => {
     if (onSkip !== undefined && q !== rec.seq && !hasSeq(applied, q)) {
       const skipped = log.get(q);
       if (skipped !== undefined) onSkip(rec, skipped);
     }
     draftAdd(applied, q);
     here |= release(a, q, w);
-  }
+  });
   return here >>> 0;
 }
 

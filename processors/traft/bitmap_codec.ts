@@ -8,7 +8,7 @@
 import { Packr } from 'msgpackr';
 import { assertNever } from '../../runtime/assert.js';
 import type { Message } from './messages.js';
-import type { LogRecord } from './record.js';
+import { rangeOf, type LogRecord } from './record.js';
 import { members, membersAre, type TailBitmap } from './tail_bitmap.js';
 
 /** Below this many words a plain array is as small and cheaper to encode. */
@@ -162,11 +162,13 @@ export function withLazyOverrides(r: Omit<LogRecord, 'overrides'>, from: number)
 
 /** compactRecord: deps as binary words when long, overrides as `ovFrom` where possible. */
 function compactRecord(r: LogRecord): unknown {
-  const from = overridesFrom(r);
+  const ranged = rangeOf(r);
+  const from = ranged >= 0 ? ranged : overridesFrom(r);
   const deps = binBitmap(r.deps, false);
   if (from === null) return deps === r.deps ? r : { ...r, deps };
-  const { overrides: _dropped, ...rest } = r;
-  return { ...rest, deps, ovFrom: from };
+  // field by field: a rest spread would read (and so list) a ranged record's overrides
+  const { seq, author, kind, cmd, logKey } = r;
+  return cmd === undefined ? { seq, author, kind, deps, logKey, ovFrom: from } : { seq, author, kind, cmd, deps, logKey, ovFrom: from };
 }
 
 /** packr: plain MessagePack (no shared structures: every record's bytes decode on their own). */

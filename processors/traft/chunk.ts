@@ -7,7 +7,7 @@
 import { assert } from '../../runtime/assert.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
 import type { Snapshot } from './durable.js';
-import type { LogRecord } from './record.js';
+import { overridesWireLength, type LogRecord } from './record.js';
 import type { Json } from './state_machine.js';
 import type { TailBitmap } from './tail_bitmap.js';
 
@@ -48,7 +48,7 @@ export function bitmapBytes(b: TailBitmap): number {
 export function recordBytes(r: LogRecord): number {
   const fields = 1 + 4 + NUM + 7 + LEADER_ID + 5 + 5 + 5 + 10 + 5 + 7;
   const cmd = r.cmd === undefined ? 0 : 4 + jsonBytes(r.cmd);
-  return fields + cmd + bitmapBytes(r.deps) + NUM * r.overrides.length + strBytes(r.logKey);
+  return fields + cmd + bitmapBytes(r.deps) + NUM * overridesWireLength(r) + strBytes(r.logKey);
 }
 
 /** jsonBytes bounds the msgpack form of a command or a state machine's image: containers 5 + their parts. */

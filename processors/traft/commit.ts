@@ -10,7 +10,6 @@ import {
   addSeq,
   bitmapLen,
   createBitmap,
-  everyIn,
   firstMissing,
   hasSeq,
   intersect,
@@ -20,7 +19,7 @@ import {
   WORD_BITS,
   type TailBitmap,
 } from './tail_bitmap.js';
-import { overridesSeq, type LogRecord, type Seq } from './record.js';
+import { firstUnresolved, rangeOf, type LogRecord, type Seq } from './record.js';
 
 /** markCommitted adds `seq` to committed and traces it as chosen under `under`. */
 function markCommitted(s: ReplicaState, fx: Effects, seq: Seq, under: LeaderId): void {
@@ -63,7 +62,7 @@ function c1Mask(base: number, selfWord: number, voters: readonly TailBitmap[], n
 
 /** interferenceResolved is C2: every dep is committed or overridden by this record. */
 function interferenceResolved(s: ReplicaState, rec: LogRecord, frontier: Seq): boolean {
-  return everyIn(rec.deps, s.committed, frontier, rec.seq, (q) => overridesSeq(rec, q));
+  return firstUnresolved(rec, s.committed, frontier) === -1;
 }
 
 /**
@@ -136,7 +135,8 @@ export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, lea
  * checkpoint the folded form; R1 compares kind, logKey and cmd only.
  */
 function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
-  if (wordCount(rec.deps) <= 1 && rec.overrides.length <= 1) return;
+  // a ranged record's overrides are not listed: reading them here would list them only to drop them
+  if (wordCount(rec.deps) <= 1 && rangeOf(rec) < 0 && rec.overrides.length <= 1) return;
   // field by field, not a spread: a spread would read (and so rebuild) a received record's lazy overrides (wire.ts)
   const { seq, author, kind, logKey } = rec;
   const folded: LogRecord = { seq, author, kind, deps: createBitmap(seq), overrides: [seq], logKey };

@@ -6,9 +6,10 @@ import { SeededRandom } from '../../runtime/random.js';
 import { depsFor, indexRecord, type KeyIndex } from './deps.js';
 import { LabLoad } from './lab_load.js';
 import { labMachine } from './lab_machine.js';
-import type { LogRecord, Seq } from './record.js';
+import { firstUnresolved, forEachOverride, overridesSeq, rangeOf, withRangedOverrides, type LogRecord, type Seq } from './record.js';
+import { packedRecord, unpackRecord } from './bitmap_codec.js';
 import type { SmCommand } from './state_machine.js';
-import { addSeq, bitmapEq, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
+import { addSeq, bitmapEq, bitmapOf, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
 
 /** plainDeps is R4/R5 as a union per key and an addSeq per commuting record. */
 function plainDeps(ix: KeyIndex, cmd: SmCommand, seq: Seq, f: Seq): { deps: TailBitmap; overrides: Seq[] } {
@@ -41,17 +42,51 @@ t.test('depsFor equals the plain R4/R5 on a lab load with an advancing frontier'
     const window = 300;
     let mismatches = 0;
     let longest = 0;
+    let ranged = 0;
     for (let seq = 0; seq < 2000; seq++) {
       const { cmd, logKey } = load.next();
       const f = Math.max(0, seq - window + (seq % 37)); // the frontier moves unevenly, as commits do
       const plain = plainDeps(ix, cmd, seq, f);
       const got = depsFor(ix, cmd, seq, f);
-      if (!bitmapEq(got.deps, plain.deps) || got.overrides.join() !== plain.overrides.join()) mismatches++;
-      longest = Math.max(longest, got.overrides.length);
-      const rec: LogRecord = { seq, author: { term: 1, id: 0 }, kind: 'cmd', cmd, deps: got.deps, overrides: got.overrides, logKey };
+      const fields = { seq, author: { term: 1, id: 0 }, kind: 'cmd' as const, cmd, deps: got.deps, logKey };
+      const rec: LogRecord = got.ovFrom === undefined ? { ...fields, overrides: got.overrides } : withRangedOverrides(fields, got.ovFrom);
+      if (got.ovFrom !== undefined) ranged++;
+      if (!bitmapEq(got.deps, plain.deps) || rec.overrides.join() !== plain.overrides.join()) mismatches++;
+      longest = Math.max(longest, rec.overrides.length);
       indexRecord(ix, rec);
     }
     t.equal(mismatches, 0, `seed ${seed}: every proposal's deps and overrides match`);
     t.ok(longest > 20, `seed ${seed}: sets overrode long runs of their key (${longest})`);
+    t.ok(ranged > 500, `seed ${seed}: sets kept their overrides as a range of their deps (${ranged} of 2000)`);
   }
+});
+
+t.test('a ranged record answers the commit rule, the apply order and the encoder as its listed copy does', async (t) => {
+  const load = new LabLoad(new SeededRandom('ranged-1'), { keys: 3, setShare: 0.6 });
+  const ix: KeyIndex = { kind: labMachine, keys: new Map() };
+  let compared = 0;
+  let differ = 0;
+  for (let seq = 0; seq < 1500; seq++) {
+    const { cmd, logKey } = load.next();
+    const f = Math.max(0, seq - 200 + (seq % 29));
+    const got = depsFor(ix, cmd, seq, f);
+    const fields = { seq, author: { term: 1, id: 0 }, kind: 'cmd' as const, cmd, deps: got.deps, logKey };
+    const rec: LogRecord = got.ovFrom === undefined ? { ...fields, overrides: got.overrides } : withRangedOverrides(fields, got.ovFrom);
+    indexRecord(ix, rec);
+    if (rangeOf(rec) < 0) continue;
+    const listed: LogRecord = { ...rec }; // a spread lists the overrides and drops the mark
+    if (rangeOf(listed) !== -1) differ++;
+    compared++;
+    // a done set that leaves some deps out: every third position from a point in the window
+    const done = bitmapOf(Array.from({ length: seq }, (_, i) => i).filter((i) => i < f || i % 3 !== 0));
+    if (firstUnresolved(rec, done, f) !== firstUnresolved(listed, done, f)) differ++;
+    for (let q = Math.max(0, seq - 300); q <= seq; q++) if (overridesSeq(rec, q) !== overridesSeq(listed, q)) differ++;
+    const walked: Seq[] = [];
+    forEachOverride(rec, (q) => walked.push(q));
+    if (walked.join() !== listed.overrides.join()) differ++;
+    const sent = unpackRecord(packedRecord(rec)) as { ovFrom?: number; overrides?: unknown };
+    if (sent.ovFrom !== got.ovFrom || sent.overrides !== undefined) differ++;
+  }
+  t.ok(compared > 300, `${compared} ranged records compared`);
+  t.equal(differ, 0, 'same answers, and each travels as ovFrom');
 });

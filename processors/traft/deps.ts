@@ -1,9 +1,20 @@
 // deps: R4/R5 over the state machine's interference keys (state_machine.ts Access) through a
 // per-key index of the latest records, so a new record's `deps` and `overrides` cost O(1)
 // bitmap unions per key (docs/protocols/traft.md §3.2).
-import type { LogRecord, Seq } from './record.js';
+import { rangeOf, type LogRecord, type Seq } from './record.js';
 import type { Access, MachineKind, SmCommand } from './state_machine.js';
-import { addSeq, bitmapLen, createBitmap, draftAdd, draftOf, draftUnion, settle, union, type TailBitmap } from './tail_bitmap.js';
+import {
+  addSeq,
+  bitmapLen,
+  createBitmap,
+  draftAdd,
+  draftOf,
+  draftUnion,
+  membersAre,
+  settle,
+  union,
+  type TailBitmap,
+} from './tail_bitmap.js';
 
 /** Lone: a record and whether an `overwrite` of the key may subsume it (it touched that key alone, not as a `write`). */
 type Lone = { readonly rec: LogRecord; readonly subsumable: boolean };
@@ -45,40 +56,81 @@ export function buildKeyIndex(kind: MachineKind, log: ReadonlyMap<Seq, LogRecord
 }
 
 /**
+ * Deps is a new record's R4/R5: its deps, and its overrides either listed or, for an overwrite
+ * of one key, as deps ∩ [ovFrom, seq) ∪ {seq} (record.ts withRangedOverrides).
+ */
+export type Deps = { deps: TailBitmap; overrides: Seq[]; ovFrom?: undefined } | { deps: TailBitmap; overrides?: undefined; ovFrom: Seq };
+
+/**
  * depsFor computes R4/R5 (overrides trimmed to positions ≥ frontier, see LogRecord.overrides) for a new `cmd` at `seq`. `deps` also includes the leader's commit
  * frontier [0, frontier): those positions are committed, so C2 is unchanged, and it keeps
  * deps bitmaps compact (a generalisation of R4's snapshot floor). deps is built in one draft:
  * it spans the uncommitted window (~300 words at -l 10000), and copying it per union or added
- * seq was most of a leader's cost per proposal.
+ * seq was most of a leader's cost per proposal. An overwrite's overrides are a range of its
+ * deps whenever its key's chain allows (overwriteFrom): not a list of ~window/keys numbers.
  */
-export function depsFor(ix: KeyIndex, cmd: SmCommand, seq: Seq, frontier: Seq): { deps: TailBitmap; overrides: Seq[] } {
+export function depsFor(ix: KeyIndex, cmd: SmCommand, seq: Seq, frontier: Seq): Deps {
   const f = Math.min(frontier, seq);
   const draft = draftOf(createBitmap(f));
-  const over: Seq[] = [];
   const acc = ix.kind.access(cmd);
+  let overwritten: KeyState | null = null;
   for (const a of acc) {
     const k = ix.keys.get(a.key);
     if (k === undefined) continue;
     dropBelow(k, f);
-    const overwrite = a.mode === 'overwrite' && acc.length === 1;
+    if (a.mode === 'overwrite' && acc.length === 1) overwritten = k;
     if (k.last !== null) {
       draftUnion(draft, k.last.rec.deps);
       draftAdd(draft, k.last.rec.seq);
-      if (overwrite && k.last.subsumable) for (const q of k.last.rec.overrides) if (q >= f) over.push(q);
     }
     if (a.mode === 'commute') continue; // commuting records of the key do not interfere with it
-    for (const c of k.commuting) {
-      draftAdd(draft, c.rec.seq);
-      if (overwrite && c.subsumable && c.rec.seq >= f) over.push(c.rec.seq);
+    for (const c of k.commuting) draftAdd(draft, c.rec.seq);
+  }
+  const deps = settle(draft);
+  if (bitmapLen(deps) > seq) throw new RangeError(`deps of ${seq} reach ${bitmapLen(deps)}`);
+  if (overwritten === null) return { deps, overrides: [seq] };
+  const from = overwriteFrom(overwritten, f);
+  if (from >= 0) return { deps, ovFrom: from };
+  const overrides = listedOverrides(overwritten, seq, f);
+  // the list came from records that listed theirs (an earlier leader's, or a fallback's): a
+  // range again when it is one, so the key's later overwrites are ranged
+  const first = overrides[0] as Seq;
+  return membersAre(deps, first, seq, overrides, overrides.length - 1) ? { deps, ovFrom: first } : { deps, overrides };
+}
+
+/**
+ * overwriteFrom: the `from` for which an overwrite of the one key k at a new seq overrides
+ * exactly deps ∩ [from, seq) ∪ {seq}, or -1 if none is known without listing. Its deps there
+ * are k's last record's deps and seq and k's commuting records (one key, and [0, f) lies
+ * below); it overrides the last record's overrides ≥ f and the commuting ones, so the range
+ * holds when the last one is subsumable and ranged (or lies below f, or is not subsumable:
+ * then the range starts above it), and every commuting record in range is subsumable.
+ */
+function overwriteFrom(k: KeyState, f: Seq): Seq {
+  let from = f;
+  const last = k.last;
+  if (last !== null && last.rec.seq >= f) {
+    if (!last.subsumable) from = last.rec.seq + 1;
+    else {
+      const r = rangeOf(last.rec);
+      if (r < 0) return -1;
+      from = Math.max(f, r);
     }
   }
+  for (const c of k.commuting) if (!c.subsumable && c.rec.seq >= from) return -1;
+  return from;
+}
+
+/** listedOverrides is an overwrite's R5 as a list: the last record's overrides ≥ f, the subsumable commuting ones, seq. */
+function listedOverrides(k: KeyState, seq: Seq, f: Seq): Seq[] {
+  const over: Seq[] = [];
+  if (k.last !== null && k.last.subsumable) for (const q of k.last.rec.overrides) if (q >= f) over.push(q);
+  for (const c of k.commuting) if (c.subsumable && c.rec.seq >= f) over.push(c.rec.seq);
   over.push(seq);
   // One key's overrides come ascending (its last record's, then the later commuting ones, then
   // seq); sorting only when they do not keeps a set's O(window / keys) list from a sort per proposal.
   if (!ascending(over)) over.sort((a, b) => a - b);
-  const deps = settle(draft);
-  if (bitmapLen(deps) > seq) throw new RangeError(`deps of ${seq} reach ${bitmapLen(deps)}`);
-  return { deps, overrides: over };
+  return over;
 }
 
 function ascending(xs: readonly Seq[]): boolean {

@@ -3,7 +3,7 @@
 import { assert } from '../../runtime/assert.js';
 import type { SmCommand } from './state_machine.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
-import { EMPTY_BITMAP, type TailBitmap } from './tail_bitmap.js';
+import { EMPTY_BITMAP, firstFailing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
 
 /** Seq is a 0-based log position. */
 export type Seq = number;
@@ -35,8 +35,48 @@ export function noopRecord(seq: Seq, author: LeaderId): LogRecord {
   return { seq, author, kind: 'noop', deps: EMPTY_BITMAP, overrides: [seq], logKey: '' };
 }
 
-/** overridesSeq: is q in rec.overrides (a short sorted list)? */
+/**
+ * OV_FROM marks a record whose overrides are deps ∩ [from, seq) ∪ {seq} (a `set` over one key:
+ * every same-key record above the frontier, ~1,250 at -l 10000). Hidden (not enumerable), so a
+ * spread copy carries the listed overrides and not the mark, which speaks of this object's deps.
+ */
+const OV_FROM = Symbol('overridesFrom');
+
+/**
+ * withRangedOverrides is a record whose overrides are deps ∩ [from, seq) ∪ {seq}, listed only
+ * when read: the commit rule, the applier and the encoder ask rangeOf instead. A leader kept a
+ * list per uncommitted `set`, most of its heap at -l 10000 and a push per member per proposal.
+ * `overrides` is an own enumerable accessor, so a spread or a comparison still sees the list.
+ */
+export function withRangedOverrides(fields: Omit<LogRecord, 'overrides'>, from: Seq): LogRecord {
+  assert(Number.isSafeInteger(from) && from >= 0 && from <= fields.seq, () => `overrides from ${from} above ${fields.seq}`);
+  let list: Seq[] | undefined;
+  const { seq, deps } = fields;
+  const rec: LogRecord = {
+    ...fields,
+    get overrides(): readonly Seq[] {
+      return (list ??= listOverrides(deps, seq, from));
+    },
+  };
+  Object.defineProperty(rec, OV_FROM, { value: from });
+  return rec;
+}
+
+function listOverrides(deps: TailBitmap, seq: Seq, from: Seq): Seq[] {
+  const o = members(deps, from, seq);
+  o.push(seq);
+  return o;
+}
+
+/** rangeOf is `from` of a withRangedOverrides record, or -1 for one that lists its overrides. */
+export function rangeOf(rec: LogRecord): Seq {
+  return (rec as { [OV_FROM]?: Seq })[OV_FROM] ?? -1;
+}
+
+/** overridesSeq: is q in rec.overrides (a short sorted list, or a range of its deps)? */
 export function overridesSeq(rec: LogRecord, q: Seq): boolean {
+  const from = rangeOf(rec);
+  if (from >= 0) return q === rec.seq || (q >= from && q < rec.seq && hasSeq(rec.deps, q));
   const o = rec.overrides;
   let lo = 0;
   let hi = o.length;
@@ -46,6 +86,40 @@ export function overridesSeq(rec: LogRecord, q: Seq): boolean {
     else hi = mid;
   }
   return lo < o.length && o[lo] === q;
+}
+
+/**
+ * firstUnresolved is the least member of rec.deps \ done in [lo, rec.seq) that rec does not
+ * override, or -1 (C2 with done = committed, the apply order's blocker with done = applied). A
+ * ranged record overrides all of its deps from `from` on, so only [lo, from) is scanned.
+ */
+export function firstUnresolved(rec: LogRecord, done: TailBitmap, lo: Seq): Seq {
+  const from = rangeOf(rec);
+  if (from >= 0) return firstFailing(rec.deps, done, lo, Math.min(from, rec.seq), never);
+  return firstFailing(rec.deps, done, lo, rec.seq, (x) => overridesSeq(rec, x));
+}
+
+function never(): boolean {
+  return false;
+}
+
+/** forEachOverride calls fn on rec's overrides, ascending, without listing a ranged record's. */
+export function forEachOverride(rec: LogRecord, fn: (q: Seq) => void): void {
+  const from = rangeOf(rec);
+  if (from < 0) {
+    for (const q of rec.overrides) fn(q);
+    return;
+  }
+  firstFailing(rec.deps, EMPTY_BITMAP, from, rec.seq, (q) => {
+    fn(q);
+    return true;
+  });
+  fn(rec.seq);
+}
+
+/** overridesWireLength is |rec.overrides|, or 1 for a ranged one (its wire form is one number, ovFrom). */
+export function overridesWireLength(rec: LogRecord): number {
+  return rangeOf(rec) >= 0 ? 1 : rec.overrides.length;
 }
 
 /** sameIdentity compares (seq, author), the record's identity. */
