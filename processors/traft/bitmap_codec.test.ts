@@ -3,7 +3,7 @@
 // encoded once, and a follower logs the very bytes it received.
 import t from 'tap';
 import { msgpackCodec } from '../../runtime/net/codec.js';
-import { decodeWords, packedRecord, toWire, unpackRecord, wordCount } from './bitmap_codec.js';
+import { decodeWords, packedRecord, packValue, toWire, unpackRecord, unpackValue, wordCount } from './bitmap_codec.js';
 import { decodeWal, encodeFrame, encodeHeader } from './wal/format.js';
 import type { ForwardReq, Message } from './messages.js';
 import { L, rec, set } from './testkit.js';
@@ -119,4 +119,14 @@ t.test("a received set's deps and overrides are its words and ovFrom list when r
   t.same(r.overrides, overrides, 'read: the full list');
   t.same({ ...r }.overrides, overrides, 'a spread copy carries it');
   t.same(Object.keys(r).sort(), Object.keys(sent).sort(), 'the same fields as the sent record');
+});
+
+t.test("records' bytes do not share a buffer with the WAL's frame bodies packed between them", async (t) => {
+  const first = packedRecord({ ...rec(300, L(1, 0), set('a', 1)), deps: { offset: 0, words: [5, 6, 7, 8, 9] } });
+  const frame = packValue({ batchId: 1, entries: [{ type: 'record', packed: first }] });
+  const second = packedRecord({ ...rec(301, L(1, 0), set('a', 2)), deps: { offset: 0, words: [5, 6, 7, 8, 10] } });
+  t.not(frame.buffer, first.buffer, 'a frame body is packed apart from the records');
+  t.ok(Buffer.isBuffer(first), 'a Buffer, as msgpackr gave');
+  t.equal(second.buffer, first.buffer, 'records are packed side by side (one buffer held by live records only)');
+  t.same(unpackValue(frame), { batchId: 1, entries: [{ type: 'record', packed: first }] }, 'the frame body still reads back');
 });

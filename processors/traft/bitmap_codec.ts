@@ -173,11 +173,35 @@ function compactRecord(r: LogRecord): unknown {
 
 /** packr: plain MessagePack (no shared structures: every record's bytes decode on their own). */
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+/**
+ * msgpackr returns views into buffers of ≥ 4 MiB that every Packr of the process fills in turn
+ * (the WAL's frame bodies and the TCP codec's messages too), each freed only once nothing views
+ * it. A record's bytes live about a window (seconds), so a few live records held whole buffers
+ * of frames long written: a leader's external memory was several times its records' bytes. They
+ * are copied into slabs of records only, which records free in about the order they filled them.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(0);
+let slabAt = 0;
+
+function kept(bytes: Uint8Array): Buffer {
+  if (bytes.length > SLAB_BYTES / 16) return Buffer.from(bytes); // a rare large record: a buffer of its own
+  if (slabAt + bytes.length > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + bytes.length);
+  out.set(bytes);
+  slabAt += bytes.length;
+  return out;
+}
+
 /** packedRecord is the record's msgpack bytes (its compact form), made once per record object. */
 export function packedRecord(r: LogRecord): Uint8Array {
   let b = (r as Cached)[PACKED];
   if (b === undefined) {
-    b = packr.pack(compactRecord(r));
+    b = kept(packr.pack(compactRecord(r)));
     cache(r, PACKED, b);
   }
   return b;
