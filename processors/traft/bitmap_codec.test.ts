@@ -126,7 +126,7 @@ t.test("records' bytes do not share a buffer with the WAL's frame bodies packed 
   const frame = packValue({ batchId: 1, entries: [{ type: 'record', packed: first }] });
   const second = packedRecord({ ...rec(301, L(1, 0), set('a', 2)), deps: { offset: 0, words: [5, 6, 7, 8, 10] } });
   t.not(frame.buffer, first.buffer, 'a frame body is packed apart from the records');
-  t.ok(Buffer.isBuffer(first), 'a Buffer, as msgpackr gave');
   t.equal(second.buffer, first.buffer, 'records are packed side by side (one buffer held by live records only)');
-  t.same(unpackValue(frame), { batchId: 1, entries: [{ type: 'record', packed: first }] }, 'the frame body still reads back');
+  const back = unpackValue(frame) as { entries: Array<{ packed: Uint8Array }> };
+  t.ok(Buffer.from(back.entries[0]!.packed).equals(Buffer.from(first)), 'the frame body still reads back the same bytes');
 });

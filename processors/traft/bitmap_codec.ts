@@ -182,17 +182,18 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true });
  * are copied into slabs of records only, which records free in about the order they filled them.
  */
 const SLAB_BYTES = 256 * 1024;
-let slab = Buffer.allocUnsafeSlow(0);
+let slab = new Uint8Array(0);
 let slabAt = 0;
 
-function kept(bytes: Uint8Array): Buffer {
-  if (bytes.length > SLAB_BYTES / 16) return Buffer.from(bytes); // a rare large record: a buffer of its own
+/** kept: `bytes` copied into the current slab. A plain Uint8Array view: a Buffer's subarray goes through its species constructor, several times the copy's cost; msgpack writes both as the same bin. */
+function kept(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > SLAB_BYTES / 16) return new Uint8Array(bytes); // a rare large record: a buffer of its own
   if (slabAt + bytes.length > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slab = new Uint8Array(SLAB_BYTES);
     slabAt = 0;
   }
-  const out = slab.subarray(slabAt, slabAt + bytes.length);
-  out.set(bytes);
+  slab.set(bytes, slabAt);
+  const out = new Uint8Array(slab.buffer, slabAt, bytes.length);
   slabAt += bytes.length;
   return out;
 }
