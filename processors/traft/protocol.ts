@@ -5,13 +5,14 @@
 // run (drained everywhere, or 2E after -t). The WAL's records and recovery (§8.5) and the
 // instance log's lines are TRaft's own.
 import { join } from 'node:path';
+import { assert } from '../../runtime/assert.js';
 import { ForeignStateError } from '../../runtime/errors.js';
 import type { Envelope, OpenedStorage, Protocol, ProtocolInput, ProtocolOutput, RankSetup } from '../../runtime/protocol.js';
 import type { Random } from '../../runtime/random.js';
 import { toWire } from './bitmap_codec.js';
 import { defaultTiming, type Config, type Timing } from './config.js';
 import { isDrained, uncommittedCount } from './drain.js';
-import { entriesToReplay, replayWal, type DurableState, type WalBatch } from './durable.js';
+import { entriesToReplay, replayWal, type DurableState, type WalBatch, type WalEntry } from './durable.js';
 import { formatInstanceLine, keysFromLines } from './instance_log.js';
 import type { Input, InstanceEvent, Output, TraceEvent } from './io.js';
 import { LabLoad } from './lab_load.js';
@@ -233,7 +234,7 @@ function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<Traf
       const out = coreStep(r, { type: 'propose', cmd, logKey }, nowMs, random);
       // indexed appends: no iterator per list per proposal (this loop runs on every leader turn)
       append(send, out.send);
-      append(persist, out.persist);
+      for (const b of out.persist) mergeBatch(persist, b);
       append(log, out.log);
       append(trace, out.trace);
     }
@@ -241,6 +242,25 @@ function turn(r: TraftState, nowMs: number, random: Random): ProtocolOutput<Traf
   if (leading && r.pace !== undefined && window > room) wakeAtMs = Math.min(wakeAtMs, r.pace.nextAtMs(window - room, nowMs));
   const stop = nowMs >= r.loadUntilMs && drainedLongEnough(r, nowMs);
   return { send, persist, log, trace, wakeAtMs, stop };
+}
+
+/**
+ * mergeBatch adds a proposal's WAL batch to the turn's: it joins the previous one when neither
+ * carries a checkpoint, under the later batchId. The merged batch is written and fsynced whole,
+ * and `persisted{b}` covers every batch ≤ b (durable.ts WalBatch), so the core learns each
+ * proposal durable no earlier than before, and replay needs batchIds only to increase
+ * (wal/format.ts). One WAL frame per turn instead of per proposal: a frame's encoding,
+ * checksum and buffer per record were a tenth of a leader's CPU at -l 10000.
+ */
+function mergeBatch(turnBatches: WalBatch[], b: WalBatch): void {
+  const last = turnBatches[turnBatches.length - 1];
+  if (last === undefined || last.checkpoint !== undefined || b.checkpoint !== undefined) {
+    turnBatches.push(b.checkpoint === undefined ? { batchId: b.batchId, entries: b.entries.slice() } : b);
+    return;
+  }
+  assert(b.batchId > last.batchId, 'WAL batches come in batchId order');
+  append(last.entries as WalEntry[], b.entries); // the turn's own copy (made above)
+  turnBatches[turnBatches.length - 1] = { batchId: b.batchId, entries: last.entries };
 }
 
 function append<T>(to: T[], from: readonly T[]): void {

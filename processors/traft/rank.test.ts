@@ -98,6 +98,17 @@ t.test(
     );
     const held = c.ranks.reduce((n, r) => n + r.stats().heldBackCommits, 0);
     t.ok(held > 0, `some quorum-accepted commits were held back by interference (${held})`);
+    // a turn's proposals reach the WAL as one batch (protocol.ts mergeBatch), under increasing batchIds
+    const wal = c.wals[c.ranks.findIndex((r) => r.stats().role === 'leader')]!;
+    const records = (b: WalBatch): number => b.entries.filter((e) => e.type === 'record').length;
+    t.ok(
+      wal.some((b) => records(b) > 1),
+      `the leader logged several proposals per WAL batch (most ${Math.max(...wal.map(records))})`,
+    );
+    t.ok(
+      wal.every((b, i) => i === 0 || b.batchId > wal[i - 1]!.batchId),
+      'batchIds increase',
+    );
     for (const r of c.ranks) t.same(await r.done, { type: 'stopped' }, 'stopped after draining');
   },
 );
