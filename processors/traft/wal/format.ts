@@ -30,7 +30,7 @@ const WAL_MAGIC = 'TRAFTWAL';
 // WAL_VERSION 3: msgpack frames with records as their packed bytes (2: JSON; 1: entries tagged `t`); older WALs are refused as corrupt.
 const WAL_VERSION = 3;
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
-const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** WalCorruptError: corrupt or foreign WAL data; the CLI maps it to exit 4 (`corrupt`). */
 export class WalCorruptError extends Error {
