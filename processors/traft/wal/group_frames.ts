@@ -28,6 +28,9 @@ const RECORD_HEAD = Buffer.from([...MAP2, ...fixstr('type'), ...fixstr('record')
 /** KEEP_BYTES: the largest buffer kept between groups; a larger group gets one of its own. */
 const KEEP_BYTES = 8 * 2 ** 20;
 
+/** HEAD_ROOM: a frame's bytes besides its entries: its head, the map's keys, an id and an array header. */
+const HEAD_ROOM = FRAME_HEAD + BATCH_HEAD.length + 5 + ENTRIES_KEY.length + 5;
+
 /**
  * GroupFrames encodes groups of batches. The bytes encode() returns are valid until its next
  * call: the WAL writes one group and waits for the write before it encodes the next.
@@ -38,40 +41,46 @@ export class GroupFrames {
 
   /** encode is the frames of `batches` (checkpoints left out, as encodeFrame does), concatenated. */
   encode(batches: readonly WalBatch[]): Buffer {
+    // sized first, so the bytes are written once: growing by copies was most of this writer's time
+    const parts = batches.map((b) => (b.batchId >>> 0 === b.batchId ? b.entries.map(entryPart) : encodeFrame(b)));
+    let size = 0;
+    for (const p of parts) size += p instanceof Uint8Array ? p.length : HEAD_ROOM + partsBytes(p);
+    if (size > this.buf.length) this.buf = Buffer.allocUnsafeSlow(size <= KEEP_BYTES ? Math.max(size, 2 * this.buf.length) : size);
     this.at = 0;
-    if (this.buf.length > KEEP_BYTES) this.buf = Buffer.allocUnsafeSlow(256 * 1024);
-    for (const b of batches) {
-      if (b.batchId >>> 0 === b.batchId) this.frame(b);
-      else this.bytes(encodeFrame(b)); // an id msgpackr writes as a float or uint64: its own encoding
+    for (const [i, b] of batches.entries()) {
+      const p = parts[i] as Uint8Array | EntryPart[];
+      // an id msgpackr writes as a float or uint64 went through encodeFrame whole
+      if (p instanceof Uint8Array) this.bytes(p);
+      else this.frame(b.batchId, p);
     }
-    return this.buf.subarray(0, this.at);
+    const image = this.buf.subarray(0, this.at);
+    if (this.buf.length > KEEP_BYTES) this.buf = Buffer.allocUnsafeSlow(256 * 1024);
+    return image;
   }
 
   /** frame writes one batch's frame: head, then the payload, then the head's length and crc. */
-  private frame(b: WalBatch): void {
+  private frame(batchId: number, entries: readonly EntryPart[]): void {
     const head = this.at;
-    this.room(FRAME_HEAD);
     this.at += FRAME_HEAD;
     this.bytes(BATCH_HEAD);
-    this.uint(b.batchId);
+    this.uint(batchId);
     this.bytes(ENTRIES_KEY);
-    this.arrayHeader(b.entries.length);
-    for (const e of b.entries) this.entry(e);
+    this.arrayHeader(entries.length);
+    for (const e of entries) this.entry(e);
     const payload = this.buf.subarray(head + FRAME_HEAD, this.at);
     if (payload.length > MAX_FRAME_BYTES) throw new RangeError(`WAL batch of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`);
     this.buf.writeUInt32LE(payload.length, head);
     this.buf.writeUInt32LE(crc32(payload), head + 4);
   }
 
-  private entry(e: WalEntry): void {
-    if (e.type !== 'record') {
-      this.bytes(packValue(e));
+  /** entry writes a record entry around its packed bytes, or another entry's packing. */
+  private entry(e: EntryPart): void {
+    if (e.record === false) {
+      this.bytes(e.bytes);
       return;
     }
-    const packed = packedRecord(e.record);
     this.bytes(RECORD_HEAD);
-    const n = packed.length;
-    this.room(5 + n);
+    const n = e.bytes.length;
     if (n < 0x100) {
       this.buf[this.at++] = 0xc4;
       this.buf[this.at++] = n;
@@ -84,13 +93,11 @@ export class GroupFrames {
       this.buf.writeUInt32BE(n, this.at);
       this.at += 4;
     }
-    this.buf.set(packed, this.at);
-    this.at += n;
+    this.bytes(e.bytes);
   }
 
   /** uint is msgpackr's encoding of a uint32 with records off: a fixint below 0x80. */
   private uint(v: number): void {
-    this.room(5);
     if (v < 0x80) this.buf[this.at++] = v;
     else if (v < 0x100) {
       this.buf[this.at++] = 0xcc;
@@ -107,7 +114,6 @@ export class GroupFrames {
   }
 
   private arrayHeader(n: number): void {
-    this.room(5);
     if (n < 0x10) this.buf[this.at++] = 0x90 | n;
     else if (n < 0x10000) {
       this.buf[this.at++] = 0xdc;
@@ -121,16 +127,21 @@ export class GroupFrames {
   }
 
   private bytes(b: Uint8Array): void {
-    this.room(b.length);
     this.buf.set(b, this.at);
     this.at += b.length;
   }
+}
 
-  /** room grows the buffer (keeping what is written) so n more bytes fit. */
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.at + n, 2 * this.buf.length));
-    this.buf.copy(grown, 0, 0, this.at);
-    this.buf = grown;
-  }
+/** EntryPart: a record entry's packed record (written inside RECORD_HEAD), or another entry's whole packing. */
+type EntryPart = { readonly record: boolean; readonly bytes: Uint8Array };
+
+function entryPart(e: WalEntry): EntryPart {
+  return e.type === 'record' ? { record: true, bytes: packedRecord(e.record) } : { record: false, bytes: packValue(e) };
+}
+
+/** partsBytes bounds the entries' bytes: each record's with RECORD_HEAD and a bin32 header. */
+function partsBytes(parts: readonly EntryPart[]): number {
+  let n = 0;
+  for (const p of parts) n += p.record ? RECORD_HEAD.length + 5 + p.bytes.length : p.bytes.length;
+  return n;
 }
