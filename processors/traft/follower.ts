@@ -8,7 +8,7 @@ import type { ForwardReply, ForwardReq, InstallSnapshotReq } from './messages.js
 import { assertSameRecord, formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
 import { canInstall, installSnapshot, keysReach, stageKeys } from './snapshot.js';
-import { setCommitter, storeRecord, truncateFrom } from './store.js';
+import { setCommitter, storeRecords, truncateFrom } from './store.js';
 import { firstMissing, hasSeq } from './tail_bitmap.js';
 import { resetElectionDeadline } from './timers.js';
 
@@ -79,7 +79,7 @@ function onSync(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): vo
     return;
   }
   const replaced = plan.map((r) => r.seq);
-  for (const r of plan) storeRecord(s, fx, r);
+  storeRecords(s, fx, plan);
   const deleted = truncateFrom(s, fx, req.baseTail ?? 0);
   setCommitter(s, fx, req.leader);
   s.staged = null;
@@ -94,6 +94,7 @@ function onAppend(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): 
     reply(s, fx, from, req, false, 'need-sync');
     return;
   }
+  const fresh: LogRecord[] = [];
   for (const r of req.records) {
     if (r.seq < s.floor) continue; // in our snapshot: committed, hence this very record
     const own = s.log.get(r.seq);
@@ -102,8 +103,9 @@ function onAppend(s: ReplicaState, fx: Effects, from: number, req: ForwardReq): 
       assertSameRecord(own, r);
       continue;
     }
-    storeRecord(s, fx, r);
+    fresh.push(r);
   }
+  storeRecords(s, fx, fresh);
   learnCommitted(s, fx, req.leader, req.committed);
   reply(s, fx, from, req, true);
 }
