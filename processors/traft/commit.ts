@@ -138,9 +138,11 @@ function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
   // a ranged record's overrides are not listed: reading them here would list them only to drop them
   if (wordCount(rec.deps) <= 1 && rangeOf(rec) < 0 && rec.overrides.length <= 1) return;
   // field by field, not a spread: a spread would read (and so rebuild) a received record's lazy overrides (wire.ts)
-  const { seq, author, kind, logKey } = rec;
-  const folded: LogRecord = { seq, author, kind, deps: createBitmap(seq), overrides: [seq], logKey };
-  s.log.set(seq, rec.cmd === undefined ? folded : { ...folded, cmd: rec.cmd });
+  // one object, not a folded record spread again to add cmd (keys in the order the spread gave)
+  const { seq, author, kind, logKey, cmd } = rec;
+  const deps = createBitmap(seq);
+  const overrides = [seq];
+  s.log.set(seq, cmd === undefined ? { seq, author, kind, deps, overrides, logKey } : { seq, author, kind, deps, overrides, logKey, cmd });
 }
 
 /**

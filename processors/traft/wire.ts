@@ -105,14 +105,11 @@ function recordFields(x: unknown, machine: MachineKind): LogRecord {
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
   const seq = nat(o.seq, 'record.seq');
   const deps = bitmap(o.deps, 'record.deps', true);
-  const fields: Omit<LogRecord, 'overrides'> = {
-    seq,
-    author: leaderId(o.author, 'record.author'),
-    kind,
-    deps,
-    logKey: str(o.logKey, 'record.logKey'),
-    ...(kind === 'cmd' ? { cmd: command(o.cmd, machine) } : {}),
-  };
+  const author = leaderId(o.author, 'record.author');
+  const logKey = str(o.logKey, 'record.logKey');
+  // two literals, not a spread of a temporary { cmd } (a follower reads every record through here)
+  const fields: Omit<LogRecord, 'overrides'> =
+    kind === 'cmd' ? { seq, author, kind, deps, logKey, cmd: command(o.cmd, machine) } : { seq, author, kind, deps, logKey };
   // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read
   if (o.ovFrom !== undefined) return withLazyOverrides(fields, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
   return { ...fields, overrides: arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')) };
