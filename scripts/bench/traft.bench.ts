@@ -281,7 +281,136 @@ rates (2,057 and 1,980 commits/s here, 2,210 by hand at load ~4–5) are below t
 ranks died of heap OOM at 14–29 s: the live heap is ~90+ MiB, dominated by the 10,000-record uncommitted window, so
 lowering it is a matter of -l (or lighter uncommitted records), not of --snapshot-every. Before snapshots the 60 s run's
 peak RSS per rank was 547–770 MiB and the largest rank still grew from 491 MiB at 30 s to 687 MiB at 60 s; a 30 s run
-under a 256 MiB cap passed (81,919 commits per rank, peak RSS 273–372 MiB), but every committed record stayed in the heap.`;
+under a 256 MiB cap passed (81,919 commits per rank, peak RSS 273–372 MiB), but every committed record stayed in the heap.
+
+### TRaft leader, session 12 (issue 20: the leader's memory and CPU per record)
+
+What a leader held, by a heap snapshot (\`CSPLAB_RANK_NODE_OPTIONS='--heapsnapshot-signal=SIGUSR2'\`, the signal
+sent to the leader 7 s into \`csplab run --protocol traft -o 1 -l 10000 -t 8\`): ~37 MiB live of V8 heap, against
+heapTotal ~110 MiB and RSS ~240 MiB at the end of a 5 s run. The leader's RSS is mostly garbage V8 has not yet
+collected and ArrayBuffers, not live records: less allocation per record is what lowers it. Changed
+(processors/traft; wire and WAL formats unchanged, durability rules unchanged):
+- a \`set\`'s overrides (~1,250 numbers at -l 10000, every same-key record above the frontier) are kept as a range
+  of its deps, \`deps ∩ [from, seq) ∪ {seq}\` (record.ts withRangedOverrides, deps.ts overwriteFrom), not a list
+  pushed per proposal; C2 and the applier's blocker scan only its deps below \`from\`, the encoder writes
+  \`ovFrom = from\` without comparing a list with deps (traft.md D8);
+- a record's packed bytes are copied into 256 KiB slabs of records only: msgpackr returns views into ≥ 4 MiB
+  buffers it shares between every Packr (WAL frame bodies, the TCP codec's appends), and a few live records kept
+  whole buffers of long-written frames. By hand (10,000 live records of 1,341 bytes, a WAL frame per record and a
+  64-record append every 64, forced GC): arrayBuffers 40.4 → 13.2 MiB;
+- a leader turn's proposals (up to 256 core steps) go to the WAL as one batch, one frame, under the last step's
+  batchId (protocol.ts mergeBatch; traft.md §8.1), not one frame, checksum and buffer per record.
+The core still takes one step per proposal: a batched \`propose\` would change the core's inputs (io.ts), which
+lab students' cores (\`--core\`) implement.
+
+Cluster, old (main at 16cf455) and new build alternated, each \`csplab run --protocol traft -o 1 -l 10000 -t 5\`
+then \`csplab check\` (every run passed), under the heavy-job lock at autogroup nice −19; leader µs/commit =
+(cpuUserMs + cpuSystemMs − cpuAtStartMs) · 1000 / commits; followers: their range. new = ranged overrides only
+(1e63fa8), new′ = all three changes (6d00444):
+
+| build | run | load | best commits/s | leader µs/commit | followers µs/commit | leader peak RSS MiB | followers peak RSS MiB |
+|---|---|---|---|---|---|---|---|
+| old | a1 | 6.3 → 6.3 | 4355 | 151 | 69–77 | 331 | 150–164 |
+| new | a1 | 6.3 → 6.5 | 4816 | 125 | 69–72 | 245 | 158–185 |
+| old | a2 | 6.5 → 7.0 | 4201 | 157 | 69–79 | 291 | 132–167 |
+| new | a2 | 7.0 → 7.2 | 4918 | 125 | 63–70 | 253 | 157–183 |
+| old | a3 | 7.2 → 7.0 | 3840 | 158 | 77–90 | 249 | 138–151 |
+| new | a3 | 7.0 → 6.2 | 4304 | 146 | 74–89 | 239 | 152–168 |
+| old | d1 | 7.8 → 8.4 | 4150 | 151 | 76–80 | 292 | 148–165 |
+| new′ | d1 | 8.4 → 8.7 | 4253 | 137 | 73–77 | 237 | 143–157 |
+| old | d2 | 8.7 → 8.5 | 3891 | 155 | 73–79 | 263 | 139–152 |
+| new′ | d2 | 8.5 → 7.8 | 2201 | 173 | 96–111 | 164 | 121–143 |
+| old | d3 | 7.8 → 7.1 | 4403 | 136 | 66–70 | 282 | 154–170 |
+| new′ | d3 | 7.1 → 7.3 | 5021 | 122 | 66–70 | 253 | 160–195 |
+
+60 s, one pair, back to back (\`-t 60\`, load 2.5 → 4.7 → 5.2, both passed the check):
+
+| build | best commits/s | leader µs/commit | followers µs/commit | leader RSS MiB at 10/20/30/40/50/60 s (peak) | followers peak RSS MiB |
+|---|---|---|---|---|---|
+| old | 7232 | 104 | 33–37 | 435 / 524 / 489 / 511 / 523 / 504 (600) | 321–427 |
+| new′ | 8201 | 76 | 33–36 | 331 / 421 / 400 / 404 / 391 / 463 (466) | 314–354 |
+
+Nine more pairs at load 6.4–14 in the same sitting (old against the builds in between, and three old/new′ pairs
+with new′ first, not in the table) ranged from 153 to 4,253 commits/s for either build, one with no rank left
+leader at the end: the machine, not the build. Not reached: 15,000 commits/s, and ≤ 150 MiB
+(−t 5) / ≤ 200 MiB (−t 60) per rank; the leader's RSS is still ~1.5–2 × a follower's. Next, by the profile of
+a new leader (0abcc04, node --cpu-prof, 11,007 commits at load ~19): GC 17%, a record's one packing 11.7% (wordsBuffer's
+copy of ~300 deps words, msgpackr, the slab copy), the core step per proposal (propose 11.4%: depsFor's union of
+~300 words, storeRecord, indexRecord, replicating to 4 peers), the socket writes 7%. The deps words are still a
+\`number[]\` of ~300 doubles (~2.4 KB) per uncommitted record on the leader, beside the same words in its packed
+bytes: reading them from the bytes, as a follower does (lazyBitmap), would halve what a record holds.
+
+
+### TRaft followers, session 12
+
+Issue 20, a follower's CPU per commit (\`csplab run --protocol traft -o 1 -l 10000 -t 5\`). Where it went, old build
+(main at 16cf455): \`--cpu-prof\` of all five ranks (12,031 commits, load ~5; share of each follower's busy samples after
+start-up): decode + validation of records 26–27%, commit marks, folding and apply 13–17%, GC 13–17%, the WAL's frame
+encoding 11–13% (msgpackr re-packing every record's bytes into \`{ batchId, entries }\`, then \`encodeFramed\` copying the
+packing again into a zero-filled buffer), storing records 8–9%, the driver's channels 4–5%, instance-log lines 2–4%.
+The sampler sees the main thread only: \`perf record -e cpu-clock -g\` of one follower (12,287 commits) put 58% of the
+process's CPU on the main thread and 40% on V8's four worker threads, **28% of all of it TurboFan compiling** (110–120
+optimized compilations and 41–52 deopts per follower in 5 s, by \`--log-deopt --log-code\`: \`record\`, \`recordFields\`,
+\`emitCommitLines\` compiled 3–5 times each) and ~10% concurrent GC; on the main thread a quarter was kernel time, most of it
+page faults on fresh buffers and heap pages. \`strace -c -f\` of one follower (20,480 commits): 50 fdatasync, 19 writev,
+318 write, 262 read, 570 epoll_pwait, and ~1,500 mmap/munmap/mprotect/madvise of V8's heap: the system time (300–600 ms a
+run) is page faults and heap mappings, not I/O calls. A follower already syncs once per group of batches (group_commit.ts:
+everything queued while one fdatasync runs goes in the next), ~400 records per fdatasync here.
+
+Measured on a replayed follower as well, since the cluster's rates swing with the machine's load: a 30,724-commit stream
+captured from five in-process ranks (the real protocol object, msgpack wire, replies held 40 ms so the leader's window
+fills as in a real run: ~1.2 KB per record, 132 frames), replayed into one follower in a fresh process (decode + validate
+as the transport does, step, the real WAL with fdatasync, instance-log lines written); CPU = process.cpuUsage (all threads)
+from the first frame to the WAL closed. Not in the repo (scripts in /tmp). It spends 50–75 µs per commit, like a cluster
+follower, where the same work in a warm loop is 5–7 µs per record (session 11): the rest is JIT warm-up, GC and page faults.
+
+Changed (processors/traft; wire and WAL bytes unchanged):
+- wal/group_frames.ts writes a group's frames straight into one reused buffer, sized first: fixed msgpack parts by hand,
+  each record's bytes copied once, other entries packed as before, crc over the payload. Same bytes as encodeFrame
+  (group_frames.test.ts compares them across msgpack's header boundaries: ids, entry counts, bin8/16/32 records).
+- store.ts storeRecords: an append's (and a Sync's) records update \`accepted\` once; storeRecord copied the whole accepted
+  bitmap (~300 words at -l 10000, ~2.5 KB) for every record, most of the bytes a follower allocated per record.
+- fewer objects per received record: recordFields builds its fields in one literal (no spread of a temporary \`{ cmd }\`),
+  the lazy overrides getter rebuilds its list itself (no helper closure), foldBelowFrontier makes the folded record once
+  (same keys, same order, so checkpoints pack the same bytes).
+
+Replayed follower, old (16cf455), new (8b9bb81) and new with \`node --no-turbo-inlining\`, alternated, 5 each under the
+heavy-job lock (load 13.3 → 11.2), µs CPU per commit: old 73.1–76.8 (median 74.5), new 61.9–67.3 (median 65.4, −12%),
+new with --no-turbo-inlining 53.9–55.7 (median 55.2, −26%); system time 16.2 → 13.7 µs per commit (median).
+
+Cluster, \`csplab run --protocol traft -o 1 -l 10000 -t 5 --seed 1\` then \`csplab check\` (all passed), builds alternated
+under the lock; µs per commit = (cpuUserMs + cpuSystemMs − cpuAtStartMs) · 1000 / commits, leader and median follower:
+
+| build | run | load | best commits/s | commits per rank (all equal) | leader µs/commit | median follower µs/commit |
+|---|---|---|---|---|---|---|
+| old | 1 | 9.79 → 8.60 | 4,198 | 20,992 | 156 | 76 |
+| new | 1 | 8.60 → 7.44 | 4,201 | 21,007 | 151 | 70 |
+| new, --no-turbo-inlining | 1 | 7.44 → 6.46 | 4,096 | 20,480 | 160 | 72 |
+| old | 2 | 6.46 → 6.44 | 3,277 | 16,384 | 207 | 114 |
+| new | 2 | 6.44 → 6.35 | 3,891 | 19,456 | 188 | 82 |
+| new, --no-turbo-inlining | 2 | 6.00 → 5.46 | 4,147 | 20,736 | 164 | 76 |
+| old | 3 | 5.46 → 5.16 | 3,021 | 15,104 | 197 | 107 |
+| new | 3 | 5.16 → 5.04 | 3,891 | 19,456 | 162 | 72 |
+| new, --no-turbo-inlining | 3 | 5.04 → 5.48 | 5,581 | 27,904 | 113 | 49 |
+| old | 4 | 5.23 → 5.22 | 4,150 | 20,752 | 160 | 77 |
+| new | 4 | 5.22 → 5.29 | 4,560 | 22,800 | 136 | 63 |
+| new, --no-turbo-inlining | 4 | 5.29 → 5.42 | 5,120 | 25,600 | 121 | 53 |
+| old | 5 | 5.42 → 5.65 | 4,150 | 20,751 | 158 | 82 |
+| new | 5 | 5.65 → 5.79 | 5,069 | 25,344 | 130 | 59 |
+| new, --no-turbo-inlining | 5 | 5.79 → 6.04 | 5,581 | 27,904 | 115 | 47 |
+
+Medians of the 5: old 4,150 commits/s, leader 160, follower 82 µs; new 4,201 commits/s, leader 151, follower 70 µs
+(−15%); new with \`--no-turbo-inlining\` (through CSPLAB_RANK_NODE_OPTIONS) 5,120 commits/s, leader 121, follower 53 µs.
+An earlier sitting of 5 old/new pairs at load 13.6–17.6 gave 205–1,690 commits/s for both builds (one old run failed the
+check with no commits): at that load the rate measures the machine, not the build.
+
+Not changed, for the lead: the rank processes' V8 flags. Without TurboFan's inlining a 5 s run compiles less (a third of
+a follower's CPU went to compiling) and both the replay and the cluster spent less per commit on every rank; the launcher
+(cmd/run/launcher.ts) could pass it to TRaft ranks, once a quiet \`npm run bench traft\` and the memory targets are measured
+both ways (Paxos too, if it is to apply there). Left alone: decode + validation (msgpackr's map reading, ~10% of a replayed
+follower), the own accessors of a received record (a runtime call per record; spreads and comparisons rely on them),
+start-up (cpuAtStartMs ~0.4 s a rank, mostly module loading in the one start-up profile read). 15,000 commits/s
+is not reached: at ~5,000/s the five ranks spend ~110–160 µs (leader) + 4 × 50–70 µs per commit.`;
 
 async function main(): Promise<void> {
   const rows: string[] = [];
