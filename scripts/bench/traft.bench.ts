@@ -340,7 +340,6 @@ copy of ~300 deps words, msgpackr, the slab copy), the core step per proposal (p
 \`number[]\` of ~300 doubles (~2.4 KB) per uncommitted record on the leader, beside the same words in its packed
 bytes: reading them from the bytes, as a follower does (lazyBitmap), would halve what a record holds.
 
-
 ### TRaft followers, session 12
 
 Issue 20, a follower's CPU per commit (\`csplab run --protocol traft -o 1 -l 10000 -t 5\`). Where it went, old build
