@@ -320,6 +320,11 @@ export interface ProtocolEntry {
   readonly gradedBy?: { readonly sc: boolean };
   /** slotLeader: a `leader` fault target resolves by the slot clock too (fixed-length rounds, Paxos). */
   readonly slotLeader?: boolean;
+  /**
+   * rankNodeFlags: Node/V8 flags `csplab run` starts this protocol's rank processes with (a heap
+   * size measured for its allocation pattern); CSPLAB_RANK_NODE_OPTIONS comes after and wins.
+   */
+  readonly rankNodeFlags?: readonly string[];
   /** lab: the protocol's teaching lab (`csplab lab init`, `csplab grade`), loaded only by those commands. */
   lab?(): Promise<Lab>;
 }

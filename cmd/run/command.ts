@@ -276,6 +276,7 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   const { Launcher } = await import('./launcher.js');
   const launcher = new Launcher({
     ranks,
+    nodeFlags: plan.flags.entry.rankNodeFlags ?? [],
     command: (rank, incarnation, held) => [
       RANK_MAIN,
       '-i',

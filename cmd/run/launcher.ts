@@ -50,6 +50,8 @@ export class RankProc {
 
 export interface LauncherOptions {
   ranks: number;
+  /** nodeFlags: Node/V8 flags before each rank's script (the protocol's rankNodeFlags). */
+  nodeFlags?: readonly string[];
   /** command builds the argv (after node) for one incarnation of a rank; held: with --hold (see prepare). */
   command: (rank: number, incarnation: number, held: boolean) => string[];
   /** onReady is called when a rank reports it is listening. */
@@ -153,7 +155,7 @@ export class Launcher {
   /** spawnChild starts one process of rank; only the one in p.child speaks for the rank. */
   private spawnChild(p: RankProc, incarnation: number, held: boolean): ChildProcess {
     const rank = p.rank;
-    const child = spawn(process.execPath, [...rankNodeOptions(), ...this.o.command(rank, incarnation, held)], {
+    const child = spawn(process.execPath, [...rankNodeOptions(this.o.nodeFlags ?? []), ...this.o.command(rank, incarnation, held)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.stdin.on('error', () => {}); // a rank that died before reading its start time
@@ -288,9 +290,11 @@ export class Launcher {
 }
 
 /**
- * rankNodeOptions: CSPLAB_RANK_NODE_OPTIONS (hidden, for profiling) goes before each rank's script,
- * since node refuses --cpu-prof in NODE_OPTIONS and a rank's own profile is what a cost hunt needs.
+ * rankNodeOptions: the protocol's flags, then CSPLAB_RANK_NODE_OPTIONS (hidden, for profiling and
+ * for measuring a flag both ways: V8 takes a flag's last value, so `--max-semi-space-size=16` there
+ * undoes a protocol's cap). Both go before each rank's script, since node refuses --cpu-prof in
+ * NODE_OPTIONS and a rank's own profile is what a cost hunt needs.
  */
-function rankNodeOptions(): string[] {
-  return (process.env.CSPLAB_RANK_NODE_OPTIONS ?? '').split(' ').filter((a) => a !== '');
+export function rankNodeOptions(protocol: readonly string[], env: string | undefined = process.env.CSPLAB_RANK_NODE_OPTIONS): string[] {
+  return [...protocol, ...(env ?? '').split(' ').filter((a) => a !== '')];
 }

@@ -1,0 +1,28 @@
+// launcher.test: the Node flags a rank process starts with (the protocol's, then the hidden
+// CSPLAB_RANK_NODE_OPTIONS, whose later value V8 takes), and that Paxos's are flags this node accepts.
+import { spawnSync } from 'node:child_process';
+import t from 'tap';
+import { rankNodeOptions } from './launcher.js';
+import { paxosEntry } from '../../processors/paxos/entry.js';
+import { protocols } from '../../processors/registry.js';
+
+t.test('the protocol flags first, then the environment’s, split on spaces', async (t) => {
+  t.same(rankNodeOptions(['--max-semi-space-size=8'], ' --cpu-prof  --max-semi-space-size=16 '), [
+    '--max-semi-space-size=8',
+    '--cpu-prof',
+    '--max-semi-space-size=16',
+  ]);
+  t.same(rankNodeOptions([], undefined), [], 'neither: node’s defaults');
+  t.same(rankNodeOptions(['--a'], ''), ['--a']);
+});
+
+t.test('every protocol’s rank flags start a node, and Paxos caps the young generation', async (t) => {
+  t.ok(paxosEntry.rankNodeFlags?.includes('--max-semi-space-size=8'), 'Paxos ranks get the 8 MiB semi-space cap');
+  for (const p of protocols) {
+    const flags = p.rankNodeFlags ?? [];
+    if (flags.length === 0) continue;
+    // An unknown or misspelt flag makes node exit 9 ("bad option") before any rank code runs.
+    const r = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
+    t.equal(r.status, 0, `${p.name}: node ${flags.join(' ')} starts (${r.stderr.trim()})`);
+  }
+});
