@@ -61,3 +61,18 @@ t.test('keysFromLines reads on from a reading of a prefix, and leaves that readi
   t.same(first, ['a'], 'the earlier reading is not extended in place');
   t.throws(() => keysFromLines(lines.slice(0, 1), { keys: first, lines: 2 }), RangeError, 'a reading longer than the log is refused');
 });
+
+t.test('formatInstanceLine renders T as the integer part of atUs, alike for runs of equal and changing times', async (t) => {
+  const r = new SeededRandom('instance-log-format');
+  const times = [1.7e15, 1.7e15, 1_700_000_001_263_859.5, 0, -0, 12.9, 1.7e15 + 0.25, 1.7e15 + 0.25, 1.7e15];
+  for (let i = 0; i < 200; i++) times.push(r.int(3) === 0 ? (times.at(-1) ?? 0) : 1.7e15 + r.int(1e9) / 8);
+  const wrong = times.filter((atUs, i) => {
+    const e = { event: i % 2 === 0 ? 'generate' : 'commit', key: `k${i}`, seq: i } as const;
+    return formatInstanceLine(e, atUs) !== `${e.event} Instance[${e.key}] in seq ${e.seq} at ${Math.floor(atUs)}`;
+  });
+  t.same(wrong, [], 'every line as the plain template renders it');
+  t.equal(
+    formatInstanceLine({ event: 'commit', key: 'x', seq: 7 }, 1_700_000_001_263_859.75),
+    'commit Instance[x] in seq 7 at 1700000001263859',
+  );
+});

@@ -7,7 +7,22 @@ const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
 
 /** formatInstanceLine renders `generate|commit Instance[KEY] in seq N at T` (T: epoch µs). */
 export function formatInstanceLine(e: InstanceEvent, atUs: number): string {
-  return `${e.event} Instance[${e.key}] in seq ${e.seq} at ${Math.floor(atUs)}`;
+  return `${e.event} Instance[${e.key}] in seq ${e.seq} at ${epochMicros(atUs)}`;
+}
+
+// The last T rendered. An epoch time in µs is a double above 2^31, and turning one into text
+// takes V8 about ten times as long as a small integer; the lines of one step (a follower's
+// append stores and commits a dozen records) all carry the same T.
+let lastAtUs = NaN;
+let lastAtText = '';
+
+/** epochMicros is ⌊atUs⌋ as text, the same string for the same atUs, rendered once for a run of equal times. */
+function epochMicros(atUs: number): string {
+  if (atUs !== lastAtUs) {
+    lastAtText = String(Math.floor(atUs));
+    lastAtUs = atUs;
+  }
+  return lastAtText;
 }
 
 /**
