@@ -75,6 +75,9 @@ export interface LedgerView {
   readonly firstCommitLine: Float64Array;
 }
 
+/** GUESS_SEQS: seqs past this get no key guess (the guess table grows with the highest seq read, so it is capped: 16 MB). */
+const GUESS_SEQS = 1 << 22;
+
 const byLine = (a: { line: number }, b: { line: number }): boolean => a.line < b.line;
 
 /** Ledger accumulates every rank's log; feed one rank at a time through beginRank's sink. */
@@ -90,6 +93,8 @@ export class Ledger implements LedgerView {
   firstCommitLine = new Float64Array(1024);
   private readonly slotOfSeq = new BigMap<number, number>();
   private readonly idOfKey = new BigMap<string, number>();
+  /** keyAtSeq[seq]: 1 + the key id last read at seq (0: none), for seq < GUESS_SEQS: a guess, never an answer. */
+  private keyAtSeq = new Int32Array(1024);
 
   /**
    * examples bounds how many malformed lines and repeats each rank keeps for diagnostics;
@@ -146,6 +151,20 @@ export class Ledger implements LedgerView {
     return id;
   }
 
+  /** keyGuess: the key id last read at seq by any rank (-1: none): the key its next line at seq most likely names. */
+  keyGuess(seq: number): number {
+    return seq < this.keyAtSeq.length ? (this.keyAtSeq[seq] as number) - 1 : -1;
+  }
+
+  /** noteKey remembers that a line at seq named key id (see keyGuess). */
+  noteKey(seq: number, id: number): void {
+    if (seq >= this.keyAtSeq.length) {
+      if (seq >= GUESS_SEQS) return;
+      this.keyAtSeq = grown(this.keyAtSeq, seq + 1);
+    }
+    this.keyAtSeq[seq] = id + 1;
+  }
+
   /** slot gives the seq its global slot, shared by every rank's column; guess as for keyId. */
   slot(seq: number, guess = -1): number {
     if (guess >= 0 && guess < this.slotCount && this.seqOf[guess] === seq) return guess;
@@ -198,7 +217,7 @@ export class RankIngest implements LineSink {
     // As in the reference, one line may record both events; it is malformed only if it records neither.
     const gOk = generate !== undefined && isEvent(generate);
     const cOk = commit !== undefined && isEvent(commit);
-    if (gOk) this.generate(generate.key);
+    if (gOk) this.generate(generate.key, generate.seq);
     if (cOk) this.commit(commit.key, commit.seq, lineNo);
     if (!gOk && !cOk) {
       const bad = defined(generate ?? commit, 'the line names an instance (returned early otherwise) and records none');
@@ -240,25 +259,36 @@ export class RankIngest implements LineSink {
     this.pending = undefined;
   }
 
-  /** keyOf interns key, guessing the last key (a commit after its generate), then the next one. */
-  private keyOf(key: string): number {
+  /**
+   * keyOf interns key, guessing the last key (a commit after its generate), then the key last
+   * read at the same seq (this rank's generate before its commit; another rank's lines for the
+   * same instance: out-of-order commits and leader changes break the other guesses), then the
+   * one interned after the last.
+   */
+  private keyOf(key: string, seq: number): number {
     const ledger = this.ledger;
     const last = this.lastKey;
-    const id = last >= 0 && ledger.keyText[last] === key ? last : ledger.keyId(key, last + 1);
+    let id: number;
+    if (last >= 0 && ledger.keyText[last] === key) id = last;
+    else {
+      const atSeq = ledger.keyGuess(seq);
+      id = atSeq >= 0 && ledger.keyText[atSeq] === key ? atSeq : ledger.keyId(key, last + 1);
+    }
     this.lastKey = id;
+    ledger.noteKey(seq, id);
     return id;
   }
 
-  private generate(key: string): void {
+  private generate(key: string, seq: number): void {
     this.rank.generates++;
-    const id = this.keyOf(key);
+    const id = this.keyOf(key, seq);
     this.ledger.generated[id] = 1;
   }
 
   private commit(key: string, seq: number, line: number): void {
     const { ledger, rank } = this;
     rank.commitLines++;
-    const id = this.keyOf(key);
+    const id = this.keyOf(key, seq);
     const earlier = defined(ledger.commitsOfKey[id], 'keyId grows the per-key columns past every id it hands out');
     ledger.commitsOfKey[id] = earlier + 1;
     if (earlier === 0) {
