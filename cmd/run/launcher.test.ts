@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { rankNodeOptions } from './launcher.js';
 import { paxosEntry } from '../../processors/paxos/entry.js';
+import { traftEntry } from '../../processors/traft/entry.js';
 import { protocols } from '../../processors/registry.js';
 
 t.test('the protocol flags first, then the environment’s, split on spaces', async (t) => {
@@ -18,6 +19,7 @@ t.test('the protocol flags first, then the environment’s, split on spaces', as
 
 t.test('every protocol’s rank flags start a node, and Paxos caps the young generation', async (t) => {
   t.ok(paxosEntry.rankNodeFlags?.includes('--max-semi-space-size=8'), 'Paxos ranks get the 8 MiB semi-space cap');
+  t.ok(traftEntry.rankNodeFlags?.includes('--no-turbo-inlining'), 'TRaft ranks compile without inlining');
   for (const p of protocols) {
     const flags = p.rankNodeFlags ?? [];
     if (flags.length === 0) continue;

@@ -107,6 +107,11 @@ export const traftEntry: ProtocolEntry = {
       },
     };
   },
+  // TurboFan without inlining: a 5 s lab run's rank spent ~28 % of its CPU compiling (110–120
+  // optimisations and 40–50 deopts per follower: the record path is polymorphic), and a 60 s run
+  // keeps recompiling it; without inlining there is less to compile and to throw away
+  // (docs/benchmarks.md, "TRaft followers, session 12").
+  rankNodeFlags: ['--no-turbo-inlining'],
   lab: async () => (await import('./lab/index.js')).traftLab,
 };
 

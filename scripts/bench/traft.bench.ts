@@ -409,7 +409,20 @@ a follower's CPU went to compiling) and both the replay and the cluster spent le
 both ways (Paxos too, if it is to apply there). Left alone: decode + validation (msgpackr's map reading, ~10% of a replayed
 follower), the own accessors of a received record (a runtime call per record; spreads and comparisons rely on them),
 start-up (cpuAtStartMs ~0.4 s a rank, mostly module loading in the one start-up profile read). 15,000 commits/s
-is not reached: at ~5,000/s the five ranks spend ~110–160 µs (leader) + 4 × 50–70 µs per commit.`;
+is not reached: at ~5,000/s the five ranks spend ~110–160 µs (leader) + 4 × 50–70 µs per commit.
+
+Taken (lead, session 12, after merging the leader's and the followers' changes): TRaft ranks start with
+\`--no-turbo-inlining\` (\`rankNodeFlags\` in processors/traft/entry.ts; \`CSPLAB_RANK_NODE_OPTIONS=--turbo-inlining\` undoes it).
+Three alternated pairs, \`csplab run --protocol traft -o 1 -l 10000 -t 5 --seed 1..3\`, autogroup nice −19, under the
+measurement lock, load 5.0–7.4 (a helper's work beside), every run passing \`csplab check\`: default 25,871 / 22,528 /
+22,031 commits (5,174 / 4,506 / 4,406 commits/s), without inlining 28,687 / 25,104 / 30,480 (5,737 / 5,021 / 6,096);
+followers 60–81 → 49–67 µs per commit, leader 111–135 → 106–122; peak RSS alike (followers 137–161 vs 137–162 MiB,
+leader 207–247 vs 226–264). One \`-t 60 --seed 1\` pair (load 4.5–5.0, both pass): without inlining 565,775 commits
+(9,430/s), leader 72 and followers 28–29 µs per commit, peak RSS 347–443 MiB, RSS at 20 s → end 231–335 → 330–387 MiB;
+default 596,239 (9,937/s), leader 68 and followers 28 µs, peak 357–426, 243–369 → 341–412 MiB. So the flag is a
+start-up gain (a 5 s run stops recompiling its hot path) and within one pair's noise over 60 s; it is kept for the lab's
+5 s high-pressure run, what \`run_and_check.sh\` and the issue measure. Neither build meets 15,000 commits/s at -t 5 or
+the 150 / 200 MiB RSS targets.`;
 
 async function main(): Promise<void> {
   const rows: string[] = [];
