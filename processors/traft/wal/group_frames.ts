@@ -102,28 +102,21 @@ export class GroupFrames {
     else if (v < 0x100) {
       this.buf[this.at++] = 0xcc;
       this.buf[this.at++] = v;
-    } else if (v < 0x10000) {
-      this.buf[this.at++] = 0xcd;
-      this.buf.writeUInt16BE(v, this.at);
-      this.at += 2;
-    } else {
-      this.buf[this.at++] = 0xce;
-      this.buf.writeUInt32BE(v, this.at);
-      this.at += 4;
-    }
+    } else this.wide(v, 0xcd, 0xce);
   }
 
   private arrayHeader(n: number): void {
     if (n < 0x10) this.buf[this.at++] = 0x90 | n;
-    else if (n < 0x10000) {
-      this.buf[this.at++] = 0xdc;
-      this.buf.writeUInt16BE(n, this.at);
-      this.at += 2;
-    } else {
-      this.buf[this.at++] = 0xdd;
-      this.buf.writeUInt32BE(n, this.at);
-      this.at += 4;
-    }
+    else this.wide(n, 0xdc, 0xdd);
+  }
+
+  /** wide: a msgpack tag and its big-endian 16-bit value below 2^16, else the 32-bit tag and value. */
+  private wide(v: number, tag16: number, tag32: number): void {
+    const short = v < 0x10000;
+    this.buf[this.at++] = short ? tag16 : tag32;
+    if (short) this.buf.writeUInt16BE(v, this.at);
+    else this.buf.writeUInt32BE(v, this.at);
+    this.at += short ? 2 : 4;
   }
 
   private bytes(b: Uint8Array): void {
