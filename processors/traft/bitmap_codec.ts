@@ -8,8 +8,8 @@
 import { Packr } from 'msgpackr';
 import { assertNever } from '../../runtime/assert.js';
 import type { Message } from './messages.js';
-import { rangeOf, type LogRecord } from './record.js';
-import { members, membersAre, type TailBitmap } from './tail_bitmap.js';
+import { listOverrides, rangeOf, type LogRecord } from './record.js';
+import { membersAre, type TailBitmap } from './tail_bitmap.js';
 
 /** Below this many words a plain array is as small and cheaper to encode. */
 const MIN_WORDS = 4;
@@ -117,13 +117,6 @@ function overridesFrom(r: LogRecord): number | null {
   return membersAre(r.deps, from, r.seq, o, o.length - 1) ? from : null;
 }
 
-/** expandOverrides rebuilds an `ovFrom` overrides list. */
-export function expandOverrides(deps: TailBitmap, seq: number, from: number): number[] {
-  const o = members(deps, from, seq);
-  o.push(seq);
-  return o;
-}
-
 /**
  * withLazyOverrides is a received record with its `ovFrom` overrides rebuilt on first read. A
  * `set`'s list holds every same-key record above the frontier (~1,250 numbers at -l 10000):
@@ -144,7 +137,7 @@ export function withLazyOverrides(r: Omit<LogRecord, 'overrides'>, from: number)
         deps,
         logKey,
         get overrides(): readonly number[] {
-          return (list ??= expandOverrides(deps, seq, from));
+          return (list ??= listOverrides(deps, seq, from));
         },
       }
     : {
@@ -155,7 +148,7 @@ export function withLazyOverrides(r: Omit<LogRecord, 'overrides'>, from: number)
         deps,
         logKey,
         get overrides(): readonly number[] {
-          return (list ??= expandOverrides(deps, seq, from));
+          return (list ??= listOverrides(deps, seq, from));
         },
       };
 }

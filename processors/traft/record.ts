@@ -62,7 +62,8 @@ export function withRangedOverrides(fields: Omit<LogRecord, 'overrides'>, from: 
   return rec;
 }
 
-function listOverrides(deps: TailBitmap, seq: Seq, from: Seq): Seq[] {
+/** listOverrides lists deps ∩ [from, seq) ∪ {seq}: a ranged record's overrides, and a received `ovFrom` record's (bitmap_codec.ts). */
+export function listOverrides(deps: TailBitmap, seq: Seq, from: Seq): Seq[] {
   const o = members(deps, from, seq);
   o.push(seq);
   return o;

@@ -21,10 +21,10 @@
 // followed by a good one is the same. A header for another cluster is WalCorruptError('foreign').
 import { crc32 } from 'node:zlib';
 import { encodeFileHeader, encodeFramed, FRAME_HEAD } from '../../../runtime/store/file_format.js';
-import { decodeWords, expandOverrides, packedRecord, packValue, rememberPacked, unpackRecord, unpackValue } from '../bitmap_codec.js';
+import { decodeWords, packedRecord, packValue, rememberPacked, unpackRecord, unpackValue } from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
-import type { LogRecord } from '../record.js';
+import { listOverrides, type LogRecord } from '../record.js';
 
 const WAL_MAGIC = 'TRAFTWAL';
 // WAL_VERSION 3: msgpack frames with records as their packed bytes (2: JSON; 1: entries tagged `t`); older WALs are refused as corrupt.
@@ -143,7 +143,7 @@ function recordOf(packed: unknown): LogRecord | null {
   let overrides = r.overrides;
   if (r.ovFrom !== undefined) {
     if (typeof r.ovFrom !== 'number') return null;
-    overrides = expandOverrides(deps, r.seq, r.ovFrom);
+    overrides = listOverrides(deps, r.seq, r.ovFrom);
   }
   if (!Array.isArray(overrides)) return null;
   const rec = {
