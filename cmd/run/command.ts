@@ -17,7 +17,7 @@ import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { VERSION } from '../version.js';
 import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type NetFaultAction, type Target } from './faults.js';
 import type { Launcher, RankProc } from './launcher.js';
-import { armBootLimit, BOOT_LIMIT_MS } from './bootlimit.js';
+import { armOwnTimeLimit, BOOT_LIMIT_MS, BOOT_WALL_CAP_MS, END_WALL_CAP_MS } from './ownlimit.js';
 import { describeStat, procStat } from './procstat.js';
 import { formatSeries, formatTable } from './table.js';
 import { readSchedule, withSchedule, type ScheduleFlags } from '../schedule.js';
@@ -316,7 +316,7 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   for (const r of restartable(plan.faults, ranks)) if (!lateStarts.has(r)) launcher.prepare(r);
   // Every rank of the first wave is listening: now fix round 0 a little ahead, for all of them.
   // The boot limit guards against a rank that hangs while booting; it counts each rank's own
-  // time, not the time a busy machine keeps it waiting for a CPU (bootlimit.ts).
+  // time, not the time a busy machine keeps it waiting for a CPU (ownlimit.ts).
   let cancelBootLimit = (): void => {};
   let bootWallMs = 0; // the wall time the boot was given, once given up
   let failedRank: number | undefined; // the first rank of the first wave that exited before listening
@@ -326,9 +326,11 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
       failedRank ??= rank;
       resolve(false);
     };
-    cancelBootLimit = armBootLimit({
+    cancelBootLimit = armOwnTimeLimit({
       clock,
-      booting: () =>
+      limitMs: BOOT_LIMIT_MS,
+      wallCapMs: BOOT_WALL_CAP_MS,
+      waiting: () =>
         unready(launcher, cluster.readyAtMs).map((p) => (p.child?.pid === undefined ? undefined : procStat(p.child.pid)?.waitMs)),
       expired: (elapsedMs) => {
         bootWallMs = elapsedMs;
@@ -558,10 +560,15 @@ async function awaitEnd(plan: RunPlan, launcher: Launcher, clock: Clock, schedul
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // No hang: a rank still alive well after the end is killed and fails the run.
+  // No hang: a rank still alive well after the end is killed and fails the run. "Well after"
+  // counts its own time, as the boot limit does: a busy machine may keep a rank that is flushing
+  // its logs off the cores for longer than the grace (ownlimit.ts).
   const graceMs = Math.max(5000, 3 * o * 1000);
-  const cancelDeadline = clock.schedule(endAtMs + graceMs - clock.nowMs(), () => {
-    if (launcher.live() > 0) say(`ranks still running ${graceMs / 1000}s after the end: killing them`);
+  const cancelDeadline = armEndGrace(launcher, clock, endAtMs, graceMs, (elapsedMs) => {
+    if (launcher.live() > 0)
+      say(
+        `ranks still running ${(elapsedMs / 1000).toFixed(0)}s after the end (grace: ${graceMs / 1000}s of a rank's own time): killing them`,
+      );
     launcher.terminate('SIGKILL');
   });
   // Late starts and restarts are spawned by timers: wait until none is still due.
@@ -580,6 +587,32 @@ async function awaitEnd(plan: RunPlan, launcher: Launcher, clock: Clock, schedul
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return interrupted;
+}
+
+/**
+ * armEndGrace arms, at the end of the run, the own-time limit on the ranks still running then;
+ * each rank's wait for a CPU is counted from there. The cancel stops it, armed or not.
+ */
+function armEndGrace(launcher: Launcher, clock: Clock, endAtMs: number, graceMs: number, expired: (elapsedMs: number) => void): Cancel {
+  const waitOf = (p: RankProc): number | undefined => (p.child?.pid === undefined ? undefined : procStat(p.child.pid)?.waitMs);
+  let cancel = clock.schedule(Math.max(0, endAtMs - clock.nowMs()), () => {
+    const running = launcher.procs.filter((p) => p.live);
+    const atEnd = new Map(running.map((p) => [p, waitOf(p)]));
+    cancel = armOwnTimeLimit({
+      clock,
+      limitMs: graceMs,
+      wallCapMs: END_WALL_CAP_MS,
+      waiting: () =>
+        running
+          .filter((p) => p.live)
+          .map((p) => {
+            const [now, then] = [waitOf(p), atEnd.get(p)];
+            return now === undefined || then === undefined ? undefined : now - then;
+          }),
+      expired,
+    });
+  });
+  return () => cancel();
 }
 
 /** writeSummary prints the table of commits and exit statuses per rank, writes summary.json, and returns the run's exit status. */

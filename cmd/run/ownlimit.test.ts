@@ -1,19 +1,20 @@
-// bootlimit.test: on the virtual clock, a boot limit counts a rank's own time (wall less its wait
-// for a CPU): a rank that never waits is given up at the limit, a starved one is not (until the
-// wall cap), and one starved and then hung is given up once its own time has run out.
+// ownlimit.test: on the virtual clock, an own-time limit (the boot's, the end's) counts a rank's
+// own time (wall less its wait for a CPU): a rank that never waits is given up at the limit, a
+// starved one is not (until the wall cap), and one starved and then hung is given up once its own
+// time has run out.
 import t from 'tap';
 import { VirtualClock } from '../../runtime/clock.js';
-import { armBootLimit } from './bootlimit.js';
+import { armOwnTimeLimit } from './ownlimit.js';
 
 /** rig: a boot limit of 120 s (wall cap 900 s) over ranks whose waits the test sets as time goes on. */
 function rig(waits: (elapsedMs: number) => (number | undefined)[]) {
   const clock = new VirtualClock(0);
   const expired: number[] = [];
-  const cancel = armBootLimit({
+  const cancel = armOwnTimeLimit({
     clock,
     limitMs: 120_000,
     wallCapMs: 900_000,
-    booting: () => waits(clock.nowMs()),
+    waiting: () => waits(clock.nowMs()),
     expired: (ms) => expired.push(ms),
   });
   return { clock, expired, cancel };
@@ -52,4 +53,21 @@ t.test('a cancelled limit never fires', async (t) => {
   r.cancel();
   await r.clock.advanceTo(1_000_000);
   t.same(r.expired, []);
+});
+
+t.test("the end's grace: 5 s of a rank's own time, a wait for a CPU not counted", async (t) => {
+  const clock = new VirtualClock(0);
+  const expired: number[] = [];
+  // queued for the first 20 s after the end (a busy machine), then hung asleep
+  armOwnTimeLimit({
+    clock,
+    limitMs: 5000,
+    wallCapMs: 300_000,
+    waiting: () => [Math.min(clock.nowMs(), 20_000)],
+    expired: (ms) => expired.push(ms),
+  });
+  await clock.advanceTo(24_999);
+  t.same(expired, [], 'a wall-clock grace of 5 s would have killed it at 5 s');
+  await clock.advanceTo(25_000);
+  t.same(expired, [25_000], 'killed once it had 5 s of its own');
 });
