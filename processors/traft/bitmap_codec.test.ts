@@ -79,7 +79,7 @@ t.test('a record is packed once; a follower logs the bytes it received; the WAL 
   const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
   t.same(decodeWal(image, 'c1').batches, [{ batchId: 2, entries: [{ type: 'record', record: r }] }], 'and reads back the record');
   // a truncated array: bytes that do not decode
-  t.throws(() => validateTraftMsg({ ...(toWire(msg) as object), records: [Buffer.from([0x92])] }), /record bytes must be msgpack/);
+  t.throws(() => validateTraftMsg({ ...(toWire(msg) as object), records: [Buffer.from([0x92])] }), /record bytes must be a record/);
 });
 
 t.test('words decode the same at any byte offset of a frame', async (t) => {

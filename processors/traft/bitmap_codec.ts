@@ -2,13 +2,15 @@
 // (docs/protocols/traft.md §4.6, D8). A record's deps span the whole uncommitted window; as a
 // msgpack array or JSON numbers they dominated encoding, decoding and bytes (§15). Encoded, a
 // bitmap's words are little-endian u32s in one binary field (`bin`). A record travels and is
-// logged as its own msgpack bytes (packedRecord): records are immutable, so the bytes are made
-// once per record object and shared by the four peers' requests, resends and the WAL frame; a
-// follower keeps the bytes it received, so its WAL writes them without encoding again.
+// logged as its own bytes (packedRecord, in record_bytes.ts's fixed layout): records are
+// immutable, so the bytes are made once per record object and shared by the four peers'
+// requests, resends and the WAL frame; a follower keeps the bytes it received, so its WAL
+// writes them without encoding again.
 import { Packr } from 'msgpackr';
-import { assertNever } from '../../runtime/assert.js';
+import { assert, assertNever } from '../../runtime/assert.js';
 import type { Message } from './messages.js';
 import { listOverrides, rangeOf, type LogRecord } from './record.js';
+import { decodeRecord, encodeRecord, isLayoutRecord, recordSize } from './record_bytes.js';
 import { membersAre, type TailBitmap } from './tail_bitmap.js';
 
 /** Below this many words a plain array is as small and cheaper to encode. */
@@ -34,8 +36,8 @@ function cache<K extends typeof WORDS | typeof PACKED>(o: object, key: K, v: Non
 /** The words travel little-endian; on a little-endian machine a Uint32Array holds them as they travel. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** wordsBuffer: b's words as bytes, kept on b when `keep` (a bitmap sent again and again, like committed). */
-function wordsBuffer(b: TailBitmap, keep: boolean): Buffer {
+/** wordsBuffer: b's words as bytes, kept on b (a bitmap sent again and again, like committed). */
+function wordsBuffer(b: TailBitmap): Buffer {
   let buf = (b as Cached)[WORDS];
   if (buf === undefined) {
     // allocUnsafe: small buffers come from Node's shared pool, not an ArrayBuffer of their own each
@@ -45,7 +47,7 @@ function wordsBuffer(b: TailBitmap, keep: boolean): Buffer {
       const u32 = new Uint32Array(buf.buffer, buf.byteOffset, b.words.length);
       for (let i = 0; i < b.words.length; i++) u32[i] = b.words[i] as number;
     } else for (let i = 0; i < b.words.length; i++) buf.writeUInt32LE((b.words[i] as number) >>> 0, i * 4);
-    if (keep) cache(b, WORDS, buf);
+    cache(b, WORDS, buf);
   }
   return buf;
 }
@@ -96,13 +98,9 @@ export function wordCount(b: TailBitmap): number {
   return (b as { [WORD_COUNT]?: number })[WORD_COUNT] ?? b.words.length;
 }
 
-/**
- * binBitmap is the wire form of b (unchanged when short). A record's deps are not kept as
- * bytes: the record's own packing holds them, and ~1.2 KB more per uncommitted record
- * (-l 10000) was old-generation heap for the collector to walk.
- */
-function binBitmap(b: TailBitmap, keep = true): TailBitmap | BinBitmap {
-  return b.words.length < MIN_WORDS ? b : { offset: b.offset, bin: wordsBuffer(b, keep) };
+/** binBitmap is the wire form of a message's bitmap (unchanged when short); a record's deps are written by record_bytes.ts. */
+function binBitmap(b: TailBitmap): TailBitmap | BinBitmap {
+  return b.words.length < MIN_WORDS ? b : { offset: b.offset, bin: wordsBuffer(b) };
 }
 
 /**
@@ -153,49 +151,46 @@ export function withLazyOverrides(r: Omit<LogRecord, 'overrides'>, from: number)
       };
 }
 
-/** compactRecord: deps as binary words when long, overrides as `ovFrom` where possible. */
-function compactRecord(r: LogRecord): unknown {
-  const ranged = rangeOf(r);
-  const from = ranged >= 0 ? ranged : overridesFrom(r);
-  const deps = binBitmap(r.deps, false);
-  if (from === null) return deps === r.deps ? r : { ...r, deps };
-  // field by field: a rest spread would read (and so list) a ranged record's overrides
-  const { seq, author, kind, cmd, logKey } = r;
-  return cmd === undefined ? { seq, author, kind, deps, logKey, ovFrom: from } : { seq, author, kind, cmd, deps, logKey, ovFrom: from };
-}
-
 /** packr: plain MessagePack (no shared structures: every record's bytes decode on their own). */
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
 /**
- * msgpackr returns views into buffers of ≥ 4 MiB that every Packr of the process fills in turn
- * (the WAL's frame bodies and the TCP codec's messages too), each freed only once nothing views
- * it. A record's bytes live about a window (seconds), so a few live records held whole buffers
- * of frames long written: a leader's external memory was several times its records' bytes. They
- * are copied into slabs of records only, which records free in about the order they filled them.
+ * Records are written into slabs of records only. msgpackr's packings are views into ≥ 4 MiB
+ * buffers it shares between every Packr of the process (the WAL's frames, the TCP codec's
+ * messages), each freed only once nothing views it: a few live records kept whole buffers of
+ * long-written frames. A record's bytes live about a window (seconds), and records free slabs
+ * in about the order they filled them.
  */
 const SLAB_BYTES = 256 * 1024;
-let slab = new Uint8Array(0);
+let slab = Buffer.allocUnsafeSlow(0);
 let slabAt = 0;
 
-/** kept: `bytes` copied into the current slab. A plain Uint8Array view: a Buffer's subarray goes through its species constructor, several times the copy's cost; msgpack writes both as the same bin. */
-function kept(bytes: Uint8Array): Uint8Array {
-  if (bytes.length > SLAB_BYTES / 16) return new Uint8Array(bytes); // a rare large record: a buffer of its own
-  if (slabAt + bytes.length > slab.length) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabAt = 0;
-  }
-  slab.set(bytes, slabAt);
-  const out = new Uint8Array(slab.buffer, slabAt, bytes.length);
-  slabAt += bytes.length;
-  return out;
-}
-
-/** packedRecord is the record's msgpack bytes (its compact form), made once per record object. */
+/**
+ * packedRecord is the record's bytes (record_bytes.ts layout: deps words written once, straight
+ * into the slab), made once per record object; `overrides` as ovFrom where they are a range.
+ */
 export function packedRecord(r: LogRecord): Uint8Array {
   let b = (r as Cached)[PACKED];
   if (b === undefined) {
-    b = kept(packr.pack(compactRecord(r)));
+    const ranged = rangeOf(r);
+    const from = ranged >= 0 ? ranged : (overridesFrom(r) ?? -1);
+    const cmdBytes = r.cmd === undefined ? null : packr.pack(r.cmd);
+    const size = recordSize(r, cmdBytes, from);
+    // a rare large record gets a buffer of its own; the others start 4-aligned, so their words are
+    let buf = slab;
+    let at = (slabAt + 3) & ~3;
+    if (size > SLAB_BYTES / 16) {
+      buf = Buffer.allocUnsafeSlow(size);
+      at = 0;
+    } else if (at + size > slab.length) {
+      buf = slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      at = 0;
+    }
+    const end = encodeRecord(buf, at, r, cmdBytes, from);
+    assert(end === at + size, () => `record ${r.seq} wrote ${end - at} bytes, sized ${size}`);
+    if (buf === slab) slabAt = end;
+    // a plain Uint8Array view: a Buffer's subarray goes through its species constructor
+    b = new Uint8Array(buf.buffer, buf.byteOffset + at, size);
     cache(r, PACKED, b);
   }
   return b;
@@ -206,9 +201,14 @@ export function rememberPacked(r: LogRecord, bytes: Uint8Array): void {
   cache(r, PACKED, bytes);
 }
 
-/** unpackRecord reads packedRecord's bytes back to the compact form (unvalidated); throws on bytes that are not msgpack. */
+const unpackCmd = (b: Uint8Array): unknown => packr.unpack(b);
+
+/**
+ * unpackRecord reads packedRecord's bytes back to the compact form (unvalidated), or an older
+ * msgpack-map record's (a WAL written before the layout; tests); throws on anything else.
+ */
 export function unpackRecord(bytes: Uint8Array): unknown {
-  return packr.unpack(bytes);
+  return isLayoutRecord(bytes) ? decodeRecord(bytes, unpackCmd) : packr.unpack(bytes);
 }
 
 /** packValue and unpackValue are the same plain msgpack for a WAL frame's body. */

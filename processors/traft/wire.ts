@@ -92,7 +92,7 @@ function record(x: unknown, machine: MachineKind): LogRecord {
   try {
     raw = unpackRecord(x);
   } catch {
-    throw new BadTraftMessage('record bytes must be msgpack');
+    throw new BadTraftMessage('record bytes must be a record (record_bytes.ts, or msgpack)');
   }
   const rec = recordFields(raw, machine);
   rememberPacked(rec, x);

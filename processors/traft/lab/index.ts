@@ -21,6 +21,7 @@ const CORE = [
   'messages',
   'prevote',
   'record',
+  'record_bytes',
   'role_change',
   'snapshot',
   'state',
