@@ -61,7 +61,7 @@ type CheckpointMark = 'part' | 'end';
 type FrameBody = { readonly batchId: number; readonly entries: readonly WalEntry[]; readonly cp?: CheckpointMark };
 
 /** CHECKPOINT_FRAME_ENTRIES bounds a checkpoint frame, so neither writer nor reader holds one huge payload. */
-const CHECKPOINT_FRAME_ENTRIES = 4096;
+export const CHECKPOINT_FRAME_ENTRIES = 4096;
 
 /** packedEntry: a record entry carries the record's packed bytes (made once, shared with the wire). */
 function packedEntry(e: WalEntry): unknown {

@@ -85,3 +85,21 @@ t.test('mixed entries, several groups through one writer, received records', asy
   );
   t.same(decodeWal(image, 'c1').batches[0]?.entries, group[0]?.entries, 'with the records as sent');
 });
+
+t.test('a checkpoint: the same bytes as encodeCheckpoint, in slices of 4096 entries, the last marked end', async (t) => {
+  const { encodeCheckpoint } = await import('./format.js');
+  const entry = (i: number): WalEntry =>
+    i % 3 === 0 ? { type: 'record', record: wide(i, i % 50) } : i % 3 === 1 ? { type: 'delete', seq: i } : { type: 'vote', vote: L(i, 0) };
+  for (const n of [0, 1, 15, 16, 4096, 4097, 8193]) {
+    const entries = Array.from({ length: n }, (_, i) => entry(i));
+    for (const batchId of [1, 0x80, 0x10000, 2 ** 33])
+      t.ok(
+        GroupFrames.checkpoint(batchId, entries).equals(Buffer.from(encodeCheckpoint(batchId, entries))),
+        `${n} entries, batchId ${batchId}`,
+      );
+  }
+  const entries = Array.from({ length: 4097 }, (_, i) => entry(i));
+  const d = decodeWal(Buffer.concat([Buffer.from(encodeHeader('c1')), GroupFrames.checkpoint(7, entries)]), 'c1');
+  t.equal(d.checkpoint?.complete, true, 'read back as a complete checkpoint');
+  t.equal(d.checkpoint?.entries.length, 4097);
+});

@@ -18,7 +18,8 @@ import { dirname, join } from 'node:path';
 import type { WalBatch, WalEntry, WalPosition } from '../durable.js';
 import type { WalAppender } from '../wal_writer.js';
 import { WalFile } from './file.js';
-import { encodeCheckpoint, inFile, WalCorruptError, type Decoded } from './format.js';
+import { inFile, WalCorruptError, type Decoded } from './format.js';
+import { GroupFrames } from './group_frames.js';
 
 /** Only exact `seg-<digits>.wal` names are segments; anything else in the directory is ignored. */
 const SEGMENT_NAME = /^seg-(\d+)\.wal$/;
@@ -136,7 +137,7 @@ export class WalDir implements WalAppender {
    */
   private async rotate(batchId: number, checkpoint: readonly WalEntry[]): Promise<void> {
     const next = this.seg + 1;
-    const file = await WalFile.create(join(this.dir, segmentName(next)), this.clusterId, encodeCheckpoint(batchId, checkpoint));
+    const file = await WalFile.create(join(this.dir, segmentName(next)), this.clusterId, GroupFrames.checkpoint(batchId, checkpoint));
     await syncDir(this.dir); // from here on recovery picks the new segment
     const old = this.file;
     this.file = file;
