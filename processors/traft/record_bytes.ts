@@ -105,14 +105,15 @@ export function decodeRecord(bytes: Uint8Array, unpackCmd: (b: Uint8Array) => un
   const n = v.getUint32(44, true);
   need(v, WORDS_AT, 4 * n);
   let p = WORDS_AT + 4 * n;
-  const bin = bytes.subarray(WORDS_AT, p);
+  // plain Uint8Array views: a Buffer's subarray goes through its species constructor, per record
+  const bin = new Uint8Array(bytes.buffer, bytes.byteOffset + WORDS_AT, 4 * n);
   const keyLen = need(v, p, 2) && v.getUint16(p, true);
   const logKey = utf8(bytes, p + 2, need(v, p + 2, keyLen) && keyLen);
   p += 2 + keyLen;
   let cmd: unknown;
   if ((flags & HAS_CMD) !== 0) {
     const len = need(v, p, 4) && v.getUint32(p, true);
-    cmd = unpackCmd(bytes.subarray(p + 4, p + 4 + (need(v, p + 4, len) && len)));
+    cmd = unpackCmd(new Uint8Array(bytes.buffer, bytes.byteOffset + p + 4, need(v, p + 4, len) && len));
     p += 4 + len;
   }
   const r: CompactRecord = {
@@ -143,13 +144,11 @@ function need(v: DataView, at: number, n: number): true {
   return true;
 }
 
-/** utf8 reads a short string: ASCII by char codes (an instance-log KEY), anything else through Buffer. */
+/** utf8 reads a short string: ASCII from its char codes in one call (an instance-log KEY), anything else through Buffer. */
 function utf8(bytes: Uint8Array, at: number, len: number): string {
-  let s = '';
-  for (let i = at; i < at + len; i++) {
-    const c = bytes[i] as number;
-    if (c >= 0x80) return Buffer.from(bytes.buffer, bytes.byteOffset + at, len).toString('utf8');
-    s += String.fromCharCode(c);
-  }
-  return s;
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset + at, len);
+  let ascii = len <= 64;
+  for (let i = 0; ascii && i < len; i++) ascii = (view[i] as number) < 0x80;
+  if (ascii) return String.fromCharCode.apply(null, view as unknown as number[]);
+  return Buffer.from(view.buffer, view.byteOffset, len).toString('utf8');
 }

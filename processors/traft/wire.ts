@@ -112,7 +112,11 @@ function recordFields(x: unknown, machine: MachineKind): LogRecord {
     kind === 'cmd' ? { seq, author, kind, deps, logKey, cmd: command(o.cmd, machine) } : { seq, author, kind, deps, logKey };
   // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read
   if (o.ovFrom !== undefined) return withLazyOverrides(fields, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
-  return { ...fields, overrides: arr(o.overrides, 'record.overrides').map((s) => nat(s, 'record.overrides[]')) };
+  const listed = arr(o.overrides, 'record.overrides');
+  for (const q of listed) nat(q, 'record.overrides[]');
+  // a copy of the checked list, set on the fields: no spread and closure per record (a sender's in-process list stays its own)
+  (fields as { overrides?: readonly number[] }).overrides = listed.slice() as number[];
+  return fields as LogRecord;
 }
 
 /**
