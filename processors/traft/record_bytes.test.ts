@@ -67,3 +67,19 @@ t.test('bytes that are not a whole record are refused; an older msgpack-map reco
   t.not(old[0], RECORD_TAG);
   t.same((send(old) as Extract<Message, { type: 'ForwardReq' }>).records[0], r, 'a msgpack map (older WAL) still reads back');
 });
+
+t.test('a version-3 WAL (records as msgpack maps) still replays; its header is not what a new WAL writes', async (t) => {
+  const { encodeFileHeader, encodeFramed } = await import('../../runtime/store/file_format.js');
+  const { decodeWal, encodeHeader } = await import('./wal/format.js');
+  const { packValue } = await import('./bitmap_codec.js');
+  const r = { ...rec(300, L(2, 1), set('k', 3)), deps };
+  const old = new Packr({ useRecords: false, mapsAsObjects: true }).pack({
+    ...r,
+    deps: { offset: 64, bin: Buffer.from(new Uint32Array(deps.words).buffer) },
+  });
+  const v3 = encodeFileHeader('TRAFTWAL', 3, 'c1');
+  t.notOk(Buffer.from(encodeHeader('c1')).equals(v3), 'new WALs carry another version');
+  const frame = encodeFramed(Buffer.from(packValue({ batchId: 1, entries: [{ type: 'record', packed: old }] })));
+  t.same(decodeWal(Buffer.concat([v3, frame]), 'c1').batches, [{ batchId: 1, entries: [{ type: 'record', record: r }] }]);
+  t.throws(() => decodeWal(encodeFileHeader('TRAFTWAL', 2, 'c1'), 'c1'), /WAL version 2 is not 3 or 4/);
+});

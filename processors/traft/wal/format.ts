@@ -27,8 +27,12 @@ import type { WalBatch, WalEntry } from '../durable.js';
 import { listOverrides, type LogRecord } from '../record.js';
 
 const WAL_MAGIC = 'TRAFTWAL';
-// WAL_VERSION 3: msgpack frames with records as their packed bytes (2: JSON; 1: entries tagged `t`); older WALs are refused as corrupt.
-const WAL_VERSION = 3;
+// WAL_VERSION 4: msgpack frames with records as their own bytes in record_bytes.ts's layout; 3: the
+// same frames with records as msgpack maps, still read (unpackRecord tells them apart), so a rank
+// restarts on a WAL written before; a build that reads only 3 refuses a 4 by its header instead
+// of meeting records it cannot read. 2 (JSON) and 1 (entries tagged `t`) are refused as corrupt.
+const WAL_VERSION = 4;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([3, 4]);
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -299,8 +303,8 @@ function headerLength(buf: Buffer, clusterId: string): number {
   const n = buf.readUInt16LE(12);
   if (buf.length < 14 + n + 4 || crc32(buf.subarray(0, 14 + n)) !== buf.readUInt32LE(14 + n))
     throw new WalCorruptError('corrupt', 0, 'WAL header checksum mismatch');
-  if (buf.readUInt32LE(8) !== WAL_VERSION)
-    throw new WalCorruptError('corrupt', 8, `WAL version ${buf.readUInt32LE(8)} is not ${WAL_VERSION}`);
+  if (!READABLE_VERSIONS.has(buf.readUInt32LE(8)))
+    throw new WalCorruptError('corrupt', 8, `WAL version ${buf.readUInt32LE(8)} is not ${[...READABLE_VERSIONS].join(' or ')}`);
   const theirs = buf.toString('utf8', 14, 14 + n);
   if (theirs !== clusterId) throw new WalCorruptError('foreign', 14, `WAL belongs to cluster "${theirs}", not "${clusterId}"`);
   return 14 + n + 4;
