@@ -186,7 +186,7 @@ t.test('a voter ships 400 records and 2000 KEYs in parts under the bound; the gr
   cand.msg(1, seen[0]!, 4);
   t.ok(merged(cand.state), 'the last part of one answer completes the grant: merged');
   const m = cand.state;
-  t.same([m.floor, m.keys.length, m.keys[FLOOR - 1]], [FLOOR, FLOOR, keyOf(FLOOR - 1)], 'the snapshot installed with every KEY');
+  t.same([m.floor, m.keys.length, m.keys.at(FLOOR - 1)], [FLOOR, FLOOR, keyOf(FLOOR - 1)], 'the snapshot installed with every KEY');
   t.same(
     voterRecords().filter((r) => m.log.get(r.seq)?.logKey !== r.logKey),
     [],

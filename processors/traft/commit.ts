@@ -155,7 +155,7 @@ export function emitCommitLines(s: ReplicaState, fx: Effects): void {
   for (let seq = s.loggedUpTo + 1; seq < frontier; seq++) {
     let key: string;
     if (seq < s.floor) {
-      const known = s.keys[seq];
+      const known = s.keys.at(seq);
       assert(known !== undefined, () => `no KEY for compacted position ${seq}`);
       key = known;
     } else {

@@ -3,7 +3,7 @@
 // after every simulated second of a steady load, each replica's log, its records' deps, the
 // leader's key index, held-back set, unacknowledged positions and parked sends stay under bounds
 // set by the window and the snapshot threshold, while the commits go on to many times those bounds.
-// (The per-position KEY list, s.keys, is not bounded: one short string per committed position.)
+// (The per-position KEY table, s.keys, is not bounded: each committed position's KEY bytes and a 4-byte end, key_table.ts.)
 import t from 'tap';
 import { defaultTiming } from './config.js';
 import { replica, traftSim } from './simkit.js';

@@ -340,7 +340,11 @@ t.test('restart from a checkpoint: floor, committed, kv, KEYs; a torn line below
     [5, 3, true, 'a=1 b=2 c=3'],
     'floor, loggedUpTo, committed ⊇ [0, 5), kv',
   );
-  t.same(s.keys, ['', 'key1_1_0', 'key2_1_0', 'key3_1_0', 'key4_1_0'], 'KEYs: the log’s, then the snapshot entry’s for the torn line');
+  t.same(
+    s.keys.slice(0),
+    ['', 'key1_1_0', 'key2_1_0', 'key3_1_0', 'key4_1_0'],
+    'KEYs: the log’s, then the snapshot entry’s for the torn line',
+  );
   t.same([[...s.log.keys()], s.log.get(5)?.logKey], [[5], 'key5_1_0'], 'records at and above the floor only');
   const r = new Driver(s);
   r.tick(11);

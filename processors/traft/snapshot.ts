@@ -65,7 +65,7 @@ export function shipmentFor(s: ReplicaState, keysFrom: Seq, budget: number): Sna
   let room = keysBudget(snapshot, budget);
   let end = keysFrom;
   while (end < snapshot.floor) {
-    room -= strBytes(s.keys[end] ?? '');
+    room -= strBytes(s.keys.at(end) ?? '');
     if (room < 0) break;
     end++;
   }

@@ -10,6 +10,7 @@ import type { DurableState, Snapshot, SnapshotEntry, WalEntry } from './durable.
 import type { KeyIndex } from './deps.js';
 import type { InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
 import { leaderId, type LeaderId } from './leader_id.js';
+import { KeyTable } from './key_table.js';
 import type { ElectReply, Envelope, ForwardKind } from './messages.js';
 import type { LogRecord, Seq } from './record.js';
 import { bitmapOf, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
@@ -118,10 +119,10 @@ export type ReplicaState = {
   applier: Applier;
   /**
    * keys: the instance-log KEY of every position that has its commit line ('' for a no-op),
-   * keys.length ≥ loggedUpTo + 1. The lab's per-position key index (§7.3, ~50 B a position): a
-   * snapshot sent to a lagging rank carries the KEYs it still has to log (F9).
+   * keys.length ≥ loggedUpTo + 1. The lab's per-position key index (§7.3), as bytes (key_table.ts:
+   * ~36 B a position): a snapshot sent to a lagging rank carries the KEYs it still has to log (F9).
    */
-  keys: string[];
+  keys: KeyTable;
   /** accepted: positions actually stored (never positions merely overridden, §12.8). */
   accepted: TailBitmap;
   /** committed: chosen positions holding the chosen record; ⊆ accepted; grows. */
@@ -246,8 +247,8 @@ export function restartReplica(o: RestartOptions): ReplicaState {
  * the snapshot entry holds for positions the log lost (a torn last line below the floor): their
  * commit lines are written again by the first step (emitCommitLines).
  */
-function recoveredKeys(logged: readonly string[], loggedUpTo: number, snap: DurableState['snapshot']): string[] {
-  const keys = logged.slice(0, loggedUpTo + 1);
+function recoveredKeys(logged: readonly string[], loggedUpTo: number, snap: DurableState['snapshot']): KeyTable {
+  const keys = KeyTable.from(logged.slice(0, loggedUpTo + 1));
   while (keys.length < loggedUpTo + 1) keys.push('');
   if (snap === null) return keys;
   // Positions below keysFrom that the scan did not reach had no commit line: no-ops (a torn

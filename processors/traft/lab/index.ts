@@ -15,6 +15,7 @@ const CORE = [
   'durable',
   'follower',
   'io',
+  'key_table',
   'lab_machine',
   'leader',
   'leader_id',
