@@ -18,6 +18,7 @@ const CORE = [
   'key_table',
   'lab_machine',
   'leader',
+  'lean_record',
   'leader_id',
   'messages',
   'prevote',
