@@ -111,7 +111,12 @@ export const traftEntry: ProtocolEntry = {
   // optimisations and 40–50 deopts per follower: the record path is polymorphic), and a 60 s run
   // keeps recompiling it; without inlining there is less to compile and to throw away
   // (docs/benchmarks.md, "TRaft followers, session 12").
-  rankNodeFlags: ['--no-turbo-inlining'],
+  // Memory (issue #20, docs/benchmarks.md "TRaft memory, session 13"): a rank's live heap is 30–70
+  // MiB, yet V8 sized the heap for a 4 GB limit (old generation grown up to 4× the live set after
+  // each full GC, 16 MiB semi-spaces). A 1 GiB old-space limit, far above any live set measured,
+  // scales that growth down to ~1.6×; 4 MiB semi-spaces cost no rate (records outlive a scavenge
+  // either way).
+  rankNodeFlags: ['--no-turbo-inlining', '--max-semi-space-size=4', '--max-old-space-size=1024'],
   lab: async () => (await import('./lab/index.js')).traftLab,
 };
 
