@@ -7,7 +7,6 @@
 import { assert } from '../../runtime/assert.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
 import type { Snapshot } from './durable.js';
-import { wordCount } from './bitmap_codec.js';
 import { overridesWireLength, type LogRecord } from './record.js';
 import type { Json } from './state_machine.js';
 import type { TailBitmap } from './tail_bitmap.js';
@@ -42,7 +41,7 @@ export function strBytes(x: string): number {
 
 /** bitmapBytes bounds `{ offset, words }` or `{ offset, bin }` (bitmap_codec.ts). */
 export function bitmapBytes(b: TailBitmap): number {
-  return 1 + 7 + NUM + 6 + 5 + 5 * wordCount(b); // wordCount: a lazy bitmap's words stay undecoded
+  return 1 + 7 + NUM + 6 + 5 + 5 * b.words.length;
 }
 
 /** recordBytes bounds one record's wire form (deps binary or not, overrides as a list or ovFrom). */

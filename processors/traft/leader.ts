@@ -9,7 +9,6 @@ import { leaderCommit } from './commit.js';
 import { isQuorum, maxMessageBytes } from './config.js';
 import { buildKeyIndex, depsFor, indexRecord } from './deps.js';
 import { leaderIdEq, type LeaderId } from './leader_id.js';
-import { leanRecord } from './lean_record.js';
 import type { ElectReply, ForwardKind, ForwardReply, ForwardReq } from './messages.js';
 import { noopRecord, withRangedOverrides, type LogRecord, type Seq } from './record.js';
 import { stepDown } from './role_change.js';
@@ -96,9 +95,7 @@ export function propose(s: ReplicaState, fx: Effects, cmd: SmCommand, logKey: st
     d.ovFrom === undefined
       ? { seq, author: L.id, kind: 'cmd', cmd, deps: d.deps, overrides: d.overrides, logKey }
       : withRangedOverrides({ seq, author: L.id, kind: 'cmd', cmd, deps: d.deps, logKey }, d.ovFrom);
-  // the log, the WAL and every peer get the lean form; the key index keeps the record as built,
-  // since the next proposal of its key unions its deps (depsFor), and lets go of it soon after
-  storeRecord(s, fx, leanRecord(rec));
+  storeRecord(s, fx, rec);
   indexRecord(L.keyIndex, rec);
   fx.answers.push({ type: 'appended', seq, logKey });
   for (const [p, pr] of L.progress) replicateTo(s, fx, p, pr, nowMs, random);

@@ -18,7 +18,6 @@ const CORE = [
   'key_table',
   'lab_machine',
   'leader',
-  'lean_record',
   'leader_id',
   'messages',
   'prevote',
