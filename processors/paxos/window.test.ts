@@ -72,3 +72,27 @@ t.test('window: appends must rise, keys must be 32 letters', async (t) => {
   t.throws(() => new CommitWindow(1), RangeError);
   t.equal(new CommitWindow(4).last, -1, 'empty: last is -1');
 });
+
+t.test('window: estrounds spanning more than 32 bits are held exactly; those too far below the newest are evicted', async (t) => {
+  const SPAN = 2 ** 32 - 1; // the widest span of estrounds held at once
+  const w = new CommitWindow(1000);
+  let held: Entry[] = [];
+  let floor = -1;
+  let e = 2 ** 40; // a base far above 32 bits
+  const random = new SeededRandom('window-span'); // fixed: replays with `npx tap processors/paxos/window.test.ts`
+  for (let n = 0; n < 400; n++) {
+    e += n % 50 === 49 ? 2 ** 31 + random.int(2 ** 31) : 1 + random.int(1000);
+    w.append(e, keyOf(n));
+    held.push([e, keyOf(n)]);
+    const keep = held.findIndex(([x]) => e - x <= SPAN);
+    if (keep > 0) {
+      floor = held[keep - 1]![0];
+      held = held.slice(keep);
+    }
+    t.equal(w.floor, floor, `floor after ${n + 1} appends`);
+    t.same(w.since(floor), held, `since(floor) after ${n + 1} appends`);
+    t.equal(w.keyAt(held[0]![0]), held[0]![1], `keyAt the lowest held after ${n + 1} appends`);
+  }
+  t.ok(floor > 2 ** 40, 'some entries were evicted for span');
+  t.throws(() => w.append(e + 0.5, keyOf(0)), /not an integer/);
+});

@@ -9,7 +9,8 @@
 // (docs/protocols/paxos.md §12). So entries live in a ring of typed arrays: nothing per entry for
 // the collector to trace, eviction moves the ring's head instead of copying half the window, and
 // a key becomes a string again only when a sync reads it. A key's 32 letters take 5 bits each
-// (20 bytes, not 32): full, the window is the largest thing a rank keeps (28 MiB, was 40; issue 20).
+// (20 bytes, not 32), an estround 4 bytes as its offset from a base at or below every held one
+// (not an 8-byte double): full, the window is the largest thing a rank keeps (24 MiB; issue 20).
 import type { Entry } from './messages.js';
 
 /** KEY_LETTERS: an instance KEY is 32 lowercase letters (docs/protocols/paxos.md §9.1). */
@@ -20,11 +21,20 @@ const PACKED = 20;
 const DECODE_BLOCK = 1024;
 const scratch = Buffer.allocUnsafe(DECODE_BLOCK * KEY_LETTERS);
 const INITIAL_CAPACITY = 4096;
+/**
+ * MAX_OFFSET: the widest span of estrounds held at once. A million entries at -l 1000000 span a
+ * few dozen rounds (~10^8); a wider span only comes of thousands of rounds without commits, and
+ * then the entries too far below the newest are evicted (the archive serves them, as any below
+ * the floor).
+ */
+const MAX_OFFSET = 0xffff_ffff;
 /** GROWTH: a rank catching up fills a million entries in seconds; at ×2 the copies were 6 % of its CPU. */
 const GROWTH = 4;
 
 export class CommitWindow {
-  private estrounds: Float64Array;
+  /** offsets: each held estround minus `base`. */
+  private offsets: Uint32Array;
+  private base = 0;
   private keys: Buffer;
   /** head: the ring slot of the lowest held entry; count: how many are held. */
   private head = 0;
@@ -36,7 +46,7 @@ export class CommitWindow {
   constructor(private readonly limit = 1_000_000) {
     if (!(limit >= 2)) throw new RangeError(`CommitWindow limit must be ≥ 2, got ${limit}`);
     const capacity = Math.min(INITIAL_CAPACITY, limit + 1);
-    this.estrounds = new Float64Array(capacity);
+    this.offsets = new Uint32Array(capacity);
     this.keys = Buffer.alloc(capacity * PACKED);
   }
 
@@ -56,18 +66,18 @@ export class CommitWindow {
   /** append adds a newly committed entry; estrounds must strictly increase. */
   append(estround: number, key: string): void {
     if (estround <= this.lastEstround) throw new Error(`CommitWindow: estround ${estround} not above ${this.lastEstround}`);
+    if (!Number.isSafeInteger(estround)) throw new Error(`CommitWindow: estround ${estround} is not an integer`);
     if (key.length !== KEY_LETTERS) throw new Error(`CommitWindow: key must be ${KEY_LETTERS} letters, got ${key.length}`);
-    if (this.count === this.estrounds.length) this.grow();
-    const slot = (this.head + this.count) % this.estrounds.length;
+    if (this.count === 0) this.base = estround;
+    else if (estround - this.base > MAX_OFFSET) this.rebase(estround);
+    if (this.count === this.offsets.length) this.grow();
+    const slot = (this.head + this.count) % this.offsets.length;
     pack(key, this.keys, slot * PACKED);
-    this.estrounds[slot] = estround;
+    this.offsets[slot] = estround - this.base;
     this.count++;
     this.lastEstround = estround;
     if (this.count > this.limit) {
-      const cut = this.count >> 1;
-      this.floorEstround = this.estroundAt(cut - 1);
-      this.head = (this.head + cut) % this.estrounds.length;
-      this.count -= cut;
+      this.drop(this.count >> 1);
     }
   }
 
@@ -98,8 +108,7 @@ export class CommitWindow {
       const block = Math.min(n - i, DECODE_BLOCK);
       for (let j = 0; j < block; j++) unpack(this.keys, this.slotOf(from + i + j) * PACKED, scratch, j * KEY_LETTERS);
       const text = scratch.toString('latin1', 0, block * KEY_LETTERS);
-      for (let j = 0; j < block; j++, i++)
-        out[i] = [this.estrounds[this.slotOf(from + i)] ?? NaN, text.slice(j * KEY_LETTERS, (j + 1) * KEY_LETTERS)];
+      for (let j = 0; j < block; j++, i++) out[i] = [this.estroundAt(from + i), text.slice(j * KEY_LETTERS, (j + 1) * KEY_LETTERS)];
     }
     return out;
   }
@@ -107,7 +116,31 @@ export class CommitWindow {
   /** estroundAt is the i-th held estround (0: the lowest). */
   private estroundAt(i: number): number {
     // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the slot is inside the ring
-    return this.estrounds[this.slotOf(i)]!;
+    return this.base + this.offsets[this.slotOf(i)]!;
+  }
+
+  /** drop evicts the n lowest held entries: the floor rises to the last of them. */
+  private drop(n: number): void {
+    this.floorEstround = this.estroundAt(n - 1);
+    this.head = (this.head + n) % this.offsets.length;
+    this.count -= n;
+  }
+
+  /**
+   * rebase makes room for `estround`, over MAX_OFFSET above the base: entries more than that
+   * below it are evicted (no offset could hold both), and the base moves up to the lowest left.
+   */
+  private rebase(estround: number): void {
+    const below = this.indexAbove(estround - MAX_OFFSET - 1);
+    if (below > 0) this.drop(below);
+    const base = this.count > 0 ? this.estroundAt(0) : estround;
+    const shift = base - this.base;
+    for (let i = 0; i < this.count; i++) {
+      const slot = this.slotOf(i);
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the slot is inside the ring
+      this.offsets[slot] = this.offsets[slot]! - shift;
+    }
+    this.base = base;
   }
 
   private keyOf(i: number): string {
@@ -117,23 +150,23 @@ export class CommitWindow {
 
   /** slotOf is the ring slot of the i-th held entry. */
   private slotOf(i: number): number {
-    return (this.head + i) % this.estrounds.length;
+    return (this.head + i) % this.offsets.length;
   }
 
   /** grow widens the ring GROWTH-fold (up to limit + 1 slots: the most held between an append and its eviction), lowest entry first. */
   private grow(): void {
-    const capacity = Math.min(this.estrounds.length * GROWTH, this.limit + 1);
-    const estrounds = new Float64Array(capacity);
+    const capacity = Math.min(this.offsets.length * GROWTH, this.limit + 1);
+    const offsets = new Uint32Array(capacity);
     // Unfilled: only the `count` slots from head are ever read. A rank catching up grows its
     // window from near empty to a million entries in seconds; zeroing 32 MB (the keys, unpacked) was 6% of its CPU.
     const keys = Buffer.allocUnsafe(capacity * PACKED);
-    const wrap = this.estrounds.length - this.head; // slots from head to the ring's end
+    const wrap = this.offsets.length - this.head; // slots from head to the ring's end
     const first = Math.min(this.count, wrap);
-    estrounds.set(this.estrounds.subarray(this.head, this.head + first), 0);
-    estrounds.set(this.estrounds.subarray(0, this.count - first), first);
+    offsets.set(this.offsets.subarray(this.head, this.head + first), 0);
+    offsets.set(this.offsets.subarray(0, this.count - first), first);
     keys.set(this.keys.subarray(this.head * PACKED, (this.head + first) * PACKED), 0);
     keys.set(this.keys.subarray(0, (this.count - first) * PACKED), first * PACKED);
-    this.estrounds = estrounds;
+    this.offsets = offsets;
     this.keys = keys;
     this.head = 0;
   }
