@@ -10,7 +10,7 @@
 // the collector to trace, eviction moves the ring's head instead of copying half the window, and
 // a key becomes a string again only when a sync reads it. A key's 32 letters take 5 bits each
 // (20 bytes, not 32), an estround 4 bytes as its offset from a base at or below every held one
-// (not an 8-byte double): full, the window is the largest thing a rank keeps (24 MiB; issue 20).
+// (not an 8-byte double): full, the window is the largest thing a rank keeps (12 MiB; issue 20).
 import type { Entry } from './messages.js';
 
 /** KEY_LETTERS: an instance KEY is 32 lowercase letters (docs/protocols/paxos.md §9.1). */
@@ -20,6 +20,14 @@ const PACKED = 20;
 /** DECODE_BLOCK: keys turned back into text per native toString call (a 32 KiB scratch, reused). */
 const DECODE_BLOCK = 1024;
 const scratch = Buffer.allocUnsafe(DECODE_BLOCK * KEY_LETTERS);
+/**
+ * LIMIT: most entries held (between LIMIT/2 and LIMIT once full): 12 MiB. A rank further behind
+ * is served from the leader rank's instance log (archive.ts). A rank paused 20 s at full rate
+ * comes back over a million entries behind, past any window a rank can afford, so most of its
+ * catch-up comes from the log either way; what a bigger window bought was a few seconds of it
+ * served from memory, at 12 MiB more in every rank for the whole run (issue 20).
+ */
+const LIMIT = 500_000;
 const INITIAL_CAPACITY = 4096;
 /**
  * MAX_OFFSET: the widest span of estrounds held at once. A million entries at -l 1000000 span a
@@ -43,7 +51,7 @@ export class CommitWindow {
   private floorEstround = -1;
   private lastEstround = -1;
 
-  constructor(private readonly limit = 1_000_000) {
+  constructor(private readonly limit = LIMIT) {
     if (!(limit >= 2)) throw new RangeError(`CommitWindow limit must be ≥ 2, got ${limit}`);
     const capacity = Math.min(INITIAL_CAPACITY, limit + 1);
     this.offsets = new Uint32Array(capacity);
