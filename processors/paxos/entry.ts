@@ -48,11 +48,10 @@ export const paxosEntry: ProtocolEntry = {
     };
   },
   slotLeader: true,
-  // A young generation capped at 4 MiB semi-spaces (V8 grows them to 16 on a busy rank): a rank's
-  // garbage is per batch and short-lived, so it dies in a scavenge either way. A smaller old
-  // generation (--heap-growing-percent) took another ~20 MiB off but cost 7-16 % of the commits in
-  // mark-compacts (docs/benchmarks.md, "Rank memory, Paxos fifth pass").
-  rankNodeFlags: ['--max-semi-space-size=4'],
+  // A young generation capped at 8 MiB semi-spaces (V8 grows them to 16 on a busy rank): a rank's
+  // garbage is per-batch and short-lived, so it dies in a scavenge either way (docs/benchmarks.md,
+  // "Rank memory, Paxos fourth pass").
+  rankNodeFlags: ['--max-semi-space-size=8'],
   lab: async () => (await import('./lab/index.js')).paxosLab,
 };
 
