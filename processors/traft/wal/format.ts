@@ -59,7 +59,7 @@ export function encodeHeader(clusterId: string): Uint8Array {
 }
 
 /** CheckpointMark tags a checkpoint's frames: every one but the last is 'part'. */
-type CheckpointMark = 'part' | 'end';
+export type CheckpointMark = 'part' | 'end';
 
 /** FrameBody is a frame's content: a batch's entries, or one slice of a checkpoint. */
 type FrameBody = { readonly batchId: number; readonly entries: readonly WalEntry[]; readonly cp?: CheckpointMark };
@@ -91,30 +91,49 @@ export function encodeFrame(batch: WalBatch): Uint8Array {
   return framePayload(encodePayload({ batchId: batch.batchId, entries: batch.entries }));
 }
 
+/** CheckpointSlice: one frame of a checkpoint, entries [lo, hi), with what `measure` made of it. */
+export type CheckpointSlice<T> = { readonly lo: number; readonly hi: number; readonly cp: CheckpointMark; readonly made: T };
+
 /**
- * encodeCheckpoint frames a checkpoint as slices of at most CHECKPOINT_FRAME_ENTRIES entries;
- * a slice still over MAX_FRAME_BYTES (huge records) is halved until it fits. The last frame is
- * marked 'end' (an empty checkpoint is one empty 'end' frame, so it still reads as complete).
+ * checkpointSlices cuts a checkpoint of n entries into its frames: runs of at most
+ * CHECKPOINT_FRAME_ENTRIES entries, a run whose payload is still over MAX_FRAME_BYTES (huge
+ * records) halved until it fits or holds one entry, the last marked 'end' (an empty checkpoint
+ * is one empty 'end' frame, so it still reads as complete). `measure` gives a run's payload
+ * bytes and what its writer keeps of it; both writers (encodeCheckpoint, group_frames.ts) cut
+ * the same way, so their files are the same.
  */
-export function encodeCheckpoint(batchId: number, entries: readonly WalEntry[]): Buffer {
-  const frames: Buffer[] = [];
+export function checkpointSlices<T>(
+  n: number,
+  measure: (lo: number, hi: number, cp: CheckpointMark) => { bytes: number; made: T },
+): CheckpointSlice<T>[] {
+  const slices: CheckpointSlice<T>[] = [];
   const slice = (lo: number, hi: number, last: boolean): void => {
-    const payload = encodePayload({ batchId, entries: entries.slice(lo, hi), cp: last ? 'end' : 'part' });
-    if (payload.length > MAX_FRAME_BYTES && hi - lo > 1) {
+    const cp = last ? 'end' : 'part';
+    const { bytes, made } = measure(lo, hi, cp);
+    if (bytes > MAX_FRAME_BYTES && hi - lo > 1) {
       const mid = lo + Math.floor((hi - lo) / 2);
       slice(lo, mid, false);
       slice(mid, hi, last);
       return;
     }
-    frames.push(framePayload(payload));
+    slices.push({ lo, hi, cp, made });
   };
   let lo = 0;
   do {
-    const hi = Math.min(lo + CHECKPOINT_FRAME_ENTRIES, entries.length);
-    slice(lo, hi, hi === entries.length);
+    const hi = Math.min(lo + CHECKPOINT_FRAME_ENTRIES, n);
+    slice(lo, hi, hi === n);
     lo = hi;
-  } while (lo < entries.length);
-  return Buffer.concat(frames);
+  } while (lo < n);
+  return slices;
+}
+
+/** encodeCheckpoint frames a checkpoint as checkpointSlices cuts it. */
+export function encodeCheckpoint(batchId: number, entries: readonly WalEntry[]): Buffer {
+  const slices = checkpointSlices(entries.length, (lo, hi, cp) => {
+    const payload = encodePayload({ batchId, entries: entries.slice(lo, hi), cp });
+    return { bytes: payload.length, made: payload };
+  });
+  return Buffer.concat(slices.map((sl) => framePayload(sl.made)));
 }
 
 type RawRecord = {

@@ -12,7 +12,7 @@ import { assert } from '../../../runtime/assert.js';
 import { FRAME_HEAD } from '../../../runtime/store/file_format.js';
 import { packedRecord, packValue } from '../bitmap_codec.js';
 import type { WalBatch, WalEntry } from '../durable.js';
-import { CHECKPOINT_FRAME_ENTRIES, encodeCheckpoint, encodeFrame, MAX_FRAME_BYTES } from './format.js';
+import { checkpointSlices, encodeCheckpoint, encodeFrame, MAX_FRAME_BYTES, type CheckpointMark } from './format.js';
 
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -23,7 +23,6 @@ const fixstr = (s: string): number[] => [0xa0 | s.length, ...ascii(s)];
 const BATCH_HEAD = Buffer.from([...MAP2, ...fixstr('batchId')]);
 /** CP_HEAD: a checkpoint frame's `{ batchId: …` (a third key, `cp`, follows its entries). */
 const CP_HEAD = Buffer.from([0xde, 0x00, 0x03, ...fixstr('batchId')]);
-type CheckpointMark = 'part' | 'end';
 /** CP_TAIL: `cp: 'part'` or `cp: 'end'`, after a checkpoint frame's entries. */
 const CP_TAIL: Readonly<Record<CheckpointMark, Buffer>> = {
   part: Buffer.from([...fixstr('cp'), ...fixstr('part')]),
@@ -88,34 +87,19 @@ export class GroupFrames {
   }
 
   /**
-   * checkpoint is encodeCheckpoint's bytes (format.ts: slices of at most CHECKPOINT_FRAME_ENTRIES
-   * entries, one over MAX_FRAME_BYTES halved, the last marked 'end') in a buffer of their own,
+   * checkpoint is encodeCheckpoint's bytes (format.ts: cut by checkpointSlices) in a buffer of their own,
    * written once. msgpackr's packing of a whole window of records (~13 MB at -l 10000), the
    * framing's copy of it and the concatenations were ~5% of a leader's busy samples.
    */
   static checkpoint(batchId: number, entries: readonly WalEntry[]): Buffer {
     if (batchId >>> 0 !== batchId) return encodeCheckpoint(batchId, entries);
     const parts = entries.map(entryPart);
-    const slices: Array<{ lo: number; hi: number; cp: CheckpointMark }> = [];
+    const slices = checkpointSlices(parts.length, (lo, hi, cp) => {
+      const bytes = payloadBytes(batchId, parts, lo, hi, cp);
+      return { bytes, made: bytes };
+    });
     let size = 0;
-    const slice = (lo: number, hi: number, last: boolean): void => {
-      const cp = last ? 'end' : 'part';
-      const payload = payloadBytes(batchId, parts, lo, hi, cp);
-      if (payload > MAX_FRAME_BYTES && hi - lo > 1) {
-        const mid = lo + Math.floor((hi - lo) / 2);
-        slice(lo, mid, false);
-        slice(mid, hi, last);
-        return;
-      }
-      slices.push({ lo, hi, cp });
-      size += FRAME_HEAD + payload;
-    };
-    let lo = 0;
-    do {
-      const hi = Math.min(lo + CHECKPOINT_FRAME_ENTRIES, parts.length);
-      slice(lo, hi, hi === parts.length);
-      lo = hi;
-    } while (lo < parts.length);
+    for (const sl of slices) size += FRAME_HEAD + sl.made;
     const g = new GroupFrames(size);
     for (const sl of slices) g.frame(batchId, parts.slice(sl.lo, sl.hi), sl.cp);
     assert(g.at === size, () => `checkpoint frames of ${g.at} bytes, sized ${size}`);
