@@ -10,7 +10,7 @@ import { Packr } from 'msgpackr';
 import { assert, assertNever } from '../../runtime/assert.js';
 import type { Message } from './messages.js';
 import { listOverrides, rangeOf, type LogRecord } from './record.js';
-import { decodeRecord, encodeRecord, isLayoutRecord, recordSize } from './record_bytes.js';
+import { decodeRecord, encodeRecord, isLayoutRecord, LITTLE_ENDIAN, recordSize, writeWords } from './record_bytes.js';
 import { membersAre, type TailBitmap } from './tail_bitmap.js';
 
 /** Below this many words a plain array is as small and cheaper to encode. */
@@ -33,20 +33,13 @@ function cache<K extends typeof WORDS | typeof PACKED>(o: object, key: K, v: Non
   if (Object.isExtensible(o)) Object.defineProperty(o, key, { value: v, writable: true });
 }
 
-/** The words travel little-endian; on a little-endian machine a Uint32Array holds them as they travel. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 /** wordsBuffer: b's words as bytes, kept on b (a bitmap sent again and again, like committed). */
 function wordsBuffer(b: TailBitmap): Buffer {
   let buf = (b as Cached)[WORDS];
   if (buf === undefined) {
     // allocUnsafe: small buffers come from Node's shared pool, not an ArrayBuffer of their own each
     buf = Buffer.allocUnsafe(b.words.length * 4);
-    if (LITTLE_ENDIAN && buf.byteOffset % 4 === 0) {
-      // plain stores through a word view, not a bounds-checked write per word (~300 words per record at -l 10000)
-      const u32 = new Uint32Array(buf.buffer, buf.byteOffset, b.words.length);
-      for (let i = 0; i < b.words.length; i++) u32[i] = b.words[i] as number;
-    } else for (let i = 0; i < b.words.length; i++) buf.writeUInt32LE((b.words[i] as number) >>> 0, i * 4);
+    writeWords(buf, 0, b.words);
     cache(b, WORDS, buf);
   }
   return buf;
