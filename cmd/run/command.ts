@@ -19,7 +19,7 @@ import { parseFaults, parseLinkFlags, parseNetFaults, type FaultAction, type Net
 import type { Launcher, RankProc } from './launcher.js';
 import { armOwnTimeLimit, BOOT_LIMIT_MS, BOOT_WALL_CAP_MS, END_WALL_CAP_MS } from './ownlimit.js';
 import { describeStat, procStat } from './procstat.js';
-import { formatSeries, formatTable } from './table.js';
+import { formatSeries, formatTable, stallWarning } from './table.js';
 import { readSchedule, withSchedule, type ScheduleFlags } from '../schedule.js';
 import { countCommitLines, countCommitsIn } from './logcount.js';
 
@@ -633,6 +633,8 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
     .sort((a, b) => a.atMs - b.atMs); // a partition of fixed ranks was armed at the start
   const { table, failed } = formatTable(launcher.procs, t, lines, plan.flags.entry.columns);
   process.stdout.write(table);
+  const stalled = interrupted ? undefined : stallWarning(launcher.procs, t);
+  if (stalled !== undefined) process.stderr.write(stalled);
   const overTime = seriesOf(plan, schedule.startAtMs, applied);
   if (overTime !== undefined) process.stdout.write(formatSeries(overTime, launcher.procs.length));
   // run.json gains the schedule as resolved: which rank each `leader`/`killed` target hit.
@@ -660,6 +662,8 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
     t,
     failed,
     interrupted,
+    // stalled: no rank committed anything (a warning, not a failure: see stallWarning)
+    stalled: stalled !== undefined,
     ranks: perRank,
     faults: lines,
     ...(overTime ? { overTime } : {}),

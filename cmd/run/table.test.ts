@@ -5,7 +5,7 @@ import t from 'tap';
 import { RankProc } from './launcher.js';
 import { createRankActor } from './lifecycle.js';
 import { protocolNamed } from '../../processors/registry.js';
-import { formatSeries, formatTable } from './table.js';
+import { formatSeries, formatTable, stallWarning } from './table.js';
 
 function proc(rank: number, commits: number, summary?: Record<string, unknown>): RankProc {
   const p = new RankProc(rank, () => createRankActor({ spawn: () => {}, signal: () => {}, ready: () => {}, exited: () => {} }));
@@ -68,4 +68,14 @@ t.test('a protocol’s count per rank over time: one row per 250 ms that changed
   const rows = formatSeries({ title: 't', points: many }, 2).trimEnd().split('\n');
   t.equal(rows.length, 41, 'capped at 40 rows under the heading');
   t.match(rows.at(-1), /… 11 rows more in summary\.json/);
+});
+
+t.test('a run where no rank committed anything warns; one commit anywhere, or no load window, does not', async (t) => {
+  const warning = stallWarning([proc(0, 0), proc(1, 0), proc(2, 0)], 3);
+  t.match(warning, /^csplab: warning: no rank committed anything in 3 s of load/);
+  t.equal(stallWarning([proc(0, 0), proc(1, 1), proc(2, 0)], 3), undefined);
+  t.equal(stallWarning([proc(0, 0)], 0), undefined, '-t 0 has no load window');
+  const never = new RankProc(1, () => createRankActor({ spawn: () => {}, signal: () => {}, ready: () => {}, exited: () => {} }));
+  t.equal(never.incarnation < 0, true, 'a rank never started');
+  t.match(stallWarning([proc(0, 0), never], 3), /no rank committed/, 'ranks that never started do not count as progress');
 });

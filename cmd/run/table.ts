@@ -80,6 +80,21 @@ export function formatTable(
   return { table: `${head}\n${rows.join('\n')}\n${legend.map((l) => `${l}\n`).join('')}`, failed };
 }
 
+/**
+ * stallWarning: one line when the run's load window passed and no rank logged a single commit.
+ * The run itself may be fine by the rules (an empty log breaks none of them, so `check` passes),
+ * but a user reading "ok" on every row would miss that the cluster never made progress: ranks
+ * starved of CPU for the whole window, a leader never elected, a schedule that cut every link.
+ */
+export function stallWarning(procs: readonly RankProc[], testSeconds: number): string | undefined {
+  const started = procs.filter((p) => p.incarnation >= 0);
+  if (testSeconds <= 0 || started.length === 0 || started.some((p) => p.commits > 0)) return undefined;
+  return (
+    `csplab: warning: no rank committed anything in ${testSeconds} s of load (empty logs break no rule, so check ` +
+    'passes): was -t shorter than an election, were the ranks starved of CPU, or was every link cut?\n'
+  );
+}
+
 /** SERIES_ROWS caps the series' rows in the end table (summary.json keeps every point). */
 const SERIES_ROWS = 40;
 
