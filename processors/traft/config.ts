@@ -58,6 +58,12 @@ export type Timing = {
    * D30). Off when absent (timers after every input, as scripted tests drive them), on in every lab rank.
    */
   readonly silenceOnTick?: boolean;
+  /**
+   * freshStart: a replica with nothing durable (it never voted, so it promised no lease) does not
+   * count its start as leader contact, and draws its first election deadline from [H, H + E)
+   * instead of [E, 2E) (§9.3, D31). Off when absent, on in every lab rank.
+   */
+  readonly freshStart?: boolean;
 };
 
 /** defaultTiming derives H = E/5 and the limits of §9.3. */

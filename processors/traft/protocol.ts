@@ -52,10 +52,10 @@ export interface TraftConfig {
   readonly reads?: ReadOptions;
   /** inOrderCommit: the in-order baseline (config.ts Timing.inOrderCommit); absent or false in every real run. */
   readonly inOrderCommit?: boolean;
-  /** seedElections: elections as the seed's design has them, without pre-vote, backoff and tick-only silence timers (§11 D28–D30): a measured baseline. */
+  /** seedElections: elections as the seed's design has them, without pre-vote, backoff, tick-only silence timers and the fresh start (§11 D28–D31): a measured baseline. */
   readonly seedElections?: boolean;
-  /** tuning: a scripted test's timing (lease protection off for same-term races, a message bound); absent in every real run. */
-  readonly tuning?: Partial<Pick<Timing, 'leaseProtection' | 'maxMessageBytes'>>;
+  /** tuning: a scripted test's timing (lease protection off for same-term races, the design's first deadlines, a message bound); absent in every real run. */
+  readonly tuning?: Partial<Pick<Timing, 'leaseProtection' | 'maxMessageBytes' | 'freshStart'>>;
 }
 
 /** Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines) and the highest logged seq. */
@@ -125,8 +125,9 @@ function rankTiming(c: TraftConfig): Timing {
     rpcTimeoutMs: c.electionMs / 2,
     snapshotEvery: c.snapshotEvery,
     ...(c.inOrderCommit === true ? { inOrderCommit: true } : {}),
-    // A starved machine wakes followers late: pre-vote and backoff keep that from deposing a live leader (D28, D29).
-    ...(c.seedElections === true ? {} : { preVote: true, electionBackoff: true, silenceOnTick: true }),
+    // A starved machine wakes followers late: pre-vote and backoff keep that from deposing a live leader (D28, D29);
+    // a fresh cluster elects its first leader without waiting out a lease nobody holds (D31).
+    ...(c.seedElections === true ? {} : { preVote: true, electionBackoff: true, silenceOnTick: true, freshStart: true }),
     ...c.tuning,
   };
 }

@@ -82,3 +82,35 @@ t.test('T15: an acked Sync and appends survive; commit lines resume after logged
     .map((e) => e.seq);
   t.same(again, [2], 'only seq 2 gets a new commit line (1 was logged before the crash)');
 });
+
+t.test('D31: a replica with nothing durable elects early and holds no lease; one that voted keeps both waits', async (t) => {
+  const timing = { ...replica(1, 3).timing, freshStart: true };
+  const E = timing.electionTimeoutMs;
+  const H = timing.heartbeatIntervalMs;
+  const config = { clusterId: 'c', members: [1, 2, 3] };
+  for (let i = 0; i < 50; i++) {
+    const random = new SeededRandom(`fresh-${i}`);
+    const fresh = restartReplica({ self: 1, config, timing, nowMs: 5_000, random });
+    t.ok(
+      fresh.electionDeadlineMs >= 5_000 + H && fresh.electionDeadlineMs < 5_000 + H + E,
+      `fresh deadline in [H, H + E): ${fresh.electionDeadlineMs}`,
+    );
+    t.ok(5_000 - fresh.lastLeaderContactMs >= E, 'a fresh start is not leader contact (V2 grants at once)');
+  }
+  // A vote that reached the WAL may have been granted: its leader may hold a lease on it.
+  const d = new Driver(replica(1, 3, {}, -10_000, timing));
+  d.msg(2, electReq(L(3, 2), null, EMPTY_BITMAP), 0, true);
+  const voted = restartReplica({
+    self: 1,
+    config,
+    timing,
+    nowMs: 5_000,
+    random: new SeededRandom('voted'),
+    durable: replayWal(durableBatches(d)),
+  });
+  t.same(voted.vote, L(3, 2), 'the durable vote survived');
+  t.ok(voted.electionDeadlineMs >= 5_000 + E && voted.electionDeadlineMs < 5_000 + 2 * E, 'a replica that voted waits [E, 2E)');
+  t.equal(voted.lastLeaderContactMs, 5_000, 'and counts its restart as leader contact (V2)');
+  const off = restartReplica({ self: 1, config, timing: { ...timing, freshStart: false }, nowMs: 5_000, random: new SeededRandom('off') });
+  t.ok(off.electionDeadlineMs >= 5_000 + E, 'without freshStart (the design, scripted tests) a first start waits E too');
+});

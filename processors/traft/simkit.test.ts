@@ -9,13 +9,14 @@ const E = 1000;
 const config = { electionMs: E, window: 20, keys: 3, snapshotEvery: 0, setShare: 0.5 };
 
 t.test('campaignAt: the forced candidates race in term 1 and the highest id leads', async (t) => {
-  // Lease protection off: with it a voter refuses every candidate for E after it starts.
+  // Lease protection off: with it a voter refuses every candidate for E after it starts. The
+  // design's first deadlines ([E, 2E), not a fresh start's [H, H + E), D31) leave the race to the script.
   const traces: CoreTrace[] = [];
   const sim = traftSim({
     traces,
     seed: 'simkit-campaign',
     ranks: 5,
-    config: { ...config, tuning: { leaseProtection: false } },
+    config: { ...config, tuning: { leaseProtection: false, freshStart: false } },
     loadMs: 5 * E,
     ratePerSec: 10,
   });
@@ -31,6 +32,17 @@ t.test('campaignAt: the forced candidates race in term 1 and the highest id lead
   t.same([first?.rank, first?.leader], [4, { term: 1, id: 4 }], 'the first leader established is rank 4 in term 1');
   t.ok(first !== undefined && first.atMs >= 500 && first.atMs < E, `established between the scripted deadline and E (${first?.atMs} ms)`);
   t.same(sim.problemsSoFar(), [], 'no invariant violated');
+});
+
+t.test('D31: a fresh lab cluster elects its first leader before E, lease protection on', async (t) => {
+  for (const seed of ['fresh-1', 'fresh-2', 'fresh-3']) {
+    const traces: CoreTrace[] = [];
+    const sim = traftSim({ traces, seed, ranks: 5, config, loadMs: 5 * E, ratePerSec: 10 });
+    sim.runUntil(3 * E);
+    const first = established(traces)[0];
+    t.ok(first !== undefined && first.atMs < E, `${seed}: established at ${first?.atMs} ms, before E`);
+    t.same(sim.problemsSoFar(), [], `${seed}: no invariant violated`);
+  }
 });
 
 t.test('propose: a command handed to the leader commits on every rank under its KEY', async (t) => {

@@ -196,6 +196,15 @@ export type RestartOptions = {
 };
 
 /**
+ * nothingDurable: no vote, committer, record or snapshot survived (a first start, or a crash
+ * before the first WAL batch was synced). Such a replica never granted a vote — a grant is
+ * answered only once the vote is durable (V4) — so no leader's lease rests on it (D31).
+ */
+function nothingDurable(d: DurableState | undefined): boolean {
+  return d === undefined || (d.vote === null && d.committer === null && d.log.size === 0 && d.snapshot === null);
+}
+
+/**
  * restartReplica builds a follower from durable state (§8.5 recovery): not established,
  * committed re-learnt from the leader, and `lastLeaderContactMs := now` (V2: it may have
  * promised a lease before the crash).
@@ -209,6 +218,7 @@ export function restartReplica(o: RestartOptions): ReplicaState {
   const floor = snap?.snapshot.floor ?? 0;
   const loggedUpTo = o.loggedUpTo ?? -1;
   const machine = o.machine ?? labMachine;
+  const fresh = o.timing.freshStart === true && nothingDurable(o.durable);
   return {
     self: o.self,
     config: o.config,
@@ -225,8 +235,8 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     committed: createBitmap(floor),
     maxTermSeen: vote.term,
     leaderHint: null,
-    lastLeaderContactMs: o.nowMs,
-    electionDeadlineMs: o.nowMs + o.random.between(E, 2 * E),
+    lastLeaderContactMs: fresh ? o.nowMs - E : o.nowMs,
+    electionDeadlineMs: o.nowMs + (fresh ? o.random.between(0, E) + o.timing.heartbeatIntervalMs : o.random.between(E, 2 * E)),
     loggedUpTo,
     campaign: null,
     preVote: null,
