@@ -2,7 +2,7 @@
 // COMMIT_LINE regex it replaced on any line, well-formed, torn or odd.
 import t from 'tap';
 import { SeededRandom } from '../../runtime/random.js';
-import { formatInstanceLine, keysFromLines } from './instance_log.js';
+import { formatInstanceLine, keyTableFromLines, keysFromLines } from './instance_log.js';
 
 const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
 
@@ -60,6 +60,34 @@ t.test('keysFromLines reads on from a reading of a prefix, and leaves that readi
   t.same(keysFromLines(lines, { keys: first, lines: 1 }), ['a', '', 'c']);
   t.same(first, ['a'], 'the earlier reading is not extended in place');
   t.throws(() => keysFromLines(lines.slice(0, 1), { keys: first, lines: 2 }), RangeError, 'a reading longer than the log is refused');
+});
+
+t.test('property: keyTableFromLines holds what keysFromLines reads, from scratch and from a prefix reading', async (t) => {
+  const seed = 'instance-log-table';
+  const r = new SeededRandom(seed);
+  let mismatches = 0;
+  for (let i = 0; i < 300; i++) {
+    const lines: string[] = [];
+    // ascending seqs as a rank logs them, and in one log of three a seq that comes again (the strings fallback)
+    let seq = 0;
+    for (let k = r.int(40); k > 0; k--) {
+      seq += r.int(3);
+      const event = r.int(3) === 0 ? 'generate' : 'commit';
+      const key = r.int(8) === 0 ? `é${r.int(9)}` : `n${r.int(5)}-${r.int(100)}`;
+      const line = formatInstanceLine({ event, key, seq: i % 3 === 0 && r.int(6) === 0 ? r.int(seq + 1) : seq }, 1.7e15 + r.int(1e6));
+      lines.push(r.int(12) === 0 ? (ODD[r.int(ODD.length)] ?? '') : line);
+    }
+    const want = JSON.stringify(referenceKeys(lines));
+    if (JSON.stringify(keyTableFromLines(lines).slice(0)) !== want) mismatches++;
+    const cut = r.int(lines.length + 1);
+    const table = keyTableFromLines(lines.slice(0, cut));
+    const before = JSON.stringify(table.slice(0));
+    if (JSON.stringify(keyTableFromLines(lines, { table, lines: cut }).slice(0)) !== want) mismatches++;
+    if (JSON.stringify(table.slice(0)) !== before) mismatches++; // the earlier reading is left as it was
+  }
+  t.equal(mismatches, 0, `replay: npx tap processors/traft/instance_log.test.ts (seed '${seed}')`);
+  const first = keyTableFromLines(['commit Instance[a] in seq 0 at 5']);
+  t.throws(() => keyTableFromLines([], { table: first, lines: 1 }), RangeError, 'a reading longer than the log is refused');
 });
 
 t.test('formatInstanceLine renders T as the integer part of atUs, alike for runs of equal and changing times', async (t) => {

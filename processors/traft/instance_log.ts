@@ -2,6 +2,7 @@
 // for loggedUpTo. The driver appends lines; the core only emits InstanceEvents.
 import { defined } from '../../runtime/assert.js';
 import type { InstanceEvent } from './io.js';
+import { KeyTable } from './key_table.js';
 
 const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
 
@@ -51,6 +52,27 @@ export function keysFromLines(lines: readonly string[], after?: { readonly keys:
     keys[m.seq] = m.key;
   }
   return keys;
+}
+
+/**
+ * keyTableFromLines is keysFromLines as a KeyTable (the same KEYs at the same positions): the
+ * reading a restart keeps. Given `after`, a table read from the first `after.lines` lines, it
+ * reads on from a copy of it (the bytes copied, not a KEY pushed at a time) and leaves it as it
+ * was. Commit lines come in ascending seq (a rank logs each position once, in order, and a
+ * restart logs from past its last); a log where a seq comes again is read whole as strings.
+ */
+export function keyTableFromLines(lines: readonly string[], after?: { readonly table: KeyTable; readonly lines: number }): KeyTable {
+  const from = after?.lines ?? 0;
+  if (from > lines.length) throw new RangeError(`the reading covers ${from} lines but the log has ${lines.length}`);
+  const table = after === undefined ? new KeyTable() : after.table.copyOf();
+  for (let i = from; i < lines.length; i++) {
+    const m = commitMatch(lines[i] as string);
+    if (m === null) continue;
+    if (m.seq < table.length) return KeyTable.from(keysFromLines(lines));
+    while (table.length < m.seq) table.push('');
+    table.push(m.key);
+  }
+  return table;
 }
 
 const PREFIX = 'commit Instance[';

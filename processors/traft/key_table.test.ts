@@ -44,3 +44,37 @@ t.test('a KEY that exactly fills a chunk, then one that does not fit the rest of
   t.same(table.slice(0), keys, 'every KEY, across both boundaries');
   t.end();
 });
+
+t.test('copyOf holds the first n KEYs, is independent of its source, and grows like any table', (t) => {
+  const r = new SeededRandom('key-table-copy');
+  const want: string[] = [];
+  const table = new KeyTable();
+  for (let i = 0; i < 70_000; i++) {
+    const k = randomKey(r, i);
+    want.push(k);
+    table.push(k);
+  }
+  let bad = 0;
+  for (const n of [0, 1, 2, 1023, 1024, 1025, 33_333, 69_999, 70_000]) {
+    const copy = n === 70_000 ? table.copyOf() : table.copyOf(n);
+    if (copy.length !== n || JSON.stringify(copy.slice(0)) !== JSON.stringify(want.slice(0, n))) bad++;
+    copy.push('appended-to-the-copy');
+    copy.push('é'.repeat(700)); // past the rest of a chunk, at times
+    if (copy.at(n) !== 'appended-to-the-copy' || copy.at(n + 1) !== 'é'.repeat(700) || copy.length !== n + 2) bad++;
+  }
+  t.equal(bad, 0, 'every prefix copies exactly and takes pushes after it');
+  t.same(table.slice(0), want, 'the source is unchanged by its copies and their pushes');
+  t.throws(() => table.copyOf(70_001), 'no copy longer than the table');
+  t.end();
+});
+
+t.test('KEYs around the ASCII boundary take the same bytes as Buffer.write', (t) => {
+  const keys = ['\u007f', 'a\u0080', '\u00ff', 'plain', '\u0000', 'x'.repeat(1024), 'x'.repeat(1025), '\ud83d\ude42', '\ud800'];
+  const table = KeyTable.from(keys);
+  t.same(
+    table.slice(0),
+    keys.map((k) => Buffer.from(k, 'utf8').toString('utf8')),
+    'each reads back as its UTF-8 round trip',
+  );
+  t.end();
+});

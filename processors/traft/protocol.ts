@@ -13,7 +13,8 @@ import { toWire } from './bitmap_codec.js';
 import { defaultTiming, type Config, type Timing } from './config.js';
 import { isDrained, uncommittedCount } from './drain.js';
 import { entriesToReplay, replayWal, type DurableState, type WalBatch, type WalEntry } from './durable.js';
-import { formatInstanceLine, keysFromLines } from './instance_log.js';
+import { formatInstanceLine, keyTableFromLines } from './instance_log.js';
+import { KeyTable } from './key_table.js';
 import type { Input, InstanceEvent, Output, TraceEvent } from './io.js';
 import { LabLoad } from './lab_load.js';
 import { Pace } from './pace.js';
@@ -58,9 +59,12 @@ export interface TraftConfig {
   readonly tuning?: Partial<Pick<Timing, 'leaseProtection' | 'maxMessageBytes' | 'freshStart'>>;
 }
 
-/** Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines) and the highest logged seq. */
+/**
+ * Logged is what a restart reads from its instance log: the KEYs by seq (keysFromLines; our
+ * recoverLog reads them into a KeyTable, which a restart copies as bytes) and the highest logged seq.
+ */
 export interface Logged {
-  readonly keys: readonly string[];
+  readonly keys: readonly string[] | KeyTable;
   readonly upTo: number;
 }
 
@@ -147,7 +151,8 @@ function init(o: RankSetup<TraftConfig, DurableState, Logged>, core: TraftCore =
     machine: MACHINES[o.config.machine ?? 'lab'],
     ...(o.durable ? { durable: o.durable } : {}),
     loggedUpTo: logged?.upTo ?? -1,
-    ...(logged ? { keys: logged.keys } : {}),
+    // a lab student's core takes the KEYs as strings (its RestartOptions)
+    ...(logged ? { keys: core === OUR_CORE || !(logged.keys instanceof KeyTable) ? logged.keys : logged.keys.slice(0) } : {}),
   });
   const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0, snapshots: 0, snapshotsInstalled: 0 };
   const H = timing.heartbeatIntervalMs;
@@ -338,7 +343,13 @@ export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, Insta
   formatLog: formatInstanceLine,
   recoverLog: (lines, after) => {
     // The KEYs of logged positions: the key index a leader ships with snapshots (the records below the floor are gone).
-    const keys = keysFromLines(lines, after === undefined ? undefined : { keys: after.logged.keys, lines: after.lines });
+    const earlier = after === undefined ? undefined : after.logged.keys;
+    const keys = keyTableFromLines(
+      lines,
+      earlier === undefined
+        ? undefined
+        : { table: earlier instanceof KeyTable ? earlier : KeyTable.from(earlier), lines: after?.lines ?? 0 },
+    );
     return { keys, upTo: keys.length - 1 };
   },
   storage: { open: openWal },

@@ -187,8 +187,11 @@ export type RestartOptions = {
   readonly durable?: DurableState;
   /** loggedUpTo: highest commit seq already in the instance log (-1 if none). */
   readonly loggedUpTo?: number;
-  /** keys: the KEYs of the instance log's commit lines by seq ('' where none), as keysFromLines reads them. */
-  readonly keys?: readonly string[];
+  /**
+   * keys: the KEYs of the instance log's commit lines by seq ('' where none), as keysFromLines
+   * reads them, or as keyTableFromLines does (copied, not kept: the reading is the caller's).
+   */
+  readonly keys?: readonly string[] | KeyTable;
   readonly nowMs: number;
   readonly random: Random;
   /** machine: the replicated state machine's kind (state_machine.ts); the lab's when absent. */
@@ -257,8 +260,13 @@ export function restartReplica(o: RestartOptions): ReplicaState {
  * the snapshot entry holds for positions the log lost (a torn last line below the floor): their
  * commit lines are written again by the first step (emitCommitLines).
  */
-function recoveredKeys(logged: readonly string[], loggedUpTo: number, snap: DurableState['snapshot']): KeyTable {
-  const keys = KeyTable.from(logged.slice(0, loggedUpTo + 1));
+function recoveredKeys(logged: readonly string[] | KeyTable, loggedUpTo: number, snap: DurableState['snapshot']): KeyTable {
+  let keys: KeyTable;
+  if (logged instanceof KeyTable) keys = logged.copyOf(Math.min(logged.length, loggedUpTo + 1));
+  else {
+    keys = new KeyTable();
+    for (let p = 0; p <= loggedUpTo && p < logged.length; p++) keys.push(logged[p] as string);
+  }
   while (keys.length < loggedUpTo + 1) keys.push('');
   if (snap === null) return keys;
   // Positions below keysFrom that the scan did not reach had no commit line: no-ops (a torn
