@@ -79,7 +79,7 @@ export function applyCommitted(
   onApply?: (applied: Applied) => void,
 ): Seq[] {
   const ran: Seq[] = [];
-  if (a.settledAt !== null && (a.settledAt === committed || bitmapEq(a.settledAt, committed))) return ran;
+  if (isSettled(a, committed)) return ran;
   const from = firstMissing(a.applied);
   const top = bitmapLen(committed);
   let missing = false;
@@ -118,6 +118,11 @@ export function applyCommitted(
   if (draft !== null) a.applied = settle(draft);
   a.settledAt = ran.length === 0 && !missing ? committed : null;
   return ran;
+}
+
+/** isSettled: a pass over `committed` would run nothing (Applier.settledAt); most steps, so a caller may skip building its hooks. */
+export function isSettled(a: Applier, committed: TailBitmap): boolean {
+  return a.settledAt !== null && (a.settledAt === committed || bitmapEq(a.settledAt, committed));
 }
 
 /** park: committed position s waits for dep q. */

@@ -98,7 +98,7 @@ export function propose(s: ReplicaState, fx: Effects, cmd: SmCommand, logKey: st
   storeRecord(s, fx, rec);
   indexRecord(L.keyIndex, rec);
   fx.answers.push({ type: 'appended', seq, logKey });
-  for (const [p, pr] of L.progress) replicateTo(s, fx, p, pr, nowMs, random);
+  replicateToAll(s, fx, L, nowMs, random);
 }
 
 function forward(
@@ -287,7 +287,16 @@ export function leaderTimers(s: ReplicaState, fx: Effects, nowMs: number, random
       return;
     }
   }
-  for (const [p, pr] of L.progress) replicateTo(s, fx, p, pr, nowMs, random);
+  replicateToAll(s, fx, L, nowMs, random);
+}
+
+/**
+ * replicateToAll runs replicateTo for every follower, in the progress map's order. forEach, not
+ * `for (const [p, pr] of …)`: that allocated an iterator result and an entry array per follower
+ * on every proposal and every leader step (a tenth of a long simulated run's allocation).
+ */
+function replicateToAll(s: ReplicaState, fx: Effects, L: LeaderRole, nowMs: number, random: Random): void {
+  L.progress.forEach((pr, p) => replicateTo(s, fx, p, pr, nowMs, random));
 }
 
 /** earlier: t if it is in the future and before at, else at. */

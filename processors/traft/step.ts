@@ -10,7 +10,7 @@ import { electionDue, handlePreVoteReply } from './prevote.js';
 import { emitCommitLines, leaderCommit } from './commit.js';
 import type { Input, Output } from './io.js';
 import { establish, handleForwardReply, heartbeatAll, leaderTimers, leaderWakeAtMs, propose } from './leader.js';
-import { applyCommitted, type Applied } from './applier.js';
+import { applyCommitted, isSettled, type Applied } from './applier.js';
 import { handleForwardReq, handleInstallSnapshot } from './follower.js';
 import { checkpointEntries, maybeSnapshot } from './snapshot.js';
 import { compareLeaderId, leaderIdEq } from './leader_id.js';
@@ -198,12 +198,11 @@ function release(s: ReplicaState, fx: Effects): void {
   for (const [seq, b] of s.unpersisted) if (b <= s.persistedBatchId) s.unpersisted.delete(seq);
 }
 
-/**
- * finish turns the collected effects into an Output: commit lines, the Applier (§6.6), maybe a
- * snapshot, then one WAL batch (with a checkpoint after a snapshot), parked sends, wake-up.
- */
-function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
-  emitCommitLines(s, fx);
+/** NONE_APPLIED: a step's `applied` when nothing could run (most steps: no hooks, no list built for them). */
+const NONE_APPLIED: readonly Applied[] = Object.freeze([]);
+
+/** apply runs the Applier (§6.6), tracing what it skips; the command records run, with results. */
+function apply(s: ReplicaState, fx: Effects): Applied[] {
   const applied: Applied[] = [];
   applyCommitted(
     s.applier,
@@ -212,6 +211,16 @@ function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
     (by, q) => fx.trace.push({ type: 'skipped', by, q }),
     (a) => applied.push(a),
   );
+  return applied;
+}
+
+/**
+ * finish turns the collected effects into an Output: commit lines, the Applier (§6.6), maybe a
+ * snapshot, then one WAL batch (with a checkpoint after a snapshot), parked sends, wake-up.
+ */
+function finish(s: ReplicaState, fx: Effects, nowMs: number): Output {
+  emitCommitLines(s, fx);
+  const applied = isSettled(s.applier, s.committed) ? NONE_APPLIED : apply(s, fx);
   if (fx.snapshot === null) maybeSnapshot(s, fx, nowMs);
   const snap = fx.snapshot;
   const persist =
