@@ -64,7 +64,11 @@ t.test('copyOf holds the first n KEYs, is independent of its source, and grows l
   }
   t.equal(bad, 0, 'every prefix copies exactly and takes pushes after it');
   t.same(table.slice(0), want, 'the source is unchanged by its copies and their pushes');
-  t.throws(() => table.copyOf(70_001), 'no copy longer than the table');
+  // the other way: a copy is unchanged by pushes to its source (they share the chunks before the last)
+  const copy = table.copyOf(50_000);
+  for (let i = 0; i < 30_000; i++) table.push(randomKey(r, i));
+  t.same(copy.slice(0), want.slice(0, 50_000), "a copy is unchanged by its source's later pushes");
+  t.throws(() => table.copyOf(table.length + 1), 'no copy longer than the table');
   t.end();
 });
 

@@ -35,19 +35,21 @@ export class KeyTable {
   }
 
   /**
-   * copyOf is a new table holding this one's first n KEYs (all by default): the chunks' bytes
-   * and the ends are copied whole, so a restart that starts from an earlier reading of its
-   * instance log (~10^5 KEYs) copies a few MiB instead of pushing every KEY again.
+   * copyOf is a new table holding this one's first n KEYs (all by default), so a restart that
+   * starts from an earlier reading of its instance log (~10^5 KEYs) copies bytes instead of
+   * pushing every KEY again. Only the last chunk is copied: push writes into the last chunk
+   * alone, so the chunks before it never change again and both tables share them.
    */
   copyOf(n: number = this.n): KeyTable {
     assert(Number.isInteger(n) && n >= 0 && n <= this.n, () => `copyOf(${n}) of a table of ${this.n}`);
     const t = new KeyTable();
     const used = this.endOf(n - 1);
     const chunks = n === 0 ? 0 : Math.ceil(used / CHUNK_BYTES);
-    for (let c = 0; c < chunks; c++) {
-      const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-      (this.chunks[c] as Buffer).copy(chunk, 0, 0, Math.min(CHUNK_BYTES, used - c * CHUNK_BYTES));
-      t.chunks.push(chunk);
+    for (let c = 0; c < chunks - 1; c++) t.chunks.push(this.chunks[c] as Buffer);
+    if (chunks > 0) {
+      const last = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      (this.chunks[chunks - 1] as Buffer).copy(last, 0, 0, used - (chunks - 1) * CHUNK_BYTES);
+      t.chunks.push(last);
     }
     t.ends = new Uint32Array(Math.max(1024, this.ends.length));
     t.ends.set(this.ends.subarray(0, n));
