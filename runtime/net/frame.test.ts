@@ -113,6 +113,49 @@ t.test('a reusing decoder assembles payloads that span chunks in one buffer; a p
   }
 });
 
+t.test('transient chunks: reads into one overwritten buffer give every payload whole, in any chunking', async (t) => {
+  const sizes = [10, 70_000, 0, 5, 200_000, 3_000_000, 64 * 1024 - 8, 90_000, 1];
+  const body = (i: number, n: number) => Buffer.alloc(n, 97 + i);
+  const stream = Buffer.concat(sizes.map((n, i) => encodeFrame(body(i, n))));
+  for (const read of [1, 7, 4096, 65_536]) {
+    const d = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES, true);
+    const socketBuffer = Buffer.alloc(read);
+    const whole: boolean[] = [];
+    for (let at = 0; at < stream.length; at += read) {
+      const n = stream.copy(socketBuffer, 0, at, at + read);
+      d.pushTransient(socketBuffer.subarray(0, n));
+      for (let f = d.next(); f !== undefined; f = d.next()) {
+        const i = whole.length;
+        whole.push(f.equals(body(i, defined(sizes[i], 'one size per frame'))));
+      }
+      d.settle();
+      socketBuffer.fill(0xee); // the next read overwrites it: nothing held may be a view of it
+    }
+    t.same(
+      whole,
+      sizes.map(() => true),
+      `reads of ${read} bytes: each payload whole when read`,
+    );
+    t.equal(d.bufferedBytes, 0, `reads of ${read} bytes: nothing left over`);
+  }
+});
+
+t.test('transient chunks: the carry a large frame grew is dropped once it is read', async (t) => {
+  const d = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES, true);
+  const carryOf = () => (d as unknown as { carry?: Buffer }).carry;
+  const stream = Buffer.concat([encodeFrame(Buffer.alloc(3_000_000, 1)), encodeFrame(Buffer.alloc(100_000, 2))]);
+  const lengths: number[] = [];
+  for (let at = 0; at < stream.length; at += 65_536) {
+    d.pushTransient(Buffer.from(stream.subarray(at, at + 65_536)));
+    for (let f = d.next(); f !== undefined; f = d.next()) lengths.push(f.length);
+    d.settle();
+    if (at === 0) t.ok((carryOf()?.length ?? 0) <= 2 * 65_536, 'the first partial frame: a carry of about one read');
+  }
+  t.same(lengths, [3_000_000, 100_000]);
+  t.ok((carryOf()?.length ?? 0) <= REUSED_PAYLOAD_MAX, 'no carry over REUSED_PAYLOAD_MAX kept once nothing is held');
+  t.throws(() => new FrameDecoder().pushTransient(Buffer.alloc(1)), 'a plain decoder refuses transient chunks');
+});
+
 t.test('msgpack transient frames: whole frames in reused memory, kept ones not overwritten', async (t) => {
   const mp = msgpackCodec<{ n: number; s: string }>();
   const tf = defined(mp.transient, 'msgpack writes transient frames');

@@ -1,7 +1,7 @@
 // frame: length-prefixed framing on a byte stream. A frame is a 4-byte big-endian payload
 // length and the payload. The decoder enforces a maximum before buffering anything, so a
 // peer cannot make us hold more than one maximum-size frame.
-import { defined } from '../assert.js';
+import { assert, defined } from '../assert.js';
 
 export const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 2 ** 20;
@@ -49,6 +49,9 @@ export function frameParts(payload: Uint8Array): [Buffer, Uint8Array] {
 /** REUSED_PAYLOAD_MAX: the largest payload a reusing decoder assembles in its own buffer (larger ones get their own). */
 export const REUSED_PAYLOAD_MAX = 2 * 2 ** 20;
 
+/** CARRY_MIN_BYTES: a transient reader's first carry, one socket read's worth (libuv reads up to 64 KiB). */
+const CARRY_MIN_BYTES = 64 * 1024;
+
 /**
  * FrameDecoder reassembles frames from chunks of any size. push() adds a chunk; next()
  * returns one whole frame or undefined. It is pull-style so the caller can lower or raise
@@ -65,6 +68,8 @@ export class FrameDecoder {
   /** payloadBytes is the announced length of the frame being read, or -1 before its header. */
   private payloadBytes = -1;
   private assembly: Buffer | undefined;
+  /** carry: a transient reader's unread bytes, in a buffer it reuses (pushTransient). */
+  private carry: Buffer | undefined;
 
   constructor(
     public maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES,
@@ -120,6 +125,55 @@ export class FrameDecoder {
       else this.chunks[0] = c.subarray(used);
     }
     return out;
+  }
+
+  /**
+   * pushTransient adds a chunk its caller overwrites after this read (a socket's onread buffer:
+   * no ArrayBuffer per read). With nothing held, frames wholly inside it come out as views of it;
+   * otherwise it is appended to the carry, where the frame it completes is read. settle() must
+   * run once next() returned undefined, before the caller reuses the chunk. Reusing decoders only.
+   */
+  pushTransient(chunk: Buffer): void {
+    assert(this.reuse, 'FrameDecoder: transient chunks need a reusing decoder (payloads valid until the next read)');
+    if (chunk.length === 0) return;
+    if (this.buffered === 0) {
+      this.chunks = [chunk];
+      this.buffered = chunk.length;
+      return;
+    }
+    // settle() left the held bytes at the carry's start
+    const held = this.buffered;
+    const carry = this.room(held + chunk.length, held);
+    chunk.copy(carry, held);
+    this.buffered += chunk.length;
+    this.chunks = [carry.subarray(0, this.buffered)];
+  }
+
+  /** settle moves what is left unread (at most one partial frame) to the start of the carry, which it owns. */
+  settle(): void {
+    const rest = this.chunks[0];
+    if (rest === undefined) {
+      // Nothing held: a carry grown for one large frame is not kept for the next ones.
+      if ((this.carry?.length ?? 0) > REUSED_PAYLOAD_MAX) this.carry = undefined;
+      return;
+    }
+    assert(this.chunks.length === 1 && rest.length === this.buffered, 'FrameDecoder: transient reads hold one chunk');
+    const carry = this.carry;
+    if (carry !== undefined && rest.buffer === carry.buffer) {
+      const from = rest.byteOffset - carry.byteOffset;
+      carry.copyWithin(0, from, from + rest.length);
+    } else rest.copy(this.room(rest.length, 0), 0);
+    this.chunks = [defined(this.carry, 'room() made one').subarray(0, rest.length)];
+  }
+
+  /** room returns the carry with at least need bytes, its first keep bytes kept when it grows. */
+  private room(need: number, keep: number): Buffer {
+    if (this.carry === undefined || this.carry.length < need) {
+      const next = Buffer.allocUnsafeSlow(Math.max(need, 2 * (this.carry?.length ?? 0), CARRY_MIN_BYTES));
+      this.carry?.copy(next, 0, 0, keep);
+      this.carry = next;
+    }
+    return this.carry;
   }
 
   /** assemble returns n bytes to copy a payload into: the reused buffer's, when reusing and n is not too large. */

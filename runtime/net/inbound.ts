@@ -2,7 +2,7 @@
 // chunk into at most one Inbound batch of validated messages. Any bad input (oversized
 // length, undecodable bytes, a wrong handshake, a message validate refuses, no handshake in
 // time) closes this connection only; the transport and its other peers carry on.
-import type { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Cancel, Clock } from '../clock.js';
 import type { Codec } from './codec.js';
 import { FrameDecoder, FrameError } from './frame.js';
@@ -38,21 +38,25 @@ export class InboundConn<M> {
   /** closed resolves when the socket has fully closed. */
   readonly closed: Promise<void>;
   private readonly decoder: FrameDecoder;
+  private readonly socket: Socket;
   private readonly remote: string;
   private handshakeTimer: Cancel | undefined;
   private refused = false;
 
+  /** accepted: paused on accept when opts.transientPayloads (TcpTransport's server), so no read happened yet. */
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly opts: InboundOptions<M>,
   ) {
     this.decoder = new FrameDecoder(HELLO_MAX_BYTES, opts.transientPayloads);
+    const socket = opts.transientPayloads ? readingIntoOneBuffer(accepted, (chunk) => this.onData(chunk, true)) : accepted;
+    this.socket = socket;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     // A reset from a peer that died is expected noise; 'close' follows and cleans up.
     socket.on('error', () => {});
     socket.once('close', () => this.handshakeTimer?.());
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!opts.transientPayloads) socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
     this.handshakeTimer = opts.clock.schedule(opts.handshakeTimeoutMs, () => {
       if (this.rank === undefined) this.refuse({ kind: 'timeout', detail: `no handshake within ${opts.handshakeTimeoutMs} ms` });
     });
@@ -62,9 +66,11 @@ export class InboundConn<M> {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  /** onData decodes one read; a transient chunk is the socket's read buffer, overwritten by the next read. */
+  private onData(chunk: Buffer, transient: boolean): void {
     if (this.refused) return;
-    this.decoder.push(chunk);
+    if (transient) this.decoder.pushTransient(chunk);
+    else this.decoder.push(chunk);
     const msgs: M[] = [];
     let frames = 0;
     try {
@@ -78,6 +84,7 @@ export class InboundConn<M> {
       if (e instanceof FrameError) return this.refuse({ kind: 'oversize', detail: e.message, ...this.claimed() });
       throw e;
     } finally {
+      if (transient) this.decoder.settle();
       this.opts.countIn(frames, chunk.length);
     }
     if (msgs.length > 0 && this.rank !== undefined) this.opts.deliver(this.rank, msgs);
@@ -120,4 +127,34 @@ export class InboundConn<M> {
     this.socket.destroy();
     this.opts.rejected(rejection, this.remote);
   }
+}
+
+/** READ_BUFFER_BYTES: libuv reads at most 64 KiB at a time. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * readingIntoOneBuffer re-creates an accepted socket over its handle with Node's onread option,
+ * which a server cannot give the sockets it accepts, so every read lands in one reused buffer.
+ * Otherwise Node allocates an ArrayBuffer per read: at a Paxos follower's ~40 MB/s that is
+ * hundreds of 64 KiB buffers a second, freed only when the collector finds them, and the malloc
+ * heap they fragment stays resident (docs/benchmarks.md, "Rank memory, Paxos sixth pass").
+ * `handle` and `_handle` are Node internals (stable since onread came, Node 12); the accepted
+ * socket gives up its handle and is destroyed when the new one closes, which is when the server
+ * stops counting the connection.
+ */
+function readingIntoOneBuffer(accepted: Socket, onRead: (chunk: Buffer) => void): Socket {
+  const internal = accepted as unknown as { _handle: object | null };
+  const handle = internal._handle;
+  if (handle === null) return accepted; // closed before we saw it: its 'close' still comes
+  internal._handle = null;
+  const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  const options = {
+    handle,
+    readable: true,
+    writable: true,
+    onread: { buffer, callback: (n: number) => void onRead(buffer.subarray(0, n)) },
+  } as SocketConstructorOpts;
+  const socket = new Socket(options);
+  socket.once('close', () => accepted.destroy());
+  return socket;
 }

@@ -153,7 +153,8 @@ export class TcpTransport<M> implements Transport<M> {
       link.setAddress(address);
       return link;
     });
-    this.server = createServer((socket) => this.accept(socket));
+    // Transient payloads are read through a reused buffer (InboundConn): paused on accept, so no read happens before.
+    this.server = createServer({ pauseOnConnect: options.transientPayloads === true }, (socket) => this.accept(socket));
     // One inbound connection per peer is normal; a few spare cover restarts still closing.
     this.server.maxConnections = 4 * ranks + 16;
   }
