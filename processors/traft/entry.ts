@@ -84,13 +84,12 @@ export const traftEntry: ProtocolEntry = {
         const { startNode } = await import('../../runtime/driver/node.js');
         const { clientPortHooks } = await import('../../runtime/client/hooks.js');
         const { clientPort } = await import('./clients.js');
+        const { heapGrowthForRole } = await import('./heap_growth.js');
         const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads, ...inOrder };
-        return startNode(
-          await traftWith(c.machine),
-          c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config,
-          node,
-          clientPortHooks(node, c.clientPort, clientPort),
-        );
+        return startNode(await traftWith(c.machine), c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config, node, {
+          ...clientPortHooks(node, c.clientPort, clientPort),
+          onRole: heapGrowthForRole,
+        });
       },
       simulate: async ({ o, l }) => {
         const { simProgram } = await import('../../runtime/sim/bind.js');

@@ -21,6 +21,8 @@ import { cpuMs, resourceSummary, rssKiB } from './usage.js';
 export interface NodeHooks<M> {
   /** wrapTransport decorates the transport the rank runs on, once the run starts; it rejects to fail the start. */
   wrapTransport?(t: Transport<M>): Promise<Transport<M>>;
+  /** onRole hears each role change of the rank, as `csplab run` does (TRaft's leader heap, processors/traft/heap_growth.ts). */
+  onRole?(role: string): void;
 }
 
 /** startNode starts one rank of `protocol` with its validated flags; setup failures reject. */
@@ -69,7 +71,10 @@ export async function startNode<C, S, M, P, L, D, R>(
     storage: store,
     ...(opened.durable !== undefined ? { durable: opened.durable } : {}),
     ...(logged !== undefined ? { logged } : {}),
-    onRole: (role, round) => reportRole(c, role, round),
+    onRole: (role, round) => {
+      reportRole(c, role, round);
+      hooks.onRole?.(role);
+    },
     ...(trace ? { trace } : {}),
   });
   if (opened.durable !== undefined && protocol.recovered)

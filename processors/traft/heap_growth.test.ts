@@ -1,0 +1,15 @@
+import t from 'tap';
+import { heapGrowingPercent, LEADER_HEAP_GROWING_PERCENT } from './heap_growth.js';
+
+t.test('a leader gets the tighter factor, every other role V8’s own', async (t) => {
+  t.equal(heapGrowingPercent('leader', []), LEADER_HEAP_GROWING_PERCENT);
+  t.ok(LEADER_HEAP_GROWING_PERCENT > 0);
+  t.equal(heapGrowingPercent('follower', ['--no-turbo-inlining']), 0);
+  t.equal(heapGrowingPercent('candidate', []), 0);
+});
+
+t.test('a rank started with the flag keeps it in every role', async (t) => {
+  t.equal(heapGrowingPercent('leader', ['--heap-growing-percent=80']), null);
+  t.equal(heapGrowingPercent('follower', ['--max-semi-space-size=4', '--heap-growing-percent', '80']), null);
+  t.equal(heapGrowingPercent('leader', ['--heap_growing_percent=80']), null);
+});
