@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { heapGrowingPercent, LEADER_HEAP_GROWING_PERCENT } from './heap_growth.js';
 
@@ -12,4 +13,9 @@ t.test('a rank started with the flag keeps it in every role', async (t) => {
   t.equal(heapGrowingPercent('leader', ['--heap-growing-percent=80']), null);
   t.equal(heapGrowingPercent('follower', ['--max-semi-space-size=4', '--heap-growing-percent', '80']), null);
   t.equal(heapGrowingPercent('leader', ['--heap_growing_percent=80']), null);
+});
+
+t.test('this node knows the flag (an unknown one would be ignored at run time, not refused)', async (t) => {
+  const r = spawnSync(process.execPath, [`--heap-growing-percent=${LEADER_HEAP_GROWING_PERCENT}`, '-e', '0'], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr.trim());
 });
