@@ -325,11 +325,6 @@ export interface ProtocolEntry {
    * size measured for its allocation pattern); CSPLAB_RANK_NODE_OPTIONS comes after and wins.
    */
   readonly rankNodeFlags?: readonly string[];
-  /**
-   * rankEnv: environment variables `csplab run` starts this protocol's rank processes with (the C
-   * library's malloc settings, measured like rankNodeFlags); a variable the caller already set wins.
-   */
-  readonly rankEnv?: Readonly<Record<string, string>>;
   /** lab: the protocol's teaching lab (`csplab lab init`, `csplab grade`), loaded only by those commands. */
   lab?(): Promise<Lab>;
 }

@@ -277,7 +277,6 @@ async function bootCluster(plan: RunPlan, clock: Clock, onEvent?: RunHooks['onEv
   const launcher = new Launcher({
     ranks,
     nodeFlags: plan.flags.entry.rankNodeFlags ?? [],
-    env: plan.flags.entry.rankEnv ?? {},
     command: (rank, incarnation, held) => [
       RANK_MAIN,
       '-i',

@@ -2,7 +2,7 @@
 // CSPLAB_RANK_NODE_OPTIONS, whose later value V8 takes), and that Paxos's are flags this node accepts.
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { rankEnvironment, rankNodeOptions } from './launcher.js';
+import { rankNodeOptions } from './launcher.js';
 import { paxosEntry } from '../../processors/paxos/entry.js';
 import { traftEntry } from '../../processors/traft/entry.js';
 import { protocols } from '../../processors/registry.js';
@@ -28,11 +28,4 @@ t.test('every protocol’s rank flags start a node, and Paxos caps the young gen
     const r = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
     t.equal(r.status, 0, `${p.name}: node ${flags.join(' ')} starts (${r.stderr.trim()})`);
   }
-});
-
-t.test('a protocol’s rank environment lies under the caller’s, which wins', async (t) => {
-  const env = rankEnvironment({ MALLOC_MMAP_THRESHOLD_: '1048576', A: '1' }, { MALLOC_MMAP_THRESHOLD_: '131072', PATH: '/bin' });
-  t.same(env, { MALLOC_MMAP_THRESHOLD_: '131072', A: '1', PATH: '/bin' });
-  t.same(rankEnvironment({}, { PATH: '/bin' }), { PATH: '/bin' }, 'none: the caller’s environment as it is');
-  t.equal(traftEntry.rankEnv?.MALLOC_MMAP_THRESHOLD_, String(1024 * 1024), 'TRaft ranks map malloc blocks of 1 MiB and more');
 });

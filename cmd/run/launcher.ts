@@ -52,8 +52,6 @@ export interface LauncherOptions {
   ranks: number;
   /** nodeFlags: Node/V8 flags before each rank's script (the protocol's rankNodeFlags). */
   nodeFlags?: readonly string[];
-  /** env: variables each rank starts with besides the caller's (the protocol's rankEnv). */
-  env?: Readonly<Record<string, string>>;
   /** command builds the argv (after node) for one incarnation of a rank; held: with --hold (see prepare). */
   command: (rank: number, incarnation: number, held: boolean) => string[];
   /** onReady is called when a rank reports it is listening. */
@@ -159,7 +157,6 @@ export class Launcher {
     const rank = p.rank;
     const child = spawn(process.execPath, [...rankNodeOptions(this.o.nodeFlags ?? []), ...this.o.command(rank, incarnation, held)], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: rankEnvironment(this.o.env ?? {}),
     });
     child.stdin.on('error', () => {}); // a rank that died before reading its start time
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -300,9 +297,4 @@ export class Launcher {
  */
 export function rankNodeOptions(protocol: readonly string[], env: string | undefined = process.env.CSPLAB_RANK_NODE_OPTIONS): string[] {
   return [...protocol, ...(env ?? '').split(' ').filter((a) => a !== '')];
-}
-
-/** rankEnvironment: the protocol's variables under the caller's environment, which wins (to measure a setting both ways). */
-export function rankEnvironment(protocol: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...protocol, ...env };
 }

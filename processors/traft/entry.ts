@@ -115,15 +115,6 @@ export const traftEntry: ProtocolEntry = {
   // old-space limit was measured too and left out: at 1 GiB it cut every rank's RSS by a third or
   // more but cost a third of the commits over 60 s (V8 collects the old generation more often).
   rankNodeFlags: ['--no-turbo-inlining', '--max-semi-space-size=4'],
-  // glibc's malloc maps a block of at least its threshold on its own and unmaps it when freed; the
-  // threshold starts at 128 KiB and rises to the largest such block freed, so after the first
-  // checkpoint buffer (~13 MB every 10,000 positions at -l 10000) every smaller ArrayBuffer
-  // came from the main heap, which fragments and never shrinks: a follower's [heap] rose from
-  // ~15 to 50-65 MiB over 60 s (docs/benchmarks.md "TRaft memory, session 14"). A fixed 1 MiB
-  // threshold keeps the per-batch buffers (record slabs 256 KiB, appends, socket reads) in the
-  // heap, where reuse is cheap, and gives the big, rare ones (checkpoints, grown codec and WAL
-  // buffers) back when freed. At 128 KiB the slabs were mapped too: 20-30% fewer commits.
-  rankEnv: { MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) },
   lab: async () => (await import('./lab/index.js')).traftLab,
 };
 
