@@ -183,7 +183,7 @@ async function runCluster(given: RunArgs, hooks: RunHooks = {}): Promise<number>
   const load = hooks.load?.({ schedule, clock, runId: plan.runId, seed: plan.seed }) ?? Promise.resolve();
   const interrupted = await awaitEnd(plan, cluster.launcher, clock, schedule, cancels);
   await load;
-  const status = writeSummary(plan, cluster, schedule, applied, interrupted);
+  const status = writeSummary(plan, cluster, schedule, applied, interrupted, hooks.load === undefined);
   return hooks.finish && !interrupted ? hooks.finish(status, plan.logDir) : status;
 }
 
@@ -615,8 +615,19 @@ function armEndGrace(launcher: Launcher, clock: Clock, endAtMs: number, graceMs:
   return () => cancel();
 }
 
-/** writeSummary prints the table of commits and exit statuses per rank, writes summary.json, and returns the run's exit status. */
-function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, applied: readonly AppliedFault[], interrupted: boolean): number {
+/**
+ * writeSummary prints the table of commits and exit statuses per rank, writes summary.json, and returns the run's exit
+ * status. ownLoad: the ranks make their own load (the lab's), so no commit at all means no progress; under another
+ * command's load (`csplab kv`'s clients, which may only read) it may not.
+ */
+function writeSummary(
+  plan: RunPlan,
+  cluster: Cluster,
+  schedule: Schedule,
+  applied: readonly AppliedFault[],
+  interrupted: boolean,
+  ownLoad: boolean,
+): number {
   const { launcher, readyAtMs } = cluster;
   const { t } = plan.flags;
   // The logs are the truth: a killed rank's last report is stale, a restarted one's partial.
@@ -633,7 +644,7 @@ function writeSummary(plan: RunPlan, cluster: Cluster, schedule: Schedule, appli
     .sort((a, b) => a.atMs - b.atMs); // a partition of fixed ranks was armed at the start
   const { table, failed } = formatTable(launcher.procs, t, lines, plan.flags.entry.columns);
   process.stdout.write(table);
-  const stalled = interrupted ? undefined : stallWarning(launcher.procs, t);
+  const stalled = interrupted || !ownLoad ? undefined : stallWarning(launcher.procs, t);
   if (stalled !== undefined) process.stderr.write(stalled);
   const overTime = seriesOf(plan, schedule.startAtMs, applied);
   if (overTime !== undefined) process.stdout.write(formatSeries(overTime, launcher.procs.length));

@@ -5,7 +5,8 @@
 // and V8's own growing factor (up to 4× the live set on a machine this size) let a leader's
 // heap reach 150–170 MiB for 50–70 MiB live. A follower keeps records as their packed bytes and
 // promotes little; a tighter factor there only costs it more full GCs. The flag is read at each
-// full GC's new limit, so a role change takes effect at the next one.
+// full GC's new limit, so a role change takes effect at the next one. A positive value replaces
+// V8's factor in every mode, its conservative ones under memory pressure too (0 gives them back).
 import { setFlagsFromString } from 'node:v8';
 
 /** LEADER_HEAP_GROWING_PERCENT: a leader's old generation may grow to 1.5× what the last full GC kept. */

@@ -114,3 +114,29 @@ t.test('D31: a replica with nothing durable elects early and holds no lease; one
   const off = restartReplica({ self: 1, config, timing: { ...timing, freshStart: false }, nowMs: 5_000, random: new SeededRandom('off') });
   t.ok(off.electionDeadlineMs >= 5_000 + E, 'without freshStart (the design, scripted tests) a first start waits E too');
 });
+
+t.test('D31: a follower answers a leader only once that leader’s ballot is durable, so whoever acked is never fresh', async (t) => {
+  const timing = { ...replica(1, 3).timing, freshStart: true };
+  const E = timing.electionTimeoutMs;
+  const d = new Driver(replica(1, 3, {}, -10_000, timing));
+  const req = forward(L(1, 2), 'append', [rec(0, L(1, 2), set('a', 1))], EMPTY_BITMAP, 1);
+  t.same(sentOf(d.msg(2, req, 0, false), 'ForwardReply'), [], 'no ack while the adopted ballot is not durable');
+  const crashed = restart(d, [], 10); // restart() replays only the batches persisted so far: none
+  t.same(crashed.state.vote, L(0, 1), 'the crash lost the ballot');
+  const config = { clusterId: 'c', members: [1, 2, 3] };
+  const again = restartReplica({
+    self: 1,
+    config,
+    timing,
+    nowMs: 10,
+    random: new SeededRandom('again'),
+    durable: replayWal(durableBatches(d)),
+  });
+  t.ok(10 - again.lastLeaderContactMs >= E, 'it acked nothing, so it restarts fresh');
+  const acks = sentOf(d.persistAll(0), 'ForwardReply');
+  t.equal(acks.length, 1, 'the ack leaves once the batch is durable');
+  const durable = replayWal(durableBatches(d));
+  t.same(durable.vote, L(1, 2), 'and with it the leader’s ballot');
+  const after = restartReplica({ self: 1, config, timing, nowMs: 20, random: new SeededRandom('after'), durable });
+  t.equal(after.lastLeaderContactMs, 20, 'a replica that acked keeps the lease wait (V2) after a restart');
+});

@@ -200,8 +200,8 @@ export type RestartOptions = {
 
 /**
  * nothingDurable: no vote, committer, record or snapshot survived (a first start, or a crash
- * before the first WAL batch was synced). Such a replica never granted a vote — a grant is
- * answered only once the vote is durable (V4) — so no leader's lease rests on it (D31).
+ * before the first WAL batch was synced). Such a replica never acked a leader or granted a vote:
+ * both wait until the adopted ballot is durable (§8.1, V4), so no leader's lease counts on it (D31).
  */
 function nothingDurable(d: DurableState | undefined): boolean {
   return d === undefined || (d.vote === null && d.committer === null && d.log.size === 0 && d.snapshot === null);

@@ -49,14 +49,18 @@ export class InboundConn<M> {
     private readonly opts: InboundOptions<M>,
   ) {
     this.decoder = new FrameDecoder(HELLO_MAX_BYTES, opts.transientPayloads);
-    const socket = opts.transientPayloads ? readingIntoOneBuffer(accepted, (chunk) => this.onData(chunk, true)) : accepted;
+    const reading = opts.transientPayloads ? readingIntoOneBuffer(accepted, (chunk) => this.onData(chunk, true)) : undefined;
+    const socket = reading ?? accepted;
     this.socket = socket;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     // A reset from a peer that died is expected noise; 'close' follows and cleans up.
     socket.on('error', () => {});
     socket.once('close', () => this.handshakeTimer?.());
-    if (!opts.transientPayloads) socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
+    if (reading === undefined) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
+      socket.resume(); // the server accepts paused when it wants transient reads
+    }
     this.handshakeTimer = opts.clock.schedule(opts.handshakeTimeoutMs, () => {
       if (this.rank === undefined) this.refuse({ kind: 'timeout', detail: `no handshake within ${opts.handshakeTimeoutMs} ms` });
     });
@@ -142,11 +146,10 @@ const READ_BUFFER_BYTES = 64 * 1024;
  * socket gives up its handle and is destroyed when the new one closes, which is when the server
  * stops counting the connection.
  */
-function readingIntoOneBuffer(accepted: Socket, onRead: (chunk: Buffer) => void): Socket {
+function readingIntoOneBuffer(accepted: Socket, onRead: (chunk: Buffer) => void): Socket | undefined {
   const internal = accepted as unknown as { _handle: object | null };
   const handle = internal._handle;
-  if (handle === null) return accepted; // closed before we saw it: its 'close' still comes
-  internal._handle = null;
+  if (handle === null) return undefined; // closed before we saw it: its 'close' still comes
   const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
   const options = {
     handle,
@@ -154,7 +157,14 @@ function readingIntoOneBuffer(accepted: Socket, onRead: (chunk: Buffer) => void)
     writable: true,
     onread: { buffer, callback: (n: number) => void onRead(buffer.subarray(0, n)) },
   } as SocketConstructorOpts;
-  const socket = new Socket(options);
+  let socket: Socket;
+  try {
+    socket = new Socket(options);
+  } catch {
+    return undefined; // Node's internals changed: read the accepted socket as every other protocol does
+  }
+  // only now does the accepted socket give the handle up: a failed construction left it owning it
+  internal._handle = null;
   socket.once('close', () => accepted.destroy());
   return socket;
 }
