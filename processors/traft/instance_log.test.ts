@@ -44,22 +44,10 @@ t.test('property: keysFromLines equals the regex scan', async (t) => {
       lines.push(pick === 0 ? line.slice(0, r.int(line.length + 1)) : pick === 1 ? (ODD[r.int(ODD.length)] ?? '') : line);
     }
     if (JSON.stringify(keysFromLines(lines)) !== JSON.stringify(referenceKeys(lines))) mismatches++;
-    // A restart in the simulator reads on from its last reading of a prefix: the same index.
-    const cut = r.int(lines.length + 1);
-    const after = { keys: keysFromLines(lines.slice(0, cut)), lines: cut };
-    if (JSON.stringify(keysFromLines(lines, after)) !== JSON.stringify(referenceKeys(lines))) mismatches++;
   }
   t.equal(mismatches, 0, `replay: npx tap processors/traft/instance_log.test.ts (seed '${seed}')`);
   t.same(keysFromLines(ODD), referenceKeys(ODD), 'the odd lines alone');
   t.same(keysFromLines(['commit Instance[x] in seq 2 at 5']), ['', '', 'x']);
-});
-
-t.test('keysFromLines reads on from a reading of a prefix, and leaves that reading as it was', async (t) => {
-  const lines = ['commit Instance[a] in seq 0 at 5', 'generate Instance[b] in seq 1 at 6', 'commit Instance[c] in seq 2 at 7'];
-  const first = keysFromLines(lines.slice(0, 1));
-  t.same(keysFromLines(lines, { keys: first, lines: 1 }), ['a', '', 'c']);
-  t.same(first, ['a'], 'the earlier reading is not extended in place');
-  t.throws(() => keysFromLines(lines.slice(0, 1), { keys: first, lines: 2 }), RangeError, 'a reading longer than the log is refused');
 });
 
 t.test('property: keyTableFromLines holds what keysFromLines reads, from scratch and from a prefix reading', async (t) => {

@@ -35,18 +35,14 @@ export function loggedUpToFrom(lines: readonly string[]): number {
 }
 
 /**
- * keysFromLines is the restart's key index: the KEY of each commit line by seq ('' where a
- * position has none: a no-op, or not logged yet), up to the highest commit seq, so its length
- * is loggedUpTo + 1 (a driver that needs both scans once). Given `after`, the index of the first
- * `after.lines` lines, it reads only the lines since: the scan is a fold, so the result is the
- * same as reading them all.
+ * keysFromLines is the restart's key index as strings: the KEY of each commit line by seq ('' where
+ * a position has none: a no-op, or not logged yet), up to the highest commit seq, so its length is
+ * loggedUpTo + 1. A restart reads on from an earlier reading with keyTableFromLines.
  */
-export function keysFromLines(lines: readonly string[], after?: { readonly keys: readonly string[]; readonly lines: number }): string[] {
-  const from = after?.lines ?? 0;
-  if (from > lines.length) throw new RangeError(`the reading covers ${from} lines but the log has ${lines.length}`);
-  const keys = after === undefined ? [] : after.keys.slice();
-  for (let i = from; i < lines.length; i++) {
-    const m = commitMatch(lines[i] as string);
+export function keysFromLines(lines: readonly string[]): string[] {
+  const keys: string[] = [];
+  for (const line of lines) {
+    const m = commitMatch(line);
     if (m === null) continue;
     while (keys.length <= m.seq) keys.push('');
     keys[m.seq] = m.key;

@@ -3,7 +3,7 @@
 import { assert } from '../../runtime/assert.js';
 import type { SmCommand } from './state_machine.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
-import { bitmapLen, EMPTY_BITMAP, firstFailing, hasSeq, members, WORD_BITS, wordOf, type TailBitmap } from './tail_bitmap.js';
+import { EMPTY_BITMAP, firstFailing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
 
 /** Seq is a 0-based log position. */
 export type Seq = number;
@@ -97,27 +97,12 @@ export function overridesSeq(rec: LogRecord, q: Seq): boolean {
 export function firstUnresolved(rec: LogRecord, done: TailBitmap, lo: Seq): Seq {
   const from = rangeOf(rec);
   if (from >= 0) return firstFailing(rec.deps, done, lo, Math.min(from, rec.seq), never);
-  return firstNotListed(rec, done, lo);
+  return firstFailing(rec.deps, done, lo, rec.seq, isListedOverride, rec);
 }
 
-/**
- * firstNotListed is firstFailing(rec.deps, done, lo, rec.seq, x ↦ rec.overrides ∌ x) written
- * out: a predicate closing over rec was allocated per call, and this runs per commit candidate
- * and per apply test (a twentieth of a long simulated run's allocation).
- */
-function firstNotListed(rec: LogRecord, done: TailBitmap, lo: Seq): Seq {
-  const top = Math.min(rec.seq, bitmapLen(rec.deps));
-  for (let w = Math.max(lo, 0) - (Math.max(lo, 0) % WORD_BITS); w < top; w += WORD_BITS) {
-    let d = (wordOf(rec.deps, w) & ~wordOf(done, w)) >>> 0;
-    while (d !== 0) {
-      const low = (d & -d) >>> 0;
-      const x = w + 31 - Math.clz32(low);
-      d = (d ^ low) >>> 0;
-      if (x >= top) return -1;
-      if (x >= lo && !overridesSeq(rec, x)) return x;
-    }
-  }
-  return -1;
+/** isListedOverride: rec lists x among its overrides (firstFailing's pred, rec its context: no closure per call). */
+function isListedOverride(x: Seq, rec: LogRecord): boolean {
+  return overridesSeq(rec, x);
 }
 
 function never(): boolean {

@@ -251,8 +251,19 @@ export function everyIn(a: TailBitmap, minusB: TailBitmap, lo: number, hi: numbe
   return firstFailing(a, minusB, lo, hi, pred) === -1;
 }
 
-/** firstFailing is the least member of (a \ minusB) in [lo, hi) for which pred fails, or -1. */
-export function firstFailing(a: TailBitmap, minusB: TailBitmap, lo: number, hi: number, pred: (x: number) => boolean): number {
+/**
+ * firstFailing is the least member of (a \ minusB) in [lo, hi) for which pred fails, or -1. `ctx`
+ * is handed to pred, so a hot caller passes a plain function and its data rather than a closure
+ * allocated per call (record.ts firstUnresolved).
+ */
+export function firstFailing<C = undefined>(
+  a: TailBitmap,
+  minusB: TailBitmap,
+  lo: number,
+  hi: number,
+  pred: (x: number, ctx: C) => boolean,
+  ctx?: C,
+): number {
   const top = Math.min(hi, bitmapLen(a));
   for (let w = alignDown(Math.max(lo, 0)); w < top; w += WORD_BITS) {
     let d = (wordAt(a, w) & ~wordAt(minusB, w)) >>> 0;
@@ -261,7 +272,7 @@ export function firstFailing(a: TailBitmap, minusB: TailBitmap, lo: number, hi: 
       const x = w + 31 - Math.clz32(low);
       d = (d ^ low) >>> 0;
       if (x >= top) return -1;
-      if (x >= lo && !pred(x)) return x;
+      if (x >= lo && !pred(x, ctx as C)) return x;
     }
   }
   return -1;
