@@ -201,6 +201,28 @@ t.test("a fresh rank over another run's logs: exit 4, suggests --clean, leaves t
   );
 });
 
+t.test("a fresh start over this run's own earlier incarnation: exit 4, names the restart, leaves the files", async (t) => {
+  const log = 'commit Instance[abcdefghijklmnopqrstuvwxyzabcdef] in seq 0 at 1\n';
+  const marker = `${JSON.stringify({ clusterId: 'run-mine', incarnation: 2, protocol: 'paxos' })}\n`;
+  const dir = t.testdir({ 'instancelog0.log': log, '.csplab-rank0.json': marker });
+  const base = await freeBasePort(5);
+  const r = await cliRun(
+    t,
+    ['rank', '-i', '0', '--cluster-id', 'run-mine', '--log-dir', dir, '--base-port', String(base), '-o', '1', '-t', '1'],
+    BOUND,
+  );
+  expectError(
+    t,
+    r,
+    EXIT.corrupt,
+    `csplab: rank 0 already ran in run run-mine (incarnation 2) in ${dir}: a fresh start would erase what it promised its peers; ` +
+      'restart it with --incarnation 3, or pass --clean to start the run over',
+    'a second incarnation 0',
+  );
+  t.equal(readFileSync(join(dir, 'instancelog0.log'), 'utf8'), log, 'its log is untouched');
+  t.equal(readFileSync(join(dir, '.csplab-rank0.json'), 'utf8'), marker, 'its marker is untouched');
+});
+
 t.test('--help and --version: exit 0, the flags named', async (t) => {
   const rank = await cliRun(t, ['rank', '--help'], BOUND);
   t.equal(rank.status, EXIT.ok);

@@ -58,6 +58,14 @@ export function claimLogDir(o: {
         `${files.instanceLog} belongs to run ${marker.clusterId}, not ${o.clusterId}; pass --clean to overwrite it`,
       );
     }
+    // This rank already ran in this very run: starting it afresh would erase what it promised
+    // (a vote, accepted records, acceptances) while its peers still count on it, which breaks
+    // safety for every protocol here. A restart recovers; starting the whole run over is --clean.
+    if (!o.clean && marker !== undefined)
+      throw new ForeignStateError(
+        `rank ${o.rank} already ran in run ${o.clusterId} (incarnation ${marker.incarnation}) in ${o.logDir}: a fresh start would ` +
+          `erase what it promised its peers; restart it with --incarnation ${marker.incarnation + 1}, or pass --clean to start the run over`,
+      );
   } else {
     if (marker === undefined)
       throw new ForeignStateError(`rank ${o.rank} has no earlier incarnation in ${o.logDir} to restart from (use --incarnation 0)`);
