@@ -95,7 +95,13 @@ export const rankCommand: CommandModule<object, RankArgs> = {
       .option('cluster-id', { type: 'string', default: 'local', describe: 'names the run; peers and logs of another run are refused' })
       .option('start-at', numeric('epoch ms when round 0 starts (all ranks of a run share it; default now + 1 s)'))
       .option('end-at', numeric('epoch ms when the rank stops (default start + t)'))
-      .option('incarnation', numeric('0: fresh start (truncates its log; refused over its own earlier incarnation unless --clean); k > 0: restart, recover from its log and append', 0))
+      .option(
+        'incarnation',
+        numeric(
+          '0: fresh start (truncates its log; refused over its own earlier incarnation unless --clean); k > 0: restart, recover from its log and append',
+          0,
+        ),
+      )
       .option('clean', { type: 'boolean', default: false, describe: 'overwrite logs left by another run' })
       .option('skew-ms', numeric('this rank’s clock runs this many ms ahead (negative: behind) of the machine’s', 0))
       .option('events', { type: 'boolean', default: false, hidden: true, describe: 'JSON progress events on stdout (used by csplab run)' })
