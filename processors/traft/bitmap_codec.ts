@@ -10,8 +10,8 @@ import { Packr } from 'msgpackr';
 import { assert, assertNever } from '../../runtime/assert.js';
 import type { Message } from './messages.js';
 import { listOverrides, rangeOf, type LogRecord } from './record.js';
-import { decodeRecord, encodeRecord, isLayoutRecord, LITTLE_ENDIAN, recordSize, writeWords } from './record_bytes.js';
-import { membersAre, type TailBitmap } from './tail_bitmap.js';
+import { decodeRecord, encodeRecord, isLayoutRecord, LITTLE_ENDIAN, recordSize, writeWords, type Delta } from './record_bytes.js';
+import { membersAre, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
 
 /** Below this many words a plain array is as small and cheaper to encode. */
 const MIN_WORDS = 4;
@@ -26,10 +26,18 @@ type BinBitmap = { readonly offset: number; readonly bin: Uint8Array };
  */
 const WORDS = Symbol('wordsBuffer');
 const PACKED = Symbol('packedRecord');
-type Cached = { [WORDS]?: Buffer; [PACKED]?: Uint8Array };
+const DELTA = Symbol('deltaRecord');
+type Cached = { [WORDS]?: Buffer; [PACKED]?: Uint8Array; [DELTA]?: DeltaBytes };
+
+/**
+ * DeltaBytes: a record's bytes as a delta against the deps object `baseDeps` of the record at
+ * `baseSeq` (null: no delta against it). Only the base's seq and deps are kept, not the base
+ * record: a record holding its base would hold every earlier record of its key.
+ */
+type DeltaBytes = { readonly baseSeq: number; readonly baseDeps: TailBitmap; readonly bytes: Uint8Array | null };
 
 /** cache puts v on o (not enumerable, so not copied by a spread); an object that cannot take it is encoded again next time. */
-function cache<K extends typeof WORDS | typeof PACKED>(o: object, key: K, v: NonNullable<Cached[K]>): void {
+function cache<K extends typeof WORDS | typeof PACKED | typeof DELTA>(o: object, key: K, v: NonNullable<Cached[K]>): void {
   if (Object.isExtensible(o)) Object.defineProperty(o, key, { value: v, writable: true });
 }
 
@@ -166,6 +174,31 @@ const SLAB_BYTES = 256 * 1024;
 let slab = Buffer.allocUnsafeSlow(0);
 let slabAt = 0;
 
+/** slabAt gives `size` bytes for one record: in the current slab (4-aligned, so its words are), or a buffer of its own when large. */
+function slabView(size: number): { buf: Buffer; at: number } {
+  let at = (slabAt + 3) & ~3;
+  if (size > SLAB_BYTES / 16) return { buf: Buffer.allocUnsafeSlow(size), at: 0 };
+  if (at + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    at = 0;
+  }
+  slabAt = at + size;
+  return { buf: slab, at };
+}
+
+/** encodeInSlab writes r (words, or a delta) into slab space and returns a plain view of its bytes. */
+function encodeInSlab(r: LogRecord, delta: Delta | null): Uint8Array {
+  const ranged = rangeOf(r);
+  const from = ranged >= 0 ? ranged : (overridesFrom(r) ?? -1);
+  const cmdBytes = r.cmd === undefined ? null : packr.pack(r.cmd);
+  const size = recordSize(r, cmdBytes, from, delta);
+  const { buf, at } = slabView(size);
+  const end = encodeRecord(buf, at, r, cmdBytes, from, delta);
+  assert(end === at + size, () => `record ${r.seq} wrote ${end - at} bytes, sized ${size}`);
+  // a plain Uint8Array view: a Buffer's subarray goes through its species constructor
+  return new Uint8Array(buf.buffer, buf.byteOffset + at, size);
+}
+
 /**
  * packedRecord is the record's bytes (record_bytes.ts layout: deps words written once, straight
  * into the slab), made once per record object; `overrides` as ovFrom where they are a range.
@@ -173,28 +206,134 @@ let slabAt = 0;
 export function packedRecord(r: LogRecord): Uint8Array {
   let b = (r as Cached)[PACKED];
   if (b === undefined) {
-    const ranged = rangeOf(r);
-    const from = ranged >= 0 ? ranged : (overridesFrom(r) ?? -1);
-    const cmdBytes = r.cmd === undefined ? null : packr.pack(r.cmd);
-    const size = recordSize(r, cmdBytes, from);
-    // a rare large record gets a buffer of its own; the others start 4-aligned, so their words are
-    let buf = slab;
-    let at = (slabAt + 3) & ~3;
-    if (size > SLAB_BYTES / 16) {
-      buf = Buffer.allocUnsafeSlow(size);
-      at = 0;
-    } else if (at + size > slab.length) {
-      buf = slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      at = 0;
-    }
-    const end = encodeRecord(buf, at, r, cmdBytes, from);
-    assert(end === at + size, () => `record ${r.seq} wrote ${end - at} bytes, sized ${size}`);
-    if (buf === slab) slabAt = end;
-    // a plain Uint8Array view: a Buffer's subarray goes through its species constructor
-    b = new Uint8Array(buf.buffer, buf.byteOffset + at, size);
+    b = encodeInSlab(r, null);
     cache(r, PACKED, b);
   }
   return b;
+}
+
+/** Below this many deps words a delta saves too little to pay for its check. */
+const MIN_DELTA_WORDS = 8;
+/** MAX_EXTRAS: a delta with more extra positions is not worth it (the lab's have one or two). */
+const MAX_EXTRAS = 64;
+
+/**
+ * deltaExtras: the positions of d missing from base, as bit indices from d.offset, when
+ * d = [0, d.offset) ∪ (base ∩ [d.offset, ∞)) ∪ those positions exactly; null when base has a
+ * member d lacks, or too many are missing. One pass over d's words.
+ */
+export function deltaExtras(d: TailBitmap, base: TailBitmap): number[] | null {
+  const words = d.words;
+  const n = words.length;
+  const bw = base.words;
+  const gap = d.offset - base.offset;
+  if (n < MIN_DELTA_WORDS || gap % WORD_BITS !== 0 || base.offset + WORD_BITS * bw.length > d.offset + WORD_BITS * n) return null;
+  const shift = gap / WORD_BITS;
+  const extras: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = words[i] as number;
+    const j = i + shift;
+    const b = j < 0 ? -1 : j < bw.length ? (bw[j] as number) : 0;
+    if ((b & ~w) !== 0) return null;
+    let x = w & ~b;
+    while (x !== 0) {
+      if (extras.length === MAX_EXTRAS) return null;
+      extras.push(WORD_BITS * i + 31 - Math.clz32(x & -x));
+      x &= x - 1;
+    }
+  }
+  return extras;
+}
+
+/**
+ * resolveDelta: the words deltaExtras described, from the base's deps. Whole words: d's word i
+ * is the base's word at d.offset + 32·i (all ones below the base's offset) with the extras' bits.
+ */
+export function resolveDelta(offset: number, n: number, base: TailBitmap, extras: readonly number[]): number[] {
+  const bw = base.words;
+  const shift = (offset - base.offset) / WORD_BITS;
+  const words = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const j = i + shift;
+    words[i] = j < 0 ? 0xffffffff : j < bw.length ? (bw[j] as number) >>> 0 : 0;
+  }
+  for (const x of extras) {
+    const i = x >>> 5;
+    words[i] = ((words[i] as number) | (1 << (x & 31))) >>> 0;
+  }
+  return words;
+}
+
+/**
+ * lazyDeltaBitmap is a received delta's deps, resolved on first read (a follower committing in
+ * position order never reads them). The base is dropped once resolved; until then a chain of
+ * bases reaches back only within the one message they came in.
+ */
+export function lazyDeltaBitmap(offset: number, n: number, base: TailBitmap, extras: readonly number[]): TailBitmap {
+  let decoded: number[] | undefined;
+  let from: TailBitmap | null = base;
+  const b = {
+    offset,
+    get words(): readonly number[] {
+      if (decoded === undefined) {
+        decoded = resolveDelta(offset, n, from as TailBitmap, extras);
+        from = null;
+      }
+      return decoded;
+    },
+  };
+  Object.defineProperty(b, WORD_COUNT, { value: n });
+  return b;
+}
+
+/** cmdKey: the lab's and kv's command key, whose earlier record is the likely delta base; undefined for others. */
+function cmdKey(r: LogRecord): unknown {
+  const k = r.cmd?.key;
+  return typeof k === 'string' ? k : undefined;
+}
+
+/**
+ * RecordContainer gives each record of one container (an append's or ElectReply's records, a WAL
+ * frame's record entries), in order, its bytes: a delta against the latest earlier record of
+ * the same key in the container when that is one (the receiver resolves it against the latest
+ * earlier record of that seq, so the bytes are self-contained), else packedRecord's. A delta is
+ * made once per record and base and shared by every container holding both (four peers'
+ * appends, resends, the WAL).
+ */
+export class RecordContainer {
+  private readonly bySeq = new Map<number, LogRecord>();
+  private readonly byKey = new Map<unknown, LogRecord>();
+
+  bytes(r: LogRecord): Uint8Array {
+    const b = this.deltaBytes(r) ?? packedRecord(r);
+    this.bySeq.set(r.seq, r);
+    const k = cmdKey(r);
+    if (k !== undefined) this.byKey.set(k, r);
+    return b;
+  }
+
+  private deltaBytes(r: LogRecord): Uint8Array | null {
+    const d = (r as Cached)[DELTA];
+    if (d !== undefined && this.bySeq.get(d.baseSeq)?.deps === d.baseDeps) return d.bytes;
+    const k = cmdKey(r);
+    const base = k === undefined ? undefined : this.byKey.get(k);
+    if (base === undefined || wordCount(r.deps) < MIN_DELTA_WORDS) return null;
+    const extras = deltaExtras(r.deps, base.deps);
+    const bytes = extras === null ? null : encodeInSlab(r, { n: wordCount(r.deps), base: base.seq, extras });
+    cache(r, DELTA, { baseSeq: base.seq, baseDeps: base.deps, bytes });
+    return bytes;
+  }
+}
+
+/** packRecords is a container's records' bytes (RecordContainer). */
+export function packRecords(records: readonly LogRecord[]): Uint8Array[] {
+  const c = new RecordContainer();
+  return records.map((r) => c.bytes(r));
+}
+
+/** rememberDelta: `bytes`, a delta against `base` (earlier in the same container), decoded as `r`. */
+export function rememberDelta(r: LogRecord, base: LogRecord, bytes: Uint8Array): void {
+  cache(r, DELTA, { baseSeq: base.seq, baseDeps: base.deps, bytes });
 }
 
 /** rememberPacked: `bytes` decoded (and validated) as `r`, so writing `r` again reuses them. */
@@ -227,9 +366,9 @@ export function toWire(m: Message): unknown {
     case 'ElectReq':
       return { ...m, accepted: binBitmap(m.accepted) };
     case 'ElectReply':
-      return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed), records: m.records.map(packedRecord) };
+      return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed), records: packRecords(m.records) };
     case 'ForwardReq':
-      return { ...m, committed: binBitmap(m.committed), records: m.records.length === 0 ? m.records : m.records.map(packedRecord) };
+      return { ...m, committed: binBitmap(m.committed), records: m.records.length === 0 ? m.records : packRecords(m.records) };
     case 'ForwardReply':
       return { ...m, accepted: binBitmap(m.accepted), committed: binBitmap(m.committed) };
     case 'InstallSnapshotReq':

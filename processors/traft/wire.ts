@@ -1,11 +1,20 @@
 // wire: validation of decoded network input for TRaft. A frame that decodes but is not a
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
-import { decodeWords, lazyBitmap, rememberPacked, unpackRecord, withLazyOverrides } from './bitmap_codec.js';
+import {
+  decodeWords,
+  lazyBitmap,
+  lazyDeltaBitmap,
+  rememberDelta,
+  rememberPacked,
+  unpackRecord,
+  withLazyOverrides,
+} from './bitmap_codec.js';
 import { labMachine } from './lab_machine.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
 import type { LogRecord } from './record.js';
+import type { DeltaDeps } from './record_bytes.js';
 import { isCommandShape, isJson, type MachineKind, type SmCommand } from './state_machine.js';
 import { firstMissing, type TailBitmap } from './tail_bitmap.js';
 
@@ -81,12 +90,25 @@ function command(x: unknown, kind: MachineKind): SmCommand {
 }
 
 /**
- * record reads one record: its own msgpack bytes (bitmap_codec.ts packedRecord) or, from older
- * senders and tests, the plain object. The bytes are kept as a view into the received frame and
- * reused when the record is logged to the WAL: copying them out was ~6% of a follower's CPU, and
- * a frame is mostly its records, which live about as long as each other.
+ * records reads a message's records in order: each its own bytes (bitmap_codec.ts packedRecord
+ * or a delta against an earlier record of the message, RecordContainer) or, from older senders
+ * and tests, the plain object. The bytes are kept as a view into the received frame and reused
+ * when the record is logged to the WAL: copying them out was ~6% of a follower's CPU, and a
+ * frame is mostly its records, which live about as long as each other.
  */
-function record(x: unknown, machine: MachineKind): LogRecord {
+function records(x: unknown, machine: MachineKind): LogRecord[] {
+  const list = arr(x, 'records');
+  const bySeq = new Map<number, LogRecord>();
+  const out = new Array<LogRecord>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const rec = record(list[i], machine, bySeq);
+    bySeq.set(rec.seq, rec);
+    out[i] = rec;
+  }
+  return out;
+}
+
+function record(x: unknown, machine: MachineKind, bySeq: ReadonlyMap<number, LogRecord>): LogRecord {
   if (!(x instanceof Uint8Array)) return recordFields(x, machine);
   let raw: unknown;
   try {
@@ -94,17 +116,29 @@ function record(x: unknown, machine: MachineKind): LogRecord {
   } catch {
     throw new BadTraftMessage('record bytes must be a record (record_bytes.ts, or msgpack)');
   }
-  const rec = recordFields(raw, machine);
-  rememberPacked(rec, x);
+  const deps = (raw as { deps?: Partial<DeltaDeps> }).deps;
+  if (typeof deps?.base !== 'number') {
+    const rec = recordFields(raw, machine);
+    rememberPacked(rec, x);
+    return rec;
+  }
+  const base = bySeq.get(deps.base);
+  if (base === undefined) throw new BadTraftMessage(`record deps' base ${deps.base} is not an earlier record of the message`);
+  const offset = nat(deps.offset, 'record.deps.offset');
+  if ((deps.n as number) > MAX_ITEMS) throw new BadTraftMessage(`record.deps must have at most ${MAX_ITEMS} words`);
+  if ((offset - base.deps.offset) % 32 !== 0) throw new BadTraftMessage('record.deps.offset must be a whole number of words from its base');
+  const rec = recordFields(raw, machine, lazyDeltaBitmap(offset, deps.n as number, base.deps, deps.extras as number[]));
+  rememberDelta(rec, base, x);
   return rec;
 }
 
-function recordFields(x: unknown, machine: MachineKind): LogRecord {
+/** recordFields checks a record's fields; `resolved`: its deps from a delta (record), else read from o.deps. */
+function recordFields(x: unknown, machine: MachineKind, resolved?: TailBitmap): LogRecord {
   const o = obj(x, 'record');
   const kind = o.kind;
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
   const seq = nat(o.seq, 'record.seq');
-  const deps = bitmap(o.deps, 'record.deps', true);
+  const deps = resolved ?? bitmap(o.deps, 'record.deps', true);
   const author = leaderId(o.author, 'record.author');
   const logKey = str(o.logKey, 'record.logKey');
   // two literals, not a spread of a temporary { cmd } (a follower reads every record through here)
@@ -176,7 +210,7 @@ export function validateTraftMsg(x: unknown, machine: MachineKind = labMachine):
         committer: maybeLeaderId(o.committer, 'committer'),
         accepted: bitmap(o.accepted, 'accepted'),
         committed: bitmap(o.committed, 'committed'),
-        records: arr(o.records, 'records').map((r) => record(r, machine)),
+        records: records(o.records, machine),
         ...(o.snapshot !== undefined ? { snapshot: shipment(o.snapshot, machine) } : {}),
         ...(o.part !== undefined ? { part: replyPart(o.part) } : {}),
       };
@@ -244,7 +278,7 @@ function forwardReq(o: Obj, machine: MachineKind): Message {
         }
       : {}),
     ...(o.last !== undefined ? { last: bool(o.last, 'last') } : {}),
-    records: arr(o.records, 'records').map((r) => record(r, machine)),
+    records: records(o.records, machine),
     committed: bitmap(o.committed, 'committed'),
     reqId: nat(o.reqId, 'reqId'),
   };

@@ -21,7 +21,17 @@
 // followed by a good one is the same. A header for another cluster is WalCorruptError('foreign').
 import { crc32 } from 'node:zlib';
 import { encodeFileHeader, encodeFramed, FRAME_HEAD } from '../../../runtime/store/file_format.js';
-import { decodeWords, packedRecord, packValue, rememberPacked, unpackRecord, unpackValue } from '../bitmap_codec.js';
+import {
+  decodeWords,
+  packedRecord,
+  packValue,
+  RecordContainer,
+  rememberDelta,
+  rememberPacked,
+  resolveDelta,
+  unpackRecord,
+  unpackValue,
+} from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
 import { listOverrides, type LogRecord } from '../record.js';
@@ -31,8 +41,10 @@ const WAL_MAGIC = 'TRAFTWAL';
 // same frames with records as msgpack maps, still read (unpackRecord tells them apart), so a rank
 // restarts on a WAL written before; a build that reads only 3 refuses a 4 by its header instead
 // of meeting records it cannot read. 2 (JSON) and 1 (entries tagged `t`) are refused as corrupt.
-const WAL_VERSION = 4;
-const READABLE_VERSIONS: ReadonlySet<number> = new Set([3, 4]);
+// 5: records of a frame may be deltas against an earlier record of the same frame
+// (record_bytes.ts layout 2); a build that reads only 4 refuses a 5 by its header.
+const WAL_VERSION = 5;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([3, 4, 5]);
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -67,13 +79,18 @@ type FrameBody = { readonly batchId: number; readonly entries: readonly WalEntry
 /** CHECKPOINT_FRAME_ENTRIES bounds a checkpoint frame, so neither writer nor reader holds one huge payload. */
 export const CHECKPOINT_FRAME_ENTRIES = 4096;
 
-/** packedEntry: a record entry carries the record's packed bytes (made once, shared with the wire). */
-function packedEntry(e: WalEntry): unknown {
-  return e.type === 'record' ? { type: 'record', packed: packedRecord(e.record) } : e;
+/**
+ * packedEntry: a record entry carries the record's packed bytes (made once, shared with the
+ * wire): in a plain batch's frame as a RecordContainer gives them (deltas within the frame), in
+ * a checkpoint whole.
+ */
+function packedEntry(e: WalEntry, c: RecordContainer | null): unknown {
+  return e.type === 'record' ? { type: 'record', packed: c === null ? packedRecord(e.record) : c.bytes(e.record) } : e;
 }
 
 function encodePayload(body: FrameBody): Buffer {
-  const v = { batchId: body.batchId, entries: body.entries.map(packedEntry), ...(body.cp ? { cp: body.cp } : {}) };
+  const c = body.cp === undefined ? new RecordContainer() : null;
+  const v = { batchId: body.batchId, entries: body.entries.map((e) => packedEntry(e, c)), ...(body.cp ? { cp: body.cp } : {}) };
   const b = packValue(v);
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -142,17 +159,18 @@ type RawRecord = {
   kind?: unknown;
   cmd?: unknown;
   logKey?: unknown;
-  deps?: { offset?: unknown; bin?: unknown; words?: unknown };
+  deps?: { offset?: unknown; bin?: unknown; words?: unknown; base?: unknown; n?: unknown; extras?: unknown };
   ovFrom?: unknown;
   overrides?: unknown;
 };
 
 /**
- * recordOf reads a record entry's packed bytes back: deps from binary words, overrides from
- * `ovFrom`, as a fresh object of the record's own fields (nothing else leaks into replay); null
- * if malformed. The bytes are kept with the record, so a checkpoint or a Sync writes them as read.
+ * recordOf reads a record entry's packed bytes back: deps from binary words or from a delta
+ * against the latest earlier record of its seq in the frame (`bySeq`), overrides from `ovFrom`,
+ * as a fresh object of the record's own fields (nothing else leaks into replay); null if
+ * malformed. The bytes are kept with the record, so a checkpoint or a Sync writes them as read.
  */
-function recordOf(packed: unknown): LogRecord | null {
+function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRecord | null {
   if (!(packed instanceof Uint8Array)) return null;
   let r: RawRecord;
   try {
@@ -161,7 +179,8 @@ function recordOf(packed: unknown): LogRecord | null {
     return null;
   }
   if (typeof r !== 'object' || r === null || typeof r.seq !== 'number') return null;
-  const deps = depsOf(r.deps);
+  const base = typeof r.deps?.base === 'number' ? bySeq.get(r.deps.base) : null;
+  const deps = base === null ? depsOf(r.deps) : deltaDepsOf(r.deps, base);
   if (deps === null) return null;
   let overrides = r.overrides;
   if (r.ovFrom !== undefined) {
@@ -178,8 +197,18 @@ function recordOf(packed: unknown): LogRecord | null {
     logKey: r.logKey,
     ...(r.cmd !== undefined ? { cmd: r.cmd } : {}),
   } as LogRecord;
-  rememberPacked(rec, Uint8Array.prototype.slice.call(packed));
+  const own = Uint8Array.prototype.slice.call(packed);
+  if (base === null) rememberPacked(rec, own);
+  else if (base !== undefined) rememberDelta(rec, base, own);
   return rec;
+}
+
+/** deltaDepsOf resolves a delta's deps against its base (missing: malformed). */
+function deltaDepsOf(d: RawRecord['deps'], base: LogRecord | undefined): TailBitmap | null {
+  if (base === undefined || d === undefined || !isSeq(d.offset) || !isSeq(d.n) || !Array.isArray(d.extras)) return null;
+  const offset = d.offset as number;
+  if ((offset - base.deps.offset) % 32 !== 0 || (d.n as number) > MAX_WORDS) return null;
+  return { offset, words: resolveDelta(offset, d.n as number, base.deps, d.extras as number[]) };
 }
 
 function depsOf(d: RawRecord['deps']): TailBitmap | null {
@@ -210,6 +239,9 @@ export type Decoded = {
 
 const ENTRY_KINDS = new Set<WalEntry['type']>(['vote', 'committer', 'record', 'delete', 'snapshot']);
 
+/** MAX_WORDS bounds a delta's deps (a frame's 64 MiB could not hold more words whole). */
+const MAX_WORDS = MAX_FRAME_BYTES / 4;
+
 const isSeq = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
 
 function isBitmap(b: unknown): boolean {
@@ -236,15 +268,17 @@ function snapshotShapeOk(e: { snapshot?: unknown; keysFrom?: unknown; keys?: unk
   );
 }
 
-/** entryOf checks one decoded entry and reads a record entry's bytes; null if malformed. */
-function entryOf(e: unknown): WalEntry | null {
+/** entryOf checks one decoded entry and reads a record entry's bytes (`bySeq`: the frame's records so far); null if malformed. */
+function entryOf(e: unknown, bySeq: Map<number, LogRecord>): WalEntry | null {
   if (typeof e !== 'object' || e === null) return null;
   const x = e as { type: WalEntry['type']; packed?: unknown };
   if (!ENTRY_KINDS.has(x.type)) return null;
   if (x.type === 'snapshot') return snapshotShapeOk(e) ? (e as WalEntry) : null;
   if (x.type !== 'record') return e as WalEntry;
-  const record = recordOf(x.packed);
-  return record === null ? null : { type: 'record', record };
+  const record = recordOf(x.packed, bySeq);
+  if (record === null) return null;
+  bySeq.set(record.seq, record);
+  return { type: 'record', record };
 }
 
 /** parseFrame reads a frame's body; a fresh { batchId, entries } so unknown fields never leak into replay. */
@@ -257,6 +291,7 @@ function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: Che
   }
   const b = v as { batchId?: unknown; entries?: unknown; cp?: unknown } | null;
   const entries: WalEntry[] = [];
+  const bySeq = new Map<number, LogRecord>();
   const ok =
     typeof b === 'object' &&
     b !== null &&
@@ -264,7 +299,7 @@ function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: Che
     Array.isArray(b.entries) &&
     (b.cp === undefined || b.cp === 'part' || b.cp === 'end') &&
     b.entries.every((e) => {
-      const got = entryOf(e);
+      const got = entryOf(e, bySeq);
       if (got !== null) entries.push(got);
       return got !== null;
     });

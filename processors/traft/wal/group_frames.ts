@@ -10,7 +10,7 @@
 import { crc32 } from 'node:zlib';
 import { assert } from '../../../runtime/assert.js';
 import { FRAME_HEAD } from '../../../runtime/store/file_format.js';
-import { packedRecord, packValue } from '../bitmap_codec.js';
+import { packedRecord, packValue, RecordContainer } from '../bitmap_codec.js';
 import type { WalBatch, WalEntry } from '../durable.js';
 import { checkpointSlices, encodeCheckpoint, encodeFrame, MAX_FRAME_BYTES, type CheckpointMark } from './format.js';
 
@@ -54,7 +54,7 @@ export class GroupFrames {
   /** encode is the frames of `batches` (checkpoints left out, as encodeFrame does), concatenated. */
   encode(batches: readonly WalBatch[]): Buffer {
     // sized first, so the bytes are written once: growing by copies was most of this writer's time
-    const parts = batches.map((b) => (b.batchId >>> 0 === b.batchId ? b.entries.map(entryPart) : encodeFrame(b)));
+    const parts = batches.map((b) => (b.batchId >>> 0 === b.batchId ? batchParts(b.entries) : encodeFrame(b)));
     let size = 0;
     for (const p of parts) size += p instanceof Uint8Array ? p.length : HEAD_ROOM + partsBytes(p);
     if (size > this.buf.length) this.buf = Buffer.allocUnsafeSlow(size <= KEEP_BYTES ? Math.max(size, 2 * this.buf.length) : size);
@@ -161,8 +161,15 @@ export class GroupFrames {
 /** EntryPart: a record entry's packed record (written inside RECORD_HEAD), or another entry's whole packing. */
 type EntryPart = { readonly record: boolean; readonly bytes: Uint8Array };
 
+/** entryPart: a checkpoint's entry, its record whole (a checkpoint's frames are cut after encoding). */
 function entryPart(e: WalEntry): EntryPart {
   return e.type === 'record' ? { record: true, bytes: packedRecord(e.record) } : { record: false, bytes: packValue(e) };
+}
+
+/** batchParts: a plain batch's entries, its records as one frame's RecordContainer gives them (format.ts encodePayload). */
+function batchParts(entries: readonly WalEntry[]): EntryPart[] {
+  const c = new RecordContainer();
+  return entries.map((e) => (e.type === 'record' ? { record: true, bytes: c.bytes(e.record) } : { record: false, bytes: packValue(e) }));
 }
 
 /** payloadBytes: the exact length of a checkpoint frame's payload holding parts[lo, hi). */
