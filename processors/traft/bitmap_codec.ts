@@ -305,17 +305,16 @@ export class RecordContainer {
   private readonly byKey = new Map<unknown, LogRecord>();
 
   bytes(r: LogRecord): Uint8Array {
-    const b = this.deltaBytes(r) ?? packedRecord(r);
-    this.bySeq.set(r.seq, r);
     const k = cmdKey(r);
+    const b = this.deltaBytes(r, k) ?? packedRecord(r);
+    this.bySeq.set(r.seq, r);
     if (k !== undefined) this.byKey.set(k, r);
     return b;
   }
 
-  private deltaBytes(r: LogRecord): Uint8Array | null {
+  private deltaBytes(r: LogRecord, k: unknown): Uint8Array | null {
     const d = (r as Cached)[DELTA];
     if (d !== undefined && this.bySeq.get(d.baseSeq)?.deps === d.baseDeps) return d.bytes;
-    const k = cmdKey(r);
     const base = k === undefined ? undefined : this.byKey.get(k);
     if (base === undefined || wordCount(r.deps) < MIN_DELTA_WORDS) return null;
     const extras = deltaExtras(r.deps, base.deps);

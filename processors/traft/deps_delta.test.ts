@@ -11,7 +11,7 @@ import type { LogRecord } from './record.js';
 import { isLayoutRecord } from './record_bytes.js';
 import { L, incr, rec, set } from './testkit.js';
 import { bitmapEq, type TailBitmap } from './tail_bitmap.js';
-import { decodeWal, encodeFrame, encodeHeader, WalCorruptError } from './wal/format.js';
+import { CHECKPOINT_FRAME_ENTRIES, decodeWal, encodeCheckpoint, encodeFrame, encodeHeader, WalCorruptError } from './wal/format.js';
 import { GroupFrames } from './wal/group_frames.js';
 import { validateTraftMsg } from './wire.js';
 
@@ -147,4 +147,21 @@ t.test('a delta whose base is not earlier in its container is refused cleanly', 
   const bad = encodeFramed(Buffer.from(packValue({ batchId: 3, entries: [{ type: 'record', packed: delta }] })));
   const badImage = Buffer.concat([image, Buffer.from(bad)]);
   t.throws(() => decodeWal(badImage, 'c1'), WalCorruptError, 'a frame whose delta has no base is corrupt');
+});
+
+t.test("a checkpoint's records are deltas across its frames and read back whole", async (t) => {
+  const recs = chain(2000, CHECKPOINT_FRAME_ENTRIES + 100);
+  const entries = recs.map((record) => ({ type: 'record' as const, record }));
+  const bytes = encodeCheckpoint(7, entries);
+  t.ok(Buffer.from(GroupFrames.checkpoint(7, entries)).equals(bytes), 'both writers write the same checkpoint');
+  const whole = recs.reduce((n, r) => n + packedRecord(r).length, 0);
+  t.ok(bytes.length * 4 < whole, `deltas: ${bytes.length} bytes, ${whole} whole`);
+  const image = Buffer.concat([Buffer.from(encodeHeader('c1')), bytes]);
+  const cp = decodeWal(image, 'c1').checkpoint;
+  t.equal(cp?.complete, true, 'two frames, complete');
+  t.same(
+    cp?.entries.map((e) => (e.type === 'record' ? e.record : null)),
+    recs,
+    'every record, the second frame resolving against the first',
+  );
 });

@@ -4,7 +4,9 @@
 //   frame:  u32 length | u32 crc32(payload) | payload (msgpack { batchId, entries, cp? }; a
 //           record entry is { type: 'record', packed }: the record's own msgpack bytes, the
 //           same bytes it travels as (bitmap_codec.ts packedRecord: deps of ≥ 4 words as
-//           little-endian u32 words in one binary field, a set's overrides as `ovFrom`))
+//           little-endian u32 words in one binary field, a set's overrides as `ovFrom`); in
+//           version 5 a record may be a delta against an earlier record of the same frame, or
+//           of the same checkpoint (record_bytes.ts layout 2, bitmap_codec.ts RecordContainer))
 //
 // A checkpoint (a batch's `checkpoint`, the whole durable state) is too big for one frame, so
 // it is written as consecutive frames of the checkpoint batch's id marked `cp: 'part'`, the
@@ -23,7 +25,6 @@ import { crc32 } from 'node:zlib';
 import { encodeFileHeader, encodeFramed, FRAME_HEAD } from '../../../runtime/store/file_format.js';
 import {
   decodeWords,
-  packedRecord,
   packValue,
   RecordContainer,
   rememberDelta,
@@ -73,25 +74,21 @@ export function encodeHeader(clusterId: string): Uint8Array {
 /** CheckpointMark tags a checkpoint's frames: every one but the last is 'part'. */
 export type CheckpointMark = 'part' | 'end';
 
-/** FrameBody is a frame's content: a batch's entries, or one slice of a checkpoint. */
-type FrameBody = { readonly batchId: number; readonly entries: readonly WalEntry[]; readonly cp?: CheckpointMark };
-
 /** CHECKPOINT_FRAME_ENTRIES bounds a checkpoint frame, so neither writer nor reader holds one huge payload. */
 export const CHECKPOINT_FRAME_ENTRIES = 4096;
 
 /**
  * packedEntry: a record entry carries the record's packed bytes (made once, shared with the
- * wire): in a plain batch's frame as a RecordContainer gives them (deltas within the frame), in
- * a checkpoint whole.
+ * wire) as the container `c` gives them: deltas within one plain batch's frame, or within one
+ * whole checkpoint (its frames are read together, decodeWal).
  */
-function packedEntry(e: WalEntry, c: RecordContainer | null): unknown {
-  return e.type === 'record' ? { type: 'record', packed: c === null ? packedRecord(e.record) : c.bytes(e.record) } : e;
+function packedEntry(e: WalEntry, c: RecordContainer): unknown {
+  return e.type === 'record' ? { type: 'record', packed: c.bytes(e.record) } : e;
 }
 
-function encodePayload(body: FrameBody): Buffer {
-  const c = body.cp === undefined ? new RecordContainer() : null;
-  const v = { batchId: body.batchId, entries: body.entries.map((e) => packedEntry(e, c)), ...(body.cp ? { cp: body.cp } : {}) };
-  const b = packValue(v);
+/** encodePayload packs a frame's body: a batch's entries, or one slice of a checkpoint's (already packed). */
+function encodePayload(batchId: number, packed: readonly unknown[], cp?: CheckpointMark): Buffer {
+  const b = packValue({ batchId, entries: packed, ...(cp ? { cp } : {}) });
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
@@ -105,7 +102,13 @@ function framePayload(payload: Buffer): Buffer {
  * of the next segment (encodeCheckpoint), and the entries alone already say what changed.
  */
 export function encodeFrame(batch: WalBatch): Uint8Array {
-  return framePayload(encodePayload({ batchId: batch.batchId, entries: batch.entries }));
+  const c = new RecordContainer();
+  return framePayload(
+    encodePayload(
+      batch.batchId,
+      batch.entries.map((e) => packedEntry(e, c)),
+    ),
+  );
 }
 
 /** CheckpointSlice: one frame of a checkpoint, entries [lo, hi), with what `measure` made of it. */
@@ -146,8 +149,10 @@ export function checkpointSlices<T>(
 
 /** encodeCheckpoint frames a checkpoint as checkpointSlices cuts it. */
 export function encodeCheckpoint(batchId: number, entries: readonly WalEntry[]): Buffer {
+  const c = new RecordContainer();
+  const packed = entries.map((e) => packedEntry(e, c));
   const slices = checkpointSlices(entries.length, (lo, hi, cp) => {
-    const payload = encodePayload({ batchId, entries: entries.slice(lo, hi), cp });
+    const payload = encodePayload(batchId, packed.slice(lo, hi), cp);
     return { bytes: payload.length, made: payload };
   });
   return Buffer.concat(slices.map((sl) => framePayload(sl.made)));
@@ -281,8 +286,12 @@ function entryOf(e: unknown, bySeq: Map<number, LogRecord>): WalEntry | null {
   return { type: 'record', record };
 }
 
-/** parseFrame reads a frame's body; a fresh { batchId, entries } so unknown fields never leak into replay. */
-function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: CheckpointMark | undefined } {
+/**
+ * parseFrame reads a frame's body; a fresh { batchId, entries } so unknown fields never leak into
+ * replay. A record's delta base is an earlier record of the frame or, in a checkpoint frame, of
+ * the checkpoint's earlier frames too (`cpSeqs`, kept by decodeWal).
+ */
+function parseFrame(payload: Buffer, offset: number, cpSeqs: Map<number, LogRecord>): { batch: WalBatch; cp: CheckpointMark | undefined } {
   let v: unknown;
   try {
     v = unpackValue(payload);
@@ -291,7 +300,7 @@ function parseFrame(payload: Buffer, offset: number): { batch: WalBatch; cp: Che
   }
   const b = v as { batchId?: unknown; entries?: unknown; cp?: unknown } | null;
   const entries: WalEntry[] = [];
-  const bySeq = new Map<number, LogRecord>();
+  const bySeq = b?.cp === undefined ? new Map<number, LogRecord>() : cpSeqs;
   const ok =
     typeof b === 'object' &&
     b !== null &&
@@ -377,6 +386,7 @@ export function decodeWal(image: Uint8Array, clusterId: string): Decoded {
   let cp: { batchId: number; entries: WalEntry[]; complete: boolean; offset: number } | null = null;
   const batches: WalBatch[] = [];
   const offsets: number[] = [];
+  const cpSeqs = new Map<number, LogRecord>();
   let off = start;
   while (off < buf.length) {
     const f = frameAt(buf, off);
@@ -387,7 +397,7 @@ export function decodeWal(image: Uint8Array, clusterId: string): Decoded {
       const why = `WAL frame at byte ${off} is damaged (${f.why}), not torn by a crash: refusing to truncate ${buf.length - off} bytes that may hold acknowledged batches`;
       return { checkpoint: cp, batches, offsets, goodBytes: off, tornBytes: 0, damage: new WalCorruptError('corrupt', off, why) };
     }
-    const { batch: b, cp: mark } = parseFrame(f.payload, off);
+    const { batch: b, cp: mark } = parseFrame(f.payload, off, cpSeqs);
     if (mark !== undefined) {
       if (batches.length > 0 || cp?.complete === true)
         throw new WalCorruptError('corrupt', off, `WAL checkpoint frame at byte ${off} does not open the file`);

@@ -10,7 +10,7 @@
 import { crc32 } from 'node:zlib';
 import { assert } from '../../../runtime/assert.js';
 import { FRAME_HEAD } from '../../../runtime/store/file_format.js';
-import { packedRecord, packValue, RecordContainer } from '../bitmap_codec.js';
+import { packValue, RecordContainer } from '../bitmap_codec.js';
 import type { WalBatch, WalEntry } from '../durable.js';
 import { checkpointSlices, encodeCheckpoint, encodeFrame, MAX_FRAME_BYTES, type CheckpointMark } from './format.js';
 
@@ -93,7 +93,7 @@ export class GroupFrames {
    */
   static checkpoint(batchId: number, entries: readonly WalEntry[]): Buffer {
     if (batchId >>> 0 !== batchId) return encodeCheckpoint(batchId, entries);
-    const parts = entries.map(entryPart);
+    const parts = batchParts(entries);
     const slices = checkpointSlices(parts.length, (lo, hi, cp) => {
       const bytes = payloadBytes(batchId, parts, lo, hi, cp);
       return { bytes, made: bytes };
@@ -161,12 +161,7 @@ export class GroupFrames {
 /** EntryPart: a record entry's packed record (written inside RECORD_HEAD), or another entry's whole packing. */
 type EntryPart = { readonly record: boolean; readonly bytes: Uint8Array };
 
-/** entryPart: a checkpoint's entry, its record whole (a checkpoint's frames are cut after encoding). */
-function entryPart(e: WalEntry): EntryPart {
-  return e.type === 'record' ? { record: true, bytes: packedRecord(e.record) } : { record: false, bytes: packValue(e) };
-}
-
-/** batchParts: a plain batch's entries, its records as one frame's RecordContainer gives them (format.ts encodePayload). */
+/** batchParts: a plain batch's or a whole checkpoint's entries, its records as one RecordContainer gives them (format.ts packedEntry). */
 function batchParts(entries: readonly WalEntry[]): EntryPart[] {
   const c = new RecordContainer();
   return entries.map((e) => (e.type === 'record' ? { record: true, bytes: c.bytes(e.record) } : { record: false, bytes: packValue(e) }));
