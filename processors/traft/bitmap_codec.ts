@@ -264,6 +264,17 @@ export function resolveDelta(offset: number, n: number, base: TailBitmap, extras
   return words;
 }
 
+/** extrasOk: are these a delta's extras over n words (integers ascending below 32·n)? Read input only resolves when they are. */
+export function extrasOk(extras: unknown, n: number): extras is number[] {
+  if (!Array.isArray(extras) || extras.length > WORD_BITS * n) return false;
+  let prev = -1;
+  for (const x of extras as unknown[]) {
+    if (!Number.isSafeInteger(x) || (x as number) <= prev || (x as number) >= WORD_BITS * n) return false;
+    prev = x as number;
+  }
+  return true;
+}
+
 /**
  * lazyDeltaBitmap is a received delta's deps, resolved on first read (a follower committing in
  * position order never reads them). The base is dropped once resolved; until then a chain of

@@ -5,7 +5,7 @@
 // whole record instead.
 import t from 'tap';
 import { msgpackCodec } from '../../runtime/net/codec.js';
-import { deltaExtras, packedRecord, packRecords, resolveDelta, toWire } from './bitmap_codec.js';
+import { deltaExtras, packedRecord, packRecords, packValue, resolveDelta, toWire } from './bitmap_codec.js';
 import type { Message } from './messages.js';
 import type { LogRecord } from './record.js';
 import { isLayoutRecord } from './record_bytes.js';
@@ -133,6 +133,12 @@ t.test('a delta whose base is not earlier in its container is refused cleanly', 
   const wire = toWire(forward(recs)) as { records: Uint8Array[] };
   t.throws(() => validateTraftMsg({ ...(wire as object), records: wire.records.slice(1) }), /base 1500 is not an earlier record/);
   t.throws(() => validateTraftMsg({ ...(wire as object), records: [wire.records[1], wire.records[0]] }), /not an earlier record/);
+  // an older sender's msgpack-map record with a delta's deps: checked as layout 2's bytes are
+  const shaped = (deps: object): unknown => ({ ...(wire as object), records: [wire.records[0], packValue({ ...recs[1]!, deps })] });
+  t.throws(() => validateTraftMsg(shaped({ offset: 0, base: 1500, extras: [] })), /record.deps.n must be/);
+  t.throws(() => validateTraftMsg(shaped({ offset: 0, base: 1500, n: 3, extras: [5, 2] })), /extras must be positions ascending/);
+  t.throws(() => validateTraftMsg(shaped({ offset: 0, base: 1500, n: 3, extras: [96] })), /extras must be positions ascending/);
+  t.throws(() => validateTraftMsg(shaped({ offset: 16, base: 1500, n: 3, extras: [] })), /whole number of words/);
   // a WAL frame with the same hole: a corrupt frame, not a crash
   const whole = encodeFrame({ batchId: 1, entries: recs.map((record) => ({ type: 'record' as const, record })) });
   const holed = encodeFrame({ batchId: 2, entries: recs.slice(1).map((record) => ({ type: 'record' as const, record })) });
@@ -142,7 +148,6 @@ t.test('a delta whose base is not earlier in its container is refused cleanly', 
   // splice a delta record's bytes into a frame of its own, without its base
   const delta = (toWire(forward(recs)) as { records: Uint8Array[] }).records[1]!;
   t.equal(delta[1], 2);
-  const { packValue } = await import('./bitmap_codec.js');
   const { encodeFramed } = await import('../../runtime/store/file_format.js');
   const bad = encodeFramed(Buffer.from(packValue({ batchId: 3, entries: [{ type: 'record', packed: delta }] })));
   const badImage = Buffer.concat([image, Buffer.from(bad)]);

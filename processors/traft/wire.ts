@@ -3,6 +3,7 @@
 // can trust every field it reads. Bounds keep one message from exhausting memory.
 import {
   decodeWords,
+  extrasOk,
   lazyBitmap,
   lazyDeltaBitmap,
   rememberDelta,
@@ -125,9 +126,11 @@ function record(x: unknown, machine: MachineKind, bySeq: ReadonlyMap<number, Log
   const base = bySeq.get(deps.base);
   if (base === undefined) throw new BadTraftMessage(`record deps' base ${deps.base} is not an earlier record of the message`);
   const offset = nat(deps.offset, 'record.deps.offset');
-  if ((deps.n as number) > MAX_ITEMS) throw new BadTraftMessage(`record.deps must have at most ${MAX_ITEMS} words`);
+  const n = nat(deps.n, 'record.deps.n');
+  if (n > MAX_ITEMS) throw new BadTraftMessage(`record.deps must have at most ${MAX_ITEMS} words`);
+  if (!extrasOk(deps.extras, n)) throw new BadTraftMessage('record.deps.extras must be positions ascending below its words');
   if ((offset - base.deps.offset) % 32 !== 0) throw new BadTraftMessage('record.deps.offset must be a whole number of words from its base');
-  const rec = recordFields(raw, machine, lazyDeltaBitmap(offset, deps.n as number, base.deps, deps.extras as number[]));
+  const rec = recordFields(raw, machine, lazyDeltaBitmap(offset, n, base.deps, deps.extras));
   rememberDelta(rec, base, x);
   return rec;
 }

@@ -25,6 +25,7 @@ import { crc32 } from 'node:zlib';
 import { encodeFileHeader, encodeFramed, FRAME_HEAD } from '../../../runtime/store/file_format.js';
 import {
   decodeWords,
+  extrasOk,
   packValue,
   RecordContainer,
   rememberDelta,
@@ -210,10 +211,11 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
 
 /** deltaDepsOf resolves a delta's deps against its base (missing: malformed). */
 function deltaDepsOf(d: RawRecord['deps'], base: LogRecord | undefined): TailBitmap | null {
-  if (base === undefined || d === undefined || !isSeq(d.offset) || !isSeq(d.n) || !Array.isArray(d.extras)) return null;
+  if (base === undefined || d === undefined || !isSeq(d.offset) || !isSeq(d.n) || (d.n as number) > MAX_WORDS) return null;
   const offset = d.offset as number;
-  if ((offset - base.deps.offset) % 32 !== 0 || (d.n as number) > MAX_WORDS) return null;
-  return { offset, words: resolveDelta(offset, d.n as number, base.deps, d.extras as number[]) };
+  const n = d.n as number;
+  if ((offset - base.deps.offset) % 32 !== 0 || !extrasOk(d.extras, n)) return null;
+  return { offset, words: resolveDelta(offset, n, base.deps, d.extras) };
 }
 
 function depsOf(d: RawRecord['deps']): TailBitmap | null {
