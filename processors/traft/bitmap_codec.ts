@@ -227,8 +227,11 @@ export function deltaExtras(d: TailBitmap, base: TailBitmap): number[] | null {
   const n = words.length;
   const bw = base.words;
   const gap = d.offset - base.offset;
-  if (n < MIN_DELTA_WORDS || gap % WORD_BITS !== 0 || base.offset + WORD_BITS * bw.length > d.offset + WORD_BITS * n) return null;
+  if (n < MIN_DELTA_WORDS || gap < 0 || gap % WORD_BITS !== 0 || base.offset + WORD_BITS * bw.length > d.offset + WORD_BITS * n)
+    return null;
   const shift = gap / WORD_BITS;
+  // A delta is 12 bytes of base and count plus 4 per extra against 4 per word: it must come out smaller.
+  const most = Math.min(MAX_EXTRAS, n - 4);
   const extras: number[] = [];
   for (let i = 0; i < n; i++) {
     const w = words[i] as number;
@@ -237,7 +240,7 @@ export function deltaExtras(d: TailBitmap, base: TailBitmap): number[] | null {
     if ((b & ~w) !== 0) return null;
     let x = w & ~b;
     while (x !== 0) {
-      if (extras.length === MAX_EXTRAS) return null;
+      if (extras.length === most) return null;
       extras.push(WORD_BITS * i + 31 - Math.clz32(x & -x));
       x &= x - 1;
     }
@@ -273,6 +276,26 @@ export function extrasOk(extras: unknown, n: number): extras is number[] {
     prev = x as number;
   }
   return true;
+}
+
+/**
+ * deltaProblem: what is wrong with a received delta of n words at `offset` over `base` (null:
+ * nothing), so that resolving it yields a normal-form bitmap (tail_bitmap.ts) or is refused at
+ * decode, never later inside the core: the extras ascend below 32·n; the delta starts at or above
+ * its base's offset, a whole number of words from it (a sender's deps contain the base's, so its
+ * frontier is no lower); the base ends within the delta; and when the base ends below the delta's
+ * last word, an extra is in that word (no trailing zero word). One all-ones first word can only be
+ * seen by resolving: it comes from the base's words, and lazily read deltas are not resolved here.
+ */
+export function deltaProblem(offset: number, n: number, base: TailBitmap, extras: unknown): string | null {
+  if (!extrasOk(extras, n)) return 'extras must be positions ascending below its words';
+  const gap = offset - base.offset;
+  if (gap < 0 || gap % WORD_BITS !== 0) return "offset must be a whole number of words at or above its base's";
+  const baseEnd = base.offset + WORD_BITS * wordCount(base);
+  const end = offset + WORD_BITS * n;
+  if (baseEnd > end) return 'must hold every word of its base';
+  if (baseEnd < end && !((extras.at(-1) ?? -1) >= WORD_BITS * (n - 1))) return 'must not end in an empty word';
+  return null;
 }
 
 /**
@@ -327,7 +350,9 @@ export class RecordContainer {
     const d = (r as Cached)[DELTA];
     if (d !== undefined && this.bySeq.get(d.baseSeq)?.deps === d.baseDeps) return d.bytes;
     const base = k === undefined ? undefined : this.byKey.get(k);
-    if (base === undefined || wordCount(r.deps) < MIN_DELTA_WORDS) return null;
+    // The receiver resolves the base as the latest earlier record of its seq: a later record at that
+    // seq (a replaced position inside one WAL batch) would make it resolve against another record.
+    if (base === undefined || this.bySeq.get(base.seq) !== base || wordCount(r.deps) < MIN_DELTA_WORDS) return null;
     const extras = deltaExtras(r.deps, base.deps);
     const bytes = extras === null ? null : encodeInSlab(r, { n: wordCount(r.deps), base: base.seq, extras });
     cache(r, DELTA, { baseSeq: base.seq, baseDeps: base.deps, bytes });

@@ -5,7 +5,7 @@
 // whole record instead.
 import t from 'tap';
 import { msgpackCodec } from '../../runtime/net/codec.js';
-import { deltaExtras, packedRecord, packRecords, packValue, resolveDelta, toWire } from './bitmap_codec.js';
+import { deltaExtras, deltaProblem, packedRecord, packRecords, packValue, resolveDelta, toWire } from './bitmap_codec.js';
 import type { Message } from './messages.js';
 import type { LogRecord } from './record.js';
 import { isLayoutRecord } from './record_bytes.js';
@@ -72,7 +72,39 @@ t.test('deltaExtras and resolveDelta give back exactly the deps, or null when ba
   const lacking = { offset: 0, words: base.words.map((w, i) => (i === 4 ? 0x10 : w)) };
   t.equal(deltaExtras(lacking, base), null, 'a base member the deps lack: no delta');
   t.equal(deltaExtras({ offset: 0, words: base.words.slice(0, 9) }, base), null, 'a base reaching past the deps: no delta');
-  t.same(deltaExtras({ offset: 0, words: base.words.map((w) => w | 0x100) }, base)?.length, 10, 'one extra per word');
+  const every = { offset: 0, words: base.words.map((w) => w | 0x100) };
+  t.equal(deltaExtras(every, base), null, 'one extra in each of 10 words: a delta no smaller than the words, none');
+  const wide = { offset: 0, words: [...every.words, ...base.words] };
+  t.same(deltaExtras(wide, { offset: 0, words: [...base.words, ...base.words] })?.length, 10, 'the same 10 extras over 20 words: a delta');
+});
+
+t.test('deltaProblem refuses a received delta that would resolve to a bitmap out of normal form', async (t) => {
+  const base = { offset: 64, words: [0x11, 0x11, 0x1] };
+  t.equal(deltaProblem(64, 3, base, [5]), null, 'the base and one extra');
+  t.equal(deltaProblem(128, 1, base, []), null, 'a delta whose frontier passed most of its base');
+  t.equal(deltaProblem(96, 4, base, [100]), null, 'a longer delta with an extra in its last word');
+  t.match(deltaProblem(32, 4, base, []), /at or above its base/, 'an offset below the base (a first word of all ones)');
+  t.match(deltaProblem(80, 3, base, []), /whole number of words/, 'an offset between words');
+  t.match(deltaProblem(64, 2, base, []), /every word of its base/, 'the base reaching past the delta');
+  t.match(deltaProblem(64, 5, base, [40]), /empty word/, 'past the base with no extra in the last word');
+  t.match(deltaProblem(64, 3, base, [3, 3]), /ascending/, 'a repeated extra');
+});
+
+t.test('a key whose latest record is replaced at its seq later in the container is sent whole', async (t) => {
+  // One WAL batch can hold a record and, later, another at the same seq (a replaced position): the
+  // receiver resolves a delta against the latest earlier record of the base's seq, so the sender must
+  // not base a delta on a record that is no longer that.
+  const [a, , c] = chain(1300, 3);
+  const noop: LogRecord = { seq: 1300, author: L(5, 1), kind: 'noop', deps: { offset: 0, words: [] }, overrides: [1300], logKey: '' };
+  const bytes = packRecords([a!, noop, { ...c!, seq: 1301 }]);
+  t.equal(bytes[2]![1], 1, 'the record after the replaced one goes whole');
+  const frame = encodeFrame({
+    batchId: 4,
+    entries: [a!, noop, { ...c!, seq: 1301 }].map((record) => ({ type: 'record' as const, record })),
+  });
+  const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
+  const back = decodeWal(image, 'c1').batches[0]!.entries.map((e) => (e.type === 'record' ? e.record : null));
+  t.ok(bitmapEq(back[2]!.deps, c!.deps), 'and the WAL reads back its own deps');
 });
 
 /** chain: n records of one key, each deps = the previous one's deps plus the previous seq (depsFor's shape). */

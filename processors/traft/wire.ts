@@ -3,7 +3,7 @@
 // can trust every field it reads. Bounds keep one message from exhausting memory.
 import {
   decodeWords,
-  extrasOk,
+  deltaProblem,
   lazyBitmap,
   lazyDeltaBitmap,
   rememberDelta,
@@ -128,9 +128,9 @@ function record(x: unknown, machine: MachineKind, bySeq: ReadonlyMap<number, Log
   const offset = nat(deps.offset, 'record.deps.offset');
   const n = nat(deps.n, 'record.deps.n');
   if (n > MAX_ITEMS) throw new BadTraftMessage(`record.deps must have at most ${MAX_ITEMS} words`);
-  if (!extrasOk(deps.extras, n)) throw new BadTraftMessage('record.deps.extras must be positions ascending below its words');
-  if ((offset - base.deps.offset) % 32 !== 0) throw new BadTraftMessage('record.deps.offset must be a whole number of words from its base');
-  const rec = recordFields(raw, machine, lazyDeltaBitmap(offset, n, base.deps, deps.extras));
+  const problem = deltaProblem(offset, n, base.deps, deps.extras);
+  if (problem !== null) throw new BadTraftMessage(`record.deps (a delta against ${deps.base}) ${problem}`);
+  const rec = recordFields(raw, machine, lazyDeltaBitmap(offset, n, base.deps, deps.extras as number[]));
   rememberDelta(rec, base, x);
   return rec;
 }

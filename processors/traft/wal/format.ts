@@ -25,7 +25,7 @@ import { crc32 } from 'node:zlib';
 import { encodeFileHeader, encodeFramed, FRAME_HEAD } from '../../../runtime/store/file_format.js';
 import {
   decodeWords,
-  extrasOk,
+  deltaProblem,
   packValue,
   RecordContainer,
   rememberDelta,
@@ -44,7 +44,9 @@ const WAL_MAGIC = 'TRAFTWAL';
 // restarts on a WAL written before; a build that reads only 3 refuses a 4 by its header instead
 // of meeting records it cannot read. 2 (JSON) and 1 (entries tagged `t`) are refused as corrupt.
 // 5: records of a frame may be deltas against an earlier record of the same frame
-// (record_bytes.ts layout 2); a build that reads only 4 refuses a 5 by its header.
+// (record_bytes.ts layout 2); a build that reads only 4 refuses a 5 by its header. A rank that
+// reopens an older segment appends version-5 frames to it: a build that reads only 4 then finds
+// such a frame's records unreadable and stops as on a corrupt frame (exit 4), not by the header.
 const WAL_VERSION = 5;
 const READABLE_VERSIONS: ReadonlySet<number> = new Set([3, 4, 5]);
 /** MAX_FRAME_BYTES bounds one batch (64 MiB, §9.3). */
@@ -214,8 +216,8 @@ function deltaDepsOf(d: RawRecord['deps'], base: LogRecord | undefined): TailBit
   if (base === undefined || d === undefined || !isSeq(d.offset) || !isSeq(d.n) || (d.n as number) > MAX_WORDS) return null;
   const offset = d.offset as number;
   const n = d.n as number;
-  if ((offset - base.deps.offset) % 32 !== 0 || !extrasOk(d.extras, n)) return null;
-  return { offset, words: resolveDelta(offset, n, base.deps, d.extras) };
+  if (deltaProblem(offset, n, base.deps, d.extras) !== null) return null;
+  return { offset, words: resolveDelta(offset, n, base.deps, d.extras as number[]) };
 }
 
 function depsOf(d: RawRecord['deps']): TailBitmap | null {
