@@ -18,7 +18,9 @@ t.test('the protocol flags first, then the environment’s, split on spaces', as
 });
 
 t.test('every protocol’s rank flags start a node, and Paxos caps the young generation', async (t) => {
-  t.ok(paxosEntry.rankNodeFlags?.includes('--max-semi-space-size=8'), 'Paxos ranks get the 8 MiB semi-space cap');
+  t.ok(paxosEntry.rankNodeFlags?.includes('--max-semi-space-size=2'), 'Paxos ranks get a 2 MiB semi-space cap');
+  t.ok(paxosEntry.rankNodeFlags?.includes('--heap-growing-percent=100'), 'Paxos ranks grow the old generation 2x, not up to 4x');
+  t.ok(paxosEntry.rankNodeFlags?.includes('--v8-pool-size=1'), 'Paxos ranks run one V8 worker thread');
   t.ok(traftEntry.rankNodeFlags?.includes('--no-turbo-inlining'), 'TRaft ranks compile without inlining');
   t.ok(traftEntry.rankNodeFlags?.includes('--max-semi-space-size=4'), 'TRaft ranks get a 4 MiB semi-space cap');
   for (const p of protocols) {

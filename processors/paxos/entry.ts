@@ -48,10 +48,16 @@ export const paxosEntry: ProtocolEntry = {
     };
   },
   slotLeader: true,
-  // A young generation capped at 8 MiB semi-spaces (V8 grows them to 16 on a busy rank): a rank's
-  // garbage is per-batch and short-lived, so it dies in a scavenge either way (docs/benchmarks.md,
-  // "Rank memory, Paxos fourth pass").
-  rankNodeFlags: ['--max-semi-space-size=8'],
+  // Memory (issue 20; docs/benchmarks.md, "Rank memory, Paxos seventh pass"). A rank keeps ~10-25
+  // MiB of live JS; what its RSS held beyond that was V8's reserve around it:
+  // - 2 MiB semi-spaces (V8 grows them to 16 on a busy rank): a rank's garbage is per batch and
+  //   short-lived, so it dies in a small young generation too;
+  // - an old generation grown to 2x its live size before the next mark-compact (V8's default
+  //   factor goes up to 4x on a heap that collects fast, as a rank's does);
+  // - one V8 worker thread, not four: five ranks share two cores, and every thread that allocates
+  //   gets a malloc arena of its own.
+  // Each measured both ways, memory and commits/s, before it was kept.
+  rankNodeFlags: ['--max-semi-space-size=2', '--heap-growing-percent=100', '--v8-pool-size=1'],
   lab: async () => (await import('./lab/index.js')).paxosLab,
 };
 
