@@ -129,7 +129,7 @@ export class GroupBench {
     const s = old.replica;
     const again = initMasterRank(
       { ...setup, nowMs: this.masterNow(master), random: new SeededRandom(`${this.o.seed}/m${master}/again`) },
-      { vote: s.vote, committer: s.committer, log: s.log, snapshot: null },
+      { vote: s.vote, committer: s.committer, log: new Map(s.log), snapshot: null },
     );
     this.masters.set(master, again);
     this.dead.delete(master);

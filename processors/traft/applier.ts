@@ -5,6 +5,7 @@
 import { WalCorruptError } from './wal/format.js';
 import type { Snapshot } from './durable.js';
 import { firstUnresolved, forEachOverride, type LogRecord, type Seq } from './record.js';
+import type { RecordLookup } from './seq_log.js';
 import type { Json, MachineKind, StateMachine } from './state_machine.js';
 import {
   bitmapEq,
@@ -73,7 +74,7 @@ export type Applied = { readonly rec: LogRecord; readonly result: Json };
  */
 export function applyCommitted(
   a: Applier,
-  log: ReadonlyMap<Seq, LogRecord>,
+  log: RecordLookup,
   committed: TailBitmap,
   onSkip?: (by: LogRecord, q: LogRecord) => void,
   onApply?: (applied: Applied) => void,
@@ -170,7 +171,7 @@ function firstBlocker(applied: TailBitmap, rec: LogRecord, from: Seq): Seq {
 function applyOne(
   a: Applier,
   applied: DraftBitmap,
-  log: ReadonlyMap<Seq, LogRecord>,
+  log: RecordLookup,
   rec: LogRecord,
   w: Seq,
   onSkip?: (by: LogRecord, q: LogRecord) => void,

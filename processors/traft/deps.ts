@@ -2,6 +2,7 @@
 // per-key index of the latest records, so a new record's `deps` and `overrides` cost O(1)
 // bitmap unions per key (docs/protocols/traft.md §3.2).
 import { rangeOf, type LogRecord, type Seq } from './record.js';
+import type { RecordLookup } from './seq_log.js';
 import type { Access, MachineKind, SmCommand } from './state_machine.js';
 import {
   addSeq,
@@ -46,7 +47,7 @@ export function indexRecord(ix: KeyIndex, rec: LogRecord): void {
 }
 
 /** buildKeyIndex scans a log ascending from the floor (at establishment); below it every position is committed, hence in every new record's deps. */
-export function buildKeyIndex(kind: MachineKind, log: ReadonlyMap<Seq, LogRecord>, floor: Seq, len: Seq): KeyIndex {
+export function buildKeyIndex(kind: MachineKind, log: RecordLookup, floor: Seq, len: Seq): KeyIndex {
   const ix: KeyIndex = { kind, keys: new Map() };
   for (let s = floor; s < len; s++) {
     const r = log.get(s);

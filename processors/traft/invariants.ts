@@ -5,6 +5,7 @@ import type { TraceEvent } from './io.js';
 import { compareLeaderId, formatLeaderId, leaderIdEq, maxLeaderId, type LeaderId } from './leader_id.js';
 import type { Message } from './messages.js';
 import { formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
+import type { RecordLookup } from './seq_log.js';
 import { bitmapLen, isSubset, members, minus, union, type TailBitmap } from './tail_bitmap.js';
 
 /** Chosen is what some replica marked committed at a seq, and the leader it was chosen under. */
@@ -60,12 +61,7 @@ export function leaderOwnsBallot(leader: LeaderId, rank: number): string | null 
  * baseHoldsChosen (S2, the §5.7 lemma): a new leader's base holds every record chosen under a
  * smaller leader (below its floor, in its snapshot: a snapshot holds only committed positions).
  */
-export function baseHoldsChosen(
-  chosen: ReadonlyMap<Seq, Chosen>,
-  log: ReadonlyMap<Seq, LogRecord>,
-  floor: Seq,
-  leader: LeaderId,
-): string | null {
+export function baseHoldsChosen(chosen: ReadonlyMap<Seq, Chosen>, log: RecordLookup, floor: Seq, leader: LeaderId): string | null {
   for (const [seq, c] of chosen) {
     if (compareLeaderId(c.under, leader) >= 0 || seq < floor) continue;
     const r = log.get(seq);
@@ -134,7 +130,7 @@ export function promisesKept(promised: { vote: LeaderId | null; committer: Leade
 /** committedAgreesWithDecided: every position a replica marks committed holds the decided record (its log's committed part is a prefix-with-gaps of the one decided log). */
 export function committedAgreesWithDecided(
   chosen: ReadonlyMap<Seq, Chosen>,
-  log: ReadonlyMap<Seq, LogRecord>,
+  log: RecordLookup,
   committed: TailBitmap,
   floor = 0,
 ): string | null {

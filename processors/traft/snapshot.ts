@@ -132,6 +132,6 @@ export function installSnapshot(s: ReplicaState, fx: Effects, ship: SnapshotShip
 export function checkpointEntries(s: ReplicaState, entry: SnapshotEntry): WalEntry[] {
   const out: WalEntry[] = [entry, { type: 'vote', vote: s.vote }];
   if (s.committer !== null) out.push({ type: 'committer', committer: s.committer });
-  for (const [, record] of [...s.log].sort(([a], [b]) => a - b)) out.push({ type: 'record', record });
+  for (const record of s.log.values()) out.push({ type: 'record', record }); // SeqLog: ascending
   return out;
 }

@@ -11,6 +11,7 @@ import type { KeyIndex } from './deps.js';
 import type { InstanceEvent, ProposeAnswer, TraceEvent } from './io.js';
 import { leaderId, type LeaderId } from './leader_id.js';
 import { KeyTable } from './key_table.js';
+import { SeqLog } from './seq_log.js';
 import type { ElectReply, Envelope, ForwardKind } from './messages.js';
 import type { LogRecord, Seq } from './record.js';
 import { bitmapOf, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
@@ -107,7 +108,7 @@ export type ReplicaState = {
   /** committer: leader whose full base this replica holds; never decreases, ≤ vote. */
   committer: LeaderId | null;
   /** log: records at positions ≥ floor only. */
-  log: Map<Seq, LogRecord>;
+  log: SeqLog;
   /** floor: every position below it is committed, applied and compacted into `snapshot` (§7). */
   floor: Seq;
   /** snapshot: the latest snapshot (floor > 0), sent to followers below the floor (F9). */
@@ -214,7 +215,7 @@ function nothingDurable(d: DurableState | undefined): boolean {
  */
 export function restartReplica(o: RestartOptions): ReplicaState {
   validateConfig(o.config, o.timing, o.self);
-  const log = new Map(o.durable?.log ?? []);
+  const log = SeqLog.of(o.durable?.log.values() ?? []);
   const vote = o.durable?.vote ?? leaderId(0, o.self);
   const E = o.timing.electionTimeoutMs;
   const snap = o.durable?.snapshot ?? null;

@@ -241,7 +241,7 @@ export class MiniNet {
       timing: old.timing,
       nowMs: this.nowMs,
       random: new SeededRandom(`restart/${rank}`),
-      durable: { vote: old.vote, committer: old.committer, log: old.log, snapshot: null },
+      durable: { vote: old.vote, committer: old.committer, log: new Map(old.log), snapshot: null },
       loggedUpTo: old.loggedUpTo,
     });
     s.electionDeadlineMs = Infinity;

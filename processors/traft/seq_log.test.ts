@@ -1,0 +1,74 @@
+import t from 'tap';
+import { SeededRandom } from '../../runtime/random.js';
+import { leaderId } from './leader_id.js';
+import { noopRecord, type LogRecord, type Seq } from './record.js';
+import { SeqLog } from './seq_log.js';
+
+const A = leaderId(1, 0);
+
+function rec(seq: Seq): LogRecord {
+  return noopRecord(seq, A);
+}
+
+/** int: a whole number in [lo, hi). */
+function int(r: SeededRandom, lo: number, hi: number): number {
+  return Math.floor(r.between(lo, hi));
+}
+
+/** sorted: a Map's contents in ascending seq, as SeqLog iterates. */
+function sorted(m: ReadonlyMap<Seq, LogRecord>): [Seq, LogRecord][] {
+  return [...m].sort(([a], [b]) => a - b);
+}
+
+t.test('SeqLog agrees with a Map under random sets and deletes, a snapshot dropping the front', (t) => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const r = new SeededRandom(`seq_log/${seed}`);
+    const log = new SeqLog();
+    const want = new Map<Seq, LogRecord>();
+    let floor = 0;
+    for (let i = 0; i < 3000; i++) {
+      const op = int(r, 0, 9);
+      if (op < 6) {
+        const seq = floor + int(r, 0, 200);
+        const x = rec(seq);
+        log.set(seq, x);
+        want.set(seq, x);
+      } else if (op < 8) {
+        const seq = floor + int(r, 0, 200);
+        t.equal(log.delete(seq), want.delete(seq), `seed ${seed}: delete ${seq}`);
+      } else {
+        const to = floor + int(r, 0, 100); // compaction: every position below `to` leaves
+        for (let p = floor; p < to; p++) {
+          log.delete(p);
+          want.delete(p);
+        }
+        floor = to;
+      }
+      const probe = floor + int(r, -10, 210);
+      if (log.get(probe) !== want.get(probe) || log.size !== want.size) {
+        t.fail(`seed ${seed}, op ${i}: get(${probe}) or size differs`);
+        break;
+      }
+    }
+    t.same([...log], sorted(want), `seed ${seed}: same entries, ascending`);
+  }
+  t.end();
+});
+
+t.test('SeqLog stores below its first record, far above its last, and starts over once empty', (t) => {
+  const log = SeqLog.of([rec(5000), rec(5001)]);
+  log.set(3, rec(3));
+  log.set(9000, rec(9000));
+  t.same([...log.keys()], [3, 5000, 5001, 9000], 'both ends grown');
+  t.equal(log.get(4), undefined, 'a gap is empty');
+  for (const seq of [3, 5000, 5001, 9000]) log.delete(seq);
+  t.equal(log.size, 0);
+  log.set(7, rec(7));
+  t.same(
+    [...log.entries()].map(([seq]) => seq),
+    [7],
+    'reused after emptying',
+  );
+  t.throws(() => log.set(8, rec(9)), /holds seq 9/, 'a record is stored at its own seq only');
+  t.end();
+});

@@ -1,0 +1,132 @@
+// seq_log: the records a replica stores (ReplicaState.log), indexed by seq. Positions at or
+// above the floor are dense (a leader appends at its tail; a follower stores what its leader
+// sends, below the leader's tail), so a slot per position costs a word where a Map entry costs
+// three words and a hash of the seq, and every lookup on the step path is an array read. The
+// positions a snapshot compacts are dropped from the front (docs/protocols/traft.md §7).
+import { assert } from '../../runtime/assert.js';
+import type { LogRecord, Seq } from './record.js';
+
+/** RecordLookup is what readers of a log need: the record at a seq, if stored (a SeqLog, or any Map of them). */
+export type RecordLookup = { get(seq: Seq): LogRecord | undefined };
+
+/** TRIM_AFTER: free slots kept at the front before they are cut away (one copy of the rest per cut). */
+const TRIM_AFTER = 4096;
+
+/**
+ * SeqLog maps seq → LogRecord like a Map, iterated in ascending seq. slots[i] is the record at
+ * base + i; slots before `head` are empty.
+ */
+export class SeqLog {
+  private slots: (LogRecord | undefined)[] = [];
+  private base = 0;
+  private head = 0;
+  private count = 0;
+
+  /** of builds a log holding `records` (any order). */
+  static of(records: Iterable<LogRecord>): SeqLog {
+    const log = new SeqLog();
+    for (const r of records) log.set(r.seq, r);
+    return log;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(seq: Seq): LogRecord | undefined {
+    const i = seq - this.base;
+    return i >= this.head && i < this.slots.length ? this.slots[i] : undefined;
+  }
+
+  has(seq: Seq): boolean {
+    return this.get(seq) !== undefined;
+  }
+
+  /** set stores `rec` at `seq` (its own seq), replacing what was there. */
+  set(seq: Seq, rec: LogRecord): this {
+    assert(Number.isSafeInteger(seq) && seq >= 0 && rec.seq === seq, () => `a record stored at ${seq} holds seq ${rec.seq}`);
+    if (this.count === 0) this.reset(seq);
+    else if (seq < this.base + this.head) this.growDown(seq);
+    const i = seq - this.base;
+    const { slots } = this;
+    // undefined pushed, never a hole: the array stays packed, and a gap never makes it a dictionary
+    while (slots.length < i) slots.push(undefined);
+    if (i === slots.length) {
+      slots.push(rec);
+      this.count++;
+    } else {
+      if (slots[i] === undefined) this.count++;
+      slots[i] = rec;
+    }
+    return this;
+  }
+
+  delete(seq: Seq): boolean {
+    const i = seq - this.base;
+    if (i < this.head || i >= this.slots.length || this.slots[i] === undefined) return false;
+    this.slots[i] = undefined;
+    this.count--;
+    if (this.count === 0) this.reset(0);
+    else if (i === this.head) this.trimFront();
+    return true;
+  }
+
+  clear(): void {
+    this.reset(0);
+  }
+
+  *entries(): IterableIterator<[Seq, LogRecord]> {
+    for (let i = this.head; i < this.slots.length; i++) {
+      const r = this.slots[i];
+      if (r !== undefined) yield [this.base + i, r];
+    }
+  }
+
+  *keys(): IterableIterator<Seq> {
+    for (const [seq] of this.entries()) yield seq;
+  }
+
+  *values(): IterableIterator<LogRecord> {
+    for (const [, r] of this.entries()) yield r;
+  }
+
+  [Symbol.iterator](): IterableIterator<[Seq, LogRecord]> {
+    return this.entries();
+  }
+
+  forEach(f: (rec: LogRecord, seq: Seq) => void): void {
+    for (const [seq, r] of this.entries()) f(r, seq);
+  }
+
+  /** reset empties the log, its next record expected at `seq`. */
+  private reset(seq: Seq): void {
+    this.slots = [];
+    this.base = seq;
+    this.head = 0;
+    this.count = 0;
+  }
+
+  /** growDown makes room for `seq` below the first slot in use (a Sync may fill a hole below every stored record). */
+  private growDown(seq: Seq): void {
+    const from = seq - this.base;
+    if (from >= 0) {
+      this.head = from;
+      return;
+    }
+    const front: (LogRecord | undefined)[] = [];
+    for (let p = seq; p < this.base + this.head; p++) front.push(undefined);
+    this.slots = front.concat(this.slots.slice(this.head));
+    this.base = seq;
+    this.head = 0;
+  }
+
+  /** trimFront moves head past empty slots, and cuts them away once they outnumber the slots in use. */
+  private trimFront(): void {
+    const { slots } = this;
+    while (this.head < slots.length && slots[this.head] === undefined) this.head++;
+    if (this.head < TRIM_AFTER || this.head * 2 < slots.length) return;
+    this.slots = slots.slice(this.head);
+    this.base += this.head;
+    this.head = 0;
+  }
+}
