@@ -2,7 +2,7 @@
 // COMMIT_LINE regex it replaced on any line, well-formed, torn or odd.
 import t from 'tap';
 import { SeededRandom } from '../../runtime/random.js';
-import { formatInstanceLine, keyTableFromLines, keysFromLines } from './instance_log.js';
+import { decimal, formatInstanceLine, keyTableFromLines, keysFromLines } from './instance_log.js';
 
 const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
 
@@ -91,4 +91,20 @@ t.test('formatInstanceLine renders T as the integer part of atUs, alike for runs
     formatInstanceLine({ event: 'commit', key: 'x', seq: 7 }, 1_700_000_001_263_859.75),
     'commit Instance[x] in seq 7 at 1700000001263859',
   );
+});
+
+t.test('decimal renders a safe integer as String does, on both sides of the nine-digit split', (t) => {
+  const cases = [
+    0,
+    7,
+    999_999_999,
+    1e9,
+    1e9 + 1,
+    1_700_000_000_000_000,
+    1_700_000_000_000_042,
+    1_700_000_123_456_789,
+    Number.MAX_SAFE_INTEGER,
+  ];
+  for (const u of cases) t.equal(decimal(u), String(u), String(u));
+  t.end();
 });

@@ -20,10 +20,24 @@ let lastAtText = '';
 /** epochMicros is ⌊atUs⌋ as text, the same string for the same atUs, rendered once for a run of equal times. */
 function epochMicros(atUs: number): string {
   if (atUs !== lastAtUs) {
-    lastAtText = String(Math.floor(atUs));
+    lastAtText = decimal(Math.floor(atUs));
     lastAtUs = atUs;
   }
   return lastAtText;
+}
+
+const E9 = 1e9;
+
+/**
+ * decimal is String(u) for a safe integer u ≥ 0, rendered as its seconds-and-above part and its
+ * nine lower digits: two small integers, each of which V8 turns into text far faster than the
+ * double (a step's time changes on nearly every step that logs: ~1M renderings in a long run).
+ */
+export function decimal(u: number): string {
+  if (u < E9 || !Number.isSafeInteger(u)) return String(u);
+  const hi = Math.floor(u / E9);
+  const lo = u - hi * E9;
+  return `${hi}${String(lo).padStart(9, '0')}`;
 }
 
 /**

@@ -138,7 +138,7 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
   const half = listBudget(s) / 2;
   const recordRuns = chunkBy(
     seqs.map((p) => stored(s, p)),
-    recordBytes,
+    (r) => s.log.sizeOf(r, recordBytes),
     half,
     s.timing.maxBatch,
   );
@@ -181,7 +181,7 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   const pool = minus(s.accepted, carried, from, len, room * s.timing.maxBatch);
   const runs = chunkBy(
     pool.map((p) => stored(s, p)),
-    recordBytes,
+    (r) => s.log.sizeOf(r, recordBytes), // sized once per record, not once per follower
     listBudget(s),
     s.timing.maxBatch,
   );
@@ -191,18 +191,25 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   }
 }
 
+/** anyExpired: has a request in flight to the follower timed out? (values: no [reqId, inf] array per request, no closure) */
+function anyExpired(pr: Progress, nowMs: number, timeout: number): boolean {
+  for (const inf of pr.inflight.values()) if (nowMs - inf.sentAtMs >= timeout) return true;
+  return false;
+}
+
+/** anySync: is a Sync in flight to the follower? */
+function anySync(pr: Progress): boolean {
+  for (const inf of pr.inflight.values()) if (inf.kind === 'sync') return true;
+  return false;
+}
+
 /** expireInflight is §6.3's expiry: timed-out requests free their positions and back off. */
 function expireInflight(s: ReplicaState, pr: Progress, nowMs: number, random: Random): void {
   const H = s.timing.heartbeatIntervalMs;
   const timeout = s.timing.rpcTimeoutMs ?? H;
-  let expired = false;
-  for (const [reqId, inf] of pr.inflight) {
-    if (nowMs - inf.sentAtMs >= timeout) {
-      pr.inflight.delete(reqId);
-      expired = true;
-    }
-  }
-  if (!expired) return;
+  // runs for every follower on every proposal: look first, delete rarely
+  if (!anyExpired(pr, nowMs, timeout)) return;
+  for (const [reqId, inf] of pr.inflight) if (nowMs - inf.sentAtMs >= timeout) pr.inflight.delete(reqId);
   pr.nextSendAtMs = nowMs + jitterMs(pr.backoffMs, random);
   pr.backoffMs = Math.min(pr.backoffMs * 2, H);
 }
@@ -252,7 +259,7 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
     // its Sync done, its reports say where its KEYs reach: a later install starts there, not where
     // an earlier install's last part ended (that resent every KEY it committed in between)
     if (answered === 'sync') pr.keysTo = null;
-    for (const [reqId, inf] of pr.inflight) if (inf.kind === 'sync') pr.inflight.delete(reqId); // done, whichever reply said so
+    if (anySync(pr)) for (const [reqId, inf] of pr.inflight) if (inf.kind === 'sync') pr.inflight.delete(reqId); // done, whichever reply said so
     pr.accepted = union(pr.accepted, reply.accepted);
     leaderCommit(s, fx);
   } else if (!reply.ok && reply.reason === 'need-keys') {

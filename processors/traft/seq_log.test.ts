@@ -15,6 +15,11 @@ function int(r: SeededRandom, lo: number, hi: number): number {
   return Math.floor(r.between(lo, hi));
 }
 
+/** bySeq: a size that tells records apart by seq. */
+function bySeq(r: LogRecord): number {
+  return 1 + r.seq;
+}
+
 /** sorted: a Map's contents in ascending seq, as SeqLog iterates. */
 function sorted(m: ReadonlyMap<Seq, LogRecord>): [Seq, LogRecord][] {
   return [...m].sort(([a], [b]) => a - b);
@@ -45,7 +50,9 @@ t.test('SeqLog agrees with a Map under random sets and deletes, a snapshot dropp
         floor = to;
       }
       const probe = floor + int(r, -10, 210);
-      if (log.get(probe) !== want.get(probe) || log.size !== want.size) {
+      const got = log.get(probe);
+      // a size cached in the wrong slot would be another seq's
+      if (got !== want.get(probe) || log.size !== want.size || (got !== undefined && log.sizeOf(got, bySeq) !== bySeq(got))) {
         t.fail(`seed ${seed}, op ${i}: get(${probe}) or size differs`);
         break;
       }
@@ -70,5 +77,25 @@ t.test('SeqLog stores below its first record, far above its last, and starts ove
     'reused after emptying',
   );
   t.throws(() => log.set(8, rec(9)), /holds seq 9/, 'a record is stored at its own seq only');
+  t.end();
+});
+
+t.test('sizeOf measures a stored record once, and again once its slot holds another', (t) => {
+  const log = new SeqLog();
+  const a = rec(10);
+  log.set(10, a);
+  let calls = 0;
+  const measure = (r: LogRecord): number => {
+    calls++;
+    return 100 + r.seq;
+  };
+  t.same([log.sizeOf(a, measure), log.sizeOf(a, measure), calls], [110, 110, 1], 'kept while stored');
+  const b = rec(10);
+  log.set(10, b);
+  t.same([log.sizeOf(b, measure), calls], [110, 2], 'a replaced record is measured again');
+  t.same([log.sizeOf(rec(11), measure), log.sizeOf(rec(11), measure), calls], [111, 111, 4], 'a record not stored is measured each time');
+  log.delete(10);
+  log.set(10, a);
+  t.same([log.sizeOf(a, measure), calls], [110, 5], 'a deleted slot forgets its size');
   t.end();
 });

@@ -14,10 +14,12 @@ const TRIM_AFTER = 4096;
 
 /**
  * SeqLog maps seq → LogRecord like a Map, iterated in ascending seq. slots[i] is the record at
- * base + i; slots before `head` are empty.
+ * base + i; slots before `head` are empty. sizes[i] is a size measured for slots[i] (sizeOf),
+ * 0 until measured.
  */
 export class SeqLog {
   private slots: (LogRecord | undefined)[] = [];
+  private sizes: number[] = [];
   private base = 0;
   private head = 0;
   private count = 0;
@@ -48,15 +50,20 @@ export class SeqLog {
     if (this.count === 0) this.reset(seq);
     else if (seq < this.base + this.head) this.growDown(seq);
     const i = seq - this.base;
-    const { slots } = this;
+    const { slots, sizes } = this;
     // undefined pushed, never a hole: the array stays packed, and a gap never makes it a dictionary
-    while (slots.length < i) slots.push(undefined);
+    while (slots.length < i) {
+      slots.push(undefined);
+      sizes.push(0);
+    }
     if (i === slots.length) {
       slots.push(rec);
+      sizes.push(0);
       this.count++;
     } else {
       if (slots[i] === undefined) this.count++;
       slots[i] = rec;
+      sizes[i] = 0;
     }
     return this;
   }
@@ -65,10 +72,27 @@ export class SeqLog {
     const i = seq - this.base;
     if (i < this.head || i >= this.slots.length || this.slots[i] === undefined) return false;
     this.slots[i] = undefined;
+    this.sizes[i] = 0;
     this.count--;
     if (this.count === 0) this.reset(0);
     else if (i === this.head) this.trimFront();
     return true;
+  }
+
+  /**
+   * sizeOf is measure(rec), measured once while rec is the record stored at its seq (a leader
+   * sizes each record for every follower it sends it to; measure must be a pure function of
+   * the record), and measured afresh for a record not stored here.
+   */
+  sizeOf(rec: LogRecord, measure: (rec: LogRecord) => number): number {
+    const i = rec.seq - this.base;
+    if (i < this.head || i >= this.slots.length || this.slots[i] !== rec) return measure(rec);
+    const known = this.sizes[i] as number;
+    if (known > 0) return known;
+    const n = measure(rec);
+    assert(n > 0, 'a measured size is positive');
+    this.sizes[i] = n;
+    return n;
   }
 
   clear(): void {
@@ -101,6 +125,7 @@ export class SeqLog {
   /** reset empties the log, its next record expected at `seq`. */
   private reset(seq: Seq): void {
     this.slots = [];
+    this.sizes = [];
     this.base = seq;
     this.head = 0;
     this.count = 0;
@@ -116,6 +141,7 @@ export class SeqLog {
     const front: (LogRecord | undefined)[] = [];
     for (let p = seq; p < this.base + this.head; p++) front.push(undefined);
     this.slots = front.concat(this.slots.slice(this.head));
+    this.sizes = front.map(() => 0).concat(this.sizes.slice(this.head));
     this.base = seq;
     this.head = 0;
   }
@@ -126,6 +152,7 @@ export class SeqLog {
     while (this.head < slots.length && slots[this.head] === undefined) this.head++;
     if (this.head < TRIM_AFTER || this.head * 2 < slots.length) return;
     this.slots = slots.slice(this.head);
+    this.sizes = this.sizes.slice(this.head);
     this.base += this.head;
     this.head = 0;
   }
