@@ -37,7 +37,7 @@ function adopt(s: ReplicaState, fx: Effects, snapshot: Snapshot, installed: bool
  * InstallSnapshot and Sync. A follower silent for E, or further behind, does not hold memory.
  */
 function snapshotFloor(s: ReplicaState, every: number, nowMs: number): Seq {
-  const ready = Math.min(firstMissing(s.applier.applied), firstMissing(s.committed), s.loggedUpTo + 1);
+  const ready = readyFloor(s);
   let floor = ready;
   for (const pr of s.leader?.progress.values() ?? []) {
     if (pr.synced && nowMs - pr.lastAckAtMs < s.timing.electionTimeoutMs)
@@ -46,10 +46,17 @@ function snapshotFloor(s: ReplicaState, every: number, nowMs: number): Seq {
   return floor;
 }
 
+/** readyFloor: the commit, apply and log frontiers' minimum, which no snapshot passes. */
+function readyFloor(s: ReplicaState): Seq {
+  return Math.min(firstMissing(s.applier.applied), firstMissing(s.committed), s.loggedUpTo + 1);
+}
+
 /** maybeSnapshot takes a snapshot once `snapshotEvery` positions below the commit, apply and log frontiers are not yet compacted. */
 export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void {
   const every = s.timing.snapshotEvery ?? 0;
   if (every <= 0) return;
+  // runs after every step: the followers' floors only lower the ready one, so short of `every` there is nothing to look at
+  if (readyFloor(s) - s.floor < every) return;
   const floor = snapshotFloor(s, every, nowMs);
   if (floor - s.floor < every) return;
   adopt(s, fx, { floor, applied: s.applier.applied, kv: s.applier.sm.image() }, false);
