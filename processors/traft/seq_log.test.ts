@@ -80,6 +80,19 @@ t.test('SeqLog stores below its first record, far above its last, and starts ove
   t.end();
 });
 
+t.test('SeqLog iterated while its front is cut away visits every record, as a Map does', (t) => {
+  const log = SeqLog.of(Array.from({ length: 10_000 }, (_, i) => rec(i)));
+  let visited = 0;
+  for (const [seq] of log) {
+    visited++;
+    if (seq < 9000) log.delete(seq); // deleting the front cuts it away every TRIM_AFTER slots
+  }
+  t.equal(visited, 10_000, 'every record visited once');
+  t.equal(log.size, 1000, 'every record below 9000 deleted');
+  t.same([...log.keys()].slice(0, 2), [9000, 9001], 'the rest from 9000 on');
+  t.end();
+});
+
 t.test('sizeOf measures a stored record once, and again once its slot holds another', (t) => {
   const log = new SeqLog();
   const a = rec(10);

@@ -99,10 +99,15 @@ export class SeqLog {
     this.reset(0);
   }
 
+  /**
+   * entries walks the stored seqs in ascending order. It steps by seq, not by slot, and reads the
+   * bounds afresh each time, so, as a Map's, it survives a change to the log under it: a delete
+   * that cuts the front away, or a set below the base, moves the slots but not the seqs.
+   */
   *entries(): IterableIterator<[Seq, LogRecord]> {
-    for (let i = this.head; i < this.slots.length; i++) {
-      const r = this.slots[i];
-      if (r !== undefined) yield [this.base + i, r];
+    for (let seq = this.base + this.head; seq < this.base + this.slots.length; seq++) {
+      const r = this.get(seq);
+      if (r !== undefined) yield [seq, r];
     }
   }
 

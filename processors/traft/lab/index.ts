@@ -24,6 +24,7 @@ const CORE = [
   'record',
   'record_bytes',
   'role_change',
+  'seq_log',
   'snapshot',
   'state',
   'state_machine',
