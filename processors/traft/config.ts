@@ -19,6 +19,12 @@ export type Timing = {
   readonly maxBatch: number;
   readonly maxInflight: number;
   /**
+   * fullInflight: appends a follower may have outstanding beyond maxInflight, each of a full
+   * maxBatch records (absent: none). A leader whose window stays full keeps its followers' pipes
+   * full without sending smaller appends more often under a light load (§9.3).
+   */
+  readonly fullInflight?: number;
+  /**
    * rpcTimeoutMs: when an outstanding request's positions return to the pool (§6.3); H when
    * absent. The process driver uses E/2 (§11 D6): a follower's WAL write + fsync can outlast H
    * under load, and every expiry resends up to maxBatch records.

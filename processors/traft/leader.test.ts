@@ -4,7 +4,7 @@
 import t from 'tap';
 import type { ForwardReq } from './messages.js';
 import { createBitmap, EMPTY_BITMAP } from './tail_bitmap.js';
-import { ack, Driver, electedLeader, grant, L, rec, replica, sentOf, set } from './testkit.js';
+import { ack, Driver, electedLeader, grant, L, rec, replica, sentOf, set, TIMING } from './testkit.js';
 
 function forwards(sends: Driver['outs'][number]['send'], to: number): ForwardReq[] {
   return sentOf(sends, 'ForwardReq')
@@ -100,6 +100,22 @@ t.test('lost appends are resent after the rpc timeout; at most maxInflight outst
   const later = [...forwards(d.tick(3 + H), 1), ...forwards(d.tick(3 + H + 30), 1)].filter((m) => m.kind === 'append');
   const resent = later.flatMap((m) => m.records.map((r) => r.seq));
   t.ok(resent.includes(1) && resent.includes(10), `timed-out positions return to the pool (${resent.join(',')})`);
+});
+
+t.test("past maxInflight, only full appends go out, up to fullInflight more (a real rank's flow control, §9.3)", async (t) => {
+  const { d, id } = electedLeader(3, { ...TIMING, maxBatch: 2, maxInflight: 2, fullInflight: 2 });
+  d.msg(1, ack(id, createBitmap(1)), 2);
+  const sent: number[][] = [];
+  for (let i = 0; i < 8; i++) {
+    const out = d.step({ type: 'propose', cmd: set(`k${i}`, i), logKey: `p${i}` }, 3);
+    sent.push(
+      ...forwards(out.send, 1)
+        .filter((m) => m.kind === 'append')
+        .map((m) => m.records.map((r) => r.seq)),
+    );
+  }
+  t.same(sent, [[1], [2], [3, 4], [5, 6]], 'two appends as they come, then two full ones, then none');
+  t.equal(d.state.leader!.progress.get(1)!.inflight.size, 4, 'maxInflight + fullInflight outstanding');
 });
 
 t.test('an idle follower gets a heartbeat every H, carrying committed', async (t) => {

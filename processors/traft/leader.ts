@@ -169,23 +169,38 @@ function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, no
   pr.inflight.set(reqId, { kind: 'snapshot', seqs: [], sentAtMs: nowMs });
 }
 
+/**
+ * fullAppendLeft: can `span` positions past the follower's frontier, less those its requests in
+ * flight carry, still fill an append of maxBatch? (An estimate from above: a request's positions
+ * may lie below the frontier already; then it only sends less.)
+ */
+function fullAppendLeft(pr: Progress, span: number, maxBatch: number): boolean {
+  let left = span;
+  pr.inflight.forEach((inf) => (left -= inf.seqs.length));
+  return left >= maxBatch;
+}
+
 /** sendAppends is §6.3's append: positions the follower lacks and nobody carries, ≤ maxInflight requests of ≤ maxBatch records within the byte budget. */
 function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
-  if (pr.inflight.size >= s.timing.maxInflight) return;
+  const { maxInflight, maxBatch } = s.timing;
+  const cap = maxInflight + (s.timing.fullInflight ?? 0);
+  if (pr.inflight.size >= cap) return;
   const len = bitmapLen(s.accepted);
   const from = firstMissing(pr.accepted);
   if (from >= len) return;
+  if (pr.inflight.size >= maxInflight && !fullAppendLeft(pr, len - from, maxBatch)) return;
   const inflight = pr.inflight.size === 0 ? [] : Array.from(pr.inflight.values(), (inf) => inf.seqs);
   const carried = withSeqs(pr.accepted, inflight);
-  const room = s.timing.maxInflight - pr.inflight.size;
-  const pool = minus(s.accepted, carried, from, len, room * s.timing.maxBatch);
+  const room = cap - pr.inflight.size;
+  const pool = minus(s.accepted, carried, from, len, room * maxBatch);
   const runs = chunkBy(
     pool.map((p) => stored(s, p)),
     (r) => s.log.sizeOf(r, recordBytes), // sized once per record, not once per follower
     listBudget(s),
-    s.timing.maxBatch,
+    maxBatch,
   );
   for (const records of runs.slice(0, room)) {
+    if (pr.inflight.size >= maxInflight && records.length < maxBatch) break; // past maxInflight: full appends only
     const reqId = forward(s, fx, to, pr, 'append', records, nowMs);
     pr.inflight.set(reqId, { kind: 'append', seqs: records.map((r) => r.seq), sentAtMs: nowMs });
   }

@@ -160,8 +160,8 @@ export function ack(leader: LeaderId, accepted: TailBitmap, reqId = 0, committed
  * electedLeader makes replica 0 of an n-member empty cluster campaign at t=0 and win with
  * grants from 1..n-1; its merge batch is durable, so it is established (tail no-op at 0).
  */
-export function electedLeader(n: number): { d: Driver; id: LeaderId } {
-  const d = new Driver(replica(0, n, {}, -10_000));
+export function electedLeader(n: number, timing = TIMING): { d: Driver; id: LeaderId } {
+  const d = new Driver(replica(0, n, {}, -10_000, timing));
   d.state.electionDeadlineMs = 0;
   d.tick(0);
   const id = d.state.vote;
