@@ -168,13 +168,9 @@ export function decodeRecord(bytes: Uint8Array, unpackCmd: (b: Uint8Array) => un
   } else {
     const e = need(v, 48, 12) && v.getUint32(56, true);
     need(v, EXTRAS_AT, 4 * e);
+    // read as they are: the readers check a delta whole against its base (bitmap_codec.ts deltaProblem)
     const extras = new Array<number>(e);
-    for (let i = 0; i < e; i++) {
-      const x = v.getUint32(EXTRAS_AT + 4 * i, true);
-      if (x >= 32 * n || (i > 0 && x <= (extras[i - 1] as number)))
-        throw new RangeError(`delta extra ${x} is not ascending below ${32 * n}`);
-      extras[i] = x;
-    }
+    for (let i = 0; i < e; i++) extras[i] = v.getUint32(EXTRAS_AT + 4 * i, true);
     p = EXTRAS_AT + 4 * e;
     deps = { offset, n, base: v.getFloat64(48, true), extras };
   }

@@ -31,13 +31,12 @@ function adopt(s: ReplicaState, fx: Effects, snapshot: Snapshot, installed: bool
 }
 
 /**
- * snapshotFloor is where a snapshot now could end: below the commit, apply and log frontiers.
+ * snapshotFloor is where a snapshot now could end: at most `ready` (readyFloor).
  * A leader also keeps the records a live follower still lacks, by up to `every` positions:
  * those are a moment from being appended, and compacting them would cost that follower a whole
  * InstallSnapshot and Sync. A follower silent for E, or further behind, does not hold memory.
  */
-function snapshotFloor(s: ReplicaState, every: number, nowMs: number): Seq {
-  const ready = readyFloor(s);
+function snapshotFloor(s: ReplicaState, ready: Seq, every: number, nowMs: number): Seq {
   let floor = ready;
   for (const pr of s.leader?.progress.values() ?? []) {
     if (pr.synced && nowMs - pr.lastAckAtMs < s.timing.electionTimeoutMs)
@@ -56,8 +55,9 @@ export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void
   const every = s.timing.snapshotEvery ?? 0;
   if (every <= 0) return;
   // runs after every step: the followers' floors only lower the ready one, so short of `every` there is nothing to look at
-  if (readyFloor(s) - s.floor < every) return;
-  const floor = snapshotFloor(s, every, nowMs);
+  const ready = readyFloor(s);
+  if (ready - s.floor < every) return;
+  const floor = snapshotFloor(s, ready, every, nowMs);
   if (floor - s.floor < every) return;
   adopt(s, fx, { floor, applied: s.applier.applied, kv: s.applier.sm.image() }, false);
 }

@@ -188,6 +188,7 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
   }
   if (typeof r !== 'object' || r === null || typeof r.seq !== 'number') return null;
   const base = typeof r.deps?.base === 'number' ? bySeq.get(r.deps.base) : null;
+  if (base === undefined) return null; // a delta whose base is not earlier in its frame or checkpoint
   const deps = base === null ? depsOf(r.deps) : deltaDepsOf(r.deps, base);
   if (deps === null) return null;
   let overrides = r.overrides;
@@ -207,13 +208,13 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
   } as LogRecord;
   const own = Uint8Array.prototype.slice.call(packed);
   if (base === null) rememberPacked(rec, own);
-  else if (base !== undefined) rememberDelta(rec, base, own);
+  else rememberDelta(rec, base, own);
   return rec;
 }
 
-/** deltaDepsOf resolves a delta's deps against its base (missing: malformed). */
-function deltaDepsOf(d: RawRecord['deps'], base: LogRecord | undefined): TailBitmap | null {
-  if (base === undefined || d === undefined || !isSeq(d.offset) || !isSeq(d.n) || (d.n as number) > MAX_WORDS) return null;
+/** deltaDepsOf resolves a delta's deps against its base; null if malformed. */
+function deltaDepsOf(d: RawRecord['deps'], base: LogRecord): TailBitmap | null {
+  if (d === undefined || !isSeq(d.offset) || !isSeq(d.n) || (d.n as number) > MAX_WORDS) return null;
   const offset = d.offset as number;
   const n = d.n as number;
   if (deltaProblem(offset, n, base.deps, d.extras) !== null) return null;
