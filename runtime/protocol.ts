@@ -102,6 +102,17 @@ export interface Storage<P, D> {
   open(o: { logDir: string; rank: number; clusterId: string; incarnation: number }): Promise<OpenedStorage<P, D>>;
 }
 
+/**
+ * LogLines: an instance log's lines as recoverLog reads them: an array of strings, or the
+ * simulator's log kept as bytes (runtime/sim/line_log.ts), which makes a string of a line only
+ * when it is read.
+ */
+export interface LogLines extends Iterable<string> {
+  readonly length: number;
+  /** at: line i (0 ≤ i < length). */
+  at(i: number): string | undefined;
+}
+
 /** LogReading: a protocol's recoverLog of a log's first `lines` lines (Protocol.recoverLog's `after`). */
 export type LogReading<R> = { readonly logged: R; readonly lines: number };
 
@@ -141,7 +152,7 @@ export interface Protocol<C, S, M, P, L, D, R> {
    * restart often on logs of a million lines) passes it so that only the lines since need reading.
    * The result must be the same with it as without it; a protocol may ignore it.
    */
-  recoverLog(lines: readonly string[], after?: LogReading<R>): R;
+  recoverLog(lines: LogLines, after?: LogReading<R>): R;
   readonly storage: Storage<P, D>;
   /** pollMs: the longest any processor waits for input (a heartbeat interval, say). */
   pollMs(s: S): number;

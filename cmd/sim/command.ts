@@ -9,7 +9,8 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatReport } from '../../check/index.js';
-import type { SimProgram, SummaryColumn } from '../../runtime/protocol.js';
+import type { LogLines, SimProgram, SummaryColumn } from '../../runtime/protocol.js';
+import type { LineLog } from '../../runtime/sim/line_log.js';
 import type { SimClientLoad } from '../../runtime/sim/types.js';
 import { protocolNamed } from '../../processors/registry.js';
 import { EXIT, usageError } from '../exit.js';
@@ -268,7 +269,7 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
   if (!dir) throw usageError('--log-dir must not be empty');
   prepareLogDir(dir, plan.a.clean);
   for (const r of g.outcome.ranks) {
-    writeLines(join(dir, `instancelog${r.rank}.log`), r.lines, !r.unterminated);
+    writeLog(join(dir, `instancelog${r.rank}.log`), r.log, !r.unterminated);
     writeLines(join(dir, `trace${r.rank}.ndjson`), r.trace, true);
   }
   if (g.outcome.history !== undefined) writeFileSync(join(dir, 'history.jsonl'), g.outcome.history.toJsonl());
@@ -303,8 +304,20 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
  */
 const WRITE_BYTES = 1 << 20;
 
+/** writeLog writes an instance log as writeLines would: its bytes as kept when they are the file's, else line by line. */
+function writeLog(path: string, log: LineLog, terminated: boolean): void {
+  const pieces = log.fileBytes(terminated);
+  if (pieces === undefined) return writeLines(path, log, terminated);
+  const fd = openSync(path, 'w');
+  try {
+    for (const b of pieces) for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** writeLines writes lines joined by newlines, with a last newline if `terminated` (and any line at all). */
-function writeLines(path: string, lines: readonly string[], terminated: boolean): void {
+function writeLines(path: string, lines: LogLines, terminated: boolean): void {
   const fd = openSync(path, 'w');
   const buf = Buffer.allocUnsafe(WRITE_BYTES);
   let used = 0;
@@ -318,7 +331,7 @@ function writeLines(path: string, lines: readonly string[], terminated: boolean)
   };
   try {
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as string;
+      const line = lines.at(i) as string;
       // UTF-8 takes at most 3 bytes per UTF-16 unit; a line too long for the buffer goes on its own
       if (used + 3 * line.length + 1 > WRITE_BYTES) flush();
       if (3 * line.length + 1 > WRITE_BYTES) writeAll(Buffer.from(line));

@@ -64,7 +64,7 @@ export function simulate(spec: SimSpec): Graded {
     ...(spec.stepCostUs !== undefined ? { stepCostUs: spec.stepCostUs } : {}),
   });
   const check = checkLogs(
-    outcome.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.lines, unterminated: r.unterminated })),
+    outcome.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.log, unterminated: r.unterminated })),
   );
   const failures: string[] = [...outcome.problems];
   if (spec.program.audit !== undefined) failures.push(...spec.program.audit(outcome));

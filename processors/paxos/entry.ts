@@ -3,7 +3,14 @@
 // and `csplab check` must load no protocol.
 import { DEFAULT_MAX_FRAME_BYTES } from '../../runtime/net/frame.js';
 import type { NodeBaseConfig } from '../../runtime/driver/cluster.js';
-import { numericOption, type CommonFlags, type ProtocolEntry, type RankNode, type SimProgram } from '../../runtime/protocol.js';
+import {
+  numericOption,
+  type CommonFlags,
+  type LogLines,
+  type ProtocolEntry,
+  type RankNode,
+  type SimProgram,
+} from '../../runtime/protocol.js';
 import { proposeFit } from './wire.js';
 import type { PaxosCore, PaxosProtocol } from './protocol.js';
 
@@ -125,11 +132,11 @@ async function loadPaxos(dir: string | undefined): Promise<PaxosProtocol> {
 }
 
 /** linesText: a log's lines as the file they make, read as it grows (one incarnation never sees a line change). */
-function linesText(lines: readonly string[]): { read: (pos: number, len: number) => Buffer; size: () => number } {
+function linesText(lines: LogLines): { read: (pos: number, len: number) => Buffer; size: () => number } {
   let text = '';
   let upTo = 0;
   const sync = (): void => {
-    for (; upTo < lines.length; upTo++) text += `${lines[upTo]}\n`;
+    for (; upTo < lines.length; upTo++) text += `${lines.at(upTo)}\n`;
   };
   return {
     read: (pos, len) => {

@@ -75,7 +75,7 @@ const COMMIT_RE = /commit Instance\[([a-z]{32})\] in seq (\d+) at \d+/;
  * recoverCommitted reads a rank's own instance log back (restart): its committed entries in
  * order. The driver hands only complete lines (a torn last line is cut by FileSink).
  */
-export function recoverCommitted(lines: readonly string[]): Entry[] {
+export function recoverCommitted(lines: Iterable<string>): Entry[] {
   const out: Entry[] = [];
   let last = -1;
   for (const line of lines) {

@@ -8,6 +8,7 @@ import { CommitArchive } from './archive.js';
 import type { PaxosConfig, PaxosState, RoundBatch, SelfSent } from './core.js';
 import type { LogEvent } from './events.js';
 import type { Entry, PaxosMsg } from './messages.js';
+import type { LogLines } from '../../runtime/protocol.js';
 import { paxos, type Durable, type PaxosProtocol } from './protocol.js';
 
 export type PaxosSim = Simulation<PaxosConfig, PaxosState, PaxosMsg, RoundBatch, LogEvent, Durable, Entry[]>;
@@ -64,11 +65,11 @@ export function paxosSim(o: PaxosSimOptions): PaxosSim {
 }
 
 /** archiveOf reads a rank's simulated instance log as its file would read, growing as lines are added. */
-function archiveOf(lines: readonly string[]): CommitArchive {
+function archiveOf(lines: LogLines): CommitArchive {
   let text = '';
   let upTo = 0;
   const sync = (): string => {
-    for (; upTo < lines.length; upTo++) text += `${lines[upTo]}\n`;
+    for (; upTo < lines.length; upTo++) text += `${lines.at(upTo)}\n`;
     return text;
   };
   return new CommitArchive(

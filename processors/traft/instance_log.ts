@@ -1,6 +1,7 @@
 // instance_log: the lab's instance-log lines (docs/protocols/traft.md §2.3) and the restart scan
 // for loggedUpTo. The driver appends lines; the core only emits InstanceEvents.
 import { defined } from '../../runtime/assert.js';
+import type { LogLines } from '../../runtime/protocol.js';
 import type { InstanceEvent } from './io.js';
 import { KeyTable } from './key_table.js';
 
@@ -53,7 +54,7 @@ export function loggedUpToFrom(lines: readonly string[]): number {
  * a position has none: a no-op, or not logged yet), up to the highest commit seq, so its length is
  * loggedUpTo + 1. A restart reads on from an earlier reading with keyTableFromLines.
  */
-export function keysFromLines(lines: readonly string[]): string[] {
+export function keysFromLines(lines: Iterable<string>): string[] {
   const keys: string[] = [];
   for (const line of lines) {
     const m = commitMatch(line);
@@ -71,12 +72,12 @@ export function keysFromLines(lines: readonly string[]): string[] {
  * was. Commit lines come in ascending seq (a rank logs each position once, in order, and a
  * restart logs from past its last); a log where a seq comes again is read whole as strings.
  */
-export function keyTableFromLines(lines: readonly string[], after?: { readonly table: KeyTable; readonly lines: number }): KeyTable {
+export function keyTableFromLines(lines: LogLines, after?: { readonly table: KeyTable; readonly lines: number }): KeyTable {
   const from = after?.lines ?? 0;
   if (from > lines.length) throw new RangeError(`the reading covers ${from} lines but the log has ${lines.length}`);
   const table = after === undefined ? new KeyTable() : after.table.copyOf();
   for (let i = from; i < lines.length; i++) {
-    const m = commitMatch(lines[i] as string);
+    const m = commitMatch(lines.at(i) as string);
     if (m === null) continue;
     if (m.seq < table.length) return KeyTable.from(keysFromLines(lines));
     while (table.length < m.seq) table.push('');

@@ -3,6 +3,7 @@
 // rest were never written or were torn, which recovery cuts like a torn tail). The instance
 // log survives a crash, except that its last line may be cut short mid-write.
 import type { Random } from '../random.js';
+import { LineLog } from './line_log.js';
 import type { SimDisk } from './types.js';
 
 /** DiskChange: the disk faults a scripted test may change mid-run. */
@@ -15,7 +16,7 @@ export class Disk<P extends { readonly batchId: number }> {
   durable: P[] = [];
   private pending: Pending<P>[] = [];
   private lastDurableAtMs = 0;
-  readonly lines: string[] = [];
+  readonly lines = new LineLog();
   /** torn: the last line was cut short by a crash (a restart cuts it, as the FileSink does). */
   torn = false;
   /** tornWord: the first word of the line a crash cut short (a report needs to know a commit line was lost). */
@@ -68,10 +69,9 @@ export class Disk<P extends { readonly batchId: number }> {
     const lost = this.pending.length - kept;
     this.pending = [];
     this.lastDurableAtMs = 0;
-    const last = this.lines.length - 1;
-    const line = this.lines[last];
+    const line = this.lines.at(this.lines.length - 1);
     if (line !== undefined && line.length > 0 && this.random.next() < this.o.tornLineRate) {
-      this.lines[last] = line.slice(0, this.random.int(line.length));
+      this.lines.cutLast(this.random.int(line.length));
       this.torn = true;
       this.tornWord = line.split(' ', 1)[0];
     }
@@ -97,7 +97,7 @@ export class Disk<P extends { readonly batchId: number }> {
   }
 
   /** reopen is a restart's view of the instance log: a torn last line is cut. */
-  reopen(): readonly string[] {
+  reopen(): LineLog {
     if (this.torn) this.lines.pop();
     this.torn = false;
     this.tornWord = undefined;

@@ -8,7 +8,7 @@
 import { isClientAddress } from '../client/gateway.js';
 import { TimedHeap } from '../heap.js';
 import { DOWN_QUEUE_LIMIT, KEPT_LIMIT, STALLED_AFTER_MS } from '../net/peer.js';
-import type { Envelope, LogReading, Protocol, ProtocolInput, ProtocolOutput, StepInvariants, Summary } from '../protocol.js';
+import type { Envelope, LogLines, LogReading, Protocol, ProtocolInput, ProtocolOutput, StepInvariants, Summary } from '../protocol.js';
 import { SeededRandom, rankRandom, type Random } from '../random.js';
 import { SimClients, type ClientEv } from './clients.js';
 import { Disk, type DiskChange } from './disk.js';
@@ -88,7 +88,7 @@ export type ScriptedStep<S, M, P, L> = (
   random: Random,
 ) => { readonly state: S; readonly out: ProtocolOutput<M, P, L> };
 
-export type ConfigFor<C> = (rank: number, lines: readonly string[]) => C;
+export type ConfigFor<C> = (rank: number, lines: LogLines) => C;
 
 /** Simulation runs one cluster of protocol `p` with config `config` under o's faults. */
 export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R> {
@@ -281,9 +281,9 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     return this.problems;
   }
 
-  /** lines: a rank's instance log so far. */
-  lines(rank: number): readonly string[] {
-    return this.at(rank).disk.lines;
+  /** lines: a rank's instance log so far, as strings (a copy). */
+  lines(rank: number): string[] {
+    return this.at(rank).disk.lines.toArray();
   }
 
   /** summary: a live rank's summary now, or a down one's as it went down. */
@@ -297,9 +297,14 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
       if (r.status === 'live' && r.state !== undefined) r.summary = this.p.summary(r.state);
       const end: RankEnd = r.status === 'live' ? 'cut-off' : r.status === 'planned' ? 'never-started' : r.status;
       const { disk } = r;
+      const log = disk.lines;
+      let lines: string[] | undefined;
       return {
         rank: r.rank,
-        lines: disk.lines,
+        log,
+        get lines(): readonly string[] {
+          return (lines ??= log.toArray());
+        },
         unterminated: disk.torn,
         trace: r.tracer.lines,
         end,
@@ -502,10 +507,12 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
   private log(r: SimRank<S, P>, events: readonly L[], nowMs: number): void {
     const { lines } = r.disk;
     const atUs = nowMs * 1000;
-    for (const ev of events) lines.push(flat(this.p.formatLog(ev, atUs)));
-    if (!r.tracer.on) return; // the commit count is for the trace alone
-    let commits = 0;
-    for (let i = lines.length - events.length; i < lines.length; i++) if ((lines[i] as string).startsWith('commit')) commits++;
+    let commits = 0; // for the trace alone
+    for (const ev of events) {
+      const line = this.p.formatLog(ev, atUs);
+      lines.push(line);
+      if (r.tracer.on && line.startsWith('commit')) commits++;
+    }
     if (commits > 0) r.tracer.note(this.nowMs, { ev: 'commit', n: commits, lines: lines.length });
   }
 
@@ -756,18 +763,6 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     if (r === undefined) throw new RangeError(`rank ${rank} is not in 0…${this.ranks.length - 1}`);
     return r;
   }
-}
-
-/**
- * flat: the line as one flat string. A template literal builds a rope (a tree of its parts); a
- * log line is kept to the end of the run, for the checker and the log file, and flat, while it is
- * still young, a TRaft line takes ~110 bytes instead of ~260 and is one object for the garbage
- * collector to trace instead of a dozen (a long run keeps millions). Reading a character of a
- * rope flattens it in V8.
- */
-function flat(line: string): string {
-  line.charCodeAt(0);
-  return line;
 }
 
 const TICK: ProtocolInput<never> = { type: 'tick' };

@@ -170,7 +170,7 @@ export const toy: Protocol<ToyConfig, ToyState, ToyMsg, ToyBatch, ToyLog, readon
     // a fold over the lines, so an earlier reading of an unchanged prefix is read on from
     let last = after?.logged ?? -1;
     for (let i = after?.lines ?? 0; i < lines.length; i++) {
-      const seq = COMMIT_SEQ.exec(lines[i] as string)?.[1];
+      const seq = COMMIT_SEQ.exec(lines.at(i) as string)?.[1];
       if (seq !== undefined) last = Math.max(last, Number(seq));
     }
     return last;

@@ -5,6 +5,7 @@ import type { History } from '../client/history.js';
 import type { LoadOptions } from '../client/load.js';
 import type { Routing } from '../client/session.js';
 import type { Summary } from '../protocol.js';
+import type { LineLog } from './line_log.js';
 
 /** Target: a fixed rank, or one resolved when the fault fires. */
 export type Target = { type: 'rank'; rank: number } | { type: 'leader' } | { type: 'killed' };
@@ -162,6 +163,9 @@ export type RankEnd = 'stopped' | 'killed' | 'never-started' | 'cut-off' | 'cras
 /** SimRankResult is one rank's logs and counters at the end. */
 export interface SimRankResult {
   readonly rank: number;
+  /** log: the instance log as the simulator kept it (bytes; a string per line only when read). */
+  readonly log: LineLog;
+  /** lines: the instance log as strings, made when first read (a long run's log is millions of lines: prefer `log`). */
   readonly lines: readonly string[];
   /** unterminated: the last line was cut short by a crash. */
   readonly unterminated: boolean;

@@ -1,0 +1,83 @@
+// line_log.test: a LineLog gives back every line exactly as pushed (one-byte, Latin-1 and
+// UTF-16 lines, across chunks), cuts and pops the last one as a torn write and a restart do,
+// and its file bytes are what writing the lines one by one makes.
+import t from 'tap';
+import { LineLog } from './line_log.js';
+
+function fileOf(lines: readonly string[], terminated: boolean): string {
+  return lines.join('\n') + (terminated && lines.length > 0 ? '\n' : '');
+}
+
+function bytesOf(log: LineLog, terminated: boolean): string | undefined {
+  const pieces = log.fileBytes(terminated);
+  return pieces === undefined ? undefined : Buffer.concat(pieces).toString('utf8');
+}
+
+t.test('lines come back as pushed, in order, by index and by iteration', (t) => {
+  const log = new LineLog();
+  const lines = [
+    'generate Instance[abc] in seq 1 at 1700000000000001',
+    '',
+    'café ÿ',
+    'wide ☃ line',
+    'surrogate \ud83d\ude00 and lone \ud800',
+  ];
+  for (const l of lines) log.push(l);
+  t.equal(log.length, lines.length);
+  t.same([...log], lines, 'iteration');
+  t.same(log.toArray(), lines, 'toArray');
+  t.equal(log.at(3), 'wide ☃ line', 'at reads a two-byte line');
+  t.equal(log.at(-1), undefined, 'no negative index');
+  t.equal(log.at(lines.length), undefined, 'nothing past the end');
+  t.equal(bytesOf(log, true), undefined, 'not ASCII: the caller writes line by line');
+  t.end();
+});
+
+t.test('an ASCII log is its file: chunks filled in turn, a line too long for one gets its own', (t) => {
+  const log = new LineLog();
+  const lines: string[] = [];
+  for (let i = 0; i < 40_000; i++) lines.push(`commit Instance[${'k'.repeat(i % 50)}] in seq ${i} at ${1e15 + i}`);
+  lines.splice(20_000, 0, 'x'.repeat((1 << 20) + 10)); // longer than a chunk
+  for (const l of lines) log.push(l);
+  t.equal(log.length, lines.length);
+  t.same(log.toArray(), lines, 'every line back');
+  t.equal(bytesOf(log, true), fileOf(lines, true), 'terminated file');
+  t.equal(bytesOf(log, false), fileOf(lines, false), 'unterminated file: no newline after the last line');
+  t.end();
+});
+
+t.test('cutLast keeps a prefix of the last line, and the next push follows it', (t) => {
+  const log = new LineLog();
+  log.push('first line');
+  log.push('second line');
+  log.cutLast(3);
+  t.same(log.toArray(), ['first line', 'sec'], 'cut to three units');
+  t.equal(bytesOf(log, false), 'first line\nsec', 'the torn file ends in the prefix');
+  log.pop();
+  t.same(log.toArray(), ['first line'], 'a restart cuts the torn line');
+  log.push('third');
+  t.same(log.toArray(), ['first line', 'third'], 'the next line takes its place');
+  t.equal(bytesOf(log, true), 'first line\nthird\n');
+  log.push('wide ☃☃');
+  log.cutLast(6);
+  t.equal(log.at(2), 'wide ☃', 'a two-byte line is cut in code units');
+  log.cutLast(0);
+  t.equal(log.at(2), '', 'down to nothing');
+  t.throws(() => log.cutLast(1), 'not past its length');
+  t.end();
+});
+
+t.test('pop of a line that opened a chunk leaves the earlier chunks whole', (t) => {
+  const log = new LineLog();
+  const long = 'y'.repeat((1 << 20) - 4);
+  log.push(long);
+  log.push('opens the next chunk');
+  log.pop();
+  t.equal(bytesOf(log, false), long, 'unterminated: only the first line, without its newline');
+  t.equal(bytesOf(log, true), `${long}\n`);
+  log.push('again');
+  t.same(log.toArray(), [long, 'again']);
+  t.equal(new LineLog().fileBytes(false)?.length, 0, 'an empty log is no bytes');
+  t.throws(() => new LineLog().pop(), 'nothing to pop');
+  t.end();
+});

@@ -1,0 +1,148 @@
+// line_log: a simulated rank's instance log, kept as bytes. A long run keeps millions of lines
+// to its end (the checker grades them, the files are written from them); as strings each one
+// was copied twice by the young-generation collector before it settled in the old one, a third
+// of everything the collector copied at `sim --protocol traft -l 10000 -t 600`
+// (docs/benchmarks.md, tenth pass). Bytes in chunks outside the JS heap are never copied.
+import { assert } from '../assert.js';
+import type { LogLines } from '../protocol.js';
+
+/** CHUNK_BYTES: the size of one chunk (a longer line gets a chunk of its own). */
+const CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+/**
+ * LineLog holds lines exactly as pushed: a line whose code units are all below 256 as one byte
+ * each (followed by a newline, so an ASCII log's chunks are its file's bytes), any other as
+ * UTF-16 code units (two bytes each). A line never straddles chunks.
+ */
+export class LineLog implements LogLines {
+  private readonly chunks: Buffer[] = [];
+  /** filled: per chunk but the last, the bytes its lines take; used: the last chunk's. */
+  private readonly filled: number[] = [];
+  private used = 0;
+  /** chunk, offset: where line i starts; size: its bytes, negative when two-byte. */
+  private chunk = new Uint32Array(1024);
+  private offset = new Uint32Array(1024);
+  private size = new Int32Array(1024);
+  private n = 0;
+  /** ascii: every line is ASCII, so the chunks (newlines included) are the file's UTF-8. */
+  private ascii = true;
+
+  get length(): number {
+    return this.n;
+  }
+
+  push(line: string): void {
+    const len = line.length;
+    let wide = false;
+    let high = false;
+    for (let k = 0; k < len; k++) {
+      const c = line.charCodeAt(k);
+      if (c > 0x7f) {
+        high = true;
+        if (c > 0xff) wide = true;
+      }
+    }
+    const bytes = wide ? 2 * len : len + 1;
+    const buf = this.room(bytes);
+    const at = this.used;
+    if (wide) buf.write(line, at, 'utf16le');
+    else {
+      for (let k = 0; k < len; k++) buf[at + k] = line.charCodeAt(k);
+      buf[at + len] = NEWLINE;
+    }
+    if (high) this.ascii = false;
+    this.used += bytes;
+    if (this.n === this.size.length) this.grow();
+    this.chunk[this.n] = this.chunks.length - 1;
+    this.offset[this.n] = at;
+    this.size[this.n] = wide ? -2 * len : len;
+    this.n++;
+  }
+
+  /** at: line i as it was pushed (or cut), undefined outside [0, length), as an array's `at` for i ≥ 0. */
+  at(i: number): string | undefined {
+    if (!(i >= 0 && i < this.n)) return undefined;
+    const buf = this.chunks[this.chunk[i] as number] as Buffer;
+    const at = this.offset[i] as number;
+    const size = this.size[i] as number;
+    return size >= 0 ? buf.toString('latin1', at, at + size) : buf.toString('utf16le', at, at - size);
+  }
+
+  *[Symbol.iterator](): IterableIterator<string> {
+    for (let i = 0; i < this.n; i++) yield this.at(i) as string;
+  }
+
+  /** toArray: every line as a string (tests, and callers that want an array; a long run's log is millions of them). */
+  toArray(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.n; i++) out.push(this.at(i) as string);
+    return out;
+  }
+
+  /** cutLast keeps the last line's first `units` UTF-16 code units (a write cut short). */
+  cutLast(units: number): void {
+    const i = this.n - 1;
+    assert(i >= 0, 'no line to cut');
+    const size = this.size[i] as number;
+    const len = size >= 0 ? size : -size / 2;
+    assert(Number.isInteger(units) && units >= 0 && units <= len, () => `cut at ${units} of ${len} units`);
+    const buf = this.chunks[this.chunks.length - 1] as Buffer;
+    const at = this.offset[i] as number;
+    if (size >= 0) {
+      buf[at + units] = NEWLINE;
+      this.size[i] = units;
+      this.used = at + units + 1;
+    } else {
+      this.size[i] = -2 * units;
+      this.used = at + 2 * units;
+    }
+  }
+
+  /** pop drops the last line (a restart cuts a torn one); the last line is always in the last chunk. */
+  pop(): void {
+    assert(this.n > 0, 'no line to pop');
+    this.n--;
+    this.used = this.offset[this.n] as number;
+  }
+
+  /**
+   * fileBytes: the log as its file's bytes (UTF-8, a newline after each line but, when
+   * `terminated` is false, the last), in pieces to write in order; undefined unless every line
+   * is ASCII (then the caller writes the lines itself). Lines fill each chunk from its start.
+   */
+  fileBytes(terminated: boolean): Buffer[] | undefined {
+    if (!this.ascii) return undefined;
+    const pieces = this.chunks.map((c, k) => c.subarray(0, k < this.filled.length ? this.filled[k] : this.used));
+    if (terminated || this.n === 0) return pieces;
+    let last = pieces.length - 1;
+    while ((pieces[last] as Buffer).length === 0) last--; // a chunk whose only line was popped
+    const piece = pieces[last] as Buffer;
+    pieces[last] = piece.subarray(0, piece.length - 1);
+    return pieces;
+  }
+
+  /** room: the chunk the next `bytes` go into, opening one when the last is too full. */
+  private room(bytes: number): Buffer {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last !== undefined && this.used + bytes <= last.length) return last;
+    if (last !== undefined) this.filled.push(this.used);
+    const chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes));
+    this.chunks.push(chunk);
+    this.used = 0;
+    return chunk;
+  }
+
+  private grow(): void {
+    const n = this.size.length * 2;
+    const chunk = new Uint32Array(n);
+    chunk.set(this.chunk);
+    this.chunk = chunk;
+    const offset = new Uint32Array(n);
+    offset.set(this.offset);
+    this.offset = offset;
+    const size = new Int32Array(n);
+    size.set(this.size);
+    this.size = size;
+  }
+}
