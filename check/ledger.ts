@@ -75,6 +75,12 @@ export interface LedgerView {
   readonly firstCommitLine: Float64Array;
 }
 
+/**
+ * DENSE_SEQS: seqs below this find their slot in an array indexed by seq, not a hash map (a run's
+ * seqs are dense from 0; the array grows with the highest seq read, so it is capped: 16 MB).
+ */
+const DENSE_SEQS = 1 << 22;
+
 /** GUESS_SEQS: seqs past this get no key guess (the guess table grows with the highest seq read, so it is capped: 16 MB). */
 const GUESS_SEQS = 1 << 22;
 
@@ -91,7 +97,9 @@ export class Ledger implements LedgerView {
   commitsOfKey = new Float64Array(1024);
   firstCommitNode = new Int32Array(1024).fill(-1);
   firstCommitLine = new Float64Array(1024);
+  /** slotOfSeq: the slot of a seq ≥ DENSE_SEQS; slotAtSeq[seq]: 1 + the slot of a smaller one (0: none yet). */
   private readonly slotOfSeq = new BigMap<number, number>();
+  private slotAtSeq = new Int32Array(1024);
   private readonly idOfKey = new BigMap<string, number>();
   /** keyAtSeq[seq]: 1 + the key id last read at seq (0: none), for seq < GUESS_SEQS: a guess, never an answer. */
   private keyAtSeq = new Int32Array(1024);
@@ -165,17 +173,26 @@ export class Ledger implements LedgerView {
     this.keyAtSeq[seq] = id + 1;
   }
 
-  /** slot gives the seq its global slot, shared by every rank's column; guess as for keyId. */
+  /** slot gives the seq (a safe integer ≥ 0) its global slot, shared by every rank's column; guess as for keyId. */
   slot(seq: number, guess = -1): number {
     if (guess >= 0 && guess < this.slotCount && this.seqOf[guess] === seq) return guess;
-    let slot = this.slotOfSeq.get(seq);
-    if (slot === undefined) {
-      slot = this.slotCount++;
-      this.slotOfSeq.set(seq, slot);
-      if (slot >= this.seqOf.length) this.seqOf = grown(this.seqOf, slot + 1);
-      this.seqOf[slot] = seq;
+    const known = this.knownSlot(seq);
+    if (known >= 0) return known;
+    const slot = this.slotCount++;
+    if (seq >= DENSE_SEQS) this.slotOfSeq.set(seq, slot);
+    else {
+      if (seq >= this.slotAtSeq.length) this.slotAtSeq = grown(this.slotAtSeq, seq + 1);
+      this.slotAtSeq[seq] = slot + 1;
     }
+    if (slot >= this.seqOf.length) this.seqOf = grown(this.seqOf, slot + 1);
+    this.seqOf[slot] = seq;
     return slot;
+  }
+
+  /** knownSlot: the seq's slot, or -1 if it has none yet. */
+  private knownSlot(seq: number): number {
+    if (seq >= DENSE_SEQS) return this.slotOfSeq.get(seq) ?? -1;
+    return seq < this.slotAtSeq.length ? (this.slotAtSeq[seq] as number) - 1 : -1;
   }
 
   private growKeys(need: number): void {

@@ -63,8 +63,14 @@ export function simulate(spec: SimSpec): Graded {
     ...(spec.checkEveryStep === true ? { checkEveryStep: true } : {}),
     ...(spec.stepCostUs !== undefined ? { stepCostUs: spec.stepCostUs } : {}),
   });
+  // the checker copies the keys it keeps, so it may read the lines as slices of the log's text
   const check = checkLogs(
-    outcome.ranks.map((r) => ({ name: `instancelog${r.rank}.log`, node: r.rank, lines: r.log, unterminated: r.unterminated })),
+    outcome.ranks.map((r) => ({
+      name: `instancelog${r.rank}.log`,
+      node: r.rank,
+      lines: { [Symbol.iterator]: () => r.log.sliced() },
+      unterminated: r.unterminated,
+    })),
   );
   const failures: string[] = [...outcome.problems];
   if (spec.program.audit !== undefined) failures.push(...spec.program.audit(outcome));

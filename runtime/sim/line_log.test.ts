@@ -26,6 +26,7 @@ t.test('lines come back as pushed, in order, by index and by iteration', (t) => 
   t.equal(log.length, lines.length);
   t.same([...log], lines, 'iteration');
   t.same(log.toArray(), lines, 'toArray');
+  t.same([...log.sliced()], lines, 'sliced');
   t.equal(log.at(3), 'wide ☃ line', 'at reads a two-byte line');
   t.equal(log.at(-1), undefined, 'no negative index');
   t.equal(log.at(lines.length), undefined, 'nothing past the end');
@@ -41,6 +42,7 @@ t.test('an ASCII log is its file: chunks filled in turn, a line too long for one
   for (const l of lines) log.push(l);
   t.equal(log.length, lines.length);
   t.same(log.toArray(), lines, 'every line back');
+  t.same([...log.sliced()], lines, 'and as slices of each chunk’s text');
   t.equal(bytesOf(log, true), fileOf(lines, true), 'terminated file');
   t.equal(bytesOf(log, false), fileOf(lines, false), 'unterminated file: no newline after the last line');
   t.end();
@@ -55,8 +57,11 @@ t.test('cutLast keeps a prefix of the last line, and the next push follows it', 
   t.equal(bytesOf(log, false), 'first line\nsec', 'the torn file ends in the prefix');
   log.pop();
   t.same(log.toArray(), ['first line'], 'a restart cuts the torn line');
+  const reader = log.sliced();
+  t.equal(reader.next().value, 'first line', 'a reader of the log so far');
   log.push('third');
   t.same(log.toArray(), ['first line', 'third'], 'the next line takes its place');
+  t.equal(reader.next().value, 'third', 'and the reader reads on into it');
   t.equal(bytesOf(log, true), 'first line\nthird\n');
   log.push('wide ☃☃');
   log.cutLast(6);
