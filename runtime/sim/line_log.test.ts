@@ -74,14 +74,20 @@ t.test('cutLast keeps a prefix of the last line, and the next push follows it', 
 
 t.test('pop of a line that opened a chunk leaves the earlier chunks whole', (t) => {
   const log = new LineLog();
-  const long = 'y'.repeat((1 << 20) - 4);
+  // a push reserves 3 bytes a unit (UTF-8's most), so the second long line opens a second chunk
+  const long = 'y'.repeat(300_000);
   log.push(long);
-  log.push('opens the next chunk');
+  log.push('z'.repeat(300_000));
+  t.equal(log.fileBytes(true)?.length, 2, 'two chunks');
   log.pop();
+  t.equal(log.fileBytes(true)?.length, 1, 'the emptied chunk is dropped');
   t.equal(bytesOf(log, false), long, 'unterminated: only the first line, without its newline');
   t.equal(bytesOf(log, true), `${long}\n`);
+  log.cutLast(3);
+  t.equal(bytesOf(log, true), 'yyy\n', 'a crash right after that restart tears the line in the earlier chunk');
   log.push('again');
-  t.same(log.toArray(), [long, 'again']);
+  t.same(log.toArray(), ['yyy', 'again']);
+  t.equal(bytesOf(log, true), 'yyy\nagain\n', 'the next line follows the cut one');
   t.equal(new LineLog().fileBytes(false)?.length, 0, 'an empty log is no bytes');
   t.throws(() => new LineLog().pop(), 'nothing to pop');
   t.end();

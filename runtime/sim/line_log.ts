@@ -96,11 +96,18 @@ export class LineLog implements LogLines {
     }
   }
 
-  /** pop drops the last line (a restart cuts a torn one); the last line is always in the last chunk. */
+  /**
+   * pop drops the last line (a restart cuts a torn one). A chunk it leaves empty is dropped too,
+   * so the last line, if any, is always in the last chunk (cutLast and the next push rely on it).
+   */
   pop(): void {
     assert(this.n > 0, 'no line to pop');
     this.n--;
     this.used = this.offset[this.n] as number;
+    if (this.used === 0 && this.chunks.length > 1) {
+      this.chunks.pop();
+      this.used = this.filled.pop() as number;
+    }
   }
 
   /**
@@ -112,8 +119,7 @@ export class LineLog implements LogLines {
     if (!this.ascii) return undefined;
     const pieces = this.chunks.map((c, k) => c.subarray(0, k < this.filled.length ? this.filled[k] : this.used));
     if (terminated || this.n === 0) return pieces;
-    let last = pieces.length - 1;
-    while ((pieces[last] as Buffer).length === 0) last--; // a chunk whose only line was popped
+    const last = pieces.length - 1; // the last line's chunk (pop drops a chunk it empties)
     const piece = pieces[last] as Buffer;
     pieces[last] = piece.subarray(0, piece.length - 1);
     return pieces;
