@@ -137,7 +137,7 @@ export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, lea
 function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
   // a ranged record's overrides are not listed: reading them here would list them only to drop them
   if (wordCount(rec.deps) <= 1 && rangeOf(rec) < 0 && rec.overrides.length <= 1) return;
-  const known = foldedForms.get(rec);
+  const known = (rec as Folded)[FOLDED];
   if (known !== undefined) {
     s.log.set(rec.seq, known);
     return;
@@ -149,20 +149,24 @@ function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
   const overrides = [seq];
   const folded: LogRecord =
     cmd === undefined ? { seq, author, kind, deps, overrides, logKey } : { seq, author, kind, deps, overrides, logKey, cmd };
-  foldedForms.set(rec, folded);
+  // hidden (not enumerable): a copy of the record never inherits it; a frozen record is folded again next time
+  if (Object.isExtensible(rec)) Object.defineProperty(rec, FOLDED, { value: folded });
   s.log.set(seq, folded);
 }
 
 /**
- * foldedForms maps a record to its folded form, for the next replica that folds the very same
- * object: replicas in one process (the simulator's ranks, which share the records a leader sends,
- * nothing being encoded) each folded a copy of their own, five equal records kept per position
- * until the next snapshot, and most of what survived a young-generation collection in a long run.
- * Records are immutable, so one folded form serves every replica. Weak, so that it never keeps a
- * record alive: a rank process folds each record once, and a table holding the records it folded
- * kept ~16k of them, deps and bytes included, on every lab rank (+30 MiB on a leader at -t 5).
+ * FOLDED holds a record's folded form on the record, for the next replica that folds the very
+ * same object: replicas in one process (the simulator's ranks, which share the records a leader
+ * sends, nothing being encoded) each folded a copy of their own, five equal records kept per
+ * position until the next snapshot, and most of what survived a young-generation collection in a
+ * long run. Records are immutable, so one folded form serves every replica. It is on the
+ * original, so it never keeps the original alive (a table of the ~16k records last folded kept
+ * them, deps and bytes included, on every lab rank: +30 MiB on a leader at -t 5). Not a WeakMap:
+ * every rank folds every record, and a WeakMap entry per record (its ephemeron kept through every
+ * young-generation collection) cost several times the folding itself.
  */
-const foldedForms = new WeakMap<LogRecord, LogRecord>();
+const FOLDED = Symbol('folded');
+type Folded = { [FOLDED]?: LogRecord };
 
 /**
  * emitCommitLines writes commit lines for positions newly below the frontier, skipping no-ops,
