@@ -132,9 +132,16 @@ function overridesFrom(r: LogRecord): number | null {
  * foldBelowFrontier) before anything reads it. The property is an own, enumerable accessor, so
  * a spread or a comparison still sees the list.
  */
-export function withLazyOverrides(r: Omit<LogRecord, 'overrides'>, from: number): LogRecord {
+export function withLazyOverrides(
+  seq: number,
+  author: LogRecord['author'],
+  kind: LogRecord['kind'],
+  cmd: LogRecord['cmd'],
+  deps: TailBitmap,
+  logKey: string,
+  from: number,
+): LogRecord {
   let list: number[] | undefined;
-  const { seq, author, kind, cmd, deps, logKey } = r;
   // each getter rebuilds the list itself: no helper closure beside them (one allocation fewer per record)
   return cmd === undefined
     ? {

@@ -144,16 +144,15 @@ function recordFields(x: unknown, machine: MachineKind, resolved?: TailBitmap): 
   const deps = resolved ?? bitmap(o.deps, 'record.deps', true);
   const author = leaderId(o.author, 'record.author');
   const logKey = str(o.logKey, 'record.logKey');
-  // two literals, not a spread of a temporary { cmd } (a follower reads every record through here)
-  const fields: Omit<LogRecord, 'overrides'> =
-    kind === 'cmd' ? { seq, author, kind, deps, logKey, cmd: command(o.cmd, machine) } : { seq, author, kind, deps, logKey };
-  // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read
-  if (o.ovFrom !== undefined) return withLazyOverrides(fields, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
+  const cmd = kind === 'cmd' ? command(o.cmd, machine) : undefined;
+  // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read;
+  // the record is made once, by withLazyOverrides, not as fields first and then again
+  if (o.ovFrom !== undefined) return withLazyOverrides(seq, author, kind, cmd, deps, logKey, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
   const listed = arr(o.overrides, 'record.overrides');
   for (const q of listed) nat(q, 'record.overrides[]');
-  // a copy of the checked list, set on the fields: no spread and closure per record (a sender's in-process list stays its own)
-  (fields as { overrides?: readonly number[] }).overrides = listed.slice() as number[];
-  return fields as LogRecord;
+  // a copy of the checked list (a sender's in-process list stays its own); two literals, not a spread of a temporary { cmd }
+  const overrides = listed.slice() as number[];
+  return cmd === undefined ? { seq, author, kind, deps, logKey, overrides } : { seq, author, kind, deps, logKey, cmd, overrides };
 }
 
 /**
