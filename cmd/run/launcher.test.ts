@@ -22,7 +22,12 @@ t.test('every protocol’s rank flags start a node, and Paxos caps the young gen
   t.ok(paxosEntry.rankNodeFlags?.includes('--heap-growing-percent=100'), 'Paxos ranks grow the old generation 2x, not up to 4x');
   t.ok(paxosEntry.rankNodeFlags?.includes('--v8-pool-size=1'), 'Paxos ranks run one V8 worker thread');
   t.ok(traftEntry.rankNodeFlags?.includes('--no-turbo-inlining'), 'TRaft ranks compile without inlining');
-  t.ok(traftEntry.rankNodeFlags?.includes('--max-semi-space-size=4'), 'TRaft ranks get a 4 MiB semi-space cap');
+  t.ok(traftEntry.rankNodeFlags?.includes('--max-semi-space-size=2'), 'TRaft ranks get a 2 MiB semi-space cap');
+  t.ok(traftEntry.rankNodeFlags?.includes('--v8-pool-size=1'), 'TRaft ranks run one V8 worker thread');
+  t.notOk(
+    traftEntry.rankNodeFlags?.some((f) => f.startsWith('--heap-growing-percent')),
+    'TRaft sets its growing factor per role at run time (heap_growth.ts), so no start flag pins it',
+  );
   for (const p of protocols) {
     const flags = p.rankNodeFlags ?? [];
     if (flags.length === 0) continue;

@@ -85,6 +85,7 @@ export const traftEntry: ProtocolEntry = {
         const { clientPortHooks } = await import('../../runtime/client/hooks.js');
         const { clientPort } = await import('./clients.js');
         const { heapGrowthForRole } = await import('./heap_growth.js');
+        heapGrowthForRole('follower'); // a rank starts as a follower; onRole hears only changes
         // Four more appends in flight per follower, full ones only (§9.3): a real follower's round trip holds a
         // WAL fsync and two socket hops, and 4 × 256 records left its pipe empty between acks under a full
         // window. Not in the simulator, where a round trip costs neither and the extra appends only cost
@@ -115,11 +116,14 @@ export const traftEntry: ProtocolEntry = {
   // optimisations and 40–50 deopts per follower: the record path is polymorphic), and a 60 s run
   // keeps recompiling it; without inlining there is less to compile and to throw away
   // (docs/benchmarks.md, "TRaft followers, session 12").
-  // Memory (issue #20, docs/benchmarks.md "TRaft memory, session 13"): 4 MiB semi-spaces, as
-  // Paxos's 8, shrink the young generation (32 MiB by default here) at no measured rate. An
+  // Memory (issue #20, docs/benchmarks.md "TRaft memory, session 13", "Rank memory, session 16"):
+  // 2 MiB semi-spaces, as Paxos's, shrink the young generation (32 MiB by default here): a rank's
+  // garbage is per message or per append and dies young in a small one too; one V8 worker thread,
+  // not four, as Paxos: five ranks share two cores, and each thread's jobs keep their scratch in
+  // malloc arenas. Measured together with the followers' growing factor (heap_growth.ts). An
   // old-space limit was measured too and left out: at 1 GiB it cut every rank's RSS by a third or
   // more but cost a third of the commits over 60 s (V8 collects the old generation more often).
-  rankNodeFlags: ['--no-turbo-inlining', '--max-semi-space-size=4'],
+  rankNodeFlags: ['--no-turbo-inlining', '--max-semi-space-size=2', '--v8-pool-size=1'],
   lab: async () => (await import('./lab/index.js')).traftLab,
 };
 

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { heapGrowingPercent, LEADER_HEAP_GROWING_PERCENT } from './heap_growth.js';
+import { heapGrowingPercent, LEADER_HEAP_GROWING_PERCENT, OTHER_HEAP_GROWING_PERCENT } from './heap_growth.js';
 
-t.test('a leader gets the tighter factor, every other role V8’s own', async (t) => {
+t.test('a leader gets the tighter factor, every other role the looser one, both set (not V8’s own)', async (t) => {
   t.equal(heapGrowingPercent('leader', []), LEADER_HEAP_GROWING_PERCENT);
   t.ok(LEADER_HEAP_GROWING_PERCENT > 0);
-  t.equal(heapGrowingPercent('follower', ['--no-turbo-inlining']), 0);
-  t.equal(heapGrowingPercent('candidate', []), 0);
+  t.ok(OTHER_HEAP_GROWING_PERCENT > LEADER_HEAP_GROWING_PERCENT);
+  t.equal(heapGrowingPercent('follower', ['--no-turbo-inlining']), OTHER_HEAP_GROWING_PERCENT);
+  t.equal(heapGrowingPercent('candidate', []), OTHER_HEAP_GROWING_PERCENT);
 });
 
 t.test('a rank started with the flag keeps it in every role', async (t) => {

@@ -1,27 +1,31 @@
 // heap_growth: how far V8 lets a TRaft rank's old generation grow past what its last full GC
-// kept, by role (issue #20, docs/benchmarks.md "TRaft memory, session 14"). A leader holds its
-// window of uncommitted records, each with ~300 deps words as a number[] (~2.4 KB at -l 10000):
-// they live about a window's time, so all of them are promoted and die in the old generation,
-// and V8's own growing factor (up to 4× the live set on a machine this size) let a leader's
-// heap reach 150–170 MiB for 50–70 MiB live. A follower keeps records as their packed bytes and
-// promotes little; a tighter factor there only costs it more full GCs. The flag is read at each
-// full GC's new limit, so a role change takes effect at the next one. A positive value replaces
-// V8's factor in every mode, its conservative ones under memory pressure too (0 gives them back).
+// kept, by role (issue #20, docs/benchmarks.md "TRaft memory, session 14" and "Rank memory,
+// session 16"). A leader holds its window of uncommitted records, each with ~300 deps words as a
+// number[] (~2.4 KB at -l 10000): they live about a window's time, so all of them are promoted
+// and die in the old generation, and V8's own growing factor (up to 4× the live set on a machine
+// this size) let a leader's heap reach 150–170 MiB for 50–70 MiB live. A follower keeps records
+// as their packed bytes and promotes less, but with up to maxInflight + fullInflight full appends
+// outstanding (entry.ts) its heap under V8's factor reached 70–130 MiB for 20–30 MiB live: 2×
+// bounds it at a full GC every few seconds. The flag is read at each full GC's new limit, so a
+// role change takes effect at the next one. A positive value replaces V8's factor in every mode,
+// its conservative ones under memory pressure too.
 import { setFlagsFromString } from 'node:v8';
 
 /** LEADER_HEAP_GROWING_PERCENT: a leader's old generation may grow to 1.5× what the last full GC kept. */
 export const LEADER_HEAP_GROWING_PERCENT = 50;
+/** OTHER_HEAP_GROWING_PERCENT: every other role's (a follower's, a candidate's) to 2×. */
+export const OTHER_HEAP_GROWING_PERCENT = 100;
 
 const FLAG = '--heap-growing-percent';
 
 /**
  * heapGrowingPercent is the flag's value for a rank in `role`: LEADER_HEAP_GROWING_PERCENT while
- * leading, 0 (V8's own factor) otherwise; null when the rank was started with the flag
+ * leading, OTHER_HEAP_GROWING_PERCENT otherwise; null when the rank was started with the flag
  * (CSPLAB_RANK_NODE_OPTIONS): an explicit choice, left as given.
  */
 export function heapGrowingPercent(role: string, execArgv: readonly string[]): number | null {
   if (execArgv.some((a) => a === FLAG || a.startsWith(`${FLAG}=`) || a.startsWith('--heap_growing_percent'))) return null;
-  return role === 'leader' ? LEADER_HEAP_GROWING_PERCENT : 0;
+  return role === 'leader' ? LEADER_HEAP_GROWING_PERCENT : OTHER_HEAP_GROWING_PERCENT;
 }
 
 /** heapGrowthForRole sets this process's growing factor for `role` (a rank process's hook, never a simulation's: one factor per process). */
