@@ -14,6 +14,8 @@ t.test('a rank started with the flag keeps it in every role', async (t) => {
   t.equal(heapGrowingPercent('leader', ['--heap-growing-percent=80']), null);
   t.equal(heapGrowingPercent('follower', ['--max-semi-space-size=4', '--heap-growing-percent', '80']), null);
   t.equal(heapGrowingPercent('leader', ['--heap_growing_percent=80']), null);
+  t.equal(heapGrowingPercent('follower', ['--heap-growing_percent=80']), null, 'node takes - and _ alike');
+  t.equal(heapGrowingPercent('follower', ['--heap-growing-percentage=80']), OTHER_HEAP_GROWING_PERCENT, 'another flag');
 });
 
 t.test('this node knows the flag (an unknown one would be ignored at run time, not refused)', async (t) => {

@@ -24,7 +24,12 @@ const FLAG = '--heap-growing-percent';
  * (CSPLAB_RANK_NODE_OPTIONS): an explicit choice, left as given.
  */
 export function heapGrowingPercent(role: string, execArgv: readonly string[]): number | null {
-  if (execArgv.some((a) => a === FLAG || a.startsWith(`${FLAG}=`) || a.startsWith('--heap_growing_percent'))) return null;
+  // node takes - and _ alike in a flag's name: --heap_growing-percent=80 is the same flag
+  const named = (a: string): boolean => {
+    const name = (a.split('=', 1)[0] as string).replace(/_/g, '-');
+    return name === FLAG;
+  };
+  if (execArgv.some(named)) return null;
   return role === 'leader' ? LEADER_HEAP_GROWING_PERCENT : OTHER_HEAP_GROWING_PERCENT;
 }
 

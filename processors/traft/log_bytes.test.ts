@@ -3,7 +3,7 @@ import t from 'tap';
 import { LogText } from '../../runtime/driver/logtext.js';
 import type { InstanceEvent } from './io.js';
 import { formatInstanceLine } from './instance_log.js';
-import { instanceLinesRoom, writeInstanceLines } from './log_bytes.js';
+import { instanceLinesRoom, writeInstanceLines, writeInstanceLog } from './log_bytes.js';
 
 function viaStrings(events: readonly InstanceEvent[], atUs: number): string {
   return events.map((e) => formatInstanceLine(e, atUs) + '\n').join('');
@@ -36,4 +36,27 @@ t.test('a step after another at a different time writes its own time', async (t)
     Buffer.from(text.take()).toString('latin1'),
     viaStrings(e, 1_733_437_000_999_999) + viaStrings(e, 17) + viaStrings(e, 1_733_437_001_000_000),
   );
+});
+
+t.test('writeInstanceLog writes what a core emitted, also events the byte writer does not know', async (t) => {
+  const odd = [
+    { event: 'Commit', seq: 1, key: 'k' },
+    { event: 'commit', seq: 2, key: 7 },
+    { event: 'generate', seq: '3', key: 'k' },
+  ] as unknown as InstanceEvent[];
+  const good: InstanceEvent[] = [{ event: 'commit', seq: 4, key: 'k' }];
+  for (const list of [odd, [...good, ...odd], good]) {
+    const text = new LogText();
+    writeInstanceLog(list, 1_733_437_000_000_001, text, (e) => formatInstanceLine(e, 1_733_437_000_000_001));
+    t.equal(Buffer.from(text.take()).toString('latin1'), viaStrings(list, 1_733_437_000_000_001), `${list.length} events`);
+  }
+});
+
+t.test('the room holds the longest number String writes (25 chars)', async (t) => {
+  const atUs = -1.7976931348623157e308;
+  const e: InstanceEvent[] = [{ event: 'generate', seq: -0.0000012345678901234567, key: 'k' }];
+  t.equal(String(e[0]?.seq).length, 25);
+  const text = new LogText();
+  text.fill(instanceLinesRoom(e), (buf, at) => writeInstanceLines(e, atUs, buf, at));
+  t.equal(Buffer.from(text.take()).toString('latin1'), viaStrings(e, atUs));
 });

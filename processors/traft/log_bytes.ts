@@ -3,14 +3,15 @@
 // formatInstanceLine gives with a newline after each. Every rank logs a commit line per
 // position and the leader a generate line too: a string per line, then its latin1 copy into the
 // turn's buffer, was young-generation garbage on every rank for bytes known in advance.
+import type { LogBytes } from '../../runtime/protocol.js';
 import type { InstanceEvent } from './io.js';
 
 const GENERATE_HEAD = codes('generate Instance[');
 const COMMIT_HEAD = codes('commit Instance[');
 const SEQ = codes('] in seq ');
 const AT = codes(' at ');
-/** NUMBER_ROOM: the most bytes String(n) takes for a number (a safe integer ≥ 0 takes at most 16). */
-const NUMBER_ROOM = 24;
+/** NUMBER_ROOM: the most bytes String(n) takes for a number (25, as in -1.2345678901234567e-300; a safe integer ≥ 0 takes at most 16). */
+const NUMBER_ROOM = 25;
 
 function codes(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -45,6 +46,31 @@ export function writeInstanceLines(events: readonly InstanceEvent[], atUs: numbe
     p = put(TAIL, tailEnd + 1, buf, p);
   }
   return p;
+}
+
+/**
+ * writeInstanceLog is the protocol's writeLog: the step's lines as bytes, or, when an event is
+ * not one this writer knows (a lab student's core, run with --core, may emit anything), each
+ * line as formatInstanceLine's text, so the log says what the core emitted.
+ */
+export function writeInstanceLog(
+  events: readonly InstanceEvent[],
+  atUs: number,
+  text: LogBytes,
+  asText: (e: InstanceEvent) => string,
+): void {
+  if (events.every(known)) {
+    text.fill(instanceLinesRoom(events), (buf, at) => writeInstanceLines(events, atUs, buf, at));
+    return;
+  }
+  for (const e of events) {
+    const line = `${asText(e)}\n`;
+    text.fill(line.length, (buf, at) => at + buf.write(line, at, 'latin1'));
+  }
+}
+
+function known(e: InstanceEvent): boolean {
+  return (e.event === 'commit' || e.event === 'generate') && typeof e.key === 'string' && typeof e.seq === 'number';
 }
 
 /** TAIL: " at " and room for T and the newline, rewritten per step. */

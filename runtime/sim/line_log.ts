@@ -128,6 +128,7 @@ export class LineLog implements LogLines {
   /**
    * sliced: every line, as slices of its chunk's text decoded once (cheaper than a string per
    * line), for a reader that copies whatever it keeps: a kept slice keeps its chunk's text.
+   * The log must not change during the read (a chunk's text is decoded once and reused).
    */
   *sliced(): IterableIterator<string> {
     let text = '';
