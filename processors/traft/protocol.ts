@@ -16,7 +16,6 @@ import { entriesToReplay, replayWal, type DurableState, type WalBatch, type WalE
 import { formatInstanceLine, keyTableFromLines } from './instance_log.js';
 import { KeyTable } from './key_table.js';
 import type { Input, InstanceEvent, Output, TraceEvent } from './io.js';
-import { writeInstanceLog } from './log_bytes.js';
 import { LabLoad } from './lab_load.js';
 import { Pace } from './pace.js';
 import { describeTraft } from './describe.js';
@@ -342,8 +341,6 @@ export const traft: Protocol<TraftConfig, TraftState, TraftWire, WalBatch, Insta
   // bitmaps travel as binary words (bitmap_codec.ts); validateTraftMsg reads them back
   encode: (msg) => (msg.type === 'client-req' || msg.type === 'client-reply' ? msg : (toWire(msg) as Message)),
   formatLog: formatInstanceLine,
-  // the same bytes as formatLog's lines, written without a string per line (log_bytes.ts)
-  writeLog: (events, atUs, text) => writeInstanceLog(events, atUs, text, (e) => formatInstanceLine(e, atUs)),
   recoverLog: (lines, after) => {
     // The KEYs of logged positions: the key index a leader ships with snapshots (the records below the floor are gone).
     const earlier = after === undefined ? undefined : after.logged.keys;
