@@ -56,3 +56,24 @@ t.test('recoverCommitted reads formatLines output back as the commits, in order'
   t.equal(got.length, 1000);
   t.same(got[999], [6993, A]);
 });
+
+t.test('recoverCommitted from an earlier reading reads only the lines since, to the same result', async (t) => {
+  // a repeated seq (a later commit line of an earlier seq) and a gap, as a restarted rank's log may hold
+  const seqs = [0, 7, 7, 14, 3, 21, 28, 28, 35];
+  const lines = formatLines(
+    seqs.map((estround, i) => ({ kind: 'commit' as const, estround, key: i % 2 ? A : Z })),
+    42,
+  )
+    .split('\n')
+    .filter((l) => l !== '');
+  const whole = recoverCommitted(lines);
+  t.same(
+    whole.map(([e]) => e),
+    [0, 7, 14, 21, 28, 35],
+  );
+  for (let n = 0; n <= lines.length; n++) {
+    const earlier = recoverCommitted(lines.slice(0, n));
+    t.same(recoverCommitted(lines, { logged: earlier, lines: n }), whole, `read after ${n} lines`);
+    t.same(recoverCommitted(lines.slice(0, n)), earlier, 'the earlier reading is not changed');
+  }
+});

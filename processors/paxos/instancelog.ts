@@ -3,6 +3,7 @@
 import type { Entry } from './messages.js';
 import type { LogEvent } from './events.js';
 import { defined } from '../../runtime/assert.js';
+import type { LogLines, LogReading } from '../../runtime/protocol.js';
 
 /** formatLine renders one event as a `generate|commit Instance[KEY] in seq N at T` line (no newline). */
 export function formatLine(ev: LogEvent, atUs: number): string {
@@ -73,12 +74,16 @@ const COMMIT_RE = /commit Instance\[([a-z]{32})\] in seq (\d+) at \d+/;
 
 /**
  * recoverCommitted reads a rank's own instance log back (restart): its committed entries in
- * order. The driver hands only complete lines (a torn last line is cut by FileSink).
+ * order. The driver hands only complete lines (a torn last line is cut by FileSink). With
+ * `after`, its reading of the log's first `after.lines` lines (the simulator's ranks restart
+ * often on long logs, kept as bytes: a string per line per restart was most of a long run's
+ * garbage), only the lines since are read; the result is the same.
  */
-export function recoverCommitted(lines: Iterable<string>): Entry[] {
-  const out: Entry[] = [];
-  let last = -1;
-  for (const line of lines) {
+export function recoverCommitted(lines: LogLines, after?: LogReading<Entry[]>): Entry[] {
+  const out: Entry[] = after === undefined ? [] : after.logged.slice();
+  let last = out.length > 0 ? (out[out.length - 1] as Entry)[0] : -1;
+  for (let i = after?.lines ?? 0; i < lines.length; i++) {
+    const line = lines.at(i) as string;
     const m = COMMIT_RE.exec(line);
     if (m === null) continue;
     const e = Number(m[2]);
