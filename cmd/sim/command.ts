@@ -304,13 +304,18 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
  */
 const WRITE_BYTES = 1 << 20;
 
+/** writeAll writes b's first n bytes to fd, however many calls it takes (writeSync may write fewer). */
+function writeAll(fd: number, b: Buffer, n = b.length): void {
+  for (let off = 0; off < n;) off += writeSync(fd, b, off, n - off);
+}
+
 /** writeLog writes an instance log as writeLines would: its bytes as kept when they are the file's, else line by line. */
 function writeLog(path: string, log: LineLog, terminated: boolean): void {
   const pieces = log.fileBytes(terminated);
   if (pieces === undefined) return writeLines(path, log, terminated);
   const fd = openSync(path, 'w');
   try {
-    for (const b of pieces) for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+    for (const b of pieces) writeAll(fd, b);
   } finally {
     closeSync(fd);
   }
@@ -321,12 +326,8 @@ function writeLines(path: string, lines: LogLines, terminated: boolean): void {
   const fd = openSync(path, 'w');
   const buf = Buffer.allocUnsafe(WRITE_BYTES);
   let used = 0;
-  /** writeAll writes b's first n bytes, however many calls it takes (writeSync may write fewer). */
-  const writeAll = (b: Buffer, n = b.length): void => {
-    for (let off = 0; off < n;) off += writeSync(fd, b, off, n - off);
-  };
   const flush = (): void => {
-    writeAll(buf, used);
+    writeAll(fd, buf, used);
     used = 0;
   };
   try {
@@ -334,7 +335,7 @@ function writeLines(path: string, lines: LogLines, terminated: boolean): void {
       const line = lines.at(i) as string;
       // UTF-8 takes at most 3 bytes per UTF-16 unit; a line too long for the buffer goes on its own
       if (used + 3 * line.length + 1 > WRITE_BYTES) flush();
-      if (3 * line.length + 1 > WRITE_BYTES) writeAll(Buffer.from(line));
+      if (3 * line.length + 1 > WRITE_BYTES) writeAll(fd, Buffer.from(line));
       else used += buf.write(line, used);
       if (i < lines.length - 1 || terminated) buf[used++] = 0x0a;
     }
