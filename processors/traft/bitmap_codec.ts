@@ -340,26 +340,35 @@ function cmdKey(r: LogRecord): unknown {
  * earlier record of that seq, so the bytes are self-contained), else packedRecord's. A delta is
  * made once per record and base and shared by every container holding both (four peers'
  * appends, resends, the WAL).
+ *
+ * While the container's seqs ascend (appends, and a leader's WAL frames: all but a Sync's
+ * replacements), a seq names one record of it, so the latest earlier record of a key is all a
+ * delta needs checking against: one map per container, not a second one by seq (an insert and
+ * a lookup fewer per record for each of a leader's five containers: four appends and the WAL).
+ * After a seq that does not ascend, the rest of the container is packed whole: the receiver
+ * would resolve a later delta's base as the latest record of its seq, which may be another one.
  */
 export class RecordContainer {
-  private readonly bySeq = new Map<number, LogRecord>();
   private readonly byKey = new Map<unknown, LogRecord>();
+  private lastSeq = -1;
+  private ascending = true;
 
   bytes(r: LogRecord): Uint8Array {
+    if (r.seq <= this.lastSeq) this.ascending = false;
+    this.lastSeq = r.seq;
     const k = cmdKey(r);
-    const b = this.deltaBytes(r, k) ?? packedRecord(r);
-    this.bySeq.set(r.seq, r);
-    if (k !== undefined) this.byKey.set(k, r);
+    if (k === undefined) return packedRecord(r);
+    const b = (this.ascending ? this.deltaBytes(r, this.byKey.get(k)) : null) ?? packedRecord(r);
+    this.byKey.set(k, r);
     return b;
   }
 
-  private deltaBytes(r: LogRecord, k: unknown): Uint8Array | null {
+  private deltaBytes(r: LogRecord, base: LogRecord | undefined): Uint8Array | null {
+    if (base === undefined) return null;
     const d = (r as Cached)[DELTA];
-    if (d !== undefined && this.bySeq.get(d.baseSeq)?.deps === d.baseDeps) return d.bytes;
-    const base = k === undefined ? undefined : this.byKey.get(k);
-    // The receiver resolves the base as the latest earlier record of its seq: a later record at that
-    // seq (a replaced position inside one WAL batch) would make it resolve against another record.
-    if (base === undefined || this.bySeq.get(base.seq) !== base || wordCount(r.deps) < MIN_DELTA_WORDS) return null;
+    // the base's deps object, not only its seq: a position replaced (a Sync) or folded holds another record
+    if (d !== undefined && d.baseSeq === base.seq && d.baseDeps === base.deps) return d.bytes;
+    if (wordCount(r.deps) < MIN_DELTA_WORDS) return null;
     const extras = deltaExtras(r.deps, base.deps);
     const bytes = extras === null ? null : encodeInSlab(r, { n: wordCount(r.deps), base: base.seq, extras });
     cache(r, DELTA, { baseSeq: base.seq, baseDeps: base.deps, bytes });

@@ -107,6 +107,33 @@ t.test('a key whose latest record is replaced at its seq later in the container 
   t.ok(bitmapEq(back[2]!.deps, c!.deps), 'and the WAL reads back its own deps');
 });
 
+t.test("a container's deltas are made once and shared; after a seq that does not ascend, records go whole", async (t) => {
+  const recs = chain(1400, 4);
+  const first = packRecords(recs);
+  const again = packRecords(recs.slice(0));
+  t.same(
+    first.map((b) => b[1]),
+    [1, 2, 2, 2],
+    'later records of the key are deltas',
+  );
+  t.equal(again[3], first[3], 'a second container (another peer, the WAL) reuses the same delta bytes');
+  // a repeated seq (a Sync's replacement in one WAL batch): the receiver would resolve a later
+  // delta's base as the latest record of its seq, so nothing after it is a delta
+  const noop: LogRecord = { seq: 1400, author: L(5, 1), kind: 'noop', deps: { offset: 0, words: [] }, overrides: [1400], logKey: '' };
+  const mixed = [recs[0]!, recs[1]!, noop, recs[2]!, recs[3]!];
+  const bytes = packRecords(mixed);
+  t.same(
+    bytes.map((b) => b[1]),
+    [1, 2, 1, 1, 1],
+    'whole after the repeated seq, though the cached deltas name bases in the container',
+  );
+  const got = validateTraftMsg({ ...(toWire(forward(recs)) as object), records: bytes }) as Extract<Message, { type: 'ForwardReq' }>;
+  t.ok(
+    got.records.every((r, i) => bitmapEq(r.deps, mixed[i]!.deps)),
+    'and every record reads back its own deps',
+  );
+});
+
 /** chain: n records of one key, each deps = the previous one's deps plus the previous seq (depsFor's shape). */
 function chain(from: number, n: number): LogRecord[] {
   const out: LogRecord[] = [];

@@ -86,6 +86,7 @@ export const traftEntry: ProtocolEntry = {
         const { clientPort } = await import('./clients.js');
         const { heapGrowthForRole } = await import('./heap_growth.js');
         heapGrowthForRole('follower'); // a rank starts as a follower; onRole hears only changes
+        (await import('./commit.js')).unshareFolds(); // one replica per process: no folded form shared between replicas
         // Four more appends in flight per follower, full ones only (§9.3): a real follower's round trip holds a
         // WAL fsync and two socket hops, and 4 × 256 records left its pipe empty between acks under a full
         // window. Not in the simulator, where a round trip costs neither and the extra appends only cost

@@ -59,6 +59,13 @@ function leaderId(x: unknown, what: string): LeaderId {
   return { term: nat(o.term, `${what}.term`), id: nat(o.id, `${what}.id`) };
 }
 
+/** sameLeaderId: `known` (already checked) when x is an object with its very term and id, else undefined. */
+function sameLeaderId(x: unknown, known: LeaderId | undefined): LeaderId | undefined {
+  if (known === undefined || typeof x !== 'object' || x === null) return undefined;
+  const o = x as Obj;
+  return o.term === known.term && o.id === known.id ? known : undefined;
+}
+
 function maybeLeaderId(x: unknown, what: string): LeaderId | null {
   return x === null || x === undefined ? null : leaderId(x, what);
 }
@@ -101,16 +108,18 @@ function records(x: unknown, machine: MachineKind): LogRecord[] {
   const list = arr(x, 'records');
   const bySeq = new Map<number, LogRecord>();
   const out = new Array<LogRecord>(list.length);
+  let prev: LogRecord | undefined;
   for (let i = 0; i < list.length; i++) {
-    const rec = record(list[i], machine, bySeq);
+    const rec = record(list[i], machine, bySeq, prev?.author);
     bySeq.set(rec.seq, rec);
     out[i] = rec;
+    prev = rec;
   }
   return out;
 }
 
-function record(x: unknown, machine: MachineKind, bySeq: ReadonlyMap<number, LogRecord>): LogRecord {
-  if (!(x instanceof Uint8Array)) return recordFields(x, machine);
+function record(x: unknown, machine: MachineKind, bySeq: ReadonlyMap<number, LogRecord>, prevAuthor?: LeaderId): LogRecord {
+  if (!(x instanceof Uint8Array)) return recordFields(x, machine, undefined, prevAuthor);
   let raw: unknown;
   try {
     raw = unpackRecord(x);
@@ -119,7 +128,7 @@ function record(x: unknown, machine: MachineKind, bySeq: ReadonlyMap<number, Log
   }
   const deps = (raw as { deps?: Partial<DeltaDeps> }).deps;
   if (typeof deps?.base !== 'number') {
-    const rec = recordFields(raw, machine);
+    const rec = recordFields(raw, machine, undefined, prevAuthor);
     rememberPacked(rec, x);
     return rec;
   }
@@ -130,19 +139,24 @@ function record(x: unknown, machine: MachineKind, bySeq: ReadonlyMap<number, Log
   if (n > MAX_ITEMS) throw new BadTraftMessage(`record.deps must have at most ${MAX_ITEMS} words`);
   const problem = deltaProblem(offset, n, base.deps, deps.extras);
   if (problem !== null) throw new BadTraftMessage(`record.deps (a delta against ${deps.base}) ${problem}`);
-  const rec = recordFields(raw, machine, lazyDeltaBitmap(offset, n, base.deps, deps.extras as number[]));
+  const rec = recordFields(raw, machine, lazyDeltaBitmap(offset, n, base.deps, deps.extras as number[]), prevAuthor);
   rememberDelta(rec, base, x);
   return rec;
 }
 
-/** recordFields checks a record's fields; `resolved`: its deps from a delta (record), else read from o.deps. */
-function recordFields(x: unknown, machine: MachineKind, resolved?: TailBitmap): LogRecord {
+/**
+ * recordFields checks a record's fields; `resolved`: its deps from a delta (record), else read
+ * from o.deps; `prevAuthor`: the message's previous record's author, shared when equal (an
+ * append's records mostly have one author, and every record is kept until the next snapshot:
+ * one object fewer per record for the collector to copy and mark).
+ */
+function recordFields(x: unknown, machine: MachineKind, resolved?: TailBitmap, prevAuthor?: LeaderId): LogRecord {
   const o = obj(x, 'record');
   const kind = o.kind;
   if (kind !== 'cmd' && kind !== 'noop') throw new BadTraftMessage('record.kind must be cmd or noop');
   const seq = nat(o.seq, 'record.seq');
   const deps = resolved ?? bitmap(o.deps, 'record.deps', true);
-  const author = leaderId(o.author, 'record.author');
+  const author = sameLeaderId(o.author, prevAuthor) ?? leaderId(o.author, 'record.author');
   const logKey = str(o.logKey, 'record.logKey');
   const cmd = kind === 'cmd' ? command(o.cmd, machine) : undefined;
   // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read;
