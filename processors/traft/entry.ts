@@ -77,9 +77,10 @@ export const traftEntry: ProtocolEntry = {
     // Four more appends in flight per follower, full ones only (§9.3): a real follower's round trip holds a
     // WAL fsync and two socket hops, and 4 × 256 records left its pipe empty between acks under a full
     // window. Not in the simulator, where a round trip costs neither and the extra appends only cost
-    // (docs/benchmarks.md, "After every session-15 merge").
+    // (docs/benchmarks.md, "After every session-15 merge"). A fresh cluster's ranks start together, their
+    // peers listening: the first election deadlines fall in [H/4, H/4 + E/4), not [H, H + E) (§9.3, D32).
     const rankConfig = (o: number, l: number): TraftConfig => {
-      const tuning = { fullInflight: 4 };
+      const tuning = { fullInflight: 4, freshStartSpreadMs: (o * 1000) / 4 };
       return { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads, tuning, ...inOrder };
     };
     return {
@@ -168,7 +169,7 @@ async function warmRank(protocol: TraftProtocol, config: TraftConfig, debug: (li
 }
 
 /** WARM_UP_MS: the CPU time a rank spends warming up before it listens. */
-const WARM_UP_MS = 400;
+const WARM_UP_MS = 1000;
 
 /** ClientFlags: the state machine, the client port, and how gets may be answered. */
 type ClientFlags = {
