@@ -228,6 +228,8 @@ async function runRank(a: RankArgs): Promise<number> {
   // Read only when needed, and closed on every way out: an open stdin would keep the process alive.
   let stdin: StdinLines | undefined;
   const lines = (): StdinLines => (stdin ??= new StdinLines());
+  // Before the hold: a late start or restart is warm by the time it is let go.
+  await flags.chosen.warm?.(flags, debug);
   if (a.hold && !(await awaitGo(lines(), () => event({ type: 'held', rank })))) return EXIT.ok; // never started: nothing was touched
   const seed = a.seed ?? String(Math.round(clock.nowMs()));
   let node: RankNode;

@@ -266,6 +266,12 @@ export interface ValidFlags {
   readonly passOn: readonly string[];
   /** check: a check across the common flags and these (run for the chosen protocol only); throws the usage error. */
   check?(common: CommonFlags): void;
+  /**
+   * warm, if given, runs the protocol's hot paths in memory before a rank listens or is held
+   * (runtime/driver/warmup.ts), so the run's first second is not spent in cold code. It must
+   * touch no file, socket or shared clock.
+   */
+  warm?(common: CommonFlags, debug: (line: string) => void): Promise<void>;
   /** start loads the protocol's code (not before: `csplab check` must not) and starts one rank. */
   start(node: NodeBaseConfig, common: CommonFlags): Promise<RankNode>;
   /** simulate loads the protocol's code and binds it to its config for the simulator (runtime/sim/); absent: it cannot be simulated. */

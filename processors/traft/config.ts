@@ -70,6 +70,14 @@ export type Timing = {
    * instead of [E, 2E) (§9.3, D31). Off when absent, on in every lab rank.
    */
   readonly freshStart?: boolean;
+  /**
+   * freshStartSpreadMs: with freshStart, a fresh replica's first deadline is drawn from
+   * [H/4, H/4 + spread) instead of [H, H + E). Set on real ranks (entry.ts), which all start
+   * at one shared time with their peers listening, so the first election need not wait out H
+   * and E's spread: the larger ballot of rival candidates wins (§3.1), pre-vote still keeps a
+   * late fresh rank from deposing a live leader, and no safety rule reads a timer (D31, D32).
+   */
+  readonly freshStartSpreadMs?: number;
 };
 
 /** defaultTiming derives H = E/5 and the limits of §9.3. */
@@ -87,6 +95,9 @@ export function validateConfig(config: Config, timing: Timing, self: number): vo
     throw new RangeError('timing: heartbeatIntervalMs must be in (0, E/2)');
   }
   if (!(timing.maxBatch >= 1 && timing.maxInflight >= 1)) throw new RangeError('timing: maxBatch, maxInflight must be ≥ 1');
+  const spread = timing.freshStartSpreadMs;
+  if (spread !== undefined && !(spread > 0 && spread <= timing.electionTimeoutMs))
+    throw new RangeError('timing: freshStartSpreadMs must be in (0, E]');
   if (timing.rpcTimeoutMs !== undefined && !(timing.rpcTimeoutMs > 0 && timing.rpcTimeoutMs < timing.electionTimeoutMs)) {
     throw new RangeError('timing: rpcTimeoutMs must be in (0, E)');
   }

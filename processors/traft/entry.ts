@@ -1,9 +1,9 @@
 // entry: TRaft's registry line (processors/registry.ts): its flags and how a rank starts. Kept
 // free of the protocol's code, which `start` loads: every command of the CLI reads the flags,
 // and `csplab check` must load no protocol.
-import { numericOption, type FlagReader, type ProtocolEntry } from '../../runtime/protocol.js';
+import { numericOption, type CommonFlags, type FlagReader, type ProtocolEntry } from '../../runtime/protocol.js';
 import { MAX_LAB_KEYS } from './chunk.js';
-import type { traft, TraftCore } from './protocol.js';
+import type { traft, TraftConfig, TraftCore } from './protocol.js';
 
 type TraftProtocol = typeof traft;
 
@@ -73,6 +73,16 @@ export const traftEntry: ProtocolEntry = {
       ...(a.seedElections === true ? { seedElections: true } : {}),
     };
     const traftWith = async (machine: 'lab' | 'kv'): Promise<TraftProtocol> => loadTraft(core, machine);
+    // A real rank's config (start, and its warm-up: the same config, so the same code paths).
+    // Four more appends in flight per follower, full ones only (§9.3): a real follower's round trip holds a
+    // WAL fsync and two socket hops, and 4 × 256 records left its pipe empty between acks under a full
+    // window. Not in the simulator, where a round trip costs neither and the extra appends only cost
+    // (docs/benchmarks.md, "After every session-15 merge"). A fresh cluster's ranks start together, their
+    // peers listening: the first election deadlines fall in [H/4, H/4 + E/4), not [H, H + E) (§9.3, D32).
+    const rankConfig = (o: number, l: number): TraftConfig => {
+      const tuning = { fullInflight: 4, freshStartSpreadMs: (o * 1000) / 4 };
+      return { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads, tuning, ...inOrder };
+    };
     return {
       passOn: [
         ...['--keys', String(keys), '--snapshot-every', String(snapshotEvery), ...c.passOn],
@@ -87,17 +97,18 @@ export const traftEntry: ProtocolEntry = {
         const { heapGrowthForRole } = await import('./heap_growth.js');
         heapGrowthForRole('follower'); // a rank starts as a follower; onRole hears only changes
         (await import('./commit.js')).unshareFolds(); // one replica per process: no folded form shared between replicas
-        // Four more appends in flight per follower, full ones only (§9.3): a real follower's round trip holds a
-        // WAL fsync and two socket hops, and 4 × 256 records left its pipe empty between acks under a full
-        // window. Not in the simulator, where a round trip costs neither and the extra appends only cost
-        // (docs/benchmarks.md, "After every session-15 merge").
-        const tuning = { fullInflight: 4 };
-        const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads, tuning, ...inOrder };
+        const config = rankConfig(o, l);
         return startNode(await traftWith(c.machine), c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config, node, {
           ...clientPortHooks(node, c.clientPort, clientPort),
           onRole: heapGrowthForRole,
         });
       },
+      // The lab load only (a kv rank proposes what its clients send), and our core only (a student's may not be pure).
+      ...(c.machine === 'lab' && core === undefined
+        ? {
+            warm: async ({ o, l }: CommonFlags, debug: (line: string) => void) => warmRank(await traftWith('lab'), rankConfig(o, l), debug),
+          }
+        : {}),
       simulate: async ({ o, l }) => {
         const { simProgram } = await import('../../runtime/sim/bind.js');
         // --machine kv: simulated clients (csplab sim --clients) reach the kv store as real ones do.
@@ -144,6 +155,24 @@ async function loadTraft(dir: string | undefined, machine: 'lab' | 'kv'): Promis
     throw new Error(`--core ${dir}: step.js exports no step function, or state.js no restartReplica`);
   return traftOf({ step: stepJs.step, restartReplica: stateJs.restartReplica });
 }
+
+/**
+ * warmRank runs the protocol on a throwaway in-memory cluster before the rank listens
+ * (runtime/driver/warmup.ts), so the run's first second is not spent in cold code.
+ */
+async function warmRank(protocol: TraftProtocol, config: TraftConfig, debug: (line: string) => void): Promise<void> {
+  const budgetMs = Number(process.env.CSPLAB_WARMUP_MS ?? WARM_UP_MS);
+  if (!(budgetMs > 0)) return;
+  // Warm the path the rank will run: one replica per process, no folded form kept on the record.
+  (await import('./commit.js')).unshareFolds();
+  const { warmUp } = await import('../../runtime/driver/warmup.js');
+  const { cpuMs } = await import('../../runtime/driver/usage.js');
+  const r = warmUp(protocol, { config, ranks: 3, budgetMs, cpuMs });
+  debug(`debug: warm-up ${r.steps} steps, ${r.messages} messages, ${r.logLines} log lines, ${r.virtualMs} virtual ms`);
+}
+
+/** WARM_UP_MS: the CPU time a rank spends warming up before it listens. */
+const WARM_UP_MS = 1000;
 
 /** ClientFlags: the state machine, the client port, and how gets may be answered. */
 type ClientFlags = {

@@ -56,7 +56,7 @@ export interface TraftConfig {
   /** seedElections: elections as the seed's design has them, without pre-vote, backoff, tick-only silence timers and the fresh start (§11 D28–D31): a measured baseline. */
   readonly seedElections?: boolean;
   /** tuning: a scripted test's timing (lease protection off for same-term races, the design's first deadlines, a message bound), or a real rank's flow control (fullInflight, entry.ts; not simulated). */
-  readonly tuning?: Partial<Pick<Timing, 'leaseProtection' | 'maxMessageBytes' | 'freshStart' | 'fullInflight'>>;
+  readonly tuning?: Partial<Pick<Timing, 'leaseProtection' | 'maxMessageBytes' | 'freshStart' | 'fullInflight' | 'freshStartSpreadMs'>>;
 }
 
 /**

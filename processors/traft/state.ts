@@ -240,7 +240,7 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     maxTermSeen: vote.term,
     leaderHint: null,
     lastLeaderContactMs: fresh ? o.nowMs - E : o.nowMs,
-    electionDeadlineMs: o.nowMs + (fresh ? o.random.between(0, E) + o.timing.heartbeatIntervalMs : o.random.between(E, 2 * E)),
+    electionDeadlineMs: o.nowMs + (fresh ? freshDeadlineMs(o.timing, o.random) : o.random.between(E, 2 * E)),
     loggedUpTo,
     campaign: null,
     preVote: null,
@@ -254,6 +254,13 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     unpersisted: new Map(),
     nextReqId: 1,
   };
+}
+
+/** freshDeadlineMs: a fresh replica's first election deadline after its start, one draw either way (D31, D32). */
+function freshDeadlineMs(timing: Timing, random: Random): number {
+  const H = timing.heartbeatIntervalMs;
+  const spread = timing.freshStartSpreadMs;
+  return spread === undefined ? random.between(0, timing.electionTimeoutMs) + H : H / 4 + random.between(0, spread);
 }
 
 /**
