@@ -91,7 +91,21 @@ export const traftEntry: ProtocolEntry = {
         // window. Not in the simulator, where a round trip costs neither and the extra appends only cost
         // (docs/benchmarks.md, "After every session-15 merge").
         const tuning = { fullInflight: 4 };
-        const config = { electionMs: o * 1000, window: l, keys, snapshotEvery, machine: c.machine, reads: c.reads, tuning, ...inOrder };
+        // The KEY table's old blocks go to a file: a KEY per committed position, kept in memory, grew
+        // a rank by ~0.45 MiB/s (docs/benchmarks.md, "TRaft memory, session 17").
+        const { KeySpillFile } = await import('./key_spill.js');
+        const keyArchive = KeySpillFile.forRank(node.logDir, node.rank, node.incarnation);
+        const config = {
+          electionMs: o * 1000,
+          window: l,
+          keys,
+          snapshotEvery,
+          machine: c.machine,
+          reads: c.reads,
+          tuning,
+          keyArchive,
+          ...inOrder,
+        };
         return startNode(await traftWith(c.machine), c.clientPort !== undefined ? { ...config, clientPort: c.clientPort } : config, node, {
           ...clientPortHooks(node, c.clientPort, clientPort),
           onRole: heapGrowthForRole,
