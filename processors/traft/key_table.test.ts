@@ -145,5 +145,10 @@ t.test('copyOf at and around a block boundary', (t) => {
   }
   t.equal(bad, 0, 'each copy ends where asked and takes its own pushes');
   t.same(table.slice(0), keys, 'the source is unchanged');
+  const copy = table.copyOf();
+  table.release();
+  t.equal(table.length, 0, 'released: empty');
+  t.equal(table.at(0), undefined, 'released: nothing to read');
+  t.same(copy.slice(0), keys, 'a copy keeps the KEYs its released source shared with it');
   t.end();
 });

@@ -143,6 +143,17 @@ export class KeyTable {
     return out;
   }
 
+  /**
+   * release empties the table (length 0), letting go of its blocks: a reading of the instance log
+   * that a spilling table was copied from (protocol.ts init), never a replica's own table.
+   */
+  release(): void {
+    assert(this.archive === undefined, 'a spilling table is a replica’s own and is not released');
+    this.blocks = [];
+    this.cold = [];
+    this.n = 0;
+  }
+
   /** inMemoryBlocks: blocks the table holds (hot, being filled, or read back), for tests and the rank's summary. */
   inMemoryBlocks(): number {
     return this.blocks.length - this.spilled + this.cold.length;

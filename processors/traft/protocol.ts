@@ -159,7 +159,12 @@ function init(o: RankSetup<TraftConfig, DurableState, Logged>, core: TraftCore =
     // a lab student's core takes the KEYs as strings (its RestartOptions)
     ...(logged ? { keys: core === OUR_CORE || !(logged.keys instanceof KeyTable) ? logged.keys : logged.keys.slice(0) } : {}),
   });
-  if (o.config.keyArchive !== undefined && s.keys instanceof KeyTable) s.keys.spillTo(o.config.keyArchive);
+  if (o.config.keyArchive !== undefined && s.keys instanceof KeyTable) {
+    s.keys.spillTo(o.config.keyArchive);
+    // A real rank reads its instance log once, and the driver keeps its setup (hence this reading)
+    // for the run: emptied, the reading no longer holds the blocks s.keys shares and spilled.
+    if (logged?.keys instanceof KeyTable) logged.keys.release();
+  }
   const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0, snapshots: 0, snapshotsInstalled: 0 };
   const H = timing.heartbeatIntervalMs;
   const pace = o.ratePerSec === undefined ? undefined : new Pace(o.ratePerSec / 1000, PROPOSALS_PER_STEP);
