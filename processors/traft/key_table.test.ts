@@ -1,8 +1,9 @@
-// key_table.test: the KEY table reads back exactly what was pushed, across chunk boundaries,
-// for empty, long and non-ASCII KEYs, against a plain array.
+// key_table.test: the KEY table reads back exactly what was pushed, across block boundaries,
+// for empty, long and non-ASCII KEYs, against a plain array; and after its old blocks spilled to
+// an archive (in memory here, a file in key_spill.test), with only a bounded number in memory.
 import t from 'tap';
 import { SeededRandom } from '../../runtime/random.js';
-import { KeyTable } from './key_table.js';
+import { BLOCK_KEYS, KeyTable, type KeyArchive } from './key_table.js';
 
 function randomKey(r: SeededRandom, i: number): string {
   const pick = r.int(100);
@@ -14,7 +15,7 @@ function randomKey(r: SeededRandom, i: number): string {
   return k;
 }
 
-t.test('every KEY reads back, over several 1 MiB chunks', (t) => {
+t.test('every KEY reads back, over several blocks', (t) => {
   const r = new SeededRandom('key-table');
   const want: string[] = [];
   const table = new KeyTable();
@@ -34,12 +35,13 @@ t.test('every KEY reads back, over several 1 MiB chunks', (t) => {
   t.end();
 });
 
-t.test('a KEY that exactly fills a chunk, then one that does not fit the rest of one', (t) => {
+t.test('long KEYs that grow a block past its first size, across a block boundary', (t) => {
   const keys: string[] = [];
   for (let i = 0; i < 1048; i++) keys.push(String(i % 10).repeat(1000)); // 1,048,000 bytes
   keys.push('z'.repeat((1 << 20) - 1048 * 1000), 'next', ''); // the first chunk full to its last byte
   for (let i = 0; i < 1048; i++) keys.push(String(i % 7).repeat(1000)); // the second chunk's rest is 576 bytes short of one
   keys.push('y'.repeat(1000), 'last');
+  while (keys.length < BLOCK_KEYS + 10) keys.push(keys.length % 3 === 0 ? '' : 'w'.repeat(keys.length % 50));
   const table = KeyTable.from(keys);
   t.same(table.slice(0), keys, 'every KEY, across both boundaries');
   t.end();
@@ -80,5 +82,73 @@ t.test('KEYs around the ASCII boundary take the same bytes as Buffer.write', (t)
     keys.map((k) => Buffer.from(k, 'utf8').toString('utf8')),
     'each reads back as its UTF-8 round trip',
   );
+  t.end();
+});
+
+/** MemoryArchive keeps copies of what it is given, and counts reads, as a spill file would. */
+class MemoryArchive implements KeyArchive {
+  readonly kept: Buffer[] = [];
+  gets = 0;
+  put(index: number, data: Buffer): void {
+    if (index !== this.kept.length) throw new Error(`put ${index} out of order`);
+    this.kept.push(Buffer.from(data));
+  }
+  get(index: number): Buffer {
+    this.gets++;
+    const d = this.kept[index];
+    if (d === undefined) throw new Error(`no block ${index}`);
+    return Buffer.from(d);
+  }
+}
+
+t.test('a spilling table keeps a bounded number of blocks in memory and reads the others back', (t) => {
+  const r = new SeededRandom('key-table-spill');
+  const want: string[] = [];
+  const table = new KeyTable();
+  const archive = new MemoryArchive();
+  for (let i = 0; i < 3 * BLOCK_KEYS + 5; i++) {
+    const k = randomKey(r, i);
+    want.push(k);
+    table.push(k);
+  }
+  table.spillTo(archive); // as a restarted rank's table, filled from its instance log first
+  t.equal(archive.kept.length, 1, 'of 3 full blocks, the 2 behind the one being filled stay');
+  for (let i = 0; i < 5 * BLOCK_KEYS; i++) {
+    const k = randomKey(r, i);
+    want.push(k);
+    table.push(k);
+  }
+  t.equal(archive.kept.length, 6, 'of 8 full blocks, all but the 2 hot ones are spilled');
+  t.equal(table.inMemoryBlocks(), 3, 'two hot blocks and the one being filled');
+  let bad = -1;
+  for (let p = 0; p < want.length && bad < 0; p++) if (table.at(p) !== want[p]) bad = p;
+  t.equal(bad, -1, 'every KEY reads back, spilled or not');
+  t.ok(table.inMemoryBlocks() <= 5, 'blocks read back are a bounded cache');
+  const gets = archive.gets;
+  t.same(table.slice(BLOCK_KEYS - 3, BLOCK_KEYS + 40), want.slice(BLOCK_KEYS - 3, BLOCK_KEYS + 40), 'a run across spilled blocks');
+  t.same(table.slice(BLOCK_KEYS + 50, BLOCK_KEYS + 90), want.slice(BLOCK_KEYS + 50, BLOCK_KEYS + 90), 'and on in one of them');
+  t.equal(archive.gets - gets, 2, 'a run in order reads each spilled block once');
+  t.throws(() => table.copyOf(10), 'a spilling table is not copied');
+  t.throws(() => table.spillTo(new MemoryArchive()), 'one archive per table');
+  t.end();
+});
+
+t.test('copyOf at and around a block boundary', (t) => {
+  const keys: string[] = [];
+  for (let i = 0; i < 2 * BLOCK_KEYS + 3; i++) keys.push(`k${i}`);
+  const table = KeyTable.from(keys);
+  let bad = 0;
+  for (const n of [BLOCK_KEYS - 1, BLOCK_KEYS, BLOCK_KEYS + 1, 2 * BLOCK_KEYS]) {
+    const copy = table.copyOf(n);
+    copy.push('next');
+    if (copy.at(n) !== 'next' || copy.at(n - 1) !== keys[n - 1] || copy.length !== n + 1) bad++;
+  }
+  t.equal(bad, 0, 'each copy ends where asked and takes its own pushes');
+  t.same(table.slice(0), keys, 'the source is unchanged');
+  const copy = table.copyOf();
+  table.release();
+  t.equal(table.length, 0, 'released: empty');
+  t.equal(table.at(0), undefined, 'released: nothing to read');
+  t.same(copy.slice(0), keys, 'a copy keeps the KEYs its released source shared with it');
   t.end();
 });

@@ -14,7 +14,7 @@ import { defaultTiming, type Config, type Timing } from './config.js';
 import { isDrained, uncommittedCount } from './drain.js';
 import { entriesToReplay, replayWal, type DurableState, type WalBatch, type WalEntry } from './durable.js';
 import { formatInstanceLine, keyTableFromLines } from './instance_log.js';
-import { KeyTable } from './key_table.js';
+import { KeyTable, type KeyArchive } from './key_table.js';
 import type { Input, InstanceEvent, Output, TraceEvent } from './io.js';
 import { LabLoad } from './lab_load.js';
 import { Pace } from './pace.js';
@@ -57,6 +57,11 @@ export interface TraftConfig {
   readonly seedElections?: boolean;
   /** tuning: a scripted test's timing (lease protection off for same-term races, the design's first deadlines, a message bound), or a real rank's flow control (fullInflight, entry.ts; not simulated). */
   readonly tuning?: Partial<Pick<Timing, 'leaseProtection' | 'maxMessageBytes' | 'freshStart' | 'fullInflight' | 'freshStartSpreadMs'>>;
+  /**
+   * keyArchive: where the KEY table spills its old blocks (a real rank's file, entry.ts and
+   * key_spill.ts); absent (the simulator, tests): every KEY stays in memory (§7.3).
+   */
+  readonly keyArchive?: KeyArchive;
 }
 
 /**
@@ -154,6 +159,12 @@ function init(o: RankSetup<TraftConfig, DurableState, Logged>, core: TraftCore =
     // a lab student's core takes the KEYs as strings (its RestartOptions)
     ...(logged ? { keys: core === OUR_CORE || !(logged.keys instanceof KeyTable) ? logged.keys : logged.keys.slice(0) } : {}),
   });
+  if (o.config.keyArchive !== undefined && s.keys instanceof KeyTable) {
+    s.keys.spillTo(o.config.keyArchive);
+    // A real rank reads its instance log once, and the driver keeps its setup (hence this reading)
+    // for the run: emptied, the reading no longer holds the blocks s.keys shares and spilled.
+    if (logged?.keys instanceof KeyTable) logged.keys.release();
+  }
   const counts = { commits: 0, outOfOrderCommits: 0, heldBackCommits: 0, generates: 0, snapshots: 0, snapshotsInstalled: 0 };
   const H = timing.heartbeatIntervalMs;
   const pace = o.ratePerSec === undefined ? undefined : new Pace(o.ratePerSec / 1000, PROPOSALS_PER_STEP);

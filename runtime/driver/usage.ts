@@ -9,6 +9,8 @@ export interface ResourceSummary {
   heapUsedKiB: number;
   heapTotalKiB: number;
   externalKiB: number;
+  /** arrayBuffersKiB: the part of external that is ArrayBuffers and Buffers (TRaft's KEY blocks, read buffers). */
+  arrayBuffersKiB: number;
 }
 
 export function resourceSummary(): ResourceSummary {
@@ -22,6 +24,7 @@ export function resourceSummary(): ResourceSummary {
     heapUsedKiB: kib(m.heapUsed),
     heapTotalKiB: kib(m.heapTotal),
     externalKiB: kib(m.external),
+    arrayBuffersKiB: kib(m.arrayBuffers),
   };
 }
 
