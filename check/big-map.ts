@@ -18,8 +18,8 @@ export class BigMap<K, V> {
   get(key: K): V | undefined {
     const v = this.last.get(key);
     if (v !== undefined) return v;
-    for (const shard of this.full) {
-      const w = shard.get(key);
+    for (let i = 0; i < this.full.length; i++) {
+      const w = (this.full[i] as Map<K, V>).get(key);
       if (w !== undefined) return w;
     }
     return undefined;

@@ -118,12 +118,16 @@ export function linesOf(text: string): string[] {
   return lines;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
 /** feedLines plays in-memory lines into a sink the way readLines plays a file's. */
 function feedLines(lines: Iterable<string>, sink: LineSink, maxLineBytes: number): { lines: number; unterminated: boolean } {
   let n = 0;
   for (const raw of lines) {
     n++;
-    const line = raw.endsWith('\n') ? raw.slice(0, raw.endsWith('\r\n') ? -2 : -1) : raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const last = raw.charCodeAt(raw.length - 1); // one test for the usual line, which ends in neither
+    const line = last !== LF && last !== CR ? raw : last === LF ? raw.slice(0, raw.endsWith('\r\n') ? -2 : -1) : raw.slice(0, -1);
     if (line.length > maxLineBytes) sink.overlong(n);
     else sink.line(line, n);
   }

@@ -92,3 +92,13 @@ t.test('pop of a line that opened a chunk leaves the earlier chunks whole', (t) 
   t.throws(() => new LineLog().pop(), 'nothing to pop');
   t.end();
 });
+
+t.test('sliced reads a chunk in windows: lines across a window edge, and lines longer than a window, come back whole', (t) => {
+  const log = new LineLog();
+  const lines: string[] = [];
+  for (let i = 0; i < 3_000; i++) lines.push(`${i} ${'w'.repeat((i * 7919) % 900)}`);
+  lines.splice(1_500, 0, 'v'.repeat(40_000), 'u'.repeat(70_000)); // longer than a window (32 KiB)
+  for (const l of lines) log.push(l);
+  t.same([...log.sliced()], lines, 'every line');
+  t.end();
+});
