@@ -228,7 +228,9 @@ async function runRank(a: RankArgs): Promise<number> {
   // Read only when needed, and closed on every way out: an open stdin would keep the process alive.
   let stdin: StdinLines | undefined;
   const lines = (): StdinLines => (stdin ??= new StdinLines());
-  // Before the hold: a late start or restart is warm by the time it is let go.
+  // Before the hold: a late start or restart is warm by the time it is let go. The price: a
+  // spare prepared mid-run spends its warm-up's CPU beside the live ranks, and a restart with no
+  // spare prepared listens that much later (docs/protocols/interface.md, `warm`).
   await flags.chosen.warm?.(flags, debug);
   if (a.hold && !(await awaitGo(lines(), () => event({ type: 'held', rank })))) return EXIT.ok; // never started: nothing was touched
   const seed = a.seed ?? String(Math.round(clock.nowMs()));

@@ -97,9 +97,9 @@ export const traftEntry: ProtocolEntry = {
         const { heapGrowthForRole } = await import('./heap_growth.js');
         heapGrowthForRole('follower'); // a rank starts as a follower; onRole hears only changes
         (await import('./commit.js')).unshareFolds(); // one replica per process: no folded form shared between replicas
-        // The KEY table's old blocks go to a file: a KEY per committed position, kept in memory, grew
-        // a rank by ~0.45 MiB/s (docs/benchmarks.md, "TRaft memory, session 17"). Not in the warm-up,
-        // which touches no disk.
+        // The KEY table's old blocks go to a file: a KEY per committed position, kept in memory,
+        // would grow the rank for as long as it runs (docs/protocols/traft.md §7.3). Not in the
+        // warm-up, which touches no disk.
         const { KeySpillFile } = await import('./key_spill.js');
         const keyArchive = KeySpillFile.forRank(node.logDir, node.rank, node.incarnation);
         const config = { ...rankConfig(o, l), keyArchive };

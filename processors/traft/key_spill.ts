@@ -28,7 +28,11 @@ export class KeySpillFile implements KeyArchive {
   put(index: number, data: Buffer): void {
     assert(index === this.where.length, () => `KEY block ${index} spilled out of order (next is ${this.where.length})`);
     const fd = this.open();
-    for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off, this.size + off);
+    for (let off = 0; off < data.length;) {
+      const n = writeSync(fd, data, off, data.length - off, this.size + off);
+      assert(n > 0, () => `${this.path}: KEY block ${index} written short`);
+      off += n;
+    }
     this.where.push({ at: this.size, length: data.length });
     this.size += data.length;
   }

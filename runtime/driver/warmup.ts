@@ -1,9 +1,8 @@
 // warmup: a rank process runs its protocol's hot paths on a throwaway in-memory cluster before
 // it reports ready, so V8 has compiled them (bytecode, then optimised code from real type
-// feedback) by the run's shared start. Without it a fresh TRaft cluster spent the first second
-// of a `-t 5` run in cold code: ~100 ms per 256 proposals on the leader at first, its first
-// appends reaching followers 190–460 ms after they were sent (docs/benchmarks.md, "TRaft
-// start-up, session 17"). Nothing here touches the disk, the network or the run's clock: the
+// feedback) by the run's shared start: otherwise every rank of a fresh cluster interprets and
+// compiles the same code at once, on cores they share, while the run's clock already counts
+// (docs/benchmarks.md, "TRaft start-up, session 17"). Nothing here touches the disk, the network or the run's clock: the
 // cluster lives on a virtual clock, its messages take the wire's path (encode, msgpack,
 // validate) to the other ranks' steps, and every WAL batch is reported durable at once. Its
 // states are dropped at the end; only the compiled code and its feedback remain.

@@ -11,8 +11,8 @@ const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 /**
  * TEXT_BYTES: how much of a chunk sliced decodes at a time. A string this small is made in the
- * young generation; a whole chunk's (1 MiB) went to the large-object space, fresh pages from
- * the kernel each time, and its page faults were an eighth of the checker's time.
+ * young generation; a whole chunk's (1 MiB) would go to the large-object space, on fresh pages
+ * from the kernel each time (page faults on every read of a long run's logs).
  */
 const TEXT_BYTES = 32 * 1024;
 
