@@ -4,11 +4,10 @@
 // cluster (T18).
 import t from 'tap';
 import { applyCommitted, newApplier } from './applier.js';
-import { prefixBitmap } from './commit.js';
 import { labMachine } from './lab_machine.js';
 import type { Command } from './command.js';
 import type { TraceEvent } from './io.js';
-import { bitmapEq, bitmapOf, createBitmap, hasSeq, isNormal } from './tail_bitmap.js';
+import { bitmapOf, createBitmap, hasSeq } from './tail_bitmap.js';
 import { ack, Driver, electedLeader, incr, set } from './testkit.js';
 
 function commits(d: Driver): number[] {
@@ -106,13 +105,4 @@ t.test('CheckQuorum steps down; followers and candidates refuse proposals (§12.
   const b = d.step({ type: 'propose', cmd: set('a', 1), logKey: 'ka' }, 1601).answers[0];
   t.equal(b?.type === 'rejected' && b.reason, 'electing', 'a candidate appends nothing');
   t.equal(d.state.log.size, 1, 'only the tail no-op is stored');
-});
-
-t.test("a folded record's deps are [0, seq) in normal form, createBitmap's set, their words shared", async (t) => {
-  for (const seq of [0, 1, 31, 32, 33, 63, 64, 95, 1000, 1023, 1024, 123_457]) {
-    const b = prefixBitmap(seq);
-    t.ok(isNormal(b) && bitmapEq(b, createBitmap(seq)), `[0, ${seq})`);
-    t.same(b, createBitmap(seq), 'the same offset and words');
-  }
-  t.equal(prefixBitmap(33).words, prefixBitmap(1025).words, 'one words list per position within its word');
 });

@@ -6,7 +6,19 @@ import { assert } from '../../runtime/assert.js';
 import { wordCount } from './bitmap_codec.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
-import { addSeq, bitmapLen, firstMissing, hasSeq, intersect, minus, union, wordOf, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
+import {
+  addSeq,
+  bitmapLen,
+  createBitmap,
+  firstMissing,
+  hasSeq,
+  intersect,
+  minus,
+  union,
+  wordOf,
+  WORD_BITS,
+  type TailBitmap,
+} from './tail_bitmap.js';
 import { firstUnresolved, rangeOf, type LogRecord, type Seq } from './record.js';
 
 /** markCommitted adds `seq` to committed and traces it as chosen under `under`. */
@@ -133,25 +145,13 @@ function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
   // field by field, not a spread: a spread would read (and so rebuild) a received record's lazy overrides (wire.ts)
   // one object, not a folded record spread again to add cmd (keys in the order the spread gave)
   const { seq, author, kind, logKey, cmd } = rec;
-  const deps = prefixBitmap(seq);
+  const deps = createBitmap(seq);
   const overrides = [seq];
   const folded: LogRecord =
     cmd === undefined ? { seq, author, kind, deps, overrides, logKey } : { seq, author, kind, deps, overrides, logKey, cmd };
   // hidden (not enumerable): a copy of the record never inherits it; a frozen record is folded again next time
   if (foldsShared && Object.isExtensible(rec)) Object.defineProperty(rec, FOLDED, { value: folded });
   s.log.set(seq, folded);
-}
-
-/**
- * PREFIX_WORDS: the one word of [0, seq) above its aligned offset, by seq mod 32, shared by every
- * folded record (bitmaps are immutable): one object fewer per record kept until the next snapshot.
- */
-const PREFIX_WORDS: readonly (readonly number[])[] = Array.from({ length: WORD_BITS }, (_, r) => (r === 0 ? [] : [((1 << r) - 1) >>> 0]));
-
-/** prefixBitmap is [0, seq), as createBitmap(seq) gives it, with a shared words list. */
-export function prefixBitmap(seq: Seq): TailBitmap {
-  const r = seq % WORD_BITS;
-  return { offset: seq - r, words: PREFIX_WORDS[r] as readonly number[] };
 }
 
 /**

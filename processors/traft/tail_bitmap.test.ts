@@ -137,6 +137,18 @@ t.test('unaligned create and compaction across words', async (t) => {
   t.equal(bitmapLen(c), 96);
 });
 
+t.test('createBitmap(n) is [0, n) in normal form; bitmaps of one n mod 32 share their words, which stay unchanged', async (t) => {
+  for (const n of [0, 1, 31, 32, 33, 63, 64, 95, 1000, 1023, 1024, 123_457]) {
+    const b = createBitmap(n);
+    t.ok(isNormal(b) && bitmapEq(b, bitmapOf(Array.from({ length: n }, (_, i) => i))), `[0, ${n})`);
+    t.same(b, { offset: n - (n % 32), words: n % 32 === 0 ? [] : [2 ** (n % 32) - 1] }, 'its offset and words');
+  }
+  t.equal(createBitmap(33).words, createBitmap(1025).words, 'one words list per n mod 32');
+  const grown = createBitmap(33, 40, 100);
+  t.ok(hasSeq(grown, 40) && hasSeq(grown, 100), 'the extra positions are in');
+  t.same(createBitmap(33).words, [1], 'adding to a created bitmap left the shared words alone');
+});
+
 t.test('prototype 6.9: {off 64,[1]} minus {off 192,[2]} is empty', async (t) => {
   const a: TailBitmap = { offset: 64, words: [1] };
   const b: TailBitmap = { offset: 192, words: [2] };

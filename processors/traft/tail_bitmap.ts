@@ -41,12 +41,19 @@ function checkSeq(x: number): void {
   if (!Number.isSafeInteger(x) || x < 0) throw new RangeError(`TailBitmap position must be a non-negative safe integer, got ${x}`);
 }
 
+/**
+ * PREFIX_WORDS: the words of [0, n) above its aligned offset, by n mod 32, shared by every
+ * bitmap createBitmap makes (bitmaps are immutable; addSeq copies): every folded record's deps
+ * is one, kept until the next snapshot, one array fewer per record.
+ */
+const PREFIX_WORDS: readonly (readonly number[])[] = Array.from({ length: WORD_BITS }, (_, r) => (r === 0 ? [] : [((1 << r) - 1) >>> 0]));
+
 /** createBitmap is [0, n) ∪ xs; n need not be aligned. */
 export function createBitmap(n: number, ...xs: number[]): TailBitmap {
   checkSeq(n);
   const offset = alignDown(n);
-  const rest = n - offset;
-  let b = normalize(offset, rest === 0 ? [] : [((1 << rest) - 1) >>> 0]);
+  // already normal: the one word is neither all ones nor zero
+  let b: TailBitmap = { offset, words: PREFIX_WORDS[n - offset] as readonly number[] };
   for (const x of xs) b = addSeq(b, x);
   return b;
 }
