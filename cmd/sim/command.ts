@@ -5,11 +5,12 @@
 // failing seed's fault schedule to a 1-minimal schedule file. With --clients, simulated
 // key-value clients load the store (runtime/sim/clients.ts) and their history.jsonl is graded
 // for linearizability too. Exit 0 pass, 1 fail, 2 usage, 5 a history the checker could not decide.
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatReport } from '../../check/index.js';
 import type { LogLines, SimProgram, SummaryColumn } from '../../runtime/protocol.js';
+import { writeAll } from '../../runtime/write_all.js';
 import type { LineLog } from '../../runtime/sim/line_log.js';
 import type { SimClientLoad } from '../../runtime/sim/types.js';
 import { protocolNamed } from '../../processors/registry.js';
@@ -303,11 +304,6 @@ function writeRun(plan: Plan, seed: string, g: Graded): void {
  * it, copied every byte twice: 6% of a long TRaft run's CPU).
  */
 const WRITE_BYTES = 1 << 20;
-
-/** writeAll writes b's first n bytes to fd, however many calls it takes (writeSync may write fewer). */
-function writeAll(fd: number, b: Buffer, n = b.length): void {
-  for (let off = 0; off < n;) off += writeSync(fd, b, off, n - off);
-}
 
 /** writeLog writes an instance log as writeLines would: its bytes as kept when they are the file's, else line by line. */
 function writeLog(path: string, log: LineLog, terminated: boolean): void {

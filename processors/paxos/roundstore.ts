@@ -3,8 +3,9 @@
 // PROPOSE) is sent after the rank entered r, and the msg processor saves r before any core
 // hears of it, so the bound covers every promise, acceptance and leadership of the rank. A
 // restarted rank votes in no round up to it (docs/protocols/paxos.md §8).
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { ForeignStateError } from '../../runtime/errors.js';
+import { writeAll } from '../../runtime/write_all.js';
 
 export interface RoundStore {
   /** votedThrough: the highest round saved (-1: none). */
@@ -56,8 +57,7 @@ export class FileRoundStore implements RoundStore {
 
   private write(round: number): void {
     const buf = Buffer.from(`${String(round).padStart(WIDTH - 1)}\n`, 'latin1');
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, off);
+    writeAll(this.fd, buf, buf.length, 0);
   }
 }
 

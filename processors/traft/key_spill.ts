@@ -6,9 +6,10 @@
 // (~1.2 MiB) goes out every BLOCK_KEYS commits and comes back only for a snapshot to a rank
 // further behind than the table's hot blocks; a failed write throws in the step that
 // pushed, and the rank crashes as on any broken invariant.
-import { openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../../runtime/assert.js';
+import { writeAll } from '../../runtime/write_all.js';
 import type { KeyArchive } from './key_table.js';
 
 export class KeySpillFile implements KeyArchive {
@@ -28,11 +29,7 @@ export class KeySpillFile implements KeyArchive {
   put(index: number, data: Buffer): void {
     assert(index === this.where.length, () => `KEY block ${index} spilled out of order (next is ${this.where.length})`);
     const fd = this.open();
-    for (let off = 0; off < data.length;) {
-      const n = writeSync(fd, data, off, data.length - off, this.size + off);
-      assert(n > 0, () => `${this.path}: KEY block ${index} written short`);
-      off += n;
-    }
+    writeAll(fd, data, data.length, this.size);
     this.where.push({ at: this.size, length: data.length });
     this.size += data.length;
   }

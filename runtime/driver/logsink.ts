@@ -2,7 +2,8 @@
 // per batch: one syscall for many lines, and a line is in the kernel before the next batch is
 // processed, so a SIGKILL loses nothing logged. A restarted rank appends after cutting a torn
 // last line, so its own lines start clean.
-import { closeSync, openSync, readSync, writeSync, fstatSync, ftruncateSync } from 'node:fs';
+import { closeSync, openSync, readSync, fstatSync, ftruncateSync } from 'node:fs';
+import { writeAll } from '../write_all.js';
 
 /** LogSink receives formatted instance-log text: a string, or its latin1 bytes (ASCII by construction). */
 export interface LogSink {
@@ -38,8 +39,7 @@ export class FileSink implements LogSink {
     // Instance-log text is ASCII by construction (keys are [a-z]{32}, the rest digits and fixed
     // words), so latin1 encodes it byte for byte, far cheaper than utf8 (docs/protocols/paxos.md §12).
     const buf = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    writeAll(this.fd, buf);
   }
 
   close(): void {
