@@ -7,8 +7,8 @@
 // as their packed bytes and promotes less, but with up to maxInflight + fullInflight full appends
 // outstanding (entry.ts) its heap under V8's factor reached 70–130 MiB for 20–30 MiB live. 3×
 // bounds it; 2× bounded it further but cost followers ~25 % more CPU per commit over 60 s. The
-// flag is read at each full GC's new limit, so a role change takes effect at the next one. A positive value replaces V8's factor in every mode,
-// its conservative ones under memory pressure too.
+// flag is read at each full GC's new limit, so a role change takes effect at the next one. A
+// positive value replaces V8's factor in every mode, its conservative ones under memory pressure too.
 import { setFlagsFromString } from 'node:v8';
 
 /** LEADER_HEAP_GROWING_PERCENT: a leader's old generation may grow to 1.5× what the last full GC kept. */

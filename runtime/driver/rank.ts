@@ -280,12 +280,25 @@ function runStep<C, S, M, P, L, D, R>(rank: Running<C, S, M, P, L, D, R>, turn: 
   }
   for (const e of out.send) turn.sends.push(e);
   if (out.log.length > 0) {
-    const atUs = o.clock.nowUs();
-    // A trace counts the commit lines, so it takes the line-by-line path.
-    if (o.protocol.writeLog !== undefined && o.trace === undefined) o.protocol.writeLog(out.log, atUs, turn.text);
-    else formatLines(o.protocol, out.log, atUs, turn.text, o.trace && { trace: o.trace, atMs: o.clock.nowMs() });
+    writeStepLines(o.protocol, out.log, o.clock.nowUs(), turn.text, o.trace && { trace: o.trace, atMs: o.clock.nowMs() });
   }
   if (o.trace) for (const e of out.send) o.trace.message(o.clock.nowMs(), 'send', o.rank, e.to, describe(rank, e.msg));
+}
+
+/**
+ * writeStepLines: a step's events into the instance-log text, through the protocol's writeLog
+ * when it has one, else line by line. A trace counts the commit lines, so it takes the
+ * line-by-line path.
+ */
+export function writeStepLines<L>(
+  protocol: Pick<Protocol<unknown, unknown, unknown, unknown, L, unknown, unknown>, 'formatLog' | 'writeLog'>,
+  log: readonly L[],
+  atUs: number,
+  text: LogText,
+  traced?: { trace: TraceFile; atMs: number },
+): void {
+  if (protocol.writeLog !== undefined && traced === undefined) protocol.writeLog(log, atUs, text);
+  else formatLines(protocol, log, atUs, text, traced);
 }
 
 /** formatLines: a step's events as lines through formatLog, counted for the trace if there is one. */

@@ -10,6 +10,7 @@ import { msgpackCodec } from '../net/codec.js';
 import type { Envelope, Protocol, ProtocolInput, ProtocolOutput } from '../protocol.js';
 import { rankRandom, type Random } from '../random.js';
 import { LogText } from './logtext.js';
+import { writeStepLines } from './rank.js';
 
 /** WarmUpOptions: the cluster to simulate and when to stop. */
 export interface WarmUpOptions<C> {
@@ -44,7 +45,10 @@ type Member<S, M> = { s: S; inbox: ProtocolInput<M>[]; wakeAtMs: number; random:
  * written into a buffer and dropped. Each round every rank steps what arrived, a `persisted`
  * report for its WAL batches and, at its deadline, a tick, then its turn.
  */
-export function warmUp<C, S, M, P, L, D, R>(protocol: Protocol<C, S, M, P, L, D, R>, o: WarmUpOptions<C>): WarmUpReport {
+export function warmUp<C, S, M, P extends { readonly batchId: number }, L, D, R>(
+  protocol: Protocol<C, S, M, P, L, D, R>,
+  o: WarmUpOptions<C>,
+): WarmUpReport {
   const codec = msgpackCodec<M>();
   const text = new LogText();
   let nowMs = 0;
@@ -84,10 +88,9 @@ export function warmUp<C, S, M, P, L, D, R>(protocol: Protocol<C, S, M, P, L, D,
   };
   const absorb = (self: number, m: Member<S, M>, out: ProtocolOutput<M, P, L>): void => {
     m.wakeAtMs = out.wakeAtMs;
-    for (const b of out.persist) m.lastBatch = batchIdOf(b) ?? m.lastBatch;
+    m.lastBatch = out.persist[out.persist.length - 1]?.batchId ?? m.lastBatch;
     if (out.log.length > 0) {
-      if (protocol.writeLog !== undefined) protocol.writeLog(out.log, nowMs * 1000, text);
-      else for (const ev of out.log) text.add(protocol.formatLog(ev, nowMs * 1000));
+      writeStepLines(protocol, out.log, nowMs * 1000, text);
       report.logLines += out.log.length;
       text.take();
     }
@@ -111,10 +114,4 @@ export function warmUp<C, S, M, P, L, D, R>(protocol: Protocol<C, S, M, P, L, D,
   }
   report.virtualMs = nowMs;
   return report;
-}
-
-/** batchIdOf: a WAL batch's batchId (every protocol's batch names one: Store's contract). */
-function batchIdOf(batch: unknown): number | undefined {
-  const id = (batch as { batchId?: unknown }).batchId;
-  return typeof id === 'number' ? id : undefined;
 }
