@@ -1,26 +1,17 @@
 // check: the log checker's library API. checkLogs grades lines held in memory (tests,
 // simulations); checkFiles/checkDir stream files. The CLI (cmd/check.ts) is a thin layer on
 // these. Standalone by design: the checker reads only logs, never protocol internals.
-import { Ledger, type RankLedger } from './ledger.js';
+import { Ledger } from './ledger.js';
 import { join } from 'node:path';
-import { DEFAULT_MAX_LINE_BYTES, readLines, type LineSink } from './lines.js';
+import { readLines } from './lines.js';
 import { CheckInputError, rankFiles, runRanks, RUN_RECORD, type RankFile } from './discover.js';
-import { ruleCommitsGenerated, ruleOneValuePerSeq, ruleRanksAgree } from './rules.js';
-import { SCHEMA, type CheckResult, type RankSummary } from './result.js';
+import { feedLines, settings, verdict, type CheckOptions } from './grade.js';
+import type { CheckResult } from './result.js';
 
 export { formatJson, formatReport } from './report.js';
 export { CheckInputError, MAX_RANKS } from './discover.js';
 export * from './result.js';
-
-/** CheckOptions tune diagnostics, never what passes — except lenient, which only relaxes repeated commits. */
-export interface CheckOptions {
-  /** lenient: the same value committed twice at a seq is a warning, not a rule-1 failure. */
-  readonly lenient?: boolean;
-  /** examples: how many findings to show per rank or pair and kind (default 3). */
-  readonly examples?: number;
-  /** maxLineBytes: a longer line cannot be read, and fails rule 2 (default 1 MiB). */
-  readonly maxLineBytes?: number;
-}
+export { DEFAULT_EXAMPLES, type CheckOptions } from './grade.js';
 
 /** RankLines is one rank's log in memory: one line per item (a trailing `\r\n` or `\n` is ignored). */
 export interface RankLines {
@@ -31,28 +22,6 @@ export interface RankLines {
   readonly lines: Iterable<string>;
   /** unterminated: the last line had no newline (a write cut short), as a file's last line can. */
   readonly unterminated?: boolean;
-}
-
-/** DEFAULT_EXAMPLES is how many findings per group a report shows. */
-export const DEFAULT_EXAMPLES = 3;
-
-interface Settings {
-  readonly lenient: boolean;
-  readonly examples: number;
-  readonly maxLineBytes: number;
-}
-
-function settings(opts: CheckOptions = {}): Settings {
-  const s = {
-    lenient: opts.lenient ?? false,
-    examples: opts.examples ?? DEFAULT_EXAMPLES,
-    maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-  };
-  if (!Number.isSafeInteger(s.examples) || s.examples < 0 || s.examples > 100_000)
-    throw new RangeError(`examples must be an integer in 0..100000, got ${s.examples}`);
-  if (!Number.isSafeInteger(s.maxLineBytes) || s.maxLineBytes < 1 || s.maxLineBytes > 2 ** 30)
-    throw new RangeError(`maxLineBytes must be an integer in 1..2^30, got ${s.maxLineBytes}`);
-  return s;
 }
 
 /** checkLogs grades in-memory logs: a pure function of the lines. */
@@ -116,64 +85,4 @@ export function linesOf(text: string): string[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
-}
-
-const LF = 0x0a;
-const CR = 0x0d;
-
-/** feedLines plays in-memory lines into a sink the way readLines plays a file's. */
-function feedLines(lines: Iterable<string>, sink: LineSink, maxLineBytes: number): { lines: number; unterminated: boolean } {
-  let n = 0;
-  for (const raw of lines) {
-    n++;
-    const last = raw.charCodeAt(raw.length - 1); // one test for the usual line, which ends in neither
-    const line = last !== LF && last !== CR ? raw : last === LF ? raw.slice(0, raw.endsWith('\r\n') ? -2 : -1) : raw.slice(0, -1);
-    if (line.length > maxLineBytes) sink.overlong(n);
-    else sink.line(line, n);
-  }
-  return { lines: n, unterminated: false };
-}
-
-function verdict(ledger: Ledger, s: Settings, notes: string[]): CheckResult {
-  const rules = [
-    ruleOneValuePerSeq(ledger, s.lenient),
-    ruleCommitsGenerated(ledger, s.examples),
-    ruleRanksAgree(ledger, s.examples),
-  ] as const;
-  const validity = rules[0].verdict === 'pass' && rules[1].verdict === 'pass' ? 'pass' : 'fail';
-  const safety = rules[2].verdict;
-  return {
-    schema: SCHEMA,
-    verdict: validity === 'pass' && safety === 'pass' ? 'pass' : 'fail',
-    validity,
-    safety,
-    ranks: ledger.ranks.map(summary),
-    rules,
-    notes,
-    options: s,
-  };
-}
-
-function summary(r: RankLedger): RankSummary {
-  const notes: string[] = [];
-  // Malformed and overlong lines fail rule 2 and are listed there; only a torn tail is a note.
-  if (r.tornTail) notes.push(`${r.file}:${r.tornTail.line}: the last line was cut short mid-write (${r.tornTail.reason}); not counted`);
-  if (r.unmatched > 0)
-    notes.push(
-      `${r.file}: skipped ${r.unmatched === 1 ? '1 line that is not an instance line' : `${r.unmatched} lines that are not instance lines`}`,
-    );
-  if (r.unterminated) notes.push(`${r.file}: the last line has no newline (was the run cut off mid-write?)`);
-  return {
-    node: r.node,
-    file: r.file,
-    missing: r.missing,
-    commits: r.commits,
-    maxSeq: r.maxSeq < 0 ? null : r.maxSeq,
-    generates: r.generates,
-    commitLines: r.commitLines,
-    lines: r.lines,
-    skipped: { blank: r.blank, unmatched: r.unmatched, malformed: r.malformed.count, overlong: r.overlong },
-    unterminated: r.unterminated,
-    notes,
-  };
 }

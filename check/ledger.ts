@@ -97,6 +97,12 @@ export class Ledger implements LedgerView {
   commitsOfKey = new Float64Array(1024);
   firstCommitNode = new Int32Array(1024).fill(-1);
   firstCommitLine = new Float64Array(1024);
+  /**
+   * firstCommitOrder[id]: the position in `ranks` of firstCommitNode[id]. Ranks may be fed
+   * interleaved (a simulation grades its logs while they are written); the first commit of a key
+   * is still the one in the earliest rank begun, as if the ranks were read one after another.
+   */
+  private firstCommitOrder = new Int32Array(1024);
   /** slotOfSeq: the slot of a seq ≥ DENSE_SEQS; slotAtSeq[seq]: 1 + the slot of a smaller one (0: none yet). */
   private readonly slotOfSeq = new BigMap<number, number>();
   private slotAtSeq = new Int32Array(1024);
@@ -113,7 +119,10 @@ export class Ledger implements LedgerView {
     readonly maxLineBytes = Infinity,
   ) {}
 
-  /** beginRank starts a rank's table; feed its lines to the returned sink, in file order. */
+  /**
+   * beginRank starts a rank's table; feed its lines to the returned sink, in file order. Ranks
+   * may be fed one after another or interleaved: the tables and the verdict are the same.
+   */
   beginRank(node: number, file: string): RankIngest {
     if (this.ranks.some((r) => r.node === node)) throw new RangeError(`node ${node} given twice`);
     const rank: RankLedger = {
@@ -138,7 +147,18 @@ export class Ledger implements LedgerView {
       repeatedCommits: new FirstFew<Repeat>(this.examples, byLine),
     };
     this.ranks.push(rank);
-    return new RankIngest(this, rank);
+    return new RankIngest(this, rank, this.ranks.length - 1);
+  }
+
+  /**
+   * firstCommit records a commit of key id at line of the rank begun order-th, if it is the
+   * key's first: none yet, or the one recorded came from a rank begun later.
+   */
+  firstCommit(id: number, order: number, node: number, line: number): void {
+    if (this.commitsOfKey[id] !== 0 && order >= (this.firstCommitOrder[id] as number)) return;
+    this.firstCommitNode[id] = node;
+    this.firstCommitLine[id] = line;
+    this.firstCommitOrder[id] = order;
   }
 
   /**
@@ -202,6 +222,7 @@ export class Ledger implements LedgerView {
     this.firstCommitNode = grown(this.firstCommitNode, need);
     this.firstCommitNode.fill(-1, before);
     this.firstCommitLine = grown(this.firstCommitLine, need);
+    this.firstCommitOrder = grown(this.firstCommitOrder, need);
   }
 }
 
@@ -219,6 +240,8 @@ export class RankIngest implements LineSink {
   constructor(
     private readonly ledger: Ledger,
     private readonly rank: RankLedger,
+    /** order: the rank's position in the ledger's ranks (see Ledger.firstCommit). */
+    private readonly order: number,
   ) {}
 
   line(text: string, lineNo: number): void {
@@ -306,12 +329,8 @@ export class RankIngest implements LineSink {
     const { ledger, rank } = this;
     rank.commitLines++;
     const id = this.keyOf(key, seq);
-    const earlier = defined(ledger.commitsOfKey[id], 'keyId grows the per-key columns past every id it hands out');
-    ledger.commitsOfKey[id] = earlier + 1;
-    if (earlier === 0) {
-      ledger.firstCommitNode[id] = rank.node;
-      ledger.firstCommitLine[id] = line;
-    }
+    ledger.firstCommit(id, this.order, rank.node, line);
+    ledger.commitsOfKey[id] = defined(ledger.commitsOfKey[id], 'keyId grows the per-key columns past every id it hands out') + 1;
     const slot = (this.lastSlot = ledger.slot(seq, this.lastSlot + 1));
     if (slot >= rank.keyAt.length) {
       rank.keyAt = grown(rank.keyAt, slot + 1);

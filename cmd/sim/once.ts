@@ -5,10 +5,12 @@
 // order's stamps, as `csplab check --sc` does: Vectory's). Shared by `csplab sim`, its sweeps and
 // shrinking, and tests.
 import { checkLogs, type CheckResult } from '../../check/index.js';
+import { StreamingCheck, type StreamRest } from '../../check/stream.js';
 import { checkLinearizable, HistoryError, parseHistoryText, type History, type LinResult } from '../../check/lin/index.js';
 import { checkSequential, type ScResult } from '../../check/sc/index.js';
 import { RealClock } from '../../runtime/clock.js';
 import type { SimProgram } from '../../runtime/protocol.js';
+import type { LogTap } from '../../runtime/sim/line_log.js';
 import type { SimClientLoad, SimOutcome } from '../../runtime/sim/types.js';
 import type { ScheduleSpec } from '../schedule.js';
 import { simFaults } from './faults.js';
@@ -29,7 +31,16 @@ export interface SimSpec {
   readonly checkEveryStep?: boolean;
   /** stepCostUs: SimOptions.stepCostUs. */
   readonly stepCostUs?: number;
+  /**
+   * streamChunkBytes: grade the instance logs on a second thread while the run goes on, handed
+   * over in chunks of this many bytes (default 1 MiB; a shorter run never fills one and is
+   * graded at its end, in process); 0: always in process. The verdict is the same either way.
+   */
+  readonly streamChunkBytes?: number;
 }
+
+/** STREAM_CHUNK_BYTES: SimSpec.streamChunkBytes's default, LineLog's own chunk size. */
+const STREAM_CHUNK_BYTES = 1 << 20;
 
 /** LIN_TIME_LIMIT_MS: one seed's history gets `csplab check --lin`'s default time limit. */
 const LIN_TIME_LIMIT_MS = 60_000;
@@ -45,11 +56,14 @@ export interface Graded {
   readonly sc?: ScResult;
   /** unknown: the history could not be decided within the limits (a status of its own, not a failure). */
   readonly unknown: boolean;
+  /** streamed: the logs were graded on the second thread while the run went on (SimSpec.streamChunkBytes). */
+  readonly streamed: boolean;
 }
 
 /** simulate runs and grades one spec. */
 export function simulate(spec: SimSpec): Graded {
   const { faults, link } = simFaults(spec.schedule, spec.ranks, spec.t);
+  const stream = streamFor(spec);
   const outcome = spec.program.run({
     seed: spec.seed,
     ranks: spec.ranks,
@@ -62,20 +76,14 @@ export function simulate(spec: SimSpec): Graded {
     ...(spec.clients !== undefined ? { clients: spec.clients } : {}),
     ...(spec.checkEveryStep === true ? { checkEveryStep: true } : {}),
     ...(spec.stepCostUs !== undefined ? { stepCostUs: spec.stepCostUs } : {}),
+    ...(stream !== undefined ? { logTap: stream.tap } : {}),
   });
-  // the checker copies the keys it keeps, so it may read the lines as slices of the log's text
-  const check = checkLogs(
-    outcome.ranks.map((r) => ({
-      name: `instancelog${r.rank}.log`,
-      node: r.rank,
-      lines: { [Symbol.iterator]: () => r.log.sliced() },
-      unterminated: r.unterminated,
-    })),
-  );
+  const streamed = stream?.check.finish(rests(outcome));
+  const check = streamed ?? gradeInProcess(outcome);
   const failures: string[] = [...outcome.problems];
   if (spec.program.audit !== undefined) failures.push(...spec.program.audit(outcome));
   else for (const rule of check.rules) if (rule.verdict !== 'pass') failures.push(`checker rule ${rule.rule}: ${rule.verdict}`);
-  if (outcome.history === undefined) return { outcome, check, failures, unknown: false };
+  if (outcome.history === undefined) return { outcome, check, failures, unknown: false, streamed: streamed !== undefined };
   const history = parseHistoryText(outcome.history.toJsonl(), 'kv');
   const lin = gradeHistory(history);
   if (lin.verdict === 'not linearizable') {
@@ -84,7 +92,43 @@ export function simulate(spec: SimSpec): Graded {
   }
   const sc = gradeSequential(history, failures);
   if ((outcome.clientStats?.ok ?? 0) === 0) failures.push('no client op completed');
-  return { outcome, check, failures, lin, ...(sc !== undefined ? { sc } : {}), unknown: lin.verdict === 'unknown' };
+  return {
+    ...{ outcome, check, failures, lin, ...(sc !== undefined ? { sc } : {}) },
+    ...{ unknown: lin.verdict === 'unknown', streamed: streamed !== undefined },
+  };
+}
+
+/** logName: a rank's instance log, as the checker names it. */
+const logName = (rank: number): string => `instancelog${rank}.log`;
+
+/** streamFor: the grading thread a spec's run feeds its logs to, and the tap that feeds it. */
+function streamFor(spec: SimSpec): { check: StreamingCheck; tap: (rank: number) => LogTap } | undefined {
+  const chunkBytes = spec.streamChunkBytes ?? STREAM_CHUNK_BYTES;
+  if (chunkBytes === 0) return undefined;
+  const check = new StreamingCheck(Array.from({ length: spec.ranks }, (_, rank) => ({ name: logName(rank), node: rank })));
+  const tap = (rank: number): LogTap => ({ chunkBytes, filled: (bytes, lines) => check.feed(rank, bytes, lines) });
+  return { check, tap };
+}
+
+/** rests: each rank's lines not yet handed to the grading thread (undefined: it cannot stand for the log). */
+function rests(outcome: SimOutcome): (StreamRest | undefined)[] {
+  return outcome.ranks.map((r) => {
+    const rest = r.log.unhanded();
+    return rest !== undefined ? { ...rest, unterminated: r.unterminated } : undefined;
+  });
+}
+
+/** gradeInProcess: the logs through checkLogs, read as they are held. */
+function gradeInProcess(outcome: SimOutcome): CheckResult {
+  // the checker copies the keys it keeps, so it may read the lines as slices of the log's text
+  return checkLogs(
+    outcome.ranks.map((r) => ({
+      name: logName(r.rank),
+      node: r.rank,
+      lines: { [Symbol.iterator]: () => r.log.sliced() },
+      unterminated: r.unterminated,
+    })),
+  );
 }
 
 /**

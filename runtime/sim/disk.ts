@@ -3,7 +3,7 @@
 // rest were never written or were torn, which recovery cuts like a torn tail). The instance
 // log survives a crash, except that its last line may be cut short mid-write.
 import type { Random } from '../random.js';
-import { LineLog } from './line_log.js';
+import { LineLog, type LogTap } from './line_log.js';
 import type { SimDisk } from './types.js';
 
 /** DiskChange: the disk faults a scripted test may change mid-run. */
@@ -16,7 +16,7 @@ export class Disk<P extends { readonly batchId: number }> {
   durable: P[] = [];
   private pending: Pending<P>[] = [];
   private lastDurableAtMs = 0;
-  readonly lines = new LineLog();
+  readonly lines: LineLog;
   /** torn: the last line was cut short by a crash (a restart cuts it, as the FileSink does). */
   torn = false;
   /** tornWord: the first word of the line a crash cut short (a report needs to know a commit line was lost). */
@@ -28,7 +28,10 @@ export class Disk<P extends { readonly batchId: number }> {
     private o: SimDisk,
     private readonly random: Random,
     private readonly supersedes: ((batch: P) => boolean) | undefined,
-  ) {}
+    tap?: LogTap,
+  ) {
+    this.lines = new LineLog(tap);
+  }
 
   /** retune changes this disk's faults from now on (a scripted test's kill that keeps no unsynced write). */
   retune(change: DiskChange): void {

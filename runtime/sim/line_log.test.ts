@@ -102,3 +102,60 @@ t.test('sliced reads a chunk in windows: lines across a window edge, and lines l
   t.same([...log.sliced()], lines, 'every line');
   t.end();
 });
+
+/** tapped: a log with a small chunk whose tap keeps what it is handed. */
+function tapped(chunkBytes: number): { log: LineLog; handed: { text: string; lines: number; shared: boolean }[] } {
+  const handed: { text: string; lines: number; shared: boolean }[] = [];
+  const log = new LineLog({
+    chunkBytes,
+    filled: (bytes, lines) =>
+      handed.push({ text: Buffer.from(bytes).toString('latin1'), lines, shared: bytes.buffer instanceof SharedArrayBuffer }),
+  });
+  return { log, handed };
+}
+
+t.test('a tap is handed each full chunk: every line in it, once; the rest stays for the end', (t) => {
+  const { log, handed } = tapped(256);
+  const lines: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const line = `commit Instance[k${i}] in seq ${i} at ${1e15 + i}`;
+    lines.push(line);
+    log.push(line);
+  }
+  t.ok(handed.length > 5, `${handed.length} chunks handed over`);
+  t.ok(
+    handed.every((h) => h.shared),
+    'a tap is handed shared memory',
+  );
+  const rest = log.unhanded();
+  if (rest === undefined) return t.fail('nothing retracted');
+  const text = handed.map((h) => h.text).join('') + Buffer.from(rest.bytes).toString('latin1');
+  t.equal(text, fileOf(lines, true), 'handed chunks then the rest are the file');
+  t.equal(handed.reduce((n, h) => n + h.lines, 0) + rest.lines, lines.length, 'line counts add up');
+  t.notOk(log.retracted);
+  t.end();
+});
+
+t.test('a log takes back what it handed over: a pop into a handed chunk, a line not ASCII', (t) => {
+  /** justHanded pushes lines until one opens a chunk: the lines before it were just handed over. */
+  const justHanded = (log: LineLog, handed: readonly unknown[]): void => {
+    for (let i = 0; handed.length === 0 || log.unhanded()?.lines !== 1; i++) log.push(`commit Instance[k${i}] in seq ${i} at ${1e15 + i}`);
+  };
+  const cut = tapped(512);
+  justHanded(cut.log, cut.handed);
+  t.equal(cut.handed.length, 1);
+  cut.log.cutLast(5);
+  t.notOk(cut.log.retracted, 'cutting a line not handed over takes nothing back');
+  cut.log.pop();
+  t.ok(cut.log.retracted, 'a pop that empties the last chunk: the handed chunk would take lines again');
+  t.equal(cut.log.unhanded(), undefined);
+  const wide = tapped(512);
+  justHanded(wide.log, wide.handed);
+  wide.log.push('café');
+  t.ok(wide.log.retracted, 'a Latin-1 line is not one UTF-8 byte per unit');
+  const handedBefore = wide.handed.length;
+  for (let i = 0; i < 50; i++) wide.log.push(`commit Instance[k${i}] in seq ${i} at ${1e15 + i}`);
+  t.equal(wide.handed.length, handedBefore, 'nothing more is handed over');
+  t.equal(wide.log.at(wide.log.length - 51), 'café', 'the log itself is whole');
+  t.end();
+});

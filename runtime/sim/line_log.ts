@@ -22,6 +22,19 @@ function isLatin1(line: string): boolean {
 }
 
 /**
+ * LogTap is handed each chunk of a log's lines once the chunk is full, while the run goes on (a
+ * grader on another thread reads them meanwhile): the chunk's bytes, on a SharedArrayBuffer,
+ * are one ASCII line per newline, and how many lines they are. Bytes handed over never change
+ * unless the log is `retracted` (a crash cut back into them, or a line was not ASCII); then no
+ * more chunks are handed over.
+ */
+export interface LogTap {
+  /** chunkBytes: the chunk size (tests make it small; default 1 MiB). */
+  readonly chunkBytes?: number;
+  filled(bytes: Uint8Array, lines: number): void;
+}
+
+/**
  * LineLog holds lines exactly as pushed: a line whose code units are all below 256 as one byte
  * each (followed by a newline, so an ASCII log's chunks are its file's bytes), any other as
  * UTF-16 code units (two bytes each). A line never straddles chunks.
@@ -38,6 +51,16 @@ export class LineLog implements LogLines {
   private n = 0;
   /** ascii: every line is ASCII, so the chunks (newlines included) are the file's UTF-8. */
   private ascii = true;
+  /** handed: how many lines, all in full chunks, went to the tap. */
+  private handed = 0;
+  /** retracted: a line already handed to the tap changed, or one could not be: the tap's reading is void. */
+  retracted = false;
+  private readonly chunkBytes: number;
+
+  constructor(private readonly tap?: LogTap) {
+    this.chunkBytes = tap?.chunkBytes ?? CHUNK_BYTES;
+    assert(Number.isSafeInteger(this.chunkBytes) && this.chunkBytes > 0, () => `chunk size ${this.chunkBytes}`);
+  }
 
   get length(): number {
     return this.n;
@@ -54,7 +77,7 @@ export class LineLog implements LogLines {
     if (wide) buf.write(line, at, 'utf16le');
     else if (!ascii) buf.write(line, at, 'latin1');
     if (!wide) buf[at + len] = NEWLINE;
-    if (!ascii) this.ascii = false;
+    if (!ascii) this.noLongerAscii();
     this.used += wide ? 2 * len : len + 1;
     if (this.n === this.size.length) this.grow();
     this.chunk[this.n] = this.chunks.length - 1;
@@ -90,6 +113,7 @@ export class LineLog implements LogLines {
     const size = this.size[i] as number;
     const len = size >= 0 ? size : -size / 2;
     assert(Number.isInteger(units) && units >= 0 && units <= len, () => `cut at ${units} of ${len} units`);
+    if (i < this.handed) this.retracted = true;
     const buf = this.chunks[this.chunks.length - 1] as Buffer;
     const at = this.offset[i] as number;
     if (size >= 0) {
@@ -111,6 +135,7 @@ export class LineLog implements LogLines {
     this.n--;
     this.used = this.offset[this.n] as number;
     if (this.used === 0 && this.chunks.length > 1) {
+      this.retracted ||= this.tap !== undefined; // the chunk before, handed over, would take lines again
       this.chunks.pop();
       this.used = this.filled.pop() as number;
     }
@@ -158,15 +183,46 @@ export class LineLog implements LogLines {
     }
   }
 
+  /**
+   * unhanded: the lines not handed to the tap, as the bytes a tap is handed (ASCII, a newline
+   * after each), and how many; undefined when the tap's reading is void (retracted).
+   */
+  unhanded(): { readonly bytes: Uint8Array; readonly lines: number } | undefined {
+    if (this.retracted) return undefined;
+    const last = this.chunks[this.chunks.length - 1];
+    if (last === undefined || this.n === this.handed) return { bytes: new Uint8Array(0), lines: 0 };
+    // Lines never straddle chunks and full chunks are handed over: the rest are the last chunk's.
+    assert(this.chunk[this.handed] === this.chunks.length - 1, 'every line but the last chunk was handed over');
+    return { bytes: last.subarray(0, this.used), lines: this.n - this.handed };
+  }
+
   /** room: the chunk the next `bytes` go into, opening one when the last is too full. */
   private room(bytes: number): Buffer {
     const last = this.chunks[this.chunks.length - 1];
     if (last !== undefined && this.used + bytes <= last.length) return last;
-    if (last !== undefined) this.filled.push(this.used);
-    const chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes));
+    if (last !== undefined) {
+      this.filled.push(this.used);
+      this.handOver(last);
+    }
+    const size = Math.max(this.chunkBytes, bytes);
+    // A tap's chunks are shared, so another thread reads them without a copy.
+    const chunk = this.tap !== undefined ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
     this.chunks.push(chunk);
     this.used = 0;
     return chunk;
+  }
+
+  /** handOver gives the tap a chunk that just filled up: every line from handed on is in it. */
+  private handOver(chunk: Buffer): void {
+    if (this.tap === undefined || this.retracted) return;
+    const lines = this.n - this.handed;
+    this.handed = this.n;
+    this.tap.filled(chunk.subarray(0, this.used), lines);
+  }
+
+  private noLongerAscii(): void {
+    this.ascii = false;
+    if (this.tap !== undefined) this.retracted = true;
   }
 
   private grow(): void {

@@ -135,7 +135,7 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
     const late = new Set(o.faults.flatMap((f) => (f.action === 'start' && f.target.type === 'rank' ? [f.target.rank] : [])));
     for (let r = 0; r < o.ranks; r++) {
       const skewMs = o.link.skew?.rank === r ? o.link.skew.offsetMs : 0;
-      const disk = new Disk<P>(o.disk ?? DEFAULT_DISK, diskRandom.fork(`rank${r}`), p.supersedes?.bind(p));
+      const disk = new Disk<P>(o.disk ?? DEFAULT_DISK, diskRandom.fork(`rank${r}`), p.supersedes?.bind(p), o.logTap?.(r));
       const tracer = new Tracer(o.trace);
       this.ranks.push({
         ...{ rank: r, incarnation: 0, status: 'planned', state: undefined, random: rankRandom(o.seed, r, 0), skewMs, disk, tracer },

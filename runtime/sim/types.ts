@@ -5,7 +5,7 @@ import type { History } from '../client/history.js';
 import type { LoadOptions } from '../client/load.js';
 import type { Routing } from '../client/session.js';
 import type { Summary } from '../protocol.js';
-import type { LineLog } from './line_log.js';
+import type { LineLog, LogTap } from './line_log.js';
 
 /** Target: a fixed rank, or one resolved when the fault fires. */
 export type Target = { type: 'rank'; rank: number } | { type: 'leader' } | { type: 'killed' };
@@ -91,6 +91,11 @@ export interface SimOptions {
    * that arrive meanwhile queue (docs/sim.md's step-cost model). 0 (default): no cost, today's schedule.
    */
   readonly stepCostUs?: number;
+  /**
+   * logTap: a rank's instance-log chunks as they fill (runtime/sim/line_log.ts), for a grader
+   * that reads them while the run goes on; nothing the run does depends on it.
+   */
+  readonly logTap?: (rank: number) => LogTap | undefined;
 }
 
 /** Violation: the first broken invariant of a run checked every step. */
