@@ -23,6 +23,7 @@ import { formatSchedule, LIST_KEYS, readSchedule, withSchedule, type ScheduleFla
 import { VERSION } from '../version.js';
 import { nemesis } from './nemesis.js';
 import { simFaults } from './faults.js';
+import { EarlyLogs, type RankLog } from './early_logs.js';
 import { simulate, type Graded, type SimSpec } from './once.js';
 import { shrink } from './shrink.js';
 
@@ -123,8 +124,13 @@ async function runSim(a: SimArgs): Promise<number> {
     return sweep(plan, seedRange(a.seeds));
   }
   const seed = a.seed ?? '1';
-  const graded = simulate(specFor(plan, seed, a.trace));
-  writeRun(plan, seed, graded);
+  const dir = logDirOf(plan);
+  // before the run: another run's logs are refused before this one is spent, and its logs are written as it goes
+  prepareLogDir(dir, plan.a.clean);
+  const early = new EarlyLogs(dir, plan.ranks);
+  const graded = simulate({ ...specFor(plan, seed, a.trace), onChunk: early.chunk });
+  const whole = await early.finish(graded.outcome.ranks);
+  writeRun(plan, seed, graded, whole);
   const pass = graded.failures.length === 0;
   say(plan, `seed ${seed}: ${verdictLine(graded, plan.columns)}`);
   // a protocol with its own audit is graded by it (and its clients), not by commit lines
@@ -264,15 +270,21 @@ function say(plan: Plan, line: string): void {
   if (!plan.a.quiet) process.stderr.write(`[sim] ${line}\n`);
 }
 
-/** writeRun writes the instance logs, traces and run.json of one seed into --log-dir. */
-function writeRun(plan: Plan, seed: string, g: Graded): void {
+/** logDirOf: --log-dir, which must not be empty. */
+function logDirOf(plan: Plan): string {
   const dir = plan.a.logDir;
   if (!dir) throw usageError('--log-dir must not be empty');
-  prepareLogDir(dir, plan.a.clean);
-  for (const r of g.outcome.ranks) {
-    writeLog(join(dir, `instancelog${r.rank}.log`), r.log, !r.unterminated);
-    writeLines(join(dir, `trace${r.rank}.ndjson`), r.trace, true);
-  }
+  return dir;
+}
+
+/**
+ * writeRun writes the traces and run.json of one seed into --log-dir (prepared), and the instance
+ * logs of `logs` (the rest were written as the run went, cmd/sim/early_logs.ts).
+ */
+function writeRun(plan: Plan, seed: string, g: Graded, logs: readonly RankLog[]): void {
+  const dir = logDirOf(plan);
+  for (const r of logs) writeLog(join(dir, `instancelog${r.rank}.log`), r.log, !r.unterminated);
+  for (const r of g.outcome.ranks) writeLines(join(dir, `trace${r.rank}.ndjson`), r.trace, true);
   if (g.outcome.history !== undefined) writeFileSync(join(dir, 'history.jsonl'), g.outcome.history.toJsonl());
   const { a } = plan;
   const run = {

@@ -37,6 +37,8 @@ export interface SimSpec {
    * graded at its end, in process); 0: always in process. The verdict is the same either way.
    */
   readonly streamChunkBytes?: number;
+  /** onChunk: each chunk handed to the grading thread, as the bytes of the rank's log file (cmd/sim/early_logs.ts). */
+  readonly onChunk?: (rank: number, bytes: Uint8Array) => void;
 }
 
 /** STREAM_CHUNK_BYTES: SimSpec.streamChunkBytes's default, LineLog's own chunk size. */
@@ -106,7 +108,13 @@ function streamFor(spec: SimSpec): { check: StreamingCheck; tap: (rank: number) 
   const chunkBytes = spec.streamChunkBytes ?? STREAM_CHUNK_BYTES;
   if (chunkBytes === 0) return undefined;
   const check = new StreamingCheck(Array.from({ length: spec.ranks }, (_, rank) => ({ name: logName(rank), node: rank })));
-  const tap = (rank: number): LogTap => ({ chunkBytes, filled: (bytes, lines) => check.feed(rank, bytes, lines) });
+  const tap = (rank: number): LogTap => ({
+    chunkBytes,
+    filled: (bytes, lines) => {
+      check.feed(rank, bytes, lines);
+      spec.onChunk?.(rank, bytes);
+    },
+  });
   return { check, tap };
 }
 
