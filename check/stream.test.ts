@@ -112,3 +112,21 @@ t.test('a reading that cannot stand is no verdict', async (t) => {
   t.equal(retracted.finish([undefined]), undefined, 'a rank whose log took back a line handed over');
   t.throws(() => new StreamingCheck(names, { examples: -1 }), RangeError);
 });
+
+t.test('the thread makes spare chunks, their pages touched, once it runs', async (t) => {
+  const names = [{ name: 'a', node: 0 }];
+  const none = new StreamingCheck(names);
+  none.feed(0, shared([com('a', 0)]), 1);
+  none.finish([{ bytes: new Uint8Array(0), lines: 0, unterminated: false }]);
+  t.equal(none.spare(), undefined, 'no spare size: no spares');
+  const check = new StreamingCheck(names, {}, 4096);
+  t.equal(check.spare(), undefined, 'no thread yet: no spare');
+  check.feed(0, shared([com('a', 0)]), 1);
+  const verdict = check.finish([{ bytes: new Uint8Array(0), lines: 0, unterminated: false }]);
+  t.equal(verdict?.verdict, 'fail', 'graded (a key never generated)');
+  // the thread posts its spares before it answers, so they are queued by now
+  const spare = check.spare();
+  t.equal(spare?.length, 4096);
+  t.ok(spare?.buffer instanceof SharedArrayBuffer, 'on shared memory');
+  t.throws(() => new StreamingCheck(names, {}, -1), RangeError);
+});

@@ -38,7 +38,13 @@ export interface WorkerSetup {
   readonly port: MessagePort;
   /** signal: [0] becomes 1 once the answer is on port; [1] counts messages taken (progress). */
   readonly signal: Int32Array;
+  /** spares: where the thread posts fresh chunks of spareBytes, their pages touched (none if 0). */
+  readonly spares: MessagePort;
+  readonly spareBytes: number;
 }
+
+/** SPARES_AHEAD: how many touched chunks the thread keeps posted ahead of the feeder. */
+export const SPARES_AHEAD = 8;
 
 /** WAIT_SLICE_MS: finish waits for the answer in slices of this, watching the thread make progress. */
 const WAIT_SLICE_MS = 1000;
@@ -52,14 +58,28 @@ const STALLED_SLICES = 60;
 export class StreamingCheck {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
+  private spares: MessagePort | undefined;
   private readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private failed = false;
 
+  /**
+   * With spareBytes > 0 the thread also makes fresh chunks of that size for the feeder's next
+   * lines (spare), their pages touched there: the page faults of a long run's logs are paid on
+   * the second thread, not by the run.
+   */
   constructor(
     private readonly ranks: readonly StreamRank[],
     private readonly opts: CheckOptions = {},
+    private readonly spareBytes = 0,
   ) {
     settings(opts); // a bad option throws here, as checkLogs would
+    if (!Number.isSafeInteger(spareBytes) || spareBytes < 0) throw new RangeError(`spareBytes must be an integer ≥ 0, got ${spareBytes}`);
+  }
+
+  /** spare: a fresh chunk of spareBytes on shared memory, its pages touched, if the thread has one ready. */
+  spare(): Uint8Array | undefined {
+    if (this.spares === undefined) return undefined;
+    return receiveMessageOnPort(this.spares)?.message as Uint8Array | undefined;
   }
 
   /** fed: some lines went to the thread (else finish has nothing to say). */
@@ -100,11 +120,16 @@ export class StreamingCheck {
 
   private start(): Worker {
     const { port1, port2 } = new MessageChannel();
+    const spares = new MessageChannel();
     this.port = port1;
-    const setup: WorkerSetup = { ranks: this.ranks, opts: this.opts, port: port2, signal: this.signal };
+    this.spares = spares.port1;
+    const setup: WorkerSetup = {
+      ...{ ranks: this.ranks, opts: this.opts, port: port2, signal: this.signal },
+      ...{ spares: spares.port2, spareBytes: this.spareBytes },
+    };
     const worker = new Worker(new URL('./stream_worker.js', import.meta.url), {
       workerData: setup,
-      transferList: [port2],
+      transferList: [port2, spares.port2],
       // the thread runs built JS alone: no loaders or hooks its parent was started with (a test runner's)
       execArgv: [],
     });

@@ -5,7 +5,7 @@ import { workerData, parentPort } from 'node:worker_threads';
 import { assert } from '../runtime/assert.js';
 import { feedLine, settings, verdict } from './grade.js';
 import { Ledger, type RankIngest } from './ledger.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './stream.js';
+import { SPARES_AHEAD, type FromWorker, type ToWorker, type WorkerSetup } from './stream.js';
 
 /** PIECE_BYTES: how much text is decoded at a time (a young-generation string, not a large object). */
 const PIECE_BYTES = 32 * 1024;
@@ -44,6 +44,17 @@ function take(rank: number, bytes: Uint8Array, lines: number): void {
   if (n - before !== lines) unusable ??= `rank ${rank}: ${n - before} lines read where ${lines} were written`;
 }
 
+/** PAGE_BYTES: a page; touching one byte of each makes the kernel back the whole chunk now. */
+const PAGE_BYTES = 4096;
+
+/** postSpare makes a fresh shared chunk, touches every page of it, and posts it to the feeder. */
+function postSpare(): void {
+  if (setup.spareBytes === 0) return;
+  const chunk = new Uint8Array(new SharedArrayBuffer(setup.spareBytes));
+  for (let at = 0; at < chunk.length; at += PAGE_BYTES) chunk[at] = 0;
+  setup.spares.postMessage(chunk);
+}
+
 function answer(msg: FromWorker): void {
   setup.port.postMessage(msg);
   Atomics.store(setup.signal, 0, 1);
@@ -57,11 +68,15 @@ function finish(rests: Extract<ToWorker, { kind: 'finish' }>['rests']): void {
   answer({ result: verdict(ledger, s, []) });
 }
 
+for (let k = 0; k < SPARES_AHEAD; k++) postSpare();
+
 parentPort?.on('message', (msg: ToWorker) => {
   try {
     if (unusable === undefined || msg.kind === 'finish') {
-      if (msg.kind === 'feed') take(msg.rank, msg.bytes, msg.lines);
-      else finish(msg.rests);
+      if (msg.kind === 'feed') {
+        postSpare(); // the feeder filled a chunk: one more ahead, before the grading
+        take(msg.rank, msg.bytes, msg.lines);
+      } else finish(msg.rests);
     }
   } catch (e) {
     unusable ??= e instanceof Error ? e.message : String(e);

@@ -107,13 +107,15 @@ const logName = (rank: number): string => `instancelog${rank}.log`;
 function streamFor(spec: SimSpec): { check: StreamingCheck; tap: (rank: number) => LogTap } | undefined {
   const chunkBytes = spec.streamChunkBytes ?? STREAM_CHUNK_BYTES;
   if (chunkBytes === 0) return undefined;
-  const check = new StreamingCheck(Array.from({ length: spec.ranks }, (_, rank) => ({ name: logName(rank), node: rank })));
+  const ranks = Array.from({ length: spec.ranks }, (_, rank) => ({ name: logName(rank), node: rank }));
+  const check = new StreamingCheck(ranks, {}, chunkBytes);
   const tap = (rank: number): LogTap => ({
     chunkBytes,
     filled: (bytes, lines) => {
       check.feed(rank, bytes, lines);
       spec.onChunk?.(rank, bytes);
     },
+    spare: () => check.spare(),
   });
   return { check, tap };
 }

@@ -159,3 +159,19 @@ t.test('a log takes back what it handed over: a pop into a handed chunk, a line 
   t.equal(wide.log.at(wide.log.length - 51), 'café', 'the log itself is whole');
   t.end();
 });
+
+t.test("a tap's spare chunk is the next chunk", (t) => {
+  const spare = new Uint8Array(new SharedArrayBuffer(512));
+  let offered = 0;
+  const handed: Uint8Array[] = [];
+  const log = new LineLog({
+    chunkBytes: 512,
+    filled: (bytes) => handed.push(bytes),
+    spare: () => (offered++ === 1 ? spare : undefined),
+  });
+  for (let i = 0; handed.length < 3; i++) log.push(`commit Instance[k${i}] in seq ${i} at ${1e15 + i}`);
+  t.ok(offered >= 3, 'asked at each chunk');
+  t.equal(handed[1]?.buffer, spare.buffer, 'the second chunk is the spare');
+  t.not(handed[0]?.buffer, spare.buffer);
+  t.end();
+});

@@ -32,6 +32,12 @@ export interface LogTap {
   /** chunkBytes: the chunk size (tests make it small; default 1 MiB). */
   readonly chunkBytes?: number;
   filled(bytes: Uint8Array, lines: number): void;
+  /**
+   * spare: a fresh chunk of chunkBytes on a SharedArrayBuffer whose pages another thread has
+   * already touched, or undefined (the log allocates its own). A chunk's first touch costs the
+   * thread that makes it a page fault per page, a large share of writing a long run's logs.
+   */
+  spare?(): Uint8Array | undefined;
 }
 
 /**
@@ -205,11 +211,18 @@ export class LineLog implements LogLines {
       this.handOver(last);
     }
     const size = Math.max(this.chunkBytes, bytes);
-    // A tap's chunks are shared, so another thread reads them without a copy.
-    const chunk = this.tap !== undefined ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
+    const chunk = this.tap !== undefined ? this.sharedChunk(size) : Buffer.allocUnsafeSlow(size);
     this.chunks.push(chunk);
     this.used = 0;
     return chunk;
+  }
+
+  /** sharedChunk: a tap's chunk, shared so another thread reads it without a copy; the tap's spare if it has one. */
+  private sharedChunk(size: number): Buffer {
+    const spare = size === this.chunkBytes ? this.tap?.spare?.() : undefined;
+    if (spare === undefined) return Buffer.from(new SharedArrayBuffer(size));
+    assert(spare.length === size && spare.buffer instanceof SharedArrayBuffer, () => `a spare chunk of ${spare.length} bytes`);
+    return Buffer.from(spare.buffer, spare.byteOffset, spare.length);
   }
 
   /** handOver gives the tap a chunk that just filled up: every line from handed on is in it. */
