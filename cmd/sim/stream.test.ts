@@ -4,31 +4,18 @@
 // simulates, under the default nemesis (crashes, torn lines, restarts).
 // A failing seed replays with: csplab sim --protocol <name> -o 0.5 -l 20 -t 4 --rate 200 --nemesis default --seed <seed>
 import t from 'tap';
-import { createHash } from 'node:crypto';
 import { protocols } from '../../processors/registry.js';
-import { usageError } from '../exit.js';
-import { numberFlag } from '../flags.js';
+import { hashOf, programFor } from '../testing/sim.js';
 import { nemesis } from './nemesis.js';
-import { simulate, type Graded, type SimSpec } from './once.js';
+import { simulate, type SimSpec } from './once.js';
 
 const COMMON = { o: 0.5, l: 20, t: 4 };
 const SEEDS = 6;
 const CHUNK_BYTES = 2048;
 
-function hashOf(g: Graded): string {
-  const h = createHash('sha256');
-  for (const r of g.outcome.ranks) {
-    for (const line of r.trace) h.update(`${line}\n`);
-    for (const line of r.lines) h.update(`${line}\n`);
-  }
-  return h.digest('hex');
-}
-
 for (const entry of protocols) {
   t.test(`${entry.name}: graded while it runs, the verdict is the in-process one`, async (t) => {
-    const camel = (k: string): string => k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-    const args = Object.fromEntries(Object.entries(entry.options).map(([k, o]) => [camel(k), o.default]));
-    const program = await entry.flags(args, numberFlag, usageError).simulate?.(COMMON);
+    const program = await programFor(entry, COMMON);
     if (program === undefined) return t.comment(`${entry.name} does not run on the simulator`);
     let streamed = 0;
     let longest = 0; // bytes of the longest log: a log shorter than a chunk hands none over

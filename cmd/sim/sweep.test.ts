@@ -8,25 +8,15 @@
 // sim` command that replays it.
 // More seeds: SIM_SEEDS=1000 node_modules/.bin/tap cmd/sim/sweep.test.ts
 import t, { type Test } from 'tap';
-import { createHash } from 'node:crypto';
 import { protocols } from '../../processors/registry.js';
-import type { ProtocolEntry, SimProgram } from '../../runtime/protocol.js';
-import { usageError } from '../exit.js';
-import { numberFlag } from '../flags.js';
+import type { SimProgram } from '../../runtime/protocol.js';
+import { hashOf, programFor } from '../testing/sim.js';
 import { nemesis } from './nemesis.js';
 import { simulate, type SimSpec } from './once.js';
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 300);
 const COMMON = { o: 0.5, l: 20, t: 4 };
 const RATE = 200;
-
-/** programFor binds a registry entry with its flags at their defaults (and `over`), or undefined if it cannot be simulated. */
-async function programFor(entry: ProtocolEntry, over: Record<string, unknown> = {}): Promise<SimProgram | undefined> {
-  const camel = (k: string): string => k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-  const args = { ...Object.fromEntries(Object.entries(entry.options).map(([k, o]) => [camel(k), o.default])), ...over };
-  const flags = entry.flags(args, numberFlag, usageError);
-  return flags.simulate?.(COMMON);
-}
 
 function spec(program: SimProgram, seed: number, ranks: number, trace: boolean, checkEveryStep = false): SimSpec {
   const s = String(seed);
@@ -37,18 +27,9 @@ function replay(name: string, seed: number, ranks: number, extra = ''): string {
   return `csplab sim --protocol ${name} -o ${COMMON.o} -l ${COMMON.l} -t ${COMMON.t} --rate ${RATE} --ranks ${ranks}${extra} --nemesis default --check-every-step --seed ${seed}`;
 }
 
-function hashOf(g: ReturnType<typeof simulate>): string {
-  const h = createHash('sha256');
-  for (const r of g.outcome.ranks) {
-    for (const line of r.trace) h.update(`${line}\n`);
-    for (const line of r.lines) h.update(`${line}\n`);
-  }
-  return h.digest('hex');
-}
-
 for (const entry of protocols) {
   t.test(`${entry.name}: 20 seeds run twice give byte-identical traces and logs`, async (t) => {
-    const program = await programFor(entry);
+    const program = await programFor(entry, COMMON);
     if (program === undefined) {
       t.comment(`${entry.name} does not run on the simulator yet (its registry entry has no simulate)`);
       return;
@@ -107,8 +88,8 @@ function sweep(
 t.test(`traft: ${SEEDS} seeds of 5 ranks, 40 of 3 and 40 of 7 under the default nemesis`, async (t) => {
   const traft = protocols.find((p) => p.name === 'traft');
   if (traft === undefined) return t.fail('the registry lists traft');
-  const plain = await programFor(traft, { snapshotEvery: 0 });
-  const snapshots = await programFor(traft, { snapshotEvery: 30 });
+  const plain = await programFor(traft, COMMON, { snapshotEvery: 0 });
+  const snapshots = await programFor(traft, COMMON, { snapshotEvery: 30 });
   if (plain === undefined || snapshots === undefined) return t.fail('traft runs on the simulator');
   // Snapshots in odd seeds, with a threshold low enough that restarted and cut-off ranks fall below a leader's floor.
   const pick = (seed: number): SimProgram => (seed % 2 === 1 ? snapshots : plain);
@@ -148,8 +129,8 @@ t.test(`traft: ${SEEDS} seeds of 5 ranks, 40 of 3 and 40 of 7 under the default 
 t.test('paxos: 100 seeds on the slot grid and 100 with --eager under the default nemesis', async (t) => {
   const paxos = protocols.find((p) => p.name === 'paxos');
   if (paxos === undefined) return t.fail('the registry lists paxos');
-  const grid = await programFor(paxos);
-  const eager = await programFor(paxos, { eager: true });
+  const grid = await programFor(paxos, COMMON);
+  const eager = await programFor(paxos, COMMON, { eager: true });
   if (grid === undefined || eager === undefined) return t.fail('paxos runs on the simulator');
   const seeds = Array.from({ length: 100 }, (_, i) => i + 1);
   const g = sweep(
