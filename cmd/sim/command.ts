@@ -20,6 +20,7 @@ import { loadOptions, readLoad, type LoadArgs } from '../kv/load_flags.js';
 import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { faultOptions, prepareLogDir } from '../run/command.js';
 import { formatSchedule, LIST_KEYS, readSchedule, withSchedule, type ScheduleFlags, type ScheduleSpec } from '../schedule.js';
+import { RealClock } from '../../runtime/clock.js';
 import { VERSION } from '../version.js';
 import { nemesis } from './nemesis.js';
 import { simFaults } from './faults.js';
@@ -128,7 +129,9 @@ async function runSim(a: SimArgs): Promise<number> {
   // before the run: another run's logs are refused before this one is spent, and its logs are written as it goes
   prepareLogDir(dir, plan.a.clean);
   const early = new EarlyLogs(dir, plan.ranks);
-  const graded = simulate({ ...specFor(plan, seed, a.trace), onChunk: early.chunk });
+  const progress = progressLine(plan, seed);
+  const graded = simulate({ ...specFor(plan, seed, a.trace), onChunk: early.chunk, onProgress: progress.at });
+  progress.end();
   const whole = await early.finish(graded.outcome.ranks);
   writeRun(plan, seed, graded, whole);
   const pass = graded.failures.length === 0;
@@ -264,6 +267,28 @@ function verdictLine(g: Graded, columns: readonly SummaryColumn[]): string {
   const own = columns.map((c) => `, ${c.header} ${outcome.ranks.map((r) => Number(r.summary?.[c.key] ?? 0)).join(' ')}`).join('');
   const sim = `${(outcome.simMs / 1000).toFixed(1)} simulated s, ${outcome.events} events, commits ${commits}${own}`;
   return g.failures.length === 0 ? `pass (${sim})` : `FAIL: ${g.failures.slice(0, 3).join('; ')} (${sim})`;
+}
+
+/** PROGRESS_AFTER_MS, PROGRESS_EVERY_MS: a run's progress line shows once it has taken this long, then this often (wall time). */
+const PROGRESS_AFTER_MS = 2000;
+const PROGRESS_EVERY_MS = 1000;
+
+/**
+ * progressLine: a single seed's run, if long, rewrites one stderr line with how far it has got
+ * (simulated seconds of the load and its share, events); end finishes the line. Off with --quiet.
+ */
+function progressLine(plan: Plan, seed: string): { at: (simMs: number, events: number) => void; end: () => void } {
+  const clock = new RealClock();
+  let nextMs = clock.nowMs() + PROGRESS_AFTER_MS;
+  let shown = false;
+  const at = (simMs: number, events: number): void => {
+    if (plan.a.quiet || clock.nowMs() < nextMs) return;
+    nextMs = clock.nowMs() + PROGRESS_EVERY_MS;
+    shown = true;
+    const share = Math.min(100, Math.floor((100 * simMs) / (plan.t * 1000)));
+    process.stderr.write(`\r[sim] seed ${seed}: ${(simMs / 1000).toFixed(1)} of ${plan.t} simulated s (${share}%), ${events} events`);
+  };
+  return { at, end: () => shown && process.stderr.write('\n') };
 }
 
 function say(plan: Plan, line: string): void {

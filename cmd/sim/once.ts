@@ -37,6 +37,8 @@ export interface SimSpec {
    * graded at its end, in process); 0: always in process. The verdict is the same either way.
    */
   readonly streamChunkBytes?: number;
+  /** onProgress: SimOptions.onProgress (a long run's progress line). */
+  readonly onProgress?: (simMs: number, events: number) => void;
   /** onChunk: each chunk handed to the grading thread, as the bytes of the rank's log file (cmd/sim/early_logs.ts). */
   readonly onChunk?: (rank: number, bytes: Uint8Array) => void;
 }
@@ -79,6 +81,7 @@ export function simulate(spec: SimSpec): Graded {
     ...(spec.checkEveryStep === true ? { checkEveryStep: true } : {}),
     ...(spec.stepCostUs !== undefined ? { stepCostUs: spec.stepCostUs } : {}),
     ...(stream !== undefined ? { logTap: stream.tap } : {}),
+    ...(spec.onProgress !== undefined ? { onProgress: spec.onProgress } : {}),
   });
   const streamed = stream?.check.finish(rests(outcome));
   const check = streamed ?? gradeInProcess(outcome);

@@ -305,3 +305,22 @@ t.test('scripted disk and network changes: a kill after setDisk keeps no unsynce
   t.same(links.copies(0, 1, 11), [{ atMs: 12, damaged: false }], 'healed: the next message crosses');
   t.end();
 });
+
+t.test('onProgress is told where a long run is, and the run is the same run', (t) => {
+  const o: SimOptions = { seed: 'p', ranks: 3, clusterId: 'toy', loadMs: 300_000, faults: [], link: LINK, trace: true };
+  const seen: { simMs: number; events: number }[] = [];
+  const told = program.run({ ...o, onProgress: (simMs, events) => seen.push({ simMs, events }) });
+  const plain = program.run(o);
+  t.ok(seen.length >= 2, `${seen.length} progress calls over ${told.events} events`);
+  t.ok(
+    seen.every((p, i) => i === 0 || (p.simMs >= (seen[i - 1]?.simMs ?? 0) && p.events > (seen[i - 1]?.events ?? 0))),
+    'simulated time and events only go forward',
+  );
+  t.ok((seen.at(-1)?.events ?? Infinity) <= told.events);
+  t.same(
+    told.ranks.map((r) => r.trace),
+    plain.ranks.map((r) => r.trace),
+    'the same traces with and without it',
+  );
+  t.end();
+});

@@ -17,6 +17,7 @@ import { Tracer } from './trace.js';
 import { describeByType } from '../trace.js';
 import {
   DEFAULT_DISK,
+  PROGRESS_EVENTS,
   type RankEnd,
   type ResolvedFault,
   type SimClientLoad,
@@ -186,11 +187,13 @@ export class Simulation<C, S, M, P extends { readonly batchId: number }, L, D, R
 
   /** drain processes every event due by atMs; it stops early at a violation or once no rank is left. */
   private drain(atMs: number): void {
-    while (this.heap.size > 0) {
+    const progress = this.o.onProgress;
+    for (let n = 1; this.heap.size > 0; n++) {
       if (this.heap.peekAtMs() > atMs) break;
       const ev = this.heap.pop() as Ev<M>;
       this.nowMs = ev.atMs;
       this.dispatch(ev);
+      if (progress !== undefined && n % PROGRESS_EVENTS === 0) progress(this.nowMs, this.events);
       if (this.violation !== undefined) return;
       if (this.pendingStarts === 0 && this.live === 0) return;
     }

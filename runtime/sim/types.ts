@@ -96,7 +96,12 @@ export interface SimOptions {
    * that reads them while the run goes on; nothing the run does depends on it.
    */
   readonly logTap?: (rank: number) => LogTap | undefined;
+  /** onProgress: told every PROGRESS_EVENTS events where the run is (a long run's progress line); nothing depends on it. */
+  readonly onProgress?: (simMs: number, events: number) => void;
 }
+
+/** PROGRESS_EVENTS: how many events pass between SimOptions.onProgress calls. */
+export const PROGRESS_EVENTS = 1 << 16;
 
 /** Violation: the first broken invariant of a run checked every step. */
 export interface Violation {
