@@ -194,6 +194,9 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   const carried = withSeqs(pr.accepted, inflight);
   const room = cap - pr.inflight.size;
   const pool = minus(s.accepted, carried, from, len, room * maxBatch);
+  // past maxInflight only full appends go, and fewer than maxBatch positions fill none: about half
+  // the calls that fullAppendLeft (an estimate from above) lets through end here
+  if (pr.inflight.size >= maxInflight && pool.length < maxBatch) return;
   const runs = chunkBy(
     pool.map((p) => stored(s, p)),
     (r) => s.log.sizeOf(r, recordBytes), // sized once per record, not once per follower
