@@ -172,8 +172,12 @@ async function warmRank(protocol: TraftProtocol, config: TraftConfig, debug: (li
   (await import('./commit.js')).unshareFolds();
   const { warmUp } = await import('../../runtime/driver/warmup.js');
   const { cpuMs } = await import('../../runtime/driver/usage.js');
-  const r = warmUp(protocol, { config, ranks: 3, budgetMs, cpuMs });
-  debug(`debug: warm-up ${r.steps} steps, ${r.messages} messages, ${r.logLines} log lines, ${r.virtualMs} virtual ms`);
+  const { walEncoder, warmConfig } = await import('./warm.js');
+  const wal = walEncoder();
+  const r = warmUp(protocol, { config: warmConfig(config), ranks: 3, budgetMs, cpuMs, persisted: wal.encode });
+  debug(
+    `debug: warm-up ${r.steps} steps, ${r.messages} messages, ${r.logLines} log lines, ${wal.bytes()} WAL bytes, ${r.virtualMs} virtual ms`,
+  );
 }
 
 /** WARM_UP_MS: the CPU time a rank spends warming up before it listens. */

@@ -48,10 +48,17 @@ function checkCommand(x: unknown): string | null {
   if (typeof x !== 'object' || x === null) return 'cmd must be an object';
   const o = x as Record<string, unknown>;
   if (typeof o.key !== 'string') return 'cmd.key must be a string';
-  if (o.op === 'incr') return Object.keys(o).length === 2 ? null : 'an incr has only op and key';
+  if (o.op === 'incr') return ownKeyCount(o) === 2 ? null : 'an incr has only op and key';
   if (o.op !== 'set') return 'cmd.op must be set or incr';
   if (typeof o.value !== 'number' || !Number.isFinite(o.value)) return 'cmd.value must be a number';
-  return Object.keys(o).length === 3 ? null : 'a set has only op, key and value';
+  return ownKeyCount(o) === 3 ? null : 'a set has only op, key and value';
+}
+
+/** ownKeyCount is Object.keys(o).length without the array: a follower checks every received record's command. */
+function ownKeyCount(o: object): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) n++;
+  return n;
 }
 
 /** labMachine: set overwrites its key, incr commutes with incrs (R3, R5). */

@@ -175,8 +175,9 @@ function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, no
  * may lie below the frontier already; then it only sends less.)
  */
 function fullAppendLeft(pr: Progress, span: number, maxBatch: number): boolean {
+  // a loop, not forEach: its closure and the context holding `left` were a leader's allocation on every proposal
   let left = span;
-  pr.inflight.forEach((inf) => (left -= inf.seqs.length));
+  for (const inf of pr.inflight.values()) left -= inf.seqs.length;
   return left >= maxBatch;
 }
 
@@ -193,6 +194,9 @@ function sendAppends(s: ReplicaState, fx: Effects, to: number, pr: Progress, now
   const carried = withSeqs(pr.accepted, inflight);
   const room = cap - pr.inflight.size;
   const pool = minus(s.accepted, carried, from, len, room * maxBatch);
+  // past maxInflight only full appends go, and fewer than maxBatch positions fill none: about half
+  // the calls that fullAppendLeft (an estimate from above) lets through end here
+  if (pr.inflight.size >= maxInflight && pool.length < maxBatch) return;
   const runs = chunkBy(
     pool.map((p) => stored(s, p)),
     (r) => s.log.sizeOf(r, recordBytes), // sized once per record, not once per follower
@@ -321,22 +325,30 @@ function replicateToAll(s: ReplicaState, fx: Effects, L: LeaderRole, nowMs: numb
   L.progress.forEach((pr, p) => replicateTo(s, fx, p, pr, nowMs, random));
 }
 
-/** earlier: t if it is in the future and before at, else at. */
-function earlier(at: number, t: number, nowMs: number): number {
-  return t > nowMs && t < at ? t : at;
-}
-
-/** leaderWakeAtMs: the earliest future heartbeat, retry, expiry or CheckQuorum over all followers. */
+/**
+ * leaderWakeAtMs: the earliest future heartbeat, retry, expiry or CheckQuorum over all followers.
+ * It runs after every core step (each proposal of a leader turn), so it allocates nothing: no
+ * closure, and no helper returning a time. A time is an epoch double, not a small integer, and
+ * without TurboFan's inlining (entry.ts rankNodeFlags) every double a call returns is a fresh
+ * heap number: an `earlier(at, t)` helper here was ~5% of a leader's allocated bytes (sampled
+ * allocation profile, -t 5) and, in isolation, three times slower than the comparisons inline.
+ */
 export function leaderWakeAtMs(s: ReplicaState, nowMs: number): number {
   const L = leading(s);
   const H = s.timing.heartbeatIntervalMs;
-  // runs after every core step (each proposal of a leader turn): no closure, no allocation
   const timeout = s.timing.rpcTimeoutMs ?? H;
-  let at = earlier(nowMs + H, L.establishedAtMs + s.timing.electionTimeoutMs, nowMs);
+  let at = nowMs + H;
+  let t = L.establishedAtMs + s.timing.electionTimeoutMs;
+  if (t > nowMs && t < at) at = t; // the earliest of the times still in the future
   for (const pr of L.progress.values()) {
-    at = earlier(at, pr.lastSentAtMs + H, nowMs);
-    at = earlier(at, pr.nextSendAtMs, nowMs);
-    for (const inf of pr.inflight.values()) at = earlier(at, inf.sentAtMs + timeout, nowMs);
+    t = pr.lastSentAtMs + H;
+    if (t > nowMs && t < at) at = t;
+    t = pr.nextSendAtMs;
+    if (t > nowMs && t < at) at = t;
+    for (const inf of pr.inflight.values()) {
+      t = inf.sentAtMs + timeout;
+      if (t > nowMs && t < at) at = t;
+    }
   }
   return at;
 }

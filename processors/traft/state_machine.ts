@@ -55,9 +55,14 @@ export function isJson(x: unknown, depth = 0): x is Json {
   if (depth > 32) return false;
   if (x === null || typeof x === 'boolean' || typeof x === 'string') return true;
   if (typeof x === 'number') return Number.isFinite(x);
-  if (Array.isArray(x)) return x.every((e) => isJson(e, depth + 1));
   if (typeof x !== 'object') return false;
-  return Object.values(x as Record<string, unknown>).every((e) => isJson(e, depth + 1));
+  if (Array.isArray(x)) return x.every((e) => isJson(e, depth + 1));
+  // a loop over the own enumerable keys, not every() over Object.values: a follower checks each
+  // received record's command, and the values array, the closure and its context were a few
+  // percent of its allocated bytes (sampled allocation profile, -t 5)
+  const o = x as Record<string, unknown>;
+  for (const k in o) if (Object.hasOwn(o, k) && !isJson(o[k], depth + 1)) return false;
+  return true;
 }
 
 /** isCommandShape: a JSON object (not an array). */

@@ -24,6 +24,7 @@ import {
   union,
   withSeqs,
   type TailBitmap,
+  wordOf,
 } from './tail_bitmap.js';
 
 function toSet(b: TailBitmap, upTo: number): Set<number> {
@@ -187,4 +188,15 @@ t.test('draftUnion adds a bitmap into a draft as union does; membersAre agrees w
     if (membersAre(a, lo, hi, [...m, hi + 1], m.length + 1)) bad++; // one too many
   }
   t.equal(bad, 0, 'seeded draft-union: 300 random pairs agree');
+});
+
+t.test('wordOf gives the 32 bits of a word as a signed integer, whole words below the offset as -1', (t) => {
+  const b = createBitmap(40, 63, 64, 95); // [0, 40) ∪ {63, 64, 95}
+  t.equal(wordOf(b, 0), -1, 'below the offset: all ones');
+  t.equal(wordOf(b, 32) >>> 0, (0xff | (1 << 31)) >>> 0, '32-39 and 63');
+  t.ok(wordOf(b, 32) < 0, 'bit 31 set: negative, not a double above 2^31');
+  t.equal(wordOf(b, 64) >>> 0, (1 | (1 << 31)) >>> 0, '64 and 95');
+  t.equal(wordOf(b, 96), 0, 'past the end');
+  t.equal(wordOf(createBitmap(0, ...Array.from({ length: 32 }, (_, i) => 32 + i)), 32), -1, 'a full word above the offset');
+  t.end();
 });

@@ -1,10 +1,13 @@
 // warmup.test: a rank's warm-up (entry.ts warmRank, runtime/driver/warmup.ts) runs our TRaft as
 // a rank does: an election, then the lab load replicated through the wire's encoding and
-// committed. A warm-up that never elected or committed would compile the wrong code.
+// committed, snapshotting and encoding its WAL batches as a rank does. A warm-up that never elected,
+// committed or snapshotted would leave the run's code cold.
 import t from 'tap';
 import { warmUp } from '../../runtime/driver/warmup.js';
 import type { InstanceEvent } from './io.js';
+import type { WalBatch } from './durable.js';
 import { traft } from './protocol.js';
+import { walEncoder, WARM_SNAPSHOT_EVERY, warmConfig } from './warm.js';
 
 t.test('the throwaway cluster elects a leader and commits the lab load', (t) => {
   const counts = { generate: 0, commit: 0 };
@@ -22,5 +25,24 @@ t.test('the throwaway cluster elects a leader and commits the lab load', (t) => 
   // every rank logs a generate line for each record it stores and a commit line once it commits it
   t.ok(counts.commit > counts.generate / 2, `${counts.commit} commit lines`);
   t.equal(r.logLines, counts.generate + counts.commit);
+  t.end();
+});
+
+t.test("the warm-up snapshots and encodes its WAL batches as a rank's WAL does (warm.ts)", (t) => {
+  const rank = { electionMs: 1000, window: 10000, keys: 8, snapshotEvery: 10000, tuning: { fullInflight: 4 } };
+  const config = warmConfig(rank);
+  t.equal(config.snapshotEvery, WARM_SNAPSHOT_EVERY, 'snapshots within the warm-up');
+  t.same({ ...config, snapshotEvery: rank.snapshotEvery }, rank, 'nothing else changed');
+  t.equal(warmConfig({ ...rank, snapshotEvery: 0 }).snapshotEvery, 0, 'a rank that takes no snapshot warms up without');
+  t.equal(warmConfig({ ...rank, snapshotEvery: 100 }).snapshotEvery, 100, 'a lower threshold is kept');
+  const wal = walEncoder();
+  let checkpoints = 0;
+  const persisted = (batches: readonly WalBatch[]): void => {
+    checkpoints += batches.filter((b) => b.checkpoint !== undefined).length;
+    wal.encode(batches);
+  };
+  warmUp(traft, { config, ranks: 3, budgetMs: Infinity, cpuMs: () => 0, maxSteps: 600, persisted });
+  t.ok(checkpoints >= 3, `${checkpoints} checkpoints`);
+  t.ok(wal.bytes() > 0, `${wal.bytes()} WAL bytes encoded`);
   t.end();
 });

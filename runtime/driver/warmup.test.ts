@@ -38,6 +38,31 @@ t.test('the cluster generates and commits, every message read back through valid
   t.end();
 });
 
+t.test('persisted sees every WAL batch, in order, before its persisted report', (t) => {
+  const ids: number[] = [];
+  let reported = 0;
+  const counted = {
+    ...toy,
+    step: (...a: Parameters<typeof toy.step>) => {
+      if (a[1].type === 'persisted') {
+        t.ok(ids.includes(a[1].batchId), `batch ${a[1].batchId} was handed over before its report`);
+        reported++;
+      }
+      return toy.step(...a);
+    },
+  };
+  warmUp(counted, {
+    config,
+    ranks: 3,
+    budgetMs: Infinity,
+    cpuMs: () => 0,
+    maxSteps: 200,
+    persisted: (b) => ids.push(...b.map((x) => x.batchId)),
+  });
+  t.ok(ids.length > 0 && reported > 0, `${ids.length} batches, ${reported} reports`);
+  t.end();
+});
+
 t.test('stops once the CPU budget is spent', (t) => {
   let cpu = 0;
   const r = warmUp(toy, { config, ranks: 3, budgetMs: 10, cpuMs: () => (cpu += 1) });

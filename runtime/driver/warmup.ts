@@ -2,10 +2,11 @@
 // it reports ready, so V8 has compiled them (bytecode, then optimised code from real type
 // feedback) by the run's shared start: otherwise every rank of a fresh cluster interprets and
 // compiles the same code at once, on cores they share, while the run's clock already counts
-// (docs/benchmarks.md, "TRaft start-up, session 17"). Nothing here touches the disk, the network or the run's clock: the
-// cluster lives on a virtual clock, its messages take the wire's path (encode, msgpack,
-// validate) to the other ranks' steps, and every WAL batch is reported durable at once. Its
-// states are dropped at the end; only the compiled code and its feedback remain.
+// (docs/benchmarks.md, "TRaft start-up, session 17"). Nothing here touches the disk, the
+// network or the run's clock: the cluster lives on a virtual clock, its messages take the
+// wire's path (encode, msgpack, validate) to the other ranks' steps, and every WAL batch is
+// handed to the protocol's encoder if it gives one (`persisted`), then reported durable at
+// once. Its states are dropped at the end; only the compiled code and its feedback remain.
 import { msgpackCodec } from '../net/codec.js';
 import type { Envelope, Protocol, ProtocolInput, ProtocolOutput } from '../protocol.js';
 import { rankRandom, type Random } from '../random.js';
@@ -13,7 +14,7 @@ import { LogText } from './logtext.js';
 import { writeStepLines } from './rank.js';
 
 /** WarmUpOptions: the cluster to simulate and when to stop. */
-export interface WarmUpOptions<C> {
+export interface WarmUpOptions<C, P = unknown> {
   readonly config: C;
   /** ranks: the throwaway cluster's size (three make a quorum of two with one follower spare). */
   readonly ranks: number;
@@ -23,6 +24,12 @@ export interface WarmUpOptions<C> {
   readonly cpuMs: () => number;
   /** maxSteps: a bound on stepped inputs, whatever the budget. */
   readonly maxSteps?: number;
+  /**
+   * persisted, if given, receives each step's WAL batches before they are reported durable: a
+   * protocol encodes them as its store would (frames, checkpoints) and drops the bytes, so the
+   * store's encoding is compiled too, though nothing reaches a disk.
+   */
+  readonly persisted?: (batches: readonly P[]) => void;
 }
 
 /** WarmUpReport: what the warm-up ran, for the rank's debug line. */
@@ -47,7 +54,7 @@ type Member<S, M> = { s: S; inbox: ProtocolInput<M>[]; wakeAtMs: number; random:
  */
 export function warmUp<C, S, M, P extends { readonly batchId: number }, L, D, R>(
   protocol: Protocol<C, S, M, P, L, D, R>,
-  o: WarmUpOptions<C>,
+  o: WarmUpOptions<C, P>,
 ): WarmUpReport {
   const codec = msgpackCodec<M>();
   const text = new LogText();
@@ -89,6 +96,7 @@ export function warmUp<C, S, M, P extends { readonly batchId: number }, L, D, R>
   const absorb = (self: number, m: Member<S, M>, out: ProtocolOutput<M, P, L>): void => {
     m.wakeAtMs = out.wakeAtMs;
     m.lastBatch = out.persist[out.persist.length - 1]?.batchId ?? m.lastBatch;
+    if (out.persist.length > 0) o.persisted?.(out.persist);
     if (out.log.length > 0) {
       writeStepLines(protocol, out.log, nowMs * 1000, text);
       report.logLines += out.log.length;
@@ -112,6 +120,5 @@ export function warmUp<C, S, M, P extends { readonly batchId: number }, L, D, R>
       run(self, m, { type: 'turn' });
     });
   }
-  report.virtualMs = nowMs;
-  return report;
+  return { ...report, virtualMs: nowMs };
 }

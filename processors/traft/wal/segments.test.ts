@@ -14,7 +14,8 @@ import { crc32 } from 'node:zlib';
 import { entriesToReplay, replayWal, type SnapshotEntry, type WalBatch, type WalEntry } from '../durable.js';
 import type { LogRecord } from '../record.js';
 import { decodeWal, encodeCheckpoint, encodeFrame, encodeHeader, WalCorruptError } from './format.js';
-import { segmentName, WalDir } from './segments.js';
+import { encodeAsAppended, segmentName, WalDir } from './segments.js';
+import { GroupFrames } from './group_frames.js';
 import { packValue } from '../bitmap_codec.js';
 
 const root = mkdtempSync(join(tmpdir(), 'traft-segments-'));
@@ -202,6 +203,21 @@ t.test('a checkpoint rotates: older segments go, reopening replays to the same s
     [9, 10],
   );
   t.same(replayOf(again.batches), replayWal(entriesToReplay(all)));
+});
+
+t.test('encodeAsAppended makes as many bytes as append writes: the frames, then the checkpoint opening the next segment', async (t) => {
+  const dir = freshDir();
+  const b3 = withCheckpoint(first, { batchId: 3, entries: [record(3)] }, 2);
+  const b4 = plain(4, [4, 5]);
+  await write(dir, [first]);
+  const before = statSync(join(dir, segmentName(0))).size;
+  await write(dir, [[b3, b4]]);
+  t.same(segs(dir), [segmentName(1)]);
+  const seg1 = statSync(join(dir, segmentName(1))).size - encodeHeader(CLUSTER).length;
+  const frames = new GroupFrames();
+  t.equal(encodeAsAppended(frames, first), before - encodeHeader(CLUSTER).length, 'plain batches: their frames');
+  t.equal(encodeAsAppended(frames, [b3, b4]), encodeFrame(b3).length + seg1, "the checkpoint's batch frame, then the new segment");
+  t.equal(encodeAsAppended(frames, []), 0);
 });
 
 t.test('the batch frame leaves its checkpoint out (it lives in the next segment)', async (t) => {

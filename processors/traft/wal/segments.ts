@@ -163,6 +163,24 @@ export class WalDir implements WalAppender {
 }
 
 /**
+ * encodeAsAppended makes the bytes WalDir.append would write for `batches` (each run of plain
+ * frames, then each checkpoint's new segment) and drops them; their length. A rank's warm-up
+ * (processors/traft/warm.ts) calls it so the WAL's encoders are compiled, with real feedback,
+ * before the run: they touch every record's bytes and would otherwise start cold at round 0.
+ */
+export function encodeAsAppended(frames: GroupFrames, batches: readonly WalBatch[]): number {
+  let bytes = 0;
+  let run: WalBatch[] = [];
+  for (const b of batches) {
+    run.push(b);
+    if (b.checkpoint === undefined) continue;
+    bytes += frames.encode(run).length + GroupFrames.checkpoint(b.batchId, b.checkpoint).length;
+    run = [];
+  }
+  return bytes + (run.length > 0 ? frames.encode(run).length : 0);
+}
+
+/**
  * usable decides whether segment n can be recovered from: segment 0 holds its header (create
  * made it durable before anything else) and plain batches only; a later one needs its
  * checkpoint's 'end' frame. An incomplete one with nothing older to fall back to cannot come
