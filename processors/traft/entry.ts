@@ -73,6 +73,8 @@ export const traftEntry: ProtocolEntry = {
       ...(a.seedElections === true ? { seedElections: true } : {}),
     };
     const traftWith = async (machine: 'lab' | 'kv'): Promise<TraftProtocol> => loadTraft(core, machine);
+    const warms = c.machine === 'lab' && core === undefined;
+    const warmUpMs = warms ? warmUpBudgetMs(process.env.CSPLAB_WARMUP_MS, usage) : 0;
     // A real rank's config (start, and its warm-up: the same config, so the same code paths).
     // Four more appends in flight per follower, full ones only (§9.3): a real follower's round trip holds a
     // WAL fsync and two socket hops, and 4 × 256 records left its pipe empty between acks under a full
@@ -109,9 +111,10 @@ export const traftEntry: ProtocolEntry = {
         });
       },
       // The lab load only (a kv rank proposes what its clients send), and our core only (a student's may not be pure).
-      ...(c.machine === 'lab' && core === undefined
+      ...(warms
         ? {
-            warm: async ({ o, l }: CommonFlags, debug: (line: string) => void) => warmRank(await traftWith('lab'), rankConfig(o, l), debug),
+            warm: async ({ o, l }: CommonFlags, debug: (line: string) => void) =>
+              warmRank(await traftWith('lab'), rankConfig(o, l), warmUpMs, debug),
           }
         : {}),
       simulate: async ({ o, l }) => {
@@ -165,9 +168,8 @@ async function loadTraft(dir: string | undefined, machine: 'lab' | 'kv'): Promis
  * warmRank runs the protocol on a throwaway in-memory cluster before the rank listens
  * (runtime/driver/warmup.ts), so the run's first second is not spent in cold code.
  */
-async function warmRank(protocol: TraftProtocol, config: TraftConfig, debug: (line: string) => void): Promise<void> {
-  const budgetMs = Number(process.env.CSPLAB_WARMUP_MS ?? WARM_UP_MS);
-  if (!(budgetMs > 0)) return;
+async function warmRank(protocol: TraftProtocol, config: TraftConfig, budgetMs: number, debug: (line: string) => void): Promise<void> {
+  if (budgetMs === 0) return;
   // Warm the path the rank will run: one replica per process, no folded form kept on the record.
   (await import('./commit.js')).unshareFolds();
   const { warmUp } = await import('../../runtime/driver/warmup.js');
@@ -182,6 +184,17 @@ async function warmRank(protocol: TraftProtocol, config: TraftConfig, debug: (li
 
 /** WARM_UP_MS: the CPU time a rank spends warming up before it listens. */
 const WARM_UP_MS = 1000;
+
+/**
+ * warmUpBudgetMs reads CSPLAB_WARMUP_MS (a tuning knob: whole ms of CPU, 0 turns the warm-up
+ * off; unset: WARM_UP_MS). Anything else is refused by name rather than read as "off".
+ */
+export function warmUpBudgetMs(raw: string | undefined, usage: (message: string) => Error): number {
+  if (raw === undefined) return WARM_UP_MS;
+  if (!/^\s*\d{1,9}\s*$/.test(raw))
+    throw usage(`CSPLAB_WARMUP_MS must be a whole number of ms of CPU (0: no warm-up), got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
 
 /** ClientFlags: the state machine, the client port, and how gets may be answered. */
 type ClientFlags = {

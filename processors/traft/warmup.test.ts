@@ -8,6 +8,7 @@ import type { InstanceEvent } from './io.js';
 import type { WalBatch } from './durable.js';
 import { traft } from './protocol.js';
 import { walEncoder, WARM_SNAPSHOT_EVERY, warmConfig } from './warm.js';
+import { warmUpBudgetMs } from './entry.js';
 
 t.test('the throwaway cluster elects a leader and commits the lab load', (t) => {
   const counts = { generate: 0, commit: 0 };
@@ -44,5 +45,15 @@ t.test("the warm-up snapshots and encodes its WAL batches as a rank's WAL does (
   warmUp(traft, { config, ranks: 3, budgetMs: Infinity, cpuMs: () => 0, maxSteps: 600, persisted });
   t.ok(checkpoints >= 3, `${checkpoints} checkpoints`);
   t.ok(wal.bytes() > 0, `${wal.bytes()} WAL bytes encoded`);
+  t.end();
+});
+
+t.test('CSPLAB_WARMUP_MS: whole ms of CPU, 0 turns the warm-up off, anything else is refused by name', (t) => {
+  const usage = (m: string): Error => new Error(`usage: ${m}`);
+  t.equal(warmUpBudgetMs(undefined, usage), 1000, 'unset: the default');
+  t.equal(warmUpBudgetMs('0', usage), 0);
+  t.equal(warmUpBudgetMs(' 250 ', usage), 250);
+  for (const bad of ['abc', '-1', '1.5', '', '1e3', '10000000000'])
+    t.throws(() => warmUpBudgetMs(bad, usage), /^usage: CSPLAB_WARMUP_MS must be a whole number of ms/, JSON.stringify(bad));
   t.end();
 });
