@@ -211,26 +211,34 @@ export class LineLog implements LogLines {
       this.handOver(last);
     }
     const size = Math.max(this.chunkBytes, bytes);
-    const chunk = this.tap !== undefined ? this.sharedChunk(size) : Buffer.allocUnsafeSlow(size);
+    const chunk = this.spareChunk(size) ?? Buffer.allocUnsafeSlow(size);
     this.chunks.push(chunk);
     this.used = 0;
     return chunk;
   }
 
-  /** sharedChunk: a tap's chunk, shared so another thread reads it without a copy; the tap's spare if it has one. */
-  private sharedChunk(size: number): Buffer {
+  /** spareChunk: the tap's spare (shared, its pages touched), if it has one of this size. */
+  private spareChunk(size: number): Buffer | undefined {
     const spare = size === this.chunkBytes ? this.tap?.spare?.() : undefined;
-    if (spare === undefined) return Buffer.from(new SharedArrayBuffer(size));
+    if (spare === undefined) return undefined;
     assert(spare.length === size && spare.buffer instanceof SharedArrayBuffer, () => `a spare chunk of ${spare.length} bytes`);
     return Buffer.from(spare.buffer, spare.byteOffset, spare.length);
   }
 
-  /** handOver gives the tap a chunk that just filled up: every line from handed on is in it. */
+  /**
+   * handOver gives the tap a chunk that just filled up: every line from handed on is in it. A
+   * chunk of the log's own (before the tap had spares) is handed as a shared copy: a run too
+   * short to fill a chunk never makes shared memory, whose every allocation costs more.
+   */
   private handOver(chunk: Buffer): void {
     if (this.tap === undefined || this.retracted) return;
     const lines = this.n - this.handed;
     this.handed = this.n;
-    this.tap.filled(chunk.subarray(0, this.used), lines);
+    const bytes = chunk.subarray(0, this.used);
+    if (bytes.buffer instanceof SharedArrayBuffer) return this.tap.filled(bytes, lines);
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    shared.set(bytes);
+    this.tap.filled(shared, lines);
   }
 
   private noLongerAscii(): void {
