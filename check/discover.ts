@@ -18,7 +18,7 @@ export class CheckInputError extends Error {
 }
 
 /** logName is rank's file name inside a log directory. */
-function logName(node: number): string {
+export function logName(node: number): string {
   return `instancelog${node}.log`;
 }
 

@@ -9,7 +9,7 @@ import { feedLines, settings, verdict, type CheckOptions } from './grade.js';
 import type { CheckResult } from './result.js';
 
 export { formatJson, formatReport } from './report.js';
-export { CheckInputError, MAX_RANKS } from './discover.js';
+export { CheckInputError, logName, MAX_RANKS } from './discover.js';
 export * from './result.js';
 export { DEFAULT_EXAMPLES, type CheckOptions } from './grade.js';
 

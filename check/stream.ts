@@ -82,11 +82,6 @@ export class StreamingCheck {
     return receiveMessageOnPort(this.spares)?.message as Uint8Array | undefined;
   }
 
-  /** fed: some lines went to the thread (else finish has nothing to say). */
-  get fed(): boolean {
-    return this.worker !== undefined;
-  }
-
   /**
    * feed hands the rank ranks[rank] its next lines: bytes on a SharedArrayBuffer, one ASCII line
    * per newline, `lines` of them. They must not change afterwards (the thread reads them later).

@@ -21,6 +21,7 @@ import { protocolFlags, rankOptions, type RankArgs } from '../rank.js';
 import { faultOptions, prepareLogDir } from '../run/command.js';
 import { formatSchedule, LIST_KEYS, readSchedule, withSchedule, type ScheduleFlags, type ScheduleSpec } from '../schedule.js';
 import { RealClock } from '../../runtime/clock.js';
+import { rankFiles } from '../../runtime/driver/logdir.js';
 import { VERSION } from '../version.js';
 import { nemesis } from './nemesis.js';
 import { simFaults } from './faults.js';
@@ -308,7 +309,7 @@ function logDirOf(plan: Plan): string {
  */
 function writeRun(plan: Plan, seed: string, g: Graded, logs: readonly RankLog[]): void {
   const dir = logDirOf(plan);
-  for (const r of logs) writeLog(join(dir, `instancelog${r.rank}.log`), r.log, !r.unterminated);
+  for (const r of logs) writeLog(rankFiles(dir, r.rank).instanceLog, r.log, !r.unterminated);
   for (const r of g.outcome.ranks) writeLines(join(dir, `trace${r.rank}.ndjson`), r.trace, true);
   if (g.outcome.history !== undefined) writeFileSync(join(dir, 'history.jsonl'), g.outcome.history.toJsonl());
   const { a } = plan;

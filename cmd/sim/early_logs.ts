@@ -4,8 +4,8 @@
 // on), so the end of the run writes only each log's last chunk. A log that took back a line it
 // had handed over (LineLog.retracted) is written again whole.
 import { closeSync, ftruncateSync, openSync, write } from 'node:fs';
-import { join } from 'node:path';
 import { assert } from '../../runtime/assert.js';
+import { rankFiles } from '../../runtime/driver/logdir.js';
 import type { LineLog } from '../../runtime/sim/line_log.js';
 import { writeAll } from '../../runtime/write_all.js';
 
@@ -28,7 +28,7 @@ export class EarlyLogs {
 
   /** the files are created (truncated) now: the directory must be ready. */
   constructor(dir: string, ranks: number) {
-    this.fds = Array.from({ length: ranks }, (_, rank) => openSync(join(dir, `instancelog${rank}.log`), 'w'));
+    this.fds = Array.from({ length: ranks }, (_, rank) => openSync(rankFiles(dir, rank).instanceLog, 'w'));
     this.bytes = this.fds.map(() => 0);
     this.pieces = this.fds.map(() => 0);
   }

@@ -4,7 +4,7 @@
 // API, as `csplab check --lin` grades history.jsonl (and, when its ok ops carry a global write
 // order's stamps, as `csplab check --sc` does: Vectory's). Shared by `csplab sim`, its sweeps and
 // shrinking, and tests.
-import { checkLogs, type CheckResult } from '../../check/index.js';
+import { checkLogs, logName, type CheckResult } from '../../check/index.js';
 import { StreamingCheck, type StreamRest } from '../../check/stream.js';
 import { checkLinearizable, HistoryError, parseHistoryText, type History, type LinResult } from '../../check/lin/index.js';
 import { checkSequential, type ScResult } from '../../check/sc/index.js';
@@ -102,9 +102,6 @@ export function simulate(spec: SimSpec): Graded {
     ...{ unknown: lin.verdict === 'unknown', streamed: streamed !== undefined },
   };
 }
-
-/** logName: a rank's instance log, as the checker names it. */
-const logName = (rank: number): string => `instancelog${rank}.log`;
 
 /** streamFor: the grading thread a spec's run feeds its logs to, and the tap that feeds it. */
 function streamFor(spec: SimSpec): { check: StreamingCheck; tap: (rank: number) => LogTap } | undefined {
