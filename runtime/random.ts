@@ -60,21 +60,27 @@ export class SeededRandom implements Random {
 
   constructor(private readonly label: string) {
     [this.a, this.b, this.c, this.d] = hash128(label);
-    for (let i = 0; i < 15; i++) this.nextU32(); // mix the seed in
+    for (let i = 0; i < 15; i++) this.nextI32(); // mix the seed in
   }
 
-  private nextU32(): number {
+  /**
+   * nextI32 is sfc32's next word as a signed int32; callers read it unsigned with `>>> 0` in
+   * their own frame. Returned unsigned, half the words (those ≥ 2^31) are no small integer and
+   * each return allocated a heap number wherever the call is not inlined (the ranks run
+   * TurboFan without inlining, and the lab load draws 34 words per proposal).
+   */
+  private nextI32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
     this.b = (this.c + (this.c << 3)) | 0;
     this.c = (this.c << 21) | (this.c >>> 11);
     this.c = (this.c + t) | 0;
-    return t >>> 0;
+    return t;
   }
 
   next(): number {
-    return this.nextU32() / 4294967296;
+    return (this.nextI32() >>> 0) / TWO_POW_32;
   }
 
   int(n: number): number {
@@ -84,7 +90,7 @@ export class SeededRandom implements Random {
     // Rejection sampling: draws at or above the largest multiple of n would bias low values.
     const limit = TWO_POW_32 - (TWO_POW_32 % n);
     for (;;) {
-      const u = this.nextU32();
+      const u = this.nextI32() >>> 0;
       if (u < limit) return u % n;
     }
   }
@@ -102,13 +108,13 @@ export class SeededRandom implements Random {
     const out = new Uint8Array(n);
     let i = 0;
     for (; i + 4 <= n; i += 4) {
-      const w = this.nextU32();
+      const w = this.nextI32();
       out[i] = w & 255;
       out[i + 1] = (w >>> 8) & 255;
       out[i + 2] = (w >>> 16) & 255;
       out[i + 3] = w >>> 24;
     }
-    for (; i < n; i++) out[i] = this.nextU32() & 255;
+    for (; i < n; i++) out[i] = this.nextI32() & 255;
     return out;
   }
 
