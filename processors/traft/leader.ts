@@ -156,13 +156,15 @@ function sendSync(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs:
 /**
  * sendSnapshot is §6.3's InstallSnapshotReq (F9, §7.4) for a follower whose own report lacks a
  * position below our floor, one at a time: the KEYs from where its last reply said its KEYs
- * reach (its reported frontier before any reply), as much as fits one message; a `part` when
- * more remain (§4.7).
+ * reach or its reported commit frontier, whichever is higher, as much as fits one message; a
+ * `part` when more remain (§4.7).
  */
 function sendSnapshot(s: ReplicaState, fx: Effects, to: number, pr: Progress, nowMs: number): void {
   for (const inf of pr.inflight.values()) if (inf.kind === 'snapshot') return;
   const reqId = s.nextReqId++;
-  const keysFrom = Math.min(s.floor, pr.keysTo ?? firstMissing(pr.committed));
+  // its reports' commit frontier can pass an install's keysTo (no Sync followed it to clear it):
+  // its KEYs reach at least as far as it committed (it logs every committed position each step)
+  const keysFrom = Math.min(s.floor, Math.max(pr.keysTo ?? 0, firstMissing(pr.committed)));
   const shipment = shipmentFor(s, keysFrom, budgetAfter(maxMessageBytes(s.timing), 0));
   fx.send.push({ to, msg: { type: 'InstallSnapshotReq', leader: leading(s).id, shipment, reqId } });
   pr.lastSentAtMs = nowMs;

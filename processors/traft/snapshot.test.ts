@@ -15,6 +15,7 @@ import { entriesToReplay, replayWal } from './durable.js';
 import { formatInstanceLine, keysFromLines, loggedUpToFrom } from './instance_log.js';
 import type { TraceEvent } from './io.js';
 import type { InstallSnapshotReq, Message, SnapshotShipment } from './messages.js';
+import { snapshotDue } from './snapshot.js';
 import { restartReplica } from './state.js';
 import { statesEqual } from './invariants.js';
 import { chosen, installs, instanceLogs, kvOf, leaders, propose, scripted, stateOf, tracesOn, type Scripted } from './simkit.js';
@@ -115,7 +116,7 @@ t.test('T16: a follower partitioned away below the leader’s floor installs the
 t.test(
   'a second install ships KEYs from where the leader knows the follower’s commits reach, not from where the first ended',
   async (t) => {
-    const run = cluster(3, 'twice', 10, { load: true, rate: 200 });
+    const run = cluster(3, 'twice-d', 10, { load: true, rate: 200 });
     const { sim } = run;
     sim.runUntil(3 * E);
     const l = leaders(sim, 3)[0]!;
@@ -405,4 +406,43 @@ t.test('wire: InstallSnapshotReq and an ElectReply with a snapshot round-trip; m
     { ...(bad[6]![1] as object), reason: 'need-keys' },
     'need-keys is a known reason',
   );
+});
+
+t.test('snapshotDue: each rank its own marks, every/2 to 3·every/2 above its floor', async (t) => {
+  const every = 10000;
+  t.same(
+    [0, 1, 2, 3, 4].map((place) => snapshotDue(0, every, place, 5)),
+    [10000, 12000, 14000, 6000, 8000],
+    'five ranks from floor 0: five different first floors',
+  );
+  const random = new SeededRandom('snapshot-due');
+  for (let i = 0; i < 2000; i++) {
+    const [floor, step, members] = [random.int(1e6), 1 + random.int(5000), 1 + random.int(7)];
+    const place = random.int(members);
+    const due = snapshotDue(floor, step, place, members);
+    const phase = Math.floor((place * step) / members);
+    if (due - floor < Math.ceil(step / 2) || due - floor >= Math.ceil(step / 2) + step || (due - phase) % step !== 0)
+      return t.fail(`snapshotDue(${floor}, ${step}, ${place}, ${members}) = ${due}`);
+  }
+  t.pass('2,000 random floors: the due floor is a mark of the rank, every/2 to 3·every/2 above');
+  t.equal(snapshotDue(12000, every, 1, 5), 22000, 'a floor on its mark: the next is every above');
+});
+
+t.test('a loaded cluster’s ranks snapshot at different floors', async (t) => {
+  const every = 200;
+  const run = cluster(3, 'marks', every, { load: true });
+  run.sim.runUntil(8 * E);
+  const taken = [0, 1, 2].map((r) => tracesOn(run.traces, r, 0).flatMap((e) => (e.type === 'snapshot' && !e.installed ? [e.floor] : [])));
+  t.ok(
+    taken.every((floors) => floors.length >= 3),
+    `each rank took snapshots (${taken.map((f) => f.length).join(', ')})`,
+  );
+  // a rank's floor overshoots its mark by what its step committed; what matters is how far apart they stay
+  const gaps = taken[0]!.map((f) => Math.min(...[...taken[1]!, ...taken[2]!].map((g) => Math.abs(f - g)))).sort((x, y) => x - y);
+  const median = gaps[gaps.length >> 1]!;
+  t.ok(
+    median >= every / 6,
+    `rank 0's floors lie a median ${median} positions from the nearest other rank's (their marks ${Math.round(every / 3)} apart)`,
+  );
+  drain(t, run);
 });

@@ -50,16 +50,33 @@ function readyFloor(s: ReplicaState): Seq {
   return Math.min(firstMissing(s.applier.applied), firstMissing(s.committed), s.loggedUpTo + 1);
 }
 
-/** maybeSnapshot takes a snapshot once `snapshotEvery` positions below the commit, apply and log frontiers are not yet compacted. */
+/** maybeSnapshot takes a snapshot once the commit, apply and log frontiers, and the leader's followers (snapshotFloor), allow a floor at or above snapshotDue. */
 export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void {
   const every = s.timing.snapshotEvery ?? 0;
   if (every <= 0) return;
-  // runs after every step: the followers' floors only lower the ready one, so short of `every` there is nothing to look at
+  const { members } = s.config;
+  const due = snapshotDue(s.floor, every, Math.max(0, members.indexOf(s.self)), members.length);
+  // runs after every step: the followers' floors only lower the ready one, so short of `due` there is nothing to look at
   const ready = readyFloor(s);
-  if (ready - s.floor < every) return;
+  if (ready < due) return;
   const floor = snapshotFloor(s, ready, every, nowMs);
-  if (floor - s.floor < every) return;
+  if (floor < due) return;
   adopt(s, fx, { floor, applied: s.applier.applied, kv: s.applier.sm.image() }, false);
+}
+
+/**
+ * snapshotDue is the least floor our next snapshot may have: the first of this rank's marks at
+ * least every/2 above our floor. A rank's marks are `every` apart, shifted by its place among
+ * the members (place × every / members), so ranks that commit the same positions at the same
+ * time snapshot at different ones: each snapshot rotates the WAL (its checkpoint written and
+ * fsynced before the next acknowledgement), and followers that all rotated in the same moment
+ * left the leader without a quorum for that long (§7.2). Between two snapshots lie every/2 to
+ * 3·every/2 positions, `every` once a rank's floors sit on its marks.
+ */
+export function snapshotDue(floor: Seq, every: number, place: number, members: number): Seq {
+  const phase = Math.floor((place * every) / members);
+  const least = floor + Math.ceil(every / 2);
+  return least + ((((phase - least) % every) + every) % every);
 }
 
 /**
