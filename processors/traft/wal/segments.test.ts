@@ -205,6 +205,31 @@ t.test('a checkpoint rotates: older segments go, reopening replays to the same s
   t.same(replayOf(again.batches), replayWal(entriesToReplay(all)));
 });
 
+t.test('appends while a rotation deletes the older segments are kept, and close waits for the deletes', async (t) => {
+  const dir = freshDir();
+  const all: WalBatch[] = [...first];
+  const b3 = withCheckpoint(all, plain(3, [3]), 2);
+  all.push(b3);
+  await write(dir, [first]);
+  const wal = (await WalDir.open(dir, CLUSTER)).wal;
+  await wal.append([b3]);
+  // no sync and no close in between: the next appends run beside the deletion of segment 0
+  const later = [plain(4, [4]), plain(5, [5, 6])];
+  for (const b of later) {
+    await wal.append([b]);
+    await wal.sync();
+  }
+  all.push(...later);
+  await wal.close();
+  t.same(segs(dir), [segmentName(1)], 'segment 0 deleted by the time close returns');
+  const o = await reopen(dir);
+  t.same(
+    o.batches.map((b) => b.batchId),
+    [3, 4, 5],
+  );
+  t.same(replayOf(o.batches), replayWal(entriesToReplay(all)), 'nothing appended beside the deletes is lost');
+});
+
 t.test('encodeAsAppended makes as many bytes as append writes: the frames, then the checkpoint opening the next segment', async (t) => {
   const dir = freshDir();
   const b3 = withCheckpoint(first, { batchId: 3, entries: [record(3)] }, 2);

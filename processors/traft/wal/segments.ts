@@ -10,8 +10,11 @@
 // segments are deleted. So at every instant of a crash the directory holds either a durable
 // newest segment with a complete checkpoint, or an older segment with everything that was
 // acknowledged plus a newer one whose checkpoint lacks its 'end' frame. Nothing written since a
-// rotation began is acknowledged before the deletes finish (the writer reports `persisted`
-// after append and sync return), so falling back to the older segment loses nothing promised.
+// rotation began is acknowledged before the new segment and its name are durable (the writer
+// reports `persisted` after append and sync return), so falling back to the older segment loses
+// nothing promised. The older segments' deletion then runs beside later appends: once the newer
+// segment is durable, recovery takes it whatever older ones are left (open), so acknowledging
+// frames in it need not wait for the deletes and their directory fsync.
 import type { Dirent } from 'node:fs';
 import { mkdir, open as openFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -41,6 +44,11 @@ type Segment = { readonly n: number; readonly name: string };
 
 /** WalDir appends to the newest segment and starts a new one at each checkpoint. */
 export class WalDir implements WalAppender {
+  /** pruning: the last rotation's deletion of the older segments (awaited by the next rotation and by close). */
+  private pruning: Promise<void> = Promise.resolve();
+  /** pruneError: why that deletion failed; the next append, rotation or close throws it. */
+  private pruneError: Error | undefined = undefined;
+
   private constructor(
     private readonly dir: string,
     private readonly clusterId: string,
@@ -120,6 +128,7 @@ export class WalDir implements WalAppender {
 
   /** append writes each batch's frame in order; a batch with a checkpoint then rotates. */
   async append(batches: readonly WalBatch[]): Promise<void> {
+    this.throwPruneError();
     let run: WalBatch[] = [];
     for (const b of batches) {
       run.push(b);
@@ -134,22 +143,38 @@ export class WalDir implements WalAppender {
   /**
    * rotate opens segment n+1 with the checkpoint. The old segment is not synced first: once
    * the new one is durable the old is garbage, and until then nothing in it is acknowledged.
+   * The old segments are then deleted without the append waiting (the file header explains why
+   * that is safe); one rotation's deletes finish before the next rotation lists the directory.
    */
   private async rotate(batchId: number, checkpoint: readonly WalEntry[]): Promise<void> {
+    await this.pruning;
+    this.throwPruneError();
     const next = this.seg + 1;
     const file = await WalFile.create(join(this.dir, segmentName(next)), this.clusterId, GroupFrames.checkpoint(batchId, checkpoint));
     await syncDir(this.dir); // from here on recovery picks the new segment
     const old = this.file;
     this.file = file;
     this.seg = next;
+    this.pruning = this.prune(old, next).catch((e: unknown) => {
+      this.pruneError ??= e instanceof Error ? e : new Error(String(e));
+    });
+  }
+
+  /** prune closes the old segment and deletes every segment below `keep`, then makes the deletes durable. */
+  private async prune(old: WalFile, keep: number): Promise<void> {
     await old.close();
     let removed = false;
     for (const s of await listSegments(this.dir)) {
-      if (s.n >= next) continue;
+      if (s.n >= keep) continue;
       await unlink(join(this.dir, s.name));
       removed = true;
     }
     if (removed) await syncDir(this.dir);
+  }
+
+  /** throwPruneError: a failed deletion stops the WAL as a failed write would. */
+  private throwPruneError(): void {
+    if (this.pruneError !== undefined) throw this.pruneError;
   }
 
   /** sync fdatasyncs the current segment (frames written before a rotation went with the old one). */
@@ -158,7 +183,9 @@ export class WalDir implements WalAppender {
   }
 
   async close(): Promise<void> {
+    await this.pruning;
     await this.file.close();
+    this.throwPruneError();
   }
 }
 
