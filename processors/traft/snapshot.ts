@@ -20,10 +20,8 @@ import { createBitmap, firstMissing, union } from './tail_bitmap.js';
  */
 function adopt(s: ReplicaState, fx: Effects, snapshot: Snapshot, installed: boolean): void {
   const keysFrom = s.floor;
-  for (let p = keysFrom; p < snapshot.floor; p++) {
-    s.log.delete(p);
-    s.unpersisted.delete(p);
-  }
+  for (let p = keysFrom; p < snapshot.floor; p++) s.log.delete(p);
+  s.unpersisted.drop(keysFrom, snapshot.floor);
   s.floor = snapshot.floor;
   s.snapshot = snapshot;
   fx.snapshot = { type: 'snapshot', snapshot, keysFrom, keys: s.keys.slice(keysFrom, snapshot.floor) };
