@@ -46,6 +46,7 @@ t.test('Unpersisted agrees with a Map of seq → batch under stores, replacement
       }
       if (u.size !== want.size) sizeMismatches++;
     }
+    t.equal(sizeMismatches, 0, `seed ${seed}: the same size after every operation`);
     t.same(
       held(u),
       [...want.keys()].sort((a, b) => a - b),
