@@ -111,6 +111,11 @@ export interface LogLines extends Iterable<string> {
   readonly length: number;
   /** at: line i (0 ≤ i < length). */
   at(i: number): string | undefined;
+  /**
+   * sliced: the lines from line `from` on, for a reader that keeps none of them (the simulator's
+   * log hands out slices of a chunk's text, cheaper than a string per line, which keep that text).
+   */
+  sliced?(from: number): Iterable<string>;
 }
 
 /** LogReading: a protocol's recoverLog of a log's first `lines` lines (Protocol.recoverLog's `after`). */

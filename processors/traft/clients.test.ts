@@ -11,6 +11,8 @@ import { KvMachine } from './kv_machine.js';
 import { traftEntry } from './entry.js';
 import { kvCluster, leaders, stateOf, type KvClusterOptions, type TraftSim } from './simkit.js';
 import { roleOf } from './state.js';
+import { afterStep, newClients } from './clients.js';
+import { electedLeader, replica } from './testkit.js';
 
 const E = 1000;
 
@@ -206,3 +208,19 @@ t.test(
     t.ok(snapshots > 0, `kv snapshots taken and installed (${snapshots})`);
   },
 );
+
+t.test('afterStep on an idle rank with the leadership it knew answers nothing and allocates no reply list', (t) => {
+  const c = newClients({ leaseReads: false, clockDrift: 0 });
+  const follower = replica(1, 3);
+  const first = afterStep(c, follower, [], 0);
+  t.same(first, []);
+  t.ok(Object.isFrozen(first), 'the shared empty answer');
+  t.equal(afterStep(c, follower, [], 1), first, 'the same one every step');
+  const { d } = electedLeader(3);
+  t.equal(c.leader, null);
+  const changed = afterStep(c, d.state, [], 2);
+  t.not(changed, first, 'a new leadership is synced, not skipped');
+  t.same(c.leader, d.state.vote, 'and remembered');
+  t.equal(afterStep(c, d.state, [], 3), first, 'then idle again');
+  t.end();
+});

@@ -145,11 +145,21 @@ function allApplied(s: ReplicaState, deps: TailBitmap): boolean {
   return members(deps, from, bitmapLen(deps)).every((q) => hasSeq(applied, q));
 }
 
+/**
+ * sameLeadership: the leadership is the one the waiters were admitted under, or still none
+ * (nobody waits and no mark or lease is kept without one: admit redirects, renewLease runs only
+ * on a leader).
+ */
+function sameLeadership(c: Clients, s: ReplicaState): boolean {
+  const id = s.leader?.id ?? null;
+  return id === null ? c.leader === null : c.leader !== null && leaderIdEq(id, c.leader);
+}
+
 /** syncLeadership: waiters of a leadership that ended are redirected; marks and lease start over. */
 function syncLeadership(c: Clients, s: ReplicaState, nowMs: number): Envelope<TraftWire>[] {
   const out: Envelope<TraftWire>[] = [];
+  if (sameLeadership(c, s)) return out;
   const id = s.leader?.id ?? null;
-  if (id !== null && c.leader !== null && leaderIdEq(id, c.leader)) return out;
   const body = redirect(s, nowMs);
   for (const w of c.writes.values()) out.push(reply(w, body));
   for (const r of c.reads) out.push(reply(r, body));
@@ -161,12 +171,17 @@ function syncLeadership(c: Clients, s: ReplicaState, nowMs: number): Envelope<Tr
   return out;
 }
 
+/** NO_REPLIES: what afterStep answers on most steps (shared: a rank steps for every message). */
+const NO_REPLIES: readonly Envelope<TraftWire>[] = Object.freeze([]);
+
 /** afterStep answers what one core step settled: applied writes, confirmed reads, everything of a lost leadership. */
-export function afterStep(c: Clients, s: ReplicaState, applied: readonly Applied[], nowMs: number): Envelope<TraftWire>[] {
-  const out = syncLeadership(c, s, nowMs);
+export function afterStep(c: Clients, s: ReplicaState, applied: readonly Applied[], nowMs: number): readonly Envelope<TraftWire>[] {
   // Nobody waits and no lease is kept (the lab load; a kv rank between requests): nothing below
   // can answer anyone, and this runs after every core step, over every record it applied.
-  if (c.writes.size === 0 && c.reads.length === 0 && !c.o.leaseReads) return countAnswered(c, out);
+  const idle = c.writes.size === 0 && c.reads.length === 0 && !c.o.leaseReads;
+  if (idle && sameLeadership(c, s)) return NO_REPLIES;
+  const out = syncLeadership(c, s, nowMs);
+  if (idle) return countAnswered(c, out);
   const L = s.leader;
   for (const a of applied) {
     const { client, reqNo } = a.rec.cmd ?? {};

@@ -87,11 +87,11 @@ export function leaderCommit(s: ReplicaState, fx: Effects): void {
   const planes = new Array<number>(32 - Math.clz32(voters.length + 1)).fill(0);
   // self counts a position only once its record is durable
   const pending = new Map<number, number>();
-  for (const seq of s.unpersisted.keys()) {
-    if (seq < frontier) continue;
+  s.unpersisted.forEach((seq) => {
+    if (seq < frontier) return;
     const base = seq - (seq % WORD_BITS);
     pending.set(base, ((pending.get(base) ?? 0) | (1 << (seq % WORD_BITS))) >>> 0);
-  }
+  });
   for (let base = frontier - (frontier % WORD_BITS); base < len; base += WORD_BITS) {
     const open = (wordOf(s.accepted, base) & ~wordOf(s.committed, base)) >>> 0;
     if (open === 0) continue;

@@ -2,6 +2,7 @@
 // COMMIT_LINE regex it replaced on any line, well-formed, torn or odd.
 import t from 'tap';
 import { SeededRandom } from '../../runtime/random.js';
+import { LineLog } from '../../runtime/sim/line_log.js';
 import { decimal, formatInstanceLine, keyTableFromLines, keysFromLines } from './instance_log.js';
 
 const COMMIT_LINE = /commit Instance\[([^\]]*)\] in seq (\d+) at (\d+)/;
@@ -72,6 +73,10 @@ t.test('property: keyTableFromLines holds what keysFromLines reads, from scratch
     const before = JSON.stringify(table.slice(0));
     if (JSON.stringify(keyTableFromLines(lines, { table, lines: cut }).slice(0)) !== want) mismatches++;
     if (JSON.stringify(table.slice(0)) !== before) mismatches++; // the earlier reading is left as it was
+    // the simulator's log, read on as slices of its text
+    const log = new LineLog();
+    for (const line of lines) log.push(line);
+    if (JSON.stringify(keyTableFromLines(log, { table, lines: cut }).slice(0)) !== want) mismatches++;
   }
   t.equal(mismatches, 0, `replay: npx tap processors/traft/instance_log.test.ts (seed '${seed}')`);
   const first = keyTableFromLines(['commit Instance[a] in seq 0 at 5']);

@@ -76,14 +76,20 @@ export function keyTableFromLines(lines: LogLines, after?: { readonly table: Key
   const from = after?.lines ?? 0;
   if (from > lines.length) throw new RangeError(`the reading covers ${from} lines but the log has ${lines.length}`);
   const table = after === undefined ? new KeyTable() : after.table.copyOf();
-  for (let i = from; i < lines.length; i++) {
-    const m = commitMatch(lines.at(i) as string);
+  // the KEYs are copied into the table as bytes: no line read is kept
+  for (const line of lines.sliced?.(from) ?? linesFrom(lines, from)) {
+    const m = commitMatch(line);
     if (m === null) continue;
     if (m.seq < table.length) return KeyTable.from(keysFromLines(lines));
     while (table.length < m.seq) table.push('');
     table.push(m.key);
   }
   return table;
+}
+
+/** linesFrom: lines `from` to the end, one at a time. */
+function* linesFrom(lines: LogLines, from: number): IterableIterator<string> {
+  for (let i = from; i < lines.length; i++) yield lines.at(i) as string;
 }
 
 const PREFIX = 'commit Instance[';

@@ -112,3 +112,22 @@ t.test('sizeOf measures a stored record once, and again once its slot holds anot
   t.same([log.sizeOf(a, measure), calls], [110, 5], 'a deleted slot forgets its size');
   t.end();
 });
+
+t.test('a log whose front a snapshot cuts every interval keeps its arrays: no copy per cut, its length bounded', (t) => {
+  const log = new SeqLog();
+  const every = 10_000;
+  const slotsOf = (l: SeqLog): unknown[] => l['slots'];
+  let arrays = new Set<unknown[]>();
+  for (let floor = 0; floor < 40 * every; floor += every) {
+    for (let seq = floor + every; seq < floor + 2 * every; seq++) log.set(seq, rec(seq)); // the next interval
+    for (let p = floor; p < floor + every; p++) log.delete(p); // the snapshot's cut
+    if (floor === 4 * every) arrays = new Set(); // past the first intervals' growth
+    arrays.add(slotsOf(log));
+    if (log.size !== every || log.get(floor + every) === undefined || log.get(floor + every - 1) !== undefined)
+      t.fail(`interval ${floor / every}: the next interval only`);
+  }
+  t.equal(arrays.size, 1, 'the same array after every cut');
+  t.ok(slotsOf(log).length <= 4 * every, `its length stays within a few intervals (${slotsOf(log).length})`);
+  t.same([...log.keys()].slice(0, 2), [40 * every, 40 * every + 1], 'the last interval, ascending');
+  t.end();
+});

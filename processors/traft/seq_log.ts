@@ -3,25 +3,28 @@
 // sends, below the leader's tail), so a slot per position costs a word where a Map entry costs
 // three words and a hash of the seq, and every lookup on the step path is an array read. The
 // positions a snapshot compacts are dropped from the front (docs/protocols/traft.md §7).
-import { assert } from '../../runtime/assert.js';
+import { assert, InvariantError } from '../../runtime/assert.js';
 import type { LogRecord, Seq } from './record.js';
 
 /** RecordLookup is what readers of a log need: the record at a seq, if stored (a SeqLog, or any Map of them). */
 export type RecordLookup = { get(seq: Seq): LogRecord | undefined };
 
-/** TRIM_AFTER: free slots kept at the front before they are cut away (one copy of the rest per cut). */
+/** TRIM_AFTER: free slots kept at the front before they are cut away (one move of the rest per cut). */
 const TRIM_AFTER = 4096;
 
 /**
  * SeqLog maps seq → LogRecord like a Map, iterated in ascending seq. slots[i] is the record at
- * base + i; slots before `head` are empty. sizes[i] is a size measured for slots[i] (sizeOf),
- * 0 until measured.
+ * base + i for head ≤ i < end; every other slot is empty. sizes[i] is a size measured for
+ * slots[i] (sizeOf), 0 until measured. A cut moves the slots in use down within the arrays,
+ * which keep their length: sliced to the slots in use, they grew again by copies (each a
+ * snapshot interval's slots, long-lived, so promoted) after every snapshot.
  */
 export class SeqLog {
   private slots: (LogRecord | undefined)[] = [];
   private sizes: number[] = [];
   private base = 0;
   private head = 0;
+  private end = 0;
   private count = 0;
 
   /** of builds a log holding `records` (any order). */
@@ -37,7 +40,7 @@ export class SeqLog {
 
   get(seq: Seq): LogRecord | undefined {
     const i = seq - this.base;
-    return i >= this.head && i < this.slots.length ? this.slots[i] : undefined;
+    return i >= this.head && i < this.end ? this.slots[i] : undefined;
   }
 
   has(seq: Seq): boolean {
@@ -46,7 +49,9 @@ export class SeqLog {
 
   /** set stores `rec` at `seq` (its own seq), replacing what was there. */
   set(seq: Seq, rec: LogRecord): this {
-    assert(Number.isSafeInteger(seq) && seq >= 0 && rec.seq === seq, () => `a record stored at ${seq} holds seq ${rec.seq}`);
+    // thrown without assert's message function: a closure made on every store of every record
+    if (!(Number.isSafeInteger(seq) && seq >= 0 && rec.seq === seq))
+      throw new InvariantError(`a record stored at ${seq} holds seq ${rec.seq}`);
     if (this.count === 0) this.reset(seq);
     else if (seq < this.base + this.head) this.growDown(seq);
     const i = seq - this.base;
@@ -65,12 +70,13 @@ export class SeqLog {
       slots[i] = rec;
       sizes[i] = 0;
     }
+    if (i >= this.end) this.end = i + 1;
     return this;
   }
 
   delete(seq: Seq): boolean {
     const i = seq - this.base;
-    if (i < this.head || i >= this.slots.length || this.slots[i] === undefined) return false;
+    if (i < this.head || i >= this.end || this.slots[i] === undefined) return false;
     this.slots[i] = undefined;
     this.sizes[i] = 0;
     this.count--;
@@ -86,7 +92,7 @@ export class SeqLog {
    */
   sizeOf(rec: LogRecord, measure: (rec: LogRecord) => number): number {
     const i = rec.seq - this.base;
-    if (i < this.head || i >= this.slots.length || this.slots[i] !== rec) return measure(rec);
+    if (i < this.head || i >= this.end || this.slots[i] !== rec) return measure(rec);
     const known = this.sizes[i] as number;
     if (known > 0) return known;
     const n = measure(rec);
@@ -105,7 +111,7 @@ export class SeqLog {
    * that cuts the front away, or a set below the base, moves the slots but not the seqs.
    */
   *entries(): IterableIterator<[Seq, LogRecord]> {
-    for (let seq = this.base + this.head; seq < this.base + this.slots.length; seq++) {
+    for (let seq = this.base + this.head; seq < this.base + this.end; seq++) {
       const r = this.get(seq);
       if (r !== undefined) yield [seq, r];
     }
@@ -127,12 +133,15 @@ export class SeqLog {
     for (const [seq, r] of this.entries()) f(r, seq);
   }
 
-  /** reset empties the log, its next record expected at `seq`. */
+  /** reset empties the log, its next record expected at `seq` (the arrays kept, emptied). */
   private reset(seq: Seq): void {
-    this.slots = [];
-    this.sizes = [];
+    if (this.count > 0) {
+      this.slots.fill(undefined, this.head, this.end);
+      this.sizes.fill(0, this.head, this.end);
+    }
     this.base = seq;
     this.head = 0;
+    this.end = 0;
     this.count = 0;
   }
 
@@ -145,20 +154,29 @@ export class SeqLog {
     }
     const front: (LogRecord | undefined)[] = [];
     for (let p = seq; p < this.base + this.head; p++) front.push(undefined);
-    this.slots = front.concat(this.slots.slice(this.head));
-    this.sizes = front.map(() => 0).concat(this.sizes.slice(this.head));
+    this.slots = front.concat(this.slots.slice(this.head, this.end));
+    this.sizes = front.map(() => 0).concat(this.sizes.slice(this.head, this.end));
     this.base = seq;
+    this.end = this.slots.length;
     this.head = 0;
   }
 
   /** trimFront moves head past empty slots, and cuts them away once they outnumber the slots in use. */
   private trimFront(): void {
-    const { slots } = this;
-    while (this.head < slots.length && slots[this.head] === undefined) this.head++;
-    if (this.head < TRIM_AFTER || this.head * 2 < slots.length) return;
-    this.slots = slots.slice(this.head);
-    this.sizes = this.sizes.slice(this.head);
-    this.base += this.head;
+    const { slots, sizes, head, end } = this;
+    let h = head;
+    while (h < end && slots[h] === undefined) h++;
+    this.head = h;
+    if (h < TRIM_AFTER || h * 2 < end) return;
+    const n = end - h;
+    for (let k = 0; k < n; k++) {
+      slots[k] = slots[h + k];
+      sizes[k] = sizes[h + k] as number;
+    }
+    slots.fill(undefined, n, end);
+    sizes.fill(0, n, end);
+    this.base += h;
     this.head = 0;
+    this.end = n;
   }
 }

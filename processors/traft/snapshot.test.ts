@@ -21,6 +21,7 @@ import { statesEqual } from './invariants.js';
 import { chosen, installs, instanceLogs, kvOf, leaders, propose, scripted, stateOf, tracesOn, type Scripted } from './simkit.js';
 import { addSeq, bitmapLen, createBitmap, EMPTY_BITMAP, firstMissing, hasSeq } from './tail_bitmap.js';
 import { Driver, electReq, forward, incr, L, rec, replica, sentOf, set, TIMING } from './testkit.js';
+import { encodeCheckpoint } from './wal/format.js';
 import { validateTraftMsg } from './wire.js';
 
 type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -319,9 +320,21 @@ t.test('restart from a checkpoint: floor, committed, kv, KEYs; a torn line below
   d.msg(0, forward(L1, 'heartbeat', [], createBitmap(5), 2), 2);
   t.equal(d.state.floor, 5, 'snapshot at 5 (5 to go, every 4)');
   const batches = d.outs.flatMap((o) => o.persist);
-  t.ok(
-    batches.some((b) => b.checkpoint !== undefined),
-    'its batch carries a checkpoint',
+  const cp = batches.find((b) => b.checkpoint !== undefined);
+  t.ok(cp, 'its batch carries a checkpoint');
+  const [entry, ...rest] = cp?.checkpoint ?? [];
+  t.match(
+    entry,
+    { type: 'snapshot', keysFrom: 0, keys: ['', 'key1_1_0', 'key2_1_0', 'key3_1_0', 'key4_1_0'] },
+    'the KEYs since the last floor',
+  );
+  // the entry reads its KEYs from the key table when asked: written, it must be the same bytes as plain data
+  const plain =
+    entry?.type === 'snapshot' ? [{ type: entry.type, snapshot: entry.snapshot, keysFrom: entry.keysFrom, keys: [...entry.keys] }] : [];
+  t.same(
+    encodeCheckpoint(cp?.batchId ?? 0, [entry!, ...rest]),
+    encodeCheckpoint(cp?.batchId ?? 0, [...plain, ...rest]),
+    'the checkpoint encodes as its plain copy does',
   );
   const lines = d.outs.flatMap((o) => o.log.map((e) => formatInstanceLine(e, 1)));
   t.match(lines.at(-1), /^commit Instance\[key4_1_0\] in seq 4 /, 'the last line is the commit of 4');

@@ -8,6 +8,7 @@ import { applierOf } from './applier.js';
 import { assert } from '../../runtime/assert.js';
 import { keysBudget, strBytes } from './chunk.js';
 import type { Snapshot, SnapshotEntry, WalEntry } from './durable.js';
+import type { KeyTable } from './key_table.js';
 import type { SnapshotShipment } from './messages.js';
 import type { Seq } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
@@ -20,14 +21,31 @@ import { createBitmap, firstMissing, union } from './tail_bitmap.js';
  */
 function adopt(s: ReplicaState, fx: Effects, snapshot: Snapshot, installed: boolean): void {
   const keysFrom = s.floor;
-  for (let p = keysFrom; p < snapshot.floor; p++) {
-    s.log.delete(p);
-    s.unpersisted.delete(p);
-  }
+  for (let p = keysFrom; p < snapshot.floor; p++) s.log.delete(p);
+  s.unpersisted.drop(keysFrom, snapshot.floor);
   s.floor = snapshot.floor;
   s.snapshot = snapshot;
-  fx.snapshot = { type: 'snapshot', snapshot, keysFrom, keys: s.keys.slice(keysFrom, snapshot.floor) };
+  fx.snapshot = snapshotEntry(s.keys, snapshot, keysFrom);
   fx.trace.push({ type: 'snapshot', floor: snapshot.floor, installed });
+}
+
+/**
+ * snapshotEntry is the checkpoint's snapshot entry, whose KEYs of [keysFrom, floor) are read
+ * from our key table when first asked for, then kept. A real rank's WAL writer asks once, to
+ * encode them (the same fields in the same order, so the same bytes); the simulator's disk
+ * holds the checkpoint until the next one and asks only on a restart whose instance log lost
+ * its last line. The table is append-only, so those positions never change under the entry.
+ */
+function snapshotEntry(table: KeyTable, snapshot: Snapshot, keysFrom: Seq): SnapshotEntry {
+  let keys: readonly string[] | undefined;
+  return {
+    type: 'snapshot',
+    snapshot,
+    keysFrom,
+    get keys(): readonly string[] {
+      return (keys ??= table.slice(keysFrom, snapshot.floor));
+    },
+  };
 }
 
 /**

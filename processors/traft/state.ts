@@ -15,6 +15,7 @@ import { SeqLog } from './seq_log.js';
 import type { ElectReply, Envelope, ForwardKind } from './messages.js';
 import type { LogRecord, Seq } from './record.js';
 import { bitmapOf, createBitmap, union, type TailBitmap } from './tail_bitmap.js';
+import { Unpersisted } from './unpersisted.js';
 
 /**
  * Inflight is one outstanding request to a follower; its positions (ascending; a list, not a
@@ -147,7 +148,7 @@ export type ReplicaState = {
   persistedBatchId: number;
   parked: ParkedSend[];
   /** unpersisted: positions whose record sits in a batch not yet durable. */
-  unpersisted: Map<Seq, number>;
+  readonly unpersisted: Unpersisted;
   nextReqId: number;
 };
 
@@ -251,7 +252,7 @@ export function restartReplica(o: RestartOptions): ReplicaState {
     lastBatchId: 0,
     persistedBatchId: 0,
     parked: [],
-    unpersisted: new Map(),
+    unpersisted: new Unpersisted(),
     nextReqId: 1,
   };
 }

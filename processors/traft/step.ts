@@ -195,12 +195,7 @@ function release(s: ReplicaState, fx: Effects): void {
     s.parked.shift();
     fx.send.push(head.env);
   }
-  // forEach, not for-of over entries: no [seq, batchId] array per entry on every durability report
-  const persisted = s.persistedBatchId;
-  const { unpersisted } = s;
-  unpersisted.forEach((b, seq) => {
-    if (b <= persisted) unpersisted.delete(seq);
-  });
+  s.unpersisted.release(s.persistedBatchId);
 }
 
 /** NONE_APPLIED: a step's `applied` when nothing could run (most steps: no hooks, no list built for them). */

@@ -1,6 +1,6 @@
 // store: the only functions that change persisted fields. Each change is queued as a WAL
 // entry of this step's batch (id lastBatchId + 1), so memory and WAL never disagree.
-import { assert } from '../../runtime/assert.js';
+import { assert, InvariantError } from '../../runtime/assert.js';
 import { compareLeaderId, formatLeaderId, type LeaderId } from './leader_id.js';
 import { assertSameRecord, formatRecordId, sameIdentity, type LogRecord, type Seq } from './record.js';
 import type { Effects, ReplicaState } from './state.js';
@@ -53,18 +53,24 @@ export function storeRecords(s: ReplicaState, fx: Effects, recs: readonly LogRec
   if (draft !== null) s.accepted = settle(draft);
 }
 
-/** putRecord is storeRecord but for `accepted`, which the caller updates when it returns true (stored). */
+/**
+ * putRecord is storeRecord but for `accepted`, which the caller updates when it returns true
+ * (stored). Its checks throw without assert's message functions: those are closures over the
+ * record, made on every call (every record every rank stores), and never called.
+ */
 function putRecord(s: ReplicaState, fx: Effects, rec: LogRecord): boolean {
-  assert(rec.seq >= s.floor, () => `storing ${formatRecordId(rec)} below the floor ${s.floor}`);
+  if (rec.seq < s.floor) throw new InvariantError(`storing ${formatRecordId(rec)} below the floor ${s.floor}`);
   const own = s.log.get(rec.seq);
   if (own !== undefined && sameIdentity(own, rec)) {
     assertSameRecord(own, rec);
     return false;
   }
-  if (own !== undefined)
-    assert(!hasSeq(s.committed, rec.seq), () => `replacing committed ${formatRecordId(own)} by ${formatRecordId(rec)}`);
+  if (own !== undefined) {
+    if (hasSeq(s.committed, rec.seq)) throw new InvariantError(`replacing committed ${formatRecordId(own)} by ${formatRecordId(rec)}`);
+    s.unpersisted.drop(rec.seq, rec.seq + 1); // its batch is this step's now
+  }
   s.log.set(rec.seq, rec);
-  s.unpersisted.set(rec.seq, pendingBatchId(s));
+  s.unpersisted.add(rec.seq, pendingBatchId(s));
   fx.entries.push({ type: 'record', record: rec });
   if (rec.logKey !== '') fx.log.push({ event: 'generate', seq: rec.seq, key: rec.logKey });
   return true;
@@ -82,10 +88,10 @@ export function truncateFrom(s: ReplicaState, fx: Effects, fromSeq: Seq): Seq[] 
     if (!s.log.has(p)) continue;
     assert(!hasSeq(s.committed, p), () => `deleting committed position ${p}`);
     s.log.delete(p);
-    s.unpersisted.delete(p);
     fx.entries.push({ type: 'delete', seq: p });
     deleted.push(p);
   }
+  s.unpersisted.drop(from, Infinity);
   s.accepted = intersect(s.accepted, createBitmap(from));
   return deleted;
 }

@@ -9,12 +9,11 @@ import type { SimDisk } from './types.js';
 /** DiskChange: the disk faults a scripted test may change mid-run. */
 export type DiskChange = Partial<Pick<SimDisk, 'keepUnsyncedRate' | 'tornLineRate'>>;
 
-type Pending<P> = { readonly batch: P; readonly durableAtMs: number };
-
 export class Disk<P extends { readonly batchId: number }> {
   /** durable: the batches recovery replays; a superseding batch (a checkpoint) replaces those before it. */
   durable: P[] = [];
-  private pending: Pending<P>[] = [];
+  /** pending: the batches written but not yet durable, in batchId order. */
+  private pending: P[] = [];
   private lastDurableAtMs = 0;
   readonly lines: LineLog;
   /** torn: the last line was cut short by a crash (a restart cuts it, as the FileSink does). */
@@ -43,27 +42,25 @@ export class Disk<P extends { readonly batchId: number }> {
     const latency = this.random.between(this.o.minFsyncMs, this.o.maxFsyncMs);
     const durableAtMs = Math.max(this.lastDurableAtMs, nowMs + latency);
     this.lastDurableAtMs = durableAtMs;
-    for (const batch of batches) this.pending.push({ batch, durableAtMs });
+    for (const batch of batches) this.pending.push(batch);
     return durableAtMs;
   }
 
-  /** synced makes every batch up to batchId durable. */
+  /** synced makes every batch up to batchId durable (shifted off one by one: a report covers a batch or two). */
   synced(batchId: number): void {
-    let n = 0;
-    for (const p of this.pending) {
-      if (p.batch.batchId > batchId) break;
-      this.keep(p.batch);
-      n++;
+    const { pending } = this;
+    for (let first = pending[0]; first !== undefined && first.batchId <= batchId; first = pending[0]) {
+      pending.shift();
+      this.keep(first);
     }
-    this.pending.splice(0, n);
   }
 
   /** crash keeps a random prefix of the unsynced batches and maybe tears the last line; it returns how many batches were lost. */
   crash(): number {
     let kept = 0;
-    for (const p of this.pending) {
+    for (const batch of this.pending) {
       if (!(this.random.next() < this.o.keepUnsyncedRate)) break;
-      this.keep(p.batch);
+      this.keep(batch);
       kept++;
     }
     // drawn only when damage is on, so seeds without it replay exactly as before

@@ -43,6 +43,8 @@ t.test('an ASCII log is its file: chunks filled in turn, a line too long for one
   t.equal(log.length, lines.length);
   t.same(log.toArray(), lines, 'every line back');
   t.same([...log.sliced()], lines, 'and as slices of each chunk’s text');
+  t.same([...log.sliced(19_999)], lines.slice(19_999), 'from a line on, across the long one');
+  t.same([...log.sliced(lines.length)], [], 'from the end: none');
   t.equal(bytesOf(log, true), fileOf(lines, true), 'terminated file');
   t.equal(bytesOf(log, false), fileOf(lines, false), 'unterminated file: no newline after the last line');
   t.end();

@@ -163,15 +163,15 @@ export class LineLog implements LogLines {
   }
 
   /**
-   * sliced: every line, as slices of its chunk's text decoded once (cheaper than a string per
-   * line), for a reader that copies whatever it keeps: a kept slice keeps its chunk's text.
-   * The log must not change during the read (a chunk's text is decoded once and reused).
+   * sliced: every line from line `from` on, as slices of its chunk's text decoded once (cheaper
+   * than a string per line), for a reader that copies whatever it keeps: a kept slice keeps its
+   * chunk's text. The log must not change during the read (a chunk's text is decoded once and reused).
    */
-  *sliced(): IterableIterator<string> {
+  *sliced(from = 0): IterableIterator<string> {
     let text = '';
     let textChunk = -1;
     let textAt = 0; // where text starts in its chunk
-    for (let i = 0; i < this.n; i++) {
+    for (let i = Math.max(0, from); i < this.n; i++) {
       const size = this.size[i] as number;
       const c = this.chunk[i] as number;
       const at = this.offset[i] as number;

@@ -32,6 +32,7 @@ const CORE = [
   'store',
   'tail_bitmap',
   'timers',
+  'unpersisted',
   'voter',
   'wal/format',
 ];
