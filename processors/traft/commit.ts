@@ -6,20 +6,8 @@ import { assert } from '../../runtime/assert.js';
 import { wordCount } from './bitmap_codec.js';
 import type { LeaderId } from './leader_id.js';
 import type { Effects, ReplicaState } from './state.js';
-import {
-  addSeq,
-  bitmapLen,
-  createBitmap,
-  firstMissing,
-  hasSeq,
-  intersect,
-  minus,
-  union,
-  wordOf,
-  WORD_BITS,
-  type TailBitmap,
-} from './tail_bitmap.js';
-import { firstUnresolved, rangeOf, type LogRecord, type Seq } from './record.js';
+import { addSeq, bitmapLen, firstMissing, hasSeq, intersect, minus, union, wordOf, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
+import { firstUnresolved, foldRecord, overridesOnlyItself, type LogRecord, type Seq } from './record.js';
 
 /** markCommitted adds `seq` to committed and traces it as chosen under `under`. */
 function markCommitted(s: ReplicaState, fx: Effects, seq: Seq, under: LeaderId): void {
@@ -135,31 +123,14 @@ export function learnCommitted(s: ReplicaState, fx: Effects, from: LeaderId, lea
  * checkpoint the folded form; R1 compares kind, logKey and cmd only.
  */
 function foldBelowFrontier(s: ReplicaState, rec: LogRecord): void {
-  // a ranged record's overrides are not listed: reading them here would list them only to drop them
-  if (wordCount(rec.deps) <= 1 && rangeOf(rec) < 0 && rec.overrides.length <= 1) return;
-  const known = (rec as Folded)[FOLDED];
-  if (known !== undefined) {
-    s.log.set(rec.seq, known);
-    return;
-  }
-  // field by field, not a spread: a spread would read (and so rebuild) a received record's lazy overrides (wire.ts)
-  // one object, not a folded record spread again to add cmd (keys in the order the spread gave)
-  const { seq, author, kind, logKey, cmd } = rec;
-  const deps = createBitmap(seq);
-  const overrides = [seq];
-  const folded: LogRecord =
-    cmd === undefined ? { seq, author, kind, deps, overrides, logKey } : { seq, author, kind, deps, overrides, logKey, cmd };
-  // hidden (not enumerable): a copy of the record never inherits it; a frozen record is folded again next time
-  if (foldsShared && Object.isExtensible(rec)) Object.defineProperty(rec, FOLDED, { value: folded });
-  s.log.set(seq, folded);
+  if (wordCount(rec.deps) <= 1 && overridesOnlyItself(rec)) return;
+  s.log.set(rec.seq, foldRecord(rec, foldsShared));
 }
 
 /**
- * foldsShared: whether a folded form is kept on its record (FOLDED) for the next replica that
- * folds the same object. Only replicas sharing one process share record objects (the
- * simulator's); a rank process has one replica, where the property was never read again and
- * cost a property definition, and a hidden-class transition of a record by then usually in the
- * old generation, per record.
+ * foldsShared: whether a folded form is kept on its record for the next replica that folds the
+ * same object (record.ts foldRecord). Only replicas sharing one process share record objects
+ * (the simulator's); a rank process has one replica, where it would never be read again.
  */
 let foldsShared = true;
 
@@ -167,20 +138,6 @@ let foldsShared = true;
 export function unshareFolds(): void {
   foldsShared = false;
 }
-
-/**
- * FOLDED holds a record's folded form on the record, for the next replica that folds the very
- * same object: replicas in one process (the simulator's ranks, which share the records a leader
- * sends, nothing being encoded) each folded a copy of their own, five equal records kept per
- * position until the next snapshot, and most of what survived a young-generation collection in a
- * long run. Records are immutable, so one folded form serves every replica. It is on the
- * original, so it never keeps the original alive (a table of the ~16k records last folded kept
- * them, deps and bytes included, on every lab rank: +30 MiB on a leader at -t 5). Not a WeakMap:
- * every rank folds every record, and a WeakMap entry per record (its ephemeron kept through every
- * young-generation collection) cost several times the folding itself.
- */
-const FOLDED = Symbol('folded');
-type Folded = { [FOLDED]?: LogRecord };
 
 /**
  * emitCommitLines writes commit lines for positions newly below the frontier, skipping no-ops,

@@ -12,7 +12,7 @@ import {
   draftOf,
   draftUnion,
   membersAre,
-  settle,
+  settleExact,
   union,
   type TailBitmap,
 } from './tail_bitmap.js';
@@ -87,7 +87,7 @@ export function depsFor(ix: KeyIndex, cmd: SmCommand, seq: Seq, frontier: Seq): 
     if (a.mode === 'commute') continue; // commuting records of the key do not interfere with it
     for (const c of k.commuting) draftAdd(draft, c.rec.seq);
   }
-  const deps = settle(draft);
+  const deps = settleExact(draft);
   if (bitmapLen(deps) > seq) throw new RangeError(`deps of ${seq} reach ${bitmapLen(deps)}`);
   if (overwritten === null) return { deps, overrides: [seq] };
   const from = overwriteFrom(overwritten, f);

@@ -23,6 +23,12 @@ const A = 'a'.charCodeAt(0);
 export class LabLoad {
   made = 0;
   private readonly codes: number[] = new Array<number>(LOG_KEY_LENGTH).fill(0);
+  /**
+   * keyNames: `k<i>` by i, made once per key: each command's key is kept with its record until the
+   * snapshot floor passes it, and a string per command was one more object per record (the key
+   * index holds every drawn key anyway).
+   */
+  private readonly keyNames: string[] = [];
 
   constructor(
     private readonly random: Random,
@@ -33,7 +39,7 @@ export class LabLoad {
   }
 
   next(): Proposal {
-    const key = `k${this.random.int(this.o.keys)}`;
+    const key = this.keyName(this.random.int(this.o.keys));
     const cmd: Command = this.random.next() < this.o.setShare ? { op: 'set', key, value: this.random.int(1_000_000) } : { op: 'incr', key };
     // one flat string from its codes: appending a letter at a time made a rope of 32 strings per
     // proposal, and a proposal is made on every leader turn's every free window slot
@@ -41,5 +47,9 @@ export class LabLoad {
     const logKey = String.fromCharCode.apply(null, this.codes);
     this.made++;
     return { cmd, logKey };
+  }
+
+  private keyName(i: number): string {
+    return (this.keyNames[i] ??= `k${i}`);
   }
 }

@@ -10,7 +10,7 @@ import { isQuorum, maxMessageBytes } from './config.js';
 import { buildKeyIndex, depsFor, indexRecord } from './deps.js';
 import { leaderIdEq, type LeaderId } from './leader_id.js';
 import type { ElectReply, ForwardKind, ForwardReply, ForwardReq } from './messages.js';
-import { noopRecord, withRangedOverrides, type LogRecord, type Seq } from './record.js';
+import { noopRecord, withListedOverrides, withRangedOverrides, type LogRecord, type Seq } from './record.js';
 import { stepDown } from './role_change.js';
 import type { Effects, LeaderRole, Progress, ReplicaState } from './state.js';
 import { shipmentFor } from './snapshot.js';
@@ -91,10 +91,8 @@ export function propose(s: ReplicaState, fx: Effects, cmd: SmCommand, logKey: st
   const seq = bitmapLen(s.accepted);
   assert(seq >= L.baseTail, 'the leader appends only at its tail');
   const d = depsFor(L.keyIndex, cmd, seq, firstMissing(s.committed));
-  const rec: LogRecord =
-    d.ovFrom === undefined
-      ? { seq, author: L.id, kind: 'cmd', cmd, deps: d.deps, overrides: d.overrides, logKey }
-      : withRangedOverrides({ seq, author: L.id, kind: 'cmd', cmd, deps: d.deps, logKey }, d.ovFrom);
+  const fields = { seq, author: L.id, kind: 'cmd', cmd, deps: d.deps, logKey } as const;
+  const rec = d.ovFrom === undefined ? withListedOverrides(fields, d.overrides) : withRangedOverrides(fields, d.ovFrom);
   storeRecord(s, fx, rec);
   indexRecord(L.keyIndex, rec);
   fx.answers.push({ type: 'appended', seq, logKey });

@@ -97,3 +97,29 @@ for (const c of cases) {
     t.same(sim.problemsSoFar(), [], `no invariant violated, checked after every step (${replay})`);
   });
 }
+
+t.test('replicas of one process keep one folded record per position, not one each', async (t) => {
+  const sim = traftSim({
+    seed: 'memory-shared-folds',
+    ranks: 5,
+    config: { electionMs: E, window: WINDOW, keys: KEYS, snapshotEvery: SNAPSHOT_EVERY, setShare: 0.5 },
+    loadMs: 3000,
+    ratePerSec: 1000,
+  });
+  sim.runUntil(3000);
+  const states = [0, 1, 2, 3, 4].map((rank) => replica(sim, rank));
+  const live = states.filter((s): s is ReplicaState => s !== undefined);
+  t.equal(live.length, 5, 'every rank up (no faults)');
+  const lo = Math.max(...live.map((s) => s.floor));
+  const hi = Math.min(...live.map((s) => firstMissing(s.committed)));
+  let positions = 0;
+  let shared = 0;
+  for (let seq = lo; seq < hi; seq++) {
+    const recs = live.map((s) => s.log.get(seq));
+    if (recs.some((r) => r === undefined || r.deps.words.length > 1)) continue;
+    positions++;
+    if (recs.every((r) => r === recs[0])) shared++;
+  }
+  t.ok(positions > WINDOW, `${positions} positions below every frontier, above every floor`);
+  t.equal(shared, positions, 'each held as one object by all five replicas');
+});

@@ -3,7 +3,7 @@
 import { assert } from '../../runtime/assert.js';
 import type { SmCommand } from './state_machine.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
-import { EMPTY_BITMAP, firstFailing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
+import { createBitmap, EMPTY_BITMAP, firstFailing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
 
 /** Seq is a 0-based log position. */
 export type Seq = number;
@@ -32,34 +32,81 @@ export type LogRecord = {
 
 /** noopRecord fills a merge hole or the tail at establishment (§5.5, §5.6). */
 export function noopRecord(seq: Seq, author: LeaderId): LogRecord {
-  return { seq, author, kind: 'noop', deps: EMPTY_BITMAP, overrides: [seq], logKey: '' };
+  return new CompactRecord(seq, author, 'noop', undefined, EMPTY_BITMAP, '', SOLO);
 }
 
+/** SOLO: a CompactRecord's `ov` for overrides {seq}. */
+const SOLO = -1;
+
 /**
- * OV_FROM marks a record whose overrides are deps ∩ [from, seq) ∪ {seq} (a `set` over one key:
- * every same-key record above the frontier, ~1,250 at -l 10000). Hidden (not enumerable), so a
- * spread copy carries the listed overrides and not the mark, which speaks of this object's deps.
+ * CompactRecord is how a replica builds records (proposals, no-ops, folded forms): their fields,
+ * and the overrides as `ov`: SOLO for {seq}; a position `from` ≥ 0 for deps ∩ [from, seq) ∪ {seq}
+ * (a `set` over one key: every same-key record above the frontier, ~1,250 at -l 10000), listed
+ * only when read; else the list itself. A record lives from its proposal until the snapshot floor
+ * passes it, so at -l 10000 nearly every one is promoted to the old generation: one object of
+ * fixed shape per record, where a record literal with an own accessor closing over its list cost
+ * several (accessor pair, closure, context, and a hidden mark), and every other record an array
+ * of one.
+ *
+ * `overrides` is the prototype's getter, so a spread copy (plain fields, no `overrides`) is not a
+ * LogRecord, and deep comparisons see `ov`, not a list: nothing outside tests copies or compares
+ * records whole (R1 compares kind, logKey and cmd; the encoders read through rangeOf).
  */
-const OV_FROM = Symbol('overridesFrom');
+class CompactRecord implements LogRecord {
+  readonly seq: Seq;
+  readonly author: LeaderId;
+  readonly kind: 'cmd' | 'noop';
+  readonly cmd: SmCommand | undefined;
+  readonly deps: TailBitmap;
+  readonly logKey: string;
+  readonly ov: Seq | readonly Seq[];
+  /**
+   * folded: this record's folded form (foldRecord), for the next replica of this process that
+   * folds the very same object; set once, like a cache (records are immutable in content).
+   */
+  folded: CompactRecord | undefined;
+
+  constructor(
+    seq: Seq,
+    author: LeaderId,
+    kind: 'cmd' | 'noop',
+    cmd: SmCommand | undefined,
+    deps: TailBitmap,
+    logKey: string,
+    ov: Seq | readonly Seq[],
+  ) {
+    this.seq = seq;
+    this.author = author;
+    this.kind = kind;
+    this.cmd = cmd;
+    this.deps = deps;
+    this.logKey = logKey;
+    this.ov = ov;
+    this.folded = undefined;
+  }
+
+  /** overrides: a ranged record's are listed afresh on each read (only tests and a fallback of deps.ts read them). */
+  get overrides(): readonly Seq[] {
+    const ov = this.ov;
+    if (typeof ov !== 'number') return ov;
+    return ov === SOLO ? [this.seq] : listOverrides(this.deps, this.seq, ov);
+  }
+}
 
 /**
  * withRangedOverrides is a record whose overrides are deps ∩ [from, seq) ∪ {seq}, listed only
  * when read: the commit rule, the applier and the encoder ask rangeOf instead. A leader kept a
  * list per uncommitted `set`, most of its heap at -l 10000 and a push per member per proposal.
- * `overrides` is an own enumerable accessor, so a spread or a comparison still sees the list.
  */
 export function withRangedOverrides(fields: Omit<LogRecord, 'overrides'>, from: Seq): LogRecord {
   assert(Number.isSafeInteger(from) && from >= 0 && from <= fields.seq, () => `overrides from ${from} above ${fields.seq}`);
-  let list: Seq[] | undefined;
-  const { seq, deps } = fields;
-  const rec: LogRecord = {
-    ...fields,
-    get overrides(): readonly Seq[] {
-      return (list ??= listOverrides(deps, seq, from));
-    },
-  };
-  Object.defineProperty(rec, OV_FROM, { value: from });
-  return rec;
+  return new CompactRecord(fields.seq, fields.author, fields.kind, fields.cmd, fields.deps, fields.logKey, from);
+}
+
+/** withListedOverrides is a record with these overrides (ascending, ending at seq); {seq} alone is kept without a list. */
+export function withListedOverrides(fields: Omit<LogRecord, 'overrides'>, overrides: readonly Seq[]): LogRecord {
+  const ov = overrides.length === 1 && overrides[0] === fields.seq ? SOLO : overrides;
+  return new CompactRecord(fields.seq, fields.author, fields.kind, fields.cmd, fields.deps, fields.logKey, ov);
 }
 
 /** listOverrides lists deps ∩ [from, seq) ∪ {seq}: a ranged record's overrides, and a received `ovFrom` record's (bitmap_codec.ts). */
@@ -69,14 +116,29 @@ export function listOverrides(deps: TailBitmap, seq: Seq, from: Seq): Seq[] {
   return o;
 }
 
-/** rangeOf is `from` of a withRangedOverrides record, or -1 for one that lists its overrides. */
+/** rangeOf is `from` of a withRangedOverrides record, or -1 for one that lists its overrides (as the encoders write them). */
 export function rangeOf(rec: LogRecord): Seq {
-  return (rec as { [OV_FROM]?: Seq })[OV_FROM] ?? -1;
+  return rec instanceof CompactRecord && typeof rec.ov === 'number' && rec.ov !== SOLO ? rec.ov : -1;
+}
+
+/**
+ * spanOf is a `from` with rec's overrides = deps ∩ [from, seq) ∪ {seq}, known without listing
+ * them (seq for {seq}), or -1: rangeOf, and a record that only overrides itself.
+ */
+function spanOf(rec: LogRecord): Seq {
+  if (!(rec instanceof CompactRecord) || typeof rec.ov !== 'number') return -1;
+  return rec.ov === SOLO ? rec.seq : rec.ov;
+}
+
+/** overridesOnlyItself: are rec's overrides {seq} (a list of one, for a listing record)? */
+export function overridesOnlyItself(rec: LogRecord): boolean {
+  if (!(rec instanceof CompactRecord)) return rec.overrides.length <= 1;
+  return rec.ov === SOLO || (typeof rec.ov !== 'number' && rec.ov.length <= 1);
 }
 
 /** overridesSeq: is q in rec.overrides (a short sorted list, or a range of its deps)? */
 export function overridesSeq(rec: LogRecord, q: Seq): boolean {
-  const from = rangeOf(rec);
+  const from = spanOf(rec);
   if (from >= 0) return q === rec.seq || (q >= from && q < rec.seq && hasSeq(rec.deps, q));
   const o = rec.overrides;
   let lo = 0;
@@ -95,7 +157,7 @@ export function overridesSeq(rec: LogRecord, q: Seq): boolean {
  * ranged record overrides all of its deps from `from` on, so only [lo, from) is scanned.
  */
 export function firstUnresolved(rec: LogRecord, done: TailBitmap, lo: Seq): Seq {
-  const from = rangeOf(rec);
+  const from = spanOf(rec);
   if (from >= 0) return firstFailing(rec.deps, done, lo, Math.min(from, rec.seq), never);
   return firstFailing(rec.deps, done, lo, rec.seq, isListedOverride, rec);
 }
@@ -111,7 +173,7 @@ function never(): boolean {
 
 /** forEachOverride calls fn on rec's overrides, ascending, without listing a ranged record's. */
 export function forEachOverride(rec: LogRecord, fn: (q: Seq) => void): void {
-  const from = rangeOf(rec);
+  const from = spanOf(rec);
   if (from < 0) {
     for (const q of rec.overrides) fn(q);
     return;
@@ -125,7 +187,24 @@ export function forEachOverride(rec: LogRecord, fn: (q: Seq) => void): void {
 
 /** overridesWireLength is |rec.overrides|, or 1 for a ranged one (its wire form is one number, ovFrom). */
 export function overridesWireLength(rec: LogRecord): number {
-  return rangeOf(rec) >= 0 ? 1 : rec.overrides.length;
+  return spanOf(rec) >= 0 ? 1 : rec.overrides.length;
+}
+
+/**
+ * foldRecord is rec's folded form (commit.ts foldBelowFrontier): deps [0, seq), overrides {seq},
+ * the rest as rec's. `share` keeps it on rec for the next replica of this process that folds the
+ * very same object: replicas in one process (the simulator's ranks, which share the records a
+ * leader sends, nothing being encoded) each folded a copy of their own, five equal records kept
+ * per position until the next snapshot. Records are immutable, so one folded form serves every
+ * replica; it is on the original, so it never keeps the original alive. Only a CompactRecord has
+ * the slot: a received record is never shared between replicas.
+ */
+export function foldRecord(rec: LogRecord, share: boolean): LogRecord {
+  const compact = rec instanceof CompactRecord;
+  if (compact && rec.folded !== undefined) return rec.folded;
+  const folded = new CompactRecord(rec.seq, rec.author, rec.kind, rec.cmd, createBitmap(rec.seq), rec.logKey, SOLO);
+  if (share && compact) rec.folded = folded;
+  return folded;
 }
 
 /** sameIdentity compares (seq, author), the record's identity. */

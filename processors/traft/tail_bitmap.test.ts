@@ -21,6 +21,7 @@ import {
   membersAre,
   minus,
   settle,
+  settleExact,
   union,
   withSeqs,
   type TailBitmap,
@@ -178,8 +179,12 @@ t.test('draftUnion adds a bitmap into a draft as union does; membersAre agrees w
     const b = some();
     const d = draftOf(a);
     draftUnion(d, b);
+    const twin = draftOf(a);
+    draftUnion(twin, b);
     const got = settle(d);
     if (!bitmapEq(got, union(a, b)) || !isNormal(got)) bad++;
+    const exact = settleExact(twin);
+    if (!bitmapEq(exact, got) || exact.words === twin.words) bad++; // the same set, in an array of its own
     const lo = random.int(200);
     const hi = lo + random.int(200);
     const m = members(a, lo, hi);

@@ -13,12 +13,13 @@ export type TailBitmap = { readonly offset: number; readonly words: readonly num
 /** EMPTY_BITMAP is ∅. */
 export const EMPTY_BITMAP: TailBitmap = { offset: 0, words: [] };
 
-function normalize(offset: number, words: number[]): TailBitmap {
+/** normalize is the bitmap of these words in normal form; `copy`: in an array of its own even when words already is. */
+function normalize(offset: number, words: number[], copy = false): TailBitmap {
   let start = 0;
   while (start < words.length && words[start] === ALL_ONES) start++;
   let end = words.length;
   while (end > start && words[end - 1] === 0) end--;
-  return { offset: offset + start * WORD_BITS, words: start === 0 && end === words.length ? words : words.slice(start, end) };
+  return { offset: offset + start * WORD_BITS, words: !copy && start === 0 && end === words.length ? words : words.slice(start, end) };
 }
 
 /**
@@ -316,6 +317,15 @@ export function draftAdd(d: DraftBitmap, x: number): void {
 /** settle is the draft's set in normal form; the draft must not be used after. */
 export function settle(d: DraftBitmap): TailBitmap {
   return normalize(d.offset, d.words);
+}
+
+/**
+ * settleExact is settle with the words in an array of their exact length, for a bitmap kept
+ * long: a draft's array keeps the spare room its pushes grew (up to half again), and a record's
+ * deps live until the snapshot floor passes the record, most of them in the old generation.
+ */
+export function settleExact(d: DraftBitmap): TailBitmap {
+  return normalize(d.offset, d.words, true);
 }
 
 /**

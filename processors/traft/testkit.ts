@@ -40,6 +40,16 @@ export function rec(seq: Seq, author: LeaderId, cmd?: Command, extra: { deps?: T
   };
 }
 
+/**
+ * plainRecord is r as a plain object that lists its overrides, for deep comparisons: a
+ * CompactRecord (record.ts) keeps its overrides in its own form and reads them through its
+ * prototype, so comparing it whole would compare the forms, not the records.
+ */
+export function plainRecord(r: LogRecord): LogRecord {
+  const { seq, author, kind, cmd, deps, logKey } = r;
+  return { seq, author, kind, ...(cmd !== undefined ? { cmd } : {}), deps, overrides: [...r.overrides], logKey };
+}
+
 export const set = (key: string, value: number): Command => ({ op: 'set', key, value });
 export const incr = (key: string): Command => ({ op: 'incr', key });
 
