@@ -8,7 +8,11 @@ import { createBitmap, EMPTY_BITMAP, firstFailing, hasSeq, members, type TailBit
 /** Seq is a 0-based log position. */
 export type Seq = number;
 
-/** LogRecord: `(seq, author)` determines the content (R1). */
+/**
+ * LogRecord: `(seq, author)` determines the content (R1). A record built here is a CompactRecord,
+ * whose `overrides` is a getter on its prototype: a spread copy (`{...rec}`) has no `overrides`.
+ * Never spread a record; build another with withListedOverrides or withRangedOverrides.
+ */
 export type LogRecord = {
   readonly seq: Seq;
   /** author is the leader that first proposed it; kept when re-adopted by later leaders. */
@@ -203,7 +207,7 @@ export function foldRecord(rec: LogRecord, share: boolean): LogRecord {
   const compact = rec instanceof CompactRecord;
   if (compact && rec.folded !== undefined) return rec.folded;
   const folded = new CompactRecord(rec.seq, rec.author, rec.kind, rec.cmd, createBitmap(rec.seq), rec.logKey, SOLO);
-  if (share && compact) rec.folded = folded;
+  if (share && compact && Object.isExtensible(rec)) rec.folded = folded; // a test's frozen record is folded again next time
   return folded;
 }
 

@@ -88,8 +88,9 @@ export function maybeSnapshot(s: ReplicaState, fx: Effects, nowMs: number): void
  * the members (place × every / members), so ranks that commit the same positions at the same
  * time snapshot at different ones: each snapshot rotates the WAL (its checkpoint written and
  * fsynced before the next acknowledgement), and followers that all rotated in the same moment
- * left the leader without a quorum for that long (§7.2). Between two snapshots lie every/2 to
- * 3·every/2 positions, `every` once a rank's floors sit on its marks.
+ * left the leader without a quorum for that long (§7.2). The mark lies ⌈every/2⌉ to
+ * ⌈every/2⌉ + every − 1 above the floor; the floor taken is the candidate floor once it reaches
+ * the mark (it may pass it: a step's commits, a leader's hold for a follower released).
  */
 export function snapshotDue(floor: Seq, every: number, place: number, members: number): Seq {
   const phase = Math.floor((place * every) / members);

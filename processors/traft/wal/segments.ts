@@ -121,7 +121,7 @@ export class WalDir implements WalAppender {
     return this.seg;
   }
 
-  /** sizeBytes is the current segment's length: the whole WAL, since older segments are gone. */
+  /** sizeBytes is the current segment's length: the whole WAL once the last rotation's deletes are done. */
   get sizeBytes(): number {
     return this.file.sizeBytes;
   }
@@ -184,8 +184,11 @@ export class WalDir implements WalAppender {
 
   async close(): Promise<void> {
     await this.pruning;
-    await this.file.close();
-    this.throwPruneError();
+    try {
+      await this.file.close();
+    } finally {
+      this.throwPruneError(); // a failed delete is not lost behind a failed close
+    }
   }
 }
 
