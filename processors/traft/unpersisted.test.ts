@@ -10,11 +10,6 @@ function held(u: Unpersisted): Seq[] {
   return out.sort((a, b) => a - b);
 }
 
-/** int: a whole number in [lo, hi). */
-function int(r: SeededRandom, lo: number, hi: number): number {
-  return Math.floor(r.between(lo, hi));
-}
-
 t.test('Unpersisted agrees with a Map of seq → batch under stores, replacements, drops and releases', (t) => {
   for (let seed = 1; seed <= 20; seed++) {
     const r = new SeededRandom(`unpersisted/${seed}`);
@@ -24,23 +19,23 @@ t.test('Unpersisted agrees with a Map of seq → batch under stores, replacement
     let persisted = 0;
     let sizeMismatches = 0;
     for (let i = 0; i < 5000; i++) {
-      const op = int(r, 0, 10);
+      const op = r.int(10);
       if (op < 6) {
         // a step stores a few positions in its batch; a held one is replaced as store.ts does it
-        for (let k = int(r, 1, 5); k > 0; k--) {
-          const seq = int(r, 0, 300);
+        for (let k = 1 + r.int(4); k > 0; k--) {
+          const seq = r.int(300);
           if (want.has(seq)) u.drop(seq, seq + 1);
           u.add(seq, batch);
           want.set(seq, batch);
         }
         batch++;
       } else if (op < 9) {
-        persisted = Math.min(batch - 1, persisted + int(r, 0, 4));
+        persisted = Math.min(batch - 1, persisted + r.int(4));
         u.release(persisted);
         for (const [seq, b] of want) if (b <= persisted) want.delete(seq);
       } else {
-        const from = int(r, 0, 300);
-        const to = from + int(r, 0, 50);
+        const from = r.int(300);
+        const to = from + r.int(50);
         u.drop(from, to);
         for (const seq of want.keys()) if (seq >= from && seq < to) want.delete(seq);
       }
