@@ -169,10 +169,8 @@ export class SeqLog {
     this.head = h;
     if (h < TRIM_AFTER || h * 2 < end) return;
     const n = end - h;
-    for (let k = 0; k < n; k++) {
-      slots[k] = slots[h + k];
-      sizes[k] = sizes[h + k] as number;
-    }
+    slots.copyWithin(0, h, end);
+    sizes.copyWithin(0, h, end);
     slots.fill(undefined, n, end);
     sizes.fill(0, n, end);
     this.base += h;
