@@ -9,7 +9,7 @@
 import { Packr } from 'msgpackr';
 import { assert, assertNever } from '../../runtime/assert.js';
 import type { Message } from './messages.js';
-import { listOverrides, rangeOf, type LogRecord } from './record.js';
+import { CompactRecord, rangeOf, type LogRecord } from './record.js';
 import { decodeRecord, encodeRecord, isLayoutRecord, LITTLE_ENDIAN, recordSize, writeWords, type Delta } from './record_bytes.js';
 import { membersAre, WORD_BITS, type TailBitmap } from './tail_bitmap.js';
 
@@ -19,10 +19,11 @@ const MIN_WORDS = 4;
 type BinBitmap = { readonly offset: number; readonly bin: Uint8Array };
 
 /**
- * Encodings are cached on the (immutable) object they encode, under symbols: hidden from spread,
- * JSON and msgpack, so a copy of a record never inherits its bytes. WeakMaps held them before,
- * and with one entry per record in flight their upkeep in every young-generation GC was most of
- * the 37% GC share of the encode/decode path (node --cpu-prof of it, rounds of 6,913 records).
+ * Encodings are kept with the (immutable) object they encode: a record's in its CompactRecord
+ * slots (record.ts), any other object's under symbols, hidden from spread, JSON and msgpack, so a
+ * copy never inherits its bytes. WeakMaps held them before, and with one entry per record in
+ * flight their upkeep in every young-generation GC was most of the 37% GC share of the
+ * encode/decode path (node --cpu-prof of it, rounds of 6,913 records).
  */
 const WORDS = Symbol('wordsBuffer');
 const PACKED = Symbol('packedRecord');
@@ -34,11 +35,33 @@ type Cached = { [WORDS]?: Buffer; [PACKED]?: Uint8Array; [DELTA]?: DeltaBytes };
  * `baseSeq` (null: no delta against it). Only the base's seq and deps are kept, not the base
  * record: a record holding its base would hold every earlier record of its key.
  */
-type DeltaBytes = { readonly baseSeq: number; readonly baseDeps: TailBitmap; readonly bytes: Uint8Array | null };
+export type DeltaBytes = { readonly baseSeq: number; readonly baseDeps: TailBitmap; readonly bytes: Uint8Array | null };
 
 /** cache puts v on o (not enumerable, so not copied by a spread); an object that cannot take it is encoded again next time. */
 function cache<K extends typeof WORDS | typeof PACKED | typeof DELTA>(o: object, key: K, v: NonNullable<Cached[K]>): void {
   if (Object.isExtensible(o)) Object.defineProperty(o, key, { value: v, writable: true });
+}
+
+/** packedOf: r's packed bytes, if made or received before. */
+function packedOf(r: LogRecord): Uint8Array | undefined {
+  return r instanceof CompactRecord ? r.packed : (r as Cached)[PACKED];
+}
+
+/** deltaOf: r's latest delta, if made or received before. */
+function deltaOf(r: LogRecord): DeltaBytes | undefined {
+  return r instanceof CompactRecord ? r.delta : (r as Cached)[DELTA];
+}
+
+/** keepPacked keeps r's packed bytes with it (a frozen record, a test's, is encoded again next time). */
+function keepPacked(r: LogRecord, b: Uint8Array): void {
+  if (r instanceof CompactRecord && Object.isExtensible(r)) r.packed = b;
+  else if (!(r instanceof CompactRecord)) cache(r, PACKED, b);
+}
+
+/** keepDelta keeps r's latest delta with it, as keepPacked. */
+function keepDelta(r: LogRecord, d: DeltaBytes): void {
+  if (r instanceof CompactRecord && Object.isExtensible(r)) r.delta = d;
+  else if (!(r instanceof CompactRecord)) cache(r, DELTA, d);
 }
 
 /** wordsBuffer: b's words as bytes, kept on b (a bitmap sent again and again, like committed). */
@@ -78,33 +101,81 @@ export function decodeWords(bytes: Uint8Array): number[] | null {
   return words;
 }
 
-const WORD_COUNT = Symbol('wordCount');
-
 /**
- * lazyBitmap is a received bitmap whose words are decoded from `bin` (whole words, checked by
- * the caller) on first read. A follower receives every record's deps (~300 words at -l 10000)
- * and, committing in position order, folds the record before anything reads them: decoding them
- * into an array per record was decode time and old-generation heap for nothing. Like the lazy
- * overrides, `words` is an own enumerable property, so copies and comparisons see the words.
+ * BinBitmap is a received bitmap whose words are decoded from `bin` (whole words, checked by the
+ * caller) on first read. A follower receives every record's deps (~300 words at -l 10000) and,
+ * committing in position order, folds the record before anything reads them: decoding them into
+ * an array per record was decode time and old-generation heap for nothing. A class, so that the
+ * ~6,000 a follower holds between snapshots are objects of one fixed shape: an object literal
+ * with an accessor and a hidden count added by defineProperty was a dictionary-mode object with a
+ * closure and a context, ~500 bytes more each. `words` is the prototype's getter, so a spread
+ * copy or a deep comparison sees the fields, not the words (testkit.ts plainBitmap).
  */
-export function lazyBitmap(offset: number, bin: Uint8Array): TailBitmap {
-  let decoded: number[] | undefined;
-  // `words` is a literal accessor, not defineProperty (a runtime call per record, ~2% of a
-  // follower); only the hidden count below needs defineProperty, to stay out of spreads
-  const b = {
-    offset,
-    get words(): readonly number[] {
-      return (decoded ??= decodeWords(bin) ?? []);
-    },
-  };
-  // hidden (not enumerable), so comparisons and copies see a plain bitmap
-  Object.defineProperty(b, WORD_COUNT, { value: bin.length / 4 });
-  return b;
+class LazyBitmap implements TailBitmap {
+  readonly offset: number;
+  /** n: how many words, known before they are decoded (wordCount). */
+  readonly n: number;
+  private bin: Uint8Array | null;
+  private decoded: readonly number[] | null;
+
+  constructor(offset: number, bin: Uint8Array) {
+    this.offset = offset;
+    this.n = bin.length / 4;
+    this.bin = bin;
+    this.decoded = null;
+  }
+
+  get words(): readonly number[] {
+    if (this.decoded === null) {
+      this.decoded = decodeWords(this.bin as Uint8Array) ?? [];
+      this.bin = null;
+    }
+    return this.decoded;
+  }
 }
 
-/** wordCount is b.words.length without decoding a lazyBitmap's words. */
+/** lazyBitmap: a received record's deps read from `bin` on first use (LazyBitmap). */
+export function lazyBitmap(offset: number, bin: Uint8Array): TailBitmap {
+  return new LazyBitmap(offset, bin);
+}
+
+/**
+ * LazyDelta is a received delta's deps, resolved on first read (a follower committing in
+ * position order never reads them). The base is dropped once resolved; until then a chain of
+ * bases reaches back only within the one message they came in. A class for LazyBitmap's reasons.
+ */
+class LazyDelta implements TailBitmap {
+  readonly offset: number;
+  readonly n: number;
+  private base: TailBitmap | null;
+  private readonly extras: readonly number[];
+  private decoded: readonly number[] | null;
+
+  constructor(offset: number, n: number, base: TailBitmap, extras: readonly number[]) {
+    this.offset = offset;
+    this.n = n;
+    this.base = base;
+    this.extras = extras;
+    this.decoded = null;
+  }
+
+  get words(): readonly number[] {
+    if (this.decoded === null) {
+      this.decoded = resolveDelta(this.offset, this.n, this.base as TailBitmap, this.extras);
+      this.base = null;
+    }
+    return this.decoded;
+  }
+}
+
+/** lazyDeltaBitmap: a received delta's deps (LazyDelta). */
+export function lazyDeltaBitmap(offset: number, n: number, base: TailBitmap, extras: readonly number[]): TailBitmap {
+  return new LazyDelta(offset, n, base, extras);
+}
+
+/** wordCount is b.words.length without decoding a received bitmap's words. */
 export function wordCount(b: TailBitmap): number {
-  return (b as { [WORD_COUNT]?: number })[WORD_COUNT] ?? b.words.length;
+  return b instanceof LazyBitmap || b instanceof LazyDelta ? b.n : b.words.length;
 }
 
 /** binBitmap is the wire form of a message's bitmap (unchanged when short); a record's deps are written by record_bytes.ts. */
@@ -122,49 +193,6 @@ function overridesFrom(r: LogRecord): number | null {
   if (o.length < 8 || o[o.length - 1] !== r.seq) return null;
   const from = o[0] as number;
   return membersAre(r.deps, from, r.seq, o, o.length - 1) ? from : null;
-}
-
-/**
- * withLazyOverrides is a received record with its `ovFrom` overrides rebuilt on first read. A
- * `set`'s list holds every same-key record above the frontier (~1,250 numbers at -l 10000):
- * rebuilding it for every received record was a follower's largest decode cost and most of a
- * record's heap, yet a follower that commits in position order folds the record (commit.ts
- * foldBelowFrontier) before anything reads it. The property is an own, enumerable accessor, so
- * a spread or a comparison still sees the list.
- */
-export function withLazyOverrides(
-  seq: number,
-  author: LogRecord['author'],
-  kind: LogRecord['kind'],
-  cmd: LogRecord['cmd'],
-  deps: TailBitmap,
-  logKey: string,
-  from: number,
-): LogRecord {
-  let list: number[] | undefined;
-  // each getter rebuilds the list itself: no helper closure beside them (one allocation fewer per record)
-  return cmd === undefined
-    ? {
-        seq,
-        author,
-        kind,
-        deps,
-        logKey,
-        get overrides(): readonly number[] {
-          return (list ??= listOverrides(deps, seq, from));
-        },
-      }
-    : {
-        seq,
-        author,
-        kind,
-        cmd,
-        deps,
-        logKey,
-        get overrides(): readonly number[] {
-          return (list ??= listOverrides(deps, seq, from));
-        },
-      };
 }
 
 /** packr: plain MessagePack (no shared structures: every record's bytes decode on their own). */
@@ -211,10 +239,10 @@ function encodeInSlab(r: LogRecord, delta: Delta | null): Uint8Array {
  * into the slab), made once per record object; `overrides` as ovFrom where they are a range.
  */
 export function packedRecord(r: LogRecord): Uint8Array {
-  let b = (r as Cached)[PACKED];
+  let b = packedOf(r);
   if (b === undefined) {
     b = encodeInSlab(r, null);
-    cache(r, PACKED, b);
+    keepPacked(r, b);
   }
   return b;
 }
@@ -305,28 +333,6 @@ export function deltaProblem(offset: number, n: number, base: TailBitmap, extras
   return null;
 }
 
-/**
- * lazyDeltaBitmap is a received delta's deps, resolved on first read (a follower committing in
- * position order never reads them). The base is dropped once resolved; until then a chain of
- * bases reaches back only within the one message they came in.
- */
-export function lazyDeltaBitmap(offset: number, n: number, base: TailBitmap, extras: readonly number[]): TailBitmap {
-  let decoded: number[] | undefined;
-  let from: TailBitmap | null = base;
-  const b = {
-    offset,
-    get words(): readonly number[] {
-      if (decoded === undefined) {
-        decoded = resolveDelta(offset, n, from as TailBitmap, extras);
-        from = null;
-      }
-      return decoded;
-    },
-  };
-  Object.defineProperty(b, WORD_COUNT, { value: n });
-  return b;
-}
-
 /** cmdKey: the lab's and kv's command key, whose earlier record is the likely delta base; undefined for others. */
 function cmdKey(r: LogRecord): unknown {
   const k = r.cmd?.key;
@@ -365,13 +371,13 @@ export class RecordContainer {
 
   private deltaBytes(r: LogRecord, base: LogRecord | undefined): Uint8Array | null {
     if (base === undefined) return null;
-    const d = (r as Cached)[DELTA];
+    const d = deltaOf(r);
     // the base's deps object, not only its seq: a position replaced (a Sync) or folded holds another record
     if (d !== undefined && d.baseSeq === base.seq && d.baseDeps === base.deps) return d.bytes;
     if (wordCount(r.deps) < MIN_DELTA_WORDS) return null;
     const extras = deltaExtras(r.deps, base.deps);
     const bytes = extras === null ? null : encodeInSlab(r, { n: wordCount(r.deps), base: base.seq, extras });
-    cache(r, DELTA, { baseSeq: base.seq, baseDeps: base.deps, bytes });
+    keepDelta(r, { baseSeq: base.seq, baseDeps: base.deps, bytes });
     return bytes;
   }
 }
@@ -384,12 +390,12 @@ export function packRecords(records: readonly LogRecord[]): Uint8Array[] {
 
 /** rememberDelta: `bytes`, a delta against `base` (earlier in the same container), decoded as `r`. */
 export function rememberDelta(r: LogRecord, base: LogRecord, bytes: Uint8Array): void {
-  cache(r, DELTA, { baseSeq: base.seq, baseDeps: base.deps, bytes });
+  keepDelta(r, { baseSeq: base.seq, baseDeps: base.deps, bytes });
 }
 
 /** rememberPacked: `bytes` decoded (and validated) as `r`, so writing `r` again reuses them. */
 export function rememberPacked(r: LogRecord, bytes: Uint8Array): void {
-  cache(r, PACKED, bytes);
+  keepPacked(r, bytes);
 }
 
 const unpackCmd = (b: Uint8Array): unknown => packr.unpack(b);

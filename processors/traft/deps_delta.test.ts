@@ -9,7 +9,7 @@ import { deltaExtras, deltaProblem, packedRecord, packRecords, packValue, resolv
 import type { Message } from './messages.js';
 import type { LogRecord } from './record.js';
 import { isLayoutRecord } from './record_bytes.js';
-import { L, incr, rec, set } from './testkit.js';
+import { L, incr, plain, rec, set } from './testkit.js';
 import { bitmapEq, type TailBitmap } from './tail_bitmap.js';
 import { CHECKPOINT_FRAME_ENTRIES, decodeWal, encodeCheckpoint, encodeFrame, encodeHeader, WalCorruptError } from './wal/format.js';
 import { GroupFrames } from './wal/group_frames.js';
@@ -166,12 +166,12 @@ t.test('an append sends later records of a key as deltas, and the follower reads
   t.ok(wire.records[5]!.length * 2 < packedRecord(recs[5]!).length, 'a delta is a fraction of the whole record');
   const codec = msgpackCodec<unknown>();
   const got = validateTraftMsg(codec.decode(codec.encode([wire]))[0]) as Extract<Message, { type: 'ForwardReq' }>;
-  t.same(got, forward(recs), 'validated back to the same records, deps included');
+  t.same(plain(got), plain(forward(recs)), 'validated back to the same records, deps included');
   // the follower logs them: the same deltas in one frame; without the base in the frame, whole
   const frame = encodeFrame({ batchId: 3, entries: got.records.map((record) => ({ type: 'record' as const, record })) });
   const image = Buffer.concat([Buffer.from(encodeHeader('c1')), Buffer.from(frame)]);
   const replayed = decodeWal(image, 'c1').batches[0]!.entries.map((e) => (e.type === 'record' ? e.record : null));
-  t.same(replayed, recs, 'the WAL reads back every record');
+  t.same(plain(replayed), plain(recs), 'the WAL reads back every record');
   t.ok(
     Buffer.from(new GroupFrames().encode([{ batchId: 3, entries: got.records.map((record) => ({ type: 'record', record })) }])).equals(
       Buffer.from(frame),
@@ -181,8 +181,8 @@ t.test('an append sends later records of a key as deltas, and the follower reads
   const later = packRecords(got.records.slice(3));
   t.equal(later[0]![1], 1, 'a container without the base gets the record whole');
   t.same(
-    (validateTraftMsg({ ...(wire as object), records: later }) as Extract<Message, { type: 'ForwardReq' }>).records,
-    recs.slice(3),
+    plain((validateTraftMsg({ ...(wire as object), records: later }) as Extract<Message, { type: 'ForwardReq' }>).records),
+    plain(recs.slice(3)),
     'and it reads back the same',
   );
 });
@@ -224,8 +224,8 @@ t.test("a checkpoint's records are deltas across its frames and read back whole"
   const cp = decodeWal(image, 'c1').checkpoint;
   t.equal(cp?.complete, true, 'two frames, complete');
   t.same(
-    cp?.entries.map((e) => (e.type === 'record' ? e.record : null)),
-    recs,
+    plain(cp?.entries.map((e) => (e.type === 'record' ? e.record : null))),
+    plain(recs),
     'every record, the second frame resolving against the first',
   );
 });

@@ -1,9 +1,10 @@
 // record: the log record (docs/protocols/traft.md §3.2). A missing position is absent from the log
 // map (R2); a deliberate gap is a `noop` record. Records are immutable once built.
-import { assert } from '../../runtime/assert.js';
+import { assert, InvariantError } from '../../runtime/assert.js';
 import type { SmCommand } from './state_machine.js';
 import { formatLeaderId, leaderIdEq, type LeaderId } from './leader_id.js';
 import { createBitmap, EMPTY_BITMAP, firstFailing, hasSeq, members, type TailBitmap } from './tail_bitmap.js';
+import type { DeltaBytes } from './bitmap_codec.js';
 
 /** Seq is a 0-based log position. */
 export type Seq = number;
@@ -56,7 +57,7 @@ const SOLO = -1;
  * LogRecord, and deep comparisons see `ov`, not a list: nothing outside tests copies or compares
  * records whole (R1 compares kind, logKey and cmd; the encoders read through rangeOf).
  */
-class CompactRecord implements LogRecord {
+export class CompactRecord implements LogRecord {
   readonly seq: Seq;
   readonly author: LeaderId;
   readonly kind: 'cmd' | 'noop';
@@ -69,6 +70,14 @@ class CompactRecord implements LogRecord {
    * folds the very same object; set once, like a cache (records are immutable in content).
    */
   folded: CompactRecord | undefined;
+  /**
+   * packed and delta: this record's encodings (bitmap_codec.ts packedRecord, RecordContainer),
+   * made once and shared by every container that writes it; a received record's are the bytes it
+   * came in. Slots, not properties added later: an object given a property after its literal or
+   * constructor (defineProperty) was a dictionary-mode object, ~300 bytes more per record.
+   */
+  packed: Uint8Array | undefined;
+  delta: DeltaBytes | undefined;
 
   constructor(
     seq: Seq,
@@ -87,6 +96,8 @@ class CompactRecord implements LogRecord {
     this.logKey = logKey;
     this.ov = ov;
     this.folded = undefined;
+    this.packed = undefined;
+    this.delta = undefined;
   }
 
   /** overrides: a ranged record's are listed afresh on each read (only tests and a fallback of deps.ts read them). */
@@ -111,6 +122,29 @@ export function withRangedOverrides(fields: Omit<LogRecord, 'overrides'>, from: 
 export function withListedOverrides(fields: Omit<LogRecord, 'overrides'>, overrides: readonly Seq[]): LogRecord {
   const ov = overrides.length === 1 && overrides[0] === fields.seq ? SOLO : overrides;
   return new CompactRecord(fields.seq, fields.author, fields.kind, fields.cmd, fields.deps, fields.logKey, ov);
+}
+
+/**
+ * decodedRecord is a record read from a message or the WAL (wire.ts, after its fields are
+ * checked): `overrides` a position `from` ≤ seq (deps ∩ [from, seq) ∪ {seq}, the `ovFrom` of its
+ * bytes) or the list. A follower keeps every record it receives until the next snapshot, so one
+ * object of fixed shape here too, not a literal with an accessor and a context per record.
+ */
+export function decodedRecord(
+  seq: Seq,
+  author: LeaderId,
+  kind: 'cmd' | 'noop',
+  cmd: SmCommand | undefined,
+  deps: TailBitmap,
+  logKey: string,
+  overrides: Seq | readonly Seq[],
+): LogRecord {
+  let ov: Seq | readonly Seq[];
+  if (typeof overrides === 'number') {
+    if (!(overrides >= 0 && overrides <= seq)) throw new InvariantError(`overrides from ${overrides} above ${seq}`);
+    ov = overrides === seq ? SOLO : overrides;
+  } else ov = overrides.length === 1 && overrides[0] === seq ? SOLO : overrides;
+  return new CompactRecord(seq, author, kind, cmd, deps, logKey, ov);
 }
 
 /** listOverrides lists deps ∩ [from, seq) ∪ {seq}: a ranged record's overrides, and a received `ovFrom` record's (bitmap_codec.ts). */

@@ -46,8 +46,28 @@ export function rec(seq: Seq, author: LeaderId, cmd?: Command, extra: { deps?: T
  * prototype, so comparing it whole would compare the forms, not the records.
  */
 export function plainRecord(r: LogRecord): LogRecord {
-  const { seq, author, kind, cmd, deps, logKey } = r;
-  return { seq, author, kind, ...(cmd !== undefined ? { cmd } : {}), deps, overrides: [...r.overrides], logKey };
+  const { seq, author, kind, cmd, logKey } = r;
+  return { seq, author, kind, ...(cmd !== undefined ? { cmd } : {}), deps: plainBitmap(r.deps), overrides: [...r.overrides], logKey };
+}
+
+/**
+ * plain is x with every record and bitmap in it as plain objects (plainRecord, plainBitmap), the
+ * rest copied as it is: for deep comparisons of decoded messages, WAL batches and states, whose
+ * records and received bitmaps are class instances read through their prototypes.
+ */
+export function plain<T>(x: T): T {
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x)) return x;
+  if (Array.isArray(x)) return x.map((v: unknown) => plain(v)) as T;
+  if (x instanceof Map) return new Map([...x].map(([k, v]) => [k, plain(v)])) as T;
+  const o = x as Record<string, unknown>;
+  if (typeof o.seq === 'number' && 'author' in o && 'deps' in o && 'logKey' in o) return plainRecord(o as unknown as LogRecord) as T;
+  if (typeof o.offset === 'number' && 'words' in o) return plainBitmap(o as unknown as TailBitmap) as T;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, plain(v)])) as T;
+}
+
+/** plainBitmap is b as a plain object, for deep comparisons: a received one (bitmap_codec.ts) reads its words through its prototype. */
+export function plainBitmap(b: TailBitmap): TailBitmap {
+  return { offset: b.offset, words: [...b.words] };
 }
 
 export const set = (key: string, value: number): Command => ({ op: 'set', key, value });

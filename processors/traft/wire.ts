@@ -1,20 +1,11 @@
 // wire: validation of decoded network input for TRaft. A frame that decodes but is not a
 // well-formed Message is rejected here (the transport closes that connection), so the core
 // can trust every field it reads. Bounds keep one message from exhausting memory.
-import {
-  decodeWords,
-  deltaProblem,
-  lazyBitmap,
-  lazyDeltaBitmap,
-  rememberDelta,
-  rememberPacked,
-  unpackRecord,
-  withLazyOverrides,
-} from './bitmap_codec.js';
+import { decodeWords, deltaProblem, lazyBitmap, lazyDeltaBitmap, rememberDelta, rememberPacked, unpackRecord } from './bitmap_codec.js';
 import { labMachine } from './lab_machine.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
-import type { LogRecord } from './record.js';
+import { decodedRecord, type LogRecord } from './record.js';
 import type { DeltaDeps } from './record_bytes.js';
 import { isCommandShape, isJson, type MachineKind, type SmCommand } from './state_machine.js';
 import { firstMissing, type TailBitmap } from './tail_bitmap.js';
@@ -159,14 +150,12 @@ function recordFields(x: unknown, machine: MachineKind, resolved?: TailBitmap, p
   const author = sameLeaderId(o.author, prevAuthor) ?? leaderId(o.author, 'record.author');
   const logKey = str(o.logKey, 'record.logKey');
   const cmd = kind === 'cmd' ? command(o.cmd, machine) : undefined;
-  // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), rebuilt only when read;
-  // the record is made once, by withLazyOverrides, not as fields first and then again
-  if (o.ovFrom !== undefined) return withLazyOverrides(seq, author, kind, cmd, deps, logKey, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
+  // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), kept as that range
+  if (o.ovFrom !== undefined) return decodedRecord(seq, author, kind, cmd, deps, logKey, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
   const listed = arr(o.overrides, 'record.overrides');
   for (const q of listed) nat(q, 'record.overrides[]');
-  // a copy of the checked list (a sender's in-process list stays its own); two literals, not a spread of a temporary { cmd }
-  const overrides = listed.slice() as number[];
-  return cmd === undefined ? { seq, author, kind, deps, logKey, overrides } : { seq, author, kind, deps, logKey, cmd, overrides };
+  // a copy of the checked list (a sender's in-process list stays its own)
+  return decodedRecord(seq, author, kind, cmd, deps, logKey, listed.slice() as number[]);
 }
 
 /**

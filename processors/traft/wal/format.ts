@@ -36,7 +36,9 @@ import {
 } from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
-import { listOverrides, type LogRecord } from '../record.js';
+import { decodedRecord, type LogRecord } from '../record.js';
+import type { LeaderId } from '../leader_id.js';
+import type { SmCommand } from '../state_machine.js';
 
 const WAL_MAGIC = 'TRAFTWAL';
 // WAL_VERSION 4: msgpack frames with records as their own bytes in record_bytes.ts's layout; 3: the
@@ -191,21 +193,21 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
   if (base === undefined) return null; // a delta whose base is not earlier in its frame or checkpoint
   const deps = base === null ? depsOf(r.deps) : deltaDepsOf(r.deps, base);
   if (deps === null) return null;
-  let overrides = r.overrides;
+  let overrides: number | number[];
   if (r.ovFrom !== undefined) {
-    if (typeof r.ovFrom !== 'number') return null;
-    overrides = listOverrides(deps, r.seq, r.ovFrom);
-  }
-  if (!Array.isArray(overrides)) return null;
-  const rec = {
-    seq: r.seq,
-    author: r.author,
-    kind: r.kind,
+    if (!isSeq(r.ovFrom)) return null;
+    overrides = Math.min(r.ovFrom as number, r.seq); // deps ∩ [ovFrom, seq) ∪ {seq}, kept as that range
+  } else if (Array.isArray(r.overrides)) overrides = r.overrides as number[];
+  else return null;
+  const rec = decodedRecord(
+    r.seq,
+    r.author as LeaderId,
+    r.kind as LogRecord['kind'],
+    r.cmd as SmCommand | undefined,
     deps,
+    r.logKey as string,
     overrides,
-    logKey: r.logKey,
-    ...(r.cmd !== undefined ? { cmd: r.cmd } : {}),
-  } as LogRecord;
+  );
   const own = Uint8Array.prototype.slice.call(packed);
   if (base === null) rememberPacked(rec, own);
   else rememberDelta(rec, base, own);

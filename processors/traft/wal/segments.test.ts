@@ -17,6 +17,7 @@ import { decodeWal, encodeCheckpoint, encodeFrame, encodeHeader, WalCorruptError
 import { encodeAsAppended, segmentName, WalDir } from './segments.js';
 import { GroupFrames } from './group_frames.js';
 import { packValue } from '../bitmap_codec.js';
+import { plain as plainData } from '../testkit.js';
 
 const root = mkdtempSync(join(tmpdir(), 'traft-segments-'));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
@@ -112,7 +113,7 @@ t.test('plain batches round-trip in segment 0; other files are ignored', async (
   await write(dir, [[plain(3, [3, 4])]]);
   t.same(segs(dir), ['seg-00000000.wal', 'seg-x.wal']);
   const o = await reopen(dir);
-  t.same(o.batches, [...first, plain(3, [3, 4])]);
+  t.same(plainData(o.batches), plainData([...first, plain(3, [3, 4])]));
   t.equal(o.truncatedBytes, 0);
   t.equal(o.segment, 0);
   t.ok(existsSync(join(dir, 'notes.txt')) && existsSync(join(dir, 'seg-x.wal')), 'strays left alone');
@@ -175,10 +176,10 @@ t.test('a checkpoint rotates: older segments go, reopening replays to the same s
   t.same(segs(dir), ['seg-00000001.wal'], 'segment 0 deleted');
   const o = await reopen(dir);
   t.equal(o.segment, 1);
-  t.same(o.batches[0], { batchId: 3, entries: b3.checkpoint }, 'the checkpoint comes first, as one batch');
-  t.same(o.batches.slice(1), after);
+  t.same(plainData(o.batches[0]), plainData({ batchId: 3, entries: b3.checkpoint }), 'the checkpoint comes first, as one batch');
+  t.same(plainData(o.batches.slice(1)), plainData(after));
   const want = replayWal(entriesToReplay(all));
-  t.same(replayOf(o.batches), want, 'same as replaying everything');
+  t.same(plainData(replayOf(o.batches)), plainData(want), 'same as replaying everything');
   t.same(
     [...want.log.keys()].sort((a, b) => a - b),
     [2, 3, 4, 5],
@@ -202,7 +203,7 @@ t.test('a checkpoint rotates: older segments go, reopening replays to the same s
     again.batches.map((b) => b.batchId),
     [9, 10],
   );
-  t.same(replayOf(again.batches), replayWal(entriesToReplay(all)));
+  t.same(plainData(replayOf(again.batches)), plainData(replayWal(entriesToReplay(all))));
 });
 
 t.test('appends while a rotation deletes the older segments are kept, and close waits for the deletes', async (t) => {
@@ -227,7 +228,7 @@ t.test('appends while a rotation deletes the older segments are kept, and close 
     o.batches.map((b) => b.batchId),
     [3, 4, 5],
   );
-  t.same(replayOf(o.batches), replayWal(entriesToReplay(all)), 'nothing appended beside the deletes is lost');
+  t.same(plainData(replayOf(o.batches)), plainData(replayWal(entriesToReplay(all))), 'nothing appended beside the deletes is lost');
 });
 
 t.test('encodeAsAppended makes as many bytes as append writes: the frames, then the checkpoint opening the next segment', async (t) => {
@@ -249,7 +250,10 @@ t.test('the batch frame leaves its checkpoint out (it lives in the next segment)
   const b: WalBatch = { batchId: 3, entries: [record(3)], checkpoint: [snapshotEntry(2), record(77)] };
   const text = Buffer.from(encodeFrame(b)).toString('utf8');
   t.notOk(text.includes('checkpoint') || text.includes('key77'), 'no checkpoint in the frame');
-  t.same(decodeWal(Buffer.concat([encodeHeader(CLUSTER), encodeFrame(b)]), CLUSTER).batches, [{ batchId: 3, entries: [record(3)] }]);
+  t.same(
+    plainData(decodeWal(Buffer.concat([encodeHeader(CLUSTER), encodeFrame(b)]), CLUSTER).batches),
+    plainData([{ batchId: 3, entries: [record(3)] }]),
+  );
 });
 
 t.test('a checkpoint of 10,000 records spans several frames and round-trips', async (t) => {
@@ -265,8 +269,8 @@ t.test('a checkpoint of 10,000 records spans several frames and round-trips', as
   t.equal(text.split(mark('part')).length - 1, 2, 'two full part frames');
   t.equal(text.split(mark('end')).length - 1, 1, 'one end frame');
   const o = await reopen(dir);
-  t.same(o.batches[0]!.entries, b3.checkpoint);
-  t.same(replayOf(o.batches), replayWal(entriesToReplay([...history, b3, plain(4, [10_001])])));
+  t.same(plainData(o.batches[0]!.entries), plainData(b3.checkpoint));
+  t.same(plainData(replayOf(o.batches)), plainData(replayWal(entriesToReplay([...history, b3, plain(4, [10_001])]))));
 });
 
 t.test('an empty checkpoint is one end frame and still complete', async (t) => {
@@ -308,7 +312,7 @@ t.test('crash during rotation: an incomplete newest segment is removed, the prev
     writeFileSync(join(dir, segmentName(1)), bytes);
     const o = await reopen(dir);
     t.equal(o.segment, 0, `${name}: segment 0 used`);
-    t.same(o.batches, [...first, { batchId: 3, entries: b3.entries }], `${name}: segment 0's batches`);
+    t.same(plainData(o.batches), plainData([...first, { batchId: 3, entries: b3.entries }]), `${name}: segment 0's batches`);
     t.same(segs(dir), [segmentName(0)], `${name}: the incomplete segment removed`);
   }
   // and the next checkpoint rotates to segment 1 again
@@ -319,7 +323,7 @@ t.test('crash during rotation: an incomplete newest segment is removed, the prev
   await write(dir, [[b5]]);
   t.same(segs(dir), [segmentName(1)]);
   const o = await reopen(dir);
-  t.same(replayOf(o.batches), replayWal(entriesToReplay([...first, b3, b5])));
+  t.same(plainData(replayOf(o.batches)), plainData(replayWal(entriesToReplay([...first, b3, b5]))));
 });
 
 t.test('crash before the deletes: both segments complete → the newer is used, the older removed', async (t) => {
@@ -328,7 +332,7 @@ t.test('crash before the deletes: both segments complete → the newer is used, 
   writeFileSync(join(dir, segmentName(1)), seg1);
   const o = await reopen(dir);
   t.equal(o.segment, 1);
-  t.same(o.batches, [{ batchId: 3, entries: b3.checkpoint }, b4]);
+  t.same(plainData(o.batches), plainData([{ batchId: 3, entries: b3.checkpoint }, b4]));
   t.same(segs(dir), [segmentName(1)]);
 });
 
@@ -341,7 +345,7 @@ t.test('three segments: the newest complete one wins over an older one and a new
   writeFileSync(join(dir, segmentName(2)), seg2.subarray(0, seg2.length - 1));
   const o = await reopen(dir);
   t.equal(o.segment, 1);
-  t.same(o.batches, [{ batchId: 3, entries: b3.checkpoint }, b4]);
+  t.same(plainData(o.batches), plainData([{ batchId: 3, entries: b3.checkpoint }, b4]));
   t.same(segs(dir), [segmentName(1)]);
 });
 
@@ -353,14 +357,14 @@ t.test('a torn tail after the checkpoint is truncated; appends continue', async 
   truncateSync(path, statSync(path).size - 5);
   const o = await WalDir.open(dir, CLUSTER);
   t.ok(o.truncatedBytes > 0);
-  t.same(o.batches, [{ batchId: 3, entries: b3.checkpoint }, plain(4, [4])], 'batch 5 (torn) gone');
+  t.same(plainData(o.batches), plainData([{ batchId: 3, entries: b3.checkpoint }, plain(4, [4])]), 'batch 5 (torn) gone');
   await o.wal.append([plain(5, [55])]);
   await o.wal.sync();
   t.equal(o.wal.sizeBytes, statSync(path).size);
   await o.wal.close();
   const again = await reopen(dir);
   t.equal(again.truncatedBytes, 0);
-  t.same(again.batches.slice(1), [plain(4, [4]), plain(5, [55])]);
+  t.same(plainData(again.batches.slice(1)), plainData([plain(4, [4]), plain(5, [55])]));
 });
 
 t.test('damage inside the chosen segment is corruption, nothing is removed', async (t) => {
@@ -476,7 +480,10 @@ function frameOf(value: unknown): Buffer {
 t.test('snapshot entries: a good one round-trips, garbage is refused', async (t) => {
   const h = encodeHeader(CLUSTER);
   const good = snapshotEntry(5);
-  t.same(decodeWal(Buffer.concat([h, encodeFrame({ batchId: 1, entries: [good] })]), CLUSTER).batches, [{ batchId: 1, entries: [good] }]);
+  t.same(
+    plainData(decodeWal(Buffer.concat([h, encodeFrame({ batchId: 1, entries: [good] })]), CLUSTER).batches),
+    plainData([{ batchId: 1, entries: [good] }]),
+  );
   const bad: unknown[] = [
     { type: 'snapshot' },
     { ...good, snapshot: { ...good.snapshot, floor: 'x' } },
