@@ -1,6 +1,7 @@
 // leader.test: per-follower replication on one leader (docs/protocols/traft.md §6.3): probe then
 // Sync, Sync chunks, need-sync → full resend (→ from 0 if that fails too), retransmission of lost
-// appends after the rpc timeout, at most maxInflight appends outstanding, heartbeats every H.
+// appends after the rpc timeout, at most maxInflight appends outstanding, heartbeats every H;
+// a need-keys reply fences off the reports of replies to older requests (a restarted follower).
 import t from 'tap';
 import type { ForwardReply, ForwardReq, InstallSnapshotReq } from './messages.js';
 import { createBitmap, EMPTY_BITMAP, firstMissing } from './tail_bitmap.js';
