@@ -1,9 +1,10 @@
 // leader.test: per-follower replication on one leader (docs/protocols/traft.md §6.3): probe then
 // Sync, Sync chunks, need-sync → full resend (→ from 0 if that fails too), retransmission of lost
-// appends after the rpc timeout, at most maxInflight appends outstanding, heartbeats every H.
+// appends after the rpc timeout, at most maxInflight appends outstanding, heartbeats every H;
+// a need-keys reply fences off the reports of replies to older requests (a restarted follower).
 import t from 'tap';
-import type { ForwardReq } from './messages.js';
-import { createBitmap, EMPTY_BITMAP } from './tail_bitmap.js';
+import type { ForwardReply, ForwardReq, InstallSnapshotReq } from './messages.js';
+import { createBitmap, EMPTY_BITMAP, firstMissing } from './tail_bitmap.js';
 import { ack, Driver, electedLeader, grant, L, rec, replica, sentOf, set, TIMING } from './testkit.js';
 
 function forwards(sends: Driver['outs'][number]['send'], to: number): ForwardReq[] {
@@ -131,4 +132,60 @@ t.test('an idle follower gets a heartbeat every H, carrying committed', async (t
   );
   t.same(hb[0]!.committed, createBitmap(1), 'commit propagation (§6.5)');
   t.ok(d.outs.at(-2)!.wakeAtMs <= 2 + H, 'the core asked to be woken by then');
+});
+
+/**
+ * leaderWithSnapshot: replica 0 restarted from a snapshot at floor 10 (KEYs k0..k9), campaigns,
+ * wins with 1's grant; 2, silent in the election, is unknown and gets a probe.
+ */
+function leaderWithSnapshot(): { d: Driver; id: ReturnType<typeof L> } {
+  const floor = 10;
+  const keys = Array.from({ length: floor }, (_, p) => `k${p}`);
+  const snapshot = { type: 'snapshot' as const, snapshot: { floor, applied: createBitmap(floor), kv: [] }, keysFrom: 0, keys };
+  const d = new Driver(replica(0, 3, { vote: L(1, 0), committer: L(1, 0), snapshot }, -10_000));
+  d.state.electionDeadlineMs = 0;
+  d.tick(0);
+  const id = d.state.vote;
+  d.msg(1, grant(id, { committer: L(1, 0), accepted: createBitmap(floor), committed: createBitmap(floor) }), 1);
+  if (d.state.leader === null) throw new Error('not established');
+  return { d, id };
+}
+
+t.test('need-keys fences off replies to requests sent before it arrived: their stale marks are not merged back', async (t) => {
+  const { d, id } = leaderWithSnapshot();
+  const H = TIMING.heartbeatIntervalMs;
+  const probe = forwards(
+    d.outs.flatMap((o) => o.send),
+    2,
+  )[0]!;
+  // before its restart, 2 reported [0, 8) committed (no committer of ours: unsynced)
+  const report = (reqId: number, committed: number, extra: Partial<ForwardReply> = {}): ForwardReply => ({
+    ...ack(id, createBitmap(committed), reqId, createBitmap(committed)),
+    committer: null,
+    ...extra,
+  });
+  const installs = (sends: Driver['outs'][number]['send']) => sentOf(sends, 'InstallSnapshotReq').filter((e) => e.to === 2);
+  const r1 = installs(d.msg(2, report(probe.reqId, 8), 10))[0]?.msg;
+  t.equal(r1?.shipment.keysFrom, 8, 'KEYs from its reported frontier');
+  // a heartbeat goes out while the install is in flight; 2 answers it before restarting, slowly
+  const hb = forwards(d.tick(10 + H), 2).find((m) => m.kind === 'heartbeat');
+  t.ok(hb !== undefined && hb.reqId > r1!.reqId, 'a heartbeat sent after the install');
+  // 2 restarted with KEYs to 3 only: need-keys
+  const needKeys = report(r1!.reqId, 3, { ok: false, reason: 'need-keys', keysTo: 3 });
+  const r2 = installs(d.msg(2, needKeys, 20 + H))[0]?.msg;
+  t.equal(r2?.shipment.keysFrom, 3, 'the next install ships KEYs from its real frontier');
+  // the delayed pre-restart replies: a copy of the probe's answer, and the heartbeat's
+  d.msg(2, report(probe.reqId, 8), 30 + H);
+  d.msg(2, report(hb!.reqId, 8, { keysTo: 8 }), 31 + H);
+  const pr = d.state.leader!.progress.get(2)!;
+  t.equal(firstMissing(pr.committed), 3, 'their marks were not merged');
+  t.equal(pr.keysTo, 3, 'nor their keysTo');
+  // r2 is lost: after the rpc timeout and the backoff, the install is resent
+  let r3: InstallSnapshotReq | undefined;
+  for (let now = 40 + H; r3 === undefined && now < 40 + 10 * H; now += 5) r3 = installs(d.tick(now))[0]?.msg;
+  t.ok(r3 !== undefined && r3.shipment.keysFrom <= 3, `the resent install starts at or below its reach 3 (${r3?.shipment.keysFrom})`);
+  // a reply to a request sent after the fence counts: installed, it reports [0, 10), and a Sync follows from 10
+  const sync = forwards(d.msg(2, report(r3!.reqId, 10, { keysTo: 10 }), 50 + 10 * H), 2).find((m) => m.kind === 'sync');
+  t.equal(firstMissing(pr.committed), 10, 'its report after the fence is merged');
+  t.equal(sync?.lo, 10, 'and the Sync starts at it');
 });

@@ -12,7 +12,7 @@ import { leaderIdEq, type LeaderId } from './leader_id.js';
 import type { ElectReply, ForwardKind, ForwardReply, ForwardReq } from './messages.js';
 import { noopRecord, withListedOverrides, withRangedOverrides, type LogRecord, type Seq } from './record.js';
 import { stepDown } from './role_change.js';
-import type { Effects, LeaderRole, Progress, ReplicaState } from './state.js';
+import type { Effects, Inflight, LeaderRole, Progress, ReplicaState } from './state.js';
 import { shipmentFor } from './snapshot.js';
 import { storeRecord } from './store.js';
 import { bitmapLen, EMPTY_BITMAP, firstMissing, members, minus, union, withSeqs } from './tail_bitmap.js';
@@ -44,6 +44,7 @@ function newProgress(reply: ElectReply | undefined, cmax: LeaderId | null, nowMs
     lastAckAtMs: nowMs,
     ackedReqId: 0,
     keysTo: null,
+    reportsFromReqId: 0,
   };
   if (reply === undefined) return { ...base, known: false, committer: null, accepted: EMPTY_BITMAP, committed: EMPTY_BITMAP };
   const sameBase = leaderIdEq(reply.committer, cmax);
@@ -261,17 +262,30 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
     return;
   }
   pr.known = true;
-  pr.committer = reply.committer;
-  pr.committed = union(pr.committed, reply.committed);
   const answered = pr.inflight.get(reply.reqId)?.kind;
   pr.inflight.delete(reply.reqId);
-  if (reply.keysTo !== undefined) pr.keysTo = reply.keysTo; // the next snapshot part starts there
+  // a vote is durable (a promise never expires), so even a reply from before a restart is an ack
   if (leaderIdEq(reply.vote, L.id)) {
     pr.lastAckAtMs = nowMs;
     pr.ackedReqId = Math.max(pr.ackedReqId, reply.reqId);
   }
   pr.backoffMs = FIRST_BACKOFF_MS; // it answered: no reason to wait (a probe's answer starts the Sync at once)
   pr.nextSendAtMs = nowMs;
+  if (reply.reqId >= pr.reportsFromReqId) takeReport(s, fx, pr, reply, answered);
+  replicateTo(s, fx, from, pr, nowMs, random);
+}
+
+/**
+ * takeReport merges the follower's reported state into our view of it (§6.3). A `need-keys`
+ * reply fences off the replies to every request sent before it arrived: any of them may come
+ * from before a restart whose torn line lost commit marks, and merging those marks back would
+ * ship KEYs from above its reach again, once per such reply (docs/protocols/traft.md D15).
+ */
+function takeReport(s: ReplicaState, fx: Effects, pr: Progress, reply: ForwardReply, answered: Inflight['kind'] | undefined): void {
+  const L = leading(s);
+  pr.committer = reply.committer;
+  pr.committed = union(pr.committed, reply.committed);
+  if (reply.keysTo !== undefined) pr.keysTo = reply.keysTo; // the next snapshot part starts there
   if (reply.ok && leaderIdEq(reply.committer, L.id)) {
     pr.synced = true;
     pr.syncFull = false;
@@ -283,13 +297,13 @@ export function handleForwardReply(s: ReplicaState, fx: Effects, from: number, r
     leaderCommit(s, fx);
   } else if (!reply.ok && reply.reason === 'need-keys') {
     pr.committed = reply.committed; // marks we held from before its restart: ship KEYs from its real frontier
+    pr.reportsFromReqId = s.nextReqId; // the replies to what we sent until now may predate its restart
   } else if (!reply.ok && reply.reason === 'need-sync' && reply.reqId >= pr.syncAttempt) {
     pr.synced = false;
     if (pr.syncFull) pr.committed = EMPTY_BITMAP; // a full Sync failed too: it lacks a position below lo; start from 0
     pr.syncFull = true; // resend in full: the follower lacks something our view says it has
     pr.inflight.clear();
   }
-  replicateTo(s, fx, from, pr, nowMs, random);
 }
 
 /**

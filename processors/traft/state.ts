@@ -48,6 +48,11 @@ export type Progress = {
   ackedReqId: number;
   /** keysTo: where its KEYs end per its last InstallSnapshot reply (the next part starts there); null before one. */
   keysTo: Seq | null;
+  /**
+   * reportsFromReqId: replies to requests with a lower reqId report nothing (§6.3): they were
+   * sent before its last `need-keys` reply arrived, so they may predate its restart. 0 before one.
+   */
+  reportsFromReqId: number;
 };
 
 /** LeaderRole exists only while established (§5.6 onwards). */

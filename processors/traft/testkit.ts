@@ -3,6 +3,7 @@
 import { SeededRandom } from '../../runtime/random.js';
 import type { Command } from './command.js';
 import { defaultTiming, type Config, type Timing } from './config.js';
+import type { SnapshotEntry } from './durable.js';
 import type { Input, Output } from './io.js';
 import { leaderId, type LeaderId } from './leader_id.js';
 import type { ElectReply, ElectReq, ForwardReply, ForwardReq, Message } from './messages.js';
@@ -80,7 +81,7 @@ export const incr = (key: string): Command => ({ op: 'incr', key });
 export function replica(
   self: number,
   n: number,
-  d: { vote?: LeaderId; committer?: LeaderId | null; records?: LogRecord[] } = {},
+  d: { vote?: LeaderId; committer?: LeaderId | null; records?: LogRecord[]; snapshot?: SnapshotEntry } = {},
   nowMs = 0,
   timing = TIMING,
   core: TraftCore = OUR_CORE,
@@ -92,7 +93,7 @@ export function replica(
     timing,
     nowMs,
     random: new SeededRandom(`testkit/${self}`),
-    durable: { vote: d.vote ?? null, committer: d.committer ?? null, log, snapshot: null },
+    durable: { vote: d.vote ?? null, committer: d.committer ?? null, log, snapshot: d.snapshot ?? null },
   });
   s.electionDeadlineMs = Infinity;
   return s;
