@@ -102,7 +102,7 @@ export function decodeWords(bytes: Uint8Array): number[] | null {
 }
 
 /**
- * BinBitmap is a received bitmap whose words are decoded from `bin` (whole words, checked by the
+ * LazyBitmap is a received bitmap whose words are decoded from `bin` (whole words, checked by the
  * caller) on first read. A follower receives every record's deps (~300 words at -l 10000) and,
  * committing in position order, folds the record before anything reads them: decoding them into
  * an array per record was decode time and old-generation heap for nothing. A class, so that the

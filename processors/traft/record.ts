@@ -44,7 +44,8 @@ export function noopRecord(seq: Seq, author: LeaderId): LogRecord {
 const SOLO = -1;
 
 /**
- * CompactRecord is how a replica builds records (proposals, no-ops, folded forms): their fields,
+ * CompactRecord is every record a replica builds or reads (proposals, no-ops, folded forms, and
+ * records decoded from messages and the WAL, decodedRecord): their fields,
  * and the overrides as `ov`: SOLO for {seq}; a position `from` ≥ 0 for deps ∩ [from, seq) ∪ {seq}
  * (a `set` over one key: every same-key record above the frontier, ~1,250 at -l 10000), listed
  * only when read; else the list itself. A record lives from its proposal until the snapshot floor
