@@ -45,7 +45,7 @@ const SOLO = -1;
 
 /**
  * CompactRecord is every record a replica builds or reads (proposals, no-ops, folded forms, and
- * records decoded from messages and the WAL, decodedRecord): their fields,
+ * records decoded from messages and the WAL, decodedOv): their fields,
  * and the overrides as `ov`: SOLO for {seq}; a position `from` ≥ 0 for deps ∩ [from, seq) ∪ {seq}
  * (a `set` over one key: every same-key record above the frontier, ~1,250 at -l 10000), listed
  * only when read; else the list itself. A record lives from its proposal until the snapshot floor
@@ -121,31 +121,24 @@ export function withRangedOverrides(fields: Omit<LogRecord, 'overrides'>, from: 
 
 /** withListedOverrides is a record with these overrides (ascending, ending at seq); {seq} alone is kept without a list. */
 export function withListedOverrides(fields: Omit<LogRecord, 'overrides'>, overrides: readonly Seq[]): LogRecord {
-  const ov = overrides.length === 1 && overrides[0] === fields.seq ? SOLO : overrides;
-  return new CompactRecord(fields.seq, fields.author, fields.kind, fields.cmd, fields.deps, fields.logKey, ov);
+  return new CompactRecord(fields.seq, fields.author, fields.kind, fields.cmd, fields.deps, fields.logKey, listedOv(fields.seq, overrides));
+}
+
+/** listedOv is a CompactRecord's `ov` for a list of overrides: SOLO for {seq}, else the list. */
+function listedOv(seq: Seq, overrides: readonly Seq[]): Seq | readonly Seq[] {
+  return overrides.length === 1 && overrides[0] === seq ? SOLO : overrides;
 }
 
 /**
- * decodedRecord is a record read from a message or the WAL (wire.ts, after its fields are
- * checked): `overrides` a position `from` ≤ seq (deps ∩ [from, seq) ∪ {seq}, the `ovFrom` of its
- * bytes) or the list. A follower keeps every record it receives until the next snapshot, so one
- * object of fixed shape here too, not a literal with an accessor and a context per record.
+ * decodedOv is a CompactRecord's `ov` for overrides read from a message or the WAL (wire.ts,
+ * wal/format.ts, after the fields are checked): a position `from` ≤ seq (deps ∩ [from, seq) ∪
+ * {seq}, the `ovFrom` of its bytes), kept as that range, or the list. A follower keeps every
+ * record it receives until the next snapshot: one object of fixed shape, as a replica's own.
  */
-export function decodedRecord(
-  seq: Seq,
-  author: LeaderId,
-  kind: 'cmd' | 'noop',
-  cmd: SmCommand | undefined,
-  deps: TailBitmap,
-  logKey: string,
-  overrides: Seq | readonly Seq[],
-): LogRecord {
-  let ov: Seq | readonly Seq[];
-  if (typeof overrides === 'number') {
-    if (!(overrides >= 0 && overrides <= seq)) throw new InvariantError(`overrides from ${overrides} above ${seq}`);
-    ov = overrides === seq ? SOLO : overrides;
-  } else ov = overrides.length === 1 && overrides[0] === seq ? SOLO : overrides;
-  return new CompactRecord(seq, author, kind, cmd, deps, logKey, ov);
+export function decodedOv(seq: Seq, overrides: Seq | readonly Seq[]): Seq | readonly Seq[] {
+  if (typeof overrides !== 'number') return listedOv(seq, overrides);
+  if (!(overrides >= 0 && overrides <= seq)) throw new InvariantError(`overrides from ${overrides} above ${seq}`);
+  return overrides === seq ? SOLO : overrides;
 }
 
 /** listOverrides lists deps ∩ [from, seq) ∪ {seq}: a ranged record's overrides, and a received `ovFrom` record's (bitmap_codec.ts). */

@@ -5,7 +5,7 @@ import { decodeWords, deltaProblem, lazyBitmap, lazyDeltaBitmap, rememberDelta, 
 import { labMachine } from './lab_machine.js';
 import type { LeaderId } from './leader_id.js';
 import type { ElectReplyPart, ElectReplyReason, ForwardKind, ForwardReply, Message, SnapshotShipment } from './messages.js';
-import { decodedRecord, type LogRecord } from './record.js';
+import { CompactRecord, decodedOv, type LogRecord } from './record.js';
 import type { DeltaDeps } from './record_bytes.js';
 import { isCommandShape, isJson, type MachineKind, type SmCommand } from './state_machine.js';
 import { firstMissing, type TailBitmap } from './tail_bitmap.js';
@@ -151,11 +151,12 @@ function recordFields(x: unknown, machine: MachineKind, resolved?: TailBitmap, p
   const logKey = str(o.logKey, 'record.logKey');
   const cmd = kind === 'cmd' ? command(o.cmd, machine) : undefined;
   // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), kept as that range
-  if (o.ovFrom !== undefined) return decodedRecord(seq, author, kind, cmd, deps, logKey, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq));
+  if (o.ovFrom !== undefined)
+    return new CompactRecord(seq, author, kind, cmd, deps, logKey, decodedOv(seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq)));
   const listed = arr(o.overrides, 'record.overrides');
   for (const q of listed) nat(q, 'record.overrides[]');
   // a copy of the checked list (a sender's in-process list stays its own)
-  return decodedRecord(seq, author, kind, cmd, deps, logKey, listed.slice() as number[]);
+  return new CompactRecord(seq, author, kind, cmd, deps, logKey, decodedOv(seq, listed.slice() as number[]));
 }
 
 /**

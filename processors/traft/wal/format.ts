@@ -36,7 +36,7 @@ import {
 } from '../bitmap_codec.js';
 import type { TailBitmap } from '../tail_bitmap.js';
 import type { WalBatch, WalEntry } from '../durable.js';
-import { decodedRecord, type LogRecord } from '../record.js';
+import { CompactRecord, decodedOv, type LogRecord } from '../record.js';
 import type { LeaderId } from '../leader_id.js';
 import type { SmCommand } from '../state_machine.js';
 
@@ -199,14 +199,15 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
     overrides = Math.min(r.ovFrom as number, r.seq); // deps ∩ [ovFrom, seq) ∪ {seq}, kept as that range
   } else if (Array.isArray(r.overrides)) overrides = r.overrides as number[];
   else return null;
-  const rec = decodedRecord(
+  const ov = decodedOv(r.seq, overrides);
+  const rec = new CompactRecord(
     r.seq,
     r.author as LeaderId,
     r.kind as LogRecord['kind'],
     r.cmd as SmCommand | undefined,
     deps,
     r.logKey as string,
-    overrides,
+    ov,
   );
   const own = Uint8Array.prototype.slice.call(packed);
   if (base === null) rememberPacked(rec, own);
