@@ -178,15 +178,18 @@ export function wordCount(b: TailBitmap): number {
   return b instanceof LazyBitmap || b instanceof LazyDelta ? b.n : b.words.length;
 }
 
-/** binBitmap is the wire form of a message's bitmap (unchanged when short); a record's deps are written by record_bytes.ts. */
+/**
+ * binBitmap is the wire form of a message's bitmap (its fields when short: a received one's words
+ * are a getter msgpack would not see); a record's deps are written by record_bytes.ts.
+ */
 function binBitmap(b: TailBitmap): TailBitmap | BinBitmap {
-  return b.words.length < MIN_WORDS ? b : { offset: b.offset, bin: wordsBuffer(b) };
+  return b.words.length < MIN_WORDS ? { offset: b.offset, words: b.words } : { offset: b.offset, bin: wordsBuffer(b) };
 }
 
 /**
  * overridesFrom: a `set`'s overrides are usually exactly its deps in [o[0], seq) plus seq (R5
  * over one key; often long lists). Then only o[0] is written
- * (`ovFrom`) and the list is rebuilt from deps on reading; otherwise null (write the list).
+ * (`ovFrom`), read back as that range (record.ts decodedOv); otherwise null (write the list).
  */
 function overridesFrom(r: LogRecord): number | null {
   const o = r.overrides;

@@ -141,14 +141,14 @@ export function decodedOv(seq: Seq, overrides: Seq | readonly Seq[]): Seq | read
   return overrides === seq ? SOLO : overrides;
 }
 
-/** listOverrides lists deps ∩ [from, seq) ∪ {seq}: a ranged record's overrides, and a received `ovFrom` record's (bitmap_codec.ts). */
+/** listOverrides lists deps ∩ [from, seq) ∪ {seq}: a ranged record's overrides (its own, or a received `ovFrom` record's). */
 export function listOverrides(deps: TailBitmap, seq: Seq, from: Seq): Seq[] {
   const o = members(deps, from, seq);
   o.push(seq);
   return o;
 }
 
-/** rangeOf is `from` of a withRangedOverrides record, or -1 for one that lists its overrides (as the encoders write them). */
+/** rangeOf is `from` of a ranged record (withRangedOverrides, or decodedOv's from `ovFrom`), or -1 for one that lists its overrides (as the encoders write them). */
 export function rangeOf(rec: LogRecord): Seq {
   return rec instanceof CompactRecord && typeof rec.ov === 'number' && rec.ov !== SOLO ? rec.ov : -1;
 }
@@ -229,7 +229,7 @@ export function overridesWireLength(rec: LogRecord): number {
  * leader sends, nothing being encoded) each folded a copy of their own, five equal records kept
  * per position until the next snapshot. Records are immutable, so one folded form serves every
  * replica; it is on the original, so it never keeps the original alive. Only a CompactRecord has
- * the slot: a received record is never shared between replicas.
+ * the slot; rank processes, whose records each replica receives as bytes, do not share (commit.ts).
  */
 export function foldRecord(rec: LogRecord, share: boolean): LogRecord {
   const compact = rec instanceof CompactRecord;

@@ -47,8 +47,8 @@ export function writeWords(buf: Buffer, at: number, words: readonly number[]): v
   } else for (let i = 0; i < words.length; i++) buf.writeUInt32LE((words[i] as number) >>> 0, at + 4 * i);
 }
 
-/** CompactRecord: a record as its bytes read back, unvalidated (wire.ts recordFields, wal/format.ts recordOf check it). */
-export type CompactRecord = {
+/** RawRecord: a record as its bytes read back, unvalidated (wire.ts recordFields, wal/format.ts recordOf check it). */
+export type RawRecord = {
   seq: number;
   author: { term: number; id: number };
   kind: 'cmd' | 'noop';
@@ -150,7 +150,7 @@ export function isLayoutRecord(bytes: Uint8Array): boolean {
  * base and extras); `unpackCmd` reads the cmd's msgpack. Throws RangeError on bytes that are not
  * a whole record of layout 1 or 2.
  */
-export function decodeRecord(bytes: Uint8Array, unpackCmd: (b: Uint8Array) => unknown): CompactRecord {
+export function decodeRecord(bytes: Uint8Array, unpackCmd: (b: Uint8Array) => unknown): RawRecord {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const layout = bytes[1];
   if (bytes.length < WORDS_AT || bytes[0] !== RECORD_TAG || (layout !== RECORD_LAYOUT && layout !== DELTA_LAYOUT))
@@ -159,7 +159,7 @@ export function decodeRecord(bytes: Uint8Array, unpackCmd: (b: Uint8Array) => un
   const n = v.getUint32(44, true);
   const offset = v.getFloat64(28, true);
   let p: number;
-  let deps: CompactRecord['deps'];
+  let deps: RawRecord['deps'];
   if (layout === RECORD_LAYOUT) {
     need(v, WORDS_AT, 4 * n);
     p = WORDS_AT + 4 * n;
@@ -183,9 +183,9 @@ function decodeTail(
   v: DataView,
   at: number,
   flags: number,
-  deps: CompactRecord['deps'],
+  deps: RawRecord['deps'],
   unpackCmd: (b: Uint8Array) => unknown,
-): CompactRecord {
+): RawRecord {
   let p = at;
   const keyLen = need(v, p, 2) && v.getUint16(p, true);
   const logKey = utf8(bytes, p + 2, need(v, p + 2, keyLen) && keyLen);
@@ -196,7 +196,7 @@ function decodeTail(
     cmd = unpackCmd(new Uint8Array(bytes.buffer, bytes.byteOffset + p + 4, need(v, p + 4, len) && len));
     p += 4 + len;
   }
-  const r: CompactRecord = {
+  const r: RawRecord = {
     seq: v.getFloat64(4, true),
     author: { term: v.getFloat64(12, true), id: v.getFloat64(20, true) },
     kind: (flags & KIND_CMD) !== 0 ? 'cmd' : 'noop',

@@ -188,7 +188,8 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
   } catch {
     return null;
   }
-  if (typeof r !== 'object' || r === null || typeof r.seq !== 'number') return null;
+  if (typeof r !== 'object' || r === null || !isSeq(r.seq)) return null;
+  const seq = r.seq as number;
   const base = typeof r.deps?.base === 'number' ? bySeq.get(r.deps.base) : null;
   if (base === undefined) return null; // a delta whose base is not earlier in its frame or checkpoint
   const deps = base === null ? depsOf(r.deps) : deltaDepsOf(r.deps, base);
@@ -196,12 +197,12 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
   let overrides: number | number[];
   if (r.ovFrom !== undefined) {
     if (!isSeq(r.ovFrom)) return null;
-    overrides = Math.min(r.ovFrom as number, r.seq); // deps ∩ [ovFrom, seq) ∪ {seq}, kept as that range
+    overrides = Math.min(r.ovFrom as number, seq); // deps ∩ [ovFrom, seq) ∪ {seq}, kept as that range
   } else if (Array.isArray(r.overrides)) overrides = r.overrides as number[];
   else return null;
-  const ov = decodedOv(r.seq, overrides);
+  const ov = decodedOv(seq, overrides);
   const rec = new CompactRecord(
-    r.seq,
+    seq,
     r.author as LeaderId,
     r.kind as LogRecord['kind'],
     r.cmd as SmCommand | undefined,
