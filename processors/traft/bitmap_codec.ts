@@ -54,14 +54,14 @@ function deltaOf(r: LogRecord): DeltaBytes | undefined {
 
 /** keepPacked keeps r's packed bytes with it (a frozen record, a test's, is encoded again next time). */
 function keepPacked(r: LogRecord, b: Uint8Array): void {
-  if (r instanceof CompactRecord && Object.isExtensible(r)) r.packed = b;
-  else if (!(r instanceof CompactRecord)) cache(r, PACKED, b);
+  if (!(r instanceof CompactRecord)) cache(r, PACKED, b);
+  else if (Object.isExtensible(r)) r.packed = b;
 }
 
 /** keepDelta keeps r's latest delta with it, as keepPacked. */
 function keepDelta(r: LogRecord, d: DeltaBytes): void {
-  if (r instanceof CompactRecord && Object.isExtensible(r)) r.delta = d;
-  else if (!(r instanceof CompactRecord)) cache(r, DELTA, d);
+  if (!(r instanceof CompactRecord)) cache(r, DELTA, d);
+  else if (Object.isExtensible(r)) r.delta = d;
 }
 
 /** wordsBuffer: b's words as bytes, kept on b (a bitmap sent again and again, like committed). */
@@ -102,35 +102,47 @@ export function decodeWords(bytes: Uint8Array): number[] | null {
 }
 
 /**
- * LazyBitmap is a received bitmap whose words are decoded from `bin` (whole words, checked by the
- * caller) on first read. A follower receives every record's deps (~300 words at -l 10000) and,
- * committing in position order, folds the record before anything reads them: decoding them into
- * an array per record was decode time and old-generation heap for nothing. A class, so that the
- * ~6,000 a follower holds between snapshots are objects of one fixed shape: an object literal
- * with an accessor and a hidden count added by defineProperty was a dictionary-mode object with a
- * closure and a context, ~500 bytes more each. `words` is the prototype's getter, so a spread
- * copy or a deep comparison sees the fields, not the words (testkit.ts plainBitmap).
+ * LazyWords is a received record's deps, whose words are made on first read (`resolve`). A
+ * follower receives every record's deps (~300 words at -l 10000) and, committing in position
+ * order, folds the record before anything reads them: decoding them into an array per record was
+ * decode time and old-generation heap for nothing. Classes, so that the ~6,000 a follower holds
+ * between snapshots are objects of fixed shape: an object literal with an accessor and a hidden
+ * count added by defineProperty was a dictionary-mode object with a closure and a context, ~500
+ * bytes more each. `words` is the prototype's getter, so a spread copy or a deep comparison sees
+ * the fields, not the words (testkit.ts plainBitmap).
  */
-class LazyBitmap implements TailBitmap {
+abstract class LazyWords implements TailBitmap {
   readonly offset: number;
-  /** n: how many words, known before they are decoded (wordCount). */
+  /** n: how many words, known before they are made (wordCount). */
   readonly n: number;
-  private bin: Uint8Array | null;
-  private decoded: readonly number[] | null;
+  private decoded: readonly number[] | null = null;
 
-  constructor(offset: number, bin: Uint8Array) {
+  constructor(offset: number, n: number) {
     this.offset = offset;
-    this.n = bin.length / 4;
-    this.bin = bin;
-    this.decoded = null;
+    this.n = n;
   }
 
   get words(): readonly number[] {
-    if (this.decoded === null) {
-      this.decoded = decodeWords(this.bin as Uint8Array) ?? [];
-      this.bin = null;
-    }
-    return this.decoded;
+    return (this.decoded ??= this.resolve());
+  }
+
+  /** resolve makes the words, once, and lets go of what they were made from. */
+  protected abstract resolve(): readonly number[];
+}
+
+/** LazyBitmap: deps sent as their words' bytes (`bin`, whole words, checked by the caller). */
+class LazyBitmap extends LazyWords {
+  private bin: Uint8Array | null;
+
+  constructor(offset: number, bin: Uint8Array) {
+    super(offset, bin.length / 4);
+    this.bin = bin;
+  }
+
+  protected resolve(): readonly number[] {
+    const words = decodeWords(this.bin as Uint8Array) ?? [];
+    this.bin = null;
+    return words;
   }
 }
 
@@ -140,31 +152,23 @@ export function lazyBitmap(offset: number, bin: Uint8Array): TailBitmap {
 }
 
 /**
- * LazyDelta is a received delta's deps, resolved on first read (a follower committing in
- * position order never reads them). The base is dropped once resolved; until then a chain of
- * bases reaches back only within the one message they came in. A class for LazyBitmap's reasons.
+ * LazyDelta: deps sent as a delta against an earlier record's of the same message. The base is
+ * dropped once resolved; until then a chain of bases reaches back only within that message.
  */
-class LazyDelta implements TailBitmap {
-  readonly offset: number;
-  readonly n: number;
+class LazyDelta extends LazyWords {
   private base: TailBitmap | null;
   private readonly extras: readonly number[];
-  private decoded: readonly number[] | null;
 
   constructor(offset: number, n: number, base: TailBitmap, extras: readonly number[]) {
-    this.offset = offset;
-    this.n = n;
+    super(offset, n);
     this.base = base;
     this.extras = extras;
-    this.decoded = null;
   }
 
-  get words(): readonly number[] {
-    if (this.decoded === null) {
-      this.decoded = resolveDelta(this.offset, this.n, this.base as TailBitmap, this.extras);
-      this.base = null;
-    }
-    return this.decoded;
+  protected resolve(): readonly number[] {
+    const words = resolveDelta(this.offset, this.n, this.base as TailBitmap, this.extras);
+    this.base = null;
+    return words;
   }
 }
 
@@ -175,7 +179,7 @@ export function lazyDeltaBitmap(offset: number, n: number, base: TailBitmap, ext
 
 /** wordCount is b.words.length without decoding a received bitmap's words. */
 export function wordCount(b: TailBitmap): number {
-  return b instanceof LazyBitmap || b instanceof LazyDelta ? b.n : b.words.length;
+  return b instanceof LazyWords ? b.n : b.words.length;
 }
 
 /**

@@ -131,14 +131,15 @@ function listedOv(seq: Seq, overrides: readonly Seq[]): Seq | readonly Seq[] {
 
 /**
  * decodedOv is a CompactRecord's `ov` for overrides read from a message or the WAL (wire.ts,
- * wal/format.ts, after the fields are checked): a position `from` ≤ seq (deps ∩ [from, seq) ∪
- * {seq}, the `ovFrom` of its bytes), kept as that range, or the list. A follower keeps every
- * record it receives until the next snapshot: one object of fixed shape, as a replica's own.
+ * wal/format.ts, after the fields are checked): a position `from` (the `ovFrom` of its bytes:
+ * deps ∩ [from, seq) ∪ {seq}, so a `from` above seq means {seq}), kept as that range, or the
+ * list. A follower keeps every record it receives until the next snapshot: one object of fixed
+ * shape, as a replica's own.
  */
 export function decodedOv(seq: Seq, overrides: Seq | readonly Seq[]): Seq | readonly Seq[] {
   if (typeof overrides !== 'number') return listedOv(seq, overrides);
-  if (!(overrides >= 0 && overrides <= seq)) throw new InvariantError(`overrides from ${overrides} above ${seq}`);
-  return overrides === seq ? SOLO : overrides;
+  if (!(overrides >= 0)) throw new InvariantError(`overrides from ${overrides}: not a position`);
+  return overrides >= seq ? SOLO : overrides;
 }
 
 /** listOverrides lists deps ∩ [from, seq) ∪ {seq}: a ranged record's overrides (its own, or a received `ovFrom` record's). */

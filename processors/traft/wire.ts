@@ -151,12 +151,15 @@ function recordFields(x: unknown, machine: MachineKind, resolved?: TailBitmap, p
   const logKey = str(o.logKey, 'record.logKey');
   const cmd = kind === 'cmd' ? command(o.cmd, machine) : undefined;
   // ovFrom: overrides = deps ∩ [ovFrom, seq) ∪ {seq} (bitmap_codec.ts), kept as that range
-  if (o.ovFrom !== undefined)
-    return new CompactRecord(seq, author, kind, cmd, deps, logKey, decodedOv(seq, Math.min(nat(o.ovFrom, 'record.ovFrom'), seq)));
-  const listed = arr(o.overrides, 'record.overrides');
+  const overrides = o.ovFrom !== undefined ? nat(o.ovFrom, 'record.ovFrom') : listedOverrides(o.overrides);
+  return new CompactRecord(seq, author, kind, cmd, deps, logKey, decodedOv(seq, overrides));
+}
+
+/** listedOverrides: a record's written-out overrides, checked, as a copy (a sender's in-process list stays its own). */
+function listedOverrides(x: unknown): number[] {
+  const listed = arr(x, 'record.overrides');
   for (const q of listed) nat(q, 'record.overrides[]');
-  // a copy of the checked list (a sender's in-process list stays its own)
-  return new CompactRecord(seq, author, kind, cmd, deps, logKey, decodedOv(seq, listed.slice() as number[]));
+  return listed.slice() as number[];
 }
 
 /**

@@ -197,7 +197,7 @@ function recordOf(packed: unknown, bySeq: ReadonlyMap<number, LogRecord>): LogRe
   let overrides: number | number[];
   if (r.ovFrom !== undefined) {
     if (!isSeq(r.ovFrom)) return null;
-    overrides = Math.min(r.ovFrom as number, seq); // deps ∩ [ovFrom, seq) ∪ {seq}, kept as that range
+    overrides = r.ovFrom as number; // deps ∩ [ovFrom, seq) ∪ {seq}, kept as that range
   } else if (Array.isArray(r.overrides)) overrides = r.overrides as number[];
   else return null;
   const ov = decodedOv(seq, overrides);
