@@ -88,20 +88,15 @@ export class TimedHeap<T extends Timed> {
     for (let i = 0; i < this.n; i++) if (keep(this.items[i] as T)) kept.push(i);
     const { times, orders, items } = this;
     kept.sort((a, b) => (earlier(times, orders, a, b) ? -1 : 1));
-    const next = {
-      times: new Float64Array(this.times.length),
-      orders: new Float64Array(this.times.length),
-      items: [] as (T | undefined)[],
-    };
-    kept.forEach((from, to) => {
-      next.times[to] = times[from] as number;
-      next.orders[to] = orders[from] as number;
-      next.items[to] = items[from];
-    });
     // a sorted array is a valid heap
-    this.times = next.times;
-    this.orders = next.orders;
-    this.items = next.items;
+    this.times = new Float64Array(times.length);
+    this.orders = new Float64Array(times.length);
+    this.items = [];
+    kept.forEach((from, to) => {
+      this.times[to] = times[from] as number;
+      this.orders[to] = orders[from] as number;
+      this.items[to] = items[from];
+    });
     this.n = kept.length;
   }
 
@@ -115,7 +110,11 @@ export class TimedHeap<T extends Timed> {
   }
 }
 
-/** earlier: is the item at a due before the one at b (earlier time, or the same time and pushed first)? */
+/**
+ * earlier: is the item at a due before the one at b (earlier time, or the same time and pushed
+ * first)? push and pop spell the same comparison out against the moving item's time and order:
+ * through a helper on values the 3M pop+push microbenchmark took ~10% longer.
+ */
 function earlier(times: Float64Array, orders: Float64Array, a: number, b: number): boolean {
   const ta = times[a] as number;
   const tb = times[b] as number;
